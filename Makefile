@@ -1,0 +1,48 @@
+# splitdata — build, demo, tests and benchmarks.
+# Every target works on a fresh clone with Go installed (.ci/run installs the rest).
+
+GO        ?= go
+BIN       := bin/splitdata
+DEMO_DIR  := demo
+DEMO_ROWS ?= 1000000
+
+.PHONY: all build demo test test-race fuzz bench lint vectors clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN) ./cmd/splitdata
+
+## demo: generate a 1M-row sample, split it 80/10/10 and print a per-split summary.
+demo: build
+	rm -rf $(DEMO_DIR)
+	$(BIN) gen --rows $(DEMO_ROWS) --files 4 --out $(DEMO_DIR)/input --seed 1
+	$(BIN) split $(DEMO_DIR)/input --out $(DEMO_DIR)/out --seed 42 --ratios train=0.8,valid=0.1,test=0.1
+	$(BIN) verify $(DEMO_DIR)/out
+
+## test: the suite CI runs (no Python needed; vectors are committed).
+test:
+	$(GO) vet ./...
+	$(GO) test -count=1 ./...
+
+test-race:
+	$(GO) test -race -count=1 ./...
+
+## bench: Go micro-benchmarks (10 runs each, summarised with benchstat).
+bench:
+	$(GO) test -run='^$$' -bench=. -benchmem -count=10 ./prng/ ./splitter/ | tee benchmarks/results-go.txt
+	$(GO) run golang.org/x/perf/cmd/benchstat@latest benchmarks/results-go.txt
+
+## lint: go vet and staticcheck.
+lint:
+	$(GO) vet ./...
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@latest ./...
+
+## vectors: regenerate the NumPy reference vectors (needs Debian's python3-numpy) and show any drift.
+vectors:
+	/usr/bin/python3 prng/testdata/gen_vectors.py
+	/usr/bin/python3 splitter/testdata/gen_vectors.py
+	git diff --stat -- prng/testdata splitter/testdata
+
+clean:
+	rm -rf bin $(DEMO_DIR)
