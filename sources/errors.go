@@ -1,0 +1,58 @@
+package sources
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Sentinel errors name the classes of input problems callers branch on.
+// Test for them with [errors.Is]; the detail lives in the wrapping [InputError].
+var (
+	// ErrCorrupt reports a file that is not valid in its format: a bad
+	// footer, an unreadable page, fewer rows than the footer promises.
+	ErrCorrupt = errors.New("corrupt input")
+	// ErrSchemaMismatch reports input files whose schemas differ.
+	ErrSchemaMismatch = errors.New("schema mismatch")
+	// ErrUnsupported reports a valid file that uses a feature splitdata does
+	// not support.
+	ErrUnsupported = errors.New("unsupported input")
+)
+
+// InputError describes a problem with one input file and where in it the
+// problem lies. Fields that are unknown are left at -1 (RowGroup) or empty
+// (Column).
+type InputError struct {
+	Path     string // the file, as named by the caller
+	RowGroup int    // 0-based row group, or -1 when not known
+	Column   string // dotted column path, or "" when not known
+	Err      error  // what went wrong; wraps one of the sentinels
+}
+
+// Error formats the error as "path: row group N, column "c": message".
+func (e *InputError) Error() string {
+	var b strings.Builder
+	b.WriteString(e.Path)
+	b.WriteString(": ")
+	if e.RowGroup >= 0 {
+		fmt.Fprintf(&b, "row group %d", e.RowGroup)
+		if e.Column != "" {
+			b.WriteString(", ")
+		} else {
+			b.WriteString(": ")
+		}
+	}
+	if e.Column != "" {
+		fmt.Fprintf(&b, "column %q: ", e.Column)
+	}
+	b.WriteString(e.Err.Error())
+	return b.String()
+}
+
+// Unwrap returns the underlying error.
+func (e *InputError) Unwrap() error { return e.Err }
+
+// corrupt wraps err as a corruption of path, at row group rg (-1 if unknown).
+func corrupt(path string, rg int, err error) error {
+	return &InputError{Path: path, RowGroup: rg, Err: fmt.Errorf("%w: %w", ErrCorrupt, err)}
+}

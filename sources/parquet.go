@@ -1,0 +1,211 @@
+package sources
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/parquet-go/parquet-go"
+)
+
+// KeyValue is one entry of a file's key/value metadata.
+type KeyValue struct {
+	Key   string `json:"key"`
+	Value string `json:"value"`
+}
+
+// Parquet is an opened Parquet input: its footer has been read and checked,
+// its row groups can be streamed. A Parquet may be read by several
+// goroutines at once, one row group each.
+type Parquet struct {
+	name   string
+	size   int64
+	file   *parquet.File
+	closer io.Closer
+	rows   []int64 // rows per row group
+}
+
+// OpenParquetFile opens the Parquet file at path and reads its footer.
+// The caller must Close it.
+func OpenParquetFile(path string) (*Parquet, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		f.Close()
+		return nil, &InputError{Path: path, RowGroup: -1, Err: fmt.Errorf("%w: not a regular file", ErrUnsupported)}
+	}
+	p, err := OpenParquet(path, f, st.Size())
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	p.closer = f
+	return p, nil
+}
+
+// OpenParquet reads the footer of the Parquet data in r, which holds size
+// bytes; name is used in errors. Only the footer is read here. Any
+// io.ReaderAt works, so inputs need not be local files.
+func OpenParquet(name string, r io.ReaderAt, size int64) (*Parquet, error) {
+	var pf *parquet.File
+	err := guard(name, -1, func() error {
+		var err error
+		pf, err = parquet.OpenFile(r, size,
+			parquet.SkipPageIndex(true),
+			parquet.SkipBloomFilters(true),
+		)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	p := &Parquet{name: name, size: size, file: pf}
+	var total int64
+	for i, rg := range pf.RowGroups() {
+		n := rg.NumRows()
+		if n < 0 {
+			return nil, corrupt(name, i, fmt.Errorf("negative row count %d", n))
+		}
+		p.rows = append(p.rows, n)
+		total += n
+	}
+	if total != pf.NumRows() {
+		return nil, corrupt(name, -1, fmt.Errorf("footer says %d rows but its row groups hold %d", pf.NumRows(), total))
+	}
+	if err := checkSchema(name, pf.Schema()); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// checkSchema rejects schemas the writer cannot reproduce.
+func checkSchema(name string, s *parquet.Schema) error {
+	if len(s.Fields()) == 0 {
+		return &InputError{Path: name, RowGroup: -1, Err: fmt.Errorf("%w: schema has no columns", ErrUnsupported)}
+	}
+	return nil
+}
+
+// Name returns the name the input was opened with.
+func (p *Parquet) Name() string { return p.name }
+
+// Size returns the size of the input in bytes.
+func (p *Parquet) Size() int64 { return p.size }
+
+// NumRows returns the number of rows the footer declares.
+func (p *Parquet) NumRows() int64 { return p.file.NumRows() }
+
+// NumRowGroups returns the number of row groups.
+func (p *Parquet) NumRowGroups() int { return len(p.rows) }
+
+// RowGroupNumRows returns the number of rows in row group i.
+func (p *Parquet) RowGroupNumRows(i int) int64 { return p.rows[i] }
+
+// Schema returns the file's schema.
+func (p *Parquet) Schema() *parquet.Schema { return p.file.Schema() }
+
+// KeyValueMetadata returns the file's key/value metadata in file order.
+func (p *Parquet) KeyValueMetadata() []KeyValue {
+	md := p.file.Metadata().KeyValueMetadata
+	kv := make([]KeyValue, len(md))
+	for i, e := range md {
+		kv[i] = KeyValue{Key: e.Key, Value: e.Value}
+	}
+	return kv
+}
+
+// ReadRowGroup streams the rows of row group i to fn in batches of at most
+// batch rows, in file order. The rows passed to fn are borrowed: they are
+// valid only until fn returns. ReadRowGroup checks that the row group holds
+// exactly the rows its footer declares.
+func (p *Parquet) ReadRowGroup(ctx context.Context, i, batch int, fn func(rows []parquet.Row) error) error {
+	if i < 0 || i >= len(p.rows) {
+		return fmt.Errorf("%s: row group %d out of range [0,%d)", p.name, i, len(p.rows))
+	}
+	want := p.rows[i]
+	buf := make([]parquet.Row, batch)
+	var rows parquet.Rows
+	if err := guard(p.name, i, func() error { rows = p.file.RowGroups()[i].Rows(); return nil }); err != nil {
+		return err
+	}
+	defer rows.Close()
+	var got int64
+	for got < want {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		k := int(min(int64(batch), want-got))
+		var n int
+		var readErr error
+		err := guard(p.name, i, func() error {
+			n, readErr = rows.ReadRows(buf[:k])
+			if readErr == io.EOF {
+				return nil
+			}
+			return readErr
+		})
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			got += int64(n)
+			if err := fn(buf[:n]); err != nil {
+				return err
+			}
+		}
+		if readErr == io.EOF {
+			break
+		}
+		if n == 0 {
+			return corrupt(p.name, i, errors.New("reader made no progress"))
+		}
+	}
+	if got != want {
+		return corrupt(p.name, i, fmt.Errorf("footer declares %d rows, found %d", want, got))
+	}
+	return nil
+}
+
+// Close releases the file.
+func (p *Parquet) Close() error {
+	if p.closer == nil {
+		return nil
+	}
+	err := p.closer.Close()
+	p.closer = nil
+	return err
+}
+
+// guard runs fn and turns a panic raised while decoding untrusted bytes into
+// an ErrCorrupt error naming the file and row group. The Parquet decoder we
+// build on can panic on malformed input (out-of-range offsets, impossible
+// lengths); such input must give an error, never crash the process. fn must
+// call nothing but the decoder, so that a panic in our own code still crashes
+// with its stack.
+func guard(name string, rg int, fn func() error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = corrupt(name, rg, fmt.Errorf("malformed data: %v", r))
+		}
+	}()
+	if err := fn(); err != nil {
+		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+			return err
+		}
+		var ie *InputError
+		if errors.As(err, &ie) {
+			return err
+		}
+		return corrupt(name, rg, err)
+	}
+	return nil
+}
