@@ -1,0 +1,8 @@
+package prng
+
+// RawState exposes the 128-bit state and increment of p to tests as
+// (state hi, state lo, inc hi, inc lo).
+func RawState(p *PCG64) [4]uint64 { return [4]uint64{p.hi, p.lo, p.incHi, p.incLo} }
+
+// Buffered exposes NumPy's has_uint32 and uinteger to tests.
+func Buffered(p *PCG64) (bool, uint32) { return p.hasUint32, p.uinteger }
