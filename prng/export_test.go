@@ -6,3 +6,13 @@ func RawState(p *PCG64) [4]uint64 { return [4]uint64{p.hi, p.lo, p.incHi, p.incL
 
 // Buffered exposes NumPy's has_uint32 and uinteger to tests.
 func Buffered(p *PCG64) (bool, uint32) { return p.hasUint32, p.uinteger }
+
+// ZigTables exposes the computed ziggurat tables (k, w, f) of
+// "standard_normal" or "standard_exponential" to tests.
+func ZigTables(dist string) (k []uint64, w, f []float64) {
+	t := normalTables()
+	if dist == "standard_exponential" {
+		t = exponentialTables()
+	}
+	return t.k[:], t.w[:], t.f[:]
+}

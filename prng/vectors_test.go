@@ -13,9 +13,75 @@ import (
 // testdata/gen_vectors.py from NumPy.
 
 type vectorFile struct {
-	NumpyVersion string        `json:"numpy_version"`
-	PCG64        []pcg64Vector `json:"pcg64"`
-	Spawn        []spawnVector `json:"spawn"`
+	NumpyVersion string            `json:"numpy_version"`
+	PCG64        []pcg64Vector     `json:"pcg64"`
+	Spawn        []spawnVector     `json:"spawn"`
+	Uint32Ops    []uint32OpsVector `json:"uint32_ops"`
+	Generator    []generatorVector `json:"generator"`
+	LongRuns     []longRunVector   `json:"long_runs"`
+	Ziggurat     map[string]struct {
+		W     []float64 `json:"w"`
+		K     []uint64  `json:"k"`
+		Wedge []struct {
+			Idx int    `json:"idx"`
+			M   uint64 `json:"m"`   // magnitude bits of the forced draw
+			U53 uint64 `json:"u53"` // smallest 53-bit uniform that rejects
+		} `json:"wedge"`
+	} `json:"ziggurat"`
+	Tails map[string][]struct {
+		M     uint64  `json:"m"`
+		U53   uint64  `json:"u53"`
+		Value float64 `json:"value"`
+	} `json:"tails"`
+	Force struct {
+		H1  uint64 `json:"h1"`
+		H2  uint64 `json:"h2"`
+		Inc string `json:"inc"`
+	} `json:"force"`
+}
+
+type uint32OpsVector struct {
+	Name  string `json:"name"`
+	Seed  string `json:"seed"`
+	Steps []struct {
+		Op    string  `json:"op"`    // u32, u64, adv<n> or jump (jumped(1))
+		Value *uint64 `json:"value"` // the draw, for u32 and u64
+		State string  `json:"state"` // NumPy's state after the op, compact JSON
+	} `json:"steps"`
+}
+
+type generatorVector struct {
+	Name     string    `json:"name"`
+	Seed     string    `json:"seed"`
+	Random   []float64 `json:"random"`
+	Integers []struct {
+		Low    int64   `json:"low"`
+		High   int64   `json:"high"`
+		Values []int64 `json:"values"`
+	} `json:"integers"`
+	IntegersState string `json:"integers_state"`
+	Permutations  []struct {
+		N      int   `json:"n"`
+		Values []int `json:"values"`
+	} `json:"permutations"`
+	PermutationsState   string    `json:"permutations_state"`
+	StandardNormal      []float64 `json:"standard_normal"`
+	StandardExponential []float64 `json:"standard_exponential"`
+	Triangular          []struct {
+		Left   float64   `json:"left"`
+		Mode   float64   `json:"mode"`
+		Right  float64   `json:"right"`
+		Values []float64 `json:"values"`
+	} `json:"triangular"`
+}
+
+type longRunVector struct {
+	Dist   string    `json:"dist"`
+	Seed   string    `json:"seed"`
+	N      int       `json:"n"`
+	First  []float64 `json:"first"`
+	SHA256 string    `json:"sha256"`
+	State  string    `json:"state"`
 }
 
 type seedSeqVector struct {
@@ -64,7 +130,7 @@ var loadVectorsOnce = sync.OnceValues(func() (*vectorFile, error) {
 	if err := json.Unmarshal(b, v); err != nil {
 		return nil, err
 	}
-	if len(v.PCG64) == 0 || len(v.Spawn) == 0 {
+	if len(v.PCG64) == 0 || len(v.Spawn) == 0 || len(v.Generator) == 0 || len(v.Ziggurat) != 2 {
 		return nil, errors.New("vectors.json holds no vectors")
 	}
 	return v, nil

@@ -1,0 +1,245 @@
+package prng
+
+import (
+	"fmt"
+	"math"
+	"math/big"
+	"math/bits"
+)
+
+// Generator is numpy.random.Generator over a [PCG64] bit generator: every
+// method returns the numbers NumPy's method of the same name returns for the
+// same bit generator state, and leaves the bit generator in the same state.
+// NewGenerator(p) is numpy.random.Generator(p); [DefaultRNG](seed) is
+// numpy.random.default_rng(seed).
+//
+// A Generator draws from its bit generator, which it shares with the caller;
+// like the bit generator it must not be used by several goroutines at once.
+type Generator struct {
+	bg *PCG64
+}
+
+// NewGenerator returns a Generator that draws from bg (not a copy): draws
+// through the Generator and directly from bg interleave, as in NumPy. It
+// panics if bg is nil.
+func NewGenerator(bg *PCG64) *Generator {
+	if bg == nil {
+		panic("prng: NewGenerator called with a nil bit generator")
+	}
+	return &Generator{bg: bg}
+}
+
+// DefaultRNG returns numpy.random.default_rng(seed), that is
+// Generator(PCG64(seed)). It returns an error wrapping [ErrNilEntropy] or
+// [ErrNegativeEntropy] for a nil or negative seed.
+func DefaultRNG(seed *big.Int) (*Generator, error) {
+	p, err := NewPCG64(seed)
+	if err != nil {
+		return nil, fmt.Errorf("prng: default rng: %w", err)
+	}
+	return NewGenerator(p), nil
+}
+
+// BitGenerator returns the bit generator the Generator draws from
+// (Generator.bit_generator in NumPy).
+func (g *Generator) BitGenerator() *PCG64 { return g.bg }
+
+// Random returns a float64 in [0, 1), numpy's rng.random(): the top 53 bits
+// of one 64-bit draw times 2^-53.
+func (g *Generator) Random() float64 {
+	return float64(g.bg.Uint64()>>11) * (1.0 / (1 << 53))
+}
+
+// Integers returns an int64 in [low, high), numpy's rng.integers(low, high)
+// with the default int64 dtype. As in NumPy, with rng = high-1-low: rng = 0
+// draws nothing; rng = 2^32-1 takes one buffered 32-bit draw
+// ([PCG64.Uint32]); a smaller rng uses Lemire's multiply-and-reject on
+// buffered 32-bit draws; a larger one uses it on 64-bit draws. Integers
+// panics if low >= high, where NumPy raises ValueError.
+func (g *Generator) Integers(low, high int64) int64 {
+	if low >= high {
+		panic(fmt.Sprintf("prng: Integers called with low %d >= high %d", low, high))
+	}
+	rng := uint64(high) - uint64(low) - 1 // high-1-low, exact in two's complement
+	off := uint64(low)
+	switch {
+	case rng == 0:
+		return low
+	case rng == math.MaxUint32:
+		return int64(off + uint64(g.bg.Uint32()))
+	case rng < math.MaxUint32:
+		return int64(off + uint64(g.lemire32(uint32(rng))))
+	default: // rng < 2^64-1 because high is exclusive
+		return int64(off + g.lemire64(rng))
+	}
+}
+
+// lemire32 is NumPy's buffered_bounded_lemire_uint32: a uniform value in
+// [0, rng] from 32-bit draws, rng < 2^32-1.
+func (g *Generator) lemire32(rng uint32) uint32 {
+	excl := rng + 1
+	m := uint64(g.bg.Uint32()) * uint64(excl)
+	if leftover := uint32(m); leftover < excl {
+		threshold := (math.MaxUint32 - rng) % excl
+		for leftover < threshold {
+			m = uint64(g.bg.Uint32()) * uint64(excl)
+			leftover = uint32(m)
+		}
+	}
+	return uint32(m >> 32)
+}
+
+// lemire64 is NumPy's bounded_lemire_uint64: a uniform value in [0, rng]
+// from 64-bit draws, rng < 2^64-1.
+func (g *Generator) lemire64(rng uint64) uint64 {
+	excl := rng + 1
+	hi, leftover := bits.Mul64(g.bg.Uint64(), excl)
+	if leftover < excl {
+		threshold := (math.MaxUint64 - rng) % excl
+		for leftover < threshold {
+			hi, leftover = bits.Mul64(g.bg.Uint64(), excl)
+		}
+	}
+	return hi
+}
+
+// interval is NumPy's random_interval: a uniform value in [0, max] by
+// masked rejection, from buffered 32-bit draws when max < 2^32 and 64-bit
+// draws otherwise.
+func (g *Generator) interval(max uint64) uint64 {
+	if max == 0 {
+		return 0
+	}
+	mask := uint64(math.MaxUint64) >> bits.LeadingZeros64(max)
+	if max <= math.MaxUint32 {
+		for {
+			if v := uint64(g.bg.Uint32()) & mask; v <= max {
+				return v
+			}
+		}
+	}
+	for {
+		if v := g.bg.Uint64() & mask; v <= max {
+			return v
+		}
+	}
+}
+
+// Shuffle permutes n elements the way numpy's rng.shuffle(x) permutes a
+// one-dimensional array x of length n: for i from n-1 down to 1 it draws j
+// uniform in [0, i] by masked rejection and calls swap(i, j), also when
+// j == i. Shuffle panics if n < 0.
+func (g *Generator) Shuffle(n int, swap func(i, j int)) {
+	if n < 0 {
+		panic("prng: Shuffle called with negative n")
+	}
+	for i := n - 1; i >= 1; i-- {
+		swap(i, int(g.interval(uint64(i))))
+	}
+}
+
+// Permutation returns numpy's rng.permutation(n): 0, 1, ..., n-1 shuffled
+// by [Generator.Shuffle]. It panics if n < 0.
+func (g *Generator) Permutation(n int) []int {
+	if n < 0 {
+		panic("prng: Permutation called with negative n")
+	}
+	p := make([]int, n)
+	for i := range p {
+		p[i] = i
+	}
+	g.Shuffle(n, func(i, j int) { p[i], p[j] = p[j], p[i] })
+	return p
+}
+
+// StandardNormal returns numpy's rng.standard_normal(), drawn with NumPy's
+// 256-layer ziggurat: one 64-bit draw gives the layer (low 8 bits), the sign
+// (next bit) and a 52-bit magnitude; about 99% of draws return at once. The
+// rest test the wedge against exp(-x*x/2) or, in the base layer, sample the
+// tail beyond r = 3.654... with log1p. See docs/prng.md for where results
+// can differ from NumPy's in the last bit (libm's log1p and exp).
+func (g *Generator) StandardNormal() float64 {
+	t := normalTables()
+	for {
+		r := g.bg.Uint64()
+		idx := r & 0xff
+		r >>= 8
+		neg := r&1 != 0
+		rabs := (r >> 1) & (1<<52 - 1)
+		x := float64(rabs) * t.w[idx]
+		if neg {
+			x = -x
+		}
+		if rabs < t.k[idx] {
+			return x
+		}
+		if idx == 0 {
+			for {
+				// 1-U rather than U avoids log(0), as in NumPy (gh-13361).
+				xx := -zigNorInvR * math.Log1p(-g.Random())
+				yy := -math.Log1p(-g.Random())
+				if yy+yy > xx*xx {
+					if (rabs>>8)&1 != 0 {
+						return -(zigNorR + xx)
+					}
+					return zigNorR + xx
+				}
+			}
+		}
+		// float64() keeps the product rounded, forbidding a fused
+		// multiply-add that C compilers do not emit here either.
+		if float64((t.f[idx-1]-t.f[idx])*g.Random())+t.f[idx] < math.Exp(-0.5*x*x) {
+			return x
+		}
+	}
+}
+
+// StandardExponential returns numpy's rng.standard_exponential() (the
+// default method "zig"), drawn with NumPy's 256-layer ziggurat: of one
+// 64-bit draw the low 3 bits are dropped, the next 8 give the layer and the
+// top 53 the magnitude. Rejected draws start over; the tail beyond
+// r = 7.697... is r - log1p(-U).
+func (g *Generator) StandardExponential() float64 {
+	t := exponentialTables()
+	for {
+		ri := g.bg.Uint64() >> 3
+		idx := ri & 0xff
+		ri >>= 8
+		x := float64(ri) * t.w[idx]
+		if ri < t.k[idx] {
+			return x
+		}
+		if idx == 0 {
+			return zigExpR - math.Log1p(-g.Random())
+		}
+		if float64((t.f[idx-1]-t.f[idx])*g.Random())+t.f[idx] < math.Exp(-x) {
+			return x
+		}
+	}
+}
+
+// Triangular returns numpy's rng.triangular(left, mode, right), by inverting
+// the distribution function on one [Generator.Random] draw. Like NumPy it
+// requires left <= mode <= right and left < right, and panics otherwise
+// (NumPy raises ValueError); NaN arguments pass through to a NaN result, as
+// in NumPy.
+func (g *Generator) Triangular(left, mode, right float64) float64 {
+	switch {
+	case left > mode:
+		panic(fmt.Sprintf("prng: Triangular called with left %v > mode %v", left, mode))
+	case mode > right:
+		panic(fmt.Sprintf("prng: Triangular called with mode %v > right %v", mode, right))
+	case left == right:
+		panic(fmt.Sprintf("prng: Triangular called with left == right == %v", left))
+	}
+	base := right - left
+	leftBase := mode - left
+	ratio := leftBase / base
+	leftProd := leftBase * base
+	rightProd := (right - mode) * base
+	u := g.Random()
+	if u <= ratio {
+		return left + math.Sqrt(u*leftProd)
+	}
+	return right - math.Sqrt((1.0-u)*rightProd)
+}
