@@ -1,7 +1,21 @@
-// Package splitter holds the pure assignment logic of splitdata: parsing and
-// sizing of split lists, the row keys derived from the master seed, the rank
-// thresholds of exact splits and the per-row assignment.
+// Package splitter holds the pure assignment logic of splitdata, algorithm
+// version 1 as specified in docs/algorithm.md: parsing of split lists
+// ([ParseRatios], [ParseSizes], [ParseTestSize]) and seeds ([ParseSeed]),
+// exact split sizes ([Sizes]), the rank boundaries of exact splits
+// ([ExactBoundaries]) and the per-row assignment ([Assigner]).
 //
-// Nothing here does I/O or starts goroutines; every function is a pure
-// function of its arguments, which is what makes splits reproducible.
+// A row's split is a pure function of the master seed, the split options,
+// the total row count n and the row's global index i, through the row key
+// key(i), the i-th raw output of numpy.random.PCG64(seed). Nothing else (the
+// worker that handles a row, the file it came from, chunk sizes) can move a
+// row. Changing the split of any row for a given seed and options is a
+// breaking change that needs a new algorithm version.
+//
+// The package does no I/O. Every function is safe for concurrent use; an
+// [Assigner] is immutable once built. [ExactBoundaries] is the only function
+// that starts goroutines: it fans the key stream out over the workers it is
+// given and waits for all of them before it returns.
+//
+// Invalid options are reported as errors wrapping [ErrUsage]; the CLI maps
+// them to exit status 2.
 package splitter

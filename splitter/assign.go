@@ -1,0 +1,138 @@
+package splitter
+
+import (
+	"fmt"
+	"math"
+)
+
+// Boundary is a position in canonical order, the order of rows by (key,
+// global row index) ascending. Row (k, i) lies before Boundary b when k <
+// b.Key, or k == b.Key and i < b.Index.
+type Boundary struct {
+	Key   uint64 `json:"key"`
+	Index int64  `json:"index"`
+}
+
+// Sentinel is the boundary no row reaches: every row lies before it. It
+// stands for rank n, the end of canonical order.
+var Sentinel = Boundary{Key: math.MaxUint64, Index: math.MaxInt64}
+
+// before reports whether row (key, i) lies before b in canonical order.
+func (b Boundary) before(key uint64, i int64) bool {
+	return key < b.Key || key == b.Key && i < b.Index
+}
+
+// Assigner maps row keys to split ids: 0 to nsplits-1 for the splits in
+// listed order, nsplits for a row in no split. A row goes to the first split
+// whose upper boundary lies after it; the last split's upper boundary is the
+// end of canonical order unless the splits leave rows unassigned.
+//
+// An Assigner is immutable and safe for concurrent use. The zero Assigner
+// puts every row in split 0; build one with [NewExactAssigner] or
+// [NewApproxAssigner].
+type Assigner struct {
+	// upper[j] is the upper boundary of split j. For approximate splits the
+	// boundaries have Index = MinInt64, so that only keys are compared.
+	upper []Boundary
+}
+
+// CheckBoundaries reports whether b can serve as the upper boundaries of
+// nsplits exact splits: 1 <= nsplits <= [MaxSplits], len(b) is nsplits-1
+// (every row in a split) or nsplits (rows past b[nsplits-1] unassigned), and
+// b is non-decreasing in canonical order. Use it on boundaries read from a
+// plan before [NewExactAssigner]. Errors wrap [ErrUsage].
+func CheckBoundaries(b []Boundary, nsplits int) error {
+	if nsplits < 1 || nsplits > MaxSplits {
+		return fmt.Errorf("%w: %d splits, want 1 to %d", ErrUsage, nsplits, MaxSplits)
+	}
+	if len(b) != nsplits-1 && len(b) != nsplits {
+		return fmt.Errorf("%w: %d boundaries for %d splits, want %d or %d", ErrUsage, len(b), nsplits, nsplits-1, nsplits)
+	}
+	for j := 1; j < len(b); j++ {
+		if b[j-1].before(b[j].Key, b[j].Index) {
+			return fmt.Errorf("%w: boundary %d (%d, %d) lies before boundary %d (%d, %d)",
+				ErrUsage, j, b[j].Key, b[j].Index, j-1, b[j-1].Key, b[j-1].Index)
+		}
+	}
+	return nil
+}
+
+// NewExactAssigner returns the Assigner of exact splits with upper
+// boundaries b, as computed by [ExactBoundaries]: split j receives the rows
+// from b[j-1] (included; the start of canonical order for j = 0) up to b[j]
+// (excluded). With len(b) == nsplits-1 the last split runs to the end;
+// with len(b) == nsplits the rows from b[nsplits-1] on get id nsplits
+// (unassigned). NewExactAssigner copies b. It panics if [CheckBoundaries]
+// fails: boundaries from ExactBoundaries always pass.
+func NewExactAssigner(b []Boundary, nsplits int) *Assigner {
+	if err := CheckBoundaries(b, nsplits); err != nil {
+		panic("splitter: NewExactAssigner: " + err.Error())
+	}
+	return &Assigner{upper: append([]Boundary(nil), b...)}
+}
+
+// NewApproxAssigner returns the Assigner of approximate splits with the
+// given ratios, each in (0, 1], summing to 1 within [RatioTolerance] (errors
+// wrap [ErrUsage]). Each row independently goes to split j if and only if
+// its key lies in [T(j-1), T(j)), where T(j) = floor(C(j) * 2^64), C(j) is
+// the float64 running sum of the ratios in listed order, and T(-1) = 0. The
+// last split, and the first split with C(j) >= 1, are open-ended: they take
+// every key from their lower threshold up; any splits after them are empty.
+func NewApproxAssigner(ratios []float64) (*Assigner, error) {
+	splits := make([]Split, len(ratios))
+	for j, r := range ratios {
+		splits[j] = Split{Name: "s" + fmt.Sprint(j), Ratio: r}
+	}
+	if err := validateSplits(splits); err != nil {
+		return nil, fmt.Errorf("%w: approximate split: %w", ErrUsage, err)
+	}
+	var upper []Boundary
+	var c float64
+	for _, r := range ratios[:len(ratios)-1] {
+		c += r
+		if c >= 1 {
+			break
+		}
+		// c < 1 scaled by 2^64 is exact, below 2^64, and truncation is floor.
+		upper = append(upper, Boundary{Key: uint64(math.Ldexp(c, 64)), Index: math.MinInt64})
+	}
+	return &Assigner{upper: upper}, nil
+}
+
+// Assign sets out[k] to the split id of row start+k, whose key is keys[k],
+// for every k < len(keys). Exact assigners compare (key, row index), so
+// start must be the global index of the row of keys[0]; approximate ones
+// compare keys only and ignore start. Assign does not allocate and does not
+// keep keys or out. It panics if len(out) < len(keys).
+func (a *Assigner) Assign(keys []uint64, start int64, out []uint8) {
+	out = out[:len(keys)]
+	u := a.upper
+	switch len(u) {
+	case 0:
+		clear(out)
+	case 1:
+		b := u[0]
+		for k, key := range keys {
+			var id uint8
+			if !b.before(key, start+int64(k)) {
+				id = 1
+			}
+			out[k] = id
+		}
+	default:
+		for k, key := range keys {
+			i := start + int64(k)
+			// Binary search for the first boundary the row lies before.
+			lo, hi := 0, len(u)
+			for lo < hi {
+				m := int(uint(lo+hi) >> 1)
+				if u[m].before(key, i) {
+					hi = m
+				} else {
+					lo = m + 1
+				}
+			}
+			out[k] = uint8(lo)
+		}
+	}
+}
