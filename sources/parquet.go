@@ -8,6 +8,8 @@ import (
 	"os"
 
 	"github.com/parquet-go/parquet-go"
+
+	"github.com/splitdata/splitdata/internal/rowcheck"
 )
 
 // KeyValue is one entry of a file's key/value metadata.
@@ -25,6 +27,7 @@ type Parquet struct {
 	file   *parquet.File
 	closer io.Closer
 	rows   []int64 // rows per row group
+	layout rowcheck.Layout
 }
 
 // OpenParquetFile opens the Parquet file at path and reads its footer.
@@ -84,6 +87,10 @@ func OpenParquet(name string, r io.ReaderAt, size int64) (*Parquet, error) {
 	if err := checkSchema(name, pf.Schema()); err != nil {
 		return nil, err
 	}
+	p.layout = rowcheck.New(pf.Schema())
+	if err := p.checkChunks(); err != nil {
+		return nil, err
+	}
 	return p, nil
 }
 
@@ -91,6 +98,26 @@ func OpenParquet(name string, r io.ReaderAt, size int64) (*Parquet, error) {
 func checkSchema(name string, s *parquet.Schema) error {
 	if len(s.Fields()) == 0 {
 		return &InputError{Path: name, RowGroup: -1, Err: fmt.Errorf("%w: schema has no columns", ErrUnsupported)}
+	}
+	return nil
+}
+
+// checkChunks cross-checks the column chunk metadata against the schema:
+// a chunk that declares nulls in a column that cannot hold any was written
+// with a different schema than the footer states, and its pages would decode
+// into garbage.
+func (p *Parquet) checkChunks() error {
+	for i, rg := range p.file.Metadata().RowGroups {
+		if len(rg.Columns) != len(p.layout) {
+			return corrupt(p.name, i, fmt.Errorf("%d column chunks for %d columns", len(rg.Columns), len(p.layout)))
+		}
+		for c, cc := range rg.Columns {
+			leaf := p.layout[c]
+			if leaf.MaxDef == 0 && cc.MetaData.Statistics.NullCount > 0 {
+				return &InputError{Path: p.name, RowGroup: i, Column: leaf.Path, Err: fmt.Errorf("%w: statistics count %d nulls in a required column",
+					ErrCorrupt, cc.MetaData.Statistics.NullCount)}
+			}
+		}
 	}
 	return nil
 }
@@ -157,6 +184,11 @@ func (p *Parquet) ReadRowGroup(ctx context.Context, i, batch int, fn func(rows [
 			return err
 		}
 		if n > 0 {
+			for k, row := range buf[:n] {
+				if err := p.layout.Check(row); err != nil {
+					return corrupt(p.name, i, fmt.Errorf("row %d: %w", got+int64(k), err))
+				}
+			}
 			got += int64(n)
 			if err := fn(buf[:n]); err != nil {
 				return err
