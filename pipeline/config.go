@@ -1,0 +1,122 @@
+package pipeline
+
+import (
+	"errors"
+	"fmt"
+	"runtime"
+
+	"github.com/splitdata/splitdata/sinks"
+	"github.com/splitdata/splitdata/splitter"
+)
+
+// Version is the splitdata release, recorded in manifests.
+const Version = "0.1.0"
+
+// AlgorithmVersion identifies the assignment algorithm specified in
+// docs/algorithm.md. Any change that moves a row for the same seed and
+// options must bump it.
+const AlgorithmVersion = 1
+
+// CreatedBy is written into every Parquet footer. It is pinned, not derived
+// from library versions, so that output bytes do not change when a
+// dependency is upgraded.
+const CreatedBy = "splitdata (parquet writer v1)"
+
+// Defaults for the output layout. They are part of the output bytes: changing
+// one changes outputs, so they are pinned and documented in the README.
+const (
+	DefaultRowGroupRows = 131072
+	DefaultRowsPerFile  = 1048576
+)
+
+// ErrUsage classes errors in the options a caller passed (the CLI exits 2).
+// It is the same value as [splitter.ErrUsage].
+var ErrUsage = splitter.ErrUsage
+
+// ErrOutputExists reports an output directory that already has content
+// while Overwrite is not set.
+var ErrOutputExists = errors.New("output exists")
+
+// SplitConfig describes one split job. The zero value of each field means
+// the documented default; Inputs and Out are required.
+type SplitConfig struct {
+	// Inputs are files, directories or glob patterns; see [ResolveInputs].
+	Inputs []string `json:"inputs"`
+	// Out is the output directory. It must not exist or be empty unless
+	// Overwrite is set.
+	Out string `json:"out"`
+	// Seed is the master seed: a non-negative decimal integer of any size,
+	// or any other text, hashed as docs/algorithm.md says. Empty means a fresh
+	// seed is drawn; it is reported in the manifest.
+	Seed string `json:"seed"`
+	// Splits lists the splits in order with their ratios or sizes. Empty
+	// means train=0.8,test=0.2.
+	Splits []splitter.Split `json:"splits"`
+	// Approx assigns rows independently by key thresholds: no counting pass,
+	// sizes only approximately proportional.
+	Approx bool `json:"approx"`
+	// RowsPerFile cuts each split into files of this many rows; 0 means
+	// DefaultRowsPerFile.
+	RowsPerFile int64 `json:"rows_per_file"`
+	// RowGroupRows is the number of rows per output row group; 0 means
+	// DefaultRowGroupRows.
+	RowGroupRows int64 `json:"row_group_rows"`
+	// Parquet holds the output encoding options.
+	Parquet sinks.ParquetOptions `json:"parquet"`
+	// Workers bounds the goroutines reading and encoding; 0 means the number
+	// of CPUs. It never changes an output byte.
+	Workers int `json:"-"`
+	// Overwrite allows replacing an existing output directory.
+	Overwrite bool `json:"-"`
+}
+
+// withDefaults returns c with zero fields replaced by their defaults.
+func (c SplitConfig) withDefaults() SplitConfig {
+	if len(c.Splits) == 0 {
+		c.Splits = []splitter.Split{{Name: "train", Ratio: 0.8}, {Name: "test", Ratio: 0.2}}
+	}
+	if c.RowsPerFile == 0 {
+		c.RowsPerFile = DefaultRowsPerFile
+	}
+	if c.RowGroupRows == 0 {
+		c.RowGroupRows = DefaultRowGroupRows
+	}
+	if c.Workers == 0 {
+		c.Workers = runtime.GOMAXPROCS(0)
+	}
+	if c.Parquet.CreatedBy == "" {
+		c.Parquet.CreatedBy = CreatedBy
+	}
+	return c
+}
+
+// Validate reports the first problem with the configuration, wrapping
+// [ErrUsage].
+func (c SplitConfig) Validate() error {
+	c = c.withDefaults()
+	switch {
+	case len(c.Inputs) == 0:
+		return fmt.Errorf("%w: no inputs", ErrUsage)
+	case c.Out == "":
+		return fmt.Errorf("%w: no output directory", ErrUsage)
+	case c.RowsPerFile < 0:
+		return fmt.Errorf("%w: rows per file must be positive, got %d", ErrUsage, c.RowsPerFile)
+	case c.RowGroupRows < 0:
+		return fmt.Errorf("%w: row group rows must be positive, got %d", ErrUsage, c.RowGroupRows)
+	case c.Workers < 0:
+		return fmt.Errorf("%w: workers must be positive, got %d", ErrUsage, c.Workers)
+	case len(c.Splits) > 255:
+		return fmt.Errorf("%w: at most 255 splits, got %d", ErrUsage, len(c.Splits))
+	}
+	if c.Approx {
+		for _, s := range c.Splits {
+			if s.Rows != 0 {
+				return fmt.Errorf("%w: approximate splits take ratios, not sizes (split %q)", ErrUsage, s.Name)
+			}
+		}
+	}
+	if err := c.Parquet.Validate(); err != nil {
+		return fmt.Errorf("%w: %w", ErrUsage, err)
+	}
+	return nil
+}

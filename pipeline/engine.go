@@ -1,0 +1,450 @@
+package pipeline
+
+import (
+	"bufio"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"hash"
+	"io"
+	"os"
+	"path"
+
+	"github.com/parquet-go/parquet-go"
+	"golang.org/x/sync/errgroup"
+	"golang.org/x/sync/semaphore"
+
+	"github.com/splitdata/splitdata/prng"
+	"github.com/splitdata/splitdata/sinks"
+	"github.com/splitdata/splitdata/sources"
+	"github.com/splitdata/splitdata/splitter"
+)
+
+// readBatch is the number of rows decoded at a time inside a unit.
+const readBatch = 1024
+
+// unit is one piece of input work: a row group, with its place in the global
+// row numbering. Units are numbered (seq) in global row order.
+type unit struct {
+	seq   int
+	input int
+	rg    int
+	start int64
+	rows  int64
+}
+
+// routed is a unit's rows sorted by split, in input order within each
+// split. The rows are owned (copied out of the decoder's buffers).
+type routed struct {
+	seq  int
+	rows [][]parquet.Row
+}
+
+// rowGroupJob is one output row group: rows of one split, cut by row counts
+// only. seq numbers the row groups of a split in output order.
+type rowGroupJob struct {
+	split int
+	seq   int
+	file  int
+	last  bool            // last row group of its file
+	segs  [][]parquet.Row // consecutive pieces of the split's row stream
+	rows  int64
+}
+
+type encodedJob struct {
+	rowGroupJob
+	rg *sinks.EncodedRowGroup // nil for a job without rows (an empty file)
+}
+
+// engine streams units through read → key → assign → route → encode →
+// ordered write. Its output depends only on the units, the generator and
+// the assigner, never on worker count or timing.
+type engine struct {
+	inputs       []*sources.Parquet
+	units        []unit
+	schema       *parquet.Schema
+	master       prng.PCG64
+	assign       *splitter.Assigner
+	names        []string
+	rowsPerFile  int64
+	rowGroupRows int64
+	workers      int
+	encoder      *sinks.RowGroupEncoder
+	opts         sinks.ParquetOptions
+	kv           []sinks.KeyValue
+	stage        *staging
+}
+
+// run executes the engine and returns the files written per split.
+func (e *engine) run(ctx context.Context) ([]SplitInfo, error) {
+	g, ctx := errgroup.WithContext(ctx)
+	w := e.workers
+	// Bounded windows: at most unitWindow units are between the feeder and
+	// the in-order dispatcher, at most jobWindow row groups between the
+	// dispatcher and the in-order writer. Both are sized from options only.
+	unitWindow := semaphore.NewWeighted(int64(2 * w))
+	jobWindow := semaphore.NewWeighted(int64(2 * w))
+
+	unitCh := make(chan unit, w)
+	routedCh := make(chan routed, w)
+	jobCh := make(chan rowGroupJob, w)
+	encCh := make(chan encodedJob, w)
+
+	g.Go(func() error {
+		defer close(unitCh)
+		for _, u := range e.units {
+			if err := unitWindow.Acquire(ctx, 1); err != nil {
+				return err
+			}
+			select {
+			case unitCh <- u:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		return nil
+	})
+
+	readers, rctx := errgroup.WithContext(ctx)
+	for range w {
+		readers.Go(func() error {
+			for u := range unitCh {
+				r, err := e.route(rctx, u)
+				if err != nil {
+					return err
+				}
+				select {
+				case routedCh <- r:
+				case <-rctx.Done():
+					return rctx.Err()
+				}
+			}
+			return nil
+		})
+	}
+	g.Go(func() error {
+		err := readers.Wait()
+		close(routedCh)
+		return err
+	})
+
+	g.Go(func() error {
+		defer close(jobCh)
+		return e.dispatch(ctx, routedCh, jobCh, unitWindow, jobWindow)
+	})
+
+	encoders, ectx := errgroup.WithContext(ctx)
+	for range w {
+		encoders.Go(func() error {
+			for j := range jobCh {
+				ej, err := e.encode(j)
+				if err != nil {
+					return err
+				}
+				select {
+				case encCh <- ej:
+				case <-ectx.Done():
+					return ectx.Err()
+				}
+			}
+			return nil
+		})
+	}
+	g.Go(func() error {
+		err := encoders.Wait()
+		close(encCh)
+		return err
+	})
+
+	var splits []SplitInfo
+	g.Go(func() error {
+		var err error
+		splits, err = e.write(ctx, encCh, jobWindow)
+		return err
+	})
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	return splits, nil
+}
+
+// route reads one unit, draws the key of every row, assigns it and copies
+// the row to its split's list.
+func (e *engine) route(ctx context.Context, u unit) (routed, error) {
+	n := len(e.names)
+	r := routed{seq: u.seq, rows: make([][]parquet.Row, n)}
+	gen := e.master
+	gen.Advance(uint64(u.start))
+	keys := make([]uint64, readBatch)
+	ids := make([]uint8, readBatch)
+	var arena rowArena
+	next := u.start
+	err := e.inputs[u.input].ReadRowGroup(ctx, u.rg, readBatch, func(rows []parquet.Row) error {
+		k := len(rows)
+		gen.Fill(keys[:k])
+		e.assign.Assign(keys[:k], next, ids[:k])
+		next += int64(k)
+		for i, row := range rows {
+			if s := int(ids[i]); s < n {
+				r.rows[s] = append(r.rows[s], arena.clone(row))
+			}
+		}
+		return nil
+	})
+	return r, err
+}
+
+// splitCutter cuts one split's stream of rows into row groups and files by
+// row counts alone.
+type splitCutter struct {
+	split       int
+	file        int
+	rowsInFile  int64
+	seq         int
+	pending     [][]parquet.Row
+	pendingRows int64
+	total       int64
+}
+
+// dispatch consumes routed units strictly in unit order and emits row-group
+// jobs, so that the output layout never depends on which reader finished
+// first.
+func (e *engine) dispatch(ctx context.Context, in <-chan routed, out chan<- rowGroupJob, unitWindow, jobWindow *semaphore.Weighted) error {
+	cutters := make([]splitCutter, len(e.names))
+	for s := range cutters {
+		cutters[s].split = s
+	}
+	emit := func(c *splitCutter, last bool) error {
+		j := rowGroupJob{split: c.split, seq: c.seq, file: c.file, last: last, segs: c.pending, rows: c.pendingRows}
+		c.seq++
+		c.rowsInFile += c.pendingRows
+		c.pending, c.pendingRows = nil, 0
+		if last {
+			c.file++
+			c.rowsInFile = 0
+		}
+		if err := jobWindow.Acquire(ctx, 1); err != nil {
+			return err
+		}
+		select {
+		case out <- j:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	add := func(c *splitCutter, rows []parquet.Row) error {
+		n := int64(len(rows))
+		for from := int64(0); from < n; {
+			target := min(e.rowGroupRows, e.rowsPerFile-c.rowsInFile)
+			take := min(n-from, target-c.pendingRows)
+			c.pending = append(c.pending, rows[from:from+take])
+			c.pendingRows += take
+			c.total += take
+			from += take
+			if c.pendingRows == target {
+				if err := emit(c, c.rowsInFile+target == e.rowsPerFile); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+
+	held := make(map[int]routed)
+	nextSeq := 0
+	for r := range in {
+		held[r.seq] = r
+		for {
+			r, ok := held[nextSeq]
+			if !ok {
+				break
+			}
+			delete(held, nextSeq)
+			nextSeq++
+			unitWindow.Release(1)
+			for s, rows := range r.rows {
+				if err := add(&cutters[s], rows); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if nextSeq != len(e.units) {
+		return fmt.Errorf("internal error: dispatched %d of %d units", nextSeq, len(e.units))
+	}
+	// Close every split's open file (with the rows still pending, if any); a
+	// split without rows still gets one empty file so that its directory
+	// carries the schema.
+	for s := range cutters {
+		c := &cutters[s]
+		if c.pendingRows > 0 || c.rowsInFile > 0 || c.total == 0 {
+			if err := emit(c, true); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// encode turns one row-group job into encoded bytes.
+func (e *engine) encode(j rowGroupJob) (encodedJob, error) {
+	if j.rows == 0 {
+		return encodedJob{rowGroupJob: j}, nil
+	}
+	rg, err := e.encoder.Encode(&segmentReader{segs: j.segs})
+	if err != nil {
+		return encodedJob{}, fmt.Errorf("encode %s row group %d: %w", e.names[j.split], j.seq, err)
+	}
+	j.segs = nil // let the routed rows go
+	return encodedJob{rowGroupJob: j, rg: rg}, nil
+}
+
+// segmentReader reads the rows of a list of pieces in order. It hands out
+// the rows themselves, not copies: the writer only reads them.
+type segmentReader struct {
+	segs [][]parquet.Row
+}
+
+func (r *segmentReader) ReadRows(rows []parquet.Row) (int, error) {
+	for len(r.segs) > 0 && len(r.segs[0]) == 0 {
+		r.segs = r.segs[1:]
+	}
+	if len(r.segs) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(rows, r.segs[0])
+	r.segs[0] = r.segs[0][n:]
+	return n, nil
+}
+
+// fileWriter is one output file being written.
+type fileWriter struct {
+	rel  string
+	f    *os.File
+	bw   *bufio.Writer
+	hash hash.Hash
+	cw   countingWriter
+	pw   *sinks.ParquetFileWriter
+	rows int64
+}
+
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// write appends encoded row groups to their files strictly in each split's
+// row-group order and returns what it wrote.
+func (e *engine) write(ctx context.Context, in <-chan encodedJob, jobWindow *semaphore.Weighted) (infos []SplitInfo, err error) {
+	infos = make([]SplitInfo, len(e.names))
+	for s, name := range e.names {
+		infos[s].Name = name
+	}
+	open := make([]*fileWriter, len(e.names))
+	defer func() {
+		for _, fw := range open {
+			if fw != nil {
+				fw.f.Close()
+			}
+		}
+	}()
+	held := make([]map[int]encodedJob, len(e.names))
+	next := make([]int, len(e.names))
+	for s := range held {
+		held[s] = make(map[int]encodedJob)
+	}
+	for j := range in {
+		s := j.split
+		held[s][j.seq] = j
+		for {
+			j, ok := held[s][next[s]]
+			if !ok {
+				break
+			}
+			delete(held[s], next[s])
+			next[s]++
+			if open[s] == nil {
+				fw, err := e.createFile(s, j.file)
+				if err != nil {
+					return nil, err
+				}
+				open[s] = fw
+			}
+			fw := open[s]
+			if j.rg != nil {
+				if err := fw.pw.Append(j.rg); err != nil {
+					return nil, fmt.Errorf("write %s: %w", fw.rel, err)
+				}
+				fw.rows += j.rg.NumRows()
+			}
+			jobWindow.Release(1)
+			if j.last {
+				info, err := e.finishFile(fw)
+				open[s] = nil
+				if err != nil {
+					return nil, err
+				}
+				infos[s].Files = append(infos[s].Files, info)
+				infos[s].Rows += info.Rows
+			}
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	for s := range open {
+		if open[s] != nil || len(held[s]) > 0 {
+			return nil, fmt.Errorf("internal error: split %s ended with an open file", e.names[s])
+		}
+	}
+	return infos, nil
+}
+
+func (e *engine) createFile(split, file int) (*fileWriter, error) {
+	rel := path.Join(e.names[split], fmt.Sprintf("part-%05d.parquet", file))
+	p := e.stage.path(rel)
+	if err := os.MkdirAll(e.stage.path(e.names[split]), 0o755); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	fw := &fileWriter{rel: rel, f: f, hash: sha256.New()}
+	fw.bw = bufio.NewWriterSize(io.MultiWriter(f, fw.hash), 1<<20)
+	fw.cw = countingWriter{w: fw.bw}
+	fw.pw, err = sinks.NewParquetFileWriter(&fw.cw, e.schema, e.opts, e.kv)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return fw, nil
+}
+
+func (e *engine) finishFile(fw *fileWriter) (FileInfo, error) {
+	err := fw.pw.Close()
+	if err == nil {
+		err = fw.bw.Flush()
+	}
+	if err == nil {
+		err = fw.f.Sync()
+	}
+	if cerr := fw.f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return FileInfo{}, fmt.Errorf("write %s: %w", fw.rel, err)
+	}
+	return FileInfo{Path: fw.rel, Rows: fw.rows, Bytes: fw.cw.n, SHA256: hex.EncodeToString(fw.hash.Sum(nil))}, nil
+}

@@ -1,0 +1,86 @@
+package pipeline_test
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/splitdata/splitdata/pipeline"
+	"github.com/splitdata/splitdata/splitter"
+)
+
+var update = flag.Bool("update", false, "write new golden files (only when the algorithm version changes)")
+
+const goldenHeader = `# Golden output of splitdata split, algorithm version 1. FROZEN: never edit
+# or regenerate these lines to make a test pass. A difference means the output
+# bytes for a given seed and version changed, which is a breaking change: fix
+# the bug, or bump the algorithm version and add a new golden file.
+`
+
+// goldenInput is a fixed, committed input (2,000 rows of the gen table in two
+// files of row groups of 300 rows), so that the golden outputs depend on
+// nothing but splitdata itself.
+var goldenInput = filepath.Join("testdata", "golden", "input")
+
+// TestGoldenSplitBytes pins small outputs for seed 42: which rows each split
+// holds, in which order (the assignment), and the bytes of every file (the
+// layout and the Parquet encoding). Any change to either shows up here.
+func TestGoldenSplitBytes(t *testing.T) {
+	in := goldenInput
+	for _, tc := range []struct {
+		name   string
+		ratios string
+		approx bool
+	}{
+		{"exact-80-20", "train=0.8,test=0.2", false},
+		{"exact-3way", "train=0.7,valid=0.15,test=0.15", false},
+		{"approx-80-20", "train=0.8,test=0.2", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			splits, err := splitter.ParseRatios(tc.ratios)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out := filepath.Join(t.TempDir(), "out")
+			m := runSplit(t, pipeline.SplitConfig{
+				Inputs: []string{in}, Out: out, Seed: "42", Splits: splits, Approx: tc.approx,
+				RowsPerFile: 1000, RowGroupRows: 256,
+			})
+			got := goldenHeader + assignment(t, out, m) + fingerprint(m)
+			path := filepath.Join("testdata", "golden", tc.name+".txt")
+			if *update {
+				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (run with -update once to create it)", err)
+			}
+			if got != string(want) {
+				t.Errorf("output bytes changed for seed 42 (%s):\n got:\n%s\nwant:\n%s",
+					tc.name, strings.TrimPrefix(got, goldenHeader), strings.TrimPrefix(string(want), goldenHeader))
+			}
+		})
+	}
+}
+
+// assignment describes each split's rows: count, first ids and a digest of
+// all ids in output order.
+func assignment(t *testing.T, dir string, m *pipeline.Manifest) string {
+	var b strings.Builder
+	for _, s := range m.Splits {
+		ids := readIDs(t, dir, s)
+		h := sha256.New()
+		for _, id := range ids {
+			binary.Write(h, binary.LittleEndian, id)
+		}
+		fmt.Fprintf(&b, "%s: %d rows, ids %v..., ids sha256 %x\n", s.Name, len(ids), ids[:min(8, len(ids))], h.Sum(nil))
+	}
+	return b.String()
+}

@@ -1,0 +1,97 @@
+package pipeline
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+)
+
+// ErrNoInput reports that the inputs named no file at all.
+var ErrNoInput = errors.New("no input files")
+
+// ResolveInputs expands the inputs a user named into the sorted list of
+// files to read. An input is a file, a directory (every file ending in ext
+// below it, recursively; hidden files and directories, whose names start
+// with "." or "_", are skipped as Spark and Hive do) or a glob pattern. The
+// result is sorted by path, so the global row order never depends on the
+// order of the arguments or of a directory listing. A file named twice is an
+// error: it would count its rows twice.
+func ResolveInputs(inputs []string, ext string) ([]string, error) {
+	var out []string
+	for _, in := range inputs {
+		paths, err := resolveOne(in, ext)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, paths...)
+	}
+	if len(out) == 0 {
+		if len(inputs) == 0 {
+			return nil, fmt.Errorf("%w: name at least one file, directory or glob", ErrNoInput)
+		}
+		return nil, fmt.Errorf("%w: no %s files in %s", ErrNoInput, ext, strings.Join(inputs, ", "))
+	}
+	slices.Sort(out)
+	for i := 1; i < len(out); i++ {
+		if out[i] == out[i-1] {
+			return nil, fmt.Errorf("%w: %s is named more than once", ErrNoInput, out[i])
+		}
+	}
+	return out, nil
+}
+
+func resolveOne(in, ext string) ([]string, error) {
+	st, err := os.Stat(in)
+	switch {
+	case err == nil && st.IsDir():
+		return walkDir(in, ext)
+	case err == nil:
+		return []string{filepath.Clean(in)}, nil
+	case !errors.Is(err, fs.ErrNotExist):
+		return nil, err
+	}
+	if !strings.ContainsAny(in, "*?[") {
+		return nil, err
+	}
+	matches, gerr := filepath.Glob(in)
+	if gerr != nil {
+		return nil, fmt.Errorf("bad glob %q: %w", in, gerr)
+	}
+	if len(matches) == 0 {
+		return nil, fmt.Errorf("%w: the glob %q matches nothing", ErrNoInput, in)
+	}
+	var out []string
+	for _, m := range matches {
+		paths, err := resolveOne(m, ext)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, paths...)
+	}
+	return out, nil
+}
+
+func walkDir(dir, ext string) ([]string, error) {
+	var out []string
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		name := d.Name()
+		if path != dir && (strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_")) {
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !d.IsDir() && strings.HasSuffix(name, ext) {
+			out = append(out, path)
+		}
+		return nil
+	})
+	return out, err
+}

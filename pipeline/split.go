@@ -1,0 +1,262 @@
+package pipeline
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"math/big"
+	"time"
+
+	"github.com/parquet-go/parquet-go"
+
+	"github.com/splitdata/splitdata/prng"
+	"github.com/splitdata/splitdata/sinks"
+	"github.com/splitdata/splitdata/sources"
+	"github.com/splitdata/splitdata/splitter"
+)
+
+// Split runs a split job: it reads the inputs once, assigns every row to a
+// split as docs/algorithm.md specifies, and writes each split's rows, in
+// input order, to cfg.Out/<split>/part-NNNNN.parquet, then cfg.Out/manifest.json.
+// The output appears atomically: until Split returns successfully nothing
+// exists under cfg.Out (or the old content is untouched with Overwrite).
+//
+// Errors in the options wrap [ErrUsage]; an existing output wraps
+// [ErrOutputExists]; bad input is a [*sources.InputError].
+func Split(ctx context.Context, cfg SplitConfig) (*Manifest, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg = cfg.withDefaults()
+	seed, err := resolveSeed(cfg.Seed)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkOutput(cfg.Out, cfg.Overwrite); err != nil {
+		return nil, err
+	}
+	plan, err := openPlan(cfg.Inputs)
+	if err != nil {
+		return nil, err
+	}
+	defer plan.close()
+
+	master, err := prng.NewPCG64(seed.value)
+	if err != nil {
+		return nil, err
+	}
+	assigner, unassigned, err := newAssigner(ctx, cfg, master, plan.rows)
+	if err != nil {
+		return nil, err
+	}
+
+	stage, err := newStaging(cfg.Out, cfg.Overwrite)
+	if err != nil {
+		return nil, err
+	}
+	defer stage.cleanup()
+
+	encoder, err := sinks.NewRowGroupEncoder(plan.schema, cfg.Parquet)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrUsage, err)
+	}
+	e := &engine{
+		inputs:       plan.inputs,
+		units:        plan.units,
+		schema:       plan.schema,
+		master:       *master,
+		assign:       assigner,
+		names:        splitNames(cfg.Splits),
+		rowsPerFile:  cfg.RowsPerFile,
+		rowGroupRows: cfg.RowGroupRows,
+		workers:      cfg.Workers,
+		encoder:      encoder,
+		opts:         cfg.Parquet,
+		kv:           plan.kv,
+		stage:        stage,
+	}
+	splits, err := e.run(ctx)
+	if err != nil {
+		return nil, err
+	}
+
+	m := &Manifest{
+		Tool:          "splitdata",
+		Version:       Version,
+		Algorithm:     AlgorithmVersion,
+		Command:       "split",
+		Created:       time.Now().UTC().Truncate(time.Second),
+		Seed:          seed.value.String(),
+		SeedText:      seed.text,
+		SeedGenerated: seed.generated,
+		Options: ManifestOptions{
+			Splits:       cfg.Splits,
+			Approx:       cfg.Approx,
+			RowsPerFile:  cfg.RowsPerFile,
+			RowGroupRows: cfg.RowGroupRows,
+			Format:       "parquet",
+			Parquet:      cfg.Parquet,
+		},
+		Inputs:     plan.infos(),
+		Rows:       plan.rows,
+		Unassigned: unassigned,
+		Splits:     splits,
+	}
+	if err := checkCounts(m); err != nil {
+		return nil, err
+	}
+	if err := writeJSONFile(stage.path(ManifestName), m); err != nil {
+		return nil, fmt.Errorf("write manifest: %w", err)
+	}
+	if err := stage.commit(); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// checkCounts verifies that every input row was written exactly once.
+func checkCounts(m *Manifest) error {
+	written := m.Unassigned
+	for _, s := range m.Splits {
+		var files int64
+		for _, f := range s.Files {
+			files += f.Rows
+		}
+		if files != s.Rows {
+			return fmt.Errorf("internal error: split %s: files hold %d rows, split %d", s.Name, files, s.Rows)
+		}
+		written += s.Rows
+	}
+	if written != m.Rows {
+		return fmt.Errorf("internal error: read %d rows, wrote %d", m.Rows, written)
+	}
+	return nil
+}
+
+func splitNames(splits []splitter.Split) []string {
+	names := make([]string, len(splits))
+	for i, s := range splits {
+		names[i] = s.Name
+	}
+	return names
+}
+
+// newAssigner builds the row assignment for n rows: key thresholds for
+// approximate splits, rank boundaries found by a pass over the keys for
+// exact ones. It returns the number of rows that fall in no split.
+func newAssigner(ctx context.Context, cfg SplitConfig, master *prng.PCG64, n int64) (*splitter.Assigner, int64, error) {
+	if cfg.Approx {
+		ratios := make([]float64, len(cfg.Splits))
+		for i, s := range cfg.Splits {
+			ratios[i] = s.Ratio
+		}
+		a, err := splitter.NewApproxAssigner(ratios)
+		return a, 0, err
+	}
+	sizes, err := splitter.Sizes(cfg.Splits, n)
+	if err != nil {
+		return nil, 0, err
+	}
+	var assigned int64
+	for _, s := range sizes {
+		assigned += s
+	}
+	bounds, err := splitter.ExactBoundaries(ctx, master, n, sizes, cfg.Workers)
+	if err != nil {
+		return nil, 0, err
+	}
+	return splitter.NewExactAssigner(bounds, len(sizes)), n - assigned, nil
+}
+
+// seedInfo is a resolved master seed and where it came from.
+type seedInfo struct {
+	value     *big.Int
+	text      string // the text it was hashed from, if not a decimal integer
+	generated bool
+}
+
+// resolveSeed parses a seed, or draws a fresh 128-bit one when text is
+// empty. Drawing is the only place splitdata uses system randomness, and the
+// seed drawn is recorded in the manifest so the run can be repeated.
+func resolveSeed(text string) (seedInfo, error) {
+	if text == "" {
+		v, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 128))
+		if err != nil {
+			return seedInfo{}, fmt.Errorf("draw a seed: %w", err)
+		}
+		return seedInfo{value: v, generated: true}, nil
+	}
+	v, err := splitter.ParseSeed(text)
+	if err != nil {
+		return seedInfo{}, err
+	}
+	info := seedInfo{value: v}
+	if v.String() != text {
+		info.text = text
+	}
+	return info, nil
+}
+
+// plan is the opened inputs: footers read, schemas checked, units laid out.
+type plan struct {
+	paths  []string
+	inputs []*sources.Parquet
+	units  []unit
+	rows   int64
+	schema *parquet.Schema
+	kv     []sinks.KeyValue
+}
+
+func openPlan(inputs []string) (_ *plan, err error) {
+	paths, err := ResolveInputs(inputs, ".parquet")
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrUsage, err)
+	}
+	p := &plan{paths: paths}
+	defer func() {
+		if err != nil {
+			p.close()
+		}
+	}()
+	for i, path := range paths {
+		in, err := sources.OpenParquetFile(path)
+		if err != nil {
+			return nil, err
+		}
+		p.inputs = append(p.inputs, in)
+		if i == 0 {
+			p.schema = in.Schema()
+			for _, kv := range in.KeyValueMetadata() {
+				p.kv = append(p.kv, sinks.KeyValue{Key: kv.Key, Value: kv.Value})
+			}
+		} else if d := sources.SchemaDiff(p.schema, in.Schema()); d != "" {
+			return nil, &sources.InputError{Path: path, RowGroup: -1,
+				Err: fmt.Errorf("%w with %s: %s", sources.ErrSchemaMismatch, paths[0], d)}
+		}
+		for rg := range in.NumRowGroups() {
+			n := in.RowGroupNumRows(rg)
+			if n == 0 {
+				continue
+			}
+			p.units = append(p.units, unit{seq: len(p.units), input: i, rg: rg, start: p.rows, rows: n})
+			p.rows += n
+		}
+	}
+	return p, nil
+}
+
+func (p *plan) infos() []InputInfo {
+	infos := make([]InputInfo, len(p.inputs))
+	for i, in := range p.inputs {
+		infos[i] = InputInfo{Path: p.paths[i], Size: in.Size(), Rows: in.NumRows()}
+	}
+	return infos
+}
+
+// close releases the inputs. They were only read, so a failed close loses
+// nothing and is not reported.
+func (p *plan) close() {
+	for _, in := range p.inputs {
+		_ = in.Close()
+	}
+}
