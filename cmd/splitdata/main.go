@@ -1,0 +1,90 @@
+// Command splitdata splits, samples and shuffles large tabular files for
+// machine learning, reproducibly: the same seed gives the same rows in the
+// same splits, in the same bytes, on any machine and with any number of
+// workers. Run "splitdata help" for the commands.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/splitdata/splitdata/pipeline"
+	"github.com/splitdata/splitdata/sources"
+)
+
+// Exit codes; listed under EXIT STATUS in the help.
+const (
+	exitOK          = 0
+	exitFailure     = 1
+	exitUsage       = 2
+	exitInterrupted = 130
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// run executes the command line args and returns the exit code. Everything
+// a run creates is cleaned up before it returns.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	root := newRootCmd(stdout, stderr)
+	root.SetArgs(args)
+	cmd, err := root.ExecuteContextC(ctx)
+	if err == nil {
+		return exitOK
+	}
+	code := exitCode(ctx, err)
+	for _, line := range strings.Split(err.Error(), "\n") {
+		fmt.Fprintf(stderr, "splitdata: %s\n", line)
+	}
+	if hint := hintFor(err); hint != "" {
+		fmt.Fprintf(stderr, "splitdata: %s\n", hint)
+	}
+	if code == exitUsage && cmd != nil {
+		fmt.Fprintf(stderr, "usage: %s\nRun '%s --help' for details.\n", cmd.UseLine(), cmd.CommandPath())
+	}
+	return code
+}
+
+// usageError marks errors in the command line itself.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+func usagef(format string, args ...any) error {
+	return usageError{fmt.Errorf(format, args...)}
+}
+
+// exitCode maps an error to the process exit code.
+func exitCode(ctx context.Context, err error) int {
+	var ue usageError
+	switch {
+	case ctx.Err() != nil || errors.Is(err, context.Canceled):
+		return exitInterrupted
+	case errors.As(err, &ue), errors.Is(err, pipeline.ErrUsage), errors.Is(err, pipeline.ErrNoInput):
+		return exitUsage
+	default:
+		return exitFailure
+	}
+}
+
+// hintFor suggests the obvious next step for some errors.
+func hintFor(err error) string {
+	switch {
+	case errors.Is(err, pipeline.ErrOutputExists):
+		return "use --overwrite to replace it, or choose another --out"
+	case errors.Is(err, sources.ErrSchemaMismatch):
+		return "all inputs of one run must have the same schema"
+	}
+	return ""
+}

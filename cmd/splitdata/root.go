@@ -1,0 +1,68 @@
+package main
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+
+	"github.com/splitdata/splitdata/pipeline"
+)
+
+const exitStatusHelp = `
+EXIT STATUS
+  0    success
+  1    failure: bad input, I/O error, output exists
+  2    usage error: bad flags or options
+  130  interrupted (SIGINT or SIGTERM); temporary output is removed
+`
+
+func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "splitdata",
+		Short: "Reproducible splits, samples and shuffles of large Parquet files",
+		Long: `splitdata splits, samples and shuffles large tabular files for machine learning,
+reproducibly: the same seed gives the same rows in the same splits, in the same
+bytes, on any machine, with any number of workers, however the input is chunked.`,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		Args:          cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return usagef("unknown command %q", args[0])
+			}
+			return cmd.Help()
+		},
+	}
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	root.SetHelpTemplate(root.HelpTemplate() + exitStatusHelp)
+	root.AddCommand(
+		newSplitCmd(stdout, stderr),
+		newExplainCmd(stdout),
+		newGenCmd(stdout, stderr),
+		newVersionCmd(stdout),
+	)
+	return root
+}
+
+func newVersionCmd(stdout io.Writer) *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the splitdata and algorithm versions",
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			_, err := io.WriteString(stdout, fmt.Sprintf("splitdata %s (algorithm %d)\n", pipeline.Version, pipeline.AlgorithmVersion))
+			return err
+		},
+	}
+}
+
+// noArgs rejects positional arguments as a usage error.
+func noArgs(cmd *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return usagef("%s takes no arguments, got %q", cmd.Name(), args[0])
+	}
+	return nil
+}

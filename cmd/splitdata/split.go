@@ -1,0 +1,180 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/splitdata/splitdata/pipeline"
+	"github.com/splitdata/splitdata/splitter"
+)
+
+type splitFlags struct {
+	out          string
+	seed         string
+	ratios       string
+	testSize     string
+	sizes        string
+	approx       bool
+	shuffle      bool
+	workers      int
+	overwrite    bool
+	rowsPerFile  int64
+	rowGroupRows int64
+	compression  string
+	level        int
+	jsonOut      bool
+	quiet        bool
+}
+
+func newSplitCmd(stdout, stderr io.Writer) *cobra.Command {
+	var f splitFlags
+	cmd := &cobra.Command{
+		Use:   "split INPUT... --out DIR [flags]",
+		Short: "Split Parquet files into train/test (or any) splits, reproducibly",
+		Long: `Split reads the rows of every INPUT (files, directories of *.parquet files, or
+globs; taken in path order) once, assigns each row to a split and writes
+DIR/<split>/part-NNNNN.parquet files and DIR/manifest.json.
+
+Row i (counting from 0 across all inputs in path order) gets the key
+numpy.random.PCG64(seed).random_raw(n)[i]. By default split sizes are exact,
+like scikit-learn's train_test_split: rows are ranked by (key, i) and split j
+takes the next size_j rows of that order. With --approx each row goes to the
+split whose key range [C_(j-1)*2^64, C_j*2^64) holds its key. Rows keep their
+input order inside each split. The output never depends on --workers or on
+how the input is divided into files and row groups.
+
+The output appears atomically: nothing exists under DIR until the run has
+succeeded. See docs/algorithm.md for the full specification.`,
+		Example: `  splitdata split data/ --out splits --seed 42
+  splitdata split 'data/*.parquet' --out splits --seed 42 --ratios train=0.8,valid=0.1,test=0.1
+  splitdata split data/ --out splits --seed my-experiment --test-size 10000
+  splitdata split data/ --out splits --seed 7 --sizes train=1000000,test=50000 --overwrite`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return usagef("split needs at least one INPUT")
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := f.config(args)
+			if err != nil {
+				return err
+			}
+			if cfg.Seed == "" && !f.quiet {
+				fmt.Fprintln(stderr, "splitdata: no --seed given: drawing a fresh one (recorded in the manifest)")
+			}
+			m, err := pipeline.Split(cmd.Context(), cfg)
+			if err != nil {
+				return err
+			}
+			if m.SeedGenerated && !f.quiet {
+				fmt.Fprintf(stderr, "splitdata: seed %s (repeat this run with --seed %s)\n", m.Seed, m.Seed)
+			}
+			if f.jsonOut {
+				enc := json.NewEncoder(stdout)
+				enc.SetIndent("", "  ")
+				return enc.Encode(m)
+			}
+			if f.quiet {
+				return nil
+			}
+			return printSummary(stdout, cfg.Out, m)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.out, "out", "", "output directory (required)")
+	fl.StringVar(&f.seed, "seed", "", "master seed: a non-negative integer of any size, or any text (default: a fresh seed, printed and recorded)")
+	fl.StringVar(&f.ratios, "ratios", "", "split names and shares, in order, e.g. train=0.8,valid=0.1,test=0.1 (default train=0.8,test=0.2)")
+	fl.StringVar(&f.testSize, "test-size", "", "test share (0 < p < 1) or row count; the rest is train, as in scikit-learn")
+	fl.StringVar(&f.sizes, "sizes", "", "exact row counts per split, e.g. train=80000,test=20000 (rows beyond their sum go nowhere)")
+	fl.BoolVar(&f.approx, "approx", false, "assign rows independently by key range: no counting pass, sizes approximately proportional")
+	fl.BoolVar(&f.shuffle, "shuffle", false, "write each split in shuffled (canonical key) order")
+	fl.IntVar(&f.workers, "workers", 0, "goroutines reading and encoding (default: number of CPUs); never changes the output")
+	fl.BoolVar(&f.overwrite, "overwrite", false, "replace an existing output directory")
+	fl.Int64Var(&f.rowsPerFile, "rows-per-file", pipeline.DefaultRowsPerFile, "rows per output file")
+	fl.Int64Var(&f.rowGroupRows, "row-group-rows", pipeline.DefaultRowGroupRows, "rows per output row group")
+	fl.StringVar(&f.compression, "compression", "snappy", "Parquet compression: snappy, zstd, gzip, lz4 or none")
+	fl.IntVar(&f.level, "compression-level", 0, "compression level for zstd and gzip (0: the codec's default)")
+	fl.BoolVar(&f.jsonOut, "json", false, "print the manifest as JSON on stdout instead of the summary table")
+	fl.BoolVarP(&f.quiet, "quiet", "q", false, "print nothing but errors")
+	return cmd
+}
+
+// config turns the flags into a pipeline configuration.
+func (f *splitFlags) config(inputs []string) (pipeline.SplitConfig, error) {
+	var cfg pipeline.SplitConfig
+	if f.out == "" {
+		return cfg, usagef("--out is required")
+	}
+	if f.shuffle {
+		return cfg, usagef("--shuffle is not implemented yet (see the shuffle issue); splits are written in input order")
+	}
+	set := 0
+	for _, s := range []string{f.ratios, f.testSize, f.sizes} {
+		if s != "" {
+			set++
+		}
+	}
+	if set > 1 {
+		return cfg, usagef("give only one of --ratios, --test-size and --sizes")
+	}
+	var splits []splitter.Split
+	var err error
+	switch {
+	case f.ratios != "":
+		splits, err = splitter.ParseRatios(f.ratios)
+	case f.testSize != "":
+		splits, err = splitter.ParseTestSize(f.testSize)
+	case f.sizes != "":
+		splits, err = splitter.ParseSizes(f.sizes)
+	}
+	if err != nil {
+		return cfg, err
+	}
+	if f.rowsPerFile <= 0 {
+		return cfg, usagef("--rows-per-file must be positive, got %d", f.rowsPerFile)
+	}
+	if f.rowGroupRows <= 0 {
+		return cfg, usagef("--row-group-rows must be positive, got %d", f.rowGroupRows)
+	}
+	if f.workers < 0 {
+		return cfg, usagef("--workers must be positive, got %d", f.workers)
+	}
+	cfg = pipeline.SplitConfig{
+		Inputs:       inputs,
+		Out:          f.out,
+		Seed:         f.seed,
+		Splits:       splits,
+		Approx:       f.approx,
+		RowsPerFile:  f.rowsPerFile,
+		RowGroupRows: f.rowGroupRows,
+		Workers:      f.workers,
+		Overwrite:    f.overwrite,
+	}
+	cfg.Parquet.Compression = f.compression
+	cfg.Parquet.CompressionLevel = f.level
+	return cfg, nil
+}
+
+// printSummary writes the per-split table.
+func printSummary(w io.Writer, out string, m *pipeline.Manifest) error {
+	fmt.Fprintf(w, "split %d rows from %d input files into %s (seed %s, algorithm %d)\n",
+		m.Rows, len(m.Inputs), out, m.Seed, m.Algorithm)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "split\trows\tshare\tfiles\tbytes\t")
+	for _, s := range m.Splits {
+		share := 0.0
+		if m.Rows > 0 {
+			share = 100 * float64(s.Rows) / float64(m.Rows)
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%.2f%%\t%d\t%d\t\n", s.Name, s.Rows, share, len(s.Files), s.Bytes())
+	}
+	if m.Unassigned > 0 {
+		fmt.Fprintf(tw, "(none)\t%d\t%.2f%%\t\t\t\n", m.Unassigned, 100*float64(m.Unassigned)/float64(m.Rows))
+	}
+	return tw.Flush()
+}
