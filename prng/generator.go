@@ -51,26 +51,47 @@ func (g *Generator) Random() float64 {
 }
 
 // Integers returns an int64 in [low, high), numpy's rng.integers(low, high)
-// with the default int64 dtype. As in NumPy, with rng = high-1-low: rng = 0
-// draws nothing; rng = 2^32-1 takes one buffered 32-bit draw
-// ([PCG64.Uint32]); a smaller rng uses Lemire's multiply-and-reject on
-// buffered 32-bit draws; a larger one uses it on 64-bit draws. Integers
-// panics if low >= high, where NumPy raises ValueError.
+// with the default int64 dtype; see [Generator.IntegersClosed] for how the
+// draw is made. Integers panics if low >= high, where NumPy raises
+// ValueError. The full int64 span, which NumPy writes with high = 2^63, is
+// IntegersClosed(math.MinInt64, math.MaxInt64).
 func (g *Generator) Integers(low, high int64) int64 {
 	if low >= high {
 		panic(fmt.Sprintf("prng: Integers called with low %d >= high %d", low, high))
 	}
-	rng := uint64(high) - uint64(low) - 1 // high-1-low, exact in two's complement
-	off := uint64(low)
+	// high-1-low, exact in two's complement.
+	return int64(uint64(low) + g.bounded(uint64(high)-uint64(low)-1))
+}
+
+// IntegersClosed returns an int64 in [low, high], numpy's
+// rng.integers(low, high, endpoint=True) with the default int64 dtype. As in
+// NumPy's random_bounded_uint64_fill, with rng = high-low: rng = 0 draws
+// nothing; rng = 2^32-1 takes one buffered 32-bit draw ([PCG64.Uint32]); a
+// smaller rng uses Lemire's multiply-and-reject on buffered 32-bit draws;
+// rng = 2^64-1 (the full int64 span) is one raw 64-bit draw; any other rng
+// uses Lemire's method on 64-bit draws. IntegersClosed panics if low > high,
+// where NumPy raises ValueError.
+func (g *Generator) IntegersClosed(low, high int64) int64 {
+	if low > high {
+		panic(fmt.Sprintf("prng: IntegersClosed called with low %d > high %d", low, high))
+	}
+	return int64(uint64(low) + g.bounded(uint64(high)-uint64(low)))
+}
+
+// bounded returns a uniform value in [0, rng] drawn exactly as NumPy's
+// random_bounded_uint64_fill does for one value with use_masked=False.
+func (g *Generator) bounded(rng uint64) uint64 {
 	switch {
 	case rng == 0:
-		return low
+		return 0
 	case rng == math.MaxUint32:
-		return int64(off + uint64(g.bg.Uint32()))
+		return uint64(g.bg.Uint32())
 	case rng < math.MaxUint32:
-		return int64(off + uint64(g.lemire32(uint32(rng))))
-	default: // rng < 2^64-1 because high is exclusive
-		return int64(off + g.lemire64(rng))
+		return uint64(g.lemire32(uint32(rng)))
+	case rng == math.MaxUint64:
+		return g.bg.Uint64()
+	default:
+		return g.lemire64(rng)
 	}
 }
 

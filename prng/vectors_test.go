@@ -64,9 +64,17 @@ type generatorVector struct {
 		N      int   `json:"n"`
 		Values []int `json:"values"`
 	} `json:"permutations"`
-	PermutationsState   string    `json:"permutations_state"`
-	StandardNormal      []float64 `json:"standard_normal"`
-	StandardExponential []float64 `json:"standard_exponential"`
+	PermutationsState string `json:"permutations_state"`
+	IntegersClosed    []struct {
+		Low    int64   `json:"low"`
+		High   int64   `json:"high"`
+		Values []int64 `json:"values"`
+	} `json:"integers_closed"`
+	IntegersClosedState string     `json:"integers_closed_state"`
+	Shuffle             [][]string `json:"shuffle"`
+	ShuffleState        string     `json:"shuffle_state"`
+	StandardNormal      []float64  `json:"standard_normal"`
+	StandardExponential []float64  `json:"standard_exponential"`
 	Triangular          []struct {
 		Left   float64   `json:"left"`
 		Mode   float64   `json:"mode"`
