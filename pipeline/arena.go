@@ -1,11 +1,15 @@
 package pipeline
 
-import "github.com/parquet-go/parquet-go"
+import (
+	"unsafe"
+
+	"github.com/parquet-go/parquet-go"
+)
 
 // Arena chunk sizes: large enough that a unit of 100k rows needs a few dozen
 // allocations, small enough that the last, partly used chunk wastes little.
 const (
-	arenaValues = 64 << 10 // values per chunk (24 bytes each)
+	arenaValues = 64 << 10 // values per chunk (24 bytes each on 64-bit)
 	arenaBytes  = 1 << 20  // bytes per chunk
 )
 
@@ -14,14 +18,22 @@ const (
 // allocation per row or per string. Chunks are never reallocated, so rows
 // handed out stay valid. Single goroutine.
 type rowArena struct {
-	vals  []parquet.Value
-	bytes []byte
+	vals      []parquet.Value
+	bytes     []byte
+	allocated int64 // bytes allocated so far
 }
+
+// valueBytes is the size of a parquet.Value.
+const valueBytes = int64(unsafe.Sizeof(parquet.Value{}))
+
+// size returns the bytes the arena has allocated.
+func (a *rowArena) size() int64 { return a.allocated }
 
 // clone returns a copy of row that shares no memory with it.
 func (a *rowArena) clone(row parquet.Row) parquet.Row {
 	if cap(a.vals)-len(a.vals) < len(row) {
 		a.vals = make([]parquet.Value, 0, max(arenaValues, len(row)))
+		a.allocated += int64(cap(a.vals)) * valueBytes
 	}
 	start := len(a.vals)
 	for _, v := range row {
@@ -39,10 +51,12 @@ func (a *rowArena) clone(row parquet.Row) parquet.Row {
 
 func (a *rowArena) copyBytes(b []byte) []byte {
 	if len(b) > arenaBytes/4 {
+		a.allocated += int64(len(b))
 		return append([]byte(nil), b...)
 	}
 	if cap(a.bytes)-len(a.bytes) < len(b) {
 		a.bytes = make([]byte, 0, arenaBytes)
+		a.allocated += arenaBytes
 	}
 	start := len(a.bytes)
 	a.bytes = append(a.bytes, b...)

@@ -27,6 +27,8 @@ const CreatedBy = "splitdata (parquet writer v1)"
 const (
 	DefaultRowGroupRows = 131072
 	DefaultRowsPerFile  = 1048576
+	// DefaultShuffleMemory is the memory a Shuffle may hold by default.
+	DefaultShuffleMemory = 2 << 30
 )
 
 // ErrUsage classes errors in the options a caller passed (the CLI exits 2).
@@ -36,6 +38,9 @@ var ErrUsage = splitter.ErrUsage
 // ErrOutputExists reports an output directory that already has content
 // while Overwrite is not set.
 var ErrOutputExists = errors.New("output exists")
+
+// ErrTooLarge reports a job that needs more memory than its limit allows.
+var ErrTooLarge = errors.New("too large for memory")
 
 // SplitConfig describes one split job. The zero value of each field means
 // the documented default; Inputs and Out are required.
@@ -55,6 +60,14 @@ type SplitConfig struct {
 	// Approx assigns rows independently by key thresholds: no counting pass,
 	// sizes only approximately proportional.
 	Approx bool `json:"approx"`
+	// Shuffle writes each split in canonical order, ascending (key, global
+	// row index), instead of input order. Until the out-of-core shuffle
+	// lands, each split is held in memory, up to ShuffleMemory bytes.
+	Shuffle bool `json:"shuffle"`
+	// ShuffleMemory bounds the memory a Shuffle may hold (an estimate of the
+	// decoded rows); 0 means DefaultShuffleMemory. A split that needs more is
+	// an error, before anything is written.
+	ShuffleMemory int64 `json:"-"`
 	// RowsPerFile cuts each split into files of this many rows; 0 means
 	// DefaultRowsPerFile.
 	RowsPerFile int64 `json:"rows_per_file"`
@@ -81,6 +94,9 @@ func (c SplitConfig) withDefaults() SplitConfig {
 	if c.RowGroupRows == 0 {
 		c.RowGroupRows = DefaultRowGroupRows
 	}
+	if c.ShuffleMemory == 0 {
+		c.ShuffleMemory = DefaultShuffleMemory
+	}
 	if c.Workers == 0 {
 		c.Workers = runtime.GOMAXPROCS(0)
 	}
@@ -103,6 +119,8 @@ func (c SplitConfig) Validate() error {
 		return fmt.Errorf("%w: rows per file must be positive, got %d", ErrUsage, c.RowsPerFile)
 	case c.RowGroupRows < 0:
 		return fmt.Errorf("%w: row group rows must be positive, got %d", ErrUsage, c.RowGroupRows)
+	case c.ShuffleMemory < 0:
+		return fmt.Errorf("%w: shuffle memory must be positive, got %d", ErrUsage, c.ShuffleMemory)
 	case c.Workers < 0:
 		return fmt.Errorf("%w: workers must be positive, got %d", ErrUsage, c.Workers)
 	case len(c.Splits) > 255:

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -10,6 +11,7 @@ import (
 	"io"
 	"os"
 	"path"
+	"slices"
 
 	"github.com/parquet-go/parquet-go"
 	"golang.org/x/sync/errgroup"
@@ -35,10 +37,15 @@ type unit struct {
 }
 
 // routed is a unit's rows sorted by split, in input order within each
-// split. The rows are owned (copied out of the decoder's buffers).
+// split. The rows are owned (copied out of the decoder's buffers). When
+// shuffling, keys[s][k] is the key of rows[s][k] and index[s][k] its global
+// row index.
 type routed struct {
-	seq  int
-	rows [][]parquet.Row
+	seq   int
+	rows  [][]parquet.Row
+	keys  [][]uint64
+	index [][]int64
+	bytes int64 // estimated memory held by rows
 }
 
 // rowGroupJob is one output row group: rows of one split, cut by row counts
@@ -69,6 +76,8 @@ type engine struct {
 	names        []string
 	rowsPerFile  int64
 	rowGroupRows int64
+	shuffle      bool  // write each split in canonical order
+	shuffleLimit int64 // bytes of rows a shuffle may hold
 	workers      int
 	encoder      *sinks.RowGroupEncoder
 	opts         sinks.ParquetOptions
@@ -174,6 +183,10 @@ func (e *engine) run(ctx context.Context) ([]SplitInfo, error) {
 func (e *engine) route(ctx context.Context, u unit) (routed, error) {
 	n := len(e.names)
 	r := routed{seq: u.seq, rows: make([][]parquet.Row, n)}
+	if e.shuffle {
+		r.keys = make([][]uint64, n)
+		r.index = make([][]int64, n)
+	}
 	gen := e.master
 	gen.Advance(uint64(u.start))
 	keys := make([]uint64, readBatch)
@@ -184,15 +197,53 @@ func (e *engine) route(ctx context.Context, u unit) (routed, error) {
 		k := len(rows)
 		gen.Fill(keys[:k])
 		e.assign.Assign(keys[:k], next, ids[:k])
-		next += int64(k)
 		for i, row := range rows {
-			if s := int(ids[i]); s < n {
-				r.rows[s] = append(r.rows[s], arena.clone(row))
+			s := int(ids[i])
+			if s == n {
+				continue // in no split
+			}
+			r.rows[s] = append(r.rows[s], arena.clone(row))
+			if e.shuffle {
+				r.keys[s] = append(r.keys[s], keys[i])
+				r.index[s] = append(r.index[s], next+int64(i))
 			}
 		}
+		next += int64(k)
 		return nil
 	})
+	r.bytes = arena.size()
+	for _, rows := range r.rows {
+		r.bytes += int64(cap(rows)) * rowHeaderBytes
+	}
 	return r, err
+}
+
+// rowHeaderBytes is the memory of a parquet.Row slice header, plus a key
+// and an index when shuffling.
+const rowHeaderBytes = 24 + 16
+
+// shuffled is a split's rows held for ordering: all of them, with their
+// canonical-order keys.
+type shuffled struct {
+	rows  []parquet.Row
+	keys  []uint64
+	index []int64
+}
+
+// canonicalOrder sorts the held rows by (key, global row index).
+func (h *shuffled) canonicalOrder() []parquet.Row {
+	perm := make([]int, len(h.rows))
+	for k := range perm {
+		perm[k] = k
+	}
+	slices.SortFunc(perm, func(a, b int) int {
+		return cmp.Or(cmp.Compare(h.keys[a], h.keys[b]), cmp.Compare(h.index[a], h.index[b]))
+	})
+	out := make([]parquet.Row, len(perm))
+	for k, p := range perm {
+		out[k] = h.rows[p]
+	}
+	return out
 }
 
 // splitCutter cuts one split's stream of rows into row groups and files by
@@ -252,6 +303,11 @@ func (e *engine) dispatch(ctx context.Context, in <-chan routed, out chan<- rowG
 		return nil
 	}
 
+	var hold []shuffled
+	var holding int64
+	if e.shuffle {
+		hold = make([]shuffled, len(e.names))
+	}
 	held := make(map[int]routed)
 	nextSeq := 0
 	for r := range in {
@@ -264,11 +320,32 @@ func (e *engine) dispatch(ctx context.Context, in <-chan routed, out chan<- rowG
 			delete(held, nextSeq)
 			nextSeq++
 			unitWindow.Release(1)
+			if e.shuffle {
+				holding += r.bytes
+				if holding > e.shuffleLimit {
+					return fmt.Errorf("%w: --shuffle holds the splits in memory until the out-of-core shuffle lands, and they need more than %d MiB; raise the limit (--memory) or split without --shuffle",
+						ErrTooLarge, e.shuffleLimit>>20)
+				}
+				for s := range r.rows {
+					h := &hold[s]
+					h.rows = append(h.rows, r.rows[s]...)
+					h.keys = append(h.keys, r.keys[s]...)
+					h.index = append(h.index, r.index[s]...)
+				}
+				continue
+			}
 			for s, rows := range r.rows {
 				if err := add(&cutters[s], rows); err != nil {
 					return err
 				}
 			}
+		}
+	}
+	for s := range hold {
+		rows := hold[s].canonicalOrder()
+		hold[s] = shuffled{}
+		if err := add(&cutters[s], rows); err != nil {
+			return err
 		}
 	}
 	if err := ctx.Err(); err != nil {

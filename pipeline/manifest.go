@@ -41,6 +41,7 @@ type Manifest struct {
 type ManifestOptions struct {
 	Splits       []splitter.Split     `json:"splits"`
 	Approx       bool                 `json:"approx"`
+	Shuffle      bool                 `json:"shuffle"`
 	RowsPerFile  int64                `json:"rows_per_file"`
 	RowGroupRows int64                `json:"row_group_rows"`
 	Format       string               `json:"format"`

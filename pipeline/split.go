@@ -69,6 +69,8 @@ func Split(ctx context.Context, cfg SplitConfig) (*Manifest, error) {
 		names:        splitNames(cfg.Splits),
 		rowsPerFile:  cfg.RowsPerFile,
 		rowGroupRows: cfg.RowGroupRows,
+		shuffle:      cfg.Shuffle,
+		shuffleLimit: cfg.ShuffleMemory,
 		workers:      cfg.Workers,
 		encoder:      encoder,
 		opts:         cfg.Parquet,
@@ -92,6 +94,7 @@ func Split(ctx context.Context, cfg SplitConfig) (*Manifest, error) {
 		Options: ManifestOptions{
 			Splits:       cfg.Splits,
 			Approx:       cfg.Approx,
+			Shuffle:      cfg.Shuffle,
 			RowsPerFile:  cfg.RowsPerFile,
 			RowGroupRows: cfg.RowGroupRows,
 			Format:       "parquet",

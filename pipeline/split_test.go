@@ -1,6 +1,7 @@
 package pipeline_test
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"errors"
@@ -64,11 +65,11 @@ func TestSplitSameBytesForAnyWorkerCount(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, approx := range []bool{false, true} {
+	for _, mode := range []struct{ approx, shuffle bool }{{false, false}, {true, false}, {false, true}} {
 		var want string
 		for _, workers := range []int{1, 2, 3, 8} {
 			m := runSplit(t, pipeline.SplitConfig{
-				Inputs: []string{in}, Seed: "42", Splits: splits, Approx: approx,
+				Inputs: []string{in}, Seed: "42", Splits: splits, Approx: mode.approx, Shuffle: mode.shuffle,
 				Workers: workers, RowsPerFile: 20_000, RowGroupRows: 3_000,
 			})
 			got := fingerprint(m)
@@ -77,7 +78,7 @@ func TestSplitSameBytesForAnyWorkerCount(t *testing.T) {
 				continue
 			}
 			if got != want {
-				t.Errorf("approx=%v workers=%d: outputs differ from workers=1:\n%s\nvs\n%s", approx, workers, got, want)
+				t.Errorf("%+v workers=%d: outputs differ from workers=1:\n%s\nvs\n%s", mode, workers, got, want)
 			}
 		}
 	}
@@ -89,15 +90,17 @@ func TestSplitSameBytesForAnyChunking(t *testing.T) {
 		files int
 		rg    int64
 	}{{1, 30_000}, {1, 1_000}, {4, 2_500}, {7, 999}}
-	var want string
+	var want [2]string
 	for i, l := range layouts {
 		in := genInput(t, rows, l.files, l.rg)
-		m := runSplit(t, pipeline.SplitConfig{Inputs: []string{in}, Seed: "42", RowGroupRows: 4_096, RowsPerFile: 10_000})
-		got := fingerprint(m)
-		if i == 0 {
-			want = got
-		} else if got != want {
-			t.Errorf("layout %+v: outputs differ from layout %+v", l, layouts[0])
+		for k, shuffle := range []bool{false, true} {
+			m := runSplit(t, pipeline.SplitConfig{Inputs: []string{in}, Seed: "42", Shuffle: shuffle, RowGroupRows: 4_096, RowsPerFile: 10_000})
+			got := fingerprint(m)
+			if i == 0 {
+				want[k] = got
+			} else if got != want[k] {
+				t.Errorf("shuffle=%v layout %+v: outputs differ from layout %+v", shuffle, l, layouts[0])
+			}
 		}
 	}
 }
@@ -449,4 +452,54 @@ func sha256File(t *testing.T, path string) string {
 		t.Fatal(err)
 	}
 	return fmt.Sprintf("%x", h.Sum(nil))
+}
+
+func TestSplitShuffleWritesCanonicalOrder(t *testing.T) {
+	const n = 12_345
+	in := genInput(t, n, 3, 1_000)
+	splits, err := splitter.ParseRatios("train=0.6,valid=0.3,test=0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sizes, err := splitter.Sizes(splits, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "out")
+	m := runSplit(t, pipeline.SplitConfig{Inputs: []string{in}, Out: out, Seed: "9", Splits: splits, Shuffle: true, RowGroupRows: 1_000, RowsPerFile: 5_000})
+	if !m.Options.Shuffle {
+		t.Error("manifest does not record --shuffle")
+	}
+	// Canonical order: every row ranked by (key, i); split j is the j-th
+	// slice of that ranking, written in ranking order.
+	gen, _ := prng.NewPCG64(big.NewInt(9))
+	keys := make([]uint64, n)
+	gen.Fill(keys)
+	order := make([]int64, n)
+	for i := range order {
+		order[i] = int64(i)
+	}
+	slices.SortFunc(order, func(a, b int64) int { return cmp.Or(cmp.Compare(keys[a], keys[b]), cmp.Compare(a, b)) })
+	var rank int64
+	for s, info := range m.Splits {
+		got := readIDs(t, out, info)
+		want := order[rank : rank+sizes[s]]
+		rank += sizes[s]
+		if !slices.Equal(got, want) {
+			t.Errorf("split %s: not the canonical-order slice of ranks [%d, %d)", info.Name, rank-sizes[s], rank)
+		}
+	}
+}
+
+func TestSplitShuffleBeyondMemoryFailsCleanly(t *testing.T) {
+	in := genInput(t, 20_000, 2, 2_000)
+	out := filepath.Join(t.TempDir(), "out")
+	_, err := pipeline.Split(t.Context(), pipeline.SplitConfig{Inputs: []string{in}, Out: out, Seed: "1", Shuffle: true, ShuffleMemory: 1 << 20})
+	if !errors.Is(err, pipeline.ErrTooLarge) {
+		t.Fatalf("err = %v, want ErrTooLarge", err)
+	}
+	if !strings.Contains(err.Error(), "--memory") {
+		t.Errorf("error %q does not say how to raise the limit", err)
+	}
+	assertOnly(t, filepath.Dir(out))
 }

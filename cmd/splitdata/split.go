@@ -4,8 +4,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"text/tabwriter"
 
+	"github.com/dustin/go-humanize"
 	"github.com/spf13/cobra"
 
 	"github.com/splitdata/splitdata/pipeline"
@@ -20,6 +22,7 @@ type splitFlags struct {
 	sizes        string
 	approx       bool
 	shuffle      bool
+	memory       string
 	workers      int
 	overwrite    bool
 	rowsPerFile  int64
@@ -44,7 +47,7 @@ numpy.random.PCG64(seed).random_raw(n)[i]. By default split sizes are exact,
 like scikit-learn's train_test_split: rows are ranked by (key, i) and split j
 takes the next size_j rows of that order. With --approx each row goes to the
 split whose key range [C_(j-1)*2^64, C_j*2^64) holds its key. Rows keep their
-input order inside each split. The output never depends on --workers or on
+input order inside each split (--shuffle: canonical order). The output never depends on --workers or on
 how the input is divided into files and row groups.
 
 The output appears atomically: nothing exists under DIR until the run has
@@ -92,7 +95,8 @@ succeeded. See docs/algorithm.md for the full specification.`,
 	fl.StringVar(&f.testSize, "test-size", "", "test share (0 < p < 1) or row count; the rest is train, as in scikit-learn")
 	fl.StringVar(&f.sizes, "sizes", "", "exact row counts per split, e.g. train=80000,test=20000 (rows beyond their sum go nowhere)")
 	fl.BoolVar(&f.approx, "approx", false, "assign rows independently by key range: no counting pass, sizes approximately proportional")
-	fl.BoolVar(&f.shuffle, "shuffle", false, "write each split in shuffled (canonical key) order")
+	fl.BoolVar(&f.shuffle, "shuffle", false, "write each split in canonical order, ascending (key, row index), instead of input order")
+	fl.StringVar(&f.memory, "memory", "2GiB", "memory --shuffle may hold (each split is held in memory for now)")
 	fl.IntVar(&f.workers, "workers", 0, "goroutines reading and encoding (default: number of CPUs); never changes the output")
 	fl.BoolVar(&f.overwrite, "overwrite", false, "replace an existing output directory")
 	fl.Int64Var(&f.rowsPerFile, "rows-per-file", pipeline.DefaultRowsPerFile, "rows per output file")
@@ -110,8 +114,13 @@ func (f *splitFlags) config(inputs []string) (pipeline.SplitConfig, error) {
 	if f.out == "" {
 		return cfg, usagef("--out is required")
 	}
-	if f.shuffle {
-		return cfg, usagef("--shuffle is not implemented yet (see the shuffle issue); splits are written in input order")
+	var memory uint64
+	if f.memory != "" {
+		var err error
+		memory, err = humanize.ParseBytes(f.memory)
+		if err != nil || memory == 0 || memory > math.MaxInt64 {
+			return cfg, usagef("--memory %q: want a positive size such as 512MiB or 4GB", f.memory)
+		}
 	}
 	set := 0
 	for _, s := range []string{f.ratios, f.testSize, f.sizes} {
@@ -145,15 +154,17 @@ func (f *splitFlags) config(inputs []string) (pipeline.SplitConfig, error) {
 		return cfg, usagef("--workers must be positive, got %d", f.workers)
 	}
 	cfg = pipeline.SplitConfig{
-		Inputs:       inputs,
-		Out:          f.out,
-		Seed:         f.seed,
-		Splits:       splits,
-		Approx:       f.approx,
-		RowsPerFile:  f.rowsPerFile,
-		RowGroupRows: f.rowGroupRows,
-		Workers:      f.workers,
-		Overwrite:    f.overwrite,
+		Inputs:        inputs,
+		Out:           f.out,
+		Seed:          f.seed,
+		Splits:        splits,
+		Approx:        f.approx,
+		Shuffle:       f.shuffle,
+		ShuffleMemory: int64(memory),
+		RowsPerFile:   f.rowsPerFile,
+		RowGroupRows:  f.rowGroupRows,
+		Workers:       f.workers,
+		Overwrite:     f.overwrite,
 	}
 	cfg.Parquet.Compression = f.compression
 	cfg.Parquet.CompressionLevel = f.level
