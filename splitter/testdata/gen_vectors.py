@@ -9,7 +9,8 @@
 # deterministic. Once committed the vectors are frozen: a change to any
 # expected value is a change of algorithm version (docs/algorithm.md).
 #
-# Three groups:
+# Four groups:
+#   seeds        the master seed splitv1.seed_value makes of --seed texts;
 #   sklearn      the train and test sizes scikit-learn's train_test_split
 #                gives for n rows and a test_size (fraction or count), with
 #                train_size unset or a count;
@@ -185,8 +186,19 @@ def dump(doc):
     return "{\n" + ",\n".join(parts) + "\n}\n"
 
 
+SEED_TEXTS = ["0", "7", "007", "42", "18446744073709551617", "2" * 60, "abc",
+              "hello world", "-1", "+5", " 42", "42 ", "4.2", "1_000", "0x2a",
+              "\u0661\u0662", "h\u00e9llo", "\U0001f600", "seed\x00nul", "splitdata",
+              "text seed"]
+
+
+def seeds_group():
+    return [{"text": t, "seed": str(splitv1.seed_value(t))} for t in SEED_TEXTS]
+
+
 def main():
     doc = {
+        "seeds": seeds_group(),
         "numpy_version": np.__version__,
         "sklearn_version": sklearn.__version__,
         "sklearn": sklearn_group(),
