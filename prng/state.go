@@ -42,34 +42,43 @@ func (u Uint128) MarshalJSON() ([]byte, error) { return []byte(u.String()), nil 
 // only, no sign, fraction, exponent or quotes. Anything else is an error
 // wrapping [ErrInvalidState].
 func (u *Uint128) UnmarshalJSON(b []byte) error {
+	v, err := parseUint128(b)
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalidState, err)
+	}
+	*u = v
+	return nil
+}
+
+// parseUint128 parses the JSON number text of [Uint128.UnmarshalJSON].
+func parseUint128(b []byte) (Uint128, error) {
 	b = bytes.TrimSpace(b)
 	if len(b) == 0 {
-		return fmt.Errorf("%w: empty 128-bit integer", ErrInvalidState)
+		return Uint128{}, errors.New("empty 128-bit integer")
 	}
 	if len(b) > 1 && b[0] == '0' {
-		return fmt.Errorf("%w: 128-bit integer %.40q has a leading zero", ErrInvalidState, b)
+		return Uint128{}, fmt.Errorf("128-bit integer %.40q has a leading zero", b)
 	}
 	var v Uint128
 	for _, c := range b {
 		if c < '0' || c > '9' {
-			return fmt.Errorf("%w: %.40q is not a non-negative integer", ErrInvalidState, b)
+			return Uint128{}, fmt.Errorf("%.40q is not a non-negative integer", b)
 		}
 		// v = v*10 + digit, failing on overflow past 2^128.
 		hiHi, hiLo := bits.Mul64(v.Hi, 10)
 		loHi, lo := bits.Mul64(v.Lo, 10)
 		hi, carry := bits.Add64(hiLo, loHi, 0)
 		if hiHi != 0 || carry != 0 {
-			return fmt.Errorf("%w: %.40q does not fit in 128 bits", ErrInvalidState, b)
+			return Uint128{}, fmt.Errorf("%.40q does not fit in 128 bits", b)
 		}
 		lo, carry = bits.Add64(lo, uint64(c-'0'), 0)
 		hi, carry = bits.Add64(hi, 0, carry)
 		if carry != 0 {
-			return fmt.Errorf("%w: %.40q does not fit in 128 bits", ErrInvalidState, b)
+			return Uint128{}, fmt.Errorf("%.40q does not fit in 128 bits", b)
 		}
 		v = Uint128{hi, lo}
 	}
-	*u = v
-	return nil
+	return v, nil
 }
 
 // PCG64State is NumPy's PCG64 bit_generator.state dict. Its JSON form is the
@@ -95,53 +104,74 @@ type PCG64Fields struct {
 }
 
 // UnmarshalJSON decodes NumPy's state dict strictly: every field must be
-// present, non-null and of NumPy's type (integers for the numbers, a string
-// for bit_generator). Unknown keys are ignored, as NumPy does. It checks
-// types only; [PCG64.SetState] checks the values.
+// present under its exact (case-sensitive) key, non-null and of NumPy's type
+// (integers for the numbers, a string for bit_generator). Unknown keys are
+// ignored, as NumPy does. It checks types only; [PCG64.SetState] checks the
+// values. Errors wrap [ErrInvalidState].
 func (s *PCG64State) UnmarshalJSON(b []byte) error {
-	var raw struct {
-		BitGenerator *string `json:"bit_generator"`
-		State        *struct {
-			State *Uint128 `json:"state"`
-			Inc   *Uint128 `json:"inc"`
-		} `json:"state"`
-		HasUint32 *int    `json:"has_uint32"`
-		Uinteger  *uint32 `json:"uinteger"`
+	top, err := jsonObject(b, "state dict")
+	if err != nil {
+		return err
 	}
-	if err := json.Unmarshal(b, &raw); err != nil {
-		if errors.Is(err, ErrInvalidState) {
-			return err
-		}
-		return fmt.Errorf("%w: %w", ErrInvalidState, err)
+	var st PCG64State
+	if err := jsonField(top, "", "bit_generator", &st.BitGenerator); err != nil {
+		return err
 	}
-	var missing []string
-	if raw.BitGenerator == nil {
-		missing = append(missing, "bit_generator")
+	var rawInner json.RawMessage
+	if err := jsonField(top, "", "state", &rawInner); err != nil {
+		return err
 	}
-	if raw.State == nil {
-		missing = append(missing, "state")
+	inner, err := jsonObject(rawInner, `"state"`)
+	if err != nil {
+		return err
+	}
+	if err := jsonField(inner, "state.", "state", &st.State.State); err != nil {
+		return err
+	}
+	if err := jsonField(inner, "state.", "inc", &st.State.Inc); err != nil {
+		return err
+	}
+	if err := jsonField(top, "", "has_uint32", &st.HasUint32); err != nil {
+		return err
+	}
+	if err := jsonField(top, "", "uinteger", &st.Uinteger); err != nil {
+		return err
+	}
+	*s = st
+	return nil
+}
+
+// jsonObject decodes a JSON object into its members, keyed exactly as
+// written; what names the object in errors.
+func jsonObject(b []byte, what string) (map[string]json.RawMessage, error) {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("%w: %s is not a JSON object: %w", ErrInvalidState, what, err)
+	}
+	if m == nil {
+		return nil, fmt.Errorf("%w: %s is null", ErrInvalidState, what)
+	}
+	return m, nil
+}
+
+// jsonField decodes member key of m into dst; prefix qualifies the key in
+// errors. A missing or null member is an error.
+func jsonField(m map[string]json.RawMessage, prefix, key string, dst any) error {
+	raw, ok := m[key]
+	if !ok {
+		return fmt.Errorf("%w: missing %q", ErrInvalidState, prefix+key)
+	}
+	if string(bytes.TrimSpace(raw)) == "null" {
+		return fmt.Errorf("%w: %q is null", ErrInvalidState, prefix+key)
+	}
+	var err error
+	if u, ok := dst.(*Uint128); ok {
+		*u, err = parseUint128(raw) // its errors do not repeat ErrInvalidState
 	} else {
-		if raw.State.State == nil {
-			missing = append(missing, "state.state")
-		}
-		if raw.State.Inc == nil {
-			missing = append(missing, "state.inc")
-		}
+		err = json.Unmarshal(raw, dst)
 	}
-	if raw.HasUint32 == nil {
-		missing = append(missing, "has_uint32")
-	}
-	if raw.Uinteger == nil {
-		missing = append(missing, "uinteger")
-	}
-	if len(missing) > 0 {
-		return fmt.Errorf("%w: missing or null %q", ErrInvalidState, missing)
-	}
-	*s = PCG64State{
-		BitGenerator: *raw.BitGenerator,
-		State:        PCG64Fields{State: *raw.State.State, Inc: *raw.State.Inc},
-		HasUint32:    *raw.HasUint32,
-		Uinteger:     *raw.Uinteger,
+	if err != nil {
+		return fmt.Errorf("%w: %q: %w", ErrInvalidState, prefix+key, err)
 	}
 	return nil
 }
@@ -201,8 +231,10 @@ func (p *PCG64) MarshalJSON() ([]byte, error) { return json.Marshal(p.State()) }
 // UnmarshalJSON restores a state from NumPy's bit_generator.state dict as
 // JSON. Errors wrap [ErrInvalidState]; on error p is unchanged.
 func (p *PCG64) UnmarshalJSON(b []byte) error {
+	// Call the decoder directly rather than through json.Unmarshal, which
+	// would report bad syntax without wrapping ErrInvalidState.
 	var s PCG64State
-	if err := json.Unmarshal(b, &s); err != nil {
+	if err := s.UnmarshalJSON(b); err != nil {
 		return fmt.Errorf("prng: decode pcg64 state: %w", err)
 	}
 	if err := p.setState(s); err != nil {
