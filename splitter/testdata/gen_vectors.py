@@ -69,6 +69,11 @@ def sklearn_group():
             if got:
                 out.append({"n": n, "test_size": p, "sizes": got})
         for c in COUNTS:
+            # An integer test_size makes scikit-learn compute the train size
+            # as n - float(test_size), which loses rows above 2^53; our
+            # counts are exact integers, so compare only where it is exact.
+            if n > 2**53:
+                continue
             got = sklearn_sizes(n, c)
             if got:
                 out.append({"n": n, "test_size": str(c), "sizes": got})
