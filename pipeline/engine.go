@@ -92,8 +92,8 @@ func (e *engine) run(ctx context.Context) ([]SplitInfo, error) {
 	// Bounded windows: at most unitWindow units are between the feeder and
 	// the in-order dispatcher, at most jobWindow row groups between the
 	// dispatcher and the in-order writer. Both are sized from options only.
-	unitWindow := semaphore.NewWeighted(int64(2 * w))
-	jobWindow := semaphore.NewWeighted(int64(2 * w))
+	unitWindow := semaphore.NewWeighted(int64(w + 1))
+	jobWindow := semaphore.NewWeighted(int64(w + 1))
 
 	unitCh := make(chan unit, w)
 	routedCh := make(chan routed, w)
@@ -191,7 +191,10 @@ func (e *engine) route(ctx context.Context, u unit) (routed, error) {
 	gen.Advance(uint64(u.start))
 	keys := make([]uint64, readBatch)
 	ids := make([]uint8, readBatch)
-	var arena rowArena
+	// One arena per split: a split's rows then share memory with no other
+	// split's, so a row group that is written frees its rows even while a
+	// smaller split still holds rows of the same unit pending.
+	arenas := make([]rowArena, n)
 	next := u.start
 	err := e.inputs[u.input].ReadRowGroup(ctx, u.rg, readBatch, func(rows []parquet.Row) error {
 		k := len(rows)
@@ -202,7 +205,7 @@ func (e *engine) route(ctx context.Context, u unit) (routed, error) {
 			if s == n {
 				continue // in no split
 			}
-			r.rows[s] = append(r.rows[s], arena.clone(row))
+			r.rows[s] = append(r.rows[s], arenas[s].clone(row))
 			if e.shuffle {
 				r.keys[s] = append(r.keys[s], keys[i])
 				r.index[s] = append(r.index[s], next+int64(i))
@@ -211,9 +214,8 @@ func (e *engine) route(ctx context.Context, u unit) (routed, error) {
 		next += int64(k)
 		return nil
 	})
-	r.bytes = arena.size()
-	for _, rows := range r.rows {
-		r.bytes += int64(cap(rows)) * rowHeaderBytes
+	for s, rows := range r.rows {
+		r.bytes += arenas[s].size() + int64(cap(rows))*rowHeaderBytes
 	}
 	return r, err
 }
