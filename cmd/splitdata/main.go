@@ -26,11 +26,14 @@ const (
 	exitInterrupted = 130
 )
 
-func main() {
+func main() { os.Exit(runMain()) }
+
+// runMain runs the process's command line with SIGINT and SIGTERM cancelling
+// the work, and returns the exit code.
+func runMain() int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	stop()
-	os.Exit(code)
+	defer stop()
+	return run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 }
 
 // run executes the command line args and returns the exit code. Everything
@@ -43,6 +46,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitOK
 	}
 	code := exitCode(ctx, err)
+	if code == exitInterrupted {
+		fmt.Fprintln(stderr, "splitdata: interrupted; temporary output removed, nothing written")
+		return code
+	}
 	for _, line := range strings.Split(err.Error(), "\n") {
 		fmt.Fprintf(stderr, "splitdata: %s\n", line)
 	}

@@ -1,11 +1,11 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
+	"time"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -14,7 +14,7 @@ import (
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
 		"splitdata": func() {
-			code := run(context.Background(), os.Args[1:], os.Stdout, os.Stderr)
+			code := runMain()
 			// Leave the exit status for the script's status command.
 			if work := os.Getenv("WORK"); work != "" {
 				_ = os.WriteFile(filepath.Join(work, statusFile), []byte(strconv.Itoa(code)), 0o644)
@@ -45,7 +45,7 @@ func cmdStatus(ts *testscript.TestScript, neg bool, args []string) {
 func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir:  "testdata/script",
-		Cmds: map[string]func(*testscript.TestScript, bool, []string){"status": cmdStatus},
+		Cmds: map[string]func(*testscript.TestScript, bool, []string){"status": cmdStatus, "sleep": cmdSleep},
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("SHARED", corpusRoot())
 			return nil
@@ -57,6 +57,16 @@ func TestScripts(t *testing.T) {
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},
 	})
+}
+
+// cmdSleep is the script command "sleep DURATION".
+func cmdSleep(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: sleep DURATION")
+	}
+	d, err := time.ParseDuration(args[0])
+	ts.Check(err)
+	time.Sleep(d)
 }
 
 // corpusRoot is the parquet-testing corpus beside the repository, or "" when
