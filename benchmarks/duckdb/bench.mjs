@@ -124,6 +124,7 @@ switch (mode) {
     );
     break;
   case 'copy':
+    mkdirSync(outDir, { recursive: true });
     await conn.run(`COPY (SELECT * FROM ${scan(glob(inDir))})
       TO ${lit(join(outDir, 'all.parquet'))} (${parquetOpts})`);
     break;
