@@ -46,3 +46,8 @@ vectors:
 
 clean:
 	rm -rf bin $(DEMO_DIR)
+
+## bench-e2e: end-to-end benchmark against DuckDB (ROWS, ROWS_BIG, RUNS: see benchmarks/README.md).
+.PHONY: bench-e2e
+bench-e2e:
+	benchmarks/run.sh
