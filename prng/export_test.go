@@ -16,3 +16,10 @@ func ZigTables(dist string) (k []uint64, w, f []float64) {
 	}
 	return t.k[:], t.w[:], t.f[:]
 }
+
+// LessThanExp and RoundedExp expose the wedge comparison and the correctly
+// rounded exp behind it to tests.
+var (
+	LessThanExp = lessThanExp
+	RoundedExp  = roundedExp
+)
