@@ -25,6 +25,14 @@ const (
 	radixBits = 16
 )
 
+// tuning holds the tuning of one search, the constants above except in
+// tests, which shrink them to reach every path with small inputs.
+type tuning struct {
+	unit    int64 // keys a worker generates per task
+	buffer  int64 // keys a worker generates per Fill
+	collect int64 // largest candidate set collected into memory
+}
+
 // ExactBoundaries returns the upper rank boundaries of exact splits with the
 // given sizes over n rows whose keys are the raw outputs of gen: key(i) is
 // the i-th output of a copy of gen (gen itself is not advanced). Split j
@@ -47,6 +55,11 @@ const (
 // Errors wrap [ErrUsage] for invalid arguments (negative n or sizes, sizes
 // summing to more than n, no splits); ctx cancellation is returned as is.
 func ExactBoundaries(ctx context.Context, gen *prng.PCG64, n int64, sizes []int64, workers int) ([]Boundary, error) {
+	return exactBoundaries(ctx, gen, n, sizes, workers, tuning{unit: selectUnit, buffer: selectBuffer, collect: collectLimit})
+}
+
+// exactBoundaries is [ExactBoundaries] with the given tuning.
+func exactBoundaries(ctx context.Context, gen *prng.PCG64, n int64, sizes []int64, workers int, tune tuning) ([]Boundary, error) {
 	if n < 0 {
 		return nil, fmt.Errorf("%w: negative row count %d", ErrUsage, n)
 	}
@@ -71,7 +84,7 @@ func ExactBoundaries(ctx context.Context, gen *prng.PCG64, n int64, sizes []int6
 	for t, r := range ranks {
 		targets[t] = target{rank: r, count: n}
 	}
-	s := &selector{gen: gen, n: n, workers: max(workers, 1)}
+	s := &selector{gen: gen, n: n, workers: max(workers, 1), tune: tune}
 	for {
 		var probes []probe
 		for t := range targets {
@@ -79,7 +92,7 @@ func ExactBoundaries(ctx context.Context, gen *prng.PCG64, n int64, sizes []int6
 			if tg.done || tg.rank >= tg.count {
 				continue // resolved, or past the last row: Sentinel
 			}
-			p := probe{prefix: tg.prefix, bits: tg.bits, collect: tg.count <= collectLimit || tg.bits == 64}
+			p := probe{prefix: tg.prefix, bits: tg.bits, collect: tg.count <= tune.collect || tg.bits == 64}
 			if !slices.Contains(probes, p) {
 				probes = append(probes, p)
 			}
@@ -96,7 +109,7 @@ func ExactBoundaries(ctx context.Context, gen *prng.PCG64, n int64, sizes []int6
 			if tg.done || tg.rank >= tg.count {
 				continue
 			}
-			k := slices.Index(probes, probe{prefix: tg.prefix, bits: tg.bits, collect: tg.count <= collectLimit || tg.bits == 64})
+			k := slices.Index(probes, probe{prefix: tg.prefix, bits: tg.bits, collect: tg.count <= tune.collect || tg.bits == 64})
 			r := res[k]
 			if probes[k].collect {
 				c := r.rows[tg.rank]
@@ -173,12 +186,14 @@ type selector struct {
 	gen     *prng.PCG64
 	n       int64
 	workers int
+	tune    tuning
 }
 
 // pass generates every key once, spread over the workers, and answers the
 // probes.
 func (s *selector) pass(ctx context.Context, probes []probe) ([]probeResult, error) {
-	units := (s.n + selectUnit - 1) / selectUnit
+	unit := s.tune.unit
+	units := (s.n + unit - 1) / unit
 	workers := int(min(int64(s.workers), max(units, 1)))
 	results := make([][]probeResult, workers)
 	var next atomic.Int64
@@ -192,18 +207,18 @@ func (s *selector) pass(ctx context.Context, probes []probe) ([]probeResult, err
 		}
 		results[w] = res
 		wg.Go(func() {
-			buf := make([]uint64, selectBuffer)
+			buf := make([]uint64, s.tune.buffer)
 			for ctx.Err() == nil {
 				u := next.Add(1) - 1
 				if u >= units {
 					return
 				}
-				start := u * selectUnit
-				end := min(start+selectUnit, s.n)
+				start := u * unit
+				end := min(start+unit, s.n)
 				g := *s.gen
 				g.Advance(uint64(start))
-				for i := start; i < end && ctx.Err() == nil; i += selectBuffer {
-					keys := buf[:min(selectBuffer, end-i)]
+				for i := start; i < end && ctx.Err() == nil; i += s.tune.buffer {
+					keys := buf[:min(s.tune.buffer, end-i)]
 					g.Fill(keys)
 					scan(keys, i, probes, res)
 				}
