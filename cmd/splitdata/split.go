@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
+	"runtime"
+	"runtime/debug"
 	"text/tabwriter"
 
 	"github.com/dustin/go-humanize"
@@ -70,6 +73,7 @@ succeeded. See docs/algorithm.md for the full specification.`,
 			if cfg.Seed == "" && !f.quiet {
 				fmt.Fprintln(stderr, "splitdata: no --seed given: drawing a fresh one (recorded in the manifest)")
 			}
+			setMemoryLimit(cfg)
 			m, err := pipeline.Split(cmd.Context(), cfg)
 			if err != nil {
 				return err
@@ -189,3 +193,36 @@ func printSummary(w io.Writer, out string, m *pipeline.Manifest) error {
 	}
 	return tw.Flush()
 }
+
+// setMemoryLimit gives the Go runtime a soft memory limit sized for the job,
+// unless the user set one with GOMEMLIMIT. A split's live data is bounded by
+// its options (docs/architecture.md) but it allocates fast, and with the
+// default GC target the heap idles at about twice the live data; the limit
+// makes the collector work harder instead. It is soft: should the live data
+// exceed it, the process uses more rather than fail.
+func setMemoryLimit(cfg pipeline.SplitConfig) {
+	if os.Getenv("GOMEMLIMIT") != "" {
+		return
+	}
+	workers := int64(cfg.Workers)
+	if workers == 0 {
+		workers = int64(runtime.GOMAXPROCS(0))
+	}
+	limit := baseMemoryLimit + workers*workerMemoryLimit
+	if cfg.Shuffle {
+		memory := cfg.ShuffleMemory
+		if memory == 0 {
+			memory = pipeline.DefaultShuffleMemory
+		}
+		limit += memory
+	}
+	debug.SetMemoryLimit(limit)
+}
+
+// The soft memory limit of a split: a base plus an allowance per worker
+// (each worker holds about one decoded input row group and one output row
+// group with default options).
+const (
+	baseMemoryLimit   = 160 << 20
+	workerMemoryLimit = 40 << 20
+)
