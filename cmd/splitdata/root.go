@@ -42,6 +42,7 @@ bytes, on any machine, with any number of workers, however the input is chunked.
 		newSplitCmd(stdout, stderr),
 		newExplainCmd(stdout),
 		newGenCmd(stdout, stderr),
+		newVerifyCmd(stdout),
 		newVersionCmd(stdout),
 	)
 	return root
