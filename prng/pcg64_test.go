@@ -2,6 +2,7 @@ package prng_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"math/big"
 	"testing"
 
@@ -133,7 +134,7 @@ func TestPCG64Advance(t *testing.T) {
 func TestPCG64Jumped(t *testing.T) {
 	for _, v := range loadVectors(t).PCG64 {
 		for _, j := range v.Jumped {
-			t.Run(v.Name, func(t *testing.T) {
+			t.Run(fmt.Sprintf("%s/%d", v.Name, j.Jumps), func(t *testing.T) {
 				p, err := prng.NewPCG64(bigInt(t, v.Seed))
 				if err != nil {
 					t.Fatal(err)
