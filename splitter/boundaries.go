@@ -14,23 +14,49 @@ import (
 // Tuning of ExactBoundaries. They change how much work and memory the search
 // takes, never its result.
 const (
-	// selectUnit is the number of keys a worker generates per task.
-	selectUnit = 1 << 22
-	// selectBuffer is the number of keys a worker generates per Fill.
+	// selectUnit is the number of keys a worker generates per task. Tasks
+	// are small so that workers finish a pass together: advancing a copy of
+	// the generator to a task's first row costs about a microsecond.
+	selectUnit = 1 << 18
+	// selectBuffer is the number of keys a worker generates per Fill
+	// (128 KiB, scanned while it is in cache).
 	selectBuffer = 1 << 14
+	// directLimit is the largest input whose rows are collected and sorted
+	// at once. Beyond it a histogram pass comes first: generating a key
+	// again is far cheaper than sorting it.
+	directLimit = 1 << 12
 	// collectLimit is the largest candidate set collected into memory (16
-	// bytes a candidate); larger ones are narrowed by another histogram pass.
+	// bytes a candidate) after a histogram pass; larger ones are narrowed
+	// by another histogram pass.
 	collectLimit = 1 << 20
 	// radixBits is the number of key bits a histogram pass resolves.
 	radixBits = 16
+	// fewProbes is the largest number of probes a pass tests one by one on
+	// every key; more are found through a table of the top key bits.
+	fewProbes = 4
 )
 
-// tuning holds the tuning of one search, the constants above except in
+// tuning holds the tuning of one search: the constants above, except in
 // tests, which shrink them to reach every path with small inputs.
 type tuning struct {
 	unit    int64 // keys a worker generates per task
 	buffer  int64 // keys a worker generates per Fill
-	collect int64 // largest candidate set collected into memory
+	direct  int64 // largest input collected without a histogram pass
+	collect int64 // largest candidate set collected after one
+}
+
+var defaultTuning = tuning{unit: selectUnit, buffer: selectBuffer, direct: directLimit, collect: collectLimit}
+
+// collects reports whether a pass collects the count rows whose keys start
+// with a bits-long prefix, rather than take a histogram of them.
+func (tu tuning) collects(bits int, count int64) bool {
+	switch bits {
+	case 0:
+		return count <= tu.direct
+	case 64:
+		return true // whole keys: no bits left to count
+	}
+	return count <= tu.collect
 }
 
 // ExactBoundaries returns the upper rank boundaries of exact splits with the
@@ -42,20 +68,26 @@ type tuning struct {
 // last, plus one for the last split when the sizes sum to less than n. It is
 // what [NewExactAssigner] takes.
 //
-// The boundaries are found without sorting and without storing the keys: a
-// radix select makes one histogram pass over the key stream on the top 16
-// key bits, narrows every target rank to one bucket (more histogram passes
-// while a bucket holds more than about a million rows), then collects the
-// few rows of those buckets and orders them. With random keys that is two
-// passes over n generated keys and memory independent of n. The key stream
-// is cut into fixed ranges handed to up to workers goroutines; counts and
-// candidate sets do not depend on how the ranges are shared, so neither
-// does the result.
+// The boundaries are found without sorting and without storing the keys, by
+// a radix select over the key stream. A first pass takes a histogram of the
+// top 16 bits of every key, which places each target rank in one bucket; a
+// second pass collects the rows of those buckets (about n/65536 each) and
+// orders them, which gives each target its row. Buckets of more than about a
+// million rows (n beyond about 7*10^10) are narrowed by another histogram
+// pass on the next 16 bits first, and inputs of up to 4096 rows are
+// collected whole at once. Each pass generates the n keys again, spread over
+// up to workers goroutines in fixed ranges; counts and candidate sets do not
+// depend on which worker saw which range, so neither does the result.
+// Memory: a 512 KiB histogram per worker, then 16 bytes per collected row,
+// independent of n below the narrowing threshold.
 //
+// ExactBoundaries waits for the goroutines it starts before it returns.
 // Errors wrap [ErrUsage] for invalid arguments (negative n or sizes, sizes
-// summing to more than n, no splits); ctx cancellation is returned as is.
+// summing to more than n, no splits or more than [MaxSplits]); when ctx is
+// cancelled during a pass, its error is returned as is. It panics if gen is
+// nil.
 func ExactBoundaries(ctx context.Context, gen *prng.PCG64, n int64, sizes []int64, workers int) ([]Boundary, error) {
-	return exactBoundaries(ctx, gen, n, sizes, workers, tuning{unit: selectUnit, buffer: selectBuffer, collect: collectLimit})
+	return exactBoundaries(ctx, gen, n, sizes, workers, defaultTuning)
 }
 
 // exactBoundaries is [ExactBoundaries] with the given tuning.
@@ -66,8 +98,13 @@ func exactBoundaries(ctx context.Context, gen *prng.PCG64, n int64, sizes []int6
 	if len(sizes) == 0 || len(sizes) > MaxSplits {
 		return nil, fmt.Errorf("%w: %d splits, want 1 to %d", ErrUsage, len(sizes), MaxSplits)
 	}
+	if gen == nil {
+		panic("splitter: ExactBoundaries: nil generator")
+	}
+	// One target per boundary: the rank c(j) of every split but the last,
+	// and of the last if the sizes leave rows over.
+	var targets []target
 	var total int64
-	ranks := make([]int64, 0, len(sizes))
 	for j, s := range sizes {
 		if s < 0 {
 			return nil, fmt.Errorf("%w: split %d has negative size %d", ErrUsage, j, s)
@@ -77,22 +114,26 @@ func exactBoundaries(ctx context.Context, gen *prng.PCG64, n int64, sizes []int6
 		}
 		total += s
 		if j < len(sizes)-1 || total < n {
-			ranks = append(ranks, total)
+			tg := target{rank: total, count: n}
+			if total == n {
+				tg.found, tg.done = Sentinel, true // rank n: past the last row
+			}
+			targets = append(targets, tg)
 		}
 	}
-	targets := make([]target, len(ranks))
-	for t, r := range ranks {
-		targets[t] = target{rank: r, count: n}
-	}
-	s := &selector{gen: gen, n: n, workers: max(workers, 1), tune: tune}
+
+	sel := &selector{gen: gen, n: n, workers: max(workers, 1), tune: tune}
 	for {
+		// Every open target asks about the rows of its bucket. Targets in
+		// one bucket share a probe; all open targets have gone through the
+		// same number of passes, so every probe has the same prefix length
+		// and the probes' key ranges are disjoint.
 		var probes []probe
-		for t := range targets {
-			tg := &targets[t]
-			if tg.done || tg.rank >= tg.count {
-				continue // resolved, or past the last row: Sentinel
+		for _, tg := range targets {
+			if tg.done {
+				continue
 			}
-			p := probe{prefix: tg.prefix, bits: tg.bits, collect: tg.count <= tune.collect || tg.bits == 64}
+			p := probe{prefix: tg.prefix, bits: tg.bits, collect: tune.collects(tg.bits, tg.count)}
 			if !slices.Contains(probes, p) {
 				probes = append(probes, p)
 			}
@@ -100,37 +141,34 @@ func exactBoundaries(ctx context.Context, gen *prng.PCG64, n int64, sizes []int6
 		if len(probes) == 0 {
 			break
 		}
-		res, err := s.pass(ctx, probes)
+		slices.SortFunc(probes, func(a, b probe) int { return cmp.Compare(a.prefix, b.prefix) })
+		res, err := sel.pass(ctx, newProbeSet(probes))
 		if err != nil {
 			return nil, err
 		}
 		for t := range targets {
 			tg := &targets[t]
-			if tg.done || tg.rank >= tg.count {
+			if tg.done {
 				continue
 			}
-			k := slices.Index(probes, probe{prefix: tg.prefix, bits: tg.bits, collect: tg.count <= tune.collect || tg.bits == 64})
-			r := res[k]
+			k, _ := slices.BinarySearchFunc(probes, tg.prefix, func(p probe, prefix uint64) int { return cmp.Compare(p.prefix, prefix) })
 			if probes[k].collect {
-				c := r.rows[tg.rank]
+				c := res[k].rows[tg.rank]
 				tg.found, tg.done = Boundary{Key: c.key, Index: c.index}, true
 				continue
 			}
-			tg.narrow(r.hist)
+			tg.narrow(res[k].hist)
 		}
 	}
 	out := make([]Boundary, len(targets))
 	for t, tg := range targets {
-		out[t] = Sentinel
-		if tg.done {
-			out[t] = tg.found
-		}
+		out[t] = tg.found
 	}
 	return out, nil
 }
 
-// target is one rank being searched for: the row of that rank within the
-// rows whose keys start with the bits-long prefix, of which there are count.
+// target is one rank being searched for: the row of rank rank among the
+// count rows whose keys start with the bits-long prefix.
 type target struct {
 	prefix uint64
 	bits   int
@@ -164,6 +202,7 @@ type probe struct {
 	collect bool
 }
 
+// match reports whether key starts with p's prefix.
 func (p probe) match(key uint64) bool {
 	return p.bits == 0 || key>>(64-p.bits) == p.prefix
 }
@@ -181,6 +220,89 @@ type probeResult struct {
 	rows []candidate
 }
 
+// add records the row (key, index), which matches p, in r.
+func (r *probeResult) add(p probe, key uint64, index int64) {
+	if p.collect {
+		r.rows = append(r.rows, candidate{key: key, index: index})
+		return
+	}
+	r.hist[(key<<p.bits)>>(64-radixBits)]++
+}
+
+// probeSet is the probes of one pass, read-only while the pass runs.
+type probeSet struct {
+	probes []probe // disjoint key ranges, sorted by prefix
+	// With more than fewProbes probes, all of at least radixBits bits, a
+	// key's top radixBits bits b select probes[first[b]:first[b+1]], and
+	// bit b of mask says whether that range is non-empty.
+	first []uint16
+	mask  []uint64
+}
+
+// newProbeSet indexes probes, which have equal prefix lengths and are
+// sorted by prefix.
+func newProbeSet(probes []probe) *probeSet {
+	for k := 1; k < len(probes); k++ {
+		if probes[k].bits != probes[0].bits || probes[k].prefix <= probes[k-1].prefix {
+			panic("splitter: probes of unequal length or out of order") // a bug in exactBoundaries
+		}
+	}
+	ps := &probeSet{probes: probes}
+	if len(probes) <= fewProbes || probes[0].bits < radixBits {
+		return ps
+	}
+	ps.first = make([]uint16, 1<<radixBits+1)
+	ps.mask = make([]uint64, 1<<radixBits/64)
+	k := 0
+	for b := range 1 << radixBits {
+		ps.first[b] = uint16(k)
+		for k < len(probes) && probes[k].prefix>>(probes[k].bits-radixBits) == uint64(b) {
+			k++
+		}
+		if int(ps.first[b]) < k {
+			ps.mask[b/64] |= 1 << (b % 64)
+		}
+	}
+	ps.first[1<<radixBits] = uint16(k)
+	return ps
+}
+
+// scan records the rows start, start+1, ... whose keys are keys in res,
+// the results of ps.probes.
+func (ps *probeSet) scan(keys []uint64, start int64, res []probeResult) {
+	if ps.first != nil {
+		for j, key := range keys {
+			b := key >> (64 - radixBits)
+			if ps.mask[b/64]&(1<<(b%64)) == 0 {
+				continue
+			}
+			for k := ps.first[b]; k < ps.first[b+1]; k++ {
+				if p := ps.probes[k]; p.match(key) {
+					res[k].add(p, key, start+int64(j))
+				}
+			}
+		}
+		return
+	}
+	for k, p := range ps.probes {
+		r := &res[k]
+		switch {
+		case p.bits == 0 && !p.collect:
+			// The first pass: every key counts.
+			h := r.hist
+			for _, key := range keys {
+				h[key>>(64-radixBits)]++
+			}
+		default:
+			for j, key := range keys {
+				if p.match(key) {
+					r.add(p, key, start+int64(j))
+				}
+			}
+		}
+	}
+}
+
 // selector runs passes over the key stream.
 type selector struct {
 	gen     *prng.PCG64
@@ -190,8 +312,9 @@ type selector struct {
 }
 
 // pass generates every key once, spread over the workers, and answers the
-// probes.
-func (s *selector) pass(ctx context.Context, probes []probe) ([]probeResult, error) {
+// probes of ps. It returns ctx.Err() if ctx is cancelled before the pass
+// completes; it always waits for its goroutines.
+func (s *selector) pass(ctx context.Context, ps *probeSet) ([]probeResult, error) {
 	unit := s.tune.unit
 	units := (s.n + unit - 1) / unit
 	workers := int(min(int64(s.workers), max(units, 1)))
@@ -199,15 +322,15 @@ func (s *selector) pass(ctx context.Context, probes []probe) ([]probeResult, err
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	for w := range workers {
-		res := make([]probeResult, len(probes))
-		for k, p := range probes {
+		res := make([]probeResult, len(ps.probes))
+		for k, p := range ps.probes {
 			if !p.collect {
 				res[k].hist = make([]int64, 1<<radixBits)
 			}
 		}
 		results[w] = res
 		wg.Go(func() {
-			buf := make([]uint64, s.tune.buffer)
+			buf := make([]uint64, min(s.tune.buffer, unit))
 			for ctx.Err() == nil {
 				u := next.Add(1) - 1
 				if u >= units {
@@ -217,10 +340,10 @@ func (s *selector) pass(ctx context.Context, probes []probe) ([]probeResult, err
 				end := min(start+unit, s.n)
 				g := *s.gen
 				g.Advance(uint64(start))
-				for i := start; i < end && ctx.Err() == nil; i += s.tune.buffer {
-					keys := buf[:min(s.tune.buffer, end-i)]
+				for i := start; i < end && ctx.Err() == nil; i += int64(len(buf)) {
+					keys := buf[:min(int64(len(buf)), end-i)]
 					g.Fill(keys)
-					scan(keys, i, probes, res)
+					ps.scan(keys, i, res)
 				}
 			}
 		})
@@ -248,29 +371,4 @@ func (s *selector) pass(ctx context.Context, probes []probe) ([]probeResult, err
 		})
 	}
 	return out, nil
-}
-
-// scan answers the probes for the keys of rows start, start+1, ...
-func scan(keys []uint64, start int64, probes []probe, res []probeResult) {
-	if len(probes) == 1 && probes[0].bits == 0 && !probes[0].collect {
-		// The first pass: every key counts.
-		h := res[0].hist
-		for _, key := range keys {
-			h[key>>(64-radixBits)]++
-		}
-		return
-	}
-	for k, p := range probes {
-		r := &res[k]
-		for j, key := range keys {
-			if !p.match(key) {
-				continue
-			}
-			if p.collect {
-				r.rows = append(r.rows, candidate{key: key, index: start + int64(j)})
-			} else {
-				r.hist[(key<<p.bits)>>(64-radixBits)]++
-			}
-		}
-	}
 }

@@ -137,8 +137,8 @@ func checkBoundaries(t *testing.T, seed int64, n int64, find func(gen *prng.PCG6
 }
 
 func TestExactBoundariesBruteForce(t *testing.T) {
-	ns := []int64{0, 1, 2, 3, 5, 10, 100, 1000, 65537, splitter.CollectLimit - 1,
-		splitter.CollectLimit, splitter.CollectLimit + 1, 3_000_000}
+	ns := []int64{0, 1, 2, 3, 5, 10, 100, 1000, 65537, splitter.DefaultSelectTuning.Collect - 1,
+		splitter.DefaultSelectTuning.Collect, splitter.DefaultSelectTuning.Collect + 1, 3_000_000}
 	if testing.Short() {
 		ns = ns[:len(ns)-1]
 	}
@@ -151,30 +151,36 @@ func TestExactBoundariesBruteForce(t *testing.T) {
 	}
 }
 
-// TestExactBoundariesNarrowing shrinks the collect limit, the task unit and
-// the Fill buffer so that small inputs take every path of the radix select:
-// histogram passes at every depth down to whole keys, shared and distinct
-// probes in one pass, tasks ending mid-buffer, more workers than tasks.
+// TestExactBoundariesNarrowing shrinks the tuning of the radix select so
+// that small inputs take every path: histogram passes at every depth down
+// to whole keys, several probes found one by one or through the table of
+// top key bits, inputs collected whole, tasks ending mid-buffer, more
+// workers than tasks.
 func TestExactBoundariesNarrowing(t *testing.T) {
+	def := splitter.DefaultSelectTuning
 	tests := []struct {
-		n                     int64
-		unit, buffer, collect int64
+		n    int64
+		tune splitter.SelectTuning
 	}{
-		{n: 100_000, unit: 1000, buffer: 64, collect: 0},        // narrows to 64 bits, collects one row
-		{n: 100_000, unit: 4096, buffer: 100, collect: 1},       // most buckets narrow once more
-		{n: 3_000_000, unit: 1 << 16, buffer: 1000, collect: 8}, // ~46 rows a bucket: second histogram
-		{n: 3_000_000, unit: 1 << 18, buffer: 1 << 12, collect: 60},
-		{n: 777, unit: 1, buffer: 1, collect: 0},
-		{n: 777, unit: 10, buffer: 3, collect: 2},
-		{n: 5, unit: 2, buffer: 1, collect: 0},
+		{100_000, splitter.SelectTuning{Unit: 1000, Buffer: 64, Direct: 0, Collect: 0}},        // narrows to 64 bits, collects one row
+		{100_000, splitter.SelectTuning{Unit: 4096, Buffer: 100, Direct: 10, Collect: 1}},      // most buckets narrow once more
+		{3_000_000, splitter.SelectTuning{Unit: 1 << 16, Buffer: 1000, Direct: 0, Collect: 8}}, // ~46 rows a bucket: a second histogram
+		{3_000_000, splitter.SelectTuning{Unit: 1 << 18, Buffer: 1 << 12, Direct: 0, Collect: 60}},
+		{100_000, splitter.SelectTuning{Unit: 1 << 14, Buffer: 1 << 10, Direct: 1 << 20, Collect: 0}}, // collected whole
+		{777, splitter.SelectTuning{Unit: 1, Buffer: 1, Direct: 0, Collect: 0}},
+		{777, splitter.SelectTuning{Unit: 10, Buffer: 3, Direct: 0, Collect: 2}},
+		{777, splitter.SelectTuning{Unit: 10, Buffer: 30, Direct: 776, Collect: 2}},
+		{5, splitter.SelectTuning{Unit: 2, Buffer: 1, Direct: 0, Collect: 0}},
+		{def.Direct, def},
+		{def.Direct + 1, def},
 	}
 	for k, tc := range tests {
 		if testing.Short() && tc.n > 1_000_000 {
 			continue
 		}
-		t.Run(fmt.Sprintf("n=%d,unit=%d,buffer=%d,collect=%d", tc.n, tc.unit, tc.buffer, tc.collect), func(t *testing.T) {
+		t.Run(fmt.Sprintf("n=%d,%+v", tc.n, tc.tune), func(t *testing.T) {
 			checkBoundaries(t, int64(k)+7, tc.n, func(gen *prng.PCG64, sizes []int64, workers int) ([]splitter.Boundary, error) {
-				return splitter.ExactBoundariesTuned(t.Context(), gen, tc.n, sizes, workers, tc.unit, tc.buffer, tc.collect)
+				return splitter.ExactBoundariesTuned(t.Context(), gen, tc.n, sizes, workers, tc.tune)
 			})
 		})
 	}

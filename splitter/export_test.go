@@ -6,12 +6,19 @@ import (
 	"github.com/splitdata/splitdata/prng"
 )
 
-// ExactBoundariesTuned is ExactBoundaries with the tuning of the radix
-// select given: unit keys per task, buffer keys per Fill, candidate sets of
-// up to collect rows collected. Tests shrink them to reach every path.
-func ExactBoundariesTuned(ctx context.Context, gen *prng.PCG64, n int64, sizes []int64, workers int, unit, buffer, collect int64) ([]Boundary, error) {
-	return exactBoundaries(ctx, gen, n, sizes, workers, tuning{unit: unit, buffer: buffer, collect: collect})
+// SelectTuning is the tuning of the radix select of ExactBoundaries: keys a
+// worker generates per task (Unit) and per Fill (Buffer), the largest input
+// collected without a histogram pass (Direct), and the largest candidate set
+// collected after one (Collect).
+type SelectTuning struct {
+	Unit, Buffer, Direct, Collect int64
 }
 
-// CollectLimit is the default largest candidate set collected in memory.
-const CollectLimit = collectLimit
+// DefaultSelectTuning is the tuning ExactBoundaries uses.
+var DefaultSelectTuning = SelectTuning{Unit: selectUnit, Buffer: selectBuffer, Direct: directLimit, Collect: collectLimit}
+
+// ExactBoundariesTuned is ExactBoundaries with the given tuning. Tests
+// shrink it to reach every path of the radix select with small inputs.
+func ExactBoundariesTuned(ctx context.Context, gen *prng.PCG64, n int64, sizes []int64, workers int, tu SelectTuning) ([]Boundary, error) {
+	return exactBoundaries(ctx, gen, n, sizes, workers, tuning{unit: tu.Unit, buffer: tu.Buffer, direct: tu.Direct, collect: tu.Collect})
+}

@@ -1,0 +1,86 @@
+package splitter_test
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/splitdata/splitdata/splitter"
+)
+
+// Sink keeps benchmark results alive so the work is not optimised away.
+var Sink uint8
+
+// BenchmarkAssign measures Assign per key over batches of 4096 keys, for
+// exact and approximate splits of two and three splits. SetBytes counts
+// the 8 bytes of each key.
+func BenchmarkAssign(b *testing.B) {
+	const batch = 4096
+	const n = 1 << 20
+	gen := newGen(b, 42)
+	keys := make([]uint64, n)
+	g := *gen
+	g.Fill(keys)
+	cases := []struct {
+		name   string
+		ratios []float64
+	}{
+		{"2splits", []float64{0.8, 0.2}},
+		{"3splits", []float64{0.8, 0.1, 0.1}},
+	}
+	for _, tc := range cases {
+		approx, err := splitter.NewApproxAssigner(tc.ratios)
+		if err != nil {
+			b.Fatal(err)
+		}
+		splits := make([]splitter.Split, len(tc.ratios))
+		for j, r := range tc.ratios {
+			splits[j] = splitter.Split{Name: fmt.Sprint("s", j), Ratio: r}
+		}
+		sizes, err := splitter.Sizes(splits, n)
+		if err != nil {
+			b.Fatal(err)
+		}
+		bounds, err := splitter.ExactBoundaries(b.Context(), gen, n, sizes, 1)
+		if err != nil {
+			b.Fatal(err)
+		}
+		exact := splitter.NewExactAssigner(bounds, len(sizes))
+		for _, m := range []struct {
+			name string
+			a    *splitter.Assigner
+		}{{"exact", exact}, {"approx", approx}} {
+			b.Run(m.name+"/"+tc.name, func(b *testing.B) {
+				b.ReportAllocs()
+				b.SetBytes(8 * batch)
+				out := make([]uint8, batch)
+				var start int64
+				for b.Loop() {
+					m.a.Assign(keys[start:start+batch], start, out)
+					start = (start + batch) % n
+				}
+				Sink = out[0]
+			})
+		}
+	}
+}
+
+// BenchmarkExactBoundaries measures the radix select over 10^7 rows,
+// 80/10/10, with one and two workers. SetBytes counts 8 bytes a key.
+func BenchmarkExactBoundaries(b *testing.B) {
+	const n = 10_000_000
+	gen := newGen(b, 42)
+	sizes := []int64{8_000_000, 1_000_000, 1_000_000}
+	for _, w := range []int{1, 2} {
+		b.Run(fmt.Sprintf("n=1e7/workers=%d", w), func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(8 * n)
+			for b.Loop() {
+				bounds, err := splitter.ExactBoundaries(b.Context(), gen, n, sizes, w)
+				if err != nil {
+					b.Fatal(err)
+				}
+				Sink = uint8(bounds[0].Key)
+			}
+		})
+	}
+}
