@@ -17,6 +17,9 @@ import (
 // like the bit generator it must not be used by several goroutines at once.
 type Generator struct {
 	bg *PCG64
+	// The ziggurat tables, fetched on first use: reading them through
+	// sync.OnceValue on every draw costs a quarter of a normal draw.
+	nor, expo *zigTables
 }
 
 // NewGenerator returns a Generator that draws from bg (not a copy): draws
@@ -181,7 +184,11 @@ func (g *Generator) Permutation(n int) []int {
 // use math.Log1p where NumPy uses the C library's log1p; see docs/prng.md
 // for how rarely they differ in the last bit.
 func (g *Generator) StandardNormal() float64 {
-	t := normalTables()
+	t := g.nor
+	if t == nil {
+		t = normalTables()
+		g.nor = t
+	}
 	for {
 		r := g.bg.Uint64()
 		idx := r & 0xff
@@ -195,25 +202,32 @@ func (g *Generator) StandardNormal() float64 {
 		if rabs < t.k[idx] {
 			return x
 		}
-		if idx == 0 {
-			for {
-				// 1-U rather than U avoids log(0), as in NumPy (gh-13361).
-				xx := -zigNorInvR * math.Log1p(-g.Random())
-				yy := -math.Log1p(-g.Random())
-				if yy+yy > xx*xx {
-					if (rabs>>8)&1 != 0 {
-						return -(zigNorR + xx)
-					}
-					return zigNorR + xx
-				}
-			}
-		}
-		// float64() keeps the product rounded, forbidding a fused
-		// multiply-add that C compilers do not emit here either.
-		if lessThanExp(float64((t.f[idx-1]-t.f[idx])*g.Random())+t.f[idx], -0.5*x*x) {
-			return x
+		if v, ok := g.normalUnlikely(t, idx, rabs, x); ok {
+			return v
 		}
 	}
+}
+
+// normalUnlikely finishes the 1% of normal draws that miss the fast path:
+// the tail of the base layer (always accepted) or the wedge test of layer
+// idx. It is kept out of StandardNormal so that the fast path stays small.
+func (g *Generator) normalUnlikely(t *zigTables, idx, rabs uint64, x float64) (float64, bool) {
+	if idx == 0 {
+		for {
+			// 1-U rather than U avoids log(0), as in NumPy (gh-13361).
+			xx := -zigNorInvR * math.Log1p(-g.Random())
+			yy := -math.Log1p(-g.Random())
+			if yy+yy > xx*xx {
+				if (rabs>>8)&1 != 0 {
+					return -(zigNorR + xx), true
+				}
+				return zigNorR + xx, true
+			}
+		}
+	}
+	// float64() keeps the product rounded, forbidding a fused
+	// multiply-add that C compilers do not emit here either.
+	return x, lessThanExp(float64((t.f[idx-1]-t.f[idx])*g.Random())+t.f[idx], -0.5*x*x)
 }
 
 // StandardExponential returns numpy's rng.standard_exponential() (the
@@ -223,7 +237,11 @@ func (g *Generator) StandardNormal() float64 {
 // r = 7.697... is r - log1p(-U), with the same caveat on log1p as
 // [Generator.StandardNormal].
 func (g *Generator) StandardExponential() float64 {
-	t := exponentialTables()
+	t := g.expo
+	if t == nil {
+		t = exponentialTables()
+		g.expo = t
+	}
 	for {
 		ri := g.bg.Uint64() >> 3
 		idx := ri & 0xff
