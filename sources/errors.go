@@ -54,5 +54,9 @@ func (e *InputError) Unwrap() error { return e.Err }
 
 // corrupt wraps err as a corruption of path, at row group rg (-1 if unknown).
 func corrupt(path string, rg int, err error) error {
-	return &InputError{Path: path, RowGroup: rg, Err: fmt.Errorf("%w: %w", ErrCorrupt, err)}
+	kind := ErrCorrupt
+	if strings.Contains(err.Error(), "unsupported compression codec") {
+		kind = ErrUnsupported // a valid file in a codec the decoder lacks
+	}
+	return &InputError{Path: path, RowGroup: rg, Err: fmt.Errorf("%w: %w", kind, err)}
 }

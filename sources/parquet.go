@@ -22,12 +22,13 @@ type KeyValue struct {
 // its row groups can be streamed. A Parquet may be read by several
 // goroutines at once, one row group each.
 type Parquet struct {
-	name   string
-	size   int64
-	file   *parquet.File
-	closer io.Closer
-	rows   []int64 // rows per row group
-	layout rowcheck.Layout
+	name    string
+	size    int64
+	file    *parquet.File
+	closer  io.Closer
+	rows    []int64 // rows per row group
+	numRows int64   // sum of rows
+	layout  rowcheck.Layout
 }
 
 // OpenParquetFile opens the Parquet file at path and reads its footer.
@@ -81,9 +82,13 @@ func OpenParquet(name string, r io.ReaderAt, size int64) (*Parquet, error) {
 		p.rows = append(p.rows, n)
 		total += n
 	}
-	if total != pf.NumRows() {
+	// Some old writers leave the file's row count at 0 (parquet-testing's
+	// repeated_no_annotation.parquet); mainstream readers go by the row
+	// groups, and so do we. Any other disagreement is corruption.
+	if total != pf.NumRows() && pf.NumRows() != 0 {
 		return nil, corrupt(name, -1, fmt.Errorf("footer says %d rows but its row groups hold %d", pf.NumRows(), total))
 	}
+	p.numRows = total
 	if err := checkSchema(name, pf.Schema()); err != nil {
 		return nil, err
 	}
@@ -102,6 +107,12 @@ func checkSchema(name string, s *parquet.Schema) error {
 	return nil
 }
 
+// MaxColumnChunkBytes is the largest uncompressed column chunk an input may
+// hold. A row group is the unit of work and is decoded in memory, so one
+// bigger than this would break the memory bound (and a single value above
+// 2 GiB cannot be written back by the Parquet writer anyway).
+const MaxColumnChunkBytes = 1 << 30
+
 // checkChunks cross-checks the column chunk metadata against the schema:
 // a chunk that declares nulls in a column that cannot hold any was written
 // with a different schema than the footer states, and its pages would decode
@@ -113,6 +124,10 @@ func (p *Parquet) checkChunks() error {
 		}
 		for c, cc := range rg.Columns {
 			leaf := p.layout[c]
+			if size := cc.MetaData.TotalUncompressedSize; size > MaxColumnChunkBytes || size < 0 {
+				return &InputError{Path: p.name, RowGroup: i, Column: leaf.Path, Err: fmt.Errorf("%w: column chunk of %d bytes uncompressed; row groups are decoded in memory and chunks above %d bytes are refused",
+					ErrUnsupported, size, int64(MaxColumnChunkBytes))}
+			}
 			if leaf.MaxDef == 0 && cc.MetaData.Statistics.NullCount > 0 {
 				return &InputError{Path: p.name, RowGroup: i, Column: leaf.Path, Err: fmt.Errorf("%w: statistics count %d nulls in a required column",
 					ErrCorrupt, cc.MetaData.Statistics.NullCount)}
@@ -128,8 +143,9 @@ func (p *Parquet) Name() string { return p.name }
 // Size returns the size of the input in bytes.
 func (p *Parquet) Size() int64 { return p.size }
 
-// NumRows returns the number of rows the footer declares.
-func (p *Parquet) NumRows() int64 { return p.file.NumRows() }
+// NumRows returns the number of rows in the file: the sum of its row
+// groups' row counts.
+func (p *Parquet) NumRows() int64 { return p.numRows }
 
 // NumRowGroups returns the number of row groups.
 func (p *Parquet) NumRowGroups() int { return len(p.rows) }
