@@ -32,6 +32,11 @@ func Split(ctx context.Context, cfg SplitConfig) (*Manifest, error) {
 	if err != nil {
 		return nil, err
 	}
+	lock, err := lockOutput(cfg.Out)
+	if err != nil {
+		return nil, err
+	}
+	defer lock.unlock()
 	if err := checkOutput(cfg.Out, cfg.Overwrite); err != nil {
 		return nil, err
 	}
@@ -81,6 +86,14 @@ func Split(ctx context.Context, cfg SplitConfig) (*Manifest, error) {
 	if err != nil {
 		return nil, err
 	}
+	if testHookEngineDone != nil {
+		testHookEngineDone()
+	}
+	for _, in := range plan.inputs {
+		if err := in.CheckUnchanged(); err != nil {
+			return nil, err
+		}
+	}
 
 	m := &Manifest{
 		Tool:          "splitdata",
@@ -116,6 +129,10 @@ func Split(ctx context.Context, cfg SplitConfig) (*Manifest, error) {
 	}
 	return m, nil
 }
+
+// testHookEngineDone, when set by a test, runs after the rows are written and
+// before the inputs are checked for changes.
+var testHookEngineDone func()
 
 // checkCounts verifies that every input row was written exactly once.
 func checkCounts(m *Manifest) error {

@@ -503,3 +503,36 @@ func TestSplitShuffleBeyondMemoryFailsCleanly(t *testing.T) {
 	}
 	assertOnly(t, filepath.Dir(out))
 }
+
+// TestSplitConcurrentRunsOnOneOutput starts two identical runs on one
+// output at once: one writes it, the other fails (locked out, or finding
+// the output already there), and the output is whole.
+func TestSplitConcurrentRunsOnOneOutput(t *testing.T) {
+	in := genInput(t, 100_000, 2, 10_000)
+	out := filepath.Join(t.TempDir(), "out")
+	errs := make(chan error, 2)
+	for range 2 {
+		go func() {
+			_, err := pipeline.Split(t.Context(), pipeline.SplitConfig{Inputs: []string{in}, Out: out, Seed: "1"})
+			errs <- err
+		}()
+	}
+	var ok int
+	for range 2 {
+		err := <-errs
+		switch {
+		case err == nil:
+			ok++
+		case errors.Is(err, pipeline.ErrLocked), errors.Is(err, pipeline.ErrOutputExists):
+		default:
+			t.Errorf("unexpected error: %v", err)
+		}
+	}
+	if ok != 1 {
+		t.Fatalf("%d runs succeeded, want exactly 1", ok)
+	}
+	if _, err := pipeline.Verify(t.Context(), out); err != nil {
+		t.Fatal(err)
+	}
+	assertOnly(t, filepath.Dir(out), "out")
+}

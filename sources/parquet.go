@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"github.com/parquet-go/parquet-go"
 
@@ -26,8 +27,9 @@ type Parquet struct {
 	size    int64
 	file    *parquet.File
 	closer  io.Closer
-	rows    []int64 // rows per row group
-	numRows int64   // sum of rows
+	rows    []int64     // rows per row group
+	numRows int64       // sum of rows
+	opened  os.FileInfo // the file when opened, for CheckUnchanged
 	layout  rowcheck.Layout
 }
 
@@ -53,7 +55,38 @@ func OpenParquetFile(path string) (*Parquet, error) {
 		return nil, err
 	}
 	p.closer = f
+	p.opened = st
 	return p, nil
+}
+
+// ErrChanged reports an input file that changed while it was being read.
+var ErrChanged = errors.New("input changed during the run")
+
+// CheckUnchanged reports, as an [InputError] wrapping [ErrChanged], whether
+// the file opened by [OpenParquetFile] now differs in size or modification
+// time from when it was opened, or is no longer the file at its path: rows
+// read from a file being rewritten cannot be trusted. Inputs opened with
+// [OpenParquet] are not checked.
+func (p *Parquet) CheckUnchanged() error {
+	if p.opened == nil {
+		return nil
+	}
+	changed := func(format string, args ...any) error {
+		return &InputError{Path: p.name, RowGroup: -1, Err: fmt.Errorf("%w: %s", ErrChanged, fmt.Sprintf(format, args...))}
+	}
+	now, err := os.Stat(p.name)
+	if err != nil {
+		return changed("%v", err)
+	}
+	switch {
+	case !os.SameFile(p.opened, now):
+		return changed("replaced by another file")
+	case now.Size() != p.opened.Size():
+		return changed("size %d, was %d", now.Size(), p.opened.Size())
+	case !now.ModTime().Equal(p.opened.ModTime()):
+		return changed("modified at %s, was %s", now.ModTime().Format(time.RFC3339Nano), p.opened.ModTime().Format(time.RFC3339Nano))
+	}
+	return nil
 }
 
 // OpenParquet reads the footer of the Parquet data in r, which holds size

@@ -1,0 +1,73 @@
+package pipeline
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+)
+
+// ErrLocked reports an output directory another run is writing.
+var ErrLocked = errors.New("output is locked by another run")
+
+// outputLock is an exclusive, advisory lock on an output path, held through
+// a lock file beside it (.<name>.lock). The operating system releases it
+// when the process ends, however it ends, so a killed run leaves no stale
+// lock; the file itself is removed by unlock.
+type outputLock struct {
+	path string
+	f    *os.File
+}
+
+// lockOutput takes the lock of the output directory final without waiting:
+// if another run holds it, it fails at once with an error wrapping
+// [ErrLocked].
+func lockOutput(final string) (*outputLock, error) {
+	parent, base := filepath.Split(filepath.Clean(final))
+	if parent == "" {
+		parent = "."
+	}
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return nil, fmt.Errorf("create parent of %s: %w", final, err)
+	}
+	path := filepath.Join(parent, "."+base+".lock")
+	for {
+		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+		if err != nil {
+			return nil, fmt.Errorf("lock %s: %w", final, err)
+		}
+		held, err := tryLock(f)
+		if err != nil {
+			f.Close()
+			return nil, fmt.Errorf("lock %s: %w", final, err)
+		}
+		if !held {
+			owner, _ := os.ReadFile(path)
+			f.Close()
+			return nil, fmt.Errorf("%w: another splitdata run (pid %s) is writing %s; wait for it or choose another --out",
+				ErrLocked, string(owner), final)
+		}
+		// The previous holder may have removed the file between our open
+		// and our lock: then we hold a lock on a file nobody else can see.
+		// Start again on the file now at path.
+		st, err := f.Stat()
+		cur, cerr := os.Stat(path)
+		if err == nil && cerr == nil && os.SameFile(st, cur) {
+			_ = f.Truncate(0)
+			_, _ = f.WriteAt([]byte(strconv.Itoa(os.Getpid())), 0)
+			return &outputLock{path: path, f: f}, nil
+		}
+		f.Close()
+	}
+}
+
+// unlock removes the lock file, then releases the lock.
+func (l *outputLock) unlock() {
+	if l == nil || l.f == nil {
+		return
+	}
+	_ = os.Remove(l.path)
+	_ = l.f.Close()
+	l.f = nil
+}

@@ -1,0 +1,10 @@
+//go:build !unix
+
+package pipeline
+
+import "os"
+
+// tryLock is a no-op where flock is not available: concurrent runs on one
+// output are not detected there (the final rename still keeps each output
+// whole).
+func tryLock(*os.File) (bool, error) { return true, nil }
