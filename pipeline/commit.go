@@ -33,11 +33,23 @@ func newStaging(final string, overwrite bool) (*staging, error) {
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return nil, fmt.Errorf("create parent of %s: %w", final, err)
 	}
+	removeStale(parent, base)
 	dir, err := os.MkdirTemp(parent, "."+base+".tmp-")
 	if err != nil {
 		return nil, fmt.Errorf("create temporary directory for %s: %w", final, err)
 	}
 	return &staging{final: final, dir: dir, overwrite: overwrite}, nil
+}
+
+// removeStale removes the temporary directories of earlier runs on the same
+// output that were killed before they could clean up. The caller holds the
+// output's lock, so no live run owns them. Failures are ignored: a leftover
+// directory is clutter, not a danger.
+func removeStale(parent, base string) {
+	stale, _ := filepath.Glob(filepath.Join(parent, "."+base+".tmp-*"))
+	for _, dir := range stale {
+		_ = os.RemoveAll(dir)
+	}
 }
 
 // checkOutput refuses an output directory with content unless overwrite is

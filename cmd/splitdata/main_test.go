@@ -12,6 +12,10 @@ import (
 )
 
 func TestMain(m *testing.M) {
+	// The crash test runs this binary as splitdata itself.
+	if os.Getenv("SPLITDATA_TEST_MAIN") == "1" {
+		os.Exit(runMain())
+	}
 	testscript.Main(m, map[string]func(){
 		"splitdata": func() {
 			code := runMain()
