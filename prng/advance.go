@@ -50,29 +50,49 @@ func add128(aHi, aLo, bHi, bLo uint64) (hi, lo uint64) {
 	return hi, lo
 }
 
-// advanceLCG returns the state of the LCG x -> x*mul + inc after delta steps
-// from state, by Brown's square-and-multiply ("Random number generation with
-// arbitrary strides", 1994), the method of O'Neill's pcg_advance_lcg_128 that
-// NumPy uses: it composes the affine maps x -> x*mul^(2^k) + plus_k for the
-// set bits k of delta.
-func advanceLCG(sHi, sLo, dHi, dLo, incHi, incLo uint64) (hi, lo uint64) {
-	accMulHi, accMulLo := uint64(0), uint64(1)
-	var accPlusHi, accPlusLo uint64
-	curMulHi, curMulLo := uint64(mulHi), uint64(mulLo)
-	curPlusHi, curPlusLo := incHi, incLo
-	for dHi|dLo != 0 {
-		if dLo&1 != 0 {
-			accMulHi, accMulLo = mul128(accMulHi, accMulLo, curMulHi, curMulLo)
-			accPlusHi, accPlusLo = mul128(accPlusHi, accPlusLo, curMulHi, curMulLo)
-			accPlusHi, accPlusLo = add128(accPlusHi, accPlusLo, curPlusHi, curPlusLo)
-		}
-		// plus_{k+1} = (mul_k + 1) * plus_k; mul_{k+1} = mul_k^2.
-		h, l := add128(curMulHi, curMulLo, 0, 1)
-		curPlusHi, curPlusLo = mul128(h, l, curPlusHi, curPlusLo)
-		curMulHi, curMulLo = mul128(curMulHi, curMulLo, curMulHi, curMulLo)
-		dLo = dLo>>1 | dHi<<63
-		dHi >>= 1
+// stride is the LCG x -> x*mul + inc applied 2^k times, which is
+// x -> x*mul^(2^k) + inc*g with g = 1 + mul + ... + mul^(2^k - 1) (mod 2^128):
+// neither coefficient depends on the increment.
+type stride struct {
+	mulHi, mulLo uint64 // mul^(2^k)
+	gHi, gLo     uint64 // sum of mul^j for j < 2^k
+}
+
+// strides[k] is the stride of 2^k steps. The 128 entries cost about a
+// microsecond to compute, once, when the package is initialised.
+var strides = func() (t [128]stride) {
+	mHi, mLo := uint64(mulHi), uint64(mulLo)
+	gHi, gLo := uint64(0), uint64(1)
+	for k := range t {
+		t[k] = stride{mHi, mLo, gHi, gLo}
+		// g_{k+1} = (mul_k + 1) * g_k; mul_{k+1} = mul_k^2.
+		h, l := add128(mHi, mLo, 0, 1)
+		gHi, gLo = mul128(h, l, gHi, gLo)
+		mHi, mLo = mul128(mHi, mLo, mHi, mLo)
 	}
-	hi, lo = mul128(accMulHi, accMulLo, sHi, sLo)
-	return add128(hi, lo, accPlusHi, accPlusLo)
+	return t
+}()
+
+// advanceLCG returns the state of the LCG x -> x*mul + inc after delta steps
+// from state, by Brown's method ("Random number generation with arbitrary
+// strides", 1994), as O'Neill's pcg_advance_lcg_128 that NumPy uses: the
+// affine maps of 2^k steps for the set bits k of delta are composed. Unlike
+// pcg_advance_lcg_128, which squares its way through every bit, the maps come
+// from the precomputed strides and only set bits cost work; the maps are
+// powers of one map, so they commute and the result is the same.
+func advanceLCG(sHi, sLo, dHi, dLo, incHi, incLo uint64) (hi, lo uint64) {
+	// The composed map is x -> x*a + inc*b.
+	aHi, aLo := uint64(0), uint64(1)
+	var bHi, bLo uint64
+	for half, d := range [2]uint64{dLo, dHi} {
+		for ; d != 0; d &= d - 1 {
+			st := &strides[64*half+bits.TrailingZeros64(d)]
+			aHi, aLo = mul128(aHi, aLo, st.mulHi, st.mulLo)
+			bHi, bLo = mul128(bHi, bLo, st.mulHi, st.mulLo)
+			bHi, bLo = add128(bHi, bLo, st.gHi, st.gLo)
+		}
+	}
+	hi, lo = mul128(aHi, aLo, sHi, sLo)
+	pHi, pLo := mul128(incHi, incLo, bHi, bLo)
+	return add128(hi, lo, pHi, pLo)
 }

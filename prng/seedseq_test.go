@@ -126,6 +126,10 @@ func TestNewSeedSequenceBadEntropy(t *testing.T) {
 			if !errors.Is(err, tt.want) || p != nil {
 				t.Errorf("NewPCG64(%v) = %v, %v; want nil, %v", tt.entropy, p, err, tt.want)
 			}
+			g, err := prng.DefaultRNG(tt.entropy)
+			if !errors.Is(err, tt.want) || g != nil {
+				t.Errorf("DefaultRNG(%v) = %v, %v; want nil, %v", tt.entropy, g, err, tt.want)
+			}
 		})
 	}
 }
