@@ -77,6 +77,16 @@ func TestGenerator(t *testing.T) {
 				}
 				checkState(t, g.BitGenerator(), v.IntegersClosedState)
 			})
+			t.Run("IntegersReject", func(t *testing.T) {
+				g := defaultRNG(t, v.Seed) // ranges where Lemire's method retries often
+				for _, r := range v.IntegersReject {
+					got := draw(len(r.Values), func() int64 { return g.Integers(r.Low, r.High) })
+					if !slices.Equal(got, r.Values) {
+						t.Errorf("Integers(%d, %d) = %v, want %v", r.Low, r.High, got, r.Values)
+					}
+				}
+				checkState(t, g.BitGenerator(), v.IntegersRejectState)
+			})
 			t.Run("Permutation", func(t *testing.T) {
 				g := defaultRNG(t, v.Seed)
 				for _, p := range v.Permutations {

@@ -70,7 +70,13 @@ type generatorVector struct {
 		High   int64   `json:"high"`
 		Values []int64 `json:"values"`
 	} `json:"integers_closed"`
-	IntegersClosedState string     `json:"integers_closed_state"`
+	IntegersClosedState string `json:"integers_closed_state"`
+	IntegersReject      []struct {
+		Low    int64   `json:"low"`
+		High   int64   `json:"high"`
+		Values []int64 `json:"values"`
+	} `json:"integers_reject"`
+	IntegersRejectState string     `json:"integers_reject_state"`
 	Shuffle             [][]string `json:"shuffle"`
 	ShuffleState        string     `json:"shuffle_state"`
 	StandardNormal      []float64  `json:"standard_normal"`

@@ -128,6 +128,12 @@ INTEGER_CLOSED_RANGES = [
     (2**63 - 1, 2**63 - 1), (-(2**62), 2**62),
 ]
 
+# Ranges where Lemire's method rejects about half of its draws (rng + 1 just
+# above a power of two), so that the retry loops are exercised.
+INTEGER_REJECT_RANGES = [
+    (0, 2**31 + 1), (-(2**62), 2**62 + 1), (7, 7 + 3 * 2**30 + 1), (0, 2**63 - 2**61 + 1),
+]
+
 SHUFFLE_ITEMS = ["item%02d" % i for i in range(20)]
 
 TRIANGULAR = [(0.0, 1.0, 3.0), (-1.0, -1.0, 1.0), (0.0, 2.0, 2.0), (1e-3, 5.0, 1e9)]
@@ -160,6 +166,11 @@ def generator_vector(name, seed):
                    "values": [int(g.integers(-(2**63), 2**63)) for _ in range(6)]})
     out["integers_closed"] = closed
     out["integers_closed_state"] = state_json(g.bit_generator)
+    g = np.random.default_rng(seed)
+    out["integers_reject"] = [{"low": low, "high": high,
+                               "values": [int(g.integers(low, high)) for _ in range(12)]}
+                              for low, high in INTEGER_REJECT_RANGES]
+    out["integers_reject_state"] = state_json(g.bit_generator)
     g = np.random.default_rng(seed)
     shuffled = []
     for n in (20, 3, 1, 0):
