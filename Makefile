@@ -34,10 +34,11 @@ bench:
 	$(GO) test -run='^$$' -bench=. -benchmem -count=10 ./prng/ ./splitter/ | tee benchmarks/results-go.txt
 	$(GO) run golang.org/x/perf/cmd/benchstat@latest benchmarks/results-go.txt
 
-## lint: go vet and staticcheck.
+## lint: go vet, staticcheck and govulncheck.
 lint:
 	$(GO) vet ./...
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@latest ./...
+	$(GO) run golang.org/x/vuln/cmd/govulncheck@latest ./...
 
 ## vectors: regenerate the NumPy reference vectors (needs Debian's python3-numpy) and show any drift.
 vectors:

@@ -3,11 +3,15 @@ package pipeline
 import (
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
+	"github.com/splitdata/splitdata/internal/gendata"
+	"github.com/splitdata/splitdata/sinks"
 	"github.com/splitdata/splitdata/sources"
 )
 
@@ -98,5 +102,43 @@ func TestSplitDetectsInputChangedDuringRun(t *testing.T) {
 				t.Fatalf("changed input still produced %s", out)
 			}
 		})
+	}
+}
+
+// TestSplitDiskFull writes to a 2 MiB tmpfs: the run fails with the
+// system's error, removes its temporary files and writes no manifest. It
+// needs root to mount the tmpfs and is skipped otherwise.
+func TestSplitDiskFull(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to mount a tmpfs")
+	}
+	mnt := t.TempDir()
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", mnt).CombinedOutput(); err != nil {
+		t.Skipf("cannot mount a tmpfs: %v %s", err, out)
+	}
+	t.Cleanup(func() { _ = exec.Command("umount", mnt).Run() })
+	out := filepath.Join(mnt, "out")
+	// 100,000 rows written uncompressed need far more than 2 MiB.
+	big := filepath.Join(t.TempDir(), "big")
+	if _, err := gendata.Write(t.Context(), big, gendata.Config{Rows: 100_000, Files: 2, RowGroupRows: 10_000, Seed: 1}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Split(t.Context(), SplitConfig{Inputs: []string{big}, Out: out, Seed: "1", Parquet: sinks.ParquetOptions{Compression: "none"}})
+	if !errors.Is(err, syscall.ENOSPC) {
+		t.Fatalf("err = %v, want ENOSPC", err)
+	}
+	if !strings.Contains(err.Error(), "no space left on device") {
+		t.Errorf("error %q does not say the disk is full", err)
+	}
+	entries, err := os.ReadDir(mnt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 0 {
+		var names []string
+		for _, e := range entries {
+			names = append(names, e.Name())
+		}
+		t.Fatalf("left behind on the full disk: %v", names)
 	}
 }
