@@ -3,6 +3,7 @@ package splitter
 import (
 	"fmt"
 	"math"
+	"math/bits"
 )
 
 // Boundary is a position in canonical order, the order of rows by (key,
@@ -31,9 +32,30 @@ func (b Boundary) before(key uint64, i int64) bool {
 // puts every row in split 0; build one with [NewExactAssigner] or
 // [NewApproxAssigner].
 type Assigner struct {
-	// upper[j] is the upper boundary of split j. For approximate splits the
-	// boundaries have Index = MinInt64, so that only keys are compared.
-	upper []Boundary
+	// words[j] is the upper boundary of split j, as Assign compares it.
+	// For approximate splits the boundaries have Index = MinInt64 (index
+	// word 0), so that only keys decide.
+	words []rowWords
+}
+
+// rowWords is a position in canonical order as two unsigned words, the key
+// and the index with its sign bit flipped, whose 128-bit unsigned order
+// (key first) is canonical order: a row lies before a boundary exactly when
+// subtracting the boundary's words borrows.
+type rowWords struct {
+	key, index uint64
+}
+
+// signBit flips the order of int64 values into the order of uint64 ones.
+const signBit = 1 << 63
+
+// newAssigner returns the Assigner of the upper boundaries upper.
+func newAssigner(upper []Boundary) *Assigner {
+	words := make([]rowWords, len(upper))
+	for j, b := range upper {
+		words[j] = rowWords{key: b.Key, index: uint64(b.Index) ^ signBit}
+	}
+	return &Assigner{words: words}
 }
 
 // CheckBoundaries reports whether b can serve as the upper boundaries of
@@ -68,7 +90,7 @@ func NewExactAssigner(b []Boundary, nsplits int) *Assigner {
 	if err := CheckBoundaries(b, nsplits); err != nil {
 		panic("splitter: NewExactAssigner: " + err.Error())
 	}
-	return &Assigner{upper: append([]Boundary(nil), b...)}
+	return newAssigner(b)
 }
 
 // NewApproxAssigner returns the Assigner of approximate splits with the
@@ -96,7 +118,7 @@ func NewApproxAssigner(ratios []float64) (*Assigner, error) {
 		// c < 1 scaled by 2^64 is exact, below 2^64, and truncation is floor.
 		upper = append(upper, Boundary{Key: uint64(math.Ldexp(c, 64)), Index: math.MinInt64})
 	}
-	return &Assigner{upper: upper}, nil
+	return newAssigner(upper), nil
 }
 
 // Assign sets out[k] to the split id of row start+k, whose key is keys[k],
@@ -106,33 +128,63 @@ func NewApproxAssigner(ratios []float64) (*Assigner, error) {
 // keep keys or out. It panics if len(out) < len(keys).
 func (a *Assigner) Assign(keys []uint64, start int64, out []uint8) {
 	out = out[:len(keys)]
-	u := a.upper
-	switch len(u) {
-	case 0:
+	switch w := a.words; {
+	case len(w) == 0:
 		clear(out)
-	case 1:
-		b := u[0]
-		for k, key := range keys {
-			var id uint8
-			if !b.before(key, start+int64(k)) {
-				id = 1
-			}
-			out[k] = id
-		}
+	case len(w) == 1:
+		assign1(w[0], keys, start, out)
+	case len(w) == 2:
+		assign2(w[0], w[1], keys, start, out)
 	default:
-		for k, key := range keys {
-			i := start + int64(k)
-			// Binary search for the first boundary the row lies before.
-			lo, hi := 0, len(u)
-			for lo < hi {
-				m := int(uint(lo+hi) >> 1)
-				if u[m].before(key, i) {
-					hi = m
-				} else {
-					lo = m + 1
-				}
+		assignSearch(w, keys, start, out)
+	}
+}
+
+// The assign functions below set out[k] to the split id of the row start+k
+// with key keys[k], for the boundaries given. One or two boundaries, the
+// common cases, are compared without a branch; the split id is then the
+// number of boundaries the row does not lie before. Each loop is a separate
+// function so that it keeps its values in registers.
+
+// assign1 assigns with one boundary.
+func assign1(b rowWords, keys []uint64, start int64, out []uint8) {
+	out = out[:len(keys)]
+	for k, key := range keys {
+		_, c := bits.Sub64(uint64(start+int64(k))^signBit, b.index, 0)
+		_, c = bits.Sub64(key, b.key, c)
+		out[k] = uint8(c ^ 1)
+	}
+}
+
+// assign2 assigns with two boundaries.
+func assign2(b0, b1 rowWords, keys []uint64, start int64, out []uint8) {
+	out = out[:len(keys)]
+	for k, key := range keys {
+		i := uint64(start+int64(k)) ^ signBit
+		_, c0 := bits.Sub64(i, b0.index, 0)
+		_, c0 = bits.Sub64(key, b0.key, c0)
+		_, c1 := bits.Sub64(i, b1.index, 0)
+		_, c1 = bits.Sub64(key, b1.key, c1)
+		out[k] = uint8(2 - c0 - c1)
+	}
+}
+
+// assignSearch assigns with many boundaries by binary search for the first
+// boundary the row lies before.
+func assignSearch(w []rowWords, keys []uint64, start int64, out []uint8) {
+	out = out[:len(keys)]
+	for k, key := range keys {
+		i := uint64(start+int64(k)) ^ signBit
+		lo, hi := 0, len(w)
+		for lo < hi {
+			m := int(uint(lo+hi) >> 1)
+			_, c := bits.Sub64(i, w[m].index, 0)
+			if _, c = bits.Sub64(key, w[m].key, c); c == 1 {
+				hi = m
+			} else {
+				lo = m + 1
 			}
-			out[k] = uint8(lo)
 		}
+		out[k] = uint8(lo)
 	}
 }
