@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"sync/atomic"
 
 	"github.com/parquet-go/parquet-go"
@@ -16,9 +17,13 @@ import (
 // parquetMagic opens and closes every Parquet file.
 const parquetMagic = "PAR1"
 
-// rowBatch is how many rows Encode reads per call to ReadRows. parquet-go's
-// writer consumes rows 64 at a time; a few such chunks per read amortise the
-// reader's call overhead without holding many rows.
+// rowBatch is how many rows Encode hands to parquet-go's writer at a time.
+// The writer consumes rows 64 at a time and closes a page when, after such a
+// chunk, the page has grown past its target size; so page boundaries, and
+// the bytes, depend on how rows are grouped into calls. Encode therefore
+// always passes exactly rowBatch rows (only the last call of a group has
+// fewer), whatever the reader returns per call. A few chunks per call
+// amortise the call overhead without holding many rows.
 const rowBatch = 256
 
 // RowGroupEncoder encodes rows into self-contained row groups that a
@@ -61,7 +66,7 @@ func NewRowGroupEncoder(schema *parquet.Schema, opts ParquetOptions) (*RowGroupE
 	if err != nil {
 		return nil, fmt.Errorf("new row group encoder: %w", err)
 	}
-	config, err := opts.writerConfig(out, codec)
+	config, err := opts.writerConfig(out, leaves, codec)
 	if err != nil {
 		return nil, fmt.Errorf("new row group encoder: %w", err)
 	}
@@ -80,6 +85,10 @@ func NewRowGroupEncoder(schema *parquet.Schema, opts ParquetOptions) (*RowGroupE
 // schema is reported as an error wrapping [ErrInvalidRow] with its index
 // in the group; an error from rows is returned wrapped.
 //
+// The bytes depend on the rows only, not on how many rows each ReadRows
+// call returns. Rows are used, or copied, before the next ReadRows call, so
+// rows may reuse its buffers from one call to the next.
+//
 // The whole row group is held in memory, compressed: about
 // [EncodedRowGroup.Size] bytes plus one page per column while encoding.
 func (e *RowGroupEncoder) Encode(rows parquet.RowReader) (*EncodedRowGroup, error) {
@@ -88,35 +97,46 @@ func (e *RowGroupEncoder) Encode(rows parquet.RowReader) (*EncodedRowGroup, erro
 	}
 	var buf bytes.Buffer
 	buf.Grow(int(e.sizeHint.Load()))
-	w := parquet.NewGenericWriter[any](&buf, e.config)
+	w := parquet.NewWriter(&buf, e.config)
 
+	// batch[:k] are rows checked but not yet written. Rows a reader
+	// returned may alias its buffers until its next call, so rows kept
+	// across a call are cloned first; with readers that fill what they are
+	// given, that happens only at their short reads.
 	batch := make([]parquet.Row, rowBatch)
-	var n int64
+	var n int64 // rows read
+	k := 0
 	for stalls := 0; ; {
-		k, rerr := rows.ReadRows(batch)
-		for i, row := range batch[:k] {
+		m, rerr := rows.ReadRows(batch[k:])
+		for i, row := range batch[k : k+m] {
 			if err := checkRow(row, e.leaves); err != nil {
 				return nil, fmt.Errorf("encode row group: row %d: %w", n+int64(i), err)
 			}
 		}
-		if k > 0 {
+		n += int64(m)
+		k += m
+		if rerr != nil && rerr != io.EOF {
+			return nil, fmt.Errorf("encode row group: read rows after row %d: %w", n, rerr)
+		}
+		switch {
+		case k == len(batch) || rerr == io.EOF && k > 0:
 			if _, err := w.WriteRows(batch[:k]); err != nil {
-				return nil, fmt.Errorf("encode row group: rows %d to %d: %w", n, n+int64(k)-1, err)
+				return nil, fmt.Errorf("encode row group: rows %d to %d: %w", n-int64(k), n-1, err)
 			}
-			n += int64(k)
-			stalls = 0
+			k = 0
+		case m > 0:
+			for i := k - m; i < k; i++ {
+				batch[i] = batch[i].Clone()
+			}
 		}
 		if rerr == io.EOF {
 			break
 		}
-		if rerr != nil {
-			return nil, fmt.Errorf("encode row group: read rows after row %d: %w", n, rerr)
-		}
 		// Like io.ReadFull, give up on a reader that keeps returning nothing.
-		if k == 0 {
-			if stalls++; stalls == 100 {
-				return nil, fmt.Errorf("encode row group: read rows after row %d: %w", n, io.ErrNoProgress)
-			}
+		if m > 0 {
+			stalls = 0
+		} else if stalls++; stalls == 100 {
+			return nil, fmt.Errorf("encode row group: read rows after row %d: %w", n, io.ErrNoProgress)
 		}
 	}
 	if err := w.Close(); err != nil {
@@ -190,13 +210,6 @@ func (e *RowGroupEncoder) parse(data []byte) (*EncodedRowGroup, error) {
 	g.offsetIndex = make([]*format.OffsetIndex, len(rg.Columns))
 	for i := range rg.Columns {
 		c := &rg.Columns[i]
-		if c.ColumnIndexOffset > 0 {
-			off, n := c.ColumnIndexOffset, int64(c.ColumnIndexLength)
-			if !within(off, n, end, int64(footerStart)) {
-				return nil, fmt.Errorf("column index of column chunk %d lies outside the page index", i)
-			}
-			g.columnIndex[i] = data[off : off+n]
-		}
 		if c.OffsetIndexOffset > 0 {
 			off, n := c.OffsetIndexOffset, int64(c.OffsetIndexLength)
 			if !within(off, n, end, int64(footerStart)) {
@@ -208,11 +221,96 @@ func (e *RowGroupEncoder) parse(data []byte) (*EncodedRowGroup, error) {
 			}
 			g.offsetIndex[i] = oi
 		}
+		kind := e.leaves[i].kind
+		st := &c.MetaData.Statistics
+		if e.leaves[i].unordered || isNaN(kind, st.MinValue) || isNaN(kind, st.MaxValue) || isNaN(kind, st.Min) || isNaN(kind, st.Max) {
+			// Written without bounds (see unorderedType), or with NaN
+			// bounds, which the format forbids (parquet-go writes them
+			// for a chunk of NaNs only): no min/max, and no column index,
+			// whose min/max are required.
+			st.Min, st.Max, st.MinValue, st.MaxValue = nil, nil, nil, nil
+		} else if c.ColumnIndexOffset > 0 && g.offsetIndex[i] != nil {
+			off, n := c.ColumnIndexOffset, int64(c.ColumnIndexLength)
+			if !within(off, n, end, int64(footerStart)) {
+				return nil, fmt.Errorf("column index of column chunk %d lies outside the page index", i)
+			}
+			ci, err := checkColumnIndex(data[off:off+n], len(g.offsetIndex[i].PageLocations), kind)
+			if err != nil {
+				return nil, fmt.Errorf("column index of column chunk %d: %w", i, err)
+			}
+			g.columnIndex[i] = ci
+		}
 		// The index locations are the file writer's to set.
 		c.ColumnIndexOffset, c.ColumnIndexLength = 0, 0
 		c.OffsetIndexOffset, c.OffsetIndexLength = 0, 0
 	}
 	return g, nil
+}
+
+// checkColumnIndex returns the thrift-encoded column index raw of a column
+// chunk of pages data pages of kind, repaired, or nil when it is unusable
+// and must be left out. The format requires one null_pages, min_values and
+// max_values entry per page (empty min/max for pages of nulls only), and
+// readers that use the page index check this. parquet-go v0.32 omits the
+// entries of null pages of FIXED_LEN_BYTE_ARRAY columns, shifting the
+// others onto the wrong pages; they are put back. An index that is wrong in
+// another way, or has NaN bounds (a page of NaNs only), is dropped: a
+// missing column index only costs readers the ability to skip pages.
+func checkColumnIndex(raw []byte, pages int, kind parquet.Kind) ([]byte, error) {
+	ci := new(format.ColumnIndex)
+	if err := thrift.Unmarshal(new(thrift.CompactProtocol), raw, ci); err != nil {
+		return nil, fmt.Errorf("decode: %w", err)
+	}
+	if len(ci.NullPages) != pages || len(ci.NullCounts) != 0 && len(ci.NullCounts) != pages {
+		return nil, nil
+	}
+	for i := range ci.MinValues {
+		if isNaN(kind, ci.MinValues[i]) || i < len(ci.MaxValues) && isNaN(kind, ci.MaxValues[i]) {
+			return nil, nil
+		}
+	}
+	if len(ci.MinValues) == pages && len(ci.MaxValues) == pages {
+		return raw, nil
+	}
+	nonNull := 0
+	for _, null := range ci.NullPages {
+		if !null {
+			nonNull++
+		}
+	}
+	if len(ci.MinValues) != nonNull || len(ci.MaxValues) != nonNull {
+		return nil, nil
+	}
+	minValues := make([][]byte, 0, pages)
+	maxValues := make([][]byte, 0, pages)
+	j := 0
+	for _, null := range ci.NullPages {
+		if null {
+			minValues = append(minValues, []byte{})
+			maxValues = append(maxValues, []byte{})
+			continue
+		}
+		minValues = append(minValues, ci.MinValues[j])
+		maxValues = append(maxValues, ci.MaxValues[j])
+		j++
+	}
+	ci.MinValues, ci.MaxValues = minValues, maxValues
+	fixed, err := thrift.Marshal(new(thrift.CompactProtocol), ci)
+	if err != nil {
+		return nil, fmt.Errorf("encode: %w", err)
+	}
+	return fixed, nil
+}
+
+// isNaN reports whether b is the PLAIN encoding of a FLOAT or DOUBLE NaN.
+func isNaN(kind parquet.Kind, b []byte) bool {
+	switch {
+	case kind == parquet.Float && len(b) == 4:
+		return math.IsNaN(float64(math.Float32frombits(binary.LittleEndian.Uint32(b))))
+	case kind == parquet.Double && len(b) == 8:
+		return math.IsNaN(math.Float64frombits(binary.LittleEndian.Uint64(b)))
+	}
+	return false
 }
 
 // EncodedRowGroup is one encoded row group: its column-chunk bytes, their
@@ -254,7 +352,7 @@ type fileShape struct {
 // as parquet-go's writer does.
 func shapeOf(config *parquet.WriterConfig) (*fileShape, error) {
 	var buf bytes.Buffer
-	w := parquet.NewGenericWriter[any](&buf, config)
+	w := parquet.NewWriter(&buf, config)
 	if err := w.Close(); err != nil {
 		return nil, fmt.Errorf("write empty file: %w", err)
 	}

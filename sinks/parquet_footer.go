@@ -72,11 +72,11 @@ func NewParquetFileWriter(w io.Writer, schema *parquet.Schema, opts ParquetOptio
 	if err != nil {
 		return nil, fmt.Errorf("new parquet file writer: %w", err)
 	}
-	out, _, err := outputSchema(schema, codec, opts.Dictionary)
+	out, leaves, err := outputSchema(schema, codec, opts.Dictionary)
 	if err != nil {
 		return nil, fmt.Errorf("new parquet file writer: %w", err)
 	}
-	config, err := opts.writerConfig(out, codec)
+	config, err := opts.writerConfig(out, leaves, codec)
 	if err != nil {
 		return nil, fmt.Errorf("new parquet file writer: %w", err)
 	}
@@ -109,8 +109,8 @@ func (w *ParquetFileWriter) Append(g *EncodedRowGroup) error {
 	if w.w.err != nil {
 		return fmt.Errorf("append row group %d: earlier write failed: %w", n, w.w.err)
 	}
-	if g == nil {
-		return fmt.Errorf("append row group %d: row group is nil", n)
+	if g == nil || g.shape == nil {
+		return fmt.Errorf("append row group %d: row group is nil or was not made by a RowGroupEncoder", n)
 	}
 	if g.shape.key != w.shape.key {
 		return fmt.Errorf("append row group %d: %w: it was encoded for another schema", n, ErrIncompatibleRowGroup)

@@ -38,11 +38,14 @@ const (
 	DefaultCreatedBy = "splitdata"
 
 	// DictionaryMaxBytes bounds the dictionary of one column chunk when
-	// [ParquetOptions.Dictionary] is set. A column whose dictionary grows
-	// beyond it (a high-cardinality text column) falls back to PLAIN for the
-	// rest of the row group, so dictionary encoding costs little where it
-	// does not help. The fallback point depends only on the rows and the
-	// options, so it is deterministic.
+	// [ParquetOptions.Dictionary] is set. A column whose dictionary has grown
+	// beyond it (a high-cardinality text column) when a data page is closed
+	// falls back to PLAIN for the rest of the row group, so dictionary
+	// encoding costs little where it does not help. Since the check happens
+	// at page boundaries, the dictionary can exceed the bound by the new
+	// values of one page (a page of dictionary indexes holds up to
+	// PageBufferSize/4 values). The fallback point depends only on the rows
+	// and the options, so it is deterministic.
 	DictionaryMaxBytes = 1 << 20
 )
 
@@ -165,11 +168,14 @@ func (o ParquetOptions) codec() (compress.Codec, error) {
 	case "none":
 		return noLevel(new(uncompressed.Codec))
 	case "lz4":
-		return noLevel(&lz4.Codec{Level: lz4.DefaultLevel})
+		return noLevel(&lz4.Codec{Level: lz4.Fast})
 	case "gzip":
+		// Level 0 is pinned to 6, zlib's and the gzip command's default,
+		// rather than left to the library: klauspost/compress reads its
+		// "default" as 5, and a library's default may change.
 		switch {
 		case level == 0:
-			level = gzip.DefaultCompression
+			level = 6
 		case level > gzip.BestCompression:
 			return nil, fmt.Errorf("%w: gzip compression_level %d is outside [1, 9]", ErrInvalidOptions, level)
 		}
@@ -180,7 +186,7 @@ func (o ParquetOptions) codec() (compress.Codec, error) {
 		var speed zstd.Level
 		switch {
 		case level == 0:
-			speed = zstd.DefaultLevel
+			speed = zstd.SpeedDefault
 		case level < 3:
 			speed = zstd.SpeedFastest
 		case level < 6:
@@ -199,18 +205,24 @@ func (o ParquetOptions) codec() (compress.Codec, error) {
 }
 
 // writerConfig returns the parquet-go configuration that encodes one row
-// group of schema (already normalised by outputSchema) in memory.
-func (o ParquetOptions) writerConfig(schema *parquet.Schema, codec compress.Codec) (*parquet.WriterConfig, error) {
-	cfg, err := parquet.NewWriterConfig(
+// group of schema (already normalised by outputSchema, with leaves) in
+// memory.
+func (o ParquetOptions) writerConfig(schema *parquet.Schema, leaves []leafLayout, codec compress.Codec) (*parquet.WriterConfig, error) {
+	options := []parquet.WriterOption{
 		schema,
 		parquet.Compression(codec),
 		parquet.PageBufferSize(o.pageBufferSize()),
 		parquet.DataPageVersion(1),
 		parquet.DataPageStatistics(true),
-		parquet.WriteBufferSize(0),
 		parquet.CreatedBy("splitdata", "", ""),
 		parquet.DictionaryMaxBytes(DictionaryMaxBytes),
-	)
+	}
+	for _, leaf := range leaves {
+		if leaf.unordered {
+			options = append(options, parquet.SkipPageBounds(leaf.names...), parquet.SkipPageStatistics(leaf.names...))
+		}
+	}
+	cfg, err := parquet.NewWriterConfig(options...)
 	if err != nil {
 		return nil, fmt.Errorf("configure parquet writer: %w", err)
 	}
