@@ -1,0 +1,133 @@
+package sinks_test
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/format"
+
+	"github.com/splitdata/splitdata/sinks"
+)
+
+// parquetTestingDir is apache/parquet-testing's data directory, shared
+// between the projects of this machine.
+var parquetTestingDir = filepath.Join("..", "..", "shared", "parquet-testing", "data")
+
+// maxCorpusBytes skips corpus files whose data is larger than this
+// uncompressed: large_string_map.brotli.parquet holds 2 GiB of strings
+// (too large for a unit test; parquet-go cannot write its single row group
+// anyway, since one page would exceed 2 GiB).
+const maxCorpusBytes = 64 << 20
+
+// TestParquetTestingCorpus re-encodes every file of parquet-testing that
+// parquet-go can read: its rows, row group by row group, through
+// RowGroupEncoder and ParquetFileWriter, with two option sets. The output
+// must follow the format, carry the input's schema and read back as the
+// same rows, or the encoder must fail cleanly. Files parquet-go cannot read
+// (unsupported codecs, encryption, corrupt on purpose) are skipped with the
+// reason.
+func TestParquetTestingCorpus(t *testing.T) {
+	paths, err := filepath.Glob(filepath.Join(parquetTestingDir, "*.parquet"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(paths) == 0 {
+		t.Skipf("no parquet-testing files in %s", parquetTestingDir)
+	}
+	optsCases := []sinks.ParquetOptions{
+		{},
+		{Compression: "zstd", Dictionary: true, PageBufferSize: 4096},
+	}
+	for _, path := range paths {
+		t.Run(filepath.Base(path), func(t *testing.T) {
+			data, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f, err := parquet.OpenFile(bytes.NewReader(data), int64(len(data)))
+			if err != nil {
+				t.Skipf("parquet-go cannot open it: %v", err)
+			}
+			var size int64
+			for _, rg := range f.Metadata().RowGroups {
+				size += rg.TotalByteSize
+			}
+			if size > maxCorpusBytes {
+				t.Skipf("%d bytes of data, more than %d", size, maxCorpusBytes)
+			}
+			var groups [][]parquet.Row
+			for i, rg := range f.RowGroups() {
+				rows, err := readAllRows(rg.Rows())
+				if err != nil {
+					t.Skipf("parquet-go cannot read row group %d: %v", i, err)
+				}
+				groups = append(groups, rows)
+			}
+			for _, opts := range optsCases {
+				enc, err := sinks.NewRowGroupEncoder(f.Schema(), opts)
+				if err != nil {
+					t.Skipf("unsupported schema: %v", err)
+				}
+				encoded := make([]*sinks.EncodedRowGroup, len(groups))
+				for i, rows := range groups {
+					if encoded[i], err = enc.Encode(&sliceReader{rows: rows}); err != nil {
+						if errors.Is(err, sinks.ErrInvalidRow) {
+							t.Fatalf("row group %d: rows parquet-go read are rejected: %v", i, err)
+						}
+						t.Skipf("row group %d cannot be encoded: %v", i, err)
+					}
+				}
+				out := writeFile(t, f.Schema(), opts, nil, encoded)
+				checkLayout(t, out, codecOf[opts.Compression], maxRepetition(f.Schema()))
+
+				var nonEmpty [][]parquet.Row
+				for _, rows := range groups {
+					if len(rows) > 0 {
+						nonEmpty = append(nonEmpty, rows)
+					}
+				}
+				checkStatistics(t, out, f.Schema(), nonEmpty)
+				g, got := readBack(t, out)
+				if !parquet.EqualNodes(g.Schema(), f.Schema()) {
+					t.Errorf("%s: schema changed from\n%v\nto\n%v", optionsName(opts), f.Schema(), g.Schema())
+				}
+				if len(got) != len(nonEmpty) {
+					t.Fatalf("%s: %d row groups, want %d", optionsName(opts), len(got), len(nonEmpty))
+				}
+				for i := range nonEmpty {
+					compareRows(t, optionsName(opts), got[i], nonEmpty[i])
+				}
+				checkEncodings(t, out, opts.Dictionary)
+			}
+		})
+	}
+}
+
+// checkEncodings checks that every data page of data is PLAIN, or
+// RLE_DICTIONARY in BYTE_ARRAY columns when dictionary is set, whatever the
+// input used.
+func checkEncodings(t *testing.T, data []byte, dictionary bool) {
+	t.Helper()
+	meta := rawFooter(t, data)
+	for _, rg := range meta.RowGroups {
+		for _, cc := range rg.Columns {
+			md := &cc.MetaData
+			for _, p := range walkPages(t, data, md) {
+				h, ok := p.header.DataPageHeader.Get()
+				if !ok {
+					if p.header.Type != format.DictionaryPage {
+						t.Errorf("column %v: %v page, want v1 data pages", md.PathInSchema, p.header.Type)
+					}
+					continue
+				}
+				if h.Encoding != format.Plain && !(dictionary && md.Type == format.ByteArray && h.Encoding == format.RLEDictionary) {
+					t.Errorf("column %v: data page encoded %v", md.PathInSchema, h.Encoding)
+				}
+			}
+		}
+	}
+}
