@@ -26,6 +26,16 @@ test:
 	$(GO) vet ./...
 	$(GO) test -count=1 ./...
 
+## fuzz: run every Go fuzz target for FUZZTIME each (seed corpora in */testdata/fuzz).
+FUZZTIME ?= 10s
+fuzz:
+	@set -e; for pkg in $$($(GO) list ./...); do \
+	  for target in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+	    echo "fuzz $$pkg $$target"; \
+	    $(GO) test -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) $$pkg; \
+	  done; \
+	done
+
 test-race:
 	$(GO) test -race -count=1 ./...
 

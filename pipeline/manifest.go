@@ -1,9 +1,15 @@
 package pipeline
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
+	"path"
+	"path/filepath"
+	"regexp"
+	"strings"
 	"time"
 
 	"github.com/splitdata/splitdata/sinks"
@@ -80,18 +86,86 @@ func (s SplitInfo) Bytes() int64 {
 	return n
 }
 
-// ReadManifest reads and decodes the manifest in dir.
+// ReadManifest reads, decodes and checks the manifest in dir.
 func ReadManifest(dir string) (*Manifest, error) {
-	b, err := os.ReadFile(dir + string(os.PathSeparator) + ManifestName)
+	b, err := os.ReadFile(filepath.Join(dir, ManifestName))
 	if err != nil {
 		return nil, err
 	}
+	m, err := ParseManifest(b)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, ManifestName), err)
+	}
+	return m, nil
+}
+
+// ErrBadManifest reports a manifest that cannot be decoded or that
+// contradicts itself.
+var ErrBadManifest = errors.New("invalid manifest")
+
+// ParseManifest decodes a manifest and checks what later steps rely on: a
+// known tool and algorithm, non-negative counts, split names that are
+// single path elements, and file paths inside their split's directory
+// (SPLIT/part-NNNNN.parquet) with a SHA-256 in hex, so that a damaged or
+// hostile manifest cannot send [Verify] outside the output directory.
+// Errors wrap [ErrBadManifest].
+func ParseManifest(b []byte) (*Manifest, error) {
 	var m Manifest
-	if err := json.Unmarshal(b, &m); err != nil {
-		return nil, fmt.Errorf("decode %s in %s: %w", ManifestName, dir, err)
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&m); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrBadManifest, err)
+	}
+	if dec.More() {
+		return nil, fmt.Errorf("%w: data after the JSON object", ErrBadManifest)
+	}
+	if err := m.check(); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrBadManifest, err)
 	}
 	return &m, nil
 }
+
+func (m *Manifest) check() error {
+	switch {
+	case m.Tool != "splitdata":
+		return fmt.Errorf("tool %q, want splitdata", m.Tool)
+	case m.Algorithm < 1 || m.Algorithm > AlgorithmVersion:
+		return fmt.Errorf("algorithm version %d, this splitdata knows 1 to %d", m.Algorithm, AlgorithmVersion)
+	case m.Rows < 0 || m.Unassigned < 0 || m.Unassigned > m.Rows:
+		return fmt.Errorf("row counts %d (unassigned %d) out of range", m.Rows, m.Unassigned)
+	}
+	for _, in := range m.Inputs {
+		if in.Size < 0 || in.Rows < 0 {
+			return fmt.Errorf("input %q: negative size or rows", in.Path)
+		}
+	}
+	names := map[string]bool{}
+	for _, s := range m.Splits {
+		if s.Name == "" || s.Name == "." || s.Name == ".." || strings.ContainsAny(s.Name, `/\`) || names[s.Name] {
+			return fmt.Errorf("split name %q is empty, repeated or not a single path element", s.Name)
+		}
+		names[s.Name] = true
+		if s.Rows < 0 {
+			return fmt.Errorf("split %s: negative rows", s.Name)
+		}
+		for _, f := range s.Files {
+			dir, base := path.Split(f.Path)
+			if dir != s.Name+"/" || !manifestFileName.MatchString(base) {
+				return fmt.Errorf("split %s: file path %q is not %s/part-NNNNN.parquet", s.Name, f.Path, s.Name)
+			}
+			if f.Rows < 0 || f.Bytes < 0 {
+				return fmt.Errorf("%s: negative rows or bytes", f.Path)
+			}
+			if len(f.SHA256) != 64 || strings.Trim(f.SHA256, "0123456789abcdef") != "" {
+				return fmt.Errorf("%s: sha256 %q is not 64 lowercase hex digits", f.Path, f.SHA256)
+			}
+		}
+	}
+	return nil
+}
+
+// manifestFileName is the name of an output file in a manifest.
+var manifestFileName = regexp.MustCompile(`^part-[0-9]{5,}\.parquet$`)
 
 // writeJSONFile writes v as indented JSON to path and syncs it.
 func writeJSONFile(path string, v any) error {
