@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"math"
 	"math/big"
@@ -530,11 +531,16 @@ func walkPages(t testing.TB, data []byte, md *format.ColumnMetaData) []pageInfo 
 			dp, _ := h.DataPageHeaderV2.Get()
 			p.numValues = int64(dp.NumValues)
 		}
-		pages = append(pages, p)
-		off += int64(p.size)
-		if off > end {
+		if off+int64(p.size) > end {
 			t.Fatalf("column %v: page at %d overruns the chunk end %d", md.PathInSchema, p.offset, end)
 		}
+		// The format's page checksum is CRC-32 (IEEE) of the page as
+		// stored, after the header; zero is taken as absent.
+		if payload := data[off+int64(r.BytesRead()) : off+int64(p.size)]; h.CRC != 0 && uint32(h.CRC) != crc32.ChecksumIEEE(payload) {
+			t.Errorf("column %v: page at %d has crc %08x, its bytes %08x", md.PathInSchema, off, uint32(h.CRC), crc32.ChecksumIEEE(payload))
+		}
+		pages = append(pages, p)
+		off += int64(p.size)
 	}
 	return pages
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/parquet-go/parquet-go"
@@ -329,4 +330,111 @@ func TestEncodeMutatedRows(t *testing.T) {
 	if rejected == 0 || rejected == n {
 		t.Errorf("%d of %d mutated rows rejected: the mutations test only one side", rejected, n)
 	}
+}
+
+// levelsOracle is the set of shapes (rowKey) of the rows of levelsSchema
+// that striping a record with up to two elements per repeated field gives,
+// restricted to rows with at most two values per column.
+var levelsOracle = sync.OnceValue(func() map[string]bool {
+	valid := map[string]bool{}
+	for _, alt := range enumerateContent(levelsSchema(), 0, 0, 0, 0, 2) {
+		var row parquet.Row
+		fits := true
+		for _, vals := range alt {
+			row = append(row, vals...)
+			fits = fits && len(vals) <= 2
+		}
+		if fits {
+			valid[rowKey(row)] = true
+		}
+	}
+	return valid
+})
+
+// fuzzRow decodes a row of levelsSchema from data, two bytes per value:
+// column (0-5, 5 being out of range) with the high bit asking for a value
+// of the wrong kind, then repetition level (high nibble, 0-3) and
+// definition level (low nibble, 0-5).
+func fuzzRow(data []byte) parquet.Row {
+	leaves := leafInfos(levelsSchema())
+	var row parquet.Row
+	for i := 0; i+1 < len(data) && len(row) < 24; i += 2 {
+		col := int(data[i]&0x7f) % 6
+		rep, def := int(data[i+1]>>4)%4, int(data[i+1]&0x0f)%6
+		maxDef := 0
+		if col < len(leaves) {
+			maxDef = leaves[col].maxDef
+		}
+		x := v(col, rep, def, maxDef)
+		if data[i]&0x80 != 0 {
+			x = parquet.ByteArrayValue([]byte("x")).Level(rep, def, col)
+		}
+		row = append(row, x)
+	}
+	return row
+}
+
+// fuzzBytes encodes row as fuzzRow reads it.
+func fuzzBytes(row parquet.Row) []byte {
+	var b []byte
+	for _, x := range row {
+		b = append(b, byte(x.Column()), byte(x.RepetitionLevel()<<4|x.DefinitionLevel()))
+	}
+	return b
+}
+
+// FuzzCheckRow checks CheckRow on arbitrary rows of levelsSchema: it never
+// panics; within the enumerated domain it accepts exactly the rows some
+// record stripes to; and a row it accepts encodes and reads back unchanged.
+func FuzzCheckRow(f *testing.F) {
+	for i, alt := range enumerateContent(levelsSchema(), 0, 0, 0, 0, 2) {
+		if i%7 != 0 {
+			continue
+		}
+		var row parquet.Row
+		for _, vals := range alt {
+			row = append(row, vals...)
+		}
+		f.Add(fuzzBytes(row))
+	}
+	f.Add([]byte{})
+	f.Add([]byte{0, 0x10, 1, 0x04, 2, 0, 3, 0, 4, 0})
+	f.Add([]byte{0x80, 0x04, 1, 0x04, 2, 0, 3, 0x02, 4, 0x01, 5, 0})
+	schema := levelsSchema()
+	enc, err := sinks.NewRowGroupEncoder(schema, sinks.ParquetOptions{Compression: "none"})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		row := fuzzRow(data)
+		err := sinks.CheckRow(schema, row)
+		counts := map[int]int{}
+		wrongKind := false
+		for _, x := range row {
+			counts[x.Column()]++
+			wrongKind = wrongKind || !x.IsNull() && x.Kind() != parquet.Int32
+		}
+		inDomain := !wrongKind && counts[5] == 0
+		for c := range 5 {
+			inDomain = inDomain && counts[c] <= 2
+		}
+		if inDomain && levelsOracle()[rowKey(row)] != (err == nil) {
+			t.Fatalf("CheckRow(%s) = %v, but a record stripes to it: %t", formatRow(row), err, levelsOracle()[rowKey(row)])
+		}
+		if err != nil {
+			if !errors.Is(err, sinks.ErrInvalidRow) {
+				t.Fatalf("CheckRow(%s) = %v, not an ErrInvalidRow", formatRow(row), err)
+			}
+			return
+		}
+		g, err := enc.Encode(&sliceReader{rows: []parquet.Row{row}})
+		if err != nil {
+			t.Fatalf("Encode(%s) after CheckRow accepted it: %v", formatRow(row), err)
+		}
+		file := writeFile(t, schema, sinks.ParquetOptions{Compression: "none"}, nil, []*sinks.EncodedRowGroup{g})
+		_, got := readBack(t, file)
+		if len(got) != 1 || len(got[0]) != 1 || !rowsEqual(got[0][0], row) {
+			t.Fatalf("row %s read back as %v", formatRow(row), got)
+		}
+	})
 }
