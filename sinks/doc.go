@@ -1,4 +1,24 @@
 // Package sinks writes tabular output files for splitdata. It knows nothing
 // about splits: it encodes rows into files whose bytes depend only on the rows
 // and the options, never on timing or on how many goroutines did the work.
+//
+// Parquet output is made in two steps: a [RowGroupEncoder], safe for
+// concurrent use, encodes rows into a self-contained [EncodedRowGroup] on
+// any goroutine; a [ParquetFileWriter], used by one goroutine, appends
+// encoded groups in order and writes the page index and footer. The bytes
+// of a group do not depend on how its rows were handed over (how many per
+// ReadRows call) nor on where it was encoded.
+//
+// Pages are encoded by parquet-go (see [ParquetOptions] for the fixed
+// choices), with these deliberate departures from parquet-go's own output: no
+// min/max statistics for columns whose order parquet-go gets wrong or the
+// format leaves undefined (DECIMAL stored as FIXED_LEN_BYTE_ARRAY or
+// BYTE_ARRAY, INT96, INTERVAL) or whose bounds would be NaN, and complete
+// column indexes for FIXED_LEN_BYTE_ARRAY columns with null pages.
+//
+// The schema is taken as parquet-go models it, so what parquet-go does not
+// model is not reproduced: logical types it does not know (FLOAT16 among
+// them) are written as their physical type, legacy converted-type-only
+// columns gain the equivalent logical type, and column-level key/value
+// metadata, sorting columns and bloom filters of an input are not copied.
 package sinks
