@@ -131,3 +131,50 @@ func checkEncodings(t *testing.T, data []byte, dictionary bool) {
 		}
 	}
 }
+
+// TestParquetTestingBadData feeds the rows parquet-go manages to read from
+// parquet-testing's deliberately broken files to the encoder: it must
+// reject them with ErrInvalidRow (some carry levels no record stripes to)
+// or write a file that reads back the same rows.
+func TestParquetTestingBadData(t *testing.T) {
+	paths, err := filepath.Glob(filepath.Join(parquetTestingDir, "..", "bad_data", "*.parquet"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(paths) == 0 {
+		t.Skipf("no parquet-testing bad_data files next to %s", parquetTestingDir)
+	}
+	for _, path := range paths {
+		t.Run(filepath.Base(path), func(t *testing.T) {
+			data, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f, err := parquet.OpenFile(bytes.NewReader(data), int64(len(data)))
+			if err != nil {
+				t.Skipf("parquet-go cannot open it: %v", err)
+			}
+			enc, err := sinks.NewRowGroupEncoder(f.Schema(), sinks.ParquetOptions{})
+			if err != nil {
+				t.Skipf("unsupported schema: %v", err)
+			}
+			for i, rg := range f.RowGroups() {
+				rows, err := readAllRows(rg.Rows())
+				if err != nil {
+					t.Skipf("parquet-go cannot read row group %d: %v", i, err)
+				}
+				g, err := enc.Encode(&sliceReader{rows: rows})
+				if err != nil {
+					if !errors.Is(err, sinks.ErrInvalidRow) {
+						t.Errorf("row group %d: %v, want ErrInvalidRow", i, err)
+					}
+					t.Logf("row group %d rejected: %v", i, err)
+					continue
+				}
+				out := writeFile(t, f.Schema(), sinks.ParquetOptions{}, nil, []*sinks.EncodedRowGroup{g})
+				_, got := readBack(t, out)
+				compareRows(t, "rows", concat(got), rows)
+			}
+		})
+	}
+}
