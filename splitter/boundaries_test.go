@@ -139,8 +139,8 @@ func checkBoundaries(t *testing.T, seed int64, n int64, workers []int, find func
 func TestExactBoundariesBruteForce(t *testing.T) {
 	ns := []int64{0, 1, 2, 3, 5, 10, 100, 1000, 65537, splitter.DefaultSelectTuning.Collect - 1,
 		splitter.DefaultSelectTuning.Collect, splitter.DefaultSelectTuning.Collect + 1, 3_000_000}
-	if testing.Short() {
-		ns = ns[:len(ns)-1]
+	if testing.Short() || raceEnabled {
+		ns = slices.DeleteFunc(ns, func(n int64) bool { return n > 100_000 })
 	}
 	for k, n := range ns {
 		t.Run(fmt.Sprint(n), func(t *testing.T) {
@@ -175,7 +175,7 @@ func TestExactBoundariesNarrowing(t *testing.T) {
 		{def.Direct + 1, def},
 	}
 	for k, tc := range tests {
-		if testing.Short() && tc.n > 1_000_000 {
+		if (testing.Short() || raceEnabled) && tc.n > 100_000 {
 			continue
 		}
 		t.Run(fmt.Sprintf("n=%d,%+v", tc.n, tc.tune), func(t *testing.T) {
