@@ -79,7 +79,7 @@ func (tu tuning) collects(bits int, count int64) bool {
 // up to workers goroutines in fixed ranges; counts and candidate sets do not
 // depend on which worker saw which range, so neither does the result.
 // Memory: a 512 KiB histogram per worker, then 16 bytes per collected row,
-// independent of n below the narrowing threshold.
+// about n/4096 bytes per boundary and at most 16 MiB each.
 //
 // ExactBoundaries waits for the goroutines it starts before it returns.
 // Errors wrap [ErrUsage] for invalid arguments (negative n or sizes, sizes
