@@ -74,8 +74,9 @@ type ParquetOptions struct {
 	// lz4 files are valid (DuckDB reads them back exactly), but parquet-go
 	// v0.32's reader returns wrong values, without an error, for LZ4_RAW
 	// pages that compress less than 3:1: its page buffer ignores the buffer
-	// the codec allocates then. Do not choose lz4 for files that parquet-go,
-	// and so splitdata itself, will read.
+	// the codec allocates then (parquet-go/parquet-go issue 608, fix pending
+	// in pull request 609). Do not choose lz4 for files that parquet-go, and
+	// so splitdata itself, will read.
 	Compression string `json:"compression"`
 
 	// CompressionLevel selects the level of the zstd and gzip codecs; 0 means
