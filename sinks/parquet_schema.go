@@ -147,7 +147,10 @@ func (b *schemaRewriter) rewrite(n parquet.Node, path []string, lv []levels) *ou
 // FIXED_LEN_BYTE_ARRAY or BYTE_ARRAY as signed big-endian integers, but
 // parquet-go compares their bytes unsigned, so that a column holding -1
 // and 1 would claim min 1 and max -1, and readers that skip row groups or
-// pages by statistics would drop matching rows. INT96 and INTERVAL have no
+// pages by statistics would drop matching rows (parquet-go/parquet-go issue
+// 592, fixed after v0.32.0 by pull request 595: revisit when upgrading,
+// since writing the statistics would change output bytes). INT96 and
+// INTERVAL have no
 // defined order. For these columns the output carries null counts but no
 // min/max in page headers, column chunk statistics or the column index,
 // which readers take as "unknown" and which is always correct.
