@@ -150,10 +150,10 @@ func (b *schemaRewriter) rewrite(n parquet.Node, path []string, lv []levels) *ou
 // pages by statistics would drop matching rows (parquet-go/parquet-go issue
 // 592, fixed after v0.32.0 by pull request 595: revisit when upgrading,
 // since writing the statistics would change output bytes). INT96 and
-// INTERVAL have no
-// defined order. For these columns the output carries null counts but no
-// min/max in page headers, column chunk statistics or the column index,
-// which readers take as "unknown" and which is always correct.
+// INTERVAL have no defined order. For these columns the output carries null
+// counts but no min/max in page headers, column chunk statistics or the
+// column index, which readers take as "unknown" and which is always
+// correct.
 func unorderedType(t parquet.Type) bool {
 	switch t.Kind() {
 	case parquet.Int96:
