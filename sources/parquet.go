@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/format"
 
 	"github.com/splitdata/splitdata/internal/rowcheck"
 )
@@ -125,7 +126,11 @@ func OpenParquet(name string, r io.ReaderAt, size int64) (*Parquet, error) {
 	if err := checkSchema(name, pf.Schema()); err != nil {
 		return nil, err
 	}
-	p.layout = rowcheck.New(pf.Schema())
+	// A damaged schema can put a group's logical type on a leaf, and
+	// parquet-go panics when asked that leaf's kind.
+	if err := guard(name, -1, func() error { p.layout = rowcheck.New(pf.Schema()); return nil }); err != nil {
+		return nil, err
+	}
 	if err := p.checkChunks(); err != nil {
 		return nil, err
 	}
@@ -157,6 +162,12 @@ func (p *Parquet) checkChunks() error {
 		}
 		for c, cc := range rg.Columns {
 			leaf := p.layout[c]
+			if cc.MetaData.Codec == format.Lz4Raw {
+				// parquet-go v0.32 decodes some LZ4_RAW pages into wrong
+				// values without an error (parquet-go issue 608): refuse
+				// rather than copy silent garbage.
+				return &InputError{Path: p.name, RowGroup: i, Column: leaf.Path, Err: fmt.Errorf("%w: LZ4_RAW compression (the Parquet decoder in use misreads it)", ErrUnsupported)}
+			}
 			if size := cc.MetaData.TotalUncompressedSize; size > MaxColumnChunkBytes || size < 0 {
 				return &InputError{Path: p.name, RowGroup: i, Column: leaf.Path, Err: fmt.Errorf("%w: column chunk of %d bytes uncompressed; row groups are decoded in memory and chunks above %d bytes are refused",
 					ErrUnsupported, size, int64(MaxColumnChunkBytes))}

@@ -62,5 +62,5 @@ func describe(n parquet.Node) string {
 	if lt := n.Type().LogicalType(); lt != nil {
 		return fmt.Sprintf("%s group (%s)", lt, rep)
 	}
-	return fmt.Sprintf("group of %d fields (%s)", len(n.Fields()), rep)
+	return fmt.Sprintf("group (%s)", rep) // the fields are compared one by one
 }
