@@ -37,7 +37,7 @@ fuzz:
 	done
 
 test-race:
-	$(GO) test -race -count=1 ./...
+	$(GO) test -race -short -count=1 ./...
 
 ## bench: Go micro-benchmarks (10 runs each, summarised with benchstat).
 bench:
@@ -50,7 +50,7 @@ lint:
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@latest ./...
 	$(GO) run golang.org/x/vuln/cmd/govulncheck@latest ./...
 
-## vectors: regenerate the NumPy reference vectors (needs Debian's python3-numpy) and show any drift.
+## vectors: regenerate the reference vectors (needs Debian's python3-numpy and python3-sklearn) and show any drift.
 vectors:
 	/usr/bin/python3 prng/testdata/gen_vectors.py
 	/usr/bin/python3 splitter/testdata/gen_vectors.py
