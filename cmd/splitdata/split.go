@@ -81,6 +81,10 @@ succeeded. See docs/algorithm.md for the full specification.`,
 			if m.SeedGenerated && !f.quiet {
 				fmt.Fprintf(stderr, "splitdata: seed %s (repeat this run with --seed %s)\n", m.Seed, m.Seed)
 			}
+			if m.SeedText != "" && !f.quiet {
+				// " 42" or "-1" may be typos for numbers: say what was used.
+				fmt.Fprintf(stderr, "splitdata: --seed %q is not a plain decimal integer: using its SHA-256, seed %s\n", m.SeedText, m.Seed)
+			}
 			if f.jsonOut {
 				enc := json.NewEncoder(stdout)
 				enc.SetIndent("", "  ")
