@@ -39,10 +39,14 @@ fuzz:
 test-race:
 	$(GO) test -race -short -count=1 ./...
 
-## bench: Go micro-benchmarks (10 runs each, summarised with benchstat).
+## bench: Go micro-benchmarks, 10 samples each, summarised with benchstat
+## (prng: benchmarks/results-prng.txt, see benchmarks/prng.md; the rest: benchmarks/results-go.txt).
+BENCHSTAT := $(GO) run golang.org/x/perf/cmd/benchstat@latest
 bench:
-	$(GO) test -run='^$$' -bench=. -benchmem -count=10 ./prng/ ./splitter/ | tee benchmarks/results-go.txt
-	$(GO) run golang.org/x/perf/cmd/benchstat@latest benchmarks/results-go.txt
+	$(GO) test -run='^$$' -bench=. -benchmem -count=10 ./prng/ | tee benchmarks/results-prng.txt
+	$(BENCHSTAT) benchmarks/results-prng.txt
+	$(GO) test -run='^$$' -bench=. -benchmem -count=10 ./splitter/ ./sinks/ | tee benchmarks/results-go.txt
+	$(BENCHSTAT) benchmarks/results-go.txt
 
 ## lint: go vet, staticcheck and govulncheck.
 lint:
