@@ -110,6 +110,8 @@ cat "$RESULTS/env.txt" >&2
 # name|command; every command writes $OUT/name. DuckDB variants: COPY ... PARTITION_BY writes both
 # splits in one scan, "2copy" runs one COPY per split (two scans); "-unordered" sets
 # preserve_insertion_order=false, letting DuckDB drop input order (splitdata always keeps it).
+# splitdata-split-nolimit is for information: the default split with GOMEMLIMIT=off, i.e.
+# without the soft memory limit splitdata sets for itself, to show what that limit costs.
 # Paths are shell-quoted: the commands go through sh -c (hyperfine, GNU time).
 qIN=$(printf '%q' "$IN") qOUT=$(printf '%q' "$OUT") qBIN=$(printf '%q' "$BIN")
 DUCKJS="node $(printf '%q' "$DUCK/bench.mjs")"
@@ -124,6 +126,7 @@ CMDS=(
 	"splitdata-rewrite|$qBIN split $qIN --out $qOUT/splitdata-rewrite --seed $SPLIT_SEED --ratios all=1 -q"
 	"splitdata-split|$qBIN split $qIN --out $qOUT/splitdata-split --seed $SPLIT_SEED -q"
 	"splitdata-split-approx|$qBIN split $qIN --out $qOUT/splitdata-split-approx --seed $SPLIT_SEED --approx -q"
+	"splitdata-split-nolimit|GOMEMLIMIT=off $qBIN split $qIN --out $qOUT/splitdata-split-nolimit --seed $SPLIT_SEED -q"
 )
 
 # Each timed run starts from an absent output directory with no dirty pages left by the

@@ -72,6 +72,9 @@ out.push(
 out.push(`| splitdata split / DuckDB split (fastest hash variant by mean: \`${duckSplit}\`) | ${ratios(split, duckSplit)} | ≤ 1.00 |`);
 out.push(`| splitdata split / splitdata rewrite | ${ratios(split, 'splitdata-rewrite')} | ≤ 1.30 |`);
 out.push(`| splitdata split --approx / DuckDB split | ${ratios('splitdata-split-approx', duckSplit)} | |`);
+if (byName.has('splitdata-split-nolimit')) {
+  out.push(`| splitdata split with GOMEMLIMIT=off / DuckDB split | ${ratios('splitdata-split-nolimit', duckSplit)} | |`);
+}
 out.push(`| splitdata rewrite / DuckDB copy (fastest by mean: \`${duckCopy}\`) | ${ratios('splitdata-rewrite', duckCopy)} | |`);
 out.push('');
 out.push('| peak memory | value | target |', '|:---|---:|:---|');
