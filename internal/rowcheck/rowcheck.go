@@ -1,9 +1,17 @@
 // Package rowcheck validates the shape of parquet-go rows against a schema:
 // the structural invariants that readers must guarantee and writers rely on.
 // A decoder fed malformed pages can produce rows that break them (a null in
-// a required column, a repeated value at repetition level 0); catching that
-// where the rows are read lets the error name the input file and row group
-// instead of surfacing later in a writer.
+// a required column, a repeated value at repetition level 0, two columns of
+// one struct disagreeing on whether it is null); parquet-go's writer indexes
+// its buffers with the levels, so such a row can crash it or give a file
+// that readers decode differently or reject. The same check runs where rows
+// are read, so that the error names the input file and row group, and where
+// they are written, so that no row reaches the encoder unchecked.
+//
+// A [Layout] is immutable once made by [New]; [Layout.Check] may be called
+// from any number of goroutines at once and allocates only to report an
+// error. Whether a row describes the structure its producer intended is not
+// something the package can know.
 package rowcheck
 
 import (
@@ -14,53 +22,129 @@ import (
 	"github.com/parquet-go/parquet-go"
 )
 
-// ErrInvalidRow reports a row whose values do not fit the schema.
+// ErrInvalidRow reports a row whose values do not fit the schema: a
+// missing or extra column, a level out of range or inconsistent with its
+// neighbours, or a value of the wrong type. Test for it with [errors.Is].
 var ErrInvalidRow = errors.New("row does not match schema")
 
-// Leaf is what a row's values must satisfy in one column.
+// levels are the maximum repetition and definition levels of a node: those
+// of the values of its leaves when the node itself is defined.
+type levels struct{ rep, def int }
+
+// Leaf is what a row's values must satisfy in one leaf column. Leaves are
+// made by [New]; one built or changed by hand may make [Layout.Check]
+// panic.
 type Leaf struct {
 	Path   string       // dotted column path
 	Kind   parquet.Kind // physical type of non-null values
 	Length int          // FIXED_LEN_BYTE_ARRAY width, else 0
 	MaxRep int          // maximum repetition level
 	MaxDef int          // maximum definition level
+
+	// repDef[k-1] is the definition level at which the leaf's k-th
+	// repeated ancestor (counting from the root) holds at least one
+	// element: a value that repeats at level k, and the value before it,
+	// are at least that defined. It has MaxRep entries.
+	repDef []int
+
+	// shared are the levels of the deepest ancestor this leaf shares with
+	// the previous leaf, named sharedPath (empty for the root). The two
+	// columns must describe the same instances of that ancestor; there is
+	// nothing to compare when it is the root, or another node that is
+	// neither optional nor repeated and has none such above it (shared is
+	// then the zero value).
+	shared     levels
+	sharedPath string
 }
 
-// Layout is the list of a schema's leaf columns in column-index order.
+// Layout is the list of a schema's leaf columns in column-index order, as
+// parquet-go numbers them: depth first, fields in schema order. The zero
+// Layout has no columns and accepts only the empty row.
 type Layout []Leaf
 
-// New returns the layout of schema.
+// New returns the layout of schema; a nil schema has no columns. New reads
+// the type of every leaf, which parquet-go can panic on for a damaged schema
+// (a group's logical type set on a leaf): callers holding an untrusted
+// schema recover from that.
 func New(schema *parquet.Schema) Layout {
-	cols := schema.Columns()
-	l := make(Layout, len(cols))
-	for _, path := range cols {
-		leaf, ok := schema.Lookup(path...)
-		if !ok {
-			continue // unreachable: the path comes from the schema
-		}
-		t := leaf.Node.Type()
-		lf := Leaf{
-			Path:   strings.Join(path, "."),
-			Kind:   t.Kind(),
-			MaxRep: leaf.MaxRepetitionLevel,
-			MaxDef: leaf.MaxDefinitionLevel,
-		}
-		if lf.Kind == parquet.FixedLenByteArray {
-			lf.Length = t.Length()
-		}
-		l[leaf.ColumnIndex] = lf
+	if schema == nil {
+		return nil
 	}
-	return l
+	b := builder{lv: []levels{{}}}
+	b.walk(schema, nil)
+	return b.layout
 }
 
-// Check reports whether row is a well-formed row of the layout: every column
-// present, in order; its first value at repetition level 0, further values
-// only in repeated columns; levels within their maxima; nulls exactly where
-// the definition level is below the maximum; non-null values of the
-// column's physical type and width. Errors wrap [ErrInvalidRow] and name the
-// column.
+// builder collects the leaves of a schema in column order.
+type builder struct {
+	layout   Layout
+	lv       []levels // levels of the root and of every node on the current path
+	prevPath []string // path of the last leaf seen
+}
+
+// walk appends the leaves of n, named by path from the root (empty for the
+// root itself), to b.layout. b.lv holds the levels of the nodes above n.
+func (b *builder) walk(n parquet.Node, path []string) {
+	if len(path) > 0 { // the root carries no repetition
+		own := b.lv[len(b.lv)-1]
+		if n.Repeated() {
+			own.rep++
+			own.def++
+		} else if n.Optional() {
+			own.def++
+		}
+		b.lv = append(b.lv, own)
+		defer func() { b.lv = b.lv[:len(b.lv)-1] }()
+	}
+	if !n.Leaf() {
+		for _, f := range n.Fields() {
+			b.walk(f, append(path[:len(path):len(path)], f.Name()))
+		}
+		return
+	}
+
+	own := b.lv[len(b.lv)-1]
+	t := n.Type()
+	leaf := Leaf{
+		Path:   strings.Join(path, "."),
+		Kind:   t.Kind(),
+		MaxRep: own.rep,
+		MaxDef: own.def,
+	}
+	if leaf.Kind == parquet.FixedLenByteArray {
+		leaf.Length = t.Length()
+	}
+	for i := 1; i < len(b.lv); i++ {
+		if b.lv[i].rep > b.lv[i-1].rep {
+			leaf.repDef = append(leaf.repDef, b.lv[i].def)
+		}
+	}
+	// b.lv[k] are the levels of the node k steps below the root, so the
+	// deepest ancestor shared with the previous leaf, k nodes down, has
+	// b.lv[k]. Sibling leaves share their parent; the first leaf shares
+	// only the root.
+	k := 0
+	for k < len(path)-1 && k < len(b.prevPath)-1 && path[k] == b.prevPath[k] {
+		k++
+	}
+	leaf.shared = b.lv[k]
+	leaf.sharedPath = strings.Join(path[:k], ".")
+	b.prevPath = path
+	b.layout = append(b.layout, leaf)
+}
+
+// Check reports whether row is a well-formed row of the layout: every
+// column present, in order; its first value at repetition level 0, further
+// values only in repeated columns, each repeating a repeated field that the
+// value and the one before it say has an element; levels within their
+// maxima; nulls exactly where the definition level is below the maximum;
+// non-null values of the column's physical type (and width); and
+// neighbouring columns agreeing on the instances of the fields they share
+// (an optional struct is null in all its columns or none, a list of structs
+// has as many elements in each). These are the rows that striping a record
+// of the schema can give. Errors wrap [ErrInvalidRow] and name the column.
 func (l Layout) Check(row parquet.Row) error {
-	i := 0
+	i, prevStart := 0, 0
 	for col := range l {
 		leaf := &l[col]
 		if i == len(row) || row[i].Column() != col {
@@ -69,36 +153,80 @@ func (l Layout) Check(row parquet.Row) error {
 		if r := row[i].RepetitionLevel(); r != 0 {
 			return fmt.Errorf("%w: column %d (%s): first value has repetition level %d, want 0", ErrInvalidRow, col, leaf.Path, r)
 		}
-		for first := true; i < len(row) && row[i].Column() == col; i, first = i+1, false {
-			if err := leaf.check(row[i], first); err != nil {
-				return fmt.Errorf("%w: column %d (%s): %s", ErrInvalidRow, col, leaf.Path, err)
+		start := i
+		for ; i < len(row) && row[i].Column() == col; i++ {
+			v := &row[i]
+			d := v.DefinitionLevel()
+			if i > start {
+				if err := leaf.checkRepeat(row, start, i); err != nil {
+					return fmt.Errorf("%w: column %d (%s): %w", ErrInvalidRow, col, leaf.Path, err)
+				}
+			}
+			switch {
+			case d == leaf.MaxDef:
+				if v.IsNull() {
+					return fmt.Errorf("%w: column %d (%s): null value at maximum definition level %d", ErrInvalidRow, col, leaf.Path, d)
+				}
+				if v.Kind() != leaf.Kind {
+					return fmt.Errorf("%w: column %d (%s): %s value in a %s column", ErrInvalidRow, col, leaf.Path, v.Kind(), leaf.Kind)
+				}
+				if leaf.Length != 0 && len(v.ByteArray()) != leaf.Length {
+					return fmt.Errorf("%w: column %d (%s): %d-byte value in a %d-byte column", ErrInvalidRow, col, leaf.Path, len(v.ByteArray()), leaf.Length)
+				}
+			case d > leaf.MaxDef:
+				return fmt.Errorf("%w: column %d (%s): definition level %d above maximum %d", ErrInvalidRow, col, leaf.Path, d, leaf.MaxDef)
+			case !v.IsNull():
+				return fmt.Errorf("%w: column %d (%s): non-null value at definition level %d below maximum %d", ErrInvalidRow, col, leaf.Path, d, leaf.MaxDef)
 			}
 		}
+		// Columns sharing only ancestors that are always defined once have
+		// one value each, which says nothing about shared fields.
+		if sh := leaf.shared; sh != (levels{}) && !sameInstances(row[prevStart:start], row[start:i], sh) {
+			return fmt.Errorf("%w: columns %d (%s) and %d (%s) disagree on the instances of %s", ErrInvalidRow, col-1, l[col-1].Path, col, leaf.Path, leaf.sharedPath)
+		}
+		prevStart = start
 	}
 	if i != len(row) {
-		return fmt.Errorf("%w: value %d belongs to column %d, want %d columns in order", ErrInvalidRow, i, row[i].Column(), len(l))
+		return fmt.Errorf("%w: value %d belongs to column %d, want at most %d columns in order", ErrInvalidRow, i, row[i].Column(), len(l))
 	}
 	return nil
 }
 
-func (leaf *Leaf) check(v parquet.Value, first bool) error {
-	if r := v.RepetitionLevel(); !first && (r < 1 || r > leaf.MaxRep) {
+// checkRepeat checks the repetition level of row[i], a further value of
+// the leaf's column after row[start].
+func (leaf *Leaf) checkRepeat(row parquet.Row, start, i int) error {
+	r, d := row[i].RepetitionLevel(), row[i].DefinitionLevel()
+	if r < 1 || r > leaf.MaxRep {
 		return fmt.Errorf("repetition level %d outside [1, %d]", r, leaf.MaxRep)
 	}
-	d := v.DefinitionLevel()
-	switch {
-	case d > leaf.MaxDef:
-		return fmt.Errorf("definition level %d above maximum %d", d, leaf.MaxDef)
-	case d < leaf.MaxDef:
-		if !v.IsNull() {
-			return fmt.Errorf("non-null value at definition level %d below maximum %d", d, leaf.MaxDef)
-		}
-	case v.IsNull():
-		return fmt.Errorf("null value at maximum definition level %d", d)
-	case v.Kind() != leaf.Kind:
-		return fmt.Errorf("%s value in a %s column", v.Kind(), leaf.Kind)
-	case leaf.Length != 0 && len(v.ByteArray()) != leaf.Length:
-		return fmt.Errorf("%d-byte value in a %d-byte column", len(v.ByteArray()), leaf.Length)
+	if need, prev := leaf.repDef[r-1], row[i-1].DefinitionLevel(); d < need || prev < need {
+		return fmt.Errorf("value %d repeats at level %d, which needs it and the previous value at definition level %d or more (got %d and %d)",
+			i-start, r, need, d, prev)
 	}
 	return nil
+}
+
+// sameInstances reports whether the values a and b of two columns under a
+// common ancestor with levels sh describe the same instances of it: the
+// values that start a new instance (repetition level at most sh.rep) must
+// pair up with equal repetition levels and equal definition levels up to
+// sh.def. Deeper levels are each column's own.
+func sameInstances(a, b []parquet.Value, sh levels) bool {
+	i, j := 0, 0
+	for {
+		for i < len(a) && a[i].RepetitionLevel() > sh.rep {
+			i++
+		}
+		for j < len(b) && b[j].RepetitionLevel() > sh.rep {
+			j++
+		}
+		if i == len(a) || j == len(b) {
+			return i == len(a) && j == len(b)
+		}
+		if a[i].RepetitionLevel() != b[j].RepetitionLevel() || min(a[i].DefinitionLevel(), sh.def) != min(b[j].DefinitionLevel(), sh.def) {
+			return false
+		}
+		i++
+		j++
+	}
 }
