@@ -28,6 +28,7 @@ type Parquet struct {
 	size    int64
 	file    *parquet.File
 	closer  io.Closer
+	r       io.ReaderAt // the file, for page-header checks
 	rows    []int64     // rows per row group
 	numRows int64       // sum of rows
 	opened  os.FileInfo // the file when opened, for CheckUnchanged
@@ -106,7 +107,7 @@ func OpenParquet(name string, r io.ReaderAt, size int64) (*Parquet, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Parquet{name: name, size: size, file: pf}
+	p := &Parquet{name: name, size: size, file: pf, r: r}
 	var total int64
 	for i, rg := range pf.RowGroups() {
 		n := rg.NumRows()
@@ -219,6 +220,9 @@ func (p *Parquet) ReadRowGroup(ctx context.Context, i, batch int, fn func(rows [
 		return fmt.Errorf("%s: row group %d out of range [0,%d)", p.name, i, len(p.rows))
 	}
 	want := p.rows[i]
+	if err := p.checkPages(i); err != nil {
+		return err
+	}
 	buf := make([]parquet.Row, batch)
 	var rows parquet.Rows
 	if err := guard(p.name, i, func() error { rows = p.file.RowGroups()[i].Rows(); return nil }); err != nil {
