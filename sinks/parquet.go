@@ -12,6 +12,8 @@ import (
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/encoding/thrift"
 	"github.com/parquet-go/parquet-go/format"
+
+	"github.com/splitdata/splitdata/internal/rowcheck"
 )
 
 // parquetMagic opens and closes every Parquet file.
@@ -40,6 +42,7 @@ type RowGroupEncoder struct {
 	opts   ParquetOptions
 	config *parquet.WriterConfig
 	leaves []leafLayout
+	layout rowcheck.Layout // what every row is checked against
 	shape  *fileShape
 
 	// sizeHint is the capacity given to the next in-memory file, taken from
@@ -74,7 +77,10 @@ func NewRowGroupEncoder(schema *parquet.Schema, opts ParquetOptions) (*RowGroupE
 	if err != nil {
 		return nil, fmt.Errorf("new row group encoder: %w", err)
 	}
-	return &RowGroupEncoder{opts: opts, config: config, leaves: leaves, shape: shape}, nil
+	// The rows are checked against the schema they are written with; its
+	// structure is the input schema's, only encodings and codecs differ.
+	layout := rowcheck.New(out)
+	return &RowGroupEncoder{opts: opts, config: config, leaves: leaves, layout: layout, shape: shape}, nil
 }
 
 // Encode reads rows from rows until io.EOF and encodes them as one row
@@ -109,7 +115,7 @@ func (e *RowGroupEncoder) Encode(rows parquet.RowReader) (*EncodedRowGroup, erro
 	for stalls := 0; ; {
 		m, rerr := rows.ReadRows(batch[k:])
 		for i, row := range batch[k : k+m] {
-			if err := checkRow(row, e.leaves); err != nil {
+			if err := e.layout.Check(row); err != nil {
 				return nil, fmt.Errorf("encode row group: row %d: %w", n+int64(i), err)
 			}
 		}
