@@ -144,39 +144,32 @@ func (b *builder) walk(n parquet.Node, path []string) {
 // has as many elements in each). These are the rows that striping a record
 // of the schema can give. Errors wrap [ErrInvalidRow] and name the column.
 func (l Layout) Check(row parquet.Row) error {
+	// The loop only tests; errors are built out of line, which keeps it
+	// small: it runs for every row read and written.
 	i, prevStart := 0, 0
 	for col := range l {
 		leaf := &l[col]
-		if i == len(row) || row[i].Column() != col {
-			return fmt.Errorf("%w: no value for column %d (%s)", ErrInvalidRow, col, leaf.Path)
+		if i == len(row) || row[i].Column() != col || row[i].RepetitionLevel() != 0 {
+			return l.columnError(row, i, col)
 		}
-		if r := row[i].RepetitionLevel(); r != 0 {
-			return fmt.Errorf("%w: column %d (%s): first value has repetition level %d, want 0", ErrInvalidRow, col, leaf.Path, r)
+		if !leaf.fits(&row[i]) {
+			return leaf.valueError(col, &row[i])
 		}
 		start := i
-		for ; i < len(row) && row[i].Column() == col; i++ {
+		for i++; i < len(row) && row[i].Column() == col; i++ {
 			v := &row[i]
-			d := v.DefinitionLevel()
-			if i > start {
-				if err := leaf.checkRepeat(row, start, i); err != nil {
-					return fmt.Errorf("%w: column %d (%s): %w", ErrInvalidRow, col, leaf.Path, err)
-				}
+			// A value repeating at level r needs the r-th repeated
+			// ancestor to hold an element, by its own definition level
+			// and by the previous value's.
+			r := v.RepetitionLevel()
+			if r < 1 || r > leaf.MaxRep {
+				return leaf.repeatError(row, start, i)
 			}
-			switch {
-			case d == leaf.MaxDef:
-				if v.IsNull() {
-					return fmt.Errorf("%w: column %d (%s): null value at maximum definition level %d", ErrInvalidRow, col, leaf.Path, d)
-				}
-				if v.Kind() != leaf.Kind {
-					return fmt.Errorf("%w: column %d (%s): %s value in a %s column", ErrInvalidRow, col, leaf.Path, v.Kind(), leaf.Kind)
-				}
-				if leaf.Length != 0 && len(v.ByteArray()) != leaf.Length {
-					return fmt.Errorf("%w: column %d (%s): %d-byte value in a %d-byte column", ErrInvalidRow, col, leaf.Path, len(v.ByteArray()), leaf.Length)
-				}
-			case d > leaf.MaxDef:
-				return fmt.Errorf("%w: column %d (%s): definition level %d above maximum %d", ErrInvalidRow, col, leaf.Path, d, leaf.MaxDef)
-			case !v.IsNull():
-				return fmt.Errorf("%w: column %d (%s): non-null value at definition level %d below maximum %d", ErrInvalidRow, col, leaf.Path, d, leaf.MaxDef)
+			if need := leaf.repDef[r-1]; v.DefinitionLevel() < need || row[i-1].DefinitionLevel() < need {
+				return leaf.repeatError(row, start, i)
+			}
+			if !leaf.fits(v) {
+				return leaf.valueError(col, v)
 			}
 		}
 		// Columns sharing only ancestors that are always defined once have
@@ -192,18 +185,54 @@ func (l Layout) Check(row parquet.Row) error {
 	return nil
 }
 
-// checkRepeat checks the repetition level of row[i], a further value of
-// the leaf's column after row[start].
-func (leaf *Leaf) checkRepeat(row parquet.Row, start, i int) error {
-	r, d := row[i].RepetitionLevel(), row[i].DefinitionLevel()
+// fits reports whether the levels and value of v fit the leaf: null below
+// the maximum definition level, else of the leaf's kind and width. A null's
+// kind is never a column's, so one comparison tells a non-null value of the
+// right kind.
+func (leaf *Leaf) fits(v *parquet.Value) bool {
+	if d := v.DefinitionLevel(); d != leaf.MaxDef {
+		return d < leaf.MaxDef && v.IsNull()
+	}
+	return v.Kind() == leaf.Kind && (leaf.Length == 0 || len(v.ByteArray()) == leaf.Length)
+}
+
+// columnError describes why row[i] cannot start column col.
+func (l Layout) columnError(row parquet.Row, i, col int) error {
+	leaf := &l[col]
+	if i == len(row) || row[i].Column() != col {
+		return fmt.Errorf("%w: no value for column %d (%s)", ErrInvalidRow, col, leaf.Path)
+	}
+	return fmt.Errorf("%w: column %d (%s): first value has repetition level %d, want 0", ErrInvalidRow, col, leaf.Path, row[i].RepetitionLevel())
+}
+
+// valueError describes why v, a value of column col, does not fit the leaf.
+func (leaf *Leaf) valueError(col int, v *parquet.Value) error {
+	d := v.DefinitionLevel()
+	var fault string
+	switch {
+	case d > leaf.MaxDef:
+		fault = fmt.Sprintf("definition level %d above maximum %d", d, leaf.MaxDef)
+	case d < leaf.MaxDef:
+		fault = fmt.Sprintf("non-null value at definition level %d below maximum %d", d, leaf.MaxDef)
+	case v.IsNull():
+		fault = fmt.Sprintf("null value at maximum definition level %d", d)
+	case v.Kind() != leaf.Kind:
+		fault = fmt.Sprintf("%s value in a %s column", v.Kind(), leaf.Kind)
+	default:
+		fault = fmt.Sprintf("%d-byte value in a %d-byte column", len(v.ByteArray()), leaf.Length)
+	}
+	return fmt.Errorf("%w: column %d (%s): %s", ErrInvalidRow, col, leaf.Path, fault)
+}
+
+// repeatError describes why row[i], a further value of the leaf's column
+// after row[start], cannot repeat where it does.
+func (leaf *Leaf) repeatError(row parquet.Row, start, i int) error {
+	r, d, prev := row[i].RepetitionLevel(), row[i].DefinitionLevel(), row[i-1].DefinitionLevel()
 	if r < 1 || r > leaf.MaxRep {
-		return fmt.Errorf("repetition level %d outside [1, %d]", r, leaf.MaxRep)
+		return fmt.Errorf("%w: column %d (%s): repetition level %d outside [1, %d]", ErrInvalidRow, row[i].Column(), leaf.Path, r, leaf.MaxRep)
 	}
-	if need, prev := leaf.repDef[r-1], row[i-1].DefinitionLevel(); d < need || prev < need {
-		return fmt.Errorf("value %d repeats at level %d, which needs it and the previous value at definition level %d or more (got %d and %d)",
-			i-start, r, need, d, prev)
-	}
-	return nil
+	return fmt.Errorf("%w: column %d (%s): value %d repeats at level %d, which needs it and the previous value at definition level %d or more (got %d and %d)",
+		ErrInvalidRow, row[i].Column(), leaf.Path, i-start, r, leaf.repDef[r-1], d, prev)
 }
 
 // sameInstances reports whether the values a and b of two columns under a
