@@ -186,14 +186,15 @@ func (l Layout) Check(row parquet.Row) error {
 }
 
 // fits reports whether the levels and value of v fit the leaf: null below
-// the maximum definition level, else of the leaf's kind and width. A null's
-// kind is never a column's, so one comparison tells a non-null value of the
-// right kind.
+// the maximum definition level, else non-null of the leaf's kind and width.
+// The null test is needed: a null's Kind is that of the out-of-range
+// physical type a damaged footer can give a column (parquet-testing's
+// PARQUET-1481.parquet).
 func (leaf *Leaf) fits(v *parquet.Value) bool {
 	if d := v.DefinitionLevel(); d != leaf.MaxDef {
 		return d < leaf.MaxDef && v.IsNull()
 	}
-	return v.Kind() == leaf.Kind && (leaf.Length == 0 || len(v.ByteArray()) == leaf.Length)
+	return !v.IsNull() && v.Kind() == leaf.Kind && (leaf.Length == 0 || len(v.ByteArray()) == leaf.Length)
 }
 
 // columnError describes why row[i] cannot start column col.

@@ -130,6 +130,29 @@ func TestCheck(t *testing.T) {
 	})
 }
 
+// badKindType is a type whose kind is out of range, as parquet-go reports
+// a column whose footer gives an unknown physical type.
+type badKindType struct{ parquet.Type }
+
+// Kind returns the kind a null value reports.
+func (badKindType) Kind() parquet.Kind { return parquet.NullValue().Kind() }
+
+// TestCheckBadKind pins a bug: a column of an unknown physical type has the
+// kind of a null, and Check took a null at the maximum definition level for
+// a value of the column's kind (parquet-testing's PARQUET-1481.parquet).
+func TestCheckBadKind(t *testing.T) {
+	layout := rowcheck.New(parquet.NewSchema("bad", parquet.Group{"h": parquet.Optional(parquet.Leaf(badKindType{parquet.Int32Type}))}))
+	if err := layout.Check(parquet.Row{parquet.NullValue().Level(0, 1, 0)}); err == nil || !strings.Contains(err.Error(), "null value at maximum definition level 1") {
+		t.Errorf("null at the maximum definition level: %v", err)
+	}
+	if err := layout.Check(parquet.Row{parquet.Int32Value(1).Level(0, 1, 0)}); err == nil || !strings.Contains(err.Error(), "INT32 value in a") {
+		t.Errorf("INT32 value: %v", err)
+	}
+	if err := layout.Check(parquet.Row{parquet.NullValue().Level(0, 0, 0)}); err != nil {
+		t.Errorf("null below the maximum definition level: %v", err)
+	}
+}
+
 // TestCheckExhaustive compares Check with brute force: every row made by
 // striping a record (with up to two elements per repeated field) is
 // accepted, and a random or mutated row with at most two values per column
