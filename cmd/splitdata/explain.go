@@ -75,15 +75,7 @@ func (f *explainFlags) run(ctx context.Context, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	var splits []splitter.Split
-	switch {
-	case f.ratios != "":
-		splits, err = splitter.ParseRatios(f.ratios)
-	case f.testSize != "":
-		splits, err = splitter.ParseTestSize(f.testSize)
-	case f.sizes != "":
-		splits, err = splitter.ParseSizes(f.sizes)
-	}
+	splits, err := parseSplitList(f.ratios, f.testSize, f.sizes)
 	if err != nil {
 		return err
 	}

@@ -14,7 +14,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/splitdata/splitdata/pipeline"
-	"github.com/splitdata/splitdata/splitter"
 )
 
 type splitFlags struct {
@@ -130,25 +129,7 @@ func (f *splitFlags) config(inputs []string) (pipeline.SplitConfig, error) {
 			return cfg, usagef("--memory %q: want a positive size such as 512MiB or 4GB", f.memory)
 		}
 	}
-	set := 0
-	for _, s := range []string{f.ratios, f.testSize, f.sizes} {
-		if s != "" {
-			set++
-		}
-	}
-	if set > 1 {
-		return cfg, usagef("give only one of --ratios, --test-size and --sizes")
-	}
-	var splits []splitter.Split
-	var err error
-	switch {
-	case f.ratios != "":
-		splits, err = splitter.ParseRatios(f.ratios)
-	case f.testSize != "":
-		splits, err = splitter.ParseTestSize(f.testSize)
-	case f.sizes != "":
-		splits, err = splitter.ParseSizes(f.sizes)
-	}
+	splits, err := parseSplitList(f.ratios, f.testSize, f.sizes)
 	if err != nil {
 		return cfg, err
 	}
