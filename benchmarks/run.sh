@@ -93,7 +93,10 @@ mkdir -p "$OUT"
 # --- environment ------------------------------------------------------------------------------
 {
 	echo "date:        $(date -u +%Y-%m-%dT%H:%M:%SZ)"
-	echo "commit:      $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD 2>/dev/null || echo ' (dirty tree)')"
+	echo "commit:      $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+	# Uncommitted changes are built into bin/splitdata too: name them.
+	dirty=$(git diff --name-only HEAD 2>/dev/null | tr '\n' ' ')
+	[ -z "$dirty" ] || echo "uncommitted: $dirty"
 	echo "cpu:         $(nproc) x $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"
 	echo "memory:      $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo)"
 	echo "go:          $(go version | cut -d' ' -f3-)"
