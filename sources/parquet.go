@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/parquet-go/parquet-go"
@@ -181,6 +182,45 @@ func (p *Parquet) checkChunks() error {
 	}
 	return nil
 }
+
+// ColumnInfo summarises one leaf column of a file over all its row groups.
+type ColumnInfo struct {
+	Path              string   `json:"path"`
+	Type              string   `json:"type"`   // physical/logical type and repetition
+	Codecs            []string `json:"codecs"` // compression codecs used, in first-seen order
+	CompressedBytes   int64    `json:"compressed_bytes"`
+	UncompressedBytes int64    `json:"uncompressed_bytes"`
+}
+
+// Columns describes the file's leaf columns in column order, from its
+// footer.
+func (p *Parquet) Columns() []ColumnInfo {
+	cols := make([]ColumnInfo, len(p.layout))
+	for c, path := range p.file.Schema().Columns() {
+		if leaf, ok := p.file.Schema().Lookup(path...); ok && leaf.ColumnIndex < len(cols) {
+			cols[leaf.ColumnIndex].Type = describe(leaf.Node)
+		}
+		cols[c].Path = p.layout[c].Path
+	}
+	for _, rg := range p.file.Metadata().RowGroups {
+		for c, cc := range rg.Columns {
+			if c >= len(cols) {
+				break
+			}
+			col := &cols[c]
+			codec := cc.MetaData.Codec.String()
+			if !slices.Contains(col.Codecs, codec) {
+				col.Codecs = append(col.Codecs, codec)
+			}
+			col.CompressedBytes += cc.MetaData.TotalCompressedSize
+			col.UncompressedBytes += cc.MetaData.TotalUncompressedSize
+		}
+	}
+	return cols
+}
+
+// CreatedBy returns the footer's created_by: the writer that made the file.
+func (p *Parquet) CreatedBy() string { return p.file.Metadata().CreatedBy }
 
 // Name returns the name the input was opened with.
 func (p *Parquet) Name() string { return p.name }

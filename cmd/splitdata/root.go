@@ -43,6 +43,7 @@ bytes, on any machine, with any number of workers, however the input is chunked.
 		newExplainCmd(stdout),
 		newGenCmd(stdout, stderr),
 		newVerifyCmd(stdout),
+		newInspectCmd(stdout),
 		newVersionCmd(stdout),
 	)
 	return root
