@@ -18,7 +18,7 @@ demo: build
 	rm -rf $(DEMO_DIR)
 	$(BIN) gen --rows $(DEMO_ROWS) --files 4 --out $(DEMO_DIR)/input --seed 1
 	$(BIN) split $(DEMO_DIR)/input --out $(DEMO_DIR)/out --seed 42 --ratios train=0.8,valid=0.1,test=0.1
-	$(BIN) verify $(DEMO_DIR)/out
+	$(BIN) verify $(DEMO_DIR)/out --input $(DEMO_DIR)/input
 
 
 ## test: the suite CI runs (no Python needed; vectors are committed).

@@ -24,6 +24,9 @@ type VerifyReport struct {
 	Bytes    int64    `json:"bytes"`    // bytes re-hashed
 	Rows     int64    `json:"rows"`     // rows counted in the files' footers
 	Problems []string `json:"problems"` // every difference found, one line each
+	// RowsChecked reports that the inputs were read again and every row
+	// was found where the specification puts it.
+	RowsChecked bool `json:"rows_checked"`
 }
 
 // Verify checks an output directory against its manifest: every listed file
@@ -34,6 +37,16 @@ type VerifyReport struct {
 // lists them and the error wraps [ErrVerify]. Other errors (no manifest,
 // cancellation) are returned as they are.
 func Verify(ctx context.Context, dir string) (*VerifyReport, error) {
+	return VerifyWithInputs(ctx, dir, nil)
+}
+
+// VerifyWithInputs is [Verify] plus, when inputs is not empty, a check of
+// the assignment itself: the inputs (as given to the split) are read again,
+// every row's split is recomputed from the manifest's seed and options, and
+// each split must hold exactly its rows, in input order (for a --shuffle
+// output: the same rows; their order is not rechecked). Inputs that differ
+// from the manifest's in number, rows or size are reported as differences.
+func VerifyWithInputs(ctx context.Context, dir string, inputs []string) (*VerifyReport, error) {
 	m, err := ReadManifest(dir)
 	if err != nil {
 		return nil, err
@@ -78,6 +91,12 @@ func Verify(ctx context.Context, dir string) (*VerifyReport, error) {
 	}
 	if total != m.Rows {
 		problem("splits and unassigned rows add up to %d, inputs hold %d", total, m.Rows)
+	}
+	if len(inputs) > 0 && len(r.Problems) == 0 {
+		if err := verifyRows(ctx, dir, m, inputs, r); err != nil {
+			return nil, err
+		}
+		r.RowsChecked = len(r.Problems) == 0
 	}
 	if len(r.Problems) > 0 {
 		slices.Sort(r.Problems)

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/splitdata/splitdata/pipeline"
+	"github.com/splitdata/splitdata/splitter"
 )
 
 func TestVerify(t *testing.T) {
@@ -66,4 +67,72 @@ func TestVerify(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestVerifyWithInputs(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		cfg  pipeline.SplitConfig
+	}{
+		{"exact", pipeline.SplitConfig{}},
+		{"approx 3-way", pipeline.SplitConfig{Approx: true, Splits: mustRatios(t, "a=0.5,b=0.3,c=0.2")}},
+		{"sizes with unassigned rows", pipeline.SplitConfig{Splits: mustSizes(t, "train=900,test=300")}},
+		{"shuffle", pipeline.SplitConfig{Shuffle: true}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "out")
+			cfg := tc.cfg
+			cfg.Inputs, cfg.Out, cfg.Seed, cfg.RowsPerFile, cfg.RowGroupRows = []string{goldenInput}, out, "11", 700, 128
+			runSplit(t, cfg)
+			r, err := pipeline.VerifyWithInputs(t.Context(), out, []string{goldenInput})
+			if err != nil || !r.RowsChecked {
+				t.Fatalf("clean output: %v, report %+v", err, r)
+			}
+
+			// The same files under another seed's manifest: the hashes still
+			// match, the rows do not.
+			path := filepath.Join(out, pipeline.ManifestName)
+			b, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(path, []byte(strings.Replace(string(b), `"seed": "11"`, `"seed": "12"`, 1)), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := pipeline.Verify(t.Context(), out); err != nil {
+				t.Fatalf("hash-only verify should still pass: %v", err)
+			}
+			_, err = pipeline.VerifyWithInputs(t.Context(), out, []string{goldenInput})
+			if !errors.Is(err, pipeline.ErrVerify) {
+				t.Fatalf("wrong seed: err = %v, want ErrVerify", err)
+			}
+		})
+	}
+}
+
+func TestVerifyWithOtherInputs(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "out")
+	runSplit(t, pipeline.SplitConfig{Inputs: []string{goldenInput}, Out: out, Seed: "1"})
+	_, err := pipeline.VerifyWithInputs(t.Context(), out, []string{filepath.Join(goldenInput, "part-00000.parquet")})
+	if !errors.Is(err, pipeline.ErrVerify) || !strings.Contains(err.Error(), "1 files given, the manifest lists 2") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func mustRatios(t *testing.T, s string) []splitter.Split {
+	t.Helper()
+	splits, err := splitter.ParseRatios(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return splits
+}
+
+func mustSizes(t *testing.T, s string) []splitter.Split {
+	t.Helper()
+	splits, err := splitter.ParseSizes(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return splits
 }

@@ -12,15 +12,22 @@ import (
 
 func newVerifyCmd(stdout io.Writer) *cobra.Command {
 	var jsonOut, quiet bool
+	var inputs []string
 	cmd := &cobra.Command{
-		Use:   "verify DIR",
+		Use:   "verify DIR [--input INPUT...]",
 		Short: "Check an output directory against its manifest (hashes, sizes, row counts)",
 		Long: `Verify re-hashes every file listed in DIR/manifest.json and checks its size,
 SHA-256 and footer row count, that each split's files add up to its rows, that
 the splits and unassigned rows add up to the input rows, and that no unlisted
 file sits in a split directory. Every difference is reported, one per line,
-and the exit status is 1 if there is any.`,
-		Example: `  splitdata verify splits`,
+and the exit status is 1 if there is any.
+
+With --input (the inputs of the split, as given to it), verify also reads them
+again, recomputes every row's split from the manifest's seed and options, and
+checks that each split holds exactly its rows, in input order (for a --shuffle
+output: the same rows; their order is not rechecked).`,
+		Example: `  splitdata verify splits
+  splitdata verify splits --input data/`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return usagef("verify takes one output directory, got %d arguments", len(args))
@@ -28,7 +35,7 @@ and the exit status is 1 if there is any.`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			r, err := pipeline.Verify(cmd.Context(), args[0])
+			r, err := pipeline.VerifyWithInputs(cmd.Context(), args[0], inputs)
 			if err != nil {
 				return err
 			}
@@ -41,9 +48,13 @@ and the exit status is 1 if there is any.`,
 				return nil
 			}
 			_, err = fmt.Fprintf(stdout, "verified %s: %d files, %d bytes, %d rows match the manifest\n", args[0], r.Files, r.Bytes, r.Rows)
+			if err == nil && r.RowsChecked {
+				_, err = fmt.Fprintf(stdout, "verified %s: every input row is in the split the algorithm assigns it\n", args[0])
+			}
 			return err
 		},
 	}
+	cmd.Flags().StringSliceVar(&inputs, "input", nil, "the split's inputs (files, directories, globs; repeat or comma-separate): also check every row's placement")
 	cmd.Flags().BoolVar(&jsonOut, "json", false, "print the report as JSON")
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "print nothing but errors")
 	return cmd

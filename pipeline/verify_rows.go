@@ -1,0 +1,228 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/maphash"
+	"math/big"
+	"path/filepath"
+
+	"github.com/parquet-go/parquet-go"
+
+	"github.com/splitdata/splitdata/prng"
+	"github.com/splitdata/splitdata/sources"
+)
+
+// maxRowProblems bounds the row differences a verification reports.
+const maxRowProblems = 10
+
+// verifyRows recomputes the assignment of manifest m from the inputs and
+// checks that every row is where the specification puts it: each input row
+// of split s is the next row of s's output files (input order), or, for a
+// --shuffle output, the splits hold the same multiset of rows (the order
+// itself is not rechecked). It appends differences to r.Problems.
+func verifyRows(ctx context.Context, dir string, m *Manifest, inputs []string, r *VerifyReport) error {
+	problem := func(format string, args ...any) { r.Problems = append(r.Problems, fmt.Sprintf(format, args...)) }
+	plan, err := openPlan(inputs)
+	if err != nil {
+		return err
+	}
+	defer plan.close()
+	infos := plan.infos()
+	if len(infos) != len(m.Inputs) {
+		problem("inputs: %d files given, the manifest lists %d", len(infos), len(m.Inputs))
+		return nil
+	}
+	for i, in := range infos {
+		want := m.Inputs[i]
+		if in.Rows != want.Rows || in.Size != want.Size {
+			problem("input %d (%s): %d rows and %d bytes, the manifest has %s with %d rows and %d bytes",
+				i, in.Path, in.Rows, in.Size, want.Path, want.Rows, want.Size)
+		}
+	}
+	if len(r.Problems) > 0 {
+		return nil
+	}
+
+	seed, ok := new(big.Int).SetString(m.Seed, 10)
+	if !ok {
+		return fmt.Errorf("%w: seed %q is not a decimal integer", ErrBadManifest, m.Seed)
+	}
+	master, err := prng.NewPCG64(seed)
+	if err != nil {
+		return fmt.Errorf("%w: seed: %w", ErrBadManifest, err)
+	}
+	cfg := SplitConfig{Splits: m.Options.Splits, Approx: m.Options.Approx, Workers: 0}.withDefaults()
+	assigner, _, err := newAssigner(ctx, cfg, master, plan.rows)
+	if err != nil {
+		return err
+	}
+
+	outs := make([]*splitRows, len(m.Splits))
+	for s, info := range m.Splits {
+		outs[s] = newSplitRows(ctx, dir, info)
+		defer outs[s].stop()
+	}
+	seedHash := maphash.MakeSeed()
+	inSums := make([]uint64, len(m.Splits))
+	outSums := make([]uint64, len(m.Splits))
+	keys := make([]uint64, readBatch)
+	ids := make([]uint8, readBatch)
+	for _, u := range plan.units {
+		gen := *master
+		gen.Advance(uint64(u.start))
+		next := u.start
+		err := plan.inputs[u.input].ReadRowGroup(ctx, u.rg, readBatch, func(rows []parquet.Row) error {
+			k := len(rows)
+			gen.Fill(keys[:k])
+			assigner.Assign(keys[:k], next, ids[:k])
+			for j, row := range rows {
+				i := next + int64(j)
+				s := int(ids[j])
+				if s == len(outs) {
+					continue // in no split
+				}
+				got, err := outs[s].next()
+				if err != nil {
+					return err
+				}
+				if got == nil {
+					problem("%s: ends before input row %d, which belongs to it", m.Splits[s].Name, i)
+					return errTooManyProblems
+				}
+				if m.Options.Shuffle {
+					inSums[s] += rowHash(seedHash, row)
+					outSums[s] += rowHash(seedHash, got)
+				} else if !row.Equal(got) {
+					problem("%s: row %d differs from input row %d (%s), which belongs there",
+						m.Splits[s].Name, outs[s].n-1, i, filepath.Base(plan.paths[u.input]))
+					if len(r.Problems) >= maxRowProblems {
+						return errTooManyProblems
+					}
+				}
+			}
+			next += int64(k)
+			return nil
+		})
+		if errors.Is(err, errTooManyProblems) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+	for s, o := range outs {
+		got, err := o.next()
+		if err != nil {
+			return err
+		}
+		if got != nil {
+			problem("%s: holds rows beyond the %d the inputs assign to it", m.Splits[s].Name, o.n-1)
+		}
+		if inSums[s] != outSums[s] {
+			problem("%s: does not hold the rows the inputs assign to it", m.Splits[s].Name)
+		}
+	}
+	return nil
+}
+
+var errTooManyProblems = errors.New("too many problems")
+
+// rowHash hashes a row's values with their levels and columns.
+func rowHash(seed maphash.Seed, row parquet.Row) uint64 {
+	var h maphash.Hash
+	h.SetSeed(seed)
+	var b [16]byte
+	for _, v := range row {
+		b[0] = byte(v.Kind())
+		b[1] = byte(v.RepetitionLevel())
+		b[2] = byte(v.DefinitionLevel())
+		b[3] = byte(v.Column())
+		if v.IsNull() {
+			b[4] = 1
+		} else {
+			b[4] = 0
+		}
+		h.Write(b[:5])
+		h.Write(v.Bytes())
+	}
+	return h.Sum64()
+}
+
+// splitRows pulls the rows of one split's output files, in order. A
+// goroutine reads the files and hands over batches of owned rows.
+type splitRows struct {
+	batches chan []parquet.Row
+	errc    chan error
+	cancel  context.CancelFunc
+	batch   []parquet.Row
+	n       int64 // rows handed out
+}
+
+func newSplitRows(ctx context.Context, dir string, info SplitInfo) *splitRows {
+	ctx, cancel := context.WithCancel(ctx)
+	sr := &splitRows{batches: make(chan []parquet.Row, 2), errc: make(chan error, 1), cancel: cancel}
+	go func() {
+		defer close(sr.batches)
+		for _, f := range info.Files {
+			p, err := sources.OpenParquetFile(filepath.Join(dir, filepath.FromSlash(f.Path)))
+			if err != nil {
+				sr.errc <- err
+				return
+			}
+			for rg := range p.NumRowGroups() {
+				err = p.ReadRowGroup(ctx, rg, readBatch, func(rows []parquet.Row) error {
+					owned := make([]parquet.Row, len(rows))
+					for k, row := range rows {
+						owned[k] = row.Clone()
+					}
+					select {
+					case sr.batches <- owned:
+						return nil
+					case <-ctx.Done():
+						return ctx.Err()
+					}
+				})
+				if err != nil {
+					break
+				}
+			}
+			_ = p.Close()
+			if err != nil {
+				if ctx.Err() == nil {
+					sr.errc <- err
+				}
+				return
+			}
+		}
+	}()
+	return sr
+}
+
+// next returns the split's next row, or nil after the last.
+func (sr *splitRows) next() (parquet.Row, error) {
+	for len(sr.batch) == 0 {
+		b, ok := <-sr.batches
+		if !ok {
+			select {
+			case err := <-sr.errc:
+				return nil, err
+			default:
+				return nil, nil
+			}
+		}
+		sr.batch = b
+	}
+	row := sr.batch[0]
+	sr.batch = sr.batch[1:]
+	sr.n++
+	return row, nil
+}
+
+// stop ends the reading goroutine.
+func (sr *splitRows) stop() {
+	sr.cancel()
+	for range sr.batches {
+	}
+}
