@@ -55,7 +55,10 @@ fi
 command -v go >/dev/null || { echo "run.sh: go not found" >&2; exit 1; }
 command -v hyperfine >/dev/null || { log "installing hyperfine"; apt_install hyperfine; }
 [ -x /usr/bin/time ] || { log "installing GNU time"; apt_install time; }
-command -v node >/dev/null && command -v npm >/dev/null || { log "installing node"; apt_install nodejs npm; }
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+	log "installing node"
+	apt_install nodejs npm
+fi
 
 # npm ci only when node_modules is missing or older than the lockfile (npm ci wipes it).
 if [ ! -f "$DUCK/node_modules/.package-lock.json" ] ||
@@ -87,7 +90,7 @@ gen_data() {
 mkdir -p "$DATA" "$RESULTS"
 IN=$(gen_data "$ROWS")
 OUT=$DATA/out
-rm -rf "$OUT" "$RESULTS"/*
+rm -rf "${OUT:?}" "${RESULTS:?}"/*
 mkdir -p "$OUT"
 
 # --- environment ------------------------------------------------------------------------------
@@ -163,7 +166,7 @@ got_test=$(node -p "require('$OUT/splitdata-split/manifest.json').splits.find(s 
 rss() {
 	local name=$1 n=$2 cmd=$3 t
 	t=$(mktemp)
-	rm -rf "$OUT/$name" && sync
+	rm -rf "${OUT:?}/${name:?}" && sync
 	/usr/bin/time -f '%M %e' -o "$t" sh -c "$cmd"
 	read -r kib wall <"$t"
 	rm -f "$t"
