@@ -81,6 +81,8 @@ type SplitConfig struct {
 	Workers int `json:"-"`
 	// Overwrite allows replacing an existing output directory.
 	Overwrite bool `json:"-"`
+	// Progress, if not nil, receives the job's progress.
+	Progress Progress `json:"-"`
 }
 
 // withDefaults returns c with zero fields replaced by their defaults.
@@ -99,6 +101,9 @@ func (c SplitConfig) withDefaults() SplitConfig {
 	}
 	if c.Workers == 0 {
 		c.Workers = runtime.GOMAXPROCS(0)
+	}
+	if c.Progress == nil {
+		c.Progress = noProgress{}
 	}
 	if c.Parquet.CreatedBy == "" {
 		c.Parquet.CreatedBy = CreatedBy

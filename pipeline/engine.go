@@ -83,6 +83,7 @@ type engine struct {
 	opts         sinks.ParquetOptions
 	kv           []sinks.KeyValue
 	stage        *staging
+	progress     Progress
 }
 
 // run executes the engine and returns the files written per split.
@@ -322,6 +323,7 @@ func (e *engine) dispatch(ctx context.Context, in <-chan routed, out chan<- rowG
 			delete(held, nextSeq)
 			nextSeq++
 			unitWindow.Release(1)
+			e.progress.Add(e.units[r.seq].rows)
 			if e.shuffle {
 				holding += r.bytes
 				if holding > e.shuffleLimit {

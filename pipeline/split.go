@@ -40,6 +40,7 @@ func Split(ctx context.Context, cfg SplitConfig) (*Manifest, error) {
 	if err := checkOutput(cfg.Out, cfg.Overwrite); err != nil {
 		return nil, err
 	}
+	cfg.Progress.Phase("plan", 0)
 	plan, err := openPlan(cfg.Inputs)
 	if err != nil {
 		return nil, err
@@ -81,7 +82,9 @@ func Split(ctx context.Context, cfg SplitConfig) (*Manifest, error) {
 		opts:         cfg.Parquet,
 		kv:           plan.kv,
 		stage:        stage,
+		progress:     cfg.Progress,
 	}
+	cfg.Progress.Phase("split", plan.rows)
 	splits, err := e.run(ctx)
 	if err != nil {
 		return nil, err
@@ -121,6 +124,7 @@ func Split(ctx context.Context, cfg SplitConfig) (*Manifest, error) {
 	if err := checkCounts(m); err != nil {
 		return nil, err
 	}
+	cfg.Progress.Phase("commit", 0)
 	if err := writeJSONFile(stage.path(ManifestName), m); err != nil {
 		return nil, fmt.Errorf("write manifest: %w", err)
 	}
@@ -177,6 +181,7 @@ func newAssigner(ctx context.Context, cfg SplitConfig, master *prng.PCG64, n int
 	if err != nil {
 		return nil, 0, err
 	}
+	cfg.Progress.Phase("boundaries", n)
 	var assigned int64
 	for _, s := range sizes {
 		assigned += s
@@ -185,6 +190,7 @@ func newAssigner(ctx context.Context, cfg SplitConfig, master *prng.PCG64, n int
 	if err != nil {
 		return nil, 0, err
 	}
+	cfg.Progress.Add(n)
 	return splitter.NewExactAssigner(bounds, len(sizes)), n - assigned, nil
 }
 

@@ -73,7 +73,15 @@ succeeded. See docs/algorithm.md for the full specification.`,
 				fmt.Fprintln(stderr, "splitdata: no --seed given: drawing a fresh one (recorded in the manifest)")
 			}
 			setMemoryLimit(cfg)
+			var bar *barProgress
+			if !f.quiet && isTerminal(stderr) {
+				bar = newBarProgress(stderr)
+				cfg.Progress = bar
+			}
 			m, err := pipeline.Split(cmd.Context(), cfg)
+			if bar != nil {
+				bar.finish()
+			}
 			if err != nil {
 				return err
 			}
@@ -111,7 +119,7 @@ succeeded. See docs/algorithm.md for the full specification.`,
 	fl.StringVar(&f.compression, "compression", "snappy", "Parquet compression: snappy, zstd, gzip, lz4 or none")
 	fl.IntVar(&f.level, "compression-level", 0, "compression level for zstd and gzip (0: the codec's default)")
 	fl.BoolVar(&f.jsonOut, "json", false, "print the manifest as JSON on stdout instead of the summary table")
-	fl.BoolVarP(&f.quiet, "quiet", "q", false, "print nothing but errors")
+	fl.BoolVarP(&f.quiet, "quiet", "q", false, "print nothing but errors (and no progress bar)")
 	return cmd
 }
 
