@@ -31,6 +31,8 @@ type splitFlags struct {
 	rowGroupRows int64
 	compression  string
 	level        int
+	pageSize     string
+	dictionary   bool
 	jsonOut      bool
 	quiet        bool
 }
@@ -118,6 +120,8 @@ succeeded. See docs/algorithm.md for the full specification.`,
 	fl.Int64Var(&f.rowGroupRows, "row-group-rows", pipeline.DefaultRowGroupRows, "rows per output row group")
 	fl.StringVar(&f.compression, "compression", "snappy", "Parquet compression: snappy, zstd, gzip, lz4 or none")
 	fl.IntVar(&f.level, "compression-level", 0, "compression level for zstd and gzip (0: the codec's default)")
+	fl.StringVar(&f.pageSize, "page-size", "", "target uncompressed size of a data page, e.g. 1MiB (default: the writer's)")
+	fl.BoolVar(&f.dictionary, "dictionary", false, "dictionary-encode string columns (smaller files for repetitive strings, slower)")
 	fl.BoolVar(&f.jsonOut, "json", false, "print the manifest as JSON on stdout instead of the summary table")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "print nothing but errors (and no progress bar)")
 	return cmd
@@ -165,6 +169,14 @@ func (f *splitFlags) config(inputs []string) (pipeline.SplitConfig, error) {
 	}
 	cfg.Parquet.Compression = f.compression
 	cfg.Parquet.CompressionLevel = f.level
+	cfg.Parquet.Dictionary = f.dictionary
+	if f.pageSize != "" {
+		size, err := humanize.ParseBytes(f.pageSize)
+		if err != nil || size == 0 || size > math.MaxInt32 {
+			return cfg, usagef("--page-size %q: want a positive size such as 64KiB or 1MiB", f.pageSize)
+		}
+		cfg.Parquet.PageBufferSize = int(size)
+	}
 	return cfg, nil
 }
 
