@@ -391,15 +391,20 @@ type segmentReader struct {
 	segs [][]parquet.Row
 }
 
+// ReadRows fills rows across segment boundaries: the encoder clones rows
+// kept across a short read, so short reads would cost a copy of each row.
 func (r *segmentReader) ReadRows(rows []parquet.Row) (int, error) {
-	for len(r.segs) > 0 && len(r.segs[0]) == 0 {
-		r.segs = r.segs[1:]
+	n := 0
+	for n < len(rows) && len(r.segs) > 0 {
+		k := copy(rows[n:], r.segs[0])
+		n += k
+		if r.segs[0] = r.segs[0][k:]; len(r.segs[0]) == 0 {
+			r.segs = r.segs[1:]
+		}
 	}
-	if len(r.segs) == 0 {
+	if n == 0 && len(r.segs) == 0 {
 		return 0, io.EOF
 	}
-	n := copy(rows, r.segs[0])
-	r.segs[0] = r.segs[0][n:]
 	return n, nil
 }
 
