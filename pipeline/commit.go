@@ -96,6 +96,11 @@ func (s *staging) path(rel string) string { return filepath.Join(s.dir, filepath
 // output is first renamed aside and removed only after the new one is in
 // place.
 func (s *staging) commit() error {
+	// MkdirTemp made the directory private (0700); the output gets the
+	// permissions of its subdirectories.
+	if err := os.Chmod(s.dir, 0o755); err != nil {
+		return err
+	}
 	if err := syncDir(s.dir); err != nil {
 		return err
 	}

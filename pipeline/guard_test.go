@@ -142,3 +142,17 @@ func TestSplitDiskFull(t *testing.T) {
 		t.Fatalf("left behind on the full disk: %v", names)
 	}
 }
+
+func TestSplitOutputIsReadableByOthers(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "out")
+	if _, err := Split(t.Context(), SplitConfig{Inputs: []string{filepath.Join("testdata", "golden", "input")}, Out: out, Seed: "1"}); err != nil {
+		t.Fatal(err)
+	}
+	st, err := os.Stat(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Mode().Perm()&0o055 != 0o055 {
+		t.Errorf("output directory mode %v: group and others cannot list it", st.Mode().Perm())
+	}
+}
