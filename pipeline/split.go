@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"fmt"
 	"math/big"
+	"path/filepath"
 	"time"
 
 	"github.com/parquet-go/parquet-go"
@@ -46,6 +47,9 @@ func Split(ctx context.Context, cfg SplitConfig) (*Manifest, error) {
 		return nil, err
 	}
 	defer plan.close()
+	if err := checkInputsOutside(plan.paths, cfg.Out); err != nil {
+		return nil, err
+	}
 
 	master, err := prng.NewPCG64(seed.value)
 	if err != nil {
@@ -132,6 +136,26 @@ func Split(ctx context.Context, cfg SplitConfig) (*Manifest, error) {
 		return nil, err
 	}
 	return m, nil
+}
+
+// checkInputsOutside refuses inputs inside the output directory: with
+// --overwrite a run would read the output it is replacing (a directory
+// input finds last run's part files), and the result would depend on it.
+func checkInputsOutside(paths []string, out string) error {
+	absOut, err := filepath.Abs(out)
+	if err != nil {
+		return err
+	}
+	for _, p := range paths {
+		abs, err := filepath.Abs(p)
+		if err != nil {
+			return err
+		}
+		if rel, err := filepath.Rel(absOut, abs); err == nil && filepath.IsLocal(rel) {
+			return fmt.Errorf("%w: input %s lies inside the output directory %s", ErrUsage, p, out)
+		}
+	}
+	return nil
 }
 
 // testHookEngineDone, when set by a test, runs after the rows are written and
