@@ -61,13 +61,18 @@ type SplitConfig struct {
 	// sizes only approximately proportional.
 	Approx bool `json:"approx"`
 	// Shuffle writes each split in canonical order, ascending (key, global
-	// row index), instead of input order. Until the out-of-core shuffle
-	// lands, each split is held in memory, up to ShuffleMemory bytes.
+	// row index), instead of input order. Rows that fit in ShuffleMemory are
+	// ordered in memory; larger inputs are spilled to temporary files by key
+	// range and ordered one range at a time. The output is the same either
+	// way.
 	Shuffle bool `json:"shuffle"`
-	// ShuffleMemory bounds the memory a Shuffle may hold (an estimate of the
-	// decoded rows); 0 means DefaultShuffleMemory. A split that needs more is
-	// an error, before anything is written.
+	// ShuffleMemory bounds the decoded rows a Shuffle holds at once (an
+	// estimate); 0 means DefaultShuffleMemory.
 	ShuffleMemory int64 `json:"-"`
+	// TempDir holds a spilling Shuffle's temporary files; empty means a
+	// directory inside the output's temporary directory, on the output's
+	// file system. They are removed however the run ends (but SIGKILL).
+	TempDir string `json:"-"`
 	// RowsPerFile cuts each split into files of this many rows; 0 means
 	// DefaultRowsPerFile.
 	RowsPerFile int64 `json:"rows_per_file"`

@@ -45,7 +45,8 @@ type routed struct {
 	rows  [][]parquet.Row
 	keys  [][]uint64
 	index [][]int64
-	bytes int64 // estimated memory held by rows
+	spill [][]*spillPiece // [split][partition], when the shuffle spills
+	bytes int64           // estimated memory held by rows
 }
 
 // rowGroupJob is one output row group: rows of one split, cut by row counts
@@ -78,6 +79,8 @@ type engine struct {
 	rowGroupRows int64
 	shuffle      bool  // write each split in canonical order
 	shuffleLimit int64 // bytes of rows a shuffle may hold
+	partitions   int   // spill partitions of a shuffle; 1: in memory
+	spillDir     string
 	workers      int
 	encoder      *sinks.RowGroupEncoder
 	opts         sinks.ParquetOptions
@@ -218,7 +221,27 @@ func (e *engine) route(ctx context.Context, u unit) (routed, error) {
 	for s, rows := range r.rows {
 		r.bytes += arenas[s].size() + int64(cap(rows))*rowHeaderBytes
 	}
-	return r, err
+	if err != nil || !e.shuffle || e.partitions <= 1 {
+		return r, err
+	}
+	// Spilling: encode each partition's rows here, in parallel, and let
+	// the rows go; the dispatcher appends the pieces to the files in order.
+	r.spill = make([][]*spillPiece, n)
+	r.bytes = 0
+	for s := range r.rows {
+		pieces, err := e.spillRoute(r.rows[s], r.keys[s], r.index[s])
+		if err != nil {
+			return r, err
+		}
+		r.spill[s] = pieces
+		for _, piece := range pieces {
+			if piece != nil {
+				r.bytes += piece.rg.Size() + 16*int64(len(piece.keys))
+			}
+		}
+	}
+	r.rows, r.keys, r.index = nil, nil, nil
+	return r, nil
 }
 
 // rowHeaderBytes is the memory of a parquet.Row slice header, plus a key
@@ -308,7 +331,12 @@ func (e *engine) dispatch(ctx context.Context, in <-chan routed, out chan<- rowG
 
 	var hold []shuffled
 	var holding int64
-	if e.shuffle {
+	var spill *spiller
+	switch {
+	case e.shuffle && e.partitions > 1:
+		spill = newSpiller(e.spillDir, e.schema, e.opts, len(e.names), e.partitions)
+		defer spill.closeAll()
+	case e.shuffle:
 		hold = make([]shuffled, len(e.names))
 	}
 	held := make(map[int]routed)
@@ -324,10 +352,23 @@ func (e *engine) dispatch(ctx context.Context, in <-chan routed, out chan<- rowG
 			nextSeq++
 			unitWindow.Release(1)
 			e.progress.Add(e.units[r.seq].rows)
+			if spill != nil {
+				for s, pieces := range r.spill {
+					for p, piece := range pieces {
+						if piece == nil {
+							continue
+						}
+						if err := spill.add(s, p, piece); err != nil {
+							return err
+						}
+					}
+				}
+				continue
+			}
 			if e.shuffle {
 				holding += r.bytes
 				if holding > e.shuffleLimit {
-					return fmt.Errorf("%w: --shuffle holds the splits in memory until the out-of-core shuffle lands, and they need more than %d MiB; raise the limit (--memory) or split without --shuffle",
+					return fmt.Errorf("%w: the in-memory shuffle needs more than --memory %d MiB (the inputs' footers suggested it would fit); raise --memory",
 						ErrTooLarge, e.shuffleLimit>>20)
 				}
 				for s := range r.rows {
@@ -350,6 +391,25 @@ func (e *engine) dispatch(ctx context.Context, in <-chan routed, out chan<- rowG
 		hold[s] = shuffled{}
 		if err := add(&cutters[s], rows); err != nil {
 			return err
+		}
+	}
+	if spill != nil && ctx.Err() == nil {
+		if err := spill.finish(); err != nil {
+			return err
+		}
+		for s := range e.names {
+			for p := range e.partitions {
+				rows, bytes, err := spill.load(ctx, s, p)
+				if err != nil {
+					return err
+				}
+				if bytes > e.shuffleLimit {
+					return fmt.Errorf("%w: a shuffle partition needs %d MiB, more than --memory %d MiB", ErrTooLarge, bytes>>20, e.shuffleLimit>>20)
+				}
+				if err := add(&cutters[s], rows); err != nil {
+					return err
+				}
+			}
 		}
 	}
 	if err := ctx.Err(); err != nil {

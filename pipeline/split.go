@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"fmt"
 	"math/big"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -70,6 +71,23 @@ func Split(ctx context.Context, cfg SplitConfig) (*Manifest, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrUsage, err)
 	}
+	partitions := 1
+	var spillDir string
+	if cfg.Shuffle {
+		partitions = shufflePartitions(plan.decodedBytes(), cfg.ShuffleMemory)
+	}
+	if partitions > 1 {
+		if cfg.TempDir == "" {
+			spillDir = stage.path(".spill")
+			err = os.Mkdir(spillDir, 0o700)
+		} else {
+			spillDir, err = os.MkdirTemp(cfg.TempDir, "splitdata-spill-")
+		}
+		if err != nil {
+			return nil, fmt.Errorf("shuffle: temporary directory: %w", err)
+		}
+		defer os.RemoveAll(spillDir)
+	}
 	e := &engine{
 		inputs:       plan.inputs,
 		units:        plan.units,
@@ -81,6 +99,8 @@ func Split(ctx context.Context, cfg SplitConfig) (*Manifest, error) {
 		rowGroupRows: cfg.RowGroupRows,
 		shuffle:      cfg.Shuffle,
 		shuffleLimit: cfg.ShuffleMemory,
+		partitions:   partitions,
+		spillDir:     spillDir,
 		workers:      cfg.Workers,
 		encoder:      encoder,
 		opts:         cfg.Parquet,
@@ -92,6 +112,12 @@ func Split(ctx context.Context, cfg SplitConfig) (*Manifest, error) {
 	splits, err := e.run(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if spillDir != "" {
+		// Nothing of the spill may reach the committed output.
+		if err := os.RemoveAll(spillDir); err != nil {
+			return nil, fmt.Errorf("shuffle: remove temporary files: %w", err)
+		}
 	}
 	if testHookEngineDone != nil {
 		testHookEngineDone()
@@ -293,6 +319,21 @@ func openPlan(inputs []string) (_ *plan, err error) {
 		}
 	}
 	return p, nil
+}
+
+// decodedBytes estimates the memory the inputs' rows take decoded: their
+// uncompressed column bytes plus a parquet.Value per leaf and a row header
+// per row.
+func (p *plan) decodedBytes() int64 {
+	var total int64
+	for _, in := range p.inputs {
+		cols := in.Columns()
+		for _, c := range cols {
+			total += c.UncompressedBytes
+		}
+		total += in.NumRows() * (int64(len(cols))*valueBytes + rowHeaderBytes)
+	}
+	return total
 }
 
 func (p *plan) infos() []InputInfo {

@@ -491,15 +491,35 @@ func TestSplitShuffleWritesCanonicalOrder(t *testing.T) {
 	}
 }
 
-func TestSplitShuffleBeyondMemoryFailsCleanly(t *testing.T) {
-	in := genInput(t, 20_000, 2, 2_000)
-	out := filepath.Join(t.TempDir(), "out")
-	_, err := pipeline.Split(t.Context(), pipeline.SplitConfig{Inputs: []string{in}, Out: out, Seed: "1", Shuffle: true, ShuffleMemory: 1 << 20})
-	if !errors.Is(err, pipeline.ErrTooLarge) {
-		t.Fatalf("err = %v, want ErrTooLarge", err)
+func TestSplitShuffleSpillsToDiskWithSameBytes(t *testing.T) {
+	in := genInput(t, 20_000, 3, 1_500)
+	splits, err := splitter.ParseRatios("train=0.7,valid=0.2,test=0.1")
+	if err != nil {
+		t.Fatal(err)
 	}
-	if !strings.Contains(err.Error(), "--memory") {
-		t.Errorf("error %q does not say how to raise the limit", err)
+	base := pipeline.SplitConfig{Inputs: []string{in}, Seed: "5", Splits: splits, Shuffle: true, RowsPerFile: 6_000, RowGroupRows: 1_000}
+	want := fingerprint(runSplit(t, base)) // in memory: the default limit is far above 20,000 rows
+	for _, tc := range []struct {
+		memory  int64
+		workers int
+	}{{1 << 20, 1}, {1 << 20, 3}, {300 << 10, 2}} {
+		tmp := t.TempDir()
+		cfg := base
+		cfg.ShuffleMemory, cfg.Workers, cfg.TempDir = tc.memory, tc.workers, tmp
+		if got := fingerprint(runSplit(t, cfg)); got != want {
+			t.Errorf("memory %d, workers %d: spilled shuffle differs from the in-memory one", tc.memory, tc.workers)
+		}
+		if entries, _ := os.ReadDir(tmp); len(entries) != 0 {
+			t.Errorf("memory %d: temporary files left in %s", tc.memory, tmp)
+		}
+	}
+	// The spill goes where it is told: a missing temporary directory fails
+	// the run cleanly, which also shows that small memory does spill.
+	out := filepath.Join(t.TempDir(), "out")
+	cfg := base
+	cfg.Out, cfg.ShuffleMemory, cfg.TempDir = out, 1<<20, filepath.Join(t.TempDir(), "missing")
+	if _, err := pipeline.Split(t.Context(), cfg); err == nil || !strings.Contains(err.Error(), "shuffle: temporary directory") {
+		t.Fatalf("err = %v, want a temporary-directory error", err)
 	}
 	assertOnly(t, filepath.Dir(out))
 }

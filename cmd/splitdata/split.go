@@ -25,6 +25,7 @@ type splitFlags struct {
 	approx       bool
 	shuffle      bool
 	memory       string
+	tempDir      string
 	workers      int
 	overwrite    bool
 	rowsPerFile  int64
@@ -113,7 +114,8 @@ succeeded. See docs/algorithm.md for the full specification.`,
 	fl.StringVar(&f.sizes, "sizes", "", "exact row counts per split, e.g. train=80000,test=20000 (rows beyond their sum go nowhere)")
 	fl.BoolVar(&f.approx, "approx", false, "assign rows independently by key range: no counting pass, sizes approximately proportional")
 	fl.BoolVar(&f.shuffle, "shuffle", false, "write each split in canonical order, ascending (key, row index), instead of input order")
-	fl.StringVar(&f.memory, "memory", "2GiB", "memory --shuffle may hold (each split is held in memory for now)")
+	fl.StringVar(&f.memory, "memory", "2GiB", "memory --shuffle may hold; beyond it rows spill to temporary files")
+	fl.StringVar(&f.tempDir, "temp-dir", "", "directory for --shuffle's temporary files (default: beside the output)")
 	fl.IntVar(&f.workers, "workers", 0, "goroutines reading and encoding (default: number of CPUs); never changes the output")
 	fl.BoolVar(&f.overwrite, "overwrite", false, "replace an existing output directory")
 	fl.Int64Var(&f.rowsPerFile, "rows-per-file", pipeline.DefaultRowsPerFile, "rows per output file")
@@ -162,6 +164,7 @@ func (f *splitFlags) config(inputs []string) (pipeline.SplitConfig, error) {
 		Approx:        f.approx,
 		Shuffle:       f.shuffle,
 		ShuffleMemory: int64(memory),
+		TempDir:       f.tempDir,
 		RowsPerFile:   f.rowsPerFile,
 		RowGroupRows:  f.rowGroupRows,
 		Workers:       f.workers,

@@ -1,0 +1,242 @@
+package pipeline
+
+import (
+	"bufio"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math/bits"
+	"os"
+	"path/filepath"
+
+	"github.com/parquet-go/parquet-go"
+
+	"github.com/splitdata/splitdata/sinks"
+	"github.com/splitdata/splitdata/sources"
+)
+
+// The out-of-core shuffle. When a split's rows do not fit in the shuffle's
+// memory, the rows are spilled to P temporary files per split by key range:
+// partition p holds the keys in [p*2^64/P, (p+1)*2^64/P), so reading the
+// partitions in order and sorting each by (key, global row index) gives the
+// canonical order. Keys are uniform, so partitions are about equal; P is
+// chosen from the inputs' footers so that one partition fits in half the
+// memory. The output does not depend on P: only the order of rows within a
+// split is produced, and it is the canonical order whatever P is.
+
+// maxPartitions bounds P (open files: two per split and partition).
+const maxPartitions = 256
+
+// partitionOf returns the partition of key among p: floor(key*p / 2^64),
+// which is monotone in key.
+func partitionOf(key uint64, p int) int {
+	hi, _ := bits.Mul64(key, uint64(p))
+	return int(hi)
+}
+
+// shufflePartitions chooses P for a shuffle of rows estimated at bytes
+// decoded, under memory: 1 (in memory) when they fit in half of it.
+func shufflePartitions(bytes, memory int64) int {
+	if memory <= 0 || bytes <= memory/2 {
+		return 1
+	}
+	p := (2*bytes + memory - 1) / memory
+	return int(min(p, maxPartitions))
+}
+
+// spillPiece is the rows of one unit, one split and one partition, encoded
+// as a row group, with their keys and global row indices in the same order.
+type spillPiece struct {
+	rg    *sinks.EncodedRowGroup
+	keys  []uint64
+	index []int64
+}
+
+// spillRoute groups a unit's routed rows of split s by partition, keeping
+// their order, and encodes each group: the rows themselves can then be
+// dropped while the unit waits for its turn.
+func (e *engine) spillRoute(rows []parquet.Row, keys []uint64, index []int64) ([]*spillPiece, error) {
+	groups := make([][]int, e.partitions)
+	for k, key := range keys {
+		p := partitionOf(key, e.partitions)
+		groups[p] = append(groups[p], k)
+	}
+	pieces := make([]*spillPiece, e.partitions)
+	for p, ks := range groups {
+		if len(ks) == 0 {
+			continue
+		}
+		piece := &spillPiece{keys: make([]uint64, len(ks)), index: make([]int64, len(ks))}
+		group := make([]parquet.Row, len(ks))
+		for j, k := range ks {
+			group[j], piece.keys[j], piece.index[j] = rows[k], keys[k], index[k]
+		}
+		rg, err := e.encoder.Encode(&segmentReader{segs: [][]parquet.Row{group}})
+		if err != nil {
+			return nil, fmt.Errorf("spill: %w", err)
+		}
+		piece.rg = rg
+		pieces[p] = piece
+	}
+	return pieces, nil
+}
+
+// spillFile is one split's partition on disk: a Parquet file of the rows
+// and a file of (key, index) pairs, 16 bytes each, in the same order.
+type spillFile struct {
+	path   string
+	f      *os.File
+	bw     *bufio.Writer
+	pw     *sinks.ParquetFileWriter
+	keys   *os.File
+	kw     *bufio.Writer
+	rows   int64
+	closed bool
+}
+
+// spiller owns the spill files of a shuffle.
+type spiller struct {
+	dir    string
+	schema *parquet.Schema
+	opts   sinks.ParquetOptions
+	files  [][]*spillFile // [split][partition]
+}
+
+func newSpiller(dir string, schema *parquet.Schema, opts sinks.ParquetOptions, splits, partitions int) *spiller {
+	files := make([][]*spillFile, splits)
+	for s := range files {
+		files[s] = make([]*spillFile, partitions)
+	}
+	return &spiller{dir: dir, schema: schema, opts: opts, files: files}
+}
+
+// add appends a piece to the file of split s, partition p.
+func (sp *spiller) add(s, p int, piece *spillPiece) error {
+	f := sp.files[s][p]
+	if f == nil {
+		var err error
+		if f, err = sp.create(s, p); err != nil {
+			return err
+		}
+		sp.files[s][p] = f
+	}
+	if err := f.pw.Append(piece.rg); err != nil {
+		return fmt.Errorf("spill to %s: %w", f.path, err)
+	}
+	var b [16]byte
+	for j, key := range piece.keys {
+		binary.LittleEndian.PutUint64(b[:8], key)
+		binary.LittleEndian.PutUint64(b[8:], uint64(piece.index[j]))
+		if _, err := f.kw.Write(b[:]); err != nil {
+			return fmt.Errorf("spill to %s: %w", f.path, err)
+		}
+	}
+	f.rows += int64(len(piece.keys))
+	return nil
+}
+
+func (sp *spiller) create(s, p int) (*spillFile, error) {
+	base := filepath.Join(sp.dir, fmt.Sprintf("split%03d-part%03d", s, p))
+	f, err := os.OpenFile(base+".parquet", os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("spill: %w", err)
+	}
+	keys, err := os.OpenFile(base+".keys", os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("spill: %w", err)
+	}
+	sf := &spillFile{path: base + ".parquet", f: f, bw: bufio.NewWriterSize(f, 1<<20), keys: keys}
+	sf.kw = bufio.NewWriterSize(keys, 1<<16)
+	sf.pw, err = sinks.NewParquetFileWriter(sf.bw, sp.schema, sp.opts, nil)
+	if err != nil {
+		f.Close()
+		keys.Close()
+		return nil, fmt.Errorf("spill: %w", err)
+	}
+	return sf, nil
+}
+
+// finish completes every spill file.
+func (sp *spiller) finish() error {
+	for _, files := range sp.files {
+		for _, f := range files {
+			if f == nil || f.closed {
+				continue
+			}
+			f.closed = true
+			err := f.pw.Close()
+			err = errors.Join(err, f.bw.Flush(), f.kw.Flush(), f.f.Close(), f.keys.Close())
+			if err != nil {
+				return fmt.Errorf("spill to %s: %w", f.path, err)
+			}
+		}
+	}
+	return nil
+}
+
+// closeAll closes whatever is still open, after a failure.
+func (sp *spiller) closeAll() {
+	for _, files := range sp.files {
+		for _, f := range files {
+			if f != nil && !f.closed {
+				f.closed = true
+				f.f.Close()
+				f.keys.Close()
+			}
+		}
+	}
+}
+
+// load reads partition p of split s back into memory, in canonical order,
+// and removes its files. It also returns the size of the rows' content (not
+// counting allocation slack). It returns no rows for an empty partition.
+func (sp *spiller) load(ctx context.Context, s, p int) ([]parquet.Row, int64, error) {
+	f := sp.files[s][p]
+	if f == nil {
+		return nil, 0, nil
+	}
+	in, err := sources.OpenParquetFile(f.path)
+	if err != nil {
+		return nil, 0, fmt.Errorf("read back spill: %w", err)
+	}
+	defer in.Close()
+	h := shuffled{rows: make([]parquet.Row, 0, f.rows)}
+	var arena rowArena
+	var bytes int64 // the rows' content: values and the bytes they point to
+	for rg := range in.NumRowGroups() {
+		err := in.ReadRowGroup(ctx, rg, readBatch, func(rows []parquet.Row) error {
+			for _, row := range rows {
+				h.rows = append(h.rows, arena.clone(row))
+				bytes += int64(len(row))*valueBytes + rowHeaderBytes
+				for _, v := range row {
+					if k := v.Kind(); !v.IsNull() && (k == parquet.ByteArray || k == parquet.FixedLenByteArray) {
+						bytes += int64(len(v.ByteArray()))
+					}
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, 0, fmt.Errorf("read back spill: %w", err)
+		}
+	}
+	kb, err := os.ReadFile(filepath.Join(sp.dir, fmt.Sprintf("split%03d-part%03d.keys", s, p)))
+	if err != nil {
+		return nil, 0, fmt.Errorf("read back spill: %w", err)
+	}
+	if int64(len(h.rows)) != f.rows || int64(len(kb)) != 16*f.rows {
+		return nil, 0, fmt.Errorf("read back spill %s: %d rows and %d keys, wrote %d", f.path, len(h.rows), len(kb)/16, f.rows)
+	}
+	h.keys = make([]uint64, f.rows)
+	h.index = make([]int64, f.rows)
+	for j := range h.keys {
+		h.keys[j] = binary.LittleEndian.Uint64(kb[16*j:])
+		h.index[j] = int64(binary.LittleEndian.Uint64(kb[16*j+8:]))
+	}
+	_ = os.Remove(f.path)
+	_ = os.Remove(filepath.Join(sp.dir, fmt.Sprintf("split%03d-part%03d.keys", s, p)))
+	sp.files[s][p] = nil
+	return h.canonicalOrder(), bytes, nil
+}
