@@ -80,6 +80,7 @@ type engine struct {
 	shuffle      bool  // write each split in canonical order
 	shuffleLimit int64 // bytes of rows a shuffle may hold
 	partitions   int   // spill partitions of a shuffle; 1: in memory
+	flat         bool  // one split, its files directly in the output
 	spillDir     string
 	workers      int
 	encoder      *sinks.RowGroupEncoder
@@ -558,9 +559,13 @@ func (e *engine) write(ctx context.Context, in <-chan encodedJob, jobWindow *sem
 }
 
 func (e *engine) createFile(split, file int) (*fileWriter, error) {
-	rel := path.Join(e.names[split], fmt.Sprintf("part-%05d.parquet", file))
+	dir := e.names[split]
+	if e.flat {
+		dir = ""
+	}
+	rel := path.Join(dir, fmt.Sprintf("part-%05d.parquet", file))
 	p := e.stage.path(rel)
-	if err := os.MkdirAll(e.stage.path(e.names[split]), 0o755); err != nil {
+	if err := os.MkdirAll(e.stage.path(dir), 0o755); err != nil {
 		return nil, err
 	}
 	f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)

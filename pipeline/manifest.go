@@ -48,6 +48,7 @@ type ManifestOptions struct {
 	Splits       []splitter.Split     `json:"splits"`
 	Approx       bool                 `json:"approx"`
 	Shuffle      bool                 `json:"shuffle"`
+	Epoch        uint64               `json:"epoch,omitempty"`
 	RowsPerFile  int64                `json:"rows_per_file"`
 	RowGroupRows int64                `json:"row_group_rows"`
 	Format       string               `json:"format"`
@@ -148,10 +149,17 @@ func (m *Manifest) check() error {
 		if s.Rows < 0 {
 			return fmt.Errorf("split %s: negative rows", s.Name)
 		}
+		wantDir := s.Name + "/"
+		if m.Command == "shuffle" {
+			wantDir = "" // one split, its files directly in the output
+			if len(m.Splits) != 1 {
+				return fmt.Errorf("a shuffle has one output, not %d", len(m.Splits))
+			}
+		}
 		for _, f := range s.Files {
 			dir, base := path.Split(f.Path)
-			if dir != s.Name+"/" || !manifestFileName.MatchString(base) {
-				return fmt.Errorf("split %s: file path %q is not %s/part-NNNNN.parquet", s.Name, f.Path, s.Name)
+			if dir != wantDir || !manifestFileName.MatchString(base) {
+				return fmt.Errorf("split %s: file path %q is not %spart-NNNNN.parquet", s.Name, f.Path, wantDir)
 			}
 			if f.Rows < 0 || f.Bytes < 0 {
 				return fmt.Errorf("%s: negative rows or bytes", f.Path)

@@ -26,6 +26,18 @@ import (
 // Errors in the options wrap [ErrUsage]; an existing output wraps
 // [ErrOutputExists]; bad input is a [*sources.InputError].
 func Split(ctx context.Context, cfg SplitConfig) (*Manifest, error) {
+	return run(ctx, cfg, job{command: "split"})
+}
+
+// job is what distinguishes the commands built on the split engine.
+type job struct {
+	command string // recorded in the manifest
+	flat    bool   // files directly in the output directory (one split)
+	epoch   uint64 // keys from the master generator jumped this many times
+}
+
+// run is the engine behind [Split] and [Shuffle].
+func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -52,7 +64,7 @@ func Split(ctx context.Context, cfg SplitConfig) (*Manifest, error) {
 		return nil, err
 	}
 
-	master, err := prng.NewPCG64(seed.value)
+	master, err := masterGenerator(seed.value, jb.epoch)
 	if err != nil {
 		return nil, err
 	}
@@ -100,6 +112,7 @@ func Split(ctx context.Context, cfg SplitConfig) (*Manifest, error) {
 		shuffle:      cfg.Shuffle,
 		shuffleLimit: cfg.ShuffleMemory,
 		partitions:   partitions,
+		flat:         jb.flat,
 		spillDir:     spillDir,
 		workers:      cfg.Workers,
 		encoder:      encoder,
@@ -132,7 +145,7 @@ func Split(ctx context.Context, cfg SplitConfig) (*Manifest, error) {
 		Tool:          "splitdata",
 		Version:       Version,
 		Algorithm:     AlgorithmVersion,
-		Command:       "split",
+		Command:       jb.command,
 		Created:       time.Now().UTC().Truncate(time.Second),
 		Seed:          seed.value.String(),
 		SeedText:      seed.text,
@@ -141,6 +154,7 @@ func Split(ctx context.Context, cfg SplitConfig) (*Manifest, error) {
 			Splits:       cfg.Splits,
 			Approx:       cfg.Approx,
 			Shuffle:      cfg.Shuffle,
+			Epoch:        jb.epoch,
 			RowsPerFile:  cfg.RowsPerFile,
 			RowGroupRows: cfg.RowGroupRows,
 			Format:       "parquet",
@@ -162,6 +176,19 @@ func Split(ctx context.Context, cfg SplitConfig) (*Manifest, error) {
 		return nil, err
 	}
 	return m, nil
+}
+
+// masterGenerator is the generator of the keys: numpy.random.PCG64(seed),
+// jumped epoch times (PCG64(seed).jumped(epoch); epoch 0 is PCG64(seed)).
+func masterGenerator(seed *big.Int, epoch uint64) (*prng.PCG64, error) {
+	g, err := prng.NewPCG64(seed)
+	if err != nil {
+		return nil, err
+	}
+	if epoch > 0 {
+		g = g.Jumped(epoch)
+	}
+	return g, nil
 }
 
 // checkInputsOutside refuses inputs inside the output directory: with

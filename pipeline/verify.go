@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -78,14 +79,19 @@ func VerifyWithInputs(ctx context.Context, dir string, inputs []string) (*Verify
 			problem("%s: files hold %d rows, manifest says %d", s.Name, rows, s.Rows)
 		}
 		total += s.Rows
-		entries, err := os.ReadDir(filepath.Join(dir, s.Name))
+		sub := s.Name
+		if m.Command == "shuffle" {
+			sub = ""
+			listed[ManifestName] = true
+		}
+		entries, err := os.ReadDir(filepath.Join(dir, sub))
 		if err != nil {
 			problem("%s: %v", s.Name, err)
 			continue
 		}
 		for _, e := range entries {
 			if !listed[e.Name()] {
-				problem("%s/%s: not in the manifest", s.Name, e.Name())
+				problem("%s: not in the manifest", path.Join(sub, e.Name()))
 			}
 		}
 	}

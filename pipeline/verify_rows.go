@@ -10,7 +10,6 @@ import (
 
 	"github.com/parquet-go/parquet-go"
 
-	"github.com/splitdata/splitdata/prng"
 	"github.com/splitdata/splitdata/sources"
 )
 
@@ -49,7 +48,7 @@ func verifyRows(ctx context.Context, dir string, m *Manifest, inputs []string, r
 	if !ok {
 		return fmt.Errorf("%w: seed %q is not a decimal integer", ErrBadManifest, m.Seed)
 	}
-	master, err := prng.NewPCG64(seed)
+	master, err := masterGenerator(seed, m.Options.Epoch)
 	if err != nil {
 		return fmt.Errorf("%w: seed: %w", ErrBadManifest, err)
 	}

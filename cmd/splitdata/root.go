@@ -40,6 +40,7 @@ bytes, on any machine, with any number of workers, however the input is chunked.
 	root.SetHelpTemplate(root.HelpTemplate() + exitStatusHelp)
 	root.AddCommand(
 		newSplitCmd(stdout, stderr),
+		newShuffleCmd(stdout, stderr),
 		newExplainCmd(stdout),
 		newGenCmd(stdout, stderr),
 		newVerifyCmd(stdout),

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/dustin/go-humanize"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/splitdata/splitdata/pipeline"
 )
@@ -68,65 +70,78 @@ succeeded. See docs/algorithm.md for the full specification.`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cfg, err := f.config(args)
-			if err != nil {
-				return err
-			}
-			if cfg.Seed == "" && !f.quiet {
-				fmt.Fprintln(stderr, "splitdata: no --seed given: drawing a fresh one (recorded in the manifest)")
-			}
-			setMemoryLimit(cfg)
-			var bar *barProgress
-			if !f.quiet && isTerminal(stderr) {
-				bar = newBarProgress(stderr)
-				cfg.Progress = bar
-			}
-			m, err := pipeline.Split(cmd.Context(), cfg)
-			if bar != nil {
-				bar.finish()
-			}
-			if err != nil {
-				return err
-			}
-			if m.SeedGenerated && !f.quiet {
-				fmt.Fprintf(stderr, "splitdata: seed %s (repeat this run with --seed %s)\n", m.Seed, m.Seed)
-			}
-			if m.SeedText != "" && !f.quiet {
-				// " 42" or "-1" may be typos for numbers: say what was used.
-				fmt.Fprintf(stderr, "splitdata: --seed %q is not a plain decimal integer: using its SHA-256, seed %s\n", m.SeedText, m.Seed)
-			}
-			if f.jsonOut {
-				enc := json.NewEncoder(stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(m)
-			}
-			if f.quiet {
-				return nil
-			}
-			return printSummary(stdout, cfg.Out, m)
+			return f.execute(cmd.Context(), args, stdout, stderr, pipeline.Split)
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&f.out, "out", "", "output directory (required)")
-	fl.StringVar(&f.seed, "seed", "", "master seed: a non-negative integer of any size, or any text (default: a fresh seed, printed and recorded)")
 	fl.StringVar(&f.ratios, "ratios", "", "split names and shares, in order, e.g. train=0.8,valid=0.1,test=0.1 (default train=0.8,test=0.2)")
 	fl.StringVar(&f.testSize, "test-size", "", "test share (0 < p < 1) or row count; the rest is train, as in scikit-learn")
 	fl.StringVar(&f.sizes, "sizes", "", "exact row counts per split, e.g. train=80000,test=20000 (rows beyond their sum go nowhere)")
 	fl.BoolVar(&f.approx, "approx", false, "assign rows independently by key range: no counting pass, sizes approximately proportional")
 	fl.BoolVar(&f.shuffle, "shuffle", false, "write each split in canonical order, ascending (key, row index), instead of input order")
-	fl.StringVar(&f.memory, "memory", "2GiB", "memory --shuffle may hold; beyond it rows spill to temporary files")
-	fl.StringVar(&f.tempDir, "temp-dir", "", "directory for --shuffle's temporary files (default: beside the output)")
+	f.addCommonFlags(fl)
+	return cmd
+}
+
+// addCommonFlags registers the flags split and shuffle share.
+func (f *splitFlags) addCommonFlags(fl *pflag.FlagSet) {
+	fl.StringVar(&f.out, "out", "", "output directory (required)")
+	fl.StringVar(&f.seed, "seed", "", "master seed: a non-negative integer of any size, or any text (default: a fresh seed, printed and recorded)")
+	fl.StringVar(&f.memory, "memory", "2GiB", "memory a shuffle may hold; beyond it rows spill to temporary files")
+	fl.StringVar(&f.tempDir, "temp-dir", "", "directory for a shuffle's temporary files (default: beside the output)")
 	fl.IntVar(&f.workers, "workers", 0, "goroutines reading and encoding (default: number of CPUs); never changes the output")
 	fl.BoolVar(&f.overwrite, "overwrite", false, "replace an existing output directory")
 	fl.Int64Var(&f.rowsPerFile, "rows-per-file", pipeline.DefaultRowsPerFile, "rows per output file")
 	fl.Int64Var(&f.rowGroupRows, "row-group-rows", pipeline.DefaultRowGroupRows, "rows per output row group")
 	fl.StringVar(&f.compression, "compression", "snappy", "Parquet compression: snappy, zstd, gzip, lz4 or none")
 	fl.IntVar(&f.level, "compression-level", 0, "compression level for zstd and gzip (0: the codec's default)")
-	fl.StringVar(&f.pageSize, "page-size", "", "target uncompressed size of a data page, e.g. 1MiB (default: the writer's)")
+	fl.StringVar(&f.pageSize, "page-size", "", "target uncompressed size of a data page, e.g. 1MiB (default 256KiB)")
 	fl.BoolVar(&f.dictionary, "dictionary", false, "dictionary-encode string columns (smaller files for repetitive strings, slower)")
 	fl.BoolVar(&f.jsonOut, "json", false, "print the manifest as JSON on stdout instead of the summary table")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "print nothing but errors (and no progress bar)")
-	return cmd
+}
+
+// execute runs a job of the split engine with the flags' configuration and
+// reports it: progress on a terminal, seed notes on stderr, the summary or
+// the manifest on stdout.
+func (f *splitFlags) execute(ctx context.Context, args []string, stdout, stderr io.Writer,
+	runJob func(context.Context, pipeline.SplitConfig) (*pipeline.Manifest, error)) error {
+	cfg, err := f.config(args)
+	if err != nil {
+		return err
+	}
+	if cfg.Seed == "" && !f.quiet {
+		fmt.Fprintln(stderr, "splitdata: no --seed given: drawing a fresh one (recorded in the manifest)")
+	}
+	setMemoryLimit(cfg)
+	var bar *barProgress
+	if !f.quiet && isTerminal(stderr) {
+		bar = newBarProgress(stderr)
+		cfg.Progress = bar
+	}
+	m, err := runJob(ctx, cfg)
+	if bar != nil {
+		bar.finish()
+	}
+	if err != nil {
+		return err
+	}
+	if m.SeedGenerated && !f.quiet {
+		fmt.Fprintf(stderr, "splitdata: seed %s (repeat this run with --seed %s)\n", m.Seed, m.Seed)
+	}
+	if m.SeedText != "" && !f.quiet {
+		// " 42" or "-1" may be typos for numbers: say what was used.
+		fmt.Fprintf(stderr, "splitdata: --seed %q is not a plain decimal integer: using its SHA-256, seed %s\n", m.SeedText, m.Seed)
+	}
+	if f.jsonOut {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(m)
+	}
+	if f.quiet {
+		return nil
+	}
+	return printSummary(stdout, cfg.Out, m)
 }
 
 // config turns the flags into a pipeline configuration.

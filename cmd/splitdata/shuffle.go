@@ -1,0 +1,60 @@
+package main
+
+import (
+	"context"
+	"io"
+
+	"github.com/spf13/cobra"
+
+	"github.com/splitdata/splitdata/pipeline"
+)
+
+func newShuffleCmd(stdout, stderr io.Writer) *cobra.Command {
+	var f splitFlags
+	var epoch uint64
+	cmd := &cobra.Command{
+		Use:   "shuffle INPUT... --out DIR [flags]",
+		Short: "Write all rows in a reproducible shuffled order, at any size",
+		Long: `Shuffle reads the rows of every INPUT (files, directories of *.parquet files, or
+globs; taken in path order) and writes all of them to DIR/part-NNNNN.parquet in
+canonical order: ascending (key, i), where row i's key is
+numpy.random.PCG64(seed).jumped(epoch).random_raw(n)[i]. Each --epoch gives a
+different order from the same seed; epoch 0 is the order of split --shuffle.
+
+Rows that fit in --memory are ordered in memory; beyond it they spill to
+temporary files (--temp-dir) by key range. The bytes never depend on --memory,
+--workers or how the input is divided into files and row groups. The output
+appears atomically, with DIR/manifest.json written last.`,
+		Example: `  splitdata shuffle data/ --out shuffled --seed 42
+  splitdata shuffle data/ --out epoch-3 --seed 42 --epoch 3 --memory 512MiB --temp-dir /scratch`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return usagef("shuffle needs at least one INPUT")
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			f.shuffle = true
+			return f.execute(cmd.Context(), args, stdout, stderr, func(ctx context.Context, cfg pipeline.SplitConfig) (*pipeline.Manifest, error) {
+				return pipeline.Shuffle(ctx, pipeline.ShuffleConfig{
+					Inputs:       cfg.Inputs,
+					Out:          cfg.Out,
+					Seed:         cfg.Seed,
+					Epoch:        epoch,
+					Memory:       cfg.ShuffleMemory,
+					TempDir:      cfg.TempDir,
+					RowsPerFile:  cfg.RowsPerFile,
+					RowGroupRows: cfg.RowGroupRows,
+					Parquet:      cfg.Parquet,
+					Workers:      cfg.Workers,
+					Overwrite:    cfg.Overwrite,
+					Progress:     cfg.Progress,
+				})
+			})
+		},
+	}
+	fl := cmd.Flags()
+	fl.Uint64Var(&epoch, "epoch", 0, "which of the seed's orders: keys from PCG64(seed).jumped(epoch)")
+	f.addCommonFlags(fl)
+	return cmd
+}

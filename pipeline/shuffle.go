@@ -1,0 +1,63 @@
+package pipeline
+
+import (
+	"context"
+
+	"github.com/splitdata/splitdata/sinks"
+	"github.com/splitdata/splitdata/splitter"
+)
+
+// ShuffleConfig describes a shuffle job. The zero value of each field means
+// the documented default; Inputs and Out are required.
+type ShuffleConfig struct {
+	// Inputs are files, directories or glob patterns; see [ResolveInputs].
+	Inputs []string
+	// Out is the output directory; it gets part-NNNNN.parquet files and
+	// manifest.json.
+	Out string
+	// Seed is the master seed, as for [SplitConfig].
+	Seed string
+	// Epoch selects one of many reproducible orders from the same seed:
+	// the keys are numpy.random.PCG64(seed).jumped(Epoch).random_raw(n).
+	// Epoch 0 gives the order of split --shuffle.
+	Epoch uint64
+	// Memory bounds the decoded rows held at once; beyond it rows spill to
+	// temporary files in TempDir. 0 means DefaultShuffleMemory.
+	Memory  int64
+	TempDir string
+	// RowsPerFile, RowGroupRows and Parquet shape the output files, as for
+	// [SplitConfig].
+	RowsPerFile  int64
+	RowGroupRows int64
+	Parquet      sinks.ParquetOptions
+	// Workers, Overwrite and Progress are as for [SplitConfig].
+	Workers   int
+	Overwrite bool
+	Progress  Progress
+}
+
+// ShuffleName is the name of a shuffle's single output in its manifest.
+const ShuffleName = "shuffled"
+
+// Shuffle writes every input row in canonical order: ascending (key, global
+// row index), the keys drawn as [ShuffleConfig.Epoch] says. The order is a
+// pure function of the seed, the epoch and the rows: the bytes do not depend
+// on Workers, Memory or how the inputs are cut into files and row groups.
+// The output appears atomically, as for [Split].
+func Shuffle(ctx context.Context, cfg ShuffleConfig) (*Manifest, error) {
+	return run(ctx, SplitConfig{
+		Inputs:        cfg.Inputs,
+		Out:           cfg.Out,
+		Seed:          cfg.Seed,
+		Splits:        []splitter.Split{{Name: ShuffleName, Ratio: 1}},
+		Shuffle:       true,
+		ShuffleMemory: cfg.Memory,
+		TempDir:       cfg.TempDir,
+		RowsPerFile:   cfg.RowsPerFile,
+		RowGroupRows:  cfg.RowGroupRows,
+		Parquet:       cfg.Parquet,
+		Workers:       cfg.Workers,
+		Overwrite:     cfg.Overwrite,
+		Progress:      cfg.Progress,
+	}, job{command: "shuffle", flat: true, epoch: cfg.Epoch})
+}
