@@ -10,6 +10,9 @@
 //   split-random-partition IN OUT
 //                               80/20 split on random() < 0.8, one scan (PARTITION_BY); random()
 //                               is not reproducible, so this variant exists only as a speed bound
+//   shuffle-random IN OUT       all rows ORDER BY random() into OUT/all.parquet (setseed(SEED)
+//                               first when SEED is set)
+//   first-ids IN OUT            print the first 10 ids of OUT/*.parquet
 //   check-copy IN OUT           verify a copy output: row count, schema, every id exactly once
 //   check-split IN OUT          verify a split output (either partitioned layout or train/test dirs)
 //   check-splitdata IN OUT      verify a splitdata output against its manifest.json
@@ -145,6 +148,20 @@ switch (mode) {
         TO ${lit(join(outDir, `split=${name}`, 'data_0.parquet'))} (${parquetOpts})`);
     }
     break;
+  case 'shuffle-random': {
+    // ORDER BY random(), seeded with setseed(SEED) when SEED is set, so
+    // that runs with different thread counts can be compared.
+    if (process.env.SEED) await conn.run(`SELECT setseed(${Number(process.env.SEED)})`);
+    mkdirSync(outDir, { recursive: true });
+    await conn.run(`COPY (SELECT * FROM ${scan(glob(inDir))} ORDER BY random())
+      TO ${lit(join(outDir, 'all.parquet'))} (${parquetOpts})`);
+    break;
+  }
+  case 'first-ids': {
+    // the first 10 ids of a shuffle output, to compare orders
+    console.log(JSON.stringify(await rows(conn, `SELECT id FROM ${scan(glob(outDir))} LIMIT 10`)));
+    break;
+  }
   case 'check-copy': {
     const { n } = await checkCover(conn, inDir, [glob(outDir)]);
     console.log(`ok ${outDir}: ${n} rows`);
