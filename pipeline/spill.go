@@ -25,8 +25,9 @@ import (
 // memory. The output does not depend on P: only the order of rows within a
 // split is produced, and it is the canonical order whatever P is.
 
-// maxPartitions bounds P (open files: two per split and partition).
-const maxPartitions = 256
+// maxSpillFiles bounds the files a spilling shuffle keeps open at once (two
+// per split and partition), well below the usual limit of 1024 descriptors.
+const maxSpillFiles = 512
 
 // partitionOf returns the partition of key among p: floor(key*p / 2^64),
 // which is monotone in key.
@@ -35,14 +36,21 @@ func partitionOf(key uint64, p int) int {
 	return int(hi)
 }
 
-// shufflePartitions chooses P for a shuffle of rows estimated at bytes
-// decoded, under memory: 1 (in memory) when they fit in half of it.
-func shufflePartitions(bytes, memory int64) int {
+// shufflePartitions chooses P for a shuffle of splits splits whose rows are
+// estimated at bytes decoded, under memory: 1 (in memory) when they fit in
+// half of it, else enough key ranges that one fits in half of it. It fails,
+// before any work, when that would take more files than maxSpillFiles.
+func shufflePartitions(bytes, memory int64, splits int) (int, error) {
 	if memory <= 0 || bytes <= memory/2 {
-		return 1
+		return 1, nil
 	}
 	p := (2*bytes + memory - 1) / memory
-	return int(min(p, maxPartitions))
+	limit := int64(max(1, maxSpillFiles/(2*splits)))
+	if p > limit {
+		return 0, fmt.Errorf("%w: shuffling about %d MiB of decoded rows in %d key ranges needs --memory of at least %d MiB",
+			ErrTooLarge, bytes>>20, limit, (2*bytes/limit)>>20+1)
+	}
+	return int(p), nil
 }
 
 // spillPiece is the rows of one unit, one split and one partition, encoded

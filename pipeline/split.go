@@ -86,7 +86,10 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 	partitions := 1
 	var spillDir string
 	if cfg.Shuffle {
-		partitions = shufflePartitions(plan.decodedBytes(), cfg.ShuffleMemory)
+		partitions, err = shufflePartitions(plan.decodedBytes(), cfg.ShuffleMemory, len(cfg.Splits))
+		if err != nil {
+			return nil, err
+		}
 	}
 	if partitions > 1 {
 		if cfg.TempDir == "" {

@@ -1,0 +1,51 @@
+package pipeline
+
+import (
+	"errors"
+	"math"
+	"testing"
+)
+
+func TestPartitionOfIsMonotoneAndCovers(t *testing.T) {
+	for _, p := range []int{1, 2, 3, 7, 256} {
+		prev := 0
+		for _, key := range []uint64{0, 1, 1 << 32, 1 << 62, math.MaxUint64 / 3, 1 << 63, math.MaxUint64 - 1, math.MaxUint64} { // ascending
+			got := partitionOf(key, p)
+			if got < 0 || got >= p {
+				t.Fatalf("partitionOf(%d, %d) = %d, out of range", key, p, got)
+			}
+			if key > 0 && got < prev {
+				t.Fatalf("partitionOf not monotone at %d for p=%d", key, p)
+			}
+			prev = got
+		}
+		if partitionOf(math.MaxUint64, p) != p-1 {
+			t.Errorf("the largest key is not in the last of %d partitions", p)
+		}
+	}
+}
+
+func TestShufflePartitions(t *testing.T) {
+	for _, tc := range []struct {
+		bytes, memory int64
+		splits, want  int
+		tooLarge      bool
+	}{
+		{100, 1000, 2, 1, false},
+		{500, 1000, 2, 1, false},
+		{501, 1000, 2, 2, false},
+		{10_000, 1000, 1, 20, false},
+		{1 << 40, 1 << 29, 2, 0, true}, // 1 TiB in 512 MiB would take 4096 ranges
+	} {
+		got, err := shufflePartitions(tc.bytes, tc.memory, tc.splits)
+		if tc.tooLarge {
+			if !errors.Is(err, ErrTooLarge) {
+				t.Errorf("%+v: err = %v, want ErrTooLarge", tc, err)
+			}
+			continue
+		}
+		if err != nil || got != tc.want {
+			t.Errorf("%+v: got %d, %v", tc, got, err)
+		}
+	}
+}
