@@ -156,3 +156,32 @@ func TestSplitOutputIsReadableByOthers(t *testing.T) {
 		t.Errorf("output directory mode %v: group and others cannot list it", st.Mode().Perm())
 	}
 }
+
+// TestShuffleSpillDiskFull spills to a 1 MiB tmpfs: the run fails with the
+// system's error, leaves nothing in the temporary directory and writes no
+// output. It needs root to mount the tmpfs and is skipped otherwise.
+func TestShuffleSpillDiskFull(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to mount a tmpfs")
+	}
+	tmp := t.TempDir()
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", tmp).CombinedOutput(); err != nil {
+		t.Skipf("cannot mount a tmpfs: %v %s", err, out)
+	}
+	t.Cleanup(func() { _ = exec.Command("umount", tmp).Run() })
+	in := filepath.Join(t.TempDir(), "in")
+	if _, err := gendata.Write(t.Context(), in, gendata.Config{Rows: 100_000, Files: 2, RowGroupRows: 10_000, Seed: 1}); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "out")
+	_, err := Shuffle(t.Context(), ShuffleConfig{Inputs: []string{in}, Out: out, Seed: "1", Memory: 4 << 20, TempDir: tmp})
+	if !errors.Is(err, syscall.ENOSPC) {
+		t.Fatalf("err = %v, want ENOSPC", err)
+	}
+	if entries, _ := os.ReadDir(tmp); len(entries) != 0 {
+		t.Errorf("temporary files left on the full disk: %d entries", len(entries))
+	}
+	if _, err := os.Stat(out); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a failed shuffle left %s", out)
+	}
+}
