@@ -9,7 +9,7 @@ import (
 	"github.com/splitdata/splitdata/internal/gendata"
 )
 
-func newGenCmd(stdout, stderr io.Writer) *cobra.Command {
+func newGenCmd(stdout io.Writer) *cobra.Command {
 	var cfg gendata.Config
 	var out string
 	var quiet bool
@@ -49,6 +49,5 @@ flags give the same bytes.`,
 	fl.BoolVar(&cfg.Overwrite, "overwrite", false, "replace an existing output directory")
 	fl.StringVar(&out, "out", "", "output directory (required)")
 	fl.BoolVarP(&quiet, "quiet", "q", false, "print nothing but errors")
-	_ = stderr
 	return cmd
 }

@@ -11,7 +11,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 
 	"github.com/splitdata/splitdata/pipeline"
@@ -39,7 +38,8 @@ func runMain() int {
 // run executes the command line args and returns the exit code. Everything
 // a run creates is cleaned up before it returns.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	root := newRootCmd(stdout, stderr)
+	log := &logger{w: stderr, format: "text"}
+	root := newRootCmd(stdout, log)
 	root.SetArgs(args)
 	cmd, err := root.ExecuteContextC(ctx)
 	if err == nil {
@@ -47,16 +47,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	code := exitCode(ctx, err)
 	if code == exitInterrupted {
-		fmt.Fprintln(stderr, "splitdata: interrupted; temporary output removed, nothing written")
+		log.error("interrupted; temporary output removed, nothing written", "exit_code", code)
 		return code
 	}
-	for _, line := range strings.Split(err.Error(), "\n") {
-		fmt.Fprintf(stderr, "splitdata: %s\n", line)
+	attrs := []any{"exit_code", code}
+	hint := hintFor(err)
+	if log.format == "json" && hint != "" {
+		attrs = append(attrs, "hint", hint)
 	}
-	if hint := hintFor(err); hint != "" {
-		fmt.Fprintf(stderr, "splitdata: %s\n", hint)
+	log.error(err.Error(), attrs...)
+	if log.format == "text" && hint != "" {
+		log.error(hint)
 	}
-	if code == exitUsage && cmd != nil {
+	if code == exitUsage && cmd != nil && log.format == "text" {
 		fmt.Fprintf(stderr, "usage: %s\nRun '%s --help' for details.\n", cmd.UseLine(), cmd.CommandPath())
 	}
 	return code

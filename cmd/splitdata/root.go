@@ -17,7 +17,7 @@ EXIT STATUS
   130  interrupted (SIGINT or SIGTERM); temporary output is removed
 `
 
-func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
+func newRootCmd(stdout io.Writer, log *logger) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "splitdata",
 		Short: "Reproducible splits, samples and shuffles of large Parquet files",
@@ -35,14 +35,15 @@ bytes, on any machine, with any number of workers, however the input is chunked.
 		},
 	}
 	root.SetOut(stdout)
-	root.SetErr(stderr)
+	root.SetErr(log.w)
+	root.PersistentFlags().Var(log, "log-format", "format of splitdata's messages on stderr: text, or json (one object per line)")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.SetHelpTemplate(root.HelpTemplate() + exitStatusHelp)
 	root.AddCommand(
-		newSplitCmd(stdout, stderr),
-		newShuffleCmd(stdout, stderr),
+		newSplitCmd(stdout, log),
+		newShuffleCmd(stdout, log),
 		newExplainCmd(stdout),
-		newGenCmd(stdout, stderr),
+		newGenCmd(stdout),
 		newVerifyCmd(stdout),
 		newInspectCmd(stdout),
 		newVersionCmd(stdout),

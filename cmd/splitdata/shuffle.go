@@ -9,7 +9,7 @@ import (
 	"github.com/splitdata/splitdata/pipeline"
 )
 
-func newShuffleCmd(stdout, stderr io.Writer) *cobra.Command {
+func newShuffleCmd(stdout io.Writer, log *logger) *cobra.Command {
 	var f splitFlags
 	var epoch uint64
 	cmd := &cobra.Command{
@@ -35,7 +35,7 @@ appears atomically, with DIR/manifest.json written last.`,
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			f.shuffle = true
-			return f.execute(cmd.Context(), args, stdout, stderr, func(ctx context.Context, cfg pipeline.SplitConfig) (*pipeline.Manifest, error) {
+			return f.execute(cmd.Context(), args, stdout, log, func(ctx context.Context, cfg pipeline.SplitConfig) (*pipeline.Manifest, error) {
 				return pipeline.Shuffle(ctx, pipeline.ShuffleConfig{
 					Inputs:       cfg.Inputs,
 					Out:          cfg.Out,

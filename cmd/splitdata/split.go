@@ -40,7 +40,7 @@ type splitFlags struct {
 	quiet        bool
 }
 
-func newSplitCmd(stdout, stderr io.Writer) *cobra.Command {
+func newSplitCmd(stdout io.Writer, log *logger) *cobra.Command {
 	var f splitFlags
 	cmd := &cobra.Command{
 		Use:   "split INPUT... --out DIR [flags]",
@@ -70,7 +70,7 @@ succeeded. See docs/algorithm.md for the full specification.`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return f.execute(cmd.Context(), args, stdout, stderr, pipeline.Split)
+			return f.execute(cmd.Context(), args, stdout, log, pipeline.Split)
 		},
 	}
 	fl := cmd.Flags()
@@ -104,19 +104,19 @@ func (f *splitFlags) addCommonFlags(fl *pflag.FlagSet) {
 // execute runs a job of the split engine with the flags' configuration and
 // reports it: progress on a terminal, seed notes on stderr, the summary or
 // the manifest on stdout.
-func (f *splitFlags) execute(ctx context.Context, args []string, stdout, stderr io.Writer,
+func (f *splitFlags) execute(ctx context.Context, args []string, stdout io.Writer, log *logger,
 	runJob func(context.Context, pipeline.SplitConfig) (*pipeline.Manifest, error)) error {
 	cfg, err := f.config(args)
 	if err != nil {
 		return err
 	}
 	if cfg.Seed == "" && !f.quiet {
-		fmt.Fprintln(stderr, "splitdata: no --seed given: drawing a fresh one (recorded in the manifest)")
+		log.info("no --seed given: drawing a fresh one (recorded in the manifest)")
 	}
 	setMemoryLimit(cfg)
 	var bar *barProgress
-	if !f.quiet && isTerminal(stderr) {
-		bar = newBarProgress(stderr)
+	if !f.quiet && log.format == "text" && isTerminal(log.w) {
+		bar = newBarProgress(log.w)
 		cfg.Progress = bar
 	}
 	m, err := runJob(ctx, cfg)
@@ -127,11 +127,11 @@ func (f *splitFlags) execute(ctx context.Context, args []string, stdout, stderr 
 		return err
 	}
 	if m.SeedGenerated && !f.quiet {
-		fmt.Fprintf(stderr, "splitdata: seed %s (repeat this run with --seed %s)\n", m.Seed, m.Seed)
+		log.info(fmt.Sprintf("seed %s (repeat this run with --seed %s)", m.Seed, m.Seed), "seed", m.Seed)
 	}
 	if m.SeedText != "" && !f.quiet {
 		// " 42" or "-1" may be typos for numbers: say what was used.
-		fmt.Fprintf(stderr, "splitdata: --seed %q is not a plain decimal integer: using its SHA-256, seed %s\n", m.SeedText, m.Seed)
+		log.info(fmt.Sprintf("--seed %q is not a plain decimal integer: using its SHA-256, seed %s", m.SeedText, m.Seed), "seed", m.Seed, "seed_text", m.SeedText)
 	}
 	if f.jsonOut {
 		enc := json.NewEncoder(stdout)
