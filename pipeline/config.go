@@ -73,6 +73,11 @@ type SplitConfig struct {
 	// directory inside the output's temporary directory, on the output's
 	// file system. They are removed however the run ends (but SIGKILL).
 	TempDir string `json:"-"`
+	// IndexOnly writes, instead of the rows, each split's global row
+	// indices: files with one required int64 column "row" (see IndexSchema),
+	// in the order the rows would have been written. The inputs' data is
+	// not read, only their footers.
+	IndexOnly bool `json:"index_only"`
 	// RowsPerFile cuts each split into files of this many rows; 0 means
 	// DefaultRowsPerFile.
 	RowsPerFile int64 `json:"rows_per_file"`

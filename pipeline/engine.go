@@ -81,6 +81,7 @@ type engine struct {
 	shuffleLimit int64 // bytes of rows a shuffle may hold
 	partitions   int   // spill partitions of a shuffle; 1: in memory
 	flat         bool  // one split, its files directly in the output
+	indexOnly    bool  // write global row indices, not rows
 	spillDir     string
 	workers      int
 	encoder      *sinks.RowGroupEncoder
@@ -201,7 +202,11 @@ func (e *engine) route(ctx context.Context, u unit) (routed, error) {
 	// smaller split still holds rows of the same unit pending.
 	arenas := make([]rowArena, n)
 	next := u.start
-	err := e.inputs[u.input].ReadRowGroup(ctx, u.rg, readBatch, func(rows []parquet.Row) error {
+	read := e.inputs[u.input].ReadRowGroup
+	if e.indexOnly {
+		read = indexRows(u)
+	}
+	err := read(ctx, u.rg, readBatch, func(rows []parquet.Row) error {
 		k := len(rows)
 		gen.Fill(keys[:k])
 		e.assign.Assign(keys[:k], next, ids[:k])
@@ -243,6 +248,31 @@ func (e *engine) route(ctx context.Context, u unit) (routed, error) {
 	}
 	r.rows, r.keys, r.index = nil, nil, nil
 	return r, nil
+}
+
+// indexRows stands in for reading unit u when only indices are written: it
+// hands out the rows {row: i} of the unit's global indices, in batches,
+// without touching the input's data.
+func indexRows(u unit) func(ctx context.Context, rg, batch int, fn func([]parquet.Row) error) error {
+	return func(ctx context.Context, _, batch int, fn func([]parquet.Row) error) error {
+		rows := make([]parquet.Row, batch)
+		vals := make([]parquet.Value, batch)
+		for i := u.start; i < u.start+u.rows; {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			k := int(min(int64(batch), u.start+u.rows-i))
+			for j := range k {
+				vals[j] = parquet.Int64Value(i+int64(j)).Level(0, 0, 0)
+				rows[j] = vals[j : j+1 : j+1]
+			}
+			if err := fn(rows[:k]); err != nil {
+				return err
+			}
+			i += int64(k)
+		}
+		return nil
+	}
 }
 
 // rowHeaderBytes is the memory of a parquet.Row slice header, plus a key

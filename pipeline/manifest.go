@@ -49,6 +49,7 @@ type ManifestOptions struct {
 	Approx       bool                 `json:"approx"`
 	Shuffle      bool                 `json:"shuffle"`
 	Epoch        uint64               `json:"epoch,omitempty"`
+	IndexOnly    bool                 `json:"index_only,omitempty"`
 	RowsPerFile  int64                `json:"rows_per_file"`
 	RowGroupRows int64                `json:"row_group_rows"`
 	Format       string               `json:"format"`

@@ -79,14 +79,22 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 	}
 	defer stage.cleanup()
 
-	encoder, err := sinks.NewRowGroupEncoder(plan.schema, cfg.Parquet)
+	schema, kv := plan.schema, plan.kv
+	if cfg.IndexOnly {
+		schema, kv = IndexSchema, nil
+	}
+	encoder, err := sinks.NewRowGroupEncoder(schema, cfg.Parquet)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrUsage, err)
 	}
 	partitions := 1
 	var spillDir string
 	if cfg.Shuffle {
-		partitions, err = shufflePartitions(plan.decodedBytes(), cfg.ShuffleMemory, len(cfg.Splits))
+		bytes := plan.decodedBytes()
+		if cfg.IndexOnly {
+			bytes = plan.rows * (valueBytes + rowHeaderBytes)
+		}
+		partitions, err = shufflePartitions(bytes, cfg.ShuffleMemory, len(cfg.Splits))
 		if err != nil {
 			return nil, err
 		}
@@ -106,7 +114,8 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 	e := &engine{
 		inputs:       plan.inputs,
 		units:        plan.units,
-		schema:       plan.schema,
+		schema:       schema,
+		indexOnly:    cfg.IndexOnly,
 		master:       *master,
 		assign:       assigner,
 		names:        splitNames(cfg.Splits),
@@ -120,7 +129,7 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 		workers:      cfg.Workers,
 		encoder:      encoder,
 		opts:         cfg.Parquet,
-		kv:           plan.kv,
+		kv:           kv,
 		stage:        stage,
 		progress:     cfg.Progress,
 	}
@@ -158,6 +167,7 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 			Approx:       cfg.Approx,
 			Shuffle:      cfg.Shuffle,
 			Epoch:        jb.epoch,
+			IndexOnly:    cfg.IndexOnly,
 			RowsPerFile:  cfg.RowsPerFile,
 			RowGroupRows: cfg.RowGroupRows,
 			Format:       "parquet",
@@ -180,6 +190,10 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 	}
 	return m, nil
 }
+
+// IndexSchema is the schema of --index-only outputs: the global row index
+// of each row of a split, as one required int64 column named "row".
+var IndexSchema = parquet.NewSchema("index", parquet.Group{"row": parquet.Leaf(parquet.Int64Type)})
 
 // masterGenerator is the generator of the keys: numpy.random.PCG64(seed),
 // jumped epoch times (PCG64(seed).jumped(epoch); epoch 0 is PCG64(seed)).

@@ -18,9 +18,9 @@ const maxRowProblems = 10
 
 // verifyRows recomputes the assignment of manifest m from the inputs and
 // checks that every row is where the specification puts it: each input row
-// of split s is the next row of s's output files (input order), or, for a
-// --shuffle output, the splits hold the same multiset of rows (the order
-// itself is not rechecked). It appends differences to r.Problems.
+// of split s (or, for --index-only, its global index) is the next row of s's
+// output files (input order), or, for a --shuffle output, the splits hold
+// the same multiset of rows (the order itself is not rechecked). It appends differences to r.Problems.
 func verifyRows(ctx context.Context, dir string, m *Manifest, inputs []string, r *VerifyReport) error {
 	problem := func(format string, args ...any) { r.Problems = append(r.Problems, fmt.Sprintf(format, args...)) }
 	plan, err := openPlan(inputs)
@@ -85,6 +85,9 @@ func verifyRows(ctx context.Context, dir string, m *Manifest, inputs []string, r
 				got, err := outs[s].next()
 				if err != nil {
 					return err
+				}
+				if m.Options.IndexOnly {
+					row = parquet.Row{parquet.Int64Value(i).Level(0, 0, 0)}
 				}
 				if got == nil {
 					problem("%s: ends before input row %d, which belongs to it", m.Splits[s].Name, i)

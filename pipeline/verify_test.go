@@ -4,10 +4,14 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/parquet-go/parquet-go"
+
 	"github.com/splitdata/splitdata/pipeline"
+	"github.com/splitdata/splitdata/sources"
 	"github.com/splitdata/splitdata/splitter"
 )
 
@@ -135,4 +139,63 @@ func mustSizes(t *testing.T, s string) []splitter.Split {
 		t.Fatal(err)
 	}
 	return splits
+}
+
+func TestSplitIndexOnly(t *testing.T) {
+	for _, shuffle := range []bool{false, true} {
+		base := pipeline.SplitConfig{Inputs: []string{goldenInput}, Seed: "3", Splits: mustRatios(t, "a=0.6,b=0.4"), Shuffle: shuffle, RowsPerFile: 500, RowGroupRows: 100}
+		full := filepath.Join(t.TempDir(), "full")
+		cfg := base
+		cfg.Out = full
+		mFull := runSplit(t, cfg)
+		idx := filepath.Join(t.TempDir(), "idx")
+		cfg = base
+		cfg.Out, cfg.IndexOnly = idx, true
+		mIdx := runSplit(t, cfg)
+		if !mIdx.Options.IndexOnly {
+			t.Fatal("manifest does not record index_only")
+		}
+		for s := range mFull.Splits {
+			// The id column of the gen table is the global row index, so the
+			// index files must list exactly the ids of the full split, in the
+			// same order.
+			want := readIDs(t, full, mFull.Splits[s])
+			got := readColumn(t, idx, mIdx.Splits[s], "row")
+			if !slices.Equal(got, want) {
+				t.Errorf("shuffle=%v split %s: index file differs from the split's ids", shuffle, mIdx.Splits[s].Name)
+			}
+		}
+		if _, err := pipeline.VerifyWithInputs(t.Context(), idx, []string{goldenInput}); err != nil {
+			t.Errorf("shuffle=%v: %v", shuffle, err)
+		}
+	}
+}
+
+// readColumn reads an int64 column of every file of a split, in file order.
+func readColumn(t *testing.T, dir string, s pipeline.SplitInfo, name string) []int64 {
+	t.Helper()
+	var vals []int64
+	for _, f := range s.Files {
+		p, err := sources.OpenParquetFile(filepath.Join(dir, filepath.FromSlash(f.Path)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		col, ok := p.Schema().Lookup(name)
+		if !ok {
+			t.Fatalf("%s: no column %q", f.Path, name)
+		}
+		for rg := range p.NumRowGroups() {
+			err := p.ReadRowGroup(t.Context(), rg, 256, func(rows []parquet.Row) error {
+				for _, r := range rows {
+					vals = append(vals, r[col.ColumnIndex].Int64())
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		p.Close()
+	}
+	return vals
 }

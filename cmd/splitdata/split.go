@@ -26,6 +26,7 @@ type splitFlags struct {
 	sizes        string
 	approx       bool
 	shuffle      bool
+	indexOnly    bool
 	memory       string
 	tempDir      string
 	workers      int
@@ -79,6 +80,7 @@ succeeded. See docs/algorithm.md for the full specification.`,
 	fl.StringVar(&f.sizes, "sizes", "", "exact row counts per split, e.g. train=80000,test=20000 (rows beyond their sum go nowhere)")
 	fl.BoolVar(&f.approx, "approx", false, "assign rows independently by key range: no counting pass, sizes approximately proportional")
 	fl.BoolVar(&f.shuffle, "shuffle", false, "write each split in canonical order, ascending (key, row index), instead of input order")
+	fl.BoolVar(&f.indexOnly, "index-only", false, "write each split's global row indices (one int64 column \"row\") instead of its rows; reads only footers")
 	f.addCommonFlags(fl)
 	return cmd
 }
@@ -178,6 +180,7 @@ func (f *splitFlags) config(inputs []string) (pipeline.SplitConfig, error) {
 		Splits:        splits,
 		Approx:        f.approx,
 		Shuffle:       f.shuffle,
+		IndexOnly:     f.indexOnly,
 		ShuffleMemory: int64(memory),
 		TempDir:       f.tempDir,
 		RowsPerFile:   f.rowsPerFile,
