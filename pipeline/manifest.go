@@ -151,10 +151,10 @@ func (m *Manifest) check() error {
 			return fmt.Errorf("split %s: negative rows", s.Name)
 		}
 		wantDir := s.Name + "/"
-		if m.Command == "shuffle" {
-			wantDir = "" // one split, its files directly in the output
+		if flatCommand(m.Command) {
+			wantDir = "" // one output, its files directly in the directory
 			if len(m.Splits) != 1 {
-				return fmt.Errorf("a shuffle has one output, not %d", len(m.Splits))
+				return fmt.Errorf("a %s has one output, not %d", m.Command, len(m.Splits))
 			}
 		}
 		for _, f := range s.Files {

@@ -34,6 +34,9 @@ type job struct {
 	command string // recorded in the manifest
 	flat    bool   // files directly in the output directory (one split)
 	epoch   uint64 // keys from the master generator jumped this many times
+	// sampleFraction, when not 0, sizes the single split as ceil(n*f) rows
+	// once n is known.
+	sampleFraction float64
 }
 
 // run is the engine behind [Split] and [Shuffle].
@@ -62,6 +65,13 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 	defer plan.close()
 	if err := checkInputsOutside(plan.paths, cfg.Out); err != nil {
 		return nil, err
+	}
+	if jb.sampleFraction != 0 {
+		k := sampleSize(plan.rows, jb.sampleFraction)
+		if k == plan.rows {
+			k = -1 // every row (also none, for an empty input): the "rest" split
+		}
+		cfg.Splits = []splitter.Split{{Name: cfg.Splits[0].Name, Rows: k}}
 	}
 
 	master, err := masterGenerator(seed.value, jb.epoch)

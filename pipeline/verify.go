@@ -80,7 +80,7 @@ func VerifyWithInputs(ctx context.Context, dir string, inputs []string) (*Verify
 		}
 		total += s.Rows
 		sub := s.Name
-		if m.Command == "shuffle" {
+		if flatCommand(m.Command) {
 			sub = ""
 			listed[ManifestName] = true
 		}

@@ -42,6 +42,7 @@ bytes, on any machine, with any number of workers, however the input is chunked.
 	root.AddCommand(
 		newSplitCmd(stdout, log),
 		newShuffleCmd(stdout, log),
+		newSampleCmd(stdout, log),
 		newExplainCmd(stdout),
 		newGenCmd(stdout),
 		newVerifyCmd(stdout),

@@ -1,0 +1,67 @@
+package main
+
+import (
+	"context"
+	"io"
+
+	"github.com/spf13/cobra"
+
+	"github.com/splitdata/splitdata/pipeline"
+)
+
+func newSampleCmd(stdout io.Writer, log *logger) *cobra.Command {
+	var f splitFlags
+	var rows int64
+	var fraction float64
+	cmd := &cobra.Command{
+		Use:   "sample INPUT... --out DIR (--rows K | --fraction F) [flags]",
+		Short: "Draw a reproducible uniform sample without replacement",
+		Long: `Sample reads the rows of every INPUT (files, directories of *.parquet files, or
+globs; taken in path order) once and writes a uniform sample without
+replacement to DIR/part-NNNNN.parquet: exactly the first K rows of canonical
+order (ascending (key, i), keys from numpy.random.PCG64(seed)), K given by
+--rows or as ceil(n*F) by --fraction. Rows keep their input order (--shuffle:
+canonical order); --index-only writes their global row indices instead. Memory
+does not grow with the input, and the bytes do not depend on --workers or on
+how the input is divided into files and row groups.`,
+		Example: `  splitdata sample data/ --out sample --rows 100000 --seed 42
+  splitdata sample data/ --out sample --fraction 0.01 --seed 42 --index-only`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return usagef("sample needs at least one INPUT")
+			}
+			if (rows != 0) == (fraction != 0) {
+				return usagef("give exactly one of --rows and --fraction")
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return f.execute(cmd.Context(), args, stdout, log, func(ctx context.Context, cfg pipeline.SplitConfig) (*pipeline.Manifest, error) {
+				return pipeline.Sample(ctx, pipeline.SampleConfig{
+					Inputs:        cfg.Inputs,
+					Out:           cfg.Out,
+					Seed:          cfg.Seed,
+					Rows:          rows,
+					Fraction:      fraction,
+					Shuffle:       cfg.Shuffle,
+					IndexOnly:     cfg.IndexOnly,
+					ShuffleMemory: cfg.ShuffleMemory,
+					TempDir:       cfg.TempDir,
+					RowsPerFile:   cfg.RowsPerFile,
+					RowGroupRows:  cfg.RowGroupRows,
+					Parquet:       cfg.Parquet,
+					Workers:       cfg.Workers,
+					Overwrite:     cfg.Overwrite,
+					Progress:      cfg.Progress,
+				})
+			})
+		},
+	}
+	fl := cmd.Flags()
+	fl.Int64Var(&rows, "rows", 0, "sample size in rows")
+	fl.Float64Var(&fraction, "fraction", 0, "sample size as a fraction of the rows, 0 < F <= 1 (rounded up)")
+	fl.BoolVar(&f.shuffle, "shuffle", false, "write the sample in canonical order instead of input order")
+	fl.BoolVar(&f.indexOnly, "index-only", false, "write the sampled rows' global indices (one int64 column \"row\") instead of the rows")
+	f.addCommonFlags(fl)
+	return cmd
+}

@@ -1,0 +1,81 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"math"
+
+	"github.com/splitdata/splitdata/sinks"
+	"github.com/splitdata/splitdata/splitter"
+)
+
+// flatCommand reports whether a command's single output has its files
+// directly in the output directory.
+func flatCommand(command string) bool { return command == "shuffle" || command == "sample" }
+
+// SampleConfig describes a sample job: Rows or Fraction (exactly one) says
+// how many rows to draw. The other fields are as for [SplitConfig].
+type SampleConfig struct {
+	Inputs []string
+	Out    string
+	Seed   string
+	// Rows is the number of rows to draw, at most the number of input rows.
+	Rows int64
+	// Fraction, in (0, 1], draws ceil(n*Fraction) rows (the float64 product
+	// rounded up, as scikit-learn sizes a fractional test set).
+	Fraction float64
+	// Shuffle writes the sample in canonical order instead of input order;
+	// IndexOnly writes the sampled rows' global indices instead of the rows.
+	Shuffle       bool
+	IndexOnly     bool
+	ShuffleMemory int64
+	TempDir       string
+	RowsPerFile   int64
+	RowGroupRows  int64
+	Parquet       sinks.ParquetOptions
+	Workers       int
+	Overwrite     bool
+	Progress      Progress
+}
+
+// SampleName is the name of a sample's single output in its manifest.
+const SampleName = "sample"
+
+// Sample draws a uniform sample without replacement: the first K rows of
+// canonical order (docs/algorithm.md), K from Rows or Fraction. It reads
+// the data once, with memory independent of the number of rows, and writes
+// the sample to cfg.Out/part-NNNNN.parquet and cfg.Out/manifest.json. The
+// sample is a pure function of the seed and the rows; the bytes do not
+// depend on workers or chunking.
+func Sample(ctx context.Context, cfg SampleConfig) (*Manifest, error) {
+	switch {
+	case (cfg.Rows != 0) == (cfg.Fraction != 0):
+		return nil, fmt.Errorf("%w: give exactly one of a row count and a fraction", ErrUsage)
+	case cfg.Rows < 0:
+		return nil, fmt.Errorf("%w: negative sample size %d", ErrUsage, cfg.Rows)
+	case cfg.Fraction != 0 && !(cfg.Fraction > 0 && cfg.Fraction <= 1):
+		return nil, fmt.Errorf("%w: sample fraction %v, want 0 < f <= 1", ErrUsage, cfg.Fraction)
+	}
+	return run(ctx, SplitConfig{
+		Inputs: cfg.Inputs,
+		Out:    cfg.Out,
+		Seed:   cfg.Seed,
+		// With a fraction, run sizes the split once n is known.
+		Splits:        []splitter.Split{{Name: SampleName, Rows: max(cfg.Rows, 1)}},
+		Shuffle:       cfg.Shuffle,
+		IndexOnly:     cfg.IndexOnly,
+		ShuffleMemory: cfg.ShuffleMemory,
+		TempDir:       cfg.TempDir,
+		RowsPerFile:   cfg.RowsPerFile,
+		RowGroupRows:  cfg.RowGroupRows,
+		Parquet:       cfg.Parquet,
+		Workers:       cfg.Workers,
+		Overwrite:     cfg.Overwrite,
+		Progress:      cfg.Progress,
+	}, job{command: "sample", flat: true, sampleFraction: cfg.Fraction})
+}
+
+// sampleSize is ceil(n*f) as a float64 product, at most n.
+func sampleSize(n int64, f float64) int64 {
+	return min(int64(math.Ceil(float64(n)*f)), n)
+}
