@@ -37,6 +37,8 @@ type job struct {
 	// sampleFraction, when not 0, sizes the single split as ceil(n*f) rows
 	// once n is known.
 	sampleFraction float64
+	// kfold sizes the splits as k-fold folds once n is known.
+	kfold bool
 }
 
 // run is the engine behind [Split] and [Shuffle].
@@ -65,6 +67,11 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 	defer plan.close()
 	if err := checkInputsOutside(plan.paths, cfg.Out); err != nil {
 		return nil, err
+	}
+	if jb.kfold {
+		if cfg.Splits, err = kfoldSizes(cfg.Splits, plan.rows); err != nil {
+			return nil, err
+		}
 	}
 	if jb.sampleFraction != 0 {
 		k := sampleSize(plan.rows, jb.sampleFraction)

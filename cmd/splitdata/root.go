@@ -43,6 +43,7 @@ bytes, on any machine, with any number of workers, however the input is chunked.
 		newSplitCmd(stdout, log),
 		newShuffleCmd(stdout, log),
 		newSampleCmd(stdout, log),
+		newKFoldCmd(stdout, log),
 		newExplainCmd(stdout),
 		newGenCmd(stdout),
 		newVerifyCmd(stdout),

@@ -1,0 +1,58 @@
+package main
+
+import (
+	"context"
+	"io"
+
+	"github.com/spf13/cobra"
+
+	"github.com/splitdata/splitdata/pipeline"
+)
+
+func newKFoldCmd(stdout io.Writer, log *logger) *cobra.Command {
+	var f splitFlags
+	var k int
+	cmd := &cobra.Command{
+		Use:   "kfold INPUT... --k K --out DIR [flags]",
+		Short: "Write K folds for cross-validation, like scikit-learn's KFold",
+		Long: `Kfold reads the rows of every INPUT once and writes them in K folds,
+DIR/fold-0/ to DIR/fold-(K-1)/: fold j is the j-th consecutive range of
+canonical order (ascending (key, i), keys from numpy.random.PCG64(seed)), the
+first n mod K folds one row larger, as scikit-learn's KFold sizes them. Rows
+keep their input order in a fold (--shuffle: canonical order); --index-only
+writes global row indices instead. Train on all folds but j, test on fold j.`,
+		Example: `  splitdata kfold data/ --k 5 --out folds --seed 42`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return usagef("kfold needs at least one INPUT")
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return f.execute(cmd.Context(), args, stdout, log, func(ctx context.Context, cfg pipeline.SplitConfig) (*pipeline.Manifest, error) {
+				return pipeline.KFold(ctx, pipeline.KFoldConfig{
+					Inputs:        cfg.Inputs,
+					Out:           cfg.Out,
+					Seed:          cfg.Seed,
+					K:             k,
+					Shuffle:       cfg.Shuffle,
+					IndexOnly:     cfg.IndexOnly,
+					ShuffleMemory: cfg.ShuffleMemory,
+					TempDir:       cfg.TempDir,
+					RowsPerFile:   cfg.RowsPerFile,
+					RowGroupRows:  cfg.RowGroupRows,
+					Parquet:       cfg.Parquet,
+					Workers:       cfg.Workers,
+					Overwrite:     cfg.Overwrite,
+					Progress:      cfg.Progress,
+				})
+			})
+		},
+	}
+	fl := cmd.Flags()
+	fl.IntVar(&k, "k", 5, "number of folds, 2 or more")
+	fl.BoolVar(&f.shuffle, "shuffle", false, "write each fold in canonical order instead of input order")
+	fl.BoolVar(&f.indexOnly, "index-only", false, "write each fold's global row indices (one int64 column \"row\") instead of its rows")
+	f.addCommonFlags(fl)
+	return cmd
+}

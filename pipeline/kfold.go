@@ -1,0 +1,79 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/splitdata/splitdata/sinks"
+	"github.com/splitdata/splitdata/splitter"
+)
+
+// KFoldConfig describes a k-fold job; the other fields are as for
+// [SplitConfig].
+type KFoldConfig struct {
+	Inputs []string
+	Out    string
+	Seed   string
+	// K is the number of folds, at least 2 and at most the number of rows.
+	K             int
+	Shuffle       bool
+	IndexOnly     bool
+	ShuffleMemory int64
+	TempDir       string
+	RowsPerFile   int64
+	RowGroupRows  int64
+	Parquet       sinks.ParquetOptions
+	Workers       int
+	Overwrite     bool
+	Progress      Progress
+}
+
+// KFold writes the rows in K folds, cfg.Out/fold-0/ to fold-(K-1)/, like
+// scikit-learn's KFold: the first n mod K folds hold n/K+1 rows, the others
+// n/K, and fold j is the j-th consecutive range of canonical order. Rows
+// keep their input order within a fold (canonical order with Shuffle). The
+// data is read once; the bytes do not depend on workers or chunking.
+func KFold(ctx context.Context, cfg KFoldConfig) (*Manifest, error) {
+	if cfg.K < 2 || cfg.K > splitter.MaxSplits {
+		return nil, fmt.Errorf("%w: k = %d folds, want 2 to %d", ErrUsage, cfg.K, splitter.MaxSplits)
+	}
+	splits := make([]splitter.Split, cfg.K)
+	for j := range splits {
+		// Sized from n in run; see job.kfold.
+		splits[j] = splitter.Split{Name: fmt.Sprintf("fold-%d", j), Rows: 1}
+	}
+	return run(ctx, SplitConfig{
+		Inputs:        cfg.Inputs,
+		Out:           cfg.Out,
+		Seed:          cfg.Seed,
+		Splits:        splits,
+		Shuffle:       cfg.Shuffle,
+		IndexOnly:     cfg.IndexOnly,
+		ShuffleMemory: cfg.ShuffleMemory,
+		TempDir:       cfg.TempDir,
+		RowsPerFile:   cfg.RowsPerFile,
+		RowGroupRows:  cfg.RowGroupRows,
+		Parquet:       cfg.Parquet,
+		Workers:       cfg.Workers,
+		Overwrite:     cfg.Overwrite,
+		Progress:      cfg.Progress,
+	}, job{command: "kfold", kfold: true})
+}
+
+// kfoldSizes sizes k folds of n rows as scikit-learn's KFold does, or
+// fails when there are fewer rows than folds.
+func kfoldSizes(splits []splitter.Split, n int64) ([]splitter.Split, error) {
+	k := int64(len(splits))
+	if n < k {
+		return nil, fmt.Errorf("%w: %d folds of %d rows: need at least one row per fold", ErrUsage, k, n)
+	}
+	out := make([]splitter.Split, k)
+	for j := range out {
+		size := n / k
+		if int64(j) < n%k {
+			size++
+		}
+		out[j] = splitter.Split{Name: splits[j].Name, Rows: size}
+	}
+	return out, nil
+}
