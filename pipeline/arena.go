@@ -18,24 +18,25 @@ const (
 // allocation per row or per string. Chunks are never reallocated, so rows
 // handed out stay valid. Single goroutine.
 type rowArena struct {
-	vals      []parquet.Value
-	bytes     []byte
-	allocated int64 // bytes allocated so far
+	vals  []parquet.Value
+	bytes []byte
+	used  int64 // bytes of the rows cloned: values and the bytes they hold
 }
 
 // valueBytes is the size of a parquet.Value.
 const valueBytes = int64(unsafe.Sizeof(parquet.Value{}))
 
-// size returns the bytes the arena has allocated.
-func (a *rowArena) size() int64 { return a.allocated }
+// content returns the bytes of the rows cloned so far, without the slack
+// of partly used chunks.
+func (a *rowArena) content() int64 { return a.used }
 
 // clone returns a copy of row that shares no memory with it.
 func (a *rowArena) clone(row parquet.Row) parquet.Row {
 	if cap(a.vals)-len(a.vals) < len(row) {
 		a.vals = make([]parquet.Value, 0, max(arenaValues, len(row)))
-		a.allocated += int64(cap(a.vals)) * valueBytes
 	}
 	start := len(a.vals)
+	a.used += int64(len(row)) * valueBytes
 	for _, v := range row {
 		switch k := v.Kind(); {
 		case v.IsNull():
@@ -50,13 +51,12 @@ func (a *rowArena) clone(row parquet.Row) parquet.Row {
 }
 
 func (a *rowArena) copyBytes(b []byte) []byte {
+	a.used += int64(len(b))
 	if len(b) > arenaBytes/4 {
-		a.allocated += int64(len(b))
 		return append([]byte(nil), b...)
 	}
 	if cap(a.bytes)-len(a.bytes) < len(b) {
 		a.bytes = make([]byte, 0, arenaBytes)
-		a.allocated += arenaBytes
 	}
 	start := len(a.bytes)
 	a.bytes = append(a.bytes, b...)

@@ -46,7 +46,7 @@ type routed struct {
 	keys  [][]uint64
 	index [][]int64
 	spill [][]*spillPiece // [split][partition], when the shuffle spills
-	bytes int64           // estimated memory held by rows
+	bytes int64           // the rows' content in memory (see rowArena.content)
 }
 
 // rowGroupJob is one output row group: rows of one split, cut by row counts
@@ -225,7 +225,7 @@ func (e *engine) route(ctx context.Context, u unit) (routed, error) {
 		return nil
 	})
 	for s, rows := range r.rows {
-		r.bytes += arenas[s].size() + int64(cap(rows))*rowHeaderBytes
+		r.bytes += arenas[s].content() + int64(len(rows))*rowHeaderBytes
 	}
 	if err != nil || !e.shuffle || e.partitions <= 1 {
 		return r, err
