@@ -145,6 +145,15 @@ func TestSplitCorpusData(t *testing.T) {
 					t.Errorf("column %d: checksum of the outputs differs from the input's", c)
 				}
 			}
+			// The same file through a shuffle under a tiny memory limit (so
+			// that all but the smallest spill), checked row by row.
+			shuffled := filepath.Join(t.TempDir(), "shuffled")
+			if _, err := pipeline.Shuffle(t.Context(), pipeline.ShuffleConfig{Inputs: []string{path}, Out: shuffled, Seed: "1", Memory: 64 << 10, Workers: 2}); err != nil {
+				t.Fatalf("shuffle: %v", err)
+			}
+			if _, err := pipeline.VerifyWithInputs(t.Context(), shuffled, []string{path}); err != nil {
+				t.Fatalf("shuffle: %v", err)
+			}
 		})
 	}
 	t.Logf("%d of %d files refused:\n%s", len(failed), len(paths), strings.Join(failed, "\n"))
