@@ -41,7 +41,7 @@ type job struct {
 	kfold bool
 }
 
-// run is the engine behind [Split] and [Shuffle].
+// run is the engine behind [Split], [Shuffle], [Sample] and [KFold].
 func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
