@@ -81,3 +81,46 @@ func TestShuffleSmallInputSmallMemory(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestCommandsSameBytesForAnyChunking: the same rows cut into other files
+// and row groups give the same bytes for shuffle (spilled or not), sample,
+// kfold and index-only splits.
+func TestCommandsSameBytesForAnyChunking(t *testing.T) {
+	const rows = 12_000
+	layouts := []struct {
+		files int
+		rg    int64
+	}{{1, 12_000}, {3, 1_000}, {5, 777}}
+	runs := map[string]func(in, out string) (*pipeline.Manifest, error){
+		"shuffle in memory": func(in, out string) (*pipeline.Manifest, error) {
+			return pipeline.Shuffle(t.Context(), pipeline.ShuffleConfig{Inputs: []string{in}, Out: out, Seed: "2", RowsPerFile: 5_000})
+		},
+		"shuffle spilled": func(in, out string) (*pipeline.Manifest, error) {
+			return pipeline.Shuffle(t.Context(), pipeline.ShuffleConfig{Inputs: []string{in}, Out: out, Seed: "2", RowsPerFile: 5_000, Memory: 512 << 10})
+		},
+		"sample": func(in, out string) (*pipeline.Manifest, error) {
+			return pipeline.Sample(t.Context(), pipeline.SampleConfig{Inputs: []string{in}, Out: out, Seed: "2", Fraction: 0.3})
+		},
+		"kfold index-only": func(in, out string) (*pipeline.Manifest, error) {
+			return pipeline.KFold(t.Context(), pipeline.KFoldConfig{Inputs: []string{in}, Out: out, Seed: "2", K: 3, IndexOnly: true})
+		},
+	}
+	ins := make([]string, len(layouts))
+	for i, l := range layouts {
+		ins[i] = genInput(t, rows, l.files, l.rg)
+	}
+	for name, runJob := range runs {
+		var want string
+		for i, in := range ins {
+			m, err := runJob(in, filepath.Join(t.TempDir(), "out"))
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			if got := fingerprint(m); i == 0 {
+				want = got
+			} else if got != want {
+				t.Errorf("%s: layout %+v gives other bytes than %+v", name, layouts[i], layouts[0])
+			}
+		}
+	}
+}
