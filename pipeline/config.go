@@ -78,6 +78,10 @@ type SplitConfig struct {
 	// in the order the rows would have been written. The inputs' data is
 	// not read, only their footers.
 	IndexOnly bool `json:"index_only"`
+	// RowIndexColumn, if set, adds to the written rows a last top-level
+	// column of that name, a required int64 holding each row's global row
+	// index. It must not name an input column; it cannot go with IndexOnly.
+	RowIndexColumn string `json:"row_index_column,omitempty"`
 	// RowsPerFile cuts each split into files of this many rows; 0 means
 	// DefaultRowsPerFile.
 	RowsPerFile int64 `json:"rows_per_file"`
@@ -140,6 +144,9 @@ func (c SplitConfig) Validate() error {
 		return fmt.Errorf("%w: workers must be positive, got %d", ErrUsage, c.Workers)
 	case len(c.Splits) > 255:
 		return fmt.Errorf("%w: at most 255 splits, got %d", ErrUsage, len(c.Splits))
+	}
+	if c.RowIndexColumn != "" && c.IndexOnly {
+		return fmt.Errorf("%w: --row-index-column and --index-only do not go together", ErrUsage)
 	}
 	if c.Approx {
 		for _, s := range c.Splits {

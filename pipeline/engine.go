@@ -82,6 +82,7 @@ type engine struct {
 	partitions   int   // spill partitions of a shuffle; 1: in memory
 	flat         bool  // one split, its files directly in the output
 	indexOnly    bool  // write global row indices, not rows
+	indexColumn  int   // leaf column of the added row index, or -1
 	spillDir     string
 	workers      int
 	encoder      *sinks.RowGroupEncoder
@@ -214,6 +215,9 @@ func (e *engine) route(ctx context.Context, u unit) (routed, error) {
 			s := int(ids[i])
 			if s == n {
 				continue // in no split
+			}
+			if e.indexColumn >= 0 {
+				row = append(row, parquet.Int64Value(next+int64(i)).Level(0, 0, e.indexColumn))
 			}
 			r.rows[s] = append(r.rows[s], arenas[s].clone(row))
 			if e.shuffle {

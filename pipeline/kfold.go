@@ -15,17 +15,20 @@ type KFoldConfig struct {
 	Out    string
 	Seed   string
 	// K is the number of folds, at least 2 and at most the number of rows.
-	K             int
-	Shuffle       bool
-	IndexOnly     bool
-	ShuffleMemory int64
-	TempDir       string
-	RowsPerFile   int64
-	RowGroupRows  int64
-	Parquet       sinks.ParquetOptions
-	Workers       int
-	Overwrite     bool
-	Progress      Progress
+	K         int
+	Shuffle   bool
+	IndexOnly bool
+	// RowIndexColumn adds each row's global index as a column; see
+	// [SplitConfig].
+	RowIndexColumn string
+	ShuffleMemory  int64
+	TempDir        string
+	RowsPerFile    int64
+	RowGroupRows   int64
+	Parquet        sinks.ParquetOptions
+	Workers        int
+	Overwrite      bool
+	Progress       Progress
 }
 
 // KFold writes the rows in K folds, cfg.Out/fold-0/ to fold-(K-1)/, like
@@ -43,20 +46,21 @@ func KFold(ctx context.Context, cfg KFoldConfig) (*Manifest, error) {
 		splits[j] = splitter.Split{Name: fmt.Sprintf("fold-%d", j), Rows: 1}
 	}
 	return run(ctx, SplitConfig{
-		Inputs:        cfg.Inputs,
-		Out:           cfg.Out,
-		Seed:          cfg.Seed,
-		Splits:        splits,
-		Shuffle:       cfg.Shuffle,
-		IndexOnly:     cfg.IndexOnly,
-		ShuffleMemory: cfg.ShuffleMemory,
-		TempDir:       cfg.TempDir,
-		RowsPerFile:   cfg.RowsPerFile,
-		RowGroupRows:  cfg.RowGroupRows,
-		Parquet:       cfg.Parquet,
-		Workers:       cfg.Workers,
-		Overwrite:     cfg.Overwrite,
-		Progress:      cfg.Progress,
+		Inputs:         cfg.Inputs,
+		Out:            cfg.Out,
+		Seed:           cfg.Seed,
+		RowIndexColumn: cfg.RowIndexColumn,
+		Splits:         splits,
+		Shuffle:        cfg.Shuffle,
+		IndexOnly:      cfg.IndexOnly,
+		ShuffleMemory:  cfg.ShuffleMemory,
+		TempDir:        cfg.TempDir,
+		RowsPerFile:    cfg.RowsPerFile,
+		RowGroupRows:   cfg.RowGroupRows,
+		Parquet:        cfg.Parquet,
+		Workers:        cfg.Workers,
+		Overwrite:      cfg.Overwrite,
+		Progress:       cfg.Progress,
 	}, job{command: "kfold", kfold: true})
 }
 

@@ -45,15 +45,18 @@ type Manifest struct {
 
 // ManifestOptions are the options that determine the output bytes.
 type ManifestOptions struct {
-	Splits       []splitter.Split     `json:"splits"`
-	Approx       bool                 `json:"approx"`
-	Shuffle      bool                 `json:"shuffle"`
-	Epoch        uint64               `json:"epoch,omitempty"`
-	IndexOnly    bool                 `json:"index_only,omitempty"`
-	RowsPerFile  int64                `json:"rows_per_file"`
-	RowGroupRows int64                `json:"row_group_rows"`
-	Format       string               `json:"format"`
-	Parquet      sinks.ParquetOptions `json:"parquet"`
+	Splits    []splitter.Split `json:"splits"`
+	Approx    bool             `json:"approx"`
+	Shuffle   bool             `json:"shuffle"`
+	Epoch     uint64           `json:"epoch,omitempty"`
+	IndexOnly bool             `json:"index_only,omitempty"`
+	// RowIndexColumn names the column of global row indices added to the
+	// rows, if any.
+	RowIndexColumn string               `json:"row_index_column,omitempty"`
+	RowsPerFile    int64                `json:"rows_per_file"`
+	RowGroupRows   int64                `json:"row_group_rows"`
+	Format         string               `json:"format"`
+	Parquet        sinks.ParquetOptions `json:"parquet"`
 }
 
 // InputInfo describes one input file.

@@ -26,16 +26,19 @@ type SampleConfig struct {
 	Fraction float64
 	// Shuffle writes the sample in canonical order instead of input order;
 	// IndexOnly writes the sampled rows' global indices instead of the rows.
-	Shuffle       bool
-	IndexOnly     bool
-	ShuffleMemory int64
-	TempDir       string
-	RowsPerFile   int64
-	RowGroupRows  int64
-	Parquet       sinks.ParquetOptions
-	Workers       int
-	Overwrite     bool
-	Progress      Progress
+	Shuffle   bool
+	IndexOnly bool
+	// RowIndexColumn adds each row's global index as a column; see
+	// [SplitConfig].
+	RowIndexColumn string
+	ShuffleMemory  int64
+	TempDir        string
+	RowsPerFile    int64
+	RowGroupRows   int64
+	Parquet        sinks.ParquetOptions
+	Workers        int
+	Overwrite      bool
+	Progress       Progress
 }
 
 // SampleName is the name of a sample's single output in its manifest.
@@ -57,9 +60,10 @@ func Sample(ctx context.Context, cfg SampleConfig) (*Manifest, error) {
 		return nil, fmt.Errorf("%w: sample fraction %v, want 0 < f <= 1", ErrUsage, cfg.Fraction)
 	}
 	return run(ctx, SplitConfig{
-		Inputs: cfg.Inputs,
-		Out:    cfg.Out,
-		Seed:   cfg.Seed,
+		Inputs:         cfg.Inputs,
+		Out:            cfg.Out,
+		Seed:           cfg.Seed,
+		RowIndexColumn: cfg.RowIndexColumn,
 		// With a fraction, run sizes the split once n is known.
 		Splits:        []splitter.Split{{Name: SampleName, Rows: max(cfg.Rows, 1)}},
 		Shuffle:       cfg.Shuffle,

@@ -21,6 +21,9 @@ type ShuffleConfig struct {
 	// the keys are numpy.random.PCG64(seed).jumped(Epoch).random_raw(n).
 	// Epoch 0 gives the order of split --shuffle.
 	Epoch uint64
+	// RowIndexColumn adds each row's global index as a column; see
+	// [SplitConfig].
+	RowIndexColumn string
 	// Memory bounds the decoded rows held at once; beyond it rows spill to
 	// temporary files in TempDir. 0 means DefaultShuffleMemory.
 	Memory  int64
@@ -46,18 +49,19 @@ const ShuffleName = "shuffled"
 // The output appears atomically, as for [Split].
 func Shuffle(ctx context.Context, cfg ShuffleConfig) (*Manifest, error) {
 	return run(ctx, SplitConfig{
-		Inputs:        cfg.Inputs,
-		Out:           cfg.Out,
-		Seed:          cfg.Seed,
-		Splits:        []splitter.Split{{Name: ShuffleName, Ratio: 1}},
-		Shuffle:       true,
-		ShuffleMemory: cfg.Memory,
-		TempDir:       cfg.TempDir,
-		RowsPerFile:   cfg.RowsPerFile,
-		RowGroupRows:  cfg.RowGroupRows,
-		Parquet:       cfg.Parquet,
-		Workers:       cfg.Workers,
-		Overwrite:     cfg.Overwrite,
-		Progress:      cfg.Progress,
+		Inputs:         cfg.Inputs,
+		Out:            cfg.Out,
+		Seed:           cfg.Seed,
+		RowIndexColumn: cfg.RowIndexColumn,
+		Splits:         []splitter.Split{{Name: ShuffleName, Ratio: 1}},
+		Shuffle:        true,
+		ShuffleMemory:  cfg.Memory,
+		TempDir:        cfg.TempDir,
+		RowsPerFile:    cfg.RowsPerFile,
+		RowGroupRows:   cfg.RowGroupRows,
+		Parquet:        cfg.Parquet,
+		Workers:        cfg.Workers,
+		Overwrite:      cfg.Overwrite,
+		Progress:       cfg.Progress,
 	}, job{command: "shuffle", flat: true, epoch: cfg.Epoch})
 }

@@ -97,8 +97,14 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 	defer stage.cleanup()
 
 	schema, kv := plan.schema, plan.kv
-	if cfg.IndexOnly {
+	indexColumn := -1
+	switch {
+	case cfg.IndexOnly:
 		schema, kv = IndexSchema, nil
+	case cfg.RowIndexColumn != "":
+		if schema, indexColumn, err = withRowIndex(schema, cfg.RowIndexColumn); err != nil {
+			return nil, err
+		}
 	}
 	encoder, err := sinks.NewRowGroupEncoder(schema, cfg.Parquet)
 	if err != nil {
@@ -133,6 +139,7 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 		units:        plan.units,
 		schema:       schema,
 		indexOnly:    cfg.IndexOnly,
+		indexColumn:  indexColumn,
 		master:       *master,
 		assign:       assigner,
 		names:        splitNames(cfg.Splits),
@@ -180,15 +187,16 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 		SeedText:      seed.text,
 		SeedGenerated: seed.generated,
 		Options: ManifestOptions{
-			Splits:       cfg.Splits,
-			Approx:       cfg.Approx,
-			Shuffle:      cfg.Shuffle,
-			Epoch:        jb.epoch,
-			IndexOnly:    cfg.IndexOnly,
-			RowsPerFile:  cfg.RowsPerFile,
-			RowGroupRows: cfg.RowGroupRows,
-			Format:       "parquet",
-			Parquet:      cfg.Parquet,
+			Splits:         cfg.Splits,
+			Approx:         cfg.Approx,
+			Shuffle:        cfg.Shuffle,
+			Epoch:          jb.epoch,
+			IndexOnly:      cfg.IndexOnly,
+			RowIndexColumn: cfg.RowIndexColumn,
+			RowsPerFile:    cfg.RowsPerFile,
+			RowGroupRows:   cfg.RowGroupRows,
+			Format:         "parquet",
+			Parquet:        cfg.Parquet,
 		},
 		Inputs:     plan.infos(),
 		Rows:       plan.rows,

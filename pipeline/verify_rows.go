@@ -64,6 +64,7 @@ func verifyRows(ctx context.Context, dir string, m *Manifest, inputs []string, r
 		defer outs[s].stop()
 	}
 	seedHash := maphash.MakeSeed()
+	indexColumn := len(plan.schema.Columns()) // where an added row index sits
 	inSums := make([]uint64, len(m.Splits))
 	outSums := make([]uint64, len(m.Splits))
 	keys := make([]uint64, readBatch)
@@ -86,8 +87,11 @@ func verifyRows(ctx context.Context, dir string, m *Manifest, inputs []string, r
 				if err != nil {
 					return err
 				}
-				if m.Options.IndexOnly {
+				switch {
+				case m.Options.IndexOnly:
 					row = parquet.Row{parquet.Int64Value(i).Level(0, 0, 0)}
+				case m.Options.RowIndexColumn != "":
+					row = append(row[:len(row):len(row)], parquet.Int64Value(i).Level(0, 0, indexColumn))
 				}
 				if got == nil {
 					problem("%s: ends before input row %d, which belongs to it", m.Splits[s].Name, i)

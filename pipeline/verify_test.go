@@ -199,3 +199,39 @@ func readColumn(t *testing.T, dir string, s pipeline.SplitInfo, name string) []i
 	}
 	return vals
 }
+
+func TestSplitRowIndexColumn(t *testing.T) {
+	for _, shuffle := range []bool{false, true} {
+		out := filepath.Join(t.TempDir(), "out")
+		m := runSplit(t, pipeline.SplitConfig{Inputs: []string{goldenInput}, Out: out, Seed: "3", Shuffle: shuffle, RowIndexColumn: "global_row"})
+		for _, s := range m.Splits {
+			// The gen table's id column is the global row index: the two
+			// columns must agree row by row, and the schema keep its order.
+			ids, idx := readIDs(t, out, s), readColumn(t, out, s, "global_row")
+			if !slices.Equal(ids, idx) {
+				t.Fatalf("shuffle=%v %s: global_row differs from id", shuffle, s.Name)
+			}
+			p, err := sources.OpenParquetFile(filepath.Join(out, filepath.FromSlash(s.Files[0].Path)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var names []string
+			for _, f := range p.Schema().Fields() {
+				names = append(names, f.Name())
+			}
+			p.Close()
+			if want := []string{"id", "user_id", "label", "x1", "x2", "text", "ts", "global_row"}; !slices.Equal(names, want) {
+				t.Fatalf("columns %v, want %v", names, want)
+			}
+		}
+		if _, err := pipeline.VerifyWithInputs(t.Context(), out, []string{goldenInput}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, bad := range []pipeline.SplitConfig{{RowIndexColumn: "id"}, {RowIndexColumn: "r", IndexOnly: true}} {
+		bad.Inputs, bad.Out, bad.Seed = []string{goldenInput}, filepath.Join(t.TempDir(), "out"), "1"
+		if _, err := pipeline.Split(t.Context(), bad); !errors.Is(err, pipeline.ErrUsage) {
+			t.Errorf("%+v: err = %v, want a usage error", bad, err)
+		}
+	}
+}

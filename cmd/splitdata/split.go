@@ -27,6 +27,7 @@ type splitFlags struct {
 	approx       bool
 	shuffle      bool
 	indexOnly    bool
+	rowIndexCol  string
 	memory       string
 	tempDir      string
 	workers      int
@@ -90,6 +91,7 @@ func (f *splitFlags) addCommonFlags(fl *pflag.FlagSet) {
 	fl.StringVar(&f.out, "out", "", "output directory (required)")
 	fl.StringVar(&f.seed, "seed", "", "master seed: a non-negative integer of any size, or any text (default: a fresh seed, printed and recorded)")
 	fl.StringVar(&f.memory, "memory", "2GiB", "memory a shuffle may hold; beyond it rows spill to temporary files")
+	fl.StringVar(&f.rowIndexCol, "row-index-column", "", "add a last column of this name holding each row's global row index (int64)")
 	fl.StringVar(&f.tempDir, "temp-dir", "", "directory for a shuffle's temporary files (default: beside the output)")
 	fl.IntVar(&f.workers, "workers", 0, "goroutines reading and encoding (default: number of CPUs); never changes the output")
 	fl.BoolVar(&f.overwrite, "overwrite", false, "replace an existing output directory")
@@ -174,19 +176,20 @@ func (f *splitFlags) config(inputs []string) (pipeline.SplitConfig, error) {
 		return cfg, usagef("--workers must be positive, got %d", f.workers)
 	}
 	cfg = pipeline.SplitConfig{
-		Inputs:        inputs,
-		Out:           f.out,
-		Seed:          f.seed,
-		Splits:        splits,
-		Approx:        f.approx,
-		Shuffle:       f.shuffle,
-		IndexOnly:     f.indexOnly,
-		ShuffleMemory: int64(memory),
-		TempDir:       f.tempDir,
-		RowsPerFile:   f.rowsPerFile,
-		RowGroupRows:  f.rowGroupRows,
-		Workers:       f.workers,
-		Overwrite:     f.overwrite,
+		Inputs:         inputs,
+		Out:            f.out,
+		Seed:           f.seed,
+		Splits:         splits,
+		Approx:         f.approx,
+		Shuffle:        f.shuffle,
+		IndexOnly:      f.indexOnly,
+		RowIndexColumn: f.rowIndexCol,
+		ShuffleMemory:  int64(memory),
+		TempDir:        f.tempDir,
+		RowsPerFile:    f.rowsPerFile,
+		RowGroupRows:   f.rowGroupRows,
+		Workers:        f.workers,
+		Overwrite:      f.overwrite,
 	}
 	cfg.Parquet.Compression = f.compression
 	cfg.Parquet.CompressionLevel = f.level
