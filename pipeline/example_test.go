@@ -72,3 +72,18 @@ func ExampleShuffle() {
 	// Output:
 	// 2000 rows in part-00000.parquet; every row checked: true
 }
+
+// Inspect reads only footers: rows, row groups and columns of each file.
+func ExampleInspect() {
+	reports, err := pipeline.Inspect(context.Background(), []string{filepath.Join("testdata", "golden", "input")})
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, r := range reports {
+		fmt.Printf("%s: %d rows in %d row groups, %d columns, first %s (%s)\n",
+			filepath.Base(r.Path), r.Rows, r.RowGroups, len(r.Columns), r.Columns[0].Path, r.Columns[0].Codecs[0])
+	}
+	// Output:
+	// part-00000.parquet: 1000 rows in 4 row groups, 7 columns, first id (SNAPPY)
+	// part-00001.parquet: 1000 rows in 4 row groups, 7 columns, first id (SNAPPY)
+}
