@@ -73,6 +73,12 @@ type SplitConfig struct {
 	// directory inside the output's temporary directory, on the output's
 	// file system. They are removed however the run ends (but SIGKILL).
 	TempDir string `json:"-"`
+	// Group names a column whose equal values must land in the same split
+	// (no leakage between splits). A group's split is a pure function of the
+	// seed and its value (docs/algorithm.md): adding rows or files never
+	// moves an existing group. Grouped splits take ratios and are
+	// approximate: each group goes independently by its key.
+	Group string `json:"group,omitempty"`
 	// IndexOnly writes, instead of the rows, each split's global row
 	// indices: files with one required int64 column "row" (see IndexSchema),
 	// in the order the rows would have been written. The inputs' data is
@@ -144,6 +150,16 @@ func (c SplitConfig) Validate() error {
 		return fmt.Errorf("%w: workers must be positive, got %d", ErrUsage, c.Workers)
 	case len(c.Splits) > 255:
 		return fmt.Errorf("%w: at most 255 splits, got %d", ErrUsage, len(c.Splits))
+	}
+	if c.Group != "" {
+		for _, s := range c.Splits {
+			if s.Rows != 0 {
+				return fmt.Errorf("%w: --group splits take ratios, not row counts (split %q)", ErrUsage, s.Name)
+			}
+		}
+		if c.IndexOnly {
+			return fmt.Errorf("%w: --group and --index-only do not go together yet (the group column must be read)", ErrUsage)
+		}
 	}
 	if c.RowIndexColumn != "" && c.IndexOnly {
 		return fmt.Errorf("%w: --row-index-column and --index-only do not go together", ErrUsage)

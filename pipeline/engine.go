@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"math/big"
 	"os"
 	"path"
 	"slices"
@@ -83,6 +84,8 @@ type engine struct {
 	flat         bool  // one split, its files directly in the output
 	indexOnly    bool  // write global row indices, not rows
 	indexColumn  int   // leaf column of the added row index, or -1
+	groupColumn  int   // leaf column of a grouped split, or -1
+	groupSeed    *big.Int
 	spillDir     string
 	workers      int
 	encoder      *sinks.RowGroupEncoder
@@ -207,10 +210,25 @@ func (e *engine) route(ctx context.Context, u unit) (routed, error) {
 	if e.indexOnly {
 		read = indexRows(u)
 	}
+	var groups *splitter.GroupHasher
+	var groupKeys []uint64
+	var canonical []byte
+	if e.groupColumn >= 0 {
+		groups = splitter.NewGroupHasher(e.groupSeed)
+		groupKeys = make([]uint64, readBatch)
+	}
 	err := read(ctx, u.rg, readBatch, func(rows []parquet.Row) error {
 		k := len(rows)
 		gen.Fill(keys[:k])
-		e.assign.Assign(keys[:k], next, ids[:k])
+		if groups == nil {
+			e.assign.Assign(keys[:k], next, ids[:k])
+		} else {
+			for i, row := range rows {
+				canonical = groupBytes(canonical[:0], row, e.groupColumn)
+				groupKeys[i] = groups.Key(canonical)
+			}
+			e.assign.Assign(groupKeys[:k], next, ids[:k])
+		}
 		for i, row := range rows {
 			s := int(ids[i])
 			if s == n {

@@ -47,6 +47,7 @@ type Manifest struct {
 type ManifestOptions struct {
 	Splits    []splitter.Split `json:"splits"`
 	Approx    bool             `json:"approx"`
+	Group     string           `json:"group,omitempty"`
 	Shuffle   bool             `json:"shuffle"`
 	Epoch     uint64           `json:"epoch,omitempty"`
 	IndexOnly bool             `json:"index_only,omitempty"`

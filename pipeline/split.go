@@ -85,6 +85,13 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 	if err != nil {
 		return nil, err
 	}
+	groupCol := -1
+	if cfg.Group != "" {
+		if groupCol, err = groupColumn(plan.schema, cfg.Group); err != nil {
+			return nil, err
+		}
+		cfg.Approx = true // key-stable: each group by its own key
+	}
 	assigner, unassigned, err := newAssigner(ctx, cfg, master, plan.rows)
 	if err != nil {
 		return nil, err
@@ -140,6 +147,8 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 		schema:       schema,
 		indexOnly:    cfg.IndexOnly,
 		indexColumn:  indexColumn,
+		groupColumn:  groupCol,
+		groupSeed:    seed.value,
 		master:       *master,
 		assign:       assigner,
 		names:        splitNames(cfg.Splits),
@@ -189,6 +198,7 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 		Options: ManifestOptions{
 			Splits:         cfg.Splits,
 			Approx:         cfg.Approx,
+			Group:          cfg.Group,
 			Shuffle:        cfg.Shuffle,
 			Epoch:          jb.epoch,
 			IndexOnly:      cfg.IndexOnly,

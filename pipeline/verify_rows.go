@@ -11,6 +11,7 @@ import (
 	"github.com/parquet-go/parquet-go"
 
 	"github.com/splitdata/splitdata/sources"
+	"github.com/splitdata/splitdata/splitter"
 )
 
 // maxRowProblems bounds the row differences a verification reports.
@@ -69,6 +70,15 @@ func verifyRows(ctx context.Context, dir string, m *Manifest, inputs []string, r
 	outSums := make([]uint64, len(m.Splits))
 	keys := make([]uint64, readBatch)
 	ids := make([]uint8, readBatch)
+	groupCol := -1
+	var groups *splitter.GroupHasher
+	var canonical []byte
+	if m.Options.Group != "" {
+		if groupCol, err = groupColumn(plan.schema, m.Options.Group); err != nil {
+			return err
+		}
+		groups = splitter.NewGroupHasher(seed)
+	}
 	for _, u := range plan.units {
 		gen := *master
 		gen.Advance(uint64(u.start))
@@ -76,6 +86,12 @@ func verifyRows(ctx context.Context, dir string, m *Manifest, inputs []string, r
 		err := plan.inputs[u.input].ReadRowGroup(ctx, u.rg, readBatch, func(rows []parquet.Row) error {
 			k := len(rows)
 			gen.Fill(keys[:k])
+			if groups != nil {
+				for j, row := range rows {
+					canonical = groupBytes(canonical[:0], row, groupCol)
+					keys[j] = groups.Key(canonical)
+				}
+			}
 			assigner.Assign(keys[:k], next, ids[:k])
 			for j, row := range rows {
 				i := next + int64(j)

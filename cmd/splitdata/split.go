@@ -28,6 +28,7 @@ type splitFlags struct {
 	shuffle      bool
 	indexOnly    bool
 	rowIndexCol  string
+	group        string
 	memory       string
 	tempDir      string
 	workers      int
@@ -82,6 +83,7 @@ succeeded. See docs/algorithm.md for the full specification.`,
 	fl.BoolVar(&f.approx, "approx", false, "assign rows independently by key range: no counting pass, sizes approximately proportional")
 	fl.BoolVar(&f.shuffle, "shuffle", false, "write each split in canonical order, ascending (key, row index), instead of input order")
 	fl.BoolVar(&f.indexOnly, "index-only", false, "write each split's global row indices (one int64 column \"row\") instead of its rows; reads only footers")
+	fl.StringVar(&f.group, "group", "", "keep rows with equal values of this column in one split; a group's split depends only on (seed, value)")
 	f.addCommonFlags(fl)
 	return cmd
 }
@@ -184,6 +186,7 @@ func (f *splitFlags) config(inputs []string) (pipeline.SplitConfig, error) {
 		Shuffle:        f.shuffle,
 		IndexOnly:      f.indexOnly,
 		RowIndexColumn: f.rowIndexCol,
+		Group:          f.group,
 		ShuffleMemory:  int64(memory),
 		TempDir:        f.tempDir,
 		RowsPerFile:    f.rowsPerFile,
