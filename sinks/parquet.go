@@ -58,22 +58,7 @@ type RowGroupEncoder struct {
 // schema's nodes report are ignored: the output's are fixed by opts (see
 // [ParquetOptions]).
 func NewRowGroupEncoder(schema *parquet.Schema, opts ParquetOptions) (*RowGroupEncoder, error) {
-	if err := opts.Validate(); err != nil {
-		return nil, fmt.Errorf("new row group encoder: %w", err)
-	}
-	codec, err := opts.codec()
-	if err != nil {
-		return nil, fmt.Errorf("new row group encoder: %w", err)
-	}
-	out, leaves, err := outputSchema(schema, codec, opts.Dictionary)
-	if err != nil {
-		return nil, fmt.Errorf("new row group encoder: %w", err)
-	}
-	config, err := opts.writerConfig(out, leaves, codec)
-	if err != nil {
-		return nil, fmt.Errorf("new row group encoder: %w", err)
-	}
-	shape, err := shapeOf(config)
+	out, leaves, config, shape, err := prepare(schema, opts)
 	if err != nil {
 		return nil, fmt.Errorf("new row group encoder: %w", err)
 	}
@@ -81,6 +66,32 @@ func NewRowGroupEncoder(schema *parquet.Schema, opts ParquetOptions) (*RowGroupE
 	// structure is the input schema's, only encodings and codecs differ.
 	layout := rowcheck.New(out)
 	return &RowGroupEncoder{opts: opts, config: config, leaves: leaves, layout: layout, shape: shape}, nil
+}
+
+// prepare validates opts and derives what encoding schema with them takes:
+// the output schema and its leaf layouts, parquet-go's writer configuration
+// and the file shape the encoder and the file writer must agree on.
+func prepare(schema *parquet.Schema, opts ParquetOptions) (*parquet.Schema, []leafLayout, *parquet.WriterConfig, *fileShape, error) {
+	if err := opts.Validate(); err != nil {
+		return nil, nil, nil, nil, err
+	}
+	codec, err := opts.codec()
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	out, leaves, err := outputSchema(schema, codec, opts.Dictionary)
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	config, err := opts.writerConfig(out, leaves, codec)
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	shape, err := shapeOf(config)
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	return out, leaves, config, shape, nil
 }
 
 // Encode reads rows from rows until io.EOF and encodes them as one row

@@ -65,22 +65,7 @@ func NewParquetFileWriter(w io.Writer, schema *parquet.Schema, opts ParquetOptio
 	if w == nil {
 		return nil, errors.New("new parquet file writer: io.Writer is nil")
 	}
-	if err := opts.Validate(); err != nil {
-		return nil, fmt.Errorf("new parquet file writer: %w", err)
-	}
-	codec, err := opts.codec()
-	if err != nil {
-		return nil, fmt.Errorf("new parquet file writer: %w", err)
-	}
-	out, leaves, err := outputSchema(schema, codec, opts.Dictionary)
-	if err != nil {
-		return nil, fmt.Errorf("new parquet file writer: %w", err)
-	}
-	config, err := opts.writerConfig(out, leaves, codec)
-	if err != nil {
-		return nil, fmt.Errorf("new parquet file writer: %w", err)
-	}
-	shape, err := shapeOf(config)
+	_, _, _, shape, err := prepare(schema, opts)
 	if err != nil {
 		return nil, fmt.Errorf("new parquet file writer: %w", err)
 	}
