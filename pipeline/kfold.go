@@ -42,7 +42,7 @@ func KFold(ctx context.Context, cfg KFoldConfig) (*Manifest, error) {
 	}
 	splits := make([]splitter.Split, cfg.K)
 	for j := range splits {
-		// Sized from n in run; see job.kfold.
+		// Sized by kfoldSizes once n is known.
 		splits[j] = splitter.Split{Name: fmt.Sprintf("fold-%d", j), Rows: 1}
 	}
 	return run(ctx, SplitConfig{
@@ -61,7 +61,7 @@ func KFold(ctx context.Context, cfg KFoldConfig) (*Manifest, error) {
 		Workers:        cfg.Workers,
 		Overwrite:      cfg.Overwrite,
 		Progress:       cfg.Progress,
-	}, job{command: "kfold", kfold: true})
+	}, job{command: "kfold", resize: kfoldSizes})
 }
 
 // kfoldSizes sizes k folds of n rows as scikit-learn's KFold does, or

@@ -64,7 +64,7 @@ func Sample(ctx context.Context, cfg SampleConfig) (*Manifest, error) {
 		Out:            cfg.Out,
 		Seed:           cfg.Seed,
 		RowIndexColumn: cfg.RowIndexColumn,
-		// With a fraction, run sizes the split once n is known.
+		// With a fraction, sampleSizes sizes the split once n is known.
 		Splits:        []splitter.Split{{Name: SampleName, Rows: max(cfg.Rows, 1)}},
 		Shuffle:       cfg.Shuffle,
 		IndexOnly:     cfg.IndexOnly,
@@ -76,10 +76,20 @@ func Sample(ctx context.Context, cfg SampleConfig) (*Manifest, error) {
 		Workers:       cfg.Workers,
 		Overwrite:     cfg.Overwrite,
 		Progress:      cfg.Progress,
-	}, job{command: "sample", flat: true, sampleFraction: cfg.Fraction})
+	}, job{command: "sample", flat: true, resize: sampleSizes(cfg.Fraction)})
 }
 
-// sampleSize is ceil(n*f) as a float64 product, at most n.
-func sampleSize(n int64, f float64) int64 {
-	return min(int64(math.Ceil(float64(n)*f)), n)
+// sampleSizes sizes a sample by fraction f once n is known: ceil(n*f) rows
+// (float64 product, at most n). Without a fraction the count stands.
+func sampleSizes(f float64) func([]splitter.Split, int64) ([]splitter.Split, error) {
+	if f == 0 {
+		return nil
+	}
+	return func(splits []splitter.Split, n int64) ([]splitter.Split, error) {
+		k := min(int64(math.Ceil(float64(n)*f)), n)
+		if k == n {
+			k = -1 // every row (also none, for an empty input): the "rest" split
+		}
+		return []splitter.Split{{Name: splits[0].Name, Rows: k}}, nil
+	}
 }

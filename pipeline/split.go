@@ -34,11 +34,9 @@ type job struct {
 	command string // recorded in the manifest
 	flat    bool   // files directly in the output directory (one split)
 	epoch   uint64 // keys from the master generator jumped this many times
-	// sampleFraction, when not 0, sizes the single split as ceil(n*f) rows
-	// once n is known.
-	sampleFraction float64
-	// kfold sizes the splits as k-fold folds once n is known.
-	kfold bool
+	// resize, when set, replaces the split list once the footers give n:
+	// for jobs whose sizes depend on it (sample by fraction, kfold).
+	resize func(splits []splitter.Split, n int64) ([]splitter.Split, error)
 }
 
 // run is the engine behind [Split], [Shuffle], [Sample] and [KFold].
@@ -68,17 +66,10 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 	if err := checkInputsOutside(plan.paths, cfg.Out); err != nil {
 		return nil, err
 	}
-	if jb.kfold {
-		if cfg.Splits, err = kfoldSizes(cfg.Splits, plan.rows); err != nil {
+	if jb.resize != nil {
+		if cfg.Splits, err = jb.resize(cfg.Splits, plan.rows); err != nil {
 			return nil, err
 		}
-	}
-	if jb.sampleFraction != 0 {
-		k := sampleSize(plan.rows, jb.sampleFraction)
-		if k == plan.rows {
-			k = -1 // every row (also none, for an empty input): the "rest" split
-		}
-		cfg.Splits = []splitter.Split{{Name: cfg.Splits[0].Name, Rows: k}}
 	}
 
 	master, err := masterGenerator(seed.value, jb.epoch)
