@@ -108,30 +108,7 @@ func TestSplitSameBytesForAnyChunking(t *testing.T) {
 // readIDs reads the id column of every file of a split, in file order.
 func readIDs(t *testing.T, dir string, s pipeline.SplitInfo) []int64 {
 	t.Helper()
-	var ids []int64
-	for _, f := range s.Files {
-		p, err := sources.OpenParquetFile(filepath.Join(dir, filepath.FromSlash(f.Path)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		col, ok := p.Schema().Lookup("id")
-		if !ok {
-			t.Fatal("no id column")
-		}
-		for rg := range p.NumRowGroups() {
-			err := p.ReadRowGroup(t.Context(), rg, 512, func(rows []parquet.Row) error {
-				for _, r := range rows {
-					ids = append(ids, r[col.ColumnIndex].Int64())
-				}
-				return nil
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
-		}
-		p.Close()
-	}
-	return ids
+	return readColumn(t, dir, s, "id")
 }
 
 // expectedMembership computes, straight from the spec, the split of every
