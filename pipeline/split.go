@@ -289,29 +289,14 @@ func splitNames(splits []splitter.Split) []string {
 // approximate splits, rank boundaries found by a pass over the keys for
 // exact ones. It returns the number of rows that fall in no split.
 func newAssigner(ctx context.Context, cfg SplitConfig, master *prng.PCG64, n int64) (*splitter.Assigner, int64, error) {
-	if cfg.Approx {
-		ratios := make([]float64, len(cfg.Splits))
-		for i, s := range cfg.Splits {
-			ratios[i] = s.Ratio
-		}
-		a, err := splitter.NewApproxAssigner(ratios)
-		return a, 0, err
+	if !cfg.Approx {
+		cfg.Progress.Phase("boundaries", n)
 	}
-	sizes, err := splitter.Sizes(cfg.Splits, n)
-	if err != nil {
-		return nil, 0, err
+	a, unassigned, err := splitter.NewAssigner(ctx, master, cfg.Splits, n, cfg.Approx, cfg.Workers)
+	if err == nil && !cfg.Approx {
+		cfg.Progress.Add(n)
 	}
-	cfg.Progress.Phase("boundaries", n)
-	var assigned int64
-	for _, s := range sizes {
-		assigned += s
-	}
-	bounds, err := splitter.ExactBoundaries(ctx, master, n, sizes, cfg.Workers)
-	if err != nil {
-		return nil, 0, err
-	}
-	cfg.Progress.Add(n)
-	return splitter.NewExactAssigner(bounds, len(sizes)), n - assigned, nil
+	return a, unassigned, err
 }
 
 // seedInfo is a resolved master seed and where it came from.

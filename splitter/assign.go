@@ -1,9 +1,12 @@
 package splitter
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"math/bits"
+
+	"github.com/splitdata/splitdata/prng"
 )
 
 // Boundary is a position in canonical order, the order of rows by (key,
@@ -187,4 +190,37 @@ func assignSearch(w []rowWords, keys []uint64, start int64, out []uint8) {
 		}
 		out[k] = uint8(lo)
 	}
+}
+
+// NewAssigner builds the Assigner of a split list over n rows whose keys
+// are the raw outputs of gen: with approx, key thresholds on the ratios
+// ([NewApproxAssigner]); otherwise exact sizes ([Sizes]) and their rank
+// boundaries ([ExactBoundaries], on up to workers goroutines). It also
+// returns the number of rows in no split (counts summing to less than n).
+// Errors wrap [ErrUsage] for invalid lists, including counts with approx.
+func NewAssigner(ctx context.Context, gen *prng.PCG64, splits []Split, n int64, approx bool, workers int) (*Assigner, int64, error) {
+	if approx {
+		ratios := make([]float64, len(splits))
+		for i, s := range splits {
+			if s.Rows != 0 {
+				return nil, 0, fmt.Errorf("%w: approximate splits take ratios, not sizes (split %q)", ErrUsage, s.Name)
+			}
+			ratios[i] = s.Ratio
+		}
+		a, err := NewApproxAssigner(ratios)
+		return a, 0, err
+	}
+	sizes, err := Sizes(splits, n)
+	if err != nil {
+		return nil, 0, err
+	}
+	var assigned int64
+	for _, s := range sizes {
+		assigned += s
+	}
+	bounds, err := ExactBoundaries(ctx, gen, n, sizes, workers)
+	if err != nil {
+		return nil, 0, err
+	}
+	return NewExactAssigner(bounds, len(sizes)), n - assigned, nil
 }

@@ -82,33 +82,16 @@ func (f *explainFlags) run(ctx context.Context, stdout io.Writer) error {
 
 	var assign *splitter.Assigner
 	if splits != nil {
-		if f.approx {
-			ratios := make([]float64, len(splits))
-			for i, s := range splits {
-				if s.Rows != 0 {
-					return usagef("--approx takes ratios, not sizes")
-				}
-				ratios[i] = s.Ratio
-			}
-			if assign, err = splitter.NewApproxAssigner(ratios); err != nil {
-				return err
-			}
-		} else {
+		if !f.approx {
 			if f.total <= 0 {
 				return usagef("exact splits need --total N, the number of rows in the dataset (or use --approx)")
 			}
 			if last >= uint64(f.total) {
 				return usagef("--rows %s reaches past --total %d", f.rows, f.total)
 			}
-			sizes, err := splitter.Sizes(splits, f.total)
-			if err != nil {
-				return err
-			}
-			bounds, err := splitter.ExactBoundaries(ctx, gen, f.total, sizes, runtime.GOMAXPROCS(0))
-			if err != nil {
-				return err
-			}
-			assign = splitter.NewExactAssigner(bounds, len(sizes))
+		}
+		if assign, _, err = splitter.NewAssigner(ctx, gen, splits, f.total, f.approx, runtime.GOMAXPROCS(0)); err != nil {
+			return err
 		}
 	}
 
