@@ -20,22 +20,28 @@ var (
 )
 
 // InputError describes a problem with one input file and where in it the
-// problem lies. Fields that are unknown are left at -1 (RowGroup) or empty
-// (Column).
+// problem lies. Fields that are unknown are left at -1 (RowGroup), 0 (Line)
+// or empty (Column).
 type InputError struct {
 	Path     string // the file, as named by the caller
-	RowGroup int    // 0-based row group, or -1 when not known
+	RowGroup int    // 0-based row group (record batch for Arrow), or -1 when not known
+	Line     int64  // 1-based line of a text input (CSV), or 0 when not known
 	Column   string // dotted column path, or "" when not known
 	Err      error  // what went wrong; wraps one of the sentinels
 }
 
-// Error formats the error as "path: row group N, column "c": message".
+// Error formats the error as "path: row group N, column "c": message", or
+// "path: line N, column "c": message" for text inputs.
 func (e *InputError) Error() string {
 	var b strings.Builder
 	b.WriteString(e.Path)
 	b.WriteString(": ")
-	if e.RowGroup >= 0 {
-		fmt.Fprintf(&b, "row group %d", e.RowGroup)
+	if e.RowGroup >= 0 || e.Line > 0 {
+		if e.Line > 0 {
+			fmt.Fprintf(&b, "line %d", e.Line)
+		} else {
+			fmt.Fprintf(&b, "row group %d", e.RowGroup)
+		}
 		if e.Column != "" {
 			b.WriteString(", ")
 		} else {
