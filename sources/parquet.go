@@ -5,9 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"slices"
-	"time"
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/format"
@@ -32,33 +30,24 @@ type Parquet struct {
 	r       io.ReaderAt // the file, for page-header checks
 	rows    []int64     // rows per row group
 	numRows int64       // sum of rows
-	opened  os.FileInfo // the file when opened, for CheckUnchanged
+	stamp   fileStamp   // the file when opened, for CheckUnchanged
 	layout  rowcheck.Layout
 }
 
 // OpenParquetFile opens the Parquet file at path and reads its footer.
 // The caller must Close it.
 func OpenParquetFile(path string) (*Parquet, error) {
-	f, err := os.Open(path)
+	f, stamp, err := openFile(path)
 	if err != nil {
 		return nil, err
 	}
-	st, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return nil, err
-	}
-	if !st.Mode().IsRegular() {
-		f.Close()
-		return nil, &InputError{Path: path, RowGroup: -1, Err: fmt.Errorf("%w: not a regular file", ErrUnsupported)}
-	}
-	p, err := OpenParquet(path, f, st.Size())
+	p, err := OpenParquet(path, f, stamp.opened.Size())
 	if err != nil {
 		f.Close()
 		return nil, err
 	}
 	p.closer = f
-	p.opened = st
+	p.stamp = stamp
 	return p, nil
 }
 
@@ -70,27 +59,7 @@ var ErrChanged = errors.New("input changed during the run")
 // time from when it was opened, or is no longer the file at its path: rows
 // read from a file being rewritten cannot be trusted. Inputs opened with
 // [OpenParquet] are not checked.
-func (p *Parquet) CheckUnchanged() error {
-	if p.opened == nil {
-		return nil
-	}
-	changed := func(format string, args ...any) error {
-		return &InputError{Path: p.name, RowGroup: -1, Err: fmt.Errorf("%w: %s", ErrChanged, fmt.Sprintf(format, args...))}
-	}
-	now, err := os.Stat(p.name)
-	if err != nil {
-		return changed("%v", err)
-	}
-	switch {
-	case !os.SameFile(p.opened, now):
-		return changed("replaced by another file")
-	case now.Size() != p.opened.Size():
-		return changed("size %d, was %d", now.Size(), p.opened.Size())
-	case !now.ModTime().Equal(p.opened.ModTime()):
-		return changed("modified at %s, was %s", now.ModTime().Format(time.RFC3339Nano), p.opened.ModTime().Format(time.RFC3339Nano))
-	}
-	return nil
-}
+func (p *Parquet) CheckUnchanged() error { return p.stamp.check() }
 
 // OpenParquet reads the footer of the Parquet data in r, which holds size
 // bytes; name is used in errors. Only the footer is read here. Any
