@@ -4,8 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
+	"strings"
 
 	"github.com/splitdata/splitdata/sinks"
+	"github.com/splitdata/splitdata/sources"
 	"github.com/splitdata/splitdata/splitter"
 )
 
@@ -94,7 +97,14 @@ type SplitConfig struct {
 	// RowGroupRows is the number of rows per output row group; 0 means
 	// DefaultRowGroupRows.
 	RowGroupRows int64 `json:"row_group_rows"`
-	// Parquet holds the output encoding options.
+	// InputFormat is the format of every input ("parquet"); empty means
+	// each file's format by its extension, so formats can mix when their
+	// schemas are equal.
+	InputFormat string `json:"input_format,omitempty"`
+	// Format is the output format: "parquet" (the default).
+	Format string `json:"format"`
+	// Parquet holds the Parquet output encoding options (and those of a
+	// spilling shuffle's temporary files, whatever the output format).
 	Parquet sinks.ParquetOptions `json:"parquet"`
 	// Workers bounds the goroutines reading and encoding; 0 means the number
 	// of CPUs. It never changes an output byte.
@@ -124,6 +134,9 @@ func (c SplitConfig) withDefaults() SplitConfig {
 	}
 	if c.Progress == nil {
 		c.Progress = noProgress{}
+	}
+	if c.Format == "" {
+		c.Format = sinks.FormatParquet
 	}
 	if c.Parquet.CreatedBy == "" {
 		c.Parquet.CreatedBy = CreatedBy
@@ -174,5 +187,20 @@ func (c SplitConfig) Validate() error {
 	if err := c.Parquet.Validate(); err != nil {
 		return fmt.Errorf("%w: %w", ErrUsage, err)
 	}
+	if _, err := outputFormat(c); err != nil {
+		return err
+	}
+	if c.InputFormat != "" && !slices.Contains(sources.Formats(), c.InputFormat) {
+		return fmt.Errorf("%w: unknown input format %q (known: %s)", ErrUsage, c.InputFormat, strings.Join(sources.Formats(), ", "))
+	}
 	return nil
+}
+
+// outputFormat returns the output format c names, with its options.
+func outputFormat(c SplitConfig) (sinks.Format, error) {
+	switch c.Format {
+	case sinks.FormatParquet, "":
+		return sinks.Parquet(c.Parquet), nil
+	}
+	return nil, fmt.Errorf("%w: unknown output format %q (known: %s)", ErrUsage, c.Format, strings.Join(sinks.Formats(), ", "))
 }

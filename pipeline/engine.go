@@ -63,14 +63,14 @@ type rowGroupJob struct {
 
 type encodedJob struct {
 	rowGroupJob
-	rg *sinks.EncodedRowGroup // nil for a job without rows (an empty file)
+	chunk sinks.Chunk // nil for a job without rows (an empty file)
 }
 
 // engine streams units through read → key → assign → route → encode →
 // ordered write. Its output depends only on the units, the generator and
 // the assigner, never on worker count or timing.
 type engine struct {
-	inputs       []*sources.Parquet
+	inputs       []sources.Source
 	units        []unit
 	schema       *parquet.Schema
 	master       prng.PCG64
@@ -88,8 +88,10 @@ type engine struct {
 	groupSeed    *big.Int
 	spillDir     string
 	workers      int
-	encoder      *sinks.RowGroupEncoder
-	opts         sinks.ParquetOptions
+	format       sinks.Format
+	encoder      sinks.Encoder          // of the output format
+	spillEncoder *sinks.RowGroupEncoder // of a spilling shuffle's temporary files
+	spillOpts    sinks.ParquetOptions
 	kv           []sinks.KeyValue
 	stage        *staging
 	progress     Progress
@@ -206,7 +208,7 @@ func (e *engine) route(ctx context.Context, u unit) (routed, error) {
 	// smaller split still holds rows of the same unit pending.
 	arenas := make([]rowArena, n)
 	next := u.start
-	read := e.inputs[u.input].ReadRowGroup
+	read := e.inputs[u.input].ReadUnit
 	if e.indexOnly {
 		read = indexRows(u)
 	}
@@ -387,7 +389,7 @@ func (e *engine) dispatch(ctx context.Context, in <-chan routed, out chan<- rowG
 	var spill *spiller
 	switch {
 	case e.shuffle && e.partitions > 1:
-		spill = newSpiller(e.spillDir, e.schema, e.opts, len(e.names), e.partitions)
+		spill = newSpiller(e.spillDir, e.schema, e.spillOpts, len(e.names), e.partitions)
 		defer spill.closeAll()
 	case e.shuffle:
 		hold = make([]shuffled, len(e.names))
@@ -490,12 +492,12 @@ func (e *engine) encode(j rowGroupJob) (encodedJob, error) {
 	if j.rows == 0 {
 		return encodedJob{rowGroupJob: j}, nil
 	}
-	rg, err := e.encoder.Encode(&segmentReader{segs: j.segs})
+	chunk, err := e.encoder.Encode(&segmentReader{segs: j.segs})
 	if err != nil {
 		return encodedJob{}, fmt.Errorf("encode %s row group %d: %w", e.names[j.split], j.seq, err)
 	}
 	j.segs = nil // let the routed rows go
-	return encodedJob{rowGroupJob: j, rg: rg}, nil
+	return encodedJob{rowGroupJob: j, chunk: chunk}, nil
 }
 
 // segmentReader reads the rows of a list of pieces in order. It hands out
@@ -528,7 +530,7 @@ type fileWriter struct {
 	bw   *bufio.Writer
 	hash hash.Hash
 	cw   countingWriter
-	pw   *sinks.ParquetFileWriter
+	pw   sinks.FileWriter
 	rows int64
 }
 
@@ -581,11 +583,11 @@ func (e *engine) write(ctx context.Context, in <-chan encodedJob, jobWindow *sem
 				open[s] = fw
 			}
 			fw := open[s]
-			if j.rg != nil {
-				if err := fw.pw.Append(j.rg); err != nil {
+			if j.chunk != nil {
+				if err := fw.pw.Append(j.chunk); err != nil {
 					return nil, fmt.Errorf("write %s: %w", fw.rel, err)
 				}
-				fw.rows += j.rg.NumRows()
+				fw.rows += j.chunk.NumRows()
 			}
 			jobWindow.Release(1)
 			if j.last {
@@ -615,7 +617,7 @@ func (e *engine) createFile(split, file int) (*fileWriter, error) {
 	if e.flat {
 		dir = ""
 	}
-	rel := path.Join(dir, fmt.Sprintf("part-%05d.parquet", file))
+	rel := path.Join(dir, fmt.Sprintf("part-%05d%s", file, e.format.Ext()))
 	p := e.stage.path(rel)
 	if err := os.MkdirAll(e.stage.path(dir), 0o755); err != nil {
 		return nil, err
@@ -627,7 +629,7 @@ func (e *engine) createFile(split, file int) (*fileWriter, error) {
 	fw := &fileWriter{rel: rel, f: f, hash: sha256.New()}
 	fw.bw = bufio.NewWriterSize(io.MultiWriter(f, fw.hash), 1<<20)
 	fw.cw = countingWriter{w: fw.bw}
-	fw.pw, err = sinks.NewParquetFileWriter(&fw.cw, e.schema, e.opts, e.kv)
+	fw.pw, err = e.format.NewFileWriter(&fw.cw, e.schema, e.kv)
 	if err != nil {
 		f.Close()
 		return nil, err

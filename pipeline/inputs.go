@@ -8,22 +8,25 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/splitdata/splitdata/sources"
 )
 
 // ErrNoInput reports that the inputs named no file at all.
 var ErrNoInput = errors.New("no input files")
 
 // ResolveInputs expands the inputs a user named into the sorted list of
-// files to read. An input is a file, a directory (every file ending in ext
-// below it, recursively; hidden files and directories, whose names start
+// files to read. An input is a file, a directory (every file of the input
+// format below it, recursively, or of any known format when format is
+// empty: see [sources.FormatOf]; hidden files and directories, whose names start
 // with "." or "_", are skipped as Spark and Hive do) or a glob pattern. The
 // result is sorted by path, so the global row order never depends on the
 // order of the arguments or of a directory listing. A file named twice is an
 // error: it would count its rows twice.
-func ResolveInputs(inputs []string, ext string) ([]string, error) {
+func ResolveInputs(inputs []string, format string) ([]string, error) {
 	var out []string
 	for _, in := range inputs {
-		paths, err := resolveOne(in, ext)
+		paths, err := resolveOne(in, format)
 		if err != nil {
 			return nil, err
 		}
@@ -33,7 +36,11 @@ func ResolveInputs(inputs []string, ext string) ([]string, error) {
 		if len(inputs) == 0 {
 			return nil, fmt.Errorf("%w: name at least one file, directory or glob", ErrNoInput)
 		}
-		return nil, fmt.Errorf("%w: no %s files in %s", ErrNoInput, ext, strings.Join(inputs, ", "))
+		what := "input"
+		if format != "" {
+			what = format
+		}
+		return nil, fmt.Errorf("%w: no %s files in %s", ErrNoInput, what, strings.Join(inputs, ", "))
 	}
 	slices.Sort(out)
 	for i := 1; i < len(out); i++ {
@@ -44,11 +51,11 @@ func ResolveInputs(inputs []string, ext string) ([]string, error) {
 	return out, nil
 }
 
-func resolveOne(in, ext string) ([]string, error) {
+func resolveOne(in, format string) ([]string, error) {
 	st, err := os.Stat(in)
 	switch {
 	case err == nil && st.IsDir():
-		return walkDir(in, ext)
+		return walkDir(in, format)
 	case err == nil:
 		return []string{filepath.Clean(in)}, nil
 	case !errors.Is(err, fs.ErrNotExist):
@@ -66,7 +73,7 @@ func resolveOne(in, ext string) ([]string, error) {
 	}
 	var out []string
 	for _, m := range matches {
-		paths, err := resolveOne(m, ext)
+		paths, err := resolveOne(m, format)
 		if err != nil {
 			return nil, err
 		}
@@ -75,7 +82,7 @@ func resolveOne(in, ext string) ([]string, error) {
 	return out, nil
 }
 
-func walkDir(dir, ext string) ([]string, error) {
+func walkDir(dir, format string) ([]string, error) {
 	var out []string
 	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -88,7 +95,10 @@ func walkDir(dir, ext string) ([]string, error) {
 			}
 			return nil
 		}
-		if !d.IsDir() && strings.HasSuffix(name, ext) {
+		if d.IsDir() {
+			return nil
+		}
+		if f, ok := sources.FormatOf(name); ok && (format == "" || f == format) {
 			out = append(out, path)
 		}
 		return nil

@@ -24,7 +24,7 @@ type FileReport struct {
 // footers are read. A file that cannot be opened fails the call with an
 // error naming it.
 func Inspect(ctx context.Context, inputs []string) ([]FileReport, error) {
-	paths, err := ResolveInputs(inputs, ".parquet")
+	paths, err := ResolveInputs(inputs, sources.FormatParquet)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrUsage, err)
 	}

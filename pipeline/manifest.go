@@ -53,11 +53,14 @@ type ManifestOptions struct {
 	IndexOnly bool             `json:"index_only,omitempty"`
 	// RowIndexColumn names the column of global row indices added to the
 	// rows, if any.
-	RowIndexColumn string               `json:"row_index_column,omitempty"`
-	RowsPerFile    int64                `json:"rows_per_file"`
-	RowGroupRows   int64                `json:"row_group_rows"`
-	Format         string               `json:"format"`
-	Parquet        sinks.ParquetOptions `json:"parquet"`
+	RowIndexColumn string `json:"row_index_column,omitempty"`
+	RowsPerFile    int64  `json:"rows_per_file"`
+	RowGroupRows   int64  `json:"row_group_rows"`
+	// InputFormat is the format the inputs were read as; empty: by
+	// extension.
+	InputFormat string               `json:"input_format,omitempty"`
+	Format      string               `json:"format"`
+	Parquet     sinks.ParquetOptions `json:"parquet"`
 }
 
 // InputInfo describes one input file.

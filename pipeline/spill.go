@@ -80,7 +80,7 @@ func (e *engine) spillRoute(rows []parquet.Row, keys []uint64, index []int64) ([
 		for j, k := range ks {
 			group[j], piece.keys[j], piece.index[j] = rows[k], keys[k], index[k]
 		}
-		rg, err := e.encoder.Encode(&segmentReader{segs: [][]parquet.Row{group}})
+		rg, err := e.spillEncoder.Encode(&segmentReader{segs: [][]parquet.Row{group}})
 		if err != nil {
 			return nil, fmt.Errorf("spill: %w", err)
 		}

@@ -58,7 +58,7 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 		return nil, err
 	}
 	cfg.Progress.Phase("plan", 0)
-	plan, err := openPlan(cfg.Inputs)
+	plan, err := openPlan(cfg.Inputs, cfg.InputFormat)
 	if err != nil {
 		return nil, err
 	}
@@ -104,7 +104,11 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 			return nil, err
 		}
 	}
-	encoder, err := sinks.NewRowGroupEncoder(schema, cfg.Parquet)
+	format, err := outputFormat(cfg)
+	if err != nil {
+		return nil, err
+	}
+	encoder, err := format.NewEncoder(schema)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrUsage, err)
 	}
@@ -120,7 +124,12 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 			return nil, err
 		}
 	}
+	var spillEncoder *sinks.RowGroupEncoder
 	if partitions > 1 {
+		// Spilled rows go through Parquet whatever the output format.
+		if spillEncoder, err = sinks.NewRowGroupEncoder(schema, cfg.Parquet); err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrUsage, err)
+		}
 		if cfg.TempDir == "" {
 			spillDir = stage.path(".spill")
 			err = os.Mkdir(spillDir, 0o700)
@@ -132,8 +141,12 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 		}
 		defer os.RemoveAll(spillDir)
 	}
+	inputs := make([]sources.Source, len(plan.inputs))
+	for i, in := range plan.inputs {
+		inputs[i] = in
+	}
 	e := &engine{
-		inputs:       plan.inputs,
+		inputs:       inputs,
 		units:        plan.units,
 		schema:       schema,
 		indexOnly:    cfg.IndexOnly,
@@ -151,8 +164,10 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 		flat:         jb.flat,
 		spillDir:     spillDir,
 		workers:      cfg.Workers,
+		format:       format,
 		encoder:      encoder,
-		opts:         cfg.Parquet,
+		spillEncoder: spillEncoder,
+		spillOpts:    cfg.Parquet,
 		kv:           kv,
 		stage:        stage,
 		progress:     cfg.Progress,
@@ -196,7 +211,8 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 			RowIndexColumn: cfg.RowIndexColumn,
 			RowsPerFile:    cfg.RowsPerFile,
 			RowGroupRows:   cfg.RowGroupRows,
-			Format:         "parquet",
+			InputFormat:    cfg.InputFormat,
+			Format:         cfg.Format,
 			Parquet:        cfg.Parquet,
 		},
 		Inputs:     plan.infos(),
@@ -331,15 +347,15 @@ func resolveSeed(text string) (seedInfo, error) {
 // plan is the opened inputs: footers read, schemas checked, units laid out.
 type plan struct {
 	paths  []string
-	inputs []*sources.Parquet
+	inputs []sources.FileSource
 	units  []unit
 	rows   int64
 	schema *parquet.Schema
 	kv     []sinks.KeyValue
 }
 
-func openPlan(inputs []string) (_ *plan, err error) {
-	paths, err := ResolveInputs(inputs, ".parquet")
+func openPlan(inputs []string, inputFormat string) (_ *plan, err error) {
+	paths, err := ResolveInputs(inputs, inputFormat)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrUsage, err)
 	}
@@ -350,7 +366,7 @@ func openPlan(inputs []string) (_ *plan, err error) {
 		}
 	}()
 	for i, path := range paths {
-		in, err := sources.OpenParquetFile(path)
+		in, err := sources.Open(path, sources.Options{Format: inputFormat})
 		if err != nil {
 			return nil, err
 		}
@@ -364,8 +380,8 @@ func openPlan(inputs []string) (_ *plan, err error) {
 			return nil, &sources.InputError{Path: path, RowGroup: -1,
 				Err: fmt.Errorf("%w with %s: %s", sources.ErrSchemaMismatch, paths[0], d)}
 		}
-		for rg := range in.NumRowGroups() {
-			n := in.RowGroupNumRows(rg)
+		for rg := range in.NumUnits() {
+			n := in.UnitNumRows(rg)
 			if n == 0 {
 				continue
 			}
@@ -382,11 +398,15 @@ func openPlan(inputs []string) (_ *plan, err error) {
 func (p *plan) decodedBytes() int64 {
 	var total int64
 	for _, in := range p.inputs {
-		cols := in.Columns()
-		for _, c := range cols {
-			total += c.UncompressedBytes
+		leaves := int64(len(in.Schema().Columns()))
+		if pq, ok := in.(*sources.Parquet); ok {
+			for _, c := range pq.Columns() {
+				total += c.UncompressedBytes
+			}
+		} else {
+			total += in.Size() // text and Arrow inputs: about their size
 		}
-		total += in.NumRows() * (int64(len(cols))*valueBytes + rowHeaderBytes)
+		total += in.NumRows() * (leaves*valueBytes + rowHeaderBytes)
 	}
 	return total
 }

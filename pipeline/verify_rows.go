@@ -24,7 +24,7 @@ const maxRowProblems = 10
 // the same multiset of rows (the order itself is not rechecked). It appends differences to r.Problems.
 func verifyRows(ctx context.Context, dir string, m *Manifest, inputs []string, r *VerifyReport) error {
 	problem := func(format string, args ...any) { r.Problems = append(r.Problems, fmt.Sprintf(format, args...)) }
-	plan, err := openPlan(inputs)
+	plan, err := openPlan(inputs, m.Options.InputFormat)
 	if err != nil {
 		return err
 	}
@@ -83,7 +83,7 @@ func verifyRows(ctx context.Context, dir string, m *Manifest, inputs []string, r
 		gen := *master
 		gen.Advance(uint64(u.start))
 		next := u.start
-		err := plan.inputs[u.input].ReadRowGroup(ctx, u.rg, readBatch, func(rows []parquet.Row) error {
+		err := plan.inputs[u.input].ReadUnit(ctx, u.rg, readBatch, func(rows []parquet.Row) error {
 			k := len(rows)
 			gen.Fill(keys[:k])
 			if groups != nil {

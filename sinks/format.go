@@ -44,12 +44,20 @@ type Format interface {
 	NewFileWriter(w io.Writer, schema *parquet.Schema, kv []KeyValue) (FileWriter, error)
 }
 
+// Output format names, as --format takes them.
+const (
+	FormatParquet = "parquet"
+)
+
+// Formats returns the names of the output formats.
+func Formats() []string { return []string{FormatParquet} }
+
 // Parquet is the Parquet [Format] with the given options.
 func Parquet(opts ParquetOptions) Format { return parquetFormat{opts} }
 
 type parquetFormat struct{ opts ParquetOptions }
 
-func (parquetFormat) Name() string { return "parquet" }
+func (parquetFormat) Name() string { return FormatParquet }
 func (parquetFormat) Ext() string  { return ".parquet" }
 
 func (f parquetFormat) NewEncoder(schema *parquet.Schema) (Encoder, error) {

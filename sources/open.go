@@ -1,0 +1,74 @@
+package sources
+
+import (
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+)
+
+// Input format names, as --input-format takes them.
+const (
+	FormatParquet = "parquet"
+)
+
+// Formats returns the names of the input formats.
+func Formats() []string { return []string{FormatParquet} }
+
+// Options are the options of [Open].
+type Options struct {
+	// Format is the input format; empty means by file name extension
+	// (see [FormatOf]).
+	Format string
+}
+
+// formats maps file name extensions (lower case) to input formats.
+var formats = map[string]string{
+	".parquet": FormatParquet,
+	".parq":    FormatParquet,
+	".pq":      FormatParquet,
+}
+
+// Extensions returns the file name extensions [FormatOf] recognises, sorted.
+func Extensions() []string {
+	var out []string
+	for ext := range formats {
+		out = append(out, ext)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// FormatOf returns the input format of a file by its name's extension.
+func FormatOf(path string) (string, bool) {
+	f, ok := formats[strings.ToLower(filepath.Ext(path))]
+	return f, ok
+}
+
+// Open opens the input file at path in the format opts name or, without
+// one, the format of its extension. The caller must Close it.
+func Open(path string, opts Options) (FileSource, error) {
+	format := opts.Format
+	if format == "" {
+		f, ok := FormatOf(path)
+		if !ok {
+			return nil, &InputError{Path: path, RowGroup: -1,
+				Err: fmt.Errorf("%w: unknown file extension %q (known: %s); name the format with --input-format", ErrUnsupported, filepath.Ext(path), strings.Join(Extensions(), ", "))}
+		}
+		format = f
+	}
+	switch format {
+	case FormatParquet:
+		return fileSource(OpenParquetFile(path))
+	}
+	return nil, fmt.Errorf("unknown input format %q", format)
+}
+
+// fileSource returns an opened source as a FileSource, or nil (not a typed
+// nil pointer) with the error.
+func fileSource[S FileSource](s S, err error) (FileSource, error) {
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
