@@ -69,13 +69,6 @@ type SplitConfig struct {
 	// range and ordered one range at a time. The output is the same either
 	// way.
 	Shuffle bool `json:"shuffle"`
-	// ShuffleMemory bounds the decoded rows a Shuffle holds at once (an
-	// estimate); 0 means DefaultShuffleMemory.
-	ShuffleMemory int64 `json:"-"`
-	// TempDir holds a spilling Shuffle's temporary files; empty means a
-	// directory inside the output's temporary directory, on the output's
-	// file system. They are removed however the run ends (but SIGKILL).
-	TempDir string `json:"-"`
 	// Group names a column whose equal values must land in the same split
 	// (no leakage between splits). A group's split is a pure function of the
 	// seed and its value (docs/algorithm.md): adding rows or files never
@@ -87,10 +80,25 @@ type SplitConfig struct {
 	// in the order the rows would have been written. The inputs' data is
 	// not read, only their footers.
 	IndexOnly bool `json:"index_only"`
+	// JobOptions are the options every job shares.
+	JobOptions
+}
+
+// JobOptions are the options every job ([Split], [Shuffle], [Sample],
+// [KFold]) shares: how inputs are read, how output files are shaped, and
+// how the job runs. The zero value of each field means its default.
+type JobOptions struct {
 	// RowIndexColumn, if set, adds to the written rows a last top-level
 	// column of that name, a required int64 holding each row's global row
 	// index. It must not name an input column; it cannot go with IndexOnly.
 	RowIndexColumn string `json:"row_index_column,omitempty"`
+	// ShuffleMemory bounds the decoded rows a Shuffle holds at once (an
+	// estimate); 0 means DefaultShuffleMemory.
+	ShuffleMemory int64 `json:"-"`
+	// TempDir holds a spilling Shuffle's temporary files; empty means a
+	// directory inside the output's temporary directory, on the output's
+	// file system. They are removed however the run ends (but SIGKILL).
+	TempDir string `json:"-"`
 	// RowsPerFile cuts each split into files of this many rows; 0 means
 	// DefaultRowsPerFile.
 	RowsPerFile int64 `json:"rows_per_file"`

@@ -40,7 +40,7 @@ func TestSplitBadData(t *testing.T) {
 		t.Run(filepath.Base(path), func(t *testing.T) {
 			parent := t.TempDir()
 			out := filepath.Join(parent, "out")
-			m, err := pipeline.Split(t.Context(), pipeline.SplitConfig{Inputs: []string{path}, Out: out, Seed: "1", Workers: 2})
+			m, err := pipeline.Split(t.Context(), pipeline.SplitConfig{Inputs: []string{path}, Out: out, Seed: "1", JobOptions: pipeline.JobOptions{Workers: 2}})
 			if filepath.Base(path) == "ARROW-GH-43605.parquet" && err == nil {
 				if m.Rows != 21186 {
 					t.Fatalf("split %d rows, want 21186", m.Rows)
@@ -107,7 +107,7 @@ func TestSplitCorpusData(t *testing.T) {
 	for _, path := range paths {
 		t.Run(filepath.Base(path), func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "out")
-			m, err := pipeline.Split(t.Context(), pipeline.SplitConfig{Inputs: []string{path}, Out: out, Seed: "1", Workers: 2, RowGroupRows: 1000})
+			m, err := pipeline.Split(t.Context(), pipeline.SplitConfig{Inputs: []string{path}, Out: out, Seed: "1", JobOptions: pipeline.JobOptions{Workers: 2, RowGroupRows: 1000}})
 			if err != nil {
 				var ie *sources.InputError
 				if !errors.As(err, &ie) || !strings.Contains(err.Error(), filepath.Base(path)) {
@@ -148,7 +148,7 @@ func TestSplitCorpusData(t *testing.T) {
 			// The same file through a shuffle under a tiny memory limit (so
 			// that all but the smallest spill), checked row by row.
 			shuffled := filepath.Join(t.TempDir(), "shuffled")
-			if _, err := pipeline.Shuffle(t.Context(), pipeline.ShuffleConfig{Inputs: []string{path}, Out: shuffled, Seed: "1", Memory: 64 << 10, Workers: 2}); err != nil {
+			if _, err := pipeline.Shuffle(t.Context(), pipeline.ShuffleConfig{Inputs: []string{path}, Out: shuffled, Seed: "1", JobOptions: pipeline.JobOptions{ShuffleMemory: 64 << 10, Workers: 2}}); err != nil {
 				t.Fatalf("shuffle: %v", err)
 			}
 			if _, err := pipeline.VerifyWithInputs(t.Context(), shuffled, []string{path}); err != nil {

@@ -58,8 +58,7 @@ func ExampleShuffle() {
 		Inputs: []string{in},
 		Out:    out,
 		Seed:   "42",
-		Epoch:  1,
-		Memory: 256 << 10, // beyond this, rows spill to disk; the order is the same
+		Epoch:  1, JobOptions: pipeline.JobOptions{ShuffleMemory: 256 << 10}, // beyond this, rows spill to disk; the order is the same
 	})
 	if err != nil {
 		log.Fatal(err)

@@ -48,8 +48,7 @@ func TestGoldenSplitBytes(t *testing.T) {
 			}
 			out := filepath.Join(t.TempDir(), "out")
 			m := runSplit(t, pipeline.SplitConfig{
-				Inputs: []string{in}, Out: out, Seed: "42", Splits: splits, Approx: tc.approx,
-				RowsPerFile: 1000, RowGroupRows: 256,
+				Inputs: []string{in}, Out: out, Seed: "42", Splits: splits, Approx: tc.approx, JobOptions: pipeline.JobOptions{RowsPerFile: 1000, RowGroupRows: 256},
 			})
 			got := goldenHeader + assignment(t, out, m) + fingerprint(m)
 			path := filepath.Join("testdata", "golden", tc.name+".txt")

@@ -35,7 +35,7 @@ func TestSplitGroup(t *testing.T) {
 	big := genInput(t, 9_000, 4, 700) // another dataset: more rows, more users
 	run := func(in string, workers int) (map[int64]int, *pipeline.Manifest) {
 		out := filepath.Join(t.TempDir(), "out")
-		m := runSplit(t, pipeline.SplitConfig{Inputs: []string{in}, Out: out, Seed: "77", Splits: splits, Group: "user_id", Workers: workers})
+		m := runSplit(t, pipeline.SplitConfig{Inputs: []string{in}, Out: out, Seed: "77", Splits: splits, Group: "user_id", JobOptions: pipeline.JobOptions{Workers: workers}})
 		if _, err := pipeline.VerifyWithInputs(t.Context(), out, []string{in}); err != nil {
 			t.Fatal(err)
 		}

@@ -123,7 +123,7 @@ func TestSplitDiskFull(t *testing.T) {
 	if _, err := gendata.Write(t.Context(), big, gendata.Config{Rows: 100_000, Files: 2, RowGroupRows: 10_000, Seed: 1}); err != nil {
 		t.Fatal(err)
 	}
-	_, err := Split(t.Context(), SplitConfig{Inputs: []string{big}, Out: out, Seed: "1", Parquet: sinks.ParquetOptions{Compression: "none"}})
+	_, err := Split(t.Context(), SplitConfig{Inputs: []string{big}, Out: out, Seed: "1", JobOptions: JobOptions{Parquet: sinks.ParquetOptions{Compression: "none"}}})
 	if !errors.Is(err, syscall.ENOSPC) {
 		t.Fatalf("err = %v, want ENOSPC", err)
 	}
@@ -174,7 +174,7 @@ func TestShuffleSpillDiskFull(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := filepath.Join(t.TempDir(), "out")
-	_, err := Shuffle(t.Context(), ShuffleConfig{Inputs: []string{in}, Out: out, Seed: "1", Memory: 4 << 20, TempDir: tmp})
+	_, err := Shuffle(t.Context(), ShuffleConfig{Inputs: []string{in}, Out: out, Seed: "1", JobOptions: JobOptions{ShuffleMemory: 4 << 20, TempDir: tmp}})
 	if !errors.Is(err, syscall.ENOSPC) {
 		t.Fatalf("err = %v, want ENOSPC", err)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/splitdata/splitdata/sinks"
 	"github.com/splitdata/splitdata/splitter"
 )
 
@@ -18,17 +17,8 @@ type KFoldConfig struct {
 	K         int
 	Shuffle   bool
 	IndexOnly bool
-	// RowIndexColumn adds each row's global index as a column; see
-	// [SplitConfig].
-	RowIndexColumn string
-	ShuffleMemory  int64
-	TempDir        string
-	RowsPerFile    int64
-	RowGroupRows   int64
-	Parquet        sinks.ParquetOptions
-	Workers        int
-	Overwrite      bool
-	Progress       Progress
+	// JobOptions are as for [SplitConfig].
+	JobOptions
 }
 
 // KFold writes the rows in K folds, cfg.Out/fold-0/ to fold-(K-1)/, like
@@ -46,21 +36,13 @@ func KFold(ctx context.Context, cfg KFoldConfig) (*Manifest, error) {
 		splits[j] = splitter.Split{Name: fmt.Sprintf("fold-%d", j), Rows: 1}
 	}
 	return run(ctx, SplitConfig{
-		Inputs:         cfg.Inputs,
-		Out:            cfg.Out,
-		Seed:           cfg.Seed,
-		RowIndexColumn: cfg.RowIndexColumn,
-		Splits:         splits,
-		Shuffle:        cfg.Shuffle,
-		IndexOnly:      cfg.IndexOnly,
-		ShuffleMemory:  cfg.ShuffleMemory,
-		TempDir:        cfg.TempDir,
-		RowsPerFile:    cfg.RowsPerFile,
-		RowGroupRows:   cfg.RowGroupRows,
-		Parquet:        cfg.Parquet,
-		Workers:        cfg.Workers,
-		Overwrite:      cfg.Overwrite,
-		Progress:       cfg.Progress,
+		Inputs:     cfg.Inputs,
+		Out:        cfg.Out,
+		Seed:       cfg.Seed,
+		Splits:     splits,
+		Shuffle:    cfg.Shuffle,
+		IndexOnly:  cfg.IndexOnly,
+		JobOptions: cfg.JobOptions,
 	}, job{command: "kfold", resize: kfoldSizes})
 }
 

@@ -15,7 +15,7 @@ func TestKFold(t *testing.T) {
 	order := canonical(t, 6, 0, n)
 	for _, k := range []int{2, 3, 7} {
 		out := filepath.Join(t.TempDir(), "out")
-		m, err := pipeline.KFold(t.Context(), pipeline.KFoldConfig{Inputs: []string{goldenInput}, Out: out, Seed: "6", K: k, Workers: 2})
+		m, err := pipeline.KFold(t.Context(), pipeline.KFoldConfig{Inputs: []string{goldenInput}, Out: out, Seed: "6", K: k, JobOptions: pipeline.JobOptions{Workers: 2}})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -27,7 +27,7 @@ func (r *recorder) Add(rows int64) { r.done[r.cur] += rows }
 func TestSplitReportsProgress(t *testing.T) {
 	for _, approx := range []bool{false, true} {
 		r := &recorder{totals: map[string]int64{}, done: map[string]int64{}}
-		runSplit(t, pipeline.SplitConfig{Inputs: []string{goldenInput}, Out: filepath.Join(t.TempDir(), "out"), Seed: "1", Approx: approx, Progress: r})
+		runSplit(t, pipeline.SplitConfig{Inputs: []string{goldenInput}, Out: filepath.Join(t.TempDir(), "out"), Seed: "1", Approx: approx, JobOptions: pipeline.JobOptions{Progress: r}})
 		want := "plan boundaries split commit"
 		if approx {
 			want = "plan split commit"

@@ -42,7 +42,7 @@ func TestPropertyRandomSmallDatasets(t *testing.T) {
 			splits, _ = splitter.ParseRatios(flag)
 			sizes, _ = splitter.Sizes(splits, n)
 			run = func(in, out string) (*pipeline.Manifest, error) {
-				return pipeline.Split(t.Context(), pipeline.SplitConfig{Inputs: []string{in}, Out: out, Seed: fmt.Sprint(seed), Splits: splits, Workers: 1 + r.IntN(3)})
+				return pipeline.Split(t.Context(), pipeline.SplitConfig{Inputs: []string{in}, Out: out, Seed: fmt.Sprint(seed), Splits: splits, JobOptions: pipeline.JobOptions{Workers: 1 + r.IntN(3)}})
 			}
 		case kind == 1: // counts, some rows in no split
 			a := r.Int64N(n + 1)

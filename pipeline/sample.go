@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/splitdata/splitdata/sinks"
 	"github.com/splitdata/splitdata/splitter"
 )
 
@@ -28,17 +27,8 @@ type SampleConfig struct {
 	// IndexOnly writes the sampled rows' global indices instead of the rows.
 	Shuffle   bool
 	IndexOnly bool
-	// RowIndexColumn adds each row's global index as a column; see
-	// [SplitConfig].
-	RowIndexColumn string
-	ShuffleMemory  int64
-	TempDir        string
-	RowsPerFile    int64
-	RowGroupRows   int64
-	Parquet        sinks.ParquetOptions
-	Workers        int
-	Overwrite      bool
-	Progress       Progress
+	// JobOptions are as for [SplitConfig].
+	JobOptions
 }
 
 // SampleName is the name of a sample's single output in its manifest.
@@ -60,22 +50,14 @@ func Sample(ctx context.Context, cfg SampleConfig) (*Manifest, error) {
 		return nil, fmt.Errorf("%w: sample fraction %v, want 0 < f <= 1", ErrUsage, cfg.Fraction)
 	}
 	return run(ctx, SplitConfig{
-		Inputs:         cfg.Inputs,
-		Out:            cfg.Out,
-		Seed:           cfg.Seed,
-		RowIndexColumn: cfg.RowIndexColumn,
+		Inputs: cfg.Inputs,
+		Out:    cfg.Out,
+		Seed:   cfg.Seed,
 		// With a fraction, sampleSizes sizes the split once n is known.
-		Splits:        []splitter.Split{{Name: SampleName, Rows: max(cfg.Rows, 1)}},
-		Shuffle:       cfg.Shuffle,
-		IndexOnly:     cfg.IndexOnly,
-		ShuffleMemory: cfg.ShuffleMemory,
-		TempDir:       cfg.TempDir,
-		RowsPerFile:   cfg.RowsPerFile,
-		RowGroupRows:  cfg.RowGroupRows,
-		Parquet:       cfg.Parquet,
-		Workers:       cfg.Workers,
-		Overwrite:     cfg.Overwrite,
-		Progress:      cfg.Progress,
+		Splits:     []splitter.Split{{Name: SampleName, Rows: max(cfg.Rows, 1)}},
+		Shuffle:    cfg.Shuffle,
+		IndexOnly:  cfg.IndexOnly,
+		JobOptions: cfg.JobOptions,
 	}, job{command: "sample", flat: true, resize: sampleSizes(cfg.Fraction)})
 }
 

@@ -29,7 +29,7 @@ func TestSample(t *testing.T) {
 			for _, workers := range []int{1, 3} {
 				out := filepath.Join(t.TempDir(), "out")
 				m, err := pipeline.Sample(t.Context(), pipeline.SampleConfig{Inputs: []string{goldenInput}, Out: out, Seed: "4",
-					Rows: tc.rows, Fraction: tc.fraction, Workers: workers, RowsPerFile: 150})
+					Rows: tc.rows, Fraction: tc.fraction, JobOptions: pipeline.JobOptions{Workers: workers, RowsPerFile: 150}})
 				if err != nil {
 					t.Fatal(err)
 				}

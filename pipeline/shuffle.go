@@ -3,7 +3,6 @@ package pipeline
 import (
 	"context"
 
-	"github.com/splitdata/splitdata/sinks"
 	"github.com/splitdata/splitdata/splitter"
 )
 
@@ -12,7 +11,7 @@ import (
 type ShuffleConfig struct {
 	// Inputs are files, directories or glob patterns; see [ResolveInputs].
 	Inputs []string
-	// Out is the output directory; it gets part-NNNNN.parquet files and
+	// Out is the output directory; it gets part-NNNNN files and
 	// manifest.json.
 	Out string
 	// Seed is the master seed, as for [SplitConfig].
@@ -21,22 +20,9 @@ type ShuffleConfig struct {
 	// the keys are numpy.random.PCG64(seed).jumped(Epoch).random_raw(n).
 	// Epoch 0 gives the order of split --shuffle.
 	Epoch uint64
-	// RowIndexColumn adds each row's global index as a column; see
-	// [SplitConfig].
-	RowIndexColumn string
-	// Memory bounds the decoded rows held at once; beyond it rows spill to
-	// temporary files in TempDir. 0 means DefaultShuffleMemory.
-	Memory  int64
-	TempDir string
-	// RowsPerFile, RowGroupRows and Parquet shape the output files, as for
-	// [SplitConfig].
-	RowsPerFile  int64
-	RowGroupRows int64
-	Parquet      sinks.ParquetOptions
-	// Workers, Overwrite and Progress are as for [SplitConfig].
-	Workers   int
-	Overwrite bool
-	Progress  Progress
+	// JobOptions are as for [SplitConfig]; ShuffleMemory bounds the decoded
+	// rows held at once, beyond which rows spill to temporary files in TempDir.
+	JobOptions
 }
 
 // ShuffleName is the name of a shuffle's single output in its manifest.
@@ -49,19 +35,11 @@ const ShuffleName = "shuffled"
 // The output appears atomically, as for [Split].
 func Shuffle(ctx context.Context, cfg ShuffleConfig) (*Manifest, error) {
 	return run(ctx, SplitConfig{
-		Inputs:         cfg.Inputs,
-		Out:            cfg.Out,
-		Seed:           cfg.Seed,
-		RowIndexColumn: cfg.RowIndexColumn,
-		Splits:         []splitter.Split{{Name: ShuffleName, Ratio: 1}},
-		Shuffle:        true,
-		ShuffleMemory:  cfg.Memory,
-		TempDir:        cfg.TempDir,
-		RowsPerFile:    cfg.RowsPerFile,
-		RowGroupRows:   cfg.RowGroupRows,
-		Parquet:        cfg.Parquet,
-		Workers:        cfg.Workers,
-		Overwrite:      cfg.Overwrite,
-		Progress:       cfg.Progress,
+		Inputs:     cfg.Inputs,
+		Out:        cfg.Out,
+		Seed:       cfg.Seed,
+		Splits:     []splitter.Split{{Name: ShuffleName, Ratio: 1}},
+		Shuffle:    true,
+		JobOptions: cfg.JobOptions,
 	}, job{command: "shuffle", flat: true, epoch: cfg.Epoch})
 }

@@ -38,8 +38,7 @@ func TestShuffle(t *testing.T) {
 		workers int
 	}{{0, 1}, {0, 3}, {256 << 10, 2}} {
 		out := filepath.Join(t.TempDir(), "out")
-		m, err := pipeline.Shuffle(t.Context(), pipeline.ShuffleConfig{Inputs: []string{goldenInput}, Out: out, Seed: "8", Epoch: 2,
-			Memory: tc.memory, Workers: tc.workers, RowsPerFile: 700, RowGroupRows: 128})
+		m, err := pipeline.Shuffle(t.Context(), pipeline.ShuffleConfig{Inputs: []string{goldenInput}, Out: out, Seed: "8", Epoch: 2, JobOptions: pipeline.JobOptions{ShuffleMemory: tc.memory, Workers: tc.workers, RowsPerFile: 700, RowGroupRows: 128}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -77,7 +76,7 @@ func TestShuffle(t *testing.T) {
 // granularity of the buffers holding them.
 func TestShuffleSmallInputSmallMemory(t *testing.T) {
 	in := genInput(t, 10, 1, 10)
-	if _, err := pipeline.Shuffle(t.Context(), pipeline.ShuffleConfig{Inputs: []string{in}, Out: filepath.Join(t.TempDir(), "out"), Seed: "1", Memory: 64 << 10}); err != nil {
+	if _, err := pipeline.Shuffle(t.Context(), pipeline.ShuffleConfig{Inputs: []string{in}, Out: filepath.Join(t.TempDir(), "out"), Seed: "1", JobOptions: pipeline.JobOptions{ShuffleMemory: 64 << 10}}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -93,10 +92,10 @@ func TestCommandsSameBytesForAnyChunking(t *testing.T) {
 	}{{1, 12_000}, {3, 1_000}, {5, 777}}
 	runs := map[string]func(in, out string) (*pipeline.Manifest, error){
 		"shuffle in memory": func(in, out string) (*pipeline.Manifest, error) {
-			return pipeline.Shuffle(t.Context(), pipeline.ShuffleConfig{Inputs: []string{in}, Out: out, Seed: "2", RowsPerFile: 5_000})
+			return pipeline.Shuffle(t.Context(), pipeline.ShuffleConfig{Inputs: []string{in}, Out: out, Seed: "2", JobOptions: pipeline.JobOptions{RowsPerFile: 5_000}})
 		},
 		"shuffle spilled": func(in, out string) (*pipeline.Manifest, error) {
-			return pipeline.Shuffle(t.Context(), pipeline.ShuffleConfig{Inputs: []string{in}, Out: out, Seed: "2", RowsPerFile: 5_000, Memory: 512 << 10})
+			return pipeline.Shuffle(t.Context(), pipeline.ShuffleConfig{Inputs: []string{in}, Out: out, Seed: "2", JobOptions: pipeline.JobOptions{RowsPerFile: 5_000, ShuffleMemory: 512 << 10}})
 		},
 		"sample": func(in, out string) (*pipeline.Manifest, error) {
 			return pipeline.Sample(t.Context(), pipeline.SampleConfig{Inputs: []string{in}, Out: out, Seed: "2", Fraction: 0.3})

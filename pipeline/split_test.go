@@ -69,8 +69,7 @@ func TestSplitSameBytesForAnyWorkerCount(t *testing.T) {
 		var want string
 		for _, workers := range []int{1, 2, 3, 8} {
 			m := runSplit(t, pipeline.SplitConfig{
-				Inputs: []string{in}, Seed: "42", Splits: splits, Approx: mode.approx, Shuffle: mode.shuffle,
-				Workers: workers, RowsPerFile: 20_000, RowGroupRows: 3_000,
+				Inputs: []string{in}, Seed: "42", Splits: splits, Approx: mode.approx, Shuffle: mode.shuffle, JobOptions: pipeline.JobOptions{Workers: workers, RowsPerFile: 20_000, RowGroupRows: 3_000},
 			})
 			got := fingerprint(m)
 			if workers == 1 {
@@ -94,7 +93,7 @@ func TestSplitSameBytesForAnyChunking(t *testing.T) {
 	for i, l := range layouts {
 		in := genInput(t, rows, l.files, l.rg)
 		for k, shuffle := range []bool{false, true} {
-			m := runSplit(t, pipeline.SplitConfig{Inputs: []string{in}, Seed: "42", Shuffle: shuffle, RowGroupRows: 4_096, RowsPerFile: 10_000})
+			m := runSplit(t, pipeline.SplitConfig{Inputs: []string{in}, Seed: "42", Shuffle: shuffle, JobOptions: pipeline.JobOptions{RowGroupRows: 4_096, RowsPerFile: 10_000}})
 			got := fingerprint(m)
 			if i == 0 {
 				want[k] = got
@@ -167,7 +166,7 @@ func TestSplitEveryRowOnceWhereTheSpecSays(t *testing.T) {
 				t.Fatal(err)
 			}
 			out := filepath.Join(t.TempDir(), "out")
-			m := runSplit(t, pipeline.SplitConfig{Inputs: []string{in}, Out: out, Seed: "42", Splits: splits, RowGroupRows: 1000, RowsPerFile: 4000})
+			m := runSplit(t, pipeline.SplitConfig{Inputs: []string{in}, Out: out, Seed: "42", Splits: splits, JobOptions: pipeline.JobOptions{RowGroupRows: 1000, RowsPerFile: 4000}})
 			sizes := tc.sizes
 			if sizes == nil {
 				if sizes, err = splitter.Sizes(splits, n); err != nil {
@@ -250,7 +249,7 @@ func TestSplitRefusesExistingOutput(t *testing.T) {
 	if b, err := os.ReadFile(keep); err != nil || string(b) != "keep me" {
 		t.Fatalf("existing output touched: %q, %v", b, err)
 	}
-	m, err := pipeline.Split(t.Context(), pipeline.SplitConfig{Inputs: []string{in}, Out: out, Seed: "1", Overwrite: true})
+	m, err := pipeline.Split(t.Context(), pipeline.SplitConfig{Inputs: []string{in}, Out: out, Seed: "1", JobOptions: pipeline.JobOptions{Overwrite: true}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -302,7 +301,7 @@ func TestSplitFailureLeavesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := filepath.Join(parent, "out")
-	_, err = pipeline.Split(t.Context(), pipeline.SplitConfig{Inputs: []string{in}, Out: out, Seed: "1", Workers: 2})
+	_, err = pipeline.Split(t.Context(), pipeline.SplitConfig{Inputs: []string{in}, Out: out, Seed: "1", JobOptions: pipeline.JobOptions{Workers: 2}})
 	var ie *sources.InputError
 	if !errors.As(err, &ie) || ie.Path != last {
 		t.Fatalf("err = %v, want an InputError naming %s", err, last)
@@ -385,7 +384,7 @@ func TestSplitEmptyInputWritesEmptySplits(t *testing.T) {
 func TestSplitManifestMatchesFiles(t *testing.T) {
 	in := genInput(t, 2_000, 2, 300)
 	out := filepath.Join(t.TempDir(), "out")
-	m := runSplit(t, pipeline.SplitConfig{Inputs: []string{in}, Out: out, Seed: "hello world", RowsPerFile: 700, RowGroupRows: 200})
+	m := runSplit(t, pipeline.SplitConfig{Inputs: []string{in}, Out: out, Seed: "hello world", JobOptions: pipeline.JobOptions{RowsPerFile: 700, RowGroupRows: 200}})
 	read, err := pipeline.ReadManifest(out)
 	if err != nil {
 		t.Fatal(err)
@@ -443,7 +442,7 @@ func TestSplitShuffleWritesCanonicalOrder(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := filepath.Join(t.TempDir(), "out")
-	m := runSplit(t, pipeline.SplitConfig{Inputs: []string{in}, Out: out, Seed: "9", Splits: splits, Shuffle: true, RowGroupRows: 1_000, RowsPerFile: 5_000})
+	m := runSplit(t, pipeline.SplitConfig{Inputs: []string{in}, Out: out, Seed: "9", Splits: splits, Shuffle: true, JobOptions: pipeline.JobOptions{RowGroupRows: 1_000, RowsPerFile: 5_000}})
 	if !m.Options.Shuffle {
 		t.Error("manifest does not record --shuffle")
 	}
@@ -474,7 +473,7 @@ func TestSplitShuffleSpillsToDiskWithSameBytes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	base := pipeline.SplitConfig{Inputs: []string{in}, Seed: "5", Splits: splits, Shuffle: true, RowsPerFile: 6_000, RowGroupRows: 1_000}
+	base := pipeline.SplitConfig{Inputs: []string{in}, Seed: "5", Splits: splits, Shuffle: true, JobOptions: pipeline.JobOptions{RowsPerFile: 6_000, RowGroupRows: 1_000}}
 	want := fingerprint(runSplit(t, base)) // in memory: the default limit is far above 20,000 rows
 	for _, tc := range []struct {
 		memory  int64
@@ -539,7 +538,7 @@ func TestSplitRefusesInputsInsideOutput(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "out")
 	runSplit(t, pipeline.SplitConfig{Inputs: []string{dir}, Out: out, Seed: "1"})
 	// A second run over the first one's output, into it: refused.
-	_, err := pipeline.Split(t.Context(), pipeline.SplitConfig{Inputs: []string{out}, Out: out, Seed: "1", Overwrite: true})
+	_, err := pipeline.Split(t.Context(), pipeline.SplitConfig{Inputs: []string{out}, Out: out, Seed: "1", JobOptions: pipeline.JobOptions{Overwrite: true}})
 	if !errors.Is(err, pipeline.ErrUsage) || !strings.Contains(err.Error(), "inside the output directory") {
 		t.Fatalf("err = %v, want a usage error about inputs inside the output", err)
 	}

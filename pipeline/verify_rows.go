@@ -53,7 +53,7 @@ func verifyRows(ctx context.Context, dir string, m *Manifest, inputs []string, r
 	if err != nil {
 		return fmt.Errorf("%w: seed: %w", ErrBadManifest, err)
 	}
-	cfg := SplitConfig{Splits: m.Options.Splits, Approx: m.Options.Approx, Workers: 0}.withDefaults()
+	cfg := SplitConfig{Splits: m.Options.Splits, Approx: m.Options.Approx, JobOptions: JobOptions{Workers: 0}}.withDefaults()
 	assigner, _, err := newAssigner(ctx, cfg, master, plan.rows)
 	if err != nil {
 		return err

@@ -51,7 +51,7 @@ func TestVerify(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "out")
-			runSplit(t, pipeline.SplitConfig{Inputs: []string{goldenInput}, Out: out, Seed: "5", RowsPerFile: 1000})
+			runSplit(t, pipeline.SplitConfig{Inputs: []string{goldenInput}, Out: out, Seed: "5", JobOptions: pipeline.JobOptions{RowsPerFile: 1000}})
 			tc.damage(t, out)
 			r, err := pipeline.Verify(t.Context(), out)
 			if tc.want == "" {
@@ -143,7 +143,7 @@ func mustSizes(t *testing.T, s string) []splitter.Split {
 
 func TestSplitIndexOnly(t *testing.T) {
 	for _, shuffle := range []bool{false, true} {
-		base := pipeline.SplitConfig{Inputs: []string{goldenInput}, Seed: "3", Splits: mustRatios(t, "a=0.6,b=0.4"), Shuffle: shuffle, RowsPerFile: 500, RowGroupRows: 100}
+		base := pipeline.SplitConfig{Inputs: []string{goldenInput}, Seed: "3", Splits: mustRatios(t, "a=0.6,b=0.4"), Shuffle: shuffle, JobOptions: pipeline.JobOptions{RowsPerFile: 500, RowGroupRows: 100}}
 		full := filepath.Join(t.TempDir(), "full")
 		cfg := base
 		cfg.Out = full
@@ -203,7 +203,7 @@ func readColumn(t *testing.T, dir string, s pipeline.SplitInfo, name string) []i
 func TestSplitRowIndexColumn(t *testing.T) {
 	for _, shuffle := range []bool{false, true} {
 		out := filepath.Join(t.TempDir(), "out")
-		m := runSplit(t, pipeline.SplitConfig{Inputs: []string{goldenInput}, Out: out, Seed: "3", Shuffle: shuffle, RowIndexColumn: "global_row"})
+		m := runSplit(t, pipeline.SplitConfig{Inputs: []string{goldenInput}, Out: out, Seed: "3", Shuffle: shuffle, JobOptions: pipeline.JobOptions{RowIndexColumn: "global_row"}})
 		for _, s := range m.Splits {
 			// The gen table's id column is the global row index: the two
 			// columns must agree row by row, and the schema keep its order.
@@ -228,7 +228,7 @@ func TestSplitRowIndexColumn(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	for _, bad := range []pipeline.SplitConfig{{RowIndexColumn: "id"}, {RowIndexColumn: "r", IndexOnly: true}} {
+	for _, bad := range []pipeline.SplitConfig{{JobOptions: pipeline.JobOptions{RowIndexColumn: "id"}}, {IndexOnly: true, JobOptions: pipeline.JobOptions{RowIndexColumn: "r"}}} {
 		bad.Inputs, bad.Out, bad.Seed = []string{goldenInput}, filepath.Join(t.TempDir(), "out"), "1"
 		if _, err := pipeline.Split(t.Context(), bad); !errors.Is(err, pipeline.ErrUsage) {
 			t.Errorf("%+v: err = %v, want a usage error", bad, err)

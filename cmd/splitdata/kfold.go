@@ -31,21 +31,13 @@ writes global row indices instead. Train on all folds but j, test on fold j.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return f.execute(cmd.Context(), args, stdout, log, func(ctx context.Context, cfg pipeline.SplitConfig) (*pipeline.Manifest, error) {
 				return pipeline.KFold(ctx, pipeline.KFoldConfig{
-					Inputs:         cfg.Inputs,
-					Out:            cfg.Out,
-					Seed:           cfg.Seed,
-					RowIndexColumn: cfg.RowIndexColumn,
-					K:              k,
-					Shuffle:        cfg.Shuffle,
-					IndexOnly:      cfg.IndexOnly,
-					ShuffleMemory:  cfg.ShuffleMemory,
-					TempDir:        cfg.TempDir,
-					RowsPerFile:    cfg.RowsPerFile,
-					RowGroupRows:   cfg.RowGroupRows,
-					Parquet:        cfg.Parquet,
-					Workers:        cfg.Workers,
-					Overwrite:      cfg.Overwrite,
-					Progress:       cfg.Progress,
+					Inputs:     cfg.Inputs,
+					Out:        cfg.Out,
+					Seed:       cfg.Seed,
+					K:          k,
+					Shuffle:    cfg.Shuffle,
+					IndexOnly:  cfg.IndexOnly,
+					JobOptions: cfg.JobOptions,
 				})
 			})
 		},

@@ -37,19 +37,11 @@ appears atomically, with DIR/manifest.json written last.`,
 			f.shuffle = true
 			return f.execute(cmd.Context(), args, stdout, log, func(ctx context.Context, cfg pipeline.SplitConfig) (*pipeline.Manifest, error) {
 				return pipeline.Shuffle(ctx, pipeline.ShuffleConfig{
-					Inputs:         cfg.Inputs,
-					Out:            cfg.Out,
-					Seed:           cfg.Seed,
-					RowIndexColumn: cfg.RowIndexColumn,
-					Epoch:          epoch,
-					Memory:         cfg.ShuffleMemory,
-					TempDir:        cfg.TempDir,
-					RowsPerFile:    cfg.RowsPerFile,
-					RowGroupRows:   cfg.RowGroupRows,
-					Parquet:        cfg.Parquet,
-					Workers:        cfg.Workers,
-					Overwrite:      cfg.Overwrite,
-					Progress:       cfg.Progress,
+					Inputs:     cfg.Inputs,
+					Out:        cfg.Out,
+					Seed:       cfg.Seed,
+					Epoch:      epoch,
+					JobOptions: cfg.JobOptions,
 				})
 			})
 		},

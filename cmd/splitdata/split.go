@@ -178,21 +178,23 @@ func (f *splitFlags) config(inputs []string) (pipeline.SplitConfig, error) {
 		return cfg, usagef("--workers must be positive, got %d", f.workers)
 	}
 	cfg = pipeline.SplitConfig{
-		Inputs:         inputs,
-		Out:            f.out,
-		Seed:           f.seed,
-		Splits:         splits,
-		Approx:         f.approx,
-		Shuffle:        f.shuffle,
-		IndexOnly:      f.indexOnly,
-		RowIndexColumn: f.rowIndexCol,
-		Group:          f.group,
-		ShuffleMemory:  int64(memory),
-		TempDir:        f.tempDir,
-		RowsPerFile:    f.rowsPerFile,
-		RowGroupRows:   f.rowGroupRows,
-		Workers:        f.workers,
-		Overwrite:      f.overwrite,
+		Inputs:    inputs,
+		Out:       f.out,
+		Seed:      f.seed,
+		Splits:    splits,
+		Approx:    f.approx,
+		Shuffle:   f.shuffle,
+		IndexOnly: f.indexOnly,
+		Group:     f.group,
+		JobOptions: pipeline.JobOptions{
+			RowIndexColumn: f.rowIndexCol,
+			ShuffleMemory:  int64(memory),
+			TempDir:        f.tempDir,
+			RowsPerFile:    f.rowsPerFile,
+			RowGroupRows:   f.rowGroupRows,
+			Workers:        f.workers,
+			Overwrite:      f.overwrite,
+		},
 	}
 	cfg.Parquet.Compression = f.compression
 	cfg.Parquet.CompressionLevel = f.level
