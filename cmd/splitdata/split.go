@@ -9,6 +9,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/dustin/go-humanize"
@@ -16,6 +17,8 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/splitdata/splitdata/pipeline"
+	"github.com/splitdata/splitdata/sinks"
+	"github.com/splitdata/splitdata/sources"
 )
 
 type splitFlags struct {
@@ -35,6 +38,8 @@ type splitFlags struct {
 	overwrite    bool
 	rowsPerFile  int64
 	rowGroupRows int64
+	inputFormat  string
+	format       string
 	compression  string
 	level        int
 	pageSize     string
@@ -97,6 +102,8 @@ func (f *splitFlags) addCommonFlags(fl *pflag.FlagSet) {
 	fl.StringVar(&f.tempDir, "temp-dir", "", "directory for a shuffle's temporary files (default: beside the output)")
 	fl.IntVar(&f.workers, "workers", 0, "goroutines reading and encoding (default: number of CPUs); never changes the output")
 	fl.BoolVar(&f.overwrite, "overwrite", false, "replace an existing output directory")
+	fl.StringVar(&f.inputFormat, "input-format", "", "format of every INPUT: "+strings.Join(sources.Formats(), ", ")+" (default: by file extension; formats mix when schemas are equal)")
+	fl.StringVar(&f.format, "format", sinks.FormatParquet, "output format: "+strings.Join(sinks.Formats(), ", "))
 	fl.Int64Var(&f.rowsPerFile, "rows-per-file", pipeline.DefaultRowsPerFile, "rows per output file")
 	fl.Int64Var(&f.rowGroupRows, "row-group-rows", pipeline.DefaultRowGroupRows, "rows per output row group")
 	fl.StringVar(&f.compression, "compression", "snappy", "Parquet compression: snappy, zstd, gzip, lz4 or none")
@@ -194,6 +201,8 @@ func (f *splitFlags) config(inputs []string) (pipeline.SplitConfig, error) {
 			RowGroupRows:   f.rowGroupRows,
 			Workers:        f.workers,
 			Overwrite:      f.overwrite,
+			InputFormat:    f.inputFormat,
+			Format:         f.format,
 		},
 	}
 	cfg.Parquet.Compression = f.compression
