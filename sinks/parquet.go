@@ -172,6 +172,20 @@ func (e *RowGroupEncoder) Encode(rows parquet.RowReader) (*EncodedRowGroup, erro
 	return g, nil
 }
 
+// Load reads back an encoded row group from data: a Parquet file holding
+// exactly that one row group, as a [ParquetFileWriter] with the encoder's
+// schema and options writes it. That is how encoded row groups travel
+// between processes (sharded runs write them, a merge appends them):
+// appending the loaded group writes the same bytes as appending the
+// original. data is kept, not copied.
+func (e *RowGroupEncoder) Load(data []byte) (*EncodedRowGroup, error) {
+	g, err := e.parse(data)
+	if err != nil {
+		return nil, fmt.Errorf("load row group: %w", err)
+	}
+	return g, nil
+}
+
 // parse locates the row group in the in-memory file data.
 func (e *RowGroupEncoder) parse(data []byte) (*EncodedRowGroup, error) {
 	meta, footerStart, err := readFooter(data)
