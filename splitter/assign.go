@@ -96,6 +96,17 @@ func NewExactAssigner(b []Boundary, nsplits int) *Assigner {
 	return newAssigner(b)
 }
 
+// Boundaries returns a copy of the upper boundaries of a's splits, as
+// [NewExactAssigner] takes them: for an exact Assigner, the rank
+// thresholds a sharded plan records so that no shard recomputes them.
+func (a *Assigner) Boundaries() []Boundary {
+	b := make([]Boundary, len(a.words))
+	for j, w := range a.words {
+		b[j] = Boundary{Key: w.key, Index: int64(w.index ^ signBit)}
+	}
+	return b
+}
+
 // NewApproxAssigner returns the Assigner of approximate splits with the
 // given ratios, each in (0, 1], summing to 1 within [RatioTolerance] (errors
 // wrap [ErrUsage]). Each row independently goes to split j if and only if

@@ -413,3 +413,35 @@ func TestAssignShortOut(t *testing.T) {
 	}()
 	a.Assign(make([]uint64, 3), 0, make([]uint8, 2))
 }
+
+// TestBoundariesRoundTrip checks that an exact Assigner rebuilt from its
+// Boundaries assigns every row as the original does.
+func TestBoundariesRoundTrip(t *testing.T) {
+	gen, err := prng.NewPCG64(big.NewInt(11))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 5000
+	splits := []splitter.Split{{Name: "a", Ratio: 0.5}, {Name: "b", Ratio: 0.3}, {Name: "c", Ratio: 0.2}}
+	a, _, err := splitter.NewAssigner(t.Context(), gen, splits, n, false, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := splitter.NewExactAssigner(a.Boundaries(), len(splits))
+	keys := make([]uint64, n)
+	g := *gen
+	g.Fill(keys)
+	want, got := make([]uint8, n), make([]uint8, n)
+	a.Assign(keys, 0, want)
+	b.Assign(keys, 0, got)
+	if !slices.Equal(got, want) {
+		t.Fatal("rebuilt assigner differs")
+	}
+	counts := make([]int, len(splits)+1)
+	for _, id := range got {
+		counts[id]++
+	}
+	if counts[0] != 2500 || counts[1] != 1500 || counts[2] != 1000 {
+		t.Fatalf("counts %v, want [2500 1500 1000 0]", counts)
+	}
+}
