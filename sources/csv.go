@@ -1,0 +1,604 @@
+package sources
+
+import (
+	"bufio"
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/parquet-go/parquet-go"
+
+	"github.com/splitdata/splitdata/internal/rowcheck"
+)
+
+// DefaultCSVInferRows is the number of records sampled to infer the types
+// of a CSV table's columns when [CSVOptions.InferRows] is 0.
+const DefaultCSVInferRows = 1000
+
+// csvUnitRows is the number of records in a unit of a CSV input (the last
+// unit may have fewer). It is a variable so that tests can cut small files
+// into many units.
+var csvUnitRows = 65536
+
+// csvBufferSize is the read buffer of every CSV reader.
+const csvBufferSize = 64 << 10
+
+// utf8BOM is the byte order mark some writers put at the start of UTF-8
+// text; it is not part of the first field.
+const utf8BOM = "\xEF\xBB\xBF"
+
+// CSVOptions says how to read a CSV file. The zero value reads
+// comma-separated files with a header and infers the column types from the
+// first 1000 records.
+type CSVOptions struct {
+	// Delimiter separates fields; 0 means ','. It must be a valid rune
+	// other than '"', '\r', '\n' and U+FFFD.
+	Delimiter rune `json:"delimiter,omitempty"`
+	// NoHeader says the file has no header record: every record is data,
+	// and the columns are named by Schema, or else c0, c1, ...
+	NoHeader bool `json:"no_header,omitempty"`
+	// Schema, when not empty, gives the columns' names and types in the
+	// syntax of [ParseCSVSchema], and no type is inferred. A header, if the
+	// file has one, must name the same columns in the same order.
+	Schema string `json:"schema,omitempty"`
+	// InferRows is the number of records, after the header, whose values
+	// decide the inferred column types: 0 means [DefaultCSVInferRows], a
+	// negative number every record of the file.
+	InferRows int `json:"infer_rows,omitempty"`
+	// Null is the field text read as null, in columns of every type; by
+	// default the empty field. A quoted field equal to Null is null too:
+	// CSV readers cannot tell quoted from unquoted fields.
+	Null string `json:"null,omitempty"`
+}
+
+// Validate reports whether the options are usable.
+func (o CSVOptions) Validate() error {
+	if d := o.Delimiter; d != 0 && (d == '"' || d == '\r' || d == '\n' || d == utf8.RuneError || !utf8.ValidRune(d)) {
+		return fmt.Errorf("csv options: invalid delimiter %q", d)
+	}
+	if o.Schema != "" {
+		if _, err := ParseCSVSchema(o.Schema); err != nil {
+			return fmt.Errorf("csv options: %w", err)
+		}
+	}
+	return nil
+}
+
+// CSV is an opened CSV input (RFC 4180: fields separated by the delimiter,
+// quoted with double quotes when they hold the delimiter, quotes or line
+// breaks, quotes doubled inside quoted fields; lines end in LF or CRLF;
+// blank lines are skipped; a UTF-8 byte order mark at the start is
+// dropped). It implements [FileSource].
+//
+// Opening scans the whole file once for its record structure (quotes and
+// field counts) and cuts it into units of up to 65536 records, recording
+// each unit's byte offset, first line and record count, so that row counts
+// are known before any unit is read, as they are from Parquet footers. The
+// scan holds O(units) memory whatever the file's size. Field values are
+// converted when a unit is read, so a value that does not fit its column's
+// type is reported by [CSV.ReadUnit].
+//
+// # Column types
+//
+// With [CSVOptions.Schema] the columns' types are given. Otherwise every
+// column's type is inferred from the first [CSVOptions.InferRows] records
+// (1000 by default), ignoring null fields: bool if every value is true or
+// false (in any letter case); else int64 if every value is a base-10
+// integer with an optional sign, no leading zero and within the int64
+// range; else double if every value is a number in decimal or exponent
+// notation without a leading zero in its integer part (1.5, -0.25, 1e+06,
+// .5), NaN, Inf or Infinity (any letter case, optional sign); else string.
+// A column with no non-null value in the sample is a string column. Leading
+// zeros keep identifiers such as ZIP codes as strings. Dates and timestamps
+// are never inferred: give them with a schema.
+//
+// Every inferred column is nullable (OPTIONAL in the Parquet schema); a
+// schema may make columns required. A null is a field equal to
+// [CSVOptions.Null], the empty field by default: with the default, empty
+// strings are nulls.
+//
+// Once the types are set, values are read more liberally than inference
+// samples them: int64 and double values with leading zeros or a plus sign,
+// double values in any syntax [strconv.ParseFloat] reads. Dates are
+// YYYY-MM-DD; timestamps are RFC 3339 ("2024-05-01T12:30:00.25Z", a space
+// may replace the T, the offset is converted to UTC and may be left out
+// for UTC, a date alone is its midnight) with at most microsecond
+// precision. Strings must be valid UTF-8, as Parquet requires.
+//
+// A CSV may be read by several goroutines at once, one unit each.
+type CSV struct {
+	name    string
+	r       io.ReaderAt
+	size    int64
+	closer  io.Closer
+	stamp   fileStamp
+	opts    CSVOptions // with defaults filled in
+	header  bool       // the file has a header record
+	given   bool       // the schema came from the options, not inference
+	inferN  int        // records sampled for inference
+	cols    CSVSchema
+	schema  *parquet.Schema
+	layout  rowcheck.Layout
+	units   []csvUnit
+	numRows int64
+}
+
+// csvUnit is a range of records of a CSV file: the records starting at
+// byte offset up to the next unit's offset.
+type csvUnit struct {
+	offset int64 // where the unit's bytes start (after the previous record)
+	line   int64 // 1-based line where the unit's first record starts
+	rows   int64 // number of records
+}
+
+// OpenCSVFile opens the CSV file at path and scans it (see [CSV]). The
+// caller must Close it.
+func OpenCSVFile(path string, opts CSVOptions) (*CSV, error) {
+	f, stamp, err := openFile(path)
+	if err != nil {
+		return nil, err
+	}
+	c, err := OpenCSV(path, f, stamp.opened.Size(), opts)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	c.closer = f
+	c.stamp = stamp
+	return c, nil
+}
+
+// OpenCSV scans the CSV data in r, which holds size bytes, and settles its
+// schema (see [CSV]); name is used in errors. Any io.ReaderAt works, so
+// inputs need not be local files. Errors in the file are [*InputError]
+// values naming the line, and the column where one is concerned.
+func OpenCSV(name string, r io.ReaderAt, size int64, opts CSVOptions) (*CSV, error) {
+	if err := opts.Validate(); err != nil {
+		return nil, err
+	}
+	if opts.Delimiter == 0 {
+		opts.Delimiter = ','
+	}
+	c := &CSV{name: name, r: r, size: size, opts: opts, header: !opts.NoHeader}
+	switch {
+	case opts.InferRows == 0:
+		c.inferN = DefaultCSVInferRows
+	case opts.InferRows < 0:
+		c.inferN = -1
+	default:
+		c.inferN = opts.InferRows
+	}
+	if opts.Schema != "" {
+		c.cols, _ = ParseCSVSchema(opts.Schema) // checked by Validate
+		c.given = true
+	}
+	if err := c.scan(); err != nil {
+		return nil, err
+	}
+	c.schema = c.cols.Parquet()
+	c.layout = rowcheck.New(c.schema)
+	return c, nil
+}
+
+// start returns the offset of the first byte after a byte order mark.
+func (c *CSV) start() (int64, error) {
+	var bom [len(utf8BOM)]byte
+	n, err := c.r.ReadAt(bom[:], 0)
+	if n == len(bom) && string(bom[:]) == utf8BOM && c.size >= int64(len(bom)) {
+		return int64(len(bom)), nil
+	}
+	if err != nil && err != io.EOF {
+		return 0, &InputError{Path: c.name, RowGroup: -1, Err: fmt.Errorf("read: %w", err)}
+	}
+	return 0, nil
+}
+
+// newReader returns a CSV reader of the n bytes at offset off.
+func (c *CSV) newReader(off, n int64) *csv.Reader {
+	cr := csv.NewReader(bufio.NewReaderSize(io.NewSectionReader(c.r, off, n), csvBufferSize))
+	cr.Comma = c.opts.Delimiter
+	cr.ReuseRecord = true
+	return cr
+}
+
+// scan reads the whole file for its header, its record structure and, when
+// types are inferred, its sample, and cuts it into units.
+func (c *CSV) scan() error {
+	start, err := c.start()
+	if err != nil {
+		return err
+	}
+	cr := c.newReader(start, c.size-start)
+	if c.given && !c.header {
+		cr.FieldsPerRecord = len(c.cols)
+	}
+	if c.header {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			return &InputError{Path: c.name, RowGroup: -1, Err: fmt.Errorf("%w: empty file: no header record (for a file without one, pass --no-header and --schema)", ErrCorrupt)}
+		}
+		if err != nil {
+			return c.readError(-1, 0, err, 0)
+		}
+		if err := c.setHeader(rec); err != nil {
+			return err
+		}
+	}
+	var infer []csvInference
+	if !c.given && c.cols != nil {
+		infer = make([]csvInference, len(c.cols))
+	}
+	sampled := 0
+	for {
+		off := start + cr.InputOffset()
+		rec, err := cr.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return c.readError(-1, 0, err, len(c.cols))
+		}
+		if c.cols == nil { // the first record of a file without header or schema
+			c.cols = make(CSVSchema, len(rec))
+			for i := range rec {
+				c.cols[i].Name = "c" + strconv.Itoa(i)
+			}
+			infer = make([]csvInference, len(rec))
+		}
+		line, _ := cr.FieldPos(0)
+		if n := len(c.units); n == 0 || c.units[n-1].rows == int64(csvUnitRows) {
+			c.units = append(c.units, csvUnit{offset: off, line: int64(line)})
+		}
+		c.units[len(c.units)-1].rows++
+		c.numRows++
+		if infer != nil && (c.inferN < 0 || sampled < c.inferN) {
+			sampled++
+			for i, v := range rec {
+				if v != c.opts.Null && !infer[i].done() {
+					infer[i].add(v)
+				}
+			}
+		}
+	}
+	if c.cols == nil {
+		return &InputError{Path: c.name, RowGroup: -1, Err: fmt.Errorf("%w: empty file: no record to take the columns from (pass --schema)", ErrCorrupt)}
+	}
+	for i := range infer {
+		c.cols[i].Type = infer[i].typ()
+	}
+	c.inferN = sampled
+	return nil
+}
+
+// setHeader takes the column names from the header record rec, or checks
+// them against the given schema.
+func (c *CSV) setHeader(rec []string) error {
+	headerErr := func(col string, format string, args ...any) error {
+		return &InputError{Path: c.name, RowGroup: -1, Line: 1, Column: col, Err: fmt.Errorf("%w: %s", ErrUnsupported, fmt.Sprintf(format, args...))}
+	}
+	seen := make(map[string]int, len(rec))
+	for i, name := range rec {
+		switch {
+		case !utf8.ValidString(name):
+			return headerErr("", "header field %d is not valid UTF-8", i+1)
+		case name == "":
+			return headerErr("", "header field %d is empty: every column needs a name", i+1)
+		}
+		if j, dup := seen[name]; dup {
+			return headerErr(name, "header fields %d and %d have the same name", j+1, i+1)
+		}
+		seen[name] = i
+	}
+	if !c.given {
+		c.cols = make(CSVSchema, len(rec))
+		for i, name := range rec {
+			c.cols[i].Name = name
+		}
+		return nil
+	}
+	if len(rec) != len(c.cols) {
+		return headerErr("", "header has %d fields but --schema names %d columns", len(rec), len(c.cols))
+	}
+	for i, name := range rec {
+		if name != c.cols[i].Name {
+			return &InputError{Path: c.name, RowGroup: -1, Line: 1, Column: name, Err: fmt.Errorf("%w: header field %d is %q but --schema names column %d %q",
+				ErrSchemaMismatch, i+1, name, i+1, c.cols[i].Name)}
+		}
+	}
+	return nil
+}
+
+// readError turns an error of a CSV reader into an [*InputError]. delta is
+// what turns the reader's line numbers into the file's; want is the number
+// of fields a record must have (0 if not known).
+func (c *CSV) readError(unit int, delta int64, err error, want int) error {
+	var pe *csv.ParseError
+	if !errors.As(err, &pe) {
+		return &InputError{Path: c.name, RowGroup: unit, Err: fmt.Errorf("read: %w", err)}
+	}
+	line, startLine := int64(pe.Line)+delta, int64(pe.StartLine)+delta
+	if errors.Is(pe.Err, csv.ErrFieldCount) {
+		what := "the other records have"
+		if c.header {
+			what = "the header has"
+		} else if c.given {
+			what = "--schema names"
+		}
+		msg := "wrong number of fields"
+		if want > 0 {
+			msg = fmt.Sprintf("record has a wrong number of fields: %s %d", what, want)
+		}
+		return &InputError{Path: c.name, RowGroup: unit, Line: startLine, Err: fmt.Errorf("%w: %s", ErrCorrupt, msg)}
+	}
+	msg := fmt.Sprintf("%v, at byte %d of the line", pe.Err, pe.Column)
+	if startLine != line {
+		msg += fmt.Sprintf(" (in the record starting at line %d)", startLine)
+	}
+	return &InputError{Path: c.name, RowGroup: unit, Line: line, Err: fmt.Errorf("%w: %s", ErrCorrupt, msg)}
+}
+
+// Columns returns the table's columns with their types, given or inferred.
+// Their String method gives the --schema that reads the file the same way.
+func (c *CSV) Columns() CSVSchema { return append(CSVSchema(nil), c.cols...) }
+
+// Name returns the name the input was opened with.
+func (c *CSV) Name() string { return c.name }
+
+// Schema returns the table's schema: one leaf per column, in file order.
+func (c *CSV) Schema() *parquet.Schema { return c.schema }
+
+// Size returns the size of the input in bytes.
+func (c *CSV) Size() int64 { return c.size }
+
+// NumRows returns the number of records, not counting the header.
+func (c *CSV) NumRows() int64 { return c.numRows }
+
+// NumUnits returns the number of units: runs of up to 65536 records.
+func (c *CSV) NumUnits() int { return len(c.units) }
+
+// UnitNumRows returns the number of records in unit i.
+func (c *CSV) UnitNumRows(i int) int64 { return c.units[i].rows }
+
+// KeyValueMetadata returns nil: CSV files have no key/value metadata.
+func (c *CSV) KeyValueMetadata() []KeyValue { return nil }
+
+// CheckUnchanged reports, as an [InputError] wrapping [ErrChanged], whether
+// the file opened by [OpenCSVFile] now differs in size or modification time
+// from when it was opened, or is no longer the file at its path. Inputs
+// opened with [OpenCSV] are not checked.
+func (c *CSV) CheckUnchanged() error { return c.stamp.check() }
+
+// Close releases the file.
+func (c *CSV) Close() error {
+	if c.closer == nil {
+		return nil
+	}
+	err := c.closer.Close()
+	c.closer = nil
+	return err
+}
+
+// ReadUnit parses the records of unit i, converts their fields to values
+// of the schema and streams them to fn in batches of at most batch rows
+// (at least 1), in file order. The rows passed to fn, and the byte slices
+// of their values, are borrowed: they are valid only until fn returns.
+// ReadUnit checks that the unit holds exactly the records the scan found.
+// A field that does not fit its column's type is reported as an
+// [*InputError] wrapping [ErrCorrupt] (invalid UTF-8: [ErrUnsupported])
+// with its line and column.
+func (c *CSV) ReadUnit(ctx context.Context, i, batch int, fn func(rows []parquet.Row) error) error {
+	if i < 0 || i >= len(c.units) {
+		return fmt.Errorf("%s: unit %d out of range [0,%d)", c.name, i, len(c.units))
+	}
+	batch = max(batch, 1)
+	u := c.units[i]
+	end := c.size
+	if i+1 < len(c.units) {
+		end = c.units[i+1].offset
+	}
+	cr := c.newReader(u.offset, end-u.offset)
+	ncols := len(c.cols)
+	cr.FieldsPerRecord = ncols
+
+	values := make([]parquet.Value, batch*ncols)
+	rows := make([]parquet.Row, batch)
+	for k := range rows {
+		rows[k] = values[k*ncols : (k+1)*ncols : (k+1)*ncols]
+	}
+	var arena []byte // string bytes of the current batch
+	k := 0           // rows in the current batch
+	var got int64
+	delta := u.line - 1 // file line minus reader line; exact from the first record on
+	for {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return c.readError(i, delta, err, ncols)
+		}
+		if got == 0 {
+			first, _ := cr.FieldPos(0)
+			delta = u.line - int64(first)
+		}
+		if got++; got > u.rows {
+			return &InputError{Path: c.name, RowGroup: i, Line: u.line, Err: fmt.Errorf("%w: unit holds more than the %d records found when the file was opened", ErrCorrupt, u.rows)}
+		}
+		row := rows[k]
+		for j, field := range rec {
+			v, err := c.value(j, field, &arena)
+			if err != nil {
+				line, _ := cr.FieldPos(j)
+				return &InputError{Path: c.name, RowGroup: i, Line: int64(line) + delta, Column: c.cols[j].Name, Err: err}
+			}
+			row[j] = v
+		}
+		if err := c.layout.Check(row); err != nil {
+			line, _ := cr.FieldPos(0)
+			return &InputError{Path: c.name, RowGroup: i, Line: int64(line) + delta, Err: fmt.Errorf("%w: %w", ErrCorrupt, err)}
+		}
+		if k++; k == batch {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if err := fn(rows[:k]); err != nil {
+				return err
+			}
+			k, arena = 0, arena[:0]
+		}
+	}
+	if k > 0 {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := fn(rows[:k]); err != nil {
+			return err
+		}
+	}
+	if got != u.rows {
+		return &InputError{Path: c.name, RowGroup: i, Line: u.line, Err: fmt.Errorf("%w: unit holds %d records, %d when the file was opened", ErrCorrupt, got, u.rows)}
+	}
+	return nil
+}
+
+// value converts field, the text of column j, to its value. String bytes
+// are appended to arena, which the value then references.
+func (c *CSV) value(j int, field string, arena *[]byte) (parquet.Value, error) {
+	col := c.cols[j]
+	def := 1
+	if col.Required {
+		def = 0
+	}
+	if field == c.opts.Null {
+		if col.Required {
+			return parquet.Value{}, fmt.Errorf("%w: null (%s) in a required column", ErrCorrupt, describeNull(c.opts.Null))
+		}
+		return parquet.NullValue().Level(0, 0, j), nil
+	}
+	var v parquet.Value
+	switch col.Type {
+	case CSVString:
+		if !utf8.ValidString(field) {
+			return parquet.Value{}, fmt.Errorf("%w: invalid UTF-8 in a string column (Parquet strings must be UTF-8)", ErrUnsupported)
+		}
+		n := len(*arena)
+		*arena = append(*arena, field...)
+		v = parquet.ByteArrayValue((*arena)[n:len(*arena):len(*arena)])
+	case CSVBool:
+		switch {
+		case strings.EqualFold(field, "true"):
+			v = parquet.BooleanValue(true)
+		case strings.EqualFold(field, "false"):
+			v = parquet.BooleanValue(false)
+		default:
+			return parquet.Value{}, c.typeError(j, field, "")
+		}
+	case CSVInt64:
+		n, err := strconv.ParseInt(field, 10, 64)
+		if err != nil {
+			return parquet.Value{}, c.typeError(j, field, "")
+		}
+		v = parquet.Int64Value(n)
+	case CSVDouble:
+		f, err := strconv.ParseFloat(field, 64)
+		if err != nil {
+			return parquet.Value{}, c.typeError(j, field, "")
+		}
+		v = parquet.DoubleValue(f)
+	case CSVDate:
+		d, err := parseCSVDate(field)
+		if err != nil {
+			return parquet.Value{}, c.typeError(j, field, "")
+		}
+		v = parquet.Int32Value(d)
+	case CSVTimestamp:
+		ts, err := parseCSVTimestamp(field)
+		if err != nil {
+			return parquet.Value{}, c.typeError(j, field, err.Error())
+		}
+		v = parquet.Int64Value(ts)
+	default:
+		return parquet.Value{}, fmt.Errorf("column of unknown type %v", col.Type)
+	}
+	return v.Level(0, def, j), nil
+}
+
+// describeNull names the null text in messages.
+func describeNull(null string) string {
+	if null == "" {
+		return "an empty field"
+	}
+	return strconv.Quote(null)
+}
+
+// typeError reports field as unreadable as the type of column j, why if
+// that is known, with a hint at --schema when the type was inferred.
+func (c *CSV) typeError(j int, field, why string) error {
+	shown := field
+	if len(shown) > 40 {
+		shown = strings.ToValidUTF8(shown[:40], "") + "..."
+	}
+	t := c.cols[j].Type
+	article := "a"
+	if t == CSVInt64 {
+		article = "an"
+	}
+	msg := fmt.Sprintf("%q is not %s %s", shown, article, t)
+	if why != "" {
+		msg += " (" + why + ")"
+	}
+	if c.given {
+		return fmt.Errorf("%w: %s (as --schema says)", ErrCorrupt, msg)
+	}
+	fixed := c.Columns()
+	fixed[j].Type = CSVString
+	hint := fmt.Sprintf("e.g. --schema '%s'", fixed)
+	if len(hint) > 200 || strings.ContainsAny(fixed.String(), "'") {
+		hint = fmt.Sprintf("giving column %q another type", c.cols[j].Name)
+	}
+	return fmt.Errorf("%w: %s; the type was inferred from the first %d records: pass --schema to set the types (%s) or raise --infer-rows",
+		ErrCorrupt, msg, c.inferN, hint)
+}
+
+// parseCSVDate reads a YYYY-MM-DD date as days since 1970-01-01.
+func parseCSVDate(s string) (int32, error) {
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return 0, err
+	}
+	return int32(t.Unix() / 86400), nil
+}
+
+// csvTimestampLayouts are the layouts timestamps are read with, after a
+// space separating date and time has been replaced with a T.
+var csvTimestampLayouts = []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999", time.DateOnly}
+
+// parseCSVTimestamp reads an RFC 3339 timestamp as microseconds since the
+// Unix epoch, UTC.
+func parseCSVTimestamp(s string) (int64, error) {
+	if len(s) > 10 && s[10] == ' ' {
+		s = s[:10] + "T" + s[11:]
+	}
+	var t time.Time
+	var err error
+	for _, layout := range csvTimestampLayouts {
+		if t, err = time.Parse(layout, s); err == nil {
+			break
+		}
+	}
+	if err != nil {
+		return 0, errors.New("want RFC 3339, such as 2024-05-01T12:30:00Z")
+	}
+	if t.Nanosecond()%1000 != 0 {
+		return 0, errors.New("finer than the microseconds timestamps hold")
+	}
+	return t.Unix()*1e6 + int64(t.Nanosecond()/1000), nil
+}
+
+var _ FileSource = (*CSV)(nil)
