@@ -268,17 +268,15 @@ func (r *rounder) repair() {
 			}
 		}
 	}
-	const inf = math.MaxInt64
 	best := make([]int, k*k) // the class of the cheapest move j->j2, or -1
-	dist := make([]int64, k)
+	dist := make([]int128, k) // path costs reach k*n: beyond int64
+	reached := make([]bool, k)
 	pred := make([]int, k)
 	for {
 		src := false
 		for j := range k {
-			dist[j], pred[j] = inf, -1
-			if r.excess[j] > 0 {
-				dist[j], src = 0, true
-			}
+			dist[j], reached[j], pred[j] = int128{}, r.excess[j] > 0, -1
+			src = src || reached[j]
 		}
 		if !src {
 			return
@@ -289,7 +287,7 @@ func (r *rounder) repair() {
 		for changed := true; changed; {
 			changed = false
 			for j := range k {
-				if dist[j] == inf {
+				if !reached[j] {
 					continue
 				}
 				for j2 := range k {
@@ -297,15 +295,15 @@ func (r *rounder) repair() {
 					if c < 0 {
 						continue
 					}
-					if d := dist[j] + r.rem[c][j] - r.rem[c][j2]; d < dist[j2] {
-						dist[j2], pred[j2], changed = d, j, true
+					if d := dist[j].add(r.rem[c][j] - r.rem[c][j2]); !reached[j2] || d.less(dist[j2]) {
+						dist[j2], reached[j2], pred[j2], changed = d, true, j, true
 					}
 				}
 			}
 		}
 		t := -1
 		for j := range k {
-			if r.excess[j] < 0 && dist[j] != inf && (t < 0 || dist[j] < dist[t]) {
+			if r.excess[j] < 0 && reached[j] && (t < 0 || dist[j].less(dist[t])) {
 				t = j
 			}
 		}
@@ -329,6 +327,23 @@ func (r *rounder) repair() {
 			}
 		}
 	}
+}
+
+// int128 is a signed 128-bit integer, for path costs.
+type int128 struct {
+	hi int64
+	lo uint64
+}
+
+// add returns a + v.
+func (a int128) add(v int64) int128 {
+	lo, carry := bits.Add64(a.lo, uint64(v), 0)
+	return int128{hi: a.hi + v>>63 + int64(carry), lo: lo}
+}
+
+// less reports whether a < b.
+func (a int128) less(b int128) bool {
+	return a.hi < b.hi || a.hi == b.hi && a.lo < b.lo
 }
 
 // cheapest returns the class of the cheapest allowed move j->j2 (ties to
