@@ -3,6 +3,7 @@ package prng_test
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math/big"
 	"slices"
 	"strings"
@@ -268,4 +269,20 @@ func TestPyRandomPanics(t *testing.T) {
 			tc.f(prng.NewPyRandom(big.NewInt(1)))
 		})
 	}
+}
+
+// ExamplePyRandom draws what CPython 3.11 prints for
+//
+//	r = random.Random("splitdata"); r.random(), r.randrange(10), r.sample(range(10), 3)
+//	random.seed(42); l = list(range(10)); random.shuffle(l)
+func ExamplePyRandom() {
+	r := prng.NewPyRandomString("splitdata")
+	fmt.Println(r.Random(), r.RandRange(0, 10, 1), r.Sample(10, 3))
+	r = prng.NewPyRandom(big.NewInt(42))
+	l := []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}
+	r.Shuffle(len(l), func(i, j int) { l[i], l[j] = l[j], l[i] })
+	fmt.Println(l)
+	// Output:
+	// 0.8538662300658537 9 [4 9 8]
+	// [7 3 2 8 5 6 9 4 0 1]
 }

@@ -3,6 +3,7 @@ package prng_test
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"slices"
 	"strconv"
@@ -239,4 +240,17 @@ func TestRandomStatePanics(t *testing.T) {
 			tc.f(prng.NewRandomState(1))
 		})
 	}
+}
+
+// ExampleRandomState draws what NumPy prints for
+//
+//	rs = np.random.RandomState(42)
+//	rs.rand(), rs.randint(0, 10), rs.randint(0, 10), np.random.RandomState(42).permutation(10)
+func ExampleRandomState() {
+	rs := prng.NewRandomState(42)
+	fmt.Println(rs.Rand(), rs.Randint(0, 10), rs.Randint(0, 10))
+	fmt.Println(prng.NewRandomState(42).Permutation(10))
+	// Output:
+	// 0.3745401188473625 7 4
+	// [8 1 5 0 7 2 9 4 3 6]
 }

@@ -2,6 +2,7 @@ package prng_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"math/big"
 	"slices"
 	"strconv"
@@ -105,4 +106,15 @@ func TestTorchSeedLimits(t *testing.T) {
 			}
 		}
 	}
+}
+
+// ExampleTorchGenerator draws what PyTorch 1.13 prints for
+//
+//	g = torch.Generator().manual_seed(42)
+//	torch.rand(2, generator=g).tolist(), torch.randperm(5, generator=g).tolist()
+func ExampleTorchGenerator() {
+	g := prng.NewTorchGenerator(42)
+	fmt.Println(float64(g.Float32()), float64(g.Float32()), g.Randperm(5))
+	// Output:
+	// 0.8822692632675171 0.9150039553642273 [1 3 2 4 0]
 }

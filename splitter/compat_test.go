@@ -282,3 +282,41 @@ func TestCompatTorchSeedsModulo(t *testing.T) {
 		}
 	}
 }
+
+// ExampleCompatSplit reproduces scikit-learn's
+//
+//	train, test = train_test_split(np.arange(10), test_size=0.2, random_state=42, shuffle=True)
+//
+// which gives train [5 0 7 2 9 4 3 6] and test [8 1].
+func ExampleCompatSplit() {
+	splits, err := splitter.ParseTestSize("0.2")
+	if err != nil {
+		panic(err)
+	}
+	o, err := splitter.CompatSplit(splitter.CompatSklearn, 10, splits, "42")
+	if err != nil {
+		panic(err)
+	}
+	for j, p := range o.Parts {
+		fmt.Println(splits[j].Name, o.Perm[p.Start:p.End])
+	}
+	// Output:
+	// train [5 0 7 2 9 4 3 6]
+	// test [8 1]
+}
+
+// ExampleCompatKFold reproduces the test folds of scikit-learn's
+// KFold(3, shuffle=True, random_state=42).split(np.arange(10)).
+func ExampleCompatKFold() {
+	o, err := splitter.CompatKFold(splitter.CompatSklearn, 10, 3, "42")
+	if err != nil {
+		panic(err)
+	}
+	for _, p := range o.Parts {
+		fmt.Println(o.Perm[p.Start:p.End])
+	}
+	// Output:
+	// [0 1 5 8]
+	// [2 7 9]
+	// [3 4 6]
+}
