@@ -25,3 +25,8 @@ func (tu ClassTuning) internal() classTuning {
 func StratifiedBoundariesTuned(ctx context.Context, gen *prng.PCG64, classes ClassBatches, n int64, sizes [][]int64, workers int, tu ClassTuning) ([][]Boundary, error) {
 	return stratifiedBoundaries(ctx, gen, classes, n, sizes, workers, tu.internal())
 }
+
+// RowBalancedThresholdsTuned is RowBalancedThresholds with the given tuning.
+func RowBalancedThresholdsTuned(ctx context.Context, groupKeys KeyBatches, n int64, splits []Split, workers int, tu ClassTuning) ([]uint64, error) {
+	return rowBalancedThresholds(ctx, groupKeys, n, splits, workers, tu.internal())
+}

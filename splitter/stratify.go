@@ -268,7 +268,7 @@ func (r *rounder) repair() {
 			}
 		}
 	}
-	best := make([]int, k*k) // the class of the cheapest move j->j2, or -1
+	best := make([]int, k*k)  // the class of the cheapest move j->j2, or -1
 	dist := make([]int128, k) // path costs reach k*n: beyond int64
 	reached := make([]bool, k)
 	pred := make([]int, k)
