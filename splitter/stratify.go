@@ -121,7 +121,7 @@ func stratifyTotals(classCounts, totals []int64, n int64) ([][]int64, error) {
 // sums to classCounts[c], whose column j sums to totals[j], and whose every
 // cell is floor(q(c,j)) or ceil(q(c,j)). Such a table always exists, and the
 // one returned minimises sum |x(c,j) - q(c,j)| over all of them, chosen by
-// this rule (docs/algorithm.md, section "Stratified split sizes"):
+// this rule (docs/algorithm.md, section 12):
 //
 //  1. Every cell starts at floor(q). Each class c rounds up, one each, the
 //     R(c) = classCounts[c] - sum floor(q(c,.)) cells with the largest
@@ -415,7 +415,7 @@ type KeyBatches func(yield func(start int64, keys []uint64) bool)
 // bits (up to 16, fewer for small classes) or, once the buckets are small
 // enough, collects their rows. Histograms hold at most about 2^19 + 2t
 // counters per worker (t target ranks, at most classes * splits) and the
-// rows collected in one pass are at most about 2^21 (16 bytes each), so
+// rows collected in one pass are at most about 2^21 (24 bytes each), so
 // memory does not grow with n; the counting pass takes 8 bytes per class.
 // Usually two key passes suffice, a third for very many rows in many
 // classes; every pass (the counting one too) reads the class stream once.
