@@ -31,7 +31,8 @@ type PyRandom struct {
 
 // NewPyRandom returns random.Random(seed) for an int seed of any size: the
 // generator is seeded by init_by_array with the 32-bit words of |seed|,
-// least significant first (one word 0 for seed 0). A nil seed is 0.
+// least significant first (one word 0 for seed 0). A nil seed is taken as
+// 0, not as Python's None, which would draw entropy from the OS.
 func NewPyRandom(seed *big.Int) *PyRandom {
 	r := new(PyRandom)
 	r.Seed(seed)
@@ -50,7 +51,7 @@ func NewPyRandomString(s string) *PyRandom {
 }
 
 // Seed reseeds r as random.seed(seed) does for an int seed, and clears the
-// gauss cache. A nil seed is 0.
+// gauss cache. A nil seed is taken as 0.
 func (r *PyRandom) Seed(seed *big.Int) {
 	var words []uint32
 	if seed != nil {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/big"
+	"math/bits"
 	"strings"
 	"unicode/utf8"
 
@@ -242,11 +243,8 @@ func sortUint32(s []uint32) {
 	i := 0
 	for w, word := range seen {
 		for word != 0 {
-			b := uint32(0)
-			for word&(1<<b) == 0 {
-				b++
-			}
-			s[i] = lo + uint32(w)*64 + b
+			b := bits.TrailingZeros64(word)
+			s[i] = lo + uint32(w*64+b)
 			i++
 			word &^= 1 << b
 		}
