@@ -72,9 +72,10 @@ func (o CSVOptions) Validate() error {
 
 // CSV is an opened CSV input (RFC 4180: fields separated by the delimiter,
 // quoted with double quotes when they hold the delimiter, quotes or line
-// breaks, quotes doubled inside quoted fields; lines end in LF or CRLF;
-// blank lines are skipped; a UTF-8 byte order mark at the start is
-// dropped). It implements [FileSource].
+// breaks, quotes doubled inside quoted fields; lines end in LF or CRLF,
+// and a CRLF inside a quoted field is read as LF; blank lines are skipped;
+// a UTF-8 byte order mark at the start is dropped). It implements
+// [FileSource].
 //
 // Opening scans the whole file once for its record structure (quotes and
 // field counts) and cuts it into units of up to 65536 records, recording

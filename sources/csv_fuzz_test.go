@@ -1,13 +1,18 @@
 package sources
 
 import (
+	"bytes"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
 	"testing"
 
+	"github.com/parquet-go/parquet-go"
+
 	"github.com/splitdata/splitdata/internal/rowcheck"
+	"github.com/splitdata/splitdata/sinks"
 )
 
 // FuzzParseCSVSchema checks that any --schema text gives a schema or an
@@ -50,8 +55,9 @@ func FuzzParseCSVSchema(f *testing.F) {
 
 // FuzzCSV opens arbitrary bytes as a CSV file and reads every unit: that
 // must give rows or an *InputError, never a panic. A file that reads
-// without error must read to the same rows when cut into other units, and
-// when its inferred schema is given back with --schema.
+// without error must read to the same rows when cut into other units, when
+// its inferred schema is given back with --schema, and when its rows are
+// written by the CSV sink and read again with that schema.
 func FuzzCSV(f *testing.F) {
 	seeds := []string{
 		"a,b\n1,x\n2,y\n",
@@ -66,6 +72,7 @@ func FuzzCSV(f *testing.F) {
 	for _, s := range seeds {
 		f.Add([]byte(s), false, byte(0), uint8(0))
 		f.Add([]byte(s), true, byte(1), uint8(2))
+		f.Add([]byte(s), false, byte(4), uint8(3)) // null text NA
 	}
 	files, _ := filepath.Glob(filepath.Join("testdata", "csv", "*"))
 	for _, name := range files {
@@ -77,7 +84,8 @@ func FuzzCSV(f *testing.F) {
 		old := csvUnitRows
 		defer func() { csvUnitRows = old }()
 		delimiter := []rune{',', ';', '\t', '|'}[delim%4]
-		opts := CSVOptions{Delimiter: delimiter, NoHeader: noHeader, InferRows: int(sample % 8)}
+		null := []string{"", "NA", `\N`}[delim/4%3]
+		opts := CSVOptions{Delimiter: delimiter, NoHeader: noHeader, InferRows: int(sample % 8), Null: null}
 
 		read := func(opts CSVOptions, unit int) (*CSV, [][]string, error) {
 			csvUnitRows = unit
@@ -121,7 +129,62 @@ func FuzzCSV(f *testing.F) {
 		if err != nil || !reflect.DeepEqual(again, rows) {
 			t.Fatalf("with --schema %q: %v, rows %q, want %q", given, err, again, rows)
 		}
+
+		data = writeCSV(t, c, sinks.CSVWriteOptions{Delimiter: delimiter, NoHeader: noHeader, Null: null})
+		_, again, err = read(opts, 3)
+		if err != nil || !reflect.DeepEqual(again, rows) {
+			t.Fatalf("written by the sink as %q: %v, rows %q, want %q", data, err, again, rows)
+		}
 	})
+}
+
+// writeCSV writes the rows of c with the CSV sink.
+func writeCSV(t *testing.T, c *CSV, opts sinks.CSVWriteOptions) []byte {
+	format := sinks.CSV(opts)
+	enc, err := format.NewEncoder(c.Schema())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	w, err := format.NewFileWriter(&buf, c.Schema(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range c.NumUnits() {
+		var rows []parquet.Row
+		err := c.ReadUnit(t.Context(), i, 2, func(batch []parquet.Row) error {
+			for _, r := range batch {
+				rows = append(rows, r.Clone())
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		chunk, err := enc.Encode(&rowSlice{rows})
+		if err != nil {
+			t.Fatalf("encode rows read from a CSV file: %v", err)
+		}
+		if err := w.Append(chunk); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// rowSlice is a parquet.RowReader of rows.
+type rowSlice struct{ rows []parquet.Row }
+
+func (s *rowSlice) ReadRows(dst []parquet.Row) (int, error) {
+	n := copy(dst, s.rows)
+	s.rows = s.rows[n:]
+	if len(s.rows) == 0 {
+		return n, io.EOF
+	}
+	return n, nil
 }
 
 // checkInputError fails unless err is an *InputError naming the file and

@@ -115,6 +115,8 @@ func TestCSVRead(t *testing.T) {
 			"a:int64,b:string", "1|x;2|y"},
 		{"embedded newlines", "a,b\n\"line1\nline2\",1\n\"cr\r\nlf\",2\n", CSVOptions{},
 			"a:string,b:int64", "line1\nline2|1;cr\nlf|2"},
+		{"carriage returns", "a,b\nx\ry,\"p\r\nq\"\n", CSVOptions{},
+			"a:string,b:string", "x\ry|p\nq"},
 		{"tab delimiter", "a\tb\n1,5\tx y\n", CSVOptions{Delimiter: '\t'},
 			"a:string,b:string", "1,5|x y"},
 		{"multibyte delimiter", "a§b\n1§é\n", CSVOptions{Delimiter: '§'},
@@ -727,5 +729,28 @@ func TestCSVTimestampValues(t *testing.T) {
 	}
 	if d, err := parseCSVDate("0001-01-01"); err != nil || float64(d) != math.Floor(float64(time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC).Unix())/86400) {
 		t.Errorf("parseCSVDate(0001-01-01) = %d, %v", d, err)
+	}
+}
+
+// BenchmarkCSV opens and reads a file of typical rows.
+func BenchmarkCSV(b *testing.B) {
+	var sb strings.Builder
+	sb.WriteString("id,user,label,score,extra,text,ok\n")
+	for i := range 100000 {
+		fmt.Fprintf(&sb, "%d,%d,label%d,%g,,\"some text, %d\",true\n", i, i%977, i%13, float64(i)/7, i)
+	}
+	data := sb.String()
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		c, err := openCSVString(data, CSVOptions{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		for i := range c.NumUnits() {
+			if err := c.ReadUnit(context.Background(), i, 1024, func([]parquet.Row) error { return nil }); err != nil {
+				b.Fatal(err)
+			}
+		}
 	}
 }
