@@ -423,3 +423,42 @@ func TestParquetToCSV(t *testing.T) {
 		t.Errorf("got  %q\nwant %q", got, want)
 	}
 }
+
+// Rows are encoded into chunks, possibly on several goroutines, and a file
+// writer writes the header and then the chunks in order.
+func ExampleCSV() {
+	schema := sources.CSVSchema{{Name: "id", Type: sources.CSVInt64, Required: true}, {Name: "note", Type: sources.CSVString}}.Parquet()
+	format := sinks.CSV(sinks.CSVWriteOptions{Null: "NA"})
+	enc, err := format.NewEncoder(schema)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	chunk, err := enc.Encode(&sliceReader{rows: []parquet.Row{
+		{parquet.Int64Value(1).Level(0, 0, 0), parquet.ByteArrayValue([]byte("a, b")).Level(0, 1, 1)},
+		{parquet.Int64Value(2).Level(0, 0, 0), parquet.NullValue().Level(0, 0, 1)},
+	}})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	var out strings.Builder
+	w, err := format.NewFileWriter(&out, schema, nil)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	if err := w.Append(chunk); err != nil {
+		fmt.Println(err)
+		return
+	}
+	if err := w.Close(); err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Print(out.String())
+	// Output:
+	// id,note
+	// 1,"a, b"
+	// 2,NA
+}

@@ -321,7 +321,7 @@ func (c *CSV) setHeader(rec []string) error {
 func (c *CSV) readError(unit int, delta int64, err error, want int) error {
 	var pe *csv.ParseError
 	if !errors.As(err, &pe) {
-		return &InputError{Path: c.name, RowGroup: unit, Err: fmt.Errorf("read: %w", err)}
+		return &InputError{Path: c.name, RowGroup: -1, Err: fmt.Errorf("read: %w", err)}
 	}
 	line, startLine := int64(pe.Line)+delta, int64(pe.StartLine)+delta
 	if errors.Is(pe.Err, csv.ErrFieldCount) {

@@ -754,3 +754,27 @@ func BenchmarkCSV(b *testing.B) {
 		}
 	}
 }
+
+// A CSV file's column types are inferred from a sample of its records;
+// Columns gives them as the --schema that reads the file the same way.
+func ExampleOpenCSV() {
+	data := "id,name,score\n1,Ada,93.5\n2,\"Lovelace, Ada\",\n"
+	c, err := OpenCSV("people.csv", strings.NewReader(data), int64(len(data)), CSVOptions{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(c.Columns(), c.NumRows(), "rows in", c.NumUnits(), "unit")
+	err = c.ReadUnit(context.Background(), 0, 100, func(rows []parquet.Row) error {
+		for _, row := range rows {
+			fmt.Println(row[0].Int64(), string(row[1].ByteArray()), row[2].IsNull())
+		}
+		return nil
+	})
+	fmt.Println(err)
+	// Output:
+	// id:int64,name:string,score:double 2 rows in 1 unit
+	// 1 Ada false
+	// 2 Lovelace, Ada true
+	// <nil>
+}
