@@ -95,6 +95,23 @@ type engine struct {
 	kv           []sinks.KeyValue
 	stage        *staging
 	progress     Progress
+
+	// A shard of a sharded run (shard.go) reads a range of units and
+	// encodes only the row groups it owns: windows[s] says which rows of
+	// split s those are and where in the layout they start, and each row
+	// group goes to a file of its own. nil windows: the whole job.
+	windows []rowWindow
+}
+
+// rowWindow is the part of one split's row stream a shard keeps: the
+// split's rows numbered from 0 across the whole job, the shard's first unit
+// starting at row first; rows [from, to) are kept. The first kept row opens
+// row group seq, in file file after rowsInFile rows.
+type rowWindow struct {
+	first, from, to int64
+	file            int
+	rowsInFile      int64
+	seq             int
 }
 
 // run executes the engine and returns the files written per split.
@@ -337,6 +354,7 @@ type splitCutter struct {
 	pending     [][]parquet.Row
 	pendingRows int64
 	total       int64
+	pos         int64 // rows of the split seen, for a shard's window
 }
 
 // dispatch consumes routed units strictly in unit order and emits row-group
@@ -346,6 +364,11 @@ func (e *engine) dispatch(ctx context.Context, in <-chan routed, out chan<- rowG
 	cutters := make([]splitCutter, len(e.names))
 	for s := range cutters {
 		cutters[s].split = s
+		if e.windows != nil {
+			w := e.windows[s]
+			cutters[s].file, cutters[s].rowsInFile, cutters[s].seq = w.file, w.rowsInFile, w.seq
+			cutters[s].pos = w.first
+		}
 	}
 	emit := func(c *splitCutter, last bool) error {
 		j := rowGroupJob{split: c.split, seq: c.seq, file: c.file, last: last, segs: c.pending, rows: c.pendingRows}
@@ -367,6 +390,13 @@ func (e *engine) dispatch(ctx context.Context, in <-chan routed, out chan<- rowG
 		}
 	}
 	add := func(c *splitCutter, rows []parquet.Row) error {
+		if e.windows != nil {
+			w := e.windows[c.split]
+			n := int64(len(rows))
+			lo, hi := min(max(w.from-c.pos, 0), n), min(max(w.to-c.pos, 0), n)
+			c.pos += n
+			rows = rows[lo:hi]
+		}
 		n := int64(len(rows))
 		for from := int64(0); from < n; {
 			target := min(e.rowGroupRows, e.rowsPerFile-c.rowsInFile)
@@ -475,8 +505,18 @@ func (e *engine) dispatch(ctx context.Context, in <-chan routed, out chan<- rowG
 	}
 	// Close every split's open file (with the rows still pending, if any); a
 	// split without rows still gets one empty file so that its directory
-	// carries the schema.
+	// carries the schema. A shard's window ends where a row group ends: a
+	// short one when it is the split's last, which is pending here; the
+	// merge writes the empty files.
 	for s := range cutters {
+		if e.windows != nil {
+			if cutters[s].pendingRows > 0 {
+				if err := emit(&cutters[s], true); err != nil {
+					return err
+				}
+			}
+			continue
+		}
 		c := &cutters[s]
 		if c.pendingRows > 0 || c.rowsInFile > 0 || c.total == 0 {
 			if err := emit(c, true); err != nil {
@@ -564,6 +604,9 @@ func (e *engine) write(ctx context.Context, in <-chan encodedJob, jobWindow *sem
 	next := make([]int, len(e.names))
 	for s := range held {
 		held[s] = make(map[int]encodedJob)
+		if e.windows != nil {
+			next[s] = e.windows[s].seq // a shard's first row group
+		}
 	}
 	for j := range in {
 		s := j.split
@@ -575,6 +618,9 @@ func (e *engine) write(ctx context.Context, in <-chan encodedJob, jobWindow *sem
 			}
 			delete(held[s], next[s])
 			next[s]++
+			if e.windows != nil {
+				j.file, j.last = j.seq, true // a shard's row group, alone in its file
+			}
 			if open[s] == nil {
 				fw, err := e.createFile(s, j.file)
 				if err != nil {
@@ -618,6 +664,9 @@ func (e *engine) createFile(split, file int) (*fileWriter, error) {
 		dir = ""
 	}
 	rel := path.Join(dir, fmt.Sprintf("part-%05d%s", file, e.format.Ext()))
+	if e.windows != nil {
+		rel = path.Join(dir, shardGroupName(file))
+	}
 	p := e.stage.path(rel)
 	if err := os.MkdirAll(e.stage.path(dir), 0o755); err != nil {
 		return nil, err

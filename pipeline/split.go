@@ -201,24 +201,11 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 		Seed:          seed.value.String(),
 		SeedText:      seed.text,
 		SeedGenerated: seed.generated,
-		Options: ManifestOptions{
-			Splits:         cfg.Splits,
-			Approx:         cfg.Approx,
-			Group:          cfg.Group,
-			Shuffle:        cfg.Shuffle,
-			Epoch:          jb.epoch,
-			IndexOnly:      cfg.IndexOnly,
-			RowIndexColumn: cfg.RowIndexColumn,
-			RowsPerFile:    cfg.RowsPerFile,
-			RowGroupRows:   cfg.RowGroupRows,
-			InputFormat:    cfg.InputFormat,
-			Format:         cfg.Format,
-			Parquet:        cfg.Parquet,
-		},
-		Inputs:     plan.infos(),
-		Rows:       plan.rows,
-		Unassigned: unassigned,
-		Splits:     splits,
+		Options:       manifestOptions(cfg, jb),
+		Inputs:        plan.infos(),
+		Rows:          plan.rows,
+		Unassigned:    unassigned,
+		Splits:        splits,
 	}
 	if err := checkCounts(m); err != nil {
 		return nil, err
@@ -231,6 +218,24 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 		return nil, err
 	}
 	return m, nil
+}
+
+// manifestOptions are the options of cfg that the manifest records.
+func manifestOptions(cfg SplitConfig, jb job) ManifestOptions {
+	return ManifestOptions{
+		Splits:         cfg.Splits,
+		Approx:         cfg.Approx,
+		Group:          cfg.Group,
+		Shuffle:        cfg.Shuffle,
+		Epoch:          jb.epoch,
+		IndexOnly:      cfg.IndexOnly,
+		RowIndexColumn: cfg.RowIndexColumn,
+		RowsPerFile:    cfg.RowsPerFile,
+		RowGroupRows:   cfg.RowGroupRows,
+		InputFormat:    cfg.InputFormat,
+		Format:         cfg.Format,
+		Parquet:        cfg.Parquet,
+	}
 }
 
 // IndexSchema is the schema of --index-only outputs: the global row index

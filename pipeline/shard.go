@@ -1,0 +1,840 @@
+package pipeline
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/splitdata/splitdata/sinks"
+	"github.com/splitdata/splitdata/sources"
+	"github.com/splitdata/splitdata/splitter"
+)
+
+// Sharded runs (docs/scale-out.md). A split job is planned once (CreatePlan:
+// footers read, every row's split counted from its key, exact thresholds
+// found), run as N independent shards (RunShard), and merged (Merge) into
+// output byte-identical to Split's. The output layout (which rows form
+// which row group of which file) follows from the per-unit split counts
+// alone, so the plan fixes it: shard k encodes the row groups whose first
+// row lies in its range of units, reading on past its range as far as
+// those groups need, and writes each group as a file of its own; the merge
+// only concatenates encoded row groups and writes footers.
+
+// PlanName is the plan's file name in a sharded job's output directory.
+const PlanName = "plan.json"
+
+// PlanVersion is the version of the plan file format.
+const PlanVersion = 1
+
+// shardsDir holds the shards' outputs until the merge.
+const shardsDir = ".shards"
+
+// ErrShards reports a merge that found shards missing or damaged.
+var ErrShards = errors.New("shards missing or damaged")
+
+// Plan is a sharded split job, as plan.json holds it.
+type Plan struct {
+	PlanVersion int    `json:"plan_version"`
+	Tool        string `json:"tool"`
+	Version     string `json:"version"`
+	Algorithm   int    `json:"algorithm"`
+	// Dir is the working directory relative input paths are resolved
+	// against: where the plan was made.
+	Dir           string          `json:"dir"`
+	Seed          string          `json:"seed"`
+	SeedText      string          `json:"seed_text,omitempty"`
+	SeedGenerated bool            `json:"seed_generated,omitempty"`
+	Options       ManifestOptions `json:"options"`
+	Inputs        []InputInfo     `json:"inputs"`
+	Rows          int64           `json:"rows"`
+	Unassigned    int64           `json:"unassigned"`
+	// Boundaries are the exact split's upper rank boundaries (absent for
+	// approximate splits, whose thresholds follow from the ratios).
+	Boundaries []splitter.Boundary `json:"boundaries,omitempty"`
+	// Units are the work units: row groups with their global row offsets
+	// and how many of their rows go to each split.
+	Units []PlanUnit `json:"units"`
+	// Shards[k] is the first unit of shard k; shard k's range ends where
+	// shard k+1's starts (the last at the end of Units).
+	Shards []int `json:"shards"`
+}
+
+// PlanUnit is one work unit of a plan.
+type PlanUnit struct {
+	Input    int     `json:"input"`
+	RowGroup int     `json:"row_group"`
+	Start    int64   `json:"start"`
+	Rows     int64   `json:"rows"`
+	Counts   []int64 `json:"counts"` // rows per split, in split order
+}
+
+// CreatePlan plans cfg as a job of shards independent tasks and writes the
+// plan to cfg.Out/plan.json. It reads only the inputs' footers and draws
+// every row's key (no data is read). Sharded jobs are exact or approximate
+// splits in input order, with Parquet output; --shuffle and --group are
+// refused for now (they need a global order or the data's values).
+func CreatePlan(ctx context.Context, cfg SplitConfig, shards int) (*Plan, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg = cfg.withDefaults()
+	switch {
+	case shards < 1:
+		return nil, fmt.Errorf("%w: --shards must be at least 1, got %d", ErrUsage, shards)
+	case cfg.Shuffle:
+		return nil, fmt.Errorf("%w: sharded runs do not support --shuffle yet", ErrUsage)
+	case cfg.Group != "":
+		return nil, fmt.Errorf("%w: sharded runs do not support --group yet", ErrUsage)
+	case cfg.Format != sinks.FormatParquet:
+		return nil, fmt.Errorf("%w: sharded runs write Parquet only, not %s", ErrUsage, cfg.Format)
+	}
+	seed, err := resolveSeed(cfg.Seed)
+	if err != nil {
+		return nil, err
+	}
+	lock, err := lockOutput(cfg.Out)
+	if err != nil {
+		return nil, err
+	}
+	defer lock.unlock()
+	if err := checkOutput(cfg.Out, cfg.Overwrite); err != nil {
+		return nil, err
+	}
+	cfg.Progress.Phase("plan", 0)
+	pl, err := openPlan(cfg.Inputs, cfg.InputFormat)
+	if err != nil {
+		return nil, err
+	}
+	defer pl.close()
+	if err := checkInputsOutside(pl.paths, cfg.Out); err != nil {
+		return nil, err
+	}
+	master, err := masterGenerator(seed.value, 0)
+	if err != nil {
+		return nil, err
+	}
+	assigner, unassigned, err := newAssigner(ctx, cfg, master, pl.rows)
+	if err != nil {
+		return nil, err
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		return nil, err
+	}
+	p := &Plan{
+		PlanVersion:   PlanVersion,
+		Tool:          "splitdata",
+		Version:       Version,
+		Algorithm:     AlgorithmVersion,
+		Dir:           wd,
+		Seed:          seed.value.String(),
+		SeedText:      seed.text,
+		SeedGenerated: seed.generated,
+		Options:       manifestOptions(cfg, job{command: "split"}),
+		Inputs:        pl.infos(),
+		Rows:          pl.rows,
+		Unassigned:    unassigned,
+	}
+	if !cfg.Approx {
+		p.Boundaries = assigner.Boundaries()
+	}
+	cfg.Progress.Phase("count", pl.rows)
+	keys := make([]uint64, readBatch)
+	ids := make([]uint8, readBatch)
+	for _, u := range pl.units {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		gen := *master
+		gen.Advance(uint64(u.start))
+		counts := make([]int64, len(cfg.Splits))
+		for done := int64(0); done < u.rows; {
+			k := int(min(int64(readBatch), u.rows-done))
+			gen.Fill(keys[:k])
+			assigner.Assign(keys[:k], u.start+done, ids[:k])
+			for _, id := range ids[:k] {
+				if int(id) < len(counts) {
+					counts[id]++
+				}
+			}
+			done += int64(k)
+		}
+		p.Units = append(p.Units, PlanUnit{Input: u.input, RowGroup: u.rg, Start: u.start, Rows: u.rows, Counts: counts})
+		cfg.Progress.Add(u.rows)
+	}
+	p.Shards = shardStarts(p.Units, pl.rows, shards)
+	// The directory appears with its plan, atomically; with Overwrite it
+	// replaces an earlier job's directory, shards and all.
+	stage, err := newStaging(cfg.Out, cfg.Overwrite)
+	if err != nil {
+		return nil, err
+	}
+	defer stage.cleanup()
+	if err := writeJSONFile(stage.path(PlanName), p); err != nil {
+		return nil, fmt.Errorf("write plan: %w", err)
+	}
+	if err := stage.commit(); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// shardStarts cuts units into shards ranges of about equal rows: shard k
+// starts at the first unit that begins at or after row k*n/shards. Shards
+// may be empty when there are fewer units than shards.
+func shardStarts(units []PlanUnit, n int64, shards int) []int {
+	starts := make([]int, shards)
+	u := 0
+	for k := range shards {
+		target := int64(float64(n) * float64(k) / float64(shards))
+		for u < len(units) && units[u].Start < target {
+			u++
+		}
+		starts[k] = u
+	}
+	return starts
+}
+
+// ReadPlan reads and checks a plan file.
+func ReadPlan(path string) (*Plan, []byte, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	p, err := ParsePlan(data)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return p, data, nil
+}
+
+// ParsePlan decodes a plan and checks that it is consistent: known fields
+// only, the tool's plan and algorithm versions, units covering the rows in
+// order with counts that add up, shards in range, valid boundaries.
+func ParsePlan(data []byte) (*Plan, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	var p Plan
+	if err := dec.Decode(&p); err != nil {
+		return nil, fmt.Errorf("invalid plan: %w", err)
+	}
+	bad := func(format string, args ...any) error {
+		return fmt.Errorf("invalid plan: %s", fmt.Sprintf(format, args...))
+	}
+	switch {
+	case p.PlanVersion != PlanVersion:
+		return nil, bad("plan version %d, this splitdata reads %d", p.PlanVersion, PlanVersion)
+	case p.Algorithm != AlgorithmVersion:
+		return nil, bad("algorithm version %d, this splitdata implements %d", p.Algorithm, AlgorithmVersion)
+	case len(p.Options.Splits) == 0 || len(p.Options.Splits) > splitter.MaxSplits:
+		return nil, bad("%d splits", len(p.Options.Splits))
+	case p.Options.RowsPerFile <= 0 || p.Options.RowGroupRows <= 0:
+		return nil, bad("rows per file %d and row group rows %d must be positive", p.Options.RowsPerFile, p.Options.RowGroupRows)
+	case len(p.Shards) == 0:
+		return nil, bad("no shards")
+	case p.Options.Shuffle || p.Options.Group != "" || p.Options.Format != sinks.FormatParquet:
+		return nil, bad("options a sharded run does not support")
+	}
+	if err := splitter.ValidateSplits(p.Options.Splits); err != nil {
+		return nil, bad("%v", err)
+	}
+	if _, err := splitter.ParseSeed(p.Seed); err != nil || strings.TrimSpace(p.Seed) != p.Seed {
+		return nil, bad("seed %q is not a decimal integer", p.Seed)
+	}
+	if !p.Options.Approx {
+		if err := splitter.CheckBoundaries(p.Boundaries, len(p.Options.Splits)); err != nil {
+			return nil, bad("%v", err)
+		}
+	} else if p.Boundaries != nil {
+		return nil, bad("boundaries given for an approximate split")
+	}
+	var next, assigned int64
+	for i, u := range p.Units {
+		switch {
+		case u.Input < 0 || u.Input >= len(p.Inputs):
+			return nil, bad("unit %d: input %d of %d", i, u.Input, len(p.Inputs))
+		case u.Start != next || u.Rows <= 0:
+			return nil, bad("unit %d: rows [%d, +%d), want to start at %d with rows", i, u.Start, u.Rows, next)
+		case len(u.Counts) != len(p.Options.Splits):
+			return nil, bad("unit %d: %d counts for %d splits", i, len(u.Counts), len(p.Options.Splits))
+		}
+		var sum int64
+		for _, c := range u.Counts {
+			if c < 0 {
+				return nil, bad("unit %d: negative count", i)
+			}
+			sum += c
+		}
+		if sum > u.Rows {
+			return nil, bad("unit %d: counts add up to %d of %d rows", i, sum, u.Rows)
+		}
+		assigned += sum
+		next += u.Rows
+	}
+	if next != p.Rows || p.Rows-assigned != p.Unassigned {
+		return nil, bad("units hold %d rows (%d assigned), the plan says %d (%d unassigned)", next, assigned, p.Rows, p.Unassigned)
+	}
+	if !sort.IntsAreSorted(p.Shards) || p.Shards[0] != 0 || p.Shards[len(p.Shards)-1] > len(p.Units) {
+		return nil, bad("shard starts %v", p.Shards)
+	}
+	return &p, nil
+}
+
+// groupSpan is one output row group of a split: rows [from, to) of the
+// split, row group seq of the split, in file file.
+type groupSpan struct {
+	seq      int
+	file     int
+	from, to int64
+}
+
+// layoutGroups returns the row groups of a split of total rows, cut as the
+// engine cuts them: files of rowsPerFile rows, row groups of rowGroupRows
+// rows counted from each file's start.
+func layoutGroups(total, rowsPerFile, rowGroupRows int64) []groupSpan {
+	var out []groupSpan
+	for file := 0; int64(file)*rowsPerFile < total; file++ {
+		start := int64(file) * rowsPerFile
+		end := min(start+rowsPerFile, total)
+		for from := start; from < end; from += rowGroupRows {
+			out = append(out, groupSpan{seq: len(out), file: file, from: from, to: min(from+rowGroupRows, end)})
+		}
+	}
+	return out
+}
+
+// shardWork is what shard k of a plan does: read units [lo, hi) and keep,
+// of each split, the rows of the row groups it owns.
+type shardWork struct {
+	lo, hi  int
+	windows []rowWindow
+	groups  [][]groupSpan // per split, the row groups the shard writes
+}
+
+// work derives shard k's work from the plan.
+func (p *Plan) work(k int) shardWork {
+	start := p.Shards[k]
+	end := len(p.Units)
+	if k+1 < len(p.Shards) {
+		end = p.Shards[k+1]
+	}
+	nsplits := len(p.Options.Splits)
+	w := shardWork{lo: len(p.Units), hi: 0, windows: make([]rowWindow, nsplits), groups: make([][]groupSpan, nsplits)}
+	for s := range nsplits {
+		// prefix[u]: rows of split s in the units before u.
+		prefix := make([]int64, len(p.Units)+1)
+		for u, unit := range p.Units {
+			prefix[u+1] = prefix[u] + unit.Counts[s]
+		}
+		unitOf := func(row int64) int { // the unit holding the split's row
+			return sort.Search(len(p.Units), func(u int) bool { return prefix[u+1] > row })
+		}
+		for _, g := range layoutGroups(prefix[len(p.Units)], p.Options.RowsPerFile, p.Options.RowGroupRows) {
+			if u := unitOf(g.from); u >= start && u < end {
+				w.groups[s] = append(w.groups[s], g)
+			}
+		}
+		if len(w.groups[s]) == 0 {
+			continue
+		}
+		first, last := w.groups[s][0], w.groups[s][len(w.groups[s])-1]
+		w.lo = min(w.lo, unitOf(first.from))
+		w.hi = max(w.hi, unitOf(last.to-1)+1)
+		w.windows[s] = rowWindow{from: first.from, to: last.to, file: first.file,
+			rowsInFile: first.from - int64(first.file)*p.Options.RowsPerFile, seq: first.seq}
+	}
+	if w.lo >= w.hi {
+		w.lo, w.hi = start, start
+	}
+	for s := range nsplits {
+		for _, unit := range p.Units[:w.lo] {
+			w.windows[s].first += unit.Counts[s]
+		}
+	}
+	return w
+}
+
+// shardName is the directory of shard k's output.
+func shardName(k int) string { return fmt.Sprintf("shard-%05d", k) }
+
+// shardGroupName is the file of a shard's row group seq.
+func shardGroupName(seq int) string { return fmt.Sprintf("rg-%06d.parquet", seq) }
+
+// ShardDone is what a finished shard records (done.json in its directory):
+// the plan it ran and the row groups it wrote.
+type ShardDone struct {
+	PlanSHA256 string     `json:"plan_sha256"`
+	Shard      int        `json:"shard"`
+	Groups     []FileInfo `json:"groups"` // paths SPLIT/rg-NNNNNN.parquet
+}
+
+// ShardConfig describes one shard's run.
+type ShardConfig struct {
+	// Plan is the path of the plan file.
+	Plan string
+	// Index is the shard to run, from 0.
+	Index int
+	// Workers and Progress are as for [SplitConfig].
+	Workers  int
+	Progress Progress
+}
+
+// RunShard runs one shard of a plan: it reads the shard's units, encodes
+// the row groups the shard owns and writes them, with done.json, to
+// DIR/.shards/shard-NNNNN, replacing an earlier run of the same shard
+// atomically. Running a shard again is safe and writes the same bytes.
+func RunShard(ctx context.Context, cfg ShardConfig) (*ShardDone, error) {
+	p, data, err := ReadPlan(cfg.Plan)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Index < 0 || cfg.Index >= len(p.Shards) {
+		return nil, fmt.Errorf("%w: shard index %d, the plan has shards 0 to %d", ErrUsage, cfg.Index, len(p.Shards)-1)
+	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = SplitConfig{}.withDefaults().Workers
+	}
+	if cfg.Progress == nil {
+		cfg.Progress = noProgress{}
+	}
+	dir := filepath.Dir(cfg.Plan)
+	final := filepath.Join(dir, shardsDir, shardName(cfg.Index))
+	if err := os.MkdirAll(filepath.Dir(final), 0o755); err != nil {
+		return nil, err
+	}
+	lock, err := lockOutput(final)
+	if err != nil {
+		return nil, err
+	}
+	defer lock.unlock()
+
+	w := p.work(cfg.Index)
+	cfg.Progress.Phase("plan", 0)
+	inputs, closeAll, err := p.openInputs(w)
+	if err != nil {
+		return nil, err
+	}
+	defer closeAll()
+	seed, _ := splitter.ParseSeed(p.Seed)
+	master, err := masterGenerator(seed, 0)
+	if err != nil {
+		return nil, err
+	}
+	var assigner *splitter.Assigner
+	if p.Options.Approx {
+		ratios := make([]float64, len(p.Options.Splits))
+		for j, s := range p.Options.Splits {
+			ratios[j] = s.Ratio
+		}
+		if assigner, err = splitter.NewApproxAssigner(ratios); err != nil {
+			return nil, err
+		}
+	} else {
+		assigner = splitter.NewExactAssigner(p.Boundaries, len(p.Options.Splits))
+	}
+	schema, kv := inputs[0].Schema(), keyValues(inputs[0])
+	indexColumn := -1
+	switch {
+	case p.Options.IndexOnly:
+		schema, kv = IndexSchema, nil
+	case p.Options.RowIndexColumn != "":
+		if schema, indexColumn, err = withRowIndex(schema, p.Options.RowIndexColumn); err != nil {
+			return nil, err
+		}
+	}
+	format := sinks.Parquet(p.Options.Parquet)
+	encoder, err := format.NewEncoder(schema)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrUsage, err)
+	}
+	stage, err := newStaging(final, true)
+	if err != nil {
+		return nil, err
+	}
+	defer stage.cleanup()
+	var units []unit
+	var rows int64
+	for _, u := range p.Units[w.lo:w.hi] {
+		units = append(units, unit{seq: len(units), input: u.Input, rg: u.RowGroup, start: u.Start, rows: u.Rows})
+		rows += u.Rows
+	}
+	srcs := make([]sources.Source, len(inputs))
+	for i, in := range inputs {
+		if in != nil {
+			srcs[i] = in
+		}
+	}
+	e := &engine{
+		inputs:       srcs,
+		units:        units,
+		schema:       schema,
+		indexOnly:    p.Options.IndexOnly,
+		indexColumn:  indexColumn,
+		groupColumn:  -1,
+		master:       *master,
+		assign:       assigner,
+		names:        splitNames(p.Options.Splits),
+		rowsPerFile:  p.Options.RowsPerFile,
+		rowGroupRows: p.Options.RowGroupRows,
+		workers:      cfg.Workers,
+		format:       format,
+		encoder:      encoder,
+		kv:           kv,
+		stage:        stage,
+		progress:     cfg.Progress,
+		windows:      w.windows,
+	}
+	cfg.Progress.Phase("shard", rows)
+	splits, err := e.run(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, in := range inputs {
+		if in != nil {
+			if err := in.CheckUnchanged(); err != nil {
+				return nil, err
+			}
+		}
+	}
+	sum := sha256.Sum256(data)
+	done := &ShardDone{PlanSHA256: hex.EncodeToString(sum[:]), Shard: cfg.Index}
+	for s, info := range splits {
+		if len(info.Files) != len(w.groups[s]) {
+			return nil, fmt.Errorf("internal error: shard %d wrote %d row groups of split %s, owns %d", cfg.Index, len(info.Files), info.Name, len(w.groups[s]))
+		}
+		done.Groups = append(done.Groups, info.Files...)
+	}
+	cfg.Progress.Phase("commit", 0)
+	if err := writeJSONFile(stage.path("done.json"), done); err != nil {
+		return nil, err
+	}
+	if err := stage.commit(); err != nil {
+		return nil, err
+	}
+	return done, nil
+}
+
+// openInputs opens the inputs shard work w reads, and the first input (its
+// schema and metadata are the output's), checking that each is the file
+// the plan saw. Inputs not needed are nil.
+func (p *Plan) openInputs(w shardWork) ([]sources.FileSource, func(), error) {
+	inputs := make([]sources.FileSource, len(p.Inputs))
+	closeAll := func() {
+		for _, in := range inputs {
+			if in != nil {
+				_ = in.Close()
+			}
+		}
+	}
+	need := map[int]bool{0: true}
+	for _, u := range p.Units[w.lo:w.hi] {
+		need[u.Input] = true
+	}
+	for i := range p.Inputs {
+		if !need[i] {
+			continue
+		}
+		info := p.Inputs[i]
+		path := info.Path
+		if !filepath.IsAbs(path) {
+			path = filepath.Join(p.Dir, path)
+		}
+		in, err := sources.Open(path, sources.Options{Format: p.Options.InputFormat})
+		if err != nil {
+			closeAll()
+			return nil, nil, err
+		}
+		inputs[i] = in
+		if in.Size() != info.Size || in.NumRows() != info.Rows {
+			closeAll()
+			return nil, nil, &sources.InputError{Path: path, RowGroup: -1, Err: fmt.Errorf("%w: %d bytes and %d rows, the plan saw %d bytes and %d rows",
+				sources.ErrChanged, in.Size(), in.NumRows(), info.Size, info.Rows)}
+		}
+	}
+	return inputs, closeAll, nil
+}
+
+// keyValues is an input's key/value metadata as the sinks take it.
+func keyValues(in sources.FileSource) []sinks.KeyValue {
+	var kv []sinks.KeyValue
+	for _, e := range in.KeyValueMetadata() {
+		kv = append(kv, sinks.KeyValue{Key: e.Key, Value: e.Value})
+	}
+	return kv
+}
+
+// MergeConfig describes a merge.
+type MergeConfig struct {
+	// Dir is the sharded job's directory, holding plan.json.
+	Dir string
+	// Progress, if not nil, receives the merge's progress.
+	Progress Progress
+}
+
+// Merge checks that every shard of the plan in cfg.Dir finished and wrote
+// what the plan says, then writes the final files and manifest: the same
+// names and bytes as [Split] with the plan's options (only the manifest's
+// created time differs). The directory is replaced atomically by the
+// merged output (plan.json kept, shard outputs gone). A missing or damaged
+// shard is an error wrapping [ErrShards] that lists them.
+func Merge(ctx context.Context, cfg MergeConfig) (*Manifest, error) {
+	if cfg.Progress == nil {
+		cfg.Progress = noProgress{}
+	}
+	lock, err := lockOutput(cfg.Dir)
+	if err != nil {
+		return nil, err
+	}
+	defer lock.unlock()
+	p, data, err := ReadPlan(filepath.Join(cfg.Dir, PlanName))
+	if err != nil {
+		return nil, err
+	}
+	if _, err := os.Stat(filepath.Join(cfg.Dir, ManifestName)); err == nil {
+		return nil, fmt.Errorf("%w: %s is already merged (it has a manifest)", ErrOutputExists, cfg.Dir)
+	}
+	sum := sha256.Sum256(data)
+	planSum := hex.EncodeToString(sum[:])
+	// Check every shard's record first, so that all problems are named at once.
+	nsplits := len(p.Options.Splits)
+	groupFiles := make([][]string, nsplits) // [split][seq] path of the group file
+	groupSums := make([][]string, nsplits)
+	for s := range nsplits {
+		total := int64(0)
+		for _, u := range p.Units {
+			total += u.Counts[s]
+		}
+		n := len(layoutGroups(total, p.Options.RowsPerFile, p.Options.RowGroupRows))
+		groupFiles[s], groupSums[s] = make([]string, n), make([]string, n)
+	}
+	var problems []string
+	for k := range p.Shards {
+		w := p.work(k)
+		dir := filepath.Join(cfg.Dir, shardsDir, shardName(k))
+		done, err := readShardDone(filepath.Join(dir, "done.json"))
+		switch {
+		case errors.Is(err, os.ErrNotExist):
+			problems = append(problems, fmt.Sprintf("shard %d: not finished (no %s)", k, filepath.Join(dir, "done.json")))
+			continue
+		case err != nil:
+			problems = append(problems, fmt.Sprintf("shard %d: %v", k, err))
+			continue
+		case done.PlanSHA256 != planSum || done.Shard != k:
+			problems = append(problems, fmt.Sprintf("shard %d: ran another plan (or shard); run it again", k))
+			continue
+		}
+		byPath := make(map[string]FileInfo, len(done.Groups))
+		for _, g := range done.Groups {
+			byPath[g.Path] = g
+		}
+		for s, groups := range w.groups {
+			for _, g := range groups {
+				rel := p.Options.Splits[s].Name + "/" + shardGroupName(g.seq)
+				info, ok := byPath[rel]
+				if !ok || info.Rows != g.to-g.from {
+					problems = append(problems, fmt.Sprintf("shard %d: row group %s missing or of the wrong size; run it again", k, rel))
+					continue
+				}
+				groupFiles[s][g.seq] = filepath.Join(dir, filepath.FromSlash(rel))
+				groupSums[s][g.seq] = info.SHA256
+			}
+		}
+	}
+	if len(problems) > 0 {
+		return nil, fmt.Errorf("%w: %d of %d shards:\n  %s", ErrShards, countShards(problems), len(p.Shards), strings.Join(problems, "\n  "))
+	}
+
+	first := p.Inputs[0].Path
+	if !filepath.IsAbs(first) {
+		first = filepath.Join(p.Dir, first)
+	}
+	in, err := sources.Open(first, sources.Options{Format: p.Options.InputFormat})
+	if err != nil {
+		return nil, err
+	}
+	schema, kv := in.Schema(), keyValues(in)
+	in.Close()
+	switch {
+	case p.Options.IndexOnly:
+		schema, kv = IndexSchema, nil
+	case p.Options.RowIndexColumn != "":
+		if schema, _, err = withRowIndex(schema, p.Options.RowIndexColumn); err != nil {
+			return nil, err
+		}
+	}
+	enc, err := sinks.NewRowGroupEncoder(schema, p.Options.Parquet)
+	if err != nil {
+		return nil, err
+	}
+	stage, err := newStaging(cfg.Dir, true)
+	if err != nil {
+		return nil, err
+	}
+	defer stage.cleanup()
+	cfg.Progress.Phase("merge", p.Rows-p.Unassigned)
+	e := &engine{format: sinks.Parquet(p.Options.Parquet), schema: schema, kv: kv, stage: stage, names: splitNames(p.Options.Splits)}
+	splits := make([]SplitInfo, nsplits)
+	for s := range nsplits {
+		splits[s].Name = e.names[s]
+		total := int64(0)
+		for _, u := range p.Units {
+			total += u.Counts[s]
+		}
+		groups := layoutGroups(total, p.Options.RowsPerFile, p.Options.RowGroupRows)
+		if len(groups) == 0 {
+			groups = []groupSpan{{seq: -1}} // one empty file
+		}
+		var fw *fileWriter
+		for i, g := range groups {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			if fw == nil {
+				if fw, err = e.createFile(s, g.file); err != nil {
+					return nil, err
+				}
+			}
+			if g.seq >= 0 {
+				rg, err := loadGroup(enc, groupFiles[s][g.seq], groupSums[s][g.seq])
+				if err != nil {
+					fw.f.Close()
+					return nil, err
+				}
+				if err := fw.pw.Append(rg); err != nil {
+					fw.f.Close()
+					return nil, fmt.Errorf("write %s: %w", fw.rel, err)
+				}
+				fw.rows += rg.NumRows()
+				cfg.Progress.Add(rg.NumRows())
+			}
+			if i+1 == len(groups) || groups[i+1].file != g.file {
+				info, err := e.finishFile(fw)
+				if err != nil {
+					return nil, err
+				}
+				fw = nil
+				splits[s].Files = append(splits[s].Files, info)
+				splits[s].Rows += info.Rows
+			}
+		}
+	}
+	m := &Manifest{
+		Tool:          "splitdata",
+		Version:       Version,
+		Algorithm:     AlgorithmVersion,
+		Command:       "split",
+		Created:       time.Now().UTC().Truncate(time.Second),
+		Seed:          p.Seed,
+		SeedText:      p.SeedText,
+		SeedGenerated: p.SeedGenerated,
+		Options:       p.Options,
+		Inputs:        p.Inputs,
+		Rows:          p.Rows,
+		Unassigned:    p.Unassigned,
+		Splits:        splits,
+	}
+	if err := checkCounts(m); err != nil {
+		return nil, err
+	}
+	for s, sp := range splits {
+		var want int64
+		for _, u := range p.Units {
+			want += u.Counts[s]
+		}
+		if sp.Rows != want {
+			return nil, fmt.Errorf("internal error: merged %d rows of split %s, the plan counts %d", sp.Rows, sp.Name, want)
+		}
+	}
+	cfg.Progress.Phase("commit", 0)
+	if err := writeFileAtomic(stage.path(PlanName), data); err != nil {
+		return nil, err
+	}
+	if err := writeJSONFile(stage.path(ManifestName), m); err != nil {
+		return nil, fmt.Errorf("write manifest: %w", err)
+	}
+	if err := stage.commit(); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// countShards counts the distinct shards named in problems.
+func countShards(problems []string) int {
+	var seen []string
+	for _, p := range problems {
+		k, _, _ := strings.Cut(p, ":")
+		if !slices.Contains(seen, k) {
+			seen = append(seen, k)
+		}
+	}
+	return len(seen)
+}
+
+// readShardDone reads a shard's done.json.
+func readShardDone(path string) (*ShardDone, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	var d ShardDone
+	if err := dec.Decode(&d); err != nil {
+		return nil, fmt.Errorf("damaged %s: %w", path, err)
+	}
+	return &d, nil
+}
+
+// loadGroup reads a shard's row group file, checks its hash and loads it.
+func loadGroup(enc *sinks.RowGroupEncoder, path, want string) (*sinks.EncodedRowGroup, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrShards, err)
+	}
+	sum := sha256.Sum256(data)
+	if got := hex.EncodeToString(sum[:]); got != want {
+		return nil, fmt.Errorf("%w: %s has sha256 %s, its shard recorded %s; run that shard again", ErrShards, path, got, want)
+	}
+	rg, err := enc.Load(data)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s: %v", ErrShards, path, err)
+	}
+	return rg, nil
+}
+
+// writeFileAtomic writes data to path through a temporary file in the same
+// directory, synced and renamed into place: readers see the old file or
+// the whole new one.
+func writeFileAtomic(path string, data []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name())
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Chmod(0o644); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), path)
+}
