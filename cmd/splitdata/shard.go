@@ -1,0 +1,212 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+
+	"github.com/spf13/cobra"
+
+	"github.com/splitdata/splitdata/pipeline"
+)
+
+func newPlanCmd(stdout io.Writer, log *logger) *cobra.Command {
+	var f splitFlags
+	var shards int
+	cmd := &cobra.Command{
+		Use:   "plan INPUT... --out DIR --shards N [split flags]",
+		Short: "Plan a split as N independent shard tasks (for Slurm, Kubernetes, any job array)",
+		Long: `Plan reads the footers of every INPUT, counts every row's split from its key
+(no data is read), finds the exact split's thresholds once, and writes
+DIR/plan.json: the inputs with their sizes and row counts, the work units
+(row groups with their global row offsets and split counts), the thresholds,
+all options, and the units of each of the N shards.
+
+Then run 'splitdata run-shard --plan DIR/plan.json --shard-index I' for every I
+from 0 to N-1, on any machines that see the inputs and DIR, in any order, and
+finally 'splitdata merge DIR'. The merged output is byte for byte what
+'splitdata split' writes with the same options on one machine.
+
+Sharded runs take the split options of 'splitdata split' except --shuffle and
+--group, and write Parquet.`,
+		Example: `  splitdata plan data/ --out splits --seed 42 --ratios train=0.8,valid=0.1,test=0.1 --shards 4
+  sbatch --array=0-3 --wrap 'splitdata run-shard --plan splits/plan.json'
+  splitdata merge splits`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return usagef("plan needs at least one INPUT")
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if shards < 1 {
+				return usagef("--shards must be at least 1, got %d", shards)
+			}
+			cfg, err := f.config(args)
+			if err != nil {
+				return err
+			}
+			if cfg.Seed == "" && !f.quiet {
+				log.info("no --seed given: drawing a fresh one (recorded in the plan)")
+			}
+			p, err := pipeline.CreatePlan(cmd.Context(), cfg, shards)
+			if err != nil {
+				return err
+			}
+			if f.jsonOut {
+				enc := json.NewEncoder(stdout)
+				enc.SetIndent("", "  ")
+				return enc.Encode(p)
+			}
+			if f.quiet {
+				return nil
+			}
+			planPath := filepath.Join(cfg.Out, pipeline.PlanName)
+			_, err = fmt.Fprintf(stdout, "planned %d rows from %d input files in %d work units as %d shards (seed %s): %s\n"+
+				"next: splitdata run-shard --plan %s --shard-index I   (I = 0 to %d), then: splitdata merge %s\n",
+				p.Rows, len(p.Inputs), len(p.Units), len(p.Shards), p.Seed, planPath, planPath, len(p.Shards)-1, cfg.Out)
+			return err
+		},
+	}
+	fl := cmd.Flags()
+	fl.IntVar(&shards, "shards", 0, "number of independent shard tasks (required)")
+	fl.StringVar(&f.ratios, "ratios", "", "split names and shares, in order, e.g. train=0.8,valid=0.1,test=0.1 (default train=0.8,test=0.2)")
+	fl.StringVar(&f.testSize, "test-size", "", "test share (0 < p < 1) or row count; the rest is train, as in scikit-learn")
+	fl.StringVar(&f.sizes, "sizes", "", "exact row counts per split, e.g. train=80000,test=20000 (rows beyond their sum go nowhere)")
+	fl.BoolVar(&f.approx, "approx", false, "assign rows independently by key range: sizes approximately proportional")
+	fl.BoolVar(&f.indexOnly, "index-only", false, "write each split's global row indices (one int64 column \"row\") instead of its rows")
+	f.addCommonFlags(fl)
+	return cmd
+}
+
+// shardIndexEnv are the environment variables a job-array engine sets to a
+// task's index, in the order run-shard consults them; empty counts as unset.
+var shardIndexEnv = []string{"SLURM_ARRAY_TASK_ID", "JOB_COMPLETION_INDEX"}
+
+func newRunShardCmd(stdout io.Writer, log *logger) *cobra.Command {
+	var planPath string
+	var index, workers int
+	var quiet, jsonOut bool
+	cmd := &cobra.Command{
+		Use:   "run-shard --plan DIR/plan.json [--shard-index I]",
+		Short: "Run one shard of a plan (a Slurm array task, a Kubernetes indexed job pod)",
+		Long: `Run-shard reads the shard's units of the inputs and writes the output row groups
+it owns, with a record of their hashes, to DIR/.shards/shard-NNNNN, atomically.
+Running a shard again (a retried or requeued task) is safe: it writes the same
+bytes and replaces the earlier result.
+
+Without --shard-index, the index comes from SLURM_ARRAY_TASK_ID (Slurm job
+arrays), then JOB_COMPLETION_INDEX (Kubernetes Indexed Jobs).`,
+		Example: `  splitdata run-shard --plan splits/plan.json --shard-index 2
+  SLURM_ARRAY_TASK_ID=2 splitdata run-shard --plan splits/plan.json`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if planPath == "" {
+				return usagef("--plan is required")
+			}
+			if !cmd.Flags().Changed("shard-index") {
+				found := false
+				for _, name := range shardIndexEnv {
+					if v := os.Getenv(name); v != "" {
+						i, err := strconv.Atoi(v)
+						if err != nil {
+							return usagef("%s=%q is not a shard index", name, v)
+						}
+						index, found = i, true
+						break
+					}
+				}
+				if !found {
+					return usagef("no --shard-index, and neither %s nor %s is set", shardIndexEnv[0], shardIndexEnv[1])
+				}
+			}
+			if workers < 0 {
+				return usagef("--workers must be positive, got %d", workers)
+			}
+			var bar *barProgress
+			cfg := pipeline.ShardConfig{Plan: planPath, Index: index, Workers: workers}
+			if !quiet && log.format == "text" && isTerminal(log.w) {
+				bar = newBarProgress(log.w)
+				cfg.Progress = bar
+			}
+			done, err := pipeline.RunShard(cmd.Context(), cfg)
+			if bar != nil {
+				bar.finish()
+			}
+			if err != nil {
+				return err
+			}
+			if jsonOut {
+				enc := json.NewEncoder(stdout)
+				enc.SetIndent("", "  ")
+				return enc.Encode(done)
+			}
+			if quiet {
+				return nil
+			}
+			var rows int64
+			for _, g := range done.Groups {
+				rows += g.Rows
+			}
+			_, err = fmt.Fprintf(stdout, "shard %d: wrote %d row groups, %d rows\n", index, len(done.Groups), rows)
+			return err
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&planPath, "plan", "", "the plan file written by splitdata plan (required)")
+	fl.IntVar(&index, "shard-index", 0, "the shard to run, from 0 (default: $SLURM_ARRAY_TASK_ID, then $JOB_COMPLETION_INDEX)")
+	fl.IntVar(&workers, "workers", 0, "goroutines reading and encoding (default: number of CPUs); never changes the output")
+	fl.BoolVar(&jsonOut, "json", false, "print the shard's record (row groups and hashes) as JSON")
+	fl.BoolVarP(&quiet, "quiet", "q", false, "print nothing but errors (and no progress bar)")
+	return cmd
+}
+
+func newMergeCmd(stdout io.Writer, log *logger) *cobra.Command {
+	var quiet, jsonOut bool
+	cmd := &cobra.Command{
+		Use:   "merge DIR",
+		Short: "Merge the finished shards of a plan into the final split output",
+		Long: `Merge checks that every shard of DIR/plan.json finished and wrote what the plan
+says (otherwise it fails, listing the missing or damaged shards: run them
+again), then writes the final files and DIR/manifest.json: the same names and
+bytes as 'splitdata split' with the plan's options. DIR is replaced atomically
+by the merged output (plan.json is kept, the shards' outputs removed).`,
+		Example: `  splitdata merge splits && splitdata verify splits`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return usagef("merge takes one directory, got %d arguments", len(args))
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var bar *barProgress
+			cfg := pipeline.MergeConfig{Dir: args[0]}
+			if !quiet && log.format == "text" && isTerminal(log.w) {
+				bar = newBarProgress(log.w)
+				cfg.Progress = bar
+			}
+			m, err := pipeline.Merge(cmd.Context(), cfg)
+			if bar != nil {
+				bar.finish()
+			}
+			if err != nil {
+				return err
+			}
+			if jsonOut {
+				enc := json.NewEncoder(stdout)
+				enc.SetIndent("", "  ")
+				return enc.Encode(m)
+			}
+			if quiet {
+				return nil
+			}
+			return printSummary(stdout, args[0], m)
+		},
+	}
+	cmd.Flags().BoolVar(&jsonOut, "json", false, "print the manifest as JSON on stdout instead of the summary table")
+	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "print nothing but errors (and no progress bar)")
+	return cmd
+}
