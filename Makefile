@@ -69,3 +69,10 @@ clean:
 .PHONY: bench-e2e
 bench-e2e:
 	benchmarks/run.sh
+
+## test-slurm: a sharded split on a one-node Slurm cluster on loopback (as root; installs
+## Debian's slurmctld, slurmd, slurm-client and munge when missing), compared byte for byte
+## with a single run. ROWS, FILES, SHARDS ("1 2 4" to measure): see docs/scale-out.md.
+.PHONY: test-slurm
+test-slurm:
+	scripts/slurm/test-slurm.sh
