@@ -109,8 +109,15 @@ type JobOptions struct {
 	// each file's format by its extension, so formats can mix when their
 	// schemas are equal.
 	InputFormat string `json:"input_format,omitempty"`
-	// Format is the output format: "parquet" (the default).
+	// CSV holds the options of CSV inputs: delimiter, header, schema,
+	// inference, null text (see [sources.CSVOptions]).
+	CSV sources.CSVOptions `json:"csv,omitzero"`
+	// Format is the output format: "parquet" (the default), "arrow" (Arrow
+	// IPC file format) or "csv".
 	Format string `json:"format"`
+	// CSVOut and Arrow hold the options of CSV and Arrow output.
+	CSVOut sinks.CSVWriteOptions `json:"csv_out,omitzero"`
+	Arrow  sinks.ArrowOptions    `json:"arrow,omitzero"`
 	// Parquet holds the Parquet output encoding options (and those of a
 	// spilling shuffle's temporary files, whatever the output format).
 	Parquet sinks.ParquetOptions `json:"parquet"`
@@ -198,6 +205,9 @@ func (c SplitConfig) Validate() error {
 	if _, err := outputFormat(c); err != nil {
 		return err
 	}
+	if err := c.CSV.Validate(); err != nil {
+		return fmt.Errorf("%w: %w", ErrUsage, err)
+	}
 	if c.InputFormat != "" && !slices.Contains(sources.Formats(), c.InputFormat) {
 		return fmt.Errorf("%w: unknown input format %q (known: %s)", ErrUsage, c.InputFormat, strings.Join(sources.Formats(), ", "))
 	}
@@ -209,6 +219,16 @@ func outputFormat(c SplitConfig) (sinks.Format, error) {
 	switch c.Format {
 	case sinks.FormatParquet, "":
 		return sinks.Parquet(c.Parquet), nil
+	case sinks.FormatArrow:
+		if err := c.Arrow.Validate(); err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrUsage, err)
+		}
+		return sinks.Arrow(c.Arrow), nil
+	case sinks.FormatCSV:
+		if err := c.CSVOut.Validate(); err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrUsage, err)
+		}
+		return sinks.CSV(c.CSVOut), nil
 	}
 	return nil, fmt.Errorf("%w: unknown output format %q (known: %s)", ErrUsage, c.Format, strings.Join(sinks.Formats(), ", "))
 }

@@ -9,10 +9,12 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/splitdata/splitdata/sinks"
+	"github.com/splitdata/splitdata/sources"
 	"github.com/splitdata/splitdata/splitter"
 )
 
@@ -58,9 +60,16 @@ type ManifestOptions struct {
 	RowGroupRows   int64  `json:"row_group_rows"`
 	// InputFormat is the format the inputs were read as; empty: by
 	// extension.
-	InputFormat string               `json:"input_format,omitempty"`
-	Format      string               `json:"format"`
-	Parquet     sinks.ParquetOptions `json:"parquet"`
+	InputFormat string `json:"input_format,omitempty"`
+	// InputCSV are the options CSV inputs were read with, if any differ
+	// from the defaults: verifying against the inputs needs them.
+	InputCSV *sources.CSVOptions `json:"input_csv,omitempty"`
+	Format   string              `json:"format"`
+	// Parquet are the Parquet output options (with another output format,
+	// those of a spilling shuffle's temporary files).
+	Parquet sinks.ParquetOptions   `json:"parquet"`
+	CSV     *sinks.CSVWriteOptions `json:"csv,omitempty"`
+	Arrow   *sinks.ArrowOptions    `json:"arrow,omitempty"`
 }
 
 // InputInfo describes one input file.
@@ -136,6 +145,8 @@ func ParseManifest(b []byte) (*Manifest, error) {
 
 func (m *Manifest) check() error {
 	switch {
+	case !slices.Contains(sinks.Formats(), m.Options.Format):
+		return fmt.Errorf("output format %q, want one of %s", m.Options.Format, strings.Join(sinks.Formats(), ", "))
 	case m.Tool != "splitdata":
 		return fmt.Errorf("tool %q, want splitdata", m.Tool)
 	case m.Algorithm < 1 || m.Algorithm > AlgorithmVersion:
@@ -164,10 +175,11 @@ func (m *Manifest) check() error {
 				return fmt.Errorf("a %s has one output, not %d", m.Command, len(m.Splits))
 			}
 		}
+		ext := "." + m.Options.Format
 		for _, f := range s.Files {
 			dir, base := path.Split(f.Path)
-			if dir != wantDir || !manifestFileName.MatchString(base) {
-				return fmt.Errorf("split %s: file path %q is not %spart-NNNNN.parquet", s.Name, f.Path, wantDir)
+			if dir != wantDir || !manifestFileName.MatchString(base) || path.Ext(base) != ext {
+				return fmt.Errorf("split %s: file path %q is not %spart-NNNNN%s", s.Name, f.Path, wantDir, ext)
 			}
 			if f.Rows < 0 || f.Bytes < 0 {
 				return fmt.Errorf("%s: negative rows or bytes", f.Path)
@@ -181,7 +193,7 @@ func (m *Manifest) check() error {
 }
 
 // manifestFileName is the name of an output file in a manifest.
-var manifestFileName = regexp.MustCompile(`^part-[0-9]{5,}\.parquet$`)
+var manifestFileName = regexp.MustCompile(`^part-[0-9]{5,}\.(parquet|arrow|csv)$`)
 
 // writeJSONFile writes v as indented JSON to path and syncs it.
 func writeJSONFile(path string, v any) error {
@@ -203,4 +215,23 @@ func writeJSONFile(path string, v any) error {
 		return err
 	}
 	return f.Close()
+}
+
+// inputOptions are the options the inputs of a job with options o are
+// opened with.
+func (o ManifestOptions) inputOptions() sources.Options {
+	opts := sources.Options{Format: o.InputFormat}
+	if o.InputCSV != nil {
+		opts.CSV = *o.InputCSV
+	}
+	return opts
+}
+
+// openOutput opens an output file of a job with options o for reading.
+func (o ManifestOptions) openOutput(path string) (sources.FileSource, error) {
+	opts := sources.Options{Format: o.Format}
+	if o.CSV != nil {
+		opts.CSV = sources.CSVOptions{Delimiter: o.CSV.Delimiter, NoHeader: o.CSV.NoHeader, Null: o.CSV.Null}
+	}
+	return sources.Open(path, opts)
 }

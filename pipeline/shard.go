@@ -111,7 +111,7 @@ func CreatePlan(ctx context.Context, cfg SplitConfig, shards int) (*Plan, error)
 		return nil, err
 	}
 	cfg.Progress.Phase("plan", 0)
-	pl, err := openPlan(cfg.Inputs, cfg.InputFormat)
+	pl, err := openPlan(cfg.Inputs, sources.Options{Format: cfg.InputFormat, CSV: cfg.CSV})
 	if err != nil {
 		return nil, err
 	}
@@ -549,7 +549,7 @@ func (p *Plan) openInputs(w shardWork) ([]sources.FileSource, func(), error) {
 		if !filepath.IsAbs(path) {
 			path = filepath.Join(p.Dir, path)
 		}
-		in, err := sources.Open(path, sources.Options{Format: p.Options.InputFormat})
+		in, err := sources.Open(path, p.Options.inputOptions())
 		if err != nil {
 			closeAll()
 			return nil, nil, err
@@ -658,7 +658,7 @@ func Merge(ctx context.Context, cfg MergeConfig) (*Manifest, error) {
 	if !filepath.IsAbs(first) {
 		first = filepath.Join(p.Dir, first)
 	}
-	in, err := sources.Open(first, sources.Options{Format: p.Options.InputFormat})
+	in, err := sources.Open(first, p.Options.inputOptions())
 	if err != nil {
 		return nil, err
 	}

@@ -58,7 +58,7 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 		return nil, err
 	}
 	cfg.Progress.Phase("plan", 0)
-	plan, err := openPlan(cfg.Inputs, cfg.InputFormat)
+	plan, err := openPlan(cfg.Inputs, sources.Options{Format: cfg.InputFormat, CSV: cfg.CSV})
 	if err != nil {
 		return nil, err
 	}
@@ -222,7 +222,7 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 
 // manifestOptions are the options of cfg that the manifest records.
 func manifestOptions(cfg SplitConfig, jb job) ManifestOptions {
-	return ManifestOptions{
+	m := ManifestOptions{
 		Splits:         cfg.Splits,
 		Approx:         cfg.Approx,
 		Group:          cfg.Group,
@@ -236,6 +236,16 @@ func manifestOptions(cfg SplitConfig, jb job) ManifestOptions {
 		Format:         cfg.Format,
 		Parquet:        cfg.Parquet,
 	}
+	if cfg.CSV != (sources.CSVOptions{}) {
+		m.InputCSV = &cfg.CSV
+	}
+	switch cfg.Format {
+	case sinks.FormatCSV:
+		m.CSV = &cfg.CSVOut
+	case sinks.FormatArrow:
+		m.Arrow = &cfg.Arrow
+	}
+	return m
 }
 
 // IndexSchema is the schema of --index-only outputs: the global row index
@@ -359,8 +369,8 @@ type plan struct {
 	kv     []sinks.KeyValue
 }
 
-func openPlan(inputs []string, inputFormat string) (_ *plan, err error) {
-	paths, err := ResolveInputs(inputs, inputFormat)
+func openPlan(inputs []string, opts sources.Options) (_ *plan, err error) {
+	paths, err := ResolveInputs(inputs, opts.Format)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrUsage, err)
 	}
@@ -371,7 +381,7 @@ func openPlan(inputs []string, inputFormat string) (_ *plan, err error) {
 		}
 	}()
 	for i, path := range paths {
-		in, err := sources.Open(path, sources.Options{Format: inputFormat})
+		in, err := sources.Open(path, opts)
 		if err != nil {
 			return nil, err
 		}
@@ -382,6 +392,9 @@ func openPlan(inputs []string, inputFormat string) (_ *plan, err error) {
 				p.kv = append(p.kv, sinks.KeyValue{Key: kv.Key, Value: kv.Value})
 			}
 		} else if d := sources.SchemaDiff(p.schema, in.Schema()); d != "" {
+			if isCSV(p.inputs[0]) || isCSV(in) {
+				d += `; CSV columns are inferred, and nullable: give their types with --schema (a "!" suffix makes a column required)`
+			}
 			return nil, &sources.InputError{Path: path, RowGroup: -1,
 				Err: fmt.Errorf("%w with %s: %s", sources.ErrSchemaMismatch, paths[0], d)}
 		}
@@ -395,6 +408,12 @@ func openPlan(inputs []string, inputFormat string) (_ *plan, err error) {
 		}
 	}
 	return p, nil
+}
+
+// isCSV reports whether an input is a CSV file.
+func isCSV(in sources.FileSource) bool {
+	_, ok := in.(*sources.CSV)
+	return ok
 }
 
 // decodedBytes estimates the memory the inputs' rows take decoded: their

@@ -12,8 +12,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-
-	"github.com/splitdata/splitdata/sources"
 )
 
 // ErrVerify reports an output directory that does not match its manifest.
@@ -71,7 +69,7 @@ func VerifyWithInputs(ctx context.Context, dir string, inputs []string) (*Verify
 			}
 			listed[filepath.Base(f.Path)] = true
 			rows += f.Rows
-			if err := verifyFile(dir, f, r); err != nil {
+			if err := verifyFile(dir, m.Options, f, r); err != nil {
 				problem("%s: %v", f.Path, err)
 			}
 		}
@@ -112,7 +110,7 @@ func VerifyWithInputs(ctx context.Context, dir string, inputs []string) (*Verify
 }
 
 // verifyFile re-hashes one file and reads its footer's row count.
-func verifyFile(dir string, f FileInfo, r *VerifyReport) error {
+func verifyFile(dir string, opts ManifestOptions, f FileInfo, r *VerifyReport) error {
 	path := filepath.Join(dir, filepath.FromSlash(f.Path))
 	fh, err := os.Open(path)
 	if err != nil {
@@ -132,13 +130,14 @@ func verifyFile(dir string, f FileInfo, r *VerifyReport) error {
 	if sum := hex.EncodeToString(h.Sum(nil)); sum != f.SHA256 {
 		return fmt.Errorf("sha256 %s, manifest says %s", sum, f.SHA256)
 	}
-	p, err := sources.OpenParquet(path, fh, n)
+	in, err := opts.openOutput(path)
 	if err != nil {
 		return err
 	}
-	r.Rows += p.NumRows()
-	if p.NumRows() != f.Rows {
-		return fmt.Errorf("footer holds %d rows, manifest says %d", p.NumRows(), f.Rows)
+	defer in.Close()
+	r.Rows += in.NumRows()
+	if in.NumRows() != f.Rows {
+		return fmt.Errorf("file holds %d rows, manifest says %d", in.NumRows(), f.Rows)
 	}
 	return nil
 }

@@ -47,10 +47,12 @@ type Format interface {
 // Output format names, as --format takes them.
 const (
 	FormatParquet = "parquet"
+	FormatArrow   = "arrow" // Arrow IPC file format
+	FormatCSV     = "csv"
 )
 
 // Formats returns the names of the output formats.
-func Formats() []string { return []string{FormatParquet} }
+func Formats() []string { return []string{FormatParquet, FormatArrow, FormatCSV} }
 
 // Parquet is the Parquet [Format] with the given options.
 func Parquet(opts ParquetOptions) Format { return parquetFormat{opts} }

@@ -10,16 +10,21 @@ import (
 // Input format names, as --input-format takes them.
 const (
 	FormatParquet = "parquet"
+	FormatArrow   = "arrow" // Arrow IPC, file or stream format
+	FormatCSV     = "csv"
 )
 
 // Formats returns the names of the input formats.
-func Formats() []string { return []string{FormatParquet} }
+func Formats() []string { return []string{FormatParquet, FormatArrow, FormatCSV} }
 
 // Options are the options of [Open].
 type Options struct {
 	// Format is the input format; empty means by file name extension
 	// (see [FormatOf]).
 	Format string
+	// CSV holds the options of CSV inputs. A ".tsv" file with no
+	// Delimiter set is read with tabs.
+	CSV CSVOptions
 }
 
 // formats maps file name extensions (lower case) to input formats.
@@ -27,6 +32,12 @@ var formats = map[string]string{
 	".parquet": FormatParquet,
 	".parq":    FormatParquet,
 	".pq":      FormatParquet,
+	".arrow":   FormatArrow,
+	".arrows":  FormatArrow,
+	".feather": FormatArrow,
+	".ipc":     FormatArrow,
+	".csv":     FormatCSV,
+	".tsv":     FormatCSV,
 }
 
 // Extensions returns the file name extensions [FormatOf] recognises, sorted.
@@ -60,6 +71,14 @@ func Open(path string, opts Options) (FileSource, error) {
 	switch format {
 	case FormatParquet:
 		return fileSource(OpenParquetFile(path))
+	case FormatArrow:
+		return fileSource(OpenArrowFile(path))
+	case FormatCSV:
+		csvOpts := opts.CSV
+		if csvOpts.Delimiter == 0 && strings.EqualFold(filepath.Ext(path), ".tsv") {
+			csvOpts.Delimiter = '\t'
+		}
+		return fileSource(OpenCSVFile(path, csvOpts))
 	}
 	return nil, fmt.Errorf("unknown input format %q", format)
 }

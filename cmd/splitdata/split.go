@@ -40,6 +40,11 @@ type splitFlags struct {
 	rowGroupRows int64
 	inputFormat  string
 	format       string
+	delimiter    string
+	noHeader     bool
+	null         string
+	csvSchema    string
+	inferRows    int
 	compression  string
 	level        int
 	pageSize     string
@@ -103,10 +108,15 @@ func (f *splitFlags) addCommonFlags(fl *pflag.FlagSet) {
 	fl.IntVar(&f.workers, "workers", 0, "goroutines reading and encoding (default: number of CPUs); never changes the output")
 	fl.BoolVar(&f.overwrite, "overwrite", false, "replace an existing output directory")
 	fl.StringVar(&f.inputFormat, "input-format", "", "format of every INPUT: "+strings.Join(sources.Formats(), ", ")+" (default: by file extension; formats mix when schemas are equal)")
-	fl.StringVar(&f.format, "format", sinks.FormatParquet, "output format: "+strings.Join(sinks.Formats(), ", "))
+	fl.StringVar(&f.format, "format", sinks.FormatParquet, "output format: "+strings.Join(sinks.Formats(), ", ")+" (arrow: Arrow IPC file format)")
+	fl.StringVar(&f.delimiter, "delimiter", "", `CSV field delimiter of inputs and output: one character, or "tab" (default ",", tab for .tsv inputs)`)
+	fl.BoolVar(&f.noHeader, "no-header", false, "CSV inputs have no header record (names from --schema, else c0, c1, ...), and CSV output gets none")
+	fl.StringVar(&f.null, "null", "", "the CSV text of a null value, in inputs and output (default: the empty field)")
+	fl.StringVar(&f.csvSchema, "schema", "", "CSV input column types, in order: name:type,... with types bool, int64, double, string, date, timestamp (a ! suffix: required); default: inferred")
+	fl.IntVar(&f.inferRows, "infer-rows", sources.DefaultCSVInferRows, "CSV records sampled to infer column types (negative: every record)")
 	fl.Int64Var(&f.rowsPerFile, "rows-per-file", pipeline.DefaultRowsPerFile, "rows per output file")
 	fl.Int64Var(&f.rowGroupRows, "row-group-rows", pipeline.DefaultRowGroupRows, "rows per output row group")
-	fl.StringVar(&f.compression, "compression", "snappy", "Parquet compression: snappy, zstd, gzip, lz4 or none")
+	fl.StringVar(&f.compression, "compression", "", "output compression: Parquet snappy (default), zstd, gzip, lz4 or none; Arrow none (default), zstd or lz4")
 	fl.IntVar(&f.level, "compression-level", 0, "compression level for zstd and gzip (0: the codec's default)")
 	fl.StringVar(&f.pageSize, "page-size", "", "target uncompressed size of a data page, e.g. 1MiB (default 256KiB)")
 	fl.BoolVar(&f.dictionary, "dictionary", false, "dictionary-encode string columns (smaller files for repetitive strings, slower)")
@@ -205,7 +215,30 @@ func (f *splitFlags) config(inputs []string) (pipeline.SplitConfig, error) {
 			Format:         f.format,
 		},
 	}
-	cfg.Parquet.Compression = f.compression
+	delim, err := parseDelimiter(f.delimiter)
+	if err != nil {
+		return cfg, err
+	}
+	cfg.CSV = sources.CSVOptions{Delimiter: delim, NoHeader: f.noHeader, Schema: f.csvSchema, Null: f.null}
+	if f.inferRows != sources.DefaultCSVInferRows {
+		cfg.CSV.InferRows = f.inferRows
+	}
+	cfg.CSVOut = sinks.CSVWriteOptions{Delimiter: delim, NoHeader: f.noHeader, Null: f.null}
+	// --compression is the output format's: Parquet's (default snappy,
+	// also used for a shuffle's temporary files) or Arrow's (default none).
+	cfg.Parquet.Compression = sinks.DefaultCompression
+	switch f.format {
+	case sinks.FormatArrow:
+		cfg.Arrow.Compression = f.compression
+	case sinks.FormatCSV:
+		if f.compression != "" || f.level != 0 {
+			return cfg, usagef("--compression: CSV output is not compressed")
+		}
+	default:
+		if f.compression != "" {
+			cfg.Parquet.Compression = f.compression
+		}
+	}
 	cfg.Parquet.CompressionLevel = f.level
 	cfg.Parquet.Dictionary = f.dictionary
 	if f.pageSize != "" {
@@ -216,6 +249,22 @@ func (f *splitFlags) config(inputs []string) (pipeline.SplitConfig, error) {
 		cfg.Parquet.PageBufferSize = int(size)
 	}
 	return cfg, nil
+}
+
+// parseDelimiter reads --delimiter: one character, or "tab"; empty means
+// the default.
+func parseDelimiter(s string) (rune, error) {
+	switch s {
+	case "":
+		return 0, nil
+	case "tab", `\t`:
+		return '\t', nil
+	}
+	r := []rune(s)
+	if len(r) != 1 {
+		return 0, usagef("--delimiter %q: want one character, or tab", s)
+	}
+	return r[0], nil
 }
 
 // printSummary writes the per-split table.
