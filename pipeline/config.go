@@ -75,6 +75,11 @@ type SplitConfig struct {
 	// moves an existing group. Grouped splits take ratios and are
 	// approximate: each group goes independently by its key.
 	Group string `json:"group,omitempty"`
+	// Compat, if set, makes the job return exactly the rows, in exactly the
+	// order, of a Python library's call with the same seed text
+	// (docs/compat.md): "sklearn", "hf", "torch", "numpy-legacy" or
+	// "python". It needs Seed and takes 4 bytes of memory per row.
+	Compat splitter.CompatMode `json:"compat,omitempty"`
 	// IndexOnly writes, instead of the rows, each split's global row
 	// indices: files with one required int64 column "row" (see IndexSchema),
 	// in the order the rows would have been written. The inputs' data is

@@ -70,11 +70,14 @@ type encodedJob struct {
 // ordered write. Its output depends only on the units, the generator and
 // the assigner, never on worker count or timing.
 type engine struct {
-	inputs       []sources.Source
-	units        []unit
-	schema       *parquet.Schema
-	master       prng.PCG64
-	assign       *splitter.Assigner
+	inputs []sources.Source
+	units  []unit
+	schema *parquet.Schema
+	master prng.PCG64
+	assign *splitter.Assigner
+	// place, when set, assigns rows in place of assign, and may replace
+	// their keys (a compatibility mode's order).
+	place        func(keys []uint64, start int64, ids []uint8)
 	names        []string
 	rowsPerFile  int64
 	rowGroupRows int64
@@ -239,9 +242,12 @@ func (e *engine) route(ctx context.Context, u unit) (routed, error) {
 	err := read(ctx, u.rg, readBatch, func(rows []parquet.Row) error {
 		k := len(rows)
 		gen.Fill(keys[:k])
-		if groups == nil {
+		switch {
+		case e.place != nil:
+			e.place(keys[:k], next, ids[:k])
+		case groups == nil:
 			e.assign.Assign(keys[:k], next, ids[:k])
-		} else {
+		default:
 			for i, row := range rows {
 				canonical = groupBytes(canonical[:0], row, e.groupColumn)
 				groupKeys[i] = groups.Key(canonical)

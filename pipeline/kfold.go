@@ -17,6 +17,9 @@ type KFoldConfig struct {
 	K         int
 	Shuffle   bool
 	IndexOnly bool
+	// Compat reproduces a Python library's order exactly; see
+	// [SplitConfig.Compat].
+	Compat splitter.CompatMode
 	// JobOptions are as for [SplitConfig].
 	JobOptions
 }
@@ -42,6 +45,7 @@ func KFold(ctx context.Context, cfg KFoldConfig) (*Manifest, error) {
 		Splits:     splits,
 		Shuffle:    cfg.Shuffle,
 		IndexOnly:  cfg.IndexOnly,
+		Compat:     cfg.Compat,
 		JobOptions: cfg.JobOptions,
 	}, job{command: "kfold", resize: kfoldSizes})
 }

@@ -47,12 +47,14 @@ type Manifest struct {
 
 // ManifestOptions are the options that determine the output bytes.
 type ManifestOptions struct {
-	Splits    []splitter.Split `json:"splits"`
-	Approx    bool             `json:"approx"`
-	Group     string           `json:"group,omitempty"`
-	Shuffle   bool             `json:"shuffle"`
-	Epoch     uint64           `json:"epoch,omitempty"`
-	IndexOnly bool             `json:"index_only,omitempty"`
+	Splits  []splitter.Split `json:"splits"`
+	Approx  bool             `json:"approx"`
+	Group   string           `json:"group,omitempty"`
+	Shuffle bool             `json:"shuffle"`
+	// Compat is the compatibility mode whose rows and order were written.
+	Compat    splitter.CompatMode `json:"compat,omitempty"`
+	Epoch     uint64              `json:"epoch,omitempty"`
+	IndexOnly bool                `json:"index_only,omitempty"`
 	// RowIndexColumn names the column of global row indices added to the
 	// rows, if any.
 	RowIndexColumn string `json:"row_index_column,omitempty"`

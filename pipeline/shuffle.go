@@ -20,6 +20,9 @@ type ShuffleConfig struct {
 	// the keys are numpy.random.PCG64(seed).jumped(Epoch).random_raw(n).
 	// Epoch 0 gives the order of split --shuffle.
 	Epoch uint64
+	// Compat reproduces a Python library's order exactly; see
+	// [SplitConfig.Compat].
+	Compat splitter.CompatMode
 	// JobOptions are as for [SplitConfig]; ShuffleMemory bounds the decoded
 	// rows held at once, beyond which rows spill to temporary files in TempDir.
 	JobOptions
@@ -40,6 +43,7 @@ func Shuffle(ctx context.Context, cfg ShuffleConfig) (*Manifest, error) {
 		Seed:       cfg.Seed,
 		Splits:     []splitter.Split{{Name: ShuffleName, Ratio: 1}},
 		Shuffle:    true,
+		Compat:     cfg.Compat,
 		JobOptions: cfg.JobOptions,
 	}, job{command: "shuffle", flat: true, epoch: cfg.Epoch})
 }

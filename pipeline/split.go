@@ -44,6 +44,9 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	if err := checkCompat(cfg, jb.command); err != nil {
+		return nil, err
+	}
 	cfg = cfg.withDefaults()
 	seed, err := resolveSeed(cfg.Seed)
 	if err != nil {
@@ -83,10 +86,23 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 		}
 		cfg.Approx = true // key-stable: each group by its own key
 	}
-	assigner, unassigned, err := newAssigner(ctx, cfg, master, plan.rows)
-	if err != nil {
+	var assigner *splitter.Assigner
+	var unassigned int64
+	var compat *compatPlacer
+	if cfg.Compat != "" {
+		cfg.Progress.Phase("permutation", 0)
+		order, err := compatOrder(cfg.Compat, jb.command, cfg.Splits, plan.rows, cfg.Seed)
+		if err != nil {
+			return nil, err
+		}
+		compat = newCompatPlacer(order)
+		unassigned = compat.unassigned()
+	} else if assigner, unassigned, err = newAssigner(ctx, cfg, master, plan.rows); err != nil {
 		return nil, err
 	}
+	// A compatibility mode writes each split in its library's order: the
+	// shuffle machinery orders rows by the keys its placer gives.
+	shuffle := cfg.Shuffle || compat != nil
 
 	stage, err := newStaging(cfg.Out, cfg.Overwrite)
 	if err != nil {
@@ -114,7 +130,7 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 	}
 	partitions := 1
 	var spillDir string
-	if cfg.Shuffle {
+	if shuffle {
 		bytes := plan.decodedBytes()
 		if cfg.IndexOnly {
 			bytes = plan.rows * (valueBytes + rowHeaderBytes)
@@ -146,6 +162,7 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 		inputs[i] = in
 	}
 	e := &engine{
+		place:        placeFunc(compat),
 		inputs:       inputs,
 		units:        plan.units,
 		schema:       schema,
@@ -158,7 +175,7 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 		names:        splitNames(cfg.Splits),
 		rowsPerFile:  cfg.RowsPerFile,
 		rowGroupRows: cfg.RowGroupRows,
-		shuffle:      cfg.Shuffle,
+		shuffle:      shuffle,
 		shuffleLimit: cfg.ShuffleMemory,
 		partitions:   partitions,
 		flat:         jb.flat,
@@ -227,6 +244,7 @@ func manifestOptions(cfg SplitConfig, jb job) ManifestOptions {
 		Approx:         cfg.Approx,
 		Group:          cfg.Group,
 		Shuffle:        cfg.Shuffle,
+		Compat:         cfg.Compat,
 		Epoch:          jb.epoch,
 		IndexOnly:      cfg.IndexOnly,
 		RowIndexColumn: cfg.RowIndexColumn,
@@ -408,6 +426,15 @@ func openPlan(inputs []string, opts sources.Options) (_ *plan, err error) {
 		}
 	}
 	return p, nil
+}
+
+// placeFunc returns the compatibility mode's placer, or nil: the engine
+// then assigns with its assigner.
+func placeFunc(c *compatPlacer) func(keys []uint64, start int64, ids []uint8) {
+	if c == nil {
+		return nil
+	}
+	return c.place
 }
 
 // isCSV reports whether an input is a CSV file.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/parquet-go/parquet-go"
 
+	"github.com/splitdata/splitdata/prng"
 	"github.com/splitdata/splitdata/sinks"
 	"github.com/splitdata/splitdata/splitter"
 )
@@ -58,11 +59,11 @@ func verifyRows(ctx context.Context, dir string, m *Manifest, inputs []string, r
 	if err != nil {
 		return fmt.Errorf("%w: seed: %w", ErrBadManifest, err)
 	}
-	cfg := SplitConfig{Splits: m.Options.Splits, Approx: m.Options.Approx, JobOptions: JobOptions{Workers: 0}}.withDefaults()
-	assigner, _, err := newAssigner(ctx, cfg, master, plan.rows)
+	place, err := verifyPlacer(ctx, m, master, plan.rows)
 	if err != nil {
 		return err
 	}
+	unordered := m.Options.Shuffle || m.Options.Compat != ""
 
 	outs := make([]*splitRows, len(m.Splits))
 	for s, info := range m.Splits {
@@ -97,7 +98,7 @@ func verifyRows(ctx context.Context, dir string, m *Manifest, inputs []string, r
 					keys[j] = groups.Key(canonical)
 				}
 			}
-			assigner.Assign(keys[:k], next, ids[:k])
+			place(keys[:k], next, ids[:k])
 			for j, row := range rows {
 				i := next + int64(j)
 				s := int(ids[j])
@@ -118,7 +119,7 @@ func verifyRows(ctx context.Context, dir string, m *Manifest, inputs []string, r
 					problem("%s: ends before input row %d, which belongs to it", m.Splits[s].Name, i)
 					return errTooManyProblems
 				}
-				if m.Options.Shuffle {
+				if unordered {
 					inSums[s] += rowHash(seedHash, row)
 					outSums[s] += rowHash(seedHash, got)
 				} else if !row.Equal(got) {
@@ -155,6 +156,28 @@ func verifyRows(ctx context.Context, dir string, m *Manifest, inputs []string, r
 }
 
 var errTooManyProblems = errors.New("too many problems")
+
+// verifyPlacer rebuilds the assignment of the job of manifest m over n
+// rows: its compatibility mode's placer, or its assigner.
+func verifyPlacer(ctx context.Context, m *Manifest, master *prng.PCG64, n int64) (func(keys []uint64, start int64, ids []uint8), error) {
+	if m.Options.Compat != "" {
+		seed := m.SeedText
+		if seed == "" {
+			seed = m.Seed
+		}
+		order, err := compatOrder(m.Options.Compat, m.Command, m.Options.Splits, n, seed)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrBadManifest, err)
+		}
+		return newCompatPlacer(order).place, nil
+	}
+	cfg := SplitConfig{Splits: m.Options.Splits, Approx: m.Options.Approx}.withDefaults()
+	assigner, _, err := newAssigner(ctx, cfg, master, n)
+	if err != nil {
+		return nil, err
+	}
+	return assigner.Assign, nil
+}
 
 // rowHash hashes a row's values with their levels and columns.
 func rowHash(seed maphash.Seed, row parquet.Row) uint64 {

@@ -41,6 +41,7 @@ appears atomically, with DIR/manifest.json written last.`,
 					Out:        cfg.Out,
 					Seed:       cfg.Seed,
 					Epoch:      epoch,
+					Compat:     cfg.Compat,
 					JobOptions: cfg.JobOptions,
 				})
 			})
@@ -48,6 +49,7 @@ appears atomically, with DIR/manifest.json written last.`,
 	}
 	fl := cmd.Flags()
 	fl.Uint64Var(&epoch, "epoch", 0, "which of the seed's orders: keys from PCG64(seed).jumped(epoch)")
+	f.addCompatFlag(fl)
 	f.addCommonFlags(fl)
 	return cmd
 }

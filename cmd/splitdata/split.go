@@ -19,6 +19,7 @@ import (
 	"github.com/splitdata/splitdata/pipeline"
 	"github.com/splitdata/splitdata/sinks"
 	"github.com/splitdata/splitdata/sources"
+	"github.com/splitdata/splitdata/splitter"
 )
 
 type splitFlags struct {
@@ -40,6 +41,7 @@ type splitFlags struct {
 	rowGroupRows int64
 	inputFormat  string
 	format       string
+	compat       string
 	delimiter    string
 	noHeader     bool
 	null         string
@@ -93,12 +95,19 @@ succeeded. See docs/algorithm.md for the full specification.`,
 	fl.BoolVar(&f.approx, "approx", false, "assign rows independently by key range: no counting pass, sizes approximately proportional")
 	fl.BoolVar(&f.shuffle, "shuffle", false, "write each split in canonical order, ascending (key, row index), instead of input order")
 	fl.BoolVar(&f.indexOnly, "index-only", false, "write each split's global row indices (one int64 column \"row\") instead of its rows; reads only footers")
+	f.addCompatFlag(fl)
 	fl.StringVar(&f.group, "group", "", "keep rows with equal values of this column in one split; a group's split depends only on (seed, value)")
 	f.addCommonFlags(fl)
 	return cmd
 }
 
-// addCommonFlags registers the flags split and shuffle share.
+// addCompatFlag registers --compat, for the commands that have a
+// compatibility mode.
+func (f *splitFlags) addCompatFlag(fl *pflag.FlagSet) {
+	fl.StringVar(&f.compat, "compat", "", "return exactly the rows and order of a Python library with this seed: sklearn, hf, torch, numpy-legacy or python (docs/compat.md; needs --seed, 4 bytes of memory per row)")
+}
+
+// addCommonFlags registers the flags the split engine's commands share.
 func (f *splitFlags) addCommonFlags(fl *pflag.FlagSet) {
 	fl.StringVar(&f.out, "out", "", "output directory (required)")
 	fl.StringVar(&f.seed, "seed", "", "master seed: a non-negative integer of any size, or any text (default: a fresh seed, printed and recorded)")
@@ -203,6 +212,7 @@ func (f *splitFlags) config(inputs []string) (pipeline.SplitConfig, error) {
 		Shuffle:   f.shuffle,
 		IndexOnly: f.indexOnly,
 		Group:     f.group,
+		Compat:    splitter.CompatMode(f.compat),
 		JobOptions: pipeline.JobOptions{
 			RowIndexColumn: f.rowIndexCol,
 			ShuffleMemory:  int64(memory),
