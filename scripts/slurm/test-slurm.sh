@@ -110,6 +110,53 @@ fail() {
 	exit 1
 }
 
+# read_ranges PLAN prints, for each shard, the units it owns, the units it
+# reads (from the first unit holding a row of its first row group to the
+# last unit holding a row of its last), and the input rows it reads: the
+# rule of docs/scale-out.md, recomputed from plan.json alone.
+read_ranges() {
+	tr -d ' \n' <"$1" | awk '
+	function num(key,   m) { match($0, "\"" key "\":[0-9]+"); m = substr($0, RSTART, RLENGTH); sub(/.*:/, "", m); return m + 0 }
+	function unit_of(s, row,   u) { for (u = 0; u < nu; u++) if (pre[s, u + 1] > row) return u; return nu }
+	{
+		rpf = num("rows_per_file"); rgr = num("row_group_rows")
+		rest = $0; nu = 0
+		while (match(rest, /"rows":[0-9]+,"counts":\[[0-9,]*\]/)) {
+			m = substr(rest, RSTART, RLENGTH); rest = substr(rest, RSTART + RLENGTH)
+			split(m, parts, /[\[\]]/); ns = split(parts[2], c, ",")
+			r = m; sub(/^"rows":/, "", r); sub(/,.*/, "", r); rows[nu] = r + 0
+			for (s = 0; s < ns; s++) cnt[s, nu] = c[s + 1]
+			nu++
+		}
+		match($0, /"shards":\[[0-9,]*\]/); m = substr($0, RSTART + 10, RLENGTH - 11); nk = split(m, st, ",")
+		for (s = 0; s < ns; s++) { pre[s, 0] = 0; for (u = 0; u < nu; u++) pre[s, u + 1] = pre[s, u] + cnt[s, u] }
+		all = 0; for (u = 0; u < nu; u++) all += rows[u]
+		sumread = 0
+		for (k = 1; k <= nk; k++) {
+			a = st[k]; b = (k < nk) ? st[k + 1] : nu; lo = nu; hi = 0
+			for (s = 0; s < ns; s++) {
+				total = pre[s, nu]; first = -1
+				for (f = 0; f * rpf < total; f++) {
+					e = f * rpf + rpf; if (e > total) e = total
+					for (from = f * rpf; from < e; from += rgr) {
+						to = from + rgr; if (to > e) to = e
+						u = unit_of(s, from)
+						if (u >= a && u < b) { if (first < 0) first = from; last = to }
+					}
+				}
+				if (first < 0) continue
+				u = unit_of(s, first); if (u < lo) lo = u
+				u = unit_of(s, last - 1) + 1; if (u > hi) hi = u
+			}
+			if (lo >= hi) { lo = a; hi = a }
+			read = 0; for (u = lo; u < hi; u++) read += rows[u]
+			sumread += read
+			printf "  shard %d: owns units [%d,%d), reads units [%d,%d) (%d past its range), %d input rows (%.0f%%)\n", k - 1, a, b, lo, hi, (hi > b ? hi - b : 0), read, 100 * read / all
+		}
+		printf "  all shards read %d input rows for %d: %.2fx\n", sumread, all, sumread / all
+	}'
+}
+
 # --- 2. munge and slurm --------------------------------------------------------
 mkdir -p "$work"/{munge,state,spool,log,data}
 chmod 700 "$work/munge"
@@ -179,6 +226,7 @@ done
 say "cluster up: $(sinfo -h -o '%P %D nodes, %c CPUs, %m MB, %T')"
 
 # --- 3. build, data, single run ----------------------------------------------
+load0=$(cut -d' ' -f1-3 /proc/loadavg)
 if [ -z "${SPLITDATA_BIN:-}" ]; then
 	say "building $bin"
 	(cd "$root" && go build -o "$bin" ./cmd/splitdata)
@@ -256,13 +304,14 @@ for n in $SHARDS; do
 	total=$(elapsed "$t_start" "$t_merge")
 	report+=("shards=$n cpus_per_task=$cpt plan_s=$(elapsed "$t_start" "$t_plan") job_wall_s=$(elapsed "$t_submit" "$t_done") $tasks merge_s=$(elapsed "$t_done" "$t_merge") total_s=$total rows_per_s=$(awk -v r="$ROWS" -v t="$total" 'BEGIN { printf "%.0f", r / t }')")
 	units=$(grep -c '"row_group":' "$job/plan.json")
-	report+=("shards=$n plan: $units units, shard starts $(tr -d ' \n' <"$job/plan.json" | grep -o '"shards":\[[0-9,]*\]')")
+	report+=("shards=$n plan: $units units" "$(read_ranges "$job/plan.json")")
 done
 
 # --- 5. report ------------------------------------------------------------------
 {
 	echo "rows=$ROWS files=$FILES flags=$SPLIT_FLAGS cpus=$cpus mem_mb=$mem_mb"
-	echo "slurm: $(sinfo -V) munge: $(munged -V 2>&1 | head -n 1)"
+	echo "slurm: $(sinfo -V) munge: $(munged -V 2>&1 | head -n 1) splitdata: $("$bin" version | head -n 1)"
+	echo "load average before: $load0 after: $(cut -d' ' -f1-3 /proc/loadavg)"
 	echo "single split: ${single_s}s, $(awk -v r="$ROWS" -v t="$single_s" 'BEGIN { printf "%.0f", r / t }') rows/s; $nfiles output files"
 	echo "process start (splitdata version): ${startup_s}s; footers of every input (splitdata inspect): ${footers_s}s"
 	printf '%s\n' "${report[@]}"
