@@ -75,6 +75,13 @@ type SplitConfig struct {
 	// moves an existing group. Grouped splits take ratios and are
 	// approximate: each group goes independently by its key.
 	Group string `json:"group,omitempty"`
+	// Stratify names a column whose classes (its values, null one of them)
+	// each split in the proportions of the whole: inside every class the
+	// split sizes follow the ratios as closely as integers allow while the
+	// split totals stay exact (docs/algorithm.md sections 12-13). A first
+	// pass reads only that column; each row's class id is kept, 4 bytes
+	// per row. Exact splits only.
+	Stratify string `json:"stratify,omitempty"`
 	// Compat, if set, makes the job return exactly the rows, in exactly the
 	// order, of a Python library's call with the same seed text
 	// (docs/compat.md): "sklearn", "hf", "torch", "numpy-legacy" or
@@ -192,6 +199,16 @@ func (c SplitConfig) Validate() error {
 		}
 		if c.IndexOnly {
 			return fmt.Errorf("%w: --group and --index-only do not go together yet (the group column must be read)", ErrUsage)
+		}
+	}
+	if c.Stratify != "" {
+		switch {
+		case c.Approx:
+			return fmt.Errorf("%w: --stratify makes exact splits; it does not go with --approx", ErrUsage)
+		case c.Group != "":
+			return fmt.Errorf("%w: --stratify and --group together are not supported yet", ErrUsage)
+		case c.Compat != "":
+			return fmt.Errorf("%w: --compat %s cannot express --stratify: the library draws its own permutation", ErrUsage, c.Compat)
 		}
 	}
 	if c.RowIndexColumn != "" && c.IndexOnly {

@@ -20,6 +20,9 @@ type KFoldConfig struct {
 	// Compat reproduces a Python library's order exactly; see
 	// [SplitConfig.Compat].
 	Compat splitter.CompatMode
+	// Stratify keeps every class of a column in proportion; see
+	// [SplitConfig.Stratify].
+	Stratify string
 	// JobOptions are as for [SplitConfig].
 	JobOptions
 }
@@ -46,6 +49,7 @@ func KFold(ctx context.Context, cfg KFoldConfig) (*Manifest, error) {
 		Shuffle:    cfg.Shuffle,
 		IndexOnly:  cfg.IndexOnly,
 		Compat:     cfg.Compat,
+		Stratify:   cfg.Stratify,
 		JobOptions: cfg.JobOptions,
 	}, job{command: "kfold", resize: kfoldSizes})
 }

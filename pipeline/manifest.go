@@ -51,6 +51,8 @@ type ManifestOptions struct {
 	Approx  bool             `json:"approx"`
 	Group   string           `json:"group,omitempty"`
 	Shuffle bool             `json:"shuffle"`
+	// Stratify is the column whose classes split in proportion.
+	Stratify string `json:"stratify,omitempty"`
 	// Compat is the compatibility mode whose rows and order were written.
 	Compat    splitter.CompatMode `json:"compat,omitempty"`
 	Epoch     uint64              `json:"epoch,omitempty"`

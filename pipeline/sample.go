@@ -27,6 +27,9 @@ type SampleConfig struct {
 	// IndexOnly writes the sampled rows' global indices instead of the rows.
 	Shuffle   bool
 	IndexOnly bool
+	// Stratify keeps every class of a column in proportion; see
+	// [SplitConfig.Stratify].
+	Stratify string
 	// JobOptions are as for [SplitConfig].
 	JobOptions
 }
@@ -57,6 +60,7 @@ func Sample(ctx context.Context, cfg SampleConfig) (*Manifest, error) {
 		Splits:     []splitter.Split{{Name: SampleName, Rows: max(cfg.Rows, 1)}},
 		Shuffle:    cfg.Shuffle,
 		IndexOnly:  cfg.IndexOnly,
+		Stratify:   cfg.Stratify,
 		JobOptions: cfg.JobOptions,
 	}, job{command: "sample", flat: true, resize: sampleSizes(cfg.Fraction)})
 }

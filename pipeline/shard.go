@@ -93,8 +93,8 @@ func CreatePlan(ctx context.Context, cfg SplitConfig, shards int) (*Plan, error)
 		return nil, fmt.Errorf("%w: --shards must be at least 1, got %d", ErrUsage, shards)
 	case cfg.Shuffle:
 		return nil, fmt.Errorf("%w: sharded runs do not support --shuffle yet", ErrUsage)
-	case cfg.Group != "":
-		return nil, fmt.Errorf("%w: sharded runs do not support --group yet", ErrUsage)
+	case cfg.Group != "" || cfg.Stratify != "" || cfg.Compat != "":
+		return nil, fmt.Errorf("%w: sharded runs do not support --group, --stratify or --compat yet", ErrUsage)
 	case cfg.Format != sinks.FormatParquet:
 		return nil, fmt.Errorf("%w: sharded runs write Parquet only, not %s", ErrUsage, cfg.Format)
 	}
@@ -242,7 +242,7 @@ func ParsePlan(data []byte) (*Plan, error) {
 		return nil, bad("rows per file %d and row group rows %d must be positive", p.Options.RowsPerFile, p.Options.RowGroupRows)
 	case len(p.Shards) == 0:
 		return nil, bad("no shards")
-	case p.Options.Shuffle || p.Options.Group != "" || p.Options.Format != sinks.FormatParquet:
+	case p.Options.Shuffle || p.Options.Group != "" || p.Options.Stratify != "" || p.Options.Compat != "" || p.Options.Format != sinks.FormatParquet:
 		return nil, bad("options a sharded run does not support")
 	}
 	if err := splitter.ValidateSplits(p.Options.Splits); err != nil {

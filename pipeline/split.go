@@ -86,23 +86,32 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 		}
 		cfg.Approx = true // key-stable: each group by its own key
 	}
+	// place, when set, assigns rows instead of the assigner: a
+	// compatibility mode's placer (which also sets the keys that order the
+	// rows) or a stratified split's.
+	var place func(keys []uint64, start int64, ids []uint8)
 	var assigner *splitter.Assigner
 	var unassigned int64
-	var compat *compatPlacer
-	if cfg.Compat != "" {
+	switch {
+	case cfg.Compat != "":
 		cfg.Progress.Phase("permutation", 0)
 		order, err := compatOrder(cfg.Compat, jb.command, cfg.Splits, plan.rows, cfg.Seed)
 		if err != nil {
 			return nil, err
 		}
-		compat = newCompatPlacer(order)
-		unassigned = compat.unassigned()
-	} else if assigner, unassigned, err = newAssigner(ctx, cfg, master, plan.rows); err != nil {
+		compat := newCompatPlacer(order)
+		place, unassigned = compat.place, compat.unassigned()
+	case cfg.Stratify != "":
+		place, unassigned, err = stratifiedPlacer(ctx, jb.command, cfg.Splits, plan, cfg.Stratify, master, cfg.Workers, cfg.Progress)
+	default:
+		assigner, unassigned, err = newAssigner(ctx, cfg, master, plan.rows)
+	}
+	if err != nil {
 		return nil, err
 	}
 	// A compatibility mode writes each split in its library's order: the
 	// shuffle machinery orders rows by the keys its placer gives.
-	shuffle := cfg.Shuffle || compat != nil
+	shuffle := cfg.Shuffle || cfg.Compat != ""
 
 	stage, err := newStaging(cfg.Out, cfg.Overwrite)
 	if err != nil {
@@ -162,7 +171,7 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 		inputs[i] = in
 	}
 	e := &engine{
-		place:        placeFunc(compat),
+		place:        place,
 		inputs:       inputs,
 		units:        plan.units,
 		schema:       schema,
@@ -245,6 +254,7 @@ func manifestOptions(cfg SplitConfig, jb job) ManifestOptions {
 		Group:          cfg.Group,
 		Shuffle:        cfg.Shuffle,
 		Compat:         cfg.Compat,
+		Stratify:       cfg.Stratify,
 		Epoch:          jb.epoch,
 		IndexOnly:      cfg.IndexOnly,
 		RowIndexColumn: cfg.RowIndexColumn,
@@ -426,15 +436,6 @@ func openPlan(inputs []string, opts sources.Options) (_ *plan, err error) {
 		}
 	}
 	return p, nil
-}
-
-// placeFunc returns the compatibility mode's placer, or nil: the engine
-// then assigns with its assigner.
-func placeFunc(c *compatPlacer) func(keys []uint64, start int64, ids []uint8) {
-	if c == nil {
-		return nil
-	}
-	return c.place
 }
 
 // isCSV reports whether an input is a CSV file.

@@ -59,7 +59,7 @@ func verifyRows(ctx context.Context, dir string, m *Manifest, inputs []string, r
 	if err != nil {
 		return fmt.Errorf("%w: seed: %w", ErrBadManifest, err)
 	}
-	place, err := verifyPlacer(ctx, m, master, plan.rows)
+	place, err := verifyPlacer(ctx, m, master, plan)
 	if err != nil {
 		return err
 	}
@@ -157,9 +157,14 @@ func verifyRows(ctx context.Context, dir string, m *Manifest, inputs []string, r
 
 var errTooManyProblems = errors.New("too many problems")
 
-// verifyPlacer rebuilds the assignment of the job of manifest m over n
-// rows: its compatibility mode's placer, or its assigner.
-func verifyPlacer(ctx context.Context, m *Manifest, master *prng.PCG64, n int64) (func(keys []uint64, start int64, ids []uint8), error) {
+// verifyPlacer rebuilds the assignment of the job of manifest m over the
+// plan's rows: its stratified or compatibility placer, or its assigner.
+func verifyPlacer(ctx context.Context, m *Manifest, master *prng.PCG64, p *plan) (func(keys []uint64, start int64, ids []uint8), error) {
+	n := p.rows
+	if m.Options.Stratify != "" {
+		place, _, err := stratifiedPlacer(ctx, m.Command, m.Options.Splits, p, m.Options.Stratify, master, SplitConfig{}.withDefaults().Workers, noProgress{})
+		return place, err
+	}
 	if m.Options.Compat != "" {
 		seed := m.SeedText
 		if seed == "" {

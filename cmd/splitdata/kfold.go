@@ -37,6 +37,7 @@ writes global row indices instead. Train on all folds but j, test on fold j.`,
 					K:          k,
 					Shuffle:    cfg.Shuffle,
 					IndexOnly:  cfg.IndexOnly,
+					Stratify:   cfg.Stratify,
 					Compat:     cfg.Compat,
 					JobOptions: cfg.JobOptions,
 				})
@@ -48,6 +49,7 @@ writes global row indices instead. Train on all folds but j, test on fold j.`,
 	fl.BoolVar(&f.shuffle, "shuffle", false, "write each fold in canonical order instead of input order")
 	fl.BoolVar(&f.indexOnly, "index-only", false, "write each fold's global row indices (one int64 column \"row\") instead of its rows")
 	f.addCompatFlag(fl)
+	f.addStratifyFlag(fl)
 	f.addCommonFlags(fl)
 	return cmd
 }

@@ -45,6 +45,7 @@ how the input is divided into files and row groups.`,
 					Fraction:   fraction,
 					Shuffle:    cfg.Shuffle,
 					IndexOnly:  cfg.IndexOnly,
+					Stratify:   cfg.Stratify,
 					JobOptions: cfg.JobOptions,
 				})
 			})
@@ -55,6 +56,7 @@ how the input is divided into files and row groups.`,
 	fl.Float64Var(&fraction, "fraction", 0, "sample size as a fraction of the rows, 0 < F <= 1 (rounded up)")
 	fl.BoolVar(&f.shuffle, "shuffle", false, "write the sample in canonical order instead of input order")
 	fl.BoolVar(&f.indexOnly, "index-only", false, "write the sampled rows' global indices (one int64 column \"row\") instead of the rows")
+	f.addStratifyFlag(fl)
 	f.addCommonFlags(fl)
 	return cmd
 }

@@ -42,6 +42,7 @@ type splitFlags struct {
 	inputFormat  string
 	format       string
 	compat       string
+	stratify     string
 	delimiter    string
 	noHeader     bool
 	null         string
@@ -96,6 +97,7 @@ succeeded. See docs/algorithm.md for the full specification.`,
 	fl.BoolVar(&f.shuffle, "shuffle", false, "write each split in canonical order, ascending (key, row index), instead of input order")
 	fl.BoolVar(&f.indexOnly, "index-only", false, "write each split's global row indices (one int64 column \"row\") instead of its rows; reads only footers")
 	f.addCompatFlag(fl)
+	f.addStratifyFlag(fl)
 	fl.StringVar(&f.group, "group", "", "keep rows with equal values of this column in one split; a group's split depends only on (seed, value)")
 	f.addCommonFlags(fl)
 	return cmd
@@ -105,6 +107,11 @@ succeeded. See docs/algorithm.md for the full specification.`,
 // compatibility mode.
 func (f *splitFlags) addCompatFlag(fl *pflag.FlagSet) {
 	fl.StringVar(&f.compat, "compat", "", "return exactly the rows and order of a Python library with this seed: sklearn, hf, torch, numpy-legacy or python (docs/compat.md; needs --seed, 4 bytes of memory per row)")
+}
+
+// addStratifyFlag registers --stratify, for split, kfold and sample.
+func (f *splitFlags) addStratifyFlag(fl *pflag.FlagSet) {
+	fl.StringVar(&f.stratify, "stratify", "", "keep every class of this column (a boolean, integer or string column; null is a class) in the overall proportions, with exact totals; reads that column first, 4 bytes of memory per row")
 }
 
 // addCommonFlags registers the flags the split engine's commands share.
@@ -213,6 +220,7 @@ func (f *splitFlags) config(inputs []string) (pipeline.SplitConfig, error) {
 		IndexOnly: f.indexOnly,
 		Group:     f.group,
 		Compat:    splitter.CompatMode(f.compat),
+		Stratify:  f.stratify,
 		JobOptions: pipeline.JobOptions{
 			RowIndexColumn: f.rowIndexCol,
 			ShuffleMemory:  int64(memory),
