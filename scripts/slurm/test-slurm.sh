@@ -293,13 +293,14 @@ for n in $SHARDS; do
 		$1 == "task" && $3 == "start" { s[$2] = $4 }
 		$1 == "task" && $3 == "end" { e[$2] = $4 }
 		END {
-			first = -1; slow = 0; sum = 0
+			first = -1; last = 0; slow = 0; sum = 0
 			for (k in s) {
 				d = e[k] - s[k]; sum += d; if (d > slow) slow = d
 				if (first < 0 || s[k] < first) first = s[k]
-				line = line sprintf(" %s:%.2f", k, d)
+				if (e[k] > last) last = e[k]
+				line = line sprintf(" %s@%.2f+%.2f", k, s[k] - submit, d)
 			}
-			printf "slowest_shard_s=%.2f sum_shards_s=%.2f first_start_after_submit_s=%.2f per_task_s=%s", slow, sum, first - submit, line
+			printf "slowest_shard_s=%.2f sum_shards_s=%.2f first_start_s=%.2f last_end_s=%.2f tasks(index@start+duration)=%s", slow, sum, first - submit, last - submit, line
 		}')
 	total=$(elapsed "$t_start" "$t_merge")
 	report+=("shards=$n cpus_per_task=$cpt plan_s=$(elapsed "$t_start" "$t_plan") job_wall_s=$(elapsed "$t_submit" "$t_done") $tasks merge_s=$(elapsed "$t_done" "$t_merge") total_s=$total rows_per_s=$(awk -v r="$ROWS" -v t="$total" 'BEGIN { printf "%.0f", r / t }')")
