@@ -12,10 +12,15 @@
 //                               is not reproducible, so this variant exists only as a speed bound
 //   shuffle-random IN OUT       all rows ORDER BY random() into OUT/all.parquet (setseed(SEED)
 //                               first when SEED is set)
+//   shuffle-hash IN OUT         all rows ORDER BY hash(id, HASH_SEED), id into OUT/all.parquet: a
+//                               reproducible shuffle (HASH_SEED default 42; the id breaks ties)
 //   first-ids IN OUT            print the first 10 ids of OUT/*.parquet
+//   order-hash IN OUT           print the row count and a hash of the id order of OUT/*.parquet:
+//                               sum(hash(id, file name, row number in file)), equal for two
+//                               outputs only if they hold the same ids in the same places
 //   check-copy IN OUT           verify a copy output: row count, schema, every id exactly once
 //   check-split IN OUT          verify a split output (either partitioned layout or train/test dirs)
-//   check-splitdata IN OUT      verify a splitdata output against its manifest.json
+//   check-splitdata IN OUT      verify a splitdata split or shuffle output against its manifest.json
 //
 // Environment: DUCKDB_THREADS (default 2), DUCKDB_PRESERVE_ORDER (default "true": keep input row
 // order, as splitdata does; "false" lets DuckDB write rows in any order), ROW_GROUP_SIZE
@@ -157,6 +162,22 @@ switch (mode) {
       TO ${lit(join(outDir, 'all.parquet'))} (${parquetOpts})`);
     break;
   }
+  case 'shuffle-hash': {
+    const seed = BigInt(process.env.HASH_SEED ?? '42');
+    mkdirSync(outDir, { recursive: true });
+    await conn.run(`COPY (SELECT * FROM ${scan(glob(inDir))} ORDER BY hash(id, ${seed}), id)
+      TO ${lit(join(outDir, 'all.parquet'))} (${parquetOpts})`);
+    break;
+  }
+  case 'order-hash': {
+    const [st] = await rows(
+      conn,
+      `SELECT count(*) AS n, sum(hash(id, parse_filename(filename), file_row_number))::VARCHAR AS h
+       FROM read_parquet(${glob(outDir)}, hive_partitioning = false, filename = true, file_row_number = true)`,
+    );
+    console.log(`${st.n} ${st.h}`);
+    break;
+  }
   case 'first-ids': {
     // the first 10 ids of a shuffle output, to compare orders
     console.log(JSON.stringify(await rows(conn, `SELECT id FROM ${scan(glob(outDir))} LIMIT 10`)));
@@ -177,7 +198,9 @@ switch (mode) {
   case 'check-splitdata': {
     const manifest = JSON.parse(readFileSync(join(outDir, 'manifest.json'), 'utf8'));
     const splits = manifest.splits.filter((s) => s.rows > 0);
-    const patterns = splits.map((s) => lit(join(outDir, s.name, '*.parquet')));
+    // A shuffle writes its one split's files directly into the output directory.
+    const flat = manifest.command === 'shuffle';
+    const patterns = splits.map((s) => lit(join(outDir, flat ? '' : s.name, '*.parquet')));
     const { n, counts } = await checkCover(conn, inDir, patterns);
     splits.forEach((s, j) => {
       if (BigInt(s.rows) !== counts[j]) {
