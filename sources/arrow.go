@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -38,11 +39,16 @@ const maxArrowMetadata = 64 << 20
 // message lies (each header is read, each body skipped). No record batch
 // body is read before [Arrow.ReadUnit].
 type Arrow struct {
-	name    string
-	size    int64
-	r       io.ReaderAt
-	mem     memory.Allocator
-	file    *ipc.FileReader // file format; nil for a stream
+	name string
+	size int64
+	r    io.ReaderAt
+	mem  memory.Allocator
+	file *ipc.FileReader // file format; nil for a stream
+	// fileMu serialises file's RecordBatchAt: arrow-go's FileReader shares
+	// a dictionary mapper between calls and is not safe for concurrent
+	// use (the race detector caught it). Shredding the decoded batch, the
+	// larger cost, still runs in parallel.
+	fileMu  sync.Mutex
 	schema  *parquet.Schema
 	nodes   []*arrowNode
 	leaves  int
@@ -431,7 +437,7 @@ func (a *Arrow) decode(i int) (arrow.RecordBatch, error) {
 	err := guard(a.name, i, func() error {
 		var err error
 		if a.file != nil {
-			rec, err = a.file.RecordBatchAt(i)
+			rec, err = a.recordBatchAt(i)
 		} else {
 			rec, err = a.readStreamBatch(i)
 		}
@@ -447,6 +453,14 @@ func (a *Arrow) decode(i int) (arrow.RecordBatch, error) {
 		return nil, err
 	}
 	return rec, nil
+}
+
+// recordBatchAt decodes batch i of the file format under fileMu, released
+// even when the decoder panics on bad input (guard recovers the panic).
+func (a *Arrow) recordBatchAt(i int) (arrow.RecordBatch, error) {
+	a.fileMu.Lock()
+	defer a.fileMu.Unlock()
+	return a.file.RecordBatchAt(i)
 }
 
 // eosMarker ends a stream.
