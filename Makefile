@@ -59,7 +59,10 @@ lint:
 ## vectors: regenerate the reference vectors (needs Debian's python3-numpy and python3-sklearn) and show any drift.
 vectors:
 	/usr/bin/python3 prng/testdata/gen_vectors.py
+	/usr/bin/python3 prng/testdata/gen_compat_vectors.py
 	/usr/bin/python3 splitter/testdata/gen_vectors.py
+	/usr/bin/python3 splitter/testdata/gen_compat_vectors.py
+	/usr/bin/python3 splitter/testdata/gen_stratify_vectors.py
 	git diff --stat -- prng/testdata splitter/testdata
 
 clean:
