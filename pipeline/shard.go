@@ -39,6 +39,10 @@ const PlanVersion = 1
 // shardsDir holds the shards' outputs until the merge.
 const shardsDir = ".shards"
 
+// maxPlanRowGroups bounds the output row groups a plan may lay out: 2^39
+// rows at the default row group size.
+const maxPlanRowGroups = 1 << 22
+
 // ErrShards reports a merge that found shards missing or damaged.
 var ErrShards = errors.New("shards missing or damaged")
 
@@ -228,6 +232,9 @@ func ParsePlan(data []byte) (*Plan, error) {
 	if err := dec.Decode(&p); err != nil {
 		return nil, fmt.Errorf("invalid plan: %w", err)
 	}
+	if dec.More() {
+		return nil, errors.New("invalid plan: data after the JSON object")
+	}
 	bad := func(format string, args ...any) error {
 		return fmt.Errorf("invalid plan: %s", fmt.Sprintf(format, args...))
 	}
@@ -280,6 +287,11 @@ func ParsePlan(data []byte) (*Plan, error) {
 		}
 		assigned += sum
 		next += u.Rows
+	}
+	// The shards lay out every split's row groups before they open any
+	// input: bound that work so a damaged plan cannot exhaust memory.
+	if p.Rows/p.Options.RowGroupRows > maxPlanRowGroups {
+		return nil, bad("%d rows in row groups of %d rows: more than %d row groups", p.Rows, p.Options.RowGroupRows, maxPlanRowGroups)
 	}
 	if next != p.Rows || p.Rows-assigned != p.Unassigned {
 		return nil, bad("units hold %d rows (%d assigned), the plan says %d (%d unassigned)", next, assigned, p.Rows, p.Unassigned)
