@@ -38,6 +38,12 @@ const (
 // It is the same value as [splitter.ErrUsage].
 var ErrUsage = splitter.ErrUsage
 
+// What the ratios of a grouped split measure (SplitConfig.RatioBy).
+const (
+	RatioByGroups = "groups"
+	RatioByRows   = "rows"
+)
+
 // ErrOutputExists reports an output directory that already has content
 // while Overwrite is not set.
 var ErrOutputExists = errors.New("output exists")
@@ -87,6 +93,12 @@ type SplitConfig struct {
 	// (docs/compat.md): "sklearn", "hf", "torch", "numpy-legacy" or
 	// "python". It needs Seed and takes 4 bytes of memory per row.
 	Compat splitter.CompatMode `json:"compat,omitempty"`
+	// RatioBy, with Group, says what the ratios (or counts) measure:
+	// "groups" (the default: each group by its own key, key-stable) or
+	// "rows" (whole groups, cut so that row totals track the sizes; not
+	// key-stable; docs/algorithm.md section 14). "rows" keeps a group key
+	// per row, 8 bytes per row.
+	RatioBy string `json:"ratio_by,omitempty"`
 	// IndexOnly writes, instead of the rows, each split's global row
 	// indices: files with one required int64 column "row" (see IndexSchema),
 	// in the order the rows would have been written. The inputs' data is
@@ -191,10 +203,19 @@ func (c SplitConfig) Validate() error {
 	case len(c.Splits) > 255:
 		return fmt.Errorf("%w: at most 255 splits, got %d", ErrUsage, len(c.Splits))
 	}
+	switch c.RatioBy {
+	case "", RatioByGroups:
+	case RatioByRows:
+		if c.Group == "" {
+			return fmt.Errorf("%w: --ratio-by rows needs --group", ErrUsage)
+		}
+	default:
+		return fmt.Errorf("%w: --ratio-by %q: want groups or rows", ErrUsage, c.RatioBy)
+	}
 	if c.Group != "" {
 		for _, s := range c.Splits {
-			if s.Rows != 0 {
-				return fmt.Errorf("%w: --group splits take ratios, not row counts (split %q)", ErrUsage, s.Name)
+			if s.Rows != 0 && c.RatioBy != RatioByRows {
+				return fmt.Errorf("%w: --group splits take ratios, not row counts (split %q), unless --ratio-by rows", ErrUsage, s.Name)
 			}
 		}
 		if c.IndexOnly {

@@ -74,7 +74,7 @@ type engine struct {
 	units  []unit
 	schema *parquet.Schema
 	master prng.PCG64
-	assign *splitter.Assigner
+	assign keyAssigner // of row keys, or of group keys with --group
 	// place, when set, assigns rows in place of assign, and may replace
 	// their keys (a compatibility mode's order).
 	place        func(keys []uint64, start int64, ids []uint8)

@@ -51,6 +51,8 @@ type ManifestOptions struct {
 	Approx  bool             `json:"approx"`
 	Group   string           `json:"group,omitempty"`
 	Shuffle bool             `json:"shuffle"`
+	// RatioBy is "rows" for a grouped split balanced by rows.
+	RatioBy string `json:"ratio_by,omitempty"`
 	// Stratify is the column whose classes split in proportion.
 	Stratify string `json:"stratify,omitempty"`
 	// Compat is the compatibility mode whose rows and order were written.

@@ -84,13 +84,15 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 		if groupCol, err = groupColumn(plan.schema, cfg.Group); err != nil {
 			return nil, err
 		}
-		cfg.Approx = true // key-stable: each group by its own key
+		if cfg.RatioBy != RatioByRows {
+			cfg.Approx = true // key-stable: each group by its own key
+		}
 	}
 	// place, when set, assigns rows instead of the assigner: a
 	// compatibility mode's placer (which also sets the keys that order the
 	// rows) or a stratified split's.
 	var place func(keys []uint64, start int64, ids []uint8)
-	var assigner *splitter.Assigner
+	var assign keyAssigner // of row keys, or of group keys with --group
 	var unassigned int64
 	switch {
 	case cfg.Compat != "":
@@ -103,8 +105,10 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 		place, unassigned = compat.place, compat.unassigned()
 	case cfg.Stratify != "":
 		place, unassigned, err = stratifiedPlacer(ctx, jb.command, cfg.Splits, plan, cfg.Stratify, master, cfg.Workers, cfg.Progress)
+	case cfg.Group != "" && cfg.RatioBy == RatioByRows:
+		assign, unassigned, err = rowBalancedAssigner(ctx, cfg.Splits, plan, groupCol, seed.value, cfg.Workers, cfg.Progress)
 	default:
-		assigner, unassigned, err = newAssigner(ctx, cfg, master, plan.rows)
+		assign, unassigned, err = newAssigner(ctx, cfg, master, plan.rows)
 	}
 	if err != nil {
 		return nil, err
@@ -180,7 +184,7 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 		groupColumn:  groupCol,
 		groupSeed:    seed.value,
 		master:       *master,
-		assign:       assigner,
+		assign:       assign,
 		names:        splitNames(cfg.Splits),
 		rowsPerFile:  cfg.RowsPerFile,
 		rowGroupRows: cfg.RowGroupRows,
@@ -255,6 +259,7 @@ func manifestOptions(cfg SplitConfig, jb job) ManifestOptions {
 		Shuffle:        cfg.Shuffle,
 		Compat:         cfg.Compat,
 		Stratify:       cfg.Stratify,
+		RatioBy:        cfg.RatioBy,
 		Epoch:          jb.epoch,
 		IndexOnly:      cfg.IndexOnly,
 		RowIndexColumn: cfg.RowIndexColumn,
@@ -436,6 +441,12 @@ func openPlan(inputs []string, opts sources.Options) (_ *plan, err error) {
 		}
 	}
 	return p, nil
+}
+
+// keyAssigner assigns rows to splits by their keys: an exact or approximate
+// assigner of row keys, or a threshold assigner of group keys.
+type keyAssigner interface {
+	Assign(keys []uint64, start int64, out []uint8)
 }
 
 // isCSV reports whether an input is a CSV file.

@@ -161,6 +161,18 @@ var errTooManyProblems = errors.New("too many problems")
 // plan's rows: its stratified or compatibility placer, or its assigner.
 func verifyPlacer(ctx context.Context, m *Manifest, master *prng.PCG64, p *plan) (func(keys []uint64, start int64, ids []uint8), error) {
 	n := p.rows
+	if m.Options.Group != "" && m.Options.RatioBy == RatioByRows {
+		col, err := groupColumn(p.schema, m.Options.Group)
+		if err != nil {
+			return nil, err
+		}
+		seed, _ := new(big.Int).SetString(m.Seed, 10)
+		a, _, err := rowBalancedAssigner(ctx, m.Options.Splits, p, col, seed, SplitConfig{}.withDefaults().Workers, noProgress{})
+		if err != nil {
+			return nil, err
+		}
+		return a.Assign, nil
+	}
 	if m.Options.Stratify != "" {
 		place, _, err := stratifiedPlacer(ctx, m.Command, m.Options.Splits, p, m.Options.Stratify, master, SplitConfig{}.withDefaults().Workers, noProgress{})
 		return place, err

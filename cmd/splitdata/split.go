@@ -43,6 +43,7 @@ type splitFlags struct {
 	format       string
 	compat       string
 	stratify     string
+	ratioBy      string
 	delimiter    string
 	noHeader     bool
 	null         string
@@ -99,6 +100,7 @@ succeeded. See docs/algorithm.md for the full specification.`,
 	f.addCompatFlag(fl)
 	f.addStratifyFlag(fl)
 	fl.StringVar(&f.group, "group", "", "keep rows with equal values of this column in one split; a group's split depends only on (seed, value)")
+	fl.StringVar(&f.ratioBy, "ratio-by", "", "with --group: what the ratios measure: groups (default; key-stable) or rows (whole groups, row totals near the sizes; not key-stable)")
 	f.addCommonFlags(fl)
 	return cmd
 }
@@ -221,6 +223,7 @@ func (f *splitFlags) config(inputs []string) (pipeline.SplitConfig, error) {
 		Group:     f.group,
 		Compat:    splitter.CompatMode(f.compat),
 		Stratify:  f.stratify,
+		RatioBy:   f.ratioBy,
 		JobOptions: pipeline.JobOptions{
 			RowIndexColumn: f.rowIndexCol,
 			ShuffleMemory:  int64(memory),
