@@ -77,7 +77,10 @@ type engine struct {
 	assign keyAssigner // of row keys, or of group keys with --group
 	// place, when set, assigns rows in place of assign, and may replace
 	// their keys (a compatibility mode's order).
-	place        func(keys []uint64, start int64, ids []uint8)
+	place func(keys []uint64, start int64, ids []uint8)
+	// repeat, when set, says how many times an assigned row is written (a
+	// bootstrap sample's draws of it).
+	repeat       func(i int64) int
 	names        []string
 	rowsPerFile  int64
 	rowGroupRows int64
@@ -262,10 +265,17 @@ func (e *engine) route(ctx context.Context, u unit) (routed, error) {
 			if e.indexColumn >= 0 {
 				row = append(row, parquet.Int64Value(next+int64(i)).Level(0, 0, e.indexColumn))
 			}
-			r.rows[s] = append(r.rows[s], arenas[s].clone(row))
-			if e.shuffle {
-				r.keys[s] = append(r.keys[s], keys[i])
-				r.index[s] = append(r.index[s], next+int64(i))
+			owned := arenas[s].clone(row)
+			copies := 1
+			if e.repeat != nil {
+				copies = e.repeat(next + int64(i))
+			}
+			for range copies { // a row drawn several times: the same owned row
+				r.rows[s] = append(r.rows[s], owned)
+				if e.shuffle {
+					r.keys[s] = append(r.keys[s], keys[i])
+					r.index[s] = append(r.index[s], next+int64(i))
+				}
 			}
 		}
 		next += int64(k)

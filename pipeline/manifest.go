@@ -41,7 +41,11 @@ type Manifest struct {
 	Rows          int64           `json:"rows"`
 	// Unassigned counts the rows in no split (only when --sizes asks for
 	// fewer rows than the inputs hold).
-	Unassigned int64       `json:"unassigned_rows"`
+	Unassigned int64 `json:"unassigned_rows"`
+	// Duplicates counts the extra copies of a bootstrap sample (sample
+	// --replace): its rows are the rows drawn plus these, so that
+	// split rows + unassigned rows = input rows + duplicates.
+	Duplicates int64       `json:"duplicate_rows,omitempty"`
 	Splits     []SplitInfo `json:"splits"`
 }
 
@@ -51,6 +55,8 @@ type ManifestOptions struct {
 	Approx  bool             `json:"approx"`
 	Group   string           `json:"group,omitempty"`
 	Shuffle bool             `json:"shuffle"`
+	// Replace marks a bootstrap sample (sample --replace).
+	Replace bool `json:"replace,omitempty"`
 	// RatioBy is "rows" for a grouped split balanced by rows.
 	RatioBy string `json:"ratio_by,omitempty"`
 	// Stratify is the column whose classes split in proportion.
@@ -157,8 +163,10 @@ func (m *Manifest) check() error {
 		return fmt.Errorf("tool %q, want splitdata", m.Tool)
 	case m.Algorithm < 1 || m.Algorithm > AlgorithmVersion:
 		return fmt.Errorf("algorithm version %d, this splitdata knows 1 to %d", m.Algorithm, AlgorithmVersion)
-	case m.Rows < 0 || m.Unassigned < 0 || m.Unassigned > m.Rows:
-		return fmt.Errorf("row counts %d (unassigned %d) out of range", m.Rows, m.Unassigned)
+	case m.Rows < 0 || m.Unassigned < 0 || m.Unassigned > m.Rows || m.Duplicates < 0:
+		return fmt.Errorf("row counts %d (unassigned %d, duplicates %d) out of range", m.Rows, m.Unassigned, m.Duplicates)
+	case m.Duplicates > 0 && !m.Options.Replace:
+		return fmt.Errorf("%d duplicate rows in a job without --replace", m.Duplicates)
 	}
 	for _, in := range m.Inputs {
 		if in.Size < 0 || in.Rows < 0 {

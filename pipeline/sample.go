@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/splitdata/splitdata/splitter"
 )
@@ -30,6 +31,11 @@ type SampleConfig struct {
 	// Stratify keeps every class of a column in proportion; see
 	// [SplitConfig.Stratify].
 	Stratify string
+	// Replace draws a bootstrap sample instead: Rows (or ceil(n*Fraction))
+	// draws with replacement, each row written as many times as it was
+	// drawn, in row order (docs/algorithm.md section 15). The draws are
+	// held in memory, 8 bytes each. Rows may then exceed the input rows.
+	Replace bool
 	// JobOptions are as for [SplitConfig].
 	JobOptions
 }
@@ -62,20 +68,56 @@ func Sample(ctx context.Context, cfg SampleConfig) (*Manifest, error) {
 		IndexOnly:  cfg.IndexOnly,
 		Stratify:   cfg.Stratify,
 		JobOptions: cfg.JobOptions,
-	}, job{command: "sample", flat: true, resize: sampleSizes(cfg.Fraction)})
+	}, job{command: "sample", flat: true, resize: sampleSizes(cfg.Fraction, cfg.Replace), replace: cfg.Replace})
 }
 
 // sampleSizes sizes a sample by fraction f once n is known: ceil(n*f) rows
 // (float64 product, at most n). Without a fraction the count stands.
-func sampleSizes(f float64) func([]splitter.Split, int64) ([]splitter.Split, error) {
-	if f == 0 {
-		return nil
-	}
+func sampleSizes(f float64, replace bool) func([]splitter.Split, int64) ([]splitter.Split, error) {
 	return func(splits []splitter.Split, n int64) ([]splitter.Split, error) {
+		if f == 0 {
+			if !replace && splits[0].Rows > n {
+				return nil, fmt.Errorf("%w: a sample of %d rows from %d rows needs --replace", ErrUsage, splits[0].Rows, n)
+			}
+			return splits, nil
+		}
 		k := min(int64(math.Ceil(float64(n)*f)), n)
-		if k == n {
+		if k == n && !replace {
 			k = -1 // every row (also none, for an empty input): the "rest" split
 		}
 		return []splitter.Split{{Name: splits[0].Name, Rows: k}}, nil
 	}
+}
+
+// bootstrap is a bootstrap sample's draws: sorted global row indices, a
+// row drawn c times appearing c times.
+type bootstrap []int64
+
+// place assigns the rows drawn at least once to split 0, the others to none.
+func (b bootstrap) place(keys []uint64, start int64, ids []uint8) {
+	for k := range ids {
+		if b.count(start+int64(k)) > 0 {
+			ids[k] = 0
+		} else {
+			ids[k] = 1
+		}
+	}
+}
+
+// count is the number of draws of row i.
+func (b bootstrap) count(i int64) int {
+	lo, _ := slices.BinarySearch(b, i)
+	hi, _ := slices.BinarySearch(b[lo:], i+1)
+	return hi
+}
+
+// distinct is the number of rows drawn at least once.
+func (b bootstrap) distinct() int64 {
+	var d int64
+	for j := range b {
+		if j == 0 || b[j] != b[j-1] {
+			d++
+		}
+	}
+	return d
 }

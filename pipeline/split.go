@@ -37,6 +37,9 @@ type job struct {
 	// resize, when set, replaces the split list once the footers give n:
 	// for jobs whose sizes depend on it (sample by fraction, kfold).
 	resize func(splits []splitter.Split, n int64) ([]splitter.Split, error)
+	// replace makes a sample a bootstrap: its one split's count of draws
+	// with replacement.
+	replace bool
 }
 
 // run is the engine behind [Split], [Shuffle], [Sample] and [KFold].
@@ -93,6 +96,8 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 	// rows) or a stratified split's.
 	var place func(keys []uint64, start int64, ids []uint8)
 	var assign keyAssigner // of row keys, or of group keys with --group
+	var repeat func(i int64) int
+	var duplicates int64
 	var unassigned int64
 	switch {
 	case cfg.Compat != "":
@@ -103,6 +108,17 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 		}
 		compat := newCompatPlacer(order)
 		place, unassigned = compat.place, compat.unassigned()
+	case jb.replace:
+		if cfg.Stratify != "" {
+			return nil, fmt.Errorf("%w: --replace and --stratify do not go together yet", ErrUsage)
+		}
+		k := cfg.Splits[0].Rows
+		if k > 0 && plan.rows == 0 {
+			return nil, fmt.Errorf("%w: no rows to draw %d from", ErrUsage, k)
+		}
+		draws := bootstrap(splitter.Bootstrap(master, plan.rows, max(k, 0)))
+		place, repeat = draws.place, draws.count
+		unassigned, duplicates = plan.rows-draws.distinct(), int64(len(draws))-draws.distinct()
 	case cfg.Stratify != "":
 		place, unassigned, err = stratifiedPlacer(ctx, jb.command, cfg.Splits, plan, cfg.Stratify, master, cfg.Workers, cfg.Progress)
 	case cfg.Group != "" && cfg.RatioBy == RatioByRows:
@@ -176,6 +192,7 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 	}
 	e := &engine{
 		place:        place,
+		repeat:       repeat,
 		inputs:       inputs,
 		units:        plan.units,
 		schema:       schema,
@@ -235,6 +252,7 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 		Inputs:        plan.infos(),
 		Rows:          plan.rows,
 		Unassigned:    unassigned,
+		Duplicates:    duplicates,
 		Splits:        splits,
 	}
 	if err := checkCounts(m); err != nil {
@@ -260,6 +278,7 @@ func manifestOptions(cfg SplitConfig, jb job) ManifestOptions {
 		Compat:         cfg.Compat,
 		Stratify:       cfg.Stratify,
 		RatioBy:        cfg.RatioBy,
+		Replace:        jb.replace,
 		Epoch:          jb.epoch,
 		IndexOnly:      cfg.IndexOnly,
 		RowIndexColumn: cfg.RowIndexColumn,
@@ -324,7 +343,7 @@ var testHookEngineDone func()
 
 // checkCounts verifies that every input row was written exactly once.
 func checkCounts(m *Manifest) error {
-	written := m.Unassigned
+	written := m.Unassigned - m.Duplicates
 	for _, s := range m.Splits {
 		var files int64
 		for _, f := range s.Files {

@@ -59,7 +59,7 @@ func VerifyWithInputs(ctx context.Context, dir string, inputs []string) (*Verify
 	if inputRows != m.Rows {
 		problem("manifest: inputs hold %d rows, manifest says %d", inputRows, m.Rows)
 	}
-	total := m.Unassigned
+	total := m.Unassigned - m.Duplicates
 	for _, s := range m.Splits {
 		var rows int64
 		listed := map[string]bool{}
@@ -94,7 +94,7 @@ func VerifyWithInputs(ctx context.Context, dir string, inputs []string) (*Verify
 		}
 	}
 	if total != m.Rows {
-		problem("splits and unassigned rows add up to %d, inputs hold %d", total, m.Rows)
+		problem("splits and unassigned rows (less duplicates) add up to %d, inputs hold %d", total, m.Rows)
 	}
 	if len(inputs) > 0 && len(r.Problems) == 0 {
 		if err := verifyRows(ctx, dir, m, inputs, r); err != nil {

@@ -59,7 +59,7 @@ func verifyRows(ctx context.Context, dir string, m *Manifest, inputs []string, r
 	if err != nil {
 		return fmt.Errorf("%w: seed: %w", ErrBadManifest, err)
 	}
-	place, err := verifyPlacer(ctx, m, master, plan)
+	place, repeat, err := verifyPlacer(ctx, m, master, plan)
 	if err != nil {
 		return err
 	}
@@ -105,28 +105,34 @@ func verifyRows(ctx context.Context, dir string, m *Manifest, inputs []string, r
 				if s == len(outs) {
 					continue // in no split
 				}
-				got, err := outs[s].next()
-				if err != nil {
-					return err
-				}
 				switch {
 				case m.Options.IndexOnly:
 					row = parquet.Row{parquet.Int64Value(i).Level(0, 0, 0)}
 				case m.Options.RowIndexColumn != "":
 					row = append(row[:len(row):len(row)], parquet.Int64Value(i).Level(0, 0, indexColumn))
 				}
-				if got == nil {
-					problem("%s: ends before input row %d, which belongs to it", m.Splits[s].Name, i)
-					return errTooManyProblems
+				copies := 1
+				if repeat != nil {
+					copies = repeat(i)
 				}
-				if unordered {
-					inSums[s] += rowHash(seedHash, row)
-					outSums[s] += rowHash(seedHash, got)
-				} else if !row.Equal(got) {
-					problem("%s: row %d differs from input row %d (%s), which belongs there",
-						m.Splits[s].Name, outs[s].n-1, i, filepath.Base(plan.paths[u.input]))
-					if len(r.Problems) >= maxRowProblems {
+				for range copies {
+					got, err := outs[s].next()
+					if err != nil {
+						return err
+					}
+					if got == nil {
+						problem("%s: ends before input row %d, which belongs to it", m.Splits[s].Name, i)
 						return errTooManyProblems
+					}
+					if unordered {
+						inSums[s] += rowHash(seedHash, row)
+						outSums[s] += rowHash(seedHash, got)
+					} else if !row.Equal(got) {
+						problem("%s: row %d differs from input row %d (%s), which belongs there",
+							m.Splits[s].Name, outs[s].n-1, i, filepath.Base(plan.paths[u.input]))
+						if len(r.Problems) >= maxRowProblems {
+							return errTooManyProblems
+						}
 					}
 				}
 			}
@@ -159,23 +165,30 @@ var errTooManyProblems = errors.New("too many problems")
 
 // verifyPlacer rebuilds the assignment of the job of manifest m over the
 // plan's rows: its stratified or compatibility placer, or its assigner.
-func verifyPlacer(ctx context.Context, m *Manifest, master *prng.PCG64, p *plan) (func(keys []uint64, start int64, ids []uint8), error) {
+func verifyPlacer(ctx context.Context, m *Manifest, master *prng.PCG64, p *plan) (place func(keys []uint64, start int64, ids []uint8), repeat func(i int64) int, err error) {
 	n := p.rows
+	if m.Options.Replace {
+		if len(m.Splits) != 1 {
+			return nil, nil, fmt.Errorf("%w: a bootstrap sample has one output", ErrBadManifest)
+		}
+		draws := bootstrap(splitter.Bootstrap(master, n, m.Splits[0].Rows))
+		return draws.place, draws.count, nil
+	}
 	if m.Options.Group != "" && m.Options.RatioBy == RatioByRows {
 		col, err := groupColumn(p.schema, m.Options.Group)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		seed, _ := new(big.Int).SetString(m.Seed, 10)
 		a, _, err := rowBalancedAssigner(ctx, m.Options.Splits, p, col, seed, SplitConfig{}.withDefaults().Workers, noProgress{})
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		return a.Assign, nil
+		return a.Assign, nil, nil
 	}
 	if m.Options.Stratify != "" {
 		place, _, err := stratifiedPlacer(ctx, m.Command, m.Options.Splits, p, m.Options.Stratify, master, SplitConfig{}.withDefaults().Workers, noProgress{})
-		return place, err
+		return place, nil, err
 	}
 	if m.Options.Compat != "" {
 		seed := m.SeedText
@@ -184,16 +197,16 @@ func verifyPlacer(ctx context.Context, m *Manifest, master *prng.PCG64, p *plan)
 		}
 		order, err := compatOrder(m.Options.Compat, m.Command, m.Options.Splits, n, seed)
 		if err != nil {
-			return nil, fmt.Errorf("%w: %w", ErrBadManifest, err)
+			return nil, nil, fmt.Errorf("%w: %w", ErrBadManifest, err)
 		}
-		return newCompatPlacer(order).place, nil
+		return newCompatPlacer(order).place, nil, nil
 	}
 	cfg := SplitConfig{Splits: m.Options.Splits, Approx: m.Options.Approx}.withDefaults()
 	assigner, _, err := newAssigner(ctx, cfg, master, n)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return assigner.Assign, nil
+	return assigner.Assign, nil, nil
 }
 
 // rowHash hashes a row's values with their levels and columns.

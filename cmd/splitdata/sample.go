@@ -13,6 +13,7 @@ func newSampleCmd(stdout io.Writer, log *logger) *cobra.Command {
 	var f splitFlags
 	var rows int64
 	var fraction float64
+	var replace bool
 	cmd := &cobra.Command{
 		Use:   "sample INPUT... --out DIR (--rows K | --fraction F) [flags]",
 		Short: "Draw a reproducible uniform sample without replacement",
@@ -25,6 +26,7 @@ canonical order); --index-only writes their global row indices instead. Memory
 does not grow with the input, and the bytes do not depend on --workers or on
 how the input is divided into files and row groups.`,
 		Example: `  splitdata sample data/ --out sample --rows 100000 --seed 42
+  splitdata sample data/ --out boot --fraction 1 --replace --seed 42
   splitdata sample data/ --out sample --fraction 0.01 --seed 42 --index-only`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
@@ -42,6 +44,7 @@ how the input is divided into files and row groups.`,
 					Out:        cfg.Out,
 					Seed:       cfg.Seed,
 					Rows:       rows,
+					Replace:    replace,
 					Fraction:   fraction,
 					Shuffle:    cfg.Shuffle,
 					IndexOnly:  cfg.IndexOnly,
@@ -54,6 +57,7 @@ how the input is divided into files and row groups.`,
 	fl := cmd.Flags()
 	fl.Int64Var(&rows, "rows", 0, "sample size in rows")
 	fl.Float64Var(&fraction, "fraction", 0, "sample size as a fraction of the rows, 0 < F <= 1 (rounded up)")
+	fl.BoolVar(&replace, "replace", false, "a bootstrap sample: K draws with replacement (numpy.sort(Generator(PCG64(seed)).integers(0, n, K))), each row written as often as drawn; K may exceed n; 8 bytes of memory per draw")
 	fl.BoolVar(&f.shuffle, "shuffle", false, "write the sample in canonical order instead of input order")
 	fl.BoolVar(&f.indexOnly, "index-only", false, "write the sampled rows' global indices (one int64 column \"row\") instead of the rows")
 	f.addStratifyFlag(fl)
