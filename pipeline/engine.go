@@ -80,7 +80,11 @@ type engine struct {
 	place func(keys []uint64, start int64, ids []uint8)
 	// repeat, when set, says how many times an assigned row is written (a
 	// bootstrap sample's draws of it).
-	repeat       func(i int64) int
+	repeat func(i int64) int
+	// fanout, when set, maps an assigned id to the outputs that receive
+	// the row (kfold --materialize: fold j's test and every other fold's
+	// train); otherwise id s is output s.
+	fanout       [][]int
 	names        []string
 	rowsPerFile  int64
 	rowGroupRows int64
@@ -242,6 +246,7 @@ func (e *engine) route(ctx context.Context, u unit) (routed, error) {
 		groups = splitter.NewGroupHasher(e.groupSeed)
 		groupKeys = make([]uint64, readBatch)
 	}
+	var one [1]int
 	err := read(ctx, u.rg, readBatch, func(rows []parquet.Row) error {
 		k := len(rows)
 		gen.Fill(keys[:k])
@@ -258,23 +263,25 @@ func (e *engine) route(ctx context.Context, u unit) (routed, error) {
 			e.assign.Assign(groupKeys[:k], next, ids[:k])
 		}
 		for i, row := range rows {
-			s := int(ids[i])
-			if s == n {
+			targets := e.outputs(int(ids[i]), one[:])
+			if len(targets) == 0 {
 				continue // in no split
 			}
 			if e.indexColumn >= 0 {
 				row = append(row, parquet.Int64Value(next+int64(i)).Level(0, 0, e.indexColumn))
 			}
-			owned := arenas[s].clone(row)
 			copies := 1
 			if e.repeat != nil {
 				copies = e.repeat(next + int64(i))
 			}
-			for range copies { // a row drawn several times: the same owned row
-				r.rows[s] = append(r.rows[s], owned)
-				if e.shuffle {
-					r.keys[s] = append(r.keys[s], keys[i])
-					r.index[s] = append(r.index[s], next+int64(i))
+			for _, s := range targets {
+				owned := arenas[s].clone(row)
+				for range copies { // a row drawn several times: the same owned row
+					r.rows[s] = append(r.rows[s], owned)
+					if e.shuffle {
+						r.keys[s] = append(r.keys[s], keys[i])
+						r.index[s] = append(r.index[s], next+int64(i))
+					}
 				}
 			}
 		}
@@ -305,6 +312,28 @@ func (e *engine) route(ctx context.Context, u unit) (routed, error) {
 	}
 	r.rows, r.keys, r.index = nil, nil, nil
 	return r, nil
+}
+
+// outputs returns the outputs that receive a row of assigned id id: none
+// for a row in no split. one is scratch space for the common case.
+func (e *engine) outputs(id int, one []int) []int {
+	return outputsOf(e.fanout, len(e.names), id, one)
+}
+
+// outputsOf returns the outputs, among nout, that receive a row of assigned
+// id id, given a job's fanout (nil: id s is output s).
+func outputsOf(fanout [][]int, nout, id int, one []int) []int {
+	if fanout != nil {
+		if id < len(fanout) {
+			return fanout[id]
+		}
+		return nil
+	}
+	if id >= nout {
+		return nil
+	}
+	one[0] = id
+	return one[:1]
 }
 
 // indexRows stands in for reading unit u when only indices are written: it

@@ -23,6 +23,11 @@ type KFoldConfig struct {
 	// Stratify keeps every class of a column in proportion; see
 	// [SplitConfig.Stratify].
 	Stratify string
+	// Materialize writes cfg.Out/fold-j/train/ and fold-j/test/ for every
+	// fold j instead of cfg.Out/fold-j/: test holds fold j's rows, train
+	// every other fold's, each in input order (canonical order with
+	// Shuffle). Every row is written K times.
+	Materialize bool
 	// JobOptions are as for [SplitConfig].
 	JobOptions
 }
@@ -51,7 +56,7 @@ func KFold(ctx context.Context, cfg KFoldConfig) (*Manifest, error) {
 		Compat:     cfg.Compat,
 		Stratify:   cfg.Stratify,
 		JobOptions: cfg.JobOptions,
-	}, job{command: "kfold", resize: kfoldSizes})
+	}, job{command: "kfold", resize: kfoldSizes, materialize: cfg.Materialize})
 }
 
 // kfoldSizes sizes k folds of n rows as scikit-learn's KFold does, or

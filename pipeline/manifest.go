@@ -55,6 +55,8 @@ type ManifestOptions struct {
 	Approx  bool             `json:"approx"`
 	Group   string           `json:"group,omitempty"`
 	Shuffle bool             `json:"shuffle"`
+	// Materialize marks k-fold output as fold-j/train and fold-j/test.
+	Materialize bool `json:"materialize,omitempty"`
 	// Replace marks a bootstrap sample (sample --replace).
 	Replace bool `json:"replace,omitempty"`
 	// RatioBy is "rows" for a grouped split balanced by rows.
@@ -165,8 +167,8 @@ func (m *Manifest) check() error {
 		return fmt.Errorf("algorithm version %d, this splitdata knows 1 to %d", m.Algorithm, AlgorithmVersion)
 	case m.Rows < 0 || m.Unassigned < 0 || m.Unassigned > m.Rows || m.Duplicates < 0:
 		return fmt.Errorf("row counts %d (unassigned %d, duplicates %d) out of range", m.Rows, m.Unassigned, m.Duplicates)
-	case m.Duplicates > 0 && !m.Options.Replace:
-		return fmt.Errorf("%d duplicate rows in a job without --replace", m.Duplicates)
+	case m.Duplicates > 0 && !m.Options.Replace && !m.Options.Materialize:
+		return fmt.Errorf("%d duplicate rows in a job that writes each row once", m.Duplicates)
 	}
 	for _, in := range m.Inputs {
 		if in.Size < 0 || in.Rows < 0 {
@@ -175,7 +177,8 @@ func (m *Manifest) check() error {
 	}
 	names := map[string]bool{}
 	for _, s := range m.Splits {
-		if s.Name == "" || s.Name == "." || s.Name == ".." || strings.ContainsAny(s.Name, `/\`) || names[s.Name] {
+		plain := !strings.ContainsAny(s.Name, `/\`) || m.Options.Materialize && materializedName.MatchString(s.Name)
+		if s.Name == "" || s.Name == "." || s.Name == ".." || !plain || names[s.Name] {
 			return fmt.Errorf("split name %q is empty, repeated or not a single path element", s.Name)
 		}
 		names[s.Name] = true
@@ -205,6 +208,9 @@ func (m *Manifest) check() error {
 	}
 	return nil
 }
+
+// materializedName is the name of an output of kfold --materialize.
+var materializedName = regexp.MustCompile(`^fold-[0-9]+/(train|test)$`)
 
 // manifestFileName is the name of an output file in a manifest.
 var manifestFileName = regexp.MustCompile(`^part-[0-9]{5,}\.(parquet|arrow|csv)$`)

@@ -40,6 +40,9 @@ type job struct {
 	// replace makes a sample a bootstrap: its one split's count of draws
 	// with replacement.
 	replace bool
+	// materialize writes, for each of the splits (folds), its rows as
+	// FOLD/test and every other fold's rows as FOLD/train.
+	materialize bool
 }
 
 // run is the engine behind [Split], [Shuffle], [Sample] and [KFold].
@@ -129,6 +132,12 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 	if err != nil {
 		return nil, err
 	}
+	names := splitNames(cfg.Splits)
+	var fanout [][]int
+	if jb.materialize {
+		names, fanout = materializedFolds(names)
+		duplicates = int64(len(cfg.Splits)-1) * (plan.rows - unassigned)
+	}
 	// A compatibility mode writes each split in its library's order: the
 	// shuffle machinery orders rows by the keys its placer gives.
 	shuffle := cfg.Shuffle || cfg.Compat != ""
@@ -202,7 +211,8 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 		groupSeed:    seed.value,
 		master:       *master,
 		assign:       assign,
-		names:        splitNames(cfg.Splits),
+		names:        names,
+		fanout:       fanout,
 		rowsPerFile:  cfg.RowsPerFile,
 		rowGroupRows: cfg.RowGroupRows,
 		shuffle:      shuffle,
@@ -279,6 +289,7 @@ func manifestOptions(cfg SplitConfig, jb job) ManifestOptions {
 		Stratify:       cfg.Stratify,
 		RatioBy:        cfg.RatioBy,
 		Replace:        jb.replace,
+		Materialize:    jb.materialize,
 		Epoch:          jb.epoch,
 		IndexOnly:      cfg.IndexOnly,
 		RowIndexColumn: cfg.RowIndexColumn,
@@ -466,6 +477,24 @@ func openPlan(inputs []string, opts sources.Options) (_ *plan, err error) {
 // assigner of row keys, or a threshold assigner of group keys.
 type keyAssigner interface {
 	Assign(keys []uint64, start int64, out []uint8)
+}
+
+// materializedFolds returns the outputs of materialized folds, FOLD/train
+// then FOLD/test for each fold in order, and which outputs a row of each
+// fold goes to: its own fold's test and every other fold's train.
+func materializedFolds(folds []string) ([]string, [][]int) {
+	names := make([]string, 0, 2*len(folds))
+	fanout := make([][]int, len(folds))
+	for j, f := range folds {
+		names = append(names, f+"/train", f+"/test")
+		fanout[j] = append(fanout[j], 2*j+1)
+		for g := range folds {
+			if g != j {
+				fanout[j] = append(fanout[j], 2*g)
+			}
+		}
+	}
+	return names, fanout
 }
 
 // isCSV reports whether an input is a CSV file.

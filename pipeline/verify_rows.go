@@ -64,6 +64,11 @@ func verifyRows(ctx context.Context, dir string, m *Manifest, inputs []string, r
 		return err
 	}
 	unordered := m.Options.Shuffle || m.Options.Compat != ""
+	var fanout [][]int
+	if m.Options.Materialize {
+		_, fanout = materializedFolds(splitNames(m.Options.Splits))
+	}
+	var one [1]int
 
 	outs := make([]*splitRows, len(m.Splits))
 	for s, info := range m.Splits {
@@ -101,8 +106,8 @@ func verifyRows(ctx context.Context, dir string, m *Manifest, inputs []string, r
 			place(keys[:k], next, ids[:k])
 			for j, row := range rows {
 				i := next + int64(j)
-				s := int(ids[j])
-				if s == len(outs) {
+				targets := outputsOf(fanout, len(outs), int(ids[j]), one[:])
+				if len(targets) == 0 {
 					continue // in no split
 				}
 				switch {
@@ -115,7 +120,8 @@ func verifyRows(ctx context.Context, dir string, m *Manifest, inputs []string, r
 				if repeat != nil {
 					copies = repeat(i)
 				}
-				for range copies {
+				for c := range copies * len(targets) {
+					s := targets[c%len(targets)]
 					got, err := outs[s].next()
 					if err != nil {
 						return err

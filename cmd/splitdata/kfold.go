@@ -12,6 +12,7 @@ import (
 func newKFoldCmd(stdout io.Writer, log *logger) *cobra.Command {
 	var f splitFlags
 	var k int
+	var materialize bool
 	cmd := &cobra.Command{
 		Use:   "kfold INPUT... --k K --out DIR [flags]",
 		Short: "Write K folds for cross-validation, like scikit-learn's KFold",
@@ -31,21 +32,23 @@ writes global row indices instead. Train on all folds but j, test on fold j.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return f.execute(cmd.Context(), args, stdout, log, func(ctx context.Context, cfg pipeline.SplitConfig) (*pipeline.Manifest, error) {
 				return pipeline.KFold(ctx, pipeline.KFoldConfig{
-					Inputs:     cfg.Inputs,
-					Out:        cfg.Out,
-					Seed:       cfg.Seed,
-					K:          k,
-					Shuffle:    cfg.Shuffle,
-					IndexOnly:  cfg.IndexOnly,
-					Stratify:   cfg.Stratify,
-					Compat:     cfg.Compat,
-					JobOptions: cfg.JobOptions,
+					Inputs:      cfg.Inputs,
+					Out:         cfg.Out,
+					Seed:        cfg.Seed,
+					K:           k,
+					Materialize: materialize,
+					Shuffle:     cfg.Shuffle,
+					IndexOnly:   cfg.IndexOnly,
+					Stratify:    cfg.Stratify,
+					Compat:      cfg.Compat,
+					JobOptions:  cfg.JobOptions,
 				})
 			})
 		},
 	}
 	fl := cmd.Flags()
 	fl.IntVar(&k, "k", 5, "number of folds, 2 or more")
+	fl.BoolVar(&materialize, "materialize", false, "write DIR/fold-j/train and DIR/fold-j/test (every other fold's rows, and fold j's) instead of DIR/fold-j; each row is written K times")
 	fl.BoolVar(&f.shuffle, "shuffle", false, "write each fold in canonical order instead of input order")
 	fl.BoolVar(&f.indexOnly, "index-only", false, "write each fold's global row indices (one int64 column \"row\") instead of its rows")
 	f.addCompatFlag(fl)
