@@ -129,3 +129,30 @@ func TestGroupNullValues(t *testing.T) {
 		t.Errorf("--ratio-by without --group: err = %v, want a usage error", err)
 	}
 }
+
+// TestKFoldGroup checks grouped k-fold, by groups and by rows: no user in
+// two folds, every row in one fold, verify.
+func TestKFoldGroup(t *testing.T) {
+	in := genInput(t, 3_000, 2, 400)
+	for _, ratioBy := range []string{"", pipeline.RatioByRows} {
+		out := filepath.Join(t.TempDir(), "folds")
+		m, err := pipeline.KFold(t.Context(), pipeline.KFoldConfig{Inputs: []string{in}, Out: out, Seed: "4", K: 4, Group: "user_id", RatioBy: ratioBy})
+		if err != nil {
+			t.Fatalf("ratio-by %q: %v", ratioBy, err)
+		}
+		if len(m.Splits) != 4 {
+			t.Fatalf("%d folds", len(m.Splits))
+		}
+		userSplits(t, out, m) // fails on leakage
+		var rows int64
+		for _, s := range m.Splits {
+			rows += s.Rows
+		}
+		if rows != 3_000 {
+			t.Fatalf("ratio-by %q: %d rows in the folds, want 3000", ratioBy, rows)
+		}
+		if _, err := pipeline.VerifyWithInputs(t.Context(), out, []string{in}); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

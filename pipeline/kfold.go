@@ -23,6 +23,13 @@ type KFoldConfig struct {
 	// Stratify keeps every class of a column in proportion; see
 	// [SplitConfig.Stratify].
 	Stratify string
+	// Group keeps rows with equal values of a column in one fold, like
+	// scikit-learn's GroupKFold: each group goes to fold j iff its key lies
+	// in the j-th K-th of the key range (fold sizes are then approximate),
+	// or, with RatioBy "rows", the folds are cut by row counts at group
+	// boundaries (see [SplitConfig.Group] and [SplitConfig.RatioBy]).
+	Group   string
+	RatioBy string
 	// Materialize writes cfg.Out/fold-j/train/ and fold-j/test/ for every
 	// fold j instead of cfg.Out/fold-j/: test holds fold j's rows, train
 	// every other fold's, each in input order (canonical order with
@@ -42,9 +49,15 @@ func KFold(ctx context.Context, cfg KFoldConfig) (*Manifest, error) {
 		return nil, fmt.Errorf("%w: k = %d folds, want 2 to %d", ErrUsage, cfg.K, splitter.MaxSplits)
 	}
 	splits := make([]splitter.Split, cfg.K)
+	resize := kfoldSizes
 	for j := range splits {
-		// Sized by kfoldSizes once n is known.
+		// Sized by kfoldSizes once n is known; grouped folds by groups take
+		// a share 1/K of the groups each, by their keys.
 		splits[j] = splitter.Split{Name: fmt.Sprintf("fold-%d", j), Rows: 1}
+		if cfg.Group != "" && cfg.RatioBy != RatioByRows {
+			splits[j] = splitter.Split{Name: splits[j].Name, Ratio: 1 / float64(cfg.K)}
+			resize = nil
+		}
 	}
 	return run(ctx, SplitConfig{
 		Inputs:     cfg.Inputs,
@@ -55,8 +68,10 @@ func KFold(ctx context.Context, cfg KFoldConfig) (*Manifest, error) {
 		IndexOnly:  cfg.IndexOnly,
 		Compat:     cfg.Compat,
 		Stratify:   cfg.Stratify,
+		Group:      cfg.Group,
+		RatioBy:    cfg.RatioBy,
 		JobOptions: cfg.JobOptions,
-	}, job{command: "kfold", resize: kfoldSizes, materialize: cfg.Materialize})
+	}, job{command: "kfold", resize: resize, materialize: cfg.Materialize})
 }
 
 // kfoldSizes sizes k folds of n rows as scikit-learn's KFold does, or

@@ -40,6 +40,8 @@ writes global row indices instead. Train on all folds but j, test on fold j.`,
 					Shuffle:     cfg.Shuffle,
 					IndexOnly:   cfg.IndexOnly,
 					Stratify:    cfg.Stratify,
+					Group:       cfg.Group,
+					RatioBy:     cfg.RatioBy,
 					Compat:      cfg.Compat,
 					JobOptions:  cfg.JobOptions,
 				})
@@ -53,6 +55,8 @@ writes global row indices instead. Train on all folds but j, test on fold j.`,
 	fl.BoolVar(&f.indexOnly, "index-only", false, "write each fold's global row indices (one int64 column \"row\") instead of its rows")
 	f.addCompatFlag(fl)
 	f.addStratifyFlag(fl)
+	fl.StringVar(&f.group, "group", "", "keep rows with equal values of this column in one fold (like GroupKFold); a group's fold depends only on (seed, value)")
+	fl.StringVar(&f.ratioBy, "ratio-by", "", "with --group: groups (default: each fold 1/K of the groups, by key) or rows (folds of KFold's row counts cut at group boundaries)")
 	f.addCommonFlags(fl)
 	return cmd
 }
