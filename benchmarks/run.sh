@@ -11,8 +11,8 @@
 # Shuffle section (SHUFFLE=1): times, in one hyperfine run on the same input, `splitdata shuffle`
 # with --memory SHUFFLE_MEMORY and with its default --memory, DuckDB's COPY ... ORDER BY random()
 # and a reproducible DuckDB shuffle (ORDER BY hash(id, 42), id); checks every output, measures
-# peak RSS of each, then runs ORDER BY random() after setseed(0.42) with threads = 1 once and
-# threads = 2 twice (and the hash variant at 1 and 2 threads, splitdata at --workers 1) and
+# peak RSS of each, then runs ORDER BY random() after setseed(0.42) twice with threads = 1 and
+# twice with threads = 2 (and the hash variant at 1 and 2 threads, splitdata at --workers 1) and
 # compares hashes of the id order. Results go to benchmarks/results/shuffle/.
 #
 # Usage: benchmarks/run.sh            (or: make bench-e2e)
@@ -266,6 +266,7 @@ order() { # NAME THREADS RUN MODE [ENV...]
 		tee -a "$SR/order.tsv" >&2
 }
 order duckdb-random-setseed 1 1 shuffle-random SEED=0.42
+order duckdb-random-setseed 1 2 shuffle-random SEED=0.42
 order duckdb-random-setseed 2 1 shuffle-random SEED=0.42
 order duckdb-random-setseed 2 2 shuffle-random SEED=0.42
 order duckdb-hash 1 1 shuffle-hash
