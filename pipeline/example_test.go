@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 
 	"github.com/splitdata/splitdata/pipeline"
+	"github.com/splitdata/splitdata/sources"
 	"github.com/splitdata/splitdata/splitter"
 )
 
@@ -74,7 +75,7 @@ func ExampleShuffle() {
 
 // Inspect reads only footers: rows, row groups and columns of each file.
 func ExampleInspect() {
-	reports, err := pipeline.Inspect(context.Background(), []string{filepath.Join("testdata", "golden", "input")})
+	reports, err := pipeline.Inspect(context.Background(), []string{filepath.Join("testdata", "golden", "input")}, sources.Options{})
 	if err != nil {
 		log.Fatal(err)
 	}

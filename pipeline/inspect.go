@@ -7,24 +7,27 @@ import (
 	"github.com/splitdata/splitdata/sources"
 )
 
-// FileReport describes one Parquet file: what [Inspect] returns per file.
+// FileReport describes one input file: what [Inspect] returns per file.
+// Units are Parquet row groups, Arrow record batches or CSV chunks of
+// 65536 records; created_by, codecs and column sizes are Parquet's only.
 type FileReport struct {
 	Path      string               `json:"path"`
+	Format    string               `json:"format"`
 	Size      int64                `json:"size"`
 	Rows      int64                `json:"rows"`
 	RowGroups int                  `json:"row_groups"`
-	CreatedBy string               `json:"created_by"`
+	CreatedBy string               `json:"created_by,omitempty"`
 	Columns   []sources.ColumnInfo `json:"columns"`
 	KeyValue  []sources.KeyValue   `json:"key_value_metadata"`
 }
 
-// Inspect reads the footers of the Parquet files named by inputs (files,
-// directories or globs, as for [Split]) and describes each: rows, row
-// groups, size, writer, and per column its type, codecs and sizes. Only
-// footers are read. A file that cannot be opened fails the call with an
-// error naming it.
-func Inspect(ctx context.Context, inputs []string) ([]FileReport, error) {
-	paths, err := ResolveInputs(inputs, sources.FormatParquet)
+// Inspect describes the input files named by inputs (files, directories or
+// globs, as for [Split], in any input format, opened with opts): rows,
+// units, size and per column its type; for Parquet also the writer and
+// per column its codecs and sizes, from the footer alone. A file that
+// cannot be opened fails the call with an error naming it.
+func Inspect(ctx context.Context, inputs []string, opts sources.Options) ([]FileReport, error) {
+	paths, err := ResolveInputs(inputs, opts.Format)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrUsage, err)
 	}
@@ -33,20 +36,37 @@ func Inspect(ctx context.Context, inputs []string) ([]FileReport, error) {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		p, err := sources.OpenParquetFile(path)
+		in, err := sources.Open(path, opts)
 		if err != nil {
 			return nil, err
 		}
-		reports = append(reports, FileReport{
+		r := FileReport{
 			Path:      path,
-			Size:      p.Size(),
-			Rows:      p.NumRows(),
-			RowGroups: p.NumRowGroups(),
-			CreatedBy: p.CreatedBy(),
-			Columns:   p.Columns(),
-			KeyValue:  p.KeyValueMetadata(),
-		})
-		_ = p.Close() // read only: a failed close loses nothing
+			Format:    formatName(in),
+			Size:      in.Size(),
+			Rows:      in.NumRows(),
+			RowGroups: in.NumUnits(),
+			Columns:   sources.SchemaColumns(in.Schema()),
+			KeyValue:  in.KeyValueMetadata(),
+		}
+		if p, ok := in.(*sources.Parquet); ok {
+			r.CreatedBy, r.Columns = p.CreatedBy(), p.Columns()
+		}
+		reports = append(reports, r)
+		_ = in.Close() // read only: a failed close loses nothing
 	}
 	return reports, nil
+}
+
+// formatName is the input format of an opened source.
+func formatName(in sources.FileSource) string {
+	switch in.(type) {
+	case *sources.Parquet:
+		return sources.FormatParquet
+	case *sources.Arrow:
+		return sources.FormatArrow
+	case *sources.CSV:
+		return sources.FormatCSV
+	}
+	return ""
 }

@@ -64,3 +64,18 @@ func describe(n parquet.Node) string {
 	}
 	return fmt.Sprintf("group (%s)", rep) // the fields are compared one by one
 }
+
+// SchemaColumns describes the leaf columns of a schema in column order:
+// their dotted paths and types (no sizes: those come from a Parquet
+// footer, see [Parquet.Columns]).
+func SchemaColumns(schema *parquet.Schema) []ColumnInfo {
+	paths := schema.Columns()
+	cols := make([]ColumnInfo, len(paths))
+	for c, path := range paths {
+		cols[c].Path = strings.Join(path, ".")
+		if leaf, ok := schema.Lookup(path...); ok {
+			cols[c].Type = describe(leaf.Node)
+		}
+	}
+	return cols
+}

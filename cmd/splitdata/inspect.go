@@ -15,13 +15,16 @@ import (
 
 func newInspectCmd(stdout io.Writer) *cobra.Command {
 	var jsonOut bool
+	var f splitFlags
 	cmd := &cobra.Command{
 		Use:   "inspect FILE...",
-		Short: "Show the schema, rows, row groups, compression and size of Parquet files",
-		Long: `Inspect reads only the footers of the given Parquet files (files, directories of
-*.parquet files, or globs) and prints, for each, its rows, row groups, size and
-writer, and per column its type, compression codecs and compressed and
-uncompressed sizes. --json prints the same as JSON.`,
+		Short: "Show the schema, rows, row groups, compression and size of input files",
+		Long: `Inspect opens the given input files (files, directories, or globs; Parquet,
+Arrow IPC or CSV, read as split reads them) and prints, for each, its format,
+rows, units (Parquet row groups, Arrow record batches, CSV chunks of 65536
+records), size and per column its type. For Parquet, only the footer is read,
+and it also shows the writer and per column the compression codecs and the
+compressed and uncompressed sizes. --json prints the same as JSON.`,
 		Example: `  splitdata inspect data/
   splitdata inspect splits/train/part-00000.parquet --json`,
 		Args: func(cmd *cobra.Command, args []string) error {
@@ -31,7 +34,11 @@ uncompressed sizes. --json prints the same as JSON.`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			reports, err := pipeline.Inspect(cmd.Context(), args)
+			opts, err := f.inputOptions()
+			if err != nil {
+				return err
+			}
+			reports, err := pipeline.Inspect(cmd.Context(), args, opts)
 			if err != nil {
 				return err
 			}
@@ -44,6 +51,7 @@ uncompressed sizes. --json prints the same as JSON.`,
 		},
 	}
 	cmd.Flags().BoolVar(&jsonOut, "json", false, "print the report as JSON")
+	f.addInputFlags(cmd.Flags())
 	return cmd
 }
 
@@ -52,8 +60,18 @@ func printInspect(w io.Writer, reports []pipeline.FileReport) error {
 		if i > 0 {
 			fmt.Fprintln(w)
 		}
-		fmt.Fprintf(w, "%s: %d rows in %d row groups, %s (%d bytes), written by %q\n",
-			r.Path, r.Rows, r.RowGroups, humanize.IBytes(uint64(r.Size)), r.Size, r.CreatedBy)
+		units := "row groups"
+		switch r.Format {
+		case "arrow":
+			units = "record batches"
+		case "csv":
+			units = "chunks"
+		}
+		fmt.Fprintf(w, "%s: %s, %d rows in %d %s, %s (%d bytes)", r.Path, r.Format, r.Rows, r.RowGroups, units, humanize.IBytes(uint64(r.Size)), r.Size)
+		if r.CreatedBy != "" {
+			fmt.Fprintf(w, ", written by %q", r.CreatedBy)
+		}
+		fmt.Fprintln(w)
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "  column\ttype\tcompression\tcompressed\tuncompressed\t")
 		for _, c := range r.Columns {

@@ -116,8 +116,34 @@ func (f *splitFlags) addStratifyFlag(fl *pflag.FlagSet) {
 	fl.StringVar(&f.stratify, "stratify", "", "keep every class of this column (a boolean, integer or string column; null is a class) in the overall proportions, with exact totals; reads that column first, 4 bytes of memory per row")
 }
 
+// addInputFlags registers the flags that say how inputs are read.
+func (f *splitFlags) addInputFlags(fl *pflag.FlagSet) {
+	fl.StringVar(&f.inputFormat, "input-format", "", "format of every INPUT: "+strings.Join(sources.Formats(), ", ")+" (default: by file extension; formats mix when schemas are equal)")
+	fl.StringVar(&f.delimiter, "delimiter", "", `CSV field delimiter of inputs and output: one character, or "tab" (default ",", tab for .tsv inputs)`)
+	fl.BoolVar(&f.noHeader, "no-header", false, "CSV inputs have no header record (names from --schema, else c0, c1, ...), and CSV output gets none")
+	fl.StringVar(&f.null, "null", "", "the CSV text of a null value, in inputs and output (default: the empty field)")
+	fl.StringVar(&f.csvSchema, "schema", "", "CSV input column types, in order: name:type,... with types bool, int64, double, string, date, timestamp (a ! suffix: required); default: inferred")
+	fl.IntVar(&f.inferRows, "infer-rows", sources.DefaultCSVInferRows, "CSV records sampled to infer column types (negative: every record)")
+}
+
+// inputOptions are the input flags' options. The CSV ones (delimiter,
+// header, null text) also shape CSV output.
+func (f *splitFlags) inputOptions() (sources.Options, error) {
+	delim, err := parseDelimiter(f.delimiter)
+	if err != nil {
+		return sources.Options{}, err
+	}
+	opts := sources.Options{Format: f.inputFormat,
+		CSV: sources.CSVOptions{Delimiter: delim, NoHeader: f.noHeader, Schema: f.csvSchema, Null: f.null}}
+	if f.inferRows != sources.DefaultCSVInferRows {
+		opts.CSV.InferRows = f.inferRows
+	}
+	return opts, nil
+}
+
 // addCommonFlags registers the flags the split engine's commands share.
 func (f *splitFlags) addCommonFlags(fl *pflag.FlagSet) {
+	f.addInputFlags(fl)
 	fl.StringVar(&f.out, "out", "", "output directory (required)")
 	fl.StringVar(&f.seed, "seed", "", "master seed: a non-negative integer of any size, or any text (default: a fresh seed, printed and recorded)")
 	fl.StringVar(&f.memory, "memory", "2GiB", "memory a shuffle may hold; beyond it rows spill to temporary files")
@@ -125,13 +151,7 @@ func (f *splitFlags) addCommonFlags(fl *pflag.FlagSet) {
 	fl.StringVar(&f.tempDir, "temp-dir", "", "directory for a shuffle's temporary files (default: beside the output)")
 	fl.IntVar(&f.workers, "workers", 0, "goroutines reading and encoding (default: number of CPUs); never changes the output")
 	fl.BoolVar(&f.overwrite, "overwrite", false, "replace an existing output directory")
-	fl.StringVar(&f.inputFormat, "input-format", "", "format of every INPUT: "+strings.Join(sources.Formats(), ", ")+" (default: by file extension; formats mix when schemas are equal)")
 	fl.StringVar(&f.format, "format", sinks.FormatParquet, "output format: "+strings.Join(sinks.Formats(), ", ")+" (arrow: Arrow IPC file format)")
-	fl.StringVar(&f.delimiter, "delimiter", "", `CSV field delimiter of inputs and output: one character, or "tab" (default ",", tab for .tsv inputs)`)
-	fl.BoolVar(&f.noHeader, "no-header", false, "CSV inputs have no header record (names from --schema, else c0, c1, ...), and CSV output gets none")
-	fl.StringVar(&f.null, "null", "", "the CSV text of a null value, in inputs and output (default: the empty field)")
-	fl.StringVar(&f.csvSchema, "schema", "", "CSV input column types, in order: name:type,... with types bool, int64, double, string, date, timestamp (a ! suffix: required); default: inferred")
-	fl.IntVar(&f.inferRows, "infer-rows", sources.DefaultCSVInferRows, "CSV records sampled to infer column types (negative: every record)")
 	fl.Int64Var(&f.rowsPerFile, "rows-per-file", pipeline.DefaultRowsPerFile, "rows per output file")
 	fl.Int64Var(&f.rowGroupRows, "row-group-rows", pipeline.DefaultRowGroupRows, "rows per output row group")
 	fl.StringVar(&f.compression, "compression", "", "output compression: Parquet snappy (default), zstd, gzip, lz4 or none; Arrow none (default), zstd or lz4")
@@ -236,15 +256,12 @@ func (f *splitFlags) config(inputs []string) (pipeline.SplitConfig, error) {
 			Format:         f.format,
 		},
 	}
-	delim, err := parseDelimiter(f.delimiter)
+	in, err := f.inputOptions()
 	if err != nil {
 		return cfg, err
 	}
-	cfg.CSV = sources.CSVOptions{Delimiter: delim, NoHeader: f.noHeader, Schema: f.csvSchema, Null: f.null}
-	if f.inferRows != sources.DefaultCSVInferRows {
-		cfg.CSV.InferRows = f.inferRows
-	}
-	cfg.CSVOut = sinks.CSVWriteOptions{Delimiter: delim, NoHeader: f.noHeader, Null: f.null}
+	cfg.CSV = in.CSV
+	cfg.CSVOut = sinks.CSVWriteOptions{Delimiter: in.CSV.Delimiter, NoHeader: f.noHeader, Null: f.null}
 	// --compression is the output format's: Parquet's (default snappy,
 	// also used for a shuffle's temporary files) or Arrow's (default none).
 	cfg.Parquet.Compression = sinks.DefaultCompression
