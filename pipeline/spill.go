@@ -25,6 +25,9 @@ import (
 // memory. The output does not depend on P: only the order of rows within a
 // split is produced, and it is the canonical order whatever P is.
 
+// spillBuffer is the write buffer of each spill file and of its keys.
+const spillBuffer = 32 << 10
+
 // maxSpillFiles bounds the files a spilling shuffle keeps open at once (two
 // per split and partition), well below the usual limit of 1024 descriptors.
 const maxSpillFiles = 512
@@ -155,8 +158,10 @@ func (sp *spiller) create(s, p int) (*spillFile, error) {
 		f.Close()
 		return nil, fmt.Errorf("spill: %w", err)
 	}
-	sf := &spillFile{path: base + ".parquet", f: f, bw: bufio.NewWriterSize(f, 1<<20), keys: keys}
-	sf.kw = bufio.NewWriterSize(keys, 1<<16)
+	// Small buffers: a shuffle may keep hundreds of spill files open, and
+	// the Parquet writer's column chunks are large writes of their own.
+	sf := &spillFile{path: base + ".parquet", f: f, bw: bufio.NewWriterSize(f, spillBuffer), keys: keys}
+	sf.kw = bufio.NewWriterSize(keys, spillBuffer)
 	sf.pw, err = sinks.NewParquetFileWriter(sf.bw, sp.schema, sp.opts, nil)
 	if err != nil {
 		f.Close()
@@ -179,6 +184,9 @@ func (sp *spiller) finish() error {
 			if err != nil {
 				return fmt.Errorf("spill to %s: %w", f.path, err)
 			}
+			// Let the buffers and the writer's row-group metadata go
+			// before the partitions are loaded.
+			f.bw, f.kw, f.pw = nil, nil, nil
 		}
 	}
 	return nil
