@@ -102,27 +102,11 @@ func CreatePlan(ctx context.Context, cfg SplitConfig, shards int) (*Plan, error)
 	case cfg.Format != sinks.FormatParquet:
 		return nil, fmt.Errorf("%w: sharded runs write Parquet only, not %s", ErrUsage, cfg.Format)
 	}
-	seed, err := resolveSeed(cfg.Seed)
+	seed, pl, release, err := startJob(cfg)
 	if err != nil {
 		return nil, err
 	}
-	lock, err := lockOutput(cfg.Out)
-	if err != nil {
-		return nil, err
-	}
-	defer lock.unlock()
-	if err := checkOutput(cfg.Out, cfg.Overwrite); err != nil {
-		return nil, err
-	}
-	cfg.Progress.Phase("plan", 0)
-	pl, err := openPlan(cfg.Inputs, sources.Options{Format: cfg.InputFormat, CSV: cfg.CSV})
-	if err != nil {
-		return nil, err
-	}
-	defer pl.close()
-	if err := checkInputsOutside(pl.paths, cfg.Out); err != nil {
-		return nil, err
-	}
+	defer release()
 	master, err := masterGenerator(seed.value, 0)
 	if err != nil {
 		return nil, err

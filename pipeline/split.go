@@ -54,27 +54,11 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 		return nil, err
 	}
 	cfg = cfg.withDefaults()
-	seed, err := resolveSeed(cfg.Seed)
+	seed, plan, release, err := startJob(cfg)
 	if err != nil {
 		return nil, err
 	}
-	lock, err := lockOutput(cfg.Out)
-	if err != nil {
-		return nil, err
-	}
-	defer lock.unlock()
-	if err := checkOutput(cfg.Out, cfg.Overwrite); err != nil {
-		return nil, err
-	}
-	cfg.Progress.Phase("plan", 0)
-	plan, err := openPlan(cfg.Inputs, sources.Options{Format: cfg.InputFormat, CSV: cfg.CSV})
-	if err != nil {
-		return nil, err
-	}
-	defer plan.close()
-	if err := checkInputsOutside(plan.paths, cfg.Out); err != nil {
-		return nil, err
-	}
+	defer release()
 	if jb.resize != nil {
 		if cfg.Splits, err = jb.resize(cfg.Splits, plan.rows); err != nil {
 			return nil, err
@@ -471,6 +455,36 @@ func openPlan(inputs []string, opts sources.Options) (_ *plan, err error) {
 		}
 	}
 	return p, nil
+}
+
+// startJob begins a job writing cfg.Out: it resolves the seed, locks the
+// output, checks that it may be written, and opens the inputs (footers
+// only), which must lie outside it. release unlocks and closes them.
+func startJob(cfg SplitConfig) (seed seedInfo, p *plan, release func(), err error) {
+	if seed, err = resolveSeed(cfg.Seed); err != nil {
+		return seedInfo{}, nil, nil, err
+	}
+	lock, err := lockOutput(cfg.Out)
+	if err != nil {
+		return seedInfo{}, nil, nil, err
+	}
+	defer func() {
+		if err != nil {
+			lock.unlock()
+		}
+	}()
+	if err := checkOutput(cfg.Out, cfg.Overwrite); err != nil {
+		return seedInfo{}, nil, nil, err
+	}
+	cfg.Progress.Phase("plan", 0)
+	if p, err = openPlan(cfg.Inputs, sources.Options{Format: cfg.InputFormat, CSV: cfg.CSV}); err != nil {
+		return seedInfo{}, nil, nil, err
+	}
+	if err := checkInputsOutside(p.paths, cfg.Out); err != nil {
+		p.close()
+		return seedInfo{}, nil, nil, err
+	}
+	return seed, p, func() { p.close(); lock.unlock() }, nil
 }
 
 // keyAssigner assigns rows to splits by their keys: an exact or approximate

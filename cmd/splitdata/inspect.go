@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -43,9 +42,7 @@ compressed and uncompressed sizes. --json prints the same as JSON.`,
 				return err
 			}
 			if jsonOut {
-				enc := json.NewEncoder(stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(reports)
+				return printJSON(stdout, reports)
 			}
 			return printInspect(stdout, reports)
 		},

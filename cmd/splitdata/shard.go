@@ -57,9 +57,7 @@ Sharded runs take the split options of 'splitdata split' except --shuffle and
 				return err
 			}
 			if f.jsonOut {
-				enc := json.NewEncoder(stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(p)
+				return printJSON(stdout, p)
 			}
 			if f.quiet {
 				return nil
@@ -126,23 +124,14 @@ arrays), then JOB_COMPLETION_INDEX (Kubernetes Indexed Jobs).`,
 			if workers < 0 {
 				return usagef("--workers must be positive, got %d", workers)
 			}
-			var bar *barProgress
-			cfg := pipeline.ShardConfig{Plan: planPath, Index: index, Workers: workers}
-			if !quiet && log.format == "text" && isTerminal(log.w) {
-				bar = newBarProgress(log.w)
-				cfg.Progress = bar
-			}
-			done, err := pipeline.RunShard(cmd.Context(), cfg)
-			if bar != nil {
-				bar.finish()
-			}
+			done, err := withBar(log, quiet, func(p pipeline.Progress) (*pipeline.ShardDone, error) {
+				return pipeline.RunShard(cmd.Context(), pipeline.ShardConfig{Plan: planPath, Index: index, Workers: workers, Progress: p})
+			})
 			if err != nil {
 				return err
 			}
 			if jsonOut {
-				enc := json.NewEncoder(stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(done)
+				return printJSON(stdout, done)
 			}
 			if quiet {
 				return nil
@@ -182,23 +171,14 @@ by the merged output (plan.json is kept, the shards' outputs removed).`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var bar *barProgress
-			cfg := pipeline.MergeConfig{Dir: args[0]}
-			if !quiet && log.format == "text" && isTerminal(log.w) {
-				bar = newBarProgress(log.w)
-				cfg.Progress = bar
-			}
-			m, err := pipeline.Merge(cmd.Context(), cfg)
-			if bar != nil {
-				bar.finish()
-			}
+			m, err := withBar(log, quiet, func(p pipeline.Progress) (*pipeline.Manifest, error) {
+				return pipeline.Merge(cmd.Context(), pipeline.MergeConfig{Dir: args[0], Progress: p})
+			})
 			if err != nil {
 				return err
 			}
 			if jsonOut {
-				enc := json.NewEncoder(stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(m)
+				return printJSON(stdout, m)
 			}
 			if quiet {
 				return nil
@@ -209,4 +189,22 @@ by the merged output (plan.json is kept, the shards' outputs removed).`,
 	cmd.Flags().BoolVar(&jsonOut, "json", false, "print the manifest as JSON on stdout instead of the summary table")
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "print nothing but errors (and no progress bar)")
 	return cmd
+}
+
+// withBar runs fn with a progress bar on stderr when stderr is a terminal
+// (text messages, not quiet), else with no progress.
+func withBar[T any](log *logger, quiet bool, fn func(pipeline.Progress) (T, error)) (T, error) {
+	if quiet || log.format != "text" || !isTerminal(log.w) {
+		return fn(nil)
+	}
+	bar := newBarProgress(log.w)
+	defer bar.finish()
+	return fn(bar)
+}
+
+// printJSON prints v as indented JSON.
+func printJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"math"
@@ -195,9 +194,7 @@ func (f *splitFlags) execute(ctx context.Context, args []string, stdout io.Write
 		log.info(fmt.Sprintf("--seed %q is not a plain decimal integer: using its SHA-256, seed %s", m.SeedText, m.Seed), "seed", m.Seed, "seed_text", m.SeedText)
 	}
 	if f.jsonOut {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(m)
+		return printJSON(stdout, m)
 	}
 	if f.quiet {
 		return nil

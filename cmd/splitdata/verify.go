@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 
@@ -41,9 +40,7 @@ output: the same rows; their order is not rechecked).`,
 			}
 			switch {
 			case jsonOut:
-				enc := json.NewEncoder(stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(r)
+				return printJSON(stdout, r)
 			case quiet:
 				return nil
 			}
