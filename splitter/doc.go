@@ -2,7 +2,13 @@
 // version 1 as specified in docs/algorithm.md: parsing of split lists
 // ([ParseRatios], [ParseSizes], [ParseTestSize]) and seeds ([ParseSeed]),
 // exact split sizes ([Sizes]), the rank boundaries of exact splits
-// ([ExactBoundaries]) and the per-row assignment ([Assigner]).
+// ([ExactBoundaries]) and the per-row assignment ([Assigner]); group keys
+// ([GroupHasher]) and row-balanced group thresholds
+// ([RowBalancedThresholds], [ThresholdAssigner]); stratified sizes and
+// boundaries ([StratifiedSizes], [StratifiedBoundaries],
+// [StratifiedAssigner]); bootstrap draws ([Bootstrap]); and the
+// permutations of the compatibility modes ([CompatSplit], [CompatShuffle],
+// [CompatKFold]).
 //
 // A row's split is a pure function of the master seed, the split options,
 // the total row count n and the row's global index i, through the row key
@@ -12,9 +18,10 @@
 // breaking change that needs a new algorithm version.
 //
 // The package does no I/O. Every function is safe for concurrent use; an
-// [Assigner] is immutable once built. [ExactBoundaries] is the only function
-// that starts goroutines: it fans the key stream out over the workers it is
-// given and waits for all of them before it returns.
+// [Assigner] is immutable once built. The boundary searches
+// ([ExactBoundaries], [StratifiedBoundaries], [RowBalancedThresholds]) are
+// the only functions that start goroutines: they fan their stream out over
+// the workers they are given and wait for all of them before they return.
 //
 // Invalid options are reported as errors wrapping [ErrUsage]; the CLI maps
 // them to exit status 2.
