@@ -13,6 +13,7 @@ import (
 	"os"
 	"path"
 	"slices"
+	"sync"
 
 	"github.com/parquet-go/parquet-go"
 	"golang.org/x/sync/errgroup"
@@ -99,12 +100,14 @@ type engine struct {
 	spillDir     string
 	workers      int
 	format       sinks.Format
-	encoder      sinks.Encoder          // of the output format
-	spillEncoder *sinks.RowGroupEncoder // of a spilling shuffle's temporary files
-	spillOpts    sinks.ParquetOptions
-	kv           []sinks.KeyValue
-	stage        *staging
-	progress     Progress
+	encoder      sinks.Encoder // of the output format
+	// rowsChecked: every row was checked against the schema when it was
+	// read (Parquet inputs) or is valid by construction (index rows), so
+	// the encoder need not check it again.
+	rowsChecked bool
+	kv          []sinks.KeyValue
+	stage       *staging
+	progress    Progress
 
 	// A shard of a sharded run (shard.go) reads a range of units and
 	// encodes only the row groups it owns: windows[s] says which rows of
@@ -299,14 +302,11 @@ func (e *engine) route(ctx context.Context, u unit) (routed, error) {
 	r.spill = make([][]*spillPiece, n)
 	r.bytes = 0
 	for s := range r.rows {
-		pieces, err := e.spillRoute(r.rows[s], r.keys[s], r.index[s])
-		if err != nil {
-			return r, err
-		}
+		pieces := e.spillRoute(r.rows[s], r.keys[s], r.index[s])
 		r.spill[s] = pieces
 		for _, piece := range pieces {
 			if piece != nil {
-				r.bytes += piece.rg.Size() + 16*int64(len(piece.keys))
+				r.bytes += int64(cap(piece.data)) + 16*int64(len(piece.keys))
 			}
 		}
 	}
@@ -375,16 +375,23 @@ type shuffled struct {
 
 // canonicalOrder sorts the held rows by (key, global row index).
 func (h *shuffled) canonicalOrder() []parquet.Row {
-	perm := make([]int, len(h.rows))
-	for k := range perm {
-		perm[k] = k
+	// Sorting (key, index, position) records keeps each comparison within
+	// one record instead of chasing two slices through a permutation.
+	type entry struct {
+		key   uint64
+		index int64
+		at    int
 	}
-	slices.SortFunc(perm, func(a, b int) int {
-		return cmp.Or(cmp.Compare(h.keys[a], h.keys[b]), cmp.Compare(h.index[a], h.index[b]))
+	es := make([]entry, len(h.rows))
+	for k := range es {
+		es[k] = entry{h.keys[k], h.index[k], k}
+	}
+	slices.SortFunc(es, func(a, b entry) int {
+		return cmp.Or(cmp.Compare(a.key, b.key), cmp.Compare(a.index, b.index))
 	})
-	out := make([]parquet.Row, len(perm))
-	for k, p := range perm {
-		out[k] = h.rows[p]
+	out := make([]parquet.Row, len(es))
+	for k, e := range es {
+		out[k] = h.rows[e.at]
 	}
 	return out
 }
@@ -464,7 +471,7 @@ func (e *engine) dispatch(ctx context.Context, in <-chan routed, out chan<- rowG
 	var spill *spiller
 	switch {
 	case e.shuffle && e.partitions > 1:
-		spill = newSpiller(e.spillDir, e.schema, e.spillOpts, len(e.names), e.partitions)
+		spill = newSpiller(e.spillDir, len(e.names), e.partitions)
 		defer spill.closeAll()
 	case e.shuffle:
 		hold = make([]shuffled, len(e.names))
@@ -527,18 +534,49 @@ func (e *engine) dispatch(ctx context.Context, in <-chan routed, out chan<- rowG
 		if err := spill.finish(); err != nil {
 			return err
 		}
-		for s := range e.names {
-			for p := range e.partitions {
-				rows, bytes, err := spill.load(ctx, s, p)
-				if err != nil {
-					return err
+		// A loader reads, decodes and sorts the next partition while this
+		// goroutine cuts the current one into row groups for the
+		// encoders: at most two partitions are held, each at most half of
+		// --memory (see shufflePartitions).
+		type loaded struct {
+			split int
+			rows  []parquet.Row
+			err   error
+		}
+		lctx, cancel := context.WithCancel(ctx)
+		next := make(chan loaded)
+		var loader sync.WaitGroup
+		loader.Go(func() {
+			defer close(next)
+			for s := range e.names {
+				for p := range e.partitions {
+					rows, bytes, err := spill.load(lctx, s, p)
+					if err == nil && bytes > e.shuffleLimit {
+						err = fmt.Errorf("%w: a shuffle partition needs %d MiB, more than --memory %d MiB", ErrTooLarge, bytes>>20, e.shuffleLimit>>20)
+					}
+					select {
+					case next <- loaded{s, rows, err}:
+					case <-lctx.Done():
+						return
+					}
+					if err != nil {
+						return
+					}
 				}
-				if bytes > e.shuffleLimit {
-					return fmt.Errorf("%w: a shuffle partition needs %d MiB, more than --memory %d MiB", ErrTooLarge, bytes>>20, e.shuffleLimit>>20)
-				}
-				if err := add(&cutters[s], rows); err != nil {
-					return err
-				}
+			}
+		})
+		defer func() {
+			cancel()
+			for range next { // let the loader finish before the files go
+			}
+			loader.Wait()
+		}()
+		for l := range next {
+			if l.err != nil {
+				return l.err
+			}
+			if err := add(&cutters[l.split], l.rows); err != nil {
+				return err
 			}
 		}
 	}
@@ -577,7 +615,13 @@ func (e *engine) encode(j rowGroupJob) (encodedJob, error) {
 	if j.rows == 0 {
 		return encodedJob{rowGroupJob: j}, nil
 	}
-	chunk, err := e.encoder.Encode(&segmentReader{segs: j.segs})
+	var chunk sinks.Chunk
+	var err error
+	if ce, ok := e.encoder.(sinks.CheckedEncoder); ok && e.rowsChecked {
+		chunk, err = ce.EncodeChecked(&segmentReader{segs: j.segs})
+	} else {
+		chunk, err = e.encoder.Encode(&segmentReader{segs: j.segs})
+	}
 	if err != nil {
 		return encodedJob{}, fmt.Errorf("encode %s row group %d: %w", e.names[j.split], j.seq, err)
 	}

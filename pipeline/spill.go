@@ -11,9 +11,6 @@ import (
 	"path/filepath"
 
 	"github.com/parquet-go/parquet-go"
-
-	"github.com/splitdata/splitdata/sinks"
-	"github.com/splitdata/splitdata/sources"
 )
 
 // The out-of-core shuffle. When a split's rows do not fit in the shuffle's
@@ -56,10 +53,11 @@ func shufflePartitions(bytes, memory int64, splits int) (int, error) {
 	return int(p), nil
 }
 
-// spillPiece is the rows of one unit, one split and one partition, encoded
-// as a row group, with their keys and global row indices in the same order.
+// spillPiece is the rows of one unit, one split and one partition, in the
+// spill codec (spill_codec.go), with their keys and global row indices in
+// the same order.
 type spillPiece struct {
-	rg    *sinks.EncodedRowGroup
+	data  []byte
 	keys  []uint64
 	index []int64
 }
@@ -67,7 +65,7 @@ type spillPiece struct {
 // spillRoute groups a unit's routed rows of split s by partition, keeping
 // their order, and encodes each group: the rows themselves can then be
 // dropped while the unit waits for its turn.
-func (e *engine) spillRoute(rows []parquet.Row, keys []uint64, index []int64) ([]*spillPiece, error) {
+func (e *engine) spillRoute(rows []parquet.Row, keys []uint64, index []int64) []*spillPiece {
 	groups := make([][]int, e.partitions)
 	for k, key := range keys {
 		p := partitionOf(key, e.partitions)
@@ -79,27 +77,31 @@ func (e *engine) spillRoute(rows []parquet.Row, keys []uint64, index []int64) ([
 			continue
 		}
 		piece := &spillPiece{keys: make([]uint64, len(ks)), index: make([]int64, len(ks))}
-		group := make([]parquet.Row, len(ks))
+		size := 0 // about the encoded size, to append without regrowing
+		for _, k := range ks {
+			size += 2 + 16*len(rows[k])
+			for _, v := range rows[k] {
+				if k := v.Kind(); !v.IsNull() && (k == parquet.ByteArray || k == parquet.FixedLenByteArray) {
+					size += len(v.ByteArray())
+				}
+			}
+		}
+		piece.data = make([]byte, 0, size)
 		for j, k := range ks {
-			group[j], piece.keys[j], piece.index[j] = rows[k], keys[k], index[k]
+			piece.data = appendSpillRow(piece.data, rows[k])
+			piece.keys[j], piece.index[j] = keys[k], index[k]
 		}
-		rg, err := e.spillEncoder.Encode(&segmentReader{segs: [][]parquet.Row{group}})
-		if err != nil {
-			return nil, fmt.Errorf("spill: %w", err)
-		}
-		piece.rg = rg
 		pieces[p] = piece
 	}
-	return pieces, nil
+	return pieces
 }
 
-// spillFile is one split's partition on disk: a Parquet file of the rows
-// and a file of (key, index) pairs, 16 bytes each, in the same order.
+// spillFile is one split's partition on disk: a file of rows in the spill
+// codec and a file of (key, index) pairs, 16 bytes each, in the same order.
 type spillFile struct {
 	path   string
 	f      *os.File
 	bw     *bufio.Writer
-	pw     *sinks.ParquetFileWriter
 	keys   *os.File
 	kw     *bufio.Writer
 	rows   int64
@@ -108,18 +110,16 @@ type spillFile struct {
 
 // spiller owns the spill files of a shuffle.
 type spiller struct {
-	dir    string
-	schema *parquet.Schema
-	opts   sinks.ParquetOptions
-	files  [][]*spillFile // [split][partition]
+	dir   string
+	files [][]*spillFile // [split][partition]
 }
 
-func newSpiller(dir string, schema *parquet.Schema, opts sinks.ParquetOptions, splits, partitions int) *spiller {
+func newSpiller(dir string, splits, partitions int) *spiller {
 	files := make([][]*spillFile, splits)
 	for s := range files {
 		files[s] = make([]*spillFile, partitions)
 	}
-	return &spiller{dir: dir, schema: schema, opts: opts, files: files}
+	return &spiller{dir: dir, files: files}
 }
 
 // add appends a piece to the file of split s, partition p.
@@ -132,7 +132,7 @@ func (sp *spiller) add(s, p int, piece *spillPiece) error {
 		}
 		sp.files[s][p] = f
 	}
-	if err := f.pw.Append(piece.rg); err != nil {
+	if _, err := f.bw.Write(piece.data); err != nil {
 		return fmt.Errorf("spill to %s: %w", f.path, err)
 	}
 	var b [16]byte
@@ -149,7 +149,7 @@ func (sp *spiller) add(s, p int, piece *spillPiece) error {
 
 func (sp *spiller) create(s, p int) (*spillFile, error) {
 	base := filepath.Join(sp.dir, fmt.Sprintf("split%03d-part%03d", s, p))
-	f, err := os.OpenFile(base+".parquet", os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	f, err := os.OpenFile(base+".rows", os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("spill: %w", err)
 	}
@@ -158,16 +158,9 @@ func (sp *spiller) create(s, p int) (*spillFile, error) {
 		f.Close()
 		return nil, fmt.Errorf("spill: %w", err)
 	}
-	// Small buffers: a shuffle may keep hundreds of spill files open, and
-	// the Parquet writer's column chunks are large writes of their own.
-	sf := &spillFile{path: base + ".parquet", f: f, bw: bufio.NewWriterSize(f, spillBuffer), keys: keys}
+	// Small buffers: a shuffle may keep hundreds of spill files open.
+	sf := &spillFile{path: base + ".rows", f: f, bw: bufio.NewWriterSize(f, spillBuffer), keys: keys}
 	sf.kw = bufio.NewWriterSize(keys, spillBuffer)
-	sf.pw, err = sinks.NewParquetFileWriter(sf.bw, sp.schema, sp.opts, nil)
-	if err != nil {
-		f.Close()
-		keys.Close()
-		return nil, fmt.Errorf("spill: %w", err)
-	}
 	return sf, nil
 }
 
@@ -179,14 +172,11 @@ func (sp *spiller) finish() error {
 				continue
 			}
 			f.closed = true
-			err := f.pw.Close()
-			err = errors.Join(err, f.bw.Flush(), f.kw.Flush(), f.f.Close(), f.keys.Close())
+			err := errors.Join(f.bw.Flush(), f.kw.Flush(), f.f.Close(), f.keys.Close())
 			if err != nil {
 				return fmt.Errorf("spill to %s: %w", f.path, err)
 			}
-			// Let the buffers and the writer's row-group metadata go
-			// before the partitions are loaded.
-			f.bw, f.kw, f.pw = nil, nil, nil
+			f.bw, f.kw = nil, nil // let the buffers go before the partitions are loaded
 		}
 	}
 	return nil
@@ -213,30 +203,23 @@ func (sp *spiller) load(ctx context.Context, s, p int) ([]parquet.Row, int64, er
 	if f == nil {
 		return nil, 0, nil
 	}
-	in, err := sources.OpenParquetFile(f.path)
+	data, err := os.ReadFile(f.path)
 	if err != nil {
 		return nil, 0, fmt.Errorf("read back spill: %w", err)
 	}
-	defer in.Close()
 	h := shuffled{rows: make([]parquet.Row, 0, f.rows)}
-	var arena rowArena
-	var bytes int64 // the rows' content: values and the bytes they point to
-	for rg := range in.NumRowGroups() {
-		err := in.ReadRowGroup(ctx, rg, readBatch, func(rows []parquet.Row) error {
-			for _, row := range rows {
-				h.rows = append(h.rows, arena.clone(row))
-				bytes += int64(len(row))*valueBytes + rowHeaderBytes
-				for _, v := range row {
-					if k := v.Kind(); !v.IsNull() && (k == parquet.ByteArray || k == parquet.FixedLenByteArray) {
-						bytes += int64(len(v.ByteArray()))
-					}
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, 0, fmt.Errorf("read back spill: %w", err)
+	bytes := int64(len(data)) // the rows' byte arrays point into it
+	dec := spillDecoder{data: data}
+	for dec.more() {
+		if err := ctx.Err(); err != nil {
+			return nil, 0, err
 		}
+		row, err := dec.row()
+		if err != nil {
+			return nil, 0, fmt.Errorf("read back spill %s: %w", f.path, err)
+		}
+		h.rows = append(h.rows, row)
+		bytes += int64(len(row))*valueBytes + rowHeaderBytes
 	}
 	kb, err := os.ReadFile(filepath.Join(sp.dir, fmt.Sprintf("split%03d-part%03d.keys", s, p)))
 	if err != nil {

@@ -162,12 +162,7 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 			return nil, err
 		}
 	}
-	var spillEncoder *sinks.RowGroupEncoder
 	if partitions > 1 {
-		// Spilled rows go through Parquet whatever the output format.
-		if spillEncoder, err = sinks.NewRowGroupEncoder(schema, cfg.Parquet); err != nil {
-			return nil, fmt.Errorf("%w: %w", ErrUsage, err)
-		}
 		if cfg.TempDir == "" {
 			spillDir = stage.path(".spill")
 			err = os.Mkdir(spillDir, 0o700)
@@ -207,8 +202,7 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 		workers:      cfg.Workers,
 		format:       format,
 		encoder:      encoder,
-		spillEncoder: spillEncoder,
-		spillOpts:    cfg.Parquet,
+		rowsChecked:  cfg.IndexOnly || allParquet(plan.inputs),
 		kv:           kv,
 		stage:        stage,
 		progress:     cfg.Progress,
@@ -509,6 +503,17 @@ func materializedFolds(folds []string) ([]string, [][]int) {
 		}
 	}
 	return names, fanout
+}
+
+// allParquet reports whether every input (nil entries aside) is Parquet,
+// whose reader checks each row it decodes against the schema.
+func allParquet(inputs []sources.FileSource) bool {
+	for _, in := range inputs {
+		if _, ok := in.(*sources.Parquet); !ok && in != nil {
+			return false
+		}
+	}
+	return true
 }
 
 // isCSV reports whether an input is a CSV file.
