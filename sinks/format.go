@@ -23,6 +23,13 @@ type Encoder interface {
 	Encode(rows parquet.RowReader) (Chunk, error)
 }
 
+// CheckedEncoder is implemented by encoders that can skip their own
+// structural check of rows already checked against the same schema (see
+// [RowGroupEncoder.EncodeChecked]).
+type CheckedEncoder interface {
+	EncodeChecked(rows parquet.RowReader) (Chunk, error)
+}
+
 // FileWriter writes one output file from chunks appended in order. It is
 // for a single goroutine. Close writes what the format needs after the last
 // chunk (a footer); the caller owns and closes the io.Writer.
@@ -82,6 +89,10 @@ type parquetEncoder struct{ *RowGroupEncoder }
 
 func (e parquetEncoder) Encode(rows parquet.RowReader) (Chunk, error) {
 	return e.RowGroupEncoder.Encode(rows)
+}
+
+func (e parquetEncoder) EncodeChecked(rows parquet.RowReader) (Chunk, error) {
+	return e.RowGroupEncoder.EncodeChecked(rows)
 }
 
 type parquetFileWriter struct{ *ParquetFileWriter }

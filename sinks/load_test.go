@@ -56,3 +56,27 @@ func TestLoadRefusesOtherFiles(t *testing.T) {
 		}
 	}
 }
+
+// TestEncodeCheckedSameBytes checks that skipping the row check changes
+// nothing in the output, for every test schema.
+func TestEncodeCheckedSameBytes(t *testing.T) {
+	for _, sc := range testSchemas() {
+		enc, err := sinks.NewRowGroupEncoder(sc.schema, sinks.ParquetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows := newRowGen(sc.schema, 3).rows(500)
+		a, err := enc.Encode(&sliceReader{rows: rows})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := enc.EncodeChecked(&sliceReader{rows: rows})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(writeFile(t, sc.schema, sinks.ParquetOptions{}, nil, []*sinks.EncodedRowGroup{a}),
+			writeFile(t, sc.schema, sinks.ParquetOptions{}, nil, []*sinks.EncodedRowGroup{b})) {
+			t.Errorf("%s: EncodeChecked wrote other bytes than Encode", sc.name)
+		}
+	}
+}
