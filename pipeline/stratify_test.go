@@ -60,23 +60,14 @@ func writeStratInput(t *testing.T, n, rowsPerFile, rgRows int, classOf func(i in
 func stratExpected(t *testing.T, seed int64, classes []*string, sizesOf func(counts []int64) ([][]int64, error)) ([]int, [][]int64) {
 	t.Helper()
 	n := len(classes)
-	canon := func(c *string) string {
-		if c == nil {
-			return "\x00"
-		}
-		return "\x01" + *c
+	id := classIDs(classes)
+	nclass := 0
+	for _, c := range id {
+		nclass = max(nclass, c+1)
 	}
-	var names []string
-	for _, c := range classes {
-		names = append(names, canon(c))
-	}
-	slices.Sort(names)
-	names = slices.Compact(names)
-	id := make([]int, n)
-	counts := make([]int64, len(names))
-	members := make([][]int, len(names))
-	for i, c := range classes {
-		id[i], _ = slices.BinarySearch(names, canon(c))
+	counts := make([]int64, nclass)
+	members := make([][]int, nclass)
+	for i := range classes {
 		counts[id[i]]++
 		members[id[i]] = append(members[id[i]], i)
 	}
