@@ -142,8 +142,7 @@ type JobOptions struct {
 	// CSVOut and Arrow hold the options of CSV and Arrow output.
 	CSVOut sinks.CSVWriteOptions `json:"csv_out,omitzero"`
 	Arrow  sinks.ArrowOptions    `json:"arrow,omitzero"`
-	// Parquet holds the Parquet output encoding options (and those of a
-	// spilling shuffle's temporary files, whatever the output format).
+	// Parquet holds the Parquet output encoding options.
 	Parquet sinks.ParquetOptions `json:"parquet"`
 	// Workers bounds the goroutines reading and encoding; 0 means the number
 	// of CPUs. It never changes an output byte.

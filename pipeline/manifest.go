@@ -79,8 +79,8 @@ type ManifestOptions struct {
 	// from the defaults: verifying against the inputs needs them.
 	InputCSV *sources.CSVOptions `json:"input_csv,omitempty"`
 	Format   string              `json:"format"`
-	// Parquet are the Parquet output options (with another output format,
-	// those of a spilling shuffle's temporary files).
+	// Parquet are the Parquet output options (recorded whatever the
+	// output format).
 	Parquet sinks.ParquetOptions   `json:"parquet"`
 	CSV     *sinks.CSVWriteOptions `json:"csv,omitempty"`
 	Arrow   *sinks.ArrowOptions    `json:"arrow,omitempty"`

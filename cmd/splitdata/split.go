@@ -259,11 +259,14 @@ func (f *splitFlags) config(inputs []string) (pipeline.SplitConfig, error) {
 	}
 	cfg.CSV = in.CSV
 	cfg.CSVOut = sinks.CSVWriteOptions{Delimiter: in.CSV.Delimiter, NoHeader: f.noHeader, Null: f.null}
-	// --compression is the output format's: Parquet's (default snappy,
-	// also used for a shuffle's temporary files) or Arrow's (default none).
+	// --compression is the output format's: Parquet's (default snappy, with
+	// --compression-level) or Arrow's (default none).
 	cfg.Parquet.Compression = sinks.DefaultCompression
 	switch f.format {
 	case sinks.FormatArrow:
+		if f.level != 0 {
+			return cfg, usagef("--compression-level: Arrow output takes a codec only")
+		}
 		cfg.Arrow.Compression = f.compression
 	case sinks.FormatCSV:
 		if f.compression != "" || f.level != 0 {
@@ -273,8 +276,8 @@ func (f *splitFlags) config(inputs []string) (pipeline.SplitConfig, error) {
 		if f.compression != "" {
 			cfg.Parquet.Compression = f.compression
 		}
+		cfg.Parquet.CompressionLevel = f.level
 	}
-	cfg.Parquet.CompressionLevel = f.level
 	cfg.Parquet.Dictionary = f.dictionary
 	if f.pageSize != "" {
 		size, err := humanize.ParseBytes(f.pageSize)
