@@ -31,7 +31,10 @@ const (
 	DefaultRowGroupRows = 131072
 	DefaultRowsPerFile  = 1048576
 	// DefaultShuffleMemory is the memory a Shuffle may hold by default.
-	DefaultShuffleMemory = 2 << 30
+	// Larger is not faster: spilled partitions are cheap to write and
+	// read back, and a smaller heap costs the collector less (10M gen rows:
+	// 17-19 s at 256-512 MiB, 21 s at 2 GiB).
+	DefaultShuffleMemory = 512 << 20
 )
 
 // ErrUsage classes errors in the options a caller passed (the CLI exits 2).
