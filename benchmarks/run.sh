@@ -23,7 +23,7 @@
 #   RUNS=3  WARMUP=1   hyperfine runs and warm-up runs per command
 #   DUCKDB_THREADS=2   DuckDB threads (splitdata uses its default: one worker per CPU)
 #   SPLIT=1 SHUFFLE=1  run the split and the shuffle section (0 skips one; its old results stay)
-#   SHUFFLE_MEMORY=512MiB  the --memory of the first timed splitdata shuffle
+#   SHUFFLE_MEMORY=256MiB  the --memory of the first timed splitdata shuffle (the second: the default)
 #   BENCH_DATA=benchmarks/data   where inputs and outputs go (needs ~10 GB with the defaults)
 # Results (raw hyperfine JSON and Markdown, RSS table, logs, summary.md) go to benchmarks/results/
 # (the shuffle's to benchmarks/results/shuffle/).
@@ -43,7 +43,7 @@ WARMUP=${WARMUP:-1}
 DUCKDB_THREADS=${DUCKDB_THREADS:-2}
 SPLIT=${SPLIT:-1}
 SHUFFLE=${SHUFFLE:-1}
-SHUFFLE_MEMORY=${SHUFFLE_MEMORY:-512MiB}
+SHUFFLE_MEMORY=${SHUFFLE_MEMORY:-256MiB}
 DATA=${BENCH_DATA:-$ROOT/benchmarks/data}
 RESULTS=$ROOT/benchmarks/results
 DUCK=$ROOT/benchmarks/duckdb
