@@ -225,7 +225,16 @@ func (e *engine) run(ctx context.Context) ([]SplitInfo, error) {
 func (e *engine) route(ctx context.Context, u unit) (routed, error) {
 	n := len(e.names)
 	r := routed{seq: u.seq, rows: make([][]parquet.Row, n)}
-	if e.shuffle {
+	switch {
+	case e.shuffle && e.partitions > 1:
+		// A spilling shuffle encodes rows into per-key-range pieces as
+		// they are read, in parallel, and holds no rows.
+		r.rows = nil
+		r.spill = make([][]*spillPiece, n)
+		for s := range r.spill {
+			r.spill[s] = make([]*spillPiece, e.partitions)
+		}
+	case e.shuffle:
 		r.keys = make([][]uint64, n)
 		r.index = make([][]int64, n)
 	}
@@ -278,6 +287,23 @@ func (e *engine) route(ctx context.Context, u unit) (routed, error) {
 				copies = e.repeat(next + int64(i))
 			}
 			for _, s := range targets {
+				if r.spill != nil {
+					// Spilling: encode the row straight into its key
+					// range's piece; the dispatcher appends the pieces to
+					// the files in unit order.
+					p := partitionOf(keys[i], e.partitions)
+					piece := r.spill[s][p]
+					if piece == nil {
+						piece = &spillPiece{}
+						r.spill[s][p] = piece
+					}
+					for range copies {
+						piece.data = appendSpillRow(piece.data, row)
+						piece.keys = append(piece.keys, keys[i])
+						piece.index = append(piece.index, next+int64(i))
+					}
+					continue
+				}
 				owned := arenas[s].clone(row)
 				for range copies { // a row drawn several times: the same owned row
 					r.rows[s] = append(r.rows[s], owned)
@@ -294,24 +320,14 @@ func (e *engine) route(ctx context.Context, u unit) (routed, error) {
 	for s, rows := range r.rows {
 		r.bytes += arenas[s].content() + int64(len(rows))*rowHeaderBytes
 	}
-	if err != nil || !e.shuffle || e.partitions <= 1 {
-		return r, err
-	}
-	// Spilling: encode each partition's rows here, in parallel, and let
-	// the rows go; the dispatcher appends the pieces to the files in order.
-	r.spill = make([][]*spillPiece, n)
-	r.bytes = 0
-	for s := range r.rows {
-		pieces := e.spillRoute(r.rows[s], r.keys[s], r.index[s])
-		r.spill[s] = pieces
+	for _, pieces := range r.spill {
 		for _, piece := range pieces {
 			if piece != nil {
-				r.bytes += int64(cap(piece.data)) + 16*int64(len(piece.keys))
+				r.bytes += int64(cap(piece.data)) + 16*int64(cap(piece.keys))
 			}
 		}
 	}
-	r.rows, r.keys, r.index = nil, nil, nil
-	return r, nil
+	return r, err
 }
 
 // outputs returns the outputs that receive a row of assigned id id: none

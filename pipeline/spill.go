@@ -62,40 +62,6 @@ type spillPiece struct {
 	index []int64
 }
 
-// spillRoute groups a unit's routed rows of split s by partition, keeping
-// their order, and encodes each group: the rows themselves can then be
-// dropped while the unit waits for its turn.
-func (e *engine) spillRoute(rows []parquet.Row, keys []uint64, index []int64) []*spillPiece {
-	groups := make([][]int, e.partitions)
-	for k, key := range keys {
-		p := partitionOf(key, e.partitions)
-		groups[p] = append(groups[p], k)
-	}
-	pieces := make([]*spillPiece, e.partitions)
-	for p, ks := range groups {
-		if len(ks) == 0 {
-			continue
-		}
-		piece := &spillPiece{keys: make([]uint64, len(ks)), index: make([]int64, len(ks))}
-		size := 0 // about the encoded size, to append without regrowing
-		for _, k := range ks {
-			size += 2 + 16*len(rows[k])
-			for _, v := range rows[k] {
-				if k := v.Kind(); !v.IsNull() && (k == parquet.ByteArray || k == parquet.FixedLenByteArray) {
-					size += len(v.ByteArray())
-				}
-			}
-		}
-		piece.data = make([]byte, 0, size)
-		for j, k := range ks {
-			piece.data = appendSpillRow(piece.data, rows[k])
-			piece.keys[j], piece.index[j] = keys[k], index[k]
-		}
-		pieces[p] = piece
-	}
-	return pieces
-}
-
 // spillFile is one split's partition on disk: a file of rows in the spill
 // codec and a file of (key, index) pairs, 16 bytes each, in the same order.
 type spillFile struct {
