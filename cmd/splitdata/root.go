@@ -20,7 +20,7 @@ EXIT STATUS
 func newRootCmd(stdout io.Writer, log *logger) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "splitdata",
-		Short: "Reproducible splits, samples and shuffles of large Parquet files",
+		Short: "Reproducible splits, samples and shuffles of large Parquet, Arrow IPC and CSV files",
 		Long: `splitdata splits, samples and shuffles large tabular files for machine learning,
 reproducibly: the same seed gives the same rows in the same splits, in the same
 bytes, on any machine, with any number of workers, however the input is chunked.`,

@@ -16,12 +16,14 @@ func newSampleCmd(stdout io.Writer, log *logger) *cobra.Command {
 	var replace bool
 	cmd := &cobra.Command{
 		Use:   "sample INPUT... --out DIR (--rows K | --fraction F) [flags]",
-		Short: "Draw a reproducible uniform sample without replacement",
-		Long: `Sample reads the rows of every INPUT (files, directories of *.parquet files, or
-globs; taken in path order) once and writes a uniform sample without
-replacement to DIR/part-NNNNN.parquet: exactly the first K rows of canonical
-order (ascending (key, i), keys from numpy.random.PCG64(seed)), K given by
---rows or as ceil(n*F) by --fraction. Rows keep their input order (--shuffle:
+		Short: "Draw a reproducible uniform sample (or, with --replace, a bootstrap sample)",
+		Long: `Sample reads the rows of every INPUT (files of Parquet, Arrow IPC or CSV, directories of
+such files, or globs; taken in path order) once and writes a uniform sample without
+replacement to DIR/part-NNNNN.parquet (or .arrow, .csv): exactly the first K
+rows of canonical order (ascending (key, i), keys from
+numpy.random.PCG64(seed)), K given by --rows or as ceil(n*F) by --fraction
+(--replace: a bootstrap sample of K draws with replacement; --stratify: every
+class of a column in proportion). Rows keep their input order (--shuffle:
 canonical order); --index-only writes their global row indices instead. Memory
 does not grow with the input, and the bytes do not depend on --workers or on
 how the input is divided into files and row groups.`,

@@ -60,10 +60,11 @@ func newSplitCmd(stdout io.Writer, log *logger) *cobra.Command {
 	var f splitFlags
 	cmd := &cobra.Command{
 		Use:   "split INPUT... --out DIR [flags]",
-		Short: "Split Parquet files into train/test (or any) splits, reproducibly",
-		Long: `Split reads the rows of every INPUT (files, directories of *.parquet files, or
-globs; taken in path order) once, assigns each row to a split and writes
-DIR/<split>/part-NNNNN.parquet files and DIR/manifest.json.
+		Short: "Split tabular files into train/test (or any) splits, reproducibly",
+		Long: `Split reads the rows of every INPUT (files of Parquet, Arrow IPC or CSV, directories of
+such files, or globs; taken in path order) once, assigns each row to a split and writes
+DIR/<split>/part-NNNNN.parquet files (--format arrow|csv: .arrow, .csv) and
+DIR/manifest.json.
 
 Row i (counting from 0 across all inputs in path order) gets the key
 numpy.random.PCG64(seed).random_raw(n)[i]. By default split sizes are exact,
