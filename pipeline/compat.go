@@ -50,7 +50,7 @@ func newCompatPlacer(order *splitter.CompatOrder) *compatPlacer {
 
 // place sets ids[k] and keys[k] for row start+k: its split (len(parts) for
 // rows in no split) and a key ordering it within the split.
-func (c *compatPlacer) place(keys []uint64, start int64, ids []uint8) {
+func (c *compatPlacer) place(keys []uint64, start int64, ids []uint8) error {
 	for k := range ids {
 		pos := int64(c.rank[start+int64(k)])
 		// The last part starting at or before pos, if pos lies in it.
@@ -70,6 +70,7 @@ func (c *compatPlacer) place(keys []uint64, start int64, ids []uint8) {
 			}
 		}
 	}
+	return nil
 }
 
 // unassigned is the number of rows in no part.

@@ -89,7 +89,8 @@ type SplitConfig struct {
 	// split sizes follow the ratios as closely as integers allow while the
 	// split totals stay exact (docs/algorithm.md sections 12-13). A first
 	// pass reads only that column; each row's class id is kept, 4 bytes
-	// per row. Exact splits only.
+	// per row, in memory up to ShuffleMemory, else in a temporary file in
+	// TempDir. Exact splits only.
 	Stratify string `json:"stratify,omitempty"`
 	// Compat, if set, makes the job return exactly the rows, in exactly the
 	// order, of a Python library's call with the same seed text
@@ -100,7 +101,8 @@ type SplitConfig struct {
 	// "groups" (the default: each group by its own key, key-stable) or
 	// "rows" (whole groups, cut so that row totals track the sizes; not
 	// key-stable; docs/algorithm.md section 14). "rows" keeps a group key
-	// per row, 8 bytes per row.
+	// per row, 8 bytes per row, in memory up to ShuffleMemory, else in a
+	// temporary file in TempDir.
 	RatioBy string `json:"ratio_by,omitempty"`
 	// IndexOnly writes, instead of the rows, each split's global row
 	// indices: files with one required int64 column "row" (see IndexSchema),
@@ -120,11 +122,14 @@ type JobOptions struct {
 	// index. It must not name an input column; it cannot go with IndexOnly.
 	RowIndexColumn string `json:"row_index_column,omitempty"`
 	// ShuffleMemory bounds the decoded rows a Shuffle holds at once (an
-	// estimate); 0 means DefaultShuffleMemory.
+	// estimate), and the per-row state of Stratify and RatioBy "rows"
+	// kept in memory; 0 means DefaultShuffleMemory.
 	ShuffleMemory int64 `json:"-"`
-	// TempDir holds a spilling Shuffle's temporary files; empty means a
+	// TempDir holds a spilling Shuffle's temporary files (empty: a
 	// directory inside the output's temporary directory, on the output's
-	// file system. They are removed however the run ends (but SIGKILL).
+	// file system) and per-row state beyond ShuffleMemory (empty: the
+	// system's temporary directory). They are removed however the run ends
+	// (but SIGKILL).
 	TempDir string `json:"-"`
 	// RowsPerFile cuts each split into files of this many rows; 0 means
 	// DefaultRowsPerFile.

@@ -78,7 +78,7 @@ type engine struct {
 	assign keyAssigner // of row keys, or of group keys with --group
 	// place, when set, assigns rows in place of assign, and may replace
 	// their keys (a compatibility mode's order).
-	place func(keys []uint64, start int64, ids []uint8)
+	place placeFunc
 	// repeat, when set, says how many times an assigned row is written (a
 	// bootstrap sample's draws of it).
 	repeat func(i int64) int
@@ -115,6 +115,10 @@ type engine struct {
 	// group goes to a file of its own. nil windows: the whole job.
 	windows []rowWindow
 }
+
+// placeFunc assigns a batch of rows in place of an assigner: it sets ids[k]
+// (and may set keys[k], the order within the split) for row start+k.
+type placeFunc func(keys []uint64, start int64, ids []uint8) error
 
 // rowWindow is the part of one split's row stream a shard keeps: the
 // split's rows numbered from 0 across the whole job, the shard's first unit
@@ -264,7 +268,9 @@ func (e *engine) route(ctx context.Context, u unit) (routed, error) {
 		gen.Fill(keys[:k])
 		switch {
 		case e.place != nil:
-			e.place(keys[:k], next, ids[:k])
+			if err := e.place(keys[:k], next, ids[:k]); err != nil {
+				return err
+			}
 		case groups == nil:
 			e.assign.Assign(keys[:k], next, ids[:k])
 		default:

@@ -8,7 +8,6 @@ import (
 	"github.com/parquet-go/parquet-go"
 	"golang.org/x/sync/errgroup"
 
-	"github.com/splitdata/splitdata/sources"
 	"github.com/splitdata/splitdata/splitter"
 )
 
@@ -26,16 +25,20 @@ func groupBytes(b []byte, row parquet.Row, col int) []byte {
 }
 
 // readGroupKeys reads column col of every unit of the plan (the column
-// alone where the source can) and returns every row's group key, 8 bytes
-// per row, on up to workers goroutines.
-func readGroupKeys(ctx context.Context, p *plan, col int, seed *big.Int, workers int, progress Progress) ([]uint64, error) {
-	keys := make([]uint64, p.rows)
-	g, ctx := errgroup.WithContext(ctx)
+// alone where the source can) and returns every row's group key, kept in
+// memory up to limit bytes (8 per row), else in a temporary file in dir;
+// units are read on up to workers goroutines. The caller closes the table.
+func readGroupKeys(ctx context.Context, p *plan, col int, seed *big.Int, workers int, limit int64, dir string, progress Progress) (*rowTable[uint64], error) {
+	keys, err := newRowTable[uint64](p.rows, limit, dir)
+	if err != nil {
+		return nil, err
+	}
+	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(workers)
 	for _, u := range p.units {
 		g.Go(func() error {
 			h := splitter.NewGroupHasher(seed)
-			out := keys[u.start : u.start+u.rows]
+			out := make([]uint64, u.rows)
 			k := 0
 			var buf []byte
 			add := func(v parquet.Value) error {
@@ -47,34 +50,18 @@ func readGroupKeys(ctx context.Context, p *plan, col int, seed *big.Int, workers
 				k++
 				return nil
 			}
-			var err error
-			if cr, ok := p.inputs[u.input].(sources.ColumnReader); ok {
-				err = cr.ReadColumn(ctx, u.rg, col, readBatch, func(values []parquet.Value) error {
-					for _, v := range values {
-						if err := add(v); err != nil {
-							return err
-						}
-					}
-					return nil
-				})
-			} else {
-				err = p.inputs[u.input].ReadUnit(ctx, u.rg, readBatch, func(rows []parquet.Row) error {
-					for _, row := range rows {
-						if err := add(columnValue(row, col)); err != nil {
-							return err
-						}
-					}
-					return nil
-				})
+			if err := readColumn(gctx, p, u, col, add); err != nil {
+				return err
 			}
-			if err == nil && k != len(out) {
-				err = fmt.Errorf("%s: row group %d: %d values for %d rows", p.paths[u.input], u.rg, k, len(out))
+			if k != len(out) {
+				return fmt.Errorf("%s: row group %d: %d values for %d rows", p.paths[u.input], u.rg, k, len(out))
 			}
 			progress.Add(u.rows)
-			return err
+			return keys.write(u.start, out)
 		})
 	}
 	if err := g.Wait(); err != nil {
+		keys.close()
 		return nil, err
 	}
 	return keys, nil
@@ -82,38 +69,38 @@ func readGroupKeys(ctx context.Context, p *plan, col int, seed *big.Int, workers
 
 // rowBalancedAssigner builds the assigner of group keys of a grouped split
 // balanced by rows (docs/algorithm.md section 14): a first pass reads the
-// group column, the thresholds come from a radix select over the rows'
-// group keys, and the rows in no split are counted.
-func rowBalancedAssigner(ctx context.Context, splits []splitter.Split, p *plan, col int, seed *big.Int, workers int, progress Progress) (keyAssigner, int64, error) {
+// group column and keeps every row's group key (in memory up to limit
+// bytes, else in a temporary file in dir), the thresholds come from a radix
+// select over them, and the rows in no split are counted.
+func rowBalancedAssigner(ctx context.Context, splits []splitter.Split, p *plan, col int, seed *big.Int, workers int, limit int64, dir string, progress Progress) (keyAssigner, int64, error) {
 	progress.Phase("groups", p.rows)
-	keys, err := readGroupKeys(ctx, p, col, seed, workers, progress)
+	keys, err := readGroupKeys(ctx, p, col, seed, workers, limit, dir, progress)
 	if err != nil {
 		return nil, 0, err
 	}
-	batches := func(yield func(start int64, keys []uint64) bool) {
-		const step = 1 << 16
-		for start := 0; start < len(keys); start += step {
-			if !yield(int64(start), keys[start:min(start+step, len(keys))]) {
-				return
-			}
-		}
-	}
+	defer keys.close()
 	progress.Phase("boundaries", p.rows)
-	upper, err := splitter.RowBalancedThresholds(ctx, batches, p.rows, splits, workers)
+	var readErr error
+	upper, err := splitter.RowBalancedThresholds(ctx, keys.batches(&readErr), p.rows, splits, workers)
+	if err == nil {
+		err = readErr
+	}
 	if err != nil {
 		return nil, 0, err
 	}
 	a := splitter.NewThresholdAssigner(upper)
 	var unassigned int64
 	ids := make([]uint8, 1<<16)
-	for start := 0; start < len(keys); start += len(ids) {
-		batch := keys[start:min(start+len(ids), len(keys))]
-		a.Assign(batch, int64(start), ids[:len(batch)])
+	for start, batch := range keys.batches(&readErr) {
+		a.Assign(batch, start, ids[:len(batch)])
 		for _, id := range ids[:len(batch)] {
 			if int(id) >= len(splits) {
 				unassigned++
 			}
 		}
+	}
+	if readErr != nil {
+		return nil, 0, readErr
 	}
 	return a, unassigned, nil
 }

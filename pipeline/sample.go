@@ -94,7 +94,7 @@ func sampleSizes(f float64, replace bool) func([]splitter.Split, int64) ([]split
 type bootstrap []int64
 
 // place assigns the rows drawn at least once to split 0, the others to none.
-func (b bootstrap) place(keys []uint64, start int64, ids []uint8) {
+func (b bootstrap) place(keys []uint64, start int64, ids []uint8) error {
 	for k := range ids {
 		if b.count(start+int64(k)) > 0 {
 			ids[k] = 0
@@ -102,6 +102,7 @@ func (b bootstrap) place(keys []uint64, start int64, ids []uint8) {
 			ids[k] = 1
 		}
 	}
+	return nil
 }
 
 // count is the number of draws of row i.

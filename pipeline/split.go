@@ -81,7 +81,7 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 	// place, when set, assigns rows instead of the assigner: a
 	// compatibility mode's placer (which also sets the keys that order the
 	// rows) or a stratified split's.
-	var place func(keys []uint64, start int64, ids []uint8)
+	var place placeFunc
 	var assign keyAssigner // of row keys, or of group keys with --group
 	var repeat func(i int64) int
 	var duplicates int64
@@ -107,9 +107,13 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 		place, repeat = draws.place, draws.count
 		unassigned, duplicates = plan.rows-draws.distinct(), int64(len(draws))-draws.distinct()
 	case cfg.Stratify != "":
-		place, unassigned, err = stratifiedPlacer(ctx, jb.command, cfg.Splits, plan, cfg.Stratify, master, cfg.Workers, cfg.Progress)
+		var release func()
+		place, unassigned, release, err = stratifiedPlacer(ctx, jb.command, cfg.Splits, plan, cfg.Stratify, master, cfg.Workers, cfg.ShuffleMemory, cfg.TempDir, cfg.Progress)
+		if release != nil {
+			defer release()
+		}
 	case cfg.Group != "" && cfg.RatioBy == RatioByRows:
-		assign, unassigned, err = rowBalancedAssigner(ctx, cfg.Splits, plan, groupCol, seed.value, cfg.Workers, cfg.Progress)
+		assign, unassigned, err = rowBalancedAssigner(ctx, cfg.Splits, plan, groupCol, seed.value, cfg.Workers, cfg.ShuffleMemory, cfg.TempDir, cfg.Progress)
 	default:
 		assign, unassigned, err = newAssigner(ctx, cfg, master, plan.rows)
 	}
@@ -479,6 +483,14 @@ func startJob(cfg SplitConfig) (seed seedInfo, p *plan, release func(), err erro
 		return seedInfo{}, nil, nil, err
 	}
 	return seed, p, func() { p.close(); lock.unlock() }, nil
+}
+
+// assignPlace is the placeFunc of an assigner: it leaves keys alone.
+func assignPlace(a keyAssigner) placeFunc {
+	return func(keys []uint64, start int64, ids []uint8) error {
+		a.Assign(keys, start, ids)
+		return nil
+	}
 }
 
 // keyAssigner assigns rows to splits by their keys: an exact or approximate

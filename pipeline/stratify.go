@@ -24,18 +24,8 @@ import (
 
 // classTable is the class of every row of a stratified job.
 type classTable struct {
-	ids    []uint32 // per global row
-	counts []int64  // per class
-}
-
-// batches streams the class ids, as splitter.StratifiedBoundaries reads them.
-func (ct *classTable) batches(yield func(start int64, classes []uint32) bool) {
-	const step = 1 << 16
-	for start := 0; start < len(ct.ids); start += step {
-		if !yield(int64(start), ct.ids[start:min(start+step, len(ct.ids))]) {
-			return
-		}
-	}
+	ids    *rowTable[uint32] // per global row
+	counts []int64           // per class
 }
 
 // columnFor returns the leaf column of a --group or --stratify column: a
@@ -56,21 +46,36 @@ func columnFor(schema *parquet.Schema, flag, name string) (int, error) {
 }
 
 // readClasses reads column col of every unit of the plan and returns each
-// row's class. Units are read on up to workers goroutines; class numbers
-// depend only on the values.
-func readClasses(ctx context.Context, p *plan, col, workers int, progress Progress) (*classTable, error) {
-	ct := &classTable{ids: make([]uint32, p.rows)}
-	local := make([][]string, len(p.units)) // per unit, its classes in order of first appearance
-	g, ctx := errgroup.WithContext(ctx)
+// row's class, kept in memory up to limit bytes (4 per row), else in a
+// temporary file in dir. Units are read on up to workers goroutines; class
+// numbers depend only on the values. The caller closes the table.
+func readClasses(ctx context.Context, p *plan, col, workers int, limit int64, dir string, progress Progress) (_ *classTable, err error) {
+	ids, err := newRowTable[uint32](p.rows, limit, dir)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			ids.close()
+		}
+	}()
+	// First each unit numbers its classes in order of first appearance and
+	// stores those local ids; then, with every class known and sorted, each
+	// unit's ids are rewritten to the global numbers.
+	local := make([][]string, len(p.units))
+	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(workers)
 	for ui, u := range p.units {
 		g.Go(func() error {
 			seen := map[string]uint32{}
 			var names []string
-			ids := ct.ids[u.start : u.start+u.rows]
+			out := make([]uint32, u.rows)
 			k := 0
 			var buf []byte
-			add := func(v parquet.Value) {
+			add := func(v parquet.Value) error {
+				if k == len(out) {
+					return fmt.Errorf("%s: row group %d: more values than rows", p.paths[u.input], u.rg)
+				}
 				buf = canonicalBytes(buf[:0], v)
 				id, ok := seen[string(buf)]
 				if !ok {
@@ -78,37 +83,19 @@ func readClasses(ctx context.Context, p *plan, col, workers int, progress Progre
 					seen[string(buf)] = id
 					names = append(names, string(buf))
 				}
-				ids[k] = id
+				out[k] = id
 				k++
+				return nil
 			}
-			var err error
-			if cr, ok := p.inputs[u.input].(sources.ColumnReader); ok {
-				err = cr.ReadColumn(ctx, u.rg, col, readBatch, func(values []parquet.Value) error {
-					if k+len(values) > len(ids) {
-						return fmt.Errorf("%s: row group %d: more values than rows", p.paths[u.input], u.rg)
-					}
-					for _, v := range values {
-						add(v)
-					}
-					return nil
-				})
-			} else {
-				err = p.inputs[u.input].ReadUnit(ctx, u.rg, readBatch, func(rows []parquet.Row) error {
-					for _, row := range rows {
-						add(columnValue(row, col))
-					}
-					return nil
-				})
-			}
-			if err != nil {
+			if err := readColumn(gctx, p, u, col, add); err != nil {
 				return err
 			}
-			if k != len(ids) {
-				return fmt.Errorf("%s: row group %d: %d values for %d rows", p.paths[u.input], u.rg, k, len(ids))
+			if k != len(out) {
+				return fmt.Errorf("%s: row group %d: %d values for %d rows", p.paths[u.input], u.rg, k, len(out))
 			}
 			local[ui] = names
 			progress.Add(u.rows)
-			return nil
+			return ids.write(u.start, out)
 		})
 	}
 	if err := g.Wait(); err != nil {
@@ -120,34 +107,66 @@ func readClasses(ctx context.Context, p *plan, col, workers int, progress Progre
 	}
 	slices.Sort(all)
 	all = slices.Compact(all)
-	ct.counts = make([]int64, len(all))
-	g, _ = errgroup.WithContext(context.Background())
-	g.SetLimit(workers)
 	counts := make([][]int64, len(p.units))
+	g, gctx = errgroup.WithContext(ctx)
+	g.SetLimit(workers)
 	for ui, u := range p.units {
 		g.Go(func() error {
+			if err := gctx.Err(); err != nil {
+				return err
+			}
 			global := make([]uint32, len(local[ui]))
 			for l, name := range local[ui] {
 				c, _ := slices.BinarySearch(all, name)
 				global[l] = uint32(c)
 			}
 			cnt := make([]int64, len(all))
-			ids := ct.ids[u.start : u.start+u.rows]
-			for k, l := range ids {
-				ids[k] = global[l]
-				cnt[ids[k]]++
+			buf, err := ids.read(u.start, make([]uint32, u.rows))
+			if err != nil {
+				return err
+			}
+			out := make([]uint32, len(buf))
+			for k, l := range buf {
+				out[k] = global[l]
+				cnt[out[k]]++
 			}
 			counts[ui] = cnt
-			return nil
+			return ids.write(u.start, out)
 		})
 	}
-	_ = g.Wait()
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	ct := &classTable{ids: ids, counts: make([]int64, len(all))}
 	for _, cnt := range counts {
 		for c, x := range cnt {
 			ct.counts[c] += x
 		}
 	}
 	return ct, nil
+}
+
+// readColumn passes every value of column col of unit u to add: from the
+// column alone where the source can, else from whole rows.
+func readColumn(ctx context.Context, p *plan, u unit, col int, add func(parquet.Value) error) error {
+	if cr, ok := p.inputs[u.input].(sources.ColumnReader); ok {
+		return cr.ReadColumn(ctx, u.rg, col, readBatch, func(values []parquet.Value) error {
+			for _, v := range values {
+				if err := add(v); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	return p.inputs[u.input].ReadUnit(ctx, u.rg, readBatch, func(rows []parquet.Row) error {
+		for _, row := range rows {
+			if err := add(columnValue(row, col)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // columnValue returns row's value of leaf column col (a non-repeated leaf).
@@ -163,17 +182,23 @@ func columnValue(row parquet.Row, col int) parquet.Value {
 // stratifiedPlacer builds the assignment of a stratified job over the
 // plan's rows: per-class sizes for the command (kfold: KFold's fold sizes;
 // split and sample: the exact sizes of the split list), per-class
-// boundaries, and a place function reading each row's class. It returns
-// the rows in no split too.
-func stratifiedPlacer(ctx context.Context, command string, splits []splitter.Split, p *plan, column string, master *prng.PCG64, workers int, progress Progress) (func(keys []uint64, start int64, ids []uint8), int64, error) {
+// boundaries, and a place function reading each row's class from the class
+// table (in memory up to limit bytes, else in a file in dir). It returns
+// the rows in no split too, and a function that releases the table once
+// the job is done.
+func stratifiedPlacer(ctx context.Context, command string, splits []splitter.Split, p *plan, column string, master *prng.PCG64, workers int, limit int64, dir string, progress Progress) (placeFunc, int64, func(), error) {
 	col, err := columnFor(p.schema, "--stratify", column)
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, nil, err
 	}
 	progress.Phase("classes", p.rows)
-	ct, err := readClasses(ctx, p, col, workers, progress)
+	ct, err := readClasses(ctx, p, col, workers, limit, dir, progress)
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, nil, err
+	}
+	fail := func(err error) (placeFunc, int64, func(), error) {
+		ct.ids.close()
+		return nil, 0, nil, err
 	}
 	var sizes [][]int64
 	if command == "kfold" {
@@ -182,7 +207,7 @@ func stratifiedPlacer(ctx context.Context, command string, splits []splitter.Spl
 		sizes, err = splitter.StratifiedSizes(ct.counts, splits)
 	}
 	if err != nil {
-		return nil, 0, err
+		return fail(err)
 	}
 	unassigned := p.rows
 	for _, row := range sizes {
@@ -191,17 +216,27 @@ func stratifiedPlacer(ctx context.Context, command string, splits []splitter.Spl
 		}
 	}
 	if len(sizes) == 0 { // no rows, no classes
-		return func(keys []uint64, start int64, ids []uint8) {}, 0, nil
+		return func([]uint64, int64, []uint8) error { return nil }, 0, ct.ids.close, nil
 	}
 	progress.Phase("boundaries", p.rows)
-	bounds, err := splitter.StratifiedBoundaries(ctx, master, ct.batches, p.rows, sizes, workers)
+	var readErr error
+	bounds, err := splitter.StratifiedBoundaries(ctx, master, ct.ids.batches(&readErr), p.rows, sizes, workers)
+	if err == nil {
+		err = readErr
+	}
 	if err != nil {
-		return nil, 0, err
+		return fail(err)
 	}
 	a := splitter.NewStratifiedAssigner(bounds, len(splits))
-	return func(keys []uint64, start int64, ids []uint8) {
-		a.Assign(ct.ids[start:start+int64(len(keys))], keys, start, ids)
-	}, unassigned, nil
+	place := func(keys []uint64, start int64, ids []uint8) error {
+		classes, err := ct.ids.read(start, make([]uint32, len(keys)))
+		if err != nil {
+			return err
+		}
+		a.Assign(classes, keys, start, ids)
+		return nil
+	}
+	return place, unassigned, ct.ids.close, nil
 }
 
 // canonicalBytes appends the canonical bytes of a group or class value to b:

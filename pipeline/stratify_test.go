@@ -225,3 +225,33 @@ func TestStratifyRefusals(t *testing.T) {
 		}
 	}
 }
+
+// TestRowTablesSpill checks that the per-row state of stratified and
+// row-balanced grouped splits, kept in a temporary file when it exceeds
+// the memory limit, gives the same bytes as in memory, and that the file
+// is removed.
+func TestRowTablesSpill(t *testing.T) {
+	in := genInput(t, 5_000, 2, 700)
+	splits := mustRatios(t, "train=0.7,valid=0.2,test=0.1")
+	for name, cfg := range map[string]pipeline.SplitConfig{
+		"stratify":      {Stratify: "label"},
+		"group by rows": {Group: "user_id", RatioBy: pipeline.RatioByRows},
+	} {
+		cfg.Inputs, cfg.Seed, cfg.Splits = []string{in}, "3", splits
+		cfg.Out = filepath.Join(t.TempDir(), "mem")
+		want := runSplit(t, cfg)
+		tmp := t.TempDir()
+		cfg.Out = filepath.Join(t.TempDir(), "file")
+		cfg.ShuffleMemory, cfg.TempDir = 1<<10, tmp // far below 5000 rows' state
+		got := runSplit(t, cfg)
+		if fingerprint(got) != fingerprint(want) {
+			t.Errorf("%s: a file-backed row table gives other bytes", name)
+		}
+		if left, _ := os.ReadDir(tmp); len(left) != 0 {
+			t.Errorf("%s: %d temporary files left", name, len(left))
+		}
+		if _, err := pipeline.VerifyWithInputs(t.Context(), cfg.Out, []string{in}); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

@@ -59,9 +59,12 @@ func verifyRows(ctx context.Context, dir string, m *Manifest, inputs []string, r
 	if err != nil {
 		return fmt.Errorf("%w: seed: %w", ErrBadManifest, err)
 	}
-	place, repeat, err := verifyPlacer(ctx, m, master, plan)
+	place, repeat, release, err := verifyPlacer(ctx, m, master, plan)
 	if err != nil {
 		return err
+	}
+	if release != nil {
+		defer release()
 	}
 	unordered := m.Options.Shuffle || m.Options.Compat != ""
 	var fanout [][]int
@@ -103,7 +106,9 @@ func verifyRows(ctx context.Context, dir string, m *Manifest, inputs []string, r
 					keys[j] = groups.Key(canonical)
 				}
 			}
-			place(keys[:k], next, ids[:k])
+			if err := place(keys[:k], next, ids[:k]); err != nil {
+				return err
+			}
 			for j, row := range rows {
 				i := next + int64(j)
 				targets := outputsOf(fanout, len(outs), int(ids[j]), one[:])
@@ -171,30 +176,30 @@ var errTooManyProblems = errors.New("too many problems")
 
 // verifyPlacer rebuilds the assignment of the job of manifest m over the
 // plan's rows: its stratified or compatibility placer, or its assigner.
-func verifyPlacer(ctx context.Context, m *Manifest, master *prng.PCG64, p *plan) (place func(keys []uint64, start int64, ids []uint8), repeat func(i int64) int, err error) {
+func verifyPlacer(ctx context.Context, m *Manifest, master *prng.PCG64, p *plan) (place placeFunc, repeat func(i int64) int, release func(), err error) {
 	n := p.rows
 	if m.Options.Replace {
 		if len(m.Splits) != 1 {
-			return nil, nil, fmt.Errorf("%w: a bootstrap sample has one output", ErrBadManifest)
+			return nil, nil, nil, fmt.Errorf("%w: a bootstrap sample has one output", ErrBadManifest)
 		}
 		draws := bootstrap(splitter.Bootstrap(master, n, m.Splits[0].Rows))
-		return draws.place, draws.count, nil
+		return draws.place, draws.count, nil, nil
 	}
 	if m.Options.Group != "" && m.Options.RatioBy == RatioByRows {
 		col, err := groupColumn(p.schema, m.Options.Group)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		seed, _ := new(big.Int).SetString(m.Seed, 10)
-		a, _, err := rowBalancedAssigner(ctx, m.Options.Splits, p, col, seed, SplitConfig{}.withDefaults().Workers, noProgress{})
+		a, _, err := rowBalancedAssigner(ctx, m.Options.Splits, p, col, seed, SplitConfig{}.withDefaults().Workers, DefaultShuffleMemory, "", noProgress{})
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
-		return a.Assign, nil, nil
+		return assignPlace(a), nil, nil, nil
 	}
 	if m.Options.Stratify != "" {
-		place, _, err := stratifiedPlacer(ctx, m.Command, m.Options.Splits, p, m.Options.Stratify, master, SplitConfig{}.withDefaults().Workers, noProgress{})
-		return place, nil, err
+		place, _, release, err := stratifiedPlacer(ctx, m.Command, m.Options.Splits, p, m.Options.Stratify, master, SplitConfig{}.withDefaults().Workers, DefaultShuffleMemory, "", noProgress{})
+		return place, nil, release, err
 	}
 	if m.Options.Compat != "" {
 		seed := m.SeedText
@@ -203,16 +208,16 @@ func verifyPlacer(ctx context.Context, m *Manifest, master *prng.PCG64, p *plan)
 		}
 		order, err := compatOrder(m.Options.Compat, m.Command, m.Options.Splits, n, seed)
 		if err != nil {
-			return nil, nil, fmt.Errorf("%w: %w", ErrBadManifest, err)
+			return nil, nil, nil, fmt.Errorf("%w: %w", ErrBadManifest, err)
 		}
-		return newCompatPlacer(order).place, nil, nil
+		return newCompatPlacer(order).place, nil, nil, nil
 	}
 	cfg := SplitConfig{Splits: m.Options.Splits, Approx: m.Options.Approx}.withDefaults()
 	assigner, _, err := newAssigner(ctx, cfg, master, n)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	return assigner.Assign, nil, nil
+	return assignPlace(assigner), nil, nil, nil
 }
 
 // rowHash hashes a row's values with their levels and columns.

@@ -146,7 +146,7 @@ func (f *splitFlags) addCommonFlags(fl *pflag.FlagSet) {
 	f.addInputFlags(fl)
 	fl.StringVar(&f.out, "out", "", "output directory (required)")
 	fl.StringVar(&f.seed, "seed", "", "master seed: a non-negative integer of any size, or any text (default: a fresh seed, printed and recorded)")
-	fl.StringVar(&f.memory, "memory", "512MiB", "memory a shuffle may hold; beyond it rows spill to temporary files")
+	fl.StringVar(&f.memory, "memory", "512MiB", "memory a shuffle may hold, and the per-row state of --stratify and --ratio-by rows; beyond it, temporary files")
 	fl.StringVar(&f.rowIndexCol, "row-index-column", "", "add a last column of this name holding each row's global row index (int64)")
 	fl.StringVar(&f.tempDir, "temp-dir", "", "directory for a shuffle's temporary files (default: beside the output)")
 	fl.IntVar(&f.workers, "workers", 0, "goroutines reading and encoding (default: number of CPUs); never changes the output")
