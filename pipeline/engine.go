@@ -397,25 +397,67 @@ type shuffled struct {
 
 // canonicalOrder sorts the held rows by (key, global row index).
 func (h *shuffled) canonicalOrder() []parquet.Row {
-	// Sorting (key, index, position) records keeps each comparison within
-	// one record instead of chasing two slices through a permutation.
-	type entry struct {
-		key   uint64
-		index int64
-		at    int
-	}
-	es := make([]entry, len(h.rows))
+	es := make([]orderEntry, len(h.rows))
 	for k := range es {
-		es[k] = entry{h.keys[k], h.index[k], k}
+		es[k] = orderEntry{h.keys[k], h.index[k], k}
 	}
-	slices.SortFunc(es, func(a, b entry) int {
-		return cmp.Or(cmp.Compare(a.key, b.key), cmp.Compare(a.index, b.index))
-	})
+	sortEntries(es)
 	out := make([]parquet.Row, len(es))
 	for k, e := range es {
 		out[k] = h.rows[e.at]
 	}
 	return out
+}
+
+// orderEntry is a held row's place in canonical order: its key, its global
+// row index and where it is held.
+type orderEntry struct {
+	key   uint64
+	index int64
+	at    int
+}
+
+// sortEntries sorts es by (key, index). Large inputs go through a least
+// significant digit radix sort on the keys, 8 bits a pass, skipping the
+// digits all keys share (a spilled partition's top bits), after a sort by
+// index: the radix passes are stable, so equal keys stay in index order.
+// Small inputs use a comparison sort.
+func sortEntries(es []orderEntry) {
+	byIndex := func(a, b orderEntry) int { return cmp.Compare(a.index, b.index) }
+	if len(es) < 1<<12 {
+		slices.SortFunc(es, func(a, b orderEntry) int {
+			return cmp.Or(cmp.Compare(a.key, b.key), cmp.Compare(a.index, b.index))
+		})
+		return
+	}
+	if !slices.IsSortedFunc(es, byIndex) { // held rows usually arrive in index order
+		slices.SortStableFunc(es, byIndex)
+	}
+	tmp := make([]orderEntry, len(es))
+	src, dst := es, tmp
+	for shift := uint(0); shift < 64; shift += 8 {
+		var count [256]int
+		for _, e := range src {
+			count[byte(e.key>>shift)]++
+		}
+		if count[byte(src[0].key>>shift)] == len(src) {
+			continue // every key has this digit
+		}
+		pos := 0
+		for d, c := range count {
+			count[d] = pos
+			pos += c
+		}
+		for _, e := range src {
+			d := byte(e.key >> shift)
+			dst[count[d]] = e
+			count[d]++
+		}
+		src, dst = dst, src
+	}
+	if &src[0] != &es[0] {
+		copy(es, src)
+	}
 }
 
 // splitCutter cuts one split's stream of rows into row groups and files by
