@@ -182,8 +182,10 @@ func selectRows(recs []arrow.RecordBatch, keys [][]uint64, ids [][]uint8, j uint
 	return rows
 }
 
-// gather builds one record of the rows listed, from slices of recs: one
-// per run of consecutive rows of a record.
+// gather builds one record of the rows listed. Runs of consecutive rows of
+// a record are sliced and concatenated; when the rows are scattered (a
+// shuffle), columns of flat types are built row by row instead (see
+// takeColumn).
 func gather(mem memory.Allocator, schema *arrow.Schema, recs []arrow.RecordBatch, rows []rowRef) (arrow.RecordBatch, error) {
 	var parts []arrow.RecordBatch
 	defer func() {
@@ -191,16 +193,29 @@ func gather(mem memory.Allocator, schema *arrow.Schema, recs []arrow.RecordBatch
 			p.Release()
 		}
 	}()
-	for i := 0; i < len(rows); {
-		k := i + 1
-		for k < len(rows) && rows[k].rec == rows[i].rec && rows[k].row == rows[k-1].row+1 {
-			k++
+	runs := 0
+	for i := range rows {
+		if i == 0 || rows[i].rec != rows[i-1].rec || rows[i].row != rows[i-1].row+1 {
+			runs++
 		}
-		parts = append(parts, recs[rows[i].rec].NewSlice(rows[i].row, rows[k-1].row+1))
-		i = k
 	}
-	if len(parts) == 0 {
-		parts = append(parts, recs[0].NewSlice(0, 0))
+	scattered := runs > len(rows)/4
+	slicesOf := func() []arrow.RecordBatch {
+		if parts != nil {
+			return parts
+		}
+		for i := 0; i < len(rows); {
+			k := i + 1
+			for k < len(rows) && rows[k].rec == rows[i].rec && rows[k].row == rows[k-1].row+1 {
+				k++
+			}
+			parts = append(parts, recs[rows[i].rec].NewSlice(rows[i].row, rows[k-1].row+1))
+			i = k
+		}
+		if len(parts) == 0 {
+			parts = append(parts, recs[0].NewSlice(0, 0))
+		}
+		return parts
 	}
 	cols := make([]arrow.Array, schema.NumFields())
 	defer func() {
@@ -210,9 +225,20 @@ func gather(mem memory.Allocator, schema *arrow.Schema, recs []arrow.RecordBatch
 			}
 		}
 	}()
-	arrs := make([]arrow.Array, len(parts))
 	for c := range cols {
-		for p, part := range parts {
+		if scattered {
+			in := make([]arrow.Array, len(recs))
+			for r, rec := range recs {
+				in[r] = rec.Column(c)
+			}
+			if col, ok := takeColumn(mem, schema.Field(c).Type, in, rows); ok {
+				cols[c] = col
+				continue
+			}
+		}
+		ps := slicesOf()
+		arrs := make([]arrow.Array, len(ps))
+		for p, part := range ps {
 			arrs[p] = part.Column(c)
 		}
 		col, err := array.Concatenate(arrs, mem)
