@@ -271,6 +271,9 @@ func (j *JSONL) scan() error {
 		err = j.parseLine(line, func(key string, v any) error {
 			i, ok := index[key]
 			if !ok {
+				if key == "" {
+					return fmt.Errorf("%w: empty key: every column needs a name", ErrUnsupported)
+				}
 				i = len(j.cols)
 				index[key] = i
 				j.cols = append(j.cols, CSVColumn{Name: key})

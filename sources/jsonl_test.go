@@ -160,6 +160,8 @@ func TestJSONLErrors(t *testing.T) {
 			`t.jsonl: line 1: corrupt input: invalid UTF-8 (JSON text must be UTF-8)`, ErrCorrupt},
 		{"double out of range", `{"a":1e999}` + "\n", JSONLOptions{},
 			`t.jsonl: line 1, column "a": corrupt input: 1e999 is out of the range of a double`, ErrCorrupt},
+		{"empty key", `{"":1}` + "\n", JSONLOptions{},
+			`t.jsonl: line 1: unsupported input: empty key: every column needs a name`, ErrUnsupported},
 		{"empty file", "\n\n", JSONLOptions{},
 			`t.jsonl: corrupt input: no record to take the columns from (pass --schema)`, ErrCorrupt},
 		{"no keys", "{}\n", JSONLOptions{},
