@@ -144,8 +144,10 @@ type JobOptions struct {
 	// CSV holds the options of CSV inputs: delimiter, header, schema,
 	// inference, null text (see [sources.CSVOptions]).
 	CSV sources.CSVOptions `json:"csv,omitzero"`
+	// JSONL holds the options of JSON Lines inputs: schema, inference.
+	JSONL sources.JSONLOptions `json:"jsonl,omitzero"`
 	// Format is the output format: "parquet" (the default), "arrow" (Arrow
-	// IPC file format) or "csv".
+	// IPC file format), "csv" or "jsonl".
 	Format string `json:"format"`
 	// CSVOut and Arrow hold the options of CSV and Arrow output.
 	CSVOut sinks.CSVWriteOptions `json:"csv_out,omitzero"`
@@ -258,6 +260,9 @@ func (c SplitConfig) Validate() error {
 	if err := c.CSV.Validate(); err != nil {
 		return fmt.Errorf("%w: %w", ErrUsage, err)
 	}
+	if err := c.JSONL.Validate(); err != nil {
+		return fmt.Errorf("%w: %w", ErrUsage, err)
+	}
 	if c.InputFormat != "" && !slices.Contains(sources.Formats(), c.InputFormat) {
 		return fmt.Errorf("%w: unknown input format %q (known: %s)", ErrUsage, c.InputFormat, strings.Join(sources.Formats(), ", "))
 	}
@@ -279,6 +284,8 @@ func outputFormat(c SplitConfig) (sinks.Format, error) {
 			return nil, fmt.Errorf("%w: %w", ErrUsage, err)
 		}
 		return sinks.CSV(c.CSVOut), nil
+	case sinks.FormatJSONL:
+		return sinks.JSONL(), nil
 	}
 	return nil, fmt.Errorf("%w: unknown output format %q (known: %s)", ErrUsage, c.Format, strings.Join(sinks.Formats(), ", "))
 }

@@ -67,6 +67,8 @@ func formatName(in sources.FileSource) string {
 		return sources.FormatArrow
 	case *sources.CSV:
 		return sources.FormatCSV
+	case *sources.JSONL:
+		return sources.FormatJSONL
 	}
 	return ""
 }

@@ -78,7 +78,10 @@ type ManifestOptions struct {
 	// InputCSV are the options CSV inputs were read with, if any differ
 	// from the defaults: verifying against the inputs needs them.
 	InputCSV *sources.CSVOptions `json:"input_csv,omitempty"`
-	Format   string              `json:"format"`
+	// InputJSONL are the options JSON Lines inputs were read with, if any
+	// differ from the defaults.
+	InputJSONL *sources.JSONLOptions `json:"input_jsonl,omitempty"`
+	Format     string                `json:"format"`
 	// Parquet are the Parquet output options (recorded whatever the
 	// output format).
 	Parquet sinks.ParquetOptions   `json:"parquet"`
@@ -213,7 +216,7 @@ func (m *Manifest) check() error {
 var materializedName = regexp.MustCompile(`^fold-[0-9]+/(train|test)$`)
 
 // manifestFileName is the name of an output file in a manifest.
-var manifestFileName = regexp.MustCompile(`^part-[0-9]{5,}\.(parquet|arrow|csv)$`)
+var manifestFileName = regexp.MustCompile(`^part-[0-9]{5,}\.(parquet|arrow|csv|jsonl)$`)
 
 // writeJSONFile writes v as indented JSON to path and syncs it.
 func writeJSONFile(path string, v any) error {
@@ -243,6 +246,9 @@ func (o ManifestOptions) inputOptions() sources.Options {
 	opts := sources.Options{Format: o.InputFormat}
 	if o.InputCSV != nil {
 		opts.CSV = *o.InputCSV
+	}
+	if o.InputJSONL != nil {
+		opts.JSONL = *o.InputJSONL
 	}
 	return opts
 }

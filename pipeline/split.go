@@ -284,6 +284,9 @@ func manifestOptions(cfg SplitConfig, jb job) ManifestOptions {
 	if cfg.CSV != (sources.CSVOptions{}) {
 		m.InputCSV = &cfg.CSV
 	}
+	if cfg.JSONL != (sources.JSONLOptions{}) {
+		m.InputJSONL = &cfg.JSONL
+	}
 	switch cfg.Format {
 	case sinks.FormatCSV:
 		m.CSV = &cfg.CSVOut
@@ -475,7 +478,7 @@ func startJob(cfg SplitConfig) (seed seedInfo, p *plan, release func(), err erro
 		return seedInfo{}, nil, nil, err
 	}
 	cfg.Progress.Phase("plan", 0)
-	if p, err = openPlan(cfg.Inputs, sources.Options{Format: cfg.InputFormat, CSV: cfg.CSV}); err != nil {
+	if p, err = openPlan(cfg.Inputs, sources.Options{Format: cfg.InputFormat, CSV: cfg.CSV, JSONL: cfg.JSONL}); err != nil {
 		return seedInfo{}, nil, nil, err
 	}
 	if err := checkInputsOutside(p.paths, cfg.Out); err != nil {

@@ -25,10 +25,10 @@ const maxRowProblems = 10
 // the same multiset of rows (the order itself is not rechecked). It appends differences to r.Problems.
 func verifyRows(ctx context.Context, dir string, m *Manifest, inputs []string, r *VerifyReport) error {
 	problem := func(format string, args ...any) { r.Problems = append(r.Problems, fmt.Sprintf(format, args...)) }
-	if m.Options.Format == sinks.FormatCSV {
-		// CSV text does not keep the column types, so rows read back
-		// cannot be compared with the input's.
-		return fmt.Errorf("%w: verify --input checks rows of Parquet and Arrow outputs; this CSV output was checked by its hashes and row counts only", ErrUsage)
+	if m.Options.Format == sinks.FormatCSV || m.Options.Format == sinks.FormatJSONL {
+		// Text does not keep the column types, so rows read back cannot
+		// be compared with the input's.
+		return fmt.Errorf("%w: verify --input checks rows of Parquet and Arrow outputs; this %s output was checked by its hashes and row counts only", ErrUsage, m.Options.Format)
 	}
 	plan, err := openPlan(inputs, m.Options.inputOptions())
 	if err != nil {

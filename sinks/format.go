@@ -56,10 +56,11 @@ const (
 	FormatParquet = "parquet"
 	FormatArrow   = "arrow" // Arrow IPC file format
 	FormatCSV     = "csv"
+	FormatJSONL   = "jsonl" // JSON Lines
 )
 
 // Formats returns the names of the output formats.
-func Formats() []string { return []string{FormatParquet, FormatArrow, FormatCSV} }
+func Formats() []string { return []string{FormatParquet, FormatArrow, FormatCSV, FormatJSONL} }
 
 // Parquet is the Parquet [Format] with the given options.
 func Parquet(opts ParquetOptions) Format { return parquetFormat{opts} }

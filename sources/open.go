@@ -12,10 +12,11 @@ const (
 	FormatParquet = "parquet"
 	FormatArrow   = "arrow" // Arrow IPC, file or stream format
 	FormatCSV     = "csv"
+	FormatJSONL   = "jsonl" // JSON Lines: one flat object per line
 )
 
 // Formats returns the names of the input formats.
-func Formats() []string { return []string{FormatParquet, FormatArrow, FormatCSV} }
+func Formats() []string { return []string{FormatParquet, FormatArrow, FormatCSV, FormatJSONL} }
 
 // Options are the options of [Open].
 type Options struct {
@@ -25,6 +26,8 @@ type Options struct {
 	// CSV holds the options of CSV inputs. A ".tsv" file with no
 	// Delimiter set is read with tabs.
 	CSV CSVOptions
+	// JSONL holds the options of JSON Lines inputs.
+	JSONL JSONLOptions
 }
 
 // formats maps file name extensions (lower case) to input formats.
@@ -38,6 +41,8 @@ var formats = map[string]string{
 	".ipc":     FormatArrow,
 	".csv":     FormatCSV,
 	".tsv":     FormatCSV,
+	".jsonl":   FormatJSONL,
+	".ndjson":  FormatJSONL,
 }
 
 // Extensions returns the file name extensions [FormatOf] recognises, sorted.
@@ -79,6 +84,8 @@ func Open(path string, opts Options) (FileSource, error) {
 			csvOpts.Delimiter = '\t'
 		}
 		return fileSource(OpenCSVFile(path, csvOpts))
+	case FormatJSONL:
+		return fileSource(OpenJSONLFile(path, opts.JSONL))
 	}
 	return nil, fmt.Errorf("unknown input format %q", format)
 }

@@ -61,7 +61,7 @@ func printInspect(w io.Writer, reports []pipeline.FileReport) error {
 		switch r.Format {
 		case "arrow":
 			units = "record batches"
-		case "csv":
+		case "csv", "jsonl":
 			units = "chunks"
 		}
 		fmt.Fprintf(w, "%s: %s, %d rows in %d %s, %s (%d bytes)", r.Path, r.Format, r.Rows, r.RowGroups, units, humanize.IBytes(uint64(r.Size)), r.Size)

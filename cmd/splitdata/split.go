@@ -122,8 +122,8 @@ func (f *splitFlags) addInputFlags(fl *pflag.FlagSet) {
 	fl.StringVar(&f.delimiter, "delimiter", "", `CSV field delimiter of inputs and output: one character, or "tab" (default ",", tab for .tsv inputs)`)
 	fl.BoolVar(&f.noHeader, "no-header", false, "CSV inputs have no header record (names from --schema, else c0, c1, ...), and CSV output gets none")
 	fl.StringVar(&f.null, "null", "", "the CSV text of a null value, in inputs and output (default: the empty field)")
-	fl.StringVar(&f.csvSchema, "schema", "", "CSV input column types, in order: name:type,... with types bool, int64, double, string, date, timestamp (a ! suffix: required); default: inferred")
-	fl.IntVar(&f.inferRows, "infer-rows", sources.DefaultCSVInferRows, "CSV records sampled to infer column types (negative: every record)")
+	fl.StringVar(&f.csvSchema, "schema", "", "CSV and JSON Lines input column types, in order: name:type,... with types bool, int64, double, string, date, timestamp (a ! suffix: required); default: inferred")
+	fl.IntVar(&f.inferRows, "infer-rows", sources.DefaultCSVInferRows, "CSV and JSON Lines records sampled to infer column types (negative: every record)")
 }
 
 // inputOptions are the input flags' options. The CSV ones (delimiter,
@@ -134,9 +134,11 @@ func (f *splitFlags) inputOptions() (sources.Options, error) {
 		return sources.Options{}, err
 	}
 	opts := sources.Options{Format: f.inputFormat,
-		CSV: sources.CSVOptions{Delimiter: delim, NoHeader: f.noHeader, Schema: f.csvSchema, Null: f.null}}
+		CSV:   sources.CSVOptions{Delimiter: delim, NoHeader: f.noHeader, Schema: f.csvSchema, Null: f.null},
+		JSONL: sources.JSONLOptions{Schema: f.csvSchema}}
 	if f.inferRows != sources.DefaultCSVInferRows {
 		opts.CSV.InferRows = f.inferRows
+		opts.JSONL.InferRows = f.inferRows
 	}
 	return opts, nil
 }
@@ -258,7 +260,7 @@ func (f *splitFlags) config(inputs []string) (pipeline.SplitConfig, error) {
 	if err != nil {
 		return cfg, err
 	}
-	cfg.CSV = in.CSV
+	cfg.CSV, cfg.JSONL = in.CSV, in.JSONL
 	cfg.CSVOut = sinks.CSVWriteOptions{Delimiter: in.CSV.Delimiter, NoHeader: f.noHeader, Null: f.null}
 	// --compression is the output format's: Parquet's (default snappy, with
 	// --compression-level) or Arrow's (default none).
