@@ -225,22 +225,25 @@ func (e *engine) run(ctx context.Context) ([]SplitInfo, error) {
 }
 
 // route reads one unit, draws the key of every row, assigns it and copies
-// the row to its split's list.
+// the row to its split's list (or, when the shuffle spills, encodes it
+// into its split's and key range's spill piece).
 func (e *engine) route(ctx context.Context, u unit) (routed, error) {
 	n := len(e.names)
-	r := routed{seq: u.seq, rows: make([][]parquet.Row, n)}
+	r := routed{seq: u.seq}
 	switch {
 	case e.shuffle && e.partitions > 1:
 		// A spilling shuffle encodes rows into per-key-range pieces as
 		// they are read, in parallel, and holds no rows.
-		r.rows = nil
 		r.spill = make([][]*spillPiece, n)
 		for s := range r.spill {
 			r.spill[s] = make([]*spillPiece, e.partitions)
 		}
 	case e.shuffle:
+		r.rows = make([][]parquet.Row, n)
 		r.keys = make([][]uint64, n)
 		r.index = make([][]int64, n)
+	default:
+		r.rows = make([][]parquet.Row, n)
 	}
 	gen := e.master
 	gen.Advance(uint64(u.start))
