@@ -13,8 +13,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/parquet-go/parquet-go"
-
-	"github.com/splitdata/splitdata/internal/rowcheck"
 )
 
 // DefaultCSVInferRows is the number of records sampled to infer the types
@@ -75,7 +73,10 @@ func (o CSVOptions) Validate() error {
 // breaks, quotes doubled inside quoted fields; lines end in LF or CRLF,
 // and a CRLF inside a quoted field is read as LF; blank lines are skipped;
 // a UTF-8 byte order mark at the start is dropped). It implements
-// [FileSource].
+// [FileSource]; the methods
+// it shares with the other text input (Name, Schema, Size, NumRows,
+// NumUnits, UnitNumRows, Columns, CheckUnchanged, Close) come from one
+// embedded base.
 //
 // Opening scans the whole file once for its record structure (quotes and
 // field counts) and cuts it into units of up to 65536 records, recording
@@ -114,28 +115,9 @@ func (o CSVOptions) Validate() error {
 //
 // A CSV may be read by several goroutines at once, one unit each.
 type CSV struct {
-	name    string
-	r       io.ReaderAt
-	size    int64
-	closer  io.Closer
-	stamp   fileStamp
-	opts    CSVOptions // with defaults filled in
-	header  bool       // the file has a header record
-	given   bool       // the schema came from the options, not inference
-	inferN  int        // records sampled for inference
-	cols    CSVSchema
-	schema  *parquet.Schema
-	layout  rowcheck.Layout
-	units   []csvUnit
-	numRows int64
-}
-
-// csvUnit is a range of records of a CSV file: the records starting at
-// byte offset up to the next unit's offset.
-type csvUnit struct {
-	offset int64 // where the unit's bytes start (after the previous record)
-	line   int64 // 1-based line where the unit's first record starts
-	rows   int64 // number of records
+	textFile
+	opts   CSVOptions // with defaults filled in
+	header bool       // the file has a header record
 }
 
 // OpenCSVFile opens the CSV file at path and scans it (see [CSV]). The
@@ -150,8 +132,7 @@ func OpenCSVFile(path string, opts CSVOptions) (*CSV, error) {
 		f.Close()
 		return nil, err
 	}
-	c.closer = f
-	c.stamp = stamp
+	c.attach(f, stamp)
 	return c, nil
 }
 
@@ -166,24 +147,11 @@ func OpenCSV(name string, r io.ReaderAt, size int64, opts CSVOptions) (*CSV, err
 	if opts.Delimiter == 0 {
 		opts.Delimiter = ','
 	}
-	c := &CSV{name: name, r: r, size: size, opts: opts, header: !opts.NoHeader}
-	switch {
-	case opts.InferRows == 0:
-		c.inferN = DefaultCSVInferRows
-	case opts.InferRows < 0:
-		c.inferN = -1
-	default:
-		c.inferN = opts.InferRows
-	}
-	if opts.Schema != "" {
-		c.cols, _ = ParseCSVSchema(opts.Schema) // checked by Validate
-		c.given = true
-	}
+	c := &CSV{textFile: newTextFile(name, r, size, opts.Schema, opts.InferRows, DefaultCSVInferRows), opts: opts, header: !opts.NoHeader}
 	if err := c.scan(); err != nil {
 		return nil, err
 	}
-	c.schema = c.cols.Parquet()
-	c.layout = rowcheck.New(c.schema)
+	c.finish()
 	return c, nil
 }
 
@@ -253,11 +221,7 @@ func (c *CSV) scan() error {
 			infer = make([]csvInference, len(rec))
 		}
 		line, _ := cr.FieldPos(0)
-		if n := len(c.units); n == 0 || c.units[n-1].rows == int64(csvUnitRows) {
-			c.units = append(c.units, csvUnit{offset: off, line: int64(line)})
-		}
-		c.units[len(c.units)-1].rows++
-		c.numRows++
+		c.addRecord(off, int64(line), csvUnitRows)
 		if infer != nil && (c.inferN < 0 || sampled < c.inferN) {
 			sampled++
 			for i, v := range rec {
@@ -344,47 +308,6 @@ func (c *CSV) readError(unit int, delta int64, err error, want int) error {
 	return &InputError{Path: c.name, RowGroup: unit, Line: line, Err: fmt.Errorf("%w: %s", ErrCorrupt, msg)}
 }
 
-// Columns returns the table's columns with their types, given or inferred.
-// Their String method gives the --schema that reads the file the same way.
-func (c *CSV) Columns() CSVSchema { return append(CSVSchema(nil), c.cols...) }
-
-// Name returns the name the input was opened with.
-func (c *CSV) Name() string { return c.name }
-
-// Schema returns the table's schema: one leaf per column, in file order.
-func (c *CSV) Schema() *parquet.Schema { return c.schema }
-
-// Size returns the size of the input in bytes.
-func (c *CSV) Size() int64 { return c.size }
-
-// NumRows returns the number of records, not counting the header.
-func (c *CSV) NumRows() int64 { return c.numRows }
-
-// NumUnits returns the number of units: runs of up to 65536 records.
-func (c *CSV) NumUnits() int { return len(c.units) }
-
-// UnitNumRows returns the number of records in unit i.
-func (c *CSV) UnitNumRows(i int) int64 { return c.units[i].rows }
-
-// KeyValueMetadata returns nil: CSV files have no key/value metadata.
-func (c *CSV) KeyValueMetadata() []KeyValue { return nil }
-
-// CheckUnchanged reports, as an [InputError] wrapping [ErrChanged], whether
-// the file opened by [OpenCSVFile] now differs in size or modification time
-// from when it was opened, or is no longer the file at its path. Inputs
-// opened with [OpenCSV] are not checked.
-func (c *CSV) CheckUnchanged() error { return c.stamp.check() }
-
-// Close releases the file.
-func (c *CSV) Close() error {
-	if c.closer == nil {
-		return nil
-	}
-	err := c.closer.Close()
-	c.closer = nil
-	return err
-}
-
 // ReadUnit parses the records of unit i, converts their fields to values
 // of the schema and streams them to fn in batches of at most batch rows
 // (at least 1), in file order. The rows passed to fn, and the byte slices
@@ -398,11 +321,7 @@ func (c *CSV) ReadUnit(ctx context.Context, i, batch int, fn func(rows []parquet
 		return fmt.Errorf("%s: unit %d out of range [0,%d)", c.name, i, len(c.units))
 	}
 	batch = max(batch, 1)
-	u := c.units[i]
-	end := c.size
-	if i+1 < len(c.units) {
-		end = c.units[i+1].offset
-	}
+	u, end := c.units[i], c.unitEnd(i)
 	cr := c.newReader(u.offset, end-u.offset)
 	ncols := len(c.cols)
 	cr.FieldsPerRecord = ncols

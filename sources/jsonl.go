@@ -13,8 +13,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/parquet-go/parquet-go"
-
-	"github.com/splitdata/splitdata/internal/rowcheck"
 )
 
 // DefaultJSONLInferRows is the number of records sampled to find the
@@ -56,7 +54,10 @@ func (o JSONLOptions) Validate() error {
 // JSONL is an opened JSON Lines input: one JSON object per line, lines
 // ending in LF or CRLF; lines holding only spaces, tabs and CRs are
 // skipped, and a UTF-8 byte order mark at the start is dropped. It
-// implements [FileSource].
+// implements [FileSource]; the methods
+// it shares with the other text input (Name, Schema, Size, NumRows,
+// NumUnits, UnitNumRows, Columns, CheckUnchanged, Close) come from one
+// embedded base.
 //
 // Opening scans the whole file once for its lines and cuts it into units
 // of up to 65536 records, recording each unit's byte offset, first line and
@@ -91,27 +92,8 @@ func (o JSONLOptions) Validate() error {
 //
 // A JSONL may be read by several goroutines at once, one unit each.
 type JSONL struct {
-	name    string
-	r       io.ReaderAt
-	size    int64
-	closer  io.Closer
-	stamp   fileStamp
-	given   bool // the schema came from the options, not inference
-	inferN  int  // records sampled for inference (-1: all)
-	cols    CSVSchema
-	index   map[string]int // column index by name
-	schema  *parquet.Schema
-	layout  rowcheck.Layout
-	units   []jsonlUnit
-	numRows int64
-}
-
-// jsonlUnit is a range of records of a JSON Lines file: the lines starting
-// at byte offset up to the next unit's offset.
-type jsonlUnit struct {
-	offset int64 // where the unit's first record starts
-	line   int64 // 1-based line of the unit's first record
-	rows   int64 // number of records
+	textFile
+	index map[string]int // column index by name
 }
 
 // OpenJSONLFile opens the JSON Lines file at path and scans it (see
@@ -126,8 +108,7 @@ func OpenJSONLFile(path string, opts JSONLOptions) (*JSONL, error) {
 		f.Close()
 		return nil, err
 	}
-	j.closer = f
-	j.stamp = stamp
+	j.attach(f, stamp)
 	return j, nil
 }
 
@@ -140,19 +121,7 @@ func OpenJSONL(name string, r io.ReaderAt, size int64, opts JSONLOptions) (*JSON
 	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
-	j := &JSONL{name: name, r: r, size: size}
-	switch {
-	case opts.InferRows == 0:
-		j.inferN = DefaultJSONLInferRows
-	case opts.InferRows < 0:
-		j.inferN = -1
-	default:
-		j.inferN = opts.InferRows
-	}
-	if opts.Schema != "" {
-		j.cols, _ = ParseCSVSchema(opts.Schema) // checked by Validate
-		j.given = true
-	}
+	j := &JSONL{textFile: newTextFile(name, r, size, opts.Schema, opts.InferRows, DefaultJSONLInferRows)}
 	if err := j.scan(); err != nil {
 		return nil, err
 	}
@@ -160,8 +129,7 @@ func OpenJSONL(name string, r io.ReaderAt, size int64, opts JSONLOptions) (*JSON
 	for i, c := range j.cols {
 		j.index[c.Name] = i
 	}
-	j.schema = j.cols.Parquet()
-	j.layout = rowcheck.New(j.schema)
+	j.finish()
 	return j, nil
 }
 
@@ -258,11 +226,7 @@ func (j *JSONL) scan() error {
 		if blank(line) {
 			continue
 		}
-		if k := len(j.units); k == 0 || j.units[k-1].rows == int64(jsonlUnitRows) {
-			j.units = append(j.units, jsonlUnit{offset: lineOff, line: lineNo})
-		}
-		j.units[len(j.units)-1].rows++
-		j.numRows++
+		j.addRecord(lineOff, lineNo, jsonlUnitRows)
 		if j.given || j.inferN >= 0 && sampled >= j.inferN {
 			continue
 		}
@@ -458,48 +422,6 @@ func (j *JSONL) parseLine(line []byte, fn func(key string, v any) error) error {
 	return nil
 }
 
-// Columns returns the table's columns with their types, given or inferred.
-// Their String method gives the --schema that reads the file the same way.
-func (j *JSONL) Columns() CSVSchema { return append(CSVSchema(nil), j.cols...) }
-
-// Name returns the name the input was opened with.
-func (j *JSONL) Name() string { return j.name }
-
-// Schema returns the table's schema: one leaf per column, in column order.
-func (j *JSONL) Schema() *parquet.Schema { return j.schema }
-
-// Size returns the size of the input in bytes.
-func (j *JSONL) Size() int64 { return j.size }
-
-// NumRows returns the number of records.
-func (j *JSONL) NumRows() int64 { return j.numRows }
-
-// NumUnits returns the number of units: runs of up to 65536 records.
-func (j *JSONL) NumUnits() int { return len(j.units) }
-
-// UnitNumRows returns the number of records in unit i.
-func (j *JSONL) UnitNumRows(i int) int64 { return j.units[i].rows }
-
-// KeyValueMetadata returns nil: JSON Lines files have no key/value
-// metadata.
-func (j *JSONL) KeyValueMetadata() []KeyValue { return nil }
-
-// CheckUnchanged reports, as an [InputError] wrapping [ErrChanged], whether
-// the file opened by [OpenJSONLFile] now differs in size or modification
-// time from when it was opened, or is no longer the file at its path.
-// Inputs opened with [OpenJSONL] are not checked.
-func (j *JSONL) CheckUnchanged() error { return j.stamp.check() }
-
-// Close releases the file.
-func (j *JSONL) Close() error {
-	if j.closer == nil {
-		return nil
-	}
-	err := j.closer.Close()
-	j.closer = nil
-	return err
-}
-
 // ReadUnit parses the records of unit i, converts their values to values
 // of the schema and streams them to fn in batches of at most batch rows
 // (at least 1), in file order. The rows passed to fn, and the byte slices
@@ -512,11 +434,7 @@ func (j *JSONL) ReadUnit(ctx context.Context, i, batch int, fn func(rows []parqu
 		return fmt.Errorf("%s: unit %d out of range [0,%d)", j.name, i, len(j.units))
 	}
 	batch = max(batch, 1)
-	u := j.units[i]
-	end := j.size
-	if i+1 < len(j.units) {
-		end = j.units[i+1].offset
-	}
+	u, end := j.units[i], j.unitEnd(i)
 	lr := j.newLineReader(u.offset, end)
 	ncols := len(j.cols)
 	values := make([]parquet.Value, batch*ncols)

@@ -1,0 +1,126 @@
+package sources
+
+import (
+	"io"
+	"os"
+
+	"github.com/parquet-go/parquet-go"
+
+	"github.com/splitdata/splitdata/internal/rowcheck"
+)
+
+// textFile is what the line-oriented inputs (CSV, JSON Lines) share: the
+// file, its columns given or inferred, and the units the scan at open cut
+// it into, so that row counts are known before any row is converted.
+type textFile struct {
+	name    string
+	r       io.ReaderAt
+	size    int64
+	closer  io.Closer
+	stamp   fileStamp
+	given   bool // the schema came from the options, not inference
+	inferN  int  // records sampled for inference (-1: all)
+	cols    CSVSchema
+	schema  *parquet.Schema
+	layout  rowcheck.Layout
+	units   []textUnit
+	numRows int64
+}
+
+// textUnit is a range of records of a text input: the records starting at
+// byte offset, the first of them on line line.
+type textUnit struct {
+	offset int64 // where the unit's first record starts
+	line   int64 // 1-based line where the unit's first record starts
+	rows   int64 // number of records
+}
+
+// newTextFile starts a text input of size bytes from r: the columns of
+// schema (when given, else inferred from inferRows records: 0 means
+// defaultInfer, negative all).
+func newTextFile(name string, r io.ReaderAt, size int64, schema string, inferRows, defaultInfer int) textFile {
+	t := textFile{name: name, r: r, size: size}
+	switch {
+	case inferRows == 0:
+		t.inferN = defaultInfer
+	case inferRows < 0:
+		t.inferN = -1
+	default:
+		t.inferN = inferRows
+	}
+	if schema != "" {
+		t.cols, _ = ParseCSVSchema(schema) // checked by the options' Validate
+		t.given = true
+	}
+	return t
+}
+
+// addRecord counts a record that starts at byte off on line line, opening
+// a new unit after every unitRows records.
+func (t *textFile) addRecord(off, line int64, unitRows int) {
+	if n := len(t.units); n == 0 || t.units[n-1].rows == int64(unitRows) {
+		t.units = append(t.units, textUnit{offset: off, line: line})
+	}
+	t.units[len(t.units)-1].rows++
+	t.numRows++
+}
+
+// finish derives the schema and its row checker from the columns.
+func (t *textFile) finish() {
+	t.schema = t.cols.Parquet()
+	t.layout = rowcheck.New(t.schema)
+}
+
+// unitEnd is the byte offset where unit i ends.
+func (t *textFile) unitEnd(i int) int64 {
+	if i+1 < len(t.units) {
+		return t.units[i+1].offset
+	}
+	return t.size
+}
+
+// attach makes t own the opened file f and its stamp.
+func (t *textFile) attach(f *os.File, stamp fileStamp) {
+	t.closer, t.stamp = f, stamp
+}
+
+// Columns returns the table's columns with their types, given or inferred.
+// Their String method gives the --schema that reads the file the same way.
+func (t *textFile) Columns() CSVSchema { return append(CSVSchema(nil), t.cols...) }
+
+// Name returns the name the input was opened with.
+func (t *textFile) Name() string { return t.name }
+
+// Schema returns the table's schema: one leaf per column, in column order.
+func (t *textFile) Schema() *parquet.Schema { return t.schema }
+
+// Size returns the size of the input in bytes.
+func (t *textFile) Size() int64 { return t.size }
+
+// NumRows returns the number of records (a CSV header not counted).
+func (t *textFile) NumRows() int64 { return t.numRows }
+
+// NumUnits returns the number of units: runs of up to 65536 records.
+func (t *textFile) NumUnits() int { return len(t.units) }
+
+// UnitNumRows returns the number of records in unit i.
+func (t *textFile) UnitNumRows(i int) int64 { return t.units[i].rows }
+
+// KeyValueMetadata returns nil: text files have no key/value metadata.
+func (t *textFile) KeyValueMetadata() []KeyValue { return nil }
+
+// CheckUnchanged reports, as an [InputError] wrapping [ErrChanged], whether
+// the file opened by name now differs in size or modification time from
+// when it was opened, or is no longer the file at its path. Inputs opened
+// over an io.ReaderAt are not checked.
+func (t *textFile) CheckUnchanged() error { return t.stamp.check() }
+
+// Close releases the file.
+func (t *textFile) Close() error {
+	if t.closer == nil {
+		return nil
+	}
+	err := t.closer.Close()
+	t.closer = nil
+	return err
+}
