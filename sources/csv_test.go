@@ -20,7 +20,6 @@ import (
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/format"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/splitdata/splitdata/internal/rowcheck"
 )
@@ -549,30 +548,7 @@ func TestCSVConcurrentUnits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := make([][][]string, c.NumUnits())
-	g, ctx := errgroup.WithContext(t.Context())
-	g.SetLimit(4)
-	for i := range c.NumUnits() {
-		g.Go(func() error {
-			return c.ReadUnit(ctx, i, 5, func(rows []parquet.Row) error {
-				for _, row := range rows {
-					texts := make([]string, len(row))
-					for j, v := range row {
-						texts[j] = valueText(v)
-					}
-					got[i] = append(got[i], texts)
-				}
-				return nil
-			})
-		})
-	}
-	if err := g.Wait(); err != nil {
-		t.Fatal(err)
-	}
-	var all [][]string
-	for _, u := range got {
-		all = append(all, u...)
-	}
+	all := readUnitsConcurrently(t, c)
 	if !reflect.DeepEqual(all, want) {
 		t.Errorf("rows read concurrently differ from the file's")
 	}
@@ -583,20 +559,7 @@ func TestCSVReadUnitStops(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	stop := errors.New("stop")
-	calls := 0
-	err = c.ReadUnit(t.Context(), 0, 1, func([]parquet.Row) error { calls++; return stop })
-	if !errors.Is(err, stop) || calls != 1 {
-		t.Errorf("ReadUnit = %v after %d calls, want the callback's error after 1", err, calls)
-	}
-	ctx, cancel := context.WithCancel(t.Context())
-	cancel()
-	if err := c.ReadUnit(ctx, 0, 1, func([]parquet.Row) error { return nil }); !errors.Is(err, context.Canceled) {
-		t.Errorf("ReadUnit with a cancelled context = %v", err)
-	}
-	if err := c.ReadUnit(t.Context(), 1, 1, func([]parquet.Row) error { return nil }); err == nil {
-		t.Errorf("ReadUnit of unit 1 of 1: no error")
-	}
+	checkReadUnitStops(t, c)
 }
 
 // TestCSVBorrowedStrings checks that string values of one batch are not

@@ -4,7 +4,6 @@ package sources
 // size (jsonlUnitRows); they use only the exported API otherwise.
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -15,7 +14,6 @@ import (
 	"testing"
 
 	"github.com/parquet-go/parquet-go"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/splitdata/splitdata/internal/rowcheck"
 )
@@ -290,30 +288,7 @@ func TestJSONLConcurrentUnits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := make([][][]string, j.NumUnits())
-	g, ctx := errgroup.WithContext(t.Context())
-	g.SetLimit(4)
-	for i := range j.NumUnits() {
-		g.Go(func() error {
-			return j.ReadUnit(ctx, i, 5, func(rows []parquet.Row) error {
-				for _, row := range rows {
-					texts := make([]string, len(row))
-					for k, v := range row {
-						texts[k] = valueText(v)
-					}
-					got[i] = append(got[i], texts)
-				}
-				return nil
-			})
-		})
-	}
-	if err := g.Wait(); err != nil {
-		t.Fatal(err)
-	}
-	var all [][]string
-	for _, u := range got {
-		all = append(all, u...)
-	}
+	all := readUnitsConcurrently(t, j)
 	if !reflect.DeepEqual(all, want) {
 		t.Errorf("rows read concurrently differ from the file's")
 	}
@@ -324,20 +299,7 @@ func TestJSONLReadUnitStops(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	stop := errors.New("stop")
-	calls := 0
-	err = j.ReadUnit(t.Context(), 0, 1, func([]parquet.Row) error { calls++; return stop })
-	if !errors.Is(err, stop) || calls != 1 {
-		t.Errorf("ReadUnit = %v after %d calls, want the callback's error after 1", err, calls)
-	}
-	ctx, cancel := context.WithCancel(t.Context())
-	cancel()
-	if err := j.ReadUnit(ctx, 0, 1, func([]parquet.Row) error { return nil }); !errors.Is(err, context.Canceled) {
-		t.Errorf("ReadUnit with a cancelled context = %v", err)
-	}
-	if err := j.ReadUnit(t.Context(), 1, 1, func([]parquet.Row) error { return nil }); err == nil {
-		t.Errorf("ReadUnit of unit 1 of 1: no error")
-	}
+	checkReadUnitStops(t, j)
 }
 
 // TestJSONLLongLine reads a line longer than the read buffer.
