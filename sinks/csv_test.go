@@ -31,10 +31,16 @@ func optRow(values ...*parquet.Value) parquet.Row {
 
 func val(v parquet.Value) *parquet.Value { return &v }
 
-// csvBytes encodes rows as one chunk and writes a whole file of it.
+// csvBytes encodes each chunk of rows and writes a whole CSV file of them.
 func csvBytes(t testing.TB, schema *parquet.Schema, opts sinks.CSVWriteOptions, chunks ...[]parquet.Row) ([]byte, error) {
 	t.Helper()
-	f := sinks.CSV(opts)
+	return formatBytes(t, sinks.CSV(opts), schema, chunks...)
+}
+
+// formatBytes encodes each chunk of rows with f, in short reads, and
+// writes a whole file of them.
+func formatBytes(t testing.TB, f sinks.Format, schema *parquet.Schema, chunks ...[]parquet.Row) ([]byte, error) {
+	t.Helper()
 	enc, err := f.NewEncoder(schema)
 	if err != nil {
 		return nil, err

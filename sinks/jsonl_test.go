@@ -22,32 +22,7 @@ import (
 // jsonlBytes encodes each chunk of rows and writes a whole file of them.
 func jsonlBytes(t testing.TB, schema *parquet.Schema, chunks ...[]parquet.Row) ([]byte, error) {
 	t.Helper()
-	f := sinks.JSONL()
-	enc, err := f.NewEncoder(schema)
-	if err != nil {
-		return nil, err
-	}
-	var buf bytes.Buffer
-	w, err := f.NewFileWriter(&buf, schema, nil)
-	if err != nil {
-		return nil, err
-	}
-	for _, rows := range chunks {
-		c, err := enc.Encode(&sliceReader{rows: rows, max: 3})
-		if err != nil {
-			return nil, err
-		}
-		if c.NumRows() != int64(len(rows)) {
-			t.Errorf("chunk of %d rows says %d", len(rows), c.NumRows())
-		}
-		if err := w.Append(c); err != nil {
-			return nil, err
-		}
-	}
-	if err := w.Close(); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
+	return formatBytes(t, sinks.JSONL(), schema, chunks...)
 }
 
 func TestJSONLFormat(t *testing.T) {
