@@ -2,7 +2,6 @@ package pipeline
 
 import (
 	"context"
-	"fmt"
 	"math/big"
 
 	"github.com/parquet-go/parquet-go"
@@ -39,22 +38,9 @@ func readGroupKeys(ctx context.Context, p *plan, col int, seed *big.Int, workers
 		g.Go(func() error {
 			h := splitter.NewGroupHasher(seed)
 			out := make([]uint64, u.rows)
-			k := 0
-			var buf []byte
-			add := func(v parquet.Value) error {
-				if k == len(out) {
-					return fmt.Errorf("%s: row group %d: more values than rows", p.paths[u.input], u.rg)
-				}
-				buf = canonicalBytes(buf[:0], v)
-				out[k] = h.Key(buf)
-				k++
-				return nil
-			}
-			if err := readColumn(gctx, p, u, col, add); err != nil {
+			err := readCanonical(gctx, p, u, col, func(k int, canonical []byte) { out[k] = h.Key(canonical) })
+			if err != nil {
 				return err
-			}
-			if k != len(out) {
-				return fmt.Errorf("%s: row group %d: %d values for %d rows", p.paths[u.input], u.rg, k, len(out))
 			}
 			progress.Add(u.rows)
 			return keys.write(u.start, out)

@@ -70,28 +70,17 @@ func readClasses(ctx context.Context, p *plan, col, workers int, limit int64, di
 			seen := map[string]uint32{}
 			var names []string
 			out := make([]uint32, u.rows)
-			k := 0
-			var buf []byte
-			add := func(v parquet.Value) error {
-				if k == len(out) {
-					return fmt.Errorf("%s: row group %d: more values than rows", p.paths[u.input], u.rg)
-				}
-				buf = canonicalBytes(buf[:0], v)
-				id, ok := seen[string(buf)]
+			err := readCanonical(gctx, p, u, col, func(k int, canonical []byte) {
+				id, ok := seen[string(canonical)]
 				if !ok {
 					id = uint32(len(names))
-					seen[string(buf)] = id
-					names = append(names, string(buf))
+					seen[string(canonical)] = id
+					names = append(names, string(canonical))
 				}
 				out[k] = id
-				k++
-				return nil
-			}
-			if err := readColumn(gctx, p, u, col, add); err != nil {
+			})
+			if err != nil {
 				return err
-			}
-			if k != len(out) {
-				return fmt.Errorf("%s: row group %d: %d values for %d rows", p.paths[u.input], u.rg, k, len(out))
 			}
 			local[ui] = names
 			progress.Add(u.rows)
@@ -146,11 +135,26 @@ func readClasses(ctx context.Context, p *plan, col, workers int, limit int64, di
 	return ct, nil
 }
 
-// readColumn passes every value of column col of unit u to add: from the
-// column alone where the source can, else from whole rows.
-func readColumn(ctx context.Context, p *plan, u unit, col int, add func(parquet.Value) error) error {
+// readCanonical passes the canonical bytes (see canonicalBytes) of the
+// value of column col in every row k of unit u to fn, in row order: from
+// the column alone where the source can, else from whole rows. It checks
+// that the unit holds one value per row. The bytes are valid only until fn
+// returns.
+func readCanonical(ctx context.Context, p *plan, u unit, col int, fn func(k int, canonical []byte)) error {
+	k := 0
+	var buf []byte
+	add := func(v parquet.Value) error {
+		if int64(k) == u.rows {
+			return fmt.Errorf("%s: row group %d: more values than rows", p.paths[u.input], u.rg)
+		}
+		buf = canonicalBytes(buf[:0], v)
+		fn(k, buf)
+		k++
+		return nil
+	}
+	var err error
 	if cr, ok := p.inputs[u.input].(sources.ColumnReader); ok {
-		return cr.ReadColumn(ctx, u.rg, col, readBatch, func(values []parquet.Value) error {
+		err = cr.ReadColumn(ctx, u.rg, col, readBatch, func(values []parquet.Value) error {
 			for _, v := range values {
 				if err := add(v); err != nil {
 					return err
@@ -158,15 +162,20 @@ func readColumn(ctx context.Context, p *plan, u unit, col int, add func(parquet.
 			}
 			return nil
 		})
-	}
-	return p.inputs[u.input].ReadUnit(ctx, u.rg, readBatch, func(rows []parquet.Row) error {
-		for _, row := range rows {
-			if err := add(columnValue(row, col)); err != nil {
-				return err
+	} else {
+		err = p.inputs[u.input].ReadUnit(ctx, u.rg, readBatch, func(rows []parquet.Row) error {
+			for _, row := range rows {
+				if err := add(columnValue(row, col)); err != nil {
+					return err
+				}
 			}
-		}
-		return nil
-	})
+			return nil
+		})
+	}
+	if err == nil && int64(k) != u.rows {
+		err = fmt.Errorf("%s: row group %d: %d values for %d rows", p.paths[u.input], u.rg, k, u.rows)
+	}
+	return err
 }
 
 // columnValue returns row's value of leaf column col (a non-repeated leaf).

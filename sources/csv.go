@@ -73,10 +73,9 @@ func (o CSVOptions) Validate() error {
 // breaks, quotes doubled inside quoted fields; lines end in LF or CRLF,
 // and a CRLF inside a quoted field is read as LF; blank lines are skipped;
 // a UTF-8 byte order mark at the start is dropped). It implements
-// [FileSource]; the methods
-// it shares with the other text input (Name, Schema, Size, NumRows,
-// NumUnits, UnitNumRows, Columns, CheckUnchanged, Close) come from one
-// embedded base.
+// [FileSource]; the methods it shares with the JSON Lines input (Name,
+// Schema, Size, NumRows, NumUnits, UnitNumRows, Columns, CheckUnchanged,
+// Close) come from one embedded base.
 //
 // Opening scans the whole file once for its record structure (quotes and
 // field counts) and cuts it into units of up to 65536 records, recording

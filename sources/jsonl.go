@@ -54,10 +54,9 @@ func (o JSONLOptions) Validate() error {
 // JSONL is an opened JSON Lines input: one JSON object per line, lines
 // ending in LF or CRLF; lines holding only spaces, tabs and CRs are
 // skipped, and a UTF-8 byte order mark at the start is dropped. It
-// implements [FileSource]; the methods
-// it shares with the other text input (Name, Schema, Size, NumRows,
-// NumUnits, UnitNumRows, Columns, CheckUnchanged, Close) come from one
-// embedded base.
+// implements [FileSource]; the methods it shares with the CSV input (Name,
+// Schema, Size, NumRows, NumUnits, UnitNumRows, Columns, CheckUnchanged,
+// Close) come from one embedded base.
 //
 // Opening scans the whole file once for its lines and cuts it into units
 // of up to 65536 records, recording each unit's byte offset, first line and
