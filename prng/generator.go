@@ -128,26 +128,8 @@ func (g *Generator) lemire64(rng uint64) uint64 {
 }
 
 // interval is NumPy's random_interval: a uniform value in [0, max] by
-// masked rejection, from buffered 32-bit draws when max < 2^32 and 64-bit
-// draws otherwise.
-func (g *Generator) interval(max uint64) uint64 {
-	if max == 0 {
-		return 0
-	}
-	mask := uint64(math.MaxUint64) >> bits.LeadingZeros64(max)
-	if max <= math.MaxUint32 {
-		for {
-			if v := uint64(g.bg.Uint32()) & mask; v <= max {
-				return v
-			}
-		}
-	}
-	for {
-		if v := g.bg.Uint64() & mask; v <= max {
-			return v
-		}
-	}
-}
+// masked rejection (see maskedInterval).
+func (g *Generator) interval(max uint64) uint64 { return maskedInterval(g.bg, max) }
 
 // Shuffle permutes n elements the way numpy's rng.shuffle(x) permutes a
 // one-dimensional array x of length n: for i from n-1 down to 1 it draws j
@@ -157,9 +139,7 @@ func (g *Generator) Shuffle(n int, swap func(i, j int)) {
 	if n < 0 {
 		panic("prng: Shuffle called with negative n")
 	}
-	for i := n - 1; i >= 1; i-- {
-		swap(i, int(g.interval(uint64(i))))
-	}
+	shuffleBy(n, g.interval, swap)
 }
 
 // Permutation returns numpy's rng.permutation(n): 0, 1, ..., n-1 shuffled
@@ -168,11 +148,52 @@ func (g *Generator) Permutation(n int) []int {
 	if n < 0 {
 		panic("prng: Permutation called with negative n")
 	}
+	return permutationBy(n, g.interval)
+}
+
+// wordSource is a bit generator with NumPy's 32- and 64-bit draws.
+type wordSource interface {
+	Uint32() uint32
+	Uint64() uint64
+}
+
+// maskedInterval is the masked rejection NumPy's Generator (random_interval)
+// and legacy RandomState (use_masked=True) share: a uniform value in
+// [0, max] from 32-bit draws of src when max < 2^32, 64-bit draws otherwise.
+func maskedInterval[S wordSource](src S, max uint64) uint64 {
+	if max == 0 {
+		return 0
+	}
+	mask := uint64(math.MaxUint64) >> bits.LeadingZeros64(max)
+	if max <= math.MaxUint32 {
+		for {
+			if v := uint64(src.Uint32()) & mask; v <= max {
+				return v
+			}
+		}
+	}
+	for {
+		if v := src.Uint64() & mask; v <= max {
+			return v
+		}
+	}
+}
+
+// shuffleBy is NumPy's Fisher-Yates shuffle of n >= 0 elements: for i from
+// n-1 down to 1, swap(i, interval(i)), also when they are equal.
+func shuffleBy(n int, interval func(uint64) uint64, swap func(i, j int)) {
+	for i := n - 1; i >= 1; i-- {
+		swap(i, int(interval(uint64(i))))
+	}
+}
+
+// permutationBy returns 0, 1, ..., n-1 (n >= 0) shuffled by shuffleBy.
+func permutationBy(n int, interval func(uint64) uint64) []int {
 	p := make([]int, n)
 	for i := range p {
 		p[i] = i
 	}
-	g.Shuffle(n, func(i, j int) { p[i], p[j] = p[j], p[i] })
+	shuffleBy(n, interval, func(i, j int) { p[i], p[j] = p[j], p[i] })
 	return p
 }
 

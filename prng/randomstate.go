@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"math/bits"
 )
 
 // mt19937Name is the bit_generator value of NumPy's MT19937 state dict.
@@ -67,24 +66,7 @@ func (r *RandomState) Randint(low, high int64) int64 {
 // masked is NumPy's legacy bounded draw in [0, rng]
 // (random_bounded_uint64_fill with use_masked=True). It is also
 // random_interval, the draw of the legacy shuffle.
-func (r *RandomState) masked(rng uint64) uint64 {
-	if rng == 0 {
-		return 0
-	}
-	mask := uint64(math.MaxUint64) >> bits.LeadingZeros64(rng)
-	if rng <= math.MaxUint32 {
-		for {
-			if v := uint64(r.mt.Uint32()) & mask; v <= rng {
-				return v
-			}
-		}
-	}
-	for {
-		if v := r.mt.Uint64() & mask; v <= rng {
-			return v
-		}
-	}
-}
+func (r *RandomState) masked(rng uint64) uint64 { return maskedInterval(r.mt, rng) }
 
 // Shuffle permutes n elements as NumPy's rs.shuffle(x) permutes a sequence
 // or one-dimensional array x of length n: for i from n-1 down to 1 it draws
@@ -94,9 +76,7 @@ func (r *RandomState) Shuffle(n int, swap func(i, j int)) {
 	if n < 0 {
 		panic("prng: RandomState.Shuffle called with negative n")
 	}
-	for i := n - 1; i >= 1; i-- {
-		swap(i, int(r.masked(uint64(i))))
-	}
+	shuffleBy(n, r.masked, swap)
 }
 
 // Permutation returns NumPy's rs.permutation(n): 0, 1, ..., n-1 shuffled by
@@ -105,12 +85,7 @@ func (r *RandomState) Permutation(n int) []int {
 	if n < 0 {
 		panic("prng: RandomState.Permutation called with negative n")
 	}
-	p := make([]int, n)
-	for i := range p {
-		p[i] = i
-	}
-	r.Shuffle(n, func(i, j int) { p[i], p[j] = p[j], p[i] })
-	return p
+	return permutationBy(n, r.masked)
 }
 
 // StandardExponential returns NumPy's legacy rs.standard_exponential():
