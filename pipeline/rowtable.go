@@ -63,13 +63,18 @@ func (t *rowTable[T]) write(start int64, vals []T) error {
 	return nil
 }
 
-// read returns the values of rows start to start+len(dst)-1, in dst or, in
-// memory, as a slice of the table itself.
-func (t *rowTable[T]) read(start int64, dst []T) ([]T, error) {
+// read returns the values of rows start to start+n-1: in memory, a slice
+// of the table itself; from the file, decoded into scratch (grown as
+// needed).
+func (t *rowTable[T]) read(start int64, n int, scratch []T) ([]T, error) {
 	if t.mem != nil {
-		return t.mem[start : start+int64(len(dst))], nil
+		return t.mem[start : start+int64(n)], nil
 	}
-	b := make([]byte, int64(len(dst))*t.width())
+	if cap(scratch) < n {
+		scratch = make([]T, n)
+	}
+	dst := scratch[:n]
+	b := make([]byte, int64(n)*t.width())
 	if _, err := t.file.ReadAt(b, start*t.width()); err != nil {
 		return nil, fmt.Errorf("temporary row table: %w", err)
 	}
@@ -88,15 +93,18 @@ func (t *rowTable[T]) read(start int64, dst []T) ([]T, error) {
 func (t *rowTable[T]) batches(err *error) func(yield func(start int64, vals []T) bool) {
 	return func(yield func(start int64, vals []T) bool) {
 		const step = 1 << 16
-		buf := make([]T, min(step, t.n))
+		var buf []T
 		for start := int64(0); start < t.n; start += step {
-			vals, rerr := t.read(start, buf[:min(step, t.n-start)])
+			vals, rerr := t.read(start, int(min(step, t.n-start)), buf)
 			if rerr != nil {
 				*err = rerr
 				return
 			}
 			if !yield(start, vals) {
 				return
+			}
+			if t.mem == nil {
+				buf = vals // the file's scratch, reused for the next batch
 			}
 		}
 	}

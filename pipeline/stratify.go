@@ -110,7 +110,7 @@ func readClasses(ctx context.Context, p *plan, col, workers int, limit int64, di
 				global[l] = uint32(c)
 			}
 			cnt := make([]int64, len(all))
-			buf, err := ids.read(u.start, make([]uint32, u.rows))
+			buf, err := ids.read(u.start, int(u.rows), nil)
 			if err != nil {
 				return err
 			}
@@ -238,7 +238,7 @@ func stratifiedPlacer(ctx context.Context, command string, splits []splitter.Spl
 	}
 	a := splitter.NewStratifiedAssigner(bounds, len(splits))
 	place := func(keys []uint64, start int64, ids []uint8) error {
-		classes, err := ct.ids.read(start, make([]uint32, len(keys)))
+		classes, err := ct.ids.read(start, len(keys), nil)
 		if err != nil {
 			return err
 		}
