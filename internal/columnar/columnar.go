@@ -1,0 +1,300 @@
+// Package columnar holds rows of a Parquet schema without repeated fields
+// column by column: for every leaf column one definition level and one value
+// slot per row, values packed in flat byte slices.
+//
+// It is the representation of splitdata's columnar hot path: Parquet pages
+// decode into a [Batch] with a copy per page, rows are routed to their
+// splits with [Batch.Take] (a gather per column), and the encoder hands
+// each column's values to the Parquet writer in row order. Batches hold no
+// pointers besides their slices, so the garbage collector scans nothing
+// per value, unlike rows of parquet.Value.
+package columnar
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+
+	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/deprecated"
+)
+
+// Type is what a column's values are: their physical kind, the width in
+// bytes of a fixed-width value, and the column's maximum definition level.
+type Type struct {
+	Kind   parquet.Kind
+	Width  int  // bytes per value; 0 for ByteArray
+	MaxDef byte // 0: required
+}
+
+// Layout is the types of a schema's leaf columns, in column order.
+type Layout []Type
+
+// ErrRepeated reports a schema with a repeated field, which batches cannot
+// hold.
+var ErrRepeated = errors.New("schema has repeated fields")
+
+// LayoutOf returns the layout of schema's leaf columns, or an error wrapping
+// [ErrRepeated] when a leaf has a repetition level (lists, maps, repeated
+// fields): such rows are not one value slot per column.
+func LayoutOf(schema *parquet.Schema) (Layout, error) {
+	paths := schema.Columns()
+	layout := make(Layout, len(paths))
+	for c, path := range paths {
+		leaf, ok := schema.Lookup(path...)
+		if !ok {
+			return nil, fmt.Errorf("column %d not found in schema", c)
+		}
+		if leaf.MaxRepetitionLevel > 0 {
+			return nil, fmt.Errorf("%w: column %q", ErrRepeated, joinPath(path))
+		}
+		t := Type{Kind: leaf.Node.Type().Kind(), MaxDef: byte(leaf.MaxDefinitionLevel)}
+		switch t.Kind {
+		case parquet.Boolean:
+			t.Width = 1
+		case parquet.Int32, parquet.Float:
+			t.Width = 4
+		case parquet.Int64, parquet.Double:
+			t.Width = 8
+		case parquet.Int96:
+			t.Width = 12
+		case parquet.FixedLenByteArray:
+			t.Width = leaf.Node.Type().Length()
+			if t.Width <= 0 {
+				return nil, fmt.Errorf("column %q: fixed length %d", joinPath(path), t.Width)
+			}
+		case parquet.ByteArray:
+		default:
+			return nil, fmt.Errorf("column %q: unknown kind %v", joinPath(path), t.Kind)
+		}
+		layout[c] = t
+	}
+	return layout, nil
+}
+
+func joinPath(path []string) string {
+	s := ""
+	for i, p := range path {
+		if i > 0 {
+			s += "."
+		}
+		s += p
+	}
+	return s
+}
+
+// Column is one leaf column of a batch. Row r is null (at level Defs[r])
+// when Defs[r] < MaxDef; a null's value slot is zero (fixed width) or empty
+// (ByteArray).
+type Column struct {
+	Type
+	// Defs holds one definition level per row; nil for a required column.
+	Defs []byte
+	// Fixed holds Width little-endian bytes per row, for every kind but
+	// ByteArray. Booleans are one byte, 0 or 1.
+	Fixed []byte
+	// Offsets and Bytes hold ByteArray values: row r's value is
+	// Bytes[Offsets[r]:Offsets[r+1]]. Offsets has one entry more than
+	// there are rows (or is empty for no rows).
+	Offsets []uint32
+	Bytes   []byte
+}
+
+// Batch is rows held column by column. Len is the number of rows; Cols
+// follows the layout the batch was made with.
+type Batch struct {
+	Len  int
+	Cols []Column
+}
+
+// New returns an empty batch of layout with room for about rows rows.
+func New(layout Layout, rows int) *Batch {
+	b := &Batch{Cols: make([]Column, len(layout))}
+	for c, t := range layout {
+		col := &b.Cols[c]
+		col.Type = t
+		if t.MaxDef > 0 {
+			col.Defs = make([]byte, 0, rows)
+		}
+		if t.Kind == parquet.ByteArray {
+			col.Offsets = make([]uint32, 1, rows+1)
+		} else {
+			col.Fixed = make([]byte, 0, rows*t.Width)
+		}
+	}
+	return b
+}
+
+// Size returns the bytes b's slices hold (their capacity), for memory
+// accounting.
+func (b *Batch) Size() int64 {
+	var n int64
+	for c := range b.Cols {
+		col := &b.Cols[c]
+		n += int64(cap(col.Defs) + cap(col.Fixed) + 4*cap(col.Offsets) + cap(col.Bytes))
+	}
+	return n
+}
+
+// maxBytes is the most value bytes one ByteArray column of a batch holds,
+// bounded by its 32-bit offsets.
+const maxBytes = math.MaxUint32
+
+// ErrTooLarge reports a ByteArray column whose values exceed what a batch's
+// 32-bit offsets address.
+var ErrTooLarge = errors.New("column values exceed 4 GiB in one batch")
+
+// Take returns a new batch of b's rows sel[0], sel[1], ...; a row may be
+// taken more than once. It panics if an index is out of range.
+func (b *Batch) Take(sel []int32) (*Batch, error) {
+	out := &Batch{Len: len(sel), Cols: make([]Column, len(b.Cols))}
+	for c := range b.Cols {
+		if err := takeColumn(&out.Cols[c], &b.Cols[c], sel); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func takeColumn(dst, src *Column, sel []int32) error {
+	dst.Type = src.Type
+	if src.Defs != nil {
+		dst.Defs = make([]byte, len(sel))
+		for k, r := range sel {
+			dst.Defs[k] = src.Defs[r]
+		}
+	}
+	switch w := src.Width; w {
+	case 0:
+		var total int
+		for _, r := range sel {
+			total += int(src.Offsets[r+1] - src.Offsets[r])
+		}
+		if total > maxBytes {
+			return ErrTooLarge
+		}
+		dst.Offsets = make([]uint32, len(sel)+1)
+		dst.Bytes = make([]byte, total)
+		at := 0
+		for k, r := range sel {
+			at += copy(dst.Bytes[at:], src.Bytes[src.Offsets[r]:src.Offsets[r+1]])
+			dst.Offsets[k+1] = uint32(at)
+		}
+	case 8:
+		dst.Fixed = make([]byte, 8*len(sel))
+		for k, r := range sel {
+			binary.LittleEndian.PutUint64(dst.Fixed[8*k:], binary.LittleEndian.Uint64(src.Fixed[8*r:]))
+		}
+	case 4:
+		dst.Fixed = make([]byte, 4*len(sel))
+		for k, r := range sel {
+			binary.LittleEndian.PutUint32(dst.Fixed[4*k:], binary.LittleEndian.Uint32(src.Fixed[4*r:]))
+		}
+	default:
+		dst.Fixed = make([]byte, w*len(sel))
+		for k, r := range sel {
+			copy(dst.Fixed[w*k:w*k+w], src.Fixed[w*int(r):w*int(r)+w])
+		}
+	}
+	return nil
+}
+
+// Slice returns rows [lo, hi) of b, sharing its memory.
+func (b *Batch) Slice(lo, hi int) *Batch {
+	out := &Batch{Len: hi - lo, Cols: make([]Column, len(b.Cols))}
+	for c := range b.Cols {
+		src, dst := &b.Cols[c], &out.Cols[c]
+		dst.Type = src.Type
+		if src.Defs != nil {
+			dst.Defs = src.Defs[lo:hi:hi]
+		}
+		if src.Width == 0 {
+			dst.Offsets = src.Offsets[lo : hi+1 : hi+1]
+			dst.Bytes = src.Bytes
+		} else {
+			dst.Fixed = src.Fixed[lo*src.Width : hi*src.Width : hi*src.Width]
+		}
+	}
+	return out
+}
+
+// Value returns row r of column c as a parquet.Value with its definition
+// level and column index c set (repetition level 0). A ByteArray or
+// FixedLenByteArray value refers to b's memory.
+func (b *Batch) Value(c, r int) parquet.Value {
+	col := &b.Cols[c]
+	def := col.MaxDef
+	if col.Defs != nil {
+		def = col.Defs[r]
+	}
+	if def < col.MaxDef {
+		return parquet.NullValue().Level(0, int(def), c)
+	}
+	var v parquet.Value
+	switch col.Kind {
+	case parquet.Boolean:
+		v = parquet.BooleanValue(col.Fixed[r] != 0)
+	case parquet.Int32:
+		v = parquet.Int32Value(int32(binary.LittleEndian.Uint32(col.Fixed[4*r:])))
+	case parquet.Int64:
+		v = parquet.Int64Value(int64(binary.LittleEndian.Uint64(col.Fixed[8*r:])))
+	case parquet.Int96:
+		f := col.Fixed[12*r:]
+		v = parquet.Int96Value(deprecated.Int96{
+			binary.LittleEndian.Uint32(f), binary.LittleEndian.Uint32(f[4:]), binary.LittleEndian.Uint32(f[8:]),
+		})
+	case parquet.Float:
+		v = parquet.FloatValue(math.Float32frombits(binary.LittleEndian.Uint32(col.Fixed[4*r:])))
+	case parquet.Double:
+		v = parquet.DoubleValue(math.Float64frombits(binary.LittleEndian.Uint64(col.Fixed[8*r:])))
+	case parquet.FixedLenByteArray:
+		w := col.Width
+		v = parquet.FixedLenByteArrayValue(col.Fixed[w*r : w*r+w : w*r+w])
+	case parquet.ByteArray:
+		lo, hi := col.Offsets[r], col.Offsets[r+1]
+		v = parquet.ByteArrayValue(col.Bytes[lo:hi:hi])
+	}
+	return v.Level(0, int(def), c)
+}
+
+// AppendValues appends the values of rows [lo, hi) of column c to dst, as
+// [Batch.Value] makes them, and returns the extended slice.
+func (b *Batch) AppendValues(dst []parquet.Value, c, lo, hi int) []parquet.Value {
+	col := &b.Cols[c]
+	if col.Defs == nil {
+		// Required: no nulls, and a loop per kind without a switch per
+		// value.
+		switch col.Kind {
+		case parquet.Int64:
+			for r := lo; r < hi; r++ {
+				dst = append(dst, parquet.Int64Value(int64(binary.LittleEndian.Uint64(col.Fixed[8*r:]))).Level(0, 0, c))
+			}
+			return dst
+		case parquet.Double:
+			for r := lo; r < hi; r++ {
+				dst = append(dst, parquet.DoubleValue(math.Float64frombits(binary.LittleEndian.Uint64(col.Fixed[8*r:]))).Level(0, 0, c))
+			}
+			return dst
+		case parquet.ByteArray:
+			for r := lo; r < hi; r++ {
+				s, e := col.Offsets[r], col.Offsets[r+1]
+				dst = append(dst, parquet.ByteArrayValue(col.Bytes[s:e:e]).Level(0, 0, c))
+			}
+			return dst
+		}
+	}
+	for r := lo; r < hi; r++ {
+		dst = append(dst, b.Value(c, r))
+	}
+	return dst
+}
+
+// Row appends row r of b to dst as a parquet.Row, values referring to b's
+// memory, and returns it.
+func (b *Batch) Row(dst parquet.Row, r int) parquet.Row {
+	for c := range b.Cols {
+		dst = append(dst, b.Value(c, r))
+	}
+	return dst
+}
