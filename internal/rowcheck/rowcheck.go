@@ -260,3 +260,39 @@ func sameInstances(a, b []parquet.Value, sh levels) bool {
 		j++
 	}
 }
+
+// CheckColumns is [Layout.Check] for rows held column by column, for a
+// layout without repeated leaves: defs[c][r] is row r's definition level
+// in column c (nil for a required column, whose levels are all 0). Values
+// and each level's range are the caller's to check; CheckColumns reports
+// the first row whose neighbouring columns disagree on the instances of an
+// ancestor they share (one column says an optional struct is present, the
+// other that it is null), with the row's index.
+func (l Layout) CheckColumns(defs [][]byte) error {
+	if len(defs) != len(l) {
+		return fmt.Errorf("%w: %d columns, want %d", ErrInvalidRow, len(defs), len(l))
+	}
+	for col := 1; col < len(l); col++ {
+		leaf := &l[col]
+		sh := leaf.shared
+		if sh == (levels{}) {
+			continue
+		}
+		a, b := defs[col-1], defs[col]
+		n := max(len(a), len(b))
+		for r := range n {
+			da, db := 0, 0
+			if a != nil {
+				da = int(a[r])
+			}
+			if b != nil {
+				db = int(b[r])
+			}
+			if min(da, sh.def) != min(db, sh.def) {
+				return fmt.Errorf("%w: row %d: columns %d (%s) and %d (%s) disagree on the instances of %s",
+					ErrInvalidRow, r, col-1, l[col-1].Path, col, leaf.Path, leaf.sharedPath)
+			}
+		}
+	}
+	return nil
+}

@@ -408,3 +408,36 @@ func BenchmarkCheck(b *testing.B) {
 		})
 	}
 }
+
+// CheckColumns agrees with Check on rows of a schema without repetition:
+// every combination of levels of an optional struct's two columns.
+func TestCheckColumnsAgreesWithCheck(t *testing.T) {
+	schema := parquet.NewSchema("t", parquet.Group{
+		"id": parquet.Int(64),
+		"s": parquet.Optional(parquet.Group{
+			"p": parquet.Optional(parquet.Int(32)),
+			"q": parquet.Int(32),
+		}),
+	})
+	layout := rowcheck.New(schema)
+	// Columns: 0 id (max def 0), 1 s.p (2), 2 s.q (1).
+	for dp := 0; dp <= 2; dp++ {
+		for dq := 0; dq <= 1; dq++ {
+			value := func(d, max, col int) parquet.Value {
+				if d < max {
+					return parquet.NullValue().Level(0, d, col)
+				}
+				return parquet.Int32Value(1).Level(0, d, col)
+			}
+			row := parquet.Row{parquet.Int64Value(7).Level(0, 0, 0), value(dp, 2, 1), value(dq, 1, 2)}
+			want := layout.Check(row) == nil
+			err := layout.CheckColumns([][]byte{nil, {0, byte(dp)}, {0, byte(dq)}})
+			if got := err == nil; got != want {
+				t.Errorf("levels p=%d q=%d: CheckColumns error %v, Check valid %v", dp, dq, err, want)
+			}
+			if err != nil && !strings.Contains(err.Error(), "row 1:") {
+				t.Errorf("levels p=%d q=%d: error %q does not name row 1", dp, dq, err)
+			}
+		}
+	}
+}
