@@ -125,9 +125,7 @@ func (e *RowGroupEncoder) encode(rows parquet.RowReader, check bool) (*EncodedRo
 	if rows == nil {
 		return nil, errors.New("encode row group: row reader is nil")
 	}
-	var buf bytes.Buffer
-	buf.Grow(int(e.sizeHint.Load()))
-	w := parquet.NewWriter(&buf, e.config)
+	w, buf := e.newWriter()
 
 	// batch[:k] are rows checked but not yet written. Rows a reader
 	// returned may alias its buffers until its next call, so rows kept
@@ -172,6 +170,20 @@ func (e *RowGroupEncoder) encode(rows parquet.RowReader, check bool) (*EncodedRo
 			return nil, fmt.Errorf("encode row group: read rows after row %d: %w", n, io.ErrNoProgress)
 		}
 	}
+	return e.finish(w, buf, n)
+}
+
+// newWriter returns parquet-go's writer of one in-memory file of e's
+// schema and options, and the buffer it writes to.
+func (e *RowGroupEncoder) newWriter() (*parquet.Writer, *bytes.Buffer) {
+	buf := new(bytes.Buffer)
+	buf.Grow(int(e.sizeHint.Load()))
+	return parquet.NewWriter(buf, e.config), buf
+}
+
+// finish closes w, which wrote n rows to buf, and locates the row group
+// in the in-memory file.
+func (e *RowGroupEncoder) finish(w *parquet.Writer, buf *bytes.Buffer, n int64) (*EncodedRowGroup, error) {
 	if err := w.Close(); err != nil {
 		return nil, fmt.Errorf("encode row group of %d rows: %w", n, err)
 	}

@@ -1,0 +1,94 @@
+package sinks
+
+import (
+	"fmt"
+
+	"github.com/parquet-go/parquet-go"
+
+	"github.com/splitdata/splitdata/internal/columnar"
+)
+
+// BatchEncoder is implemented by encoders that encode rows held column by
+// column ([columnar.Batch]) without making rows of them.
+type BatchEncoder interface {
+	// EncodeBatches encodes the rows of batches, in order, as one chunk.
+	EncodeBatches(batches []*columnar.Batch) (Chunk, error)
+}
+
+// chunkRows is how many rows of a column parquet-go's writer takes at a
+// time from WriteRows: it closes a column's page when, after such a chunk,
+// the page has reached its target size. EncodeBatches hands each column's
+// values over in the same chunks, counted from the row group's first row,
+// so that its pages, and bytes, are those Encode writes for the same rows
+// (Encode passes rowBatch rows per call, a multiple of chunkRows).
+const chunkRows = 64
+
+// EncodeBatches encodes the rows of batches, in order, as one row group:
+// the same bytes [RowGroupEncoder.Encode] writes for the same rows. The
+// batches' layout must be the encoder's schema's (same leaf kinds and
+// definition levels); their rows are taken as valid, as
+// [RowGroupEncoder.EncodeChecked] takes rows. Encoding goes column by
+// column, values straight from the batches to parquet-go's column writers.
+func (e *RowGroupEncoder) EncodeBatches(batches []*columnar.Batch) (*EncodedRowGroup, error) {
+	var n int64
+	for k, b := range batches {
+		if err := e.checkBatch(b); err != nil {
+			return nil, fmt.Errorf("encode row group: batch %d: %w", k, err)
+		}
+		n += int64(b.Len)
+	}
+	w, buf := e.newWriter()
+	if n > 0 {
+		vals := make([]parquet.Value, 0, chunkRows)
+		for c, cw := range w.ColumnWriters() {
+			// Walk the batches in chunks of chunkRows rows; a chunk may
+			// span batches.
+			k, r := 0, 0
+			for done := int64(0); done < n; {
+				want := int(min(chunkRows, n-done))
+				vals = vals[:0]
+				for len(vals) < want {
+					b := batches[k]
+					take := min(want-len(vals), b.Len-r)
+					vals = b.AppendValues(vals, c, r, r+take)
+					if r += take; r == b.Len {
+						k, r = k+1, 0
+					}
+				}
+				if _, err := cw.WriteRowValues(vals); err != nil {
+					return nil, fmt.Errorf("encode row group: column %d, rows %d to %d: %w", c, done, done+int64(want)-1, err)
+				}
+				done += int64(want)
+			}
+			// Drop the last chunk's references into the batches.
+			clear(vals[:cap(vals)])
+		}
+	}
+	return e.finish(w, buf, n)
+}
+
+// checkBatch reports whether b's columns are those of e's schema.
+func (e *RowGroupEncoder) checkBatch(b *columnar.Batch) error {
+	if len(b.Cols) != len(e.layout) {
+		return fmt.Errorf("%d columns, want %d", len(b.Cols), len(e.layout))
+	}
+	for c := range b.Cols {
+		col, leaf := &b.Cols[c], &e.layout[c]
+		if leaf.MaxRep != 0 || col.Kind != leaf.Kind || int(col.MaxDef) != leaf.MaxDef || leaf.Length != 0 && col.Width != leaf.Length {
+			return fmt.Errorf("column %d (%s) is %v (width %d, max definition level %d), want %v (width %d, max definition level %d, max repetition level %d)",
+				c, leaf.Path, col.Kind, col.Width, col.MaxDef, leaf.Kind, leaf.Length, leaf.MaxDef, leaf.MaxRep)
+		}
+		if col.Rows() != b.Len {
+			return fmt.Errorf("column %d (%s) holds %d rows, the batch %d", c, leaf.Path, col.Rows(), b.Len)
+		}
+	}
+	return nil
+}
+
+// EncodeBatches encodes batches as a Parquet row group; see
+// [RowGroupEncoder.EncodeBatches].
+func (e parquetEncoder) EncodeBatches(batches []*columnar.Batch) (Chunk, error) {
+	return e.RowGroupEncoder.EncodeBatches(batches)
+}
+
+var _ BatchEncoder = parquetEncoder{}

@@ -1,0 +1,139 @@
+package sinks_test
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/parquet-go/parquet-go"
+
+	"github.com/splitdata/splitdata/internal/columnar"
+	"github.com/splitdata/splitdata/sinks"
+)
+
+// batchesOf holds rows column by column, cut into batches of random sizes
+// (some empty), as the engine's routing produces them.
+func batchesOf(t testing.TB, layout columnar.Layout, rows []parquet.Row, r *rand.Rand) []*columnar.Batch {
+	t.Helper()
+	var out []*columnar.Batch
+	for lo := 0; lo < len(rows) || len(out) == 0; {
+		hi := min(len(rows), lo+r.IntN(300))
+		b := columnar.New(layout, hi-lo)
+		for _, row := range rows[lo:hi] {
+			for _, v := range row {
+				if err := b.Cols[v.Column()].AppendValue(v); err != nil {
+					t.Fatalf("AppendValue(%v): %v", v, err)
+				}
+			}
+		}
+		b.Len = hi - lo
+		out = append(out, b)
+		lo = hi
+	}
+	return out
+}
+
+// EncodeBatches writes the bytes Encode writes for the same rows: every
+// schema without repeated fields, row counts around parquet-go's 64-row
+// chunks and several pages per column, batches of random sizes, with and
+// without dictionaries and with small pages.
+func TestEncodeBatchesMatchesEncode(t *testing.T) {
+	schemas := testSchemas()
+	schemas = append(schemas, schemaCase{"struct", parquet.NewSchema("s", parquet.Group{
+		"id": parquet.Int(64),
+		"s": parquet.Optional(parquet.Group{
+			"p": parquet.Optional(parquet.Int(32)),
+			"q": parquet.String(),
+			"t": parquet.Optional(parquet.Group{"u": parquet.Optional(parquet.Leaf(parquet.DoubleType))}),
+		}),
+	})}, schemaCase{"typical", typicalSchema()})
+	options := []struct {
+		name string
+		opts sinks.ParquetOptions
+	}{
+		{"default", sinks.ParquetOptions{}},
+		{"dict-small-pages", sinks.ParquetOptions{Dictionary: true, PageBufferSize: 1024}},
+		{"zstd-small-pages", sinks.ParquetOptions{Compression: "zstd", PageBufferSize: 300}},
+	}
+	tested := 0
+	for _, sc := range schemas {
+		layout, err := columnar.LayoutOf(sc.schema)
+		if err != nil {
+			if !errors.Is(err, columnar.ErrRepeated) {
+				t.Fatalf("%s: LayoutOf: %v", sc.name, err)
+			}
+			continue
+		}
+		tested++
+		for _, o := range options {
+			enc, err := sinks.NewRowGroupEncoder(sc.schema, o.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, n := range []int{0, 1, 63, 64, 65, 257, 3000} {
+				t.Run(fmt.Sprintf("%s/%s/%d", sc.name, o.name, n), func(t *testing.T) {
+					rows := newRowGen(sc.schema, uint64(n)).rows(n)
+					want, err := enc.Encode(&sliceReader{rows: rows})
+					if err != nil {
+						t.Fatal(err)
+					}
+					r := rand.New(rand.NewPCG(uint64(n), 7))
+					got, err := enc.EncodeBatches(batchesOf(t, layout, rows, r))
+					if err != nil {
+						t.Fatal(err)
+					}
+					if got.NumRows() != int64(n) {
+						t.Fatalf("NumRows = %d, want %d", got.NumRows(), n)
+					}
+					wantFile := writeFile(t, sc.schema, o.opts, nil, []*sinks.EncodedRowGroup{want})
+					gotFile := writeFile(t, sc.schema, o.opts, nil, []*sinks.EncodedRowGroup{got})
+					if !bytes.Equal(gotFile, wantFile) {
+						samePages(t, gotFile, wantFile)
+						t.Fatalf("files differ (%d vs %d bytes)", len(gotFile), len(wantFile))
+					}
+					if n > 0 {
+						_, back := readBack(t, gotFile)
+						compareRows(t, "read back", concat(back), rows)
+					}
+				})
+			}
+		}
+	}
+	if tested < 5 {
+		t.Fatalf("only %d schemas without repeated fields tested", tested)
+	}
+}
+
+// A batch whose columns are not the encoder's schema's is refused.
+func TestEncodeBatchesRefusesOtherLayouts(t *testing.T) {
+	schema := parquet.NewSchema("t", parquet.Group{"a": parquet.Int(64), "b": parquet.Optional(parquet.String())})
+	enc, err := sinks.NewRowGroupEncoder(schema, sinks.ParquetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	good, err := columnar.LayoutOf(schema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name   string
+		layout columnar.Layout
+		len    int // rows the batch claims
+	}{
+		{"fewer columns", good[:1], 0},
+		{"other kind", columnar.Layout{{Kind: parquet.Int32, Width: 4}, good[1]}, 0},
+		{"required for optional", columnar.Layout{good[0], {Kind: parquet.ByteArray}}, 0},
+		{"rows disagree", good, 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := columnar.New(tt.layout, 0)
+			b.Len = tt.len
+			if _, err := enc.EncodeBatches([]*columnar.Batch{b}); err == nil {
+				t.Fatal("EncodeBatches accepted a batch of another layout")
+			}
+		})
+	}
+}
