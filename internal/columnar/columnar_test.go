@@ -280,3 +280,38 @@ func checkRows1(t *testing.T, b *columnar.Batch, want string) {
 		t.Fatalf("rows %q, want %q", got, want)
 	}
 }
+
+// A batch read back from its spill encoding holds the same rows, for
+// batches sliced out of others (offsets not starting at 0) and empty ones;
+// truncated data is refused.
+func TestSpillEncoding(t *testing.T) {
+	layout, err := columnar.LayoutOf(testSchema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := randomRows(rand.New(rand.NewPCG(3, 4)), 300)
+	b := batchOf(t, layout, rows)
+	spans := [][2]int{{0, 300}, {0, 0}, {120, 121}, {37, 250}}
+	var data []byte
+	for _, s := range spans {
+		data = b.Slice(s[0], s[1]).AppendBinary(data)
+	}
+	rest := data
+	for _, s := range spans {
+		var got *columnar.Batch
+		got, rest, err = columnar.Decode(rest, layout)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkRows(t, got, rows[s[0]:s[1]])
+	}
+	if len(rest) != 0 {
+		t.Fatalf("%d bytes left over", len(rest))
+	}
+	one := b.Slice(5, 9).AppendBinary(nil)
+	for n := range len(one) {
+		if _, _, err := columnar.Decode(one[:n], layout); err == nil {
+			t.Fatalf("Decode accepted the first %d of %d bytes", n, len(one))
+		}
+	}
+}

@@ -1,0 +1,105 @@
+package columnar
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+)
+
+// The spill encoding of a batch: what a shuffle writes to its temporary
+// files and reads back in the same process, so it is plain and fast, not a
+// file format. A batch of a known layout is
+//
+//	rows uint32
+//	per column, in order:
+//	  defs     [rows]byte               when MaxDef > 0
+//	  fixed    [rows*Width]byte         fixed-width kinds
+//	  offsets  [rows]uint32, bytes      ByteArray: each value's end,
+//	                                    relative to the column's first
+//	                                    value, then the values' bytes
+//
+// integers little-endian.
+
+// AppendBinary appends the spill encoding of b to dst and returns the
+// extended slice.
+func (b *Batch) AppendBinary(dst []byte) []byte {
+	dst = binary.LittleEndian.AppendUint32(dst, uint32(b.Len))
+	for c := range b.Cols {
+		col := &b.Cols[c]
+		if col.MaxDef > 0 {
+			dst = append(dst, col.Defs[:b.Len]...)
+		}
+		if col.Width > 0 {
+			dst = append(dst, col.Fixed[:b.Len*col.Width]...)
+			continue
+		}
+		if b.Len == 0 {
+			continue
+		}
+		base := col.Offsets[0]
+		for _, o := range col.Offsets[1 : b.Len+1] {
+			dst = binary.LittleEndian.AppendUint32(dst, o-base)
+		}
+		dst = append(dst, col.Bytes[base:col.Offsets[b.Len]]...)
+	}
+	return dst
+}
+
+// ErrShortData reports spill data that ends inside a batch.
+var ErrShortData = errors.New("spilled batch truncated")
+
+// Decode reads one batch of layout from the start of data, as AppendBinary
+// wrote it, and returns it with the rest of data. The batch's levels and
+// values refer to data, which must then not change; its offsets are
+// copied.
+func Decode(data []byte, layout Layout) (*Batch, []byte, error) {
+	if len(data) < 4 {
+		return nil, nil, ErrShortData
+	}
+	rows := int(binary.LittleEndian.Uint32(data))
+	data = data[4:]
+	take := func(n int) ([]byte, error) {
+		if n < 0 || n > len(data) {
+			return nil, ErrShortData
+		}
+		out := data[:n:n]
+		data = data[n:]
+		return out, nil
+	}
+	b := &Batch{Len: rows, Cols: make([]Column, len(layout))}
+	var err error
+	for c, t := range layout {
+		col := &b.Cols[c]
+		col.Type = t
+		if t.MaxDef > 0 {
+			if col.Defs, err = take(rows); err != nil {
+				return nil, nil, err
+			}
+		}
+		if t.Width > 0 {
+			if col.Fixed, err = take(rows * t.Width); err != nil {
+				return nil, nil, err
+			}
+			continue
+		}
+		col.Offsets = make([]uint32, rows+1)
+		if rows == 0 {
+			continue
+		}
+		ends, err := take(4 * rows)
+		if err != nil {
+			return nil, nil, err
+		}
+		for r := range rows {
+			o := binary.LittleEndian.Uint32(ends[4*r:])
+			if o < col.Offsets[r] {
+				return nil, nil, fmt.Errorf("spilled batch: column %d: offsets decrease at row %d", c, r)
+			}
+			col.Offsets[r+1] = o
+		}
+		if col.Bytes, err = take(int(col.Offsets[rows])); err != nil {
+			return nil, nil, err
+		}
+	}
+	return b, data, nil
+}
