@@ -298,3 +298,57 @@ func (b *Batch) Row(dst parquet.Row, r int) parquet.Row {
 	}
 	return dst
 }
+
+// Ref names row Row of batch Batch among a list of batches.
+type Ref struct {
+	Batch, Row int32
+}
+
+// Gather returns a new batch of the rows refs name among srcs, in the
+// order of refs. The sources must share a layout. It panics if a
+// reference is out of range.
+func Gather(srcs []*Batch, refs []Ref) (*Batch, error) {
+	if len(srcs) == 0 {
+		if len(refs) > 0 {
+			panic("columnar: Gather from no batches")
+		}
+		return &Batch{}, nil
+	}
+	out := &Batch{Len: len(refs), Cols: make([]Column, len(srcs[0].Cols))}
+	for c := range out.Cols {
+		dst := &out.Cols[c]
+		dst.Type = srcs[0].Cols[c].Type
+		if dst.MaxDef > 0 {
+			dst.Defs = make([]byte, len(refs))
+			for k, ref := range refs {
+				dst.Defs[k] = srcs[ref.Batch].Cols[c].Defs[ref.Row]
+			}
+		}
+		w := dst.Width
+		if w > 0 {
+			dst.Fixed = make([]byte, w*len(refs))
+			for k, ref := range refs {
+				r := int(ref.Row)
+				copy(dst.Fixed[w*k:w*k+w], srcs[ref.Batch].Cols[c].Fixed[w*r:w*r+w])
+			}
+			continue
+		}
+		total := 0
+		for _, ref := range refs {
+			src := &srcs[ref.Batch].Cols[c]
+			total += int(src.Offsets[ref.Row+1] - src.Offsets[ref.Row])
+		}
+		if total > maxBytes {
+			return nil, ErrTooLarge
+		}
+		dst.Offsets = make([]uint32, len(refs)+1)
+		dst.Bytes = make([]byte, total)
+		at := 0
+		for k, ref := range refs {
+			src := &srcs[ref.Batch].Cols[c]
+			at += copy(dst.Bytes[at:], src.Bytes[src.Offsets[ref.Row]:src.Offsets[ref.Row+1]])
+			dst.Offsets[k+1] = uint32(at)
+		}
+	}
+	return out, nil
+}

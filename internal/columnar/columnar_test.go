@@ -315,3 +315,35 @@ func TestSpillEncoding(t *testing.T) {
 		}
 	}
 }
+
+// Gather takes rows from several batches in any order.
+func TestGather(t *testing.T) {
+	layout, err := columnar.LayoutOf(testSchema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(5, 6))
+	var srcs []*columnar.Batch
+	var all [][]parquet.Row
+	for _, n := range []int{40, 0, 75, 1} {
+		rows := randomRows(r, n)
+		srcs = append(srcs, batchOf(t, layout, rows))
+		all = append(all, rows)
+	}
+	var refs []columnar.Ref
+	var want []parquet.Row
+	for range 300 {
+		b := r.IntN(len(srcs))
+		if len(all[b]) == 0 {
+			continue
+		}
+		row := r.IntN(len(all[b]))
+		refs = append(refs, columnar.Ref{Batch: int32(b), Row: int32(row)})
+		want = append(want, all[b][row])
+	}
+	got, err := columnar.Gather(srcs, refs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkRows(t, got, want)
+}
