@@ -83,7 +83,7 @@ func (c *Column) AppendFixed(n int, defs, values []byte) error {
 			c.Fixed = append(c.Fixed, values[k*w:k*w+w]...)
 			k++
 		} else {
-			c.Fixed = append(c.Fixed, zeros[:w]...)
+			c.appendNullFixed()
 		}
 	}
 	return nil
