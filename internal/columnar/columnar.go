@@ -262,30 +262,47 @@ func (b *Batch) Value(c, r int) parquet.Value {
 // [Batch.Value] makes them, and returns the extended slice.
 func (b *Batch) AppendValues(dst []parquet.Value, c, lo, hi int) []parquet.Value {
 	col := &b.Cols[c]
-	if col.Defs == nil {
-		// Required: no nulls, and a loop per kind without a switch per
-		// value.
-		switch col.Kind {
-		case parquet.Int64:
-			for r := lo; r < hi; r++ {
-				dst = append(dst, parquet.Int64Value(int64(binary.LittleEndian.Uint64(col.Fixed[8*r:]))).Level(0, 0, c))
-			}
-			return dst
-		case parquet.Double:
-			for r := lo; r < hi; r++ {
-				dst = append(dst, parquet.DoubleValue(math.Float64frombits(binary.LittleEndian.Uint64(col.Fixed[8*r:]))).Level(0, 0, c))
-			}
-			return dst
-		case parquet.ByteArray:
-			for r := lo; r < hi; r++ {
-				s, e := col.Offsets[r], col.Offsets[r+1]
-				dst = append(dst, parquet.ByteArrayValue(col.Bytes[s:e:e]).Level(0, 0, c))
-			}
-			return dst
+	at := len(dst)
+	// Values are made without levels, which are then set in place:
+	// parquet.Value.Level is too large to inline and costs a call per
+	// value, its in-place setters inline. A made value's levels are 0.
+	switch col.Kind {
+	case parquet.Int64:
+		for r := lo; r < hi; r++ {
+			dst = append(dst, parquet.Int64Value(int64(binary.LittleEndian.Uint64(col.Fixed[8*r:]))))
+		}
+	case parquet.Double:
+		for r := lo; r < hi; r++ {
+			dst = append(dst, parquet.DoubleValue(math.Float64frombits(binary.LittleEndian.Uint64(col.Fixed[8*r:]))))
+		}
+	case parquet.Int32:
+		for r := lo; r < hi; r++ {
+			dst = append(dst, parquet.Int32Value(int32(binary.LittleEndian.Uint32(col.Fixed[4*r:]))))
+		}
+	case parquet.ByteArray:
+		for r := lo; r < hi; r++ {
+			s, e := col.Offsets[r], col.Offsets[r+1]
+			dst = append(dst, parquet.ByteArrayValue(col.Bytes[s:e:e]))
+		}
+	default:
+		for r := lo; r < hi; r++ {
+			dst = append(dst, b.Value(c, r))
 		}
 	}
-	for r := lo; r < hi; r++ {
-		dst = append(dst, b.Value(c, r))
+	vals := dst[at:]
+	if col.Defs == nil {
+		for k := range vals {
+			vals[k].SetColumnIndex(c)
+		}
+		return dst
+	}
+	for k, d := range col.Defs[lo:hi] {
+		v := &vals[k]
+		if d < col.MaxDef {
+			*v = parquet.NullValue()
+		}
+		v.SetDefinitionLevel(int(d))
+		v.SetColumnIndex(c)
 	}
 	return dst
 }

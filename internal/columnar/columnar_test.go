@@ -112,9 +112,17 @@ func checkRows(t *testing.T, b *columnar.Batch, want []parquet.Row) {
 				t.Fatalf("row %d column %d: got %v (def %d), want %v (def %d)", r, c, got[c], got[c].DefinitionLevel(), row[c], row[c].DefinitionLevel())
 			}
 		}
-		vals := b.AppendValues(nil, 2, r, r+1) // a required column's fast loop
-		if !sameValue(vals[0], row[2]) {
-			t.Fatalf("AppendValues row %d: got %v, want %v", r, vals[0], row[2])
+	}
+	for c := range b.Cols {
+		prefix := []parquet.Value{parquet.Int32Value(9)}
+		vals := b.AppendValues(prefix, c, 0, b.Len)
+		if len(vals) != b.Len+1 || !sameValue(vals[0], prefix[0]) {
+			t.Fatalf("AppendValues of column %d: %d values, first %v", c, len(vals), vals[0])
+		}
+		for r, row := range want {
+			if !sameValue(vals[r+1], row[c]) {
+				t.Fatalf("AppendValues row %d column %d: got %v (def %d), want %v (def %d)", r, c, vals[r+1], vals[r+1].DefinitionLevel(), row[c], row[c].DefinitionLevel())
+			}
 		}
 	}
 }
