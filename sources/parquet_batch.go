@@ -1,0 +1,345 @@
+package sources
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/encoding"
+	"github.com/parquet-go/parquet-go/format"
+
+	"github.com/splitdata/splitdata/internal/columnar"
+)
+
+// BatchReader is implemented by sources that decode a unit column by
+// column into a [columnar.Batch], the fast path for schemas without
+// repeated fields. Callers find it by type assertion and fall back to the
+// row path when it is missing or Layout reports [columnar.ErrRepeated].
+type BatchReader interface {
+	// Layout returns the columnar layout of the source's schema, or an
+	// error wrapping columnar.ErrRepeated when batches cannot hold it.
+	Layout() (columnar.Layout, error)
+	// ReadBatch decodes unit i into a new batch owned by the caller.
+	ReadBatch(ctx context.Context, i int) (*columnar.Batch, error)
+}
+
+var _ BatchReader = (*Parquet)(nil)
+
+// hostLittleEndian reports whether this machine stores integers least
+// significant byte first. The decoder hands over a page's fixed-width
+// values as the bytes of Go slices, in the machine's order, and batches
+// hold them little-endian: ReadBatch copies those bytes without swapping
+// and so refuses to run on a big-endian machine rather than return
+// byte-swapped values.
+var hostLittleEndian = binary.NativeEndian.Uint16([]byte{1, 0}) == 1
+
+// Layout returns the columnar layout of p's schema: one [columnar.Type] per
+// leaf column. A schema batches cannot hold gives an [InputError] wrapping
+// [ErrUnsupported]: one with a repeated field (the error then also wraps
+// [columnar.ErrRepeated]), and one with a leaf of no physical kind
+// batches know, such as a column of Parquet's NULL logical type, which
+// Arrow writes for columns of nulls, or an out-of-range type in a damaged
+// footer. Read such files with [Parquet.ReadRowGroup], which tells the two
+// apart.
+func (p *Parquet) Layout() (columnar.Layout, error) {
+	layout, err := columnar.LayoutOf(p.file.Schema())
+	if err != nil {
+		return nil, &InputError{Path: p.name, RowGroup: -1, Err: fmt.Errorf("%w: %w", ErrUnsupported, err)}
+	}
+	return layout, nil
+}
+
+// ReadBatch decodes row group i of p into a columnar batch, column chunk by
+// column chunk, copying each page's values and definition levels. The batch
+// holds the rows [Parquet.ReadRowGroup] yields, in the same order and with
+// the same values and levels, and belongs to the caller. Like ReadRowGroup
+// it checks the page headers first and requires every column to hold
+// exactly the rows the footer declares (ReadRowGroup stops reading at that
+// count, so it does not notice a column holding more). Damaged data gives
+// an [InputError] wrapping [ErrCorrupt] that names the file, the row group
+// and, where known, the column. Schemas with repeated fields are refused as
+// by [Parquet.Layout], whose errors ReadBatch returns naming row group i.
+// ReadBatch may be called from several goroutines at once, as ReadRowGroup.
+func (p *Parquet) ReadBatch(ctx context.Context, i int) (*columnar.Batch, error) {
+	if i < 0 || i >= len(p.rows) {
+		return nil, fmt.Errorf("%s: row group %d out of range [0,%d)", p.name, i, len(p.rows))
+	}
+	if err := p.checkPages(i); err != nil {
+		return nil, err
+	}
+	if !hostLittleEndian {
+		return nil, &InputError{Path: p.name, RowGroup: i, Err: fmt.Errorf("%w: columnar decoding needs a little-endian machine", ErrUnsupported)}
+	}
+	layout, err := p.Layout()
+	if err != nil {
+		var ie *InputError
+		if errors.As(err, &ie) {
+			ie.RowGroup = i // a new error of Layout's, unshared
+		}
+		return nil, err
+	}
+	want := p.rows[i]
+	var chunks []parquet.ColumnChunk
+	if err := guard(p.name, i, func() error { chunks = p.file.RowGroups()[i].ColumnChunks(); return nil }); err != nil {
+		return nil, err
+	}
+	meta := p.file.Metadata().RowGroups[i].Columns // checkChunks: one per leaf
+	if len(chunks) != len(layout) || len(meta) != len(layout) || len(p.layout) != len(layout) {
+		return nil, corrupt(p.name, i, fmt.Errorf("%d column chunks for %d columns", len(chunks), len(layout)))
+	}
+	r := chunkReader{p: p, rg: i, want: want}
+	b := &columnar.Batch{Cols: make([]columnar.Column, len(layout))}
+	for c := range layout {
+		col := &b.Cols[c]
+		col.Type = layout[c]
+		presize(col, want, &meta[c].MetaData)
+		if err := r.read(ctx, c, chunks[c], col); err != nil {
+			return nil, err
+		}
+	}
+	b.Len = int(want)
+	// The Append methods checked each level's range and each value's
+	// type; what else the row path's Check refuses is two columns
+	// disagreeing on whether a group they share is null.
+	defs := make([][]byte, len(b.Cols))
+	for c := range b.Cols {
+		defs[c] = b.Cols[c].Defs
+	}
+	if err := p.layout.CheckColumns(defs); err != nil {
+		return nil, corrupt(p.name, i, err)
+	}
+	return b, nil
+}
+
+// presize gives col room for its rows so that appends rarely regrow: the
+// row count the footer and the chunk agree on, at most a few times the
+// chunk's uncompressed size. Both counts are untrusted, and a footer
+// promising billions of rows must fail when its pages run short, not
+// exhaust memory up front; the cap still covers plainly encoded columns,
+// and dictionary- or run-length-encoded ones grow as they fill.
+func presize(col *columnar.Column, rows int64, md *format.ColumnMetaData) {
+	rows = max(min(rows, md.NumValues), 0)
+	budget := 2*max(md.TotalUncompressedSize, 0) + 64<<10
+	if col.MaxDef > 0 {
+		col.Defs = make([]byte, 0, min(rows, budget))
+	}
+	if col.Width == 0 {
+		col.Offsets = make([]uint32, 1, min(rows, budget/4)+1)
+		col.Bytes = make([]byte, 0, min(max(md.TotalUncompressedSize-4*rows, 0), budget))
+		return
+	}
+	col.Fixed = make([]byte, 0, min(rows, budget/int64(col.Width))*int64(col.Width))
+}
+
+// chunkReader decodes the column chunks of row group rg of p, for one
+// goroutine.
+type chunkReader struct {
+	p       *Parquet
+	rg      int
+	want    int64           // rows the footer declares
+	scratch []parquet.Value // values of a page read value by value
+}
+
+// page is what a decoded page offers for copying.
+type page struct {
+	pg   parquet.Page
+	n    int    // rows: one value or null each, as nothing repeats
+	defs []byte // definition levels; nil for a required column
+	data encoding.Values
+	dict parquet.Dictionary // non-nil when data holds dictionary indexes
+}
+
+// read appends the rows of column chunk c to col, page by page, and checks
+// that it holds the rows the footer declares.
+func (r *chunkReader) read(ctx context.Context, c int, chunk parquet.ColumnChunk, col *columnar.Column) error {
+	var pages parquet.Pages
+	if err := guard(r.p.name, r.rg, func() error { pages = chunk.Pages(); return nil }); err != nil {
+		return r.inColumn(c, err)
+	}
+	defer pages.Close()
+	var dict *columnar.Column
+	for k := 0; ; k++ {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		var pg page
+		eof := false
+		err := guard(r.p.name, r.rg, func() error {
+			p, err := pages.ReadPage()
+			if err == io.EOF {
+				eof = true
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			pg = page{pg: p, n: int(p.NumValues()), defs: p.DefinitionLevels(), data: p.Data(), dict: p.Dictionary()}
+			return nil
+		})
+		if err != nil {
+			return r.inColumn(c, err)
+		}
+		if eof {
+			break
+		}
+		if pg.dict != nil && dict == nil {
+			// FilePages decodes one dictionary per column chunk and
+			// gives it to every dictionary-encoded page.
+			if dict, err = r.dictionary(c, col.Type, pg.dict); err != nil {
+				parquet.Release(pg.pg)
+				return err
+			}
+		}
+		err = r.copyPage(c, col, &pg, dict)
+		// The page's buffers go back to the decoder's pools: everything
+		// has been copied out of them.
+		parquet.Release(pg.pg)
+		if err != nil {
+			return r.fail(c, fmt.Errorf("page %d: %w", k, err))
+		}
+		if n := col.Rows(); int64(n) > r.want {
+			return r.fail(c, fmt.Errorf("%d rows by page %d, but the footer declares %d", n, k, r.want))
+		}
+	}
+	if n := col.Rows(); int64(n) != r.want {
+		return r.fail(c, fmt.Errorf("footer declares %d rows, found %d", r.want, n))
+	}
+	return nil
+}
+
+// dictionary copies the values of a column chunk's dictionary into a
+// required column of type t.
+func (r *chunkReader) dictionary(c int, t columnar.Type, d parquet.Dictionary) (*columnar.Column, error) {
+	dict := &columnar.Column{Type: columnar.Type{Kind: t.Kind, Width: t.Width}}
+	var pg page
+	err := guard(r.p.name, r.rg, func() error {
+		p := d.Page()
+		pg = page{pg: p, n: int(p.NumValues()), data: p.Data()}
+		return nil
+	})
+	if err != nil {
+		return nil, r.inColumn(c, err)
+	}
+	// The dictionary's page is the dictionary's own memory, not a pooled
+	// buffer: it is not released.
+	if err := r.copyPage(c, dict, &pg, nil); err != nil {
+		return nil, r.fail(c, fmt.Errorf("dictionary: %w", err))
+	}
+	return dict, nil
+}
+
+// copyPage appends the rows of pg to col: indexes into dict for a
+// dictionary-encoded page, else the page's typed values as they are (the
+// bytes of its Go slices, which hostLittleEndian makes little-endian), and
+// value by value for booleans (bit-packed from an offset the page keeps to
+// itself) or anything unexpected.
+func (r *chunkReader) copyPage(c int, col *columnar.Column, pg *page, dict *columnar.Column) error {
+	kind := pg.data.Kind()
+	switch {
+	case dict != nil && pg.dict != nil && kind == encoding.Int32:
+		return col.AppendIndexed(pg.n, pg.defs, pg.data.Int32(), dict)
+	case pg.dict != nil:
+		// Indexes of another type than the decoder makes.
+	case kind == encoding.ByteArray && col.Kind == parquet.ByteArray:
+		data, offsets := pg.data.ByteArray()
+		return col.AppendByteArrays(pg.n, pg.defs, data, offsets)
+	case kind == encoding.FixedLenByteArray && col.Kind == parquet.FixedLenByteArray:
+		data, size := pg.data.FixedLenByteArray()
+		if size != col.Width {
+			return fmt.Errorf("%d-byte values in a column of width %d", size, col.Width)
+		}
+		return col.AppendFixed(pg.n, pg.defs, data)
+	case kind != encoding.Undefined && kind == fixedKind(col.Kind):
+		data, _ := pg.data.Data()
+		return col.AppendFixed(pg.n, pg.defs, data)
+	}
+	return r.copyValues(c, col, pg)
+}
+
+// fixedKind returns the page data kind whose bytes are a column of kind k
+// as batches hold it, or encoding.Undefined when there is none (booleans,
+// byte arrays).
+func fixedKind(k parquet.Kind) encoding.Kind {
+	switch k {
+	case parquet.Int32:
+		return encoding.Int32
+	case parquet.Int64:
+		return encoding.Int64
+	case parquet.Int96:
+		return encoding.Int96
+	case parquet.Float:
+		return encoding.Float
+	case parquet.Double:
+		return encoding.Double
+	}
+	return encoding.Undefined
+}
+
+// copyValues appends the rows of pg to col through the page's value
+// reader, the slow path.
+func (r *chunkReader) copyValues(c int, col *columnar.Column, pg *page) error {
+	// One slot more than the page has rows, to notice a page yielding
+	// more values than rows.
+	if cap(r.scratch) < pg.n+1 {
+		r.scratch = make([]parquet.Value, pg.n+1)
+	}
+	buf := r.scratch[:pg.n+1]
+	got := 0
+	err := guard(r.p.name, r.rg, func() error {
+		values := pg.pg.Values()
+		for got < len(buf) {
+			k, err := values.ReadValues(buf[got:])
+			got += k
+			if err == io.EOF {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			if k == 0 {
+				return errors.New("value reader made no progress")
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return r.inColumn(c, err)
+	}
+	if got != pg.n {
+		return fmt.Errorf("page of %d rows yields %d values", pg.n, got)
+	}
+	for k := range buf[:got] {
+		if err := col.AppendValue(buf[k]); err != nil {
+			return fmt.Errorf("value %d: %w", k, err)
+		}
+	}
+	clear(buf[:got]) // drop references to the page's memory
+	return nil
+}
+
+// fail wraps err, a problem with the data of column c, as an InputError:
+// corruption, or an unsupported input for values a batch cannot address.
+func (r *chunkReader) fail(c int, err error) error {
+	var ie *InputError
+	if errors.As(err, &ie) {
+		return err
+	}
+	kind := ErrCorrupt
+	if errors.Is(err, columnar.ErrTooLarge) {
+		kind = ErrUnsupported
+	}
+	return &InputError{Path: r.p.name, RowGroup: r.rg, Column: r.p.layout[c].Path, Err: fmt.Errorf("%w: %w", kind, err)}
+}
+
+// inColumn names column c in err, an error from guard, when it names no
+// column yet.
+func (r *chunkReader) inColumn(c int, err error) error {
+	var ie *InputError
+	if errors.As(err, &ie) && ie.Column == "" {
+		ie.Column = r.p.layout[c].Path
+	}
+	return err
+}
