@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/encoding"
@@ -96,7 +97,7 @@ func (p *Parquet) ReadBatch(ctx context.Context, i int) (*columnar.Batch, error)
 		col := &b.Cols[c]
 		col.Type = layout[c]
 		presize(col, want, &meta[c].MetaData)
-		if err := r.read(ctx, c, chunks[c], col); err != nil {
+		if err := r.read(ctx, c, chunks[c], col, &meta[c].MetaData); err != nil {
 			return nil, err
 		}
 	}
@@ -114,24 +115,46 @@ func (p *Parquet) ReadBatch(ctx context.Context, i int) (*columnar.Batch, error)
 	return b, nil
 }
 
-// presize gives col room for its rows so that appends rarely regrow: the
-// row count the footer and the chunk agree on, at most a few times the
-// chunk's uncompressed size. Both counts are untrusted, and a footer
-// promising billions of rows must fail when its pages run short, not
-// exhaust memory up front; the cap still covers plainly encoded columns,
-// and dictionary- or run-length-encoded ones grow as they fill.
+// presize gives col room for its rows so that appends rarely regrow: as
+// many as the footer and the chunk's metadata agree on, and value bytes as
+// many as the chunk holds uncompressed (which a plainly encoded column
+// needs at most). Both counts are untrusted, and a footer promising
+// billions of rows must fail when its pages run short, not exhaust memory
+// up front: no slice gets more than presizeLimit bytes.
 func presize(col *columnar.Column, rows int64, md *format.ColumnMetaData) {
+	limit := presizeLimit(md)
 	rows = max(min(rows, md.NumValues), 0)
-	budget := 2*max(md.TotalUncompressedSize, 0) + 64<<10
 	if col.MaxDef > 0 {
-		col.Defs = make([]byte, 0, min(rows, budget))
+		col.Defs = make([]byte, 0, min(rows, limit))
 	}
 	if col.Width == 0 {
-		col.Offsets = make([]uint32, 1, min(rows, budget/4)+1)
-		col.Bytes = make([]byte, 0, min(max(md.TotalUncompressedSize-4*rows, 0), budget))
+		col.Offsets = make([]uint32, 1, min(rows, limit/4)+1)
+		col.Bytes = make([]byte, 0, min(max(md.TotalUncompressedSize, 0), limit))
 		return
 	}
-	col.Fixed = make([]byte, 0, min(rows, budget/int64(col.Width))*int64(col.Width))
+	col.Fixed = make([]byte, 0, min(rows, limit/int64(col.Width))*int64(col.Width))
+}
+
+// presizeLimit is the most bytes presize reserves for one slice of a
+// column: four times its chunk's uncompressed size, which is at most
+// MaxColumnChunkBytes and what the decoder allocates anyway for a page of
+// the chunk, or 64 MiB, enough for most row groups.
+func presizeLimit(md *format.ColumnMetaData) int64 {
+	return max(4*max(md.TotalUncompressedSize, 0), 64<<20)
+}
+
+// presizeIndexed gives a ByteArray column room for the values of its rows
+// once its dictionary is known: rows times the dictionary's mean value
+// length, at most presizeLimit bytes.
+func presizeIndexed(col, dict *columnar.Column, rows int64, md *format.ColumnMetaData) {
+	n := dict.Rows()
+	if col.Width != 0 || n == 0 {
+		return
+	}
+	need := min(rows*int64(len(dict.Bytes))/int64(n), presizeLimit(md))
+	if extra := need - int64(len(col.Bytes)); extra > int64(cap(col.Bytes)-len(col.Bytes)) {
+		col.Bytes = slices.Grow(col.Bytes, int(extra))
+	}
 }
 
 // chunkReader decodes the column chunks of row group rg of p, for one
@@ -152,9 +175,9 @@ type page struct {
 	dict parquet.Dictionary // non-nil when data holds dictionary indexes
 }
 
-// read appends the rows of column chunk c to col, page by page, and checks
-// that it holds the rows the footer declares.
-func (r *chunkReader) read(ctx context.Context, c int, chunk parquet.ColumnChunk, col *columnar.Column) error {
+// read appends the rows of column chunk c, whose metadata is md, to col,
+// page by page, and checks that it holds the rows the footer declares.
+func (r *chunkReader) read(ctx context.Context, c int, chunk parquet.ColumnChunk, col *columnar.Column, md *format.ColumnMetaData) error {
 	var pages parquet.Pages
 	if err := guard(r.p.name, r.rg, func() error { pages = chunk.Pages(); return nil }); err != nil {
 		return r.inColumn(c, err)
@@ -192,6 +215,7 @@ func (r *chunkReader) read(ctx context.Context, c int, chunk parquet.ColumnChunk
 				parquet.Release(pg.pg)
 				return err
 			}
+			presizeIndexed(col, dict, r.want, md)
 		}
 		err = r.copyPage(c, col, &pg, dict)
 		// The page's buffers go back to the decoder's pools: everything

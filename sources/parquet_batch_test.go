@@ -695,3 +695,61 @@ func TestReadBatchErrors(t *testing.T) {
 		})
 	}
 }
+
+// benchParquet opens a generated file of 500k rows in row groups of the
+// default size, the shape of a typical split input.
+func benchParquet(b *testing.B) *sources.Parquet {
+	b.Helper()
+	paths, err := gendata.Write(b.Context(), b.TempDir(), gendata.Config{Rows: 500_000, Seed: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	p, err := sources.OpenParquetFile(paths[0])
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { p.Close() })
+	return p
+}
+
+// BenchmarkReadBatch decodes every row group of a generated file into
+// columnar batches; compare with BenchmarkReadRowGroup.
+func BenchmarkReadBatch(b *testing.B) {
+	p := benchParquet(b)
+	b.SetBytes(p.Size())
+	b.ReportAllocs()
+	for b.Loop() {
+		for i := range p.NumRowGroups() {
+			batch, err := p.ReadBatch(b.Context(), i)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if int64(batch.Len) != p.RowGroupNumRows(i) {
+				b.Fatalf("%d rows, want %d", batch.Len, p.RowGroupNumRows(i))
+			}
+		}
+	}
+}
+
+// BenchmarkReadRowGroup reads the same row groups as rows, the path
+// ReadBatch replaces (without the copy into arenas that follows it).
+func BenchmarkReadRowGroup(b *testing.B) {
+	p := benchParquet(b)
+	b.SetBytes(p.Size())
+	b.ReportAllocs()
+	for b.Loop() {
+		for i := range p.NumRowGroups() {
+			var n int64
+			err := p.ReadRowGroup(b.Context(), i, 1024, func(rows []parquet.Row) error {
+				n += int64(len(rows))
+				return nil
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+			if n != p.RowGroupNumRows(i) {
+				b.Fatalf("%d rows, want %d", n, p.RowGroupNumRows(i))
+			}
+		}
+	}
+}
