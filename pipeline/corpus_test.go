@@ -77,8 +77,9 @@ func TestSplitBadData(t *testing.T) {
 // list: a file refused but not listed, or listed but split, fails the test.
 var corpusRefusals = map[string]string{
 	// Damaged on purpose by the corpus.
-	"datapage_v1-corrupt-checksum.parquet": "crc32 checksum mismatch",
-	"nation.dict-malformed.parquet":        "corrupt input",
+	"datapage_v1-corrupt-checksum.parquet":           "crc32 checksum mismatch",
+	"rle-dict-uncompressed-corrupt-checksum.parquet": "crc32 checksum mismatch",
+	"nation.dict-malformed.parquet":                  "corrupt input",
 	// Valid files the Parquet decoder (parquet-go) cannot read.
 	"hadoop_lz4_compressed.parquet":        "unsupported compression codec: LZ4",
 	"hadoop_lz4_compressed_larger.parquet": "unsupported compression codec: LZ4",
