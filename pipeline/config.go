@@ -161,6 +161,12 @@ type JobOptions struct {
 	Overwrite bool `json:"-"`
 	// Progress, if not nil, receives the job's progress.
 	Progress Progress `json:"-"`
+	// OnPath, if not nil, is called once the job is planned, before any
+	// row is read, with whether it takes the columnar path (Parquet inputs
+	// without repeated fields to Parquet output; see docs/architecture.md),
+	// whose decoded rows take about a third of the row path's memory. The
+	// command line sizes the Go runtime's soft memory limit with it.
+	OnPath func(columnar bool) `json:"-"`
 }
 
 // withDefaults returns c with zero fields replaced by their defaults.

@@ -19,6 +19,7 @@ import (
 	"golang.org/x/sync/errgroup"
 	"golang.org/x/sync/semaphore"
 
+	"github.com/splitdata/splitdata/internal/columnar"
 	"github.com/splitdata/splitdata/prng"
 	"github.com/splitdata/splitdata/sinks"
 	"github.com/splitdata/splitdata/sources"
@@ -39,16 +40,17 @@ type unit struct {
 }
 
 // routed is a unit's rows sorted by split, in input order within each
-// split. The rows are owned (copied out of the decoder's buffers). When
-// shuffling, keys[s][k] is the key of rows[s][k] and index[s][k] its global
-// row index.
+// split: rows[s], or batches[s] on the columnar path. The rows are owned
+// (copied out of the decoder's buffers). When shuffling, keys[s][k] is the
+// key of rows[s][k] and index[s][k] its global row index.
 type routed struct {
-	seq   int
-	rows  [][]parquet.Row
-	keys  [][]uint64
-	index [][]int64
-	spill [][]*spillPiece // [split][partition], when the shuffle spills
-	bytes int64           // the rows' content in memory (see rowArena.content)
+	seq     int
+	rows    [][]parquet.Row
+	batches []*columnar.Batch // [split], nil for a split without rows
+	keys    [][]uint64
+	index   [][]int64
+	spill   [][]*spillPiece // [split][partition], when the shuffle spills
+	bytes   int64           // the rows' content in memory (see rowArena.content)
 }
 
 // rowGroupJob is one output row group: rows of one split, cut by row counts
@@ -57,9 +59,31 @@ type rowGroupJob struct {
 	split int
 	seq   int
 	file  int
-	last  bool            // last row group of its file
-	segs  [][]parquet.Row // consecutive pieces of the split's row stream
+	last  bool     // last row group of its file
+	segs  []rowSeg // consecutive pieces of the split's row stream
 	rows  int64
+}
+
+// rowSeg is a piece of a split's row stream: rows, or on the columnar path
+// a batch.
+type rowSeg struct {
+	rows  []parquet.Row
+	batch *columnar.Batch
+}
+
+func (s rowSeg) len() int64 {
+	if s.batch != nil {
+		return int64(s.batch.Len)
+	}
+	return int64(len(s.rows))
+}
+
+// slice returns rows [lo, hi) of s.
+func (s rowSeg) slice(lo, hi int64) rowSeg {
+	if s.batch != nil {
+		return rowSeg{batch: s.batch.Slice(int(lo), int(hi))}
+	}
+	return rowSeg{rows: s.rows[lo:hi]}
 }
 
 type encodedJob struct {
@@ -101,6 +125,12 @@ type engine struct {
 	workers      int
 	format       sinks.Format
 	encoder      sinks.Encoder // of the output format
+	// batches: units are read, routed and encoded column by column
+	// (engine_batch.go), not as rows; see useBatches.
+	batches bool
+	// batchLayout is the layout of the routed batches (the output
+	// schema's), for reading spilled ones back.
+	batchLayout columnar.Layout
 	// rowsChecked: every row was checked against the schema when it was
 	// read (Parquet inputs) or is valid by construction (index rows), so
 	// the encoder need not check it again.
@@ -133,6 +163,13 @@ type rowWindow struct {
 
 // run executes the engine and returns the files written per split.
 func (e *engine) run(ctx context.Context) ([]SplitInfo, error) {
+	if e.batches {
+		layout, err := columnar.LayoutOf(e.schema)
+		if err != nil {
+			return nil, fmt.Errorf("internal error: columnar path for %w", err)
+		}
+		e.batchLayout = layout
+	}
 	g, ctx := errgroup.WithContext(ctx)
 	w := e.workers
 	// Bounded windows: at most unitWindow units are between the feeder and
@@ -165,7 +202,11 @@ func (e *engine) run(ctx context.Context) ([]SplitInfo, error) {
 	for range w {
 		readers.Go(func() error {
 			for u := range unitCh {
-				r, err := e.route(rctx, u)
+				route := e.route
+				if e.batches {
+					route = e.routeBatch
+				}
+				r, err := route(rctx, u)
 				if err != nil {
 					return err
 				}
@@ -391,25 +432,55 @@ func indexRows(u unit) func(ctx context.Context, rg, batch int, fn func([]parque
 const rowHeaderBytes = 24 + 16
 
 // shuffled is a split's rows held for ordering: all of them, with their
-// canonical-order keys.
+// canonical-order keys. The rows are rows, or on the columnar path the
+// rows refs names among batches.
 type shuffled struct {
-	rows  []parquet.Row
-	keys  []uint64
-	index []int64
+	rows    []parquet.Row
+	batches []*columnar.Batch
+	refs    []columnar.Ref
+	keys    []uint64
+	index   []int64
 }
 
-// canonicalOrder sorts the held rows by (key, global row index).
-func (h *shuffled) canonicalOrder() []parquet.Row {
-	es := make([]orderEntry, len(h.rows))
+// order returns the held rows' places sorted by (key, global row index).
+func (h *shuffled) order() []orderEntry {
+	es := make([]orderEntry, len(h.keys))
 	for k := range es {
 		es[k] = orderEntry{h.keys[k], h.index[k], k}
 	}
 	sortEntries(es)
+	return es
+}
+
+// canonicalOrder returns the held rows in canonical order.
+func (h *shuffled) canonicalOrder() []parquet.Row {
+	es := h.order()
 	out := make([]parquet.Row, len(es))
 	for k, e := range es {
 		out[k] = h.rows[e.at]
 	}
 	return out
+}
+
+// canonicalRefs returns the held batches' rows in canonical order.
+func (h *shuffled) canonicalRefs() []columnar.Ref {
+	es := h.order()
+	out := make([]columnar.Ref, len(es))
+	for k, e := range es {
+		out[k] = h.refs[e.at]
+	}
+	return out
+}
+
+// holdBatch adds a batch of rows with their keys and indices.
+func (h *shuffled) holdBatch(b *columnar.Batch, keys []uint64, index []int64) {
+	at := int32(len(h.batches))
+	h.batches = append(h.batches, b)
+	for r := range b.Len {
+		h.refs = append(h.refs, columnar.Ref{Batch: at, Row: int32(r)})
+	}
+	h.keys = append(h.keys, keys...)
+	h.index = append(h.index, index...)
 }
 
 // orderEntry is a held row's place in canonical order: its key, its global
@@ -470,7 +541,7 @@ type splitCutter struct {
 	file        int
 	rowsInFile  int64
 	seq         int
-	pending     [][]parquet.Row
+	pending     []rowSeg
 	pendingRows int64
 	total       int64
 	pos         int64 // rows of the split seen, for a shard's window
@@ -508,19 +579,19 @@ func (e *engine) dispatch(ctx context.Context, in <-chan routed, out chan<- rowG
 			return ctx.Err()
 		}
 	}
-	add := func(c *splitCutter, rows []parquet.Row) error {
+	add := func(c *splitCutter, rows rowSeg) error {
 		if e.windows != nil {
 			w := e.windows[c.split]
-			n := int64(len(rows))
+			n := rows.len()
 			lo, hi := min(max(w.from-c.pos, 0), n), min(max(w.to-c.pos, 0), n)
 			c.pos += n
-			rows = rows[lo:hi]
+			rows = rows.slice(lo, hi)
 		}
-		n := int64(len(rows))
+		n := rows.len()
 		for from := int64(0); from < n; {
 			target := min(e.rowGroupRows, e.rowsPerFile-c.rowsInFile)
 			take := min(n-from, target-c.pendingRows)
-			c.pending = append(c.pending, rows[from:from+take])
+			c.pending = append(c.pending, rows.slice(from, from+take))
 			c.pendingRows += take
 			c.total += take
 			from += take
@@ -528,6 +599,21 @@ func (e *engine) dispatch(ctx context.Context, in <-chan routed, out chan<- rowG
 				if err := emit(c, c.rowsInFile+target == e.rowsPerFile); err != nil {
 					return err
 				}
+			}
+		}
+		return nil
+	}
+	// addOrdered adds the rows refs names among batches, gathered a piece
+	// at a time: the pieces are copies, bounded by the job window.
+	addOrdered := func(c *splitCutter, batches []*columnar.Batch, refs []columnar.Ref) error {
+		piece := int(min(e.rowGroupRows, 1<<16))
+		for lo := 0; lo < len(refs); lo += piece {
+			b, err := columnar.Gather(batches, refs[lo:min(lo+piece, len(refs))])
+			if err != nil {
+				return err
+			}
+			if err := add(c, rowSeg{batch: b}); err != nil {
+				return err
 			}
 		}
 		return nil
@@ -581,19 +667,39 @@ func (e *engine) dispatch(ctx context.Context, in <-chan routed, out chan<- rowG
 					h.keys = append(h.keys, r.keys[s]...)
 					h.index = append(h.index, r.index[s]...)
 				}
+				for s, b := range r.batches {
+					if b != nil {
+						hold[s].holdBatch(b, r.keys[s], r.index[s])
+					}
+				}
 				continue
 			}
 			for s, rows := range r.rows {
-				if err := add(&cutters[s], rows); err != nil {
+				if err := add(&cutters[s], rowSeg{rows: rows}); err != nil {
 					return err
+				}
+			}
+			for s, b := range r.batches {
+				if b != nil {
+					if err := add(&cutters[s], rowSeg{batch: b}); err != nil {
+						return err
+					}
 				}
 			}
 		}
 	}
 	for s := range hold {
+		if e.batches {
+			batches, refs := hold[s].batches, hold[s].canonicalRefs()
+			hold[s] = shuffled{}
+			if err := addOrdered(&cutters[s], batches, refs); err != nil {
+				return err
+			}
+			continue
+		}
 		rows := hold[s].canonicalOrder()
 		hold[s] = shuffled{}
-		if err := add(&cutters[s], rows); err != nil {
+		if err := add(&cutters[s], rowSeg{rows: rows}); err != nil {
 			return err
 		}
 	}
@@ -606,9 +712,11 @@ func (e *engine) dispatch(ctx context.Context, in <-chan routed, out chan<- rowG
 		// encoders: at most two partitions are held, each at most half of
 		// --memory (see shufflePartitions).
 		type loaded struct {
-			split int
-			rows  []parquet.Row
-			err   error
+			split   int
+			rows    []parquet.Row
+			batches []*columnar.Batch // with refs, on the columnar path
+			refs    []columnar.Ref
+			err     error
 		}
 		lctx, cancel := context.WithCancel(ctx)
 		next := make(chan loaded)
@@ -617,12 +725,20 @@ func (e *engine) dispatch(ctx context.Context, in <-chan routed, out chan<- rowG
 			defer close(next)
 			for s := range e.names {
 				for p := range e.partitions {
-					rows, bytes, err := spill.load(lctx, s, p)
+					l := loaded{split: s}
+					var bytes int64
+					var err error
+					if e.batches {
+						l.batches, l.refs, bytes, err = spill.loadBatches(lctx, s, p, e.batchLayout)
+					} else {
+						l.rows, bytes, err = spill.load(lctx, s, p)
+					}
 					if err == nil && bytes > e.shuffleLimit {
 						err = fmt.Errorf("%w: a shuffle partition needs %d MiB, more than --memory %d MiB", ErrTooLarge, bytes>>20, e.shuffleLimit>>20)
 					}
+					l.err = err
 					select {
-					case next <- loaded{s, rows, err}:
+					case next <- l:
 					case <-lctx.Done():
 						return
 					}
@@ -642,7 +758,13 @@ func (e *engine) dispatch(ctx context.Context, in <-chan routed, out chan<- rowG
 			if l.err != nil {
 				return l.err
 			}
-			if err := add(&cutters[l.split], l.rows); err != nil {
+			if l.batches != nil {
+				if err := addOrdered(&cutters[l.split], l.batches, l.refs); err != nil {
+					return err
+				}
+				continue
+			}
+			if err := add(&cutters[l.split], rowSeg{rows: l.rows}); err != nil {
 				return err
 			}
 		}
@@ -684,10 +806,18 @@ func (e *engine) encode(j rowGroupJob) (encodedJob, error) {
 	}
 	var chunk sinks.Chunk
 	var err error
-	if ce, ok := e.encoder.(sinks.CheckedEncoder); ok && e.rowsChecked {
-		chunk, err = ce.EncodeChecked(&segmentReader{segs: j.segs})
-	} else {
-		chunk, err = e.encoder.Encode(&segmentReader{segs: j.segs})
+	ce, checked := e.encoder.(sinks.CheckedEncoder)
+	switch {
+	case e.batches:
+		batches := make([]*columnar.Batch, len(j.segs))
+		for k, seg := range j.segs {
+			batches[k] = seg.batch
+		}
+		chunk, err = e.encoder.(sinks.BatchEncoder).EncodeBatches(batches)
+	case checked && e.rowsChecked:
+		chunk, err = ce.EncodeChecked(newSegmentReader(j.segs))
+	default:
+		chunk, err = e.encoder.Encode(newSegmentReader(j.segs))
 	}
 	if err != nil {
 		return encodedJob{}, fmt.Errorf("encode %s row group %d: %w", e.names[j.split], j.seq, err)
@@ -700,6 +830,14 @@ func (e *engine) encode(j rowGroupJob) (encodedJob, error) {
 // the rows themselves, not copies: the writer only reads them.
 type segmentReader struct {
 	segs [][]parquet.Row
+}
+
+func newSegmentReader(segs []rowSeg) *segmentReader {
+	r := &segmentReader{segs: make([][]parquet.Row, len(segs))}
+	for k, seg := range segs {
+		r.segs[k] = seg.rows
+	}
+	return r
 }
 
 // ReadRows fills rows across segment boundaries: the encoder clones rows

@@ -485,6 +485,7 @@ func RunShard(ctx context.Context, cfg ShardConfig) (*ShardDone, error) {
 		workers:      cfg.Workers,
 		format:       format,
 		encoder:      encoder,
+		batches:      useBatches(srcs, encoder) && !p.Options.IndexOnly,
 		rowsChecked:  p.Options.IndexOnly || allParquet(inputs),
 		kv:           kv,
 		stage:        stage,

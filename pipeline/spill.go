@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 
 	"github.com/parquet-go/parquet-go"
+
+	"github.com/splitdata/splitdata/internal/columnar"
 )
 
 // The out-of-core shuffle. When a split's rows do not fit in the shuffle's
@@ -187,12 +189,61 @@ func (sp *spiller) load(ctx context.Context, s, p int) ([]parquet.Row, int64, er
 		h.rows = append(h.rows, row)
 		bytes += int64(len(row))*valueBytes + rowHeaderBytes
 	}
+	if int64(len(h.rows)) != f.rows {
+		return nil, 0, fmt.Errorf("read back spill %s: %d rows, wrote %d", f.path, len(h.rows), f.rows)
+	}
+	if err := sp.loadKeys(s, p, &h); err != nil {
+		return nil, 0, err
+	}
+	return h.canonicalOrder(), bytes, nil
+}
+
+// loadBatches is load for the columnar path: it reads partition p of split
+// s back as the batches it was spilled in, of layout, and returns them with
+// their rows' canonical order and the memory they take.
+func (sp *spiller) loadBatches(ctx context.Context, s, p int, layout columnar.Layout) ([]*columnar.Batch, []columnar.Ref, int64, error) {
+	f := sp.files[s][p]
+	if f == nil {
+		return nil, nil, 0, nil
+	}
+	data, err := os.ReadFile(f.path)
+	if err != nil {
+		return nil, nil, 0, fmt.Errorf("read back spill: %w", err)
+	}
+	bytes := int64(len(data)) + f.rows*batchRowBytes // levels and values point into data
+	var h shuffled
+	for rest := data; len(rest) > 0; {
+		if err := ctx.Err(); err != nil {
+			return nil, nil, 0, err
+		}
+		var b *columnar.Batch
+		if b, rest, err = columnar.Decode(rest, layout); err != nil {
+			return nil, nil, 0, fmt.Errorf("read back spill %s: %w", f.path, err)
+		}
+		h.holdBatch(b, nil, nil)
+		for c := range b.Cols {
+			bytes += 4 * int64(cap(b.Cols[c].Offsets)) // copied, unlike the rest
+		}
+	}
+	if int64(len(h.refs)) != f.rows {
+		return nil, nil, 0, fmt.Errorf("read back spill %s: %d rows, wrote %d", f.path, len(h.refs), f.rows)
+	}
+	if err := sp.loadKeys(s, p, &h); err != nil {
+		return nil, nil, 0, err
+	}
+	return h.batches, h.canonicalRefs(), bytes, nil
+}
+
+// loadKeys reads the keys and indices of partition p of split s into h,
+// and removes the partition's files.
+func (sp *spiller) loadKeys(s, p int, h *shuffled) error {
+	f := sp.files[s][p]
 	kb, err := os.ReadFile(filepath.Join(sp.dir, fmt.Sprintf("split%03d-part%03d.keys", s, p)))
 	if err != nil {
-		return nil, 0, fmt.Errorf("read back spill: %w", err)
+		return fmt.Errorf("read back spill: %w", err)
 	}
-	if int64(len(h.rows)) != f.rows || int64(len(kb)) != 16*f.rows {
-		return nil, 0, fmt.Errorf("read back spill %s: %d rows and %d keys, wrote %d", f.path, len(h.rows), len(kb)/16, f.rows)
+	if int64(len(kb)) != 16*f.rows {
+		return fmt.Errorf("read back spill %s: %d keys, wrote %d rows", f.path, len(kb)/16, f.rows)
 	}
 	h.keys = make([]uint64, f.rows)
 	h.index = make([]int64, f.rows)
@@ -203,5 +254,5 @@ func (sp *spiller) load(ctx context.Context, s, p int) ([]parquet.Row, int64, er
 	_ = os.Remove(f.path)
 	_ = os.Remove(filepath.Join(sp.dir, fmt.Sprintf("split%03d-part%03d.keys", s, p)))
 	sp.files[s][p] = nil
-	return h.canonicalOrder(), bytes, nil
+	return nil
 }

@@ -154,10 +154,18 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrUsage, err)
 	}
+	inputs := make([]sources.Source, len(plan.inputs))
+	for i, in := range plan.inputs {
+		inputs[i] = in
+	}
+	batches := useBatches(inputs, encoder) && groupCol < 0 && !cfg.IndexOnly
+	if cfg.OnPath != nil {
+		cfg.OnPath(batches)
+	}
 	partitions := 1
 	var spillDir string
 	if shuffle {
-		bytes := plan.decodedBytes()
+		bytes := plan.decodedBytes(batches)
 		if cfg.IndexOnly {
 			bytes = plan.rows * (valueBytes + rowHeaderBytes)
 		}
@@ -177,10 +185,6 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 			return nil, fmt.Errorf("shuffle: temporary directory: %w", err)
 		}
 		defer os.RemoveAll(spillDir)
-	}
-	inputs := make([]sources.Source, len(plan.inputs))
-	for i, in := range plan.inputs {
-		inputs[i] = in
 	}
 	e := &engine{
 		place:        place,
@@ -206,6 +210,7 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 		workers:      cfg.Workers,
 		format:       format,
 		encoder:      encoder,
+		batches:      batches,
 		rowsChecked:  cfg.IndexOnly || allParquet(plan.inputs),
 		kv:           kv,
 		stage:        stage,
@@ -540,7 +545,7 @@ func isCSV(in sources.FileSource) bool {
 // decodedBytes estimates the memory the inputs' rows take decoded: their
 // uncompressed column bytes plus a parquet.Value per leaf and a row header
 // per row.
-func (p *plan) decodedBytes() int64 {
+func (p *plan) decodedBytes(batches bool) int64 {
 	var total int64
 	for _, in := range p.inputs {
 		leaves := int64(len(in.Schema().Columns()))
@@ -551,7 +556,13 @@ func (p *plan) decodedBytes() int64 {
 		} else {
 			total += in.Size() // text and Arrow inputs: about their size
 		}
-		total += in.NumRows() * (leaves*valueBytes + rowHeaderBytes)
+		if batches {
+			// Columns hold the values about as Parquet's plain encoding
+			// does (uncompressed bytes), plus a ByteArray's offsets.
+			total += in.NumRows() * (leaves*4 + batchRowBytes)
+		} else {
+			total += in.NumRows() * (leaves*valueBytes + rowHeaderBytes)
+		}
 	}
 	return total
 }

@@ -1,0 +1,155 @@
+package pipeline_test
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/parquet-go/parquet-go"
+
+	"github.com/splitdata/splitdata/pipeline"
+	"github.com/splitdata/splitdata/splitter"
+)
+
+// The columnar path writes the bytes the row path writes: every job that
+// can take it, run both ways.
+func TestBatchPathMatchesRowPath(t *testing.T) {
+	gen := genInput(t, 3000, 2, 700)
+	structs := structInput(t)
+	three, err := splitter.ParseRatios("train=0.7,valid=0.2,test=0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := pipeline.JobOptions{RowsPerFile: 1000, RowGroupRows: 300, Workers: 3}
+	jobs := []struct {
+		name string
+		run  func(t *testing.T, out string) (*pipeline.Manifest, error)
+	}{
+		{"split-3way", func(t *testing.T, out string) (*pipeline.Manifest, error) {
+			return pipeline.Split(t.Context(), pipeline.SplitConfig{Inputs: []string{gen}, Out: out, Seed: "5", Splits: three, JobOptions: opts})
+		}},
+		{"split-approx-row-index", func(t *testing.T, out string) (*pipeline.Manifest, error) {
+			o := opts
+			o.RowIndexColumn = "row"
+			return pipeline.Split(t.Context(), pipeline.SplitConfig{Inputs: []string{gen}, Out: out, Seed: "5", Splits: three, Approx: true, JobOptions: o})
+		}},
+		{"split-stratify", func(t *testing.T, out string) (*pipeline.Manifest, error) {
+			return pipeline.Split(t.Context(), pipeline.SplitConfig{Inputs: []string{gen}, Out: out, Seed: "6", Splits: three, Stratify: "label", JobOptions: opts})
+		}},
+		{"split-nulls-structs", func(t *testing.T, out string) (*pipeline.Manifest, error) {
+			o := opts
+			o.Parquet.Dictionary = true
+			return pipeline.Split(t.Context(), pipeline.SplitConfig{Inputs: []string{structs}, Out: out, Seed: "7", Splits: three, JobOptions: o})
+		}},
+		{"kfold-materialize", func(t *testing.T, out string) (*pipeline.Manifest, error) {
+			return pipeline.KFold(t.Context(), pipeline.KFoldConfig{Inputs: []string{gen}, Out: out, Seed: "8", K: 3, Materialize: true, JobOptions: opts})
+		}},
+		{"sample-replace", func(t *testing.T, out string) (*pipeline.Manifest, error) {
+			return pipeline.Sample(t.Context(), pipeline.SampleConfig{Inputs: []string{gen}, Out: out, Seed: "9", Rows: 2500, Replace: true, JobOptions: opts})
+		}},
+		{"sample-fraction", func(t *testing.T, out string) (*pipeline.Manifest, error) {
+			return pipeline.Sample(t.Context(), pipeline.SampleConfig{Inputs: []string{gen}, Out: out, Seed: "9", Fraction: 0.3, JobOptions: opts})
+		}},
+		{"split-shuffle-in-memory", func(t *testing.T, out string) (*pipeline.Manifest, error) {
+			return pipeline.Split(t.Context(), pipeline.SplitConfig{Inputs: []string{gen}, Out: out, Seed: "10", Splits: three, Shuffle: true, JobOptions: opts})
+		}},
+		{"split-shuffle-spill-row-index", func(t *testing.T, out string) (*pipeline.Manifest, error) {
+			o := opts
+			o.ShuffleMemory = 256 << 10
+			o.RowIndexColumn = "row"
+			return pipeline.Split(t.Context(), pipeline.SplitConfig{Inputs: []string{gen}, Out: out, Seed: "10", Splits: three, Shuffle: true, JobOptions: o})
+		}},
+		{"shuffle-spill-structs", func(t *testing.T, out string) (*pipeline.Manifest, error) {
+			o := opts
+			o.ShuffleMemory = 128 << 10
+			return pipeline.Shuffle(t.Context(), pipeline.ShuffleConfig{Inputs: []string{structs}, Out: out, Seed: "11", Epoch: 2, JobOptions: o})
+		}},
+		{"kfold-compat-sklearn", func(t *testing.T, out string) (*pipeline.Manifest, error) {
+			return pipeline.KFold(t.Context(), pipeline.KFoldConfig{Inputs: []string{gen}, Out: out, Seed: "12", K: 4, Compat: "sklearn", Shuffle: true, JobOptions: opts})
+		}},
+	}
+	for _, job := range jobs {
+		t.Run(job.name, func(t *testing.T) {
+			fingerprints := make([]string, 2)
+			for k, rowPath := range []bool{false, true} {
+				restore := pipeline.SetRowPath(rowPath)
+				m, err := job.run(t, filepath.Join(t.TempDir(), "out"))
+				restore()
+				if err != nil {
+					t.Fatal(err)
+				}
+				fingerprints[k] = fingerprint(m)
+			}
+			if fingerprints[0] != fingerprints[1] {
+				t.Fatalf("columnar path wrote:\n%s\nrow path wrote:\n%s", fingerprints[0], fingerprints[1])
+			}
+		})
+	}
+	for _, in := range []string{gen, structs} {
+		if ok, err := pipeline.UsesBatches(in); err != nil || !ok {
+			t.Fatalf("the columnar path does not read %s (%v): the test compared the row path with itself", in, err)
+		}
+	}
+}
+
+// structInput writes a file of 2,500 rows of optional values and an
+// optional struct with an optional field, in row groups of 400 rows.
+func structInput(t *testing.T) string {
+	t.Helper()
+	schema := parquet.NewSchema("s", parquet.Group{
+		"id":    parquet.Int(64),
+		"label": parquet.Optional(parquet.String()),
+		"s": parquet.Optional(parquet.Group{
+			"p": parquet.Optional(parquet.Int(32)),
+			"q": parquet.Leaf(parquet.DoubleType),
+		}),
+		"when": parquet.Optional(parquet.Timestamp(parquet.Microsecond)),
+	})
+	rows := make([]parquet.Row, 2500)
+	for i := range rows {
+		row := parquet.Row{parquet.Int64Value(int64(i)).Level(0, 0, 0)}
+		if i%3 == 0 {
+			row = append(row, parquet.NullValue().Level(0, 0, 1))
+		} else {
+			row = append(row, parquet.ByteArrayValue([]byte{'a' + byte(i%7)}).Level(0, 1, 1))
+		}
+		switch i % 5 {
+		case 0:
+			row = append(row, parquet.NullValue().Level(0, 0, 2), parquet.NullValue().Level(0, 0, 3))
+		case 1:
+			row = append(row, parquet.NullValue().Level(0, 1, 2), parquet.DoubleValue(float64(i)/3).Level(0, 1, 3))
+		default:
+			row = append(row, parquet.Int32Value(int32(i*i)).Level(0, 2, 2), parquet.DoubleValue(-float64(i)).Level(0, 1, 3))
+		}
+		if i%4 == 0 {
+			row = append(row, parquet.NullValue().Level(0, 0, 4))
+		} else {
+			row = append(row, parquet.Int64Value(int64(i)*1e6).Level(0, 1, 4))
+		}
+		rows[i] = row
+	}
+	path := filepath.Join(t.TempDir(), "structs.parquet")
+	writeParquetRows(t, path, schema, rows, 400)
+	return path
+}
+
+// writeParquetRows writes rows of schema to a new Parquet file at path, in
+// row groups of rowGroupRows rows.
+func writeParquetRows(t *testing.T, path string, schema *parquet.Schema, rows []parquet.Row, rowGroupRows int64) {
+	t.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	w := parquet.NewWriter(f, schema, parquet.MaxRowsPerRowGroup(rowGroupRows))
+	if _, err := w.WriteRows(rows); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+}

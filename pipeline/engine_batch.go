@@ -1,0 +1,175 @@
+package pipeline
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+
+	"github.com/parquet-go/parquet-go"
+
+	"github.com/splitdata/splitdata/internal/columnar"
+	"github.com/splitdata/splitdata/sinks"
+	"github.com/splitdata/splitdata/sources"
+)
+
+// The columnar path. When every input decodes its units column by column
+// (Parquet inputs of a schema without repeated fields) and the output
+// format encodes such batches (Parquet), a unit is read into one
+// columnar.Batch, each split's rows are gathered out of it (Batch.Take),
+// and the encoders hand the columns to the Parquet writer directly. The
+// rows, their order and the output bytes are those of the row path: only
+// the representation differs (tested by running both).
+
+// forceRowPath makes every engine use the row path; tests set it to
+// compare the two paths.
+var forceRowPath bool
+
+// useBatches reports whether a job can take the columnar path: every input
+// decodes its units into batches and the encoder encodes them. Grouped
+// splits (whose keys come from a column's canonical bytes) and index-only
+// output keep the row path; the caller checks those.
+func useBatches(inputs []sources.Source, encoder sinks.Encoder) bool {
+	if forceRowPath || len(inputs) == 0 {
+		return false
+	}
+	if _, ok := encoder.(sinks.BatchEncoder); !ok {
+		return false
+	}
+	opened := 0
+	for _, in := range inputs {
+		if in == nil {
+			continue // an input a shard does not read
+		}
+		opened++
+		br, ok := in.(sources.BatchReader)
+		if !ok {
+			return false
+		}
+		if _, err := br.Layout(); err != nil {
+			return false
+		}
+	}
+	return opened > 0
+}
+
+// batchRowBytes is the memory of a row held by the columnar shuffle beyond
+// its values: its key and global index, its place among the held batches
+// and two sort entries.
+const batchRowBytes = 8 + 8 + 8 + 2*24
+
+// routeBatch is route on the columnar path: it reads unit u into a batch,
+// draws the key of every row, assigns it, and gathers each output's rows
+// (once per copy of a repeated row, in input order) into a batch of its
+// own, so that the unit's batch can go. A shuffle also keeps each row's key
+// and index; a spilling one cuts each output's rows by key range and
+// encodes each piece for its spill file.
+func (e *engine) routeBatch(ctx context.Context, u unit) (routed, error) {
+	n := len(e.names)
+	r := routed{seq: u.seq}
+	b, err := e.inputs[u.input].(sources.BatchReader).ReadBatch(ctx, u.rg)
+	if err != nil {
+		return r, err
+	}
+	if int64(b.Len) != u.rows {
+		return r, fmt.Errorf("internal error: %s row group %d decoded %d rows, want %d", e.inputs[u.input].Name(), u.rg, b.Len, u.rows)
+	}
+	// Rows go to bins: one per output, or per output and key range when
+	// the shuffle spills (bin s*P+p).
+	parts := 1
+	if e.shuffle {
+		parts = e.partitions
+	}
+	sel := make([][]int32, n*parts)
+	var binKeys [][]uint64
+	var binIndex [][]int64
+	if e.shuffle {
+		binKeys = make([][]uint64, len(sel))
+		binIndex = make([][]int64, len(sel))
+	}
+	gen := e.master
+	gen.Advance(uint64(u.start))
+	keys := make([]uint64, readBatch)
+	ids := make([]uint8, readBatch)
+	var one [1]int
+	for lo := 0; lo < b.Len; lo += readBatch {
+		if err := ctx.Err(); err != nil {
+			return r, err
+		}
+		k := min(readBatch, b.Len-lo)
+		start := u.start + int64(lo)
+		gen.Fill(keys[:k])
+		if e.place != nil {
+			if err := e.place(keys[:k], start, ids[:k]); err != nil {
+				return r, err
+			}
+		} else {
+			e.assign.Assign(keys[:k], start, ids[:k])
+		}
+		for i := range k {
+			copies := 1
+			if e.repeat != nil {
+				copies = e.repeat(start + int64(i))
+			}
+			for _, s := range e.outputs(int(ids[i]), one[:]) {
+				bin := s
+				if parts > 1 {
+					bin = s*parts + partitionOf(keys[i], parts)
+				}
+				for range copies {
+					sel[bin] = append(sel[bin], int32(lo+i))
+					if e.shuffle {
+						binKeys[bin] = append(binKeys[bin], keys[i])
+						binIndex[bin] = append(binIndex[bin], start+int64(i))
+					}
+				}
+			}
+		}
+	}
+	if parts > 1 {
+		r.spill = make([][]*spillPiece, n)
+	} else {
+		r.batches = make([]*columnar.Batch, n)
+		if e.shuffle {
+			r.keys, r.index = binKeys, binIndex
+		}
+	}
+	for bin, rows := range sel {
+		if len(rows) == 0 {
+			continue
+		}
+		out, err := b.Take(rows)
+		if err != nil {
+			return r, fmt.Errorf("%s row group %d: %w", e.inputs[u.input].Name(), u.rg, err)
+		}
+		if e.indexColumn >= 0 {
+			appendIndexColumn(out, u.start, rows)
+		}
+		if parts == 1 {
+			r.batches[bin] = out
+			r.bytes += out.Size()
+			if e.shuffle {
+				r.bytes += int64(len(rows)) * batchRowBytes
+			}
+			continue
+		}
+		s, p := bin/parts, bin%parts
+		if r.spill[s] == nil {
+			r.spill[s] = make([]*spillPiece, parts)
+		}
+		piece := &spillPiece{data: out.AppendBinary(nil), keys: binKeys[bin], index: binIndex[bin]}
+		r.spill[s][p] = piece
+		r.bytes += int64(cap(piece.data)) + 16*int64(cap(piece.keys))
+	}
+	return r, nil
+}
+
+// appendIndexColumn adds the global row index of each of b's rows, taken
+// from the unit starting at row start by sel, as a last, required INT64
+// column: the row path's --row-index-column.
+func appendIndexColumn(b *columnar.Batch, start int64, sel []int32) {
+	col := columnar.New(columnar.Layout{{Kind: parquet.Int64, Width: 8}}, len(sel)).Cols[0]
+	for _, i := range sel {
+		col.Fixed = binary.LittleEndian.AppendUint64(col.Fixed, uint64(start+int64(i)))
+	}
+	b.Cols = append(b.Cols, col)
+}

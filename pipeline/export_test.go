@@ -1,0 +1,36 @@
+package pipeline
+
+import "github.com/splitdata/splitdata/sources"
+
+// SetRowPath makes every run use the row path instead of the columnar one
+// (engine_batch.go) until the returned function restores the default.
+func SetRowPath(on bool) (restore func()) {
+	old := forceRowPath
+	forceRowPath = on
+	return func() { forceRowPath = old }
+}
+
+// UsesBatches reports whether an engine with the given options would take
+// the columnar path for the inputs, which must exist: a test of the path
+// comparison must know it compared two different paths.
+func UsesBatches(input string) (bool, error) {
+	paths, err := ResolveInputs([]string{input}, "")
+	if err != nil {
+		return false, err
+	}
+	for _, path := range paths {
+		src, err := sources.Open(path, sources.Options{})
+		if err != nil {
+			return false, err
+		}
+		br, ok := src.(sources.BatchReader)
+		if ok {
+			_, err = br.Layout()
+		}
+		src.Close()
+		if !ok || err != nil {
+			return false, nil
+		}
+	}
+	return len(paths) > 0, nil
+}
