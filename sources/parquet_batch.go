@@ -96,6 +96,9 @@ func (p *Parquet) ReadBatch(ctx context.Context, i int) (*columnar.Batch, error)
 	for c := range layout {
 		col := &b.Cols[c]
 		col.Type = layout[c]
+		if slot := slotBytes(col.Type); want > MaxColumnChunkBytes/slot {
+			return nil, r.fail(c, fmt.Errorf("%w: %d rows of %d bytes (nulls included)", errBatchTooLarge, want, slot))
+		}
 		presize(col, want, &meta[c].MetaData)
 		if err := r.read(ctx, c, chunks[c], col, &meta[c].MetaData); err != nil {
 			return nil, err
@@ -157,13 +160,34 @@ func presizeIndexed(col, dict *columnar.Column, rows int64, md *format.ColumnMet
 	}
 }
 
+// errBatchTooLarge reports a column that a batch would hold in more than
+// MaxColumnChunkBytes, which the row path may still read: a batch gives
+// every null a value slot of the column's width, and repeats dictionary
+// values in full.
+var errBatchTooLarge = fmt.Errorf("column takes more than %d bytes in a batch", int64(MaxColumnChunkBytes))
+
+// slotBytes is what a row takes in a column of type t besides ByteArray
+// values: its definition level and its value slot or offset.
+func slotBytes(t columnar.Type) int64 {
+	n := int64(t.Width)
+	if t.Width == 0 {
+		n = 4
+	}
+	if t.MaxDef > 0 {
+		n++
+	}
+	return n
+}
+
 // chunkReader decodes the column chunks of row group rg of p, for one
 // goroutine.
 type chunkReader struct {
 	p       *Parquet
 	rg      int
-	want    int64           // rows the footer declares
-	scratch []parquet.Value // values of a page read value by value
+	want    int64            // rows the footer declares
+	scratch []parquet.Value  // values of a page read value by value
+	dict    *columnar.Column // the current chunk's dictionary, once read
+	dictMax int64            // its longest ByteArray value
 }
 
 // page is what a decoded page offers for copying.
@@ -183,7 +207,7 @@ func (r *chunkReader) read(ctx context.Context, c int, chunk parquet.ColumnChunk
 		return r.inColumn(c, err)
 	}
 	defer pages.Close()
-	var dict *columnar.Column
+	r.dict, r.dictMax = nil, 0
 	for k := 0; ; k++ {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -208,24 +232,12 @@ func (r *chunkReader) read(ctx context.Context, c int, chunk parquet.ColumnChunk
 		if eof {
 			break
 		}
-		if pg.dict != nil && dict == nil {
-			// FilePages decodes one dictionary per column chunk and
-			// gives it to every dictionary-encoded page.
-			if dict, err = r.dictionary(c, col.Type, pg.dict); err != nil {
-				parquet.Release(pg.pg)
-				return err
-			}
-			presizeIndexed(col, dict, r.want, md)
-		}
-		err = r.copyPage(c, col, &pg, dict)
+		err = r.copyPage(c, col, &pg, md)
 		// The page's buffers go back to the decoder's pools: everything
 		// has been copied out of them.
 		parquet.Release(pg.pg)
 		if err != nil {
 			return r.fail(c, fmt.Errorf("page %d: %w", k, err))
-		}
-		if n := col.Rows(); int64(n) > r.want {
-			return r.fail(c, fmt.Errorf("%d rows by page %d, but the footer declares %d", n, k, r.want))
 		}
 	}
 	if n := col.Rows(); int64(n) != r.want {
@@ -249,22 +261,71 @@ func (r *chunkReader) dictionary(c int, t columnar.Type, d parquet.Dictionary) (
 	}
 	// The dictionary's page is the dictionary's own memory, not a pooled
 	// buffer: it is not released.
-	if err := r.copyPage(c, dict, &pg, nil); err != nil {
+	if err := r.appendPage(c, dict, &pg); err != nil {
 		return nil, r.fail(c, fmt.Errorf("dictionary: %w", err))
 	}
 	return dict, nil
 }
 
-// copyPage appends the rows of pg to col: indexes into dict for a
-// dictionary-encoded page, else the page's typed values as they are (the
-// bytes of its Go slices, which hostLittleEndian makes little-endian), and
-// value by value for booleans (bit-packed from an offset the page keeps to
-// itself) or anything unexpected.
-func (r *chunkReader) copyPage(c int, col *columnar.Column, pg *page, dict *columnar.Column) error {
-	kind := pg.data.Kind()
-	switch {
-	case dict != nil && pg.dict != nil && kind == encoding.Int32:
-		return col.AppendIndexed(pg.n, pg.defs, pg.data.Int32(), dict)
+// longest returns the length of the longest value of a ByteArray column.
+func longest(col *columnar.Column) int64 {
+	var n uint32
+	for k := 1; k < len(col.Offsets); k++ {
+		n = max(n, col.Offsets[k]-col.Offsets[k-1])
+	}
+	return int64(n)
+}
+
+// indexedBytes returns the bytes of the values indexes select from dict,
+// a ByteArray column, ignoring indexes out of its range.
+func indexedBytes(indexes []int32, dict *columnar.Column) int64 {
+	var n int64
+	for _, x := range indexes {
+		if x >= 0 && int(x) < len(dict.Offsets)-1 {
+			n += int64(dict.Offsets[x+1] - dict.Offsets[x])
+		}
+	}
+	return n
+}
+
+// copyPage appends the rows of pg, a page of the chunk whose metadata is
+// md, to col, refusing a page that takes col past the rows the footer
+// declares, or past MaxColumnChunkBytes of values.
+func (r *chunkReader) copyPage(c int, col *columnar.Column, pg *page, md *format.ColumnMetaData) error {
+	if rows := int64(col.Rows()) + int64(pg.n); rows > r.want {
+		return fmt.Errorf("brings the column to %d rows, but the footer declares %d", rows, r.want)
+	}
+	if pg.dict == nil || pg.data.Kind() != encoding.Int32 {
+		if data, _ := pg.data.Data(); col.Width == 0 && int64(len(col.Bytes))+int64(len(data)) > MaxColumnChunkBytes {
+			return errBatchTooLarge
+		}
+		return r.appendPage(c, col, pg)
+	}
+	if r.dict == nil {
+		// FilePages decodes one dictionary per column chunk and gives
+		// it to every dictionary-encoded page.
+		dict, err := r.dictionary(c, col.Type, pg.dict)
+		if err != nil {
+			return err
+		}
+		r.dict, r.dictMax = dict, longest(dict)
+		presizeIndexed(col, dict, r.want, md)
+	}
+	indexes := pg.data.Int32()
+	if col.Width == 0 && int64(len(col.Bytes))+int64(len(indexes))*r.dictMax > MaxColumnChunkBytes &&
+		int64(len(col.Bytes))+indexedBytes(indexes, r.dict) > MaxColumnChunkBytes {
+		return errBatchTooLarge
+	}
+	return col.AppendIndexed(pg.n, pg.defs, indexes, r.dict)
+}
+
+// appendPage appends the rows of pg, a page of plain values, to col: the
+// page's typed values as they are (the bytes of its Go slices, which
+// hostLittleEndian makes little-endian), or value by value for booleans
+// (bit-packed from an offset the page keeps to itself) and anything
+// unexpected.
+func (r *chunkReader) appendPage(c int, col *columnar.Column, pg *page) error {
+	switch kind := pg.data.Kind(); {
 	case pg.dict != nil:
 		// Indexes of another type than the decoder makes.
 	case kind == encoding.ByteArray && col.Kind == parquet.ByteArray:
@@ -303,45 +364,48 @@ func fixedKind(k parquet.Kind) encoding.Kind {
 }
 
 // copyValues appends the rows of pg to col through the page's value
-// reader, the slow path.
+// reader, the slow path, a bounded number of values at a time.
 func (r *chunkReader) copyValues(c int, col *columnar.Column, pg *page) error {
-	// One slot more than the page has rows, to notice a page yielding
-	// more values than rows.
-	if cap(r.scratch) < pg.n+1 {
-		r.scratch = make([]parquet.Value, pg.n+1)
+	if r.scratch == nil {
+		r.scratch = make([]parquet.Value, 1024)
 	}
-	buf := r.scratch[:pg.n+1]
-	got := 0
-	err := guard(r.p.name, r.rg, func() error {
-		values := pg.pg.Values()
-		for got < len(buf) {
-			k, err := values.ReadValues(buf[got:])
-			got += k
-			if err == io.EOF {
-				return nil
-			}
-			if err != nil {
-				return err
-			}
-			if k == 0 {
-				return errors.New("value reader made no progress")
-			}
-		}
-		return nil
-	})
-	if err != nil {
+	var values parquet.ValueReader
+	if err := guard(r.p.name, r.rg, func() error { values = pg.pg.Values(); return nil }); err != nil {
 		return r.inColumn(c, err)
 	}
-	if got != pg.n {
-		return fmt.Errorf("page of %d rows yields %d values", pg.n, got)
-	}
-	for k := range buf[:got] {
-		if err := col.AppendValue(buf[k]); err != nil {
-			return fmt.Errorf("value %d: %w", k, err)
+	for total := 0; ; {
+		var k int
+		eof := false
+		err := guard(r.p.name, r.rg, func() error {
+			var err error
+			k, err = values.ReadValues(r.scratch)
+			if err == io.EOF {
+				eof = true
+				return nil
+			}
+			return err
+		})
+		if err != nil {
+			return r.inColumn(c, err)
+		}
+		if total += k; total > pg.n {
+			return fmt.Errorf("page of %d rows yields more values", pg.n)
+		}
+		for _, v := range r.scratch[:k] {
+			if err := col.AppendValue(v); err != nil {
+				return fmt.Errorf("value %d: %w", total-k, err)
+			}
+		}
+		clear(r.scratch[:k]) // drop references to the page's memory
+		switch {
+		case eof && total != pg.n:
+			return fmt.Errorf("page of %d rows yields %d values", pg.n, total)
+		case eof:
+			return nil
+		case k == 0:
+			return errors.New("value reader made no progress")
 		}
 	}
-	clear(buf[:got]) // drop references to the page's memory
-	return nil
 }
 
 // fail wraps err, a problem with the data of column c, as an InputError:
@@ -352,7 +416,7 @@ func (r *chunkReader) fail(c int, err error) error {
 		return err
 	}
 	kind := ErrCorrupt
-	if errors.Is(err, columnar.ErrTooLarge) {
+	if errors.Is(err, columnar.ErrTooLarge) || errors.Is(err, errBatchTooLarge) {
 		kind = ErrUnsupported
 	}
 	return &InputError{Path: r.p.name, RowGroup: r.rg, Column: r.p.layout[c].Path, Err: fmt.Errorf("%w: %w", kind, err)}

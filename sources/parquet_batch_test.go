@@ -625,6 +625,42 @@ func disagreeingGroup(t *testing.T) []byte {
 	return buf.Bytes()
 }
 
+// writeOneColumn returns a file of one column v of node holding rows.
+func writeOneColumn(t *testing.T, node parquet.Node, rows []parquet.Row, opts ...parquet.WriterOption) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	w := parquet.NewWriter(&buf, append(opts, parquet.NewSchema("t", parquet.Group{"v": node}))...)
+	if _, err := w.WriteRows(rows); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// wideNulls returns a file of 40000 nulls in a column of 32767-byte values
+// (the widest parquet-go handles): almost nothing in the file, but 1.2 GiB
+// of value slots in a batch.
+func wideNulls(t *testing.T) []byte {
+	rows := make([]parquet.Row, 40000)
+	for i := range rows {
+		rows[i] = parquet.Row{parquet.NullValue().Level(0, 0, 0)}
+	}
+	return writeOneColumn(t, parquet.Optional(parquet.Leaf(parquet.FixedLenByteArrayType(math.MaxInt16))), rows)
+}
+
+// repeatedHugeValue returns a file of 1100 rows holding the same 1 MiB
+// string, dictionary-encoded: 1 MiB in the file, 1.1 GiB in a batch.
+func repeatedHugeValue(t *testing.T) []byte {
+	v := parquet.ByteArrayValue(bytes.Repeat([]byte("x"), 1<<20)).Level(0, 0, 0)
+	rows := make([]parquet.Row, 1100)
+	for i := range rows {
+		rows[i] = parquet.Row{v}
+	}
+	return writeOneColumn(t, parquet.Encoded(parquet.String(), &parquet.RLEDictionary), rows)
+}
+
 // TestReadBatchErrors checks that damaged input is refused with an
 // InputError naming the file, the row group and the column where known,
 // and that ReadBatch validates its arguments.
@@ -648,10 +684,12 @@ func TestReadBatchErrors(t *testing.T) {
 		{name: "repeated fields", data: tinyParquet(t), wantIs: columnar.ErrRepeated},
 		{name: "footer declares a row more", wantIs: sources.ErrCorrupt, wantCol: "id", wantInErr: "footer declares 51 rows, found 50",
 			data: rewriteFooter(t, flat, func(md *format.FileMetaData) { md.NumRows++; md.RowGroups[0].NumRows++ })},
-		{name: "footer declares a row fewer", wantIs: sources.ErrCorrupt, wantCol: "id", wantInErr: "50 rows by page 0, but the footer declares 49", rowsRead: true,
+		{name: "footer declares a row fewer", wantIs: sources.ErrCorrupt, wantCol: "id", wantInErr: "page 0: brings the column to 50 rows, but the footer declares 49", rowsRead: true,
 			data: rewriteFooter(t, flat, func(md *format.FileMetaData) { md.NumRows--; md.RowGroups[0].NumRows-- })},
 		{name: "definition levels overrun their page", data: damageLevels(t, flat, 1), wantIs: sources.ErrCorrupt, wantCol: "name"},
 		{name: "columns disagree on a group", data: disagreeingGroup(t), wantIs: rowcheck.ErrInvalidRow, wantInErr: "row 1"},
+		{name: "null slots too large", data: wideNulls(t), wantIs: sources.ErrUnsupported, wantCol: "v", wantInErr: "40000 rows of 32768 bytes", rowsRead: true},
+		{name: "dictionary values too large", data: repeatedHugeValue(t), wantIs: sources.ErrUnsupported, wantCol: "v", wantInErr: "more than 1073741824 bytes in a batch", rowsRead: true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
