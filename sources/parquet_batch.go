@@ -139,11 +139,13 @@ func presize(col *columnar.Column, rows int64, md *format.ColumnMetaData) {
 }
 
 // presizeLimit is the most bytes presize reserves for one slice of a
-// column: four times its chunk's uncompressed size, which is at most
-// MaxColumnChunkBytes and what the decoder allocates anyway for a page of
-// the chunk, or 64 MiB, enough for most row groups.
+// column: four times its chunk's uncompressed size (which is at most
+// MaxColumnChunkBytes, and as much as the decoder may allocate for one
+// page of the chunk), or 1 MiB for small chunks. That covers plainly
+// encoded columns; columns that dictionary or run-length encoding shrank
+// further grow as they fill.
 func presizeLimit(md *format.ColumnMetaData) int64 {
-	return max(4*max(md.TotalUncompressedSize, 0), 64<<20)
+	return max(4*max(md.TotalUncompressedSize, 0), 1<<20)
 }
 
 // presizeIndexed gives a ByteArray column room for the values of its rows

@@ -791,3 +791,32 @@ func BenchmarkReadRowGroup(b *testing.B) {
 		}
 	}
 }
+
+// A row group decoded column by column: values and nulls by row and
+// column index.
+func ExampleParquet_ReadBatch() {
+	type row struct {
+		ID   int64   `parquet:"id"`
+		Name *string `parquet:"name,optional"`
+	}
+	var buf bytes.Buffer
+	ann := "ann"
+	if err := parquet.Write(&buf, []row{{1, &ann}, {2, nil}}); err != nil {
+		panic(err)
+	}
+	p, err := sources.OpenParquet("people.parquet", bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+	if err != nil {
+		panic(err)
+	}
+	b, err := p.ReadBatch(context.Background(), 0)
+	if err != nil {
+		panic(err)
+	}
+	for r := range b.Len {
+		id, name := b.Value(0, r), b.Value(1, r)
+		fmt.Println(id.Int64(), name.IsNull(), string(name.ByteArray()))
+	}
+	// Output:
+	// 1 false ann
+	// 2 true
+}
