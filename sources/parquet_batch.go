@@ -18,10 +18,13 @@ import (
 // BatchReader is implemented by sources that decode a unit column by
 // column into a [columnar.Batch], the fast path for schemas without
 // repeated fields. Callers find it by type assertion and fall back to the
-// row path when it is missing or Layout reports [columnar.ErrRepeated].
+// row path when it is missing, or when Layout or ReadBatch return an error
+// wrapping [ErrUnsupported]: a schema with repeated fields (the error then
+// also wraps [columnar.ErrRepeated]) or a column type batches do not hold,
+// or a unit whose batch would be too large.
 type BatchReader interface {
 	// Layout returns the columnar layout of the source's schema, or an
-	// error wrapping columnar.ErrRepeated when batches cannot hold it.
+	// error wrapping ErrUnsupported when batches cannot hold it.
 	Layout() (columnar.Layout, error)
 	// ReadBatch decodes unit i into a new batch owned by the caller.
 	ReadBatch(ctx context.Context, i int) (*columnar.Batch, error)
@@ -61,9 +64,12 @@ func (p *Parquet) Layout() (columnar.Layout, error) {
 // exactly the rows the footer declares (ReadRowGroup stops reading at that
 // count, so it does not notice a column holding more). Damaged data gives
 // an [InputError] wrapping [ErrCorrupt] that names the file, the row group
-// and, where known, the column. Schemas with repeated fields are refused as
-// by [Parquet.Layout], whose errors ReadBatch returns naming row group i.
-// ReadBatch may be called from several goroutines at once, as ReadRowGroup.
+// and, where known, the column. Schemas [Parquet.Layout] refuses are
+// refused with its error, naming row group i; so is a column that would
+// take more than [MaxColumnChunkBytes] in the batch (nulls take a value
+// slot each, dictionary values are repeated in full), with ErrUnsupported:
+// ReadRowGroup may still read such files. ReadBatch may be called from
+// several goroutines at once, as ReadRowGroup.
 func (p *Parquet) ReadBatch(ctx context.Context, i int) (*columnar.Batch, error) {
 	if i < 0 || i >= len(p.rows) {
 		return nil, fmt.Errorf("%s: row group %d out of range [0,%d)", p.name, i, len(p.rows))
