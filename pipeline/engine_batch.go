@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 
 	"github.com/parquet-go/parquet-go"
@@ -23,6 +24,11 @@ import (
 // forceRowPath makes every engine use the row path; tests set it to
 // compare the two paths.
 var forceRowPath bool
+
+// refuseBatch, when set, makes the columnar decoder refuse the units it
+// returns true for, as it refuses units it cannot hold: tests set it to
+// exercise the fallback to rows.
+var refuseBatch func(seq int) bool
 
 // useBatches reports whether a job can take the columnar path: every input
 // decodes its units into batches and the encoder encodes them. Grouped
@@ -66,7 +72,7 @@ const batchRowBytes = 8 + 8 + 8 + 2*24
 func (e *engine) routeBatch(ctx context.Context, u unit) (routed, error) {
 	n := len(e.names)
 	r := routed{seq: u.seq}
-	b, err := e.inputs[u.input].(sources.BatchReader).ReadBatch(ctx, u.rg)
+	b, err := e.readBatch(ctx, u)
 	if err != nil {
 		return r, err
 	}
@@ -161,6 +167,45 @@ func (e *engine) routeBatch(ctx context.Context, u unit) (routed, error) {
 		r.bytes += int64(cap(piece.data)) + 16*int64(cap(piece.keys))
 	}
 	return r, nil
+}
+
+// readBatch decodes unit u into a batch. A unit the columnar decoder cannot
+// hold (sources.ErrUnsupported: a batch would take more memory than the
+// file backs, or a big-endian machine) is read as rows and copied into a
+// batch value by value, so that it takes the same path as the others.
+func (e *engine) readBatch(ctx context.Context, u unit) (*columnar.Batch, error) {
+	in := e.inputs[u.input]
+	br := in.(sources.BatchReader)
+	var b *columnar.Batch
+	var err error
+	if refuseBatch != nil && refuseBatch(u.seq) {
+		err = sources.ErrUnsupported
+	} else {
+		b, err = br.ReadBatch(ctx, u.rg)
+	}
+	if !errors.Is(err, sources.ErrUnsupported) {
+		return b, err
+	}
+	layout, lerr := br.Layout()
+	if lerr != nil {
+		return nil, err
+	}
+	b = columnar.New(layout, 0)
+	err = in.ReadUnit(ctx, u.rg, readBatch, func(rows []parquet.Row) error {
+		for _, row := range rows {
+			for _, v := range row {
+				if err := b.Cols[v.Column()].AppendValue(v); err != nil {
+					return fmt.Errorf("%s row group %d, row %d: %w", in.Name(), u.rg, b.Len, err)
+				}
+			}
+			b.Len++
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return b, nil
 }
 
 // appendIndexColumn adds the global row index of each of b's rows, taken

@@ -10,6 +10,14 @@ func SetRowPath(on bool) (restore func()) {
 	return func() { forceRowPath = old }
 }
 
+// RefuseBatches makes the columnar decoder refuse every other unit, so that
+// they are read as rows and converted, until the returned function
+// restores the default.
+func RefuseBatches() (restore func()) {
+	refuseBatch = func(seq int) bool { return seq%2 == 1 }
+	return func() { refuseBatch = nil }
+}
+
 // UsesBatches reports whether an engine with the given options would take
 // the columnar path for the inputs, which must exist: a test of the path
 // comparison must know it compared two different paths.
