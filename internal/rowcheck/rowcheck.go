@@ -279,6 +279,9 @@ func (l Layout) CheckColumns(defs [][]byte) error {
 			continue
 		}
 		a, b := defs[col-1], defs[col]
+		if a != nil && b != nil && len(a) != len(b) {
+			return fmt.Errorf("%w: columns %d (%s) and %d (%s) hold %d and %d rows", ErrInvalidRow, col-1, l[col-1].Path, col, leaf.Path, len(a), len(b))
+		}
 		n := max(len(a), len(b))
 		for r := range n {
 			da, db := 0, 0
