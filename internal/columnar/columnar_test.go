@@ -158,7 +158,12 @@ func TestTakeAndSlice(t *testing.T) {
 	b := batchOf(t, layout, rows)
 	checkRows(t, b, rows)
 
-	for _, sel := range [][]int32{nil, {0}, {499, 0, 499, 3, 3}, randomSel(r, 500, 1000)} {
+	var runs []int32 // runs of consecutive rows, as a split selects them
+	for i := int32(10); i < 60; i++ {
+		runs = append(runs, i)
+	}
+	runs = append(runs, 100, 101, 5, 6, 7, 8, 499, 0, 1)
+	for _, sel := range [][]int32{nil, {0}, {499, 0, 499, 3, 3}, randomSel(r, 500, 1000), runs} {
 		got, err := b.Take(sel)
 		if err != nil {
 			t.Fatal(err)
