@@ -40,8 +40,10 @@ func partitionOf(key uint64, p int) int {
 
 // shufflePartitions chooses P for a shuffle of splits splits whose rows are
 // estimated at bytes decoded, under memory: 1 (in memory) when they fit in
-// half of it, else enough key ranges that one fits in half of it. It fails,
-// before any work, when that would take more files than maxSpillFiles.
+// half of it, else enough key ranges that one fits in half of it, and at
+// least enough that one holds about partitionTarget bytes, as far as the
+// file limit allows. It fails, before any work, when a partition would not
+// fit in half of memory within maxSpillFiles files.
 func shufflePartitions(bytes, memory int64, splits int) (int, error) {
 	if memory <= 0 || bytes <= memory/2 {
 		return 1, nil
@@ -52,8 +54,17 @@ func shufflePartitions(bytes, memory int64, splits int) (int, error) {
 		return 0, fmt.Errorf("%w: shuffling about %d MiB of decoded rows in %d key ranges needs --memory of at least %d MiB",
 			ErrTooLarge, bytes>>20, limit, (2*bytes/limit)>>20+1)
 	}
+	p = min(max(p, (bytes+partitionTarget-1)/partitionTarget), limit)
 	return int(p), nil
 }
+
+// partitionTarget is the size of a spilled partition the shuffle aims for,
+// below half of --memory: a partition is ordered by gathering its rows at
+// random, which runs faster when they fit in the processor's caches. 10M
+// gen rows at --memory 512MiB (~1.8 GB decoded): 7 partitions of ~250 MB
+// took 6.25 s and 768 MB RSS, partitions of 128, 32, 16 and 8 MiB 5.66,
+// 5.40, 5.20 and 5.66 s, with 655, 298, 252 and 223 MB RSS.
+const partitionTarget = 16 << 20
 
 // spillPiece is the rows of one unit, one split and one partition, in the
 // spill codec (spill_codec.go), with their keys and global row indices in

@@ -35,6 +35,13 @@ func TestShufflePartitions(t *testing.T) {
 		{500, 1000, 2, 1, false},
 		{501, 1000, 2, 2, false},
 		{10_000, 1000, 1, 20, false},
+		// Beyond half of memory, partitions of about partitionTarget bytes,
+		// as far as the file limit allows (512 files: 256 ranges for one
+		// split, 85 for three).
+		{40 * partitionTarget, 50 * partitionTarget, 1, 40, false},
+		{40*partitionTarget + 1, 50 * partitionTarget, 1, 41, false},
+		{1000 * partitionTarget, 100 * partitionTarget, 1, 256, false},
+		{1000 * partitionTarget, 100 * partitionTarget, 3, 85, false},
 		{1 << 40, 1 << 29, 2, 0, true}, // 1 TiB in 512 MiB would take 4096 ranges
 	} {
 		got, err := shufflePartitions(tc.bytes, tc.memory, tc.splits)
