@@ -22,6 +22,7 @@ import (
 	"github.com/splitdata/splitdata/internal/gendata"
 	"github.com/splitdata/splitdata/pipeline"
 	"github.com/splitdata/splitdata/prng"
+	"github.com/splitdata/splitdata/sources"
 )
 
 // Sizes of the shuffle memory test. The rows, held decoded the way the
@@ -30,7 +31,7 @@ import (
 const (
 	shuffleTestRows         = 2_000_000
 	shuffleTestRowGroupRows = 16_384
-	shuffleTestMemory       = 40 << 20
+	shuffleTestMemory       = 16 << 20
 	shuffleTestWorkers      = 2
 )
 
@@ -41,22 +42,21 @@ const (
 const nonHeapRSS = 32 << 20
 
 // shuffleRSSBound is the peak RSS allowed for `splitdata shuffle --memory M
-// --workers W` with default output options: M, plus the rest of the soft
-// memory limit the command sets for itself (setMemoryLimit: 256 MiB + 64 MiB
-// per worker on top of M), plus nonHeapRSS. That rest is not spill data: it
-// is the Go runtime, the engine's windows (W+1 decoded input units in
-// flight, W+1 output row groups of 131072 decoded rows waiting to be encoded
-// or written, the row group being cut, the encoders' pages), the spill files'
-// write buffers and row-group metadata, and the collector's headroom: with
-// GOGC=100 the heap may grow to twice the live data before the soft limit
-// makes the collector work harder. With 2 workers the bound is M + 416 MiB.
-// Measured on the 2-core development machine (gen rows, row groups of 16384
-// rows): 2M rows with M = 40 MiB peaked at 298 to 344 MiB, 3M rows with
-// M = 64 MiB at 367 to 404 MiB. The same 2M rows shuffled in memory
-// (--memory 1GiB) peak at 687 MiB, above the bound: the test fails if the
-// shuffle stops spilling.
+// --workers W` with default output options on the columnar path (gen data:
+// flat Parquet): M, plus the rest of the soft memory limit the command sets
+// for itself (setMemoryLimit: 128 MiB + 48 MiB per worker on top of M),
+// plus nonHeapRSS. That rest is not spill data: it is the Go runtime, the
+// engine's windows (W+1 decoded input units in flight, W+1 output row
+// groups waiting to be encoded or written, the row group being cut, the
+// encoders' pages), the spill files' write buffers, and the collector's
+// headroom: with GOGC=100 the heap may grow to twice the live data before
+// the soft limit makes the collector work harder. With 2 workers the bound
+// is M + 256 MiB. Measured on the 2-core development machine (gen rows, row
+// groups of 16384 rows): 2M rows peaked at 206 to 215 MiB with M = 40 MiB;
+// shuffled in memory (--memory 1GiB) they peak at 488 MiB, above the
+// bound: the test fails if the shuffle stops spilling.
 func shuffleRSSBound(memory int64, workers int) int64 {
-	return memory + baseMemoryLimit + int64(workers)*workerMemoryLimit + nonHeapRSS
+	return memory + columnarBaseMemoryLimit + int64(workers)*columnarWorkerMemoryLimit + nonHeapRSS
 }
 
 // TestShuffleMemory runs `splitdata shuffle` on data more than 10x its
@@ -80,7 +80,7 @@ func TestShuffleMemory(t *testing.T) {
 	}
 
 	cmd := splitdataCmd(work, "shuffle", "in", "--out", "out", "--seed", "42",
-		"--memory", "40MiB", "--workers", "2", "-q")
+		"--memory", "16MiB", "--workers", "2", "-q")
 	// The command's own soft memory limit is part of what is tested.
 	cmd.Env = slices.DeleteFunc(cmd.Env, func(kv string) bool {
 		return strings.HasPrefix(kv, "GOMEMLIMIT=") || strings.HasPrefix(kv, "GOGC=")
@@ -123,42 +123,28 @@ func TestShuffleMemory(t *testing.T) {
 }
 
 // decodedSize is the memory the rows of the Parquet files in dir take held
-// as the engine holds them: a parquet.Value per leaf value, a parquet.Row
-// header per row, and the bytes of every string.
+// as the engine's columnar path holds them: the batches their row groups
+// decode into.
 func decodedSize(t *testing.T, dir string) int64 {
 	t.Helper()
 	paths, err := filepath.Glob(filepath.Join(dir, "*.parquet"))
 	if err != nil || len(paths) == 0 {
 		t.Fatalf("no input files in %s: %v", dir, err)
 	}
-	const valueSize, rowHeaderSize = 24, 24 // unsafe.Sizeof(parquet.Value{}), of a slice header
 	var total int64
-	buf := make([]parquet.Row, 1024)
 	for _, path := range paths {
-		f := openParquet(t, path)
-		for _, rg := range f.RowGroups() {
-			rows := rg.Rows()
-			for {
-				n, err := rows.ReadRows(buf)
-				for _, row := range buf[:n] {
-					total += rowHeaderSize + int64(len(row))*valueSize
-					for _, v := range row {
-						if !v.IsNull() && v.Kind() == parquet.ByteArray {
-							total += int64(len(v.ByteArray()))
-						}
-					}
-				}
-				if errors.Is(err, io.EOF) {
-					break
-				}
-				if err != nil {
-					t.Fatalf("read %s: %v", path, err)
-				}
-			}
-			if err := rows.Close(); err != nil {
-				t.Fatal(err)
-			}
+		p, err := sources.OpenParquetFile(path)
+		if err != nil {
+			t.Fatal(err)
 		}
+		for rg := range p.NumRowGroups() {
+			b, err := p.ReadBatch(t.Context(), rg)
+			if err != nil {
+				t.Fatalf("read %s: %v", path, err)
+			}
+			total += b.Size()
+		}
+		p.Close()
 	}
 	return total
 }
