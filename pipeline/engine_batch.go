@@ -143,6 +143,17 @@ func (e *engine) routeBatch(ctx context.Context, u unit) (routed, error) {
 		if len(rows) == 0 {
 			continue
 		}
+		s, p := bin/parts, bin%parts
+		if parts > 1 && e.indexColumn < 0 {
+			// Spilled: encoded straight from the unit's batch.
+			if r.spill[s] == nil {
+				r.spill[s] = make([]*spillPiece, parts)
+			}
+			piece := &spillPiece{data: b.AppendBinaryRows(nil, rows), keys: binKeys[bin], index: binIndex[bin]}
+			r.spill[s][p] = piece
+			r.bytes += int64(cap(piece.data)) + 16*int64(cap(piece.keys))
+			continue
+		}
 		out, err := b.Take(rows)
 		if err != nil {
 			return r, fmt.Errorf("%s row group %d: %w", e.inputs[u.input].Name(), u.rg, err)
@@ -158,7 +169,6 @@ func (e *engine) routeBatch(ctx context.Context, u unit) (routed, error) {
 			}
 			continue
 		}
-		s, p := bin/parts, bin%parts
 		if r.spill[s] == nil {
 			r.spill[s] = make([]*spillPiece, parts)
 		}

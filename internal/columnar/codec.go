@@ -45,6 +45,44 @@ func (b *Batch) AppendBinary(dst []byte) []byte {
 	return dst
 }
 
+// AppendBinaryRows appends the spill encoding of the batch b.Take(sel)
+// would return, without making it.
+func (b *Batch) AppendBinaryRows(dst []byte, sel []int32) []byte {
+	dst = binary.LittleEndian.AppendUint32(dst, uint32(len(sel)))
+	for c := range b.Cols {
+		col := &b.Cols[c]
+		if col.MaxDef > 0 {
+			for _, r := range sel {
+				dst = append(dst, col.Defs[r])
+			}
+		}
+		switch w := col.Width; w {
+		case 0:
+			var end uint32
+			for _, r := range sel {
+				end += col.Offsets[r+1] - col.Offsets[r]
+				dst = binary.LittleEndian.AppendUint32(dst, end)
+			}
+			for _, r := range sel {
+				dst = append(dst, col.Bytes[col.Offsets[r]:col.Offsets[r+1]]...)
+			}
+		case 8:
+			for _, r := range sel {
+				dst = binary.LittleEndian.AppendUint64(dst, binary.LittleEndian.Uint64(col.Fixed[8*int(r):]))
+			}
+		case 4:
+			for _, r := range sel {
+				dst = binary.LittleEndian.AppendUint32(dst, binary.LittleEndian.Uint32(col.Fixed[4*int(r):]))
+			}
+		default:
+			for _, r := range sel {
+				dst = append(dst, col.Fixed[w*int(r):w*int(r)+w]...)
+			}
+		}
+	}
+	return dst
+}
+
 // ErrShortData reports spill data that ends inside a batch.
 var ErrShortData = errors.New("spilled batch truncated")
 

@@ -161,6 +161,15 @@ func (b *Batch) Take(sel []int32) (*Batch, error) {
 		runs = append(runs, run{from: int(sel[k]), n: j - k})
 		k = j
 	}
+	if 2*len(runs) > len(sel) {
+		// Mostly single rows (a shuffle's key range of a unit): a copy
+		// call per run would cost more than moving words row by row.
+		refs := make([]Ref, len(sel))
+		for k, r := range sel {
+			refs[k] = Ref{Row: r}
+		}
+		return Gather([]*Batch{b}, refs)
+	}
 	out := &Batch{Len: len(sel), Cols: make([]Column, len(b.Cols))}
 	for c := range b.Cols {
 		if err := takeRuns(&out.Cols[c], &b.Cols[c], runs, len(sel)); err != nil {

@@ -321,6 +321,16 @@ func TestSpillEncoding(t *testing.T) {
 	if len(rest) != 0 {
 		t.Fatalf("%d bytes left over", len(rest))
 	}
+	sel := append(randomSel(rand.New(rand.NewPCG(5, 5)), 300, 200), 7, 8, 9, 299)
+	got, rest, err := columnar.Decode(b.AppendBinaryRows(nil, sel), layout)
+	if err != nil || len(rest) != 0 {
+		t.Fatalf("Decode(AppendBinaryRows) = %v, %d bytes left", err, len(rest))
+	}
+	want := make([]parquet.Row, len(sel))
+	for k, r := range sel {
+		want[k] = rows[r]
+	}
+	checkRows(t, got, want)
 	one := b.Slice(5, 9).AppendBinary(nil)
 	for n := range len(one) {
 		if _, _, err := columnar.Decode(one[:n], layout); err == nil {
