@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 )
 
 // The spill encoding of a batch: what a shuffle writes to its temporary
@@ -48,6 +49,22 @@ func (b *Batch) AppendBinary(dst []byte) []byte {
 // AppendBinaryRows appends the spill encoding of the batch b.Take(sel)
 // would return, without making it.
 func (b *Batch) AppendBinaryRows(dst []byte, sel []int32) []byte {
+	size := 4
+	for c := range b.Cols {
+		col := &b.Cols[c]
+		if col.MaxDef > 0 {
+			size += len(sel)
+		}
+		if col.Width > 0 {
+			size += col.Width * len(sel)
+			continue
+		}
+		size += 4 * len(sel)
+		for _, r := range sel {
+			size += int(col.Offsets[r+1] - col.Offsets[r])
+		}
+	}
+	dst = slices.Grow(dst, size)
 	dst = binary.LittleEndian.AppendUint32(dst, uint32(len(sel)))
 	for c := range b.Cols {
 		col := &b.Cols[c]
