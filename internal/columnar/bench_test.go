@@ -45,7 +45,7 @@ func BenchmarkTake(b *testing.B) {
 	}
 	batch.Len = n
 	rows := make([]struct{}, n)
-	for _, p := range []float64{0.8, 0.5, 0.2, 1.0 / 128} {
+	for _, p := range []float64{1, 0.8, 0.5, 0.2, 1.0 / 128} {
 		var sel []int32
 		for i := range len(rows) {
 			if r.Float64() < p {

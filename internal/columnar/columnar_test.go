@@ -163,7 +163,11 @@ func TestTakeAndSlice(t *testing.T) {
 		runs = append(runs, i)
 	}
 	runs = append(runs, 100, 101, 5, 6, 7, 8, 499, 0, 1)
-	for _, sel := range [][]int32{nil, {0}, {499, 0, 499, 3, 3}, randomSel(r, 500, 1000), runs} {
+	var block []int32 // one run: copied as a block
+	for i := int32(100); i < 400; i++ {
+		block = append(block, i)
+	}
+	for _, sel := range [][]int32{nil, {0}, {499, 0, 499, 3, 3}, randomSel(r, 500, 1000), runs, block, {7, 8, 7}} {
 		got, err := b.Take(sel)
 		if err != nil {
 			t.Fatal(err)
@@ -176,6 +180,16 @@ func TestTakeAndSlice(t *testing.T) {
 	}
 	for _, span := range [][2]int{{0, 0}, {0, 500}, {17, 18}, {100, 433}} {
 		checkRows(t, b.Slice(span[0], span[1]), rows[span[0]:span[1]])
+		// A block taken out of a slice (offsets not starting at 0).
+		var sel []int32
+		for i := range span[1] - span[0] - min(span[1]-span[0], 2) {
+			sel = append(sel, int32(i+1))
+		}
+		got, err := b.Slice(span[0], span[1]).Take(sel)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkRows(t, got, rows[span[0]+1:span[0]+1+len(sel)])
 	}
 }
 
