@@ -2,10 +2,12 @@ package sinks_test
 
 import (
 	"io"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/parquet-go/parquet-go"
 
+	"github.com/splitdata/splitdata/internal/columnar"
 	"github.com/splitdata/splitdata/sinks"
 )
 
@@ -58,6 +60,28 @@ func BenchmarkEncode(b *testing.B) {
 			b.ReportMetric(float64(sinkGroup.Size()), "group-bytes")
 		})
 	}
+	// The columnar path's encoder on the same rows, held as one batch.
+	layout, err := columnar.LayoutOf(typicalSchema())
+	if err != nil {
+		b.Fatal(err)
+	}
+	batch := batchesOf(b, layout, rows, rand.New(rand.NewPCG(1, 1)))
+	b.Run("snappy-batches", func(b *testing.B) {
+		enc, err := sinks.NewRowGroupEncoder(typicalSchema(), sinks.ParquetOptions{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.SetBytes(rawSize(rows))
+		b.ReportAllocs()
+		for b.Loop() {
+			g, err := enc.EncodeBatches(batch)
+			if err != nil {
+				b.Fatal(err)
+			}
+			sinkGroup = g
+		}
+		b.ReportMetric(float64(sinkGroup.Size()), "group-bytes")
+	})
 }
 
 // BenchmarkAppendClose stitches eight encoded 128K-row groups into a file

@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/deprecated"
@@ -74,16 +75,7 @@ func LayoutOf(schema *parquet.Schema) (Layout, error) {
 	return layout, nil
 }
 
-func joinPath(path []string) string {
-	s := ""
-	for i, p := range path {
-		if i > 0 {
-			s += "."
-		}
-		s += p
-	}
-	return s
-}
+func joinPath(path []string) string { return strings.Join(path, ".") }
 
 // Column is one leaf column of a batch. Row r is null (at level Defs[r])
 // when Defs[r] < MaxDef; a null's value slot is zero (fixed width) or empty
