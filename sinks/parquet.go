@@ -173,9 +173,18 @@ func (e *RowGroupEncoder) encode(rows parquet.RowReader, check bool) (*EncodedRo
 	return e.finish(w, buf, n)
 }
 
+// fileWriter is what the encoder uses of parquet-go's writer (whose type
+// is deprecated in favour of its generic one, which takes Go values, not
+// rows or columns).
+type fileWriter interface {
+	WriteRows(rows []parquet.Row) (int, error)
+	ColumnWriters() []*parquet.ColumnWriter
+	Close() error
+}
+
 // newWriter returns parquet-go's writer of one in-memory file of e's
 // schema and options, and the buffer it writes to.
-func (e *RowGroupEncoder) newWriter() (*parquet.Writer, *bytes.Buffer) {
+func (e *RowGroupEncoder) newWriter() (fileWriter, *bytes.Buffer) {
 	buf := new(bytes.Buffer)
 	buf.Grow(int(e.sizeHint.Load()))
 	return parquet.NewWriter(buf, e.config), buf
@@ -183,7 +192,7 @@ func (e *RowGroupEncoder) newWriter() (*parquet.Writer, *bytes.Buffer) {
 
 // finish closes w, which wrote n rows to buf, and locates the row group
 // in the in-memory file.
-func (e *RowGroupEncoder) finish(w *parquet.Writer, buf *bytes.Buffer, n int64) (*EncodedRowGroup, error) {
+func (e *RowGroupEncoder) finish(w fileWriter, buf *bytes.Buffer, n int64) (*EncodedRowGroup, error) {
 	if err := w.Close(); err != nil {
 		return nil, fmt.Errorf("encode row group of %d rows: %w", n, err)
 	}
