@@ -141,10 +141,10 @@ var ErrTooLarge = errors.New("column values exceed 4 GiB in one batch")
 // Take returns a new batch of b's rows sel[0], sel[1], ...; a row may be
 // taken more than once. It panics if an index is out of range.
 func (b *Batch) Take(sel []int32) (*Batch, error) {
-	if n := len(sel); n > 0 && int(sel[n-1])-int(sel[0]) == n-1 && slices.IsSorted(sel) {
+	if isRun(sel) {
 		// One run of rows (every row of a unit goes to one output): a
 		// copy per column.
-		return b.Slice(int(sel[0]), int(sel[n-1])+1).clone(), nil
+		return b.Slice(int(sel[0]), int(sel[0])+len(sel)).clone(), nil
 	}
 	// Copying shorter runs of consecutive rows as blocks measured no
 	// faster, even for an 80% split's runs of five rows (BenchmarkTake):
@@ -154,6 +154,19 @@ func (b *Batch) Take(sel []int32) (*Batch, error) {
 		refs[k] = Ref{Row: r}
 	}
 	return Gather([]*Batch{b}, refs)
+}
+
+// isRun reports whether sel is consecutive rows, each once.
+func isRun(sel []int32) bool {
+	if len(sel) == 0 {
+		return false
+	}
+	for k, r := range sel {
+		if r != sel[0]+int32(k) {
+			return false
+		}
+	}
+	return true
 }
 
 // clone returns a copy of b that shares no memory with it, its byte array

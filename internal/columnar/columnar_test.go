@@ -167,7 +167,7 @@ func TestTakeAndSlice(t *testing.T) {
 	for i := int32(100); i < 400; i++ {
 		block = append(block, i)
 	}
-	for _, sel := range [][]int32{nil, {0}, {499, 0, 499, 3, 3}, randomSel(r, 500, 1000), runs, block, {7, 8, 7}} {
+	for _, sel := range [][]int32{nil, {0}, {499, 0, 499, 3, 3}, randomSel(r, 500, 1000), runs, block, {7, 8, 7}, {3, 3, 5}, {3, 4, 4, 6}} {
 		got, err := b.Take(sel)
 		if err != nil {
 			t.Fatal(err)
