@@ -1,0 +1,2 @@
+// Package lint holds tests of the module's structure; it has no code.
+package lint

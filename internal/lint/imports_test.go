@@ -1,0 +1,79 @@
+package lint_test
+
+import (
+	"go/build"
+	"io/fs"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/splitdata/splitdata"
+
+// allowed lists, per package, the imports beyond the standard library it may
+// have (a prefix matches the path and the packages below it): the import
+// graph of docs/architecture.md. prng and splitter do no I/O and know no file
+// format; sources and sinks know nothing of splits.
+var allowed = map[string][]string{
+	"prng":              nil,
+	"splitter":          {module + "/prng"},
+	"internal/columnar": {"github.com/parquet-go/parquet-go"},
+	"internal/rowcheck": {"github.com/parquet-go/parquet-go"},
+	"internal/gendata":  {"github.com/parquet-go/parquet-go", "golang.org/x/sync"},
+	"sources": {"github.com/parquet-go/parquet-go", "github.com/apache/arrow-go/v18",
+		module + "/internal/columnar", module + "/internal/rowcheck"},
+	"sinks": {"github.com/parquet-go/parquet-go", "github.com/apache/arrow-go/v18",
+		module + "/internal/columnar", module + "/internal/rowcheck"},
+	"pipeline": {"github.com/parquet-go/parquet-go", "github.com/apache/arrow-go/v18", "golang.org/x/sync",
+		module + "/prng", module + "/splitter", module + "/sources", module + "/sinks", module + "/internal/columnar"},
+}
+
+// TestImports fails on an import a package may not have (tests may import
+// more: they are not part of the graph), and on a library package the
+// table does not list.
+func TestImports(t *testing.T) {
+	_, here, _, _ := runtime.Caller(0)
+	root := filepath.Join(filepath.Dir(here), "..", "..")
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || !d.IsDir() {
+			return err
+		}
+		rel, err := filepath.Rel(root, path)
+		if err != nil {
+			return err
+		}
+		rel = filepath.ToSlash(rel)
+		if strings.HasPrefix(d.Name(), ".") || d.Name() == "testdata" || rel == "cmd" || strings.HasPrefix(rel, "cmd/") || rel == "internal/lint" {
+			if rel != "." && (strings.HasPrefix(d.Name(), ".") || d.Name() == "testdata") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if _, err := build.ImportDir(path, 0); err == nil {
+			if _, listed := allowed[rel]; !listed {
+				t.Errorf("package %s is not in the import table of this test: add its allowed imports", rel)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for dir, ok := range allowed {
+		p, err := build.ImportDir(filepath.Join(root, filepath.FromSlash(dir)), 0)
+		if err != nil {
+			t.Fatalf("%s: %v", dir, err)
+		}
+		for _, imp := range p.Imports {
+			first, _, _ := strings.Cut(imp, "/")
+			if !strings.Contains(first, ".") {
+				continue // the standard library
+			}
+			if !slices.ContainsFunc(ok, func(prefix string) bool { return imp == prefix || strings.HasPrefix(imp, prefix+"/") }) {
+				t.Errorf("%s imports %s, which docs/architecture.md does not allow it", dir, imp)
+			}
+		}
+	}
+}
