@@ -543,8 +543,10 @@ func isCSV(in sources.FileSource) bool {
 }
 
 // decodedBytes estimates the memory the inputs' rows take decoded: their
-// uncompressed column bytes plus a parquet.Value per leaf and a row header
-// per row.
+// uncompressed column bytes plus, per row, a parquet.Value per leaf and a
+// row header (the row path) or an offset per leaf and the shuffle's
+// bookkeeping (the columnar path, batches). Dictionary-encoded byte arrays
+// count at their encoded size, below what decoding them takes.
 func (p *plan) decodedBytes(batches bool) int64 {
 	var total int64
 	for _, in := range p.inputs {
