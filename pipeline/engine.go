@@ -928,6 +928,9 @@ func (e *engine) write(ctx context.Context, in <-chan encodedJob, jobWindow *sem
 					return nil, fmt.Errorf("write %s: %w", fw.rel, err)
 				}
 				fw.rows += j.chunk.NumRows()
+				if r, ok := j.chunk.(interface{ Release() }); ok {
+					r.Release() // written: its memory can hold the next one
+				}
 			}
 			jobWindow.Release(1)
 			if j.last {

@@ -49,7 +49,15 @@ type RowGroupEncoder struct {
 	// the previous one, to spare most of a buffer's regrowth. It only ever
 	// affects capacity, never bytes.
 	sizeHint atomic.Int64
+
+	// free holds buffers of released row groups for the next ones: a
+	// fresh buffer of a row group's size costs the runtime page faults
+	// and zeroing (see EncodedRowGroup.Release).
+	free chan *bytes.Buffer
 }
+
+// freeBuffers is how many released buffers an encoder keeps.
+const freeBuffers = 2
 
 // NewRowGroupEncoder returns an encoder of rows of schema with the given
 // options. The schema usually comes from an input file
@@ -65,7 +73,7 @@ func NewRowGroupEncoder(schema *parquet.Schema, opts ParquetOptions) (*RowGroupE
 	// The rows are checked against the schema they are written with; its
 	// structure is the input schema's, only encodings and codecs differ.
 	layout := rowcheck.New(out)
-	return &RowGroupEncoder{opts: opts, config: config, leaves: leaves, layout: layout, shape: shape}, nil
+	return &RowGroupEncoder{opts: opts, config: config, leaves: leaves, layout: layout, shape: shape, free: make(chan *bytes.Buffer, freeBuffers)}, nil
 }
 
 // prepare validates opts and derives what encoding schema with them takes:
@@ -185,7 +193,13 @@ type fileWriter interface {
 // newWriter returns parquet-go's writer of one in-memory file of e's
 // schema and options, and the buffer it writes to.
 func (e *RowGroupEncoder) newWriter() (fileWriter, *bytes.Buffer) {
-	buf := new(bytes.Buffer)
+	var buf *bytes.Buffer
+	select {
+	case buf = <-e.free:
+		buf.Reset()
+	default:
+		buf = new(bytes.Buffer)
+	}
 	buf.Grow(int(e.sizeHint.Load()))
 	return parquet.NewWriter(buf, e.config), buf
 }
@@ -203,6 +217,7 @@ func (e *RowGroupEncoder) finish(w fileWriter, buf *bytes.Buffer, n int64) (*Enc
 	if err != nil {
 		return nil, fmt.Errorf("encode row group of %d rows: %w", n, err)
 	}
+	g.buf, g.free = buf, e.free
 	if g.numRows != n {
 		return nil, fmt.Errorf("encode row group: wrote %d rows but the encoded group holds %d", n, g.numRows)
 	}
@@ -383,18 +398,35 @@ func isNaN(kind parquet.Kind, b []byte) bool {
 
 // EncodedRowGroup is one encoded row group: its column-chunk bytes, their
 // metadata and page index, with offsets not yet placed in a file. It is
-// immutable and may be shared between goroutines; appending it does not
-// modify it.
+// immutable and may be shared between goroutines until it is released;
+// appending it does not modify it.
 type EncodedRowGroup struct {
 	opts    ParquetOptions
 	shape   *fileShape
 	numRows int64
 	held    int64
+	buf     *bytes.Buffer      // holding data, when the encoder made it
+	free    chan *bytes.Buffer // where Release returns buf
 
 	data        []byte          // column chunks; offsets in meta are data's in-memory file offsets
 	meta        format.RowGroup // as written in the in-memory file, page index locations cleared
 	columnIndex [][]byte        // per column, thrift-encoded ColumnIndex; nil when absent
 	offsetIndex []*format.OffsetIndex
+}
+
+// Release gives the memory holding g's bytes back to its encoder, for the
+// next row group it encodes; g must not be used after. Releasing a row
+// group is optional (the garbage collector frees it otherwise), and a
+// no-op for one made by [RowGroupEncoder.Load].
+func (g *EncodedRowGroup) Release() {
+	if g.buf == nil {
+		return
+	}
+	select {
+	case g.free <- g.buf:
+	default:
+	}
+	g.buf, g.data = nil, nil
 }
 
 // NumRows returns the number of rows in g.
