@@ -131,6 +131,9 @@ type engine struct {
 	// batchLayout is the layout of the routed batches (the output
 	// schema's), for reading spilled ones back.
 	batchLayout columnar.Layout
+	// freeUnits holds decoded units' batches for the next units to be
+	// decoded into (recycle).
+	freeUnits chan *columnar.Batch
 	// rowsChecked: every row was checked against the schema when it was
 	// read (Parquet inputs) or is valid by construction (index rows), so
 	// the encoder need not check it again.
@@ -169,6 +172,7 @@ func (e *engine) run(ctx context.Context) ([]SplitInfo, error) {
 			return nil, fmt.Errorf("internal error: columnar path for %w", err)
 		}
 		e.batchLayout = layout
+		e.freeUnits = make(chan *columnar.Batch, e.workers)
 	}
 	g, ctx := errgroup.WithContext(ctx)
 	w := e.workers

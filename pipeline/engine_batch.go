@@ -76,6 +76,9 @@ func (e *engine) routeBatch(ctx context.Context, u unit) (routed, error) {
 	if err != nil {
 		return r, err
 	}
+	// Every output below copies its rows: the unit's batch then holds the
+	// next unit read.
+	defer e.recycle(b)
 	if int64(b.Len) != u.rows {
 		return r, fmt.Errorf("internal error: %s row group %d decoded %d rows, want %d", e.inputs[u.input].Name(), u.rg, b.Len, u.rows)
 	}
@@ -191,7 +194,12 @@ func (e *engine) readBatch(ctx context.Context, u unit) (*columnar.Batch, error)
 	if refuseBatch != nil && refuseBatch(u.seq) {
 		err = sources.ErrUnsupported
 	} else {
-		b, err = br.ReadBatch(ctx, u.rg)
+		var reuse *columnar.Batch
+		select {
+		case reuse = <-e.freeUnits:
+		default:
+		}
+		b, err = br.ReadBatchInto(ctx, u.rg, reuse)
 	}
 	if !errors.Is(err, sources.ErrUnsupported) {
 		return b, err
@@ -216,6 +224,16 @@ func (e *engine) readBatch(ctx context.Context, u unit) (*columnar.Batch, error)
 		return nil, err
 	}
 	return b, nil
+}
+
+// recycle keeps a unit's batch, whose rows are all copied out, for the
+// next unit a reader decodes: fresh memory for every unit costs the runtime
+// page faults and zeroing. At most one batch per worker is kept.
+func (e *engine) recycle(b *columnar.Batch) {
+	select {
+	case e.freeUnits <- b:
+	default:
+	}
 }
 
 // appendIndexColumn adds the global row index of each of b's rows, taken

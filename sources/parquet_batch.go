@@ -28,6 +28,9 @@ type BatchReader interface {
 	Layout() (columnar.Layout, error)
 	// ReadBatch decodes unit i into a new batch owned by the caller.
 	ReadBatch(ctx context.Context, i int) (*columnar.Batch, error)
+	// ReadBatchInto is ReadBatch decoding into the memory of reuse, a
+	// batch the caller no longer needs, where it is large enough.
+	ReadBatchInto(ctx context.Context, i int, reuse *columnar.Batch) (*columnar.Batch, error)
 }
 
 var _ BatchReader = (*Parquet)(nil)
@@ -71,6 +74,16 @@ func (p *Parquet) Layout() (columnar.Layout, error) {
 // ReadRowGroup may still read such files. ReadBatch may be called from
 // several goroutines at once, as ReadRowGroup.
 func (p *Parquet) ReadBatch(ctx context.Context, i int) (*columnar.Batch, error) {
+	return p.ReadBatchInto(ctx, i, nil)
+}
+
+// ReadBatchInto is [Parquet.ReadBatch] decoding into reuse's memory where
+// it is large enough: reuse, a batch from an earlier ReadBatch of a source
+// of the same schema that the caller no longer needs (nor anything sliced
+// from it), is overwritten and returned. A nil reuse, or one of another
+// layout, is ignored. Reusing spares the runtime the page faults and the
+// zeroing of fresh memory for every row group.
+func (p *Parquet) ReadBatchInto(ctx context.Context, i int, reuse *columnar.Batch) (*columnar.Batch, error) {
 	if i < 0 || i >= len(p.rows) {
 		return nil, fmt.Errorf("%s: row group %d out of range [0,%d)", p.name, i, len(p.rows))
 	}
@@ -99,8 +112,14 @@ func (p *Parquet) ReadBatch(ctx context.Context, i int) (*columnar.Batch, error)
 	}
 	r := chunkReader{p: p, rg: i, want: want}
 	b := &columnar.Batch{Cols: make([]columnar.Column, len(layout))}
+	if reuse != nil && len(reuse.Cols) == len(layout) {
+		b, reuse.Len = reuse, 0
+	}
 	for c := range layout {
 		col := &b.Cols[c]
+		if col.Type != layout[c] {
+			*col = columnar.Column{} // reused for another type: nothing to keep
+		}
 		col.Type = layout[c]
 		if slot := slotBytes(col.Type); want > MaxColumnChunkBytes/slot {
 			return nil, r.fail(c, fmt.Errorf("%w: %d rows of %d bytes (nulls included)", errBatchTooLarge, want, slot))
@@ -130,18 +149,35 @@ func (p *Parquet) ReadBatch(ctx context.Context, i int) (*columnar.Batch, error)
 // needs at most). Both counts are untrusted, and a footer promising
 // billions of rows must fail when its pages run short, not exhaust memory
 // up front: no slice gets more than presizeLimit bytes.
+//
+// A column reused from an earlier batch keeps its slices, emptied, when
+// they are large enough.
 func presize(col *columnar.Column, rows int64, md *format.ColumnMetaData) {
 	limit := presizeLimit(md)
 	rows = max(min(rows, md.NumValues), 0)
+	col.Defs, col.Fixed, col.Offsets, col.Bytes = col.Defs[:0], col.Fixed[:0], col.Offsets[:0], col.Bytes[:0]
 	if col.MaxDef > 0 {
-		col.Defs = make([]byte, 0, min(rows, limit))
+		col.Defs = reserve(col.Defs, min(rows, limit))
+	} else {
+		col.Defs = nil
 	}
 	if col.Width == 0 {
-		col.Offsets = make([]uint32, 1, min(rows, limit/4)+1)
-		col.Bytes = make([]byte, 0, min(max(md.TotalUncompressedSize, 0), limit))
+		col.Offsets = append(reserve(col.Offsets, min(rows, limit/4)+1), 0)
+		col.Bytes = reserve(col.Bytes, min(max(md.TotalUncompressedSize, 0), limit))
+		col.Fixed = nil
 		return
 	}
-	col.Fixed = make([]byte, 0, min(rows, limit/int64(col.Width))*int64(col.Width))
+	col.Fixed = reserve(col.Fixed, min(rows, limit/int64(col.Width))*int64(col.Width))
+	col.Offsets, col.Bytes = nil, nil
+}
+
+// reserve returns s emptied, with room for n elements: s's own memory if
+// it has that much, else new memory.
+func reserve[T any](s []T, n int64) []T {
+	if int64(cap(s)) >= n {
+		return s[:0]
+	}
+	return make([]T, 0, n)
 }
 
 // presizeLimit is the most bytes presize reserves for one slice of a

@@ -447,6 +447,44 @@ func TestReadBatchWritten(t *testing.T) {
 	}
 }
 
+// ReadBatchInto decodes into a batch it is given, reused from the
+// previous row group (larger, smaller, of another encoding) or from a file
+// of another layout, with the rows ReadRowGroup reads.
+func TestReadBatchIntoReuses(t *testing.T) {
+	dict := encodingFor(&parquet.RLEDictionary, allKinds...)
+	files := [][]byte{
+		writeWide(t, wideRows(2000, 2), []int{1, 600, 1400}, parquet.PageBufferSize(512), parquet.MaxRowsPerRowGroup(900)),
+		writeWide(t, wideRows(1500, 3), []int{700}, append([]parquet.WriterOption{parquet.DataPageVersion(1)}, dict...)...),
+		flatParquet(t),
+	}
+	var reuse *columnar.Batch
+	reused := 0
+	for f, data := range files {
+		p, err := sources.OpenParquet(fmt.Sprint("file", f), bytes.NewReader(data), int64(len(data)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rg := range p.NumRowGroups() {
+			rows, err := readAllRows(t.Context(), p, rg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := p.ReadBatchInto(t.Context(), rg, reuse)
+			if err != nil {
+				t.Fatalf("file %d row group %d: %v", f, rg, err)
+			}
+			if b == reuse {
+				reused++
+			}
+			compareBatch(t, rg, rows, b)
+			reuse = b
+		}
+	}
+	if reused < 4 {
+		t.Fatalf("only %d batches reused", reused)
+	}
+}
+
 // TestReadBatchPageKinds checks that the written files exercise what they
 // are meant to: several pages per chunk, dictionary pages, data pages of
 // both versions and pages holding only nulls.
