@@ -3,6 +3,7 @@ package pipeline_test
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/parquet-go/parquet-go"
@@ -161,5 +162,41 @@ func writeParquetRows(t *testing.T, path string, schema *parquet.Schema, rows []
 	}
 	if err := f.Close(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A shuffle of dictionary-encoded categories, small encoded and large
+// decoded, spills when they do not fit decoded: the footers' sizes alone
+// said they would fit, and the in-memory shuffle then failed for lack of
+// --memory. Every --memory gives the same bytes.
+func TestShuffleExpandsDictionaries(t *testing.T) {
+	schema := parquet.NewSchema("t", parquet.Group{
+		"a":  parquet.Encoded(parquet.String(), &parquet.RLEDictionary),
+		"b":  parquet.Encoded(parquet.String(), &parquet.RLEDictionary),
+		"id": parquet.Int(64),
+	})
+	cats := []string{strings.Repeat("x", 100), strings.Repeat("y", 100), strings.Repeat("z", 100)}
+	rows := make([]parquet.Row, 100_000)
+	for i := range rows {
+		rows[i] = parquet.Row{
+			parquet.ByteArrayValue([]byte(cats[i%3])).Level(0, 0, 0),
+			parquet.ByteArrayValue([]byte(cats[i%2])).Level(0, 0, 1),
+			parquet.Int64Value(int64(i)).Level(0, 0, 2),
+		}
+	}
+	path := filepath.Join(t.TempDir(), "cats.parquet")
+	writeParquetRows(t, path, schema, rows, 25_000)
+	var first string
+	for _, memory := range []int64{12 << 20, 16 << 20, 24 << 20, 64 << 20} {
+		m, err := pipeline.Shuffle(t.Context(), pipeline.ShuffleConfig{Inputs: []string{path}, Out: filepath.Join(t.TempDir(), "out"), Seed: "3",
+			JobOptions: pipeline.JobOptions{ShuffleMemory: memory, Workers: 2}})
+		if err != nil {
+			t.Fatalf("--memory %d MiB: %v", memory>>20, err)
+		}
+		if first == "" {
+			first = fingerprint(m)
+		} else if fingerprint(m) != first {
+			t.Fatalf("--memory %d MiB wrote other bytes", memory>>20)
+		}
 	}
 }

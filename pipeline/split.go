@@ -543,18 +543,16 @@ func isCSV(in sources.FileSource) bool {
 }
 
 // decodedBytes estimates the memory the inputs' rows take decoded: their
-// uncompressed column bytes plus, per row, a parquet.Value per leaf and a
-// row header (the row path) or an offset per leaf and the shuffle's
-// bookkeeping (the columnar path, batches). Dictionary-encoded byte arrays
-// count at their encoded size, below what decoding them takes.
+// values (for Parquet, sources.Parquet.DecodedBytes: uncompressed column
+// bytes, dictionaries expanded) plus, per row, a parquet.Value per leaf and
+// a row header (the row path) or an offset per leaf and the shuffle's
+// bookkeeping (the columnar path, batches).
 func (p *plan) decodedBytes(batches bool) int64 {
 	var total int64
 	for _, in := range p.inputs {
 		leaves := int64(len(in.Schema().Columns()))
 		if pq, ok := in.(*sources.Parquet); ok {
-			for _, c := range pq.Columns() {
-				total += c.UncompressedBytes
-			}
+			total += pq.DecodedBytes()
 		} else {
 			total += in.Size() // text and Arrow inputs: about their size
 		}

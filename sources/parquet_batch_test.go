@@ -12,6 +12,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -857,4 +858,54 @@ func ExampleParquet_ReadBatch() {
 	// Output:
 	// 1 false ann
 	// 2 true
+}
+
+// DecodedBytes counts a dictionary-encoded string column at its values'
+// decoded length, and other columns at their uncompressed size.
+func TestDecodedBytes(t *testing.T) {
+	const rows = 5000
+	long := strings.Repeat("category-", 12) // 108 bytes
+	schema := parquet.NewSchema("t", parquet.Group{
+		"cat": parquet.Encoded(parquet.String(), &parquet.RLEDictionary),
+		"id":  parquet.Int(64),
+	})
+	var buf bytes.Buffer
+	w := parquet.NewWriter(&buf, schema, parquet.MaxRowsPerRowGroup(2000))
+	for i := range rows {
+		row := parquet.Row{parquet.ByteArrayValue([]byte(long+strconv.Itoa(i%3))).Level(0, 0, 0), parquet.Int64Value(int64(i)).Level(0, 0, 1)}
+		if _, err := w.WriteRows([]parquet.Row{row}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	p, err := sources.OpenParquet("dict", bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var encoded, idBytes int64
+	for _, c := range p.Columns() {
+		encoded += c.UncompressedBytes
+		if c.Path == "id" {
+			idBytes = c.UncompressedBytes
+		}
+	}
+	values := int64(rows * (len(long) + 1))
+	if got := p.DecodedBytes(); got != idBytes+values {
+		t.Fatalf("DecodedBytes = %d, want the ids' %d + %d bytes of strings (encoded, the file holds %d)", got, idBytes, values, encoded)
+	}
+
+	plain := flatParquet(t)
+	q, err := sources.OpenParquet("plain", bytes.NewReader(plain), int64(len(plain)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want int64
+	for _, c := range q.Columns() {
+		want += c.UncompressedBytes
+	}
+	if got := q.DecodedBytes(); got != want {
+		t.Fatalf("DecodedBytes of a file without dictionaries = %d, want its uncompressed %d", got, want)
+	}
 }
