@@ -40,12 +40,13 @@ func partitionOf(key uint64, p int) int {
 
 // shufflePartitions chooses P for a shuffle of splits splits whose rows are
 // estimated at bytes decoded, under memory: 1 (in memory) when they fit in
-// half of it, else enough key ranges that one fits in half of it, and at
-// least enough that one holds about partitionTarget bytes, as far as the
-// file limit allows. It fails, before any work, when a partition would not
-// fit in half of memory within maxSpillFiles files.
+// half of it and are no more than inMemoryMax, else enough key ranges that
+// one fits in half of memory, and at least enough that one holds about
+// partitionTarget bytes, as far as the file limit allows. It fails, before
+// any work, when a partition would not fit in half of memory within
+// maxSpillFiles files.
 func shufflePartitions(bytes, memory int64, splits int) (int, error) {
-	if memory <= 0 || bytes <= memory/2 {
+	if memory <= 0 || bytes <= min(memory/2, inMemoryMax) {
 		return 1, nil
 	}
 	p := (2*bytes + memory - 1) / memory
@@ -57,6 +58,14 @@ func shufflePartitions(bytes, memory int64, splits int) (int, error) {
 	p = min(max(p, (bytes+partitionTarget-1)/partitionTarget), limit)
 	return int(p), nil
 }
+
+// inMemoryMax is the most decoded rows a shuffle orders in memory, however
+// large --memory is: beyond it, ordering partitions of partitionTarget
+// bytes one at a time is faster, and lighter, than ordering everything at
+// once, even though they go through temporary files (which the page cache
+// usually holds). 10M gen rows (~1.9 GB decoded): 7.13 s and 2.3 GB
+// ordered in memory under --memory 4GiB, 4.49 s and 314 MB spilled.
+const inMemoryMax = 4 * partitionTarget
 
 // partitionTarget is the size of a spilled partition the shuffle aims for,
 // below half of --memory: a partition is ordered by gathering its rows at

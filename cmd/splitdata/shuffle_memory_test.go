@@ -52,9 +52,10 @@ const nonHeapRSS = 32 << 20
 // headroom: with GOGC=100 the heap may grow to twice the live data before
 // the soft limit makes the collector work harder. With 2 workers the bound
 // is M + 256 MiB. Measured on the 2-core development machine (gen rows, row
-// groups of 16384 rows): 2M rows peaked at 206 to 215 MiB with M = 40 MiB;
-// shuffled in memory (--memory 1GiB) they peak at 488 MiB, above the
-// bound: the test fails if the shuffle stops spilling.
+// groups of 16384 rows): 2M rows peaked at 203 to 215 MiB with M = 16 to 40
+// MiB; shuffled in memory (--memory 1GiB, before in-memory shuffles were
+// capped at inMemoryMax) they peaked at 488 MiB, above the bound: the test
+// fails if the shuffle stops spilling.
 func shuffleRSSBound(memory int64, workers int) int64 {
 	return memory + columnarBaseMemoryLimit + int64(workers)*columnarWorkerMemoryLimit + nonHeapRSS
 }
