@@ -302,6 +302,13 @@ func lessThanExp(y, a float64) bool {
 // (NumPy raises ValueError); NaN arguments pass through to a NaN result, as
 // in NumPy.
 func (g *Generator) Triangular(left, mode, right float64) float64 {
+	checkTriangular(left, mode, right)
+	return triangular(left, mode, right, g.Random())
+}
+
+// checkTriangular panics, as Triangular documents, unless left <= mode <=
+// right and left < right.
+func checkTriangular(left, mode, right float64) {
 	switch {
 	case left > mode:
 		panic(fmt.Sprintf("prng: Triangular called with left %v > mode %v", left, mode))
@@ -310,12 +317,16 @@ func (g *Generator) Triangular(left, mode, right float64) float64 {
 	case left == right:
 		panic(fmt.Sprintf("prng: Triangular called with left == right == %v", left))
 	}
+}
+
+// triangular inverts the triangular distribution function at u in [0, 1),
+// with NumPy's arithmetic (the legacy and the new generator share it).
+func triangular(left, mode, right, u float64) float64 {
 	base := right - left
 	leftBase := mode - left
 	ratio := leftBase / base
 	leftProd := leftBase * base
 	rightProd := (right - mode) * base
-	u := g.Random()
 	if u <= ratio {
 		return left + math.Sqrt(u*leftProd)
 	}

@@ -129,24 +129,8 @@ func (r *RandomState) StandardNormal() float64 {
 // Like NumPy it requires left <= mode <= right and left < right, and panics
 // otherwise (NumPy raises ValueError).
 func (r *RandomState) Triangular(left, mode, right float64) float64 {
-	switch {
-	case left > mode:
-		panic(fmt.Sprintf("prng: Triangular called with left %v > mode %v", left, mode))
-	case mode > right:
-		panic(fmt.Sprintf("prng: Triangular called with mode %v > right %v", mode, right))
-	case left == right:
-		panic(fmt.Sprintf("prng: Triangular called with left == right == %v", left))
-	}
-	base := right - left
-	leftBase := mode - left
-	ratio := leftBase / base
-	leftProd := leftBase * base
-	rightProd := (right - mode) * base
-	u := r.Rand()
-	if u <= ratio {
-		return left + math.Sqrt(u*leftProd)
-	}
-	return right - math.Sqrt((1.0-u)*rightProd)
+	checkTriangular(left, mode, right)
+	return triangular(left, mode, right, r.Rand())
 }
 
 // legacyLog is log(x) correctly rounded, x > 0, for the legacy
