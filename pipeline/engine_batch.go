@@ -31,11 +31,11 @@ var forceRowPath bool
 var refuseBatch func(seq int) bool
 
 // useBatches reports whether a job can take the columnar path: every input
-// decodes its units into batches and the encoder encodes them. Grouped
-// splits (whose keys come from a column's canonical bytes) and index-only
-// output keep the row path; the caller checks those.
-func useBatches(inputs []sources.Source, encoder sinks.Encoder) bool {
-	if forceRowPath || len(inputs) == 0 {
+// decodes its units into batches and the encoder encodes them, and the job
+// is neither grouped (its keys come from a column's canonical bytes, which
+// the row path makes) nor index-only (it reads no rows).
+func useBatches(inputs []sources.Source, encoder sinks.Encoder, grouped, indexOnly bool) bool {
+	if forceRowPath || grouped || indexOnly || len(inputs) == 0 {
 		return false
 	}
 	if _, ok := encoder.(sinks.BatchEncoder); !ok {

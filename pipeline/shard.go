@@ -485,7 +485,7 @@ func RunShard(ctx context.Context, cfg ShardConfig) (*ShardDone, error) {
 		workers:      cfg.Workers,
 		format:       format,
 		encoder:      encoder,
-		batches:      useBatches(srcs, encoder) && !p.Options.IndexOnly,
+		batches:      useBatches(srcs, encoder, false, p.Options.IndexOnly), // sharded runs refuse --group
 		rowsChecked:  p.Options.IndexOnly || allParquet(inputs),
 		kv:           kv,
 		stage:        stage,

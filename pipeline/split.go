@@ -158,7 +158,7 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 	for i, in := range plan.inputs {
 		inputs[i] = in
 	}
-	batches := useBatches(inputs, encoder) && groupCol < 0 && !cfg.IndexOnly
+	batches := useBatches(inputs, encoder, groupCol >= 0, cfg.IndexOnly)
 	if cfg.OnPath != nil {
 		cfg.OnPath(batches)
 	}
