@@ -41,12 +41,14 @@ type unit struct {
 
 // routed is a unit's rows sorted by split, in input order within each
 // split: rows[s], or batches[s] on the columnar path. The rows are owned
-// (copied out of the decoder's buffers). When shuffling, keys[s][k] is the
+// (copied out of the decoder's buffers), or on the columnar path read in
+// place from the unit's batch, shared. When shuffling, keys[s][k] is the
 // key of rows[s][k] and index[s][k] its global row index.
 type routed struct {
 	seq     int
 	rows    [][]parquet.Row
-	batches []*columnar.Batch // [split], nil for a split without rows
+	batches []columnar.Rows // [split], nil for a split without rows
+	shared  []*sharedUnit   // [split]: the unit's batch, when batches[split] reads it in place
 	keys    [][]uint64
 	index   [][]int64
 	spill   [][]*spillPiece // [split][partition], when the shuffle spills
@@ -65,15 +67,16 @@ type rowGroupJob struct {
 }
 
 // rowSeg is a piece of a split's row stream: rows, or on the columnar path
-// a batch.
+// a batch or a pick of rows, possibly out of a shared unit's batch.
 type rowSeg struct {
-	rows  []parquet.Row
-	batch *columnar.Batch
+	rows   []parquet.Row
+	batch  columnar.Rows
+	shared *sharedUnit // what batch reads in place, if it is a unit's batch
 }
 
 func (s rowSeg) len() int64 {
 	if s.batch != nil {
-		return int64(s.batch.Len)
+		return int64(s.batch.NumRows())
 	}
 	return int64(len(s.rows))
 }
@@ -81,7 +84,7 @@ func (s rowSeg) len() int64 {
 // slice returns rows [lo, hi) of s.
 func (s rowSeg) slice(lo, hi int64) rowSeg {
 	if s.batch != nil {
-		return rowSeg{batch: s.batch.Slice(int(lo), int(hi))}
+		return rowSeg{batch: columnar.SliceRows(s.batch, int(lo), int(hi)), shared: s.shared}
 	}
 	return rowSeg{rows: s.rows[lo:hi]}
 }
@@ -591,11 +594,15 @@ func (e *engine) dispatch(ctx context.Context, in <-chan routed, out chan<- rowG
 			c.pos += n
 			rows = rows.slice(lo, hi)
 		}
+		// Each piece of rows in a row group holds a use of a shared unit;
+		// rows' own use ends here.
+		defer rows.shared.release(e)
 		n := rows.len()
 		for from := int64(0); from < n; {
 			target := min(e.rowGroupRows, e.rowsPerFile-c.rowsInFile)
 			take := min(n-from, target-c.pendingRows)
 			c.pending = append(c.pending, rows.slice(from, from+take))
+			rows.shared.use()
 			c.pendingRows += take
 			c.total += take
 			from += take
@@ -607,20 +614,10 @@ func (e *engine) dispatch(ctx context.Context, in <-chan routed, out chan<- rowG
 		}
 		return nil
 	}
-	// addOrdered adds the rows refs names among batches, gathered a piece
-	// at a time: the pieces are copies, bounded by the job window.
+	// addOrdered adds the rows refs names among batches, which the
+	// encoders read in place.
 	addOrdered := func(c *splitCutter, batches []*columnar.Batch, refs []columnar.Ref) error {
-		piece := int(min(e.rowGroupRows, 1<<16))
-		for lo := 0; lo < len(refs); lo += piece {
-			b, err := columnar.Gather(batches, refs[lo:min(lo+piece, len(refs))])
-			if err != nil {
-				return err
-			}
-			if err := add(c, rowSeg{batch: b}); err != nil {
-				return err
-			}
-		}
-		return nil
+		return add(c, rowSeg{batch: columnar.NewPick(batches, refs)})
 	}
 
 	var hold []shuffled
@@ -673,7 +670,8 @@ func (e *engine) dispatch(ctx context.Context, in <-chan routed, out chan<- rowG
 				}
 				for s, b := range r.batches {
 					if b != nil {
-						hold[s].holdBatch(b, r.keys[s], r.index[s])
+						// A shuffle's routed rows are copies (routeBatch).
+						hold[s].holdBatch(b.(*columnar.Batch), r.keys[s], r.index[s])
 					}
 				}
 				continue
@@ -685,7 +683,7 @@ func (e *engine) dispatch(ctx context.Context, in <-chan routed, out chan<- rowG
 			}
 			for s, b := range r.batches {
 				if b != nil {
-					if err := add(&cutters[s], rowSeg{batch: b}); err != nil {
+					if err := add(&cutters[s], rowSeg{batch: b, shared: r.shared[s]}); err != nil {
 						return err
 					}
 				}
@@ -713,8 +711,9 @@ func (e *engine) dispatch(ctx context.Context, in <-chan routed, out chan<- rowG
 		}
 		// A loader reads, decodes and sorts the next partition while this
 		// goroutine cuts the current one into row groups for the
-		// encoders: at most two partitions are held, each at most half of
-		// --memory (see shufflePartitions).
+		// encoders: at most two partitions are held here, each at most
+		// half of --memory (see shufflePartitions), besides those the row
+		// groups in flight read in place.
 		type loaded struct {
 			split   int
 			rows    []parquet.Row
@@ -813,11 +812,14 @@ func (e *engine) encode(j rowGroupJob) (encodedJob, error) {
 	ce, checked := e.encoder.(sinks.CheckedEncoder)
 	switch {
 	case e.batches:
-		batches := make([]*columnar.Batch, len(j.segs))
+		parts := make([]columnar.Rows, len(j.segs))
 		for k, seg := range j.segs {
-			batches[k] = seg.batch
+			parts[k] = seg.batch
 		}
-		chunk, err = e.encoder.(sinks.BatchEncoder).EncodeBatches(batches)
+		chunk, err = e.encoder.(sinks.BatchEncoder).EncodeBatches(parts)
+		for _, seg := range j.segs {
+			seg.shared.release(e)
+		}
 	case checked && e.rowsChecked:
 		chunk, err = ce.EncodeChecked(newSegmentReader(j.segs))
 	default:

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"sync/atomic"
 
 	"github.com/parquet-go/parquet-go"
 
@@ -16,8 +17,9 @@ import (
 // The columnar path. When every input decodes its units column by column
 // (Parquet inputs of a schema without repeated fields) and the output
 // format encodes such batches (Parquet), a unit is read into one
-// columnar.Batch, each split's rows are gathered out of it (Batch.Take),
-// and the encoders hand the columns to the Parquet writer directly. The
+// columnar.Batch, each split's rows are read in place or gathered out of it
+// (routeBatch), and the encoders hand the columns to the Parquet writer
+// directly. The
 // rows, their order and the output bytes are those of the row path: only
 // the representation differs (tested by running both).
 
@@ -64,11 +66,15 @@ func useBatches(inputs []sources.Source, encoder sinks.Encoder, grouped, indexOn
 const batchRowBytes = 8 + 8 + 8 + 2*24
 
 // routeBatch is route on the columnar path: it reads unit u into a batch,
-// draws the key of every row, assigns it, and gathers each output's rows
-// (once per copy of a repeated row, in input order) into a batch of its
-// own, so that the unit's batch can go. A shuffle also keeps each row's key
-// and index; a spilling one cuts each output's rows by key range and
-// encodes each piece for its spill file.
+// draws the key of every row, and assigns it. Each output's rows (once per
+// copy of a repeated row, in input order) are then either read in place by
+// the encoders, when they are at least half of the unit's rows, or
+// gathered into a batch of their own: copying a small share is cheaper
+// than holding the whole unit for it (a 20% split's row group spans five
+// units), and at most two outputs hold a unit in place. A shuffle also
+// keeps each row's key and index and copies its rows; a spilling one cuts
+// each output's rows by key range and encodes each piece for its spill
+// file.
 func (e *engine) routeBatch(ctx context.Context, u unit) (routed, error) {
 	n := len(e.names)
 	r := routed{seq: u.seq}
@@ -76,9 +82,14 @@ func (e *engine) routeBatch(ctx context.Context, u unit) (routed, error) {
 	if err != nil {
 		return r, err
 	}
-	// Every output below copies its rows: the unit's batch then holds the
-	// next unit read.
-	defer e.recycle(b)
+	// When no output reads the unit's batch in place, the batch holds the
+	// next unit read; else the last row group reading it frees it.
+	shared := &sharedUnit{batch: b}
+	defer func() {
+		if shared.users.Load() == 0 {
+			e.recycle(b)
+		}
+	}()
 	if int64(b.Len) != u.rows {
 		return r, fmt.Errorf("internal error: %s row group %d decoded %d rows, want %d", e.inputs[u.input].Name(), u.rg, b.Len, u.rows)
 	}
@@ -137,7 +148,8 @@ func (e *engine) routeBatch(ctx context.Context, u unit) (routed, error) {
 	if parts > 1 {
 		r.spill = make([][]*spillPiece, n)
 	} else {
-		r.batches = make([]*columnar.Batch, n)
+		r.batches = make([]columnar.Rows, n)
+		r.shared = make([]*sharedUnit, n)
 		if e.shuffle {
 			r.keys, r.index = binKeys, binIndex
 		}
@@ -155,6 +167,12 @@ func (e *engine) routeBatch(ctx context.Context, u unit) (routed, error) {
 			piece := &spillPiece{data: b.AppendBinaryRows(nil, rows), keys: binKeys[bin], index: binIndex[bin]}
 			r.spill[s][p] = piece
 			r.bytes += int64(cap(piece.data)) + 16*int64(cap(piece.keys))
+			continue
+		}
+		if !e.shuffle && e.indexColumn < 0 && 2*len(rows) >= b.Len {
+			r.batches[bin] = b.View(rows)
+			shared.use()
+			r.shared[bin] = shared
 			continue
 		}
 		out, err := b.Take(rows)
@@ -226,9 +244,32 @@ func (e *engine) readBatch(ctx context.Context, u unit) (*columnar.Batch, error)
 	return b, nil
 }
 
-// recycle keeps a unit's batch, whose rows are all copied out, for the
-// next unit a reader decodes: fresh memory for every unit costs the runtime
-// page faults and zeroing. At most one batch per worker is kept.
+// sharedUnit is a unit's batch that row groups read in place. It counts
+// its uses: each piece of a row group reading it, and each routed output
+// not yet cut into row groups. The last use to end recycles the batch.
+type sharedUnit struct {
+	batch *columnar.Batch
+	users atomic.Int32
+}
+
+// use adds a use of s; a nil s is no shared unit.
+func (s *sharedUnit) use() {
+	if s != nil {
+		s.users.Add(1)
+	}
+}
+
+// release ends a use of s, recycling its batch after the last one.
+func (s *sharedUnit) release(e *engine) {
+	if s != nil && s.users.Add(-1) == 0 {
+		e.recycle(s.batch)
+	}
+}
+
+// recycle keeps a unit's batch, whose rows are all copied out or encoded,
+// for the next unit a reader decodes: fresh memory for every unit costs
+// the runtime page faults and zeroing. At most one batch per worker is
+// kept.
 func (e *engine) recycle(b *columnar.Batch) {
 	select {
 	case e.freeUnits <- b:

@@ -9,10 +9,11 @@ import (
 )
 
 // BatchEncoder is implemented by encoders that encode rows held column by
-// column ([columnar.Batch]) without making rows of them.
+// column (a [columnar.Batch], or a [columnar.Pick] of batches' rows)
+// without making rows of them.
 type BatchEncoder interface {
-	// EncodeBatches encodes the rows of batches, in order, as one chunk.
-	EncodeBatches(batches []*columnar.Batch) (Chunk, error)
+	// EncodeBatches encodes the rows of parts, in order, as one chunk.
+	EncodeBatches(parts []columnar.Rows) (Chunk, error)
 }
 
 // chunkRows is how many rows of a column parquet-go's writer takes at a
@@ -23,35 +24,37 @@ type BatchEncoder interface {
 // (Encode passes rowBatch rows per call, a multiple of chunkRows).
 const chunkRows = 64
 
-// EncodeBatches encodes the rows of batches, in order, as one row group:
+// EncodeBatches encodes the rows of parts, in order, as one row group:
 // the same bytes [RowGroupEncoder.Encode] writes for the same rows. The
-// batches' layout must be the encoder's schema's (same leaf kinds and
-// definition levels); their rows are taken as valid, as
+// layout of the parts' batches must be the encoder's schema's (same leaf
+// kinds and definition levels); their rows are taken as valid, as
 // [RowGroupEncoder.EncodeChecked] takes rows. Encoding goes column by
 // column, values straight from the batches to parquet-go's column writers.
-func (e *RowGroupEncoder) EncodeBatches(batches []*columnar.Batch) (*EncodedRowGroup, error) {
+func (e *RowGroupEncoder) EncodeBatches(parts []columnar.Rows) (*EncodedRowGroup, error) {
 	var n int64
-	for k, b := range batches {
-		if err := e.checkBatch(b); err != nil {
-			return nil, fmt.Errorf("encode row group: batch %d: %w", k, err)
+	for k, part := range parts {
+		for _, b := range part.Batches() {
+			if err := e.checkBatch(b); err != nil {
+				return nil, fmt.Errorf("encode row group: part %d: %w", k, err)
+			}
 		}
-		n += int64(b.Len)
+		n += int64(part.NumRows())
 	}
 	w, buf := e.newWriter()
 	if n > 0 {
 		vals := make([]parquet.Value, 0, chunkRows)
 		for c, cw := range w.ColumnWriters() {
-			// Walk the batches in chunks of chunkRows rows; a chunk may
-			// span batches.
+			// Walk the parts in chunks of chunkRows rows; a chunk may
+			// span parts.
 			k, r := 0, 0
 			for done := int64(0); done < n; {
 				want := int(min(chunkRows, n-done))
 				vals = vals[:0]
 				for len(vals) < want {
-					b := batches[k]
-					take := min(want-len(vals), b.Len-r)
-					vals = b.AppendValues(vals, c, r, r+take)
-					if r += take; r == b.Len {
+					part := parts[k]
+					take := min(want-len(vals), part.NumRows()-r)
+					vals = part.AppendValues(vals, c, r, r+take)
+					if r += take; r == part.NumRows() {
 						k, r = k+1, 0
 					}
 				}
@@ -85,10 +88,10 @@ func (e *RowGroupEncoder) checkBatch(b *columnar.Batch) error {
 	return nil
 }
 
-// EncodeBatches encodes batches as a Parquet row group; see
+// EncodeBatches encodes parts as a Parquet row group; see
 // [RowGroupEncoder.EncodeBatches].
-func (e parquetEncoder) EncodeBatches(batches []*columnar.Batch) (Chunk, error) {
-	return e.RowGroupEncoder.EncodeBatches(batches)
+func (e parquetEncoder) EncodeBatches(parts []columnar.Rows) (Chunk, error) {
+	return e.RowGroupEncoder.EncodeBatches(parts)
 }
 
 var _ BatchEncoder = parquetEncoder{}

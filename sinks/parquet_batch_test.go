@@ -13,23 +13,41 @@ import (
 	"github.com/splitdata/splitdata/sinks"
 )
 
-// batchesOf holds rows column by column, cut into batches of random sizes
-// (some empty), as the engine's routing produces them.
-func batchesOf(t testing.TB, layout columnar.Layout, rows []parquet.Row, r *rand.Rand) []*columnar.Batch {
+// batchesOf holds rows column by column, cut into parts of random sizes
+// (some empty), as the engine's routing produces them: batches, and picks
+// of rows scattered over two batches in another order.
+func batchesOf(t testing.TB, layout columnar.Layout, rows []parquet.Row, r *rand.Rand) []columnar.Rows {
 	t.Helper()
-	var out []*columnar.Batch
-	for lo := 0; lo < len(rows) || len(out) == 0; {
-		hi := min(len(rows), lo+r.IntN(300))
-		b := columnar.New(layout, hi-lo)
-		for _, row := range rows[lo:hi] {
+	hold := func(rows []parquet.Row) *columnar.Batch {
+		b := columnar.New(layout, len(rows))
+		for _, row := range rows {
 			for _, v := range row {
 				if err := b.Cols[v.Column()].AppendValue(v); err != nil {
 					t.Fatalf("AppendValue(%v): %v", v, err)
 				}
 			}
 		}
-		b.Len = hi - lo
-		out = append(out, b)
+		b.Len = len(rows)
+		return b
+	}
+	var out []columnar.Rows
+	for lo := 0; lo < len(rows) || len(out) == 0; {
+		hi := min(len(rows), lo+r.IntN(300))
+		if r.IntN(2) == 0 {
+			out = append(out, hold(rows[lo:hi]))
+			lo = hi
+			continue
+		}
+		// Row k of the part is row at[k] of srcs[k%2], placed by a
+		// permutation.
+		var scattered [2][]parquet.Row
+		refs := make([]columnar.Ref, hi-lo)
+		for _, k := range r.Perm(hi - lo) {
+			s := k % 2
+			refs[k] = columnar.Ref{Batch: int32(s), Row: int32(len(scattered[s]))}
+			scattered[s] = append(scattered[s], rows[lo+k])
+		}
+		out = append(out, columnar.NewPick([]*columnar.Batch{hold(scattered[0]), hold(scattered[1])}, refs))
 		lo = hi
 	}
 	return out
@@ -131,7 +149,7 @@ func TestEncodeBatchesRefusesOtherLayouts(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			b := columnar.New(tt.layout, 0)
 			b.Len = tt.len
-			if _, err := enc.EncodeBatches([]*columnar.Batch{b}); err == nil {
+			if _, err := enc.EncodeBatches([]columnar.Rows{b}); err == nil {
 				t.Fatal("EncodeBatches accepted a batch of another layout")
 			}
 		})

@@ -3,9 +3,10 @@
 // slot per row, values packed in flat byte slices.
 //
 // It is the representation of splitdata's columnar hot path: Parquet pages
-// decode into a [Batch] with a copy per page, rows are routed to their
-// splits with [Batch.Take] (a gather per column), and the encoder hands
-// each column's values to the Parquet writer in row order. Batches hold no
+// decode into a [Batch] with a copy per page, a split's rows are picked out
+// of it in place ([Batch.View], [Pick]) or copied ([Batch.Take], a gather
+// per column), and the encoder hands each column's values to the Parquet
+// writer in row order ([Rows]). Batches hold no
 // pointers besides their slices, so the garbage collector scans nothing
 // per value, unlike rows of parquet.Value.
 package columnar

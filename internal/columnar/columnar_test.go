@@ -353,13 +353,11 @@ func TestSpillEncoding(t *testing.T) {
 	}
 }
 
-// Gather takes rows from several batches in any order.
-func TestGather(t *testing.T) {
-	layout, err := columnar.LayoutOf(testSchema)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := rand.New(rand.NewPCG(5, 6))
+// scattered returns batches of random rows and 300 references to their
+// rows, with the rows referred to.
+func scattered(t *testing.T, seed uint64, layout columnar.Layout) ([]*columnar.Batch, [][]parquet.Row, []columnar.Ref, []parquet.Row) {
+	t.Helper()
+	r := rand.New(rand.NewPCG(seed, seed+1))
 	var srcs []*columnar.Batch
 	var all [][]parquet.Row
 	for _, n := range []int{40, 0, 75, 1} {
@@ -378,9 +376,75 @@ func TestGather(t *testing.T) {
 		refs = append(refs, columnar.Ref{Batch: int32(b), Row: int32(row)})
 		want = append(want, all[b][row])
 	}
+	return srcs, all, refs, want
+}
+
+// Gather takes rows from several batches in any order.
+func TestGather(t *testing.T) {
+	layout, err := columnar.LayoutOf(testSchema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srcs, _, refs, want := scattered(t, 5, layout)
 	got, err := columnar.Gather(srcs, refs)
 	if err != nil {
 		t.Fatal(err)
 	}
 	checkRows(t, got, want)
+}
+
+// A pick reads the rows a gather of the same references copies, whole or
+// sliced, from one batch or several.
+func TestPick(t *testing.T) {
+	layout, err := columnar.LayoutOf(testSchema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srcs, all, refs, want := scattered(t, 7, layout)
+	r := rand.New(rand.NewPCG(8, 9))
+	sel := randomSel(r, 75, 200)
+	var wantSel []parquet.Row
+	for _, i := range sel {
+		wantSel = append(wantSel, all[2][i])
+	}
+	for _, tc := range []struct {
+		name string
+		pick *columnar.Pick
+		want []parquet.Row
+	}{
+		{"several batches", columnar.NewPick(srcs, refs), want},
+		{"one batch", columnar.PickRows(srcs[2], sel), wantSel},
+		{"none", columnar.NewPick(nil, nil), nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			checkPick(t, tc.pick, tc.want)
+			for _, span := range [][2]int{{0, 0}, {0, len(tc.want)}, {len(tc.want) / 3, len(tc.want) / 2}} {
+				part := columnar.SliceRows(tc.pick, span[0], span[1])
+				checkPick(t, part, tc.want[span[0]:span[1]])
+			}
+		})
+	}
+}
+
+// checkPick compares the values of p's rows, in chunks as the encoder
+// reads them, with want.
+func checkPick(t *testing.T, p columnar.Rows, want []parquet.Row) {
+	t.Helper()
+	if p.NumRows() != len(want) {
+		t.Fatalf("pick holds %d rows, want %d", p.NumRows(), len(want))
+	}
+	if len(want) == 0 {
+		return
+	}
+	for c := range want[0] {
+		var vals []parquet.Value
+		for lo := 0; lo < len(want); lo += 7 {
+			vals = p.AppendValues(vals, c, lo, min(lo+7, len(want)))
+		}
+		for r, row := range want {
+			if !sameValue(vals[r], row[c]) {
+				t.Fatalf("row %d column %d: got %v (def %d), want %v (def %d)", r, c, vals[r], vals[r].DefinitionLevel(), row[c], row[c].DefinitionLevel())
+			}
+		}
+	}
 }
