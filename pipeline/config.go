@@ -13,7 +13,7 @@ import (
 )
 
 // Version is the splitdata release, recorded in manifests.
-const Version = "0.1.0"
+const Version = "0.2.0"
 
 // AlgorithmVersion identifies the assignment algorithm specified in
 // docs/algorithm.md. Any change that moves a row for the same seed and
@@ -194,6 +194,11 @@ func (c SplitConfig) withDefaults() SplitConfig {
 	}
 	if c.Parquet.CreatedBy == "" {
 		c.Parquet.CreatedBy = CreatedBy
+	}
+	if (c.Parquet.Compression == "" || c.Parquet.Compression == "snappy") && c.Parquet.CompressionLevel == 0 {
+		// Recorded in the manifest: splitdata 0.1 recorded no level for
+		// its snappy, which was the "better" encoder (level 2).
+		c.Parquet.CompressionLevel = sinks.SnappyFast
 	}
 	return c
 }

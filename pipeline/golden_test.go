@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/splitdata/splitdata/pipeline"
+	"github.com/splitdata/splitdata/sinks"
 	"github.com/splitdata/splitdata/splitter"
 )
 
@@ -30,17 +31,31 @@ var goldenInput = filepath.Join("testdata", "golden", "input")
 // TestGoldenSplitBytes pins small outputs for seed 42: which rows each split
 // holds, in which order (the assignment), and the bytes of every file (the
 // layout and the Parquet encoding). Any change to either shows up here.
+//
+// Each case is pinned twice: NAME.txt with snappy's "better" encoder
+// (compression level 2), the files splitdata 0.1 wrote with its default
+// options, and NAME.snappy-fast.txt with today's defaults (snappy's fast
+// encoder, since 0.2). Both hold the same assignment.
 func TestGoldenSplitBytes(t *testing.T) {
 	in := goldenInput
-	for _, tc := range []struct {
+	type golden struct {
 		name   string
 		ratios string
 		approx bool
-	}{
-		{"exact-80-20", "train=0.8,test=0.2", false},
-		{"exact-3way", "train=0.7,valid=0.15,test=0.15", false},
-		{"approx-80-20", "train=0.8,test=0.2", true},
+		level  int
+	}
+	var cases []golden
+	for _, tc := range []golden{
+		{"exact-80-20", "train=0.8,test=0.2", false, 0},
+		{"exact-3way", "train=0.7,valid=0.15,test=0.15", false, 0},
+		{"approx-80-20", "train=0.8,test=0.2", true, 0},
 	} {
+		better := tc
+		better.level = sinks.SnappyBetter
+		tc.name += ".snappy-fast"
+		cases = append(cases, better, tc)
+	}
+	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			splits, err := splitter.ParseRatios(tc.ratios)
 			if err != nil {
@@ -48,7 +63,8 @@ func TestGoldenSplitBytes(t *testing.T) {
 			}
 			out := filepath.Join(t.TempDir(), "out")
 			m := runSplit(t, pipeline.SplitConfig{
-				Inputs: []string{in}, Out: out, Seed: "42", Splits: splits, Approx: tc.approx, JobOptions: pipeline.JobOptions{RowsPerFile: 1000, RowGroupRows: 256},
+				Inputs: []string{in}, Out: out, Seed: "42", Splits: splits, Approx: tc.approx,
+				JobOptions: pipeline.JobOptions{RowsPerFile: 1000, RowGroupRows: 256, Parquet: sinks.ParquetOptions{CompressionLevel: tc.level}},
 			})
 			got := goldenHeader + assignment(t, out, m) + fingerprint(m)
 			path := filepath.Join("testdata", "golden", tc.name+".txt")

@@ -9,7 +9,6 @@ import (
 	"github.com/parquet-go/parquet-go/compress"
 	"github.com/parquet-go/parquet-go/compress/gzip"
 	"github.com/parquet-go/parquet-go/compress/lz4"
-	"github.com/parquet-go/parquet-go/compress/snappy"
 	"github.com/parquet-go/parquet-go/compress/uncompressed"
 	"github.com/parquet-go/parquet-go/compress/zstd"
 )
@@ -79,13 +78,15 @@ type ParquetOptions struct {
 	// so splitdata itself, will read.
 	Compression string `json:"compression"`
 
-	// CompressionLevel selects the level of the zstd and gzip codecs; 0 means
-	// the codec's default (zstd 3, gzip 6). zstd accepts 1 to 22 with the
-	// meaning of the zstd command line; the Go encoder implements four
-	// speeds, so levels map to them as klauspost/compress does: 1-2
-	// fastest, 3-5 default, 6-9 better, 10-22 best. gzip accepts 1 to 9.
-	// Other codecs have no levels and accept only 0; negative values are
-	// rejected.
+	// CompressionLevel selects the level of the snappy, zstd and gzip
+	// codecs; 0 means the codec's default (snappy [SnappyFast], zstd 3,
+	// gzip 6). snappy accepts [SnappyFast] and [SnappyBetter] (the bytes
+	// of splitdata 0.1, whose only snappy encoder it was). zstd accepts 1
+	// to 22 with the meaning of the zstd command line; the Go encoder
+	// implements four speeds, so levels map to them as klauspost/compress
+	// does: 1-2 fastest, 3-5 default, 6-9 better, 10-22 best. gzip accepts
+	// 1 to 9. Other codecs have no levels and accept only 0; negative
+	// values are rejected.
 	CompressionLevel int `json:"compression_level,omitempty"`
 
 	// PageBufferSize is the target size in bytes of one uncompressed data
@@ -132,6 +133,15 @@ func (o ParquetOptions) compressionName() string {
 	return o.Compression
 }
 
+// compressionLevel returns the compression level with snappy's default
+// applied (the only codec whose level 0 is not passed on).
+func (o ParquetOptions) compressionLevel() int {
+	if o.compressionName() == "snappy" && o.CompressionLevel == 0 {
+		return SnappyFast
+	}
+	return o.CompressionLevel
+}
+
 // pageBufferSize returns the page size with the default applied.
 func (o ParquetOptions) pageBufferSize() int {
 	if o.PageBufferSize == 0 {
@@ -152,7 +162,7 @@ func (o ParquetOptions) createdBy() string {
 // for the same rows, that is whether they differ at most in CreatedBy.
 func (o ParquetOptions) sameEncoding(p ParquetOptions) bool {
 	return o.compressionName() == p.compressionName() &&
-		o.CompressionLevel == p.CompressionLevel &&
+		o.compressionLevel() == p.compressionLevel() &&
 		o.pageBufferSize() == p.pageBufferSize() &&
 		o.Dictionary == p.Dictionary
 }
@@ -173,7 +183,14 @@ func (o ParquetOptions) codec() (compress.Codec, error) {
 	}
 	switch name {
 	case "snappy":
-		return noLevel(new(snappy.Codec))
+		switch level {
+		case 0, SnappyFast:
+			return &snappyCodec{}, nil
+		case SnappyBetter:
+			return &snappyCodec{better: true}, nil
+		default:
+			return nil, fmt.Errorf("%w: snappy compression_level %d is neither %d (fast, the default) nor %d (better)", ErrInvalidOptions, level, SnappyFast, SnappyBetter)
+		}
 	case "none":
 		return noLevel(new(uncompressed.Codec))
 	case "lz4":

@@ -24,7 +24,7 @@ var allowed = map[string][]string{
 	"internal/gendata":  {"github.com/parquet-go/parquet-go", "golang.org/x/sync"},
 	"sources": {"github.com/parquet-go/parquet-go", "github.com/apache/arrow-go/v18",
 		module + "/internal/columnar", module + "/internal/rowcheck"},
-	"sinks": {"github.com/parquet-go/parquet-go", "github.com/apache/arrow-go/v18",
+	"sinks": {"github.com/parquet-go/parquet-go", "github.com/apache/arrow-go/v18", "github.com/klauspost/compress",
 		module + "/internal/columnar", module + "/internal/rowcheck"},
 	"pipeline": {"github.com/parquet-go/parquet-go", "github.com/apache/arrow-go/v18", "golang.org/x/sync",
 		module + "/prng", module + "/splitter", module + "/sources", module + "/sinks", module + "/internal/columnar"},
