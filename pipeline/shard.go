@@ -227,6 +227,12 @@ func ParsePlan(data []byte) (*Plan, error) {
 		return nil, bad("plan version %d, this splitdata reads %d", p.PlanVersion, PlanVersion)
 	case p.Algorithm != AlgorithmVersion:
 		return nil, bad("algorithm version %d, this splitdata implements %d", p.Algorithm, AlgorithmVersion)
+	case p.Version != Version:
+		// Another version may encode the same rows into other bytes (0.2.0
+		// changed the default snappy encoder), and the merge would join
+		// files of both: every shard and the merge run the planning
+		// version.
+		return nil, bad("made by splitdata %q, this is %s: run every shard and the merge with the splitdata that planned, or plan again", p.Version, Version)
 	case len(p.Options.Splits) == 0 || len(p.Options.Splits) > splitter.MaxSplits:
 		return nil, bad("%d splits", len(p.Options.Splits))
 	case p.Options.RowsPerFile <= 0 || p.Options.RowGroupRows <= 0:
