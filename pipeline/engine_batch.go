@@ -19,9 +19,8 @@ import (
 // format encodes such batches (Parquet), a unit is read into one
 // columnar.Batch, each split's rows are read in place or gathered out of it
 // (routeBatch), and the encoders hand the columns to the Parquet writer
-// directly. The
-// rows, their order and the output bytes are those of the row path: only
-// the representation differs (tested by running both).
+// directly. The rows, their order and the output bytes are those of the
+// row path: only the representation differs (tested by running both).
 
 // forceRowPath makes every engine use the row path; tests set it to
 // compare the two paths.
