@@ -16,7 +16,10 @@ import (
 
 // planCorpus is the seed corpus of FuzzParsePlan: plans written by
 // `splitdata plan` (valid-*), the same plans damaged one field at a time
-// (broken-*), and inputs whose fate is not pinned (other-*).
+// (broken-*), and inputs whose fate is not pinned (other-*). Plans carry
+// the splitdata version, which ParsePlan must match: a release that bumps
+// pipeline.Version re-stamps the corpus's "version" fields (all but
+// broken-tool-version's).
 const planCorpus = "testdata/fuzz/FuzzParsePlan"
 
 // readCorpusEntry decodes a file of the Go fuzzing corpus format holding
