@@ -183,13 +183,13 @@ func (o ParquetOptions) codec() (compress.Codec, error) {
 	}
 	switch name {
 	case "snappy":
-		switch level {
-		case 0, SnappyFast:
+		switch l := o.compressionLevel(); l {
+		case SnappyFast:
 			return &snappyCodec{}, nil
 		case SnappyBetter:
 			return &snappyCodec{better: true}, nil
 		default:
-			return nil, fmt.Errorf("%w: snappy compression_level %d is neither %d (fast, the default) nor %d (better)", ErrInvalidOptions, level, SnappyFast, SnappyBetter)
+			return nil, fmt.Errorf("%w: snappy compression_level %d is neither %d (fast, the default) nor %d (better)", ErrInvalidOptions, l, SnappyFast, SnappyBetter)
 		}
 	case "none":
 		return noLevel(new(uncompressed.Codec))

@@ -3,7 +3,6 @@ package sinks
 import (
 	"github.com/klauspost/compress/s2"
 	"github.com/parquet-go/parquet-go/compress/snappy"
-	"github.com/parquet-go/parquet-go/format"
 )
 
 // Snappy compression levels ([ParquetOptions.CompressionLevel] with
@@ -21,8 +20,8 @@ const (
 	SnappyBetter = 2
 )
 
-// snappyCodec is Parquet's SNAPPY codec with a choice of encoder;
-// decoding is parquet-go's.
+// snappyCodec is Parquet's SNAPPY codec with a choice of encoder; its
+// name, format code and decoding are parquet-go's.
 type snappyCodec struct {
 	snappy.Codec
 	better bool
@@ -35,6 +34,3 @@ func (c *snappyCodec) Encode(dst, src []byte) ([]byte, error) {
 	}
 	return s2.EncodeSnappy(dst, src), nil // reallocates a short dst
 }
-
-// CompressionCodec returns format.Snappy.
-func (c *snappyCodec) CompressionCodec() format.CompressionCodec { return format.Snappy }

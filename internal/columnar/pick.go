@@ -38,7 +38,7 @@ func SliceRows(r Rows, lo, hi int) Rows {
 }
 
 // Pick is rows picked out of batches without copying them: its row k is
-// row Refs[k].Row of the k-th reference's batch. Where a split or a
+// the row its k-th [Ref] names. Where a split or a
 // shuffle would gather rows into a batch of their own only to hand them to
 // the encoder, a pick lets the encoder read them where they are; the
 // batches must stay unchanged while the pick is in use.
