@@ -1,0 +1,367 @@
+package pipeline
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/splitdata/splitdata/sinks"
+	"github.com/splitdata/splitdata/splitter"
+)
+
+// Sharded runs (docs/scale-out.md). A split job is planned once (CreatePlan:
+// footers read, every row's split counted from its key, exact thresholds
+// found), run as N independent shards (RunShard), and merged (Merge) into
+// output byte-identical to Split's. The output layout (which rows form
+// which row group of which file) follows from the per-unit split counts
+// alone, so the plan fixes it: shard k encodes the row groups whose first
+// row lies in its range of units, reading on past its range as far as
+// those groups need, and writes each group as a file of its own; the merge
+// only concatenates encoded row groups and writes footers.
+
+// PlanName is the plan's file name in a sharded job's output directory.
+const PlanName = "plan.json"
+
+// PlanVersion is the version of the plan file format.
+const PlanVersion = 1
+
+// shardsDir holds the shards' outputs until the merge.
+const shardsDir = ".shards"
+
+// maxPlanRowGroups bounds the output row groups a plan may lay out: 2^39
+// rows at the default row group size.
+const maxPlanRowGroups = 1 << 22
+
+// ErrShards reports a merge that found shards missing or damaged.
+var ErrShards = errors.New("shards missing or damaged")
+
+// Plan is a sharded split job, as plan.json holds it.
+type Plan struct {
+	PlanVersion int    `json:"plan_version"`
+	Tool        string `json:"tool"`
+	Version     string `json:"version"`
+	Algorithm   int    `json:"algorithm"`
+	// Dir is the working directory relative input paths are resolved
+	// against: where the plan was made.
+	Dir           string          `json:"dir"`
+	Seed          string          `json:"seed"`
+	SeedText      string          `json:"seed_text,omitempty"`
+	SeedGenerated bool            `json:"seed_generated,omitempty"`
+	Options       ManifestOptions `json:"options"`
+	Inputs        []InputInfo     `json:"inputs"`
+	Rows          int64           `json:"rows"`
+	Unassigned    int64           `json:"unassigned"`
+	// Boundaries are the exact split's upper rank boundaries (absent for
+	// approximate splits, whose thresholds follow from the ratios).
+	Boundaries []splitter.Boundary `json:"boundaries,omitempty"`
+	// Units are the work units: row groups with their global row offsets
+	// and how many of their rows go to each split.
+	Units []PlanUnit `json:"units"`
+	// Shards[k] is the first unit of shard k; shard k's range ends where
+	// shard k+1's starts (the last at the end of Units).
+	Shards []int `json:"shards"`
+}
+
+// PlanUnit is one work unit of a plan.
+type PlanUnit struct {
+	Input    int     `json:"input"`
+	RowGroup int     `json:"row_group"`
+	Start    int64   `json:"start"`
+	Rows     int64   `json:"rows"`
+	Counts   []int64 `json:"counts"` // rows per split, in split order
+}
+
+// CreatePlan plans cfg as a job of shards independent tasks and writes the
+// plan to cfg.Out/plan.json. It reads only the inputs' footers and draws
+// every row's key (no data is read). Sharded jobs are exact or approximate
+// splits in input order, with Parquet output; --shuffle and --group are
+// refused for now (they need a global order or the data's values).
+func CreatePlan(ctx context.Context, cfg SplitConfig, shards int) (*Plan, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg = cfg.withDefaults()
+	switch {
+	case shards < 1:
+		return nil, fmt.Errorf("%w: --shards must be at least 1, got %d", ErrUsage, shards)
+	case cfg.Shuffle:
+		return nil, fmt.Errorf("%w: sharded runs do not support --shuffle yet", ErrUsage)
+	case cfg.Group != "" || cfg.Stratify != "" || cfg.Compat != "":
+		return nil, fmt.Errorf("%w: sharded runs do not support --group, --stratify or --compat yet", ErrUsage)
+	case cfg.Format != sinks.FormatParquet:
+		return nil, fmt.Errorf("%w: sharded runs write Parquet only, not %s", ErrUsage, cfg.Format)
+	}
+	seed, pl, release, err := startJob(cfg)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	master, err := masterGenerator(seed.value, 0)
+	if err != nil {
+		return nil, err
+	}
+	assigner, unassigned, err := newAssigner(ctx, cfg, master, pl.rows)
+	if err != nil {
+		return nil, err
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		return nil, err
+	}
+	p := &Plan{
+		PlanVersion:   PlanVersion,
+		Tool:          "splitdata",
+		Version:       Version,
+		Algorithm:     AlgorithmVersion,
+		Dir:           wd,
+		Seed:          seed.value.String(),
+		SeedText:      seed.text,
+		SeedGenerated: seed.generated,
+		Options:       manifestOptions(cfg, job{command: "split"}),
+		Inputs:        pl.infos(),
+		Rows:          pl.rows,
+		Unassigned:    unassigned,
+	}
+	if !cfg.Approx {
+		p.Boundaries = assigner.Boundaries()
+	}
+	cfg.Progress.Phase("count", pl.rows)
+	keys := make([]uint64, readBatch)
+	ids := make([]uint8, readBatch)
+	for _, u := range pl.units {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		gen := *master
+		gen.Advance(uint64(u.start))
+		counts := make([]int64, len(cfg.Splits))
+		for done := int64(0); done < u.rows; {
+			k := int(min(int64(readBatch), u.rows-done))
+			gen.Fill(keys[:k])
+			assigner.Assign(keys[:k], u.start+done, ids[:k])
+			for _, id := range ids[:k] {
+				if int(id) < len(counts) {
+					counts[id]++
+				}
+			}
+			done += int64(k)
+		}
+		p.Units = append(p.Units, PlanUnit{Input: u.input, RowGroup: u.rg, Start: u.start, Rows: u.rows, Counts: counts})
+		cfg.Progress.Add(u.rows)
+	}
+	p.Shards = shardStarts(p.Units, pl.rows, shards)
+	// The directory appears with its plan, atomically; with Overwrite it
+	// replaces an earlier job's directory, shards and all.
+	stage, err := newStaging(cfg.Out, cfg.Overwrite)
+	if err != nil {
+		return nil, err
+	}
+	defer stage.cleanup()
+	if err := writeJSONFile(stage.path(PlanName), p); err != nil {
+		return nil, fmt.Errorf("write plan: %w", err)
+	}
+	if err := stage.commit(); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// shardStarts cuts units into shards ranges of about equal rows: shard k
+// starts at the first unit that begins at or after row k*n/shards. Shards
+// may be empty when there are fewer units than shards.
+func shardStarts(units []PlanUnit, n int64, shards int) []int {
+	starts := make([]int, shards)
+	u := 0
+	for k := range shards {
+		target := int64(float64(n) * float64(k) / float64(shards))
+		for u < len(units) && units[u].Start < target {
+			u++
+		}
+		starts[k] = u
+	}
+	return starts
+}
+
+// ReadPlan reads and checks a plan file.
+func ReadPlan(path string) (*Plan, []byte, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	p, err := ParsePlan(data)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return p, data, nil
+}
+
+// ParsePlan decodes a plan and checks that it is consistent: known fields
+// only, the tool's plan and algorithm versions, units covering the rows in
+// order with counts that add up, shards in range, valid boundaries.
+func ParsePlan(data []byte) (*Plan, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	var p Plan
+	if err := dec.Decode(&p); err != nil {
+		return nil, fmt.Errorf("invalid plan: %w", err)
+	}
+	if dec.More() {
+		return nil, errors.New("invalid plan: data after the JSON object")
+	}
+	bad := func(format string, args ...any) error {
+		return fmt.Errorf("invalid plan: %s", fmt.Sprintf(format, args...))
+	}
+	switch {
+	case p.PlanVersion != PlanVersion:
+		return nil, bad("plan version %d, this splitdata reads %d", p.PlanVersion, PlanVersion)
+	case p.Algorithm != AlgorithmVersion:
+		return nil, bad("algorithm version %d, this splitdata implements %d", p.Algorithm, AlgorithmVersion)
+	case p.Version != Version:
+		// Another version may encode the same rows into other bytes (0.2.0
+		// changed the default snappy encoder), and the merge would join
+		// files of both: every shard and the merge run the planning
+		// version.
+		return nil, bad("made by splitdata %q, this is %s: run every shard and the merge with the splitdata that planned, or plan again", p.Version, Version)
+	case len(p.Options.Splits) == 0 || len(p.Options.Splits) > splitter.MaxSplits:
+		return nil, bad("%d splits", len(p.Options.Splits))
+	case p.Options.RowsPerFile <= 0 || p.Options.RowGroupRows <= 0:
+		return nil, bad("rows per file %d and row group rows %d must be positive", p.Options.RowsPerFile, p.Options.RowGroupRows)
+	case len(p.Shards) == 0:
+		return nil, bad("no shards")
+	case p.Options.Shuffle || p.Options.Group != "" || p.Options.Stratify != "" || p.Options.Compat != "" || p.Options.Format != sinks.FormatParquet:
+		return nil, bad("options a sharded run does not support")
+	}
+	if err := splitter.ValidateSplits(p.Options.Splits); err != nil {
+		return nil, bad("%v", err)
+	}
+	if _, err := splitter.ParseSeed(p.Seed); err != nil || strings.TrimSpace(p.Seed) != p.Seed {
+		return nil, bad("seed %q is not a decimal integer", p.Seed)
+	}
+	if !p.Options.Approx {
+		if err := splitter.CheckBoundaries(p.Boundaries, len(p.Options.Splits)); err != nil {
+			return nil, bad("%v", err)
+		}
+	} else if p.Boundaries != nil {
+		return nil, bad("boundaries given for an approximate split")
+	}
+	var next, assigned int64
+	for i, u := range p.Units {
+		switch {
+		case u.Input < 0 || u.Input >= len(p.Inputs):
+			return nil, bad("unit %d: input %d of %d", i, u.Input, len(p.Inputs))
+		case u.Start != next || u.Rows <= 0:
+			return nil, bad("unit %d: rows [%d, +%d), want to start at %d with rows", i, u.Start, u.Rows, next)
+		case len(u.Counts) != len(p.Options.Splits):
+			return nil, bad("unit %d: %d counts for %d splits", i, len(u.Counts), len(p.Options.Splits))
+		}
+		var sum int64
+		for _, c := range u.Counts {
+			if c < 0 {
+				return nil, bad("unit %d: negative count", i)
+			}
+			sum += c
+		}
+		if sum > u.Rows {
+			return nil, bad("unit %d: counts add up to %d of %d rows", i, sum, u.Rows)
+		}
+		assigned += sum
+		next += u.Rows
+	}
+	// The shards lay out every split's row groups before they open any
+	// input: bound that work so a damaged plan cannot exhaust memory.
+	if p.Rows/p.Options.RowGroupRows > maxPlanRowGroups {
+		return nil, bad("%d rows in row groups of %d rows: more than %d row groups", p.Rows, p.Options.RowGroupRows, maxPlanRowGroups)
+	}
+	if next != p.Rows || p.Rows-assigned != p.Unassigned {
+		return nil, bad("units hold %d rows (%d assigned), the plan says %d (%d unassigned)", next, assigned, p.Rows, p.Unassigned)
+	}
+	if !sort.IntsAreSorted(p.Shards) || p.Shards[0] != 0 || p.Shards[len(p.Shards)-1] > len(p.Units) {
+		return nil, bad("shard starts %v", p.Shards)
+	}
+	return &p, nil
+}
+
+// groupSpan is one output row group of a split: rows [from, to) of the
+// split, row group seq of the split, in file file.
+type groupSpan struct {
+	seq      int
+	file     int
+	from, to int64
+}
+
+// layoutGroups returns the row groups of a split of total rows, cut as the
+// engine cuts them: files of rowsPerFile rows, row groups of rowGroupRows
+// rows counted from each file's start.
+func layoutGroups(total, rowsPerFile, rowGroupRows int64) []groupSpan {
+	var out []groupSpan
+	for file := 0; int64(file)*rowsPerFile < total; file++ {
+		start := int64(file) * rowsPerFile
+		end := min(start+rowsPerFile, total)
+		for from := start; from < end; from += rowGroupRows {
+			out = append(out, groupSpan{seq: len(out), file: file, from: from, to: min(from+rowGroupRows, end)})
+		}
+	}
+	return out
+}
+
+// shardWork is what shard k of a plan does: read units [lo, hi) and keep,
+// of each split, the rows of the row groups it owns.
+type shardWork struct {
+	lo, hi  int
+	windows []rowWindow
+	groups  [][]groupSpan // per split, the row groups the shard writes
+}
+
+// work derives shard k's work from the plan.
+func (p *Plan) work(k int) shardWork {
+	start := p.Shards[k]
+	end := len(p.Units)
+	if k+1 < len(p.Shards) {
+		end = p.Shards[k+1]
+	}
+	nsplits := len(p.Options.Splits)
+	w := shardWork{lo: len(p.Units), hi: 0, windows: make([]rowWindow, nsplits), groups: make([][]groupSpan, nsplits)}
+	for s := range nsplits {
+		// prefix[u]: rows of split s in the units before u.
+		prefix := make([]int64, len(p.Units)+1)
+		for u, unit := range p.Units {
+			prefix[u+1] = prefix[u] + unit.Counts[s]
+		}
+		unitOf := func(row int64) int { // the unit holding the split's row
+			return sort.Search(len(p.Units), func(u int) bool { return prefix[u+1] > row })
+		}
+		for _, g := range layoutGroups(prefix[len(p.Units)], p.Options.RowsPerFile, p.Options.RowGroupRows) {
+			if u := unitOf(g.from); u >= start && u < end {
+				w.groups[s] = append(w.groups[s], g)
+			}
+		}
+		if len(w.groups[s]) == 0 {
+			continue
+		}
+		first, last := w.groups[s][0], w.groups[s][len(w.groups[s])-1]
+		w.lo = min(w.lo, unitOf(first.from))
+		w.hi = max(w.hi, unitOf(last.to-1)+1)
+		w.windows[s] = rowWindow{from: first.from, to: last.to, file: first.file,
+			rowsInFile: first.from - int64(first.file)*p.Options.RowsPerFile, seq: first.seq}
+	}
+	if w.lo >= w.hi {
+		w.lo, w.hi = start, start
+	}
+	for s := range nsplits {
+		for _, unit := range p.Units[:w.lo] {
+			w.windows[s].first += unit.Counts[s]
+		}
+	}
+	return w
+}
+
+// shardName is the directory of shard k's output.
+func shardName(k int) string { return fmt.Sprintf("shard-%05d", k) }
+
+// shardGroupName is the file of a shard's row group seq.
+func shardGroupName(seq int) string { return fmt.Sprintf("rg-%06d.parquet", seq) }
