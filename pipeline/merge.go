@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"time"
 
@@ -50,53 +49,75 @@ func Merge(ctx context.Context, cfg MergeConfig) (*Manifest, error) {
 	}
 	sum := sha256.Sum256(data)
 	planSum := hex.EncodeToString(sum[:])
-	// Check every shard's record first, so that all problems are named at once.
+	// Check every shard's record first, so that all problems are named at
+	// once. Records are read shard by shard, then each split's row groups
+	// are matched to their shards in one pass over units and shards: the
+	// work is linear in the plan's size, however many shards it has.
 	nsplits := len(p.Options.Splits)
+	layouts := make([]splitLayout, nsplits)
 	groupFiles := make([][]string, nsplits) // [split][seq] path of the group file
 	groupSums := make([][]string, nsplits)
 	for s := range nsplits {
-		total := int64(0)
-		for _, u := range p.Units {
-			total += u.Counts[s]
-		}
-		n := len(layoutGroups(total, p.Options.RowsPerFile, p.Options.RowGroupRows))
+		layouts[s] = p.layout(s)
+		n := layouts[s].numGroups() // bounded by ParsePlan
 		groupFiles[s], groupSums[s] = make([]string, n), make([]string, n)
 	}
-	var problems []string
+	problems := make([][]string, len(p.Shards))
+	records := make([]map[string]FileInfo, len(p.Shards)) // nil: no usable record
 	for k := range p.Shards {
-		w := p.work(k)
-		dir := filepath.Join(cfg.Dir, shardsDir, shardName(k))
-		done, err := readShardDone(filepath.Join(dir, "done.json"))
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		path := filepath.Join(cfg.Dir, shardsDir, shardName(k), "done.json")
+		done, err := readShardDone(path)
 		switch {
 		case errors.Is(err, os.ErrNotExist):
-			problems = append(problems, fmt.Sprintf("shard %d: not finished (no %s)", k, filepath.Join(dir, "done.json")))
+			problems[k] = append(problems[k], fmt.Sprintf("shard %d: not finished (no %s)", k, path))
 			continue
 		case err != nil:
-			problems = append(problems, fmt.Sprintf("shard %d: %v", k, err))
+			problems[k] = append(problems[k], fmt.Sprintf("shard %d: %v", k, err))
 			continue
 		case done.PlanSHA256 != planSum || done.Shard != k:
-			problems = append(problems, fmt.Sprintf("shard %d: ran another plan (or shard); run it again", k))
+			problems[k] = append(problems[k], fmt.Sprintf("shard %d: ran another plan (or shard); run it again", k))
 			continue
 		}
-		byPath := make(map[string]FileInfo, len(done.Groups))
+		records[k] = make(map[string]FileInfo, len(done.Groups))
 		for _, g := range done.Groups {
-			byPath[g.Path] = g
+			records[k][g.Path] = g
 		}
-		for s, groups := range w.groups {
-			for _, g := range groups {
+	}
+	rows := make([]int64, len(p.Shards)+1)
+	for s := range nsplits {
+		p.shardRows(s, rows)
+		l := layouts[s]
+		for k, byPath := range records {
+			if byPath == nil {
+				continue
+			}
+			dir := filepath.Join(cfg.Dir, shardsDir, shardName(k))
+			for seq := l.firstGroupAt(rows[k]); seq < l.firstGroupAt(rows[k+1]); seq++ {
+				g := l.group(seq)
 				rel := p.Options.Splits[s].Name + "/" + shardGroupName(g.seq)
 				info, ok := byPath[rel]
 				if !ok || info.Rows != g.to-g.from {
-					problems = append(problems, fmt.Sprintf("shard %d: row group %s missing or of the wrong size; run it again", k, rel))
+					problems[k] = append(problems[k], fmt.Sprintf("shard %d: row group %s missing or of the wrong size; run it again", k, rel))
 					continue
 				}
-				groupFiles[s][g.seq] = filepath.Join(dir, filepath.FromSlash(rel))
-				groupSums[s][g.seq] = info.SHA256
+				groupFiles[s][seq] = filepath.Join(dir, filepath.FromSlash(rel))
+				groupSums[s][seq] = info.SHA256
 			}
 		}
 	}
-	if len(problems) > 0 {
-		return nil, fmt.Errorf("%w: %d of %d shards:\n  %s", ErrShards, countShards(problems), len(p.Shards), strings.Join(problems, "\n  "))
+	var lines []string
+	bad := 0
+	for _, ps := range problems {
+		if len(ps) > 0 {
+			bad++
+			lines = append(lines, ps...)
+		}
+	}
+	if bad > 0 {
+		return nil, fmt.Errorf("%w: %d of %d shards:\n  %s", ErrShards, bad, len(p.Shards), strings.Join(lines, "\n  "))
 	}
 
 	first := p.Inputs[0].Path
@@ -131,16 +152,14 @@ func Merge(ctx context.Context, cfg MergeConfig) (*Manifest, error) {
 	splits := make([]SplitInfo, nsplits)
 	for s := range nsplits {
 		splits[s].Name = e.names[s]
-		total := int64(0)
-		for _, u := range p.Units {
-			total += u.Counts[s]
-		}
-		groups := layoutGroups(total, p.Options.RowsPerFile, p.Options.RowGroupRows)
-		if len(groups) == 0 {
-			groups = []groupSpan{{seq: -1}} // one empty file
-		}
+		l := layouts[s]
+		n := l.numGroups()
 		var fw *fileWriter
-		for i, g := range groups {
+		for seq := range max(n, 1) { // an empty split is one empty file
+			g := groupSpan{seq: -1}
+			if n > 0 {
+				g = l.group(seq)
+			}
 			if err := ctx.Err(); err != nil {
 				return nil, err
 			}
@@ -162,7 +181,7 @@ func Merge(ctx context.Context, cfg MergeConfig) (*Manifest, error) {
 				fw.rows += rg.NumRows()
 				cfg.Progress.Add(rg.NumRows())
 			}
-			if i+1 == len(groups) || groups[i+1].file != g.file {
+			if seq+1 >= n || l.group(seq+1).file != g.file {
 				info, err := e.finishFile(fw)
 				if err != nil {
 					return nil, err
@@ -213,21 +232,9 @@ func Merge(ctx context.Context, cfg MergeConfig) (*Manifest, error) {
 	return m, nil
 }
 
-// countShards counts the distinct shards named in problems.
-func countShards(problems []string) int {
-	var seen []string
-	for _, p := range problems {
-		k, _, _ := strings.Cut(p, ":")
-		if !slices.Contains(seen, k) {
-			seen = append(seen, k)
-		}
-	}
-	return len(seen)
-}
-
 // readShardDone reads a shard's done.json.
 func readShardDone(path string) (*ShardDone, error) {
-	data, err := os.ReadFile(path)
+	data, err := readFileMax(path, MaxPlanBytes)
 	if err != nil {
 		return nil, err
 	}

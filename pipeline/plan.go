@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"math"
 	"os"
 	"sort"
 	"strings"
@@ -36,6 +38,16 @@ const shardsDir = ".shards"
 // maxPlanRowGroups bounds the output row groups a plan may lay out: 2^39
 // rows at the default row group size.
 const maxPlanRowGroups = 1 << 22
+
+// MaxShards is the most shards a plan may have (docs/scale-out.md): more
+// than job-array engines run (Kubernetes allows 100,000 completions of an
+// Indexed Job, Slurm 1,001 array tasks by default), few enough that the
+// merge's record of every shard stays small.
+const MaxShards = 1 << 16
+
+// MaxPlanBytes is the largest plan file [ReadPlan] reads: about three
+// million work units. A larger file is refused before it is read.
+const MaxPlanBytes = 256 << 20
 
 // ErrShards reports a merge that found shards missing or damaged.
 var ErrShards = errors.New("shards missing or damaged")
@@ -189,7 +201,7 @@ func shardStarts(units []PlanUnit, n int64, shards int) []int {
 
 // ReadPlan reads and checks a plan file.
 func ReadPlan(path string) (*Plan, []byte, error) {
-	data, err := os.ReadFile(path)
+	data, err := readFileMax(path, MaxPlanBytes)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -231,12 +243,17 @@ func ParsePlan(data []byte) (*Plan, error) {
 		return nil, bad("%d splits", len(p.Options.Splits))
 	case p.Options.RowsPerFile <= 0 || p.Options.RowGroupRows <= 0:
 		return nil, bad("rows per file %d and row group rows %d must be positive", p.Options.RowsPerFile, p.Options.RowGroupRows)
-	case len(p.Shards) == 0:
-		return nil, bad("no shards")
+	case len(p.Shards) == 0 || len(p.Shards) > MaxShards:
+		return nil, bad("%d shards, want 1 to %d", len(p.Shards), MaxShards)
+	case len(p.Inputs) == 0:
+		return nil, bad("no inputs")
 	case p.Options.Shuffle || p.Options.Group != "" || p.Options.Stratify != "" || p.Options.Compat != "" || p.Options.Format != sinks.FormatParquet:
 		return nil, bad("options a sharded run does not support")
 	}
 	if err := splitter.ValidateSplits(p.Options.Splits); err != nil {
+		return nil, bad("%v", err)
+	}
+	if err := checkRowGroupLimit(p.Options.RowsPerFile, p.Options.RowGroupRows); err != nil {
 		return nil, bad("%v", err)
 	}
 	if _, err := splitter.ParseSeed(p.Seed); err != nil || strings.TrimSpace(p.Seed) != p.Seed {
@@ -249,12 +266,21 @@ func ParsePlan(data []byte) (*Plan, error) {
 	} else if p.Boundaries != nil {
 		return nil, bad("boundaries given for an approximate split")
 	}
+	// Every number below is checked against the plan's own totals before
+	// anything is sized from it, and sums are checked before they could
+	// overflow: a damaged plan must not make a shard or the merge allocate
+	// or loop without bound.
+	inputRows := make([]int64, len(p.Inputs))
 	var next, assigned int64
 	for i, u := range p.Units {
 		switch {
 		case u.Input < 0 || u.Input >= len(p.Inputs):
 			return nil, bad("unit %d: input %d of %d", i, u.Input, len(p.Inputs))
-		case u.Start != next || u.Rows <= 0:
+		case i > 0 && (u.Input < p.Units[i-1].Input || u.Input == p.Units[i-1].Input && u.RowGroup <= p.Units[i-1].RowGroup):
+			return nil, bad("unit %d: input %d row group %d does not follow input %d row group %d", i, u.Input, u.RowGroup, p.Units[i-1].Input, p.Units[i-1].RowGroup)
+		case u.RowGroup < 0:
+			return nil, bad("unit %d: row group %d", i, u.RowGroup)
+		case u.Start != next || u.Rows <= 0 || u.Rows > math.MaxInt64-next:
 			return nil, bad("unit %d: rows [%d, +%d), want to start at %d with rows", i, u.Start, u.Rows, next)
 		case len(u.Counts) != len(p.Options.Splits):
 			return nil, bad("unit %d: %d counts for %d splits", i, len(u.Counts), len(p.Options.Splits))
@@ -264,21 +290,37 @@ func ParsePlan(data []byte) (*Plan, error) {
 			if c < 0 {
 				return nil, bad("unit %d: negative count", i)
 			}
+			if c > u.Rows-sum {
+				return nil, bad("unit %d: counts add up to more than its %d rows", i, u.Rows)
+			}
 			sum += c
-		}
-		if sum > u.Rows {
-			return nil, bad("unit %d: counts add up to %d of %d rows", i, sum, u.Rows)
 		}
 		assigned += sum
 		next += u.Rows
-	}
-	// The shards lay out every split's row groups before they open any
-	// input: bound that work so a damaged plan cannot exhaust memory.
-	if p.Rows/p.Options.RowGroupRows > maxPlanRowGroups {
-		return nil, bad("%d rows in row groups of %d rows: more than %d row groups", p.Rows, p.Options.RowGroupRows, maxPlanRowGroups)
+		inputRows[u.Input] += u.Rows
 	}
 	if next != p.Rows || p.Rows-assigned != p.Unassigned {
 		return nil, bad("units hold %d rows (%d assigned), the plan says %d (%d unassigned)", next, assigned, p.Rows, p.Unassigned)
+	}
+	for i, in := range p.Inputs {
+		switch {
+		case in.Path == "":
+			return nil, bad("input %d has no path", i)
+		case in.Size < 0:
+			return nil, bad("input %d (%s): size %d", i, in.Path, in.Size)
+		case in.Rows != inputRows[i]:
+			return nil, bad("input %d (%s) has %d rows, its units %d", i, in.Path, in.Rows, inputRows[i])
+		}
+	}
+	// The shards and the merge lay out every split's row groups: bound
+	// their number so a damaged plan cannot exhaust memory.
+	var groups int64
+	for s := range p.Options.Splits {
+		groups += p.layout(s).numGroups()
+		if groups > maxPlanRowGroups {
+			return nil, bad("more than %d output row groups (%d rows, files of %d rows in row groups of %d rows)",
+				maxPlanRowGroups, p.Rows, p.Options.RowsPerFile, p.Options.RowGroupRows)
+		}
 	}
 	if !sort.IntsAreSorted(p.Shards) || p.Shards[0] != 0 || p.Shards[len(p.Shards)-1] > len(p.Units) {
 		return nil, bad("shard starts %v", p.Shards)
@@ -294,56 +336,149 @@ type groupSpan struct {
 	from, to int64
 }
 
-// layoutGroups returns the row groups of a split of total rows, cut as the
-// engine cuts them: files of rowsPerFile rows, row groups of rowGroupRows
-// rows counted from each file's start.
-func layoutGroups(total, rowsPerFile, rowGroupRows int64) []groupSpan {
-	var out []groupSpan
-	for file := 0; int64(file)*rowsPerFile < total; file++ {
-		start := int64(file) * rowsPerFile
-		end := min(start+rowsPerFile, total)
-		for from := start; from < end; from += rowGroupRows {
-			out = append(out, groupSpan{seq: len(out), file: file, from: from, to: min(from+rowGroupRows, end)})
+// splitLayout is the output layout of a split of total rows, cut as the
+// engine cuts it: files of rowsPerFile rows, each cut into row groups of
+// rowGroupRows rows counted from the file's start. Its row groups are
+// computed, not listed, so that finding a shard's groups takes constant
+// time and memory. ParsePlan bounds the number of groups.
+type splitLayout struct {
+	total, rowsPerFile, rowGroupRows int64
+	perFile                          int64 // row groups of a full file
+}
+
+// newSplitLayout returns the layout of a split of total rows; rowsPerFile
+// and rowGroupRows are positive.
+func newSplitLayout(total, rowsPerFile, rowGroupRows int64) splitLayout {
+	perFile := rowsPerFile / rowGroupRows
+	if rowsPerFile%rowGroupRows != 0 {
+		perFile++
+	}
+	return splitLayout{total: total, rowsPerFile: rowsPerFile, rowGroupRows: rowGroupRows, perFile: perFile}
+}
+
+// numGroups is the number of row groups. It cannot overflow: perFile is at
+// most rowsPerFile, so full files hold at most total groups.
+func (l splitLayout) numGroups() int64 {
+	full, rest := l.total/l.rowsPerFile, l.total%l.rowsPerFile
+	n := full * l.perFile
+	if rest > 0 {
+		n += rest / l.rowGroupRows
+		if rest%l.rowGroupRows != 0 {
+			n++
 		}
 	}
-	return out
+	return n
 }
+
+// group returns row group seq, for 0 <= seq < numGroups.
+func (l splitLayout) group(seq int64) groupSpan {
+	file := seq / l.perFile
+	start := file * l.rowsPerFile
+	from := start + seq%l.perFile*l.rowGroupRows
+	end := l.total
+	if l.rowsPerFile < l.total-start {
+		end = start + l.rowsPerFile
+	}
+	return groupSpan{seq: int(seq), file: int(file), from: from, to: from + min(l.rowGroupRows, end-from)}
+}
+
+// firstGroupAt returns the first row group that starts at or after row
+// (numGroups if none does), for 0 <= row <= total.
+func (l splitLayout) firstGroupAt(row int64) int64 {
+	file, off := row/l.rowsPerFile, row%l.rowsPerFile
+	j := off / l.rowGroupRows
+	if off%l.rowGroupRows != 0 {
+		j++
+	}
+	if j >= l.perFile {
+		file, j = file+1, 0
+	}
+	if file >= l.total/l.rowsPerFile+1 {
+		return l.numGroups()
+	}
+	return min(file*l.perFile+j, l.numGroups())
+}
+
+// splitRows is the number of rows of split s.
+func (p *Plan) splitRows(s int) int64 {
+	var total int64
+	for _, u := range p.Units {
+		total += u.Counts[s]
+	}
+	return total
+}
+
+// layout is split s's output layout.
+func (p *Plan) layout(s int) splitLayout {
+	return newSplitLayout(p.splitRows(s), p.Options.RowsPerFile, p.Options.RowGroupRows)
+}
+
+// shardUnits returns shard k's range of units [start, end).
+func (p *Plan) shardUnits(k int) (start, end int) {
+	start, end = p.Shards[k], len(p.Units)
+	if k+1 < len(p.Shards) {
+		end = p.Shards[k+1]
+	}
+	return start, end
+}
+
+// shardRows sets rows[k], for every shard k, to the rows of split s in the
+// units before shard k's first, and rows[len(p.Shards)] to the split's
+// rows: shard k owns the split's row groups that start in rows
+// [rows[k], rows[k+1]). It takes one pass over the units.
+func (p *Plan) shardRows(s int, rows []int64) {
+	u, acc := 0, int64(0)
+	for k, start := range p.Shards {
+		for ; u < start; u++ {
+			acc += p.Units[u].Counts[s]
+		}
+		rows[k] = acc
+	}
+	for ; u < len(p.Units); u++ {
+		acc += p.Units[u].Counts[s]
+	}
+	rows[len(p.Shards)] = acc
+}
+
+// groupRange is the row groups [lo, hi) of a split a shard owns.
+type groupRange struct{ lo, hi int64 }
+
+// len is the number of row groups in the range.
+func (r groupRange) len() int { return int(r.hi - r.lo) }
 
 // shardWork is what shard k of a plan does: read units [lo, hi) and keep,
 // of each split, the rows of the row groups it owns.
 type shardWork struct {
 	lo, hi  int
 	windows []rowWindow
-	groups  [][]groupSpan // per split, the row groups the shard writes
+	groups  []groupRange // per split, the row groups the shard writes
 }
 
-// work derives shard k's work from the plan.
+// work derives shard k's work from the plan. A shard owns the row groups
+// whose first row lies in its units; it reads on to the unit holding the
+// last row of its last group.
 func (p *Plan) work(k int) shardWork {
-	start := p.Shards[k]
-	end := len(p.Units)
-	if k+1 < len(p.Shards) {
-		end = p.Shards[k+1]
-	}
+	start, end := p.shardUnits(k)
 	nsplits := len(p.Options.Splits)
-	w := shardWork{lo: len(p.Units), hi: 0, windows: make([]rowWindow, nsplits), groups: make([][]groupSpan, nsplits)}
+	w := shardWork{lo: len(p.Units), hi: 0, windows: make([]rowWindow, nsplits), groups: make([]groupRange, nsplits)}
+	prefix := make([]int64, len(p.Units)+1)
 	for s := range nsplits {
 		// prefix[u]: rows of split s in the units before u.
-		prefix := make([]int64, len(p.Units)+1)
 		for u, unit := range p.Units {
 			prefix[u+1] = prefix[u] + unit.Counts[s]
 		}
 		unitOf := func(row int64) int { // the unit holding the split's row
 			return sort.Search(len(p.Units), func(u int) bool { return prefix[u+1] > row })
 		}
-		for _, g := range layoutGroups(prefix[len(p.Units)], p.Options.RowsPerFile, p.Options.RowGroupRows) {
-			if u := unitOf(g.from); u >= start && u < end {
-				w.groups[s] = append(w.groups[s], g)
-			}
-		}
-		if len(w.groups[s]) == 0 {
+		// A group starting at row r lies in a unit of [start, end) exactly
+		// when prefix[start] <= r < prefix[end].
+		l := newSplitLayout(prefix[len(p.Units)], p.Options.RowsPerFile, p.Options.RowGroupRows)
+		g := groupRange{lo: l.firstGroupAt(prefix[start]), hi: l.firstGroupAt(prefix[end])}
+		w.groups[s] = g
+		if g.len() == 0 {
 			continue
 		}
-		first, last := w.groups[s][0], w.groups[s][len(w.groups[s])-1]
+		first, last := l.group(g.lo), l.group(g.hi-1)
 		w.lo = min(w.lo, unitOf(first.from))
 		w.hi = max(w.hi, unitOf(last.to-1)+1)
 		w.windows[s] = rowWindow{from: first.from, to: last.to, file: first.file,
@@ -365,3 +500,31 @@ func shardName(k int) string { return fmt.Sprintf("shard-%05d", k) }
 
 // shardGroupName is the file of a shard's row group seq.
 func shardGroupName(seq int) string { return fmt.Sprintf("rg-%06d.parquet", seq) }
+
+// readFileMax reads the file at path, refusing one larger than limit bytes
+// before reading it.
+func readFileMax(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: not a regular file", path)
+	}
+	if st.Size() > limit {
+		return nil, fmt.Errorf("%s: %d bytes, more than the %d a plan or shard record may have", path, st.Size(), limit)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("%s: more than the %d bytes a plan or shard record may have", path, limit)
+	}
+	return data, nil
+}

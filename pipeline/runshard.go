@@ -44,7 +44,10 @@ func RunShard(ctx context.Context, cfg ShardConfig) (*ShardDone, error) {
 	if cfg.Index < 0 || cfg.Index >= len(p.Shards) {
 		return nil, fmt.Errorf("%w: shard index %d, the plan has shards 0 to %d", ErrUsage, cfg.Index, len(p.Shards)-1)
 	}
-	if cfg.Workers <= 0 {
+	switch {
+	case cfg.Workers > MaxWorkers:
+		return nil, fmt.Errorf("%w: --workers %d: at most %d", ErrUsage, cfg.Workers, MaxWorkers)
+	case cfg.Workers <= 0:
 		cfg.Workers = SplitConfig{}.withDefaults().Workers
 	}
 	if cfg.Progress == nil {
@@ -154,8 +157,8 @@ func RunShard(ctx context.Context, cfg ShardConfig) (*ShardDone, error) {
 	sum := sha256.Sum256(data)
 	done := &ShardDone{PlanSHA256: hex.EncodeToString(sum[:]), Shard: cfg.Index}
 	for s, info := range splits {
-		if len(info.Files) != len(w.groups[s]) {
-			return nil, fmt.Errorf("internal error: shard %d wrote %d row groups of split %s, owns %d", cfg.Index, len(info.Files), info.Name, len(w.groups[s]))
+		if len(info.Files) != w.groups[s].len() {
+			return nil, fmt.Errorf("internal error: shard %d wrote %d row groups of split %s, owns %d", cfg.Index, len(info.Files), info.Name, w.groups[s].len())
 		}
 		done.Groups = append(done.Groups, info.Files...)
 	}
