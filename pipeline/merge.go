@@ -120,12 +120,15 @@ func Merge(ctx context.Context, cfg MergeConfig) (*Manifest, error) {
 		return nil, fmt.Errorf("%w: %d of %d shards:\n  %s", ErrShards, bad, len(p.Shards), strings.Join(lines, "\n  "))
 	}
 
-	first := p.Inputs[0].Path
-	if !filepath.IsAbs(first) {
-		first = filepath.Join(p.Dir, first)
-	}
+	// The first input's schema and metadata go into every footer: it must
+	// be the file the shards read.
+	first := p.inputPath(0)
 	in, err := sources.Open(first, p.Options.inputOptions())
 	if err != nil {
+		return nil, err
+	}
+	if err := p.Inputs[0].check(first, in); err != nil {
+		in.Close()
 		return nil, err
 	}
 	schema, kv := in.Schema(), keyValues(in)
@@ -202,7 +205,7 @@ func Merge(ctx context.Context, cfg MergeConfig) (*Manifest, error) {
 		SeedText:      p.SeedText,
 		SeedGenerated: p.SeedGenerated,
 		Options:       p.Options,
-		Inputs:        p.Inputs,
+		Inputs:        p.inputInfos(),
 		Rows:          p.Rows,
 		Unassigned:    p.Unassigned,
 		Splits:        splits,

@@ -3,16 +3,21 @@ package pipeline
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"math"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/splitdata/splitdata/sinks"
+	"github.com/splitdata/splitdata/sources"
 	"github.com/splitdata/splitdata/splitter"
 )
 
@@ -29,8 +34,9 @@ import (
 // PlanName is the plan's file name in a sharded job's output directory.
 const PlanName = "plan.json"
 
-// PlanVersion is the version of the plan file format.
-const PlanVersion = 1
+// PlanVersion is the version of the plan file format. Version 2 records
+// each input's modification time and the hash of its ends (PlanInput).
+const PlanVersion = 2
 
 // shardsDir holds the shards' outputs until the merge.
 const shardsDir = ".shards"
@@ -65,7 +71,7 @@ type Plan struct {
 	SeedText      string          `json:"seed_text,omitempty"`
 	SeedGenerated bool            `json:"seed_generated,omitempty"`
 	Options       ManifestOptions `json:"options"`
-	Inputs        []InputInfo     `json:"inputs"`
+	Inputs        []PlanInput     `json:"inputs"`
 	Rows          int64           `json:"rows"`
 	Unassigned    int64           `json:"unassigned"`
 	// Boundaries are the exact split's upper rank boundaries (absent for
@@ -77,6 +83,106 @@ type Plan struct {
 	// Shards[k] is the first unit of shard k; shard k's range ends where
 	// shard k+1's starts (the last at the end of Units).
 	Shards []int `json:"shards"`
+}
+
+// PlanInput is an input as a plan records it: its path, size and rows, and
+// what identifies its contents, so that a shard or the merge can refuse a
+// file that changed since the plan (docs/scale-out.md).
+type PlanInput struct {
+	InputInfo
+	// ModTime is the file's modification time when planned, in UTC.
+	ModTime time.Time `json:"mod_time"`
+	// EndsSHA256 is the SHA-256, in hex, of the file's first and last
+	// [IdentityBytes] (the whole file when it is at most twice that size).
+	EndsSHA256 string `json:"ends_sha256"`
+}
+
+// IdentityBytes is how much of each end of an input a plan hashes: the
+// whole of a file up to 2 MiB; beyond that the first MiB (headers, the
+// first rows) and the last (a Parquet or Arrow file's footer and last
+// rows, a text file's last rows). One rule for every format, and two
+// reads per input whatever its size.
+const IdentityBytes = 1 << 20
+
+// planInput reads the identity of the input at path, whose size and rows
+// info records.
+func planInput(info InputInfo) (PlanInput, error) {
+	f, err := os.Open(info.Path)
+	if err != nil {
+		return PlanInput{}, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return PlanInput{}, err
+	}
+	if !st.Mode().IsRegular() {
+		return PlanInput{}, &sources.InputError{Path: info.Path, RowGroup: -1, Err: fmt.Errorf("%w: not a regular file", sources.ErrUnsupported)}
+	}
+	h := sha256.New()
+	size := st.Size()
+	head := min(size, 2*IdentityBytes)
+	if size > 2*IdentityBytes {
+		head = IdentityBytes
+	}
+	if _, err := io.Copy(h, io.NewSectionReader(f, 0, head)); err != nil {
+		return PlanInput{}, fmt.Errorf("read %s: %w", info.Path, err)
+	}
+	if size > 2*IdentityBytes {
+		if _, err := io.Copy(h, io.NewSectionReader(f, size-IdentityBytes, IdentityBytes)); err != nil {
+			return PlanInput{}, fmt.Errorf("read %s: %w", info.Path, err)
+		}
+	}
+	if size != info.Size {
+		return PlanInput{}, &sources.InputError{Path: info.Path, RowGroup: -1, Err: fmt.Errorf("%w: %d bytes, %d when opened", sources.ErrChanged, size, info.Size)}
+	}
+	return PlanInput{InputInfo: info, ModTime: st.ModTime().UTC(), EndsSHA256: hex.EncodeToString(h.Sum(nil))}, nil
+}
+
+// check reports, as an [*sources.InputError] wrapping
+// [sources.ErrChanged], whether the input now is not the file the plan
+// saw: another size, row count, modification time or hash of its ends.
+// in is the input opened at path (the plan's path resolved).
+func (want PlanInput) check(path string, in sources.FileSource) error {
+	got, err := planInput(InputInfo{Path: path, Size: in.Size(), Rows: in.NumRows()})
+	if err != nil {
+		return err
+	}
+	var diffs []string
+	if got.Size != want.Size {
+		diffs = append(diffs, fmt.Sprintf("%d bytes, the plan saw %d", got.Size, want.Size))
+	}
+	if got.Rows != want.Rows {
+		diffs = append(diffs, fmt.Sprintf("%d rows, the plan saw %d", got.Rows, want.Rows))
+	}
+	if got.EndsSHA256 != want.EndsSHA256 {
+		diffs = append(diffs, fmt.Sprintf("other contents (sha256 of its first and last MiB %.12s, the plan saw %.12s)", got.EndsSHA256, want.EndsSHA256))
+	}
+	if !got.ModTime.Equal(want.ModTime) {
+		diffs = append(diffs, fmt.Sprintf("modified at %s, the plan saw %s", got.ModTime.Format(time.RFC3339Nano), want.ModTime.Format(time.RFC3339Nano)))
+	}
+	if len(diffs) == 0 {
+		return nil
+	}
+	return &sources.InputError{Path: path, RowGroup: -1, Err: fmt.Errorf("%w since the plan: %s; plan again", sources.ErrChanged, strings.Join(diffs, "; "))}
+}
+
+// inputInfos returns the inputs as a manifest records them.
+func (p *Plan) inputInfos() []InputInfo {
+	infos := make([]InputInfo, len(p.Inputs))
+	for i, in := range p.Inputs {
+		infos[i] = in.InputInfo
+	}
+	return infos
+}
+
+// inputPath is input i's path, resolved against the planning directory.
+func (p *Plan) inputPath(i int) string {
+	path := p.Inputs[i].Path
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(p.Dir, path)
+	}
+	return path
 }
 
 // PlanUnit is one work unit of a plan.
@@ -135,12 +241,18 @@ func CreatePlan(ctx context.Context, cfg SplitConfig, shards int) (*Plan, error)
 		SeedText:      seed.text,
 		SeedGenerated: seed.generated,
 		Options:       manifestOptions(cfg, job{command: "split"}),
-		Inputs:        pl.infos(),
 		Rows:          pl.rows,
 		Unassigned:    unassigned,
 	}
 	if !cfg.Approx {
 		p.Boundaries = assigner.Boundaries()
+	}
+	for _, info := range pl.infos() {
+		in, err := planInput(info)
+		if err != nil {
+			return nil, err
+		}
+		p.Inputs = append(p.Inputs, in)
 	}
 	cfg.Progress.Phase("count", pl.rows)
 	keys := make([]uint64, readBatch)
@@ -167,6 +279,13 @@ func CreatePlan(ctx context.Context, cfg SplitConfig, shards int) (*Plan, error)
 		cfg.Progress.Add(u.rows)
 	}
 	p.Shards = shardStarts(p.Units, pl.rows, shards)
+	// The identities were read after the inputs were opened: if the files
+	// are still the ones opened, the plan describes the files it counted.
+	for _, in := range pl.inputs {
+		if err := in.CheckUnchanged(); err != nil {
+			return nil, err
+		}
+	}
 	// The directory appears with its plan, atomically; with Overwrite it
 	// replaces an earlier job's directory, shards and all.
 	stage, err := newStaging(cfg.Out, cfg.Overwrite)
@@ -310,6 +429,10 @@ func ParsePlan(data []byte) (*Plan, error) {
 			return nil, bad("input %d (%s): size %d", i, in.Path, in.Size)
 		case in.Rows != inputRows[i]:
 			return nil, bad("input %d (%s) has %d rows, its units %d", i, in.Path, in.Rows, inputRows[i])
+		case in.ModTime.Location() != time.UTC:
+			return nil, bad("input %d (%s): modification time %s is not in UTC", i, in.Path, in.ModTime.Format(time.RFC3339Nano))
+		case !isSHA256Hex(in.EndsSHA256):
+			return nil, bad("input %d (%s): ends_sha256 %q is not a SHA-256 in lower-case hex", i, in.Path, in.EndsSHA256)
 		}
 	}
 	// The shards and the merge lay out every split's row groups: bound
@@ -527,4 +650,17 @@ func readFileMax(path string, limit int64) ([]byte, error) {
 		return nil, fmt.Errorf("%s: more than the %d bytes a plan or shard record may have", path, limit)
 	}
 	return data, nil
+}
+
+// isSHA256Hex reports whether s is a SHA-256 sum in lower-case hex.
+func isSHA256Hex(s string) bool {
+	if len(s) != 2*sha256.Size {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !('0' <= s[i] && s[i] <= '9' || 'a' <= s[i] && s[i] <= 'f') {
+			return false
+		}
+	}
+	return true
 }

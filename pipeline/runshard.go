@@ -192,24 +192,40 @@ func (p *Plan) openInputs(w shardWork) ([]sources.FileSource, func(), error) {
 		if !need[i] {
 			continue
 		}
-		info := p.Inputs[i]
-		path := info.Path
-		if !filepath.IsAbs(path) {
-			path = filepath.Join(p.Dir, path)
-		}
+		path := p.inputPath(i)
 		in, err := sources.Open(path, p.Options.inputOptions())
 		if err != nil {
 			closeAll()
 			return nil, nil, err
 		}
 		inputs[i] = in
-		if in.Size() != info.Size || in.NumRows() != info.Rows {
+		if err := p.Inputs[i].check(path, in); err != nil {
 			closeAll()
-			return nil, nil, &sources.InputError{Path: path, RowGroup: -1, Err: fmt.Errorf("%w: %d bytes and %d rows, the plan saw %d bytes and %d rows",
-				sources.ErrChanged, in.Size(), in.NumRows(), info.Size, info.Rows)}
+			return nil, nil, err
 		}
 	}
+	if err := p.checkUnits(inputs); err != nil {
+		closeAll()
+		return nil, nil, err
+	}
 	return inputs, closeAll, nil
+}
+
+// checkUnits reports whether each opened input (nil entries aside) has
+// the units the plan gives it, each of the plan's row count: a plan's units
+// are read by index, and ParsePlan cannot know how many an input has.
+func (p *Plan) checkUnits(inputs []sources.FileSource) error {
+	for j, u := range p.Units {
+		in := inputs[u.Input]
+		if in == nil {
+			continue
+		}
+		if u.RowGroup >= in.NumUnits() || in.UnitNumRows(u.RowGroup) != u.Rows {
+			return &sources.InputError{Path: in.Name(), RowGroup: -1, Err: fmt.Errorf("%w: plan unit %d is its unit %d of %d rows, and it has %d units",
+				sources.ErrChanged, j, u.RowGroup, u.Rows, in.NumUnits())}
+		}
+	}
+	return nil
 }
 
 // keyValues is an input's key/value metadata as the sinks take it.

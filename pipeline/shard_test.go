@@ -9,8 +9,10 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/splitdata/splitdata/pipeline"
+	"github.com/splitdata/splitdata/sources"
 	"github.com/splitdata/splitdata/splitter"
 )
 
@@ -344,5 +346,116 @@ func TestRowGroupLimitUpFront(t *testing.T) {
 		case tc.want != "" && (!errors.Is(err, pipeline.ErrUsage) || !strings.Contains(err.Error(), tc.want)):
 			t.Errorf("rows per file %d, row group rows %d: err = %v, want a usage error saying %q", tc.rowsPerFile, tc.rowGroupRows, err, tc.want)
 		}
+	}
+}
+
+// writeCSV writes rows rows of "id,v" to path, ids from first, every v
+// the letter v: files of the same rows and size differ only in v.
+func writeCSV(t *testing.T, path string, first, rows int, v byte) {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString("id,v\n")
+	for i := range rows {
+		fmt.Fprintf(&b, "%07d,%c\n", first+i, v)
+	}
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestShardRefusesChangedInput: an input replaced between two shards by a
+// file of the same size and rows used to give a merged output of both
+// versions, and merge and verify exited 0 (issue 23, case 3). The plan
+// records each input's modification time and the hash of its ends, and
+// run-shard and merge refuse an input that differs, naming it and what
+// changed.
+func TestShardRefusesChangedInput(t *testing.T) {
+	cases := []struct {
+		name   string
+		change func(t *testing.T, path string, first int) // rewrites the input at path
+		want   string
+	}{
+		{"same size and rows, mtime kept", func(t *testing.T, path string, first int) {
+			st, err := os.Stat(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			writeCSV(t, path, first, 10_000, 'z')
+			if err := os.Chtimes(path, st.ModTime(), st.ModTime()); err != nil {
+				t.Fatal(err)
+			}
+		}, "other contents"},
+		{"touched", func(t *testing.T, path string, _ int) {
+			later := time.Now().Add(time.Hour)
+			if err := os.Chtimes(path, later, later); err != nil {
+				t.Fatal(err)
+			}
+		}, "modified at"},
+		{"grown", func(t *testing.T, path string, first int) {
+			writeCSV(t, path, first, 10_001, 'a')
+		}, "10001 rows, the plan saw 10000"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			a, b := filepath.Join(dir, "a.csv"), filepath.Join(dir, "b.csv")
+			writeCSV(t, a, 0, 10_000, 'a')
+			writeCSV(t, b, 10_000, 10_000, 'a')
+			out := filepath.Join(dir, "job")
+			p, err := pipeline.CreatePlan(t.Context(), pipeline.SplitConfig{Inputs: []string{a, b}, Out: out, Seed: "9", JobOptions: pipeline.JobOptions{RowGroupRows: 1_000}}, 2)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.Shards[1] == 0 || p.Units[p.Shards[1]].Input != 1 {
+				t.Fatalf("shard 1 should start in b.csv: units %+v, shards %v", p.Units, p.Shards)
+			}
+			plan := filepath.Join(out, pipeline.PlanName)
+			if _, err := pipeline.RunShard(t.Context(), pipeline.ShardConfig{Plan: plan, Index: 0}); err != nil {
+				t.Fatal(err)
+			}
+			tc.change(t, b, 10_000)
+			_, err = pipeline.RunShard(t.Context(), pipeline.ShardConfig{Plan: plan, Index: 1})
+			if !errors.Is(err, sources.ErrChanged) || !strings.Contains(err.Error(), b) || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("shard 1 after b.csv changed: err = %v, want ErrChanged naming %s and saying %q", err, b, tc.want)
+			}
+			if _, err := pipeline.Merge(t.Context(), pipeline.MergeConfig{Dir: out}); !errors.Is(err, pipeline.ErrShards) {
+				t.Fatalf("merge without shard 1: err = %v, want ErrShards", err)
+			}
+			// The first input's schema and metadata go into every footer:
+			// the merge checks it too.
+			tc.change(t, a, 0)
+			writeCSV(t, b, 10_000, 10_000, 'a') // b back, but not its mtime
+			if _, err := pipeline.RunShard(t.Context(), pipeline.ShardConfig{Plan: plan, Index: 1}); !errors.Is(err, sources.ErrChanged) {
+				t.Fatalf("shard 1 after a.csv changed: err = %v, want ErrChanged", err)
+			}
+		})
+	}
+}
+
+// TestMergeRefusesChangedFirstInput: the merge reads the first input's
+// schema and metadata for every footer, so it refuses that input changed
+// after the shards ran.
+func TestMergeRefusesChangedFirstInput(t *testing.T) {
+	dir := t.TempDir()
+	a := filepath.Join(dir, "a.csv")
+	writeCSV(t, a, 0, 3_000, 'a')
+	out := filepath.Join(dir, "job")
+	if _, err := pipeline.CreatePlan(t.Context(), pipeline.SplitConfig{Inputs: []string{a}, Out: out, Seed: "9"}, 1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pipeline.RunShard(t.Context(), pipeline.ShardConfig{Plan: filepath.Join(out, pipeline.PlanName), Index: 0}); err != nil {
+		t.Fatal(err)
+	}
+	st, _ := os.Stat(a)
+	writeCSV(t, a, 0, 3_000, 'q')
+	if err := os.Chtimes(a, st.ModTime(), st.ModTime()); err != nil {
+		t.Fatal(err)
+	}
+	_, err := pipeline.Merge(t.Context(), pipeline.MergeConfig{Dir: out})
+	if !errors.Is(err, sources.ErrChanged) || !strings.Contains(err.Error(), a) || !strings.Contains(err.Error(), "other contents") {
+		t.Fatalf("err = %v, want ErrChanged naming %s", err, a)
+	}
+	if _, err := os.Stat(filepath.Join(out, pipeline.ManifestName)); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("a refused merge left a manifest (%v)", err)
 	}
 }
