@@ -164,7 +164,7 @@ func (want PlanInput) check(path string, in sources.FileSource) error {
 	if len(diffs) == 0 {
 		return nil
 	}
-	return &sources.InputError{Path: path, RowGroup: -1, Err: fmt.Errorf("%w since the plan: %s; plan again", sources.ErrChanged, strings.Join(diffs, "; "))}
+	return &sources.InputError{Path: path, RowGroup: -1, Err: fmt.Errorf("%w: not the file the plan saw: %s; plan again", sources.ErrChanged, strings.Join(diffs, "; "))}
 }
 
 // inputInfos returns the inputs as a manifest records them.

@@ -30,6 +30,9 @@ flags give the same bytes.`,
 			if cfg.Rows < 0 || cfg.Files < 0 || cfg.RowGroupRows < 0 || cfg.Workers < 0 {
 				return usagef("--rows, --files, --row-group-rows and --workers must not be negative")
 			}
+			if err := checkWorkers(cfg.Workers); err != nil {
+				return err
+			}
 			paths, err := gendata.Write(cmd.Context(), out, cfg)
 			if err != nil {
 				return err

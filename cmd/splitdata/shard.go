@@ -121,8 +121,8 @@ arrays), then JOB_COMPLETION_INDEX (Kubernetes Indexed Jobs).`,
 					return usagef("no --shard-index, and neither %s nor %s is set", shardIndexEnv[0], shardIndexEnv[1])
 				}
 			}
-			if workers < 0 {
-				return usagef("--workers must be positive, got %d", workers)
+			if err := checkWorkers(workers); err != nil {
+				return err
 			}
 			done, err := withBar(log, quiet, func(p pipeline.Progress) (*pipeline.ShardDone, error) {
 				return pipeline.RunShard(cmd.Context(), pipeline.ShardConfig{Plan: planPath, Index: index, Workers: workers, Progress: p})
