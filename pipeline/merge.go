@@ -55,12 +55,12 @@ func Merge(ctx context.Context, cfg MergeConfig) (*Manifest, error) {
 	// work is linear in the plan's size, however many shards it has.
 	nsplits := len(p.Options.Splits)
 	layouts := make([]splitLayout, nsplits)
-	groupFiles := make([][]string, nsplits) // [split][seq] path of the group file
-	groupSums := make([][]string, nsplits)
+	groupFiles := make([][]string, nsplits)  // [split][seq] path of the group file
+	groupRecs := make([][]FileInfo, nsplits) // [split][seq] its shard's record of it
 	for s := range nsplits {
 		layouts[s] = p.layout(s)
 		n := layouts[s].numGroups() // bounded by ParsePlan
-		groupFiles[s], groupSums[s] = make([]string, n), make([]string, n)
+		groupFiles[s], groupRecs[s] = make([]string, n), make([]FileInfo, n)
 	}
 	problems := make([][]string, len(p.Shards))
 	records := make([]map[string]FileInfo, len(p.Shards)) // nil: no usable record
@@ -104,7 +104,7 @@ func Merge(ctx context.Context, cfg MergeConfig) (*Manifest, error) {
 					continue
 				}
 				groupFiles[s][seq] = filepath.Join(dir, filepath.FromSlash(rel))
-				groupSums[s][seq] = info.SHA256
+				groupRecs[s][seq] = info
 			}
 		}
 	}
@@ -172,7 +172,7 @@ func Merge(ctx context.Context, cfg MergeConfig) (*Manifest, error) {
 				}
 			}
 			if g.seq >= 0 {
-				rg, err := loadGroup(enc, groupFiles[s][g.seq], groupSums[s][g.seq])
+				rg, err := loadGroup(enc, groupFiles[s][g.seq], groupRecs[s][g.seq])
 				if err != nil {
 					fw.f.Close()
 					return nil, err
@@ -250,9 +250,19 @@ func readShardDone(path string) (*ShardDone, error) {
 	return &d, nil
 }
 
-// loadGroup reads a shard's row group file, checks its hash and loads it.
-func loadGroup(enc *sinks.RowGroupEncoder, path, want string) (*sinks.EncodedRowGroup, error) {
-	data, err := os.ReadFile(path)
+// loadGroup reads a shard's row group file, checks its size and hash
+// against the shard's record and loads it. The size is checked before the
+// file is read: a record is small, a damaged file need not be.
+func loadGroup(enc *sinks.RowGroupEncoder, path string, rec FileInfo) (*sinks.EncodedRowGroup, error) {
+	want := rec.SHA256
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrShards, err)
+	}
+	if !st.Mode().IsRegular() || st.Size() != rec.Bytes {
+		return nil, fmt.Errorf("%w: %s has %d bytes, its shard recorded %d; run that shard again", ErrShards, path, st.Size(), rec.Bytes)
+	}
+	data, err := readFileMax(path, rec.Bytes)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrShards, err)
 	}

@@ -147,7 +147,7 @@ arrays), then JOB_COMPLETION_INDEX (Kubernetes Indexed Jobs).`,
 	fl := cmd.Flags()
 	fl.StringVar(&planPath, "plan", "", "the plan file written by splitdata plan (required)")
 	fl.IntVar(&index, "shard-index", 0, "the shard to run, from 0 (default: $SLURM_ARRAY_TASK_ID, then $JOB_COMPLETION_INDEX)")
-	fl.IntVar(&workers, "workers", 0, "goroutines reading and encoding (default: number of CPUs); never changes the output")
+	fl.IntVar(&workers, "workers", 0, "goroutines reading and encoding (default: number of CPUs; at most 256); never changes the output")
 	fl.BoolVar(&jsonOut, "json", false, "print the shard's record (row groups and hashes) as JSON")
 	fl.BoolVarP(&quiet, "quiet", "q", false, "print nothing but errors (and no progress bar)")
 	return cmd

@@ -151,7 +151,7 @@ func (f *splitFlags) addCommonFlags(fl *pflag.FlagSet) {
 	fl.StringVar(&f.memory, "memory", "512MiB", "memory a shuffle may hold, and the per-row state of --stratify and --ratio-by rows; beyond it, temporary files")
 	fl.StringVar(&f.rowIndexCol, "row-index-column", "", "add a last column of this name holding each row's global row index (int64)")
 	fl.StringVar(&f.tempDir, "temp-dir", "", "directory for a shuffle's temporary files (default: beside the output)")
-	fl.IntVar(&f.workers, "workers", 0, "goroutines reading and encoding (default: number of CPUs); never changes the output")
+	fl.IntVar(&f.workers, "workers", 0, "goroutines reading and encoding (default: number of CPUs; at most 256); never changes the output")
 	fl.BoolVar(&f.overwrite, "overwrite", false, "replace an existing output directory")
 	fl.StringVar(&f.format, "format", sinks.FormatParquet, "output format: "+strings.Join(sinks.Formats(), ", ")+" (arrow: Arrow IPC file format)")
 	fl.Int64Var(&f.rowsPerFile, "rows-per-file", pipeline.DefaultRowsPerFile, "rows per output file")
