@@ -21,7 +21,9 @@ func newPlanCmd(stdout io.Writer, log *logger) *cobra.Command {
 		Short: "Plan a split as N independent shard tasks (for Slurm, Kubernetes, any job array)",
 		Long: `Plan reads the footers of every INPUT, counts every row's split from its key
 (no data is read), finds the exact split's thresholds once, and writes
-DIR/plan.json: the inputs with their sizes and row counts, the work units
+DIR/plan.json: the inputs with their sizes, row counts, modification times
+and hashes of their first and last MiB (run-shard and merge refuse an input
+that changed), the work units
 (row groups with their global row offsets and split counts), the thresholds,
 all options, and the units of each of the N shards.
 
