@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/parquet-go/parquet-go"
+
 	"github.com/splitdata/splitdata/sinks"
 	"github.com/splitdata/splitdata/sources"
 	"github.com/splitdata/splitdata/splitter"
@@ -36,6 +38,18 @@ const (
 	// 17-19 s at 256-512 MiB, 21 s at 2 GiB).
 	DefaultShuffleMemory = 512 << 20
 )
+
+// MaxWorkers is the most goroutines a job may read and encode with
+// (JobOptions.Workers, ShardConfig.Workers). Each worker holds a decoded
+// unit and an output row group, so more workers than cores only cost
+// memory; the cap is fixed, not a multiple of this machine's CPUs, so that
+// a command that runs on one machine runs on every other.
+const MaxWorkers = 256
+
+// MaxRowGroupsPerFile is the most row groups a Parquet file splitdata
+// writes may hold: the limit of its Parquet writer. RowsPerFile divided by
+// RowGroupRows, rounded up, must not exceed it.
+const MaxRowGroupsPerFile = parquet.MaxRowGroups
 
 // ErrUsage classes errors in the options a caller passed (the CLI exits 2).
 // It is the same value as [splitter.ErrUsage].
@@ -220,8 +234,18 @@ func (c SplitConfig) Validate() error {
 		return fmt.Errorf("%w: shuffle memory must be positive, got %d", ErrUsage, c.ShuffleMemory)
 	case c.Workers < 0:
 		return fmt.Errorf("%w: workers must be positive, got %d", ErrUsage, c.Workers)
+	case c.Workers > MaxWorkers:
+		return fmt.Errorf("%w: --workers %d: at most %d", ErrUsage, c.Workers, MaxWorkers)
 	case len(c.Splits) > 255:
 		return fmt.Errorf("%w: at most 255 splits, got %d", ErrUsage, len(c.Splits))
+	}
+	if err := splitter.ValidateSplits(c.Splits); err != nil {
+		return err
+	}
+	if c.Format == sinks.FormatParquet {
+		if err := checkRowGroupLimit(c.RowsPerFile, c.RowGroupRows); err != nil {
+			return fmt.Errorf("%w: %w", ErrUsage, err)
+		}
 	}
 	switch c.RatioBy {
 	case "", RatioByGroups:
@@ -299,4 +323,24 @@ func outputFormat(c SplitConfig) (sinks.Format, error) {
 		return sinks.JSONL(), nil
 	}
 	return nil, fmt.Errorf("%w: unknown output format %q (known: %s)", ErrUsage, c.Format, strings.Join(sinks.Formats(), ", "))
+}
+
+// checkRowGroupLimit reports whether files of rowsPerFile rows in row
+// groups of rowGroupRows rows (both positive) can hold more row groups than
+// a Parquet file may: checked before any row is read, whatever the input's
+// size, so that the same options never fail late on a larger input.
+func checkRowGroupLimit(rowsPerFile, rowGroupRows int64) error {
+	groups := rowsPerFile / rowGroupRows
+	if rowsPerFile%rowGroupRows != 0 {
+		groups++
+	}
+	if groups <= MaxRowGroupsPerFile {
+		return nil
+	}
+	minRows := rowsPerFile / MaxRowGroupsPerFile
+	if rowsPerFile%MaxRowGroupsPerFile != 0 {
+		minRows++
+	}
+	return fmt.Errorf("--row-group-rows %d with --rows-per-file %d makes files of up to %d row groups, and a Parquet file holds at most %d: raise --row-group-rows to at least %d or lower --rows-per-file to at most %d",
+		rowGroupRows, rowsPerFile, groups, MaxRowGroupsPerFile, minRows, rowGroupRows*MaxRowGroupsPerFile)
 }

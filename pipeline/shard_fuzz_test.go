@@ -82,7 +82,8 @@ func TestParsePlanCorpus(t *testing.T) {
 // accepted plan promises RunShard and Merge: units tile [0, Rows) in order
 // and name existing inputs, counts are non-negative and fit their unit,
 // unassigned rows are what the counts leave, shard starts are ascending
-// from 0 and within the units.
+// from 0 and within the units and at most MaxShards, every input's rows
+// are its units' and it carries an identity.
 func checkPlanInvariants(t *testing.T, p *pipeline.Plan) {
 	t.Helper()
 	nsplits := len(p.Options.Splits)
@@ -109,6 +110,18 @@ func checkPlanInvariants(t *testing.T, p *pipeline.Plan) {
 	}
 	if next != p.Rows || p.Rows-assigned != p.Unassigned {
 		t.Fatalf("accepted %d rows (%d unassigned) whose units hold %d (%d assigned)", p.Rows, p.Unassigned, next, assigned)
+	}
+	inputRows := make([]int64, len(p.Inputs))
+	for _, u := range p.Units {
+		inputRows[u.Input] += u.Rows
+	}
+	for i, in := range p.Inputs {
+		if in.Rows != inputRows[i] || len(in.EndsSHA256) != 64 || in.Path == "" {
+			t.Fatalf("accepted input %d %+v whose units hold %d rows", i, in, inputRows[i])
+		}
+	}
+	if len(p.Inputs) == 0 || len(p.Shards) > pipeline.MaxShards {
+		t.Fatalf("accepted %d inputs and %d shards", len(p.Inputs), len(p.Shards))
 	}
 	if len(p.Shards) == 0 || p.Shards[0] != 0 || !sort.IntsAreSorted(p.Shards) || p.Shards[len(p.Shards)-1] > len(p.Units) {
 		t.Fatalf("accepted shard starts %v for %d units", p.Shards, len(p.Units))

@@ -17,6 +17,11 @@ var ErrUsage = errors.New("usage")
 // uint8 and the id len(splits) is reserved for unassigned rows.
 const MaxSplits = 255
 
+// ReservedNames are the names of the files splitdata writes beside the
+// split directories (the manifest, a sharded job's plan, a shard's record):
+// no split may take one, in any case.
+var ReservedNames = []string{"manifest.json", "plan.json", "done.json"}
+
 // RatioTolerance is how far the sum of the ratios of a split list may be from
 // 1: the float64 sum of the ratios, in listed order, must lie within
 // RatioTolerance of 1.
@@ -28,7 +33,9 @@ const RatioTolerance = 1e-9
 // -1). Split lists are serialised into plans and manifests.
 type Split struct {
 	// Name names the split and its output directory: one or more of the
-	// characters A-Z a-z 0-9 _ . - and neither "." nor "..".
+	// characters A-Z a-z 0-9 _ . -, not starting with "." (splitdata's
+	// own hidden files and directories do) and none of [ReservedNames] in
+	// any case. The names of a list differ in more than case.
 	Name string `json:"name"`
 	// Ratio is the split's share of the rows, in (0, 1]. It is used only
 	// when Rows is zero.
@@ -129,8 +136,13 @@ func validateSplits(splits []Split) error {
 			return fmt.Errorf("split %d: %w", i+1, err)
 		}
 		for _, t := range splits[:i] {
-			if t.Name == s.Name {
+			switch {
+			case t.Name == s.Name:
 				return fmt.Errorf("split name %q is used twice", s.Name)
+			case strings.EqualFold(t.Name, s.Name):
+				// One directory on case-insensitive file systems (macOS,
+				// Windows): the second split would overwrite the first.
+				return fmt.Errorf("split names %q and %q differ only in case (one directory on case-insensitive file systems)", t.Name, s.Name)
 			}
 		}
 	}
@@ -248,13 +260,22 @@ func checkName(name string) error {
 	if name == "" {
 		return errors.New("empty split name")
 	}
-	if name == "." || name == ".." {
-		return fmt.Errorf("split name %q is not allowed", name)
-	}
 	for i := 0; i < len(name); i++ {
 		c := name[i]
 		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '.' || c == '-') {
 			return fmt.Errorf("split name %q has a character other than A-Z a-z 0-9 _ . -", name)
+		}
+	}
+	if name == "." || name == ".." {
+		return fmt.Errorf("split name %q is not allowed", name)
+	}
+	if name[0] == '.' {
+		return fmt.Errorf("split name %q starts with \".\", which splitdata's own files do", name)
+	}
+	// Names are ASCII, so ASCII case folding is Unicode case folding.
+	for _, r := range ReservedNames {
+		if strings.EqualFold(name, r) {
+			return fmt.Errorf("split name %q is reserved: splitdata writes %s beside the splits", name, r)
 		}
 	}
 	return nil

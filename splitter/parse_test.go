@@ -121,6 +121,19 @@ func TestParseRatios(t *testing.T) {
 		{name: "slash in name", in: "a/b=0.5,c=0.5", err: `usage: ratios "a/b=0.5,c=0.5": item 1: split name "a/b" has a character other than A-Z a-z 0-9 _ . -`},
 		{name: "dot name", in: ".=1", err: `usage: ratios ".=1": item 1: split name "." is not allowed`},
 		{name: "dotdot name", in: "..=1", err: `usage: ratios "..=1": item 1: split name ".." is not allowed`},
+		// Issue 23, case 13: names that collide with splitdata's own files
+		// failed at the end of a run ("file exists") or at merge, and
+		// names equal but for case were two splits in one directory on
+		// case-insensitive file systems.
+		{name: "manifest", in: "manifest.json=0.5,test=0.5", err: `usage: ratios "manifest.json=0.5,test=0.5": item 1: split name "manifest.json" is reserved: splitdata writes manifest.json beside the splits`},
+		{name: "plan", in: "train=0.5,plan.json=0.5", err: `usage: ratios "train=0.5,plan.json=0.5": item 2: split name "plan.json" is reserved: splitdata writes plan.json beside the splits`},
+		{name: "shard record", in: "done.json=1", err: `usage: ratios "done.json=1": item 1: split name "done.json" is reserved: splitdata writes done.json beside the splits`},
+		{name: "reserved in other case", in: "Manifest.JSON=1", err: `usage: ratios "Manifest.JSON=1": item 1: split name "Manifest.JSON" is reserved: splitdata writes manifest.json beside the splits`},
+		{name: "hidden", in: ".shards=0.5,test=0.5", err: `usage: ratios ".shards=0.5,test=0.5": item 1: split name ".shards" starts with ".", which splitdata's own files do`},
+		{name: "case twins", in: "Train=0.5,train=0.5", err: `usage: ratios "Train=0.5,train=0.5": split names "Train" and "train" differ only in case (one directory on case-insensitive file systems)`},
+		{name: "case twins among three", in: "a=0.2,TEST=0.4,test=0.4", err: `usage: ratios "a=0.2,TEST=0.4,test=0.4": split names "TEST" and "test" differ only in case (one directory on case-insensitive file systems)`},
+		{name: "Kelvin sign", in: "\u212A=0.5,k=0.5", err: "usage: ratios \"\u212A=0.5,k=0.5\": item 1: split name \"\u212A\" has a character other than A-Z a-z 0-9 _ . -"},
+		{name: "dot inside", in: "v1.0=0.5,v1.1=0.5", want: ratios("v1.0", 0.5, "v1.1", 0.5)},
 		{name: "non-ASCII name", in: "tést=1", err: `usage: ratios "tést=1": item 1: split name "tést" has a character other than A-Z a-z 0-9 _ . -`},
 		{name: "too many", in: tooMany + "a=0.001", err: `usage: ratios "` + tooMany + `a=0.001": 257 splits, at most 255 allowed`},
 		{name: "exponent overflow", in: "a=1e400", err: `usage: ratios "a=1e400": split "a": ratio "1e400" is not in (0, 1]`},
@@ -216,5 +229,28 @@ func TestValidateSplits(t *testing.T) {
 				t.Errorf("ValidateSplits error %q does not wrap ErrUsage", err)
 			}
 		})
+	}
+}
+
+// TestValidateSplitsNames: the name rules hold for split lists built in
+// code, not only parsed ones (pipeline configs and plans go through
+// ValidateSplits).
+func TestValidateSplitsNames(t *testing.T) {
+	for _, tc := range []struct {
+		names []string
+		want  string
+	}{
+		{[]string{"train", "TRAIN"}, "differ only in case"},
+		{[]string{"PLAN.json"}, "is reserved"},
+		{[]string{".x"}, `starts with "."`},
+	} {
+		splits := make([]splitter.Split, len(tc.names))
+		for i, n := range tc.names {
+			splits[i] = splitter.Split{Name: n, Ratio: 1 / float64(len(tc.names))}
+		}
+		err := splitter.ValidateSplits(splits)
+		if !errors.Is(err, splitter.ErrUsage) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("ValidateSplits(%v) = %v, want a usage error saying %q", tc.names, err, tc.want)
+		}
 	}
 }

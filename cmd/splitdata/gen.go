@@ -30,6 +30,9 @@ flags give the same bytes.`,
 			if cfg.Rows < 0 || cfg.Files < 0 || cfg.RowGroupRows < 0 || cfg.Workers < 0 {
 				return usagef("--rows, --files, --row-group-rows and --workers must not be negative")
 			}
+			if err := checkWorkers(cfg.Workers); err != nil {
+				return err
+			}
 			paths, err := gendata.Write(cmd.Context(), out, cfg)
 			if err != nil {
 				return err
@@ -45,7 +48,7 @@ flags give the same bytes.`,
 	fl.IntVar(&cfg.Files, "files", 1, "number of files")
 	fl.Int64Var(&cfg.RowGroupRows, "row-group-rows", 122880, "rows per row group")
 	fl.Uint64Var(&cfg.Seed, "seed", 0, "seed of the generated values")
-	fl.IntVar(&cfg.Workers, "workers", 0, "files written at once (default: number of CPUs)")
+	fl.IntVar(&cfg.Workers, "workers", 0, "files written at once (default: number of CPUs; at most 256)")
 	fl.BoolVar(&cfg.Overwrite, "overwrite", false, "replace an existing output directory")
 	fl.StringVar(&out, "out", "", "output directory (required)")
 	fl.BoolVarP(&quiet, "quiet", "q", false, "print nothing but errors")

@@ -49,7 +49,7 @@ func cmdStatus(ts *testscript.TestScript, neg bool, args []string) {
 func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir:  "testdata/script",
-		Cmds: map[string]func(*testscript.TestScript, bool, []string){"status": cmdStatus, "sleep": cmdSleep},
+		Cmds: map[string]func(*testscript.TestScript, bool, []string){"status": cmdStatus, "sleep": cmdSleep, "planedit": cmdPlanEdit},
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("SHARED", corpusRoot())
 			return nil

@@ -21,7 +21,9 @@ func newPlanCmd(stdout io.Writer, log *logger) *cobra.Command {
 		Short: "Plan a split as N independent shard tasks (for Slurm, Kubernetes, any job array)",
 		Long: `Plan reads the footers of every INPUT, counts every row's split from its key
 (no data is read), finds the exact split's thresholds once, and writes
-DIR/plan.json: the inputs with their sizes and row counts, the work units
+DIR/plan.json: the inputs with their sizes, row counts, modification times
+and hashes of their first and last MiB (run-shard and merge refuse an input
+that changed), the work units
 (row groups with their global row offsets and split counts), the thresholds,
 all options, and the units of each of the N shards.
 
@@ -121,8 +123,8 @@ arrays), then JOB_COMPLETION_INDEX (Kubernetes Indexed Jobs).`,
 					return usagef("no --shard-index, and neither %s nor %s is set", shardIndexEnv[0], shardIndexEnv[1])
 				}
 			}
-			if workers < 0 {
-				return usagef("--workers must be positive, got %d", workers)
+			if err := checkWorkers(workers); err != nil {
+				return err
 			}
 			done, err := withBar(log, quiet, func(p pipeline.Progress) (*pipeline.ShardDone, error) {
 				return pipeline.RunShard(cmd.Context(), pipeline.ShardConfig{Plan: planPath, Index: index, Workers: workers, Progress: p})
@@ -147,7 +149,7 @@ arrays), then JOB_COMPLETION_INDEX (Kubernetes Indexed Jobs).`,
 	fl := cmd.Flags()
 	fl.StringVar(&planPath, "plan", "", "the plan file written by splitdata plan (required)")
 	fl.IntVar(&index, "shard-index", 0, "the shard to run, from 0 (default: $SLURM_ARRAY_TASK_ID, then $JOB_COMPLETION_INDEX)")
-	fl.IntVar(&workers, "workers", 0, "goroutines reading and encoding (default: number of CPUs); never changes the output")
+	fl.IntVar(&workers, "workers", 0, "goroutines reading and encoding (default: number of CPUs; at most 256); never changes the output")
 	fl.BoolVar(&jsonOut, "json", false, "print the shard's record (row groups and hashes) as JSON")
 	fl.BoolVarP(&quiet, "quiet", "q", false, "print nothing but errors (and no progress bar)")
 	return cmd

@@ -23,7 +23,7 @@ import (
 
 type splitFlags struct {
 	out          string
-	seed         string
+	seed         seedFlag
 	ratios       string
 	testSize     string
 	sizes        string
@@ -147,11 +147,11 @@ func (f *splitFlags) inputOptions() (sources.Options, error) {
 func (f *splitFlags) addCommonFlags(fl *pflag.FlagSet) {
 	f.addInputFlags(fl)
 	fl.StringVar(&f.out, "out", "", "output directory (required)")
-	fl.StringVar(&f.seed, "seed", "", "master seed: a non-negative integer of any size, or any text (default: a fresh seed, printed and recorded)")
+	fl.Var(&f.seed, "seed", "master seed: a non-negative integer of any size, or any text (default: a fresh seed, printed and recorded)")
 	fl.StringVar(&f.memory, "memory", "512MiB", "memory a shuffle may hold, and the per-row state of --stratify and --ratio-by rows; beyond it, temporary files")
 	fl.StringVar(&f.rowIndexCol, "row-index-column", "", "add a last column of this name holding each row's global row index (int64)")
 	fl.StringVar(&f.tempDir, "temp-dir", "", "directory for a shuffle's temporary files (default: beside the output)")
-	fl.IntVar(&f.workers, "workers", 0, "goroutines reading and encoding (default: number of CPUs); never changes the output")
+	fl.IntVar(&f.workers, "workers", 0, "goroutines reading and encoding (default: number of CPUs; at most 256); never changes the output")
 	fl.BoolVar(&f.overwrite, "overwrite", false, "replace an existing output directory")
 	fl.StringVar(&f.format, "format", sinks.FormatParquet, "output format: "+strings.Join(sinks.Formats(), ", ")+" (arrow: Arrow IPC file format)")
 	fl.Int64Var(&f.rowsPerFile, "rows-per-file", pipeline.DefaultRowsPerFile, "rows per output file")
@@ -229,13 +229,16 @@ func (f *splitFlags) config(inputs []string) (pipeline.SplitConfig, error) {
 	if f.rowGroupRows <= 0 {
 		return cfg, usagef("--row-group-rows must be positive, got %d", f.rowGroupRows)
 	}
-	if f.workers < 0 {
-		return cfg, usagef("--workers must be positive, got %d", f.workers)
+	if err := checkWorkers(f.workers); err != nil {
+		return cfg, err
+	}
+	if f.seed.set && f.seed.value == "" {
+		return cfg, usagef("--seed is empty: give a seed (an integer or any text), or leave --seed out to draw a fresh one")
 	}
 	cfg = pipeline.SplitConfig{
 		Inputs:    inputs,
 		Out:       f.out,
-		Seed:      f.seed,
+		Seed:      f.seed.value,
 		Splits:    splits,
 		Approx:    f.approx,
 		Shuffle:   f.shuffle,
@@ -375,3 +378,34 @@ const (
 	columnarBaseMemoryLimit   = 128 << 20
 	columnarWorkerMemoryLimit = 48 << 20
 )
+
+// seedFlag is --seed. It remembers whether it was given, so that an empty
+// --seed (say, from a shell variable that was never set) is refused rather
+// than taken as no seed, which draws a fresh one.
+type seedFlag struct {
+	value string
+	set   bool
+}
+
+func (s *seedFlag) String() string { return s.value }
+
+// Set records the flag's value.
+func (s *seedFlag) Set(v string) error {
+	s.value, s.set = v, true
+	return nil
+}
+
+// Type is the value's name in the help text.
+func (s *seedFlag) Type() string { return "string" }
+
+// checkWorkers checks a --workers value: 0 (the default, the number of
+// CPUs) to pipeline.MaxWorkers.
+func checkWorkers(n int) error {
+	switch {
+	case n < 0:
+		return usagef("--workers must be positive, got %d", n)
+	case n > pipeline.MaxWorkers:
+		return usagef("--workers %d: at most %d (more workers than cores only cost memory)", n, pipeline.MaxWorkers)
+	}
+	return nil
+}

@@ -1,0 +1,666 @@
+package pipeline
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/splitdata/splitdata/sinks"
+	"github.com/splitdata/splitdata/sources"
+	"github.com/splitdata/splitdata/splitter"
+)
+
+// Sharded runs (docs/scale-out.md). A split job is planned once (CreatePlan:
+// footers read, every row's split counted from its key, exact thresholds
+// found), run as N independent shards (RunShard), and merged (Merge) into
+// output byte-identical to Split's. The output layout (which rows form
+// which row group of which file) follows from the per-unit split counts
+// alone, so the plan fixes it: shard k encodes the row groups whose first
+// row lies in its range of units, reading on past its range as far as
+// those groups need, and writes each group as a file of its own; the merge
+// only concatenates encoded row groups and writes footers.
+
+// PlanName is the plan's file name in a sharded job's output directory.
+const PlanName = "plan.json"
+
+// PlanVersion is the version of the plan file format. Version 2 records
+// each input's modification time and the hash of its ends (PlanInput).
+const PlanVersion = 2
+
+// shardsDir holds the shards' outputs until the merge.
+const shardsDir = ".shards"
+
+// maxPlanRowGroups bounds the output row groups a plan may lay out: 2^39
+// rows at the default row group size.
+const maxPlanRowGroups = 1 << 22
+
+// MaxShards is the most shards a plan may have (docs/scale-out.md): more
+// than job-array engines run (Kubernetes allows 100,000 completions of an
+// Indexed Job, Slurm 1,001 array tasks by default), few enough that the
+// merge's record of every shard stays small.
+const MaxShards = 1 << 16
+
+// MaxPlanBytes is the largest plan file [ReadPlan] reads: about three
+// million work units. A larger file is refused before it is read.
+const MaxPlanBytes = 256 << 20
+
+// ErrShards reports a merge that found shards missing or damaged.
+var ErrShards = errors.New("shards missing or damaged")
+
+// Plan is a sharded split job, as plan.json holds it.
+type Plan struct {
+	PlanVersion int    `json:"plan_version"`
+	Tool        string `json:"tool"`
+	Version     string `json:"version"`
+	Algorithm   int    `json:"algorithm"`
+	// Dir is the working directory relative input paths are resolved
+	// against: where the plan was made.
+	Dir           string          `json:"dir"`
+	Seed          string          `json:"seed"`
+	SeedText      string          `json:"seed_text,omitempty"`
+	SeedGenerated bool            `json:"seed_generated,omitempty"`
+	Options       ManifestOptions `json:"options"`
+	Inputs        []PlanInput     `json:"inputs"`
+	Rows          int64           `json:"rows"`
+	Unassigned    int64           `json:"unassigned"`
+	// Boundaries are the exact split's upper rank boundaries (absent for
+	// approximate splits, whose thresholds follow from the ratios).
+	Boundaries []splitter.Boundary `json:"boundaries,omitempty"`
+	// Units are the work units: row groups with their global row offsets
+	// and how many of their rows go to each split.
+	Units []PlanUnit `json:"units"`
+	// Shards[k] is the first unit of shard k; shard k's range ends where
+	// shard k+1's starts (the last at the end of Units).
+	Shards []int `json:"shards"`
+}
+
+// PlanInput is an input as a plan records it: its path, size and rows, and
+// what identifies its contents, so that a shard or the merge can refuse a
+// file that changed since the plan (docs/scale-out.md).
+type PlanInput struct {
+	InputInfo
+	// ModTime is the file's modification time when planned, in UTC.
+	ModTime time.Time `json:"mod_time"`
+	// EndsSHA256 is the SHA-256, in hex, of the file's first and last
+	// [IdentityBytes] (the whole file when it is at most twice that size).
+	EndsSHA256 string `json:"ends_sha256"`
+}
+
+// IdentityBytes is how much of each end of an input a plan hashes: the
+// whole of a file up to 2 MiB; beyond that the first MiB (headers, the
+// first rows) and the last (a Parquet or Arrow file's footer and last
+// rows, a text file's last rows). One rule for every format, and two
+// reads per input whatever its size.
+const IdentityBytes = 1 << 20
+
+// planInput reads the identity of the input at path, whose size and rows
+// info records.
+func planInput(info InputInfo) (PlanInput, error) {
+	f, err := os.Open(info.Path)
+	if err != nil {
+		return PlanInput{}, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return PlanInput{}, err
+	}
+	if !st.Mode().IsRegular() {
+		return PlanInput{}, &sources.InputError{Path: info.Path, RowGroup: -1, Err: fmt.Errorf("%w: not a regular file", sources.ErrUnsupported)}
+	}
+	h := sha256.New()
+	size := st.Size()
+	head := min(size, 2*IdentityBytes)
+	if size > 2*IdentityBytes {
+		head = IdentityBytes
+	}
+	if _, err := io.Copy(h, io.NewSectionReader(f, 0, head)); err != nil {
+		return PlanInput{}, fmt.Errorf("read %s: %w", info.Path, err)
+	}
+	if size > 2*IdentityBytes {
+		if _, err := io.Copy(h, io.NewSectionReader(f, size-IdentityBytes, IdentityBytes)); err != nil {
+			return PlanInput{}, fmt.Errorf("read %s: %w", info.Path, err)
+		}
+	}
+	if size != info.Size {
+		return PlanInput{}, &sources.InputError{Path: info.Path, RowGroup: -1, Err: fmt.Errorf("%w: %d bytes, %d when opened", sources.ErrChanged, size, info.Size)}
+	}
+	return PlanInput{InputInfo: info, ModTime: st.ModTime().UTC(), EndsSHA256: hex.EncodeToString(h.Sum(nil))}, nil
+}
+
+// check reports, as an [*sources.InputError] wrapping
+// [sources.ErrChanged], whether the input now is not the file the plan
+// saw: another size, row count, modification time or hash of its ends.
+// in is the input opened at path (the plan's path resolved).
+func (want PlanInput) check(path string, in sources.FileSource) error {
+	got, err := planInput(InputInfo{Path: path, Size: in.Size(), Rows: in.NumRows()})
+	if err != nil {
+		return err
+	}
+	var diffs []string
+	if got.Size != want.Size {
+		diffs = append(diffs, fmt.Sprintf("%d bytes, the plan saw %d", got.Size, want.Size))
+	}
+	if got.Rows != want.Rows {
+		diffs = append(diffs, fmt.Sprintf("%d rows, the plan saw %d", got.Rows, want.Rows))
+	}
+	if got.EndsSHA256 != want.EndsSHA256 {
+		diffs = append(diffs, fmt.Sprintf("other contents (sha256 of its first and last MiB %.12s, the plan saw %.12s)", got.EndsSHA256, want.EndsSHA256))
+	}
+	if !got.ModTime.Equal(want.ModTime) {
+		diffs = append(diffs, fmt.Sprintf("modified at %s, the plan saw %s", got.ModTime.Format(time.RFC3339Nano), want.ModTime.Format(time.RFC3339Nano)))
+	}
+	if len(diffs) == 0 {
+		return nil
+	}
+	return &sources.InputError{Path: path, RowGroup: -1, Err: fmt.Errorf("%w: not the file the plan saw: %s; plan again", sources.ErrChanged, strings.Join(diffs, "; "))}
+}
+
+// inputInfos returns the inputs as a manifest records them.
+func (p *Plan) inputInfos() []InputInfo {
+	infos := make([]InputInfo, len(p.Inputs))
+	for i, in := range p.Inputs {
+		infos[i] = in.InputInfo
+	}
+	return infos
+}
+
+// inputPath is input i's path, resolved against the planning directory.
+func (p *Plan) inputPath(i int) string {
+	path := p.Inputs[i].Path
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(p.Dir, path)
+	}
+	return path
+}
+
+// PlanUnit is one work unit of a plan.
+type PlanUnit struct {
+	Input    int     `json:"input"`
+	RowGroup int     `json:"row_group"`
+	Start    int64   `json:"start"`
+	Rows     int64   `json:"rows"`
+	Counts   []int64 `json:"counts"` // rows per split, in split order
+}
+
+// CreatePlan plans cfg as a job of shards independent tasks and writes the
+// plan to cfg.Out/plan.json. It reads only the inputs' footers and draws
+// every row's key (no data is read). Sharded jobs are exact or approximate
+// splits in input order, with Parquet output; --shuffle and --group are
+// refused for now (they need a global order or the data's values).
+func CreatePlan(ctx context.Context, cfg SplitConfig, shards int) (*Plan, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg = cfg.withDefaults()
+	switch {
+	case shards < 1:
+		return nil, fmt.Errorf("%w: --shards must be at least 1, got %d", ErrUsage, shards)
+	case cfg.Shuffle:
+		return nil, fmt.Errorf("%w: sharded runs do not support --shuffle yet", ErrUsage)
+	case cfg.Group != "" || cfg.Stratify != "" || cfg.Compat != "":
+		return nil, fmt.Errorf("%w: sharded runs do not support --group, --stratify or --compat yet", ErrUsage)
+	case cfg.Format != sinks.FormatParquet:
+		return nil, fmt.Errorf("%w: sharded runs write Parquet only, not %s", ErrUsage, cfg.Format)
+	}
+	seed, pl, release, err := startJob(cfg)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	master, err := masterGenerator(seed.value, 0)
+	if err != nil {
+		return nil, err
+	}
+	assigner, unassigned, err := newAssigner(ctx, cfg, master, pl.rows)
+	if err != nil {
+		return nil, err
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		return nil, err
+	}
+	p := &Plan{
+		PlanVersion:   PlanVersion,
+		Tool:          "splitdata",
+		Version:       Version,
+		Algorithm:     AlgorithmVersion,
+		Dir:           wd,
+		Seed:          seed.value.String(),
+		SeedText:      seed.text,
+		SeedGenerated: seed.generated,
+		Options:       manifestOptions(cfg, job{command: "split"}),
+		Rows:          pl.rows,
+		Unassigned:    unassigned,
+	}
+	if !cfg.Approx {
+		p.Boundaries = assigner.Boundaries()
+	}
+	for _, info := range pl.infos() {
+		in, err := planInput(info)
+		if err != nil {
+			return nil, err
+		}
+		p.Inputs = append(p.Inputs, in)
+	}
+	cfg.Progress.Phase("count", pl.rows)
+	keys := make([]uint64, readBatch)
+	ids := make([]uint8, readBatch)
+	for _, u := range pl.units {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		gen := *master
+		gen.Advance(uint64(u.start))
+		counts := make([]int64, len(cfg.Splits))
+		for done := int64(0); done < u.rows; {
+			k := int(min(int64(readBatch), u.rows-done))
+			gen.Fill(keys[:k])
+			assigner.Assign(keys[:k], u.start+done, ids[:k])
+			for _, id := range ids[:k] {
+				if int(id) < len(counts) {
+					counts[id]++
+				}
+			}
+			done += int64(k)
+		}
+		p.Units = append(p.Units, PlanUnit{Input: u.input, RowGroup: u.rg, Start: u.start, Rows: u.rows, Counts: counts})
+		cfg.Progress.Add(u.rows)
+	}
+	p.Shards = shardStarts(p.Units, pl.rows, shards)
+	// The identities were read after the inputs were opened: if the files
+	// are still the ones opened, the plan describes the files it counted.
+	for _, in := range pl.inputs {
+		if err := in.CheckUnchanged(); err != nil {
+			return nil, err
+		}
+	}
+	// The directory appears with its plan, atomically; with Overwrite it
+	// replaces an earlier job's directory, shards and all.
+	stage, err := newStaging(cfg.Out, cfg.Overwrite)
+	if err != nil {
+		return nil, err
+	}
+	defer stage.cleanup()
+	if err := writeJSONFile(stage.path(PlanName), p); err != nil {
+		return nil, fmt.Errorf("write plan: %w", err)
+	}
+	if err := stage.commit(); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// shardStarts cuts units into shards ranges of about equal rows: shard k
+// starts at the first unit that begins at or after row k*n/shards. Shards
+// may be empty when there are fewer units than shards.
+func shardStarts(units []PlanUnit, n int64, shards int) []int {
+	starts := make([]int, shards)
+	u := 0
+	for k := range shards {
+		target := int64(float64(n) * float64(k) / float64(shards))
+		for u < len(units) && units[u].Start < target {
+			u++
+		}
+		starts[k] = u
+	}
+	return starts
+}
+
+// ReadPlan reads and checks a plan file.
+func ReadPlan(path string) (*Plan, []byte, error) {
+	data, err := readFileMax(path, MaxPlanBytes)
+	if err != nil {
+		return nil, nil, err
+	}
+	p, err := ParsePlan(data)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return p, data, nil
+}
+
+// ParsePlan decodes a plan and checks that it is consistent: known fields
+// only, the tool's plan and algorithm versions, units covering the rows in
+// order with counts that add up, shards in range, valid boundaries.
+func ParsePlan(data []byte) (*Plan, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	var p Plan
+	if err := dec.Decode(&p); err != nil {
+		return nil, fmt.Errorf("invalid plan: %w", err)
+	}
+	if dec.More() {
+		return nil, errors.New("invalid plan: data after the JSON object")
+	}
+	bad := func(format string, args ...any) error {
+		return fmt.Errorf("invalid plan: %s", fmt.Sprintf(format, args...))
+	}
+	switch {
+	case p.PlanVersion != PlanVersion:
+		return nil, bad("plan version %d, this splitdata reads %d", p.PlanVersion, PlanVersion)
+	case p.Algorithm != AlgorithmVersion:
+		return nil, bad("algorithm version %d, this splitdata implements %d", p.Algorithm, AlgorithmVersion)
+	case p.Version != Version:
+		// Another version may encode the same rows into other bytes (0.2.0
+		// changed the default snappy encoder), and the merge would join
+		// files of both: every shard and the merge run the planning
+		// version.
+		return nil, bad("made by splitdata %q, this is %s: run every shard and the merge with the splitdata that planned, or plan again", p.Version, Version)
+	case len(p.Options.Splits) == 0 || len(p.Options.Splits) > splitter.MaxSplits:
+		return nil, bad("%d splits", len(p.Options.Splits))
+	case p.Options.RowsPerFile <= 0 || p.Options.RowGroupRows <= 0:
+		return nil, bad("rows per file %d and row group rows %d must be positive", p.Options.RowsPerFile, p.Options.RowGroupRows)
+	case len(p.Shards) == 0 || len(p.Shards) > MaxShards:
+		return nil, bad("%d shards, want 1 to %d", len(p.Shards), MaxShards)
+	case len(p.Inputs) == 0:
+		return nil, bad("no inputs")
+	case p.Options.Shuffle || p.Options.Group != "" || p.Options.Stratify != "" || p.Options.Compat != "" || p.Options.Format != sinks.FormatParquet:
+		return nil, bad("options a sharded run does not support")
+	}
+	if err := splitter.ValidateSplits(p.Options.Splits); err != nil {
+		return nil, bad("%v", err)
+	}
+	if err := checkRowGroupLimit(p.Options.RowsPerFile, p.Options.RowGroupRows); err != nil {
+		return nil, bad("%v", err)
+	}
+	if _, err := splitter.ParseSeed(p.Seed); err != nil || strings.TrimSpace(p.Seed) != p.Seed {
+		return nil, bad("seed %q is not a decimal integer", p.Seed)
+	}
+	if !p.Options.Approx {
+		if err := splitter.CheckBoundaries(p.Boundaries, len(p.Options.Splits)); err != nil {
+			return nil, bad("%v", err)
+		}
+	} else if p.Boundaries != nil {
+		return nil, bad("boundaries given for an approximate split")
+	}
+	// Every number below is checked against the plan's own totals before
+	// anything is sized from it, and sums are checked before they could
+	// overflow: a damaged plan must not make a shard or the merge allocate
+	// or loop without bound.
+	inputRows := make([]int64, len(p.Inputs))
+	var next, assigned int64
+	for i, u := range p.Units {
+		switch {
+		case u.Input < 0 || u.Input >= len(p.Inputs):
+			return nil, bad("unit %d: input %d of %d", i, u.Input, len(p.Inputs))
+		case i > 0 && (u.Input < p.Units[i-1].Input || u.Input == p.Units[i-1].Input && u.RowGroup <= p.Units[i-1].RowGroup):
+			return nil, bad("unit %d: input %d row group %d does not follow input %d row group %d", i, u.Input, u.RowGroup, p.Units[i-1].Input, p.Units[i-1].RowGroup)
+		case u.RowGroup < 0:
+			return nil, bad("unit %d: row group %d", i, u.RowGroup)
+		case u.Start != next || u.Rows <= 0 || u.Rows > math.MaxInt64-next:
+			return nil, bad("unit %d: rows [%d, +%d), want to start at %d with rows", i, u.Start, u.Rows, next)
+		case len(u.Counts) != len(p.Options.Splits):
+			return nil, bad("unit %d: %d counts for %d splits", i, len(u.Counts), len(p.Options.Splits))
+		}
+		var sum int64
+		for _, c := range u.Counts {
+			if c < 0 {
+				return nil, bad("unit %d: negative count", i)
+			}
+			if c > u.Rows-sum {
+				return nil, bad("unit %d: counts add up to more than its %d rows", i, u.Rows)
+			}
+			sum += c
+		}
+		assigned += sum
+		next += u.Rows
+		inputRows[u.Input] += u.Rows
+	}
+	if next != p.Rows || p.Rows-assigned != p.Unassigned {
+		return nil, bad("units hold %d rows (%d assigned), the plan says %d (%d unassigned)", next, assigned, p.Rows, p.Unassigned)
+	}
+	for i, in := range p.Inputs {
+		switch {
+		case in.Path == "":
+			return nil, bad("input %d has no path", i)
+		case in.Size < 0:
+			return nil, bad("input %d (%s): size %d", i, in.Path, in.Size)
+		case in.Rows != inputRows[i]:
+			return nil, bad("input %d (%s) has %d rows, its units %d", i, in.Path, in.Rows, inputRows[i])
+		case in.ModTime.Location() != time.UTC:
+			return nil, bad("input %d (%s): modification time %s is not in UTC", i, in.Path, in.ModTime.Format(time.RFC3339Nano))
+		case !isSHA256Hex(in.EndsSHA256):
+			return nil, bad("input %d (%s): ends_sha256 %q is not a SHA-256 in lower-case hex", i, in.Path, in.EndsSHA256)
+		}
+	}
+	// The shards and the merge lay out every split's row groups: bound
+	// their number so a damaged plan cannot exhaust memory.
+	var groups int64
+	for s := range p.Options.Splits {
+		groups += p.layout(s).numGroups()
+		if groups > maxPlanRowGroups {
+			return nil, bad("more than %d output row groups (%d rows, files of %d rows in row groups of %d rows)",
+				maxPlanRowGroups, p.Rows, p.Options.RowsPerFile, p.Options.RowGroupRows)
+		}
+	}
+	if !sort.IntsAreSorted(p.Shards) || p.Shards[0] != 0 || p.Shards[len(p.Shards)-1] > len(p.Units) {
+		return nil, bad("shard starts %v", p.Shards)
+	}
+	return &p, nil
+}
+
+// groupSpan is one output row group of a split: rows [from, to) of the
+// split, row group seq of the split, in file file.
+type groupSpan struct {
+	seq      int
+	file     int
+	from, to int64
+}
+
+// splitLayout is the output layout of a split of total rows, cut as the
+// engine cuts it: files of rowsPerFile rows, each cut into row groups of
+// rowGroupRows rows counted from the file's start. Its row groups are
+// computed, not listed, so that finding a shard's groups takes constant
+// time and memory. ParsePlan bounds the number of groups.
+type splitLayout struct {
+	total, rowsPerFile, rowGroupRows int64
+	perFile                          int64 // row groups of a full file
+}
+
+// newSplitLayout returns the layout of a split of total rows; rowsPerFile
+// and rowGroupRows are positive.
+func newSplitLayout(total, rowsPerFile, rowGroupRows int64) splitLayout {
+	perFile := rowsPerFile / rowGroupRows
+	if rowsPerFile%rowGroupRows != 0 {
+		perFile++
+	}
+	return splitLayout{total: total, rowsPerFile: rowsPerFile, rowGroupRows: rowGroupRows, perFile: perFile}
+}
+
+// numGroups is the number of row groups. It cannot overflow: perFile is at
+// most rowsPerFile, so full files hold at most total groups.
+func (l splitLayout) numGroups() int64 {
+	full, rest := l.total/l.rowsPerFile, l.total%l.rowsPerFile
+	n := full * l.perFile
+	if rest > 0 {
+		n += rest / l.rowGroupRows
+		if rest%l.rowGroupRows != 0 {
+			n++
+		}
+	}
+	return n
+}
+
+// group returns row group seq, for 0 <= seq < numGroups.
+func (l splitLayout) group(seq int64) groupSpan {
+	file := seq / l.perFile
+	start := file * l.rowsPerFile
+	from := start + seq%l.perFile*l.rowGroupRows
+	end := l.total
+	if l.rowsPerFile < l.total-start {
+		end = start + l.rowsPerFile
+	}
+	return groupSpan{seq: int(seq), file: int(file), from: from, to: from + min(l.rowGroupRows, end-from)}
+}
+
+// firstGroupAt returns the first row group that starts at or after row
+// (numGroups if none does), for 0 <= row <= total.
+func (l splitLayout) firstGroupAt(row int64) int64 {
+	file, off := row/l.rowsPerFile, row%l.rowsPerFile
+	j := off / l.rowGroupRows
+	if off%l.rowGroupRows != 0 {
+		j++
+	}
+	if j >= l.perFile {
+		file, j = file+1, 0
+	}
+	if file >= l.total/l.rowsPerFile+1 {
+		return l.numGroups()
+	}
+	return min(file*l.perFile+j, l.numGroups())
+}
+
+// splitRows is the number of rows of split s.
+func (p *Plan) splitRows(s int) int64 {
+	var total int64
+	for _, u := range p.Units {
+		total += u.Counts[s]
+	}
+	return total
+}
+
+// layout is split s's output layout.
+func (p *Plan) layout(s int) splitLayout {
+	return newSplitLayout(p.splitRows(s), p.Options.RowsPerFile, p.Options.RowGroupRows)
+}
+
+// shardUnits returns shard k's range of units [start, end).
+func (p *Plan) shardUnits(k int) (start, end int) {
+	start, end = p.Shards[k], len(p.Units)
+	if k+1 < len(p.Shards) {
+		end = p.Shards[k+1]
+	}
+	return start, end
+}
+
+// shardRows sets rows[k], for every shard k, to the rows of split s in the
+// units before shard k's first, and rows[len(p.Shards)] to the split's
+// rows: shard k owns the split's row groups that start in rows
+// [rows[k], rows[k+1]). It takes one pass over the units.
+func (p *Plan) shardRows(s int, rows []int64) {
+	u, acc := 0, int64(0)
+	for k, start := range p.Shards {
+		for ; u < start; u++ {
+			acc += p.Units[u].Counts[s]
+		}
+		rows[k] = acc
+	}
+	for ; u < len(p.Units); u++ {
+		acc += p.Units[u].Counts[s]
+	}
+	rows[len(p.Shards)] = acc
+}
+
+// groupRange is the row groups [lo, hi) of a split a shard owns.
+type groupRange struct{ lo, hi int64 }
+
+// len is the number of row groups in the range.
+func (r groupRange) len() int { return int(r.hi - r.lo) }
+
+// shardWork is what shard k of a plan does: read units [lo, hi) and keep,
+// of each split, the rows of the row groups it owns.
+type shardWork struct {
+	lo, hi  int
+	windows []rowWindow
+	groups  []groupRange // per split, the row groups the shard writes
+}
+
+// work derives shard k's work from the plan. A shard owns the row groups
+// whose first row lies in its units; it reads on to the unit holding the
+// last row of its last group.
+func (p *Plan) work(k int) shardWork {
+	start, end := p.shardUnits(k)
+	nsplits := len(p.Options.Splits)
+	w := shardWork{lo: len(p.Units), hi: 0, windows: make([]rowWindow, nsplits), groups: make([]groupRange, nsplits)}
+	prefix := make([]int64, len(p.Units)+1)
+	for s := range nsplits {
+		// prefix[u]: rows of split s in the units before u.
+		for u, unit := range p.Units {
+			prefix[u+1] = prefix[u] + unit.Counts[s]
+		}
+		unitOf := func(row int64) int { // the unit holding the split's row
+			return sort.Search(len(p.Units), func(u int) bool { return prefix[u+1] > row })
+		}
+		// A group starting at row r lies in a unit of [start, end) exactly
+		// when prefix[start] <= r < prefix[end].
+		l := newSplitLayout(prefix[len(p.Units)], p.Options.RowsPerFile, p.Options.RowGroupRows)
+		g := groupRange{lo: l.firstGroupAt(prefix[start]), hi: l.firstGroupAt(prefix[end])}
+		w.groups[s] = g
+		if g.len() == 0 {
+			continue
+		}
+		first, last := l.group(g.lo), l.group(g.hi-1)
+		w.lo = min(w.lo, unitOf(first.from))
+		w.hi = max(w.hi, unitOf(last.to-1)+1)
+		w.windows[s] = rowWindow{from: first.from, to: last.to, file: first.file,
+			rowsInFile: first.from - int64(first.file)*p.Options.RowsPerFile, seq: first.seq}
+	}
+	if w.lo >= w.hi {
+		w.lo, w.hi = start, start
+	}
+	for s := range nsplits {
+		for _, unit := range p.Units[:w.lo] {
+			w.windows[s].first += unit.Counts[s]
+		}
+	}
+	return w
+}
+
+// shardName is the directory of shard k's output.
+func shardName(k int) string { return fmt.Sprintf("shard-%05d", k) }
+
+// shardGroupName is the file of a shard's row group seq.
+func shardGroupName(seq int) string { return fmt.Sprintf("rg-%06d.parquet", seq) }
+
+// readFileMax reads the file at path, refusing one larger than limit bytes
+// before reading it.
+func readFileMax(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: not a regular file", path)
+	}
+	if st.Size() > limit {
+		return nil, fmt.Errorf("%s: %d bytes, more than the %d a plan or shard record may have", path, st.Size(), limit)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("%s: more than the %d bytes a plan or shard record may have", path, limit)
+	}
+	return data, nil
+}
+
+// isSHA256Hex reports whether s is a SHA-256 sum in lower-case hex.
+func isSHA256Hex(s string) bool {
+	if len(s) != 2*sha256.Size {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !('0' <= s[i] && s[i] <= '9' || 'a' <= s[i] && s[i] <= 'f') {
+			return false
+		}
+	}
+	return true
+}
