@@ -6,7 +6,7 @@ BIN       := bin/splitdata
 DEMO_DIR  := demo
 DEMO_ROWS ?= 1000000
 
-.PHONY: all build demo test test-race fuzz bench lint vectors clean
+.PHONY: all build demo test test-race fuzz bench lint vectors clean duckdb-deps
 
 all: build
 
@@ -21,10 +21,16 @@ demo: build
 	$(BIN) verify $(DEMO_DIR)/out --input $(DEMO_DIR)/input
 
 
-## test: the suite CI runs (no Python needed; vectors are committed).
+## test: the suite CI runs (no Python needed; vectors are committed). Needs only Go:
+## the DuckDB readback tests skip, saying so, until make duckdb-deps has run.
 test:
 	$(GO) vet ./...
 	$(GO) test -count=1 ./...
+
+## duckdb-deps: install the pinned DuckDB package (Node.js 18+ and npm needed) for the
+## tests that have DuckDB read splitdata's output (see sinks/testdata/duckdb/README.md).
+duckdb-deps:
+	cd sinks/testdata/duckdb && npm ci --no-audit --no-fund
 
 ## fuzz: run every Go fuzz target for FUZZTIME each (seed corpora in */testdata/fuzz),
 ## except those named in FUZZSKIP.

@@ -15,13 +15,15 @@ import (
 	"github.com/splitdata/splitdata/sources"
 )
 
-// corpusDir locates the Apache parquet-testing corpus kept beside the
-// repository in ../shared.
+// corpusDir returns the directory sub (data or bad_data) of the Apache
+// parquet-testing corpus that ships in the repository's
+// testdata/parquet-testing, and fails t when it is missing: a clone
+// without the corpus must not pass by skipping its tests.
 func corpusDir(t *testing.T, sub string) string {
 	t.Helper()
-	dir := filepath.Join("..", "..", "shared", "parquet-testing", sub)
+	dir := filepath.Join("..", "testdata", "parquet-testing", sub)
 	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("parquet-testing corpus not found at %s: %v", dir, err)
+		t.Fatalf("parquet-testing corpus missing (it ships in testdata/parquet-testing): %v", err)
 	}
 	return dir
 }

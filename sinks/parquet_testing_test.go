@@ -13,9 +13,19 @@ import (
 	"github.com/splitdata/splitdata/sinks"
 )
 
-// parquetTestingDir is apache/parquet-testing's data directory, shared
-// between the projects of this machine.
-var parquetTestingDir = filepath.Join("..", "..", "shared", "parquet-testing", "data")
+// corpusFiles returns the *.parquet files of sub (data or bad_data) in the
+// parquet-testing corpus that ships in the repository's
+// testdata/parquet-testing, and fails t when there are none: a clone
+// without the corpus must not pass by skipping its tests.
+func corpusFiles(t *testing.T, sub string) []string {
+	t.Helper()
+	dir := filepath.Join("..", "testdata", "parquet-testing", sub)
+	paths, err := filepath.Glob(filepath.Join(dir, "*.parquet"))
+	if err != nil || len(paths) == 0 {
+		t.Fatalf("no parquet-testing files in %s (the corpus ships in testdata/parquet-testing): %v", dir, err)
+	}
+	return paths
+}
 
 // maxCorpusBytes skips corpus files whose data is larger than this
 // uncompressed: large_string_map.brotli.parquet holds 2 GiB of strings
@@ -31,13 +41,7 @@ const maxCorpusBytes = 64 << 20
 // (unsupported codecs, encryption, corrupt on purpose) are skipped with the
 // reason.
 func TestParquetTestingCorpus(t *testing.T) {
-	paths, err := filepath.Glob(filepath.Join(parquetTestingDir, "*.parquet"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(paths) == 0 {
-		t.Skipf("no parquet-testing files in %s", parquetTestingDir)
-	}
+	paths := corpusFiles(t, "data")
 	optsCases := []sinks.ParquetOptions{
 		{},
 		{Compression: "zstd", Dictionary: true, PageBufferSize: 4096},
@@ -137,14 +141,7 @@ func checkEncodings(t *testing.T, data []byte, dictionary bool) {
 // reject them with ErrInvalidRow (some carry levels no record stripes to)
 // or write a file that reads back the same rows.
 func TestParquetTestingBadData(t *testing.T) {
-	paths, err := filepath.Glob(filepath.Join(parquetTestingDir, "..", "bad_data", "*.parquet"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(paths) == 0 {
-		t.Skipf("no parquet-testing bad_data files next to %s", parquetTestingDir)
-	}
-	for _, path := range paths {
+	for _, path := range corpusFiles(t, "bad_data") {
 		t.Run(filepath.Base(path), func(t *testing.T) {
 			data, err := os.ReadFile(path)
 			if err != nil {

@@ -28,9 +28,9 @@ import (
 	"github.com/splitdata/splitdata/sources"
 )
 
-// parquetTestingDir is apache/parquet-testing's checkout, shared between
-// the projects of this machine.
-var parquetTestingDir = filepath.Join("..", "..", "shared", "parquet-testing")
+// parquetTestingDir is the Apache parquet-testing corpus that ships in the
+// repository's testdata/.
+var parquetTestingDir = filepath.Join("..", "testdata", "parquet-testing")
 
 // readAllRows returns the rows of row group i as ReadRowGroup yields them,
 // cloned out of its borrowed buffers.
@@ -160,8 +160,10 @@ func compareFile(t *testing.T, name string, data []byte, stricter string) {
 }
 
 // corpusFiles returns the paths of the files under dir in parquet-testing,
-// sorted, or skips t when the corpus is missing.
+// sorted, and fails t when there are none: a clone without the corpus must
+// not pass by skipping its tests.
 func corpusFiles(t *testing.T, dir string) []string {
+	t.Helper()
 	root := filepath.Join(parquetTestingDir, dir)
 	var paths []string
 	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
@@ -174,7 +176,7 @@ func corpusFiles(t *testing.T, dir string) []string {
 		return nil
 	})
 	if err != nil || len(paths) == 0 {
-		t.Skipf("parquet-testing corpus not found at %s: %v", root, err)
+		t.Fatalf("parquet-testing corpus missing at %s (it ships in testdata/parquet-testing): %v", root, err)
 	}
 	return paths
 }

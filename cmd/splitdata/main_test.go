@@ -51,12 +51,17 @@ func TestScripts(t *testing.T) {
 		Dir:  "testdata/script",
 		Cmds: map[string]func(*testscript.TestScript, bool, []string){"status": cmdStatus, "sleep": cmdSleep, "planedit": cmdPlanEdit},
 		Setup: func(env *testscript.Env) error {
-			env.Setenv("SHARED", corpusRoot())
+			root, err := corpusRoot()
+			if err != nil {
+				return err
+			}
+			env.Setenv("SHARED", root)
 			return nil
 		},
 		Condition: func(cond string) (bool, error) {
 			if cond == "corpus" {
-				return corpusRoot() != "", nil
+				_, err := corpusRoot()
+				return err == nil, err
 			}
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},
@@ -73,15 +78,18 @@ func cmdSleep(ts *testscript.TestScript, neg bool, args []string) {
 	time.Sleep(d)
 }
 
-// corpusRoot is the parquet-testing corpus beside the repository, or "" when
-// it is absent.
-func corpusRoot() string {
-	abs, err := filepath.Abs("../../../shared/parquet-testing")
+// corpusRoot returns the absolute path of the parquet-testing corpus that
+// ships in the repository's testdata/, or an error when it is missing: a
+// clone without the corpus must fail its scripts, not skip them. Scripts
+// find it in $SHARED (its old home was a shared directory beside the
+// clone) and may test the condition [corpus].
+func corpusRoot() (string, error) {
+	abs, err := filepath.Abs(filepath.Join("..", "..", "testdata", "parquet-testing"))
 	if err != nil {
-		return ""
+		return "", err
 	}
-	if _, err := os.Stat(abs); err != nil {
-		return ""
+	if _, err := os.Stat(filepath.Join(abs, "bad_data")); err != nil {
+		return "", fmt.Errorf("parquet-testing corpus missing (it ships in testdata/parquet-testing): %w", err)
 	}
-	return abs
+	return abs, nil
 }
