@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math/big"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/parquet-go/parquet-go"
@@ -316,26 +315,6 @@ func masterGenerator(seed *big.Int, epoch uint64) (*prng.PCG64, error) {
 		g = g.Jumped(epoch)
 	}
 	return g, nil
-}
-
-// checkInputsOutside refuses inputs inside the output directory: with
-// --overwrite a run would read the output it is replacing (a directory
-// input finds last run's part files), and the result would depend on it.
-func checkInputsOutside(paths []string, out string) error {
-	absOut, err := filepath.Abs(out)
-	if err != nil {
-		return err
-	}
-	for _, p := range paths {
-		abs, err := filepath.Abs(p)
-		if err != nil {
-			return err
-		}
-		if rel, err := filepath.Rel(absOut, abs); err == nil && filepath.IsLocal(rel) {
-			return fmt.Errorf("%w: input %s lies inside the output directory %s", ErrUsage, p, out)
-		}
-	}
-	return nil
 }
 
 // testHookEngineDone, when set by a test, runs after the rows are written and
