@@ -174,16 +174,11 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 		}
 	}
 	if partitions > 1 {
-		if cfg.TempDir == "" {
-			spillDir = stage.path(".spill")
-			err = os.Mkdir(spillDir, 0o700)
-		} else {
-			spillDir, err = os.MkdirTemp(cfg.TempDir, "splitdata-spill-")
+		var removeSpill func()
+		if spillDir, removeSpill, err = newSpillDir(cfg.TempDir, stage); err != nil {
+			return nil, err
 		}
-		if err != nil {
-			return nil, fmt.Errorf("shuffle: temporary directory: %w", err)
-		}
-		defer os.RemoveAll(spillDir)
+		defer removeSpill()
 	}
 	e := &engine{
 		place:        place,
