@@ -4,16 +4,57 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
 )
+
+// An output directory DIR is written as a hidden staging directory beside
+// it, .DIR.tmp-N, renamed into place once complete (manifest last). When
+// DIR already exists (--overwrite, merge, a shard run again) the two are
+// swapped:
+//
+//   - where the system can exchange two names atomically (Linux's
+//     renameat2 RENAME_EXCHANGE), in one step: DIR then holds the new
+//     output and .DIR.tmp-N the old one, which is removed;
+//   - elsewhere in two: DIR is renamed aside to .DIR.old-N, the staging
+//     directory renamed to DIR, then .DIR.old-N removed.
+//
+// A run killed at any point leaves the old output under DIR, or the new
+// one, or (between the two renames) nothing under DIR and the old output
+// in .DIR.old-N. The next run on DIR, holding its lock, first restores an
+// aside directory when DIR is missing (and says so), removes one only when
+// DIR holds a complete output, and removes staging directories, which
+// never hold anything else than an unfinished or replaced output.
+
+// asideInfix and stagingInfix name the directories beside an output DIR:
+// .DIR.old-N holds an old output set aside, .DIR.tmp-N a staging directory.
+// splitdata 0.2.0 named the aside directory .DIR.tmp-N.old (legacyAside).
+const (
+	asideInfix   = ".old-"
+	stagingInfix = ".tmp-"
+	legacyAside  = ".old"
+)
+
+// Notice receives the notes the pipeline makes about what it did beyond
+// the job asked of it, such as restoring an output set aside by an
+// interrupted run: one line each, without a final newline. The default
+// writes them to standard error, prefixed "splitdata: "; a program with
+// its own log sets it before running jobs (it is not synchronised) or sets
+// it to a function that drops them.
+var Notice = func(msg string) { fmt.Fprintf(os.Stderr, "splitdata: %s\n", msg) }
 
 // staging is an output directory under construction: a hidden temporary
 // directory beside the final one, renamed into place by commit. Until then
 // nothing exists under the final name, so a failed or killed run leaves
 // nothing that looks complete.
 type staging struct {
-	final     string
+	name      string // final as the caller gave it, for messages
+	final     string // resolved: symbolic links followed
 	dir       string
 	overwrite bool
 	done      bool
@@ -21,35 +62,182 @@ type staging struct {
 
 // newStaging checks that final may be written and creates the temporary
 // directory beside it (same file system, so the final rename is atomic).
+// The caller holds final's lock ([lockOutput]), which has already put right
+// what an interrupted run left.
 func newStaging(final string, overwrite bool) (*staging, error) {
-	final = filepath.Clean(final)
-	if err := checkOutput(final, overwrite); err != nil {
+	name := filepath.Clean(final)
+	if err := checkOutput(name, overwrite); err != nil {
 		return nil, err
 	}
-	parent, base := filepath.Split(final)
-	if parent == "" {
-		parent = "."
+	real, err := resolvePath(name)
+	if err != nil {
+		return nil, err
 	}
-	if err := os.MkdirAll(parent, 0o755); err != nil {
-		return nil, fmt.Errorf("create parent of %s: %w", final, err)
+	parent, base := filepath.Split(real)
+	if err := os.MkdirAll(parent, 0o777); err != nil {
+		return nil, fmt.Errorf("create parent of %s: %w", name, err)
 	}
 	removeStale(parent, base)
-	dir, err := os.MkdirTemp(parent, "."+base+".tmp-")
+	// Made with the permissions the umask gives a new directory (MkdirTemp
+	// would make it private), which the output keeps.
+	dir, err := mkdirUnique(parent, "."+base+stagingInfix, 0o777)
 	if err != nil {
-		return nil, fmt.Errorf("create temporary directory for %s: %w", final, err)
+		return nil, fmt.Errorf("create temporary directory for %s: %w", name, err)
 	}
-	return &staging{final: final, dir: dir, overwrite: overwrite}, nil
+	return &staging{name: name, final: real, dir: dir, overwrite: overwrite}, nil
 }
 
-// removeStale removes the temporary directories of earlier runs on the same
-// output that were killed before they could clean up. The caller holds the
-// output's lock, so no live run owns them. Failures are ignored: a leftover
-// directory is clutter, not a danger.
-func removeStale(parent, base string) {
-	stale, _ := filepath.Glob(filepath.Join(parent, "."+base+".tmp-*"))
-	for _, dir := range stale {
-		_ = os.RemoveAll(dir)
+// mkdirUnique creates a new directory named prefix followed by random
+// digits in parent, with permissions perm less the umask.
+func mkdirUnique(parent, prefix string, perm fs.FileMode) (string, error) {
+	for range 1000 {
+		dir := filepath.Join(parent, prefix+strconv.FormatUint(uint64(rand.Uint32()), 10))
+		err := os.Mkdir(dir, perm)
+		if !errors.Is(err, fs.ErrExist) {
+			return dir, err
+		}
 	}
+	return "", fmt.Errorf("no unused name %s* in %s", prefix, parent)
+}
+
+// createUnique creates a new file named prefix, random digits and suffix
+// in dir, open for writing, with permissions perm less the umask (where
+// [os.CreateTemp] makes it private).
+func createUnique(dir, prefix, suffix string, perm fs.FileMode) (*os.File, error) {
+	for range 1000 {
+		name := filepath.Join(dir, prefix+strconv.FormatUint(uint64(rand.Uint32()), 10)+suffix)
+		f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, perm)
+		if !errors.Is(err, fs.ErrExist) {
+			return f, err
+		}
+	}
+	return nil, fmt.Errorf("no unused name %s*%s in %s", prefix, suffix, dir)
+}
+
+// errNoExchange reports that [exchange] is not available.
+var errNoExchange = errors.New("atomic exchange not supported")
+
+// besideNames lists the entries of parent named "."+base+infix+N or
+// "."+base+infix+N+tail, N a run of digits, sorted. It reads the directory
+// rather than globbing, so that a parent whose name holds glob characters
+// is no different, and the digits keep the names of another output's
+// directories (that of an output named base+".tmp-x", say) out.
+func besideNames(parent, base, infix, tail string) []string {
+	entries, _ := os.ReadDir(parent)
+	var out []string
+	for _, e := range entries {
+		rest, ok := strings.CutPrefix(e.Name(), "."+base+infix)
+		if !ok {
+			continue
+		}
+		if tail != "" {
+			if rest, ok = strings.CutSuffix(rest, tail); !ok {
+				continue
+			}
+		}
+		if rest != "" && strings.Trim(rest, "0123456789") == "" {
+			out = append(out, e.Name())
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// removeStale removes the staging directories of earlier runs on the same
+// output that were killed before they could clean up. The caller holds the
+// output's lock, so no live run owns them. An old output set aside by
+// splitdata 0.2.0 (.DIR.tmp-N.old) is left to [recoverAside]. Failures are
+// ignored: a leftover directory is clutter, not a danger.
+func removeStale(parent, base string) {
+	for _, name := range besideNames(parent, base, stagingInfix, "") {
+		_ = os.RemoveAll(filepath.Join(parent, name))
+	}
+}
+
+// asideDirs lists the old outputs set aside beside final (resolved) by a
+// replacement that did not finish: .DIR.old-N, and .DIR.tmp-N.old as
+// splitdata 0.2.0 named them.
+func asideDirs(final string) []string {
+	parent, base := filepath.Split(final)
+	var out []string
+	for _, name := range besideNames(parent, base, asideInfix, "") {
+		out = append(out, filepath.Join(parent, name))
+	}
+	for _, name := range besideNames(parent, base, stagingInfix, legacyAside) {
+		out = append(out, filepath.Join(parent, name))
+	}
+	return out
+}
+
+// recoverAside puts right what an interrupted replacement of the output
+// final (resolved; name as the user gave it, for messages) left beside it.
+// The caller holds final's lock. An old output set aside is
+//   - restored when nothing, or an empty directory, is under final (the run
+//     was killed between its two renames), with a [Notice];
+//   - removed when final holds a complete output (the run was killed after
+//     its new output took the old one's place);
+//   - otherwise left alone, and the run refused: final holds something
+//     splitdata did not finish, and which of the two to keep is the user's
+//     call.
+//
+// It never removes an old output while final holds no complete one.
+func recoverAside(final, name string) error {
+	aside := asideDirs(final)
+	if len(aside) == 0 {
+		return nil
+	}
+	shown := func(dir string) string { return filepath.Base(dir) }
+	st, err := os.Lstat(final)
+	switch {
+	case err == nil && st.IsDir() && isComplete(final):
+		for _, dir := range aside {
+			if err := os.RemoveAll(dir); err != nil {
+				return fmt.Errorf("remove %s, an old output %s replaced: %w", dir, name, err)
+			}
+		}
+		return nil
+	case err == nil && st.IsDir():
+		if empty, _ := isEmptyDir(final); !empty {
+			return fmt.Errorf("%s has no manifest and %s holds an earlier output set aside by an interrupted run: keep one of them (move the other away) and run again",
+				name, shown(aside[0]))
+		}
+		if err := os.Remove(final); err != nil {
+			return err
+		}
+	case err == nil:
+		return fmt.Errorf("%s is not a directory and %s holds an earlier output set aside by an interrupted run: keep one of them (move the other away) and run again",
+			name, shown(aside[0]))
+	case !errors.Is(err, fs.ErrNotExist):
+		return err
+	}
+	if len(aside) > 1 {
+		names := make([]string, len(aside))
+		for i, dir := range aside {
+			names[i] = shown(dir)
+		}
+		return fmt.Errorf("%s is missing and several earlier outputs were set aside by interrupted runs (%s): rename the one to keep to %s and run again",
+			name, strings.Join(names, ", "), name)
+	}
+	if err := os.Rename(aside[0], final); err != nil {
+		return fmt.Errorf("restore %s from %s: %w", name, aside[0], err)
+	}
+	if err := syncDir(filepath.Dir(final)); err != nil {
+		return err
+	}
+	Notice(fmt.Sprintf("restored %s from %s, set aside by an interrupted run", name, shown(aside[0])))
+	return nil
+}
+
+// isComplete reports whether dir holds a finished output: one of the files
+// splitdata writes last into an output (a manifest; a sharded job's plan;
+// a shard's record).
+func isComplete(dir string) bool {
+	for _, name := range []string{ManifestName, PlanName, "done.json"} {
+		if st, err := os.Lstat(filepath.Join(dir, name)); err == nil && st.Mode().IsRegular() {
+			return true
+		}
+	}
+	return false
 }
 
 // checkOutput refuses an output directory with content unless overwrite is
@@ -92,54 +280,107 @@ func isEmptyDir(dir string) (bool, error) {
 // path returns the temporary location of rel.
 func (s *staging) path(rel string) string { return filepath.Join(s.dir, filepath.FromSlash(rel)) }
 
-// commit moves the finished directory into place. With overwrite, an old
-// output is first renamed aside and removed only after the new one is in
-// place.
-func (s *staging) commit() error {
-	// MkdirTemp made the directory private (0700); the output gets the
-	// permissions of its subdirectories.
-	if err := os.Chmod(s.dir, 0o755); err != nil {
-		return err
+// testHookCommit, when set by a test, is called at each step of a commit
+// that a kill could interrupt; when it returns true the commit stops there
+// as if the process had been killed (nothing more is done or cleaned up).
+var testHookCommit func(step string) bool
+
+// errKilled is what a commit stopped by testHookCommit returns.
+var errKilled = errors.New("simulated kill")
+
+// killedAt reports whether a test simulates a kill at step; then the
+// staging directory is left as a kill leaves it.
+func (s *staging) killedAt(step string) bool {
+	if testHookCommit != nil && testHookCommit(step) {
+		s.done = true
+		return true
 	}
+	return false
+}
+
+// commit moves the finished directory into place. An old output is
+// swapped with it, or set aside and removed only after the new one is in
+// place (see the comment at the top of this file).
+func (s *staging) commit() error {
 	if err := syncDir(s.dir); err != nil {
 		return err
 	}
-	if err := checkOutput(s.final, s.overwrite); err != nil {
+	if err := checkOutput(s.name, s.overwrite); err != nil {
 		return err
 	}
-	var old string
-	if st, err := os.Stat(s.final); err == nil && st.IsDir() {
+	st, err := os.Lstat(s.final)
+	if err == nil && st.IsDir() {
 		empty, err := isEmptyDir(s.final)
 		if err != nil {
 			return err
 		}
-		if empty {
-			if err := os.Remove(s.final); err != nil {
-				return err
-			}
-		} else {
-			old = s.dir + ".old"
-			if err := os.Rename(s.final, old); err != nil {
-				return fmt.Errorf("move old output aside: %w", err)
-			}
+		if !empty {
+			return s.replace()
+		}
+		if err := os.Remove(s.final); err != nil {
+			return err
 		}
 	}
 	if err := os.Rename(s.dir, s.final); err != nil {
-		if old != "" {
-			// Put the old output back; the new one stays in its temporary
-			// directory and is removed by cleanup.
-			_ = os.Rename(old, s.final)
+		return fmt.Errorf("move output into place: %w", err)
+	}
+	s.done = true
+	return syncDir(filepath.Dir(s.final))
+}
+
+// useExchange says whether replace tries the atomic exchange; a test turns
+// it off to exercise the two renames.
+var useExchange = true
+
+// replace puts the finished directory in the place of an existing output.
+func (s *staging) replace() error {
+	parent := filepath.Dir(s.final)
+	if useExchange {
+		switch err := exchange(s.dir, s.final); {
+		case err == nil:
+			// s.dir now holds the old output.
+			s.done = true
+			if err := syncDir(parent); err != nil {
+				return err
+			}
+			if s.killedAt("exchanged") {
+				return errKilled
+			}
+			if err := os.RemoveAll(s.dir); err != nil {
+				return fmt.Errorf("remove replaced output %s: %w", s.dir, err)
+			}
+			return nil
+		case !errors.Is(err, errNoExchange):
+			return fmt.Errorf("move output into place: %w", err)
+		}
+	}
+	old := filepath.Join(parent, "."+filepath.Base(s.final)+asideInfix+strings.TrimPrefix(filepath.Base(s.dir), "."+filepath.Base(s.final)+stagingInfix))
+	if err := os.Rename(s.final, old); err != nil {
+		return fmt.Errorf("move old output aside: %w", err)
+	}
+	if err := syncDir(parent); err != nil {
+		return err
+	}
+	if s.killedAt("aside") {
+		return errKilled
+	}
+	if err := os.Rename(s.dir, s.final); err != nil {
+		// Put the old output back; the new one stays in its temporary
+		// directory and is removed by cleanup.
+		if rerr := os.Rename(old, s.final); rerr != nil {
+			return fmt.Errorf("move output into place: %w (the old output is in %s; the next run restores it)", err, old)
 		}
 		return fmt.Errorf("move output into place: %w", err)
 	}
 	s.done = true
-	if err := syncDir(filepath.Dir(s.final)); err != nil {
+	if err := syncDir(parent); err != nil {
 		return err
 	}
-	if old != "" {
-		if err := os.RemoveAll(old); err != nil {
-			return fmt.Errorf("remove replaced output %s: %w", old, err)
-		}
+	if s.killedAt("replaced") {
+		return errKilled
+	}
+	if err := os.RemoveAll(old); err != nil {
+		return fmt.Errorf("remove replaced output %s: %w", old, err)
 	}
 	return nil
 }

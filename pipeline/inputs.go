@@ -82,14 +82,32 @@ func resolveOne(in, format string) ([]string, error) {
 	return out, nil
 }
 
+// walkDir lists the files of the input format below dir. A dir reached
+// through a symbolic link is walked at the link's target (WalkDir does not
+// follow a link at its root), and its files are named through dir, as the
+// user named them; links below dir are not followed into directories.
 func walkDir(dir, format string) ([]string, error) {
+	root := dir
+	if st, err := os.Lstat(dir); err == nil && st.Mode()&fs.ModeSymlink != 0 {
+		if root, err = filepath.EvalSymlinks(dir); err != nil {
+			return nil, err
+		}
+	}
 	var out []string
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
+		isRoot := path == root
+		if root != dir {
+			rel, err := filepath.Rel(root, path)
+			if err != nil {
+				return err
+			}
+			path = filepath.Join(dir, rel)
+		}
 		name := d.Name()
-		if path != dir && (strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_")) {
+		if !isRoot && (strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_")) {
 			if d.IsDir() {
 				return filepath.SkipDir
 			}

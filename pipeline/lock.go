@@ -22,18 +22,24 @@ type outputLock struct {
 
 // lockOutput takes the lock of the output directory final without waiting:
 // if another run holds it, it fails at once with an error wrapping
-// [ErrLocked].
+// [ErrLocked]. The lock belongs to the path final resolves to (symbolic
+// links followed), so two runs reaching one directory by different names
+// exclude each other. Holding it, lockOutput then puts right what an
+// interrupted replacement of final left ([recoverAside]): the old output is
+// restored if the new one never took its place; and it removes the staging
+// directories of killed runs ([removeStale]).
 func lockOutput(final string) (*outputLock, error) {
-	parent, base := filepath.Split(filepath.Clean(final))
-	if parent == "" {
-		parent = "."
+	real, err := resolvePath(final)
+	if err != nil {
+		return nil, err
 	}
-	if err := os.MkdirAll(parent, 0o755); err != nil {
+	parent, base := filepath.Split(real)
+	if err := os.MkdirAll(parent, 0o777); err != nil {
 		return nil, fmt.Errorf("create parent of %s: %w", final, err)
 	}
 	path := filepath.Join(parent, "."+base+".lock")
 	for {
-		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o666)
 		if err != nil {
 			return nil, fmt.Errorf("lock %s: %w", final, err)
 		}
@@ -56,7 +62,13 @@ func lockOutput(final string) (*outputLock, error) {
 		if err == nil && cerr == nil && os.SameFile(st, cur) {
 			_ = f.Truncate(0)
 			_, _ = f.WriteAt([]byte(strconv.Itoa(os.Getpid())), 0)
-			return &outputLock{path: path, f: f}, nil
+			l := &outputLock{path: path, f: f}
+			if err := recoverAside(real, final); err != nil {
+				l.unlock()
+				return nil, err
+			}
+			removeStale(parent, base)
+			return l, nil
 		}
 		f.Close()
 	}

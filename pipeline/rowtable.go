@@ -30,6 +30,11 @@ func newRowTable[T uint32 | uint64](n, limit int64, dir string) (*rowTable[T], e
 	if err != nil {
 		return nil, fmt.Errorf("temporary row table: %w", err)
 	}
+	if removeWhileOpen {
+		// The open file outlives its name, so the name goes now and a
+		// killed run leaves nothing behind.
+		_ = os.Remove(f.Name())
+	}
 	t.file = f
 	if err := f.Truncate(n * t.width()); err != nil {
 		t.close()

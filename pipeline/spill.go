@@ -24,6 +24,29 @@ import (
 // memory. The output does not depend on P: only the order of rows within a
 // split is produced, and it is the canonical order whatever P is.
 
+// spillPrefix names a shuffle's spill directory in --temp-dir (beside its
+// lock file, spillPrefix+N+".lock": see [lockedDir]).
+const spillPrefix = "splitdata-spill-"
+
+// newSpillDir makes the directory a spilling shuffle writes its files to:
+// in tempDir when given, held by a lock so that the next run there removes
+// it should this one be killed; else in the output's staging directory,
+// which the next run on the output removes. remove deletes it.
+func newSpillDir(tempDir string, stage *staging) (dir string, remove func(), err error) {
+	if tempDir == "" {
+		dir = stage.path(".spill")
+		if err := os.Mkdir(dir, 0o700); err != nil {
+			return "", nil, fmt.Errorf("shuffle: temporary directory: %w", err)
+		}
+		return dir, func() { _ = os.RemoveAll(dir) }, nil
+	}
+	d, err := newLockedDir(tempDir, spillPrefix)
+	if err != nil {
+		return "", nil, fmt.Errorf("shuffle: temporary directory in %s: %w", tempDir, err)
+	}
+	return d.path, func() { _ = d.remove() }, nil
+}
+
 // spillBuffer is the write buffer of each spill file and of its keys.
 const spillBuffer = 32 << 10
 

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math/big"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/parquet-go/parquet-go"
@@ -175,16 +174,11 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 		}
 	}
 	if partitions > 1 {
-		if cfg.TempDir == "" {
-			spillDir = stage.path(".spill")
-			err = os.Mkdir(spillDir, 0o700)
-		} else {
-			spillDir, err = os.MkdirTemp(cfg.TempDir, "splitdata-spill-")
+		var removeSpill func()
+		if spillDir, removeSpill, err = newSpillDir(cfg.TempDir, stage); err != nil {
+			return nil, err
 		}
-		if err != nil {
-			return nil, fmt.Errorf("shuffle: temporary directory: %w", err)
-		}
-		defer os.RemoveAll(spillDir)
+		defer removeSpill()
 	}
 	e := &engine{
 		place:        place,
@@ -316,26 +310,6 @@ func masterGenerator(seed *big.Int, epoch uint64) (*prng.PCG64, error) {
 		g = g.Jumped(epoch)
 	}
 	return g, nil
-}
-
-// checkInputsOutside refuses inputs inside the output directory: with
-// --overwrite a run would read the output it is replacing (a directory
-// input finds last run's part files), and the result would depend on it.
-func checkInputsOutside(paths []string, out string) error {
-	absOut, err := filepath.Abs(out)
-	if err != nil {
-		return err
-	}
-	for _, p := range paths {
-		abs, err := filepath.Abs(p)
-		if err != nil {
-			return err
-		}
-		if rel, err := filepath.Rel(absOut, abs); err == nil && filepath.IsLocal(rel) {
-			return fmt.Errorf("%w: input %s lies inside the output directory %s", ErrUsage, p, out)
-		}
-	}
-	return nil
 }
 
 // testHookEngineDone, when set by a test, runs after the rows are written and

@@ -539,8 +539,8 @@ func TestSplitRefusesInputsInsideOutput(t *testing.T) {
 	runSplit(t, pipeline.SplitConfig{Inputs: []string{dir}, Out: out, Seed: "1"})
 	// A second run over the first one's output, into it: refused.
 	_, err := pipeline.Split(t.Context(), pipeline.SplitConfig{Inputs: []string{out}, Out: out, Seed: "1", JobOptions: pipeline.JobOptions{Overwrite: true}})
-	if !errors.Is(err, pipeline.ErrUsage) || !strings.Contains(err.Error(), "inside the output directory") {
-		t.Fatalf("err = %v, want a usage error about inputs inside the output", err)
+	if !errors.Is(err, pipeline.ErrOutputHoldsInput) || !strings.Contains(err.Error(), "inside the output directory") {
+		t.Fatalf("err = %v, want an error about inputs inside the output", err)
 	}
 	if _, err := pipeline.Verify(t.Context(), out); err != nil {
 		t.Fatalf("the refused run touched the output: %v", err)

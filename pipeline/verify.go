@@ -46,7 +46,7 @@ func Verify(ctx context.Context, dir string) (*VerifyReport, error) {
 // output: the same rows; their order is not rechecked). Inputs that differ
 // from the manifest's in number, rows or size are reported as differences.
 func VerifyWithInputs(ctx context.Context, dir string, inputs []string) (*VerifyReport, error) {
-	m, err := ReadManifest(dir)
+	m, err := readManifestInside(dir)
 	if err != nil {
 		return nil, err
 	}
@@ -69,7 +69,10 @@ func VerifyWithInputs(ctx context.Context, dir string, inputs []string) (*Verify
 			}
 			listed[filepath.Base(f.Path)] = true
 			rows += f.Rows
-			if err := verifyFile(dir, m.Options, f, r); err != nil {
+			if err := verifyFile(ctx, dir, m.Options, f, r); err != nil {
+				if ctx.Err() != nil {
+					return nil, ctx.Err()
+				}
 				problem("%s: %v", f.Path, err)
 			}
 		}
@@ -109,28 +112,34 @@ func VerifyWithInputs(ctx context.Context, dir string, inputs []string) (*Verify
 	return r, nil
 }
 
-// verifyFile re-hashes one file and reads its footer's row count.
-func verifyFile(dir string, opts ManifestOptions, f FileInfo, r *VerifyReport) error {
-	path := filepath.Join(dir, filepath.FromSlash(f.Path))
-	fh, err := os.Open(path)
+// verifyFile re-hashes one file and reads its footer's row count. Only a
+// regular file inside dir is opened ([openInside]), only once its size is
+// the manifest's, and no more than that is read, checking ctx as it goes:
+// a part replaced by a link to a device, a named pipe or a file elsewhere
+// is a difference, never read.
+func verifyFile(ctx context.Context, dir string, opts ManifestOptions, f FileInfo, r *VerifyReport) error {
+	fh, st, err := openInside(dir, f.Path)
 	if err != nil {
 		return err
 	}
 	defer fh.Close()
+	r.Files++
+	if st.Size() != f.Bytes {
+		return fmt.Errorf("%d bytes, manifest says %d", st.Size(), f.Bytes)
+	}
 	h := sha256.New()
-	n, err := io.Copy(h, fh)
+	n, err := copyContext(ctx, h, io.LimitReader(fh, f.Bytes))
+	r.Bytes += n
 	if err != nil {
 		return err
 	}
-	r.Files++
-	r.Bytes += n
 	if n != f.Bytes {
 		return fmt.Errorf("%d bytes, manifest says %d", n, f.Bytes)
 	}
 	if sum := hex.EncodeToString(h.Sum(nil)); sum != f.SHA256 {
 		return fmt.Errorf("sha256 %s, manifest says %s", sum, f.SHA256)
 	}
-	in, err := opts.openOutput(path)
+	in, err := opts.openOutput(filepath.Join(dir, filepath.FromSlash(f.Path)))
 	if err != nil {
 		return err
 	}
@@ -140,4 +149,124 @@ func verifyFile(dir string, opts ManifestOptions, f FileInfo, r *VerifyReport) e
 		return fmt.Errorf("file holds %d rows, manifest says %d", in.NumRows(), f.Rows)
 	}
 	return nil
+}
+
+// copyContext copies src to dst like [io.Copy], checking ctx between
+// blocks, so that hashing a large file stops at an interrupt.
+func copyContext(ctx context.Context, dst io.Writer, src io.Reader) (int64, error) {
+	buf := make([]byte, 1<<20)
+	var n int64
+	for {
+		if err := ctx.Err(); err != nil {
+			return n, err
+		}
+		k, err := src.Read(buf)
+		if k > 0 {
+			if _, werr := dst.Write(buf[:k]); werr != nil {
+				return n, werr
+			}
+			n += int64(k)
+		}
+		if errors.Is(err, io.EOF) {
+			return n, nil
+		}
+		if err != nil {
+			return n, err
+		}
+	}
+}
+
+// maxManifestBytes bounds the manifest verify reads: 256 MiB is over a
+// million part files.
+const maxManifestBytes = 256 << 20
+
+// readManifestInside is [ReadManifest] for an output that may have been
+// tampered with: the manifest must be a regular file in dir (not a link to
+// a device, not a named pipe) of at most maxManifestBytes.
+func readManifestInside(dir string) (*Manifest, error) {
+	name := filepath.Join(dir, ManifestName)
+	f, st, err := openInside(dir, ManifestName)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	defer f.Close()
+	if st.Size() > maxManifestBytes {
+		return nil, fmt.Errorf("%s: %w: %d bytes, more than the %d MiB a manifest may have", name, ErrBadManifest, st.Size(), maxManifestBytes>>20)
+	}
+	b, err := io.ReadAll(io.LimitReader(f, st.Size()))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	m, err := ParseManifest(b)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return m, nil
+}
+
+// openInside opens the file rel (a manifest path: slash-separated, local)
+// of the output directory root for reading, if it is a regular file inside
+// root: neither it nor a directory on the way from root may be a symbolic
+// link (which could lead anywhere: /dev/zero, a secret), and it may not be
+// a named pipe (whose opening would wait for a writer) or a device. The
+// file is checked before it is opened and opened without following a link
+// or waiting; then what was opened is checked again. It returns the file
+// and its information.
+func openInside(root, rel string) (*os.File, os.FileInfo, error) {
+	parts := strings.Split(rel, "/")
+	cur := root
+	for i, part := range parts[:len(parts)-1] {
+		cur = filepath.Join(cur, part)
+		st, err := os.Lstat(cur)
+		if err != nil {
+			return nil, nil, err
+		}
+		if !st.IsDir() {
+			return nil, nil, fmt.Errorf("%s is not a directory inside the output (%s)", path.Join(parts[:i+1]...), fileKind(st.Mode()))
+		}
+	}
+	name := filepath.Join(cur, parts[len(parts)-1])
+	st, err := os.Lstat(name)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, nil, fmt.Errorf("not a regular file (%s)", fileKind(st.Mode()))
+	}
+	f, err := os.OpenFile(name, os.O_RDONLY|openNoFollow|openNonblock, 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	opened, err := f.Stat()
+	switch {
+	case err != nil:
+		f.Close()
+		return nil, nil, err
+	case !opened.Mode().IsRegular():
+		f.Close()
+		return nil, nil, fmt.Errorf("not a regular file (%s)", fileKind(opened.Mode()))
+	case !os.SameFile(st, opened):
+		f.Close()
+		return nil, nil, fmt.Errorf("replaced while it was opened")
+	}
+	return f, opened, nil
+}
+
+// fileKind names the kind of a file that is not a regular one.
+func fileKind(mode os.FileMode) string {
+	switch {
+	case mode&os.ModeSymlink != 0:
+		return "a symbolic link"
+	case mode.IsDir():
+		return "a directory"
+	case mode&os.ModeNamedPipe != 0:
+		return "a named pipe"
+	case mode&os.ModeSocket != 0:
+		return "a socket"
+	case mode&os.ModeCharDevice != 0:
+		return "a character device"
+	case mode&os.ModeDevice != 0:
+		return "a device"
+	}
+	return "an irregular file"
 }

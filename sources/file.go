@@ -7,22 +7,59 @@ import (
 )
 
 // openFile opens the regular file at path for a source and returns it with
-// the stamp that later tells whether it changed.
+// the stamp that later tells whether it changed. Anything else (a named
+// pipe, a device, a directory) is refused with an [InputError], without
+// blocking: a named pipe is checked before it is opened, and opened
+// non-blocking (where the system has the flag) in case it appears in
+// between, since opening one for reading waits for a writer, deaf to
+// signals.
 func openFile(path string) (*os.File, fileStamp, error) {
-	f, err := os.Open(path)
+	notRegular := func(mode os.FileMode) error {
+		return &InputError{Path: path, RowGroup: -1, Err: fmt.Errorf("%w: not a regular file (%s)", ErrUnsupported, fileKind(mode))}
+	}
+	st, err := os.Stat(path)
 	if err != nil {
 		return nil, fileStamp{}, err
 	}
-	st, err := f.Stat()
+	if !st.Mode().IsRegular() {
+		return nil, fileStamp{}, notRegular(st.Mode())
+	}
+	f, err := os.OpenFile(path, os.O_RDONLY|openNonblock, 0)
 	if err != nil {
+		return nil, fileStamp{}, err
+	}
+	if st, err = f.Stat(); err != nil {
 		f.Close()
 		return nil, fileStamp{}, err
 	}
 	if !st.Mode().IsRegular() {
 		f.Close()
-		return nil, fileStamp{}, &InputError{Path: path, RowGroup: -1, Err: fmt.Errorf("%w: not a regular file", ErrUnsupported)}
+		return nil, fileStamp{}, notRegular(st.Mode())
+	}
+	if err := clearNonblock(f); err != nil {
+		f.Close()
+		return nil, fileStamp{}, err
 	}
 	return f, fileStamp{name: path, opened: st}, nil
+}
+
+// fileKind names the kind of a file that is not a regular one.
+func fileKind(mode os.FileMode) string {
+	switch {
+	case mode&os.ModeSymlink != 0:
+		return "a symbolic link"
+	case mode.IsDir():
+		return "a directory"
+	case mode&os.ModeNamedPipe != 0:
+		return "a named pipe"
+	case mode&os.ModeSocket != 0:
+		return "a socket"
+	case mode&os.ModeCharDevice != 0:
+		return "a character device"
+	case mode&os.ModeDevice != 0:
+		return "a device"
+	}
+	return "an irregular file"
 }
 
 // fileStamp is what an input file looked like when it was opened. The zero

@@ -26,7 +26,7 @@ var allowed = map[string][]string{
 		module + "/internal/columnar", module + "/internal/rowcheck"},
 	"sinks": {"github.com/parquet-go/parquet-go", "github.com/apache/arrow-go/v18", "github.com/klauspost/compress",
 		module + "/internal/columnar", module + "/internal/rowcheck"},
-	"pipeline": {"github.com/parquet-go/parquet-go", "github.com/apache/arrow-go/v18", "golang.org/x/sync",
+	"pipeline": {"github.com/parquet-go/parquet-go", "github.com/apache/arrow-go/v18", "golang.org/x/sync", "golang.org/x/sys",
 		module + "/prng", module + "/splitter", module + "/sources", module + "/sinks", module + "/internal/columnar"},
 }
 
