@@ -281,16 +281,13 @@ func loadGroup(enc *sinks.RowGroupEncoder, path string, rec FileInfo) (*sinks.En
 // directory, synced and renamed into place: readers see the old file or
 // the whole new one.
 func writeFileAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-")
+	// 0o666 less the umask, as the manifest and every output file.
+	f, err := createUnique(filepath.Dir(path), "."+filepath.Base(path)+".tmp-", "", 0o666)
 	if err != nil {
 		return err
 	}
 	defer os.Remove(f.Name())
 	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Chmod(0o644); err != nil {
 		f.Close()
 		return err
 	}

@@ -39,6 +39,9 @@ func runMain() int {
 // a run creates is cleaned up before it returns.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	log := &logger{w: stderr, format: "text"}
+	// The pipeline's notes (an output restored after a killed run) follow
+	// --log-format like every other message.
+	pipeline.Notice = func(msg string) { log.info(msg) }
 	root := newRootCmd(stdout, log)
 	root.SetArgs(args)
 	cmd, err := root.ExecuteContextC(ctx)
