@@ -449,3 +449,23 @@ func TestCodecsRefusedWhenUncapped(t *testing.T) {
 		}
 	}
 }
+
+// FuzzCodecDecode feeds arbitrary data to every capped codec: each must
+// return at most the declared size, in the buffer it was given, or an
+// error, and never panic or fault.
+func FuzzCodecDecode(f *testing.F) {
+	codecs := []format.CompressionCodec{format.Snappy, format.Gzip, format.Brotli, format.Zstd, format.Lz4Raw, format.Lz4}
+	for i, codec := range codecs {
+		for _, payload := range [][]byte{nil, []byte("x"), bytes.Repeat([]byte("abc"), 100)} {
+			f.Add(uint8(i), uint16(len(payload)), encoders[codec](payload))
+		}
+	}
+	f.Fuzz(func(t *testing.T, codec uint8, size uint16, src []byte) {
+		c := parquet.LookupCompressionCodec(codecs[int(codec)%len(codecs)])
+		dst := make([]byte, size)
+		got, err := c.Decode(dst, src)
+		if err == nil && (len(got) > len(dst) || len(got) > 0 && &got[0] != &dst[0]) {
+			t.Fatalf("%s: %d bytes outside the %d-byte buffer", c, len(got), size)
+		}
+	})
+}
