@@ -82,15 +82,8 @@ var corpusRefusals = map[string]string{
 	"datapage_v1-corrupt-checksum.parquet":           "crc32 checksum mismatch",
 	"rle-dict-uncompressed-corrupt-checksum.parquet": "crc32 checksum mismatch",
 	"nation.dict-malformed.parquet":                  "corrupt input",
-	// Valid files the Parquet decoder (parquet-go) cannot read.
-	"hadoop_lz4_compressed.parquet":        "unsupported compression codec: LZ4",
-	"hadoop_lz4_compressed_larger.parquet": "unsupported compression codec: LZ4",
-	"non_hadoop_lz4_compressed.parquet":    "unsupported compression codec: LZ4",
-	// Readable, but parquet-go v0.32 misreads some LZ4_RAW pages silently.
-	"lz4_raw_compressed.parquet":                "LZ4_RAW compression",
-	"lz4_raw_compressed_larger.parquet":         "LZ4_RAW compression",
-	"column_chunk_key_value_metadata.parquet":   "reading parquet file metadata",
-	"datapage_v2_empty_datapage.snappy.parquet": "decompressing data page v2",
+	// A valid file the Parquet decoder (parquet-go) cannot read.
+	"column_chunk_key_value_metadata.parquet": "reading parquet file metadata",
 	// Beyond the memory bound: one column chunk of 2 GiB.
 	"large_string_map.brotli.parquet": "chunks above 1073741824 bytes are refused",
 }

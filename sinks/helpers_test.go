@@ -725,7 +725,7 @@ func decodedPages(t testing.TB, data []byte) [][]pageContent {
 			var chunk []pageContent
 			for _, p := range walkPages(t, data, md) {
 				raw := data[p.offset+int64(p.size)-int64(p.header.CompressedPageSize) : p.offset+int64(p.size)]
-				payload, err := codec.Decode(nil, raw)
+				payload, err := codec.Decode(make([]byte, p.header.UncompressedPageSize), raw)
 				if err != nil {
 					t.Fatalf("row group %d, column %d: decompress page at %d: %v", g, c, p.offset, err)
 				}

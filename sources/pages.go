@@ -5,8 +5,11 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/encoding/thrift"
 	"github.com/parquet-go/parquet-go/format"
+
+	"github.com/splitdata/splitdata/internal/rowcheck"
 )
 
 // Page-header windows: a header is read from a window of this many bytes,
@@ -16,15 +19,35 @@ const (
 	maxHeaderWindow = 16 << 20
 )
 
+// MaxPageBytes is the largest page an input may hold, uncompressed, as its
+// header declares it. A page is the smallest unit the decoder reads: it is
+// decompressed whole into a buffer of its declared size, which its values
+// are then decoded from, so a page costs about three times this transiently
+// (its compressed bytes, the buffer, decoded values and offsets).
+// Mainstream writers cut pages at about 1 MiB; larger ones come from single
+// values of hundreds of megabytes.
+const MaxPageBytes = 256 << 20
+
+// MaxPageValues is the most values (nulls included) a page may hold.
+// Decoding a page allocates levels, offsets, dictionary indexes or
+// delta-decoded values per value, up to 16 bytes each, however few bytes
+// run-length, dictionary or delta encoding made of them: this many values
+// take at most MaxPageBytes. Mainstream writers cut pages at 20,000 rows.
+const MaxPageValues = MaxPageBytes / 16
+
 // checkPages walks the page headers of every column chunk of row group rg
 // before the decoder reads it, and refuses a chunk whose pages do not add
 // up: a page that overruns its chunk, claims more uncompressed bytes than
-// the whole chunk, or a chunk whose data pages hold a different number of
-// values than the footer says. The decoder trusts these sizes, allocates by
-// them and reads past them: a damaged header could otherwise exhaust memory
-// (an allocation the runtime cannot recover from) or yield other pages'
-// bytes as values. Encrypted chunks are not walked (their headers are
-// encrypted; the decoder checks them).
+// the whole chunk (or pages that do together), more values than the chunk
+// or its own bytes can hold, or a chunk whose data pages hold a different
+// number of values than the footer says. The decoder trusts these sizes,
+// allocates by them and reads past them: a damaged header could otherwise
+// exhaust memory (an allocation the runtime cannot recover from) or yield
+// other pages' bytes as values. Pages above [MaxPageBytes] or
+// [MaxPageValues] are refused as unsupported. The decompressed size of
+// each page is then capped by the codecs (codec.go) at what its header
+// declares. Encrypted chunks are not walked (their headers are encrypted;
+// the decoder checks them).
 func (p *Parquet) checkPages(rg int) error {
 	md := p.file.Metadata()
 	if rg >= len(md.RowGroups) {
@@ -34,14 +57,19 @@ func (p *Parquet) checkPages(rg int) error {
 		if cc.CryptoMetadata.Value != nil || len(cc.EncryptedColumnMetadata) > 0 {
 			continue
 		}
-		if err := p.checkChunkPages(&cc.MetaData); err != nil {
-			return &InputError{Path: p.name, RowGroup: rg, Column: p.layout[c].Path, Err: fmt.Errorf("%w: %w", ErrCorrupt, err)}
+		if err := p.checkChunkPages(c, &cc.MetaData); err != nil {
+			if !errors.Is(err, ErrUnsupported) {
+				err = fmt.Errorf("%w: %w", ErrCorrupt, err)
+			}
+			return &InputError{Path: p.name, RowGroup: rg, Column: p.layout[c].Path, Err: err}
 		}
 	}
 	return nil
 }
 
-func (p *Parquet) checkChunkPages(m *format.ColumnMetaData) error {
+// checkChunkPages checks the page headers of column c's chunk whose
+// metadata is m.
+func (p *Parquet) checkChunkPages(c int, m *format.ColumnMetaData) error {
 	start := m.DataPageOffset
 	if m.DictionaryPageOffset > 0 && m.DictionaryPageOffset < start {
 		start = m.DictionaryPageOffset
@@ -50,21 +78,19 @@ func (p *Parquet) checkChunkPages(m *format.ColumnMetaData) error {
 	if start < 4 || m.TotalCompressedSize < 0 || end < start || end > p.size-8 {
 		return fmt.Errorf("column chunk at bytes [%d, %d) lies outside the file's %d bytes of data", start, end, p.size-8)
 	}
-	var values int64
+	var values, declared int64
 	var compact thrift.CompactProtocol
 	for off := start; off < end; {
 		h, n, err := readPageHeader(p.r, &compact, off, end-off)
 		if err != nil {
 			return fmt.Errorf("page header at byte %d: %w", off, err)
 		}
-		size, usize := int64(h.CompressedPageSize), int64(h.UncompressedPageSize)
-		switch {
-		case size < 0 || usize < 0:
-			return fmt.Errorf("page at byte %d: negative size", off)
-		case off+n+size > end:
-			return fmt.Errorf("page at byte %d: %d bytes overrun the column chunk, which ends at byte %d", off, n+size, end)
-		case usize > m.TotalUncompressedSize:
-			return fmt.Errorf("page at byte %d: %d bytes uncompressed, more than the whole column chunk's %d", off, usize, m.TotalUncompressedSize)
+		if err := p.checkPageHeader(c, m, h, end-off-n); err != nil {
+			return fmt.Errorf("page at byte %d: %w", off, err)
+		}
+		declared += int64(h.UncompressedPageSize)
+		if declared > m.TotalUncompressedSize {
+			return fmt.Errorf("page at byte %d brings the pages to %d bytes uncompressed, more than the column chunk's %d", off, declared, m.TotalUncompressedSize)
 		}
 		switch h.Type {
 		case format.DataPage:
@@ -72,12 +98,83 @@ func (p *Parquet) checkChunkPages(m *format.ColumnMetaData) error {
 		case format.DataPageV2:
 			values += int64(h.DataPageHeaderV2.V.NumValues)
 		}
-		off += n + size
+		off += n + int64(h.CompressedPageSize)
 	}
 	if values != m.NumValues {
 		return fmt.Errorf("data pages hold %d values, the footer says %d", values, m.NumValues)
 	}
 	return nil
+}
+
+// checkPageHeader checks the sizes and counts the header h of a page of
+// column c declares, where room bytes of the chunk m follow the header:
+// everything the decoder allocates by.
+func (p *Parquet) checkPageHeader(c int, m *format.ColumnMetaData, h *format.PageHeader, room int64) error {
+	size, usize := int64(h.CompressedPageSize), int64(h.UncompressedPageSize)
+	switch {
+	case size < 0 || usize < 0:
+		return errors.New("negative size")
+	case size > room:
+		return fmt.Errorf("%d bytes overrun the column chunk, which has %d left", size, room)
+	case usize > m.TotalUncompressedSize:
+		return fmt.Errorf("%d bytes uncompressed, more than the whole column chunk's %d", usize, m.TotalUncompressedSize)
+	case usize > MaxPageBytes:
+		return fmt.Errorf("%w: %d bytes uncompressed; pages above %d bytes are refused (MaxPageBytes)", ErrUnsupported, usize, MaxPageBytes)
+	}
+	var n int64
+	switch h.Type {
+	case format.DataPage:
+		if !h.DataPageHeader.Valid {
+			return errors.New("data page without its header")
+		}
+		n = int64(h.DataPageHeader.V.NumValues)
+	case format.DataPageV2:
+		if !h.DataPageHeaderV2.Valid {
+			return errors.New("data page v2 without its header")
+		}
+		v := &h.DataPageHeaderV2.V
+		n = int64(v.NumValues)
+		levels := int64(v.RepetitionLevelsByteLength) + int64(v.DefinitionLevelsByteLength)
+		if v.RepetitionLevelsByteLength < 0 || v.DefinitionLevelsByteLength < 0 || levels > min(size, usize) {
+			return fmt.Errorf("%d bytes of levels in a page of %d bytes (%d compressed)", levels, usize, size)
+		}
+		if v.NumNulls < 0 || int64(v.NumNulls) > n {
+			return fmt.Errorf("%d nulls among %d values", v.NumNulls, n)
+		}
+	case format.DictionaryPage:
+		if !h.DictionaryPageHeader.Valid {
+			return errors.New("dictionary page without its header")
+		}
+		n = int64(h.DictionaryPageHeader.V.NumValues)
+		// Dictionaries are plainly encoded: every value takes its
+		// bytes (a byte array its 4-byte length at least).
+		if each := plainBytes(p.layout[c]); n > 0 && each > 0 && n > usize/each {
+			return fmt.Errorf("dictionary of %d values in %d bytes", n, usize)
+		}
+	}
+	switch {
+	case n < 0:
+		return fmt.Errorf("%d values", n)
+	case n > MaxPageValues:
+		return fmt.Errorf("%w: %d values; pages of more than %d values are refused (MaxPageValues)", ErrUnsupported, n, MaxPageValues)
+	}
+	return nil
+}
+
+// plainBytes returns the fewest bytes a value of leaf takes plainly
+// encoded, or 0 for booleans (bits).
+func plainBytes(leaf rowcheck.Leaf) int64 {
+	switch leaf.Kind {
+	case parquet.Int32, parquet.Float, parquet.ByteArray:
+		return 4
+	case parquet.Int64, parquet.Double:
+		return 8
+	case parquet.Int96:
+		return 12
+	case parquet.FixedLenByteArray:
+		return int64(leaf.Length)
+	}
+	return 0
 }
 
 // readPageHeader decodes the page header at off, which may extend at most

@@ -8,7 +8,6 @@ import (
 	"slices"
 
 	"github.com/parquet-go/parquet-go"
-	"github.com/parquet-go/parquet-go/format"
 
 	"github.com/splitdata/splitdata/internal/rowcheck"
 )
@@ -133,11 +132,8 @@ func (p *Parquet) checkChunks() error {
 		}
 		for c, cc := range rg.Columns {
 			leaf := p.layout[c]
-			if cc.MetaData.Codec == format.Lz4Raw {
-				// parquet-go v0.32 decodes some LZ4_RAW pages into wrong
-				// values without an error (parquet-go issue 608): refuse
-				// rather than copy silent garbage.
-				return &InputError{Path: p.name, RowGroup: i, Column: leaf.Path, Err: fmt.Errorf("%w: LZ4_RAW compression (the Parquet decoder in use misreads it)", ErrUnsupported)}
+			if err := p.checkCodec(i, c, cc.MetaData.Codec); err != nil {
+				return err
 			}
 			if size := cc.MetaData.TotalUncompressedSize; size > MaxColumnChunkBytes || size < 0 {
 				return &InputError{Path: p.name, RowGroup: i, Column: leaf.Path, Err: fmt.Errorf("%w: column chunk of %d bytes uncompressed; row groups are decoded in memory and chunks above %d bytes are refused",

@@ -56,6 +56,12 @@ func TestScripts(t *testing.T) {
 				return err
 			}
 			env.Setenv("SHARED", root)
+			// Binary inputs a txtar cannot hold (testdata/hostile).
+			testdata, err := filepath.Abs("testdata")
+			if err != nil {
+				return err
+			}
+			env.Setenv("TESTDATA", testdata)
 			return nil
 		},
 		Condition: func(cond string) (bool, error) {

@@ -23,6 +23,7 @@ var allowed = map[string][]string{
 	"internal/rowcheck": {"github.com/parquet-go/parquet-go"},
 	"internal/gendata":  {"github.com/parquet-go/parquet-go", "golang.org/x/sync"},
 	"sources": {"github.com/parquet-go/parquet-go", "github.com/apache/arrow-go/v18",
+		"github.com/klauspost/compress", "github.com/andybalholm/brotli", "github.com/pierrec/lz4/v4",
 		module + "/internal/columnar", module + "/internal/rowcheck"},
 	"sinks": {"github.com/parquet-go/parquet-go", "github.com/apache/arrow-go/v18", "github.com/klauspost/compress",
 		module + "/internal/columnar", module + "/internal/rowcheck"},
