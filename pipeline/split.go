@@ -186,35 +186,49 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 		}
 		defer os.RemoveAll(spillDir)
 	}
+	budget := unitBudget(cfg.MemoryLimit, cfg.Workers)
+	if testUnitBudget > 0 {
+		budget = testUnitBudget
+	}
+	if cfg.IndexOnly {
+		budget = 0 // no data read
+	}
+	units := cutUnits(inputs, plan.units, budget, batches, shuffle)
+	if testHookUnits != nil {
+		testHookUnits(len(units))
+	}
 	e := &engine{
-		place:        place,
-		repeat:       repeat,
-		inputs:       inputs,
-		units:        plan.units,
-		schema:       schema,
-		indexOnly:    cfg.IndexOnly,
-		indexColumn:  indexColumn,
-		groupColumn:  groupCol,
-		groupSeed:    seed.value,
-		master:       *master,
-		assign:       assign,
-		names:        names,
-		fanout:       fanout,
-		rowsPerFile:  cfg.RowsPerFile,
-		rowGroupRows: cfg.RowGroupRows,
-		shuffle:      shuffle,
-		shuffleLimit: cfg.ShuffleMemory,
-		partitions:   partitions,
-		flat:         jb.flat,
-		spillDir:     spillDir,
-		workers:      cfg.Workers,
-		format:       format,
-		encoder:      encoder,
-		batches:      batches,
-		rowsChecked:  cfg.IndexOnly || allParquet(plan.inputs),
-		kv:           kv,
-		stage:        stage,
-		progress:     cfg.Progress,
+		unitsInFlight: cfg.MemoryLimit / 4,
+		jobsInFlight:  cfg.MemoryLimit / 4,
+		rowBytes:      plan.decodedBytes(batches) / max(plan.rows, 1),
+		place:         place,
+		repeat:        repeat,
+		inputs:        inputs,
+		units:         units,
+		schema:        schema,
+		indexOnly:     cfg.IndexOnly,
+		indexColumn:   indexColumn,
+		groupColumn:   groupCol,
+		groupSeed:     seed.value,
+		master:        *master,
+		assign:        assign,
+		names:         names,
+		fanout:        fanout,
+		rowsPerFile:   cfg.RowsPerFile,
+		rowGroupRows:  cfg.RowGroupRows,
+		shuffle:       shuffle,
+		shuffleLimit:  cfg.ShuffleMemory,
+		partitions:    partitions,
+		flat:          jb.flat,
+		spillDir:      spillDir,
+		workers:       cfg.Workers,
+		format:        format,
+		encoder:       encoder,
+		batches:       batches,
+		rowsChecked:   cfg.IndexOnly || allParquet(plan.inputs),
+		kv:            kv,
+		stage:         stage,
+		progress:      cfg.Progress,
 	}
 	cfg.Progress.Phase("split", plan.rows)
 	splits, err := e.run(ctx)

@@ -93,8 +93,13 @@ func (p *Parquet) ReadBatchInto(ctx context.Context, i int, reuse *columnar.Batc
 // readBatch decodes rows [first, first+want) of row group i, a valid range,
 // into a batch, reusing reuse's memory (see ReadBatchInto).
 func (p *Parquet) readBatch(ctx context.Context, i int, first, want int64, reuse *columnar.Batch) (*columnar.Batch, error) {
-	if err := p.checkPages(i); err != nil {
-		return nil, err
+	ranged := want != p.rows[i]
+	if !ranged {
+		// A range's pages are checked with its row group's page
+		// locations (rangeChunks).
+		if err := p.checkPages(i); err != nil {
+			return nil, err
+		}
 	}
 	if !hostLittleEndian {
 		return nil, &InputError{Path: p.name, RowGroup: i, Err: fmt.Errorf("%w: columnar decoding needs a little-endian machine", ErrUnsupported)}
@@ -115,7 +120,6 @@ func (p *Parquet) readBatch(ctx context.Context, i int, first, want int64, reuse
 	if len(chunks) != len(layout) || len(meta) != len(layout) || len(p.layout) != len(layout) {
 		return nil, corrupt(p.name, i, fmt.Errorf("%d column chunks for %d columns", len(chunks), len(layout)))
 	}
-	ranged := want != p.rows[i]
 	if ranged {
 		if chunks, err = p.rangeChunks(i, chunks, first, want); err != nil {
 			return nil, err

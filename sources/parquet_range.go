@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sort"
+	"sync"
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/encoding/thrift"
@@ -86,9 +88,6 @@ func (p *Parquet) ReadRowGroupRange(ctx context.Context, i int, first, count int
 		// need a walk of their levels.
 		return err
 	}
-	if err := p.checkPages(i); err != nil {
-		return err
-	}
 	var chunks []parquet.ColumnChunk
 	if err := guard(p.name, i, func() error { chunks = p.file.RowGroups()[i].ColumnChunks(); return nil }); err != nil {
 		return err
@@ -102,34 +101,119 @@ func (p *Parquet) ReadRowGroupRange(ctx context.Context, i int, first, count int
 }
 
 // rangeChunks returns the chunks of row group rg, each reading only rows
-// [first, first+count).
+// [first, first+count). The row group's page headers are checked
+// (checkPages) and walked once for all its ranges while it stays in the
+// cache of page locations.
 func (p *Parquet) rangeChunks(rg int, chunks []parquet.ColumnChunk, first, count int64) ([]parquet.ColumnChunk, error) {
 	meta := p.file.Metadata().RowGroups[rg].Columns
 	if len(meta) != len(chunks) || len(p.layout) != len(chunks) {
 		return nil, corrupt(p.name, rg, fmt.Errorf("%d column chunks for %d columns", len(chunks), len(p.layout)))
 	}
+	locs, err := p.pageLocations(rg)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]parquet.ColumnChunk, len(chunks))
-	var compact thrift.CompactProtocol
 	for c, chunk := range chunks {
-		rc, err := p.rangeChunk(&compact, chunk, &meta[c], first, count)
-		if err != nil {
-			return nil, &InputError{Path: p.name, RowGroup: rg, Column: p.layout[c].Path, Err: fmt.Errorf("%w: %w", ErrCorrupt, err)}
-		}
-		out[c] = rc
+		out[c] = locs[c].chunk(p, chunk, first, count)
 	}
 	return out, nil
 }
 
-// rangeChunk returns chunk reading only rows [first, first+count): over a
-// view of the file holding the chunk's pages before its first data page
-// (the dictionary) and the data pages overlapping the rows, when the page
-// headers can be walked; else over the whole chunk, whose pages before the
-// range are then decoded and dropped (encrypted chunks, odd layouts).
-func (p *Parquet) rangeChunk(compact *thrift.CompactProtocol, chunk parquet.ColumnChunk, cc *format.ColumnChunk, first, count int64) (parquet.ColumnChunk, error) {
-	rc := &rangeChunk{ColumnChunk: chunk, lo: first, hi: first + count}
-	fc, ok := chunk.(*parquet.FileColumnChunk)
-	if !ok || cc.CryptoMetadata.Value != nil || len(cc.EncryptedColumnMetadata) > 0 {
-		return rc, nil
+// pageLocations returns the data page locations of each column chunk of
+// row group rg, from the cache or by checking and walking its pages.
+func (p *Parquet) pageLocations(rg int) ([]chunkPages, error) {
+	if locs := p.ranges.get(rg); locs != nil {
+		return locs, nil
+	}
+	if err := p.checkPages(rg); err != nil {
+		return nil, err
+	}
+	meta := p.file.Metadata().RowGroups[rg].Columns
+	locs := make([]chunkPages, len(meta))
+	var compact thrift.CompactProtocol
+	pages := 0
+	for c := range meta {
+		if err := p.walkChunk(&compact, &meta[c], &locs[c]); err != nil {
+			return nil, &InputError{Path: p.name, RowGroup: rg, Column: p.layout[c].Path, Err: fmt.Errorf("%w: %w", ErrCorrupt, err)}
+		}
+		pages += len(locs[c].pages)
+	}
+	if pages <= maxCachedPages {
+		p.ranges.put(rg, locs)
+	} else {
+		// Too many pages to keep: each range of the row group walks
+		// its headers again, with the same result.
+		p.ranges.put(rg, nil)
+	}
+	return locs, nil
+}
+
+// maxCachedPages bounds the page locations the cache holds for one row
+// group (24 bytes each).
+const maxCachedPages = 1 << 18
+
+// rangeCache holds the page locations of the last few row groups read in
+// ranges: the units of a row group are read about together.
+type rangeCache struct {
+	mu      sync.Mutex
+	entries []rangeEntry
+}
+
+type rangeEntry struct {
+	rg   int
+	locs []chunkPages
+}
+
+// rangeCacheSize is the number of row groups whose page locations are kept.
+const rangeCacheSize = 4
+
+func (c *rangeCache) get(rg int) []chunkPages {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, e := range c.entries {
+		if e.rg == rg {
+			return e.locs
+		}
+	}
+	return nil
+}
+
+func (c *rangeCache) put(rg int, locs []chunkPages) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, e := range c.entries {
+		if e.rg == rg {
+			return
+		}
+	}
+	if locs == nil {
+		return
+	}
+	if len(c.entries) == rangeCacheSize {
+		c.entries = append(c.entries[:0], c.entries[1:]...)
+	}
+	c.entries = append(c.entries, rangeEntry{rg, locs})
+}
+
+// chunkPages is where a column chunk's data pages lie: the chunk's pages
+// before its first data page (its dictionary) are bytes [start,
+// dataStart); data page k starts at pages[k].off and holds rows from
+// pages[k].row. view is false for chunks read whole for any range.
+type chunkPages struct {
+	view             bool
+	base, start, end int64
+	dataStart        int64
+	pages            []pageLoc
+}
+
+// pageLoc is a data page's first byte and first row.
+type pageLoc struct{ off, row int64 }
+
+// walkChunk records the data pages of the chunk of metadata cc in loc.
+func (p *Parquet) walkChunk(compact *thrift.CompactProtocol, cc *format.ColumnChunk, loc *chunkPages) error {
+	if cc.CryptoMetadata.Value != nil || len(cc.EncryptedColumnMetadata) > 0 {
+		return nil
 	}
 	md := &cc.MetaData
 	start := md.DataPageOffset
@@ -142,19 +226,18 @@ func (p *Parquet) rangeChunk(compact *thrift.CompactProtocol, chunk parquet.Colu
 	}
 	end := start + md.TotalCompressedSize
 	if base != start || start < 4 || md.TotalCompressedSize < 0 || end < start || end > p.size-8 {
-		return rc, nil // checkPages has judged the chunk; read it whole
+		return nil // checkPages has judged the chunk; read it whole
 	}
-	dataStart := int64(-1)   // offset of the first data page
-	lo, hi := int64(-1), end // bytes of the data pages overlapping the range
-	var row, pos int64       // rows before the page at off; row of the page at lo
-	for off := start; off < end && row < first+count; {
+	dataStart := int64(-1)
+	var row int64
+	for off := start; off < end; {
 		h, n, err := readPageHeader(p.r, compact, off, end-off)
 		if err != nil {
-			return nil, fmt.Errorf("page header at byte %d: %w", off, err)
+			return fmt.Errorf("page header at byte %d: %w", off, err)
 		}
 		size := int64(h.CompressedPageSize)
 		if size < 0 || off+n+size > end {
-			return nil, fmt.Errorf("page at byte %d overruns its column chunk", off)
+			return fmt.Errorf("page at byte %d overruns its column chunk", off)
 		}
 		var rows int64
 		switch h.Type {
@@ -166,27 +249,51 @@ func (p *Parquet) rangeChunk(compact *thrift.CompactProtocol, chunk parquet.Colu
 			off += n + size
 			continue
 		}
+		if rows < 0 {
+			return fmt.Errorf("page at byte %d: %d values", off, rows)
+		}
 		if dataStart < 0 {
 			dataStart = off
 		}
-		if rows < 0 {
-			return nil, fmt.Errorf("page at byte %d: %d values", off, rows)
-		}
-		if lo < 0 && row+rows > first {
-			lo, pos = off, row
-		}
+		loc.pages = append(loc.pages, pageLoc{off, row})
 		row += rows
 		off += n + size
-		hi = off
 	}
-	if dataStart != md.DataPageOffset || lo < 0 {
-		// Pages not where the footer says, or rows short of the range:
-		// the whole chunk's read reports what is wrong.
-		return rc, nil
+	if dataStart != md.DataPageOffset {
+		// Pages not where the footer says: the whole chunk's read
+		// reports what is wrong.
+		loc.pages = nil
+		return nil
 	}
-	rc.view = &spanReader{r: p.r, base: base, spans: []span{{start, dataStart - start}, {lo, hi - lo}}}
-	rc.file, rc.pos = fc, pos
-	return rc, nil
+	loc.view, loc.base, loc.start, loc.end, loc.dataStart = true, base, start, end, dataStart
+	return nil
+}
+
+// chunk returns chunk reading only rows [first, first+count): over a view
+// of the file holding its dictionary and the data pages overlapping the
+// rows, when its pages could be walked; else over the whole chunk, whose
+// pages before the range are then decoded and dropped (encrypted chunks,
+// odd layouts).
+func (loc *chunkPages) chunk(p *Parquet, chunk parquet.ColumnChunk, first, count int64) parquet.ColumnChunk {
+	rc := &rangeChunk{ColumnChunk: chunk, lo: first, hi: first + count}
+	fc, ok := chunk.(*parquet.FileColumnChunk)
+	if !ok || !loc.view || len(loc.pages) == 0 {
+		return rc
+	}
+	// The last page starting at or before first, and the first page
+	// starting at or after first+count.
+	k := sort.Search(len(loc.pages), func(k int) bool { return loc.pages[k].row > first }) - 1
+	m := sort.Search(len(loc.pages), func(m int) bool { return loc.pages[m].row >= first+count })
+	if k < 0 || m <= k {
+		return rc
+	}
+	lo, hi := loc.pages[k].off, loc.end
+	if m < len(loc.pages) {
+		hi = loc.pages[m].off
+	}
+	rc.view = &spanReader{r: p.r, base: loc.base, spans: []span{{loc.start, loc.dataStart - loc.start}, {lo, hi - lo}}}
+	rc.file, rc.pos = fc, loc.pages[k].row
+	return rc
 }
 
 // rangeChunk is a column chunk read for rows [lo, hi) of its row group
