@@ -1,5 +1,7 @@
 package pipeline
 
+import "fmt"
+
 // The memory budget. JobOptions.MemoryLimit (the CLI's --memory) bounds the
 // whole job, and everything the engine holds is sized from it:
 //
@@ -74,3 +76,31 @@ func (e *engine) jobWeight(rows int64) int64 {
 // testHookUnits, when set by a test, is called with the number of units
 // of each run once they are cut.
 var testHookUnits func(n int)
+
+// minMemory is what a job needs besides its output row groups: the
+// runtime, the readers' pages and a unit.
+const minMemory = 16 << 20
+
+// checkMemory refuses, before any work, a job whose output row groups
+// cannot be held under memory: two of them (the one being filled and the
+// one being encoded), of rowGroupRows rows of rowBytes bytes decoded (at
+// most the job's rows), besides minMemory. The error says which --memory
+// would do.
+func checkMemory(memory, rowBytes, rowGroupRows, rows int64) error {
+	if memory <= 0 {
+		return nil
+	}
+	group := min(rowGroupRows, max(rows, 1))
+	if group <= 0 || rowBytes <= 0 {
+		return nil
+	}
+	need := int64(1 << 62)
+	if group < (1<<60)/rowBytes {
+		need = minMemory + 2*group*rowBytes
+	}
+	if need > memory {
+		return fmt.Errorf("%w: --memory %d MiB cannot hold two output row groups of %d rows (about %d bytes each decoded) and the rest: use --memory %d MiB or more, or fewer --row-group-rows",
+			ErrTooLarge, memory>>20, group, rowBytes, need>>20+1)
+	}
+	return nil
+}

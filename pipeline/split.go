@@ -193,6 +193,10 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 	if cfg.IndexOnly {
 		budget = 0 // no data read
 	}
+	rowBytes := plan.decodedBytes(batches) / max(plan.rows, 1)
+	if err := checkMemory(cfg.MemoryLimit, rowBytes, cfg.RowGroupRows, plan.rows); err != nil {
+		return nil, err
+	}
 	units := cutUnits(inputs, plan.units, budget, batches, shuffle)
 	if testHookUnits != nil {
 		testHookUnits(len(units))
@@ -200,7 +204,7 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 	e := &engine{
 		unitsInFlight: cfg.MemoryLimit / 4,
 		jobsInFlight:  cfg.MemoryLimit / 4,
-		rowBytes:      plan.decodedBytes(batches) / max(plan.rows, 1),
+		rowBytes:      rowBytes,
 		place:         place,
 		repeat:        repeat,
 		inputs:        inputs,

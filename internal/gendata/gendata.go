@@ -51,9 +51,10 @@ type Config struct {
 	// default), for inputs of few or many pages per column chunk.
 	PageBufferSize int
 	// StringColumns, when positive, replaces the columns above by that
-	// many string columns s00, s01, ... of 8 to 24 bytes, the wide table
+	// many string columns s00, s01, ... of up to 30 bytes, the wide table
 	// of the benchmarks; a value of column c of row i is a function of
-	// (Seed, i, c), a tenth of them repeated often.
+	// (Seed, i, c): s00 one of 8 classes, s01 one of about Rows/20 groups
+	// (with two columns or more), the others mostly distinct.
 	StringColumns int
 }
 
@@ -67,7 +68,7 @@ var ErrExists = errors.New("output directory is not empty")
 // returns the paths written. Each file appears under its final name only
 // when complete.
 func Write(ctx context.Context, dir string, cfg Config) ([]string, error) {
-	if cfg.Rows < 0 || cfg.Files < 0 || cfg.RowGroupRows < 0 || cfg.Workers < 0 {
+	if cfg.Rows < 0 || cfg.Files < 0 || cfg.RowGroupRows < 0 || cfg.Workers < 0 || cfg.PageBufferSize < 0 || cfg.StringColumns < 0 {
 		return nil, errors.New("gendata: negative option")
 	}
 	if cfg.Files == 0 {
@@ -222,6 +223,7 @@ func writeStrings(ctx context.Context, w io.Writer, cfg Config, start, end int64
 	const batch = 1024
 	rows := make([]parquet.Row, batch)
 	var buf []byte
+	users := uint64(max(cfg.Rows/20, 1))
 	for i := start; i < end; i += batch {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -233,7 +235,12 @@ func writeStrings(ctx context.Context, w io.Writer, cfg Config, start, end int64
 			row := rows[k][:0]
 			for c := range cfg.StringColumns {
 				v := mix(h, uint64(c)+10)
-				if v%10 == 0 {
+				switch {
+				case c == 0:
+					v %= 8 // a class, for stratified splits
+				case c == 1:
+					v %= users // a group, for grouped splits
+				case v%10 == 0:
 					v %= 50 // a few common values
 				}
 				at := len(buf)
