@@ -8,9 +8,12 @@ import "fmt"
 //   - units: a row group estimated above unitBudget bytes decoded is read
 //     in units of rows below it (engine_units.go);
 //   - units in flight between the readers and the dispatcher: at most
-//     memory/4 bytes of estimated decoded rows (at least one unit);
-//   - row-group jobs in flight between the dispatcher and the writer: at
-//     most memory/4 bytes of estimated decoded rows (at least one job);
+//     memory/4 bytes of estimated decoded rows on the columnar path,
+//     memory/8 on the row path (at least one unit);
+//   - row-group jobs in flight between the dispatcher and the writer: as
+//     many bytes of estimated decoded rows (at least one job). The row
+//     path's encoders copy a row group's values into the Parquet
+//     writer's buffers, hence its smaller windows;
 //   - a shuffle holds or spills by ShuffleMemory, memory/2 by default, and
 //     the per-row state of --stratify and --ratio-by rows stays in memory
 //     up to it.
@@ -82,25 +85,45 @@ var testHookUnits func(n int)
 const minMemory = 16 << 20
 
 // checkMemory refuses, before any work, a job whose output row groups
-// cannot be held under memory: two of them (the one being filled and the
-// one being encoded), of rowGroupRows rows of rowBytes bytes decoded (at
-// most the job's rows), besides minMemory. The error says which --memory
-// would do.
-func checkMemory(memory, rowBytes, rowGroupRows, rows int64) error {
-	if memory <= 0 {
+// cannot be held under memory: an output row group is encoded once all its
+// rows are there, so each of the job's outputs may hold one pending (of
+// rowGroupRows rows of rowBytes bytes decoded, or all the job's rows if
+// fewer), and one more is being encoded (two on the row path, whose
+// encoders copy the rows into the Parquet writer's buffers), besides
+// minMemory. The error says which --memory would do.
+func checkMemory(memory, rowBytes, rowGroupRows, rows int64, outputs int, rowPath bool) error {
+	group := min(rowGroupRows, rows)
+	if memory <= 0 || group <= 0 || rowBytes <= 0 {
 		return nil
 	}
-	group := min(rowGroupRows, max(rows, 1))
-	if group <= 0 || rowBytes <= 0 {
-		return nil
+	groups := int64(outputs) + 1
+	if rowPath {
+		groups++
 	}
 	need := int64(1 << 62)
-	if group < (1<<60)/rowBytes {
-		need = minMemory + 2*group*rowBytes
+	if group < (1<<56)/rowBytes/groups {
+		need = minMemory + groups*group*rowBytes
 	}
 	if need > memory {
-		return fmt.Errorf("%w: --memory %d MiB cannot hold two output row groups of %d rows (about %d bytes each decoded) and the rest: use --memory %d MiB or more, or fewer --row-group-rows",
-			ErrTooLarge, memory>>20, group, rowBytes, need>>20+1)
+		return fmt.Errorf("%w: --memory %s cannot hold %d output row groups of %d rows (about %d bytes a row decoded; one pending per output, one being encoded) and the rest: use --memory %d MiB or more, or fewer --row-group-rows",
+			ErrTooLarge, sizeText(memory), groups, group, rowBytes, need>>20+1)
 	}
 	return nil
+}
+
+// inFlight is the bytes of units, and of row-group jobs, a job under
+// memory holds in flight (see the top of this file).
+func inFlight(memory int64, batches bool) int64 {
+	if batches {
+		return memory / 4
+	}
+	return memory / 8
+}
+
+// sizeText writes n bytes in MiB, or KiB below 1 MiB.
+func sizeText(n int64) string {
+	if n < 1<<20 {
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d MiB", n>>20)
 }

@@ -193,8 +193,8 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 	if cfg.IndexOnly {
 		budget = 0 // no data read
 	}
-	rowBytes := plan.decodedBytes(batches) / max(plan.rows, 1)
-	if err := checkMemory(cfg.MemoryLimit, rowBytes, cfg.RowGroupRows, plan.rows); err != nil {
+	rowBytes := plan.rowBytes(batches, shuffle)
+	if err := checkMemory(cfg.MemoryLimit, rowBytes, cfg.RowGroupRows, plan.rows, len(names), !batches); err != nil {
 		return nil, err
 	}
 	units := cutUnits(inputs, plan.units, budget, batches, shuffle)
@@ -202,8 +202,8 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 		testHookUnits(len(units))
 	}
 	e := &engine{
-		unitsInFlight: cfg.MemoryLimit / 4,
-		jobsInFlight:  cfg.MemoryLimit / 4,
+		unitsInFlight: inFlight(cfg.MemoryLimit, batches),
+		jobsInFlight:  inFlight(cfg.MemoryLimit, batches),
 		rowBytes:      rowBytes,
 		place:         place,
 		repeat:        repeat,
@@ -583,6 +583,24 @@ func (p *plan) decodedBytes(batches bool) int64 {
 		}
 	}
 	return total
+}
+
+// rowBytes estimates the mean memory of a decoded row: its values (as
+// decodedBytes counts them) plus unitRowBytes.
+func (p *plan) rowBytes(batches, shuffle bool) int64 {
+	if p.rows == 0 {
+		return 0
+	}
+	var values, leaves int64
+	for _, in := range p.inputs {
+		leaves = int64(len(in.Schema().Columns()))
+		if pq, ok := in.(*sources.Parquet); ok {
+			values += pq.DecodedBytes()
+		} else {
+			values += in.Size()
+		}
+	}
+	return values/p.rows + unitRowBytes(leaves, batches, shuffle)
 }
 
 func (p *plan) infos() []InputInfo {
