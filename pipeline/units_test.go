@@ -1,8 +1,12 @@
 package pipeline_test
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/splitdata/splitdata/internal/gendata"
@@ -98,6 +102,53 @@ func TestUnitsInsideRowGroups(t *testing.T) {
 						}
 					}
 				}
+			}
+		})
+	}
+}
+
+// MemoryLimit sizes the units: a row group above a unit's share of it is
+// read in parts, one within it whole; and a limit that cannot hold the
+// output row groups is refused before anything is written.
+func TestMemoryLimitSizesUnits(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "in")
+	if _, err := gendata.Write(t.Context(), dir, gendata.Config{Rows: 60000, RowGroupRows: 60000, Seed: 2, Workers: 1}); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name      string
+		memory    int64
+		rowGroups int64
+		minUnits  int // at least
+		maxUnits  int // at most
+		tooLarge  bool
+	}{
+		{"default", 0, 1000, 1, 1, false},
+		{"small", 16<<20 + 1<<20, 1000, 3, 60000, false},
+		{"too small for the row groups", 16 << 20, 60000, 0, 0, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			units := 0
+			restore := pipeline.OnUnits(func(n int) { units = n })
+			defer restore()
+			out := filepath.Join(t.TempDir(), "out")
+			_, err := pipeline.Split(t.Context(), pipeline.SplitConfig{Inputs: []string{dir}, Out: out, Seed: "1",
+				JobOptions: pipeline.JobOptions{MemoryLimit: tc.memory, RowGroupRows: tc.rowGroups, Workers: 2}})
+			if tc.tooLarge {
+				if !errors.Is(err, pipeline.ErrTooLarge) || !strings.Contains(err.Error(), "use --memory") {
+					t.Fatalf("err = %v, want ErrTooLarge saying which --memory would do", err)
+				}
+				if _, err := os.Stat(out); !errors.Is(err, fs.ErrNotExist) {
+					t.Fatalf("output exists after a refused job: %v", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if units < tc.minUnits || units > tc.maxUnits {
+				t.Fatalf("%d units, want [%d, %d]", units, tc.minUnits, tc.maxUnits)
 			}
 		})
 	}

@@ -2,11 +2,13 @@ package sources_test
 
 import (
 	"bytes"
+	"runtime"
 	"testing"
 
 	"github.com/parquet-go/parquet-go"
 
 	"github.com/splitdata/splitdata/internal/columnar"
+	"github.com/splitdata/splitdata/internal/gendata"
 	"github.com/splitdata/splitdata/sources"
 )
 
@@ -86,5 +88,41 @@ func TestReadRanges(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A range's memory is the range's, not its row group's: decoding 1,000
+// rows of a 100,000-row row group allocates a small fraction of what
+// decoding the whole row group does.
+func TestReadRangeAllocates(t *testing.T) {
+	dir := t.TempDir()
+	paths, err := gendata.Write(t.Context(), dir, gendata.Config{Rows: 100_000, RowGroupRows: 100_000, Seed: 5, Workers: 1, PageBufferSize: 16 << 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := sources.OpenParquetFile(paths[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	allocated := func(read func() error) uint64 {
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		if err := read(); err != nil {
+			t.Fatal(err)
+		}
+		runtime.ReadMemStats(&after)
+		return after.TotalAlloc - before.TotalAlloc
+	}
+	// The first range also walks the row group's page headers, once.
+	if _, err := p.ReadBatchRangeInto(t.Context(), 0, 0, 10, nil); err != nil {
+		t.Fatal(err)
+	}
+	whole := allocated(func() error { _, err := p.ReadBatch(t.Context(), 0); return err })
+	part := allocated(func() error { _, err := p.ReadBatchRangeInto(t.Context(), 0, 50_000, 1000, nil); return err })
+	t.Logf("whole row group: %d KiB allocated; 1%% of its rows: %d KiB", whole>>10, part>>10)
+	if part*10 > whole {
+		t.Errorf("1%% of a row group's rows allocated %d KiB, more than a tenth of the whole's %d KiB", part>>10, whole>>10)
 	}
 }
