@@ -78,6 +78,45 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 			cfg.Approx = true // key-stable: each group by its own key
 		}
 	}
+	schema, kv := plan.schema, plan.kv
+	indexColumn := -1
+	switch {
+	case cfg.IndexOnly:
+		schema, kv = IndexSchema, nil
+	case cfg.RowIndexColumn != "":
+		if schema, indexColumn, err = withRowIndex(schema, cfg.RowIndexColumn); err != nil {
+			return nil, err
+		}
+	}
+	format, err := outputFormat(cfg)
+	if err != nil {
+		return nil, err
+	}
+	encoder, err := format.NewEncoder(schema)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrUsage, err)
+	}
+	inputs := make([]sources.Source, len(plan.inputs))
+	for i, in := range plan.inputs {
+		inputs[i] = in
+	}
+	batches := useBatches(inputs, encoder, groupCol >= 0, cfg.IndexOnly)
+	if cfg.OnPath != nil {
+		cfg.OnPath(batches)
+	}
+	// A budget that cannot hold the output row groups fails before any
+	// pass over the data.
+	outputs := len(cfg.Splits)
+	if jb.materialize {
+		outputs *= 2
+	}
+	rowBytes := plan.rowBytes(batches, cfg.Shuffle || cfg.Compat != "")
+	if cfg.IndexOnly {
+		rowBytes = valueBytes + rowHeaderBytes // rows of one index
+	}
+	if err := checkMemory(cfg.MemoryLimit, rowBytes, cfg.RowGroupRows, plan.rows, outputs, !batches); err != nil {
+		return nil, err
+	}
 	// place, when set, assigns rows instead of the assigner: a
 	// compatibility mode's placer (which also sets the keys that order the
 	// rows) or a stratified split's.
@@ -136,32 +175,6 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 	}
 	defer stage.cleanup()
 
-	schema, kv := plan.schema, plan.kv
-	indexColumn := -1
-	switch {
-	case cfg.IndexOnly:
-		schema, kv = IndexSchema, nil
-	case cfg.RowIndexColumn != "":
-		if schema, indexColumn, err = withRowIndex(schema, cfg.RowIndexColumn); err != nil {
-			return nil, err
-		}
-	}
-	format, err := outputFormat(cfg)
-	if err != nil {
-		return nil, err
-	}
-	encoder, err := format.NewEncoder(schema)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrUsage, err)
-	}
-	inputs := make([]sources.Source, len(plan.inputs))
-	for i, in := range plan.inputs {
-		inputs[i] = in
-	}
-	batches := useBatches(inputs, encoder, groupCol >= 0, cfg.IndexOnly)
-	if cfg.OnPath != nil {
-		cfg.OnPath(batches)
-	}
 	partitions := 1
 	var spillDir string
 	if shuffle {
@@ -192,10 +205,6 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 	}
 	if cfg.IndexOnly {
 		budget = 0 // no data read
-	}
-	rowBytes := plan.rowBytes(batches, shuffle)
-	if err := checkMemory(cfg.MemoryLimit, rowBytes, cfg.RowGroupRows, plan.rows, len(names), !batches); err != nil {
-		return nil, err
 	}
 	units := cutUnits(inputs, plan.units, budget, batches, shuffle)
 	if testHookUnits != nil {
