@@ -17,6 +17,7 @@
 #
 #   benchmarks/memory.sh                 # the full matrix
 #   GEN_ROWS=1000000 WIDE_ROWS=200000 ONE_ROWS=500000 benchmarks/memory.sh
+#   INPUTS=wide MEMORIES=256MiB benchmarks/memory.sh   # one row of the matrix
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -24,6 +25,7 @@ GEN_ROWS=${GEN_ROWS:-10000000}
 WIDE_ROWS=${WIDE_ROWS:-2000000}
 ONE_ROWS=${ONE_ROWS:-5000000}
 MEMORIES=${MEMORIES:-"128MiB 256MiB 1GiB"}
+INPUTS=${INPUTS:-"gen wide one"}
 WORKERS=${WORKERS:-2}
 WORK=${WORK:-$(mktemp -d "${TMPDIR:-/tmp}/splitdata-memory.XXXXXX")}
 KEEP=${KEEP:-0}
@@ -39,9 +41,14 @@ gen() { # name args...
 	local name=$1; shift
 	[ -d "$WORK/$name" ] || "$bin" gen --out "$WORK/$name" --seed 1 -q "$@"
 }
-gen gen  --rows "$GEN_ROWS"
-gen wide --rows "$WIDE_ROWS" --string-columns 20
-gen one  --rows "$ONE_ROWS" --row-group-rows "$ONE_ROWS"
+for input in $INPUTS; do
+	case $input in
+	gen) gen gen --rows "$GEN_ROWS";;
+	wide) gen wide --rows "$WIDE_ROWS" --string-columns 20;;
+	one) gen one --rows "$ONE_ROWS" --row-group-rows "$ONE_ROWS";;
+	*) echo "memory.sh: unknown input $input" >&2; exit 1;;
+	esac
+done
 
 mib() { echo $(( $1 / 1048576 )); }
 bytes() { # 128MiB, 1GiB -> bytes
@@ -59,7 +66,7 @@ out="benchmarks/results/memory-$commit$dirty.txt"
 	printf '%-5s %-9s %-7s %9s %9s %7s %6s %s\n' input job memory peak_MiB bound_MiB wall_s cpu_s result
 } | tee "$out"
 fail=0
-for input in gen wide one; do
+for input in $INPUTS; do
 	strat=label group=user_id
 	if [ "$input" = wide ]; then strat=s00 group=s01; fi
 	for mem in $MEMORIES; do

@@ -124,7 +124,7 @@ func TestMemoryLimitSizesUnits(t *testing.T) {
 		tooLarge  bool
 	}{
 		{"default", 0, 1000, 1, 1, false},
-		{"small", 16<<20 + 1<<20, 1000, 3, 60000, false},
+		{"small", 40 << 20, 1000, 3, 60000, false},
 		{"too small for the row groups", 16 << 20, 60000, 0, 0, true},
 	}
 	for _, tc := range tests {
