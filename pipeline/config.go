@@ -130,9 +130,12 @@ type JobOptions struct {
 	// (a row group estimated larger than its share is read in parts of
 	// a few pages), the row groups being encoded, the shuffle and the
 	// per-row state are all sized from it (docs/architecture.md,
-	// "Memory"). It never changes an output byte. 0 means
-	// DefaultMemoryLimit, or twice ShuffleMemory if that is larger. The
-	// command line also sets the Go runtime's soft memory limit to it.
+	// "Memory"). It never changes an output byte. A job whose output row
+	// groups cannot fit in it fails at once ([ErrTooLarge]). 0 means
+	// DefaultMemoryLimit, or twice ShuffleMemory if that is larger,
+	// raised to what the job's output row groups need: a budget, not a
+	// refusal. The command line also sets the Go runtime's soft memory
+	// limit to it (see OnBudget).
 	MemoryLimit int64 `json:"-"`
 	// ShuffleMemory bounds the decoded rows a Shuffle holds at once (an
 	// estimate), and the per-row state of Stratify and RatioBy "rows"
@@ -174,6 +177,10 @@ type JobOptions struct {
 	Overwrite bool `json:"-"`
 	// Progress, if not nil, receives the job's progress.
 	Progress Progress `json:"-"`
+	// OnBudget, if not nil, is called once the job is planned, before
+	// any row is read, with the job's memory budget in bytes: MemoryLimit,
+	// or the default raised to the job's need when MemoryLimit is 0.
+	OnBudget func(bytes int64) `json:"-"`
 	// OnPath, if not nil, is called once the job is planned, before any
 	// row is read, with whether it takes the columnar path (Parquet inputs
 	// without repeated fields to Parquet output; see docs/architecture.md),

@@ -97,28 +97,41 @@ const minMemory = 16 << 20
 // under --memory 256MiB, which the windows alone leave too little, peaked
 // at 389 MiB. The error says which --memory would do.
 func checkMemory(memory, rowBytes, rowGroupRows, rows int64, outputs int, rowPath bool) error {
-	group := min(rowGroupRows, rows)
-	if memory <= 0 || group <= 0 || rowBytes <= 0 {
+	need := memoryNeed(rowBytes, rowGroupRows, rows, outputs, rowPath)
+	if memory <= 0 || need <= memory {
 		return nil
 	}
-	groups := int64(outputs) + 1
+	group := min(rowGroupRows, rows)
+	return fmt.Errorf("%w: --memory %s cannot hold %d output row groups of %d rows (about %d bytes a row decoded; one pending per output, one being encoded) beside the rows in flight: use --memory %d MiB or more, or fewer --row-group-rows",
+		ErrTooLarge, sizeText(memory), outputGroups(outputs, rowPath), group, rowBytes, need>>20+1)
+}
+
+// outputGroups is the number of output row groups a job of outputs
+// outputs holds at most (see checkMemory).
+func outputGroups(outputs int, rowPath bool) int64 {
 	if rowPath {
-		groups++
+		return int64(outputs) + 2
 	}
-	need := int64(1 << 62)
-	if group < (1<<56)/rowBytes/groups {
-		need = minMemory + groups*group*rowBytes
-		if rowPath {
-			need = need * 4 / 3
-		} else {
-			need *= 2
-		}
+	return int64(outputs) + 1
+}
+
+// memoryNeed is the least memory that holds a job's output row groups
+// beside the windows of rows in flight (see checkMemory), or 0 when
+// nothing is known.
+func memoryNeed(rowBytes, rowGroupRows, rows int64, outputs int, rowPath bool) int64 {
+	group := min(rowGroupRows, rows)
+	if group <= 0 || rowBytes <= 0 {
+		return 0
 	}
-	if need > memory {
-		return fmt.Errorf("%w: --memory %s cannot hold %d output row groups of %d rows (about %d bytes a row decoded; one pending per output, one being encoded) beside the rows in flight: use --memory %d MiB or more, or fewer --row-group-rows",
-			ErrTooLarge, sizeText(memory), groups, group, rowBytes, need>>20+1)
+	groups := outputGroups(outputs, rowPath)
+	if group >= (1<<56)/rowBytes/groups {
+		return 1 << 62
 	}
-	return nil
+	need := minMemory + groups*group*rowBytes
+	if rowPath {
+		return need * 4 / 3
+	}
+	return need * 2
 }
 
 // sizeText writes n bytes in MiB, or KiB below 1 MiB.

@@ -53,6 +53,7 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 	if err := checkCompat(cfg, jb.command); err != nil {
 		return nil, err
 	}
+	autoMemory, autoShuffle := cfg.MemoryLimit == 0, cfg.ShuffleMemory == 0
 	cfg = cfg.withDefaults()
 	seed, plan, release, err := startJob(cfg)
 	if err != nil {
@@ -114,8 +115,18 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 	if cfg.IndexOnly {
 		rowBytes = valueBytes + rowHeaderBytes // rows of one index
 	}
+	if need := memoryNeed(rowBytes, cfg.RowGroupRows, plan.rows, outputs, !batches); autoMemory && need > cfg.MemoryLimit {
+		// No budget was given: the default grows to what the job needs.
+		cfg.MemoryLimit = need
+		if autoShuffle {
+			cfg.ShuffleMemory = need / 2
+		}
+	}
 	if err := checkMemory(cfg.MemoryLimit, rowBytes, cfg.RowGroupRows, plan.rows, outputs, !batches); err != nil {
 		return nil, err
+	}
+	if cfg.OnBudget != nil {
+		cfg.OnBudget(cfg.MemoryLimit)
 	}
 	// place, when set, assigns rows instead of the assigner: a
 	// compatibility mode's placer (which also sets the keys that order the

@@ -1,6 +1,7 @@
 package pipeline_test
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -132,9 +133,11 @@ func TestMemoryLimitSizesUnits(t *testing.T) {
 			units := 0
 			restore := pipeline.OnUnits(func(n int) { units = n })
 			defer restore()
+			var budget int64
 			out := filepath.Join(t.TempDir(), "out")
 			_, err := pipeline.Split(t.Context(), pipeline.SplitConfig{Inputs: []string{dir}, Out: out, Seed: "1",
-				JobOptions: pipeline.JobOptions{MemoryLimit: tc.memory, RowGroupRows: tc.rowGroups, Workers: 2}})
+				JobOptions: pipeline.JobOptions{MemoryLimit: tc.memory, RowGroupRows: tc.rowGroups, Workers: 2,
+					OnBudget: func(n int64) { budget = n }}})
 			if tc.tooLarge {
 				if !errors.Is(err, pipeline.ErrTooLarge) || !strings.Contains(err.Error(), "use --memory") {
 					t.Fatalf("err = %v, want ErrTooLarge saying which --memory would do", err)
@@ -149,6 +152,9 @@ func TestMemoryLimitSizesUnits(t *testing.T) {
 			}
 			if units < tc.minUnits || units > tc.maxUnits {
 				t.Fatalf("%d units, want [%d, %d]", units, tc.minUnits, tc.maxUnits)
+			}
+			if want := cmp.Or(tc.memory, pipeline.DefaultMemoryLimit); budget != want {
+				t.Fatalf("OnBudget got %d, want %d", budget, want)
 			}
 		})
 	}

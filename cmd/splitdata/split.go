@@ -147,7 +147,7 @@ func (f *splitFlags) addCommonFlags(fl *pflag.FlagSet) {
 	f.addInputFlags(fl)
 	fl.StringVar(&f.out, "out", "", "output directory (required)")
 	fl.StringVar(&f.seed, "seed", "", "master seed: a non-negative integer of any size, or any text (default: a fresh seed, printed and recorded)")
-	fl.StringVar(&f.memory, "memory", "256MiB", "memory budget of the whole process: decoded input (large row groups are read a few pages at a time), row groups being encoded, a shuffle's rows (half of it; beyond, temporary files), the per-row state of --stratify and --ratio-by rows; also the Go runtime's soft limit unless GOMEMLIMIT is set; never changes the output")
+	fl.StringVar(&f.memory, "memory", "", "memory budget of the whole process: decoded input (large row groups are read a few pages at a time), row groups being encoded, a shuffle's rows (half of it; beyond, temporary files), the per-row state of --stratify and --ratio-by rows; a job that cannot fit fails at once; also the Go runtime's soft limit unless GOMEMLIMIT is set; never changes the output (default 256MiB, raised to what the job's output row groups need)")
 	fl.StringVar(&f.rowIndexCol, "row-index-column", "", "add a last column of this name holding each row's global row index (int64)")
 	fl.StringVar(&f.tempDir, "temp-dir", "", "directory for a shuffle's temporary files (default: beside the output)")
 	fl.IntVar(&f.workers, "workers", 0, "goroutines reading and encoding (default: number of CPUs); never changes the output")
@@ -175,7 +175,7 @@ func (f *splitFlags) execute(ctx context.Context, args []string, stdout io.Write
 	if cfg.Seed == "" && !f.quiet {
 		log.info("no --seed given: drawing a fresh one (recorded in the manifest)")
 	}
-	cfg.OnPath = setMemoryLimit(cfg)
+	cfg.OnBudget = setMemoryLimit(cfg)
 	var bar *barProgress
 	if !f.quiet && log.format == "text" && isTerminal(log.w) {
 		bar = newBarProgress(log.w)
@@ -327,14 +327,15 @@ func printSummary(w io.Writer, out string, m *pipeline.Manifest) error {
 }
 
 // setMemoryLimit sets the Go runtime's soft memory limit to the job's
-// budget, --memory, unless the user set one with GOMEMLIMIT. The engine
-// sizes what it holds from the same budget (pipeline.JobOptions.MemoryLimit),
-// so the live heap stays under it by design and the limit only keeps the
-// collector from letting the heap idle at twice the live data. It is soft:
-// should the live data exceed it, the process uses more rather than fail.
-// It returns the job's OnPath, nil: the limit no longer depends on the
-// path.
-func setMemoryLimit(cfg pipeline.SplitConfig) func(columnar bool) {
+// budget, --memory or the default, unless the user set one with
+// GOMEMLIMIT, and returns the job's OnBudget, which moves it to the
+// budget the job settles on (the default grows to what a job needs). The
+// engine sizes what it holds from the same budget
+// (pipeline.JobOptions.MemoryLimit), so the live heap stays under it by
+// design and the limit only keeps the collector from letting the heap
+// idle at twice the live data. It is soft: should the live data exceed
+// it, the process uses more rather than fail.
+func setMemoryLimit(cfg pipeline.SplitConfig) func(bytes int64) {
 	if os.Getenv("GOMEMLIMIT") != "" {
 		return nil
 	}
@@ -343,5 +344,5 @@ func setMemoryLimit(cfg pipeline.SplitConfig) func(columnar bool) {
 		limit = max(pipeline.DefaultMemoryLimit, 2*cfg.ShuffleMemory)
 	}
 	debug.SetMemoryLimit(limit)
-	return nil
+	return func(bytes int64) { debug.SetMemoryLimit(bytes) }
 }
