@@ -32,7 +32,12 @@ const CreatedBy = "splitdata (parquet writer v1)"
 const (
 	DefaultRowGroupRows = 131072
 	DefaultRowsPerFile  = 1048576
-	// DefaultShuffleMemory is the memory a Shuffle may hold by default.
+	// DefaultMemoryLimit is a job's memory budget by default (see
+	// JobOptions.MemoryLimit).
+	DefaultMemoryLimit = 256 << 20
+	// DefaultShuffleMemory was the memory a Shuffle held by default.
+	//
+	// Deprecated: ShuffleMemory now defaults to half of MemoryLimit.
 	// Larger is not faster: spilled partitions are cheap to write and
 	// read back, and a smaller heap costs the collector less (10M gen rows:
 	// 17-19 s at 256-512 MiB, 21 s at 2 GiB).
@@ -135,9 +140,20 @@ type JobOptions struct {
 	// column of that name, a required int64 holding each row's global row
 	// index. It must not name an input column; it cannot go with IndexOnly.
 	RowIndexColumn string `json:"row_index_column,omitempty"`
+	// MemoryLimit is the job's memory budget in bytes: the decoded input
+	// (a row group estimated larger than its share is read in parts of
+	// a few pages), the row groups being encoded, the shuffle and the
+	// per-row state are all sized from it (docs/architecture.md,
+	// "Memory"). It never changes an output byte. A job whose output row
+	// groups cannot fit in it fails at once ([ErrTooLarge]). 0 means
+	// DefaultMemoryLimit, or twice ShuffleMemory if that is larger,
+	// raised to what the job's output row groups need: a budget, not a
+	// refusal. The command line also sets the Go runtime's soft memory
+	// limit to it (see OnBudget).
+	MemoryLimit int64 `json:"-"`
 	// ShuffleMemory bounds the decoded rows a Shuffle holds at once (an
 	// estimate), and the per-row state of Stratify and RatioBy "rows"
-	// kept in memory; 0 means DefaultShuffleMemory.
+	// kept in memory; 0 means half of MemoryLimit.
 	ShuffleMemory int64 `json:"-"`
 	// TempDir holds a spilling Shuffle's temporary files (empty: a
 	// directory inside the output's temporary directory, on the output's
@@ -175,6 +191,10 @@ type JobOptions struct {
 	Overwrite bool `json:"-"`
 	// Progress, if not nil, receives the job's progress.
 	Progress Progress `json:"-"`
+	// OnBudget, if not nil, is called once the job is planned, before
+	// any row is read, with the job's memory budget in bytes: MemoryLimit,
+	// or the default raised to the job's need when MemoryLimit is 0.
+	OnBudget func(bytes int64) `json:"-"`
 	// OnPath, if not nil, is called once the job is planned, before any
 	// row is read, with whether it takes the columnar path (Parquet inputs
 	// without repeated fields to Parquet output; see docs/architecture.md),
@@ -194,8 +214,11 @@ func (c SplitConfig) withDefaults() SplitConfig {
 	if c.RowGroupRows == 0 {
 		c.RowGroupRows = DefaultRowGroupRows
 	}
+	if c.MemoryLimit == 0 {
+		c.MemoryLimit = max(DefaultMemoryLimit, 2*c.ShuffleMemory)
+	}
 	if c.ShuffleMemory == 0 {
-		c.ShuffleMemory = DefaultShuffleMemory
+		c.ShuffleMemory = c.MemoryLimit / 2
 	}
 	if c.Workers == 0 {
 		c.Workers = runtime.GOMAXPROCS(0)
@@ -230,6 +253,8 @@ func (c SplitConfig) Validate() error {
 		return fmt.Errorf("%w: rows per file must be positive, got %d", ErrUsage, c.RowsPerFile)
 	case c.RowGroupRows < 0:
 		return fmt.Errorf("%w: row group rows must be positive, got %d", ErrUsage, c.RowGroupRows)
+	case c.MemoryLimit < 0:
+		return fmt.Errorf("%w: memory limit must be positive, got %d", ErrUsage, c.MemoryLimit)
 	case c.ShuffleMemory < 0:
 		return fmt.Errorf("%w: shuffle memory must be positive, got %d", ErrUsage, c.ShuffleMemory)
 	case c.Workers < 0:

@@ -29,14 +29,34 @@ import (
 // readBatch is the number of rows decoded at a time inside a unit.
 const readBatch = 1024
 
-// unit is one piece of input work: a row group, with its place in the global
-// row numbering. Units are numbered (seq) in global row order.
+// unit is one piece of input work: rows [first, first+rows) of a row group
+// (all of them, unless cutUnits cut it), with its place in the global row
+// numbering. Units are numbered (seq) in global row order.
 type unit struct {
 	seq   int
 	input int
 	rg    int
+	first int64 // the unit's first row within its row group
 	start int64
 	rows  int64
+	bytes int64 // estimated memory decoded (cutUnits); 0: unknown
+}
+
+// whole reports whether u is all of its row group, in.
+func (u unit) whole(in sources.Source) bool {
+	return u.first == 0 && u.rows == in.UnitNumRows(u.rg)
+}
+
+// readUnit returns the reader of u's rows: its row group's, or a range's.
+func (e *engine) readUnit(u unit) func(ctx context.Context, rg, batch int, fn func([]parquet.Row) error) error {
+	in := e.inputs[u.input]
+	rr, ok := in.(sources.RangeReader)
+	if u.whole(in) || !ok {
+		return in.ReadUnit
+	}
+	return func(ctx context.Context, rg, batch int, fn func([]parquet.Row) error) error {
+		return rr.ReadUnitRange(ctx, rg, u.first, u.rows, batch, fn)
+	}
 }
 
 // routed is a unit's rows sorted by split, in input order within each
@@ -58,12 +78,13 @@ type routed struct {
 // rowGroupJob is one output row group: rows of one split, cut by row counts
 // only. seq numbers the row groups of a split in output order.
 type rowGroupJob struct {
-	split int
-	seq   int
-	file  int
-	last  bool     // last row group of its file
-	segs  []rowSeg // consecutive pieces of the split's row stream
-	rows  int64
+	split  int
+	seq    int
+	file   int
+	last   bool     // last row group of its file
+	segs   []rowSeg // consecutive pieces of the split's row stream
+	rows   int64
+	weight int64 // of the job window it holds
 }
 
 // rowSeg is a piece of a split's row stream: rows, or on the columnar path
@@ -126,8 +147,16 @@ type engine struct {
 	groupSeed    *big.Int
 	spillDir     string
 	workers      int
-	format       sinks.Format
-	encoder      sinks.Encoder // of the output format
+	// unitsInFlight and jobsInFlight bound the estimated bytes of the
+	// decoded units between the feeder and the dispatcher, and of the
+	// row-group jobs between the dispatcher and the writer (memory.go);
+	// rowBytes is the mean decoded bytes of a row. 0: W+1 units and
+	// W+1 jobs.
+	unitsInFlight int64
+	jobsInFlight  int64
+	rowBytes      int64
+	format        sinks.Format
+	encoder       sinks.Encoder // of the output format
 	// batches: units are read, routed and encoded column by column
 	// (engine_batch.go), not as rows; see useBatches.
 	batches bool
@@ -182,8 +211,8 @@ func (e *engine) run(ctx context.Context) ([]SplitInfo, error) {
 	// Bounded windows: at most unitWindow units are between the feeder and
 	// the in-order dispatcher, at most jobWindow row groups between the
 	// dispatcher and the in-order writer. Both are sized from options only.
-	unitWindow := semaphore.NewWeighted(int64(w + 1))
-	jobWindow := semaphore.NewWeighted(int64(w + 1))
+	unitWindow := semaphore.NewWeighted(e.unitWindowSize())
+	jobWindow := semaphore.NewWeighted(e.jobWindowSize())
 
 	unitCh := make(chan unit, w)
 	routedCh := make(chan routed, w)
@@ -193,7 +222,7 @@ func (e *engine) run(ctx context.Context) ([]SplitInfo, error) {
 	g.Go(func() error {
 		defer close(unitCh)
 		for _, u := range e.units {
-			if err := unitWindow.Acquire(ctx, 1); err != nil {
+			if err := unitWindow.Acquire(ctx, e.unitWeight(u)); err != nil {
 				return err
 			}
 			select {
@@ -302,7 +331,7 @@ func (e *engine) route(ctx context.Context, u unit) (routed, error) {
 	// smaller split still holds rows of the same unit pending.
 	arenas := make([]rowArena, n)
 	next := u.start
-	read := e.inputs[u.input].ReadUnit
+	read := e.readUnit(u)
 	if e.indexOnly {
 		read = indexRows(u)
 	}
@@ -569,6 +598,7 @@ func (e *engine) dispatch(ctx context.Context, in <-chan routed, out chan<- rowG
 	}
 	emit := func(c *splitCutter, last bool) error {
 		j := rowGroupJob{split: c.split, seq: c.seq, file: c.file, last: last, segs: c.pending, rows: c.pendingRows}
+		j.weight = e.jobWeight(j.rows)
 		c.seq++
 		c.rowsInFile += c.pendingRows
 		c.pending, c.pendingRows = nil, 0
@@ -576,7 +606,7 @@ func (e *engine) dispatch(ctx context.Context, in <-chan routed, out chan<- rowG
 			c.file++
 			c.rowsInFile = 0
 		}
-		if err := jobWindow.Acquire(ctx, 1); err != nil {
+		if err := jobWindow.Acquire(ctx, j.weight); err != nil {
 			return err
 		}
 		select {
@@ -641,7 +671,7 @@ func (e *engine) dispatch(ctx context.Context, in <-chan routed, out chan<- rowG
 			}
 			delete(held, nextSeq)
 			nextSeq++
-			unitWindow.Release(1)
+			unitWindow.Release(e.unitWeight(e.units[r.seq]))
 			e.progress.Add(e.units[r.seq].rows)
 			if spill != nil {
 				for s, pieces := range r.spill {
@@ -938,7 +968,7 @@ func (e *engine) write(ctx context.Context, in <-chan encodedJob, jobWindow *sem
 					r.Release() // written: its memory can hold the next one
 				}
 			}
-			jobWindow.Release(1)
+			jobWindow.Release(j.weight)
 			if j.last {
 				info, err := e.finishFile(fw)
 				open[s] = nil

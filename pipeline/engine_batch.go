@@ -216,7 +216,12 @@ func (e *engine) readBatch(ctx context.Context, u unit) (*columnar.Batch, error)
 		case reuse = <-e.freeUnits:
 		default:
 		}
-		b, err = br.ReadBatchInto(ctx, u.rg, reuse)
+		rr, ranged := br.(sources.RangeBatchReader)
+		if ranged && !u.whole(in) {
+			b, err = rr.ReadBatchRangeInto(ctx, u.rg, u.first, u.rows, reuse)
+		} else {
+			b, err = br.ReadBatchInto(ctx, u.rg, reuse)
+		}
 	}
 	if !errors.Is(err, sources.ErrUnsupported) {
 		return b, err
@@ -226,7 +231,7 @@ func (e *engine) readBatch(ctx context.Context, u unit) (*columnar.Batch, error)
 		return nil, err
 	}
 	b = columnar.New(layout, 0)
-	err = in.ReadUnit(ctx, u.rg, readBatch, func(rows []parquet.Row) error {
+	err = e.readUnit(u)(ctx, u.rg, readBatch, func(rows []parquet.Row) error {
 		for _, row := range rows {
 			for _, v := range row {
 				if err := b.Cols[v.Column()].AppendValue(v); err != nil {

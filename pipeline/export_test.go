@@ -42,3 +42,20 @@ func UsesBatches(input string) (bool, error) {
 	}
 	return len(paths) > 0, nil
 }
+
+// SetUnitBudget makes every run cut row groups into units of at most
+// about bytes estimated decoded bytes, until the returned function
+// restores the default.
+func SetUnitBudget(bytes int64) (restore func()) {
+	old := testUnitBudget
+	testUnitBudget = bytes
+	return func() { testUnitBudget = old }
+}
+
+// OnUnits calls fn with the number of units of every run, once they are
+// cut, until the returned function restores the default.
+func OnUnits(fn func(n int)) (restore func()) {
+	old := testHookUnits
+	testHookUnits = fn
+	return func() { testHookUnits = old }
+}

@@ -75,8 +75,9 @@ func shufflePartitions(bytes, memory int64, splits int) (int, error) {
 	p := (2*bytes + memory - 1) / memory
 	limit := int64(max(1, maxSpillFiles/(2*splits)))
 	if p > limit {
+		// The shuffle has half of --memory (JobOptions.ShuffleMemory).
 		return 0, fmt.Errorf("%w: shuffling about %d MiB of decoded rows in %d key ranges needs --memory of at least %d MiB",
-			ErrTooLarge, bytes>>20, limit, (2*bytes/limit)>>20+1)
+			ErrTooLarge, bytes>>20, limit, (4*bytes/limit)>>20+1)
 	}
 	p = min(max(p, (bytes+partitionTarget-1)/partitionTarget), limit)
 	return int(p), nil

@@ -52,6 +52,7 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 	if err := checkCompat(cfg, jb.command); err != nil {
 		return nil, err
 	}
+	autoMemory, autoShuffle := cfg.MemoryLimit == 0, cfg.ShuffleMemory == 0
 	cfg = cfg.withDefaults()
 	seed, plan, release, err := startJob(cfg)
 	if err != nil {
@@ -76,6 +77,55 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 		if cfg.RatioBy != RatioByRows {
 			cfg.Approx = true // key-stable: each group by its own key
 		}
+	}
+	schema, kv := plan.schema, plan.kv
+	indexColumn := -1
+	switch {
+	case cfg.IndexOnly:
+		schema, kv = IndexSchema, nil
+	case cfg.RowIndexColumn != "":
+		if schema, indexColumn, err = withRowIndex(schema, cfg.RowIndexColumn); err != nil {
+			return nil, err
+		}
+	}
+	format, err := outputFormat(cfg)
+	if err != nil {
+		return nil, err
+	}
+	encoder, err := format.NewEncoder(schema)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrUsage, err)
+	}
+	inputs := make([]sources.Source, len(plan.inputs))
+	for i, in := range plan.inputs {
+		inputs[i] = in
+	}
+	batches := useBatches(inputs, encoder, groupCol >= 0, cfg.IndexOnly)
+	if cfg.OnPath != nil {
+		cfg.OnPath(batches)
+	}
+	// A budget that cannot hold the output row groups fails before any
+	// pass over the data.
+	outputs := len(cfg.Splits)
+	if jb.materialize {
+		outputs *= 2
+	}
+	rowBytes := plan.rowBytes(batches, cfg.Shuffle || cfg.Compat != "")
+	if cfg.IndexOnly {
+		rowBytes = valueBytes + rowHeaderBytes // rows of one index
+	}
+	if need := memoryNeed(rowBytes, cfg.RowGroupRows, plan.rows, outputs, !batches); autoMemory && need > cfg.MemoryLimit {
+		// No budget was given: the default grows to what the job needs.
+		cfg.MemoryLimit = need
+		if autoShuffle {
+			cfg.ShuffleMemory = need / 2
+		}
+	}
+	if err := checkMemory(cfg.MemoryLimit, rowBytes, cfg.RowGroupRows, plan.rows, outputs, !batches); err != nil {
+		return nil, err
+	}
+	if cfg.OnBudget != nil {
+		cfg.OnBudget(cfg.MemoryLimit)
 	}
 	// place, when set, assigns rows instead of the assigner: a
 	// compatibility mode's placer (which also sets the keys that order the
@@ -135,32 +185,6 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 	}
 	defer stage.cleanup()
 
-	schema, kv := plan.schema, plan.kv
-	indexColumn := -1
-	switch {
-	case cfg.IndexOnly:
-		schema, kv = IndexSchema, nil
-	case cfg.RowIndexColumn != "":
-		if schema, indexColumn, err = withRowIndex(schema, cfg.RowIndexColumn); err != nil {
-			return nil, err
-		}
-	}
-	format, err := outputFormat(cfg)
-	if err != nil {
-		return nil, err
-	}
-	encoder, err := format.NewEncoder(schema)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrUsage, err)
-	}
-	inputs := make([]sources.Source, len(plan.inputs))
-	for i, in := range plan.inputs {
-		inputs[i] = in
-	}
-	batches := useBatches(inputs, encoder, groupCol >= 0, cfg.IndexOnly)
-	if cfg.OnPath != nil {
-		cfg.OnPath(batches)
-	}
 	partitions := 1
 	var spillDir string
 	if shuffle {
@@ -180,35 +204,49 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 		}
 		defer removeSpill()
 	}
+	budget := unitBudget(cfg.MemoryLimit, cfg.Workers)
+	if testUnitBudget > 0 {
+		budget = testUnitBudget
+	}
+	if cfg.IndexOnly {
+		budget = 0 // no data read
+	}
+	units := cutUnits(inputs, plan.units, budget, batches, shuffle)
+	if testHookUnits != nil {
+		testHookUnits(len(units))
+	}
 	e := &engine{
-		place:        place,
-		repeat:       repeat,
-		inputs:       inputs,
-		units:        plan.units,
-		schema:       schema,
-		indexOnly:    cfg.IndexOnly,
-		indexColumn:  indexColumn,
-		groupColumn:  groupCol,
-		groupSeed:    seed.value,
-		master:       *master,
-		assign:       assign,
-		names:        names,
-		fanout:       fanout,
-		rowsPerFile:  cfg.RowsPerFile,
-		rowGroupRows: cfg.RowGroupRows,
-		shuffle:      shuffle,
-		shuffleLimit: cfg.ShuffleMemory,
-		partitions:   partitions,
-		flat:         jb.flat,
-		spillDir:     spillDir,
-		workers:      cfg.Workers,
-		format:       format,
-		encoder:      encoder,
-		batches:      batches,
-		rowsChecked:  cfg.IndexOnly || allParquet(plan.inputs),
-		kv:           kv,
-		stage:        stage,
-		progress:     cfg.Progress,
+		unitsInFlight: inFlight(cfg.MemoryLimit, batches),
+		jobsInFlight:  inFlight(cfg.MemoryLimit, batches),
+		rowBytes:      rowBytes,
+		place:         place,
+		repeat:        repeat,
+		inputs:        inputs,
+		units:         units,
+		schema:        schema,
+		indexOnly:     cfg.IndexOnly,
+		indexColumn:   indexColumn,
+		groupColumn:   groupCol,
+		groupSeed:     seed.value,
+		master:        *master,
+		assign:        assign,
+		names:         names,
+		fanout:        fanout,
+		rowsPerFile:   cfg.RowsPerFile,
+		rowGroupRows:  cfg.RowGroupRows,
+		shuffle:       shuffle,
+		shuffleLimit:  cfg.ShuffleMemory,
+		partitions:    partitions,
+		flat:          jb.flat,
+		spillDir:      spillDir,
+		workers:       cfg.Workers,
+		format:        format,
+		encoder:       encoder,
+		batches:       batches,
+		rowsChecked:   cfg.IndexOnly || allParquet(plan.inputs),
+		kv:            kv,
+		stage:         stage,
+		progress:      cfg.Progress,
 	}
 	cfg.Progress.Phase("split", plan.rows)
 	splits, err := e.run(ctx)
@@ -539,6 +577,24 @@ func (p *plan) decodedBytes(batches bool) int64 {
 		}
 	}
 	return total
+}
+
+// rowBytes estimates the mean memory of a decoded row: its values (as
+// decodedBytes counts them) plus unitRowBytes.
+func (p *plan) rowBytes(batches, shuffle bool) int64 {
+	if p.rows == 0 {
+		return 0
+	}
+	var values, leaves int64
+	for _, in := range p.inputs {
+		leaves = int64(len(in.Schema().Columns()))
+		if pq, ok := in.(*sources.Parquet); ok {
+			values += pq.DecodedBytes()
+		} else {
+			values += in.Size()
+		}
+	}
+	return values/p.rows + unitRowBytes(leaves, batches, shuffle)
 }
 
 func (p *plan) infos() []InputInfo {

@@ -31,6 +31,7 @@ type Parquet struct {
 	numRows int64       // sum of rows
 	stamp   fileStamp   // the file when opened, for CheckUnchanged
 	layout  rowcheck.Layout
+	ranges  rangeCache // page locations of row groups read in ranges
 }
 
 // OpenParquetFile opens the Parquet file at path and reads its footer.

@@ -87,8 +87,19 @@ func (p *Parquet) ReadBatchInto(ctx context.Context, i int, reuse *columnar.Batc
 	if i < 0 || i >= len(p.rows) {
 		return nil, fmt.Errorf("%s: row group %d out of range [0,%d)", p.name, i, len(p.rows))
 	}
-	if err := p.checkPages(i); err != nil {
-		return nil, err
+	return p.readBatch(ctx, i, 0, p.rows[i], reuse)
+}
+
+// readBatch decodes rows [first, first+want) of row group i, a valid range,
+// into a batch, reusing reuse's memory (see ReadBatchInto).
+func (p *Parquet) readBatch(ctx context.Context, i int, first, want int64, reuse *columnar.Batch) (*columnar.Batch, error) {
+	ranged := want != p.rows[i]
+	if !ranged {
+		// A range's pages are checked with its row group's page
+		// locations (rangeChunks).
+		if err := p.checkPages(i); err != nil {
+			return nil, err
+		}
 	}
 	if !hostLittleEndian {
 		return nil, &InputError{Path: p.name, RowGroup: i, Err: fmt.Errorf("%w: columnar decoding needs a little-endian machine", ErrUnsupported)}
@@ -101,7 +112,6 @@ func (p *Parquet) ReadBatchInto(ctx context.Context, i int, reuse *columnar.Batc
 		}
 		return nil, err
 	}
-	want := p.rows[i]
 	var chunks []parquet.ColumnChunk
 	if err := guard(p.name, i, func() error { chunks = p.file.RowGroups()[i].ColumnChunks(); return nil }); err != nil {
 		return nil, err
@@ -109,6 +119,11 @@ func (p *Parquet) ReadBatchInto(ctx context.Context, i int, reuse *columnar.Batc
 	meta := p.file.Metadata().RowGroups[i].Columns // checkChunks: one per leaf
 	if len(chunks) != len(layout) || len(meta) != len(layout) || len(p.layout) != len(layout) {
 		return nil, corrupt(p.name, i, fmt.Errorf("%d column chunks for %d columns", len(chunks), len(layout)))
+	}
+	if ranged {
+		if chunks, err = p.rangeChunks(i, chunks, first, want); err != nil {
+			return nil, err
+		}
 	}
 	r := chunkReader{p: p, rg: i, want: want}
 	b := &columnar.Batch{Cols: make([]columnar.Column, len(layout))}
@@ -124,8 +139,12 @@ func (p *Parquet) ReadBatchInto(ctx context.Context, i int, reuse *columnar.Batc
 		if slot := slotBytes(col.Type); want > MaxColumnChunkBytes/slot {
 			return nil, r.fail(c, fmt.Errorf("%w: %d rows of %d bytes (nulls included)", errBatchTooLarge, want, slot))
 		}
-		presize(col, want, &meta[c].MetaData)
-		if err := r.read(ctx, c, chunks[c], col, &meta[c].MetaData); err != nil {
+		md := &meta[c].MetaData
+		if ranged {
+			md = scaledMeta(md, want, p.rows[i])
+		}
+		presize(col, want, md)
+		if err := r.read(ctx, c, chunks[c], col, md); err != nil {
 			return nil, err
 		}
 	}
@@ -141,6 +160,19 @@ func (p *Parquet) ReadBatchInto(ctx context.Context, i int, reuse *columnar.Batc
 		return nil, corrupt(p.name, i, err)
 	}
 	return b, nil
+}
+
+// scaledMeta returns a copy of md, the metadata of a column chunk of rows
+// rows, with its counts and sizes scaled to want of them, for sizing the
+// buffers of a range of the chunk's rows.
+func scaledMeta(md *format.ColumnMetaData, want, rows int64) *format.ColumnMetaData {
+	scaled := *md
+	if rows > 0 {
+		frac := float64(want) / float64(rows)
+		scaled.NumValues = want
+		scaled.TotalUncompressedSize = int64(float64(max(md.TotalUncompressedSize, 0))*frac) + 1
+	}
+	return &scaled
 }
 
 // presize gives col room for its rows so that appends rarely regrow: as

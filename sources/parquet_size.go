@@ -48,3 +48,22 @@ func dictionaryExpanded(p *Parquet, compact *thrift.CompactProtocol, md *format.
 	}
 	return max(md.NumValues, 0) * (bytes / n)
 }
+
+// RowGroupDecodedBytes is [Parquet.DecodedBytes] for row group i alone.
+func (p *Parquet) RowGroupDecodedBytes(i int) int64 {
+	rgs := p.file.Metadata().RowGroups
+	if i < 0 || i >= len(rgs) {
+		return 0
+	}
+	var total int64
+	var compact thrift.CompactProtocol
+	for _, cc := range rgs[i].Columns {
+		md := &cc.MetaData
+		size := max(md.TotalUncompressedSize, 0)
+		if md.DictionaryPageOffset > 0 && md.Type == format.ByteArray && cc.CryptoMetadata.Value == nil {
+			size = max(size, dictionaryExpanded(p, &compact, md))
+		}
+		total += size
+	}
+	return total
+}

@@ -47,6 +47,8 @@ flags give the same bytes.`,
 	fl.Int64Var(&cfg.Rows, "rows", 0, "number of rows")
 	fl.IntVar(&cfg.Files, "files", 1, "number of files")
 	fl.Int64Var(&cfg.RowGroupRows, "row-group-rows", 122880, "rows per row group")
+	fl.IntVar(&cfg.StringColumns, "string-columns", 0, "write that many string columns s00, s01, ... instead (s00: 8 classes, s01: about N/20 groups), the wide table of the benchmarks")
+	fl.IntVar(&cfg.PageBufferSize, "page-bytes", 0, "page size of the writer in bytes (default: parquet-go's)")
 	fl.Uint64Var(&cfg.Seed, "seed", 0, "seed of the generated values")
 	fl.IntVar(&cfg.Workers, "workers", 0, "files written at once (default: number of CPUs; at most 256)")
 	fl.BoolVar(&cfg.Overwrite, "overwrite", false, "replace an existing output directory")

@@ -6,7 +6,6 @@ import (
 	"io"
 	"math"
 	"os"
-	"runtime"
 	"runtime/debug"
 	"strings"
 	"text/tabwriter"
@@ -148,7 +147,7 @@ func (f *splitFlags) addCommonFlags(fl *pflag.FlagSet) {
 	f.addInputFlags(fl)
 	fl.StringVar(&f.out, "out", "", "output directory (required)")
 	fl.Var(&f.seed, "seed", "master seed: a non-negative integer of any size, or any text (default: a fresh seed, printed and recorded)")
-	fl.StringVar(&f.memory, "memory", "512MiB", "memory a shuffle may hold, and the per-row state of --stratify and --ratio-by rows; beyond it, temporary files")
+	fl.StringVar(&f.memory, "memory", "", "memory budget of the whole process: decoded input (large row groups are read a few pages at a time), row groups being encoded, a shuffle's rows (half of it; beyond, temporary files), the per-row state of --stratify and --ratio-by rows; a job that cannot fit fails at once; also the Go runtime's soft limit unless GOMEMLIMIT is set; never changes the output (default 256MiB, raised to what the job's output row groups need)")
 	fl.StringVar(&f.rowIndexCol, "row-index-column", "", "add a last column of this name holding each row's global row index (int64)")
 	fl.StringVar(&f.tempDir, "temp-dir", "", "directory for a shuffle's temporary files (default: beside the output)")
 	fl.IntVar(&f.workers, "workers", 0, "goroutines reading and encoding (default: number of CPUs; at most 256); never changes the output")
@@ -176,7 +175,7 @@ func (f *splitFlags) execute(ctx context.Context, args []string, stdout io.Write
 	if cfg.Seed == "" && !f.quiet {
 		log.info("no --seed given: drawing a fresh one (recorded in the manifest)")
 	}
-	cfg.OnPath = setMemoryLimit(cfg)
+	cfg.OnBudget = setMemoryLimit(cfg)
 	var bar *barProgress
 	if !f.quiet && log.format == "text" && isTerminal(log.w) {
 		bar = newBarProgress(log.w)
@@ -249,7 +248,7 @@ func (f *splitFlags) config(inputs []string) (pipeline.SplitConfig, error) {
 		RatioBy:   f.ratioBy,
 		JobOptions: pipeline.JobOptions{
 			RowIndexColumn: f.rowIndexCol,
-			ShuffleMemory:  int64(memory),
+			MemoryLimit:    int64(memory),
 			TempDir:        f.tempDir,
 			RowsPerFile:    f.rowsPerFile,
 			RowGroupRows:   f.rowGroupRows,
@@ -330,54 +329,26 @@ func printSummary(w io.Writer, out string, m *pipeline.Manifest) error {
 	return tw.Flush()
 }
 
-// setMemoryLimit gives the Go runtime a soft memory limit sized for the job,
-// unless the user set one with GOMEMLIMIT, and returns the job's OnPath,
-// which lowers it for the columnar path. A split's live data is bounded by
-// its options (docs/architecture.md) but it allocates fast, and with the
-// default GC target the heap idles at about twice the live data; the limit
-// makes the collector work harder instead. It is soft: should the live data
-// exceed it, the process uses more rather than fail.
-func setMemoryLimit(cfg pipeline.SplitConfig) func(columnar bool) {
+// setMemoryLimit sets the Go runtime's soft memory limit to the job's
+// budget, --memory or the default, unless the user set one with
+// GOMEMLIMIT, and returns the job's OnBudget, which moves it to the
+// budget the job settles on (the default grows to what a job needs). The
+// engine sizes what it holds from the same budget
+// (pipeline.JobOptions.MemoryLimit), so the live heap stays under it by
+// design and the limit only keeps the collector from letting the heap
+// idle at twice the live data. It is soft: should the live data exceed
+// it, the process uses more rather than fail.
+func setMemoryLimit(cfg pipeline.SplitConfig) func(bytes int64) {
 	if os.Getenv("GOMEMLIMIT") != "" {
 		return nil
 	}
-	workers := int64(cfg.Workers)
-	if workers == 0 {
-		workers = int64(runtime.GOMAXPROCS(0))
+	limit := cfg.MemoryLimit
+	if limit == 0 {
+		limit = max(pipeline.DefaultMemoryLimit, 2*cfg.ShuffleMemory)
 	}
-	var shuffle int64
-	if cfg.Shuffle {
-		shuffle = cfg.ShuffleMemory
-		if shuffle == 0 {
-			shuffle = pipeline.DefaultShuffleMemory
-		}
-	}
-	debug.SetMemoryLimit(baseMemoryLimit + workers*workerMemoryLimit + shuffle)
-	return func(columnar bool) {
-		if columnar {
-			debug.SetMemoryLimit(columnarBaseMemoryLimit + workers*columnarWorkerMemoryLimit + shuffle)
-		}
-	}
+	debug.SetMemoryLimit(limit)
+	return func(bytes int64) { debug.SetMemoryLimit(bytes) }
 }
-
-// The soft memory limit of a job: a base plus an allowance per worker (each
-// worker holds about one decoded input row group and one output row group
-// with default options), plus --memory for a shuffle. On the row path
-// decoded rows take about 240 bytes each for the gen table, so with 2
-// workers about 250 MB are live; a limit below that makes the collector run
-// without pause (at 240 MiB a 10M-row split took 2.2x as long), one well
-// above it lets the heap idle at twice the live data (700 MB): 384 MiB
-// measured 400 MB peak RSS at full speed. On the columnar path the live
-// heap of the same split peaks at about 145 MB; 10M rows, 2 workers:
-// 2.76 s and 347 MB RSS under the row path's limit, 2.94 s and 261 MB
-// under 240 MiB, 3.05 s and 220 MB under 200 MiB.
-const (
-	baseMemoryLimit   = 256 << 20
-	workerMemoryLimit = 64 << 20
-
-	columnarBaseMemoryLimit   = 128 << 20
-	columnarWorkerMemoryLimit = 48 << 20
-)
 
 // seedFlag is --seed. It remembers whether it was given, so that an empty
 // --seed (say, from a shell variable that was never set) is refused rather

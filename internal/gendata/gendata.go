@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -46,6 +47,15 @@ type Config struct {
 	Seed         uint64 // seed of the values
 	Workers      int    // files written at once (default: GOMAXPROCS)
 	Overwrite    bool   // replace files in a non-empty output directory
+	// PageBufferSize is the writer's page size in bytes (0: parquet-go's
+	// default), for inputs of few or many pages per column chunk.
+	PageBufferSize int
+	// StringColumns, when positive, replaces the columns above by that
+	// many string columns s00, s01, ... of up to 30 bytes, the wide table
+	// of the benchmarks; a value of column c of row i is a function of
+	// (Seed, i, c): s00 one of 8 classes, s01 one of about Rows/20 groups
+	// (with two columns or more), the others mostly distinct.
+	StringColumns int
 }
 
 // DefaultRowGroupRows is the row-group size used when Config leaves it 0.
@@ -58,7 +68,7 @@ var ErrExists = errors.New("output directory is not empty")
 // returns the paths written. Each file appears under its final name only
 // when complete.
 func Write(ctx context.Context, dir string, cfg Config) ([]string, error) {
-	if cfg.Rows < 0 || cfg.Files < 0 || cfg.RowGroupRows < 0 || cfg.Workers < 0 {
+	if cfg.Rows < 0 || cfg.Files < 0 || cfg.RowGroupRows < 0 || cfg.Workers < 0 || cfg.PageBufferSize < 0 || cfg.StringColumns < 0 {
 		return nil, errors.New("gendata: negative option")
 	}
 	if cfg.Files == 0 {
@@ -102,11 +112,21 @@ func writeFile(ctx context.Context, path string, cfg Config, start, end int64) (
 			os.Remove(tmp.Name())
 		}
 	}()
-	w := parquet.NewGenericWriter[Row](tmp,
+	opts := []parquet.WriterOption{
 		parquet.MaxRowsPerRowGroup(cfg.RowGroupRows),
 		parquet.Compression(&parquet.Snappy),
 		parquet.CreatedBy("splitdata-gen", "1", ""),
-	)
+	}
+	if cfg.PageBufferSize > 0 {
+		opts = append(opts, parquet.PageBufferSize(cfg.PageBufferSize))
+	}
+	if cfg.StringColumns > 0 {
+		if err := writeStrings(ctx, tmp, cfg, start, end, opts); err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		return finish(tmp, path)
+	}
+	w := parquet.NewGenericWriter[Row](tmp, opts...)
 	const batch = 4096
 	rows := make([]Row, batch)
 	x2 := make([]float64, batch)
@@ -148,6 +168,11 @@ func writeFile(ctx context.Context, path string, cfg Config, start, end int64) (
 	if err := w.Close(); err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
+	return finish(tmp, path)
+}
+
+// finish makes the complete temporary file tmp the file at path.
+func finish(tmp *os.File, path string) error {
 	if err := tmp.Chmod(0o644); err != nil {
 		return err
 	}
@@ -184,4 +209,50 @@ func mix(a, b uint64) uint64 {
 	z = (z ^ z>>30) * 0xbf58476d1ce4e5b9
 	z = (z ^ z>>27) * 0x94d049bb133111eb
 	return z ^ z>>31
+}
+
+// writeStrings writes rows [start, end) of the wide table of
+// cfg.StringColumns string columns to w.
+func writeStrings(ctx context.Context, w io.Writer, cfg Config, start, end int64, opts []parquet.WriterOption) error {
+	group := parquet.Group{}
+	for c := range cfg.StringColumns {
+		group[fmt.Sprintf("s%02d", c)] = parquet.String()
+	}
+	schema := parquet.NewSchema("wide", group)
+	pw := parquet.NewWriter(w, append(opts, schema)...)
+	const batch = 1024
+	rows := make([]parquet.Row, batch)
+	var buf []byte
+	users := uint64(max(cfg.Rows/20, 1))
+	for i := start; i < end; i += batch {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		n := int(min(batch, end-i))
+		buf = buf[:0]
+		for k := range n {
+			h := mix(cfg.Seed, uint64(i+int64(k)))
+			row := rows[k][:0]
+			for c := range cfg.StringColumns {
+				v := mix(h, uint64(c)+10)
+				switch {
+				case c == 0:
+					v %= 8 // a class, for stratified splits
+				case c == 1:
+					v %= users // a group, for grouped splits
+				case v%10 == 0:
+					v %= 50 // a few common values
+				}
+				at := len(buf)
+				buf = strconv.AppendUint(buf, v, 36)
+				buf = append(buf, "-abcdefghijklmnop"[:(v>>8)%17]...)
+				row = append(row, parquet.ByteArrayValue(buf[at:len(buf):len(buf)]).Level(0, 0, c))
+			}
+			rows[k] = row
+		}
+		if _, err := pw.WriteRows(rows[:n]); err != nil {
+			return err
+		}
+	}
+	return pw.Close()
 }
