@@ -64,16 +64,29 @@ func (p *Parquet) CheckUnchanged() error { return p.stamp.check() }
 // OpenParquet reads the footer of the Parquet data in r, which holds size
 // bytes; name is used in errors. Only the footer is read here. Any
 // io.ReaderAt works, so inputs need not be local files.
+//
+// The footer is checked before it is decoded (see [MaxFooterBytes],
+// [MaxFooterMemory] and [MaxSchemaDepth]): every count and length it
+// states must fit the bytes that hold it, so a damaged or hostile footer
+// gives an [InputError] and never a huge allocation.
 func OpenParquet(name string, r io.ReaderAt, size int64) (*Parquet, error) {
+	tail, _, err := readFooter(name, r, size)
+	if err != nil {
+		return nil, err
+	}
+	// The decoder reads the footer through ft, from the bytes just checked.
+	ft := &footerTail{r: r, off: size - int64(len(tail)), tail: tail}
 	var pf *parquet.File
-	err := guard(name, -1, func() error {
+	err = guard(name, -1, func() error {
 		var err error
-		pf, err = parquet.OpenFile(r, size,
+		pf, err = parquet.OpenFile(ft, size,
 			parquet.SkipPageIndex(true),
 			parquet.SkipBloomFilters(true),
+			parquet.OptimisticRead(false),
 		)
 		return err
 	})
+	ft.tail = nil // from now on ft reads the file
 	if err != nil {
 		return nil, err
 	}
@@ -137,14 +150,14 @@ func (p *Parquet) checkChunks() error {
 				// parquet-go v0.32 decodes some LZ4_RAW pages into wrong
 				// values without an error (parquet-go issue 608): refuse
 				// rather than copy silent garbage.
-				return &InputError{Path: p.name, RowGroup: i, Column: leaf.Path, Err: fmt.Errorf("%w: LZ4_RAW compression (the Parquet decoder in use misreads it)", ErrUnsupported)}
+				return &InputError{Path: p.name, RowGroup: i, Column: shortColumn(leaf.Path), Err: fmt.Errorf("%w: LZ4_RAW compression (the Parquet decoder in use misreads it)", ErrUnsupported)}
 			}
 			if size := cc.MetaData.TotalUncompressedSize; size > MaxColumnChunkBytes || size < 0 {
-				return &InputError{Path: p.name, RowGroup: i, Column: leaf.Path, Err: fmt.Errorf("%w: column chunk of %d bytes uncompressed; row groups are decoded in memory and chunks above %d bytes are refused",
+				return &InputError{Path: p.name, RowGroup: i, Column: shortColumn(leaf.Path), Err: fmt.Errorf("%w: column chunk of %d bytes uncompressed; row groups are decoded in memory and chunks above %d bytes are refused",
 					ErrUnsupported, size, int64(MaxColumnChunkBytes))}
 			}
 			if leaf.MaxDef == 0 && cc.MetaData.Statistics.NullCount > 0 {
-				return &InputError{Path: p.name, RowGroup: i, Column: leaf.Path, Err: fmt.Errorf("%w: statistics count %d nulls in a required column",
+				return &InputError{Path: p.name, RowGroup: i, Column: shortColumn(leaf.Path), Err: fmt.Errorf("%w: statistics count %d nulls in a required column",
 					ErrCorrupt, cc.MetaData.Statistics.NullCount)}
 			}
 		}
@@ -299,7 +312,7 @@ func (p *Parquet) Close() error {
 func guard(name string, rg int, fn func() error) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = corrupt(name, rg, fmt.Errorf("malformed data: %v", r))
+			err = corrupt(name, rg, clip(fmt.Errorf("malformed data: %v", r)))
 		}
 	}()
 	if err := fn(); err != nil {
@@ -310,7 +323,7 @@ func guard(name string, rg int, fn func() error) (err error) {
 		if errors.As(err, &ie) {
 			return err
 		}
-		return corrupt(name, rg, err)
+		return corrupt(name, rg, clip(err))
 	}
 	return nil
 }
