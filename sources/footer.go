@@ -55,8 +55,8 @@ const (
 // They are measured upper bounds (TestFooterMemoryEstimate checks that
 // opening crafted footers of each shape stays within the estimate).
 const (
-	costSchemaElement = 1024 // format.SchemaElement, parquet.Column, field and child slots, our layout
-	costPathSegment   = 48   // one name in one column's path, in the decoder's path slab and our dotted path
+	costSchemaElement = 1536 // format.SchemaElement, parquet.Column, field and child slots, our layout
+	costPathSegment   = 160  // one name in one column's path, in the decoder's path slab and our dotted path
 	costRowGroup      = 512  // format.RowGroup, parquet.FileRowGroup, our row counts
 	costColumnChunk   = 1536 // format.ColumnChunk with its metadata, parquet.FileColumnChunk and its slots
 	costListStruct    = 64   // any other struct in a list (key/value, column order, sorting column ...)

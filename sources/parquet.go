@@ -82,7 +82,8 @@ func OpenParquet(name string, r io.ReaderAt, size int64) (*Parquet, error) {
 		pf, err = parquet.OpenFile(ft, size,
 			parquet.SkipPageIndex(true),
 			parquet.SkipBloomFilters(true),
-			parquet.OptimisticRead(false),
+			parquet.OptimisticRead(false), // the footer alone, from ft
+			parquet.SkipMagicBytes(true),  // readFooter checked it
 		)
 		return err
 	})
