@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"flag"
 	"io"
 	"math"
+	"os"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -89,7 +92,9 @@ func (w *thriftWriter) str(s string) *thriftWriter {
 	return w
 }
 
-func (w *thriftWriter) i32(id int16, v int32) *thriftWriter { return w.field(id, tI32).varint(int64(v)) }
+func (w *thriftWriter) i32(id int16, v int32) *thriftWriter {
+	return w.field(id, tI32).varint(int64(v))
+}
 func (w *thriftWriter) i64(id int16, v int64) *thriftWriter { return w.field(id, tI64).varint(v) }
 
 // schemaElement writes a SchemaElement: a leaf of type INT64 when
@@ -99,8 +104,6 @@ func (w *thriftWriter) schemaElement(name string, children int) *thriftWriter {
 	if children < 0 {
 		w.i32(1, 2) // INT64
 		w.i32(3, 0) // REQUIRED
-	} else if name != "schema" {
-		w.i32(3, 0)
 	}
 	w.field(4, tBinary).str(name)
 	if children >= 0 {
@@ -158,7 +161,7 @@ func (s footerSpec) write() []byte {
 	if s.kv > 0 {
 		w.field(5, tList).list(s.kv, tStruct)
 		for i := range s.kv {
-			w.begin().field(1, tBinary).str("k" + itoa(i)).field(2, tBinary).str("v").end()
+			w.begin().field(1, tBinary).str("k"+itoa(i)).field(2, tBinary).str("v").end()
 		}
 	}
 	return w.end().b
@@ -492,5 +495,52 @@ func TestOpenParquetReadsFooterOnce(t *testing.T) {
 	// with them, each once.
 	if want := int64(4 + 8 + len(footer) + 8); r.n != want {
 		t.Errorf("opening read %d bytes, want %d", r.n, want)
+	}
+}
+
+var updateHostile = flag.Bool("update-hostile", false, "rewrite the crafted Parquet files of cmd/splitdata/testdata/hostile")
+
+// hostileFiles are the crafted files the command-line script
+// hostile_footer.txtar runs splitdata on; a txtar cannot hold binary files,
+// so they are committed, and made here.
+func hostileFiles() map[string][]byte {
+	tail := func(n uint32) []byte {
+		return append(binary.LittleEndian.AppendUint32(append([]byte("PAR1"), make([]byte, 16)...), n), "PAR1"...)
+	}
+	claim := func(n uint64) []byte {
+		return parquetFile(append(append([]byte{0x29, 0xFC}, binary.AppendUvarint(nil, n)...), make([]byte, 18)...))
+	}
+	return map[string][]byte{
+		"schema-2g.parquet":    claim(math.MaxInt32),
+		"schema-100m.parquet":  claim(100_000_000),
+		"footer-4g.parquet":    tail(0xFFFFFFF0),
+		"deep-5000.parquet":    parquetFile(deepSchema(5_000)),
+		"deep-20000.parquet":   parquetFile(deepSchema(20_000)),
+		"rowgroups-2g.parquet": parquetFile(lying(func(w *thriftWriter) { w.field(4, tList).list(math.MaxInt32, tStruct) })),
+	}
+}
+
+func TestHostileFiles(t *testing.T) {
+	dir := filepath.Join("..", "cmd", "splitdata", "testdata", "hostile")
+	for name, want := range hostileFiles() {
+		path := filepath.Join(dir, name)
+		if *updateHostile {
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(path, want, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatalf("%v (go test ./sources -run TestHostileFiles -update-hostile writes it)", err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("%s differs from what the test makes (go test ./sources -run TestHostileFiles -update-hostile rewrites it)", path)
+		}
+		if _, err := sources.OpenParquet(name, bytes.NewReader(got), int64(len(got))); err == nil {
+			t.Errorf("%s opened", name)
+		}
 	}
 }

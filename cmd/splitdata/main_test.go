@@ -52,6 +52,12 @@ func TestScripts(t *testing.T) {
 		Cmds: map[string]func(*testscript.TestScript, bool, []string){"status": cmdStatus, "sleep": cmdSleep},
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("SHARED", corpusRoot())
+			// Binary inputs a txtar cannot hold (testdata/hostile).
+			testdata, err := filepath.Abs("testdata")
+			if err != nil {
+				return err
+			}
+			env.Setenv("TESTDATA", testdata)
 			return nil
 		},
 		Condition: func(cond string) (bool, error) {
