@@ -324,6 +324,9 @@ func TestHostileFooters(t *testing.T) {
 		{"num_children beyond the schema", func(w *thriftWriter) {
 			w.field(2, tList).list(2, tStruct).schemaElement("schema", 1000).schemaElement("a", -1).end()
 		}, `schema ends with 999 children of "schema" missing`, sources.ErrCorrupt, -1},
+		{"num_children of a long-named group", func(w *thriftWriter) {
+			w.field(2, tList).list(2, tStruct).schemaElement("schema", 1).schemaElement(strings.Repeat("n", 100_000), 5).end()
+		}, `schema ends with 5 children of "nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn…" missing`, sources.ErrCorrupt, -1},
 		{"negative num_children", func(w *thriftWriter) {
 			w.field(2, tList).list(2, tStruct).schemaElement("schema", 1).schemaElement("a", 0)
 			w.b[len(w.b)-2] = 1 // zigzag -1
