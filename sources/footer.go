@@ -81,62 +81,55 @@ func (t *footerTail) ReadAt(p []byte, off int64) (int, error) {
 	return t.r.ReadAt(p, off)
 }
 
-// footerInfo is what the footer check learned about a footer.
-type footerInfo struct {
-	memory    int64 // estimated bytes of the decoded footer
-	leaves    int   // leaf columns of the schema
-	rowGroups int   // row groups
-}
-
 // readFooter reads and checks the footer of the Parquet data in r, which
-// holds size bytes. It returns the file's last bytes: the footer, its
-// length and the magic.
-func readFooter(name string, r io.ReaderAt, size int64) ([]byte, footerInfo, error) {
+// holds size bytes. It returns the file's last bytes (the footer, its
+// length and the magic) and the estimated memory of the decoded footer.
+func readFooter(name string, r io.ReaderAt, size int64) ([]byte, int64, error) {
 	bad := func(kind error, format string, args ...any) error {
 		return &InputError{Path: name, RowGroup: -1, Err: fmt.Errorf("%w: %s", kind, fmt.Sprintf(format, args...))}
 	}
 	const magic = "PAR1"
 	if size < 12 {
-		return nil, footerInfo{}, bad(ErrCorrupt, "%d bytes, too short for a Parquet file (magic, footer length, magic: at least 12)", size)
+		return nil, 0, bad(ErrCorrupt, "%d bytes, too short for a Parquet file (magic, footer length, magic: at least 12)", size)
 	}
 	var head [4]byte
 	var end [8]byte
 	if err := readFull(r, head[:], 0); err != nil {
-		return nil, footerInfo{}, readError(name, err)
+		return nil, 0, readError(name, err)
 	}
 	if err := readFull(r, end[:], size-8); err != nil {
-		return nil, footerInfo{}, readError(name, err)
+		return nil, 0, readError(name, err)
 	}
 	switch {
 	case string(end[4:]) == "PARE":
-		return nil, footerInfo{}, bad(ErrUnsupported, "encrypted footer (Parquet modular encryption)")
+		return nil, 0, bad(ErrUnsupported, "encrypted footer (Parquet modular encryption)")
 	case string(end[4:]) != magic:
-		return nil, footerInfo{}, bad(ErrCorrupt, "not a Parquet file: ends in %q, not %q", end[4:], magic)
+		return nil, 0, bad(ErrCorrupt, "not a Parquet file: ends in %q, not %q", end[4:], magic)
 	case string(head[:]) != magic:
-		return nil, footerInfo{}, bad(ErrCorrupt, "not a Parquet file: starts with %q, not %q", head[:], magic)
+		return nil, 0, bad(ErrCorrupt, "not a Parquet file: starts with %q, not %q", head[:], magic)
 	}
 	n := int64(binary.LittleEndian.Uint32(end[:4]))
 	switch {
 	case n > size-12:
-		return nil, footerInfo{}, bad(ErrCorrupt, "footer length %d exceeds the %d bytes between the magic numbers", n, size-12)
+		return nil, 0, bad(ErrCorrupt, "footer length %d exceeds the %d bytes between the magic numbers", n, size-12)
 	case n > MaxFooterBytes:
-		return nil, footerInfo{}, bad(ErrUnsupported, "footer of %d bytes, over the limit of %d (MaxFooterBytes)", n, MaxFooterBytes)
+		return nil, 0, bad(ErrUnsupported, "footer of %d bytes, over the limit of %d (MaxFooterBytes)", n, MaxFooterBytes)
 	case n == 0:
-		return nil, footerInfo{}, bad(ErrCorrupt, "empty footer")
+		return nil, 0, bad(ErrCorrupt, "empty footer")
 	}
 	tail := make([]byte, n+8)
 	if err := readFull(r, tail, size-8-n); err != nil {
-		return nil, footerInfo{}, readError(name, err)
+		return nil, 0, readError(name, err)
 	}
-	info, err := checkFooter(tail[:n])
+	memory, err := checkFooter(tail[:n])
 	if err != nil {
 		var le *limitError
 		if errors.As(err, &le) {
-			return nil, footerInfo{}, &InputError{Path: name, RowGroup: le.rowGroup, Err: fmt.Errorf("%w: %w", le.kind, err)}
+			return nil, 0, &InputError{Path: name, RowGroup: le.rowGroup, Err: fmt.Errorf("%w: %w", le.kind, err)}
 		}
-		return nil, footerInfo{}, &InputError{Path: name, RowGroup: -1, Err: fmt.Errorf("%w: footer: %w", ErrCorrupt, err)}
+		return nil, 0, &InputError{Path: name, RowGroup: -1, Err: fmt.Errorf("%w: footer: %w", ErrCorrupt, err)}
 	}
-	return tail, info, nil
+	return tail, memory, nil
 }
 
 // readFull reads len(p) bytes at off.
@@ -216,35 +209,36 @@ type footerWalker struct {
 	badRowGroup  int // first row group whose chunk count differs from row group 0's, or -1
 }
 
-// checkFooter checks the thrift-encoded FileMetaData b.
-func checkFooter(b []byte) (footerInfo, error) {
+// checkFooter checks the thrift-encoded FileMetaData b and returns the
+// estimated memory of its decoded form.
+func checkFooter(b []byte) (int64, error) {
 	w := footerWalker{buf: b, badRowGroup: -1}
 	w.memory = 2 * int64(len(b)) // our copy, and the decoder's
 	if err := w.walkStruct(inFileMetaData); err != nil {
-		return footerInfo{}, err
+		return 0, err
 	}
 	if trailing := len(b) - w.off; trailing != 0 {
 		if trailing == 28 {
 			// A plaintext footer signed with AES-GCM (nonce and tag).
-			return footerInfo{}, &limitError{kind: ErrUnsupported, rowGroup: -1, msg: "signed footer (Parquet modular encryption)"}
+			return 0, &limitError{kind: ErrUnsupported, rowGroup: -1, msg: "signed footer (Parquet modular encryption)"}
 		}
-		return footerInfo{}, fmt.Errorf("%d bytes after the end of the file metadata", trailing)
+		return 0, fmt.Errorf("%d bytes after the end of the file metadata", trailing)
 	}
 	if err := w.schema.finish(); err != nil {
-		return footerInfo{}, err
+		return 0, err
 	}
 	leaves := w.schema.leaves
 	switch {
 	case w.badRowGroup >= 0:
-		return footerInfo{}, &limitError{kind: ErrCorrupt, rowGroup: w.badRowGroup, msg: fmt.Sprintf("row groups hold different numbers of column chunks (%d in row group 0)", w.firstColumns)}
+		return 0, &limitError{kind: ErrCorrupt, rowGroup: w.badRowGroup, msg: fmt.Sprintf("row groups hold different numbers of column chunks (%d in row group 0)", w.firstColumns)}
 	case w.rowGroups > 0 && w.firstColumns != leaves:
-		return footerInfo{}, &limitError{kind: ErrCorrupt, rowGroup: 0, msg: fmt.Sprintf("%d column chunks for %d leaf columns", w.firstColumns, leaves)}
+		return 0, &limitError{kind: ErrCorrupt, rowGroup: 0, msg: fmt.Sprintf("%d column chunks for %d leaf columns", w.firstColumns, leaves)}
 	}
 	w.memory += w.schema.memory
 	if w.memory > MaxFooterMemory {
-		return footerInfo{}, &limitError{kind: ErrUnsupported, rowGroup: -1, msg: fmt.Sprintf("footer would take about %d MiB decoded, over the limit of %d MiB (MaxFooterMemory)", w.memory>>20, MaxFooterMemory>>20)}
+		return 0, &limitError{kind: ErrUnsupported, rowGroup: -1, msg: fmt.Sprintf("footer would take about %d MiB decoded, over the limit of %d MiB (MaxFooterMemory)", w.memory>>20, MaxFooterMemory>>20)}
 	}
-	return footerInfo{memory: w.memory, leaves: leaves, rowGroups: w.rowGroups}, nil
+	return w.memory, nil
 }
 
 func (w *footerWalker) errorf(format string, args ...any) error {

@@ -448,10 +448,6 @@ func TestFooterMemoryEstimate(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			footer := tc.spec.write()
-			estimate, err := sources.FooterMemory(footer)
-			if err != nil {
-				t.Fatal(err)
-			}
 			b := parquetFile(footer)
 			var before, after runtime.MemStats
 			runtime.ReadMemStats(&before)
@@ -460,6 +456,11 @@ func TestFooterMemoryEstimate(t *testing.T) {
 			runtime.ReadMemStats(&after)
 			if err != nil {
 				t.Fatal(err)
+			}
+			defer p.Close()
+			estimate := p.FooterMemory()
+			if estimate > sources.MaxFooterMemory {
+				t.Errorf("estimate %d above MaxFooterMemory for a footer that opened", estimate)
 			}
 			got := int64(after.TotalAlloc - before.TotalAlloc)
 			t.Logf("footer %d bytes, estimate %d, allocated %d (%.2f)", len(footer), estimate, got, float64(estimate)/float64(got))

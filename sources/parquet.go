@@ -32,6 +32,8 @@ type Parquet struct {
 	numRows int64       // sum of rows
 	stamp   fileStamp   // the file when opened, for CheckUnchanged
 	layout  rowcheck.Layout
+
+	footerMemory int64 // estimated bytes of the decoded footer
 }
 
 // OpenParquetFile opens the Parquet file at path and reads its footer.
@@ -70,7 +72,7 @@ func (p *Parquet) CheckUnchanged() error { return p.stamp.check() }
 // states must fit the bytes that hold it, so a damaged or hostile footer
 // gives an [InputError] and never a huge allocation.
 func OpenParquet(name string, r io.ReaderAt, size int64) (*Parquet, error) {
-	tail, _, err := readFooter(name, r, size)
+	tail, memory, err := readFooter(name, r, size)
 	if err != nil {
 		return nil, err
 	}
@@ -91,7 +93,7 @@ func OpenParquet(name string, r io.ReaderAt, size int64) (*Parquet, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Parquet{name: name, size: size, file: pf, r: r}
+	p := &Parquet{name: name, size: size, file: pf, r: r, footerMemory: memory}
 	var total int64
 	for i, rg := range pf.RowGroups() {
 		n := rg.NumRows()
@@ -201,6 +203,12 @@ func (p *Parquet) Columns() []ColumnInfo {
 	}
 	return cols
 }
+
+// FooterMemory returns an estimate, on the high side, of the memory the
+// decoded footer takes while p is open (its thrift structures, the column
+// tree and the row-group bookkeeping built on them), for memory budgets.
+// It is at most [MaxFooterMemory].
+func (p *Parquet) FooterMemory() int64 { return p.footerMemory }
 
 // CreatedBy returns the footer's created_by: the writer that made the file.
 func (p *Parquet) CreatedBy() string { return p.file.Metadata().CreatedBy }
