@@ -32,6 +32,8 @@ type Parquet struct {
 	stamp   fileStamp   // the file when opened, for CheckUnchanged
 	layout  rowcheck.Layout
 	ranges  rangeCache // page locations of row groups read in ranges
+
+	footerMemory int64 // estimated bytes of the decoded footer
 }
 
 // OpenParquetFile opens the Parquet file at path and reads its footer.
@@ -64,20 +66,34 @@ func (p *Parquet) CheckUnchanged() error { return p.stamp.check() }
 // OpenParquet reads the footer of the Parquet data in r, which holds size
 // bytes; name is used in errors. Only the footer is read here. Any
 // io.ReaderAt works, so inputs need not be local files.
+//
+// The footer is checked before it is decoded (see [MaxFooterBytes],
+// [MaxFooterMemory] and [MaxSchemaDepth]): every count and length it
+// states must fit the bytes that hold it, so a damaged or hostile footer
+// gives an [InputError] and never a huge allocation.
 func OpenParquet(name string, r io.ReaderAt, size int64) (*Parquet, error) {
-	var pf *parquet.File
-	err := guard(name, -1, func() error {
-		var err error
-		pf, err = parquet.OpenFile(r, size,
-			parquet.SkipPageIndex(true),
-			parquet.SkipBloomFilters(true),
-		)
-		return err
-	})
+	tail, memory, err := readFooter(name, r, size)
 	if err != nil {
 		return nil, err
 	}
-	p := &Parquet{name: name, size: size, file: pf, r: r}
+	// The decoder reads the footer through ft, from the bytes just checked.
+	ft := &footerTail{r: r, off: size - int64(len(tail)), tail: tail}
+	var pf *parquet.File
+	err = guard(name, -1, func() error {
+		var err error
+		pf, err = parquet.OpenFile(ft, size,
+			parquet.SkipPageIndex(true),
+			parquet.SkipBloomFilters(true),
+			parquet.OptimisticRead(false), // the footer alone, from ft
+			parquet.SkipMagicBytes(true),  // readFooter checked it
+		)
+		return err
+	})
+	ft.tail = nil // from now on ft reads the file
+	if err != nil {
+		return nil, err
+	}
+	p := &Parquet{name: name, size: size, file: pf, r: r, footerMemory: memory}
 	var total int64
 	for i, rg := range pf.RowGroups() {
 		n := rg.NumRows()
@@ -137,11 +153,11 @@ func (p *Parquet) checkChunks() error {
 				return err
 			}
 			if size := cc.MetaData.TotalUncompressedSize; size > MaxColumnChunkBytes || size < 0 {
-				return &InputError{Path: p.name, RowGroup: i, Column: leaf.Path, Err: fmt.Errorf("%w: column chunk of %d bytes uncompressed; row groups are decoded in memory and chunks above %d bytes are refused",
+				return &InputError{Path: p.name, RowGroup: i, Column: shortColumn(leaf.Path), Err: fmt.Errorf("%w: column chunk of %d bytes uncompressed; row groups are decoded in memory and chunks above %d bytes are refused",
 					ErrUnsupported, size, int64(MaxColumnChunkBytes))}
 			}
 			if leaf.MaxDef == 0 && cc.MetaData.Statistics.NullCount > 0 {
-				return &InputError{Path: p.name, RowGroup: i, Column: leaf.Path, Err: fmt.Errorf("%w: statistics count %d nulls in a required column",
+				return &InputError{Path: p.name, RowGroup: i, Column: shortColumn(leaf.Path), Err: fmt.Errorf("%w: statistics count %d nulls in a required column",
 					ErrCorrupt, cc.MetaData.Statistics.NullCount)}
 			}
 		}
@@ -184,6 +200,12 @@ func (p *Parquet) Columns() []ColumnInfo {
 	}
 	return cols
 }
+
+// FooterMemory returns an estimate, on the high side, of the memory the
+// decoded footer takes while p is open (its thrift structures, the column
+// tree and the row-group bookkeeping built on them), for memory budgets.
+// It is at most [MaxFooterMemory].
+func (p *Parquet) FooterMemory() int64 { return p.footerMemory }
 
 // CreatedBy returns the footer's created_by: the writer that made the file.
 func (p *Parquet) CreatedBy() string { return p.file.Metadata().CreatedBy }
@@ -296,7 +318,7 @@ func (p *Parquet) Close() error {
 func guard(name string, rg int, fn func() error) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = corrupt(name, rg, fmt.Errorf("malformed data: %v", r))
+			err = corrupt(name, rg, clip(fmt.Errorf("malformed data: %v", r)))
 		}
 	}()
 	if err := fn(); err != nil {
@@ -307,7 +329,7 @@ func guard(name string, rg int, fn func() error) (err error) {
 		if errors.As(err, &ie) {
 			return err
 		}
-		return corrupt(name, rg, err)
+		return corrupt(name, rg, clip(err))
 	}
 	return nil
 }

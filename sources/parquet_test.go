@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"runtime/metrics"
+	"slices"
 	"testing"
 
 	"github.com/parquet-go/parquet-go"
@@ -142,7 +145,9 @@ func TestOpenParquetFileRejectsNonParquet(t *testing.T) {
 }
 
 // FuzzOpenAndRead feeds damaged Parquet files to the reader: it may refuse
-// them, but only with an InputError, and never panic or hang.
+// them, but only with an InputError, and never panic or hang. Opening may
+// allocate no more than the footer check allows for a footer of that size,
+// whatever the footer claims.
 func FuzzOpenAndRead(f *testing.F) {
 	good := tinyParquet(f)
 	f.Add(good)
@@ -151,8 +156,25 @@ func FuzzOpenAndRead(f *testing.F) {
 	flipped[len(flipped)/3] ^= 0xff
 	f.Add(flipped)
 	f.Add(flatParquet(f)) // no repeated fields: ReadBatch decodes it
+	f.Add(parquetFile(footerSpec{leaves: 2, depth: 3, rowGroups: 2, kv: 1}.write()))
+	hostile := hostileFiles()
+	for _, name := range slices.Sorted(maps.Keys(hostile)) {
+		if b := hostile[name]; len(b) < 1<<10 {
+			f.Add(b)
+		}
+	}
 	f.Fuzz(func(t *testing.T, b []byte) {
+		// runtime/metrics, unlike ReadMemStats, does not stop the world.
+		allocs := []metrics.Sample{{Name: "/gc/heap/allocs:bytes"}}
+		metrics.Read(allocs)
+		before := allocs[0].Value.Uint64()
 		p, err := sources.OpenParquet("fuzz.parquet", bytes.NewReader(b), int64(len(b)))
+		metrics.Read(allocs)
+		// Each footer byte may stand for a schema element or column chunk
+		// (under 2 KiB decoded, see TestFooterMemoryEstimate).
+		if got, limit := allocs[0].Value.Uint64()-before, uint64(1<<20+len(b)<<11); got > limit {
+			t.Fatalf("opening %d bytes allocated %d, more than %d", len(b), got, limit)
+		}
 		if err != nil {
 			var ie *sources.InputError
 			if !errors.As(err, &ie) {
