@@ -35,6 +35,7 @@ var urlScheme = regexp.MustCompile(`^([A-Za-z][A-Za-z0-9+.-]*)://`)
 // URLs (splitdata reads and writes local paths only), --out - or an --out
 // that exists and is not a directory, and a --seed that is text.
 func checkCommandLine(cmd *cobra.Command, args []string, log *logger, notes *runNotes) error {
+	log.command = cmd.Name()
 	for _, a := range args {
 		if err := checkURL(fmt.Sprintf("input %q", a), a); err != nil {
 			return err

@@ -179,7 +179,7 @@ func (f *splitFlags) execute(ctx context.Context, args []string, stdout io.Write
 	cfg.OnPath = setMemoryLimit(cfg)
 	var bar *barProgress
 	if !f.quiet && log.format == "text" && isTerminal(log.w) {
-		bar = newBarProgress(log.w)
+		bar = newBarProgress(log.w, log.command)
 		cfg.Progress = bar
 	}
 	m, err := runJob(ctx, cfg)
