@@ -13,12 +13,19 @@ all: build
 build:
 	$(GO) build -o $(BIN) ./cmd/splitdata
 
-## demo: generate a 1M-row sample, split it 80/10/10 and print a per-split summary.
-demo: build
+## demo: generate a 1M-row sample, split it 80/10/10, print a per-split summary and what to try next.
+## The build is announced first: on a fresh clone it downloads modules and is silent for minutes.
+demo:
+	@echo "building splitdata (first build downloads modules, about 2 minutes)"
+	$(GO) build -o $(BIN) ./cmd/splitdata
 	rm -rf $(DEMO_DIR)
 	$(BIN) gen --rows $(DEMO_ROWS) --files 4 --out $(DEMO_DIR)/input --seed 1
 	$(BIN) split $(DEMO_DIR)/input --out $(DEMO_DIR)/out --seed 42 --ratios train=0.8,valid=0.1,test=0.1
 	$(BIN) verify $(DEMO_DIR)/out --input $(DEMO_DIR)/input
+	@echo
+	@echo "look at: $(DEMO_DIR)/out/manifest.json (seed, sizes and SHA-256 of every file) and the Parquet files in $(DEMO_DIR)/out/train/"
+	@echo "try: $(BIN) explain --seed 42 --rows 0-9 --ratios train=0.8,valid=0.1,test=0.1 --total $(DEMO_ROWS)   (any row's split, recomputable with NumPy)"
+	@echo "next: $(BIN) split YOUR_DATA/ --out splits --seed 42; docs/coming-from.md maps scikit-learn, Hugging Face, DuckDB and PyTorch habits to commands"
 
 
 ## test: the suite CI runs (no Python needed; vectors are committed). Needs only Go:

@@ -62,14 +62,14 @@ func resolveOne(in, format string) ([]string, error) {
 		return nil, err
 	}
 	if !strings.ContainsAny(in, "*?[") {
-		return nil, err
+		return nil, &sources.InputError{Path: in, RowGroup: -1, Err: notFoundError("no such file or directory")}
 	}
 	matches, gerr := filepath.Glob(in)
 	if gerr != nil {
 		return nil, fmt.Errorf("bad glob %q: %w", in, gerr)
 	}
 	if len(matches) == 0 {
-		return nil, fmt.Errorf("%w: the glob %q matches nothing", ErrNoInput, in)
+		return nil, &sources.InputError{Path: in, RowGroup: -1, Err: notFoundError("the glob matches nothing")}
 	}
 	var out []string
 	for _, m := range matches {
@@ -81,6 +81,15 @@ func resolveOne(in, format string) ([]string, error) {
 	}
 	return out, nil
 }
+
+// notFoundError is a missing input, bad input rather than a usage error:
+// its text says so plainly, and it is an [fs.ErrNotExist].
+type notFoundError string
+
+func (e notFoundError) Error() string { return string(e) }
+
+// Is makes a notFoundError an [fs.ErrNotExist].
+func (notFoundError) Is(target error) bool { return target == fs.ErrNotExist }
 
 // walkDir lists the files of the input format below dir. A dir reached
 // through a symbolic link is walked at the link's target (WalkDir does not
@@ -122,4 +131,14 @@ func walkDir(dir, format string) ([]string, error) {
 		return nil
 	})
 	return out, err
+}
+
+// usageUnlessInput marks an error of [ResolveInputs] as a usage error
+// unless it is bad input, such as a missing file.
+func usageUnlessInput(err error) error {
+	var ie *sources.InputError
+	if errors.As(err, &ie) {
+		return err
+	}
+	return fmt.Errorf("%w: %w", ErrUsage, err)
 }

@@ -2,7 +2,6 @@ package pipeline
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/splitdata/splitdata/sources"
 )
@@ -29,7 +28,7 @@ type FileReport struct {
 func Inspect(ctx context.Context, inputs []string, opts sources.Options) ([]FileReport, error) {
 	paths, err := ResolveInputs(inputs, opts.Format)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrUsage, err)
+		return nil, usageUnlessInput(err)
 	}
 	reports := make([]FileReport, 0, len(paths))
 	for _, path := range paths {

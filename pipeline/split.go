@@ -437,7 +437,7 @@ type plan struct {
 func openPlan(inputs []string, opts sources.Options) (_ *plan, err error) {
 	paths, err := ResolveInputs(inputs, opts.Format)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrUsage, err)
+		return nil, usageUnlessInput(err)
 	}
 	p := &plan{paths: paths}
 	defer func() {

@@ -33,7 +33,7 @@ type classTable struct {
 func columnFor(schema *parquet.Schema, flag, name string) (int, error) {
 	leaf, ok := schema.Lookup(strings.Split(name, ".")...)
 	if !ok {
-		return 0, fmt.Errorf("%w: %s %q: no such column", ErrUsage, flag, name)
+		return 0, fmt.Errorf("%w: %s %q: no such column; the columns are %s", ErrUsage, flag, name, columnNames(schema))
 	}
 	if leaf.MaxRepetitionLevel > 0 {
 		return 0, fmt.Errorf("%w: %s %q: a repeated column cannot %s rows", ErrUsage, flag, name, strings.TrimPrefix(flag, "--"))
@@ -267,4 +267,20 @@ func canonicalBytes(b []byte, v parquet.Value) []byte {
 	default:
 		return append(b, v.ByteArray()...)
 	}
+}
+
+// columnNames lists a schema's leaf columns, dotted, for an error message:
+// at most 20, then how many more.
+func columnNames(schema *parquet.Schema) string {
+	const most = 20
+	cols := schema.Columns()
+	names := make([]string, 0, min(len(cols), most+1))
+	for i, c := range cols {
+		if i == most {
+			names = append(names, fmt.Sprintf("and %d more", len(cols)-most))
+			break
+		}
+		names = append(names, strings.Join(c, "."))
+	}
+	return strings.Join(names, ", ")
 }

@@ -165,7 +165,7 @@ func validateRatios(splits []Split) error {
 		sum += s.Ratio
 	}
 	if math.Abs(sum-1) > RatioTolerance {
-		return fmt.Errorf("ratios sum to %v, not 1", sum)
+		return fmt.Errorf("ratios sum to %s, not 1", formatShare(sum))
 	}
 	return nil
 }
@@ -325,4 +325,14 @@ func isDecimal(s string) bool {
 		return true
 	}
 	return i == len(s)
+}
+
+// formatShare formats a sum of ratios as people write it: to 12 significant
+// digits, so that 0.3+0.6 reads 0.9 rather than 0.8999999999999999; in
+// full when that would read 1.
+func formatShare(f float64) string {
+	if s := strconv.FormatFloat(f, 'g', 12, 64); s != "1" {
+		return s
+	}
+	return strconv.FormatFloat(f, 'g', -1, 64)
 }

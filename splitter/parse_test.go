@@ -106,7 +106,7 @@ func TestParseRatios(t *testing.T) {
 		{name: "duplicate", in: "train=0.8,train=0.2", err: `usage: ratios "train=0.8,train=0.2": split name "train" is used twice`},
 		{name: "sum above", in: "a=0.5,b=0.6", err: `usage: ratios "a=0.5,b=0.6": ratios sum to 1.1, not 1`},
 		{name: "sum below", in: "a=0.5,b=0.4", err: `usage: ratios "a=0.5,b=0.4": ratios sum to 0.9, not 1`},
-		{name: "sum just outside", in: "a=0.25,b=0.7500000037252903", err: `usage: ratios "a=0.25,b=0.7500000037252903": ratios sum to 1.0000000037252903, not 1`}, // 1 + 2^-28
+		{name: "sum just outside", in: "a=0.25,b=0.7500000037252903", err: `usage: ratios "a=0.25,b=0.7500000037252903": ratios sum to 1.00000000373, not 1`}, // 1 + 2^-28
 		{name: "negative", in: "a=-0.1,b=1.1", err: `usage: ratios "a=-0.1,b=1.1": split "a": ratio "-0.1" is not a decimal number`},
 		{name: "plus sign", in: "a=+0.5,b=0.5", err: `usage: ratios "a=+0.5,b=0.5": split "a": ratio "+0.5" is not a decimal number`},
 		{name: "zero", in: "a=1,b=0", err: `usage: ratios "a=1,b=0": split "b": ratio "0" is not in (0, 1]`},

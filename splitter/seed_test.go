@@ -1,6 +1,7 @@
 package splitter_test
 
 import (
+	"strings"
 	"crypto/sha256"
 	"errors"
 	"math/big"
@@ -87,6 +88,40 @@ func TestParseSeedFresh(t *testing.T) {
 		}
 		if b.String() != want {
 			t.Errorf("ParseSeed(%q) after mutating an earlier result = %v, want %s", in, b, want)
+		}
+	}
+}
+
+func TestSeedNote(t *testing.T) {
+	tests := []struct {
+		seed string
+		want string // a substring of the note; "" for no note
+	}{
+		{"42", ""},
+		{"007", ""},
+		{"", ""},
+		{"0x2A", `looks like a number but is not a plain decimal integer: it is hashed as text (SHA-256), seed `},
+		{"0x2A", "; for the number write --seed 42"},
+		{" 42", "; for the number write --seed 42"},
+		{"42\n", "; for the number write --seed 42"},
+		{"1_000", "; for the number write --seed 1000"},
+		{"1e6", "; for the number write --seed 1000000"},
+		{"-1", "; a seed number is a non-negative integer"},
+		{"4.5", "; a seed number is a non-negative integer"},
+		{"my-experiment", `--seed "my-experiment" is text: using its SHA-256, seed `},
+		{"nan", "is text:"},
+		{"inf", "is text:"},
+	}
+	for _, tt := range tests {
+		got := splitter.SeedNote(tt.seed)
+		if tt.want == "" {
+			if got != "" {
+				t.Errorf("SeedNote(%q) = %q, want no note", tt.seed, got)
+			}
+			continue
+		}
+		if !strings.Contains(got, tt.want) {
+			t.Errorf("SeedNote(%q) = %q, want it to contain %q", tt.seed, got, tt.want)
 		}
 	}
 }

@@ -25,7 +25,7 @@ type explainFlags struct {
 	approx   bool
 }
 
-func newExplainCmd(stdout io.Writer) *cobra.Command {
+func newExplainCmd(stdout io.Writer, log *logger) *cobra.Command {
 	var f explainFlags
 	cmd := &cobra.Command{
 		Use:   "explain --seed S --rows A-B [--ratios ... [--total N | --approx]]",
@@ -42,11 +42,14 @@ row goes to: exact splits need --total N, the number of rows in the dataset;
   splitdata explain --seed 42 --rows 1000000-1000010 --ratios train=0.9,test=0.1 --approx`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if cmd.Flags().Changed("seed") && f.seed == "" {
+				return usagef("--seed is empty: give a seed (an integer or any text)")
+			}
 			return f.run(cmd.Context(), stdout)
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&f.seed, "seed", "", "master seed (required)")
+	fl.StringVar(&f.seed, "seed", "", "master seed (required): a non-negative integer of any size, or any text (hashed), as for split")
 	fl.StringVar(&f.rows, "rows", "", "row range A-B, inclusive (required)")
 	fl.StringVar(&f.ratios, "ratios", "", "split names and shares, e.g. train=0.8,test=0.2")
 	fl.StringVar(&f.testSize, "test-size", "", "test share or row count, as for split")

@@ -3,16 +3,20 @@ package main
 import (
 	"fmt"
 	"io"
+	"math"
+	"math/big"
 
 	"github.com/spf13/cobra"
 
 	"github.com/splitdata/splitdata/internal/gendata"
+	"github.com/splitdata/splitdata/splitter"
 )
 
 func newGenCmd(stdout io.Writer) *cobra.Command {
 	var cfg gendata.Config
 	var out string
 	var quiet bool
+	var seed string
 	cmd := &cobra.Command{
 		Use:   "gen --rows N --out DIR [flags]",
 		Short: "Write a deterministic synthetic Parquet dataset (for demos, tests and benchmarks)",
@@ -33,6 +37,13 @@ flags give the same bytes.`,
 			if err := checkWorkers(cfg.Workers); err != nil {
 				return err
 			}
+			if cmd.Flags().Changed("seed") {
+				v, err := genSeed(seed)
+				if err != nil {
+					return err
+				}
+				cfg.Seed = v
+			}
 			paths, err := gendata.Write(cmd.Context(), out, cfg)
 			if err != nil {
 				return err
@@ -49,10 +60,25 @@ flags give the same bytes.`,
 	fl.Int64Var(&cfg.RowGroupRows, "row-group-rows", 122880, "rows per row group")
 	fl.IntVar(&cfg.StringColumns, "string-columns", 0, "write that many string columns s00, s01, ... instead (s00: 8 classes, s01: about N/20 groups), the wide table of the benchmarks")
 	fl.IntVar(&cfg.PageBufferSize, "page-bytes", 0, "page size of the writer in bytes (default: parquet-go's)")
-	fl.Uint64Var(&cfg.Seed, "seed", 0, "seed of the generated values")
+	fl.StringVar(&seed, "seed", "0", "seed of the generated values: an integer or any text, as for split (gen uses it modulo 2^64)")
 	fl.IntVar(&cfg.Workers, "workers", 0, "files written at once (default: number of CPUs; at most 256)")
 	fl.BoolVar(&cfg.Overwrite, "overwrite", false, "replace an existing output directory")
 	fl.StringVar(&out, "out", "", "output directory (required)")
 	fl.BoolVarP(&quiet, "quiet", "q", false, "print nothing but errors")
 	return cmd
+}
+
+// genSeed turns --seed into gen's 64-bit seed by the rule of every command
+// ([splitter.ParseSeed]: a decimal integer is itself, other text its
+// SHA-256), taken modulo 2^64, so that the seeds gen took before, 0 to
+// 2^64-1 in decimal, keep their data.
+func genSeed(text string) (uint64, error) {
+	if text == "" {
+		return 0, usagef("--seed is empty: give a seed (an integer or any text), or leave --seed out for seed 0")
+	}
+	v, err := splitter.ParseSeed(text)
+	if err != nil {
+		return 0, err
+	}
+	return new(big.Int).And(v, new(big.Int).SetUint64(math.MaxUint64)).Uint64(), nil
 }

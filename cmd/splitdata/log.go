@@ -12,8 +12,9 @@ import (
 // for people, or with --log-format json one JSON object per message for
 // log collectors (Airflow, Argo, Kubernetes).
 type logger struct {
-	w      io.Writer
-	format string // "text" or "json"
+	w       io.Writer
+	format  string // "text" or "json"
+	command string // the command running, for progress labels
 }
 
 // String, Set and Type make the format a flag value.

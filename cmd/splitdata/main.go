@@ -42,7 +42,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	// The pipeline's notes (an output restored after a killed run) follow
 	// --log-format like every other message.
 	pipeline.Notice = func(msg string) { log.info(msg) }
-	root := newRootCmd(stdout, log)
+	notes := &runNotes{}
+	root := newRootCmd(stdout, log, notes)
 	root.SetArgs(args)
 	cmd, err := root.ExecuteContextC(ctx)
 	if err == nil {
@@ -54,7 +55,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return code
 	}
 	attrs := []any{"exit_code", code}
-	hint := hintFor(err)
+	hint := hintFor(err, notes)
 	if log.format == "json" && hint != "" {
 		attrs = append(attrs, "hint", hint)
 	}
@@ -81,9 +82,12 @@ func usagef(format string, args ...any) error {
 // exitCode maps an error to the process exit code.
 func exitCode(ctx context.Context, err error) int {
 	var ue usageError
+	var ie *sources.InputError
 	switch {
 	case ctx.Err() != nil || errors.Is(err, context.Canceled):
 		return exitInterrupted
+	case errors.As(err, &ie):
+		return exitFailure // bad input, even when found while checking the command line
 	case errors.As(err, &ue), errors.Is(err, pipeline.ErrUsage), errors.Is(err, pipeline.ErrNoInput):
 		return exitUsage
 	default:
@@ -92,10 +96,12 @@ func exitCode(ctx context.Context, err error) int {
 }
 
 // hintFor suggests the obvious next step for some errors.
-func hintFor(err error) string {
+func hintFor(err error, notes *runNotes) string {
 	switch {
 	case errors.Is(err, pipeline.ErrOutputExists):
 		return "use --overwrite to replace it, or choose another --out"
+	case errors.Is(err, sources.ErrSchemaMismatch) && notes.mixedFormats != "":
+		return notes.mixedFormats
 	case errors.Is(err, sources.ErrSchemaMismatch):
 		return "all inputs of one run must have the same schema"
 	}

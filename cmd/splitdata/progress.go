@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"io"
 	"os"
 	"time"
@@ -18,28 +19,85 @@ func isTerminal(w io.Writer) bool {
 	return ok && term.IsTerminal(int(f.Fd()))
 }
 
-// barProgress draws a job's phases as progress bars on a terminal: rows,
-// rows per second and the estimated time left.
+// barProgress draws a job's phases as progress bars on a terminal, each
+// labelled with the command and what the phase does: rows, rows per second
+// and the estimated time left.
 type barProgress struct {
-	w   io.Writer
-	bar *progressbar.ProgressBar
+	w       io.Writer
+	command string           // the command's name: shuffle's bar says shuffle
+	now     func() time.Time // the clock; a test's fake one
+	bar     *progressbar.ProgressBar
+	phase   string
+	start   time.Time // when the phase began
+	done    int64     // rows done in the phase
+	shown   time.Time // when the label was last redrawn
 }
 
-func newBarProgress(w io.Writer) *barProgress { return &barProgress{w: w} }
+// newBarProgress returns the progress bars of the command named command.
+func newBarProgress(w io.Writer, command string) *barProgress {
+	return &barProgress{w: w, command: command, now: time.Now}
+}
+
+// rateAfter is how long a phase runs before its rate is shown: a rate
+// over the first milliseconds (27876588022 rows/s) says nothing.
+const rateAfter = time.Second
+
+// phaseWords says what each of the pipeline's phases does.
+var phaseWords = map[string]string{
+	"plan":        "reading footers",
+	"count":       "counting rows",
+	"classes":     "counting classes",
+	"groups":      "counting groups",
+	"boundaries":  "ordering keys",
+	"permutation": "drawing the permutation",
+	"split":       "reading and writing",
+	"shard":       "reading and writing",
+	"merge":       "merging",
+	"commit":      "committing",
+}
+
+// label is the bar's description: command, phase and, once the phase has
+// run for rateAfter, its rate so far.
+func (p *barProgress) label() string {
+	words, ok := phaseWords[p.phase]
+	if !ok {
+		words = p.phase
+	}
+	s := words
+	if p.command != "" {
+		s = p.command + ": " + words
+	}
+	if el := p.now().Sub(p.start); el >= rateAfter && p.done > 0 {
+		s += " (" + rate(float64(p.done)/el.Seconds()) + " rows/s)"
+	}
+	return s
+}
+
+// rate formats rows per second: 850, 12.5k, 5.0M.
+func rate(r float64) string {
+	switch {
+	case r >= 1e6:
+		return fmt.Sprintf("%.1fM", r/1e6)
+	case r >= 1e3:
+		return fmt.Sprintf("%.1fk", r/1e3)
+	}
+	return fmt.Sprintf("%.0f", r)
+}
 
 // Phase implements pipeline.Progress.
 func (p *barProgress) Phase(name string, rows int64) {
 	p.finish()
+	p.phase, p.done = name, 0
+	p.start = p.now()
+	p.shown = p.start
 	total := rows
 	if total == 0 {
 		total = -1 // unknown: a spinner
 	}
 	p.bar = progressbar.NewOptions64(total,
 		progressbar.OptionSetWriter(p.w),
-		progressbar.OptionSetDescription(name),
+		progressbar.OptionSetDescription(p.label()),
 		progressbar.OptionShowCount(),
-		progressbar.OptionShowIts(),
-		progressbar.OptionSetItsString("rows"),
 		progressbar.OptionSetPredictTime(true),
 		progressbar.OptionThrottle(100*time.Millisecond),
 		progressbar.OptionClearOnFinish(),
@@ -49,9 +107,15 @@ func (p *barProgress) Phase(name string, rows int64) {
 
 // Add implements pipeline.Progress.
 func (p *barProgress) Add(rows int64) {
-	if p.bar != nil {
-		_ = p.bar.Add64(rows)
+	if p.bar == nil {
+		return
 	}
+	p.done += rows
+	if now := p.now(); now.Sub(p.shown) >= 500*time.Millisecond {
+		p.shown = now
+		p.bar.Describe(p.label())
+	}
+	_ = p.bar.Add64(rows)
 }
 
 // finish clears the current bar.

@@ -17,13 +17,16 @@ EXIT STATUS
   130  interrupted (SIGINT or SIGTERM); temporary output is removed
 `
 
-func newRootCmd(stdout io.Writer, log *logger) *cobra.Command {
+func newRootCmd(stdout io.Writer, log *logger, notes *runNotes) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "splitdata",
-		Short: "Reproducible splits, samples and shuffles of large Parquet, Arrow IPC and CSV files",
+		Short: "Reproducible splits, samples and shuffles of large Parquet, Arrow IPC, CSV and JSON Lines files",
 		Long: `splitdata splits, samples and shuffles large tabular files for machine learning,
 reproducibly: the same seed gives the same rows in the same splits, in the same
 bytes, on any machine, with any number of workers, however the input is chunked.`,
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			return checkCommandLine(cmd, args, log, notes)
+		},
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		Args:          cobra.ArbitraryArgs,
@@ -47,7 +50,7 @@ bytes, on any machine, with any number of workers, however the input is chunked.
 		newPlanCmd(stdout, log),
 		newRunShardCmd(stdout, log),
 		newMergeCmd(stdout, log),
-		newExplainCmd(stdout),
+		newExplainCmd(stdout, log),
 		newGenCmd(stdout),
 		newVerifyCmd(stdout),
 		newInspectCmd(stdout),

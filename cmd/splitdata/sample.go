@@ -17,8 +17,8 @@ func newSampleCmd(stdout io.Writer, log *logger) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "sample INPUT... --out DIR (--rows K | --fraction F) [flags]",
 		Short: "Draw a reproducible uniform sample (or, with --replace, a bootstrap sample)",
-		Long: `Sample reads the rows of every INPUT (files of Parquet, Arrow IPC or CSV, directories of
-such files, or globs; taken in path order) once and writes a uniform sample without
+		Long: `Sample reads the rows of every INPUT (files of Parquet, Arrow IPC, CSV or JSON Lines;
+directories, of which it reads every file of those formats; or globs; taken in path order) once and writes a uniform sample without
 replacement to DIR/part-NNNNN.parquet (or .arrow, .csv): exactly the first K
 rows of canonical order (ascending (key, i), keys from
 numpy.random.PCG64(seed)), K given by --rows or as ceil(n*F) by --fraction

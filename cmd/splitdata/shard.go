@@ -199,7 +199,7 @@ func withBar[T any](log *logger, quiet bool, fn func(pipeline.Progress) (T, erro
 	if quiet || log.format != "text" || !isTerminal(log.w) {
 		return fn(nil)
 	}
-	bar := newBarProgress(log.w)
+	bar := newBarProgress(log.w, log.command)
 	defer bar.finish()
 	return fn(bar)
 }

@@ -15,8 +15,8 @@ func newShuffleCmd(stdout io.Writer, log *logger) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "shuffle INPUT... --out DIR [flags]",
 		Short: "Write all rows in a reproducible shuffled order, at any size",
-		Long: `Shuffle reads the rows of every INPUT (files of Parquet, Arrow IPC or CSV, directories of
-such files, or globs; taken in path order) and writes all of them to DIR/part-NNNNN.parquet (or .arrow, .csv) in
+		Long: `Shuffle reads the rows of every INPUT (files of Parquet, Arrow IPC, CSV or JSON Lines;
+directories, of which it reads every file of those formats; or globs; taken in path order) and writes all of them to DIR/part-NNNNN.parquet (or .arrow, .csv) in
 canonical order: ascending (key, i), where row i's key is
 numpy.random.PCG64(seed).jumped(epoch).random_raw(n)[i]. Each --epoch gives a
 different order from the same seed; epoch 0 is the order of split --shuffle.

@@ -60,9 +60,9 @@ func newSplitCmd(stdout io.Writer, log *logger) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "split INPUT... --out DIR [flags]",
 		Short: "Split tabular files into train/test (or any) splits, reproducibly",
-		Long: `Split reads the rows of every INPUT (files of Parquet, Arrow IPC or CSV, directories of
-such files, or globs; taken in path order) once, assigns each row to a split and writes
-DIR/<split>/part-NNNNN.parquet files (--format arrow|csv: .arrow, .csv) and
+		Long: `Split reads the rows of every INPUT (files of Parquet, Arrow IPC, CSV or JSON Lines;
+directories, of which it reads every file of those formats; or globs; taken in path
+order) once, assigns each row to a split and writes DIR/<split>/part-NNNNN.parquet files (--format arrow|csv: .arrow, .csv) and
 DIR/manifest.json.
 
 Row i (counting from 0 across all inputs in path order) gets the key
@@ -178,7 +178,7 @@ func (f *splitFlags) execute(ctx context.Context, args []string, stdout io.Write
 	cfg.OnBudget = setMemoryLimit(cfg)
 	var bar *barProgress
 	if !f.quiet && log.format == "text" && isTerminal(log.w) {
-		bar = newBarProgress(log.w)
+		bar = newBarProgress(log.w, log.command)
 		cfg.Progress = bar
 	}
 	m, err := runJob(ctx, cfg)
@@ -190,10 +190,6 @@ func (f *splitFlags) execute(ctx context.Context, args []string, stdout io.Write
 	}
 	if m.SeedGenerated && !f.quiet {
 		log.info(fmt.Sprintf("seed %s (repeat this run with --seed %s)", m.Seed, m.Seed), "seed", m.Seed)
-	}
-	if m.SeedText != "" && !f.quiet {
-		// " 42" or "-1" may be typos for numbers: say what was used.
-		log.info(fmt.Sprintf("--seed %q is not a plain decimal integer: using its SHA-256, seed %s", m.SeedText, m.Seed), "seed", m.Seed, "seed_text", m.SeedText)
 	}
 	if f.jsonOut {
 		return printJSON(stdout, m)
@@ -312,8 +308,7 @@ func parseDelimiter(s string) (rune, error) {
 
 // printSummary writes the per-split table.
 func printSummary(w io.Writer, out string, m *pipeline.Manifest) error {
-	fmt.Fprintf(w, "split %d rows from %d input files into %s (seed %s, algorithm %d)\n",
-		m.Rows, len(m.Inputs), out, m.Seed, m.Algorithm)
+	fmt.Fprintln(w, summaryLine(out, m))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "split\trows\tshare\tfiles\tbytes\t")
 	for _, s := range m.Splits {
