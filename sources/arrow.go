@@ -68,9 +68,11 @@ type Arrow struct {
 // section is a byte range of the input.
 type section struct{ off, n int64 }
 
-// arrowBatch is one record batch: where its message lies and its row count.
+// arrowBatch is one record batch: where its message lies, how many of its
+// bytes are the prefixed metadata (the body follows) and its row count.
 type arrowBatch struct {
 	msg  section
+	meta int64
 	rows int64
 }
 
@@ -115,6 +117,21 @@ func OpenArrowFile(path string, opts ...ArrowOption) (*Arrow, error) {
 // a type without a mapping is an [*InputError] wrapping [ErrUnsupported]
 // naming the column. The caller must Close the Arrow.
 func OpenArrow(name string, r io.ReaderAt, size int64, opts ...ArrowOption) (*Arrow, error) {
+	a, err := openArrow(name, r, size, opts...)
+	return a, batchUnit(name, err)
+}
+
+// batchUnit makes err, when it is an [*InputError] about input name at a
+// known unit, count record batches rather than row groups.
+func batchUnit(name string, err error) error {
+	var ie *InputError
+	if errors.As(err, &ie) && ie.Path == name && ie.RowGroup >= 0 {
+		ie.Unit = UnitRecordBatch
+	}
+	return err
+}
+
+func openArrow(name string, r io.ReaderAt, size int64, opts ...ArrowOption) (*Arrow, error) {
 	a := &Arrow{name: name, size: size, r: r}
 	for _, o := range opts {
 		o(a)
@@ -205,7 +222,7 @@ func (a *Arrow) openFile() (*arrow.Schema, error) {
 		if h.body != blk.body {
 			return nil, corrupt(a.name, i, fmt.Errorf("message body of %d bytes, block says %d", h.body, blk.body))
 		}
-		a.batches = append(a.batches, arrowBatch{msg: section{blk.off, blk.meta + blk.body}, rows: h.rows})
+		a.batches = append(a.batches, arrowBatch{msg: section{blk.off, blk.meta + blk.body}, meta: blk.meta, rows: h.rows})
 	}
 	var fr *ipc.FileReader
 	err = guard(a.name, -1, func() error {
@@ -310,9 +327,13 @@ func (a *Arrow) openStream() (*arrow.Schema, error) {
 			a.schemaMsg = msg
 			first = false
 		case h.kind == msgDictionaryBatch:
+			// Every record batch after it decodes it again: check it once.
+			if err := a.checkBody(meta, off+prefix+length, h.body); err != nil {
+				return nil, corrupt(a.name, -1, fmt.Errorf("dictionary batch at byte %d: %w", off, err))
+			}
 			a.dicts = append(a.dicts, arrowDict{msg: msg, before: len(a.batches)})
 		case h.kind == msgRecordBatch:
-			a.batches = append(a.batches, arrowBatch{msg: msg, rows: h.rows})
+			a.batches = append(a.batches, arrowBatch{msg: msg, meta: prefix + length, rows: h.rows})
 		default:
 			return nil, &InputError{Path: a.name, RowGroup: -1, Err: fmt.Errorf("%w: IPC message of type %d at byte %d", ErrUnsupported, h.kind, off)}
 		}
@@ -383,6 +404,10 @@ func (a *Arrow) Close() error {
 // declares; bad data gives an [*InputError] wrapping [ErrCorrupt] with
 // RowGroup i.
 func (a *Arrow) ReadUnit(ctx context.Context, i, batch int, fn func(rows []parquet.Row) error) error {
+	return batchUnit(a.name, a.readUnit(ctx, i, batch, fn))
+}
+
+func (a *Arrow) readUnit(ctx context.Context, i, batch int, fn func(rows []parquet.Row) error) error {
 	if i < 0 || i >= len(a.batches) {
 		return fmt.Errorf("%s: record batch %d out of range [0,%d)", a.name, i, len(a.batches))
 	}
@@ -433,8 +458,16 @@ func (a *Arrow) ReadUnit(ctx context.Context, i, batch int, fn func(rows []parqu
 
 // decode reads and validates record batch i. The caller releases it.
 func (a *Arrow) decode(i int) (arrow.RecordBatch, error) {
+	b := a.batches[i]
+	meta, err := a.readMeta(b.msg.off, b.meta)
+	if err == nil {
+		err = a.checkBody(meta, b.msg.off+b.meta, b.msg.n-b.meta)
+	}
+	if err != nil {
+		return nil, corrupt(a.name, i, err)
+	}
 	var rec arrow.RecordBatch
-	err := guard(a.name, i, func() error {
+	err = guard(a.name, i, func() error {
 		var err error
 		if a.file != nil {
 			rec, err = a.recordBatchAt(i)
@@ -673,6 +706,9 @@ func (a *Arrow) checkBlock(blk fileBlock, end int64, kind int) error {
 	}
 	if h.body != blk.body {
 		return fmt.Errorf("message body of %d bytes, block says %d", h.body, blk.body)
+	}
+	if kind == msgDictionaryBatch {
+		return a.checkBody(meta, blk.off+blk.meta, blk.body)
 	}
 	return nil
 }
