@@ -159,6 +159,10 @@ func openArrow(name string, r io.ReaderAt, size int64, opts ...ArrowOption) (*Ar
 		return nil, err
 	}
 	a.leaves = len(a.schema.Columns())
+	if a.leaves > MaxColumns {
+		a.Close()
+		return nil, &InputError{Path: name, RowGroup: -1, Err: tooManyColumns(a.leaves)}
+	}
 	a.layout = rowcheck.New(a.schema)
 	md := schema.Metadata()
 	for i, k := range md.Keys() {
