@@ -43,9 +43,20 @@ const zstdMinWindow = 8 << 20
 // its window from the frame header, so neither may come from the file
 // unchecked.
 func (a *Arrow) checkBody(meta []byte, off, n int64) error {
-	rb, err := batchTable(meta)
+	rb, views, err := a.batchTable(meta)
 	if err != nil {
 		return err
+	}
+	if p, err := rb.field(4, 4); err != nil {
+		return fmt.Errorf("variadic buffer counts: %w", err)
+	} else if p >= 0 {
+		// An absent vector reads as zeros; a present one must hold a
+		// count for every view column.
+		if _, counts, err := rb.vector(4, 8); err != nil {
+			return fmt.Errorf("variadic buffer counts: %w", err)
+		} else if counts < views {
+			return fmt.Errorf("%d variadic buffer counts for %d view columns", counts, views)
+		}
 	}
 	start, count, err := rb.vector(2, 16)
 	if err != nil {
@@ -114,27 +125,33 @@ func (a *Arrow) checkBody(meta []byte, off, n int64) error {
 }
 
 // batchTable returns the RecordBatch table of a record batch message or
-// the one inside a dictionary batch message.
-func batchTable(meta []byte) (fbTable, error) {
+// the one inside a dictionary batch message, and the number of view
+// columns it holds.
+func (a *Arrow) batchTable(meta []byte) (fbTable, int, error) {
 	msg, err := fbRoot(meta)
 	if err != nil {
-		return fbTable{}, err
+		return fbTable{}, 0, err
 	}
 	kind, err := msg.uint8(1)
 	if err != nil {
-		return fbTable{}, err
+		return fbTable{}, 0, err
 	}
 	t, err := msg.table(2)
 	if err != nil {
-		return fbTable{}, err
+		return fbTable{}, 0, err
 	}
 	switch kind {
 	case msgRecordBatch:
-		return t, nil
+		return t, a.views.record, nil
 	case msgDictionaryBatch:
-		return t.table(1)
+		id, err := t.int64(0)
+		if err != nil {
+			return fbTable{}, 0, err
+		}
+		rb, err := t.table(1)
+		return rb, a.views.dicts[id], err
 	}
-	return fbTable{}, fmt.Errorf("message of type %d has no body to check", kind)
+	return fbTable{}, 0, fmt.Errorf("message of type %d has no body to check", kind)
 }
 
 // lz4MaxRatio bounds what an LZ4 block decodes to per byte: a match
