@@ -323,6 +323,13 @@ func (e *RowGroupEncoder) parse(data []byte) (*EncodedRowGroup, error) {
 			}
 			g.columnIndex[i] = ci
 		}
+		if kind == parquet.ByteArray && len(st.MinValue)+len(st.MaxValue)+len(st.Min)+len(st.Max) > MaxStatisticsBytes {
+			// Long values would be copied whole into the footer: a 256 MB
+			// string made a 536 MB footer that readers refuse. Left out,
+			// as parquet-java and Arrow C++ leave out statistics over 4 KiB
+			// (the column index keeps parquet-go's 16-byte truncations).
+			st.Min, st.Max, st.MinValue, st.MaxValue = nil, nil, nil, nil
+		}
 		// The index locations are the file writer's to set.
 		c.ColumnIndexOffset, c.ColumnIndexLength = 0, 0
 		c.OffsetIndexOffset, c.OffsetIndexLength = 0, 0
