@@ -305,6 +305,10 @@ func (e *RowGroupEncoder) parse(data []byte) (*EncodedRowGroup, error) {
 			g.offsetIndex[i] = oi
 		}
 		kind := e.leaves[i].kind
+		if kind < 0 {
+			// A NULL-typed column: see leafLayout.physical.
+			c.MetaData.Type = e.leaves[i].physical
+		}
 		st := &c.MetaData.Statistics
 		if e.leaves[i].unordered || isNaN(kind, st.MinValue) || isNaN(kind, st.MaxValue) || isNaN(kind, st.Min) || isNaN(kind, st.Max) {
 			// Written without bounds (see unorderedType), or with NaN
