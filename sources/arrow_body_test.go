@@ -36,7 +36,7 @@ func compressedInts(t *testing.T, stream bool, n int, opt ipc.Option, magic []by
 	var pat [8]byte
 	binary.LittleEndian.PutUint64(pat[:], uint64(n*8))
 	at := bytes.Index(data, append(pat[:], magic...))
-	if at < 0 || bytes.Index(data[at+1:], append(pat[:], magic...)) >= 0 {
+	if at < 0 || bytes.Contains(data[at+1:], append(pat[:], magic...)) {
 		t.Fatalf("no single values buffer prefix in the %d bytes written", len(data))
 	}
 	return data, at
