@@ -1,7 +1,6 @@
 package sources
 
 import (
-	"bufio"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -98,8 +97,8 @@ func (a *Arrow) checkBody(meta []byte, off, n int64) error {
 			return fmt.Errorf("read buffer %d: %w", k, err)
 		}
 		size := int64(binary.LittleEndian.Uint64(pre[:]))
-		if size == -1 {
-			continue // stored uncompressed
+		if size == -1 || size == 0 {
+			continue // stored uncompressed, or nothing to decode
 		}
 		if size < 0 {
 			return fmt.Errorf("compressed buffer %d declares %d bytes", k, size)
@@ -181,14 +180,14 @@ const (
 // allocate for a buffer of declared bytes, and a frame whose stated
 // content size exceeds declared.
 func zstdBound(r *io.SectionReader, declared int64) (int64, error) {
-	br := bufio.NewReaderSize(r, 4096)
+	br := &cursor{r: r, end: r.Size()}
 	var total int64
 	for frame := 0; ; frame++ {
+		if frame > 0 && br.off == br.end {
+			return total, nil
+		}
 		var hdr [4]byte
 		if _, err := io.ReadFull(br, hdr[:]); err != nil {
-			if err == io.EOF && frame > 0 {
-				return total, nil
-			}
 			return 0, fmt.Errorf("zstd frame %d: %w", frame, eofIsCorrupt(err))
 		}
 		magic := binary.LittleEndian.Uint32(hdr[:])
@@ -214,7 +213,7 @@ func zstdBound(r *io.SectionReader, declared int64) (int64, error) {
 
 // zstdFrame reads one frame after its magic and returns the most bytes it
 // can decode to.
-func zstdFrame(br *bufio.Reader, declared int64) (int64, error) {
+func zstdFrame(br *cursor, declared int64) (int64, error) {
 	fhd, err := br.ReadByte()
 	if err != nil {
 		return 0, eofIsCorrupt(err)
@@ -300,6 +299,45 @@ func zstdFrame(br *bufio.Reader, declared int64) (int64, error) {
 		}
 	}
 	return total, nil
+}
+
+// cursor reads a range of an io.ReaderAt from its start, and skips
+// without reading.
+type cursor struct {
+	r        io.ReaderAt
+	off, end int64
+}
+
+func (c *cursor) Read(p []byte) (int, error) {
+	if c.off >= c.end {
+		return 0, io.EOF
+	}
+	p = p[:min(int64(len(p)), c.end-c.off)]
+	n, err := c.r.ReadAt(p, c.off)
+	c.off += int64(n)
+	if err == io.EOF && n > 0 {
+		err = nil
+	}
+	return n, err
+}
+
+// ReadByte reads one byte.
+func (c *cursor) ReadByte() (byte, error) {
+	var b [1]byte
+	if _, err := io.ReadFull(c, b[:]); err != nil {
+		return 0, err
+	}
+	return b[0], nil
+}
+
+// Discard skips n bytes, io.ErrUnexpectedEOF if fewer remain.
+func (c *cursor) Discard(n int) (int, error) {
+	if int64(n) > c.end-c.off {
+		c.off = c.end
+		return 0, io.ErrUnexpectedEOF
+	}
+	c.off += int64(n)
+	return n, nil
 }
 
 // eofIsCorrupt turns an end of data inside a structure into
