@@ -338,6 +338,10 @@ func (e *RowGroupEncoder) parse(data []byte) (*EncodedRowGroup, error) {
 		c.ColumnIndexOffset, c.ColumnIndexLength = 0, 0
 		c.OffsetIndexOffset, c.OffsetIndexLength = 0, 0
 	}
+	g.meta = rg
+	if err := g.trimPageStatistics(e.leaves, start); err != nil {
+		return nil, err
+	}
 	return g, nil
 }
 
