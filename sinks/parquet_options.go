@@ -71,8 +71,8 @@ var ErrInvalidOptions = errors.New("invalid parquet options")
 // RLE_DICTIONARY with Dictionary) and every other column PLAIN, whatever
 // encodings the input file used; page statistics, column statistics and the
 // page index (column and offset indexes) are written, without min/max where
-// they would be wrong (see the package documentation); bloom filters are
-// not.
+// they would be wrong or too long (see the package documentation); bloom
+// filters are not.
 type ParquetOptions struct {
 	// Compression names the page codec: "snappy" (the default when empty),
 	// "zstd", "gzip", "lz4" (the LZ4_RAW codec) or "none".
