@@ -13,8 +13,12 @@
 // choices), with these deliberate departures from parquet-go's own output: no
 // min/max statistics for columns whose order parquet-go gets wrong or the
 // format leaves undefined (DECIMAL stored as FIXED_LEN_BYTE_ARRAY or
-// BYTE_ARRAY, INT96, INTERVAL) or whose bounds would be NaN, and complete
-// column indexes for FIXED_LEN_BYTE_ARRAY columns with null pages.
+// BYTE_ARRAY, INT96, INTERVAL) or whose bounds would be NaN, no min/max
+// in the column chunk statistics or page headers of a BYTE_ARRAY chunk or
+// page whose bounds exceed [MaxStatisticsBytes] (parquet-go copies long
+// values whole), complete column indexes for FIXED_LEN_BYTE_ARRAY columns
+// with null pages, and the INT32 physical type the schema states for
+// columns of the NULL logical type in their column chunk metadata.
 //
 // The schema is taken as parquet-go models it, so what parquet-go does not
 // model is not reproduced: logical types it does not know (FLOAT16 among

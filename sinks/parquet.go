@@ -305,6 +305,10 @@ func (e *RowGroupEncoder) parse(data []byte) (*EncodedRowGroup, error) {
 			g.offsetIndex[i] = oi
 		}
 		kind := e.leaves[i].kind
+		if kind < 0 {
+			// A NULL-typed column: see leafLayout.physical.
+			c.MetaData.Type = e.leaves[i].physical
+		}
 		st := &c.MetaData.Statistics
 		if e.leaves[i].unordered || isNaN(kind, st.MinValue) || isNaN(kind, st.MaxValue) || isNaN(kind, st.Min) || isNaN(kind, st.Max) {
 			// Written without bounds (see unorderedType), or with NaN
@@ -323,9 +327,20 @@ func (e *RowGroupEncoder) parse(data []byte) (*EncodedRowGroup, error) {
 			}
 			g.columnIndex[i] = ci
 		}
+		if kind == parquet.ByteArray && len(st.MinValue)+len(st.MaxValue)+len(st.Min)+len(st.Max) > MaxStatisticsBytes {
+			// Long values would be copied whole into the footer: a 256 MB
+			// string made a 536 MB footer that readers refuse. Left out,
+			// as parquet-java and Arrow C++ leave out statistics over 4 KiB
+			// (the column index keeps parquet-go's 16-byte truncations).
+			st.Min, st.Max, st.MinValue, st.MaxValue = nil, nil, nil, nil
+		}
 		// The index locations are the file writer's to set.
 		c.ColumnIndexOffset, c.ColumnIndexLength = 0, 0
 		c.OffsetIndexOffset, c.OffsetIndexLength = 0, 0
+	}
+	g.meta = rg
+	if err := g.trimPageStatistics(e.leaves, start); err != nil {
+		return nil, err
 	}
 	return g, nil
 }

@@ -48,6 +48,13 @@ const (
 	DictionaryMaxBytes = 1 << 20
 )
 
+// MaxStatisticsBytes bounds the min and max of a BYTE_ARRAY column chunk's
+// statistics in the footer, together: a chunk whose bounds are longer is
+// written without them (its null count is kept), as parquet-java and
+// Arrow C++ do beyond the same 4 KiB. Shorter values, the usual case, are
+// written as they are.
+const MaxStatisticsBytes = 4096
+
 // ErrInvalidOptions is the class of errors returned by
 // [ParquetOptions.Validate]; test for it with [errors.Is].
 var ErrInvalidOptions = errors.New("invalid parquet options")
@@ -64,8 +71,8 @@ var ErrInvalidOptions = errors.New("invalid parquet options")
 // RLE_DICTIONARY with Dictionary) and every other column PLAIN, whatever
 // encodings the input file used; page statistics, column statistics and the
 // page index (column and offset indexes) are written, without min/max where
-// they would be wrong (see the package documentation); bloom filters are
-// not.
+// they would be wrong or too long (see the package documentation); bloom
+// filters are not.
 type ParquetOptions struct {
 	// Compression names the page codec: "snappy" (the default when empty),
 	// "zstd", "gzip", "lz4" (the LZ4_RAW codec) or "none".

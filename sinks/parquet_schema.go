@@ -54,6 +54,13 @@ type leafLayout struct {
 	// would get wrong or the format leaves undefined; they are written
 	// without any (see unorderedType).
 	unordered bool
+
+	// physical is the physical type the schema states for the leaf. For
+	// a column of the NULL logical type parquet-go's kind is -1, which it
+	// writes as the column chunk's type: an invalid enum value that
+	// DuckDB's thrift decoder rejects ("Invalid data"). The schema says
+	// INT32, as other writers do, and the chunk must agree.
+	physical format.Type
 }
 
 // schemaRewriter builds the output schema and the leaf layouts.
@@ -84,10 +91,15 @@ func (b *schemaRewriter) rewrite(n parquet.Node, path []string) *outNode {
 	if kind == parquet.ByteArray && b.dictionary {
 		out.enc = &parquet.RLEDictionary
 	}
+	physical := format.Type(kind)
+	if pt := n.Type().PhysicalType(); pt != nil {
+		physical = *pt
+	}
 	b.leaves = append(b.leaves, leafLayout{
 		names:     path,
 		kind:      kind,
 		unordered: unorderedType(n.Type()),
+		physical:  physical,
 	})
 	return out
 }

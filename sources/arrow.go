@@ -63,14 +63,19 @@ type Arrow struct {
 	// stream order, with the index of the first record batch after each.
 	schemaMsg section
 	dicts     []arrowDict
+
+	// views counts the variadic buffer counts each batch must state.
+	views schemaViews
 }
 
 // section is a byte range of the input.
 type section struct{ off, n int64 }
 
-// arrowBatch is one record batch: where its message lies and its row count.
+// arrowBatch is one record batch: where its message lies, how many of its
+// bytes are the prefixed metadata (the body follows) and its row count.
 type arrowBatch struct {
 	msg  section
+	meta int64
 	rows int64
 }
 
@@ -115,6 +120,21 @@ func OpenArrowFile(path string, opts ...ArrowOption) (*Arrow, error) {
 // a type without a mapping is an [*InputError] wrapping [ErrUnsupported]
 // naming the column. The caller must Close the Arrow.
 func OpenArrow(name string, r io.ReaderAt, size int64, opts ...ArrowOption) (*Arrow, error) {
+	a, err := openArrow(name, r, size, opts...)
+	return a, batchUnit(name, err)
+}
+
+// batchUnit makes err, when it is an [*InputError] about input name at a
+// known unit, count record batches rather than row groups.
+func batchUnit(name string, err error) error {
+	var ie *InputError
+	if errors.As(err, &ie) && ie.Path == name && ie.RowGroup >= 0 {
+		ie.Unit = UnitRecordBatch
+	}
+	return err
+}
+
+func openArrow(name string, r io.ReaderAt, size int64, opts ...ArrowOption) (*Arrow, error) {
 	a := &Arrow{name: name, size: size, r: r}
 	for _, o := range opts {
 		o(a)
@@ -142,6 +162,10 @@ func OpenArrow(name string, r io.ReaderAt, size int64, opts ...ArrowOption) (*Ar
 		return nil, err
 	}
 	a.leaves = len(a.schema.Columns())
+	if a.leaves > MaxColumns {
+		a.Close()
+		return nil, &InputError{Path: name, RowGroup: -1, Err: tooManyColumns(a.leaves)}
+	}
 	a.layout = rowcheck.New(a.schema)
 	md := schema.Metadata()
 	for i, k := range md.Keys() {
@@ -176,10 +200,11 @@ func (a *Arrow) openFile() (*arrow.Schema, error) {
 	if _, err := a.r.ReadAt(footer, start); err != nil {
 		return nil, corrupt(a.name, -1, fmt.Errorf("read footer: %w", err))
 	}
-	dicts, blocks, err := footerBlocks(footer)
+	dicts, blocks, views, err := footerBlocks(footer)
 	if err != nil {
 		return nil, corrupt(a.name, -1, fmt.Errorf("footer: %w", err))
 	}
+	a.views = views
 	// arrow-go reads the dictionaries when it opens the file: their
 	// headers are checked first, as the record batches' are.
 	for i, blk := range dicts {
@@ -205,7 +230,7 @@ func (a *Arrow) openFile() (*arrow.Schema, error) {
 		if h.body != blk.body {
 			return nil, corrupt(a.name, i, fmt.Errorf("message body of %d bytes, block says %d", h.body, blk.body))
 		}
-		a.batches = append(a.batches, arrowBatch{msg: section{blk.off, blk.meta + blk.body}, rows: h.rows})
+		a.batches = append(a.batches, arrowBatch{msg: section{blk.off, blk.meta + blk.body}, meta: blk.meta, rows: h.rows})
 	}
 	var fr *ipc.FileReader
 	err = guard(a.name, -1, func() error {
@@ -308,11 +333,16 @@ func (a *Arrow) openStream() (*arrow.Schema, error) {
 			return nil, corrupt(a.name, -1, fmt.Errorf("stream starts with a message of type %d, not a schema (not an Arrow IPC file or stream?)", h.kind))
 		case first:
 			a.schemaMsg = msg
+			a.views = h.views
 			first = false
 		case h.kind == msgDictionaryBatch:
+			// Every record batch after it decodes it again: check it once.
+			if err := a.checkBody(meta, off+prefix+length, h.body); err != nil {
+				return nil, corrupt(a.name, -1, fmt.Errorf("dictionary batch at byte %d: %w", off, err))
+			}
 			a.dicts = append(a.dicts, arrowDict{msg: msg, before: len(a.batches)})
 		case h.kind == msgRecordBatch:
-			a.batches = append(a.batches, arrowBatch{msg: msg, rows: h.rows})
+			a.batches = append(a.batches, arrowBatch{msg: msg, meta: prefix + length, rows: h.rows})
 		default:
 			return nil, &InputError{Path: a.name, RowGroup: -1, Err: fmt.Errorf("%w: IPC message of type %d at byte %d", ErrUnsupported, h.kind, off)}
 		}
@@ -383,6 +413,10 @@ func (a *Arrow) Close() error {
 // declares; bad data gives an [*InputError] wrapping [ErrCorrupt] with
 // RowGroup i.
 func (a *Arrow) ReadUnit(ctx context.Context, i, batch int, fn func(rows []parquet.Row) error) error {
+	return batchUnit(a.name, a.readUnit(ctx, i, batch, fn))
+}
+
+func (a *Arrow) readUnit(ctx context.Context, i, batch int, fn func(rows []parquet.Row) error) error {
 	if i < 0 || i >= len(a.batches) {
 		return fmt.Errorf("%s: record batch %d out of range [0,%d)", a.name, i, len(a.batches))
 	}
@@ -433,8 +467,16 @@ func (a *Arrow) ReadUnit(ctx context.Context, i, batch int, fn func(rows []parqu
 
 // decode reads and validates record batch i. The caller releases it.
 func (a *Arrow) decode(i int) (arrow.RecordBatch, error) {
+	b := a.batches[i]
+	meta, err := a.readMeta(b.msg.off, b.meta)
+	if err == nil {
+		err = a.checkBody(meta, b.msg.off+b.meta, b.msg.n-b.meta)
+	}
+	if err != nil {
+		return nil, corrupt(a.name, i, err)
+	}
 	var rec arrow.RecordBatch
-	err := guard(a.name, i, func() error {
+	err = guard(a.name, i, func() error {
 		var err error
 		if a.file != nil {
 			rec, err = a.recordBatchAt(i)
@@ -506,9 +548,10 @@ const (
 
 // messageHeader is what opening needs of a message's flatbuffer header.
 type messageHeader struct {
-	kind int   // msgSchema, ...
-	body int64 // body length in bytes
-	rows int64 // record batches: the row count
+	kind  int         // msgSchema, ...
+	body  int64       // body length in bytes
+	rows  int64       // record batches: the row count
+	views schemaViews // schemas: the view columns
 }
 
 // parseMessage decodes the parts of an IPC Message flatbuffer that
@@ -540,7 +583,7 @@ func parseMessage(b []byte) (messageHeader, error) {
 		if err != nil {
 			return h, fmt.Errorf("schema: %w", err)
 		}
-		if err := checkSchemaFB(s); err != nil {
+		if h.views, err = checkSchemaFB(s); err != nil {
 			return h, fmt.Errorf("schema: %w", err)
 		}
 	}
@@ -616,39 +659,86 @@ const maxNesting = 64
 //
 //	table Schema { endianness: short; fields: [Field]; custom_metadata: [KeyValue]; features }
 //	table Field { name; nullable; type_type; type; dictionary; children: [Field]; custom_metadata: [KeyValue] }
-func checkSchemaFB(s fbTable) error {
+//
+// It also counts the schema's view columns (see [schemaViews]).
+func checkSchemaFB(s fbTable) (schemaViews, error) {
+	v := schemaViews{dicts: map[int64]int{}}
 	if _, _, err := s.vector(2, 4); err != nil {
-		return err
+		return v, err
 	}
 	budget := len(s.buf) / 8 // every field table takes more bytes than this
-	return checkFieldsFB(s, 1, 0, &budget)
+	var err error
+	v.record, err = checkFieldsFB(s, 1, 0, &budget, v.dicts)
+	return v, err
 }
 
-// checkFieldsFB checks the fields of vector field i of table t, at depth.
-func checkFieldsFB(t fbTable, i, depth int, budget *int) error {
+// schemaViews counts the binary and string view columns of a schema:
+// arrow-go reads one variadic buffer count per view column of a batch
+// from the batch's header, without checking that the header holds that
+// many, and allocates by the number it reads.
+type schemaViews struct {
+	record int           // in a record batch
+	dicts  map[int64]int // in the dictionary batch of each dictionary id
+}
+
+// Field types of Schema.fbs that have variadic buffers.
+const (
+	typeBinaryView = 23
+	typeUtf8View   = 24
+)
+
+// checkFieldsFB checks the fields of vector field i of table t, at depth,
+// and returns the number of view columns among them and their children.
+// A dictionary-encoded field's columns are counted in dicts under its
+// dictionary id instead: a record batch holds only its indices.
+func checkFieldsFB(t fbTable, i, depth int, budget *int, dicts map[int64]int) (int, error) {
 	if depth > maxNesting {
-		return fmt.Errorf("fields nested more than %d deep", maxNesting)
+		return 0, fmt.Errorf("fields nested more than %d deep", maxNesting)
 	}
 	start, n, err := t.vector(i, 4)
 	if err != nil {
-		return err
+		return 0, err
 	}
+	views := 0
 	for k := range n {
 		if *budget--; *budget < 0 {
-			return errors.New("more fields than the schema's bytes can hold")
+			return 0, errors.New("more fields than the schema's bytes can hold")
 		}
 		f, err := t.element(start + 4*k)
 		if err != nil {
-			return err
+			return 0, err
 		}
 		if _, _, err := f.vector(6, 4); err != nil {
-			return err
+			return 0, err
 		}
-		if err := checkFieldsFB(f, 5, depth+1, budget); err != nil {
-			return err
+		own, err := checkFieldsFB(f, 5, depth+1, budget, dicts)
+		if err != nil {
+			return 0, err
 		}
+		typ, err := f.uint8(2)
+		if err != nil {
+			return 0, err
+		}
+		if typ == typeBinaryView || typ == typeUtf8View {
+			own++
+		}
+		if p, err := f.field(4, 4); err != nil {
+			return 0, err
+		} else if p >= 0 {
+			enc, err := f.table(4)
+			if err != nil {
+				return 0, fmt.Errorf("dictionary encoding: %w", err)
+			}
+			id, err := enc.int64(0)
+			if err != nil {
+				return 0, fmt.Errorf("dictionary encoding: %w", err)
+			}
+			dicts[id] += own
+			own = 0
+		}
+		views += own
 	}
-	return nil
+	return views, nil
 }
 
 // fileBlock is a Block struct of the file footer.
@@ -674,6 +764,9 @@ func (a *Arrow) checkBlock(blk fileBlock, end int64, kind int) error {
 	if h.body != blk.body {
 		return fmt.Errorf("message body of %d bytes, block says %d", h.body, blk.body)
 	}
+	if kind == msgDictionaryBatch {
+		return a.checkBody(meta, blk.off+blk.meta, blk.body)
+	}
 	return nil
 }
 
@@ -683,25 +776,25 @@ func (a *Arrow) checkBlock(blk fileBlock, end int64, kind int) error {
 //	table Footer { version: short; schema: Schema; dictionaries: [Block];
 //	  recordBatches: [Block]; custom_metadata }
 //	struct Block { offset: long; metaDataLength: int; bodyLength: long }
-func footerBlocks(b []byte) (dicts, batches []fileBlock, err error) {
+func footerBlocks(b []byte) (dicts, batches []fileBlock, views schemaViews, err error) {
 	footer, err := fbRoot(b)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, views, err
 	}
 	schema, err := footer.table(1)
 	if err != nil {
-		return nil, nil, fmt.Errorf("schema: %w", err)
+		return nil, nil, views, fmt.Errorf("schema: %w", err)
 	}
-	if err := checkSchemaFB(schema); err != nil {
-		return nil, nil, fmt.Errorf("schema: %w", err)
+	if views, err = checkSchemaFB(schema); err != nil {
+		return nil, nil, views, fmt.Errorf("schema: %w", err)
 	}
 	if dicts, err = blockVector(footer, 2); err != nil {
-		return nil, nil, fmt.Errorf("dictionary blocks: %w", err)
+		return nil, nil, views, fmt.Errorf("dictionary blocks: %w", err)
 	}
 	if batches, err = blockVector(footer, 3); err != nil {
-		return nil, nil, fmt.Errorf("record batch blocks: %w", err)
+		return nil, nil, views, fmt.Errorf("record batch blocks: %w", err)
 	}
-	return dicts, batches, nil
+	return dicts, batches, views, nil
 }
 
 // blockVector decodes the vector of Block structs in field i of footer.

@@ -167,12 +167,58 @@ func (c *CSV) start() (int64, error) {
 	return 0, nil
 }
 
+// csvReader reads the records of a range of a CSV file, none longer than
+// [MaxRecordBytes].
+type csvReader struct {
+	*csv.Reader
+	lim  *recordLimit
+	base int64 // offset of the range in the file
+}
+
 // newReader returns a CSV reader of the n bytes at offset off.
-func (c *CSV) newReader(off, n int64) *csv.Reader {
-	cr := csv.NewReader(bufio.NewReaderSize(io.NewSectionReader(c.r, off, n), csvBufferSize))
+func (c *CSV) newReader(off, n int64) *csvReader {
+	lim := &recordLimit{r: io.NewSectionReader(c.r, off, n), slack: csvBufferSize}
+	cr := csv.NewReader(bufio.NewReaderSize(lim, csvBufferSize))
 	cr.Comma = c.opts.Delimiter
 	cr.ReuseRecord = true
-	return cr
+	return &csvReader{Reader: cr, lim: lim, base: off}
+}
+
+// recordTooLong is the error of a record, starting at byte off of the
+// file, longer than MaxRecordBytes.
+type recordTooLong struct{ off int64 }
+
+func (e *recordTooLong) Error() string { return recordTooLongError().Error() }
+
+func (e *recordTooLong) Unwrap() error { return recordTooLongError() }
+
+// Read reads the next record; see [csv.Reader.Read].
+func (r *csvReader) Read() ([]string, error) {
+	start := r.InputOffset()
+	r.lim.next(start)
+	rec, err := r.Reader.Read()
+	if err != nil && r.lim.failed || err == nil && r.InputOffset()-start > maxRecordBytes {
+		return nil, &recordTooLong{off: r.base + start}
+	}
+	return rec, err
+}
+
+// tooLongError reports the record of e, naming the line it starts on
+// (blank lines before it skipped).
+func (c *CSV) tooLongError(unit int, e *recordTooLong) error {
+	off := e.off
+	var b [1]byte
+	for off < c.size {
+		if _, err := c.r.ReadAt(b[:], off); err != nil || (b[0] != '\n' && b[0] != '\r') {
+			break
+		}
+		off++
+	}
+	line, err := lineAt(c.r, off)
+	if err != nil {
+		return &InputError{Path: c.name, RowGroup: unit, Err: fmt.Errorf("record at byte %d: %w", off, e)}
+	}
+	return &InputError{Path: c.name, RowGroup: unit, Line: line, Err: e}
 }
 
 // scan reads the whole file for its header, its record structure and, when
@@ -194,6 +240,9 @@ func (c *CSV) scan() error {
 		if err != nil {
 			return c.readError(-1, 0, err, 0)
 		}
+		if len(rec) > MaxColumns {
+			return &InputError{Path: c.name, RowGroup: -1, Line: 1, Err: fmt.Errorf("header record: %w", tooManyColumns(len(rec)))}
+		}
 		if err := c.setHeader(rec); err != nil {
 			return err
 		}
@@ -213,6 +262,10 @@ func (c *CSV) scan() error {
 			return c.readError(-1, 0, err, len(c.cols))
 		}
 		if c.cols == nil { // the first record of a file without header or schema
+			if len(rec) > MaxColumns {
+				line, _ := cr.FieldPos(0)
+				return &InputError{Path: c.name, RowGroup: -1, Line: int64(line), Err: fmt.Errorf("first record: %w", tooManyColumns(len(rec)))}
+			}
 			c.cols = make(CSVSchema, len(rec))
 			for i := range rec {
 				c.cols[i].Name = "c" + strconv.Itoa(i)
@@ -282,6 +335,10 @@ func (c *CSV) setHeader(rec []string) error {
 // what turns the reader's line numbers into the file's; want is the number
 // of fields a record must have (0 if not known).
 func (c *CSV) readError(unit int, delta int64, err error, want int) error {
+	var tl *recordTooLong
+	if errors.As(err, &tl) {
+		return c.tooLongError(unit, tl)
+	}
 	var pe *csv.ParseError
 	if !errors.As(err, &pe) {
 		return &InputError{Path: c.name, RowGroup: -1, Err: fmt.Errorf("read: %w", err)}

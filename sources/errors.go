@@ -21,16 +21,23 @@ var (
 
 // InputError describes a problem with one input file and where in it the
 // problem lies. Fields that are unknown are left at -1 (RowGroup), 0 (Line)
-// or empty (Column).
+// or empty (Column, Unit).
 type InputError struct {
 	Path     string // the file, as named by the caller
 	RowGroup int    // 0-based row group (record batch for Arrow), or -1 when not known
-	Line     int64  // 1-based line of a text input (CSV), or 0 when not known
+	Line     int64  // 1-based line of a text input (CSV, JSONL), or 0 when not known
 	Column   string // dotted column path, or "" when not known
 	Err      error  // what went wrong; wraps one of the sentinels
+	// Unit names what RowGroup counts in the message: "" for a Parquet
+	// row group, [UnitRecordBatch] for an Arrow input.
+	Unit string
 }
 
-// Error formats the error as "path: row group N, column "c": message", or
+// UnitRecordBatch is the [InputError.Unit] of Arrow inputs.
+const UnitRecordBatch = "record batch"
+
+// Error formats the error as "path: row group N, column "c": message",
+// "path: record batch N, ...: message" for Arrow inputs, or
 // "path: line N, column "c": message" for text inputs.
 func (e *InputError) Error() string {
 	var b strings.Builder
@@ -40,7 +47,11 @@ func (e *InputError) Error() string {
 		if e.Line > 0 {
 			fmt.Fprintf(&b, "line %d", e.Line)
 		} else {
-			fmt.Fprintf(&b, "row group %d", e.RowGroup)
+			unit := e.Unit
+			if unit == "" {
+				unit = "row group"
+			}
+			fmt.Fprintf(&b, "%s %d", unit, e.RowGroup)
 		}
 		if e.Column != "" {
 			b.WriteString(", ")

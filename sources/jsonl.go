@@ -149,6 +149,9 @@ func (lr *lineReader) next() ([]byte, int64, error) {
 	if err == bufio.ErrBufferFull {
 		lr.long = append(lr.long[:0], line...)
 		for err == bufio.ErrBufferFull {
+			if int64(len(lr.long)) > maxRecordBytes {
+				return nil, 0, recordTooLongError()
+			}
 			line, err = lr.br.ReadSlice('\n')
 			lr.long = append(lr.long, line...)
 		}
@@ -161,8 +164,19 @@ func (lr *lineReader) next() ([]byte, int64, error) {
 		return nil, 0, err
 	}
 	n := int64(len(line))
+	if n > maxRecordBytes {
+		return nil, 0, recordTooLongError()
+	}
 	line, _ = bytes.CutSuffix(line, []byte{'\n'})
 	return line, n, nil
+}
+
+// readError wraps an error reading a line.
+func readError(err error) error {
+	if errors.Is(err, errRecordTooLong) {
+		return err
+	}
+	return fmt.Errorf("read: %w", err)
 }
 
 // blank reports whether line holds only JSON whitespace.
@@ -217,7 +231,7 @@ func (j *JSONL) scan() error {
 			break
 		}
 		if err != nil {
-			return &InputError{Path: j.name, RowGroup: -1, Err: fmt.Errorf("read: %w", err)}
+			return &InputError{Path: j.name, RowGroup: -1, Line: lineNo + 1, Err: readError(err)}
 		}
 		lineNo++
 		lineOff := off
@@ -236,6 +250,9 @@ func (j *JSONL) scan() error {
 			if !ok {
 				if key == "" {
 					return fmt.Errorf("%w: empty key: every column needs a name", ErrUnsupported)
+				}
+				if len(j.cols) == MaxColumns {
+					return tooManyColumns(len(j.cols) + 1)
 				}
 				i = len(j.cols)
 				index[key] = i
@@ -452,7 +469,7 @@ func (j *JSONL) ReadUnit(ctx context.Context, i, batch int, fn func(rows []parqu
 			break
 		}
 		if err != nil {
-			return &InputError{Path: j.name, RowGroup: i, Line: lineNo + 1, Err: fmt.Errorf("read: %w", err)}
+			return &InputError{Path: j.name, RowGroup: i, Line: lineNo + 1, Err: readError(err)}
 		}
 		lineNo++
 		if blank(line) {

@@ -1,6 +1,9 @@
 package sources
 
 import (
+	"bytes"
+	"errors"
+	"fmt"
 	"io"
 	"os"
 
@@ -8,6 +11,83 @@ import (
 
 	"github.com/splitdata/splitdata/internal/rowcheck"
 )
+
+// MaxRecordBytes is the longest record a text input may hold: a CSV
+// record (all its fields and delimiters, across the lines of its quoted
+// fields) or a JSON line, its line break included. Readers hold a record whole, in several copies,
+// while they parse it; a longer one is an [*InputError] wrapping
+// [ErrUnsupported] that names the line where it starts, reported before
+// more than this (and one read buffer) is taken from the file.
+const MaxRecordBytes = 64 << 20
+
+// MaxColumns is the most columns (leaf columns, for nested inputs) an
+// input may have: the most the Parquet writer handles. More is an
+// [*InputError] wrapping [ErrUnsupported].
+const MaxColumns = parquet.MaxColumnIndex + 1
+
+// maxRecordBytes is MaxRecordBytes, lowered by tests.
+var maxRecordBytes int64 = MaxRecordBytes
+
+// errRecordTooLong marks the error of a record longer than maxRecordBytes.
+var errRecordTooLong = errors.New("record too long")
+
+// recordTooLongError is the error of a record longer than maxRecordBytes.
+func recordTooLongError() error {
+	return fmt.Errorf("%w: %w: more than %d bytes, the most one record of a text input may hold", ErrUnsupported, errRecordTooLong, maxRecordBytes)
+}
+
+// tooManyColumns is the error of an input with n columns, more than
+// MaxColumns.
+func tooManyColumns(n int) error {
+	return fmt.Errorf("%w: %d columns, more than the %d splitdata handles", ErrUnsupported, n, MaxColumns)
+}
+
+// recordLimit passes reads through until more than MaxRecordBytes plus
+// slack have been read since the current record started: it then fails
+// with errRecordTooLong, so that a reader which accumulates a record
+// cannot be made to hold an unbounded one.
+type recordLimit struct {
+	r      io.Reader
+	read   int64 // bytes read from r
+	start  int64 // offset, in r, where the current record starts
+	slack  int64 // read-ahead allowed beyond the record
+	failed bool  // the limit was hit
+}
+
+// next says that the next record starts at offset off of the reader.
+func (l *recordLimit) next(off int64) { l.start = off }
+
+func (l *recordLimit) Read(p []byte) (int, error) {
+	room := l.start + maxRecordBytes + l.slack - l.read
+	if room <= 0 {
+		l.failed = true
+		return 0, errRecordTooLong
+	}
+	if int64(len(p)) > room {
+		p = p[:room]
+	}
+	n, err := l.r.Read(p)
+	l.read += int64(n)
+	return n, err
+}
+
+// lineAt returns the 1-based line on which byte off of r starts.
+func lineAt(r io.ReaderAt, off int64) (int64, error) {
+	buf := make([]byte, 64<<10)
+	line := int64(1)
+	for pos := int64(0); pos < off; {
+		n, err := r.ReadAt(buf[:min(int64(len(buf)), off-pos)], pos)
+		line += int64(bytes.Count(buf[:n], []byte{'\n'}))
+		pos += int64(n)
+		if err != nil && !(errors.Is(err, io.EOF) && pos >= off) {
+			return 0, err
+		}
+		if n == 0 {
+			return 0, io.ErrUnexpectedEOF
+		}
+	}
+	return line, nil
+}
 
 // textFile is what the line-oriented inputs (CSV, JSON Lines) share: the
 // file, its columns given or inferred, and the units the scan at open cut
