@@ -60,7 +60,9 @@ func (e *InputError) Error() string {
 		}
 	}
 	if e.Column != "" {
-		fmt.Fprintf(&b, "column %q: ", e.Column)
+		// A footer may name a column with megabytes of path: one line
+		// of error stays short.
+		fmt.Fprintf(&b, "column %q: ", shortColumn(e.Column))
 	}
 	b.WriteString(e.Err.Error())
 	return b.String()

@@ -95,10 +95,10 @@ func readFooter(name string, r io.ReaderAt, size int64) ([]byte, int64, error) {
 	var head [4]byte
 	var end [8]byte
 	if err := readFull(r, head[:], 0); err != nil {
-		return nil, 0, readError(name, err)
+		return nil, 0, footerReadError(name, err)
 	}
 	if err := readFull(r, end[:], size-8); err != nil {
-		return nil, 0, readError(name, err)
+		return nil, 0, footerReadError(name, err)
 	}
 	switch {
 	case string(end[4:]) == "PARE":
@@ -119,7 +119,7 @@ func readFooter(name string, r io.ReaderAt, size int64) ([]byte, int64, error) {
 	}
 	tail := make([]byte, n+8)
 	if err := readFull(r, tail, size-8-n); err != nil {
-		return nil, 0, readError(name, err)
+		return nil, 0, footerReadError(name, err)
 	}
 	memory, err := checkFooter(tail[:n])
 	if err != nil {
@@ -144,9 +144,9 @@ func readFull(r io.ReaderAt, p []byte, off int64) error {
 	return err
 }
 
-// readError wraps an error reading the footer: a file shorter than its
+// footerReadError wraps an error reading the footer: a file shorter than its
 // stated size is corrupt, any other error is the system's.
-func readError(name string, err error) error {
+func footerReadError(name string, err error) error {
 	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 		return &InputError{Path: name, RowGroup: -1, Err: fmt.Errorf("%w: file shorter than its size: %w", ErrCorrupt, err)}
 	}
