@@ -1,10 +1,10 @@
 package splitter_test
 
 import (
-	"strings"
 	"crypto/sha256"
 	"errors"
 	"math/big"
+	"strings"
 	"testing"
 
 	"github.com/splitdata/splitdata/splitter"
