@@ -251,52 +251,11 @@ func (p *Parquet) ReadRowGroup(ctx context.Context, i, batch int, fn func(rows [
 	if err := p.checkPages(i); err != nil {
 		return err
 	}
-	buf := make([]parquet.Row, batch)
-	var rows parquet.Rows
-	if err := guard(p.name, i, func() error { rows = p.file.RowGroups()[i].Rows(); return nil }); err != nil {
+	var rg parquet.RowGroup
+	if err := guard(p.name, i, func() error { rg = p.file.RowGroups()[i]; return nil }); err != nil {
 		return err
 	}
-	defer rows.Close()
-	var got int64
-	for got < want {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		k := int(min(int64(batch), want-got))
-		var n int
-		var readErr error
-		err := guard(p.name, i, func() error {
-			n, readErr = rows.ReadRows(buf[:k])
-			if readErr == io.EOF {
-				return nil
-			}
-			return readErr
-		})
-		if err != nil {
-			return err
-		}
-		if n > 0 {
-			for k, row := range buf[:n] {
-				if err := p.layout.Check(row); err != nil {
-					return corrupt(p.name, i, fmt.Errorf("row %d: %w", got+int64(k), err))
-				}
-			}
-			got += int64(n)
-			if err := fn(buf[:n]); err != nil {
-				return err
-			}
-		}
-		if readErr == io.EOF {
-			break
-		}
-		if n == 0 {
-			return corrupt(p.name, i, errors.New("reader made no progress"))
-		}
-	}
-	if got != want {
-		return corrupt(p.name, i, fmt.Errorf("footer declares %d rows, found %d", want, got))
-	}
-	return nil
+	return p.readRows(ctx, i, rg, 0, want, batch, fn)
 }
 
 // Close releases the file.

@@ -428,8 +428,9 @@ func (s *spanReader) ReadAt(b []byte, off int64) (int, error) {
 }
 
 // readRows streams the rows of rg, rows [first, first+want) of row group i
-// of p, to fn in batches of at most batch rows, checking each row as
-// [Parquet.ReadRowGroup] does and that there are exactly want of them.
+// of p, to fn in batches of at most batch rows, checking each row against
+// the schema and that there are exactly want of them. [Parquet.ReadRowGroup]
+// is the whole row group: first 0 and want its rows.
 func (p *Parquet) readRows(ctx context.Context, i int, rg parquet.RowGroup, first, want int64, batch int, fn func(rows []parquet.Row) error) error {
 	buf := make([]parquet.Row, batch)
 	var rows parquet.Rows
@@ -473,7 +474,10 @@ func (p *Parquet) readRows(ctx context.Context, i int, rg parquet.RowGroup, firs
 			return corrupt(p.name, i, errors.New("reader made no progress"))
 		}
 	}
-	if got != want {
+	switch {
+	case got != want && first == 0 && want == p.rows[i]:
+		return corrupt(p.name, i, fmt.Errorf("footer declares %d rows, found %d", want, got))
+	case got != want:
 		return corrupt(p.name, i, fmt.Errorf("rows [%d, %d) hold %d rows", first, first+want, got))
 	}
 	return nil
