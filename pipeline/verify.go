@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/splitdata/splitdata/sources"
 )
 
 // ErrVerify reports an output directory that does not match its manifest.
@@ -222,7 +224,7 @@ func openInside(root, rel string) (*os.File, os.FileInfo, error) {
 			return nil, nil, err
 		}
 		if !st.IsDir() {
-			return nil, nil, fmt.Errorf("%s is not a directory inside the output (%s)", path.Join(parts[:i+1]...), fileKind(st.Mode()))
+			return nil, nil, fmt.Errorf("%s is not a directory inside the output (%s)", path.Join(parts[:i+1]...), sources.FileKind(st.Mode()))
 		}
 	}
 	name := filepath.Join(cur, parts[len(parts)-1])
@@ -231,7 +233,7 @@ func openInside(root, rel string) (*os.File, os.FileInfo, error) {
 		return nil, nil, err
 	}
 	if !st.Mode().IsRegular() {
-		return nil, nil, fmt.Errorf("not a regular file (%s)", fileKind(st.Mode()))
+		return nil, nil, fmt.Errorf("not a regular file (%s)", sources.FileKind(st.Mode()))
 	}
 	f, err := os.OpenFile(name, os.O_RDONLY|openNoFollow|openNonblock, 0)
 	if err != nil {
@@ -244,7 +246,7 @@ func openInside(root, rel string) (*os.File, os.FileInfo, error) {
 		return nil, nil, err
 	case !opened.Mode().IsRegular():
 		f.Close()
-		return nil, nil, fmt.Errorf("not a regular file (%s)", fileKind(opened.Mode()))
+		return nil, nil, fmt.Errorf("not a regular file (%s)", sources.FileKind(opened.Mode()))
 	case !os.SameFile(st, opened):
 		f.Close()
 		return nil, nil, fmt.Errorf("replaced while it was opened")
@@ -252,21 +254,3 @@ func openInside(root, rel string) (*os.File, os.FileInfo, error) {
 	return f, opened, nil
 }
 
-// fileKind names the kind of a file that is not a regular one.
-func fileKind(mode os.FileMode) string {
-	switch {
-	case mode&os.ModeSymlink != 0:
-		return "a symbolic link"
-	case mode.IsDir():
-		return "a directory"
-	case mode&os.ModeNamedPipe != 0:
-		return "a named pipe"
-	case mode&os.ModeSocket != 0:
-		return "a socket"
-	case mode&os.ModeCharDevice != 0:
-		return "a character device"
-	case mode&os.ModeDevice != 0:
-		return "a device"
-	}
-	return "an irregular file"
-}

@@ -15,7 +15,7 @@ import (
 // signals.
 func openFile(path string) (*os.File, fileStamp, error) {
 	notRegular := func(mode os.FileMode) error {
-		return &InputError{Path: path, RowGroup: -1, Err: fmt.Errorf("%w: not a regular file (%s)", ErrUnsupported, fileKind(mode))}
+		return &InputError{Path: path, RowGroup: -1, Err: fmt.Errorf("%w: not a regular file (%s)", ErrUnsupported, FileKind(mode))}
 	}
 	st, err := os.Stat(path)
 	if err != nil {
@@ -43,8 +43,9 @@ func openFile(path string) (*os.File, fileStamp, error) {
 	return f, fileStamp{name: path, opened: st}, nil
 }
 
-// fileKind names the kind of a file that is not a regular one.
-func fileKind(mode os.FileMode) string {
+// FileKind names the kind of a file that is not a regular one, for
+// errors: "a named pipe", "a symbolic link", "a directory" and so on.
+func FileKind(mode os.FileMode) string {
 	switch {
 	case mode&os.ModeSymlink != 0:
 		return "a symbolic link"
