@@ -253,4 +253,3 @@ func openInside(root, rel string) (*os.File, os.FileInfo, error) {
 	}
 	return f, opened, nil
 }
-
