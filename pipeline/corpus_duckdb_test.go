@@ -40,12 +40,6 @@ var duckDBKnownFailures = map[string]string{}
 // columns whose types are equal. An entry whose types no longer differ
 // that way fails the test.
 var duckDBTypeChanges = map[string]string{
-	// FLOAT16 is written as its physical type, FIXED_LEN_BYTE_ARRAY(2)
-	// (also in byte_stream_split_extended.gzip.parquet, which DuckDB
-	// cannot read). With no other column, DuckDB compares no values.
-	"float16_nonzeros_and_nans.parquet": "x FLOAT -> BLOB",
-	"float16_zeros_and_nans.parquet":    "x FLOAT -> BLOB",
-	"floating_orders_nan_count.parquet": "float16_ieee754 FLOAT -> BLOB, float16_typedef FLOAT -> BLOB",
 	// A converted-type-only TIMESTAMP_MICROS column gains the equivalent
 	// logical type, TIMESTAMP(isAdjustedToUTC=true, MICROS), which DuckDB
 	// reads as TIMESTAMP WITH TIME ZONE, the converted type alone as

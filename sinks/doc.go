@@ -10,19 +10,22 @@
 // ReadRows call) nor on where it was encoded.
 //
 // Pages are encoded by parquet-go (see [ParquetOptions] for the fixed
-// choices), with these deliberate departures from parquet-go's own output: no
-// min/max statistics for columns whose order parquet-go gets wrong or the
-// format leaves undefined (DECIMAL stored as FIXED_LEN_BYTE_ARRAY or
-// BYTE_ARRAY, INT96, INTERVAL) or whose bounds would be NaN, no min/max
-// in the column chunk statistics or page headers of a BYTE_ARRAY chunk or
-// page whose bounds exceed [MaxStatisticsBytes] (parquet-go copies long
-// values whole), complete column indexes for FIXED_LEN_BYTE_ARRAY columns
-// with null pages, and the INT32 physical type the schema states for
-// columns of the NULL logical type in their column chunk metadata.
+// choices), with these deliberate departures from parquet-go's own output:
+// no min/max statistics for columns whose order parquet-go gets wrong or
+// the format leaves undefined (DECIMAL stored as FIXED_LEN_BYTE_ARRAY or
+// BYTE_ARRAY, FLOAT16, INT96, INTERVAL) or whose bounds would be NaN, no
+// min/max in the column chunk statistics or page headers of a BYTE_ARRAY
+// chunk or page whose bounds exceed [MaxStatisticsBytes] (parquet-go
+// copies long values whole), complete column indexes for
+// FIXED_LEN_BYTE_ARRAY columns with null pages, and the INT32 physical type
+// the schema states for columns of the NULL logical type in their column
+// chunk metadata.
 //
 // The schema is taken as parquet-go models it, so what parquet-go does not
-// model is not reproduced: logical types it does not know (FLOAT16 among
-// them) are written as their physical type, legacy converted-type-only
-// columns gain the equivalent logical type, and column-level key/value
-// metadata, sorting columns and bloom filters of an input are not copied.
+// model is not reproduced: logical types it does not know are written as
+// their physical type (except FLOAT16, kept on a FIXED_LEN_BYTE_ARRAY(2)
+// leaf whose type says so, as in the schemas of the sources package's
+// Parquet inputs), legacy converted-type-only columns gain the equivalent
+// logical type, and column-level key/value metadata, sorting columns and
+// bloom filters of an input are not copied.
 package sinks

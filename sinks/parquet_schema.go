@@ -111,11 +111,12 @@ func (b *schemaRewriter) rewrite(n parquet.Node, path []string) *outNode {
 // and 1 would claim min 1 and max -1, and readers that skip row groups or
 // pages by statistics would drop matching rows (parquet-go/parquet-go issue
 // 592, fixed after v0.32.0 by pull request 595: revisit when upgrading,
-// since writing the statistics would change output bytes). INT96 and
-// INTERVAL have no defined order. For these columns the output carries null
-// counts but no min/max in page headers, column chunk statistics or the
-// column index, which readers take as "unknown" and which is always
-// correct.
+// since writing the statistics would change output bytes). FLOAT16
+// values are ordered as numbers, but parquet-go compares their
+// little-endian bytes. INT96 and INTERVAL have no defined order. For these
+// columns the output carries null counts but no min/max in page headers,
+// column chunk statistics or the column index, which readers take as
+// "unknown" and which is always correct.
 func unorderedType(t parquet.Type) bool {
 	switch t.Kind() {
 	case parquet.Int96:
@@ -129,8 +130,29 @@ func unorderedType(t parquet.Type) bool {
 		if ct := t.ConvertedType(); ct != nil && (*ct == deprecated.Decimal || *ct == deprecated.Interval) {
 			return true
 		}
+		if isFloat16(t) {
+			return true
+		}
 	}
 	return false
+}
+
+// isFloat16 reports whether t is FIXED_LEN_BYTE_ARRAY(2) annotated
+// FLOAT16. parquet-go v0.32 has no such type and models a FLOAT16 column
+// it reads as a bare FIXED_LEN_BYTE_ARRAY(2); a schema that has the
+// annotation (from a source that restores it, with a type of its own whose
+// LogicalType says FLOAT16) keeps it in the output, since the writer copies
+// every leaf's logical type into the footer.
+func isFloat16(t parquet.Type) bool {
+	if t.Kind() != parquet.FixedLenByteArray || t.Length() != 2 {
+		return false
+	}
+	lt := t.LogicalType()
+	if lt == nil {
+		return false
+	}
+	_, ok := lt.Value.(*format.Float16Type)
+	return ok
 }
 
 // outNode overrides the encoding and codec of a schema node, and the fields

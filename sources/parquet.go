@@ -25,6 +25,7 @@ type Parquet struct {
 	name    string
 	size    int64
 	file    *parquet.File
+	schema  *parquet.Schema // file's, FLOAT16 restored (see withFloat16)
 	closer  io.Closer
 	r       io.ReaderAt // the file, for page-header checks
 	rows    []int64     // rows per row group
@@ -121,6 +122,7 @@ func OpenParquet(name string, r io.ReaderAt, size int64) (*Parquet, error) {
 	if err := p.checkChunks(); err != nil {
 		return nil, err
 	}
+	p.schema = withFloat16(pf)
 	return p, nil
 }
 
@@ -226,8 +228,9 @@ func (p *Parquet) NumRowGroups() int { return len(p.rows) }
 // RowGroupNumRows returns the number of rows in row group i.
 func (p *Parquet) RowGroupNumRows(i int) int64 { return p.rows[i] }
 
-// Schema returns the file's schema.
-func (p *Parquet) Schema() *parquet.Schema { return p.file.Schema() }
+// Schema returns the file's schema, as parquet-go models it except that
+// FLOAT16 leaves keep their annotation.
+func (p *Parquet) Schema() *parquet.Schema { return p.schema }
 
 // KeyValueMetadata returns the file's key/value metadata in file order.
 func (p *Parquet) KeyValueMetadata() []KeyValue {
