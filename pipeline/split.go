@@ -246,9 +246,8 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 		rowsChecked:   cfg.IndexOnly || allParquet(plan.inputs),
 		kv:            kv,
 		stage:         stage,
-		progress:      cfg.Progress,
 	}
-	cfg.Progress.Phase("split", plan.rows)
+	e.progress = newEngineProgress(cfg.Progress, plan.rows, plan.rows-unassigned+duplicates, shuffle, partitions > 1)
 	splits, err := e.run(ctx)
 	if err != nil {
 		return nil, err
