@@ -1,6 +1,9 @@
 package pipeline
 
-import "sync"
+import (
+	"context"
+	"sync"
+)
 
 // Progress receives the progress of a job, for a progress bar or a log: a
 // sequence of phases, each announced by Phase and advanced by Add. A phase
@@ -47,6 +50,9 @@ const (
 	PhaseShard       = "shard"       // a shard reading and writing its rows; rows read
 	PhaseMerge       = "merge"       // merging the shards' row groups
 	PhaseCommit      = "commit"      // the manifest, then the output made visible at once
+
+	PhaseHash = "hash" // verify re-hashing the files; rows of the files done
+	PhaseRows = "rows" // verify --input placing every input row again
 )
 
 // addBytes reports n bytes to p, if p counts bytes.
@@ -161,4 +167,25 @@ func (ep *engineProgress) written(rows, bytes int64) {
 		ep.p.Add(rows)
 		addBytes(ep.p, bytes)
 	}
+}
+
+// VerifyWithProgress is [VerifyWithInputs] reporting its phases to p: hash,
+// advanced by the rows (and bytes) of each file checked, then, with inputs,
+// rows.
+func VerifyWithProgress(ctx context.Context, dir string, inputs []string, p Progress) (*VerifyReport, error) {
+	if p == nil {
+		p = noProgress{}
+	}
+	return verifyWith(ctx, dir, inputs, p)
+}
+
+// listedRows is the rows of the files m lists.
+func listedRows(m *Manifest) int64 {
+	var n int64
+	for _, s := range m.Splits {
+		for _, f := range s.Files {
+			n += f.Rows
+		}
+	}
+	return n
 }

@@ -22,12 +22,8 @@ func isTerminal(w io.Writer) bool {
 	return ok && term.IsTerminal(int(f.Fd()))
 }
 
-// Phases of the commands that are not jobs of the pipeline.
-const (
-	phaseGenerate = "generate" // gen writing its files
-	phaseHash     = "hash"     // verify re-hashing the listed files
-	phaseRows     = "rows"     // verify --input placing every input row again
-)
+// phaseGenerate is gen's phase: writing its files.
+const phaseGenerate = "generate"
 
 // phaseWords says what each phase does, as progress shows it.
 var phaseWords = map[string]string{
@@ -45,9 +41,9 @@ var phaseWords = map[string]string{
 	pipeline.PhaseShard:       "reading and writing",
 	pipeline.PhaseMerge:       "merging",
 	pipeline.PhaseCommit:      "committing",
+	pipeline.PhaseHash:        "hashing files",
+	pipeline.PhaseRows:        "checking rows",
 	phaseGenerate:             "generating",
-	phaseHash:                 "hashing files",
-	phaseRows:                 "checking rows",
 }
 
 // words returns what phase does, in words.

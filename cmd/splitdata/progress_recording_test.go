@@ -140,7 +140,7 @@ var frameMasks = []struct {
 	re   *regexp.Regexp
 	with string
 }{
-	{regexp.MustCompile(`[\x{2800}-\x{28FF}]`), "*"},       // the spinner
+	{regexp.MustCompile(`[\x{2800}-\x{28FF}]`), "*"},         // the spinner
 	{regexp.MustCompile(` \([^()]*(rows/s|iB)[^()]*\)`), ""}, // the label's notes: rate, bytes
 	{regexp.MustCompile(`\|[^|]*\|`), "|bar|"},               // the bar's fill
 	{regexp.MustCompile(`\[[0-9hms.:]*\]`), "[T]"},           // elapsed and left

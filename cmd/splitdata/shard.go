@@ -54,7 +54,10 @@ Sharded runs take the split options of 'splitdata split' except --shuffle and
 			if cfg.Seed == "" && !f.quiet {
 				log.info("no --seed given: drawing a fresh one (recorded in the plan)")
 			}
-			p, err := pipeline.CreatePlan(cmd.Context(), cfg, shards)
+			p, err := withBar(log, f.quiet, func(pr pipeline.Progress) (*pipeline.Plan, error) {
+				cfg.Progress = pr
+				return pipeline.CreatePlan(cmd.Context(), cfg, shards)
+			})
 			if err != nil {
 				return err
 			}
