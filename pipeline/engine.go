@@ -723,10 +723,10 @@ func (e *engine) dispatch(ctx context.Context, in <-chan routed, out chan<- rowG
 	}
 	e.progress.ordering(holding)
 	for s := range hold {
-		e.progress.writing()
 		if e.batches {
 			batches, refs := hold[s].batches, hold[s].canonicalRefs()
 			hold[s] = shuffled{}
+			e.progress.writing()
 			if err := addOrdered(&cutters[s], batches, refs); err != nil {
 				return err
 			}
@@ -734,6 +734,7 @@ func (e *engine) dispatch(ctx context.Context, in <-chan routed, out chan<- rowG
 		}
 		rows := hold[s].canonicalOrder()
 		hold[s] = shuffled{}
+		e.progress.writing()
 		if err := add(&cutters[s], rowSeg{rows: rows}); err != nil {
 			return err
 		}
