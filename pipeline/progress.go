@@ -78,7 +78,7 @@ func (noProgress) Add(int64)           {}
 // reports nothing.
 type engineProgress struct {
 	p        Progress
-	mu       sync.Mutex // phase, between the dispatcher and the writer
+	mu       sync.Mutex // phase and countOut, set by the dispatcher, read by the writer
 	phase    string
 	out      int64 // rows the engine writes
 	countOut bool  // rows written advance the phase, not rows read
