@@ -172,7 +172,7 @@ type engine struct {
 	rowsChecked bool
 	kv          []sinks.KeyValue
 	stage       *staging
-	progress    Progress
+	progress    *engineProgress // nil: none
 
 	// A shard of a sharded run (shard.go) reads a range of units and
 	// encodes only the row groups it owns: windows[s] says which rows of
@@ -672,7 +672,7 @@ func (e *engine) dispatch(ctx context.Context, in <-chan routed, out chan<- rowG
 			delete(held, nextSeq)
 			nextSeq++
 			unitWindow.Release(e.unitWeight(e.units[r.seq]))
-			e.progress.Add(e.units[r.seq].rows)
+			e.progress.read(e.units[r.seq].rows)
 			if spill != nil {
 				for s, pieces := range r.spill {
 					for p, piece := range pieces {
@@ -682,6 +682,7 @@ func (e *engine) dispatch(ctx context.Context, in <-chan routed, out chan<- rowG
 						if err := spill.add(s, p, piece); err != nil {
 							return err
 						}
+						e.progress.spilled(int64(len(piece.data)))
 					}
 				}
 				continue
@@ -720,10 +721,12 @@ func (e *engine) dispatch(ctx context.Context, in <-chan routed, out chan<- rowG
 			}
 		}
 	}
+	e.progress.ordering(holding)
 	for s := range hold {
 		if e.batches {
 			batches, refs := hold[s].batches, hold[s].canonicalRefs()
 			hold[s] = shuffled{}
+			e.progress.writing()
 			if err := addOrdered(&cutters[s], batches, refs); err != nil {
 				return err
 			}
@@ -731,6 +734,7 @@ func (e *engine) dispatch(ctx context.Context, in <-chan routed, out chan<- rowG
 		}
 		rows := hold[s].canonicalOrder()
 		hold[s] = shuffled{}
+		e.progress.writing()
 		if err := add(&cutters[s], rowSeg{rows: rows}); err != nil {
 			return err
 		}
@@ -791,6 +795,7 @@ func (e *engine) dispatch(ctx context.Context, in <-chan routed, out chan<- rowG
 			if l.err != nil {
 				return l.err
 			}
+			e.progress.writing()
 			if l.batches != nil {
 				if err := addOrdered(&cutters[l.split], l.batches, l.refs); err != nil {
 					return err
@@ -960,10 +965,12 @@ func (e *engine) write(ctx context.Context, in <-chan encodedJob, jobWindow *sem
 			}
 			fw := open[s]
 			if j.chunk != nil {
+				n := fw.cw.n
 				if err := fw.pw.Append(j.chunk); err != nil {
 					return nil, fmt.Errorf("write %s: %w", fw.rel, err)
 				}
 				fw.rows += j.chunk.NumRows()
+				e.progress.written(j.chunk.NumRows(), fw.cw.n-n)
 				if r, ok := j.chunk.(interface{ Release() }); ok {
 					r.Release() // written: its memory can hold the next one
 				}

@@ -139,10 +139,9 @@ func RunShard(ctx context.Context, cfg ShardConfig) (*ShardDone, error) {
 		rowsChecked:  p.Options.IndexOnly || allParquet(inputs),
 		kv:           kv,
 		stage:        stage,
-		progress:     cfg.Progress,
 		windows:      w.windows,
 	}
-	cfg.Progress.Phase("shard", rows)
+	e.progress = newEngineProgress(cfg.Progress, rows, -1, false, false)
 	splits, err := e.run(ctx)
 	if err != nil {
 		return nil, err

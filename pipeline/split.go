@@ -246,9 +246,8 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 		rowsChecked:   cfg.IndexOnly || allParquet(plan.inputs),
 		kv:            kv,
 		stage:         stage,
-		progress:      cfg.Progress,
 	}
-	cfg.Progress.Phase("split", plan.rows)
+	e.progress = newEngineProgress(cfg.Progress, plan.rows, plan.rows-unassigned+duplicates, shuffle, partitions > 1)
 	splits, err := e.run(ctx)
 	if err != nil {
 		return nil, err
@@ -386,7 +385,7 @@ func splitNames(splits []splitter.Split) []string {
 // exact ones. It returns the number of rows that fall in no split.
 func newAssigner(ctx context.Context, cfg SplitConfig, master *prng.PCG64, n int64) (*splitter.Assigner, int64, error) {
 	if !cfg.Approx {
-		cfg.Progress.Phase("boundaries", n)
+		cfg.Progress.Phase("boundaries", 0) // rows counted at the end: a spinner
 	}
 	a, unassigned, err := splitter.NewAssigner(ctx, master, cfg.Splits, n, cfg.Approx, cfg.Workers)
 	if err == nil && !cfg.Approx {

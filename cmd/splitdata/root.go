@@ -51,8 +51,8 @@ bytes, on any machine, with any number of workers, however the input is chunked.
 		newRunShardCmd(stdout, log),
 		newMergeCmd(stdout, log),
 		newExplainCmd(stdout, log),
-		newGenCmd(stdout),
-		newVerifyCmd(stdout),
+		newGenCmd(stdout, log),
+		newVerifyCmd(stdout, log),
 		newInspectCmd(stdout),
 		newVersionCmd(stdout),
 	)
