@@ -151,7 +151,9 @@ func Merge(ctx context.Context, cfg MergeConfig) (*Manifest, error) {
 	}
 	defer stage.cleanup()
 	cfg.Progress.Phase("merge", p.Rows-p.Unassigned)
-	e := &engine{format: sinks.Parquet(p.Options.Parquet), schema: schema, kv: kv, stage: stage, names: splitNames(p.Options.Splits)}
+	names := splitNames(p.Options.Splits)
+	format := sinks.Parquet(p.Options.Parquet)
+	e := &engine{format: format, schema: schema, kv: kv, stage: stage, names: names, layout: wholeJob{names: names, ext: format.Ext()}}
 	splits := make([]SplitInfo, nsplits)
 	for s := range nsplits {
 		splits[s].Name = e.names[s]

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/splitdata/splitdata/internal/columnar"
 	"github.com/splitdata/splitdata/sinks"
 	"github.com/splitdata/splitdata/sources"
 	"github.com/splitdata/splitdata/splitter"
@@ -120,27 +121,36 @@ func RunShard(ctx context.Context, cfg ShardConfig) (*ShardDone, error) {
 			srcs[i] = in
 		}
 	}
+	names := splitNames(p.Options.Splits)
+	batches := useBatches(srcs, encoder, false, p.Options.IndexOnly) // sharded runs refuse --group
+	var batchLayout columnar.Layout
+	if batches {
+		if batchLayout, err = columnar.LayoutOf(schema); err != nil {
+			return nil, fmt.Errorf("internal error: columnar path for %w", err)
+		}
+	}
 	e := &engine{
+		place:        &placer{assign: assignPlace(assigner), outputs: len(names)},
+		order:        inputOrder{},
+		layout:       shardWindow{names: names, windows: w.windows},
 		inputs:       srcs,
 		units:        units,
 		schema:       schema,
 		indexOnly:    p.Options.IndexOnly,
 		indexColumn:  indexColumn,
-		groupColumn:  -1,
 		master:       *master,
-		assign:       assigner,
-		names:        splitNames(p.Options.Splits),
+		names:        names,
 		rowsPerFile:  p.Options.RowsPerFile,
 		rowGroupRows: p.Options.RowGroupRows,
 		workers:      cfg.Workers,
 		format:       format,
 		encoder:      encoder,
-		batches:      useBatches(srcs, encoder, false, p.Options.IndexOnly), // sharded runs refuse --group
+		batches:      batches,
+		batchLayout:  batchLayout,
 		rowsChecked:  p.Options.IndexOnly || allParquet(inputs),
 		kv:           kv,
 		stage:        stage,
 		progress:     cfg.Progress,
-		windows:      w.windows,
 	}
 	cfg.Progress.Phase("shard", rows)
 	splits, err := e.run(ctx)

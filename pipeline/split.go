@@ -10,6 +10,7 @@ import (
 
 	"github.com/parquet-go/parquet-go"
 
+	"github.com/splitdata/splitdata/internal/columnar"
 	"github.com/splitdata/splitdata/prng"
 	"github.com/splitdata/splitdata/sinks"
 	"github.com/splitdata/splitdata/sources"
@@ -215,34 +216,42 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 	if testHookUnits != nil {
 		testHookUnits(len(units))
 	}
+	var rows rowAssigner
+	switch {
+	case place != nil:
+		rows = place
+	case groupCol >= 0:
+		rows = newGroupAssigner(assign, groupCol, seed.value)
+	default:
+		rows = assignPlace(assign)
+	}
+	var batchLayout columnar.Layout
+	if batches {
+		if batchLayout, err = columnar.LayoutOf(schema); err != nil {
+			return nil, fmt.Errorf("internal error: columnar path for %w", err)
+		}
+	}
 	e := &engine{
 		unitsInFlight: inFlight(cfg.MemoryLimit, batches),
 		jobsInFlight:  inFlight(cfg.MemoryLimit, batches),
 		rowBytes:      rowBytes,
-		place:         place,
-		repeat:        repeat,
+		place:         &placer{assign: rows, repeat: repeat, fanout: fanout, outputs: len(names)},
+		order:         newOrderer(shuffle, partitions, len(names), cfg.ShuffleMemory, spillDir, batches, batchLayout),
+		layout:        wholeJob{names: names, flat: jb.flat, ext: format.Ext()},
 		inputs:        inputs,
 		units:         units,
 		schema:        schema,
 		indexOnly:     cfg.IndexOnly,
 		indexColumn:   indexColumn,
-		groupColumn:   groupCol,
-		groupSeed:     seed.value,
 		master:        *master,
-		assign:        assign,
 		names:         names,
-		fanout:        fanout,
 		rowsPerFile:   cfg.RowsPerFile,
 		rowGroupRows:  cfg.RowGroupRows,
-		shuffle:       shuffle,
-		shuffleLimit:  cfg.ShuffleMemory,
-		partitions:    partitions,
-		flat:          jb.flat,
-		spillDir:      spillDir,
 		workers:       cfg.Workers,
 		format:        format,
 		encoder:       encoder,
 		batches:       batches,
+		batchLayout:   batchLayout,
 		rowsChecked:   cfg.IndexOnly || allParquet(plan.inputs),
 		kv:            kv,
 		stage:         stage,
@@ -452,20 +461,6 @@ func startJob(cfg SplitConfig) (seed seedInfo, p *plan, release func(), err erro
 		return seedInfo{}, nil, nil, err
 	}
 	return seed, p, func() { p.close(); lock.unlock() }, nil
-}
-
-// assignPlace is the placeFunc of an assigner: it leaves keys alone.
-func assignPlace(a keyAssigner) placeFunc {
-	return func(keys []uint64, start int64, ids []uint8) error {
-		a.Assign(keys, start, ids)
-		return nil
-	}
-}
-
-// keyAssigner assigns rows to splits by their keys: an exact or approximate
-// assigner of row keys, or a threshold assigner of group keys.
-type keyAssigner interface {
-	Assign(keys []uint64, start int64, out []uint8)
 }
 
 // materializedFolds returns the outputs of materialized folds, FOLD/train
