@@ -9,6 +9,7 @@ import (
 	"golang.org/x/sync/semaphore"
 
 	"github.com/splitdata/splitdata/internal/columnar"
+	"github.com/splitdata/splitdata/internal/extsort"
 	"github.com/splitdata/splitdata/prng"
 	"github.com/splitdata/splitdata/sinks"
 	"github.com/splitdata/splitdata/sources"
@@ -59,8 +60,8 @@ type routed struct {
 	shared  []*sharedUnit   // [split]: the unit's batch, when batches[split] reads it in place
 	keys    [][]uint64
 	index   [][]int64
-	spill   [][]*spillPiece // [split][partition], when the shuffle spills
-	bytes   int64           // the rows' content in memory (see rowArena.content)
+	spill   [][]*extsort.Piece // [split][partition], when the shuffle spills
+	bytes   int64              // the rows' content in memory (see rowArena.content)
 }
 
 // rowGroupJob is one output row group: rows of one split, cut by row counts
@@ -155,7 +156,7 @@ type engine struct {
 	// the encoder need not check it again.
 	rowsChecked bool
 	kv          []sinks.KeyValue
-	stage       *staging
+	out         Output // receives the files
 	progress    Progress
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/parquet-go/parquet-go"
 
 	"github.com/splitdata/splitdata/internal/columnar"
+	"github.com/splitdata/splitdata/internal/extsort"
 	"github.com/splitdata/splitdata/sinks"
 	"github.com/splitdata/splitdata/sources"
 )
@@ -123,7 +124,7 @@ func (e *engine) routeBatch(ctx context.Context, u unit) (routed, error) {
 			for _, s := range e.place.targets(int(ids[i]), one[:]) {
 				bin := s
 				if parts > 1 {
-					bin = s*parts + partitionOf(keys[i], parts)
+					bin = s*parts + extsort.Partition(keys[i], parts)
 				}
 				for range copies {
 					sel[bin] = append(sel[bin], int32(lo+i))
@@ -136,7 +137,7 @@ func (e *engine) routeBatch(ctx context.Context, u unit) (routed, error) {
 		}
 	}
 	if parts > 1 {
-		r.spill = make([][]*spillPiece, n)
+		r.spill = make([][]*extsort.Piece, n)
 	} else {
 		r.batches = make([]columnar.Rows, n)
 		r.shared = make([]*sharedUnit, n)
@@ -152,11 +153,11 @@ func (e *engine) routeBatch(ctx context.Context, u unit) (routed, error) {
 		if parts > 1 && e.indexColumn < 0 {
 			// Spilled: encoded straight from the unit's batch.
 			if r.spill[s] == nil {
-				r.spill[s] = make([]*spillPiece, parts)
+				r.spill[s] = make([]*extsort.Piece, parts)
 			}
-			piece := &spillPiece{data: b.AppendBinaryRows(nil, rows), keys: binKeys[bin], index: binIndex[bin]}
+			piece := &extsort.Piece{Data: b.AppendBinaryRows(nil, rows), Keys: binKeys[bin], Index: binIndex[bin]}
 			r.spill[s][p] = piece
-			r.bytes += int64(cap(piece.data)) + 16*int64(cap(piece.keys))
+			r.bytes += piece.Bytes()
 			continue
 		}
 		if !keyed && e.indexColumn < 0 && 2*len(rows) >= b.Len {
@@ -181,11 +182,11 @@ func (e *engine) routeBatch(ctx context.Context, u unit) (routed, error) {
 			continue
 		}
 		if r.spill[s] == nil {
-			r.spill[s] = make([]*spillPiece, parts)
+			r.spill[s] = make([]*extsort.Piece, parts)
 		}
-		piece := &spillPiece{data: out.AppendBinary(nil), keys: binKeys[bin], index: binIndex[bin]}
+		piece := &extsort.Piece{Data: out.AppendBinary(nil), Keys: binKeys[bin], Index: binIndex[bin]}
 		r.spill[s][p] = piece
-		r.bytes += int64(cap(piece.data)) + 16*int64(cap(piece.keys))
+		r.bytes += piece.Bytes()
 	}
 	return r, nil
 }

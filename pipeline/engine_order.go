@@ -8,6 +8,7 @@ import (
 	"github.com/parquet-go/parquet-go"
 
 	"github.com/splitdata/splitdata/internal/columnar"
+	"github.com/splitdata/splitdata/internal/extsort"
 )
 
 // The orderer stage: the order in which each output's rows are written.
@@ -23,7 +24,7 @@ import (
 type orderer interface {
 	// parts says how the routers keep each output's rows: 0 in input order
 	// (no keys), 1 with their keys and global indices (held in memory), P
-	// > 1 encoded in P pieces by key range (partitionOf) for spilling.
+	// > 1 encoded in P pieces by key range (extsort.Partition) for spilling.
 	parts() int
 	// add takes a routed unit, units in order, and passes on to put what
 	// rows it can already place.
@@ -49,7 +50,7 @@ func newOrderer(shuffle bool, partitions, outputs int, limit int64, dir string, 
 	case partitions <= 1:
 		return &memoryShuffle{hold: make([]shuffled, outputs), limit: limit, batches: batches}
 	}
-	return &spillShuffle{spill: newSpiller(dir, outputs, partitions), outputs: outputs, partitions: partitions, limit: limit, batches: batches, layout: layout}
+	return &spillShuffle{spill: extsort.NewFiles(dir, outputs, partitions), outputs: outputs, partitions: partitions, limit: limit, batches: batches, layout: layout}
 }
 
 // inputOrder writes each output's rows in input order, as they come.
@@ -133,7 +134,7 @@ func (*memoryShuffle) close() {}
 // and at the end reads the ranges back one at a time, each in canonical
 // order.
 type spillShuffle struct {
-	spill      *spiller
+	spill      *extsort.Files
 	outputs    int
 	partitions int
 	limit      int64 // bytes of one partition loaded
@@ -149,7 +150,7 @@ func (s *spillShuffle) add(r routed, _ putFunc) error {
 			if piece == nil {
 				continue
 			}
-			if err := s.spill.add(out, p, piece); err != nil {
+			if err := s.spill.Add(out, p, piece); err != nil {
 				return err
 			}
 		}
@@ -161,7 +162,7 @@ func (s *spillShuffle) finish(ctx context.Context, put putFunc) error {
 	if ctx.Err() != nil {
 		return nil // the dispatcher reports it
 	}
-	if err := s.spill.finish(); err != nil {
+	if err := s.spill.Finish(); err != nil {
 		return err
 	}
 	// A loader reads, decodes and sorts the next partition while this
@@ -187,9 +188,9 @@ func (s *spillShuffle) finish(ctx context.Context, put putFunc) error {
 				var bytes int64
 				var err error
 				if s.batches {
-					l.batches, l.refs, bytes, err = s.spill.loadBatches(lctx, out, p, s.layout)
+					l.batches, l.refs, bytes, err = loadBatches(lctx, s.spill, out, p, s.layout)
 				} else {
-					l.rows, bytes, err = s.spill.load(lctx, out, p)
+					l.rows, bytes, err = loadRows(lctx, s.spill, out, p)
 				}
 				if err == nil && bytes > s.limit {
 					err = fmt.Errorf("%w: a shuffle partition needs %d MiB, more than --memory %d MiB", ErrTooLarge, bytes>>20, s.limit>>20)
@@ -229,4 +230,4 @@ func (s *spillShuffle) finish(ctx context.Context, put putFunc) error {
 	return nil
 }
 
-func (s *spillShuffle) close() { s.spill.closeAll() }
+func (s *spillShuffle) close() { s.spill.Close() }

@@ -4,6 +4,8 @@ import (
 	"context"
 
 	"github.com/parquet-go/parquet-go"
+
+	"github.com/splitdata/splitdata/internal/extsort"
 )
 
 // route reads one unit, draws the key of every row, places it and copies
@@ -18,9 +20,9 @@ func (e *engine) route(ctx context.Context, u unit) (routed, error) {
 	case parts > 1:
 		// A spilling shuffle encodes rows into per-key-range pieces as
 		// they are read, in parallel, and holds no rows.
-		r.spill = make([][]*spillPiece, n)
+		r.spill = make([][]*extsort.Piece, n)
 		for s := range r.spill {
-			r.spill[s] = make([]*spillPiece, parts)
+			r.spill[s] = make([]*extsort.Piece, parts)
 		}
 	case parts == 1:
 		r.rows = make([][]parquet.Row, n)
@@ -63,16 +65,16 @@ func (e *engine) route(ctx context.Context, u unit) (routed, error) {
 					// Spilling: encode the row straight into its key
 					// range's piece; the dispatcher appends the pieces to
 					// the files in unit order.
-					p := partitionOf(keys[i], parts)
+					p := extsort.Partition(keys[i], parts)
 					piece := r.spill[s][p]
 					if piece == nil {
-						piece = &spillPiece{}
+						piece = &extsort.Piece{}
 						r.spill[s][p] = piece
 					}
 					for range copies {
-						piece.data = appendSpillRow(piece.data, row)
-						piece.keys = append(piece.keys, keys[i])
-						piece.index = append(piece.index, next+int64(i))
+						piece.Data = extsort.AppendRow(piece.Data, row)
+						piece.Keys = append(piece.Keys, keys[i])
+						piece.Index = append(piece.Index, next+int64(i))
 					}
 					continue
 				}
@@ -95,7 +97,7 @@ func (e *engine) route(ctx context.Context, u unit) (routed, error) {
 	for _, pieces := range r.spill {
 		for _, piece := range pieces {
 			if piece != nil {
-				r.bytes += int64(cap(piece.data)) + 16*int64(cap(piece.keys))
+				r.bytes += piece.Bytes()
 			}
 		}
 	}

@@ -8,8 +8,6 @@ import (
 	"fmt"
 	"hash"
 	"io"
-	"os"
-	"path"
 
 	"github.com/parquet-go/parquet-go"
 	"golang.org/x/sync/semaphore"
@@ -82,7 +80,7 @@ func (r *segmentReader) ReadRows(rows []parquet.Row) (int, error) {
 // fileWriter is one output file being written.
 type fileWriter struct {
 	rel  string
-	f    *os.File
+	f    io.WriteCloser
 	bw   *bufio.Writer
 	hash hash.Hash
 	cw   countingWriter
@@ -134,7 +132,7 @@ func (e *engine) write(ctx context.Context, in <-chan encodedJob, jobWindow *sem
 			next[s]++
 			e.layout.file(&j.rowGroupJob)
 			if open[s] == nil {
-				fw, err := e.createFile(s, j.file)
+				fw, err := e.createFile(ctx, s, j.file)
 				if err != nil {
 					return nil, err
 				}
@@ -173,13 +171,11 @@ func (e *engine) write(ctx context.Context, in <-chan encodedJob, jobWindow *sem
 	return infos, nil
 }
 
-func (e *engine) createFile(split, file int) (*fileWriter, error) {
+// createFile starts file file of output split, its bytes hashed and
+// counted as they are written.
+func (e *engine) createFile(ctx context.Context, split, file int) (*fileWriter, error) {
 	rel := e.layout.name(split, file)
-	p := e.stage.path(rel)
-	if err := os.MkdirAll(e.stage.path(path.Dir(rel)), 0o755); err != nil {
-		return nil, err
-	}
-	f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	f, err := e.out.Create(ctx, rel)
 	if err != nil {
 		return nil, err
 	}
@@ -199,10 +195,7 @@ func (e *engine) finishFile(fw *fileWriter) (FileInfo, error) {
 	if err == nil {
 		err = fw.bw.Flush()
 	}
-	if err == nil {
-		err = fw.f.Sync()
-	}
-	if cerr := fw.f.Close(); err == nil {
+	if cerr := fw.f.Close(); err == nil { // a complete file: synced
 		err = cerr
 	}
 	if err != nil {

@@ -59,11 +59,11 @@ func RunShard(ctx context.Context, cfg ShardConfig) (*ShardDone, error) {
 	if err := os.MkdirAll(filepath.Dir(final), 0o755); err != nil {
 		return nil, err
 	}
-	lock, err := lockOutput(final)
+	out, err := OpenLocalDir(final, true)
 	if err != nil {
 		return nil, err
 	}
-	defer lock.unlock()
+	defer out.Abort(ctx)
 
 	w := p.work(cfg.Index)
 	cfg.Progress.Phase("plan", 0)
@@ -104,11 +104,6 @@ func RunShard(ctx context.Context, cfg ShardConfig) (*ShardDone, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrUsage, err)
 	}
-	stage, err := newStaging(final, true)
-	if err != nil {
-		return nil, err
-	}
-	defer stage.cleanup()
 	var units []unit
 	var rows int64
 	for _, u := range p.Units[w.lo:w.hi] {
@@ -149,7 +144,7 @@ func RunShard(ctx context.Context, cfg ShardConfig) (*ShardDone, error) {
 		batchLayout:  batchLayout,
 		rowsChecked:  p.Options.IndexOnly || allParquet(inputs),
 		kv:           kv,
-		stage:        stage,
+		out:          out,
 		progress:     cfg.Progress,
 	}
 	cfg.Progress.Phase("shard", rows)
@@ -173,10 +168,14 @@ func RunShard(ctx context.Context, cfg ShardConfig) (*ShardDone, error) {
 		done.Groups = append(done.Groups, info.Files...)
 	}
 	cfg.Progress.Phase("commit", 0)
-	if err := writeJSONFile(stage.path("done.json"), done); err != nil {
+	record, err := jsonFile(done)
+	if err == nil {
+		err = out.writeFile(shardDoneName, record)
+	}
+	if err != nil {
 		return nil, err
 	}
-	if err := stage.commit(); err != nil {
+	if err := out.Commit(ctx, nil); err != nil {
 		return nil, err
 	}
 	return done, nil

@@ -55,7 +55,7 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 	}
 	autoMemory, autoShuffle := cfg.MemoryLimit == 0, cfg.ShuffleMemory == 0
 	cfg = cfg.withDefaults()
-	seed, plan, release, err := startJob(cfg)
+	seed, plan, out, release, err := startJob(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -180,12 +180,6 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 	// shuffle machinery orders rows by the keys its placer gives.
 	shuffle := cfg.Shuffle || cfg.Compat != ""
 
-	stage, err := newStaging(cfg.Out, cfg.Overwrite)
-	if err != nil {
-		return nil, err
-	}
-	defer stage.cleanup()
-
 	partitions := 1
 	var spillDir string
 	if shuffle {
@@ -200,7 +194,7 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 	}
 	if partitions > 1 {
 		var removeSpill func()
-		if spillDir, removeSpill, err = newSpillDir(cfg.TempDir, stage); err != nil {
+		if spillDir, removeSpill, err = newSpillDir(cfg.TempDir, out); err != nil {
 			return nil, err
 		}
 		defer removeSpill()
@@ -254,7 +248,7 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 		batchLayout:   batchLayout,
 		rowsChecked:   cfg.IndexOnly || allParquet(plan.inputs),
 		kv:            kv,
-		stage:         stage,
+		out:           out,
 		progress:      cfg.Progress,
 	}
 	cfg.Progress.Phase("split", plan.rows)
@@ -297,10 +291,11 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 		return nil, err
 	}
 	cfg.Progress.Phase("commit", 0)
-	if err := writeJSONFile(stage.path(ManifestName), m); err != nil {
+	manifest, err := jsonFile(m)
+	if err != nil {
 		return nil, fmt.Errorf("write manifest: %w", err)
 	}
-	if err := stage.commit(); err != nil {
+	if err := out.Commit(ctx, manifest); err != nil {
 		return nil, err
 	}
 	return m, nil
@@ -433,34 +428,33 @@ func resolveSeed(text string) (seedInfo, error) {
 	return info, nil
 }
 
-// startJob begins a job writing cfg.Out: it resolves the seed, locks the
-// output, checks that it may be written, and opens the inputs (footers
-// only), which must lie outside it. release unlocks and closes them.
-func startJob(cfg SplitConfig) (seed seedInfo, p *plan, release func(), err error) {
+// startJob begins a job writing cfg.Out: it resolves the seed, opens the
+// output directory (locks it and checks that it may be written:
+// [OpenLocalDir]), and opens the inputs (footers only), which must lie
+// outside it. release closes the inputs and aborts the output, which a
+// committed output survives.
+func startJob(cfg SplitConfig) (seed seedInfo, p *plan, out *LocalDir, release func(), err error) {
 	if seed, err = resolveSeed(cfg.Seed); err != nil {
-		return seedInfo{}, nil, nil, err
+		return seedInfo{}, nil, nil, nil, err
 	}
-	lock, err := lockOutput(cfg.Out)
+	dir, err := OpenLocalDir(cfg.Out, cfg.Overwrite)
 	if err != nil {
-		return seedInfo{}, nil, nil, err
+		return seedInfo{}, nil, nil, nil, err
 	}
 	defer func() {
 		if err != nil {
-			lock.unlock()
+			_ = dir.Abort(context.Background())
 		}
 	}()
-	if err := checkOutput(cfg.Out, cfg.Overwrite); err != nil {
-		return seedInfo{}, nil, nil, err
-	}
 	cfg.Progress.Phase("plan", 0)
 	if p, err = openPlan(cfg.Inputs, sources.Options{Format: cfg.InputFormat, CSV: cfg.CSV, JSONL: cfg.JSONL}); err != nil {
-		return seedInfo{}, nil, nil, err
+		return seedInfo{}, nil, nil, nil, err
 	}
 	if err := checkInputsOutside(p.paths, cfg.Out); err != nil {
 		p.close()
-		return seedInfo{}, nil, nil, err
+		return seedInfo{}, nil, nil, nil, err
 	}
-	return seed, p, func() { p.close(); lock.unlock() }, nil
+	return seed, p, dir, func() { p.close(); _ = dir.Abort(context.Background()) }, nil
 }
 
 // materializedFolds returns the outputs of materialized folds, FOLD/train
