@@ -29,6 +29,19 @@ func Split(ctx context.Context, cfg SplitConfig) (*Manifest, error) {
 	return run(ctx, cfg, job{command: "split"})
 }
 
+// SplitTo is [Split] writing its files, and last its manifest, to out
+// rather than to the directory cfg.Out (which is not used, nor are
+// Overwrite and the checks that the inputs lie outside it: opening out
+// is its constructor's job). out is committed when SplitTo succeeds and
+// aborted when it fails; the files' bytes are those Split writes.
+func SplitTo(ctx context.Context, cfg SplitConfig, out Output) (*Manifest, error) {
+	if out == nil {
+		return nil, fmt.Errorf("%w: no output", ErrUsage)
+	}
+	cfg.Out = "output" // validated as given, never opened
+	return run(ctx, cfg, job{command: "split", out: out})
+}
+
 // job is what distinguishes the commands built on the split engine.
 type job struct {
 	command string // recorded in the manifest
@@ -43,6 +56,9 @@ type job struct {
 	// materialize writes, for each of the splits (folds), its rows as
 	// FOLD/test and every other fold's rows as FOLD/train.
 	materialize bool
+	// out, when set, receives the files in place of the local directory
+	// cfg.Out.
+	out Output
 }
 
 // run is the engine behind [Split], [Shuffle], [Sample] and [KFold].
@@ -55,8 +71,28 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 	}
 	autoMemory, autoShuffle := cfg.MemoryLimit == 0, cfg.ShuffleMemory == 0
 	cfg = cfg.withDefaults()
-	seed, plan, out, release, err := startJob(cfg)
+	var seed seedInfo
+	var plan *plan
+	var out Output
+	var release func()
+	var err error
+	if jb.out != nil {
+		seed, plan, err = openJob(cfg)
+		out, release = jb.out, func() {
+			if plan != nil {
+				plan.close()
+			}
+			_ = jb.out.Abort(context.Background())
+		}
+	} else {
+		var dir *LocalDir
+		seed, plan, dir, release, err = startJob(cfg)
+		out = dir
+	}
 	if err != nil {
+		if jb.out != nil {
+			release()
+		}
 		return nil, err
 	}
 	defer release()
@@ -426,51 +462,4 @@ func resolveSeed(text string) (seedInfo, error) {
 		info.text = text
 	}
 	return info, nil
-}
-
-// startJob begins a job writing cfg.Out: it resolves the seed, opens the
-// output directory (locks it and checks that it may be written:
-// [OpenLocalDir]), and opens the inputs (footers only), which must lie
-// outside it. release closes the inputs and aborts the output, which a
-// committed output survives.
-func startJob(cfg SplitConfig) (seed seedInfo, p *plan, out *LocalDir, release func(), err error) {
-	if seed, err = resolveSeed(cfg.Seed); err != nil {
-		return seedInfo{}, nil, nil, nil, err
-	}
-	dir, err := OpenLocalDir(cfg.Out, cfg.Overwrite)
-	if err != nil {
-		return seedInfo{}, nil, nil, nil, err
-	}
-	defer func() {
-		if err != nil {
-			_ = dir.Abort(context.Background())
-		}
-	}()
-	cfg.Progress.Phase("plan", 0)
-	if p, err = openPlan(cfg.Inputs, sources.Options{Format: cfg.InputFormat, CSV: cfg.CSV, JSONL: cfg.JSONL}); err != nil {
-		return seedInfo{}, nil, nil, nil, err
-	}
-	if err := checkInputsOutside(p.paths, cfg.Out); err != nil {
-		p.close()
-		return seedInfo{}, nil, nil, nil, err
-	}
-	return seed, p, dir, func() { p.close(); _ = dir.Abort(context.Background()) }, nil
-}
-
-// materializedFolds returns the outputs of materialized folds, FOLD/train
-// then FOLD/test for each fold in order, and which outputs a row of each
-// fold goes to: its own fold's test and every other fold's train.
-func materializedFolds(folds []string) ([]string, [][]int) {
-	names := make([]string, 0, 2*len(folds))
-	fanout := make([][]int, len(folds))
-	for j, f := range folds {
-		names = append(names, f+"/train", f+"/test")
-		fanout[j] = append(fanout[j], 2*j+1)
-		for g := range folds {
-			if g != j {
-				fanout[j] = append(fanout[j], 2*g)
-			}
-		}
-	}
-	return names, fanout
 }
