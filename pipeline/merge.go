@@ -223,11 +223,7 @@ func Merge(ctx context.Context, cfg MergeConfig) (*Manifest, error) {
 	if err := out.writeFile(PlanName, data); err != nil {
 		return nil, err
 	}
-	manifest, err := jsonFile(m)
-	if err != nil {
-		return nil, fmt.Errorf("write manifest: %w", err)
-	}
-	if err := out.Commit(ctx, manifest); err != nil {
+	if err := commitManifest(ctx, out, m); err != nil {
 		return nil, err
 	}
 	return m, nil

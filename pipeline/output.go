@@ -203,6 +203,15 @@ func (d *LocalDir) scratchDir(name string) (string, error) {
 	return dir, nil
 }
 
+// commitManifest commits out with m as its manifest.
+func commitManifest(ctx context.Context, out Output, m *Manifest) error {
+	manifest, err := jsonFile(m)
+	if err != nil {
+		return fmt.Errorf("write manifest: %w", err)
+	}
+	return out.Commit(ctx, manifest)
+}
+
 // jsonFile is v as the pipeline writes its records: indented JSON and a
 // final newline.
 func jsonFile(v any) ([]byte, error) {

@@ -239,9 +239,5 @@ func (p *Plan) checkUnits(inputs []sources.FileSource) error {
 
 // keyValues is an input's key/value metadata as the sinks take it.
 func keyValues(in sources.FileSource) []sinks.KeyValue {
-	var kv []sinks.KeyValue
-	for _, e := range in.KeyValueMetadata() {
-		kv = append(kv, sinks.KeyValue{Key: e.Key, Value: e.Value})
-	}
-	return kv
+	return append([]sinks.KeyValue(nil), in.KeyValueMetadata()...)
 }

@@ -327,11 +327,7 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 		return nil, err
 	}
 	cfg.Progress.Phase("commit", 0)
-	manifest, err := jsonFile(m)
-	if err != nil {
-		return nil, fmt.Errorf("write manifest: %w", err)
-	}
-	if err := out.Commit(ctx, manifest); err != nil {
+	if err := commitManifest(ctx, out, m); err != nil {
 		return nil, err
 	}
 	return m, nil
