@@ -188,6 +188,16 @@ func (d *LocalDir) Abort(context.Context) error {
 	return nil
 }
 
+// prepare makes out's staging directory now when out is a LocalDir; other
+// outputs start at their first file.
+func prepare(out Output) error {
+	if d, ok := out.(*LocalDir); ok {
+		_, err := d.staged()
+		return err
+	}
+	return nil
+}
+
 // scratchDir returns a private directory for a job's temporary files
 // inside the staging directory, which a later run on the output removes
 // should this one be killed, and never commits (see newSpillDir).

@@ -104,6 +104,9 @@ func RunShard(ctx context.Context, cfg ShardConfig) (*ShardDone, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrUsage, err)
 	}
+	if err := prepare(out); err != nil {
+		return nil, err
+	}
 	var units []unit
 	var rows int64
 	for _, u := range p.Units[w.lo:w.hi] {

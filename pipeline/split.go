@@ -216,6 +216,11 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 	// shuffle machinery orders rows by the keys its placer gives.
 	shuffle := cfg.Shuffle || cfg.Compat != ""
 
+	// A local directory's staging directory is made before any pass over
+	// the rows, so that an output that cannot be written fails first.
+	if err := prepare(out); err != nil {
+		return nil, err
+	}
 	partitions := 1
 	var spillDir string
 	if shuffle {
