@@ -9,6 +9,7 @@ import (
 
 	"github.com/parquet-go/parquet-go"
 
+	"github.com/splitdata/splitdata/prng"
 	"github.com/splitdata/splitdata/sinks"
 	"github.com/splitdata/splitdata/sources"
 	"github.com/splitdata/splitdata/splitter"
@@ -82,9 +83,10 @@ type SplitConfig struct {
 	// Overwrite is set.
 	Out string `json:"out"`
 	// Seed is the master seed: a non-negative decimal integer of any size,
-	// or any other text, hashed as docs/algorithm.md says. Empty means a fresh
-	// seed is drawn; it is reported in the manifest.
-	Seed string `json:"seed"`
+	// or any other text, hashed as docs/algorithm.md says (see [prng.Seed];
+	// [prng.SeedOf] makes one from an integer). Empty means a fresh seed is
+	// drawn; it is reported in the manifest.
+	Seed prng.Seed `json:"seed"`
 	// Splits lists the splits in order with their ratios or sizes. Empty
 	// means train=0.8,test=0.2.
 	Splits []splitter.Split `json:"splits"`
@@ -203,10 +205,16 @@ type JobOptions struct {
 	OnPath func(columnar bool) `json:"-"`
 }
 
+// DefaultSplits returns the splits every config takes when its list is
+// empty: train=0.8,test=0.2.
+func DefaultSplits() []splitter.Split {
+	return []splitter.Split{{Name: "train", Ratio: 0.8}, {Name: "test", Ratio: 0.2}}
+}
+
 // withDefaults returns c with zero fields replaced by their defaults.
 func (c SplitConfig) withDefaults() SplitConfig {
 	if len(c.Splits) == 0 {
-		c.Splits = []splitter.Split{{Name: "train", Ratio: 0.8}, {Name: "test", Ratio: 0.2}}
+		c.Splits = DefaultSplits()
 	}
 	if c.RowsPerFile == 0 {
 		c.RowsPerFile = DefaultRowsPerFile

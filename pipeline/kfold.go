@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/splitdata/splitdata/prng"
 	"github.com/splitdata/splitdata/splitter"
 )
 
@@ -12,7 +13,7 @@ import (
 type KFoldConfig struct {
 	Inputs []string
 	Out    string
-	Seed   string
+	Seed   prng.Seed
 	// K is the number of folds, at least 2 and at most the number of rows.
 	K         int
 	Shuffle   bool

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/splitdata/splitdata/prng"
 	"github.com/splitdata/splitdata/sinks"
 	"github.com/splitdata/splitdata/sources"
 	"github.com/splitdata/splitdata/splitter"
@@ -375,7 +376,7 @@ func ParsePlan(data []byte) (*Plan, error) {
 	if err := checkRowGroupLimit(p.Options.RowsPerFile, p.Options.RowGroupRows); err != nil {
 		return nil, bad("%v", err)
 	}
-	if _, err := splitter.ParseSeed(p.Seed); err != nil || strings.TrimSpace(p.Seed) != p.Seed {
+	if err := prng.Seed(p.Seed).Validate(); err != nil || strings.TrimSpace(p.Seed) != p.Seed {
 		return nil, bad("seed %q is not a decimal integer", p.Seed)
 	}
 	if !p.Options.Approx {

@@ -5,13 +5,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/big"
 	"slices"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
+	"github.com/splitdata/splitdata/prng"
 	"github.com/splitdata/splitdata/splitter"
 )
 
@@ -19,9 +19,9 @@ import (
 // mirrors [SplitConfig] without the files: the same seed and split list
 // give the same membership as [Split] over the same rows.
 type RecordsConfig struct {
-	// Seed is the master seed; it is required (there is no manifest to
-	// record a drawn one in).
-	Seed *big.Int `json:"seed"`
+	// Seed is the master seed, as for [SplitConfig]; it is required (there
+	// is no manifest to record a drawn one in).
+	Seed prng.Seed `json:"seed"`
 	// Splits lists the splits, as for [SplitConfig].
 	Splits []splitter.Split `json:"splits"`
 	// Approx assigns each row independently by its key (see [SplitConfig]).
@@ -57,8 +57,12 @@ type RecordSplit struct {
 // built with Shuffle) while splitting. Shuffled outputs are built from one
 // slice per row, so they take longer to build than input-order ones.
 func SplitRecords(ctx context.Context, recs []arrow.RecordBatch, cfg RecordsConfig) ([]RecordSplit, error) {
-	if cfg.Seed == nil {
+	if cfg.Seed == "" {
 		return nil, fmt.Errorf("%w: records split needs a seed", ErrUsage)
+	}
+	seed, err := cfg.Seed.Int()
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrUsage, err)
 	}
 	if len(recs) == 0 {
 		return nil, fmt.Errorf("%w: no records to split", ErrUsage)
@@ -71,7 +75,7 @@ func SplitRecords(ctx context.Context, recs []arrow.RecordBatch, cfg RecordsConf
 		}
 		n += r.NumRows()
 	}
-	master, err := masterGenerator(cfg.Seed, 0)
+	master, err := masterGenerator(seed, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -127,7 +131,7 @@ func SplitRecords(ctx context.Context, recs []arrow.RecordBatch, cfg RecordsConf
 // replacement, as [Sample] draws it: the first k rows of canonical order,
 // in input order. 1 <= k <= the number of rows. The record returned is the
 // caller's to Release; recs stay the caller's.
-func SampleRecords(ctx context.Context, recs []arrow.RecordBatch, seed *big.Int, k int64) (arrow.RecordBatch, error) {
+func SampleRecords(ctx context.Context, recs []arrow.RecordBatch, seed prng.Seed, k int64) (arrow.RecordBatch, error) {
 	if k < 1 {
 		return nil, fmt.Errorf("%w: sample of %d rows, want at least 1", ErrUsage, k)
 	}

@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 
+	"github.com/splitdata/splitdata/prng"
 	"github.com/splitdata/splitdata/splitter"
 )
 
@@ -18,7 +19,7 @@ func flatCommand(command string) bool { return command == "shuffle" || command =
 type SampleConfig struct {
 	Inputs []string
 	Out    string
-	Seed   string
+	Seed   prng.Seed
 	// Rows is the number of rows to draw, at most the number of input rows.
 	Rows int64
 	// Fraction, in (0, 1], draws ceil(n*Fraction) rows (the float64 product

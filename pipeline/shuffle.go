@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 
+	"github.com/splitdata/splitdata/prng"
 	"github.com/splitdata/splitdata/splitter"
 )
 
@@ -15,7 +16,7 @@ type ShuffleConfig struct {
 	// manifest.json.
 	Out string
 	// Seed is the master seed, as for [SplitConfig].
-	Seed string
+	Seed prng.Seed
 	// Epoch selects one of many reproducible orders from the same seed:
 	// the keys are numpy.random.PCG64(seed).jumped(Epoch).random_raw(n).
 	// Epoch 0 gives the order of split --shuffle.

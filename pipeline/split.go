@@ -138,7 +138,7 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 	switch {
 	case cfg.Compat != "":
 		cfg.Progress.Phase("permutation", 0)
-		order, err := compatOrder(cfg.Compat, jb.command, cfg.Splits, plan.rows, cfg.Seed)
+		order, err := compatOrder(cfg.Compat, jb.command, cfg.Splits, plan.rows, string(cfg.Seed))
 		if err != nil {
 			return nil, err
 		}
@@ -428,7 +428,7 @@ func resolveSeed(text string) (seedInfo, error) {
 // output, checks that it may be written, and opens the inputs (footers
 // only), which must lie outside it. release unlocks and closes them.
 func startJob(cfg SplitConfig) (seed seedInfo, p *plan, release func(), err error) {
-	if seed, err = resolveSeed(cfg.Seed); err != nil {
+	if seed, err = resolveSeed(string(cfg.Seed)); err != nil {
 		return seedInfo{}, nil, nil, err
 	}
 	lock, err := lockOutput(cfg.Out)

@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/splitdata/splitdata/pipeline"
+	"github.com/splitdata/splitdata/prng"
 	"github.com/splitdata/splitdata/sinks"
 	"github.com/splitdata/splitdata/sources"
 	"github.com/splitdata/splitdata/splitter"
@@ -233,7 +234,7 @@ func (f *splitFlags) config(inputs []string) (pipeline.SplitConfig, error) {
 	cfg = pipeline.SplitConfig{
 		Inputs:    inputs,
 		Out:       f.out,
-		Seed:      f.seed.value,
+		Seed:      prng.Seed(f.seed.value),
 		Splits:    splits,
 		Approx:    f.approx,
 		Shuffle:   f.shuffle,
