@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"iter"
 	"runtime"
+	"slices"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -27,10 +28,15 @@ type StreamConfig struct {
 	// Approx assigns rows independently by key thresholds: no count is
 	// needed, sizes are only approximately proportional.
 	Approx bool `json:"approx"`
+	// Group names a top-level column whose equal values land in the same
+	// split, as [SplitConfig.Group] (ratios only; each group goes by its
+	// key, so no count is needed). The column must be of a boolean, signed
+	// integer (or uint8, uint16), date32, string or binary type.
+	Group string `json:"group,omitempty"`
 	// Rows is the number of rows the stream holds, which exact splits
 	// need (their sizes are exact over the whole stream). A stream that
-	// turns out longer or shorter is an error. With Approx it may be 0
-	// (unknown); if set, it is checked too.
+	// turns out longer or shorter is an error. With Approx or Group it may
+	// be 0 (unknown); if set, it is checked too.
 	Rows int64 `json:"rows"`
 	// Workers bounds the goroutines that find exact split boundaries
 	// before the first row is read; 0 means the number of CPUs. It never
@@ -74,15 +80,19 @@ func (c StreamConfig) Validate() error {
 	if err := splitter.ValidateSplits(c.Splits); err != nil {
 		return err
 	}
-	if c.Approx {
-		for _, s := range c.Splits {
-			if s.Rows != 0 {
-				return fmt.Errorf("%w: approximate splits take ratios, not sizes (split %q)", ErrUsage, s.Name)
-			}
+	for _, s := range c.Splits {
+		switch {
+		case s.Rows != 0 && c.Group != "":
+			return fmt.Errorf("%w: grouped splits take ratios, not row counts (split %q)", ErrUsage, s.Name)
+		case s.Rows != 0 && c.Approx:
+			return fmt.Errorf("%w: approximate splits take ratios, not sizes (split %q)", ErrUsage, s.Name)
 		}
 	}
 	return nil
 }
+
+// counted reports whether the config needs the stream's row count.
+func (c StreamConfig) counted() bool { return !c.Approx && c.Group == "" }
 
 // SplitBatch is one piece of a stream split: rows of one input record that
 // go to one split, in input order.
@@ -128,15 +138,27 @@ func SplitStream(ctx context.Context, r array.RecordReader, cfg StreamConfig) it
 			return
 		}
 		gen := *master
-		assigner, _, err := splitter.NewAssigner(ctx, &gen, cfg.Splits, cfg.Rows, cfg.Approx, cfg.Workers)
+		assigner, _, err := splitter.NewAssigner(ctx, &gen, cfg.Splits, cfg.Rows, !cfg.counted(), cfg.Workers)
 		if err != nil {
 			yield(SplitBatch{}, err)
 			return
 		}
+		var group *streamGroup
+		if cfg.Group != "" {
+			if group, err = newStreamGroup(r.Schema(), cfg.Group, seed); err != nil {
+				yield(SplitBatch{}, err)
+				return
+			}
+		}
 		gen = *master
-		for rec, start := range streamKeys(ctx, r, &gen, cfg.Rows, !cfg.Approx || cfg.Rows > 0, yield) {
-			ids := make([]uint8, rec.rec.NumRows())
-			assigner.Assign(rec.keys, start, ids)
+		var ids []uint8
+		for rec, start := range streamKeys(ctx, r, &gen, cfg.Rows, cfg.counted() || cfg.Rows > 0, yield) {
+			ids = slices.Grow(ids[:0], len(rec.keys))[:len(rec.keys)]
+			keys := rec.keys
+			if group != nil {
+				group.keys(rec.rec, keys)
+			}
+			assigner.Assign(keys, start, ids)
 			for j, s := range cfg.Splits {
 				out, err := pickRows(cfg.Allocator, rec.rec, ids, uint8(j))
 				if err != nil {

@@ -119,6 +119,8 @@ func TestSplitStreamErrors(t *testing.T) {
 		{"too many rows given", pipeline.StreamConfig{Seed: "1", Rows: 25}, "usage: the stream holds 20 rows, the config gives 25"},
 		{"approx with counts", pipeline.StreamConfig{Seed: "1", Splits: counts, Approx: true}, `usage: approximate splits take ratios, not sizes (split "a")`},
 		{"negative rows", pipeline.StreamConfig{Seed: "1", Rows: -1}, "usage: stream of -1 rows: want 0 or more"},
+		{"group with counts", pipeline.StreamConfig{Seed: "1", Splits: counts, Group: "id"}, `usage: grouped splits take ratios, not row counts (split "a")`},
+		{"no group column", pipeline.StreamConfig{Seed: "1", Group: "nope"}, `usage: group column "nope": the stream has 0 top-level columns of that name, want 1`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := recordReader(t, recs)
@@ -256,10 +258,14 @@ func TestSplitStreamBytesLikeSplit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, approx := range []bool{false, true} {
-		t.Run(fmt.Sprintf("approx=%v", approx), func(t *testing.T) {
+	for _, tc := range []struct {
+		approx bool
+		group  string
+	}{{false, ""}, {true, ""}, {false, "user_id"}, {false, "label"}} {
+		approx := tc.approx
+		t.Run(fmt.Sprintf("approx=%v,group=%s", approx, tc.group), func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "out")
-			m := runSplit(t, pipeline.SplitConfig{Inputs: []string{in}, Out: out, Seed: "42", Splits: ratios, Approx: approx, JobOptions: opts})
+			m := runSplit(t, pipeline.SplitConfig{Inputs: []string{in}, Out: out, Seed: "42", Splits: ratios, Approx: approx, Group: tc.group, JobOptions: opts})
 
 			r := gendata.NewReader(mem, gen, 1111) // other record sizes than the file's
 			defer r.Release()
@@ -276,7 +282,7 @@ func TestSplitStreamBytesLikeSplit(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			for b, err := range pipeline.SplitStream(t.Context(), r, pipeline.StreamConfig{Seed: "42", Splits: ratios, Approx: approx, Rows: n, Allocator: mem}) {
+			for b, err := range pipeline.SplitStream(t.Context(), r, pipeline.StreamConfig{Seed: "42", Splits: ratios, Approx: approx, Group: tc.group, Rows: n, Allocator: mem}) {
 				if err != nil {
 					t.Fatal(err)
 				}
