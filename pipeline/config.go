@@ -3,7 +3,9 @@ package pipeline
 import (
 	"errors"
 	"fmt"
+	"os"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"strings"
 
@@ -150,8 +152,11 @@ type JobOptions struct {
 	// groups cannot fit in it fails at once ([ErrTooLarge]). 0 means
 	// DefaultMemoryLimit, or twice ShuffleMemory if that is larger,
 	// raised to what the job's output row groups need: a budget, not a
-	// refusal. The command line also sets the Go runtime's soft memory
-	// limit to it (see OnBudget).
+	// refusal. A library job sizes itself from it exactly as the command
+	// line's (--memory) does. The command line also sets the Go runtime's
+	// soft memory limit to it, which is process-wide, so a library job
+	// does so only when asked: set OnBudget to [GoMemoryLimit](options)
+	// to get the command line's bounds.
 	MemoryLimit int64 `json:"-"`
 	// ShuffleMemory bounds the decoded rows a Shuffle holds at once (an
 	// estimate), and the per-row state of Stratify and RatioBy "rows"
@@ -203,6 +208,30 @@ type JobOptions struct {
 	// whose decoded rows take about a third of the row path's memory. The
 	// command line sizes the Go runtime's soft memory limit with it.
 	OnPath func(columnar bool) `json:"-"`
+}
+
+// GoMemoryLimit sets the Go runtime's soft memory limit
+// (runtime/debug.SetMemoryLimit) to the memory budget of a job with these
+// options, as the command line does, and returns the OnBudget that moves
+// it to the budget the job settles on (the default grows to what a job
+// needs). If the GOMEMLIMIT environment variable is set it does nothing
+// and returns nil: the user's limit stands. The engine sizes what it holds
+// from the same budget, so the live heap stays under it by design; the
+// limit only keeps the collector from letting the heap idle at twice the
+// live data. It is soft: should the live data exceed it, the process uses
+// more rather than fail.
+//
+//	opts.OnBudget = pipeline.GoMemoryLimit(opts)
+func GoMemoryLimit(opts JobOptions) (onBudget func(bytes int64)) {
+	if os.Getenv("GOMEMLIMIT") != "" {
+		return nil
+	}
+	limit := opts.MemoryLimit
+	if limit == 0 {
+		limit = max(DefaultMemoryLimit, 2*opts.ShuffleMemory)
+	}
+	debug.SetMemoryLimit(limit)
+	return func(bytes int64) { debug.SetMemoryLimit(bytes) }
 }
 
 // DefaultSplits returns the splits every config takes when its list is

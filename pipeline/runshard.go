@@ -24,12 +24,13 @@ type ShardDone struct {
 // ShardConfig describes one shard's run.
 type ShardConfig struct {
 	// Plan is the path of the plan file.
-	Plan string
+	Plan string `json:"plan"`
 	// Index is the shard to run, from 0.
-	Index int
-	// Workers and Progress are as for [SplitConfig].
-	Workers  int
-	Progress Progress
+	Index int `json:"index"`
+	// Workers and Progress are as for [SplitConfig] (0 workers: the
+	// number of CPUs).
+	Workers  int      `json:"-"`
+	Progress Progress `json:"-"`
 }
 
 // RunShard runs one shard of a plan: it reads the shard's units, encodes

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
-	"runtime/debug"
 	"strings"
 	"text/tabwriter"
 
@@ -335,15 +333,7 @@ func printSummary(w io.Writer, out string, m *pipeline.Manifest) error {
 // idle at twice the live data. It is soft: should the live data exceed
 // it, the process uses more rather than fail.
 func setMemoryLimit(cfg pipeline.SplitConfig) func(bytes int64) {
-	if os.Getenv("GOMEMLIMIT") != "" {
-		return nil
-	}
-	limit := cfg.MemoryLimit
-	if limit == 0 {
-		limit = max(pipeline.DefaultMemoryLimit, 2*cfg.ShuffleMemory)
-	}
-	debug.SetMemoryLimit(limit)
-	return func(bytes int64) { debug.SetMemoryLimit(bytes) }
+	return pipeline.GoMemoryLimit(cfg.JobOptions)
 }
 
 // seedFlag is --seed. It remembers whether it was given, so that an empty
