@@ -80,6 +80,7 @@ var ErrTooLarge = errors.New("too large for memory")
 // the documented default; Inputs and Out are required.
 type SplitConfig struct {
 	// Inputs are files, directories or glob patterns; see [ResolveInputs].
+	// Inputs or Sources (or both) must name at least one input.
 	Inputs []string `json:"inputs"`
 	// Out is the output directory. It must not exist or be empty unless
 	// Overwrite is set.
@@ -140,6 +141,12 @@ type SplitConfig struct {
 // [KFold]) shares: how inputs are read, how output files are shaped, and
 // how the job runs. The zero value of each field means its default.
 type JobOptions struct {
+	// Sources are inputs given as values (files on an fs.FS, io.ReaderAt
+	// data, bucket objects, the caller's own sources: see [Input]), read
+	// after the files of Inputs, in order. They are not recorded in JSON:
+	// manifests name them in their inputs. A sharded plan takes paths
+	// only.
+	Sources []Input `json:"-"`
 	// RowIndexColumn, if set, adds to the written rows a last top-level
 	// column of that name, a required int64 holding each row's global row
 	// index. It must not name an input column; it cannot go with IndexOnly.
@@ -282,7 +289,7 @@ func (c SplitConfig) withDefaults() SplitConfig {
 func (c SplitConfig) Validate() error {
 	c = c.withDefaults()
 	switch {
-	case len(c.Inputs) == 0:
+	case len(c.Inputs) == 0 && len(c.Sources) == 0:
 		return fmt.Errorf("%w: no inputs", ErrUsage)
 	case c.Out == "":
 		return fmt.Errorf("%w: no output directory", ErrUsage)

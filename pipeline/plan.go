@@ -214,6 +214,8 @@ func CreatePlan(ctx context.Context, cfg SplitConfig, shards int) (*Plan, error)
 		return nil, fmt.Errorf("%w: sharded runs do not support --group, --stratify or --compat yet", ErrUsage)
 	case cfg.Format != sinks.FormatParquet:
 		return nil, fmt.Errorf("%w: sharded runs write Parquet only, not %s", ErrUsage, cfg.Format)
+	case len(cfg.Sources) > 0:
+		return nil, fmt.Errorf("%w: a sharded plan reads its inputs by path: give Inputs, not Sources", ErrUsage)
 	}
 	seed, pl, release, err := startJob(cfg)
 	if err != nil {

@@ -262,10 +262,8 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 	if testHookEngineDone != nil {
 		testHookEngineDone()
 	}
-	for _, in := range plan.inputs {
-		if err := in.CheckUnchanged(); err != nil {
-			return nil, err
-		}
+	if err := plan.checkUnchanged(); err != nil {
+		return nil, err
 	}
 
 	m := &Manifest{
@@ -444,10 +442,10 @@ func startJob(cfg SplitConfig) (seed seedInfo, p *plan, release func(), err erro
 		return seedInfo{}, nil, nil, err
 	}
 	cfg.Progress.Phase("plan", 0)
-	if p, err = openPlan(cfg.Inputs, sources.Options{Format: cfg.InputFormat, CSV: cfg.CSV, JSONL: cfg.JSONL}); err != nil {
+	if p, err = openJobInputs(cfg.Inputs, cfg.Sources, sources.Options{Format: cfg.InputFormat, CSV: cfg.CSV, JSONL: cfg.JSONL}); err != nil {
 		return seedInfo{}, nil, nil, err
 	}
-	if err := checkInputsOutside(p.paths, cfg.Out); err != nil {
+	if err := checkInputsOutside(p.local, cfg.Out); err != nil {
 		p.close()
 		return seedInfo{}, nil, nil, err
 	}
