@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/splitdata/splitdata/prng"
 	"github.com/splitdata/splitdata/sinks"
 	"github.com/splitdata/splitdata/sources"
 	"github.com/splitdata/splitdata/splitter"
@@ -72,7 +73,7 @@ func RunShard(ctx context.Context, cfg ShardConfig) (*ShardDone, error) {
 		return nil, err
 	}
 	defer closeAll()
-	seed, _ := splitter.ParseSeed(p.Seed)
+	seed, _ := prng.Seed(p.Seed).Int() // ParsePlan checked it
 	master, err := masterGenerator(seed, 0)
 	if err != nil {
 		return nil, err

@@ -411,9 +411,9 @@ func resolveSeed(text string) (seedInfo, error) {
 		}
 		return seedInfo{value: v, generated: true}, nil
 	}
-	v, err := splitter.ParseSeed(text)
+	v, err := prng.Seed(text).Int()
 	if err != nil {
-		return seedInfo{}, err
+		return seedInfo{}, fmt.Errorf("%w: %w", ErrUsage, err)
 	}
 	info := seedInfo{value: v}
 	if v.String() != text {
