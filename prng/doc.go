@@ -12,8 +12,10 @@
 //
 // A seed is a [Seed]: the text a user gave (a decimal integer is itself,
 // other text is hashed with SHA-256, as --seed does), made from text, any
-// integer or a *big.Int by [SeedOf]. Every generator constructor takes any
-// of these ([SeedValue]).
+// integer or a *big.Int by [SeedOf]. [NewPCG64] and [DefaultRNG] take any
+// of these ([SeedValue]); the legacy generators take the seeds of the
+// libraries they reproduce (a uint32 for RandomState, any Python int for
+// PyRandom).
 //
 // For the compatibility modes it also reproduces the legacy generators
 // other Python code seeds: [MT19937] with NumPy's RandomState seeding and
