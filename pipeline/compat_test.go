@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/splitdata/splitdata/pipeline"
+	"github.com/splitdata/splitdata/prng"
 	"github.com/splitdata/splitdata/splitter"
 )
 
@@ -81,11 +82,11 @@ func TestCompatEndToEnd(t *testing.T) {
 				if err != nil {
 					t.Fatalf("%s: %v", name, err)
 				}
-				m, err = pipeline.Split(t.Context(), pipeline.SplitConfig{Inputs: []string{in}, Out: out, Seed: v.Seed, Splits: splits, Compat: mode, JobOptions: opts})
+				m, err = pipeline.Split(t.Context(), pipeline.SplitConfig{Inputs: []string{in}, Out: out, Seed: prng.Seed(v.Seed), Splits: splits, Compat: mode, JobOptions: opts})
 			case "shuffle":
-				m, err = pipeline.Shuffle(t.Context(), pipeline.ShuffleConfig{Inputs: []string{in}, Out: out, Seed: v.Seed, Compat: mode, JobOptions: opts})
+				m, err = pipeline.Shuffle(t.Context(), pipeline.ShuffleConfig{Inputs: []string{in}, Out: out, Seed: prng.Seed(v.Seed), Compat: mode, JobOptions: opts})
 			case "kfold":
-				m, err = pipeline.KFold(t.Context(), pipeline.KFoldConfig{Inputs: []string{in}, Out: out, Seed: v.Seed, K: v.K, Compat: mode, JobOptions: opts})
+				m, err = pipeline.KFold(t.Context(), pipeline.KFoldConfig{Inputs: []string{in}, Out: out, Seed: prng.Seed(v.Seed), K: v.K, Compat: mode, JobOptions: opts})
 			}
 			if err != nil {
 				t.Fatalf("%s: %v", name, err)

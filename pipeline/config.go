@@ -3,12 +3,15 @@ package pipeline
 import (
 	"errors"
 	"fmt"
+	"os"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"strings"
 
 	"github.com/parquet-go/parquet-go"
 
+	"github.com/splitdata/splitdata/prng"
 	"github.com/splitdata/splitdata/sinks"
 	"github.com/splitdata/splitdata/sources"
 	"github.com/splitdata/splitdata/splitter"
@@ -77,14 +80,16 @@ var ErrTooLarge = errors.New("too large for memory")
 // the documented default; Inputs and Out are required.
 type SplitConfig struct {
 	// Inputs are files, directories or glob patterns; see [ResolveInputs].
+	// Inputs or Sources (or both) must name at least one input.
 	Inputs []string `json:"inputs"`
 	// Out is the output directory. It must not exist or be empty unless
 	// Overwrite is set.
 	Out string `json:"out"`
 	// Seed is the master seed: a non-negative decimal integer of any size,
-	// or any other text, hashed as docs/algorithm.md says. Empty means a fresh
-	// seed is drawn; it is reported in the manifest.
-	Seed string `json:"seed"`
+	// or any other text, hashed as docs/algorithm.md says (see [prng.Seed];
+	// [prng.SeedOf] makes one from an integer). Empty means a fresh seed is
+	// drawn; it is reported in the manifest.
+	Seed prng.Seed `json:"seed"`
 	// Splits lists the splits in order with their ratios or sizes. Empty
 	// means train=0.8,test=0.2.
 	Splits []splitter.Split `json:"splits"`
@@ -136,6 +141,12 @@ type SplitConfig struct {
 // [KFold]) shares: how inputs are read, how output files are shaped, and
 // how the job runs. The zero value of each field means its default.
 type JobOptions struct {
+	// Sources are inputs given as values (files on an fs.FS, io.ReaderAt
+	// data, bucket objects, the caller's own sources: see [Input]), read
+	// after the files of Inputs, in order. They are not recorded in JSON:
+	// manifests name them in their inputs. A sharded plan takes paths
+	// only.
+	Sources []Input `json:"-"`
 	// RowIndexColumn, if set, adds to the written rows a last top-level
 	// column of that name, a required int64 holding each row's global row
 	// index. It must not name an input column; it cannot go with IndexOnly.
@@ -148,8 +159,11 @@ type JobOptions struct {
 	// groups cannot fit in it fails at once ([ErrTooLarge]). 0 means
 	// DefaultMemoryLimit, or twice ShuffleMemory if that is larger,
 	// raised to what the job's output row groups need: a budget, not a
-	// refusal. The command line also sets the Go runtime's soft memory
-	// limit to it (see OnBudget).
+	// refusal. A library job sizes itself from it exactly as the command
+	// line's (--memory) does. The command line also sets the Go runtime's
+	// soft memory limit to it, which is process-wide, so a library job
+	// does so only when asked: set OnBudget to [GoMemoryLimit](options)
+	// to get the command line's bounds.
 	MemoryLimit int64 `json:"-"`
 	// ShuffleMemory bounds the decoded rows a Shuffle holds at once (an
 	// estimate), and the per-row state of Stratify and RatioBy "rows"
@@ -203,10 +217,40 @@ type JobOptions struct {
 	OnPath func(columnar bool) `json:"-"`
 }
 
+// GoMemoryLimit sets the Go runtime's soft memory limit
+// (runtime/debug.SetMemoryLimit) to the memory budget of a job with these
+// options, as the command line does, and returns the OnBudget that moves
+// it to the budget the job settles on (the default grows to what a job
+// needs). If the GOMEMLIMIT environment variable is set it does nothing
+// and returns nil: the user's limit stands. The engine sizes what it holds
+// from the same budget, so the live heap stays under it by design; the
+// limit only keeps the collector from letting the heap idle at twice the
+// live data. It is soft: should the live data exceed it, the process uses
+// more rather than fail.
+//
+//	opts.OnBudget = pipeline.GoMemoryLimit(opts)
+func GoMemoryLimit(opts JobOptions) (onBudget func(bytes int64)) {
+	if os.Getenv("GOMEMLIMIT") != "" {
+		return nil
+	}
+	limit := opts.MemoryLimit
+	if limit == 0 {
+		limit = max(DefaultMemoryLimit, 2*opts.ShuffleMemory)
+	}
+	debug.SetMemoryLimit(limit)
+	return func(bytes int64) { debug.SetMemoryLimit(bytes) }
+}
+
+// DefaultSplits returns the splits every config takes when its list is
+// empty: train=0.8,test=0.2.
+func DefaultSplits() []splitter.Split {
+	return []splitter.Split{{Name: "train", Ratio: 0.8}, {Name: "test", Ratio: 0.2}}
+}
+
 // withDefaults returns c with zero fields replaced by their defaults.
 func (c SplitConfig) withDefaults() SplitConfig {
 	if len(c.Splits) == 0 {
-		c.Splits = []splitter.Split{{Name: "train", Ratio: 0.8}, {Name: "test", Ratio: 0.2}}
+		c.Splits = DefaultSplits()
 	}
 	if c.RowsPerFile == 0 {
 		c.RowsPerFile = DefaultRowsPerFile
@@ -245,7 +289,7 @@ func (c SplitConfig) withDefaults() SplitConfig {
 func (c SplitConfig) Validate() error {
 	c = c.withDefaults()
 	switch {
-	case len(c.Inputs) == 0:
+	case len(c.Inputs) == 0 && len(c.Sources) == 0:
 		return fmt.Errorf("%w: no inputs", ErrUsage)
 	case c.Out == "":
 		return fmt.Errorf("%w: no output directory", ErrUsage)

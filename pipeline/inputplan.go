@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"fmt"
+	"io"
 
 	"github.com/parquet-go/parquet-go"
 
@@ -11,31 +12,64 @@ import (
 
 // plan is the opened inputs: footers read, schemas checked, units laid out.
 type plan struct {
-	paths  []string
+	paths  []string // the inputs' names
+	local  []string // the paths of the inputs that are local files
 	inputs []sources.FileSource
 	units  []unit
 	rows   int64
 	schema *parquet.Schema
 	kv     []sinks.KeyValue
+	// checks and closers are the inputs' change checks and closes beyond
+	// their sources' own.
+	checks  []func() error
+	closers []io.Closer
 }
 
-func openPlan(inputs []string, opts sources.Options) (_ *plan, err error) {
-	paths, err := ResolveInputs(inputs, opts.Format)
-	if err != nil {
-		return nil, usageUnlessInput(err)
+// openPlan opens the files the paths of inputs name (see ResolveInputs).
+func openPlan(inputs []string, opts sources.Options) (*plan, error) {
+	return openJobInputs(inputs, nil, opts)
+}
+
+// openJobInputs opens the files the paths of inputs name, then the values
+// of more, in order. With no paths it needs at least one value.
+func openJobInputs(inputs []string, more []Input, opts sources.Options) (_ *plan, err error) {
+	var values []Input
+	var local []string
+	if len(inputs) > 0 || len(more) == 0 {
+		paths, err := ResolveInputs(inputs, opts.Format)
+		if err != nil {
+			return nil, usageUnlessInput(err)
+		}
+		for _, path := range paths {
+			values = append(values, fileInput(path))
+		}
+		local = paths
 	}
-	p := &plan{paths: paths}
+	values = append(values, more...)
+	p := &plan{local: local}
 	defer func() {
 		if err != nil {
 			p.close()
 		}
 	}()
-	for i, path := range paths {
-		in, err := sources.Open(path, opts)
+	for i, v := range values {
+		if v.open == nil {
+			return nil, fmt.Errorf("%w: input %d is a zero Input", ErrUsage, i)
+		}
+		path := v.name
+		o, err := v.open(opts)
 		if err != nil {
 			return nil, err
 		}
+		in := o.src
+		p.paths = append(p.paths, path)
 		p.inputs = append(p.inputs, in)
+		if o.check != nil {
+			p.checks = append(p.checks, o.check)
+		}
+		if o.closer != nil {
+			p.closers = append(p.closers, o.closer)
+		}
 		if i == 0 {
 			p.schema = in.Schema()
 			p.kv = append([]sinks.KeyValue(nil), in.KeyValueMetadata()...) // one type: sources.KeyValue is sinks.KeyValue
@@ -44,7 +78,7 @@ func openPlan(inputs []string, opts sources.Options) (_ *plan, err error) {
 				d += `; CSV columns are inferred, and nullable: give their types with --schema (a "!" suffix makes a column required)`
 			}
 			return nil, &sources.InputError{Path: path, RowGroup: -1,
-				Err: fmt.Errorf("%w with %s: %s", sources.ErrSchemaMismatch, paths[0], d)}
+				Err: fmt.Errorf("%w with %s: %s", sources.ErrSchemaMismatch, p.paths[0], d)}
 		}
 		for rg := range in.NumUnits() {
 			n := in.UnitNumRows(rg)
@@ -126,10 +160,29 @@ func (p *plan) infos() []InputInfo {
 	return infos
 }
 
+// checkUnchanged reports, as an [*sources.InputError] wrapping
+// [sources.ErrChanged], the first input that changed since it was opened.
+func (p *plan) checkUnchanged() error {
+	for _, in := range p.inputs {
+		if err := in.CheckUnchanged(); err != nil {
+			return err
+		}
+	}
+	for _, check := range p.checks {
+		if err := check(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // close releases the inputs. They were only read, so a failed close loses
 // nothing and is not reported.
 func (p *plan) close() {
 	for _, in := range p.inputs {
 		_ = in.Close()
+	}
+	for _, c := range p.closers {
+		_ = c.Close()
 	}
 }

@@ -4,37 +4,39 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/splitdata/splitdata/prng"
 	"github.com/splitdata/splitdata/splitter"
 )
 
 // KFoldConfig describes a k-fold job; the other fields are as for
 // [SplitConfig].
 type KFoldConfig struct {
-	Inputs []string
-	Out    string
-	Seed   string
-	// K is the number of folds, at least 2 and at most the number of rows.
-	K         int
-	Shuffle   bool
-	IndexOnly bool
+	Inputs []string  `json:"inputs"`
+	Out    string    `json:"out"`
+	Seed   prng.Seed `json:"seed"`
+	// K is the number of folds, at least 2 and at most the number of rows;
+	// it is required (0 is refused).
+	K         int  `json:"k"`
+	Shuffle   bool `json:"shuffle"`
+	IndexOnly bool `json:"index_only"`
 	// Compat reproduces a Python library's order exactly; see
 	// [SplitConfig.Compat].
-	Compat splitter.CompatMode
+	Compat splitter.CompatMode `json:"compat,omitempty"`
 	// Stratify keeps every class of a column in proportion; see
 	// [SplitConfig.Stratify].
-	Stratify string
+	Stratify string `json:"stratify,omitempty"`
 	// Group keeps rows with equal values of a column in one fold, like
 	// scikit-learn's GroupKFold: each group goes to fold j iff its key lies
 	// in the j-th K-th of the key range (fold sizes are then approximate),
 	// or, with RatioBy "rows", the folds are cut by row counts at group
 	// boundaries (see [SplitConfig.Group] and [SplitConfig.RatioBy]).
-	Group   string
-	RatioBy string
+	Group   string `json:"group,omitempty"`
+	RatioBy string `json:"ratio_by,omitempty"`
 	// Materialize writes cfg.Out/fold-j/train/ and fold-j/test/ for every
 	// fold j instead of cfg.Out/fold-j/: test holds fold j's rows, train
 	// every other fold's, each in input order (canonical order with
 	// Shuffle). Every row is written K times.
-	Materialize bool
+	Materialize bool `json:"materialize,omitempty"`
 	// JobOptions are as for [SplitConfig].
 	JobOptions
 }
@@ -45,33 +47,14 @@ type KFoldConfig struct {
 // keep their input order within a fold (canonical order with Shuffle). The
 // data is read once; the bytes do not depend on workers or chunking.
 func KFold(ctx context.Context, cfg KFoldConfig) (*Manifest, error) {
-	if cfg.K < 2 || cfg.K > splitter.MaxSplits {
-		return nil, fmt.Errorf("%w: k = %d folds, want 2 to %d", ErrUsage, cfg.K, splitter.MaxSplits)
+	if err := cfg.checkK(); err != nil {
+		return nil, err
 	}
-	splits := make([]splitter.Split, cfg.K)
 	resize := kfoldSizes
-	for j := range splits {
-		// Sized by kfoldSizes once n is known; grouped folds by groups take
-		// a share 1/K of the groups each, by their keys.
-		splits[j] = splitter.Split{Name: fmt.Sprintf("fold-%d", j), Rows: 1}
-		if cfg.Group != "" && cfg.RatioBy != RatioByRows {
-			splits[j] = splitter.Split{Name: splits[j].Name, Ratio: 1 / float64(cfg.K)}
-			resize = nil
-		}
+	if cfg.groupedByGroups() {
+		resize = nil
 	}
-	return run(ctx, SplitConfig{
-		Inputs:     cfg.Inputs,
-		Out:        cfg.Out,
-		Seed:       cfg.Seed,
-		Splits:     splits,
-		Shuffle:    cfg.Shuffle,
-		IndexOnly:  cfg.IndexOnly,
-		Compat:     cfg.Compat,
-		Stratify:   cfg.Stratify,
-		Group:      cfg.Group,
-		RatioBy:    cfg.RatioBy,
-		JobOptions: cfg.JobOptions,
-	}, job{command: "kfold", resize: resize, materialize: cfg.Materialize})
+	return run(ctx, cfg.split(), job{command: "kfold", resize: resize, materialize: cfg.Materialize})
 }
 
 // kfoldSizes sizes k folds of n rows as scikit-learn's KFold does, or

@@ -20,9 +20,9 @@ import (
 // MergeConfig describes a merge.
 type MergeConfig struct {
 	// Dir is the sharded job's directory, holding plan.json.
-	Dir string
+	Dir string `json:"dir"`
 	// Progress, if not nil, receives the merge's progress.
-	Progress Progress
+	Progress Progress `json:"-"`
 }
 
 // Merge checks that every shard of the plan in cfg.Dir finished and wrote

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/splitdata/splitdata/pipeline"
+	"github.com/splitdata/splitdata/prng"
 	"github.com/splitdata/splitdata/splitter"
 )
 
@@ -60,7 +61,7 @@ func TestSplitMatchesNumPy(t *testing.T) {
 			}
 			in := genInput(t, vec.N, 3, 97)
 			out := filepath.Join(t.TempDir(), "out")
-			m := runSplit(t, pipeline.SplitConfig{Inputs: []string{in}, Out: out, Seed: vec.Seed, Splits: splits, Approx: vec.Approx, JobOptions: pipeline.JobOptions{Workers: 3}})
+			m := runSplit(t, pipeline.SplitConfig{Inputs: []string{in}, Out: out, Seed: prng.Seed(vec.Seed), Splits: splits, Approx: vec.Approx, JobOptions: pipeline.JobOptions{Workers: 3}})
 			got := make([]int, vec.N)
 			for i := range got {
 				got[i] = len(splits) // unassigned unless found

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/splitdata/splitdata/prng"
 	"github.com/splitdata/splitdata/sinks"
 	"github.com/splitdata/splitdata/sources"
 	"github.com/splitdata/splitdata/splitter"
@@ -213,6 +214,8 @@ func CreatePlan(ctx context.Context, cfg SplitConfig, shards int) (*Plan, error)
 		return nil, fmt.Errorf("%w: sharded runs do not support --group, --stratify or --compat yet", ErrUsage)
 	case cfg.Format != sinks.FormatParquet:
 		return nil, fmt.Errorf("%w: sharded runs write Parquet only, not %s", ErrUsage, cfg.Format)
+	case len(cfg.Sources) > 0:
+		return nil, fmt.Errorf("%w: a sharded plan reads its inputs by path: give Inputs, not Sources", ErrUsage)
 	}
 	seed, pl, out, release, err := startJob(cfg)
 	if err != nil {
@@ -374,7 +377,7 @@ func ParsePlan(data []byte) (*Plan, error) {
 	if err := checkRowGroupLimit(p.Options.RowsPerFile, p.Options.RowGroupRows); err != nil {
 		return nil, bad("%v", err)
 	}
-	if _, err := splitter.ParseSeed(p.Seed); err != nil || strings.TrimSpace(p.Seed) != p.Seed {
+	if err := prng.Seed(p.Seed).Validate(); err != nil || strings.TrimSpace(p.Seed) != p.Seed {
 		return nil, bad("seed %q is not a decimal integer", p.Seed)
 	}
 	if !p.Options.Approx {

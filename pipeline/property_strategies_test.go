@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/splitdata/splitdata/pipeline"
+	"github.com/splitdata/splitdata/prng"
 	"github.com/splitdata/splitdata/splitter"
 )
 
@@ -55,7 +56,7 @@ func TestPropertyStratifyAndGroup(t *testing.T) {
 
 		// Stratified.
 		out := filepath.Join(t.TempDir(), "strat")
-		m, err := pipeline.Split(t.Context(), pipeline.SplitConfig{Inputs: []string{in}, Out: out, Seed: fmt.Sprint(seed), Splits: splits, Stratify: "class", JobOptions: workers})
+		m, err := pipeline.Split(t.Context(), pipeline.SplitConfig{Inputs: []string{in}, Out: out, Seed: prng.MustSeed(seed), Splits: splits, Stratify: "class", JobOptions: workers})
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
@@ -96,7 +97,7 @@ func TestPropertyStratifyAndGroup(t *testing.T) {
 		// Grouped, by groups and by rows: no leakage, nothing lost.
 		for _, ratioBy := range []string{pipeline.RatioByGroups, pipeline.RatioByRows} {
 			out := filepath.Join(t.TempDir(), "group-"+ratioBy)
-			m, err := pipeline.Split(t.Context(), pipeline.SplitConfig{Inputs: []string{in}, Out: out, Seed: fmt.Sprint(seed), Splits: splits, Group: "class", RatioBy: ratioBy, JobOptions: workers})
+			m, err := pipeline.Split(t.Context(), pipeline.SplitConfig{Inputs: []string{in}, Out: out, Seed: prng.MustSeed(seed), Splits: splits, Group: "class", RatioBy: ratioBy, JobOptions: workers})
 			if err != nil {
 				t.Fatalf("%s, group by %s: %v", name, ratioBy, err)
 			}

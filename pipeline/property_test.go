@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/splitdata/splitdata/pipeline"
+	"github.com/splitdata/splitdata/prng"
 	"github.com/splitdata/splitdata/splitter"
 )
 
@@ -42,7 +43,7 @@ func TestPropertyRandomSmallDatasets(t *testing.T) {
 			splits, _ = splitter.ParseRatios(flag)
 			sizes, _ = splitter.Sizes(splits, n)
 			run = func(in, out string) (*pipeline.Manifest, error) {
-				return pipeline.Split(t.Context(), pipeline.SplitConfig{Inputs: []string{in}, Out: out, Seed: fmt.Sprint(seed), Splits: splits, JobOptions: pipeline.JobOptions{Workers: 1 + r.IntN(3)}})
+				return pipeline.Split(t.Context(), pipeline.SplitConfig{Inputs: []string{in}, Out: out, Seed: prng.MustSeed(seed), Splits: splits, JobOptions: pipeline.JobOptions{Workers: 1 + r.IntN(3)}})
 			}
 		case kind == 1: // counts, some rows in no split
 			a := r.Int64N(n + 1)
@@ -57,11 +58,11 @@ func TestPropertyRandomSmallDatasets(t *testing.T) {
 					sizes = []int64{k}
 					if k == 0 {
 						sizes = []int64{n}
-						return pipeline.Sample(t.Context(), pipeline.SampleConfig{Inputs: []string{in}, Out: out, Seed: fmt.Sprint(seed), Fraction: 1})
+						return pipeline.Sample(t.Context(), pipeline.SampleConfig{Inputs: []string{in}, Out: out, Seed: prng.MustSeed(seed), Fraction: 1})
 					}
-					return pipeline.Sample(t.Context(), pipeline.SampleConfig{Inputs: []string{in}, Out: out, Seed: fmt.Sprint(seed), Rows: k})
+					return pipeline.Sample(t.Context(), pipeline.SampleConfig{Inputs: []string{in}, Out: out, Seed: prng.MustSeed(seed), Rows: k})
 				}
-				return pipeline.Split(t.Context(), pipeline.SplitConfig{Inputs: []string{in}, Out: out, Seed: fmt.Sprint(seed), Splits: sp})
+				return pipeline.Split(t.Context(), pipeline.SplitConfig{Inputs: []string{in}, Out: out, Seed: prng.MustSeed(seed), Splits: sp})
 			}
 		default: // kfold
 			k := 2 + r.IntN(5)
@@ -77,7 +78,7 @@ func TestPropertyRandomSmallDatasets(t *testing.T) {
 				sizes = append(sizes, size)
 			}
 			run = func(in, out string) (*pipeline.Manifest, error) {
-				return pipeline.KFold(t.Context(), pipeline.KFoldConfig{Inputs: []string{in}, Out: out, Seed: fmt.Sprint(seed), K: k})
+				return pipeline.KFold(t.Context(), pipeline.KFoldConfig{Inputs: []string{in}, Out: out, Seed: prng.MustSeed(seed), K: k})
 			}
 			if int64(k) > n {
 				continue // fewer rows than folds: a usage error, tested elsewhere

@@ -5,13 +5,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/big"
 	"slices"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
+	"github.com/splitdata/splitdata/prng"
 	"github.com/splitdata/splitdata/splitter"
 )
 
@@ -19,21 +19,40 @@ import (
 // mirrors [SplitConfig] without the files: the same seed and split list
 // give the same membership as [Split] over the same rows.
 type RecordsConfig struct {
-	// Seed is the master seed; it is required (there is no manifest to
-	// record a drawn one in).
-	Seed *big.Int `json:"seed"`
-	// Splits lists the splits, as for [SplitConfig].
+	// Seed is the master seed, as for [SplitConfig]; it is required (there
+	// is no manifest to record a drawn one in).
+	Seed prng.Seed `json:"seed"`
+	// Splits lists the splits, as for [SplitConfig]. Empty means
+	// train=0.8,test=0.2 ([DefaultSplits]).
 	Splits []splitter.Split `json:"splits"`
 	// Approx assigns each row independently by its key (see [SplitConfig]).
 	Approx bool `json:"approx"`
 	// Shuffle puts each split's rows in canonical order (by key, then
 	// global row index) instead of input order.
 	Shuffle bool `json:"shuffle"`
-	// Workers bounds the goroutines finding exact split boundaries; 0 or
-	// less means 1.
-	Workers int `json:"workers"`
+	// Workers bounds the goroutines finding exact split boundaries; 0
+	// means the number of CPUs, as for [SplitConfig]. It never changes a
+	// row's split.
+	Workers int `json:"-"`
 	// Allocator allocates the output records; nil means a Go allocator.
 	Allocator memory.Allocator `json:"-"`
+}
+
+// withDefaults returns c with zero fields replaced by their defaults.
+func (c RecordsConfig) withDefaults() RecordsConfig {
+	s := StreamConfig{Seed: c.Seed, Splits: c.Splits, Approx: c.Approx, Workers: c.Workers, Allocator: c.Allocator}.withDefaults()
+	c.Splits, c.Workers, c.Allocator = s.Splits, s.Workers, s.Allocator
+	return c
+}
+
+// Validate reports the first problem with the configuration, wrapping
+// [ErrUsage]. The checks are those of [StreamConfig.Validate], except that
+// Shuffle is allowed: the records are all in memory.
+func (c RecordsConfig) Validate() error {
+	if c.Seed == "" {
+		return fmt.Errorf("%w: records split needs a seed", ErrUsage)
+	}
+	return StreamConfig{Seed: c.Seed, Splits: c.Splits, Approx: c.Approx, Workers: c.Workers}.Validate()
 }
 
 // RecordSplit is one split of [SplitRecords]: its name and its rows as one
@@ -57,8 +76,13 @@ type RecordSplit struct {
 // built with Shuffle) while splitting. Shuffled outputs are built from one
 // slice per row, so they take longer to build than input-order ones.
 func SplitRecords(ctx context.Context, recs []arrow.RecordBatch, cfg RecordsConfig) ([]RecordSplit, error) {
-	if cfg.Seed == nil {
-		return nil, fmt.Errorf("%w: records split needs a seed", ErrUsage)
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg = cfg.withDefaults()
+	seed, err := cfg.Seed.Int()
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrUsage, err)
 	}
 	if len(recs) == 0 {
 		return nil, fmt.Errorf("%w: no records to split", ErrUsage)
@@ -71,12 +95,12 @@ func SplitRecords(ctx context.Context, recs []arrow.RecordBatch, cfg RecordsConf
 		}
 		n += r.NumRows()
 	}
-	master, err := masterGenerator(cfg.Seed, 0)
+	master, err := masterGenerator(seed, 0)
 	if err != nil {
 		return nil, err
 	}
 	gen := *master
-	assigner, _, err := splitter.NewAssigner(ctx, &gen, cfg.Splits, n, cfg.Approx, max(cfg.Workers, 1))
+	assigner, _, err := splitter.NewAssigner(ctx, &gen, cfg.Splits, n, cfg.Approx, cfg.Workers)
 	if err != nil {
 		return nil, err
 	}
@@ -98,9 +122,6 @@ func SplitRecords(ctx context.Context, recs []arrow.RecordBatch, cfg RecordsConf
 	}
 
 	mem := cfg.Allocator
-	if mem == nil {
-		mem = memory.NewGoAllocator()
-	}
 	out := make([]RecordSplit, 0, len(cfg.Splits))
 	release := func() {
 		for _, s := range out {
@@ -127,7 +148,7 @@ func SplitRecords(ctx context.Context, recs []arrow.RecordBatch, cfg RecordsConf
 // replacement, as [Sample] draws it: the first k rows of canonical order,
 // in input order. 1 <= k <= the number of rows. The record returned is the
 // caller's to Release; recs stay the caller's.
-func SampleRecords(ctx context.Context, recs []arrow.RecordBatch, seed *big.Int, k int64) (arrow.RecordBatch, error) {
+func SampleRecords(ctx context.Context, recs []arrow.RecordBatch, seed prng.Seed, k int64) (arrow.RecordBatch, error) {
 	if k < 1 {
 		return nil, fmt.Errorf("%w: sample of %d rows, want at least 1", ErrUsage, k)
 	}

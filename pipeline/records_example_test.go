@@ -3,7 +3,6 @@ package pipeline_test
 import (
 	"context"
 	"fmt"
-	"math/big"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -27,7 +26,7 @@ func ExampleSplitRecords() {
 	defer rec.Release()
 
 	splits, err := pipeline.SplitRecords(context.Background(), []arrow.RecordBatch{rec}, pipeline.RecordsConfig{
-		Seed:   big.NewInt(42),
+		Seed:   "42",
 		Splits: []splitter.Split{{Name: "train", Ratio: 0.8}, {Name: "test", Ratio: 0.2}},
 	})
 	if err != nil {
@@ -55,7 +54,7 @@ func ExampleSampleRecords() {
 	rec := b.NewRecordBatch()
 	defer rec.Release()
 
-	sample, err := pipeline.SampleRecords(context.Background(), []arrow.RecordBatch{rec}, big.NewInt(1), 5)
+	sample, err := pipeline.SampleRecords(context.Background(), []arrow.RecordBatch{rec}, "1", 5)
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -1,7 +1,6 @@
 package pipeline_test
 
 import (
-	"math/big"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -101,7 +100,7 @@ func TestSplitRecordsLikeSplit(t *testing.T) {
 				Splits: tc.splits, Approx: tc.approx, Shuffle: tc.shuffle}
 			m := runSplit(t, cfg)
 			got, err := pipeline.SplitRecords(t.Context(), recs, pipeline.RecordsConfig{
-				Seed: big.NewInt(42), Splits: tc.splits, Approx: tc.approx, Shuffle: tc.shuffle, Workers: 2, Allocator: mem})
+				Seed: "42", Splits: tc.splits, Approx: tc.approx, Shuffle: tc.shuffle, Workers: 2, Allocator: mem})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -144,7 +143,7 @@ func TestSampleRecordsLikeSample(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec, err := pipeline.SampleRecords(t.Context(), recs, big.NewInt(7), 37)
+	rec, err := pipeline.SampleRecords(t.Context(), recs, "7", 37)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -166,8 +165,8 @@ func TestSplitRecordsRefuses(t *testing.T) {
 		cfg  pipeline.RecordsConfig
 	}{
 		{"no seed", recs, pipeline.RecordsConfig{Splits: splits}},
-		{"no records", nil, pipeline.RecordsConfig{Seed: big.NewInt(1), Splits: splits}},
-		{"too many rows", recs, pipeline.RecordsConfig{Seed: big.NewInt(1), Splits: []splitter.Split{{Name: "a", Rows: 11}}}},
+		{"no records", nil, pipeline.RecordsConfig{Seed: "1", Splits: splits}},
+		{"too many rows", recs, pipeline.RecordsConfig{Seed: "1", Splits: []splitter.Split{{Name: "a", Rows: 11}}}},
 	} {
 		if _, err := pipeline.SplitRecords(t.Context(), tc.recs, tc.cfg); err == nil {
 			t.Errorf("%s: no error", tc.name)

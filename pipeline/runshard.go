@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 
 	"github.com/splitdata/splitdata/internal/columnar"
+	"github.com/splitdata/splitdata/prng"
 	"github.com/splitdata/splitdata/sinks"
 	"github.com/splitdata/splitdata/sources"
 	"github.com/splitdata/splitdata/splitter"
@@ -25,12 +26,13 @@ type ShardDone struct {
 // ShardConfig describes one shard's run.
 type ShardConfig struct {
 	// Plan is the path of the plan file.
-	Plan string
+	Plan string `json:"plan"`
 	// Index is the shard to run, from 0.
-	Index int
-	// Workers and Progress are as for [SplitConfig].
-	Workers  int
-	Progress Progress
+	Index int `json:"index"`
+	// Workers and Progress are as for [SplitConfig] (0 workers: the
+	// number of CPUs).
+	Workers  int      `json:"-"`
+	Progress Progress `json:"-"`
 }
 
 // RunShard runs one shard of a plan: it reads the shard's units, encodes
@@ -72,7 +74,7 @@ func RunShard(ctx context.Context, cfg ShardConfig) (*ShardDone, error) {
 		return nil, err
 	}
 	defer closeAll()
-	seed, _ := splitter.ParseSeed(p.Seed)
+	seed, _ := prng.Seed(p.Seed).Int() // ParsePlan checked it
 	master, err := masterGenerator(seed, 0)
 	if err != nil {
 		return nil, err

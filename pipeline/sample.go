@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 
+	"github.com/splitdata/splitdata/prng"
 	"github.com/splitdata/splitdata/splitter"
 )
 
@@ -16,26 +17,27 @@ func flatCommand(command string) bool { return command == "shuffle" || command =
 // SampleConfig describes a sample job: Rows or Fraction (exactly one) says
 // how many rows to draw. The other fields are as for [SplitConfig].
 type SampleConfig struct {
-	Inputs []string
-	Out    string
-	Seed   string
+	Inputs []string  `json:"inputs"`
+	Out    string    `json:"out"`
+	Seed   prng.Seed `json:"seed"`
 	// Rows is the number of rows to draw, at most the number of input rows.
-	Rows int64
+	// Exactly one of Rows and Fraction is set.
+	Rows int64 `json:"rows,omitempty"`
 	// Fraction, in (0, 1], draws ceil(n*Fraction) rows (the float64 product
 	// rounded up, as scikit-learn sizes a fractional test set).
-	Fraction float64
+	Fraction float64 `json:"fraction,omitempty"`
 	// Shuffle writes the sample in canonical order instead of input order;
 	// IndexOnly writes the sampled rows' global indices instead of the rows.
-	Shuffle   bool
-	IndexOnly bool
+	Shuffle   bool `json:"shuffle"`
+	IndexOnly bool `json:"index_only"`
 	// Stratify keeps every class of a column in proportion; see
 	// [SplitConfig.Stratify].
-	Stratify string
+	Stratify string `json:"stratify,omitempty"`
 	// Replace draws a bootstrap sample instead: Rows (or ceil(n*Fraction))
 	// draws with replacement, each row written as many times as it was
 	// drawn, in row order (docs/algorithm.md section 15). The draws are
 	// held in memory, 8 bytes each. Rows may then exceed the input rows.
-	Replace bool
+	Replace bool `json:"replace,omitempty"`
 	// JobOptions are as for [SplitConfig].
 	JobOptions
 }
@@ -50,25 +52,10 @@ const SampleName = "sample"
 // sample is a pure function of the seed and the rows; the bytes do not
 // depend on workers or chunking.
 func Sample(ctx context.Context, cfg SampleConfig) (*Manifest, error) {
-	switch {
-	case (cfg.Rows != 0) == (cfg.Fraction != 0):
-		return nil, fmt.Errorf("%w: give exactly one of a row count and a fraction", ErrUsage)
-	case cfg.Rows < 0:
-		return nil, fmt.Errorf("%w: negative sample size %d", ErrUsage, cfg.Rows)
-	case cfg.Fraction != 0 && !(cfg.Fraction > 0 && cfg.Fraction <= 1):
-		return nil, fmt.Errorf("%w: sample fraction %v, want 0 < f <= 1", ErrUsage, cfg.Fraction)
+	if err := cfg.checkSize(); err != nil {
+		return nil, err
 	}
-	return run(ctx, SplitConfig{
-		Inputs: cfg.Inputs,
-		Out:    cfg.Out,
-		Seed:   cfg.Seed,
-		// With a fraction, sampleSizes sizes the split once n is known.
-		Splits:     []splitter.Split{{Name: SampleName, Rows: max(cfg.Rows, 1)}},
-		Shuffle:    cfg.Shuffle,
-		IndexOnly:  cfg.IndexOnly,
-		Stratify:   cfg.Stratify,
-		JobOptions: cfg.JobOptions,
-	}, job{command: "sample", flat: true, resize: sampleSizes(cfg.Fraction, cfg.Replace), replace: cfg.Replace})
+	return run(ctx, cfg.split(), job{command: "sample", flat: true, resize: sampleSizes(cfg.Fraction, cfg.Replace), replace: cfg.Replace})
 }
 
 // sampleSizes sizes a sample by fraction f once n is known: ceil(n*f) rows

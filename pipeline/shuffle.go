@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 
+	"github.com/splitdata/splitdata/prng"
 	"github.com/splitdata/splitdata/splitter"
 )
 
@@ -10,19 +11,19 @@ import (
 // the documented default; Inputs and Out are required.
 type ShuffleConfig struct {
 	// Inputs are files, directories or glob patterns; see [ResolveInputs].
-	Inputs []string
+	Inputs []string `json:"inputs"`
 	// Out is the output directory; it gets part-NNNNN files and
 	// manifest.json.
-	Out string
+	Out string `json:"out"`
 	// Seed is the master seed, as for [SplitConfig].
-	Seed string
+	Seed prng.Seed `json:"seed"`
 	// Epoch selects one of many reproducible orders from the same seed:
 	// the keys are numpy.random.PCG64(seed).jumped(Epoch).random_raw(n).
 	// Epoch 0 gives the order of split --shuffle.
-	Epoch uint64
+	Epoch uint64 `json:"epoch"`
 	// Compat reproduces a Python library's order exactly; see
 	// [SplitConfig.Compat].
-	Compat splitter.CompatMode
+	Compat splitter.CompatMode `json:"compat,omitempty"`
 	// JobOptions are as for [SplitConfig]; ShuffleMemory bounds the decoded
 	// rows held at once, beyond which rows spill to temporary files in TempDir.
 	JobOptions
@@ -37,13 +38,5 @@ const ShuffleName = "shuffled"
 // on Workers, Memory or how the inputs are cut into files and row groups.
 // The output appears atomically, as for [Split].
 func Shuffle(ctx context.Context, cfg ShuffleConfig) (*Manifest, error) {
-	return run(ctx, SplitConfig{
-		Inputs:     cfg.Inputs,
-		Out:        cfg.Out,
-		Seed:       cfg.Seed,
-		Splits:     []splitter.Split{{Name: ShuffleName, Ratio: 1}},
-		Shuffle:    true,
-		Compat:     cfg.Compat,
-		JobOptions: cfg.JobOptions,
-	}, job{command: "shuffle", flat: true, epoch: cfg.Epoch})
+	return run(ctx, cfg.split(), job{command: "shuffle", flat: true, epoch: cfg.Epoch})
 }

@@ -175,7 +175,7 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 	switch {
 	case cfg.Compat != "":
 		cfg.Progress.Phase("permutation", 0)
-		order, err := compatOrder(cfg.Compat, jb.command, cfg.Splits, plan.rows, cfg.Seed)
+		order, err := compatOrder(cfg.Compat, jb.command, cfg.Splits, plan.rows, string(cfg.Seed))
 		if err != nil {
 			return nil, err
 		}
@@ -305,10 +305,8 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 	if testHookEngineDone != nil {
 		testHookEngineDone()
 	}
-	for _, in := range plan.inputs {
-		if err := in.CheckUnchanged(); err != nil {
-			return nil, err
-		}
+	if err := plan.checkUnchanged(); err != nil {
+		return nil, err
 	}
 
 	m := &Manifest{
@@ -453,9 +451,9 @@ func resolveSeed(text string) (seedInfo, error) {
 		}
 		return seedInfo{value: v, generated: true}, nil
 	}
-	v, err := splitter.ParseSeed(text)
+	v, err := prng.Seed(text).Int()
 	if err != nil {
-		return seedInfo{}, err
+		return seedInfo{}, fmt.Errorf("%w: %w", ErrUsage, err)
 	}
 	info := seedInfo{value: v}
 	if v.String() != text {

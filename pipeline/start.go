@@ -12,7 +12,7 @@ import (
 // outside it. release closes the inputs and aborts the output, which a
 // committed output survives.
 func startJob(cfg SplitConfig) (seed seedInfo, p *plan, out *LocalDir, release func(), err error) {
-	if seed, err = resolveSeed(cfg.Seed); err != nil {
+	if seed, err = resolveSeed(string(cfg.Seed)); err != nil {
 		return seedInfo{}, nil, nil, nil, err
 	}
 	dir, err := OpenLocalDir(cfg.Out, cfg.Overwrite)
@@ -28,7 +28,7 @@ func startJob(cfg SplitConfig) (seed seedInfo, p *plan, out *LocalDir, release f
 	if p, err = openInputs(cfg); err != nil {
 		return seedInfo{}, nil, nil, nil, err
 	}
-	if err := checkInputsOutside(p.paths, cfg.Out); err != nil {
+	if err := checkInputsOutside(p.local, cfg.Out); err != nil {
 		p.close()
 		return seedInfo{}, nil, nil, nil, err
 	}
@@ -38,7 +38,7 @@ func startJob(cfg SplitConfig) (seed seedInfo, p *plan, out *LocalDir, release f
 // openJob begins a job writing to an Output of the caller's: it resolves
 // the seed and opens the inputs (footers only).
 func openJob(cfg SplitConfig) (seedInfo, *plan, error) {
-	seed, err := resolveSeed(cfg.Seed)
+	seed, err := resolveSeed(string(cfg.Seed))
 	if err != nil {
 		return seedInfo{}, nil, err
 	}
@@ -52,5 +52,5 @@ func openJob(cfg SplitConfig) (seedInfo, *plan, error) {
 
 // openInputs opens the inputs of cfg, footers only.
 func openInputs(cfg SplitConfig) (*plan, error) {
-	return openPlan(cfg.Inputs, sources.Options{Format: cfg.InputFormat, CSV: cfg.CSV, JSONL: cfg.JSONL})
+	return openJobInputs(cfg.Inputs, cfg.Sources, sources.Options{Format: cfg.InputFormat, CSV: cfg.CSV, JSONL: cfg.JSONL})
 }

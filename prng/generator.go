@@ -3,7 +3,6 @@ package prng
 import (
 	"fmt"
 	"math"
-	"math/big"
 	"math/bits"
 )
 
@@ -33,9 +32,10 @@ func NewGenerator(bg *PCG64) *Generator {
 }
 
 // DefaultRNG returns numpy.random.default_rng(seed), that is
-// Generator(PCG64(seed)). It returns an error wrapping [ErrNilEntropy] or
-// [ErrNegativeEntropy] for a nil or negative seed.
-func DefaultRNG(seed *big.Int) (*Generator, error) {
+// Generator(PCG64(seed)). The seed is any [SeedValue], as for [NewPCG64].
+// It returns an error wrapping [ErrNilEntropy] or [ErrNegativeEntropy] for a
+// nil or negative integer, and a *[SeedError] for text that is not a seed.
+func DefaultRNG[T SeedValue](seed T) (*Generator, error) {
 	p, err := NewPCG64(seed)
 	if err != nil {
 		return nil, fmt.Errorf("prng: default rng: %w", err)

@@ -2,7 +2,6 @@ package prng
 
 import (
 	"fmt"
-	"math/big"
 	"math/bits"
 	"math/rand/v2"
 )
@@ -40,10 +39,18 @@ type PCG64 struct {
 var _ rand.Source = (*PCG64)(nil)
 
 // NewPCG64 returns numpy.random.PCG64(seed): the generator seeded from
-// SeedSequence(seed). It returns an error wrapping [ErrNilEntropy] or
-// [ErrNegativeEntropy] for a nil or negative seed.
-func NewPCG64(seed *big.Int) (*PCG64, error) {
-	s, err := NewSeedSequence(seed)
+// SeedSequence(seed). The seed is a [Seed], its text (hashed unless it is a
+// decimal integer, as for --seed), or a non-negative integer of any size:
+// NewPCG64(42), NewPCG64(big.NewInt(42)) and NewPCG64(prng.Seed("42")) are
+// the same generator. It returns an error wrapping [ErrNilEntropy] or
+// [ErrNegativeEntropy] for a nil or negative integer, and a *[SeedError]
+// for text that is not a seed.
+func NewPCG64[T SeedValue](seed T) (*PCG64, error) {
+	v, err := bigSeed(seed)
+	if err != nil {
+		return nil, fmt.Errorf("prng: new pcg64: %w", err)
+	}
+	s, err := NewSeedSequence(v)
 	if err != nil {
 		return nil, fmt.Errorf("prng: new pcg64: %w", err)
 	}

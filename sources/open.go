@@ -2,6 +2,7 @@ package sources
 
 import (
 	"fmt"
+	"io"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -64,14 +65,9 @@ func FormatOf(path string) (string, bool) {
 // Open opens the input file at path in the format opts name or, without
 // one, the format of its extension. The caller must Close it.
 func Open(path string, opts Options) (FileSource, error) {
-	format := opts.Format
-	if format == "" {
-		f, ok := FormatOf(path)
-		if !ok {
-			return nil, &InputError{Path: path, RowGroup: -1,
-				Err: fmt.Errorf("%w: unknown file extension %q (known: %s); name the format with --input-format", ErrUnsupported, filepath.Ext(path), strings.Join(Extensions(), ", "))}
-		}
-		format = f
+	format, csvOpts, err := opts.formatOf(path)
+	if err != nil {
+		return nil, err
 	}
 	switch format {
 	case FormatParquet:
@@ -79,15 +75,56 @@ func Open(path string, opts Options) (FileSource, error) {
 	case FormatArrow:
 		return fileSource(OpenArrowFile(path))
 	case FormatCSV:
-		csvOpts := opts.CSV
-		if csvOpts.Delimiter == 0 && strings.EqualFold(filepath.Ext(path), ".tsv") {
-			csvOpts.Delimiter = '\t'
-		}
 		return fileSource(OpenCSVFile(path, csvOpts))
 	case FormatJSONL:
 		return fileSource(OpenJSONLFile(path, opts.JSONL))
 	}
 	return nil, fmt.Errorf("unknown input format %q", format)
+}
+
+// OpenReaderAt opens the size bytes of r as an input named name (its name
+// in errors and manifests), in the format opts name or, without one, the
+// format of name's extension, as [Open] opens a file. Every size read from
+// the data is checked against size. The source reads r concurrently with
+// ReadAt and never closes it; it cannot tell whether the data changed
+// (CheckUnchanged returns nil), so the caller who can should check. The
+// caller must Close the source.
+func OpenReaderAt(name string, r io.ReaderAt, size int64, opts Options) (FileSource, error) {
+	format, csvOpts, err := opts.formatOf(name)
+	if err != nil {
+		return nil, err
+	}
+	switch format {
+	case FormatParquet:
+		return fileSource(OpenParquet(name, r, size))
+	case FormatArrow:
+		return fileSource(OpenArrow(name, r, size))
+	case FormatCSV:
+		return fileSource(OpenCSV(name, r, size, csvOpts))
+	case FormatJSONL:
+		return fileSource(OpenJSONL(name, r, size, opts.JSONL))
+	}
+	return nil, fmt.Errorf("unknown input format %q", format)
+}
+
+// formatOf returns the format of the input named name, opts.Format or its
+// extension's, and the CSV options to read it with: a ".tsv" file with no
+// Delimiter set is read with tabs.
+func (opts Options) formatOf(name string) (string, CSVOptions, error) {
+	format := opts.Format
+	if format == "" {
+		f, ok := FormatOf(name)
+		if !ok {
+			return "", CSVOptions{}, &InputError{Path: name, RowGroup: -1,
+				Err: fmt.Errorf("%w: unknown file extension %q (known: %s); name the format with --input-format", ErrUnsupported, filepath.Ext(name), strings.Join(Extensions(), ", "))}
+		}
+		format = f
+	}
+	csvOpts := opts.CSV
+	if format == FormatCSV && csvOpts.Delimiter == 0 && strings.EqualFold(filepath.Ext(name), ".tsv") {
+		csvOpts.Delimiter = '\t'
+	}
+	return format, csvOpts, nil
 }
 
 // fileSource returns an opened source as a FileSource, or nil (not a typed

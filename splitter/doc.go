@@ -1,6 +1,17 @@
 // Package splitter holds the pure assignment logic of splitdata, algorithm
-// version 1 as specified in docs/algorithm.md: parsing of split lists
-// ([ParseRatios], [ParseSizes], [ParseTestSize]) and seeds ([ParseSeed]),
+// version 1 as specified in docs/algorithm.md.
+//
+// Quick start (the package Example runs it): the split of each row of an
+// n-row table, as the split command assigns it.
+//
+//	splits, err := splitter.ParseRatios("train=0.8,test=0.2")
+//	gen, err := prng.NewPCG64(seed)
+//	a, _, err := splitter.NewAssigner(ctx, gen, splits, n, false, workers)
+//	gen.Fill(keys)         // key(i): the i-th output of PCG64(seed)
+//	a.Assign(keys, 0, ids) // ids[i]: the index in splits of row i's split
+//
+// The package holds the parsing of split lists ([ParseRatios],
+// [ParseSizes], [ParseTestSize]; seeds are [prng.Seed]),
 // exact split sizes ([Sizes]), the rank boundaries of exact splits
 // ([ExactBoundaries]) and the per-row assignment ([Assigner]); group keys
 // ([GroupHasher]) and row-balanced group thresholds

@@ -12,8 +12,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/splitdata/splitdata/pipeline"
+	"github.com/splitdata/splitdata/prng"
 	"github.com/splitdata/splitdata/sources"
-	"github.com/splitdata/splitdata/splitter"
 )
 
 // runNotes carries what the checks before a command learn to the error
@@ -56,9 +56,10 @@ func checkCommandLine(cmd *cobra.Command, args []string, log *logger, notes *run
 		}
 	}
 	if fl := cmd.Flags().Lookup("seed"); fl != nil && fl.Changed && !quiet(cmd) {
-		if note := splitter.SeedNote(fl.Value.String()); note != "" {
-			seed, _ := splitter.ParseSeed(fl.Value.String())
-			log.info(note, "seed", seed.String(), "seed_text", fl.Value.String())
+		seed := prng.Seed(fl.Value.String())
+		if note := seed.Note(); note != "" {
+			v, _ := seed.Int()
+			log.info(note, "seed", v.String(), "seed_text", fl.Value.String())
 		}
 	}
 	if fl := cmd.Flags().Lookup("input-format"); fl != nil && fl.Value.String() == "" {

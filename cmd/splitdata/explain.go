@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"io"
 	"math"
 	"runtime"
@@ -70,9 +71,9 @@ func (f *explainFlags) run(ctx context.Context, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	seed, err := splitter.ParseSeed(f.seed)
+	seed, err := prng.Seed(f.seed).Int()
 	if err != nil {
-		return err
+		return fmt.Errorf("%w: %w", splitter.ErrUsage, err)
 	}
 	gen, err := prng.NewPCG64(seed)
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/splitdata/splitdata/internal/gendata"
+	"github.com/splitdata/splitdata/prng"
 	"github.com/splitdata/splitdata/splitter"
 )
 
@@ -79,16 +80,16 @@ flags give the same bytes.`,
 }
 
 // genSeed turns --seed into gen's 64-bit seed by the rule of every command
-// ([splitter.ParseSeed]: a decimal integer is itself, other text its
+// ([prng.Seed]: a decimal integer is itself, other text its
 // SHA-256), taken modulo 2^64, so that the seeds gen took before, 0 to
 // 2^64-1 in decimal, keep their data.
 func genSeed(text string) (uint64, error) {
 	if text == "" {
 		return 0, usagef("--seed is empty: give a seed (an integer or any text), or leave --seed out for seed 0")
 	}
-	v, err := splitter.ParseSeed(text)
+	v, err := prng.Seed(text).Int()
 	if err != nil {
-		return 0, err
+		return 0, fmt.Errorf("%w: %w", splitter.ErrUsage, err)
 	}
 	return new(big.Int).And(v, new(big.Int).SetUint64(math.MaxUint64)).Uint64(), nil
 }

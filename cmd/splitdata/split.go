@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
-	"runtime/debug"
 	"strings"
 	"text/tabwriter"
 
@@ -15,6 +13,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/splitdata/splitdata/pipeline"
+	"github.com/splitdata/splitdata/prng"
 	"github.com/splitdata/splitdata/sinks"
 	"github.com/splitdata/splitdata/sources"
 	"github.com/splitdata/splitdata/splitter"
@@ -232,7 +231,7 @@ func (f *splitFlags) config(inputs []string) (pipeline.SplitConfig, error) {
 	cfg = pipeline.SplitConfig{
 		Inputs:    inputs,
 		Out:       f.out,
-		Seed:      f.seed.value,
+		Seed:      prng.Seed(f.seed.value),
 		Splits:    splits,
 		Approx:    f.approx,
 		Shuffle:   f.shuffle,
@@ -333,15 +332,7 @@ func printSummary(w io.Writer, out string, m *pipeline.Manifest) error {
 // idle at twice the live data. It is soft: should the live data exceed
 // it, the process uses more rather than fail.
 func setMemoryLimit(cfg pipeline.SplitConfig) func(bytes int64) {
-	if os.Getenv("GOMEMLIMIT") != "" {
-		return nil
-	}
-	limit := cfg.MemoryLimit
-	if limit == 0 {
-		limit = max(pipeline.DefaultMemoryLimit, 2*cfg.ShuffleMemory)
-	}
-	debug.SetMemoryLimit(limit)
-	return func(bytes int64) { debug.SetMemoryLimit(bytes) }
+	return pipeline.GoMemoryLimit(cfg.JobOptions)
 }
 
 // seedFlag is --seed. It remembers whether it was given, so that an empty
