@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -77,6 +78,58 @@ func (cfg ShuffleConfig) Committed(ctx context.Context, hashes bool) (*Manifest,
 	}, job{command: "shuffle", flat: true, epoch: cfg.Epoch}, hashes)
 }
 
+// Committed reports whether cfg.Dir holds the merged output of its plan,
+// as [SplitConfig.Committed] does for a split: the manifest must record
+// the plan's seed, options and inputs (with their identity) and this
+// version of splitdata. It returns nil and no error when the directory
+// is not merged yet.
+func (cfg MergeConfig) Committed(ctx context.Context, hashes bool) (*Manifest, error) {
+	m, err := ReadManifest(cfg.Dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, nil
+	case err != nil:
+		return nil, err
+	}
+	p, _, err := ReadPlan(filepath.Join(cfg.Dir, PlanName))
+	if err != nil {
+		return nil, err
+	}
+	var diffs []string
+	if m.Version != Version || m.Algorithm != AlgorithmVersion {
+		diffs = append(diffs, fmt.Sprintf("written by splitdata %s (algorithm %d), this is %s (algorithm %d)", m.Version, m.Algorithm, Version, AlgorithmVersion))
+	}
+	if m.Seed != p.Seed {
+		diffs = append(diffs, fmt.Sprintf("seed %s, the plan's is %s", m.Seed, p.Seed))
+	}
+	diffs = append(diffs, optionDiffs(m.Options, p.Options)...)
+	sameInput := func(a, b InputInfo) bool {
+		return a.Path == b.Path && a.Size == b.Size && a.Rows == b.Rows && a.ModTime.Equal(b.ModTime) && a.EndsSHA256 == b.EndsSHA256
+	}
+	if !slices.EqualFunc(m.Inputs, p.inputInfos(), sameInput) {
+		diffs = append(diffs, "inputs other than the plan's")
+	}
+	return differs(ctx, cfg.Dir, m, diffs, hashes)
+}
+
+// differs returns m when there are no differences (and, with hashes, the
+// output at dir matches its manifest), else an error wrapping
+// [ErrOutputDiffers] naming them.
+func differs(ctx context.Context, dir string, m *Manifest, diffs []string, hashes bool) (*Manifest, error) {
+	if len(diffs) == 0 && hashes {
+		if _, err := Verify(ctx, dir); err != nil {
+			if !errors.Is(err, ErrVerify) {
+				return nil, err
+			}
+			diffs = append(diffs, err.Error())
+		}
+	}
+	if len(diffs) > 0 {
+		return nil, fmt.Errorf("%w: %s: %s", ErrOutputDiffers, dir, strings.Join(diffs, "; "))
+	}
+	return m, nil
+}
+
 // committed compares the output at cfg.Out with the job (cfg, jb).
 func committed(ctx context.Context, cfg SplitConfig, jb job, hashes bool) (*Manifest, error) {
 	if cfg.Seed == "" {
@@ -124,18 +177,7 @@ func committed(ctx context.Context, cfg SplitConfig, jb job, hashes bool) (*Mani
 	}
 	diffs = append(diffs, inputDiffs(m.Inputs, paths)...)
 
-	if len(diffs) == 0 && hashes {
-		if _, err := Verify(ctx, cfg.Out); err != nil {
-			if !errors.Is(err, ErrVerify) {
-				return nil, err
-			}
-			differ("%v", err)
-		}
-	}
-	if len(diffs) > 0 {
-		return nil, fmt.Errorf("%w: %s: %s", ErrOutputDiffers, cfg.Out, strings.Join(diffs, "; "))
-	}
-	return m, nil
+	return differs(ctx, cfg.Out, m, diffs, hashes)
 }
 
 // optionDiffs names the options whose values differ, by their names in
