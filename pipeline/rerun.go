@@ -249,7 +249,7 @@ func inputDiffs(have []InputInfo, paths []string) []string {
 			continue
 		}
 		if want.EndsSHA256 == "" {
-			diffs = append(diffs, fmt.Sprintf("input %s: the manifest records no identity of its contents (written before splitdata 0.4), so a change cannot be ruled out", path))
+			diffs = append(diffs, fmt.Sprintf("input %s: the manifest records no identity of its contents (an older splitdata wrote it), so a change cannot be ruled out", path))
 			continue
 		}
 		st, err := os.Stat(path)
