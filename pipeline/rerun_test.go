@@ -2,6 +2,7 @@ package pipeline_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -159,6 +160,22 @@ func TestCommittedNamesTheDifference(t *testing.T) {
 				t.Fatal(err)
 			}
 		}, false, "2 inputs, this run has 3"},
+		{"manifest of an older splitdata, without the inputs' identity", func(t *testing.T, in, out string, cfg *pipeline.SplitConfig) {
+			m, err := pipeline.ReadManifest(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range m.Inputs {
+				m.Inputs[i].ModTime, m.Inputs[i].EndsSHA256 = time.Time{}, ""
+			}
+			b, err := json.Marshal(m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(out, pipeline.ManifestName), b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}, false, "the manifest records no identity of its contents"},
 		{"output file damaged, with hashes", func(t *testing.T, in, out string, cfg *pipeline.SplitConfig) {
 			path := filepath.Join(out, "test", "part-00000.parquet")
 			b, err := os.ReadFile(path)
