@@ -94,6 +94,11 @@ type InputInfo struct {
 	Path string `json:"path"`
 	Size int64  `json:"size"`
 	Rows int64  `json:"rows"`
+	// ModTime and EndsSHA256 identify the file's contents as a plan's
+	// inputs do ([PlanInput]), so that a rerun can tell an unchanged input
+	// (--if-exists skip). Absent in manifests of splitdata 0.3.0 and older.
+	ModTime    time.Time `json:"mod_time,omitzero"`
+	EndsSHA256 string    `json:"ends_sha256,omitempty"`
 }
 
 // SplitInfo describes one output split.
@@ -176,6 +181,9 @@ func (m *Manifest) check() error {
 	for _, in := range m.Inputs {
 		if in.Size < 0 || in.Rows < 0 {
 			return fmt.Errorf("input %q: negative size or rows", in.Path)
+		}
+		if in.EndsSHA256 != "" && !isSHA256Hex(in.EndsSHA256) {
+			return fmt.Errorf("input %q: ends_sha256 %q is not a SHA-256 in lower-case hex", in.Path, in.EndsSHA256)
 		}
 	}
 	names := map[string]bool{}

@@ -91,7 +91,9 @@ type Plan struct {
 // file that changed since the plan (docs/scale-out.md).
 type PlanInput struct {
 	InputInfo
-	// ModTime is the file's modification time when planned, in UTC.
+	// ModTime is the file's modification time when planned, in UTC. It and
+	// EndsSHA256 shadow InputInfo's fields of the same names, which stay
+	// zero in a plan.
 	ModTime time.Time `json:"mod_time"`
 	// EndsSHA256 is the SHA-256, in hex, of the file's first and last
 	// [IdentityBytes] (the whole file when it is at most twice that size).
@@ -173,6 +175,7 @@ func (p *Plan) inputInfos() []InputInfo {
 	infos := make([]InputInfo, len(p.Inputs))
 	for i, in := range p.Inputs {
 		infos[i] = in.InputInfo
+		infos[i].ModTime, infos[i].EndsSHA256 = in.ModTime, in.EndsSHA256
 	}
 	return infos
 }

@@ -308,6 +308,11 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 	if err := plan.checkUnchanged(); err != nil {
 		return nil, err
 	}
+	// The identity of the inputs read, for a rerun's --if-exists skip.
+	infos, err := identifyInputs(plan.infos())
+	if err != nil {
+		return nil, err
+	}
 
 	m := &Manifest{
 		Tool:          "splitdata",
@@ -319,7 +324,7 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 		SeedText:      seed.text,
 		SeedGenerated: seed.generated,
 		Options:       manifestOptions(cfg, jb),
-		Inputs:        plan.infos(),
+		Inputs:        infos,
 		Rows:          plan.rows,
 		Unassigned:    unassigned,
 		Duplicates:    duplicates,

@@ -31,7 +31,7 @@ writes global row indices instead. Train on all folds but j, test on fold j.`,
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return f.execute(cmd.Context(), args, stdout, log, func(ctx context.Context, cfg pipeline.SplitConfig) (*pipeline.Manifest, error) {
-				return pipeline.KFold(ctx, pipeline.KFoldConfig{
+				return runStep(ctx, &f.step, log, cfg.Out, pipeline.KFoldConfig{
 					Inputs:      cfg.Inputs,
 					Out:         cfg.Out,
 					Seed:        cfg.Seed,
@@ -44,7 +44,7 @@ writes global row indices instead. Train on all folds but j, test on fold j.`,
 					RatioBy:     cfg.RatioBy,
 					Compat:      cfg.Compat,
 					JobOptions:  cfg.JobOptions,
-				})
+				}, pipeline.KFold)
 			})
 		},
 	}

@@ -17,11 +17,13 @@ import (
 	"github.com/splitdata/splitdata/sources"
 )
 
-// Exit codes; listed under EXIT STATUS in the help.
+// Exit codes; listed under EXIT STATUS in the help. exitTransient is
+// sysexits.h's EX_TEMPFAIL, the status of a failure worth retrying.
 const (
 	exitOK          = 0
 	exitFailure     = 1
 	exitUsage       = 2
+	exitTransient   = 75
 	exitInterrupted = 130
 )
 
@@ -51,10 +53,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	code := exitCode(ctx, err)
 	if code == exitInterrupted {
-		log.error("interrupted; temporary output removed, nothing written", "exit_code", code)
+		log.error("interrupted; temporary output removed, nothing written", "exit_code", code, "error_class", errorClass(code, err))
 		return code
 	}
-	attrs := []any{"exit_code", code}
+	attrs := []any{"exit_code", code, "error_class", errorClass(code, err)}
 	hint := hintFor(err, notes)
 	if log.format == "json" && hint != "" {
 		attrs = append(attrs, "hint", hint)
@@ -82,11 +84,12 @@ func usagef(format string, args ...any) error {
 // exitCode maps an error to the process exit code.
 func exitCode(ctx context.Context, err error) int {
 	var ue usageError
-	var ie *sources.InputError
 	switch {
 	case ctx.Err() != nil || errors.Is(err, context.Canceled):
 		return exitInterrupted
-	case errors.As(err, &ie):
+	case isTransient(err):
+		return exitTransient // even while reading an input: the input may be fine
+	case isInputError(err):
 		return exitFailure // bad input, even when found while checking the command line
 	case errors.As(err, &ue), errors.Is(err, pipeline.ErrUsage), errors.Is(err, pipeline.ErrNoInput):
 		return exitUsage
@@ -95,11 +98,52 @@ func exitCode(ctx context.Context, err error) int {
 	}
 }
 
+// isInputError reports whether err is about an input's contents.
+func isInputError(err error) bool {
+	var ie *sources.InputError
+	return errors.As(err, &ie)
+}
+
+// transientErrnos are the system errors that a later run may well not
+// meet: a full or over-quota disk (temporary files, a scratch space
+// another job fills), and the network (a network file system, object
+// storage).
+var transientErrnos = []error{
+	syscall.ENOSPC, syscall.EDQUOT,
+	syscall.ETIMEDOUT, syscall.ECONNREFUSED, syscall.ECONNRESET, syscall.ECONNABORTED,
+	syscall.EHOSTUNREACH, syscall.ENETUNREACH, syscall.ENETDOWN, syscall.ENETRESET,
+	syscall.EPIPE, syscall.ESTALE, syscall.EAGAIN,
+}
+
+// isTransient reports whether err is a failure worth retrying as it is:
+// the output locked by a live run, a full disk, the network, a timeout or
+// throttling. Errors of other packages (object storage clients) take part
+// by having a method Temporary() bool, or Timeout() bool as net.Error
+// does, that returns true.
+func isTransient(err error) bool {
+	if errors.Is(err, pipeline.ErrLocked) || errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(err, context.DeadlineExceeded) {
+		return true
+	}
+	for _, errno := range transientErrnos {
+		if errors.Is(err, errno) {
+			return true
+		}
+	}
+	var temporary interface{ Temporary() bool }
+	if errors.As(err, &temporary) && temporary.Temporary() {
+		return true
+	}
+	var timeout interface{ Timeout() bool }
+	return errors.As(err, &timeout) && timeout.Timeout()
+}
+
 // hintFor suggests the obvious next step for some errors.
 func hintFor(err error, notes *runNotes) string {
 	switch {
 	case errors.Is(err, pipeline.ErrOutputExists):
 		return "use --overwrite to replace it, or choose another --out"
+	case errors.Is(err, pipeline.ErrOutputDiffers):
+		return "use --if-exists overwrite to replace it, or choose another --out"
 	case errors.Is(err, sources.ErrSchemaMismatch) && notes.mixedFormats != "":
 		return notes.mixedFormats
 	case errors.Is(err, sources.ErrSchemaMismatch):

@@ -11,10 +11,14 @@ import (
 
 const exitStatusHelp = `
 EXIT STATUS
-  0    success
-  1    failure: bad input, I/O error, output exists
+  0    success (also: --if-exists skip found this job's output already there)
+  1    failure: bad input, I/O error, output exists or differs; retrying as is fails again
   2    usage error: bad flags or options
+  75   transient failure, worth retrying: the output locked by a live run, no space
+       left on a disk (temporary files) or over quota, a network error, a timeout
   130  interrupted (SIGINT or SIGTERM); temporary output is removed
+With --log-format json, the last message carries exit_code and error_class:
+input, failure, usage, transient or interrupted.
 `
 
 func newRootCmd(stdout io.Writer, log *logger, notes *runNotes) *cobra.Command {

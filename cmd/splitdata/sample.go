@@ -41,7 +41,7 @@ how the input is divided into files and row groups.`,
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return f.execute(cmd.Context(), args, stdout, log, func(ctx context.Context, cfg pipeline.SplitConfig) (*pipeline.Manifest, error) {
-				return pipeline.Sample(ctx, pipeline.SampleConfig{
+				return runStep(ctx, &f.step, log, cfg.Out, pipeline.SampleConfig{
 					Inputs:     cfg.Inputs,
 					Out:        cfg.Out,
 					Seed:       cfg.Seed,
@@ -52,7 +52,7 @@ how the input is divided into files and row groups.`,
 					IndexOnly:  cfg.IndexOnly,
 					Stratify:   cfg.Stratify,
 					JobOptions: cfg.JobOptions,
-				})
+				}, pipeline.Sample)
 			})
 		},
 	}

@@ -47,6 +47,9 @@ Sharded runs take the split options of 'splitdata split' except --shuffle and
 			if shards < 1 {
 				return usagef("--shards must be at least 1, got %d", shards)
 			}
+			if f.step.ifExists == ifExistsSkip {
+				return usagef("plan takes --if-exists error or overwrite: a plan is rerun by running it again")
+			}
 			cfg, err := f.config(args)
 			if err != nil {
 				return err
@@ -60,6 +63,13 @@ Sharded runs take the split options of 'splitdata split' except --shuffle and
 			})
 			if err != nil {
 				return err
+			}
+			if f.step.resultJSON != "" {
+				r := stepResult{Command: "plan", Version: p.Version, Algorithm: p.Algorithm, Seed: p.Seed, Out: cfg.Out,
+					Plan: filepath.Join(cfg.Out, pipeline.PlanName), Rows: p.Rows, Unassigned: p.Unassigned, Shards: len(p.Shards)}
+				if err := writeResult(f.step.resultJSON, r); err != nil {
+					return err
+				}
 			}
 			if f.jsonOut {
 				return printJSON(stdout, p)
@@ -93,6 +103,7 @@ func newRunShardCmd(stdout io.Writer, log *logger) *cobra.Command {
 	var planPath string
 	var index, workers int
 	var quiet, jsonOut bool
+	var step stepFlags
 	cmd := &cobra.Command{
 		Use:   "run-shard --plan DIR/plan.json [--shard-index I]",
 		Short: "Run one shard of a plan (a Slurm array task, a Kubernetes indexed job pod)",
@@ -135,15 +146,22 @@ arrays), then JOB_COMPLETION_INDEX (Kubernetes Indexed Jobs).`,
 			if err != nil {
 				return err
 			}
+			var rows int64
+			for _, g := range done.Groups {
+				rows += g.Rows
+			}
+			if step.resultJSON != "" {
+				r := stepResult{Command: "run-shard", Version: pipeline.Version, Algorithm: pipeline.AlgorithmVersion,
+					Plan: planPath, Out: filepath.Dir(planPath), Rows: rows, Shard: &index, Groups: len(done.Groups)}
+				if err := writeResult(step.resultJSON, r); err != nil {
+					return err
+				}
+			}
 			if jsonOut {
 				return printJSON(stdout, done)
 			}
 			if quiet {
 				return nil
-			}
-			var rows int64
-			for _, g := range done.Groups {
-				rows += g.Rows
 			}
 			_, err = fmt.Fprintf(stdout, "shard %d: wrote %d row groups, %d rows\n", index, len(done.Groups), rows)
 			return err
@@ -154,12 +172,14 @@ arrays), then JOB_COMPLETION_INDEX (Kubernetes Indexed Jobs).`,
 	fl.IntVar(&index, "shard-index", 0, "the shard to run, from 0 (default: $SLURM_ARRAY_TASK_ID, then $JOB_COMPLETION_INDEX)")
 	fl.IntVar(&workers, "workers", 0, "goroutines reading and encoding (default: number of CPUs; at most 256); never changes the output")
 	fl.BoolVar(&jsonOut, "json", false, "print the shard's record (row groups and hashes) as JSON")
+	step.addResultFlag(fl)
 	fl.BoolVarP(&quiet, "quiet", "q", false, "print nothing but errors (and no progress bar)")
 	return cmd
 }
 
 func newMergeCmd(stdout io.Writer, log *logger) *cobra.Command {
 	var quiet, jsonOut bool
+	var step stepFlags
 	cmd := &cobra.Command{
 		Use:   "merge DIR",
 		Short: "Merge the finished shards of a plan into the final split output",
@@ -176,11 +196,22 @@ by the merged output (plan.json is kept, the shards' outputs removed).`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if _, err := step.check(false); err != nil {
+				return err
+			}
+			if step.ifExists == ifExistsOverwrite {
+				return usagef("merge takes --if-exists error or skip: to merge again, plan again")
+			}
 			m, err := withBar(log, quiet, func(p pipeline.Progress) (*pipeline.Manifest, error) {
-				return pipeline.Merge(cmd.Context(), pipeline.MergeConfig{Dir: args[0], Progress: p})
+				return runStep(cmd.Context(), &step, log, args[0], pipeline.MergeConfig{Dir: args[0], Progress: p}, pipeline.Merge)
 			})
 			if err != nil {
 				return err
+			}
+			if step.resultJSON != "" {
+				if err := writeResult(step.resultJSON, manifestResult("merge", args[0], m, step.skipped)); err != nil {
+					return err
+				}
 			}
 			if jsonOut {
 				return printJSON(stdout, m)
@@ -193,6 +224,7 @@ by the merged output (plan.json is kept, the shards' outputs removed).`,
 	}
 	cmd.Flags().BoolVar(&jsonOut, "json", false, "print the manifest as JSON on stdout instead of the summary table")
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "print nothing but errors (and no progress bar)")
+	step.addFlags(cmd.Flags())
 	return cmd
 }
 

@@ -36,14 +36,14 @@ appears atomically, with DIR/manifest.json written last.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			f.shuffle = true
 			return f.execute(cmd.Context(), args, stdout, log, func(ctx context.Context, cfg pipeline.SplitConfig) (*pipeline.Manifest, error) {
-				return pipeline.Shuffle(ctx, pipeline.ShuffleConfig{
+				return runStep(ctx, &f.step, log, cfg.Out, pipeline.ShuffleConfig{
 					Inputs:     cfg.Inputs,
 					Out:        cfg.Out,
 					Seed:       cfg.Seed,
 					Epoch:      epoch,
 					Compat:     cfg.Compat,
 					JobOptions: cfg.JobOptions,
-				})
+				}, pipeline.Shuffle)
 			})
 		},
 	}

@@ -52,6 +52,7 @@ type splitFlags struct {
 	dictionary   bool
 	jsonOut      bool
 	quiet        bool
+	step         stepFlags // --result-json, --if-exists
 }
 
 func newSplitCmd(stdout io.Writer, log *logger) *cobra.Command {
@@ -85,7 +86,9 @@ succeeded. See docs/algorithm.md for the full specification.`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return f.execute(cmd.Context(), args, stdout, log, pipeline.Split)
+			return f.execute(cmd.Context(), args, stdout, log, func(ctx context.Context, cfg pipeline.SplitConfig) (*pipeline.Manifest, error) {
+				return runStep(ctx, &f.step, log, cfg.Out, cfg, pipeline.Split)
+			})
 		},
 	}
 	fl := cmd.Flags()
@@ -160,6 +163,7 @@ func (f *splitFlags) addCommonFlags(fl *pflag.FlagSet) {
 	fl.BoolVar(&f.dictionary, "dictionary", false, "dictionary-encode string columns (smaller files for repetitive strings, slower)")
 	fl.BoolVar(&f.jsonOut, "json", false, "print the manifest as JSON on stdout instead of the summary table")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "print nothing but errors (and no progress bar)")
+	f.step.addFlags(fl)
 }
 
 // execute runs a job of the split engine with the flags' configuration and
@@ -185,6 +189,11 @@ func (f *splitFlags) execute(ctx context.Context, args []string, stdout io.Write
 	}
 	if err != nil {
 		return err
+	}
+	if f.step.resultJSON != "" {
+		if err := writeResult(f.step.resultJSON, manifestResult(log.command, cfg.Out, m, f.step.skipped)); err != nil {
+			return err
+		}
 	}
 	if m.SeedGenerated && !f.quiet {
 		log.info(fmt.Sprintf("seed %s (repeat this run with --seed %s)", m.Seed, m.Seed), "seed", m.Seed)
@@ -225,6 +234,13 @@ func (f *splitFlags) config(inputs []string) (pipeline.SplitConfig, error) {
 	if err := checkWorkers(f.workers); err != nil {
 		return cfg, err
 	}
+	overwrite, err := f.step.check(f.overwrite)
+	if err != nil {
+		return cfg, err
+	}
+	if f.step.ifExists == ifExistsSkip && f.seed.value == "" {
+		return cfg, usagef("--if-exists skip needs --seed: without one a rerun draws a fresh seed, so no earlier output can be its own")
+	}
 	if f.seed.set && f.seed.value == "" {
 		return cfg, usagef("--seed is empty: give a seed (an integer or any text), or leave --seed out to draw a fresh one")
 	}
@@ -247,7 +263,7 @@ func (f *splitFlags) config(inputs []string) (pipeline.SplitConfig, error) {
 			RowsPerFile:    f.rowsPerFile,
 			RowGroupRows:   f.rowGroupRows,
 			Workers:        f.workers,
-			Overwrite:      f.overwrite,
+			Overwrite:      overwrite,
 			InputFormat:    f.inputFormat,
 			Format:         f.format,
 		},

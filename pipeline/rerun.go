@@ -1,0 +1,298 @@
+package pipeline
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/splitdata/splitdata/splitter"
+)
+
+// ErrOutputDiffers reports a committed output that is not what a rerun of
+// a job would write: other options, seed, inputs or version, or files
+// that no longer match their manifest.
+var ErrOutputDiffers = errors.New("existing output is not this job's")
+
+// Committed reports whether cfg.Out holds the committed output of this
+// very split, so that a rerun (an orchestrator's retry of a step whose
+// success was lost) can stop at once: it returns the output's manifest
+// when the manifest records the same command, options and seed, this
+// version of splitdata, and inputs that are the same files, unchanged (the
+// same paths, sizes, modification times and SHA-256 of their first and
+// last MiB, as a plan records them); with hashes, every output file is
+// hashed again as well ([Verify]). It returns nil and no error when
+// cfg.Out holds no manifest (nothing committed: run the job), and an
+// error wrapping [ErrOutputDiffers] that names every difference
+// otherwise. The inputs' rows are not read. The seed must be given: a job
+// without one draws a fresh seed, so no earlier output can be its own.
+func (cfg SplitConfig) Committed(ctx context.Context, hashes bool) (*Manifest, error) {
+	return committed(ctx, cfg, job{command: "split"}, hashes)
+}
+
+// Committed is [SplitConfig.Committed] for a k-fold job.
+func (cfg KFoldConfig) Committed(ctx context.Context, hashes bool) (*Manifest, error) {
+	// As KFold builds the job.
+	splits := make([]splitter.Split, max(cfg.K, 0))
+	resize := kfoldSizes
+	for j := range splits {
+		splits[j] = splitter.Split{Name: fmt.Sprintf("fold-%d", j), Rows: 1}
+		if cfg.Group != "" && cfg.RatioBy != RatioByRows {
+			splits[j] = splitter.Split{Name: splits[j].Name, Ratio: 1 / float64(cfg.K)}
+			resize = nil
+		}
+	}
+	return committed(ctx, SplitConfig{
+		Inputs: cfg.Inputs, Out: cfg.Out, Seed: cfg.Seed, Splits: splits,
+		Shuffle: cfg.Shuffle, IndexOnly: cfg.IndexOnly, Compat: cfg.Compat,
+		Stratify: cfg.Stratify, Group: cfg.Group, RatioBy: cfg.RatioBy,
+		JobOptions: cfg.JobOptions,
+	}, job{command: "kfold", resize: resize, materialize: cfg.Materialize}, hashes)
+}
+
+// Committed is [SplitConfig.Committed] for a sample.
+func (cfg SampleConfig) Committed(ctx context.Context, hashes bool) (*Manifest, error) {
+	// As Sample builds the job.
+	return committed(ctx, SplitConfig{
+		Inputs: cfg.Inputs, Out: cfg.Out, Seed: cfg.Seed,
+		Splits:  []splitter.Split{{Name: SampleName, Rows: max(cfg.Rows, 1)}},
+		Shuffle: cfg.Shuffle, IndexOnly: cfg.IndexOnly, Stratify: cfg.Stratify,
+		JobOptions: cfg.JobOptions,
+	}, job{command: "sample", flat: true, resize: sampleSizes(cfg.Fraction, cfg.Replace), replace: cfg.Replace}, hashes)
+}
+
+// Committed is [SplitConfig.Committed] for a shuffle.
+func (cfg ShuffleConfig) Committed(ctx context.Context, hashes bool) (*Manifest, error) {
+	// As Shuffle builds the job.
+	return committed(ctx, SplitConfig{
+		Inputs: cfg.Inputs, Out: cfg.Out, Seed: cfg.Seed,
+		Splits:  []splitter.Split{{Name: ShuffleName, Ratio: 1}},
+		Shuffle: true, Compat: cfg.Compat, JobOptions: cfg.JobOptions,
+	}, job{command: "shuffle", flat: true, epoch: cfg.Epoch}, hashes)
+}
+
+// Committed reports whether cfg.Dir holds the merged output of its plan,
+// as [SplitConfig.Committed] does for a split: the manifest must record
+// the plan's seed, options and inputs (with their identity) and this
+// version of splitdata. It returns nil and no error when the directory
+// is not merged yet.
+func (cfg MergeConfig) Committed(ctx context.Context, hashes bool) (*Manifest, error) {
+	m, err := ReadManifest(cfg.Dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, nil
+	case err != nil:
+		return nil, err
+	}
+	p, _, err := ReadPlan(filepath.Join(cfg.Dir, PlanName))
+	if err != nil {
+		return nil, err
+	}
+	var diffs []string
+	if m.Version != Version || m.Algorithm != AlgorithmVersion {
+		diffs = append(diffs, fmt.Sprintf("written by splitdata %s (algorithm %d), this is %s (algorithm %d)", m.Version, m.Algorithm, Version, AlgorithmVersion))
+	}
+	if m.Seed != p.Seed {
+		diffs = append(diffs, fmt.Sprintf("seed %s, the plan's is %s", m.Seed, p.Seed))
+	}
+	diffs = append(diffs, optionDiffs(m.Options, p.Options)...)
+	sameInput := func(a, b InputInfo) bool {
+		return a.Path == b.Path && a.Size == b.Size && a.Rows == b.Rows && a.ModTime.Equal(b.ModTime) && a.EndsSHA256 == b.EndsSHA256
+	}
+	if !slices.EqualFunc(m.Inputs, p.inputInfos(), sameInput) {
+		diffs = append(diffs, "inputs other than the plan's")
+	}
+	return differs(ctx, cfg.Dir, m, diffs, hashes)
+}
+
+// differs returns m when there are no differences (and, with hashes, the
+// output at dir matches its manifest), else an error wrapping
+// [ErrOutputDiffers] naming them.
+func differs(ctx context.Context, dir string, m *Manifest, diffs []string, hashes bool) (*Manifest, error) {
+	if len(diffs) == 0 && hashes {
+		if _, err := Verify(ctx, dir); err != nil {
+			if !errors.Is(err, ErrVerify) {
+				return nil, err
+			}
+			diffs = append(diffs, err.Error())
+		}
+	}
+	if len(diffs) > 0 {
+		return nil, fmt.Errorf("%w: %s: %s", ErrOutputDiffers, dir, strings.Join(diffs, "; "))
+	}
+	return m, nil
+}
+
+// committed compares the output at cfg.Out with the job (cfg, jb).
+func committed(ctx context.Context, cfg SplitConfig, jb job, hashes bool) (*Manifest, error) {
+	if cfg.Seed == "" {
+		return nil, fmt.Errorf("%w: a rerun check needs the seed: without one a job draws a fresh seed, so no earlier output is its own", ErrUsage)
+	}
+	m, err := ReadManifest(cfg.Out)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, nil
+	case err != nil:
+		return nil, err
+	}
+	var diffs []string
+	differ := func(format string, args ...any) { diffs = append(diffs, fmt.Sprintf(format, args...)) }
+	if m.Version != Version || m.Algorithm != AlgorithmVersion {
+		differ("written by splitdata %s (algorithm %d), this is %s (algorithm %d)", m.Version, m.Algorithm, Version, AlgorithmVersion)
+	}
+	if m.Command != jb.command {
+		differ("written by %s, this is %s", m.Command, jb.command)
+	}
+	seed, err := resolveSeed(string(cfg.Seed))
+	if err != nil {
+		return nil, err
+	}
+	if m.Seed != seed.value.String() {
+		differ("seed %s, this run's is %s", m.Seed, seed.value.String())
+	}
+
+	// The options as the job would record them, with n taken from the
+	// manifest: equal inputs have equal rows.
+	cfg = cfg.withDefaults()
+	if jb.resize != nil {
+		if cfg.Splits, err = jb.resize(cfg.Splits, m.Rows); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.Group != "" && cfg.RatioBy != RatioByRows {
+		cfg.Approx = true
+	}
+	diffs = append(diffs, optionDiffs(m.Options, manifestOptions(cfg, jb))...)
+
+	paths, err := ResolveInputs(cfg.Inputs, cfg.InputFormat)
+	if err != nil {
+		return nil, err
+	}
+	diffs = append(diffs, inputDiffs(m.Inputs, paths)...)
+
+	return differs(ctx, cfg.Out, m, diffs, hashes)
+}
+
+// optionDiffs names the options whose values differ, by their names in
+// the manifest.
+func optionDiffs(have, want ManifestOptions) []string {
+	a, errA := jsonFields(have)
+	b, errB := jsonFields(want)
+	if errA != nil || errB != nil {
+		return []string{"options cannot be compared"}
+	}
+	var names []string
+	for k := range a {
+		names = append(names, k)
+	}
+	for k := range b {
+		if _, ok := a[k]; !ok {
+			names = append(names, k)
+		}
+	}
+	slices.Sort(names)
+	var diffs []string
+	for _, k := range names {
+		if !bytes.Equal(a[k], b[k]) {
+			diffs = append(diffs, fmt.Sprintf("option %s is %s, this run's is %s", k, orNone(a[k]), orNone(b[k])))
+		}
+	}
+	return diffs
+}
+
+// jsonFields returns v's JSON object fields, each compacted.
+func jsonFields(v any) (map[string][]byte, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return nil, err
+	}
+	out := make(map[string][]byte, len(raw))
+	for k, v := range raw {
+		var buf bytes.Buffer
+		if err := json.Compact(&buf, v); err != nil {
+			return nil, err
+		}
+		out[k] = buf.Bytes()
+	}
+	return out, nil
+}
+
+func orNone(b []byte) string {
+	if b == nil {
+		return "unset"
+	}
+	return string(b)
+}
+
+// inputDiffs compares the inputs a manifest records with the files at
+// paths now.
+func inputDiffs(have []InputInfo, paths []string) []string {
+	if len(have) != len(paths) {
+		return []string{fmt.Sprintf("%d inputs, this run has %d", len(have), len(paths))}
+	}
+	var diffs []string
+	for i, want := range have {
+		path := paths[i]
+		if want.Path != path {
+			diffs = append(diffs, fmt.Sprintf("input %d is %s, this run's is %s", i, want.Path, path))
+			continue
+		}
+		if want.EndsSHA256 == "" {
+			diffs = append(diffs, fmt.Sprintf("input %s: the manifest records no identity of its contents (an older splitdata wrote it), so a change cannot be ruled out", path))
+			continue
+		}
+		st, err := os.Stat(path)
+		if err != nil {
+			diffs = append(diffs, fmt.Sprintf("input %s: %v", path, err))
+			continue
+		}
+		got, err := planInput(InputInfo{Path: path, Size: st.Size(), Rows: want.Rows})
+		if err != nil {
+			diffs = append(diffs, fmt.Sprintf("input %s: %v", path, err))
+			continue
+		}
+		var what []string
+		if got.Size != want.Size {
+			what = append(what, fmt.Sprintf("%d bytes, the output was made from %d", got.Size, want.Size))
+		}
+		if got.EndsSHA256 != want.EndsSHA256 {
+			what = append(what, fmt.Sprintf("other contents (sha256 of its first and last MiB %.12s, the output was made from %.12s)", got.EndsSHA256, want.EndsSHA256))
+		}
+		if !got.ModTime.Equal(want.ModTime) {
+			what = append(what, fmt.Sprintf("modified at %s, the output was made from the file of %s", got.ModTime.Format(time.RFC3339Nano), want.ModTime.Format(time.RFC3339Nano)))
+		}
+		if len(what) > 0 {
+			diffs = append(diffs, fmt.Sprintf("input %s changed: %s", path, strings.Join(what, ", ")))
+		}
+	}
+	return diffs
+}
+
+// identifyInputs adds to each input's record what identifies its
+// contents: its modification time and the SHA-256 of its ends, as a plan
+// records them. An input whose size changed since it was opened gives an
+// [*sources.InputError] wrapping [sources.ErrChanged]; an input
+// that cannot be read, the error of reading it.
+func identifyInputs(infos []InputInfo) ([]InputInfo, error) {
+	out := make([]InputInfo, len(infos))
+	for i, info := range infos {
+		in, err := planInput(info)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = in.InputInfo
+		out[i].ModTime, out[i].EndsSHA256 = in.ModTime, in.EndsSHA256
+	}
+	return out, nil
+}
