@@ -6,7 +6,7 @@ BIN       := bin/splitdata
 DEMO_DIR  := demo
 DEMO_ROWS ?= 1000000
 
-.PHONY: all build demo test test-race test-progress fuzz bench lint vectors clean duckdb-deps
+.PHONY: all build demo test test-race test-progress fuzz bench lint vectors clean duckdb-deps image test-image test-docs examples stream-rss
 
 all: build
 
@@ -32,7 +32,7 @@ demo:
 ## the DuckDB readback tests skip, saying so, until make duckdb-deps has run.
 test:
 	$(GO) vet ./...
-	$(GO) test -count=1 ./...
+	$(GO) test -count=1 -timeout 30m ./...
 
 ## duckdb-deps: install the pinned DuckDB package (Node.js 18+ and npm needed) for the
 ## tests that have DuckDB read splitdata's output (see sinks/testdata/duckdb/README.md).
@@ -60,6 +60,26 @@ fuzz:
 
 test-race:
 	$(GO) test -race -short -count=1 ./...
+
+## image: the container image as an OCI layout (bin/image) and one archive, without a container daemon.
+image:
+	$(GO) run ./tools/ociimage -out bin/image -archive bin/splitdata-image.tar
+
+## test-image: build the image twice (same digest) and run splitdata from its unpacked layer.
+test-image:
+	$(GO) test -count=1 -timeout 30m -run 'TestImage|TestLayout' ./tools/ociimage/
+
+## test-docs: run every splitdata command of docs/pipelines.md marked "# doc-test" (also in make test).
+test-docs:
+	$(GO) test -count=1 -run 'TestPipelineDocs' ./cmd/splitdata/
+
+## examples: build and run the three example programs (also part of make test).
+examples:
+	$(GO) test -count=1 -run TestExamples ./examples/
+
+## stream-rss: peak RSS of a 10M-row stream split (must stay under 150 MB; a minute or two).
+stream-rss:
+	SPLITDATA_STREAM_ROWS=10000000 $(GO) test -count=1 -v -run TestSplitStreamPeakRSS ./pipeline/
 
 ## test-progress: the terminal recording of shuffle and split --stratify on 10M rows
 ## (script(1), Debian's bsdutils; minutes on a small machine), checked against
