@@ -284,9 +284,13 @@ func inputDiffs(have []InputInfo, paths []string) []string {
 // records them. An input whose size changed since it was opened gives an
 // [*sources.InputError] wrapping [sources.ErrChanged]; an input
 // that cannot be read, the error of reading it.
-func identifyInputs(infos []InputInfo) ([]InputInfo, error) {
+func identifyInputs(infos []InputInfo, local int) ([]InputInfo, error) {
 	out := make([]InputInfo, len(infos))
 	for i, info := range infos {
+		if i >= local {
+			out[i] = info // a caller's value, not a file: no identity to record
+			continue
+		}
 		in, err := planInput(info)
 		if err != nil {
 			return nil, err
