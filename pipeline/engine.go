@@ -84,7 +84,8 @@ type rowGroupJob struct {
 	last   bool     // last row group of its file
 	segs   []rowSeg // consecutive pieces of the split's row stream
 	rows   int64
-	weight int64 // of the job window it holds
+	weight int64        // of the job window it holds
+	stream *groupStream // the row group's encoder, when streaming (rowgroup_stream.go)
 }
 
 // rowSeg is a piece of a split's row stream: rows, or on the columnar path
@@ -155,6 +156,7 @@ type engine struct {
 	unitsInFlight int64
 	jobsInFlight  int64
 	rowBytes      int64
+	streams       *rowGroupStreams // encode row groups as their rows come; nil: hold the rows
 	format        sinks.Format
 	encoder       sinks.Encoder // of the output format
 	// batches: units are read, routed and encoded column by column
@@ -213,6 +215,10 @@ func (e *engine) run(ctx context.Context) ([]SplitInfo, error) {
 	// dispatcher and the in-order writer. Both are sized from options only.
 	unitWindow := semaphore.NewWeighted(e.unitWindowSize())
 	jobWindow := semaphore.NewWeighted(e.jobWindowSize())
+	if e.streams != nil {
+		e.streams.window = jobWindow
+		defer e.streams.wait()
+	}
 
 	unitCh := make(chan unit, w)
 	routedCh := make(chan routed, w)
@@ -580,7 +586,8 @@ type splitCutter struct {
 	pending     []rowSeg
 	pendingRows int64
 	total       int64
-	pos         int64 // rows of the split seen, for a shard's window
+	pos         int64        // rows of the split seen, for a shard's window
+	stream      *groupStream // the open row group's encoder, when streaming
 }
 
 // dispatch consumes routed units strictly in unit order and emits row-group
@@ -597,7 +604,7 @@ func (e *engine) dispatch(ctx context.Context, in <-chan routed, out chan<- rowG
 		}
 	}
 	emit := func(c *splitCutter, last bool) error {
-		j := rowGroupJob{split: c.split, seq: c.seq, file: c.file, last: last, segs: c.pending, rows: c.pendingRows}
+		j := rowGroupJob{split: c.split, seq: c.seq, file: c.file, last: last, segs: c.pending, rows: c.pendingRows, stream: c.closeStream()}
 		j.weight = e.jobWeight(j.rows)
 		c.seq++
 		c.rowsInFile += c.pendingRows
@@ -631,8 +638,14 @@ func (e *engine) dispatch(ctx context.Context, in <-chan routed, out chan<- rowG
 		for from := int64(0); from < n; {
 			target := min(e.rowGroupRows, e.rowsPerFile-c.rowsInFile)
 			take := min(n-from, target-c.pendingRows)
-			c.pending = append(c.pending, rows.slice(from, from+take))
 			rows.shared.use()
+			if e.streams != nil {
+				if err := e.streams.feed(ctx, e, c, rows.slice(from, from+take)); err != nil {
+					return err
+				}
+			} else {
+				c.pending = append(c.pending, rows.slice(from, from+take))
+			}
 			c.pendingRows += take
 			c.total += take
 			from += take
@@ -841,6 +854,8 @@ func (e *engine) encode(j rowGroupJob) (encodedJob, error) {
 	var err error
 	ce, checked := e.encoder.(sinks.CheckedEncoder)
 	switch {
+	case j.stream != nil:
+		chunk, err = j.stream.finish()
 	case e.batches:
 		parts := make([]columnar.Rows, len(j.segs))
 		for k, seg := range j.segs {

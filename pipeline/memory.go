@@ -1,6 +1,10 @@
 package pipeline
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/splitdata/splitdata/sinks"
+)
 
 // The memory budget. JobOptions.MemoryLimit (the CLI's --memory) bounds the
 // whole job, and everything the engine holds is sized from it:
@@ -68,8 +72,18 @@ func (e *engine) jobWindowSize() int64 {
 	return int64(e.workers + 1)
 }
 
-// jobWeight is what a row-group job of rows rows holds of the job window.
+// jobWeight is what a row-group job of rows rows holds of the job window:
+// its rows decoded, or when streaming its rows encoded (the pieces given
+// to its stream held the window until they were encoded).
 func (e *engine) jobWeight(rows int64) int64 {
+	if e.streams != nil && e.jobsInFlight > 0 {
+		return min(max(rows*e.streams.rowBytes, 1), e.jobsInFlight)
+	}
+	return e.pieceWeight(rows)
+}
+
+// pieceWeight is what rows rows decoded hold of the job window.
+func (e *engine) pieceWeight(rows int64) int64 {
 	if e.jobsInFlight > 0 {
 		return min(max(rows*e.rowBytes, 1), e.jobsInFlight)
 	}
@@ -84,30 +98,78 @@ var testHookUnits func(n int)
 // runtime, the readers' pages and a unit.
 const minMemory = 16 << 20
 
+// outputShape is what the memory a job's output row groups take depends
+// on.
+type outputShape struct {
+	rowBytes     int64 // mean decoded bytes of a row
+	encodedBytes int64 // mean encoded bytes of a row (0: not known)
+	rowGroupRows int64
+	rows         int64 // the job's rows
+	pageBytes    int64 // uncompressed bytes of an output page
+	leaves       int   // output columns
+	outputs      int
+	workers      int
+	rowPath      bool
+	canStream    bool // the encoder encodes a row group a piece at a time
+}
+
+// outputMemory says how a job holds its output row groups under memory,
+// and the least memory that way needs (0 when nothing is known):
+//
+//   - held: an output row group is encoded once all its rows are there,
+//     so each output holds one pending as decoded rows, and one more is
+//     being encoded (two on the row path, whose encoders copy the rows
+//     into the Parquet writer's buffers); with minMemory for the rest,
+//     they must fit in what the windows of units and jobs in flight leave:
+//     half of memory on the columnar path, three quarters on the row path
+//     (see inFlight). Measured on 2M rows of 20 strings (about 460 bytes a
+//     row, 58 MiB an output row group): a split under --memory 256MiB,
+//     which the windows alone leave too little, peaked at 389 MiB.
+//   - streamed (rowgroup_stream.go), when held does not fit and the
+//     encoder can: each output's open row group is encoded as its rows
+//     come, its pages kept in temporary files, so it holds one page per
+//     column in memory (pageBytes uncompressed); W more are being
+//     finished, as many; a finished row group is held, exactly, until it
+//     is written, and holds the job window (all of it, if larger) while
+//     it is. So the windows, minMemory and the pages, plus the one
+//     finished row group that may exceed the window, must fit.
+//     Measured on 1M rows of 20 strings (34 MiB an encoded output row
+//     group): a split under --memory 128MiB peaked at 168 MiB.
+//
+// Streaming costs speed (an output's row group is encoded by one
+// goroutine as its rows arrive, where held row groups are encoded W at a
+// time), so it is used only where held row groups do not fit.
+func outputMemory(memory int64, o outputShape) (stream bool, need int64) {
+	held := heldNeed(o)
+	if memory <= 0 || held <= memory || !o.canStream || o.encodedBytes <= 0 {
+		return false, held
+	}
+	streamed := streamNeed(o)
+	if streamed < held {
+		return true, streamed
+	}
+	return false, held
+}
+
 // checkMemory refuses, before any work, a job whose output row groups
-// cannot be held under memory. An output row group is encoded once all
-// its rows are there, so each of the job's outputs may hold one pending
-// (of rowGroupRows rows of rowBytes bytes decoded, or all the job's rows
-// if fewer), and one more is being encoded (two on the row path, whose
-// encoders copy the rows into the Parquet writer's buffers); with
-// minMemory for the rest, they must fit in what the windows of units and
-// jobs in flight leave: half of memory on the columnar path, three
-// quarters on the row path (see inFlight). Measured on 2M rows of 20
-// strings (about 460 bytes a row, 58 MiB an output row group): a split
-// under --memory 256MiB, which the windows alone leave too little, peaked
-// at 389 MiB. The error says which --memory would do.
-func checkMemory(memory, rowBytes, rowGroupRows, rows int64, outputs int, rowPath bool) error {
-	need := memoryNeed(rowBytes, rowGroupRows, rows, outputs, rowPath)
+// cannot be held under memory either way (see outputMemory). The error
+// says which --memory would do.
+func checkMemory(memory int64, o outputShape) error {
+	stream, need := outputMemory(memory, o)
 	if memory <= 0 || need <= memory {
 		return nil
 	}
-	group := min(rowGroupRows, rows)
+	group := min(o.rowGroupRows, o.rows)
+	if stream {
+		return fmt.Errorf("%w: --memory %s cannot hold an output row group of %d rows encoded (about %d bytes a row) and the pages of %d row groups being encoded beside the rows in flight: use --memory %d MiB or more, or fewer --row-group-rows",
+			ErrTooLarge, sizeText(memory), group, o.encodedBytes, o.outputs+o.workers, need>>20+1)
+	}
 	return fmt.Errorf("%w: --memory %s cannot hold %d output row groups of %d rows (about %d bytes a row decoded; one pending per output, one being encoded) beside the rows in flight: use --memory %d MiB or more, or fewer --row-group-rows",
-		ErrTooLarge, sizeText(memory), outputGroups(outputs, rowPath), group, rowBytes, need>>20+1)
+		ErrTooLarge, sizeText(memory), outputGroups(o.outputs, o.rowPath), group, o.rowBytes, need>>20+1)
 }
 
 // outputGroups is the number of output row groups a job of outputs
-// outputs holds at most (see checkMemory).
+// outputs holds at most (see outputMemory).
 func outputGroups(outputs int, rowPath bool) int64 {
 	if rowPath {
 		return int64(outputs) + 2
@@ -115,20 +177,47 @@ func outputGroups(outputs int, rowPath bool) int64 {
 	return int64(outputs) + 1
 }
 
-// memoryNeed is the least memory that holds a job's output row groups
-// beside the windows of rows in flight (see checkMemory), or 0 when
-// nothing is known.
-func memoryNeed(rowBytes, rowGroupRows, rows int64, outputs int, rowPath bool) int64 {
-	group := min(rowGroupRows, rows)
+// heldNeed is the least memory that holds a job's output row groups as
+// decoded rows beside the windows of rows in flight (see outputMemory),
+// or 0 when nothing is known.
+func heldNeed(o outputShape) int64 {
+	return needFor(o.rowBytes, outputGroups(o.outputs, o.rowPath), o)
+}
+
+// streamNeed is the least memory a streaming job needs (see
+// outputMemory): the windows (a fraction of it), minMemory and the pages
+// of the row groups being encoded beside them, and one finished row
+// group, which holds the job window.
+func streamNeed(o outputShape) int64 {
+	group := min(o.rowGroupRows, o.rows)
+	if group <= 0 || o.encodedBytes <= 0 {
+		return 0
+	}
+	if group >= (1<<56)/o.encodedBytes || o.leaves > 1<<20 {
+		return 1 << 62
+	}
+	pages := int64(o.leaves) * o.pageBytes * int64(o.outputs+o.workers)
+	rest := minMemory + pages
+	if o.rowPath {
+		rest = rest * 4 / 3
+	} else {
+		rest *= 2
+	}
+	return rest + group*o.encodedBytes
+}
+
+// needFor is the least memory that holds groups output row groups of
+// rowBytes bytes a row beside the windows.
+func needFor(rowBytes, groups int64, o outputShape) int64 {
+	group := min(o.rowGroupRows, o.rows)
 	if group <= 0 || rowBytes <= 0 {
 		return 0
 	}
-	groups := outputGroups(outputs, rowPath)
 	if group >= (1<<56)/rowBytes/groups {
 		return 1 << 62
 	}
 	need := minMemory + groups*group*rowBytes
-	if rowPath {
+	if o.rowPath {
 		return need * 4 / 3
 	}
 	return need * 2
@@ -149,4 +238,45 @@ func inFlight(memory int64, batches bool) int64 {
 		return memory / 4
 	}
 	return memory / 8
+}
+
+// newStreams returns what streams a job's output row groups when they do
+// not fit memory held (see outputMemory), or nil.
+func newStreams(memory int64, o outputShape, enc sinks.Encoder, checked bool) *rowGroupStreams {
+	se, ok := enc.(sinks.StreamEncoder)
+	if stream, _ := outputMemory(memory, o); !stream && !testStreams || !ok {
+		return nil
+	}
+	if testHookStreams != nil {
+		testHookStreams()
+	}
+	return &rowGroupStreams{enc: se, checked: checked, rowBytes: max(o.encodedBytes, 1)}
+}
+
+// testHookStreams, when set by a test, is called by every run that
+// streams its row groups.
+var testHookStreams func()
+
+// testStreams, when set by a test, streams every job's row groups.
+var testStreams bool
+
+// encodedRowBytes estimates the mean encoded bytes of an output row: the
+// inputs' bytes per row (compressed Parquet pages, or text), at least 1.
+func (p *plan) encodedRowBytes() int64 {
+	if p.rows == 0 {
+		return 0
+	}
+	var size int64
+	for _, in := range p.inputs {
+		size += in.Size()
+	}
+	return max(size/p.rows, 1)
+}
+
+// pageBytes is the uncompressed size of an output page under opts.
+func pageBytes(opts sinks.ParquetOptions) int64 {
+	if opts.PageBufferSize > 0 {
+		return int64(opts.PageBufferSize)
+	}
+	return sinks.DefaultPageBufferSize
 }

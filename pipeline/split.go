@@ -114,14 +114,18 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 	if cfg.IndexOnly {
 		rowBytes = valueBytes + rowHeaderBytes // rows of one index
 	}
-	if need := memoryNeed(rowBytes, cfg.RowGroupRows, plan.rows, outputs, !batches); autoMemory && need > cfg.MemoryLimit {
+	_, canStream := encoder.(sinks.StreamEncoder)
+	shape := outputShape{rowBytes: rowBytes, encodedBytes: plan.encodedRowBytes(), rowGroupRows: cfg.RowGroupRows, rows: plan.rows,
+		outputs: outputs, workers: cfg.Workers, rowPath: !batches, canStream: canStream && !cfg.IndexOnly,
+		leaves: len(schema.Columns()), pageBytes: pageBytes(cfg.Parquet)}
+	if _, need := outputMemory(DefaultMemoryLimit, shape); autoMemory && need > cfg.MemoryLimit {
 		// No budget was given: the default grows to what the job needs.
 		cfg.MemoryLimit = need
 		if autoShuffle {
 			cfg.ShuffleMemory = need / 2
 		}
 	}
-	if err := checkMemory(cfg.MemoryLimit, rowBytes, cfg.RowGroupRows, plan.rows, outputs, !batches); err != nil {
+	if err := checkMemory(cfg.MemoryLimit, shape); err != nil {
 		return nil, err
 	}
 	if cfg.OnBudget != nil {
@@ -204,6 +208,17 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 		}
 		defer removeSpill()
 	}
+	streams := newStreams(cfg.MemoryLimit, shape, encoder, cfg.IndexOnly || allParquet(plan.inputs))
+	if streams != nil && spillDir == "" {
+		var removeSpill func()
+		if spillDir, removeSpill, err = newSpillDir(cfg.TempDir, stage); err != nil {
+			return nil, err
+		}
+		defer removeSpill()
+	}
+	if streams != nil {
+		streams.dir = spillDir
+	}
 	budget := unitBudget(cfg.MemoryLimit, cfg.Workers)
 	if testUnitBudget > 0 {
 		budget = testUnitBudget
@@ -244,6 +259,7 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 		encoder:       encoder,
 		batches:       batches,
 		rowsChecked:   cfg.IndexOnly || allParquet(plan.inputs),
+		streams:       streams,
 		kv:            kv,
 		stage:         stage,
 		progress:      cfg.Progress,

@@ -1,9 +1,12 @@
 package sinks
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
+	"os"
 
 	"github.com/parquet-go/parquet-go"
 
@@ -25,12 +28,14 @@ import (
 // both. After an error every call returns it; a stream that is not
 // finished holds its pages until it is dropped.
 type RowGroupStream struct {
-	e     *RowGroupEncoder
-	w     fileWriter
-	buf   *bytes.Buffer
-	check bool // check rows against the schema (rows only)
-	n     int64
-	err   error
+	e       *RowGroupEncoder
+	w       fileWriter
+	buf     *bytes.Buffer
+	file    *os.File // the in-memory file's stand-in, when pages are in files
+	fileBuf *bufio.Writer
+	check   bool // check rows against the schema (rows only)
+	n       int64
+	err     error
 
 	// Rows: batch[:k] are rows checked but not yet written, owned.
 	batch []parquet.Row
@@ -51,6 +56,24 @@ type RowGroupStream struct {
 func (e *RowGroupEncoder) NewStream(checked bool) *RowGroupStream {
 	w, buf := e.newWriter()
 	return &RowGroupStream{e: e, w: w, buf: buf, check: !checked}
+}
+
+// NewStreamIn is [RowGroupEncoder.NewStream] with the row group's pages
+// held in temporary files in dir instead of memory, each removed as soon
+// as it is copied: the row group then costs one page per column while
+// its rows come, and its encoded size once finished, held exactly (the
+// finished row group is written to a temporary file too, then read back
+// into a buffer of its size). The buffer is not kept for later row groups
+// when the row group is released.
+func (e *RowGroupEncoder) NewStreamIn(checked bool, dir string) (*RowGroupStream, error) {
+	f, err := os.CreateTemp(dir, "splitdata-rowgroup-*")
+	if err != nil {
+		return nil, fmt.Errorf("encode row group: %w", err)
+	}
+	config := *e.config
+	config.ColumnPageBuffers = parquet.NewFileBufferPool(dir, "splitdata-pages-*")
+	bw := bufio.NewWriterSize(f, 1<<20)
+	return &RowGroupStream{e: e, w: parquet.NewWriter(bw, &config), file: f, fileBuf: bw, check: !checked}, nil
 }
 
 // NumRows returns the number of rows given so far.
@@ -221,7 +244,48 @@ func (s *RowGroupStream) Finish() (*EncodedRowGroup, error) {
 		return nil, err
 	}
 	s.err = errors.New("encode row group: stream already finished")
-	return s.e.finish(s.w, s.buf, s.n)
+	if s.file == nil {
+		return s.e.finish(s.w, s.buf, s.n)
+	}
+	defer s.Close()
+	if err := s.w.Close(); err != nil {
+		return nil, fmt.Errorf("encode row group of %d rows: %w", s.n, err)
+	}
+	if err := s.fileBuf.Flush(); err != nil {
+		return nil, fmt.Errorf("encode row group of %d rows: %w", s.n, err)
+	}
+	size, err := s.file.Seek(0, io.SeekCurrent)
+	if err != nil {
+		return nil, fmt.Errorf("encode row group of %d rows: %w", s.n, err)
+	}
+	data := make([]byte, size)
+	if _, err := s.file.ReadAt(data, 0); err != nil {
+		return nil, fmt.Errorf("encode row group of %d rows: read back: %w", s.n, err)
+	}
+	g, err := s.e.parse(data)
+	if err != nil {
+		return nil, fmt.Errorf("encode row group of %d rows: %w", s.n, err)
+	}
+	if g.numRows != s.n {
+		return nil, fmt.Errorf("encode row group: wrote %d rows but the encoded group holds %d", s.n, g.numRows)
+	}
+	return g, nil
+}
+
+// Close removes the temporary files of a stream made by
+// [RowGroupEncoder.NewStreamIn] (its pages' files are removed by Finish,
+// or are left to the directory's owner when it is not called). It is
+// safe to call more than once, and a no-op for other streams.
+func (s *RowGroupStream) Close() error {
+	if s.file == nil {
+		return nil
+	}
+	err := s.file.Close()
+	if rerr := os.Remove(s.file.Name()); err == nil {
+		err = rerr
+	}
+	s.file = nil
+	return err
 }
 
 // ChunkStream takes a chunk's rows a piece at a time; see
@@ -234,18 +298,30 @@ type ChunkStream interface {
 	WriteBatches(parts []columnar.Rows) error
 	// Finish returns the chunk of all the rows given.
 	Finish() (Chunk, error)
+	// Close releases what an unfinished stream holds.
+	Close() error
 }
 
 // StreamEncoder is implemented by encoders whose chunks can be encoded a
 // piece at a time, holding encoded bytes rather than rows (Parquet).
 type StreamEncoder interface {
-	// NewStream starts a chunk; checked is as for [CheckedEncoder].
-	NewStream(checked bool) ChunkStream
+	// NewStream starts a chunk; checked is as for [CheckedEncoder]. With
+	// dir, what the chunk holds until it is finished is kept in temporary
+	// files there; else in memory.
+	NewStream(checked bool, dir string) (ChunkStream, error)
 }
 
-// NewStream starts a Parquet row group; see [RowGroupEncoder.NewStream].
-func (e parquetEncoder) NewStream(checked bool) ChunkStream {
-	return parquetStream{e.RowGroupEncoder.NewStream(checked)}
+// NewStream starts a Parquet row group; see [RowGroupEncoder.NewStream]
+// and [RowGroupEncoder.NewStreamIn].
+func (e parquetEncoder) NewStream(checked bool, dir string) (ChunkStream, error) {
+	if dir == "" {
+		return parquetStream{e.RowGroupEncoder.NewStream(checked)}, nil
+	}
+	s, err := e.RowGroupEncoder.NewStreamIn(checked, dir)
+	if err != nil {
+		return nil, err
+	}
+	return parquetStream{s}, nil
 }
 
 type parquetStream struct{ *RowGroupStream }
