@@ -3,7 +3,10 @@ package pipeline
 import (
 	"fmt"
 
+	"github.com/parquet-go/parquet-go"
+
 	"github.com/splitdata/splitdata/sinks"
+	"github.com/splitdata/splitdata/sources"
 )
 
 // The memory budget. JobOptions.MemoryLimit (the CLI's --memory) bounds the
@@ -279,4 +282,79 @@ func pageBytes(opts sinks.ParquetOptions) int64 {
 		return int64(opts.PageBufferSize)
 	}
 	return sinks.DefaultPageBufferSize
+}
+
+// shardBudget is how a shard of a sharded run holds its rows under its
+// budget (see RunShard).
+type shardBudget struct {
+	limit    int64
+	rowBytes int64
+	streams  *rowGroupStreams
+}
+
+// shardMemory sizes a shard's run as run sizes a split: the budget
+// (MemoryLimit, or the default raised to what the output row groups
+// need), reported to OnBudget, and a refusal when they cannot fit.
+func shardMemory(cfg ShardConfig, inputs []sources.FileSource, schema *parquet.Schema, enc sinks.Encoder, batches bool, opts ManifestOptions, rows int64, splits int) (shardBudget, error) {
+	b := shardBudget{limit: cfg.MemoryLimit}
+	if b.limit < 0 {
+		return b, fmt.Errorf("%w: memory limit must be positive, got %d", ErrUsage, b.limit)
+	}
+	var values, size, inRows int64
+	for _, in := range inputs {
+		if in == nil {
+			continue
+		}
+		inRows += in.NumRows()
+		size += in.Size()
+		if pq, ok := in.(*sources.Parquet); ok {
+			values += pq.DecodedBytes()
+		} else {
+			values += in.Size()
+		}
+	}
+	if inRows > 0 {
+		b.rowBytes = values/inRows + unitRowBytes(int64(len(schema.Columns())), batches, false)
+	}
+	if opts.IndexOnly {
+		b.rowBytes = valueBytes + rowHeaderBytes
+	}
+	_, canStream := enc.(sinks.StreamEncoder)
+	shape := outputShape{rowBytes: b.rowBytes, rowGroupRows: opts.RowGroupRows, rows: rows, outputs: splits, workers: cfg.Workers,
+		rowPath: !batches, canStream: canStream && !opts.IndexOnly, leaves: len(schema.Columns()), pageBytes: pageBytes(opts.Parquet)}
+	if inRows > 0 {
+		shape.encodedBytes = max(size/inRows, 1)
+	}
+	if b.limit == 0 {
+		b.limit = DefaultMemoryLimit
+		if _, need := outputMemory(b.limit, shape); need > b.limit {
+			b.limit = need
+		}
+	}
+	if err := checkMemory(b.limit, shape); err != nil {
+		return b, err
+	}
+	if cfg.OnBudget != nil {
+		cfg.OnBudget(b.limit)
+	}
+	b.streams = newStreams(b.limit, shape, enc, true)
+	if b.streams != nil && !opts.IndexOnly {
+		b.streams.checked = allParquet(inputs)
+	}
+	return b, nil
+}
+
+// checkGroupMemory refuses a shard's row group file, of the size its
+// shard recorded, that a merge under memory cannot hold: the file is read
+// whole, and half the budget is left for the file being written and the
+// runtime.
+func checkGroupMemory(path string, rec FileInfo, memory int64) error {
+	if memory <= 0 {
+		memory = DefaultMemoryLimit
+	}
+	if rec.Bytes > memory/2 {
+		return fmt.Errorf("%w: %s: a row group of %d MiB is larger than half of --memory %s: use --memory %d MiB or more",
+			ErrTooLarge, path, rec.Bytes>>20, sizeText(memory), 2*rec.Bytes>>20+1)
+	}
+	return nil
 }

@@ -30,6 +30,11 @@ type ShardConfig struct {
 	// Workers and Progress are as for [SplitConfig].
 	Workers  int
 	Progress Progress
+	// MemoryLimit and OnBudget are as for [JobOptions]: the shard's
+	// budget sizes its units, the rows and row groups in flight, and
+	// whether output row groups are streamed; it never changes a byte.
+	MemoryLimit int64
+	OnBudget    func(bytes int64)
 }
 
 // RunShard runs one shard of a plan: it reads the shard's units, encodes
@@ -120,27 +125,47 @@ func RunShard(ctx context.Context, cfg ShardConfig) (*ShardDone, error) {
 			srcs[i] = in
 		}
 	}
+	batches := useBatches(srcs, encoder, false, p.Options.IndexOnly) // sharded runs refuse --group
+	mem, err := shardMemory(cfg, inputs, schema, encoder, batches, p.Options, rows, len(p.Options.Splits))
+	if err != nil {
+		return nil, err
+	}
+	if mem.streams != nil {
+		dir, remove, err := newSpillDir("", stage)
+		if err != nil {
+			return nil, err
+		}
+		defer remove()
+		mem.streams.dir = dir
+	}
+	if !p.Options.IndexOnly {
+		units = cutUnits(srcs, units, unitBudget(mem.limit, cfg.Workers), batches, false)
+	}
 	e := &engine{
-		inputs:       srcs,
-		units:        units,
-		schema:       schema,
-		indexOnly:    p.Options.IndexOnly,
-		indexColumn:  indexColumn,
-		groupColumn:  -1,
-		master:       *master,
-		assign:       assigner,
-		names:        splitNames(p.Options.Splits),
-		rowsPerFile:  p.Options.RowsPerFile,
-		rowGroupRows: p.Options.RowGroupRows,
-		workers:      cfg.Workers,
-		format:       format,
-		encoder:      encoder,
-		batches:      useBatches(srcs, encoder, false, p.Options.IndexOnly), // sharded runs refuse --group
-		rowsChecked:  p.Options.IndexOnly || allParquet(inputs),
-		kv:           kv,
-		stage:        stage,
-		progress:     cfg.Progress,
-		windows:      w.windows,
+		unitsInFlight: inFlight(mem.limit, batches),
+		jobsInFlight:  inFlight(mem.limit, batches),
+		rowBytes:      mem.rowBytes,
+		streams:       mem.streams,
+		inputs:        srcs,
+		units:         units,
+		schema:        schema,
+		indexOnly:     p.Options.IndexOnly,
+		indexColumn:   indexColumn,
+		groupColumn:   -1,
+		master:        *master,
+		assign:        assigner,
+		names:         splitNames(p.Options.Splits),
+		rowsPerFile:   p.Options.RowsPerFile,
+		rowGroupRows:  p.Options.RowGroupRows,
+		workers:       cfg.Workers,
+		format:        format,
+		encoder:       encoder,
+		batches:       batches,
+		rowsChecked:   p.Options.IndexOnly || allParquet(inputs),
+		kv:            kv,
+		stage:         stage,
+		progress:      cfg.Progress,
+		windows:       w.windows,
 	}
 	cfg.Progress.Phase("shard", rows)
 	splits, err := e.run(ctx)

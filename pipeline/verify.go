@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -48,6 +49,29 @@ func Verify(ctx context.Context, dir string) (*VerifyReport, error) {
 // output: the same rows; their order is not rechecked). Inputs that differ
 // from the manifest's in number, rows or size are reported as differences.
 func VerifyWithInputs(ctx context.Context, dir string, inputs []string) (*VerifyReport, error) {
+	return VerifyWithConfig(ctx, VerifyConfig{Dir: dir, Inputs: inputs})
+}
+
+// VerifyConfig describes a verification: see [VerifyWithInputs].
+type VerifyConfig struct {
+	// Dir is the output directory, holding manifest.json.
+	Dir string
+	// Inputs, when not empty, are the split's inputs, to check every
+	// row's placement.
+	Inputs []string
+	// MemoryLimit is the memory budget in bytes (0: DefaultMemoryLimit):
+	// with Inputs, a stratified or --ratio-by rows output keeps its
+	// per-row state in memory up to half of it, beyond in a temporary
+	// file.
+	MemoryLimit int64
+}
+
+// VerifyWithConfig is [VerifyWithInputs] under cfg's budget.
+func VerifyWithConfig(ctx context.Context, cfg VerifyConfig) (*VerifyReport, error) {
+	dir, inputs := cfg.Dir, cfg.Inputs
+	if cfg.MemoryLimit < 0 {
+		return nil, fmt.Errorf("%w: memory limit must be positive, got %d", ErrUsage, cfg.MemoryLimit)
+	}
 	m, err := readManifestInside(dir)
 	if err != nil {
 		return nil, err
@@ -102,7 +126,7 @@ func VerifyWithInputs(ctx context.Context, dir string, inputs []string) (*Verify
 		problem("splits and unassigned rows (less duplicates) add up to %d, inputs hold %d", total, m.Rows)
 	}
 	if len(inputs) > 0 && len(r.Problems) == 0 {
-		if err := verifyRows(ctx, dir, m, inputs, r); err != nil {
+		if err := verifyRows(ctx, dir, m, inputs, cmp.Or(cfg.MemoryLimit, DefaultMemoryLimit), r); err != nil {
 			return nil, err
 		}
 		r.RowsChecked = len(r.Problems) == 0

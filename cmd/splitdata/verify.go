@@ -12,6 +12,7 @@ import (
 func newVerifyCmd(stdout io.Writer) *cobra.Command {
 	var jsonOut, quiet bool
 	var inputs []string
+	var memory string
 	cmd := &cobra.Command{
 		Use:   "verify DIR [--input INPUT...]",
 		Short: "Check an output directory against its manifest (hashes, sizes, row counts)",
@@ -34,7 +35,11 @@ output: the same rows; their order is not rechecked).`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			r, err := pipeline.VerifyWithInputs(cmd.Context(), args[0], inputs)
+			budget, _, err := memoryBudget(memory)
+			if err != nil {
+				return err
+			}
+			r, err := pipeline.VerifyWithConfig(cmd.Context(), pipeline.VerifyConfig{Dir: args[0], Inputs: inputs, MemoryLimit: budget})
 			if err != nil {
 				return err
 			}
@@ -52,6 +57,7 @@ output: the same rows; their order is not rechecked).`,
 		},
 	}
 	cmd.Flags().StringSliceVar(&inputs, "input", nil, "the split's inputs (files, directories, globs; repeat or comma-separate): also check every row's placement")
+	cmd.Flags().StringVar(&memory, "memory", "", "memory budget of the whole process: with --input, a stratified or --ratio-by rows output's per-row state stays in memory up to half of it (beyond, a temporary file); also the Go runtime's soft limit unless GOMEMLIMIT is set (default 256MiB)")
 	cmd.Flags().BoolVar(&jsonOut, "json", false, "print the report as JSON")
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "print nothing but errors")
 	return cmd
