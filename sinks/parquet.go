@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"sync/atomic"
 
@@ -139,28 +138,20 @@ func (e *RowGroupEncoder) encode(rows parquet.RowReader, check bool) (*EncodedRo
 	// returned may alias its buffers until its next call, so rows kept
 	// across a call are cloned first; with readers that fill what they are
 	// given, that happens only at their short reads.
-	for stalls := 0; ; {
-		m, rerr := rows.ReadRows(s.batch[s.k:])
+	_, err := drainRows("encode row group", rows, func() []parquet.Row { return s.batch[s.k:] }, func(read []parquet.Row, _ int64) error {
+		m := len(read)
 		if err := s.push(m); err != nil {
-			return nil, err
-		}
-		if rerr != nil && rerr != io.EOF {
-			return nil, fmt.Errorf("encode row group: read rows after row %d: %w", s.n, rerr)
-		}
-		if rerr == io.EOF {
-			break
+			return err
 		}
 		if s.k > 0 {
 			for i := s.k - m; i < s.k; i++ {
 				s.batch[i] = s.batch[i].Clone()
 			}
 		}
-		// Like io.ReadFull, give up on a reader that keeps returning nothing.
-		if m > 0 {
-			stalls = 0
-		} else if stalls++; stalls == 100 {
-			return nil, fmt.Errorf("encode row group: read rows after row %d: %w", s.n, io.ErrNoProgress)
-		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return s.Finish()
 }
