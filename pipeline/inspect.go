@@ -10,7 +10,8 @@ import (
 
 // FileReport describes one input file: what [Inspect] returns per file.
 // Units are Parquet row groups, Arrow record batches or CSV chunks of
-// 65536 records (fewer for long records, see sources.TextUnitBytes); created_by, codecs and column sizes are Parquet's only.
+// 65536 records (fewer for long records: sources.TextUnitBytes);
+// created_by, codecs and column sizes are Parquet's only.
 type FileReport struct {
 	Path      string               `json:"path"`
 	Format    string               `json:"format"`

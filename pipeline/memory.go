@@ -358,3 +358,33 @@ func checkGroupMemory(path string, rec FileInfo, memory int64) error {
 	}
 	return nil
 }
+
+// checkUnits refuses, before any work, a unit estimated above half of
+// memory decoded: one that could not be cut (an Arrow record batch, a
+// Parquet row group with repeated fields, a single long text record) is
+// read whole, so it alone would hold more than the budget allows beside
+// the output row groups. The error names the file, the unit and the
+// --memory that would do.
+func checkUnits(inputs []sources.Source, units []unit, memory int64) error {
+	if memory <= 0 {
+		return nil
+	}
+	for _, u := range units {
+		if u.bytes <= memory/2 {
+			continue
+		}
+		in := inputs[u.input]
+		what := fmt.Sprintf("unit %d", u.rg)
+		switch in.(type) {
+		case *sources.Parquet:
+			what = fmt.Sprintf("row group %d", u.rg)
+		case *sources.Arrow:
+			what = fmt.Sprintf("record batch %d", u.rg)
+		case *sources.CSV, *sources.JSONL:
+			what = fmt.Sprintf("records %d to %d", u.start+1, u.start+u.rows)
+		}
+		return fmt.Errorf("%w: %s: %s takes about %s decoded and is read whole, more than half of --memory %s: use --memory %d MiB or more",
+			ErrTooLarge, in.Name(), what, sizeText(u.bytes), sizeText(memory), 2*u.bytes>>20+1)
+	}
+	return nil
+}

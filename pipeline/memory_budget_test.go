@@ -114,3 +114,26 @@ func TestInspectUsesBudget(t *testing.T) {
 		t.Fatalf("InspectWithMemory under 8 KiB: err = %v, want ErrTooLarge naming the file and its footer", err)
 	}
 }
+
+// A unit that cannot be cut (an Arrow record batch is read whole) and
+// takes more than half of --memory decoded is refused before any work,
+// naming the file and the record batch; under a budget that holds it the
+// same job runs.
+func TestUnitOverBudgetRefused(t *testing.T) {
+	in := genInput(t, 200_000, 1, 200_000)
+	arrowDir := filepath.Join(t.TempDir(), "arrow")
+	opts := pipeline.JobOptions{RowGroupRows: 200_000, Format: "arrow", MemoryLimit: 1 << 30}
+	if _, err := pipeline.Shuffle(t.Context(), pipeline.ShuffleConfig{Inputs: []string{in}, Out: arrowDir, Seed: "1", JobOptions: opts}); err != nil {
+		t.Fatal(err)
+	}
+	batch := filepath.Join(arrowDir, "part-00000.arrow")
+	small := pipeline.JobOptions{RowGroupRows: 1000, MemoryLimit: 40 << 20}
+	_, err := pipeline.Split(t.Context(), pipeline.SplitConfig{Inputs: []string{batch}, Out: filepath.Join(t.TempDir(), "out"), Seed: "2", JobOptions: small})
+	if !errors.Is(err, pipeline.ErrTooLarge) || !strings.Contains(err.Error(), "part-00000.arrow: record batch 0") || !strings.Contains(err.Error(), "use --memory") {
+		t.Fatalf("err = %v, want ErrTooLarge naming the file and record batch 0", err)
+	}
+	small.MemoryLimit = 256 << 20
+	if _, err := pipeline.Split(t.Context(), pipeline.SplitConfig{Inputs: []string{batch}, Out: filepath.Join(t.TempDir(), "out"), Seed: "2", JobOptions: small}); err != nil {
+		t.Fatalf("under 256 MiB: %v", err)
+	}
+}

@@ -140,6 +140,9 @@ func RunShard(ctx context.Context, cfg ShardConfig) (*ShardDone, error) {
 	}
 	if !p.Options.IndexOnly {
 		units = cutUnits(srcs, units, unitBudget(mem.limit, cfg.Workers), batches, false)
+		if err := checkUnits(srcs, units, mem.limit); err != nil {
+			return nil, err
+		}
 	}
 	e := &engine{
 		unitsInFlight: inFlight(mem.limit, batches),

@@ -227,6 +227,9 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 		budget = 0 // no data read
 	}
 	units := cutUnits(inputs, plan.units, budget, batches, shuffle)
+	if err := checkUnits(inputs, units, cfg.MemoryLimit); err != nil && !cfg.IndexOnly {
+		return nil, err
+	}
 	if testHookUnits != nil {
 		testHookUnits(len(units))
 	}
