@@ -21,10 +21,18 @@ import (
 //     many bytes of estimated decoded rows (at least one job). The row
 //     path's encoders copy a row group's values into the Parquet
 //     writer's buffers, hence its smaller windows;
+//   - output row groups: held as decoded rows where they fit, else
+//     streamed, encoded as their rows come with their pages in temporary
+//     files (outputMemory, rowgroup_stream.go);
+//   - a unit that cannot be cut and exceeds memory/2 is refused
+//     (checkUnits);
 //   - a shuffle holds or spills by ShuffleMemory, memory/2 by default, and
 //     the per-row state of --stratify and --ratio-by rows stays in memory
 //     up to it.
 //
+// run-shard is sized as a split (shardMemory); merge holds one shard row
+// group at a time, up to memory/2 (checkGroupMemory); verify --input keeps
+// per-row state up to memory/2; inspect refuses a footer above memory/2.
 // The rest, about a quarter, is for the encoders' buffers, the decoders'
 // pages and the runtime. Estimates come from the footers, so these are
 // targets, not guarantees: the process's peak is measured by
