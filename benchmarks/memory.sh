@@ -6,19 +6,22 @@
 # row groups of 122,880 rows), a wide table of 20 string columns
 # (WIDE_ROWS, default 2M) and the gen table in ONE row group (ONE_ROWS,
 # default 5M). Four jobs on each: split, shuffle, split --stratify and
-# split --group (label/user_id; s00/s01 on the wide table), at --memory
-# 128MiB, 256MiB and 1GiB (MEMORIES). Peak RSS is /usr/bin/time -v's
+# split --group (label/user_id; s00/s01 on the wide table) (JOBS), at
+# --memory 128MiB, 256MiB and 1GiB (MEMORIES). Peak RSS is /usr/bin/time -v's
 # "Maximum resident set size" (Debian package time). Prints a table and
 # writes it to benchmarks/results/memory-<commit>.txt. A job whose output
-# row groups cannot fit in --memory is refused at once ("refused: use
-# --memory N MiB"): the script reports it rather than failing, though
-# issue 23 asks for every cell to run; any other failure, or a peak above
-# the bound, fails the script. Wall times depend on the machine's
-# load; cpu_s is user + system time.
+# row groups cannot fit in --memory, even streamed (encoded as their rows
+# come), is refused at once ("refused: use --memory N MiB"): the script
+# reports it rather than failing, though issue 23 asks for every cell to
+# run; any other failure, or a peak above the bound, fails the script.
+# Wall times depend on the machine's load; cpu_s is user + system time.
+# WORK=DIR KEEP=1 keeps the generated inputs in DIR for the next run; OUT
+# names the result file (default memory-<commit>.txt).
 #
 #   benchmarks/memory.sh                 # the full matrix
 #   GEN_ROWS=1000000 WIDE_ROWS=200000 ONE_ROWS=500000 benchmarks/memory.sh
 #   INPUTS=wide MEMORIES=256MiB benchmarks/memory.sh   # one row of the matrix
+#   INPUTS="gen one" MEMORIES=128MiB JOBS=group benchmarks/memory.sh
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -27,6 +30,7 @@ WIDE_ROWS=${WIDE_ROWS:-2000000}
 ONE_ROWS=${ONE_ROWS:-5000000}
 MEMORIES=${MEMORIES:-"128MiB 256MiB 1GiB"}
 INPUTS=${INPUTS:-"gen wide one"}
+JOBS=${JOBS:-"split shuffle stratify group"}
 WORKERS=${WORKERS:-2}
 WORK=${WORK:-$(mktemp -d "${TMPDIR:-/tmp}/splitdata-memory.XXXXXX")}
 KEEP=${KEEP:-0}
@@ -60,7 +64,7 @@ bytes() { # 128MiB, 1GiB -> bytes
 	esac
 }
 
-out="benchmarks/results/memory-$commit$dirty.txt"
+out=${OUT:-"benchmarks/results/memory-$commit$dirty.txt"}
 {
 	echo "# splitdata memory at $commit$dirty, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs, --workers $WORKERS"
 	echo "# inputs: gen $GEN_ROWS rows (row groups of 122880), wide $WIDE_ROWS rows x 20 strings, one $ONE_ROWS rows in one row group"
@@ -71,7 +75,7 @@ for input in $INPUTS; do
 	strat=label group=user_id
 	if [ "$input" = wide ]; then strat=s00 group=s01; fi
 	for mem in $MEMORIES; do
-		for job in split shuffle stratify group; do
+		for job in $JOBS; do
 			case $job in
 			split) args=(split "$WORK/$input");;
 			shuffle) args=(shuffle "$WORK/$input");;

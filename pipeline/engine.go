@@ -73,7 +73,8 @@ type rowGroupJob struct {
 	last   bool     // last row group of its file
 	segs   []rowSeg // consecutive pieces of the split's row stream
 	rows   int64
-	weight int64 // of the job window it holds
+	weight int64        // of the job window it holds
+	stream *groupStream // the row group's encoder, when streaming (rowgroup_stream.go)
 }
 
 // rowSeg is a piece of a split's row stream: rows, or on the columnar path
@@ -140,6 +141,7 @@ type engine struct {
 	unitsInFlight int64
 	jobsInFlight  int64
 	rowBytes      int64
+	streams       *rowGroupStreams // encode row groups as their rows come; nil: hold the rows
 	format        sinks.Format
 	encoder       sinks.Encoder // of the output format
 	// batches: units are read, routed and encoded column by column
@@ -172,6 +174,10 @@ func (e *engine) run(ctx context.Context) ([]SplitInfo, error) {
 	// dispatcher and the in-order writer. Both are sized from options only.
 	unitWindow := semaphore.NewWeighted(e.unitWindowSize())
 	jobWindow := semaphore.NewWeighted(e.jobWindowSize())
+	if e.streams != nil {
+		e.streams.window = jobWindow
+		defer e.streams.wait()
+	}
 
 	unitCh := make(chan unit, w)
 	routedCh := make(chan routed, w)

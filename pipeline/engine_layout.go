@@ -115,7 +115,8 @@ type splitCutter struct {
 	pending     []rowSeg
 	pendingRows int64
 	total       int64
-	pos         int64 // rows of the split seen, for a shard's window
+	pos         int64        // rows of the split seen, for a shard's window
+	stream      *groupStream // the open row group's encoder, when streaming
 }
 
 // cutter cuts every output's rows into row-group jobs, sent to out in each
@@ -139,7 +140,7 @@ func (e *engine) newCutter(ctx context.Context, out chan<- rowGroupJob, jobWindo
 // emit sends split c's pending rows as a row group, the last of its file
 // if last.
 func (cut *cutter) emit(c *splitCutter, last bool) error {
-	j := rowGroupJob{split: c.split, seq: c.seq, file: c.file, last: last, segs: c.pending, rows: c.pendingRows}
+	j := rowGroupJob{split: c.split, seq: c.seq, file: c.file, last: last, segs: c.pending, rows: c.pendingRows, stream: c.closeStream()}
 	j.weight = cut.e.jobWeight(j.rows)
 	c.seq++
 	c.rowsInFile += c.pendingRows
@@ -171,8 +172,14 @@ func (cut *cutter) put(s int, rows rowSeg) error {
 	for from := int64(0); from < n; {
 		target := min(e.rowGroupRows, e.rowsPerFile-c.rowsInFile)
 		take := min(n-from, target-c.pendingRows)
-		c.pending = append(c.pending, rows.slice(from, from+take))
 		rows.shared.use()
+		if e.streams != nil {
+			if err := e.streams.feed(cut.ctx, e, c, rows.slice(from, from+take)); err != nil {
+				return err
+			}
+		} else {
+			c.pending = append(c.pending, rows.slice(from, from+take))
+		}
 		c.pendingRows += take
 		c.total += take
 		from += take

@@ -25,6 +25,8 @@ func (e *engine) encode(j rowGroupJob) (encodedJob, error) {
 	var err error
 	ce, checked := e.encoder.(sinks.CheckedEncoder)
 	switch {
+	case j.stream != nil:
+		chunk, err = j.stream.finish()
 	case e.batches:
 		parts := make([]columnar.Rows, len(j.segs))
 		for k, seg := range j.segs {

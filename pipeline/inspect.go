@@ -1,14 +1,17 @@
 package pipeline
 
 import (
+	"cmp"
 	"context"
+	"fmt"
 
 	"github.com/splitdata/splitdata/sources"
 )
 
 // FileReport describes one input file: what [Inspect] returns per file.
 // Units are Parquet row groups, Arrow record batches or CSV chunks of
-// 65536 records; created_by, codecs and column sizes are Parquet's only.
+// 65536 records (fewer for long records: sources.TextUnitBytes);
+// created_by, codecs and column sizes are Parquet's only.
 type FileReport struct {
 	Path      string               `json:"path"`
 	Format    string               `json:"format"`
@@ -26,6 +29,20 @@ type FileReport struct {
 // per column its codecs and sizes, from the footer alone. A file that
 // cannot be opened fails the call with an error naming it.
 func Inspect(ctx context.Context, inputs []string, opts sources.Options) ([]FileReport, error) {
+	return InspectWithMemory(ctx, inputs, opts, 0)
+}
+
+// InspectWithMemory is [Inspect] under a memory budget in bytes (0:
+// DefaultMemoryLimit). Inspect holds one file's footer at a time; a
+// Parquet file whose decoded footer takes more than half the budget is
+// refused, naming the file and the --memory that would do. (The footer's
+// size is known only once it is walked, which sources.Open does before
+// decoding it, capped at sources.MaxFooterMemory.)
+func InspectWithMemory(ctx context.Context, inputs []string, opts sources.Options, memory int64) ([]FileReport, error) {
+	if memory < 0 {
+		return nil, fmt.Errorf("%w: memory limit must be positive, got %d", ErrUsage, memory)
+	}
+	memory = cmp.Or(memory, DefaultMemoryLimit)
 	paths, err := ResolveInputs(inputs, opts.Format)
 	if err != nil {
 		return nil, usageUnlessInput(err)
@@ -49,6 +66,11 @@ func Inspect(ctx context.Context, inputs []string, opts sources.Options) ([]File
 			KeyValue:  in.KeyValueMetadata(),
 		}
 		if p, ok := in.(*sources.Parquet); ok {
+			if fm := p.FooterMemory(); fm > memory/2 {
+				_ = in.Close()
+				return nil, fmt.Errorf("%w: %s: its footer takes about %s decoded, more than half of --memory %s: use --memory %d MiB or more",
+					ErrTooLarge, path, sizeText(fm), sizeText(memory), 2*fm>>20+1)
+			}
 			r.CreatedBy, r.Columns = p.CreatedBy(), p.Columns()
 		}
 		reports = append(reports, r)

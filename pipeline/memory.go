@@ -1,6 +1,13 @@
 package pipeline
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/parquet-go/parquet-go"
+
+	"github.com/splitdata/splitdata/sinks"
+	"github.com/splitdata/splitdata/sources"
+)
 
 // The memory budget. JobOptions.MemoryLimit (the CLI's --memory) bounds the
 // whole job, and everything the engine holds is sized from it:
@@ -14,10 +21,18 @@ import "fmt"
 //     many bytes of estimated decoded rows (at least one job). The row
 //     path's encoders copy a row group's values into the Parquet
 //     writer's buffers, hence its smaller windows;
+//   - output row groups: held as decoded rows where they fit, else
+//     streamed, encoded as their rows come with their pages in temporary
+//     files (outputMemory, rowgroup_stream.go);
+//   - a unit that cannot be cut and exceeds memory/2 is refused
+//     (checkUnits);
 //   - a shuffle holds or spills by ShuffleMemory, memory/2 by default, and
 //     the per-row state of --stratify and --ratio-by rows stays in memory
 //     up to it.
 //
+// run-shard is sized as a split (shardMemory); merge holds one shard row
+// group at a time, up to memory/2 (checkGroupMemory); verify --input keeps
+// per-row state up to memory/2; inspect refuses a footer above memory/2.
 // The rest, about a quarter, is for the encoders' buffers, the decoders'
 // pages and the runtime. Estimates come from the footers, so these are
 // targets, not guarantees: the process's peak is measured by
@@ -68,8 +83,18 @@ func (e *engine) jobWindowSize() int64 {
 	return int64(e.workers + 1)
 }
 
-// jobWeight is what a row-group job of rows rows holds of the job window.
+// jobWeight is what a row-group job of rows rows holds of the job window:
+// its rows decoded, or when streaming its rows encoded (the pieces given
+// to its stream held the window until they were encoded).
 func (e *engine) jobWeight(rows int64) int64 {
+	if e.streams != nil && e.jobsInFlight > 0 {
+		return min(max(rows*e.streams.rowBytes, 1), e.jobsInFlight)
+	}
+	return e.pieceWeight(rows)
+}
+
+// pieceWeight is what rows rows decoded hold of the job window.
+func (e *engine) pieceWeight(rows int64) int64 {
 	if e.jobsInFlight > 0 {
 		return min(max(rows*e.rowBytes, 1), e.jobsInFlight)
 	}
@@ -84,30 +109,78 @@ var testHookUnits func(n int)
 // runtime, the readers' pages and a unit.
 const minMemory = 16 << 20
 
+// outputShape is what the memory a job's output row groups take depends
+// on.
+type outputShape struct {
+	rowBytes     int64 // mean decoded bytes of a row
+	encodedBytes int64 // mean encoded bytes of a row (0: not known)
+	rowGroupRows int64
+	rows         int64 // the job's rows
+	pageBytes    int64 // uncompressed bytes of an output page
+	leaves       int   // output columns
+	outputs      int
+	workers      int
+	rowPath      bool
+	canStream    bool // the encoder encodes a row group a piece at a time
+}
+
+// outputMemory says how a job holds its output row groups under memory,
+// and the least memory that way needs (0 when nothing is known):
+//
+//   - held: an output row group is encoded once all its rows are there,
+//     so each output holds one pending as decoded rows, and one more is
+//     being encoded (two on the row path, whose encoders copy the rows
+//     into the Parquet writer's buffers); with minMemory for the rest,
+//     they must fit in what the windows of units and jobs in flight leave:
+//     half of memory on the columnar path, three quarters on the row path
+//     (see inFlight). Measured on 2M rows of 20 strings (about 460 bytes a
+//     row, 58 MiB an output row group): a split under --memory 256MiB,
+//     which the windows alone leave too little, peaked at 389 MiB.
+//   - streamed (rowgroup_stream.go), when held does not fit and the
+//     encoder can: each output's open row group is encoded as its rows
+//     come, its pages kept in temporary files, so it holds one page per
+//     column in memory (pageBytes uncompressed); W more are being
+//     finished, as many; a finished row group is held, exactly, until it
+//     is written, and holds the job window (all of it, if larger) while
+//     it is. So the windows, minMemory and the pages, plus the one
+//     finished row group that may exceed the window, must fit.
+//     Measured on 1M rows of 20 strings (34 MiB an encoded output row
+//     group): a split under --memory 128MiB peaked at 168 MiB.
+//
+// Streaming costs speed (an output's row group is encoded by one
+// goroutine as its rows arrive, where held row groups are encoded W at a
+// time), so it is used only where held row groups do not fit.
+func outputMemory(memory int64, o outputShape) (stream bool, need int64) {
+	held := heldNeed(o)
+	if memory <= 0 || held <= memory || !o.canStream || o.encodedBytes <= 0 {
+		return false, held
+	}
+	streamed := streamNeed(o)
+	if streamed < held {
+		return true, streamed
+	}
+	return false, held
+}
+
 // checkMemory refuses, before any work, a job whose output row groups
-// cannot be held under memory. An output row group is encoded once all
-// its rows are there, so each of the job's outputs may hold one pending
-// (of rowGroupRows rows of rowBytes bytes decoded, or all the job's rows
-// if fewer), and one more is being encoded (two on the row path, whose
-// encoders copy the rows into the Parquet writer's buffers); with
-// minMemory for the rest, they must fit in what the windows of units and
-// jobs in flight leave: half of memory on the columnar path, three
-// quarters on the row path (see inFlight). Measured on 2M rows of 20
-// strings (about 460 bytes a row, 58 MiB an output row group): a split
-// under --memory 256MiB, which the windows alone leave too little, peaked
-// at 389 MiB. The error says which --memory would do.
-func checkMemory(memory, rowBytes, rowGroupRows, rows int64, outputs int, rowPath bool) error {
-	need := memoryNeed(rowBytes, rowGroupRows, rows, outputs, rowPath)
+// cannot be held under memory either way (see outputMemory). The error
+// says which --memory would do.
+func checkMemory(memory int64, o outputShape) error {
+	stream, need := outputMemory(memory, o)
 	if memory <= 0 || need <= memory {
 		return nil
 	}
-	group := min(rowGroupRows, rows)
+	group := min(o.rowGroupRows, o.rows)
+	if stream {
+		return fmt.Errorf("%w: --memory %s cannot hold an output row group of %d rows encoded (about %d bytes a row) and the pages of %d row groups being encoded beside the rows in flight: use --memory %d MiB or more, or fewer --row-group-rows",
+			ErrTooLarge, sizeText(memory), group, o.encodedBytes, o.outputs+o.workers, need>>20+1)
+	}
 	return fmt.Errorf("%w: --memory %s cannot hold %d output row groups of %d rows (about %d bytes a row decoded; one pending per output, one being encoded) beside the rows in flight: use --memory %d MiB or more, or fewer --row-group-rows",
-		ErrTooLarge, sizeText(memory), outputGroups(outputs, rowPath), group, rowBytes, need>>20+1)
+		ErrTooLarge, sizeText(memory), outputGroups(o.outputs, o.rowPath), group, o.rowBytes, need>>20+1)
 }
 
 // outputGroups is the number of output row groups a job of outputs
-// outputs holds at most (see checkMemory).
+// outputs holds at most (see outputMemory).
 func outputGroups(outputs int, rowPath bool) int64 {
 	if rowPath {
 		return int64(outputs) + 2
@@ -115,20 +188,47 @@ func outputGroups(outputs int, rowPath bool) int64 {
 	return int64(outputs) + 1
 }
 
-// memoryNeed is the least memory that holds a job's output row groups
-// beside the windows of rows in flight (see checkMemory), or 0 when
-// nothing is known.
-func memoryNeed(rowBytes, rowGroupRows, rows int64, outputs int, rowPath bool) int64 {
-	group := min(rowGroupRows, rows)
+// heldNeed is the least memory that holds a job's output row groups as
+// decoded rows beside the windows of rows in flight (see outputMemory),
+// or 0 when nothing is known.
+func heldNeed(o outputShape) int64 {
+	return needFor(o.rowBytes, outputGroups(o.outputs, o.rowPath), o)
+}
+
+// streamNeed is the least memory a streaming job needs (see
+// outputMemory): the windows (a fraction of it), minMemory and the pages
+// of the row groups being encoded beside them, and one finished row
+// group, which holds the job window.
+func streamNeed(o outputShape) int64 {
+	group := min(o.rowGroupRows, o.rows)
+	if group <= 0 || o.encodedBytes <= 0 {
+		return 0
+	}
+	if group >= (1<<56)/o.encodedBytes || o.leaves > 1<<20 {
+		return 1 << 62
+	}
+	pages := int64(o.leaves) * o.pageBytes * int64(o.outputs+o.workers)
+	rest := minMemory + pages
+	if o.rowPath {
+		rest = rest * 4 / 3
+	} else {
+		rest *= 2
+	}
+	return rest + group*o.encodedBytes
+}
+
+// needFor is the least memory that holds groups output row groups of
+// rowBytes bytes a row beside the windows.
+func needFor(rowBytes, groups int64, o outputShape) int64 {
+	group := min(o.rowGroupRows, o.rows)
 	if group <= 0 || rowBytes <= 0 {
 		return 0
 	}
-	groups := outputGroups(outputs, rowPath)
 	if group >= (1<<56)/rowBytes/groups {
 		return 1 << 62
 	}
 	need := minMemory + groups*group*rowBytes
-	if rowPath {
+	if o.rowPath {
 		return need * 4 / 3
 	}
 	return need * 2
@@ -149,4 +249,150 @@ func inFlight(memory int64, batches bool) int64 {
 		return memory / 4
 	}
 	return memory / 8
+}
+
+// newStreams returns what streams a job's output row groups when they do
+// not fit memory held (see outputMemory), or nil.
+func newStreams(memory int64, o outputShape, enc sinks.Encoder, checked bool) *rowGroupStreams {
+	se, ok := enc.(sinks.StreamEncoder)
+	if stream, _ := outputMemory(memory, o); !stream && !testStreams || !ok {
+		return nil
+	}
+	if testHookStreams != nil {
+		testHookStreams()
+	}
+	return &rowGroupStreams{enc: se, checked: checked, rowBytes: max(o.encodedBytes, 1)}
+}
+
+// testHookStreams, when set by a test, is called by every run that
+// streams its row groups.
+var testHookStreams func()
+
+// testStreams, when set by a test, streams every job's row groups.
+var testStreams bool
+
+// encodedRowBytes estimates the mean encoded bytes of an output row: the
+// inputs' bytes per row (compressed Parquet pages, or text), at least 1.
+func (p *plan) encodedRowBytes() int64 {
+	if p.rows == 0 {
+		return 0
+	}
+	var size int64
+	for _, in := range p.inputs {
+		size += in.Size()
+	}
+	return max(size/p.rows, 1)
+}
+
+// pageBytes is the uncompressed size of an output page under opts.
+func pageBytes(opts sinks.ParquetOptions) int64 {
+	if opts.PageBufferSize > 0 {
+		return int64(opts.PageBufferSize)
+	}
+	return sinks.DefaultPageBufferSize
+}
+
+// shardBudget is how a shard of a sharded run holds its rows under its
+// budget (see RunShard).
+type shardBudget struct {
+	limit    int64
+	rowBytes int64
+	streams  *rowGroupStreams
+}
+
+// shardMemory sizes a shard's run as run sizes a split: the budget
+// (MemoryLimit, or the default raised to what the output row groups
+// need), reported to OnBudget, and a refusal when they cannot fit.
+func shardMemory(cfg ShardConfig, inputs []sources.FileSource, schema *parquet.Schema, enc sinks.Encoder, batches bool, opts ManifestOptions, rows int64, splits int) (shardBudget, error) {
+	b := shardBudget{limit: cfg.MemoryLimit}
+	if b.limit < 0 {
+		return b, fmt.Errorf("%w: memory limit must be positive, got %d", ErrUsage, b.limit)
+	}
+	var values, size, inRows int64
+	for _, in := range inputs {
+		if in == nil {
+			continue
+		}
+		inRows += in.NumRows()
+		size += in.Size()
+		if pq, ok := in.(*sources.Parquet); ok {
+			values += pq.DecodedBytes()
+		} else {
+			values += in.Size()
+		}
+	}
+	if inRows > 0 {
+		b.rowBytes = values/inRows + unitRowBytes(int64(len(schema.Columns())), batches, false)
+	}
+	if opts.IndexOnly {
+		b.rowBytes = valueBytes + rowHeaderBytes
+	}
+	_, canStream := enc.(sinks.StreamEncoder)
+	shape := outputShape{rowBytes: b.rowBytes, rowGroupRows: opts.RowGroupRows, rows: rows, outputs: splits, workers: cfg.Workers,
+		rowPath: !batches, canStream: canStream && !opts.IndexOnly, leaves: len(schema.Columns()), pageBytes: pageBytes(opts.Parquet)}
+	if inRows > 0 {
+		shape.encodedBytes = max(size/inRows, 1)
+	}
+	if b.limit == 0 {
+		b.limit = DefaultMemoryLimit
+		if _, need := outputMemory(b.limit, shape); need > b.limit {
+			b.limit = need
+		}
+	}
+	if err := checkMemory(b.limit, shape); err != nil {
+		return b, err
+	}
+	if cfg.OnBudget != nil {
+		cfg.OnBudget(b.limit)
+	}
+	b.streams = newStreams(b.limit, shape, enc, true)
+	if b.streams != nil && !opts.IndexOnly {
+		b.streams.checked = allParquet(inputs)
+	}
+	return b, nil
+}
+
+// checkGroupMemory refuses a shard's row group file, of the size its
+// shard recorded, that a merge under memory cannot hold: the file is read
+// whole, and half the budget is left for the file being written and the
+// runtime.
+func checkGroupMemory(path string, rec FileInfo, memory int64) error {
+	if memory <= 0 {
+		memory = DefaultMemoryLimit
+	}
+	if rec.Bytes > memory/2 {
+		return fmt.Errorf("%w: %s: a row group of %d MiB is larger than half of --memory %s: use --memory %d MiB or more",
+			ErrTooLarge, path, rec.Bytes>>20, sizeText(memory), 2*rec.Bytes>>20+1)
+	}
+	return nil
+}
+
+// checkUnits refuses, before any work, a unit estimated above half of
+// memory decoded: one that could not be cut (an Arrow record batch, a
+// Parquet row group with repeated fields, a single long text record) is
+// read whole, so it alone would hold more than the budget allows beside
+// the output row groups. The error names the file, the unit and the
+// --memory that would do.
+func checkUnits(inputs []sources.Source, units []unit, memory int64) error {
+	if memory <= 0 {
+		return nil
+	}
+	for _, u := range units {
+		if u.bytes <= memory/2 {
+			continue
+		}
+		in := inputs[u.input]
+		what := fmt.Sprintf("unit %d", u.rg)
+		switch in.(type) {
+		case *sources.Parquet:
+			what = fmt.Sprintf("row group %d", u.rg)
+		case *sources.Arrow:
+			what = fmt.Sprintf("record batch %d", u.rg)
+		case *sources.CSV, *sources.JSONL:
+			what = fmt.Sprintf("records %d to %d", u.start+1, u.start+u.rows)
+		}
+		return fmt.Errorf("%w: %s: %s takes about %s decoded and is read whole, more than half of --memory %s: use --memory %d MiB or more",
+			ErrTooLarge, in.Name(), what, sizeText(u.bytes), sizeText(memory), 2*u.bytes>>20+1)
+	}
+	return nil
 }

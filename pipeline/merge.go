@@ -23,6 +23,12 @@ type MergeConfig struct {
 	Dir string `json:"dir"`
 	// Progress, if not nil, receives the merge's progress.
 	Progress Progress `json:"-"`
+	// MemoryLimit is the merge's memory budget in bytes (0: the default,
+	// DefaultMemoryLimit). A merge holds one row group at a time, encoded,
+	// as its shard wrote it: a row group file larger than half the budget
+	// is refused before it is read, naming it and the --memory that would
+	// do.
+	MemoryLimit int64 `json:"memory_limit,omitempty"`
 }
 
 // Merge checks that every shard of the plan in cfg.Dir finished and wrote
@@ -169,6 +175,10 @@ func Merge(ctx context.Context, cfg MergeConfig) (*Manifest, error) {
 				}
 			}
 			if g.seq >= 0 {
+				if err := checkGroupMemory(groupFiles[s][g.seq], groupRecs[s][g.seq], cfg.MemoryLimit); err != nil {
+					fw.f.Close()
+					return nil, err
+				}
 				rg, err := loadGroup(enc, groupFiles[s][g.seq], groupRecs[s][g.seq])
 				if err != nil {
 					fw.f.Close()

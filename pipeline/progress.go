@@ -176,7 +176,7 @@ func VerifyWithProgress(ctx context.Context, dir string, inputs []string, p Prog
 	if p == nil {
 		p = noProgress{}
 	}
-	return verifyWith(ctx, dir, inputs, p)
+	return verifyWith(ctx, dir, inputs, DefaultMemoryLimit, p)
 }
 
 // listedRows is the rows of the files m lists.

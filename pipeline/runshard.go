@@ -33,6 +33,11 @@ type ShardConfig struct {
 	// number of CPUs).
 	Workers  int      `json:"-"`
 	Progress Progress `json:"-"`
+	// MemoryLimit and OnBudget are as for [JobOptions]: the shard's
+	// budget sizes its units, the rows and row groups in flight, and
+	// whether output row groups are streamed; it never changes a byte.
+	MemoryLimit int64             `json:"memory_limit,omitempty"`
+	OnBudget    func(bytes int64) `json:"-"`
 }
 
 // RunShard runs one shard of a plan: it reads the shard's units, encodes
@@ -123,6 +128,24 @@ func RunShard(ctx context.Context, cfg ShardConfig) (*ShardDone, error) {
 	}
 	names := splitNames(p.Options.Splits)
 	batches := useBatches(srcs, encoder, false, p.Options.IndexOnly) // sharded runs refuse --group
+	mem, err := shardMemory(cfg, inputs, schema, encoder, batches, p.Options, rows, len(p.Options.Splits))
+	if err != nil {
+		return nil, err
+	}
+	if mem.streams != nil {
+		dir, remove, err := newSpillDir("", out)
+		if err != nil {
+			return nil, err
+		}
+		defer remove()
+		mem.streams.dir = dir
+	}
+	if !p.Options.IndexOnly {
+		units = cutUnits(srcs, units, unitBudget(mem.limit, cfg.Workers), batches, false)
+		if err := checkUnits(srcs, units, mem.limit); err != nil {
+			return nil, err
+		}
+	}
 	var batchLayout columnar.Layout
 	if batches {
 		if batchLayout, err = columnar.LayoutOf(schema); err != nil {
@@ -130,26 +153,30 @@ func RunShard(ctx context.Context, cfg ShardConfig) (*ShardDone, error) {
 		}
 	}
 	e := &engine{
-		place:        &placer{assign: assignPlace(assigner), outputs: len(names)},
-		order:        inputOrder{},
-		layout:       shardWindow{names: names, windows: w.windows},
-		inputs:       srcs,
-		units:        units,
-		schema:       schema,
-		indexOnly:    p.Options.IndexOnly,
-		indexColumn:  indexColumn,
-		master:       *master,
-		names:        names,
-		rowsPerFile:  p.Options.RowsPerFile,
-		rowGroupRows: p.Options.RowGroupRows,
-		workers:      cfg.Workers,
-		format:       format,
-		encoder:      encoder,
-		batches:      batches,
-		batchLayout:  batchLayout,
-		rowsChecked:  p.Options.IndexOnly || allParquet(inputs),
-		kv:           kv,
-		out:          out,
+		unitsInFlight: inFlight(mem.limit, batches),
+		jobsInFlight:  inFlight(mem.limit, batches),
+		rowBytes:      mem.rowBytes,
+		streams:       mem.streams,
+		place:         &placer{assign: assignPlace(assigner), outputs: len(names)},
+		order:         inputOrder{},
+		layout:        shardWindow{names: names, windows: w.windows},
+		inputs:        srcs,
+		units:         units,
+		schema:        schema,
+		indexOnly:     p.Options.IndexOnly,
+		indexColumn:   indexColumn,
+		master:        *master,
+		names:         names,
+		rowsPerFile:   p.Options.RowsPerFile,
+		rowGroupRows:  p.Options.RowGroupRows,
+		workers:       cfg.Workers,
+		format:        format,
+		encoder:       encoder,
+		batches:       batches,
+		batchLayout:   batchLayout,
+		rowsChecked:   p.Options.IndexOnly || allParquet(inputs),
+		kv:            kv,
+		out:           out,
 	}
 	e.progress = newEngineProgress(cfg.Progress, rows, -1, false, false)
 	splits, err := e.run(ctx)

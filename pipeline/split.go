@@ -151,14 +151,18 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 	if cfg.IndexOnly {
 		rowBytes = valueBytes + rowHeaderBytes // rows of one index
 	}
-	if need := memoryNeed(rowBytes, cfg.RowGroupRows, plan.rows, outputs, !batches); autoMemory && need > cfg.MemoryLimit {
+	_, canStream := encoder.(sinks.StreamEncoder)
+	shape := outputShape{rowBytes: rowBytes, encodedBytes: plan.encodedRowBytes(), rowGroupRows: cfg.RowGroupRows, rows: plan.rows,
+		outputs: outputs, workers: cfg.Workers, rowPath: !batches, canStream: canStream && !cfg.IndexOnly,
+		leaves: len(schema.Columns()), pageBytes: pageBytes(cfg.Parquet)}
+	if _, need := outputMemory(DefaultMemoryLimit, shape); autoMemory && need > cfg.MemoryLimit {
 		// No budget was given: the default grows to what the job needs.
 		cfg.MemoryLimit = need
 		if autoShuffle {
 			cfg.ShuffleMemory = need / 2
 		}
 	}
-	if err := checkMemory(cfg.MemoryLimit, rowBytes, cfg.RowGroupRows, plan.rows, outputs, !batches); err != nil {
+	if err := checkMemory(cfg.MemoryLimit, shape); err != nil {
 		return nil, err
 	}
 	if cfg.OnBudget != nil {
@@ -240,6 +244,17 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 		}
 		defer removeSpill()
 	}
+	streams := newStreams(cfg.MemoryLimit, shape, encoder, cfg.IndexOnly || allParquet(plan.inputs))
+	if streams != nil && spillDir == "" {
+		var removeSpill func()
+		if spillDir, removeSpill, err = newSpillDir(cfg.TempDir, out); err != nil {
+			return nil, err
+		}
+		defer removeSpill()
+	}
+	if streams != nil {
+		streams.dir = spillDir
+	}
 	budget := unitBudget(cfg.MemoryLimit, cfg.Workers)
 	if testUnitBudget > 0 {
 		budget = testUnitBudget
@@ -248,6 +263,9 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 		budget = 0 // no data read
 	}
 	units := cutUnits(inputs, plan.units, budget, batches, shuffle)
+	if err := checkUnits(inputs, units, cfg.MemoryLimit); err != nil && !cfg.IndexOnly {
+		return nil, err
+	}
 	if testHookUnits != nil {
 		testHookUnits(len(units))
 	}
@@ -288,6 +306,7 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 		batches:       batches,
 		batchLayout:   batchLayout,
 		rowsChecked:   cfg.IndexOnly || allParquet(plan.inputs),
+		streams:       streams,
 		kv:            kv,
 		out:           out,
 	}

@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -48,10 +49,40 @@ func Verify(ctx context.Context, dir string) (*VerifyReport, error) {
 // output: the same rows; their order is not rechecked). Inputs that differ
 // from the manifest's in number, rows or size are reported as differences.
 func VerifyWithInputs(ctx context.Context, dir string, inputs []string) (*VerifyReport, error) {
-	return verifyWith(ctx, dir, inputs, noProgress{})
+	return VerifyWithConfig(ctx, VerifyConfig{Dir: dir, Inputs: inputs})
 }
 
-func verifyWith(ctx context.Context, dir string, inputs []string, progress Progress) (*VerifyReport, error) {
+// VerifyConfig describes a verification: see [VerifyWithInputs].
+type VerifyConfig struct {
+	// Dir is the output directory, holding manifest.json.
+	Dir string `json:"dir"`
+	// Inputs, when not empty, are the split's inputs, to check every
+	// row's placement.
+	Inputs []string `json:"inputs,omitempty"`
+	// MemoryLimit is the memory budget in bytes (0: DefaultMemoryLimit):
+	// with Inputs, a stratified or --ratio-by rows output keeps its
+	// per-row state in memory up to half of it, beyond in a temporary
+	// file.
+	MemoryLimit int64 `json:"memory_limit,omitempty"`
+	// Progress, if not nil, receives the phases hash and, with Inputs,
+	// rows.
+	Progress Progress `json:"-"`
+}
+
+// VerifyWithConfig is [VerifyWithInputs] under cfg's budget, reporting to
+// cfg.Progress.
+func VerifyWithConfig(ctx context.Context, cfg VerifyConfig) (*VerifyReport, error) {
+	if cfg.MemoryLimit < 0 {
+		return nil, fmt.Errorf("%w: memory limit must be positive, got %d", ErrUsage, cfg.MemoryLimit)
+	}
+	progress := cfg.Progress
+	if progress == nil {
+		progress = noProgress{}
+	}
+	return verifyWith(ctx, cfg.Dir, cfg.Inputs, cmp.Or(cfg.MemoryLimit, DefaultMemoryLimit), progress)
+}
+
+func verifyWith(ctx context.Context, dir string, inputs []string, limit int64, progress Progress) (*VerifyReport, error) {
 	m, err := readManifestInside(dir)
 	if err != nil {
 		return nil, err
@@ -110,7 +141,7 @@ func verifyWith(ctx context.Context, dir string, inputs []string, progress Progr
 	}
 	if len(inputs) > 0 && len(r.Problems) == 0 {
 		progress.Phase(PhaseRows, 0)
-		if err := verifyRows(ctx, dir, m, inputs, r); err != nil {
+		if err := verifyRows(ctx, dir, m, inputs, limit, r); err != nil {
 			return nil, err
 		}
 		progress.Add(m.Rows)

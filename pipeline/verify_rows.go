@@ -23,7 +23,7 @@ const maxRowProblems = 10
 // of split s (or, for --index-only, its global index) is the next row of s's
 // output files (input order), or, for a --shuffle output, the splits hold
 // the same multiset of rows (the order itself is not rechecked). It appends differences to r.Problems.
-func verifyRows(ctx context.Context, dir string, m *Manifest, inputs []string, r *VerifyReport) error {
+func verifyRows(ctx context.Context, dir string, m *Manifest, inputs []string, memory int64, r *VerifyReport) error {
 	problem := func(format string, args ...any) { r.Problems = append(r.Problems, fmt.Sprintf(format, args...)) }
 	if m.Options.Format == sinks.FormatCSV || m.Options.Format == sinks.FormatJSONL {
 		// Text does not keep the column types, so rows read back cannot
@@ -59,7 +59,7 @@ func verifyRows(ctx context.Context, dir string, m *Manifest, inputs []string, r
 	if err != nil {
 		return fmt.Errorf("%w: seed: %w", ErrBadManifest, err)
 	}
-	place, repeat, release, err := verifyPlacer(ctx, m, master, plan)
+	place, repeat, release, err := verifyPlacer(ctx, m, master, plan, memory)
 	if err != nil {
 		return err
 	}
@@ -176,7 +176,7 @@ var errTooManyProblems = errors.New("too many problems")
 
 // verifyPlacer rebuilds the assignment of the job of manifest m over the
 // plan's rows: its stratified or compatibility placer, or its assigner.
-func verifyPlacer(ctx context.Context, m *Manifest, master *prng.PCG64, p *plan) (place placeFunc, repeat func(i int64) int, release func(), err error) {
+func verifyPlacer(ctx context.Context, m *Manifest, master *prng.PCG64, p *plan, memory int64) (place placeFunc, repeat func(i int64) int, release func(), err error) {
 	n := p.rows
 	if m.Options.Replace {
 		if len(m.Splits) != 1 {
@@ -191,14 +191,14 @@ func verifyPlacer(ctx context.Context, m *Manifest, master *prng.PCG64, p *plan)
 			return nil, nil, nil, err
 		}
 		seed, _ := new(big.Int).SetString(m.Seed, 10)
-		a, _, err := rowBalancedAssigner(ctx, m.Options.Splits, p, col, seed, SplitConfig{}.withDefaults().Workers, DefaultShuffleMemory, "", noProgress{})
+		a, _, err := rowBalancedAssigner(ctx, m.Options.Splits, p, col, seed, SplitConfig{}.withDefaults().Workers, memory/2, "", noProgress{})
 		if err != nil {
 			return nil, nil, nil, err
 		}
 		return assignPlace(a), nil, nil, nil
 	}
 	if m.Options.Stratify != "" {
-		place, _, release, err := stratifiedPlacer(ctx, m.Command, m.Options.Splits, p, m.Options.Stratify, master, SplitConfig{}.withDefaults().Workers, DefaultShuffleMemory, "", noProgress{})
+		place, _, release, err := stratifiedPlacer(ctx, m.Command, m.Options.Splits, p, m.Options.Stratify, master, SplitConfig{}.withDefaults().Workers, memory/2, "", noProgress{})
 		return place, nil, release, err
 	}
 	if m.Options.Compat != "" {

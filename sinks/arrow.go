@@ -104,33 +104,20 @@ func (e *arrowEncoder) Encode(rows parquet.RowReader) (Chunk, error) {
 	b := array.NewRecordBuilder(mem, e.schema)
 	defer b.Release()
 	a := assembler{pos: make([]int, e.leaves), ends: make([]int, e.leaves)}
-	buf := make([]parquet.Row, rowBatch)
-	var n int64
-	for stalls := 0; ; {
-		m, rerr := rows.ReadRows(buf)
-		for _, row := range buf[:m] {
-			if err := e.layout.Check(row); err != nil {
-				return nil, fmt.Errorf("encode record batch: row %d: %w", n, err)
+	_, err := drainRows("encode record batch", rows, rowBuffer(), eachRow("encode record batch", func(row parquet.Row) error {
+		if err := e.layout.Check(row); err != nil {
+			return err
+		}
+		a.start(row)
+		for i, node := range e.nodes {
+			if err := a.assemble(node, b.Field(i)); err != nil {
+				return err
 			}
-			a.start(row)
-			for i, node := range e.nodes {
-				if err := a.assemble(node, b.Field(i)); err != nil {
-					return nil, fmt.Errorf("encode record batch: row %d: %w", n, err)
-				}
-			}
-			n++
 		}
-		if rerr == io.EOF {
-			break
-		}
-		if rerr != nil {
-			return nil, fmt.Errorf("encode record batch: read rows after row %d: %w", n, rerr)
-		}
-		if m > 0 {
-			stalls = 0
-		} else if stalls++; stalls == 100 {
-			return nil, fmt.Errorf("encode record batch: read rows after row %d: %w", n, io.ErrNoProgress)
-		}
+		return nil
+	}))
+	if err != nil {
+		return nil, err
 	}
 	rec := b.NewRecordBatch()
 	return &ArrowChunk{rec: rec, size: recordBytes(rec)}, nil

@@ -204,33 +204,20 @@ func (e *csvEncoder) Encode(rows parquet.RowReader) (Chunk, error) {
 		return nil, errors.New("encode csv: row reader is nil")
 	}
 	c := &csvChunk{layout: e.layout}
-	buf := make([]parquet.Row, rowBatch)
 	var scratch []byte
-	for stalls := 0; ; {
-		m, rerr := rows.ReadRows(buf)
-		for _, row := range buf[:m] {
-			if err := e.layout.rows.Check(row); err != nil {
-				return nil, fmt.Errorf("encode csv: row %d: %w", c.rows, err)
-			}
-			var err error
-			c.data, scratch, err = e.layout.appendRow(c.data, scratch, row)
-			if err != nil {
-				return nil, fmt.Errorf("encode csv: row %d: %w", c.rows, err)
-			}
-			c.rows++
+	_, err := drainRows("encode csv", rows, rowBuffer(), eachRow("encode csv", func(row parquet.Row) error {
+		if err := e.layout.rows.Check(row); err != nil {
+			return err
 		}
-		if rerr == io.EOF {
-			return c, nil
-		}
-		if rerr != nil {
-			return nil, fmt.Errorf("encode csv: read rows after row %d: %w", c.rows, rerr)
-		}
-		if m > 0 {
-			stalls = 0
-		} else if stalls++; stalls == 100 {
-			return nil, fmt.Errorf("encode csv: read rows after row %d: %w", c.rows, io.ErrNoProgress)
-		}
+		var err error
+		c.data, scratch, err = e.layout.appendRow(c.data, scratch, row)
+		c.rows++
+		return err
+	}))
+	if err != nil {
+		return nil, err
 	}
+	return c, nil
 }
 
 // csvChunk is encoded CSV records.

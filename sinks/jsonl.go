@@ -235,31 +235,19 @@ func (e *jsonlEncoder) Encode(rows parquet.RowReader) (Chunk, error) {
 		return nil, errors.New("encode jsonl: row reader is nil")
 	}
 	c := &jsonlChunk{layout: e.layout}
-	buf := make([]parquet.Row, rowBatch)
-	for stalls := 0; ; {
-		m, rerr := rows.ReadRows(buf)
-		for _, row := range buf[:m] {
-			if err := e.layout.rows.Check(row); err != nil {
-				return nil, fmt.Errorf("encode jsonl: row %d: %w", c.rows, err)
-			}
-			var err error
-			if c.data, err = e.layout.appendRow(c.data, row); err != nil {
-				return nil, fmt.Errorf("encode jsonl: row %d: %w", c.rows, err)
-			}
-			c.rows++
+	_, err := drainRows("encode jsonl", rows, rowBuffer(), eachRow("encode jsonl", func(row parquet.Row) error {
+		if err := e.layout.rows.Check(row); err != nil {
+			return err
 		}
-		if rerr == io.EOF {
-			return c, nil
-		}
-		if rerr != nil {
-			return nil, fmt.Errorf("encode jsonl: read rows after row %d: %w", c.rows, rerr)
-		}
-		if m > 0 {
-			stalls = 0
-		} else if stalls++; stalls == 100 {
-			return nil, fmt.Errorf("encode jsonl: read rows after row %d: %w", c.rows, io.ErrNoProgress)
-		}
+		var err error
+		c.data, err = e.layout.appendRow(c.data, row)
+		c.rows++
+		return err
+	}))
+	if err != nil {
+		return nil, err
 	}
+	return c, nil
 }
 
 // jsonlChunk is encoded JSON Lines.

@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"sync/atomic"
 
@@ -133,52 +132,28 @@ func (e *RowGroupEncoder) encode(rows parquet.RowReader, check bool) (*EncodedRo
 	if rows == nil {
 		return nil, errors.New("encode row group: row reader is nil")
 	}
-	w, buf := e.newWriter()
-
-	// batch[:k] are rows checked but not yet written. Rows a reader
+	s := e.NewStream(!check)
+	s.batch = make([]parquet.Row, rowBatch)
+	// Rows are read straight into the stream's batch. Rows a reader
 	// returned may alias its buffers until its next call, so rows kept
 	// across a call are cloned first; with readers that fill what they are
 	// given, that happens only at their short reads.
-	batch := make([]parquet.Row, rowBatch)
-	var n int64 // rows read
-	k := 0
-	for stalls := 0; ; {
-		m, rerr := rows.ReadRows(batch[k:])
-		for i, row := range batch[k : k+m] {
-			if !check {
-				break
-			}
-			if err := e.layout.Check(row); err != nil {
-				return nil, fmt.Errorf("encode row group: row %d: %w", n+int64(i), err)
+	_, err := drainRows("encode row group", rows, func() []parquet.Row { return s.batch[s.k:] }, func(read []parquet.Row, _ int64) error {
+		m := len(read)
+		if err := s.push(m); err != nil {
+			return err
+		}
+		if s.k > 0 {
+			for i := s.k - m; i < s.k; i++ {
+				s.batch[i] = s.batch[i].Clone()
 			}
 		}
-		n += int64(m)
-		k += m
-		if rerr != nil && rerr != io.EOF {
-			return nil, fmt.Errorf("encode row group: read rows after row %d: %w", n, rerr)
-		}
-		switch {
-		case k == len(batch) || rerr == io.EOF && k > 0:
-			if _, err := w.WriteRows(batch[:k]); err != nil {
-				return nil, fmt.Errorf("encode row group: rows %d to %d: %w", n-int64(k), n-1, err)
-			}
-			k = 0
-		case m > 0:
-			for i := k - m; i < k; i++ {
-				batch[i] = batch[i].Clone()
-			}
-		}
-		if rerr == io.EOF {
-			break
-		}
-		// Like io.ReadFull, give up on a reader that keeps returning nothing.
-		if m > 0 {
-			stalls = 0
-		} else if stalls++; stalls == 100 {
-			return nil, fmt.Errorf("encode row group: read rows after row %d: %w", n, io.ErrNoProgress)
-		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	return e.finish(w, buf, n)
+	return s.Finish()
 }
 
 // fileWriter is what the encoder uses of parquet-go's writer (whose type

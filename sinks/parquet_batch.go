@@ -3,8 +3,6 @@ package sinks
 import (
 	"fmt"
 
-	"github.com/parquet-go/parquet-go"
-
 	"github.com/splitdata/splitdata/internal/columnar"
 )
 
@@ -31,43 +29,11 @@ const chunkRows = 64
 // [RowGroupEncoder.EncodeChecked] takes rows. Encoding goes column by
 // column, values straight from the batches to parquet-go's column writers.
 func (e *RowGroupEncoder) EncodeBatches(parts []columnar.Rows) (*EncodedRowGroup, error) {
-	var n int64
-	for k, part := range parts {
-		for _, b := range part.Batches() {
-			if err := e.checkBatch(b); err != nil {
-				return nil, fmt.Errorf("encode row group: part %d: %w", k, err)
-			}
-		}
-		n += int64(part.NumRows())
+	s := e.NewStream(true)
+	if err := s.WriteBatches(parts); err != nil {
+		return nil, err
 	}
-	w, buf := e.newWriter()
-	if n > 0 {
-		vals := make([]parquet.Value, 0, chunkRows)
-		for c, cw := range w.ColumnWriters() {
-			// Walk the parts in chunks of chunkRows rows; a chunk may
-			// span parts.
-			k, r := 0, 0
-			for done := int64(0); done < n; {
-				want := int(min(chunkRows, n-done))
-				vals = vals[:0]
-				for len(vals) < want {
-					part := parts[k]
-					take := min(want-len(vals), part.NumRows()-r)
-					vals = part.AppendValues(vals, c, r, r+take)
-					if r += take; r == part.NumRows() {
-						k, r = k+1, 0
-					}
-				}
-				if _, err := cw.WriteRowValues(vals); err != nil {
-					return nil, fmt.Errorf("encode row group: column %d, rows %d to %d: %w", c, done, done+int64(want)-1, err)
-				}
-				done += int64(want)
-			}
-			// Drop the last chunk's references into the batches.
-			clear(vals[:cap(vals)])
-		}
-	}
-	return e.finish(w, buf, n)
+	return s.Finish()
 }
 
 // checkBatch reports whether b's columns are those of e's schema.

@@ -78,9 +78,9 @@ func (o CSVOptions) Validate() error {
 // Close) come from one embedded base.
 //
 // Opening scans the whole file once for its record structure (quotes and
-// field counts) and cuts it into units of up to 65536 records, recording
-// each unit's byte offset, first line and record count, so that row counts
-// are known before any unit is read, as they are from Parquet footers. The
+// field counts) and cuts it into units of up to 65536 records and about
+// [TextUnitBytes] decoded, recording each unit's byte offset, first line
+// and record count, so that row counts are known before any unit is read, as they are from Parquet footers. The
 // scan holds O(units) memory whatever the file's size. Field values are
 // converted when a unit is read, so a value that does not fit its column's
 // type is reported by [CSV.ReadUnit].
@@ -273,7 +273,11 @@ func (c *CSV) scan() error {
 			infer = make([]csvInference, len(rec))
 		}
 		line, _ := cr.FieldPos(0)
-		c.addRecord(off, int64(line), csvUnitRows)
+		cost := textValueBytes * int64(len(rec)+1)
+		for _, f := range rec {
+			cost += int64(len(f))
+		}
+		c.addRecord(off, int64(line), csvUnitRows, cost)
 		if infer != nil && (c.inferN < 0 || sampled < c.inferN) {
 			sampled++
 			for i, v := range rec {

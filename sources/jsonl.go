@@ -59,8 +59,8 @@ func (o JSONLOptions) Validate() error {
 // Close) come from one embedded base.
 //
 // Opening scans the whole file once for its lines and cuts it into units
-// of up to 65536 records, recording each unit's byte offset, first line and
-// record count, so that row counts are known before any unit is read, as
+// of up to 65536 records and about [TextUnitBytes] decoded, recording each
+// unit's byte offset, first line and record count, so that row counts are known before any unit is read, as
 // they are from Parquet footers. Only the inference sample is parsed at
 // open; the other records are parsed when their unit is read, so a record
 // that is not valid JSON, or whose values do not fit the columns, is
@@ -239,7 +239,10 @@ func (j *JSONL) scan() error {
 		if blank(line) {
 			continue
 		}
-		j.addRecord(lineOff, lineNo, jsonlUnitRows)
+		// Fields are not counted here (the line is parsed only while
+		// inferring): a field takes at least 5 bytes of a line ("k":v,),
+		// so a line of n bytes holds at most n/5 values.
+		j.addRecord(lineOff, lineNo, jsonlUnitRows, n+textValueBytes*(n/5+1))
 		if j.given || j.inferN >= 0 && sampled >= j.inferN {
 			continue
 		}

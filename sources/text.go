@@ -113,7 +113,25 @@ type textUnit struct {
 	offset int64 // where the unit's first record starts
 	line   int64 // 1-based line where the unit's first record starts
 	rows   int64 // number of records
+	cost   int64 // the records' estimated memory decoded (see addRecord)
 }
+
+// TextUnitBytes bounds the estimated memory of a text input's unit
+// decoded: a unit ends after 65536 records, or before the record that
+// would take it past this many bytes, so that long records or many
+// columns do not make a unit larger than a --memory budget's share of it
+// (a unit is read whole). A record counts its text plus a parquet.Value
+// per field (textValueBytes); a single record larger than this is a unit
+// of its own (records are capped by [MaxRecordBytes]). Units change how
+// rows are read, never an output byte.
+const TextUnitBytes = 4 << 20
+
+// textUnitBytes is TextUnitBytes, lowered by tests.
+var textUnitBytes int64 = TextUnitBytes
+
+// textValueBytes is the memory of a decoded field beyond its text (a
+// parquet.Value), and of a decoded record beyond its fields.
+const textValueBytes = 24
 
 // newTextFile starts a text input of size bytes from r: the columns of
 // schema (when given, else inferred from inferRows records: 0 means
@@ -135,13 +153,16 @@ func newTextFile(name string, r io.ReaderAt, size int64, schema string, inferRow
 	return t
 }
 
-// addRecord counts a record that starts at byte off on line line, opening
-// a new unit after every unitRows records.
-func (t *textFile) addRecord(off, line int64, unitRows int) {
-	if n := len(t.units); n == 0 || t.units[n-1].rows == int64(unitRows) {
+// addRecord counts a record that starts at byte off on line line and
+// takes about cost bytes decoded, opening a new unit after every unitRows
+// records or before the unit's cost would pass textUnitBytes.
+func (t *textFile) addRecord(off, line int64, unitRows int, cost int64) {
+	if n := len(t.units); n == 0 || t.units[n-1].rows == int64(unitRows) || t.units[n-1].cost+cost > textUnitBytes {
 		t.units = append(t.units, textUnit{offset: off, line: line})
 	}
-	t.units[len(t.units)-1].rows++
+	u := &t.units[len(t.units)-1]
+	u.rows++
+	u.cost += cost
 	t.numRows++
 }
 
@@ -180,7 +201,8 @@ func (t *textFile) Size() int64 { return t.size }
 // NumRows returns the number of records (a CSV header not counted).
 func (t *textFile) NumRows() int64 { return t.numRows }
 
-// NumUnits returns the number of units: runs of up to 65536 records.
+// NumUnits returns the number of units: runs of up to 65536 records and
+// about [TextUnitBytes] decoded.
 func (t *textFile) NumUnits() int { return len(t.units) }
 
 // UnitNumRows returns the number of records in unit i.

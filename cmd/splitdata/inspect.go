@@ -14,6 +14,7 @@ import (
 
 func newInspectCmd(stdout io.Writer) *cobra.Command {
 	var jsonOut bool
+	var memory string
 	var f splitFlags
 	cmd := &cobra.Command{
 		Use:   "inspect FILE...",
@@ -37,7 +38,11 @@ compressed and uncompressed sizes. --json prints the same as JSON.`,
 			if err != nil {
 				return err
 			}
-			reports, err := pipeline.Inspect(cmd.Context(), args, opts)
+			budget, _, err := memoryBudget(memory)
+			if err != nil {
+				return err
+			}
+			reports, err := pipeline.InspectWithMemory(cmd.Context(), args, opts, budget)
 			if err != nil {
 				return err
 			}
@@ -47,6 +52,7 @@ compressed and uncompressed sizes. --json prints the same as JSON.`,
 			return printInspect(stdout, reports)
 		},
 	}
+	cmd.Flags().StringVar(&memory, "memory", "", "memory budget of the whole process: a Parquet footer taking more than half of it decoded is refused; also the Go runtime's soft limit unless GOMEMLIMIT is set (default 256MiB)")
 	cmd.Flags().BoolVar(&jsonOut, "json", false, "print the report as JSON")
 	f.addInputFlags(cmd.Flags())
 	return cmd

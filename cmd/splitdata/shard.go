@@ -4,10 +4,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
 
+	"github.com/dustin/go-humanize"
 	"github.com/spf13/cobra"
 
 	"github.com/splitdata/splitdata/pipeline"
@@ -100,7 +102,7 @@ Sharded runs take the split options of 'splitdata split' except --shuffle and
 var shardIndexEnv = []string{"SLURM_ARRAY_TASK_ID", "JOB_COMPLETION_INDEX"}
 
 func newRunShardCmd(stdout io.Writer, log *logger) *cobra.Command {
-	var planPath string
+	var planPath, memory string
 	var index, workers int
 	var quiet, jsonOut bool
 	var step stepFlags
@@ -140,8 +142,13 @@ arrays), then JOB_COMPLETION_INDEX (Kubernetes Indexed Jobs).`,
 			if err := checkWorkers(workers); err != nil {
 				return err
 			}
+			budget, onBudget, err := memoryBudget(memory)
+			if err != nil {
+				return err
+			}
 			done, err := withBar(log, quiet, func(p pipeline.Progress) (*pipeline.ShardDone, error) {
-				return pipeline.RunShard(cmd.Context(), pipeline.ShardConfig{Plan: planPath, Index: index, Workers: workers, Progress: p})
+				return pipeline.RunShard(cmd.Context(), pipeline.ShardConfig{Plan: planPath, Index: index, Workers: workers, Progress: p,
+					MemoryLimit: budget, OnBudget: onBudget})
 			})
 			if err != nil {
 				return err
@@ -171,6 +178,7 @@ arrays), then JOB_COMPLETION_INDEX (Kubernetes Indexed Jobs).`,
 	fl.StringVar(&planPath, "plan", "", "the plan file written by splitdata plan (required)")
 	fl.IntVar(&index, "shard-index", 0, "the shard to run, from 0 (default: $SLURM_ARRAY_TASK_ID, then $JOB_COMPLETION_INDEX)")
 	fl.IntVar(&workers, "workers", 0, "goroutines reading and encoding (default: number of CPUs; at most 256); never changes the output")
+	fl.StringVar(&memory, "memory", "", "memory budget of the whole process, as for split: the shard's units, rows and row groups in flight are sized from it; also the Go runtime's soft limit unless GOMEMLIMIT is set; never changes the output (default 256MiB, raised to what the shard's output row groups need)")
 	fl.BoolVar(&jsonOut, "json", false, "print the shard's record (row groups and hashes) as JSON")
 	step.addResultFlag(fl)
 	fl.BoolVarP(&quiet, "quiet", "q", false, "print nothing but errors (and no progress bar)")
@@ -180,6 +188,7 @@ arrays), then JOB_COMPLETION_INDEX (Kubernetes Indexed Jobs).`,
 func newMergeCmd(stdout io.Writer, log *logger) *cobra.Command {
 	var quiet, jsonOut bool
 	var step stepFlags
+	var memory string
 	cmd := &cobra.Command{
 		Use:   "merge DIR",
 		Short: "Merge the finished shards of a plan into the final split output",
@@ -202,8 +211,12 @@ by the merged output (plan.json is kept, the shards' outputs removed).`,
 			if step.ifExists == ifExistsOverwrite {
 				return usagef("merge takes --if-exists error or skip: to merge again, plan again")
 			}
+			budget, _, err := memoryBudget(memory)
+			if err != nil {
+				return err
+			}
 			m, err := withBar(log, quiet, func(p pipeline.Progress) (*pipeline.Manifest, error) {
-				return runStep(cmd.Context(), &step, log, args[0], pipeline.MergeConfig{Dir: args[0], Progress: p}, pipeline.Merge)
+				return runStep(cmd.Context(), &step, log, args[0], pipeline.MergeConfig{Dir: args[0], Progress: p, MemoryLimit: budget}, pipeline.Merge)
 			})
 			if err != nil {
 				return err
@@ -222,6 +235,7 @@ by the merged output (plan.json is kept, the shards' outputs removed).`,
 			return printSummary(stdout, args[0], m)
 		},
 	}
+	cmd.Flags().StringVar(&memory, "memory", "", "memory budget of the whole process: a merge holds one row group at a time, and refuses one larger than half of it; also the Go runtime's soft limit unless GOMEMLIMIT is set (default 256MiB)")
 	cmd.Flags().BoolVar(&jsonOut, "json", false, "print the manifest as JSON on stdout instead of the summary table")
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "print nothing but errors (and no progress bar)")
 	step.addFlags(cmd.Flags())
@@ -245,4 +259,22 @@ func printJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
+}
+
+// memoryBudget parses the --memory of a command that is not a split job
+// (run-shard, merge, verify, inspect): "" is the default (0, which the
+// pipeline takes as pipeline.DefaultMemoryLimit). It sets the Go
+// runtime's soft memory limit to the budget, unless the user set one with
+// GOMEMLIMIT, as split does (see setMemoryLimit), and returns the budget
+// and the OnBudget that moves the limit to the budget a job settles on.
+func memoryBudget(flag string) (int64, func(bytes int64), error) {
+	var memory int64
+	if flag != "" {
+		n, err := humanize.ParseBytes(flag)
+		if err != nil || n == 0 || n > math.MaxInt64 {
+			return 0, nil, usagef("--memory %q: want a positive size such as 512MiB or 4GB", flag)
+		}
+		memory = int64(n)
+	}
+	return memory, setMemoryLimit(pipeline.SplitConfig{JobOptions: pipeline.JobOptions{MemoryLimit: memory}}), nil
 }

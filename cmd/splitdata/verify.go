@@ -12,6 +12,7 @@ import (
 func newVerifyCmd(stdout io.Writer, log *logger) *cobra.Command {
 	var jsonOut, quiet bool
 	var inputs []string
+	var memory string
 	cmd := &cobra.Command{
 		Use:   "verify DIR [--input INPUT...]",
 		Short: "Check an output directory against its manifest (hashes, sizes, row counts)",
@@ -34,8 +35,12 @@ output: the same rows; their order is not rechecked).`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			budget, _, err := memoryBudget(memory)
+			if err != nil {
+				return err
+			}
 			r, err := withBar(log, quiet, func(p pipeline.Progress) (*pipeline.VerifyReport, error) {
-				return pipeline.VerifyWithProgress(cmd.Context(), args[0], inputs, p)
+				return pipeline.VerifyWithConfig(cmd.Context(), pipeline.VerifyConfig{Dir: args[0], Inputs: inputs, MemoryLimit: budget, Progress: p})
 			})
 			if err != nil {
 				return err
@@ -54,6 +59,7 @@ output: the same rows; their order is not rechecked).`,
 		},
 	}
 	cmd.Flags().StringSliceVar(&inputs, "input", nil, "the split's inputs (files, directories, globs; repeat or comma-separate): also check every row's placement")
+	cmd.Flags().StringVar(&memory, "memory", "", "memory budget of the whole process: with --input, a stratified or --ratio-by rows output's per-row state stays in memory up to half of it (beyond, a temporary file); also the Go runtime's soft limit unless GOMEMLIMIT is set (default 256MiB)")
 	cmd.Flags().BoolVar(&jsonOut, "json", false, "print the report as JSON")
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "print nothing but errors")
 	return cmd

@@ -1,0 +1,22 @@
+package pipeline
+
+import "sync/atomic"
+
+// SetStreams makes every run stream its output row groups (encode them as
+// their rows come, rowgroup_stream.go), whether or not held row groups
+// would fit, until the returned function restores the default.
+// The returned count is the number of runs that streamed since.
+func SetStreams(on bool) (streamed func() int, restore func()) {
+	old := testStreams
+	testStreams = on
+	var n atomic.Int64
+	testHookStreams = func() { n.Add(1) }
+	return func() int { return int(n.Load()) }, func() { testStreams, testHookStreams = old, nil }
+}
+
+// OnStreams calls fn for every run that streams its row groups until the
+// returned function restores the default.
+func OnStreams(fn func()) (restore func()) {
+	testHookStreams = fn
+	return func() { testHookStreams = nil }
+}

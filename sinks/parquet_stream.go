@@ -1,0 +1,331 @@
+package sinks
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/parquet-go/parquet-go"
+
+	"github.com/splitdata/splitdata/internal/columnar"
+)
+
+// RowGroupStream encodes one row group from rows given a piece at a time:
+// each piece is encoded into compressed pages as it comes, so the row
+// group costs its encoded size plus one page per column, not its decoded
+// rows. The bytes are those [RowGroupEncoder.Encode] (for
+// [RowGroupStream.WriteRows]) or [RowGroupEncoder.EncodeBatches] (for
+// [RowGroupStream.WriteBatches]) writes for the same rows, however they
+// are cut into pieces: parquet-go's writer closes a page only between
+// chunks of 64 rows, so the stream hands them over in the same chunks,
+// counted from the row group's first row, carrying the rows of a partial
+// chunk (cloned) from one piece to the next.
+//
+// A stream is for one goroutine, and takes either rows or batches, not
+// both. After an error every call returns it; a stream that is not
+// finished holds its pages until it is dropped.
+type RowGroupStream struct {
+	e       *RowGroupEncoder
+	w       fileWriter
+	buf     *bytes.Buffer
+	file    *os.File // the in-memory file's stand-in, when pages are in files
+	fileBuf *bufio.Writer
+	check   bool // check rows against the schema (rows only)
+	n       int64
+	err     error
+
+	// Rows: batch[:k] are rows checked but not yet written, owned.
+	batch []parquet.Row
+	k     int
+
+	// Batches: carry[c] holds column c's values of the last carryRows
+	// rows given, not yet written (fewer than chunkRows), owned.
+	batches   bool
+	carry     [][]parquet.Value
+	carryRows int
+	vals      []parquet.Value
+}
+
+// NewStream returns a stream encoding one row group with e's schema and
+// options. With checked, rows are taken as already checked against the
+// schema, as [RowGroupEncoder.EncodeChecked] takes them; batches are
+// always taken as valid, as [RowGroupEncoder.EncodeBatches] takes them.
+func (e *RowGroupEncoder) NewStream(checked bool) *RowGroupStream {
+	w, buf := e.newWriter()
+	return &RowGroupStream{e: e, w: w, buf: buf, check: !checked}
+}
+
+// NewStreamIn is [RowGroupEncoder.NewStream] with the row group's pages
+// held in temporary files in dir instead of memory, each removed as soon
+// as it is copied: the row group then costs one page per column while
+// its rows come, and its encoded size once finished, held exactly (the
+// finished row group is written to a temporary file too, then read back
+// into a buffer of its size). The buffer is not kept for later row groups
+// when the row group is released.
+func (e *RowGroupEncoder) NewStreamIn(checked bool, dir string) (*RowGroupStream, error) {
+	f, err := os.CreateTemp(dir, "splitdata-rowgroup-*")
+	if err != nil {
+		return nil, fmt.Errorf("encode row group: %w", err)
+	}
+	config := *e.config
+	config.ColumnPageBuffers = parquet.NewFileBufferPool(dir, "splitdata-pages-*")
+	bw := bufio.NewWriterSize(f, 1<<20)
+	return &RowGroupStream{e: e, w: parquet.NewWriter(bw, &config), file: f, fileBuf: bw, check: !checked}, nil
+}
+
+// NumRows returns the number of rows given so far.
+func (s *RowGroupStream) NumRows() int64 { return s.n }
+
+// errMixed is returned by a stream given both rows and batches.
+var errMixed = errors.New("encode row group: a stream takes rows or batches, not both")
+
+// WriteRows encodes rows, which must be parquet.Row values of the
+// encoder's schema (see [RowGroupEncoder.Encode]). The stream does not
+// keep rows (it clones those it must hold), so the caller may reuse them.
+// A row that does not fit the schema is an error wrapping
+// [ErrInvalidRow] with its index in the row group.
+func (s *RowGroupStream) WriteRows(rows []parquet.Row) error {
+	if s.err != nil {
+		return s.err
+	}
+	if s.batches {
+		s.err = errMixed
+		return s.err
+	}
+	if s.batch == nil {
+		s.batch = make([]parquet.Row, rowBatch)
+	}
+	for len(rows) > 0 {
+		m := copy(s.batch[s.k:], rows)
+		rows = rows[m:]
+		if err := s.push(m); err != nil {
+			return err
+		}
+		if len(rows) == 0 && s.k > 0 {
+			// Kept across the call: the caller may reuse these rows.
+			for i := max(s.k-m, 0); i < s.k; i++ {
+				s.batch[i] = s.batch[i].Clone()
+			}
+		}
+	}
+	return nil
+}
+
+// push takes the m rows just placed at s.batch[s.k:]: checks them and
+// writes the batch once it is full.
+func (s *RowGroupStream) push(m int) error {
+	if s.check {
+		for i, row := range s.batch[s.k : s.k+m] {
+			if err := s.e.layout.Check(row); err != nil {
+				s.err = fmt.Errorf("encode row group: row %d: %w", s.n+int64(i), err)
+				return s.err
+			}
+		}
+	}
+	s.n += int64(m)
+	s.k += m
+	if s.k == len(s.batch) {
+		return s.flushRows()
+	}
+	return nil
+}
+
+// flushRows writes the rows held.
+func (s *RowGroupStream) flushRows() error {
+	if s.k == 0 {
+		return nil
+	}
+	if _, err := s.w.WriteRows(s.batch[:s.k]); err != nil {
+		s.err = fmt.Errorf("encode row group: rows %d to %d: %w", s.n-int64(s.k), s.n-1, err)
+		return s.err
+	}
+	clear(s.batch[:s.k])
+	s.k = 0
+	return nil
+}
+
+// WriteBatches encodes the rows of parts, in order (see
+// [RowGroupEncoder.EncodeBatches]). The stream does not keep parts (it
+// clones the values it must hold), so their batches may be released or
+// reused once it returns.
+func (s *RowGroupStream) WriteBatches(parts []columnar.Rows) error {
+	if s.err != nil {
+		return s.err
+	}
+	if s.batch != nil {
+		s.err = errMixed
+		return s.err
+	}
+	var added int64
+	for k, part := range parts {
+		for _, b := range part.Batches() {
+			if err := s.e.checkBatch(b); err != nil {
+				s.err = fmt.Errorf("encode row group: part %d: %w", k, err)
+				return s.err
+			}
+		}
+		added += int64(part.NumRows())
+	}
+	if !s.batches {
+		s.batches = true
+		s.carry = make([][]parquet.Value, len(s.e.leaves))
+		s.vals = make([]parquet.Value, 0, chunkRows)
+	}
+	if added == 0 {
+		return nil
+	}
+	first := s.n - int64(s.carryRows) // the row group row of carry's first row
+	for c, cw := range s.w.ColumnWriters() {
+		vals := append(s.vals[:0], s.carry[c]...)
+		have := s.carryRows
+		at := first
+		k, r := 0, 0
+		for left := added; left > 0; {
+			part := parts[k]
+			take := int(min(int64(chunkRows-have), left, int64(part.NumRows()-r)))
+			vals = part.AppendValues(vals, c, r, r+take)
+			have += take
+			left -= int64(take)
+			if r += take; r == part.NumRows() {
+				k, r = k+1, 0
+			}
+			if have == chunkRows {
+				if _, err := cw.WriteRowValues(vals); err != nil {
+					s.err = fmt.Errorf("encode row group: column %d, rows %d to %d: %w", c, at, at+chunkRows-1, err)
+					return s.err
+				}
+				at += chunkRows
+				vals, have = vals[:0], 0
+			}
+		}
+		// The rows of a partial chunk wait for the next piece; their
+		// values may point into the parts' batches, so they are cloned.
+		s.carry[c] = s.carry[c][:0]
+		for _, v := range vals {
+			s.carry[c] = append(s.carry[c], v.Clone())
+		}
+		clear(vals[:cap(vals)]) // drop the references into the batches
+		s.vals = vals[:0]
+	}
+	s.n += added
+	s.carryRows = int((int64(s.carryRows) + added) % chunkRows)
+	return nil
+}
+
+// flushBatches writes the carried rows, the row group's last chunk.
+func (s *RowGroupStream) flushBatches() error {
+	if !s.batches || s.carryRows == 0 {
+		return nil
+	}
+	at := s.n - int64(s.carryRows)
+	for c, cw := range s.w.ColumnWriters() {
+		if _, err := cw.WriteRowValues(s.carry[c]); err != nil {
+			s.err = fmt.Errorf("encode row group: column %d, rows %d to %d: %w", c, at, s.n-1, err)
+			return s.err
+		}
+	}
+	s.carry, s.carryRows = nil, 0
+	return nil
+}
+
+// Finish encodes what is held and returns the row group. The stream must
+// not be used after.
+func (s *RowGroupStream) Finish() (*EncodedRowGroup, error) {
+	if s.err != nil {
+		return nil, s.err
+	}
+	if err := s.flushRows(); err != nil {
+		return nil, err
+	}
+	if err := s.flushBatches(); err != nil {
+		return nil, err
+	}
+	s.err = errors.New("encode row group: stream already finished")
+	if s.file == nil {
+		return s.e.finish(s.w, s.buf, s.n)
+	}
+	defer s.Close()
+	if err := s.w.Close(); err != nil {
+		return nil, fmt.Errorf("encode row group of %d rows: %w", s.n, err)
+	}
+	if err := s.fileBuf.Flush(); err != nil {
+		return nil, fmt.Errorf("encode row group of %d rows: %w", s.n, err)
+	}
+	size, err := s.file.Seek(0, io.SeekCurrent)
+	if err != nil {
+		return nil, fmt.Errorf("encode row group of %d rows: %w", s.n, err)
+	}
+	data := make([]byte, size)
+	if _, err := s.file.ReadAt(data, 0); err != nil {
+		return nil, fmt.Errorf("encode row group of %d rows: read back: %w", s.n, err)
+	}
+	g, err := s.e.parse(data)
+	if err != nil {
+		return nil, fmt.Errorf("encode row group of %d rows: %w", s.n, err)
+	}
+	if g.numRows != s.n {
+		return nil, fmt.Errorf("encode row group: wrote %d rows but the encoded group holds %d", s.n, g.numRows)
+	}
+	return g, nil
+}
+
+// Close removes the temporary files of a stream made by
+// [RowGroupEncoder.NewStreamIn] (its pages' files are removed by Finish,
+// or are left to the directory's owner when it is not called). It is
+// safe to call more than once, and a no-op for other streams.
+func (s *RowGroupStream) Close() error {
+	if s.file == nil {
+		return nil
+	}
+	err := s.file.Close()
+	if rerr := os.Remove(s.file.Name()); err == nil {
+		err = rerr
+	}
+	s.file = nil
+	return err
+}
+
+// ChunkStream takes a chunk's rows a piece at a time; see
+// [RowGroupStream], the Parquet one.
+type ChunkStream interface {
+	// WriteRows encodes rows; the stream does not keep them.
+	WriteRows(rows []parquet.Row) error
+	// WriteBatches encodes the rows of parts; the stream does not keep
+	// them.
+	WriteBatches(parts []columnar.Rows) error
+	// Finish returns the chunk of all the rows given.
+	Finish() (Chunk, error)
+	// Close releases what an unfinished stream holds.
+	Close() error
+}
+
+// StreamEncoder is implemented by encoders whose chunks can be encoded a
+// piece at a time, holding encoded bytes rather than rows (Parquet).
+type StreamEncoder interface {
+	// NewStream starts a chunk; checked is as for [CheckedEncoder]. With
+	// dir, what the chunk holds until it is finished is kept in temporary
+	// files there; else in memory.
+	NewStream(checked bool, dir string) (ChunkStream, error)
+}
+
+// NewStream starts a Parquet row group; see [RowGroupEncoder.NewStream]
+// and [RowGroupEncoder.NewStreamIn].
+func (e parquetEncoder) NewStream(checked bool, dir string) (ChunkStream, error) {
+	if dir == "" {
+		return parquetStream{e.RowGroupEncoder.NewStream(checked)}, nil
+	}
+	s, err := e.RowGroupEncoder.NewStreamIn(checked, dir)
+	if err != nil {
+		return nil, err
+	}
+	return parquetStream{s}, nil
+}
+
+type parquetStream struct{ *RowGroupStream }
+
+func (s parquetStream) Finish() (Chunk, error) { return s.RowGroupStream.Finish() }
+
+var _ StreamEncoder = parquetEncoder{}
