@@ -139,13 +139,24 @@ type shardFn struct {
 	Workers    int    `json:"workers"`
 }
 
-// ProcessElement runs shard k and returns k once its output is committed.
-// A shard that ran another plan (the directory replaced by a new launch)
+// ProcessElement runs shard k and returns k once its output is committed,
+// or at once when the job is already merged. A shard that ran another plan (the directory replaced by a new launch)
 // is an error: its output is not what this pipeline's merge expects.
 func (f *shardFn) ProcessElement(ctx context.Context, k int) (int, error) {
 	if hook := testHookShard; hook != nil {
 		hook(k, true)
 		defer hook(k, false)
+	}
+	dir := filepath.Dir(f.Plan)
+	if _, err := os.Stat(filepath.Join(dir, pipeline.ManifestName)); err == nil {
+		// A late attempt (a zombie worker's): the merge has consumed
+		// every shard and committed; running would litter the output.
+		m := &mergeFn{Dir: dir, PlanSHA256: f.PlanSHA256}
+		if merged, err := m.mergedBefore(); err != nil {
+			return 0, fmt.Errorf("splitbeam: shard %d: %w", k, err)
+		} else if merged {
+			return k, nil
+		}
 	}
 	done, err := pipeline.RunShard(ctx, pipeline.ShardConfig{Plan: f.Plan, Index: k, Workers: f.Workers})
 	if err != nil {

@@ -265,6 +265,14 @@ func TestShardRetries(t *testing.T) {
 	if fmt.Sprint(manifests[0]) != fmt.Sprint(manifests[1]) {
 		t.Fatal("the merge's retry changed the manifest")
 	}
+	// A shard attempt after the merge (a zombie worker's) writes nothing.
+	if k, err := shard.ProcessElement(ctx, 1); err != nil || k != 1 {
+		t.Fatalf("shard 1 after the merge returned %d, %v", k, err)
+	}
+	if _, err := os.Stat(filepath.Join(out, ".shards")); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("a shard run after the merge left .shards (%v)", err)
+	}
+	checkSameAsCLI(t, filepath.Join(dir, "cli"), out)
 
 	// A shard of another plan (a new launch on the same directory) is
 	// refused by the old pipeline's DoFns.
