@@ -25,8 +25,8 @@ import (
 // in 6 files, split once by the CLI.
 var bigJob struct {
 	once     sync.Once
-	dir      string // holds data/ and cli/
-	cleanup  func()
+	dir      string // holds data/ and cli/; TestMain removes it
+	ready    bool   // both were made
 	failures string
 }
 
@@ -49,11 +49,12 @@ func bigInputs(t *testing.T) string {
 		bigJob.dir = dir
 		run(t, "gen", "--rows", "1000000", "--files", "6", "--seed", "1", "--out", filepath.Join(dir, "data"), "-q")
 		run(t, "split", filepath.Join(dir, "data"), "--out", filepath.Join(dir, "cli"), "--seed", bigSeed, "--ratios", bigRatios, "-q")
+		bigJob.ready = true
 	})
 	if bigJob.failures != "" {
 		t.Fatal(bigJob.failures)
 	}
-	if bigJob.dir == "" {
+	if !bigJob.ready {
 		t.Fatal("the big job's inputs were not made (an earlier test failed making them)")
 	}
 	return bigJob.dir

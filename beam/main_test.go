@@ -19,6 +19,9 @@ func TestMain(m *testing.M) {
 	if cli.path != "" {
 		os.RemoveAll(filepath.Dir(cli.path))
 	}
+	if bigJob.dir != "" {
+		os.RemoveAll(bigJob.dir)
+	}
 	os.Exit(code)
 }
 
