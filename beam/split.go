@@ -8,6 +8,7 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 
+	"github.com/splitdata/splitdata/prng"
 	"github.com/splitdata/splitdata/splitter"
 )
 
@@ -21,7 +22,7 @@ type KeyedConfig struct {
 	// Seed is the master seed, as for the CLI's --seed: a decimal integer
 	// or any other text. It is required: every worker must draw the same
 	// splits, so none may draw a seed of its own.
-	Seed string `json:"seed"`
+	Seed prng.Seed `json:"seed"`
 	// Splits lists the splits in order with their ratios (not row
 	// counts: a keyed split is a grouped split, approximate by design).
 	// Empty means train=0.8,test=0.2, the CLI's default.
@@ -96,8 +97,8 @@ func newKeyFn(cfg KeyedConfig, t reflect.Type) (*keyFn, error) {
 	if cfg.Seed == "" {
 		return nil, fmt.Errorf("%w: splitbeam: a keyed split needs a seed", splitter.ErrUsage)
 	}
-	if _, err := splitter.ParseSeed(cfg.Seed); err != nil {
-		return nil, fmt.Errorf("splitbeam: %w", err)
+	if _, err := cfg.Seed.Int(); err != nil {
+		return nil, fmt.Errorf("%w: splitbeam: %w", splitter.ErrUsage, err)
 	}
 	splits := cfg.Splits
 	if len(splits) == 0 {
@@ -120,7 +121,7 @@ func newKeyFn(cfg KeyedConfig, t reflect.Type) (*keyFn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &keyFn{Seed: cfg.Seed, Ratios: ratios, Path: path}, nil
+	return &keyFn{Seed: string(cfg.Seed), Ratios: ratios, Path: path}, nil
 }
 
 // keyPath finds the field named by key in struct type t (or a pointer to
@@ -184,7 +185,7 @@ func tagName(tag string) string {
 
 // Setup builds the hasher and thresholds from the configuration.
 func (f *keyFn) Setup() error {
-	seed, err := splitter.ParseSeed(f.Seed)
+	seed, err := prng.Seed(f.Seed).Int()
 	if err != nil {
 		return err
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/ptest"
 	"github.com/parquet-go/parquet-go"
 
+	"github.com/splitdata/splitdata/prng"
 	"github.com/splitdata/splitdata/splitter"
 )
 
@@ -152,7 +153,7 @@ func TestSplitMatchesCLI(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "cli")
 			run(t, "split", tt.input, "--out", out, "--seed", tt.seed, "--ratios", "train=0.7,valid=0.2,test=0.1", "--group", tt.key, "-q")
 			p, s, rows := ptest.CreateList(tt.rows(t, tt.input))
-			parts, err := TrySplit(s, KeyedConfig{Seed: tt.seed, Splits: splits, Key: tt.key}, rows)
+			parts, err := TrySplit(s, KeyedConfig{Seed: prng.Seed(tt.seed), Splits: splits, Key: tt.key}, rows)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -26,6 +26,7 @@ import (
 
 	splitbeam "github.com/splitdata/splitdata/beam"
 	"github.com/splitdata/splitdata/pipeline"
+	"github.com/splitdata/splitdata/prng"
 	"github.com/splitdata/splitdata/splitter"
 )
 
@@ -66,7 +67,7 @@ func run() error {
 	}
 	// On a remote runner the workers run this same binary; beam.Init, on a
 	// worker, runs the SDK harness and exits, so only the launcher plans.
-	job := pipeline.SplitConfig{Inputs: strings.Split(*input, ","), Out: *out, Seed: *seed, Splits: splits, Approx: *approx}
+	job := pipeline.SplitConfig{Inputs: strings.Split(*input, ","), Out: *out, Seed: prng.Seed(*seed), Splits: splits, Approx: *approx}
 	job.Overwrite = *overwrite
 	p, s := beam.NewPipelineWithRoot()
 	manifest, err := splitbeam.TrySplitFiles(s, splitbeam.FilesConfig{Split: job, Shards: *shards, Workers: *workers})
