@@ -6,7 +6,7 @@ BIN       := bin/splitdata
 DEMO_DIR  := demo
 DEMO_ROWS ?= 1000000
 
-.PHONY: all build demo test test-race test-progress fuzz bench lint vectors clean duckdb-deps image test-image test-docs examples stream-rss
+.PHONY: all build demo test test-race test-progress fuzz bench lint vectors clean duckdb-deps image test-image test-docs examples stream-rss test-beam
 
 all: build
 
@@ -80,6 +80,12 @@ examples:
 ## stream-rss: peak RSS of a 10M-row stream split (must stay under 150 MB; a minute or two).
 stream-rss:
 	SPLITDATA_STREAM_ROWS=10000000 $(GO) test -count=1 -v -run TestSplitStreamPeakRSS ./pipeline/
+
+## test-beam: the Apache Beam transforms (beam/, a module of its own) on Prism, Beam's local
+## runner: go vet, staticcheck and the tests. The first run downloads and builds Beam's SDK
+## (several minutes on a 2-core machine); then about 3 minutes, ~1 of them tests.
+test-beam:
+	cd beam && $(GO) vet ./... && $(GO) run honnef.co/go/tools/cmd/staticcheck@latest ./... && $(GO) test -count=1 ./...
 
 ## test-progress: the terminal recording of shuffle and split --stratify on 10M rows
 ## (script(1), Debian's bsdutils; minutes on a small machine), checked against
