@@ -288,6 +288,11 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 		return nil, err
 	}
 	cfg.Progress.Phase("commit", 0)
+	if cfg.Attach != nil {
+		if err := cfg.Attach(ctx, stage.dir, m); err != nil {
+			return nil, err
+		}
+	}
 	if err := writeJSONFile(stage.path(ManifestName), m); err != nil {
 		return nil, fmt.Errorf("write manifest: %w", err)
 	}

@@ -49,6 +49,8 @@ type Options struct {
 	// Out is where the output directory is named in the reproducing
 	// command (default: Dir).
 	Out string
+
+	reportFlag, cardFlag bool // the run writes a report, a card
 }
 
 // DefaultMemoryLimit is the budget of a report when Options leave it 0.

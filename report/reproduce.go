@@ -102,6 +102,12 @@ func reproduce(m *pipeline.Manifest, opts Options) string {
 			flag("--compression", o.Arrow.Compression)
 		}
 	}
+	if opts.reportFlag || hasExtra(m, HTMLName) {
+		args = append(args, "--report")
+	}
+	if opts.cardFlag || hasExtra(m, CardName) {
+		args = append(args, "--card")
+	}
 	return strings.Join(args, " ")
 }
 
@@ -162,4 +168,14 @@ func numpyLines(m *pipeline.Manifest) string {
 		"ids = np.full(n, len(sizes))                          # len(sizes): in no split\n" +
 		"ids[order[: sum(sizes)]] = np.repeat(np.arange(len(sizes)), sizes)\n" +
 		"print(names[ids[i]] if ids[i] < len(sizes) else None) # the split of row i\n"
+}
+
+// hasExtra reports whether the manifest lists a file beside the splits.
+func hasExtra(m *pipeline.Manifest, name string) bool {
+	for _, e := range m.Extras {
+		if e.Path == name {
+			return true
+		}
+	}
+	return false
 }

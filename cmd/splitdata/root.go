@@ -54,6 +54,7 @@ bytes, on any machine, with any number of workers, however the input is chunked.
 		newGenCmd(stdout),
 		newVerifyCmd(stdout),
 		newInspectCmd(stdout),
+		newReportCmd(stdout),
 		newVersionCmd(stdout),
 	)
 	return root

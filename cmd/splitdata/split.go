@@ -53,6 +53,7 @@ type splitFlags struct {
 	dictionary   bool
 	jsonOut      bool
 	quiet        bool
+	report, card bool // --report, --card (report.go)
 }
 
 func newSplitCmd(stdout io.Writer, log *logger) *cobra.Command {
@@ -100,6 +101,7 @@ succeeded. See docs/algorithm.md for the full specification.`,
 	f.addStratifyFlag(fl)
 	fl.StringVar(&f.group, "group", "", "keep rows with equal values of this column in one split; a group's split depends only on (seed, value)")
 	fl.StringVar(&f.ratioBy, "ratio-by", "", "with --group: what the ratios measure: groups (default; key-stable) or rows (whole groups, row totals near the sizes; not key-stable)")
+	f.addCardFlag(fl)
 	f.addCommonFlags(fl)
 	return cmd
 }
@@ -161,6 +163,7 @@ func (f *splitFlags) addCommonFlags(fl *pflag.FlagSet) {
 	fl.BoolVar(&f.dictionary, "dictionary", false, "dictionary-encode string columns (smaller files for repetitive strings, slower)")
 	fl.BoolVar(&f.jsonOut, "json", false, "print the manifest as JSON on stdout instead of the summary table")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "print nothing but errors (and no progress bar)")
+	f.addReportFlag(fl)
 }
 
 // execute runs a job of the split engine with the flags' configuration and
@@ -175,6 +178,7 @@ func (f *splitFlags) execute(ctx context.Context, args []string, stdout io.Write
 	if cfg.Seed == "" && !f.quiet {
 		log.info("no --seed given: drawing a fresh one (recorded in the manifest)")
 	}
+	f.attach(&cfg)
 	cfg.OnBudget = setMemoryLimit(cfg)
 	var bar *barProgress
 	if !f.quiet && log.format == "text" && isTerminal(log.w) {
