@@ -3,7 +3,9 @@ package report
 import (
 	"fmt"
 	"io"
+	"os"
 	"path"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -258,6 +260,30 @@ func CheckCard(card []byte, m *pipeline.Manifest) error {
 		name, err := strconv.Unquote(f[1])
 		if err != nil || name != hfSplitName(sp.Name) || f[2] != strconv.FormatInt(sp.Bytes(), 10) || f[3] != strconv.FormatInt(sp.Rows, 10) {
 			return fmt.Errorf("%s: split %s: card says %s with %s examples and %s bytes, manifest %d examples and %d bytes", CardName, sp.Name, f[1], f[3], f[2], sp.Rows, sp.Bytes())
+		}
+	}
+	return nil
+}
+
+// VerifyCard checks the dataset card of an output, if its manifest lists
+// one, against the manifest ([CheckCard]); the card's bytes are checked
+// by pipeline.Verify with the other files. Differences wrap
+// pipeline.ErrVerify.
+func VerifyCard(dir string) error {
+	m, err := pipeline.ReadManifest(dir)
+	if err != nil {
+		return err
+	}
+	for _, e := range m.Extras {
+		if e.Path != CardName {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(dir, CardName))
+		if err != nil {
+			return err
+		}
+		if err := CheckCard(b, m); err != nil {
+			return fmt.Errorf("%w: %s: %w", pipeline.ErrVerify, dir, err)
 		}
 	}
 	return nil

@@ -380,7 +380,7 @@ func Compute(ctx context.Context, opts Options) (*Report, error) {
 	}
 	schema := first.Schema()
 	first.Close()
-	sc, err := newScanner(schema, opts, len(parts))
+	sc, err := newScanner(schema, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -422,7 +422,7 @@ func Compute(ctx context.Context, opts Options) (*Report, error) {
 	return r, nil
 }
 
-func newScanner(schema *parquet.Schema, opts Options, nparts int) (*scanner, error) {
+func newScanner(schema *parquet.Schema, opts Options) (*scanner, error) {
 	cols := describe(schema)
 	sc := &scanner{cols: cols, want: make([]bool, len(cols)), label: -1, group: -1}
 	find := func(name, flag string) (int, error) {
@@ -457,17 +457,10 @@ func newScanner(schema *parquet.Schema, opts Options, nparts int) (*scanner, err
 			return nil, err
 		}
 	}
-	// Sketches of every column of every part, and those of the units
-	// being read, share an eighth of the budget; a sketch of c values a
-	// level takes about 8c bytes times its levels (at most 40).
-	summarized := 0
-	for _, w := range sc.want {
-		if w {
-			summarized++
-		}
-	}
-	n := int64(max(1, summarized) * (nparts + 2*opts.Workers))
-	sc.capacity = int(min(DefaultSketchCapacity, max(64, opts.MemoryLimit/8/n/(8*24))))
+	// One capacity whatever the budget and the workers: the figures, and
+	// the bytes of a report written inside a run, never depend on them.
+	// A sketch takes 16 KiB a level, 13 levels at ten million values.
+	sc.capacity = DefaultSketchCapacity
 	return sc, nil
 }
 

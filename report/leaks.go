@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -53,15 +54,11 @@ func findLeaks(ctx context.Context, r *Report, m *pipeline.Manifest, sc *scanner
 		pairs := rowPairs
 		if run[0].kind == kindRow {
 			l.Rows++
-			if len(rowEx) < maxExamples {
-				rowEx = append(rowEx, firsts)
-			}
+			rowEx = keepSmallest(rowEx, firsts)
 		} else {
 			pairs = groupPairs
 			l.Groups++
-			if len(groupEx) < maxExamples {
-				groupEx = append(groupEx, firsts)
-			}
+			groupEx = keepSmallest(groupEx, firsts)
 		}
 		for i := range splits {
 			for j := i + 1; j < len(splits); j++ {
@@ -129,6 +126,18 @@ func findLeaks(ctx context.Context, r *Report, m *pipeline.Manifest, sc *scanner
 		l.GroupExamples = append(l.GroupExamples, e)
 	}
 	return nil
+}
+
+// keepSmallest adds ex to the examples, keeping the maxExamples of
+// smallest hash: the examples do not depend on how the records were
+// partitioned.
+func keepSmallest(exs [][]record, ex []record) [][]record {
+	i, _ := slices.BinarySearchFunc(exs, ex, func(a, b []record) int { return bytes.Compare(a[0].hash[:], b[0].hash[:]) })
+	if i >= maxExamples {
+		return exs
+	}
+	exs = slices.Insert(exs, i, slices.Clone(ex))
+	return exs[:min(len(exs), maxExamples)]
 }
 
 func (s *scanner) groupName() string {

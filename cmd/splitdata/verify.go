@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/splitdata/splitdata/pipeline"
+	"github.com/splitdata/splitdata/report"
 )
 
 func newVerifyCmd(stdout io.Writer) *cobra.Command {
@@ -36,6 +37,9 @@ output: the same rows; their order is not rechecked).`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			r, err := pipeline.VerifyWithInputs(cmd.Context(), args[0], inputs)
 			if err != nil {
+				return err
+			}
+			if err := report.VerifyCard(args[0]); err != nil {
 				return err
 			}
 			switch {
