@@ -22,6 +22,7 @@ var page = template.Must(template.New("report").Funcs(template.FuncMap{
 	"hist":    histogramSVG,
 	"bars":    barsSVG,
 	"balance": balanceSVG,
+	"shares":  sharesSVG,
 	"id":      anchor,
 	"kindnum": func(k string) bool { return k == KindNumber || k == KindTime },
 	"heat": func(v float64) template.CSS {

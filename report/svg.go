@@ -18,7 +18,7 @@ func colour(i int) string { return palette[i%len(palette)] }
 
 // chart sizes, in SVG units.
 const (
-	chartW = 560
+	chartW = 500
 	chartH = 180
 	padL   = 46
 	padB   = 30
@@ -32,7 +32,44 @@ func axisLabel(v float64, kind string) string {
 		t := time.Unix(0, 0).UTC().Add(time.Duration(v * float64(time.Second)))
 		return t.Format("2006-01-02")
 	}
-	return strconv.FormatFloat(v, 'g', 4, 64)
+	return niceNum(v)
+}
+
+// niceNum shows an axis number briefly: 12,345 as 12345, 0.0421 as 0.0421,
+// very large or small ones in exponent form.
+func niceNum(v float64) string {
+	a := math.Abs(v)
+	switch {
+	case v == 0:
+		return "0"
+	case a >= 1e7 || a < 1e-3:
+		return strconv.FormatFloat(v, 'g', 3, 64)
+	case a >= 100:
+		return strconv.FormatFloat(v, 'f', 0, 64)
+	}
+	return strconv.FormatFloat(v, 'g', 3, 64)
+}
+
+// sharesSVG draws the parts' shares of the rows as one stacked bar (the
+// inputs, if shown, left out).
+func sharesSVG(r *Report) template.HTML {
+	const w, h = 560, 34
+	var b strings.Builder
+	fmt.Fprintf(&b, `<svg class="shares" viewBox="0 0 %d %d" role="img" aria-label="rows per split">`, w, h)
+	x := 0.0
+	for i, s := range r.Splits {
+		if s.Input {
+			continue
+		}
+		sw := w * s.Share
+		fmt.Fprintf(&b, `<rect x="%.1f" y="0" width="%.1f" height="20" fill="%s"><title>%s: %d rows</title></rect>`, x, sw, colour(i), html.EscapeString(s.Name), s.Rows)
+		if sw > 60 {
+			fmt.Fprintf(&b, `<text x="%.1f" y="14" fill="#fff" font-size="11">%s %s</text>`, x+4, html.EscapeString(s.Name), fmtPct(s.Share))
+		}
+		x += sw
+	}
+	b.WriteString(`</svg>`)
+	return template.HTML(b.String())
 }
 
 // histogramSVG draws the shares of every part on the shared bins as
