@@ -206,6 +206,13 @@ func appendCanonical(b []byte, v parquet.Value) []byte {
 // scanUnit reads unit u of src into a fresh acc.
 func (s *scanner) scanUnit(ctx context.Context, src sources.Source, u int, split uint16, file uint32, firstRow uint64) (*acc, error) {
 	a := s.newAcc()
+	if s.leak {
+		n := int(src.UnitNumRows(u))
+		if s.group >= 0 {
+			n *= 2
+		}
+		a.recs = make([]record, 0, n)
+	}
 	h := sha256.New()
 	var buf, gbuf []byte
 	var sum [sha256.Size]byte

@@ -85,7 +85,7 @@ var ErrTooLarge = errors.New("too many rows for the memory budget")
 // and compared value by value.
 type leakFinder struct {
 	parts int
-	mem   []byte // P = 1
+	mem   []record // P = 1
 	files []*os.File
 	bufs  []*bufio.Writer
 	n     int64
@@ -98,7 +98,7 @@ func newLeakFinder(n, budget int64, dir string) (*leakFinder, error) {
 	need := n * recordSize
 	parts := int((need + budget - 1) / budget)
 	if parts <= 1 {
-		return &leakFinder{parts: 1}, nil
+		return &leakFinder{parts: 1, mem: make([]record, 0, n)}, nil
 	}
 	if parts > maxPartitions {
 		return nil, fmt.Errorf("%w: %d rows need --memory of at least %d MiB to find duplicates", ErrTooLarge, n, 2*need/maxPartitions>>20+1)
@@ -118,14 +118,14 @@ func newLeakFinder(n, budget int64, dir string) (*leakFinder, error) {
 }
 
 func (l *leakFinder) add(recs []record) error {
+	l.n += int64(len(recs))
+	if l.parts == 1 {
+		l.mem = append(l.mem, recs...)
+		return nil
+	}
 	var b [recordSize]byte
 	for i := range recs {
 		recs[i].put(b[:])
-		l.n++
-		if l.parts == 1 {
-			l.mem = append(l.mem, b[:]...)
-			continue
-		}
 		p := int(binary.BigEndian.Uint32(recs[i].hash[:4]) % uint32(l.parts))
 		if _, err := l.bufs[p].Write(b[:]); err != nil {
 			return fmt.Errorf("leak check: write temporary file: %w", err)
@@ -138,7 +138,7 @@ func (l *leakFinder) add(recs []record) error {
 // hash), partition by partition, each run sorted by split, file and row.
 func (l *leakFinder) runs(fn func(run []record)) error {
 	for p := range l.parts {
-		data := l.mem
+		recs := l.mem
 		if l.parts > 1 {
 			if err := l.bufs[p].Flush(); err != nil {
 				return fmt.Errorf("leak check: write temporary file: %w", err)
@@ -148,16 +148,15 @@ func (l *leakFinder) runs(fn func(run []record)) error {
 			if err != nil {
 				return fmt.Errorf("leak check: %w", err)
 			}
-			data = make([]byte, size)
+			data := make([]byte, size)
 			if _, err := f.ReadAt(data, 0); err != nil {
 				return fmt.Errorf("leak check: read temporary file: %w", err)
 			}
+			recs = make([]record, len(data)/recordSize)
+			for i := range recs {
+				recs[i].get(data[i*recordSize:])
+			}
 		}
-		recs := make([]record, len(data)/recordSize)
-		for i := range recs {
-			recs[i].get(data[i*recordSize:])
-		}
-		data = nil
 		slices.SortFunc(recs, compareRecords)
 		for i := 0; i < len(recs); {
 			j := i + 1
