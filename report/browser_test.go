@@ -164,4 +164,3 @@ func section(t *testing.T, dom, start string) string {
 	}
 	return rest[:end]
 }
-

@@ -172,19 +172,22 @@ func (a *acc) merge(o *acc) {
 	}
 }
 
-// labelKey is the text of a label value.
-func labelKey(v parquet.Value, c column) string {
+// appendLabel appends the text of a label value to b.
+func appendLabel(b []byte, v parquet.Value, c column) []byte {
 	switch c.kind {
-	case KindNumber:
-		f, _ := number(v)
-		if v.Kind() == parquet.Int32 || v.Kind() == parquet.Int64 {
-			return strconv.FormatInt(v.Int64(), 10)
+	case KindNumber, KindTime:
+		switch v.Kind() {
+		case parquet.Int32:
+			return strconv.AppendInt(b, int64(v.Int32()), 10)
+		case parquet.Int64:
+			return strconv.AppendInt(b, v.Int64(), 10)
 		}
-		return strconv.FormatFloat(f, 'g', -1, 64)
+		f, _ := number(v)
+		return strconv.AppendFloat(b, f, 'g', -1, 64)
 	case KindBool:
-		return strconv.FormatBool(v.Boolean())
+		return strconv.AppendBool(b, v.Boolean())
 	}
-	return string(v.ByteArray())
+	return append(b, v.ByteArray()...)
 }
 
 // appendCanonical appends an encoding of v that differs for values that
@@ -214,7 +217,7 @@ func (s *scanner) scanUnit(ctx context.Context, src sources.Source, u int, split
 		a.recs = make([]record, 0, n)
 	}
 	h := sha256.New()
-	var buf, gbuf []byte
+	var buf, gbuf, lbuf []byte
 	var sum [sha256.Size]byte
 	row := firstRow
 	err := src.ReadUnit(ctx, u, 1024, func(rows []parquet.Row) error {
@@ -234,7 +237,8 @@ func (s *scanner) scanUnit(ctx context.Context, src sources.Source, u int, split
 					if v.IsNull() {
 						a.labelNulls++
 					} else {
-						a.label.add([]byte(labelKey(v, s.labelCol)))
+						lbuf = appendLabel(lbuf[:0], v, s.labelCol)
+						a.label.add(lbuf)
 					}
 				}
 				if c >= len(a.cols) || !s.want[c] {

@@ -37,7 +37,7 @@ func (c *counter) Add(v string) { c.add([]byte(v)) }
 func (c *counter) Merge(o *counter) { c.merge(o) }
 
 // Count is a value's count and the counts' slack.
-func (c *counter) Count(v string) (int64, int64) { return c.counts[v], c.slack }
+func (c *counter) Count(v string) (int64, int64) { return c.view()[v], c.slack }
 
 // Distinct is the distinct count and whether it is exact.
 func (c *counter) Distinct() (uint64, bool) { return c.distinct() }

@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"slices"
+	"unsafe"
 )
 
 // recordSize is the bytes of one leak record on disk and in memory.
@@ -91,11 +92,14 @@ type leakFinder struct {
 	n     int64
 }
 
+// recordMem is the bytes of a record in memory (with its padding).
+const recordMem = int64(unsafe.Sizeof(record{}))
+
 // newLeakFinder prepares for about n records within budget bytes,
 // spilling to files in dir when they do not fit.
 func newLeakFinder(n, budget int64, dir string) (*leakFinder, error) {
 	budget = max(budget, 1<<20)
-	need := n * recordSize
+	need := n * recordMem
 	parts := int((need + budget - 1) / budget)
 	if parts <= 1 {
 		return &leakFinder{parts: 1, mem: make([]record, 0, n)}, nil
@@ -148,13 +152,15 @@ func (l *leakFinder) runs(fn func(run []record)) error {
 			if err != nil {
 				return fmt.Errorf("leak check: %w", err)
 			}
-			data := make([]byte, size)
-			if _, err := f.ReadAt(data, 0); err != nil {
-				return fmt.Errorf("leak check: read temporary file: %w", err)
-			}
-			recs = make([]record, len(data)/recordSize)
+			// Decoded as read: only the records are held.
+			recs = make([]record, size/recordSize)
+			r := bufio.NewReaderSize(io.NewSectionReader(f, 0, size), 64<<10)
+			var b [recordSize]byte
 			for i := range recs {
-				recs[i].get(data[i*recordSize:])
+				if _, err := io.ReadFull(r, b[:]); err != nil {
+					return fmt.Errorf("leak check: read temporary file: %w", err)
+				}
+				recs[i].get(b[:])
 			}
 		}
 		slices.SortFunc(recs, compareRecords)

@@ -356,21 +356,23 @@ func drift(a, b *colAcc, kind string) Drift {
 			return d
 		}
 		// PSI over the reference's top values, the rest, and nulls.
-		keys := sortedKeys(a.cnt.counts)
-		slices.SortStableFunc(keys, func(x, y string) int { return cmp.Compare(a.cnt.counts[y], a.cnt.counts[x]) })
+		ac := a.cnt.view()
+		bc := b.cnt.view()
+		keys := sortedKeys(ac)
+		slices.SortStableFunc(keys, func(x, y string) int { return cmp.Compare(ac[y], ac[x]) })
 		keys = keys[:min(10, len(keys))]
-		shares := func(c *colAcc) []float64 {
+		shares := func(c *colAcc, counts map[string]int64) []float64 {
 			out := make([]float64, len(keys)+2)
 			var known int64
 			for i, k := range keys {
-				out[i] = float64(c.cnt.counts[k]) / float64(c.values)
-				known += c.cnt.counts[k]
+				out[i] = float64(counts[k]) / float64(c.values)
+				known += counts[k]
 			}
 			out[len(keys)] = float64(c.values-c.nulls-known) / float64(c.values)
 			out[len(keys)+1] = float64(c.nulls) / float64(c.values)
 			return out
 		}
-		d.PSI = psi(shares(a), shares(b))
+		d.PSI = psi(shares(a, ac), shares(b, bc))
 	}
 	switch {
 	case d.PSI >= t.PSIMajor:
@@ -401,8 +403,10 @@ func binShares(a *colAcc, edges []float64) []float64 {
 func labelBalance(name string, parts []part, accs []*acc) *LabelBalance {
 	totals := map[string]int64{}
 	lb := &LabelBalance{Column: name}
-	for _, a := range accs {
-		for k, n := range a.label.counts {
+	views := make([]map[string]int64, len(accs))
+	for i, a := range accs {
+		views[i] = a.label.view()
+		for k, n := range views[i] {
 			totals[k] += n
 		}
 		lb.Error = max(lb.Error, a.label.slack)
@@ -421,7 +425,7 @@ func labelBalance(name string, parts []part, accs []*acc) *LabelBalance {
 	for i, a := range accs {
 		ls := LabelSplit{Split: parts[i].name}
 		for _, k := range classes {
-			ls.Counts = append(ls.Counts, a.label.counts[k])
+			ls.Counts = append(ls.Counts, views[i][k])
 		}
 		if nulls {
 			ls.Counts = append(ls.Counts, a.labelNulls)

@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/axiomhq/hyperloglog"
+	metro "github.com/dgryski/go-metro"
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/format"
 )
@@ -109,9 +110,15 @@ const MaxExactValues = 1024
 // first maxValueBytes bytes.
 const maxValueBytes = 96
 
-// counter counts the values of a column in one split.
+// counter counts the values of a column in one split. Values are found
+// by their 64-bit metro hash (the one the HyperLogLog takes), so counting
+// allocates nothing once the counters are full: two values whose hashes
+// collide (about one chance in 10^13 among 1,024 values) would be
+// counted as one.
 type counter struct {
-	counts map[string]int64
+	index map[uint64]int32
+	slots []slot
+	free  []int32
 	// slack bounds how much any count is low, once the values outgrew
 	// MaxExactValues; 0 while the counts are exact.
 	slack int64
@@ -120,36 +127,81 @@ type counter struct {
 	hll *hyperloglog.Sketch
 }
 
+// slot is one counted value.
+type slot struct {
+	hash  uint64
+	count int64
+	value []byte
+}
+
+// hashSeed is the seed of the hash the HyperLogLog sketch's Insert uses,
+// so that InsertHash of our hash is the same.
+const hashSeed = 1337
+
 func newCounter() *counter {
-	return &counter{counts: map[string]int64{}, hll: hyperloglog.New14()}
+	return &counter{index: map[uint64]int32{}, hll: hyperloglog.New14()}
 }
 
 func (c *counter) add(key []byte) {
-	c.hll.Insert(key)
+	h := metro.Hash64(key, hashSeed)
+	c.hll.InsertHash(h)
 	if len(key) > maxValueBytes {
 		key, c.cut = key[:maxValueBytes], true
+		h = metro.Hash64(key, hashSeed)
 	}
-	if n, ok := c.counts[string(key)]; ok {
-		c.counts[string(key)] = n + 1
+	c.addHashed(h, key, 1)
+}
+
+// addHashed adds n to the count of key (hash h), or, the counters being
+// full, takes one from every count (Misra-Gries) and drops key.
+func (c *counter) addHashed(h uint64, key []byte, n int64) {
+	if i, ok := c.index[h]; ok {
+		c.slots[i].count += n
 		return
 	}
-	if len(c.counts) < MaxExactValues {
-		c.counts[string(key)] = 1
+	if len(c.index) < MaxExactValues {
+		c.insert(h, key, n)
 		return
 	}
-	// Misra-Gries: the new value and every counter lose one.
 	c.slack++
-	for k, n := range c.counts {
-		if n <= 1 {
-			delete(c.counts, k)
-		} else {
-			c.counts[k] = n - 1
+	for i := range c.slots {
+		sl := &c.slots[i]
+		if sl.count == 0 {
+			continue
+		}
+		if sl.count--; sl.count == 0 {
+			delete(c.index, sl.hash)
+			c.free = append(c.free, int32(i))
 		}
 	}
 }
 
+func (c *counter) insert(h uint64, key []byte, n int64) {
+	var i int32
+	if k := len(c.free); k > 0 {
+		i, c.free = c.free[k-1], c.free[:k-1]
+	} else {
+		c.slots = append(c.slots, slot{})
+		i = int32(len(c.slots) - 1)
+	}
+	sl := &c.slots[i]
+	sl.hash, sl.count, sl.value = h, n, append(sl.value[:0], key...)
+	c.index[h] = i
+}
+
 // exact reports whether the counts are exact, every value whole.
 func (c *counter) exact() bool { return c.slack == 0 && !c.cut }
+
+// view returns the counted values and their counts.
+func (c *counter) view() map[string]int64 {
+	m := make(map[string]int64, len(c.index))
+	for _, sl := range c.slots {
+		if sl.count > 0 {
+			m[string(sl.value)] = sl.count
+		}
+	}
+	return m
+}
 
 // merge adds o's counts into c; beyond MaxExactValues counters, every
 // count loses the (MaxExactValues+1)-th largest, which adds to slack.
@@ -157,24 +209,39 @@ func (c *counter) merge(o *counter) {
 	_ = c.hll.Merge(o.hll) // same precision by construction
 	c.cut = c.cut || o.cut
 	c.slack += o.slack
-	for k, n := range o.counts {
-		c.counts[k] += n
+	for _, sl := range o.slots {
+		if sl.count == 0 {
+			continue
+		}
+		if i, ok := c.index[sl.hash]; ok {
+			c.slots[i].count += sl.count
+		} else {
+			c.insert(sl.hash, sl.value, sl.count)
+		}
 	}
-	if len(c.counts) <= MaxExactValues {
+	if len(c.index) <= MaxExactValues {
 		return
 	}
-	ns := make([]int64, 0, len(c.counts))
-	for _, n := range c.counts {
-		ns = append(ns, n)
+	ns := make([]int64, 0, len(c.index))
+	for _, sl := range c.slots {
+		if sl.count > 0 {
+			ns = append(ns, sl.count)
+		}
 	}
 	slices.SortFunc(ns, func(a, b int64) int { return cmp.Compare(b, a) })
 	cut := ns[MaxExactValues]
 	c.slack += cut
-	for k, n := range c.counts {
-		if n <= cut {
-			delete(c.counts, k)
+	for i := range c.slots {
+		sl := &c.slots[i]
+		if sl.count == 0 {
+			continue
+		}
+		if sl.count <= cut {
+			sl.count = 0
+			delete(c.index, sl.hash)
+			c.free = append(c.free, int32(i))
 		} else {
-			c.counts[k] = n - cut
+			sl.count -= cut
 		}
 	}
 }
@@ -184,7 +251,7 @@ func (c *counter) merge(o *counter) {
 // error; exact-sparse below a few thousand values).
 func (c *counter) distinct() (uint64, bool) {
 	if c.exact() {
-		return uint64(len(c.counts)), true
+		return uint64(len(c.index)), true
 	}
 	return c.hll.Estimate(), false
 }
@@ -203,9 +270,11 @@ func (c *counter) top(n int, total int64, kind string) []ValueCount {
 		k string
 		n int64
 	}
-	all := make([]kv, 0, len(c.counts))
-	for k, v := range c.counts {
-		all = append(all, kv{k, v})
+	all := make([]kv, 0, len(c.index))
+	for _, sl := range c.slots {
+		if sl.count > 0 {
+			all = append(all, kv{string(sl.value), sl.count})
+		}
 	}
 	slices.SortFunc(all, func(a, b kv) int {
 		if a.n != b.n {

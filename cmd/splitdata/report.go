@@ -1,11 +1,13 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"math"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 
 	"github.com/dustin/go-humanize"
 	"github.com/spf13/cobra"
@@ -58,6 +60,10 @@ beyond half of --memory.`,
 			memory, err := parseMemory(f.memory)
 			if err != nil {
 				return err
+			}
+			if os.Getenv("GOMEMLIMIT") == "" {
+				// The budget is the runtime's soft limit, as for the jobs.
+				debug.SetMemoryLimit(cmp.Or(memory, int64(report.DefaultMemoryLimit)))
 			}
 			dir := args[0]
 			opts := report.Options{Dir: dir, Inputs: f.inputs, Columns: f.columns, Label: f.label, Group: f.group,
