@@ -88,14 +88,15 @@ func writeExtra(dir string, m *pipeline.Manifest, name string, data []byte) erro
 // outputSchema is the schema of the output's first file.
 func outputSchema(dir string, m *pipeline.Manifest) (*parquet.Schema, error) {
 	for _, s := range m.Splits {
-		for _, f := range s.Files {
-			src, err := sources.Open(filepath.Join(dir, filepath.FromSlash(f.Path)), outputOptions(m))
-			if err != nil {
-				return nil, err
-			}
-			defer src.Close()
-			return src.Schema(), nil
+		if len(s.Files) == 0 {
+			continue
 		}
+		src, err := sources.Open(filepath.Join(dir, filepath.FromSlash(s.Files[0].Path)), outputOptions(m))
+		if err != nil {
+			return nil, err
+		}
+		defer src.Close()
+		return src.Schema(), nil
 	}
 	return nil, fmt.Errorf("%s: no output file to take a schema from", dir)
 }

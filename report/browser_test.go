@@ -64,12 +64,14 @@ func TestReportInBrowser(t *testing.T) {
 		t.Skip("-short: 1M rows")
 	}
 	ctx := t.Context()
-	tmp := t.TempDir()
-	in := filepath.Join(tmp, "data")
+	// Relative paths, so that the page's command (and the README's
+	// picture) names no machine's directories.
+	t.Chdir(t.TempDir())
+	in := "data"
 	if _, err := gendata.Write(ctx, in, gendata.Config{Rows: 1_000_000, Files: 2, Seed: 1}); err != nil {
 		t.Fatal(err)
 	}
-	out := filepath.Join(tmp, "splits")
+	out := "splits"
 	cfg := pipeline.SplitConfig{Inputs: []string{in}, Out: out, Seed: "42", Stratify: "label",
 		Splits: []splitter.Split{{Name: "train", Ratio: 0.8}, {Name: "valid", Ratio: 0.1}, {Name: "test", Ratio: 0.1}}}
 	cfg.Attach = report.Attach(report.Options{Out: "splits"}, true, true)
@@ -80,14 +82,17 @@ func TestReportInBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	page := filepath.Join(out, report.HTMLName)
+	page, err := filepath.Abs(filepath.Join(out, report.HTMLName))
+	if err != nil {
+		t.Fatal(err)
+	}
 	st, err := os.Stat(page)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("report.html: %d bytes", st.Size())
 
-	shot := filepath.Join(tmp, "report.png")
+	shot := filepath.Join(t.TempDir(), "report.png")
 	runChromium(t, bin, "--hide-scrollbars", "--window-size=1280,2000", "--screenshot="+shot, "file://"+page)
 	png, err := os.ReadFile(shot)
 	if err != nil {

@@ -133,17 +133,6 @@ func cardGlob(m *pipeline.Manifest, s pipeline.SplitInfo) string {
 	return path.Dir(s.Files[0].Path) + "/*." + m.Options.Format
 }
 
-// hfFormat is the datasets builder of an output format.
-func hfFormat(f string) string {
-	switch f {
-	case "jsonl":
-		return "json"
-	case "arrow":
-		return "arrow"
-	}
-	return f
-}
-
 // WriteCard writes a Hugging Face dataset card for the output: YAML
 // front matter whose configs name each split's files (and for k-fold,
 // one config per fold with its train and test files), whose dataset_info

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"math"
 	"slices"
-	"strings"
 
 	"github.com/splitdata/splitdata/pipeline"
 )
@@ -467,6 +466,3 @@ func foldView(sc *scanner, parts []part, accs []*acc) *FoldView {
 	}
 	return fv
 }
-
-// joinNames joins split names for messages.
-func joinNames(names []string) string { return strings.Join(names, ", ") }

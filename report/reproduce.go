@@ -1,6 +1,7 @@
 package report
 
 import (
+	"cmp"
 	"fmt"
 	"strconv"
 	"strings"
@@ -88,10 +89,11 @@ func reproduce(m *pipeline.Manifest, opts Options) string {
 	}
 	switch o.Format {
 	case "parquet":
-		if o.Parquet.Compression != "" && o.Parquet.Compression != "snappy" {
-			flag("--compression", o.Parquet.Compression)
+		codec := cmp.Or(o.Parquet.Compression, "snappy")
+		if codec != "snappy" {
+			flag("--compression", codec)
 		}
-		if o.Parquet.CompressionLevel > 1 || o.Parquet.Compression != "snappy" && o.Parquet.CompressionLevel > 0 {
+		if codec == "snappy" && o.Parquet.CompressionLevel > 1 || codec != "snappy" && o.Parquet.CompressionLevel > 0 {
 			args = append(args, "--compression-level", strconv.Itoa(o.Parquet.CompressionLevel))
 		}
 		if o.Parquet.Dictionary {
