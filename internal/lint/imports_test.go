@@ -32,7 +32,7 @@ var allowed = map[string][]string{
 	// report reads outputs through sources and their manifests through
 	// pipeline; pipeline knows nothing of it (a job calls it through
 	// JobOptions.Attach).
-	"report": {"github.com/parquet-go/parquet-go", "github.com/axiomhq/hyperloglog", "golang.org/x/sync",
+	"report": {"github.com/parquet-go/parquet-go", "github.com/axiomhq/hyperloglog", "github.com/dgryski/go-metro", "golang.org/x/sync",
 		module + "/pipeline", module + "/splitter", module + "/sources"},
 }
 
