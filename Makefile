@@ -6,7 +6,7 @@ BIN       := bin/splitdata
 DEMO_DIR  := demo
 DEMO_ROWS ?= 1000000
 
-.PHONY: all build demo test test-race fuzz bench lint vectors clean duckdb-deps
+.PHONY: all build demo test test-race test-progress fuzz bench lint vectors clean duckdb-deps
 
 all: build
 
@@ -60,6 +60,12 @@ fuzz:
 
 test-race:
 	$(GO) test -race -short -count=1 ./...
+
+## test-progress: the terminal recording of shuffle and split --stratify on 10M rows
+## (script(1), Debian's bsdutils; minutes on a small machine), checked against
+## cmd/splitdata/testdata/progress_recording.golden (-update-recording rewrites it).
+test-progress:
+	SPLITDATA_RECORDING=1 $(GO) test -count=1 -timeout 30m -run '^TestProgressRecording$$' ./cmd/splitdata/
 
 ## bench: Go micro-benchmarks, 10 samples each, summarised with benchstat
 ## (prng: benchmarks/results-prng.txt, see benchmarks/prng.md; the rest: benchmarks/results-go.txt).

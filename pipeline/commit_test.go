@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/splitdata/splitdata/internal/gendata"
+	"github.com/splitdata/splitdata/internal/staging"
 )
 
 // genRows writes rows generated rows as one Parquet file in a new
@@ -34,8 +35,8 @@ func captureNotices(t *testing.T) *[]string {
 
 // killAt makes the next commits stop at step as if killed there.
 func killAt(t *testing.T, step string) {
-	testHookCommit = func(s string) bool { return s == step }
-	t.Cleanup(func() { testHookCommit = nil })
+	staging.TestHookCommit = func(s string) bool { return s == step }
+	t.Cleanup(func() { staging.TestHookCommit = nil })
 }
 
 // outputSeed is the seed of the complete output in dir, after checking it
@@ -86,12 +87,12 @@ func TestReplaceKilledAtEachStep(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(fmt.Sprintf("exchange=%v/%s", tc.exchange, tc.step), func(t *testing.T) {
 			if tc.exchange {
-				if err := exchange(t.TempDir(), t.TempDir()); errors.Is(err, errNoExchange) {
+				if err := staging.Exchange(t.TempDir(), t.TempDir()); errors.Is(err, staging.ErrNoExchange) {
 					t.Skip("no atomic exchange on this system")
 				}
 			}
-			defer func(v bool) { useExchange = v }(useExchange)
-			useExchange = tc.exchange
+			defer func(v bool) { staging.UseExchange = v }(staging.UseExchange)
+			staging.UseExchange = tc.exchange
 			notes := captureNotices(t)
 			parent := t.TempDir()
 			out := filepath.Join(parent, "out")
@@ -100,10 +101,10 @@ func TestReplaceKilledAtEachStep(t *testing.T) {
 			}
 			killAt(t, tc.step)
 			_, err := Split(t.Context(), SplitConfig{Inputs: []string{in}, Out: out, Seed: "2", JobOptions: JobOptions{Overwrite: true}})
-			if !errors.Is(err, errKilled) {
+			if !errors.Is(err, staging.ErrKilled) {
 				t.Fatalf("err = %v, want the simulated kill", err)
 			}
-			testHookCommit = nil
+			staging.TestHookCommit = nil
 			if _, err := os.Stat(out); err == nil {
 				// Whatever is under the name must be complete.
 				outputSeed(t, out)
@@ -141,19 +142,19 @@ func TestReplaceKilledAtEachStep(t *testing.T) {
 // removing the old output: the new one is in place, and the next run
 // removes the rest of the old one.
 func TestReplaceKilledWhileRemovingTheOld(t *testing.T) {
-	defer func(v bool) { useExchange = v }(useExchange)
-	useExchange = false
+	defer func(v bool) { staging.UseExchange = v }(staging.UseExchange)
+	staging.UseExchange = false
 	in := genRows(t, 200)
 	parent := t.TempDir()
 	out := filepath.Join(parent, "out")
 	if _, err := Split(t.Context(), SplitConfig{Inputs: []string{in}, Out: out, Seed: "1"}); err != nil {
 		t.Fatal(err)
 	}
-	testHookCommit = func(step string) bool {
+	staging.TestHookCommit = func(step string) bool {
 		if step != "replaced" {
 			return false
 		}
-		aside := asideDirs(out)
+		aside := staging.AsideDirs(out)
 		if len(aside) != 1 {
 			t.Fatalf("aside directories %q, want one", aside)
 		}
@@ -162,11 +163,11 @@ func TestReplaceKilledWhileRemovingTheOld(t *testing.T) {
 		_ = os.RemoveAll(filepath.Join(aside[0], "train"))
 		return true
 	}
-	t.Cleanup(func() { testHookCommit = nil })
-	if _, err := Split(t.Context(), SplitConfig{Inputs: []string{in}, Out: out, Seed: "2", JobOptions: JobOptions{Overwrite: true}}); !errors.Is(err, errKilled) {
+	t.Cleanup(func() { staging.TestHookCommit = nil })
+	if _, err := Split(t.Context(), SplitConfig{Inputs: []string{in}, Out: out, Seed: "2", JobOptions: JobOptions{Overwrite: true}}); !errors.Is(err, staging.ErrKilled) {
 		t.Fatalf("err = %v, want the simulated kill", err)
 	}
-	testHookCommit = nil
+	staging.TestHookCommit = nil
 	if _, err := Split(t.Context(), SplitConfig{Inputs: []string{in}, Out: filepath.Join(parent, "other"), Seed: "2"}); err != nil {
 		t.Fatal(err)
 	}
@@ -185,8 +186,8 @@ func TestReplaceKilledWhileRemovingTheOld(t *testing.T) {
 // directory (plan and every shard's output) aside: the next merge restores
 // it and merges.
 func TestMergeKilledBetweenRenames(t *testing.T) {
-	defer func(v bool) { useExchange = v }(useExchange)
-	useExchange = false
+	defer func(v bool) { staging.UseExchange = v }(staging.UseExchange)
+	staging.UseExchange = false
 	captureNotices(t)
 	in := genRows(t, 400)
 	dir := filepath.Join(t.TempDir(), "job")
@@ -199,10 +200,10 @@ func TestMergeKilledBetweenRenames(t *testing.T) {
 		}
 	}
 	killAt(t, "aside")
-	if _, err := Merge(t.Context(), MergeConfig{Dir: dir}); !errors.Is(err, errKilled) {
+	if _, err := Merge(t.Context(), MergeConfig{Dir: dir}); !errors.Is(err, staging.ErrKilled) {
 		t.Fatalf("err = %v, want the simulated kill", err)
 	}
-	testHookCommit = nil
+	staging.TestHookCommit = nil
 	if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("killed between the renames, %s exists: %v", dir, err)
 	}
@@ -249,26 +250,5 @@ func TestRecoverAsideKeepsBothWhenUnsure(t *testing.T) {
 	}
 	if got := entries(t, parent); !slices.Equal(got, []string{".out.old-1", ".out.tmp-2.old"}) {
 		t.Errorf("%s holds %q", parent, got)
-	}
-}
-
-// TestBesideNames keeps the directories of an output whose name extends
-// another's apart from it.
-func TestBesideNames(t *testing.T) {
-	parent := t.TempDir()
-	for _, name := range []string{".a.tmp-12", ".a.tmp-3.old", ".a.tmp-x.tmp-5", ".a.old-7", ".a.old-7x", ".a.old-", ".ab.tmp-1"} {
-		if err := os.Mkdir(filepath.Join(parent, name), 0o777); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if got, want := besideNames(parent, "a", stagingInfix, ""), []string{".a.tmp-12"}; !slices.Equal(got, want) {
-		t.Errorf("staging %q, want %q", got, want)
-	}
-	var got []string
-	for _, d := range asideDirs(filepath.Join(parent, "a")) {
-		got = append(got, filepath.Base(d))
-	}
-	if want := []string{".a.old-7", ".a.tmp-3.old"}; !slices.Equal(got, want) {
-		t.Errorf("aside %q, want %q", got, want)
 	}
 }

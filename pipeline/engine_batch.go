@@ -10,6 +10,7 @@ import (
 	"github.com/parquet-go/parquet-go"
 
 	"github.com/splitdata/splitdata/internal/columnar"
+	"github.com/splitdata/splitdata/internal/extsort"
 	"github.com/splitdata/splitdata/sinks"
 	"github.com/splitdata/splitdata/sources"
 )
@@ -83,10 +84,10 @@ func (e *engine) routeBatch(ctx context.Context, u unit) (routed, error) {
 	}
 	// When no output reads the unit's batch in place, the batch holds the
 	// next unit read; else the last row group reading it frees it.
-	shared := &sharedUnit{batch: b}
+	shared := &sharedUnit{batch: b, free: e.freeUnits}
 	defer func() {
 		if shared.users.Load() == 0 {
-			e.recycle(b)
+			recycle(e.freeUnits, b)
 		}
 	}()
 	if int64(b.Len) != u.rows {
@@ -94,14 +95,12 @@ func (e *engine) routeBatch(ctx context.Context, u unit) (routed, error) {
 	}
 	// Rows go to bins: one per output, or per output and key range when
 	// the shuffle spills (bin s*P+p).
-	parts := 1
-	if e.shuffle {
-		parts = e.partitions
-	}
+	keyed := e.order.parts() > 0
+	parts := max(e.order.parts(), 1)
 	sel := make([][]int32, n*parts)
 	var binKeys [][]uint64
 	var binIndex [][]int64
-	if e.shuffle {
+	if keyed {
 		binKeys = make([][]uint64, len(sel))
 		binIndex = make([][]int64, len(sel))
 	}
@@ -117,26 +116,19 @@ func (e *engine) routeBatch(ctx context.Context, u unit) (routed, error) {
 		k := min(readBatch, b.Len-lo)
 		start := u.start + int64(lo)
 		gen.Fill(keys[:k])
-		if e.place != nil {
-			if err := e.place(keys[:k], start, ids[:k]); err != nil {
-				return r, err
-			}
-		} else {
-			e.assign.Assign(keys[:k], start, ids[:k])
+		if err := e.place.assign.assignRows(nil, keys[:k], start, ids[:k]); err != nil {
+			return r, err
 		}
 		for i := range k {
-			copies := 1
-			if e.repeat != nil {
-				copies = e.repeat(start + int64(i))
-			}
-			for _, s := range e.outputs(int(ids[i]), one[:]) {
+			copies := e.place.copies(start + int64(i))
+			for _, s := range e.place.targets(int(ids[i]), one[:]) {
 				bin := s
 				if parts > 1 {
-					bin = s*parts + partitionOf(keys[i], parts)
+					bin = s*parts + extsort.Partition(keys[i], parts)
 				}
 				for range copies {
 					sel[bin] = append(sel[bin], int32(lo+i))
-					if e.shuffle {
+					if keyed {
 						binKeys[bin] = append(binKeys[bin], keys[i])
 						binIndex[bin] = append(binIndex[bin], start+int64(i))
 					}
@@ -145,11 +137,11 @@ func (e *engine) routeBatch(ctx context.Context, u unit) (routed, error) {
 		}
 	}
 	if parts > 1 {
-		r.spill = make([][]*spillPiece, n)
+		r.spill = make([][]*extsort.Piece, n)
 	} else {
 		r.batches = make([]columnar.Rows, n)
 		r.shared = make([]*sharedUnit, n)
-		if e.shuffle {
+		if keyed {
 			r.keys, r.index = binKeys, binIndex
 		}
 	}
@@ -161,14 +153,14 @@ func (e *engine) routeBatch(ctx context.Context, u unit) (routed, error) {
 		if parts > 1 && e.indexColumn < 0 {
 			// Spilled: encoded straight from the unit's batch.
 			if r.spill[s] == nil {
-				r.spill[s] = make([]*spillPiece, parts)
+				r.spill[s] = make([]*extsort.Piece, parts)
 			}
-			piece := &spillPiece{data: b.AppendBinaryRows(nil, rows), keys: binKeys[bin], index: binIndex[bin]}
+			piece := &extsort.Piece{Data: b.AppendBinaryRows(nil, rows), Keys: binKeys[bin], Index: binIndex[bin]}
 			r.spill[s][p] = piece
-			r.bytes += int64(cap(piece.data)) + 16*int64(cap(piece.keys))
+			r.bytes += piece.Bytes()
 			continue
 		}
-		if !e.shuffle && e.indexColumn < 0 && 2*len(rows) >= b.Len {
+		if !keyed && e.indexColumn < 0 && 2*len(rows) >= b.Len {
 			r.batches[bin] = b.View(rows)
 			shared.use()
 			r.shared[bin] = shared
@@ -184,17 +176,17 @@ func (e *engine) routeBatch(ctx context.Context, u unit) (routed, error) {
 		if parts == 1 {
 			r.batches[bin] = out
 			r.bytes += out.Size()
-			if e.shuffle {
+			if keyed {
 				r.bytes += int64(len(rows)) * batchRowBytes
 			}
 			continue
 		}
 		if r.spill[s] == nil {
-			r.spill[s] = make([]*spillPiece, parts)
+			r.spill[s] = make([]*extsort.Piece, parts)
 		}
-		piece := &spillPiece{data: out.AppendBinary(nil), keys: binKeys[bin], index: binIndex[bin]}
+		piece := &extsort.Piece{Data: out.AppendBinary(nil), Keys: binKeys[bin], Index: binIndex[bin]}
 		r.spill[s][p] = piece
-		r.bytes += int64(cap(piece.data)) + 16*int64(cap(piece.keys))
+		r.bytes += piece.Bytes()
 	}
 	return r, nil
 }
@@ -253,6 +245,7 @@ func (e *engine) readBatch(ctx context.Context, u unit) (*columnar.Batch, error)
 // not yet cut into row groups. The last use to end recycles the batch.
 type sharedUnit struct {
 	batch *columnar.Batch
+	free  chan *columnar.Batch // the engine's freeUnits
 	users atomic.Int32
 }
 
@@ -264,9 +257,9 @@ func (s *sharedUnit) use() {
 }
 
 // release ends a use of s, recycling its batch after the last one.
-func (s *sharedUnit) release(e *engine) {
+func (s *sharedUnit) release() {
 	if s != nil && s.users.Add(-1) == 0 {
-		e.recycle(s.batch)
+		recycle(s.free, s.batch)
 	}
 }
 
@@ -274,9 +267,9 @@ func (s *sharedUnit) release(e *engine) {
 // for the next unit a reader decodes: fresh memory for every unit costs
 // the runtime page faults and zeroing. At most one batch per worker is
 // kept.
-func (e *engine) recycle(b *columnar.Batch) {
+func recycle(free chan *columnar.Batch, b *columnar.Batch) {
 	select {
-	case e.freeUnits <- b:
+	case free <- b:
 	default:
 	}
 }

@@ -65,7 +65,7 @@ func rowBalancedAssigner(ctx context.Context, splits []splitter.Split, p *plan, 
 		return nil, 0, err
 	}
 	defer keys.close()
-	progress.Phase("boundaries", p.rows)
+	progress.Phase("boundaries", 0) // no rows counted: a spinner
 	var readErr error
 	upper, err := splitter.RowBalancedThresholds(ctx, keys.batches(&readErr), p.rows, splits, workers)
 	if err == nil {

@@ -32,12 +32,12 @@ func TestLockOutputExcludesSecondHolder(t *testing.T) {
 	if _, err := os.Stat(out); !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("split on a locked output created %s", out)
 	}
-	l.unlock()
+	l.Unlock()
 	l2, err := lockOutput(out)
 	if err != nil {
 		t.Fatalf("lock after unlock: %v", err)
 	}
-	l2.unlock()
+	l2.Unlock()
 	entries, err := os.ReadDir(filepath.Dir(out))
 	if err != nil || len(entries) != 0 {
 		t.Fatalf("lock file left behind: %v %v", entries, err)

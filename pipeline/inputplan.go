@@ -38,9 +38,7 @@ func openPlan(inputs []string, opts sources.Options) (_ *plan, err error) {
 		p.inputs = append(p.inputs, in)
 		if i == 0 {
 			p.schema = in.Schema()
-			for _, kv := range in.KeyValueMetadata() {
-				p.kv = append(p.kv, sinks.KeyValue{Key: kv.Key, Value: kv.Value})
-			}
+			p.kv = append([]sinks.KeyValue(nil), in.KeyValueMetadata()...) // one type: sources.KeyValue is sinks.KeyValue
 		} else if d := sources.SchemaDiff(p.schema, in.Schema()); d != "" {
 			if isCSV(p.inputs[0]) || isCSV(in) {
 				d += `; CSV columns are inferred, and nullable: give their types with --schema (a "!" suffix makes a column required)`

@@ -91,3 +91,21 @@ func kfoldSizes(splits []splitter.Split, n int64) ([]splitter.Split, error) {
 	}
 	return out, nil
 }
+
+// materializedFolds returns the outputs of materialized folds, FOLD/train
+// then FOLD/test for each fold in order, and which outputs a row of each
+// fold goes to: its own fold's test and every other fold's train.
+func materializedFolds(folds []string) ([]string, [][]int) {
+	names := make([]string, 0, 2*len(folds))
+	fanout := make([][]int, len(folds))
+	for j, f := range folds {
+		names = append(names, f+"/train", f+"/test")
+		fanout[j] = append(fanout[j], 2*j+1)
+		for g := range folds {
+			if g != j {
+				fanout[j] = append(fanout[j], 2*g)
+			}
+		}
+	}
+	return names, fanout
+}

@@ -241,28 +241,6 @@ var materializedName = regexp.MustCompile(`^fold-[0-9]+/(train|test)$`)
 // manifestFileName is the name of an output file in a manifest.
 var manifestFileName = regexp.MustCompile(`^part-[0-9]{5,}\.(parquet|arrow|csv|jsonl)$`)
 
-// writeJSONFile writes v as indented JSON to path and syncs it.
-func writeJSONFile(path string, v any) error {
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		return err
-	}
-	b = append(b, '\n')
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o666)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
-}
-
 // inputOptions are the options the inputs of a job with options o are
 // opened with.
 func (o ManifestOptions) inputOptions() sources.Options {

@@ -35,11 +35,11 @@ func Merge(ctx context.Context, cfg MergeConfig) (*Manifest, error) {
 	if cfg.Progress == nil {
 		cfg.Progress = noProgress{}
 	}
-	lock, err := lockOutput(cfg.Dir)
+	out, err := OpenLocalDir(cfg.Dir, true)
 	if err != nil {
 		return nil, err
 	}
-	defer lock.unlock()
+	defer out.Abort(ctx)
 	p, data, err := ReadPlan(filepath.Join(cfg.Dir, PlanName))
 	if err != nil {
 		return nil, err
@@ -145,13 +145,10 @@ func Merge(ctx context.Context, cfg MergeConfig) (*Manifest, error) {
 	if err != nil {
 		return nil, err
 	}
-	stage, err := newStaging(cfg.Dir, true)
-	if err != nil {
-		return nil, err
-	}
-	defer stage.cleanup()
 	cfg.Progress.Phase("merge", p.Rows-p.Unassigned)
-	e := &engine{format: sinks.Parquet(p.Options.Parquet), schema: schema, kv: kv, stage: stage, names: splitNames(p.Options.Splits)}
+	names := splitNames(p.Options.Splits)
+	format := sinks.Parquet(p.Options.Parquet)
+	e := &engine{format: format, schema: schema, kv: kv, out: out, names: names, layout: wholeJob{names: names, ext: format.Ext()}}
 	splits := make([]SplitInfo, nsplits)
 	for s := range nsplits {
 		splits[s].Name = e.names[s]
@@ -167,7 +164,7 @@ func Merge(ctx context.Context, cfg MergeConfig) (*Manifest, error) {
 				return nil, err
 			}
 			if fw == nil {
-				if fw, err = e.createFile(s, g.file); err != nil {
+				if fw, err = e.createFile(ctx, s, g.file); err != nil {
 					return nil, err
 				}
 			}
@@ -223,13 +220,10 @@ func Merge(ctx context.Context, cfg MergeConfig) (*Manifest, error) {
 		}
 	}
 	cfg.Progress.Phase("commit", 0)
-	if err := writeFileAtomic(stage.path(PlanName), data); err != nil {
+	if err := out.writeFile(PlanName, data); err != nil {
 		return nil, err
 	}
-	if err := writeJSONFile(stage.path(ManifestName), m); err != nil {
-		return nil, fmt.Errorf("write manifest: %w", err)
-	}
-	if err := stage.commit(); err != nil {
+	if err := commitManifest(ctx, out, m); err != nil {
 		return nil, err
 	}
 	return m, nil
@@ -275,28 +269,4 @@ func loadGroup(enc *sinks.RowGroupEncoder, path string, rec FileInfo) (*sinks.En
 		return nil, fmt.Errorf("%w: %s: %v", ErrShards, path, err)
 	}
 	return rg, nil
-}
-
-// writeFileAtomic writes data to path through a temporary file in the same
-// directory, synced and renamed into place: readers see the old file or
-// the whole new one.
-func writeFileAtomic(path string, data []byte) error {
-	// 0o666 less the umask, as the manifest and every output file.
-	f, err := createUnique(filepath.Dir(path), "."+filepath.Base(path)+".tmp-", "", 0o666)
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
 }

@@ -3,9 +3,10 @@ package pipeline
 import (
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/splitdata/splitdata/internal/staging"
 )
 
 // ErrOutputHoldsInput reports an output directory that holds (or is) one of
@@ -13,33 +14,8 @@ import (
 var ErrOutputHoldsInput = errors.New("output would replace an input")
 
 // resolvePath returns the absolute, clean form of p with its symbolic links
-// resolved: those of its deepest existing ancestor, by
-// [filepath.EvalSymlinks]; the rest of p, which does not exist yet, is
-// appended as it is. Two paths that lead to the same place, through
-// symbolic links or not, resolve to the same string (bind mounts and hard
-// links aside: see [checkInputsOutside]).
-func resolvePath(p string) (string, error) {
-	abs, err := filepath.Abs(p)
-	if err != nil {
-		return "", err
-	}
-	cur, rest := abs, ""
-	for {
-		real, err := filepath.EvalSymlinks(cur)
-		if err == nil {
-			return filepath.Join(real, rest), nil
-		}
-		if !errors.Is(err, fs.ErrNotExist) {
-			return "", fmt.Errorf("resolve %s: %w", p, err)
-		}
-		parent := filepath.Dir(cur)
-		if parent == cur {
-			return abs, nil
-		}
-		rest = filepath.Join(filepath.Base(cur), rest)
-		cur = parent
-	}
-}
+// resolved ([staging.ResolvePath]).
+func resolvePath(p string) (string, error) { return staging.ResolvePath(p) }
 
 // within reports whether path is dir or lies below it; both are clean and
 // absolute.

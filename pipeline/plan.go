@@ -214,7 +214,7 @@ func CreatePlan(ctx context.Context, cfg SplitConfig, shards int) (*Plan, error)
 	case cfg.Format != sinks.FormatParquet:
 		return nil, fmt.Errorf("%w: sharded runs write Parquet only, not %s", ErrUsage, cfg.Format)
 	}
-	seed, pl, release, err := startJob(cfg)
+	seed, pl, out, release, err := startJob(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -288,15 +288,14 @@ func CreatePlan(ctx context.Context, cfg SplitConfig, shards int) (*Plan, error)
 	}
 	// The directory appears with its plan, atomically; with Overwrite it
 	// replaces an earlier job's directory, shards and all.
-	stage, err := newStaging(cfg.Out, cfg.Overwrite)
-	if err != nil {
-		return nil, err
+	data, err := jsonFile(p)
+	if err == nil {
+		err = out.writeFile(PlanName, data)
 	}
-	defer stage.cleanup()
-	if err := writeJSONFile(stage.path(PlanName), p); err != nil {
+	if err != nil {
 		return nil, fmt.Errorf("write plan: %w", err)
 	}
-	if err := stage.commit(); err != nil {
+	if err := out.Commit(ctx, nil); err != nil {
 		return nil, err
 	}
 	return p, nil

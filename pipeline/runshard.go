@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/splitdata/splitdata/internal/columnar"
 	"github.com/splitdata/splitdata/sinks"
 	"github.com/splitdata/splitdata/sources"
 	"github.com/splitdata/splitdata/splitter"
@@ -58,11 +59,11 @@ func RunShard(ctx context.Context, cfg ShardConfig) (*ShardDone, error) {
 	if err := os.MkdirAll(filepath.Dir(final), 0o755); err != nil {
 		return nil, err
 	}
-	lock, err := lockOutput(final)
+	out, err := OpenLocalDir(final, true)
 	if err != nil {
 		return nil, err
 	}
-	defer lock.unlock()
+	defer out.Abort(ctx)
 
 	w := p.work(cfg.Index)
 	cfg.Progress.Phase("plan", 0)
@@ -103,11 +104,9 @@ func RunShard(ctx context.Context, cfg ShardConfig) (*ShardDone, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrUsage, err)
 	}
-	stage, err := newStaging(final, true)
-	if err != nil {
+	if err := prepare(out); err != nil {
 		return nil, err
 	}
-	defer stage.cleanup()
 	var units []unit
 	var rows int64
 	for _, u := range p.Units[w.lo:w.hi] {
@@ -120,29 +119,37 @@ func RunShard(ctx context.Context, cfg ShardConfig) (*ShardDone, error) {
 			srcs[i] = in
 		}
 	}
+	names := splitNames(p.Options.Splits)
+	batches := useBatches(srcs, encoder, false, p.Options.IndexOnly) // sharded runs refuse --group
+	var batchLayout columnar.Layout
+	if batches {
+		if batchLayout, err = columnar.LayoutOf(schema); err != nil {
+			return nil, fmt.Errorf("internal error: columnar path for %w", err)
+		}
+	}
 	e := &engine{
+		place:        &placer{assign: assignPlace(assigner), outputs: len(names)},
+		order:        inputOrder{},
+		layout:       shardWindow{names: names, windows: w.windows},
 		inputs:       srcs,
 		units:        units,
 		schema:       schema,
 		indexOnly:    p.Options.IndexOnly,
 		indexColumn:  indexColumn,
-		groupColumn:  -1,
 		master:       *master,
-		assign:       assigner,
-		names:        splitNames(p.Options.Splits),
+		names:        names,
 		rowsPerFile:  p.Options.RowsPerFile,
 		rowGroupRows: p.Options.RowGroupRows,
 		workers:      cfg.Workers,
 		format:       format,
 		encoder:      encoder,
-		batches:      useBatches(srcs, encoder, false, p.Options.IndexOnly), // sharded runs refuse --group
+		batches:      batches,
+		batchLayout:  batchLayout,
 		rowsChecked:  p.Options.IndexOnly || allParquet(inputs),
 		kv:           kv,
-		stage:        stage,
-		progress:     cfg.Progress,
-		windows:      w.windows,
+		out:          out,
 	}
-	cfg.Progress.Phase("shard", rows)
+	e.progress = newEngineProgress(cfg.Progress, rows, -1, false, false)
 	splits, err := e.run(ctx)
 	if err != nil {
 		return nil, err
@@ -163,10 +170,14 @@ func RunShard(ctx context.Context, cfg ShardConfig) (*ShardDone, error) {
 		done.Groups = append(done.Groups, info.Files...)
 	}
 	cfg.Progress.Phase("commit", 0)
-	if err := writeJSONFile(stage.path("done.json"), done); err != nil {
+	record, err := jsonFile(done)
+	if err == nil {
+		err = out.writeFile(shardDoneName, record)
+	}
+	if err != nil {
 		return nil, err
 	}
-	if err := stage.commit(); err != nil {
+	if err := out.Commit(ctx, nil); err != nil {
 		return nil, err
 	}
 	return done, nil
@@ -230,9 +241,5 @@ func (p *Plan) checkUnits(inputs []sources.FileSource) error {
 
 // keyValues is an input's key/value metadata as the sinks take it.
 func keyValues(in sources.FileSource) []sinks.KeyValue {
-	var kv []sinks.KeyValue
-	for _, e := range in.KeyValueMetadata() {
-		kv = append(kv, sinks.KeyValue{Key: e.Key, Value: e.Value})
-	}
-	return kv
+	return append([]sinks.KeyValue(nil), in.KeyValueMetadata()...)
 }

@@ -2,28 +2,8 @@ package pipeline
 
 import (
 	"errors"
-	"math"
 	"testing"
 )
-
-func TestPartitionOfIsMonotoneAndCovers(t *testing.T) {
-	for _, p := range []int{1, 2, 3, 7, 256} {
-		prev := 0
-		for _, key := range []uint64{0, 1, 1 << 32, 1 << 62, math.MaxUint64 / 3, 1 << 63, math.MaxUint64 - 1, math.MaxUint64} { // ascending
-			got := partitionOf(key, p)
-			if got < 0 || got >= p {
-				t.Fatalf("partitionOf(%d, %d) = %d, out of range", key, p, got)
-			}
-			if key > 0 && got < prev {
-				t.Fatalf("partitionOf not monotone at %d for p=%d", key, p)
-			}
-			prev = got
-		}
-		if partitionOf(math.MaxUint64, p) != p-1 {
-			t.Errorf("the largest key is not in the last of %d partitions", p)
-		}
-	}
-}
 
 func TestShufflePartitions(t *testing.T) {
 	for _, tc := range []struct {

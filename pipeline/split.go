@@ -10,6 +10,7 @@ import (
 
 	"github.com/parquet-go/parquet-go"
 
+	"github.com/splitdata/splitdata/internal/columnar"
 	"github.com/splitdata/splitdata/prng"
 	"github.com/splitdata/splitdata/sinks"
 	"github.com/splitdata/splitdata/sources"
@@ -28,6 +29,19 @@ func Split(ctx context.Context, cfg SplitConfig) (*Manifest, error) {
 	return run(ctx, cfg, job{command: "split"})
 }
 
+// SplitTo is [Split] writing its files, and last its manifest, to out
+// rather than to the directory cfg.Out (which is not used, nor are
+// Overwrite and the checks that the inputs lie outside it: opening out
+// is its constructor's job). out is committed when SplitTo succeeds and
+// aborted when it fails; the files' bytes are those Split writes.
+func SplitTo(ctx context.Context, cfg SplitConfig, out Output) (*Manifest, error) {
+	if out == nil {
+		return nil, fmt.Errorf("%w: no output", ErrUsage)
+	}
+	cfg.Out = "output" // validated as given, never opened
+	return run(ctx, cfg, job{command: "split", out: out})
+}
+
 // job is what distinguishes the commands built on the split engine.
 type job struct {
 	command string // recorded in the manifest
@@ -42,6 +56,9 @@ type job struct {
 	// materialize writes, for each of the splits (folds), its rows as
 	// FOLD/test and every other fold's rows as FOLD/train.
 	materialize bool
+	// out, when set, receives the files in place of the local directory
+	// cfg.Out.
+	out Output
 }
 
 // run is the engine behind [Split], [Shuffle], [Sample] and [KFold].
@@ -54,8 +71,28 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 	}
 	autoMemory, autoShuffle := cfg.MemoryLimit == 0, cfg.ShuffleMemory == 0
 	cfg = cfg.withDefaults()
-	seed, plan, release, err := startJob(cfg)
+	var seed seedInfo
+	var plan *plan
+	var out Output
+	var release func()
+	var err error
+	if jb.out != nil {
+		seed, plan, err = openJob(cfg)
+		out, release = jb.out, func() {
+			if plan != nil {
+				plan.close()
+			}
+			_ = jb.out.Abort(context.Background())
+		}
+	} else {
+		var dir *LocalDir
+		seed, plan, dir, release, err = startJob(cfg)
+		out = dir
+	}
 	if err != nil {
+		if jb.out != nil {
+			release()
+		}
 		return nil, err
 	}
 	defer release()
@@ -179,12 +216,11 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 	// shuffle machinery orders rows by the keys its placer gives.
 	shuffle := cfg.Shuffle || cfg.Compat != ""
 
-	stage, err := newStaging(cfg.Out, cfg.Overwrite)
-	if err != nil {
+	// A local directory's staging directory is made before any pass over
+	// the rows, so that an output that cannot be written fails first.
+	if err := prepare(out); err != nil {
 		return nil, err
 	}
-	defer stage.cleanup()
-
 	partitions := 1
 	var spillDir string
 	if shuffle {
@@ -199,7 +235,7 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 	}
 	if partitions > 1 {
 		var removeSpill func()
-		if spillDir, removeSpill, err = newSpillDir(cfg.TempDir, stage); err != nil {
+		if spillDir, removeSpill, err = newSpillDir(cfg.TempDir, out); err != nil {
 			return nil, err
 		}
 		defer removeSpill()
@@ -215,40 +251,47 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 	if testHookUnits != nil {
 		testHookUnits(len(units))
 	}
+	var rows rowAssigner
+	switch {
+	case place != nil:
+		rows = place
+	case groupCol >= 0:
+		rows = newGroupAssigner(assign, groupCol, seed.value)
+	default:
+		rows = assignPlace(assign)
+	}
+	var batchLayout columnar.Layout
+	if batches {
+		if batchLayout, err = columnar.LayoutOf(schema); err != nil {
+			return nil, fmt.Errorf("internal error: columnar path for %w", err)
+		}
+	}
 	e := &engine{
 		unitsInFlight: inFlight(cfg.MemoryLimit, batches),
 		jobsInFlight:  inFlight(cfg.MemoryLimit, batches),
 		rowBytes:      rowBytes,
-		place:         place,
-		repeat:        repeat,
+		place:         &placer{assign: rows, repeat: repeat, fanout: fanout, outputs: len(names)},
+		order:         newOrderer(shuffle, partitions, len(names), cfg.ShuffleMemory, spillDir, batches, batchLayout),
+		layout:        wholeJob{names: names, flat: jb.flat, ext: format.Ext()},
 		inputs:        inputs,
 		units:         units,
 		schema:        schema,
 		indexOnly:     cfg.IndexOnly,
 		indexColumn:   indexColumn,
-		groupColumn:   groupCol,
-		groupSeed:     seed.value,
 		master:        *master,
-		assign:        assign,
 		names:         names,
-		fanout:        fanout,
 		rowsPerFile:   cfg.RowsPerFile,
 		rowGroupRows:  cfg.RowGroupRows,
-		shuffle:       shuffle,
-		shuffleLimit:  cfg.ShuffleMemory,
-		partitions:    partitions,
-		flat:          jb.flat,
-		spillDir:      spillDir,
 		workers:       cfg.Workers,
 		format:        format,
 		encoder:       encoder,
 		batches:       batches,
+		batchLayout:   batchLayout,
 		rowsChecked:   cfg.IndexOnly || allParquet(plan.inputs),
 		kv:            kv,
-		stage:         stage,
-		progress:      cfg.Progress,
+		out:           out,
 	}
-	cfg.Progress.Phase("split", plan.rows)
+	e.progress = newEngineProgress(cfg.Progress, plan.rows, plan.rows-unassigned+duplicates, shuffle, partitions > 1)
 	splits, err := e.run(ctx)
 	if err != nil {
 		return nil, err
@@ -289,14 +332,11 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 	}
 	cfg.Progress.Phase("commit", 0)
 	if cfg.Attach != nil {
-		if err := cfg.Attach(ctx, stage.dir, m); err != nil {
+		if err := attach(ctx, cfg.Attach, out, m); err != nil {
 			return nil, err
 		}
 	}
-	if err := writeJSONFile(stage.path(ManifestName), m); err != nil {
-		return nil, fmt.Errorf("write manifest: %w", err)
-	}
-	if err := stage.commit(); err != nil {
+	if err := commitManifest(ctx, out, m); err != nil {
 		return nil, err
 	}
 	return m, nil
@@ -391,7 +431,7 @@ func splitNames(splits []splitter.Split) []string {
 // exact ones. It returns the number of rows that fall in no split.
 func newAssigner(ctx context.Context, cfg SplitConfig, master *prng.PCG64, n int64) (*splitter.Assigner, int64, error) {
 	if !cfg.Approx {
-		cfg.Progress.Phase("boundaries", n)
+		cfg.Progress.Phase("boundaries", 0) // rows counted at the end: a spinner
 	}
 	a, unassigned, err := splitter.NewAssigner(ctx, master, cfg.Splits, n, cfg.Approx, cfg.Workers)
 	if err == nil && !cfg.Approx {
@@ -429,64 +469,16 @@ func resolveSeed(text string) (seedInfo, error) {
 	return info, nil
 }
 
-// startJob begins a job writing cfg.Out: it resolves the seed, locks the
-// output, checks that it may be written, and opens the inputs (footers
-// only), which must lie outside it. release unlocks and closes them.
-func startJob(cfg SplitConfig) (seed seedInfo, p *plan, release func(), err error) {
-	if seed, err = resolveSeed(cfg.Seed); err != nil {
-		return seedInfo{}, nil, nil, err
+// attach runs a job's Attach on its staged output directory, where the
+// files it writes are committed with the output.
+func attach(ctx context.Context, fn func(context.Context, string, *Manifest) error, out Output, m *Manifest) error {
+	d, ok := out.(*LocalDir)
+	if !ok {
+		return fmt.Errorf("%w: a report or a dataset card needs a local output directory", ErrUsage)
 	}
-	lock, err := lockOutput(cfg.Out)
+	s, err := d.staged()
 	if err != nil {
-		return seedInfo{}, nil, nil, err
+		return err
 	}
-	defer func() {
-		if err != nil {
-			lock.unlock()
-		}
-	}()
-	if err := checkOutput(cfg.Out, cfg.Overwrite); err != nil {
-		return seedInfo{}, nil, nil, err
-	}
-	cfg.Progress.Phase("plan", 0)
-	if p, err = openPlan(cfg.Inputs, sources.Options{Format: cfg.InputFormat, CSV: cfg.CSV, JSONL: cfg.JSONL}); err != nil {
-		return seedInfo{}, nil, nil, err
-	}
-	if err := checkInputsOutside(p.paths, cfg.Out); err != nil {
-		p.close()
-		return seedInfo{}, nil, nil, err
-	}
-	return seed, p, func() { p.close(); lock.unlock() }, nil
-}
-
-// assignPlace is the placeFunc of an assigner: it leaves keys alone.
-func assignPlace(a keyAssigner) placeFunc {
-	return func(keys []uint64, start int64, ids []uint8) error {
-		a.Assign(keys, start, ids)
-		return nil
-	}
-}
-
-// keyAssigner assigns rows to splits by their keys: an exact or approximate
-// assigner of row keys, or a threshold assigner of group keys.
-type keyAssigner interface {
-	Assign(keys []uint64, start int64, out []uint8)
-}
-
-// materializedFolds returns the outputs of materialized folds, FOLD/train
-// then FOLD/test for each fold in order, and which outputs a row of each
-// fold goes to: its own fold's test and every other fold's train.
-func materializedFolds(folds []string) ([]string, [][]int) {
-	names := make([]string, 0, 2*len(folds))
-	fanout := make([][]int, len(folds))
-	for j, f := range folds {
-		names = append(names, f+"/train", f+"/test")
-		fanout[j] = append(fanout[j], 2*j+1)
-		for g := range folds {
-			if g != j {
-				fanout[j] = append(fanout[j], 2*g)
-			}
-		}
-	}
-	return names, fanout
+	return fn(ctx, s.Path("."), m)
 }

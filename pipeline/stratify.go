@@ -227,7 +227,7 @@ func stratifiedPlacer(ctx context.Context, command string, splits []splitter.Spl
 	if len(sizes) == 0 { // no rows, no classes
 		return func([]uint64, int64, []uint8) error { return nil }, 0, ct.ids.close, nil
 	}
-	progress.Phase("boundaries", p.rows)
+	progress.Phase("boundaries", 0) // no rows counted: a spinner
 	var readErr error
 	bounds, err := splitter.StratifiedBoundaries(ctx, master, ct.ids.batches(&readErr), p.rows, sizes, workers)
 	if err == nil {

@@ -48,10 +48,15 @@ func Verify(ctx context.Context, dir string) (*VerifyReport, error) {
 // output: the same rows; their order is not rechecked). Inputs that differ
 // from the manifest's in number, rows or size are reported as differences.
 func VerifyWithInputs(ctx context.Context, dir string, inputs []string) (*VerifyReport, error) {
+	return verifyWith(ctx, dir, inputs, noProgress{})
+}
+
+func verifyWith(ctx context.Context, dir string, inputs []string, progress Progress) (*VerifyReport, error) {
 	m, err := readManifestInside(dir)
 	if err != nil {
 		return nil, err
 	}
+	progress.Phase(PhaseHash, listedRows(m))
 	r := &VerifyReport{}
 	problem := func(format string, args ...any) { r.Problems = append(r.Problems, fmt.Sprintf(format, args...)) }
 	var inputRows int64
@@ -77,6 +82,8 @@ func VerifyWithInputs(ctx context.Context, dir string, inputs []string) (*Verify
 				}
 				problem("%s: %v", f.Path, err)
 			}
+			progress.Add(f.Rows)
+			addBytes(progress, f.Bytes)
 		}
 		if rows != s.Rows {
 			problem("%s: files hold %d rows, manifest says %d", s.Name, rows, s.Rows)
@@ -113,9 +120,11 @@ func VerifyWithInputs(ctx context.Context, dir string, inputs []string) (*Verify
 		problem("splits and unassigned rows (less duplicates) add up to %d, inputs hold %d", total, m.Rows)
 	}
 	if len(inputs) > 0 && len(r.Problems) == 0 {
+		progress.Phase(PhaseRows, 0)
 		if err := verifyRows(ctx, dir, m, inputs, r); err != nil {
 			return nil, err
 		}
+		progress.Add(m.Rows)
 		r.RowsChecked = len(r.Problems) == 0
 	}
 	if len(r.Problems) > 0 {

@@ -13,6 +13,8 @@ import (
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/encoding/thrift"
 	"github.com/parquet-go/parquet-go/format"
+
+	"github.com/splitdata/splitdata/internal/filemeta"
 )
 
 // ErrClosed is returned by [ParquetFileWriter.Append] and
@@ -24,10 +26,9 @@ var ErrClosed = errors.New("parquet file writer is closed")
 // differently (they may differ in CreatedBy only).
 var ErrIncompatibleRowGroup = errors.New("row group does not match the file")
 
-// KeyValue is one entry of a file's key/value metadata.
-type KeyValue struct {
-	Key, Value string
-}
+// KeyValue is one entry of a file's key/value metadata: the type sources
+// read it as ([sources.KeyValue]).
+type KeyValue = filemeta.KeyValue
 
 // ParquetFileWriter writes one Parquet file: it appends encoded row groups
 // in call order, then the page index and the footer. The output depends only

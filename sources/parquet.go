@@ -9,14 +9,13 @@ import (
 
 	"github.com/parquet-go/parquet-go"
 
+	"github.com/splitdata/splitdata/internal/filemeta"
 	"github.com/splitdata/splitdata/internal/rowcheck"
 )
 
-// KeyValue is one entry of a file's key/value metadata.
-type KeyValue struct {
-	Key   string `json:"key"`
-	Value string `json:"value"`
-}
+// KeyValue is one entry of a file's key/value metadata: the type sinks
+// write it as ([sinks.KeyValue]).
+type KeyValue = filemeta.KeyValue
 
 // Parquet is an opened Parquet input: its footer has been read and checked,
 // its row groups can be streamed. A Parquet may be read by several

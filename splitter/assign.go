@@ -52,11 +52,41 @@ type rowWords struct {
 // signBit flips the order of int64 values into the order of uint64 ones.
 const signBit = 1 << 63
 
+// wordsOf returns boundary b as rowWords.
+func wordsOf(b Boundary) rowWords { return rowWords{key: b.Key, index: uint64(b.Index) ^ signBit} }
+
+// before returns 1 when the row of key key and global index i (its sign
+// bit flipped) lies before boundary b in canonical order, by (key, index),
+// else 0: the one comparison at the heart of every assigner, without a
+// branch.
+func before(key, i uint64, b rowWords) uint64 {
+	_, c := bits.Sub64(i, b.index, 0)
+	_, c = bits.Sub64(key, b.key, c)
+	return c
+}
+
+// search returns the number of boundaries of w, in canonical order, that
+// the row of key key and index i (sign bit flipped) does not lie before:
+// its split id, found by binary search for the first boundary it lies
+// before.
+func search(w []rowWords, key, i uint64) int {
+	lo, hi := 0, len(w)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if before(key, i, w[m]) == 1 {
+			hi = m
+		} else {
+			lo = m + 1
+		}
+	}
+	return lo
+}
+
 // newAssigner returns the Assigner of the upper boundaries upper.
 func newAssigner(upper []Boundary) *Assigner {
 	words := make([]rowWords, len(upper))
 	for j, b := range upper {
-		words[j] = rowWords{key: b.Key, index: uint64(b.Index) ^ signBit}
+		words[j] = wordsOf(b)
 	}
 	return &Assigner{words: words}
 }
@@ -164,9 +194,7 @@ func (a *Assigner) Assign(keys []uint64, start int64, out []uint8) {
 func assign1(b rowWords, keys []uint64, start int64, out []uint8) {
 	out = out[:len(keys)]
 	for k, key := range keys {
-		_, c := bits.Sub64(uint64(start+int64(k))^signBit, b.index, 0)
-		_, c = bits.Sub64(key, b.key, c)
-		out[k] = uint8(c ^ 1)
+		out[k] = uint8(before(key, uint64(start+int64(k))^signBit, b) ^ 1)
 	}
 }
 
@@ -175,11 +203,7 @@ func assign2(b0, b1 rowWords, keys []uint64, start int64, out []uint8) {
 	out = out[:len(keys)]
 	for k, key := range keys {
 		i := uint64(start+int64(k)) ^ signBit
-		_, c0 := bits.Sub64(i, b0.index, 0)
-		_, c0 = bits.Sub64(key, b0.key, c0)
-		_, c1 := bits.Sub64(i, b1.index, 0)
-		_, c1 = bits.Sub64(key, b1.key, c1)
-		out[k] = uint8(2 - c0 - c1)
+		out[k] = uint8(2 - before(key, i, b0) - before(key, i, b1))
 	}
 }
 
@@ -188,18 +212,7 @@ func assign2(b0, b1 rowWords, keys []uint64, start int64, out []uint8) {
 func assignSearch(w []rowWords, keys []uint64, start int64, out []uint8) {
 	out = out[:len(keys)]
 	for k, key := range keys {
-		i := uint64(start+int64(k)) ^ signBit
-		lo, hi := 0, len(w)
-		for lo < hi {
-			m := int(uint(lo+hi) >> 1)
-			_, c := bits.Sub64(i, w[m].index, 0)
-			if _, c = bits.Sub64(key, w[m].key, c); c == 1 {
-				hi = m
-			} else {
-				lo = m + 1
-			}
-		}
-		out[k] = uint8(lo)
+		out[k] = uint8(search(w, key, uint64(start+int64(k))^signBit))
 	}
 }
 

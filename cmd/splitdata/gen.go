@@ -5,6 +5,7 @@ import (
 	"io"
 	"math"
 	"math/big"
+	"os"
 
 	"github.com/spf13/cobra"
 
@@ -12,7 +13,7 @@ import (
 	"github.com/splitdata/splitdata/splitter"
 )
 
-func newGenCmd(stdout io.Writer) *cobra.Command {
+func newGenCmd(stdout io.Writer, log *logger) *cobra.Command {
 	var cfg gendata.Config
 	var out string
 	var quiet bool
@@ -44,7 +45,16 @@ flags give the same bytes.`,
 				}
 				cfg.Seed = v
 			}
+			view := newProgress(log, quiet)
+			if view != nil {
+				view.Phase(phaseGenerate, cfg.Rows)
+				cfg.OnRows = view.Add
+			}
 			paths, err := gendata.Write(cmd.Context(), out, cfg)
+			if view != nil {
+				view.AddBytes(filesBytes(paths))
+				view.finish(err == nil)
+			}
 			if err != nil {
 				return err
 			}
@@ -81,4 +91,15 @@ func genSeed(text string) (uint64, error) {
 		return 0, err
 	}
 	return new(big.Int).And(v, new(big.Int).SetUint64(math.MaxUint64)).Uint64(), nil
+}
+
+// filesBytes is the size of the files at paths, those that exist.
+func filesBytes(paths []string) int64 {
+	var n int64
+	for _, p := range paths {
+		if st, err := os.Stat(p); err == nil {
+			n += st.Size()
+		}
+	}
+	return n
 }

@@ -54,7 +54,10 @@ Sharded runs take the split options of 'splitdata split' except --shuffle and
 			if cfg.Seed == "" && !f.quiet {
 				log.info("no --seed given: drawing a fresh one (recorded in the plan)")
 			}
-			p, err := pipeline.CreatePlan(cmd.Context(), cfg, shards)
+			p, err := withBar(log, f.quiet, func(pr pipeline.Progress) (*pipeline.Plan, error) {
+				cfg.Progress = pr
+				return pipeline.CreatePlan(cmd.Context(), cfg, shards)
+			})
 			if err != nil {
 				return err
 			}
@@ -193,15 +196,16 @@ by the merged output (plan.json is kept, the shards' outputs removed).`,
 	return cmd
 }
 
-// withBar runs fn with a progress bar on stderr when stderr is a terminal
-// (text messages, not quiet), else with no progress.
+// withBar runs fn with its progress shown on stderr (see newProgress),
+// unless quiet.
 func withBar[T any](log *logger, quiet bool, fn func(pipeline.Progress) (T, error)) (T, error) {
-	if quiet || log.format != "text" || !isTerminal(log.w) {
+	view := newProgress(log, quiet)
+	if view == nil {
 		return fn(nil)
 	}
-	bar := newBarProgress(log.w, log.command)
-	defer bar.finish()
-	return fn(bar)
+	v, err := fn(view)
+	view.finish(err == nil)
+	return v, err
 }
 
 // printJSON prints v as indented JSON.

@@ -180,14 +180,13 @@ func (f *splitFlags) execute(ctx context.Context, args []string, stdout io.Write
 	}
 	f.attach(&cfg)
 	cfg.OnBudget = setMemoryLimit(cfg)
-	var bar *barProgress
-	if !f.quiet && log.format == "text" && isTerminal(log.w) {
-		bar = newBarProgress(log.w, log.command)
-		cfg.Progress = bar
+	view := newProgress(log, f.quiet)
+	if view != nil {
+		cfg.Progress = view
 	}
 	m, err := runJob(ctx, cfg)
-	if bar != nil {
-		bar.finish()
+	if view != nil {
+		view.finish(err == nil)
 	}
 	if err != nil {
 		return err

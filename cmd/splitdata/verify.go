@@ -10,7 +10,7 @@ import (
 	"github.com/splitdata/splitdata/report"
 )
 
-func newVerifyCmd(stdout io.Writer) *cobra.Command {
+func newVerifyCmd(stdout io.Writer, log *logger) *cobra.Command {
 	var jsonOut, quiet bool
 	var inputs []string
 	cmd := &cobra.Command{
@@ -35,7 +35,9 @@ output: the same rows; their order is not rechecked).`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			r, err := pipeline.VerifyWithInputs(cmd.Context(), args[0], inputs)
+			r, err := withBar(log, quiet, func(p pipeline.Progress) (*pipeline.VerifyReport, error) {
+				return pipeline.VerifyWithProgress(cmd.Context(), args[0], inputs, p)
+			})
 			if err != nil {
 				return err
 			}

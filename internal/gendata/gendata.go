@@ -56,6 +56,17 @@ type Config struct {
 	// (Seed, i, c): s00 one of 8 classes, s01 one of about Rows/20 groups
 	// (with two columns or more), the others mostly distinct.
 	StringColumns int
+	// OnRows, if set, is called with the number of rows generated since
+	// its last call, for a progress bar; files are written at once, so it
+	// must be safe for concurrent use.
+	OnRows func(rows int64)
+}
+
+// onRows reports rows generated to OnRows, if set.
+func (c *Config) onRows(n int64) {
+	if c.OnRows != nil {
+		c.OnRows(n)
+	}
 }
 
 // DefaultRowGroupRows is the row-group size used when Config leaves it 0.
@@ -164,6 +175,7 @@ func writeFile(ctx context.Context, path string, cfg Config, start, end int64) (
 		if _, err := w.Write(rows[:n]); err != nil {
 			return fmt.Errorf("%s: %w", path, err)
 		}
+		cfg.onRows(int64(n))
 	}
 	if err := w.Close(); err != nil {
 		return fmt.Errorf("%s: %w", path, err)
@@ -253,6 +265,7 @@ func writeStrings(ctx context.Context, w io.Writer, cfg Config, start, end int64
 		if _, err := pw.WriteRows(rows[:n]); err != nil {
 			return err
 		}
+		cfg.onRows(int64(n))
 	}
 	return pw.Close()
 }

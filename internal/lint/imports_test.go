@@ -22,13 +22,21 @@ var allowed = map[string][]string{
 	"internal/columnar": {"github.com/parquet-go/parquet-go"},
 	"internal/rowcheck": {"github.com/parquet-go/parquet-go"},
 	"internal/gendata":  {"github.com/parquet-go/parquet-go", "golang.org/x/sync"},
+	// staging publishes directories and knows nothing of splits or
+	// formats.
+	"internal/staging":  {"golang.org/x/sys"},
+	"internal/filemeta": nil,
+	// extsort orders keyed rows through temporary files; it knows nothing
+	// of splits or output formats.
+	"internal/extsort": {"github.com/parquet-go/parquet-go"},
 	"sources": {"github.com/parquet-go/parquet-go", "github.com/apache/arrow-go/v18",
 		"github.com/klauspost/compress", "github.com/andybalholm/brotli", "github.com/pierrec/lz4/v4",
-		module + "/internal/columnar", module + "/internal/rowcheck"},
+		module + "/internal/columnar", module + "/internal/rowcheck", module + "/internal/filemeta"},
 	"sinks": {"github.com/parquet-go/parquet-go", "github.com/apache/arrow-go/v18", "github.com/klauspost/compress",
-		module + "/internal/columnar", module + "/internal/rowcheck"},
-	"pipeline": {"github.com/parquet-go/parquet-go", "github.com/apache/arrow-go/v18", "golang.org/x/sync", "golang.org/x/sys",
-		module + "/prng", module + "/splitter", module + "/sources", module + "/sinks", module + "/internal/columnar"},
+		module + "/internal/columnar", module + "/internal/rowcheck", module + "/internal/filemeta"},
+	"pipeline": {"github.com/parquet-go/parquet-go", "github.com/apache/arrow-go/v18", "golang.org/x/sync",
+		module + "/prng", module + "/splitter", module + "/sources", module + "/sinks", module + "/internal/columnar",
+		module + "/internal/staging", module + "/internal/extsort"},
 	// report reads outputs through sources and their manifests through
 	// pipeline; pipeline knows nothing of it (a job calls it through
 	// JobOptions.Attach).

@@ -1,4 +1,4 @@
-package pipeline
+package extsort
 
 import (
 	"testing"
@@ -20,11 +20,11 @@ func TestSpillCodecRoundTrip(t *testing.T) {
 	}
 	var data []byte
 	for _, row := range rows {
-		data = appendSpillRow(data, row)
+		data = AppendRow(data, row)
 	}
-	d := spillDecoder{data: data}
+	d := Decoder{data: data}
 	for i, want := range rows {
-		got, err := d.row()
+		got, err := d.Row()
 		if err != nil {
 			t.Fatalf("row %d: %v", i, err)
 		}
@@ -37,13 +37,13 @@ func TestSpillCodecRoundTrip(t *testing.T) {
 			}
 		}
 	}
-	if d.more() {
+	if d.More() {
 		t.Fatal("data left after the last row")
 	}
 	for cut := range len(data) {
-		d := spillDecoder{data: data[:cut]}
-		for d.more() {
-			if _, err := d.row(); err != nil {
+		d := Decoder{data: data[:cut]}
+		for d.More() {
+			if _, err := d.Row(); err != nil {
 				break
 			}
 		}

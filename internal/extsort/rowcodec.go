@@ -1,4 +1,4 @@
-package pipeline
+package extsort
 
 import (
 	"encoding/binary"
@@ -10,7 +10,7 @@ import (
 	"github.com/parquet-go/parquet-go/deprecated"
 )
 
-// The spill codec: how a spilling shuffle writes rows to its temporary
+// The row codec: how a spilling shuffle writes rows to its temporary
 // files. They are read back only by the same process, so the format is
 // ours and simple: no compression, no encoding work beyond copying, which
 // spares the shuffle a Parquet encode and decode of every row. A row is
@@ -21,15 +21,15 @@ import (
 //	double), 12 (int96) little-endian, or uvarint(length) and the bytes
 //	(byte arrays of either kind). Nulls have no payload.
 
-const spillNull = 0x80
+const nullKind = 0x80
 
-// appendSpillRow appends the encoding of row to b.
-func appendSpillRow(b []byte, row parquet.Row) []byte {
+// AppendRow appends the encoding of row to b.
+func AppendRow(b []byte, row parquet.Row) []byte {
 	b = binary.AppendUvarint(b, uint64(len(row)))
 	for _, v := range row {
 		kind := byte(v.Kind())
 		if v.IsNull() {
-			kind = spillNull
+			kind = nullKind
 		}
 		b = append(b, kind)
 		b = binary.AppendUvarint(b, uint64(v.RepetitionLevel()))
@@ -67,43 +67,44 @@ func appendSpillRow(b []byte, row parquet.Row) []byte {
 	return b
 }
 
-var errSpillData = errors.New("damaged spill data")
+// ErrDamaged reports spill data that does not decode.
+var ErrDamaged = errors.New("damaged spill data")
 
-// spillDecoder reads rows back from spill data. The rows' byte arrays
+// Decoder reads rows back from data AppendRow wrote. The rows' byte arrays
 // point into the data, which must outlive them; the values of all rows
 // share one slab.
-type spillDecoder struct {
+type Decoder struct {
 	data []byte
 	off  int
 	slab []parquet.Value
 }
 
-func (d *spillDecoder) uvarint() (uint64, error) {
+func (d *Decoder) uvarint() (uint64, error) {
 	x, n := binary.Uvarint(d.data[d.off:])
 	if n <= 0 {
-		return 0, errSpillData
+		return 0, ErrDamaged
 	}
 	d.off += n
 	return x, nil
 }
 
-func (d *spillDecoder) bytes(n int) ([]byte, error) {
+func (d *Decoder) bytes(n int) ([]byte, error) {
 	if n < 0 || n > len(d.data)-d.off {
-		return nil, errSpillData
+		return nil, ErrDamaged
 	}
 	b := d.data[d.off : d.off+n : d.off+n]
 	d.off += n
 	return b, nil
 }
 
-// more reports whether rows remain.
-func (d *spillDecoder) more() bool { return d.off < len(d.data) }
+// More reports whether rows remain.
+func (d *Decoder) More() bool { return d.off < len(d.data) }
 
-// row decodes the next row.
-func (d *spillDecoder) row() (parquet.Row, error) {
+// Row decodes the next row.
+func (d *Decoder) Row() (parquet.Row, error) {
 	n, err := d.uvarint()
 	if err != nil || n > uint64(len(d.data)) {
-		return nil, errSpillData
+		return nil, ErrDamaged
 	}
 	if len(d.slab) < int(n) {
 		d.slab = make([]parquet.Value, max(int(n), 4096))
@@ -124,7 +125,7 @@ func (d *spillDecoder) row() (parquet.Row, error) {
 		rep, def, col := int(levels[0]), int(levels[1]), int(levels[2])
 		var v parquet.Value
 		kind := kb[0]
-		if kind == spillNull {
+		if kind == nullKind {
 			row[i] = parquet.NullValue().Level(rep, def, col)
 			continue
 		}
@@ -166,7 +167,7 @@ func (d *spillDecoder) row() (parquet.Row, error) {
 		case parquet.ByteArray, parquet.FixedLenByteArray:
 			n, err := d.uvarint()
 			if err != nil || n > uint64(len(d.data)) {
-				return nil, errSpillData
+				return nil, ErrDamaged
 			}
 			b, err := d.bytes(int(n))
 			if err != nil {
@@ -178,9 +179,12 @@ func (d *spillDecoder) row() (parquet.Row, error) {
 				v = parquet.FixedLenByteArrayValue(b)
 			}
 		default:
-			return nil, fmt.Errorf("%w: value kind %d", errSpillData, kind)
+			return nil, fmt.Errorf("%w: value kind %d", ErrDamaged, kind)
 		}
 		row[i] = v.Level(rep, def, col)
 	}
 	return row, nil
 }
+
+// NewDecoder returns a Decoder of the rows in data.
+func NewDecoder(data []byte) *Decoder { return &Decoder{data: data} }

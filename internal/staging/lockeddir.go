@@ -1,4 +1,4 @@
-package pipeline
+package staging
 
 import (
 	"errors"
@@ -19,18 +19,18 @@ import (
 // directory without a lock file is not splitdata's to remove (it may be an
 // earlier version's, still running).
 
-// lockedDir is a temporary directory held by its lock file.
-type lockedDir struct {
-	path string
+// LockedDir is a temporary directory held by its lock file.
+type LockedDir struct {
+	Path string // the directory
 	lock *os.File
 }
 
-// newLockedDir removes the directories a killed run left in parent under
+// NewLockedDir removes the directories a killed run left in parent under
 // prefix, then makes a new one, private (0700), held until remove.
-func newLockedDir(parent, prefix string) (*lockedDir, error) {
+func NewLockedDir(parent, prefix string) (*LockedDir, error) {
 	sweepLockedDirs(parent, prefix)
 	for range 100 {
-		f, err := createUnique(parent, prefix, ".lock", 0o600)
+		f, err := CreateUnique(parent, prefix, ".lock", 0o600)
 		if err != nil {
 			return nil, err
 		}
@@ -53,14 +53,14 @@ func newLockedDir(parent, prefix string) (*lockedDir, error) {
 			}
 			return nil, err
 		}
-		return &lockedDir{path: dir, lock: f}, nil
+		return &LockedDir{Path: dir, lock: f}, nil
 	}
 	return nil, fmt.Errorf("no unused name %s* in %s", prefix, parent)
 }
 
-// remove removes the directory and its lock file, then releases the lock.
-func (d *lockedDir) remove() error {
-	err := os.RemoveAll(d.path)
+// Remove removes the directory and its lock file, then releases the lock.
+func (d *LockedDir) Remove() error {
+	err := os.RemoveAll(d.Path)
 	if err == nil {
 		_ = os.Remove(d.lock.Name())
 	}
@@ -97,7 +97,7 @@ func sweepLockedDirs(parent, prefix string) {
 	}
 	slices.Sort(locks)
 	for _, path := range locks {
-		f, err := os.OpenFile(path, os.O_RDWR|openNoFollow, 0)
+		f, err := os.OpenFile(path, os.O_RDWR|OpenNoFollow, 0)
 		if err != nil {
 			continue
 		}

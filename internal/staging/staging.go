@@ -1,4 +1,12 @@
-package pipeline
+// Package staging writes an output directory as splitdata publishes it:
+// whole or not at all. Files are written to a hidden staging directory
+// beside the output, which is renamed into place once complete; an
+// existing output is exchanged with it atomically (Linux's renameat2) or
+// set aside and removed once the new one is in place. A lock beside the
+// output keeps two runs apart, and whoever takes it first puts right what
+// an interrupted run left (recoverAside). Locked temporary directories
+// (NewLockedDir) hold what a run spills to a shared --temp-dir.
+package staging
 
 import (
 	"errors"
@@ -40,19 +48,26 @@ const (
 	legacyAside  = ".old"
 )
 
-// Notice receives the notes the pipeline makes about what it did beyond
-// the job asked of it, such as restoring an output set aside by an
-// interrupted run: one line each, without a final newline. The default
-// writes them to standard error, prefixed "splitdata: "; a program with
-// its own log sets it before running jobs (it is not synchronised) or sets
-// it to a function that drops them.
-var Notice = func(msg string) { fmt.Fprintf(os.Stderr, "splitdata: %s\n", msg) }
+// Rules are what the caller's outputs look like to this package.
+type Rules struct {
+	// Complete names the files one of which a finished output holds (the
+	// files written last into an output), so that an output set aside may
+	// be removed once one of them is under the output's name.
+	Complete []string
+	// Exists is wrapped by the error refusing an existing output.
+	Exists error
+	// Notice receives a note of what was done beyond the job, such as
+	// restoring an output set aside: one line, without a final newline.
+	// nil drops them.
+	Notice func(msg string)
+}
 
-// staging is an output directory under construction: a hidden temporary
-// directory beside the final one, renamed into place by commit. Until then
+// Dir is an output directory under construction: a hidden temporary
+// directory beside the final one, renamed into place by Commit. Until then
 // nothing exists under the final name, so a failed or killed run leaves
 // nothing that looks complete.
-type staging struct {
+type Dir struct {
+	rules     Rules
 	name      string // final as the caller gave it, for messages
 	final     string // resolved: symbolic links followed
 	dir       string
@@ -60,16 +75,16 @@ type staging struct {
 	done      bool
 }
 
-// newStaging checks that final may be written and creates the temporary
+// New checks that final may be written and creates the temporary
 // directory beside it (same file system, so the final rename is atomic).
-// The caller holds final's lock ([lockOutput]), which has already put right
+// The caller holds final's lock ([LockOutput]), which has already put right
 // what an interrupted run left.
-func newStaging(final string, overwrite bool) (*staging, error) {
+func New(final string, overwrite bool, rules Rules) (*Dir, error) {
 	name := filepath.Clean(final)
-	if err := checkOutput(name, overwrite); err != nil {
+	if err := CheckOutput(name, overwrite, rules.Exists); err != nil {
 		return nil, err
 	}
-	real, err := resolvePath(name)
+	real, err := ResolvePath(name)
 	if err != nil {
 		return nil, err
 	}
@@ -80,16 +95,16 @@ func newStaging(final string, overwrite bool) (*staging, error) {
 	removeStale(parent, base)
 	// Made with the permissions the umask gives a new directory (MkdirTemp
 	// would make it private), which the output keeps.
-	dir, err := mkdirUnique(parent, "."+base+stagingInfix, 0o777)
+	dir, err := MkdirUnique(parent, "."+base+stagingInfix, 0o777)
 	if err != nil {
 		return nil, fmt.Errorf("create temporary directory for %s: %w", name, err)
 	}
-	return &staging{name: name, final: real, dir: dir, overwrite: overwrite}, nil
+	return &Dir{rules: rules, name: name, final: real, dir: dir, overwrite: overwrite}, nil
 }
 
-// mkdirUnique creates a new directory named prefix followed by random
+// MkdirUnique creates a new directory named prefix followed by random
 // digits in parent, with permissions perm less the umask.
-func mkdirUnique(parent, prefix string, perm fs.FileMode) (string, error) {
+func MkdirUnique(parent, prefix string, perm fs.FileMode) (string, error) {
 	for range 1000 {
 		dir := filepath.Join(parent, prefix+strconv.FormatUint(uint64(rand.Uint32()), 10))
 		err := os.Mkdir(dir, perm)
@@ -100,10 +115,10 @@ func mkdirUnique(parent, prefix string, perm fs.FileMode) (string, error) {
 	return "", fmt.Errorf("no unused name %s* in %s", prefix, parent)
 }
 
-// createUnique creates a new file named prefix, random digits and suffix
+// CreateUnique creates a new file named prefix, random digits and suffix
 // in dir, open for writing, with permissions perm less the umask (where
 // [os.CreateTemp] makes it private).
-func createUnique(dir, prefix, suffix string, perm fs.FileMode) (*os.File, error) {
+func CreateUnique(dir, prefix, suffix string, perm fs.FileMode) (*os.File, error) {
 	for range 1000 {
 		name := filepath.Join(dir, prefix+strconv.FormatUint(uint64(rand.Uint32()), 10)+suffix)
 		f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, perm)
@@ -114,8 +129,8 @@ func createUnique(dir, prefix, suffix string, perm fs.FileMode) (*os.File, error
 	return nil, fmt.Errorf("no unused name %s*%s in %s", prefix, suffix, dir)
 }
 
-// errNoExchange reports that [exchange] is not available.
-var errNoExchange = errors.New("atomic exchange not supported")
+// ErrNoExchange reports that [Exchange] is not available.
+var ErrNoExchange = errors.New("atomic exchange not supported")
 
 // besideNames lists the entries of parent named "."+base+infix+N or
 // "."+base+infix+N+tail, N a run of digits, sorted. It reads the directory
@@ -154,10 +169,10 @@ func removeStale(parent, base string) {
 	}
 }
 
-// asideDirs lists the old outputs set aside beside final (resolved) by a
+// AsideDirs lists the old outputs set aside beside final (resolved) by a
 // replacement that did not finish: .DIR.old-N, and .DIR.tmp-N.old as
 // splitdata 0.2.0 named them.
-func asideDirs(final string) []string {
+func AsideDirs(final string) []string {
 	parent, base := filepath.Split(final)
 	var out []string
 	for _, name := range besideNames(parent, base, asideInfix, "") {
@@ -173,7 +188,7 @@ func asideDirs(final string) []string {
 // final (resolved; name as the user gave it, for messages) left beside it.
 // The caller holds final's lock. An old output set aside is
 //   - restored when nothing, or an empty directory, is under final (the run
-//     was killed between its two renames), with a [Notice];
+//     was killed between its two renames), with a note to rules.Notice;
 //   - removed when final holds a complete output (the run was killed after
 //     its new output took the old one's place);
 //   - otherwise left alone, and the run refused: final holds something
@@ -181,15 +196,15 @@ func asideDirs(final string) []string {
 //     call.
 //
 // It never removes an old output while final holds no complete one.
-func recoverAside(final, name string) error {
-	aside := asideDirs(final)
+func recoverAside(final, name string, rules Rules) error {
+	aside := AsideDirs(final)
 	if len(aside) == 0 {
 		return nil
 	}
 	shown := func(dir string) string { return filepath.Base(dir) }
 	st, err := os.Lstat(final)
 	switch {
-	case err == nil && st.IsDir() && isComplete(final):
+	case err == nil && st.IsDir() && isComplete(final, rules.Complete):
 		for _, dir := range aside {
 			if err := os.RemoveAll(dir); err != nil {
 				return fmt.Errorf("remove %s, an old output %s replaced: %w", dir, name, err)
@@ -197,7 +212,7 @@ func recoverAside(final, name string) error {
 		}
 		return nil
 	case err == nil && st.IsDir():
-		if empty, _ := isEmptyDir(final); !empty {
+		if empty, _ := IsEmptyDir(final); !empty {
 			return fmt.Errorf("%s has no manifest and %s holds an earlier output set aside by an interrupted run: keep one of them (move the other away) and run again",
 				name, shown(aside[0]))
 		}
@@ -221,18 +236,20 @@ func recoverAside(final, name string) error {
 	if err := os.Rename(aside[0], final); err != nil {
 		return fmt.Errorf("restore %s from %s: %w", name, aside[0], err)
 	}
-	if err := syncDir(filepath.Dir(final)); err != nil {
+	if err := SyncDir(filepath.Dir(final)); err != nil {
 		return err
 	}
-	Notice(fmt.Sprintf("restored %s from %s, set aside by an interrupted run", name, shown(aside[0])))
+	if rules.Notice != nil {
+		rules.Notice(fmt.Sprintf("restored %s from %s, set aside by an interrupted run", name, shown(aside[0])))
+	}
 	return nil
 }
 
 // isComplete reports whether dir holds a finished output: one of the files
-// splitdata writes last into an output (a manifest; a sharded job's plan;
-// a shard's record).
-func isComplete(dir string) bool {
-	for _, name := range []string{ManifestName, PlanName, "done.json"} {
+// complete names, which are written last into an output (a manifest; a
+// sharded job's plan; a shard's record).
+func isComplete(dir string, complete []string) bool {
+	for _, name := range complete {
 		if st, err := os.Lstat(filepath.Join(dir, name)); err == nil && st.Mode().IsRegular() {
 			return true
 		}
@@ -240,9 +257,10 @@ func isComplete(dir string) bool {
 	return false
 }
 
-// checkOutput refuses an output directory with content unless overwrite is
-// set, and any existing output that is not a directory.
-func checkOutput(final string, overwrite bool) error {
+// CheckOutput refuses an output directory with content unless overwrite is
+// set, and any existing output that is not a directory, with an error
+// wrapping exists.
+func CheckOutput(final string, overwrite bool, exists error) error {
 	st, err := os.Stat(final)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
@@ -250,21 +268,22 @@ func checkOutput(final string, overwrite bool) error {
 	case err != nil:
 		return err
 	case !st.IsDir():
-		return fmt.Errorf("%w: %s exists and is not a directory", ErrOutputExists, final)
+		return fmt.Errorf("%w: %s exists and is not a directory", exists, final)
 	case overwrite:
 		return nil
 	}
-	empty, err := isEmptyDir(final)
+	empty, err := IsEmptyDir(final)
 	if err != nil {
 		return err
 	}
 	if !empty {
-		return fmt.Errorf("%w: %s already exists and is not empty", ErrOutputExists, final)
+		return fmt.Errorf("%w: %s already exists and is not empty", exists, final)
 	}
 	return nil
 }
 
-func isEmptyDir(dir string) (bool, error) {
+// IsEmptyDir reports whether dir has no entries.
+func IsEmptyDir(dir string) (bool, error) {
 	f, err := os.Open(dir)
 	if err != nil {
 		return false, err
@@ -277,40 +296,42 @@ func isEmptyDir(dir string) (bool, error) {
 	return false, err
 }
 
-// path returns the temporary location of rel.
-func (s *staging) path(rel string) string { return filepath.Join(s.dir, filepath.FromSlash(rel)) }
+// Path returns the temporary location of rel, a slash-separated path
+// relative to the output.
+func (s *Dir) Path(rel string) string { return filepath.Join(s.dir, filepath.FromSlash(rel)) }
 
-// testHookCommit, when set by a test, is called at each step of a commit
-// that a kill could interrupt; when it returns true the commit stops there
-// as if the process had been killed (nothing more is done or cleaned up).
-var testHookCommit func(step string) bool
+// TestHookCommit, when set by a test, is called at each step of a commit
+// that a kill could interrupt ("exchanged", "aside", "replaced"); when it
+// returns true the commit stops there as if the process had been killed
+// (nothing more is done or cleaned up). Tests only.
+var TestHookCommit func(step string) bool
 
-// errKilled is what a commit stopped by testHookCommit returns.
-var errKilled = errors.New("simulated kill")
+// ErrKilled is what a commit stopped by TestHookCommit returns.
+var ErrKilled = errors.New("simulated kill")
 
 // killedAt reports whether a test simulates a kill at step; then the
 // staging directory is left as a kill leaves it.
-func (s *staging) killedAt(step string) bool {
-	if testHookCommit != nil && testHookCommit(step) {
+func (s *Dir) killedAt(step string) bool {
+	if TestHookCommit != nil && TestHookCommit(step) {
 		s.done = true
 		return true
 	}
 	return false
 }
 
-// commit moves the finished directory into place. An old output is
+// Commit moves the finished directory into place. An old output is
 // swapped with it, or set aside and removed only after the new one is in
 // place (see the comment at the top of this file).
-func (s *staging) commit() error {
-	if err := syncDir(s.dir); err != nil {
+func (s *Dir) Commit() error {
+	if err := SyncDir(s.dir); err != nil {
 		return err
 	}
-	if err := checkOutput(s.name, s.overwrite); err != nil {
+	if err := CheckOutput(s.name, s.overwrite, s.rules.Exists); err != nil {
 		return err
 	}
 	st, err := os.Lstat(s.final)
 	if err == nil && st.IsDir() {
-		empty, err := isEmptyDir(s.final)
+		empty, err := IsEmptyDir(s.final)
 		if err != nil {
 			return err
 		}
@@ -325,32 +346,32 @@ func (s *staging) commit() error {
 		return fmt.Errorf("move output into place: %w", err)
 	}
 	s.done = true
-	return syncDir(filepath.Dir(s.final))
+	return SyncDir(filepath.Dir(s.final))
 }
 
-// useExchange says whether replace tries the atomic exchange; a test turns
-// it off to exercise the two renames.
-var useExchange = true
+// UseExchange says whether a replacement tries the atomic exchange; a test
+// turns it off to exercise the two renames.
+var UseExchange = true
 
 // replace puts the finished directory in the place of an existing output.
-func (s *staging) replace() error {
+func (s *Dir) replace() error {
 	parent := filepath.Dir(s.final)
-	if useExchange {
-		switch err := exchange(s.dir, s.final); {
+	if UseExchange {
+		switch err := Exchange(s.dir, s.final); {
 		case err == nil:
 			// s.dir now holds the old output.
 			s.done = true
-			if err := syncDir(parent); err != nil {
+			if err := SyncDir(parent); err != nil {
 				return err
 			}
 			if s.killedAt("exchanged") {
-				return errKilled
+				return ErrKilled
 			}
 			if err := os.RemoveAll(s.dir); err != nil {
 				return fmt.Errorf("remove replaced output %s: %w", s.dir, err)
 			}
 			return nil
-		case !errors.Is(err, errNoExchange):
+		case !errors.Is(err, ErrNoExchange):
 			return fmt.Errorf("move output into place: %w", err)
 		}
 	}
@@ -358,11 +379,11 @@ func (s *staging) replace() error {
 	if err := os.Rename(s.final, old); err != nil {
 		return fmt.Errorf("move old output aside: %w", err)
 	}
-	if err := syncDir(parent); err != nil {
+	if err := SyncDir(parent); err != nil {
 		return err
 	}
 	if s.killedAt("aside") {
-		return errKilled
+		return ErrKilled
 	}
 	if err := os.Rename(s.dir, s.final); err != nil {
 		// Put the old output back; the new one stays in its temporary
@@ -373,11 +394,11 @@ func (s *staging) replace() error {
 		return fmt.Errorf("move output into place: %w", err)
 	}
 	s.done = true
-	if err := syncDir(parent); err != nil {
+	if err := SyncDir(parent); err != nil {
 		return err
 	}
 	if s.killedAt("replaced") {
-		return errKilled
+		return ErrKilled
 	}
 	if err := os.RemoveAll(old); err != nil {
 		return fmt.Errorf("remove replaced output %s: %w", old, err)
@@ -385,14 +406,15 @@ func (s *staging) replace() error {
 	return nil
 }
 
-// cleanup removes the temporary directory unless it was committed.
-func (s *staging) cleanup() {
+// Cleanup removes the temporary directory unless it was committed.
+func (s *Dir) Cleanup() {
 	if !s.done {
 		_ = os.RemoveAll(s.dir)
 	}
 }
 
-func syncDir(dir string) error {
+// SyncDir flushes dir's entries to stable storage.
+func SyncDir(dir string) error {
 	f, err := os.Open(dir)
 	if err != nil {
 		return err

@@ -1,4 +1,4 @@
-package pipeline
+package staging
 
 import (
 	"errors"
@@ -11,25 +11,25 @@ import (
 // ErrLocked reports an output directory another run is writing.
 var ErrLocked = errors.New("output is locked by another run")
 
-// outputLock is an exclusive, advisory lock on an output path, held through
+// Lock is an exclusive, advisory lock on an output path, held through
 // a lock file beside it (.<name>.lock). The operating system releases it
 // when the process ends, however it ends, so a killed run leaves no stale
 // lock; the file itself is removed by unlock.
-type outputLock struct {
+type Lock struct {
 	path string
 	f    *os.File
 }
 
-// lockOutput takes the lock of the output directory final without waiting:
+// LockOutput takes the lock of the output directory final without waiting:
 // if another run holds it, it fails at once with an error wrapping
 // [ErrLocked]. The lock belongs to the path final resolves to (symbolic
 // links followed), so two runs reaching one directory by different names
 // exclude each other. Holding it, lockOutput then puts right what an
-// interrupted replacement of final left ([recoverAside]): the old output is
-// restored if the new one never took its place; and it removes the staging
-// directories of killed runs ([removeStale]).
-func lockOutput(final string) (*outputLock, error) {
-	real, err := resolvePath(final)
+// interrupted replacement of final left ([recoverAside], by rules): the old
+// output is restored if the new one never took its place; and it removes
+// the staging directories of killed runs ([removeStale]).
+func LockOutput(final string, rules Rules) (*Lock, error) {
+	real, err := ResolvePath(final)
 	if err != nil {
 		return nil, err
 	}
@@ -62,9 +62,9 @@ func lockOutput(final string) (*outputLock, error) {
 		if err == nil && cerr == nil && os.SameFile(st, cur) {
 			_ = f.Truncate(0)
 			_, _ = f.WriteAt([]byte(strconv.Itoa(os.Getpid())), 0)
-			l := &outputLock{path: path, f: f}
-			if err := recoverAside(real, final); err != nil {
-				l.unlock()
+			l := &Lock{path: path, f: f}
+			if err := recoverAside(real, final, rules); err != nil {
+				l.Unlock()
 				return nil, err
 			}
 			removeStale(parent, base)
@@ -74,8 +74,9 @@ func lockOutput(final string) (*outputLock, error) {
 	}
 }
 
-// unlock removes the lock file, then releases the lock.
-func (l *outputLock) unlock() {
+// Unlock removes the lock file, then releases the lock. It may be called
+// more than once, and on a nil Lock.
+func (l *Lock) Unlock() {
 	if l == nil || l.f == nil {
 		return
 	}

@@ -1,0 +1,62 @@
+package extsort
+
+import (
+	"cmp"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+)
+
+// TestSort checks the radix sort against a comparison sort on keys
+// that are random, share their top bits (a spilled partition), repeat
+// (bootstrap draws, compat positions), for sizes on both sides of the
+// switch, with entries in index order and not.
+func TestSort(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for _, n := range []int{0, 1, 5, 4095, 4096, 10_000, 70_000} {
+		for _, kind := range []string{"random", "top bits shared", "repeated", "shuffled index"} {
+			es := make([]Entry, n)
+			for i := range es {
+				key := r.Uint64()
+				switch kind {
+				case "top bits shared":
+					key = 0xABCD<<48 | key>>16
+				case "repeated":
+					key = uint64(r.IntN(50)) << 40
+				}
+				es[i] = Entry{Key: key, Index: int64(i) * 3, At: i}
+			}
+			if kind == "shuffled index" {
+				r.Shuffle(n, func(i, j int) { es[i], es[j] = es[j], es[i] })
+			}
+			want := slices.Clone(es)
+			slices.SortFunc(want, func(a, b Entry) int {
+				return cmp.Or(cmp.Compare(a.Key, b.Key), cmp.Compare(a.Index, b.Index))
+			})
+			Sort(es)
+			if !slices.Equal(es, want) {
+				t.Fatalf("n=%d %s: radix order differs from (key, index) order", n, kind)
+			}
+		}
+	}
+}
+
+func TestPartitionIsMonotoneAndCovers(t *testing.T) {
+	for _, p := range []int{1, 2, 3, 7, 256} {
+		prev := 0
+		for _, key := range []uint64{0, 1, 1 << 32, 1 << 62, math.MaxUint64 / 3, 1 << 63, math.MaxUint64 - 1, math.MaxUint64} { // ascending
+			got := Partition(key, p)
+			if got < 0 || got >= p {
+				t.Fatalf("Partition(%d, %d) = %d, out of range", key, p, got)
+			}
+			if key > 0 && got < prev {
+				t.Fatalf("partitionOf not monotone at %d for p=%d", key, p)
+			}
+			prev = got
+		}
+		if Partition(math.MaxUint64, p) != p-1 {
+			t.Errorf("the largest key is not in the last of %d partitions", p)
+		}
+	}
+}

@@ -1,0 +1,251 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/parquet-go/parquet-go"
+
+	"github.com/splitdata/splitdata/internal/columnar"
+	"github.com/splitdata/splitdata/internal/extsort"
+)
+
+// The orderer stage: the order in which each output's rows are written.
+// Between the dispatcher's reorder loop (routed units, in unit order) and
+// the layout's cutters (rows, in output order), an orderer passes rows on
+// at once (input order), holds them all and sorts them by (key, global
+// row index) at the end (the in-memory shuffle), or appends them to spill
+// files by key range and reads the ranges back one at a time, each sorted
+// (the spilled shuffle). docs/algorithm.md calls the sorted order the
+// canonical order.
+
+// orderer is the stage that puts each output's rows in their written order.
+type orderer interface {
+	// parts says how the routers keep each output's rows: 0 in input order
+	// (no keys), 1 with their keys and global indices (held in memory), P
+	// > 1 encoded in P pieces by key range (extsort.Partition) for spilling.
+	parts() int
+	// add takes a routed unit, units in order, and passes on to put what
+	// rows it can already place.
+	add(r routed, put putFunc) error
+	// finish passes on to put every row held, in order, once every unit
+	// was added.
+	finish(ctx context.Context, put putFunc) error
+	// close lets go of whatever the orderer holds (spill files).
+	close()
+	// held is the bytes of rows held in memory for finish, for progress.
+	held() int64
+}
+
+// putFunc takes the next rows of output s, in output order.
+type putFunc func(s int, rows rowSeg) error
+
+// newOrderer returns the orderer of a job: input order unless shuffle;
+// else in memory when partitions is 1, in partitions spill files per
+// output in dir otherwise. limit is the bytes of rows the shuffle may hold;
+// on the columnar path (batches) spilled rows are read back in layout.
+func newOrderer(shuffle bool, partitions, outputs int, limit int64, dir string, batches bool, layout columnar.Layout) orderer {
+	switch {
+	case !shuffle:
+		return inputOrder{}
+	case partitions <= 1:
+		return &memoryShuffle{hold: make([]shuffled, outputs), limit: limit, batches: batches}
+	}
+	return &spillShuffle{spill: extsort.NewFiles(dir, outputs, partitions), outputs: outputs, partitions: partitions, limit: limit, batches: batches, layout: layout}
+}
+
+// inputOrder writes each output's rows in input order, as they come.
+type inputOrder struct{}
+
+func (inputOrder) parts() int { return 0 }
+
+func (inputOrder) add(r routed, put putFunc) error {
+	for s, rows := range r.rows {
+		if err := put(s, rowSeg{rows: rows}); err != nil {
+			return err
+		}
+	}
+	for s, b := range r.batches {
+		if b != nil {
+			if err := put(s, rowSeg{batch: b, shared: r.shared[s]}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (inputOrder) finish(context.Context, putFunc) error { return nil }
+func (inputOrder) close()                                {}
+func (inputOrder) held() int64                           { return 0 }
+
+// memoryShuffle holds every output's rows, with their keys, and passes
+// them on in canonical order at the end.
+type memoryShuffle struct {
+	hold    []shuffled
+	holding int64 // bytes of rows held
+	limit   int64
+	batches bool
+}
+
+func (*memoryShuffle) parts() int { return 1 }
+
+func (m *memoryShuffle) add(r routed, _ putFunc) error {
+	m.holding += r.bytes
+	if m.holding > m.limit {
+		return fmt.Errorf("%w: the in-memory shuffle needs more than --memory %d MiB (the inputs' footers suggested it would fit); raise --memory",
+			ErrTooLarge, m.limit>>20)
+	}
+	for s := range r.rows {
+		h := &m.hold[s]
+		h.rows = append(h.rows, r.rows[s]...)
+		h.keys = append(h.keys, r.keys[s]...)
+		h.index = append(h.index, r.index[s]...)
+	}
+	for s, b := range r.batches {
+		if b != nil {
+			// A shuffle's routed rows are copies (routeBatch).
+			m.hold[s].holdBatch(b.(*columnar.Batch), r.keys[s], r.index[s])
+		}
+	}
+	return nil
+}
+
+func (m *memoryShuffle) finish(_ context.Context, put putFunc) error {
+	for s := range m.hold {
+		if m.batches {
+			batches, refs := m.hold[s].batches, m.hold[s].canonicalRefs()
+			m.hold[s] = shuffled{}
+			if err := put(s, rowSeg{batch: columnar.NewPick(batches, refs)}); err != nil {
+				return err
+			}
+			continue
+		}
+		rows := m.hold[s].canonicalOrder()
+		m.hold[s] = shuffled{}
+		if err := put(s, rowSeg{rows: rows}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (*memoryShuffle) close()        {}
+func (m *memoryShuffle) held() int64 { return m.holding }
+
+// spillShuffle appends every output's rows to spill files by key range,
+// and at the end reads the ranges back one at a time, each in canonical
+// order.
+type spillShuffle struct {
+	spill      *extsort.Files
+	outputs    int
+	partitions int
+	limit      int64 // bytes of one partition loaded
+	batches    bool
+	layout     columnar.Layout
+}
+
+func (s *spillShuffle) parts() int { return s.partitions }
+
+func (s *spillShuffle) add(r routed, _ putFunc) error {
+	for out, pieces := range r.spill {
+		for p, piece := range pieces {
+			if piece == nil {
+				continue
+			}
+			if err := s.spill.Add(out, p, piece); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (s *spillShuffle) finish(ctx context.Context, put putFunc) error {
+	if ctx.Err() != nil {
+		return nil // the dispatcher reports it
+	}
+	if err := s.spill.Finish(); err != nil {
+		return err
+	}
+	// A loader reads, decodes and sorts the next partition while this
+	// goroutine cuts the current one into row groups for the encoders: at
+	// most two partitions are held here, each at most half of --memory (see
+	// shufflePartitions), besides those the row groups in flight read in
+	// place.
+	type loaded struct {
+		split   int
+		rows    []parquet.Row
+		batches []*columnar.Batch // with refs, on the columnar path
+		refs    []columnar.Ref
+		err     error
+	}
+	lctx, cancel := context.WithCancel(ctx)
+	next := make(chan loaded)
+	var loader sync.WaitGroup
+	loader.Go(func() {
+		defer close(next)
+		for out := range s.outputs {
+			for p := range s.partitions {
+				l := loaded{split: out}
+				var bytes int64
+				var err error
+				if s.batches {
+					l.batches, l.refs, bytes, err = loadBatches(lctx, s.spill, out, p, s.layout)
+				} else {
+					l.rows, bytes, err = loadRows(lctx, s.spill, out, p)
+				}
+				if err == nil && bytes > s.limit {
+					err = fmt.Errorf("%w: a shuffle partition needs %d MiB, more than --memory %d MiB", ErrTooLarge, bytes>>20, s.limit>>20)
+				}
+				l.err = err
+				select {
+				case next <- l:
+				case <-lctx.Done():
+					return
+				}
+				if err != nil {
+					return
+				}
+			}
+		}
+	})
+	defer func() {
+		cancel()
+		for range next { // let the loader finish before the files go
+		}
+		loader.Wait()
+	}()
+	for l := range next {
+		if l.err != nil {
+			return l.err
+		}
+		if l.batches != nil {
+			if err := put(l.split, rowSeg{batch: columnar.NewPick(l.batches, l.refs)}); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := put(l.split, rowSeg{rows: l.rows}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *spillShuffle) close()    { s.spill.Close() }
+func (*spillShuffle) held() int64 { return 0 }
+
+// spilledBytes is the bytes of the spill pieces r carries.
+func (r *routed) spilledBytes() int64 {
+	var n int64
+	for _, pieces := range r.spill {
+		for _, piece := range pieces {
+			if piece != nil {
+				n += int64(len(piece.Data))
+			}
+		}
+	}
+	return n
+}

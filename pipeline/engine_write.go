@@ -1,0 +1,207 @@
+package pipeline
+
+import (
+	"bufio"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"hash"
+	"io"
+
+	"github.com/parquet-go/parquet-go"
+	"golang.org/x/sync/semaphore"
+
+	"github.com/splitdata/splitdata/internal/columnar"
+	"github.com/splitdata/splitdata/sinks"
+)
+
+// encode turns one row-group job into encoded bytes.
+func (e *engine) encode(j rowGroupJob) (encodedJob, error) {
+	if j.rows == 0 {
+		return encodedJob{rowGroupJob: j}, nil
+	}
+	var chunk sinks.Chunk
+	var err error
+	ce, checked := e.encoder.(sinks.CheckedEncoder)
+	switch {
+	case e.batches:
+		parts := make([]columnar.Rows, len(j.segs))
+		for k, seg := range j.segs {
+			parts[k] = seg.batch
+		}
+		chunk, err = e.encoder.(sinks.BatchEncoder).EncodeBatches(parts)
+		for _, seg := range j.segs {
+			seg.shared.release()
+		}
+	case checked && e.rowsChecked:
+		chunk, err = ce.EncodeChecked(newSegmentReader(j.segs))
+	default:
+		chunk, err = e.encoder.Encode(newSegmentReader(j.segs))
+	}
+	if err != nil {
+		return encodedJob{}, fmt.Errorf("encode %s row group %d: %w", e.names[j.split], j.seq, err)
+	}
+	j.segs = nil // let the routed rows go
+	return encodedJob{rowGroupJob: j, chunk: chunk}, nil
+}
+
+// segmentReader reads the rows of a list of pieces in order. It hands out
+// the rows themselves, not copies: the writer only reads them.
+type segmentReader struct {
+	segs [][]parquet.Row
+}
+
+func newSegmentReader(segs []rowSeg) *segmentReader {
+	r := &segmentReader{segs: make([][]parquet.Row, len(segs))}
+	for k, seg := range segs {
+		r.segs[k] = seg.rows
+	}
+	return r
+}
+
+// ReadRows fills rows across segment boundaries: the encoder clones rows
+// kept across a short read, so short reads would cost a copy of each row.
+func (r *segmentReader) ReadRows(rows []parquet.Row) (int, error) {
+	n := 0
+	for n < len(rows) && len(r.segs) > 0 {
+		k := copy(rows[n:], r.segs[0])
+		n += k
+		if r.segs[0] = r.segs[0][k:]; len(r.segs[0]) == 0 {
+			r.segs = r.segs[1:]
+		}
+	}
+	if n == 0 && len(r.segs) == 0 {
+		return 0, io.EOF
+	}
+	return n, nil
+}
+
+// fileWriter is one output file being written.
+type fileWriter struct {
+	rel  string
+	f    io.WriteCloser
+	bw   *bufio.Writer
+	hash hash.Hash
+	cw   countingWriter
+	pw   sinks.FileWriter
+	rows int64
+}
+
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// write appends encoded row groups to their files strictly in each split's
+// row-group order and returns what it wrote.
+func (e *engine) write(ctx context.Context, in <-chan encodedJob, jobWindow *semaphore.Weighted) (infos []SplitInfo, err error) {
+	infos = make([]SplitInfo, len(e.names))
+	for s, name := range e.names {
+		infos[s].Name = name
+	}
+	open := make([]*fileWriter, len(e.names))
+	defer func() {
+		for _, fw := range open {
+			if fw != nil {
+				fw.f.Close()
+			}
+		}
+	}()
+	held := make([]map[int]encodedJob, len(e.names))
+	next := make([]int, len(e.names))
+	for s := range held {
+		held[s] = make(map[int]encodedJob)
+		next[s] = e.layout.start(s).seq // a shard's first row group
+	}
+	for j := range in {
+		s := j.split
+		held[s][j.seq] = j
+		for {
+			j, ok := held[s][next[s]]
+			if !ok {
+				break
+			}
+			delete(held[s], next[s])
+			next[s]++
+			e.layout.file(&j.rowGroupJob)
+			if open[s] == nil {
+				fw, err := e.createFile(ctx, s, j.file)
+				if err != nil {
+					return nil, err
+				}
+				open[s] = fw
+			}
+			fw := open[s]
+			if j.chunk != nil {
+				n := fw.cw.n
+				if err := fw.pw.Append(j.chunk); err != nil {
+					return nil, fmt.Errorf("write %s: %w", fw.rel, err)
+				}
+				fw.rows += j.chunk.NumRows()
+				e.progress.written(j.chunk.NumRows(), fw.cw.n-n)
+				if r, ok := j.chunk.(interface{ Release() }); ok {
+					r.Release() // written: its memory can hold the next one
+				}
+			}
+			jobWindow.Release(j.weight)
+			if j.last {
+				info, err := e.finishFile(fw)
+				open[s] = nil
+				if err != nil {
+					return nil, err
+				}
+				infos[s].Files = append(infos[s].Files, info)
+				infos[s].Rows += info.Rows
+			}
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	for s := range open {
+		if open[s] != nil || len(held[s]) > 0 {
+			return nil, fmt.Errorf("internal error: split %s ended with an open file", e.names[s])
+		}
+	}
+	return infos, nil
+}
+
+// createFile starts file file of output split, its bytes hashed and
+// counted as they are written.
+func (e *engine) createFile(ctx context.Context, split, file int) (*fileWriter, error) {
+	rel := e.layout.name(split, file)
+	f, err := e.out.Create(ctx, rel)
+	if err != nil {
+		return nil, err
+	}
+	fw := &fileWriter{rel: rel, f: f, hash: sha256.New()}
+	fw.bw = bufio.NewWriterSize(io.MultiWriter(f, fw.hash), 1<<20)
+	fw.cw = countingWriter{w: fw.bw}
+	fw.pw, err = e.format.NewFileWriter(&fw.cw, e.schema, e.kv)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return fw, nil
+}
+
+func (e *engine) finishFile(fw *fileWriter) (FileInfo, error) {
+	err := fw.pw.Close()
+	if err == nil {
+		err = fw.bw.Flush()
+	}
+	if cerr := fw.f.Close(); err == nil { // a complete file: synced
+		err = cerr
+	}
+	if err != nil {
+		return FileInfo{}, fmt.Errorf("write %s: %w", fw.rel, err)
+	}
+	return FileInfo{Path: fw.rel, Rows: fw.rows, Bytes: fw.cw.n, SHA256: hex.EncodeToString(fw.hash.Sum(nil))}, nil
+}
