@@ -70,6 +70,9 @@ type duckResult struct {
 // many it compared.
 func TestReportAgainstDuckDB(t *testing.T) {
 	node := duckDBNode(t)
+	if testing.Short() {
+		t.Skip("-short: 205,000 rows (make test runs it)")
+	}
 	ctx := t.Context()
 	tmp := t.TempDir()
 	if _, err := gendata.Write(ctx, filepath.Join(tmp, "in", "a"), gendata.Config{Rows: 200_000, Seed: 1, RowGroupRows: 50_000}); err != nil {

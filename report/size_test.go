@@ -22,6 +22,9 @@ import (
 // as a fourth part, and checks that the page stays under 2 MB with a
 // chart for every column.
 func TestPageSize(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: 20,000 rows of 100 columns (make test runs it)")
+	}
 	ctx := context.Background()
 	tmp := t.TempDir()
 	g := parquet.Group{}
