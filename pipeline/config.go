@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -215,6 +216,12 @@ type JobOptions struct {
 	// whose decoded rows take about a third of the row path's memory. The
 	// command line sizes the Go runtime's soft memory limit with it.
 	OnPath func(columnar bool) `json:"-"`
+	// Attach, if not nil, is called once every output file is written
+	// and checked, before the manifest is: with the directory holding the
+	// output as it will be committed and the manifest about to be
+	// written. Files it writes in that directory (a report, a dataset
+	// card) are committed with the output; it lists them in m.Extras.
+	Attach func(ctx context.Context, dir string, m *Manifest) error `json:"-"`
 }
 
 // GoMemoryLimit sets the Go runtime's soft memory limit

@@ -47,7 +47,22 @@ type Manifest struct {
 	// split rows + unassigned rows = input rows + duplicates.
 	Duplicates int64       `json:"duplicate_rows,omitempty"`
 	Splits     []SplitInfo `json:"splits"`
+	// Extras are the files beside the splits that describe them
+	// (ExtraNames: report.html, README.md), if any.
+	Extras []ExtraFile `json:"extras,omitempty"`
 }
+
+// ExtraFile is a file of an output that holds no rows: its path relative
+// to the output directory (one of [ExtraNames]), size and SHA-256.
+type ExtraFile struct {
+	Path   string `json:"path"`
+	Bytes  int64  `json:"bytes"`
+	SHA256 string `json:"sha256"`
+}
+
+// ExtraNames are the files an output may hold beside its splits: the
+// report of --report and the dataset card of --card.
+var ExtraNames = []string{"report.html", "README.md"}
 
 // ManifestOptions are the options that determine the output bytes.
 type ManifestOptions struct {
@@ -184,6 +199,14 @@ func (m *Manifest) check() error {
 		}
 		if in.EndsSHA256 != "" && !isSHA256Hex(in.EndsSHA256) {
 			return fmt.Errorf("input %q: ends_sha256 %q is not a SHA-256 in lower-case hex", in.Path, in.EndsSHA256)
+		}
+	}
+	for i, e := range m.Extras {
+		if !slices.Contains(ExtraNames, e.Path) || slices.ContainsFunc(m.Extras[:i], func(o ExtraFile) bool { return o.Path == e.Path }) {
+			return fmt.Errorf("extra file %q is repeated or not one of %s", e.Path, strings.Join(ExtraNames, ", "))
+		}
+		if e.Bytes < 0 || len(e.SHA256) != 64 || strings.Trim(e.SHA256, "0123456789abcdef") != "" {
+			return fmt.Errorf("%s: negative size or sha256 %q not 64 lowercase hex digits", e.Path, e.SHA256)
 		}
 	}
 	names := map[string]bool{}

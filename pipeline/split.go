@@ -353,6 +353,11 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 		return nil, err
 	}
 	cfg.Progress.Phase("commit", 0)
+	if cfg.Attach != nil {
+		if err := attach(ctx, cfg.Attach, out, m); err != nil {
+			return nil, err
+		}
+	}
 	if err := commitManifest(ctx, out, m); err != nil {
 		return nil, err
 	}
@@ -484,4 +489,18 @@ func resolveSeed(text string) (seedInfo, error) {
 		info.text = text
 	}
 	return info, nil
+}
+
+// attach runs a job's Attach on its staged output directory, where the
+// files it writes are committed with the output.
+func attach(ctx context.Context, fn func(context.Context, string, *Manifest) error, out Output, m *Manifest) error {
+	d, ok := out.(*LocalDir)
+	if !ok {
+		return fmt.Errorf("%w: a report or a dataset card needs a local output directory", ErrUsage)
+	}
+	s, err := d.staged()
+	if err != nil {
+		return err
+	}
+	return fn(ctx, s.Path("."), m)
 }

@@ -124,6 +124,9 @@ func verifyWith(ctx context.Context, dir string, inputs []string, limit int64, p
 		if flatCommand(m.Command) {
 			sub = ""
 			listed[ManifestName] = true
+			for _, e := range m.Extras {
+				listed[e.Path] = true
+			}
 		}
 		entries, err := os.ReadDir(filepath.Join(dir, sub))
 		if err != nil {
@@ -134,6 +137,14 @@ func verifyWith(ctx context.Context, dir string, inputs []string, limit int64, p
 			if !listed[e.Name()] {
 				problem("%s: not in the manifest", path.Join(sub, e.Name()))
 			}
+		}
+	}
+	for _, e := range m.Extras {
+		if err := verifyExtra(ctx, dir, e, r); err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			problem("%s: %v", e.Path, err)
 		}
 	}
 	if total != m.Rows {
@@ -189,6 +200,30 @@ func verifyFile(ctx context.Context, dir string, opts ManifestOptions, f FileInf
 	r.Rows += in.NumRows()
 	if in.NumRows() != f.Rows {
 		return fmt.Errorf("file holds %d rows, manifest says %d", in.NumRows(), f.Rows)
+	}
+	return nil
+}
+
+// verifyExtra re-hashes a file beside the splits (a report, a card) as
+// verifyFile does, without reading rows.
+func verifyExtra(ctx context.Context, dir string, e ExtraFile, r *VerifyReport) error {
+	fh, st, err := openInside(dir, e.Path)
+	if err != nil {
+		return err
+	}
+	defer fh.Close()
+	r.Files++
+	if st.Size() != e.Bytes {
+		return fmt.Errorf("%d bytes, manifest says %d", st.Size(), e.Bytes)
+	}
+	h := sha256.New()
+	n, err := copyContext(ctx, h, io.LimitReader(fh, e.Bytes))
+	r.Bytes += n
+	if err != nil {
+		return err
+	}
+	if sum := hex.EncodeToString(h.Sum(nil)); n != e.Bytes || sum != e.SHA256 {
+		return fmt.Errorf("sha256 %s, manifest says %s", sum, e.SHA256)
 	}
 	return nil
 }

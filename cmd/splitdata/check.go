@@ -50,7 +50,8 @@ func checkCommandLine(cmd *cobra.Command, args []string, log *logger, notes *run
 			return err
 		}
 	}
-	if fl := cmd.Flags().Lookup("out"); fl != nil && fl.Changed {
+	// report's --out is the page it writes (replaced), not a directory.
+	if fl := cmd.Flags().Lookup("out"); fl != nil && fl.Changed && cmd.Name() != "report" {
 		if err := checkOut(fl.Value.String()); err != nil {
 			return err
 		}

@@ -57,6 +57,7 @@ writes global row indices instead. Train on all folds but j, test on fold j.`,
 	f.addStratifyFlag(fl)
 	fl.StringVar(&f.group, "group", "", "keep rows with equal values of this column in one fold (like GroupKFold); a group's fold depends only on (seed, value)")
 	fl.StringVar(&f.ratioBy, "ratio-by", "", "with --group: groups (default: each fold 1/K of the groups, by key) or rows (folds of KFold's row counts cut at group boundaries)")
+	f.addCardFlag(fl)
 	f.addCommonFlags(fl)
 	return cmd
 }

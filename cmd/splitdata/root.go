@@ -58,6 +58,7 @@ bytes, on any machine, with any number of workers, however the input is chunked.
 		newGenCmd(stdout, log),
 		newVerifyCmd(stdout, log),
 		newInspectCmd(stdout),
+		newReportCmd(stdout),
 		newVersionCmd(stdout),
 	)
 	return root

@@ -53,6 +53,7 @@ type splitFlags struct {
 	jsonOut      bool
 	quiet        bool
 	step         stepFlags // --result-json, --if-exists
+	report, card bool      // --report, --card (report.go)
 }
 
 func newSplitCmd(stdout io.Writer, log *logger) *cobra.Command {
@@ -102,6 +103,7 @@ succeeded. See docs/algorithm.md for the full specification.`,
 	f.addStratifyFlag(fl)
 	fl.StringVar(&f.group, "group", "", "keep rows with equal values of this column in one split; a group's split depends only on (seed, value)")
 	fl.StringVar(&f.ratioBy, "ratio-by", "", "with --group: what the ratios measure: groups (default; key-stable) or rows (whole groups, row totals near the sizes; not key-stable)")
+	f.addCardFlag(fl)
 	f.addCommonFlags(fl)
 	return cmd
 }
@@ -164,6 +166,7 @@ func (f *splitFlags) addCommonFlags(fl *pflag.FlagSet) {
 	fl.BoolVar(&f.jsonOut, "json", false, "print the manifest as JSON on stdout instead of the summary table")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "print nothing but errors (and no progress bar)")
 	f.step.addFlags(fl)
+	f.addReportFlag(fl)
 }
 
 // execute runs a job of the split engine with the flags' configuration and
@@ -178,6 +181,7 @@ func (f *splitFlags) execute(ctx context.Context, args []string, stdout io.Write
 	if cfg.Seed == "" && !f.quiet {
 		log.info("no --seed given: drawing a fresh one (recorded in the manifest)")
 	}
+	f.attach(&cfg)
 	cfg.OnBudget = setMemoryLimit(cfg)
 	view := newProgress(log, f.quiet)
 	if view != nil {

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/splitdata/splitdata/pipeline"
+	"github.com/splitdata/splitdata/report"
 )
 
 func newVerifyCmd(stdout io.Writer, log *logger) *cobra.Command {
@@ -43,6 +44,9 @@ output: the same rows; their order is not rechecked).`,
 				return pipeline.VerifyWithConfig(cmd.Context(), pipeline.VerifyConfig{Dir: args[0], Inputs: inputs, MemoryLimit: budget, Progress: p})
 			})
 			if err != nil {
+				return err
+			}
+			if err := report.VerifyCard(args[0]); err != nil {
 				return err
 			}
 			switch {

@@ -1,0 +1,162 @@
+package main
+
+import (
+	"cmp"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+
+	"github.com/dustin/go-humanize"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/splitdata/splitdata/pipeline"
+	"github.com/splitdata/splitdata/report"
+)
+
+func newReportCmd(stdout io.Writer) *cobra.Command {
+	var f struct {
+		inputs, columns      []string
+		out, label, group    string
+		memory, tempDir      string
+		workers              int
+		jsonOut, card, quiet bool
+	}
+	cmd := &cobra.Command{
+		Use:   "report DIR [--input INPUT...] [--out report.html] [flags]",
+		Short: "Show an output's balance, drift and leakage as one HTML page (or JSON)",
+		Long: `Report reads an output directory of split, kfold, sample or shuffle once and
+writes one self-contained HTML page (no network needed to view it): rows, share,
+files and bytes per split with the seed, the command that rebuilds the output and
+the NumPy lines that recompute any row's split; per column and split the null
+rate, and for numbers count, mean, standard deviation, min, quantiles (5, 25, 50,
+75, 95%) and max with histograms on shared bins, for strings and booleans the
+distinct count and the top 10 values; drift of every split against the first
+(population stability index; Kolmogorov-Smirnov for numbers), flagged above the
+documented thresholds; the label's class shares (--label, default the
+--stratify column); rows found in more than one split, exactly, and with
+--group (default the --group column) groups found in more than one split.
+
+With --input (the run's inputs) the inputs are summarized too, and drift is
+measured against them. Memory does not grow with the rows: quantiles come from
+a sketch whose rank error the page states; the leak check spills to --temp-dir
+beyond half of --memory.`,
+		Example: `  splitdata report splits --out report.html
+  splitdata report splits --json > report.json
+  splitdata report folds --input data/ --label label --group user_id`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return usagef("report takes one output directory, got %d arguments", len(args))
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkWorkers(f.workers); err != nil {
+				return err
+			}
+			memory, err := parseMemory(f.memory)
+			if err != nil {
+				return err
+			}
+			if os.Getenv("GOMEMLIMIT") == "" {
+				// The budget is the runtime's soft limit, as for the jobs.
+				debug.SetMemoryLimit(cmp.Or(memory, int64(report.DefaultMemoryLimit)))
+			}
+			dir := args[0]
+			opts := report.Options{Dir: dir, Inputs: f.inputs, Columns: f.columns, Label: f.label, Group: f.group,
+				MemoryLimit: memory, TempDir: f.tempDir, Workers: f.workers}
+			r, err := report.Compute(cmd.Context(), opts)
+			if err != nil {
+				return err
+			}
+			if f.card {
+				if err := report.AddCard(cmd.Context(), dir, r); err != nil {
+					return err
+				}
+			}
+			if f.jsonOut {
+				if err := printJSON(stdout, r); err != nil {
+					return err
+				}
+				if !cmd.Flags().Changed("out") {
+					return nil
+				}
+			}
+			if err := writeFileAtomic(f.out, r.WriteHTML); err != nil {
+				return err
+			}
+			if !f.quiet && !f.jsonOut {
+				_, err = fmt.Fprintf(stdout, "wrote %s: %d splits, %d columns, %d drift flags, %d rows in more than one split\n",
+					f.out, len(r.Splits), len(r.Columns), len(r.Flagged), r.Leakage.Rows)
+			}
+			return err
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringSliceVar(&f.inputs, "input", nil, "the run's inputs (files, directories, globs): summarize them too and measure drift against them")
+	fl.StringVar(&f.out, "out", "report.html", "the HTML page to write")
+	fl.StringSliceVar(&f.columns, "columns", nil, "only these columns' figures (comma-separated; default all; leakage always compares whole rows)")
+	fl.StringVar(&f.label, "label", "", "column whose class shares to show (default: the --stratify column of the run)")
+	fl.StringVar(&f.group, "group", "", "column whose values must not be in two splits (default: the --group column of the run)")
+	fl.BoolVar(&f.jsonOut, "json", false, "print the figures as JSON on stdout (and write the page only if --out is given)")
+	fl.BoolVar(&f.card, "card", false, "also write DIR/README.md, a Hugging Face dataset card, and list it in the manifest")
+	fl.StringVar(&f.memory, "memory", "", "memory budget (default 256MiB): sketches, and the leak check's records (half; beyond, temporary files)")
+	fl.StringVar(&f.tempDir, "temp-dir", "", "directory for the leak check's temporary files (default: the system's)")
+	fl.IntVar(&f.workers, "workers", 0, "units read at once (default: number of CPUs); never changes the figures")
+	fl.BoolVarP(&f.quiet, "quiet", "q", false, "print nothing but errors")
+	return cmd
+}
+
+// parseMemory reads a --memory value; empty is 0, the default.
+func parseMemory(s string) (int64, error) {
+	if s == "" {
+		return 0, nil
+	}
+	n, err := humanize.ParseBytes(s)
+	if err != nil || n == 0 || n > math.MaxInt64 {
+		return 0, usagef("--memory %q: want a positive size such as 512MiB or 4GB", s)
+	}
+	return int64(n), nil
+}
+
+// writeFileAtomic writes path through a temporary file beside it renamed
+// into place, so that a failed run leaves no half page.
+func writeFileAtomic(path string, write func(io.Writer) error) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if err := write(tmp); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+// addReportFlag registers --report (split, kfold, sample, shuffle).
+func (f *splitFlags) addReportFlag(fl *pflag.FlagSet) {
+	fl.BoolVar(&f.report, "report", false, "also write DIR/report.html (balance, drift, leakage; see splitdata report), listed in the manifest")
+}
+
+// addCardFlag registers --card (split, kfold).
+func (f *splitFlags) addCardFlag(fl *pflag.FlagSet) {
+	fl.BoolVar(&f.card, "card", false, "also write DIR/README.md, a Hugging Face dataset card (datasets.load_dataset(DIR) finds the splits), listed in the manifest")
+}
+
+// attach sets the job's Attach to write the report and card, if asked.
+func (f *splitFlags) attach(cfg *pipeline.SplitConfig) {
+	if !f.report && !f.card {
+		return
+	}
+	cfg.Attach = report.Attach(report.Options{Out: cfg.Out, MemoryLimit: cfg.MemoryLimit, TempDir: cfg.TempDir, Workers: cfg.Workers}, f.report, f.card)
+}

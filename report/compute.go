@@ -1,0 +1,531 @@
+package report
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"fmt"
+	"math"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/parquet-go/parquet-go"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/splitdata/splitdata/pipeline"
+	"github.com/splitdata/splitdata/sources"
+	"github.com/splitdata/splitdata/splitter"
+)
+
+// Options say what to report on.
+type Options struct {
+	// Dir is the output directory (of split, kfold, sample or shuffle).
+	Dir string
+	// Manifest, if not nil, is used instead of Dir's manifest.json: a
+	// report written inside a run, before its manifest.
+	Manifest *pipeline.Manifest
+	// Inputs, if not empty, are the run's inputs: they are summarized too
+	// and are the reference that drift is measured against.
+	Inputs []string
+	// Columns limits the per-column figures to these columns (default:
+	// all). Leakage always compares whole rows.
+	Columns []string
+	// Label is the column whose class shares are shown; default: the
+	// manifest's stratify column.
+	Label string
+	// Group is the column whose values must not be in two splits;
+	// default: the manifest's group column.
+	Group string
+	// MemoryLimit is the budget in bytes (0: 256 MiB). Half of it holds
+	// the leak records; beyond, they are spilled to TempDir.
+	MemoryLimit int64
+	// TempDir holds the spilled leak records (default: the system's).
+	TempDir string
+	// Workers bounds the units read at once (0: the number of CPUs).
+	Workers int
+	// Out is where the output directory is named in the reproducing
+	// command (default: Dir).
+	Out string
+
+	reportFlag, cardFlag bool // the run writes a report, a card
+}
+
+// DefaultMemoryLimit is the budget of a report when Options leave it 0.
+const DefaultMemoryLimit = 256 << 20
+
+// quantileLevels are the quantiles shown for numbers.
+var quantileLevels = []float64{0.05, 0.25, 0.5, 0.75, 0.95}
+
+// part is one set of rows the report summarizes: a split, a fold, or the
+// inputs.
+type part struct {
+	name  string
+	files []string // paths
+	input bool
+	rows  int64 // from the manifest
+	bytes int64
+}
+
+// colAcc accumulates one column of one part.
+type colAcc struct {
+	values, nulls, nans int64
+	// sum and comp are a Neumaier sum; mean and m2 Welford's running
+	// moments, for the standard deviation.
+	sum, comp, mean, m2 float64
+	n                   int64 // numbers summed
+	sk                  *Sketch
+	cnt                 *counter
+}
+
+func (a *colAcc) addNumber(f float64) {
+	t := a.sum + f
+	if math.Abs(a.sum) >= math.Abs(f) {
+		a.comp += (a.sum - t) + f
+	} else {
+		a.comp += (f - t) + a.sum
+	}
+	a.sum = t
+	a.n++
+	d := f - a.mean
+	a.mean += d / float64(a.n)
+	a.m2 += d * (f - a.mean)
+	a.sk.Add(f)
+}
+
+func (a *colAcc) merge(o *colAcc) {
+	a.values += o.values
+	a.nulls += o.nulls
+	a.nans += o.nans
+	if o.n > 0 {
+		t := a.sum + o.sum
+		if math.Abs(a.sum) >= math.Abs(o.sum) {
+			a.comp += (a.sum - t) + o.sum
+		} else {
+			a.comp += (o.sum - t) + a.sum
+		}
+		a.sum = t
+		a.comp += o.comp
+		n := a.n + o.n
+		d := o.mean - a.mean
+		a.mean += d * float64(o.n) / float64(n)
+		a.m2 += o.m2 + d*d*float64(a.n)*float64(o.n)/float64(n)
+		a.n = n
+	}
+	if o.sk != nil {
+		a.sk.Merge(o.sk)
+	}
+	if o.cnt != nil {
+		a.cnt.merge(o.cnt)
+	}
+}
+
+// acc accumulates one part, or one unit of it.
+type acc struct {
+	rows       int64
+	cols       []colAcc
+	label      *counter
+	labelNulls int64
+	recs       []record
+}
+
+// scanner holds what the pass needs to know about the schema.
+type scanner struct {
+	cols     []column
+	want     []bool // per leaf: summarized
+	label    int    // leaf index, or -1
+	labelCol column
+	group    int
+	capacity int
+	leak     bool
+}
+
+func (s *scanner) newAcc() *acc {
+	a := &acc{cols: make([]colAcc, len(s.cols))}
+	for i, c := range s.cols {
+		if !s.want[i] {
+			continue
+		}
+		switch c.kind {
+		case KindNumber, KindTime:
+			a.cols[i].sk = NewSketch(s.capacity)
+		default:
+			a.cols[i].cnt = newCounter()
+		}
+	}
+	if s.label >= 0 {
+		a.label = newCounter()
+	}
+	return a
+}
+
+func (a *acc) merge(o *acc) {
+	a.rows += o.rows
+	for i := range a.cols {
+		a.cols[i].merge(&o.cols[i])
+	}
+	if a.label != nil {
+		a.label.merge(o.label)
+		a.labelNulls += o.labelNulls
+	}
+}
+
+// appendLabel appends the text of a label value to b.
+func appendLabel(b []byte, v parquet.Value, c column) []byte {
+	switch c.kind {
+	case KindNumber, KindTime:
+		switch v.Kind() {
+		case parquet.Int32:
+			return strconv.AppendInt(b, int64(v.Int32()), 10)
+		case parquet.Int64:
+			return strconv.AppendInt(b, v.Int64(), 10)
+		}
+		f, _ := number(v)
+		return strconv.AppendFloat(b, f, 'g', -1, 64)
+	case KindBool:
+		return strconv.AppendBool(b, v.Boolean())
+	}
+	return append(b, v.ByteArray()...)
+}
+
+// appendCanonical appends an encoding of v that differs for values that
+// differ in column, levels, kind or bytes.
+func appendCanonical(b []byte, v parquet.Value) []byte {
+	b = binary.AppendUvarint(b, uint64(v.Column()))
+	b = append(b, byte(v.RepetitionLevel()), byte(v.DefinitionLevel()), byte(v.Kind()+1))
+	if v.IsNull() {
+		return append(b, 0)
+	}
+	b = append(b, 1)
+	// Byte arrays carry their length; other kinds have a fixed width.
+	if k := v.Kind(); k == parquet.ByteArray || k == parquet.FixedLenByteArray {
+		b = binary.AppendUvarint(b, uint64(len(v.ByteArray())))
+	}
+	return v.AppendBytes(b)
+}
+
+// scanUnit reads unit u of src into a fresh acc.
+func (s *scanner) scanUnit(ctx context.Context, src sources.Source, u int, split uint16, file uint32, firstRow uint64) (*acc, error) {
+	a := s.newAcc()
+	if s.leak {
+		n := int(src.UnitNumRows(u))
+		if s.group >= 0 {
+			n *= 2
+		}
+		a.recs = make([]record, 0, n)
+	}
+	h := sha256.New()
+	var buf, gbuf, lbuf []byte
+	var sum [sha256.Size]byte
+	row := firstRow
+	err := src.ReadUnit(ctx, u, 1024, func(rows []parquet.Row) error {
+		for _, r := range rows {
+			a.rows++
+			buf = buf[:0]
+			gbuf = gbuf[:0]
+			for _, v := range r {
+				c := v.Column()
+				if s.leak {
+					buf = appendCanonical(buf, v)
+					if c == s.group {
+						gbuf = appendCanonical(gbuf, v)
+					}
+				}
+				if c == s.label {
+					if v.IsNull() {
+						a.labelNulls++
+					} else {
+						lbuf = appendLabel(lbuf[:0], v, s.labelCol)
+						a.label.add(lbuf)
+					}
+				}
+				if c >= len(a.cols) || !s.want[c] {
+					continue
+				}
+				ca := &a.cols[c]
+				ca.values++
+				if v.IsNull() {
+					ca.nulls++
+					continue
+				}
+				switch s.cols[c].kind {
+				case KindNumber, KindTime:
+					f, ok := number(v)
+					if !ok {
+						ca.nans++
+						continue
+					}
+					ca.addNumber(f * s.cols[c].scale)
+				case KindBool:
+					if v.Boolean() {
+						ca.cnt.add([]byte{1})
+					} else {
+						ca.cnt.add([]byte{0})
+					}
+				default:
+					ca.cnt.add(v.ByteArray())
+				}
+			}
+			if s.leak {
+				h.Reset()
+				h.Write(buf)
+				h.Sum(sum[:0])
+				rec := record{kind: kindRow, split: split, file: file, row: row}
+				copy(rec.hash[:], sum[:16])
+				a.recs = append(a.recs, rec)
+				if len(gbuf) > 0 {
+					h.Reset()
+					h.Write(gbuf)
+					h.Sum(sum[:0])
+					rec.kind = kindGroup
+					copy(rec.hash[:], sum[:16])
+					a.recs = append(a.recs, rec)
+				}
+			}
+			row++
+		}
+		return nil
+	})
+	return a, err
+}
+
+// openOptions are the options output files of m are read with.
+func outputOptions(m *pipeline.Manifest) sources.Options {
+	o := m.Options
+	opts := sources.Options{Format: o.Format}
+	if o.CSV != nil {
+		opts.CSV = sources.CSVOptions{Delimiter: o.CSV.Delimiter, NoHeader: o.CSV.NoHeader, Null: o.CSV.Null}
+	}
+	return opts
+}
+
+// inputOptions are the options the inputs of m were read with.
+func inputOptions(m *pipeline.Manifest) sources.Options {
+	o := m.Options
+	opts := sources.Options{Format: o.InputFormat}
+	if o.InputCSV != nil {
+		opts.CSV = *o.InputCSV
+	}
+	if o.InputJSONL != nil {
+		opts.JSONL = *o.InputJSONL
+	}
+	return opts
+}
+
+// parts lists what the report summarizes, in order: the inputs (with
+// --input), then the splits; a materialized k-fold output by its folds
+// (fold-j/test), each row once.
+func partsOf(m *pipeline.Manifest, dir string, inputs []string) ([]part, error) {
+	var ps []part
+	if len(inputs) > 0 {
+		files, err := pipeline.ResolveInputs(inputs, m.Options.InputFormat)
+		if err != nil {
+			return nil, err
+		}
+		p := part{name: "input", input: true, rows: m.Rows, files: files}
+		for _, in := range m.Inputs {
+			p.bytes += in.Size
+		}
+		ps = append(ps, p)
+	}
+	for _, s := range m.Splits {
+		name := s.Name
+		if m.Options.Materialize {
+			if !strings.HasSuffix(name, "/test") {
+				continue
+			}
+			name = strings.TrimSuffix(name, "/test")
+		}
+		p := part{name: name, rows: s.Rows, bytes: s.Bytes()}
+		for _, f := range s.Files {
+			p.files = append(p.files, filepath.Join(dir, filepath.FromSlash(f.Path)))
+		}
+		ps = append(ps, p)
+	}
+	return ps, nil
+}
+
+// Compute reads an output directory (and its inputs, with
+// Options.Inputs) once and returns its report.
+func Compute(ctx context.Context, opts Options) (*Report, error) {
+	m := opts.Manifest
+	if m == nil {
+		var err error
+		if m, err = pipeline.ReadManifest(opts.Dir); err != nil {
+			return nil, err
+		}
+	}
+	if opts.MemoryLimit <= 0 {
+		opts.MemoryLimit = DefaultMemoryLimit
+	}
+	if opts.Workers <= 0 {
+		opts.Workers = runtime.GOMAXPROCS(0)
+	}
+	if opts.Label == "" {
+		opts.Label = m.Options.Stratify
+	}
+	if opts.Group == "" {
+		opts.Group = m.Options.Group
+	}
+	parts, err := partsOf(m, opts.Dir, opts.Inputs)
+	if err != nil {
+		return nil, err
+	}
+	var first sources.FileSource
+	for _, p := range parts {
+		if len(p.files) > 0 {
+			o := outputOptions(m)
+			if p.input {
+				o = inputOptions(m)
+			}
+			if first, err = sources.Open(p.files[0], o); err != nil {
+				return nil, err
+			}
+			break
+		}
+	}
+	if first == nil {
+		return nil, fmt.Errorf("%s: no rows to report on", opts.Dir)
+	}
+	schema := first.Schema()
+	first.Close()
+	sc, err := newScanner(schema, opts)
+	if err != nil {
+		return nil, err
+	}
+	var total int64
+	for _, p := range parts {
+		if !p.input {
+			total += p.rows
+		}
+	}
+	if opts.Group != "" {
+		total *= 2
+	}
+	leak, err := newLeakFinder(total, opts.MemoryLimit/2, opts.TempDir)
+	if err != nil {
+		return nil, err
+	}
+	defer leak.close()
+	accs := make([]*acc, len(parts))
+	var files []string
+	for i, p := range parts {
+		accs[i] = sc.newAcc()
+		o := outputOptions(m)
+		if p.input {
+			o = inputOptions(m)
+		}
+		for _, path := range p.files {
+			fi := uint32(len(files))
+			files = append(files, path)
+			sc.leak = !p.input
+			if err := sc.scanFile(ctx, path, o, uint16(i), fi, opts.Workers, accs[i], leak); err != nil {
+				return nil, err
+			}
+		}
+	}
+	r := build(m, opts, sc, parts, accs)
+	if err := findLeaks(ctx, r, m, sc, parts, files, leak); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+func newScanner(schema *parquet.Schema, opts Options) (*scanner, error) {
+	cols := describe(schema)
+	sc := &scanner{cols: cols, want: make([]bool, len(cols)), label: -1, group: -1}
+	find := func(name, flag string) (int, error) {
+		for i, c := range cols {
+			if c.name == name {
+				return i, nil
+			}
+		}
+		return -1, fmt.Errorf("%w: %s %q: no such column (columns: %s)", splitter.ErrUsage, flag, name, columnNames(cols))
+	}
+	if len(opts.Columns) == 0 {
+		for i := range sc.want {
+			sc.want[i] = true
+		}
+	}
+	for _, name := range opts.Columns {
+		i, err := find(name, "--columns")
+		if err != nil {
+			return nil, err
+		}
+		sc.want[i] = true
+	}
+	var err error
+	if opts.Label != "" {
+		if sc.label, err = find(opts.Label, "--label"); err != nil {
+			return nil, err
+		}
+		sc.labelCol = cols[sc.label]
+	}
+	if opts.Group != "" {
+		if sc.group, err = find(opts.Group, "--group"); err != nil {
+			return nil, err
+		}
+	}
+	// One capacity whatever the budget and the workers: the figures, and
+	// the bytes of a report written inside a run, never depend on them.
+	// A sketch takes 16 KiB a level, 13 levels at ten million values.
+	sc.capacity = DefaultSketchCapacity
+	return sc, nil
+}
+
+func columnNames(cols []column) string {
+	names := make([]string, len(cols))
+	for i, c := range cols {
+		names[i] = c.name
+	}
+	return strings.Join(names, ", ")
+}
+
+// scanFile reads one file's units, Workers at a time, and merges them
+// into a in unit order, so that the result does not depend on which
+// goroutine finished first.
+func (s *scanner) scanFile(ctx context.Context, path string, o sources.Options, split uint16, fi uint32, workers int, a *acc, leak *leakFinder) error {
+	src, err := sources.Open(path, o)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	starts := make([]uint64, src.NumUnits()+1)
+	for u := range src.NumUnits() {
+		starts[u+1] = starts[u] + uint64(src.UnitNumRows(u))
+	}
+	for lo := 0; lo < src.NumUnits(); lo += workers {
+		hi := min(lo+workers, src.NumUnits())
+		got := make([]*acc, hi-lo)
+		g, gctx := errgroup.WithContext(ctx)
+		for u := lo; u < hi; u++ {
+			g.Go(func() error {
+				var err error
+				got[u-lo], err = s.scanUnit(gctx, src, u, split, fi, starts[u])
+				return err
+			})
+		}
+		if err := g.Wait(); err != nil {
+			return err
+		}
+		for _, x := range got {
+			a.merge(x)
+			if err := leak.add(x.recs); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// sortedKeys returns m's keys in order.
+func sortedKeys[V any](m map[string]V) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	slices.Sort(ks)
+	return ks
+}

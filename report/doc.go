@@ -1,0 +1,14 @@
+// Package report computes what a person checks after a split (per-split
+// sizes, per-column summaries, drift between splits, label balance and
+// leakage) in one streaming pass over an output directory, and renders
+// it as one self-contained HTML page, as JSON, and as a Hugging Face
+// dataset card.
+//
+// Memory does not grow with the number of rows: numbers are summarized
+// by a quantile sketch ([Sketch]) with a documented rank error, strings
+// and booleans by exact counts up to [MaxExactValues] distinct values
+// (then by a space-saving sketch) and a HyperLogLog++ distinct count;
+// duplicate rows and groups found in more than one split are counted
+// exactly by hashing every row and grouping the hashes through files
+// partitioned by hash ([leakFinder]) when they do not fit in the budget.
+package report

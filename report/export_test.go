@@ -1,0 +1,43 @@
+package report
+
+// Internals for the black-box tests.
+var (
+	NewLeakFinderForTest = newLeakFinder
+	NewCounterForTest    = newCounter
+)
+
+// LeakRecord makes a leak record of a row.
+func LeakRecord(hash byte, split uint16, row uint64) record {
+	var r record
+	r.hash[0], r.hash[15] = hash, hash
+	r.split, r.row = split, row
+	return r
+}
+
+// Add adds records to a leak finder.
+func (l *leakFinder) Add(recs ...record) error { return l.add(recs) }
+
+// Runs returns the sizes of the runs of equal hashes.
+func (l *leakFinder) Runs() ([]int, error) {
+	var out []int
+	err := l.runs(func(run []record) { out = append(out, len(run)) })
+	return out, err
+}
+
+// Parts is the number of partitions.
+func (l *leakFinder) Parts() int { return l.parts }
+
+// Close removes the files.
+func (l *leakFinder) Close() { l.close() }
+
+// Add counts a value.
+func (c *counter) Add(v string) { c.add([]byte(v)) }
+
+// Merge merges o into c.
+func (c *counter) Merge(o *counter) { c.merge(o) }
+
+// Count is a value's count and the counts' slack.
+func (c *counter) Count(v string) (int64, int64) { return c.view()[v], c.slack }
+
+// Distinct is the distinct count and whether it is exact.
+func (c *counter) Distinct() (uint64, bool) { return c.distinct() }

@@ -1,0 +1,232 @@
+package report
+
+import (
+	"math"
+	"slices"
+)
+
+// Sketch summarizes a stream of numbers in memory that grows with the
+// logarithm of their count: a stack of compactors in the manner of KLL
+// (Karnin, Lang and Liberty, 2016). Level h holds values that stand for
+// 2^h inputs each; a full level is sorted and every other value (from an
+// offset that alternates between 0 and 1 per level) moves up, weighing
+// twice as much.
+//
+// Error: one compaction at level h moves the estimated rank of any value
+// by at most 2^h, and level h compacts at most n/(c·2^h) times (c the
+// capacity of a level), so every level adds at most n/c and the rank of
+// any value is off by at most about Levels()·n/c. [Sketch.RankError] returns
+// that bound as a fraction of n; quantiles and CDFs are within it. With
+// the default capacity 2048, ten million values have 13 levels: 0.69%.
+// Min, max, count and sum are exact.
+//
+// The zero value is not usable; use [NewSketch]. A Sketch is
+// deterministic: the same values in the same order give the same state.
+type Sketch struct {
+	c      int
+	levels [][]float64
+	flip   []bool
+	n      int64
+	min    float64
+	max    float64
+}
+
+// DefaultSketchCapacity is the capacity of a sketch level (2048 values,
+// 16 KiB).
+const DefaultSketchCapacity = 2048
+
+// NewSketch returns an empty sketch whose levels hold c values each
+// (c is raised to 16 and made even).
+func NewSketch(c int) *Sketch {
+	c = max(c, 16)
+	c += c & 1
+	return &Sketch{c: c, min: math.Inf(1), max: math.Inf(-1)}
+}
+
+// Add adds one value; NaNs are ignored (the caller counts them).
+func (s *Sketch) Add(v float64) {
+	if math.IsNaN(v) {
+		return
+	}
+	s.n++
+	s.min = min(s.min, v)
+	s.max = max(s.max, v)
+	if len(s.levels) == 0 {
+		s.levels = append(s.levels, make([]float64, 0, s.c))
+		s.flip = append(s.flip, false)
+	}
+	s.levels[0] = append(s.levels[0], v)
+	if len(s.levels[0]) >= s.c {
+		s.compact(0)
+	}
+}
+
+// compact halves level h into level h+1, and so on up while full.
+func (s *Sketch) compact(h int) {
+	for ; h < len(s.levels) && len(s.levels[h]) >= s.c; h++ {
+		if h+1 == len(s.levels) {
+			s.levels = append(s.levels, make([]float64, 0, s.c))
+			s.flip = append(s.flip, false)
+		}
+		buf := s.levels[h]
+		slices.Sort(buf)
+		off := 0
+		if s.flip[h] {
+			off = 1
+		}
+		s.flip[h] = !s.flip[h]
+		// An odd count leaves its last value on level h.
+		end := len(buf) &^ 1
+		for i := off; i < end; i += 2 {
+			s.levels[h+1] = append(s.levels[h+1], buf[i])
+		}
+		rest := buf[end:]
+		s.levels[h] = append(buf[:0], rest...)
+	}
+}
+
+// Merge adds the values summarized by o (which must have the same
+// capacity); the error bounds add up level by level as for Add.
+func (s *Sketch) Merge(o *Sketch) {
+	if o.n == 0 {
+		return
+	}
+	s.n += o.n
+	s.min = min(s.min, o.min)
+	s.max = max(s.max, o.max)
+	for h, l := range o.levels {
+		for len(s.levels) <= h {
+			s.levels = append(s.levels, make([]float64, 0, s.c))
+			s.flip = append(s.flip, false)
+		}
+		s.levels[h] = append(s.levels[h], l...)
+	}
+	for h := 0; h < len(s.levels); h++ {
+		if len(s.levels[h]) >= s.c {
+			s.compact(h)
+		}
+	}
+}
+
+// Count is the number of values added.
+func (s *Sketch) Count() int64 { return s.n }
+
+// Min and Max are the exact extremes (+Inf and -Inf when empty).
+func (s *Sketch) Min() float64 { return s.min }
+
+// Max is the largest value added.
+func (s *Sketch) Max() float64 { return s.max }
+
+// Levels is the number of levels.
+func (s *Sketch) Levels() int { return len(s.levels) }
+
+// RankError is the bound on the error of an estimated rank, as a
+// fraction of Count: (Levels-1)/(c-1) from the compactions (the top
+// level has never been compacted; each compaction of level h takes at
+// least c-1 values weighing 2^h each, so it happens at most n/((c-1)2^h)
+// times and moves a rank by at most 2^h each time), plus 2/c for the
+// weight of one retained value of the top level, which a quantile may
+// step over. 0 while nothing was compacted: then every value is kept.
+func (s *Sketch) RankError() float64 {
+	if len(s.levels) <= 1 {
+		return 0
+	}
+	return float64(len(s.levels)-1)/float64(s.c-1) + 2/float64(s.c)
+}
+
+// weighted is a value standing for w inputs.
+type weighted struct {
+	v float64
+	w int64
+}
+
+// sorted returns the retained values with their weights, ascending, and
+// their cumulative weights.
+func (s *Sketch) sorted() ([]weighted, []int64) {
+	var ws []weighted
+	for h, l := range s.levels {
+		for _, v := range l {
+			ws = append(ws, weighted{v, int64(1) << h})
+		}
+	}
+	slices.SortFunc(ws, func(a, b weighted) int {
+		switch {
+		case a.v < b.v:
+			return -1
+		case a.v > b.v:
+			return 1
+		}
+		return 0
+	})
+	cum := make([]int64, len(ws))
+	var t int64
+	for i, x := range ws {
+		t += x.w
+		cum[i] = t
+	}
+	return ws, cum
+}
+
+// Quantiles returns the estimated q-quantiles (0 ≤ q ≤ 1): the smallest
+// retained value whose cumulative weight reaches q of the total. q = 0
+// and 1 give the exact min and max.
+func (s *Sketch) Quantiles(qs []float64) []float64 {
+	out := make([]float64, len(qs))
+	if s.n == 0 {
+		for i := range out {
+			out[i] = math.NaN()
+		}
+		return out
+	}
+	ws, cum := s.sorted()
+	total := cum[len(cum)-1]
+	for i, q := range qs {
+		switch {
+		case q <= 0:
+			out[i] = s.min
+			continue
+		case q >= 1:
+			out[i] = s.max
+			continue
+		}
+		target := int64(math.Ceil(q * float64(total)))
+		j, _ := slices.BinarySearch(cum, target)
+		j = min(j, len(ws)-1)
+		out[i] = ws[j].v
+	}
+	return out
+}
+
+// CDF returns, for each of the ascending points xs, the estimated share
+// of values ≤ x.
+func (s *Sketch) CDF(xs []float64) []float64 {
+	out := make([]float64, len(xs))
+	if s.n == 0 {
+		return out
+	}
+	ws, cum := s.sorted()
+	total := float64(cum[len(cum)-1])
+	j := 0
+	for i, x := range xs {
+		for j < len(ws) && ws[j].v <= x {
+			j++
+		}
+		if j > 0 {
+			out[i] = float64(cum[j-1]) / total
+		}
+		if x >= s.max {
+			out[i] = 1
+		}
+	}
+	return out
+}
+
+// points returns the retained values, ascending, without repeats.
+func (s *Sketch) points() []float64 {
+	var ps []float64
+	for _, l := range s.levels {
+		ps = append(ps, l...)
+	}
+	slices.Sort(ps)
+	return slices.Compact(ps)
+}

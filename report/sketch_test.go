@@ -1,0 +1,142 @@
+package report_test
+
+import (
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/splitdata/splitdata/report"
+)
+
+// TestSketchRankError checks every quantile and CDF point of the sketch
+// against the exact ranks, within the bound RankError documents, for
+// orders that are hard for compactors (sorted, reversed, repeated) and
+// for sketches merged from parts.
+func TestSketchRankError(t *testing.T) {
+	const n = 200_000
+	rng := rand.New(rand.NewPCG(1, 2))
+	gens := map[string]func(i int) float64{
+		"uniform":  func(int) float64 { return rng.Float64() },
+		"sorted":   func(i int) float64 { return float64(i) },
+		"reversed": func(i int) float64 { return float64(n - i) },
+		"few":      func(i int) float64 { return float64(i % 7) },
+		"normal":   func(int) float64 { return rng.NormFloat64() * 1e6 },
+	}
+	for name, gen := range gens {
+		for _, parts := range []int{1, 5} {
+			vals := make([]float64, n)
+			sk := report.NewSketch(256)
+			var pieces []*report.Sketch
+			for p := 0; p < parts; p++ {
+				pieces = append(pieces, report.NewSketch(256))
+			}
+			for i := range vals {
+				vals[i] = gen(i)
+				pieces[i*parts/n].Add(vals[i])
+			}
+			for _, p := range pieces {
+				sk.Merge(p)
+			}
+			slices.Sort(vals)
+			eps := sk.RankError()
+			if eps <= 0 || eps > 0.2 {
+				t.Fatalf("%s/%d: rank error %v", name, parts, eps)
+			}
+			qs := []float64{0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99}
+			got := sk.Quantiles(qs)
+			for i, q := range qs {
+				lo := vals[max(0, int(math.Floor((q-eps)*n)))]
+				hi := vals[min(n-1, int(math.Ceil((q+eps)*n)))]
+				if got[i] < lo || got[i] > hi {
+					t.Errorf("%s/%d: q%.2f = %v, want in [%v, %v] (eps %v)", name, parts, q, got[i], lo, hi, eps)
+				}
+			}
+			if sk.Min() != vals[0] || sk.Max() != vals[n-1] || sk.Count() != n {
+				t.Errorf("%s/%d: min/max/count %v %v %v", name, parts, sk.Min(), sk.Max(), sk.Count())
+			}
+			xs := []float64{vals[n/10], vals[n/2], vals[9*n/10]}
+			cdf := sk.CDF(xs)
+			for i, x := range xs {
+				exact := float64(countLE(vals, x)) / n
+				if math.Abs(cdf[i]-exact) > eps {
+					t.Errorf("%s/%d: CDF(%v) = %v, exact %v (eps %v)", name, parts, x, cdf[i], exact, eps)
+				}
+			}
+		}
+	}
+}
+
+func countLE(sorted []float64, x float64) int {
+	i, _ := slices.BinarySearch(sorted, math.Nextafter(x, math.Inf(1)))
+	return i
+}
+
+func TestCounter(t *testing.T) {
+	c := report.NewCounterForTest()
+	for i := range 10 {
+		for range i + 1 {
+			c.Add(string(rune('a' + i)))
+		}
+	}
+	if n, slack := c.Count("j"); n != 10 || slack != 0 {
+		t.Errorf("j: %d (slack %d), want 10 exact", n, slack)
+	}
+	if d, exact := c.Distinct(); d != 10 || !exact {
+		t.Errorf("distinct %d exact %v", d, exact)
+	}
+	// Beyond MaxExactValues: a frequent value stays, low by at most slack.
+	big := report.NewCounterForTest()
+	other := report.NewCounterForTest()
+	for i := range 50_000 {
+		big.Add("hot")
+		big.Add(string(rune(0x1000 + i)))
+		other.Add("hot")
+	}
+	big.Merge(other)
+	n, slack := big.Count("hot")
+	if slack == 0 || n > 100_000 || n < 100_000-slack {
+		t.Errorf("hot: %d slack %d, want within slack of 100000", n, slack)
+	}
+	if d, exact := big.Distinct(); exact || math.Abs(float64(d)-50_001)/50_001 > 0.03 {
+		t.Errorf("distinct %d exact %v, want about 50001", d, exact)
+	}
+}
+
+// TestLeakFinderSpill checks that runs of equal hashes are found whole
+// whether the records stay in memory or are spread over partition files.
+func TestLeakFinderSpill(t *testing.T) {
+	for _, budget := range []int64{1 << 30, 1 << 20} {
+		const n = 100_000
+		l, err := report.NewLeakFinderForTest(n, budget, t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		// 200 hashes, each in 500 records over 2 splits; hash 7 once more.
+		for i := range n {
+			if err := l.Add(report.LeakRecord(byte(i%200), uint16(i%2), uint64(i))); err != nil {
+				t.Fatal(err)
+			}
+		}
+		runs, err := l.Runs()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if budget == 1<<20 && l.Parts() < 2 {
+			t.Errorf("budget %d: %d partitions, want a spill", budget, l.Parts())
+		}
+		if len(runs) != 200 {
+			t.Errorf("budget %d: %d runs, want 200", budget, len(runs))
+		}
+		for _, r := range runs {
+			if r != 500 {
+				t.Errorf("budget %d: run of %d, want 500", budget, r)
+				break
+			}
+		}
+		l.Close()
+	}
+	if _, err := report.NewLeakFinderForTest(1<<40, 1<<20, t.TempDir()); err == nil {
+		t.Error("2^40 records in 1 MiB: no error")
+	}
+}
