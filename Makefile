@@ -6,7 +6,7 @@ BIN       := bin/splitdata
 DEMO_DIR  := demo
 DEMO_ROWS ?= 1000000
 
-.PHONY: all build demo test test-race test-progress fuzz bench lint vectors clean duckdb-deps image test-image test-docs examples stream-rss test-beam
+.PHONY: all build demo test test-race test-progress fuzz bench lint vectors clean duckdb-deps image test-image test-docs examples stream-rss test-beam chromium-deps screenshot
 
 all: build
 
@@ -31,6 +31,7 @@ demo:
 ## test: the suite CI runs (no Python needed; vectors are committed). Needs only Go:
 ## the DuckDB readback tests skip, saying so, until make duckdb-deps has run.
 test:
+	@command -v chromium >/dev/null 2>&1 || echo "make test: chromium not found: TestReportInBrowser (report/browser_test.go) skips; make chromium-deps installs it"
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 30m ./...
 
@@ -80,6 +81,14 @@ examples:
 ## stream-rss: peak RSS of a 10M-row stream split (must stay under 150 MB; a minute or two).
 stream-rss:
 	SPLITDATA_STREAM_ROWS=10000000 $(GO) test -count=1 -v -run TestSplitStreamPeakRSS ./pipeline/
+
+## chromium-deps: Debian's chromium, for TestReportInBrowser (needs root).
+chromium-deps:
+	bash scripts/install-chromium.sh
+
+## screenshot: refresh docs/report.png from the browser test.
+screenshot:
+	SPLITDATA_SCREENSHOT=$(CURDIR)/docs/report.png $(GO) test -count=1 -run TestReportInBrowser ./report/
 
 ## test-beam: the Apache Beam transforms (beam/, a module of its own) on Prism, Beam's local
 ## runner: go vet, staticcheck and the tests. The first run downloads and builds Beam's SDK
