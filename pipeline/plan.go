@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -18,7 +17,6 @@ import (
 
 	"github.com/splitdata/splitdata/prng"
 	"github.com/splitdata/splitdata/sinks"
-	"github.com/splitdata/splitdata/sources"
 	"github.com/splitdata/splitdata/splitter"
 )
 
@@ -98,76 +96,6 @@ type PlanInput struct {
 	// EndsSHA256 is the SHA-256, in hex, of the file's first and last
 	// [IdentityBytes] (the whole file when it is at most twice that size).
 	EndsSHA256 string `json:"ends_sha256"`
-}
-
-// IdentityBytes is how much of each end of an input a plan hashes: the
-// whole of a file up to 2 MiB; beyond that the first MiB (headers, the
-// first rows) and the last (a Parquet or Arrow file's footer and last
-// rows, a text file's last rows). One rule for every format, and two
-// reads per input whatever its size.
-const IdentityBytes = 1 << 20
-
-// planInput reads the identity of the input at path, whose size and rows
-// info records.
-func planInput(info InputInfo) (PlanInput, error) {
-	f, err := os.Open(info.Path)
-	if err != nil {
-		return PlanInput{}, err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return PlanInput{}, err
-	}
-	if !st.Mode().IsRegular() {
-		return PlanInput{}, &sources.InputError{Path: info.Path, RowGroup: -1, Err: fmt.Errorf("%w: not a regular file", sources.ErrUnsupported)}
-	}
-	h := sha256.New()
-	size := st.Size()
-	head := min(size, 2*IdentityBytes)
-	if size > 2*IdentityBytes {
-		head = IdentityBytes
-	}
-	if _, err := io.Copy(h, io.NewSectionReader(f, 0, head)); err != nil {
-		return PlanInput{}, fmt.Errorf("read %s: %w", info.Path, err)
-	}
-	if size > 2*IdentityBytes {
-		if _, err := io.Copy(h, io.NewSectionReader(f, size-IdentityBytes, IdentityBytes)); err != nil {
-			return PlanInput{}, fmt.Errorf("read %s: %w", info.Path, err)
-		}
-	}
-	if size != info.Size {
-		return PlanInput{}, &sources.InputError{Path: info.Path, RowGroup: -1, Err: fmt.Errorf("%w: %d bytes, %d when opened", sources.ErrChanged, size, info.Size)}
-	}
-	return PlanInput{InputInfo: info, ModTime: st.ModTime().UTC(), EndsSHA256: hex.EncodeToString(h.Sum(nil))}, nil
-}
-
-// check reports, as an [*sources.InputError] wrapping
-// [sources.ErrChanged], whether the input now is not the file the plan
-// saw: another size, row count, modification time or hash of its ends.
-// in is the input opened at path (the plan's path resolved).
-func (want PlanInput) check(path string, in sources.FileSource) error {
-	got, err := planInput(InputInfo{Path: path, Size: in.Size(), Rows: in.NumRows()})
-	if err != nil {
-		return err
-	}
-	var diffs []string
-	if got.Size != want.Size {
-		diffs = append(diffs, fmt.Sprintf("%d bytes, the plan saw %d", got.Size, want.Size))
-	}
-	if got.Rows != want.Rows {
-		diffs = append(diffs, fmt.Sprintf("%d rows, the plan saw %d", got.Rows, want.Rows))
-	}
-	if got.EndsSHA256 != want.EndsSHA256 {
-		diffs = append(diffs, fmt.Sprintf("other contents (sha256 of its first and last MiB %.12s, the plan saw %.12s)", got.EndsSHA256, want.EndsSHA256))
-	}
-	if !got.ModTime.Equal(want.ModTime) {
-		diffs = append(diffs, fmt.Sprintf("modified at %s, the plan saw %s", got.ModTime.Format(time.RFC3339Nano), want.ModTime.Format(time.RFC3339Nano)))
-	}
-	if len(diffs) == 0 {
-		return nil
-	}
-	return &sources.InputError{Path: path, RowGroup: -1, Err: fmt.Errorf("%w: not the file the plan saw: %s; plan again", sources.ErrChanged, strings.Join(diffs, "; "))}
 }
 
 // inputInfos returns the inputs as a manifest records them.

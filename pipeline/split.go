@@ -2,7 +2,6 @@ package pipeline
 
 import (
 	"context"
-	"crypto/rand"
 	"fmt"
 	"math/big"
 	"os"
@@ -460,35 +459,6 @@ func newAssigner(ctx context.Context, cfg SplitConfig, master *prng.PCG64, n int
 		cfg.Progress.Add(n)
 	}
 	return a, unassigned, err
-}
-
-// seedInfo is a resolved master seed and where it came from.
-type seedInfo struct {
-	value     *big.Int
-	text      string // the text it was hashed from, if not a decimal integer
-	generated bool
-}
-
-// resolveSeed parses a seed, or draws a fresh 128-bit one when text is
-// empty. Drawing is the only place splitdata uses system randomness, and the
-// seed drawn is recorded in the manifest so the run can be repeated.
-func resolveSeed(text string) (seedInfo, error) {
-	if text == "" {
-		v, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 128))
-		if err != nil {
-			return seedInfo{}, fmt.Errorf("draw a seed: %w", err)
-		}
-		return seedInfo{value: v, generated: true}, nil
-	}
-	v, err := prng.Seed(text).Int()
-	if err != nil {
-		return seedInfo{}, fmt.Errorf("%w: %w", ErrUsage, err)
-	}
-	info := seedInfo{value: v}
-	if v.String() != text {
-		info.text = text
-	}
-	return info, nil
 }
 
 // attach runs a job's Attach on its staged output directory, where the
