@@ -148,6 +148,13 @@ type JobOptions struct {
 	// manifests name them in their inputs. A sharded plan takes paths
 	// only.
 	Sources []Input `json:"-"`
+	// Output, if not nil, receives the job's files, and last its
+	// manifest, in place of the local directory Out (which is then not
+	// used, nor are Overwrite and the checks that the inputs lie outside
+	// it: opening the Output is its constructor's job). The job commits
+	// it when it succeeds and aborts it when it fails; the files' bytes
+	// are those written to a directory.
+	Output Output `json:"-"`
 	// RowIndexColumn, if set, adds to the written rows a last top-level
 	// column of that name, a required int64 holding each row's global row
 	// index. It must not name an input column; it cannot go with IndexOnly.
@@ -298,7 +305,7 @@ func (c SplitConfig) Validate() error {
 	switch {
 	case len(c.Inputs) == 0 && len(c.Sources) == 0:
 		return fmt.Errorf("%w: no inputs", ErrUsage)
-	case c.Out == "":
+	case c.Out == "" && c.Output == nil:
 		return fmt.Errorf("%w: no output directory", ErrUsage)
 	case c.RowsPerFile < 0:
 		return fmt.Errorf("%w: rows per file must be positive, got %d", ErrUsage, c.RowsPerFile)

@@ -160,3 +160,65 @@ func TestSplitToAbortsOnFailure(t *testing.T) {
 		t.Errorf("nil output: err = %v, want ErrUsage", err)
 	}
 }
+
+// TestJobsToOwnOutput: shuffle, sample and kfold write to an Output of the
+// caller's through JobOptions.Output the files they write to a directory,
+// byte for byte, and commit it.
+func TestJobsToOwnOutput(t *testing.T) {
+	in := genInput(t, 2000, 2, 500)
+	opts := pipeline.JobOptions{RowsPerFile: 700, RowGroupRows: 250, Workers: 2}
+	for _, tc := range []struct {
+		name string
+		run  func(out string, o pipeline.Output) (*pipeline.Manifest, error)
+	}{
+		{"shuffle", func(out string, o pipeline.Output) (*pipeline.Manifest, error) {
+			jo := opts
+			jo.Output = o
+			return pipeline.Shuffle(t.Context(), pipeline.ShuffleConfig{Inputs: []string{in}, Out: out, Seed: "5", JobOptions: jo})
+		}},
+		{"sample", func(out string, o pipeline.Output) (*pipeline.Manifest, error) {
+			jo := opts
+			jo.Output = o
+			return pipeline.Sample(t.Context(), pipeline.SampleConfig{Inputs: []string{in}, Out: out, Seed: "5", Rows: 333, JobOptions: jo})
+		}},
+		{"kfold", func(out string, o pipeline.Output) (*pipeline.Manifest, error) {
+			jo := opts
+			jo.Output = o
+			return pipeline.KFold(t.Context(), pipeline.KFoldConfig{Inputs: []string{in}, Out: out, Seed: "5", K: 3, JobOptions: jo})
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			want, err := tc.run(filepath.Join(t.TempDir(), "out"), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			o := newMemOutput()
+			got, err := tc.run("", o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !o.committed || o.aborted {
+				t.Fatalf("committed %v, aborted %v; want committed only", o.committed, o.aborted)
+			}
+			if fingerprint(got) != fingerprint(want) {
+				t.Errorf("manifest files differ:\n%s\nwant\n%s", fingerprint(got), fingerprint(want))
+			}
+			n := 0
+			for _, s := range want.Splits {
+				for _, f := range s.Files {
+					n++
+					b, ok := o.files[f.Path]
+					if !ok {
+						t.Fatalf("%s not written", f.Path)
+					}
+					if sum := sha256.Sum256(b.Bytes()); hex.EncodeToString(sum[:]) != f.SHA256 {
+						t.Errorf("%s: bytes differ from the directory's", f.Path)
+					}
+				}
+			}
+			if len(o.files) != n {
+				t.Errorf("%d files written, want %d", len(o.files), n)
+			}
+		})
+	}
+}

@@ -33,12 +33,15 @@ func Split(ctx context.Context, cfg SplitConfig) (*Manifest, error) {
 // Overwrite and the checks that the inputs lie outside it: opening out
 // is its constructor's job). out is committed when SplitTo succeeds and
 // aborted when it fails; the files' bytes are those Split writes.
+//
+// It is Split with cfg.Output set to out; [Shuffle], [Sample] and [KFold]
+// take an Output the same way, through their JobOptions.
 func SplitTo(ctx context.Context, cfg SplitConfig, out Output) (*Manifest, error) {
 	if out == nil {
 		return nil, fmt.Errorf("%w: no output", ErrUsage)
 	}
-	cfg.Out = "output" // validated as given, never opened
-	return run(ctx, cfg, job{command: "split", out: out})
+	cfg.Output = out
+	return run(ctx, cfg, job{command: "split"})
 }
 
 // job is what distinguishes the commands built on the split engine.
@@ -55,9 +58,6 @@ type job struct {
 	// materialize writes, for each of the splits (folds), its rows as
 	// FOLD/test and every other fold's rows as FOLD/train.
 	materialize bool
-	// out, when set, receives the files in place of the local directory
-	// cfg.Out.
-	out Output
 }
 
 // run is the engine behind [Split], [Shuffle], [Sample] and [KFold].
@@ -75,13 +75,13 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 	var out Output
 	var release func()
 	var err error
-	if jb.out != nil {
+	if cfg.Output != nil {
 		seed, plan, err = openJob(cfg)
-		out, release = jb.out, func() {
+		out, release = cfg.Output, func() {
 			if plan != nil {
 				plan.close()
 			}
-			_ = jb.out.Abort(context.Background())
+			_ = cfg.Output.Abort(context.Background())
 		}
 	} else {
 		var dir *LocalDir
@@ -89,7 +89,7 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 		out = dir
 	}
 	if err != nil {
-		if jb.out != nil {
+		if cfg.Output != nil {
 			release()
 		}
 		return nil, err
