@@ -59,8 +59,11 @@ fuzz:
 	  done; \
 	done
 
+## test-race: the suite under the race detector (-short); RACE_PKGS narrows it (CI runs the
+## packages whose goroutines are their own: the engine, sources, sinks, internal/).
+RACE_PKGS ?= ./...
 test-race:
-	$(GO) test -race -short -count=1 ./...
+	$(GO) test -race -short -count=1 $(RACE_PKGS)
 
 ## image: the container image as an OCI layout (bin/image) and one archive, without a container daemon.
 image:
@@ -91,10 +94,10 @@ screenshot:
 	SPLITDATA_SCREENSHOT=$(CURDIR)/docs/report.png $(GO) test -count=1 -run TestReportInBrowser ./report/
 
 ## test-beam: the Apache Beam transforms (beam/, a module of its own) on Prism, Beam's local
-## runner: go vet, staticcheck and the tests. The first run downloads and builds Beam's SDK
+## runner: go vet and the tests (make lint runs staticcheck on it too). The first run downloads and builds Beam's SDK
 ## (several minutes on a 2-core machine); then about 3 minutes, ~1 of them tests.
 test-beam:
-	cd beam && $(GO) vet ./... && $(GO) run honnef.co/go/tools/cmd/staticcheck@latest ./... && $(GO) test -count=1 ./...
+	cd beam && $(GO) vet ./... && $(GO) test -count=1 ./...
 
 ## test-progress: the terminal recording of shuffle and split --stratify on 10M rows
 ## (script(1), Debian's bsdutils; minutes on a small machine), checked against
@@ -115,6 +118,7 @@ bench:
 lint:
 	$(GO) vet ./...
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@latest ./...
+	cd beam && $(GO) vet ./... && $(GO) run honnef.co/go/tools/cmd/staticcheck@latest ./...
 	$(GO) run golang.org/x/vuln/cmd/govulncheck@latest ./...
 
 ## vectors: regenerate the reference vectors (needs Debian's python3-numpy and python3-sklearn) and show any drift.

@@ -352,6 +352,9 @@ func TestSplitStreamPeakRSS(t *testing.T) {
 	if _, err := os.Stat("/proc/self/status"); err != nil {
 		t.Skip("no /proc/self/status to read peak memory from")
 	}
+	if raceEnabled {
+		t.Skip("the race detector's shadow memory inflates peak RSS: measured without it")
+	}
 	n := streamRSSRows(t)
 	cmd := exec.CommandContext(t.Context(), os.Args[0], "-test.run=^TestSplitStreamPeakRSS$", "-test.count=1", "-test.v")
 	cmd.Env = append(os.Environ(), "SPLITDATA_STREAM_CHILD=1", "SPLITDATA_STREAM_ROWS="+strconv.FormatInt(n, 10))
