@@ -341,7 +341,7 @@ func (c SplitConfig) Validate() error {
 	}
 	if c.Group != "" {
 		for _, s := range c.Splits {
-			if s.Rows != 0 && c.RatioBy != RatioByRows {
+			if s.Rows != 0 && c.RatioBy != RatioByRows && c.Stratify == "" {
 				return fmt.Errorf("%w: --group splits take ratios, not row counts (split %q), unless --ratio-by rows", ErrUsage, s.Name)
 			}
 		}
@@ -353,8 +353,8 @@ func (c SplitConfig) Validate() error {
 		switch {
 		case c.Approx:
 			return fmt.Errorf("%w: --stratify makes exact splits; it does not go with --approx", ErrUsage)
-		case c.Group != "":
-			return fmt.Errorf("%w: --stratify and --group together are not supported yet", ErrUsage)
+		case c.Group != "" && c.RatioBy == RatioByGroups:
+			return fmt.Errorf("%w: --stratify with --group balances each class's rows; --ratio-by groups does not go with it", ErrUsage)
 		case c.Compat != "":
 			return fmt.Errorf("%w: --compat %s cannot express --stratify: the library draws its own permutation", ErrUsage, c.Compat)
 		}
