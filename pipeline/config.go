@@ -115,7 +115,11 @@ type SplitConfig struct {
 	// split totals stay exact (docs/algorithm.md sections 12-13). A first
 	// pass reads only that column; each row's class id is kept, 4 bytes
 	// per row, in memory up to ShuffleMemory, else in a temporary file in
-	// TempDir. Exact splits only.
+	// TempDir. Exact splits only. With Group, whole groups go to the
+	// splits so that each split's class shares stay near the overall ones
+	// (docs/algorithm.md section 17): sizes are then near, not exactly,
+	// the split list's, counts are accepted and RatioBy must not be
+	// "groups"; the manifest's StratifiedGroups records the outcome.
 	Stratify string `json:"stratify,omitempty"`
 	// Compat, if set, makes the job return exactly the rows, in exactly the
 	// order, of a Python library's call with the same seed text
