@@ -1,6 +1,7 @@
 package pipeline_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -296,4 +297,51 @@ func TestStratifiedGroupsVerifyCatchesShares(t *testing.T) {
 	if _, err := pipeline.VerifyWithInputs(t.Context(), cfg.Out, []string{in}); !errors.Is(err, pipeline.ErrBadManifest) {
 		t.Errorf("verify of altered class rows: got %v, want ErrBadManifest", err)
 	}
+}
+
+// TestStratifiedGroupsEdges checks inputs at the edges: one group (all of
+// it in the split with the largest target), a single class, and no rows.
+func TestStratifiedGroupsEdges(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		groups []int64
+		labels []string
+		want   []int64 // rows per split
+	}{
+		{"one group", []int64{7, 7, 7, 7, 7}, []string{"a", "b", "a", "a", "b"}, []int64{5, 0}},
+		{"one class", []int64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, []string{"a", "a", "a", "a", "a", "a", "a", "a", "a", "a"}, []int64{8, 2}},
+		{"no rows", nil, nil, []int64{0, 0}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			in := writeSGInput(t, c.groups, c.labels, 3, 2)
+			if len(c.groups) == 0 { // an empty file
+				in = writeSGInput(t, []int64{0}, []string{"x"}, 1, 1)
+				if err := os.WriteFile(filepath.Join(in, "part-000.parquet"), emptySGFile(t), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			cfg := pipeline.SplitConfig{Inputs: []string{in}, Seed: "1", Stratify: "label", Group: "grp"}
+			cfg.Out = filepath.Join(t.TempDir(), "out")
+			m := runSplit(t, cfg)
+			for j, s := range m.Splits {
+				if s.Rows != c.want[j] {
+					t.Errorf("split %s: %d rows, want %d", s.Name, s.Rows, c.want[j])
+				}
+			}
+			if _, err := pipeline.VerifyWithInputs(t.Context(), cfg.Out, []string{in}); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+// emptySGFile is a Parquet file of sgRow's schema with no rows.
+func emptySGFile(t *testing.T) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	w := parquet.NewGenericWriter[sgRow](&b)
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
 }
