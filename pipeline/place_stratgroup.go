@@ -28,8 +28,10 @@ import (
 //     up to limit/3, else a file);
 //  3. ranges: a histogram of the keys' top 16 bits cuts the key space into
 //     ranges of at most sgPairCap rows (one bucket may exceed it);
-//  4. aggregate: for each range, in key order, the (key, class) pairs of
-//     its rows are sorted and counted (compacted when the buffer fills):
+//  4. aggregate: with several ranges, one pass over the tables writes each
+//     range's (key, class) pairs to a file of its own (up to maxRangeFiles
+//     a pass); for each range, in key order, its pairs are sorted and
+//     counted (compacted when the buffer fills):
 //     those are the range's groups with their rows per class, appended in
 //     key order to one temporary file per level ([splitter.GroupLevel]);
 //  5. place: the levels from the highest down, each file in key order,
@@ -78,6 +80,10 @@ type sgAssign struct {
 }
 
 const sgBuckets = 1 << 16 // key ranges are unions of buckets of the top 16 bits
+
+// maxRangeFiles bounds the files of (key, class) pairs written in one pass
+// over the row tables, and so the file descriptors and write buffers.
+const maxRangeFiles = 128
 
 // stratGroupPlacer builds the assignment of a stratified grouped job over
 // the plan's rows (the passes above), with splits the job's split list
@@ -196,8 +202,30 @@ func (b *sgBuild) run(ctx context.Context) error {
 		most = max(most, sum)
 	}
 	b.pairs = make([]sgPair, 0, max(min(b.pairCap, most), 1))
-	for _, r := range ranges {
-		if err := b.aggregate(ctx, r[0], r[1]); err != nil {
+	if len(ranges) == 1 { // one pass over the tables
+		r := ranges[0]
+		if err := b.aggregate(r[0], r[1], func(fn func(key uint64, class uint32) error) error {
+			return b.eachRow(ctx, r[0], r[1], false, func(k int, key uint64, vals []uint32) error { return fn(key, vals[k]) })
+		}); err != nil {
+			return err
+		}
+	}
+	for lo := 0; len(ranges) > 1 && lo < len(ranges); lo += maxRangeFiles {
+		// One pass over the tables writes each range's pairs to a file
+		// of its own; each file is then aggregated alone.
+		batch := ranges[lo:min(lo+maxRangeFiles, len(ranges))]
+		files, err := b.distribute(ctx, batch)
+		for i, r := range batch {
+			if err == nil {
+				err = b.aggregate(r[0], r[1], func(fn func(key uint64, class uint32) error) error {
+					return files[i].eachPair(ctx, fn)
+				})
+			}
+			if files[i] != nil {
+				files[i].close()
+			}
+		}
+		if err != nil {
 			return err
 		}
 	}
@@ -264,11 +292,34 @@ func (b *sgBuild) eachRow(ctx context.Context, first, last int, write bool, fn f
 	return readErr
 }
 
-// aggregate finds the groups of buckets [first, last] with their rows per
-// class and appends them, in key order, to their levels' files.
-func (b *sgBuild) aggregate(ctx context.Context, first, last int) error {
+// distribute writes the (key, class) pairs of the rows of each range to a
+// file of its own, in one pass over the tables. On error it returns the
+// files made so far, for the caller to close.
+func (b *sgBuild) distribute(ctx context.Context, ranges [][2]int) ([]*spillFile, error) {
+	files := make([]*spillFile, len(ranges))
+	var of [sgBuckets]int32
+	for i, r := range ranges {
+		f, err := newSpillFile(b.dir, "splitdata-group-pairs-")
+		if err != nil {
+			return files, err
+		}
+		files[i] = f
+		for bk := r[0]; bk <= r[1]; bk++ {
+			of[bk] = int32(i)
+		}
+	}
+	err := b.eachRow(ctx, ranges[0][0], ranges[len(ranges)-1][1], false, func(k int, key uint64, vals []uint32) error {
+		return files[of[key>>48]].writePair(key, vals[k])
+	})
+	return files, err
+}
+
+// aggregate finds the groups of buckets [first, last], whose rows' (key,
+// class) pairs source passes on, with their rows per class, and appends
+// them, in key order, to their levels' files.
+func (b *sgBuild) aggregate(first, last int, source func(fn func(key uint64, class uint32) error) error) error {
 	pairs := b.pairs[:0]
-	err := b.eachRow(ctx, first, last, false, func(k int, key uint64, vals []uint32) error {
+	err := source(func(key uint64, class uint32) error {
 		if len(pairs) == cap(pairs) {
 			pairs = compactPairs(pairs)
 			if int64(len(pairs)) > int64(cap(pairs))*3/4 {
@@ -276,7 +327,7 @@ func (b *sgBuild) aggregate(ctx context.Context, first, last int) error {
 					ErrTooLarge, len(pairs), uint64(first)<<48, uint64(last)<<48|(1<<48-1))
 			}
 		}
-		pairs = append(pairs, sgPair{key: key, class: vals[k], count: 1})
+		pairs = append(pairs, sgPair{key: key, class: class, count: 1})
 		return nil
 	})
 	if err != nil {
@@ -426,6 +477,41 @@ func (s *spillFile) writeGroup(key uint64, cls []uint32, cnt []int64) error {
 		}
 	}
 	return nil
+}
+
+// writePair appends a row's group key and class (12 bytes).
+func (s *spillFile) writePair(key uint64, class uint32) error {
+	var b [12]byte
+	binary.LittleEndian.PutUint64(b[:8], key)
+	binary.LittleEndian.PutUint32(b[8:], class)
+	if _, err := s.w.Write(b[:]); err != nil {
+		return fmt.Errorf("stratified groups: temporary file: %w", err)
+	}
+	return nil
+}
+
+// eachPair reads back the pairs written, in order.
+func (s *spillFile) eachPair(ctx context.Context, fn func(key uint64, class uint32) error) error {
+	r, err := s.reader()
+	if err != nil {
+		return err
+	}
+	var b [12]byte
+	for k := 0; ; k++ {
+		if k%(1<<16) == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		if _, err := io.ReadFull(r, b[:]); err == io.EOF {
+			return nil
+		} else if err != nil {
+			return fmt.Errorf("stratified groups: temporary file: %w", err)
+		}
+		if err := fn(binary.LittleEndian.Uint64(b[:8]), binary.LittleEndian.Uint32(b[8:])); err != nil {
+			return err
+		}
+	}
 }
 
 // writeAssign appends a group's key and split.
