@@ -115,7 +115,11 @@ type SplitConfig struct {
 	// split totals stay exact (docs/algorithm.md sections 12-13). A first
 	// pass reads only that column; each row's class id is kept, 4 bytes
 	// per row, in memory up to ShuffleMemory, else in a temporary file in
-	// TempDir. Exact splits only.
+	// TempDir. Exact splits only. With Group, whole groups go to the
+	// splits so that each split's class shares stay near the overall ones
+	// (docs/algorithm.md section 17): sizes are then near, not exactly,
+	// the split list's, counts are accepted and RatioBy must not be
+	// "groups"; the manifest's StratifiedGroups records the outcome.
 	Stratify string `json:"stratify,omitempty"`
 	// Compat, if set, makes the job return exactly the rows, in exactly the
 	// order, of a Python library's call with the same seed text
@@ -341,7 +345,7 @@ func (c SplitConfig) Validate() error {
 	}
 	if c.Group != "" {
 		for _, s := range c.Splits {
-			if s.Rows != 0 && c.RatioBy != RatioByRows {
+			if s.Rows != 0 && c.RatioBy != RatioByRows && c.Stratify == "" {
 				return fmt.Errorf("%w: --group splits take ratios, not row counts (split %q), unless --ratio-by rows", ErrUsage, s.Name)
 			}
 		}
@@ -353,8 +357,8 @@ func (c SplitConfig) Validate() error {
 		switch {
 		case c.Approx:
 			return fmt.Errorf("%w: --stratify makes exact splits; it does not go with --approx", ErrUsage)
-		case c.Group != "":
-			return fmt.Errorf("%w: --stratify and --group together are not supported yet", ErrUsage)
+		case c.Group != "" && c.RatioBy == RatioByGroups:
+			return fmt.Errorf("%w: --stratify with --group balances each class's rows; --ratio-by groups does not go with it", ErrUsage)
 		case c.Compat != "":
 			return fmt.Errorf("%w: --compat %s cannot express --stratify: the library draws its own permutation", ErrUsage, c.Compat)
 		}

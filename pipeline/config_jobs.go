@@ -95,7 +95,9 @@ func (c KFoldConfig) split() SplitConfig {
 
 // groupedByGroups reports whether the folds take groups by their keys
 // (a share of the groups each) rather than being cut by row counts.
-func (c KFoldConfig) groupedByGroups() bool { return c.Group != "" && c.RatioBy != RatioByRows }
+func (c KFoldConfig) groupedByGroups() bool {
+	return c.Group != "" && c.RatioBy != RatioByRows && c.Stratify == ""
+}
 
 // Validate reports the first problem with the configuration, wrapping
 // [ErrUsage]: what [SplitConfig.Validate] checks of the split a shuffle

@@ -47,6 +47,9 @@ type Manifest struct {
 	// split rows + unassigned rows = input rows + duplicates.
 	Duplicates int64       `json:"duplicate_rows,omitempty"`
 	Splits     []SplitInfo `json:"splits"`
+	// StratifiedGroups is the outcome of a stratified grouped split
+	// (--stratify with --group): groups, classes, rows per split and class.
+	StratifiedGroups *StratifiedGroupsInfo `json:"stratified_groups,omitempty"`
 	// Extras are the files beside the splits that describe them
 	// (ExtraNames: report.html, README.md), if any.
 	Extras []ExtraFile `json:"extras,omitempty"`

@@ -106,7 +106,8 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 		return nil, err
 	}
 	groupCol := -1
-	if cfg.Group != "" {
+	stratGroups := cfg.Stratify != "" && cfg.Group != "" // place_stratgroup.go: a placer of its own
+	if cfg.Group != "" && !stratGroups {
 		if groupCol, err = groupColumn(plan.schema, cfg.Group); err != nil {
 			return nil, err
 		}
@@ -175,6 +176,7 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 	var repeat func(i int64) int
 	var duplicates int64
 	var unassigned int64
+	var stratGroupsInfo *StratifiedGroupsInfo
 	switch {
 	case cfg.Compat != "":
 		cfg.Progress.Phase("permutation", 0)
@@ -195,6 +197,12 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 		draws := bootstrap(splitter.Bootstrap(master, plan.rows, max(k, 0)))
 		place, repeat = draws.place, draws.count
 		unassigned, duplicates = plan.rows-draws.distinct(), int64(len(draws))-draws.distinct()
+	case stratGroups:
+		var release func()
+		place, unassigned, stratGroupsInfo, release, err = stratGroupPlacer(ctx, cfg.Splits, plan, cfg.Group, cfg.Stratify, seed.value, cfg.Workers, cfg.ShuffleMemory, cfg.TempDir, cfg.Progress)
+		if release != nil {
+			defer release()
+		}
 	case cfg.Stratify != "":
 		var release func()
 		place, unassigned, release, err = stratifiedPlacer(ctx, jb.command, cfg.Splits, plan, cfg.Stratify, master, cfg.Workers, cfg.ShuffleMemory, cfg.TempDir, cfg.Progress)
@@ -348,6 +356,7 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 		Duplicates:    duplicates,
 		Splits:        splits,
 	}
+	m.StratifiedGroups = stratGroupsInfo
 	if err := checkCounts(m); err != nil {
 		return nil, err
 	}

@@ -26,6 +26,7 @@ import (
 type classTable struct {
 	ids    *rowTable[uint32] // per global row
 	counts []int64           // per class
+	names  []string          // per class, its canonical bytes
 }
 
 // columnFor returns the leaf column of a --group or --stratify column: a
@@ -126,7 +127,7 @@ func readClasses(ctx context.Context, p *plan, col, workers int, limit int64, di
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	ct := &classTable{ids: ids, counts: make([]int64, len(all))}
+	ct := &classTable{ids: ids, counts: make([]int64, len(all)), names: all}
 	for _, cnt := range counts {
 		for c, x := range cnt {
 			ct.counts[c] += x

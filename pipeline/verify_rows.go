@@ -197,6 +197,9 @@ func verifyPlacer(ctx context.Context, m *Manifest, master *prng.PCG64, p *plan,
 		}
 		return assignPlace(a), nil, nil, nil
 	}
+	if m.Options.Stratify != "" && m.Options.Group != "" {
+		return verifyStratGroups(ctx, m, p, memory) // verify_stratgroup.go
+	}
 	if m.Options.Stratify != "" {
 		place, _, release, err := stratifiedPlacer(ctx, m.Command, m.Options.Splits, p, m.Options.Stratify, master, SplitConfig{}.withDefaults().Workers, memory/2, "", noProgress{})
 		return place, nil, release, err
