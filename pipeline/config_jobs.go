@@ -90,12 +90,17 @@ func (c KFoldConfig) split() SplitConfig {
 		Group:      c.Group,
 		RatioBy:    c.RatioBy,
 		JobOptions: c.JobOptions,
+		// --group-by-content, as for a split.
+		GroupByContent: c.GroupByContent,
+		ContentColumns: c.ContentColumns,
 	}
 }
 
 // groupedByGroups reports whether the folds take groups by their keys
 // (a share of the groups each) rather than being cut by row counts.
-func (c KFoldConfig) groupedByGroups() bool { return c.Group != "" && c.RatioBy != RatioByRows }
+func (c KFoldConfig) groupedByGroups() bool {
+	return (c.Group != "" || c.GroupByContent) && c.RatioBy != RatioByRows
+}
 
 // Validate reports the first problem with the configuration, wrapping
 // [ErrUsage]: what [SplitConfig.Validate] checks of the split a shuffle

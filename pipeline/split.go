@@ -105,9 +105,9 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 	if err != nil {
 		return nil, err
 	}
-	groupCol := -1
-	if cfg.Group != "" {
-		if groupCol, err = groupColumn(plan.schema, cfg.Group); err != nil {
+	var group groupSpec
+	if cfg.grouped() {
+		if group, err = groupOf(plan.schema, cfg.Group, cfg.GroupByContent, cfg.ContentColumns); err != nil {
 			return nil, err
 		}
 		if cfg.RatioBy != RatioByRows {
@@ -136,7 +136,7 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 	for i, in := range plan.inputs {
 		inputs[i] = in
 	}
-	batches := useBatches(inputs, encoder, groupCol >= 0, cfg.IndexOnly)
+	batches := useBatches(inputs, encoder, cfg.grouped(), cfg.IndexOnly)
 	if cfg.OnPath != nil {
 		cfg.OnPath(batches)
 	}
@@ -175,6 +175,12 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 	var repeat func(i int64) int
 	var duplicates int64
 	var unassigned int64
+	var content *ContentStats
+	if cfg.GroupByContent {
+		if content, err = countContent(ctx, plan, group, seed.value, cfg.Workers, cfg.ShuffleMemory, cfg.TempDir, cfg.Progress); err != nil {
+			return nil, err
+		}
+	}
 	switch {
 	case cfg.Compat != "":
 		cfg.Progress.Phase("permutation", 0)
@@ -201,8 +207,8 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 		if release != nil {
 			defer release()
 		}
-	case cfg.Group != "" && cfg.RatioBy == RatioByRows:
-		assign, unassigned, err = rowBalancedAssigner(ctx, cfg.Splits, plan, groupCol, seed.value, cfg.Workers, cfg.ShuffleMemory, cfg.TempDir, cfg.Progress)
+	case cfg.grouped() && cfg.RatioBy == RatioByRows:
+		assign, unassigned, err = rowBalancedAssigner(ctx, cfg.Splits, plan, group, seed.value, cfg.Workers, cfg.ShuffleMemory, cfg.TempDir, cfg.Progress)
 	default:
 		assign, unassigned, err = newAssigner(ctx, cfg, master, plan.rows)
 	}
@@ -272,8 +278,8 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 	switch {
 	case place != nil:
 		rows = place
-	case groupCol >= 0:
-		rows = newGroupAssigner(assign, groupCol, seed.value)
+	case cfg.grouped():
+		rows = newGroupAssigner(assign, group, seed.value)
 	default:
 		rows = assignPlace(assign)
 	}
@@ -346,6 +352,7 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 		Rows:          plan.rows,
 		Unassigned:    unassigned,
 		Duplicates:    duplicates,
+		Content:       content,
 		Splits:        splits,
 	}
 	if err := checkCounts(m); err != nil {
@@ -369,6 +376,8 @@ func manifestOptions(cfg SplitConfig, jb job) ManifestOptions {
 		Splits:         cfg.Splits,
 		Approx:         cfg.Approx,
 		Group:          cfg.Group,
+		GroupByContent: cfg.GroupByContent,
+		ContentColumns: cfg.ContentColumns,
 		Shuffle:        cfg.Shuffle,
 		Compat:         cfg.Compat,
 		Stratify:       cfg.Stratify,
