@@ -266,6 +266,27 @@ func TestGroupByContent(t *testing.T) {
 		if _, err := pipeline.VerifyWithInputs(t.Context(), fold, inputs); err != nil {
 			t.Fatal(err)
 		}
+		// A sample draws a duplicate with all its copies, about K rows.
+		sample := filepath.Join(t.TempDir(), "sample")
+		ms, err := pipeline.Sample(t.Context(), pipeline.SampleConfig{Inputs: inputs, Out: sample, Seed: "31", Rows: 700, GroupByContent: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		drawn := map[int64]int{}
+		for _, id := range readColumn(t, sample, ms.Splits[0], "id") {
+			drawn[id]++
+		}
+		for id, c := range drawn {
+			if c != copies[id] {
+				t.Fatalf("row %d drawn %d times, it has %d copies", id, c, copies[id])
+			}
+		}
+		if rows := ms.Splits[0].Rows; rows < 700 || rows > 702 || ms.Options.RatioBy != pipeline.RatioByRows {
+			t.Errorf("sample of %d rows (want 700 to 702: the last group whole), options %+v", rows, ms.Options)
+		}
+		if _, err := pipeline.VerifyWithInputs(t.Context(), sample, inputs); err != nil {
+			t.Fatal(err)
+		}
 	}
 
 	in := genInput(t, 500, 1, 100)

@@ -61,12 +61,7 @@ func (cfg KFoldConfig) Committed(ctx context.Context, hashes bool) (*Manifest, e
 // Committed is [SplitConfig.Committed] for a sample.
 func (cfg SampleConfig) Committed(ctx context.Context, hashes bool) (*Manifest, error) {
 	// As Sample builds the job.
-	return committed(ctx, SplitConfig{
-		Inputs: cfg.Inputs, Out: cfg.Out, Seed: cfg.Seed,
-		Splits:  []splitter.Split{{Name: SampleName, Rows: max(cfg.Rows, 1)}},
-		Shuffle: cfg.Shuffle, IndexOnly: cfg.IndexOnly, Stratify: cfg.Stratify,
-		JobOptions: cfg.JobOptions,
-	}, job{command: "sample", flat: true, resize: sampleSizes(cfg.Fraction, cfg.Replace), replace: cfg.Replace}, hashes)
+	return committed(ctx, cfg.split(), job{command: "sample", flat: true, resize: sampleSizes(cfg.Fraction, cfg.Replace), replace: cfg.Replace}, hashes)
 }
 
 // Committed is [SplitConfig.Committed] for a shuffle.
