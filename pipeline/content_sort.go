@@ -280,6 +280,9 @@ func (c *contentCounter) count(part *contentPart, shift uint, t *contentTally) e
 	}
 	r := bufio.NewReaderSize(part.f, contentBuffer)
 	if part.bytes+part.records*recordOverhead <= c.loadLimit {
+		if testHookContentLoad != nil {
+			testHookContentLoad(part.bytes + part.records*recordOverhead)
+		}
 		recs := make([]contentRecord, 0, part.records)
 		for {
 			rec, err := readContentRecord(r)
@@ -351,6 +354,10 @@ func (c *contentCounter) count(part *contentPart, shift uint, t *contentTally) e
 	}
 	return nil
 }
+
+// testHookContentLoad, when set by a test, receives the memory of every
+// file read back whole.
+var testHookContentLoad func(bytes int64)
 
 // tallyContent sorts recs by (key, bytes, output) and adds their groups
 // to t: a run of equal bytes is one group, of as many rows as its counts

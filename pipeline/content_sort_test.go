@@ -33,6 +33,14 @@ func TestContentCounterComparesValues(t *testing.T) {
 			}
 			c := newContentCounter(t.TempDir(), 0, tt.memory, 2) // one file at first
 			defer c.close()
+			var loads int
+			testHookContentLoad = func(bytes int64) {
+				loads++
+				if bytes > tt.memory {
+					t.Errorf("a file of %d bytes read back under %d", bytes, tt.memory)
+				}
+			}
+			defer func() { testHookContentLoad = nil }()
 			want := map[string]int{}
 			pieces := []*contentPiece{c.newPiece(), c.newPiece()}
 			for i := range 60_000 {
@@ -69,6 +77,9 @@ func TestContentCounterComparesValues(t *testing.T) {
 			}
 			if got.ContentStats != exp {
 				t.Fatalf("got %+v, want %+v", got.ContentStats, exp)
+			}
+			if tt.memory < 16<<20 && loads < 2 {
+				t.Errorf("%d files read back: the data was not cut to fit", loads)
 			}
 			if tt.keyBits < 64 && exp.KeyCollisions == 0 {
 				t.Fatal("no collisions: the case proves nothing")
