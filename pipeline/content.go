@@ -9,6 +9,7 @@ import (
 	"github.com/parquet-go/parquet-go"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/splitdata/splitdata/internal/staging"
 	"github.com/splitdata/splitdata/splitter"
 )
 
@@ -50,18 +51,26 @@ func manifestGroup(schema *parquet.Schema, o ManifestOptions) (groupSpec, bool, 
 	return g, true, err
 }
 
+// contentPrefix names the temporary directory of a content count.
+const contentPrefix = "splitdata-content-"
+
 // countContent reads the content columns of every unit of the plan, on up
 // to workers goroutines, and counts its groups by their values, holding
 // at most about memory bytes of them, beyond in temporary files in dir
 // (the system's temporary directory when empty).
 func countContent(ctx context.Context, p *plan, g groupSpec, seed *big.Int, workers int, memory int64, dir string, progress Progress) (*ContentStats, error) {
 	progress.Phase("groups", p.rows)
-	tmp, err := os.MkdirTemp(dir, "splitdata-content-")
-	if err != nil {
-		return nil, fmt.Errorf("content groups: temporary directory: %w", err)
+	if dir == "" {
+		dir = os.TempDir()
 	}
-	defer os.RemoveAll(tmp)
-	c := newContentCounter(tmp, p.decodedBytes(false), memory, workers)
+	// Held by a lock, so that the next run here removes it should this
+	// one be killed.
+	tmp, err := staging.NewLockedDir(dir, contentPrefix)
+	if err != nil {
+		return nil, fmt.Errorf("content groups: temporary directory in %s: %w", dir, err)
+	}
+	defer func() { _ = tmp.Remove() }()
+	c := newContentCounter(tmp.Path, p.decodedBytes(false), memory, workers)
 	defer c.close()
 	eg, gctx := errgroup.WithContext(ctx)
 	eg.SetLimit(workers)
