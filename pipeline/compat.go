@@ -115,6 +115,8 @@ func checkCompat(c SplitConfig, command string) error {
 		return fmt.Errorf("%w: --compat %s needs --seed: the library's seed", ErrUsage, c.Compat)
 	case c.Group != "":
 		return bad("--group")
+	case c.GroupByContent:
+		return bad("--group-by-content")
 	case c.Approx:
 		return bad("--approx")
 	}

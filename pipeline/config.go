@@ -107,8 +107,23 @@ type SplitConfig struct {
 	// (no leakage between splits). A group's split is a pure function of the
 	// seed and its value (docs/algorithm.md): adding rows or files never
 	// moves an existing group. Grouped splits take ratios and are
-	// approximate: each group goes independently by its key.
+	// approximate: each group goes independently by its key. Several
+	// columns separated by commas ("patient,visit") form one group key
+	// (docs/algorithm.md section 19), unless the whole text names a column.
 	Group string `json:"group,omitempty"`
+	// GroupByContent makes rows with equal values one group, as Group
+	// does for its columns, so that duplicates never straddle splits: in
+	// ContentColumns (a comma-separated list), or in every column when it
+	// is empty. Columns may be of any non-repeated type; docs/algorithm.md
+	// section 19 gives the rules (nulls equal, NaNs equal, -0.0 is 0.0).
+	// A first pass counts the groups and the rows that have a duplicate,
+	// comparing the values themselves, not their hashes, through
+	// temporary files in TempDir beyond ShuffleMemory; the manifest
+	// records them ([ContentStats]).
+	GroupByContent bool `json:"group_by_content,omitempty"`
+	// ContentColumns lists the columns GroupByContent compares; empty
+	// means all of them.
+	ContentColumns string `json:"content_columns,omitempty"`
 	// Stratify names a column whose classes (its values, null one of them)
 	// each split in the proportions of the whole: inside every class the
 	// split sizes follow the ratios as closely as integers allow while the
@@ -337,13 +352,16 @@ func (c SplitConfig) Validate() error {
 	switch c.RatioBy {
 	case "", RatioByGroups:
 	case RatioByRows:
-		if c.Group == "" {
+		if !c.grouped() {
 			return fmt.Errorf("%w: --ratio-by rows needs --group", ErrUsage)
 		}
 	default:
 		return fmt.Errorf("%w: --ratio-by %q: want groups or rows", ErrUsage, c.RatioBy)
 	}
-	if c.Group != "" {
+	if err := c.checkContent(); err != nil {
+		return err
+	}
+	if c.grouped() {
 		for _, s := range c.Splits {
 			if s.Rows != 0 && c.RatioBy != RatioByRows && c.Stratify == "" {
 				return fmt.Errorf("%w: --group splits take ratios, not row counts (split %q), unless --ratio-by rows", ErrUsage, s.Name)
@@ -359,6 +377,8 @@ func (c SplitConfig) Validate() error {
 			return fmt.Errorf("%w: --stratify makes exact splits; it does not go with --approx", ErrUsage)
 		case c.Group != "" && c.RatioBy == RatioByGroups:
 			return fmt.Errorf("%w: --stratify with --group balances each class's rows; --ratio-by groups does not go with it", ErrUsage)
+		case c.GroupByContent:
+			return fmt.Errorf("%w: --stratify and --group-by-content together are not supported yet", ErrUsage)
 		case c.Compat != "":
 			return fmt.Errorf("%w: --compat %s cannot express --stratify: the library draws its own permutation", ErrUsage, c.Compat)
 		}

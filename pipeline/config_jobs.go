@@ -30,6 +30,8 @@ func (c SampleConfig) checkSize() error {
 		return fmt.Errorf("%w: negative sample size %d", ErrUsage, c.Rows)
 	case c.Fraction != 0 && !(c.Fraction > 0 && c.Fraction <= 1):
 		return fmt.Errorf("%w: sample fraction %v, want 0 < f <= 1", ErrUsage, c.Fraction)
+	case c.Replace && (c.Group != "" || c.GroupByContent):
+		return fmt.Errorf("%w: --replace draws rows, not groups: it does not go with --group or --group-by-content", ErrUsage)
 	}
 	return nil
 }
@@ -46,7 +48,21 @@ func (c SampleConfig) split() SplitConfig {
 		IndexOnly:  c.IndexOnly,
 		Stratify:   c.Stratify,
 		JobOptions: c.JobOptions,
+		// Whole groups, about K rows: a split balanced by rows.
+		Group:          c.Group,
+		GroupByContent: c.GroupByContent,
+		ContentColumns: c.ContentColumns,
+		RatioBy:        sampleRatioBy(c.Group != "" || c.GroupByContent),
 	}
+}
+
+// sampleRatioBy is what a sample's size measures: rows, also when it
+// draws groups.
+func sampleRatioBy(grouped bool) string {
+	if grouped {
+		return RatioByRows
+	}
+	return ""
 }
 
 // Validate reports the first problem with the configuration, wrapping
@@ -90,13 +106,16 @@ func (c KFoldConfig) split() SplitConfig {
 		Group:      c.Group,
 		RatioBy:    c.RatioBy,
 		JobOptions: c.JobOptions,
+		// --group-by-content, as for a split.
+		GroupByContent: c.GroupByContent,
+		ContentColumns: c.ContentColumns,
 	}
 }
 
 // groupedByGroups reports whether the folds take groups by their keys
 // (a share of the groups each) rather than being cut by row counts.
 func (c KFoldConfig) groupedByGroups() bool {
-	return c.Group != "" && c.RatioBy != RatioByRows && c.Stratify == ""
+	return (c.Group != "" || c.GroupByContent) && c.RatioBy != RatioByRows && c.Stratify == ""
 }
 
 // Validate reports the first problem with the configuration, wrapping

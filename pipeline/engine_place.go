@@ -57,12 +57,12 @@ func assignPlace(a keyAssigner) placeFunc {
 	}
 }
 
-// groupAssigner assigns each row by its group's key (--group), a hash of
-// the canonical bytes of its value in column, in place of its own key,
-// which still orders it.
+// groupAssigner assigns each row by its group's key (--group,
+// --group-by-content), a hash of the canonical bytes of its group's
+// values, in place of its own key, which still orders it.
 type groupAssigner struct {
 	assign keyAssigner
-	column int
+	group  groupSpec
 	seed   *big.Int
 	// scratch holds *groupScratch: a hasher is not safe for concurrent use.
 	scratch sync.Pool
@@ -74,8 +74,8 @@ type groupScratch struct {
 	canonical []byte
 }
 
-func newGroupAssigner(a keyAssigner, column int, seed *big.Int) *groupAssigner {
-	return &groupAssigner{assign: a, column: column, seed: seed}
+func newGroupAssigner(a keyAssigner, group groupSpec, seed *big.Int) *groupAssigner {
+	return &groupAssigner{assign: a, group: group, seed: seed}
 }
 
 func (g *groupAssigner) assignRows(rows []parquet.Row, _ []uint64, start int64, ids []uint8) error {
@@ -89,7 +89,7 @@ func (g *groupAssigner) assignRows(rows []parquet.Row, _ []uint64, start int64, 
 	}
 	keys := s.keys[:len(rows)]
 	for i, row := range rows {
-		s.canonical = groupBytes(s.canonical[:0], row, g.column)
+		s.canonical = g.group.appendBytes(s.canonical[:0], row)
 		keys[i] = s.hasher.Key(s.canonical)
 	}
 	g.assign.Assign(keys, start, ids[:len(rows)])

@@ -2,43 +2,207 @@ package pipeline
 
 import (
 	"context"
+	"encoding/binary"
+	"fmt"
 	"math/big"
+	"slices"
+	"strings"
 
 	"github.com/parquet-go/parquet-go"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/splitdata/splitdata/sources"
 	"github.com/splitdata/splitdata/splitter"
 )
 
-// groupColumn finds the leaf column a grouped split groups by: a top-level
-// or nested field that is not repeated, of a boolean, integer or byte-array
-// (string, binary) physical type. Errors wrap ErrUsage.
-func groupColumn(schema *parquet.Schema, name string) (int, error) {
-	return columnFor(schema, "--group", name)
+// groupSpec is what a row's group is made of (docs/algorithm.md sections
+// 7b and 19): leaf columns in the listed order (--group A,B), each by its
+// value's canonical bytes, joined with lengths when there are several. A
+// content spec (--group-by-content) takes columns of any non-repeated type
+// (floats too), all of them unless listed.
+type groupSpec struct {
+	cols    []int
+	content bool
+	all     bool // every leaf column, in schema order
 }
 
-// groupBytes appends the canonical bytes of a row's value in column col to
-// b (see canonicalBytes). They are what docs/algorithm.md hashes.
-func groupBytes(b []byte, row parquet.Row, col int) []byte {
-	return canonicalBytes(b, columnValue(row, col))
+// groupColumns resolves a --group list, one column or several separated
+// by commas, each a non-repeated boolean, integer or string column.
+// Errors wrap ErrUsage.
+func groupColumns(schema *parquet.Schema, list string) (groupSpec, error) {
+	names, err := columnList(schema, "--group", list)
+	if err != nil {
+		return groupSpec{}, err
+	}
+	g := groupSpec{cols: make([]int, len(names))}
+	for k, name := range names {
+		if g.cols[k], err = columnFor(schema, "--group", name); err != nil {
+			return groupSpec{}, err
+		}
+	}
+	return g, nil
 }
 
-// readGroupKeys reads column col of every unit of the plan (the column
-// alone where the source can) and returns every row's group key, kept in
-// memory up to limit bytes (8 per row), else in a temporary file in dir;
-// units are read on up to workers goroutines. The caller closes the table.
-func readGroupKeys(ctx context.Context, p *plan, col int, seed *big.Int, workers int, limit int64, dir string, progress Progress) (*rowTable[uint64], error) {
+// contentColumns resolves the columns of --group-by-content: those of the
+// list, or, when it is empty, every leaf column of the schema. A repeated
+// column (a list or a map) is refused: its values are not compared.
+// Errors wrap ErrUsage.
+func contentColumns(schema *parquet.Schema, list string) (groupSpec, error) {
+	const flag = "--group-by-content"
+	g := groupSpec{content: true}
+	if list == "" {
+		g.all = true
+		for k, path := range schema.Columns() {
+			leaf, _ := schema.Lookup(path...)
+			if leaf.MaxRepetitionLevel > 0 {
+				return groupSpec{}, fmt.Errorf("%w: %s: column %q is repeated (a list or a map), whose values are not compared; name the columns to compare, --group-by-content=COL,COL",
+					ErrUsage, flag, strings.Join(path, "."))
+			}
+			g.cols = append(g.cols, k)
+		}
+		if len(g.cols) == 0 {
+			return groupSpec{}, fmt.Errorf("%w: %s: the input has no columns", ErrUsage, flag)
+		}
+		return g, nil
+	}
+	names, err := columnList(schema, flag, list)
+	if err != nil {
+		return groupSpec{}, err
+	}
+	for _, name := range names {
+		leaf, ok := schema.Lookup(strings.Split(name, ".")...)
+		if !ok {
+			return groupSpec{}, fmt.Errorf("%w: %s %q: no such column; the columns are %s", ErrUsage, flag, name, columnNames(schema))
+		}
+		if leaf.MaxRepetitionLevel > 0 {
+			return groupSpec{}, fmt.Errorf("%w: %s %q: unsupported column type: a repeated column (a list or a map) is not compared", ErrUsage, flag, name)
+		}
+		g.cols = append(g.cols, leaf.ColumnIndex)
+	}
+	return g, nil
+}
+
+// columnList splits a list of column names at commas, unless the whole
+// list names a column (whose name holds a comma). An empty name, or a
+// column named twice, is an error wrapping ErrUsage.
+func columnList(schema *parquet.Schema, flag, list string) ([]string, error) {
+	if _, ok := schema.Lookup(strings.Split(list, ".")...); ok {
+		return []string{list}, nil
+	}
+	names := strings.Split(list, ",")
+	for k, name := range names {
+		switch {
+		case name == "":
+			return nil, fmt.Errorf("%w: %s %q: empty column name in the list", ErrUsage, flag, list)
+		case slices.Contains(names[:k], name):
+			return nil, fmt.Errorf("%w: %s %q: column %q named twice", ErrUsage, flag, list, name)
+		}
+	}
+	return names, nil
+}
+
+// appendBytes appends the canonical bytes of row's group to b: what
+// docs/algorithm.md hashes into its group key (section 19; for one
+// --group column, section 7b's bytes).
+func (g groupSpec) appendBytes(b []byte, row parquet.Row) []byte {
+	if len(g.cols) == 1 {
+		return g.appendValue(b, columnValue(row, g.cols[0]))
+	}
+	// A row of non-repeated leaves holds one value per leaf, in column
+	// order: every column at once needs no search.
+	direct := g.all && len(row) == len(g.cols)
+	for k, col := range g.cols {
+		v := parquet.Value{}
+		if direct && row[k].Column() == col {
+			v = row[k]
+		} else {
+			v = columnValue(row, col)
+		}
+		var start int
+		b, start = splitter.BeginCompositePart(b)
+		b = g.appendValue(b, v)
+		b = splitter.EndCompositePart(b, start)
+	}
+	return b
+}
+
+// appendValue appends the canonical bytes of one value of the group.
+func (g groupSpec) appendValue(b []byte, v parquet.Value) []byte {
+	if g.content {
+		return contentBytes(b, v)
+	}
+	return canonicalBytes(b, v)
+}
+
+// contentBytes appends the canonical bytes of a value compared by content
+// (docs/algorithm.md section 19): canonicalBytes for the types --group
+// takes; a FLOAT or DOUBLE as 8 bytes big-endian of the float64 value,
+// -0.0 as 0.0 and every NaN alike; an INT96 as its 12 stored bytes; a
+// fixed-length byte array as its bytes. A null is null at whatever level
+// of nesting it is.
+func contentBytes(b []byte, v parquet.Value) []byte {
+	if v.IsNull() {
+		return append(b, 0)
+	}
+	switch v.Kind() {
+	case parquet.Float:
+		return splitter.AppendFloatValue(b, float64(v.Float()))
+	case parquet.Double:
+		return splitter.AppendFloatValue(b, v.Double())
+	case parquet.Int96:
+		b = append(b, 1)
+		for _, w := range v.Int96() {
+			b = binary.LittleEndian.AppendUint32(b, w)
+		}
+		return b
+	}
+	return canonicalBytes(b, v)
+}
+
+// readGroupBytes passes the canonical bytes of the group of every row k of
+// unit u to fn, in row order: from the one column alone where the source
+// can read it, else from whole rows. It checks that the unit holds its
+// rows. The bytes are valid only until fn returns.
+func readGroupBytes(ctx context.Context, p *plan, u unit, g groupSpec, fn func(k int, b []byte)) error {
+	if len(g.cols) == 1 && !g.content {
+		return readCanonical(ctx, p, u, g.cols[0], fn)
+	}
+	k := 0
+	var buf []byte
+	err := p.inputs[u.input].ReadUnit(ctx, u.rg, readBatch, func(rows []parquet.Row) error {
+		for _, row := range rows {
+			if int64(k) == u.rows {
+				return fmt.Errorf("%s: row group %d: more rows than its footer says", p.paths[u.input], u.rg)
+			}
+			buf = g.appendBytes(buf[:0], row)
+			fn(k, buf)
+			k++
+		}
+		return nil
+	})
+	if err == nil && int64(k) != u.rows {
+		err = &sources.InputError{Path: p.paths[u.input], RowGroup: u.rg, Err: fmt.Errorf("%w: %d rows, its footer says %d", sources.ErrCorrupt, k, u.rows)}
+	}
+	return err
+}
+
+// readGroupKeys reads the group columns of every unit of the plan (the
+// column alone where the source can) and returns every row's group key,
+// kept in memory up to limit bytes (8 per row), else in a temporary file
+// in dir; units are read on up to workers goroutines. The caller closes
+// the table.
+func readGroupKeys(ctx context.Context, p *plan, g groupSpec, seed *big.Int, workers int, limit int64, dir string, progress Progress) (*rowTable[uint64], error) {
 	keys, err := newRowTable[uint64](p.rows, limit, dir)
 	if err != nil {
 		return nil, err
 	}
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(workers)
+	eg, gctx := errgroup.WithContext(ctx)
+	eg.SetLimit(workers)
 	for _, u := range p.units {
-		g.Go(func() error {
+		eg.Go(func() error {
 			h := splitter.NewGroupHasher(seed)
 			out := make([]uint64, u.rows)
-			err := readCanonical(gctx, p, u, col, func(k int, canonical []byte) { out[k] = h.Key(canonical) })
+			err := readGroupBytes(gctx, p, u, g, func(k int, canonical []byte) { out[k] = h.Key(canonical) })
 			if err != nil {
 				return err
 			}
@@ -46,7 +210,7 @@ func readGroupKeys(ctx context.Context, p *plan, col int, seed *big.Int, workers
 			return keys.write(u.start, out)
 		})
 	}
-	if err := g.Wait(); err != nil {
+	if err := eg.Wait(); err != nil {
 		keys.close()
 		return nil, err
 	}
@@ -55,12 +219,12 @@ func readGroupKeys(ctx context.Context, p *plan, col int, seed *big.Int, workers
 
 // rowBalancedAssigner builds the assigner of group keys of a grouped split
 // balanced by rows (docs/algorithm.md section 14): a first pass reads the
-// group column and keeps every row's group key (in memory up to limit
+// group columns and keeps every row's group key (in memory up to limit
 // bytes, else in a temporary file in dir), the thresholds come from a radix
 // select over them, and the rows in no split are counted.
-func rowBalancedAssigner(ctx context.Context, splits []splitter.Split, p *plan, col int, seed *big.Int, workers int, limit int64, dir string, progress Progress) (keyAssigner, int64, error) {
+func rowBalancedAssigner(ctx context.Context, splits []splitter.Split, p *plan, g groupSpec, seed *big.Int, workers int, limit int64, dir string, progress Progress) (keyAssigner, int64, error) {
 	progress.Phase("groups", p.rows)
-	keys, err := readGroupKeys(ctx, p, col, seed, workers, limit, dir, progress)
+	keys, err := readGroupKeys(ctx, p, g, seed, workers, limit, dir, progress)
 	if err != nil {
 		return nil, 0, err
 	}

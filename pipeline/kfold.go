@@ -32,6 +32,10 @@ type KFoldConfig struct {
 	// boundaries (see [SplitConfig.Group] and [SplitConfig.RatioBy]).
 	Group   string `json:"group,omitempty"`
 	RatioBy string `json:"ratio_by,omitempty"`
+	// GroupByContent and ContentColumns keep rows with equal values in
+	// one fold, as for [SplitConfig.GroupByContent].
+	GroupByContent bool   `json:"group_by_content,omitempty"`
+	ContentColumns string `json:"content_columns,omitempty"`
 	// Materialize writes cfg.Out/fold-j/train/ and fold-j/test/ for every
 	// fold j instead of cfg.Out/fold-j/: test holds fold j's rows, train
 	// every other fold's, each in input order (canonical order with

@@ -53,6 +53,8 @@ type Manifest struct {
 	// Extras are the files beside the splits that describe them
 	// (ExtraNames: report.html, README.md), if any.
 	Extras []ExtraFile `json:"extras,omitempty"`
+	// Content counts the groups of a --group-by-content job.
+	Content *ContentStats `json:"content,omitempty"`
 }
 
 // ExtraFile is a file of an output that holds no rows: its path relative
@@ -105,6 +107,10 @@ type ManifestOptions struct {
 	Parquet sinks.ParquetOptions   `json:"parquet"`
 	CSV     *sinks.CSVWriteOptions `json:"csv,omitempty"`
 	Arrow   *sinks.ArrowOptions    `json:"arrow,omitempty"`
+	// GroupByContent marks a split grouped by its rows' values, in
+	// ContentColumns (all columns when empty).
+	GroupByContent bool   `json:"group_by_content,omitempty"`
+	ContentColumns string `json:"content_columns,omitempty"`
 }
 
 // InputInfo describes one input file.

@@ -92,7 +92,7 @@ const maxRangeFiles = 128
 // releases the row table once the job is done. limit bounds what it holds
 // (row tables beyond their share go to files in dir).
 func stratGroupPlacer(ctx context.Context, splits []splitter.Split, p *plan, group, stratify string, seed *big.Int, workers int, limit int64, dir string, progress Progress) (placeFunc, int64, *StratifiedGroupsInfo, func(), error) {
-	groupCol, err := groupColumn(p.schema, group)
+	groupCol, err := groupColumns(p.schema, group)
 	if err != nil {
 		return nil, 0, nil, nil, err
 	}

@@ -44,7 +44,7 @@ func (cfg KFoldConfig) Committed(ctx context.Context, hashes bool) (*Manifest, e
 	resize := kfoldSizes
 	for j := range splits {
 		splits[j] = splitter.Split{Name: fmt.Sprintf("fold-%d", j), Rows: 1}
-		if cfg.Group != "" && cfg.RatioBy != RatioByRows {
+		if cfg.groupedByGroups() {
 			splits[j] = splitter.Split{Name: splits[j].Name, Ratio: 1 / float64(cfg.K)}
 			resize = nil
 		}
@@ -53,6 +53,7 @@ func (cfg KFoldConfig) Committed(ctx context.Context, hashes bool) (*Manifest, e
 		Inputs: cfg.Inputs, Out: cfg.Out, Seed: cfg.Seed, Splits: splits,
 		Shuffle: cfg.Shuffle, IndexOnly: cfg.IndexOnly, Compat: cfg.Compat,
 		Stratify: cfg.Stratify, Group: cfg.Group, RatioBy: cfg.RatioBy,
+		GroupByContent: cfg.GroupByContent, ContentColumns: cfg.ContentColumns,
 		JobOptions: cfg.JobOptions,
 	}, job{command: "kfold", resize: resize, materialize: cfg.Materialize}, hashes)
 }
@@ -60,12 +61,7 @@ func (cfg KFoldConfig) Committed(ctx context.Context, hashes bool) (*Manifest, e
 // Committed is [SplitConfig.Committed] for a sample.
 func (cfg SampleConfig) Committed(ctx context.Context, hashes bool) (*Manifest, error) {
 	// As Sample builds the job.
-	return committed(ctx, SplitConfig{
-		Inputs: cfg.Inputs, Out: cfg.Out, Seed: cfg.Seed,
-		Splits:  []splitter.Split{{Name: SampleName, Rows: max(cfg.Rows, 1)}},
-		Shuffle: cfg.Shuffle, IndexOnly: cfg.IndexOnly, Stratify: cfg.Stratify,
-		JobOptions: cfg.JobOptions,
-	}, job{command: "sample", flat: true, resize: sampleSizes(cfg.Fraction, cfg.Replace), replace: cfg.Replace}, hashes)
+	return committed(ctx, cfg.split(), job{command: "sample", flat: true, resize: sampleSizes(cfg.Fraction, cfg.Replace), replace: cfg.Replace}, hashes)
 }
 
 // Committed is [SplitConfig.Committed] for a shuffle.
@@ -166,7 +162,7 @@ func committed(ctx context.Context, cfg SplitConfig, jb job, hashes bool) (*Mani
 			return nil, err
 		}
 	}
-	if cfg.Group != "" && cfg.RatioBy != RatioByRows {
+	if cfg.grouped() && cfg.RatioBy != RatioByRows {
 		cfg.Approx = true
 	}
 	diffs = append(diffs, optionDiffs(m.Options, manifestOptions(cfg, jb))...)

@@ -38,6 +38,14 @@ type SampleConfig struct {
 	// drawn, in row order (docs/algorithm.md section 15). The draws are
 	// held in memory, 8 bytes each. Rows may then exceed the input rows.
 	Replace bool `json:"replace,omitempty"`
+	// Group, or GroupByContent with ContentColumns, draws whole groups
+	// (see [SplitConfig.Group] and [SplitConfig.GroupByContent]): the
+	// groups whose first row, in (group key, row) order, ranks below K,
+	// as a split balanced by rows takes them (docs/algorithm.md section
+	// 14), so the sample holds about K rows. Not with Replace.
+	Group          string `json:"group,omitempty"`
+	GroupByContent bool   `json:"group_by_content,omitempty"`
+	ContentColumns string `json:"content_columns,omitempty"`
 	// JobOptions are as for [SplitConfig].
 	JobOptions
 }

@@ -105,10 +105,10 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 	if err != nil {
 		return nil, err
 	}
-	groupCol := -1
+	var group groupSpec
 	stratGroups := cfg.Stratify != "" && cfg.Group != "" // place_stratgroup.go: a placer of its own
-	if cfg.Group != "" && !stratGroups {
-		if groupCol, err = groupColumn(plan.schema, cfg.Group); err != nil {
+	if cfg.grouped() && !stratGroups {
+		if group, err = groupOf(plan.schema, cfg.Group, cfg.GroupByContent, cfg.ContentColumns); err != nil {
 			return nil, err
 		}
 		if cfg.RatioBy != RatioByRows {
@@ -137,7 +137,7 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 	for i, in := range plan.inputs {
 		inputs[i] = in
 	}
-	batches := useBatches(inputs, encoder, groupCol >= 0, cfg.IndexOnly)
+	batches := useBatches(inputs, encoder, cfg.grouped(), cfg.IndexOnly)
 	if cfg.OnPath != nil {
 		cfg.OnPath(batches)
 	}
@@ -177,6 +177,12 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 	var duplicates int64
 	var unassigned int64
 	var stratGroupsInfo *StratifiedGroupsInfo
+	var content *ContentStats
+	if cfg.GroupByContent {
+		if content, err = countContent(ctx, plan, group, seed.value, cfg.Workers, cfg.ShuffleMemory, cfg.TempDir, cfg.Progress); err != nil {
+			return nil, err
+		}
+	}
 	switch {
 	case cfg.Compat != "":
 		cfg.Progress.Phase("permutation", 0)
@@ -209,8 +215,8 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 		if release != nil {
 			defer release()
 		}
-	case cfg.Group != "" && cfg.RatioBy == RatioByRows:
-		assign, unassigned, err = rowBalancedAssigner(ctx, cfg.Splits, plan, groupCol, seed.value, cfg.Workers, cfg.ShuffleMemory, cfg.TempDir, cfg.Progress)
+	case cfg.grouped() && cfg.RatioBy == RatioByRows:
+		assign, unassigned, err = rowBalancedAssigner(ctx, cfg.Splits, plan, group, seed.value, cfg.Workers, cfg.ShuffleMemory, cfg.TempDir, cfg.Progress)
 	default:
 		assign, unassigned, err = newAssigner(ctx, cfg, master, plan.rows)
 	}
@@ -280,8 +286,8 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 	switch {
 	case place != nil:
 		rows = place
-	case groupCol >= 0:
-		rows = newGroupAssigner(assign, groupCol, seed.value)
+	case cfg.grouped():
+		rows = newGroupAssigner(assign, group, seed.value)
 	default:
 		rows = assignPlace(assign)
 	}
@@ -354,6 +360,7 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 		Rows:          plan.rows,
 		Unassigned:    unassigned,
 		Duplicates:    duplicates,
+		Content:       content,
 		Splits:        splits,
 	}
 	m.StratifiedGroups = stratGroupsInfo
@@ -378,6 +385,8 @@ func manifestOptions(cfg SplitConfig, jb job) ManifestOptions {
 		Splits:         cfg.Splits,
 		Approx:         cfg.Approx,
 		Group:          cfg.Group,
+		GroupByContent: cfg.GroupByContent,
+		ContentColumns: cfg.ContentColumns,
 		Shuffle:        cfg.Shuffle,
 		Compat:         cfg.Compat,
 		Stratify:       cfg.Stratify,

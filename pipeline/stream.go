@@ -30,8 +30,9 @@ type StreamConfig struct {
 	Approx bool `json:"approx"`
 	// Group names a top-level column whose equal values land in the same
 	// split, as [SplitConfig.Group] (ratios only; each group goes by its
-	// key, so no count is needed). The column must be of a boolean, signed
-	// integer (or uint8, uint16), date32, string or binary type.
+	// key, so no count is needed), or several separated by commas, whose
+	// values together make the group. Each column must be of a boolean,
+	// signed integer (or uint8, uint16), date32, string or binary type.
 	Group string `json:"group,omitempty"`
 	// Rows is the number of rows the stream holds, which exact splits
 	// need (their sizes are exact over the whole stream). A stream that

@@ -261,7 +261,7 @@ func TestSplitStreamBytesLikeSplit(t *testing.T) {
 	for _, tc := range []struct {
 		approx bool
 		group  string
-	}{{false, ""}, {true, ""}, {false, "user_id"}, {false, "label"}} {
+	}{{false, ""}, {true, ""}, {false, "user_id"}, {false, "label"}, {false, "user_id,label"}} {
 		approx := tc.approx
 		t.Run(fmt.Sprintf("approx=%v,group=%s", approx, tc.group), func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "out")

@@ -155,6 +155,9 @@ func verifyWith(ctx context.Context, dir string, inputs []string, limit int64, p
 		if err := verifyRows(ctx, dir, m, inputs, limit, r); err != nil {
 			return nil, err
 		}
+		if err := verifyGroups(ctx, dir, m, limit, r); err != nil { // verify_groups.go
+			return nil, err
+		}
 		progress.Add(m.Rows)
 		r.RowsChecked = len(r.Problems) == 0
 	}

@@ -84,13 +84,13 @@ func verifyRows(ctx context.Context, dir string, m *Manifest, inputs []string, m
 	outSums := make([]uint64, len(m.Splits))
 	keys := make([]uint64, readBatch)
 	ids := make([]uint8, readBatch)
-	groupCol := -1
+	group, grouped, err := manifestGroup(plan.schema, m.Options)
+	if err != nil {
+		return err
+	}
 	var groups *splitter.GroupHasher
 	var canonical []byte
-	if m.Options.Group != "" {
-		if groupCol, err = groupColumn(plan.schema, m.Options.Group); err != nil {
-			return err
-		}
+	if grouped {
 		groups = splitter.NewGroupHasher(seed)
 	}
 	for _, u := range plan.units {
@@ -102,7 +102,7 @@ func verifyRows(ctx context.Context, dir string, m *Manifest, inputs []string, m
 			gen.Fill(keys[:k])
 			if groups != nil {
 				for j, row := range rows {
-					canonical = groupBytes(canonical[:0], row, groupCol)
+					canonical = group.appendBytes(canonical[:0], row)
 					keys[j] = groups.Key(canonical)
 				}
 			}
@@ -185,13 +185,12 @@ func verifyPlacer(ctx context.Context, m *Manifest, master *prng.PCG64, p *plan,
 		draws := bootstrap(splitter.Bootstrap(master, n, m.Splits[0].Rows))
 		return draws.place, draws.count, nil, nil
 	}
-	if m.Options.Group != "" && m.Options.RatioBy == RatioByRows {
-		col, err := groupColumn(p.schema, m.Options.Group)
+	if group, grouped, err := manifestGroup(p.schema, m.Options); err != nil || grouped && m.Options.RatioBy == RatioByRows {
 		if err != nil {
 			return nil, nil, nil, err
 		}
 		seed, _ := new(big.Int).SetString(m.Seed, 10)
-		a, _, err := rowBalancedAssigner(ctx, m.Options.Splits, p, col, seed, SplitConfig{}.withDefaults().Workers, memory/2, "", noProgress{})
+		a, _, err := rowBalancedAssigner(ctx, m.Options.Splits, p, group, seed, SplitConfig{}.withDefaults().Workers, memory/2, "", noProgress{})
 		if err != nil {
 			return nil, nil, nil, err
 		}

@@ -44,6 +44,9 @@ writes global row indices instead. Train on all folds but j, test on fold j.`,
 					RatioBy:     cfg.RatioBy,
 					Compat:      cfg.Compat,
 					JobOptions:  cfg.JobOptions,
+					// --group-by-content (content.go)
+					GroupByContent: cfg.GroupByContent,
+					ContentColumns: cfg.ContentColumns,
 				}, pipeline.KFold)
 			})
 		},
@@ -55,7 +58,7 @@ writes global row indices instead. Train on all folds but j, test on fold j.`,
 	fl.BoolVar(&f.indexOnly, "index-only", false, "write each fold's global row indices (one int64 column \"row\") instead of its rows")
 	f.addCompatFlag(fl)
 	f.addStratifyFlag(fl)
-	fl.StringVar(&f.group, "group", "", "keep rows with equal values of this column in one fold (like GroupKFold); a group's fold depends only on (seed, value)")
+	f.addGroupFlags(fl, "fold", " (like GroupKFold)")
 	fl.StringVar(&f.ratioBy, "ratio-by", "", "with --group: groups (default: each fold 1/K of the groups, by key) or rows (folds of KFold's row counts cut at group boundaries)")
 	f.addCardFlag(fl)
 	f.addCommonFlags(fl)

@@ -52,6 +52,10 @@ how the input is divided into files and row groups.`,
 					IndexOnly:  cfg.IndexOnly,
 					Stratify:   cfg.Stratify,
 					JobOptions: cfg.JobOptions,
+					// --group, --group-by-content (content.go)
+					Group:          cfg.Group,
+					GroupByContent: cfg.GroupByContent,
+					ContentColumns: cfg.ContentColumns,
 				}, pipeline.Sample)
 			})
 		},
@@ -63,6 +67,7 @@ how the input is divided into files and row groups.`,
 	fl.BoolVar(&f.shuffle, "shuffle", false, "write the sample in canonical order instead of input order")
 	fl.BoolVar(&f.indexOnly, "index-only", false, "write the sampled rows' global indices (one int64 column \"row\") instead of the rows")
 	f.addStratifyFlag(fl)
+	f.addGroupFlags(fl, "sample", "")
 	f.addCommonFlags(fl)
 	return cmd
 }

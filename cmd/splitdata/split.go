@@ -30,6 +30,7 @@ type splitFlags struct {
 	indexOnly    bool
 	rowIndexCol  string
 	group        string
+	content      string // --group-by-content (content.go)
 	memory       string
 	tempDir      string
 	workers      int
@@ -101,7 +102,7 @@ succeeded. See docs/algorithm.md for the full specification.`,
 	fl.BoolVar(&f.indexOnly, "index-only", false, "write each split's global row indices (one int64 column \"row\") instead of its rows; reads only footers")
 	f.addCompatFlag(fl)
 	f.addStratifyFlag(fl)
-	fl.StringVar(&f.group, "group", "", "keep rows with equal values of this column in one split; a group's split depends only on (seed, value)")
+	f.addGroupFlags(fl, "split", "")
 	fl.StringVar(&f.ratioBy, "ratio-by", "", "with --group: what the ratios measure: groups (default; key-stable) or rows (whole groups, row totals near the sizes; not key-stable)")
 	f.addCardFlag(fl)
 	f.addCommonFlags(fl)
@@ -248,6 +249,10 @@ func (f *splitFlags) config(inputs []string) (pipeline.SplitConfig, error) {
 	if f.seed.set && f.seed.value == "" {
 		return cfg, usagef("--seed is empty: give a seed (an integer or any text), or leave --seed out to draw a fresh one")
 	}
+	byContent, contentCols, err := f.contentOptions(inputs)
+	if err != nil {
+		return cfg, err
+	}
 	cfg = pipeline.SplitConfig{
 		Inputs:    inputs,
 		Out:       f.out,
@@ -260,6 +265,9 @@ func (f *splitFlags) config(inputs []string) (pipeline.SplitConfig, error) {
 		Compat:    splitter.CompatMode(f.compat),
 		Stratify:  f.stratify,
 		RatioBy:   f.ratioBy,
+		// --group-by-content (content.go)
+		GroupByContent: byContent,
+		ContentColumns: contentCols,
 		JobOptions: pipeline.JobOptions{
 			RowIndexColumn: f.rowIndexCol,
 			MemoryLimit:    int64(memory),
