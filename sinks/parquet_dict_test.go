@@ -153,3 +153,29 @@ func TestAutoSampleCutByBytes(t *testing.T) {
 		}
 	}
 }
+
+// With EncodingAuto, Dictionary changes nothing (splitdata records it as
+// true there): the same bytes, and row groups of one go into files of
+// the other.
+func TestAutoIgnoresDictionary(t *testing.T) {
+	schema := typicalSchema()
+	rows := typicalRows(0, 3000)
+	var files [][]byte
+	var groups []*sinks.EncodedRowGroup
+	all := []sinks.ParquetOptions{{}, {Encoding: sinks.EncodingAuto, Dictionary: true}}
+	for _, opts := range all {
+		enc, err := sinks.NewRowGroupEncoder(schema, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		g := encodeGroups(t, enc, [][]parquet.Row{rows})
+		groups = append(groups, g[0])
+		files = append(files, writeFile(t, schema, opts, nil, g))
+	}
+	if !bytes.Equal(files[0], files[1]) {
+		t.Fatalf("Dictionary changed the bytes under EncodingAuto (%d vs %d bytes)", len(files[0]), len(files[1]))
+	}
+	if got := writeFile(t, schema, all[0], nil, groups[1:]); !bytes.Equal(got, files[0]) {
+		t.Fatal("a row group encoded with Dictionary, appended to a file without, changed the file")
+	}
+}

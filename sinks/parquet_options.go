@@ -313,3 +313,19 @@ func (o ParquetOptions) writerConfig(schema *parquet.Schema, leaves []leafLayout
 	}
 	return cfg, nil
 }
+
+// ColumnBytes bounds the uncompressed bytes one column of a row group
+// being encoded with o holds in memory besides its finished pages: the
+// page being filled, and, where a dictionary may be used (EncodingAuto, or
+// EncodingPlain with Dictionary), a dictionary of up to
+// [DictionaryMaxBytes] plus the new values of one page. A stream
+// ([RowGroupEncoder.NewStream]) with EncodingAuto also holds its sample
+// until its first page: at most [DictionarySampleBytes] plus one row, in
+// up to [DictionarySampleRows] rows.
+func (o ParquetOptions) ColumnBytes() int64 {
+	page := int64(o.pageBufferSize())
+	if o.encoding() == EncodingAuto || o.plainDictionary() {
+		return 2*page + DictionaryMaxBytes
+	}
+	return page
+}
