@@ -291,9 +291,7 @@ func (s *RowGroupStream) sampleBatches(parts []columnar.Rows) ([]columnar.Rows, 
 		})
 		for c := range s.carry {
 			vals := s.carry[c]
-			for i := base; i < base+take; i++ {
-				vals[i] = vals[i].Clone() // may point into the batches
-			}
+			cloneValues(vals[base : base+take]) // may point into the batches
 			clear(vals[base+take : base+m])
 			s.carry[c] = vals[:base+take]
 		}
@@ -313,6 +311,37 @@ func (s *RowGroupStream) sampleBatches(parts []columnar.Rows) ([]columnar.Rows, 
 		return append(rest, parts[k+1:]...), nil
 	}
 	return nil, nil
+}
+
+// cloneValues makes vals own their bytes: those of BYTE_ARRAY and
+// FIXED_LEN_BYTE_ARRAY values are copied into one new buffer (rather than
+// one each, as parquet.Value.Clone does), the others cloned.
+func cloneValues(vals []parquet.Value) {
+	n := 0
+	for i := range vals {
+		if k := vals[i].Kind(); !vals[i].IsNull() && (k == parquet.ByteArray || k == parquet.FixedLenByteArray) {
+			n += len(vals[i].ByteArray())
+		}
+	}
+	buf := make([]byte, 0, n)
+	for i := range vals {
+		v := &vals[i]
+		if v.IsNull() {
+			continue
+		}
+		switch v.Kind() {
+		case parquet.ByteArray:
+			at := len(buf)
+			buf = append(buf, v.ByteArray()...)
+			*v = parquet.ByteArrayValue(buf[at:len(buf):len(buf)]).Level(v.RepetitionLevel(), v.DefinitionLevel(), v.Column())
+		case parquet.FixedLenByteArray:
+			at := len(buf)
+			buf = append(buf, v.ByteArray()...)
+			*v = parquet.FixedLenByteArrayValue(buf[at:len(buf):len(buf)]).Level(v.RepetitionLevel(), v.DefinitionLevel(), v.Column())
+		default:
+			*v = v.Clone()
+		}
+	}
 }
 
 // WriteBatches encodes the rows of parts, in order (see
