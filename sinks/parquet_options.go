@@ -37,7 +37,8 @@ const (
 	DefaultCreatedBy = "splitdata"
 
 	// DictionaryMaxBytes bounds the dictionary of one column chunk
-	// encoded with a dictionary (see [EncodingAuto]). A column whose dictionary has grown
+	// encoded with a dictionary ([EncodingAuto], or [EncodingPlain] with
+	// [ParquetOptions.Dictionary]). A column whose dictionary has grown
 	// beyond it (a high-cardinality text column) when a data page is closed
 	// falls back to PLAIN for the rest of the row group, so dictionary
 	// encoding costs little where it does not help. Since the check happens
