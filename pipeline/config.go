@@ -309,6 +309,11 @@ func (c SplitConfig) withDefaults() SplitConfig {
 	if c.Parquet.CreatedBy == "" {
 		c.Parquet.CreatedBy = CreatedBy
 	}
+	if c.Parquet.Encoding == "" || c.Parquet.Encoding == sinks.EncodingAuto {
+		// Recorded in the manifest: splitdata 0.4 recorded no encoding
+		// (its bytes are EncodingPlain's), and dictionaries are used.
+		c.Parquet.Encoding, c.Parquet.Dictionary = sinks.EncodingAuto, true
+	}
 	if (c.Parquet.Compression == "" || c.Parquet.Compression == "snappy") && c.Parquet.CompressionLevel == 0 {
 		// Recorded in the manifest: splitdata 0.1 recorded no level for
 		// its snappy, which was the "better" encoder (level 2).

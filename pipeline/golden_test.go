@@ -32,28 +32,33 @@ var goldenInput = filepath.Join("testdata", "golden", "input")
 // holds, in which order (the assignment), and the bytes of every file (the
 // layout and the Parquet encoding). Any change to either shows up here.
 //
-// Each case is pinned twice: NAME.txt with snappy's "better" encoder
-// (compression level 2), the files splitdata 0.1 wrote with its default
-// options, and NAME.snappy-fast.txt with today's defaults (snappy's fast
-// encoder, since 0.2). Both hold the same assignment.
+// Each case is pinned three times: NAME.txt with snappy's "better" encoder
+// (compression level 2) and every column PLAIN, the files splitdata 0.1
+// wrote with its default options; NAME.snappy-fast.txt with snappy's fast
+// encoder and every column PLAIN (--dictionary=false), 0.2 to 0.4's
+// defaults; and NAME.dictionary.txt with today's defaults (a dictionary
+// per column chunk where it pays, since 0.5). All hold the same
+// assignment.
 func TestGoldenSplitBytes(t *testing.T) {
 	in := goldenInput
 	type golden struct {
-		name   string
-		ratios string
-		approx bool
-		level  int
+		name     string
+		ratios   string
+		approx   bool
+		level    int
+		encoding string
 	}
 	var cases []golden
 	for _, tc := range []golden{
-		{"exact-80-20", "train=0.8,test=0.2", false, 0},
-		{"exact-3way", "train=0.7,valid=0.15,test=0.15", false, 0},
-		{"approx-80-20", "train=0.8,test=0.2", true, 0},
+		{name: "exact-80-20", ratios: "train=0.8,test=0.2"},
+		{name: "exact-3way", ratios: "train=0.7,valid=0.15,test=0.15"},
+		{name: "approx-80-20", ratios: "train=0.8,test=0.2", approx: true},
 	} {
-		better := tc
-		better.level = sinks.SnappyBetter
-		tc.name += ".snappy-fast"
-		cases = append(cases, better, tc)
+		better, fast := tc, tc
+		better.level, better.encoding = sinks.SnappyBetter, sinks.EncodingPlain
+		fast.name, fast.encoding = tc.name+".snappy-fast", sinks.EncodingPlain
+		tc.name += ".dictionary"
+		cases = append(cases, better, fast, tc)
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -64,7 +69,7 @@ func TestGoldenSplitBytes(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "out")
 			m := runSplit(t, pipeline.SplitConfig{
 				Inputs: []string{in}, Out: out, Seed: "42", Splits: splits, Approx: tc.approx,
-				JobOptions: pipeline.JobOptions{RowsPerFile: 1000, RowGroupRows: 256, Parquet: sinks.ParquetOptions{CompressionLevel: tc.level}},
+				JobOptions: pipeline.JobOptions{RowsPerFile: 1000, RowGroupRows: 256, Parquet: sinks.ParquetOptions{CompressionLevel: tc.level, Encoding: tc.encoding}},
 			})
 			got := goldenHeader + assignment(t, out, m) + fingerprint(m)
 			path := filepath.Join("testdata", "golden", tc.name+".txt")

@@ -96,8 +96,8 @@ func reproduce(m *pipeline.Manifest, opts Options) string {
 		if codec == "snappy" && o.Parquet.CompressionLevel > 1 || codec != "snappy" && o.Parquet.CompressionLevel > 0 {
 			args = append(args, "--compression-level", strconv.Itoa(o.Parquet.CompressionLevel))
 		}
-		if o.Parquet.Dictionary {
-			args = append(args, "--dictionary")
+		if o.Parquet.Encoding == "plain" {
+			args = append(args, "--dictionary=false")
 		}
 	case "arrow":
 		if o.Arrow != nil {

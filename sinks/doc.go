@@ -9,6 +9,11 @@
 // of a group do not depend on how its rows were handed over (how many per
 // ReadRows call) nor on where it was encoded.
 //
+// Which column chunks get a dictionary is decided per row group from its
+// first rows ([EncodingAuto], the default since splitdata 0.5.0; see
+// [ParquetOptions.Encoding]); [EncodingPlain] writes the PLAIN bytes of
+// splitdata 0.4 and earlier.
+//
 // Pages are encoded by parquet-go (see [ParquetOptions] for the fixed
 // choices), with these deliberate departures from parquet-go's own output:
 // no min/max statistics for columns whose order parquet-go gets wrong or

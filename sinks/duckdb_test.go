@@ -326,9 +326,11 @@ func TestDuckDBReadback(t *testing.T) {
 		sizes []int // rows per row group
 	}{
 		{"snappy", sinks.ParquetOptions{}, []int{1000, 1, 2999}},
-		{"zstd-dict", sinks.ParquetOptions{Compression: "zstd", CompressionLevel: 9, Dictionary: true, PageBufferSize: 4096}, []int{2500, 1500}},
+		{"snappy-plain", sinks.ParquetOptions{Encoding: sinks.EncodingPlain}, []int{1000, 1, 2999}},
+		{"zstd-dict", sinks.ParquetOptions{Compression: "zstd", CompressionLevel: 9, PageBufferSize: 4096}, []int{2500, 1500}},
+		{"zstd-plain-dict", sinks.ParquetOptions{Compression: "zstd", CompressionLevel: 9, Encoding: sinks.EncodingPlain, Dictionary: true, PageBufferSize: 4096}, []int{2500, 1500}},
 		{"lz4", sinks.ParquetOptions{Compression: "lz4", PageBufferSize: 8192}, []int{4000}},
-		{"gzip", sinks.ParquetOptions{Compression: "gzip", CompressionLevel: 1, Dictionary: true}, []int{300, 700}},
+		{"gzip", sinks.ParquetOptions{Compression: "gzip", CompressionLevel: 1}, []int{300, 700}},
 		{"none-tiny-pages", sinks.ParquetOptions{Compression: "none", PageBufferSize: 64}, []int{200, 300}},
 		{"empty", sinks.ParquetOptions{}, nil},
 	}

@@ -6,9 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
+	"sync"
 	"sync/atomic"
 
 	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/compress"
 	"github.com/parquet-go/parquet-go/encoding/thrift"
 	"github.com/parquet-go/parquet-go/format"
 
@@ -39,7 +42,7 @@ const rowBatch = 256
 // column chunks, their metadata and their page index.
 type RowGroupEncoder struct {
 	opts   ParquetOptions
-	config *parquet.WriterConfig
+	config *parquet.WriterConfig // every chunk's, or with EncodingAuto those of chunks without a dictionary
 	leaves []leafLayout
 	layout rowcheck.Layout // what every row is checked against
 	shape  *fileShape
@@ -53,7 +56,19 @@ type RowGroupEncoder struct {
 	// fresh buffer of a row group's size costs the runtime page faults
 	// and zeroing (see EncodedRowGroup.Release).
 	free chan *bytes.Buffer
+
+	// With EncodingAuto: schema and codec make the configuration of each
+	// choice of dictionary columns, kept in configs by that choice.
+	auto    bool
+	schema  *parquet.Schema
+	codec   compress.Codec
+	mu      sync.Mutex
+	configs map[string]*parquet.WriterConfig
 }
+
+// maxConfigs bounds how many configurations an encoder keeps; others are
+// made for their row group only.
+const maxConfigs = 64
 
 // freeBuffers is how many released buffers an encoder keeps.
 const freeBuffers = 2
@@ -72,7 +87,48 @@ func NewRowGroupEncoder(schema *parquet.Schema, opts ParquetOptions) (*RowGroupE
 	// The rows are checked against the schema they are written with; its
 	// structure is the input schema's, only encodings and codecs differ.
 	layout := rowcheck.New(out)
-	return &RowGroupEncoder{opts: opts, config: config, leaves: leaves, layout: layout, shape: shape, free: make(chan *bytes.Buffer, freeBuffers)}, nil
+	e := &RowGroupEncoder{opts: opts, config: config, leaves: leaves, layout: layout, shape: shape, free: make(chan *bytes.Buffer, freeBuffers)}
+	if opts.encoding() == EncodingAuto {
+		e.auto, e.schema = true, schema
+		if e.codec, err = opts.codec(); err != nil {
+			return nil, fmt.Errorf("new row group encoder: %w", err)
+		}
+		e.configs = make(map[string]*parquet.WriterConfig)
+	}
+	return e, nil
+}
+
+// configFor returns the writer configuration of a chunk whose columns c
+// with dict[c] set are dictionary encoded (EncodingAuto).
+func (e *RowGroupEncoder) configFor(dict []bool) (*parquet.WriterConfig, error) {
+	if !slices.Contains(dict, true) {
+		return e.config, nil
+	}
+	key := make([]byte, len(dict))
+	for c, d := range dict {
+		if d {
+			key[c] = 1
+		}
+	}
+	e.mu.Lock()
+	config, ok := e.configs[string(key)]
+	e.mu.Unlock()
+	if ok {
+		return config, nil
+	}
+	out, leaves, err := outputSchema(e.schema, e.codec, func(c int, _ parquet.Kind) bool { return dict[c] })
+	if err != nil {
+		return nil, err
+	}
+	if config, err = e.opts.writerConfig(out, leaves, e.codec); err != nil {
+		return nil, err
+	}
+	e.mu.Lock()
+	if len(e.configs) < maxConfigs {
+		e.configs[string(key)] = config
+	}
+	e.mu.Unlock()
+	return config, nil
 }
 
 // prepare validates opts and derives what encoding schema with them takes:
@@ -86,7 +142,13 @@ func prepare(schema *parquet.Schema, opts ParquetOptions) (*parquet.Schema, []le
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}
-	out, leaves, err := outputSchema(schema, codec, opts.Dictionary)
+	// With EncodingAuto, this is the configuration of chunks without a
+	// dictionary; the encoder makes the others (configFor).
+	var dict func(int, parquet.Kind) bool
+	if opts.plainDictionary() {
+		dict = func(_ int, kind parquet.Kind) bool { return kind == parquet.ByteArray }
+	}
+	out, leaves, err := outputSchema(schema, codec, dict)
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}
@@ -144,7 +206,7 @@ func (e *RowGroupEncoder) encode(rows parquet.RowReader, check bool) (*EncodedRo
 			return err
 		}
 		if s.k > 0 {
-			for i := s.k - m; i < s.k; i++ {
+			for i := max(s.k-m, 0); i < s.k; i++ {
 				s.batch[i] = s.batch[i].Clone()
 			}
 		}
@@ -165,9 +227,9 @@ type fileWriter interface {
 	Close() error
 }
 
-// newWriter returns parquet-go's writer of one in-memory file of e's
-// schema and options, and the buffer it writes to.
-func (e *RowGroupEncoder) newWriter() (fileWriter, *bytes.Buffer) {
+// newWriter returns parquet-go's writer of one in-memory file with
+// config, and the buffer it writes to.
+func (e *RowGroupEncoder) newWriter(config *parquet.WriterConfig) (fileWriter, *bytes.Buffer) {
 	var buf *bytes.Buffer
 	select {
 	case buf = <-e.free:
@@ -176,7 +238,7 @@ func (e *RowGroupEncoder) newWriter() (fileWriter, *bytes.Buffer) {
 		buf = new(bytes.Buffer)
 	}
 	buf.Grow(int(e.sizeHint.Load()))
-	return parquet.NewWriter(buf, e.config), buf
+	return parquet.NewWriter(buf, config), buf
 }
 
 // finish closes w, which wrote n rows to buf, and locates the row group

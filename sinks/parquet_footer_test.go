@@ -159,7 +159,8 @@ func TestAppendErrors(t *testing.T) {
 		{"other codec", group(schema, sinks.ParquetOptions{Compression: "zstd"}, rows), sinks.ErrIncompatibleRowGroup, "encoded with"},
 		{"other level", group(schema, sinks.ParquetOptions{Compression: "gzip", CompressionLevel: 2}, rows), sinks.ErrIncompatibleRowGroup, "encoded with"},
 		{"other page size", group(schema, sinks.ParquetOptions{PageBufferSize: 4096}, rows), sinks.ErrIncompatibleRowGroup, "encoded with"},
-		{"dictionary", group(schema, sinks.ParquetOptions{Dictionary: true}, rows), sinks.ErrIncompatibleRowGroup, "encoded with"},
+		{"plain", group(schema, sinks.ParquetOptions{Compression: "gzip", Encoding: sinks.EncodingPlain}, rows), sinks.ErrIncompatibleRowGroup, "encoded with"},
+		{"plain dictionary", group(schema, sinks.ParquetOptions{Compression: "gzip", Encoding: sinks.EncodingPlain, Dictionary: true}, rows), sinks.ErrIncompatibleRowGroup, "encoded with"},
 		{"nil group", nil, nil, "nil"},
 		{"zero group", &sinks.EncodedRowGroup{}, nil, "not made by a RowGroupEncoder"},
 	}

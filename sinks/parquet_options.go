@@ -36,8 +36,9 @@ const (
 	// so that output bytes do not change when a library is upgraded.
 	DefaultCreatedBy = "splitdata"
 
-	// DictionaryMaxBytes bounds the dictionary of one column chunk when
-	// [ParquetOptions.Dictionary] is set. A column whose dictionary has grown
+	// DictionaryMaxBytes bounds the dictionary of one column chunk
+	// encoded with a dictionary ([EncodingAuto], or [EncodingPlain] with
+	// [ParquetOptions.Dictionary]). A column whose dictionary has grown
 	// beyond it (a high-cardinality text column) when a data page is closed
 	// falls back to PLAIN for the rest of the row group, so dictionary
 	// encoding costs little where it does not help. Since the check happens
@@ -46,6 +47,33 @@ const (
 	// PageBufferSize/4 values). The fallback point depends only on the rows
 	// and the options, so it is deterministic.
 	DictionaryMaxBytes = 1 << 20
+)
+
+// Value encodings of [ParquetOptions.Encoding].
+const (
+	// EncodingAuto, the default since splitdata 0.5.0, decides per column
+	// chunk whether a dictionary pays: from the chunk's first rows (up to
+	// [DictionarySampleRows] rows or [DictionarySampleBytes] bytes), a
+	// column other than BOOLEAN is dictionary-encoded (RLE_DICTIONARY) when
+	// its distinct values plus their indexes take fewer bytes than its
+	// PLAIN values; it falls back to PLAIN for the rest of the chunk once
+	// its dictionary outgrows [DictionaryMaxBytes]. The decision depends
+	// only on the chunk's rows, never on timing or workers.
+	EncodingAuto = "auto"
+
+	// EncodingPlain writes every column PLAIN (with
+	// [ParquetOptions.Dictionary], BYTE_ARRAY columns RLE_DICTIONARY): the
+	// bytes of splitdata 0.4 and earlier.
+	EncodingPlain = "plain"
+)
+
+// The sample [EncodingAuto] decides from: a chunk's first rows, up to
+// DictionarySampleRows rows, ending early after the row at which their
+// values reach DictionarySampleBytes. Held until the decision, so it
+// bounds what a row group holds before its first page.
+const (
+	DictionarySampleRows  = 4096
+	DictionarySampleBytes = 1 << 20
 )
 
 // MaxStatisticsBytes bounds the min and max of a BYTE_ARRAY column chunk's
@@ -60,16 +88,17 @@ const MaxStatisticsBytes = 4096
 var ErrInvalidOptions = errors.New("invalid parquet options")
 
 // ParquetOptions configures Parquet output. The zero value selects the
-// documented defaults: snappy compression, [DefaultPageBufferSize] pages, no
-// dictionary encoding and created_by [DefaultCreatedBy]. Options are plain
+// documented defaults: snappy compression, [DefaultPageBufferSize] pages,
+// dictionary encoding where it pays ([EncodingAuto]) and created_by
+// [DefaultCreatedBy]. Options are plain
 // values with JSON tags because they are recorded in the run manifest:
 // together with the rows, they determine the output bytes completely.
 //
 // Choices that are not options, fixed so that bytes stay reproducible:
 // data pages are version 1 (the most widely readable layout, as written by
-// DuckDB, Arrow and Polars by default); BYTE_ARRAY columns are PLAIN (or
-// RLE_DICTIONARY with Dictionary) and every other column PLAIN, whatever
-// encodings the input file used; page statistics, column statistics and the
+// DuckDB, Arrow and Polars by default); values are RLE_DICTIONARY or PLAIN
+// as [ParquetOptions.Encoding] decides, whatever encodings the input file
+// used; page statistics, column statistics and the
 // page index (column and offset indexes) are written, without min/max where
 // they would be wrong or too long (see the package documentation); bloom
 // filters are not.
@@ -101,12 +130,16 @@ type ParquetOptions struct {
 	// [0, MaxPageBufferSize].
 	PageBufferSize int `json:"page_buffer_size,omitempty"`
 
-	// Dictionary enables dictionary encoding (RLE_DICTIONARY) of BYTE_ARRAY
-	// columns, bounded by [DictionaryMaxBytes] per column chunk. The default
-	// is off: on gen-shaped data (one low-cardinality label column and one
-	// ~40-byte free-text column among numbers) it made files about 4%
-	// smaller but encoding about 25% slower, and speed is what limits a
-	// split. Turn it on for inputs dominated by repetitive strings.
+	// Encoding selects the value encodings: [EncodingAuto] (the default
+	// when empty, since splitdata 0.5.0: a dictionary per column chunk
+	// where it pays) or [EncodingPlain] (splitdata 0.4's bytes).
+	Encoding string `json:"encoding,omitempty"`
+
+	// Dictionary, with Encoding [EncodingPlain], dictionary-encodes
+	// BYTE_ARRAY columns (RLE_DICTIONARY, bounded by [DictionaryMaxBytes]
+	// per column chunk) as splitdata 0.4's --dictionary did. With
+	// [EncodingAuto] it changes nothing: dictionaries are used where they
+	// pay; splitdata records it as true there.
 	Dictionary bool `json:"dictionary"`
 
 	// CreatedBy is written verbatim as the footer's created_by; empty means
@@ -125,6 +158,11 @@ func (o ParquetOptions) Validate() error {
 	}
 	if o.PageBufferSize < 0 || o.PageBufferSize > MaxPageBufferSize {
 		return fmt.Errorf("%w: page_buffer_size %d is outside [0, %d]", ErrInvalidOptions, o.PageBufferSize, MaxPageBufferSize)
+	}
+	switch o.Encoding {
+	case "", EncodingAuto, EncodingPlain:
+	default:
+		return fmt.Errorf("%w: unknown encoding %q (want %q or %q)", ErrInvalidOptions, o.Encoding, EncodingAuto, EncodingPlain)
 	}
 	if !utf8.ValidString(o.CreatedBy) {
 		return fmt.Errorf("%w: created_by %q is not valid UTF-8", ErrInvalidOptions, o.CreatedBy)
@@ -149,6 +187,20 @@ func (o ParquetOptions) compressionLevel() int {
 	return o.CompressionLevel
 }
 
+// encoding returns the value encoding with the default applied.
+func (o ParquetOptions) encoding() string {
+	if o.Encoding == "" {
+		return EncodingAuto
+	}
+	return o.Encoding
+}
+
+// plainDictionary reports whether BYTE_ARRAY columns are dictionary
+// encoded as splitdata 0.4 did (EncodingPlain with Dictionary).
+func (o ParquetOptions) plainDictionary() bool {
+	return o.encoding() == EncodingPlain && o.Dictionary
+}
+
 // pageBufferSize returns the page size with the default applied.
 func (o ParquetOptions) pageBufferSize() int {
 	if o.PageBufferSize == 0 {
@@ -171,7 +223,8 @@ func (o ParquetOptions) sameEncoding(p ParquetOptions) bool {
 	return o.compressionName() == p.compressionName() &&
 		o.compressionLevel() == p.compressionLevel() &&
 		o.pageBufferSize() == p.pageBufferSize() &&
-		o.Dictionary == p.Dictionary
+		o.encoding() == p.encoding() &&
+		o.plainDictionary() == p.plainDictionary()
 }
 
 // codec validates the compression fields and returns a new codec for them.
@@ -260,4 +313,20 @@ func (o ParquetOptions) writerConfig(schema *parquet.Schema, leaves []leafLayout
 		return nil, fmt.Errorf("configure parquet writer: %w", err)
 	}
 	return cfg, nil
+}
+
+// ColumnBytes bounds the uncompressed bytes one column of a row group
+// being encoded with o holds in memory besides its finished pages: the
+// page being filled, and, where a dictionary may be used (EncodingAuto, or
+// EncodingPlain with Dictionary), a dictionary of up to
+// [DictionaryMaxBytes] plus the new values of one page. A stream
+// ([RowGroupEncoder.NewStream]) with EncodingAuto also holds its sample
+// until its first page: at most [DictionarySampleBytes] plus one row, in
+// up to [DictionarySampleRows] rows.
+func (o ParquetOptions) ColumnBytes() int64 {
+	page := int64(o.pageBufferSize())
+	if o.encoding() == EncodingAuto || o.plainDictionary() {
+		return 2*page + DictionaryMaxBytes
+	}
+	return page
 }

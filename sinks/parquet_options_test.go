@@ -43,6 +43,10 @@ func TestParquetOptionsValidate(t *testing.T) {
 		{"negative page size", sinks.ParquetOptions{PageBufferSize: -1}, "page_buffer_size -1"},
 		{"page too large", sinks.ParquetOptions{PageBufferSize: sinks.MaxPageBufferSize + 1}, "page_buffer_size 1073741825"},
 		{"created_by not UTF-8", sinks.ParquetOptions{CreatedBy: "splitdata \xff"}, "created_by"},
+		{"auto", sinks.ParquetOptions{Encoding: sinks.EncodingAuto}, ""},
+		{"plain", sinks.ParquetOptions{Encoding: sinks.EncodingPlain, Dictionary: true}, ""},
+		{"unknown encoding", sinks.ParquetOptions{Encoding: "delta"}, `unknown encoding "delta" (want "auto" or "plain")`},
+		{"encoding in capitals", sinks.ParquetOptions{Encoding: "PLAIN"}, `unknown encoding "PLAIN"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -62,7 +66,7 @@ func TestParquetOptionsValidate(t *testing.T) {
 // TestParquetOptionsJSON pins the JSON field names, which the run manifest
 // records, and checks that options survive a round trip.
 func TestParquetOptionsJSON(t *testing.T) {
-	opts := sinks.ParquetOptions{Compression: "gzip", CompressionLevel: 4, PageBufferSize: 4096, Dictionary: true, CreatedBy: "x"}
+	opts := sinks.ParquetOptions{Compression: "gzip", CompressionLevel: 4, PageBufferSize: 4096, Encoding: sinks.EncodingPlain, Dictionary: true, CreatedBy: "x"}
 	data, err := json.Marshal(opts)
 	if err != nil {
 		t.Fatal(err)
@@ -71,7 +75,7 @@ func TestParquetOptionsJSON(t *testing.T) {
 	if err := json.Unmarshal(data, &fields); err != nil {
 		t.Fatal(err)
 	}
-	for _, key := range []string{"compression", "compression_level", "page_buffer_size", "dictionary", "created_by"} {
+	for _, key := range []string{"compression", "compression_level", "page_buffer_size", "encoding", "dictionary", "created_by"} {
 		if _, ok := fields[key]; !ok {
 			t.Errorf("JSON %s has no %q", data, key)
 		}
@@ -82,5 +86,24 @@ func TestParquetOptionsJSON(t *testing.T) {
 	}
 	if back != opts {
 		t.Errorf("round trip of %+v gave %+v", opts, back)
+	}
+}
+
+// ColumnBytes is a page, or with a dictionary two pages and the
+// dictionary's bound.
+func TestColumnBytes(t *testing.T) {
+	for _, tc := range []struct {
+		opts sinks.ParquetOptions
+		want int64
+	}{
+		{sinks.ParquetOptions{Encoding: sinks.EncodingPlain}, sinks.DefaultPageBufferSize},
+		{sinks.ParquetOptions{Encoding: sinks.EncodingPlain, PageBufferSize: 4096}, 4096},
+		{sinks.ParquetOptions{Encoding: sinks.EncodingPlain, Dictionary: true, PageBufferSize: 4096}, 8192 + sinks.DictionaryMaxBytes},
+		{sinks.ParquetOptions{}, 2*sinks.DefaultPageBufferSize + sinks.DictionaryMaxBytes},
+		{sinks.ParquetOptions{Encoding: sinks.EncodingAuto, Dictionary: false, PageBufferSize: 100}, 200 + sinks.DictionaryMaxBytes},
+	} {
+		if got := tc.opts.ColumnBytes(); got != tc.want {
+			t.Errorf("%+v: ColumnBytes() = %d, want %d", tc.opts, got, tc.want)
+		}
 	}
 }

@@ -27,12 +27,14 @@ var ErrInvalidRow = rowcheck.ErrInvalidRow
 // of the file it was read from, and parquet-go lets a node's own settings
 // win over the writer's defaults; without this step the output bytes would
 // depend on how the input happened to be written. Names, field order,
-// repetition, field ids and types are kept as they are.
-func outputSchema(schema *parquet.Schema, codec compress.Codec, dictionary bool) (*parquet.Schema, []leafLayout, error) {
+// repetition, field ids and types are kept as they are. dict reports
+// whether leaf column c, of kind, is dictionary encoded (RLE_DICTIONARY);
+// nil means none is.
+func outputSchema(schema *parquet.Schema, codec compress.Codec, dict func(c int, kind parquet.Kind) bool) (*parquet.Schema, []leafLayout, error) {
 	if schema == nil {
 		return nil, nil, errors.New("schema is nil")
 	}
-	b := schemaRewriter{codec: codec, dictionary: dictionary}
+	b := schemaRewriter{codec: codec, dict: dict}
 	root := b.rewrite(schema, nil)
 	if len(b.leaves) == 0 {
 		return nil, nil, fmt.Errorf("schema %q has no columns", schema.Name())
@@ -65,9 +67,9 @@ type leafLayout struct {
 
 // schemaRewriter builds the output schema and the leaf layouts.
 type schemaRewriter struct {
-	codec      compress.Codec
-	dictionary bool
-	leaves     []leafLayout
+	codec  compress.Codec
+	dict   func(c int, kind parquet.Kind) bool
+	leaves []leafLayout
 }
 
 // rewrite returns n with its leaves re-encoded, appending one layout per
@@ -88,7 +90,7 @@ func (b *schemaRewriter) rewrite(n parquet.Node, path []string) *outNode {
 	kind := n.Type().Kind()
 	out.codec = b.codec
 	out.enc = &parquet.Plain
-	if kind == parquet.ByteArray && b.dictionary {
+	if b.dict != nil && b.dict(len(b.leaves), kind) {
 		out.enc = &parquet.RLEDictionary
 	}
 	physical := format.Type(kind)

@@ -29,11 +29,12 @@ import (
 // finished holds its pages until it is dropped.
 type RowGroupStream struct {
 	e       *RowGroupEncoder
-	w       fileWriter
+	w       fileWriter // nil until the encodings are chosen
 	buf     *bytes.Buffer
 	file    *os.File // the in-memory file's stand-in, when pages are in files
 	fileBuf *bufio.Writer
-	check   bool // check rows against the schema (rows only)
+	dir     string // where pages go, with file
+	check   bool   // check rows against the schema (rows only)
 	n       int64
 	err     error
 
@@ -42,11 +43,21 @@ type RowGroupStream struct {
 	k     int
 
 	// Batches: carry[c] holds column c's values of the last carryRows
-	// rows given, not yet written (fewer than chunkRows), owned.
+	// rows given, not yet written (fewer than chunkRows once w is set),
+	// owned.
 	batches   bool
 	carry     [][]parquet.Value
 	carryRows int
 	vals      []parquet.Value
+
+	// With EncodingAuto, until w is set: the rows given so far (the rows
+	// path's held, owned; the batches path's are in carry), of which the
+	// first sampled, of sampleBytes bytes, are the sample the encodings
+	// are chosen from (see sampleCut).
+	held        []parquet.Row
+	sampled     int
+	sampleBytes int64
+	sampleDone  bool
 }
 
 // NewStream returns a stream encoding one row group with e's schema and
@@ -54,8 +65,11 @@ type RowGroupStream struct {
 // schema, as [RowGroupEncoder.EncodeChecked] takes them; batches are
 // always taken as valid, as [RowGroupEncoder.EncodeBatches] takes them.
 func (e *RowGroupEncoder) NewStream(checked bool) *RowGroupStream {
-	w, buf := e.newWriter()
-	return &RowGroupStream{e: e, w: w, buf: buf, check: !checked}
+	s := &RowGroupStream{e: e, check: !checked}
+	if !e.auto {
+		s.w, s.buf = e.newWriter(e.config)
+	}
+	return s
 }
 
 // NewStreamIn is [RowGroupEncoder.NewStream] with the row group's pages
@@ -70,10 +84,88 @@ func (e *RowGroupEncoder) NewStreamIn(checked bool, dir string) (*RowGroupStream
 	if err != nil {
 		return nil, fmt.Errorf("encode row group: %w", err)
 	}
-	config := *e.config
-	config.ColumnPageBuffers = parquet.NewFileBufferPool(dir, "splitdata-pages-*")
-	bw := bufio.NewWriterSize(f, 1<<20)
-	return &RowGroupStream{e: e, w: parquet.NewWriter(bw, &config), file: f, fileBuf: bw, check: !checked}, nil
+	s := &RowGroupStream{e: e, file: f, fileBuf: bufio.NewWriterSize(f, 1<<20), dir: dir, check: !checked}
+	if !e.auto {
+		s.open(e.config)
+	}
+	return s, nil
+}
+
+// open starts the writer of the row group with config.
+func (s *RowGroupStream) open(config *parquet.WriterConfig) {
+	if s.file == nil {
+		s.w, s.buf = s.e.newWriter(config)
+		return
+	}
+	c := *config
+	c.ColumnPageBuffers = parquet.NewFileBufferPool(s.dir, "splitdata-pages-*")
+	s.w = parquet.NewWriter(s.fileBuf, &c)
+}
+
+// start chooses the encodings from the sample (EncodingAuto), opens the
+// writer and writes what was held for the choice: rows in whole chunks
+// of chunkRows from the row group's first row, as they would have been
+// written had the writer been open from the start.
+func (s *RowGroupStream) start() error {
+	cols := make([][]parquet.Value, len(s.e.leaves))
+	if s.batches {
+		for c := range cols {
+			cols[c] = s.carry[c][:s.sampled]
+		}
+	} else {
+		for _, row := range s.held[:s.sampled] {
+			for _, v := range row {
+				if c := v.Column(); c >= 0 && c < len(cols) {
+					cols[c] = append(cols[c], v)
+				}
+			}
+		}
+	}
+	config, err := s.e.configFor(s.e.dictionaryColumns(cols))
+	if err != nil {
+		s.err = fmt.Errorf("encode row group: %w", err)
+		return s.err
+	}
+	s.open(config)
+	if s.batches {
+		return s.writeCarry()
+	}
+	held := s.held
+	s.held = nil
+	whole := len(held) / chunkRows * chunkRows
+	if whole > 0 {
+		if _, err := s.w.WriteRows(held[:whole]); err != nil {
+			s.err = fmt.Errorf("encode row group: rows 0 to %d: %w", whole-1, err)
+			return s.err
+		}
+	}
+	// The rest (under a chunk) opens the batch, which the next rows fill.
+	if s.batch == nil {
+		s.batch = make([]parquet.Row, rowBatch)
+	}
+	s.k = copy(s.batch, held[whole:])
+	return nil
+}
+
+// writeCarry writes the whole chunks of the carried values, keeping the
+// rest (under a chunk) carried.
+func (s *RowGroupStream) writeCarry() error {
+	whole := s.carryRows / chunkRows * chunkRows
+	if whole == 0 {
+		return nil
+	}
+	at := s.n - int64(s.carryRows)
+	for c, cw := range s.w.ColumnWriters() {
+		for lo := 0; lo < whole; lo += chunkRows {
+			if _, err := cw.WriteRowValues(s.carry[c][lo : lo+chunkRows]); err != nil {
+				s.err = fmt.Errorf("encode row group: column %d, rows %d to %d: %w", c, at+int64(lo), at+int64(lo+chunkRows-1), err)
+				return s.err
+			}
+		}
+		s.carry[c] = append(s.carry[c][:0], s.carry[c][whole:]...)
+	}
+	s.carryRows -= whole
+	return nil
 }
 
 // NumRows returns the number of rows given so far.
@@ -133,10 +225,14 @@ func (s *RowGroupStream) push(m int) error {
 	return nil
 }
 
-// flushRows writes the rows held.
+// flushRows writes the rows held, or holds them while the encodings are
+// not chosen.
 func (s *RowGroupStream) flushRows() error {
 	if s.k == 0 {
 		return nil
+	}
+	if s.w == nil {
+		return s.hold()
 	}
 	if _, err := s.w.WriteRows(s.batch[:s.k]); err != nil {
 		s.err = fmt.Errorf("encode row group: rows %d to %d: %w", s.n-int64(s.k), s.n-1, err)
@@ -145,6 +241,107 @@ func (s *RowGroupStream) flushRows() error {
 	clear(s.batch[:s.k])
 	s.k = 0
 	return nil
+}
+
+// hold moves the batch's rows to held, counting them into the sample,
+// and starts the writer once the sample is complete.
+func (s *RowGroupStream) hold() error {
+	rows := s.batch[:s.k]
+	if !s.sampleDone {
+		take, done, bytes := sampleCut(s.sampled, s.sampleBytes, len(rows), func(i int) int64 { return rowBytes(rows[i]) })
+		s.sampled, s.sampleBytes, s.sampleDone = s.sampled+take, bytes, done
+	}
+	for _, row := range rows {
+		s.held = append(s.held, row.Clone())
+	}
+	clear(rows)
+	s.k = 0
+	if s.sampleDone {
+		return s.start()
+	}
+	return nil
+}
+
+// rowBytes returns the bytes of row's values (see valueBytes).
+func rowBytes(row parquet.Row) int64 {
+	var n int64
+	for i := range row {
+		n += valueBytes(&row[i])
+	}
+	return n
+}
+
+// sampleBatches takes the rows of parts into the sample (carry) until it
+// is complete, then starts the writer and returns the parts' rows not
+// taken; it returns nil when every row was taken.
+func (s *RowGroupStream) sampleBatches(parts []columnar.Rows) ([]columnar.Rows, error) {
+	for k, part := range parts {
+		n := part.NumRows()
+		m := min(n, DictionarySampleRows-s.sampled)
+		base := s.carryRows
+		for c := range s.carry {
+			s.carry[c] = part.AppendValues(s.carry[c], c, 0, m)
+		}
+		take, done, bytes := sampleCut(s.sampled, s.sampleBytes, m, func(i int) int64 {
+			var b int64
+			for c := range s.carry {
+				b += valueBytes(&s.carry[c][base+i])
+			}
+			return b
+		})
+		for c := range s.carry {
+			vals := s.carry[c]
+			cloneValues(vals[base : base+take]) // may point into the batches
+			clear(vals[base+take : base+m])
+			s.carry[c] = vals[:base+take]
+		}
+		s.sampled, s.sampleBytes, s.sampleDone = s.sampled+take, bytes, done
+		s.carryRows += take
+		s.n += int64(take)
+		if !done {
+			continue
+		}
+		if err := s.start(); err != nil {
+			return nil, err
+		}
+		var rest []columnar.Rows
+		if take < n {
+			rest = append(rest, columnar.SliceRows(part, take, n))
+		}
+		return append(rest, parts[k+1:]...), nil
+	}
+	return nil, nil
+}
+
+// cloneValues makes vals own their bytes: those of BYTE_ARRAY and
+// FIXED_LEN_BYTE_ARRAY values are copied into one new buffer (rather than
+// one each, as parquet.Value.Clone does), the others cloned.
+func cloneValues(vals []parquet.Value) {
+	n := 0
+	for i := range vals {
+		if k := vals[i].Kind(); !vals[i].IsNull() && (k == parquet.ByteArray || k == parquet.FixedLenByteArray) {
+			n += len(vals[i].ByteArray())
+		}
+	}
+	buf := make([]byte, 0, n)
+	for i := range vals {
+		v := &vals[i]
+		if v.IsNull() {
+			continue
+		}
+		switch v.Kind() {
+		case parquet.ByteArray:
+			at := len(buf)
+			buf = append(buf, v.ByteArray()...)
+			*v = parquet.ByteArrayValue(buf[at:len(buf):len(buf)]).Level(v.RepetitionLevel(), v.DefinitionLevel(), v.Column())
+		case parquet.FixedLenByteArray:
+			at := len(buf)
+			buf = append(buf, v.ByteArray()...)
+			*v = parquet.FixedLenByteArrayValue(buf[at:len(buf):len(buf)]).Level(v.RepetitionLevel(), v.DefinitionLevel(), v.Column())
+		default:
+			*v = v.Clone()
+		}
+	}
 }
 
 // WriteBatches encodes the rows of parts, in order (see
@@ -176,6 +373,19 @@ func (s *RowGroupStream) WriteBatches(parts []columnar.Rows) error {
 	}
 	if added == 0 {
 		return nil
+	}
+	if s.w == nil {
+		rest, err := s.sampleBatches(parts)
+		if err != nil || s.w == nil {
+			return err
+		}
+		parts, added = rest, 0
+		for _, part := range parts {
+			added += int64(part.NumRows())
+		}
+		if added == 0 {
+			return nil
+		}
 	}
 	first := s.n - int64(s.carryRows) // the row group row of carry's first row
 	for c, cw := range s.w.ColumnWriters() {
@@ -237,6 +447,16 @@ func (s *RowGroupStream) Finish() (*EncodedRowGroup, error) {
 	if s.err != nil {
 		return nil, s.err
 	}
+	if err := s.flushRows(); err != nil {
+		return nil, err
+	}
+	if s.w == nil {
+		// A row group shorter than the sample: chosen from all its rows.
+		if err := s.start(); err != nil {
+			return nil, err
+		}
+	}
+	// What start or the first flush left in the batch (under a chunk).
 	if err := s.flushRows(); err != nil {
 		return nil, err
 	}

@@ -27,18 +27,24 @@ func TestStreamMatchesEncode(t *testing.T) {
 		opts sinks.ParquetOptions
 	}{
 		{"default", sinks.ParquetOptions{}},
-		{"dict-small-pages", sinks.ParquetOptions{Dictionary: true, PageBufferSize: 1024}},
+		{"plain", sinks.ParquetOptions{Encoding: sinks.EncodingPlain}},
+		{"dict-small-pages", sinks.ParquetOptions{Encoding: sinks.EncodingPlain, Dictionary: true, PageBufferSize: 1024}},
 		{"zstd-small-pages", sinks.ParquetOptions{Compression: "zstd", PageBufferSize: 300}},
 	}
 	schemas := append(testSchemas(), schemaCase{"typical", typicalSchema()})
-	for _, sc := range schemas {
+	for i, sc := range schemas {
 		layout, lerr := columnar.LayoutOf(sc.schema)
 		for _, o := range options {
 			enc, err := sinks.NewRowGroupEncoder(sc.schema, o.opts)
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, n := range []int{0, 1, 63, 64, 65, 257, 3000} {
+			sizes := []int{0, 1, 63, 64, 65, 257, 3000}
+			if i == len(schemas)-1 {
+				// Around the end of EncodingAuto's sample.
+				sizes = append(sizes, sinks.DictionarySampleRows-1, sinks.DictionarySampleRows+1, 9000)
+			}
+			for _, n := range sizes {
 				t.Run(fmt.Sprintf("%s/%s/%d", sc.name, o.name, n), func(t *testing.T) {
 					rows := newRowGen(sc.schema, uint64(n)).rows(n)
 					want, err := enc.Encode(&sliceReader{rows: rows})

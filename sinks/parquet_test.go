@@ -314,7 +314,8 @@ func TestCompressionLevels(t *testing.T) {
 // TestEncodingsIgnoreSchema checks that the encodings and codecs a schema's
 // nodes carry (as schemas read from files do) do not reach the output:
 // pages are PLAIN, or RLE_DICTIONARY for BYTE_ARRAY columns with
-// Dictionary, and compressed with the options' codec.
+// EncodingPlain and Dictionary, or for the columns where a dictionary pays
+// with EncodingAuto, and compressed with the options' codec.
 func TestEncodingsIgnoreSchema(t *testing.T) {
 	schema := parquet.NewSchema("encoded", parquet.Group{
 		"a": parquet.Compressed(parquet.Encoded(parquet.Int(64), &parquet.DeltaBinaryPacked), &parquet.Gzip),
@@ -324,9 +325,22 @@ func TestEncodingsIgnoreSchema(t *testing.T) {
 		"e": parquet.Compressed(parquet.Leaf(parquet.Int32Type), &parquet.Zstd),
 	})
 	rows := newRowGen(schema, 3).rows(500)
-	for _, dict := range []bool{false, true} {
-		t.Run(fmt.Sprintf("dictionary=%t", dict), func(t *testing.T) {
-			opts := sinks.ParquetOptions{Compression: "snappy", Dictionary: dict, PageBufferSize: 1024}
+	// Under EncodingAuto, which columns of rows get a dictionary: half of
+	// the generator's strings are one of five labels; its numbers are
+	// random, all distinct.
+	autoDict := map[string]bool{"b": true, "c": true}
+	for _, tc := range []struct {
+		name string
+		opts sinks.ParquetOptions
+		dict func(md *format.ColumnMetaData) bool
+	}{
+		{"plain", sinks.ParquetOptions{Encoding: sinks.EncodingPlain}, func(*format.ColumnMetaData) bool { return false }},
+		{"plain-dictionary", sinks.ParquetOptions{Encoding: sinks.EncodingPlain, Dictionary: true}, func(md *format.ColumnMetaData) bool { return md.Type == format.ByteArray }},
+		{"auto", sinks.ParquetOptions{}, func(md *format.ColumnMetaData) bool { return autoDict[md.PathInSchema[0]] }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			opts := tc.opts
+			opts.Compression, opts.PageBufferSize = "snappy", 1024
 			enc, err := sinks.NewRowGroupEncoder(schema, opts)
 			if err != nil {
 				t.Fatal(err)
@@ -338,9 +352,9 @@ func TestEncodingsIgnoreSchema(t *testing.T) {
 			meta := rawFooter(t, data)
 			for _, cc := range meta.RowGroups[0].Columns {
 				md := &cc.MetaData
-				byteArray := md.Type == format.ByteArray
-				if got, want := md.DictionaryPageOffset > 0, dict && byteArray; got != want {
-					t.Errorf("column %v: dictionary page %t, want %t", md.PathInSchema, got, want)
+				dict := tc.dict(md)
+				if got := md.DictionaryPageOffset > 0; got != dict {
+					t.Errorf("column %v: dictionary page %t, want %t", md.PathInSchema, got, dict)
 				}
 				for _, p := range walkPages(t, data, md) {
 					var e format.Encoding
@@ -360,7 +374,7 @@ func TestEncodingsIgnoreSchema(t *testing.T) {
 						continue
 					}
 					want := format.Plain
-					if dict && byteArray {
+					if dict {
 						want = format.RLEDictionary
 					}
 					if e != want {

@@ -1,0 +1,133 @@
+package sinks
+
+import (
+	"math/bits"
+
+	"github.com/parquet-go/parquet-go"
+)
+
+// This file holds EncodingAuto's decision: which column chunks of a row
+// group get a dictionary. Polars, DuckDB, parquet-java and Arrow C++ all
+// write dictionaries by default and decide per column chunk; splitdata
+// decides from the chunk's first rows (the sample), before its first page,
+// so that a row group streamed a piece at a time is encoded like one
+// given whole, and the parquet-go writer is configured once per chunk.
+
+// valueBytes returns the bytes of v's PLAIN encoding without the length
+// prefix of a BYTE_ARRAY: what a row holds of it. Nulls hold nothing.
+func valueBytes(v *parquet.Value) int64 {
+	if v.IsNull() {
+		return 0
+	}
+	switch v.Kind() {
+	case parquet.Boolean:
+		return 1
+	case parquet.Int32, parquet.Float:
+		return 4
+	case parquet.Int64, parquet.Double:
+		return 8
+	case parquet.Int96:
+		return 12
+	default:
+		return int64(len(v.ByteArray()))
+	}
+}
+
+// sampleCut returns how many of the next rows, whose sizes in bytes are
+// given by size(i) for i in [0, n), complete the sample of a chunk that
+// already holds rows rows of bytes bytes, and whether they complete it:
+// the sample ends after DictionarySampleRows rows or after the row at
+// which its bytes reach DictionarySampleBytes, whichever comes first.
+func sampleCut(rows int, bytes int64, n int, size func(i int) int64) (take int, done bool, total int64) {
+	for i := range n {
+		bytes += size(i)
+		if rows+i+1 >= DictionarySampleRows || bytes >= DictionarySampleBytes {
+			return i + 1, true, bytes
+		}
+	}
+	return n, false, bytes
+}
+
+// paysDictionary reports whether a dictionary pays for a column chunk of
+// kind whose sample holds vals: whether its distinct values (PLAIN
+// encoded, the dictionary page) and one index per non-null value (at the
+// bit width the distinct count needs) take fewer bytes than the values'
+// PLAIN encoding. BOOLEAN columns, whose PLAIN encoding is one bit a
+// value, and columns without a value in the sample are PLAIN.
+func paysDictionary(kind parquet.Kind, vals []parquet.Value) bool {
+	var plain, dict, nonNull int64
+	var distinct int
+	switch kind {
+	case parquet.Int32, parquet.Int64, parquet.Float, parquet.Double:
+		seen := make(map[uint64]struct{}, min(len(vals), 1024))
+		width := int64(4)
+		if kind == parquet.Int64 || kind == parquet.Double {
+			width = 8
+		}
+		for i := range vals {
+			v := &vals[i]
+			if v.IsNull() {
+				continue
+			}
+			nonNull++
+			var key uint64
+			switch kind {
+			case parquet.Int32, parquet.Float:
+				key = uint64(v.Uint32())
+			default:
+				key = v.Uint64()
+			}
+			if _, ok := seen[key]; !ok {
+				seen[key] = struct{}{}
+			}
+		}
+		distinct = len(seen)
+		plain, dict = width*nonNull, width*int64(distinct)
+	case parquet.Int96, parquet.FixedLenByteArray, parquet.ByteArray:
+		seen := make(map[string]struct{}, min(len(vals), 1024))
+		prefix := int64(0)
+		if kind == parquet.ByteArray {
+			prefix = 4
+		}
+		for i := range vals {
+			v := &vals[i]
+			if v.IsNull() {
+				continue
+			}
+			nonNull++
+			var b []byte
+			if kind == parquet.Int96 {
+				b = v.Bytes()
+			} else {
+				b = v.ByteArray()
+			}
+			n := prefix + int64(len(b))
+			plain += n
+			if _, ok := seen[string(b)]; !ok {
+				seen[string(b)] = struct{}{}
+				dict += n
+			}
+		}
+		distinct = len(seen)
+	default:
+		return false
+	}
+	if nonNull == 0 {
+		return false
+	}
+	width := int64(max(bits.Len(uint(distinct-1)), 1))
+	index := (nonNull*width + 7) / 8
+	return dict+index < plain
+}
+
+// dictionaryColumns returns, per leaf column of e's schema, whether the
+// chunk whose sample holds cols[c] for column c gets a dictionary.
+func (e *RowGroupEncoder) dictionaryColumns(cols [][]parquet.Value) []bool {
+	mask := make([]bool, len(e.leaves))
+	for c, leaf := range e.leaves {
+		if c < len(cols) {
+			mask[c] = paysDictionary(leaf.kind, cols[c])
+		}
+	}
+	return mask
+}

@@ -1,0 +1,181 @@
+package sinks_test
+
+import (
+	"bytes"
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/deprecated"
+
+	"github.com/splitdata/splitdata/internal/columnar"
+	"github.com/splitdata/splitdata/sinks"
+)
+
+// TestAutoDictionaryChoice checks EncodingAuto's rule on one-column chunks:
+// a column gets a dictionary when, over the chunk's sample, its distinct
+// values plus one index per value take fewer bytes than its PLAIN values;
+// BOOLEAN columns and columns of nulls never do. Every file reads back as
+// its rows, and holds the same rows as with EncodingPlain.
+func TestAutoDictionaryChoice(t *testing.T) {
+	const n = 5000
+	text := func(i int) []byte { return fmt.Appendf(nil, "%040d", i) }
+	cases := []struct {
+		name string
+		node parquet.Node
+		v    func(i int) parquet.Value
+		dict bool
+	}{
+		// 8n bytes PLAIN; 8n for the dictionary alone.
+		{"int64 distinct", parquet.Int(64), func(i int) parquet.Value { return parquet.Int64Value(int64(i) * 7919) }, false},
+		// 80 bytes of dictionary and 4 bits a value, against 8 bytes.
+		{"int64 10 values", parquet.Int(64), func(i int) parquet.Value { return parquet.Int64Value(int64(i % 10)) }, true},
+		{"int32 distinct", parquet.Int(32), func(i int) parquet.Value { return parquet.Int32Value(int32(i)) }, false},
+		{"int32 300 values", parquet.Int(32), func(i int) parquet.Value { return parquet.Int32Value(int32(i % 300)) }, true},
+		{"double 3 values", parquet.Leaf(parquet.DoubleType), func(i int) parquet.Value { return parquet.DoubleValue(float64(i%3) / 2) }, true},
+		{"float distinct", parquet.Leaf(parquet.FloatType), func(i int) parquet.Value { return parquet.FloatValue(float32(i) / 3) }, false},
+		// A bit a value PLAIN: a dictionary never pays.
+		{"boolean", parquet.Leaf(parquet.BooleanType), func(i int) parquet.Value { return parquet.BooleanValue(i%2 == 0) }, false},
+		{"string 5 labels", parquet.String(), func(i int) parquet.Value { return parquet.ByteArrayValue([]byte{'a' + byte(i%5)}) }, true},
+		{"string distinct", parquet.String(), func(i int) parquet.Value { return parquet.ByteArrayValue(text(i)) }, false},
+		{"optional nulls", parquet.Optional(parquet.Int(64)), func(int) parquet.Value { return parquet.NullValue() }, false},
+		{"uuid 4 values", parquet.UUID(), func(i int) parquet.Value {
+			return parquet.FixedLenByteArrayValue(bytes.Repeat([]byte{byte(i % 4)}, 16))
+		}, true},
+		{"int96 2 values", parquet.Leaf(parquet.Int96Type), func(i int) parquet.Value {
+			return parquet.Int96Value(deprecated.Int96{uint32(i % 2), 0, 1})
+		}, true},
+		// The sample (the first DictionarySampleRows rows) decides: one
+		// value there, distinct values after.
+		{"repeats in the sample", parquet.Int(64), func(i int) parquet.Value {
+			return parquet.Int64Value(int64(max(i-sinks.DictionarySampleRows, 0)))
+		}, true},
+		{"distinct in the sample", parquet.Int(64), func(i int) parquet.Value {
+			return parquet.Int64Value(int64(min(i, sinks.DictionarySampleRows)))
+		}, false},
+		// 300 KiB values: the sample ends after four rows (1 MiB), all
+		// one value.
+		{"long values", parquet.String(), func(i int) parquet.Value {
+			if i < 4 {
+				return parquet.ByteArrayValue(bytes.Repeat([]byte("x"), 300<<10))
+			}
+			return parquet.ByteArrayValue(text(i))
+		}, true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			schema := parquet.NewSchema("t", parquet.Group{"c": tc.node})
+			rows := make([]parquet.Row, n)
+			for i := range rows {
+				v := tc.v(i)
+				d := 0
+				if !v.IsNull() && tc.node.Optional() {
+					d = 1
+				}
+				rows[i] = parquet.Row{v.Level(0, d, 0)}
+			}
+			var files [][]byte
+			for _, opts := range []sinks.ParquetOptions{{}, {Encoding: sinks.EncodingPlain}} {
+				enc, err := sinks.NewRowGroupEncoder(schema, opts)
+				if err != nil {
+					t.Fatal(err)
+				}
+				data := writeFile(t, schema, opts, nil, encodeGroups(t, enc, [][]parquet.Row{rows}))
+				md := rawFooter(t, data).RowGroups[0].Columns[0].MetaData
+				want := tc.dict && opts.Encoding == ""
+				if got := md.DictionaryPageOffset > 0; got != want {
+					t.Errorf("%s: dictionary page %t, want %t (encodings %v)", optionsName(opts), got, want, md.Encoding)
+				}
+				_, got := readBack(t, data)
+				compareRows(t, optionsName(opts), concat(got), rows)
+				files = append(files, data)
+			}
+			if len(files[0]) > len(files[1]) {
+				t.Logf("auto: %d bytes, plain: %d bytes", len(files[0]), len(files[1]))
+			}
+		})
+	}
+}
+
+// TestAutoSampleCutByBytes streams row groups whose sample ends at a row
+// inside a piece because of its bytes (long texts from row 100 on), as
+// rows and as batches in pieces of random sizes: the bytes are those of
+// the rows encoded at once.
+func TestAutoSampleCutByBytes(t *testing.T) {
+	schema := typicalSchema()
+	layout, err := columnar.LayoutOf(schema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := sinks.ParquetOptions{PageBufferSize: 64 << 10}
+	enc, err := sinks.NewRowGroupEncoder(schema, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []int{120, 700} {
+		rows := typicalRows(0, n)
+		for i := 100; i < n; i++ {
+			rows[i][5] = parquet.ByteArrayValue(bytes.Repeat([]byte{byte('a' + i%26)}, 20<<10)).Level(0, 0, 5)
+		}
+		want, err := enc.Encode(&sliceReader{rows: rows})
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantFile := writeFile(t, schema, opts, nil, []*sinks.EncodedRowGroup{want})
+		for seed := range uint64(3) {
+			t.Run(fmt.Sprintf("n=%d/seed=%d", n, seed), func(t *testing.T) {
+				r := rand.New(rand.NewPCG(seed, 5))
+				s := enc.NewStream(true)
+				for lo := 0; lo < n; {
+					hi := min(n, lo+1+r.IntN(90))
+					if err := s.WriteRows(rows[lo:hi]); err != nil {
+						t.Fatal(err)
+					}
+					lo = hi
+				}
+				checkStream(t, s, n, wantFile, schema, opts)
+
+				s, err = enc.NewStreamIn(true, t.TempDir())
+				if err != nil {
+					t.Fatal(err)
+				}
+				parts := batchesOf(t, layout, rows, r)
+				for len(parts) > 0 {
+					k := min(len(parts), 1+r.IntN(3))
+					if err := s.WriteBatches(parts[:k]); err != nil {
+						t.Fatal(err)
+					}
+					parts = parts[k:]
+				}
+				checkStream(t, s, n, wantFile, schema, opts)
+			})
+		}
+	}
+}
+
+// With EncodingAuto, Dictionary changes nothing (splitdata records it as
+// true there): the same bytes, and row groups of one go into files of
+// the other.
+func TestAutoIgnoresDictionary(t *testing.T) {
+	schema := typicalSchema()
+	rows := typicalRows(0, 3000)
+	var files [][]byte
+	var groups []*sinks.EncodedRowGroup
+	all := []sinks.ParquetOptions{{}, {Encoding: sinks.EncodingAuto, Dictionary: true}}
+	for _, opts := range all {
+		enc, err := sinks.NewRowGroupEncoder(schema, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		g := encodeGroups(t, enc, [][]parquet.Row{rows})
+		groups = append(groups, g[0])
+		files = append(files, writeFile(t, schema, opts, nil, g))
+	}
+	if !bytes.Equal(files[0], files[1]) {
+		t.Fatalf("Dictionary changed the bytes under EncodingAuto (%d vs %d bytes)", len(files[0]), len(files[1]))
+	}
+	if got := writeFile(t, schema, all[0], nil, groups[1:]); !bytes.Equal(got, files[0]) {
+		t.Fatal("a row group encoded with Dictionary, appended to a file without, changed the file")
+	}
+}
