@@ -213,11 +213,11 @@ func TestStratifiedKFoldAndSample(t *testing.T) {
 func TestStratifyRefusals(t *testing.T) {
 	in := genInput(t, 500, 1, 100)
 	for name, cfg := range map[string]pipeline.SplitConfig{
-		"missing column": {Stratify: "nope"},
-		"double column":  {Stratify: "x1"},
-		"with approx":    {Stratify: "label", Approx: true},
-		"with group":     {Stratify: "label", Group: "user_id"},
-		"with compat":    {Stratify: "label", Compat: "sklearn"},
+		"missing column":       {Stratify: "nope"},
+		"double column":        {Stratify: "x1"},
+		"with approx":          {Stratify: "label", Approx: true},
+		"with group by groups": {Stratify: "label", Group: "user_id", RatioBy: pipeline.RatioByGroups},
+		"with compat":          {Stratify: "label", Compat: "sklearn"},
 	} {
 		cfg.Inputs, cfg.Out, cfg.Seed = []string{in}, filepath.Join(t.TempDir(), "out"), "1"
 		if _, err := pipeline.Split(t.Context(), cfg); !errors.Is(err, pipeline.ErrUsage) {
