@@ -56,6 +56,9 @@ func (c KFoldConfig) Validate() error {
 	if err := c.checkK(); err != nil {
 		return err
 	}
+	if err := c.checkSeries(); err != nil {
+		return err
+	}
 	return c.split().Validate()
 }
 
@@ -89,8 +92,19 @@ func (c KFoldConfig) split() SplitConfig {
 		Stratify:   c.Stratify,
 		Group:      c.Group,
 		RatioBy:    c.RatioBy,
+		OrderBy:    c.orderBy(),
+		Nulls:      c.Nulls,
 		JobOptions: c.JobOptions,
 	}
+}
+
+// orderBy is the order of the folds: OrderBy, or row order for
+// time-series folds without one.
+func (c KFoldConfig) orderBy() string {
+	if c.TimeSeries && c.OrderBy == "" {
+		return OrderByRow
+	}
+	return c.OrderBy
 }
 
 // groupedByGroups reports whether the folds take groups by their keys

@@ -13,6 +13,7 @@ func newKFoldCmd(stdout io.Writer, log *logger) *cobra.Command {
 	var f splitFlags
 	var k int
 	var materialize bool
+	var kf kfoldOrderFlags
 	cmd := &cobra.Command{
 		Use:   "kfold INPUT... --k K --out DIR [flags]",
 		Short: "Write K folds for cross-validation, like scikit-learn's KFold",
@@ -30,8 +31,9 @@ writes global row indices instead. Train on all folds but j, test on fold j.`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			f.order.shuffleSet = cmd.Flags().Changed("shuffle")
 			return f.execute(cmd.Context(), args, stdout, log, func(ctx context.Context, cfg pipeline.SplitConfig) (*pipeline.Manifest, error) {
-				return runStep(ctx, &f.step, log, cfg.Out, pipeline.KFoldConfig{
+				kcfg := pipeline.KFoldConfig{
 					Inputs:      cfg.Inputs,
 					Out:         cfg.Out,
 					Seed:        cfg.Seed,
@@ -43,8 +45,12 @@ writes global row indices instead. Train on all folds but j, test on fold j.`,
 					Group:       cfg.Group,
 					RatioBy:     cfg.RatioBy,
 					Compat:      cfg.Compat,
+					OrderBy:     cfg.OrderBy,
+					Nulls:       cfg.Nulls,
 					JobOptions:  cfg.JobOptions,
-				}, pipeline.KFold)
+				}
+				kf.apply(&kcfg)
+				return runStep(ctx, &f.step, log, cfg.Out, kcfg, pipeline.KFold)
 			})
 		},
 	}
@@ -57,6 +63,8 @@ writes global row indices instead. Train on all folds but j, test on fold j.`,
 	f.addStratifyFlag(fl)
 	fl.StringVar(&f.group, "group", "", "keep rows with equal values of this column in one fold (like GroupKFold); a group's fold depends only on (seed, value)")
 	fl.StringVar(&f.ratioBy, "ratio-by", "", "with --group: groups (default: each fold 1/K of the groups, by key) or rows (folds of KFold's row counts cut at group boundaries)")
+	f.addOrderFlags(fl, "folds")
+	addKFoldOrderFlags(fl, &kf)
 	f.addCardFlag(fl)
 	f.addCommonFlags(fl)
 	return cmd

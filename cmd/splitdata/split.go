@@ -52,8 +52,9 @@ type splitFlags struct {
 	dictionary   bool
 	jsonOut      bool
 	quiet        bool
-	step         stepFlags // --result-json, --if-exists
-	report, card bool      // --report, --card (report.go)
+	order        orderFlags // --order-by, --nulls, --random-state, --train-size (order_flags.go)
+	step         stepFlags  // --result-json, --if-exists
+	report, card bool       // --report, --card (report.go)
 }
 
 func newSplitCmd(stdout io.Writer, log *logger) *cobra.Command {
@@ -87,6 +88,7 @@ succeeded. See docs/algorithm.md for the full specification.`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			f.order.shuffleSet = cmd.Flags().Changed("shuffle")
 			return f.execute(cmd.Context(), args, stdout, log, func(ctx context.Context, cfg pipeline.SplitConfig) (*pipeline.Manifest, error) {
 				return runStep(ctx, &f.step, log, cfg.Out, cfg, pipeline.Split)
 			})
@@ -103,6 +105,8 @@ succeeded. See docs/algorithm.md for the full specification.`,
 	f.addStratifyFlag(fl)
 	fl.StringVar(&f.group, "group", "", "keep rows with equal values of this column in one split; a group's split depends only on (seed, value)")
 	fl.StringVar(&f.ratioBy, "ratio-by", "", "with --group: what the ratios measure: groups (default; key-stable) or rows (whole groups, row totals near the sizes; not key-stable)")
+	f.addOrderFlags(fl, "splits")
+	f.addTrainSizeFlag(fl)
 	f.addCardFlag(fl)
 	f.addCommonFlags(fl)
 	return cmd
@@ -151,6 +155,7 @@ func (f *splitFlags) addCommonFlags(fl *pflag.FlagSet) {
 	f.addInputFlags(fl)
 	fl.StringVar(&f.out, "out", "", "output directory (required)")
 	fl.Var(&f.seed, "seed", "master seed: a non-negative integer of any size, or any text (default: a fresh seed, printed and recorded)")
+	f.addSklearnFlags(fl)
 	fl.StringVar(&f.memory, "memory", "", "memory budget of the whole process: decoded input (large row groups are read a few pages at a time), row groups being encoded, a shuffle's rows (half of it; beyond, temporary files), the per-row state of --stratify and --ratio-by rows; a job that cannot fit fails at once; also the Go runtime's soft limit unless GOMEMLIMIT is set; never changes the output (default 256MiB, raised to what the job's output row groups need)")
 	fl.StringVar(&f.rowIndexCol, "row-index-column", "", "add a last column of this name holding each row's global row index (int64)")
 	fl.StringVar(&f.tempDir, "temp-dir", "", "directory for a shuffle's temporary files (default: beside the output)")
@@ -177,6 +182,9 @@ func (f *splitFlags) execute(ctx context.Context, args []string, stdout io.Write
 	cfg, err := f.config(args)
 	if err != nil {
 		return err
+	}
+	if f.order.note != "" && !f.quiet {
+		log.info(f.order.note)
 	}
 	if cfg.Seed == "" && !f.quiet {
 		log.info("no --seed given: drawing a fresh one (recorded in the manifest)")
@@ -225,7 +233,17 @@ func (f *splitFlags) config(inputs []string) (pipeline.SplitConfig, error) {
 			return cfg, usagef("--memory %q: want a positive size such as 512MiB or 4GB", f.memory)
 		}
 	}
-	splits, err := parseSplitList(f.ratios, f.testSize, f.sizes)
+	trainTest, err := f.trainTestSplits()
+	if err != nil {
+		return cfg, err
+	}
+	var splits []splitter.Split
+	if trainTest == nil {
+		if splits, err = parseSplitList(f.ratios, f.testSize, f.sizes); err != nil {
+			return cfg, err
+		}
+	}
+	orderBy, nulls, err := f.orderConfig()
 	if err != nil {
 		return cfg, err
 	}
@@ -245,6 +263,9 @@ func (f *splitFlags) config(inputs []string) (pipeline.SplitConfig, error) {
 	if f.step.ifExists == ifExistsSkip && f.seed.value == "" {
 		return cfg, usagef("--if-exists skip needs --seed: without one a rerun draws a fresh seed, so no earlier output can be its own")
 	}
+	if err := f.applyRandomState(); err != nil {
+		return cfg, err
+	}
 	if f.seed.set && f.seed.value == "" {
 		return cfg, usagef("--seed is empty: give a seed (an integer or any text), or leave --seed out to draw a fresh one")
 	}
@@ -260,6 +281,9 @@ func (f *splitFlags) config(inputs []string) (pipeline.SplitConfig, error) {
 		Compat:    splitter.CompatMode(f.compat),
 		Stratify:  f.stratify,
 		RatioBy:   f.ratioBy,
+		OrderBy:   orderBy,
+		Nulls:     nulls,
+		TrainTest: trainTest,
 		JobOptions: pipeline.JobOptions{
 			RowIndexColumn: f.rowIndexCol,
 			MemoryLimit:    int64(memory),
