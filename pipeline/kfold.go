@@ -73,6 +73,9 @@ func KFold(ctx context.Context, cfg KFoldConfig) (*Manifest, error) {
 	if err := cfg.checkK(); err != nil {
 		return nil, err
 	}
+	if err := cfg.checkSeries(); err != nil {
+		return nil, err
+	}
 	if cfg.Repeats > 1 {
 		return repeatedKFold(ctx, cfg)
 	}
