@@ -15,16 +15,23 @@
 #   traintest   train_test_split(range(n), train_size, test_size,
 #               shuffle=False): the train and test rows, or a refusal;
 #   order       the split of every row of a split ordered by a column
-#               (docs/algorithm.md section 18), by order_ids below, the
+#               (docs/algorithm.md section 18), by orderv1.order_ids, the
 #               reference of the rule: values with ties, -0.0, NaN, +-Inf
 #               and nulls, first or last.
+# The script also checks that orderv1.py's own TimeSeriesSplit and
+# train_test_split sizes (the rules docs/algorithm.md shows) agree with
+# scikit-learn's on every case.
 import json
 import math
+import os
 import sys
 
 import numpy as np
 import sklearn
 from sklearn.model_selection import TimeSeriesSplit, train_test_split
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from orderv1 import order_ids, timeseries_folds, train_test_sizes  # noqa: E402
 
 
 def ranges(idx):
@@ -47,6 +54,11 @@ def timeseries_case(n, k, gap=0, max_train_size=None, test_size=None):
         case["folds"] = folds
     except ValueError as e:
         case["error"] = str(e)
+    try:
+        mine = [list(f) for f in timeseries_folds(n, k, gap, max_train_size or 0, test_size or 0)]
+    except ValueError:
+        mine = None
+    assert mine == case.get("folds"), (case, mine)
     return case
 
 
@@ -56,28 +68,11 @@ def traintest_case(n, train_size=None, test_size=None):
     try:
         train, test = train_test_split(np.arange(n), train_size=train_size, test_size=test_size, shuffle=False)
         case["train"], case["test"] = ranges(train), ranges(test)
+        got = train_test_sizes(n, train_size, test_size)
+        assert got == (len(train), len(test)), (case, got)
     except ValueError as e:
         case["error"] = str(e)
     return case
-
-
-def order_ids(values, sizes, nulls="last"):
-    """Every row's split id when rows are ranked by (value, row index):
-    nulls first or last, NaN after +Inf, -0.0 equal to 0.0; the first
-    sizes[0] ranks go to split 0 and so on, len(sizes) past their sum."""
-    def rank_key(i):
-        v = values[i]
-        if v is None:
-            return (0 if nulls == "first" else 3, 0, i)
-        if isinstance(v, float) and math.isnan(v):
-            return (2, 0, i)
-        return (1, v, i)
-    order = sorted(range(len(values)), key=rank_key)
-    ends = np.cumsum(np.array(sizes, dtype=np.int64))
-    ids = [0] * len(values)
-    for rank, i in enumerate(order):
-        ids[i] = int(np.searchsorted(ends, rank, side="right"))
-    return ids
 
 
 def encode(v):
