@@ -422,4 +422,52 @@ func TestOrderRefusals(t *testing.T) {
 			t.Errorf("%s: err = %v, want a usage error", name, err)
 		}
 	}
+	// A sharded plan would ignore the order: refused.
+	for name, cfg := range map[string]pipeline.SplitConfig{
+		"plan order-by":   {OrderBy: "t"},
+		"plan train size": {TrainTest: &splitter.TrainTest{TrainRatio: 0.5}},
+	} {
+		cfg.Inputs, cfg.Out, cfg.Seed = []string{in}, filepath.Join(t.TempDir(), "out"), "1"
+		if _, err := pipeline.CreatePlan(t.Context(), cfg, 2); !errors.Is(err, pipeline.ErrUsage) {
+			t.Errorf("%s: err = %v, want a usage error", name, err)
+		}
+	}
+}
+
+// TestOrderNullsClash checks the refusal of a 64-bit column holding nulls
+// and the integer whose order key is the nulls': the smallest with nulls
+// first, the largest with nulls last; the other --nulls works.
+func TestOrderNullsClash(t *testing.T) {
+	type row struct {
+		ID int64  `parquet:"id"`
+		V  *int64 `parquet:"v,optional"`
+	}
+	lo, hi := int64(math.MinInt64), int64(math.MaxInt64)
+	rows := []row{{0, &lo}, {1, nil}, {2, new(int64)}, {3, &hi}}
+	for _, tc := range []struct {
+		nulls string
+		drop  int // the row whose value is removed, -1 none
+		ok    bool
+	}{
+		{"first", -1, false}, {"last", -1, false},
+		{"first", 0, true}, {"last", 3, true}, // the clashing integer left out
+		{"first", 3, false}, {"last", 0, false}, // the other one left out
+	} {
+		in := rows
+		if tc.drop >= 0 {
+			in = slices.Delete(slices.Clone(rows), tc.drop, tc.drop+1)
+		}
+		p := filepath.Join(t.TempDir(), "in.parquet")
+		if err := parquet.WriteFile(p, in); err != nil {
+			t.Fatal(err)
+		}
+		_, err := pipeline.Split(t.Context(), pipeline.SplitConfig{Inputs: []string{p}, Out: filepath.Join(t.TempDir(), "out"), Seed: "1",
+			Splits: mustRatios(t, "a=0.5,b=0.5"), OrderBy: "v", Nulls: tc.nulls})
+		switch {
+		case tc.ok && err != nil:
+			t.Errorf("nulls %s, without row %d: %v", tc.nulls, tc.drop, err)
+		case !tc.ok && !errors.Is(err, pipeline.ErrUsage):
+			t.Errorf("nulls %s: err = %v, want a usage error", tc.nulls, err)
+		}
+	}
 }
