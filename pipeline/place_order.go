@@ -222,8 +222,7 @@ func newOrderPlan(ctx context.Context, cfg SplitConfig, ts *splitter.TimeSeriesO
 		if len(sizes) > splitter.MaxSplits {
 			return nil, fmt.Errorf("%w: %d time-series folds with these options cut the rows into %d segments, at most %d: use fewer folds", ErrUsage, len(cfg.Splits), len(sizes), splitter.MaxSplits)
 		}
-		op.names, op.fanout = materializedFolds(splitNames(cfg.Splits))
-		op.names = op.names[:2*len(cfg.Splits)]
+		op.names, _ = materializedFolds(splitNames(cfg.Splits)) // fold-j/train, fold-j/test
 		op.fanout = outs
 		for s, o := range outs {
 			if len(o) == 0 {

@@ -179,3 +179,16 @@ func (o *prefixOutput) Create(ctx context.Context, name string) (io.WriteCloser,
 func (o *prefixOutput) Commit(context.Context, []byte) error { return nil }
 
 func (o *prefixOutput) Abort(context.Context) error { return nil }
+
+// committedOrdered is [KFoldConfig.Committed] for folds in order,
+// time-series folds and repeated folds: the job as KFold builds it.
+func committedOrdered(ctx context.Context, cfg KFoldConfig, hashes bool) (*Manifest, error) {
+	if err := cfg.checkK(); err != nil {
+		return nil, err
+	}
+	jb := cfg.job()
+	if cfg.Repeats > 1 {
+		jb.repeats = cfg.Repeats
+	}
+	return committed(ctx, cfg.split(), jb, hashes)
+}

@@ -2,6 +2,7 @@ package pipeline_test
 
 import (
 	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -471,6 +472,51 @@ func TestOrderNullsClash(t *testing.T) {
 			t.Errorf("nulls %s, without row %d: %v", tc.nulls, tc.drop, err)
 		case !tc.ok && !errors.Is(err, pipeline.ErrUsage):
 			t.Errorf("nulls %s: err = %v, want a usage error", tc.nulls, err)
+		}
+	}
+}
+
+// TestOrderCommitted checks that a rerun check (--if-exists skip) knows
+// the output of each new mode as its own, and not as another's.
+func TestOrderCommitted(t *testing.T) {
+	in := writeOrderInput(t, 400, 400, 100, false)
+	type committer interface {
+		Committed(ctx context.Context, hashes bool) (*pipeline.Manifest, error)
+	}
+	dir := t.TempDir()
+	split := pipeline.SplitConfig{Inputs: []string{in}, Out: filepath.Join(dir, "split"), Seed: "2", OrderBy: "t"}
+	trainSize := pipeline.SplitConfig{Inputs: []string{in}, Out: filepath.Join(dir, "train"), Seed: "2", TrainTest: &splitter.TrainTest{TrainRatio: 0.7}}
+	series := pipeline.KFoldConfig{Inputs: []string{in}, Out: filepath.Join(dir, "series"), Seed: "2", K: 3, TimeSeries: true, TimeSeriesOptions: splitter.TimeSeriesOptions{Gap: 3}}
+	repeats := pipeline.KFoldConfig{Inputs: []string{in}, Out: filepath.Join(dir, "repeats"), Seed: "2", K: 3, Repeats: 2}
+	runSplit(t, split)
+	runSplit(t, trainSize)
+	for _, cfg := range []pipeline.KFoldConfig{series, repeats} {
+		if _, err := pipeline.KFold(t.Context(), cfg); err != nil {
+			t.Fatal(err)
+		}
+	}
+	other := func(c pipeline.SplitConfig, f func(*pipeline.SplitConfig)) pipeline.SplitConfig { f(&c); return c }
+	otherK := func(c pipeline.KFoldConfig, f func(*pipeline.KFoldConfig)) pipeline.KFoldConfig { f(&c); return c }
+	for name, tc := range map[string]struct {
+		cfg  committer
+		same bool
+	}{
+		"split":           {split, true},
+		"split other col": {other(split, func(c *pipeline.SplitConfig) { c.OrderBy = "u" }), false},
+		"split nulls":     {other(split, func(c *pipeline.SplitConfig) { c.Nulls = "first" }), false},
+		"train size":      {trainSize, true},
+		"train size 0.6":  {other(trainSize, func(c *pipeline.SplitConfig) { c.TrainTest = &splitter.TrainTest{TrainRatio: 0.6} }), false},
+		"series":          {series, true},
+		"series gap":      {otherK(series, func(c *pipeline.KFoldConfig) { c.TimeSeriesOptions.Gap = 4 }), false},
+		"repeats":         {repeats, true},
+		"repeats 3":       {otherK(repeats, func(c *pipeline.KFoldConfig) { c.Repeats = 3 }), false},
+	} {
+		m, err := tc.cfg.Committed(t.Context(), true)
+		switch {
+		case tc.same && (err != nil || m == nil):
+			t.Errorf("%s: not known as its own output: %v", name, err)
+		case !tc.same && !errors.Is(err, pipeline.ErrOutputDiffers):
+			t.Errorf("%s: err = %v, want ErrOutputDiffers", name, err)
 		}
 	}
 }

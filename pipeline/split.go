@@ -61,6 +61,9 @@ type job struct {
 	// timeSeries writes time-series folds as FOLD/train and FOLD/test
 	// (place_order.go).
 	timeSeries *splitter.TimeSeriesOptions
+	// repeats is recorded in the manifest of repeated folds (the engine
+	// runs one repeat at a time).
+	repeats int
 }
 
 // run is the engine behind [Split], [Shuffle], [Sample] and [KFold].
@@ -393,6 +396,7 @@ func manifestOptions(cfg SplitConfig, jb job) ManifestOptions {
 		OrderBy:        cfg.OrderBy,
 		Nulls:          cfg.Nulls,
 		TimeSeries:     jb.timeSeries,
+		Repeats:        jb.repeats,
 		Replace:        jb.replace,
 		Materialize:    jb.materialize,
 		Epoch:          jb.epoch,
