@@ -22,8 +22,16 @@ DIR/fold-0/ to DIR/fold-(K-1)/: fold j is the j-th consecutive range of
 canonical order (ascending (key, i), keys from numpy.random.PCG64(seed)), the
 first n mod K folds one row larger, as scikit-learn's KFold sizes them. Rows
 keep their input order in a fold (--shuffle: canonical order); --index-only
-writes global row indices instead. Train on all folds but j, test on fold j.`,
-		Example: `  splitdata kfold data/ --k 5 --out folds --seed 42`,
+writes global row indices instead. Train on all folds but j, test on fold j.
+
+--order-by COL (or row) cuts the folds from that order instead, as
+KFold(shuffle=False) does in row order. --time-series writes scikit-learn's
+TimeSeriesSplit folds over that order (row order by default) as
+DIR/fold-j/train and DIR/fold-j/test. --repeats R writes the folds R times,
+as RepeatedKFold, in DIR/repeat-r/.`,
+		Example: `  splitdata kfold data/ --k 5 --out folds --seed 42
+  splitdata kfold data/ --k 5 --time-series --order-by event_time --gap 100 --out folds
+  splitdata kfold data/ --k 5 --repeats 3 --out folds --random-state 0`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return usagef("kfold needs at least one INPUT")
@@ -57,7 +65,7 @@ writes global row indices instead. Train on all folds but j, test on fold j.`,
 	fl := cmd.Flags()
 	fl.IntVar(&k, "k", 5, "number of folds, 2 or more")
 	fl.BoolVar(&materialize, "materialize", false, "write DIR/fold-j/train and DIR/fold-j/test (every other fold's rows, and fold j's) instead of DIR/fold-j; each row is written K times")
-	fl.BoolVar(&f.shuffle, "shuffle", false, "write each fold in canonical order instead of input order")
+	fl.BoolVar(&f.shuffle, "shuffle", false, "write each fold in canonical order instead of input order (--shuffle=false, scikit-learn's shuffle=False: --order-by row)")
 	fl.BoolVar(&f.indexOnly, "index-only", false, "write each fold's global row indices (one int64 column \"row\") instead of its rows")
 	f.addCompatFlag(fl)
 	f.addStratifyFlag(fl)

@@ -71,7 +71,11 @@ Row i (counting from 0 across all inputs in path order) gets the key
 numpy.random.PCG64(seed).random_raw(n)[i]. By default split sizes are exact,
 like scikit-learn's train_test_split: rows are ranked by (key, i) and split j
 takes the next size_j rows of that order. With --approx each row goes to the
-split whose key range [C_(j-1)*2^64, C_j*2^64) holds its key. Rows keep their
+split whose key range [C_(j-1)*2^64, C_j*2^64) holds its key. With --order-by
+COL the exact sizes are cut from the order of the column's values instead (ties
+by i): the first rows go to the first split, as for a split by time;
+--order-by row (or --shuffle=false) is input order, scikit-learn's
+shuffle=False. Rows keep their
 input order inside each split (--shuffle: canonical order). The output never depends on --workers or on
 how the input is divided into files and row groups.
 
@@ -80,7 +84,8 @@ succeeded. See docs/algorithm.md for the full specification.`,
 		Example: `  splitdata split data/ --out splits --seed 42
   splitdata split 'data/*.parquet' --out splits --seed 42 --ratios train=0.8,valid=0.1,test=0.1
   splitdata split data/ --out splits --seed my-experiment --test-size 10000
-  splitdata split data/ --out splits --seed 7 --sizes train=1000000,test=50000 --overwrite`,
+  splitdata split data/ --out splits --seed 7 --sizes train=1000000,test=50000 --overwrite
+  splitdata split data/ --out splits --order-by event_time --ratios train=0.8,valid=0.1,test=0.1`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return usagef("split needs at least one INPUT")
@@ -99,7 +104,7 @@ succeeded. See docs/algorithm.md for the full specification.`,
 	fl.StringVar(&f.testSize, "test-size", "", "test share (0 < p < 1) or row count; the rest is train, as in scikit-learn")
 	fl.StringVar(&f.sizes, "sizes", "", "exact row counts per split, e.g. train=80000,test=20000 (rows beyond their sum go nowhere)")
 	fl.BoolVar(&f.approx, "approx", false, "assign rows independently by key range: no counting pass, sizes approximately proportional")
-	fl.BoolVar(&f.shuffle, "shuffle", false, "write each split in canonical order, ascending (key, row index), instead of input order")
+	fl.BoolVar(&f.shuffle, "shuffle", false, "write each split in canonical order, ascending (key, row index), instead of input order (--shuffle=false, scikit-learn's shuffle=False: --order-by row)")
 	fl.BoolVar(&f.indexOnly, "index-only", false, "write each split's global row indices (one int64 column \"row\") instead of its rows; reads only footers")
 	f.addCompatFlag(fl)
 	f.addStratifyFlag(fl)
