@@ -67,7 +67,11 @@ func orderColumn(schema *parquet.Schema, name string) (int, orderKind, error) {
 	case parquet.Float, parquet.Double:
 		return leaf.ColumnIndex, orderFloat, nil
 	}
-	return 0, 0, fmt.Errorf("%w: --order-by %q: unsupported column type %s (want an integer, float, date or timestamp column)", ErrUsage, name, t)
+	hint := ""
+	if t.Kind() == parquet.ByteArray {
+		hint = `; dates and times in CSV or JSON Lines are text unless --schema says NAME:date or NAME:timestamp`
+	}
+	return 0, 0, fmt.Errorf("%w: --order-by %q: unsupported column type %s (want an integer, float, date or timestamp column)%s", ErrUsage, name, t, hint)
 }
 
 // orderKey returns the order key of a non-null value of a column of kind k.
