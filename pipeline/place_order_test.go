@@ -178,13 +178,17 @@ func TestOrderBySplitWhereTheSpecSays(t *testing.T) {
 			for l, layout := range layouts {
 				cfg := pipeline.SplitConfig{Inputs: []string{inputs[l][nan]}, Seed: "4", Splits: splits, OrderBy: tc.column, Nulls: tc.nulls,
 					JobOptions: pipeline.JobOptions{Workers: layout.workers, RowGroupRows: 400}}
+				tmp := t.TempDir()
 				if l == 3 {
-					cfg.ShuffleMemory, cfg.TempDir = 1<<10, t.TempDir() // order keys in a file
+					cfg.ShuffleMemory, cfg.TempDir = 1<<10, tmp // order keys in a file
 				}
 				cfg.Out = filepath.Join(t.TempDir(), "out")
 				restore := pipeline.SetRowPath(l == 2) // the row path gives the same bytes
 				m := runSplit(t, cfg)
 				restore()
+				if left, _ := os.ReadDir(tmp); len(left) != 0 {
+					t.Fatalf("%d temporary files left", len(left))
+				}
 				if l == 0 {
 					var c int64
 					for s, info := range m.Splits {

@@ -73,6 +73,14 @@ func (kf *kfoldOrderFlags) apply(cfg *pipeline.KFoldConfig) {
 func (f *splitFlags) orderConfig() (orderBy, nulls string, err error) {
 	orderBy, nulls = f.order.orderBy, f.order.nulls
 	if f.order.shuffleSet && !f.shuffle && orderBy == "" {
+		for _, o := range []struct{ name, value string }{{"--stratify", f.stratify}, {"--group", f.group}, {"--compat", f.compat}} {
+			if o.value != "" {
+				return "", "", usagef("--shuffle=false splits in input order (--order-by row, scikit-learn's shuffle=False), which does not go with %s: leave one out", o.name)
+			}
+		}
+		if f.approx {
+			return "", "", usagef("--shuffle=false splits in input order (--order-by row, scikit-learn's shuffle=False), with exact sizes: leave out --approx")
+		}
 		orderBy = pipeline.OrderByRow
 		f.order.note = "--shuffle=false: splitting in input order (--order-by row), as scikit-learn's shuffle=False does; splitdata's own --shuffle only orders the rows inside each split"
 	}
