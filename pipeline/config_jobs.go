@@ -18,6 +18,9 @@ func (c SampleConfig) Validate() error {
 	if err := c.checkSize(); err != nil {
 		return err
 	}
+	if err := c.checkOrder(); err != nil {
+		return err
+	}
 	return c.split().Validate()
 }
 
@@ -45,6 +48,8 @@ func (c SampleConfig) split() SplitConfig {
 		Shuffle:    c.Shuffle,
 		IndexOnly:  c.IndexOnly,
 		Stratify:   c.Stratify,
+		OrderBy:    c.OrderBy,
+		Nulls:      c.Nulls,
 		JobOptions: c.JobOptions,
 	}
 }

@@ -43,6 +43,15 @@ func (c KFoldConfig) checkSeries() error {
 	return nil
 }
 
+// checkOrder refuses an ordered bootstrap sample, wrapping ErrUsage: the
+// draws of a bootstrap do not follow an order.
+func (c SampleConfig) checkOrder() error {
+	if c.Replace && c.OrderBy != "" {
+		return fmt.Errorf("%w: --replace draws with replacement at random; it does not go with --order-by", ErrUsage)
+	}
+	return nil
+}
+
 // orderedName reports whether name is the name of an output of a job with
 // options o that nests it in a directory: fold-j/train and fold-j/test of
 // time-series folds, repeat-r/... of repeated folds.

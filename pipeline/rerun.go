@@ -67,6 +67,7 @@ func (cfg SampleConfig) Committed(ctx context.Context, hashes bool) (*Manifest, 
 		Inputs: cfg.Inputs, Out: cfg.Out, Seed: cfg.Seed,
 		Splits:  []splitter.Split{{Name: SampleName, Rows: max(cfg.Rows, 1)}},
 		Shuffle: cfg.Shuffle, IndexOnly: cfg.IndexOnly, Stratify: cfg.Stratify,
+		OrderBy: cfg.OrderBy, Nulls: cfg.Nulls,
 		JobOptions: cfg.JobOptions,
 	}, job{command: "sample", flat: true, resize: sampleSizes(cfg.Fraction, cfg.Replace), replace: cfg.Replace}, hashes)
 }

@@ -51,6 +51,8 @@ how the input is divided into files and row groups.`,
 					Shuffle:    cfg.Shuffle,
 					IndexOnly:  cfg.IndexOnly,
 					Stratify:   cfg.Stratify,
+					OrderBy:    cfg.OrderBy,
+					Nulls:      cfg.Nulls,
 					JobOptions: cfg.JobOptions,
 				}, pipeline.Sample)
 			})
@@ -63,6 +65,7 @@ how the input is divided into files and row groups.`,
 	fl.BoolVar(&f.shuffle, "shuffle", false, "write the sample in canonical order instead of input order")
 	fl.BoolVar(&f.indexOnly, "index-only", false, "write the sampled rows' global indices (one int64 column \"row\") instead of the rows")
 	f.addStratifyFlag(fl)
+	f.addOrderFlags(fl, "sample")
 	f.addCommonFlags(fl)
 	return cmd
 }
