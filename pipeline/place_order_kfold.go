@@ -27,6 +27,8 @@ func (c KFoldConfig) checkSeries() error {
 	switch {
 	case !c.TimeSeries && c.TimeSeriesOptions != (splitter.TimeSeriesOptions{}):
 		return fmt.Errorf("%w: --gap, --max-train-size and --test-size are options of --time-series folds", ErrUsage)
+	case c.TimeSeries && (c.Group != "" || c.Stratify != "" || c.Compat != ""):
+		return fmt.Errorf("%w: --time-series folds follow the order alone: they do not go with --group, --stratify or --compat", ErrUsage)
 	case c.TimeSeries && c.Materialize:
 		return fmt.Errorf("%w: --time-series folds are always written as fold-j/train and fold-j/test: leave out --materialize", ErrUsage)
 	case c.Repeats < 0 || c.Repeats > MaxRepeats:

@@ -417,6 +417,7 @@ func TestOrderRefusals(t *testing.T) {
 	for name, cfg := range map[string]pipeline.KFoldConfig{
 		"gap without series": {TimeSeriesOptions: splitter.TimeSeriesOptions{Gap: 1}},
 		"series materialize": {TimeSeries: true, Materialize: true},
+		"series with group":  {TimeSeries: true, Group: "id"},
 		"negative gap":       {TimeSeries: true, TimeSeriesOptions: splitter.TimeSeriesOptions{Gap: -1}},
 		"too many segments":  {TimeSeries: true, K: 90, TimeSeriesOptions: splitter.TimeSeriesOptions{Gap: 1, MaxTrainSize: 4, TestSize: 3}},
 		"too many folds":     {TimeSeries: true, K: 255},
