@@ -148,6 +148,24 @@ type SplitConfig struct {
 	// per row, 8 bytes per row, in memory up to ShuffleMemory, else in a
 	// temporary file in TempDir.
 	RatioBy string `json:"ratio_by,omitempty"`
+	// OrderBy, if set, splits in order instead of by key: the rows ranked
+	// by their value in this column (an integer, float, date or timestamp
+	// column), ties by global row index, the first sizes of the list
+	// going to the first split (docs/algorithm.md section 18). A first
+	// pass reads only that column and keeps an order key per row, 8 bytes
+	// a row, in memory up to ShuffleMemory, else in a temporary file in
+	// TempDir. [OrderByRow] ("row") splits in input order, reading no
+	// column: scikit-learn's train_test_split(shuffle=False). Exact splits
+	// only.
+	OrderBy string `json:"order_by,omitempty"`
+	// TrainTest, if set, sizes two splits, train and test, as
+	// scikit-learn's train_test_split sizes them from train_size and
+	// test_size once the row count is known; Splits must then be empty.
+	// The manifest records the resulting counts.
+	TrainTest *splitter.TrainTest `json:"train_test,omitempty"`
+	// Nulls places null values of the OrderBy column: "last" (the
+	// default when empty) after every value, "first" before.
+	Nulls string `json:"nulls,omitempty"`
 	// IndexOnly writes, instead of the rows, each split's global row
 	// indices: files with one required int64 column "row" (see IndexSchema),
 	// in the order the rows would have been written. The inputs' data is
@@ -325,6 +343,9 @@ func (c SplitConfig) withDefaults() SplitConfig {
 // Validate reports the first problem with the configuration, wrapping
 // [ErrUsage].
 func (c SplitConfig) Validate() error {
+	if c.TrainTest != nil && len(c.Splits) > 0 {
+		return fmt.Errorf("%w: --train-size sizes train and test itself: give no other split list", ErrUsage)
+	}
 	c = c.withDefaults()
 	switch {
 	case len(c.Inputs) == 0 && len(c.Sources) == 0:
@@ -387,6 +408,9 @@ func (c SplitConfig) Validate() error {
 		case c.Compat != "":
 			return fmt.Errorf("%w: --compat %s cannot express --stratify: the library draws its own permutation", ErrUsage, c.Compat)
 		}
+	}
+	if err := c.checkOrder(); err != nil {
+		return err
 	}
 	if c.RowIndexColumn != "" && c.IndexOnly {
 		return fmt.Errorf("%w: --row-index-column and --index-only do not go together", ErrUsage)

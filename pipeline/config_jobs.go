@@ -18,6 +18,9 @@ func (c SampleConfig) Validate() error {
 	if err := c.checkSize(); err != nil {
 		return err
 	}
+	if err := c.checkOrder(); err != nil {
+		return err
+	}
 	return c.split().Validate()
 }
 
@@ -47,6 +50,8 @@ func (c SampleConfig) split() SplitConfig {
 		Shuffle:    c.Shuffle,
 		IndexOnly:  c.IndexOnly,
 		Stratify:   c.Stratify,
+		OrderBy:    c.OrderBy,
+		Nulls:      c.Nulls,
 		JobOptions: c.JobOptions,
 		// Whole groups, about K rows: a split balanced by rows.
 		Group:          c.Group,
@@ -70,6 +75,9 @@ func sampleRatioBy(grouped bool) string {
 // [SplitConfig.Validate] checks.
 func (c KFoldConfig) Validate() error {
 	if err := c.checkK(); err != nil {
+		return err
+	}
+	if err := c.checkSeries(); err != nil {
 		return err
 	}
 	return c.split().Validate()
@@ -105,11 +113,22 @@ func (c KFoldConfig) split() SplitConfig {
 		Stratify:   c.Stratify,
 		Group:      c.Group,
 		RatioBy:    c.RatioBy,
+		OrderBy:    c.orderBy(),
+		Nulls:      c.Nulls,
 		JobOptions: c.JobOptions,
 		// --group-by-content, as for a split.
 		GroupByContent: c.GroupByContent,
 		ContentColumns: c.ContentColumns,
 	}
+}
+
+// orderBy is the order of the folds: OrderBy, or row order for
+// time-series folds without one.
+func (c KFoldConfig) orderBy() string {
+	if c.TimeSeries && c.OrderBy == "" {
+		return OrderByRow
+	}
+	return c.OrderBy
 }
 
 // groupedByGroups reports whether the folds take groups by their keys

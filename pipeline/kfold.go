@@ -41,6 +41,29 @@ type KFoldConfig struct {
 	// every other fold's, each in input order (canonical order with
 	// Shuffle). Every row is written K times.
 	Materialize bool `json:"materialize,omitempty"`
+	// OrderBy cuts the folds from the order of a column's values (ties by
+	// row index), or of the rows with [OrderByRow], instead of canonical
+	// order: fold j is the j-th consecutive range of that order, as
+	// scikit-learn's KFold(shuffle=False) in row order. Nulls places the
+	// column's nulls (see [SplitConfig.OrderBy]).
+	OrderBy string `json:"order_by,omitempty"`
+	Nulls   string `json:"nulls,omitempty"`
+	// TimeSeries writes scikit-learn's TimeSeriesSplit folds over the
+	// order of OrderBy (row order when empty): fold-j/train and
+	// fold-j/test for every fold j, an expanding window of train rows
+	// before each test range (docs/algorithm.md section 18). A row is
+	// written once per output it belongs to; rows in no output (a gap
+	// before the first test range, rows before a capped train window)
+	// are counted as unassigned.
+	TimeSeries bool `json:"time_series,omitempty"`
+	// TimeSeriesOptions are TimeSeriesSplit's gap, max_train_size and
+	// test_size, for TimeSeries.
+	TimeSeriesOptions splitter.TimeSeriesOptions `json:"time_series_options,omitzero"`
+	// Repeats, above 1, writes the folds Repeats times, as scikit-learn's
+	// RepeatedKFold, each from its own keys: repeat r's keys are those of
+	// the master generator jumped r times (docs/algorithm.md section 18),
+	// written under cfg.Out/repeat-r/. 0 and 1 mean once, in cfg.Out.
+	Repeats int `json:"repeats,omitempty"`
 	// JobOptions are as for [SplitConfig].
 	JobOptions
 }
@@ -54,11 +77,26 @@ func KFold(ctx context.Context, cfg KFoldConfig) (*Manifest, error) {
 	if err := cfg.checkK(); err != nil {
 		return nil, err
 	}
-	resize := kfoldSizes
-	if cfg.groupedByGroups() {
-		resize = nil
+	if err := cfg.checkSeries(); err != nil {
+		return nil, err
 	}
-	return run(ctx, cfg.split(), job{command: "kfold", resize: resize, materialize: cfg.Materialize})
+	if cfg.Repeats > 1 {
+		return repeatedKFold(ctx, cfg)
+	}
+	return run(ctx, cfg.split(), cfg.job())
+}
+
+// job is the engine job of k folds.
+func (cfg KFoldConfig) job() job {
+	jb := job{command: "kfold", resize: kfoldSizes, materialize: cfg.Materialize}
+	if cfg.groupedByGroups() {
+		jb.resize = nil
+	}
+	if cfg.TimeSeries {
+		jb.resize = nil
+		jb.timeSeries = &cfg.TimeSeriesOptions
+	}
+	return jb
 }
 
 // kfoldSizes sizes k folds of n rows as scikit-learn's KFold does, or

@@ -83,6 +83,15 @@ type ManifestOptions struct {
 	RatioBy string `json:"ratio_by,omitempty"`
 	// Stratify is the column whose classes split in proportion.
 	Stratify string `json:"stratify,omitempty"`
+	// OrderBy is the column (or "row") whose order cut the splits, and
+	// Nulls where its nulls went; TimeSeries, for kfold --time-series,
+	// the options of the folds (manifest_order.go).
+	OrderBy    string                      `json:"order_by,omitempty"`
+	Nulls      string                      `json:"nulls,omitempty"`
+	TimeSeries *splitter.TimeSeriesOptions `json:"time_series,omitempty"`
+	// Repeats is the number of repeats of kfold --repeats, whose outputs
+	// are repeat-r/fold-j.
+	Repeats int `json:"repeats,omitempty"`
 	// Compat is the compatibility mode whose rows and order were written.
 	Compat    splitter.CompatMode `json:"compat,omitempty"`
 	Epoch     uint64              `json:"epoch,omitempty"`
@@ -199,7 +208,7 @@ func (m *Manifest) check() error {
 		return fmt.Errorf("algorithm version %d, this splitdata knows 1 to %d", m.Algorithm, AlgorithmVersion)
 	case m.Rows < 0 || m.Unassigned < 0 || m.Unassigned > m.Rows || m.Duplicates < 0:
 		return fmt.Errorf("row counts %d (unassigned %d, duplicates %d) out of range", m.Rows, m.Unassigned, m.Duplicates)
-	case m.Duplicates > 0 && !m.Options.Replace && !m.Options.Materialize:
+	case m.Duplicates > 0 && !writesCopies(m.Options):
 		return fmt.Errorf("%d duplicate rows in a job that writes each row once", m.Duplicates)
 	}
 	for _, in := range m.Inputs {
@@ -220,7 +229,7 @@ func (m *Manifest) check() error {
 	}
 	names := map[string]bool{}
 	for _, s := range m.Splits {
-		plain := !strings.ContainsAny(s.Name, `/\`) || m.Options.Materialize && materializedName.MatchString(s.Name)
+		plain := !strings.ContainsAny(s.Name, `/\`) || m.Options.Materialize && materializedName.MatchString(s.Name) || orderedName(m.Options, s.Name)
 		if s.Name == "" || s.Name == "." || s.Name == ".." || !plain || names[s.Name] {
 			return fmt.Errorf("split name %q is empty, repeated or not a single path element", s.Name)
 		}

@@ -145,6 +145,8 @@ func CreatePlan(ctx context.Context, cfg SplitConfig, shards int) (*Plan, error)
 		return nil, fmt.Errorf("%w: sharded runs do not support --group, --stratify or --compat yet", ErrUsage)
 	case cfg.GroupByContent:
 		return nil, fmt.Errorf("%w: sharded runs do not support --group-by-content yet", ErrUsage)
+	case cfg.OrderBy != "" || cfg.TrainTest != nil:
+		return nil, fmt.Errorf("%w: sharded runs do not support --order-by or --train-size yet", ErrUsage)
 	case cfg.Format != sinks.FormatParquet:
 		return nil, fmt.Errorf("%w: sharded runs write Parquet only, not %s", ErrUsage, cfg.Format)
 	case len(cfg.Sources) > 0:
@@ -301,7 +303,8 @@ func ParsePlan(data []byte) (*Plan, error) {
 		return nil, bad("%d shards, want 1 to %d", len(p.Shards), MaxShards)
 	case len(p.Inputs) == 0:
 		return nil, bad("no inputs")
-	case p.Options.Shuffle || p.Options.Group != "" || p.Options.GroupByContent || p.Options.Stratify != "" || p.Options.Compat != "" || p.Options.Format != sinks.FormatParquet:
+	case p.Options.Shuffle || p.Options.Group != "" || p.Options.GroupByContent || p.Options.Stratify != "" || p.Options.Compat != "" || p.Options.Format != sinks.FormatParquet,
+		p.Options.OrderBy != "" || p.Options.TimeSeries != nil || p.Options.Repeats != 0:
 		return nil, bad("options a sharded run does not support")
 	}
 	if err := splitter.ValidateSplits(p.Options.Splits); err != nil {

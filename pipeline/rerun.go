@@ -39,6 +39,9 @@ func (cfg SplitConfig) Committed(ctx context.Context, hashes bool) (*Manifest, e
 
 // Committed is [SplitConfig.Committed] for a k-fold job.
 func (cfg KFoldConfig) Committed(ctx context.Context, hashes bool) (*Manifest, error) {
+	if cfg.OrderBy != "" || cfg.TimeSeries || cfg.Repeats > 1 {
+		return committedOrdered(ctx, cfg, hashes) // place_order_kfold.go
+	}
 	// As KFold builds the job.
 	splits := make([]splitter.Split, max(cfg.K, 0))
 	resize := kfoldSizes
@@ -159,6 +162,11 @@ func committed(ctx context.Context, cfg SplitConfig, jb job, hashes bool) (*Mani
 	cfg = cfg.withDefaults()
 	if jb.resize != nil {
 		if cfg.Splits, err = jb.resize(cfg.Splits, m.Rows); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.TrainTest != nil {
+		if cfg.Splits, err = cfg.TrainTest.Splits(m.Rows); err != nil {
 			return nil, err
 		}
 	}

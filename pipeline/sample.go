@@ -46,6 +46,12 @@ type SampleConfig struct {
 	Group          string `json:"group,omitempty"`
 	GroupByContent bool   `json:"group_by_content,omitempty"`
 	ContentColumns string `json:"content_columns,omitempty"`
+	// OrderBy takes the first rows of a column's order (ties by row
+	// index), or of row order with [OrderByRow], instead of canonical
+	// order: the head of the data by time. Nulls places the column's nulls.
+	// See [SplitConfig.OrderBy]; not with Replace.
+	OrderBy string `json:"order_by,omitempty"`
+	Nulls   string `json:"nulls,omitempty"`
 	// JobOptions are as for [SplitConfig].
 	JobOptions
 }
@@ -61,6 +67,9 @@ const SampleName = "sample"
 // depend on workers or chunking.
 func Sample(ctx context.Context, cfg SampleConfig) (*Manifest, error) {
 	if err := cfg.checkSize(); err != nil {
+		return nil, err
+	}
+	if err := cfg.checkOrder(); err != nil {
 		return nil, err
 	}
 	return run(ctx, cfg.split(), job{command: "sample", flat: true, resize: sampleSizes(cfg.Fraction, cfg.Replace), replace: cfg.Replace})

@@ -58,6 +58,12 @@ type job struct {
 	// materialize writes, for each of the splits (folds), its rows as
 	// FOLD/test and every other fold's rows as FOLD/train.
 	materialize bool
+	// timeSeries writes time-series folds as FOLD/train and FOLD/test
+	// (place_order.go).
+	timeSeries *splitter.TimeSeriesOptions
+	// repeats is recorded in the manifest of repeated folds (the engine
+	// runs one repeat at a time).
+	repeats int
 }
 
 // run is the engine behind [Split], [Shuffle], [Sample] and [KFold].
@@ -97,6 +103,11 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 	defer release()
 	if jb.resize != nil {
 		if cfg.Splits, err = jb.resize(cfg.Splits, plan.rows); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.TrainTest != nil {
+		if cfg.Splits, err = cfg.TrainTest.Splits(plan.rows); err != nil {
 			return nil, err
 		}
 	}
@@ -144,7 +155,7 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 	// A budget that cannot hold the output row groups fails before any
 	// pass over the data.
 	outputs := len(cfg.Splits)
-	if jb.materialize {
+	if jb.materialize || jb.timeSeries != nil {
 		outputs *= 2
 	}
 	rowBytes := plan.rowBytes(batches, cfg.Shuffle || cfg.Compat != "")
@@ -183,6 +194,7 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 			return nil, err
 		}
 	}
+	var order *orderPlan // --order-by
 	switch {
 	case cfg.Compat != "":
 		cfg.Progress.Phase("permutation", 0)
@@ -215,6 +227,11 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 		if release != nil {
 			defer release()
 		}
+	case cfg.OrderBy != "":
+		if order, err = newOrderPlan(ctx, cfg, jb.timeSeries, plan); err == nil {
+			defer order.release()
+			place, unassigned, duplicates = order.place, order.unassigned, order.duplicates
+		}
 	case cfg.grouped() && cfg.RatioBy == RatioByRows:
 		assign, unassigned, err = rowBalancedAssigner(ctx, cfg.Splits, plan, group, seed.value, cfg.Workers, cfg.ShuffleMemory, cfg.TempDir, cfg.Progress)
 	default:
@@ -228,6 +245,9 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 	if jb.materialize {
 		names, fanout = materializedFolds(names)
 		duplicates = int64(len(cfg.Splits)-1) * (plan.rows - unassigned)
+	}
+	if order != nil && order.names != nil {
+		names, fanout = order.names, order.fanout
 	}
 	// A compatibility mode writes each split in its library's order: the
 	// shuffle machinery orders rows by the keys its placer gives.
@@ -391,6 +411,10 @@ func manifestOptions(cfg SplitConfig, jb job) ManifestOptions {
 		Compat:         cfg.Compat,
 		Stratify:       cfg.Stratify,
 		RatioBy:        cfg.RatioBy,
+		OrderBy:        cfg.OrderBy,
+		Nulls:          cfg.Nulls,
+		TimeSeries:     jb.timeSeries,
+		Repeats:        jb.repeats,
 		Replace:        jb.replace,
 		Materialize:    jb.materialize,
 		Epoch:          jb.epoch,

@@ -30,6 +30,9 @@ func verifyRows(ctx context.Context, dir string, m *Manifest, inputs []string, m
 		// be compared with the input's.
 		return fmt.Errorf("%w: verify --input checks rows of Parquet and Arrow outputs; this %s output was checked by its hashes and row counts only", ErrUsage, m.Options.Format)
 	}
+	if m.Options.Repeats > 1 {
+		return verifyRepeats(ctx, dir, m, inputs, memory, r) // verify_order.go
+	}
 	plan, err := openPlan(inputs, m.Options.inputOptions())
 	if err != nil {
 		return err
@@ -59,7 +62,15 @@ func verifyRows(ctx context.Context, dir string, m *Manifest, inputs []string, m
 	if err != nil {
 		return fmt.Errorf("%w: seed: %w", ErrBadManifest, err)
 	}
-	place, repeat, release, err := verifyPlacer(ctx, m, master, plan, memory)
+	var place placeFunc
+	var repeat func(int64) int
+	var release func()
+	var orderFanout [][]int // time-series folds
+	if m.Options.OrderBy != "" {
+		place, orderFanout, release, err = verifyOrderPlacer(ctx, m, plan, memory)
+	} else {
+		place, repeat, release, err = verifyPlacer(ctx, m, master, plan, memory)
+	}
 	if err != nil {
 		return err
 	}
@@ -70,6 +81,9 @@ func verifyRows(ctx context.Context, dir string, m *Manifest, inputs []string, m
 	var fanout [][]int
 	if m.Options.Materialize {
 		_, fanout = materializedFolds(splitNames(m.Options.Splits))
+	}
+	if orderFanout != nil {
+		fanout = orderFanout
 	}
 	var one [1]int
 
@@ -169,7 +183,7 @@ func verifyRows(ctx context.Context, dir string, m *Manifest, inputs []string, m
 			problem("%s: does not hold the rows the inputs assign to it", m.Splits[s].Name)
 		}
 	}
-	return nil
+	return checkTimeOrder(ctx, dir, m, problem)
 }
 
 var errTooManyProblems = errors.New("too many problems")

@@ -46,7 +46,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	pipeline.Notice = func(msg string) { log.info(msg) }
 	notes := &runNotes{}
 	root := newRootCmd(stdout, log, notes)
-	root.SetArgs(args)
+	root.SetArgs(shuffleValues(args))
 	cmd, err := root.ExecuteContextC(ctx)
 	if err == nil {
 		return exitOK

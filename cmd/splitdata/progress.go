@@ -31,6 +31,7 @@ var phaseWords = map[string]string{
 	pipeline.PhaseCount:       "counting rows per split",
 	pipeline.PhaseClasses:     "counting classes",
 	pipeline.PhaseGroups:      "counting groups",
+	pipeline.PhaseOrderBy:     "reading the --order-by column",
 	pipeline.PhaseBoundaries:  "drawing split boundaries",
 	pipeline.PhasePermutation: "drawing the permutation",
 	pipeline.PhaseSplit:       "reading and writing",

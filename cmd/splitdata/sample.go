@@ -51,6 +51,8 @@ how the input is divided into files and row groups.`,
 					Shuffle:    cfg.Shuffle,
 					IndexOnly:  cfg.IndexOnly,
 					Stratify:   cfg.Stratify,
+					OrderBy:    cfg.OrderBy,
+					Nulls:      cfg.Nulls,
 					JobOptions: cfg.JobOptions,
 					// --group, --group-by-content (content.go)
 					Group:          cfg.Group,
@@ -68,6 +70,7 @@ how the input is divided into files and row groups.`,
 	fl.BoolVar(&f.indexOnly, "index-only", false, "write the sampled rows' global indices (one int64 column \"row\") instead of the rows")
 	f.addStratifyFlag(fl)
 	f.addGroupFlags(fl, "sample", "")
+	f.addOrderFlags(fl, "sample")
 	f.addCommonFlags(fl)
 	return cmd
 }

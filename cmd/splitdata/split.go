@@ -53,8 +53,9 @@ type splitFlags struct {
 	dictionary   bool
 	jsonOut      bool
 	quiet        bool
-	step         stepFlags // --result-json, --if-exists
-	report, card bool      // --report, --card (report.go)
+	order        orderFlags // --order-by, --nulls, --random-state, --train-size (order_flags.go)
+	step         stepFlags  // --result-json, --if-exists
+	report, card bool       // --report, --card (report.go)
 }
 
 func newSplitCmd(stdout io.Writer, log *logger) *cobra.Command {
@@ -71,7 +72,11 @@ Row i (counting from 0 across all inputs in path order) gets the key
 numpy.random.PCG64(seed).random_raw(n)[i]. By default split sizes are exact,
 like scikit-learn's train_test_split: rows are ranked by (key, i) and split j
 takes the next size_j rows of that order. With --approx each row goes to the
-split whose key range [C_(j-1)*2^64, C_j*2^64) holds its key. Rows keep their
+split whose key range [C_(j-1)*2^64, C_j*2^64) holds its key. With --order-by
+COL the exact sizes are cut from the order of the column's values instead (ties
+by i): the first rows go to the first split, as for a split by time;
+--order-by row (or --shuffle=false) is input order, scikit-learn's
+shuffle=False. Rows keep their
 input order inside each split (--shuffle: canonical order). The output never depends on --workers or on
 how the input is divided into files and row groups.
 
@@ -80,7 +85,8 @@ succeeded. See docs/algorithm.md for the full specification.`,
 		Example: `  splitdata split data/ --out splits --seed 42
   splitdata split 'data/*.parquet' --out splits --seed 42 --ratios train=0.8,valid=0.1,test=0.1
   splitdata split data/ --out splits --seed my-experiment --test-size 10000
-  splitdata split data/ --out splits --seed 7 --sizes train=1000000,test=50000 --overwrite`,
+  splitdata split data/ --out splits --seed 7 --sizes train=1000000,test=50000 --overwrite
+  splitdata split data/ --out splits --order-by event_time --ratios train=0.8,valid=0.1,test=0.1`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return usagef("split needs at least one INPUT")
@@ -88,6 +94,7 @@ succeeded. See docs/algorithm.md for the full specification.`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			f.order.shuffleSet = cmd.Flags().Changed("shuffle")
 			return f.execute(cmd.Context(), args, stdout, log, func(ctx context.Context, cfg pipeline.SplitConfig) (*pipeline.Manifest, error) {
 				return runStep(ctx, &f.step, log, cfg.Out, cfg, pipeline.Split)
 			})
@@ -98,12 +105,14 @@ succeeded. See docs/algorithm.md for the full specification.`,
 	fl.StringVar(&f.testSize, "test-size", "", "test share (0 < p < 1) or row count; the rest is train, as in scikit-learn")
 	fl.StringVar(&f.sizes, "sizes", "", "exact row counts per split, e.g. train=80000,test=20000 (rows beyond their sum go nowhere)")
 	fl.BoolVar(&f.approx, "approx", false, "assign rows independently by key range: no counting pass, sizes approximately proportional")
-	fl.BoolVar(&f.shuffle, "shuffle", false, "write each split in canonical order, ascending (key, row index), instead of input order")
+	fl.BoolVar(&f.shuffle, "shuffle", false, "write each split in canonical order, ascending (key, row index), instead of input order (--shuffle=false, scikit-learn's shuffle=False: --order-by row)")
 	fl.BoolVar(&f.indexOnly, "index-only", false, "write each split's global row indices (one int64 column \"row\") instead of its rows; reads only footers")
 	f.addCompatFlag(fl)
 	f.addStratifyFlag(fl)
 	f.addGroupFlags(fl, "split", "")
 	fl.StringVar(&f.ratioBy, "ratio-by", "", "with --group: what the ratios measure: groups (default; key-stable) or rows (whole groups, row totals near the sizes; not key-stable)")
+	f.addOrderFlags(fl, "splits")
+	f.addTrainSizeFlag(fl)
 	f.addCardFlag(fl)
 	f.addCommonFlags(fl)
 	return cmd
@@ -152,6 +161,7 @@ func (f *splitFlags) addCommonFlags(fl *pflag.FlagSet) {
 	f.addInputFlags(fl)
 	fl.StringVar(&f.out, "out", "", "output directory (required)")
 	fl.Var(&f.seed, "seed", "master seed: a non-negative integer of any size, or any text (default: a fresh seed, printed and recorded)")
+	f.addSklearnFlags(fl)
 	fl.StringVar(&f.memory, "memory", "", "memory budget of the whole process: decoded input (large row groups are read a few pages at a time), row groups being encoded, a shuffle's rows (half of it; beyond, temporary files), the per-row state of --stratify and --ratio-by rows; a job that cannot fit fails at once; also the Go runtime's soft limit unless GOMEMLIMIT is set; never changes the output (default 256MiB, raised to what the job's output row groups need)")
 	fl.StringVar(&f.rowIndexCol, "row-index-column", "", "add a last column of this name holding each row's global row index (int64)")
 	fl.StringVar(&f.tempDir, "temp-dir", "", "directory for a shuffle's temporary files (default: beside the output)")
@@ -178,6 +188,9 @@ func (f *splitFlags) execute(ctx context.Context, args []string, stdout io.Write
 	cfg, err := f.config(args)
 	if err != nil {
 		return err
+	}
+	if f.order.note != "" && !f.quiet {
+		log.info(f.order.note)
 	}
 	if cfg.Seed == "" && !f.quiet {
 		log.info("no --seed given: drawing a fresh one (recorded in the manifest)")
@@ -226,7 +239,17 @@ func (f *splitFlags) config(inputs []string) (pipeline.SplitConfig, error) {
 			return cfg, usagef("--memory %q: want a positive size such as 512MiB or 4GB", f.memory)
 		}
 	}
-	splits, err := parseSplitList(f.ratios, f.testSize, f.sizes)
+	trainTest, err := f.trainTestSplits()
+	if err != nil {
+		return cfg, err
+	}
+	var splits []splitter.Split
+	if trainTest == nil {
+		if splits, err = parseSplitList(f.ratios, f.testSize, f.sizes); err != nil {
+			return cfg, err
+		}
+	}
+	orderBy, nulls, err := f.orderConfig()
 	if err != nil {
 		return cfg, err
 	}
@@ -245,6 +268,9 @@ func (f *splitFlags) config(inputs []string) (pipeline.SplitConfig, error) {
 	}
 	if f.step.ifExists == ifExistsSkip && f.seed.value == "" {
 		return cfg, usagef("--if-exists skip needs --seed: without one a rerun draws a fresh seed, so no earlier output can be its own")
+	}
+	if err := f.applyRandomState(); err != nil {
+		return cfg, err
 	}
 	if f.seed.set && f.seed.value == "" {
 		return cfg, usagef("--seed is empty: give a seed (an integer or any text), or leave --seed out to draw a fresh one")
@@ -268,6 +294,9 @@ func (f *splitFlags) config(inputs []string) (pipeline.SplitConfig, error) {
 		// --group-by-content (content.go)
 		GroupByContent: byContent,
 		ContentColumns: contentCols,
+		OrderBy:        orderBy,
+		Nulls:          nulls,
+		TrainTest:      trainTest,
 		JobOptions: pipeline.JobOptions{
 			RowIndexColumn: f.rowIndexCol,
 			MemoryLimit:    int64(memory),
