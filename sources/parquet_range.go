@@ -100,6 +100,46 @@ func (p *Parquet) ReadRowGroupRange(ctx context.Context, i int, first, count int
 	return p.readRows(ctx, i, rg, first, count, batch, fn)
 }
 
+// PageStarts returns the first rows of the data pages of the costliest
+// column chunk of row group i (the most bytes uncompressed), in order,
+// from 0: the places where a unit of the row group can start without
+// decoding that chunk's page twice. The page headers are checked as a read
+// checks them. It returns nil, and no error, when the pages cannot be
+// told: a schema with repeated fields (whose pages need not start rows),
+// an encrypted chunk or pages not laid out as the footer says. The result
+// is the caller's.
+func (p *Parquet) PageStarts(i int) ([]int64, error) {
+	if i < 0 || i >= len(p.rows) {
+		return nil, fmt.Errorf("%s: row group %d out of range [0,%d)", p.name, i, len(p.rows))
+	}
+	if _, err := p.Layout(); err != nil {
+		return nil, nil
+	}
+	meta := p.file.Metadata().RowGroups[i].Columns
+	if len(meta) == 0 || len(meta) != len(p.layout) {
+		return nil, nil
+	}
+	widest := 0
+	for c := range meta {
+		if meta[c].MetaData.TotalUncompressedSize > meta[widest].MetaData.TotalUncompressedSize {
+			widest = c
+		}
+	}
+	locs, err := p.pageLocations(i)
+	if err != nil {
+		return nil, err
+	}
+	loc := &locs[widest]
+	if !loc.view || len(loc.pages) == 0 {
+		return nil, nil
+	}
+	starts := make([]int64, len(loc.pages))
+	for k, pg := range loc.pages {
+		starts[k] = pg.row
+	}
+	return starts, nil
+}
+
 // rangeChunks returns the chunks of row group rg, each reading only rows
 // [first, first+count). The row group's page headers are checked
 // (checkPages) and walked once for all its ranges while it stays in the

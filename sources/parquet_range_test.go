@@ -2,7 +2,10 @@ package sources_test
 
 import (
 	"bytes"
+	"io"
+	"os"
 	"runtime"
+	"slices"
 	"testing"
 
 	"github.com/parquet-go/parquet-go"
@@ -124,5 +127,63 @@ func TestReadRangeAllocates(t *testing.T) {
 	t.Logf("whole row group: %d KiB allocated; 1%% of its rows: %d KiB", whole>>10, part>>10)
 	if part*10 > whole {
 		t.Errorf("1%% of a row group's rows allocated %d KiB, more than a tenth of the whole's %d KiB", part>>10, whole>>10)
+	}
+}
+
+// PageStarts gives the first rows of the data pages of the row group's
+// column chunk with the most bytes uncompressed, as parquet-go's own page
+// reader finds them.
+func TestPageStarts(t *testing.T) {
+	dir := t.TempDir()
+	paths, err := gendata.Write(t.Context(), dir, gendata.Config{Rows: 20_000, RowGroupRows: 20_000, Seed: 3, Workers: 1, PageBufferSize: 8 << 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := sources.OpenParquetFile(paths[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	got, err := p.PageStarts(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The same from parquet-go: the widest chunk's pages, row by row.
+	data, err := os.ReadFile(paths[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	pf, err := parquet.OpenFile(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cols := pf.Metadata().RowGroups[0].Columns
+	widest := 0
+	for c := range cols {
+		if cols[c].MetaData.TotalUncompressedSize > cols[widest].MetaData.TotalUncompressedSize {
+			widest = c
+		}
+	}
+	pages := pf.RowGroups()[0].ColumnChunks()[widest].Pages()
+	defer pages.Close()
+	var want []int64
+	var row int64
+	for {
+		pg, err := pages.ReadPage()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, row)
+		row += pg.NumRows()
+		parquet.Release(pg)
+	}
+	if len(want) < 10 || !slices.Equal(got, want) {
+		t.Fatalf("PageStarts(0) = %v\nwant %v (column %d)", got, want, widest)
+	}
+	if _, err := p.PageStarts(1); err == nil {
+		t.Fatal("PageStarts of a row group past the last: no error")
 	}
 }
