@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/format"
 
 	"github.com/splitdata/splitdata/internal/columnar"
 	"github.com/splitdata/splitdata/internal/gendata"
@@ -36,61 +37,81 @@ func TestReadRanges(t *testing.T) {
 			encodingFor(&parquet.DeltaByteArray, parquet.ByteArray, parquet.FixedLenByteArray)...), parquet.PageBufferSize(512))},
 	}
 	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			data := writeWide(t, wideRows(tc.rows, 4), nil, append(tc.opts, parquet.MaxRowsPerRowGroup(int64(tc.rows)))...)
-			p, err := sources.OpenParquet(tc.name, bytes.NewReader(data), int64(len(data)))
-			if err != nil {
-				t.Fatal(err)
+		for _, index := range []bool{true, false} {
+			name := tc.name + ", offset index"
+			if !index {
+				name = tc.name + ", page headers walked"
 			}
-			if p.NumRowGroups() != 1 {
-				t.Fatalf("%d row groups, want 1", p.NumRowGroups())
-			}
-			all, err := readAllRows(t.Context(), p, 0)
-			if err != nil {
-				t.Fatal(err)
-			}
-			n := int64(len(all))
-			ranges := [][2]int64{{0, n}, {0, 1}, {n - 1, 1}, {1, n - 2}, {n / 3, n / 3}, {n / 2, 0}, {7, 193}}
-			for k := int64(0); k < n; k += 211 {
-				ranges = append(ranges, [2]int64{k, min(211, n-k)})
-			}
-			var reuse *columnar.Batch
-			for _, r := range ranges {
-				first, count := r[0], r[1]
-				b, err := p.ReadBatchRangeInto(t.Context(), 0, first, count, reuse)
-				if err != nil {
-					t.Fatalf("rows [%d, %d): %v", first, first+count, err)
-				}
-				compareBatch(t, int(first), all[first:first+count], b)
-				reuse = b
-				var rows []parquet.Row
-				err = p.ReadRowGroupRange(t.Context(), 0, first, count, 50, func(batch []parquet.Row) error {
-					for _, row := range batch {
-						rows = append(rows, row.Clone())
-					}
-					return nil
-				})
-				if err != nil {
-					t.Fatalf("rows [%d, %d) as rows: %v", first, first+count, err)
-				}
-				if len(rows) != int(count) {
-					t.Fatalf("rows [%d, %d) as rows: %d rows", first, first+count, len(rows))
-				}
-				for k, row := range rows {
-					want := all[first+int64(k)]
-					for c := range row {
-						if !sameValue(row[c], want[c]) {
-							t.Fatalf("rows [%d, %d) as rows, row %d column %d: %v, want %v", first, first+count, k, c, row[c], want[c])
-						}
-					}
-				}
-			}
-			for _, r := range [][2]int64{{-1, 2}, {0, n + 1}, {n, 1}, {2, -1}} {
-				if _, err := p.ReadBatchRangeInto(t.Context(), 0, r[0], r[1], nil); err == nil {
-					t.Errorf("rows [%d, %d) of %d: no error", r[0], r[0]+r[1], n)
-				}
+			t.Run(name, func(t *testing.T) {
+				testReadRanges(t, tc.rows, tc.opts, index)
+			})
+		}
+	}
+}
+
+// testReadRanges is one case of TestReadRanges: nrows rows written with
+// opts, with or without their offset index.
+func testReadRanges(t *testing.T, nrows int, opts []parquet.WriterOption, index bool) {
+	t.Helper()
+	data := writeWide(t, wideRows(nrows, 4), nil, append(opts, parquet.MaxRowsPerRowGroup(int64(nrows)))...)
+	if !index {
+		data = rewriteFooter(t, data, func(md *format.FileMetaData) {
+			for c := range md.RowGroups[0].Columns {
+				md.RowGroups[0].Columns[c].OffsetIndexOffset, md.RowGroups[0].Columns[c].OffsetIndexLength = 0, 0
 			}
 		})
+	}
+	p, err := sources.OpenParquet("ranges", bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.NumRowGroups() != 1 {
+		t.Fatalf("%d row groups, want 1", p.NumRowGroups())
+	}
+	all, err := readAllRows(t.Context(), p, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := int64(len(all))
+	ranges := [][2]int64{{0, n}, {0, 1}, {n - 1, 1}, {1, n - 2}, {n / 3, n / 3}, {n / 2, 0}, {7, 193}}
+	for k := int64(0); k < n; k += 211 {
+		ranges = append(ranges, [2]int64{k, min(211, n-k)})
+	}
+	var reuse *columnar.Batch
+	for _, r := range ranges {
+		first, count := r[0], r[1]
+		b, err := p.ReadBatchRangeInto(t.Context(), 0, first, count, reuse)
+		if err != nil {
+			t.Fatalf("rows [%d, %d): %v", first, first+count, err)
+		}
+		compareBatch(t, int(first), all[first:first+count], b)
+		reuse = b
+		var rows []parquet.Row
+		err = p.ReadRowGroupRange(t.Context(), 0, first, count, 50, func(batch []parquet.Row) error {
+			for _, row := range batch {
+				rows = append(rows, row.Clone())
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatalf("rows [%d, %d) as rows: %v", first, first+count, err)
+		}
+		if len(rows) != int(count) {
+			t.Fatalf("rows [%d, %d) as rows: %d rows", first, first+count, len(rows))
+		}
+		for k, row := range rows {
+			want := all[first+int64(k)]
+			for c := range row {
+				if !sameValue(row[c], want[c]) {
+					t.Fatalf("rows [%d, %d) as rows, row %d column %d: %v, want %v", first, first+count, k, c, row[c], want[c])
+				}
+			}
+		}
+	}
+	for _, r := range [][2]int64{{-1, 2}, {0, n + 1}, {n, 1}, {2, -1}} {
+		if _, err := p.ReadBatchRangeInto(t.Context(), 0, r[0], r[1], nil); err == nil {
+			t.Errorf("rows [%d, %d) of %d: no error", r[0], r[0]+r[1], n)
+		}
 	}
 }
 
