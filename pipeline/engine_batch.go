@@ -19,7 +19,7 @@ import (
 // (Parquet inputs of a schema without repeated fields) and the output
 // format encodes such batches (Parquet), a unit is read into one
 // columnar.Batch, each split's rows are read in place or gathered out of it
-// (routeBatch), and the encoders hand the columns to the Parquet writer
+// (batchReader.route), and the encoders hand the columns to the Parquet writer
 // directly. The rows, their order and the output bytes are those of the
 // row path: only the representation differs (tested by running both).
 
@@ -268,7 +268,7 @@ func (br *batchReader) encode(segs []rowSeg) (sinks.Chunk, error) {
 // not yet cut into row groups. The last use to end recycles the batch.
 type sharedUnit struct {
 	batch *columnar.Batch
-	free  chan *columnar.Batch // the engine's freeUnits
+	free  chan *columnar.Batch // the batch reader's free batches
 	users atomic.Int32
 }
 
