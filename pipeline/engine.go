@@ -36,18 +36,6 @@ func (u unit) whole(in sources.Source) bool {
 	return u.first == 0 && u.rows == in.UnitNumRows(u.rg)
 }
 
-// readUnit returns the reader of u's rows: its row group's, or a range's.
-func (e *engine) readUnit(u unit) func(ctx context.Context, rg, batch int, fn func([]parquet.Row) error) error {
-	in := e.inputs[u.input]
-	rr, ok := in.(sources.RangeReader)
-	if u.whole(in) || !ok {
-		return in.ReadUnit
-	}
-	return func(ctx context.Context, rg, batch int, fn func([]parquet.Row) error) error {
-		return rr.ReadUnitRange(ctx, rg, u.first, u.rows, batch, fn)
-	}
-}
-
 // routed is a unit's rows sorted by split, in input order within each
 // split: rows[s], or batches[s] on the columnar path. The rows are owned
 // (copied out of the decoder's buffers), or on the columnar path read in
@@ -106,9 +94,11 @@ type encodedJob struct {
 }
 
 // engine streams units through read → key → place → route → order → cut
-// → encode → ordered write. What distinguishes the jobs is three stages,
+// → encode → ordered write. What distinguishes the jobs is four stages,
 // values the engine calls and never looks inside:
 //
+//   - read (engine_read.go): what a unit's rows are made of from input to
+//     encoder: rows, index rows or columnar batches;
 //   - place (engine_place.go): which outputs receive a row, how many times;
 //   - order (engine_order.go): input order, or canonical order held in
 //     memory or spilled by key range;
@@ -122,6 +112,7 @@ type engine struct {
 	units  []unit
 	schema *parquet.Schema
 	master prng.PCG64
+	reader unitReader
 	place  *placer
 	order  orderer
 	layout layout
@@ -130,8 +121,7 @@ type engine struct {
 	// row groups (engine_layout.go).
 	rowsPerFile  int64
 	rowGroupRows int64
-	indexOnly    bool // read no rows: a unit's rows are {row: i} (indexRows)
-	indexColumn  int  // leaf column of the added row index, or -1
+	indexColumn  int // leaf column of the added row index, or -1
 	workers      int
 	// unitsInFlight and jobsInFlight bound the estimated bytes of the
 	// decoded units between the feeder and the dispatcher, and of the
@@ -143,30 +133,13 @@ type engine struct {
 	rowBytes      int64
 	streams       *rowGroupStreams // encode row groups as their rows come; nil: hold the rows
 	format        sinks.Format
-	encoder       sinks.Encoder // of the output format
-	// batches: units are read, routed and encoded column by column
-	// (engine_batch.go), not as rows; see useBatches.
-	batches bool
-	// batchLayout is the layout of the routed batches (the output
-	// schema's), for reading spilled ones back.
-	batchLayout columnar.Layout
-	// freeUnits holds decoded units' batches for the next units to be
-	// decoded into (recycle).
-	freeUnits chan *columnar.Batch
-	// rowsChecked: every row was checked against the schema when it was
-	// read (Parquet inputs) or is valid by construction (index rows), so
-	// the encoder need not check it again.
-	rowsChecked bool
-	kv          []sinks.KeyValue
-	out         Output          // receives the files
-	progress    *engineProgress // nil: none
+	kv            []sinks.KeyValue
+	out           Output          // receives the files
+	progress      *engineProgress // nil: none
 }
 
 // run executes the engine and returns the files written per split.
 func (e *engine) run(ctx context.Context) ([]SplitInfo, error) {
-	if e.batches {
-		e.freeUnits = make(chan *columnar.Batch, e.workers)
-	}
 	g, ctx := errgroup.WithContext(ctx)
 	w := e.workers
 	// Bounded windows: at most unitWindow units are between the feeder and
@@ -203,11 +176,7 @@ func (e *engine) run(ctx context.Context) ([]SplitInfo, error) {
 	for range w {
 		readers.Go(func() error {
 			for u := range unitCh {
-				route := e.route
-				if e.batches {
-					route = e.routeBatch
-				}
-				r, err := route(rctx, u)
+				r, err := e.reader.route(rctx, e, u)
 				if err != nil {
 					return err
 				}

@@ -19,7 +19,7 @@ import (
 // (Parquet inputs of a schema without repeated fields) and the output
 // format encodes such batches (Parquet), a unit is read into one
 // columnar.Batch, each split's rows are read in place or gathered out of it
-// (routeBatch), and the encoders hand the columns to the Parquet writer
+// (batchReader.route), and the encoders hand the columns to the Parquet writer
 // directly. The rows, their order and the output bytes are those of the
 // row path: only the representation differs (tested by running both).
 
@@ -65,7 +65,16 @@ func useBatches(inputs []sources.Source, encoder sinks.Encoder, grouped, indexOn
 // and two sort entries.
 const batchRowBytes = 8 + 8 + 8 + 2*24
 
-// routeBatch is route on the columnar path: it reads unit u into a batch,
+// batchReader is the reader of columnar batches (see the top of this
+// file).
+type batchReader struct {
+	enc sinks.BatchEncoder
+	// free holds decoded units' batches for the next units to be decoded
+	// into (recycle).
+	free chan *columnar.Batch
+}
+
+// route is route on the columnar path: it reads unit u into a batch,
 // draws the key of every row, and assigns it. Each output's rows (once per
 // copy of a repeated row, in input order) are then either read in place by
 // the encoders, when they are at least half of the unit's rows, or
@@ -75,19 +84,19 @@ const batchRowBytes = 8 + 8 + 8 + 2*24
 // keeps each row's key and index and copies its rows; a spilling one cuts
 // each output's rows by key range and encodes each piece for its spill
 // file.
-func (e *engine) routeBatch(ctx context.Context, u unit) (routed, error) {
+func (br *batchReader) route(ctx context.Context, e *engine, u unit) (routed, error) {
 	n := len(e.names)
 	r := routed{seq: u.seq}
-	b, err := e.readBatch(ctx, u)
+	b, err := br.read(ctx, e, u)
 	if err != nil {
 		return r, err
 	}
 	// When no output reads the unit's batch in place, the batch holds the
 	// next unit read; else the last row group reading it frees it.
-	shared := &sharedUnit{batch: b, free: e.freeUnits}
+	shared := &sharedUnit{batch: b, free: br.free}
 	defer func() {
 		if shared.users.Load() == 0 {
-			recycle(e.freeUnits, b)
+			recycle(br.free, b)
 		}
 	}()
 	if int64(b.Len) != u.rows {
@@ -191,13 +200,13 @@ func (e *engine) routeBatch(ctx context.Context, u unit) (routed, error) {
 	return r, nil
 }
 
-// readBatch decodes unit u into a batch. A unit the columnar decoder cannot
+// read decodes unit u into a batch. A unit the columnar decoder cannot
 // hold (sources.ErrUnsupported: a batch would take more memory than the
 // file backs, or a big-endian machine) is read as rows and copied into a
 // batch value by value, so that it takes the same path as the others.
-func (e *engine) readBatch(ctx context.Context, u unit) (*columnar.Batch, error) {
+func (br *batchReader) read(ctx context.Context, e *engine, u unit) (*columnar.Batch, error) {
 	in := e.inputs[u.input]
-	br := in.(sources.BatchReader)
+	src := in.(sources.BatchReader)
 	var b *columnar.Batch
 	var err error
 	if refuseBatch != nil && refuseBatch(u.seq) {
@@ -205,25 +214,25 @@ func (e *engine) readBatch(ctx context.Context, u unit) (*columnar.Batch, error)
 	} else {
 		var reuse *columnar.Batch
 		select {
-		case reuse = <-e.freeUnits:
+		case reuse = <-br.free:
 		default:
 		}
-		rr, ranged := br.(sources.RangeBatchReader)
+		rr, ranged := src.(sources.RangeBatchReader)
 		if ranged && !u.whole(in) {
 			b, err = rr.ReadBatchRangeInto(ctx, u.rg, u.first, u.rows, reuse)
 		} else {
-			b, err = br.ReadBatchInto(ctx, u.rg, reuse)
+			b, err = src.ReadBatchInto(ctx, u.rg, reuse)
 		}
 	}
 	if !errors.Is(err, sources.ErrUnsupported) {
 		return b, err
 	}
-	layout, lerr := br.Layout()
+	layout, lerr := src.Layout()
 	if lerr != nil {
 		return nil, err
 	}
 	b = columnar.New(layout, 0)
-	err = e.readUnit(u)(ctx, u.rg, readBatch, func(rows []parquet.Row) error {
+	err = inputRows(e, u)(ctx, u.rg, readBatch, func(rows []parquet.Row) error {
 		for _, row := range rows {
 			for _, v := range row {
 				if err := b.Cols[v.Column()].AppendValue(v); err != nil {
@@ -240,12 +249,26 @@ func (e *engine) readBatch(ctx context.Context, u unit) (*columnar.Batch, error)
 	return b, nil
 }
 
+// encode hands a row group's batches to the Parquet encoder, which reads
+// them in place, then ends their uses of the units' batches.
+func (br *batchReader) encode(segs []rowSeg) (sinks.Chunk, error) {
+	parts := make([]columnar.Rows, len(segs))
+	for k, seg := range segs {
+		parts[k] = seg.batch
+	}
+	chunk, err := br.enc.EncodeBatches(parts)
+	for _, seg := range segs {
+		seg.shared.release()
+	}
+	return chunk, err
+}
+
 // sharedUnit is a unit's batch that row groups read in place. It counts
 // its uses: each piece of a row group reading it, and each routed output
 // not yet cut into row groups. The last use to end recycles the batch.
 type sharedUnit struct {
 	batch *columnar.Batch
-	free  chan *columnar.Batch // the engine's freeUnits
+	free  chan *columnar.Batch // the batch reader's free batches
 	users atomic.Int32
 }
 

@@ -105,7 +105,7 @@ func (m *memoryShuffle) add(r routed, _ putFunc) error {
 	}
 	for s, b := range r.batches {
 		if b != nil {
-			// A shuffle's routed rows are copies (routeBatch).
+			// A shuffle's routed rows are copies (batchReader.route).
 			m.hold[s].holdBatch(b.(*columnar.Batch), r.keys[s], r.index[s])
 		}
 	}

@@ -6,13 +6,23 @@ import (
 	"github.com/parquet-go/parquet-go"
 
 	"github.com/splitdata/splitdata/internal/extsort"
+	"github.com/splitdata/splitdata/sinks"
 )
+
+// rowReader is the reader of rows: a unit's rows are parquet.Rows, read
+// from the input or made (index rows), routed as owned copies and encoded
+// by the output format's row encoder.
+type rowReader struct {
+	enc     sinks.Encoder
+	checked sinks.CheckedEncoder // enc, when the rows need no check; else nil
+	read    func(e *engine, u unit) readFunc
+}
 
 // route reads one unit, draws the key of every row, places it and copies
 // the row to its outputs' lists (or, when the shuffle spills, encodes it
 // into its output's and key range's spill piece): how is the orderer's
 // choice (orderer.parts).
-func (e *engine) route(ctx context.Context, u unit) (routed, error) {
+func (rr rowReader) route(ctx context.Context, e *engine, u unit) (routed, error) {
 	n := len(e.names)
 	r := routed{seq: u.seq}
 	parts := e.order.parts()
@@ -40,10 +50,7 @@ func (e *engine) route(ctx context.Context, u unit) (routed, error) {
 	// smaller split still holds rows of the same unit pending.
 	arenas := make([]rowArena, n)
 	next := u.start
-	read := e.readUnit(u)
-	if e.indexOnly {
-		read = indexRows(u)
-	}
+	read := rr.read(e, u)
 	var one [1]int
 	err := read(ctx, u.rg, readBatch, func(rows []parquet.Row) error {
 		k := len(rows)
@@ -104,27 +111,10 @@ func (e *engine) route(ctx context.Context, u unit) (routed, error) {
 	return r, err
 }
 
-// indexRows stands in for reading unit u when only indices are written: it
-// hands out the rows {row: i} of the unit's global indices, in batches,
-// without touching the input's data.
-func indexRows(u unit) func(ctx context.Context, rg, batch int, fn func([]parquet.Row) error) error {
-	return func(ctx context.Context, _, batch int, fn func([]parquet.Row) error) error {
-		rows := make([]parquet.Row, batch)
-		vals := make([]parquet.Value, batch)
-		for i := u.start; i < u.start+u.rows; {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			k := int(min(int64(batch), u.start+u.rows-i))
-			for j := range k {
-				vals[j] = parquet.Int64Value(i+int64(j)).Level(0, 0, 0)
-				rows[j] = vals[j : j+1 : j+1]
-			}
-			if err := fn(rows[:k]); err != nil {
-				return err
-			}
-			i += int64(k)
-		}
-		return nil
+// encode encodes a row group's rows with the format's row encoder.
+func (rr rowReader) encode(segs []rowSeg) (sinks.Chunk, error) {
+	if rr.checked != nil {
+		return rr.checked.EncodeChecked(newSegmentReader(segs))
 	}
+	return rr.enc.Encode(newSegmentReader(segs))
 }

@@ -1,6 +1,8 @@
 package pipeline
 
 import (
+	"slices"
+
 	"github.com/splitdata/splitdata/sources"
 )
 
@@ -52,11 +54,27 @@ func unitBytes(in sources.Source, u unit, rgRows, rowBytes int64) int64 {
 	return values + u.rows*rowBytes
 }
 
+// pageStarter is implemented by inputs that tell where the pages of a row
+// group's costliest column start (sources.Parquet).
+type pageStarter interface {
+	PageStarts(rg int) ([]int64, error)
+}
+
 // cutUnits returns units with every row group estimated above budget bytes
-// decoded cut into units of equal rows (the first ones one row longer)
-// below it, renumbered in order, each with its estimated bytes set. Only
-// inputs that read ranges of the kind the job reads (batches or rows) of a
-// schema without repeated fields are cut; a budget <= 0 cuts nothing.
+// decoded cut into units of about equal rows below it, renumbered in
+// order, each with its estimated bytes set. Only inputs that read ranges
+// of the kind the job reads (batches or rows) of a schema without repeated
+// fields are cut; a budget <= 0 cuts nothing.
+//
+// Where the input tells where the pages of the row group's costliest
+// column start (pageStarter), each cut moves to the page start nearest to
+// it: pages of different columns do not align, so a unit decodes the
+// pages at its edges of every column and drops the rows outside it, and a
+// cut on the costliest column's page boundary makes that column's edge
+// pages whole; the other columns' edge pages, smaller, are decoded by both
+// units they straddle. A cut moves by at most an eighth of a unit's rows
+// (else it stays), so a unit holds at most 5/4 of its equal share; the
+// windows of units in flight weigh each unit by its own estimate.
 func cutUnits(inputs []sources.Source, units []unit, budget int64, batches, shuffle bool) []unit {
 	out := make([]unit, 0, len(units))
 	for _, u := range units {
@@ -73,20 +91,70 @@ func cutUnits(inputs []sources.Source, units []unit, budget int64, batches, shuf
 			out = append(out, u)
 			continue
 		}
-		size, extra := u.rows/parts, u.rows%parts
+		var starts []int64
+		if ps, ok := in.(pageStarter); ok {
+			// An input whose pages cannot be read is cut evenly; its
+			// read reports what is wrong.
+			starts, _ = ps.PageStarts(u.rg)
+		}
 		first := u.first
-		for k := range parts {
-			n := size
-			if k < extra {
-				n++
-			}
-			v := unit{seq: len(out), input: u.input, rg: u.rg, start: u.start + (first - u.first), first: first, rows: n}
+		for _, end := range cuts(starts, u.first, u.rows, parts) {
+			v := unit{seq: len(out), input: u.input, rg: u.rg, start: u.start + (first - u.first), first: first, rows: end - first}
 			v.bytes = unitBytes(in, v, u.rows, rowBytes)
 			out = append(out, v)
-			first += n
+			first = end
 		}
 	}
 	return out
+}
+
+// cuts returns where the units of rows [first, first+rows) cut into parts
+// end, increasing, the last first+rows: equal rows (the first ones one row
+// longer), each cut moved to the nearest of starts (increasing page
+// starts, possibly none) when that moves it by at most an eighth of a
+// unit and keeps the cuts increasing (see cutUnits). A cut that a page
+// start's move overtook is dropped, so there may be fewer than parts.
+func cuts(starts []int64, first, rows, parts int64) []int64 {
+	end := first + rows
+	out := make([]int64, 0, parts)
+	size, extra := rows/parts, rows%parts
+	at := first
+	for k := range parts - 1 {
+		at += size
+		if k < extra {
+			at++
+		}
+		cut := nearestStart(starts, at)
+		prev := first
+		if len(out) > 0 {
+			prev = out[len(out)-1]
+		}
+		if cut <= prev || cut >= end || 8*max(cut-at, at-cut) > size {
+			cut = at
+		}
+		if cut <= prev {
+			continue // a page start took this cut's place
+		}
+		out = append(out, cut)
+	}
+	return append(out, end)
+}
+
+// nearestStart returns the element of starts (increasing) nearest to at,
+// the lower on a tie, or at when starts is empty.
+func nearestStart(starts []int64, at int64) int64 {
+	k, _ := slices.BinarySearch(starts, at)
+	switch {
+	case len(starts) == 0:
+		return at
+	case k == len(starts):
+		return starts[k-1]
+	case k == 0 || starts[k] == at:
+		return starts[k]
+	case at-starts[k-1] <= starts[k]-at:
+		return starts[k-1]
+	}
+	return starts[k]
 }
 
 // canReadRanges reports whether in reads parts of its units on the job's

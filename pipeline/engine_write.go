@@ -12,7 +12,6 @@ import (
 	"github.com/parquet-go/parquet-go"
 	"golang.org/x/sync/semaphore"
 
-	"github.com/splitdata/splitdata/internal/columnar"
 	"github.com/splitdata/splitdata/sinks"
 )
 
@@ -23,23 +22,10 @@ func (e *engine) encode(j rowGroupJob) (encodedJob, error) {
 	}
 	var chunk sinks.Chunk
 	var err error
-	ce, checked := e.encoder.(sinks.CheckedEncoder)
-	switch {
-	case j.stream != nil:
+	if j.stream != nil {
 		chunk, err = j.stream.finish()
-	case e.batches:
-		parts := make([]columnar.Rows, len(j.segs))
-		for k, seg := range j.segs {
-			parts[k] = seg.batch
-		}
-		chunk, err = e.encoder.(sinks.BatchEncoder).EncodeBatches(parts)
-		for _, seg := range j.segs {
-			seg.shared.release()
-		}
-	case checked && e.rowsChecked:
-		chunk, err = ce.EncodeChecked(newSegmentReader(j.segs))
-	default:
-		chunk, err = e.encoder.Encode(newSegmentReader(j.segs))
+	} else {
+		chunk, err = e.reader.encode(j.segs)
 	}
 	if err != nil {
 		return encodedJob{}, fmt.Errorf("encode %s row group %d: %w", e.names[j.split], j.seq, err)

@@ -23,7 +23,7 @@ import (
 // estimated encoded bytes until it is written.
 type rowGroupStreams struct {
 	enc      sinks.StreamEncoder
-	checked  bool   // rows were checked when read (engine.rowsChecked)
+	checked  bool   // rows were checked when read (see newReader)
 	rowBytes int64  // estimated encoded bytes of a row
 	dir      string // where row groups keep their pages until finished; "": in memory
 	window   *semaphore.Weighted

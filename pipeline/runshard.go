@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/splitdata/splitdata/internal/columnar"
 	"github.com/splitdata/splitdata/prng"
 	"github.com/splitdata/splitdata/sinks"
 	"github.com/splitdata/splitdata/sources"
@@ -146,12 +145,6 @@ func RunShard(ctx context.Context, cfg ShardConfig) (*ShardDone, error) {
 			return nil, err
 		}
 	}
-	var batchLayout columnar.Layout
-	if batches {
-		if batchLayout, err = columnar.LayoutOf(schema); err != nil {
-			return nil, fmt.Errorf("internal error: columnar path for %w", err)
-		}
-	}
 	e := &engine{
 		unitsInFlight: inFlight(mem.limit, batches),
 		jobsInFlight:  inFlight(mem.limit, batches),
@@ -163,7 +156,6 @@ func RunShard(ctx context.Context, cfg ShardConfig) (*ShardDone, error) {
 		inputs:        srcs,
 		units:         units,
 		schema:        schema,
-		indexOnly:     p.Options.IndexOnly,
 		indexColumn:   indexColumn,
 		master:        *master,
 		names:         names,
@@ -171,10 +163,7 @@ func RunShard(ctx context.Context, cfg ShardConfig) (*ShardDone, error) {
 		rowGroupRows:  p.Options.RowGroupRows,
 		workers:       cfg.Workers,
 		format:        format,
-		encoder:       encoder,
-		batches:       batches,
-		batchLayout:   batchLayout,
-		rowsChecked:   p.Options.IndexOnly || allParquet(inputs),
+		reader:        newReader(encoder, batches, p.Options.IndexOnly, p.Options.IndexOnly || allParquet(inputs), cfg.Workers),
 		kv:            kv,
 		out:           out,
 	}

@@ -15,31 +15,45 @@ import (
 	"github.com/splitdata/splitdata/splitter"
 )
 
-// Units inside row groups change how rows are read, never an output byte:
-// the same rows written with about 1, 10 and 1,000 pages per column chunk,
-// split (on both paths, and stratified) and shuffled (in memory and
-// spilled) by 1, 2, 3 and 8
-// workers, with row groups read whole or cut into units that start and
-// end inside pages, give the same files as a run reading whole row groups.
+// Units inside row groups change how rows are read, never an output byte
+// (issue 22, must show 3): the same rows written with about 1, 10 and
+// 1,000 pages per column chunk, and in one row group per file or in many
+// small ones, split (on both paths, stratified and grouped) and shuffled
+// (in memory and spilled) by 1, 2, 3 and 8 workers, with row groups read
+// whole or cut into units that start and end inside pages, give the same
+// files as a run reading whole row groups.
 func TestUnitsInsideRowGroups(t *testing.T) {
 	const rows = 3000
 	three, err := splitter.ParseRatios("train=0.7,valid=0.2,test=0.1")
 	if err != nil {
 		t.Fatal(err)
 	}
+	type input struct {
+		name      string
+		rowGroups int64 // rows per row group
+		pages     int   // about this many pages per chunk of 1,000 rows
+		units     int   // row groups of the two files: units when read whole
+	}
 	// Page sizes for about 1, 10 and 1,000 pages per chunk of the widest
 	// column (text, ~40 bytes a row) of a 1,000-row row group.
+	layouts := []input{
+		{"1 page", 1000, 1, 4},
+		{"10 pages", 1000, 10, 4},
+		{"1000 pages", 1000, 1000, 4},
+		{"one row group a file", 1500, 10, 2},
+		{"row groups of 100 rows", 100, 10, 30},
+	}
 	inputs := map[string]string{}
-	for _, pages := range []int{1, 10, 1000} {
-		dir := filepath.Join(t.TempDir(), fmt.Sprint("pages-", pages))
+	for _, in := range layouts {
+		dir := filepath.Join(t.TempDir(), fmt.Sprint("rg-", in.rowGroups, "-pages-", in.pages))
 		_, err := gendata.Write(t.Context(), dir, gendata.Config{
-			Rows: rows, Files: 2, RowGroupRows: 1000, Seed: 9, Workers: 1,
-			PageBufferSize: 1000 * 48 / pages,
+			Rows: rows, Files: 2, RowGroupRows: in.rowGroups, Seed: 9, Workers: 1,
+			PageBufferSize: 1000 * 48 / in.pages,
 		})
 		if err != nil {
 			t.Fatal(err)
 		}
-		inputs[fmt.Sprint(pages)] = dir
+		inputs[in.name] = dir
 	}
 	opts := pipeline.JobOptions{RowsPerFile: 1300, RowGroupRows: 350}
 	jobs := []struct {
@@ -51,6 +65,9 @@ func TestUnitsInsideRowGroups(t *testing.T) {
 		}},
 		{"split-stratify", func(t *testing.T, in, out string, o pipeline.JobOptions) (*pipeline.Manifest, error) {
 			return pipeline.Split(t.Context(), pipeline.SplitConfig{Inputs: []string{in}, Out: out, Seed: "4", Splits: three, Stratify: "label", JobOptions: o})
+		}},
+		{"split-group", func(t *testing.T, in, out string, o pipeline.JobOptions) (*pipeline.Manifest, error) {
+			return pipeline.Split(t.Context(), pipeline.SplitConfig{Inputs: []string{in}, Out: out, Seed: "6", Splits: three, Group: "user_id", JobOptions: o})
 		}},
 		{"shuffle-in-memory", func(t *testing.T, in, out string, o pipeline.JobOptions) (*pipeline.Manifest, error) {
 			return pipeline.Shuffle(t.Context(), pipeline.ShuffleConfig{Inputs: []string{in}, Out: out, Seed: "5", JobOptions: o})
@@ -68,28 +85,28 @@ func TestUnitsInsideRowGroups(t *testing.T) {
 				paths = append(paths, "rows") // the row path reads ranges too
 			}
 			for _, path := range paths {
-				for _, pages := range []string{"1", "10", "1000"} {
+				for _, in := range layouts {
 					for _, budget := range []int64{0, 6 << 10} {
 						for _, workers := range []int{1, 2, 3, 8} {
 							if budget == 0 && workers > 1 {
 								continue // whole row groups: the baseline
 							}
-							name := fmt.Sprintf("%s path, %s pages, unit budget %d, %d workers", path, pages, budget, workers)
+							name := fmt.Sprintf("%s path, %s, unit budget %d, %d workers", path, in.name, budget, workers)
 							restore := pipeline.SetRowPath(path == "rows")
 							restoreBudget := pipeline.SetUnitBudget(budget)
 							o := opts
 							o.Workers = workers
 							units := 0
 							restoreUnits := pipeline.OnUnits(func(n int) { units = n })
-							m, err := job.run(t, inputs[pages], filepath.Join(t.TempDir(), "out"), o)
+							m, err := job.run(t, inputs[in.name], filepath.Join(t.TempDir(), "out"), o)
 							restoreUnits()
 							restoreBudget()
 							restore()
 							if err != nil {
 								t.Fatalf("%s: %v", name, err)
 							}
-							// 2 row groups in each file of 1,500 rows.
-							if budget > 0 && units < 10 || budget == 0 && units != 4 {
+							// Cut: more units than row groups.
+							if budget > 0 && units <= in.units || budget == 0 && units != in.units {
 								t.Fatalf("%s: %d units", name, units)
 							}
 							got := fingerprint(m)

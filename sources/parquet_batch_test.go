@@ -373,7 +373,7 @@ func encodingFor(enc encoding.Encoding, kinds ...parquet.Kind) []parquet.WriterO
 
 // writeWide writes rows with opts, flushing a row group after each of the
 // given row counts (an empty one where two flushes follow each other).
-func writeWide(t *testing.T, rows []wideRow, flushes []int, opts ...parquet.WriterOption) []byte {
+func writeWide(t testing.TB, rows []wideRow, flushes []int, opts ...parquet.WriterOption) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	w := parquet.NewGenericWriter[wideRow](&buf, opts...)

@@ -18,8 +18,9 @@ import (
 // Units inside a row group. A row group is what a writer chose to flush at
 // once, and may hold millions of rows: decoding one whole would bound a
 // job's memory by how its input was written. A range of a row group's rows
-// is read from the pages that hold them: the page headers (the same walk
-// checkPages makes) give each data page's rows (a data page of a column
+// is read from the pages that hold them: the chunks' offset indexes
+// (parquet_offsetindex.go), or else the page headers (the same walk
+// checkPages makes), give each data page's rows (a data page of a column
 // without repeated fields holds one value or null per row), and the page
 // reader is handed a view of the column chunk made of its dictionary page
 // and the data pages overlapping the range, end to end, so that it reads,
@@ -100,10 +101,52 @@ func (p *Parquet) ReadRowGroupRange(ctx context.Context, i int, first, count int
 	return p.readRows(ctx, i, rg, first, count, batch, fn)
 }
 
+// PageStarts returns the first rows of the data pages of the costliest
+// column chunk of row group i (the most bytes uncompressed), in order,
+// from 0: the places where a unit of the row group can start without
+// decoding that chunk's page twice. The page headers are checked as a read
+// checks them. It returns nil, and no error, when the pages cannot be
+// told: a schema with repeated fields (whose pages need not start rows),
+// an encrypted chunk or pages not laid out as the footer says. The result
+// is the caller's.
+func (p *Parquet) PageStarts(i int) ([]int64, error) {
+	if i < 0 || i >= len(p.rows) {
+		return nil, fmt.Errorf("%s: row group %d out of range [0,%d)", p.name, i, len(p.rows))
+	}
+	if _, err := p.Layout(); err != nil {
+		return nil, nil
+	}
+	meta := p.file.Metadata().RowGroups[i].Columns
+	if len(meta) == 0 || len(meta) != len(p.layout) {
+		return nil, nil
+	}
+	widest := 0
+	for c := range meta {
+		if meta[c].MetaData.TotalUncompressedSize > meta[widest].MetaData.TotalUncompressedSize {
+			widest = c
+		}
+	}
+	locs, err := p.pageLocations(i)
+	if err != nil {
+		return nil, err
+	}
+	loc := &locs[widest]
+	if !loc.view || len(loc.pages) == 0 {
+		return nil, nil
+	}
+	starts := make([]int64, len(loc.pages))
+	for k, pg := range loc.pages {
+		starts[k] = pg.row
+	}
+	return starts, nil
+}
+
 // rangeChunks returns the chunks of row group rg, each reading only rows
 // [first, first+count). The row group's page headers are checked
 // (checkPages) and walked once for all its ranges while it stays in the
-// cache of page locations.
+// cache of page locations; where its chunks have offset indexes, the
+// locations come from them and each range checks the headers of the pages
+// it reads (checkIndexedPages).
 func (p *Parquet) rangeChunks(rg int, chunks []parquet.ColumnChunk, first, count int64) ([]parquet.ColumnChunk, error) {
 	meta := p.file.Metadata().RowGroups[rg].Columns
 	if len(meta) != len(chunks) || len(p.layout) != len(chunks) {
@@ -114,36 +157,70 @@ func (p *Parquet) rangeChunks(rg int, chunks []parquet.ColumnChunk, first, count
 		return nil, err
 	}
 	out := make([]parquet.ColumnChunk, len(chunks))
+	checkAll := false
 	for c, chunk := range chunks {
-		out[c] = locs[c].chunk(p, chunk, first, count)
+		loc := &locs[c]
+		if loc.indexed {
+			_, isFile := chunk.(*parquet.FileColumnChunk)
+			k, m, ok := loc.pagesFor(first, count)
+			if !ok || !isFile {
+				checkAll = true // read whole: every header is checked
+			} else if err := p.checkIndexedPages(rg, c, loc, k, m); err != nil {
+				return nil, err
+			}
+		}
+		out[c] = loc.chunk(p, chunk, first, count)
+	}
+	if checkAll {
+		if err := p.checkPages(rg); err != nil {
+			return nil, err
+		}
 	}
 	return out, nil
 }
 
 // pageLocations returns the data page locations of each column chunk of
-// row group rg, from the cache or by checking and walking its pages.
+// row group rg, from the cache, from the chunks' offset indexes when every
+// chunk has one, or by checking and walking its pages.
 func (p *Parquet) pageLocations(rg int) ([]chunkPages, error) {
 	if locs := p.ranges.get(rg); locs != nil {
 		return locs, nil
 	}
-	if err := p.checkPages(rg); err != nil {
-		return nil, err
-	}
 	meta := p.file.Metadata().RowGroups[rg].Columns
 	locs := make([]chunkPages, len(meta))
-	var compact thrift.CompactProtocol
 	pages := 0
+	indexed := true
 	for c := range meta {
-		if err := p.walkChunk(&compact, &meta[c], &locs[c]); err != nil {
-			return nil, &InputError{Path: p.name, RowGroup: rg, Column: p.layout[c].Path, Err: fmt.Errorf("%w: %w", ErrCorrupt, err)}
+		loc, ok, err := p.indexedChunk(rg, c, &meta[c])
+		if err != nil {
+			return nil, err
 		}
-		pages += len(locs[c].pages)
+		if !ok {
+			indexed = false
+			break
+		}
+		locs[c] = loc
+		pages += len(loc.pages)
+	}
+	if !indexed {
+		if err := p.checkPages(rg); err != nil {
+			return nil, err
+		}
+		clear(locs)
+		pages = 0
+		var compact thrift.CompactProtocol
+		for c := range meta {
+			if err := p.walkChunk(&compact, &meta[c], &locs[c]); err != nil {
+				return nil, &InputError{Path: p.name, RowGroup: rg, Column: p.layout[c].Path, Err: fmt.Errorf("%w: %w", ErrCorrupt, err)}
+			}
+			pages += len(locs[c].pages)
+		}
 	}
 	if pages <= maxCachedPages {
 		p.ranges.put(rg, locs)
 	} else {
-		// Too many pages to keep: each range of the row group walks
-		// its headers again, with the same result.
+		// Too many pages to keep: each range of the row group finds
+		// them again, with the same result.
 		p.ranges.put(rg, nil)
 	}
 	return locs, nil
@@ -200,15 +277,28 @@ func (c *rangeCache) put(rg int, locs []chunkPages) {
 // before its first data page (its dictionary) are bytes [start,
 // dataStart); data page k starts at pages[k].off and holds rows from
 // pages[k].row. view is false for chunks read whole for any range.
+// indexed: the locations come from the chunk's offset index, and the
+// headers of the pages a range reads are still to be checked.
 type chunkPages struct {
 	view             bool
+	indexed          bool
 	base, start, end int64
 	dataStart        int64
 	pages            []pageLoc
 }
 
-// pageLoc is a data page's first byte and first row.
-type pageLoc struct{ off, row int64 }
+// pageLoc is a data page's first byte and first row, and its bytes
+// (header included) when they come from an offset index, else 0.
+type pageLoc struct{ off, row, size int64 }
+
+// pagesFor returns the data pages [k, m) holding rows [first,
+// first+count): the last page starting at or before first, and the first
+// starting at or after first+count. ok is false when there are none.
+func (loc *chunkPages) pagesFor(first, count int64) (k, m int, ok bool) {
+	k = sort.Search(len(loc.pages), func(k int) bool { return loc.pages[k].row > first }) - 1
+	m = sort.Search(len(loc.pages), func(m int) bool { return loc.pages[m].row >= first+count })
+	return k, m, k >= 0 && m > k
+}
 
 // walkChunk records the data pages of the chunk of metadata cc in loc.
 func (p *Parquet) walkChunk(compact *thrift.CompactProtocol, cc *format.ColumnChunk, loc *chunkPages) error {
@@ -255,7 +345,7 @@ func (p *Parquet) walkChunk(compact *thrift.CompactProtocol, cc *format.ColumnCh
 		if dataStart < 0 {
 			dataStart = off
 		}
-		loc.pages = append(loc.pages, pageLoc{off, row})
+		loc.pages = append(loc.pages, pageLoc{off: off, row: row})
 		row += rows
 		off += n + size
 	}
@@ -280,11 +370,8 @@ func (loc *chunkPages) chunk(p *Parquet, chunk parquet.ColumnChunk, first, count
 	if !ok || !loc.view || len(loc.pages) == 0 {
 		return rc
 	}
-	// The last page starting at or before first, and the first page
-	// starting at or after first+count.
-	k := sort.Search(len(loc.pages), func(k int) bool { return loc.pages[k].row > first }) - 1
-	m := sort.Search(len(loc.pages), func(m int) bool { return loc.pages[m].row >= first+count })
-	if k < 0 || m <= k {
+	k, m, ok := loc.pagesFor(first, count)
+	if !ok {
 		return rc
 	}
 	lo, hi := loc.pages[k].off, loc.end

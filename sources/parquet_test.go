@@ -156,6 +156,8 @@ func FuzzOpenAndRead(f *testing.F) {
 	flipped[len(flipped)/3] ^= 0xff
 	f.Add(flipped)
 	f.Add(flatParquet(f)) // no repeated fields: ReadBatch decodes it
+	// Many small pages and an offset index: ranges read from it.
+	f.Add(writeWide(f, wideRows(60, 2), nil, parquet.PageBufferSize(64)))
 	f.Add(parquetFile(footerSpec{leaves: 2, depth: 3, rowGroups: 2, kv: 1}.write()))
 	hostile := hostileFiles()
 	for _, name := range slices.Sorted(maps.Keys(hostile)) {
@@ -202,6 +204,21 @@ func FuzzOpenAndRead(f *testing.F) {
 			// The columnar decoder refuses at least what the row path
 			// refuses, and else reads the same rows.
 			compareRowGroup(t, p, rg)
+			// A range inside the row group, found by its offset index
+			// or its page headers: refused only with an InputError.
+			if n := p.RowGroupNumRows(rg); n >= 3 {
+				_, err := p.ReadBatchRangeInto(t.Context(), rg, 1, n-2, nil)
+				if err != nil && !errors.As(err, &ie) {
+					t.Fatalf("read a range as a batch: error is not an InputError: %v", err)
+				}
+				err = p.ReadRowGroupRange(t.Context(), rg, 1, n-2, 64, func([]parquet.Row) error { return nil })
+				if err != nil && !errors.As(err, &ie) {
+					t.Fatalf("read a range: error is not an InputError: %v", err)
+				}
+				if _, err := p.PageStarts(rg); err != nil && !errors.As(err, &ie) {
+					t.Fatalf("page starts: error is not an InputError: %v", err)
+				}
+			}
 		}
 	})
 }

@@ -1,0 +1,4 @@
+package pipeline
+
+// Cuts exposes cuts, where a row group's units end, to tests.
+var Cuts = cuts
