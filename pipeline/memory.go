@@ -284,12 +284,11 @@ func (p *plan) encodedRowBytes() int64 {
 	return max(size/p.rows, 1)
 }
 
-// pageBytes is the uncompressed size of an output page under opts.
+// pageBytes is what one output column holds while it is encoded under
+// opts: its page buffer and, with dictionaries (the default since 0.5.0),
+// a second page of new values and the dictionary itself.
 func pageBytes(opts sinks.ParquetOptions) int64 {
-	if opts.PageBufferSize > 0 {
-		return int64(opts.PageBufferSize)
-	}
-	return sinks.DefaultPageBufferSize
+	return opts.ColumnBytes()
 }
 
 // shardBudget is how a shard of a sharded run holds its rows under its
