@@ -483,13 +483,20 @@ func (s *Store) acquire(ctx context.Context, key, run string, opts OutputOptions
 			var li lockInfo
 			json.Unmarshal(held, &li)
 			age := time.Since(info.ModTime)
-			if age <= opts.LockTTL {
+			// A holder on this host whose process is gone was killed:
+			// its lock need not age first.
+			dead := li.Host == host && li.PID > 0 && li.PID != os.Getpid() && !processAlive(li.PID)
+			if age <= opts.LockTTL && !dead {
 				return nil, fmt.Errorf("%w: %s: run %s on %s (pid %d) refreshed it %s ago; if that run is dead, it is taken over %s after its last refresh, or run clean",
 					ErrLocked, s.url(key), li.Run, li.Host, li.PID, age.Round(time.Second), opts.LockTTL)
 			}
 			v, err = s.putBytes(ctx, key, body, cond{match: info.Version})
 			if err == nil {
-				opts.Notice(fmt.Sprintf("took over the lock %s of run %s on %s, not refreshed for %s", s.url(key), li.Run, li.Host, age.Round(time.Second)))
+				if dead {
+					opts.Notice(fmt.Sprintf("took over the lock %s of run %s, whose process %d on this host is gone", s.url(key), li.Run, li.PID))
+				} else {
+					opts.Notice(fmt.Sprintf("took over the lock %s of run %s on %s, not refreshed for %s", s.url(key), li.Run, li.Host, age.Round(time.Second)))
+				}
 			}
 		}
 		if errors.Is(err, errPrecondition) {

@@ -181,6 +181,11 @@ func (f *splitFlags) execute(ctx context.Context, args []string, stdout io.Write
 	if cfg.Seed == "" && !f.quiet {
 		log.info("no --seed given: drawing a fresh one (recorded in the manifest)")
 	}
+	var locs locations
+	defer locs.release(context.WithoutCancel(ctx))
+	if err := locs.bindJob(ctx, &cfg, f.step.ifExists); err != nil {
+		return err
+	}
 	f.attach(&cfg)
 	cfg.OnBudget = setMemoryLimit(cfg)
 	view := newProgress(log, f.quiet)
