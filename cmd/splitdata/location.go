@@ -211,7 +211,7 @@ type objectReader struct {
 }
 
 var (
-	_ io.ReaderAt         = objectReader{}
+	_ io.ReaderAt        = objectReader{}
 	_ pipeline.Unchanged = objectReader{}
 )
 
