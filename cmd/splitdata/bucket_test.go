@@ -271,6 +271,11 @@ func TestBucketJobsEqualLocal(t *testing.T) {
 							t.Errorf("manifests differ:\n got %s\nwant %s", gotM, wantM)
 						}
 						checkManifestInputs(t, gotM, "bkt/data/in/")
+						// verify reads the output and the inputs from the bucket.
+						stdout, _ := runCLI(t, t.Context(), exitOK, "verify", b.url(prefix), "--input", b.url("data/in"))
+						if !strings.Contains(stdout, "every input row is in the split the algorithm assigns it") {
+							t.Errorf("verify --input: %s", stdout)
+						}
 					})
 				}
 			}
@@ -362,5 +367,38 @@ func TestBucketErrors(t *testing.T) {
 	runCLI(t, t.Context(), exitOK, "split", in, "--out", b.url("o"), "--seed", "1", "--overwrite", "-q")
 	if strings.Contains(fmt.Sprint(b.objects(t, ".o.splitdata")), "lock") {
 		t.Error("the lock outlived the run")
+	}
+}
+
+// TestBucketVerifyInspect checks that verify finds a damaged or stray
+// object of a bucket output, and that inspect reads bucket objects.
+func TestBucketVerifyInspect(t *testing.T) {
+	b := s3Bucket(t)
+	work := t.TempDir()
+	genInput(t, filepath.Join(work, "in"))
+	b.upload(t, filepath.Join(work, "in"), "in")
+	runCLI(t, t.Context(), exitOK, "split", b.url("in"), "--out", b.url("o"), "--seed", "1", "-q")
+	stdout, _ := runCLI(t, t.Context(), exitOK, "inspect", b.url("in/*.parquet"), filepath.Join(work, "in"))
+	for _, want := range []string{"s3://bkt/in/part-00000.parquet: parquet, 10000 rows", "in/part-00001.parquet: parquet, 10000 rows"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("inspect output lacks %q:\n%s", want, stdout)
+		}
+	}
+	if strings.Contains(stdout, "endpoint") {
+		t.Errorf("inspect shows the URL's parameters:\n%s", stdout)
+	}
+	s := b.open(t)
+	for _, key := range []string{"o/train/part-00000.parquet", "o/test/stray.parquet"} {
+		w := s.Create(t.Context(), key)
+		w.Write([]byte("not what the manifest says"))
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, stderr := runCLI(t, t.Context(), exitFailure, "verify", b.url("o"))
+	for _, want := range []string{"train/part-00000.parquet: 26 bytes, manifest says", "test/stray.parquet: not in the manifest"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("verify output lacks %q:\n%s", want, stderr)
+		}
 	}
 }

@@ -333,3 +333,64 @@ func joinLocation(out, name string) string {
 func joinLocalPath(dir, name string) string {
 	return filepath.Join(dir, filepath.FromSlash(name))
 }
+
+// bindVerify points a verification at the bucket its DIR names (read
+// through storage.FS) and at the bucket objects its --input names.
+func (l *locations) bindVerify(ctx context.Context, cfg *pipeline.VerifyConfig) error {
+	loc, err := parseLocation("DIR", cfg.Dir)
+	if err != nil {
+		return err
+	}
+	if loc.IsLocal() {
+		cfg.Dir = loc.Path()
+	} else {
+		s, err := l.store(ctx, loc)
+		if err != nil {
+			return err
+		}
+		cfg.Dir, cfg.FS = bareURL(loc), s.FS(ctx, loc.Key)
+	}
+	if len(cfg.Inputs) == 0 {
+		return nil
+	}
+	local, objs, err := l.inputs(ctx, cfg.Inputs, "")
+	if err != nil {
+		return err
+	}
+	cfg.Inputs = local
+	cfg.Sources = append(cfg.Sources, l.open(ctx, objs)...)
+	return nil
+}
+
+// inspect describes the files of every INPUT: local ones as
+// pipeline.InspectWithMemory finds them (sorted by path, every file of a
+// directory), bucket ones as the objects their URL names (in key order).
+// With no bucket INPUT it is InspectWithMemory itself; otherwise the
+// reports follow the order of the INPUTs.
+func (l *locations) inspect(ctx context.Context, args []string, opts sources.Options, memory int64) ([]pipeline.FileReport, error) {
+	_, objs, err := l.inputs(ctx, args, opts.Format)
+	if err != nil {
+		return nil, err
+	}
+	if len(objs) == 0 {
+		return pipeline.InspectWithMemory(ctx, args, opts, memory)
+	}
+	var out []pipeline.FileReport
+	for _, a := range args {
+		local, objs, err := l.inputs(ctx, []string{a}, opts.Format)
+		if err != nil {
+			return nil, err
+		}
+		var reports []pipeline.FileReport
+		if len(local) > 0 {
+			reports, err = pipeline.InspectWithMemory(ctx, local, opts, memory)
+		} else {
+			reports, err = pipeline.InspectInputs(ctx, l.open(ctx, objs), opts, memory)
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, reports...)
+	}
+	return out, nil
+}
