@@ -250,6 +250,7 @@ func TestBucketJobsEqualLocal(t *testing.T) {
 			work := t.TempDir()
 			genInput(t, filepath.Join(work, "in"))
 			b.upload(t, filepath.Join(work, "in"), "data/in")
+			t.Run("shards", func(t *testing.T) { testBucketShards(t, b, work) })
 			for _, c := range bucketCases {
 				for _, workers := range []string{"1", "3"} {
 					t.Run(c.name+"/workers="+workers, func(t *testing.T) {
@@ -574,4 +575,50 @@ func TestBucketOverwriteKeepsOld(t *testing.T) {
 		t.Error("an old file outlived the overwrite")
 	}
 	runCLI(t, t.Context(), exitOK, "verify", b.url("o"), "-q")
+}
+
+// testBucketShards runs the scale-out flow on a bucket: plan --out on
+// the bucket, three run-shard tasks writing their shards there, merge;
+// the merged output equals a split on local files, and verifies.
+func testBucketShards(t *testing.T, b *bucket, work string) {
+	in := filepath.Join(work, "in")
+	opts := []string{"--seed", "11", "--ratios", "train=0.7,valid=0.1,test=0.2", "--rows-per-file", "4000", "--row-group-rows", "1000"}
+	local := filepath.Join(work, "shards-ref")
+	runCLI(t, t.Context(), exitOK, slices.Concat([]string{"split", in, "--out", local, "-q"}, opts)...)
+
+	stdout, _ := runCLI(t, t.Context(), exitOK, slices.Concat([]string{"plan", in, "--out", b.url("job"), "--shards", "3"}, opts)...)
+	if !strings.Contains(stdout, "run-shard --plan "+strings.SplitN(b.url("job/plan.json"), "?", 2)[0]) {
+		t.Errorf("plan's next step names another plan:\n%s", stdout)
+	}
+	for _, k := range []string{"2", "0", "1"} {
+		runCLI(t, t.Context(), exitOK, "run-shard", "--plan", b.url("job/plan.json"), "--shard-index", k, "--workers", k, "-q")
+	}
+	runCLI(t, t.Context(), exitOK, "run-shard", "--plan", b.url("job/plan.json"), "--shard-index", "1", "-q") // a retried task
+	runCLI(t, t.Context(), exitOK, "merge", b.url("job"), "-q")
+
+	want, got := localFiles(t, local), b.objects(t, "job")
+	if _, ok := got["plan.json"]; !ok {
+		t.Error("the merged output lost plan.json")
+	}
+	for _, m := range []map[string]string{want, got} {
+		delete(m, "manifest.json")
+		delete(m, "plan.json")
+	}
+	if !maps.Equal(got, want) {
+		t.Errorf("merged bucket output differs from the local split:\n got %v\nwant %v", got, want)
+	}
+	wantM, err := os.ReadFile(filepath.Join(local, "manifest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	gotM := b.read(t, "job/manifest.json")
+	if g, w := comparableManifest(t, gotM), comparableManifest(t, wantM); !equalJSON(g, w) {
+		t.Errorf("manifests differ:\n got %s\nwant %s", gotM, wantM)
+	}
+	runCLI(t, t.Context(), exitOK, "verify", b.url("job"), "--input", in, "-q")
+	// A merged job is not merged again.
+	_, stderr := runCLI(t, t.Context(), exitFailure, "merge", b.url("job"))
+	if !strings.Contains(stderr, "s3://bkt/job is already merged") && !strings.Contains(stderr, "gs://bkt/job is already merged") {
+		t.Errorf("merge of a merged job:\n%s", stderr)
+	}
 }

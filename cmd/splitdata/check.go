@@ -82,6 +82,7 @@ func quiet(cmd *cobra.Command) bool {
 var bucketCommands = map[string]bool{
 	"split": true, "shuffle": true, "sample": true, "kfold": true,
 	"verify": true, "inspect": true, "clean": true,
+	"plan": true, "run-shard": true, "merge": true,
 }
 
 // checkURL refuses a URL given as kind (input, --out) where splitdata

@@ -394,3 +394,44 @@ func (l *locations) inspect(ctx context.Context, args []string, opts sources.Opt
 	}
 	return out, nil
 }
+
+// isBucket reports whether a command-line location names an object
+// store (s3://, gs://, az://); it is false for what does not parse,
+// which the command's checks refuse.
+func isBucket(s string) bool {
+	loc, err := storage.Parse(s)
+	return err == nil && !loc.IsLocal()
+}
+
+// locationDir is the directory or prefix holding the file p.
+func locationDir(p string) string {
+	loc, err := storage.Parse(p)
+	if err != nil || loc.IsLocal() {
+		return filepath.Dir(p)
+	}
+	loc.Key = path.Dir(loc.Key)
+	if loc.Key == "." {
+		loc.Key = ""
+	}
+	return bareURL(loc)
+}
+
+// localPath is s with a file:// URL decoded to its path; other strings
+// are returned as they are.
+func localPath(s string) string {
+	loc, err := storage.Parse(s)
+	if err != nil || loc.Scheme != storage.SchemeFile {
+		return s
+	}
+	return loc.Path()
+}
+
+// shownLocation is a command-line location as messages and results show
+// it: a bucket URL without its parameters.
+func shownLocation(s string) string {
+	loc, err := storage.Parse(s)
+	if err != nil || loc.IsLocal() {
+		return s
+	}
+	return bareURL(loc)
+}
