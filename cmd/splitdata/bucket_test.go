@@ -361,6 +361,12 @@ func TestBucketErrors(t *testing.T) {
 			`unknown parameter "colour"`},
 		{"credentials in URL", []string{"split", "s3://key:secret@bkt/in", "--out", "o", "--seed", "1"}, exitUsage,
 			"credentials do not go in the URL"},
+		{"report", []string{"split", in, "--out", b.url("t"), "--seed", "1", "--report"}, exitUsage,
+			"--report and --card: not supported yet for a bucket --out"},
+		{"if-exists skip", []string{"split", in, "--out", b.url("t"), "--seed", "1", "--if-exists", "skip"}, exitUsage,
+			"--if-exists skip: not supported yet for a bucket --out"},
+		{"plan of bucket inputs", []string{"plan", b.url("in"), "--out", b.url("t"), "--seed", "1", "--shards", "2"}, exitUsage,
+			"sharded runs read local inputs only for now"},
 		{"temp-dir", []string{"split", in, "--out", b.url("t"), "--seed", "1", "--temp-dir", b.url("tmp")}, exitUsage,
 			"--temp-dir s3://bkt/tmp: temporary files go to a local directory"},
 	}

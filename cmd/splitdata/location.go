@@ -286,6 +286,9 @@ func (l *locations) bindJob(ctx context.Context, cfg *pipeline.SplitConfig, ifEx
 		if ifExists == ifExistsSkip {
 			return usagef("--if-exists skip: not supported yet for a bucket --out; use --if-exists error or overwrite")
 		}
+		if cfg.Attach != nil {
+			return usagef("--report and --card: not supported yet for a bucket --out; write the output locally, or run splitdata report on a local copy")
+		}
 		if err := checkObjectsOutside(objs, outLoc); err != nil {
 			return err
 		}
