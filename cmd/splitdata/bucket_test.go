@@ -401,6 +401,13 @@ func TestBucketVerifyInspect(t *testing.T) {
 	genInput(t, filepath.Join(work, "in"))
 	b.upload(t, filepath.Join(work, "in"), "in")
 	runCLI(t, t.Context(), exitOK, "split", b.url("in"), "--out", b.url("o"), "--seed", "1", "-q")
+	// Bucket inputs to a local output (file:// URL), checked against
+	// the local inputs: the same rows in the same splits.
+	runCLI(t, t.Context(), exitOK, "split", b.url("in"), "--out", "file://"+filepath.ToSlash(filepath.Join(work, "local")), "--seed", "1", "-q")
+	runCLI(t, t.Context(), exitOK, "verify", filepath.Join(work, "local"), "--input", filepath.Join(work, "in"), "-q")
+	if want, got := localFiles(t, filepath.Join(work, "local")), b.objects(t, "o"); len(want) != len(got) {
+		t.Errorf("bucket to local wrote %d files, bucket to bucket %d", len(want), len(got))
+	}
 	stdout, _ := runCLI(t, t.Context(), exitOK, "inspect", b.url("in/*.parquet"), filepath.Join(work, "in"))
 	for _, want := range []string{"s3://bkt/in/part-00000.parquet: parquet, 10000 rows", "in/part-00001.parquet: parquet, 10000 rows"} {
 		if !strings.Contains(stdout, want) {
