@@ -25,11 +25,6 @@ type plan struct {
 	closers []io.Closer
 }
 
-// openPlan opens the files the paths of inputs name (see ResolveInputs).
-func openPlan(inputs []string, opts sources.Options) (*plan, error) {
-	return openJobInputs(inputs, nil, opts)
-}
-
 // openJobInputs opens the files the paths of inputs name, then the values
 // of more, in order. With no paths it needs at least one value.
 func openJobInputs(inputs []string, more []Input, opts sources.Options) (_ *plan, err error) {

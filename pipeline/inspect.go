@@ -42,19 +42,44 @@ func InspectWithMemory(ctx context.Context, inputs []string, opts sources.Option
 	if memory < 0 {
 		return nil, fmt.Errorf("%w: memory limit must be positive, got %d", ErrUsage, memory)
 	}
-	memory = cmp.Or(memory, DefaultMemoryLimit)
 	paths, err := ResolveInputs(inputs, opts.Format)
 	if err != nil {
 		return nil, usageUnlessInput(err)
 	}
-	reports := make([]FileReport, 0, len(paths))
-	for _, path := range paths {
+	values := make([]Input, len(paths))
+	for i, path := range paths {
+		values[i] = fileInput(path)
+	}
+	return InspectInputs(ctx, values, opts, memory)
+}
+
+// InspectInputs is [InspectWithMemory] for inputs given as values (bucket
+// objects, files of an fs.FS: see [Input]), reported in the order given
+// and named by their names.
+func InspectInputs(ctx context.Context, inputs []Input, opts sources.Options, memory int64) ([]FileReport, error) {
+	if memory < 0 {
+		return nil, fmt.Errorf("%w: memory limit must be positive, got %d", ErrUsage, memory)
+	}
+	memory = cmp.Or(memory, DefaultMemoryLimit)
+	reports := make([]FileReport, 0, len(inputs))
+	for i, v := range inputs {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		in, err := sources.Open(path, opts)
+		if v.open == nil {
+			return nil, fmt.Errorf("%w: input %d is a zero Input", ErrUsage, i)
+		}
+		path := v.name
+		o, err := v.open(opts)
 		if err != nil {
 			return nil, err
+		}
+		in := o.src
+		closeIn := func() {
+			_ = in.Close() // read only: a failed close loses nothing
+			if o.closer != nil {
+				_ = o.closer.Close()
+			}
 		}
 		r := FileReport{
 			Path:      path,
@@ -67,14 +92,14 @@ func InspectWithMemory(ctx context.Context, inputs []string, opts sources.Option
 		}
 		if p, ok := in.(*sources.Parquet); ok {
 			if fm := p.FooterMemory(); fm > memory/2 {
-				_ = in.Close()
+				closeIn()
 				return nil, fmt.Errorf("%w: %s: its footer takes about %s decoded, more than half of --memory %s: use --memory %d MiB or more",
 					ErrTooLarge, path, sizeText(fm), sizeText(memory), 2*fm>>20+1)
 			}
 			r.CreatedBy, r.Columns = p.CreatedBy(), p.Columns()
 		}
 		reports = append(reports, r)
-		_ = in.Close() // read only: a failed close loses nothing
+		closeIn()
 	}
 	return reports, nil
 }

@@ -282,9 +282,15 @@ func (o ManifestOptions) inputOptions() sources.Options {
 
 // openOutput opens an output file of a job with options o for reading.
 func (o ManifestOptions) openOutput(path string) (sources.FileSource, error) {
+	return sources.Open(path, o.outputOptions())
+}
+
+// outputOptions are the options that read an output file of a job with
+// options o.
+func (o ManifestOptions) outputOptions() sources.Options {
 	opts := sources.Options{Format: o.Format}
 	if o.CSV != nil {
 		opts.CSV = sources.CSVOptions{Delimiter: o.CSV.Delimiter, NoHeader: o.CSV.NoHeader, Null: o.CSV.Null}
 	}
-	return sources.Open(path, opts)
+	return opts
 }

@@ -176,7 +176,7 @@ func VerifyWithProgress(ctx context.Context, dir string, inputs []string, p Prog
 	if p == nil {
 		p = noProgress{}
 	}
-	return verifyWith(ctx, dir, inputs, DefaultMemoryLimit, p)
+	return verifyWith(ctx, outputFiles{dir: dir}, inputs, nil, DefaultMemoryLimit, p)
 }
 
 // listedRows is the rows of the files m lists.

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
@@ -56,9 +57,16 @@ func VerifyWithInputs(ctx context.Context, dir string, inputs []string) (*Verify
 type VerifyConfig struct {
 	// Dir is the output directory, holding manifest.json.
 	Dir string `json:"dir"`
+	// FS, if not nil, holds the output's files in place of the local
+	// directory Dir, which then only names it in messages: a bucket
+	// prefix, say. Its files must implement io.ReaderAt.
+	FS fs.FS `json:"-"`
 	// Inputs, when not empty, are the split's inputs, to check every
 	// row's placement.
 	Inputs []string `json:"inputs,omitempty"`
+	// Sources are inputs given as values (see [Input]), after those of
+	// Inputs, in order, as the job was given them.
+	Sources []Input `json:"-"`
 	// MemoryLimit is the memory budget in bytes (0: DefaultMemoryLimit):
 	// with Inputs, a stratified or --ratio-by rows output keeps its
 	// per-row state in memory up to half of it, beyond in a temporary
@@ -79,11 +87,13 @@ func VerifyWithConfig(ctx context.Context, cfg VerifyConfig) (*VerifyReport, err
 	if progress == nil {
 		progress = noProgress{}
 	}
-	return verifyWith(ctx, cfg.Dir, cfg.Inputs, cmp.Or(cfg.MemoryLimit, DefaultMemoryLimit), progress)
+	d := outputFiles{dir: cfg.Dir, fsys: cfg.FS}
+	return verifyWith(ctx, d, cfg.Inputs, cfg.Sources, cmp.Or(cfg.MemoryLimit, DefaultMemoryLimit), progress)
 }
 
-func verifyWith(ctx context.Context, dir string, inputs []string, limit int64, progress Progress) (*VerifyReport, error) {
-	m, err := readManifestInside(dir)
+func verifyWith(ctx context.Context, d outputFiles, inputs []string, more []Input, limit int64, progress Progress) (*VerifyReport, error) {
+	dir := d.dir
+	m, err := readManifestInside(d)
 	if err != nil {
 		return nil, err
 	}
@@ -107,7 +117,7 @@ func verifyWith(ctx context.Context, dir string, inputs []string, limit int64, p
 			}
 			listed[filepath.Base(f.Path)] = true
 			rows += f.Rows
-			if err := verifyFile(ctx, dir, m.Options, f, r); err != nil {
+			if err := verifyFile(ctx, d, m.Options, f, r); err != nil {
 				if ctx.Err() != nil {
 					return nil, ctx.Err()
 				}
@@ -128,19 +138,19 @@ func verifyWith(ctx context.Context, dir string, inputs []string, limit int64, p
 				listed[e.Path] = true
 			}
 		}
-		entries, err := os.ReadDir(filepath.Join(dir, sub))
+		entries, err := d.readDir(sub)
 		if err != nil {
 			problem("%s: %v", s.Name, err)
 			continue
 		}
 		for _, e := range entries {
-			if !listed[e.Name()] {
-				problem("%s: not in the manifest", path.Join(sub, e.Name()))
+			if !listed[e] {
+				problem("%s: not in the manifest", path.Join(sub, e))
 			}
 		}
 	}
 	for _, e := range m.Extras {
-		if err := verifyExtra(ctx, dir, e, r); err != nil {
+		if err := verifyExtra(ctx, d, e, r); err != nil {
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
 			}
@@ -150,12 +160,12 @@ func verifyWith(ctx context.Context, dir string, inputs []string, limit int64, p
 	if total != m.Rows {
 		problem("splits and unassigned rows (less duplicates) add up to %d, inputs hold %d", total, m.Rows)
 	}
-	if len(inputs) > 0 && len(r.Problems) == 0 {
+	if len(inputs)+len(more) > 0 && len(r.Problems) == 0 {
 		progress.Phase(PhaseRows, 0)
-		if err := verifyRows(ctx, dir, m, inputs, limit, r); err != nil {
+		if err := verifyRows(ctx, d, m, inputs, more, limit, r); err != nil {
 			return nil, err
 		}
-		if err := verifyGroups(ctx, dir, m, limit, r); err != nil { // verify_groups.go
+		if err := verifyGroups(ctx, d, m, limit, r); err != nil { // verify_groups.go
 			return nil, err
 		}
 		progress.Add(m.Rows)
@@ -173,15 +183,15 @@ func verifyWith(ctx context.Context, dir string, inputs []string, limit int64, p
 // the manifest's, and no more than that is read, checking ctx as it goes:
 // a part replaced by a link to a device, a named pipe or a file elsewhere
 // is a difference, never read.
-func verifyFile(ctx context.Context, dir string, opts ManifestOptions, f FileInfo, r *VerifyReport) error {
-	fh, st, err := openInside(dir, f.Path)
+func verifyFile(ctx context.Context, d outputFiles, opts ManifestOptions, f FileInfo, r *VerifyReport) error {
+	fh, size, err := d.open(f.Path)
 	if err != nil {
 		return err
 	}
 	defer fh.Close()
 	r.Files++
-	if st.Size() != f.Bytes {
-		return fmt.Errorf("%d bytes, manifest says %d", st.Size(), f.Bytes)
+	if size != f.Bytes {
+		return fmt.Errorf("%d bytes, manifest says %d", size, f.Bytes)
 	}
 	h := sha256.New()
 	n, err := copyContext(ctx, h, io.LimitReader(fh, f.Bytes))
@@ -195,11 +205,11 @@ func verifyFile(ctx context.Context, dir string, opts ManifestOptions, f FileInf
 	if sum := hex.EncodeToString(h.Sum(nil)); sum != f.SHA256 {
 		return fmt.Errorf("sha256 %s, manifest says %s", sum, f.SHA256)
 	}
-	in, err := opts.openOutput(filepath.Join(dir, filepath.FromSlash(f.Path)))
+	in, closeIn, err := d.openSource(opts, f.Path)
 	if err != nil {
 		return err
 	}
-	defer in.Close()
+	defer closeIn()
 	r.Rows += in.NumRows()
 	if in.NumRows() != f.Rows {
 		return fmt.Errorf("file holds %d rows, manifest says %d", in.NumRows(), f.Rows)
@@ -209,15 +219,15 @@ func verifyFile(ctx context.Context, dir string, opts ManifestOptions, f FileInf
 
 // verifyExtra re-hashes a file beside the splits (a report, a card) as
 // verifyFile does, without reading rows.
-func verifyExtra(ctx context.Context, dir string, e ExtraFile, r *VerifyReport) error {
-	fh, st, err := openInside(dir, e.Path)
+func verifyExtra(ctx context.Context, d outputFiles, e ExtraFile, r *VerifyReport) error {
+	fh, size, err := d.open(e.Path)
 	if err != nil {
 		return err
 	}
 	defer fh.Close()
 	r.Files++
-	if st.Size() != e.Bytes {
-		return fmt.Errorf("%d bytes, manifest says %d", st.Size(), e.Bytes)
+	if size != e.Bytes {
+		return fmt.Errorf("%d bytes, manifest says %d", size, e.Bytes)
 	}
 	h := sha256.New()
 	n, err := copyContext(ctx, h, io.LimitReader(fh, e.Bytes))
@@ -263,17 +273,17 @@ const maxManifestBytes = 256 << 20
 // readManifestInside is [ReadManifest] for an output that may have been
 // tampered with: the manifest must be a regular file in dir (not a link to
 // a device, not a named pipe) of at most maxManifestBytes.
-func readManifestInside(dir string) (*Manifest, error) {
-	name := filepath.Join(dir, ManifestName)
-	f, st, err := openInside(dir, ManifestName)
+func readManifestInside(d outputFiles) (*Manifest, error) {
+	name := d.name(ManifestName)
+	f, size, err := d.open(ManifestName)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	defer f.Close()
-	if st.Size() > maxManifestBytes {
-		return nil, fmt.Errorf("%s: %w: %d bytes, more than the %d MiB a manifest may have", name, ErrBadManifest, st.Size(), maxManifestBytes>>20)
+	if size > maxManifestBytes {
+		return nil, fmt.Errorf("%s: %w: %d bytes, more than the %d MiB a manifest may have", name, ErrBadManifest, size, maxManifestBytes>>20)
 	}
-	b, err := io.ReadAll(io.LimitReader(f, st.Size()))
+	b, err := io.ReadAll(io.LimitReader(f, size))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}

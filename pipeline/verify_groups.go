@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math/big"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/parquet-go/parquet-go"
@@ -21,7 +20,7 @@ import (
 // core under memory bytes. For --group-by-content it also recounts the
 // groups and the duplicated rows the manifest records, when the splits
 // hold every input row once. It appends differences to r.Problems.
-func verifyGroups(ctx context.Context, dir string, m *Manifest, memory int64, r *VerifyReport) error {
+func verifyGroups(ctx context.Context, d outputFiles, m *Manifest, memory int64, r *VerifyReport) error {
 	if m.Options.Group == "" && !m.Options.GroupByContent || m.Options.IndexOnly ||
 		m.Options.Format == sinks.FormatCSV || m.Options.Format == sinks.FormatJSONL {
 		return nil
@@ -56,14 +55,14 @@ func verifyGroups(ctx context.Context, dir string, m *Manifest, memory int64, r 
 	var buf []byte
 	for _, s := range outputs {
 		for _, f := range m.Splits[s].Files {
-			in, err := m.Options.openOutput(filepath.Join(dir, filepath.FromSlash(f.Path)))
+			in, closeIn, err := d.openSource(m.Options, f.Path)
 			if err != nil {
 				return err
 			}
 			if !haveSpec {
 				g, err = outputGroup(in.Schema(), m.Options)
 				if err != nil {
-					in.Close()
+					closeIn()
 					return err
 				}
 				haveSpec = true
@@ -82,9 +81,7 @@ func verifyGroups(ctx context.Context, dir string, m *Manifest, memory int64, r 
 					break
 				}
 			}
-			if cerr := in.Close(); err == nil {
-				err = cerr
-			}
+			closeIn()
 			if err != nil {
 				return err
 			}

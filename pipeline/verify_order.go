@@ -3,7 +3,6 @@ package pipeline
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"strings"
 
 	"github.com/parquet-go/parquet-go"
@@ -34,7 +33,7 @@ func verifyOrderPlacer(ctx context.Context, m *Manifest, p *plan, memory int64) 
 // verifyRepeats verifies each repeat of a kfold --repeats output as the
 // k-fold job it ran as: repeat r's splits, with the keys of the master
 // generator jumped r times.
-func verifyRepeats(ctx context.Context, dir string, m *Manifest, inputs []string, memory int64, r *VerifyReport) error {
+func verifyRepeats(ctx context.Context, d outputFiles, m *Manifest, inputs []string, more []Input, memory int64, r *VerifyReport) error {
 	for rep := range m.Options.Repeats {
 		prefix := fmt.Sprintf("repeat-%d/", rep)
 		sub := *m
@@ -54,7 +53,7 @@ func verifyRepeats(ctx context.Context, dir string, m *Manifest, inputs []string
 			r.Problems = append(r.Problems, fmt.Sprintf("%s: %d outputs, want %d", strings.TrimSuffix(prefix, "/"), len(sub.Splits), want))
 			continue
 		}
-		if err := verifyRows(ctx, dir, &sub, inputs, memory, r); err != nil {
+		if err := verifyRows(ctx, d, &sub, inputs, more, memory, r); err != nil {
 			return fmt.Errorf("%s: %w", strings.TrimSuffix(prefix, "/"), err)
 		}
 	}
@@ -66,7 +65,7 @@ func verifyRepeats(ctx context.Context, dir string, m *Manifest, inputs []string
 // split's (ties are allowed: row indices break them, and output rows do
 // not carry them); for time-series folds, that each fold's train values
 // come no later than its test values. It reads only the output files.
-func checkTimeOrder(ctx context.Context, dir string, m *Manifest, problem func(format string, args ...any)) error {
+func checkTimeOrder(ctx context.Context, d outputFiles, m *Manifest, problem func(format string, args ...any)) error {
 	if m.Options.OrderBy == "" || m.Options.OrderBy == OrderByRow {
 		return nil
 	}
@@ -78,13 +77,13 @@ func checkTimeOrder(ctx context.Context, dir string, m *Manifest, problem func(f
 	for s, info := range m.Splits {
 		sp := span{lo: ^uint64(0)}
 		for _, f := range info.Files {
-			src, err := m.Options.openOutput(filepath.Join(dir, filepath.FromSlash(f.Path)))
+			src, closeSrc, err := d.openSource(m.Options, f.Path)
 			if err != nil {
 				return err
 			}
 			col, kind, err := orderColumn(src.Schema(), m.Options.OrderBy)
 			if err != nil {
-				_ = src.Close()
+				closeSrc()
 				return fmt.Errorf("%w: %s: %w", ErrBadManifest, f.Path, err)
 			}
 			nullKey := splitter.NullOrderKey(m.Options.Nulls)
@@ -104,7 +103,7 @@ func checkTimeOrder(ctx context.Context, dir string, m *Manifest, problem func(f
 					break
 				}
 			}
-			_ = src.Close()
+			closeSrc()
 			if err != nil {
 				return err
 			}

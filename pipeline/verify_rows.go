@@ -23,7 +23,7 @@ const maxRowProblems = 10
 // of split s (or, for --index-only, its global index) is the next row of s's
 // output files (input order), or, for a --shuffle output, the splits hold
 // the same multiset of rows (the order itself is not rechecked). It appends differences to r.Problems.
-func verifyRows(ctx context.Context, dir string, m *Manifest, inputs []string, memory int64, r *VerifyReport) error {
+func verifyRows(ctx context.Context, d outputFiles, m *Manifest, inputs []string, more []Input, memory int64, r *VerifyReport) error {
 	problem := func(format string, args ...any) { r.Problems = append(r.Problems, fmt.Sprintf(format, args...)) }
 	if m.Options.Format == sinks.FormatCSV || m.Options.Format == sinks.FormatJSONL {
 		// Text does not keep the column types, so rows read back cannot
@@ -31,9 +31,9 @@ func verifyRows(ctx context.Context, dir string, m *Manifest, inputs []string, m
 		return fmt.Errorf("%w: verify --input checks rows of Parquet and Arrow outputs; this %s output was checked by its hashes and row counts only", ErrUsage, m.Options.Format)
 	}
 	if m.Options.Repeats > 1 {
-		return verifyRepeats(ctx, dir, m, inputs, memory, r) // verify_order.go
+		return verifyRepeats(ctx, d, m, inputs, more, memory, r) // verify_order.go
 	}
-	plan, err := openPlan(inputs, m.Options.inputOptions())
+	plan, err := openJobInputs(inputs, more, m.Options.inputOptions())
 	if err != nil {
 		return err
 	}
@@ -89,7 +89,7 @@ func verifyRows(ctx context.Context, dir string, m *Manifest, inputs []string, m
 
 	outs := make([]*splitRows, len(m.Splits))
 	for s, info := range m.Splits {
-		outs[s] = newSplitRows(ctx, dir, m.Options, info)
+		outs[s] = newSplitRows(ctx, d, m.Options, info)
 		defer outs[s].stop()
 	}
 	seedHash := maphash.MakeSeed()
@@ -183,7 +183,7 @@ func verifyRows(ctx context.Context, dir string, m *Manifest, inputs []string, m
 			problem("%s: does not hold the rows the inputs assign to it", m.Splits[s].Name)
 		}
 	}
-	return checkTimeOrder(ctx, dir, m, problem)
+	return checkTimeOrder(ctx, d, m, problem)
 }
 
 var errTooManyProblems = errors.New("too many problems")
@@ -267,13 +267,13 @@ type splitRows struct {
 	n       int64 // rows handed out
 }
 
-func newSplitRows(ctx context.Context, dir string, opts ManifestOptions, info SplitInfo) *splitRows {
+func newSplitRows(ctx context.Context, d outputFiles, opts ManifestOptions, info SplitInfo) *splitRows {
 	ctx, cancel := context.WithCancel(ctx)
 	sr := &splitRows{batches: make(chan []parquet.Row, 2), errc: make(chan error, 1), cancel: cancel}
 	go func() {
 		defer close(sr.batches)
 		for _, f := range info.Files {
-			p, err := opts.openOutput(filepath.Join(dir, filepath.FromSlash(f.Path)))
+			p, closeP, err := d.openSource(opts, f.Path)
 			if err != nil {
 				sr.errc <- err
 				return
@@ -295,7 +295,7 @@ func newSplitRows(ctx context.Context, dir string, opts ManifestOptions, info Sp
 					break
 				}
 			}
-			_ = p.Close()
+			closeP()
 			if err != nil {
 				if ctx.Err() == nil {
 					sr.errc <- err

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -111,11 +112,18 @@ func azErr(err error) (int, error) {
 	return 0, err
 }
 
+// etag is an ETag as the HTTP headers spell it, quoted: a listing gives
+// it bare (0x8D...), a GET or HEAD quoted, and the two must compare equal
+// for an object opened from a listing to be read.
 func etag(e *azcore.ETag) string {
-	if e == nil {
+	if e == nil || *e == "" {
 		return ""
 	}
-	return string(*e)
+	s := string(*e)
+	if !strings.HasPrefix(s, `"`) && !strings.HasPrefix(s, "W/") {
+		s = `"` + s + `"`
+	}
+	return s
 }
 
 func (b *azureBackend) stat(ctx context.Context, key string) (ObjectInfo, int, error) {

@@ -97,3 +97,19 @@ func retryable(status int, err error) bool {
 		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.ECONNREFUSED) ||
 		errors.Is(err, syscall.EPIPE) || errors.As(err, &ne)
 }
+
+// IsTransient reports whether err is a store's failure that a later run
+// may well not meet: a request still failing for a passing reason
+// (throttling, 408, 5xx, a timeout, a dropped connection) once its
+// retries were spent, or an output locked by a live run ([ErrLocked]).
+// Refusals (403, 404, a changed object, an existing output) are not.
+func IsTransient(err error) bool {
+	if errors.Is(err, ErrLocked) {
+		return true
+	}
+	var se *Error
+	if !errors.As(err, &se) {
+		return false
+	}
+	return retryable(se.Status, se.Err)
+}

@@ -111,6 +111,8 @@ type commitRecord struct {
 	Run   string   `json:"run"`
 	Files []string `json:"files"`
 	Sizes []int64  `json:"sizes"`
+	// NoManifest is set by a Commit given no manifest.
+	NoManifest bool `json:"no_manifest,omitempty"`
 }
 
 // manifestName is the file written last.
@@ -269,12 +271,14 @@ func (o *Output) publish(ctx context.Context, rec commitRecord) error {
 	if err := g.Wait(); err != nil {
 		return err
 	}
-	mi, err := o.s.Stat(ctx, stage+manifestName)
-	if err != nil {
-		return err
-	}
-	if err := o.s.copyObject(ctx, stage+manifestName, mkey, mi.Size); err != nil {
-		return err
+	if !rec.NoManifest {
+		mi, err := o.s.Stat(ctx, stage+manifestName)
+		if err != nil {
+			return err
+		}
+		if err := o.s.copyObject(ctx, stage+manifestName, mkey, mi.Size); err != nil {
+			return err
+		}
 	}
 	if err := o.s.Remove(ctx, o.area+"commit"); err != nil {
 		return err
@@ -343,7 +347,8 @@ func (o *Output) Create(ctx context.Context, name string) (io.WriteCloser, error
 }
 
 // Commit publishes every file created and then manifest (see the commit
-// protocol in the package documentation). A file not closed, or whose
+// protocol in the package documentation); a nil manifest writes none, as
+// for the pipeline's Output (a sharded job's plan, a shard's files). A file not closed, or whose
 // Close failed, fails Commit before anything is published. If Commit
 // fails after its commit point, the output is published by the next run
 // on the prefix or by [Store.Clean], and Abort leaves it so.
@@ -353,7 +358,7 @@ func (o *Output) Commit(ctx context.Context, manifest []byte) error {
 		o.mu.Unlock()
 		return fmt.Errorf("commit %s: already committed or aborted", o.s.url(o.prefix))
 	}
-	rec := commitRecord{Run: o.run}
+	rec := commitRecord{Run: o.run, NoManifest: manifest == nil}
 	for _, name := range slices.Sorted(mapKeys(o.files)) {
 		f := o.files[name]
 		if !f.shut {
@@ -369,8 +374,10 @@ func (o *Output) Commit(ctx context.Context, manifest []byte) error {
 	}
 	o.mu.Unlock()
 	stage := o.area + "staging/" + o.run + "/"
-	if _, err := o.s.putBytes(ctx, stage+manifestName, manifest, cond{}); err != nil {
-		return err
+	if manifest != nil {
+		if _, err := o.s.putBytes(ctx, stage+manifestName, manifest, cond{}); err != nil {
+			return err
+		}
 	}
 	if err := o.lock.check(); err != nil {
 		return err
@@ -483,13 +490,20 @@ func (s *Store) acquire(ctx context.Context, key, run string, opts OutputOptions
 			var li lockInfo
 			json.Unmarshal(held, &li)
 			age := time.Since(info.ModTime)
-			if age <= opts.LockTTL {
+			// A holder on this host whose process is gone was killed:
+			// its lock need not age first.
+			dead := li.Host == host && li.PID > 0 && li.PID != os.Getpid() && !processAlive(li.PID)
+			if age <= opts.LockTTL && !dead {
 				return nil, fmt.Errorf("%w: %s: run %s on %s (pid %d) refreshed it %s ago; if that run is dead, it is taken over %s after its last refresh, or run clean",
 					ErrLocked, s.url(key), li.Run, li.Host, li.PID, age.Round(time.Second), opts.LockTTL)
 			}
 			v, err = s.putBytes(ctx, key, body, cond{match: info.Version})
 			if err == nil {
-				opts.Notice(fmt.Sprintf("took over the lock %s of run %s on %s, not refreshed for %s", s.url(key), li.Run, li.Host, age.Round(time.Second)))
+				if dead {
+					opts.Notice(fmt.Sprintf("took over the lock %s of run %s, whose process %d on this host is gone", s.url(key), li.Run, li.PID))
+				} else {
+					opts.Notice(fmt.Sprintf("took over the lock %s of run %s on %s, not refreshed for %s", s.url(key), li.Run, li.Host, age.Round(time.Second)))
+				}
 			}
 		}
 		if errors.Is(err, errPrecondition) {

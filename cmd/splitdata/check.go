@@ -14,6 +14,7 @@ import (
 	"github.com/splitdata/splitdata/pipeline"
 	"github.com/splitdata/splitdata/prng"
 	"github.com/splitdata/splitdata/sources"
+	"github.com/splitdata/splitdata/storage"
 )
 
 // runNotes carries what the checks before a command learn to the error
@@ -36,8 +37,9 @@ var urlScheme = regexp.MustCompile(`^([A-Za-z][A-Za-z0-9+.-]*)://`)
 // that exists and is not a directory, and a --seed that is text.
 func checkCommandLine(cmd *cobra.Command, args []string, log *logger, notes *runNotes) error {
 	log.command = cmd.Name()
+	buckets := bucketCommands[cmd.Name()]
 	for _, a := range args {
-		if err := checkURL(fmt.Sprintf("input %q", a), a); err != nil {
+		if err := checkURL("input", a, buckets); err != nil {
 			return err
 		}
 	}
@@ -46,7 +48,7 @@ func checkCommandLine(cmd *cobra.Command, args []string, log *logger, notes *run
 		if fl == nil || !fl.Changed {
 			continue
 		}
-		if err := checkURL(fmt.Sprintf("--%s %q", name, fl.Value.String()), fl.Value.String()); err != nil {
+		if err := checkURL("--"+name, fl.Value.String(), buckets); err != nil {
 			return err
 		}
 	}
@@ -75,14 +77,36 @@ func quiet(cmd *cobra.Command) bool {
 	return fl != nil && fl.Value.String() == "true"
 }
 
-// checkURL refuses a URL where splitdata wants a local path: it would
+// bucketCommands are the commands whose INPUTs and path flags may be
+// object-store URLs (s3://, gs://, az://) or file:// URLs.
+var bucketCommands = map[string]bool{
+	"split": true, "shuffle": true, "sample": true, "kfold": true,
+	"verify": true, "inspect": true, "clean": true,
+	"plan": true, "run-shard": true, "merge": true,
+}
+
+// checkURL refuses a URL given as kind (input, --out) where splitdata
+// cannot take it: it would
 // otherwise be read as a missing file or created as a directory "hf:".
-func checkURL(what, path string) error {
+// With buckets, s3://, gs://, az:// and file:// URLs are checked
+// (scheme, bucket, parameters) before any request is made.
+func checkURL(kind, path string, buckets bool) error {
 	m := urlScheme.FindStringSubmatch(path)
 	if m == nil {
 		return nil
 	}
-	return usagef("%s: %s:// URLs are not supported yet: splitdata reads and writes local paths only; copy or mount the data locally first", what, strings.ToLower(m[1]))
+	scheme := strings.ToLower(m[1])
+	what := fmt.Sprintf("%s %q", kind, path)
+	switch {
+	case buckets && slices.Contains([]string{storage.SchemeS3, storage.SchemeGCS, storage.SchemeAzure, storage.SchemeFile}, scheme):
+		// The URL is not repeated: Parse names it without what may be
+		// a credential.
+		_, err := parseLocation(kind, path)
+		return err
+	case buckets:
+		return usagef("%s: %s:// URLs are not supported: name a local path, or an s3://, gs://, az:// or file:// URL", what, scheme)
+	}
+	return usagef("%s: %s:// URLs are not supported yet by %s: it reads and writes local paths only; copy or mount the data locally first", what, scheme, "this command")
 }
 
 // checkOut refuses an --out that cannot be an output directory: "-", which

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"strings"
@@ -26,7 +27,8 @@ records), size and per column its type. For Parquet, only the footer is read,
 and it also shows the writer and per column the compression codecs and the
 compressed and uncompressed sizes. --json prints the same as JSON.`,
 		Example: `  splitdata inspect data/
-  splitdata inspect splits/train/part-00000.parquet --json`,
+  splitdata inspect splits/train/part-00000.parquet --json
+  splitdata inspect 's3://bucket/data/*.parquet'`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return usagef("inspect needs at least one FILE")
@@ -42,7 +44,9 @@ compressed and uncompressed sizes. --json prints the same as JSON.`,
 			if err != nil {
 				return err
 			}
-			reports, err := pipeline.InspectWithMemory(cmd.Context(), args, opts, budget)
+			var locs locations
+			defer locs.release(context.WithoutCancel(cmd.Context()))
+			reports, err := locs.inspect(cmd.Context(), args, opts, budget)
 			if err != nil {
 				return err
 			}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/splitdata/splitdata/pipeline"
 	"github.com/splitdata/splitdata/sources"
+	"github.com/splitdata/splitdata/storage"
 )
 
 // Exit codes; listed under EXIT STATUS in the help. exitTransient is
@@ -121,7 +122,8 @@ var transientErrnos = []error{
 // by having a method Temporary() bool, or Timeout() bool as net.Error
 // does, that returns true.
 func isTransient(err error) bool {
-	if errors.Is(err, pipeline.ErrLocked) || errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(err, context.DeadlineExceeded) {
+	if errors.Is(err, pipeline.ErrLocked) || errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(err, context.DeadlineExceeded) ||
+		storage.IsTransient(err) {
 		return true
 	}
 	for _, errno := range transientErrnos {

@@ -57,6 +57,7 @@ bytes, on any machine, with any number of workers, however the input is chunked.
 		newExplainCmd(stdout, log),
 		newGenCmd(stdout, log),
 		newVerifyCmd(stdout, log),
+		newCleanCmd(stdout, log),
 		newInspectCmd(stdout),
 		newReportCmd(stdout),
 		newVersionCmd(stdout),

@@ -6,7 +6,6 @@ import (
 	"io"
 	"math"
 	"os"
-	"path/filepath"
 	"strconv"
 
 	"github.com/dustin/go-humanize"
@@ -59,8 +58,16 @@ Sharded runs take the split options of 'splitdata split' except --shuffle and
 			if cfg.Seed == "" && !f.quiet {
 				log.info("no --seed given: drawing a fresh one (recorded in the plan)")
 			}
+			cfg.Out = localPath(cfg.Out)
 			p, err := withBar(log, f.quiet, func(pr pipeline.Progress) (*pipeline.Plan, error) {
 				cfg.Progress = pr
+				if isBucket(cfg.Out) {
+					p, out, err := bucketPlan(cmd.Context(), cfg, args, shards, func(c pipeline.SplitConfig, n int) (*pipeline.Plan, error) {
+						return pipeline.CreatePlan(cmd.Context(), c, n)
+					})
+					cfg.Out = out
+					return p, err
+				}
 				return pipeline.CreatePlan(cmd.Context(), cfg, shards)
 			})
 			if err != nil {
@@ -68,7 +75,7 @@ Sharded runs take the split options of 'splitdata split' except --shuffle and
 			}
 			if f.step.resultJSON != "" {
 				r := stepResult{Command: "plan", Version: p.Version, Algorithm: p.Algorithm, Seed: p.Seed, Out: cfg.Out,
-					Plan: filepath.Join(cfg.Out, pipeline.PlanName), Rows: p.Rows, Unassigned: p.Unassigned, Shards: len(p.Shards)}
+					Plan: joinLocation(cfg.Out, pipeline.PlanName), Rows: p.Rows, Unassigned: p.Unassigned, Shards: len(p.Shards)}
 				if err := writeResult(f.step.resultJSON, r); err != nil {
 					return err
 				}
@@ -79,7 +86,7 @@ Sharded runs take the split options of 'splitdata split' except --shuffle and
 			if f.quiet {
 				return nil
 			}
-			planPath := filepath.Join(cfg.Out, pipeline.PlanName)
+			planPath := joinLocation(cfg.Out, pipeline.PlanName)
 			_, err = fmt.Fprintf(stdout, "planned %d rows from %d input files in %d work units as %d shards (seed %s): %s\n"+
 				"next: splitdata run-shard --plan %s --shard-index I   (I = 0 to %d), then: splitdata merge %s\n",
 				p.Rows, len(p.Inputs), len(p.Units), len(p.Shards), p.Seed, planPath, planPath, len(p.Shards)-1, cfg.Out)
@@ -123,6 +130,7 @@ arrays), then JOB_COMPLETION_INDEX (Kubernetes Indexed Jobs).`,
 			if planPath == "" {
 				return usagef("--plan is required")
 			}
+			planPath = localPath(planPath)
 			if !cmd.Flags().Changed("shard-index") {
 				found := false
 				for _, name := range shardIndexEnv {
@@ -147,8 +155,12 @@ arrays), then JOB_COMPLETION_INDEX (Kubernetes Indexed Jobs).`,
 				return err
 			}
 			done, err := withBar(log, quiet, func(p pipeline.Progress) (*pipeline.ShardDone, error) {
-				return pipeline.RunShard(cmd.Context(), pipeline.ShardConfig{Plan: planPath, Index: index, Workers: workers, Progress: p,
-					MemoryLimit: budget, OnBudget: onBudget})
+				cfg := pipeline.ShardConfig{Plan: planPath, Index: index, Workers: workers, Progress: p,
+					MemoryLimit: budget, OnBudget: onBudget}
+				if isBucket(planPath) {
+					return bucketShard(cmd.Context(), cfg)
+				}
+				return pipeline.RunShard(cmd.Context(), cfg)
 			})
 			if err != nil {
 				return err
@@ -159,7 +171,7 @@ arrays), then JOB_COMPLETION_INDEX (Kubernetes Indexed Jobs).`,
 			}
 			if step.resultJSON != "" {
 				r := stepResult{Command: "run-shard", Version: pipeline.Version, Algorithm: pipeline.AlgorithmVersion,
-					Plan: planPath, Out: filepath.Dir(planPath), Rows: rows, Shard: &index, Groups: len(done.Groups)}
+					Plan: shownLocation(planPath), Out: locationDir(planPath), Rows: rows, Shard: &index, Groups: len(done.Groups)}
 				if err := writeResult(step.resultJSON, r); err != nil {
 					return err
 				}
@@ -215,14 +227,23 @@ by the merged output (plan.json is kept, the shards' outputs removed).`,
 			if err != nil {
 				return err
 			}
+			dir := localPath(args[0])
+			bucket := isBucket(dir)
+			if bucket && step.ifExists == ifExistsSkip {
+				return usagef("--if-exists skip: not supported yet for a bucket DIR")
+			}
 			m, err := withBar(log, quiet, func(p pipeline.Progress) (*pipeline.Manifest, error) {
-				return runStep(cmd.Context(), &step, log, args[0], pipeline.MergeConfig{Dir: args[0], Progress: p, MemoryLimit: budget}, pipeline.Merge)
+				cfg := pipeline.MergeConfig{Dir: dir, Progress: p, MemoryLimit: budget}
+				if bucket {
+					return bucketMerge(cmd.Context(), cfg)
+				}
+				return runStep(cmd.Context(), &step, log, dir, cfg, pipeline.Merge)
 			})
 			if err != nil {
 				return err
 			}
 			if step.resultJSON != "" {
-				if err := writeResult(step.resultJSON, manifestResult("merge", args[0], m, step.skipped)); err != nil {
+				if err := writeResult(step.resultJSON, manifestResult("merge", shownLocation(dir), m, step.skipped)); err != nil {
 					return err
 				}
 			}
@@ -232,7 +253,7 @@ by the merged output (plan.json is kept, the shards' outputs removed).`,
 			if quiet {
 				return nil
 			}
-			return printSummary(stdout, args[0], m)
+			return printSummary(stdout, shownLocation(dir), m)
 		},
 	}
 	cmd.Flags().StringVar(&memory, "memory", "", "memory budget of the whole process: a merge holds one row group at a time, and refuses one larger than half of it; also the Go runtime's soft limit unless GOMEMLIMIT is set (default 256MiB)")

@@ -122,11 +122,11 @@ type splitResult struct {
 func manifestResult(command, out string, m *pipeline.Manifest, skipped bool) stepResult {
 	r := stepResult{
 		Command: command, Version: m.Version, Algorithm: m.Algorithm, Seed: m.Seed,
-		Out: out, Manifest: filepath.Join(out, pipeline.ManifestName),
+		Out: out, Manifest: joinLocation(out, pipeline.ManifestName),
 		Rows: m.Rows, Unassigned: m.Unassigned, Skipped: skipped,
 	}
 	for _, s := range m.Splits {
-		dir := filepath.Join(out, filepath.FromSlash(s.Name))
+		dir := joinLocation(out, s.Name)
 		if len(m.Splits) == 1 && len(s.Files) > 0 && !strings.Contains(s.Files[0].Path, "/") {
 			dir = out // sample and shuffle write their one output flat
 		}

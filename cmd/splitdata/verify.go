@@ -1,8 +1,10 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
+	"io/fs"
 
 	"github.com/spf13/cobra"
 
@@ -28,7 +30,8 @@ again, recomputes every row's split from the manifest's seed and options, and
 checks that each split holds exactly its rows, in input order (for a --shuffle
 output: the same rows; their order is not rechecked).`,
 		Example: `  splitdata verify splits
-  splitdata verify splits --input data/`,
+  splitdata verify splits --input data/
+  splitdata verify s3://bucket/splits --input s3://bucket/data/`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return usagef("verify takes one output directory, got %d arguments", len(args))
@@ -40,13 +43,20 @@ output: the same rows; their order is not rechecked).`,
 			if err != nil {
 				return err
 			}
+			var locs locations
+			defer locs.release(context.WithoutCancel(cmd.Context()))
+			cfg := pipeline.VerifyConfig{Dir: args[0], Inputs: inputs, MemoryLimit: budget}
+			if err := locs.bindVerify(cmd.Context(), &cfg); err != nil {
+				return err
+			}
 			r, err := withBar(log, quiet, func(p pipeline.Progress) (*pipeline.VerifyReport, error) {
-				return pipeline.VerifyWithConfig(cmd.Context(), pipeline.VerifyConfig{Dir: args[0], Inputs: inputs, MemoryLimit: budget, Progress: p})
+				cfg.Progress = p
+				return pipeline.VerifyWithConfig(cmd.Context(), cfg)
 			})
 			if err != nil {
 				return err
 			}
-			if err := report.VerifyCard(args[0]); err != nil {
+			if err := verifyCard(cfg); err != nil {
 				return err
 			}
 			switch {
@@ -55,9 +65,9 @@ output: the same rows; their order is not rechecked).`,
 			case quiet:
 				return nil
 			}
-			_, err = fmt.Fprintf(stdout, "verified %s: %d files, %d bytes, %d rows match the manifest\n", args[0], r.Files, r.Bytes, r.Rows)
+			_, err = fmt.Fprintf(stdout, "verified %s: %d files, %d bytes, %d rows match the manifest\n", cfg.Dir, r.Files, r.Bytes, r.Rows)
 			if err == nil && r.RowsChecked {
-				_, err = fmt.Fprintf(stdout, "verified %s: every input row is in the split the algorithm assigns it\n", args[0])
+				_, err = fmt.Fprintf(stdout, "verified %s: every input row is in the split the algorithm assigns it\n", cfg.Dir)
 			}
 			return err
 		},
@@ -67,4 +77,33 @@ output: the same rows; their order is not rechecked).`,
 	cmd.Flags().BoolVar(&jsonOut, "json", false, "print the report as JSON")
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "print nothing but errors")
 	return cmd
+}
+
+// verifyCard checks the dataset card of a verified output, if it has
+// one, against its manifest (report.CheckCard).
+func verifyCard(cfg pipeline.VerifyConfig) error {
+	if cfg.FS == nil {
+		return report.VerifyCard(cfg.Dir)
+	}
+	b, err := fs.ReadFile(cfg.FS, pipeline.ManifestName)
+	if err != nil {
+		return err
+	}
+	m, err := pipeline.ParseManifest(b)
+	if err != nil {
+		return err
+	}
+	for _, e := range m.Extras {
+		if e.Path != report.CardName {
+			continue
+		}
+		card, err := fs.ReadFile(cfg.FS, report.CardName)
+		if err != nil {
+			return err
+		}
+		if err := report.CheckCard(card, m); err != nil {
+			return fmt.Errorf("%w: %s: %w", pipeline.ErrVerify, cfg.Dir, err)
+		}
+	}
+	return nil
 }

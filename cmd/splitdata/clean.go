@@ -1,0 +1,80 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/splitdata/splitdata/pipeline"
+	"github.com/splitdata/splitdata/storage"
+)
+
+func newCleanCmd(stdout io.Writer, log *logger) *cobra.Command {
+	var force, quiet bool
+	cmd := &cobra.Command{
+		Use:   "clean DIR",
+		Short: "Remove what interrupted runs left beside an output (staging files, a dead run's lock)",
+		Long: `Clean puts right what runs killed while writing the output DIR (a local
+directory or a bucket prefix s3://, gs://, az://) left beside it, as the next run
+on DIR does by itself: it takes DIR's lock, finishes a commit that had passed its
+commit point, removes staging files and releases the lock. The output itself,
+committed or not, is not touched.
+
+A bucket output's lock is taken over once its run stopped refreshing it for two
+minutes, or at once when that run was on this machine and its process is gone;
+--force takes it over whatever its age (make sure no run is writing DIR). A
+local directory's lock is released by the system when its process dies.`,
+		Example: `  splitdata clean splits
+  splitdata clean s3://bucket/splits --force`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return usagef("clean takes one output directory, got %d arguments", len(args))
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			loc, err := parseLocation("DIR", args[0])
+			if err != nil {
+				return err
+			}
+			if loc.IsLocal() {
+				// Opening the directory as an output locks it and puts
+				// right what an interrupted run left; aborting it
+				// releases the lock and touches nothing else.
+				out, err := pipeline.OpenLocalDir(loc.Path(), true)
+				if err != nil {
+					return err
+				}
+				if err := out.Abort(ctx); err != nil {
+					return err
+				}
+			} else {
+				var locs locations
+				defer locs.release(context.WithoutCancel(ctx))
+				s, err := locs.store(ctx, loc)
+				if err != nil {
+					return err
+				}
+				opts := storage.OutputOptions{Notice: func(msg string) { pipeline.Notice(msg) }}
+				if force {
+					opts.LockTTL = time.Nanosecond
+				}
+				if err := s.Clean(ctx, loc.Key, opts); err != nil {
+					return err
+				}
+			}
+			if quiet {
+				return nil
+			}
+			_, err = fmt.Fprintf(stdout, "cleaned %s: nothing an interrupted run left remains beside it\n", bareURL(loc))
+			return err
+		},
+	}
+	cmd.Flags().BoolVar(&force, "force", false, "take over a bucket output's lock however recently its run refreshed it")
+	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "print nothing but errors")
+	return cmd
+}
