@@ -6,7 +6,7 @@ import "context"
 // in dir described by m, returning the problems it finds.
 func CheckTimeOrder(ctx context.Context, dir string, m *Manifest) ([]string, error) {
 	var problems []string
-	err := checkTimeOrder(ctx, dir, m, func(format string, args ...any) {
+	err := checkTimeOrder(ctx, outputFiles{dir: dir}, m, func(format string, args ...any) {
 		problems = append(problems, format)
 	})
 	return problems, err
