@@ -23,7 +23,10 @@ import (
 //     small reads a Parquet reader makes (footer, page headers, pages) are
 //     coalesced into one GET per block, and the reads that come back to
 //     the same bytes (a Parquet reader scans a row group's page headers
-//     before it reads the pages) find them held;
+//     before it reads the pages) find them held; but a read of at most
+//     1/16 of a block that continues no stream and finds no block held
+//     (a footer, a probe of a row group's first page) fetches only its
+//     own bytes;
 //   - a read of a block or more goes straight into the caller's buffer,
 //     split into up to [Options.ReadParallel] ranged GETs made in
 //     parallel;
@@ -37,11 +40,12 @@ import (
 // for small reads, never exceed [Options.ReadAhead] bytes in all: that,
 // beyond the caller's own buffers, is the memory reads through a Store
 // use, however many objects are open. When the store holds its bound, a
-// new block replaces the block read longest ago; a block fetched ahead
-// and not read yet is replaced only to serve a read, never to fetch
-// further ahead, so read-ahead cannot push out what it fetched (nor what
-// the reads still need) before it is read. ReadAt is safe for concurrent
-// use.
+// new block replaces the block read longest ago, one a later read of its
+// object has passed first. Blocks fetched ahead fill at most half of the
+// bound; one not read yet is replaced only to serve a read, and a fetch
+// ahead replaces only passed blocks, so read-ahead pushes out neither
+// what it fetched nor the block a stream is reading. ReadAt is safe for
+// concurrent use.
 type Object struct {
 	s    *Store
 	p    *blockPool
