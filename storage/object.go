@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"sync"
 
 	"golang.org/x/sync/errgroup"
@@ -20,20 +21,34 @@ import (
 //
 //   - a read smaller than a block fetches the block(s) holding it, so the
 //     small reads a Parquet reader makes (footer, page headers, pages) are
-//     coalesced into one GET per block;
+//     coalesced into one GET per block, and the reads that come back to
+//     the same bytes (a Parquet reader scans a row group's page headers
+//     before it reads the pages) find them held; but a read of at most
+//     1/16 of a block that continues no stream and finds no block held
+//     (a footer, a probe of a row group's first page) fetches only its
+//     own bytes;
 //   - a read of a block or more goes straight into the caller's buffer,
 //     split into up to [Options.ReadParallel] ranged GETs made in
 //     parallel;
 //   - a read that continues one of the last reads (a sequential stream,
-//     such as a column chunk read page by page) starts fetching the
-//     blocks after it in the background, so the network is busy while
-//     the caller decodes.
+//     such as a column chunk read page by page) starts fetching the next
+//     few blocks after it in the background (as many as
+//     [Options.ReadParallel], a quarter of the blocks the store holds at
+//     most), so the network is busy while the caller decodes.
 //
-// The blocks held, fetched ahead or kept for small reads, never exceed
-// [Options.ReadAhead] bytes in all: that, beyond the caller's own buffers,
-// is the memory an Object uses. ReadAt is safe for concurrent use.
+// The blocks of all the Objects of a [Store], held, fetched ahead or kept
+// for small reads, never exceed [Options.ReadAhead] bytes in all: that,
+// beyond the caller's own buffers, is the memory reads through a Store
+// use, however many objects are open. When the store holds its bound, a
+// new block replaces the block read longest ago, one a later read of its
+// object has passed first. Blocks fetched ahead fill at most half of the
+// bound; one not read yet is replaced only to serve a read, and a fetch
+// ahead replaces only passed blocks, so read-ahead pushes out neither
+// what it fetched nor the block a stream is reading. ReadAt is safe for
+// concurrent use.
 type Object struct {
 	s    *Store
+	p    *blockPool
 	info ObjectInfo
 
 	ctx    context.Context // cancels fetches ahead; ends with Close
@@ -41,23 +56,48 @@ type Object struct {
 	wg     sync.WaitGroup
 	sem    chan struct{} // GETs in flight
 
-	mu     sync.Mutex
+	// guarded by p.mu
 	blocks map[int64]*block // by block index
-	tick   uint64
-	ends   [4]int64 // where the last reads ended, for sequential streams
+	ends   [8]int64         // where the last reads ended, for sequential streams
 	next   int
 	closed bool
 }
 
 // block is one block of an Object: being fetched until done is closed,
-// then data (or err).
+// then data (or err). Its fields but idx, o, data and err are guarded by
+// the pool's mutex; data and err are set before done is closed.
 type block struct {
+	o    *Object
 	idx  int64
 	data []byte
 	err  error
 	done chan struct{}
 	used uint64 // tick of the last read, for eviction
+	read bool   // read at least once (else fetched ahead, not yet read)
 	busy int    // readers waiting on it or copying from it
+}
+
+// blockPool holds the blocks of a Store's Objects: at most capacity in
+// all, with the buffers of blocks let go kept for the next ones, so that
+// reads allocate nothing once the pool is full.
+type blockPool struct {
+	mu       sync.Mutex
+	capacity int
+	size     int64    // bytes of a block
+	blocks   []*block // every block held, of any object
+	free     [][]byte // buffers of blocks let go, len(free) + len(blocks) <= capacity
+	unread   int      // blocks fetched ahead and not read yet, at most capacity/2
+	tick     uint64
+	peak     int // most blocks held at once, for tests
+}
+
+func newBlockPool(opts Options) *blockPool {
+	return &blockPool{capacity: int(max(1, opts.ReadAhead/opts.BlockSize)), size: opts.BlockSize}
+}
+
+// ahead is how many blocks a sequential stream fetches ahead of its reads.
+func (p *blockPool) ahead(parallel int) int {
+	return max(1, min(parallel, p.capacity/4))
 }
 
 // OpenObject opens the object at key for ranged reads. It asks for the
@@ -80,12 +120,15 @@ func (s *Store) OpenInfo(ctx context.Context, info ObjectInfo) *Object {
 
 func (s *Store) openObject(ctx context.Context, info ObjectInfo) *Object {
 	ctx, cancel := context.WithCancel(ctx)
-	return &Object{
-		s: s, info: info, ctx: ctx, cancel: cancel,
+	o := &Object{
+		s: s, p: s.pool, info: info, ctx: ctx, cancel: cancel,
 		sem:    make(chan struct{}, s.opts.ReadParallel),
 		blocks: make(map[int64]*block),
-		ends:   [4]int64{-1, -1, -1, -1},
 	}
+	for i := range o.ends {
+		o.ends[i] = -1
+	}
+	return o
 }
 
 // Name is the object's URL, without parameters or credentials.
@@ -116,17 +159,20 @@ func (o *Object) CheckUnchanged(ctx context.Context) error {
 	return nil
 }
 
-// Close stops the fetches ahead, waits for them and drops the blocks. A
-// read after Close fails.
+// Close stops the fetches ahead, waits for them and gives the object's
+// blocks back to the store. A read after Close fails.
 func (o *Object) Close() error {
-	o.mu.Lock()
+	o.p.mu.Lock()
 	o.closed = true
-	o.mu.Unlock()
+	o.p.mu.Unlock()
 	o.cancel()
 	o.wg.Wait()
-	o.mu.Lock()
+	o.p.mu.Lock()
+	for _, b := range o.blocks {
+		o.p.dropLocked(b)
+	}
 	o.blocks = nil
-	o.mu.Unlock()
+	o.p.mu.Unlock()
 	return nil
 }
 
@@ -150,15 +196,23 @@ func (o *Object) ReadAt(p []byte, off int64) (int, error) {
 	}
 	end := off + int64(len(p))
 	bs := o.s.opts.BlockSize
-	o.mu.Lock()
+	pool := o.p
+	pool.mu.Lock()
 	if o.closed {
-		o.mu.Unlock()
+		pool.mu.Unlock()
 		return 0, fmt.Errorf("read %s: object closed", o.Name())
 	}
 	seq := o.sequential(off)
 	first, last := off/bs, (end-1)/bs
 	var held []*block
 	direct := int64(len(p)) >= bs
+	if !direct && !seq && int64(len(p)) <= bs/probeFraction && !o.heldLocked(first, last) {
+		// A small read away from every stream (a footer, the first page
+		// header of a column chunk, a probe of each row group) fetches
+		// only its bytes: a whole block for it would mostly go unread,
+		// or be let go before the stream that reads it comes.
+		direct = true
+	}
 	if !direct {
 		for i := first; i <= last; i++ {
 			b := o.blockLocked(i)
@@ -178,7 +232,7 @@ func (o *Object) ReadAt(p []byte, off int64) (int, error) {
 	if seq {
 		o.aheadLocked(last + 1)
 	}
-	o.mu.Unlock()
+	pool.mu.Unlock()
 
 	if direct {
 		n, err := o.fetchParallel(p, off)
@@ -201,18 +255,34 @@ func (o *Object) ReadAt(p []byte, off int64) (int, error) {
 			n += copy(p[lo-off:hi-off], b.data[lo-bo:hi-bo])
 		}
 	}
-	o.mu.Lock()
+	pool.mu.Lock()
 	for _, b := range held {
 		b.busy--
 		if b.err != nil && o.blocks != nil && o.blocks[b.idx] == b {
-			delete(o.blocks, b.idx) // a later read tries again
+			pool.dropLocked(b) // a later read tries again
 		}
 	}
-	o.mu.Unlock()
+	pool.mu.Unlock()
 	if err != nil {
 		return 0, err
 	}
 	return n, eof
+}
+
+// probeFraction: a read of at most BlockSize/probeFraction bytes that
+// continues no stream and finds no block held is made by a GET of its own
+// bytes only.
+const probeFraction = 16
+
+// heldLocked reports whether the object holds blocks first to last. The
+// pool's mutex is held.
+func (o *Object) heldLocked(first, last int64) bool {
+	for i := first; i <= last; i++ {
+		if _, ok := o.blocks[i]; !ok {
+			return false
+		}
+	}
+	return true
 }
 
 // sequential reports whether a read at off continues one of the last
@@ -226,37 +296,79 @@ func (o *Object) sequential(off int64) bool {
 	return false
 }
 
-// capacity is how many blocks an Object may hold.
-func (o *Object) capacity() int {
-	return int(max(1, o.s.opts.ReadAhead/o.s.opts.BlockSize))
-}
-
-// blockLocked returns block i, cached or started now, evicting the least
-// recently used idle block if the object holds its capacity; nil when
-// every block held is busy. o.mu is held.
+// blockLocked returns block i for a read, held or started now, making
+// room as [blockPool.evictLocked] does for a read; nil when every block
+// held is busy or being fetched. The pool's mutex is held.
 func (o *Object) blockLocked(i int64) *block {
-	o.tick++
+	p := o.p
+	p.tick++
 	if b, ok := o.blocks[i]; ok {
-		b.used = o.tick
+		if !b.read {
+			b.read = true
+			p.unread--
+		}
+		b.used = p.tick
 		return b
 	}
-	if !o.evictLocked(-1) {
+	if !p.evictLocked(true) {
 		return nil
 	}
-	return o.startLocked(i, o.tick)
+	b := o.startLocked(i)
+	b.used, b.read = p.tick, true
+	return b
 }
 
-// evictLocked makes room for one block, dropping the least recently used
-// block that is fetched and that no reader holds, and none at or after
-// keepFrom when keepFrom >= 0 (blocks fetched ahead of a stream are kept
-// for it). It reports whether there is room.
-func (o *Object) evictLocked(keepFrom int64) bool {
-	if len(o.blocks) < o.capacity() {
+// aheadLocked starts fetching the blocks from block i on, as many as a
+// stream fetches ahead, as long as the pool has room without letting go
+// of a block not read yet, and blocks not read yet fill at most half of
+// it: the other half serves the reads, so that streams that interleave
+// (as many as half the blocks) cannot take each other's current block.
+// The pool's mutex is held.
+func (o *Object) aheadLocked(i int64) {
+	p := o.p
+	bs := o.s.opts.BlockSize
+	nblocks := (o.info.Size + bs - 1) / bs
+	for j := i; j < nblocks && j < i+int64(p.ahead(o.s.opts.ReadParallel)); j++ {
+		if _, ok := o.blocks[j]; ok {
+			continue
+		}
+		if p.unread >= p.capacity/2 || !p.evictLocked(false) {
+			return
+		}
+		b := o.startLocked(j)
+		b.used = p.tick
+		p.unread++
+	}
+}
+
+// evictLocked makes room for one block. When the pool holds its
+// capacity it lets go of one of the blocks fetched that no reader holds:
+// the read block longest unread among those a read of their object has
+// passed (a stream moved on); for a read (forRead), when there is none,
+// the read block longest unread, else the block fetched ahead longest
+// ago. A fetch ahead thus never takes the block a stream is reading. It
+// reports whether there is room.
+func (p *blockPool) evictLocked(forRead bool) bool {
+	if len(p.blocks) < p.capacity {
 		return true
 	}
 	var victim *block
-	for _, b := range o.blocks {
-		if b.busy > 0 || (keepFrom >= 0 && b.idx >= keepFrom) {
+	rank := func(b *block) int { // lower goes first
+		switch {
+		case !b.read:
+			return 2
+		case b.passed():
+			return 0
+		}
+		return 1
+	}
+	vr := 0
+	for _, b := range p.blocks {
+		if b.busy > 0 {
+			continue
+		}
+		r := rank(b)
+		if r > 0 && !forRead {
 			continue
 		}
 		select {
@@ -264,23 +376,64 @@ func (o *Object) evictLocked(keepFrom int64) bool {
 		default:
 			continue // still being fetched
 		}
-		if victim == nil || b.used < victim.used {
-			victim = b
+		if victim == nil || r < vr || (r == vr && b.used < victim.used) {
+			victim, vr = b, r
 		}
 	}
 	if victim == nil {
 		return false
 	}
-	delete(o.blocks, victim.idx)
+	p.dropLocked(victim)
 	return true
 }
 
-// startLocked starts fetching block i in the background. o.mu is held.
-func (o *Object) startLocked(i int64, used uint64) *block {
+// passed reports whether one of the last reads of b's object ended
+// after b. The pool's mutex is held.
+func (b *block) passed() bool {
+	end := (b.idx + 1) * b.o.s.opts.BlockSize
+	for _, e := range b.o.ends {
+		if e > end {
+			return true
+		}
+	}
+	return false
+}
+
+// dropLocked removes b from the pool and from its object, keeping its
+// buffer for another block when b is fetched and no reader holds it.
+func (p *blockPool) dropLocked(b *block) {
+	if i := slices.Index(p.blocks, b); i >= 0 {
+		p.blocks = slices.Delete(p.blocks, i, i+1)
+		if !b.read {
+			p.unread--
+		}
+	}
+	if b.o.blocks != nil && b.o.blocks[b.idx] == b {
+		delete(b.o.blocks, b.idx)
+	}
+	select {
+	case <-b.done:
+		if b.busy == 0 && b.data != nil && int64(cap(b.data)) == p.size && len(p.free)+len(p.blocks) < p.capacity {
+			p.free = append(p.free, b.data[:0])
+		}
+	default:
+	}
+}
+
+// startLocked starts fetching block i in the background. The pool's mutex
+// is held and the pool has room.
+func (o *Object) startLocked(i int64) *block {
+	p := o.p
 	bs := o.s.opts.BlockSize
 	n := min(bs, o.info.Size-i*bs)
-	b := &block{idx: i, done: make(chan struct{}), used: used}
+	var buf []byte
+	if k := len(p.free); k > 0 {
+		buf, p.free = p.free[k-1][:n], p.free[:k-1]
+	}
+	b := &block{o: o, idx: i, done: make(chan struct{})}
 	o.blocks[i] = b
+	p.blocks = append(p.blocks, b)
+	p.peak = max(p.peak, len(p.blocks))
 	o.wg.Add(1)
 	go func() {
 		defer o.wg.Done()
@@ -292,30 +445,16 @@ func (o *Object) startLocked(i int64, used uint64) *block {
 			return
 		}
 		defer func() { <-o.sem }()
-		data := make([]byte, n)
-		if _, err := o.fetch(o.ctx, data, i*bs); err != nil {
+		if buf == nil {
+			buf = make([]byte, n, bs)
+		}
+		if _, err := o.fetch(o.ctx, buf, i*bs); err != nil {
 			b.err = err
 			return
 		}
-		b.data = data
+		b.data = buf
 	}()
 	return b
-}
-
-// aheadLocked starts fetching the blocks from block i on, as far as the
-// read-ahead allows, without evicting blocks at or after i. o.mu is held.
-func (o *Object) aheadLocked(i int64) {
-	bs := o.s.opts.BlockSize
-	nblocks := (o.info.Size + bs - 1) / bs
-	for j := i; j < nblocks && j < i+int64(o.capacity()); j++ {
-		if _, ok := o.blocks[j]; ok {
-			continue
-		}
-		if !o.evictLocked(i) {
-			return
-		}
-		o.startLocked(j, o.tick) // not yet read: first to go among idle blocks of this tick
-	}
 }
 
 // fetchParallel reads p at off straight from the store, in up to

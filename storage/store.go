@@ -89,6 +89,7 @@ type Store struct {
 	be    backend
 	opts  Options
 	stats Stats
+	pool  *blockPool // the blocks of its Objects (object.go)
 }
 
 // Options are the knobs of an opened [Store]. The zero value is the
@@ -102,10 +103,10 @@ type Options struct {
 	Retry Retry
 	// BlockSize is the unit of ranged reads ([Object]); 0 is 1 MiB.
 	BlockSize int64
-	// ReadAhead is the most bytes an [Object] holds in read blocks
-	// (fetched ahead or kept for small reads); 0 is 16 MiB. With
-	// [Options.ReadParallel] it bounds the memory a read adds to the
-	// caller's buffers.
+	// ReadAhead is the most bytes the [Object]s of a Store hold in read
+	// blocks, all of them together (fetched ahead or kept for small
+	// reads); 0 is 16 MiB. It bounds the memory reads add to the
+	// caller's buffers, however many objects are open.
 	ReadAhead int64
 	// ReadParallel is the most ranged GETs one [Object] has in flight;
 	// 0 is 4.
@@ -175,7 +176,7 @@ func Open(ctx context.Context, loc Location, opts Options) (*Store, error) {
 	}
 	bucket := loc
 	bucket.Key = ""
-	return &Store{loc: bucket, be: be, opts: opts}, nil
+	return &Store{loc: bucket, be: be, opts: opts, pool: newBlockPool(opts)}, nil
 }
 
 // Stats returns the store's request counters.
