@@ -105,14 +105,19 @@ test-beam:
 test-progress:
 	SPLITDATA_RECORDING=1 $(GO) test -count=1 -timeout 30m -run '^TestProgressRecording$$' ./cmd/splitdata/
 
-## bench: Go micro-benchmarks, 10 samples each, summarised with benchstat
-## (prng: benchmarks/results-prng.txt, see benchmarks/prng.md; the rest: benchmarks/results-go.txt).
-BENCHSTAT := $(GO) run golang.org/x/perf/cmd/benchstat@latest
+## bench: Go micro-benchmarks of every package with -benchmem, 10 samples each, in benchstat's format
+## (benchmarks/results/micro-<commit>.txt; prng's also benchmarks/results-prng.txt, see benchmarks/prng.md).
 bench:
-	$(GO) test -run='^$$' -bench=. -benchmem -count=10 ./prng/ | tee benchmarks/results-prng.txt
-	$(BENCHSTAT) benchmarks/results-prng.txt
-	$(GO) test -run='^$$' -bench=. -benchmem -count=10 ./splitter/ ./sinks/ | tee benchmarks/results-go.txt
-	$(BENCHSTAT) benchmarks/results-go.txt
+	benchmarks/micro.sh
+
+## bench-peers: splitdata against Polars and DuckDB on the five input shapes of issue 22 (benchmarks/README.md).
+.PHONY: bench-peers bench-storage
+bench-peers:
+	benchmarks/peers.sh
+
+## bench-storage: a 10M-row split read from and written to an S3 server on loopback, against local files (issue 17).
+bench-storage:
+	benchmarks/storage.sh
 
 ## lint: go vet, staticcheck and govulncheck.
 lint:
@@ -128,6 +133,8 @@ vectors:
 	/usr/bin/python3 splitter/testdata/gen_vectors.py
 	/usr/bin/python3 splitter/testdata/gen_compat_vectors.py
 	/usr/bin/python3 splitter/testdata/gen_stratify_vectors.py
+	/usr/bin/python3 splitter/testdata/gen_stratgroup_vectors.py
+	/usr/bin/python3 splitter/testdata/gen_timeseries_vectors.py
 	git diff --stat -- prng/testdata splitter/testdata
 
 clean:
