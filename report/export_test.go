@@ -41,3 +41,6 @@ func (c *counter) Count(v string) (int64, int64) { return c.view()[v], c.slack }
 
 // Distinct is the distinct count and whether it is exact.
 func (c *counter) Distinct() (uint64, bool) { return c.distinct() }
+
+// SortFloats sorts vs as a sketch's compaction does.
+func SortFloats(vs []float64) { sortFloats(vs, nil) }
