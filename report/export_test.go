@@ -1,5 +1,7 @@
 package report
 
+import "slices"
+
 // Internals for the black-box tests.
 var (
 	NewLeakFinderForTest = newLeakFinder
@@ -44,3 +46,23 @@ func (c *counter) Distinct() (uint64, bool) { return c.distinct() }
 
 // SortFloats sorts vs as a sketch's compaction does.
 func SortFloats(vs []float64) { sortFloats(vs, nil) }
+
+// SortRecordsMatches reports whether sortRecords orders recs as a
+// comparison sort by compareRecords does.
+func SortRecordsMatches(recs []record) bool {
+	want := slices.Clone(recs)
+	slices.SortFunc(want, compareRecords)
+	sortRecords(recs)
+	return slices.Equal(recs, want)
+}
+
+// Record is a leak record.
+type Record = record
+
+// NewRecord makes a leak record.
+func NewRecord(hash [16]byte, kind uint8, split uint16, file uint32, row uint64) record {
+	return record{hash: hash, kind: kind, split: split, file: file, row: row}
+}
+
+// AppendCanonical is appendCanonical.
+var AppendCanonical = appendCanonical

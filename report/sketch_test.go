@@ -108,7 +108,7 @@ func TestCounter(t *testing.T) {
 func TestLeakFinderSpill(t *testing.T) {
 	for _, budget := range []int64{1 << 30, 1 << 20} {
 		const n = 100_000
-		l, err := report.NewLeakFinderForTest(n, budget, t.TempDir())
+		l, err := report.NewLeakFinderForTest(n, budget, budget, t.TempDir())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -136,7 +136,7 @@ func TestLeakFinderSpill(t *testing.T) {
 		}
 		l.Close()
 	}
-	if _, err := report.NewLeakFinderForTest(1<<40, 1<<20, t.TempDir()); err == nil {
+	if _, err := report.NewLeakFinderForTest(1<<40, 1<<20, 1<<20, t.TempDir()); err == nil {
 		t.Error("2^40 records in 1 MiB: no error")
 	}
 }

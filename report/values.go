@@ -30,6 +30,7 @@ type column struct {
 	index int    // leaf index in parquet.Row values
 	kind  string
 	ptype string // the Parquet physical and logical type, for the page
+	pkind parquet.Kind
 	// scale turns a stored number into the number shown: a decimal's
 	// 10^-scale; for times, seconds per stored unit.
 	scale float64
@@ -41,7 +42,7 @@ func describe(schema *parquet.Schema) []column {
 	for i, path := range schema.Columns() {
 		leaf, _ := schema.Lookup(path...)
 		t := leaf.Node.Type()
-		c := column{name: strings.Join(path, "."), index: i, scale: 1, ptype: t.String()}
+		c := column{name: strings.Join(path, "."), index: i, scale: 1, ptype: t.String(), pkind: t.Kind()}
 		lt := t.LogicalType()
 		switch t.Kind() {
 		case parquet.Boolean:
