@@ -14,8 +14,9 @@ import (
 
 // runHold is the most leak records, in bytes, a report computed inside
 // a run keeps in memory while the run writes: beyond, they go to files
-// at once, so that the run's memory is the job's, and are read back
-// within the report's budget once the job's buffers are gone.
+// at once, so that the run's memory is the job's, and are read back and
+// sorted a partition at a time, a quarter of the budget each, once the
+// job's buffers are gone (10M gen rows: peak RSS that of the split).
 const runHold = 16 << 20
 
 // Attachment writes a report and a dataset card into a job's output. It
@@ -83,7 +84,7 @@ func (a *Attachment) Start(info pipeline.ObserveInfo) error {
 	if sc.group >= 0 {
 		n *= 2
 	}
-	a.leak, err = newLeakFinder(n, a.opts.MemoryLimit/2, runHold, a.opts.TempDir)
+	a.leak, err = newLeakFinder(n, a.opts.MemoryLimit/4, runHold, a.opts.TempDir)
 	a.fileIndex = map[string]uint32{}
 	return err
 }
