@@ -66,6 +66,16 @@ beyond half of --memory.`,
 				debug.SetMemoryLimit(cmp.Or(memory, int64(report.DefaultMemoryLimit)))
 			}
 			dir := args[0]
+			if f.card {
+				// The card rewrites README.md and the manifest: no run may
+				// replace the output from before the figures are read until
+				// both are written.
+				unlock, err := pipeline.LockOutput(dir)
+				if err != nil {
+					return err
+				}
+				defer unlock()
+			}
 			opts := report.Options{Dir: dir, Inputs: f.inputs, Columns: f.columns, Label: f.label, Group: f.group,
 				MemoryLimit: memory, TempDir: f.tempDir, Workers: f.workers}
 			r, err := report.Compute(cmd.Context(), opts)
