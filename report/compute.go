@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/parquet-go/parquet-go"
 
@@ -123,17 +124,39 @@ type place struct {
 	leak     bool
 }
 
-// newUnitAcc returns a fresh acc for a unit of rows rows.
-func (s *scanner) newUnitAcc(rows int64, at place) *acc {
+// newUnitAcc returns a fresh acc for a unit of rows rows, its leak
+// records in recs's memory if it is large enough (see recordPool).
+func (s *scanner) newUnitAcc(rows int64, at place, recs *recordPool) *acc {
 	a := s.newAcc()
 	if at.leak {
 		n := int(rows)
 		if s.group >= 0 {
 			n *= 2
 		}
-		a.recs = make([]record, 0, n)
+		a.recs = recs.get(n)
 	}
 	return a
+}
+
+// recordPool recycles the leak records of units once they are handed to
+// the leak finder, which copies them: a unit's records are 32 bytes a row,
+// a third of what a report allocated, and fresh memory under the soft
+// limit costs collections.
+type recordPool struct{ p sync.Pool }
+
+func (r *recordPool) get(n int) []record {
+	if r != nil {
+		if b, ok := r.p.Get().(*[]record); ok && cap(*b) >= n {
+			return (*b)[:0]
+		}
+	}
+	return make([]record, 0, n)
+}
+
+func (r *recordPool) put(recs []record) {
+	if r != nil && cap(recs) > 0 {
+		r.p.Put(&recs)
+	}
 }
 
 // rowScan holds the buffers of one goroutine's scans.
@@ -145,8 +168,8 @@ type rowScan struct {
 func newRowScan() *rowScan { return &rowScan{} }
 
 // scanUnit reads unit u of src into a fresh acc, row by row.
-func (s *scanner) scanUnit(ctx context.Context, src sources.Source, u int, at place, rs *rowScan) (*acc, error) {
-	a := s.newUnitAcc(src.UnitNumRows(u), at)
+func (s *scanner) scanUnit(ctx context.Context, src sources.Source, u int, at place, rs *rowScan, recs *recordPool) (*acc, error) {
+	a := s.newUnitAcc(src.UnitNumRows(u), at, recs)
 	row := at.firstRow
 	err := src.ReadUnit(ctx, u, 1024, func(rows []parquet.Row) error {
 		s.scanRows(rows, a, at, row, rs)

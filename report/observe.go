@@ -41,6 +41,7 @@ type Attachment struct {
 	files       []string // slash-separated, in the output
 	fileIndex   map[string]uint32
 	scans       sync.Pool // *rowScan
+	recs        recordPool
 }
 
 // NewAttachment returns the Attachment of a job writing the report
@@ -103,7 +104,7 @@ func (a *Attachment) RowGroup(split, seq int, rows pipeline.RowGroupRows) (func(
 		n += int64(len(r))
 	}
 	at := place{split: uint16(split), leak: true}
-	x := a.sc.newUnitAcc(n, at)
+	x := a.sc.newUnitAcc(n, at, &a.recs)
 	rs, _ := a.scans.Get().(*rowScan)
 	if rs == nil {
 		rs = newRowScan()
@@ -129,7 +130,9 @@ func (a *Attachment) RowGroup(split, seq int, rows pipeline.RowGroupRows) (func(
 			x.recs[i].row += uint64(first)
 		}
 		a.accs[split].merge(x)
-		return a.leak.add(x.recs)
+		err := a.leak.add(x.recs)
+		a.recs.put(x.recs)
+		return err
 	}, nil
 }
 

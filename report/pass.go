@@ -116,6 +116,7 @@ func (s *scanner) scanParts(ctx context.Context, m *pipeline.Manifest, parts []p
 		}
 		return nil
 	})
+	var recs recordPool
 	var wg sync.WaitGroup
 	wg.Add(workers)
 	for range workers {
@@ -130,12 +131,12 @@ func (s *scanner) scanParts(ctx context.Context, m *pipeline.Manifest, parts []p
 					var b *columnar.Batch
 					b, err = t.f.batch.ReadBatchInto(gctx, t.unit, reuse)
 					if err == nil {
-						a = s.newUnitAcc(int64(b.Len), t.at)
+						a = s.newUnitAcc(int64(b.Len), t.at, &recs)
 						s.scanBatch(b, a, t.at, rs)
 						reuse = b
 					}
 				} else {
-					a, err = s.scanUnit(gctx, t.f.src, t.unit, t.at, rs)
+					a, err = s.scanUnit(gctx, t.f.src, t.unit, t.at, rs, &recs)
 				}
 				if err != nil {
 					return err
@@ -167,6 +168,7 @@ func (s *scanner) scanParts(ctx context.Context, m *pipeline.Manifest, parts []p
 				if err := leak.add(x.a.recs); err != nil {
 					return err
 				}
+				recs.put(x.a.recs)
 				if x.f.merged++; x.f.merged == x.f.units {
 					mu.Lock()
 					x.f.closed = true
