@@ -66,3 +66,11 @@ func NewRecord(hash [16]byte, kind uint8, split uint16, file uint32, row uint64)
 
 // AppendCanonical is appendCanonical.
 var AppendCanonical = appendCanonical
+
+// SetRowsOnly makes the pass read every file as rows (true) or Parquet
+// files as batches (false).
+func SetRowsOnly(on bool) { testRowsOnly = on }
+
+// ReadBack reports whether the attachment read the output back rather
+// than summarize the rows as they were written.
+func (a *Attachment) ReadBack() bool { return a.back }

@@ -93,7 +93,7 @@ func (s *scanner) addValues(ca *colAcc, c int, vals []parquet.Value) {
 				continue
 			}
 			f := v.Double()
-			if math.IsNaN(f) {
+			if math.IsNaN(f) || math.IsInf(f, 0) {
 				ca.nans++
 				continue
 			}

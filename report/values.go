@@ -83,7 +83,10 @@ func describe(schema *parquet.Schema) []column {
 	return cols
 }
 
-// number returns a numeric value's float64, and false for a NaN.
+// number returns a numeric value's float64, and false for a NaN or an
+// infinity: those are counted apart, as the moments, quantiles and
+// histogram of finite numbers cannot hold them (and JSON cannot encode
+// the figures they would give).
 func number(v parquet.Value) (float64, bool) {
 	var f float64
 	switch v.Kind() {
@@ -96,7 +99,7 @@ func number(v parquet.Value) (float64, bool) {
 	case parquet.Double:
 		f = v.Double()
 	}
-	return f, !math.IsNaN(f)
+	return f, !math.IsNaN(f) && !math.IsInf(f, 0)
 }
 
 // MaxExactValues is how many distinct values of a string or boolean
