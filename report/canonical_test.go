@@ -45,7 +45,7 @@ func TestAppendCanonical(t *testing.T) {
 		{"int64", parquet.Int64Value(math.MinInt64)},
 		{"float", parquet.FloatValue(float32(math.Inf(-1)))},
 		{"float NaN", parquet.FloatValue(float32(math.NaN()))},
-		{"double", parquet.DoubleValue(-0.0)},
+		{"double", parquet.DoubleValue(math.Copysign(0, -1))},
 		{"double NaN", parquet.DoubleValue(math.NaN())},
 		{"int96", parquet.Int96Value(deprecated.Int96{1, 2, 3})},
 		{"empty bytes", parquet.ByteArrayValue(nil)},
