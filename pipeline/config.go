@@ -266,6 +266,9 @@ type JobOptions struct {
 	// written. Files it writes in that directory (a report, a dataset
 	// card) are committed with the output; it lists them in m.Extras.
 	Attach func(ctx context.Context, dir string, m *Manifest) error `json:"-"`
+	// Observer, if not nil, sees every output row group as it is
+	// encoded (see [Observer]), for Attach.
+	Observer Observer `json:"-"`
 }
 
 // GoMemoryLimit sets the Go runtime's soft memory limit

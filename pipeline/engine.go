@@ -90,7 +90,8 @@ func (s rowSeg) slice(lo, hi int64) rowSeg {
 
 type encodedJob struct {
 	rowGroupJob
-	chunk sinks.Chunk // nil for a job without rows (an empty file)
+	chunk    sinks.Chunk               // nil for a job without rows (an empty file)
+	observed func(string, int64) error // the observer's, once written
 }
 
 // engine streams units through read → key → place → route → order → cut
@@ -136,6 +137,7 @@ type engine struct {
 	kv            []sinks.KeyValue
 	out           Output          // receives the files
 	progress      *engineProgress // nil: none
+	observer      Observer        // sees the row groups (observe.go); nil: none
 }
 
 // run executes the engine and returns the files written per split.

@@ -20,8 +20,11 @@ func (e *engine) encode(j rowGroupJob) (encodedJob, error) {
 	if j.rows == 0 {
 		return encodedJob{rowGroupJob: j}, nil
 	}
+	observed, err := e.observe(&j)
+	if err != nil {
+		return encodedJob{}, err
+	}
 	var chunk sinks.Chunk
-	var err error
 	if j.stream != nil {
 		chunk, err = j.stream.finish()
 	} else {
@@ -31,7 +34,7 @@ func (e *engine) encode(j rowGroupJob) (encodedJob, error) {
 		return encodedJob{}, fmt.Errorf("encode %s row group %d: %w", e.names[j.split], j.seq, err)
 	}
 	j.segs = nil // let the routed rows go
-	return encodedJob{rowGroupJob: j, chunk: chunk}, nil
+	return encodedJob{rowGroupJob: j, chunk: chunk, observed: observed}, nil
 }
 
 // segmentReader reads the rows of a list of pieces in order. It hands out
@@ -131,6 +134,11 @@ func (e *engine) write(ctx context.Context, in <-chan encodedJob, jobWindow *sem
 				n := fw.cw.n
 				if err := fw.pw.Append(j.chunk); err != nil {
 					return nil, fmt.Errorf("write %s: %w", fw.rel, err)
+				}
+				if j.observed != nil {
+					if err := j.observed(fw.rel, fw.rows); err != nil {
+						return nil, err
+					}
 				}
 				fw.rows += j.chunk.NumRows()
 				e.progress.written(j.chunk.NumRows(), fw.cw.n-n)

@@ -340,6 +340,12 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 		out:           out,
 	}
 	e.progress = newEngineProgress(cfg.Progress, plan.rows, plan.rows-unassigned+duplicates, shuffle, partitions > 1)
+	if e.observer = cfg.Observer; e.observer != nil {
+		info := ObserveInfo{Schema: schema, Splits: names, Format: cfg.Format, Rows: plan.rows - unassigned + duplicates, Complete: streams == nil}
+		if err := e.observer.Start(info); err != nil {
+			return nil, err
+		}
+	}
 	splits, err := e.run(ctx)
 	if err != nil {
 		return nil, err

@@ -85,7 +85,6 @@ type scanner struct {
 	labelCol column
 	group    int
 	capacity int
-	leak     bool
 }
 
 func (s *scanner) newAcc() *acc {

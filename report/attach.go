@@ -104,7 +104,8 @@ func outputSchema(dir string, m *pipeline.Manifest) (*parquet.Schema, error) {
 // AddCard writes the dataset card of an existing output, DIR/README.md,
 // and lists it in DIR/manifest.json (replacing an earlier card). Both
 // are written to temporary files renamed into place, the manifest last.
-// It does not lock the output: run it when no job writes there.
+// Call it holding the output's lock ([pipeline.LockOutput]), taken before
+// r was computed, so that no run replaces the output meanwhile.
 func AddCard(ctx context.Context, dir string, r *Report) error {
 	m, err := pipeline.ReadManifest(dir)
 	if err != nil {

@@ -10,9 +10,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/parquet-go/parquet-go"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/splitdata/splitdata/pipeline"
 	"github.com/splitdata/splitdata/sources"
@@ -77,104 +77,186 @@ func appendLabel(b []byte, v parquet.Value, c column) []byte {
 }
 
 // appendCanonical appends an encoding of v that differs for values that
-// differ in column, levels, kind or bytes.
+// differ in column, levels, kind or bytes: the column as a uvarint, the
+// repetition and definition levels, the kind plus one, then 0 for a
+// null, else 1 and the value's bytes (Value.AppendBytes), a byte array's
+// after its length as a uvarint.
 func appendCanonical(b []byte, v parquet.Value) []byte {
-	b = binary.AppendUvarint(b, uint64(v.Column()))
-	b = append(b, byte(v.RepetitionLevel()), byte(v.DefinitionLevel()), byte(v.Kind()+1))
+	// The common kinds are spelled out: a call to AppendUvarint and to
+	// AppendBytes per value took a tenth of a report.
+	if c := v.Column(); c < 0x80 {
+		b = append(b, byte(c))
+	} else {
+		b = binary.AppendUvarint(b, uint64(c))
+	}
+	k := v.Kind()
+	b = append(b, byte(v.RepetitionLevel()), byte(v.DefinitionLevel()), byte(k+1))
 	if v.IsNull() {
 		return append(b, 0)
 	}
 	b = append(b, 1)
-	// Byte arrays carry their length; other kinds have a fixed width.
-	if k := v.Kind(); k == parquet.ByteArray || k == parquet.FixedLenByteArray {
-		b = binary.AppendUvarint(b, uint64(len(v.ByteArray())))
+	switch k {
+	case parquet.Int64, parquet.Double:
+		return binary.LittleEndian.AppendUint64(b, v.Uint64())
+	case parquet.Int32, parquet.Float:
+		return binary.LittleEndian.AppendUint32(b, uint32(v.Uint64()))
+	case parquet.Boolean:
+		return append(b, byte(v.Uint64()))
+	case parquet.ByteArray, parquet.FixedLenByteArray:
+		bs := v.ByteArray()
+		if len(bs) < 0x80 {
+			b = append(b, byte(len(bs)))
+		} else {
+			b = binary.AppendUvarint(b, uint64(len(bs)))
+		}
+		return append(b, bs...)
 	}
 	return v.AppendBytes(b)
 }
 
-// scanUnit reads unit u of src into a fresh acc.
-func (s *scanner) scanUnit(ctx context.Context, src sources.Source, u int, split uint16, file uint32, firstRow uint64) (*acc, error) {
+// place says where the rows a scan adds are: their part (split), their
+// file among the report's files and the first one's row in it, and
+// whether their leak records are kept (not for the inputs).
+type place struct {
+	split    uint16
+	file     uint32
+	firstRow uint64
+	leak     bool
+}
+
+// newUnitAcc returns a fresh acc for a unit of rows rows, its leak
+// records in recs's memory if it is large enough (see recordPool).
+func (s *scanner) newUnitAcc(rows int64, at place, recs *recordPool) *acc {
 	a := s.newAcc()
-	if s.leak {
-		n := int(src.UnitNumRows(u))
+	if at.leak {
+		n := int(rows)
 		if s.group >= 0 {
 			n *= 2
 		}
-		a.recs = make([]record, 0, n)
+		a.recs = recs.get(n)
 	}
-	h := sha256.New()
-	var buf, gbuf, lbuf []byte
-	var sum [sha256.Size]byte
-	row := firstRow
-	err := src.ReadUnit(ctx, u, 1024, func(rows []parquet.Row) error {
-		for _, r := range rows {
-			a.rows++
-			buf = buf[:0]
-			gbuf = gbuf[:0]
-			for _, v := range r {
-				c := v.Column()
-				if s.leak {
-					buf = appendCanonical(buf, v)
-					if c == s.group {
-						gbuf = appendCanonical(gbuf, v)
-					}
-				}
-				if c == s.label {
-					if v.IsNull() {
-						a.labelNulls++
-					} else {
-						lbuf = appendLabel(lbuf[:0], v, s.labelCol)
-						a.label.add(lbuf)
-					}
-				}
-				if c >= len(a.cols) || !s.want[c] {
-					continue
-				}
-				ca := &a.cols[c]
-				ca.values++
-				if v.IsNull() {
-					ca.nulls++
-					continue
-				}
-				switch s.cols[c].kind {
-				case KindNumber, KindTime:
-					f, ok := number(v)
-					if !ok {
-						ca.nans++
-						continue
-					}
-					ca.addNumber(f * s.cols[c].scale)
-				case KindBool:
-					if v.Boolean() {
-						ca.cnt.add([]byte{1})
-					} else {
-						ca.cnt.add([]byte{0})
-					}
-				default:
-					ca.cnt.add(v.ByteArray())
-				}
-			}
-			if s.leak {
-				h.Reset()
-				h.Write(buf)
-				h.Sum(sum[:0])
-				rec := record{kind: kindRow, split: split, file: file, row: row}
-				copy(rec.hash[:], sum[:16])
-				a.recs = append(a.recs, rec)
-				if len(gbuf) > 0 {
-					h.Reset()
-					h.Write(gbuf)
-					h.Sum(sum[:0])
-					rec.kind = kindGroup
-					copy(rec.hash[:], sum[:16])
-					a.recs = append(a.recs, rec)
-				}
-			}
-			row++
+	return a
+}
+
+// recordPool recycles the leak records of units once they are handed to
+// the leak finder, which copies them: a unit's records are 32 bytes a row,
+// a third of what a report allocated, and fresh memory under the soft
+// limit costs collections.
+type recordPool struct{ p sync.Pool }
+
+func (r *recordPool) get(n int) []record {
+	if r != nil {
+		if b, ok := r.p.Get().(*[]record); ok && cap(*b) >= n {
+			return (*b)[:0]
 		}
+	}
+	return make([]record, 0, n)
+}
+
+func (r *recordPool) put(recs []record) {
+	if r != nil && cap(recs) > 0 {
+		r.p.Put(&recs)
+	}
+}
+
+// rowScan holds the buffers of one goroutine's scans.
+type rowScan struct {
+	buf, gbuf, lbuf []byte
+	vals            [][]parquet.Value // [column]: a chunk of a batch (scanBatch)
+}
+
+func newRowScan() *rowScan { return &rowScan{} }
+
+// scanUnit reads unit u of src into a fresh acc, row by row.
+func (s *scanner) scanUnit(ctx context.Context, src sources.Source, u int, at place, rs *rowScan, recs *recordPool) (*acc, error) {
+	a := s.newUnitAcc(src.UnitNumRows(u), at, recs)
+	row := at.firstRow
+	err := src.ReadUnit(ctx, u, 1024, func(rows []parquet.Row) error {
+		s.scanRows(rows, a, at, row, rs)
+		row += uint64(len(rows))
 		return nil
 	})
 	return a, err
+}
+
+// scanRows adds rows, numbered from row in their file, to a.
+func (s *scanner) scanRows(rows []parquet.Row, a *acc, at place, row uint64, rs *rowScan) {
+	for _, r := range rows {
+		a.rows++
+		rs.buf = rs.buf[:0]
+		rs.gbuf = rs.gbuf[:0]
+		for _, v := range r {
+			c := v.Column()
+			if at.leak {
+				rs.buf = appendCanonical(rs.buf, v)
+				if c == s.group {
+					rs.gbuf = appendCanonical(rs.gbuf, v)
+				}
+			}
+			if c == s.label {
+				s.addLabel(a, v, rs)
+			}
+			if c >= len(a.cols) || !s.want[c] {
+				continue
+			}
+			s.addValue(&a.cols[c], c, v)
+		}
+		if at.leak {
+			s.addRecords(a, at, row, rs)
+		}
+		row++
+	}
+}
+
+// addLabel counts a label value.
+func (s *scanner) addLabel(a *acc, v parquet.Value, rs *rowScan) {
+	if v.IsNull() {
+		a.labelNulls++
+		return
+	}
+	rs.lbuf = appendLabel(rs.lbuf[:0], v, s.labelCol)
+	a.label.add(rs.lbuf)
+}
+
+// addValue adds a value of column c to its accumulator.
+func (s *scanner) addValue(ca *colAcc, c int, v parquet.Value) {
+	ca.values++
+	if v.IsNull() {
+		ca.nulls++
+		return
+	}
+	switch s.cols[c].kind {
+	case KindNumber, KindTime:
+		f, ok := number(v)
+		if !ok {
+			ca.nans++
+			return
+		}
+		ca.addNumber(f * s.cols[c].scale)
+	case KindBool:
+		if v.Boolean() {
+			ca.cnt.add([]byte{1})
+		} else {
+			ca.cnt.add([]byte{0})
+		}
+	default:
+		ca.cnt.add(v.ByteArray())
+	}
+}
+
+// addRecords adds the leak records of a row whose canonical bytes (and
+// its group value's) are in rs.
+func (s *scanner) addRecords(a *acc, at place, row uint64, rs *rowScan) {
+	sum := sha256.Sum256(rs.buf)
+	rec := record{kind: kindRow, split: at.split, file: at.file, row: row}
+	copy(rec.hash[:], sum[:16])
+	a.recs = append(a.recs, rec)
+	if len(rs.gbuf) > 0 {
+		sum = sha256.Sum256(rs.gbuf)
+		rec.kind = kindGroup
+		copy(rec.hash[:], sum[:16])
+		a.recs = append(a.recs, rec)
+	}
 }
 
 // openOptions are the options output files of m are read with.
@@ -290,27 +372,18 @@ func Compute(ctx context.Context, opts Options) (*Report, error) {
 	if opts.Group != "" {
 		total *= 2
 	}
-	leak, err := newLeakFinder(total, opts.MemoryLimit/2, opts.TempDir)
+	leak, err := newLeakFinder(total, opts.MemoryLimit/2, opts.MemoryLimit/2, opts.TempDir)
 	if err != nil {
 		return nil, err
 	}
 	defer leak.close()
 	accs := make([]*acc, len(parts))
-	var files []string
-	for i, p := range parts {
+	for i := range accs {
 		accs[i] = sc.newAcc()
-		o := outputOptions(m)
-		if p.input {
-			o = inputOptions(m)
-		}
-		for _, path := range p.files {
-			fi := uint32(len(files))
-			files = append(files, path)
-			sc.leak = !p.input
-			if err := sc.scanFile(ctx, path, o, uint16(i), fi, opts.Workers, accs[i], leak); err != nil {
-				return nil, err
-			}
-		}
+	}
+	files, err := sc.scanParts(ctx, m, parts, opts.Workers, accs, leak)
+	if err != nil {
+		return nil, err
 	}
 	r := build(m, opts, sc, parts, accs)
 	if err := findLeaks(ctx, r, m, sc, parts, files, leak); err != nil {
@@ -367,43 +440,6 @@ func columnNames(cols []column) string {
 		names[i] = c.name
 	}
 	return strings.Join(names, ", ")
-}
-
-// scanFile reads one file's units, Workers at a time, and merges them
-// into a in unit order, so that the result does not depend on which
-// goroutine finished first.
-func (s *scanner) scanFile(ctx context.Context, path string, o sources.Options, split uint16, fi uint32, workers int, a *acc, leak *leakFinder) error {
-	src, err := sources.Open(path, o)
-	if err != nil {
-		return err
-	}
-	defer src.Close()
-	starts := make([]uint64, src.NumUnits()+1)
-	for u := range src.NumUnits() {
-		starts[u+1] = starts[u] + uint64(src.UnitNumRows(u))
-	}
-	for lo := 0; lo < src.NumUnits(); lo += workers {
-		hi := min(lo+workers, src.NumUnits())
-		got := make([]*acc, hi-lo)
-		g, gctx := errgroup.WithContext(ctx)
-		for u := lo; u < hi; u++ {
-			g.Go(func() error {
-				var err error
-				got[u-lo], err = s.scanUnit(gctx, src, u, split, fi, starts[u])
-				return err
-			})
-		}
-		if err := g.Wait(); err != nil {
-			return err
-		}
-		for _, x := range got {
-			a.merge(x)
-			if err := leak.add(x.recs); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
 }
 
 // sortedKeys returns m's keys in order.

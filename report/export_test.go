@@ -1,5 +1,7 @@
 package report
 
+import "slices"
+
 // Internals for the black-box tests.
 var (
 	NewLeakFinderForTest = newLeakFinder
@@ -41,3 +43,34 @@ func (c *counter) Count(v string) (int64, int64) { return c.view()[v], c.slack }
 
 // Distinct is the distinct count and whether it is exact.
 func (c *counter) Distinct() (uint64, bool) { return c.distinct() }
+
+// SortFloats sorts vs as a sketch's compaction does.
+func SortFloats(vs []float64) { sortFloats(vs, nil) }
+
+// SortRecordsMatches reports whether sortRecords orders recs as a
+// comparison sort by compareRecords does.
+func SortRecordsMatches(recs []record) bool {
+	want := slices.Clone(recs)
+	slices.SortFunc(want, compareRecords)
+	sortRecords(recs)
+	return slices.Equal(recs, want)
+}
+
+// Record is a leak record.
+type Record = record
+
+// NewRecord makes a leak record.
+func NewRecord(hash [16]byte, kind uint8, split uint16, file uint32, row uint64) record {
+	return record{hash: hash, kind: kind, split: split, file: file, row: row}
+}
+
+// AppendCanonical is appendCanonical.
+var AppendCanonical = appendCanonical
+
+// SetRowsOnly makes the pass read every file as rows (true) or Parquet
+// files as batches (false).
+func SetRowsOnly(on bool) { testRowsOnly = on }
+
+// ReadBack reports whether the attachment read the output back rather
+// than summarize the rows as they were written.
+func (a *Attachment) ReadBack() bool { return a.back }

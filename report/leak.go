@@ -86,24 +86,29 @@ var ErrTooLarge = errors.New("too many rows for the memory budget")
 // and compared value by value.
 type leakFinder struct {
 	parts int
-	mem   []record // P = 1
+	mem   []record // in memory: files is nil
 	files []*os.File
 	bufs  []*bufio.Writer
 	n     int64
+	// remap, if not nil, renumbers the records' splits as they are read
+	// back: a report written inside a run numbers the run's outputs.
+	remap []uint16
 }
 
 // recordMem is the bytes of a record in memory (with its padding).
 const recordMem = int64(unsafe.Sizeof(record{}))
 
 // newLeakFinder prepares for about n records within budget bytes,
-// spilling to files in dir when they do not fit.
-func newLeakFinder(n, budget int64, dir string) (*leakFinder, error) {
+// spilling to files in dir when they do not fit, or when they would take
+// more than hold bytes (then in as few files as the budget allows).
+func newLeakFinder(n, budget, hold int64, dir string) (*leakFinder, error) {
 	budget = max(budget, 1<<20)
 	need := n * recordMem
 	parts := int((need + budget - 1) / budget)
-	if parts <= 1 {
+	if parts <= 1 && need <= hold {
 		return &leakFinder{parts: 1, mem: make([]record, 0, n)}, nil
 	}
+	parts = max(parts, 1)
 	if parts > maxPartitions {
 		return nil, fmt.Errorf("%w: %d rows need --memory of at least %d MiB to find duplicates", ErrTooLarge, n, 2*need/maxPartitions>>20+1)
 	}
@@ -123,7 +128,7 @@ func newLeakFinder(n, budget int64, dir string) (*leakFinder, error) {
 
 func (l *leakFinder) add(recs []record) error {
 	l.n += int64(len(recs))
-	if l.parts == 1 {
+	if l.files == nil {
 		l.mem = append(l.mem, recs...)
 		return nil
 	}
@@ -143,7 +148,7 @@ func (l *leakFinder) add(recs []record) error {
 func (l *leakFinder) runs(fn func(run []record)) error {
 	for p := range l.parts {
 		recs := l.mem
-		if l.parts > 1 {
+		if l.files != nil {
 			if err := l.bufs[p].Flush(); err != nil {
 				return fmt.Errorf("leak check: write temporary file: %w", err)
 			}
@@ -163,7 +168,12 @@ func (l *leakFinder) runs(fn func(run []record)) error {
 				recs[i].get(b[:])
 			}
 		}
-		slices.SortFunc(recs, compareRecords)
+		if l.remap != nil {
+			for i := range recs {
+				recs[i].split = l.remap[recs[i].split]
+			}
+		}
+		sortRecords(recs)
 		for i := 0; i < len(recs); {
 			j := i + 1
 			for j < len(recs) && recs[j].kind == recs[i].kind && recs[j].hash == recs[i].hash {
@@ -184,4 +194,60 @@ func (l *leakFinder) close() {
 		f.Close()
 	}
 	l.files, l.bufs, l.mem = nil, nil, nil
+}
+
+// recordBuckets is the number of buckets of sortRecords: kind and the
+// hash's first byte.
+const recordBuckets = 2 * 256
+
+func recordBucket(r *record) int { return int(r.kind&1)<<8 | int(r.hash[0]) }
+
+// sortRecords sorts recs as compareRecords orders them. The hashes are
+// uniform, so a counting sort in place on (kind, the hash's first byte)
+// (an American flag sort) cuts the records into buckets of a 256th that
+// are then sorted by a comparison of machine words: together a third of
+// the time of one comparison sort of the whole.
+func sortRecords(recs []record) {
+	var starts, ends, next [recordBuckets]int
+	for i := range recs {
+		ends[recordBucket(&recs[i])]++
+	}
+	at := 0
+	for b := range ends {
+		starts[b] = at
+		at += ends[b]
+		ends[b] = at
+	}
+	next = starts
+	for b := range recordBuckets {
+		for next[b] < ends[b] {
+			d := recordBucket(&recs[next[b]])
+			if d == b {
+				next[b]++
+				continue
+			}
+			recs[next[b]], recs[next[d]] = recs[next[d]], recs[next[b]]
+			next[d]++
+		}
+	}
+	for b := range recordBuckets {
+		slices.SortFunc(recs[starts[b]:ends[b]], compareInBucket)
+	}
+}
+
+// compareInBucket is compareRecords for records of one kind.
+func compareInBucket(a, b record) int {
+	if x, y := binary.BigEndian.Uint64(a.hash[:8]), binary.BigEndian.Uint64(b.hash[:8]); x != y {
+		return cmp.Compare(x, y)
+	}
+	if x, y := binary.BigEndian.Uint64(a.hash[8:]), binary.BigEndian.Uint64(b.hash[8:]); x != y {
+		return cmp.Compare(x, y)
+	}
+	if a.split != b.split {
+		return cmp.Compare(a.split, b.split)
+	}
+	if a.file != b.file {
+		return cmp.Compare(a.file, b.file)
+	}
+	return cmp.Compare(a.row, b.row)
 }

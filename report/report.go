@@ -83,7 +83,7 @@ type ColumnSplit struct {
 	Values    int64        `json:"values"`
 	Nulls     int64        `json:"nulls"`
 	NullRate  float64      `json:"null_rate"`
-	NaNs      int64        `json:"nans,omitempty"`
+	NaNs      int64        `json:"nans,omitempty"` // NaN or infinite
 	Count     int64        `json:"count,omitempty"`
 	Mean      *float64     `json:"mean,omitempty"`
 	Std       *float64     `json:"std,omitempty"`

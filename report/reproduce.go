@@ -2,7 +2,6 @@ package report
 
 import (
 	"cmp"
-	"fmt"
 	"strconv"
 	"strings"
 
@@ -136,40 +135,6 @@ func splitList(o pipeline.ManifestOptions) []string {
 		return []string{"--sizes", strings.Join(parts, ",")}
 	}
 	return []string{"--ratios", strings.Join(parts, ",")}
-}
-
-// numpyLines returns Python that recomputes every row's split of m with
-// NumPy (docs/algorithm.md), or says where the rule is for the options
-// that need more than a few lines.
-func numpyLines(m *pipeline.Manifest) string {
-	o := m.Options
-	var names, sizes []string
-	for _, s := range m.Splits {
-		names = append(names, strconv.Quote(s.Name))
-		sizes = append(sizes, strconv.FormatInt(s.Rows, 10))
-	}
-	head := fmt.Sprintf("import numpy as np\nseed, n = %s, %d\nkeys = np.random.PCG64(seed).random_raw(n)            # key(i) of every row i\n", m.Seed, m.Rows)
-	switch {
-	case o.Group != "" || o.Stratify != "" || o.Compat != "" || o.Replace || o.Materialize:
-		return head + "# --group, --stratify, --compat, --replace and --materialize assign from these keys\n" +
-			"# as docs/algorithm.md specifies; `splitdata explain` prints any row's key and split.\n"
-	case o.Approx:
-		var ratios []string
-		for _, s := range o.Splits {
-			ratios = append(ratios, strconv.FormatFloat(s.Ratio, 'g', -1, 64))
-		}
-		return head + fmt.Sprintf("ratios, names = [%s], [%s]\n", strings.Join(ratios, ", "), strings.Join(names, ", ")) +
-			"cuts = [int(c * 2**64) for c in np.cumsum(ratios)[:-1]]   # T(j) = floor(C(j) * 2^64)\n" +
-			"ids = np.searchsorted(np.array(cuts, dtype=np.uint64), keys, side=\"right\")\n" +
-			"print(names[ids[i]])                                  # the split of row i\n"
-	case m.Command == "shuffle":
-		return head + "order = np.lexsort((np.arange(n), keys))              # the output's row order: by (key, i)\n"
-	}
-	return head + "order = np.lexsort((np.arange(n), keys))              # rank rows by (key, i)\n" +
-		fmt.Sprintf("sizes, names = [%s], [%s]\n", strings.Join(sizes, ", "), strings.Join(names, ", ")) +
-		"ids = np.full(n, len(sizes))                          # len(sizes): in no split\n" +
-		"ids[order[: sum(sizes)]] = np.repeat(np.arange(len(sizes)), sizes)\n" +
-		"print(names[ids[i]] if ids[i] < len(sizes) else None) # the split of row i\n"
 }
 
 // hasExtra reports whether the manifest lists a file beside the splits.

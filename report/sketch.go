@@ -29,6 +29,8 @@ type Sketch struct {
 	n      int64
 	min    float64
 	max    float64
+	// scratch is the buffer of sortFloats.
+	scratch []float64
 }
 
 // DefaultSketchCapacity is the capacity of a sketch level (2048 values,
@@ -43,11 +45,14 @@ func NewSketch(c int) *Sketch {
 	return &Sketch{c: c, min: math.Inf(1), max: math.Inf(-1)}
 }
 
-// Add adds one value; NaNs are ignored (the caller counts them).
+// Add adds one value; NaNs are ignored (the caller counts them), and -0
+// is taken as 0, so that the values kept never depend on how a sort
+// orders the two.
 func (s *Sketch) Add(v float64) {
 	if math.IsNaN(v) {
 		return
 	}
+	v += 0 // -0 + 0 = +0
 	s.n++
 	s.min = min(s.min, v)
 	s.max = max(s.max, v)
@@ -69,7 +74,7 @@ func (s *Sketch) compact(h int) {
 			s.flip = append(s.flip, false)
 		}
 		buf := s.levels[h]
-		slices.Sort(buf)
+		s.scratch = sortFloats(buf, s.scratch)
 		off := 0
 		if s.flip[h] {
 			off = 1

@@ -108,7 +108,7 @@ func TestCounter(t *testing.T) {
 func TestLeakFinderSpill(t *testing.T) {
 	for _, budget := range []int64{1 << 30, 1 << 20} {
 		const n = 100_000
-		l, err := report.NewLeakFinderForTest(n, budget, t.TempDir())
+		l, err := report.NewLeakFinderForTest(n, budget, budget, t.TempDir())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -136,7 +136,43 @@ func TestLeakFinderSpill(t *testing.T) {
 		}
 		l.Close()
 	}
-	if _, err := report.NewLeakFinderForTest(1<<40, 1<<20, t.TempDir()); err == nil {
+	if _, err := report.NewLeakFinderForTest(1<<40, 1<<20, 1<<20, t.TempDir()); err == nil {
 		t.Error("2^40 records in 1 MiB: no error")
+	}
+}
+
+// TestSortFloats checks the sketch's sort against slices.Sort on values
+// that exercise every byte of the radix sort's key (both signs,
+// infinities, subnormals, repeats, runs sharing their high bytes) and on
+// ascending runs, which it merges.
+func TestSortFloats(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	values := map[string]func() float64{
+		"uniform":  func() float64 { return rng.Float64() },
+		"signed":   func() float64 { return rng.NormFloat64() * 1e9 },
+		"integers": func() float64 { return float64(rng.IntN(1000) - 500) },
+		"extremes": func() float64 {
+			return []float64{math.Inf(1), math.Inf(-1), 0, math.SmallestNonzeroFloat64, -math.MaxFloat64, 1}[rng.IntN(6)]
+		},
+		"one value": func() float64 { return 42 },
+	}
+	for name, gen := range values {
+		for _, runs := range []int{0, 1, 2, 3, 7, 8, 9} { // 0: unsorted
+			for _, n := range []int{0, 1, 63, 64, 2048, 5000} {
+				vs := make([]float64, n)
+				for i := range vs {
+					vs[i] = gen()
+				}
+				for k := range runs {
+					slices.Sort(vs[k*n/runs : (k+1)*n/runs])
+				}
+				want := slices.Clone(vs)
+				slices.Sort(want)
+				report.SortFloats(vs)
+				if !slices.Equal(vs, want) {
+					t.Errorf("%s, %d runs, %d values: order differs from slices.Sort", name, runs, n)
+				}
+			}
+		}
 	}
 }

@@ -30,6 +30,7 @@ type column struct {
 	index int    // leaf index in parquet.Row values
 	kind  string
 	ptype string // the Parquet physical and logical type, for the page
+	pkind parquet.Kind
 	// scale turns a stored number into the number shown: a decimal's
 	// 10^-scale; for times, seconds per stored unit.
 	scale float64
@@ -41,7 +42,7 @@ func describe(schema *parquet.Schema) []column {
 	for i, path := range schema.Columns() {
 		leaf, _ := schema.Lookup(path...)
 		t := leaf.Node.Type()
-		c := column{name: strings.Join(path, "."), index: i, scale: 1, ptype: t.String()}
+		c := column{name: strings.Join(path, "."), index: i, scale: 1, ptype: t.String(), pkind: t.Kind()}
 		lt := t.LogicalType()
 		switch t.Kind() {
 		case parquet.Boolean:
@@ -82,7 +83,10 @@ func describe(schema *parquet.Schema) []column {
 	return cols
 }
 
-// number returns a numeric value's float64, and false for a NaN.
+// number returns a numeric value's float64, and false for a NaN or an
+// infinity: those are counted apart, as the moments, quantiles and
+// histogram of finite numbers cannot hold them (and JSON cannot encode
+// the figures they would give).
 func number(v parquet.Value) (float64, bool) {
 	var f float64
 	switch v.Kind() {
@@ -95,7 +99,7 @@ func number(v parquet.Value) (float64, bool) {
 	case parquet.Double:
 		f = v.Double()
 	}
-	return f, !math.IsNaN(f)
+	return f, !math.IsNaN(f) && !math.IsInf(f, 0)
 }
 
 // MaxExactValues is how many distinct values of a string or boolean

@@ -66,6 +66,16 @@ beyond half of --memory.`,
 				debug.SetMemoryLimit(cmp.Or(memory, int64(report.DefaultMemoryLimit)))
 			}
 			dir := args[0]
+			if f.card {
+				// The card rewrites README.md and the manifest: no run may
+				// replace the output from before the figures are read until
+				// both are written.
+				unlock, err := pipeline.LockOutput(dir)
+				if err != nil {
+					return err
+				}
+				defer unlock()
+			}
 			opts := report.Options{Dir: dir, Inputs: f.inputs, Columns: f.columns, Label: f.label, Group: f.group,
 				MemoryLimit: memory, TempDir: f.tempDir, Workers: f.workers}
 			r, err := report.Compute(cmd.Context(), opts)
@@ -153,10 +163,14 @@ func (f *splitFlags) addCardFlag(fl *pflag.FlagSet) {
 	fl.BoolVar(&f.card, "card", false, "also write DIR/README.md, a Hugging Face dataset card (datasets.load_dataset(DIR) finds the splits), listed in the manifest")
 }
 
-// attach sets the job's Attach to write the report and card, if asked.
+// attach sets the job's Attach to write the report and card, if asked,
+// and its Observer to compute the report's figures as the rows are
+// written.
 func (f *splitFlags) attach(cfg *pipeline.SplitConfig) {
 	if !f.report && !f.card {
 		return
 	}
-	cfg.Attach = report.Attach(report.Options{Out: cfg.Out, MemoryLimit: cfg.MemoryLimit, TempDir: cfg.TempDir, Workers: cfg.Workers}, f.report, f.card)
+	a := report.NewAttachment(report.Options{Out: cfg.Out, MemoryLimit: cfg.MemoryLimit, TempDir: cfg.TempDir, Workers: cfg.Workers,
+		Label: cfg.Stratify, Group: cfg.Group}, f.report, f.card)
+	cfg.Attach, cfg.Observer = a.Attach, a
 }

@@ -48,7 +48,7 @@ var allowed = map[string][]string{
 	"storage": {"github.com/aws/aws-sdk-go-v2", "github.com/aws/smithy-go", "cloud.google.com/go/storage", "google.golang.org/api",
 		"github.com/Azure/azure-sdk-for-go", module + "/splitter", "golang.org/x/sync"},
 	"report": {"github.com/parquet-go/parquet-go", "github.com/axiomhq/hyperloglog", "github.com/dgryski/go-metro", "golang.org/x/sync",
-		module + "/pipeline", module + "/splitter", module + "/sources"},
+		module + "/pipeline", module + "/splitter", module + "/sources", module + "/internal/columnar"},
 }
 
 // TestImports fails on an import a package may not have (tests may import
