@@ -1,6 +1,11 @@
 package report
 
-import "math"
+import (
+	"encoding/binary"
+	"math"
+
+	"github.com/parquet-go/parquet-go"
+)
 
 // The accumulators of the pass: what one part (a split, a fold, the
 // inputs), or one unit of it, adds up, and how two merge.
@@ -83,8 +88,26 @@ type scanner struct {
 	want     []bool // per leaf: summarized
 	label    int    // leaf index, or -1
 	labelCol column
-	group    int
+	groups   []int // leaf indices of the group columns, in the listed order; nil: none
+	groupPos []int // per leaf: its place in groups, or -1
 	capacity int
+}
+
+// appendGroup appends the canonical bytes of a row's group values (in
+// the order of groups): one column's bytes as they are, several columns'
+// each after its length as 4 bytes big-endian, so that two different
+// value lists never give the same bytes.
+func (s *scanner) appendGroup(b []byte, vals []parquet.Value) []byte {
+	if len(vals) == 1 {
+		return appendCanonical(b, vals[0])
+	}
+	for _, v := range vals {
+		at := len(b)
+		b = append(b, 0, 0, 0, 0)
+		b = appendCanonical(b, v)
+		binary.BigEndian.PutUint32(b[at:], uint32(len(b)-at-4))
+	}
+	return b
 }
 
 func (s *scanner) newAcc() *acc {

@@ -130,7 +130,7 @@ func (s *scanner) newUnitAcc(rows int64, at place, recs *recordPool) *acc {
 	a := s.newAcc()
 	if at.leak {
 		n := int(rows)
-		if s.group >= 0 {
+		if len(s.groups) > 0 {
 			n *= 2
 		}
 		a.recs = recs.get(n)
@@ -162,6 +162,7 @@ func (r *recordPool) put(recs []record) {
 // rowScan holds the buffers of one goroutine's scans.
 type rowScan struct {
 	buf, gbuf, lbuf []byte
+	gvals           []parquet.Value   // a row's group values, in the order of scanner.groups
 	vals            [][]parquet.Value // [column]: a chunk of a batch (scanBatch)
 }
 
@@ -185,12 +186,15 @@ func (s *scanner) scanRows(rows []parquet.Row, a *acc, at place, row uint64, rs 
 		a.rows++
 		rs.buf = rs.buf[:0]
 		rs.gbuf = rs.gbuf[:0]
+		if len(s.groups) > 0 {
+			rs.gvals = append(rs.gvals[:0], make([]parquet.Value, len(s.groups))...)
+		}
 		for _, v := range r {
 			c := v.Column()
 			if at.leak {
 				rs.buf = appendCanonical(rs.buf, v)
-				if c == s.group {
-					rs.gbuf = appendCanonical(rs.gbuf, v)
+				if c < len(s.groupPos) && s.groupPos[c] >= 0 {
+					rs.gvals[s.groupPos[c]] = v
 				}
 			}
 			if c == s.label {
@@ -202,6 +206,9 @@ func (s *scanner) scanRows(rows []parquet.Row, a *acc, at place, row uint64, rs 
 			s.addValue(&a.cols[c], c, v)
 		}
 		if at.leak {
+			if len(s.groups) > 0 {
+				rs.gbuf = s.appendGroup(rs.gbuf, rs.gvals)
+			}
 			s.addRecords(a, at, row, rs)
 		}
 		row++
@@ -394,7 +401,7 @@ func Compute(ctx context.Context, opts Options) (*Report, error) {
 
 func newScanner(schema *parquet.Schema, opts Options) (*scanner, error) {
 	cols := describe(schema)
-	sc := &scanner{cols: cols, want: make([]bool, len(cols)), label: -1, group: -1}
+	sc := &scanner{cols: cols, want: make([]bool, len(cols)), label: -1}
 	find := func(name, flag string) (int, error) {
 		for i, c := range cols {
 			if c.name == name {
@@ -423,8 +430,15 @@ func newScanner(schema *parquet.Schema, opts Options) (*scanner, error) {
 		sc.labelCol = cols[sc.label]
 	}
 	if opts.Group != "" {
-		if sc.group, err = find(opts.Group, "--group"); err != nil {
+		if sc.groups, err = findGroup(opts.Group, find); err != nil {
 			return nil, err
+		}
+		sc.groupPos = make([]int, len(cols))
+		for i := range sc.groupPos {
+			sc.groupPos[i] = -1
+		}
+		for p, c := range sc.groups {
+			sc.groupPos[c] = p
 		}
 	}
 	// One capacity whatever the budget and the workers: the figures, and
@@ -450,4 +464,25 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	slices.Sort(ks)
 	return ks
+}
+
+// findGroup resolves a --group value: one column, or several separated by
+// commas (a whole name holding a comma is that one column, as the split's
+// --group reads it).
+func findGroup(list string, find func(name, flag string) (int, error)) ([]int, error) {
+	if i, err := find(list, "--group"); err == nil || !strings.Contains(list, ",") {
+		if err != nil {
+			return nil, err
+		}
+		return []int{i}, nil
+	}
+	var cols []int
+	for _, name := range strings.Split(list, ",") {
+		i, err := find(name, "--group")
+		if err != nil {
+			return nil, err
+		}
+		cols = append(cols, i)
+	}
+	return cols, nil
 }

@@ -119,7 +119,7 @@ func findLeaks(ctx context.Context, r *Report, m *pipeline.Manifest, sc *scanner
 		if err != nil {
 			return err
 		}
-		e := LeakExample{Value: sc.render(row, sc.group)}
+		e := LeakExample{Value: sc.renderGroup(row)}
 		for _, x := range ex {
 			e.Splits = append(e.Splits, parts[x.split].name)
 		}
@@ -141,10 +141,27 @@ func keepSmallest(exs [][]record, ex []record) [][]record {
 }
 
 func (s *scanner) groupName() string {
-	if s.group < 0 {
-		return ""
+	names := make([]string, len(s.groups))
+	for p, c := range s.groups {
+		names[p] = s.cols[c].name
 	}
-	return s.cols[s.group].name
+	return strings.Join(names, ",")
+}
+
+// renderGroup shows a row's group values, in the order of the group's
+// columns.
+func (s *scanner) renderGroup(row parquet.Row) string {
+	parts := make([]string, len(s.groups))
+	for p, c := range s.groups {
+		parts[p] = "null"
+		for _, v := range row {
+			if v.Column() == c {
+				parts[p] = showParquet(v, s.cols[c])
+				break
+			}
+		}
+	}
+	return strings.Join(parts, ", ")
 }
 
 // readRow reads row i of a file (a copy).

@@ -82,7 +82,7 @@ func (a *Attachment) Start(info pipeline.ObserveInfo) error {
 		}
 	}
 	n := info.Rows
-	if sc.group >= 0 {
+	if len(sc.groups) > 0 {
 		n *= 2
 	}
 	a.leak, err = newLeakFinder(n, a.opts.MemoryLimit/4, runHold, a.opts.TempDir)

@@ -49,8 +49,12 @@ func (s *scanner) scanBatch(r columnar.Rows, a *acc, at place, rs *rowScan) {
 				rs.buf = appendCanonical(rs.buf, rs.vals[c][k])
 			}
 			rs.gbuf = rs.gbuf[:0]
-			if s.group >= 0 {
-				rs.gbuf = appendCanonical(rs.gbuf, rs.vals[s.group][k])
+			if len(s.groups) > 0 {
+				rs.gvals = rs.gvals[:0]
+				for _, c := range s.groups {
+					rs.gvals = append(rs.gvals, rs.vals[c][k])
+				}
+				rs.gbuf = s.appendGroup(rs.gbuf, rs.gvals)
 			}
 			s.addRecords(a, at, row, rs)
 			row++
