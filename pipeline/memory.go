@@ -284,11 +284,12 @@ func (p *plan) encodedRowBytes() int64 {
 	return max(size/p.rows, 1)
 }
 
-// pageBytes is what one output column holds while it is encoded under
-// opts: its page buffer and, with dictionaries (the default since 0.5.0),
-// a second page of new values and the dictionary itself.
+// pageBytes is the uncompressed size of an output page under opts.
 func pageBytes(opts sinks.ParquetOptions) int64 {
-	return opts.ColumnBytes()
+	if opts.PageBufferSize > 0 {
+		return int64(opts.PageBufferSize)
+	}
+	return sinks.DefaultPageBufferSize
 }
 
 // shardBudget is how a shard of a sharded run holds its rows under its
