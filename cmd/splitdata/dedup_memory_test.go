@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/splitdata/splitdata/internal/gendata"
@@ -43,7 +42,7 @@ func TestGroupByContentMemory(t *testing.T) {
 	if decoded := decodedSize(t, in); decoded < 2*dedupTestMemory/2 {
 		t.Fatalf("input holds %d MiB decoded, want at least twice the count's half of --memory", decoded>>20)
 	}
-	cmd := splitdataCmd(work, "split", "in", "dup", "--out", "out", "--seed", "42", "--group-by-content",
+	cmd, peakRSS := splitdataPeakCmd(t, work, "split", "in", "dup", "--out", "out", "--seed", "42", "--group-by-content",
 		"--memory", "64MiB", "--row-group-rows", "16384", "--workers", "2", "--temp-dir", work, "-q")
 	cmd.Env = slices.DeleteFunc(cmd.Env, func(kv string) bool {
 		return strings.HasPrefix(kv, "GOMEMLIMIT=") || strings.HasPrefix(kv, "GOGC=")
@@ -51,11 +50,7 @@ func TestGroupByContentMemory(t *testing.T) {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("splitdata split: %v\n%s", err, out)
 	}
-	ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage)
-	if !ok {
-		t.Fatalf("no rusage for the child: %T", cmd.ProcessState.SysUsage())
-	}
-	peak := ru.Maxrss << 10
+	peak := peakRSS()
 	bound := int64(dedupTestMemory + 64<<20 + nonHeapRSS)
 	t.Logf("peak RSS %d MiB with --memory %d MiB (bound %d MiB)", peak>>20, dedupTestMemory>>20, bound>>20)
 	if peak > bound {

@@ -12,6 +12,9 @@ import (
 )
 
 func TestMain(m *testing.M) {
+	if file := os.Getenv(peakEnv); file != "" {
+		os.Exit(runPeak(file))
+	}
 	// The crash test runs this binary as splitdata itself.
 	if os.Getenv("SPLITDATA_TEST_MAIN") == "1" {
 		os.Exit(runMain())

@@ -14,7 +14,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/parquet-go/parquet-go"
@@ -72,7 +71,7 @@ func TestShuffleMemory(t *testing.T) {
 		t.Fatalf("input holds %d MiB decoded, want at least 10x a quarter of --memory (%d MiB)", decoded>>20, 10*shuffleTestMemory/4>>20)
 	}
 
-	cmd := splitdataCmd(work, "shuffle", "in", "--out", "out", "--seed", "42",
+	cmd, peakRSS := splitdataPeakCmd(t, work, "shuffle", "in", "--out", "out", "--seed", "42",
 		"--memory", "48MiB", "--row-group-rows", "16384", "--workers", "2", "-q")
 	// The command's own soft memory limit is part of what is tested.
 	cmd.Env = slices.DeleteFunc(cmd.Env, func(kv string) bool {
@@ -81,11 +80,7 @@ func TestShuffleMemory(t *testing.T) {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("splitdata shuffle: %v\n%s", err, out)
 	}
-	ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage)
-	if !ok {
-		t.Fatalf("no rusage for the child: %T", cmd.ProcessState.SysUsage())
-	}
-	peak := ru.Maxrss << 10 // KiB on Linux
+	peak := peakRSS()
 	bound := shuffleRSSBound(shuffleTestMemory, shuffleTestWorkers)
 	t.Logf("peak RSS %d MiB for %d MiB of decoded rows with --memory %d MiB (bound %d MiB)",
 		peak>>20, decoded>>20, shuffleTestMemory>>20, bound>>20)
