@@ -1,7 +1,6 @@
 package storage_test
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -332,18 +331,6 @@ func keys(t *testing.T, s *storage.Store, prefix string) []string {
 		out = append(out, o.Key)
 	}
 	return out
-}
-
-// write writes data to key through a Store.
-func write(t *testing.T, ctx context.Context, s *storage.Store, key string, data []byte) {
-	t.Helper()
-	w := s.Create(ctx, key)
-	if _, err := w.Write(data); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
 }
 
 // pattern is n deterministic bytes.
