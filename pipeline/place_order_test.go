@@ -29,11 +29,7 @@ type orderRow struct {
 }
 
 // orderValue returns the row i of the tests' input; with nan, some f
-// values are NaN.
-//
-// verify --input compares rows with parquet.Row.Equal, for which a NaN
-// never equals itself, so inputs with NaN are not verified here (a
-// limitation of verify_rows.go, not of the order).
+// values are NaN (verify --input with NaN: TestVerifyInputWithNaN).
 func orderValue(i int, nan bool) orderRow {
 	r := orderRow{ID: int64(i), U: uint64(i*7919%1000) << 54, S: fmt.Sprint(i % 13)}
 	if i%17 != 0 {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/maphash"
+	"math"
 	"math/big"
 	"path/filepath"
 
@@ -152,7 +153,7 @@ func verifyRows(ctx context.Context, d outputFiles, m *Manifest, inputs []string
 					if unordered {
 						inSums[s] += rowHash(seedHash, row)
 						outSums[s] += rowHash(seedHash, got)
-					} else if !row.Equal(got) {
+					} else if !sameRow(row, got) {
 						problem("%s: row %d differs from input row %d (%s), which belongs there",
 							m.Splits[s].Name, outs[s].n-1, i, filepath.Base(plan.paths[u.input]))
 						if len(r.Problems) >= maxRowProblems {
@@ -332,4 +333,34 @@ func (sr *splitRows) stop() {
 	sr.cancel()
 	for range sr.batches {
 	}
+}
+
+// sameRow reports whether two rows hold the same values at the same
+// levels, as parquet.Row.Equal does, but with floats compared by their
+// bits: a NaN read back is the NaN that was written, where == says no.
+func sameRow(a, b parquet.Row) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i, x := range a {
+		y := b[i]
+		if x.RepetitionLevel() != y.RepetitionLevel() || x.DefinitionLevel() != y.DefinitionLevel() || x.Kind() != y.Kind() {
+			return false
+		}
+		switch {
+		case x.IsNull():
+			// Kinds and levels matched: both null.
+		case x.Kind() == parquet.Float:
+			if math.Float32bits(x.Float()) != math.Float32bits(y.Float()) {
+				return false
+			}
+		case x.Kind() == parquet.Double:
+			if math.Float64bits(x.Double()) != math.Float64bits(y.Double()) {
+				return false
+			}
+		case !parquet.Equal(x, y):
+			return false
+		}
+	}
+	return true
 }
