@@ -307,6 +307,8 @@ func (c SplitConfig) checkOrder() error {
 		return fmt.Errorf("%w: --order-by makes exact splits in order; it does not go with --approx", ErrUsage)
 	case c.Group != "":
 		return fmt.Errorf("%w: --order-by and --group together are not supported yet", ErrUsage)
+	case c.GroupByContent:
+		return fmt.Errorf("%w: --order-by and --group-by-content together are not supported yet", ErrUsage)
 	case c.Stratify != "":
 		return fmt.Errorf("%w: --order-by and --stratify do not go together: the order alone decides each row's split", ErrUsage)
 	case c.Compat != "":
