@@ -65,8 +65,11 @@ apt_install() {
 command -v node >/dev/null || { log "installing node"; apt_install nodejs npm; }
 for dir in "$DUCK" "$POLARS"; do
 	if [ ! -f "$dir/node_modules/.package-lock.json" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
-		log "npm ci in $dir"
-		(cd "$dir" && npm ci --no-audit --no-fund >/dev/null)
+		# npm ci refuses polars' lock file, which names the native package for this
+		# platform only (npm 11 wants every platform's optional package listed);
+		# npm install keeps the locked versions all the same.
+		log "npm install in $dir (versions from its package-lock.json)"
+		(cd "$dir" && npm install --no-audit --no-fund --no-save >/dev/null)
 	fi
 done
 log "building splitdata"
