@@ -50,9 +50,11 @@ FUZZTIME ?= 10s
 FUZZSKIP ?=
 FUZZ_AS  ?= 2684354560
 FUZZ_LIMIT := $(if $(shell command -v prlimit),CGO_ENABLED=0 prlimit --as=$(FUZZ_AS),)
+# FUZZPKGS narrows the packages whose targets run (default: all).
+FUZZPKGS ?= ./...
 fuzz:
 	@$(if $(FUZZ_LIMIT),,echo "fuzz: prlimit not found (Debian's util-linux): fuzzing without an address-space limit" >&2;) \
-	set -e; for pkg in $$($(GO) list ./...); do \
+	set -e; for pkg in $$($(GO) list $(FUZZPKGS)); do \
 	  for target in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' | grep -vxF -e '$(or $(FUZZSKIP),-)' || true); do \
 	    echo "fuzz $$pkg $$target"; \
 	    $(FUZZ_LIMIT) $(GO) test -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) -parallel 1 $$pkg; \
