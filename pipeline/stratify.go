@@ -11,7 +11,6 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/splitdata/splitdata/prng"
-	"github.com/splitdata/splitdata/sources"
 	"github.com/splitdata/splitdata/splitter"
 )
 
@@ -137,46 +136,14 @@ func readClasses(ctx context.Context, p *plan, col, workers int, limit int64, di
 }
 
 // readCanonical passes the canonical bytes (see canonicalBytes) of the
-// value of column col in every row k of unit u to fn, in row order: from
-// the column alone where the source can, else from whole rows. It checks
-// that the unit holds one value per row. The bytes are valid only until fn
-// returns.
+// value of column col in every row k of unit u to fn, as readValues
+// passes the values. The bytes are valid only until fn returns.
 func readCanonical(ctx context.Context, p *plan, u unit, col int, fn func(k int, canonical []byte)) error {
-	k := 0
 	var buf []byte
-	add := func(v parquet.Value) error {
-		if int64(k) == u.rows {
-			return fmt.Errorf("%s: row group %d: more values than rows", p.paths[u.input], u.rg)
-		}
+	return readValues(ctx, p, u, col, func(k int, v parquet.Value) {
 		buf = canonicalBytes(buf[:0], v)
 		fn(k, buf)
-		k++
-		return nil
-	}
-	var err error
-	if cr, ok := p.inputs[u.input].(sources.ColumnReader); ok {
-		err = cr.ReadColumn(ctx, u.rg, col, readBatch, func(values []parquet.Value) error {
-			for _, v := range values {
-				if err := add(v); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-	} else {
-		err = p.inputs[u.input].ReadUnit(ctx, u.rg, readBatch, func(rows []parquet.Row) error {
-			for _, row := range rows {
-				if err := add(columnValue(row, col)); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-	}
-	if err == nil && int64(k) != u.rows {
-		err = fmt.Errorf("%s: row group %d: %d values for %d rows", p.paths[u.input], u.rg, k, u.rows)
-	}
-	return err
+	})
 }
 
 // columnValue returns row's value of leaf column col (a non-repeated leaf).
