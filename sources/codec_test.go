@@ -308,8 +308,8 @@ func TestDecompressionBombs(t *testing.T) {
 		for _, typ := range []format.PageType{format.DataPage, format.DataPageV2, format.DictionaryPage} {
 			t.Run(codec.String()+"/"+typ.String(), func(t *testing.T) {
 				data := withCodec(t, codec, typ, bombs()[codec])
-				errs, allocs := readBoth(t, "bomb.parquet", data)
-				for i, path := range []string{"ReadRowGroup", "ReadBatch"} {
+				errs, allocs := readEachWay(t, "bomb.parquet", data)
+				for i, path := range []string{"ReadRowGroup", "ReadBatch", "ReadBatch over a Fetcher"} {
 					err := errs[i]
 					t.Logf("%s: %d bytes allocated: %v", path, allocs[i], err)
 					var ie *sources.InputError

@@ -53,23 +53,33 @@ func (p *Parquet) checkPages(rg int) error {
 	if rg >= len(md.RowGroups) {
 		return nil
 	}
-	for c, cc := range md.RowGroups[rg].Columns {
-		if cc.CryptoMetadata.Value != nil || len(cc.EncryptedColumnMetadata) > 0 {
-			continue
-		}
-		if err := p.checkChunkPages(c, &cc.MetaData); err != nil {
-			if !errors.Is(err, ErrUnsupported) {
-				err = fmt.Errorf("%w: %w", ErrCorrupt, err)
-			}
-			return &InputError{Path: p.name, RowGroup: rg, Column: p.layout[c].Path, Err: err}
+	for c := range md.RowGroups[rg].Columns {
+		if err := p.checkColumnPages(p.r, rg, c); err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
-// checkChunkPages checks the page headers of column c's chunk whose
-// metadata is m.
-func (p *Parquet) checkChunkPages(c int, m *format.ColumnMetaData) error {
+// checkColumnPages checks the page headers of column c of row group rg,
+// read from r, as checkPages does.
+func (p *Parquet) checkColumnPages(r io.ReaderAt, rg, c int) error {
+	cc := &p.file.Metadata().RowGroups[rg].Columns[c]
+	if cc.CryptoMetadata.Value != nil || len(cc.EncryptedColumnMetadata) > 0 {
+		return nil
+	}
+	if err := p.checkChunkPages(r, c, &cc.MetaData); err != nil {
+		if !errors.Is(err, ErrUnsupported) {
+			err = fmt.Errorf("%w: %w", ErrCorrupt, err)
+		}
+		return &InputError{Path: p.name, RowGroup: rg, Column: p.layout[c].Path, Err: err}
+	}
+	return nil
+}
+
+// checkChunkPages checks the page headers, read from r, of column c's
+// chunk whose metadata is m.
+func (p *Parquet) checkChunkPages(r io.ReaderAt, c int, m *format.ColumnMetaData) error {
 	start := m.DataPageOffset
 	if m.DictionaryPageOffset > 0 && m.DictionaryPageOffset < start {
 		start = m.DictionaryPageOffset
@@ -81,7 +91,7 @@ func (p *Parquet) checkChunkPages(c int, m *format.ColumnMetaData) error {
 	var values, declared int64
 	var compact thrift.CompactProtocol
 	for off := start; off < end; {
-		h, n, err := readPageHeader(p.r, &compact, off, end-off)
+		h, n, err := readPageHeader(r, &compact, off, end-off)
 		if err != nil {
 			return fmt.Errorf("page header at byte %d: %w", off, err)
 		}

@@ -121,18 +121,25 @@ func int64s(t *testing.T, n, mod int, opts ...parquet.WriterOption) []byte {
 	return writeOneColumn(t, node, rows, opts...)
 }
 
-// readBoth reads row group 0 of data with ReadRowGroup and ReadBatch and
-// returns their errors and the bytes each allocated.
-func readBoth(t *testing.T, name string, data []byte) (errs [2]error, allocs [2]uint64) {
+// readEachWay reads row group 0 of data with ReadRowGroup, ReadBatch and
+// ReadBatch over a Fetcher, and returns their errors and the bytes each
+// allocated.
+func readEachWay(t *testing.T, name string, data []byte) (errs [3]error, allocs [3]uint64) {
 	t.Helper()
 	p, err := sources.OpenParquet(name, bytes.NewReader(data), int64(len(data)))
 	if err != nil {
 		t.Fatalf("open: %v", err)
 	}
+	// The third read is a batch's over a Fetcher, as from a bucket.
+	fp, err := sources.OpenParquet(name, newFetcher(data), int64(len(data)))
+	if err != nil {
+		t.Fatalf("open over a Fetcher: %v", err)
+	}
 	var before, after runtime.MemStats
 	for i, read := range []func() error{
 		func() error { _, err := readAllRows(t.Context(), p, 0); return err },
 		func() error { _, err := p.ReadBatch(t.Context(), 0); return err },
+		func() error { _, err := fp.ReadBatch(t.Context(), 0); return err },
 	} {
 		runtime.ReadMemStats(&before)
 		errs[i] = read()
@@ -196,7 +203,7 @@ func TestPageHeaderChecks(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			f := splitPages(t, tc.data)
 			tc.edit(f)
-			errs, _ := readBoth(t, "lying.parquet", f.bytes(t))
+			errs, _ := readEachWay(t, "lying.parquet", f.bytes(t))
 			for i, err := range errs {
 				var ie *sources.InputError
 				if !errors.As(err, &ie) || !errors.Is(err, tc.want) || ie.Path != "lying.parquet" || ie.RowGroup != 0 || ie.Column != "v" ||

@@ -27,6 +27,7 @@ type Parquet struct {
 	schema  *parquet.Schema // file's, FLOAT16 restored (see withFloat16)
 	closer  io.Closer
 	r       io.ReaderAt // the file, for page-header checks
+	fetch   Fetcher     // r, when its reads are requests over the network
 	rows    []int64     // rows per row group
 	numRows int64       // sum of rows
 	stamp   fileStamp   // the file when opened, for CheckUnchanged
@@ -65,7 +66,9 @@ func (p *Parquet) CheckUnchanged() error { return p.stamp.check() }
 
 // OpenParquet reads the footer of the Parquet data in r, which holds size
 // bytes; name is used in errors. Only the footer is read here. Any
-// io.ReaderAt works, so inputs need not be local files.
+// io.ReaderAt works, so inputs need not be local files; over a [Fetcher]
+// (an object in a bucket), the columnar reads fetch each unit's bytes of a
+// column in one go (see Fetcher).
 //
 // The footer is checked before it is decoded (see [MaxFooterBytes],
 // [MaxFooterMemory] and [MaxSchemaDepth]): every count and length it
@@ -94,6 +97,7 @@ func OpenParquet(name string, r io.ReaderAt, size int64) (*Parquet, error) {
 		return nil, err
 	}
 	p := &Parquet{name: name, size: size, file: pf, r: r, footerMemory: memory}
+	p.fetch, _ = r.(Fetcher)
 	var total int64
 	for i, rg := range pf.RowGroups() {
 		n := rg.NumRows()

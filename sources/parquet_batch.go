@@ -94,9 +94,11 @@ func (p *Parquet) ReadBatchInto(ctx context.Context, i int, reuse *columnar.Batc
 // into a batch, reusing reuse's memory (see ReadBatchInto).
 func (p *Parquet) readBatch(ctx context.Context, i int, first, want int64, reuse *columnar.Batch) (*columnar.Batch, error) {
 	ranged := want != p.rows[i]
-	if !ranged {
+	if !ranged && p.fetch == nil {
 		// A range's pages are checked with its row group's page
-		// locations (rangeChunks).
+		// locations (rangeChunks); over a Fetcher, each chunk's are
+		// checked before it is decoded, from the bytes it is decoded
+		// from (fetchWhole).
 		if err := p.checkPages(i); err != nil {
 			return nil, err
 		}
@@ -121,7 +123,7 @@ func (p *Parquet) readBatch(ctx context.Context, i int, first, want int64, reuse
 		return nil, corrupt(p.name, i, fmt.Errorf("%d column chunks for %d columns", len(chunks), len(layout)))
 	}
 	if ranged {
-		if chunks, err = p.rangeChunks(i, chunks, first, want); err != nil {
+		if chunks, err = p.rangeChunks(i, chunks, first, want, true); err != nil {
 			return nil, err
 		}
 	}
@@ -143,8 +145,19 @@ func (p *Parquet) readBatch(ctx context.Context, i int, first, want int64, reuse
 		if ranged {
 			md = scaledMeta(md, want, p.rows[i])
 		}
+		chunk := chunks[c]
+		switch {
+		case ranged:
+			if err := chunk.(*rangeChunk).prepare(); err != nil {
+				return nil, err
+			}
+		case p.fetch != nil:
+			if chunk, err = p.fetchWhole(i, c, chunk); err != nil {
+				return nil, err
+			}
+		}
 		presize(col, want, md)
-		if err := r.read(ctx, c, chunks[c], col, md); err != nil {
+		if err := r.read(ctx, c, chunk, col, md); err != nil {
 			return nil, err
 		}
 	}

@@ -113,18 +113,18 @@ func (p *Parquet) indexedChunk(rg, c int, cc *format.ColumnChunk) (loc chunkPage
 	return loc, true, nil
 }
 
-// checkIndexedPages checks, before they are decoded, the headers of the
-// pages of column c of row group rg that a range reads, whose locations
-// came from the chunk's offset index (loc): the pages before its data
-// pages (a dictionary) and data pages [k, m). Each header is checked as
+// checkIndexedPages checks, before they are decoded, the headers (read
+// from r) of the pages of column c of row group rg that a range reads,
+// whose locations came from the chunk's offset index (loc): the pages
+// before its data pages (a dictionary) and data pages [k, m). Each header is checked as
 // checkPages checks it, and against its index entry: its bytes, and its
 // values, one per row (a schema without repeated fields).
-func (p *Parquet) checkIndexedPages(rg, c int, loc *chunkPages, k, m int) error {
+func (p *Parquet) checkIndexedPages(r io.ReaderAt, rg, c int, loc *chunkPages, k, m int) error {
 	md := &p.file.Metadata().RowGroups[rg].Columns[c].MetaData
 	var compact thrift.CompactProtocol
 	check := func() error {
 		for off := loc.start; off < loc.dataStart; {
-			h, n, err := readPageHeader(p.r, &compact, off, loc.dataStart-off)
+			h, n, err := readPageHeader(r, &compact, off, loc.dataStart-off)
 			if err != nil {
 				return fmt.Errorf("page header at byte %d: %w", off, err)
 			}
@@ -138,7 +138,7 @@ func (p *Parquet) checkIndexedPages(rg, c int, loc *chunkPages, k, m int) error 
 		}
 		for j := k; j < m; j++ {
 			pg := loc.pages[j]
-			h, n, err := readPageHeader(p.r, &compact, pg.off, pg.size)
+			h, n, err := readPageHeader(r, &compact, pg.off, pg.size)
 			if err != nil {
 				return fmt.Errorf("page header at byte %d: %w", pg.off, err)
 			}

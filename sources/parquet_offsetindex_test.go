@@ -137,6 +137,14 @@ func TestOffsetIndexLies(t *testing.T) {
 			check("batch", err)
 			err = p.ReadRowGroupRange(t.Context(), 0, 1, rows-2, 100, func([]parquet.Row) error { return nil })
 			check("rows", err)
+			fp, err := sources.OpenParquet("bad.parquet", newFetcher(bad), int64(len(bad)))
+			if err != nil {
+				t.Fatalf("open over a Fetcher: %v", err)
+			}
+			_, err = fp.ReadBatchRangeInto(t.Context(), 0, 1, rows-2, nil)
+			check("batch over a Fetcher", err)
+			err = fp.ReadRowGroupRange(t.Context(), 0, 1, rows-2, 100, func([]parquet.Row) error { return nil })
+			check("rows over a Fetcher", err)
 		})
 	}
 }

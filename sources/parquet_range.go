@@ -93,7 +93,7 @@ func (p *Parquet) ReadRowGroupRange(ctx context.Context, i int, first, count int
 	if err := guard(p.name, i, func() error { chunks = p.file.RowGroups()[i].ColumnChunks(); return nil }); err != nil {
 		return err
 	}
-	ranged, err := p.rangeChunks(i, chunks, first, count)
+	ranged, err := p.rangeChunks(i, chunks, first, count, false)
 	if err != nil {
 		return err
 	}
@@ -146,8 +146,12 @@ func (p *Parquet) PageStarts(i int) ([]int64, error) {
 // (checkPages) and walked once for all its ranges while it stays in the
 // cache of page locations; where its chunks have offset indexes, the
 // locations come from them and each range checks the headers of the pages
-// it reads (checkIndexedPages).
-func (p *Parquet) rangeChunks(rg int, chunks []parquet.ColumnChunk, first, count int64) ([]parquet.ColumnChunk, error) {
+// it reads (checkIndexedPages). byColumn tells that the caller decodes the
+// chunks one after the other and runs each one's prepare first: the checks
+// of the pages a chunk reads are then made there, and over a [Fetcher] a
+// chunk's window may hold FetchWindow bytes; else they are made here, and
+// the chunks, read together, share that many.
+func (p *Parquet) rangeChunks(rg int, chunks []parquet.ColumnChunk, first, count int64, byColumn bool) ([]parquet.ColumnChunk, error) {
 	meta := p.file.Metadata().RowGroups[rg].Columns
 	if len(meta) != len(chunks) || len(p.layout) != len(chunks) {
 		return nil, corrupt(p.name, rg, fmt.Errorf("%d column chunks for %d columns", len(chunks), len(p.layout)))
@@ -156,20 +160,36 @@ func (p *Parquet) rangeChunks(rg int, chunks []parquet.ColumnChunk, first, count
 	if err != nil {
 		return nil, err
 	}
+	limit := fetchWindow
+	if !byColumn {
+		limit = max(limit/int64(len(chunks)), minFetchWindow)
+	}
 	out := make([]parquet.ColumnChunk, len(chunks))
 	checkAll := false
 	for c, chunk := range chunks {
 		loc := &locs[c]
+		rc := loc.chunk(p, chunk, first, count, limit)
 		if loc.indexed {
 			_, isFile := chunk.(*parquet.FileColumnChunk)
 			k, m, ok := loc.pagesFor(first, count)
 			if !ok || !isFile {
 				checkAll = true // read whole: every header is checked
-			} else if err := p.checkIndexedPages(rg, c, loc, k, m); err != nil {
-				return nil, err
+			} else {
+				r := io.ReaderAt(p.r)
+				if rc.view != nil {
+					if w, ok := rc.view.r.(*window); ok {
+						r = w.checker()
+					}
+				}
+				rc.check = func() error { return p.checkIndexedPages(r, rg, c, loc, k, m) }
+				if !byColumn {
+					if err := rc.prepare(); err != nil {
+						return nil, err
+					}
+				}
 			}
 		}
-		out[c] = loc.chunk(p, chunk, first, count)
+		out[c] = rc
 	}
 	if checkAll {
 		if err := p.checkPages(rg); err != nil {
@@ -178,6 +198,10 @@ func (p *Parquet) rangeChunks(rg int, chunks []parquet.ColumnChunk, first, count
 	}
 	return out, nil
 }
+
+// minFetchWindow is the least a chunk's window holds when chunks are read
+// together (see rangeChunks).
+const minFetchWindow = 256 << 10
 
 // pageLocations returns the data page locations of each column chunk of
 // row group rg, from the cache, from the chunks' offset indexes when every
@@ -364,7 +388,7 @@ func (p *Parquet) walkChunk(compact *thrift.CompactProtocol, cc *format.ColumnCh
 // rows, when its pages could be walked; else over the whole chunk, whose
 // pages before the range are then decoded and dropped (encrypted chunks,
 // odd layouts).
-func (loc *chunkPages) chunk(p *Parquet, chunk parquet.ColumnChunk, first, count int64) parquet.ColumnChunk {
+func (loc *chunkPages) chunk(p *Parquet, chunk parquet.ColumnChunk, first, count, limit int64) *rangeChunk {
 	rc := &rangeChunk{ColumnChunk: chunk, lo: first, hi: first + count}
 	fc, ok := chunk.(*parquet.FileColumnChunk)
 	if !ok || !loc.view || len(loc.pages) == 0 {
@@ -378,7 +402,12 @@ func (loc *chunkPages) chunk(p *Parquet, chunk parquet.ColumnChunk, first, count
 	if m < len(loc.pages) {
 		hi = loc.pages[m].off
 	}
-	rc.view = &spanReader{r: p.r, base: loc.base, spans: []span{{loc.start, loc.dataStart - loc.start}, {lo, hi - lo}}}
+	spans := []span{{loc.start, loc.dataStart - loc.start}, {lo, hi - lo}}
+	r := io.ReaderAt(p.r)
+	if p.fetch != nil {
+		r = newWindow(p.fetch, limit, spans...)
+	}
+	rc.view = &spanReader{r: r, base: loc.base, spans: spans}
 	rc.file, rc.pos = fc, loc.pages[k].row
 	return rc
 }
@@ -392,6 +421,18 @@ type rangeChunk struct {
 	view   *spanReader
 	pos    int64
 	lo, hi int64
+	check  func() error // checks the headers of the pages read, or nil
+}
+
+// prepare checks the headers of the pages the chunk reads, once, before
+// they are decoded.
+func (c *rangeChunk) prepare() error {
+	if c.check == nil {
+		return nil
+	}
+	err := c.check()
+	c.check = nil
+	return err
 }
 
 // Pages returns the pages holding rows [lo, hi), cut to them.
@@ -469,9 +510,6 @@ func (g *rangeRowGroup) ColumnChunks() []parquet.ColumnChunk     { return g.chun
 func (g *rangeRowGroup) Schema() *parquet.Schema                 { return g.schema }
 func (g *rangeRowGroup) SortingColumns() []parquet.SortingColumn { return nil }
 func (g *rangeRowGroup) Rows() parquet.Rows                      { return parquet.NewRowGroupRowReader(g) }
-
-// span is n bytes of the file from off.
-type span struct{ off, n int64 }
 
 // spanReader shows spans of r end to end as if they lay from offset base
 // on: a column chunk's dictionary followed by some of its data pages.

@@ -61,10 +61,23 @@ func testReadRanges(t *testing.T, nrows int, opts []parquet.WriterOption, index 
 			}
 		})
 	}
-	p, err := sources.OpenParquet("ranges", bytes.NewReader(data), int64(len(data)))
-	if err != nil {
-		t.Fatal(err)
+	for _, fetch := range []bool{false, true} {
+		var r io.ReaderAt = bytes.NewReader(data)
+		if fetch {
+			r = newFetcher(data) // as from a bucket
+		}
+		p, err := sources.OpenParquet("ranges", r, int64(len(data)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		readRanges(t, p)
 	}
+}
+
+// readRanges reads ranges of p's single row group as batches and as rows
+// and compares them with the whole row group.
+func readRanges(t *testing.T, p *sources.Parquet) {
+	t.Helper()
 	if p.NumRowGroups() != 1 {
 		t.Fatalf("%d row groups, want 1", p.NumRowGroups())
 	}

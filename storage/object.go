@@ -30,8 +30,9 @@ import (
 //   - a read of a block or more goes straight into the caller's buffer,
 //     split into up to [Options.ReadParallel] ranged GETs made in
 //     parallel;
-//   - a read that continues one of the last reads (a sequential stream,
-//     such as a column chunk read page by page) starts fetching the next
+//   - a read that continues one of the last reads, starting where it
+//     ended or less than 1/16 of a block after (a sequential stream, such
+//     as a column chunk read page by page), starts fetching the next
 //     few blocks after it in the background (as many as
 //     [Options.ReadParallel], a quarter of the blocks the store holds at
 //     most), so the network is busy while the caller decodes.
@@ -40,12 +41,18 @@ import (
 // for small reads, never exceed [Options.ReadAhead] bytes in all: that,
 // beyond the caller's own buffers, is the memory reads through a Store
 // use, however many objects are open. When the store holds its bound, a
-// new block replaces the block read longest ago, one a later read of its
-// object has passed first. Blocks fetched ahead fill at most half of the
+// new block replaces the block read longest ago, one passed first: one a
+// read has reached the last byte of, whose stream has moved on (another
+// reader of the object far ahead does not make a block passed). Blocks
+// fetched ahead fill at most half of the
 // bound; one not read yet is replaced only to serve a read, and a fetch
 // ahead replaces only passed blocks, so read-ahead pushes out neither
 // what it fetched nor the block a stream is reading. ReadAt is safe for
 // concurrent use.
+//
+// [Object.FetchAt] reads around the blocks: for callers that coalesce
+// their own reads, such as a Parquet input reading a unit's pages of a
+// column (sources.Fetcher).
 type Object struct {
 	s    *Store
 	p    *blockPool
@@ -67,14 +74,15 @@ type Object struct {
 // then data (or err). Its fields but idx, o, data and err are guarded by
 // the pool's mutex; data and err are set before done is closed.
 type block struct {
-	o    *Object
-	idx  int64
-	data []byte
-	err  error
-	done chan struct{}
-	used uint64 // tick of the last read, for eviction
-	read bool   // read at least once (else fetched ahead, not yet read)
-	busy int    // readers waiting on it or copying from it
+	o      *Object
+	idx    int64
+	data   []byte
+	err    error
+	done   chan struct{}
+	used   uint64 // tick of the last read, for eviction
+	read   bool   // read at least once (else fetched ahead, not yet read)
+	passed bool   // a read reached its last byte: its stream moved on
+	busy   int    // readers waiting on it or copying from it
 }
 
 // blockPool holds the blocks of a Store's Objects: at most capacity in
@@ -178,21 +186,9 @@ func (o *Object) Close() error {
 
 // ReadAt reads len(p) bytes at off (fewer, with io.EOF, at the end).
 func (o *Object) ReadAt(p []byte, off int64) (int, error) {
-	if off < 0 {
-		return 0, fmt.Errorf("read %s: negative offset %d", o.Name(), off)
-	}
-	if off >= o.info.Size {
-		if len(p) == 0 {
-			return 0, nil
-		}
-		return 0, io.EOF
-	}
-	var eof error
-	if rest := o.info.Size - off; int64(len(p)) > rest {
-		p, eof = p[:rest], io.EOF
-	}
-	if len(p) == 0 {
-		return 0, nil
+	p, eof, err := o.clip(p, off)
+	if err != nil || len(p) == 0 {
+		return 0, err
 	}
 	end := off + int64(len(p))
 	bs := o.s.opts.BlockSize
@@ -224,6 +220,9 @@ func (o *Object) ReadAt(p []byte, off int64) (int, error) {
 				break
 			}
 			b.busy++
+			if end >= (i+1)*bs {
+				b.passed = true
+			}
 			held = append(held, b)
 		}
 	}
@@ -241,7 +240,6 @@ func (o *Object) ReadAt(p []byte, off int64) (int, error) {
 		}
 		return n, eof
 	}
-	var err error
 	n := 0
 	for _, b := range held {
 		<-b.done
@@ -269,6 +267,49 @@ func (o *Object) ReadAt(p []byte, off int64) (int, error) {
 	return n, eof
 }
 
+// FetchAt reads len(p) bytes at off (fewer, with io.EOF, at the end)
+// straight from the store, as a read of a block or more does, by up to
+// [Options.ReadParallel] ranged GETs made at once: it neither uses nor
+// fills the blocks. It is for callers that coalesce their reads
+// themselves and ask only for bytes they will use (sources.Fetcher): a
+// Parquet input reads each unit's bytes of a column so. FetchAt is safe
+// for concurrent use.
+func (o *Object) FetchAt(p []byte, off int64) (int, error) {
+	p, eof, err := o.clip(p, off)
+	if err != nil || len(p) == 0 {
+		return 0, err
+	}
+	o.p.mu.Lock()
+	closed := o.closed
+	o.p.mu.Unlock()
+	if closed {
+		return 0, fmt.Errorf("read %s: object closed", o.Name())
+	}
+	n, err := o.fetchParallel(p, off)
+	if err != nil {
+		return n, err
+	}
+	return n, eof
+}
+
+// clip returns the part of p a read at off can fill, and eof io.EOF when
+// that is less than p. A read wholly past the end fills nothing, with
+// err io.EOF (nil for an empty p); a negative offset is an error.
+func (o *Object) clip(p []byte, off int64) (q []byte, eof, err error) {
+	switch {
+	case off < 0:
+		return nil, nil, fmt.Errorf("read %s: negative offset %d", o.Name(), off)
+	case off >= o.info.Size && len(p) > 0:
+		return nil, nil, io.EOF
+	case off >= o.info.Size:
+		return nil, nil, nil
+	}
+	if rest := o.info.Size - off; int64(len(p)) > rest {
+		return p[:rest], io.EOF, nil
+	}
+	return p, nil, nil
+}
+
 // probeFraction: a read of at most BlockSize/probeFraction bytes that
 // continues no stream and finds no block held is made by a GET of its own
 // bytes only.
@@ -286,10 +327,12 @@ func (o *Object) heldLocked(first, last int64) bool {
 }
 
 // sequential reports whether a read at off continues one of the last
-// reads: it starts where one ended, or less than a block after.
+// reads: it starts where one ended, or less than a probe's bytes
+// (BlockSize/probeFraction) after. A read further on is a jump, such as
+// from a file's magic bytes to the header of a page in its first block.
 func (o *Object) sequential(off int64) bool {
 	for _, e := range o.ends {
-		if e >= 0 && off >= e && off-e < o.s.opts.BlockSize {
+		if e >= 0 && off >= e && off-e < o.s.opts.BlockSize/probeFraction {
 			return true
 		}
 	}
@@ -343,8 +386,8 @@ func (o *Object) aheadLocked(i int64) {
 
 // evictLocked makes room for one block. When the pool holds its
 // capacity it lets go of one of the blocks fetched that no reader holds:
-// the read block longest unread among those a read of their object has
-// passed (a stream moved on); for a read (forRead), when there is none,
+// the read block longest unread among the passed ones (a read reached
+// its last byte: a stream moved on); for a read (forRead), when there is none,
 // the read block longest unread, else the block fetched ahead longest
 // ago. A fetch ahead thus never takes the block a stream is reading. It
 // reports whether there is room.
@@ -357,7 +400,7 @@ func (p *blockPool) evictLocked(forRead bool) bool {
 		switch {
 		case !b.read:
 			return 2
-		case b.passed():
+		case b.passed:
 			return 0
 		}
 		return 1
@@ -385,18 +428,6 @@ func (p *blockPool) evictLocked(forRead bool) bool {
 	}
 	p.dropLocked(victim)
 	return true
-}
-
-// passed reports whether one of the last reads of b's object ended
-// after b. The pool's mutex is held.
-func (b *block) passed() bool {
-	end := (b.idx + 1) * b.o.s.opts.BlockSize
-	for _, e := range b.o.ends {
-		if e > end {
-			return true
-		}
-	}
-	return false
 }
 
 // dropLocked removes b from the pool and from its object, keeping its

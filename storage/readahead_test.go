@@ -16,23 +16,33 @@ import (
 
 // countingReader counts the bytes its caller asks for.
 type countingReader struct {
-	r    io.ReaderAt
+	o    *storage.Object
 	read *atomic.Int64
 }
 
 func (c countingReader) ReadAt(p []byte, off int64) (int, error) {
 	c.read.Add(int64(len(p)))
-	return c.r.ReadAt(p, off)
+	return c.o.ReadAt(p, off)
+}
+
+func (c countingReader) FetchAt(p []byte, off int64) (int, error) {
+	c.read.Add(int64(len(p)))
+	return c.o.FetchAt(p, off)
 }
 
 // TestReadAheadOverfetch splits generated Parquet files read from the
 // fake S3 through Objects with the default options, as the engine reads
-// them (footers, a probe of every row group, two scans of a row group's
-// page headers, then its pages, columns interleaved, two workers): the
-// bytes fetched stay within 1.25x the bytes the engine asks for, and the
-// blocks held within the store's ReadAhead. Before the read-ahead kept
-// within one pool and stopped evicting what it had fetched, the same
-// split fetched 4x the bytes asked for.
+// them with two workers: footers, offset indexes and probes by ReadAt,
+// through the blocks; each unit's bytes of a column by FetchAt, in
+// windows, with its page headers checked from the same bytes
+// (sources.Fetcher). The bytes fetched stay within 1.1x the bytes the
+// engine asks for and 1.25x the files' bytes, and the blocks held within
+// the store's ReadAhead. The GETs do not depend on how the workers
+// interleave. Before the pages of units came through FetchAt, the blocks
+// of one file, shared by two workers' streams, were fetched again after
+// either worker's read passed them, and the same split fetched 1.2x to
+// 2x what it asked for, varying from run to run; before the read-ahead
+// kept within one pool, 4x.
 func TestReadAheadOverfetch(t *testing.T) {
 	rows := int64(1_000_000)
 	if testing.Short() {
@@ -82,8 +92,11 @@ func TestReadAheadOverfetch(t *testing.T) {
 	_, peak, capacity := storage.HeldBlocks(s)
 	t.Logf("%d bytes in 2 files: asked for %d, fetched %d (%.2fx asked) by %d GETs; at most %d of %d blocks held",
 		size, asked.Load(), fetched, float64(fetched)/float64(asked.Load()), s.Stats().Get.Load(), peak, capacity)
-	if float64(fetched) > 1.25*float64(asked.Load()) {
-		t.Errorf("fetched %d bytes for %d asked: %.2fx, more than 1.25x", fetched, asked.Load(), float64(fetched)/float64(asked.Load()))
+	if float64(fetched) > 1.1*float64(asked.Load()) {
+		t.Errorf("fetched %d bytes for %d asked: %.2fx, more than 1.1x", fetched, asked.Load(), float64(fetched)/float64(asked.Load()))
+	}
+	if float64(fetched) > 1.25*float64(size) {
+		t.Errorf("fetched %d bytes of files of %d: %.2fx, more than 1.25x", fetched, size, float64(fetched)/float64(size))
 	}
 	if want := int(storage.DefaultReadAhead / storage.DefaultBlockSize); capacity != want || peak > capacity {
 		t.Errorf("held at most %d blocks of a capacity of %d; want at most %d", peak, capacity, want)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"path"
 	"path/filepath"
 	"slices"
@@ -211,13 +210,20 @@ type objectReader struct {
 }
 
 var (
-	_ io.ReaderAt        = objectReader{}
+	_ sources.Fetcher    = objectReader{}
 	_ pipeline.Unchanged = objectReader{}
 )
 
 // ReadAt reads from the object's version the job opened.
 func (r objectReader) ReadAt(p []byte, off int64) (int, error) {
 	n, err := r.o.ReadAt(p, off)
+	return n, r.changed(err)
+}
+
+// FetchAt reads from the object's version the job opened, by requests of
+// its own (see sources.Fetcher).
+func (r objectReader) FetchAt(p []byte, off int64) (int, error) {
+	n, err := r.o.FetchAt(p, off)
 	return n, r.changed(err)
 }
 

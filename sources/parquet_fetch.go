@@ -1,0 +1,183 @@
+package sources
+
+import (
+	"io"
+
+	"github.com/parquet-go/parquet-go"
+)
+
+// Reads from remote storage. A local file answers the decoder's many small
+// reads (a page header, then its page, column after column) from the page
+// cache; an object in a bucket pays a round trip for each, and a block
+// cache in front of it cannot tell which of several interleaved readers a
+// block is still needed by. A Parquet input over a [Fetcher] therefore
+// reads a unit column by column as the columnar decoder consumes it: the
+// bytes of the column's part of the unit (its dictionary and the data
+// pages holding the unit's rows) are fetched in windows of at most
+// [FetchWindow] bytes, each by requests of its own made at once, and the
+// unit's page headers are checked and its pages decoded from that window.
+// A column's bytes are thus fetched once per unit, however the workers
+// interleave, and a worker holds at most one window.
+
+// Fetcher is implemented by an io.ReaderAt for which each read is a
+// request over the network, such as an object in a bucket
+// (storage.Object). [OpenParquet] over a Fetcher reads column chunks
+// through FetchAt, in windows, instead of through ReadAt.
+type Fetcher interface {
+	io.ReaderAt
+	// FetchAt reads len(p) bytes at off (fewer, with io.EOF, at the
+	// end) by requests of its own, bypassing any read-ahead or cache:
+	// the caller asks for the bytes it will use, coalesced.
+	FetchAt(p []byte, off int64) (int, error)
+}
+
+// FetchWindow is the most bytes of a column chunk a Parquet input over a
+// [Fetcher] holds per unit being decoded (see [Fetcher]): beyond the
+// decoded rows, the memory of one unit's read from a bucket.
+const FetchWindow = 8 << 20
+
+// fetchWindow is FetchWindow, but for tests.
+var fetchWindow int64 = FetchWindow
+
+// span is n bytes of the file from off.
+type span struct{ off, n int64 }
+
+// window reads the bytes of spans of a file through a Fetcher. A read in a
+// span is served from the span's buffer, which is refilled from where the
+// read falls with at most limit bytes, never past the span's end; a read
+// outside the spans, or of limit bytes or more, is fetched on its own. The
+// decoder's reads of a column chunk move forward, so each byte of the
+// spans is fetched once, and a window holds at most limit bytes per span.
+type window struct {
+	f     Fetcher
+	limit int64
+	spans []span
+	bufs  []windowBuf // one per span
+}
+
+// windowBuf is the bytes of the file from off held for a span.
+type windowBuf struct {
+	off  int64
+	data []byte
+}
+
+func newWindow(f Fetcher, limit int64, spans ...span) *window {
+	return &window{f: f, spans: spans, limit: limit, bufs: make([]windowBuf, len(spans))}
+}
+
+// ReadAt reads len(p) bytes at file offset off.
+func (w *window) ReadAt(p []byte, off int64) (int, error) {
+	n := 0
+	for n < len(p) {
+		at := off + int64(n)
+		s := w.spanOf(at)
+		if s < 0 || int64(len(p)-n) >= w.limit {
+			k, err := w.f.FetchAt(p[n:], at)
+			return n + k, err
+		}
+		b := &w.bufs[s]
+		if at < b.off || at >= b.off+int64(len(b.data)) {
+			if err := w.fill(s, at); err != nil {
+				return n, err
+			}
+		}
+		n += copy(p[n:], b.data[at-b.off:])
+	}
+	return n, nil
+}
+
+// fill fetches span s's bytes from off, as many as limit allows.
+func (w *window) fill(s int, off int64) error {
+	b := &w.bufs[s]
+	size := min(w.spans[s].off+w.spans[s].n-off, w.limit)
+	if int64(cap(b.data)) < size {
+		b.data = make([]byte, size)
+	}
+	k, err := w.f.FetchAt(b.data[:size], off)
+	b.off, b.data = off, b.data[:k]
+	switch {
+	case k == 0 && err == nil:
+		return io.ErrUnexpectedEOF
+	case k == 0 || (err != nil && err != io.EOF):
+		return err
+	}
+	return nil
+}
+
+// spanOf returns the index of the span holding off, or -1.
+func (w *window) spanOf(off int64) int {
+	for i, s := range w.spans {
+		if off >= s.off && off < s.off+s.n {
+			return i
+		}
+	}
+	return -1
+}
+
+// checker returns the reader the page headers of w's spans are checked
+// through before their pages are decoded: w itself when each span fits in
+// its buffer, so that the decoder then reads the bytes the check fetched;
+// else the Fetcher, a request per header, so that the check does not
+// fetch the whole spans that the decoder fetches again.
+func (w *window) checker() io.ReaderAt {
+	for _, s := range w.spans {
+		if s.n > w.limit {
+			return fetchReader{w.f}
+		}
+	}
+	return w
+}
+
+// fetchReader reads through a Fetcher's FetchAt.
+type fetchReader struct{ f Fetcher }
+
+func (r fetchReader) ReadAt(p []byte, off int64) (int, error) { return r.f.FetchAt(p, off) }
+
+// fetchChunk is a whole column chunk whose pages are read through a
+// window rather than the file's reader.
+type fetchChunk struct {
+	*parquet.FileColumnChunk
+	r io.ReaderAt
+}
+
+// Pages returns the chunk's pages, read through the chunk's window.
+func (c *fetchChunk) Pages() parquet.Pages { return c.PagesFrom(c.r) }
+
+// chunkWindow returns the window column c of row group rg is read through
+// when p's reader is a Fetcher, and whether it is: its chunk must lie
+// inside the file (as checkChunkPages checks) and not be encrypted.
+func (p *Parquet) chunkWindow(rg, c int) (*window, bool) {
+	if p.fetch == nil {
+		return nil, false
+	}
+	cc := &p.file.Metadata().RowGroups[rg].Columns[c]
+	if cc.CryptoMetadata.Value != nil || len(cc.EncryptedColumnMetadata) > 0 {
+		return nil, false
+	}
+	m := &cc.MetaData
+	start := m.DataPageOffset
+	if m.DictionaryPageOffset > 0 && m.DictionaryPageOffset < start {
+		start = m.DictionaryPageOffset
+	}
+	end := start + m.TotalCompressedSize
+	if start < 4 || m.TotalCompressedSize < 0 || end < start || end > p.size-8 {
+		return nil, false // checkChunkPages says what is wrong
+	}
+	return newWindow(p.fetch, fetchWindow, span{start, end - start}), true
+}
+
+// fetchWhole prepares column c of row group rg, read whole, for a read
+// through a window: it checks the chunk's page headers through the window
+// and returns the chunk reading its pages through it. Chunks read
+// otherwise are checked from the file and returned as they are.
+func (p *Parquet) fetchWhole(rg, c int, chunk parquet.ColumnChunk) (parquet.ColumnChunk, error) {
+	fc, isFile := chunk.(*parquet.FileColumnChunk)
+	w, ok := p.chunkWindow(rg, c)
+	if !ok || !isFile {
+		return chunk, p.checkColumnPages(p.r, rg, c)
+	}
+	if err := p.checkColumnPages(w.checker(), rg, c); err != nil {
+		return nil, err
+	}
+	return &fetchChunk{FileColumnChunk: fc, r: w}, nil
+}

@@ -1,0 +1,163 @@
+package sources_test
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"sync/atomic"
+	"testing"
+
+	"github.com/parquet-go/parquet-go"
+
+	"github.com/splitdata/splitdata/internal/columnar"
+	"github.com/splitdata/splitdata/sources"
+)
+
+// fetcher is a file in memory read as from a bucket: it counts the bytes
+// asked for through ReadAt and through FetchAt.
+type fetcher struct {
+	r              *bytes.Reader
+	read, fetched  atomic.Int64
+	reads, fetches atomic.Int64
+}
+
+func newFetcher(data []byte) *fetcher { return &fetcher{r: bytes.NewReader(data)} }
+
+func (f *fetcher) ReadAt(p []byte, off int64) (int, error) {
+	f.read.Add(int64(len(p)))
+	f.reads.Add(1)
+	return f.r.ReadAt(p, off)
+}
+
+func (f *fetcher) FetchAt(p []byte, off int64) (int, error) {
+	f.fetched.Add(int64(len(p)))
+	f.fetches.Add(1)
+	return f.r.ReadAt(p, off)
+}
+
+// Over a Fetcher, batches hold the rows they hold over a plain reader,
+// whole row groups and ranges, with the column chunks' bytes fetched once
+// each and nothing else of them read: for windows larger than the chunks
+// and for windows smaller than a page, which refill as the decoder moves
+// on and leave the headers' checks to requests of their own.
+func TestFetcherReads(t *testing.T) {
+	const rows = 3000
+	dict := encodingFor(&parquet.RLEDictionary, allKinds...)
+	data := writeWide(t, wideRows(rows, 4), nil, append(dict, parquet.PageBufferSize(1024), parquet.MaxRowsPerRowGroup(1000))...)
+	plain, err := sources.OpenParquet("plain", bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pf, err := parquet.OpenFile(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var chunkBytes int64
+	for _, rg := range pf.Metadata().RowGroups {
+		for _, cc := range rg.Columns {
+			chunkBytes += cc.MetaData.TotalCompressedSize
+		}
+	}
+	for _, window := range []int64{sources.FetchWindow, 700} {
+		t.Run("window "+itoa(int(window)), func(t *testing.T) {
+			defer sources.SetFetchWindow(window)()
+			f := newFetcher(data)
+			p, err := sources.OpenParquet("fetched", f, int64(len(data)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			readBefore := f.read.Load()
+			var reuse *columnar.Batch
+			for i := range p.NumRowGroups() {
+				want, err := plain.ReadBatch(t.Context(), i)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, err := p.ReadBatchInto(t.Context(), i, reuse)
+				if err != nil {
+					t.Fatalf("row group %d: %v", i, err)
+				}
+				sameBatch(t, want, got)
+				reuse = got
+			}
+			if window == sources.FetchWindow {
+				if got := f.fetched.Load(); got != chunkBytes {
+					t.Errorf("fetched %d bytes for column chunks of %d", got, chunkBytes)
+				}
+				if got := f.read.Load() - readBefore; got != 0 {
+					t.Errorf("read %d bytes besides the fetches", got)
+				}
+			}
+			for i := range p.NumRowGroups() {
+				for _, r := range [][2]int64{{0, 1}, {1, 998}, {333, 334}, {999, 1}} {
+					want, err := plain.ReadBatchRangeInto(t.Context(), i, r[0], r[1], nil)
+					if err != nil {
+						t.Fatal(err)
+					}
+					got, err := p.ReadBatchRangeInto(t.Context(), i, r[0], r[1], nil)
+					if err != nil {
+						t.Fatalf("row group %d rows [%d, %d): %v", i, r[0], r[0]+r[1], err)
+					}
+					sameBatch(t, want, got)
+				}
+			}
+			t.Logf("window %d: %d bytes fetched in %d requests, %d read in %d, file of %d", window, f.fetched.Load(), f.fetches.Load(), f.read.Load(), f.reads.Load(), len(data))
+		})
+	}
+}
+
+// sameBatch fails unless a and b hold the same columns.
+func sameBatch(t *testing.T, a, b *columnar.Batch) {
+	t.Helper()
+	if a.Len != b.Len || len(a.Cols) != len(b.Cols) {
+		t.Fatalf("batch of %d rows and %d columns, want %d and %d", b.Len, len(b.Cols), a.Len, len(a.Cols))
+	}
+	for c := range a.Cols {
+		x, y := &a.Cols[c], &b.Cols[c]
+		if !bytes.Equal(x.Defs, y.Defs) || !bytes.Equal(x.Fixed, y.Fixed) || !bytes.Equal(x.Bytes, y.Bytes) || len(x.Offsets) != len(y.Offsets) {
+			t.Fatalf("column %d differs", c)
+		}
+		for k := range x.Offsets {
+			if x.Offsets[k] != y.Offsets[k] {
+				t.Fatalf("column %d offset %d differs", c, k)
+			}
+		}
+	}
+}
+
+// A file cut short, read over a Fetcher, is an InputError naming it.
+func TestFetcherTruncated(t *testing.T) {
+	data := writeWide(t, wideRows(2000, 4), nil, parquet.PageBufferSize(1024), parquet.MaxRowsPerRowGroup(1000))
+	p, err := sources.OpenParquet("cut.parquet", newFetcher(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The footer was read whole; now the pages are gone.
+	cut := &cutFetcher{fetcher: newFetcher(data), at: int64(len(data)) / 3}
+	p2, err := sources.OpenParquet("cut.parquet", cut, int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.ReadBatch(t.Context(), 0); err != nil {
+		t.Fatal(err)
+	}
+	_, err = p2.ReadBatch(t.Context(), 1)
+	var ie *sources.InputError
+	if !errors.As(err, &ie) || ie.Path != "cut.parquet" {
+		t.Errorf("err = %v, want an InputError naming cut.parquet", err)
+	}
+}
+
+// cutFetcher fails every FetchAt at or past at, as an object truncated
+// after it was opened.
+type cutFetcher struct {
+	*fetcher
+	at int64
+}
+
+func (f *cutFetcher) FetchAt(p []byte, off int64) (int, error) {
+	if off+int64(len(p)) > f.at {
+		return 0, io.ErrUnexpectedEOF
+	}
+	return f.fetcher.FetchAt(p, off)
+}
