@@ -1,0 +1,103 @@
+package sources
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/parquet-go/parquet-go"
+)
+
+// ReadUnit parses the records of unit i, converts their values to values
+// of the schema and streams them to fn in batches of at most batch rows
+// (at least 1), in file order. The rows passed to fn, and the byte slices
+// of their values, are borrowed: they are valid only until fn returns.
+// ReadUnit checks that the unit holds exactly the records the scan found.
+// A record that is not valid JSON, or a value that does not fit its column,
+// is reported as an [*InputError] with its line and key.
+func (j *JSONL) ReadUnit(ctx context.Context, i, batch int, fn func(rows []parquet.Row) error) error {
+	if i < 0 || i >= len(j.units) {
+		return fmt.Errorf("%s: unit %d out of range [0,%d)", j.name, i, len(j.units))
+	}
+	batch = max(batch, 1)
+	u, end := j.units[i], j.unitEnd(i)
+	lr := j.newLineReader(u.offset, end)
+	ncols := len(j.cols)
+	values := make([]parquet.Value, batch*ncols)
+	rows := make([]parquet.Row, batch)
+	for k := range rows {
+		rows[k] = values[k*ncols : (k+1)*ncols : (k+1)*ncols]
+	}
+	set := make([]bool, ncols)
+	var arena []byte // string bytes of the current batch
+	k := 0           // rows in the current batch
+	var got int64
+	lineNo := u.line - 1
+	for {
+		line, _, err := lr.next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return &InputError{Path: j.name, RowGroup: i, Line: lineNo + 1, Err: readError(err)}
+		}
+		lineNo++
+		if blank(line) {
+			continue
+		}
+		if got++; got > u.rows {
+			return &InputError{Path: j.name, RowGroup: i, Line: lineNo, Err: fmt.Errorf("%w: unit holds more than the %d records found when the file was opened", ErrCorrupt, u.rows)}
+		}
+		row := rows[k]
+		clear(set)
+		err = j.parseLine(line, func(key string, tok any) error {
+			c, ok := j.index[key]
+			if !ok {
+				return j.unknownKey(key)
+			}
+			if set[c] {
+				return fmt.Errorf("%w: key appears twice in the record", ErrCorrupt)
+			}
+			set[c] = true
+			v, err := j.value(c, tok, &arena)
+			row[c] = v
+			return err
+		})
+		if err != nil {
+			return j.lineError(i, lineNo, err)
+		}
+		for c, ok := range set {
+			if ok {
+				continue
+			}
+			if j.cols[c].Required {
+				return &InputError{Path: j.name, RowGroup: i, Line: lineNo, Column: j.cols[c].Name, Err: fmt.Errorf("%w: key missing in a required column", ErrCorrupt)}
+			}
+			row[c] = parquet.NullValue().Level(0, 0, c)
+		}
+		if err := j.layout.Check(row); err != nil {
+			return &InputError{Path: j.name, RowGroup: i, Line: lineNo, Err: fmt.Errorf("%w: %w", ErrCorrupt, err)}
+		}
+		if k++; k == batch {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if err := fn(rows[:k]); err != nil {
+				return err
+			}
+			k, arena = 0, arena[:0]
+		}
+	}
+	if k > 0 {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := fn(rows[:k]); err != nil {
+			return err
+		}
+	}
+	if got != u.rows {
+		return &InputError{Path: j.name, RowGroup: i, Line: u.line, Err: fmt.Errorf("%w: unit holds %d records, %d when the file was opened", ErrCorrupt, got, u.rows)}
+	}
+	return nil
+}
