@@ -149,19 +149,6 @@ func OpenCSV(name string, r io.ReaderAt, size int64, opts CSVOptions) (*CSV, err
 	return c, nil
 }
 
-// start returns the offset of the first byte after a byte order mark.
-func (c *CSV) start() (int64, error) {
-	var bom [len(utf8BOM)]byte
-	n, err := c.r.ReadAt(bom[:], 0)
-	if n == len(bom) && string(bom[:]) == utf8BOM && c.size >= int64(len(bom)) {
-		return int64(len(bom)), nil
-	}
-	if err != nil && err != io.EOF {
-		return 0, &InputError{Path: c.name, RowGroup: -1, Err: fmt.Errorf("read: %w", err)}
-	}
-	return 0, nil
-}
-
 // csvReader reads the records of a range of a CSV file, none longer than
 // [MaxRecordBytes].
 type csvReader struct {

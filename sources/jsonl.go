@@ -266,19 +266,6 @@ func (j *JSONL) scan() error {
 	return nil
 }
 
-// start returns the offset of the first byte after a byte order mark.
-func (j *JSONL) start() (int64, error) {
-	var bom [len(utf8BOM)]byte
-	n, err := j.r.ReadAt(bom[:], 0)
-	if n == len(bom) && string(bom[:]) == utf8BOM && j.size >= int64(len(bom)) {
-		return int64(len(bom)), nil
-	}
-	if err != nil && err != io.EOF {
-		return 0, &InputError{Path: j.name, RowGroup: -1, Err: fmt.Errorf("read: %w", err)}
-	}
-	return 0, nil
-}
-
 // keyError is an error about the value of one key of a record.
 type keyError struct {
 	key string

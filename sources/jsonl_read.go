@@ -16,21 +16,14 @@ import (
 // A record that is not valid JSON, or a value that does not fit its column,
 // is reported as an [*InputError] with its line and key.
 func (j *JSONL) ReadUnit(ctx context.Context, i, batch int, fn func(rows []parquet.Row) error) error {
-	if i < 0 || i >= len(j.units) {
-		return fmt.Errorf("%s: unit %d out of range [0,%d)", j.name, i, len(j.units))
+	if err := j.checkUnit(i); err != nil {
+		return err
 	}
-	batch = max(batch, 1)
 	u, end := j.units[i], j.unitEnd(i)
 	lr := j.newLineReader(u.offset, end)
 	ncols := len(j.cols)
-	values := make([]parquet.Value, batch*ncols)
-	rows := make([]parquet.Row, batch)
-	for k := range rows {
-		rows[k] = values[k*ncols : (k+1)*ncols : (k+1)*ncols]
-	}
+	b := newTextBatch(batch, ncols)
 	set := make([]bool, ncols)
-	var arena []byte // string bytes of the current batch
-	k := 0           // rows in the current batch
 	var got int64
 	lineNo := u.line - 1
 	for {
@@ -46,9 +39,9 @@ func (j *JSONL) ReadUnit(ctx context.Context, i, batch int, fn func(rows []parqu
 			continue
 		}
 		if got++; got > u.rows {
-			return &InputError{Path: j.name, RowGroup: i, Line: lineNo, Err: fmt.Errorf("%w: unit holds more than the %d records found when the file was opened", ErrCorrupt, u.rows)}
+			return j.tooManyRecords(i, lineNo)
 		}
-		row := rows[k]
+		row := b.row()
 		clear(set)
 		err = j.parseLine(line, func(key string, tok any) error {
 			c, ok := j.index[key]
@@ -59,7 +52,7 @@ func (j *JSONL) ReadUnit(ctx context.Context, i, batch int, fn func(rows []parqu
 				return fmt.Errorf("%w: key appears twice in the record", ErrCorrupt)
 			}
 			set[c] = true
-			v, err := j.value(c, tok, &arena)
+			v, err := j.value(c, tok, &b.arena)
 			row[c] = v
 			return err
 		})
@@ -78,26 +71,12 @@ func (j *JSONL) ReadUnit(ctx context.Context, i, batch int, fn func(rows []parqu
 		if err := j.layout.Check(row); err != nil {
 			return &InputError{Path: j.name, RowGroup: i, Line: lineNo, Err: fmt.Errorf("%w: %w", ErrCorrupt, err)}
 		}
-		if k++; k == batch {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			if err := fn(rows[:k]); err != nil {
-				return err
-			}
-			k, arena = 0, arena[:0]
-		}
-	}
-	if k > 0 {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		if err := fn(rows[:k]); err != nil {
+		if err := b.add(ctx, fn); err != nil {
 			return err
 		}
 	}
-	if got != u.rows {
-		return &InputError{Path: j.name, RowGroup: i, Line: u.line, Err: fmt.Errorf("%w: unit holds %d records, %d when the file was opened", ErrCorrupt, got, u.rows)}
+	if err := b.flush(ctx, fn); err != nil {
+		return err
 	}
-	return nil
+	return j.checkRecords(i, got)
 }
