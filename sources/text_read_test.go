@@ -1,7 +1,6 @@
 package sources
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"strings"
@@ -10,23 +9,16 @@ import (
 	"github.com/parquet-go/parquet-go"
 )
 
-// swapReader is an input whose bytes are replaced after it is opened.
-type swapReader struct{ b []byte }
-
-func (r *swapReader) ReadAt(p []byte, off int64) (int, error) {
-	return bytes.NewReader(r.b).ReadAt(p, off)
-}
-
 // openText opens data as the kind of text input named.
-func openText(t *testing.T, kind string, r *swapReader) Source {
+func openText(t *testing.T, kind string, r bytesReaderAt) Source {
 	t.Helper()
 	var src Source
 	var err error
 	switch kind {
 	case "csv":
-		src, err = OpenCSV("in."+kind, r, int64(len(r.b)), CSVOptions{})
+		src, err = OpenCSV("in."+kind, r, int64(len(r)), CSVOptions{})
 	case "jsonl":
-		src, err = OpenJSONL("in."+kind, r, int64(len(r.b)), JSONLOptions{})
+		src, err = OpenJSONL("in."+kind, r, int64(len(r)), JSONLOptions{})
 	}
 	if err != nil {
 		t.Fatal(err)
@@ -36,7 +28,9 @@ func openText(t *testing.T, kind string, r *swapReader) Source {
 
 // TestTextUnitChangedAfterOpen checks that a CSV or JSON Lines unit whose
 // bytes hold more or fewer records than the scan at open found (the same
-// size, other content) is refused as corrupt, naming the file.
+// size, other content) is refused as corrupt, naming the file and saying
+// which (TestCSVChangedUnderneath and TestJSONLChangedUnderneath change a
+// unit of several).
 func TestTextUnitChangedAfterOpen(t *testing.T) {
 	tests := []struct {
 		name, kind, opened, read, want string
@@ -51,9 +45,9 @@ func TestTextUnitChangedAfterOpen(t *testing.T) {
 			if len(tc.opened) != len(tc.read) {
 				t.Fatalf("test inputs of %d and %d bytes, want the same size", len(tc.opened), len(tc.read))
 			}
-			r := &swapReader{b: []byte(tc.opened)}
+			r := bytesReaderAt(tc.opened)
 			src := openText(t, tc.kind, r)
-			r.b = []byte(tc.read)
+			copy(r, tc.read)
 			err := src.ReadUnit(t.Context(), 0, 2, func([]parquet.Row) error { return nil })
 			var ie *InputError
 			if !errors.As(err, &ie) || !errors.Is(err, ErrCorrupt) || ie.Path != "in."+tc.kind || !strings.Contains(err.Error(), tc.want) {
@@ -81,7 +75,7 @@ func TestTextReadUnitBatches(t *testing.T) {
 		}
 		for _, batch := range []int{0, 1, 2, n - 1, n, n + 1} {
 			t.Run(fmt.Sprintf("%s batch %d", kind, batch), func(t *testing.T) {
-				src := openText(t, kind, &swapReader{b: []byte(data)})
+				src := openText(t, kind, bytesReaderAt(data))
 				var sizes []int
 				var got []string
 				err := src.ReadUnit(t.Context(), 0, batch, func(rows []parquet.Row) error {
