@@ -87,19 +87,7 @@ func describeNull(null string) string {
 // typeError reports field as unreadable as the type of column j, why if
 // that is known, with a hint at --schema when the type was inferred.
 func (c *CSV) typeError(j int, field, why string) error {
-	shown := field
-	if len(shown) > 40 {
-		shown = strings.ToValidUTF8(shown[:40], "") + "..."
-	}
-	t := c.cols[j].Type
-	article := "a"
-	if t == CSVInt64 {
-		article = "an"
-	}
-	msg := fmt.Sprintf("%q is not %s %s", shown, article, t)
-	if why != "" {
-		msg += " (" + why + ")"
-	}
+	msg := typeMismatch(field, true, c.cols[j].Type, why)
 	if c.given {
 		return fmt.Errorf("%w: %s (as --schema says)", ErrCorrupt, msg)
 	}
@@ -111,6 +99,27 @@ func (c *CSV) typeError(j int, field, why string) error {
 	}
 	return fmt.Errorf("%w: %s; the type was inferred from the first %d records: pass --schema to set the types (%s) or raise --infer-rows",
 		ErrCorrupt, msg, c.inferN, hint)
+}
+
+// typeMismatch says that text, a value of a text input, is not of type t,
+// why if that is known. Text is cut to 40 bytes, and quoted when quote is
+// set (a CSV field; a JSON value is shown as written).
+func typeMismatch(text string, quote bool, t CSVType, why string) string {
+	if len(text) > 40 {
+		text = strings.ToValidUTF8(text[:40], "") + "..."
+	}
+	if quote {
+		text = strconv.Quote(text)
+	}
+	article := "a"
+	if t == CSVInt64 {
+		article = "an"
+	}
+	msg := fmt.Sprintf("%s is not %s %s", text, article, t)
+	if why != "" {
+		msg += " (" + why + ")"
+	}
+	return msg
 }
 
 // parseCSVDate reads a YYYY-MM-DD date as days since 1970-01-01.

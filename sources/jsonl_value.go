@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
-	"strings"
 
 	"github.com/parquet-go/parquet-go"
 )
@@ -90,18 +89,7 @@ func (j *JSONL) value(c int, tok any, arena *[]byte) (parquet.Value, error) {
 // c, why if that is known, with a hint at --schema when the type was
 // inferred.
 func (j *JSONL) typeError(c int, text, why string) error {
-	if len(text) > 40 {
-		text = strings.ToValidUTF8(text[:40], "") + "..."
-	}
-	t := j.cols[c].Type
-	article := "a"
-	if t == CSVInt64 {
-		article = "an"
-	}
-	msg := fmt.Sprintf("%s is not %s %s", text, article, t)
-	if why != "" {
-		msg += " (" + why + ")"
-	}
+	msg := typeMismatch(text, false, j.cols[c].Type, why)
 	if j.given {
 		return fmt.Errorf("%w: %s (as --schema says)", ErrCorrupt, msg)
 	}
