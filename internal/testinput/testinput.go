@@ -22,13 +22,7 @@ import (
 // e.g. parquet.MaxRowsPerRowGroup.
 func Parquet[T any](t testing.TB, path string, rows []T, opts ...parquet.WriterOption) {
 	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := create(t, path)
 	defer f.Close()
 	w := parquet.NewGenericWriter[T](f, opts...)
 	if _, err := w.Write(rows); err != nil {
@@ -66,6 +60,18 @@ func Parts[T any](t testing.TB, n, rowsPerFile int, row func(i int) T, opts ...p
 // directory if missing. opts go to the writer.
 func Rows(t testing.TB, path string, schema *parquet.Schema, rows []parquet.Row, opts ...parquet.WriterOption) {
 	t.Helper()
+	f := create(t, path)
+	defer f.Close()
+	w := parquet.NewWriter(f, append([]parquet.WriterOption{schema}, opts...)...)
+	if _, err := w.WriteRows(rows); err != nil {
+		t.Fatalf("write %s: %v", path, err)
+	}
+	closeAll(t, path, w, f)
+}
+
+// create makes a new file at path, and its directory if missing.
+func create(t testing.TB, path string) *os.File {
+	t.Helper()
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -73,12 +79,7 @@ func Rows(t testing.TB, path string, schema *parquet.Schema, rows []parquet.Row,
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	w := parquet.NewWriter(f, append([]parquet.WriterOption{schema}, opts...)...)
-	if _, err := w.WriteRows(rows); err != nil {
-		t.Fatalf("write %s: %v", path, err)
-	}
-	closeAll(t, path, w, f)
+	return f
 }
 
 // closer is a writer or a file.
