@@ -1,13 +1,13 @@
 package pipeline_test
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/parquet-go/parquet-go"
 
+	"github.com/splitdata/splitdata/internal/testinput"
 	"github.com/splitdata/splitdata/pipeline"
 	"github.com/splitdata/splitdata/splitter"
 )
@@ -140,29 +140,8 @@ func structInput(t *testing.T) string {
 		rows[i] = row
 	}
 	path := filepath.Join(t.TempDir(), "structs.parquet")
-	writeParquetRows(t, path, schema, rows, 400)
+	testinput.Rows(t, path, schema, rows, parquet.MaxRowsPerRowGroup(400))
 	return path
-}
-
-// writeParquetRows writes rows of schema to a new Parquet file at path, in
-// row groups of rowGroupRows rows.
-func writeParquetRows(t *testing.T, path string, schema *parquet.Schema, rows []parquet.Row, rowGroupRows int64) {
-	t.Helper()
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	w := parquet.NewWriter(f, schema, parquet.MaxRowsPerRowGroup(rowGroupRows))
-	if _, err := w.WriteRows(rows); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
-	}
 }
 
 // A shuffle of dictionary-encoded categories, small encoded and large
@@ -185,7 +164,7 @@ func TestShuffleExpandsDictionaries(t *testing.T) {
 		}
 	}
 	path := filepath.Join(t.TempDir(), "cats.parquet")
-	writeParquetRows(t, path, schema, rows, 25_000)
+	testinput.Rows(t, path, schema, rows, parquet.MaxRowsPerRowGroup(25_000))
 	var first string
 	for _, memory := range []int64{12 << 20, 16 << 20, 24 << 20, 64 << 20} {
 		m, err := pipeline.Shuffle(t.Context(), pipeline.ShuffleConfig{Inputs: []string{path}, Out: filepath.Join(t.TempDir(), "out"), Seed: "3",

@@ -13,6 +13,7 @@ import (
 
 	"github.com/parquet-go/parquet-go"
 
+	"github.com/splitdata/splitdata/internal/testinput"
 	"github.com/splitdata/splitdata/pipeline"
 	"github.com/splitdata/splitdata/splitter"
 )
@@ -58,29 +59,7 @@ func orderValue(i int, nan bool) orderRow {
 // and row groups of rgRows.
 func writeOrderInput(t *testing.T, n, rowsPerFile, rgRows int, nan bool) string {
 	t.Helper()
-	dir := filepath.Join(t.TempDir(), "in")
-	if err := os.Mkdir(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	for f := 0; f*rowsPerFile < n; f++ {
-		file, err := os.Create(filepath.Join(dir, fmt.Sprintf("part-%03d.parquet", f)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		w := parquet.NewGenericWriter[orderRow](file, parquet.MaxRowsPerRowGroup(int64(rgRows)))
-		for i := f * rowsPerFile; i < min(n, (f+1)*rowsPerFile); i++ {
-			if _, err := w.Write([]orderRow{orderValue(i, nan)}); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if err := w.Close(); err != nil {
-			t.Fatal(err)
-		}
-		if err := file.Close(); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
+	return testinput.Parts(t, n, rowsPerFile, func(i int) orderRow { return orderValue(i, nan) }, parquet.MaxRowsPerRowGroup(int64(rgRows)))
 }
 
 // orderRanks returns the rows of the input in the order the spec defines

@@ -12,6 +12,7 @@ import (
 
 	"github.com/parquet-go/parquet-go"
 
+	"github.com/splitdata/splitdata/internal/testinput"
 	"github.com/splitdata/splitdata/pipeline"
 	"github.com/splitdata/splitdata/splitter"
 )
@@ -27,30 +28,9 @@ type sgRow struct {
 // rgRows.
 func writeSGInput(t *testing.T, groups []int64, labels []string, rowsPerFile, rgRows int) string {
 	t.Helper()
-	dir := filepath.Join(t.TempDir(), "in")
-	if err := os.Mkdir(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	n := len(groups)
-	for f := 0; f*rowsPerFile < n; f++ {
-		file, err := os.Create(filepath.Join(dir, fmt.Sprintf("part-%03d.parquet", f)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		w := parquet.NewGenericWriter[sgRow](file, parquet.MaxRowsPerRowGroup(int64(rgRows)))
-		for i := f * rowsPerFile; i < min(n, (f+1)*rowsPerFile); i++ {
-			if _, err := w.Write([]sgRow{{ID: int64(i), Group: groups[i], Label: labels[i]}}); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if err := w.Close(); err != nil {
-			t.Fatal(err)
-		}
-		if err := file.Close(); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
+	return testinput.Parts(t, len(groups), rowsPerFile, func(i int) sgRow {
+		return sgRow{ID: int64(i), Group: groups[i], Label: labels[i]}
+	}, parquet.MaxRowsPerRowGroup(int64(rgRows)))
 }
 
 // sgVectors is the part of splitter/testdata/stratgroup_vectors.json (made

@@ -3,7 +3,6 @@ package pipeline_test
 import (
 	"cmp"
 	"errors"
-	"fmt"
 	"math/big"
 	"os"
 	"path/filepath"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/parquet-go/parquet-go"
 
+	"github.com/splitdata/splitdata/internal/testinput"
 	"github.com/splitdata/splitdata/pipeline"
 	"github.com/splitdata/splitdata/prng"
 	"github.com/splitdata/splitdata/splitter"
@@ -28,29 +28,9 @@ type stratRow struct {
 // of rgRows; row i's class is classOf(i) (nil: null).
 func writeStratInput(t *testing.T, n, rowsPerFile, rgRows int, classOf func(i int) *string) string {
 	t.Helper()
-	dir := filepath.Join(t.TempDir(), "in")
-	if err := os.Mkdir(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	for f := 0; f*rowsPerFile < n; f++ {
-		file, err := os.Create(filepath.Join(dir, fmt.Sprintf("part-%03d.parquet", f)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		w := parquet.NewGenericWriter[stratRow](file, parquet.MaxRowsPerRowGroup(int64(rgRows)))
-		for i := f * rowsPerFile; i < min(n, (f+1)*rowsPerFile); i++ {
-			if _, err := w.Write([]stratRow{{ID: int64(i), Class: classOf(i), Flag: i%3 == 0}}); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if err := w.Close(); err != nil {
-			t.Fatal(err)
-		}
-		if err := file.Close(); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
+	return testinput.Parts(t, n, rowsPerFile, func(i int) stratRow {
+		return stratRow{ID: int64(i), Class: classOf(i), Flag: i%3 == 0}
+	}, parquet.MaxRowsPerRowGroup(int64(rgRows)))
 }
 
 // stratExpected computes from the spec (docs/algorithm.md 12-13) each

@@ -11,6 +11,13 @@ import (
 // must lie inside the bytes that hold it, so no count from the file sizes
 // an allocation unchecked.
 
+// IPC message header types (the MessageHeader union of Message.fbs).
+const (
+	msgSchema          = 1
+	msgDictionaryBatch = 2
+	msgRecordBatch     = 3
+)
+
 // messageHeader is what opening needs of a message's flatbuffer header.
 type messageHeader struct {
 	kind  int         // msgSchema, ...

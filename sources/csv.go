@@ -2,17 +2,12 @@ package sources
 
 import (
 	"bufio"
-	"context"
 	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
 	"strconv"
-	"strings"
-	"time"
 	"unicode/utf8"
-
-	"github.com/parquet-go/parquet-go"
 )
 
 // DefaultCSVInferRows is the number of records sampled to infer the types
@@ -152,19 +147,6 @@ func OpenCSV(name string, r io.ReaderAt, size int64, opts CSVOptions) (*CSV, err
 	}
 	c.finish()
 	return c, nil
-}
-
-// start returns the offset of the first byte after a byte order mark.
-func (c *CSV) start() (int64, error) {
-	var bom [len(utf8BOM)]byte
-	n, err := c.r.ReadAt(bom[:], 0)
-	if n == len(bom) && string(bom[:]) == utf8BOM && c.size >= int64(len(bom)) {
-		return int64(len(bom)), nil
-	}
-	if err != nil && err != io.EOF {
-		return 0, &InputError{Path: c.name, RowGroup: -1, Err: fmt.Errorf("read: %w", err)}
-	}
-	return 0, nil
 }
 
 // csvReader reads the records of a range of a CSV file, none longer than
@@ -366,219 +348,6 @@ func (c *CSV) readError(unit int, delta int64, err error, want int) error {
 		msg += fmt.Sprintf(" (in the record starting at line %d)", startLine)
 	}
 	return &InputError{Path: c.name, RowGroup: unit, Line: line, Err: fmt.Errorf("%w: %s", ErrCorrupt, msg)}
-}
-
-// ReadUnit parses the records of unit i, converts their fields to values
-// of the schema and streams them to fn in batches of at most batch rows
-// (at least 1), in file order. The rows passed to fn, and the byte slices
-// of their values, are borrowed: they are valid only until fn returns.
-// ReadUnit checks that the unit holds exactly the records the scan found.
-// A field that does not fit its column's type is reported as an
-// [*InputError] wrapping [ErrCorrupt] (invalid UTF-8: [ErrUnsupported])
-// with its line and column.
-func (c *CSV) ReadUnit(ctx context.Context, i, batch int, fn func(rows []parquet.Row) error) error {
-	if i < 0 || i >= len(c.units) {
-		return fmt.Errorf("%s: unit %d out of range [0,%d)", c.name, i, len(c.units))
-	}
-	batch = max(batch, 1)
-	u, end := c.units[i], c.unitEnd(i)
-	cr := c.newReader(u.offset, end-u.offset)
-	ncols := len(c.cols)
-	cr.FieldsPerRecord = ncols
-
-	values := make([]parquet.Value, batch*ncols)
-	rows := make([]parquet.Row, batch)
-	for k := range rows {
-		rows[k] = values[k*ncols : (k+1)*ncols : (k+1)*ncols]
-	}
-	var arena []byte // string bytes of the current batch
-	k := 0           // rows in the current batch
-	var got int64
-	delta := u.line - 1 // file line minus reader line; exact from the first record on
-	for {
-		rec, err := cr.Read()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return c.readError(i, delta, err, ncols)
-		}
-		if got == 0 {
-			first, _ := cr.FieldPos(0)
-			delta = u.line - int64(first)
-		}
-		if got++; got > u.rows {
-			return &InputError{Path: c.name, RowGroup: i, Line: u.line, Err: fmt.Errorf("%w: unit holds more than the %d records found when the file was opened", ErrCorrupt, u.rows)}
-		}
-		row := rows[k]
-		for j, field := range rec {
-			v, err := c.value(j, field, &arena)
-			if err != nil {
-				line, _ := cr.FieldPos(j)
-				return &InputError{Path: c.name, RowGroup: i, Line: int64(line) + delta, Column: c.cols[j].Name, Err: err}
-			}
-			row[j] = v
-		}
-		if err := c.layout.Check(row); err != nil {
-			line, _ := cr.FieldPos(0)
-			return &InputError{Path: c.name, RowGroup: i, Line: int64(line) + delta, Err: fmt.Errorf("%w: %w", ErrCorrupt, err)}
-		}
-		if k++; k == batch {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			if err := fn(rows[:k]); err != nil {
-				return err
-			}
-			k, arena = 0, arena[:0]
-		}
-	}
-	if k > 0 {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		if err := fn(rows[:k]); err != nil {
-			return err
-		}
-	}
-	if got != u.rows {
-		return &InputError{Path: c.name, RowGroup: i, Line: u.line, Err: fmt.Errorf("%w: unit holds %d records, %d when the file was opened", ErrCorrupt, got, u.rows)}
-	}
-	return nil
-}
-
-// value converts field, the text of column j, to its value. String bytes
-// are appended to arena, which the value then references.
-func (c *CSV) value(j int, field string, arena *[]byte) (parquet.Value, error) {
-	col := c.cols[j]
-	def := 1
-	if col.Required {
-		def = 0
-	}
-	if field == c.opts.Null {
-		if col.Required {
-			return parquet.Value{}, fmt.Errorf("%w: null (%s) in a required column", ErrCorrupt, describeNull(c.opts.Null))
-		}
-		return parquet.NullValue().Level(0, 0, j), nil
-	}
-	var v parquet.Value
-	switch col.Type {
-	case CSVString:
-		if !utf8.ValidString(field) {
-			return parquet.Value{}, fmt.Errorf("%w: invalid UTF-8 in a string column (Parquet strings must be UTF-8)", ErrUnsupported)
-		}
-		n := len(*arena)
-		*arena = append(*arena, field...)
-		v = parquet.ByteArrayValue((*arena)[n:len(*arena):len(*arena)])
-	case CSVBool:
-		switch {
-		case strings.EqualFold(field, "true"):
-			v = parquet.BooleanValue(true)
-		case strings.EqualFold(field, "false"):
-			v = parquet.BooleanValue(false)
-		default:
-			return parquet.Value{}, c.typeError(j, field, "")
-		}
-	case CSVInt64:
-		n, err := strconv.ParseInt(field, 10, 64)
-		if err != nil {
-			return parquet.Value{}, c.typeError(j, field, "")
-		}
-		v = parquet.Int64Value(n)
-	case CSVDouble:
-		f, err := strconv.ParseFloat(field, 64)
-		if err != nil {
-			return parquet.Value{}, c.typeError(j, field, "")
-		}
-		v = parquet.DoubleValue(f)
-	case CSVDate:
-		d, err := parseCSVDate(field)
-		if err != nil {
-			return parquet.Value{}, c.typeError(j, field, "")
-		}
-		v = parquet.Int32Value(d)
-	case CSVTimestamp:
-		ts, err := parseCSVTimestamp(field)
-		if err != nil {
-			return parquet.Value{}, c.typeError(j, field, err.Error())
-		}
-		v = parquet.Int64Value(ts)
-	default:
-		return parquet.Value{}, fmt.Errorf("column of unknown type %v", col.Type)
-	}
-	return v.Level(0, def, j), nil
-}
-
-// describeNull names the null text in messages.
-func describeNull(null string) string {
-	if null == "" {
-		return "an empty field"
-	}
-	return strconv.Quote(null)
-}
-
-// typeError reports field as unreadable as the type of column j, why if
-// that is known, with a hint at --schema when the type was inferred.
-func (c *CSV) typeError(j int, field, why string) error {
-	shown := field
-	if len(shown) > 40 {
-		shown = strings.ToValidUTF8(shown[:40], "") + "..."
-	}
-	t := c.cols[j].Type
-	article := "a"
-	if t == CSVInt64 {
-		article = "an"
-	}
-	msg := fmt.Sprintf("%q is not %s %s", shown, article, t)
-	if why != "" {
-		msg += " (" + why + ")"
-	}
-	if c.given {
-		return fmt.Errorf("%w: %s (as --schema says)", ErrCorrupt, msg)
-	}
-	fixed := c.Columns()
-	fixed[j].Type = CSVString
-	hint := fmt.Sprintf("e.g. --schema '%s'", fixed)
-	if len(hint) > 200 || strings.ContainsAny(fixed.String(), "'") {
-		hint = fmt.Sprintf("giving column %q another type", c.cols[j].Name)
-	}
-	return fmt.Errorf("%w: %s; the type was inferred from the first %d records: pass --schema to set the types (%s) or raise --infer-rows",
-		ErrCorrupt, msg, c.inferN, hint)
-}
-
-// parseCSVDate reads a YYYY-MM-DD date as days since 1970-01-01.
-func parseCSVDate(s string) (int32, error) {
-	t, err := time.Parse(time.DateOnly, s)
-	if err != nil {
-		return 0, err
-	}
-	return int32(t.Unix() / 86400), nil
-}
-
-// csvTimestampLayouts are the layouts timestamps are read with, after a
-// space separating date and time has been replaced with a T.
-var csvTimestampLayouts = []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999", time.DateOnly}
-
-// parseCSVTimestamp reads an RFC 3339 timestamp as microseconds since the
-// Unix epoch, UTC.
-func parseCSVTimestamp(s string) (int64, error) {
-	if len(s) > 10 && s[10] == ' ' {
-		s = s[:10] + "T" + s[11:]
-	}
-	var t time.Time
-	var err error
-	for _, layout := range csvTimestampLayouts {
-		if t, err = time.Parse(layout, s); err == nil {
-			break
-		}
-	}
-	if err != nil {
-		return 0, errors.New("want RFC 3339, such as 2024-05-01T12:30:00Z")
-	}
-	if t.Nanosecond()%1000 != 0 {
-		return 0, errors.New("finer than the microseconds timestamps hold")
-	}
-	return t.Unix()*1e6 + int64(t.Nanosecond()/1000), nil
 }
 
 var _ FileSource = (*CSV)(nil)

@@ -94,22 +94,8 @@ func FuzzCSV(f *testing.F) {
 				checkInputError(t, err)
 				return nil, nil, err
 			}
-			var total int64
-			for i := range c.NumUnits() {
-				total += c.UnitNumRows(i)
-			}
-			if total != c.NumRows() {
-				t.Fatalf("units hold %d rows, NumRows %d", total, c.NumRows())
-			}
-			rows, err := readAllCSV(t, c, 3)
-			if err != nil {
-				checkInputError(t, err)
-				return c, nil, err
-			}
-			if int64(len(rows)) != c.NumRows() {
-				t.Fatalf("read %d rows, NumRows %d", len(rows), c.NumRows())
-			}
-			return c, rows, nil
+			rows, err := readFuzzed(t, c)
+			return c, rows, err
 		}
 
 		c, rows, err := read(opts, 1+int(sample%5))
@@ -185,6 +171,30 @@ func (s *rowSlice) ReadRows(dst []parquet.Row) (int, error) {
 		return n, io.EOF
 	}
 	return n, nil
+}
+
+// readFuzzed reads every row of src, a fuzzed text input that opened,
+// checking that its units' rows add up to NumRows and, when it reads
+// without error, that it holds that many; an error must be one
+// checkInputError accepts.
+func readFuzzed(t *testing.T, src FileSource) ([][]string, error) {
+	t.Helper()
+	var total int64
+	for i := range src.NumUnits() {
+		total += src.UnitNumRows(i)
+	}
+	if total != src.NumRows() {
+		t.Fatalf("units hold %d rows, NumRows %d", total, src.NumRows())
+	}
+	rows, err := readAllText(t, src, 3)
+	if err != nil {
+		checkInputError(t, err)
+		return nil, err
+	}
+	if int64(len(rows)) != src.NumRows() {
+		t.Fatalf("read %d rows, NumRows %d", len(rows), src.NumRows())
+	}
+	return rows, nil
 }
 
 // checkInputError fails unless err is an *InputError naming the file and

@@ -20,8 +20,6 @@ import (
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/format"
-
-	"github.com/splitdata/splitdata/internal/rowcheck"
 )
 
 // withUnitRows sets the unit size for the rest of the test.
@@ -54,35 +52,6 @@ func valueText(v parquet.Value) string {
 		return string(v.ByteArray())
 	}
 	return fmt.Sprintf("%v?", v)
-}
-
-// readAllCSV reads every unit of c, in order, as value texts, checking
-// every row against the schema's layout.
-func readAllCSV(t testing.TB, c *CSV, batch int) ([][]string, error) {
-	layout := rowcheck.New(c.Schema())
-	var out [][]string
-	for i := range c.NumUnits() {
-		err := c.ReadUnit(t.Context(), i, batch, func(rows []parquet.Row) error {
-			if len(rows) > batch {
-				t.Errorf("unit %d: batch of %d rows, want at most %d", i, len(rows), batch)
-			}
-			for _, row := range rows {
-				if err := layout.Check(row); err != nil {
-					t.Errorf("unit %d: %v", i, err)
-				}
-				texts := make([]string, len(row))
-				for j, v := range row {
-					texts[j] = valueText(v)
-				}
-				out = append(out, texts)
-			}
-			return nil
-		})
-		if err != nil {
-			return out, err
-		}
-	}
-	return out, nil
 }
 
 // rowsOf splits "a|b;c|d" into rows of fields: ";" separates rows, "|"
@@ -194,7 +163,7 @@ func TestCSVRead(t *testing.T) {
 			if got := c.NumRows(); got != int64(len(want)) {
 				t.Errorf("NumRows = %d, want %d", got, len(want))
 			}
-			got, err := readAllCSV(t, c, 2)
+			got, err := readAllText(t, c, 2)
 			if err != nil {
 				t.Fatalf("read %q: %v", tc.data, err)
 			}
@@ -308,7 +277,7 @@ func TestCSVErrors(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			c, err := openCSVString(tc.data, tc.opts)
 			if err == nil {
-				_, err = readAllCSV(t, c, 10)
+				_, err = readAllText(t, c, 10)
 			}
 			if err == nil {
 				t.Fatalf("read %q: no error, want %s", tc.data, tc.want)
@@ -465,7 +434,7 @@ func TestCSVUnits(t *testing.T) {
 				if sum != 100 || c.NumRows() != 100 {
 					t.Errorf("units hold %d rows, NumRows %d, want 100", sum, c.NumRows())
 				}
-				got, err := readAllCSV(t, c, batch)
+				got, err := readAllText(t, c, batch)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -533,7 +502,7 @@ func TestCSVErrorLineInLaterUnit(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, err = readAllCSV(t, c, 4)
+		_, err = readAllText(t, c, 4)
 		var ie *InputError
 		if !errors.As(err, &ie) || ie.Line != int64(line) || ie.Column != "id" {
 			t.Errorf("unit size %d: error %v, want one at line %d, column id", unit, err, line)
@@ -626,7 +595,7 @@ func TestCSVChangedUnderneath(t *testing.T) {
 		t.Fatal(err)
 	}
 	copy(buf[2:], "1\n\n\n3\n4\n") // unit 0 now holds one record
-	_, err = readAllCSV(t, c, 10)
+	_, err = readAllText(t, c, 10)
 	if !errors.Is(err, ErrCorrupt) {
 		t.Errorf("read of a changed file = %v, want ErrCorrupt", err)
 	}
@@ -667,7 +636,7 @@ func TestCSVTestdata(t *testing.T) {
 			if got := c.Columns().String(); got != tc.schema || c.NumRows() != tc.rows {
 				t.Errorf("columns %s, %d rows; want %s, %d rows", got, c.NumRows(), tc.schema, tc.rows)
 			}
-			if _, err := readAllCSV(t, c, 7); err != nil {
+			if _, err := readAllText(t, c, 7); err != nil {
 				t.Error(err)
 			}
 		})

@@ -3,16 +3,11 @@ package sources
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"strconv"
-	"strings"
 	"unicode/utf8"
-
-	"github.com/parquet-go/parquet-go"
 )
 
 // DefaultJSONLInferRows is the number of records sampled to find the
@@ -189,26 +184,6 @@ func blank(line []byte) bool {
 	return true
 }
 
-// jsonlKind is the kind of a sampled JSON value, for inference.
-type jsonlKind int
-
-const (
-	kindNone jsonlKind = iota
-	kindBool
-	kindInt
-	kindDouble
-	kindString
-)
-
-var jsonlKindNames = [...]string{kindNone: "null", kindBool: "a bool", kindInt: "an integer", kindDouble: "a number", kindString: "a string"}
-
-// jsonlInference is what the sample says of one column: the kind of its
-// values so far and the line of the value that set it.
-type jsonlInference struct {
-	kind jsonlKind
-	line int64
-}
-
 // scan reads the whole file for its lines, cuts it into units and, when
 // the columns are inferred, settles them from the sample.
 func (j *JSONL) scan() error {
@@ -291,75 +266,6 @@ func (j *JSONL) scan() error {
 	return nil
 }
 
-// start returns the offset of the first byte after a byte order mark.
-func (j *JSONL) start() (int64, error) {
-	var bom [len(utf8BOM)]byte
-	n, err := j.r.ReadAt(bom[:], 0)
-	if n == len(bom) && string(bom[:]) == utf8BOM && j.size >= int64(len(bom)) {
-		return int64(len(bom)), nil
-	}
-	if err != nil && err != io.EOF {
-		return 0, &InputError{Path: j.name, RowGroup: -1, Err: fmt.Errorf("read: %w", err)}
-	}
-	return 0, nil
-}
-
-// add narrows the inference by the value v of a token on line line.
-func (f *jsonlInference) add(v any, line int64) error {
-	var k jsonlKind
-	switch v := v.(type) {
-	case nil:
-		return nil
-	case bool:
-		k = kindBool
-	case string:
-		k = kindString
-	case json.Number:
-		k = numberKind(v)
-		if k == kindDouble {
-			if _, err := strconv.ParseFloat(string(v), 64); err != nil {
-				return fmt.Errorf("%w: %s is out of the range of a double", ErrCorrupt, v)
-			}
-		}
-	}
-	switch {
-	case f.kind == kindNone:
-		f.kind, f.line = k, line
-	case f.kind == k:
-	case f.kind == kindInt && k == kindDouble:
-		f.kind = kindDouble
-	case f.kind == kindDouble && k == kindInt:
-	default:
-		return fmt.Errorf("%w: %s here but %s on line %d: a column holds values of one type", ErrCorrupt, jsonlKindNames[k], jsonlKindNames[f.kind], f.line)
-	}
-	return nil
-}
-
-// typ returns the inferred type: string when no value was sampled.
-func (f *jsonlInference) typ() CSVType {
-	switch f.kind {
-	case kindBool:
-		return CSVBool
-	case kindInt:
-		return CSVInt64
-	case kindDouble:
-		return CSVDouble
-	}
-	return CSVString
-}
-
-// numberKind tells an int64 (no fraction, no exponent, in range) from
-// other numbers.
-func numberKind(n json.Number) jsonlKind {
-	if strings.ContainsAny(string(n), ".eE") {
-		return kindDouble
-	}
-	if _, err := strconv.ParseInt(string(n), 10, 64); err != nil {
-		return kindDouble
-	}
-	return kindInt
-}
-
 // keyError is an error about the value of one key of a record.
 type keyError struct {
 	key string
@@ -439,196 +345,6 @@ func (j *JSONL) parseLine(line []byte, fn func(key string, v any) error) error {
 		return fmt.Errorf("%w: more than one JSON value on the line", ErrCorrupt)
 	}
 	return nil
-}
-
-// ReadUnit parses the records of unit i, converts their values to values
-// of the schema and streams them to fn in batches of at most batch rows
-// (at least 1), in file order. The rows passed to fn, and the byte slices
-// of their values, are borrowed: they are valid only until fn returns.
-// ReadUnit checks that the unit holds exactly the records the scan found.
-// A record that is not valid JSON, or a value that does not fit its column,
-// is reported as an [*InputError] with its line and key.
-func (j *JSONL) ReadUnit(ctx context.Context, i, batch int, fn func(rows []parquet.Row) error) error {
-	if i < 0 || i >= len(j.units) {
-		return fmt.Errorf("%s: unit %d out of range [0,%d)", j.name, i, len(j.units))
-	}
-	batch = max(batch, 1)
-	u, end := j.units[i], j.unitEnd(i)
-	lr := j.newLineReader(u.offset, end)
-	ncols := len(j.cols)
-	values := make([]parquet.Value, batch*ncols)
-	rows := make([]parquet.Row, batch)
-	for k := range rows {
-		rows[k] = values[k*ncols : (k+1)*ncols : (k+1)*ncols]
-	}
-	set := make([]bool, ncols)
-	var arena []byte // string bytes of the current batch
-	k := 0           // rows in the current batch
-	var got int64
-	lineNo := u.line - 1
-	for {
-		line, _, err := lr.next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return &InputError{Path: j.name, RowGroup: i, Line: lineNo + 1, Err: readError(err)}
-		}
-		lineNo++
-		if blank(line) {
-			continue
-		}
-		if got++; got > u.rows {
-			return &InputError{Path: j.name, RowGroup: i, Line: lineNo, Err: fmt.Errorf("%w: unit holds more than the %d records found when the file was opened", ErrCorrupt, u.rows)}
-		}
-		row := rows[k]
-		clear(set)
-		err = j.parseLine(line, func(key string, tok any) error {
-			c, ok := j.index[key]
-			if !ok {
-				return j.unknownKey(key)
-			}
-			if set[c] {
-				return fmt.Errorf("%w: key appears twice in the record", ErrCorrupt)
-			}
-			set[c] = true
-			v, err := j.value(c, tok, &arena)
-			row[c] = v
-			return err
-		})
-		if err != nil {
-			return j.lineError(i, lineNo, err)
-		}
-		for c, ok := range set {
-			if ok {
-				continue
-			}
-			if j.cols[c].Required {
-				return &InputError{Path: j.name, RowGroup: i, Line: lineNo, Column: j.cols[c].Name, Err: fmt.Errorf("%w: key missing in a required column", ErrCorrupt)}
-			}
-			row[c] = parquet.NullValue().Level(0, 0, c)
-		}
-		if err := j.layout.Check(row); err != nil {
-			return &InputError{Path: j.name, RowGroup: i, Line: lineNo, Err: fmt.Errorf("%w: %w", ErrCorrupt, err)}
-		}
-		if k++; k == batch {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			if err := fn(rows[:k]); err != nil {
-				return err
-			}
-			k, arena = 0, arena[:0]
-		}
-	}
-	if k > 0 {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		if err := fn(rows[:k]); err != nil {
-			return err
-		}
-	}
-	if got != u.rows {
-		return &InputError{Path: j.name, RowGroup: i, Line: u.line, Err: fmt.Errorf("%w: unit holds %d records, %d when the file was opened", ErrCorrupt, got, u.rows)}
-	}
-	return nil
-}
-
-// unknownKey reports a key that is not a column.
-func (j *JSONL) unknownKey(key string) error {
-	if j.given {
-		return fmt.Errorf("%w: key is not a column of --schema", ErrSchemaMismatch)
-	}
-	return fmt.Errorf("%w: key is not among the columns found in the first %d records; pass --schema to name every column or raise --infer-rows",
-		ErrSchemaMismatch, j.inferN)
-}
-
-// value converts tok, the JSON value of column c, to its value. String
-// bytes are appended to arena, which the value then references.
-func (j *JSONL) value(c int, tok any, arena *[]byte) (parquet.Value, error) {
-	col := j.cols[c]
-	def := 1
-	if col.Required {
-		def = 0
-	}
-	if tok == nil {
-		if col.Required {
-			return parquet.Value{}, fmt.Errorf("%w: null in a required column", ErrCorrupt)
-		}
-		return parquet.NullValue().Level(0, 0, c), nil
-	}
-	var v parquet.Value
-	switch t := tok.(type) {
-	case bool:
-		if col.Type != CSVBool {
-			return parquet.Value{}, j.typeError(c, strconv.FormatBool(t), "")
-		}
-		v = parquet.BooleanValue(t)
-	case json.Number:
-		switch col.Type {
-		case CSVInt64:
-			if numberKind(t) != kindInt {
-				return parquet.Value{}, j.typeError(c, string(t), "")
-			}
-			n, _ := strconv.ParseInt(string(t), 10, 64)
-			v = parquet.Int64Value(n)
-		case CSVDouble:
-			f, err := strconv.ParseFloat(string(t), 64)
-			if err != nil {
-				return parquet.Value{}, j.typeError(c, string(t), "out of range")
-			}
-			v = parquet.DoubleValue(f)
-		default:
-			return parquet.Value{}, j.typeError(c, string(t), "")
-		}
-	case string:
-		switch col.Type {
-		case CSVString:
-			n := len(*arena)
-			*arena = append(*arena, t...)
-			v = parquet.ByteArrayValue((*arena)[n:len(*arena):len(*arena)])
-		case CSVDate:
-			d, err := parseCSVDate(t)
-			if err != nil {
-				return parquet.Value{}, j.typeError(c, strconv.Quote(t), "want YYYY-MM-DD")
-			}
-			v = parquet.Int32Value(d)
-		case CSVTimestamp:
-			ts, err := parseCSVTimestamp(t)
-			if err != nil {
-				return parquet.Value{}, j.typeError(c, strconv.Quote(t), err.Error())
-			}
-			v = parquet.Int64Value(ts)
-		default:
-			return parquet.Value{}, j.typeError(c, strconv.Quote(t), "")
-		}
-	default:
-		return parquet.Value{}, fmt.Errorf("unexpected JSON token %T", tok)
-	}
-	return v.Level(0, def, c), nil
-}
-
-// typeError reports the JSON value text as unfit for the type of column
-// c, why if that is known, with a hint at --schema when the type was
-// inferred.
-func (j *JSONL) typeError(c int, text, why string) error {
-	if len(text) > 40 {
-		text = strings.ToValidUTF8(text[:40], "") + "..."
-	}
-	t := j.cols[c].Type
-	article := "a"
-	if t == CSVInt64 {
-		article = "an"
-	}
-	msg := fmt.Sprintf("%s is not %s %s", text, article, t)
-	if why != "" {
-		msg += " (" + why + ")"
-	}
-	if j.given {
-		return fmt.Errorf("%w: %s (as --schema says)", ErrCorrupt, msg)
-	}
-	return fmt.Errorf("%w: %s; the type was inferred from the first %d records: pass --schema to set the types or raise --infer-rows", ErrCorrupt, msg, j.inferN)
 }
 
 var _ FileSource = (*JSONL)(nil)

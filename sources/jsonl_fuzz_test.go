@@ -43,22 +43,8 @@ func FuzzJSONL(f *testing.F) {
 				checkInputError(t, err)
 				return nil, nil, err
 			}
-			var total int64
-			for i := range j.NumUnits() {
-				total += j.UnitNumRows(i)
-			}
-			if total != j.NumRows() {
-				t.Fatalf("units hold %d rows, NumRows %d", total, j.NumRows())
-			}
-			rows, err := readAllJSONL(t, j, 3)
-			if err != nil {
-				checkInputError(t, err)
-				return j, nil, err
-			}
-			if int64(len(rows)) != j.NumRows() {
-				t.Fatalf("read %d rows, NumRows %d", len(rows), j.NumRows())
-			}
-			return j, rows, nil
+			rows, err := readFuzzed(t, j)
+			return j, rows, err
 		}
 
 		j, rows, err := read(opts, 1+int(sample%5))

@@ -12,10 +12,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-
-	"github.com/parquet-go/parquet-go"
-
-	"github.com/splitdata/splitdata/internal/rowcheck"
 )
 
 // withJSONLUnitRows sets the unit size for the rest of the test.
@@ -28,35 +24,6 @@ func withJSONLUnitRows(t testing.TB, n int) {
 // openJSONLString opens data as a JSON Lines file named "t.jsonl".
 func openJSONLString(data string, opts JSONLOptions) (*JSONL, error) {
 	return OpenJSONL("t.jsonl", strings.NewReader(data), int64(len(data)), opts)
-}
-
-// readAllJSONL reads every unit of j, in order, as value texts, checking
-// every row against the schema's layout.
-func readAllJSONL(t testing.TB, j *JSONL, batch int) ([][]string, error) {
-	layout := rowcheck.New(j.Schema())
-	var out [][]string
-	for i := range j.NumUnits() {
-		err := j.ReadUnit(t.Context(), i, batch, func(rows []parquet.Row) error {
-			if len(rows) > batch {
-				t.Errorf("unit %d: batch of %d rows, want at most %d", i, len(rows), batch)
-			}
-			for _, row := range rows {
-				if err := layout.Check(row); err != nil {
-					t.Errorf("unit %d: %v", i, err)
-				}
-				texts := make([]string, len(row))
-				for k, v := range row {
-					texts[k] = valueText(v)
-				}
-				out = append(out, texts)
-			}
-			return nil
-		})
-		if err != nil {
-			return out, err
-		}
-	}
-	return out, nil
 }
 
 func TestJSONLRead(t *testing.T) {
@@ -99,7 +66,7 @@ func TestJSONLRead(t *testing.T) {
 			if got := j.Columns().String(); got != tc.schema {
 				t.Errorf("schema %q, want %q", got, tc.schema)
 			}
-			rows, err := readAllJSONL(t, j, 2)
+			rows, err := readAllText(t, j, 2)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -168,7 +135,7 @@ func TestJSONLErrors(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			j, err := openJSONLString(tc.data, tc.opts)
 			if err == nil {
-				_, err = readAllJSONL(t, j, 1)
+				_, err = readAllText(t, j, 1)
 			}
 			if err == nil || err.Error() != tc.want {
 				t.Fatalf("error\n%v\nwant\n%s", err, tc.want)
@@ -232,7 +199,7 @@ func TestJSONLUnits(t *testing.T) {
 				if sum != 100 || j.NumRows() != 100 {
 					t.Errorf("units hold %d rows, NumRows %d, want 100", sum, j.NumRows())
 				}
-				got, err := readAllJSONL(t, j, batch)
+				got, err := readAllText(t, j, batch)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -255,7 +222,7 @@ func TestJSONLInference(t *testing.T) {
 	if got := j.Columns().String(); got != "id:int64,name:string,score:double" {
 		t.Errorf("columns %q", got)
 	}
-	got, err := readAllJSONL(t, j, 4)
+	got, err := readAllText(t, j, 4)
 	if err != nil || !reflect.DeepEqual(got, want) {
 		t.Errorf("rows %q, %v; want %q", got, err, want)
 	}
@@ -273,7 +240,7 @@ func TestJSONLErrorLineInLaterUnit(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, err = readAllJSONL(t, j, 4)
+		_, err = readAllText(t, j, 4)
 		var ie *InputError
 		if !errors.As(err, &ie) || ie.Line != int64(line) || ie.Column != "id" {
 			t.Errorf("unit size %d: error %v, want one at line %d, column id", unit, err, line)
@@ -310,7 +277,7 @@ func TestJSONLLongLine(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := readAllJSONL(t, j, 2)
+	got, err := readAllText(t, j, 2)
 	if want := [][]string{{"a"}, {long}, {"b"}}; err != nil || !reflect.DeepEqual(got, want) {
 		t.Errorf("read %d rows, %v", len(got), err)
 	}
@@ -357,7 +324,7 @@ func TestJSONLChangedUnderneath(t *testing.T) {
 		t.Fatal(err)
 	}
 	copy(buf, "{}\n  \n") // unit 0 now holds one record
-	if _, err = readAllJSONL(t, j, 10); !errors.Is(err, ErrCorrupt) {
+	if _, err = readAllText(t, j, 10); !errors.Is(err, ErrCorrupt) {
 		t.Errorf("read of a changed file = %v, want ErrCorrupt", err)
 	}
 }

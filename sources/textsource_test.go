@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/parquet-go/parquet-go"
+	"github.com/splitdata/splitdata/internal/rowcheck"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -38,6 +39,36 @@ func readUnitsConcurrently(t *testing.T, src Source) [][]string {
 		all = append(all, u...)
 	}
 	return all
+}
+
+// readAllText reads every unit of src (a CSV or JSON Lines input), in
+// order, as value texts, checking every row against the schema's layout
+// and every batch against the size asked for.
+func readAllText(t testing.TB, src Source, batch int) ([][]string, error) {
+	layout := rowcheck.New(src.Schema())
+	var out [][]string
+	for i := range src.NumUnits() {
+		err := src.ReadUnit(t.Context(), i, batch, func(rows []parquet.Row) error {
+			if len(rows) > batch {
+				t.Errorf("unit %d: batch of %d rows, want at most %d", i, len(rows), batch)
+			}
+			for _, row := range rows {
+				if err := layout.Check(row); err != nil {
+					t.Errorf("unit %d: %v", i, err)
+				}
+				texts := make([]string, len(row))
+				for j, v := range row {
+					texts[j] = valueText(v)
+				}
+				out = append(out, texts)
+			}
+			return nil
+		})
+		if err != nil {
+			return out, err
+		}
+	}
+	return out, nil
 }
 
 // checkReadUnitStops checks that ReadUnit of a one-unit src returns the

@@ -10,7 +10,6 @@ import (
 	"os"
 	"slices"
 	"strconv"
-	"strings"
 	"testing"
 
 	"github.com/splitdata/splitdata/prng"
@@ -250,21 +249,5 @@ func keyBatches(keys []uint64, cuts []int) splitter.KeyBatches {
 			}
 			i += size
 		}
-	}
-}
-
-// TestAlgorithmDocShowsStratifyReference checks that docs/algorithm.md
-// shows testdata/stratifyv1.py verbatim in a python block.
-func TestAlgorithmDocShowsStratifyReference(t *testing.T) {
-	script, err := os.ReadFile("testdata/stratifyv1.py")
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc, err := os.ReadFile("../docs/algorithm.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(string(doc), "```python\n"+string(script)+"```\n") {
-		t.Errorf("docs/algorithm.md does not show testdata/stratifyv1.py verbatim in a python block; copy the script into it again")
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"os"
 	"slices"
 	"strconv"
-	"strings"
 	"testing"
 
 	"github.com/splitdata/splitdata/splitter"
@@ -175,21 +174,5 @@ func TestOrderVectors(t *testing.T) {
 				t.Fatalf("case %d (%s, nulls %s, sizes %v): ids %v, Python %v", ci, c.Kind, c.Nulls, c.Sizes, ids, c.IDs)
 			}
 		}
-	}
-}
-
-// TestAlgorithmDocShowsOrderReference checks that docs/algorithm.md shows
-// testdata/orderv1.py verbatim in a python block.
-func TestAlgorithmDocShowsOrderReference(t *testing.T) {
-	script, err := os.ReadFile("testdata/orderv1.py")
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc, err := os.ReadFile("../docs/algorithm.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(string(doc), "```python\n"+string(script)+"```\n") {
-		t.Errorf("docs/algorithm.md does not show testdata/orderv1.py verbatim in a python block; copy the script into it again")
 	}
 }

@@ -23,6 +23,9 @@ var allowed = map[string][]string{
 	"internal/columnar": {"github.com/parquet-go/parquet-go"},
 	"internal/rowcheck": {"github.com/parquet-go/parquet-go"},
 	"internal/gendata":  {"github.com/parquet-go/parquet-go", "github.com/apache/arrow-go/v18", "golang.org/x/sync"},
+	// testinput writes the small inputs of tests; no library package
+	// imports it.
+	"internal/testinput": {"github.com/parquet-go/parquet-go"},
 	// staging publishes directories and knows nothing of splits or
 	// formats.
 	"internal/staging":  {"golang.org/x/sys"},

@@ -1,0 +1,99 @@
+package sources
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/parquet-go/parquet-go"
+)
+
+// What reading CSV and JSON Lines share: the byte order mark skipped at
+// the start, the bounds of a unit, and the batches its rows are handed
+// out in.
+
+// start returns the offset of the first byte after a byte order mark.
+func (t *textFile) start() (int64, error) {
+	var bom [len(utf8BOM)]byte
+	n, err := t.r.ReadAt(bom[:], 0)
+	if n == len(bom) && string(bom[:]) == utf8BOM && t.size >= int64(len(bom)) {
+		return int64(len(bom)), nil
+	}
+	if err != nil && err != io.EOF {
+		return 0, &InputError{Path: t.name, RowGroup: -1, Err: fmt.Errorf("read: %w", err)}
+	}
+	return 0, nil
+}
+
+// checkUnit reports whether i is a unit of t.
+func (t *textFile) checkUnit(i int) error {
+	if i < 0 || i >= len(t.units) {
+		return fmt.Errorf("%s: unit %d out of range [0,%d)", t.name, i, len(t.units))
+	}
+	return nil
+}
+
+// tooManyRecords is the error of unit i when it holds more than the
+// records the scan found.
+func (t *textFile) tooManyRecords(i int, line int64) error {
+	return &InputError{Path: t.name, RowGroup: i, Line: line, Err: fmt.Errorf("%w: unit holds more than the %d records found when the file was opened", ErrCorrupt, t.units[i].rows)}
+}
+
+// checkRecords reports, once unit i is read whole, whether it held the got
+// records the scan found.
+func (t *textFile) checkRecords(i int, got int64) error {
+	u := t.units[i]
+	if got != u.rows {
+		return &InputError{Path: t.name, RowGroup: i, Line: u.line, Err: fmt.Errorf("%w: unit holds %d records, %d when the file was opened", ErrCorrupt, got, u.rows)}
+	}
+	return nil
+}
+
+// textBatch is the rows of a unit being read, handed to the caller's fn
+// up to size rows at a time. The rows and the bytes in arena are reused
+// from batch to batch: fn borrows them until it returns. It is for one
+// goroutine.
+type textBatch struct {
+	rows  []parquet.Row
+	arena []byte // string bytes of the current batch's values
+	k     int    // rows filled in the current batch
+}
+
+// newTextBatch returns a batch of size rows (at least 1) of ncols values.
+func newTextBatch(size, ncols int) *textBatch {
+	size = max(size, 1)
+	values := make([]parquet.Value, size*ncols)
+	rows := make([]parquet.Row, size)
+	for k := range rows {
+		rows[k] = values[k*ncols : (k+1)*ncols : (k+1)*ncols]
+	}
+	return &textBatch{rows: rows}
+}
+
+// row returns the row to fill next.
+func (b *textBatch) row() parquet.Row { return b.rows[b.k] }
+
+// add counts the row just filled and, when the batch is full, hands it to
+// fn (unless ctx is done) and starts the next.
+func (b *textBatch) add(ctx context.Context, fn func(rows []parquet.Row) error) error {
+	if b.k++; b.k < len(b.rows) {
+		return nil
+	}
+	return b.flush(ctx, fn)
+}
+
+// flush hands the rows filled and not yet handed out to fn (unless ctx is
+// done) and starts the next batch.
+func (b *textBatch) flush(ctx context.Context, fn func(rows []parquet.Row) error) error {
+	if b.k == 0 {
+		return nil
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := fn(b.rows[:b.k]); err != nil {
+		return err
+	}
+	b.k, b.arena = 0, b.arena[:0]
+	return nil
+}

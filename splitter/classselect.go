@@ -1,0 +1,408 @@
+package splitter
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"math"
+	"math/bits"
+	"slices"
+	"sync"
+	"sync/atomic"
+
+	"github.com/splitdata/splitdata/prng"
+)
+
+// The radix select over a (class, key) stream that finds rank boundaries
+// inside classes without storing keys: [StratifiedBoundaries],
+// [OrderBoundaries] and [RowBalancedThresholds] all run it.
+
+// classTuning tunes the radix select of StratifiedBoundaries and
+// RowBalancedThresholds. It changes the work and memory of a search, never
+// its result.
+type classTuning struct {
+	hist    int64 // histogram counters per pass (the leaf size is rows/hist)
+	collect int64 // rows collected per pass
+	chunk   int64 // rows per worker task
+}
+
+var defaultClassTuning = classTuning{hist: 1 << 18, collect: 1 << 21, chunk: 1 << 14}
+
+// classTarget is one rank being searched for in one class: the row of rank
+// rank among the count rows of the class whose keys start with the
+// bits-long prefix; below rows of the class have smaller keys.
+type classTarget struct {
+	class  uint32
+	slot   int
+	prefix uint64
+	bits   int
+	rank   int64
+	count  int64
+	below  int64
+	found  candidate
+	first  int64 // rank of the first row with the found key, in the class
+	done   bool
+}
+
+// classProbe asks a pass about the rows of a class whose keys start with
+// the bits-long prefix: a histogram of their next d key bits (at offset off
+// of the pass's counters) or, with d = 0, the rows themselves.
+type classProbe struct {
+	class  uint32
+	prefix uint64
+	bits   int
+	d      int
+	off    int64
+	count  int64
+}
+
+// lo returns the smallest key p matches.
+func (p *classProbe) lo() uint64 {
+	if p.bits == 0 {
+		return 0
+	}
+	return p.prefix << (64 - p.bits)
+}
+
+// match reports whether key starts with p's prefix.
+func (p *classProbe) match(key uint64) bool {
+	return p.bits == 0 || key>>(64-p.bits) == p.prefix
+}
+
+// classRow is a collected row and the probe it answers.
+type classRow struct {
+	probe int
+	key   uint64
+	index int64
+}
+
+// classSelector runs passes over a stream of classes (or keys).
+type classSelector struct {
+	gen     *prng.PCG64  // keys are generated, or
+	keys    KeyBatches   // keys are given (one class)
+	classes ClassBatches // nil with keys
+	n       int64
+	m       int
+	workers int
+	tune    classTuning
+}
+
+// workerState is one worker's scratch for a pass.
+type workerState struct {
+	buf    []uint64
+	g      prng.PCG64
+	pos    int64 // row the generator g is at, or -1
+	counts []int64
+	hist   []int64
+	rows   []classRow
+	bad    int64 // first row with an out-of-range class, or -1
+}
+
+// stream calls fn on every row range of the stream, spread over the
+// workers: fn(w, start, classes, keys) with classes nil for one class and
+// keys generated unless given. It checks order and length.
+func (s *classSelector) stream(ctx context.Context, states []*workerState, fn func(ws *workerState, start int64, classes []uint32, keys []uint64)) error {
+	var pos int64
+	var err error
+	visit := func(start int64, classes []uint32, keys []uint64) bool {
+		if err = ctx.Err(); err != nil {
+			return false
+		}
+		size := int64(max(len(classes), len(keys)))
+		if start != pos || size > s.n-pos {
+			err = fmt.Errorf("splitter: batch of rows %d to %d, want rows from %d of %d", start, start+size-1, pos, s.n)
+			return false
+		}
+		pos += size
+		tasks := (size + s.tune.chunk - 1) / s.tune.chunk
+		task := func(ws *workerState, t int64) {
+			lo, hi := t*s.tune.chunk, min((t+1)*s.tune.chunk, size)
+			var cl []uint32
+			if classes != nil {
+				cl = classes[lo:hi]
+			}
+			if keys != nil {
+				fn(ws, start+lo, cl, keys[lo:hi])
+				return
+			}
+			if ws.pos != start+lo {
+				ws.g = *s.gen
+				ws.g.Advance(uint64(start + lo))
+			}
+			kb := ws.buf[:hi-lo]
+			ws.g.Fill(kb)
+			ws.pos = start + hi
+			fn(ws, start+lo, cl, kb)
+		}
+		nw := int(min(int64(len(states)), tasks))
+		if nw <= 1 {
+			for t := range tasks {
+				task(states[0], t)
+			}
+			return true
+		}
+		var next atomic.Int64
+		var wg sync.WaitGroup
+		for _, ws := range states[:nw] {
+			wg.Go(func() {
+				for t := next.Add(1) - 1; t < tasks; t = next.Add(1) - 1 {
+					task(ws, t)
+				}
+			})
+		}
+		wg.Wait()
+		return true
+	}
+	if s.classes != nil {
+		s.classes(func(start int64, classes []uint32) bool { return visit(start, classes, nil) })
+	} else {
+		s.keys(func(start int64, keys []uint64) bool { return visit(start, nil, keys) })
+	}
+	if err != nil {
+		return err
+	}
+	if pos != s.n {
+		return fmt.Errorf("splitter: the stream holds %d rows, want %d", pos, s.n)
+	}
+	return nil
+}
+
+// newStates returns fresh worker scratch.
+func (s *classSelector) newStates() []*workerState {
+	states := make([]*workerState, s.workers)
+	for w := range states {
+		states[w] = &workerState{pos: -1, bad: -1}
+		if s.keys == nil {
+			states[w].buf = make([]uint64, s.tune.chunk)
+		}
+	}
+	return states
+}
+
+// count returns the number of rows of each class.
+func (s *classSelector) count(ctx context.Context) ([]int64, error) {
+	if s.classes == nil {
+		return []int64{s.n}, nil
+	}
+	states := s.newStates()
+	for _, ws := range states {
+		ws.counts = make([]int64, s.m)
+	}
+	m := uint32(s.m - 1)
+	// Counting needs no keys: stream the classes alone.
+	var pos int64
+	var err error
+	s.classes(func(start int64, classes []uint32) bool {
+		if err = ctx.Err(); err != nil {
+			return false
+		}
+		if start != pos || int64(len(classes)) > s.n-pos {
+			err = fmt.Errorf("splitter: batch of rows %d to %d, want rows from %d of %d", start, start+int64(len(classes))-1, pos, s.n)
+			return false
+		}
+		counts := states[0].counts
+		for i, c := range classes {
+			if c > m {
+				err = fmt.Errorf("splitter: row %d has class %d, want 0 to %d", start+int64(i), c, m)
+				return false
+			}
+			counts[c]++
+		}
+		pos += int64(len(classes))
+		return true
+	})
+	if err != nil {
+		return nil, err
+	}
+	if pos != s.n {
+		return nil, fmt.Errorf("splitter: the stream holds %d rows, want %d", pos, s.n)
+	}
+	return states[0].counts, nil
+}
+
+// run finds every target.
+func (s *classSelector) run(ctx context.Context, targets []classTarget) error {
+	for {
+		probes := s.plan(targets)
+		if len(probes) == 0 {
+			return nil
+		}
+		hist, rows, err := s.pass(ctx, probes)
+		if err != nil {
+			return err
+		}
+		for t := range targets {
+			tg := &targets[t]
+			if tg.done {
+				continue
+			}
+			k, _ := slices.BinarySearchFunc(probes, tg, func(p classProbe, tg *classTarget) int {
+				return cmp.Or(cmp.Compare(p.class, tg.class), cmp.Compare(p.lo(), tg.lo()))
+			})
+			p := &probes[k]
+			if p.d == 0 {
+				rs := rows[k]
+				r := rs[tg.rank]
+				first := tg.rank
+				for first > 0 && rs[first-1].key == r.key {
+					first--
+				}
+				tg.found, tg.first, tg.done = candidate{key: r.key, index: r.index}, tg.below+first, true
+				continue
+			}
+			h := hist[p.off : p.off+1<<p.d]
+			for b, c := range h {
+				if tg.rank < c {
+					tg.prefix = tg.prefix<<p.d | uint64(b)
+					tg.bits += p.d
+					tg.count = c
+					break
+				}
+				tg.rank -= c
+				tg.below += c
+			}
+		}
+	}
+}
+
+// lo returns the smallest key of t's bucket.
+func (t *classTarget) lo() uint64 {
+	if t.bits == 0 {
+		return 0
+	}
+	return t.prefix << (64 - t.bits)
+}
+
+// plan returns the probes of the next pass, sorted by class and key, each
+// to collect (d = 0) or to take a histogram of.
+func (s *classSelector) plan(targets []classTarget) []classProbe {
+	var probes []classProbe
+	for _, tg := range targets {
+		if !tg.done {
+			probes = append(probes, classProbe{class: tg.class, prefix: tg.prefix, bits: tg.bits, count: tg.count})
+		}
+	}
+	slices.SortFunc(probes, func(a, b classProbe) int {
+		return cmp.Or(cmp.Compare(a.class, b.class), cmp.Compare(a.lo(), b.lo()), cmp.Compare(a.bits, b.bits))
+	})
+	probes = slices.CompactFunc(probes, func(a, b classProbe) bool { return a.class == b.class && a.bits == b.bits && a.prefix == b.prefix })
+	var total int64
+	for _, p := range probes {
+		total += p.count
+	}
+	leaf := max(1, (total+s.tune.hist-1)/s.tune.hist)
+	if total <= s.tune.collect {
+		leaf = math.MaxInt64 // collect everything now
+	}
+	var collected, off int64
+	for i := range probes {
+		p := &probes[i]
+		if p.bits == 64 || p.count <= leaf && collected+p.count <= s.tune.collect {
+			collected += p.count
+			continue
+		}
+		// d bits leave buckets of about leaf rows: 2^d >= count/leaf.
+		d := bits.Len64(uint64((p.count - 1) / leaf))
+		p.d = min(max(d, 1), radixBits, 64-p.bits)
+		p.off = off
+		off += 1 << p.d
+	}
+	return probes
+}
+
+// pass generates every key once and answers the probes: the histogram
+// counters of every probe at its offset, and the sorted rows of every
+// collecting probe, by probe index.
+func (s *classSelector) pass(ctx context.Context, probes []classProbe) ([]int64, [][]classRow, error) {
+	var size int64
+	for _, p := range probes {
+		if p.d > 0 {
+			size = p.off + 1<<p.d
+		}
+	}
+	// first[c] is the index of the first probe of class c.
+	first := make([]int, s.m+1)
+	for _, p := range probes {
+		first[p.class+1]++
+	}
+	for c := range s.m {
+		first[c+1] += first[c]
+	}
+	states := s.newStates()
+	for _, ws := range states {
+		ws.hist = make([]int64, size)
+	}
+	err := s.stream(ctx, states, func(ws *workerState, start int64, classes []uint32, keys []uint64) {
+		for i, key := range keys {
+			c := 0
+			if classes != nil {
+				c = int(classes[i])
+				if c >= s.m {
+					if ws.bad < 0 {
+						ws.bad = start + int64(i)
+					}
+					continue
+				}
+			}
+			ps := probes[first[c]:first[c+1]]
+			var k int
+			switch len(ps) {
+			case 0:
+				continue
+			case 1:
+			default:
+				// The last probe starting at or below key.
+				lo, hi := 0, len(ps)
+				for hi-lo > 1 {
+					mid := int(uint(lo+hi) >> 1)
+					if ps[mid].lo() <= key {
+						lo = mid
+					} else {
+						hi = mid
+					}
+				}
+				k = lo
+			}
+			p := &ps[k]
+			if !p.match(key) {
+				continue
+			}
+			if p.d == 0 {
+				ws.rows = append(ws.rows, classRow{probe: first[c] + k, key: key, index: start + int64(i)})
+				continue
+			}
+			ws.hist[p.off+int64((key<<p.bits)>>(64-p.d))]++
+		}
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, ws := range states {
+		if ws.bad >= 0 {
+			return nil, nil, fmt.Errorf("splitter: row %d has a class beyond %d", ws.bad, s.m-1)
+		}
+	}
+	hist := states[0].hist
+	var rows []classRow
+	for _, ws := range states {
+		if ws != states[0] {
+			for b, c := range ws.hist {
+				hist[b] += c
+			}
+		}
+		rows = append(rows, ws.rows...)
+	}
+	slices.SortFunc(rows, func(a, b classRow) int {
+		return cmp.Or(cmp.Compare(a.probe, b.probe), cmp.Compare(a.key, b.key), cmp.Compare(a.index, b.index))
+	})
+	byProbe := make([][]classRow, len(probes))
+	for len(rows) > 0 {
+		p := rows[0].probe
+		e := 1
+		for e < len(rows) && rows[e].probe == p {
+			e++
+		}
+		byProbe[p], rows = rows[:e:e], rows[e:]
+	}
+	return hist, byProbe, nil
+}
