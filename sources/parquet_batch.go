@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"slices"
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/encoding"
@@ -173,80 +172,6 @@ func (p *Parquet) readBatch(ctx context.Context, i int, first, want int64, reuse
 		return nil, corrupt(p.name, i, err)
 	}
 	return b, nil
-}
-
-// scaledMeta returns a copy of md, the metadata of a column chunk of rows
-// rows, with its counts and sizes scaled to want of them, for sizing the
-// buffers of a range of the chunk's rows.
-func scaledMeta(md *format.ColumnMetaData, want, rows int64) *format.ColumnMetaData {
-	scaled := *md
-	if rows > 0 {
-		frac := float64(want) / float64(rows)
-		scaled.NumValues = want
-		scaled.TotalUncompressedSize = int64(float64(max(md.TotalUncompressedSize, 0))*frac) + 1
-	}
-	return &scaled
-}
-
-// presize gives col room for its rows so that appends rarely regrow: as
-// many as the footer and the chunk's metadata agree on, and value bytes as
-// many as the chunk holds uncompressed (which a plainly encoded column
-// needs at most). Both counts are untrusted, and a footer promising
-// billions of rows must fail when its pages run short, not exhaust memory
-// up front: no slice gets more than presizeLimit bytes.
-//
-// A column reused from an earlier batch keeps its slices, emptied, when
-// they are large enough.
-func presize(col *columnar.Column, rows int64, md *format.ColumnMetaData) {
-	limit := presizeLimit(md)
-	rows = max(min(rows, md.NumValues), 0)
-	col.Defs, col.Fixed, col.Offsets, col.Bytes = col.Defs[:0], col.Fixed[:0], col.Offsets[:0], col.Bytes[:0]
-	if col.MaxDef > 0 {
-		col.Defs = reserve(col.Defs, min(rows, limit))
-	} else {
-		col.Defs = nil
-	}
-	if col.Width == 0 {
-		col.Offsets = append(reserve(col.Offsets, min(rows, limit/4)+1), 0)
-		col.Bytes = reserve(col.Bytes, min(max(md.TotalUncompressedSize, 0), limit))
-		col.Fixed = nil
-		return
-	}
-	col.Fixed = reserve(col.Fixed, min(rows, limit/int64(col.Width))*int64(col.Width))
-	col.Offsets, col.Bytes = nil, nil
-}
-
-// reserve returns s emptied, with room for n elements: s's own memory if
-// it has that much, else new memory.
-func reserve[T any](s []T, n int64) []T {
-	if int64(cap(s)) >= n {
-		return s[:0]
-	}
-	return make([]T, 0, n)
-}
-
-// presizeLimit is the most bytes presize reserves for one slice of a
-// column: four times its chunk's uncompressed size (which is at most
-// MaxColumnChunkBytes, and as much as the decoder may allocate for one
-// page of the chunk), or 1 MiB for small chunks. That covers plainly
-// encoded columns; columns that dictionary or run-length encoding shrank
-// further grow as they fill.
-func presizeLimit(md *format.ColumnMetaData) int64 {
-	return max(4*max(md.TotalUncompressedSize, 0), 1<<20)
-}
-
-// presizeIndexed gives a ByteArray column room for the values of its rows
-// once its dictionary is known: rows times the dictionary's mean value
-// length, at most presizeLimit bytes.
-func presizeIndexed(col, dict *columnar.Column, rows int64, md *format.ColumnMetaData) {
-	n := dict.Rows()
-	if col.Width != 0 || n == 0 {
-		return
-	}
-	need := min(rows*int64(len(dict.Bytes))/int64(n), presizeLimit(md))
-	if extra := need - int64(len(col.Bytes)); extra > int64(cap(col.Bytes)-len(col.Bytes)) {
-		col.Bytes = slices.Grow(col.Bytes, int(extra))
-	}
 }
 
 // errBatchTooLarge reports a column that a batch would hold in more than

@@ -1,0 +1,195 @@
+package sources
+
+import (
+	"fmt"
+	"sort"
+	"sync"
+
+	"github.com/parquet-go/parquet-go/encoding/thrift"
+	"github.com/parquet-go/parquet-go/format"
+)
+
+// Where the data pages of a row group's column chunks lie, for reading
+// units inside row groups (parquet_range.go): from the chunks' offset
+// indexes (parquet_offsetindex.go) or by walking their page headers, kept
+// for the last few row groups read in ranges.
+
+// pageLocations returns the data page locations of each column chunk of
+// row group rg, from the cache, from the chunks' offset indexes when every
+// chunk has one, or by checking and walking its pages.
+func (p *Parquet) pageLocations(rg int) ([]chunkPages, error) {
+	if locs := p.ranges.get(rg); locs != nil {
+		return locs, nil
+	}
+	meta := p.file.Metadata().RowGroups[rg].Columns
+	locs := make([]chunkPages, len(meta))
+	pages := 0
+	indexed := true
+	for c := range meta {
+		loc, ok, err := p.indexedChunk(rg, c, &meta[c])
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			indexed = false
+			break
+		}
+		locs[c] = loc
+		pages += len(loc.pages)
+	}
+	if !indexed {
+		if err := p.checkPages(rg); err != nil {
+			return nil, err
+		}
+		clear(locs)
+		pages = 0
+		var compact thrift.CompactProtocol
+		for c := range meta {
+			if err := p.walkChunk(&compact, &meta[c], &locs[c]); err != nil {
+				return nil, &InputError{Path: p.name, RowGroup: rg, Column: p.layout[c].Path, Err: fmt.Errorf("%w: %w", ErrCorrupt, err)}
+			}
+			pages += len(locs[c].pages)
+		}
+	}
+	if pages <= maxCachedPages {
+		p.ranges.put(rg, locs)
+	} else {
+		// Too many pages to keep: each range of the row group finds
+		// them again, with the same result.
+		p.ranges.put(rg, nil)
+	}
+	return locs, nil
+}
+
+// maxCachedPages bounds the page locations the cache holds for one row
+// group (24 bytes each).
+const maxCachedPages = 1 << 18
+
+// rangeCache holds the page locations of the last few row groups read in
+// ranges: the units of a row group are read about together.
+type rangeCache struct {
+	mu      sync.Mutex
+	entries []rangeEntry
+}
+
+type rangeEntry struct {
+	rg   int
+	locs []chunkPages
+}
+
+// rangeCacheSize is the number of row groups whose page locations are kept.
+const rangeCacheSize = 4
+
+func (c *rangeCache) get(rg int) []chunkPages {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, e := range c.entries {
+		if e.rg == rg {
+			return e.locs
+		}
+	}
+	return nil
+}
+
+func (c *rangeCache) put(rg int, locs []chunkPages) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, e := range c.entries {
+		if e.rg == rg {
+			return
+		}
+	}
+	if locs == nil {
+		return
+	}
+	if len(c.entries) == rangeCacheSize {
+		c.entries = append(c.entries[:0], c.entries[1:]...)
+	}
+	c.entries = append(c.entries, rangeEntry{rg, locs})
+}
+
+// chunkPages is where a column chunk's data pages lie: the chunk's pages
+// before its first data page (its dictionary) are bytes [start,
+// dataStart); data page k starts at pages[k].off and holds rows from
+// pages[k].row. view is false for chunks read whole for any range.
+// indexed: the locations come from the chunk's offset index, and the
+// headers of the pages a range reads are still to be checked.
+type chunkPages struct {
+	view             bool
+	indexed          bool
+	base, start, end int64
+	dataStart        int64
+	pages            []pageLoc
+}
+
+// pageLoc is a data page's first byte and first row, and its bytes
+// (header included) when they come from an offset index, else 0.
+type pageLoc struct{ off, row, size int64 }
+
+// pagesFor returns the data pages [k, m) holding rows [first,
+// first+count): the last page starting at or before first, and the first
+// starting at or after first+count. ok is false when there are none.
+func (loc *chunkPages) pagesFor(first, count int64) (k, m int, ok bool) {
+	k = sort.Search(len(loc.pages), func(k int) bool { return loc.pages[k].row > first }) - 1
+	m = sort.Search(len(loc.pages), func(m int) bool { return loc.pages[m].row >= first+count })
+	return k, m, k >= 0 && m > k
+}
+
+// walkChunk records the data pages of the chunk of metadata cc in loc.
+func (p *Parquet) walkChunk(compact *thrift.CompactProtocol, cc *format.ColumnChunk, loc *chunkPages) error {
+	if cc.CryptoMetadata.Value != nil || len(cc.EncryptedColumnMetadata) > 0 {
+		return nil
+	}
+	md := &cc.MetaData
+	start := md.DataPageOffset
+	if md.DictionaryPageOffset > 0 && md.DictionaryPageOffset < start {
+		start = md.DictionaryPageOffset
+	}
+	base := md.DataPageOffset // where the page reader starts
+	if md.DictionaryPageOffset != 0 {
+		base = md.DictionaryPageOffset
+	}
+	end := start + md.TotalCompressedSize
+	if base != start || start < 4 || md.TotalCompressedSize < 0 || end < start || end > p.size-8 {
+		return nil // checkPages has judged the chunk; read it whole
+	}
+	dataStart := int64(-1)
+	var row int64
+	for off := start; off < end; {
+		h, n, err := readPageHeader(p.r, compact, off, end-off)
+		if err != nil {
+			return fmt.Errorf("page header at byte %d: %w", off, err)
+		}
+		size := int64(h.CompressedPageSize)
+		if size < 0 || off+n+size > end {
+			return fmt.Errorf("page at byte %d overruns its column chunk", off)
+		}
+		var rows int64
+		switch h.Type {
+		case format.DataPage:
+			rows = int64(h.DataPageHeader.V.NumValues)
+		case format.DataPageV2:
+			rows = int64(h.DataPageHeaderV2.V.NumValues)
+		default:
+			off += n + size
+			continue
+		}
+		if rows < 0 {
+			return fmt.Errorf("page at byte %d: %d values", off, rows)
+		}
+		if dataStart < 0 {
+			dataStart = off
+		}
+		loc.pages = append(loc.pages, pageLoc{off: off, row: row})
+		row += rows
+		off += n + size
+	}
+	if dataStart != md.DataPageOffset {
+		// Pages not where the footer says: the whole chunk's read
+		// reports what is wrong.
+		loc.pages = nil
+		return nil
+	}
+	loc.view, loc.base, loc.start, loc.end, loc.dataStart = true, base, start, end, dataStart
+	return nil
+}
