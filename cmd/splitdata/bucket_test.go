@@ -365,8 +365,8 @@ func TestBucketErrors(t *testing.T) {
 			"--report and --card: not supported yet for a bucket --out"},
 		{"if-exists skip", []string{"split", in, "--out", b.url("t"), "--seed", "1", "--if-exists", "skip"}, exitUsage,
 			"--if-exists skip: not supported yet for a bucket --out"},
-		{"plan of bucket inputs", []string{"plan", b.url("in"), "--out", b.url("t"), "--seed", "1", "--shards", "2"}, exitUsage,
-			"sharded runs read local inputs only for now"},
+		{"plan input inside output", []string{"plan", b.url("in"), "--out", b.url(""), "--seed", "1", "--shards", "2", "--overwrite"}, exitFailure,
+			"lies inside the output s3://bkt/; choose another --out"},
 		{"temp-dir", []string{"split", in, "--out", b.url("t"), "--seed", "1", "--temp-dir", b.url("tmp")}, exitUsage,
 			"--temp-dir s3://bkt/tmp: temporary files go to a local directory"},
 	}
@@ -647,6 +647,81 @@ func testBucketShards(t *testing.T, b *bucket, work string) {
 	if !strings.Contains(stderr, "://bkt/job is already merged") {
 		t.Errorf("merge of a merged job:\n%s", stderr)
 	}
+	t.Run("bucket inputs", func(t *testing.T) { testBucketInputShards(t, b, work, opts, local) })
+}
+
+// testBucketInputShards runs the scale-out flow on bucket INPUTs: the
+// plan records them by URL and version, and the tasks read them from the
+// bucket; with the plan on the bucket, then on local disk. The merged
+// output equals the local split ref. An input replaced after the plan
+// fails the shard that reads it, naming the object.
+func testBucketInputShards(t *testing.T, b *bucket, work string, opts []string, ref string) {
+	want := localFiles(t, ref)
+	delete(want, "manifest.json")
+	for _, where := range []string{"bucket", "local"} {
+		t.Run("plan on "+where, func(t *testing.T) {
+			dir, planPath, files := b.url("job-"+where), b.url("job-"+where+"/plan.json"), func() map[string]string { return b.objects(t, "job-"+where) }
+			if where == "local" {
+				d := filepath.Join(work, "job-bucket-inputs")
+				dir, planPath, files = d, filepath.Join(d, "plan.json"), func() map[string]string { return localFiles(t, d) }
+			}
+			runCLI(t, t.Context(), exitOK, slices.Concat([]string{"plan", b.url("data/in"), "--out", dir, "--shards", "3", "-q"}, opts)...)
+			var p pipeline.Plan
+			var planBytes []byte
+			if where == "local" {
+				planBytes, _ = os.ReadFile(planPath)
+			} else {
+				planBytes = b.read(t, "job-bucket/plan.json")
+			}
+			if err := json.Unmarshal(planBytes, &p); err != nil {
+				t.Fatal(err)
+			}
+			for _, in := range p.Inputs {
+				if !strings.HasPrefix(in.Path, b.url("data/in/")[:5]) || strings.Contains(in.Path, "?") || in.Location == "" || in.Version == "" {
+					t.Errorf("plan input %+v: want a bare URL as path, a location and a version", in)
+				}
+			}
+			if bytes.Contains(planBytes, []byte("test-secret-never-logged")) {
+				t.Errorf("the plan holds a credential:\n%s", planBytes)
+			}
+			for _, k := range []string{"1", "0", "2"} {
+				runCLI(t, t.Context(), exitOK, "run-shard", "--plan", planPath, "--shard-index", k, "-q")
+			}
+			runCLI(t, t.Context(), exitOK, "merge", dir, "-q")
+			got := files()
+			for _, n := range []string{"manifest.json", "plan.json"} {
+				delete(got, n)
+			}
+			if !maps.Equal(got, want) {
+				t.Errorf("merged output of bucket inputs differs from the local split:\n got %v\nwant %v", got, want)
+			}
+		})
+	}
+	t.Run("input replaced", func(t *testing.T) {
+		b.upload(t, filepath.Join(work, "in"), "data/in2")
+		runCLI(t, t.Context(), exitOK, slices.Concat([]string{"plan", b.url("data/in2"), "--out", b.url("job-changed"), "--shards", "2", "-q"}, opts)...)
+		// The same bytes written again: a new version (ETag or generation
+		// may equal on some stores, so the bytes change too).
+		s := b.open(t)
+		infos, err := s.List(t.Context(), "data/in2/")
+		if err != nil || len(infos) == 0 {
+			t.Fatal(infos, err)
+		}
+		data := b.read(t, infos[0].Key)
+		w := s.Create(t.Context(), infos[0].Key)
+		w.Write(append(data[:len(data):len(data)], 0))
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		_, stderr := runCLI(t, t.Context(), exitFailure, "run-shard", "--plan", b.url("job-changed/plan.json"), "--shard-index", "0")
+		t.Log(stderr)
+		if !strings.Contains(stderr, "://bkt/"+infos[0].Key+": input changed") || !strings.Contains(stderr, "plan again") {
+			t.Errorf("run-shard on a replaced input:\n%s", stderr)
+		}
+		if got := b.objects(t, "job-changed/.shards"); len(got) != 0 {
+			t.Errorf("a refused shard left %v", got)
+		}
+	})
 }
 
 // TestBucketExitCodes checks the exit status of store failures: an

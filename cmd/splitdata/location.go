@@ -188,17 +188,50 @@ func takeListed(rel, format string) bool {
 }
 
 // open opens the objects as the job's inputs, read by ranged GETs pinned
-// to the version listed; they are closed by release.
+// to the version listed; they are closed by release. A sharded plan
+// records each by its URL with the URL's parameters (an endpoint, a
+// region: never credentials, which Parse refuses in a URL) and version.
 func (l *locations) open(ctx context.Context, objs []bucketInput) []pipeline.Input {
 	var out []pipeline.Input
 	for _, b := range objs {
-		o := b.store.OpenInfo(ctx, b.info)
-		l.mu.Lock()
-		l.objects = append(l.objects, o)
-		l.mu.Unlock()
-		out = append(out, pipeline.ReaderAtInput(b.url, objectReader{ctx: ctx, o: o}, o.Size()))
+		o := l.track(b.store.OpenInfo(ctx, b.info))
+		out = append(out, pipeline.ObjectInput(b.url, b.loc.String(), b.info.Version, objectReader{ctx: ctx, o: o}, o.Size()))
 	}
 	return out
+}
+
+// track keeps o for release to close.
+func (l *locations) track(o *storage.Object) *storage.Object {
+	l.mu.Lock()
+	l.objects = append(l.objects, o)
+	l.mu.Unlock()
+	return o
+}
+
+// opener opens the objects a plan names by location (run-shard, merge):
+// the version the store has now, read by ranged GETs pinned to it, so a
+// replacement during the run fails it. A missing object is an input that
+// changed since the plan. Objects are closed by release.
+func (l *locations) opener() pipeline.ObjectOpener {
+	return func(ctx context.Context, location string) (io.ReaderAt, int64, string, error) {
+		loc, err := storage.Parse(location)
+		if err != nil || loc.IsLocal() || loc.Key == "" {
+			return nil, 0, "", fmt.Errorf("%w: invalid plan: input location %q is not an object URL", sources.ErrCorrupt, shownLocation(location))
+		}
+		s, err := l.store(ctx, loc)
+		if err != nil {
+			return nil, 0, "", err
+		}
+		info, err := s.Stat(ctx, loc.Key)
+		if errors.Is(err, storage.ErrNotFound) {
+			return nil, 0, "", &sources.InputError{Path: bareURL(loc), RowGroup: -1, Err: fmt.Errorf("%w: not the object the plan saw: it is gone; plan again", sources.ErrChanged)}
+		}
+		if err != nil {
+			return nil, 0, "", err
+		}
+		o := l.track(s.OpenInfo(ctx, info))
+		return objectReader{ctx: ctx, o: o}, info.Size, info.Version, nil
+	}
 }
 
 // objectReader is an opened object as a pipeline input reads it: a

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -61,8 +62,17 @@ Sharded runs take the split options of 'splitdata split' except --shuffle and
 			cfg.Out = localPath(cfg.Out)
 			p, err := withBar(log, f.quiet, func(pr pipeline.Progress) (*pipeline.Plan, error) {
 				cfg.Progress = pr
-				if isBucket(cfg.Out) {
-					p, out, err := bucketPlan(cmd.Context(), cfg, args, shards, func(c pipeline.SplitConfig, n int) (*pipeline.Plan, error) {
+				var locs locations
+				defer locs.release(context.WithoutCancel(cmd.Context()))
+				outLoc, err := parseLocation("--out", cfg.Out)
+				if err != nil {
+					return nil, err
+				}
+				if err := locs.bindPlanInputs(cmd.Context(), &cfg, outLoc); err != nil {
+					return nil, err
+				}
+				if !outLoc.IsLocal() {
+					p, out, err := bucketPlan(cmd.Context(), &locs, cfg, shards, func(c pipeline.SplitConfig, n int) (*pipeline.Plan, error) {
 						return pipeline.CreatePlan(cmd.Context(), c, n)
 					})
 					cfg.Out = out
@@ -160,6 +170,9 @@ arrays), then JOB_COMPLETION_INDEX (Kubernetes Indexed Jobs).`,
 				if isBucket(planPath) {
 					return bucketShard(cmd.Context(), cfg)
 				}
+				var locs locations
+				defer locs.release(context.WithoutCancel(cmd.Context()))
+				cfg.OpenObject = locs.opener()
 				return pipeline.RunShard(cmd.Context(), cfg)
 			})
 			if err != nil {
@@ -237,6 +250,9 @@ by the merged output (plan.json is kept, the shards' outputs removed).`,
 				if bucket {
 					return bucketMerge(cmd.Context(), cfg)
 				}
+				var locs locations
+				defer locs.release(context.WithoutCancel(cmd.Context()))
+				cfg.OpenObject = locs.opener()
 				return runStep(cmd.Context(), &step, log, dir, cfg, pipeline.Merge)
 			})
 			if err != nil {
