@@ -363,8 +363,8 @@ func TestBucketErrors(t *testing.T) {
 			"credentials do not go in the URL"},
 		{"report", []string{"split", in, "--out", b.url("t"), "--seed", "1", "--report"}, exitUsage,
 			"--report and --card: not supported yet for a bucket --out"},
-		{"if-exists skip", []string{"split", in, "--out", b.url("t"), "--seed", "1", "--if-exists", "skip"}, exitUsage,
-			"--if-exists skip: not supported yet for a bucket --out"},
+		{"if-exists skip of bucket inputs", []string{"split", b.url("in"), "--out", b.url("t"), "--seed", "1", "--if-exists", "skip"}, exitUsage,
+			"--if-exists skip with bucket INPUTs and a bucket --out: not supported yet"},
 		{"plan input inside output", []string{"plan", b.url("in"), "--out", b.url(""), "--seed", "1", "--shards", "2", "--overwrite"}, exitFailure,
 			"lies inside the output s3://bkt/; choose another --out"},
 		{"temp-dir", []string{"split", in, "--out", b.url("t"), "--seed", "1", "--temp-dir", b.url("tmp")}, exitUsage,
@@ -391,6 +391,71 @@ func TestBucketErrors(t *testing.T) {
 	if strings.Contains(fmt.Sprint(b.objects(t, ".o.splitdata")), "lock") {
 		t.Error("the lock outlived the run")
 	}
+}
+
+// TestBucketIfExistsSkip checks --if-exists skip on a bucket --out: the
+// manifest's presence is the sign of a committed output, which is kept
+// untouched when it is this job's (and then verified with
+// --verify-existing) and named as different otherwise; a prefix without
+// one runs the job.
+func TestBucketIfExistsSkip(t *testing.T) {
+	b := s3Bucket(t)
+	work := t.TempDir()
+	in := filepath.Join(work, "in")
+	genInput(t, in)
+	job := []string{"split", in, "--seed", "1", "--if-exists", "skip", "--rows-per-file", "4000"}
+	runCLI(t, t.Context(), exitOK, slices.Concat(job, []string{"--out", b.url("o"), "-q"})...) // nothing there: runs
+	local := filepath.Join(work, "ref")
+	runCLI(t, t.Context(), exitOK, slices.Concat(job, []string{"--out", local, "-q"})...)
+	first, manifest := b.objects(t, "o"), b.read(t, "o/manifest.json")
+	want := localFiles(t, local)
+	delete(want, "manifest.json")
+	delete(first, "manifest.json")
+	if !maps.Equal(first, want) {
+		t.Fatalf("skip run on an empty prefix:\n got %v\nwant %v", first, want)
+	}
+	for _, tt := range []struct {
+		name string
+		args []string
+		code int
+		msg  string
+	}{
+		{"same job", nil, exitOK, "s3://bkt/o already holds this job's output"},
+		{"same job, rehashed", []string{"--verify-existing"}, exitOK, "s3://bkt/o already holds this job's output"},
+		{"other seed", []string{"--seed", "2"}, exitFailure, "existing output is not this job's: s3://bkt/o: seed 1, this run's is 2"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, stderr := runCLI(t, t.Context(), tt.code, slices.Concat(job, []string{"--out", b.url("o")}, tt.args)...)
+			if !strings.Contains(stderr, tt.msg) {
+				t.Errorf("stderr:\n%s\nwant it to hold %q", stderr, tt.msg)
+			}
+			if !bytes.Equal(b.read(t, "o/manifest.json"), manifest) {
+				t.Error("the manifest was rewritten")
+			}
+		})
+	}
+	// A damaged file is found by --verify-existing, and the output is kept.
+	w := b.open(t).Create(t.Context(), "o/train/part-00000.parquet")
+	w.Write([]byte("PAR1 not really PAR1"))
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	_, stderr := runCLI(t, t.Context(), exitFailure, slices.Concat(job, []string{"--out", b.url("o"), "--verify-existing"})...)
+	if !strings.Contains(stderr, "existing output is not this job's: s3://bkt/o") || !strings.Contains(stderr, "train/part-00000.parquet") {
+		t.Errorf("skip over a damaged file:\n%s", stderr)
+	}
+	// Objects but no manifest: refused as an existing output.
+	w = b.open(t).Create(t.Context(), "stray/x.txt")
+	w.Write([]byte("x"))
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	_, stderr = runCLI(t, t.Context(), exitFailure, slices.Concat(job, []string{"--out", b.url("stray")})...)
+	if !strings.Contains(stderr, "s3://bkt/stray already exists and is not empty") {
+		t.Errorf("skip over a prefix without a manifest:\n%s", stderr)
+	}
+	// Every skip released its lock.
+	runCLI(t, t.Context(), exitOK, "split", in, "--seed", "1", "--out", b.url("o"), "--overwrite", "-q")
 }
 
 // TestBucketVerifyInspect checks that verify finds a damaged or stray

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"path"
 	"path/filepath"
 	"slices"
@@ -316,8 +317,8 @@ func (l *locations) bindJob(ctx context.Context, cfg *pipeline.SplitConfig, ifEx
 	if outLoc.IsLocal() {
 		cfg.Out = outLoc.Path()
 	} else {
-		if ifExists == ifExistsSkip {
-			return usagef("--if-exists skip: not supported yet for a bucket --out; use --if-exists error or overwrite")
+		if ifExists == ifExistsSkip && len(objs) > 0 {
+			return usagef("--if-exists skip with bucket INPUTs and a bucket --out: not supported yet (a manifest records no version of a bucket input, so a changed one could not be told apart); use --if-exists error or overwrite")
 		}
 		if cfg.Attach != nil {
 			return usagef("--report and --card: not supported yet for a bucket --out; write the output locally, or run splitdata report on a local copy")
@@ -326,14 +327,52 @@ func (l *locations) bindJob(ctx context.Context, cfg *pipeline.SplitConfig, ifEx
 			return err
 		}
 		out, err := l.output(ctx, outLoc, cfg.Overwrite)
+		if ifExists == ifExistsSkip && errors.Is(err, pipeline.ErrOutputExists) {
+			out, cfg.OutputFS, err = l.committedOutput(ctx, outLoc, err)
+		}
 		if err != nil {
 			return err
+		}
+		if ifExists == ifExistsSkip && cfg.OutputFS == nil {
+			// No committed output: the job's check finds no manifest
+			// there (never in a local directory named like the URL).
+			s, err := l.store(ctx, outLoc)
+			if err != nil {
+				return err
+			}
+			cfg.OutputFS = s.FS(ctx, outLoc.Key)
 		}
 		cfg.Out = bareURL(outLoc)
 		cfg.Output = out
 	}
 	cfg.Sources = append(cfg.Sources, l.open(ctx, objs)...)
 	return nil
+}
+
+// committedOutput opens, for --if-exists skip, the bucket output at loc
+// that exists (exists is the error saying so): if it holds a manifest
+// (the sign of a committed output) it is locked with overwrite allowed,
+// so the job's Committed check reads it, through the returned FS, while
+// no other run can change it; the job then skips, or fails naming the
+// difference, and the lock is released with the output untouched. A
+// prefix holding objects and no manifest is refused with exists, as a
+// local directory is.
+func (l *locations) committedOutput(ctx context.Context, loc storage.Location, exists error) (*storage.Output, fs.FS, error) {
+	s, err := l.store(ctx, loc)
+	if err != nil {
+		return nil, nil, err
+	}
+	manifest := loc.Join(pipeline.ManifestName).Key
+	if _, err := s.Stat(ctx, manifest); errors.Is(err, storage.ErrNotFound) {
+		return nil, nil, exists
+	} else if err != nil {
+		return nil, nil, err
+	}
+	out, err := l.output(ctx, loc, true)
+	if err != nil {
+		return nil, nil, err
+	}
+	return out, s.FS(ctx, loc.Key), nil
 }
 
 // checkObjectsOutside refuses an input object inside the bucket output
