@@ -361,14 +361,12 @@ func TestBucketErrors(t *testing.T) {
 			`unknown parameter "colour"`},
 		{"credentials in URL", []string{"split", "s3://key:secret@bkt/in", "--out", "o", "--seed", "1"}, exitUsage,
 			"credentials do not go in the URL"},
-		{"report", []string{"split", in, "--out", b.url("t"), "--seed", "1", "--report"}, exitUsage,
-			"--report and --card: not supported yet for a bucket --out"},
 		{"if-exists skip of bucket inputs", []string{"split", b.url("in"), "--out", b.url("t"), "--seed", "1", "--if-exists", "skip"}, exitUsage,
 			"--if-exists skip with bucket INPUTs and a bucket --out: not supported yet"},
 		{"plan input inside output", []string{"plan", b.url("in"), "--out", b.url(""), "--seed", "1", "--shards", "2", "--overwrite"}, exitFailure,
 			"lies inside the output s3://bkt/; choose another --out"},
 		{"temp-dir", []string{"split", in, "--out", b.url("t"), "--seed", "1", "--temp-dir", b.url("tmp")}, exitUsage,
-			"--temp-dir s3://bkt/tmp: temporary files go to a local directory"},
+			"--temp-dir s3://bkt/tmp: temporary files need a local directory"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -456,6 +454,82 @@ func TestBucketIfExistsSkip(t *testing.T) {
 	}
 	// Every skip released its lock.
 	runCLI(t, t.Context(), exitOK, "split", in, "--seed", "1", "--out", b.url("o"), "--overwrite", "-q")
+}
+
+// TestBucketReportCard checks --report and --card with a bucket --out:
+// report.html and README.md are committed with the output, listed in its
+// manifest, and hold what the same job writes locally (the output named
+// by its URL instead of its path); every other file has the local bytes.
+func TestBucketReportCard(t *testing.T) {
+	for _, mk := range []func(*testing.T) *bucket{s3Bucket, gcsBucket} {
+		t.Run(storeName(mk), func(t *testing.T) {
+			b := mk(t)
+			work := t.TempDir()
+			in := filepath.Join(work, "in")
+			genInput(t, in)
+			b.upload(t, in, "in")
+			for _, c := range []struct {
+				name string
+				args []string
+			}{
+				{"split", []string{"split", "--stratify", "label", "--report", "--card"}},
+				{"kfold", []string{"kfold", "--k", "3", "--report", "--card"}},
+				{"sample", []string{"sample", "--rows", "3000", "--report"}},
+			} {
+				t.Run(c.name, func(t *testing.T) {
+					common := []string{"--seed", "4", "--rows-per-file", "4000", "-q"}
+					local := filepath.Join(work, "ref-"+c.name)
+					runCLI(t, t.Context(), exitOK, slices.Concat(c.args, []string{in, "--out", local}, common)...)
+					prefix := "rep-" + c.name
+					runCLI(t, t.Context(), exitOK, slices.Concat(c.args, []string{b.url("in"), "--out", b.url(prefix), "--temp-dir", t.TempDir()}, common)...)
+					want, got := localFiles(t, local), b.objects(t, prefix)
+					extras := []string{"report.html"}
+					if slices.Contains(c.args, "--card") {
+						extras = append(extras, "README.md")
+					}
+					url := strings.SplitN(b.url(prefix), "?", 2)[0]
+					for _, name := range extras {
+						if _, ok := got[name]; !ok {
+							t.Fatalf("no %s in the bucket output: %v", name, got)
+						}
+						l, err := os.ReadFile(filepath.Join(local, name))
+						if err != nil {
+							t.Fatal(err)
+						}
+						g := b.read(t, prefix+"/"+name)
+						// Inputs and output are named by URL here, by path there.
+						lt := strings.ReplaceAll(strings.ReplaceAll(string(l), local, "OUT"), in, "IN")
+						gt := strings.ReplaceAll(strings.ReplaceAll(string(g), url, "OUT"), strings.SplitN(b.url("in"), "?", 2)[0], "IN")
+						if lt != gt {
+							t.Errorf("%s differs from the local run's beyond the names of inputs and output", name)
+						}
+						if strings.Contains(string(g), "endpoint") || strings.Contains(string(g), "secret") {
+							t.Errorf("%s holds the URL's parameters or a credential", name)
+						}
+						delete(want, name)
+						delete(got, name)
+					}
+					delete(want, "manifest.json")
+					delete(got, "manifest.json")
+					if !maps.Equal(got, want) {
+						t.Errorf("bucket output differs from the local one:\n got %v\nwant %v", got, want)
+					}
+					var m pipeline.Manifest
+					if err := json.Unmarshal(b.read(t, prefix+"/manifest.json"), &m); err != nil {
+						t.Fatal(err)
+					}
+					var listed []string
+					for _, e := range m.Extras {
+						listed = append(listed, e.Path)
+					}
+					if slices.Sort(listed); !slices.Equal(listed, slices.Sorted(slices.Values(extras))) {
+						t.Errorf("manifest extras %v, want %v", listed, extras)
+					}
+					runCLI(t, t.Context(), exitOK, "verify", b.url(prefix), "-q")
+				})
+			}
+		})
+	}
 }
 
 // TestBucketVerifyInspect checks that verify finds a damaged or stray

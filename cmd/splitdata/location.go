@@ -31,6 +31,9 @@ type locations struct {
 	stores  map[string]*storage.Store
 	objects []*storage.Object
 	outputs []*storage.Output
+	// staged, if set, is a job's output written to a local directory
+	// first, for finish to upload to its bucket output.
+	staged *stagedOutput
 }
 
 // parseLocation parses a command-line location (an INPUT, --out, ...):
@@ -88,6 +91,11 @@ func (l *locations) release(ctx context.Context) {
 		_ = o.Abort(ctx)
 	}
 	l.objects, l.outputs = nil, nil
+	if l.staged != nil {
+		_ = l.staged.local.Abort(ctx)
+		l.staged.remove()
+		l.staged = nil
+	}
 }
 
 // bucketInput is one object an INPUT named.
@@ -305,9 +313,17 @@ func (l *locations) bindJob(ctx context.Context, cfg *pipeline.SplitConfig, ifEx
 			return err
 		}
 		if !tmp.IsLocal() {
-			return usagef("--temp-dir %s: temporary files go to a local directory (object-store temporary files are not supported yet); the output may still be a bucket", bareURL(tmp))
+			// Spill files are appended to and read back at many offsets,
+			// runs of them merged at once: an object store has no append,
+			// and each read would be a request. A pod without disk mounts
+			// a volume for them instead.
+			return usagef("--temp-dir %s: temporary files need a local directory (they are appended to and read back at many offsets; an object store has no append); "+
+				"the INPUTs and --out may still be buckets. In a pod without disk, mount a volume for them (Kubernetes: an emptyDir, or a generic ephemeral volume) and give its path", bareURL(tmp))
 		}
 		cfg.TempDir = tmp.Path()
+	}
+	if ifExists == ifExistsSkip && !outLoc.IsLocal() && slices.ContainsFunc(cfg.Inputs, isBucket) {
+		return usagef("--if-exists skip with bucket INPUTs and a bucket --out: not supported yet (a manifest records no version of a bucket input, so a changed one could not be told apart); use --if-exists error or overwrite")
 	}
 	local, objs, err := l.inputs(ctx, cfg.Inputs, cfg.InputFormat)
 	if err != nil {
@@ -317,12 +333,6 @@ func (l *locations) bindJob(ctx context.Context, cfg *pipeline.SplitConfig, ifEx
 	if outLoc.IsLocal() {
 		cfg.Out = outLoc.Path()
 	} else {
-		if ifExists == ifExistsSkip && len(objs) > 0 {
-			return usagef("--if-exists skip with bucket INPUTs and a bucket --out: not supported yet (a manifest records no version of a bucket input, so a changed one could not be told apart); use --if-exists error or overwrite")
-		}
-		if cfg.Attach != nil {
-			return usagef("--report and --card: not supported yet for a bucket --out; write the output locally, or run splitdata report on a local copy")
-		}
 		if err := checkObjectsOutside(objs, outLoc); err != nil {
 			return err
 		}
@@ -344,6 +354,11 @@ func (l *locations) bindJob(ctx context.Context, cfg *pipeline.SplitConfig, ifEx
 		}
 		cfg.Out = bareURL(outLoc)
 		cfg.Output = out
+		if cfg.Attach != nil {
+			if cfg.Output, err = l.viaLocal(out, cfg.TempDir); err != nil {
+				return err
+			}
+		}
 	}
 	cfg.Sources = append(cfg.Sources, l.open(ctx, objs)...)
 	return nil

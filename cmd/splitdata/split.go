@@ -207,6 +207,9 @@ func (f *splitFlags) execute(ctx context.Context, args []string, stdout io.Write
 		cfg.Progress = view
 	}
 	m, err := runJob(ctx, cfg)
+	if err == nil {
+		err = locs.finish(ctx) // a bucket output written locally first (--report, --card)
+	}
 	if view != nil {
 		view.finish(err == nil)
 	}
