@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -31,6 +32,11 @@ type MergeConfig struct {
 	// OpenObject opens the plan's first input if it is an object
 	// (planned from an [ObjectInput]); see [ShardConfig.OpenObject].
 	OpenObject ObjectOpener `json:"-"`
+	// OutputFS, if not nil, holds the job Dir names when Dir is not a
+	// local directory (a bucket prefix): [MergeConfig.Committed] reads its
+	// plan, manifest and, with hashes, files through it. Merge itself does
+	// not use it.
+	OutputFS fs.FS `json:"-"`
 }
 
 // Merge checks that every shard of the plan in cfg.Dir finished and wrote

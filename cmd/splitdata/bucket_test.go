@@ -759,7 +759,7 @@ func testBucketShards(t *testing.T, b *bucket, work string) {
 		runCLI(t, t.Context(), exitOK, "run-shard", "--plan", b.url("job/plan.json"), "--shard-index", k, "--workers", k, "-q")
 	}
 	runCLI(t, t.Context(), exitOK, "run-shard", "--plan", b.url("job/plan.json"), "--shard-index", "1", "-q") // a retried task
-	runCLI(t, t.Context(), exitOK, "merge", b.url("job"), "-q")
+	runCLI(t, t.Context(), exitOK, "merge", b.url("job"), "-q", "--if-exists", "skip")                         // not merged yet: merges
 
 	want, got := localFiles(t, local), b.objects(t, "job")
 	if _, ok := got["plan.json"]; !ok {
@@ -785,6 +785,27 @@ func testBucketShards(t *testing.T, b *bucket, work string) {
 	_, stderr := runCLI(t, t.Context(), exitFailure, "merge", b.url("job"))
 	if !strings.Contains(stderr, "://bkt/job is already merged") {
 		t.Errorf("merge of a merged job:\n%s", stderr)
+	}
+	// A retried merge step skips the merged job, and names a damaged one.
+	manifest := b.read(t, "job/manifest.json")
+	for _, extra := range [][]string{nil, {"--verify-existing"}} {
+		_, stderr = runCLI(t, t.Context(), exitOK, slices.Concat([]string{"merge", b.url("job"), "--if-exists", "skip"}, extra)...)
+		if !strings.Contains(stderr, "://bkt/job already holds this job's output") {
+			t.Errorf("merge --if-exists skip %v of a merged job:\n%s", extra, stderr)
+		}
+	}
+	if !bytes.Equal(b.read(t, "job/manifest.json"), manifest) {
+		t.Error("merge --if-exists skip rewrote the manifest")
+	}
+	s := b.open(t)
+	w := s.Create(t.Context(), "job/test/part-00000.parquet")
+	w.Write([]byte("PAR1 damaged PAR1"))
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	_, stderr = runCLI(t, t.Context(), exitFailure, "merge", b.url("job"), "--if-exists", "skip", "--verify-existing")
+	if !strings.Contains(stderr, "existing output is not this job's") || !strings.Contains(stderr, "test/part-00000.parquet") {
+		t.Errorf("merge --if-exists skip --verify-existing of a damaged job:\n%s", stderr)
 	}
 	t.Run("bucket inputs", func(t *testing.T) { testBucketInputShards(t, b, work, opts, local) })
 }

@@ -242,13 +242,10 @@ by the merged output (plan.json is kept, the shards' outputs removed).`,
 			}
 			dir := localPath(args[0])
 			bucket := isBucket(dir)
-			if bucket && step.ifExists == ifExistsSkip {
-				return usagef("--if-exists skip: not supported yet for a bucket DIR")
-			}
 			m, err := withBar(log, quiet, func(p pipeline.Progress) (*pipeline.Manifest, error) {
 				cfg := pipeline.MergeConfig{Dir: dir, Progress: p, MemoryLimit: budget}
 				if bucket {
-					return bucketMerge(cmd.Context(), cfg)
+					return bucketMergeStep(cmd.Context(), &step, log, cfg)
 				}
 				var locs locations
 				defer locs.release(context.WithoutCancel(cmd.Context()))

@@ -293,6 +293,31 @@ func bucketMerge(ctx context.Context, cfg pipeline.MergeConfig) (*pipeline.Manif
 	return m, nil
 }
 
+// bucketMergeStep is merge on a bucket prefix as a step: with --if-exists
+// skip, a prefix holding a manifest is checked through the store (its
+// plan, manifest and, with --verify-existing, files) and kept if it is
+// the plan's merged output.
+func bucketMergeStep(ctx context.Context, step *stepFlags, log *logger, cfg pipeline.MergeConfig) (*pipeline.Manifest, error) {
+	var locs locations
+	defer locs.release(context.WithoutCancel(ctx))
+	dir := cfg.Dir // with its parameters, for the merge
+	if step.ifExists == ifExistsSkip {
+		loc, err := parseLocation("DIR", cfg.Dir)
+		if err != nil {
+			return nil, err
+		}
+		s, err := locs.store(ctx, loc)
+		if err != nil {
+			return nil, err
+		}
+		cfg.Dir, cfg.OutputFS = bareURL(loc), s.FS(ctx, loc.Key)
+	}
+	return runStep(ctx, step, log, shownLocation(cfg.Dir), cfg, func(ctx context.Context, c pipeline.MergeConfig) (*pipeline.Manifest, error) {
+		c.Dir, c.OutputFS = dir, nil
+		return bucketMerge(ctx, c)
+	})
+}
+
 // renamedError is err with the local directory from shown as the bucket
 // location to: the pipeline's messages name the local copy a sharded
 // command works in, the user named the bucket.
