@@ -759,7 +759,7 @@ func testBucketShards(t *testing.T, b *bucket, work string) {
 		runCLI(t, t.Context(), exitOK, "run-shard", "--plan", b.url("job/plan.json"), "--shard-index", k, "--workers", k, "-q")
 	}
 	runCLI(t, t.Context(), exitOK, "run-shard", "--plan", b.url("job/plan.json"), "--shard-index", "1", "-q") // a retried task
-	runCLI(t, t.Context(), exitOK, "merge", b.url("job"), "-q", "--if-exists", "skip")                         // not merged yet: merges
+	runCLI(t, t.Context(), exitOK, "merge", b.url("job"), "-q", "--if-exists", "skip")                        // not merged yet: merges
 
 	want, got := localFiles(t, local), b.objects(t, "job")
 	if _, ok := got["plan.json"]; !ok {
