@@ -34,11 +34,17 @@ from 0 to N-1, on any machines that see the inputs and DIR, in any order, and
 finally 'splitdata merge DIR'. The merged output is byte for byte what
 'splitdata split' writes with the same options on one machine.
 
+INPUTs are local paths (the same on every machine) or s3://, gs://, az:// URLs:
+the plan records a bucket input by its URL (with its parameters, never a
+credential) and its version (ETag or generation), and each task reads it from
+the bucket, refusing an object replaced since the plan.
+
 Sharded runs take the split options of 'splitdata split' except --shuffle and
 --group, and write Parquet.`,
 		Example: `  splitdata plan data/ --out splits --seed 42 --ratios train=0.8,valid=0.1,test=0.1 --shards 4
   sbatch --array=0-3 --wrap 'splitdata run-shard --plan splits/plan.json'
-  splitdata merge splits`,
+  splitdata merge splits
+  splitdata plan s3://bucket/data/ --out s3://bucket/splits --seed 42 --shards 16`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return usagef("plan needs at least one INPUT")
