@@ -301,7 +301,10 @@ func (l *locations) output(ctx context.Context, loc storage.Location, overwrite 
 // INPUTs and --out name: bucket objects become cfg.Sources (after the
 // local inputs, which stay in cfg.Inputs), a bucket --out becomes
 // cfg.Output. file:// URLs become paths. An input inside the bucket
-// output is refused, as it is for a local one.
+// output is refused, as it is for a local one. With --report or --card
+// the job writes a local directory that finish uploads to the bucket
+// output (see viaLocal); with --if-exists skip the job's check reads a
+// committed bucket output through cfg.OutputFS (see committedOutput).
 func (l *locations) bindJob(ctx context.Context, cfg *pipeline.SplitConfig, ifExists string) error {
 	outLoc, err := parseLocation("--out", cfg.Out)
 	if err != nil {
