@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"runtime"
 	"runtime/debug"
@@ -183,7 +184,7 @@ type JobOptions struct {
 	// data, bucket objects, the caller's own sources: see [Input]), read
 	// after the files of Inputs, in order. They are not recorded in JSON:
 	// manifests name them in their inputs. A sharded plan takes paths
-	// only.
+	// and [ObjectInput]s only.
 	Sources []Input `json:"-"`
 	// Output, if not nil, receives the job's files, and last its
 	// manifest, in place of the local directory Out (which is then not
@@ -192,6 +193,11 @@ type JobOptions struct {
 	// it when it succeeds and aborts it when it fails; the files' bytes
 	// are those written to a directory.
 	Output Output `json:"-"`
+	// OutputFS, if not nil, holds the committed output Out names when Out
+	// is not a local directory (a bucket prefix): the Committed methods
+	// (--if-exists skip) read its manifest, and with hashes its files,
+	// through it. Jobs themselves do not use it.
+	OutputFS fs.FS `json:"-"`
 	// RowIndexColumn, if set, adds to the written rows a last top-level
 	// column of that name, a required int64 holding each row's global row
 	// index. It must not name an input column; it cannot go with IndexOnly.

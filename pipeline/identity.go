@@ -38,24 +38,35 @@ func planInput(info InputInfo) (PlanInput, error) {
 	if !st.Mode().IsRegular() {
 		return PlanInput{}, &sources.InputError{Path: info.Path, RowGroup: -1, Err: fmt.Errorf("%w: not a regular file", sources.ErrUnsupported)}
 	}
-	h := sha256.New()
+	sum, err := endsSHA256(f, st.Size())
+	if err != nil {
+		return PlanInput{}, fmt.Errorf("read %s: %w", info.Path, err)
+	}
 	size := st.Size()
+	if size != info.Size {
+		return PlanInput{}, &sources.InputError{Path: info.Path, RowGroup: -1, Err: fmt.Errorf("%w: %d bytes, %d when opened", sources.ErrChanged, size, info.Size)}
+	}
+	return PlanInput{InputInfo: info, ModTime: st.ModTime().UTC(), EndsSHA256: sum}, nil
+}
+
+// endsSHA256 is the SHA-256, in hex, of the first and last
+// [IdentityBytes] of the size bytes of r (of all of them when they are at
+// most twice that).
+func endsSHA256(r io.ReaderAt, size int64) (string, error) {
+	h := sha256.New()
 	head := min(size, 2*IdentityBytes)
 	if size > 2*IdentityBytes {
 		head = IdentityBytes
 	}
-	if _, err := io.Copy(h, io.NewSectionReader(f, 0, head)); err != nil {
-		return PlanInput{}, fmt.Errorf("read %s: %w", info.Path, err)
+	if _, err := io.Copy(h, io.NewSectionReader(r, 0, head)); err != nil {
+		return "", err
 	}
 	if size > 2*IdentityBytes {
-		if _, err := io.Copy(h, io.NewSectionReader(f, size-IdentityBytes, IdentityBytes)); err != nil {
-			return PlanInput{}, fmt.Errorf("read %s: %w", info.Path, err)
+		if _, err := io.Copy(h, io.NewSectionReader(r, size-IdentityBytes, IdentityBytes)); err != nil {
+			return "", err
 		}
 	}
-	if size != info.Size {
-		return PlanInput{}, &sources.InputError{Path: info.Path, RowGroup: -1, Err: fmt.Errorf("%w: %d bytes, %d when opened", sources.ErrChanged, size, info.Size)}
-	}
-	return PlanInput{InputInfo: info, ModTime: st.ModTime().UTC(), EndsSHA256: hex.EncodeToString(h.Sum(nil))}, nil
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // check reports, as an [*sources.InputError] wrapping
@@ -67,12 +78,21 @@ func (want PlanInput) check(path string, in sources.FileSource) error {
 	if err != nil {
 		return err
 	}
+	return want.diff(path, got)
+}
+
+// diff reports, as an [*sources.InputError] wrapping [sources.ErrChanged],
+// how got, the input named path now, differs from want, what the plan saw.
+func (want PlanInput) diff(path string, got PlanInput) error {
 	var diffs []string
 	if got.Size != want.Size {
 		diffs = append(diffs, fmt.Sprintf("%d bytes, the plan saw %d", got.Size, want.Size))
 	}
 	if got.Rows != want.Rows {
 		diffs = append(diffs, fmt.Sprintf("%d rows, the plan saw %d", got.Rows, want.Rows))
+	}
+	if got.Version != want.Version {
+		diffs = append(diffs, fmt.Sprintf("version %s, the plan saw %s", got.Version, want.Version))
 	}
 	if got.EndsSHA256 != want.EndsSHA256 {
 		diffs = append(diffs, fmt.Sprintf("other contents (sha256 of its first and last MiB %.12s, the plan saw %.12s)", got.EndsSHA256, want.EndsSHA256))

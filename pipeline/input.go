@@ -21,6 +21,8 @@ type Input struct {
 	name string
 	// open opens the input with the job's input options.
 	open func(opts sources.Options) (openedInput, error)
+	// object, for an [ObjectInput], is what a sharded plan records of it.
+	object *objectRef
 }
 
 // openedInput is an opened Input: its source, and what checks it for

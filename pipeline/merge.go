@@ -8,13 +8,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/splitdata/splitdata/sinks"
-	"github.com/splitdata/splitdata/sources"
 )
 
 // MergeConfig describes a merge.
@@ -29,6 +29,14 @@ type MergeConfig struct {
 	// is refused before it is read, naming it and the --memory that would
 	// do.
 	MemoryLimit int64 `json:"memory_limit,omitempty"`
+	// OpenObject opens the plan's first input if it is an object
+	// (planned from an [ObjectInput]); see [ShardConfig.OpenObject].
+	OpenObject ObjectOpener `json:"-"`
+	// OutputFS, if not nil, holds the job Dir names when Dir is not a
+	// local directory (a bucket prefix): [MergeConfig.Committed] reads its
+	// plan, manifest and, with hashes, files through it. Merge itself does
+	// not use it.
+	OutputFS fs.FS `json:"-"`
 }
 
 // Merge checks that every shard of the plan in cfg.Dir finished and wrote
@@ -128,17 +136,10 @@ func Merge(ctx context.Context, cfg MergeConfig) (*Manifest, error) {
 
 	// The first input's schema and metadata go into every footer: it must
 	// be the file the shards read.
-	first := p.inputPath(0)
-	in, err := sources.Open(first, p.Options.inputOptions())
+	schema, kv, err := p.firstSchema(ctx, cfg.OpenObject)
 	if err != nil {
 		return nil, err
 	}
-	if err := p.Inputs[0].check(first, in); err != nil {
-		in.Close()
-		return nil, err
-	}
-	schema, kv := in.Schema(), keyValues(in)
-	in.Close()
 	switch {
 	case p.Options.IndexOnly:
 		schema, kv = IndexSchema, nil

@@ -96,6 +96,14 @@ type PlanInput struct {
 	// EndsSHA256 is the SHA-256, in hex, of the file's first and last
 	// [IdentityBytes] (the whole file when it is at most twice that size).
 	EndsSHA256 string `json:"ends_sha256"`
+	// Location, for an input given as an [ObjectInput] (an object in a
+	// bucket), is where the shards and the merge open it, through their
+	// [ObjectOpener]; Path is then its name, not a local path, and ModTime
+	// is zero. Empty for a local file.
+	Location string `json:"location,omitempty"`
+	// Version is the object's version when planned (an ETag, a GCS
+	// generation); a shard refuses another. Empty for a local file.
+	Version string `json:"version,omitempty"`
 }
 
 // inputInfos returns the inputs as a manifest records them.
@@ -149,8 +157,11 @@ func CreatePlan(ctx context.Context, cfg SplitConfig, shards int) (*Plan, error)
 		return nil, fmt.Errorf("%w: sharded runs do not support --order-by or --train-size yet", ErrUsage)
 	case cfg.Format != sinks.FormatParquet:
 		return nil, fmt.Errorf("%w: sharded runs write Parquet only, not %s", ErrUsage, cfg.Format)
-	case len(cfg.Sources) > 0:
-		return nil, fmt.Errorf("%w: a sharded plan reads its inputs by path: give Inputs, not Sources", ErrUsage)
+	}
+	for _, src := range cfg.Sources {
+		if src.object == nil {
+			return nil, fmt.Errorf("%w: a sharded plan reads its inputs by path, or as objects another machine opens: input %s is neither (give Inputs, or ObjectInput Sources)", ErrUsage, src.Name())
+		}
 	}
 	seed, pl, out, release, err := startJob(cfg)
 	if err != nil {
@@ -185,8 +196,13 @@ func CreatePlan(ctx context.Context, cfg SplitConfig, shards int) (*Plan, error)
 	if !cfg.Approx {
 		p.Boundaries = assigner.Boundaries()
 	}
-	for _, info := range pl.infos() {
-		in, err := planInput(info)
+	for i, info := range pl.infos() {
+		var in PlanInput
+		if i < len(pl.local) {
+			in, err = planInput(info)
+		} else {
+			in, err = planObject(info, cfg.Sources[i-len(pl.local)].object)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -219,10 +235,8 @@ func CreatePlan(ctx context.Context, cfg SplitConfig, shards int) (*Plan, error)
 	p.Shards = shardStarts(p.Units, pl.rows, shards)
 	// The identities were read after the inputs were opened: if the files
 	// are still the ones opened, the plan describes the files it counted.
-	for _, in := range pl.inputs {
-		if err := in.CheckUnchanged(); err != nil {
-			return nil, err
-		}
+	if err := pl.checkUnchanged(); err != nil {
+		return nil, err
 	}
 	// The directory appears with its plan, atomically; with Overwrite it
 	// replaces an earlier job's directory, shards and all.
@@ -363,6 +377,10 @@ func ParsePlan(data []byte) (*Plan, error) {
 		switch {
 		case in.Path == "":
 			return nil, bad("input %d has no path", i)
+		case in.Location == "" && in.Version != "":
+			return nil, bad("input %d (%s): a version without a location", i, in.Path)
+		case in.Location != "" && !in.ModTime.IsZero():
+			return nil, bad("input %d (%s): an object (with a location) has no modification time", i, in.Path)
 		case in.Size < 0:
 			return nil, bad("input %d (%s): size %d", i, in.Path, in.Size)
 		case in.Rows != inputRows[i]:

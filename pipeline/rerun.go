@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -83,14 +84,15 @@ func (cfg ShuffleConfig) Committed(ctx context.Context, hashes bool) (*Manifest,
 // version of splitdata. It returns nil and no error when the directory
 // is not merged yet.
 func (cfg MergeConfig) Committed(ctx context.Context, hashes bool) (*Manifest, error) {
-	m, err := ReadManifest(cfg.Dir)
+	d := outputFiles{dir: cfg.Dir, fsys: cfg.OutputFS}
+	m, err := readCommitted(d)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return nil, nil
 	case err != nil:
 		return nil, err
 	}
-	p, _, err := ReadPlan(filepath.Join(cfg.Dir, PlanName))
+	p, err := readPlanOf(d)
 	if err != nil {
 		return nil, err
 	}
@@ -108,15 +110,16 @@ func (cfg MergeConfig) Committed(ctx context.Context, hashes bool) (*Manifest, e
 	if !slices.EqualFunc(m.Inputs, p.inputInfos(), sameInput) {
 		diffs = append(diffs, "inputs other than the plan's")
 	}
-	return differs(ctx, cfg.Dir, m, diffs, hashes)
+	return differs(ctx, d, m, diffs, hashes)
 }
 
 // differs returns m when there are no differences (and, with hashes, the
-// output at dir matches its manifest), else an error wrapping
+// output d matches its manifest), else an error wrapping
 // [ErrOutputDiffers] naming them.
-func differs(ctx context.Context, dir string, m *Manifest, diffs []string, hashes bool) (*Manifest, error) {
+func differs(ctx context.Context, d outputFiles, m *Manifest, diffs []string, hashes bool) (*Manifest, error) {
+	dir := d.dir
 	if len(diffs) == 0 && hashes {
-		if _, err := Verify(ctx, dir); err != nil {
+		if _, err := verifyWith(ctx, d, nil, nil, DefaultMemoryLimit, noProgress{}); err != nil {
 			if !errors.Is(err, ErrVerify) {
 				return nil, err
 			}
@@ -134,7 +137,8 @@ func committed(ctx context.Context, cfg SplitConfig, jb job, hashes bool) (*Mani
 	if cfg.Seed == "" {
 		return nil, fmt.Errorf("%w: a rerun check needs the seed: without one a job draws a fresh seed, so no earlier output is its own", ErrUsage)
 	}
-	m, err := ReadManifest(cfg.Out)
+	out := outputFiles{dir: cfg.Out, fsys: cfg.OutputFS}
+	m, err := readCommitted(out)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return nil, nil
@@ -181,7 +185,42 @@ func committed(ctx context.Context, cfg SplitConfig, jb job, hashes bool) (*Mani
 	}
 	diffs = append(diffs, inputDiffs(m.Inputs, paths)...)
 
-	return differs(ctx, cfg.Out, m, diffs, hashes)
+	return differs(ctx, out, m, diffs, hashes)
+}
+
+// readPlanOf reads and checks the plan of the sharded job d.
+func readPlanOf(d outputFiles) (*Plan, error) {
+	if d.fsys == nil {
+		p, _, err := ReadPlan(filepath.Join(d.dir, PlanName))
+		return p, err
+	}
+	name := d.name(PlanName)
+	f, size, err := d.open(PlanName)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	defer f.Close()
+	if size > MaxPlanBytes {
+		return nil, fmt.Errorf("%s: %d bytes, more than the %d a plan may have", name, size, MaxPlanBytes)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, size))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	p, err := ParsePlan(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return p, nil
+}
+
+// readCommitted reads the manifest of the output d, an error wrapping
+// [fs.ErrNotExist] when it has none.
+func readCommitted(d outputFiles) (*Manifest, error) {
+	if d.fsys == nil {
+		return ReadManifest(d.dir)
+	}
+	return readManifestInside(d)
 }
 
 // optionDiffs names the options whose values differ, by their names in

@@ -37,6 +37,9 @@ type ShardConfig struct {
 	// whether output row groups are streamed; it never changes a byte.
 	MemoryLimit int64             `json:"memory_limit,omitempty"`
 	OnBudget    func(bytes int64) `json:"-"`
+	// OpenObject opens the plan's inputs that are objects (planned from
+	// [ObjectInput]s); a plan naming none needs no opener.
+	OpenObject ObjectOpener `json:"-"`
 }
 
 // RunShard runs one shard of a plan: it reads the shard's units, encodes
@@ -73,7 +76,7 @@ func RunShard(ctx context.Context, cfg ShardConfig) (*ShardDone, error) {
 
 	w := p.work(cfg.Index)
 	cfg.Progress.Phase("plan", 0)
-	inputs, closeAll, err := p.openInputs(w)
+	inputs, checks, closeAll, err := p.openInputs(ctx, w, cfg.OpenObject)
 	if err != nil {
 		return nil, err
 	}
@@ -179,6 +182,11 @@ func RunShard(ctx context.Context, cfg ShardConfig) (*ShardDone, error) {
 			}
 		}
 	}
+	for _, check := range checks {
+		if err := check(); err != nil {
+			return nil, err
+		}
+	}
 	sum := sha256.Sum256(data)
 	done := &ShardDone{PlanSHA256: hex.EncodeToString(sum[:]), Shard: cfg.Index}
 	for s, info := range splits {
@@ -203,16 +211,26 @@ func RunShard(ctx context.Context, cfg ShardConfig) (*ShardDone, error) {
 
 // openInputs opens the inputs shard work w reads, and the first input (its
 // schema and metadata are the output's), checking that each is the file
-// the plan saw. Inputs not needed are nil.
-func (p *Plan) openInputs(w shardWork) ([]sources.FileSource, func(), error) {
+// the plan saw; objects are opened through open. Inputs not needed are
+// nil. checks are the objects' change checks beyond their sources' own.
+func (p *Plan) openInputs(ctx context.Context, w shardWork, open ObjectOpener) (_ []sources.FileSource, checks []func() error, _ func(), err error) {
 	inputs := make([]sources.FileSource, len(p.Inputs))
+	var closers []func()
 	closeAll := func() {
 		for _, in := range inputs {
 			if in != nil {
 				_ = in.Close()
 			}
 		}
+		for _, c := range closers {
+			c()
+		}
 	}
+	defer func() {
+		if err != nil {
+			closeAll()
+		}
+	}()
 	need := map[int]bool{0: true}
 	for _, u := range p.Units[w.lo:w.hi] {
 		need[u.Input] = true
@@ -221,23 +239,32 @@ func (p *Plan) openInputs(w shardWork) ([]sources.FileSource, func(), error) {
 		if !need[i] {
 			continue
 		}
+		if p.Inputs[i].Location != "" {
+			o, err := p.openObject(ctx, i, open)
+			if err != nil {
+				return nil, nil, nil, err
+			}
+			inputs[i] = o.src
+			closers = append(closers, o.close)
+			if o.check != nil {
+				checks = append(checks, o.check)
+			}
+			continue
+		}
 		path := p.inputPath(i)
 		in, err := sources.Open(path, p.Options.inputOptions())
 		if err != nil {
-			closeAll()
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		inputs[i] = in
 		if err := p.Inputs[i].check(path, in); err != nil {
-			closeAll()
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 	}
 	if err := p.checkUnits(inputs); err != nil {
-		closeAll()
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	return inputs, closeAll, nil
+	return inputs, checks, closeAll, nil
 }
 
 // checkUnits reports whether each opened input (nil entries aside) has

@@ -361,14 +361,12 @@ func TestBucketErrors(t *testing.T) {
 			`unknown parameter "colour"`},
 		{"credentials in URL", []string{"split", "s3://key:secret@bkt/in", "--out", "o", "--seed", "1"}, exitUsage,
 			"credentials do not go in the URL"},
-		{"report", []string{"split", in, "--out", b.url("t"), "--seed", "1", "--report"}, exitUsage,
-			"--report and --card: not supported yet for a bucket --out"},
-		{"if-exists skip", []string{"split", in, "--out", b.url("t"), "--seed", "1", "--if-exists", "skip"}, exitUsage,
-			"--if-exists skip: not supported yet for a bucket --out"},
-		{"plan of bucket inputs", []string{"plan", b.url("in"), "--out", b.url("t"), "--seed", "1", "--shards", "2"}, exitUsage,
-			"sharded runs read local inputs only for now"},
+		{"if-exists skip of bucket inputs", []string{"split", b.url("in"), "--out", b.url("t"), "--seed", "1", "--if-exists", "skip"}, exitUsage,
+			"--if-exists skip with bucket INPUTs and a bucket --out: not supported yet"},
+		{"plan input inside output", []string{"plan", b.url("in"), "--out", b.url(""), "--seed", "1", "--shards", "2", "--overwrite"}, exitFailure,
+			"lies inside the output s3://bkt/; choose another --out"},
 		{"temp-dir", []string{"split", in, "--out", b.url("t"), "--seed", "1", "--temp-dir", b.url("tmp")}, exitUsage,
-			"--temp-dir s3://bkt/tmp: temporary files go to a local directory"},
+			"--temp-dir s3://bkt/tmp: temporary files need a local directory"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -390,6 +388,147 @@ func TestBucketErrors(t *testing.T) {
 	runCLI(t, t.Context(), exitOK, "split", in, "--out", b.url("o"), "--seed", "1", "--overwrite", "-q")
 	if strings.Contains(fmt.Sprint(b.objects(t, ".o.splitdata")), "lock") {
 		t.Error("the lock outlived the run")
+	}
+}
+
+// TestBucketIfExistsSkip checks --if-exists skip on a bucket --out: the
+// manifest's presence is the sign of a committed output, which is kept
+// untouched when it is this job's (and then verified with
+// --verify-existing) and named as different otherwise; a prefix without
+// one runs the job.
+func TestBucketIfExistsSkip(t *testing.T) {
+	b := s3Bucket(t)
+	work := t.TempDir()
+	in := filepath.Join(work, "in")
+	genInput(t, in)
+	job := []string{"split", in, "--seed", "1", "--if-exists", "skip", "--rows-per-file", "4000"}
+	runCLI(t, t.Context(), exitOK, slices.Concat(job, []string{"--out", b.url("o"), "-q"})...) // nothing there: runs
+	local := filepath.Join(work, "ref")
+	runCLI(t, t.Context(), exitOK, slices.Concat(job, []string{"--out", local, "-q"})...)
+	first, manifest := b.objects(t, "o"), b.read(t, "o/manifest.json")
+	want := localFiles(t, local)
+	delete(want, "manifest.json")
+	delete(first, "manifest.json")
+	if !maps.Equal(first, want) {
+		t.Fatalf("skip run on an empty prefix:\n got %v\nwant %v", first, want)
+	}
+	for _, tt := range []struct {
+		name string
+		args []string
+		code int
+		msg  string
+	}{
+		{"same job", nil, exitOK, "s3://bkt/o already holds this job's output"},
+		{"same job, rehashed", []string{"--verify-existing"}, exitOK, "s3://bkt/o already holds this job's output"},
+		{"other seed", []string{"--seed", "2"}, exitFailure, "existing output is not this job's: s3://bkt/o: seed 1, this run's is 2"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, stderr := runCLI(t, t.Context(), tt.code, slices.Concat(job, []string{"--out", b.url("o")}, tt.args)...)
+			if !strings.Contains(stderr, tt.msg) {
+				t.Errorf("stderr:\n%s\nwant it to hold %q", stderr, tt.msg)
+			}
+			if !bytes.Equal(b.read(t, "o/manifest.json"), manifest) {
+				t.Error("the manifest was rewritten")
+			}
+		})
+	}
+	// A damaged file is found by --verify-existing, and the output is kept.
+	w := b.open(t).Create(t.Context(), "o/train/part-00000.parquet")
+	w.Write([]byte("PAR1 not really PAR1"))
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	_, stderr := runCLI(t, t.Context(), exitFailure, slices.Concat(job, []string{"--out", b.url("o"), "--verify-existing"})...)
+	if !strings.Contains(stderr, "existing output is not this job's: s3://bkt/o") || !strings.Contains(stderr, "train/part-00000.parquet") {
+		t.Errorf("skip over a damaged file:\n%s", stderr)
+	}
+	// Objects but no manifest: refused as an existing output.
+	w = b.open(t).Create(t.Context(), "stray/x.txt")
+	w.Write([]byte("x"))
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	_, stderr = runCLI(t, t.Context(), exitFailure, slices.Concat(job, []string{"--out", b.url("stray")})...)
+	if !strings.Contains(stderr, "s3://bkt/stray already exists and is not empty") {
+		t.Errorf("skip over a prefix without a manifest:\n%s", stderr)
+	}
+	// Every skip released its lock.
+	runCLI(t, t.Context(), exitOK, "split", in, "--seed", "1", "--out", b.url("o"), "--overwrite", "-q")
+}
+
+// TestBucketReportCard checks --report and --card with a bucket --out:
+// report.html and README.md are committed with the output, listed in its
+// manifest, and hold what the same job writes locally (the output named
+// by its URL instead of its path); every other file has the local bytes.
+func TestBucketReportCard(t *testing.T) {
+	for _, mk := range []func(*testing.T) *bucket{s3Bucket, gcsBucket} {
+		t.Run(storeName(mk), func(t *testing.T) {
+			b := mk(t)
+			work := t.TempDir()
+			in := filepath.Join(work, "in")
+			genInput(t, in)
+			b.upload(t, in, "in")
+			for _, c := range []struct {
+				name string
+				args []string
+			}{
+				{"split", []string{"split", "--stratify", "label", "--report", "--card"}},
+				{"kfold", []string{"kfold", "--k", "3", "--report", "--card"}},
+				{"sample", []string{"sample", "--rows", "3000", "--report"}},
+			} {
+				t.Run(c.name, func(t *testing.T) {
+					common := []string{"--seed", "4", "--rows-per-file", "4000", "-q"}
+					local := filepath.Join(work, "ref-"+c.name)
+					runCLI(t, t.Context(), exitOK, slices.Concat(c.args, []string{in, "--out", local}, common)...)
+					prefix := "rep-" + c.name
+					runCLI(t, t.Context(), exitOK, slices.Concat(c.args, []string{b.url("in"), "--out", b.url(prefix), "--temp-dir", t.TempDir()}, common)...)
+					want, got := localFiles(t, local), b.objects(t, prefix)
+					extras := []string{"report.html"}
+					if slices.Contains(c.args, "--card") {
+						extras = append(extras, "README.md")
+					}
+					url := strings.SplitN(b.url(prefix), "?", 2)[0]
+					for _, name := range extras {
+						if _, ok := got[name]; !ok {
+							t.Fatalf("no %s in the bucket output: %v", name, got)
+						}
+						l, err := os.ReadFile(filepath.Join(local, name))
+						if err != nil {
+							t.Fatal(err)
+						}
+						g := b.read(t, prefix+"/"+name)
+						// Inputs and output are named by URL here, by path there.
+						lt := strings.ReplaceAll(strings.ReplaceAll(string(l), local, "OUT"), in, "IN")
+						gt := strings.ReplaceAll(strings.ReplaceAll(string(g), url, "OUT"), strings.SplitN(b.url("in"), "?", 2)[0], "IN")
+						if lt != gt {
+							t.Errorf("%s differs from the local run's beyond the names of inputs and output", name)
+						}
+						if strings.Contains(string(g), "endpoint") || strings.Contains(string(g), "secret") {
+							t.Errorf("%s holds the URL's parameters or a credential", name)
+						}
+						delete(want, name)
+						delete(got, name)
+					}
+					delete(want, "manifest.json")
+					delete(got, "manifest.json")
+					if !maps.Equal(got, want) {
+						t.Errorf("bucket output differs from the local one:\n got %v\nwant %v", got, want)
+					}
+					var m pipeline.Manifest
+					if err := json.Unmarshal(b.read(t, prefix+"/manifest.json"), &m); err != nil {
+						t.Fatal(err)
+					}
+					var listed []string
+					for _, e := range m.Extras {
+						listed = append(listed, e.Path)
+					}
+					if slices.Sort(listed); !slices.Equal(listed, slices.Sorted(slices.Values(extras))) {
+						t.Errorf("manifest extras %v, want %v", listed, extras)
+					}
+					runCLI(t, t.Context(), exitOK, "verify", b.url(prefix), "-q")
+				})
+			}
+		})
 	}
 }
 
@@ -620,7 +759,7 @@ func testBucketShards(t *testing.T, b *bucket, work string) {
 		runCLI(t, t.Context(), exitOK, "run-shard", "--plan", b.url("job/plan.json"), "--shard-index", k, "--workers", k, "-q")
 	}
 	runCLI(t, t.Context(), exitOK, "run-shard", "--plan", b.url("job/plan.json"), "--shard-index", "1", "-q") // a retried task
-	runCLI(t, t.Context(), exitOK, "merge", b.url("job"), "-q")
+	runCLI(t, t.Context(), exitOK, "merge", b.url("job"), "-q", "--if-exists", "skip")                        // not merged yet: merges
 
 	want, got := localFiles(t, local), b.objects(t, "job")
 	if _, ok := got["plan.json"]; !ok {
@@ -647,6 +786,102 @@ func testBucketShards(t *testing.T, b *bucket, work string) {
 	if !strings.Contains(stderr, "://bkt/job is already merged") {
 		t.Errorf("merge of a merged job:\n%s", stderr)
 	}
+	// A retried merge step skips the merged job, and names a damaged one.
+	manifest := b.read(t, "job/manifest.json")
+	for _, extra := range [][]string{nil, {"--verify-existing"}} {
+		_, stderr = runCLI(t, t.Context(), exitOK, slices.Concat([]string{"merge", b.url("job"), "--if-exists", "skip"}, extra)...)
+		if !strings.Contains(stderr, "://bkt/job already holds this job's output") {
+			t.Errorf("merge --if-exists skip %v of a merged job:\n%s", extra, stderr)
+		}
+	}
+	if !bytes.Equal(b.read(t, "job/manifest.json"), manifest) {
+		t.Error("merge --if-exists skip rewrote the manifest")
+	}
+	s := b.open(t)
+	w := s.Create(t.Context(), "job/test/part-00000.parquet")
+	w.Write([]byte("PAR1 damaged PAR1"))
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	_, stderr = runCLI(t, t.Context(), exitFailure, "merge", b.url("job"), "--if-exists", "skip", "--verify-existing")
+	if !strings.Contains(stderr, "existing output is not this job's") || !strings.Contains(stderr, "test/part-00000.parquet") {
+		t.Errorf("merge --if-exists skip --verify-existing of a damaged job:\n%s", stderr)
+	}
+	t.Run("bucket inputs", func(t *testing.T) { testBucketInputShards(t, b, work, opts, local) })
+}
+
+// testBucketInputShards runs the scale-out flow on bucket INPUTs: the
+// plan records them by URL and version, and the tasks read them from the
+// bucket; with the plan on the bucket, then on local disk. The merged
+// output equals the local split ref. An input replaced after the plan
+// fails the shard that reads it, naming the object.
+func testBucketInputShards(t *testing.T, b *bucket, work string, opts []string, ref string) {
+	want := localFiles(t, ref)
+	delete(want, "manifest.json")
+	for _, where := range []string{"bucket", "local"} {
+		t.Run("plan on "+where, func(t *testing.T) {
+			dir, planPath, files := b.url("job-"+where), b.url("job-"+where+"/plan.json"), func() map[string]string { return b.objects(t, "job-"+where) }
+			if where == "local" {
+				d := filepath.Join(work, "job-bucket-inputs")
+				dir, planPath, files = d, filepath.Join(d, "plan.json"), func() map[string]string { return localFiles(t, d) }
+			}
+			runCLI(t, t.Context(), exitOK, slices.Concat([]string{"plan", b.url("data/in"), "--out", dir, "--shards", "3", "-q"}, opts)...)
+			var p pipeline.Plan
+			var planBytes []byte
+			if where == "local" {
+				planBytes, _ = os.ReadFile(planPath)
+			} else {
+				planBytes = b.read(t, "job-bucket/plan.json")
+			}
+			if err := json.Unmarshal(planBytes, &p); err != nil {
+				t.Fatal(err)
+			}
+			for _, in := range p.Inputs {
+				if !strings.HasPrefix(in.Path, b.url("data/in/")[:5]) || strings.Contains(in.Path, "?") || in.Location == "" || in.Version == "" {
+					t.Errorf("plan input %+v: want a bare URL as path, a location and a version", in)
+				}
+			}
+			if bytes.Contains(planBytes, []byte("test-secret-never-logged")) {
+				t.Errorf("the plan holds a credential:\n%s", planBytes)
+			}
+			for _, k := range []string{"1", "0", "2"} {
+				runCLI(t, t.Context(), exitOK, "run-shard", "--plan", planPath, "--shard-index", k, "-q")
+			}
+			runCLI(t, t.Context(), exitOK, "merge", dir, "-q")
+			got := files()
+			for _, n := range []string{"manifest.json", "plan.json"} {
+				delete(got, n)
+			}
+			if !maps.Equal(got, want) {
+				t.Errorf("merged output of bucket inputs differs from the local split:\n got %v\nwant %v", got, want)
+			}
+		})
+	}
+	t.Run("input replaced", func(t *testing.T) {
+		b.upload(t, filepath.Join(work, "in"), "data/in2")
+		runCLI(t, t.Context(), exitOK, slices.Concat([]string{"plan", b.url("data/in2"), "--out", b.url("job-changed"), "--shards", "2", "-q"}, opts)...)
+		// The same bytes written again: a new version (ETag or generation
+		// may equal on some stores, so the bytes change too).
+		s := b.open(t)
+		infos, err := s.List(t.Context(), "data/in2/")
+		if err != nil || len(infos) == 0 {
+			t.Fatal(infos, err)
+		}
+		data := b.read(t, infos[0].Key)
+		w := s.Create(t.Context(), infos[0].Key)
+		w.Write(append(data[:len(data):len(data)], 0))
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		_, stderr := runCLI(t, t.Context(), exitFailure, "run-shard", "--plan", b.url("job-changed/plan.json"), "--shard-index", "0")
+		t.Log(stderr)
+		if !strings.Contains(stderr, "://bkt/"+infos[0].Key+": input changed") || !strings.Contains(stderr, "plan again") {
+			t.Errorf("run-shard on a replaced input:\n%s", stderr)
+		}
+		if got := b.objects(t, "job-changed/.shards"); len(got) != 0 {
+			t.Errorf("a refused shard left %v", got)
+		}
+	})
 }
 
 // TestBucketExitCodes checks the exit status of store failures: an

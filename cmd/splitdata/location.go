@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"path"
 	"path/filepath"
 	"slices"
@@ -29,6 +31,9 @@ type locations struct {
 	stores  map[string]*storage.Store
 	objects []*storage.Object
 	outputs []*storage.Output
+	// staged, if set, is a job's output written to a local directory
+	// first, for finish to upload to its bucket output.
+	staged *stagedOutput
 }
 
 // parseLocation parses a command-line location (an INPUT, --out, ...):
@@ -86,6 +91,11 @@ func (l *locations) release(ctx context.Context) {
 		_ = o.Abort(ctx)
 	}
 	l.objects, l.outputs = nil, nil
+	if l.staged != nil {
+		_ = l.staged.local.Abort(ctx)
+		l.staged.remove()
+		l.staged = nil
+	}
 }
 
 // bucketInput is one object an INPUT named.
@@ -187,17 +197,50 @@ func takeListed(rel, format string) bool {
 }
 
 // open opens the objects as the job's inputs, read by ranged GETs pinned
-// to the version listed; they are closed by release.
+// to the version listed; they are closed by release. A sharded plan
+// records each by its URL with the URL's parameters (an endpoint, a
+// region: never credentials, which Parse refuses in a URL) and version.
 func (l *locations) open(ctx context.Context, objs []bucketInput) []pipeline.Input {
 	var out []pipeline.Input
 	for _, b := range objs {
-		o := b.store.OpenInfo(ctx, b.info)
-		l.mu.Lock()
-		l.objects = append(l.objects, o)
-		l.mu.Unlock()
-		out = append(out, pipeline.ReaderAtInput(b.url, objectReader{ctx: ctx, o: o}, o.Size()))
+		o := l.track(b.store.OpenInfo(ctx, b.info))
+		out = append(out, pipeline.ObjectInput(b.url, b.loc.String(), b.info.Version, objectReader{ctx: ctx, o: o}, o.Size()))
 	}
 	return out
+}
+
+// track keeps o for release to close.
+func (l *locations) track(o *storage.Object) *storage.Object {
+	l.mu.Lock()
+	l.objects = append(l.objects, o)
+	l.mu.Unlock()
+	return o
+}
+
+// opener opens the objects a plan names by location (run-shard, merge):
+// the version the store has now, read by ranged GETs pinned to it, so a
+// replacement during the run fails it. A missing object is an input that
+// changed since the plan. Objects are closed by release.
+func (l *locations) opener() pipeline.ObjectOpener {
+	return func(ctx context.Context, location string) (io.ReaderAt, int64, string, error) {
+		loc, err := storage.Parse(location)
+		if err != nil || loc.IsLocal() || loc.Key == "" {
+			return nil, 0, "", fmt.Errorf("%w: invalid plan: input location %q is not an object URL", sources.ErrCorrupt, shownLocation(location))
+		}
+		s, err := l.store(ctx, loc)
+		if err != nil {
+			return nil, 0, "", err
+		}
+		info, err := s.Stat(ctx, loc.Key)
+		if errors.Is(err, storage.ErrNotFound) {
+			return nil, 0, "", &sources.InputError{Path: bareURL(loc), RowGroup: -1, Err: fmt.Errorf("%w: not the object the plan saw: it is gone; plan again", sources.ErrChanged)}
+		}
+		if err != nil {
+			return nil, 0, "", err
+		}
+		o := l.track(s.OpenInfo(ctx, info))
+		return objectReader{ctx: ctx, o: o}, info.Size, info.Version, nil
+	}
 }
 
 // objectReader is an opened object as a pipeline input reads it: a
@@ -265,7 +308,10 @@ func (l *locations) output(ctx context.Context, loc storage.Location, overwrite 
 // INPUTs and --out name: bucket objects become cfg.Sources (after the
 // local inputs, which stay in cfg.Inputs), a bucket --out becomes
 // cfg.Output. file:// URLs become paths. An input inside the bucket
-// output is refused, as it is for a local one.
+// output is refused, as it is for a local one. With --report or --card
+// the job writes a local directory that finish uploads to the bucket
+// output (see viaLocal); with --if-exists skip the job's check reads a
+// committed bucket output through cfg.OutputFS (see committedOutput).
 func (l *locations) bindJob(ctx context.Context, cfg *pipeline.SplitConfig, ifExists string) error {
 	outLoc, err := parseLocation("--out", cfg.Out)
 	if err != nil {
@@ -277,9 +323,17 @@ func (l *locations) bindJob(ctx context.Context, cfg *pipeline.SplitConfig, ifEx
 			return err
 		}
 		if !tmp.IsLocal() {
-			return usagef("--temp-dir %s: temporary files go to a local directory (object-store temporary files are not supported yet); the output may still be a bucket", bareURL(tmp))
+			// Spill files are appended to and read back at many offsets,
+			// runs of them merged at once: an object store has no append,
+			// and each read would be a request. A pod without disk mounts
+			// a volume for them instead.
+			return usagef("--temp-dir %s: temporary files need a local directory (they are appended to and read back at many offsets; an object store has no append); "+
+				"the INPUTs and --out may still be buckets. In a pod without disk, mount a volume for them (Kubernetes: an emptyDir, or a generic ephemeral volume) and give its path", bareURL(tmp))
 		}
 		cfg.TempDir = tmp.Path()
+	}
+	if ifExists == ifExistsSkip && !outLoc.IsLocal() && slices.ContainsFunc(cfg.Inputs, isBucket) {
+		return usagef("--if-exists skip with bucket INPUTs and a bucket --out: not supported yet (a manifest records no version of a bucket input, so a changed one could not be told apart); use --if-exists error or overwrite")
 	}
 	local, objs, err := l.inputs(ctx, cfg.Inputs, cfg.InputFormat)
 	if err != nil {
@@ -289,24 +343,61 @@ func (l *locations) bindJob(ctx context.Context, cfg *pipeline.SplitConfig, ifEx
 	if outLoc.IsLocal() {
 		cfg.Out = outLoc.Path()
 	} else {
-		if ifExists == ifExistsSkip {
-			return usagef("--if-exists skip: not supported yet for a bucket --out; use --if-exists error or overwrite")
-		}
-		if cfg.Attach != nil {
-			return usagef("--report and --card: not supported yet for a bucket --out; write the output locally, or run splitdata report on a local copy")
-		}
 		if err := checkObjectsOutside(objs, outLoc); err != nil {
 			return err
 		}
 		out, err := l.output(ctx, outLoc, cfg.Overwrite)
+		if ifExists == ifExistsSkip && errors.Is(err, pipeline.ErrOutputExists) {
+			out, cfg.OutputFS, err = l.committedOutput(ctx, outLoc, err)
+		}
 		if err != nil {
 			return err
 		}
+		if ifExists == ifExistsSkip && cfg.OutputFS == nil {
+			// No committed output: the job's check finds no manifest
+			// there (never in a local directory named like the URL).
+			s, err := l.store(ctx, outLoc)
+			if err != nil {
+				return err
+			}
+			cfg.OutputFS = s.FS(ctx, outLoc.Key)
+		}
 		cfg.Out = bareURL(outLoc)
 		cfg.Output = out
+		if cfg.Attach != nil {
+			if cfg.Output, err = l.viaLocal(out, cfg.TempDir); err != nil {
+				return err
+			}
+		}
 	}
 	cfg.Sources = append(cfg.Sources, l.open(ctx, objs)...)
 	return nil
+}
+
+// committedOutput opens, for --if-exists skip, the bucket output at loc
+// that exists (exists is the error saying so): if it holds a manifest
+// (the sign of a committed output) it is locked with overwrite allowed,
+// so the job's Committed check reads it, through the returned FS, while
+// no other run can change it; the job then skips, or fails naming the
+// difference, and the lock is released with the output untouched. A
+// prefix holding objects and no manifest is refused with exists, as a
+// local directory is.
+func (l *locations) committedOutput(ctx context.Context, loc storage.Location, exists error) (*storage.Output, fs.FS, error) {
+	s, err := l.store(ctx, loc)
+	if err != nil {
+		return nil, nil, err
+	}
+	manifest := loc.Join(pipeline.ManifestName).Key
+	if _, err := s.Stat(ctx, manifest); errors.Is(err, storage.ErrNotFound) {
+		return nil, nil, exists
+	} else if err != nil {
+		return nil, nil, err
+	}
+	out, err := l.output(ctx, loc, true)
+	if err != nil {
+		return nil, nil, err
+	}
+	return out, s.FS(ctx, loc.Key), nil
 }
 
 // checkObjectsOutside refuses an input object inside the bucket output

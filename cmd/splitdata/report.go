@@ -170,7 +170,7 @@ func (f *splitFlags) attach(cfg *pipeline.SplitConfig) {
 	if !f.report && !f.card {
 		return
 	}
-	a := report.NewAttachment(report.Options{Out: cfg.Out, MemoryLimit: cfg.MemoryLimit, TempDir: cfg.TempDir, Workers: cfg.Workers,
+	a := report.NewAttachment(report.Options{Out: shownLocation(cfg.Out), MemoryLimit: cfg.MemoryLimit, TempDir: localPath(cfg.TempDir), Workers: cfg.Workers,
 		Label: cfg.Stratify, Group: cfg.Group}, f.report, f.card)
 	cfg.Attach, cfg.Observer = a.Attach, a
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -33,11 +34,17 @@ from 0 to N-1, on any machines that see the inputs and DIR, in any order, and
 finally 'splitdata merge DIR'. The merged output is byte for byte what
 'splitdata split' writes with the same options on one machine.
 
+INPUTs are local paths (the same on every machine) or s3://, gs://, az:// URLs:
+the plan records a bucket input by its URL (with its parameters, never a
+credential) and its version (ETag or generation), and each task reads it from
+the bucket, refusing an object replaced since the plan.
+
 Sharded runs take the split options of 'splitdata split' except --shuffle and
 --group, and write Parquet.`,
 		Example: `  splitdata plan data/ --out splits --seed 42 --ratios train=0.8,valid=0.1,test=0.1 --shards 4
   sbatch --array=0-3 --wrap 'splitdata run-shard --plan splits/plan.json'
-  splitdata merge splits`,
+  splitdata merge splits
+  splitdata plan s3://bucket/data/ --out s3://bucket/splits --seed 42 --shards 16`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return usagef("plan needs at least one INPUT")
@@ -61,8 +68,17 @@ Sharded runs take the split options of 'splitdata split' except --shuffle and
 			cfg.Out = localPath(cfg.Out)
 			p, err := withBar(log, f.quiet, func(pr pipeline.Progress) (*pipeline.Plan, error) {
 				cfg.Progress = pr
-				if isBucket(cfg.Out) {
-					p, out, err := bucketPlan(cmd.Context(), cfg, args, shards, func(c pipeline.SplitConfig, n int) (*pipeline.Plan, error) {
+				var locs locations
+				defer locs.release(context.WithoutCancel(cmd.Context()))
+				outLoc, err := parseLocation("--out", cfg.Out)
+				if err != nil {
+					return nil, err
+				}
+				if err := locs.bindPlanInputs(cmd.Context(), &cfg, outLoc); err != nil {
+					return nil, err
+				}
+				if !outLoc.IsLocal() {
+					p, out, err := bucketPlan(cmd.Context(), &locs, cfg, shards, func(c pipeline.SplitConfig, n int) (*pipeline.Plan, error) {
 						return pipeline.CreatePlan(cmd.Context(), c, n)
 					})
 					cfg.Out = out
@@ -160,6 +176,9 @@ arrays), then JOB_COMPLETION_INDEX (Kubernetes Indexed Jobs).`,
 				if isBucket(planPath) {
 					return bucketShard(cmd.Context(), cfg)
 				}
+				var locs locations
+				defer locs.release(context.WithoutCancel(cmd.Context()))
+				cfg.OpenObject = locs.opener()
 				return pipeline.RunShard(cmd.Context(), cfg)
 			})
 			if err != nil {
@@ -229,14 +248,14 @@ by the merged output (plan.json is kept, the shards' outputs removed).`,
 			}
 			dir := localPath(args[0])
 			bucket := isBucket(dir)
-			if bucket && step.ifExists == ifExistsSkip {
-				return usagef("--if-exists skip: not supported yet for a bucket DIR")
-			}
 			m, err := withBar(log, quiet, func(p pipeline.Progress) (*pipeline.Manifest, error) {
 				cfg := pipeline.MergeConfig{Dir: dir, Progress: p, MemoryLimit: budget}
 				if bucket {
-					return bucketMerge(cmd.Context(), cfg)
+					return bucketMergeStep(cmd.Context(), &step, log, cfg)
 				}
+				var locs locations
+				defer locs.release(context.WithoutCancel(cmd.Context()))
+				cfg.OpenObject = locs.opener()
 				return runStep(cmd.Context(), &step, log, dir, cfg, pipeline.Merge)
 			})
 			if err != nil {

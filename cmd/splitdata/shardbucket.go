@@ -37,17 +37,21 @@ func shardTemp() (dir string, remove func(), err error) {
 	return dir, func() { _ = os.RemoveAll(dir) }, nil
 }
 
-// refuseBucketInputs refuses bucket INPUTs of a sharded plan.
-func refuseBucketInputs(args []string) error {
-	for _, a := range args {
-		loc, err := parseLocation("input", a)
-		if err != nil {
+// bindPlanInputs splits the INPUTs of plan into local paths (cfg.Inputs)
+// and bucket objects (cfg.Sources, which the plan records by URL and
+// version); out is the plan's --out.
+func (l *locations) bindPlanInputs(ctx context.Context, cfg *pipeline.SplitConfig, out storage.Location) error {
+	local, objs, err := l.inputs(ctx, cfg.Inputs, cfg.InputFormat)
+	if err != nil {
+		return err
+	}
+	if !out.IsLocal() {
+		if err := checkObjectsOutside(objs, out); err != nil {
 			return err
 		}
-		if !loc.IsLocal() {
-			return usagef("input %s: sharded runs read local inputs only for now (the same path on every machine); run split on the bucket inputs, or plan with local ones", bareURL(loc))
-		}
 	}
+	cfg.Inputs = local
+	cfg.Sources = append(cfg.Sources, l.open(ctx, objs)...)
 	return nil
 }
 
@@ -158,17 +162,12 @@ func hiddenArea(rel string) bool {
 // directory and committed to the prefix as plan.json. The prefix is
 // opened (locked, refused if it holds objects without --overwrite) before
 // any work.
-func bucketPlan(ctx context.Context, cfg pipeline.SplitConfig, args []string, shards int,
+func bucketPlan(ctx context.Context, locs *locations, cfg pipeline.SplitConfig, shards int,
 	create func(pipeline.SplitConfig, int) (*pipeline.Plan, error)) (*pipeline.Plan, string, error) {
 	loc, err := parseLocation("--out", cfg.Out)
 	if err != nil {
 		return nil, "", err
 	}
-	if err := refuseBucketInputs(args); err != nil {
-		return nil, "", err
-	}
-	var locs locations
-	defer locs.release(context.WithoutCancel(ctx))
 	out, err := locs.output(ctx, loc, cfg.Overwrite)
 	if err != nil {
 		return nil, "", err
@@ -220,6 +219,7 @@ func bucketShard(ctx context.Context, cfg pipeline.ShardConfig) (*pipeline.Shard
 	if err := downloadObject(ctx, s, info, cfg.Plan); err != nil {
 		return nil, err
 	}
+	cfg.OpenObject = locs.opener()
 	done, err := pipeline.RunShard(ctx, cfg)
 	if err != nil {
 		return nil, renamed(err, cfg.Plan, bareURL(loc))
@@ -277,7 +277,7 @@ func bucketMerge(ctx context.Context, cfg pipeline.MergeConfig) (*pipeline.Manif
 	if _, err := os.Stat(filepath.Join(local, pipeline.PlanName)); err != nil {
 		return nil, fmt.Errorf("%s: no %s: %w", bareURL(loc), pipeline.PlanName, fs.ErrNotExist)
 	}
-	cfg.Dir = local
+	cfg.Dir, cfg.OpenObject = local, locs.opener()
 	m, err := pipeline.Merge(ctx, cfg)
 	if err != nil {
 		return nil, renamed(err, local, bareURL(loc))
@@ -291,6 +291,31 @@ func bucketMerge(ctx context.Context, cfg pipeline.MergeConfig) (*pipeline.Manif
 		return nil, err
 	}
 	return m, nil
+}
+
+// bucketMergeStep is merge on a bucket prefix as a step: with --if-exists
+// skip, a prefix holding a manifest is checked through the store (its
+// plan, manifest and, with --verify-existing, files) and kept if it is
+// the plan's merged output.
+func bucketMergeStep(ctx context.Context, step *stepFlags, log *logger, cfg pipeline.MergeConfig) (*pipeline.Manifest, error) {
+	var locs locations
+	defer locs.release(context.WithoutCancel(ctx))
+	dir := cfg.Dir // with its parameters, for the merge
+	if step.ifExists == ifExistsSkip {
+		loc, err := parseLocation("DIR", cfg.Dir)
+		if err != nil {
+			return nil, err
+		}
+		s, err := locs.store(ctx, loc)
+		if err != nil {
+			return nil, err
+		}
+		cfg.Dir, cfg.OutputFS = bareURL(loc), s.FS(ctx, loc.Key)
+	}
+	return runStep(ctx, step, log, shownLocation(cfg.Dir), cfg, func(ctx context.Context, c pipeline.MergeConfig) (*pipeline.Manifest, error) {
+		c.Dir, c.OutputFS = dir, nil
+		return bucketMerge(ctx, c)
+	})
 }
 
 // renamedError is err with the local directory from shown as the bucket

@@ -164,7 +164,7 @@ func (f *splitFlags) addCommonFlags(fl *pflag.FlagSet) {
 	f.addSklearnFlags(fl)
 	fl.StringVar(&f.memory, "memory", "", "memory budget of the whole process: decoded input (large row groups are read a few pages at a time), row groups being encoded, a shuffle's rows (half of it; beyond, temporary files), the per-row state of --stratify and --ratio-by rows; a job that cannot fit fails at once; also the Go runtime's soft limit unless GOMEMLIMIT is set; never changes the output (default 256MiB, raised to what the job's output row groups need)")
 	fl.StringVar(&f.rowIndexCol, "row-index-column", "", "add a last column of this name holding each row's global row index (int64)")
-	fl.StringVar(&f.tempDir, "temp-dir", "", "local directory for a shuffle's temporary files (default: beside a local output; the system's temporary directory for a bucket output)")
+	fl.StringVar(&f.tempDir, "temp-dir", "", "local directory for a shuffle's temporary files, and with --report or --card for a bucket output on its way (default: beside a local output; the system's temporary directory for a bucket output)")
 	fl.IntVar(&f.workers, "workers", 0, "goroutines reading and encoding (default: number of CPUs; at most 256); never changes the output")
 	fl.BoolVar(&f.overwrite, "overwrite", false, "replace an existing output directory")
 	fl.StringVar(&f.format, "format", sinks.FormatParquet, "output format: "+strings.Join(sinks.Formats(), ", ")+" (arrow: Arrow IPC file format)")
@@ -207,6 +207,9 @@ func (f *splitFlags) execute(ctx context.Context, args []string, stdout io.Write
 		cfg.Progress = view
 	}
 	m, err := runJob(ctx, cfg)
+	if err == nil {
+		err = locs.finish(ctx) // a bucket output written locally first (--report, --card)
+	}
 	if view != nil {
 		view.finish(err == nil)
 	}
