@@ -1,6 +1,8 @@
 package sinks
 
 import (
+	"bytes"
+	"hash/maphash"
 	"math/bits"
 
 	"github.com/parquet-go/parquet-go"
@@ -59,36 +61,32 @@ func paysDictionary(kind parquet.Kind, vals []parquet.Value) bool {
 	var distinct int
 	switch kind {
 	case parquet.Int32, parquet.Int64, parquet.Float, parquet.Double:
-		seen := make(map[uint64]struct{}, min(len(vals), 1024))
 		width := int64(4)
 		if kind == parquet.Int64 || kind == parquet.Double {
 			width = 8
 		}
+		keys := make([]uint64, 0, len(vals))
 		for i := range vals {
 			v := &vals[i]
 			if v.IsNull() {
 				continue
 			}
-			nonNull++
-			var key uint64
 			switch kind {
 			case parquet.Int32, parquet.Float:
-				key = uint64(v.Uint32())
+				keys = append(keys, uint64(v.Uint32()))
 			default:
-				key = v.Uint64()
-			}
-			if _, ok := seen[key]; !ok {
-				seen[key] = struct{}{}
+				keys = append(keys, v.Uint64())
 			}
 		}
-		distinct = len(seen)
+		nonNull = int64(len(keys))
+		distinct = countDistinct(keys)
 		plain, dict = width*nonNull, width*int64(distinct)
 	case parquet.Int96, parquet.FixedLenByteArray, parquet.ByteArray:
-		seen := make(map[string]struct{}, min(len(vals), 1024))
 		prefix := int64(0)
 		if kind == parquet.ByteArray {
 			prefix = 4
 		}
+		set := newByteSet(len(vals))
 		for i := range vals {
 			v := &vals[i]
 			if v.IsNull() {
@@ -103,12 +101,11 @@ func paysDictionary(kind parquet.Kind, vals []parquet.Value) bool {
 			}
 			n := prefix + int64(len(b))
 			plain += n
-			if _, ok := seen[string(b)]; !ok {
-				seen[string(b)] = struct{}{}
+			if set.add(b) {
 				dict += n
 			}
 		}
-		distinct = len(seen)
+		distinct = len(set.vals)
 	default:
 		return false
 	}
@@ -118,6 +115,70 @@ func paysDictionary(kind parquet.Kind, vals []parquet.Value) bool {
 	width := int64(max(bits.Len(uint(distinct-1)), 1))
 	index := (nonNull*width + 7) / 8
 	return dict+index < plain
+}
+
+// The sets below count a sample's distinct values exactly, as maps did,
+// at a fraction of their cost (3% of a split's CPU went to the maps, a
+// string key allocated per distinct value): open addressing over a table
+// of a power of two at least twice the values' count, each slot 0 or 1 +
+// the index of a distinct value, linear probing. Values are compared, so
+// the count does not depend on the hash, whose seed is random: a sample
+// cannot be made to collide on purpose.
+
+// tableSize returns the size of a table for n values.
+func tableSize(n int) int {
+	return 1 << bits.Len(uint(2*n))
+}
+
+// countDistinct returns the number of distinct keys.
+func countDistinct(keys []uint64) int {
+	seed := maphash.MakeSeed()
+	slots := make([]int32, tableSize(len(keys)))
+	mask := uint64(len(slots) - 1)
+	distinct := 0
+	for i, key := range keys {
+		for k := maphash.Comparable(seed, key) & mask; ; k = (k + 1) & mask {
+			j := slots[k]
+			if j == 0 {
+				slots[k] = int32(i + 1)
+				distinct++
+				break
+			}
+			if keys[j-1] == key {
+				break
+			}
+		}
+	}
+	return distinct
+}
+
+// byteSet is a set of byte strings, which it does not copy.
+type byteSet struct {
+	seed  maphash.Seed
+	slots []int32
+	mask  uint64
+	vals  [][]byte // the distinct values, in order of insertion
+}
+
+// newByteSet returns a set for up to n values.
+func newByteSet(n int) *byteSet {
+	size := tableSize(n)
+	return &byteSet{seed: maphash.MakeSeed(), slots: make([]int32, size), mask: uint64(size - 1)}
+}
+
+// add inserts b and reports whether it was not in the set.
+func (s *byteSet) add(b []byte) bool {
+	for k := maphash.Bytes(s.seed, b) & s.mask; ; k = (k + 1) & s.mask {
+		j := s.slots[k]
+		if j == 0 {
+			s.vals = append(s.vals, b)
+			s.slots[k] = int32(len(s.vals))
+			return true
+		}
+		if bytes.Equal(s.vals[j-1], b) {
+			return false
+		}
+	}
 }
 
 // dictionaryColumns returns, per leaf column of e's schema, whether the

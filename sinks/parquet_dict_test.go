@@ -2,7 +2,9 @@ package sinks_test
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
+	"math/bits"
 	"math/rand/v2"
 	"testing"
 
@@ -178,4 +180,93 @@ func TestAutoIgnoresDictionary(t *testing.T) {
 	if got := writeFile(t, schema, all[0], nil, groups[1:]); !bytes.Equal(got, files[0]) {
 		t.Fatal("a row group encoded with Dictionary, appended to a file without, changed the file")
 	}
+}
+
+// TestPaysDictionaryMatchesMaps checks EncodingAuto's choice against the
+// rule computed with Go maps, as 0.5.0 computed it: the open-addressing
+// sets must count distinct values exactly, so the choice, and the bytes,
+// stay those of 0.5.0. Samples of every counted kind, with nulls, at
+// cardinalities on both sides of the break-even and at the sizes where a
+// table doubles.
+func TestPaysDictionaryMatchesMaps(t *testing.T) {
+	seed := rand.Uint64()
+	t.Logf("seed %d", seed)
+	r := rand.New(rand.NewPCG(seed, 22))
+	kinds := []parquet.Kind{parquet.Int32, parquet.Int64, parquet.Float, parquet.Double, parquet.Int96, parquet.FixedLenByteArray, parquet.ByteArray}
+	for _, kind := range kinds {
+		for _, n := range []int{0, 1, 2, 3, 4, 7, 8, 63, 64, 65, 1000, 4096} {
+			for _, card := range []int{1, 2, 3, 16, 200, 700, 2000, 1 << 30} {
+				vals := make([]parquet.Value, n)
+				for i := range vals {
+					if r.IntN(7) == 0 {
+						vals[i] = parquet.NullValue()
+						continue
+					}
+					x := uint64(r.IntN(min(card, 1<<30)))
+					switch kind {
+					case parquet.Int32:
+						vals[i] = parquet.Int32Value(int32(x))
+					case parquet.Float:
+						vals[i] = parquet.FloatValue(float32(x) / 3)
+					case parquet.Int64:
+						vals[i] = parquet.Int64Value(int64(x << 20))
+					case parquet.Double:
+						vals[i] = parquet.DoubleValue(float64(x) / 7)
+					case parquet.Int96:
+						vals[i] = parquet.Int96Value(deprecated.Int96{uint32(x), 0, uint32(x >> 32)})
+					case parquet.FixedLenByteArray:
+						vals[i] = parquet.FixedLenByteArrayValue(fmt.Appendf(nil, "%012d", x))
+					default:
+						// Lengths vary, and a value may be a prefix of another.
+						vals[i] = parquet.ByteArrayValue(fmt.Appendf(nil, "%d", x)[:1+x%5%uint64(len(fmt.Sprint(x)))])
+					}
+				}
+				got, want := sinks.PaysDictionary(kind, vals), paysDictionaryMaps(kind, vals)
+				if got != want {
+					t.Errorf("%v, %d values of cardinality %d (seed %d): PaysDictionary = %v, maps say %v", kind, n, card, seed, got, want)
+				}
+			}
+		}
+	}
+}
+
+// paysDictionaryMaps is EncodingAuto's rule as 0.5.0 computed it, with
+// maps: the reference of TestPaysDictionaryMatchesMaps.
+func paysDictionaryMaps(kind parquet.Kind, vals []parquet.Value) bool {
+	var plain, dict, nonNull int64
+	seen := map[string]bool{}
+	for i := range vals {
+		v := &vals[i]
+		if v.IsNull() {
+			continue
+		}
+		nonNull++
+		var b []byte
+		var n int64
+		switch kind {
+		case parquet.Int32, parquet.Float:
+			b, n = binary.LittleEndian.AppendUint32(nil, v.Uint32()), 4
+		case parquet.Int64, parquet.Double:
+			b, n = binary.LittleEndian.AppendUint64(nil, v.Uint64()), 8
+		case parquet.Int96:
+			b = v.Bytes()
+			n = int64(len(b))
+		case parquet.ByteArray:
+			b = v.ByteArray()
+			n = 4 + int64(len(b))
+		default:
+			b = v.ByteArray()
+			n = int64(len(b))
+		}
+		plain += n
+		if !seen[string(b)] {
+			seen[string(b)] = true
+			dict += n
+		}
+	}
+	if nonNull == 0 {
+		return false
+	}
+	width := int64(max(bits.Len(uint(len(seen)-1)), 1))
+	return dict+(nonNull*width+7)/8 < plain
 }

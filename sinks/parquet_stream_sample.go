@@ -1,0 +1,180 @@
+package sinks
+
+import (
+	"fmt"
+
+	"github.com/parquet-go/parquet-go"
+
+	"github.com/splitdata/splitdata/internal/columnar"
+)
+
+// This file holds what a stream does before its writer is open with
+// EncodingAuto: the rows or batches of the sample held, and the choice of
+// the encodings made from it.
+
+// start chooses the encodings from the sample (EncodingAuto), opens the
+// writer and writes what was held for the choice: rows in whole chunks
+// of chunkRows from the row group's first row, as they would have been
+// written had the writer been open from the start.
+func (s *RowGroupStream) start() error {
+	cols := make([][]parquet.Value, len(s.e.leaves))
+	if s.batches {
+		for c := range cols {
+			cols[c] = s.carry[c][:s.sampled]
+		}
+	} else {
+		for _, row := range s.held[:s.sampled] {
+			for _, v := range row {
+				if c := v.Column(); c >= 0 && c < len(cols) {
+					cols[c] = append(cols[c], v)
+				}
+			}
+		}
+	}
+	config, err := s.e.configFor(s.e.dictionaryColumns(cols))
+	if err != nil {
+		s.err = fmt.Errorf("encode row group: %w", err)
+		return s.err
+	}
+	s.open(config)
+	if s.batches {
+		return s.writeCarry()
+	}
+	held := s.held
+	s.held = nil
+	whole := len(held) / chunkRows * chunkRows
+	if whole > 0 {
+		if _, err := s.w.WriteRows(held[:whole]); err != nil {
+			s.err = fmt.Errorf("encode row group: rows 0 to %d: %w", whole-1, err)
+			return s.err
+		}
+	}
+	// The rest (under a chunk) opens the batch, which the next rows fill.
+	if s.batch == nil {
+		s.batch = make([]parquet.Row, rowBatch)
+	}
+	s.k = copy(s.batch, held[whole:])
+	return nil
+}
+
+// writeCarry writes the whole chunks of the carried values, keeping the
+// rest (under a chunk) carried.
+func (s *RowGroupStream) writeCarry() error {
+	whole := s.carryRows / chunkRows * chunkRows
+	if whole == 0 {
+		return nil
+	}
+	at := s.n - int64(s.carryRows)
+	for c, cw := range s.w.ColumnWriters() {
+		for lo := 0; lo < whole; lo += chunkRows {
+			if _, err := cw.WriteRowValues(s.carry[c][lo : lo+chunkRows]); err != nil {
+				s.err = fmt.Errorf("encode row group: column %d, rows %d to %d: %w", c, at+int64(lo), at+int64(lo+chunkRows-1), err)
+				return s.err
+			}
+		}
+		s.carry[c] = append(s.carry[c][:0], s.carry[c][whole:]...)
+	}
+	s.carryRows -= whole
+	return nil
+}
+
+// hold moves the batch's rows to held, counting them into the sample,
+// and starts the writer once the sample is complete.
+func (s *RowGroupStream) hold() error {
+	rows := s.batch[:s.k]
+	if !s.sampleDone {
+		take, done, bytes := sampleCut(s.sampled, s.sampleBytes, len(rows), func(i int) int64 { return rowBytes(rows[i]) })
+		s.sampled, s.sampleBytes, s.sampleDone = s.sampled+take, bytes, done
+	}
+	for _, row := range rows {
+		s.held = append(s.held, row.Clone())
+	}
+	clear(rows)
+	s.k = 0
+	if s.sampleDone {
+		return s.start()
+	}
+	return nil
+}
+
+// rowBytes returns the bytes of row's values (see valueBytes).
+func rowBytes(row parquet.Row) int64 {
+	var n int64
+	for i := range row {
+		n += valueBytes(&row[i])
+	}
+	return n
+}
+
+// sampleBatches takes the rows of parts into the sample (carry) until it
+// is complete, then starts the writer and returns the parts' rows not
+// taken; it returns nil when every row was taken.
+func (s *RowGroupStream) sampleBatches(parts []columnar.Rows) ([]columnar.Rows, error) {
+	for k, part := range parts {
+		n := part.NumRows()
+		m := min(n, DictionarySampleRows-s.sampled)
+		base := s.carryRows
+		for c := range s.carry {
+			s.carry[c] = part.AppendValues(s.carry[c], c, 0, m)
+		}
+		take, done, bytes := sampleCut(s.sampled, s.sampleBytes, m, func(i int) int64 {
+			var b int64
+			for c := range s.carry {
+				b += valueBytes(&s.carry[c][base+i])
+			}
+			return b
+		})
+		for c := range s.carry {
+			vals := s.carry[c]
+			cloneValues(vals[base : base+take]) // may point into the batches
+			clear(vals[base+take : base+m])
+			s.carry[c] = vals[:base+take]
+		}
+		s.sampled, s.sampleBytes, s.sampleDone = s.sampled+take, bytes, done
+		s.carryRows += take
+		s.n += int64(take)
+		if !done {
+			continue
+		}
+		if err := s.start(); err != nil {
+			return nil, err
+		}
+		var rest []columnar.Rows
+		if take < n {
+			rest = append(rest, columnar.SliceRows(part, take, n))
+		}
+		return append(rest, parts[k+1:]...), nil
+	}
+	return nil, nil
+}
+
+// cloneValues makes vals own their bytes: those of BYTE_ARRAY and
+// FIXED_LEN_BYTE_ARRAY values are copied into one new buffer (rather than
+// one each, as parquet.Value.Clone does), the others cloned.
+func cloneValues(vals []parquet.Value) {
+	n := 0
+	for i := range vals {
+		if k := vals[i].Kind(); !vals[i].IsNull() && (k == parquet.ByteArray || k == parquet.FixedLenByteArray) {
+			n += len(vals[i].ByteArray())
+		}
+	}
+	buf := make([]byte, 0, n)
+	for i := range vals {
+		v := &vals[i]
+		if v.IsNull() {
+			continue
+		}
+		switch v.Kind() {
+		case parquet.ByteArray:
+			at := len(buf)
+			buf = append(buf, v.ByteArray()...)
+			*v = parquet.ByteArrayValue(buf[at:len(buf):len(buf)]).Level(v.RepetitionLevel(), v.DefinitionLevel(), v.Column())
+		case parquet.FixedLenByteArray:
+			at := len(buf)
+			buf = append(buf, v.ByteArray()...)
+			*v = parquet.FixedLenByteArrayValue(buf[at:len(buf):len(buf)]).Level(v.RepetitionLevel(), v.DefinitionLevel(), v.Column())
+		default:
+			*v = v.Clone()
+		}
+	}
+}
