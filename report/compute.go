@@ -384,6 +384,7 @@ func Compute(ctx context.Context, opts Options) (*Report, error) {
 		return nil, err
 	}
 	defer leak.close()
+	leak.workers = opts.Workers
 	accs := make([]*acc, len(parts))
 	for i := range accs {
 		accs[i] = sc.newAcc()

@@ -47,12 +47,12 @@ func (c *counter) Distinct() (uint64, bool) { return c.distinct() }
 // SortFloats sorts vs as a sketch's compaction does.
 func SortFloats(vs []float64) { sortFloats(vs, nil) }
 
-// SortRecordsMatches reports whether sortRecords orders recs as a
-// comparison sort by compareRecords does.
-func SortRecordsMatches(recs []record) bool {
+// SortRecordsMatches reports whether sortRecords, on workers goroutines,
+// orders recs as a comparison sort by compareRecords does.
+func SortRecordsMatches(recs []record, workers int) bool {
 	want := slices.Clone(recs)
 	slices.SortFunc(want, compareRecords)
-	sortRecords(recs)
+	sortRecords(recs, workers)
 	return slices.Equal(recs, want)
 }
 
