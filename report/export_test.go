@@ -74,3 +74,6 @@ func SetRowsOnly(on bool) { testRowsOnly = on }
 // ReadBack reports whether the attachment read the output back rather
 // than summarize the rows as they were written.
 func (a *Attachment) ReadBack() bool { return a.back }
+
+// View returns every counted value's count.
+func (c *counter) View() map[string]int64 { return c.view() }
