@@ -93,6 +93,10 @@ type leakFinder struct {
 	n     int64
 	// workers bounds the goroutines sorting a partition (0: one).
 	workers int
+	// budget, hold and dir are newLeakFinder's, for the finder of the
+	// verified rows (see verify.go).
+	budget, hold int64
+	dir          string
 	// remap, if not nil, renumbers the records' splits as they are read
 	// back: a report written inside a run numbers the run's outputs.
 	remap []uint16
@@ -109,13 +113,13 @@ func newLeakFinder(n, budget, hold int64, dir string) (*leakFinder, error) {
 	need := n * recordMem
 	parts := int((need + budget - 1) / budget)
 	if parts <= 1 && need <= hold {
-		return &leakFinder{parts: 1, mem: make([]record, 0, n)}, nil
+		return &leakFinder{parts: 1, mem: make([]record, 0, n), budget: budget, hold: hold, dir: dir}, nil
 	}
 	parts = max(parts, 1)
 	if parts > maxPartitions {
 		return nil, fmt.Errorf("%w: %d rows need --memory of at least %d MiB to find duplicates", ErrTooLarge, n, 2*need/maxPartitions>>20+1)
 	}
-	l := &leakFinder{parts: parts}
+	l := &leakFinder{parts: parts, budget: budget, hold: hold, dir: dir}
 	for range parts {
 		f, err := os.CreateTemp(dir, "splitdata-report-*.bin")
 		if err != nil {
@@ -147,32 +151,34 @@ func (l *leakFinder) add(recs []record) error {
 // runs calls fn with every run of two records or more of equal (kind,
 // hash), partition by partition, each run sorted by split, file and row.
 func (l *leakFinder) runs(fn func(run []record)) error {
+	// One buffer, as large as the largest partition, for every
+	// partition: the last one's records are never garbage waiting for a
+	// collection beside the next's.
 	var buf []record
+	sizes := make([]int64, len(l.files))
+	for p, f := range l.files {
+		if err := l.bufs[p].Flush(); err != nil {
+			return fmt.Errorf("leak check: write temporary file: %w", err)
+		}
+		size, err := f.Seek(0, io.SeekEnd)
+		if err != nil {
+			return fmt.Errorf("leak check: %w", err)
+		}
+		if size%recordSize != 0 {
+			return fmt.Errorf("leak check: temporary file of %d bytes, not whole records", size)
+		}
+		sizes[p] = size
+	}
+	if len(sizes) > 0 {
+		buf = make([]record, slices.Max(sizes)/recordSize)
+	}
 	for p := range l.parts {
 		recs := l.mem
 		if l.files != nil {
-			if err := l.bufs[p].Flush(); err != nil {
-				return fmt.Errorf("leak check: write temporary file: %w", err)
-			}
-			f := l.files[p]
-			size, err := f.Seek(0, io.SeekEnd)
-			if err != nil {
-				return fmt.Errorf("leak check: %w", err)
-			}
 			// The file holds the records as they are in memory: read in
 			// place, only the records are held.
-			if size%recordSize != 0 {
-				return fmt.Errorf("leak check: temporary file of %d bytes, not whole records", size)
-			}
-			// One buffer for every partition: the last one's records are
-			// not garbage waiting for a collection beside the next's.
-			n := int(size / recordSize)
-			if cap(buf) < n {
-				buf = nil
-				buf = make([]record, n)
-			}
-			recs = buf[:n]
-			if _, err := io.ReadFull(io.NewSectionReader(f, 0, size), recordBytes(recs)); err != nil {
+			recs = buf[:sizes[p]/recordSize]
+			if _, err := io.ReadFull(io.NewSectionReader(l.files[p], 0, sizes[p]), recordBytes(recs)); err != nil {
 				return fmt.Errorf("leak check: read temporary file: %w", err)
 			}
 		}

@@ -83,6 +83,7 @@ func (a *Attachment) Start(info pipeline.ObserveInfo) error {
 		}
 	}
 	n := info.Rows
+	sc.fastRows = fastRowsFit(n, a.opts.MemoryLimit/4)
 	if len(sc.groups) > 0 {
 		n *= 2
 	}
