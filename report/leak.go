@@ -30,9 +30,10 @@ const (
 	kindGroup = 1
 )
 
-// record is one row (or one row's group value) seen in a split: the
-// first 16 bytes of the SHA-256 of its canonical encoding, and where it
-// is, so that examples can be read back.
+// record is one row (or one row's group value) seen in a split: a
+// 128-bit hash of its canonical encoding (the first 16 bytes of its
+// SHA-256, or for a row in the scan its fast hash, see verify.go), and
+// where it is, so that it can be read back.
 type record struct {
 	hash  [16]byte
 	kind  uint8
@@ -81,7 +82,8 @@ var ErrTooLarge = errors.New("too many rows for the memory budget")
 // budget; each partition is then read back alone, sorted, and scanned
 // for runs of equal (kind, hash). With P = 1 the records stay in memory.
 //
-// Equal rows always meet (equal hashes go to one partition). Unequal
+// Equal rows always meet (equal hashes go to one partition). Rows
+// hashed fast are regrouped by their SHA-256 (verifiedRuns). Unequal
 // rows are taken as equal only if 128 bits of SHA-256 collide: for a
 // billion rows, a chance below 10^-20. The examples shown are read back
 // and compared value by value.
