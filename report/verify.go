@@ -192,7 +192,8 @@ func (c *candidates) readFile(ctx context.Context, path string, o sources.Option
 			return err
 		}
 		if at != start+n {
-			return fmt.Errorf("%s: unit %d: %d rows read, %d expected", path, u, at-start, n)
+			// The file changed since the scan, or lies about its rows.
+			return &sources.InputError{Path: path, RowGroup: u, Err: fmt.Errorf("%w: %d rows read again, %d before", sources.ErrCorrupt, at-start, n)}
 		}
 		start += n
 	}
