@@ -91,6 +91,9 @@ type scanner struct {
 	groups   []int // leaf indices of the group columns, in the listed order; nil: none
 	groupPos []int // per leaf: its place in groups, or -1
 	capacity int
+	// fastRows: rows' leak records carry fastRowHash, and rows sharing
+	// one are verified by their SHA-256 (verify.go); else their SHA-256.
+	fastRows bool
 }
 
 // appendGroup appends the canonical bytes of a row's group values (in

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -67,29 +68,40 @@ func TestAppendCanonical(t *testing.T) {
 	}
 }
 
-// TestSortRecords checks the leak check's bucket sort against a
-// comparison sort, with equal hashes in several splits, files and rows,
-// both kinds, and hashes that differ only in their last bytes.
+// TestSortRecords checks the leak check's bucket and radix sort against
+// a comparison sort, on one goroutine and several, with equal hashes in
+// several splits, files and rows, both kinds, hashes that differ only in
+// their last bytes or only past their first 8, and buckets small, large
+// (radix-sorted) and too large for the scratch buffer.
 func TestSortRecords(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
-	for _, n := range []int{0, 1, 2, 100, 5000, 100_000} {
+	pool := make([]uint64, 5000)
+	for i := range pool {
+		pool[i] = rng.Uint64()
+	}
+	for _, n := range []int{0, 1, 2, 100, 5000, 100_000, 600_000} {
 		rs := make([]report.Record, n)
 		for i := range rs {
 			var h [16]byte
-			switch rng.IntN(3) {
+			switch rng.IntN(4) {
 			case 0: // one of a few hashes: long runs
 				h[0], h[15] = byte(rng.IntN(3)), byte(rng.IntN(2))
 			case 1: // same first byte, differing at the end
 				h[0] = 7
 				binary.BigEndian.PutUint64(h[8:], rng.Uint64())
+			case 2: // first 8 bytes shared: equal in radix-sorted buckets
+				binary.BigEndian.PutUint64(h[:8], pool[rng.IntN(len(pool))])
+				binary.BigEndian.PutUint64(h[8:], rng.Uint64()%3)
 			default:
 				binary.BigEndian.PutUint64(h[:8], rng.Uint64())
 				binary.BigEndian.PutUint64(h[8:], rng.Uint64())
 			}
 			rs[i] = report.NewRecord(h, uint8(rng.IntN(2)), uint16(rng.IntN(3)), uint32(rng.IntN(4)), rng.Uint64N(1000))
 		}
-		if !report.SortRecordsMatches(rs) {
-			t.Errorf("%d records: bucket sort differs from the comparison sort", n)
+		for _, workers := range []int{1, 3} {
+			if !report.SortRecordsMatches(slices.Clone(rs), workers) {
+				t.Errorf("%d records, %d workers: bucket sort differs from the comparison sort", n, workers)
+			}
 		}
 	}
 }

@@ -254,12 +254,16 @@ func (s *scanner) addValue(ca *colAcc, c int, v parquet.Value) {
 // addRecords adds the leak records of a row whose canonical bytes (and
 // its group value's) are in rs.
 func (s *scanner) addRecords(a *acc, at place, row uint64, rs *rowScan) {
-	sum := sha256.Sum256(rs.buf)
 	rec := record{kind: kindRow, split: at.split, file: at.file, row: row}
-	copy(rec.hash[:], sum[:16])
+	if s.fastRows {
+		rec.hash = fastRowHash(rs.buf)
+	} else {
+		sum := sha256.Sum256(rs.buf)
+		copy(rec.hash[:], sum[:16])
+	}
 	a.recs = append(a.recs, rec)
 	if len(rs.gbuf) > 0 {
-		sum = sha256.Sum256(rs.gbuf)
+		sum := sha256.Sum256(rs.gbuf)
 		rec.kind = kindGroup
 		copy(rec.hash[:], sum[:16])
 		a.recs = append(a.recs, rec)
@@ -376,6 +380,7 @@ func Compute(ctx context.Context, opts Options) (*Report, error) {
 			total += p.rows
 		}
 	}
+	sc.fastRows = fastRowsFit(total, opts.MemoryLimit/2)
 	if opts.Group != "" {
 		total *= 2
 	}
@@ -384,6 +389,7 @@ func Compute(ctx context.Context, opts Options) (*Report, error) {
 		return nil, err
 	}
 	defer leak.close()
+	leak.workers = opts.Workers
 	accs := make([]*acc, len(parts))
 	for i := range accs {
 		accs[i] = sc.newAcc()

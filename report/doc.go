@@ -17,5 +17,7 @@
 // (then by a space-saving sketch) and a HyperLogLog++ distinct count;
 // duplicate rows and groups found in more than one split are counted
 // exactly by hashing every row and grouping the hashes through files
-// partitioned by hash ([leakFinder]) when they do not fit in the budget.
+// partitioned by hash ([leakFinder]) when they do not fit in the budget;
+// rows are hashed by a fast hash first, and only those sharing one are
+// read again and compared by SHA-256 ([verifiedRuns]).
 package report

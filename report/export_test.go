@@ -47,12 +47,12 @@ func (c *counter) Distinct() (uint64, bool) { return c.distinct() }
 // SortFloats sorts vs as a sketch's compaction does.
 func SortFloats(vs []float64) { sortFloats(vs, nil) }
 
-// SortRecordsMatches reports whether sortRecords orders recs as a
-// comparison sort by compareRecords does.
-func SortRecordsMatches(recs []record) bool {
+// SortRecordsMatches reports whether sortRecords, on workers goroutines,
+// orders recs as a comparison sort by compareRecords does.
+func SortRecordsMatches(recs []record, workers int) bool {
 	want := slices.Clone(recs)
 	slices.SortFunc(want, compareRecords)
-	sortRecords(recs)
+	sortRecords(recs, workers)
 	return slices.Equal(recs, want)
 }
 
@@ -74,3 +74,12 @@ func SetRowsOnly(on bool) { testRowsOnly = on }
 // ReadBack reports whether the attachment read the output back rather
 // than summarize the rows as they were written.
 func (a *Attachment) ReadBack() bool { return a.back }
+
+// View returns every counted value's count.
+func (c *counter) View() map[string]int64 { return c.view() }
+
+// SetRowHash makes the scan's fast row hash h (nil: the real one) and,
+// with sha, gives every row its SHA-256 in the scan instead.
+func SetRowHash(h func([]byte) [16]byte, sha bool) {
+	testFastRowHash, testNoFastRows = h, sha
+}

@@ -10,11 +10,19 @@ import (
 	"io"
 	"os"
 	"slices"
+	"sync"
 	"unsafe"
 )
 
 // recordSize is the bytes of one leak record on disk and in memory.
 const recordSize = 32
+
+// The partition files hold records as they are in memory: a record must
+// take exactly recordSize bytes (each array length is negative if not).
+var (
+	_ [recordSize - unsafe.Sizeof(record{})]struct{}
+	_ [unsafe.Sizeof(record{}) - recordSize]struct{}
+)
 
 // Record kinds: a whole row's hash, or a group value's hash.
 const (
@@ -22,9 +30,10 @@ const (
 	kindGroup = 1
 )
 
-// record is one row (or one row's group value) seen in a split: the
-// first 16 bytes of the SHA-256 of its canonical encoding, and where it
-// is, so that examples can be read back.
+// record is one row (or one row's group value) seen in a split: a
+// 128-bit hash of its canonical encoding (the first 16 bytes of its
+// SHA-256, or for a row in the scan its fast hash, see verify.go), and
+// where it is, so that it can be read back.
 type record struct {
 	hash  [16]byte
 	kind  uint8
@@ -33,21 +42,14 @@ type record struct {
 	row   uint64 // row index inside the file
 }
 
-func (r *record) put(b []byte) {
-	copy(b, r.hash[:])
-	b[16] = r.kind
-	binary.LittleEndian.PutUint16(b[17:], r.split)
-	binary.LittleEndian.PutUint32(b[19:], r.file)
-	binary.LittleEndian.PutUint64(b[23:], r.row)
-	b[31] = 0
-}
-
-func (r *record) get(b []byte) {
-	copy(r.hash[:], b)
-	r.kind = b[16]
-	r.split = binary.LittleEndian.Uint16(b[17:])
-	r.file = binary.LittleEndian.Uint32(b[19:])
-	r.row = binary.LittleEndian.Uint64(b[23:])
+// recordBytes returns the memory of recs as bytes: the partition files
+// hold records so, written and read back by the same process, hence
+// with the same layout and byte order (padding included, never read).
+func recordBytes(recs []record) []byte {
+	if len(recs) == 0 {
+		return nil
+	}
+	return unsafe.Slice((*byte)(unsafe.Pointer(&recs[0])), len(recs)*recordSize)
 }
 
 func compareRecords(a, b record) int {
@@ -80,7 +82,8 @@ var ErrTooLarge = errors.New("too many rows for the memory budget")
 // budget; each partition is then read back alone, sorted, and scanned
 // for runs of equal (kind, hash). With P = 1 the records stay in memory.
 //
-// Equal rows always meet (equal hashes go to one partition). Unequal
+// Equal rows always meet (equal hashes go to one partition). Rows
+// hashed fast are regrouped by their SHA-256 (verifiedRuns). Unequal
 // rows are taken as equal only if 128 bits of SHA-256 collide: for a
 // billion rows, a chance below 10^-20. The examples shown are read back
 // and compared value by value.
@@ -90,13 +93,19 @@ type leakFinder struct {
 	files []*os.File
 	bufs  []*bufio.Writer
 	n     int64
+	// workers bounds the goroutines sorting a partition (0: one).
+	workers int
+	// budget, hold and dir are newLeakFinder's, for the finder of the
+	// verified rows (see verify.go).
+	budget, hold int64
+	dir          string
 	// remap, if not nil, renumbers the records' splits as they are read
 	// back: a report written inside a run numbers the run's outputs.
 	remap []uint16
 }
 
-// recordMem is the bytes of a record in memory (with its padding).
-const recordMem = int64(unsafe.Sizeof(record{}))
+// recordMem is the bytes of a record in memory.
+const recordMem = int64(recordSize)
 
 // newLeakFinder prepares for about n records within budget bytes,
 // spilling to files in dir when they do not fit, or when they would take
@@ -106,13 +115,13 @@ func newLeakFinder(n, budget, hold int64, dir string) (*leakFinder, error) {
 	need := n * recordMem
 	parts := int((need + budget - 1) / budget)
 	if parts <= 1 && need <= hold {
-		return &leakFinder{parts: 1, mem: make([]record, 0, n)}, nil
+		return &leakFinder{parts: 1, mem: make([]record, 0, n), budget: budget, hold: hold, dir: dir}, nil
 	}
 	parts = max(parts, 1)
 	if parts > maxPartitions {
 		return nil, fmt.Errorf("%w: %d rows need --memory of at least %d MiB to find duplicates", ErrTooLarge, n, 2*need/maxPartitions>>20+1)
 	}
-	l := &leakFinder{parts: parts}
+	l := &leakFinder{parts: parts, budget: budget, hold: hold, dir: dir}
 	for range parts {
 		f, err := os.CreateTemp(dir, "splitdata-report-*.bin")
 		if err != nil {
@@ -132,11 +141,9 @@ func (l *leakFinder) add(recs []record) error {
 		l.mem = append(l.mem, recs...)
 		return nil
 	}
-	var b [recordSize]byte
 	for i := range recs {
-		recs[i].put(b[:])
 		p := int(binary.BigEndian.Uint32(recs[i].hash[:4]) % uint32(l.parts))
-		if _, err := l.bufs[p].Write(b[:]); err != nil {
+		if _, err := l.bufs[p].Write(recordBytes(recs[i : i+1])); err != nil {
 			return fmt.Errorf("leak check: write temporary file: %w", err)
 		}
 	}
@@ -146,26 +153,35 @@ func (l *leakFinder) add(recs []record) error {
 // runs calls fn with every run of two records or more of equal (kind,
 // hash), partition by partition, each run sorted by split, file and row.
 func (l *leakFinder) runs(fn func(run []record)) error {
+	// One buffer, as large as the largest partition, for every
+	// partition: the last one's records are never garbage waiting for a
+	// collection beside the next's.
+	var buf []record
+	sizes := make([]int64, len(l.files))
+	for p, f := range l.files {
+		if err := l.bufs[p].Flush(); err != nil {
+			return fmt.Errorf("leak check: write temporary file: %w", err)
+		}
+		size, err := f.Seek(0, io.SeekEnd)
+		if err != nil {
+			return fmt.Errorf("leak check: %w", err)
+		}
+		if size%recordSize != 0 {
+			return fmt.Errorf("leak check: temporary file of %d bytes, not whole records", size)
+		}
+		sizes[p] = size
+	}
+	if len(sizes) > 0 {
+		buf = make([]record, slices.Max(sizes)/recordSize)
+	}
 	for p := range l.parts {
 		recs := l.mem
 		if l.files != nil {
-			if err := l.bufs[p].Flush(); err != nil {
-				return fmt.Errorf("leak check: write temporary file: %w", err)
-			}
-			f := l.files[p]
-			size, err := f.Seek(0, io.SeekEnd)
-			if err != nil {
-				return fmt.Errorf("leak check: %w", err)
-			}
-			// Decoded as read: only the records are held.
-			recs = make([]record, size/recordSize)
-			r := bufio.NewReaderSize(io.NewSectionReader(f, 0, size), 64<<10)
-			var b [recordSize]byte
-			for i := range recs {
-				if _, err := io.ReadFull(r, b[:]); err != nil {
-					return fmt.Errorf("leak check: read temporary file: %w", err)
-				}
-				recs[i].get(b[:])
+			// The file holds the records as they are in memory: read in
+			// place, only the records are held.
+			recs = buf[:sizes[p]/recordSize]
+			if _, err := io.ReadFull(io.NewSectionReader(l.files[p], 0, sizes[p]), recordBytes(recs)); err != nil {
+				return fmt.Errorf("leak check: read temporary file: %w", err)
 			}
 		}
 		if l.remap != nil {
@@ -173,7 +189,7 @@ func (l *leakFinder) runs(fn func(run []record)) error {
 				recs[i].split = l.remap[recs[i].split]
 			}
 		}
-		sortRecords(recs)
+		sortRecords(recs, l.workers)
 		for i := 0; i < len(recs); {
 			j := i + 1
 			for j < len(recs) && recs[j].kind == recs[i].kind && recs[j].hash == recs[i].hash {
@@ -202,12 +218,21 @@ const recordBuckets = 2 * 256
 
 func recordBucket(r *record) int { return int(r.kind&1)<<8 | int(r.hash[0]) }
 
-// sortRecords sorts recs as compareRecords orders them. The hashes are
-// uniform, so a counting sort in place on (kind, the hash's first byte)
-// (an American flag sort) cuts the records into buckets of a 256th that
-// are then sorted by a comparison of machine words: together a third of
-// the time of one comparison sort of the whole.
-func sortRecords(recs []record) {
+// radixMin is the smallest bucket sortRecords radix-sorts: below, the
+// counting passes cost more than a comparison sort.
+const radixMin = 256
+
+// sortRecords sorts recs as compareRecords orders them, the buckets on
+// up to workers goroutines (the order does not depend on workers). The
+// hashes are uniform, so a counting sort in place on (kind, the hash's
+// first byte) (an American flag sort) cuts the records into buckets of a
+// 256th; each is radix-sorted on the hash's next 7 bytes, least
+// significant first (stable counting passes through a scratch buffer),
+// and only records whose first 8 bytes are equal are then ordered by a
+// comparison. A bucket holding more than a 64th of the records (equal
+// hashes: many duplicates) is sorted by comparison instead, so the
+// scratch buffers stay within a 64th of the records per worker.
+func sortRecords(recs []record, workers int) {
 	var starts, ends, next [recordBuckets]int
 	for i := range recs {
 		ends[recordBucket(&recs[i])]++
@@ -230,8 +255,72 @@ func sortRecords(recs []record) {
 			next[d]++
 		}
 	}
-	for b := range recordBuckets {
-		slices.SortFunc(recs[starts[b]:ends[b]], compareInBucket)
+	maxScratch := max(len(recs)/64, 4*radixMin)
+	sortBuckets := func(w int) {
+		var scratch []record
+		for b := w; b < recordBuckets; b += workers {
+			bucket := recs[starts[b]:ends[b]]
+			if len(bucket) < radixMin || len(bucket) > maxScratch {
+				slices.SortFunc(bucket, compareInBucket)
+				continue
+			}
+			if cap(scratch) < len(bucket) {
+				scratch = make([]record, len(bucket), max(len(bucket), min(2*len(bucket), maxScratch)))
+			}
+			radixSortBucket(bucket, scratch[:len(bucket)])
+		}
+	}
+	if workers <= 1 || len(recs) < 4*radixMin {
+		workers = 1
+		sortBuckets(0)
+		return
+	}
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() { sortBuckets(w) })
+	}
+	wg.Wait()
+}
+
+// radixSortBucket sorts the records of one bucket (equal kind and first
+// hash byte) as compareInBucket orders them, scratch being as long.
+func radixSortBucket(recs, scratch []record) {
+	src, dst := recs, scratch
+	for k := 7; k >= 1; k-- {
+		var count [256]int
+		for i := range src {
+			count[src[i].hash[k]]++
+		}
+		if count[src[0].hash[k]] == len(src) {
+			continue // one value of this byte: the pass would not move anything
+		}
+		at := 0
+		for v := range count {
+			c := count[v]
+			count[v] = at
+			at += c
+		}
+		for i := range src {
+			v := src[i].hash[k]
+			dst[count[v]] = src[i]
+			count[v]++
+		}
+		src, dst = dst, src
+	}
+	if &src[0] != &recs[0] {
+		copy(recs, src)
+	}
+	// Records equal on the first 8 bytes of their hash (duplicates, or a
+	// rare partial match) are ordered by the rest of compareInBucket.
+	for i := 0; i < len(recs); {
+		j := i + 1
+		for j < len(recs) && [8]byte(recs[j].hash[:8]) == [8]byte(recs[i].hash[:8]) {
+			j++
+		}
+		if j-i > 1 {
+			slices.SortFunc(recs[i:j], compareInBucket)
+		}
+		i = j
 	}
 }
 

@@ -106,11 +106,19 @@ func TestPlantedLeak(t *testing.T) {
 		t.Fatal(err)
 	}
 	var first []byte
+	// Rows are hashed fast then verified (the default), all with SHA-256,
+	// or with a fast hash that collides for every row (every row read
+	// again and told apart by its SHA-256): the same report.
+	collide := func([]byte) [16]byte { return [16]byte{1} }
 	for _, run := range []struct {
 		memory  int64
 		workers int
-	}{{0, 1}, {2 << 20, 3}} {
+		hash    func([]byte) [16]byte
+		sha     bool
+	}{{0, 1, nil, false}, {2 << 20, 3, nil, false}, {0, 2, nil, true}, {0, 2, collide, false}, {2 << 20, 1, collide, false}} {
+		report.SetRowHash(run.hash, run.sha)
 		r, err := report.Compute(ctx, report.Options{Dir: cfg.Out, Group: "g", MemoryLimit: run.memory, Workers: run.workers, TempDir: tmp})
+		report.SetRowHash(nil, false)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -140,7 +148,7 @@ func TestPlantedLeak(t *testing.T) {
 		if first == nil {
 			first = b
 		} else if !bytes.Equal(first, b) {
-			t.Errorf("the report differs between memory budgets and worker counts")
+			t.Errorf("the report differs between memory budgets, worker counts and row hashes (memory %d, workers %d, SHA-256 in the scan %v)", run.memory, run.workers, run.sha)
 		}
 	}
 }

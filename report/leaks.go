@@ -32,7 +32,7 @@ func findLeaks(ctx context.Context, r *Report, m *pipeline.Manifest, sc *scanner
 	rowPairs := map[pairKey]*LeakPair{}
 	groupPairs := map[pairKey]*LeakPair{}
 	var rowEx, groupEx [][]record
-	err := leak.runs(func(run []record) {
+	process := func(run []record) {
 		// run is sorted by split: count each split's records.
 		var splits []uint16
 		var counts []int64
@@ -73,8 +73,8 @@ func findLeaks(ctx context.Context, r *Report, m *pipeline.Manifest, sc *scanner
 				p.RowsB += counts[j]
 			}
 		}
-	})
-	if err != nil {
+	}
+	if err := verifiedRuns(ctx, sc, files, outputOptions(m), leak, process); err != nil {
 		return err
 	}
 	for i, p := range parts {

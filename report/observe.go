@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 
@@ -82,12 +83,17 @@ func (a *Attachment) Start(info pipeline.ObserveInfo) error {
 		}
 	}
 	n := info.Rows
+	sc.fastRows = fastRowsFit(n, a.opts.MemoryLimit/4)
 	if len(sc.groups) > 0 {
 		n *= 2
 	}
 	a.leak, err = newLeakFinder(n, a.opts.MemoryLimit/4, runHold, a.opts.TempDir)
+	if err != nil {
+		return err
+	}
+	a.leak.workers = cmp.Or(a.opts.Workers, runtime.GOMAXPROCS(0))
 	a.fileIndex = map[string]uint32{}
-	return err
+	return nil
 }
 
 // RowGroup computes the figures of one row group on the goroutine

@@ -120,7 +120,8 @@ func reportJSON(t *testing.T, r *report.Report) []byte {
 // writes reading the output back; that the run summarized the rows as they
 // were written (Parquet output) or read the output back (CSV); and that
 // the standalone report gives the same figures reading Parquet as batches
-// or as rows, with one worker or three.
+// or as rows, with 1, 2, 3 or 8 workers, and with every row's fast hash
+// colliding.
 func TestRunReportMatchesReadBack(t *testing.T) {
 	ctx := t.Context()
 	dir := t.TempDir()
@@ -173,11 +174,19 @@ func TestRunReportMatchesReadBack(t *testing.T) {
 				t.Fatal(err)
 			}
 			var want []byte
+			// A fast row hash that collides for every row makes every row
+			// a candidate, read again and told apart by its SHA-256.
+			collide := func([]byte) [16]byte { return [16]byte{9} }
 			for _, rows := range []bool{false, true} {
-				for _, workers := range []int{1, 3} {
+				for _, workers := range []int{1, 2, 3, 8, -2} {
 					report.SetRowsOnly(rows)
+					if workers < 0 {
+						report.SetRowHash(collide, false)
+						workers = -workers
+					}
 					r, err := report.Compute(ctx, report.Options{Dir: out, Workers: workers})
 					report.SetRowsOnly(false)
+					report.SetRowHash(nil, false)
 					if err != nil {
 						t.Fatal(err)
 					}

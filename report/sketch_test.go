@@ -1,6 +1,7 @@
 package report_test
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -174,5 +175,56 @@ func TestSortFloats(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestCounterMatchesMisraGries checks the counter against a plain
+// Misra-Gries summary of MaxExactValues counters on streams where a
+// decrement empties every counter (values seen once), empties some, or
+// none.
+func TestCounterMatchesMisraGries(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		next func(i int) string
+	}{
+		{"distinct", func(i int) string { return fmt.Sprint("v", i) }},
+		{"hot and distinct", func(i int) string {
+			if i%3 == 0 {
+				return fmt.Sprint("hot", i%7)
+			}
+			return fmt.Sprint("v", i)
+		}},
+		{"repeats", func(i int) string { return fmt.Sprint("r", (i*7919)%1500) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := report.NewCounterForTest()
+			ref := map[string]int64{}
+			var slack int64
+			seen := map[string]bool{}
+			for i := range 20_000 {
+				v := tc.next(i)
+				seen[v] = true
+				c.Add(v)
+				if _, ok := ref[v]; ok || len(ref) < report.MaxExactValues {
+					ref[v]++
+					continue
+				}
+				slack++
+				for k := range ref {
+					if ref[k]--; ref[k] == 0 {
+						delete(ref, k)
+					}
+				}
+			}
+			got := c.View()
+			if _, s := c.Count(""); s != slack {
+				t.Errorf("slack %d, want %d", s, slack)
+			}
+			for v := range seen {
+				if got[v] != ref[v] {
+					t.Fatalf("%q: count %d, want %d", v, got[v], ref[v])
+				}
+			}
+		})
 	}
 }

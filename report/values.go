@@ -168,15 +168,24 @@ func (c *counter) addHashed(h uint64, key []byte, n int64) {
 		return
 	}
 	c.slack++
+	at := len(c.free)
 	for i := range c.slots {
 		sl := &c.slots[i]
 		if sl.count == 0 {
 			continue
 		}
 		if sl.count--; sl.count == 0 {
-			delete(c.index, sl.hash)
 			c.free = append(c.free, int32(i))
 		}
+	}
+	if len(c.free)-at == len(c.index) {
+		// Every count fell to 0 (values seen once, as in a column of
+		// distinct strings): one clear, not a delete per value.
+		clear(c.index)
+		return
+	}
+	for _, i := range c.free[at:] {
+		delete(c.index, c.slots[i].hash)
 	}
 }
 
