@@ -100,16 +100,15 @@ func stratGroupPlacer(ctx context.Context, splits []splitter.Split, p *plan, gro
 		return nil, 0, nil, nil, err
 	}
 	progress.Phase(PhaseClasses, p.rows)
-	ct, err := readClasses(ctx, p, classCol, workers, limit/6, dir, progress)
+	lim := classLimits{what: fmt.Sprintf("--stratify %q with --group", stratify), classes: splitter.MaxStratifiedGroupClasses,
+		bytes: splitter.MaxStratifyClassBytes}
+	ct, err := readClasses(ctx, p, classCol, workers, limit/6, dir, lim, progress)
 	if err != nil {
 		return nil, 0, nil, nil, err
 	}
 	fail := func(err error) (placeFunc, int64, *StratifiedGroupsInfo, func(), error) {
 		ct.ids.close()
 		return nil, 0, nil, nil, err
-	}
-	if len(ct.counts) > splitter.MaxStratifiedGroupClasses {
-		return fail(fmt.Errorf("%w: --stratify %q with --group: %d classes, at most %d", ErrUsage, stratify, len(ct.counts), splitter.MaxStratifiedGroupClasses))
 	}
 	greedy, err := splitter.NewStratifiedGroups(ct.counts, sizes)
 	if err != nil {

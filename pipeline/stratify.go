@@ -3,12 +3,10 @@ package pipeline
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/parquet-go/parquet-go"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/splitdata/splitdata/prng"
 	"github.com/splitdata/splitdata/splitter"
@@ -45,96 +43,6 @@ func columnFor(schema *parquet.Schema, flag, name string) (int, error) {
 	return 0, fmt.Errorf("%w: %s %q: unsupported column type %s (want a boolean, integer or string column)", ErrUsage, flag, name, leaf.Node.Type())
 }
 
-// readClasses reads column col of every unit of the plan and returns each
-// row's class, kept in memory up to limit bytes (4 per row), else in a
-// temporary file in dir. Units are read on up to workers goroutines; class
-// numbers depend only on the values. The caller closes the table.
-func readClasses(ctx context.Context, p *plan, col, workers int, limit int64, dir string, progress Progress) (_ *classTable, err error) {
-	ids, err := newRowTable[uint32](p.rows, limit, dir)
-	if err != nil {
-		return nil, err
-	}
-	defer func() {
-		if err != nil {
-			ids.close()
-		}
-	}()
-	// First each unit numbers its classes in order of first appearance and
-	// stores those local ids; then, with every class known and sorted, each
-	// unit's ids are rewritten to the global numbers.
-	local := make([][]string, len(p.units))
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(workers)
-	for ui, u := range p.units {
-		g.Go(func() error {
-			seen := map[string]uint32{}
-			var names []string
-			out := make([]uint32, u.rows)
-			err := readCanonical(gctx, p, u, col, func(k int, canonical []byte) {
-				id, ok := seen[string(canonical)]
-				if !ok {
-					id = uint32(len(names))
-					seen[string(canonical)] = id
-					names = append(names, string(canonical))
-				}
-				out[k] = id
-			})
-			if err != nil {
-				return err
-			}
-			local[ui] = names
-			progress.Add(u.rows)
-			return ids.write(u.start, out)
-		})
-	}
-	if err := g.Wait(); err != nil {
-		return nil, err
-	}
-	var all []string
-	for _, names := range local {
-		all = append(all, names...)
-	}
-	slices.Sort(all)
-	all = slices.Compact(all)
-	counts := make([][]int64, len(p.units))
-	g, gctx = errgroup.WithContext(ctx)
-	g.SetLimit(workers)
-	for ui, u := range p.units {
-		g.Go(func() error {
-			if err := gctx.Err(); err != nil {
-				return err
-			}
-			global := make([]uint32, len(local[ui]))
-			for l, name := range local[ui] {
-				c, _ := slices.BinarySearch(all, name)
-				global[l] = uint32(c)
-			}
-			cnt := make([]int64, len(all))
-			buf, err := ids.read(u.start, int(u.rows), nil)
-			if err != nil {
-				return err
-			}
-			out := make([]uint32, len(buf))
-			for k, l := range buf {
-				out[k] = global[l]
-				cnt[out[k]]++
-			}
-			counts[ui] = cnt
-			return ids.write(u.start, out)
-		})
-	}
-	if err := g.Wait(); err != nil {
-		return nil, err
-	}
-	ct := &classTable{ids: ids, counts: make([]int64, len(all)), names: all}
-	for _, cnt := range counts {
-		for c, x := range cnt {
-			ct.counts[c] += x
-		}
-	}
-	return ct, nil
-}
-
 // readCanonical passes the canonical bytes (see canonicalBytes) of the
 // value of column col in every row k of unit u to fn, as readValues
 // passes the values. The bytes are valid only until fn returns.
@@ -169,7 +77,9 @@ func stratifiedPlacer(ctx context.Context, command string, splits []splitter.Spl
 		return nil, 0, nil, err
 	}
 	progress.Phase("classes", p.rows)
-	ct, err := readClasses(ctx, p, col, workers, limit, dir, progress)
+	lim := classLimits{what: fmt.Sprintf("--stratify %q", column), classes: splitter.MaxStratifyClasses,
+		bytes: splitter.MaxStratifyClassBytes, hint: " (to keep an id column's rows together, use --group)"}
+	ct, err := readClasses(ctx, p, col, workers, limit, dir, lim, progress)
 	if err != nil {
 		return nil, 0, nil, err
 	}
