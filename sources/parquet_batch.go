@@ -89,6 +89,10 @@ func (p *Parquet) ReadBatchInto(ctx context.Context, i int, reuse *columnar.Batc
 	return p.readBatch(ctx, i, 0, p.rows[i], reuse)
 }
 
+// preparer is a chunk whose page headers are checked just before it is
+// decoded (rangeChunk, fetchChunk).
+type preparer interface{ prepare() error }
+
 // readBatch decodes rows [first, first+want) of row group i, a valid range,
 // into a batch, reusing reuse's memory (see ReadBatchInto).
 func (p *Parquet) readBatch(ctx context.Context, i int, first, want int64, reuse *columnar.Batch) (*columnar.Batch, error) {
@@ -121,10 +125,17 @@ func (p *Parquet) readBatch(ctx context.Context, i int, first, want int64, reuse
 	if len(chunks) != len(layout) || len(meta) != len(layout) || len(p.layout) != len(layout) {
 		return nil, corrupt(p.name, i, fmt.Errorf("%d column chunks for %d columns", len(chunks), len(layout)))
 	}
-	if ranged {
+	switch {
+	case ranged:
 		if chunks, err = p.rangeChunks(i, chunks, first, want, true); err != nil {
 			return nil, err
 		}
+	case p.fetch != nil:
+		fetched := make([]parquet.ColumnChunk, len(chunks))
+		for c := range chunks {
+			fetched[c] = p.fetchWhole(i, c, chunks[c])
+		}
+		chunks = fetched
 	}
 	r := chunkReader{p: p, rg: i, want: want}
 	b := &columnar.Batch{Cols: make([]columnar.Column, len(layout))}
@@ -145,13 +156,16 @@ func (p *Parquet) readBatch(ctx context.Context, i int, first, want int64, reuse
 			md = scaledMeta(md, want, p.rows[i])
 		}
 		chunk := chunks[c]
-		switch {
-		case ranged:
-			if err := chunk.(*rangeChunk).prepare(); err != nil {
-				return nil, err
+		if p.fetch != nil {
+			// The next column's bytes are fetched while this one
+			// decodes.
+			prefetch(chunk)
+			if c+1 < len(chunks) {
+				prefetch(chunks[c+1])
 			}
-		case p.fetch != nil:
-			if chunk, err = p.fetchWhole(i, c, chunk); err != nil {
+		}
+		if pc, ok := chunk.(preparer); ok {
+			if err := pc.prepare(); err != nil {
 				return nil, err
 			}
 		}

@@ -49,10 +49,12 @@ type span struct{ off, n int64 }
 // decoder's reads of a column chunk move forward, so each byte of the
 // spans is fetched once, and a window holds at most limit bytes per span.
 type window struct {
-	f     Fetcher
-	limit int64
-	spans []span
-	bufs  []windowBuf // one per span
+	f       Fetcher
+	limit   int64
+	spans   []span
+	bufs    []windowBuf   // one per span
+	started bool          // prefetch was called
+	pending chan struct{} // closed when the prefetch is done; nil then
 }
 
 // windowBuf is the bytes of the file from off held for a span.
@@ -65,8 +67,33 @@ func newWindow(f Fetcher, limit int64, spans ...span) *window {
 	return &window{f: f, spans: spans, limit: limit, bufs: make([]windowBuf, len(spans))}
 }
 
+// prefetch fills the buffer of each span from its start in the
+// background, once; the reads wait for it. A failed fetch leaves the
+// buffer short, and the read that needs the rest fetches it again and
+// reports the error.
+func (w *window) prefetch() {
+	if w.started {
+		return
+	}
+	w.started = true
+	done := make(chan struct{})
+	w.pending = done
+	go func() {
+		defer close(done)
+		for s, sp := range w.spans {
+			if sp.n > 0 {
+				_ = w.fill(s, sp.off)
+			}
+		}
+	}()
+}
+
 // ReadAt reads len(p) bytes at file offset off.
 func (w *window) ReadAt(p []byte, off int64) (int, error) {
+	if w.pending != nil {
+		<-w.pending
+		w.pending = nil
+	}
 	n := 0
 	for n < len(p) {
 		at := off + int64(n)
@@ -133,15 +160,33 @@ type fetchReader struct{ f Fetcher }
 
 func (r fetchReader) ReadAt(p []byte, off int64) (int, error) { return r.f.FetchAt(p, off) }
 
-// fetchChunk is a whole column chunk whose pages are read through a
-// window rather than the file's reader.
+// fetchChunk is a whole column chunk read over a Fetcher: through a
+// window, when it has one, rather than the file's reader. prepare checks
+// its page headers before it is decoded.
 type fetchChunk struct {
-	*parquet.FileColumnChunk
-	r io.ReaderAt
+	parquet.ColumnChunk
+	file  *parquet.FileColumnChunk
+	w     *window // nil: read from the file
+	check func() error
 }
 
 // Pages returns the chunk's pages, read through the chunk's window.
-func (c *fetchChunk) Pages() parquet.Pages { return c.PagesFrom(c.r) }
+func (c *fetchChunk) Pages() parquet.Pages {
+	if c.w == nil {
+		return c.ColumnChunk.Pages()
+	}
+	return c.file.PagesFrom(c.w)
+}
+
+// prepare checks the headers of the chunk's pages, once.
+func (c *fetchChunk) prepare() error {
+	if c.check == nil {
+		return nil
+	}
+	check := c.check
+	c.check = nil
+	return check()
+}
 
 // chunkWindow returns the window column c of row group rg is read through
 // when p's reader is a Fetcher, and whether it is: its chunk must lie
@@ -166,18 +211,33 @@ func (p *Parquet) chunkWindow(rg, c int) (*window, bool) {
 	return newWindow(p.fetch, fetchWindow, span{start, end - start}), true
 }
 
-// fetchWhole prepares column c of row group rg, read whole, for a read
-// through a window: it checks the chunk's page headers through the window
-// and returns the chunk reading its pages through it. Chunks read
-// otherwise are checked from the file and returned as they are.
-func (p *Parquet) fetchWhole(rg, c int, chunk parquet.ColumnChunk) (parquet.ColumnChunk, error) {
+// fetchWhole returns column c of row group rg, read whole over a
+// Fetcher: through a window, when its chunk has one, with its page headers
+// checked through the window when prepared; else from the file, checked
+// from the file.
+func (p *Parquet) fetchWhole(rg, c int, chunk parquet.ColumnChunk) *fetchChunk {
 	fc, isFile := chunk.(*parquet.FileColumnChunk)
 	w, ok := p.chunkWindow(rg, c)
 	if !ok || !isFile {
-		return chunk, p.checkColumnPages(p.r, rg, c)
+		return &fetchChunk{ColumnChunk: chunk, check: func() error { return p.checkColumnPages(p.r, rg, c) }}
 	}
-	if err := p.checkColumnPages(w.checker(), rg, c); err != nil {
-		return nil, err
+	return &fetchChunk{ColumnChunk: chunk, file: fc, w: w, check: func() error { return p.checkColumnPages(w.checker(), rg, c) }}
+}
+
+// prefetch starts fetching the beginning of chunk's window in the
+// background, if it is read through one: the columnar reader fetches the
+// next column's bytes while it decodes a column.
+func prefetch(chunk parquet.ColumnChunk) {
+	switch c := chunk.(type) {
+	case *fetchChunk:
+		if c.w != nil {
+			c.w.prefetch()
+		}
+	case *rangeChunk:
+		if c.view != nil {
+			if w, ok := c.view.r.(*window); ok {
+				w.prefetch()
+			}
+		}
 	}
-	return &fetchChunk{FileColumnChunk: fc, r: w}, nil
 }
