@@ -18,6 +18,8 @@
 #   benchmarks/storage.sh                       # 10M rows, 5 rounds
 #   ROWS=1000000 RUNS=3 benchmarks/storage.sh   # a quick run
 #   WORK=DIR benchmarks/storage.sh              # keep the input in DIR
+#   SPLITDATA_BENCH_S3=read benchmarks/storage.sh   # "s3": objects to a local dir
+#   SPLITDATA_BENCH_S3=write benchmarks/storage.sh  # "s3": local files to objects
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -46,7 +48,7 @@ done
 
 {
 	echo "# benchmarks/storage.sh at $commit$dirty, $(date -u '+%Y-%m-%d %H:%M UTC')"
-	echo "# ROWS=$ROWS FILES=$FILES RUNS=$RUNS; $(nproc) CPUs; load average $(cut -d' ' -f1-3 /proc/loadavg)"
+	echo "# ROWS=$ROWS FILES=$FILES RUNS=$RUNS SPLITDATA_BENCH_S3=${SPLITDATA_BENCH_S3:-both}; $(nproc) CPUs; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 	echo "# $(go version)"
 	echo
 	echo "## raw go test -bench lines (benchstat-comparable)"

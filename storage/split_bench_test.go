@@ -41,6 +41,9 @@ import (
 //	SPLITDATA_BENCH_FILES input files (default 8)
 //	SPLITDATA_BENCH_DIR   where the input and the server's bucket live
 //	                      (default: a temporary directory, removed at exit)
+//	SPLITDATA_BENCH_S3    what the "s3" variant takes from the server:
+//	                      both (default), read (objects to a local
+//	                      directory) or write (local files to objects)
 //
 // benchmarks/storage.sh runs it and writes the results file.
 const (
@@ -358,12 +361,30 @@ func BenchmarkSplitStore(b *testing.B) {
 				cfg.Sources = append(cfg.Sources, pipeline.ReaderAtInput(o.Name(), countingReader{o, &askedNow}, o.Size()))
 			}
 			prefix := fmt.Sprintf("out/%d/", run)
-			out, err := s.NewOutput(b.Context(), prefix, storage.OutputOptions{})
-			if err != nil {
-				b.Fatal(err)
-			}
-			if _, err := pipeline.SplitTo(b.Context(), cfg, out); err != nil {
-				b.Fatal(err)
+			switch mode := os.Getenv("SPLITDATA_BENCH_S3"); mode {
+			case "read":
+				cfg.Out = filepath.Join(benchEnv.dir, fmt.Sprintf("out-read-%d", run))
+				if _, err := pipeline.Split(b.Context(), cfg); err != nil {
+					b.Fatal(err)
+				}
+				b.StopTimer()
+				if err := os.RemoveAll(cfg.Out); err != nil {
+					b.Fatal(err)
+				}
+				b.StartTimer()
+			case "", "both", "write":
+				if mode == "write" {
+					cfg.Sources, cfg.Inputs = nil, benchEnv.paths
+				}
+				out, err := s.NewOutput(b.Context(), prefix, storage.OutputOptions{})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := pipeline.SplitTo(b.Context(), cfg, out); err != nil {
+					b.Fatal(err)
+				}
+			default:
+				b.Fatalf("SPLITDATA_BENCH_S3=%q: want both, read or write", mode)
 			}
 			for _, o := range opened {
 				o.Close()
