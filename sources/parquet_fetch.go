@@ -16,8 +16,9 @@ import (
 // pages holding the unit's rows) are fetched in windows of at most
 // [FetchWindow] bytes, each by requests of its own made at once, and the
 // unit's page headers are checked and its pages decoded from that window.
-// A column's bytes are thus fetched once per unit, however the workers
-// interleave, and a worker holds at most one window.
+// The next column's window is fetched while a column decodes. A column's
+// bytes are thus fetched once per unit, however the workers interleave,
+// and a worker holds at most two columns' windows.
 
 // Fetcher is implemented by an io.ReaderAt for which each read is a
 // request over the network, such as an object in a bucket
@@ -31,9 +32,10 @@ type Fetcher interface {
 	FetchAt(p []byte, off int64) (int, error)
 }
 
-// FetchWindow is the most bytes of a column chunk a Parquet input over a
-// [Fetcher] holds per unit being decoded (see [Fetcher]): beyond the
-// decoded rows, the memory of one unit's read from a bucket.
+// FetchWindow is the most bytes of a column chunk's span (its dictionary,
+// or the data pages a unit reads) a Parquet input over a [Fetcher] holds
+// at once (see [Fetcher]): beyond the decoded rows, the memory of a
+// unit's read from a bucket is two columns' windows of at most two spans.
 const FetchWindow = 8 << 20
 
 // fetchWindow is FetchWindow, but for tests.
