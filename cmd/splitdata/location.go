@@ -146,8 +146,11 @@ func (l *locations) bindJob(ctx context.Context, cfg *pipeline.SplitConfig, ifEx
 		}
 		cfg.TempDir = tmp.Path()
 	}
-	if ifExists == ifExistsSkip && !outLoc.IsLocal() && slices.ContainsFunc(cfg.Inputs, isBucket) {
-		return usagef("--if-exists skip with bucket INPUTs and a bucket --out: not supported yet (a manifest records no version of a bucket input, so a changed one could not be told apart); use --if-exists error or overwrite")
+	if ifExists == ifExistsSkip && slices.ContainsFunc(cfg.Inputs, isBucket) {
+		// Local or bucket --out alike: the check of an existing output
+		// compares the inputs the manifest records, and it records no
+		// version of a bucket input, so the check would always fail.
+		return usagef("--if-exists skip with bucket INPUTs: not supported yet (a manifest records no version of a bucket input, so a changed one could not be told apart); use --if-exists error or overwrite")
 	}
 	local, objs, err := l.inputs(ctx, cfg.Inputs, cfg.InputFormat)
 	if err != nil {
