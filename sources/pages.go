@@ -77,15 +77,30 @@ func (p *Parquet) checkColumnPages(r io.ReaderAt, rg, c int) error {
 	return nil
 }
 
-// checkChunkPages checks the page headers, read from r, of column c's
-// chunk whose metadata is m.
-func (p *Parquet) checkChunkPages(r io.ReaderAt, c int, m *format.ColumnMetaData) error {
-	start := m.DataPageOffset
+// chunkBytes returns where the column chunk of metadata m lies: bytes
+// [start, end) of the file, from its first page (a dictionary or data
+// page), and base, the offset the decoder starts reading it at (its
+// dictionary page's, if it names one). ok is false when the bytes are not
+// inside the file's data (the magic bytes and footer excluded).
+func (p *Parquet) chunkBytes(m *format.ColumnMetaData) (start, end, base int64, ok bool) {
+	start = m.DataPageOffset
 	if m.DictionaryPageOffset > 0 && m.DictionaryPageOffset < start {
 		start = m.DictionaryPageOffset
 	}
-	end := start + m.TotalCompressedSize
-	if start < 4 || m.TotalCompressedSize < 0 || end < start || end > p.size-8 {
+	base = m.DataPageOffset
+	if m.DictionaryPageOffset != 0 {
+		base = m.DictionaryPageOffset
+	}
+	end = start + m.TotalCompressedSize
+	ok = start >= 4 && m.TotalCompressedSize >= 0 && end >= start && end <= p.size-8
+	return start, end, base, ok
+}
+
+// checkChunkPages checks the page headers, read from r, of column c's
+// chunk whose metadata is m.
+func (p *Parquet) checkChunkPages(r io.ReaderAt, c int, m *format.ColumnMetaData) error {
+	start, end, _, ok := p.chunkBytes(m)
+	if !ok {
 		return fmt.Errorf("column chunk at bytes [%d, %d) lies outside the file's %d bytes of data", start, end, p.size-8)
 	}
 	var values, declared int64

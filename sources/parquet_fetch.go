@@ -201,13 +201,8 @@ func (p *Parquet) chunkWindow(rg, c int) (*window, bool) {
 	if cc.CryptoMetadata.Value != nil || len(cc.EncryptedColumnMetadata) > 0 {
 		return nil, false
 	}
-	m := &cc.MetaData
-	start := m.DataPageOffset
-	if m.DictionaryPageOffset > 0 && m.DictionaryPageOffset < start {
-		start = m.DictionaryPageOffset
-	}
-	end := start + m.TotalCompressedSize
-	if start < 4 || m.TotalCompressedSize < 0 || end < start || end > p.size-8 {
+	start, end, _, ok := p.chunkBytes(&cc.MetaData)
+	if !ok {
 		return nil, false // checkChunkPages says what is wrong
 	}
 	return newWindow(p.fetch, fetchWindow, span{start, end - start}), true

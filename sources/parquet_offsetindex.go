@@ -41,16 +41,8 @@ func (p *Parquet) indexedChunk(rg, c int, cc *format.ColumnChunk) (loc chunkPage
 		return loc, false, nil
 	}
 	md := &cc.MetaData
-	start := md.DataPageOffset
-	if md.DictionaryPageOffset > 0 && md.DictionaryPageOffset < start {
-		start = md.DictionaryPageOffset
-	}
-	base := md.DataPageOffset
-	if md.DictionaryPageOffset != 0 {
-		base = md.DictionaryPageOffset
-	}
-	end := start + md.TotalCompressedSize
-	if base != start || start < 4 || md.TotalCompressedSize < 0 || end < start || end > p.size-8 {
+	start, end, base, inside := p.chunkBytes(md)
+	if !inside || base != start {
 		return loc, false, nil
 	}
 	fail := func(format string, args ...any) (chunkPages, bool, error) {

@@ -141,16 +141,8 @@ func (p *Parquet) walkChunk(compact *thrift.CompactProtocol, cc *format.ColumnCh
 		return nil
 	}
 	md := &cc.MetaData
-	start := md.DataPageOffset
-	if md.DictionaryPageOffset > 0 && md.DictionaryPageOffset < start {
-		start = md.DictionaryPageOffset
-	}
-	base := md.DataPageOffset // where the page reader starts
-	if md.DictionaryPageOffset != 0 {
-		base = md.DictionaryPageOffset
-	}
-	end := start + md.TotalCompressedSize
-	if base != start || start < 4 || md.TotalCompressedSize < 0 || end < start || end > p.size-8 {
+	start, end, base, ok := p.chunkBytes(md) // base: where the page reader starts
+	if !ok || base != start {
 		return nil // checkPages has judged the chunk; read it whole
 	}
 	dataStart := int64(-1)
