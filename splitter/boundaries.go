@@ -59,6 +59,34 @@ func (tu tuning) collects(bits int, count int64) bool {
 	return count <= tu.collect
 }
 
+// boundaryRanks checks split sizes against n rows and returns the rank
+// c(j) of every boundary, the rows of the splits up to j: for every split
+// but the last, and for the last too when the sizes leave rows over. A
+// rank of n is past the last row (its boundary is the [Sentinel]).
+func boundaryRanks(n int64, sizes []int64) ([]int64, error) {
+	if n < 0 {
+		return nil, fmt.Errorf("%w: negative row count %d", ErrUsage, n)
+	}
+	if len(sizes) == 0 || len(sizes) > MaxSplits {
+		return nil, fmt.Errorf("%w: %d splits, want 1 to %d", ErrUsage, len(sizes), MaxSplits)
+	}
+	ranks := make([]int64, 0, len(sizes))
+	var total int64
+	for j, s := range sizes {
+		if s < 0 {
+			return nil, fmt.Errorf("%w: split %d has negative size %d", ErrUsage, j, s)
+		}
+		if s > n-total {
+			return nil, fmt.Errorf("%w: split sizes sum to more than the %d rows", ErrUsage, n)
+		}
+		total += s
+		if j < len(sizes)-1 || total < n {
+			ranks = append(ranks, total)
+		}
+	}
+	return ranks, nil
+}
+
 // ExactBoundaries returns the upper rank boundaries of exact splits with the
 // given sizes over n rows whose keys are the raw outputs of gen: key(i) is
 // the i-th output of a copy of gen (gen itself is not advanced). Split j
@@ -92,34 +120,20 @@ func ExactBoundaries(ctx context.Context, gen *prng.PCG64, n int64, sizes []int6
 
 // exactBoundaries is [ExactBoundaries] with the given tuning.
 func exactBoundaries(ctx context.Context, gen *prng.PCG64, n int64, sizes []int64, workers int, tune tuning) ([]Boundary, error) {
-	if n < 0 {
-		return nil, fmt.Errorf("%w: negative row count %d", ErrUsage, n)
-	}
-	if len(sizes) == 0 || len(sizes) > MaxSplits {
-		return nil, fmt.Errorf("%w: %d splits, want 1 to %d", ErrUsage, len(sizes), MaxSplits)
+	ranks, err := boundaryRanks(n, sizes)
+	if err != nil {
+		return nil, err
 	}
 	if gen == nil {
 		panic("splitter: ExactBoundaries: nil generator")
 	}
-	// One target per boundary: the rank c(j) of every split but the last,
-	// and of the last if the sizes leave rows over.
-	var targets []target
-	var total int64
-	for j, s := range sizes {
-		if s < 0 {
-			return nil, fmt.Errorf("%w: split %d has negative size %d", ErrUsage, j, s)
+	targets := make([]target, 0, len(ranks))
+	for _, r := range ranks {
+		tg := target{rank: r, count: n}
+		if r == n {
+			tg.found, tg.done = Sentinel, true // rank n: past the last row
 		}
-		if s > n-total {
-			return nil, fmt.Errorf("%w: split sizes sum to more than the %d rows", ErrUsage, n)
-		}
-		total += s
-		if j < len(sizes)-1 || total < n {
-			tg := target{rank: total, count: n}
-			if total == n {
-				tg.found, tg.done = Sentinel, true // rank n: past the last row
-			}
-			targets = append(targets, tg)
-		}
+		targets = append(targets, tg)
 	}
 
 	sel := &selector{gen: gen, n: n, workers: max(workers, 1), tune: tune}

@@ -97,34 +97,20 @@ func OrderBoundaries(ctx context.Context, keys KeyBatches, n int64, sizes []int6
 
 // orderBoundaries is [OrderBoundaries] with the given tuning.
 func orderBoundaries(ctx context.Context, keys KeyBatches, n int64, sizes []int64, workers int, tune classTuning) ([]Boundary, error) {
-	if n < 0 {
-		return nil, fmt.Errorf("%w: negative row count %d", ErrUsage, n)
+	ranks, err := boundaryRanks(n, sizes)
+	if err != nil {
+		return nil, err
 	}
-	if len(sizes) == 0 || len(sizes) > MaxSplits {
-		return nil, fmt.Errorf("%w: %d splits, want 1 to %d", ErrUsage, len(sizes), MaxSplits)
-	}
-	out := make([]Boundary, 0, len(sizes))
+	out := make([]Boundary, len(ranks))
 	var targets []classTarget
 	var slots []int
-	var total int64
-	for j, s := range sizes {
-		if s < 0 {
-			return nil, fmt.Errorf("%w: split %d has negative size %d", ErrUsage, j, s)
-		}
-		if s > n-total {
-			return nil, fmt.Errorf("%w: split sizes sum to more than the %d rows", ErrUsage, n)
-		}
-		total += s
-		if j == len(sizes)-1 && total == n {
-			break
-		}
-		if total == n {
-			out = append(out, Sentinel)
+	for k, r := range ranks {
+		if r == n {
+			out[k] = Sentinel
 			continue
 		}
-		out = append(out, Boundary{})
-		targets = append(targets, classTarget{rank: total, count: n})
-		slots = append(slots, len(out)-1)
+		targets = append(targets, classTarget{rank: r, count: n})
+		slots = append(slots, k)
 	}
 	sel := &classSelector{keys: keys, n: n, m: 1, workers: max(workers, 1), tune: tune}
 	if len(targets) == 0 {
@@ -149,27 +135,17 @@ func orderBoundaries(ctx context.Context, keys KeyBatches, n int64, sizes []int6
 // that are all 0, so [NewExactAssigner] assigns from them given zero keys;
 // [SequentialAssign] needs no keys at all.
 func RowOrderBoundaries(n int64, sizes []int64) ([]Boundary, error) {
-	if n < 0 {
-		return nil, fmt.Errorf("%w: negative row count %d", ErrUsage, n)
+	ranks, err := boundaryRanks(n, sizes)
+	if err != nil {
+		return nil, err
 	}
-	if len(sizes) == 0 || len(sizes) > MaxSplits {
-		return nil, fmt.Errorf("%w: %d splits, want 1 to %d", ErrUsage, len(sizes), MaxSplits)
-	}
-	var out []Boundary
-	var total int64
-	for j, s := range sizes {
-		if s < 0 || s > n-total {
-			return nil, fmt.Errorf("%w: split sizes %v do not fit %d rows", ErrUsage, sizes, n)
+	out := make([]Boundary, len(ranks))
+	for k, r := range ranks {
+		if r == n {
+			out[k] = Sentinel
+		} else {
+			out[k] = Boundary{Key: 0, Index: r}
 		}
-		total += s
-		if j == len(sizes)-1 && total == n {
-			break
-		}
-		if total == n {
-			out = append(out, Sentinel)
-			continue
-		}
-		out = append(out, Boundary{Key: 0, Index: total})
 	}
 	return out, nil
 }
