@@ -159,3 +159,38 @@ func bareBucketURL(b *bucket, key string) string {
 	u, _, _ := strings.Cut(b.url(key), "?")
 	return u
 }
+
+// TestBucketInputIfExistsSkipJobs checks that every job of the split
+// engine (sample, kfold, shuffle, and split with --stratify, whose check
+// builds its options otherwise) recognises its own output made from
+// bucket INPUTs, and still names another seed.
+func TestBucketInputIfExistsSkipJobs(t *testing.T) {
+	b := s3Bucket(t)
+	work := t.TempDir()
+	genInput(t, filepath.Join(work, "in"))
+	b.upload(t, filepath.Join(work, "in"), "data/in")
+	for _, c := range [][]string{
+		{"sample", "--rows", "3000"},
+		{"kfold", "--k", "3"},
+		{"shuffle"},
+		{"split", "--stratify", "label"},
+	} {
+		t.Run(c[0], func(t *testing.T) {
+			out := filepath.Join(work, strings.Join(c, "-"))
+			job := slices.Concat(c, []string{b.url("data/in"), "--out", out, "--if-exists", "skip"})
+			runCLI(t, t.Context(), exitOK, slices.Concat(job, []string{"--seed", "5", "-q"})...)
+			first := localFiles(t, out)
+			_, stderr := runCLI(t, t.Context(), exitOK, slices.Concat(job, []string{"--seed", "5"})...)
+			if !strings.Contains(stderr, out+" already holds this job's output") {
+				t.Errorf("rerun:\n%s", stderr)
+			}
+			_, stderr = runCLI(t, t.Context(), exitFailure, slices.Concat(job, []string{"--seed", "6"})...)
+			if !strings.Contains(stderr, "seed 5, this run's is 6") || strings.Contains(stderr, "input") {
+				t.Errorf("rerun with another seed:\n%s", stderr)
+			}
+			if got := localFiles(t, out); !maps.Equal(got, first) {
+				t.Errorf("the output changed:\n got %v\nwant %v", got, first)
+			}
+		})
+	}
+}
