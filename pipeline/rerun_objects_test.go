@@ -91,6 +91,10 @@ func TestCommittedObjects(t *testing.T) {
 			s.data[l] = append(s.data[l], 0)
 			cfg.Sources = inputs(s, locations)
 		}, []string{"input mem://bkt/in/part-00001.parquet changed: version v9, the output was made from version v1, "}},
+		{"new version, same size", func(t *testing.T, s *memObjects, locations []string, cfg *pipeline.SplitConfig) {
+			l := locations[2]
+			cfg.Sources[2] = pipeline.ObjectInput("mem://"+l, l, "v2b", bytes.NewReader(nil), int64(len(s.data[l])))
+		}, []string{"input mem://bkt/in/part-00002.parquet changed: version v2b, the output was made from version v2"}},
 		{"added", func(t *testing.T, s *memObjects, locations []string, cfg *pipeline.SplitConfig) {
 			l := "bkt/in/part-00009.parquet"
 			s.data[l], s.version[l] = s.data[locations[0]], "v7"
