@@ -132,6 +132,15 @@ type InputInfo struct {
 	// (--if-exists skip). Absent in manifests of splitdata 0.3.0 and older.
 	ModTime    time.Time `json:"mod_time,omitzero"`
 	EndsSHA256 string    `json:"ends_sha256,omitempty"`
+	// Location and Version, for an input given as an [ObjectInput] (an
+	// object in a bucket), are where it was opened (a URL with the
+	// parameters that reach its store, never a credential) and which
+	// version of it was read (an ETag, a GCS generation), as a plan
+	// records them ([PlanInput]), so that a rerun can tell the same
+	// object from a replaced one; Path is then the object's name. Empty
+	// for a local file, and in manifests of splitdata 0.5.0 and older.
+	Location string `json:"location,omitempty"`
+	Version  string `json:"version,omitempty"`
 }
 
 // SplitInfo describes one output split.
@@ -217,6 +226,12 @@ func (m *Manifest) check() error {
 		}
 		if in.EndsSHA256 != "" && !isSHA256Hex(in.EndsSHA256) {
 			return fmt.Errorf("input %q: ends_sha256 %q is not a SHA-256 in lower-case hex", in.Path, in.EndsSHA256)
+		}
+		if in.Location == "" && in.Version != "" {
+			return fmt.Errorf("input %q: a version without a location", in.Path)
+		}
+		if in.Location != "" && !in.ModTime.IsZero() {
+			return fmt.Errorf("input %q: an object (with a location) has no modification time", in.Path)
 		}
 	}
 	for i, e := range m.Extras {

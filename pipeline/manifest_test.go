@@ -42,6 +42,8 @@ func TestParseManifest(t *testing.T) {
 		{"future algorithm", `"algorithm": 1`, `"algorithm": 99`, "algorithm version 99"},
 		{"unknown field", `"tool": "splitdata"`, `"tool": "splitdata", "extra": 1`, "unknown field"},
 		{"trailing data", "}\n", "} {}\n", "after the JSON object"},
+		{"input version without a location", `"ends_sha256": "`, `"version": "\"etag\"", "ends_sha256": "`, "a version without a location"},
+		{"object input with a modification time", `"ends_sha256": "`, `"location": "s3://bkt/in.parquet", "ends_sha256": "`, "an object (with a location) has no modification time"},
 		{"not JSON", good, "{", "unexpected EOF"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

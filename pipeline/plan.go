@@ -89,9 +89,9 @@ type Plan struct {
 // file that changed since the plan (docs/scale-out.md).
 type PlanInput struct {
 	InputInfo
-	// ModTime is the file's modification time when planned, in UTC. It and
-	// EndsSHA256 shadow InputInfo's fields of the same names, which stay
-	// zero in a plan.
+	// ModTime is the file's modification time when planned, in UTC. It,
+	// EndsSHA256, Location and Version shadow InputInfo's fields of the
+	// same names, which stay zero in a plan.
 	ModTime time.Time `json:"mod_time"`
 	// EndsSHA256 is the SHA-256, in hex, of the file's first and last
 	// [IdentityBytes] (the whole file when it is at most twice that size).
@@ -112,6 +112,7 @@ func (p *Plan) inputInfos() []InputInfo {
 	for i, in := range p.Inputs {
 		infos[i] = in.InputInfo
 		infos[i].ModTime, infos[i].EndsSHA256 = in.ModTime, in.EndsSHA256
+		infos[i].Location, infos[i].Version = in.Location, in.Version
 	}
 	return infos
 }

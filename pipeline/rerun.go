@@ -28,12 +28,17 @@ var ErrOutputDiffers = errors.New("existing output is not this job's")
 // when the manifest records the same command, options and seed, this
 // version of splitdata, and inputs that are the same files, unchanged (the
 // same paths, sizes, modification times and SHA-256 of their first and
-// last MiB, as a plan records them); with hashes, every output file is
-// hashed again as well ([Verify]). It returns nil and no error when
-// cfg.Out holds no manifest (nothing committed: run the job), and an
-// error wrapping [ErrOutputDiffers] that names every difference
-// otherwise. The inputs' rows are not read. The seed must be given: a job
-// without one draws a fresh seed, so no earlier output can be its own.
+// last MiB, as a plan records them) and the same objects ([ObjectInput]
+// Sources: the same names, locations, versions and sizes); with hashes,
+// every output file is hashed again as well ([Verify]). It returns nil
+// and no error when cfg.Out holds no manifest (nothing committed: run the
+// job), and an error wrapping [ErrOutputDiffers] that names every
+// difference otherwise: an input added, gone or changed among them. Other
+// Sources (files of an fs.FS, readers, sources) have no identity a rerun
+// can check, so an output made from them is always named as different.
+// The inputs' rows are not read, nor are objects: their versions are the
+// ones their ObjectInputs carry. The seed must be given: a job without
+// one draws a fresh seed, so no earlier output can be its own.
 func (cfg SplitConfig) Committed(ctx context.Context, hashes bool) (*Manifest, error) {
 	return committed(ctx, cfg, job{command: "split"}, hashes)
 }
@@ -105,7 +110,8 @@ func (cfg MergeConfig) Committed(ctx context.Context, hashes bool) (*Manifest, e
 	}
 	diffs = append(diffs, optionDiffs(m.Options, p.Options)...)
 	sameInput := func(a, b InputInfo) bool {
-		return a.Path == b.Path && a.Size == b.Size && a.Rows == b.Rows && a.ModTime.Equal(b.ModTime) && a.EndsSHA256 == b.EndsSHA256
+		return a.Path == b.Path && a.Size == b.Size && a.Rows == b.Rows && a.ModTime.Equal(b.ModTime) && a.EndsSHA256 == b.EndsSHA256 &&
+			a.Location == b.Location && a.Version == b.Version
 	}
 	if !slices.EqualFunc(m.Inputs, p.inputInfos(), sameInput) {
 		diffs = append(diffs, "inputs other than the plan's")
@@ -179,11 +185,11 @@ func committed(ctx context.Context, cfg SplitConfig, jb job, hashes bool) (*Mani
 	}
 	diffs = append(diffs, optionDiffs(m.Options, manifestOptions(cfg, jb))...)
 
-	paths, err := ResolveInputs(cfg.Inputs, cfg.InputFormat)
+	now, err := rerunInputs(cfg)
 	if err != nil {
 		return nil, err
 	}
-	diffs = append(diffs, inputDiffs(m.Inputs, paths)...)
+	diffs = append(diffs, inputDiffs(m.Inputs, now)...)
 
 	return differs(ctx, out, m, diffs, hashes)
 }
@@ -278,60 +284,158 @@ func orNone(b []byte) string {
 	return string(b)
 }
 
-// inputDiffs compares the inputs a manifest records with the files at
-// paths now.
-func inputDiffs(have []InputInfo, paths []string) []string {
-	if len(have) != len(paths) {
-		return []string{fmt.Sprintf("%d inputs, this run has %d", len(have), len(paths))}
+// rerunInput is an input of a rerun as its check sees it, in the job's
+// order: a local file (its path), an object (its reference, from the
+// ObjectInput: no request is made) or another caller's value, which
+// has no identity to compare.
+type rerunInput struct {
+	name   string
+	object *objectRef
+	value  bool
+}
+
+// rerunInputs lists the inputs of the job cfg, as openJobInputs opens
+// them: the files of cfg.Inputs, then cfg.Sources.
+func rerunInputs(cfg SplitConfig) ([]rerunInput, error) {
+	var out []rerunInput
+	if len(cfg.Inputs) > 0 || len(cfg.Sources) == 0 {
+		paths, err := ResolveInputs(cfg.Inputs, cfg.InputFormat)
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range paths {
+			out = append(out, rerunInput{name: p})
+		}
 	}
+	for _, src := range cfg.Sources {
+		out = append(out, rerunInput{name: src.name, object: src.object, value: src.object == nil})
+	}
+	return out, nil
+}
+
+// inputDiffs compares the inputs a manifest records with the inputs of
+// the rerun now: those added or gone (a file or object put in or removed
+// from an input directory or prefix), their order, and each one's
+// identity.
+func inputDiffs(have []InputInfo, now []rerunInput) []string {
 	var diffs []string
-	for i, want := range have {
-		path := paths[i]
-		if want.Path != path {
-			diffs = append(diffs, fmt.Sprintf("input %d is %s, this run's is %s", i, want.Path, path))
+	if len(have) != len(now) {
+		diffs = append(diffs, fmt.Sprintf("%d inputs, this run has %d", len(have), len(now)))
+	}
+	recorded := make(map[string]int, len(have))
+	for i, in := range have {
+		recorded[in.Path] = i
+	}
+	current := make(map[string]bool, len(now))
+	for _, in := range now {
+		current[in.name] = true
+	}
+	var kept []string // the recorded inputs still there, in the manifest's order
+	for _, in := range have {
+		if current[in.Path] {
+			kept = append(kept, in.Path)
+		} else {
+			diffs = append(diffs, fmt.Sprintf("input %s is gone (the output was made from it)", in.Path))
+		}
+	}
+	var same []string // the same, in this run's order
+	for _, in := range now {
+		i, ok := recorded[in.name]
+		if !ok {
+			diffs = append(diffs, fmt.Sprintf("input %s is new (the output was not made from it)", in.name))
 			continue
 		}
-		if want.EndsSHA256 == "" {
-			diffs = append(diffs, fmt.Sprintf("input %s: the manifest records no identity of its contents (an older splitdata wrote it), so a change cannot be ruled out", path))
-			continue
-		}
-		st, err := os.Stat(path)
-		if err != nil {
-			diffs = append(diffs, fmt.Sprintf("input %s: %v", path, err))
-			continue
-		}
-		got, err := planInput(InputInfo{Path: path, Size: st.Size(), Rows: want.Rows})
-		if err != nil {
-			diffs = append(diffs, fmt.Sprintf("input %s: %v", path, err))
-			continue
-		}
-		var what []string
-		if got.Size != want.Size {
-			what = append(what, fmt.Sprintf("%d bytes, the output was made from %d", got.Size, want.Size))
-		}
-		if got.EndsSHA256 != want.EndsSHA256 {
-			what = append(what, fmt.Sprintf("other contents (sha256 of its first and last MiB %.12s, the output was made from %.12s)", got.EndsSHA256, want.EndsSHA256))
-		}
-		if !got.ModTime.Equal(want.ModTime) {
-			what = append(what, fmt.Sprintf("modified at %s, the output was made from the file of %s", got.ModTime.Format(time.RFC3339Nano), want.ModTime.Format(time.RFC3339Nano)))
-		}
-		if len(what) > 0 {
-			diffs = append(diffs, fmt.Sprintf("input %s changed: %s", path, strings.Join(what, ", ")))
-		}
+		same = append(same, in.name)
+		diffs = append(diffs, inputDiff(have[i], in)...)
+	}
+	if !slices.Equal(kept, same) {
+		diffs = append(diffs, "the inputs come in another order (rows follow their inputs' order)")
 	}
 	return diffs
 }
 
+// inputDiff compares the input want a manifest records with the input of
+// the same name now.
+func inputDiff(want InputInfo, now rerunInput) []string {
+	path := now.name
+	switch {
+	case now.value:
+		return []string{fmt.Sprintf("input %s: given as a value (not a file or a bucket object), whose contents a rerun cannot identify", path)}
+	case now.object != nil:
+		return objectDiff(want, now.object, path)
+	case want.Location != "":
+		return []string{fmt.Sprintf("input %s: the output was made from a bucket object of that name, this run reads a local file", path)}
+	case want.EndsSHA256 == "":
+		return []string{fmt.Sprintf("input %s: the manifest records no identity of its contents (an older splitdata wrote it), so a change cannot be ruled out", path)}
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		return []string{fmt.Sprintf("input %s: %v", path, err)}
+	}
+	got, err := planInput(InputInfo{Path: path, Size: st.Size(), Rows: want.Rows})
+	if err != nil {
+		return []string{fmt.Sprintf("input %s: %v", path, err)}
+	}
+	var what []string
+	if got.Size != want.Size {
+		what = append(what, fmt.Sprintf("%d bytes, the output was made from %d", got.Size, want.Size))
+	}
+	if got.EndsSHA256 != want.EndsSHA256 {
+		what = append(what, fmt.Sprintf("other contents (sha256 of its first and last MiB %.12s, the output was made from %.12s)", got.EndsSHA256, want.EndsSHA256))
+	}
+	if !got.ModTime.Equal(want.ModTime) {
+		what = append(what, fmt.Sprintf("modified at %s, the output was made from the file of %s", got.ModTime.Format(time.RFC3339Nano), want.ModTime.Format(time.RFC3339Nano)))
+	}
+	if len(what) > 0 {
+		return []string{fmt.Sprintf("input %s changed: %s", path, strings.Join(what, ", "))}
+	}
+	return nil
+}
+
+// objectDiff compares the object input want a manifest records with the
+// object ref named path now: its version (which stands for its contents)
+// and size, and the location it is opened at. The location is not shown,
+// as messages show no URL parameters; the name is the same.
+func objectDiff(want InputInfo, ref *objectRef, path string) []string {
+	switch {
+	case want.Location == "":
+		return []string{fmt.Sprintf("input %s: the manifest records no version of it (a local file of that name, or an older splitdata), so a change cannot be ruled out", path)}
+	case ref.version == "":
+		return []string{fmt.Sprintf("input %s: the store gives no version of it (no ETag or generation), so a change cannot be ruled out", path)}
+	}
+	var what []string
+	if ref.version != want.Version {
+		what = append(what, fmt.Sprintf("version %s, the output was made from version %s", ref.version, want.Version))
+	}
+	if ref.size != want.Size {
+		what = append(what, fmt.Sprintf("%d bytes, the output was made from %d", ref.size, want.Size))
+	}
+	if ref.location != want.Location {
+		what = append(what, "opened with other URL parameters (endpoint, region, path style) than the output's")
+	}
+	if len(what) > 0 {
+		return []string{fmt.Sprintf("input %s changed: %s", path, strings.Join(what, ", "))}
+	}
+	return nil
+}
+
 // identifyInputs adds to each input's record what identifies its
-// contents: its modification time and the SHA-256 of its ends, as a plan
-// records them. An input whose size changed since it was opened gives an
-// [*sources.InputError] wrapping [sources.ErrChanged]; an input
-// that cannot be read, the error of reading it.
-func identifyInputs(infos []InputInfo, local int) ([]InputInfo, error) {
+// contents, as a plan records them: for a local file (the first local of
+// infos) its modification time and the SHA-256 of its ends; for an
+// object (an [ObjectInput] among srcs, the job's Sources, which follow)
+// its location and version, as its ObjectInput gives them (nothing is
+// read). Other Sources get no identity. A file whose size changed since
+// it was opened gives an [*sources.InputError] wrapping
+// [sources.ErrChanged]; a file that cannot be read, the error of reading
+// it.
+func identifyInputs(infos []InputInfo, local int, srcs []Input) ([]InputInfo, error) {
 	out := make([]InputInfo, len(infos))
 	for i, info := range infos {
 		if i >= local {
-			out[i] = info // a caller's value, not a file: no identity to record
+			out[i] = info
+			if j := i - local; j < len(srcs) && srcs[j].object != nil {
+				out[i].Location, out[i].Version = srcs[j].object.location, srcs[j].object.version
+			}
 			continue
 		}
 		in, err := planInput(info)

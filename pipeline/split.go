@@ -361,7 +361,7 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 		return nil, err
 	}
 	// The identity of the inputs read, for a rerun's --if-exists skip.
-	infos, err := identifyInputs(plan.infos(), len(plan.local))
+	infos, err := identifyInputs(plan.infos(), len(plan.local), cfg.Sources)
 	if err != nil {
 		return nil, err
 	}

@@ -17,9 +17,28 @@ import (
 // class appears, so that an id column passed as a class column stops the
 // read instead of filling memory. Workers number classes through one shared
 // table, each with a cache of the names it has already looked up there, so
-// the table's lock is taken only for names new to the worker. Memory is
-// then the shared table plus, per worker, its cache and one count per
-// class: O(workers x classes), bounded by the caps, never units x classes.
+// the table's lock is taken only for names new to the worker. The caches
+// share one bound, classCacheEntries names in all (a worker's cache is
+// emptied when it holds its share), and the classes are counted into at
+// most classCountEntries counts in all (count arrays the workers take in
+// turn), so that memory is the shared table plus fixed bounds, whatever
+// the number of workers: never workers x classes, nor units x classes.
+
+// classCacheEntries is the most names the workers' caches hold together:
+// each holds at most classCacheEntries / workers (1,024 at 256 workers;
+// every class up to 4 workers), about 15 MiB of map in all at most, the
+// names themselves being the shared table's strings.
+const classCacheEntries = 1 << 18
+
+// classCountEntries is the most per-class counts the count pass holds
+// together: min(workers, classCountEntries / classes) arrays of one int64
+// per class (16 arrays at 65,536 classes, 8 MiB), at least one.
+const classCountEntries = 1 << 20
+
+// classCacheBudget and classCountBudget are classCacheEntries and
+// classCountEntries, which a test lowers to reach the bounds on small
+// inputs.
+var classCacheBudget, classCountBudget = classCacheEntries, classCountEntries
 
 // classLimits bounds the classes of a --stratify column.
 type classLimits struct {
@@ -39,7 +58,7 @@ var (
 // classNames numbers the classes of a column in order of first lookup, a
 // number per distinct name, under the limits. Safe for concurrent use.
 type classNames struct {
-	mu    sync.Mutex
+	mu    sync.RWMutex
 	ids   map[string]uint32
 	names []string
 	bytes int64
@@ -48,7 +67,19 @@ type classNames struct {
 
 // id returns the number of name and the table's copy of it, numbering it
 // if it is new; errManyClasses or errClassBytes if that would pass a limit.
+// A known name takes the read lock only: with more classes than the
+// workers' caches hold, every worker looks names up here.
 func (t *classNames) id(name []byte) (uint32, string, error) {
+	t.mu.RLock()
+	id, ok := t.ids[string(name)]
+	var s string
+	if ok {
+		s = t.names[id]
+	}
+	t.mu.RUnlock()
+	if ok {
+		return id, s, nil
+	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if id, ok := t.ids[string(name)]; ok {
@@ -60,8 +91,8 @@ func (t *classNames) id(name []byte) (uint32, string, error) {
 	if t.bytes+int64(len(name)) > t.lim.bytes {
 		return 0, "", errClassBytes
 	}
-	id := uint32(len(t.names))
-	s := string(name)
+	id = uint32(len(t.names))
+	s = string(name)
 	t.ids[s] = id
 	t.names = append(t.names, s)
 	t.bytes += int64(len(name))
@@ -69,14 +100,39 @@ func (t *classNames) id(name []byte) (uint32, string, error) {
 }
 
 // classWorker is one worker's state while classes are read: its cache of
-// the shared numbers, its counts per class and its buffers. At most one
+// the shared numbers, at most limit names, and its buffers. At most one
 // goroutine holds it at a time.
 type classWorker struct {
 	cache   map[string]uint32
-	counts  []int64
+	limit   int
+	peak    int // the most names the cache held, for tests
 	buf     []uint32
 	scratch []uint32
 }
+
+// remember caches the shared number id of name (the table's copy), first
+// emptying the cache if it holds its share: the names met next, those of
+// the unit being read, fill it again. clear keeps the map's memory, which
+// is that of limit names at most.
+func (w *classWorker) remember(name string, id uint32) {
+	if len(w.cache) >= w.limit {
+		clear(w.cache)
+	}
+	w.cache[name] = id
+	w.peak = max(w.peak, len(w.cache))
+}
+
+// classReadStats is what a class read held at most, for tests of its
+// bounds: the workers, each worker cache's share and the most names any
+// held, and the count arrays of the count pass.
+type classReadStats struct {
+	workers, cacheLimit, cachePeak int
+	classes, countArrays           int
+}
+
+// testHookClassRead, when set by a test, receives each class read's
+// stats.
+var testHookClassRead func(classReadStats)
 
 // readClasses reads column col of every unit of the plan and returns each
 // row's class, kept in memory up to limit bytes (4 per row), else in a
@@ -95,9 +151,10 @@ func readClasses(ctx context.Context, p *plan, col, workers int, limit int64, di
 		}
 	}()
 	workers = max(workers, 1)
+	cacheLimit := max(classCacheBudget/workers, 1)
 	pool := make(chan *classWorker, workers)
 	for range workers {
-		pool <- &classWorker{cache: map[string]uint32{}}
+		pool <- &classWorker{cache: map[string]uint32{}, limit: cacheLimit}
 	}
 	// First every row gets the shared number of its class, in whatever
 	// order the workers met the classes; then, with every class known and
@@ -125,7 +182,7 @@ func readClasses(ctx context.Context, p *plan, col, workers int, limit int64, di
 						cancel(failed)
 						return
 					}
-					w.cache[name] = id
+					w.remember(name, id)
 				}
 				out[k] = id
 			})
@@ -161,6 +218,22 @@ func readClasses(ctx context.Context, p *plan, col, workers int, limit int64, di
 		sorted[r] = names[id]
 	}
 	order, table = nil, nil
+	// The caches are done with: their memory goes before the counts'.
+	stats := classReadStats{workers: workers, cacheLimit: cacheLimit, classes: len(sorted)}
+	for range workers {
+		w := <-pool
+		stats.cachePeak = max(stats.cachePeak, w.peak)
+		w.cache = nil
+		pool <- w
+	}
+	// Count arrays, allocated as first taken; a worker holds one only
+	// while it counts a unit's rows, which takes less than reading and
+	// writing them, so fewer arrays than workers seldom keep one waiting.
+	arrays := min(workers, max(classCountBudget/max(len(sorted), 1), 1))
+	counts := make(chan []int64, arrays)
+	for range arrays {
+		counts <- nil
+	}
 	g, gctx = errgroup.WithContext(ctx)
 	g.SetLimit(workers)
 	for _, u := range p.units {
@@ -170,9 +243,6 @@ func readClasses(ctx context.Context, p *plan, col, workers int, limit int64, di
 			}
 			w := <-pool
 			defer func() { pool <- w }()
-			if w.counts == nil {
-				w.counts = make([]int64, len(sorted))
-			}
 			in, err := ids.read(u.start, int(u.rows), w.scratch)
 			if err != nil {
 				return err
@@ -182,10 +252,16 @@ func readClasses(ctx context.Context, p *plan, col, workers int, limit int64, di
 			}
 			out := growIDs(&w.buf, len(in))
 			for k, id := range in {
-				c := rank[id]
-				out[k] = c
-				w.counts[c]++
+				out[k] = rank[id]
 			}
+			n := <-counts
+			if n == nil {
+				n = make([]int64, len(sorted))
+			}
+			for _, c := range out {
+				n[c]++
+			}
+			counts <- n
 			return ids.write(u.start, out)
 		})
 	}
@@ -193,11 +269,18 @@ func readClasses(ctx context.Context, p *plan, col, workers int, limit int64, di
 		return nil, err
 	}
 	ct := &classTable{ids: ids, counts: make([]int64, len(sorted)), names: sorted}
-	close(pool)
-	for w := range pool {
-		for c, x := range w.counts {
+	close(counts)
+	for n := range counts {
+		if n == nil {
+			continue
+		}
+		stats.countArrays++
+		for c, x := range n {
 			ct.counts[c] += x
 		}
+	}
+	if testHookClassRead != nil {
+		testHookClassRead(stats)
 	}
 	return ct, nil
 }

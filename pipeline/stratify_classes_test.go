@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
@@ -121,5 +122,87 @@ func TestStratifyManyClassesSameBytes(t *testing.T) {
 		} else if fingerprint(m) != first {
 			t.Fatalf("layout %+v: different bytes than one file, one row group, one worker", layout)
 		}
+	}
+}
+
+// TestStratifyClassCachesBounded checks the bounds of the class read by
+// its counters, with the bounds lowered so that a small input passes
+// them: each worker's cache holds at most its share of the names (and
+// does fill it: the test reaches the bound), and the classes are counted
+// into no more arrays than the count bound allows; the bytes are those of
+// caches and counts without bounds, for workers 1, 2, 3 and 8.
+func TestStratifyClassCachesBounded(t *testing.T) {
+	const n, classes = 40_000, 8_192
+	// 7919 is odd: 1,000 consecutive rows (a row group) hold 1,000
+	// classes, and every class appears.
+	in := writeStratInput(t, n, n/2, 1_000, func(i int) *string { s := fmt.Sprintf("k%05d", i*7919%classes); return &s })
+	splits := mustRatios(t, "train=0.7,valid=0.2,test=0.1")
+	run := func(workers int) (string, pipeline.ClassReadStats) {
+		var stats []pipeline.ClassReadStats
+		defer pipeline.OnClassRead(func(s pipeline.ClassReadStats) { stats = append(stats, s) })()
+		m := runSplit(t, pipeline.SplitConfig{Inputs: []string{in}, Seed: "8", Splits: splits, Stratify: "class",
+			JobOptions: pipeline.JobOptions{Workers: workers}})
+		if len(stats) != 1 {
+			t.Fatalf("workers %d: %d class reads, want 1", workers, len(stats))
+		}
+		return fingerprint(m), stats[0]
+	}
+	restore := pipeline.SetClassBudgets(1<<30, 1<<30) // a cache and a count array per worker, never emptied
+	want, _ := run(8)
+	restore()
+
+	const names, counts = 4_096, 2 * classes
+	defer pipeline.SetClassBudgets(names, counts)()
+	for _, workers := range []int{1, 2, 3, 8} {
+		got, s := run(workers)
+		if got != want {
+			t.Errorf("workers %d: other bytes than with unbounded caches and counts", workers)
+		}
+		if s.Workers != workers || s.Classes != classes || s.CacheLimit != names/workers {
+			t.Errorf("workers %d: stats %+v, want %d workers, %d classes, caches of %d", workers, s, workers, classes, names/workers)
+		}
+		if s.CachePeak != s.CacheLimit || s.Workers*s.CacheLimit > names {
+			t.Errorf("workers %d: caches of %d names held at most %d (want their limit reached, and %d names in all at most)", workers, s.CacheLimit, s.CachePeak, names)
+		}
+		if s.CountArrays < 1 || s.CountArrays > min(workers, counts/classes) {
+			t.Errorf("workers %d: %d count arrays of %d classes, want 1 to %d", workers, s.CountArrays, classes, min(workers, counts/classes))
+		}
+	}
+}
+
+// TestStratifyClassReadMemory checks the memory of the class read at the
+// most workers and the most classes: reading 65,536 classes on 256
+// workers allocates little more than on one. Before the counts were
+// bounded, each of the 256 workers counted into an array of its own (128
+// MiB here), and each cache could grow to every class.
+func TestStratifyClassReadMemory(t *testing.T) {
+	const classes = splitter.MaxStratifyClasses
+	// 256 row groups of 512 rows, each of 512 classes; every class twice.
+	in := writeStratInput(t, 2*classes, 2*classes, 512, func(i int) *string { s := fmt.Sprintf("c%05d", i*7919%classes); return &s })
+	alloc := func(workers int) (uint64, []string, []int64) {
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		names, counts, err := pipeline.ReadClasses(t.Context(), []string{in}, "class", workers)
+		runtime.ReadMemStats(&after)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return after.TotalAlloc - before.TotalAlloc, names, counts
+	}
+	one, names, counts := alloc(1)
+	many, names256, counts256 := alloc(pipeline.MaxWorkers)
+	if len(names) != classes || !slices.Equal(names, names256) || !slices.Equal(counts, counts256) {
+		t.Fatalf("%d classes on 1 worker, %d on %d: the classes or counts differ", len(names), len(names256), pipeline.MaxWorkers)
+	}
+	// Over one worker's: the count arrays (16 of 512 KiB), the caches
+	// (here 512 names a worker, 128 Ki in all; at most 2^18 names, about
+	// 15 MiB of maps, allocated up to twice over as they grow) and each
+	// worker's reading state. The unbounded read took 128 MiB more for
+	// the counts alone.
+	const bound = 48 << 20
+	t.Logf("allocated %d bytes on 1 worker, %d on %d", one, many, pipeline.MaxWorkers)
+	if many > one+bound {
+		t.Errorf("%d workers allocated %d bytes, one worker %d: more than %d over", pipeline.MaxWorkers, many, one, bound)
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"io/fs"
 	"path"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync"
 
@@ -125,7 +124,9 @@ func (l *locations) output(ctx context.Context, loc storage.Location, overwrite 
 // output is refused, as it is for a local one. With --report or --card
 // the job writes a local directory that finish uploads to the bucket
 // output (see viaLocal); with --if-exists skip the job's check reads a
-// committed bucket output through cfg.OutputFS (see committedOutput).
+// committed bucket output through cfg.OutputFS (see committedOutput), and
+// compares the bucket inputs' names, locations, versions and sizes as
+// listed here with those its manifest records (nothing more is read).
 func (l *locations) bindJob(ctx context.Context, cfg *pipeline.SplitConfig, ifExists string) error {
 	outLoc, err := parseLocation("--out", cfg.Out)
 	if err != nil {
@@ -145,12 +146,6 @@ func (l *locations) bindJob(ctx context.Context, cfg *pipeline.SplitConfig, ifEx
 				"the INPUTs and --out may still be buckets. In a pod without disk, mount a volume for them (Kubernetes: an emptyDir, or a generic ephemeral volume) and give its path", bareURL(tmp))
 		}
 		cfg.TempDir = tmp.Path()
-	}
-	if ifExists == ifExistsSkip && slices.ContainsFunc(cfg.Inputs, isBucket) {
-		// Local or bucket --out alike: the check of an existing output
-		// compares the inputs the manifest records, and it records no
-		// version of a bucket input, so the check would always fail.
-		return usagef("--if-exists skip with bucket INPUTs: not supported yet (a manifest records no version of a bucket input, so a changed one could not be told apart); use --if-exists error or overwrite")
 	}
 	local, objs, err := l.inputs(ctx, cfg.Inputs, cfg.InputFormat)
 	if err != nil {
