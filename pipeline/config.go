@@ -20,7 +20,7 @@ import (
 )
 
 // Version is the splitdata release, recorded in manifests.
-const Version = "0.5.0"
+const Version = "0.6.0"
 
 // AlgorithmVersion identifies the assignment algorithm specified in
 // docs/algorithm.md. Any change that moves a row for the same seed and
