@@ -137,7 +137,8 @@ func (p *Parquet) readBatch(ctx context.Context, i int, first, want int64, reuse
 		}
 		chunks = fetched
 	}
-	r := chunkReader{p: p, rg: i, want: want}
+	r := chunkReader{p: p, rg: i, want: want, gather: getGather()}
+	defer putGather(r.gather)
 	b := &columnar.Batch{Cols: make([]columnar.Column, len(layout))}
 	if reuse != nil && len(reuse.Cols) == len(layout) {
 		b, reuse.Len = reuse, 0
@@ -216,6 +217,7 @@ type chunkReader struct {
 	scratch []parquet.Value  // values of a page read value by value
 	dict    *columnar.Column // the current chunk's dictionary, once read
 	dictMax int64            // its longest ByteArray value
+	gather  *gather          // scratch for expanding dictionary indexes
 }
 
 // page is what a decoded page offers for copying.
@@ -344,7 +346,7 @@ func (r *chunkReader) copyPage(c int, col *columnar.Column, pg *page, md *format
 		int64(len(col.Bytes))+indexedBytes(indexes, r.dict) > MaxColumnChunkBytes {
 		return errBatchTooLarge
 	}
-	return col.AppendIndexed(pg.n, pg.defs, indexes, r.dict)
+	return r.gather.appendIndexed(col, pg.n, pg.defs, indexes, r.dict)
 }
 
 // appendPage appends the rows of pg, a page of plain values, to col: the
