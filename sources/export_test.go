@@ -26,3 +26,11 @@ func ExpandIndexed(col *columnar.Column, n int, defs []byte, indexes []int32, di
 	defer putGather(g)
 	return g.appendIndexed(col, n, defs, indexes, dict)
 }
+
+// SharedDictionaries returns the dictionaries p's shared cache has
+// decoded so far, and the row groups and dictionaries it holds now.
+func SharedDictionaries(p *Parquet) (decodes, rowGroups, held int) {
+	p.dicts.mu.Lock()
+	defer p.dicts.mu.Unlock()
+	return p.dicts.decodes, len(p.dicts.pending), len(p.dicts.entries)
+}
