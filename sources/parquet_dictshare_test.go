@@ -2,11 +2,15 @@ package sources_test
 
 import (
 	"bytes"
+	"errors"
+	"fmt"
 	"io"
+	"strings"
 	"sync"
 	"testing"
 
 	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/format"
 
 	"github.com/splitdata/splitdata/internal/columnar"
 	"github.com/splitdata/splitdata/sources"
@@ -94,5 +98,74 @@ func TestShareDictionaries(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// dictFile writes rows rows of a dictionary-encoded int64 column "ts"
+// (distinct values ts of them) and a dictionary-encoded string column
+// "cat" of distinct values of width bytes each, in one row group.
+func dictFile(t *testing.T, rows, distinct, width int) []byte {
+	t.Helper()
+	schema := parquet.NewSchema("t", parquet.Group{
+		"cat": parquet.Encoded(parquet.String(), &parquet.RLEDictionary),
+		"ts":  parquet.Encoded(parquet.Int(64), &parquet.RLEDictionary),
+	})
+	var buf bytes.Buffer
+	w := parquet.NewWriter(&buf, schema, parquet.MaxRowsPerRowGroup(int64(rows)), parquet.DictionaryMaxBytes(1<<30))
+	for i := range rows {
+		k := i % distinct
+		cat := fmt.Sprintf("%0*d", width, k)
+		row := parquet.Row{parquet.ByteArrayValue([]byte(cat)).Level(0, 0, 0), parquet.Int64Value(int64(k) * 1_000_000).Level(0, 0, 1)}
+		if _, err := w.WriteRows([]parquet.Row{row}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// The memory estimates count what dictionaries cost decoded: a
+// dictionary-encoded int64 column at 8 bytes a row (DecodedBytes), and
+// the dictionaries a unit holds (RowGroupDictionaryBytes) at least at
+// their values' bytes, and at most their pages' bytes plus an offset
+// each; a dictionary page lying about its size counts nothing (the read
+// refuses it).
+func TestDictionaryEstimates(t *testing.T) {
+	const rows, distinct, width = 3000, 1000, 50
+	data := dictFile(t, rows, distinct, width)
+	p, err := sources.OpenParquet("dict", bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	values := int64(rows*8 + rows*width) // ts and cat, repeated in full
+	if got := p.RowGroupDecodedBytes(0); got < values {
+		t.Errorf("RowGroupDecodedBytes = %d, want at least the %d bytes of the values decoded", got, values)
+	}
+	dicts := int64(distinct*8 + distinct*width)
+	most := dicts + 2*4*(distinct+1) + 2*distinct*4 // offsets, and a length per string in the page
+	if got := p.RowGroupDictionaryBytes(0); got < dicts || got > most {
+		t.Errorf("RowGroupDictionaryBytes = %d, want between %d and %d", got, dicts, most)
+	}
+	honest := int64s(t, 100, 10) // one dictionary-encoded column
+	f := splitPages(t, honest)
+	f.page(t, format.DictionaryPage).h.DictionaryPageHeader.V.NumValues = sources.MaxPageValues + 1
+	lying := f.bytes(t)
+	h, err := sources.OpenParquet("honest", bytes.NewReader(honest), int64(len(honest)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := sources.OpenParquet("lying", bytes.NewReader(lying), int64(len(lying)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := q.RowGroupDictionaryBytes(0), h.RowGroupDictionaryBytes(0); got != 0 || want < 80 {
+		t.Errorf("RowGroupDictionaryBytes = %d with a dictionary page declaring %d values, want 0; %d for the honest file, want at least its 80 bytes of values", got, sources.MaxPageValues+1, want)
+	}
+	q.ShareDictionaries(0, 2)
+	var ie *sources.InputError
+	if _, err := q.ReadBatchRangeInto(t.Context(), 0, 0, 10, nil); !errors.As(err, &ie) || ie.Column != "v" || !strings.Contains(err.Error(), "dictionary of 16777217 values") {
+		t.Errorf("read of a dictionary page declaring %d values: %v, want an InputError naming column v and the dictionary", sources.MaxPageValues+1, err)
 	}
 }
