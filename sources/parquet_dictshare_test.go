@@ -115,7 +115,7 @@ func dictFile(t *testing.T, rows, distinct, width int) []byte {
 	for i := range rows {
 		k := i % distinct
 		cat := fmt.Sprintf("%0*d", width, k)
-		row := parquet.Row{parquet.ByteArrayValue([]byte(cat)).Level(0, 0, 0), parquet.Int64Value(int64(k) * 1_000_000).Level(0, 0, 1)}
+		row := parquet.Row{parquet.ByteArrayValue([]byte(cat)).Level(0, 0, 0), parquet.Int64Value(int64(k)*1_000_000).Level(0, 0, 1)}
 		if _, err := w.WriteRows([]parquet.Row{row}); err != nil {
 			t.Fatal(err)
 		}
