@@ -23,7 +23,7 @@ type decodeBenchRow struct {
 }
 
 // writeDecodeBench writes rows decodeBenchRows in one row group, every
-// 50th row's dictionary columns null, and returns its path.
+// 50th row's origin null, and returns its path.
 func writeDecodeBench(b *testing.B, rows int) string {
 	b.Helper()
 	path := filepath.Join(b.TempDir(), "decode.parquet")
@@ -39,9 +39,11 @@ func writeDecodeBench(b *testing.B, rows int) string {
 	buf := make([]decodeBenchRow, 0, 4096)
 	for i := range rows {
 		r := decodeBenchRow{ID: int64(i) * 7919, Text: fmt.Sprintf("row %d of the decode benchmark", i)}
+		d := int64(i*31%700 - 100)
+		r.Delay = &d
 		if i%50 != 0 {
-			d, o := int64(i*31%700-100), airports[i*17%len(airports)]
-			r.Delay, r.Origin = &d, &o
+			o := airports[i*17%len(airports)]
+			r.Origin = &o
 		}
 		buf = append(buf, r)
 		if len(buf) == cap(buf) || i == rows-1 {

@@ -122,5 +122,6 @@ func (p *Parquet) dictionaryBytes(compact *thrift.CompactProtocol, md *format.Co
 
 // isDictionaryEncoding reports whether e encodes dictionary indexes.
 func isDictionaryEncoding(e format.Encoding) bool {
+	//lint:ignore SA1019 files of Parquet 1.0 writers list PLAIN_DICTIONARY for their dictionary-encoded pages
 	return e == format.PlainDictionary || e == format.RLEDictionary
 }
