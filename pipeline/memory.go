@@ -374,8 +374,10 @@ func checkGroupMemory(path string, rec FileInfo, memory int64) error {
 // memory decoded: one that could not be cut (an Arrow record batch, a
 // Parquet row group with repeated fields, a single long text record) is
 // read whole, so it alone would hold more than the budget allows beside
-// the output row groups. The error names the file, the unit and the
-// --memory that would do.
+// the output row groups; and a unit of a row group whose decoded
+// dictionaries, which every unit of it holds whatever its rows
+// (cutUnits), take it there. The error names the file, the unit (or the
+// row group's dictionaries) and the --memory that would do.
 func checkUnits(inputs []sources.Source, units []unit, memory int64) error {
 	if memory <= 0 {
 		return nil
