@@ -54,6 +54,29 @@ func unitBytes(in sources.Source, u unit, rgRows, rowBytes int64) int64 {
 	return values + u.rows*rowBytes
 }
 
+// dictionarySizer is implemented by inputs that estimate the decoded
+// dictionaries of a unit's row group, which every unit of it holds
+// (sources.Parquet).
+type dictionarySizer interface {
+	RowGroupDictionaryBytes(i int) int64
+}
+
+// dictionarySharer is implemented by inputs whose units of a row group
+// decode its dictionaries once and share them, once told how many units
+// read it (sources.Parquet).
+type dictionarySharer interface {
+	ShareDictionaries(rg, ranges int)
+}
+
+// dictionaryBytes returns the estimated decoded dictionaries of unit u's
+// row group in in, 0 when in gives no estimate.
+func dictionaryBytes(in sources.Source, u unit) int64 {
+	if d, ok := in.(dictionarySizer); ok {
+		return max(d.RowGroupDictionaryBytes(u.rg), 0)
+	}
+	return 0
+}
+
 // pageStarter is implemented by inputs that tell where the pages of a row
 // group's costliest column start (sources.Parquet).
 type pageStarter interface {
@@ -75,6 +98,15 @@ type pageStarter interface {
 // units they straddle. A cut moves by at most an eighth of a unit's rows
 // (else it stays), so a unit holds at most 5/4 of its equal share; the
 // windows of units in flight weigh each unit by its own estimate.
+//
+// Each unit's estimate also counts its row group's decoded dictionaries
+// (dictionarySizer), whole: a unit holds them all, whatever its rows, so
+// they are left out of the cut (more units would not make them smaller)
+// and checkUnits refuses a row group whose dictionaries alone break the
+// budget. On the columnar path, the units of a cut row group share its
+// dictionaries (dictionarySharer, told here how many units read it): the
+// first unit to need a dictionary decodes it for all, which changes no
+// byte of any batch.
 func cutUnits(inputs []sources.Source, units []unit, budget int64, batches, shuffle bool) []unit {
 	out := make([]unit, 0, len(units))
 	for _, u := range units {
@@ -82,12 +114,17 @@ func cutUnits(inputs []sources.Source, units []unit, budget int64, batches, shuf
 		leaves := int64(len(in.Schema().Columns()))
 		rowBytes := unitRowBytes(leaves, batches, shuffle)
 		u.bytes = unitBytes(in, u, u.rows, rowBytes)
+		dict := int64(0)
+		if budget > 0 {
+			dict = dictionaryBytes(in, u)
+		}
 		parts := int64(1)
 		if budget > 0 && u.bytes > budget && canReadRanges(in, batches) {
 			parts = min((u.bytes+budget-1)/budget, u.rows)
 		}
 		if parts <= 1 {
 			u.seq = len(out)
+			u.bytes += dict
 			out = append(out, u)
 			continue
 		}
@@ -98,11 +135,15 @@ func cutUnits(inputs []sources.Source, units []unit, budget int64, batches, shuf
 			starts, _ = ps.PageStarts(u.rg)
 		}
 		first := u.first
-		for _, end := range cuts(starts, u.first, u.rows, parts) {
+		ends := cuts(starts, u.first, u.rows, parts)
+		for _, end := range ends {
 			v := unit{seq: len(out), input: u.input, rg: u.rg, start: u.start + (first - u.first), first: first, rows: end - first}
-			v.bytes = unitBytes(in, v, u.rows, rowBytes)
+			v.bytes = unitBytes(in, v, u.rows, rowBytes) + dict
 			out = append(out, v)
 			first = end
+		}
+		if ds, ok := in.(dictionarySharer); ok && batches && dict > 0 && len(ends) > 1 {
+			ds.ShareDictionaries(u.rg, len(ends))
 		}
 	}
 	return out

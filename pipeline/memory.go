@@ -25,7 +25,10 @@ import (
 //     streamed, encoded as their rows come with their pages in temporary
 //     files (outputMemory, rowgroup_stream.go);
 //   - a unit that cannot be cut and exceeds memory/2 is refused
-//     (checkUnits);
+//     (checkUnits); a unit's estimate counts its row group's decoded
+//     dictionaries whole, which every unit of the row group holds (shared
+//     on the columnar path), so a row group whose dictionaries break
+//     memory/2 is refused too, whatever its units;
 //   - a shuffle holds or spills by ShuffleMemory, memory/2 by default, and
 //     the per-row state of --stratify and --ratio-by rows stays in memory
 //     up to it.
@@ -371,8 +374,10 @@ func checkGroupMemory(path string, rec FileInfo, memory int64) error {
 // memory decoded: one that could not be cut (an Arrow record batch, a
 // Parquet row group with repeated fields, a single long text record) is
 // read whole, so it alone would hold more than the budget allows beside
-// the output row groups. The error names the file, the unit and the
-// --memory that would do.
+// the output row groups; and a unit of a row group whose decoded
+// dictionaries, which every unit of it holds whatever its rows
+// (cutUnits), take it there. The error names the file, the unit (or the
+// row group's dictionaries) and the --memory that would do.
 func checkUnits(inputs []sources.Source, units []unit, memory int64) error {
 	if memory <= 0 {
 		return nil
@@ -382,6 +387,10 @@ func checkUnits(inputs []sources.Source, units []unit, memory int64) error {
 			continue
 		}
 		in := inputs[u.input]
+		if dict := dictionaryBytes(in, u); dict > 0 && u.bytes-dict <= memory/2 {
+			return fmt.Errorf("%w: %s: row group %d's dictionaries take about %s decoded, and every unit of the row group holds them: with its rows, more than half of --memory %s: use --memory %d MiB or more",
+				ErrTooLarge, in.Name(), u.rg, sizeText(dict), sizeText(memory), 2*u.bytes>>20+1)
+		}
 		what := fmt.Sprintf("unit %d", u.rg)
 		switch in.(type) {
 		case *sources.Parquet:

@@ -1,5 +1,7 @@
 package sources
 
+import "github.com/splitdata/splitdata/internal/columnar"
+
 // SetCodecErr makes the capped codecs count as not installed, for err,
 // until restore is called.
 func SetCodecErr(err error) (restore func()) {
@@ -14,4 +16,21 @@ func SetFetchWindow(n int64) (restore func()) {
 	old := fetchWindow
 	fetchWindow = n
 	return func() { fetchWindow = old }
+}
+
+// ExpandIndexed appends to col the n rows of a dictionary-encoded page
+// (definition levels defs, indexes of its defined rows into dict) as the
+// columnar decoder does.
+func ExpandIndexed(col *columnar.Column, n int, defs []byte, indexes []int32, dict *columnar.Column) error {
+	g := getGather()
+	defer putGather(g)
+	return g.appendIndexed(col, n, defs, indexes, dict)
+}
+
+// SharedDictionaries returns the dictionaries p's shared cache has
+// decoded so far, and the row groups and dictionaries it holds now.
+func SharedDictionaries(p *Parquet) (decodes, rowGroups, held int) {
+	p.dicts.mu.Lock()
+	defer p.dicts.mu.Unlock()
+	return p.dicts.decodes, len(p.dicts.pending), len(p.dicts.entries)
 }

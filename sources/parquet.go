@@ -33,6 +33,7 @@ type Parquet struct {
 	stamp   fileStamp   // the file when opened, for CheckUnchanged
 	layout  rowcheck.Layout
 	ranges  rangeCache // page locations of row groups read in ranges
+	dicts   dictShare  // dictionaries shared by the ranges of a row group
 
 	footerMemory int64 // estimated bytes of the decoded footer
 }
@@ -266,6 +267,7 @@ func (p *Parquet) ReadRowGroup(ctx context.Context, i, batch int, fn func(rows [
 
 // Close releases the file.
 func (p *Parquet) Close() error {
+	p.dicts.reset()
 	if p.closer == nil {
 		return nil
 	}

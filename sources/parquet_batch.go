@@ -97,6 +97,10 @@ type preparer interface{ prepare() error }
 // into a batch, reusing reuse's memory (see ReadBatchInto).
 func (p *Parquet) readBatch(ctx context.Context, i int, first, want int64, reuse *columnar.Batch) (*columnar.Batch, error) {
 	ranged := want != p.rows[i]
+	share := ranged && p.dicts.shared(i)
+	if share {
+		defer p.dicts.done(i) // whatever the outcome
+	}
 	if !ranged && p.fetch == nil {
 		// A range's pages are checked with its row group's page
 		// locations (rangeChunks); over a Fetcher, each chunk's are
@@ -137,7 +141,9 @@ func (p *Parquet) readBatch(ctx context.Context, i int, first, want int64, reuse
 		}
 		chunks = fetched
 	}
-	r := chunkReader{p: p, rg: i, want: want}
+	r := chunkReader{p: p, rg: i, want: want, gather: getGather()}
+	defer putGather(r.gather)
+	r.share = share
 	b := &columnar.Batch{Cols: make([]columnar.Column, len(layout))}
 	if reuse != nil && len(reuse.Cols) == len(layout) {
 		b, reuse.Len = reuse, 0
@@ -216,6 +222,8 @@ type chunkReader struct {
 	scratch []parquet.Value  // values of a page read value by value
 	dict    *columnar.Column // the current chunk's dictionary, once read
 	dictMax int64            // its longest ByteArray value
+	gather  *gather          // scratch for expanding dictionary indexes
+	share   bool             // dictionaries come from p.dicts (ShareDictionaries)
 }
 
 // page is what a decoded page offers for copying.
@@ -331,20 +339,27 @@ func (r *chunkReader) copyPage(c int, col *columnar.Column, pg *page, md *format
 	}
 	if r.dict == nil {
 		// FilePages decodes one dictionary per column chunk and gives
-		// it to every dictionary-encoded page.
-		dict, err := r.dictionary(c, col.Type, pg.dict)
+		// it to every dictionary-encoded page; the ranges of a row
+		// group may share one copy of it (parquet_dictshare.go).
+		decode := func() (*columnar.Column, error) { return r.dictionary(c, col.Type, pg.dict) }
+		var err error
+		if r.share {
+			r.dict, r.dictMax, err = r.p.dicts.get(r.rg, c, decode)
+		} else if r.dict, err = decode(); err == nil {
+			r.dictMax = longest(r.dict)
+		}
 		if err != nil {
+			r.dict = nil
 			return err
 		}
-		r.dict, r.dictMax = dict, longest(dict)
-		presizeIndexed(col, dict, r.want, md)
+		presizeIndexed(col, r.dict, r.want, md)
 	}
 	indexes := pg.data.Int32()
 	if col.Width == 0 && int64(len(col.Bytes))+int64(len(indexes))*r.dictMax > MaxColumnChunkBytes &&
 		int64(len(col.Bytes))+indexedBytes(indexes, r.dict) > MaxColumnChunkBytes {
 		return errBatchTooLarge
 	}
-	return col.AppendIndexed(pg.n, pg.defs, indexes, r.dict)
+	return r.gather.appendIndexed(col, pg.n, pg.defs, indexes, r.dict)
 }
 
 // appendPage appends the rows of pg, a page of plain values, to col: the

@@ -78,6 +78,14 @@ func (p *Parquet) indexedChunk(rg, c int, cc *format.ColumnChunk) (loc chunkPage
 	rows := p.rows[rg]
 	loc.pages = make([]pageLoc, len(pages))
 	at := md.DataPageOffset
+	if md.DictionaryPageOffset == 0 && pages[0].Offset > at && pages[0].Offset < end {
+		// Polars writes a chunk's dictionary page at its
+		// data_page_offset and no dictionary_page_offset: the pages
+		// before the first indexed one are checked as a dictionary's
+		// (checkIndexedPages refuses a data page there).
+		at = pages[0].Offset
+	}
+	dataStart := at
 	for k, pg := range pages {
 		size := int64(pg.CompressedPageSize)
 		switch {
@@ -101,7 +109,7 @@ func (p *Parquet) indexedChunk(rg, c int, cc *format.ColumnChunk) (loc chunkPage
 		return fail("pages end at byte %d, the column chunk at %d", at, end)
 	}
 	loc.view, loc.indexed = true, true
-	loc.base, loc.start, loc.end, loc.dataStart = base, start, end, md.DataPageOffset
+	loc.base, loc.start, loc.end, loc.dataStart = base, start, end, dataStart
 	return loc, true, nil
 }
 

@@ -176,7 +176,11 @@ func (p *Parquet) walkChunk(compact *thrift.CompactProtocol, cc *format.ColumnCh
 		row += rows
 		off += n + size
 	}
-	if dataStart != md.DataPageOffset {
+	// Polars writes a chunk's dictionary page at its data_page_offset
+	// and no dictionary_page_offset: the walk then started there, and
+	// found the pages before the first data page not to be data pages.
+	polars := md.DictionaryPageOffset == 0 && start == md.DataPageOffset && dataStart > start
+	if dataStart != md.DataPageOffset && !polars {
 		// Pages not where the footer says: the whole chunk's read
 		// reports what is wrong.
 		loc.pages = nil

@@ -221,3 +221,42 @@ func TestPageStarts(t *testing.T) {
 		t.Fatal("PageStarts of a row group past the last: no error")
 	}
 }
+
+// Polars writes a dictionary-encoded chunk's dictionary page at its
+// data_page_offset and leaves dictionary_page_offset unset: ranges of
+// such a row group read the rows a whole read gives, from the offset
+// index or from the page headers, where the index was refused as corrupt
+// (its first page is not at data_page_offset) and the walk read every
+// chunk whole for every range.
+func TestReadRangesPolarsOffsets(t *testing.T) {
+	dict := encodingFor(&parquet.RLEDictionary, allKinds...)
+	opts := append([]parquet.WriterOption{parquet.Compression(&parquet.Zstd), parquet.PageBufferSize(512), parquet.MaxRowsPerRowGroup(1500)}, dict...)
+	data := writeWide(t, wideRows(1500, 5), nil, opts...)
+	for _, index := range []bool{true, false} {
+		moved := 0
+		polars := rewriteFooter(t, data, func(md *format.FileMetaData) {
+			for c := range md.RowGroups[0].Columns {
+				m := &md.RowGroups[0].Columns[c].MetaData
+				if m.DictionaryPageOffset > 0 {
+					m.DataPageOffset, m.DictionaryPageOffset = m.DictionaryPageOffset, 0
+					moved++
+				}
+				if !index {
+					md.RowGroups[0].Columns[c].OffsetIndexOffset, md.RowGroups[0].Columns[c].OffsetIndexLength = 0, 0
+				}
+			}
+		})
+		if moved == 0 {
+			t.Fatal("no dictionary-encoded chunk")
+		}
+		p, err := sources.OpenParquet("polars", bytes.NewReader(polars), int64(len(polars)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		starts, err := p.PageStarts(0)
+		if err != nil || len(starts) < 2 {
+			t.Errorf("offset index %v: page starts %v, %v: want the pages, which a range reads alone", index, starts, err)
+		}
+		readRanges(t, p)
+	}
+}

@@ -1,29 +1,46 @@
 package sources
 
 import (
+	"slices"
+
 	"github.com/parquet-go/parquet-go/encoding/thrift"
 	"github.com/parquet-go/parquet-go/format"
 )
 
 // DecodedBytes estimates the bytes the file's values take once decoded:
 // each column chunk's uncompressed size, except that a dictionary-encoded
-// byte-array chunk counts every value at its dictionary's mean value
-// length, which decoding repeats in full (a column of a few long
-// categories is tiny encoded and large decoded). The mean comes from the
-// dictionary page's header; a header that cannot be read leaves the
-// chunk's uncompressed size, and the damage for the read to report.
+// chunk counts every value in full, which decoding repeats (a column of a
+// few long categories, or of a few distinct timestamps, is tiny encoded
+// and large decoded): a fixed-width value at its width, a byte array at
+// its dictionary's mean value length. The mean comes from the dictionary
+// page's header; a header that cannot be read leaves the chunk's
+// uncompressed size, and the damage for the read to report.
 func (p *Parquet) DecodedBytes() int64 {
 	var total int64
 	var compact thrift.CompactProtocol
-	for _, rg := range p.file.Metadata().RowGroups {
-		for _, cc := range rg.Columns {
-			md := &cc.MetaData
-			size := max(md.TotalUncompressedSize, 0)
-			if md.DictionaryPageOffset > 0 && md.Type == format.ByteArray && cc.CryptoMetadata.Value == nil {
-				size = max(size, dictionaryExpanded(p, &compact, md))
+	for i := range p.file.Metadata().RowGroups {
+		total += p.rowGroupDecodedBytes(&compact, i)
+	}
+	return total
+}
+
+// rowGroupDecodedBytes is DecodedBytes for row group i alone.
+func (p *Parquet) rowGroupDecodedBytes(compact *thrift.CompactProtocol, i int) int64 {
+	var total int64
+	for c, cc := range p.file.Metadata().RowGroups[i].Columns {
+		md := &cc.MetaData
+		size := max(md.TotalUncompressedSize, 0)
+		dict := md.DictionaryPageOffset > 0 || slices.ContainsFunc(md.Encoding, isDictionaryEncoding)
+		switch {
+		case !dict || cc.CryptoMetadata.Value != nil || c >= len(p.layout):
+		case md.Type == format.ByteArray:
+			size = max(size, dictionaryExpanded(p, compact, md))
+		default:
+			if each := plainBytes(p.layout[c]); each > 0 && md.NumValues > 0 && md.NumValues <= MaxColumnChunkBytes/each {
+				size = max(size, md.NumValues*each)
 			}
-			total += size
 		}
+		total += size
 	}
 	return total
 }
@@ -55,15 +72,56 @@ func (p *Parquet) RowGroupDecodedBytes(i int) int64 {
 	if i < 0 || i >= len(rgs) {
 		return 0
 	}
+	var compact thrift.CompactProtocol
+	return p.rowGroupDecodedBytes(&compact, i)
+}
+
+// RowGroupDictionaryBytes estimates, on the high side, the memory the
+// dictionaries of row group i's column chunks take decoded: each
+// dictionary page's uncompressed bytes and an offset per value. A unit of
+// the row group holds them all while it is read (shared with the other
+// units, see [Parquet.ShareDictionaries]), whatever its rows: a chunk
+// with a huge dictionary weighs on every unit. The sizes come from the
+// dictionary page headers, read here; a header that cannot be read or
+// declares more than a read accepts ([MaxPageBytes], [MaxPageValues], the
+// chunk's uncompressed size) counts 0, and the read reports it.
+func (p *Parquet) RowGroupDictionaryBytes(i int) int64 {
+	rgs := p.file.Metadata().RowGroups
+	if i < 0 || i >= len(rgs) {
+		return 0
+	}
 	var total int64
 	var compact thrift.CompactProtocol
 	for _, cc := range rgs[i].Columns {
-		md := &cc.MetaData
-		size := max(md.TotalUncompressedSize, 0)
-		if md.DictionaryPageOffset > 0 && md.Type == format.ByteArray && cc.CryptoMetadata.Value == nil {
-			size = max(size, dictionaryExpanded(p, &compact, md))
+		if cc.CryptoMetadata.Value == nil && len(cc.EncryptedColumnMetadata) == 0 {
+			total += p.dictionaryBytes(&compact, &cc.MetaData)
 		}
-		total += size
 	}
 	return total
+}
+
+// dictionaryBytes is RowGroupDictionaryBytes for the chunk of metadata md.
+func (p *Parquet) dictionaryBytes(compact *thrift.CompactProtocol, md *format.ColumnMetaData) int64 {
+	if md.DictionaryPageOffset == 0 && !slices.ContainsFunc(md.Encoding, isDictionaryEncoding) {
+		return 0
+	}
+	start, end, _, ok := p.chunkBytes(md)
+	if !ok {
+		return 0
+	}
+	h, _, err := readPageHeader(p.r, compact, start, end-start)
+	if err != nil || h.Type != format.DictionaryPage || !h.DictionaryPageHeader.Valid {
+		return 0
+	}
+	n, size := int64(h.DictionaryPageHeader.V.NumValues), int64(h.UncompressedPageSize)
+	if n < 0 || n > MaxPageValues || size < 0 || size > MaxPageBytes || size > md.TotalUncompressedSize {
+		return 0
+	}
+	return size + 4*(n+1)
+}
+
+// isDictionaryEncoding reports whether e encodes dictionary indexes.
+func isDictionaryEncoding(e format.Encoding) bool {
+	//lint:ignore SA1019 files of Parquet 1.0 writers list PLAIN_DICTIONARY for their dictionary-encoded pages
+	return e == format.PlainDictionary || e == format.RLEDictionary
 }

@@ -1,0 +1,95 @@
+package sources_test
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/parquet-go/parquet-go"
+
+	"github.com/splitdata/splitdata/internal/columnar"
+)
+
+// decodeBenchRow is a row of the decode benchmarks' input: the column
+// kinds of the issue 22 shapes (a Polars-written flights file: optional,
+// dictionary-encoded int64 and strings; DuckDB's and ours: plain values
+// beside them).
+type decodeBenchRow struct {
+	Delay  *int64  `parquet:"delay,optional,dict"`
+	Origin *string `parquet:"origin,optional,dict"`
+	ID     int64   `parquet:"id"`
+	Text   string  `parquet:"text"`
+}
+
+// writeDecodeBench writes rows decodeBenchRows in one row group, every
+// 50th row's origin null, and returns its path.
+func writeDecodeBench(b *testing.B, rows int) string {
+	b.Helper()
+	path := filepath.Join(b.TempDir(), "decode.parquet")
+	f, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	w := parquet.NewGenericWriter[decodeBenchRow](f, parquet.Compression(&parquet.Snappy), parquet.MaxRowsPerRowGroup(int64(rows)))
+	airports := make([]string, 300)
+	for k := range airports {
+		airports[k] = fmt.Sprintf("A%02d", k)
+	}
+	buf := make([]decodeBenchRow, 0, 4096)
+	for i := range rows {
+		r := decodeBenchRow{ID: int64(i) * 7919, Text: fmt.Sprintf("row %d of the decode benchmark", i)}
+		d := int64(i*31%700 - 100)
+		r.Delay = &d
+		if i%50 != 0 {
+			o := airports[i*17%len(airports)]
+			r.Origin = &o
+		}
+		buf = append(buf, r)
+		if len(buf) == cap(buf) || i == rows-1 {
+			if _, err := w.Write(buf); err != nil {
+				b.Fatal(err)
+			}
+			buf = buf[:0]
+		}
+	}
+	if err := w.Close(); err != nil {
+		b.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		b.Fatal(err)
+	}
+	return path
+}
+
+// BenchmarkDecodeColumns decodes a 400,000-row row group of plain and
+// dictionary-encoded int64 and string columns, whole and in units of
+// 40,000 rows as the engine cuts a large row group, into a reused batch
+// (as the engine's readers recycle theirs): the decode path with its
+// allocations.
+func BenchmarkDecodeColumns(b *testing.B) {
+	const rows = 400_000
+	p := openBench(b, writeDecodeBench(b, rows))
+	for _, unit := range []int64{40_000, rows} {
+		b.Run(fmt.Sprintf("unit=%d", unit), func(b *testing.B) {
+			b.SetBytes(p.Size())
+			b.ReportAllocs()
+			var reuse *columnar.Batch
+			cpu := processCPU(b)
+			for b.Loop() {
+				for first := int64(0); first < rows; first += unit {
+					n := min(unit, rows-first)
+					batch, err := p.ReadBatchRangeInto(b.Context(), 0, first, n, reuse)
+					if err != nil {
+						b.Fatal(err)
+					}
+					if int64(batch.Len) != n {
+						b.Fatalf("%d rows, want %d", batch.Len, n)
+					}
+					reuse = batch
+				}
+			}
+			reportCPU(b, cpu)
+		})
+	}
+}
