@@ -56,6 +56,9 @@ func SortRecordsMatches(recs []record, workers int) bool {
 	return slices.Equal(recs, want)
 }
 
+// Counter is a value counter.
+type Counter = counter
+
 // Record is a leak record.
 type Record = record
 

@@ -5,7 +5,11 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
+
+	"github.com/axiomhq/hyperloglog"
+	metro "github.com/dgryski/go-metro"
 
 	"github.com/splitdata/splitdata/report"
 )
@@ -224,6 +228,64 @@ func TestCounterMatchesMisraGries(t *testing.T) {
 				if got[v] != ref[v] {
 					t.Fatalf("%q: count %d, want %d", v, got[v], ref[v])
 				}
+			}
+		})
+	}
+}
+
+// TestCounterDistinctMatchesSketch checks that a counter, which makes its
+// HyperLogLog only once its counts stop being exact, estimates what a
+// sketch given every value (by the counter's hash) estimates, whether the
+// values were added to one counter or to several merged, short or cut.
+func TestCounterDistinctMatchesSketch(t *testing.T) {
+	long := strings.Repeat("x", 200)
+	for _, tc := range []struct {
+		name  string
+		n     int
+		parts int // counters merged in order
+		next  func(i int) string
+		exact bool
+	}{
+		{"few", 5000, 1, func(i int) string { return fmt.Sprint("c", i%500) }, true},
+		{"few merged", 5000, 7, func(i int) string { return fmt.Sprint("c", i%500) }, true},
+		{"many", 30_000, 1, func(i int) string { return fmt.Sprint("v", i) }, false},
+		{"many merged", 30_000, 9, func(i int) string { return fmt.Sprint("v", i%20_000) }, false},
+		{"merged past the cap", 9000, 9, func(i int) string { return fmt.Sprint("p", i%1000, "-", i/1000) }, false},
+		{"small merged into full", 6000, 3, func(i int) string {
+			if i < 2000 {
+				return fmt.Sprint("v", i)
+			}
+			return fmt.Sprint("c", i%100)
+		}, false},
+		{"one cut", 3000, 3, func(i int) string {
+			if i == 2500 {
+				return long
+			}
+			return fmt.Sprint("c", i%300)
+		}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ref := hyperloglog.New14()
+			var cs []*report.Counter
+			per := tc.n / tc.parts
+			for p := range tc.parts {
+				c := report.NewCounterForTest()
+				for i := p * per; i < (p+1)*per; i++ {
+					v := tc.next(i)
+					c.Add(v)
+					ref.InsertHash(metro.Hash64([]byte(v), 1337))
+				}
+				cs = append(cs, c)
+			}
+			for _, c := range cs[1:] {
+				cs[0].Merge(c)
+			}
+			got, exact := cs[0].Distinct()
+			if exact != tc.exact {
+				t.Fatalf("exact %v, want %v", exact, tc.exact)
+			}
+			if want := ref.Estimate(); !exact && got != want {
+				t.Errorf("distinct %d, want the sketch's %d", got, want)
 			}
 		})
 	}

@@ -115,12 +115,18 @@ const MaxExactValues = 1024
 const maxValueBytes = 96
 
 // counter counts the values of a column in one split. Values are found
-// by their 64-bit metro hash (the one the HyperLogLog takes), so counting
-// allocates nothing once the counters are full: two values whose hashes
-// collide (about one chance in 10^13 among 1,024 values) would be
-// counted as one.
+// by their 64-bit metro hash (the one the HyperLogLog takes) in a table
+// of its own (open addressing, linear probing), so counting allocates
+// nothing once the counters are full: two values whose hashes collide
+// (about one chance in 10^13 among 1,024 values) would be counted as one.
+//
+// The HyperLogLog is made only once the counts stop being exact: until
+// then the counters hold every value seen, and their hashes are what it
+// would have been given. Its state depends only on the set of hashes
+// given to it, not on their order or repeats, so its estimate is the one
+// of a sketch given every value as it came.
 type counter struct {
-	index map[uint64]int32
+	tab   hashTable
 	slots []slot
 	free  []int32
 	// slack bounds how much any count is low, once the values outgrew
@@ -128,6 +134,7 @@ type counter struct {
 	slack int64
 	// cut is set when a value longer than maxValueBytes was cut.
 	cut bool
+	// hll is nil while the counts are exact and hold every value.
 	hll *hyperloglog.Sketch
 }
 
@@ -142,30 +149,49 @@ type slot struct {
 // so that InsertHash of our hash is the same.
 const hashSeed = 1337
 
-func newCounter() *counter {
-	return &counter{index: map[uint64]int32{}, hll: hyperloglog.New14()}
-}
+func newCounter() *counter { return &counter{} }
 
 func (c *counter) add(key []byte) {
 	h := metro.Hash64(key, hashSeed)
-	c.hll.InsertHash(h)
+	if c.hll != nil {
+		c.hll.InsertHash(h)
+	}
 	if len(key) > maxValueBytes {
+		c.distinctSketch().InsertHash(h)
 		key, c.cut = key[:maxValueBytes], true
 		h = metro.Hash64(key, hashSeed)
 	}
 	c.addHashed(h, key, 1)
 }
 
+// distinctSketch returns the HyperLogLog, made of the counted values'
+// hashes if there was none: to be called before the counts stop holding
+// every value (one is cut, or dropped), while they still do.
+func (c *counter) distinctSketch() *hyperloglog.Sketch {
+	if c.hll == nil {
+		c.hll = hyperloglog.New14()
+		for _, sl := range c.slots {
+			if sl.count > 0 {
+				c.hll.InsertHash(sl.hash)
+			}
+		}
+	}
+	return c.hll
+}
+
 // addHashed adds n to the count of key (hash h), or, the counters being
 // full, takes one from every count (Misra-Gries) and drops key.
 func (c *counter) addHashed(h uint64, key []byte, n int64) {
-	if i, ok := c.index[h]; ok {
+	if i, ok := c.tab.get(h); ok {
 		c.slots[i].count += n
 		return
 	}
-	if len(c.index) < MaxExactValues {
+	if c.tab.n < MaxExactValues {
 		c.insert(h, key, n)
 		return
+	}
+	if c.hll == nil {
+		c.distinctSketch().InsertHash(h)
 	}
 	c.slack++
 	at := len(c.free)
@@ -178,14 +204,8 @@ func (c *counter) addHashed(h uint64, key []byte, n int64) {
 			c.free = append(c.free, int32(i))
 		}
 	}
-	if len(c.free)-at == len(c.index) {
-		// Every count fell to 0 (values seen once, as in a column of
-		// distinct strings): one clear, not a delete per value.
-		clear(c.index)
-		return
-	}
-	for _, i := range c.free[at:] {
-		delete(c.index, c.slots[i].hash)
+	if len(c.free) > at {
+		c.reindex()
 	}
 }
 
@@ -199,7 +219,18 @@ func (c *counter) insert(h uint64, key []byte, n int64) {
 	}
 	sl := &c.slots[i]
 	sl.hash, sl.count, sl.value = h, n, append(sl.value[:0], key...)
-	c.index[h] = i
+	c.tab.put(h, i)
+}
+
+// reindex rebuilds the table from the slots whose count is not 0, after
+// some fell to 0: one pass, rather than a deletion per value.
+func (c *counter) reindex() {
+	c.tab.reset()
+	for i, sl := range c.slots {
+		if sl.count > 0 {
+			c.tab.put(sl.hash, int32(i))
+		}
+	}
 }
 
 // exact reports whether the counts are exact, every value whole.
@@ -207,7 +238,7 @@ func (c *counter) exact() bool { return c.slack == 0 && !c.cut }
 
 // view returns the counted values and their counts.
 func (c *counter) view() map[string]int64 {
-	m := make(map[string]int64, len(c.index))
+	m := make(map[string]int64, c.tab.n)
 	for _, sl := range c.slots {
 		if sl.count > 0 {
 			m[string(sl.value)] = sl.count
@@ -219,23 +250,34 @@ func (c *counter) view() map[string]int64 {
 // merge adds o's counts into c; beyond MaxExactValues counters, every
 // count loses the (MaxExactValues+1)-th largest, which adds to slack.
 func (c *counter) merge(o *counter) {
-	_ = c.hll.Merge(o.hll) // same precision by construction
+	if o.hll != nil {
+		_ = c.distinctSketch().Merge(o.hll) // same precision by construction
+	} else if c.hll != nil {
+		for _, sl := range o.slots {
+			if sl.count > 0 {
+				c.hll.InsertHash(sl.hash)
+			}
+		}
+	}
 	c.cut = c.cut || o.cut
 	c.slack += o.slack
 	for _, sl := range o.slots {
 		if sl.count == 0 {
 			continue
 		}
-		if i, ok := c.index[sl.hash]; ok {
+		if i, ok := c.tab.get(sl.hash); ok {
 			c.slots[i].count += sl.count
 		} else {
 			c.insert(sl.hash, sl.value, sl.count)
 		}
 	}
-	if len(c.index) <= MaxExactValues {
+	if c.tab.n <= MaxExactValues {
 		return
 	}
-	ns := make([]int64, 0, len(c.index))
+	// Here both held every value they saw (else c has its sketch): c now
+	// does, before the cut below.
+	c.distinctSketch()
+	ns := make([]int64, 0, c.tab.n)
 	for _, sl := range c.slots {
 		if sl.count > 0 {
 			ns = append(ns, sl.count)
@@ -251,12 +293,12 @@ func (c *counter) merge(o *counter) {
 		}
 		if sl.count <= cut {
 			sl.count = 0
-			delete(c.index, sl.hash)
 			c.free = append(c.free, int32(i))
 		} else {
 			sl.count -= cut
 		}
 	}
+	c.reindex()
 }
 
 // distinct is the number of distinct values: exact while the counts
@@ -264,9 +306,9 @@ func (c *counter) merge(o *counter) {
 // error; exact-sparse below a few thousand values).
 func (c *counter) distinct() (uint64, bool) {
 	if c.exact() {
-		return uint64(len(c.index)), true
+		return uint64(c.tab.n), true
 	}
-	return c.hll.Estimate(), false
+	return c.distinctSketch().Estimate(), false
 }
 
 // ValueCount is one value of a column and how often a split holds it.
@@ -283,7 +325,7 @@ func (c *counter) top(n int, total int64, kind string) []ValueCount {
 		k string
 		n int64
 	}
-	all := make([]kv, 0, len(c.index))
+	all := make([]kv, 0, c.tab.n)
 	for _, sl := range c.slots {
 		if sl.count > 0 {
 			all = append(all, kv{string(sl.value), sl.count})
