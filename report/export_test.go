@@ -86,3 +86,6 @@ func (c *counter) View() map[string]int64 { return c.view() }
 func SetRowHash(h func([]byte) [16]byte, sha bool) {
 	testFastRowHash, testNoFastRows = h, sha
 }
+
+// RereadError is rereadError.
+var RereadError = rereadError
