@@ -89,3 +89,9 @@ func SetRowHash(h func([]byte) [16]byte, sha bool) {
 
 // RereadError is rereadError.
 var RereadError = rereadError
+
+// Reset empties s for reuse, as a scan's released sketches are.
+func (s *Sketch) Reset() { s.reset() }
+
+// Reset empties c for reuse, as a scan's released counters are.
+func (c *counter) Reset() { c.reset() }

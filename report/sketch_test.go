@@ -2,6 +2,7 @@ package report_test
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -288,5 +289,39 @@ func TestCounterDistinctMatchesSketch(t *testing.T) {
 				t.Errorf("distinct %d, want the sketch's %d", got, want)
 			}
 		})
+	}
+}
+
+// TestReuseAfterReset checks that a sketch and a counter emptied for
+// reuse, after holding other values, end as fresh ones given the same
+// values do: a scan reuses the accumulators of merged units.
+func TestReuseAfterReset(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	fill := func(s *report.Sketch, c *report.Counter, n int) {
+		for range n {
+			x := rng.NormFloat64()
+			s.Add(x)
+			c.Add(fmt.Sprint(int(x * 300)))
+		}
+	}
+	qs := []float64{0.05, 0.25, 0.5, 0.75, 0.95}
+	used, usedC := report.NewSketch(64), report.NewCounterForTest()
+	fill(used, usedC, 200_000) // many levels, counts past the cap
+	used.Reset()
+	usedC.Reset()
+	fresh, freshC := report.NewSketch(64), report.NewCounterForTest()
+	state := rng.Uint64()
+	rng = rand.New(rand.NewPCG(state, 1))
+	fill(used, usedC, 5000)
+	rng = rand.New(rand.NewPCG(state, 1))
+	fill(fresh, freshC, 5000)
+	if g, w := used.Quantiles(qs), fresh.Quantiles(qs); !slices.Equal(g, w) ||
+		used.Levels() != fresh.Levels() || used.RankError() != fresh.RankError() || used.Count() != fresh.Count() {
+		t.Errorf("reused sketch: quantiles %v, %d levels; fresh: %v, %d levels", g, used.Levels(), w, fresh.Levels())
+	}
+	gd, ge := usedC.Distinct()
+	wd, we := freshC.Distinct()
+	if gd != wd || ge != we || !maps.Equal(usedC.View(), freshC.View()) {
+		t.Errorf("reused counter: %d distinct (exact %v); fresh: %d (exact %v)", gd, ge, wd, we)
 	}
 }

@@ -214,12 +214,24 @@ func (c *counter) insert(h uint64, key []byte, n int64) {
 	if k := len(c.free); k > 0 {
 		i, c.free = c.free[k-1], c.free[:k-1]
 	} else {
-		c.slots = append(c.slots, slot{})
+		// A reset counter's slots keep their value's memory.
+		if len(c.slots) < cap(c.slots) {
+			c.slots = c.slots[:len(c.slots)+1]
+		} else {
+			c.slots = append(c.slots, slot{})
+		}
 		i = int32(len(c.slots) - 1)
 	}
 	sl := &c.slots[i]
 	sl.hash, sl.count, sl.value = h, n, append(sl.value[:0], key...)
 	c.tab.put(h, i)
+}
+
+// reset empties c, as newCounter makes it, keeping its memory.
+func (c *counter) reset() {
+	c.tab.reset()
+	c.slots, c.free = c.slots[:0], c.free[:0]
+	c.slack, c.cut, c.hll = 0, false, nil
 }
 
 // reindex rebuilds the table from the slots whose count is not 0, after
