@@ -252,6 +252,12 @@ func TestCounterDistinctMatchesSketch(t *testing.T) {
 		{"many", 30_000, 1, func(i int) string { return fmt.Sprint("v", i) }, false},
 		{"many merged", 30_000, 9, func(i int) string { return fmt.Sprint("v", i%20_000) }, false},
 		{"merged past the cap", 9000, 9, func(i int) string { return fmt.Sprint("p", i%1000, "-", i/1000) }, false},
+		// Past pendCap hashes kept: dense from the start, or sparse when
+		// they repeat.
+		{"past the sparse limit", 60_000, 1, func(i int) string { return fmt.Sprint("v", i) }, false},
+		{"past the sparse limit merged", 90_000, 3, func(i int) string { return fmt.Sprint("v", i) }, false},
+		{"repeats past the buffer", 60_000, 2, func(i int) string { return fmt.Sprint("r", (i*7919)%5000) }, false},
+		{"sparse limit reached by merging", 40_000, 8, func(i int) string { return fmt.Sprint("v", i) }, false},
 		{"small merged into full", 6000, 3, func(i int) string {
 			if i < 2000 {
 				return fmt.Sprint("v", i)

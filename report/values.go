@@ -124,7 +124,15 @@ const maxValueBytes = 96
 // then the counters hold every value seen, and their hashes are what it
 // would have been given. Its state depends only on the set of hashes
 // given to it, not on their order or repeats, so its estimate is the one
-// of a sketch given every value as it came.
+// of a sketch given every value as it came. Once the counts stop being
+// exact, hashes are first kept in a buffer (pendCap of them at most),
+// which a merge gives to the merged counter's sketch: a unit of a scan
+// seldom needs a sketch of its own. One that does, with more than 2^14
+// distinct 25-bit hash prefixes in its buffer, starts dense: a sparse
+// HyperLogLog++ sketch of 2^14 registers turns dense past 2^14 distinct
+// sparse entries, which are 25-bit prefixes and more, so every sketch
+// holding these hashes ends dense, with the same registers, and the
+// costly sparse inserts of each unit are skipped.
 type counter struct {
 	tab   hashTable
 	slots []slot
@@ -134,9 +142,22 @@ type counter struct {
 	slack int64
 	// cut is set when a value longer than maxValueBytes was cut.
 	cut bool
-	// hll is nil while the counts are exact and hold every value.
-	hll *hyperloglog.Sketch
+	// hll and pend are nil while the counts are exact and hold every
+	// value; then pend holds the hashes of the values seen, until hll is
+	// made of them (flush).
+	hll     *hyperloglog.Sketch
+	pend    []uint64
+	pendBuf []uint64 // pend's memory, kept across resets
 }
+
+// pendCap is the most hashes a counter keeps before it makes its
+// HyperLogLog (192 KiB): more than 2^14, so that a buffer of distinct
+// values can show that the sketch would end dense.
+const pendCap = 24 << 10
+
+// sparseLimit is the number of distinct sparse entries past which the
+// HyperLogLog sketch (precision 14) turns dense.
+const sparseLimit = 1 << 14
 
 // slot is one counted value.
 type slot struct {
@@ -153,28 +174,76 @@ func newCounter() *counter { return &counter{} }
 
 func (c *counter) add(key []byte) {
 	h := metro.Hash64(key, hashSeed)
-	if c.hll != nil {
-		c.hll.InsertHash(h)
-	}
+	c.see(h)
 	if len(key) > maxValueBytes {
-		c.distinctSketch().InsertHash(h)
+		if !c.spilled() {
+			c.spill()
+			c.see(h)
+		}
 		key, c.cut = key[:maxValueBytes], true
 		h = metro.Hash64(key, hashSeed)
 	}
 	c.addHashed(h, key, 1)
 }
 
-// distinctSketch returns the HyperLogLog, made of the counted values'
-// hashes if there was none: to be called before the counts stop holding
-// every value (one is cut, or dropped), while they still do.
-func (c *counter) distinctSketch() *hyperloglog.Sketch {
-	if c.hll == nil {
-		c.hll = hyperloglog.New14()
-		for _, sl := range c.slots {
-			if sl.count > 0 {
-				c.hll.InsertHash(sl.hash)
-			}
+// spilled reports whether the counts may no longer hold every value:
+// then the values' hashes go to pend or hll.
+func (c *counter) spilled() bool { return c.hll != nil || c.pend != nil }
+
+// spill starts keeping the values' hashes apart, with those of the
+// counted values: to be called before the counts stop holding every
+// value (one is cut, or dropped), while they still do.
+func (c *counter) spill() {
+	if c.spilled() {
+		return
+	}
+	c.pend = c.pendBuf[:0]
+	for _, sl := range c.slots {
+		if sl.count > 0 {
+			c.pend = append(c.pend, sl.hash)
 		}
+	}
+}
+
+// see adds hash h to the values' hashes, once they are kept apart.
+func (c *counter) see(h uint64) {
+	switch {
+	case c.hll != nil:
+		c.hll.InsertHash(h)
+	case c.pend != nil:
+		if c.pend = append(c.pend, h); len(c.pend) >= pendCap {
+			c.flush()
+		}
+	}
+}
+
+// flush makes the HyperLogLog of the pending hashes: dense if they have
+// more than sparseLimit distinct 25-bit prefixes (see counter).
+func (c *counter) flush() {
+	prefixes := make([]uint32, len(c.pend))
+	for i, h := range c.pend {
+		prefixes[i] = uint32(h >> (64 - 25))
+	}
+	if len(prefixes) > sparseLimit {
+		slices.Sort(prefixes)
+	}
+	if len(prefixes) > sparseLimit && len(slices.Compact(prefixes)) > sparseLimit {
+		c.hll = hyperloglog.NewNoSparse()
+	} else {
+		c.hll = hyperloglog.New14()
+	}
+	for _, h := range c.pend {
+		c.hll.InsertHash(h)
+	}
+	c.pendBuf, c.pend = c.pend[:0], nil
+}
+
+// distinctSketch returns the HyperLogLog of every value seen, once the
+// values' hashes are kept apart.
+func (c *counter) distinctSketch() *hyperloglog.Sketch {
+	c.spill()
+	if c.hll == nil {
+		c.flush()
 	}
 	return c.hll
 }
@@ -190,8 +259,9 @@ func (c *counter) addHashed(h uint64, key []byte, n int64) {
 		c.insert(h, key, n)
 		return
 	}
-	if c.hll == nil {
-		c.distinctSketch().InsertHash(h)
+	if !c.spilled() {
+		c.spill()
+		c.see(h)
 	}
 	c.slack++
 	at := len(c.free)
@@ -231,7 +301,7 @@ func (c *counter) insert(h uint64, key []byte, n int64) {
 func (c *counter) reset() {
 	c.tab.reset()
 	c.slots, c.free = c.slots[:0], c.free[:0]
-	c.slack, c.cut, c.hll = 0, false, nil
+	c.slack, c.cut, c.hll, c.pend = 0, false, nil, nil
 }
 
 // reindex rebuilds the table from the slots whose count is not 0, after
@@ -262,12 +332,20 @@ func (c *counter) view() map[string]int64 {
 // merge adds o's counts into c; beyond MaxExactValues counters, every
 // count loses the (MaxExactValues+1)-th largest, which adds to slack.
 func (c *counter) merge(o *counter) {
-	if o.hll != nil {
-		_ = c.distinctSketch().Merge(o.hll) // same precision by construction
-	} else if c.hll != nil {
-		for _, sl := range o.slots {
-			if sl.count > 0 {
-				c.hll.InsertHash(sl.hash)
+	if o.spilled() || c.spilled() {
+		c.spill()
+		switch {
+		case o.hll != nil:
+			_ = c.distinctSketch().Merge(o.hll) // same precision by construction
+		case o.pend != nil:
+			for _, h := range o.pend {
+				c.see(h)
+			}
+		default:
+			for _, sl := range o.slots {
+				if sl.count > 0 {
+					c.see(sl.hash)
+				}
 			}
 		}
 	}
@@ -286,9 +364,9 @@ func (c *counter) merge(o *counter) {
 	if c.tab.n <= MaxExactValues {
 		return
 	}
-	// Here both held every value they saw (else c has its sketch): c now
-	// does, before the cut below.
-	c.distinctSketch()
+	// Here both held every value they saw (else c keeps hashes apart):
+	// c now does, before the cut below.
+	c.spill()
 	ns := make([]int64, 0, c.tab.n)
 	for _, sl := range c.slots {
 		if sl.count > 0 {
