@@ -3,6 +3,7 @@ package report
 import (
 	"encoding/binary"
 	"math"
+	"sync"
 
 	"github.com/parquet-go/parquet-go"
 )
@@ -94,6 +95,8 @@ type scanner struct {
 	// fastRows: rows' leak records carry fastRowHash, and rows sharing
 	// one are verified by their SHA-256 (verify.go); else their SHA-256.
 	fastRows bool
+	// units holds the accs of units already merged (*acc), for reuse.
+	units sync.Pool
 }
 
 // appendGroup appends the canonical bytes of a row's group values (in
@@ -130,6 +133,32 @@ func (s *scanner) newAcc() *acc {
 		a.label = newCounter()
 	}
 	return a
+}
+
+// reset empties a, as newAcc makes it, keeping its memory.
+func (a *acc) reset() {
+	a.rows, a.labelNulls, a.recs = 0, 0, nil
+	for i := range a.cols {
+		ca := &a.cols[i]
+		sk, cnt := ca.sk, ca.cnt
+		*ca = colAcc{sk: sk, cnt: cnt}
+		if sk != nil {
+			sk.reset()
+		}
+		if cnt != nil {
+			cnt.reset()
+		}
+	}
+	if a.label != nil {
+		a.label.reset()
+	}
+}
+
+// release hands back a unit's acc once merged, for newUnitAcc to reuse:
+// a unit's sketches and counters are most of what a scan allocates.
+func (s *scanner) release(a *acc) {
+	a.recs = nil
+	s.units.Put(a)
 }
 
 func (a *acc) merge(o *acc) {

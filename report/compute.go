@@ -124,10 +124,15 @@ type place struct {
 	leak     bool
 }
 
-// newUnitAcc returns a fresh acc for a unit of rows rows, its leak
+// newUnitAcc returns an empty acc (new, or released) for a unit of rows rows, its leak
 // records in recs's memory if it is large enough (see recordPool).
 func (s *scanner) newUnitAcc(rows int64, at place, recs *recordPool) *acc {
-	a := s.newAcc()
+	a, ok := s.units.Get().(*acc)
+	if ok {
+		a.reset()
+	} else {
+		a = s.newAcc()
+	}
 	if at.leak {
 		n := int(rows)
 		if len(s.groups) > 0 {

@@ -56,6 +56,9 @@ func SortRecordsMatches(recs []record, workers int) bool {
 	return slices.Equal(recs, want)
 }
 
+// Counter is a value counter.
+type Counter = counter
+
 // Record is a leak record.
 type Record = record
 
@@ -83,3 +86,12 @@ func (c *counter) View() map[string]int64 { return c.view() }
 func SetRowHash(h func([]byte) [16]byte, sha bool) {
 	testFastRowHash, testNoFastRows = h, sha
 }
+
+// RereadError is rereadError.
+var RereadError = rereadError
+
+// Reset empties s for reuse, as a scan's released sketches are.
+func (s *Sketch) Reset() { s.reset() }
+
+// Reset empties c for reuse, as a scan's released counters are.
+func (c *counter) Reset() { c.reset() }

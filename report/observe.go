@@ -138,6 +138,7 @@ func (a *Attachment) RowGroup(split, seq int, rows pipeline.RowGroupRows) (func(
 		a.accs[split].merge(x)
 		err := a.leak.add(x.recs)
 		a.recs.put(x.recs)
+		a.sc.release(x)
 		return err
 	}, nil
 }

@@ -172,6 +172,7 @@ func (s *scanner) scanParts(ctx context.Context, m *pipeline.Manifest, parts []p
 					return err
 				}
 				recs.put(x.a.recs)
+				s.release(x.a)
 				if x.f.merged++; x.f.merged == x.f.units {
 					mu.Lock()
 					x.f.closed = true

@@ -29,8 +29,10 @@ type Sketch struct {
 	n      int64
 	min    float64
 	max    float64
-	// scratch is the buffer of sortFloats.
+	// scratch is the buffer of sortFloats; spare holds the emptied
+	// levels of a reset sketch, for its next levels.
 	scratch []float64
+	spare   [][]float64
 }
 
 // DefaultSketchCapacity is the capacity of a sketch level (2048 values,
@@ -57,8 +59,7 @@ func (s *Sketch) Add(v float64) {
 	s.min = min(s.min, v)
 	s.max = max(s.max, v)
 	if len(s.levels) == 0 {
-		s.levels = append(s.levels, make([]float64, 0, s.c))
-		s.flip = append(s.flip, false)
+		s.addLevel()
 	}
 	s.levels[0] = append(s.levels[0], v)
 	if len(s.levels[0]) >= s.c {
@@ -70,8 +71,7 @@ func (s *Sketch) Add(v float64) {
 func (s *Sketch) compact(h int) {
 	for ; h < len(s.levels) && len(s.levels[h]) >= s.c; h++ {
 		if h+1 == len(s.levels) {
-			s.levels = append(s.levels, make([]float64, 0, s.c))
-			s.flip = append(s.flip, false)
+			s.addLevel()
 		}
 		buf := s.levels[h]
 		s.scratch = sortFloats(buf, s.scratch)
@@ -90,6 +90,27 @@ func (s *Sketch) compact(h int) {
 	}
 }
 
+// addLevel adds an empty level on top.
+func (s *Sketch) addLevel() {
+	var l []float64
+	if k := len(s.spare); k > 0 {
+		l, s.spare = s.spare[k-1], s.spare[:k-1]
+	} else {
+		l = make([]float64, 0, s.c)
+	}
+	s.levels = append(s.levels, l)
+	s.flip = append(s.flip, false)
+}
+
+// reset empties s, as NewSketch makes it, keeping its memory.
+func (s *Sketch) reset() {
+	for _, l := range s.levels {
+		s.spare = append(s.spare, l[:0])
+	}
+	s.levels, s.flip = s.levels[:0], s.flip[:0]
+	s.n, s.min, s.max = 0, math.Inf(1), math.Inf(-1)
+}
+
 // Merge adds the values summarized by o (which must have the same
 // capacity); the error bounds add up level by level as for Add.
 func (s *Sketch) Merge(o *Sketch) {
@@ -101,8 +122,7 @@ func (s *Sketch) Merge(o *Sketch) {
 	s.max = max(s.max, o.max)
 	for h, l := range o.levels {
 		for len(s.levels) <= h {
-			s.levels = append(s.levels, make([]float64, 0, s.c))
-			s.flip = append(s.flip, false)
+			s.addLevel()
 		}
 		s.levels[h] = append(s.levels[h], l...)
 	}

@@ -2,10 +2,15 @@ package report_test
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
+
+	"github.com/axiomhq/hyperloglog"
+	metro "github.com/dgryski/go-metro"
 
 	"github.com/splitdata/splitdata/report"
 )
@@ -226,5 +231,103 @@ func TestCounterMatchesMisraGries(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestCounterDistinctMatchesSketch checks that a counter, which makes its
+// HyperLogLog only once its counts stop being exact, estimates what a
+// sketch given every value (by the counter's hash) estimates, whether the
+// values were added to one counter or to several merged, short or cut.
+func TestCounterDistinctMatchesSketch(t *testing.T) {
+	long := strings.Repeat("x", 200)
+	for _, tc := range []struct {
+		name  string
+		n     int
+		parts int // counters merged in order
+		next  func(i int) string
+		exact bool
+	}{
+		{"few", 5000, 1, func(i int) string { return fmt.Sprint("c", i%500) }, true},
+		{"few merged", 5000, 7, func(i int) string { return fmt.Sprint("c", i%500) }, true},
+		{"many", 30_000, 1, func(i int) string { return fmt.Sprint("v", i) }, false},
+		{"many merged", 30_000, 9, func(i int) string { return fmt.Sprint("v", i%20_000) }, false},
+		{"merged past the cap", 9000, 9, func(i int) string { return fmt.Sprint("p", i%1000, "-", i/1000) }, false},
+		// Past pendCap hashes kept: dense from the start, or sparse when
+		// they repeat.
+		{"past the sparse limit", 60_000, 1, func(i int) string { return fmt.Sprint("v", i) }, false},
+		{"past the sparse limit merged", 90_000, 3, func(i int) string { return fmt.Sprint("v", i) }, false},
+		{"repeats past the buffer", 60_000, 2, func(i int) string { return fmt.Sprint("r", (i*7919)%5000) }, false},
+		{"sparse limit reached by merging", 40_000, 8, func(i int) string { return fmt.Sprint("v", i) }, false},
+		{"small merged into full", 6000, 3, func(i int) string {
+			if i < 2000 {
+				return fmt.Sprint("v", i)
+			}
+			return fmt.Sprint("c", i%100)
+		}, false},
+		{"one cut", 3000, 3, func(i int) string {
+			if i == 2500 {
+				return long
+			}
+			return fmt.Sprint("c", i%300)
+		}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ref := hyperloglog.New14()
+			var cs []*report.Counter
+			per := tc.n / tc.parts
+			for p := range tc.parts {
+				c := report.NewCounterForTest()
+				for i := p * per; i < (p+1)*per; i++ {
+					v := tc.next(i)
+					c.Add(v)
+					ref.InsertHash(metro.Hash64([]byte(v), 1337))
+				}
+				cs = append(cs, c)
+			}
+			for _, c := range cs[1:] {
+				cs[0].Merge(c)
+			}
+			got, exact := cs[0].Distinct()
+			if exact != tc.exact {
+				t.Fatalf("exact %v, want %v", exact, tc.exact)
+			}
+			if want := ref.Estimate(); !exact && got != want {
+				t.Errorf("distinct %d, want the sketch's %d", got, want)
+			}
+		})
+	}
+}
+
+// TestReuseAfterReset checks that a sketch and a counter emptied for
+// reuse, after holding other values, end as fresh ones given the same
+// values do: a scan reuses the accumulators of merged units.
+func TestReuseAfterReset(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	fill := func(s *report.Sketch, c *report.Counter, n int) {
+		for range n {
+			x := rng.NormFloat64()
+			s.Add(x)
+			c.Add(fmt.Sprint(int(x * 300)))
+		}
+	}
+	qs := []float64{0.05, 0.25, 0.5, 0.75, 0.95}
+	used, usedC := report.NewSketch(64), report.NewCounterForTest()
+	fill(used, usedC, 200_000) // many levels, counts past the cap
+	used.Reset()
+	usedC.Reset()
+	fresh, freshC := report.NewSketch(64), report.NewCounterForTest()
+	state := rng.Uint64()
+	rng = rand.New(rand.NewPCG(state, 1))
+	fill(used, usedC, 5000)
+	rng = rand.New(rand.NewPCG(state, 1))
+	fill(fresh, freshC, 5000)
+	if g, w := used.Quantiles(qs), fresh.Quantiles(qs); !slices.Equal(g, w) ||
+		used.Levels() != fresh.Levels() || used.RankError() != fresh.RankError() || used.Count() != fresh.Count() {
+		t.Errorf("reused sketch: quantiles %v, %d levels; fresh: %v, %d levels", g, used.Levels(), w, fresh.Levels())
+	}
+	gd, ge := usedC.Distinct()
+	wd, we := freshC.Distinct()
+	if gd != wd || ge != we || !maps.Equal(usedC.View(), freshC.View()) {
+		t.Errorf("reused counter: %d distinct (exact %v); fresh: %d (exact %v)", gd, ge, wd, we)
 	}
 }

@@ -115,12 +115,26 @@ const MaxExactValues = 1024
 const maxValueBytes = 96
 
 // counter counts the values of a column in one split. Values are found
-// by their 64-bit metro hash (the one the HyperLogLog takes), so counting
-// allocates nothing once the counters are full: two values whose hashes
-// collide (about one chance in 10^13 among 1,024 values) would be
-// counted as one.
+// by their 64-bit metro hash (the one the HyperLogLog takes) in a table
+// of its own (open addressing, linear probing), so counting allocates
+// nothing once the counters are full: two values whose hashes collide
+// (about one chance in 10^13 among 1,024 values) would be counted as one.
+//
+// The HyperLogLog is made only once the counts stop being exact: until
+// then the counters hold every value seen, and their hashes are what it
+// would have been given. Its state depends only on the set of hashes
+// given to it, not on their order or repeats, so its estimate is the one
+// of a sketch given every value as it came. Once the counts stop being
+// exact, hashes are first kept in a buffer (pendCap of them at most),
+// which a merge gives to the merged counter's sketch: a unit of a scan
+// seldom needs a sketch of its own. One that does, with more than 2^14
+// distinct 25-bit hash prefixes in its buffer, starts dense: a sparse
+// HyperLogLog++ sketch of 2^14 registers turns dense past 2^14 distinct
+// sparse entries, which are 25-bit prefixes and more, so every sketch
+// holding these hashes ends dense, with the same registers, and the
+// costly sparse inserts of each unit are skipped.
 type counter struct {
-	index map[uint64]int32
+	tab   hashTable
 	slots []slot
 	free  []int32
 	// slack bounds how much any count is low, once the values outgrew
@@ -128,8 +142,22 @@ type counter struct {
 	slack int64
 	// cut is set when a value longer than maxValueBytes was cut.
 	cut bool
-	hll *hyperloglog.Sketch
+	// hll and pend are nil while the counts are exact and hold every
+	// value; then pend holds the hashes of the values seen, until hll is
+	// made of them (flush).
+	hll     *hyperloglog.Sketch
+	pend    []uint64
+	pendBuf []uint64 // pend's memory, kept across resets
 }
+
+// pendCap is the most hashes a counter keeps before it makes its
+// HyperLogLog (192 KiB): more than 2^14, so that a buffer of distinct
+// values can show that the sketch would end dense.
+const pendCap = 24 << 10
+
+// sparseLimit is the number of distinct sparse entries past which the
+// HyperLogLog sketch (precision 14) turns dense.
+const sparseLimit = 1 << 14
 
 // slot is one counted value.
 type slot struct {
@@ -142,30 +170,98 @@ type slot struct {
 // so that InsertHash of our hash is the same.
 const hashSeed = 1337
 
-func newCounter() *counter {
-	return &counter{index: map[uint64]int32{}, hll: hyperloglog.New14()}
-}
+func newCounter() *counter { return &counter{} }
 
 func (c *counter) add(key []byte) {
 	h := metro.Hash64(key, hashSeed)
-	c.hll.InsertHash(h)
+	c.see(h)
 	if len(key) > maxValueBytes {
+		if !c.spilled() {
+			c.spill()
+			c.see(h)
+		}
 		key, c.cut = key[:maxValueBytes], true
 		h = metro.Hash64(key, hashSeed)
 	}
 	c.addHashed(h, key, 1)
 }
 
+// spilled reports whether the counts may no longer hold every value:
+// then the values' hashes go to pend or hll.
+func (c *counter) spilled() bool { return c.hll != nil || c.pend != nil }
+
+// spill starts keeping the values' hashes apart, with those of the
+// counted values: to be called before the counts stop holding every
+// value (one is cut, or dropped), while they still do.
+func (c *counter) spill() {
+	if c.spilled() {
+		return
+	}
+	c.pend = c.pendBuf[:0]
+	for _, sl := range c.slots {
+		if sl.count > 0 {
+			c.pend = append(c.pend, sl.hash)
+		}
+	}
+}
+
+// see adds hash h to the values' hashes, once they are kept apart.
+func (c *counter) see(h uint64) {
+	switch {
+	case c.hll != nil:
+		c.hll.InsertHash(h)
+	case c.pend != nil:
+		if c.pend = append(c.pend, h); len(c.pend) >= pendCap {
+			c.flush()
+		}
+	}
+}
+
+// flush makes the HyperLogLog of the pending hashes: dense if they have
+// more than sparseLimit distinct 25-bit prefixes (see counter).
+func (c *counter) flush() {
+	prefixes := make([]uint32, len(c.pend))
+	for i, h := range c.pend {
+		prefixes[i] = uint32(h >> (64 - 25))
+	}
+	if len(prefixes) > sparseLimit {
+		slices.Sort(prefixes)
+	}
+	if len(prefixes) > sparseLimit && len(slices.Compact(prefixes)) > sparseLimit {
+		c.hll = hyperloglog.NewNoSparse()
+	} else {
+		c.hll = hyperloglog.New14()
+	}
+	for _, h := range c.pend {
+		c.hll.InsertHash(h)
+	}
+	c.pendBuf, c.pend = c.pend[:0], nil
+}
+
+// distinctSketch returns the HyperLogLog of every value seen, once the
+// values' hashes are kept apart.
+func (c *counter) distinctSketch() *hyperloglog.Sketch {
+	c.spill()
+	if c.hll == nil {
+		c.flush()
+	}
+	return c.hll
+}
+
 // addHashed adds n to the count of key (hash h), or, the counters being
 // full, takes one from every count (Misra-Gries) and drops key.
 func (c *counter) addHashed(h uint64, key []byte, n int64) {
-	if i, ok := c.index[h]; ok {
+	if i, ok := c.tab.get(h); ok {
 		c.slots[i].count += n
 		return
 	}
-	if len(c.index) < MaxExactValues {
+	if c.tab.n < MaxExactValues {
 		c.insert(h, key, n)
 		return
+	}
+	if !c.spilled() {
+		c.spill()
+		c.see(h)
 	}
 	c.slack++
 	at := len(c.free)
@@ -178,14 +274,8 @@ func (c *counter) addHashed(h uint64, key []byte, n int64) {
 			c.free = append(c.free, int32(i))
 		}
 	}
-	if len(c.free)-at == len(c.index) {
-		// Every count fell to 0 (values seen once, as in a column of
-		// distinct strings): one clear, not a delete per value.
-		clear(c.index)
-		return
-	}
-	for _, i := range c.free[at:] {
-		delete(c.index, c.slots[i].hash)
+	if len(c.free) > at {
+		c.reindex()
 	}
 }
 
@@ -194,12 +284,35 @@ func (c *counter) insert(h uint64, key []byte, n int64) {
 	if k := len(c.free); k > 0 {
 		i, c.free = c.free[k-1], c.free[:k-1]
 	} else {
-		c.slots = append(c.slots, slot{})
+		// A reset counter's slots keep their value's memory.
+		if len(c.slots) < cap(c.slots) {
+			c.slots = c.slots[:len(c.slots)+1]
+		} else {
+			c.slots = append(c.slots, slot{})
+		}
 		i = int32(len(c.slots) - 1)
 	}
 	sl := &c.slots[i]
 	sl.hash, sl.count, sl.value = h, n, append(sl.value[:0], key...)
-	c.index[h] = i
+	c.tab.put(h, i)
+}
+
+// reset empties c, as newCounter makes it, keeping its memory.
+func (c *counter) reset() {
+	c.tab.reset()
+	c.slots, c.free = c.slots[:0], c.free[:0]
+	c.slack, c.cut, c.hll, c.pend = 0, false, nil, nil
+}
+
+// reindex rebuilds the table from the slots whose count is not 0, after
+// some fell to 0: one pass, rather than a deletion per value.
+func (c *counter) reindex() {
+	c.tab.reset()
+	for i, sl := range c.slots {
+		if sl.count > 0 {
+			c.tab.put(sl.hash, int32(i))
+		}
+	}
 }
 
 // exact reports whether the counts are exact, every value whole.
@@ -207,7 +320,7 @@ func (c *counter) exact() bool { return c.slack == 0 && !c.cut }
 
 // view returns the counted values and their counts.
 func (c *counter) view() map[string]int64 {
-	m := make(map[string]int64, len(c.index))
+	m := make(map[string]int64, c.tab.n)
 	for _, sl := range c.slots {
 		if sl.count > 0 {
 			m[string(sl.value)] = sl.count
@@ -219,23 +332,42 @@ func (c *counter) view() map[string]int64 {
 // merge adds o's counts into c; beyond MaxExactValues counters, every
 // count loses the (MaxExactValues+1)-th largest, which adds to slack.
 func (c *counter) merge(o *counter) {
-	_ = c.hll.Merge(o.hll) // same precision by construction
+	if o.spilled() || c.spilled() {
+		c.spill()
+		switch {
+		case o.hll != nil:
+			_ = c.distinctSketch().Merge(o.hll) // same precision by construction
+		case o.pend != nil:
+			for _, h := range o.pend {
+				c.see(h)
+			}
+		default:
+			for _, sl := range o.slots {
+				if sl.count > 0 {
+					c.see(sl.hash)
+				}
+			}
+		}
+	}
 	c.cut = c.cut || o.cut
 	c.slack += o.slack
 	for _, sl := range o.slots {
 		if sl.count == 0 {
 			continue
 		}
-		if i, ok := c.index[sl.hash]; ok {
+		if i, ok := c.tab.get(sl.hash); ok {
 			c.slots[i].count += sl.count
 		} else {
 			c.insert(sl.hash, sl.value, sl.count)
 		}
 	}
-	if len(c.index) <= MaxExactValues {
+	if c.tab.n <= MaxExactValues {
 		return
 	}
-	ns := make([]int64, 0, len(c.index))
+	// Here both held every value they saw (else c keeps hashes apart):
+	// c now does, before the cut below.
+	c.spill()
+	ns := make([]int64, 0, c.tab.n)
 	for _, sl := range c.slots {
 		if sl.count > 0 {
 			ns = append(ns, sl.count)
@@ -251,12 +383,12 @@ func (c *counter) merge(o *counter) {
 		}
 		if sl.count <= cut {
 			sl.count = 0
-			delete(c.index, sl.hash)
 			c.free = append(c.free, int32(i))
 		} else {
 			sl.count -= cut
 		}
 	}
+	c.reindex()
 }
 
 // distinct is the number of distinct values: exact while the counts
@@ -264,9 +396,9 @@ func (c *counter) merge(o *counter) {
 // error; exact-sparse below a few thousand values).
 func (c *counter) distinct() (uint64, bool) {
 	if c.exact() {
-		return uint64(len(c.index)), true
+		return uint64(c.tab.n), true
 	}
-	return c.hll.Estimate(), false
+	return c.distinctSketch().Estimate(), false
 }
 
 // ValueCount is one value of a column and how often a split holds it.
@@ -283,7 +415,7 @@ func (c *counter) top(n int, total int64, kind string) []ValueCount {
 		k string
 		n int64
 	}
-	all := make([]kv, 0, len(c.index))
+	all := make([]kv, 0, c.tab.n)
 	for _, sl := range c.slots {
 		if sl.count > 0 {
 			all = append(all, kv{string(sl.value), sl.count})

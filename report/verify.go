@@ -193,9 +193,28 @@ func (c *candidates) readFile(ctx context.Context, path string, o sources.Option
 		}
 		if at != start+n {
 			// The file changed since the scan, or lies about its rows.
-			return &sources.InputError{Path: path, RowGroup: u, Err: fmt.Errorf("%w: %d rows read again, %d before", sources.ErrCorrupt, at-start, n)}
+			return rereadError(src, path, u, start, at-start, n)
 		}
 		start += n
 	}
 	return nil
+}
+
+// rereadError is the error of unit u of src (the file at path), whose
+// first row is row first of the file, when it gave got rows read again
+// and want in the scan. It names the unit as the file's format does: a
+// Parquet row group, an Arrow record batch; a CSV or JSON Lines unit is
+// not a line, so its rows are named by their 1-based record numbers.
+func rereadError(src sources.Source, path string, u int, first, got, want uint64) error {
+	e := &sources.InputError{Path: path, RowGroup: u}
+	why := fmt.Sprintf("%d rows read again, %d before", got, want)
+	switch src.(type) {
+	case *sources.Arrow:
+		e.Unit = sources.UnitRecordBatch
+	case *sources.CSV, *sources.JSONL:
+		e.RowGroup = -1
+		why = fmt.Sprintf("records %d to %d: %s", first+1, first+want, why)
+	}
+	e.Err = fmt.Errorf("%w: %s", sources.ErrCorrupt, why)
+	return e
 }
