@@ -6,7 +6,6 @@ import (
 	"io"
 	"math"
 	"os"
-	"path/filepath"
 	"runtime/debug"
 
 	"github.com/dustin/go-humanize"
@@ -130,27 +129,6 @@ func parseMemory(s string) (int64, error) {
 		return 0, usagef("--memory %q: want a positive size such as 512MiB or 4GB", s)
 	}
 	return int64(n), nil
-}
-
-// writeFileAtomic writes path through a temporary file beside it renamed
-// into place, so that a failed run leaves no half page.
-func writeFileAtomic(path string, write func(io.Writer) error) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if err := write(tmp); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }
 
 // addReportFlag registers --report (split, kfold, sample, shuffle).
