@@ -1,7 +1,10 @@
 package storage
 
 import (
+	"bytes"
 	"context"
+	"crypto/md5"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -180,7 +183,7 @@ func s3ErrBody(err error) (io.ReadCloser, int, error) {
 }
 
 func (b *s3Backend) putSmall(ctx context.Context, key string, data []byte, c cond) (string, int, error) {
-	in := &s3.PutObjectInput{Bucket: &b.bucket, Key: &key, Body: strings.NewReader(string(data)),
+	in := &s3.PutObjectInput{Bucket: &b.bucket, Key: &key, Body: bytes.NewReader(data),
 		ContentLength: aws.Int64(int64(len(data)))}
 	switch {
 	case c.absent:
@@ -207,7 +210,7 @@ func (b *s3Backend) startUpload(ctx context.Context, key string) (string, int, e
 
 func (b *s3Backend) uploadPart(ctx context.Context, key, id string, n int, data []byte) (string, int, error) {
 	out, err := b.c.UploadPart(ctx, &s3.UploadPartInput{Bucket: &b.bucket, Key: &key, UploadId: &id,
-		PartNumber: aws.Int32(int32(n)), Body: strings.NewReader(string(data)), ContentLength: aws.Int64(int64(len(data)))})
+		PartNumber: aws.Int32(int32(n)), Body: bytes.NewReader(data), ContentLength: aws.Int64(int64(len(data)))})
 	if err != nil {
 		st, err := s3Err(err)
 		return "", st, err
@@ -223,6 +226,48 @@ func (b *s3Backend) completeUpload(ctx context.Context, key, id string, tags []s
 	_, err := b.c.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{Bucket: &b.bucket, Key: &key,
 		UploadId: &id, MultipartUpload: &types.CompletedMultipartUpload{Parts: parts}})
 	return s3Err(err)
+}
+
+// An upload outlives a DELETE of its key: completing it afterwards
+// creates the object.
+func (b *s3Backend) uploadSurvivesDelete() bool { return true }
+
+func (b *s3Backend) listUploads(ctx context.Context, prefix string, fn func(key, id string) error) (int, error) {
+	p := s3.NewListMultipartUploadsPaginator(b.c, &s3.ListMultipartUploadsInput{Bucket: &b.bucket, Prefix: &prefix})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		var ae interface{ ErrorCode() string } // smithy.APIError
+		if errors.As(err, &ae) && ae.ErrorCode() == "NoSuchUpload" {
+			// gofakes3's answer for a bucket no upload was ever
+			// started in; a missing bucket is NoSuchBucket.
+			return 0, nil
+		}
+		if err != nil {
+			return s3Err(err)
+		}
+		for _, u := range page.Uploads {
+			if err := fn(aws.ToString(u.Key), aws.ToString(u.UploadId)); err != nil {
+				return 0, err
+			}
+		}
+	}
+	return 0, nil
+}
+
+// completedVersion is the ETag S3 gives the object an upload of parts
+// with tags (their ETags) completes: the MD5 of the parts' MD5s, "-" and
+// the number of parts. ok is false when a tag is not an MD5 (SSE-KMS,
+// some S3-compatible stores), and nothing can be said.
+func (b *s3Backend) completedVersion(tags []string) (string, bool) {
+	h := md5.New()
+	for _, t := range tags {
+		d, err := hex.DecodeString(strings.Trim(t, `"`))
+		if err != nil || len(d) != md5.Size {
+			return "", false
+		}
+		h.Write(d)
+	}
+	return fmt.Sprintf(`"%x-%d"`, h.Sum(nil), len(tags)), true
 }
 
 func (b *s3Backend) abortUpload(ctx context.Context, key, id string) (int, error) {

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -44,6 +45,7 @@ import (
 //	SPLITDATA_BENCH_S3    what the "s3" variant takes from the server:
 //	                      both (default), read (objects to a local
 //	                      directory) or write (local files to objects)
+//	SPLITDATA_BENCH_S3_CPUPROFILE  a file for the server's CPU profile
 //
 // benchmarks/storage.sh runs it and writes the results file.
 const (
@@ -51,6 +53,9 @@ const (
 	benchBucket  = "bench"
 	benchSeed    = 42
 	benchRowsEnv = "SPLITDATA_BENCH_ROWS"
+	// serveProfileEnv names a file the server writes its CPU profile to,
+	// to tell its share of a run from the client's.
+	serveProfileEnv = "SPLITDATA_BENCH_S3_CPUPROFILE"
 )
 
 func TestMain(m *testing.M) {
@@ -84,6 +89,19 @@ func serveS3(dir string) error {
 		return err
 	}
 	srv := &http.Server{Handler: gofakes3.New(be, gofakes3.WithLogger(gofakes3.DiscardLog())).Server()}
+	if prof := os.Getenv(serveProfileEnv); prof != "" {
+		f, err := os.Create(prof)
+		if err != nil {
+			return err
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer func() {
+			pprof.StopCPUProfile()
+			f.Close()
+		}()
+	}
 	go func() {
 		io.Copy(io.Discard, os.Stdin)
 		srv.Close()
