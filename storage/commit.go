@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -234,7 +235,7 @@ func (o *Output) publish(ctx context.Context, rec commitRecord, version string) 
 		if err != nil {
 			return err
 		}
-		if _, err := o.s.putBytes(ctx, o.area+"commit", b, cond{match: version}); err != nil {
+		if _, err := o.s.putRecord(ctx, o.area+"commit", b, cond{match: version}); err != nil {
 			return fmt.Errorf("record the old output removed: %w", err)
 		}
 	}
@@ -361,4 +362,19 @@ func (s *Store) removeAll(ctx context.Context, objs []ObjectInfo) error {
 		g.Go(func() error { return s.Remove(ctx, x.Key) })
 	}
 	return g.Wait()
+}
+
+// putRecord is putBytes for a conditional write of a record naming its
+// run: a condition found failed because the write was done already, by
+// an earlier attempt whose answer was lost, is success.
+func (s *Store) putRecord(ctx context.Context, key string, b []byte, c cond) (string, error) {
+	v, err := s.putBytes(ctx, key, b, c)
+	if !errors.Is(err, errPrecondition) {
+		return v, err
+	}
+	got, info, gerr := s.getBytes(ctx, key, int64(len(b)))
+	if gerr == nil && bytes.Equal(got, b) {
+		return info.Version, nil
+	}
+	return "", err
 }

@@ -285,7 +285,7 @@ func (o *Output) Commit(ctx context.Context, manifest []byte) error {
 	if err != nil {
 		return err
 	}
-	version, err := o.s.putBytes(ctx, o.area+"commit", b, cond{absent: true})
+	version, err := o.s.putRecord(ctx, o.area+"commit", b, cond{absent: true})
 	if err != nil {
 		return err
 	}
