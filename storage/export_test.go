@@ -61,3 +61,6 @@ func CreateAzureContainer(ctx context.Context, loc Location) error {
 	_, err = be.(*azureBackend).c.Create(ctx, nil)
 	return err
 }
+
+// LoopbackBody is loopbackBody.
+var LoopbackBody = loopbackBody
