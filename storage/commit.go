@@ -133,7 +133,7 @@ func (o *Output) abortOpen(ctx context.Context) error {
 		stale = stale[:0]
 		st, err := ul.listUploads(ctx, dir, func(key, id string) error {
 			rel := strings.TrimPrefix(key, dir)
-			if rel != "." && !strings.HasPrefix(rel, ".") && !strings.Contains(rel, "/.") {
+			if !strings.HasPrefix(rel, ".") && !strings.Contains(rel, "/.") {
 				stale = append(stale, open{key, id})
 			}
 			return nil
