@@ -9,9 +9,9 @@
 # in a process of its own), through the library. Each of RUNS rounds is
 # one process running "local" then "s3", so the two alternate; the input
 # is generated once under WORK and reused. Prints and writes
-# benchmarks/results/storage-<commit>.txt: per run wall, CPU, peak RSS of
-# the client and requests by kind; then medians, the wall ratio against
-# its goal (<= 1.3x local) and the peak RSS against the local peak plus
+# benchmarks/results/storage-<commit>.txt: per run wall, CPU and peak RSS
+# of the client, CPU of the server process and requests by kind; then
+# medians, the wall ratio against its goal (<= 1.3x local) and the peak RSS against the local peak plus
 # the read-ahead bound (storage.DefaultReadAhead, 16 MiB) and the upload
 # parts (two of storage.DefaultPartSize per file being written).
 #
@@ -66,18 +66,19 @@ done
 		for (i = 5; i < NF; i++) m[v, $(i+1), k] = $i
 	}
 	END {
-		printf "## per run\n\n| variant | run | wall [s] | CPU [s] | peak RSS [MiB] | GET | PUT | LIST | HEAD | COPY | DELETE | retries | MB fetched | fetched/asked |\n"
-		printf "|:---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
+		printf "## per run\n\n| variant | run | wall [s] | CPU [s] | server CPU [s] | peak RSS [MiB] | GET | PUT | LIST | HEAD | COPY | DELETE | retries | MB fetched | fetched/asked |\n"
+		printf "|:---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
 		for (vi = 1; vi <= 2; vi++) {
 			v = vi == 1 ? "local" : "s3"
 			for (k = 1; k <= n[v]; k++)
-				printf "| %s | %d | %.2f | %.2f | %.0f | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", v, k, wall[v, k], m[v, "cpu-s/op", k], m[v, "peak-RSS-MiB", k],
+				printf "| %s | %d | %.2f | %.2f | %s | %.0f | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", v, k, wall[v, k], m[v, "cpu-s/op", k], m[v, "server-cpu-s/op", k], m[v, "peak-RSS-MiB", k],
 					m[v, "GET/op", k], m[v, "PUT/op", k], m[v, "LIST/op", k], m[v, "HEAD/op", k], m[v, "COPY/op", k], m[v, "DELETE/op", k], m[v, "retries/op", k], m[v, "MB-fetched/op", k], m[v, "fetched/asked", k]
 		}
 		for (vi = 1; vi <= 2; vi++) {
 			v = vi == 1 ? "local" : "s3"
 			for (k = 1; k <= n[v]; k++) { a[k] = wall[v, k] }; W[v] = median(a, n[v])
 			for (k = 1; k <= n[v]; k++) { a[k] = m[v, "cpu-s/op", k] }; C[v] = median(a, n[v])
+			for (k = 1; k <= n[v]; k++) { a[k] = m[v, "cpu-s/op", k] + m[v, "server-cpu-s/op", k] }; T[v] = median(a, n[v])
 			R[v] = 0; for (k = 1; k <= n[v]; k++) if (m[v, "peak-RSS-MiB", k] > R[v]) R[v] = m[v, "peak-RSS-MiB", k]
 		}
 		bound = R["local"] + 16 + 2 * 16 * 2
@@ -85,6 +86,7 @@ done
 		printf "| | local | s3 | s3 / local | goal |\n|:---|---:|---:|---:|:---|\n"
 		printf "| wall [s] | %.2f | %.2f | %.2f | <= 1.30 %s |\n", W["local"], W["s3"], W["s3"] / W["local"], W["s3"] / W["local"] <= 1.3 ? "(met)" : "(NOT met)"
 		printf "| CPU [s] | %.2f | %.2f | %.2f | |\n", C["local"], C["s3"], C["s3"] / C["local"]
+		printf "| CPU with the server [s] | %.2f | %.2f | %.2f | |\n", T["local"], T["s3"], T["s3"] / T["local"]
 		printf "| peak RSS [MiB] | %.0f | %.0f | %.2f | <= local + 16 MiB read-ahead + 2 files x 2 parts x 16 MiB = %.0f MiB %s |\n", R["local"], R["s3"], R["s3"] / R["local"], bound, R["s3"] <= bound ? "(met)" : "(NOT met)"
 	}' "$raw"
 } | tee "$OUT"

@@ -238,6 +238,12 @@ func (b *azureBackend) completeUpload(ctx context.Context, key, _ string, tags [
 	return azErr(err)
 }
 
+// Deleting a blob discards its uncommitted blocks.
+func (b *azureBackend) uploadSurvivesDelete() bool { return false }
+
+// The ETag of a committed block list says nothing of its blocks.
+func (b *azureBackend) completedVersion([]string) (string, bool) { return "", false }
+
 func (b *azureBackend) abortUpload(context.Context, string, string) (int, error) { return 0, nil }
 
 func (b *azureBackend) copy(ctx context.Context, src, dst string, _ int64) (int, error) {

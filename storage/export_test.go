@@ -16,10 +16,40 @@ func Kill(o *Output) {
 }
 
 // StopPublishAfter makes the next commits of the package stop, as if the
-// process were killed, after n staged files are copied to the output.
+// process were killed, after n files are published to the output.
 func StopPublishAfter(n int) (restore func()) {
-	publishHook = func(copied int) bool { return copied >= n }
+	return StopPublishAt(StepFile, n)
+}
+
+// Steps of a publication StopPublishAt can stop at.
+const (
+	StepStart           = stepStart
+	StepManifestRemoved = stepManifestRemoved
+	StepOldRemoved      = stepOldRemoved
+	StepFile            = stepFile
+	StepManifest        = stepManifest
+)
+
+// StopPublishAt makes the next publications of the package stop, as if
+// the process were killed, at step (for StepFile: once n files are
+// published).
+func StopPublishAt(step string, n int) (restore func()) {
+	publishHook = func(s string, k int) bool { return s == step && (step != stepFile || k >= n) }
 	return func() { publishHook = nil }
+}
+
+// OpenUploads lists the uploads open under prefix (S3).
+func OpenUploads(ctx context.Context, s *Store, prefix string) ([]string, error) {
+	ul, ok := s.be.(uploadLister)
+	if !ok {
+		return nil, nil
+	}
+	var keys []string
+	_, err := ul.listUploads(ctx, prefix, func(key, _ string) error {
+		keys = append(keys, key)
+		return nil
+	})
+	return keys, err
 }
 
 // CreateAzureContainer creates the container of loc (for Azurite).
@@ -31,3 +61,6 @@ func CreateAzureContainer(ctx context.Context, loc Location) error {
 	_, err = be.(*azureBackend).c.Create(ctx, nil)
 	return err
 }
+
+// LoopbackBody is loopbackBody.
+var LoopbackBody = loopbackBody

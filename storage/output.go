@@ -13,37 +13,46 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	"golang.org/x/sync/errgroup"
 )
 
 // The commit protocol of an output prefix P on a store without rename
-// (docs/architecture.md, "Object-store outputs"). Beside P is a hidden
-// area H = .P.splitdata/ (for the bucket root, .splitdata/), which holds:
+// (docs/architecture.md, "Object storage"). Beside P is a hidden area
+// H = .P.splitdata/ (for the bucket root, .splitdata/), which holds:
 //
 //	H/lock                   who writes P; created with If-None-Match: *
-//	H/staging/RUN/NAME       the files of run RUN, uploaded in parts
-//	H/staging/RUN/manifest.json
 //	H/commit                 the commit record: run RUN is being published
+//	H/staging/RUN/NAME       GCS only: the files of run RUN
+//	H/staging/RUN/manifest.json
 //
 // A run (1) creates H/lock, or takes over a lock whose holder stopped
 // refreshing it (conditional write on the version it saw); (2) finishes
 // the publication a commit record describes, if a killed run left one;
-// (3) removes every staging object; (4) refuses a non-empty P unless
-// overwrite; (5) uploads its files under H/staging/RUN/, invisible to
-// readers of P; then commits: (6) stages the manifest, (7) writes
-// H/commit (the commit point: from here the new output replaces the old
-// one, whoever finishes it), (8) removes P/manifest.json, then every
-// other object under P, (9) copies each staged file to P/NAME on the
-// server, (10) copies the manifest to P/manifest.json, last, (11)
-// removes H/commit, the staging objects and H/lock.
+// (3) removes every staging object and aborts the uploads a killed run
+// left open under P (S3); (4) refuses a non-empty P unless overwrite;
+// (5) uploads each file: on S3 and Azure straight to P/NAME, as a
+// multipart upload or staged blocks it does not complete, so that
+// nothing of it is visible; on GCS, whose uploads cannot stay open
+// across processes, to H/staging/RUN/NAME. Then it commits: (6) on GCS,
+// stages the manifest; (7) writes H/commit conditionally (the commit
+// point: from here the new output replaces the old one, whoever
+// finishes it), which lists each file's upload id, part tags and size
+// (and the manifest) or its staged name; (8) removes P/manifest.json,
+// then every other object under P, except on Azure the keys about to be
+// completed (removing a blob discards its uncommitted blocks); (9)
+// completes each upload, or copies each staged file to P/NAME on the
+// server; (10) writes P/manifest.json, last; (11) removes H/commit, the
+// staging objects and H/lock.
 //
 // So before (7) P holds the old output, complete and untouched; a reader
-// never sees a partial file (objects appear whole) nor files of two runs
-// (the old ones are all gone before the first new one appears); from (8)
-// to (10) P has no manifest, and a reader that needs a complete output
-// waits for manifest.json. Steps (8) to (11) are idempotent: a run killed
-// among them is finished by the next run on P or by [Store.Clean].
+// never sees a partial file (objects appear whole when completed); on
+// S3 and GCS never files of two runs (the old ones are all gone before
+// the first new one appears), on Azure old files only where a new one of
+// the same name is about to replace them; from (8) to (10) P has no
+// manifest, and a reader that needs a complete output waits for
+// manifest.json. Steps (8) to (11) are idempotent (an upload completed
+// already counts as done when its key holds an object of its size and,
+// on S3, of the ETag its parts give): a run killed among them is
+// finished by the next run on P or by [Store.Clean].
 
 // OutputOptions are the choices of [Store.NewOutput] and [Store.Clean].
 type OutputOptions struct {
@@ -89,6 +98,10 @@ type Output struct {
 
 	lock *lockHolder
 
+	// direct: files are uploads left open at P/NAME (S3, Azure), not
+	// staged copies (GCS).
+	direct bool
+
 	mu        sync.Mutex
 	files     map[string]*outFile
 	committed bool // the commit record was written
@@ -105,15 +118,6 @@ func layout(prefix string) (p, area string) {
 	return p, dir + "." + base + ".splitdata/"
 }
 
-// commitRecord is H/commit: the run being published and its files.
-type commitRecord struct {
-	Run   string   `json:"run"`
-	Files []string `json:"files"`
-	Sizes []int64  `json:"sizes"`
-	// NoManifest is set by a Commit given no manifest.
-	NoManifest bool `json:"no_manifest,omitempty"`
-}
-
 // manifestName is the file written last.
 const manifestName = "manifest.json"
 
@@ -126,6 +130,7 @@ func (s *Store) NewOutput(ctx context.Context, prefix string, opts OutputOptions
 	opts = opts.withDefaults()
 	p, area := layout(prefix)
 	o := &Output{s: s, prefix: p, area: area, run: newRunID(), opts: opts, files: make(map[string]*outFile)}
+	_, o.direct = s.be.(partUploader)
 	lock, err := s.acquire(ctx, area+"lock", o.run, opts)
 	if err != nil {
 		return nil, err
@@ -171,124 +176,6 @@ func newRunID() string {
 	return time.Now().UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b[:])
 }
 
-// recover finishes a commit a killed run left and removes staging objects.
-func (o *Output) recover(ctx context.Context) error {
-	b, _, err := o.s.getBytes(ctx, o.area+"commit", 64<<20)
-	switch {
-	case err == nil:
-		var rec commitRecord
-		if err := json.Unmarshal(b, &rec); err != nil || len(rec.Sizes) != len(rec.Files) || rec.Run == "" {
-			return fmt.Errorf("read %s: invalid commit record (remove it by hand if no output is being committed): %v", o.s.url(o.area+"commit"), err)
-		}
-		o.opts.Notice(fmt.Sprintf("finishing the commit of an interrupted run on %s", o.s.url(o.prefix)))
-		if err := o.publish(ctx, rec); err != nil {
-			return err
-		}
-	case !errors.Is(err, ErrNotFound):
-		return err
-	}
-	staged, err := o.s.List(ctx, o.area+"staging/")
-	if err != nil {
-		return err
-	}
-	if len(staged) > 0 {
-		o.opts.Notice(fmt.Sprintf("removing %d staging objects an interrupted run left in %s", len(staged), o.s.url(o.area)))
-	}
-	return o.s.removeAll(ctx, staged)
-}
-
-// outputKeys lists up to limit (0: all) objects of the output: under P,
-// not in the hidden area.
-func (o *Output) outputKeys(ctx context.Context, limit int) ([]ObjectInfo, error) {
-	all, err := o.s.List(ctx, dirPrefix(o.prefix))
-	if err != nil {
-		return nil, err
-	}
-	out := all[:0]
-	for _, x := range all {
-		if strings.HasPrefix(x.Key, o.area) {
-			continue
-		}
-		out = append(out, x)
-		if limit > 0 && len(out) == limit {
-			break
-		}
-	}
-	return out, nil
-}
-
-// removeAll removes objects, a few at a time.
-func (s *Store) removeAll(ctx context.Context, objs []ObjectInfo) error {
-	g, ctx := errgroup.WithContext(ctx)
-	g.SetLimit(8)
-	for _, x := range objs {
-		g.Go(func() error { return s.Remove(ctx, x.Key) })
-	}
-	return g.Wait()
-}
-
-// publishHook, set by tests only, stops a publication after the files
-// it says, as a kill would.
-var publishHook func(copied int) bool
-
-var errKilled = errors.New("stopped by a test, as if killed")
-
-// publish is steps (8) to (11) for rec: idempotent, so that a run killed
-// among them is finished by the next one.
-func (o *Output) publish(ctx context.Context, rec commitRecord) error {
-	old, err := o.outputKeys(ctx, 0)
-	if err != nil {
-		return err
-	}
-	// The manifest goes first, so no reader takes what follows for a
-	// complete output.
-	mkey := joinKey(o.prefix, manifestName)
-	if i := slices.IndexFunc(old, func(x ObjectInfo) bool { return x.Key == mkey }); i >= 0 {
-		if err := o.s.Remove(ctx, mkey); err != nil {
-			return err
-		}
-		old = slices.Delete(old, i, i+1)
-	}
-	if err := o.s.removeAll(ctx, old); err != nil {
-		return err
-	}
-	stage := o.area + "staging/" + rec.Run + "/"
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(8)
-	if publishHook != nil {
-		g.SetLimit(1)
-	}
-	for i, name := range rec.Files {
-		if publishHook != nil && publishHook(i) {
-			g.Wait()
-			return errKilled
-		}
-		g.Go(func() error {
-			return o.s.copyObject(gctx, stage+name, joinKey(o.prefix, name), rec.Sizes[i])
-		})
-	}
-	if err := g.Wait(); err != nil {
-		return err
-	}
-	if !rec.NoManifest {
-		mi, err := o.s.Stat(ctx, stage+manifestName)
-		if err != nil {
-			return err
-		}
-		if err := o.s.copyObject(ctx, stage+manifestName, mkey, mi.Size); err != nil {
-			return err
-		}
-	}
-	if err := o.s.Remove(ctx, o.area+"commit"); err != nil {
-		return err
-	}
-	staged, err := o.s.List(ctx, stage)
-	if err != nil {
-		return err
-	}
-	return o.s.removeAll(ctx, staged)
-}
-
 // outFile is a file being written to the staging area.
 type outFile struct {
 	o    *Output
@@ -326,8 +213,9 @@ func checkName(name string) error {
 	return nil
 }
 
-// Create starts the file name ("train/part-00000.parquet") in the
-// staging area; it is published by Commit.
+// Create starts the file name ("train/part-00000.parquet"): an upload
+// left open at its key (S3, Azure) or a staged object (GCS), published
+// by Commit.
 func (o *Output) Create(ctx context.Context, name string) (io.WriteCloser, error) {
 	if err := checkName(name); err != nil {
 		return nil, fmt.Errorf("create %s in %s: %w", name, o.s.url(o.prefix), err)
@@ -340,7 +228,12 @@ func (o *Output) Create(ctx context.Context, name string) (io.WriteCloser, error
 	if _, dup := o.files[name]; dup {
 		return nil, fmt.Errorf("create %s in %s: created twice", name, o.s.url(o.prefix))
 	}
-	f := &outFile{o: o, name: name, w: o.s.Create(ctx, o.area+"staging/"+o.run+"/"+name)}
+	f := &outFile{o: o, name: name}
+	if o.direct {
+		f.w = o.s.createHeld(ctx, joinKey(o.prefix, name))
+	} else {
+		f.w = o.s.Create(ctx, o.area+"staging/"+o.run+"/"+name)
+	}
 	o.files[name] = f
 	return f, nil
 }
@@ -357,7 +250,7 @@ func (o *Output) Commit(ctx context.Context, manifest []byte) error {
 		o.mu.Unlock()
 		return fmt.Errorf("commit %s: already committed or aborted", o.s.url(o.prefix))
 	}
-	rec := commitRecord{Run: o.run, NoManifest: manifest == nil}
+	rec := commitRecord{Run: o.run, NoManifest: manifest == nil, Direct: o.direct}
 	for _, name := range slices.Sorted(mapKeys(o.files)) {
 		f := o.files[name]
 		if !f.shut {
@@ -368,12 +261,19 @@ func (o *Output) Commit(ctx context.Context, manifest []byte) error {
 			o.mu.Unlock()
 			return fmt.Errorf("commit %s: %s failed: %w", o.s.url(o.prefix), name, f.err)
 		}
+		if o.direct {
+			id, tags := f.w.upload()
+			rec.Uploads = append(rec.Uploads, uploadRecord{Name: name, Size: f.n, Upload: id, Parts: tags})
+			continue
+		}
 		rec.Files = append(rec.Files, name)
 		rec.Sizes = append(rec.Sizes, f.n)
 	}
 	o.mu.Unlock()
 	stage := o.area + "staging/" + o.run + "/"
-	if manifest != nil {
+	if o.direct {
+		rec.Manifest = manifest
+	} else if manifest != nil {
 		if _, err := o.s.putBytes(ctx, stage+manifestName, manifest, cond{}); err != nil {
 			return err
 		}
@@ -385,13 +285,14 @@ func (o *Output) Commit(ctx context.Context, manifest []byte) error {
 	if err != nil {
 		return err
 	}
-	if _, err := o.s.putBytes(ctx, o.area+"commit", b, cond{absent: true}); err != nil {
+	version, err := o.s.putRecord(ctx, o.area+"commit", b, cond{absent: true})
+	if err != nil {
 		return err
 	}
 	o.mu.Lock()
 	o.committed = true
 	o.mu.Unlock()
-	if err := o.publish(ctx, rec); err != nil {
+	if err := o.publish(ctx, rec, version); err != nil {
 		return fmt.Errorf("%w (the output is committed: the next run on it, or clean, finishes publishing it)", err)
 	}
 	o.mu.Lock()
@@ -400,9 +301,10 @@ func (o *Output) Commit(ctx context.Context, manifest []byte) error {
 	return o.lock.release(ctx)
 }
 
-// Abort removes the staging objects and releases the lock. After a Commit
-// that passed its commit point it removes nothing: the commit record and
-// the staged files are what the next run needs to finish it.
+// Abort aborts the open uploads (or removes the staged objects) and
+// releases the lock. After a Commit that passed its commit point it
+// removes nothing: the commit record and the uploads or staged files are
+// what the next run needs to finish it.
 func (o *Output) Abort(ctx context.Context) error {
 	o.mu.Lock()
 	if o.done {
@@ -413,12 +315,15 @@ func (o *Output) Abort(ctx context.Context) error {
 	committed := o.committed
 	files := slices.Collect(mapValues(o.files))
 	o.mu.Unlock()
-	for _, f := range files {
-		f.w.Abort()
+	if !committed {
+		// Held uploads are aborted even when their file was closed.
+		for _, f := range files {
+			f.w.Abort()
+		}
 	}
 	ctx = context.WithoutCancel(ctx)
 	var err error
-	if !committed {
+	if !committed && !o.direct {
 		var staged []ObjectInfo
 		staged, err = o.s.List(ctx, o.area+"staging/"+o.run+"/")
 		if err == nil {

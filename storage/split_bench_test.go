@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -44,6 +45,7 @@ import (
 //	SPLITDATA_BENCH_S3    what the "s3" variant takes from the server:
 //	                      both (default), read (objects to a local
 //	                      directory) or write (local files to objects)
+//	SPLITDATA_BENCH_S3_CPUPROFILE  a file for the server's CPU profile
 //
 // benchmarks/storage.sh runs it and writes the results file.
 const (
@@ -51,6 +53,9 @@ const (
 	benchBucket  = "bench"
 	benchSeed    = 42
 	benchRowsEnv = "SPLITDATA_BENCH_ROWS"
+	// serveProfileEnv names a file the server writes its CPU profile to,
+	// to tell its share of a run from the client's.
+	serveProfileEnv = "SPLITDATA_BENCH_S3_CPUPROFILE"
 )
 
 func TestMain(m *testing.M) {
@@ -84,6 +89,19 @@ func serveS3(dir string) error {
 		return err
 	}
 	srv := &http.Server{Handler: gofakes3.New(be, gofakes3.WithLogger(gofakes3.DiscardLog())).Server()}
+	if prof := os.Getenv(serveProfileEnv); prof != "" {
+		f, err := os.Create(prof)
+		if err != nil {
+			return err
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer func() {
+			pprof.StopCPUProfile()
+			f.Close()
+		}()
+	}
 	go func() {
 		io.Copy(io.Discard, os.Stdin)
 		srv.Close()
@@ -263,6 +281,31 @@ func peakRSS() (int64, error) {
 	return 0, fmt.Errorf("no VmHWM in /proc/self/status")
 }
 
+// serverCPU is the user and system CPU time the server process used so
+// far, from /proc (in the kernel's USER_HZ ticks, 100 a second).
+func serverCPU() (time.Duration, error) {
+	if benchEnv.srv == nil || benchEnv.srv.Process == nil {
+		return 0, nil
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", benchEnv.srv.Process.Pid))
+	if err != nil {
+		return 0, err
+	}
+	// Fields after the command (in parentheses): state is the 3rd
+	// field, utime and stime the 14th and 15th.
+	i := strings.LastIndexByte(string(b), ')')
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 13 {
+		return 0, fmt.Errorf("short /proc stat of the server: %q", b)
+	}
+	u, err1 := strconv.ParseInt(f[11], 10, 64)
+	k, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0, fmt.Errorf("/proc stat of the server: %q", b)
+	}
+	return time.Duration(u+k) * (time.Second / 100), nil
+}
+
 // cpuTime is the user and system CPU time this process used so far.
 func cpuTime() time.Duration {
 	var ru syscall.Rusage
@@ -276,8 +319,9 @@ func cpuTime() time.Duration {
 // bounds) of the generated input, local files to a local directory
 // ("local") and objects to objects on the loopback S3 server ("s3"),
 // run one after the other in each round so that -count interleaves them.
-// Beyond ns/op it reports CPU seconds, peak RSS and, for s3, the requests
-// by kind and the bytes fetched against the bytes the engine asked for.
+// Beyond ns/op it reports CPU seconds, peak RSS and, for s3, the server's
+// CPU seconds, the requests by kind and the bytes fetched against the
+// bytes the engine asked for.
 func BenchmarkSplitStore(b *testing.B) {
 	if runtime.GOOS != "linux" {
 		b.Skip("peak RSS is read from /proc (Linux)")
@@ -333,7 +377,7 @@ func BenchmarkSplitStore(b *testing.B) {
 	})
 	b.Run("s3", func(b *testing.B) {
 		b.SetBytes(benchEnv.bytes)
-		var cpu time.Duration
+		var cpu, srvCPU time.Duration
 		var peak, asked int64
 		var st, total [8]int64 // GET PUT LIST HEAD COPY DELETE retries fetched
 		for b.Loop() {
@@ -343,6 +387,10 @@ func BenchmarkSplitStore(b *testing.B) {
 				b.Fatal(err)
 			}
 			c0 := cpuTime()
+			s0, err := serverCPU()
+			if err != nil {
+				b.Fatal(err)
+			}
 			var askedNow atomic.Int64
 			b.StartTimer()
 			s, err := storage.Open(b.Context(), benchEnv.loc, storage.Options{})
@@ -391,6 +439,11 @@ func BenchmarkSplitStore(b *testing.B) {
 			}
 			b.StopTimer()
 			cpu += cpuTime() - c0
+			s1, err := serverCPU()
+			if err != nil {
+				b.Fatal(err)
+			}
+			srvCPU += s1 - s0
 			p, err := peakRSS()
 			if err != nil {
 				b.Fatal(err)
@@ -421,6 +474,7 @@ func BenchmarkSplitStore(b *testing.B) {
 		}
 		n := float64(b.N)
 		b.ReportMetric(cpu.Seconds()/n, "cpu-s/op")
+		b.ReportMetric(srvCPU.Seconds()/n, "server-cpu-s/op")
 		b.ReportMetric(float64(peak)/(1<<20), "peak-RSS-MiB")
 		for i, name := range []string{"GET", "PUT", "LIST", "HEAD", "COPY", "DELETE", "retries"} {
 			b.ReportMetric(float64(total[i])/n, name+"/op")

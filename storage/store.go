@@ -61,11 +61,33 @@ type cond struct {
 // partUploader is a backend writing large objects in parts the Store
 // sends (and resends) itself: S3 multipart uploads, Azure staged blocks.
 // Parts are numbered from 1; all but the last hold the same size.
+//
+// An upload stays open, invisible to LIST and GET, until completed, so
+// an [Output] uploads its files straight to their keys and completes
+// them after its commit point. completeUpload of an upload completed
+// already fails with 404 on S3 (NoSuchUpload) and succeeds again on
+// Azure (the block list names committed blocks).
 type partUploader interface {
 	startUpload(ctx context.Context, key string) (id string, status int, err error)
 	uploadPart(ctx context.Context, key, id string, n int, data []byte) (tag string, status int, err error)
 	completeUpload(ctx context.Context, key, id string, tags []string) (int, error)
 	abortUpload(ctx context.Context, key, id string) (int, error)
+	// uploadSurvivesDelete reports whether an open upload to a key
+	// survives the removal of the object at that key (S3), or is
+	// discarded with it (Azure's uncommitted blocks).
+	uploadSurvivesDelete() bool
+	// completedVersion is the version the object of a completed upload
+	// of parts tags has, when the store's convention says it; ok false
+	// when it cannot be known from the tags.
+	completedVersion(tags []string) (v string, ok bool)
+}
+
+// uploadLister is a partUploader that can list its open uploads (S3's
+// ListMultipartUploads), so that a killed run's are aborted. Azure's
+// uncommitted blocks cannot be listed by prefix; they expire after a
+// week.
+type uploadLister interface {
+	listUploads(ctx context.Context, prefix string, fn func(key, id string) error) (int, error)
 }
 
 // streamUploader is a backend whose library writes large objects itself,

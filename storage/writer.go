@@ -14,6 +14,12 @@ import (
 // written by one request at Close. Nothing is visible at the key before
 // Close returns nil; Abort (or a failed Close) leaves nothing. A Writer
 // is for one goroutine.
+//
+// A held Writer ([Store.createHeld], for a partUploader) sends every
+// byte, even of a small object, as parts of an upload it leaves open at
+// Close: the object appears only when the upload is completed by
+// whoever holds its id and part tags ([Writer.upload]), and Abort,
+// even after Close, discards it.
 type Writer struct {
 	s   *Store
 	ctx context.Context
@@ -34,6 +40,7 @@ type Writer struct {
 	abort func()
 
 	closed bool
+	held   bool // parts only; Close leaves the upload open
 }
 
 type partResult struct {
@@ -55,6 +62,19 @@ func (s *Store) Create(ctx context.Context, key string) *Writer {
 	}
 	return w
 }
+
+// createHeld starts writing the object at key as an upload that Close
+// leaves open (see [Writer]); the backend must be a partUploader.
+func (s *Store) createHeld(ctx context.Context, key string) *Writer {
+	w := s.Create(ctx, key)
+	w.held = true
+	return w
+}
+
+// upload is the open upload of a held Writer after Close: its id and
+// its parts' tags; "" and none for an empty object, which no upload
+// holds (S3 refuses an empty part).
+func (w *Writer) upload() (id string, tags []string) { return w.id, w.tags }
 
 // Write appends p to the object.
 func (w *Writer) Write(p []byte) (int, error) {
@@ -158,7 +178,7 @@ func (w *Writer) Close() error {
 		}
 		return w.err
 	}
-	if w.id == "" {
+	if w.id == "" && !w.held {
 		_, w.err = w.s.putBytes(w.ctx, w.key, w.buf, cond{})
 		w.buf = nil
 		return w.err
@@ -170,6 +190,10 @@ func (w *Writer) Close() error {
 	}
 	if err := w.collect(); err != nil && w.err == nil {
 		w.err = err
+	}
+	if w.err == nil && w.held {
+		w.buf, w.spare = nil, nil
+		return nil
 	}
 	if w.err == nil {
 		w.err = w.s.opts.Retry.do(w.ctx, w.s.retried, func() (int, error) {
@@ -186,7 +210,8 @@ func (w *Writer) Close() error {
 }
 
 // Abort stops the upload and leaves nothing at the key (beyond what was
-// there before). It is safe after Close, which it then does not undo.
+// there before). It is safe after Close, which it then does not undo,
+// except for a held Writer, whose open upload it discards.
 func (w *Writer) Abort() {
 	if w.sw != nil {
 		if !w.closed || w.err != nil {
@@ -195,7 +220,7 @@ func (w *Writer) Abort() {
 		w.closed = true
 		return
 	}
-	if w.closed && w.err == nil {
+	if w.closed && w.err == nil && !w.held {
 		return
 	}
 	w.closed = true

@@ -13,6 +13,7 @@ import (
 	"maps"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -543,10 +544,11 @@ func TestBucketVerifyInspect(t *testing.T) {
 	}
 }
 
-// holdStaging makes the bucket hold the staging uploads of the output
-// prefix out after the first pass of them have gone through: the
-// returned channel is closed when one is held, and release lets it and
-// the later ones go (it may be called more than once).
+// holdStaging makes the bucket hold the uploads of the output prefix out
+// (S3: multipart requests to out/; GCS: writes to its staging area)
+// after the first pass of them have gone through: the returned channel
+// is closed when one is held, and release lets it and the later ones go
+// (it may be called more than once).
 func holdStaging(b *bucket, out string, pass int32) (held <-chan struct{}, release func()) {
 	h, r := make(chan struct{}), make(chan struct{})
 	var n atomic.Int32
@@ -556,7 +558,8 @@ func holdStaging(b *bucket, out string, pass int32) (held <-chan struct{}, relea
 		staging := strings.Contains(req.URL.Path, "/."+out+".splitdata/staging/") ||
 			strings.Contains(req.URL.Path, "%2F."+out+".splitdata%2Fstaging%2F") ||
 			strings.Contains(req.URL.RawQuery, "."+out+".splitdata%2Fstaging%2F") ||
-			strings.Contains(req.URL.RawQuery, "."+out+".splitdata/staging/")
+			strings.Contains(req.URL.RawQuery, "."+out+".splitdata/staging/") ||
+			strings.HasPrefix(req.URL.Path, "/bkt/"+out+"/") && (req.URL.Query().Has("uploadId") || req.URL.Query().Has("uploads"))
 		if staging && req.Method != http.MethodGet && req.Method != http.MethodHead && n.Add(1) > pass {
 			once.Do(func() { close(h) })
 			select {
@@ -587,8 +590,8 @@ func TestBucketKilledDuringUpload(t *testing.T) {
 	for _, clean := range []bool{false, true} {
 		t.Run(fmt.Sprintf("clean=%v", clean), func(t *testing.T) {
 			prefix := fmt.Sprintf("o%v", clean)
-			staged := killMidUpload(t, b, work, slices.Concat(args, []string{"--out", b.url(prefix)}), prefix)
-			notes := []string{"took over the lock", fmt.Sprintf("removing %d staging objects", staged)}
+			open := killMidUpload(t, b, work, slices.Concat(args, []string{"--out", b.url(prefix)}), prefix)
+			notes := []string{"took over the lock", fmt.Sprintf("aborting %d uploads", open)}
 			if clean {
 				_, stderr := runCLI(t, t.Context(), exitOK, "clean", b.url(prefix))
 				for _, want := range notes {
@@ -621,8 +624,9 @@ func TestBucketKilledDuringUpload(t *testing.T) {
 }
 
 // killMidUpload runs the command line args as a process writing to the
-// bucket prefix out, kills it while it uploads its fourth file, checks
-// that out shows nothing, and returns how many staging objects it left.
+// bucket prefix out, kills it while it makes its fourth upload request,
+// checks that out shows nothing, and returns how many uploads it left
+// open (S3 uploads each file straight to its key, completed at commit).
 func killMidUpload(t *testing.T, b *bucket, dir string, args []string, out string) int {
 	held, release := holdStaging(b, out, 3)
 	defer release()
@@ -650,16 +654,37 @@ func killMidUpload(t *testing.T, b *bucket, dir string, args []string, out strin
 		t.Fatalf("a killed run left objects in its output: %v", got)
 	}
 	left := b.objects(t, "."+out+".splitdata")
-	staged := 0
-	for k := range left {
-		if strings.HasPrefix(k, "staging/") {
-			staged++
-		}
+	open := openUploads(t, b, out)
+	if open == 0 || left["lock"] == "" {
+		t.Fatalf("the killed run left %v and %d open uploads, want its lock and open uploads (else this test tests nothing)", left, open)
 	}
-	if staged == 0 || left["lock"] == "" {
-		t.Fatalf("the killed run left %v, want its lock and staged files (else this test tests nothing)", left)
+	return open
+}
+
+// openUploads counts the uploads open under the S3 bucket's prefix out,
+// asking the server (ListMultipartUploads) as any S3 client would.
+func openUploads(t *testing.T, b *bucket, out string) int {
+	t.Helper()
+	u, err := url.Parse(b.url(""))
+	if err != nil {
+		t.Fatal(err)
 	}
-	return staged
+	resp, err := http.Get(u.Query().Get("endpoint") + "/bkt?uploads&prefix=" + url.QueryEscape(out+"/"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode == http.StatusNotFound && strings.Contains(string(body), "NoSuchUpload") {
+		return 0 // gofakes3: no upload was ever started in the bucket
+	}
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("list uploads: %s: %s", resp.Status, body)
+	}
+	return strings.Count(string(body), "<UploadId>")
 }
 
 // TestBucketOverwriteKeepsOld checks that with --overwrite the old output
