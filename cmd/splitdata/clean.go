@@ -16,11 +16,12 @@ func newCleanCmd(stdout io.Writer, log *logger) *cobra.Command {
 	var force, quiet bool
 	cmd := &cobra.Command{
 		Use:   "clean DIR",
-		Short: "Remove what interrupted runs left beside an output (staging files, a dead run's lock)",
+		Short: "Remove what interrupted runs left beside an output (staging files, open uploads, a dead run's lock)",
 		Long: `Clean puts right what runs killed while writing the output DIR (a local
 directory or a bucket prefix s3://, gs://, az://) left beside it, as the next run
 on DIR does by itself: it takes DIR's lock, finishes a commit that had passed its
-commit point, removes staging files and releases the lock. The output itself,
+commit point, aborts the uploads killed runs left open (S3), removes staging
+files (GCS, local directories) and releases the lock. The output itself,
 committed or not, is not touched.
 
 A bucket output's lock is taken over once its run stopped refreshing it for two
