@@ -1,0 +1,470 @@
+package sinks
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"hash/crc32"
+	"math"
+	"math/bits"
+	"slices"
+
+	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/compress"
+	"github.com/parquet-go/parquet-go/deprecated"
+	"github.com/parquet-go/parquet-go/encoding/rle"
+	"github.com/parquet-go/parquet-go/encoding/thrift"
+	"github.com/parquet-go/parquet-go/format"
+
+	"github.com/splitdata/splitdata/internal/columnar"
+)
+
+// This file holds splitdata's own page writer: the column chunks of the
+// batch path's PLAIN fixed-width numeric columns are written straight from
+// the columnar batches, where parquet-go's ColumnWriter takes one
+// parquet.Value per row, buffers them, and computes each page's bounds
+// twice. The bytes are parquet-go v0.32's for the same rows, byte for byte
+// (a differential test holds both paths to it), so every choice that
+// decides bytes is parquet-go's:
+//
+//   - pages are cut only after a chunk of chunkRows rows counted from the
+//     row group's first row, when the page's size as parquet-go's column
+//     buffer accounts it (8 or 4 bytes a value; an optional column adds 5
+//     bytes a row and counts non-null values only) has reached 98% of the
+//     page buffer size;
+//   - data pages are version 1: RLE definition levels with their 4-byte
+//     length, then the PLAIN values of the non-null rows, compressed
+//     together, the CRC taken over the compressed bytes;
+//   - page statistics hold min and max in both the deprecated and the new
+//     fields; float bounds skip NaNs (a page of NaNs only has its first
+//     value as both); the chunk keeps the first of equal bounds;
+//   - the column index is made by parquet-go's own indexer of the leaf's
+//     type, one call per page; the offset index and the size statistics
+//     (definition level histograms) as its writer fills them.
+//
+// Columns the writer does not cover stay with parquet-go (see ownColumn).
+
+// ownColumn reports whether splitdata's page writer writes leaf column c
+// of a chunk whose encoding is dict[c] (dict may be nil: none): a
+// top-level INT32, INT64, FLOAT or DOUBLE column, required or optional,
+// PLAIN encoded, with signed order (unsigned integers are compared as such
+// by parquet-go, and are left to it). Nested, BOOLEAN, INT96, byte array
+// and dictionary-encoded columns are parquet-go's.
+func (e *RowGroupEncoder) ownColumn(c int, dict []bool) bool {
+	leaf := &e.leaves[c]
+	if len(leaf.names) != 1 || leaf.unordered || leaf.typ == nil || e.layout[c].MaxRep != 0 || e.layout[c].MaxDef > 1 {
+		return false
+	}
+	if dict != nil && dict[c] {
+		return false
+	}
+	switch leaf.kind {
+	case parquet.Int32, parquet.Int64, parquet.Float, parquet.Double:
+	default:
+		return false
+	}
+	if lt := leaf.typ.LogicalType(); lt != nil {
+		if it, ok := lt.Value.(*format.IntType); ok && !it.IsSigned {
+			return false
+		}
+	}
+	if ct := leaf.typ.ConvertedType(); ct != nil {
+		switch *ct {
+		case deprecated.Uint8, deprecated.Uint16, deprecated.Uint32, deprecated.Uint64:
+			return false
+		}
+	}
+	return true
+}
+
+// pageWriter writes one column chunk of a column [RowGroupEncoder.ownColumn]
+// covers. It is for one goroutine and one row group.
+type pageWriter struct {
+	kind       parquet.Kind
+	width      int
+	maxDef     byte
+	path       []string
+	codec      compress.Codec
+	compressed bool
+	limit      int64 // a page is closed after a chunk once its size reaches it
+
+	// The page being filled: its rows' definition levels (optional
+	// columns), its non-null values PLAIN encoded, its row count, and the
+	// rows of the current chunk of chunkRows.
+	defs  []byte
+	vals  []byte
+	rows  int
+	chunk int
+
+	// Scratch reused from page to page.
+	levels []byte
+	body   []byte
+	comp   []byte
+	header bytes.Buffer
+	enc    thrift.Encoder
+	rle    rle.Encoding
+
+	// The chunk so far.
+	data         []byte // its pages
+	numRows      int64
+	nulls        int64
+	uncompressed int64
+	pages        int32
+	locations    []format.PageLocation
+	indexer      parquet.ColumnIndexer
+	minValue     []byte // the chunk's bounds, PLAIN encoded; nil before any
+	maxValue     []byte
+	defHist      []int64 // per level, the chunk's
+	pageHists    []int64 // per page, per level
+}
+
+// newPageWriter returns the page writer of leaf c of e's schema.
+func (e *RowGroupEncoder) newPageWriter(c int, codec compress.Codec) *pageWriter {
+	leaf := &e.leaves[c]
+	w := &pageWriter{
+		kind:       leaf.kind,
+		maxDef:     byte(e.layout[c].MaxDef),
+		path:       leaf.names,
+		codec:      codec,
+		compressed: codec != nil && codec.CompressionCodec() != format.Uncompressed,
+		limit:      int64(int32(float64(e.opts.pageBufferSize()) * 0.98)),
+		indexer:    leaf.typ.NewColumnIndexer(e.config.ColumnIndexSizeLimit(leaf.names)),
+	}
+	switch leaf.kind {
+	case parquet.Int32, parquet.Float:
+		w.width = 4
+	default:
+		w.width = 8
+	}
+	if w.maxDef > 0 {
+		w.rle = rle.Encoding{BitWidth: bits.Len8(w.maxDef)}
+		w.defHist = make([]int64, int(w.maxDef)+1)
+	}
+	w.enc.Reset(new(thrift.CompactProtocol).NewWriter(&w.header))
+	return w
+}
+
+// size returns the page's size as parquet-go's column buffer counts it.
+func (w *pageWriter) size() int64 {
+	n := int64(len(w.vals))
+	if w.maxDef > 0 {
+		n += 5 * int64(w.rows)
+	}
+	return n
+}
+
+// endChunk counts take rows into the current chunk and closes the page
+// when a chunk completes and the page is full.
+func (w *pageWriter) endChunk(take int) error {
+	w.rows += take
+	if w.chunk += take; w.chunk == chunkRows {
+		w.chunk = 0
+		if w.size() >= w.limit {
+			return w.flush()
+		}
+	}
+	return nil
+}
+
+// writeRows writes rows [lo, hi) of column c of r.
+func (w *pageWriter) writeRows(r columnar.Rows, c, lo, hi int) error {
+	for lo < hi {
+		take := min(chunkRows-w.chunk, hi-lo)
+		w.defs, w.vals = r.AppendFixed(w.defs, w.vals, c, lo, lo+take)
+		lo += take
+		if err := w.endChunk(take); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeValues writes one value per row (the sample, held as values).
+func (w *pageWriter) writeValues(vals []parquet.Value) error {
+	for len(vals) > 0 {
+		take := min(chunkRows-w.chunk, len(vals))
+		for i := range vals[:take] {
+			v := &vals[i]
+			if w.maxDef > 0 {
+				w.defs = append(w.defs, byte(v.DefinitionLevel()))
+			}
+			if v.IsNull() {
+				continue
+			}
+			switch w.kind {
+			case parquet.Int32:
+				w.vals = binary.LittleEndian.AppendUint32(w.vals, uint32(v.Int32()))
+			case parquet.Float:
+				w.vals = binary.LittleEndian.AppendUint32(w.vals, math.Float32bits(v.Float()))
+			case parquet.Int64:
+				w.vals = binary.LittleEndian.AppendUint64(w.vals, uint64(v.Int64()))
+			case parquet.Double:
+				w.vals = binary.LittleEndian.AppendUint64(w.vals, math.Float64bits(v.Double()))
+			}
+		}
+		vals = vals[take:]
+		if err := w.endChunk(take); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// flush writes the page being filled, if it holds rows.
+func (w *pageWriter) flush() error {
+	if w.rows == 0 {
+		return nil
+	}
+	nonNull := len(w.vals) / w.width
+	nulls := int64(w.rows - nonNull)
+	body := w.vals
+	if w.maxDef > 0 {
+		var err error
+		if w.levels, err = w.rle.EncodeLevels(w.levels[:0], w.defs); err != nil {
+			return fmt.Errorf("column %q: encode definition levels: %w", w.path, err)
+		}
+		w.body = binary.LittleEndian.AppendUint32(w.body[:0], uint32(len(w.levels)))
+		w.body = append(w.body, w.levels...)
+		w.body = append(w.body, w.vals...)
+		body = w.body
+	}
+	if int64(len(body)) > math.MaxInt32 {
+		return fmt.Errorf("column %q: page of %d bytes exceeds the format's limit", w.path, len(body))
+	}
+	page := body
+	if w.compressed {
+		var err error
+		if w.comp, err = w.codec.Encode(w.comp[:0], body); err != nil {
+			return fmt.Errorf("column %q: compress page: %w", w.path, err)
+		}
+		page = w.comp
+	}
+
+	lo, hi, ok := w.bounds(nonNull)
+	var minValue, maxValue parquet.Value
+	var st format.Statistics
+	st.NullCount = nulls
+	if ok {
+		st.Min, st.Max, st.MinValue, st.MaxValue = lo, hi, lo, hi
+		minValue, maxValue = w.value(lo), w.value(hi)
+	}
+	h := format.PageHeader{
+		Type:                 format.DataPage,
+		UncompressedPageSize: int32(len(body)),
+		CompressedPageSize:   int32(len(page)),
+		CRC:                  int32(crc32.ChecksumIEEE(page)),
+		DataPageHeader: thrift.New(format.DataPageHeader{
+			NumValues:               int32(w.rows),
+			Encoding:                format.Plain,
+			DefinitionLevelEncoding: format.RLE,
+			RepetitionLevelEncoding: format.RLE,
+			Statistics:              st,
+		}),
+	}
+	w.header.Reset()
+	if err := w.enc.Encode(&h); err != nil {
+		return fmt.Errorf("column %q: encode page header: %w", w.path, err)
+	}
+	headerLen := int64(w.header.Len())
+
+	w.indexer.IndexPage(int64(w.rows), nulls, minValue, maxValue)
+	if ok {
+		if w.maxValue == nil || w.compare(hi, w.maxValue) > 0 {
+			w.maxValue = append(w.maxValue[:0], hi...)
+		}
+		if w.minValue == nil || w.compare(lo, w.minValue) < 0 {
+			w.minValue = append(w.minValue[:0], lo...)
+		}
+	}
+	w.locations = append(w.locations, format.PageLocation{
+		Offset:             int64(len(w.data)),
+		CompressedPageSize: int32(headerLen + int64(len(page))),
+		FirstRowIndex:      w.numRows,
+	})
+	if w.maxDef > 0 {
+		at := len(w.pageHists)
+		w.pageHists = slices.Grow(w.pageHists, len(w.defHist))[:at+len(w.defHist)]
+		clear(w.pageHists[at:])
+		for _, d := range w.defs {
+			w.defHist[d]++
+			w.pageHists[at+int(d)]++
+		}
+	}
+	w.data = append(w.data, w.header.Bytes()...)
+	w.data = append(w.data, page...)
+	w.uncompressed += headerLen + int64(len(body))
+	w.numRows += int64(w.rows)
+	w.nulls += nulls
+	w.pages++
+	w.defs, w.vals, w.rows = w.defs[:0], w.vals[:0], 0
+	return nil
+}
+
+// bounds returns the PLAIN encodings of the page's min and max values, as
+// parquet-go's pages find them, or false for a page without values.
+func (w *pageWriter) bounds(n int) (lo, hi []byte, ok bool) {
+	if n == 0 {
+		return nil, nil, false
+	}
+	v := w.vals
+	switch w.kind {
+	case parquet.Int32:
+		a, b := int32(binary.LittleEndian.Uint32(v)), int32(binary.LittleEndian.Uint32(v))
+		for i := 4; i < len(v); i += 4 {
+			x := int32(binary.LittleEndian.Uint32(v[i:]))
+			a, b = min(a, x), max(b, x)
+		}
+		return binary.LittleEndian.AppendUint32(nil, uint32(a)), binary.LittleEndian.AppendUint32(nil, uint32(b)), true
+	case parquet.Int64:
+		a, b := int64(binary.LittleEndian.Uint64(v)), int64(binary.LittleEndian.Uint64(v))
+		for i := 8; i < len(v); i += 8 {
+			x := int64(binary.LittleEndian.Uint64(v[i:]))
+			a, b = min(a, x), max(b, x)
+		}
+		return binary.LittleEndian.AppendUint64(nil, uint64(a)), binary.LittleEndian.AppendUint64(nil, uint64(b)), true
+	case parquet.Float:
+		i := 0
+		for i < len(v) && isNaN32(v[i:]) {
+			i += 4
+		}
+		if i == len(v) {
+			return slices.Clone(v[:4]), slices.Clone(v[:4]), true
+		}
+		a := math.Float32frombits(binary.LittleEndian.Uint32(v[i:]))
+		b := a
+		for i += 4; i < len(v); i += 4 {
+			x := math.Float32frombits(binary.LittleEndian.Uint32(v[i:]))
+			if x != x {
+				continue
+			}
+			if x < a {
+				a = x
+			}
+			if x > b {
+				b = x
+			}
+		}
+		return binary.LittleEndian.AppendUint32(nil, math.Float32bits(a)), binary.LittleEndian.AppendUint32(nil, math.Float32bits(b)), true
+	default: // Double
+		i := 0
+		for i < len(v) && isNaN64(v[i:]) {
+			i += 8
+		}
+		if i == len(v) {
+			return slices.Clone(v[:8]), slices.Clone(v[:8]), true
+		}
+		a := math.Float64frombits(binary.LittleEndian.Uint64(v[i:]))
+		b := a
+		for i += 8; i < len(v); i += 8 {
+			x := math.Float64frombits(binary.LittleEndian.Uint64(v[i:]))
+			if x != x {
+				continue
+			}
+			if x < a {
+				a = x
+			}
+			if x > b {
+				b = x
+			}
+		}
+		return binary.LittleEndian.AppendUint64(nil, math.Float64bits(a)), binary.LittleEndian.AppendUint64(nil, math.Float64bits(b)), true
+	}
+}
+
+func isNaN32(b []byte) bool {
+	x := math.Float32frombits(binary.LittleEndian.Uint32(b))
+	return x != x
+}
+
+func isNaN64(b []byte) bool { return math.IsNaN(math.Float64frombits(binary.LittleEndian.Uint64(b))) }
+
+// value returns the PLAIN encoded b as a parquet.Value of w's kind.
+func (w *pageWriter) value(b []byte) parquet.Value {
+	switch w.kind {
+	case parquet.Int32:
+		return parquet.Int32Value(int32(binary.LittleEndian.Uint32(b)))
+	case parquet.Int64:
+		return parquet.Int64Value(int64(binary.LittleEndian.Uint64(b)))
+	case parquet.Float:
+		return parquet.FloatValue(math.Float32frombits(binary.LittleEndian.Uint32(b)))
+	default:
+		return parquet.DoubleValue(math.Float64frombits(binary.LittleEndian.Uint64(b)))
+	}
+}
+
+// compare orders the PLAIN encoded a and b as parquet-go's types do: NaN
+// is neither less nor greater than anything.
+func (w *pageWriter) compare(a, b []byte) int {
+	switch w.kind {
+	case parquet.Int32:
+		return cmp3(int32(binary.LittleEndian.Uint32(a)), int32(binary.LittleEndian.Uint32(b)))
+	case parquet.Int64:
+		return cmp3(int64(binary.LittleEndian.Uint64(a)), int64(binary.LittleEndian.Uint64(b)))
+	case parquet.Float:
+		return cmp3(math.Float32frombits(binary.LittleEndian.Uint32(a)), math.Float32frombits(binary.LittleEndian.Uint32(b)))
+	default:
+		return cmp3(math.Float64frombits(binary.LittleEndian.Uint64(a)), math.Float64frombits(binary.LittleEndian.Uint64(b)))
+	}
+}
+
+// cmp3 is -1, +1 or 0 by < and >, so that NaN compares equal to all.
+func cmp3[T int32 | int64 | float32 | float64](a, b T) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return +1
+	}
+	return 0
+}
+
+// ownChunk is a column chunk the page writer finished: its pages and the
+// metadata parquet-go's writer would give them, offsets relative to the
+// chunk's first byte.
+type ownChunk struct {
+	data        []byte
+	meta        format.ColumnChunk
+	columnIndex format.ColumnIndex
+	offsetIndex format.OffsetIndex
+}
+
+// finish writes the last page and returns the chunk.
+func (w *pageWriter) finish() (*ownChunk, error) {
+	if err := w.flush(); err != nil {
+		return nil, err
+	}
+	encodings := []format.Encoding{format.Plain}
+	if w.maxDef > 0 {
+		encodings = append(encodings, format.RLE)
+	}
+	md := format.ColumnMetaData{
+		Type:                  format.Type(w.kind),
+		Encoding:              encodings,
+		PathInSchema:          w.path,
+		Codec:                 format.Uncompressed,
+		NumValues:             w.numRows,
+		TotalUncompressedSize: w.uncompressed,
+		TotalCompressedSize:   int64(len(w.data)),
+		Statistics: format.Statistics{
+			NullCount: w.nulls,
+			MinValue:  w.minValue,
+			MaxValue:  w.maxValue,
+		},
+		EncodingStats: []format.PageEncodingStats{{PageType: format.DataPage, Encoding: format.Plain, Count: w.pages}},
+		SizeStatistics: format.SizeStatistics{
+			DefinitionLevelHistogram: slices.Clone(w.defHist),
+		},
+	}
+	if w.codec != nil {
+		md.Codec = w.codec.CompressionCodec()
+	}
+	ci := w.indexer.ColumnIndex()
+	ci.RepetitionLevelHistogram = nil
+	ci.DefinitionLevelHistogram = slices.Clone(w.pageHists)
+	return &ownChunk{
+		data:        w.data,
+		meta:        format.ColumnChunk{MetaData: md},
+		columnIndex: ci,
+		offsetIndex: format.OffsetIndex{PageLocations: w.locations},
+	}, nil
+}
