@@ -66,6 +66,10 @@ type RowGroupEncoder struct {
 
 	// noPageWriter leaves every column to parquet-go (tests only).
 	noPageWriter bool
+
+	// pagers holds, per column, page writers released by earlier row
+	// groups (see newPageWriter).
+	pagers []chan *pageWriter
 }
 
 // maxConfigs bounds how many configurations an encoder keeps; others are
@@ -95,6 +99,10 @@ func NewRowGroupEncoder(schema *parquet.Schema, opts ParquetOptions) (*RowGroupE
 		return nil, fmt.Errorf("new row group encoder: %w", err)
 	}
 	e.configs = make(map[string]*parquet.WriterConfig)
+	e.pagers = make([]chan *pageWriter, len(leaves))
+	for c := range e.pagers {
+		e.pagers[c] = make(chan *pageWriter, pagersPerColumn)
+	}
 	return e, nil
 }
 

@@ -112,14 +112,22 @@ type pageWriter struct {
 	pages        int32
 	locations    []format.PageLocation
 	indexer      parquet.ColumnIndexer
-	minValue     []byte // the chunk's bounds, PLAIN encoded; nil before any
+	bounded      bool   // whether a page had bounds
+	minValue     []byte // the chunk's bounds, PLAIN encoded, once bounded
 	maxValue     []byte
 	defHist      []int64 // per level, the chunk's
 	pageHists    []int64 // per page, per level
 }
 
-// newPageWriter returns the page writer of leaf c of e's schema.
+// newPageWriter returns the page writer of leaf c of e's schema: one
+// released by an earlier row group, whose buffers have grown to a chunk's
+// size, or a new one.
 func (e *RowGroupEncoder) newPageWriter(c int, codec compress.Codec) *pageWriter {
+	select {
+	case w := <-e.pagers[c]:
+		return w
+	default:
+	}
 	leaf := &e.leaves[c]
 	w := &pageWriter{
 		kind:       leaf.kind,
@@ -269,12 +277,13 @@ func (w *pageWriter) flush() error {
 
 	w.indexer.IndexPage(int64(w.rows), nulls, minValue, maxValue)
 	if ok {
-		if w.maxValue == nil || w.compare(hi, w.maxValue) > 0 {
+		if !w.bounded || w.compare(hi, w.maxValue) > 0 {
 			w.maxValue = append(w.maxValue[:0], hi...)
 		}
-		if w.minValue == nil || w.compare(lo, w.minValue) < 0 {
+		if !w.bounded || w.compare(lo, w.minValue) < 0 {
 			w.minValue = append(w.minValue[:0], lo...)
 		}
+		w.bounded = true
 	}
 	w.locations = append(w.locations, format.PageLocation{
 		Offset:             int64(len(w.data)),
@@ -418,6 +427,27 @@ func cmp3[T int32 | int64 | float32 | float64](a, b T) int {
 	return 0
 }
 
+// releasePageWriter resets w, the page writer of column c, and keeps it
+// for the next row group when there is room. The chunk it finished must
+// no longer be used.
+func (e *RowGroupEncoder) releasePageWriter(c int, w *pageWriter) {
+	w.defs, w.vals, w.rows, w.chunk = w.defs[:0], w.vals[:0], 0, 0
+	w.data, w.numRows, w.nulls, w.uncompressed, w.pages = w.data[:0], 0, 0, 0, 0
+	w.locations = w.locations[:0]
+	w.indexer.Reset()
+	w.bounded, w.minValue, w.maxValue = false, w.minValue[:0], w.maxValue[:0]
+	clear(w.defHist)
+	w.pageHists = w.pageHists[:0]
+	select {
+	case e.pagers[c] <- w:
+	default:
+	}
+}
+
+// pagersPerColumn is how many released page writers an encoder keeps per
+// column: one per row group encoded at once, on a 2-core machine.
+const pagersPerColumn = 2
+
 // ownChunk is a column chunk the page writer finished: its pages and the
 // metadata parquet-go's writer would give them, offsets relative to the
 // chunk's first byte.
@@ -447,13 +477,14 @@ func (w *pageWriter) finish() (*ownChunk, error) {
 		TotalCompressedSize:   int64(len(w.data)),
 		Statistics: format.Statistics{
 			NullCount: w.nulls,
-			MinValue:  w.minValue,
-			MaxValue:  w.maxValue,
 		},
 		EncodingStats: []format.PageEncodingStats{{PageType: format.DataPage, Encoding: format.Plain, Count: w.pages}},
 		SizeStatistics: format.SizeStatistics{
 			DefinitionLevelHistogram: slices.Clone(w.defHist),
 		},
+	}
+	if w.bounded { // copies: the row group keeps them
+		md.Statistics.MinValue, md.Statistics.MaxValue = slices.Clone(w.minValue), slices.Clone(w.maxValue)
 	}
 	if w.codec != nil {
 		md.Codec = w.codec.CompressionCodec()

@@ -288,6 +288,12 @@ func (s *RowGroupStream) finishOwn() (*EncodedRowGroup, error) {
 		sub = s.buf.Bytes()
 	}
 	g, err := s.e.assemble(chunks, sub, s.n)
+	for c, pw := range s.own {
+		if pw != nil {
+			s.e.releasePageWriter(c, pw) // assemble copied their chunks
+		}
+	}
+	s.own = nil
 	if s.buf != nil {
 		s.e.recycle(s.buf) // assemble copied what it keeps of sub
 		s.buf = nil
