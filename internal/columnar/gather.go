@@ -1,5 +1,7 @@
 package columnar
 
+import "encoding/binary"
+
 // AppendFixed appends, for rows [lo, hi) of column c, their definition
 // levels to defs (nothing for a required column) and the Width bytes of
 // each non-null row's value to vals, and returns both extended. It is the
@@ -59,6 +61,49 @@ func (p *Pick) AppendFixed(defs, vals []byte, c, lo, hi int) ([]byte, []byte) {
 			at := w * int(ref.Row)
 			vals = append(vals, col.Fixed[at:at+w]...)
 		}
+	}
+	return defs, vals
+}
+
+// AppendPlain appends, for rows [lo, hi) of ByteArray column c, their
+// definition levels to defs (nothing for a required column) and each
+// non-null row's value to vals in Parquet's PLAIN encoding (a 4-byte
+// little-endian length, then the bytes), and returns both extended.
+func (b *Batch) AppendPlain(defs, vals []byte, c, lo, hi int) ([]byte, []byte) {
+	col := &b.Cols[c]
+	if col.Defs != nil {
+		defs = append(defs, col.Defs[lo:hi]...)
+	}
+	for r := lo; r < hi; r++ {
+		if col.Defs != nil && col.Defs[r] < col.MaxDef {
+			continue
+		}
+		s, e := col.Offsets[r], col.Offsets[r+1]
+		vals = binary.LittleEndian.AppendUint32(vals, e-s)
+		vals = append(vals, col.Bytes[s:e]...)
+	}
+	return defs, vals
+}
+
+// AppendPlain is [Batch.AppendPlain] for picked rows.
+func (p *Pick) AppendPlain(defs, vals []byte, c, lo, hi int) ([]byte, []byte) {
+	if lo == hi {
+		return defs, vals
+	}
+	cols, refs := p.cols[c], p.refs[lo:hi]
+	maxDef := cols[0].MaxDef
+	for _, ref := range refs {
+		col := cols[ref.Batch]
+		if maxDef > 0 {
+			d := col.Defs[ref.Row]
+			defs = append(defs, d)
+			if d < maxDef {
+				continue
+			}
+		}
+		s, e := col.Offsets[ref.Row], col.Offsets[ref.Row+1]
+		vals = binary.LittleEndian.AppendUint32(vals, e-s)
+		vals = append(vals, col.Bytes[s:e]...)
 	}
 	return defs, vals
 }
