@@ -60,6 +60,16 @@ func (e *RowGroupEncoder) ownColumn(c int, dict []bool) bool {
 	}
 	switch leaf.kind {
 	case parquet.Int32, parquet.Int64, parquet.Float, parquet.Double:
+	case parquet.ByteArray:
+		// Strings and plain binary, ordered by their bytes.
+		if lt := leaf.typ.LogicalType(); lt != nil {
+			if _, ok := lt.Value.(*format.StringType); !ok {
+				return false
+			}
+		}
+		if ct := leaf.typ.ConvertedType(); ct != nil && *ct != deprecated.UTF8 {
+			return false
+		}
 	default:
 		return false
 	}
@@ -91,10 +101,17 @@ type pageWriter struct {
 	// The page being filled: its rows' definition levels (optional
 	// columns), its non-null values PLAIN encoded, its row count, and the
 	// rows of the current chunk of chunkRows.
-	defs  []byte
-	vals  []byte
-	rows  int
-	chunk int
+	defs    []byte
+	vals    []byte
+	rows    int
+	nonNull int
+	chunk   int
+
+	// scratch says whether parquet-go's byte array buffer would hold a
+	// spare values buffer: it swaps one in for a page of one value, and
+	// a page's bounds are nil, not empty, when its values buffer is (see
+	// flush).
+	scratch bool
 
 	// Scratch reused from page to page.
 	levels []byte
@@ -109,6 +126,7 @@ type pageWriter struct {
 	numRows      int64
 	nulls        int64
 	uncompressed int64
+	unencoded    int64 // byte array values' bytes, lengths left out
 	pages        int32
 	locations    []format.PageLocation
 	indexer      parquet.ColumnIndexer
@@ -141,7 +159,7 @@ func (e *RowGroupEncoder) newPageWriter(c int, codec compress.Codec) *pageWriter
 	switch leaf.kind {
 	case parquet.Int32, parquet.Float:
 		w.width = 4
-	default:
+	case parquet.Int64, parquet.Double:
 		w.width = 8
 	}
 	if w.maxDef > 0 {
@@ -152,7 +170,9 @@ func (e *RowGroupEncoder) newPageWriter(c int, codec compress.Codec) *pageWriter
 	return w
 }
 
-// size returns the page's size as parquet-go's column buffer counts it.
+// size returns the page's size as parquet-go's column buffer counts it:
+// a byte array value counts its bytes and a 4-byte offset, the size of
+// its PLAIN encoding.
 func (w *pageWriter) size() int64 {
 	n := int64(len(w.vals))
 	if w.maxDef > 0 {
@@ -178,7 +198,21 @@ func (w *pageWriter) endChunk(take int) error {
 func (w *pageWriter) writeRows(r columnar.Rows, c, lo, hi int) error {
 	for lo < hi {
 		take := min(chunkRows-w.chunk, hi-lo)
-		w.defs, w.vals = r.AppendFixed(w.defs, w.vals, c, lo, lo+take)
+		at := len(w.defs)
+		if w.width == 0 {
+			w.defs, w.vals = r.AppendPlain(w.defs, w.vals, c, lo, lo+take)
+		} else {
+			w.defs, w.vals = r.AppendFixed(w.defs, w.vals, c, lo, lo+take)
+		}
+		if w.maxDef == 0 {
+			w.nonNull += take
+		} else {
+			for _, d := range w.defs[at:] {
+				if d == w.maxDef {
+					w.nonNull++
+				}
+			}
+		}
 		lo += take
 		if err := w.endChunk(take); err != nil {
 			return err
@@ -199,7 +233,12 @@ func (w *pageWriter) writeValues(vals []parquet.Value) error {
 			if v.IsNull() {
 				continue
 			}
+			w.nonNull++
 			switch w.kind {
+			case parquet.ByteArray:
+				b := v.ByteArray()
+				w.vals = binary.LittleEndian.AppendUint32(w.vals, uint32(len(b)))
+				w.vals = append(w.vals, b...)
 			case parquet.Int32:
 				w.vals = binary.LittleEndian.AppendUint32(w.vals, uint32(v.Int32()))
 			case parquet.Float:
@@ -223,7 +262,7 @@ func (w *pageWriter) flush() error {
 	if w.rows == 0 {
 		return nil
 	}
-	nonNull := len(w.vals) / w.width
+	nonNull := w.nonNull
 	nulls := int64(w.rows - nonNull)
 	body := w.vals
 	if w.maxDef > 0 {
@@ -255,6 +294,23 @@ func (w *pageWriter) flush() error {
 	if ok {
 		st.Min, st.Max, st.MinValue, st.MaxValue = lo, hi, lo, hi
 		minValue, maxValue = w.value(lo), w.value(hi)
+	}
+	if w.width == 0 {
+		// parquet-go's page bounds of byte arrays point into its values
+		// buffer, which is nil for a page whose values are all empty,
+		// unless the page holds one value (a buffer is then swapped in,
+		// live if it held bytes before); nil bounds are left out of the
+		// header, empty ones written.
+		valueBytes := len(w.vals) - 4*nonNull
+		w.unencoded += int64(valueBytes)
+		live := valueBytes > 0
+		if nonNull == 1 {
+			live = live || w.scratch
+			w.scratch = valueBytes > 0
+		}
+		if ok && !live {
+			st.Min, st.Max, st.MinValue, st.MaxValue = nil, nil, nil, nil
+		}
 	}
 	h := format.PageHeader{
 		Type:                 format.DataPage,
@@ -305,7 +361,7 @@ func (w *pageWriter) flush() error {
 	w.numRows += int64(w.rows)
 	w.nulls += nulls
 	w.pages++
-	w.defs, w.vals, w.rows = w.defs[:0], w.vals[:0], 0
+	w.defs, w.vals, w.rows, w.nonNull = w.defs[:0], w.vals[:0], 0, 0
 	return nil
 }
 
@@ -317,6 +373,21 @@ func (w *pageWriter) bounds(n int) (lo, hi []byte, ok bool) {
 	}
 	v := w.vals
 	switch w.kind {
+	case parquet.ByteArray:
+		// Copies: the indexer and the chunk keep them past the page.
+		a := plainAt(v, 0)
+		b := a
+		for i := 4 + len(a); i < len(v); {
+			x := plainAt(v, i)
+			switch {
+			case bytes.Compare(x, a) < 0:
+				a = x
+			case bytes.Compare(x, b) > 0:
+				b = x
+			}
+			i += 4 + len(x)
+		}
+		return append([]byte{}, a...), append([]byte{}, b...), true
 	case parquet.Int32:
 		a, b := int32(binary.LittleEndian.Uint32(v)), int32(binary.LittleEndian.Uint32(v))
 		for i := 4; i < len(v); i += 4 {
@@ -380,6 +451,12 @@ func (w *pageWriter) bounds(n int) (lo, hi []byte, ok bool) {
 	}
 }
 
+// plainAt returns the byte array whose PLAIN encoding starts at v[i:].
+func plainAt(v []byte, i int) []byte {
+	n := int(binary.LittleEndian.Uint32(v[i:]))
+	return v[i+4 : i+4+n : i+4+n]
+}
+
 func isNaN32(b []byte) bool {
 	x := math.Float32frombits(binary.LittleEndian.Uint32(b))
 	return x != x
@@ -390,6 +467,8 @@ func isNaN64(b []byte) bool { return math.IsNaN(math.Float64frombits(binary.Litt
 // value returns the PLAIN encoded b as a parquet.Value of w's kind.
 func (w *pageWriter) value(b []byte) parquet.Value {
 	switch w.kind {
+	case parquet.ByteArray:
+		return parquet.ByteArrayValue(b)
 	case parquet.Int32:
 		return parquet.Int32Value(int32(binary.LittleEndian.Uint32(b)))
 	case parquet.Int64:
@@ -405,6 +484,8 @@ func (w *pageWriter) value(b []byte) parquet.Value {
 // is neither less nor greater than anything.
 func (w *pageWriter) compare(a, b []byte) int {
 	switch w.kind {
+	case parquet.ByteArray:
+		return bytes.Compare(a, b)
 	case parquet.Int32:
 		return cmp3(int32(binary.LittleEndian.Uint32(a)), int32(binary.LittleEndian.Uint32(b)))
 	case parquet.Int64:
@@ -432,7 +513,8 @@ func cmp3[T int32 | int64 | float32 | float64](a, b T) int {
 // no longer be used.
 func (e *RowGroupEncoder) releasePageWriter(c int, w *pageWriter) {
 	w.defs, w.vals, w.rows, w.chunk = w.defs[:0], w.vals[:0], 0, 0
-	w.data, w.numRows, w.nulls, w.uncompressed, w.pages = w.data[:0], 0, 0, 0, 0
+	w.data, w.numRows, w.nulls, w.uncompressed, w.unencoded, w.pages = w.data[:0], 0, 0, 0, 0, 0
+	w.nonNull, w.scratch = 0, false
 	w.locations = w.locations[:0]
 	w.indexer.Reset()
 	w.bounded, w.minValue, w.maxValue = false, w.minValue[:0], w.maxValue[:0]
@@ -480,11 +562,15 @@ func (w *pageWriter) finish() (*ownChunk, error) {
 		},
 		EncodingStats: []format.PageEncodingStats{{PageType: format.DataPage, Encoding: format.Plain, Count: w.pages}},
 		SizeStatistics: format.SizeStatistics{
-			DefinitionLevelHistogram: slices.Clone(w.defHist),
+			UnencodedByteArrayDataBytes: w.unencoded,
+			DefinitionLevelHistogram:    slices.Clone(w.defHist),
 		},
 	}
-	if w.bounded { // copies: the row group keeps them
-		md.Statistics.MinValue, md.Statistics.MaxValue = slices.Clone(w.minValue), slices.Clone(w.maxValue)
+	if w.bounded {
+		// Copies, since the row group keeps them; an empty string is
+		// written as an empty value, not left out, as parquet-go does.
+		md.Statistics.MinValue = append([]byte{}, w.minValue...)
+		md.Statistics.MaxValue = append([]byte{}, w.maxValue...)
 	}
 	if w.codec != nil {
 		md.Codec = w.codec.CompressionCodec()

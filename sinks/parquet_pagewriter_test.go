@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/encoding/thrift"
+	"github.com/parquet-go/parquet-go/format"
 
 	"github.com/splitdata/splitdata/internal/columnar"
 	"github.com/splitdata/splitdata/sinks"
@@ -236,6 +238,7 @@ func TestPageWriterMatchesParquetGo(t *testing.T) {
 			got := encode(own, rand.New(rand.NewPCG(seed, 2)))
 			if !bytes.Equal(got, want) {
 				samePages(t, got, want)
+				diffFooters(t, got, want)
 				t.Fatalf("page writer's file differs from parquet-go's (%d vs %d bytes), %d rows, options %+v, schema %v; to reproduce: go test ./sinks -run TestPageWriterMatchesParquetGo -pagewriter.seed=%d",
 					len(got), len(want), n, opts, schema, seed)
 			}
@@ -243,5 +246,111 @@ func TestPageWriterMatchesParquetGo(t *testing.T) {
 	}
 	if covered == 0 {
 		t.Fatal("no run had a column the page writer covers")
+	}
+}
+
+// diffFooters reports the column chunks whose metadata, column index or
+// offset index differ between the files got and want.
+func diffFooters(t *testing.T, got, want []byte) {
+	t.Helper()
+	a, b := rawFooter(t, got), rawFooter(t, want)
+	for r := range min(len(a.RowGroups), len(b.RowGroups)) {
+		for c := range min(len(a.RowGroups[r].Columns), len(b.RowGroups[r].Columns)) {
+			x, y := a.RowGroups[r].Columns[c], b.RowGroups[r].Columns[c]
+			if gx, gy := fmt.Sprintf("%#v", x.MetaData), fmt.Sprintf("%#v", y.MetaData); gx != gy {
+				t.Errorf("row group %d, column %d: metadata\ngot  %s\nwant %s", r, c, gx, gy)
+			}
+			ci := func(data []byte, cc format.ColumnChunk) []byte {
+				return data[cc.ColumnIndexOffset : cc.ColumnIndexOffset+int64(cc.ColumnIndexLength)]
+			}
+			if !bytes.Equal(ci(got, x), ci(want, y)) {
+				var u, v format.ColumnIndex
+				_ = thrift.Unmarshal(new(thrift.CompactProtocol), ci(got, x), &u)
+				_ = thrift.Unmarshal(new(thrift.CompactProtocol), ci(want, y), &v)
+				t.Errorf("row group %d, column %d: column index\ngot  %#v\nwant %#v", r, c, u, v)
+			}
+		}
+	}
+}
+
+// The page writer's byte array pages of empty strings and of a single
+// value, whose bounds parquet-go writes as absent or as empty depending on
+// the buffers its column buffer holds, match parquet-go's: every 64-row
+// chunk closes a page (a page buffer of 1 byte), and per chunk the
+// optional column holds one value, empty or not, or none.
+func TestPageWriterEmptyStrings(t *testing.T) {
+	schema := parquet.NewSchema("e", parquet.Group{
+		"o": parquet.Optional(parquet.String()),
+		"s": parquet.String(),
+	})
+	layout, err := columnar.LayoutOf(schema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Per chunk of 64 rows: "" an empty value, "x" a value, "-" none,
+	// "e" all empty, "a" all "a".
+	tests := []struct {
+		name   string
+		chunks string
+		tail   int // rows after the chunks, all empty strings
+	}{
+		{"all empty", "eeee", 0},
+		{"all empty, one-row tail", "ee", 1},
+		{"one value per page", "xxxx", 0},
+		{"one empty value per page", "0000", 0},
+		{"empty after a value", "x0x00", 0},
+		{"empty after values", "a0a0", 1},
+		{"empty after none", "-0-0", 0},
+		{"mixed", "ex0-a0e0x-0", 1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var rows []parquet.Row
+			add := func(o parquet.Value, s string) {
+				rows = append(rows, parquet.Row{o.Level(0, o.DefinitionLevel(), 0), parquet.ByteArrayValue([]byte(s)).Level(0, 0, 1)})
+			}
+			null := parquet.NullValue()
+			val := func(s string) parquet.Value { return parquet.ByteArrayValue([]byte(s)).Level(0, 1, 0) }
+			for _, ch := range tc.chunks {
+				for i := range 64 {
+					switch {
+					case ch == 'e':
+						add(val(""), "")
+					case ch == 'a':
+						add(val("a"), "a")
+					case i == 10 && ch == 'x':
+						add(val("x"), "")
+					case i == 10 && ch == '0':
+						add(val(""), "")
+					default:
+						add(null, "")
+					}
+				}
+			}
+			for range tc.tail {
+				add(val(""), "")
+			}
+			opts := sinks.ParquetOptions{Encoding: sinks.EncodingPlain, PageBufferSize: 1}
+			files := make([][]byte, 2)
+			for k := range files {
+				e, err := sinks.NewRowGroupEncoder(schema, opts)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if k == 1 {
+					sinks.WithoutPageWriter(e)
+				}
+				g, err := e.EncodeBatches(batchesOf(t, layout, rows, rand.New(rand.NewPCG(1, 2))))
+				if err != nil {
+					t.Fatal(err)
+				}
+				files[k] = writeFile(t, schema, opts, nil, []*sinks.EncodedRowGroup{g})
+			}
+			if !bytes.Equal(files[0], files[1]) {
+				samePages(t, files[0], files[1])
+				diffFooters(t, files[0], files[1])
+				t.Fatalf("page writer's file differs from parquet-go's (%d vs %d bytes)", len(files[0]), len(files[1]))
+			}
+		})
 	}
 }
