@@ -69,7 +69,7 @@ type RowGroupEncoder struct {
 
 	// pagers holds, per column, page writers released by earlier row
 	// groups (see newPageWriter).
-	pagers []chan *pageWriter
+	pagers []sync.Pool
 }
 
 // maxConfigs bounds how many configurations an encoder keeps; others are
@@ -99,10 +99,7 @@ func NewRowGroupEncoder(schema *parquet.Schema, opts ParquetOptions) (*RowGroupE
 		return nil, fmt.Errorf("new row group encoder: %w", err)
 	}
 	e.configs = make(map[string]*parquet.WriterConfig)
-	e.pagers = make([]chan *pageWriter, len(leaves))
-	for c := range e.pagers {
-		e.pagers[c] = make(chan *pageWriter, pagersPerColumn)
-	}
+	e.pagers = make([]sync.Pool, len(leaves))
 	return e, nil
 }
 

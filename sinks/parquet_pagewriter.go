@@ -141,10 +141,8 @@ type pageWriter struct {
 // released by an earlier row group, whose buffers have grown to a chunk's
 // size, or a new one.
 func (e *RowGroupEncoder) newPageWriter(c int, codec compress.Codec) *pageWriter {
-	select {
-	case w := <-e.pagers[c]:
+	if w, ok := e.pagers[c].Get().(*pageWriter); ok {
 		return w
-	default:
 	}
 	leaf := &e.leaves[c]
 	w := &pageWriter{
@@ -509,9 +507,12 @@ func cmp3[T int32 | int64 | float32 | float64](a, b T) int {
 }
 
 // releasePageWriter resets w, the page writer of column c, and keeps it
-// for the next row group when there is room. The chunk it finished must
-// no longer be used.
+// for the next row group unless its chunk outgrew maxPooledChunk. The
+// chunk it finished must no longer be used.
 func (e *RowGroupEncoder) releasePageWriter(c int, w *pageWriter) {
+	if cap(w.data) > maxPooledChunk {
+		return
+	}
 	w.defs, w.vals, w.rows, w.chunk = w.defs[:0], w.vals[:0], 0, 0
 	w.data, w.numRows, w.nulls, w.uncompressed, w.unencoded, w.pages = w.data[:0], 0, 0, 0, 0, 0
 	w.nonNull, w.scratch = 0, false
@@ -520,15 +521,13 @@ func (e *RowGroupEncoder) releasePageWriter(c int, w *pageWriter) {
 	w.bounded, w.minValue, w.maxValue = false, w.minValue[:0], w.maxValue[:0]
 	clear(w.defHist)
 	w.pageHists = w.pageHists[:0]
-	select {
-	case e.pagers[c] <- w:
-	default:
-	}
+	e.pagers[c].Put(w)
 }
 
-// pagersPerColumn is how many released page writers an encoder keeps per
-// column: one per row group encoded at once, on a 2-core machine.
-const pagersPerColumn = 2
+// maxPooledChunk bounds the chunk buffer of a page writer kept for the
+// next row group: pooled writers are freed by the garbage collector when
+// idle, as parquet-go's page buffers are, and larger ones are not kept.
+const maxPooledChunk = 64 << 20
 
 // ownChunk is a column chunk the page writer finished: its pages and the
 // metadata parquet-go's writer would give them, offsets relative to the
