@@ -37,7 +37,11 @@ const rowBatch = 256
 //
 // Each row group is encoded by parquet-go's own writer into an in-memory
 // single-row-group Parquet file, whose footer is then parsed to find the
-// column chunks, their metadata and their page index.
+// column chunks, their metadata and their page index. Row groups given as
+// batches ([RowGroupEncoder.EncodeBatches], [RowGroupStream.WriteBatches])
+// have their PLAIN top-level numeric, string and binary columns written by
+// splitdata's own page writer instead, with the same bytes, and joined
+// with parquet-go's chunks of the other columns (parquet_pagewriter.go).
 type RowGroupEncoder struct {
 	opts   ParquetOptions
 	config *parquet.WriterConfig // every chunk's, or with EncodingAuto those of chunks without a dictionary

@@ -20,7 +20,8 @@ import (
 )
 
 // This file holds splitdata's own page writer: the column chunks of the
-// batch path's PLAIN fixed-width numeric columns are written straight from
+// batch path's PLAIN top-level numeric, string and binary columns are
+// written straight from
 // the columnar batches, where parquet-go's ColumnWriter takes one
 // parquet.Value per row, buffers them, and computes each page's bounds
 // twice. The bytes are parquet-go v0.32's for the same rows, byte for byte
@@ -29,15 +30,17 @@ import (
 //
 //   - pages are cut only after a chunk of chunkRows rows counted from the
 //     row group's first row, when the page's size as parquet-go's column
-//     buffer accounts it (8 or 4 bytes a value; an optional column adds 5
-//     bytes a row and counts non-null values only) has reached 98% of the
-//     page buffer size;
+//     buffer accounts it (8 or 4 bytes a value, a byte array's bytes and 4;
+//     an optional column adds 5 bytes a row and counts non-null values
+//     only) has reached 98% of the page buffer size;
 //   - data pages are version 1: RLE definition levels with their 4-byte
 //     length, then the PLAIN values of the non-null rows, compressed
 //     together, the CRC taken over the compressed bytes;
 //   - page statistics hold min and max in both the deprecated and the new
 //     fields; float bounds skip NaNs (a page of NaNs only has its first
-//     value as both); the chunk keeps the first of equal bounds;
+//     value as both); byte arrays compare by bytes, and a page's empty
+//     bounds are left out where parquet-go's buffer is nil; the chunk
+//     keeps the first of equal bounds;
 //   - the column index is made by parquet-go's own indexer of the leaf's
 //     type, one call per page; the offset index and the size statistics
 //     (definition level histograms) as its writer fills them.
@@ -46,10 +49,13 @@ import (
 
 // ownColumn reports whether splitdata's page writer writes leaf column c
 // of a chunk whose encoding is dict[c] (dict may be nil: none): a
-// top-level INT32, INT64, FLOAT or DOUBLE column, required or optional,
-// PLAIN encoded, with signed order (unsigned integers are compared as such
-// by parquet-go, and are left to it). Nested, BOOLEAN, INT96, byte array
-// and dictionary-encoded columns are parquet-go's.
+// top-level column, required or optional, PLAIN encoded, of INT32, INT64,
+// FLOAT or DOUBLE with signed order (unsigned integers are compared as
+// such by parquet-go, and are left to it), or a BYTE_ARRAY without a
+// logical type or a STRING. Nested, BOOLEAN, INT96, FIXED_LEN_BYTE_ARRAY,
+// other byte array types (decimals, JSON, ...) and dictionary-encoded
+// columns are parquet-go's, as are all columns of streams whose pages go
+// to temporary files and of the row path.
 func (e *RowGroupEncoder) ownColumn(c int, dict []bool) bool {
 	leaf := &e.leaves[c]
 	if len(leaf.names) != 1 || leaf.unordered || leaf.typ == nil || e.layout[c].MaxRep != 0 || e.layout[c].MaxDef > 1 {
