@@ -74,6 +74,9 @@ type RowGroupEncoder struct {
 	// pagers holds, per column, page writers released by earlier row
 	// groups (see newPageWriter).
 	pagers []sync.Pool
+	// chunkHints holds, per column, the capacity a page writer's chunk
+	// buffer starts with: the last chunk's size and an eighth.
+	chunkHints []atomic.Int64
 }
 
 // maxConfigs bounds how many configurations an encoder keeps; others are
@@ -104,6 +107,7 @@ func NewRowGroupEncoder(schema *parquet.Schema, opts ParquetOptions) (*RowGroupE
 	}
 	e.configs = make(map[string]*parquet.WriterConfig)
 	e.pagers = make([]sync.Pool, len(leaves))
+	e.chunkHints = make([]atomic.Int64, len(leaves))
 	return e, nil
 }
 

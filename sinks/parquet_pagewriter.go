@@ -147,9 +147,20 @@ type pageWriter struct {
 // released by an earlier row group, whose buffers have grown to a chunk's
 // size, or a new one.
 func (e *RowGroupEncoder) newPageWriter(c int, codec compress.Codec) *pageWriter {
-	if w, ok := e.pagers[c].Get().(*pageWriter); ok {
-		return w
+	w, ok := e.pagers[c].Get().(*pageWriter)
+	if !ok {
+		w = e.makePageWriter(c, codec)
 	}
+	// The chunk gets the last chunk's size and an eighth at once, rather
+	// than growing to it by doubling (only capacity, never bytes).
+	if hint := int(e.chunkHints[c].Load()); cap(w.data) < hint {
+		w.data = make([]byte, 0, hint)
+	}
+	return w
+}
+
+// makePageWriter returns a new page writer of leaf c of e's schema.
+func (e *RowGroupEncoder) makePageWriter(c int, codec compress.Codec) *pageWriter {
 	leaf := &e.leaves[c]
 	w := &pageWriter{
 		kind:       leaf.kind,
@@ -516,6 +527,7 @@ func cmp3[T int32 | int64 | float32 | float64](a, b T) int {
 // for the next row group unless its chunk outgrew maxPooledChunk. The
 // chunk it finished must no longer be used.
 func (e *RowGroupEncoder) releasePageWriter(c int, w *pageWriter) {
+	e.chunkHints[c].Store(int64(len(w.data) + len(w.data)/8))
 	if cap(w.data) > maxPooledChunk {
 		return
 	}
