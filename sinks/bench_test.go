@@ -222,3 +222,65 @@ func batchOf(b *testing.B, layout columnar.Layout, rows []parquet.Row) *columnar
 	batch.Len = len(rows)
 	return batch
 }
+
+// BenchmarkPageWriter encodes one 128K-row group of batches with
+// splitdata's page writer for the columns it covers ("own") and with
+// parquet-go's writer for every column ("parquet-go"), side by side in one
+// run, so that their ratio is measured under the same load: the typical
+// table (five of its seven columns are the page writer's) and its numeric
+// columns alone (all of them are).
+func BenchmarkPageWriter(b *testing.B) {
+	numeric := parquet.NewSchema("numeric", parquet.Group{
+		"a_id":  parquet.Int(64),
+		"b_seq": parquet.Int(64),
+		"d_x":   parquet.Leaf(parquet.DoubleType),
+		"e_y":   parquet.Optional(parquet.Leaf(parquet.DoubleType)),
+		"g_ts":  parquet.Timestamp(parquet.Microsecond),
+	})
+	all := typicalRows(0, benchRows)
+	keep := []int{0, 1, 3, 4, 6} // typical's numeric columns
+	numRows := make([]parquet.Row, len(all))
+	for i, row := range all {
+		r := make(parquet.Row, len(keep))
+		for k, c := range keep {
+			r[k] = row[c].Level(0, row[c].DefinitionLevel(), k)
+		}
+		numRows[i] = r
+	}
+	for _, sc := range []struct {
+		name   string
+		schema *parquet.Schema
+		rows   []parquet.Row
+	}{
+		{"typical", typicalSchema(), all},
+		{"numeric", numeric, numRows},
+	} {
+		layout, err := columnar.LayoutOf(sc.schema)
+		if err != nil {
+			b.Fatal(err)
+		}
+		parts := []columnar.Rows{batchOf(b, layout, sc.rows)}
+		for _, writer := range []string{"own", "parquet-go"} {
+			b.Run("shape="+sc.name+"/writer="+writer, func(b *testing.B) {
+				enc, err := sinks.NewRowGroupEncoder(sc.schema, sinks.ParquetOptions{})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if writer == "parquet-go" {
+					sinks.WithoutPageWriter(enc)
+				}
+				b.SetBytes(rawSize(sc.rows))
+				b.ReportAllocs()
+				start := cpuTime(b)
+				for b.Loop() {
+					g, err := enc.EncodeBatches(parts)
+					if err != nil {
+						b.Fatal(err)
+					}
+					g.Release()
+				}
+				reportCPU(b, start)
+			})
+		}
+	}
+}

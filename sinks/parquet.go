@@ -37,7 +37,11 @@ const rowBatch = 256
 //
 // Each row group is encoded by parquet-go's own writer into an in-memory
 // single-row-group Parquet file, whose footer is then parsed to find the
-// column chunks, their metadata and their page index.
+// column chunks, their metadata and their page index. Row groups given as
+// batches ([RowGroupEncoder.EncodeBatches], [RowGroupStream.WriteBatches])
+// have their PLAIN top-level numeric, string and binary columns written by
+// splitdata's own page writer instead, with the same bytes, and joined
+// with parquet-go's chunks of the other columns (parquet_pagewriter.go).
 type RowGroupEncoder struct {
 	opts   ParquetOptions
 	config *parquet.WriterConfig // every chunk's, or with EncodingAuto those of chunks without a dictionary
@@ -55,13 +59,24 @@ type RowGroupEncoder struct {
 	// and zeroing (see EncodedRowGroup.Release).
 	free chan *bytes.Buffer
 
-	// With EncodingAuto: schema and codec make the configuration of each
-	// choice of dictionary columns, kept in configs by that choice.
+	// schema and codec make the configuration of each choice of
+	// dictionary columns (EncodingAuto) and of columns left to parquet-go
+	// (see RowGroupStream), kept in configs by that choice.
 	auto    bool
 	schema  *parquet.Schema
 	codec   compress.Codec
 	mu      sync.Mutex
 	configs map[string]*parquet.WriterConfig
+
+	// noPageWriter leaves every column to parquet-go (tests only).
+	noPageWriter bool
+
+	// pagers holds, per column, page writers released by earlier row
+	// groups (see newPageWriter).
+	pagers []sync.Pool
+	// chunkHints holds, per column, the capacity a page writer's chunk
+	// buffer starts with: the last chunk's size and an eighth.
+	chunkHints []atomic.Int64
 }
 
 // maxConfigs bounds how many configurations an encoder keeps; others are
@@ -86,13 +101,13 @@ func NewRowGroupEncoder(schema *parquet.Schema, opts ParquetOptions) (*RowGroupE
 	// structure is the input schema's, only encodings and codecs differ.
 	layout := rowcheck.New(out)
 	e := &RowGroupEncoder{opts: opts, config: config, leaves: leaves, layout: layout, shape: shape, free: make(chan *bytes.Buffer, freeBuffers)}
-	if opts.encoding() == EncodingAuto {
-		e.auto, e.schema = true, schema
-		if e.codec, err = opts.codec(); err != nil {
-			return nil, fmt.Errorf("new row group encoder: %w", err)
-		}
-		e.configs = make(map[string]*parquet.WriterConfig)
+	e.auto, e.schema = opts.encoding() == EncodingAuto, schema
+	if e.codec, err = opts.codec(); err != nil {
+		return nil, fmt.Errorf("new row group encoder: %w", err)
 	}
+	e.configs = make(map[string]*parquet.WriterConfig)
+	e.pagers = make([]sync.Pool, len(leaves))
+	e.chunkHints = make([]atomic.Int64, len(leaves))
 	return e, nil
 }
 
@@ -228,6 +243,12 @@ type fileWriter interface {
 // newWriter returns parquet-go's writer of one in-memory file with
 // config, and the buffer it writes to.
 func (e *RowGroupEncoder) newWriter(config *parquet.WriterConfig) (fileWriter, *bytes.Buffer) {
+	buf := e.buffer()
+	return parquet.NewWriter(buf, config), buf
+}
+
+// buffer returns an empty buffer for a row group's in-memory file.
+func (e *RowGroupEncoder) buffer() *bytes.Buffer {
 	hint := int(e.sizeHint.Load())
 	var buf *bytes.Buffer
 	select {
@@ -244,7 +265,7 @@ func (e *RowGroupEncoder) newWriter(config *parquet.WriterConfig) (fileWriter, *
 	if buf == nil || buf.Cap() < hint-hint/16 {
 		buf = bytes.NewBuffer(make([]byte, 0, hint))
 	}
-	return parquet.NewWriter(buf, config), buf
+	return buf
 }
 
 // finish closes w, which wrote n rows to buf, and locates the row group

@@ -28,7 +28,12 @@ func (e *RowGroupEncoder) parse(data []byte) (*EncodedRowGroup, error) {
 	default:
 		return nil, fmt.Errorf("in-memory file has %d row groups, want 1", len(meta.RowGroups))
 	}
-	rg := meta.RowGroups[0]
+	return e.locate(g, data, meta.RowGroups[0], footerStart)
+}
+
+// locate fills g with row group rg of the in-memory file data, whose
+// footer (or end) is at footerStart.
+func (e *RowGroupEncoder) locate(g *EncodedRowGroup, data []byte, rg format.RowGroup, footerStart int) (*EncodedRowGroup, error) {
 	if len(rg.Columns) != len(e.leaves) {
 		return nil, fmt.Errorf("in-memory row group has %d column chunks, want %d", len(rg.Columns), len(e.leaves))
 	}

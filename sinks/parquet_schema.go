@@ -63,6 +63,10 @@ type leafLayout struct {
 	// DuckDB's thrift decoder rejects ("Invalid data"). The schema says
 	// INT32, as other writers do, and the chunk must agree.
 	physical format.Type
+
+	// typ is the leaf's type, for splitdata's page writer (see
+	// RowGroupEncoder.ownColumn).
+	typ parquet.Type
 }
 
 // schemaRewriter builds the output schema and the leaf layouts.
@@ -102,6 +106,7 @@ func (b *schemaRewriter) rewrite(n parquet.Node, path []string) *outNode {
 		kind:      kind,
 		unordered: unorderedType(n.Type()),
 		physical:  physical,
+		typ:       n.Type(),
 	})
 	return out
 }

@@ -29,7 +29,7 @@ import (
 // finished holds its pages until it is dropped.
 type RowGroupStream struct {
 	e       *RowGroupEncoder
-	w       fileWriter // nil until the encodings are chosen
+	w       fileWriter // parquet-go's writer; nil until started, or when own has every column
 	buf     *bytes.Buffer
 	file    *os.File // the in-memory file's stand-in, when pages are in files
 	fileBuf *bufio.Writer
@@ -37,6 +37,14 @@ type RowGroupStream struct {
 	check   bool   // check rows against the schema (rows only)
 	n       int64
 	err     error
+
+	// started is set once the encodings are chosen and the writers open.
+	// Batches: own[c] is splitdata's page writer of column c, nil where
+	// parquet-go writes it (own is nil when it writes every column); pgo
+	// lists the columns of w's ColumnWriters, in order.
+	started bool
+	own     []*pageWriter
+	pgo     []int
 
 	// Rows: batch[:k] are rows checked but not yet written, owned.
 	batch []parquet.Row
@@ -65,11 +73,7 @@ type RowGroupStream struct {
 // schema, as [RowGroupEncoder.EncodeChecked] takes them; batches are
 // always taken as valid, as [RowGroupEncoder.EncodeBatches] takes them.
 func (e *RowGroupEncoder) NewStream(checked bool) *RowGroupStream {
-	s := &RowGroupStream{e: e, check: !checked}
-	if !e.auto {
-		s.w, s.buf = e.newWriter(e.config)
-	}
-	return s
+	return &RowGroupStream{e: e, check: !checked}
 }
 
 // NewStreamIn is [RowGroupEncoder.NewStream] with the row group's pages
@@ -84,11 +88,7 @@ func (e *RowGroupEncoder) NewStreamIn(checked bool, dir string) (*RowGroupStream
 	if err != nil {
 		return nil, fmt.Errorf("encode row group: %w", err)
 	}
-	s := &RowGroupStream{e: e, file: f, fileBuf: bufio.NewWriterSize(f, 1<<20), dir: dir, check: !checked}
-	if !e.auto {
-		s.open(e.config)
-	}
-	return s, nil
+	return &RowGroupStream{e: e, file: f, fileBuf: bufio.NewWriterSize(f, 1<<20), dir: dir, check: !checked}, nil
 }
 
 // open starts the writer of the row group with config.
@@ -165,8 +165,13 @@ func (s *RowGroupStream) flushRows() error {
 	if s.k == 0 {
 		return nil
 	}
-	if s.w == nil {
-		return s.hold()
+	if !s.started {
+		if s.e.auto {
+			return s.hold()
+		}
+		if err := s.start(); err != nil {
+			return err
+		}
 	}
 	if _, err := s.w.WriteRows(s.batch[:s.k]); err != nil {
 		s.err = fmt.Errorf("encode row group: rows %d to %d: %w", s.n-int64(s.k), s.n-1, err)
@@ -207,9 +212,14 @@ func (s *RowGroupStream) WriteBatches(parts []columnar.Rows) error {
 	if added == 0 {
 		return nil
 	}
-	if s.w == nil {
+	if !s.started && !s.e.auto {
+		if err := s.start(); err != nil {
+			return err
+		}
+	}
+	if !s.started {
 		rest, err := s.sampleBatches(parts)
-		if err != nil || s.w == nil {
+		if err != nil || !s.started {
 			return err
 		}
 		parts, added = rest, 0
@@ -220,8 +230,20 @@ func (s *RowGroupStream) WriteBatches(parts []columnar.Rows) error {
 			return nil
 		}
 	}
+	for c, pw := range s.own {
+		if pw == nil {
+			continue
+		}
+		for k, part := range parts {
+			if err := pw.writeRows(part, c, 0, part.NumRows()); err != nil {
+				s.err = fmt.Errorf("encode row group: column %d, part %d: %w", c, k, err)
+				return s.err
+			}
+		}
+	}
 	first := s.n - int64(s.carryRows) // the row group row of carry's first row
-	for c, cw := range s.w.ColumnWriters() {
+	for j, cw := range s.columnWriters() {
+		c := s.pgo[j]
 		vals := append(s.vals[:0], s.carry[c]...)
 		have := s.carryRows
 		at := first
@@ -264,7 +286,8 @@ func (s *RowGroupStream) flushBatches() error {
 		return nil
 	}
 	at := s.n - int64(s.carryRows)
-	for c, cw := range s.w.ColumnWriters() {
+	for j, cw := range s.columnWriters() {
+		c := s.pgo[j]
 		if _, err := cw.WriteRowValues(s.carry[c]); err != nil {
 			s.err = fmt.Errorf("encode row group: column %d, rows %d to %d: %w", c, at, s.n-1, err)
 			return s.err
@@ -283,7 +306,7 @@ func (s *RowGroupStream) Finish() (*EncodedRowGroup, error) {
 	if err := s.flushRows(); err != nil {
 		return nil, err
 	}
-	if s.w == nil {
+	if !s.started {
 		// A row group shorter than the sample: chosen from all its rows.
 		if err := s.start(); err != nil {
 			return nil, err
@@ -297,6 +320,9 @@ func (s *RowGroupStream) Finish() (*EncodedRowGroup, error) {
 		return nil, err
 	}
 	s.err = errors.New("encode row group: stream already finished")
+	if s.own != nil {
+		return s.finishOwn()
+	}
 	if s.file == nil {
 		return s.e.finish(s.w, s.buf, s.n)
 	}

@@ -17,6 +17,14 @@ import (
 // of chunkRows from the row group's first row, as they would have been
 // written had the writer been open from the start.
 func (s *RowGroupStream) start() error {
+	s.started = true
+	if !s.e.auto {
+		if s.batches {
+			return s.openBatches(nil)
+		}
+		s.open(s.e.config)
+		return nil
+	}
 	cols := make([][]parquet.Value, len(s.e.leaves))
 	if s.batches {
 		for c := range cols {
@@ -31,15 +39,19 @@ func (s *RowGroupStream) start() error {
 			}
 		}
 	}
-	config, err := s.e.configFor(s.e.dictionaryColumns(cols))
+	dict := s.e.dictionaryColumns(cols)
+	if s.batches {
+		if err := s.openBatches(dict); err != nil {
+			return err
+		}
+		return s.writeCarry()
+	}
+	config, err := s.e.configFor(dict)
 	if err != nil {
 		s.err = fmt.Errorf("encode row group: %w", err)
 		return s.err
 	}
 	s.open(config)
-	if s.batches {
-		return s.writeCarry()
-	}
 	held := s.held
 	s.held = nil
 	whole := len(held) / chunkRows * chunkRows
@@ -60,12 +72,24 @@ func (s *RowGroupStream) start() error {
 // writeCarry writes the whole chunks of the carried values, keeping the
 // rest (under a chunk) carried.
 func (s *RowGroupStream) writeCarry() error {
+	at := s.n - int64(s.carryRows)
+	for c, pw := range s.own {
+		if pw == nil {
+			continue
+		}
+		// The page writer takes partial chunks: all it was carried.
+		if err := pw.writeValues(s.carry[c]); err != nil {
+			s.err = fmt.Errorf("encode row group: column %d, rows %d to %d: %w", c, at, s.n-1, err)
+			return s.err
+		}
+		s.carry[c] = nil
+	}
 	whole := s.carryRows / chunkRows * chunkRows
 	if whole == 0 {
 		return nil
 	}
-	at := s.n - int64(s.carryRows)
-	for c, cw := range s.w.ColumnWriters() {
+	for j, cw := range s.columnWriters() {
+		c := s.pgo[j]
 		for lo := 0; lo < whole; lo += chunkRows {
 			if _, err := cw.WriteRowValues(s.carry[c][lo : lo+chunkRows]); err != nil {
 				s.err = fmt.Errorf("encode row group: column %d, rows %d to %d: %w", c, at+int64(lo), at+int64(lo+chunkRows-1), err)
@@ -177,4 +201,108 @@ func cloneValues(vals []parquet.Value) {
 			*v = v.Clone()
 		}
 	}
+}
+
+// openBatches opens the writers of a stream of batches whose columns c
+// with dict[c] are dictionary encoded (dict may be nil): splitdata's page
+// writer for the columns it covers (see RowGroupEncoder.ownColumn), when
+// the row group is held in memory, and parquet-go's for the others.
+func (s *RowGroupStream) openBatches(dict []bool) error {
+	e := s.e
+	if !e.auto && e.opts.plainDictionary() {
+		dict = make([]bool, len(e.leaves))
+		for c := range dict {
+			dict[c] = e.leaves[c].kind == parquet.ByteArray
+		}
+	}
+	var own []*pageWriter
+	var mask []bool
+	if s.file == nil && !e.noPageWriter {
+		for c := range e.leaves {
+			if e.ownColumn(c, dict) {
+				if own == nil {
+					own, mask = make([]*pageWriter, len(e.leaves)), make([]bool, len(e.leaves))
+				}
+				own[c], mask[c] = e.newPageWriter(c, e.codec), true
+			}
+		}
+	}
+	s.pgo = s.pgo[:0]
+	for c := range e.leaves {
+		if own == nil || own[c] == nil {
+			s.pgo = append(s.pgo, c)
+		}
+	}
+	var config *parquet.WriterConfig
+	var err error
+	switch {
+	case own == nil && !e.auto:
+		config = e.config
+	case own == nil:
+		config, err = e.configFor(dict)
+	case len(s.pgo) > 0:
+		config, err = e.subConfig(dict, mask)
+	}
+	if err != nil {
+		s.err = fmt.Errorf("encode row group: %w", err)
+		return s.err
+	}
+	s.own = own
+	if config != nil {
+		s.open(config)
+	}
+	return nil
+}
+
+// columnWriters returns the column writers of parquet-go's writer, those
+// of the columns s.pgo lists; none when it is not open.
+func (s *RowGroupStream) columnWriters() []*parquet.ColumnWriter {
+	if s.w == nil {
+		return nil
+	}
+	return s.w.ColumnWriters()
+}
+
+// finishOwn finishes a row group some of whose columns splitdata's page
+// writer wrote, and joins them with parquet-go's.
+func (s *RowGroupStream) finishOwn() (*EncodedRowGroup, error) {
+	if s.n == 0 {
+		return &EncodedRowGroup{opts: s.e.opts, shape: s.e.shape}, nil
+	}
+	chunks := make([]*ownChunk, len(s.own))
+	for c, pw := range s.own {
+		if pw == nil {
+			continue
+		}
+		ch, err := pw.finish()
+		if err != nil {
+			return nil, fmt.Errorf("encode row group of %d rows: %w", s.n, err)
+		}
+		chunks[c] = ch
+	}
+	var sub []byte
+	if s.w != nil {
+		if err := s.w.Close(); err != nil {
+			return nil, fmt.Errorf("encode row group of %d rows: %w", s.n, err)
+		}
+		sub = s.buf.Bytes()
+	}
+	g, err := s.e.assemble(chunks, sub, s.n)
+	for c, pw := range s.own {
+		if pw != nil {
+			s.e.releasePageWriter(c, pw) // assemble copied their chunks
+		}
+	}
+	s.own = nil
+	if s.buf != nil {
+		s.e.recycle(s.buf) // assemble copied what it keeps of sub
+		s.buf = nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("encode row group of %d rows: %w", s.n, err)
+	}
+	if g.numRows != s.n {
+		return nil, fmt.Errorf("encode row group: wrote %d rows but the encoded group holds %d", s.n, g.numRows)
+	}
+	return g, nil
 }

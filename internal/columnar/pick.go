@@ -16,6 +16,14 @@ type Rows interface {
 	// AppendValues appends the values of rows [lo, hi) of column c to dst
 	// and returns the extended slice, as [Batch.AppendValues] does.
 	AppendValues(dst []parquet.Value, c, lo, hi int) []parquet.Value
+	// AppendFixed appends the definition levels of rows [lo, hi) of
+	// fixed-width column c to defs and the bytes of their non-null
+	// values to vals, as [Batch.AppendFixed] does.
+	AppendFixed(defs, vals []byte, c, lo, hi int) ([]byte, []byte)
+	// AppendPlain appends the definition levels of rows [lo, hi) of
+	// ByteArray column c to defs and their non-null values, PLAIN
+	// encoded, to vals, as [Batch.AppendPlain] does.
+	AppendPlain(defs, vals []byte, c, lo, hi int) ([]byte, []byte)
 	// Batches returns the batches holding the rows' values.
 	Batches() []*Batch
 }
