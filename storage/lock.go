@@ -43,13 +43,17 @@ func (s *Store) acquire(ctx context.Context, key, run string, opts OutputOptions
 	host, _ := os.Hostname()
 	mine := lockInfo{Run: run, Host: host, PID: os.Getpid(), Started: time.Now().UTC().Format(time.RFC3339)}
 	body, _ := json.Marshal(mine)
-	v, err := s.putBytes(ctx, key, body, cond{absent: true})
+	// Every write of the lock goes through putRecord: a lock body names
+	// its run and counts its refreshes, so a condition failed by this
+	// run's own earlier attempt, whose answer was lost, is told from
+	// another run's lock.
+	v, err := s.putRecord(ctx, key, body, cond{absent: true})
 	if errors.Is(err, errPrecondition) {
 		var held []byte
 		var info ObjectInfo
 		held, info, err = s.getBytes(ctx, key, 1<<20)
 		if errors.Is(err, ErrNotFound) { // released meanwhile
-			v, err = s.putBytes(ctx, key, body, cond{absent: true})
+			v, err = s.putRecord(ctx, key, body, cond{absent: true})
 		} else if err == nil {
 			var li lockInfo
 			json.Unmarshal(held, &li)
@@ -61,7 +65,7 @@ func (s *Store) acquire(ctx context.Context, key, run string, opts OutputOptions
 				return nil, fmt.Errorf("%w: %s: run %s on %s (pid %d) refreshed it %s ago; if that run is dead, it is taken over %s after its last refresh, or run clean",
 					ErrLocked, s.url(key), li.Run, li.Host, li.PID, age.Round(time.Second), opts.LockTTL)
 			}
-			v, err = s.putBytes(ctx, key, body, cond{match: info.Version})
+			v, err = s.putRecord(ctx, key, body, cond{match: info.Version})
 			if err == nil {
 				if dead {
 					opts.Notice(fmt.Sprintf("took over the lock %s of run %s, whose process %d on this host is gone", s.url(key), li.Run, li.PID))
@@ -99,7 +103,7 @@ func (h *lockHolder) refresh(ctx context.Context, period time.Duration) {
 		h.info.Refresh++
 		body, _ := json.Marshal(h.info)
 		h.mu.Unlock()
-		nv, err := h.s.putBytes(ctx, h.key, body, cond{match: v})
+		nv, err := h.s.putRecord(ctx, h.key, body, cond{match: v})
 		h.mu.Lock()
 		switch {
 		case errors.Is(err, errPrecondition):
