@@ -123,17 +123,27 @@ func (e *RowGroupEncoder) configFor(dict []bool) (*parquet.WriterConfig, error) 
 			key[c] = 1
 		}
 	}
+	return e.cachedConfig(key, func() (*parquet.WriterConfig, error) {
+		out, leaves, err := outputSchema(e.schema, e.codec, func(c int, _ parquet.Kind) bool { return dict[c] })
+		if err != nil {
+			return nil, err
+		}
+		return e.opts.writerConfig(out, leaves, e.codec)
+	})
+}
+
+// cachedConfig returns the configuration kept under key, else the one
+// build makes, which it keeps while the encoder holds fewer than
+// maxConfigs.
+func (e *RowGroupEncoder) cachedConfig(key []byte, build func() (*parquet.WriterConfig, error)) (*parquet.WriterConfig, error) {
 	e.mu.Lock()
 	config, ok := e.configs[string(key)]
 	e.mu.Unlock()
 	if ok {
 		return config, nil
 	}
-	out, leaves, err := outputSchema(e.schema, e.codec, func(c int, _ parquet.Kind) bool { return dict[c] })
+	config, err := build()
 	if err != nil {
-		return nil, err
-	}
-	if config, err = e.opts.writerConfig(out, leaves, e.codec); err != nil {
 		return nil, err
 	}
 	e.mu.Lock()

@@ -31,36 +31,23 @@ func (e *RowGroupEncoder) subConfig(dict, own []bool) (*parquet.WriterConfig, er
 			key[c] = 1
 		}
 	}
-	e.mu.Lock()
-	config, ok := e.configs[string(key)]
-	e.mu.Unlock()
-	if ok {
-		return config, nil
-	}
-	b := schemaRewriter{codec: e.codec, dict: func(c int, _ parquet.Kind) bool { return dict != nil && dict[c] }}
-	root := b.rewrite(e.schema, nil)
-	var fields []parquet.Field
-	var leaves []leafLayout
-	c := 0
-	for _, f := range root.fields {
-		n := countLeaves(f)
-		if !(f.Leaf() && own[c]) {
-			fields = append(fields, f)
-			leaves = append(leaves, b.leaves[c:c+n]...)
+	return e.cachedConfig(key, func() (*parquet.WriterConfig, error) {
+		b := schemaRewriter{codec: e.codec, dict: func(c int, _ parquet.Kind) bool { return dict != nil && dict[c] }}
+		root := b.rewrite(e.schema, nil)
+		var fields []parquet.Field
+		var leaves []leafLayout
+		c := 0
+		for _, f := range root.fields {
+			n := countLeaves(f)
+			if !(f.Leaf() && own[c]) {
+				fields = append(fields, f)
+				leaves = append(leaves, b.leaves[c:c+n]...)
+			}
+			c += n
 		}
-		c += n
-	}
-	sub := &outNode{Node: root.Node, fields: fields}
-	config, err := e.opts.writerConfig(parquet.NewSchema(e.schema.Name(), sub), leaves, e.codec)
-	if err != nil {
-		return nil, err
-	}
-	e.mu.Lock()
-	if len(e.configs) < maxConfigs {
-		e.configs[string(key)] = config
-	}
-	e.mu.Unlock()
-	return config, nil
+		sub := &outNode{Node: root.Node, fields: fields}
+		return e.opts.writerConfig(parquet.NewSchema(e.schema.Name(), sub), leaves, e.codec)
+	})
 }
 
 // countLeaves returns the number of leaf columns of n.
