@@ -47,21 +47,7 @@ func (m *memObjects) inputs(locations []string) []pipeline.Input {
 // version, or with the object gone, the shard fails and says why.
 func TestShardedObjectInputs(t *testing.T) {
 	in := genInput(t, 9_000, 3, 1_000)
-	entries, err := os.ReadDir(in)
-	if err != nil {
-		t.Fatal(err)
-	}
-	store := &memObjects{data: map[string][]byte{}, version: map[string]string{}}
-	var locations []string
-	for i, e := range entries {
-		d, err := os.ReadFile(filepath.Join(in, e.Name()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		l := "bkt/in/" + e.Name()
-		store.data[l], store.version[l] = d, fmt.Sprintf("v%d", i)
-		locations = append(locations, l)
-	}
+	store, locations := objectStore(t, in)
 	opts := pipeline.JobOptions{RowsPerFile: 2_500, RowGroupRows: 600}
 	want := runSplit(t, pipeline.SplitConfig{Inputs: []string{in}, Seed: "5", JobOptions: opts})
 

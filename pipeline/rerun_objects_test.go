@@ -14,12 +14,11 @@ import (
 	"github.com/splitdata/splitdata/pipeline"
 )
 
-// objectStore returns the files of a small generated input as objects of
+// objectStore returns the files of the input directory in as objects of
 // a store in memory, by location, each with a version, and their
 // locations in order.
-func objectStore(t *testing.T) (*memObjects, []string) {
+func objectStore(t *testing.T, in string) (*memObjects, []string) {
 	t.Helper()
-	in := genInput(t, 600, 3, 100)
 	entries, err := os.ReadDir(in)
 	if err != nil {
 		t.Fatal(err)
@@ -42,7 +41,7 @@ func objectStore(t *testing.T) (*memObjects, []string) {
 // ObjectInput's location and version, as a plan does, beside its name
 // and size; a local file gets none, and the manifest parses.
 func TestManifestRecordsObjects(t *testing.T) {
-	store, locations := objectStore(t)
+	store, locations := objectStore(t, genInput(t, 600, 3, 100))
 	local := genInput(t, 100, 1, 50)
 	out := filepath.Join(t.TempDir(), "out")
 	m, err := pipeline.Split(t.Context(), pipeline.SplitConfig{Inputs: []string{local}, Out: out, Seed: "1",
@@ -145,7 +144,7 @@ func TestCommittedObjects(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			store, locations := objectStore(t)
+			store, locations := objectStore(t, genInput(t, 600, 3, 100))
 			cfg := pipeline.SplitConfig{Out: filepath.Join(t.TempDir(), "out"), Seed: "3",
 				JobOptions: pipeline.JobOptions{Sources: store.inputs(locations)}}
 			want, err := pipeline.Split(t.Context(), cfg)
