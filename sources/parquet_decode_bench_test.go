@@ -7,8 +7,6 @@ import (
 	"testing"
 
 	"github.com/parquet-go/parquet-go"
-
-	"github.com/splitdata/splitdata/internal/columnar"
 )
 
 // decodeBenchRow is a row of the decode benchmarks' input: the column
@@ -70,26 +68,5 @@ func writeDecodeBench(b *testing.B, rows int) string {
 func BenchmarkDecodeColumns(b *testing.B) {
 	const rows = 400_000
 	p := openBench(b, writeDecodeBench(b, rows))
-	for _, unit := range []int64{40_000, rows} {
-		b.Run(fmt.Sprintf("unit=%d", unit), func(b *testing.B) {
-			b.SetBytes(p.Size())
-			b.ReportAllocs()
-			var reuse *columnar.Batch
-			cpu := processCPU(b)
-			for b.Loop() {
-				for first := int64(0); first < rows; first += unit {
-					n := min(unit, rows-first)
-					batch, err := p.ReadBatchRangeInto(b.Context(), 0, first, n, reuse)
-					if err != nil {
-						b.Fatal(err)
-					}
-					if int64(batch.Len) != n {
-						b.Fatalf("%d rows, want %d", batch.Len, n)
-					}
-					reuse = batch
-				}
-			}
-			reportCPU(b, cpu)
-		})
-	}
+	benchReadRanges(b, p, rows, 40_000, rows)
 }

@@ -39,26 +39,7 @@ func openBench(b *testing.B, path string) *sources.Parquet {
 func BenchmarkReadBatchRange(b *testing.B) {
 	const rows = 500_000
 	p := openBench(b, benchOneRowGroup(b, rows))
-	for _, unit := range []int64{10_000, 100_000, rows} {
-		b.Run(fmt.Sprintf("unit=%d", unit), func(b *testing.B) {
-			b.SetBytes(p.Size())
-			b.ReportAllocs()
-			var reuse *columnar.Batch
-			for b.Loop() {
-				for first := int64(0); first < rows; first += unit {
-					n := min(unit, rows-first)
-					batch, err := p.ReadBatchRangeInto(b.Context(), 0, first, n, reuse)
-					if err != nil {
-						b.Fatal(err)
-					}
-					if int64(batch.Len) != n {
-						b.Fatalf("%d rows, want %d", batch.Len, n)
-					}
-					reuse = batch
-				}
-			}
-		})
-	}
+	benchReadRanges(b, p, rows, 10_000, 100_000, rows)
 }
 
 // BenchmarkReadRowGroupRange reads the same units as rows: the path of
@@ -106,5 +87,33 @@ func BenchmarkFirstRange(b *testing.B) {
 			b.Fatal(err)
 		}
 		p.Close()
+	}
+}
+
+// benchReadRanges reads row group 0 of p, of rows rows, in ranges of
+// each of units rows, a sub-benchmark each, reusing the batch, and
+// reports the process's CPU time per op beside the wall time.
+func benchReadRanges(b *testing.B, p *sources.Parquet, rows int64, units ...int64) {
+	for _, unit := range units {
+		b.Run(fmt.Sprintf("unit=%d", unit), func(b *testing.B) {
+			b.SetBytes(p.Size())
+			b.ReportAllocs()
+			var reuse *columnar.Batch
+			cpu := processCPU(b)
+			for b.Loop() {
+				for first := int64(0); first < rows; first += unit {
+					n := min(unit, rows-first)
+					batch, err := p.ReadBatchRangeInto(b.Context(), 0, first, n, reuse)
+					if err != nil {
+						b.Fatal(err)
+					}
+					if int64(batch.Len) != n {
+						b.Fatalf("%d rows, want %d", batch.Len, n)
+					}
+					reuse = batch
+				}
+			}
+			reportCPU(b, cpu)
+		})
 	}
 }
