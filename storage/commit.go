@@ -119,40 +119,84 @@ func (o *Output) recover(ctx context.Context) error {
 // which may be running. A store that refuses the listing (a policy
 // without s3:ListBucketMultipartUploads) only gets a notice: open
 // uploads are never visible, and a lifecycle rule can expire them.
+//
+// The uploads are listed and aborted abortBatch at a time, the listing
+// starting again after each batch (the aborted ones are gone from it),
+// so that memory does not grow with the uploads a bucket holds.
 func (o *Output) abortOpen(ctx context.Context) error {
 	ul, ok := o.s.be.(uploadLister)
 	if !ok {
 		return nil
 	}
-	pu := o.s.be.(partUploader)
-	type open struct{ key, id string }
-	var stale []open
 	dir := dirPrefix(o.prefix)
-	err := o.s.opts.Retry.do(ctx, o.s.retried, func() (int, error) {
+	for first := true; ; first = false {
+		stale, full, err := o.listStale(ctx, ul, dir)
+		if errors.Is(err, ErrPermission) {
+			o.opts.Notice(fmt.Sprintf("cannot list the open uploads under %s to abort a killed run's (%v); they stay invisible until a lifecycle rule expires them", o.s.url(dir), err))
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if first && len(stale) > 0 {
+			more := ""
+			if full {
+				more = " or more"
+			}
+			o.opts.Notice(fmt.Sprintf("aborting %d%s uploads an interrupted run left open under %s", len(stale), more, o.s.url(dir)))
+		}
+		if err := o.abortUploads(ctx, stale); err != nil {
+			return err
+		}
+		if !full {
+			return nil
+		}
+	}
+}
+
+// abortBatch is the most open uploads abortOpen holds at once (a
+// variable for tests).
+var abortBatch = 1000
+
+// errBatchFull stops a listing of uploads once abortBatch are found.
+var errBatchFull = errors.New("batch full")
+
+// openUpload is an upload open under an output.
+type openUpload struct{ key, id string }
+
+// listStale lists the first abortBatch uploads open under dir that are
+// the output's own (not under a "." segment); full says the listing
+// stopped there.
+func (o *Output) listStale(ctx context.Context, ul uploadLister, dir string) (stale []openUpload, full bool, err error) {
+	err = o.s.opts.Retry.do(ctx, o.s.retried, func() (int, error) {
 		o.s.stats.List.Add(1)
-		stale = stale[:0]
+		stale, full = stale[:0], false
 		st, err := ul.listUploads(ctx, dir, func(key, id string) error {
 			rel := strings.TrimPrefix(key, dir)
-			if !strings.HasPrefix(rel, ".") && !strings.Contains(rel, "/.") {
-				stale = append(stale, open{key, id})
+			if strings.HasPrefix(rel, ".") || strings.Contains(rel, "/.") {
+				return nil
+			}
+			stale = append(stale, openUpload{key, id})
+			if len(stale) == abortBatch {
+				return errBatchFull
 			}
 			return nil
 		})
+		if errors.Is(err, errBatchFull) {
+			full = true
+			return 0, nil
+		}
 		return st, classify("list uploads", o.s.url(dir), st, err)
 	})
-	if errors.Is(err, ErrPermission) {
-		o.opts.Notice(fmt.Sprintf("cannot list the open uploads under %s to abort a killed run's (%v); they stay invisible until a lifecycle rule expires them", o.s.url(dir), err))
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	if len(stale) > 0 {
-		o.opts.Notice(fmt.Sprintf("aborting %d uploads an interrupted run left open under %s", len(stale), o.s.url(dir)))
-	}
+	return stale, full, err
+}
+
+// abortUploads aborts the uploads, 8 requests at a time.
+func (o *Output) abortUploads(ctx context.Context, uploads []openUpload) error {
+	pu := o.s.be.(partUploader)
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(8)
-	for _, u := range stale {
+	for _, u := range uploads {
 		g.Go(func() error {
 			return o.s.opts.Retry.do(gctx, o.s.retried, func() (int, error) {
 				o.s.stats.Delete.Add(1)

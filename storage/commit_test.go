@@ -2,6 +2,7 @@ package storage_test
 
 import (
 	"fmt"
+	"maps"
 	"net"
 	"net/http"
 	"slices"
@@ -83,6 +84,39 @@ func TestKilledBeforeCommitPoint(t *testing.T) {
 		}
 		if f.name == "s3" && !slices.ContainsFunc(notes, func(n string) bool { return strings.Contains(n, "aborting 2 uploads") }) {
 			t.Fatalf("notices %q do not say the killed run's uploads were aborted", notes)
+		}
+	})
+}
+
+// TestAbortOpenInBatches has the next run abort a killed run's three open
+// uploads one per listing (S3): all are aborted, in three rounds, and the
+// notice says the first round's count is a lower bound.
+func TestAbortOpenInBatches(t *testing.T) {
+	eachStore(t, func(t *testing.T, f fixture) {
+		if f.name != "s3" {
+			t.Skip("only S3 lists open uploads")
+		}
+		storage.SetAbortBatch(t, 1)
+		ctx := t.Context()
+		s := f.open(t, storage.Options{PartSize: 5 << 20})
+		out, err := s.NewOutput(ctx, "out", storage.OutputOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		three := maps.Clone(commitNew)
+		three["c/extra.parquet"] = pattern(54, 1000)
+		writeOutput(t, ctx, out, three)
+		storage.Kill(out)
+		open, err := storage.OpenUploads(ctx, s, "out/")
+		if err != nil || len(open) != 3 {
+			t.Fatalf("open uploads of the killed run: %q, %v; want 3", open, err)
+		}
+		var notes []string
+		commitFiles(t, s, "out", commitNew, "new", stale(&notes))
+		checkOutput(t, s, "out", commitNew, "new")
+		checkNoOpenUploads(t, s, "out/")
+		if !slices.ContainsFunc(notes, func(n string) bool { return strings.Contains(n, "aborting 1 or more uploads") }) {
+			t.Fatalf("notices %q do not say the first batch of uploads was aborted", notes)
 		}
 	})
 }

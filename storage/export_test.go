@@ -38,6 +38,14 @@ func StopPublishAt(step string, n int) (restore func()) {
 	return func() { publishHook = nil }
 }
 
+// SetAbortBatch sets how many open uploads a run aborts per listing, until
+// the test ends.
+func SetAbortBatch(t interface{ Cleanup(func()) }, n int) {
+	old := abortBatch
+	abortBatch = n
+	t.Cleanup(func() { abortBatch = old })
+}
+
 // OpenUploads lists the uploads open under prefix (S3).
 func OpenUploads(ctx context.Context, s *Store, prefix string) ([]string, error) {
 	ul, ok := s.be.(uploadLister)
