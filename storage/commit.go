@@ -103,17 +103,73 @@ func (o *Output) recover(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if len(staged) > 0 {
+	if err := o.abortMarked(ctx, staged); err != nil {
+		return err
+	}
+	if len(staged) > 0 && !o.marks {
 		o.opts.Notice(fmt.Sprintf("removing %d staging objects an interrupted run left in %s", len(staged), o.s.url(o.area)))
 	}
 	if err := o.s.removeAll(ctx, staged); err != nil {
 		return err
 	}
+	if o.prefix == "" {
+		// At a bucket's root, other tools' uploads may be open beside
+		// the output's: only those the markers name are aborted.
+		return nil
+	}
 	return o.abortOpen(ctx)
 }
 
-// abortOpen aborts the uploads open under P: with the lock held and no
-// commit record, they are a killed run's, never to be completed. Keys
+// abortMarked aborts the uploads open at the keys that staged, the
+// objects under H/staging/ with the lock held and no commit record, mark
+// (S3: see [Output.Create]): a killed run's, never to be completed.
+// Uploads at other keys are left alone, so that an output at a bucket's
+// root aborts no other tool's.
+func (o *Output) abortMarked(ctx context.Context, staged []ObjectInfo) error {
+	if !o.marks {
+		return nil
+	}
+	ul := o.s.be.(uploadLister)
+	var open []openUpload
+	for _, x := range staged {
+		rest := strings.TrimPrefix(x.Key, o.area+"staging/")
+		_, name, ok := strings.Cut(rest, "/") // RUN/NAME
+		if !ok || checkName(name) != nil {
+			continue
+		}
+		key := joinKey(o.prefix, name)
+		err := o.s.opts.Retry.do(ctx, o.s.retried, func() (int, error) {
+			o.s.stats.List.Add(1)
+			n := len(open)
+			st, err := ul.listUploads(ctx, key, func(k, id string) error {
+				if k == key {
+					open = append(open, openUpload{k, id})
+				}
+				return nil
+			})
+			if err != nil {
+				open = open[:n]
+			}
+			return st, classify("list uploads", o.s.url(key), st, err)
+		})
+		if errors.Is(err, ErrPermission) {
+			o.opts.Notice(fmt.Sprintf("cannot list the open uploads at %s to abort a killed run's (%v); they stay invisible until a lifecycle rule expires them", o.s.url(key), err))
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if len(open) > 0 {
+		o.opts.Notice(fmt.Sprintf("aborting %d uploads an interrupted run left open under %s", len(open), o.s.url(dirPrefix(o.prefix))))
+	}
+	return o.abortUploads(ctx, open)
+}
+
+// abortOpen aborts the uploads open under P (not at a bucket's root):
+// with the lock held and no commit record, they are a killed run's, never
+// to be completed, whether or not a marker names them (runs of 0.6.0
+// left none). Keys
 // with a segment starting with "." below P are left alone: they belong
 // to outputs inside this one (a sharded job's PREFIX/.shards/shard-N),
 // which may be running. A store that refuses the listing (a policy
@@ -335,9 +391,10 @@ func (o *Output) publish(ctx context.Context, rec commitRecord, version string) 
 	if err := o.s.Remove(ctx, o.area+"commit"); err != nil {
 		return err
 	}
-	if rec.Direct {
+	if rec.Direct && !o.marks {
 		return nil
 	}
+	// The staged files, or the markers of the uploads (S3).
 	staged, err := o.s.List(ctx, stage)
 	if err != nil {
 		return err

@@ -88,9 +88,10 @@ func TestKilledBeforeCommitPoint(t *testing.T) {
 	})
 }
 
-// TestAbortOpenInBatches has the next run abort a killed run's three open
-// uploads one per listing (S3): all are aborted, in three rounds, and the
-// notice says the first round's count is a lower bound.
+// TestAbortOpenInBatches has the next run abort the three open uploads
+// of a killed run that left no markers (as 0.6.0's runs), one per listing
+// of the prefix (S3): all are aborted, in three rounds, and the notice
+// says the first round's count is a lower bound.
 func TestAbortOpenInBatches(t *testing.T) {
 	eachStore(t, func(t *testing.T, f fixture) {
 		if f.name != "s3" {
@@ -111,12 +112,63 @@ func TestAbortOpenInBatches(t *testing.T) {
 		if err != nil || len(open) != 3 {
 			t.Fatalf("open uploads of the killed run: %q, %v; want 3", open, err)
 		}
+		marks := keys(t, s, ".out.splitdata/staging/")
+		if len(marks) != len(three) {
+			t.Fatalf("markers of the killed run: %q; want one per file", marks)
+		}
+		for _, k := range marks {
+			if err := s.Remove(ctx, k); err != nil {
+				t.Fatal(err)
+			}
+		}
 		var notes []string
 		commitFiles(t, s, "out", commitNew, "new", stale(&notes))
 		checkOutput(t, s, "out", commitNew, "new")
 		checkNoOpenUploads(t, s, "out/")
 		if !slices.ContainsFunc(notes, func(n string) bool { return strings.Contains(n, "aborting 1 or more uploads") }) {
 			t.Fatalf("notices %q do not say the first batch of uploads was aborted", notes)
+		}
+	})
+}
+
+// TestRootAbortsOnlyItsUploads kills a run at a bucket's root and one
+// at another prefix of the bucket (S3): the next run at the root aborts
+// the uploads its killed run's markers name, and leaves the other
+// prefix's open, as it would another tool's.
+func TestRootAbortsOnlyItsUploads(t *testing.T) {
+	eachStore(t, func(t *testing.T, f fixture) {
+		if f.name != "s3" {
+			t.Skip("only S3 lists open uploads")
+		}
+		ctx := t.Context()
+		s := f.open(t, storage.Options{PartSize: 5 << 20})
+		kill := func(prefix string, fs files) {
+			out, err := s.NewOutput(ctx, prefix, storage.OutputOptions{Overwrite: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			writeOutput(t, ctx, out, fs)
+			storage.Kill(out)
+		}
+		kill("elsewhere", commitNew)
+		kill("", files{"r/part-00000.parquet": pattern(55, 6<<20+1), "r/part-00001.parquet": pattern(56, 100)})
+		var notes []string
+		out, err := s.NewOutput(ctx, "", stale(&notes))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := out.Abort(ctx); err != nil {
+			t.Fatal(err)
+		}
+		checkNoOpenUploads(t, s, "r/")
+		if open, err := storage.OpenUploads(ctx, s, "elsewhere/"); err != nil || len(open) != 2 {
+			t.Fatalf("open uploads under elsewhere/: %q, %v; want the killed run's two", open, err)
+		}
+		if got := keys(t, s, ".splitdata/staging/"); len(got) != 0 {
+			t.Fatalf("markers left at the root: %q", got)
+		}
+		if !slices.ContainsFunc(notes, func(n string) bool { return strings.Contains(n, "aborting 2 uploads") }) {
+			t.Fatalf("notices %q do not say the killed run's uploads were aborted", notes)
 		}
 	})
 }

@@ -21,18 +21,21 @@ import (
 //
 //	H/lock                   who writes P; created with If-None-Match: *
 //	H/commit                 the commit record: run RUN is being published
-//	H/staging/RUN/NAME       GCS only: the files of run RUN
+//	H/staging/RUN/NAME       GCS: the files of run RUN; S3: an empty
+//	                         marker per upload RUN started at P/NAME
 //	H/staging/RUN/manifest.json
 //
 // A run (1) creates H/lock, or takes over a lock whose holder stopped
 // refreshing it (conditional write on the version it saw); (2) finishes
 // the publication a commit record describes, if a killed run left one;
-// (3) removes every staging object and aborts the uploads a killed run
-// left open under P (S3); (4) refuses a non-empty P unless overwrite;
-// (5) uploads each file: on S3 and Azure straight to P/NAME, as a
-// multipart upload or staged blocks it does not complete, so that
-// nothing of it is visible; on GCS, whose uploads cannot stay open
-// across processes, to H/staging/RUN/NAME. Then it commits: (6) on GCS,
+// (3) aborts the uploads a killed run left open (S3: those at the keys
+// its markers name, and, unless P is the bucket's root, every other one
+// under P) and removes every staging object; (4) refuses a non-empty P
+// unless overwrite; (5) uploads each file: on S3 and Azure straight to
+// P/NAME, as a multipart upload or staged blocks it does not complete,
+// so that nothing of it is visible (on S3 after writing its marker); on
+// GCS, whose uploads cannot stay open across processes, to
+// H/staging/RUN/NAME. Then it commits: (6) on GCS,
 // stages the manifest; (7) writes H/commit conditionally (the commit
 // point: from here the new output replaces the old one, whoever
 // finishes it), which lists each file's upload id, part tags and size
@@ -41,7 +44,7 @@ import (
 // completed (removing a blob discards its uncommitted blocks); (9)
 // completes each upload, or copies each staged file to P/NAME on the
 // server; (10) writes P/manifest.json, last; (11) removes H/commit, the
-// staging objects and H/lock.
+// staging objects (or markers) and H/lock.
 //
 // So before (7) P holds the old output, complete and untouched; a reader
 // never sees a partial file (objects appear whole when completed); on
@@ -101,6 +104,10 @@ type Output struct {
 	// direct: files are uploads left open at P/NAME (S3, Azure), not
 	// staged copies (GCS).
 	direct bool
+	// marks: each upload is marked, before it starts, by an empty object
+	// H/staging/RUN/NAME, so that the next run aborts exactly the
+	// uploads a killed run left open (S3, which lists open uploads).
+	marks bool
 
 	mu        sync.Mutex
 	files     map[string]*outFile
@@ -131,6 +138,8 @@ func (s *Store) NewOutput(ctx context.Context, prefix string, opts OutputOptions
 	p, area := layout(prefix)
 	o := &Output{s: s, prefix: p, area: area, run: newRunID(), opts: opts, files: make(map[string]*outFile)}
 	_, o.direct = s.be.(partUploader)
+	_, lists := s.be.(uploadLister)
+	o.marks = o.direct && lists
 	lock, err := s.acquire(ctx, area+"lock", o.run, opts)
 	if err != nil {
 		return nil, err
@@ -161,6 +170,9 @@ func (s *Store) Clean(ctx context.Context, prefix string, opts OutputOptions) er
 	opts = opts.withDefaults()
 	p, area := layout(prefix)
 	o := &Output{s: s, prefix: p, area: area, run: newRunID(), opts: opts}
+	_, o.direct = s.be.(partUploader)
+	_, lists := s.be.(uploadLister)
+	o.marks = o.direct && lists
 	lock, err := s.acquire(ctx, area+"lock", o.run, opts)
 	if err != nil {
 		return err
@@ -219,6 +231,13 @@ func checkName(name string) error {
 func (o *Output) Create(ctx context.Context, name string) (io.WriteCloser, error) {
 	if err := checkName(name); err != nil {
 		return nil, fmt.Errorf("create %s in %s: %w", name, o.s.url(o.prefix), err)
+	}
+	if o.marks {
+		// The marker goes first: an upload a killed run started is then
+		// always named by one.
+		if _, err := o.s.putBytes(ctx, o.area+"staging/"+o.run+"/"+name, nil, cond{}); err != nil {
+			return nil, fmt.Errorf("create %s in %s: %w", name, o.s.url(o.prefix), err)
+		}
 	}
 	o.mu.Lock()
 	defer o.mu.Unlock()
@@ -323,7 +342,7 @@ func (o *Output) Abort(ctx context.Context) error {
 	}
 	ctx = context.WithoutCancel(ctx)
 	var err error
-	if !committed && !o.direct {
+	if !committed && (!o.direct || o.marks) {
 		var staged []ObjectInfo
 		staged, err = o.s.List(ctx, o.area+"staging/"+o.run+"/")
 		if err == nil {
