@@ -28,7 +28,10 @@ import (
 //   - appends fill a write buffer of the file's segment size; each full
 //     buffer, and what is left at Flush, is one PUT of one segment;
 //   - WriteAt of a range is one PUT per MaxSegment bytes of it (a row
-//     table's range of rows);
+//     table's range of rows); a range written again (the class table of
+//     --stratify --group, rewritten with the groups' splits) is a new
+//     segment over the old ones, whose objects are deleted when wholly
+//     covered, else at Close;
 //   - ReadAt is one ranged GET per segment the range overlaps; a file read
 //     from its start ([scratch.NewReader]) reads a segment a GET;
 //   - Close deletes the file's segments, one DELETE each.
@@ -254,17 +257,18 @@ type segFile struct {
 	buf      []byte // appends not yet written; cap segSize
 	appendAt int64  // where the buffer's bytes go
 
-	mu     sync.Mutex
-	segs   []segment // by offset, not overlapping
-	size   int64
-	closed bool
+	mu      sync.Mutex
+	segs    []segment // by offset, not overlapping
+	partial []string  // objects partly written over, for Close
+	puts    int       // segments written, for unique keys
+	size    int64
+	closed  bool
 }
 
-// segment is one object of a file: bytes [off, off+n) of it.
+// segment is bytes [off, off+n) of the file, held at skip in an object.
 type segment struct {
-	off, n  int64
-	key     string
-	version string
+	off, n, skip int64
+	key, version string
 }
 
 func (f *segFile) Name() string { return f.d.s.url(f.base) }
@@ -315,7 +319,10 @@ func (f *segFile) WriteAt(p []byte, off int64) (int, error) {
 	return len(p), nil
 }
 
-// put writes b as the segment at off and adds it to the index.
+// put writes b as a new segment at off and adds it to the index, over
+// whatever older segments held there: a segment wholly covered is
+// deleted; one partly covered keeps its other bytes in the index (its
+// object is deleted by Close).
 func (f *segFile) put(off int64, b []byte) error {
 	if len(b) == 0 {
 		return nil
@@ -323,16 +330,49 @@ func (f *segFile) put(off int64, b []byte) error {
 	if err := f.d.lock.check(); err != nil {
 		return err
 	}
-	key := fmt.Sprintf("%s%016d", f.base, off)
+	f.mu.Lock()
+	f.puts++
+	key := fmt.Sprintf("%s%016d-%d", f.base, off, f.puts)
+	f.mu.Unlock()
 	v, err := f.d.s.putBytes(f.d.ctx, key, b, cond{})
 	if err != nil {
 		return fmt.Errorf("temporary file %s: %w", f.Name(), err)
 	}
+	end := off + int64(len(b))
 	f.mu.Lock()
-	defer f.mu.Unlock()
-	i, _ := slices.BinarySearchFunc(f.segs, off, func(s segment, off int64) int { return cmpInt64(s.off, off) })
-	f.segs = slices.Insert(f.segs, i, segment{off: off, n: int64(len(b)), key: key, version: v})
-	f.size = max(f.size, off+int64(len(b)))
+	var gone []string
+	segs := make([]segment, 0, len(f.segs)+2)
+	for _, s := range f.segs {
+		if s.off+s.n <= off || s.off >= end {
+			segs = append(segs, s)
+			continue
+		}
+		if s.off < off { // its head stays
+			h := s
+			h.n = off - s.off
+			segs = append(segs, h)
+		}
+		if s.off+s.n > end { // its tail stays
+			t := s
+			t.skip += end - s.off
+			t.off, t.n = end, s.off+s.n-end
+			segs = append(segs, t)
+		}
+		if s.off >= off && s.off+s.n <= end && !slices.ContainsFunc(f.segs, func(o segment) bool { return o.key == s.key && o.off != s.off }) {
+			gone = append(gone, s.key)
+		} else {
+			f.partial = append(f.partial, s.key)
+		}
+	}
+	i, _ := slices.BinarySearchFunc(segs, off, func(s segment, off int64) int { return cmpInt64(s.off, off) })
+	f.segs = slices.Insert(segs, i, segment{off: off, n: int64(len(b)), key: key, version: v})
+	f.size = max(f.size, end)
+	f.mu.Unlock()
+	for _, k := range gone {
+		if err := f.d.s.Remove(context.WithoutCancel(f.d.ctx), k); err != nil {
+			return fmt.Errorf("temporary file %s: %w", f.Name(), err)
+		}
+	}
 	return nil
 }
 
@@ -389,8 +429,8 @@ func (f *segFile) ReadAt(p []byte, off int64) (int, error) {
 			continue
 		}
 		g.Go(func() error {
-			o := &Object{s: f.d.s, info: ObjectInfo{Key: s.key, Size: s.n, Version: s.version}}
-			_, err := o.fetch(ctx, p[lo-off:hi-off], lo-s.off)
+			o := &Object{s: f.d.s, info: ObjectInfo{Key: s.key, Size: s.skip + s.n, Version: s.version}}
+			_, err := o.fetch(ctx, p[lo-off:hi-off], s.skip+lo-s.off)
 			return err
 		})
 	}
@@ -418,16 +458,22 @@ func (f *segFile) Close() error {
 		return nil
 	}
 	f.closed = true
-	segs := f.segs
-	f.segs = nil
+	var keys []string
+	for _, s := range f.segs {
+		keys = append(keys, s.key)
+	}
+	keys = append(keys, f.partial...)
+	slices.Sort(keys)
+	keys = slices.Compact(keys)
+	f.segs, f.partial = nil, nil
 	f.mu.Unlock()
 	if f.buf != nil {
 		f.d.hold(-int64(cap(f.buf)))
 		f.buf = nil
 	}
 	ctx := context.WithoutCancel(f.d.ctx)
-	for _, s := range segs {
-		if err := f.d.s.Remove(ctx, s.key); err != nil {
+	for _, k := range keys {
+		if err := f.d.s.Remove(ctx, k); err != nil {
 			break // the store fails: Remove tries again at the end
 		}
 	}

@@ -1,8 +1,8 @@
 // Package scratch holds a job's temporary files: spilled shuffle
 // partitions, row tables, the runs of a content count. A [Dir] makes
 // [File]s; a file is written once, by appends through a buffer ([io.Writer],
-// then [File.Flush]) or by ranges that do not overlap ([io.WriterAt]), then
-// read back at any offset ([io.ReaderAt], or [NewReader] from its start).
+// then [File.Flush]) or by ranges ([io.WriterAt]), then read back at any
+// offset ([io.ReaderAt], or [NewReader] from its start).
 // Files are never rewritten in place, so a store without random writes (an
 // object store: storage.Scratch) can hold them as well as a local
 // directory ([Local], [NewLocked]).
@@ -45,9 +45,10 @@ type File interface {
 	// Write appends p, through the file's buffer. Appended bytes are
 	// readable after Flush.
 	io.Writer
-	// WriteAt writes p at off, at once. The ranges written must not
-	// overlap each other, nor what was appended; bytes never written
-	// read as zero below Size.
+	// WriteAt writes p at off, at once. A range written again reads as
+	// its last write; ranges written concurrently must not overlap, nor
+	// overlap what was appended. Bytes never written read as zero below
+	// Size.
 	io.WriterAt
 	// ReadAt reads what was written. Past Size it returns io.EOF.
 	io.ReaderAt

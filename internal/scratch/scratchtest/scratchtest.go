@@ -81,6 +81,16 @@ func Run(t *testing.T, dir scratch.Dir, seed uint64) {
 			}
 		}
 		check(t, rng, f, want)
+		// Ranges written again: one exactly, one across two ranges and
+		// the gap, one inside a range.
+		for _, r := range [][2]int{{2 * size, size}, {4*size + 100, size + 50}, {9*size + 10, 20}, {4*size + 300, 10}} {
+			b := random(rng, r[1])
+			copy(want[r[0]:], b)
+			if _, err := f.WriteAt(b, int64(r[0])); err != nil {
+				t.Fatal(err)
+			}
+		}
+		check(t, rng, f, want)
 	})
 	t.Run("same names", func(t *testing.T) {
 		var files []scratch.File
