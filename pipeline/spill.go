@@ -103,6 +103,26 @@ func (sp *spillPlaces) remove() {
 // offset. storage.Store.NewScratch gives one in a bucket.
 type TempStore = scratch.Dir
 
+// CleanTempDir removes from the local directory dir (a --temp-dir) what
+// killed runs left there: the spill and content-count directories whose
+// lock no live run holds. A live run's are left alone.
+func CleanTempDir(dir string) error {
+	if _, err := os.Stat(dir); err != nil {
+		return fmt.Errorf("clean %s: %w", dir, err)
+	}
+	for _, prefix := range []string{spillPrefix, contentPrefix} {
+		// Making a locked directory removes the dead ones first.
+		d, err := scratch.NewLocked(dir, prefix)
+		if err != nil {
+			return fmt.Errorf("clean %s: %w", dir, err)
+		}
+		if err := d.Remove(); err != nil {
+			return fmt.Errorf("clean %s: %w", dir, err)
+		}
+	}
+	return nil
+}
+
 // tempFiles is where a job keeps its per-row state and group files beyond
 // memory: store when set, else the local directory dir (the system's
 // temporary directory when empty).
