@@ -39,7 +39,7 @@ temporary files of runs that were given it as their --temp-dir.`,
   splitdata clean --temp-dir s3://bucket/tmp`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 1 || (len(args) == 0 && tempDir == "") {
-				return usagef("clean takes one output directory (or --temp-dir), got %d arguments", len(args))
+				return usagef("clean takes one output directory, got %d arguments", len(args))
 			}
 			return nil
 		},
