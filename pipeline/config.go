@@ -226,6 +226,12 @@ type JobOptions struct {
 	// system's temporary directory). They are removed however the run ends
 	// (but SIGKILL).
 	TempDir string `json:"-"`
+	// TempStore, when set, holds the temporary files TempDir would
+	// (spilled shuffle partitions, row tables, group and content files),
+	// for instance in a bucket (storage.Store.NewScratch); streamed row
+	// groups keep their pages in a local directory still. The caller
+	// removes what it holds.
+	TempStore TempStore `json:"-"`
 	// RowsPerFile cuts each split into files of this many rows; 0 means
 	// DefaultRowsPerFile.
 	RowsPerFile int64 `json:"rows_per_file"`

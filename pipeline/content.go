@@ -4,12 +4,11 @@ import (
 	"context"
 	"fmt"
 	"math/big"
-	"os"
 
 	"github.com/parquet-go/parquet-go"
 	"golang.org/x/sync/errgroup"
 
-	"github.com/splitdata/splitdata/internal/staging"
+	"github.com/splitdata/splitdata/internal/scratch"
 	"github.com/splitdata/splitdata/splitter"
 )
 
@@ -56,21 +55,20 @@ const contentPrefix = "splitdata-content-"
 
 // countContent reads the content columns of every unit of the plan, on up
 // to workers goroutines, and counts its groups by their values, holding
-// at most about memory bytes of them, beyond in temporary files in dir
-// (the system's temporary directory when empty).
-func countContent(ctx context.Context, p *plan, g groupSpec, seed *big.Int, workers int, memory int64, dir string, progress Progress) (*ContentStats, error) {
+// at most about memory bytes of them, beyond in temporary files of dir: in
+// a local directory, in a directory of their own held by a lock, so that
+// the next run there removes it should this one be killed.
+func countContent(ctx context.Context, p *plan, g groupSpec, seed *big.Int, workers int, memory int64, dir scratch.Dir, progress Progress) (*ContentStats, error) {
 	progress.Phase("groups", p.rows)
-	if dir == "" {
-		dir = os.TempDir()
+	if local, ok := dir.(*scratch.LocalDir); ok {
+		tmp, err := scratch.NewLocked(local.Path(), contentPrefix)
+		if err != nil {
+			return nil, fmt.Errorf("content groups: %w", err)
+		}
+		defer func() { _ = tmp.Remove() }()
+		dir = tmp
 	}
-	// Held by a lock, so that the next run here removes it should this
-	// one be killed.
-	tmp, err := staging.NewLockedDir(dir, contentPrefix)
-	if err != nil {
-		return nil, fmt.Errorf("content groups: temporary directory in %s: %w", dir, err)
-	}
-	defer func() { _ = tmp.Remove() }()
-	c := newContentCounter(tmp.Path, p.decodedBytes(false), memory, workers)
+	c := newContentCounter(dir, p.decodedBytes(false), memory, workers)
 	defer c.close()
 	eg, gctx := errgroup.WithContext(ctx)
 	eg.SetLimit(workers)

@@ -8,10 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"slices"
 	"sync"
+
+	"github.com/splitdata/splitdata/internal/scratch"
 )
 
 // The out-of-core count of content groups. Each row's group bytes (the
@@ -69,21 +69,18 @@ const recordOverhead = 48
 // ranges at first, each file read back in at most loadLimit bytes.
 // Pieces may be added from several goroutines.
 type contentCounter struct {
-	dir        string
+	dir        scratch.Dir
 	bits       uint
 	loadLimit  int64
 	pieceLimit int64
 
 	mu    sync.Mutex
 	parts []*contentPart
-	files int // files made, for names
 }
 
 // contentPart is one key range's file.
 type contentPart struct {
-	path    string
-	f       *os.File
-	w       *bufio.Writer
+	f       scratch.File
 	bytes   int64
 	records int64
 }
@@ -97,7 +94,7 @@ const maxContentBits = 8
 
 // newContentCounter prepares a count of about estimate bytes of group
 // bytes under memory bytes, with workers pieces filled at once, in dir.
-func newContentCounter(dir string, estimate, memory int64, workers int) *contentCounter {
+func newContentCounter(dir scratch.Dir, estimate, memory int64, workers int) *contentCounter {
 	memory = max(memory, 1<<20)
 	c := &contentCounter{dir: dir, loadLimit: memory, pieceLimit: max(memory/int64(4*max(workers, 1)), 64<<10)}
 	for c.bits < maxContentBits && estimate>>c.bits > memory/2 {
@@ -160,14 +157,14 @@ func (p *contentPiece) flush() error {
 		part := c.parts[d]
 		if part == nil {
 			var err error
-			if part, err = c.create(); err != nil {
+			if part, err = c.create(len(c.parts)); err != nil {
 				return err
 			}
 			c.parts[d] = part
 		}
 		p.buf = appendContentRecord(p.buf[:0], r)
-		if _, err := part.w.Write(p.buf); err != nil {
-			return fmt.Errorf("content groups: write %s: %w", part.path, err)
+		if _, err := part.f.Write(p.buf); err != nil {
+			return fmt.Errorf("content groups: write %s: %w", part.f.Name(), err)
 		}
 		part.bytes += int64(len(p.buf))
 		part.records++
@@ -178,16 +175,13 @@ func (p *contentPiece) flush() error {
 	return nil
 }
 
-// create makes a new file; c.mu is held or the counter is no longer
-// shared.
-func (c *contentCounter) create() (*contentPart, error) {
-	path := filepath.Join(c.dir, fmt.Sprintf("part-%05d", c.files))
-	c.files++
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+// create makes a new file, one of files written at once.
+func (c *contentCounter) create(files int) (*contentPart, error) {
+	f, err := c.dir.Create("content-part", scratch.Options{Buffer: contentBuffer, Files: files})
 	if err != nil {
 		return nil, fmt.Errorf("content groups: %w", err)
 	}
-	return &contentPart{path: path, f: f, w: bufio.NewWriterSize(f, contentBuffer)}, nil
+	return &contentPart{f: f}, nil
 }
 
 // appendContentRecord appends a record as written: the key, 8 bytes
@@ -241,8 +235,8 @@ func (c *contentCounter) finish() (contentTally, error) {
 	var t contentTally
 	for _, part := range c.parts {
 		if part != nil {
-			if err := part.w.Flush(); err != nil {
-				return t, fmt.Errorf("content groups: write %s: %w", part.path, err)
+			if err := part.f.Flush(); err != nil {
+				return t, fmt.Errorf("content groups: write %s: %w", part.f.Name(), err)
 			}
 		}
 	}
@@ -262,7 +256,6 @@ func (c *contentCounter) close() {
 	for _, part := range c.parts {
 		if part != nil {
 			part.f.Close()
-			_ = os.Remove(part.path)
 		}
 	}
 }
@@ -271,14 +264,8 @@ func (c *contentCounter) close() {
 // top shift bits, to t: read whole if it fits in loadLimit, else cut by
 // the next 4 bits of the keys and counted one piece at a time.
 func (c *contentCounter) count(part *contentPart, shift uint, t *contentTally) error {
-	defer func() {
-		part.f.Close()
-		_ = os.Remove(part.path)
-	}()
-	if _, err := part.f.Seek(0, io.SeekStart); err != nil {
-		return fmt.Errorf("content groups: read back %s: %w", part.path, err)
-	}
-	r := bufio.NewReaderSize(part.f, contentBuffer)
+	defer part.f.Close()
+	r := scratch.NewReader(part.f, contentBuffer)
 	if part.bytes+part.records*recordOverhead <= c.loadLimit {
 		if testHookContentLoad != nil {
 			testHookContentLoad(part.bytes + part.records*recordOverhead)
@@ -290,12 +277,12 @@ func (c *contentCounter) count(part *contentPart, shift uint, t *contentTally) e
 				break
 			}
 			if err != nil {
-				return fmt.Errorf("content groups: read back %s: %w", part.path, err)
+				return fmt.Errorf("content groups: read back %s: %w", part.f.Name(), err)
 			}
 			recs = append(recs, rec)
 		}
 		if int64(len(recs)) != part.records {
-			return fmt.Errorf("content groups: read back %s: %d records, wrote %d", part.path, len(recs), part.records)
+			return fmt.Errorf("content groups: read back %s: %d records, wrote %d", part.f.Name(), len(recs), part.records)
 		}
 		tallyContent(recs, t)
 		return nil
@@ -310,7 +297,6 @@ func (c *contentCounter) count(part *contentPart, shift uint, t *contentTally) e
 		for _, s := range subs {
 			if s != nil {
 				s.f.Close()
-				_ = os.Remove(s.path)
 			}
 		}
 	}()
@@ -321,25 +307,25 @@ func (c *contentCounter) count(part *contentPart, shift uint, t *contentTally) e
 			break
 		}
 		if err != nil {
-			return fmt.Errorf("content groups: read back %s: %w", part.path, err)
+			return fmt.Errorf("content groups: read back %s: %w", part.f.Name(), err)
 		}
 		d := int(rec.key << shift >> (64 - cut))
 		if subs[d] == nil {
-			if subs[d], err = c.create(); err != nil {
+			if subs[d], err = c.create(len(subs)); err != nil {
 				return err
 			}
 		}
 		buf = appendContentRecord(buf[:0], rec)
-		if _, err := subs[d].w.Write(buf); err != nil {
-			return fmt.Errorf("content groups: write %s: %w", subs[d].path, err)
+		if _, err := subs[d].f.Write(buf); err != nil {
+			return fmt.Errorf("content groups: write %s: %w", subs[d].f.Name(), err)
 		}
 		subs[d].bytes += int64(len(buf))
 		subs[d].records++
 	}
 	for _, s := range subs {
 		if s != nil {
-			if err := s.w.Flush(); err != nil {
-				return fmt.Errorf("content groups: write %s: %w", s.path, err)
+			if err := s.f.Flush(); err != nil {
+				return fmt.Errorf("content groups: write %s: %w", s.f.Name(), err)
 			}
 		}
 	}

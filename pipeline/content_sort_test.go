@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/splitdata/splitdata/internal/scratch"
 )
 
 // TestContentCounterComparesValues checks the out-of-core count against a
@@ -31,7 +33,7 @@ func TestContentCounterComparesValues(t *testing.T) {
 				}
 				return h >> (64 - tt.keyBits) << (64 - tt.keyBits)
 			}
-			c := newContentCounter(t.TempDir(), 0, tt.memory, 2) // one file at first
+			c := newContentCounter(scratch.Local(t.TempDir()), 0, tt.memory, 2) // one file at first
 			defer c.close()
 			var loads int
 			testHookContentLoad = func(bytes int64) {
@@ -91,7 +93,7 @@ func TestContentCounterComparesValues(t *testing.T) {
 // TestContentCounterStraddling checks that one value seen in two outputs
 // is reported, once per group, and that an output's own repeats are not.
 func TestContentCounterStraddling(t *testing.T) {
-	c := newContentCounter(t.TempDir(), 0, 1<<20, 1)
+	c := newContentCounter(scratch.Local(t.TempDir()), 0, 1<<20, 1)
 	defer c.close()
 	p := c.newPiece()
 	for _, r := range []struct {
@@ -121,7 +123,7 @@ func TestContentCounterStraddling(t *testing.T) {
 // key beyond the memory fail with ErrTooLarge rather than run out of
 // memory.
 func TestContentCounterOneKeyTooLarge(t *testing.T) {
-	c := newContentCounter(t.TempDir(), 0, 1<<20, 1)
+	c := newContentCounter(scratch.Local(t.TempDir()), 0, 1<<20, 1)
 	defer c.close()
 	p := c.newPiece()
 	for i := range 30_000 {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/splitdata/splitdata/internal/columnar"
 	"github.com/splitdata/splitdata/internal/extsort"
+	"github.com/splitdata/splitdata/internal/scratch"
 )
 
 // The orderer stage: the order in which each output's rows are written.
@@ -45,7 +46,7 @@ type putFunc func(s int, rows rowSeg) error
 // else in memory when partitions is 1, in partitions spill files per
 // output in dir otherwise. limit is the bytes of rows the shuffle may hold;
 // on the columnar path (batches) spilled rows are read back in layout.
-func newOrderer(shuffle bool, partitions, outputs int, limit int64, dir string, batches bool, layout columnar.Layout) orderer {
+func newOrderer(shuffle bool, partitions, outputs int, limit int64, dir scratch.Dir, batches bool, layout columnar.Layout) orderer {
 	switch {
 	case !shuffle:
 		return inputOrder{}

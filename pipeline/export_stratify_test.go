@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 
+	"github.com/splitdata/splitdata/internal/scratch"
 	"github.com/splitdata/splitdata/sources"
 	"github.com/splitdata/splitdata/splitter"
 )
@@ -49,7 +50,7 @@ func ReadClasses(ctx context.Context, inputs []string, column string, workers in
 		return nil, nil, err
 	}
 	lim := classLimits{what: "--stratify", classes: splitter.MaxStratifyClasses, bytes: splitter.MaxStratifyClassBytes}
-	ct, err := readClasses(ctx, p, col, workers, p.rows*4, "", lim, noProgress{})
+	ct, err := readClasses(ctx, p, col, workers, p.rows*4, scratch.Local(""), lim, noProgress{})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/parquet-go/parquet-go"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/splitdata/splitdata/internal/scratch"
 	"github.com/splitdata/splitdata/sources"
 	"github.com/splitdata/splitdata/splitter"
 )
@@ -191,7 +192,7 @@ func readGroupBytes(ctx context.Context, p *plan, u unit, g groupSpec, fn func(k
 // kept in memory up to limit bytes (8 per row), else in a temporary file
 // in dir; units are read on up to workers goroutines. The caller closes
 // the table.
-func readGroupKeys(ctx context.Context, p *plan, g groupSpec, seed *big.Int, workers int, limit int64, dir string, progress Progress) (*rowTable[uint64], error) {
+func readGroupKeys(ctx context.Context, p *plan, g groupSpec, seed *big.Int, workers int, limit int64, dir scratch.Dir, progress Progress) (*rowTable[uint64], error) {
 	keys, err := newRowTable[uint64](p.rows, limit, dir)
 	if err != nil {
 		return nil, err
@@ -222,7 +223,7 @@ func readGroupKeys(ctx context.Context, p *plan, g groupSpec, seed *big.Int, wor
 // group columns and keeps every row's group key (in memory up to limit
 // bytes, else in a temporary file in dir), the thresholds come from a radix
 // select over them, and the rows in no split are counted.
-func rowBalancedAssigner(ctx context.Context, splits []splitter.Split, p *plan, g groupSpec, seed *big.Int, workers int, limit int64, dir string, progress Progress) (keyAssigner, int64, error) {
+func rowBalancedAssigner(ctx context.Context, splits []splitter.Split, p *plan, g groupSpec, seed *big.Int, workers int, limit int64, dir scratch.Dir, progress Progress) (keyAssigner, int64, error) {
 	progress.Phase("groups", p.rows)
 	keys, err := readGroupKeys(ctx, p, g, seed, workers, limit, dir, progress)
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"github.com/parquet-go/parquet-go/format"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/splitdata/splitdata/internal/scratch"
 	"github.com/splitdata/splitdata/sources"
 	"github.com/splitdata/splitdata/splitter"
 )
@@ -101,7 +102,7 @@ func (k orderKind) key(v parquet.Value) uint64 {
 // both nulls and the value whose key is the nulls' (the smallest integer
 // with nulls first, the largest with nulls last). The caller closes the
 // table.
-func readOrderKeys(ctx context.Context, p *plan, name string, col int, kind orderKind, nulls string, workers int, limit int64, dir string, progress Progress) (*rowTable[uint64], error) {
+func readOrderKeys(ctx context.Context, p *plan, name string, col int, kind orderKind, nulls string, workers int, limit int64, dir scratch.Dir, progress Progress) (*rowTable[uint64], error) {
 	keys, err := newRowTable[uint64](p.rows, limit, dir)
 	if err != nil {
 		return nil, err
@@ -260,7 +261,7 @@ func newOrderPlan(ctx context.Context, cfg SplitConfig, ts *splitter.TimeSeriesO
 		return nil, err
 	}
 	cfg.Progress.Phase(PhaseOrderBy, p.rows)
-	keys, err := readOrderKeys(ctx, p, cfg.OrderBy, col, kind, cfg.Nulls, cfg.Workers, cfg.ShuffleMemory, cfg.TempDir, cfg.Progress)
+	keys, err := readOrderKeys(ctx, p, cfg.OrderBy, col, kind, cfg.Nulls, cfg.Workers, cfg.ShuffleMemory, tempFiles(cfg.TempStore, cfg.TempDir), cfg.Progress)
 	if err != nil {
 		return nil, err
 	}

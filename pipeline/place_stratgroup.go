@@ -7,6 +7,7 @@ import (
 	"math/big"
 	"slices"
 
+	"github.com/splitdata/splitdata/internal/scratch"
 	"github.com/splitdata/splitdata/splitter"
 )
 
@@ -86,7 +87,7 @@ const maxRangeFiles = 128
 // rows in no split, the outcome for the manifest and a function that
 // releases the row table once the job is done. limit bounds what it holds
 // (row tables beyond their share go to files in dir).
-func stratGroupPlacer(ctx context.Context, splits []splitter.Split, p *plan, group, stratify string, seed *big.Int, workers int, limit int64, dir string, progress Progress) (placeFunc, int64, *StratifiedGroupsInfo, func(), error) {
+func stratGroupPlacer(ctx context.Context, splits []splitter.Split, p *plan, group, stratify string, seed *big.Int, workers int, limit int64, dir scratch.Dir, progress Progress) (placeFunc, int64, *StratifiedGroupsInfo, func(), error) {
 	groupCol, err := groupColumns(p.schema, group)
 	if err != nil {
 		return nil, 0, nil, nil, err
@@ -160,7 +161,7 @@ type sgBuild struct {
 	keys    *rowTable[uint64]
 	classes *classTable
 	greedy  *splitter.StratifiedGroups
-	dir     string
+	dir     scratch.Dir
 	pairCap int64 // pairs held while aggregating a range
 	joinCap int64 // groups held while joining a range
 
@@ -293,7 +294,7 @@ func (b *sgBuild) distribute(ctx context.Context, ranges [][2]int) ([]*spillFile
 	files := make([]*spillFile, len(ranges))
 	var of [sgBuckets]int32
 	for i, r := range ranges {
-		f, err := newSpillFile(b.dir, "splitdata-group-pairs-")
+		f, err := newSpillFile(b.dir, "splitdata-group-pairs", len(ranges))
 		if err != nil {
 			return files, err
 		}
@@ -339,7 +340,7 @@ func (b *sgBuild) aggregate(first, last int, source func(fn func(key uint64, cla
 		b.cls, b.cnt = cls, cnt
 		level := splitter.GroupLevel(rows)
 		if b.levels[level] == nil {
-			f, err := newSpillFile(b.dir, "splitdata-groups-")
+			f, err := newSpillFile(b.dir, "splitdata-groups", len(b.levels))
 			if err != nil {
 				return err
 			}
@@ -374,7 +375,7 @@ func compactPairs(pairs []sgPair) []sgPair {
 // place runs the greedy rule over the levels, highest first, and appends
 // every group's split to the assignment file.
 func (b *sgBuild) place(ctx context.Context) error {
-	f, err := newSpillFile(b.dir, "splitdata-group-splits-")
+	f, err := newSpillFile(b.dir, "splitdata-group-splits", 1)
 	if err != nil {
 		return err
 	}

@@ -7,25 +7,24 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
+
+	"github.com/splitdata/splitdata/internal/scratch"
 )
 
 // spillFile is a temporary file written through a buffer, then read back
-// from its start: the groups of a level, or the groups' splits.
+// from its start: the pairs of a key range, the groups of a level, or the
+// groups' splits.
 type spillFile struct {
-	f *os.File
-	w *bufio.Writer
+	f scratch.File
 }
 
-func newSpillFile(dir, pattern string) (*spillFile, error) {
-	f, err := os.CreateTemp(dir, pattern)
+// newSpillFile makes a file in dir, one of files written at once.
+func newSpillFile(dir scratch.Dir, name string, files int) (*spillFile, error) {
+	f, err := dir.Create(name, scratch.Options{Buffer: 16 << 10, Files: files})
 	if err != nil {
 		return nil, fmt.Errorf("stratified groups: temporary file: %w", err)
 	}
-	if removeWhileOpen {
-		_ = os.Remove(f.Name()) // the open file outlives its name
-	}
-	return &spillFile{f: f, w: bufio.NewWriterSize(f, 16<<10)}, nil
+	return &spillFile{f: f}, nil
 }
 
 // writeGroup appends a group: its key (8 bytes, little-endian), the number
@@ -34,13 +33,13 @@ func (s *spillFile) writeGroup(key uint64, cls []uint32, cnt []int64) error {
 	var b [8 + binary.MaxVarintLen64]byte
 	binary.LittleEndian.PutUint64(b[:8], key)
 	n := binary.PutUvarint(b[8:], uint64(len(cls)))
-	if _, err := s.w.Write(b[:8+n]); err != nil {
+	if _, err := s.f.Write(b[:8+n]); err != nil {
 		return fmt.Errorf("stratified groups: temporary file: %w", err)
 	}
 	for t, c := range cls {
 		n := binary.PutUvarint(b[:], uint64(c))
 		n += binary.PutUvarint(b[n:], uint64(cnt[t]))
-		if _, err := s.w.Write(b[:n]); err != nil {
+		if _, err := s.f.Write(b[:n]); err != nil {
 			return fmt.Errorf("stratified groups: temporary file: %w", err)
 		}
 	}
@@ -52,7 +51,7 @@ func (s *spillFile) writePair(key uint64, class uint32) error {
 	var b [12]byte
 	binary.LittleEndian.PutUint64(b[:8], key)
 	binary.LittleEndian.PutUint32(b[8:], class)
-	if _, err := s.w.Write(b[:]); err != nil {
+	if _, err := s.f.Write(b[:]); err != nil {
 		return fmt.Errorf("stratified groups: temporary file: %w", err)
 	}
 	return nil
@@ -87,7 +86,7 @@ func (s *spillFile) writeAssign(key uint64, split uint8) error {
 	var b [9]byte
 	binary.LittleEndian.PutUint64(b[:8], key)
 	b[8] = split
-	if _, err := s.w.Write(b[:]); err != nil {
+	if _, err := s.f.Write(b[:]); err != nil {
 		return fmt.Errorf("stratified groups: temporary file: %w", err)
 	}
 	return nil
@@ -95,13 +94,10 @@ func (s *spillFile) writeAssign(key uint64, split uint8) error {
 
 // reader flushes what was written and returns a reader from the start.
 func (s *spillFile) reader() (*bufio.Reader, error) {
-	if err := s.w.Flush(); err != nil {
+	if err := s.f.Flush(); err != nil {
 		return nil, fmt.Errorf("stratified groups: temporary file: %w", err)
 	}
-	if _, err := s.f.Seek(0, io.SeekStart); err != nil {
-		return nil, fmt.Errorf("stratified groups: temporary file: %w", err)
-	}
-	return bufio.NewReaderSize(s.f, 64<<10), nil
+	return scratch.NewReader(s.f, 64<<10), nil
 }
 
 // eachGroup reads back the groups written, in order; classes are checked
@@ -158,8 +154,4 @@ func (s *spillFile) eachAssign(fn func(sgAssign)) error {
 }
 
 // close removes the file.
-func (s *spillFile) close() {
-	name := s.f.Name()
-	s.f.Close()
-	os.Remove(name)
-}
+func (s *spillFile) close() { s.f.Close() }

@@ -3,8 +3,9 @@ package pipeline
 import (
 	"encoding/binary"
 	"fmt"
-	"os"
 	"unsafe"
+
+	"github.com/splitdata/splitdata/internal/scratch"
 )
 
 // rowTable holds one fixed-width value per global row (a class id, a group
@@ -14,26 +15,23 @@ import (
 type rowTable[T uint32 | uint64] struct {
 	n    int64
 	mem  []T
-	file *os.File
+	file scratch.File
 }
 
 // newRowTable makes a table of n rows, in memory when n values take at most
-// limit bytes, else in a file in dir (the system's temporary directory when
-// empty), removed by close.
-func newRowTable[T uint32 | uint64](n, limit int64, dir string) (*rowTable[T], error) {
+// limit bytes, else in a file of dir, removed by close. Each range of rows
+// is written once, by WriteAt (a range is one segment in a bucket).
+func newRowTable[T uint32 | uint64](n, limit int64, dir scratch.Dir) (*rowTable[T], error) {
 	t := &rowTable[T]{n: n}
 	if n*t.width() <= limit {
 		t.mem = make([]T, n)
 		return t, nil
 	}
-	f, err := os.CreateTemp(dir, "splitdata-rows-")
+	// A local file loses its name at once (Unix), so a killed run leaves
+	// nothing behind.
+	f, err := dir.Create("splitdata-rows", scratch.Options{})
 	if err != nil {
 		return nil, fmt.Errorf("temporary row table: %w", err)
-	}
-	if removeWhileOpen {
-		// The open file outlives its name, so the name goes now and a
-		// killed run leaves nothing behind.
-		_ = os.Remove(f.Name())
 	}
 	t.file = f
 	if err := f.Truncate(n * t.width()); err != nil {
@@ -118,9 +116,7 @@ func (t *rowTable[T]) batches(err *error) func(yield func(start int64, vals []T)
 // close removes the table's file, if any.
 func (t *rowTable[T]) close() {
 	if t.file != nil {
-		name := t.file.Name()
 		t.file.Close()
-		os.Remove(name)
 		t.file = nil
 	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/splitdata/splitdata/internal/columnar"
 	"github.com/splitdata/splitdata/internal/extsort"
+	"github.com/splitdata/splitdata/internal/scratch"
 	"github.com/splitdata/splitdata/internal/staging"
 )
 
@@ -46,6 +47,90 @@ func newSpillDir(tempDir string, out Output) (dir string, remove func(), err err
 		return "", nil, fmt.Errorf("shuffle: temporary directory in %s: %w", tempDir, err)
 	}
 	return d.Path, func() { _ = d.Remove() }, nil
+}
+
+// spillPlaces are where a job keeps its temporary files beside the output:
+// files, a spilling shuffle's partitions, and path, the local directory of
+// streamed row groups' pages (given to sinks as a path).
+type spillPlaces struct {
+	files   scratch.Dir
+	path    string
+	removes []func()
+}
+
+// newSpillPlaces makes the places a job needs: files when it spills (in
+// store when given, else as newSpillDir says), path when it streams row
+// groups (a local directory always: in tempDir, or where newSpillDir puts
+// it when store holds the job's other temporary files). remove deletes
+// them.
+func newSpillPlaces(tempDir string, store scratch.Dir, out Output, spill, streams bool) (*spillPlaces, error) {
+	sp := &spillPlaces{}
+	local := tempDir
+	if store != nil {
+		local = ""
+	}
+	if spill && store != nil {
+		sp.files = store
+	} else if spill {
+		dir, remove, err := newSpillDir(tempDir, out)
+		if err != nil {
+			return nil, err
+		}
+		sp.path, sp.files = dir, scratch.Local(dir)
+		sp.removes = append(sp.removes, remove)
+	}
+	if streams && sp.path == "" {
+		dir, remove, err := newSpillDir(local, out)
+		if err != nil {
+			sp.remove()
+			return nil, err
+		}
+		sp.path = dir
+		sp.removes = append(sp.removes, remove)
+	}
+	return sp, nil
+}
+
+// remove deletes the directories made for the job.
+func (sp *spillPlaces) remove() {
+	for _, r := range sp.removes {
+		r()
+	}
+}
+
+// TempStore is where a job's temporary files go ([JobOptions.TempStore]):
+// files written once, by appends or by ranges, and read back at any
+// offset. storage.Store.NewScratch gives one in a bucket.
+type TempStore = scratch.Dir
+
+// CleanTempDir removes from the local directory dir (a --temp-dir) what
+// killed runs left there: the spill and content-count directories whose
+// lock no live run holds. A live run's are left alone.
+func CleanTempDir(dir string) error {
+	if _, err := os.Stat(dir); err != nil {
+		return fmt.Errorf("clean %s: %w", dir, err)
+	}
+	for _, prefix := range []string{spillPrefix, contentPrefix} {
+		// Making a locked directory removes the dead ones first.
+		d, err := scratch.NewLocked(dir, prefix)
+		if err != nil {
+			return fmt.Errorf("clean %s: %w", dir, err)
+		}
+		if err := d.Remove(); err != nil {
+			return fmt.Errorf("clean %s: %w", dir, err)
+		}
+	}
+	return nil
+}
+
+// tempFiles is where a job keeps its per-row state and group files beyond
+// memory: store when set, else the local directory dir (the system's
+// temporary directory when empty).
+func tempFiles(store TempStore, dir string) scratch.Dir {
+	if store != nil {
+		return store
+	}
+	return scratch.Local(dir)
 }
 
 // maxSpillFiles bounds the files a spilling shuffle keeps open at once (two

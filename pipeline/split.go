@@ -188,7 +188,7 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 	var stratGroupsInfo *StratifiedGroupsInfo
 	var content *ContentStats
 	if cfg.GroupByContent {
-		if content, err = countContent(ctx, plan, group, seed.value, cfg.Workers, cfg.ShuffleMemory, cfg.TempDir, cfg.Progress); err != nil {
+		if content, err = countContent(ctx, plan, group, seed.value, cfg.Workers, cfg.ShuffleMemory, tempFiles(cfg.TempStore, cfg.TempDir), cfg.Progress); err != nil {
 			return nil, err
 		}
 	}
@@ -215,13 +215,13 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 		unassigned, duplicates = plan.rows-draws.distinct(), int64(len(draws))-draws.distinct()
 	case stratGroups:
 		var release func()
-		place, unassigned, stratGroupsInfo, release, err = stratGroupPlacer(ctx, cfg.Splits, plan, cfg.Group, cfg.Stratify, seed.value, cfg.Workers, cfg.ShuffleMemory, cfg.TempDir, cfg.Progress)
+		place, unassigned, stratGroupsInfo, release, err = stratGroupPlacer(ctx, cfg.Splits, plan, cfg.Group, cfg.Stratify, seed.value, cfg.Workers, cfg.ShuffleMemory, tempFiles(cfg.TempStore, cfg.TempDir), cfg.Progress)
 		if release != nil {
 			defer release()
 		}
 	case cfg.Stratify != "":
 		var release func()
-		place, unassigned, release, err = stratifiedPlacer(ctx, jb.command, cfg.Splits, plan, cfg.Stratify, master, cfg.Workers, cfg.ShuffleMemory, cfg.TempDir, cfg.Progress)
+		place, unassigned, release, err = stratifiedPlacer(ctx, jb.command, cfg.Splits, plan, cfg.Stratify, master, cfg.Workers, cfg.ShuffleMemory, tempFiles(cfg.TempStore, cfg.TempDir), cfg.Progress)
 		if release != nil {
 			defer release()
 		}
@@ -231,7 +231,7 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 			place, unassigned, duplicates = order.place, order.unassigned, order.duplicates
 		}
 	case cfg.grouped() && cfg.RatioBy == RatioByRows:
-		assign, unassigned, err = rowBalancedAssigner(ctx, cfg.Splits, plan, group, seed.value, cfg.Workers, cfg.ShuffleMemory, cfg.TempDir, cfg.Progress)
+		assign, unassigned, err = rowBalancedAssigner(ctx, cfg.Splits, plan, group, seed.value, cfg.Workers, cfg.ShuffleMemory, tempFiles(cfg.TempStore, cfg.TempDir), cfg.Progress)
 	default:
 		assign, unassigned, err = newAssigner(ctx, cfg, master, plan.rows)
 	}
@@ -257,7 +257,6 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 		return nil, err
 	}
 	partitions := 1
-	var spillDir string
 	if shuffle {
 		bytes := plan.decodedBytes(batches)
 		if cfg.IndexOnly {
@@ -268,23 +267,14 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 			return nil, err
 		}
 	}
-	if partitions > 1 {
-		var removeSpill func()
-		if spillDir, removeSpill, err = newSpillDir(cfg.TempDir, out); err != nil {
-			return nil, err
-		}
-		defer removeSpill()
-	}
 	streams := newStreams(cfg.MemoryLimit, shape, encoder, cfg.IndexOnly || allParquet(plan.inputs))
-	if streams != nil && spillDir == "" {
-		var removeSpill func()
-		if spillDir, removeSpill, err = newSpillDir(cfg.TempDir, out); err != nil {
-			return nil, err
-		}
-		defer removeSpill()
+	spill, err := newSpillPlaces(cfg.TempDir, cfg.TempStore, out, partitions > 1, streams != nil)
+	if err != nil {
+		return nil, err
 	}
+	defer spill.remove()
 	if streams != nil {
-		streams.dir = spillDir
+		streams.dir = spill.path
 	}
 	budget := unitBudget(cfg.MemoryLimit, cfg.Workers)
 	if testUnitBudget > 0 {
@@ -320,7 +310,7 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 		jobsInFlight:  inFlight(cfg.MemoryLimit, batches),
 		rowBytes:      rowBytes,
 		place:         &placer{assign: rows, repeat: repeat, fanout: fanout, outputs: len(names)},
-		order:         newOrderer(shuffle, partitions, len(names), cfg.ShuffleMemory, spillDir, batches, batchLayout),
+		order:         newOrderer(shuffle, partitions, len(names), cfg.ShuffleMemory, spill.files, batches, batchLayout),
 		layout:        wholeJob{names: names, flat: jb.flat, ext: format.Ext()},
 		inputs:        inputs,
 		units:         units,
@@ -348,9 +338,9 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 	if err != nil {
 		return nil, err
 	}
-	if spillDir != "" {
+	if spill.path != "" {
 		// Nothing of the spill may reach the committed output.
-		if err := os.RemoveAll(spillDir); err != nil {
+		if err := os.RemoveAll(spill.path); err != nil {
 			return nil, fmt.Errorf("shuffle: remove temporary files: %w", err)
 		}
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/parquet-go/parquet-go"
 
+	"github.com/splitdata/splitdata/internal/scratch"
 	"github.com/splitdata/splitdata/prng"
 	"github.com/splitdata/splitdata/splitter"
 )
@@ -71,7 +72,7 @@ func columnValue(row parquet.Row, col int) parquet.Value {
 // table (in memory up to limit bytes, else in a file in dir). It returns
 // the rows in no split too, and a function that releases the table once
 // the job is done.
-func stratifiedPlacer(ctx context.Context, command string, splits []splitter.Split, p *plan, column string, master *prng.PCG64, workers int, limit int64, dir string, progress Progress) (placeFunc, int64, func(), error) {
+func stratifiedPlacer(ctx context.Context, command string, splits []splitter.Split, p *plan, column string, master *prng.PCG64, workers int, limit int64, dir scratch.Dir, progress Progress) (placeFunc, int64, func(), error) {
 	col, err := columnFor(p.schema, "--stratify", column)
 	if err != nil {
 		return nil, 0, nil, err

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/splitdata/splitdata/internal/scratch"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -140,7 +141,7 @@ var testHookClassRead func(classReadStats)
 // numbers depend only on the values. More classes than lim allows is a
 // usage error, returned as soon as the read meets the first class past the
 // bound. The caller closes the table.
-func readClasses(ctx context.Context, p *plan, col, workers int, limit int64, dir string, lim classLimits, progress Progress) (_ *classTable, err error) {
+func readClasses(ctx context.Context, p *plan, col, workers int, limit int64, dir scratch.Dir, lim classLimits, progress Progress) (_ *classTable, err error) {
 	ids, err := newRowTable[uint32](p.rows, limit, dir)
 	if err != nil {
 		return nil, err

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"syscall"
 	"testing"
+
+	"github.com/splitdata/splitdata/internal/scratch"
 )
 
 // TestShuffleRemovesKilledRunsSpill: a spilling shuffle removes what a
@@ -37,7 +39,7 @@ func TestShuffleRemovesKilledRunsSpill(t *testing.T) {
 // temporary directory while it is open, so a killed run leaves nothing.
 func TestRowTableFileHasNoName(t *testing.T) {
 	tmp := t.TempDir()
-	tab, err := newRowTable[uint32](1000, 0, tmp)
+	tab, err := newRowTable[uint32](1000, 0, scratch.Local(tmp))
 	if err != nil {
 		t.Fatal(err)
 	}

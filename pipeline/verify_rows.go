@@ -11,6 +11,7 @@ import (
 
 	"github.com/parquet-go/parquet-go"
 
+	"github.com/splitdata/splitdata/internal/scratch"
 	"github.com/splitdata/splitdata/prng"
 	"github.com/splitdata/splitdata/sinks"
 	"github.com/splitdata/splitdata/splitter"
@@ -205,7 +206,7 @@ func verifyPlacer(ctx context.Context, m *Manifest, master *prng.PCG64, p *plan,
 			return nil, nil, nil, err
 		}
 		seed, _ := new(big.Int).SetString(m.Seed, 10)
-		a, _, err := rowBalancedAssigner(ctx, m.Options.Splits, p, group, seed, SplitConfig{}.withDefaults().Workers, memory/2, "", noProgress{})
+		a, _, err := rowBalancedAssigner(ctx, m.Options.Splits, p, group, seed, SplitConfig{}.withDefaults().Workers, memory/2, scratch.Local(""), noProgress{})
 		if err != nil {
 			return nil, nil, nil, err
 		}
@@ -215,7 +216,7 @@ func verifyPlacer(ctx context.Context, m *Manifest, master *prng.PCG64, p *plan,
 		return verifyStratGroups(ctx, m, p, memory) // verify_stratgroup.go
 	}
 	if m.Options.Stratify != "" {
-		place, _, release, err := stratifiedPlacer(ctx, m.Command, m.Options.Splits, p, m.Options.Stratify, master, SplitConfig{}.withDefaults().Workers, memory/2, "", noProgress{})
+		place, _, release, err := stratifiedPlacer(ctx, m.Command, m.Options.Splits, p, m.Options.Stratify, master, SplitConfig{}.withDefaults().Workers, memory/2, scratch.Local(""), noProgress{})
 		return place, nil, release, err
 	}
 	if m.Options.Compat != "" {

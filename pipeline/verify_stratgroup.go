@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math/big"
 	"slices"
+
+	"github.com/splitdata/splitdata/internal/scratch"
 )
 
 // verifyStratGroups rebuilds the placement of a stratified grouped job
@@ -21,7 +23,7 @@ func verifyStratGroups(ctx context.Context, m *Manifest, p *plan, memory int64) 
 		return nil, nil, nil, fmt.Errorf("%w: seed %q is not a decimal integer", ErrBadManifest, m.Seed)
 	}
 	place, _, info, release, err := stratGroupPlacer(ctx, m.Options.Splits, p, m.Options.Group, m.Options.Stratify, seed,
-		SplitConfig{}.withDefaults().Workers, memory/2, "", noProgress{})
+		SplitConfig{}.withDefaults().Workers, memory/2, scratch.Local(""), noProgress{})
 	if err != nil {
 		return nil, nil, nil, err
 	}

@@ -72,3 +72,10 @@ func CreateAzureContainer(ctx context.Context, loc Location) error {
 
 // LoopbackBody is loopbackBody.
 var LoopbackBody = loopbackBody
+
+// KillScratch stops d as a killed process would: its lock is no longer
+// refreshed, and nothing is removed.
+func KillScratch(d *Scratch) {
+	close(d.lock.stop)
+	<-d.lock.stopped
+}

@@ -79,7 +79,9 @@ func (o OutputOptions) withDefaults() OutputOptions {
 		o.LockTTL = 2 * time.Minute
 	}
 	if o.LockRefresh <= 0 {
-		o.LockRefresh = o.LockTTL / 4
+		// At least a millisecond: a LockTTL of a nanosecond (clean
+		// --force) made a zero period, which time.NewTicker refuses.
+		o.LockRefresh = max(o.LockTTL/4, time.Millisecond)
 	}
 	if o.Notice == nil {
 		o.Notice = func(string) {}

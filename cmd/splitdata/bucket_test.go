@@ -337,8 +337,8 @@ func TestBucketErrors(t *testing.T) {
 			"credentials do not go in the URL"},
 		{"plan input inside output", []string{"plan", b.url("in"), "--out", b.url(""), "--seed", "1", "--shards", "2", "--overwrite"}, exitFailure,
 			"lies inside the output s3://bkt/; choose another --out"},
-		{"temp-dir", []string{"split", in, "--out", b.url("t"), "--seed", "1", "--temp-dir", b.url("tmp")}, exitUsage,
-			"--temp-dir s3://bkt/tmp: temporary files need a local directory"},
+		{"temp-dir inside output", []string{"split", in, "--out", b.url("t"), "--seed", "1", "--temp-dir", b.url("t/tmp")}, exitUsage,
+			"--temp-dir s3://bkt/t/tmp lies inside the output s3://bkt/t; choose a prefix beside it"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -14,8 +14,9 @@ import (
 
 func newCleanCmd(stdout io.Writer, log *logger) *cobra.Command {
 	var force, quiet bool
+	var tempDir string
 	cmd := &cobra.Command{
-		Use:   "clean DIR",
+		Use:   "clean [DIR] [--temp-dir TEMP]",
 		Short: "Remove what interrupted runs left beside an output (staging files, open uploads, a dead run's lock)",
 		Long: `Clean puts right what runs killed while writing the output DIR (a local
 directory or a bucket prefix s3://, gs://, az://) left beside it, as the next run
@@ -27,17 +28,42 @@ committed or not, is not touched.
 A bucket output's lock is taken over once its run stopped refreshing it for two
 minutes, or at once when that run was on this machine and its process is gone;
 --force takes it over whatever its age (make sure no run is writing DIR). A
-local directory's lock is released by the system when its process dies.`,
+local directory's lock is released by the system when its process dies.
+
+With --temp-dir TEMP (a local directory or a bucket prefix), clean removes the
+temporary files killed runs left in TEMP, as the next run given --temp-dir TEMP
+does by itself; a live run's are left alone. A bucket DIR is also cleaned of the
+temporary files of runs that were given it as their --temp-dir.`,
 		Example: `  splitdata clean splits
-  splitdata clean s3://bucket/splits --force`,
+  splitdata clean s3://bucket/splits --force
+  splitdata clean --temp-dir s3://bucket/tmp`,
 		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) != 1 {
+			if len(args) > 1 || (len(args) == 0 && tempDir == "") {
 				return usagef("clean takes one output directory, got %d arguments", len(args))
 			}
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
+			var locs locations
+			defer locs.release(context.WithoutCancel(ctx))
+			if tempDir != "" {
+				loc, err := parseLocation("--temp-dir", tempDir)
+				if err != nil {
+					return err
+				}
+				if err := locs.cleanTemp(ctx, loc, force); err != nil {
+					return err
+				}
+				if !quiet {
+					if _, err := fmt.Fprintf(stdout, "cleaned %s: no temporary files of a killed run remain in it\n", bareURL(loc)); err != nil {
+						return err
+					}
+				}
+				if len(args) == 0 {
+					return nil
+				}
+			}
 			loc, err := parseLocation("DIR", args[0])
 			if err != nil {
 				return err
@@ -54,8 +80,6 @@ local directory's lock is released by the system when its process dies.`,
 					return err
 				}
 			} else {
-				var locs locations
-				defer locs.release(context.WithoutCancel(ctx))
 				s, err := locs.store(ctx, loc)
 				if err != nil {
 					return err
@@ -67,6 +91,9 @@ local directory's lock is released by the system when its process dies.`,
 				if err := s.Clean(ctx, loc.Key, opts); err != nil {
 					return err
 				}
+				if err := locs.cleanTemp(ctx, loc, force); err != nil {
+					return err
+				}
 			}
 			if quiet {
 				return nil
@@ -75,7 +102,8 @@ local directory's lock is released by the system when its process dies.`,
 			return err
 		},
 	}
-	cmd.Flags().BoolVar(&force, "force", false, "take over a bucket output's lock however recently its run refreshed it")
+	cmd.Flags().BoolVar(&force, "force", false, "take over a bucket output's lock (or, with --temp-dir, a bucket run's temporary files' lock) however recently its run refreshed it")
+	cmd.Flags().StringVar(&tempDir, "temp-dir", "", "also remove what killed runs left in this --temp-dir (a local directory or a bucket prefix)")
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "print nothing but errors")
 	return cmd
 }

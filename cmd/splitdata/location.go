@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/splitdata/splitdata/pipeline"
 	"github.com/splitdata/splitdata/sources"
@@ -29,6 +30,9 @@ type locations struct {
 	stores  map[string]*storage.Store
 	objects []*storage.Object
 	outputs []*storage.Output
+	// scratches are the bucket --temp-dirs' run directories, removed
+	// by release.
+	scratches []*storage.Scratch
 	// staged, if set, is a job's output written to a local directory
 	// first, for finish to upload to its bucket output.
 	staged *stagedOutput
@@ -88,7 +92,12 @@ func (l *locations) release(ctx context.Context) {
 	for _, o := range l.outputs {
 		_ = o.Abort(ctx)
 	}
-	l.objects, l.outputs = nil, nil
+	for _, d := range l.scratches {
+		if err := d.Remove(ctx); err != nil {
+			pipeline.Notice(fmt.Sprintf("%v (the next run on the same --temp-dir, or splitdata clean --temp-dir, removes them)", err))
+		}
+	}
+	l.objects, l.outputs, l.scratches = nil, nil, nil
 	if l.staged != nil {
 		_ = l.staged.local.Abort(ctx)
 		l.staged.remove()
@@ -137,15 +146,22 @@ func (l *locations) bindJob(ctx context.Context, cfg *pipeline.SplitConfig, ifEx
 		if err != nil {
 			return err
 		}
-		if !tmp.IsLocal() {
-			// Spill files are appended to and read back at many offsets,
-			// runs of them merged at once: an object store has no append,
-			// and each read would be a request. A pod without disk mounts
-			// a volume for them instead.
-			return usagef("--temp-dir %s: temporary files need a local directory (they are appended to and read back at many offsets; an object store has no append); "+
-				"the INPUTs and --out may still be buckets. In a pod without disk, mount a volume for them (Kubernetes: an emptyDir, or a generic ephemeral volume) and give its path", bareURL(tmp))
+		if tmp.IsLocal() {
+			cfg.TempDir = tmp.Path()
+		} else {
+			if !outLoc.IsLocal() && tmp.Scheme == outLoc.Scheme && tmp.Bucket == outLoc.Bucket && insideKey(tmp.Key, outLoc.Key) {
+				// The commit replaces everything under the output.
+				return usagef("--temp-dir %s lies inside the output %s; choose a prefix beside it", bareURL(tmp), bareURL(outLoc))
+			}
+			d, err := l.scratch(ctx, tmp, cfg.MemoryLimit)
+			if err != nil {
+				return err
+			}
+			// Streamed row groups' pages and a bucket output written
+			// locally first (--report, --card) stay in the system's
+			// temporary directory.
+			cfg.TempDir, cfg.TempStore = "", d
 		}
-		cfg.TempDir = tmp.Path()
 	}
 	local, objs, err := l.inputs(ctx, cfg.Inputs, cfg.InputFormat)
 	if err != nil {
@@ -184,6 +200,68 @@ func (l *locations) bindJob(ctx context.Context, cfg *pipeline.SplitConfig, ifEx
 	}
 	cfg.Sources = append(cfg.Sources, l.open(ctx, objs)...)
 	return nil
+}
+
+// scratch opens the run's directory of temporary files under the bucket
+// prefix loc (a bucket --temp-dir): it removes what killed runs left
+// there and holds a prefix of its own until release. Its files' write
+// buffers take at most a sixteenth of the job's memory (memory, 0 for
+// the default).
+func (l *locations) scratch(ctx context.Context, loc storage.Location, memory int64) (*storage.Scratch, error) {
+	s, err := l.store(ctx, loc)
+	if err != nil {
+		return nil, err
+	}
+	if memory <= 0 {
+		memory = pipeline.DefaultMemoryLimit
+	}
+	d, err := s.NewScratch(ctx, loc.Key, storage.ScratchOptions{Memory: scratchMemory(memory), Notice: func(msg string) { pipeline.Notice(msg) }})
+	if err != nil {
+		return nil, fmt.Errorf("--temp-dir %s: %w", bareURL(loc), err)
+	}
+	l.mu.Lock()
+	l.scratches = append(l.scratches, d)
+	l.mu.Unlock()
+	return d, nil
+}
+
+// cleanTemp removes what killed runs left in the --temp-dir loc: in a
+// bucket, the run prefixes whose lock is dead (any lock, with force); in a
+// local directory, the spill and content directories no live run holds.
+func (l *locations) cleanTemp(ctx context.Context, loc storage.Location, force bool) error {
+	if loc.IsLocal() {
+		return pipeline.CleanTempDir(loc.Path())
+	}
+	s, err := l.store(ctx, loc)
+	if err != nil {
+		return err
+	}
+	opts := storage.ScratchOptions{Notice: func(msg string) { pipeline.Notice(msg) }}
+	if force {
+		opts.LockTTL = time.Nanosecond
+	}
+	return s.CleanScratch(ctx, loc.Key, opts)
+}
+
+// scratchMemory is the write buffers of a bucket --temp-dir's files under
+// a job's memory: a sixteenth of it.
+func scratchMemory(memory int64) int64 { return memory / 16 }
+
+// localTempDir is a --temp-dir as a local directory: its path, or ""
+// (the system's temporary directory) for a bucket prefix, whose files
+// go through the job's TempStore.
+func localTempDir(s string) string {
+	if isBucket(s) {
+		return ""
+	}
+	return localPath(s)
+}
+
+// insideKey reports whether key is prefix or below it ("" is the bucket's
+// root, which holds every key).
+func insideKey(key, prefix string) bool {
+	prefix, key = strings.Trim(prefix, "/"), strings.Trim(key, "/")
+	return prefix == "" || key == prefix || strings.HasPrefix(key, prefix+"/")
 }
 
 // committedOutput opens, for --if-exists skip, the bucket output at loc

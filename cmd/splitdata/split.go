@@ -164,7 +164,7 @@ func (f *splitFlags) addCommonFlags(fl *pflag.FlagSet) {
 	f.addSklearnFlags(fl)
 	fl.StringVar(&f.memory, "memory", "", "memory budget of the whole process: decoded input (large row groups are read a few pages at a time), row groups being encoded, a shuffle's rows (half of it; beyond, temporary files), the per-row state of --stratify and --ratio-by rows; a job that cannot fit fails at once; also the Go runtime's soft limit unless GOMEMLIMIT is set; never changes the output (default 256MiB, raised to what the job's output row groups need)")
 	fl.StringVar(&f.rowIndexCol, "row-index-column", "", "add a last column of this name holding each row's global row index (int64)")
-	fl.StringVar(&f.tempDir, "temp-dir", "", "local directory for a shuffle's temporary files, and with --report or --card for a bucket output on its way (default: beside a local output; the system's temporary directory for a bucket output)")
+	fl.StringVar(&f.tempDir, "temp-dir", "", "directory or bucket prefix (s3://, gs://, az://) for temporary files: a spilling shuffle's, and per-row state beyond --memory; a local one also holds streamed row groups' pages and, with --report or --card, a bucket output on its way (default: beside a local output; the system's temporary directory for a bucket output)")
 	fl.IntVar(&f.workers, "workers", 0, "goroutines reading and encoding (default: number of CPUs; at most 256); never changes the output")
 	fl.BoolVar(&f.overwrite, "overwrite", false, "replace an existing output directory")
 	fl.StringVar(&f.format, "format", sinks.FormatParquet, "output format: "+strings.Join(sinks.Formats(), ", ")+" (arrow: Arrow IPC file format)")
@@ -195,7 +195,12 @@ func (f *splitFlags) execute(ctx context.Context, args []string, stdout io.Write
 	if cfg.Seed == "" && !f.quiet {
 		log.info("no --seed given: drawing a fresh one (recorded in the manifest)")
 	}
-	f.attach(&cfg)
+	// The report's temporary files are local ones (bindJob gives a
+	// bucket --temp-dir to the job's own files).
+	ac := cfg
+	ac.TempDir = localTempDir(cfg.TempDir)
+	f.attach(&ac)
+	cfg.Attach, cfg.Observer = ac.Attach, ac.Observer
 	var locs locations
 	defer locs.release(context.WithoutCancel(ctx))
 	if err := locs.bindJob(ctx, &cfg, f.step.ifExists); err != nil {

@@ -1,12 +1,11 @@
 package extsort
 
 import (
-	"bufio"
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
+
+	"github.com/splitdata/splitdata/internal/scratch"
 )
 
 // Piece is the rows of one output and one key range from one unit of
@@ -24,33 +23,30 @@ func (p *Piece) Bytes() int64 { return int64(cap(p.Data)) + 16*int64(cap(p.Keys)
 // bufferSize is the write buffer of each spill file and of its keys.
 const bufferSize = 32 << 10
 
-// file is one output's key range on disk: a file of encoded rows and a
-// file of (key, index) pairs, 16 bytes each, in the same order.
+// file is one output's key range in temporary files: a file of encoded
+// rows and a file of (key, index) pairs, 16 bytes each, in the same order.
 type file struct {
-	path   string
-	f      *os.File
-	bw     *bufio.Writer
-	keys   *os.File
-	kw     *bufio.Writer
-	rows   int64
-	closed bool
+	rows, keys scratch.File
+	n          int64
+	finished   bool
 }
 
 // Files are the spill files of a sort of outputs outputs in ranges key
-// ranges, in a directory the caller owns.
+// ranges, in a temporary directory the caller owns.
 type Files struct {
-	dir   string
+	dir   scratch.Dir
 	files [][]*file // [output][range]
+	open  int       // files that may be written at once
 }
 
 // NewFiles returns the spill files of outputs outputs in ranges key
 // ranges, in dir; none is created before its first piece.
-func NewFiles(dir string, outputs, ranges int) *Files {
+func NewFiles(dir scratch.Dir, outputs, ranges int) *Files {
 	files := make([][]*file, outputs)
 	for s := range files {
 		files[s] = make([]*file, ranges)
 	}
-	return &Files{dir: dir, files: files}
+	return &Files{dir: dir, files: files, open: 2 * outputs * ranges}
 }
 
 // Add appends a piece to the file of output s, key range p.
@@ -63,68 +59,63 @@ func (fs *Files) Add(s, p int, piece *Piece) error {
 		}
 		fs.files[s][p] = f
 	}
-	if _, err := f.bw.Write(piece.Data); err != nil {
-		return fmt.Errorf("spill to %s: %w", f.path, err)
+	if _, err := f.rows.Write(piece.Data); err != nil {
+		return fmt.Errorf("spill to %s: %w", f.rows.Name(), err)
 	}
 	var b [16]byte
 	for j, key := range piece.Keys {
 		binary.LittleEndian.PutUint64(b[:8], key)
 		binary.LittleEndian.PutUint64(b[8:], uint64(piece.Index[j]))
-		if _, err := f.kw.Write(b[:]); err != nil {
-			return fmt.Errorf("spill to %s: %w", f.path, err)
+		if _, err := f.keys.Write(b[:]); err != nil {
+			return fmt.Errorf("spill to %s: %w", f.keys.Name(), err)
 		}
 	}
-	f.rows += int64(len(piece.Keys))
+	f.n += int64(len(piece.Keys))
 	return nil
 }
 
-func (fs *Files) base(s, p int) string {
-	return filepath.Join(fs.dir, fmt.Sprintf("split%03d-part%03d", s, p))
-}
-
 func (fs *Files) create(s, p int) (*file, error) {
-	base := fs.base(s, p)
-	f, err := os.OpenFile(base+".rows", os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return nil, fmt.Errorf("spill: %w", err)
-	}
-	keys, err := os.OpenFile(base+".keys", os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		f.Close()
-		return nil, fmt.Errorf("spill: %w", err)
-	}
 	// Small buffers: a sort may keep hundreds of spill files open.
-	sf := &file{path: base + ".rows", f: f, bw: bufio.NewWriterSize(f, bufferSize), keys: keys}
-	sf.kw = bufio.NewWriterSize(keys, bufferSize)
-	return sf, nil
+	o := scratch.Options{Buffer: bufferSize, Files: fs.open}
+	base := fmt.Sprintf("split%03d-part%03d", s, p)
+	rows, err := fs.dir.Create(base+".rows", o)
+	if err != nil {
+		return nil, fmt.Errorf("spill: %w", err)
+	}
+	keys, err := fs.dir.Create(base+".keys", o)
+	if err != nil {
+		rows.Close()
+		return nil, fmt.Errorf("spill: %w", err)
+	}
+	return &file{rows: rows, keys: keys}, nil
 }
 
 // Finish completes every spill file.
 func (fs *Files) Finish() error {
 	for _, files := range fs.files {
 		for _, f := range files {
-			if f == nil || f.closed {
+			if f == nil || f.finished {
 				continue
 			}
-			f.closed = true
-			err := errors.Join(f.bw.Flush(), f.kw.Flush(), f.f.Close(), f.keys.Close())
-			if err != nil {
-				return fmt.Errorf("spill to %s: %w", f.path, err)
+			f.finished = true
+			// Flush lets the buffers go before the ranges are loaded.
+			if err := errors.Join(f.rows.Flush(), f.keys.Flush()); err != nil {
+				return fmt.Errorf("spill to %s: %w", f.rows.Name(), err)
 			}
-			f.bw, f.kw = nil, nil // let the buffers go before the ranges are loaded
 		}
 	}
 	return nil
 }
 
-// Close closes whatever is still open, after a failure.
+// Close removes whatever files are left, after a failure or a sort whose
+// ranges were not all loaded.
 func (fs *Files) Close() {
 	for _, files := range fs.files {
-		for _, f := range files {
-			if f != nil && !f.closed {
-				f.closed = true
-				f.f.Close()
+		for i, f := range files {
+			if f != nil {
+				f.rows.Close()
 				f.keys.Close()
+				files[i] = nil
 			}
 		}
 	}
@@ -147,24 +138,26 @@ func (fs *Files) Load(s, p int) (Run, error) {
 	if f == nil {
 		return Run{}, nil
 	}
-	data, err := os.ReadFile(f.path)
+	fs.files[s][p] = nil
+	defer func() {
+		f.rows.Close()
+		f.keys.Close()
+	}()
+	data, err := scratch.ReadAll(f.rows)
 	if err != nil {
-		return Run{}, fmt.Errorf("read back spill: %w", err)
+		return Run{}, fmt.Errorf("read back spill %s: %w", f.rows.Name(), err)
 	}
-	kb, err := os.ReadFile(fs.base(s, p) + ".keys")
+	kb, err := scratch.ReadAll(f.keys)
 	if err != nil {
-		return Run{}, fmt.Errorf("read back spill: %w", err)
+		return Run{}, fmt.Errorf("read back spill %s: %w", f.keys.Name(), err)
 	}
-	if int64(len(kb)) != 16*f.rows {
-		return Run{}, fmt.Errorf("read back spill %s: %d keys, wrote %d rows", f.path, len(kb)/16, f.rows)
+	if int64(len(kb)) != 16*f.n {
+		return Run{}, fmt.Errorf("read back spill %s: %d keys, wrote %d rows", f.rows.Name(), len(kb)/16, f.n)
 	}
-	r := Run{Path: f.path, Data: data, Rows: f.rows, Keys: make([]uint64, f.rows), Index: make([]int64, f.rows)}
+	r := Run{Path: f.rows.Name(), Data: data, Rows: f.n, Keys: make([]uint64, f.n), Index: make([]int64, f.n)}
 	for j := range r.Keys {
 		r.Keys[j] = binary.LittleEndian.Uint64(kb[16*j:])
 		r.Index[j] = int64(binary.LittleEndian.Uint64(kb[16*j+8:]))
 	}
-	_ = os.Remove(f.path)
-	_ = os.Remove(fs.base(s, p) + ".keys")
-	fs.files[s][p] = nil
 	return r, nil
 }

@@ -32,7 +32,12 @@ var allowed = map[string][]string{
 	"internal/filemeta": nil,
 	// extsort orders keyed rows through temporary files; it knows nothing
 	// of splits or output formats.
-	"internal/extsort": {"github.com/parquet-go/parquet-go"},
+	"internal/extsort": {"github.com/parquet-go/parquet-go", module + "/internal/scratch"},
+	// scratch holds temporary files, locally through staging's locked
+	// directories.
+	"internal/scratch": {module + "/internal/staging"},
+	// scratchtest is the tests every scratch.Dir passes; tests import it.
+	"internal/scratch/scratchtest": {module + "/internal/scratch"},
 	"sources": {"github.com/parquet-go/parquet-go", "github.com/apache/arrow-go/v18",
 		"github.com/klauspost/compress", "github.com/andybalholm/brotli", "github.com/pierrec/lz4/v4",
 		module + "/internal/columnar", module + "/internal/rowcheck", module + "/internal/filemeta"},
@@ -40,7 +45,7 @@ var allowed = map[string][]string{
 		module + "/internal/columnar", module + "/internal/rowcheck", module + "/internal/filemeta"},
 	"pipeline": {"github.com/parquet-go/parquet-go", "github.com/apache/arrow-go/v18", "golang.org/x/sync",
 		module + "/prng", module + "/splitter", module + "/sources", module + "/sinks", module + "/internal/columnar",
-		module + "/internal/staging", module + "/internal/extsort"},
+		module + "/internal/staging", module + "/internal/extsort", module + "/internal/scratch"},
 	// The image builder writes the OCI layout with the standard library.
 	"tools/ociimage": nil,
 	// report reads outputs through sources and their manifests through
@@ -49,7 +54,8 @@ var allowed = map[string][]string{
 	// storage reaches object stores through each cloud's SDK; it knows
 	// nothing of splits or formats.
 	"storage": {"github.com/aws/aws-sdk-go-v2", "github.com/aws/smithy-go", "cloud.google.com/go/storage", "google.golang.org/api",
-		"github.com/Azure/azure-sdk-for-go", module + "/splitter", "golang.org/x/sync"},
+		"github.com/Azure/azure-sdk-for-go", module + "/splitter", "golang.org/x/sync",
+		module + "/internal/scratch"},
 	"report": {"github.com/parquet-go/parquet-go", "github.com/axiomhq/hyperloglog", "github.com/dgryski/go-metro", "golang.org/x/sync",
 		module + "/pipeline", module + "/splitter", module + "/sources", module + "/internal/columnar"},
 }
