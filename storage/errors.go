@@ -78,7 +78,8 @@ func classify(op, url string, status int, err error) error {
 
 // retryable reports whether a request that failed with status and err
 // may succeed when sent again: throttling, server errors, timeouts and
-// connections dropped before or during the response.
+// connections dropped before or during the response, a success's body
+// included.
 func retryable(status int, err error) bool {
 	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return false
@@ -89,9 +90,11 @@ func retryable(status int, err error) bool {
 		http.StatusServiceUnavailable, http.StatusGatewayTimeout:
 		return true
 	}
-	if status != 0 {
+	if status != 0 && status/100 != 2 {
 		return false
 	}
+	// No answer, or a success whose body was cut short (a listing read
+	// as it arrives): sent again if the connection failed.
 	var ne net.Error
 	return errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) ||
 		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.ECONNREFUSED) ||

@@ -40,11 +40,10 @@ func TestScratch(t *testing.T) {
 func TestScratchFaults(t *testing.T) {
 	f := s3Fixture(t)
 	fl := newFaults(11, nil)
-	// Faults on the segments' requests: a listing whose body is cut
-	// short is not retried by the store (a matter of List, not of
-	// Scratch), nor are the lock's writes the subject here.
+	// Faults on the segments' requests and listings: the lock's writes
+	// are not the subject here.
 	fl.only = func(req *http.Request) bool {
-		return req.URL.Query().Get("list-type") == "" && !strings.HasSuffix(req.URL.Path, ".lock")
+		return !strings.HasSuffix(req.URL.Path, ".lock")
 	}
 	s := f.open(t, storage.Options{HTTPClient: &http.Client{Transport: fl},
 		Retry: storage.Retry{Attempts: 10, Base: time.Millisecond, Max: 5 * time.Millisecond}})
