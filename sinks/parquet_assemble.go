@@ -88,12 +88,18 @@ func (e *RowGroupEncoder) assemble(chunks []*ownChunk, sub []byte, n int64) (*En
 	for c, own := range chunks {
 		pos := int64(buf.Len())
 		if own != nil {
-			buf.Write(own.data)
+			// The dictionary page first, as parquet-go lays a chunk out.
 			rg.Columns[c] = own.meta
-			rg.Columns[c].MetaData.DataPageOffset = pos
+			if own.dict != nil {
+				buf.Write(own.dict)
+				rg.Columns[c].MetaData.DictionaryPageOffset = pos
+			}
+			data := int64(buf.Len())
+			buf.Write(own.data)
+			rg.Columns[c].MetaData.DataPageOffset = data
 			oi := &own.offsetIndex
 			for k := range oi.PageLocations {
-				oi.PageLocations[k].Offset += pos
+				oi.PageLocations[k].Offset += data
 			}
 			offsetIndex[c] = oi
 			ci, err := thrift.Marshal(compact, &own.columnIndex)

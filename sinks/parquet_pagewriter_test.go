@@ -154,7 +154,7 @@ func TestPageWriterMatchesParquetGo(t *testing.T) {
 		}
 	}
 	all := pwColumns()
-	covered := 0
+	covered, dictCovered := 0, 0
 	for _, seed := range seeds {
 		r := rand.New(rand.NewPCG(seed, 22))
 		group := parquet.Group{}
@@ -213,7 +213,8 @@ func TestPageWriterMatchesParquetGo(t *testing.T) {
 				t.Fatal(err)
 			}
 			sinks.WithoutPageWriter(ref)
-			for _, o := range sinks.OwnColumns(own) {
+			owned := sinks.OwnColumns(own)
+			for _, o := range owned {
 				if o {
 					covered++
 				}
@@ -242,10 +243,111 @@ func TestPageWriterMatchesParquetGo(t *testing.T) {
 				t.Fatalf("page writer's file differs from parquet-go's (%d vs %d bytes), %d rows, options %+v, schema %v; to reproduce: go test ./sinks -run TestPageWriterMatchesParquetGo -pagewriter.seed=%d",
 					len(got), len(want), n, opts, schema, seed)
 			}
+			for _, rg := range rawFooter(t, got).RowGroups {
+				for c, cc := range rg.Columns {
+					if owned[c] && cc.MetaData.DictionaryPageOffset > 0 {
+						dictCovered++
+					}
+				}
+			}
 		})
 	}
-	if covered == 0 {
-		t.Fatal("no run had a column the page writer covers")
+	if *pageWriterSeed == 0 && (covered == 0 || dictCovered == 0) {
+		t.Fatalf("runs had %d columns the page writer covers, %d of them with a dictionary: want some of each", covered, dictCovered)
+	}
+}
+
+// TestPageWriterDictionaryFallback holds the page writer's dictionary
+// chunks that outgrow DictionaryMaxBytes to parquet-go's bytes: the page
+// that finds the dictionary too large is still written with indexes, the
+// chunk's later pages are PLAIN, and the dictionary page keeps every value
+// indexed so far. With EncodingAuto the sample (the first 4096 rows, few
+// distinct values) chooses the dictionary, and the distinct values after
+// it fill it; EncodingPlain with Dictionary gives byte arrays a
+// dictionary from the first row.
+func TestPageWriterDictionaryFallback(t *testing.T) {
+	tests := []struct {
+		name  string
+		node  parquet.Node
+		opts  sinks.ParquetOptions
+		rows  int
+		nulls bool
+	}{
+		{"string", parquet.String(), sinks.ParquetOptions{PageBufferSize: 8192}, 40000, false},
+		{"optional string", parquet.Optional(parquet.String()), sinks.ParquetOptions{PageBufferSize: 8192}, 40000, true},
+		{"binary, plain with dictionary", parquet.Leaf(parquet.ByteArrayType), sinks.ParquetOptions{Encoding: sinks.EncodingPlain, Dictionary: true, Compression: "none", PageBufferSize: 4096}, 30000, false},
+		{"int64", parquet.Int(64), sinks.ParquetOptions{Compression: "zstd", PageBufferSize: 8192}, 160000, false},
+		{"optional double", parquet.Optional(parquet.Leaf(parquet.DoubleType)), sinks.ParquetOptions{PageBufferSize: 4096}, 160000, true},
+		{"int32", parquet.Int(32), sinks.ParquetOptions{PageBufferSize: 8192}, 300000, false},
+		{"float, large pages", parquet.Leaf(parquet.FloatType), sinks.ParquetOptions{PageBufferSize: 1 << 19}, 400000, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			schema := parquet.NewSchema("f", parquet.Group{"v": tc.node})
+			leaf, _ := schema.Lookup("v")
+			typ, maxDef := leaf.Node.Type(), leaf.MaxDefinitionLevel
+			r := rand.New(rand.NewPCG(7, uint64(tc.rows)))
+			rows := make([]parquet.Row, tc.rows)
+			for i := range rows {
+				if tc.nulls && r.IntN(10) == 0 {
+					rows[i] = parquet.Row{parquet.NullValue().Level(0, 0, 0)}
+					continue
+				}
+				x := uint64(i)
+				if i < sinks.DictionarySampleRows && tc.opts.Encoding == "" {
+					x = uint64(r.IntN(3))
+				}
+				var v parquet.Value
+				switch typ.Kind() {
+				case parquet.ByteArray:
+					v = parquet.ByteArrayValue(fmt.Appendf(nil, "%040d", x))
+				case parquet.Int32:
+					v = parquet.Int32Value(int32(x))
+				case parquet.Int64:
+					v = parquet.Int64Value(int64(x) * 1000003)
+				case parquet.Float:
+					v = parquet.FloatValue(float32(x) / 3)
+				default:
+					v = parquet.DoubleValue(float64(x) / 3)
+				}
+				rows[i] = parquet.Row{v.Level(0, maxDef, 0)}
+			}
+			layout, err := columnar.LayoutOf(schema)
+			if err != nil {
+				t.Fatal(err)
+			}
+			files := make([][]byte, 2)
+			for k := range files {
+				e, err := sinks.NewRowGroupEncoder(schema, tc.opts)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if k == 1 {
+					sinks.WithoutPageWriter(e)
+				}
+				g, err := e.EncodeBatches(batchesOf(t, layout, rows, rand.New(rand.NewPCG(3, uint64(k)))))
+				if err != nil {
+					t.Fatal(err)
+				}
+				files[k] = writeFile(t, schema, tc.opts, nil, []*sinks.EncodedRowGroup{g})
+			}
+			if !bytes.Equal(files[0], files[1]) {
+				samePages(t, files[0], files[1])
+				diffFooters(t, files[0], files[1])
+				t.Fatalf("page writer's file differs from parquet-go's (%d vs %d bytes)", len(files[0]), len(files[1]))
+			}
+			// The case is one of fallback: both kinds of data page.
+			md := rawFooter(t, files[0]).RowGroups[0].Columns[0].MetaData
+			kinds := map[format.Encoding]bool{}
+			for _, st := range md.EncodingStats {
+				if st.PageType == format.DataPage {
+					kinds[st.Encoding] = true
+				}
+			}
+			if !kinds[format.Plain] || !kinds[format.RLEDictionary] || md.DictionaryPageOffset == 0 {
+				t.Fatalf("chunk's encoding stats %+v, dictionary page at %d: want PLAIN and RLE_DICTIONARY data pages and a dictionary page", md.EncodingStats, md.DictionaryPageOffset)
+			}
+		})
 	}
 }
 

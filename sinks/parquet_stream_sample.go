@@ -219,11 +219,11 @@ func (s *RowGroupStream) openBatches(dict []bool) error {
 	var mask []bool
 	if s.file == nil && !e.noPageWriter {
 		for c := range e.leaves {
-			if e.ownColumn(c, dict) {
+			if e.ownColumn(c) {
 				if own == nil {
 					own, mask = make([]*pageWriter, len(e.leaves)), make([]bool, len(e.leaves))
 				}
-				own[c], mask[c] = e.newPageWriter(c, e.codec), true
+				own[c], mask[c] = e.newPageWriter(c, e.codec, dict != nil && dict[c]), true
 			}
 		}
 	}
