@@ -33,6 +33,7 @@ const chunkRows = 64
 // values to parquet-go's column writers.
 func (e *RowGroupEncoder) EncodeBatches(parts []columnar.Rows) (*EncodedRowGroup, error) {
 	s := e.NewStream(true)
+	s.direct = true
 	if err := s.WriteBatches(parts); err != nil {
 		return nil, err
 	}

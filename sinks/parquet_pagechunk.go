@@ -13,7 +13,12 @@ import (
 // for the next row group unless its chunk outgrew maxPooledChunk. The
 // chunk it finished must no longer be used.
 func (e *RowGroupEncoder) releasePageWriter(c int, w *pageWriter) {
-	e.chunkHints[c].Store(int64(len(w.data) + len(w.data)/8))
+	if w.direct {
+		// Its pages went to the row group's bytes, which it must not keep.
+		w.data, w.base, w.direct = nil, 0, false
+	} else {
+		e.chunkHints[c].Store(int64(len(w.data) + len(w.data)/8))
+	}
 	if cap(w.data) > maxPooledChunk {
 		return
 	}
@@ -37,21 +42,23 @@ func (e *RowGroupEncoder) releasePageWriter(c int, w *pageWriter) {
 // idle, as parquet-go's page buffers are, and larger ones are not kept.
 const maxPooledChunk = 64 << 20
 
-// ownChunk is a column chunk the page writer finished: its pages and the
-// metadata parquet-go's writer would give them, offsets relative to the
-// chunk's first byte.
+// ownChunk is a column chunk the page writer finished and placed in a row
+// group's bytes: the metadata parquet-go's writer would give it and its
+// page index, offsets those of the row group's bytes.
 type ownChunk struct {
-	dict        []byte // the dictionary page, nil when none
-	data        []byte
 	meta        format.ColumnChunk
 	columnIndex format.ColumnIndex
 	offsetIndex format.OffsetIndex
 }
 
-// finish writes the last page and returns the chunk.
-func (w *pageWriter) finish() (*ownChunk, error) {
+// finishInto writes the last page and places the chunk at the end of rg,
+// the row group's bytes so far, returning them with the chunk. A direct
+// writer's pages are already there (w.data is rg grown by them from
+// w.base), and only its dictionary page is moved in before them; another
+// writer's chunk is copied.
+func (w *pageWriter) finishInto(rg []byte) ([]byte, *ownChunk, error) {
 	if err := w.flush(); err != nil {
-		return nil, err
+		return rg, nil, err
 	}
 	// Sorted, as parquet-go sorts them.
 	encodings := []format.Encoding{format.Plain}
@@ -71,9 +78,27 @@ func (w *pageWriter) finish() (*ownChunk, error) {
 		stats = append(stats, format.PageEncodingStats{PageType: format.DictionaryPage, Encoding: format.Plain, Count: 1})
 		var err error
 		if dict, err = w.dictionaryPage(); err != nil {
-			return nil, err
+			return rg, nil, err
 		}
 	}
+	start := len(rg)
+	if w.direct {
+		rg, start = w.data, w.base
+		if len(dict) > 0 {
+			// The dictionary is complete only now, and goes first: the
+			// pages move up in place, which costs a copy of the chunk's
+			// pages but no memory.
+			end := len(rg)
+			rg = appendDoubling(rg, dict)
+			copy(rg[start+len(dict):], rg[start:end])
+			copy(rg[start:], dict)
+		}
+		w.data = nil
+	} else {
+		rg = appendDoubling(rg, dict)
+		rg = appendDoubling(rg, w.data)
+	}
+	at := int64(start + len(dict)) // the first data page
 	md := format.ColumnMetaData{
 		Type:                  format.Type(w.kind),
 		Encoding:              encodings,
@@ -81,7 +106,8 @@ func (w *pageWriter) finish() (*ownChunk, error) {
 		Codec:                 format.Uncompressed,
 		NumValues:             w.numRows,
 		TotalUncompressedSize: w.uncompressed,
-		TotalCompressedSize:   int64(len(dict) + len(w.data)),
+		TotalCompressedSize:   int64(len(rg) - start),
+		DataPageOffset:        at,
 		Statistics: format.Statistics{
 			NullCount: w.nulls,
 		},
@@ -90,6 +116,12 @@ func (w *pageWriter) finish() (*ownChunk, error) {
 			UnencodedByteArrayDataBytes: w.unencoded,
 			DefinitionLevelHistogram:    slices.Clone(w.defHist),
 		},
+	}
+	if dict != nil {
+		md.DictionaryPageOffset = int64(start)
+	}
+	for k := range w.locations {
+		w.locations[k].Offset += at
 	}
 	if w.bounded {
 		// Copies, since the row group keeps them; an empty string is
@@ -103,9 +135,7 @@ func (w *pageWriter) finish() (*ownChunk, error) {
 	ci := w.indexer.ColumnIndex()
 	ci.RepetitionLevelHistogram = nil
 	ci.DefinitionLevelHistogram = slices.Clone(w.pageHists)
-	return &ownChunk{
-		dict:        dict,
-		data:        w.data,
+	return rg, &ownChunk{
 		meta:        format.ColumnChunk{MetaData: md},
 		columnIndex: ci,
 		offsetIndex: format.OffsetIndex{PageLocations: w.locations},

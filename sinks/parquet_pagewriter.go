@@ -134,8 +134,13 @@ type pageWriter struct {
 	rle     rle.Encoding
 	dictEnc rle.DictionaryEncoding
 
-	// The chunk so far.
-	data         []byte // its pages
+	// The chunk so far: its pages are data[base:]. A direct writer's data
+	// is the row group's bytes, its chunk going after those of the columns
+	// before it (see RowGroupStream.direct); another's is its own buffer,
+	// base 0.
+	direct       bool
+	data         []byte
+	base         int
 	numRows      int64
 	nulls        int64
 	uncompressed int64
@@ -152,23 +157,33 @@ type pageWriter struct {
 }
 
 // newPageWriter returns the page writer of leaf c of e's schema, with a
-// dictionary when dict is set: one released by an earlier row group,
-// whose buffers have grown to a chunk's size, or a new one.
-func (e *RowGroupEncoder) newPageWriter(c int, codec compress.Codec, dict bool) *pageWriter {
+// dictionary when dict is set, writing its pages into the row group's
+// bytes when direct: one released by an earlier row group, whose buffers
+// have grown to a chunk's size, or a new one.
+func (e *RowGroupEncoder) newPageWriter(c int, codec compress.Codec, dict, direct bool) *pageWriter {
 	w, ok := e.pagers[c].Get().(*pageWriter)
 	if !ok {
 		w = e.makePageWriter(c, codec)
 	}
-	if dict {
-		if w.dict = w.keep; w.dict == nil {
-			w.dict = newPageDict(w.width)
-		}
-		w.keep = nil
+	if w.direct = direct; direct {
+		w.data = nil
+		return w.withDict(dict)
 	}
 	// The chunk gets the last chunk's size and an eighth at once, rather
 	// than growing to it by doubling (only capacity, never bytes).
 	if hint := int(e.chunkHints[c].Load()); cap(w.data) < hint {
 		w.data = make([]byte, 0, hint)
+	}
+	return w.withDict(dict)
+}
+
+// withDict gives w a dictionary when dict is set, and returns w.
+func (w *pageWriter) withDict(dict bool) *pageWriter {
+	if dict {
+		if w.dict = w.keep; w.dict == nil {
+			w.dict = newPageDict(w.width)
+		}
+		w.keep = nil
 	}
 	return w
 }
@@ -403,7 +418,7 @@ func (w *pageWriter) flush() error {
 		w.bounded = true
 	}
 	w.locations = append(w.locations, format.PageLocation{
-		Offset:             int64(len(w.data)),
+		Offset:             int64(len(w.data) - w.base),
 		CompressedPageSize: int32(headerLen + int64(len(page))),
 		FirstRowIndex:      w.numRows,
 	})
@@ -416,8 +431,8 @@ func (w *pageWriter) flush() error {
 			w.pageHists[at+int(d)]++
 		}
 	}
-	w.data = append(w.data, w.header.Bytes()...)
-	w.data = append(w.data, page...)
+	w.data = appendDoubling(w.data, w.header.Bytes())
+	w.data = appendDoubling(w.data, page)
 	w.uncompressed += headerLen + int64(len(body))
 	w.numRows += int64(w.rows)
 	w.nulls += nulls

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"testing"
 
 	"github.com/parquet-go/parquet-go"
@@ -219,9 +220,19 @@ func TestPageWriterMatchesParquetGo(t *testing.T) {
 					covered++
 				}
 			}
-			encode := func(e *sinks.RowGroupEncoder, pr *rand.Rand) []byte {
-				s := e.NewStream(true)
+			// A stream given the parts a few at a time, or (whole)
+			// EncodeBatches given them all, whose page writers write
+			// straight into the row group's bytes.
+			encode := func(e *sinks.RowGroupEncoder, pr *rand.Rand, whole bool) []byte {
 				parts := batchesOf(t, layout, rows, pr)
+				if whole {
+					g, err := e.EncodeBatches(parts)
+					if err != nil {
+						t.Fatal(err)
+					}
+					return writeFile(t, schema, opts, nil, []*sinks.EncodedRowGroup{g})
+				}
+				s := e.NewStream(true)
 				for len(parts) > 0 {
 					k := min(len(parts), 1+pr.IntN(3))
 					if err := s.WriteBatches(parts[:k]); err != nil {
@@ -235,13 +246,16 @@ func TestPageWriterMatchesParquetGo(t *testing.T) {
 				}
 				return writeFile(t, schema, opts, nil, []*sinks.EncodedRowGroup{g})
 			}
-			want := encode(ref, rand.New(rand.NewPCG(seed, 1)))
-			got := encode(own, rand.New(rand.NewPCG(seed, 2)))
-			if !bytes.Equal(got, want) {
-				samePages(t, got, want)
-				diffFooters(t, got, want)
-				t.Fatalf("page writer's file differs from parquet-go's (%d vs %d bytes), %d rows, options %+v, schema %v; to reproduce: go test ./sinks -run TestPageWriterMatchesParquetGo -pagewriter.seed=%d",
-					len(got), len(want), n, opts, schema, seed)
+			want := encode(ref, rand.New(rand.NewPCG(seed, 1)), false)
+			var got []byte
+			for _, whole := range []bool{false, true} {
+				got = encode(own, rand.New(rand.NewPCG(seed, 2)), whole)
+				if !bytes.Equal(got, want) {
+					samePages(t, got, want)
+					diffFooters(t, got, want)
+					t.Fatalf("page writer's file (EncodeBatches: %v) differs from parquet-go's (%d vs %d bytes), %d rows, options %+v, schema %v; to reproduce: go test ./sinks -run TestPageWriterMatchesParquetGo -pagewriter.seed=%d",
+						whole, len(got), len(want), n, opts, schema, seed)
+				}
 			}
 			for _, rg := range rawFooter(t, got).RowGroups {
 				for c, cc := range rg.Columns {
@@ -454,5 +468,64 @@ func TestPageWriterEmptyStrings(t *testing.T) {
 				t.Fatalf("page writer's file differs from parquet-go's (%d vs %d bytes)", len(files[0]), len(files[1]))
 			}
 		})
+	}
+}
+
+// TestEncodeBatchesWritesPagesInPlace holds EncodeBatches to writing its
+// page writers' pages straight into the row group's bytes: encoding a row
+// group of S encoded bytes on a new encoder (no buffer to reuse) must
+// allocate under 3S. The row group's buffer, grown by doubling, costs
+// under 2S; a chunk buffer per column, copied into it at the end, as
+// streams given rows a piece at a time keep, cost about 2S more.
+func TestEncodeBatchesWritesPagesInPlace(t *testing.T) {
+	schema := parquet.NewSchema("m", parquet.Group{
+		"a": parquet.Int(64),
+		"b": parquet.Optional(parquet.Leaf(parquet.DoubleType)),
+		"c": parquet.String(),
+		"d": parquet.Int(32),
+	})
+	layout, err := columnar.LayoutOf(schema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(5, 5))
+	rows := make([]parquet.Row, 100000)
+	for i := range rows {
+		b := parquet.DoubleValue(r.Float64()).Level(0, 1, 1)
+		if i%7 == 0 {
+			b = parquet.NullValue().Level(0, 0, 1)
+		}
+		rows[i] = parquet.Row{
+			parquet.Int64Value(int64(r.Uint64())).Level(0, 0, 0),
+			b,
+			parquet.ByteArrayValue(fmt.Appendf(nil, "%x", r.Uint64())).Level(0, 0, 2),
+			parquet.Int32Value(int32(i)).Level(0, 0, 3),
+		}
+	}
+	parts := batchesOf(t, layout, rows, rand.New(rand.NewPCG(1, 1)))
+	// Small pages, so that the page writers' scratch is small beside the
+	// chunks; PLAIN, so that no sample is held.
+	opts := sinks.ParquetOptions{Encoding: sinks.EncodingPlain, PageBufferSize: 4096, Compression: "none"}
+	e, err := sinks.NewRowGroupEncoder(schema, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range sinks.OwnColumns(e) {
+		if !o {
+			t.Fatalf("columns the page writer covers: %v, want all", sinks.OwnColumns(e))
+		}
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	g, err := e.EncodeBatches(parts)
+	runtime.ReadMemStats(&after)
+	if err != nil {
+		t.Fatal(err)
+	}
+	size := int64(len(writeFile(t, schema, opts, nil, []*sinks.EncodedRowGroup{g})))
+	if alloc := int64(after.TotalAlloc - before.TotalAlloc); alloc >= 3*size {
+		t.Errorf("EncodeBatches allocated %d bytes for a row group of about %d bytes (%.2fx), want under 3x", alloc, size, float64(alloc)/float64(size))
+	} else {
+		t.Logf("EncodeBatches allocated %d bytes for a row group of about %d bytes (%.2fx)", alloc, size, float64(alloc)/float64(size))
 	}
 }
