@@ -216,8 +216,9 @@ func batchOf(b *testing.B, layout columnar.Layout, rows []parquet.Row) *columnar
 // splitdata's page writer for the columns it covers ("own") and with
 // parquet-go's writer for every column ("parquet-go"), side by side in one
 // run, so that their ratio is measured under the same load: the typical
-// table (five of its seven columns are the page writer's) and its numeric
-// columns alone (all of them are).
+// table (all seven of its columns are the page writer's since it writes
+// dictionary pages too, its label column with a dictionary) and its
+// numeric columns alone.
 func BenchmarkPageWriter(b *testing.B) {
 	numeric := parquet.NewSchema("numeric", parquet.Group{
 		"a_id":  parquet.Int(64),

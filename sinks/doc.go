@@ -15,8 +15,9 @@
 // splitdata 0.4 and earlier.
 //
 // Pages are encoded by parquet-go (see [ParquetOptions] for the fixed
-// choices), or, for the PLAIN top-level numeric, string and binary columns
-// of batches, by splitdata's own page writer with parquet-go's bytes, with
+// choices), or, for the top-level numeric, string and binary columns of
+// batches, PLAIN or with a dictionary, by splitdata's own page writer with
+// parquet-go's bytes, with
 // these deliberate departures from parquet-go's own output:
 // no min/max statistics for columns whose order parquet-go gets wrong or
 // the format leaves undefined (DECIMAL stored as FIXED_LEN_BYTE_ARRAY or

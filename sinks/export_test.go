@@ -8,12 +8,11 @@ var PaysDictionary = paysDictionary
 // test.
 func WithoutPageWriter(e *RowGroupEncoder) { e.noPageWriter = true }
 
-// OwnColumns reports which columns of e's schema the page writer covers
-// when no column is dictionary encoded.
+// OwnColumns reports which columns of e's schema the page writer covers.
 func OwnColumns(e *RowGroupEncoder) []bool {
 	own := make([]bool, len(e.leaves))
 	for c := range own {
-		own[c] = e.ownColumn(c, nil)
+		own[c] = e.ownColumn(c)
 	}
 	return own
 }

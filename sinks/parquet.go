@@ -39,8 +39,9 @@ const rowBatch = 256
 // single-row-group Parquet file, whose footer is then parsed to find the
 // column chunks, their metadata and their page index. Row groups given as
 // batches ([RowGroupEncoder.EncodeBatches], [RowGroupStream.WriteBatches])
-// have their PLAIN top-level numeric, string and binary columns written by
-// splitdata's own page writer instead, with the same bytes, and joined
+// have their top-level numeric, string and binary columns, PLAIN or with a
+// dictionary, written by splitdata's own page writer instead, with the
+// same bytes, and joined
 // with parquet-go's chunks of the other columns (parquet_pagewriter.go).
 type RowGroupEncoder struct {
 	opts   ParquetOptions

@@ -62,10 +62,14 @@ func countLeaves(n parquet.Node) int {
 	return k
 }
 
-// assemble returns the row group of n rows whose column c is chunks[c]
-// where set, else the next column chunk of the in-memory file sub that
-// parquet-go wrote for the other columns (nil when there are none).
-func (e *RowGroupEncoder) assemble(chunks []*ownChunk, sub []byte, n int64) (*EncodedRowGroup, error) {
+// assemble returns the row group of n rows whose column c is, where
+// own[c] is set, the chunk own places at the end of the row group's bytes
+// so far (see pageWriter.finishInto), else the next column chunk of the
+// in-memory file sub that parquet-go wrote for the other columns (nil
+// when there are none). The chunks are placed in column order, so that a
+// direct page writer run by own writes its pages straight into the row
+// group's bytes.
+func (e *RowGroupEncoder) assemble(own []*pageWriter, place func(c int, rg []byte) ([]byte, *ownChunk, error), sub []byte, n int64) (*EncodedRowGroup, error) {
 	var subRG *format.RowGroup
 	if sub != nil {
 		meta, _, err := readFooter(sub)
@@ -77,26 +81,25 @@ func (e *RowGroupEncoder) assemble(chunks []*ownChunk, sub []byte, n int64) (*En
 		}
 		subRG = &meta.RowGroups[0]
 	}
-	buf := e.buffer()
-	buf.WriteString(parquetMagic)
+	rg := e.buffer().AvailableBuffer()
+	rg = append(rg, parquetMagic...)
 	// parquet-go writes an empty list of sorting columns, not none.
-	rg := format.RowGroup{Columns: make([]format.ColumnChunk, len(chunks)), NumRows: n, FileOffset: int64(len(parquetMagic)), SortingColumns: []format.SortingColumn{}}
-	columnIndex := make([][]byte, len(chunks))
-	offsetIndex := make([]*format.OffsetIndex, len(chunks))
+	meta := format.RowGroup{Columns: make([]format.ColumnChunk, len(own)), NumRows: n, FileOffset: int64(len(parquetMagic)), SortingColumns: []format.SortingColumn{}}
+	columnIndex := make([][]byte, len(own))
+	offsetIndex := make([]*format.OffsetIndex, len(own))
 	compact := new(thrift.CompactProtocol)
 	j := 0 // the next column chunk of sub
-	for c, own := range chunks {
-		pos := int64(buf.Len())
-		if own != nil {
-			buf.Write(own.data)
-			rg.Columns[c] = own.meta
-			rg.Columns[c].MetaData.DataPageOffset = pos
-			oi := &own.offsetIndex
-			for k := range oi.PageLocations {
-				oi.PageLocations[k].Offset += pos
+	for c, w := range own {
+		pos := int64(len(rg))
+		if w != nil {
+			var ch *ownChunk
+			var err error
+			if rg, ch, err = place(c, rg); err != nil {
+				return nil, err
 			}
-			offsetIndex[c] = oi
-			ci, err := thrift.Marshal(compact, &own.columnIndex)
+			meta.Columns[c] = ch.meta
+			offsetIndex[c] = &ch.offsetIndex
+			ci, err := thrift.Marshal(compact, &ch.columnIndex)
 			if err != nil {
 				return nil, fmt.Errorf("encode column index of column %d: %w", c, err)
 			}
@@ -115,7 +118,7 @@ func (e *RowGroupEncoder) assemble(chunks []*ownChunk, sub []byte, n int64) (*En
 			if first < int64(len(parquetMagic)) || md.TotalCompressedSize < 0 || first+md.TotalCompressedSize > int64(len(sub)) {
 				return nil, fmt.Errorf("column chunk %d lies outside the in-memory file", c)
 			}
-			buf.Write(sub[first : first+md.TotalCompressedSize])
+			rg = appendDoubling(rg, sub[first:first+md.TotalCompressedSize])
 			shift := pos - first
 			md.DataPageOffset += shift
 			if md.DictionaryPageOffset > 0 {
@@ -144,16 +147,16 @@ func (e *RowGroupEncoder) assemble(chunks []*ownChunk, sub []byte, n int64) (*En
 			}
 			cc.ColumnIndexOffset, cc.ColumnIndexLength = 0, 0
 			cc.OffsetIndexOffset, cc.OffsetIndexLength = 0, 0
-			rg.Columns[c] = cc
+			meta.Columns[c] = cc
 		}
-		rg.TotalByteSize += rg.Columns[c].MetaData.TotalUncompressedSize
-		rg.TotalCompressedSize += rg.Columns[c].MetaData.TotalCompressedSize
+		meta.TotalByteSize += meta.Columns[c].MetaData.TotalUncompressedSize
+		meta.TotalCompressedSize += meta.Columns[c].MetaData.TotalCompressedSize
 	}
 	for c, ci := range columnIndex {
 		if ci != nil {
-			rg.Columns[c].ColumnIndexOffset = int64(buf.Len())
-			rg.Columns[c].ColumnIndexLength = int32(len(ci))
-			buf.Write(ci)
+			meta.Columns[c].ColumnIndexOffset = int64(len(rg))
+			meta.Columns[c].ColumnIndexLength = int32(len(ci))
+			rg = appendDoubling(rg, ci)
 		}
 	}
 	for c, oi := range offsetIndex {
@@ -162,20 +165,33 @@ func (e *RowGroupEncoder) assemble(chunks []*ownChunk, sub []byte, n int64) (*En
 			if err != nil {
 				return nil, fmt.Errorf("encode offset index of column %d: %w", c, err)
 			}
-			rg.Columns[c].OffsetIndexOffset = int64(buf.Len())
-			rg.Columns[c].OffsetIndexLength = int32(len(b))
-			buf.Write(b)
+			meta.Columns[c].OffsetIndexOffset = int64(len(rg))
+			meta.Columns[c].OffsetIndexLength = int32(len(b))
+			rg = appendDoubling(rg, b)
 		}
 	}
-	data := buf.Bytes()
-	e.sizeHint.Store(int64(len(data) + len(data)/8))
-	g := &EncodedRowGroup{opts: e.opts, shape: e.shape, held: int64(cap(data))}
-	g, err := e.locate(g, data, rg, len(data))
+	e.sizeHint.Store(int64(len(rg) + len(rg)/8))
+	g := &EncodedRowGroup{opts: e.opts, shape: e.shape, held: int64(cap(rg))}
+	g, err := e.locate(g, rg, meta, len(rg))
 	if err != nil {
 		return nil, err
 	}
-	g.buf, g.free = buf, e.free
+	// The buffer the row group's bytes grew in, kept for the next.
+	g.buf, g.free = bytes.NewBuffer(rg), e.free
 	return g, nil
+}
+
+// appendDoubling appends b to dst, doubling dst's capacity when it is
+// short: append grows a large slice by a quarter at a time, allocating
+// and copying about five times its final size on the way, where a row
+// group's buffer with no size hint yet (an encoder's first) costs twice.
+func appendDoubling(dst, b []byte) []byte {
+	if n := len(dst) + len(b); n > cap(dst) {
+		grown := make([]byte, len(dst), max(n, 2*cap(dst)))
+		copy(grown, dst)
+		dst = grown
+	}
+	return append(dst, b...)
 }
 
 // recycle gives buf back to e's free buffers, when there is room.

@@ -27,12 +27,13 @@ const chunkRows = 64
 // layout of the parts' batches must be the encoder's schema's (same leaf
 // kinds and definition levels); their rows are taken as valid, as
 // [RowGroupEncoder.EncodeChecked] takes rows. Encoding goes column by
-// column: the columns splitdata's page writer covers (PLAIN top-level
-// INT32, INT64, FLOAT, DOUBLE and byte array columns) straight from the
-// batches into its pages, the others as values to parquet-go's column
-// writers.
+// column: the columns splitdata's page writer covers (top-level INT32,
+// INT64, FLOAT, DOUBLE and byte array columns, PLAIN or with a
+// dictionary) straight from the batches into its pages, the others as
+// values to parquet-go's column writers.
 func (e *RowGroupEncoder) EncodeBatches(parts []columnar.Rows) (*EncodedRowGroup, error) {
 	s := e.NewStream(true)
+	s.direct = true
 	if err := s.WriteBatches(parts); err != nil {
 		return nil, err
 	}

@@ -20,8 +20,8 @@ import (
 )
 
 // This file holds splitdata's own page writer: the column chunks of the
-// batch path's PLAIN top-level numeric, string and binary columns are
-// written straight from
+// batch path's top-level numeric, string and binary columns, PLAIN or
+// with a dictionary (parquet_pagedict.go), are written straight from
 // the columnar batches, where parquet-go's ColumnWriter takes one
 // parquet.Value per row, buffers them, and computes each page's bounds
 // twice. The bytes are parquet-go v0.32's for the same rows, byte for byte
@@ -34,7 +34,8 @@ import (
 //     an optional column adds 5 bytes a row and counts non-null values
 //     only) has reached 98% of the page buffer size;
 //   - data pages are version 1: RLE definition levels with their 4-byte
-//     length, then the PLAIN values of the non-null rows, compressed
+//     length, then the PLAIN values (or dictionary indexes, 4 bytes a
+//     value in the page's size) of the non-null rows, compressed
 //     together, the CRC taken over the compressed bytes;
 //   - page statistics hold min and max in both the deprecated and the new
 //     fields; float bounds skip NaNs (a page of NaNs only has its first
@@ -47,21 +48,17 @@ import (
 //
 // Columns the writer does not cover stay with parquet-go (see ownColumn).
 
-// ownColumn reports whether splitdata's page writer writes leaf column c
-// of a chunk whose encoding is dict[c] (dict may be nil: none): a
-// top-level column, required or optional, PLAIN encoded, of INT32, INT64,
-// FLOAT or DOUBLE with signed order (unsigned integers are compared as
-// such by parquet-go, and are left to it), or a BYTE_ARRAY without a
-// logical type or a STRING. Nested, BOOLEAN, INT96, FIXED_LEN_BYTE_ARRAY,
-// other byte array types (decimals, JSON, ...) and dictionary-encoded
-// columns are parquet-go's, as are all columns of streams whose pages go
-// to temporary files and of the row path.
-func (e *RowGroupEncoder) ownColumn(c int, dict []bool) bool {
+// ownColumn reports whether splitdata's page writer writes leaf column c:
+// a top-level column, required or optional, PLAIN or dictionary encoded,
+// of INT32, INT64, FLOAT or DOUBLE with signed order (unsigned integers
+// are compared as such by parquet-go, and are left to it), or a
+// BYTE_ARRAY without a logical type or a STRING. Nested, BOOLEAN, INT96,
+// FIXED_LEN_BYTE_ARRAY and other byte array types (decimals, JSON, ...)
+// are parquet-go's, as are all columns of streams whose pages go to
+// temporary files and of the row path.
+func (e *RowGroupEncoder) ownColumn(c int) bool {
 	leaf := &e.leaves[c]
 	if len(leaf.names) != 1 || leaf.unordered || leaf.typ == nil || e.layout[c].MaxRep != 0 || e.layout[c].MaxDef > 1 {
-		return false
-	}
-	if dict != nil && dict[c] {
 		return false
 	}
 	switch leaf.kind {
@@ -97,6 +94,7 @@ func (e *RowGroupEncoder) ownColumn(c int, dict []bool) bool {
 // covers. It is for one goroutine and one row group.
 type pageWriter struct {
 	kind       parquet.Kind
+	typ        parquet.Type
 	width      int
 	maxDef     byte
 	path       []string
@@ -105,10 +103,12 @@ type pageWriter struct {
 	limit      int64 // a page is closed after a chunk once its size reaches it
 
 	// The page being filled: its rows' definition levels (optional
-	// columns), its non-null values PLAIN encoded, its row count, and the
-	// rows of the current chunk of chunkRows.
+	// columns), its non-null values PLAIN encoded, or with a dictionary
+	// their indexes, its row count, and the rows of the current chunk of
+	// chunkRows.
 	defs    []byte
 	vals    []byte
+	idx     []int32
 	rows    int
 	nonNull int
 	chunk   int
@@ -119,21 +119,34 @@ type pageWriter struct {
 	// flush).
 	scratch bool
 
-	// Scratch reused from page to page.
-	levels []byte
-	body   []byte
-	comp   []byte
-	header bytes.Buffer
-	enc    thrift.Encoder
-	rle    rle.Encoding
+	// The chunk's dictionary, when it has one (see parquet_pagedict.go).
+	dict     *pageDict
+	keep     *pageDict // a dictionary kept for the next chunk with one
+	dictPage []byte
 
-	// The chunk so far.
-	data         []byte // its pages
+	// Scratch reused from page to page.
+	levels  []byte
+	indexes []byte
+	body    []byte
+	comp    []byte
+	header  bytes.Buffer
+	enc     thrift.Encoder
+	rle     rle.Encoding
+	dictEnc rle.DictionaryEncoding
+
+	// The chunk so far: its pages are data[base:]. A direct writer's data
+	// is the row group's bytes, its chunk going after those of the columns
+	// before it (see RowGroupStream.direct); another's is its own buffer,
+	// base 0.
+	direct       bool
+	data         []byte
+	base         int
 	numRows      int64
 	nulls        int64
 	uncompressed int64
 	unencoded    int64 // byte array values' bytes, lengths left out
 	pages        int32
+	dictPages    int32 // of pages, those of indexes
 	locations    []format.PageLocation
 	indexer      parquet.ColumnIndexer
 	bounded      bool   // whether a page had bounds
@@ -143,18 +156,34 @@ type pageWriter struct {
 	pageHists    []int64 // per page, per level
 }
 
-// newPageWriter returns the page writer of leaf c of e's schema: one
-// released by an earlier row group, whose buffers have grown to a chunk's
-// size, or a new one.
-func (e *RowGroupEncoder) newPageWriter(c int, codec compress.Codec) *pageWriter {
+// newPageWriter returns the page writer of leaf c of e's schema, with a
+// dictionary when dict is set, writing its pages into the row group's
+// bytes when direct: one released by an earlier row group, whose buffers
+// have grown to a chunk's size, or a new one.
+func (e *RowGroupEncoder) newPageWriter(c int, codec compress.Codec, dict, direct bool) *pageWriter {
 	w, ok := e.pagers[c].Get().(*pageWriter)
 	if !ok {
 		w = e.makePageWriter(c, codec)
+	}
+	if w.direct = direct; direct {
+		w.data = nil
+		return w.withDict(dict)
 	}
 	// The chunk gets the last chunk's size and an eighth at once, rather
 	// than growing to it by doubling (only capacity, never bytes).
 	if hint := int(e.chunkHints[c].Load()); cap(w.data) < hint {
 		w.data = make([]byte, 0, hint)
+	}
+	return w.withDict(dict)
+}
+
+// withDict gives w a dictionary when dict is set, and returns w.
+func (w *pageWriter) withDict(dict bool) *pageWriter {
+	if dict {
+		if w.dict = w.keep; w.dict == nil {
+			w.dict = newPageDict(w.width)
+		}
+		w.keep = nil
 	}
 	return w
 }
@@ -164,6 +193,7 @@ func (e *RowGroupEncoder) makePageWriter(c int, codec compress.Codec) *pageWrite
 	leaf := &e.leaves[c]
 	w := &pageWriter{
 		kind:       leaf.kind,
+		typ:        leaf.typ,
 		maxDef:     byte(e.layout[c].MaxDef),
 		path:       leaf.names,
 		codec:      codec,
@@ -189,7 +219,7 @@ func (e *RowGroupEncoder) makePageWriter(c int, codec compress.Codec) *pageWrite
 // a byte array value counts its bytes and a 4-byte offset, the size of
 // its PLAIN encoding.
 func (w *pageWriter) size() int64 {
-	n := int64(len(w.vals))
+	n := int64(len(w.vals)) + 4*int64(len(w.idx))
 	if w.maxDef > 0 {
 		n += 5 * int64(w.rows)
 	}
@@ -228,6 +258,7 @@ func (w *pageWriter) writeRows(r columnar.Rows, c, lo, hi int) error {
 				}
 			}
 		}
+		w.index()
 		lo += take
 		if err := w.endChunk(take); err != nil {
 			return err
@@ -264,12 +295,24 @@ func (w *pageWriter) writeValues(vals []parquet.Value) error {
 				w.vals = binary.LittleEndian.AppendUint64(w.vals, math.Float64bits(v.Double()))
 			}
 		}
+		w.index()
 		vals = vals[take:]
 		if err := w.endChunk(take); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// index moves the values just gathered into w.vals into the dictionary,
+// as indexes, while the chunk has a dictionary it has not fallen back
+// from.
+func (w *pageWriter) index() {
+	if w.dict == nil || w.dict.plain {
+		return
+	}
+	w.idx = w.dict.appendIndexes(w.idx, w.vals)
+	w.vals = w.vals[:0]
 }
 
 // flush writes the page being filled, if it holds rows.
@@ -279,7 +322,19 @@ func (w *pageWriter) flush() error {
 	}
 	nonNull := w.nonNull
 	nulls := int64(w.rows - nonNull)
-	body := w.vals
+	indexed := w.dict != nil && !w.dict.plain
+	// parquet-go checks the dictionary's size before it writes the page,
+	// and the page is written with indexes all the same.
+	fallback := indexed && w.dict.size > DictionaryMaxBytes
+	vals, valEncoding := w.vals, format.Plain
+	if indexed {
+		var err error
+		if w.indexes, err = w.dictEnc.EncodeInt32(w.indexes[:0], w.idx); err != nil {
+			return fmt.Errorf("column %q: encode dictionary indexes: %w", w.path, err)
+		}
+		vals, valEncoding = w.indexes, format.RLEDictionary
+	}
+	body := vals
 	if w.maxDef > 0 {
 		var err error
 		if w.levels, err = w.rle.EncodeLevels(w.levels[:0], w.defs); err != nil {
@@ -287,7 +342,7 @@ func (w *pageWriter) flush() error {
 		}
 		w.body = binary.LittleEndian.AppendUint32(w.body[:0], uint32(len(w.levels)))
 		w.body = append(w.body, w.levels...)
-		w.body = append(w.body, w.vals...)
+		w.body = append(w.body, vals...)
 		body = w.body
 	}
 	if int64(len(body)) > math.MaxInt32 {
@@ -302,7 +357,13 @@ func (w *pageWriter) flush() error {
 		page = w.comp
 	}
 
-	lo, hi, ok := w.bounds(nonNull)
+	var lo, hi []byte
+	var ok bool
+	if indexed {
+		lo, hi, ok = w.dictBounds()
+	} else {
+		lo, hi, ok = w.bounds(nonNull)
+	}
 	var minValue, maxValue parquet.Value
 	var st format.Statistics
 	st.NullCount = nulls
@@ -310,7 +371,7 @@ func (w *pageWriter) flush() error {
 		st.Min, st.Max, st.MinValue, st.MaxValue = lo, hi, lo, hi
 		minValue, maxValue = w.value(lo), w.value(hi)
 	}
-	if w.width == 0 {
+	if w.width == 0 && !indexed {
 		// parquet-go's page bounds of byte arrays point into its values
 		// buffer, which is nil for a page whose values are all empty,
 		// unless the page holds one value (a buffer is then swapped in,
@@ -334,7 +395,7 @@ func (w *pageWriter) flush() error {
 		CRC:                  int32(crc32.ChecksumIEEE(page)),
 		DataPageHeader: thrift.New(format.DataPageHeader{
 			NumValues:               int32(w.rows),
-			Encoding:                format.Plain,
+			Encoding:                valEncoding,
 			DefinitionLevelEncoding: format.RLE,
 			RepetitionLevelEncoding: format.RLE,
 			Statistics:              st,
@@ -357,7 +418,7 @@ func (w *pageWriter) flush() error {
 		w.bounded = true
 	}
 	w.locations = append(w.locations, format.PageLocation{
-		Offset:             int64(len(w.data)),
+		Offset:             int64(len(w.data) - w.base),
 		CompressedPageSize: int32(headerLen + int64(len(page))),
 		FirstRowIndex:      w.numRows,
 	})
@@ -370,92 +431,18 @@ func (w *pageWriter) flush() error {
 			w.pageHists[at+int(d)]++
 		}
 	}
-	w.data = append(w.data, w.header.Bytes()...)
-	w.data = append(w.data, page...)
+	w.data = appendDoubling(w.data, w.header.Bytes())
+	w.data = appendDoubling(w.data, page)
 	w.uncompressed += headerLen + int64(len(body))
 	w.numRows += int64(w.rows)
 	w.nulls += nulls
 	w.pages++
-	w.defs, w.vals, w.rows, w.nonNull = w.defs[:0], w.vals[:0], 0, 0
+	if indexed {
+		w.dictPages++
+	}
+	w.defs, w.vals, w.idx, w.rows, w.nonNull = w.defs[:0], w.vals[:0], w.idx[:0], 0, 0
+	if fallback {
+		w.dict.plain = true
+	}
 	return nil
-}
-
-// releasePageWriter resets w, the page writer of column c, and keeps it
-// for the next row group unless its chunk outgrew maxPooledChunk. The
-// chunk it finished must no longer be used.
-func (e *RowGroupEncoder) releasePageWriter(c int, w *pageWriter) {
-	e.chunkHints[c].Store(int64(len(w.data) + len(w.data)/8))
-	if cap(w.data) > maxPooledChunk {
-		return
-	}
-	w.defs, w.vals, w.rows, w.chunk = w.defs[:0], w.vals[:0], 0, 0
-	w.data, w.numRows, w.nulls, w.uncompressed, w.unencoded, w.pages = w.data[:0], 0, 0, 0, 0, 0
-	w.nonNull, w.scratch = 0, false
-	w.locations = w.locations[:0]
-	w.indexer.Reset()
-	w.bounded, w.minValue, w.maxValue = false, w.minValue[:0], w.maxValue[:0]
-	clear(w.defHist)
-	w.pageHists = w.pageHists[:0]
-	e.pagers[c].Put(w)
-}
-
-// maxPooledChunk bounds the chunk buffer of a page writer kept for the
-// next row group: pooled writers are freed by the garbage collector when
-// idle, as parquet-go's page buffers are, and larger ones are not kept.
-const maxPooledChunk = 64 << 20
-
-// ownChunk is a column chunk the page writer finished: its pages and the
-// metadata parquet-go's writer would give them, offsets relative to the
-// chunk's first byte.
-type ownChunk struct {
-	data        []byte
-	meta        format.ColumnChunk
-	columnIndex format.ColumnIndex
-	offsetIndex format.OffsetIndex
-}
-
-// finish writes the last page and returns the chunk.
-func (w *pageWriter) finish() (*ownChunk, error) {
-	if err := w.flush(); err != nil {
-		return nil, err
-	}
-	encodings := []format.Encoding{format.Plain}
-	if w.maxDef > 0 {
-		encodings = append(encodings, format.RLE)
-	}
-	md := format.ColumnMetaData{
-		Type:                  format.Type(w.kind),
-		Encoding:              encodings,
-		PathInSchema:          w.path,
-		Codec:                 format.Uncompressed,
-		NumValues:             w.numRows,
-		TotalUncompressedSize: w.uncompressed,
-		TotalCompressedSize:   int64(len(w.data)),
-		Statistics: format.Statistics{
-			NullCount: w.nulls,
-		},
-		EncodingStats: []format.PageEncodingStats{{PageType: format.DataPage, Encoding: format.Plain, Count: w.pages}},
-		SizeStatistics: format.SizeStatistics{
-			UnencodedByteArrayDataBytes: w.unencoded,
-			DefinitionLevelHistogram:    slices.Clone(w.defHist),
-		},
-	}
-	if w.bounded {
-		// Copies, since the row group keeps them; an empty string is
-		// written as an empty value, not left out, as parquet-go does.
-		md.Statistics.MinValue = append([]byte{}, w.minValue...)
-		md.Statistics.MaxValue = append([]byte{}, w.maxValue...)
-	}
-	if w.codec != nil {
-		md.Codec = w.codec.CompressionCodec()
-	}
-	ci := w.indexer.ColumnIndex()
-	ci.RepetitionLevelHistogram = nil
-	ci.DefinitionLevelHistogram = slices.Clone(w.pageHists)
-	return &ownChunk{
-		data:        w.data,
-		meta:        format.ColumnChunk{MetaData: md},
-		columnIndex: ci,
-		offsetIndex: format.OffsetIndex{PageLocations: w.locations},
-	}, nil
 }

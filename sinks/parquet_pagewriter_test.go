@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"testing"
 
 	"github.com/parquet-go/parquet-go"
@@ -154,7 +155,7 @@ func TestPageWriterMatchesParquetGo(t *testing.T) {
 		}
 	}
 	all := pwColumns()
-	covered := 0
+	covered, dictCovered := 0, 0
 	for _, seed := range seeds {
 		r := rand.New(rand.NewPCG(seed, 22))
 		group := parquet.Group{}
@@ -213,14 +214,25 @@ func TestPageWriterMatchesParquetGo(t *testing.T) {
 				t.Fatal(err)
 			}
 			sinks.WithoutPageWriter(ref)
-			for _, o := range sinks.OwnColumns(own) {
+			owned := sinks.OwnColumns(own)
+			for _, o := range owned {
 				if o {
 					covered++
 				}
 			}
-			encode := func(e *sinks.RowGroupEncoder, pr *rand.Rand) []byte {
-				s := e.NewStream(true)
+			// A stream given the parts a few at a time, or (whole)
+			// EncodeBatches given them all, whose page writers write
+			// straight into the row group's bytes.
+			encode := func(e *sinks.RowGroupEncoder, pr *rand.Rand, whole bool) []byte {
 				parts := batchesOf(t, layout, rows, pr)
+				if whole {
+					g, err := e.EncodeBatches(parts)
+					if err != nil {
+						t.Fatal(err)
+					}
+					return writeFile(t, schema, opts, nil, []*sinks.EncodedRowGroup{g})
+				}
+				s := e.NewStream(true)
 				for len(parts) > 0 {
 					k := min(len(parts), 1+pr.IntN(3))
 					if err := s.WriteBatches(parts[:k]); err != nil {
@@ -234,18 +246,122 @@ func TestPageWriterMatchesParquetGo(t *testing.T) {
 				}
 				return writeFile(t, schema, opts, nil, []*sinks.EncodedRowGroup{g})
 			}
-			want := encode(ref, rand.New(rand.NewPCG(seed, 1)))
-			got := encode(own, rand.New(rand.NewPCG(seed, 2)))
-			if !bytes.Equal(got, want) {
-				samePages(t, got, want)
-				diffFooters(t, got, want)
-				t.Fatalf("page writer's file differs from parquet-go's (%d vs %d bytes), %d rows, options %+v, schema %v; to reproduce: go test ./sinks -run TestPageWriterMatchesParquetGo -pagewriter.seed=%d",
-					len(got), len(want), n, opts, schema, seed)
+			want := encode(ref, rand.New(rand.NewPCG(seed, 1)), false)
+			var got []byte
+			for _, whole := range []bool{false, true} {
+				got = encode(own, rand.New(rand.NewPCG(seed, 2)), whole)
+				if !bytes.Equal(got, want) {
+					samePages(t, got, want)
+					diffFooters(t, got, want)
+					t.Fatalf("page writer's file (EncodeBatches: %v) differs from parquet-go's (%d vs %d bytes), %d rows, options %+v, schema %v; to reproduce: go test ./sinks -run TestPageWriterMatchesParquetGo -pagewriter.seed=%d",
+						whole, len(got), len(want), n, opts, schema, seed)
+				}
+			}
+			for _, rg := range rawFooter(t, got).RowGroups {
+				for c, cc := range rg.Columns {
+					if owned[c] && cc.MetaData.DictionaryPageOffset > 0 {
+						dictCovered++
+					}
+				}
 			}
 		})
 	}
-	if covered == 0 {
-		t.Fatal("no run had a column the page writer covers")
+	if *pageWriterSeed == 0 && (covered == 0 || dictCovered == 0) {
+		t.Fatalf("runs had %d columns the page writer covers, %d of them with a dictionary: want some of each", covered, dictCovered)
+	}
+}
+
+// TestPageWriterDictionaryFallback holds the page writer's dictionary
+// chunks that outgrow DictionaryMaxBytes to parquet-go's bytes: the page
+// that finds the dictionary too large is still written with indexes, the
+// chunk's later pages are PLAIN, and the dictionary page keeps every value
+// indexed so far. With EncodingAuto the sample (the first 4096 rows, few
+// distinct values) chooses the dictionary, and the distinct values after
+// it fill it; EncodingPlain with Dictionary gives byte arrays a
+// dictionary from the first row.
+func TestPageWriterDictionaryFallback(t *testing.T) {
+	tests := []struct {
+		name  string
+		node  parquet.Node
+		opts  sinks.ParquetOptions
+		rows  int
+		nulls bool
+	}{
+		{"string", parquet.String(), sinks.ParquetOptions{PageBufferSize: 8192}, 40000, false},
+		{"optional string", parquet.Optional(parquet.String()), sinks.ParquetOptions{PageBufferSize: 8192}, 40000, true},
+		{"binary, plain with dictionary", parquet.Leaf(parquet.ByteArrayType), sinks.ParquetOptions{Encoding: sinks.EncodingPlain, Dictionary: true, Compression: "none", PageBufferSize: 4096}, 30000, false},
+		{"int64", parquet.Int(64), sinks.ParquetOptions{Compression: "zstd", PageBufferSize: 8192}, 160000, false},
+		{"optional double", parquet.Optional(parquet.Leaf(parquet.DoubleType)), sinks.ParquetOptions{PageBufferSize: 4096}, 160000, true},
+		{"int32", parquet.Int(32), sinks.ParquetOptions{PageBufferSize: 8192}, 300000, false},
+		{"float, large pages", parquet.Leaf(parquet.FloatType), sinks.ParquetOptions{PageBufferSize: 1 << 19}, 400000, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			schema := parquet.NewSchema("f", parquet.Group{"v": tc.node})
+			leaf, _ := schema.Lookup("v")
+			typ, maxDef := leaf.Node.Type(), leaf.MaxDefinitionLevel
+			r := rand.New(rand.NewPCG(7, uint64(tc.rows)))
+			rows := make([]parquet.Row, tc.rows)
+			for i := range rows {
+				if tc.nulls && r.IntN(10) == 0 {
+					rows[i] = parquet.Row{parquet.NullValue().Level(0, 0, 0)}
+					continue
+				}
+				x := uint64(i)
+				if i < sinks.DictionarySampleRows && tc.opts.Encoding == "" {
+					x = uint64(r.IntN(3))
+				}
+				var v parquet.Value
+				switch typ.Kind() {
+				case parquet.ByteArray:
+					v = parquet.ByteArrayValue(fmt.Appendf(nil, "%040d", x))
+				case parquet.Int32:
+					v = parquet.Int32Value(int32(x))
+				case parquet.Int64:
+					v = parquet.Int64Value(int64(x) * 1000003)
+				case parquet.Float:
+					v = parquet.FloatValue(float32(x) / 3)
+				default:
+					v = parquet.DoubleValue(float64(x) / 3)
+				}
+				rows[i] = parquet.Row{v.Level(0, maxDef, 0)}
+			}
+			layout, err := columnar.LayoutOf(schema)
+			if err != nil {
+				t.Fatal(err)
+			}
+			files := make([][]byte, 2)
+			for k := range files {
+				e, err := sinks.NewRowGroupEncoder(schema, tc.opts)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if k == 1 {
+					sinks.WithoutPageWriter(e)
+				}
+				g, err := e.EncodeBatches(batchesOf(t, layout, rows, rand.New(rand.NewPCG(3, uint64(k)))))
+				if err != nil {
+					t.Fatal(err)
+				}
+				files[k] = writeFile(t, schema, tc.opts, nil, []*sinks.EncodedRowGroup{g})
+			}
+			if !bytes.Equal(files[0], files[1]) {
+				samePages(t, files[0], files[1])
+				diffFooters(t, files[0], files[1])
+				t.Fatalf("page writer's file differs from parquet-go's (%d vs %d bytes)", len(files[0]), len(files[1]))
+			}
+			// The case is one of fallback: both kinds of data page.
+			md := rawFooter(t, files[0]).RowGroups[0].Columns[0].MetaData
+			kinds := map[format.Encoding]bool{}
+			for _, st := range md.EncodingStats {
+				if st.PageType == format.DataPage {
+					kinds[st.Encoding] = true
+				}
+			}
+			if !kinds[format.Plain] || !kinds[format.RLEDictionary] || md.DictionaryPageOffset == 0 {
+				t.Fatalf("chunk's encoding stats %+v, dictionary page at %d: want PLAIN and RLE_DICTIONARY data pages and a dictionary page", md.EncodingStats, md.DictionaryPageOffset)
+			}
+		})
 	}
 }
 
@@ -352,5 +468,64 @@ func TestPageWriterEmptyStrings(t *testing.T) {
 				t.Fatalf("page writer's file differs from parquet-go's (%d vs %d bytes)", len(files[0]), len(files[1]))
 			}
 		})
+	}
+}
+
+// TestEncodeBatchesWritesPagesInPlace holds EncodeBatches to writing its
+// page writers' pages straight into the row group's bytes: encoding a row
+// group of S encoded bytes on a new encoder (no buffer to reuse) must
+// allocate under 3S. The row group's buffer, grown by doubling, costs
+// under 2S; a chunk buffer per column, copied into it at the end, as
+// streams given rows a piece at a time keep, cost about 2S more.
+func TestEncodeBatchesWritesPagesInPlace(t *testing.T) {
+	schema := parquet.NewSchema("m", parquet.Group{
+		"a": parquet.Int(64),
+		"b": parquet.Optional(parquet.Leaf(parquet.DoubleType)),
+		"c": parquet.String(),
+		"d": parquet.Int(32),
+	})
+	layout, err := columnar.LayoutOf(schema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(5, 5))
+	rows := make([]parquet.Row, 100000)
+	for i := range rows {
+		b := parquet.DoubleValue(r.Float64()).Level(0, 1, 1)
+		if i%7 == 0 {
+			b = parquet.NullValue().Level(0, 0, 1)
+		}
+		rows[i] = parquet.Row{
+			parquet.Int64Value(int64(r.Uint64())).Level(0, 0, 0),
+			b,
+			parquet.ByteArrayValue(fmt.Appendf(nil, "%x", r.Uint64())).Level(0, 0, 2),
+			parquet.Int32Value(int32(i)).Level(0, 0, 3),
+		}
+	}
+	parts := batchesOf(t, layout, rows, rand.New(rand.NewPCG(1, 1)))
+	// Small pages, so that the page writers' scratch is small beside the
+	// chunks; PLAIN, so that no sample is held.
+	opts := sinks.ParquetOptions{Encoding: sinks.EncodingPlain, PageBufferSize: 4096, Compression: "none"}
+	e, err := sinks.NewRowGroupEncoder(schema, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range sinks.OwnColumns(e) {
+		if !o {
+			t.Fatalf("columns the page writer covers: %v, want all", sinks.OwnColumns(e))
+		}
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	g, err := e.EncodeBatches(parts)
+	runtime.ReadMemStats(&after)
+	if err != nil {
+		t.Fatal(err)
+	}
+	size := int64(len(writeFile(t, schema, opts, nil, []*sinks.EncodedRowGroup{g})))
+	if alloc := int64(after.TotalAlloc - before.TotalAlloc); alloc >= 3*size {
+		t.Errorf("EncodeBatches allocated %d bytes for a row group of about %d bytes (%.2fx), want under 3x", alloc, size, float64(alloc)/float64(size))
+	} else {
+		t.Logf("EncodeBatches allocated %d bytes for a row group of about %d bytes (%.2fx)", alloc, size, float64(alloc)/float64(size))
 	}
 }

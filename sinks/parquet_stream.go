@@ -46,6 +46,16 @@ type RowGroupStream struct {
 	own     []*pageWriter
 	pgo     []int
 
+	// direct is set for a row group given whole, in one WriteBatches
+	// call (EncodeBatches, which holds its parts until Finish): its page
+	// writers run at Finish, one column after the other in column order
+	// once parquet-go's columns are written, each writing its pages
+	// straight into the row group's bytes, with no chunk buffer to copy
+	// from. rest are the parts' rows after the sample, which the page
+	// writers take after their columns' carried values.
+	direct bool
+	rest   []columnar.Rows
+
 	// Rows: batch[:k] are rows checked but not yet written, owned.
 	batch []parquet.Row
 	k     int
@@ -230,8 +240,11 @@ func (s *RowGroupStream) WriteBatches(parts []columnar.Rows) error {
 			return nil
 		}
 	}
+	if s.direct {
+		s.rest = parts
+	}
 	for c, pw := range s.own {
-		if pw == nil {
+		if pw == nil || s.direct {
 			continue
 		}
 		for k, part := range parts {
@@ -316,12 +329,13 @@ func (s *RowGroupStream) Finish() (*EncodedRowGroup, error) {
 	if err := s.flushRows(); err != nil {
 		return nil, err
 	}
+	carry := s.carry // a direct stream's own columns' values wait there
 	if err := s.flushBatches(); err != nil {
 		return nil, err
 	}
 	s.err = errors.New("encode row group: stream already finished")
 	if s.own != nil {
-		return s.finishOwn()
+		return s.finishOwn(carry)
 	}
 	if s.file == nil {
 		return s.e.finish(s.w, s.buf, s.n)

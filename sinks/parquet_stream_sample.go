@@ -74,8 +74,8 @@ func (s *RowGroupStream) start() error {
 func (s *RowGroupStream) writeCarry() error {
 	at := s.n - int64(s.carryRows)
 	for c, pw := range s.own {
-		if pw == nil {
-			continue
+		if pw == nil || s.direct {
+			continue // a direct stream's wait for Finish
 		}
 		// The page writer takes partial chunks: all it was carried.
 		if err := pw.writeValues(s.carry[c]); err != nil {
@@ -219,11 +219,11 @@ func (s *RowGroupStream) openBatches(dict []bool) error {
 	var mask []bool
 	if s.file == nil && !e.noPageWriter {
 		for c := range e.leaves {
-			if e.ownColumn(c, dict) {
+			if e.ownColumn(c) {
 				if own == nil {
 					own, mask = make([]*pageWriter, len(e.leaves)), make([]bool, len(e.leaves))
 				}
-				own[c], mask[c] = e.newPageWriter(c, e.codec), true
+				own[c], mask[c] = e.newPageWriter(c, e.codec, dict != nil && dict[c], s.direct), true
 			}
 		}
 	}
@@ -264,21 +264,11 @@ func (s *RowGroupStream) columnWriters() []*parquet.ColumnWriter {
 }
 
 // finishOwn finishes a row group some of whose columns splitdata's page
-// writer wrote, and joins them with parquet-go's.
-func (s *RowGroupStream) finishOwn() (*EncodedRowGroup, error) {
+// writer wrote, and joins them with parquet-go's. A direct stream's page
+// writers write their columns here: carry[c], then the rest of the rows.
+func (s *RowGroupStream) finishOwn(carry [][]parquet.Value) (*EncodedRowGroup, error) {
 	if s.n == 0 {
 		return &EncodedRowGroup{opts: s.e.opts, shape: s.e.shape}, nil
-	}
-	chunks := make([]*ownChunk, len(s.own))
-	for c, pw := range s.own {
-		if pw == nil {
-			continue
-		}
-		ch, err := pw.finish()
-		if err != nil {
-			return nil, fmt.Errorf("encode row group of %d rows: %w", s.n, err)
-		}
-		chunks[c] = ch
 	}
 	var sub []byte
 	if s.w != nil {
@@ -287,13 +277,30 @@ func (s *RowGroupStream) finishOwn() (*EncodedRowGroup, error) {
 		}
 		sub = s.buf.Bytes()
 	}
-	g, err := s.e.assemble(chunks, sub, s.n)
+	place := func(c int, rg []byte) ([]byte, *ownChunk, error) {
+		pw := s.own[c]
+		if s.direct {
+			pw.data, pw.base = rg, len(rg)
+			if c < len(carry) {
+				if err := pw.writeValues(carry[c]); err != nil {
+					return rg, nil, fmt.Errorf("column %d, rows 0 to %d: %w", c, len(carry[c])-1, err)
+				}
+			}
+			for k, part := range s.rest {
+				if err := pw.writeRows(part, c, 0, part.NumRows()); err != nil {
+					return rg, nil, fmt.Errorf("column %d, part %d: %w", c, k, err)
+				}
+			}
+		}
+		return pw.finishInto(rg)
+	}
+	g, err := s.e.assemble(s.own, place, sub, s.n)
 	for c, pw := range s.own {
 		if pw != nil {
-			s.e.releasePageWriter(c, pw) // assemble copied their chunks
+			s.e.releasePageWriter(c, pw) // assemble placed their chunks
 		}
 	}
-	s.own = nil
+	s.own, s.rest = nil, nil
 	if s.buf != nil {
 		s.e.recycle(s.buf) // assemble copied what it keeps of sub
 		s.buf = nil

@@ -1,0 +1,143 @@
+package sinks
+
+import (
+	"slices"
+
+	"github.com/parquet-go/parquet-go/format"
+)
+
+// This file holds what a page writer does once its chunk's rows are all
+// written: the chunk's metadata and page index, and the writer's reuse.
+
+// releasePageWriter resets w, the page writer of column c, and keeps it
+// for the next row group unless its chunk outgrew maxPooledChunk. The
+// chunk it finished must no longer be used.
+func (e *RowGroupEncoder) releasePageWriter(c int, w *pageWriter) {
+	if w.direct {
+		// Its pages went to the row group's bytes, which it must not keep.
+		w.data, w.base, w.direct = nil, 0, false
+	} else {
+		e.chunkHints[c].Store(int64(len(w.data) + len(w.data)/8))
+	}
+	if cap(w.data) > maxPooledChunk {
+		return
+	}
+	w.defs, w.vals, w.idx, w.rows, w.chunk = w.defs[:0], w.vals[:0], w.idx[:0], 0, 0
+	w.data, w.numRows, w.nulls, w.uncompressed, w.unencoded, w.pages, w.dictPages = w.data[:0], 0, 0, 0, 0, 0, 0
+	if w.dict != nil {
+		w.dict.reset()
+		w.keep, w.dict = w.dict, nil
+	}
+	w.nonNull, w.scratch = 0, false
+	w.locations = w.locations[:0]
+	w.indexer.Reset()
+	w.bounded, w.minValue, w.maxValue = false, w.minValue[:0], w.maxValue[:0]
+	clear(w.defHist)
+	w.pageHists = w.pageHists[:0]
+	e.pagers[c].Put(w)
+}
+
+// maxPooledChunk bounds the chunk buffer of a page writer kept for the
+// next row group: pooled writers are freed by the garbage collector when
+// idle, as parquet-go's page buffers are, and larger ones are not kept.
+const maxPooledChunk = 64 << 20
+
+// ownChunk is a column chunk the page writer finished and placed in a row
+// group's bytes: the metadata parquet-go's writer would give it and its
+// page index, offsets those of the row group's bytes.
+type ownChunk struct {
+	meta        format.ColumnChunk
+	columnIndex format.ColumnIndex
+	offsetIndex format.OffsetIndex
+}
+
+// finishInto writes the last page and places the chunk at the end of rg,
+// the row group's bytes so far, returning them with the chunk. A direct
+// writer's pages are already there (w.data is rg grown by them from
+// w.base), and only its dictionary page is moved in before them; another
+// writer's chunk is copied.
+func (w *pageWriter) finishInto(rg []byte) ([]byte, *ownChunk, error) {
+	if err := w.flush(); err != nil {
+		return rg, nil, err
+	}
+	// Sorted, as parquet-go sorts them.
+	encodings := []format.Encoding{format.Plain}
+	if w.maxDef > 0 {
+		encodings = append(encodings, format.RLE)
+	}
+	var stats []format.PageEncodingStats
+	if n := w.pages - w.dictPages; n > 0 {
+		stats = append(stats, format.PageEncodingStats{PageType: format.DataPage, Encoding: format.Plain, Count: n})
+	}
+	var dict []byte
+	if w.dict != nil {
+		encodings = append(encodings, format.RLEDictionary)
+		if w.dictPages > 0 {
+			stats = append(stats, format.PageEncodingStats{PageType: format.DataPage, Encoding: format.RLEDictionary, Count: w.dictPages})
+		}
+		stats = append(stats, format.PageEncodingStats{PageType: format.DictionaryPage, Encoding: format.Plain, Count: 1})
+		var err error
+		if dict, err = w.dictionaryPage(); err != nil {
+			return rg, nil, err
+		}
+	}
+	start := len(rg)
+	if w.direct {
+		rg, start = w.data, w.base
+		if len(dict) > 0 {
+			// The dictionary is complete only now, and goes first: the
+			// pages move up in place, which costs a copy of the chunk's
+			// pages but no memory.
+			end := len(rg)
+			rg = appendDoubling(rg, dict)
+			copy(rg[start+len(dict):], rg[start:end])
+			copy(rg[start:], dict)
+		}
+		w.data = nil
+	} else {
+		rg = appendDoubling(rg, dict)
+		rg = appendDoubling(rg, w.data)
+	}
+	at := int64(start + len(dict)) // the first data page
+	md := format.ColumnMetaData{
+		Type:                  format.Type(w.kind),
+		Encoding:              encodings,
+		PathInSchema:          w.path,
+		Codec:                 format.Uncompressed,
+		NumValues:             w.numRows,
+		TotalUncompressedSize: w.uncompressed,
+		TotalCompressedSize:   int64(len(rg) - start),
+		DataPageOffset:        at,
+		Statistics: format.Statistics{
+			NullCount: w.nulls,
+		},
+		EncodingStats: stats,
+		SizeStatistics: format.SizeStatistics{
+			UnencodedByteArrayDataBytes: w.unencoded,
+			DefinitionLevelHistogram:    slices.Clone(w.defHist),
+		},
+	}
+	if dict != nil {
+		md.DictionaryPageOffset = int64(start)
+	}
+	for k := range w.locations {
+		w.locations[k].Offset += at
+	}
+	if w.bounded {
+		// Copies, since the row group keeps them; an empty string is
+		// written as an empty value, not left out, as parquet-go does.
+		md.Statistics.MinValue = append([]byte{}, w.minValue...)
+		md.Statistics.MaxValue = append([]byte{}, w.maxValue...)
+	}
+	if w.codec != nil {
+		md.Codec = w.codec.CompressionCodec()
+	}
+	ci := w.indexer.ColumnIndex()
+	ci.RepetitionLevelHistogram = nil
+	ci.DefinitionLevelHistogram = slices.Clone(w.pageHists)
+	return rg, &ownChunk{
+		meta:        format.ColumnChunk{MetaData: md},
+		columnIndex: ci,
+		offsetIndex: format.OffsetIndex{PageLocations: w.locations},
+	}, nil
+}
