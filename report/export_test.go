@@ -95,3 +95,6 @@ func (s *Sketch) Reset() { s.reset() }
 
 // Reset empties c for reuse, as a scan's released counters are.
 func (c *counter) Reset() { c.reset() }
+
+// AddFinite adds finite numbers to s, a chunk at a time.
+func AddFinite(s *Sketch, vs []float64) { s.addFinite(vs) }

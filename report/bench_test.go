@@ -1,0 +1,66 @@
+package report_test
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/splitdata/splitdata/report"
+)
+
+// BenchmarkSortFloats sorts a sketch level (2048 values) of the kinds of
+// numbers gen writes: random floats, random integers (user_id), and
+// values of a few ranges.
+func BenchmarkSortFloats(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	gens := []struct {
+		name string
+		gen  func() float64
+	}{
+		{"float", rng.Float64},
+		{"normal", rng.NormFloat64},
+		{"integer", func() float64 { return float64(rng.IntN(500_000)) }},
+		{"clustered", func() float64 { return float64(rng.IntN(4)) + rng.Float64()/1e6 }},
+	}
+	for _, g := range gens {
+		src := make([]float64, report.DefaultSketchCapacity)
+		for i := range src {
+			src[i] = g.gen()
+		}
+		vs := make([]float64, len(src))
+		b.Run(g.name, func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(8 * len(src)))
+			for b.Loop() {
+				copy(vs, src)
+				report.SortFloats(vs)
+			}
+		})
+	}
+}
+
+// BenchmarkSketchAdd adds a million numbers to a sketch.
+func BenchmarkSketchAdd(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	vs := make([]float64, 1<<20)
+	for i := range vs {
+		vs[i] = rng.NormFloat64()
+	}
+	for _, bulk := range []bool{false, true} {
+		b.Run(fmt.Sprintf("bulk=%v", bulk), func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(8 * len(vs)))
+			s := report.NewSketch(report.DefaultSketchCapacity)
+			for b.Loop() {
+				s.Reset()
+				if bulk {
+					report.AddFinite(s, vs)
+					continue
+				}
+				for _, v := range vs {
+					s.Add(v)
+				}
+			}
+		})
+	}
+}
