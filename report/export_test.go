@@ -98,3 +98,6 @@ func (c *counter) Reset() { c.reset() }
 
 // AddFinite adds finite numbers to s, a chunk at a time.
 func AddFinite(s *Sketch, vs []float64) { s.addFinite(vs) }
+
+// SortRecords sorts leak records as the leak finder does.
+func SortRecords(recs []record, workers int) { sortRecords(recs, workers) }

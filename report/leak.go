@@ -226,10 +226,11 @@ const radixMin = 256
 // up to workers goroutines (the order does not depend on workers). The
 // hashes are uniform, so a counting sort in place on (kind, the hash's
 // first byte) (an American flag sort) cuts the records into buckets of a
-// 256th; each is radix-sorted on the hash's next 7 bytes, least
+// 256th; each is radix-sorted on the hash's next 3 bytes, least
 // significant first (stable counting passes through a scratch buffer),
-// and only records whose first 8 bytes are equal are then ordered by a
-// comparison. A bucket holding more than a 64th of the records (equal
+// and only records whose first 4 bytes are equal (duplicates, and about
+// n²/2^33 pairs of others: a thousandth of the records at 10M) are then
+// ordered by a comparison. A bucket holding more than a 64th of the records (equal
 // hashes: many duplicates) is sorted by comparison instead, so the
 // scratch buffers stay within a 64th of the records per worker.
 func sortRecords(recs []record, workers int) {
@@ -282,11 +283,16 @@ func sortRecords(recs []record, workers int) {
 	wg.Wait()
 }
 
+// radixBytes is how many of a hash's first bytes sortRecords orders by
+// counting: more passes moved 32-byte records to order the few that
+// share 4 bytes, which a comparison orders for less.
+const radixBytes = 4
+
 // radixSortBucket sorts the records of one bucket (equal kind and first
 // hash byte) as compareInBucket orders them, scratch being as long.
 func radixSortBucket(recs, scratch []record) {
 	src, dst := recs, scratch
-	for k := 7; k >= 1; k-- {
+	for k := radixBytes - 1; k >= 1; k-- {
 		var count [256]int
 		for i := range src {
 			count[src[i].hash[k]]++
@@ -310,11 +316,12 @@ func radixSortBucket(recs, scratch []record) {
 	if &src[0] != &recs[0] {
 		copy(recs, src)
 	}
-	// Records equal on the first 8 bytes of their hash (duplicates, or a
-	// rare partial match) are ordered by the rest of compareInBucket.
+	// Records equal on the first radixBytes bytes of their hash
+	// (duplicates, or a partial match) are ordered by the rest of
+	// compareInBucket.
 	for i := 0; i < len(recs); {
 		j := i + 1
-		for j < len(recs) && [8]byte(recs[j].hash[:8]) == [8]byte(recs[i].hash[:8]) {
+		for j < len(recs) && [radixBytes]byte(recs[j].hash[:radixBytes]) == [radixBytes]byte(recs[i].hash[:radixBytes]) {
 			j++
 		}
 		if j-i > 1 {
