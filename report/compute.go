@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/parquet-go/parquet-go"
 
@@ -146,16 +147,26 @@ func (s *scanner) newUnitAcc(rows int64, at place, recs *recordPool) *acc {
 // recordPool recycles the leak records of units once they are handed to
 // the leak finder, which copies them: a unit's records are 32 bytes a row,
 // a third of what a report allocated, and fresh memory under the soft
-// limit costs collections.
-type recordPool struct{ p sync.Pool }
+// limit costs collections. Buffers are made as large as the largest unit
+// yet: one too small for a unit was dropped, and units of uneven sizes
+// (a file's last row group) made most of the pool's buffers anew.
+type recordPool struct {
+	p    sync.Pool
+	most atomic.Int64 // the most records a unit asked for
+}
 
 func (r *recordPool) get(n int) []record {
-	if r != nil {
-		if b, ok := r.p.Get().(*[]record); ok && cap(*b) >= n {
-			return (*b)[:0]
-		}
+	if r == nil {
+		return make([]record, 0, n)
 	}
-	return make([]record, 0, n)
+	most := r.most.Load()
+	for int64(n) > most && !r.most.CompareAndSwap(most, int64(n)) {
+		most = r.most.Load()
+	}
+	if b, ok := r.p.Get().(*[]record); ok && cap(*b) >= n {
+		return (*b)[:0]
+	}
+	return make([]record, 0, max(int64(n), most))
 }
 
 func (r *recordPool) put(recs []record) {
