@@ -4,7 +4,11 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"testing"
+	"time"
 
+	"github.com/parquet-go/parquet-go"
+
+	"github.com/splitdata/splitdata/internal/columnar"
 	"github.com/splitdata/splitdata/report"
 )
 
@@ -117,5 +121,72 @@ func BenchmarkLeakRuns(b *testing.B) {
 		if err != nil || len(runs) != 0 {
 			b.Fatal(runs, err)
 		}
+	}
+}
+
+// genRow is a row shaped like gen's.
+type genRow struct {
+	ID     int64     `parquet:"id"`
+	UserID int64     `parquet:"user_id"`
+	Label  string    `parquet:"label"`
+	X1     float64   `parquet:"x1"`
+	X2     *float64  `parquet:"x2,optional"`
+	Text   string    `parquet:"text"`
+	TS     time.Time `parquet:"ts,timestamp(microsecond)"`
+}
+
+// BenchmarkScanBatch summarizes a 65536-row batch shaped like gen's
+// table (every column, and every row's leak record), read in place and
+// as a split's picked rows (80%).
+func BenchmarkScanBatch(b *testing.B) {
+	schema := parquet.SchemaOf(genRow{})
+	layout, err := columnar.LayoutOf(schema)
+	if err != nil {
+		b.Fatal(err)
+	}
+	const n = 1 << 16
+	rng := rand.New(rand.NewPCG(1, 2))
+	batch := columnar.New(layout, n)
+	labels := []string{"cat", "dog", "bird"}
+	text := make([]byte, 40)
+	for i := range n {
+		for k := range text {
+			text[k] = 'a' + byte(rng.IntN(26))
+		}
+		x2 := rng.NormFloat64()
+		row := genRow{ID: int64(i), UserID: rng.Int64N(n / 20), Label: labels[rng.IntN(3)], X1: rng.Float64(), Text: string(text), TS: time.UnixMicro(1.7e15 + rng.Int64N(1e13)).UTC()}
+		if i%10 != 0 {
+			row.X2 = &x2
+		}
+		for _, v := range schema.Deconstruct(nil, &row) {
+			if err := batch.Cols[v.Column()].AppendValue(v); err != nil {
+				b.Fatal(err)
+			}
+		}
+		batch.Len++
+	}
+	var sel []int32
+	for i := range int32(n) {
+		if rng.Float64() < 0.8 {
+			sel = append(sel, i)
+		}
+	}
+	for _, tc := range []struct {
+		name string
+		rows columnar.Rows
+	}{{"batch", batch}, {"pick", columnar.PickRows(batch, sel)}} {
+		b.Run(tc.name, func(b *testing.B) {
+			scan, err := report.NewBatchScan(schema)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			b.SetBytes(int64(tc.rows.NumRows()))
+			for b.Loop() {
+				if got := scan(tc.rows); got != tc.rows.NumRows() {
+					b.Fatalf("%d leak records for %d rows", got, tc.rows.NumRows())
+				}
+			}
+		})
 	}
 }
