@@ -57,6 +57,10 @@ func (ch *Chunk) readBatch(b *Batch, c, lo, hi int) {
 	src := &b.Cols[c]
 	ch.N = hi - lo
 	ch.Column = Column{Type: src.Type}
+	if lo == hi {
+		// An empty batch's byte array offsets may be empty too.
+		return
+	}
 	if src.Defs != nil {
 		ch.Defs = src.Defs[lo:hi:hi]
 	}

@@ -127,6 +127,8 @@ func TestChunkRead(t *testing.T) {
 		{name: "slice", rows: srcs[0].Slice(333, 1400)},
 		{name: "pick", rows: pick},
 		{name: "sliced pick", rows: pick.Slice(10, 2900)},
+		{name: "empty batch", rows: columnar.New(accessLayout, 0)},
+		{name: "empty batch, no offsets", rows: &columnar.Batch{Cols: make([]columnar.Column, len(accessLayout))}},
 	}
 	value := func(rows columnar.Rows, c, k int) parquet.Value {
 		return rows.AppendValues(nil, c, k, k+1)[0]
@@ -142,8 +144,9 @@ func TestChunkRead(t *testing.T) {
 				}
 			}
 		}
+		at := min(5, tc.rows.NumRows())
 		for c := range accessLayout {
-			chunks[c].Read(tc.rows, c, 5, 5)
+			chunks[c].Read(tc.rows, c, at, at)
 			if chunks[c].N != 0 || len(chunks[c].Int64s()) != 0 {
 				t.Errorf("%s: column %d: an empty range read %d rows", tc.name, c, chunks[c].N)
 			}
