@@ -47,6 +47,27 @@ func (a *colAcc) addNumber(f float64) {
 	a.sk.Add(f)
 }
 
+// addNumbers adds fs, finite numbers, in order, as addNumber adds them
+// one by one: the moments first, then the sketch.
+func (a *colAcc) addNumbers(fs []float64) {
+	sum, comp, mean, m2, n := a.sum, a.comp, a.mean, a.m2, a.n
+	for _, f := range fs {
+		t := sum + f
+		if math.Abs(sum) >= math.Abs(f) {
+			comp += (sum - t) + f
+		} else {
+			comp += (f - t) + sum
+		}
+		sum = t
+		n++
+		d := f - mean
+		mean += d / float64(n)
+		m2 += d * (f - mean)
+	}
+	a.sum, a.comp, a.mean, a.m2, a.n = sum, comp, mean, m2, n
+	a.sk.addFinite(fs)
+}
+
 func (a *colAcc) merge(o *colAcc) {
 	a.values += o.values
 	a.nulls += o.nulls

@@ -92,6 +92,9 @@ func TestSortRecords(t *testing.T) {
 			case 2: // first 8 bytes shared: equal in radix-sorted buckets
 				binary.BigEndian.PutUint64(h[:8], pool[rng.IntN(len(pool))])
 				binary.BigEndian.PutUint64(h[8:], rng.Uint64()%3)
+				if rng.IntN(2) == 0 { // only the first 4 shared
+					binary.BigEndian.PutUint32(h[4:], rng.Uint32())
+				}
 			default:
 				binary.BigEndian.PutUint64(h[:8], rng.Uint64())
 				binary.BigEndian.PutUint64(h[8:], rng.Uint64())

@@ -2,7 +2,6 @@ package report
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
 	"path/filepath"
@@ -11,9 +10,11 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/parquet-go/parquet-go"
 
+	"github.com/splitdata/splitdata/internal/columnar"
 	"github.com/splitdata/splitdata/pipeline"
 	"github.com/splitdata/splitdata/sources"
 	"github.com/splitdata/splitdata/splitter"
@@ -146,16 +147,26 @@ func (s *scanner) newUnitAcc(rows int64, at place, recs *recordPool) *acc {
 // recordPool recycles the leak records of units once they are handed to
 // the leak finder, which copies them: a unit's records are 32 bytes a row,
 // a third of what a report allocated, and fresh memory under the soft
-// limit costs collections.
-type recordPool struct{ p sync.Pool }
+// limit costs collections. Buffers are made as large as the largest unit
+// yet: one too small for a unit was dropped, and units of uneven sizes
+// (a file's last row group) made most of the pool's buffers anew.
+type recordPool struct {
+	p    sync.Pool
+	most atomic.Int64 // the most records a unit asked for
+}
 
 func (r *recordPool) get(n int) []record {
-	if r != nil {
-		if b, ok := r.p.Get().(*[]record); ok && cap(*b) >= n {
-			return (*b)[:0]
-		}
+	if r == nil {
+		return make([]record, 0, n)
 	}
-	return make([]record, 0, n)
+	most := r.most.Load()
+	for int64(n) > most && !r.most.CompareAndSwap(most, int64(n)) {
+		most = r.most.Load()
+	}
+	if b, ok := r.p.Get().(*[]record); ok && cap(*b) >= n {
+		return (*b)[:0]
+	}
+	return make([]record, 0, max(int64(n), most))
 }
 
 func (r *recordPool) put(recs []record) {
@@ -167,8 +178,13 @@ func (r *recordPool) put(recs []record) {
 // rowScan holds the buffers of one goroutine's scans.
 type rowScan struct {
 	buf, gbuf, lbuf []byte
-	gvals           []parquet.Value   // a row's group values, in the order of scanner.groups
-	vals            [][]parquet.Value // [column]: a chunk of a batch (scanBatch)
+	gvals           []parquet.Value // a row's group values, in the order of scanner.groups
+	// A chunk of a batch (scanBatch): its columns, the finite numbers of
+	// one, and the ends and write positions of its rows' canonical bytes
+	// in buf.
+	chunks   []columnar.Chunk
+	nums     []float64
+	ends, at []int
 }
 
 func newRowScan() *rowScan { return &rowScan{} }
@@ -259,20 +275,7 @@ func (s *scanner) addValue(ca *colAcc, c int, v parquet.Value) {
 // addRecords adds the leak records of a row whose canonical bytes (and
 // its group value's) are in rs.
 func (s *scanner) addRecords(a *acc, at place, row uint64, rs *rowScan) {
-	rec := record{kind: kindRow, split: at.split, file: at.file, row: row}
-	if s.fastRows {
-		rec.hash = fastRowHash(rs.buf)
-	} else {
-		sum := sha256.Sum256(rs.buf)
-		copy(rec.hash[:], sum[:16])
-	}
-	a.recs = append(a.recs, rec)
-	if len(rs.gbuf) > 0 {
-		sum := sha256.Sum256(rs.gbuf)
-		rec.kind = kindGroup
-		copy(rec.hash[:], sum[:16])
-		a.recs = append(a.recs, rec)
-	}
+	s.addRecord(a, at, row, rs.buf, rs.gbuf)
 }
 
 // openOptions are the options output files of m are read with.

@@ -1,6 +1,12 @@
 package report
 
-import "slices"
+import (
+	"slices"
+
+	"github.com/parquet-go/parquet-go"
+
+	"github.com/splitdata/splitdata/internal/columnar"
+)
 
 // Internals for the black-box tests.
 var (
@@ -95,3 +101,31 @@ func (s *Sketch) Reset() { s.reset() }
 
 // Reset empties c for reuse, as a scan's released counters are.
 func (c *counter) Reset() { c.reset() }
+
+// AddFinite adds finite numbers to s, a chunk at a time.
+func AddFinite(s *Sketch, vs []float64) { s.addFinite(vs) }
+
+// SortRecords sorts leak records as the leak finder does.
+func SortRecords(recs []record, workers int) { sortRecords(recs, workers) }
+
+// NewBatchScan returns a function that summarizes rows of schema as a
+// report's scan does, leak records included, into accumulators released
+// after each call, and returns the number of leak records.
+func NewBatchScan(schema *parquet.Schema) (func(r columnar.Rows) int, error) {
+	sc, err := newScanner(schema, Options{})
+	if err != nil {
+		return nil, err
+	}
+	sc.fastRows = true
+	rs := newRowScan()
+	var pool recordPool
+	at := place{leak: true}
+	return func(r columnar.Rows) int {
+		a := sc.newUnitAcc(int64(r.NumRows()), at, &pool)
+		sc.scanBatch(r, a, at, rs)
+		n := len(a.recs)
+		pool.put(a.recs)
+		sc.release(a)
+		return n
+	}, nil
+}

@@ -102,6 +102,10 @@ type leakFinder struct {
 	// remap, if not nil, renumbers the records' splits as they are read
 	// back: a report written inside a run numbers the run's outputs.
 	remap []uint16
+	// counts holds, per partition file, how many of its records fall in
+	// each of sortRecords' buckets, so that reading a partition back puts
+	// each record in its bucket's place at once.
+	counts [][recordBuckets]int
 }
 
 // recordMem is the bytes of a record in memory.
@@ -132,6 +136,7 @@ func newLeakFinder(n, budget, hold int64, dir string) (*leakFinder, error) {
 		l.files = append(l.files, f)
 		l.bufs = append(l.bufs, bufio.NewWriterSize(f, 16<<10))
 	}
+	l.counts = make([][recordBuckets]int, parts)
 	return l, nil
 }
 
@@ -143,6 +148,7 @@ func (l *leakFinder) add(recs []record) error {
 	}
 	for i := range recs {
 		p := int(binary.BigEndian.Uint32(recs[i].hash[:4]) % uint32(l.parts))
+		l.counts[p][recordBucket(&recs[i])]++
 		if _, err := l.bufs[p].Write(recordBytes(recs[i : i+1])); err != nil {
 			return fmt.Errorf("leak check: write temporary file: %w", err)
 		}
@@ -174,22 +180,33 @@ func (l *leakFinder) runs(fn func(run []record)) error {
 	if len(sizes) > 0 {
 		buf = make([]record, slices.Max(sizes)/recordSize)
 	}
+	var block []record
+	if l.files != nil {
+		block = make([]record, readBlock/recordSize)
+	}
 	for p := range l.parts {
 		recs := l.mem
+		var starts, ends [recordBuckets]int
 		if l.files != nil {
-			// The file holds the records as they are in memory: read in
-			// place, only the records are held.
+			// The file holds the records as they are in memory: read a
+			// block at a time, each record put in its bucket's place.
 			recs = buf[:sizes[p]/recordSize]
-			if _, err := io.ReadFull(io.NewSectionReader(l.files[p], 0, sizes[p]), recordBytes(recs)); err != nil {
-				return fmt.Errorf("leak check: read temporary file: %w", err)
+			starts, ends = bucketBounds(&l.counts[p])
+			if ends[recordBuckets-1] != len(recs) {
+				return fmt.Errorf("leak check: temporary file of %d records, %d written", len(recs), ends[recordBuckets-1])
 			}
-		}
-		if l.remap != nil {
-			for i := range recs {
-				recs[i].split = l.remap[recs[i].split]
+			if err := l.readPartition(p, sizes[p], recs, block, &starts, &ends); err != nil {
+				return err
 			}
+		} else {
+			if l.remap != nil {
+				for i := range recs {
+					recs[i].split = l.remap[recs[i].split]
+				}
+			}
+			starts, ends = bucketRecords(recs)
 		}
-		sortRecords(recs, l.workers)
+		sortBuckets(recs, &starts, &ends, l.workers)
 		for i := 0; i < len(recs); {
 			j := i + 1
 			for j < len(recs) && recs[j].kind == recs[i].kind && recs[j].hash == recs[i].hash {
@@ -200,6 +217,37 @@ func (l *leakFinder) runs(fn func(run []record)) error {
 			}
 			i = j
 		}
+	}
+	return nil
+}
+
+// readBlock is the bytes of partition file a leak finder reads at a time.
+const readBlock = 1 << 20
+
+// readPartition reads partition file p (size bytes) into recs, through
+// block, each record at the next place of its bucket (starts and ends:
+// where each bucket starts and ends in recs), its split renumbered if
+// l.remap says so.
+func (l *leakFinder) readPartition(p int, size int64, recs, block []record, starts, ends *[recordBuckets]int) error {
+	next := *starts
+	r := io.NewSectionReader(l.files[p], 0, size)
+	for left := len(recs); left > 0; {
+		b := block[:min(left, len(block))]
+		if _, err := io.ReadFull(r, recordBytes(b)); err != nil {
+			return fmt.Errorf("leak check: read temporary file: %w", err)
+		}
+		for i := range b {
+			if l.remap != nil {
+				b[i].split = l.remap[b[i].split]
+			}
+			d := recordBucket(&b[i])
+			if next[d] >= ends[d] {
+				return fmt.Errorf("leak check: temporary file holds other records than written")
+			}
+			recs[next[d]] = b[i]
+			next[d]++
+		}
+		left -= len(b)
 	}
 	return nil
 }
@@ -223,27 +271,25 @@ func recordBucket(r *record) int { return int(r.kind&1)<<8 | int(r.hash[0]) }
 const radixMin = 256
 
 // sortRecords sorts recs as compareRecords orders them, the buckets on
-// up to workers goroutines (the order does not depend on workers). The
-// hashes are uniform, so a counting sort in place on (kind, the hash's
-// first byte) (an American flag sort) cuts the records into buckets of a
-// 256th; each is radix-sorted on the hash's next 7 bytes, least
-// significant first (stable counting passes through a scratch buffer),
-// and only records whose first 8 bytes are equal are then ordered by a
-// comparison. A bucket holding more than a 64th of the records (equal
-// hashes: many duplicates) is sorted by comparison instead, so the
-// scratch buffers stay within a 64th of the records per worker.
+// up to workers goroutines (the order does not depend on workers).
 func sortRecords(recs []record, workers int) {
-	var starts, ends, next [recordBuckets]int
+	starts, ends := bucketRecords(recs)
+	sortBuckets(recs, &starts, &ends, workers)
+}
+
+// bucketRecords orders recs by bucket, in place, and returns where each
+// bucket starts and ends. The hashes are uniform, so a counting sort in
+// place on (kind, the hash's first byte) (an American flag sort) cuts
+// the records into buckets of a 256th. Records read back from a
+// partition file are put in their bucket as they are read instead: the
+// swaps of this sort reach all over the records.
+func bucketRecords(recs []record) (starts, ends [recordBuckets]int) {
+	var counts [recordBuckets]int
 	for i := range recs {
-		ends[recordBucket(&recs[i])]++
+		counts[recordBucket(&recs[i])]++
 	}
-	at := 0
-	for b := range ends {
-		starts[b] = at
-		at += ends[b]
-		ends[b] = at
-	}
-	next = starts
+	starts, ends = bucketBounds(&counts)
+	next := starts
 	for b := range recordBuckets {
 		for next[b] < ends[b] {
 			d := recordBucket(&recs[next[b]])
@@ -255,8 +301,31 @@ func sortRecords(recs []record, workers int) {
 			next[d]++
 		}
 	}
+	return starts, ends
+}
+
+// bucketBounds returns where buckets of counts records each start and
+// end, one after the other.
+func bucketBounds(counts *[recordBuckets]int) (starts, ends [recordBuckets]int) {
+	at := 0
+	for b, n := range counts {
+		starts[b] = at
+		at += n
+		ends[b] = at
+	}
+	return starts, ends
+}
+
+// sortBuckets sorts each bucket of recs (starts, ends) as compareRecords
+// orders them, on up to workers goroutines. Each is radix-sorted on the
+// hash's next bytes, least significant first (stable counting passes
+// through a scratch buffer; see radixSortBucket). A bucket holding more
+// than a 64th of the records (equal hashes: many duplicates) is sorted by
+// comparison instead, so the scratch buffers stay within a 64th of the
+// records per worker.
+func sortBuckets(recs []record, starts, ends *[recordBuckets]int, workers int) {
 	maxScratch := max(len(recs)/64, 4*radixMin)
-	sortBuckets := func(w int) {
+	sortSome := func(w int) {
 		var scratch []record
 		for b := w; b < recordBuckets; b += workers {
 			bucket := recs[starts[b]:ends[b]]
@@ -272,21 +341,26 @@ func sortRecords(recs []record, workers int) {
 	}
 	if workers <= 1 || len(recs) < 4*radixMin {
 		workers = 1
-		sortBuckets(0)
+		sortSome(0)
 		return
 	}
 	var wg sync.WaitGroup
 	for w := range workers {
-		wg.Go(func() { sortBuckets(w) })
+		wg.Go(func() { sortSome(w) })
 	}
 	wg.Wait()
 }
+
+// radixBytes is how many of a hash's first bytes sortRecords orders by
+// counting: more passes moved 32-byte records to order the few that
+// share 4 bytes, which a comparison orders for less.
+const radixBytes = 4
 
 // radixSortBucket sorts the records of one bucket (equal kind and first
 // hash byte) as compareInBucket orders them, scratch being as long.
 func radixSortBucket(recs, scratch []record) {
 	src, dst := recs, scratch
-	for k := 7; k >= 1; k-- {
+	for k := radixBytes - 1; k >= 1; k-- {
 		var count [256]int
 		for i := range src {
 			count[src[i].hash[k]]++
@@ -310,11 +384,12 @@ func radixSortBucket(recs, scratch []record) {
 	if &src[0] != &recs[0] {
 		copy(recs, src)
 	}
-	// Records equal on the first 8 bytes of their hash (duplicates, or a
-	// rare partial match) are ordered by the rest of compareInBucket.
+	// Records equal on the first radixBytes bytes of their hash
+	// (duplicates, or a partial match) are ordered by the rest of
+	// compareInBucket.
 	for i := 0; i < len(recs); {
 		j := i + 1
-		for j < len(recs) && [8]byte(recs[j].hash[:8]) == [8]byte(recs[i].hash[:8]) {
+		for j < len(recs) && [radixBytes]byte(recs[j].hash[:radixBytes]) == [radixBytes]byte(recs[i].hash[:radixBytes]) {
 			j++
 		}
 		if j-i > 1 {

@@ -1,112 +1,425 @@
 package report
 
 import (
+	"crypto/sha256"
+	"encoding/binary"
 	"math"
+	"strconv"
 
 	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/deprecated"
 
 	"github.com/splitdata/splitdata/internal/columnar"
 )
 
-// batchChunk is how many rows of a batch are turned into values at a
-// time.
+// batchChunk is how many rows of a batch are read at a time.
 const batchChunk = 1024
 
 // scanBatch adds the rows of r (a batch, or rows picked out of batches),
-// numbered from at.firstRow in their file, to a. It takes each column's
-// values in row order, so every accumulator sees what scanRows gives it
-// for the same rows read one by one, and the figures are the same.
+// numbered from at.firstRow in their file, to a. It reads a chunk of rows
+// of each column at a time ([columnar.Chunk]) and walks their typed
+// values, each column's in row order, so every accumulator sees what
+// scanRows gives it for the same rows read one by one, and the figures
+// are the same.
 func (s *scanner) scanBatch(r columnar.Rows, a *acc, at place, rs *rowScan) {
 	ncols := len(s.cols)
-	if len(rs.vals) != ncols {
-		rs.vals = make([][]parquet.Value, ncols)
+	if len(rs.chunks) != ncols {
+		rs.chunks = make([]columnar.Chunk, ncols)
 	}
 	n := r.NumRows()
 	row := at.firstRow
 	for lo := 0; lo < n; lo += batchChunk {
 		hi := min(lo+batchChunk, n)
 		for c := range ncols {
-			rs.vals[c] = r.AppendValues(rs.vals[c][:0], c, lo, hi)
+			if at.leak || s.want[c] || c == s.label {
+				rs.chunks[c].Read(r, c, lo, hi)
+			}
 		}
 		a.rows += int64(hi - lo)
 		for c := range ncols {
-			if !s.want[c] {
-				continue
+			if s.want[c] {
+				s.addChunk(&a.cols[c], c, &rs.chunks[c], rs)
 			}
-			s.addValues(&a.cols[c], c, rs.vals[c])
 		}
 		if s.label >= 0 {
-			for _, v := range rs.vals[s.label] {
-				s.addLabel(a, v, rs)
-			}
+			s.addLabels(a, &rs.chunks[s.label], rs)
 		}
-		if !at.leak {
-			continue
+		if at.leak {
+			s.addChunkRecords(a, at, row, hi-lo, rs)
 		}
-		for k := range hi - lo {
-			rs.buf = rs.buf[:0]
-			for c := range ncols {
-				rs.buf = appendCanonical(rs.buf, rs.vals[c][k])
-			}
-			rs.gbuf = rs.gbuf[:0]
-			if len(s.groups) > 0 {
-				rs.gvals = rs.gvals[:0]
-				for _, c := range s.groups {
-					rs.gvals = append(rs.gvals, rs.vals[c][k])
-				}
-				rs.gbuf = s.appendGroup(rs.gbuf, rs.gvals)
-			}
-			s.addRecords(a, at, row, rs)
-			row++
-		}
+		row += uint64(hi - lo)
 	}
 }
 
-// addValues adds values of column c, all of the column's physical kind,
-// to ca as addValue adds them one by one, a loop per kind of number.
-func (s *scanner) addValues(ca *colAcc, c int, vals []parquet.Value) {
+// addChunk adds the values of a chunk of column c to ca, as addValue
+// adds them one by one: the finite numbers of a number column go to
+// addNumbers in row order.
+func (s *scanner) addChunk(ca *colAcc, c int, ch *columnar.Chunk, rs *rowScan) {
 	col := &s.cols[c]
-	if col.kind != KindNumber && col.kind != KindTime {
-		for _, v := range vals {
-			s.addValue(ca, c, v)
+	ca.values += int64(ch.N)
+	switch col.kind {
+	case KindNumber, KindTime:
+	case KindBool:
+		for k := range ch.N {
+			switch {
+			case ch.Null(k):
+				ca.nulls++
+			case ch.Fixed[k] != 0:
+				ca.cnt.add(boolTrue)
+			default:
+				ca.cnt.add(boolFalse)
+			}
+		}
+		return
+	default:
+		for k := range ch.N {
+			if ch.Null(k) {
+				ca.nulls++
+				continue
+			}
+			ca.cnt.add(chunkBytes(ch, k))
 		}
 		return
 	}
-	ca.values += int64(len(vals))
-	switch col.pkind {
+	nums := rs.nums[:0]
+	scale := col.scale
+	switch ch.Kind {
 	case parquet.Int64:
-		for _, v := range vals {
-			if v.IsNull() {
+		vals := ch.Int64s()
+		if ch.Defs == nil {
+			for _, v := range vals {
+				nums = append(nums, float64(v)*scale)
+			}
+			break
+		}
+		for k, v := range vals {
+			if ch.Defs[k] < ch.MaxDef {
 				ca.nulls++
 				continue
 			}
-			ca.addNumber(float64(v.Int64()) * col.scale)
+			nums = append(nums, float64(v)*scale)
 		}
 	case parquet.Int32:
-		for _, v := range vals {
-			if v.IsNull() {
+		vals := ch.Int32s()
+		for k, v := range vals {
+			if ch.Null(k) {
 				ca.nulls++
 				continue
 			}
-			ca.addNumber(float64(v.Int32()) * col.scale)
+			nums = append(nums, float64(v)*scale)
 		}
 	case parquet.Double:
-		for _, v := range vals {
-			if v.IsNull() {
+		vals := ch.Float64s()
+		for k, f := range vals {
+			if ch.Null(k) {
 				ca.nulls++
 				continue
 			}
-			f := v.Double()
 			if math.IsNaN(f) || math.IsInf(f, 0) {
 				ca.nans++
 				continue
 			}
-			ca.addNumber(f * col.scale)
+			nums = append(nums, f*scale)
 		}
-	default:
-		ca.values -= int64(len(vals))
-		for _, v := range vals {
-			s.addValue(ca, c, v)
+	case parquet.Float:
+		vals := ch.Float32s()
+		for k, v := range vals {
+			if ch.Null(k) {
+				ca.nulls++
+				continue
+			}
+			f := float64(v)
+			if math.IsNaN(f) || math.IsInf(f, 0) {
+				ca.nans++
+				continue
+			}
+			nums = append(nums, f*scale)
 		}
 	}
+	ca.addNumbers(nums)
+	rs.nums = nums
+}
+
+// The counted keys of booleans, as addValue counts them.
+var (
+	boolTrue  = []byte{1}
+	boolFalse = []byte{0}
+)
+
+// chunkBytes returns the bytes of row k of a byte array, fixed-length
+// byte array or INT96 chunk, as parquet.Value.ByteArray gives them.
+func chunkBytes(ch *columnar.Chunk, k int) []byte {
+	if ch.Width == 0 {
+		return ch.Value(k)
+	}
+	w := ch.Width
+	return ch.Fixed[w*k : w*k+w : w*k+w]
+}
+
+// addLabels counts the label values of a chunk, as addLabel does.
+func (s *scanner) addLabels(a *acc, ch *columnar.Chunk, rs *rowScan) {
+	kind := s.labelCol.kind
+	for k := range ch.N {
+		if ch.Null(k) {
+			a.labelNulls++
+			continue
+		}
+		b := rs.lbuf[:0]
+		switch {
+		case kind == KindBool:
+			b = strconv.AppendBool(b, ch.Fixed[k] != 0)
+		case kind != KindNumber && kind != KindTime:
+			b = append(b, chunkBytes(ch, k)...)
+		case ch.Kind == parquet.Int64:
+			b = strconv.AppendInt(b, int64(binary.LittleEndian.Uint64(ch.Fixed[8*k:])), 10)
+		case ch.Kind == parquet.Int32:
+			b = strconv.AppendInt(b, int64(int32(binary.LittleEndian.Uint32(ch.Fixed[4*k:]))), 10)
+		case ch.Kind == parquet.Double:
+			b = strconv.AppendFloat(b, math.Float64frombits(binary.LittleEndian.Uint64(ch.Fixed[8*k:])), 'g', -1, 64)
+		case ch.Kind == parquet.Float:
+			b = strconv.AppendFloat(b, float64(math.Float32frombits(binary.LittleEndian.Uint32(ch.Fixed[4*k:]))), 'g', -1, 64)
+		}
+		rs.lbuf = b
+		a.label.add(b)
+	}
+}
+
+// addChunkRecords adds the leak records of n rows whose chunks are in
+// rs, the first numbered row in its file. Their canonical bytes (each
+// value's as appendCanonical encodes it, in column order) are built
+// column by column: every row's length first, then each column writes
+// its values at every row's place in one buffer.
+func (s *scanner) addChunkRecords(a *acc, at place, row uint64, n int, rs *rowScan) {
+	if n == 0 {
+		return
+	}
+	ends := growInts(rs.ends, n)
+	clear(ends)
+	for c := range rs.chunks {
+		ch := &rs.chunks[c]
+		hdr := uvarintLen(uint64(c)) + 4
+		switch {
+		case ch.Kind == parquet.ByteArray:
+			for k := range n {
+				if ch.Null(k) {
+					ends[k] += hdr
+					continue
+				}
+				l := int(ch.Offsets[k+1] - ch.Offsets[k])
+				ends[k] += hdr + uvarintLen(uint64(l)) + l
+			}
+		default:
+			w := ch.Width
+			if ch.Kind == parquet.FixedLenByteArray {
+				w += uvarintLen(uint64(w))
+			}
+			if ch.Defs == nil {
+				for k := range n {
+					ends[k] += hdr + w
+				}
+				continue
+			}
+			for k := range n {
+				ends[k] += hdr
+				if ch.Defs[k] == ch.MaxDef {
+					ends[k] += w
+				}
+			}
+		}
+	}
+	total := 0
+	for k, l := range ends {
+		total += l
+		ends[k] = total
+	}
+	rs.ends = ends
+	buf := growBytes(rs.buf, total)
+	rs.buf = buf
+	at0 := growInts(rs.at, n)
+	rs.at = at0
+	at0[0] = 0
+	copy(at0[1:], ends[:n-1])
+	for c := range rs.chunks {
+		writeCanonical(buf, at0, c, &rs.chunks[c])
+	}
+	start := 0
+	for k := range n {
+		rs.gbuf = rs.gbuf[:0]
+		if len(s.groups) > 0 {
+			rs.gbuf = s.appendChunkGroup(rs.gbuf, rs, k)
+		}
+		s.addRecord(a, at, row+uint64(k), buf[start:ends[k]], rs.gbuf)
+		start = ends[k]
+	}
+}
+
+// writeCanonical writes the canonical bytes of every row of ch (column
+// c) at buf[at[k]:], and moves each at[k] past them.
+func writeCanonical(buf []byte, at []int, c int, ch *columnar.Chunk) {
+	// A value starts with its column, its repetition level (0), its
+	// definition level, its kind plus one, and 1 if not null.
+	var hdr [binary.MaxVarintLen64]byte
+	h := binary.PutUvarint(hdr[:], uint64(c))
+	kind := byte(ch.Kind + 1)
+	null := func(k int) {
+		p := at[k]
+		p += copy(buf[p:], hdr[:h])
+		// A null's kind is parquet.Value's null kind (-1) plus one.
+		buf[p], buf[p+1], buf[p+2], buf[p+3] = 0, ch.Defs[k], 0, 0
+		at[k] = p + 4
+	}
+	defined := func(k int) int {
+		p := at[k]
+		if h == 1 {
+			buf[p] = hdr[0]
+			p++
+		} else {
+			p += copy(buf[p:], hdr[:h])
+		}
+		buf[p], buf[p+1], buf[p+2], buf[p+3] = 0, ch.MaxDef, kind, 1
+		return p + 4
+	}
+	switch w := ch.Width; {
+	case ch.Kind == parquet.ByteArray:
+		for k := range ch.N {
+			if ch.Null(k) {
+				null(k)
+				continue
+			}
+			p := defined(k)
+			v := ch.Value(k)
+			if len(v) < 0x80 {
+				buf[p] = byte(len(v))
+				p++
+			} else {
+				p += binary.PutUvarint(buf[p:], uint64(len(v)))
+			}
+			at[k] = p + copy(buf[p:], v)
+		}
+	case w == 8:
+		for k := range ch.N {
+			if ch.Null(k) {
+				null(k)
+				continue
+			}
+			p := defined(k)
+			binary.LittleEndian.PutUint64(buf[p:], binary.LittleEndian.Uint64(ch.Fixed[8*k:]))
+			at[k] = p + 8
+		}
+	case w == 4:
+		for k := range ch.N {
+			if ch.Null(k) {
+				null(k)
+				continue
+			}
+			p := defined(k)
+			binary.LittleEndian.PutUint32(buf[p:], binary.LittleEndian.Uint32(ch.Fixed[4*k:]))
+			at[k] = p + 4
+		}
+	default:
+		for k := range ch.N {
+			if ch.Null(k) {
+				null(k)
+				continue
+			}
+			p := defined(k)
+			if ch.Kind == parquet.FixedLenByteArray {
+				p += binary.PutUvarint(buf[p:], uint64(w))
+			}
+			at[k] = p + copy(buf[p:], ch.Fixed[w*k:w*k+w])
+		}
+	}
+}
+
+// appendChunkGroup appends the canonical bytes of row k's group values,
+// as appendGroup does.
+func (s *scanner) appendChunkGroup(b []byte, rs *rowScan, k int) []byte {
+	if len(s.groups) == 1 {
+		c := s.groups[0]
+		return appendCanonical(b, chunkValue(&rs.chunks[c], c, k))
+	}
+	for _, c := range s.groups {
+		at := len(b)
+		b = append(b, 0, 0, 0, 0)
+		b = appendCanonical(b, chunkValue(&rs.chunks[c], c, k))
+		binary.BigEndian.PutUint32(b[at:], uint32(len(b)-at-4))
+	}
+	return b
+}
+
+// chunkValue returns row k of ch (column c) as a parquet.Value, as
+// columnar.Batch.Value makes it.
+func chunkValue(ch *columnar.Chunk, c, k int) parquet.Value {
+	if ch.Null(k) {
+		return parquet.NullValue().Level(0, int(ch.Defs[k]), c)
+	}
+	var v parquet.Value
+	switch ch.Kind {
+	case parquet.Boolean:
+		v = parquet.BooleanValue(ch.Fixed[k] != 0)
+	case parquet.Int32:
+		v = parquet.Int32Value(int32(binary.LittleEndian.Uint32(ch.Fixed[4*k:])))
+	case parquet.Int64:
+		v = parquet.Int64Value(int64(binary.LittleEndian.Uint64(ch.Fixed[8*k:])))
+	case parquet.Float:
+		v = parquet.FloatValue(math.Float32frombits(binary.LittleEndian.Uint32(ch.Fixed[4*k:])))
+	case parquet.Double:
+		v = parquet.DoubleValue(math.Float64frombits(binary.LittleEndian.Uint64(ch.Fixed[8*k:])))
+	case parquet.FixedLenByteArray:
+		v = parquet.FixedLenByteArrayValue(chunkBytes(ch, k))
+	case parquet.ByteArray:
+		v = parquet.ByteArrayValue(ch.Value(k))
+	case parquet.Int96:
+		f := ch.Fixed[12*k:]
+		v = parquet.Int96Value(deprecated.Int96{
+			binary.LittleEndian.Uint32(f), binary.LittleEndian.Uint32(f[4:]), binary.LittleEndian.Uint32(f[8:]),
+		})
+	}
+	return v.Level(0, int(ch.MaxDef), c)
+}
+
+// addRecord adds the leak records of a row whose canonical bytes are b,
+// and its group value's gb (none if empty).
+func (s *scanner) addRecord(a *acc, at place, row uint64, b, gb []byte) {
+	rec := record{kind: kindRow, split: at.split, file: at.file, row: row}
+	if s.fastRows {
+		rec.hash = fastRowHash(b)
+	} else {
+		sum := sha256.Sum256(b)
+		copy(rec.hash[:], sum[:16])
+	}
+	a.recs = append(a.recs, rec)
+	if len(gb) > 0 {
+		sum := sha256.Sum256(gb)
+		rec.kind = kindGroup
+		copy(rec.hash[:], sum[:16])
+		a.recs = append(a.recs, rec)
+	}
+}
+
+// uvarintLen is the length of x as a uvarint.
+func uvarintLen(x uint64) int {
+	n := 1
+	for x >= 0x80 {
+		x >>= 7
+		n++
+	}
+	return n
+}
+
+// growInts returns b with length n, its contents kept up to n, grown if
+// need be.
+func growInts(b []int, n int) []int {
+	if cap(b) < n {
+		return append(b[:cap(b)], make([]int, n-cap(b))...)
+	}
+	return b[:n]
+}
+
+// growBytes returns b with length n, grown if need be.
+func growBytes(b []byte, n int) []byte {
+	if cap(b) < n {
+		return make([]byte, n, max(n, 2*cap(b)))
+	}
+	return b[:n]
 }

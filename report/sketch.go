@@ -67,6 +67,32 @@ func (s *Sketch) Add(v float64) {
 	}
 }
 
+// addFinite adds vs, which holds no NaN, as Add adds them one by one:
+// level 0 is filled a run of values at a time, and compacted when full.
+func (s *Sketch) addFinite(vs []float64) {
+	for len(vs) > 0 {
+		if len(s.levels) == 0 {
+			s.addLevel()
+		}
+		l := s.levels[0]
+		k := min(len(vs), max(s.c-len(l), 1))
+		lo, hi := s.min, s.max
+		for _, v := range vs[:k] {
+			v += 0 // -0 + 0 = +0
+			lo = min(lo, v)
+			hi = max(hi, v)
+			l = append(l, v)
+		}
+		s.min, s.max = lo, hi
+		s.n += int64(k)
+		s.levels[0] = l
+		vs = vs[k:]
+		if len(l) >= s.c {
+			s.compact(0)
+		}
+	}
+}
+
 // compact halves level h into level h+1, and so on up while full.
 func (s *Sketch) compact(h int) {
 	for ; h < len(s.levels) && len(s.levels[h]) >= s.c; h++ {

@@ -149,8 +149,9 @@ func TestLeakFinderSpill(t *testing.T) {
 
 // TestSortFloats checks the sketch's sort against slices.Sort on values
 // that exercise every byte of the radix sort's key (both signs,
-// infinities, subnormals, repeats, runs sharing their high bytes) and on
-// ascending runs, which it merges.
+// infinities, subnormals, repeats, runs sharing their high bytes), the
+// bucket sort's small and large buckets, and on ascending runs, which it
+// merges.
 func TestSortFloats(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	values := map[string]func() float64{
@@ -161,6 +162,15 @@ func TestSortFloats(t *testing.T) {
 			return []float64{math.Inf(1), math.Inf(-1), 0, math.SmallestNonzeroFloat64, -math.MaxFloat64, 1}[rng.IntN(6)]
 		},
 		"one value": func() float64 { return 42 },
+		// Most values in a few of the bucket sort's ranges: its large
+		// buckets are radix sorted.
+		"clustered": func() float64 {
+			if rng.IntN(100) == 0 {
+				return rng.NormFloat64() * 1e12
+			}
+			return 1000 + float64(rng.IntN(50))/64
+		},
+		"exponential": func() float64 { return rng.ExpFloat64() },
 	}
 	for name, gen := range values {
 		for _, runs := range []int{0, 1, 2, 3, 7, 8, 9} { // 0: unsorted

@@ -1,0 +1,209 @@
+package columnar
+
+import (
+	"encoding/binary"
+	"math"
+	"unsafe"
+)
+
+// Chunk is some rows of one column laid out for typed loops: a reader
+// that summarizes values (moments, counts, hashes) walks a chunk's
+// []int64, []float64 or byte array offsets rather than one
+// parquet.Value per row.
+//
+// Rows of a [*Batch] are read in place: the chunk's Column then shares the
+// batch's memory, which must not change while the chunk is in use. Picked
+// rows ([*Pick]) are gathered into buffers the chunk keeps and reuses from
+// one [Chunk.Read] to the next, so reading a column chunk by chunk
+// allocates only while they grow.
+//
+// The zero value is an empty chunk, ready for Read. A Chunk is for one
+// goroutine at a time.
+type Chunk struct {
+	// Column holds the rows read: row k is null when Defs is not nil and
+	// Defs[k] < MaxDef; a null's fixed-width slot is zero, its byte array
+	// empty. A ByteArray row k is Bytes[Offsets[k]:Offsets[k+1]]: the
+	// offsets of rows read in place are the batch's, not rebased to 0.
+	Column
+	// N is the number of rows read.
+	N int
+
+	// The chunk's own memory, which picked rows are gathered into.
+	defs, fixed, bytes []byte
+	offsets            []uint32
+	// Typed copies of Fixed, for the accessors when Fixed cannot be
+	// viewed in place (a big-endian machine, or unaligned memory).
+	i64 []int64
+	i32 []int32
+	f64 []float64
+	f32 []float32
+}
+
+// Read sets ch to rows [lo, hi) of column c of r. Rows of a [*Batch] are
+// read in place, picked rows are gathered. It panics if the range or c is
+// out of range, or r is neither.
+func (ch *Chunk) Read(r Rows, c, lo, hi int) {
+	switch r := r.(type) {
+	case *Batch:
+		ch.readBatch(r, c, lo, hi)
+	case *Pick:
+		ch.readPick(r, c, lo, hi)
+	default:
+		panic("columnar: Chunk.Read of an unknown Rows")
+	}
+}
+
+func (ch *Chunk) readBatch(b *Batch, c, lo, hi int) {
+	src := &b.Cols[c]
+	ch.N = hi - lo
+	ch.Column = Column{Type: src.Type}
+	if lo == hi {
+		// An empty batch's byte array offsets may be empty too.
+		return
+	}
+	if src.Defs != nil {
+		ch.Defs = src.Defs[lo:hi:hi]
+	}
+	if src.Width == 0 {
+		ch.Offsets = src.Offsets[lo : hi+1 : hi+1]
+		ch.Bytes = src.Bytes
+		return
+	}
+	w := src.Width
+	ch.Fixed = src.Fixed[lo*w : hi*w : hi*w]
+}
+
+func (ch *Chunk) readPick(p *Pick, c, lo, hi int) {
+	ch.N = hi - lo
+	if lo == hi {
+		ch.Column = Column{}
+		if len(p.cols) > 0 {
+			ch.Type = p.cols[c][0].Type
+		}
+		return
+	}
+	cols, refs := p.cols[c], p.refs[lo:hi]
+	t := cols[0].Type
+	ch.Column = Column{Type: t}
+	if t.MaxDef > 0 {
+		defs := ch.defs[:0]
+		for _, ref := range refs {
+			defs = append(defs, cols[ref.Batch].Defs[ref.Row])
+		}
+		ch.defs, ch.Defs = defs, defs
+	}
+	switch w := t.Width; w {
+	case 0:
+		offsets := append(ch.offsets[:0], 0)
+		bs := ch.bytes[:0]
+		for _, ref := range refs {
+			col := cols[ref.Batch]
+			bs = append(bs, col.Bytes[col.Offsets[ref.Row]:col.Offsets[ref.Row+1]]...)
+			offsets = append(offsets, uint32(len(bs)))
+		}
+		ch.offsets, ch.bytes = offsets, bs
+		ch.Offsets, ch.Bytes = offsets, bs
+	case 8:
+		fixed := grow(ch.fixed[:0], 8*len(refs))[:8*len(refs)]
+		for k, ref := range refs {
+			binary.LittleEndian.PutUint64(fixed[8*k:], binary.LittleEndian.Uint64(cols[ref.Batch].Fixed[8*int(ref.Row):]))
+		}
+		ch.fixed, ch.Fixed = fixed, fixed
+	case 4:
+		fixed := grow(ch.fixed[:0], 4*len(refs))[:4*len(refs)]
+		for k, ref := range refs {
+			binary.LittleEndian.PutUint32(fixed[4*k:], binary.LittleEndian.Uint32(cols[ref.Batch].Fixed[4*int(ref.Row):]))
+		}
+		ch.fixed, ch.Fixed = fixed, fixed
+	default:
+		fixed := ch.fixed[:0]
+		for _, ref := range refs {
+			at := w * int(ref.Row)
+			fixed = append(fixed, cols[ref.Batch].Fixed[at:at+w]...)
+		}
+		ch.fixed, ch.Fixed = fixed, fixed
+	}
+}
+
+// Null reports whether row k of the chunk is null.
+func (ch *Chunk) Null(k int) bool { return ch.Defs != nil && ch.Defs[k] < ch.MaxDef }
+
+// Value returns the bytes of row k of a ByteArray chunk (empty for a
+// null), which refer to the chunk's or its batch's memory.
+func (ch *Chunk) Value(k int) []byte {
+	s, e := ch.Offsets[k], ch.Offsets[k+1]
+	return ch.Bytes[s:e:e]
+}
+
+// Int64s returns the values of an Int64 chunk, one per row (0 for a
+// null). The slice refers to the chunk's or its batch's memory when it
+// can, and is valid until the next Read.
+func (ch *Chunk) Int64s() []int64 {
+	if p, ok := view8(ch.Fixed, ch.N); ok {
+		return unsafe.Slice((*int64)(p), ch.N)
+	}
+	ch.i64 = ch.i64[:0]
+	for k := range ch.N {
+		ch.i64 = append(ch.i64, int64(binary.LittleEndian.Uint64(ch.Fixed[8*k:])))
+	}
+	return ch.i64
+}
+
+// Float64s returns the values of a Double chunk, as [Chunk.Int64s] does.
+func (ch *Chunk) Float64s() []float64 {
+	if p, ok := view8(ch.Fixed, ch.N); ok {
+		return unsafe.Slice((*float64)(p), ch.N)
+	}
+	ch.f64 = ch.f64[:0]
+	for k := range ch.N {
+		ch.f64 = append(ch.f64, math.Float64frombits(binary.LittleEndian.Uint64(ch.Fixed[8*k:])))
+	}
+	return ch.f64
+}
+
+// Int32s returns the values of an Int32 chunk, as [Chunk.Int64s] does.
+func (ch *Chunk) Int32s() []int32 {
+	if p, ok := view4(ch.Fixed, ch.N); ok {
+		return unsafe.Slice((*int32)(p), ch.N)
+	}
+	ch.i32 = ch.i32[:0]
+	for k := range ch.N {
+		ch.i32 = append(ch.i32, int32(binary.LittleEndian.Uint32(ch.Fixed[4*k:])))
+	}
+	return ch.i32
+}
+
+// Float32s returns the values of a Float chunk, as [Chunk.Int64s] does.
+func (ch *Chunk) Float32s() []float32 {
+	if p, ok := view4(ch.Fixed, ch.N); ok {
+		return unsafe.Slice((*float32)(p), ch.N)
+	}
+	ch.f32 = ch.f32[:0]
+	for k := range ch.N {
+		ch.f32 = append(ch.f32, math.Float32frombits(binary.LittleEndian.Uint32(ch.Fixed[4*k:])))
+	}
+	return ch.f32
+}
+
+// littleEndian reports whether the machine stores numbers as a batch
+// does, so that its fixed-width bytes can be viewed as numbers in place.
+var littleEndian = binary.NativeEndian.Uint16([]byte{1, 0}) == 1
+
+// view8 returns the address of b, n 8-byte values, when they can be read
+// in place as 8-byte numbers: little-endian machine, aligned memory.
+func view8(b []byte, n int) (unsafe.Pointer, bool) {
+	if n == 0 || len(b) < 8*n || !littleEndian {
+		return nil, n == 0 && littleEndian
+	}
+	p := unsafe.Pointer(unsafe.SliceData(b))
+	return p, uintptr(p)%8 == 0
+}
+
+// view4 is view8 for 4-byte values.
+func view4(b []byte, n int) (unsafe.Pointer, bool) {
+	if n == 0 || len(b) < 4*n || !littleEndian {
+		return nil, n == 0 && littleEndian
+	}
+	p := unsafe.Pointer(unsafe.SliceData(b))
+	return p, uintptr(p)%4 == 0
+}
