@@ -23,7 +23,8 @@ import (
 //     the row path (at least one unit); units are cut to half their
 //     share of it, and the other half is for batches that outlive it:
 //     decoded batches kept for reuse, at most H/8 (recycleBytes,
-//     batchPool), and units read in place by row groups being encoded;
+//     batchPool; one per worker when streaming), and units read in
+//     place by row groups being encoded;
 //   - row-group jobs in flight between the dispatcher and the writer: as
 //     many bytes of estimated decoded rows (at least one job). The row
 //     path's encoders copy a row group's values into the Parquet
@@ -54,9 +55,9 @@ import (
 // cloud SDKs' state (a split of a tiny file peaks at about 55 MB RSS). A
 // budget M keeps min(M/8, MemoryReserve) back; the rest is the heap
 // budget, which the engine sizes what it holds from and which is the Go
-// runtime's soft limit. So the default, 256 MiB, holds 224 MiB of heap,
-// and a split under it peaks under 300 MB (10^6 bytes) on the shapes of
-// benchmarks/peers.sh.
+// runtime's soft limit. So the default, DefaultMemoryLimit (240 MiB),
+// holds 210 MiB of heap, and a split under it peaks under 300 MB (10^6
+// bytes) on the shapes of benchmarks/peers.sh.
 const MemoryReserve = 32 << 20
 
 // memoryReserve is what a budget of memory bytes keeps back for the
@@ -115,10 +116,16 @@ func unitBudget(memory int64, workers int) int64 {
 // unitBudget's halving leaves to batches outliving their window. One
 // batch per worker, as before, kept at most W units of H/(8(W+1)) each;
 // counting bytes keeps more of the smaller units' batches, so fewer units
-// decode into fresh memory (on benchmarks/peers.sh's shapes, of 84, 62
-// and 98 units, 59, 40 and 82 rather than 43, 35 and 78 reused theirs).
-// 0 when memory is (no budget: one batch per worker).
-func recycleBytes(memory int64) int64 {
+// decode into fresh memory (on benchmarks/peers.sh's mixed and one shapes,
+// of 84 and 62 units, 59 and 40 rather than 43 and 35 reused theirs).
+// A job that streams its output row groups (outputMemory) keeps one batch
+// per worker: its memory is tight, its finished row groups take what the
+// pool would, and the pool bought it little (wide: 82 of 98 units rather
+// than 78, for a higher peak). 0 means one batch per worker.
+func recycleBytes(memory int64, streams bool) int64 {
+	if streams {
+		return 0
+	}
 	return heapBudget(memory) / 8
 }
 

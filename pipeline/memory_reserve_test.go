@@ -19,7 +19,7 @@ func TestMemoryReserve(t *testing.T) {
 		{"one byte", 1, 1},
 		{"small: an eighth", 64 << 20, 56 << 20},
 		{"at the cap", 256 << 20, 224 << 20},
-		{"default", pipeline.DefaultMemoryLimit, 224 << 20},
+		{"default", pipeline.DefaultMemoryLimit, 210 << 20},
 		{"large: the cap", 4 << 30, 4<<30 - pipeline.MemoryReserve},
 	}
 	for _, tc := range tests {

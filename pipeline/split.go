@@ -332,7 +332,7 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 		rowGroupRows:  cfg.RowGroupRows,
 		workers:       cfg.Workers,
 		format:        format,
-		reader:        newReader(encoder, batches, cfg.IndexOnly, cfg.IndexOnly || allParquet(plan.inputs), cfg.Workers, recycleBytes(cfg.MemoryLimit)),
+		reader:        newReader(encoder, batches, cfg.IndexOnly, cfg.IndexOnly || allParquet(plan.inputs), cfg.Workers, recycleBytes(cfg.MemoryLimit, streams != nil)),
 		streams:       streams,
 		kv:            kv,
 		out:           out,
