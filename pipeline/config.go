@@ -38,8 +38,13 @@ const (
 	DefaultRowGroupRows = 131072
 	DefaultRowsPerFile  = 1048576
 	// DefaultMemoryLimit is a job's memory budget by default (see
-	// JobOptions.MemoryLimit).
-	DefaultMemoryLimit = 256 << 20
+	// JobOptions.MemoryLimit): the whole process's, of which MemoryReserve
+	// (30 MiB here) is left to its baseline. It was 256 MiB up to 0.6.0,
+	// whose runs peaked at 301-313 MB on benchmarks/peers.sh's shapes,
+	// the baseline on top of the budget; at 240 MiB, 210 MiB of heap, the
+	// wide shape (streamed row groups, the highest peak) measured 265-273
+	// MB, under the 300 MB that issue 22 asks of the default.
+	DefaultMemoryLimit = 240 << 20
 	// DefaultShuffleMemory was the memory a Shuffle held by default.
 	//
 	// Deprecated: ShuffleMemory now defaults to half of MemoryLimit.
@@ -202,23 +207,27 @@ type JobOptions struct {
 	// column of that name, a required int64 holding each row's global row
 	// index. It must not name an input column; it cannot go with IndexOnly.
 	RowIndexColumn string `json:"row_index_column,omitempty"`
-	// MemoryLimit is the job's memory budget in bytes: the decoded input
+	// MemoryLimit is the job's memory budget in bytes, the whole
+	// process's: min(MemoryLimit/8, [MemoryReserve]) of it is left to the
+	// process's baseline (binary, runtime, SDKs), and the decoded input
 	// (a row group estimated larger than its share is read in parts of
 	// a few pages), the row groups being encoded, the shuffle and the
-	// per-row state are all sized from it (docs/architecture.md,
-	// "Memory"). It never changes an output byte. A job whose output row
-	// groups cannot fit in it fails at once ([ErrTooLarge]). 0 means
-	// DefaultMemoryLimit, or twice ShuffleMemory if that is larger,
-	// raised to what the job's output row groups need: a budget, not a
-	// refusal. A library job sizes itself from it exactly as the command
-	// line's (--memory) does. The command line also sets the Go runtime's
-	// soft memory limit to it, which is process-wide, so a library job
-	// does so only when asked: set OnBudget to [GoMemoryLimit](options)
-	// to get the command line's bounds.
+	// per-row state are all sized from the rest, the heap budget
+	// (docs/architecture.md, "Memory"). It never changes an output byte.
+	// A job whose output row groups cannot fit in it fails at once
+	// ([ErrTooLarge]). 0 means DefaultMemoryLimit, or twice ShuffleMemory
+	// and the reserve if that is larger, raised to what the job's output
+	// row groups need: a budget, not a refusal. A library job sizes
+	// itself from it exactly as the command line's (--memory) does. The
+	// command line also sets the Go runtime's soft memory limit to the
+	// heap budget, which is process-wide, so a library job does so only
+	// when asked: set OnBudget to [GoMemoryLimit](options) to get the
+	// command line's bounds.
 	MemoryLimit int64 `json:"-"`
 	// ShuffleMemory bounds the decoded rows a Shuffle holds at once (an
 	// estimate), and the per-row state of Stratify and RatioBy "rows"
-	// kept in memory; 0 means half of MemoryLimit.
+	// kept in memory; 0 means half of MemoryLimit less its reserve (see
+	// MemoryLimit).
 	ShuffleMemory int64 `json:"-"`
 	// TempDir holds a spilling Shuffle's temporary files (empty: a
 	// directory inside the output's temporary directory, on the output's
@@ -284,10 +293,11 @@ type JobOptions struct {
 }
 
 // GoMemoryLimit sets the Go runtime's soft memory limit
-// (runtime/debug.SetMemoryLimit) to the memory budget of a job with these
-// options, as the command line does, and returns the OnBudget that moves
-// it to the budget the job settles on (the default grows to what a job
-// needs). If the GOMEMLIMIT environment variable is set it does nothing
+// (runtime/debug.SetMemoryLimit) to the heap budget of a job with these
+// options (its memory budget less the reserve for the process's baseline,
+// see JobOptions.MemoryLimit), as the command line does, and returns the
+// OnBudget that moves it to the budget the job settles on (the default
+// grows to what a job needs). If the GOMEMLIMIT environment variable is set it does nothing
 // and returns nil: the user's limit stands. The engine sizes what it holds
 // from the same budget, so the live heap stays under it by design; the
 // limit only keeps the collector from letting the heap idle at twice the
@@ -301,10 +311,10 @@ func GoMemoryLimit(opts JobOptions) (onBudget func(bytes int64)) {
 	}
 	limit := opts.MemoryLimit
 	if limit == 0 {
-		limit = max(DefaultMemoryLimit, 2*opts.ShuffleMemory)
+		limit = max(DefaultMemoryLimit, memoryFor(2*opts.ShuffleMemory))
 	}
-	debug.SetMemoryLimit(limit)
-	return func(bytes int64) { debug.SetMemoryLimit(bytes) }
+	debug.SetMemoryLimit(heapBudget(limit))
+	return func(bytes int64) { debug.SetMemoryLimit(heapBudget(bytes)) }
 }
 
 // DefaultSplits returns the splits every config takes when its list is
@@ -325,10 +335,10 @@ func (c SplitConfig) withDefaults() SplitConfig {
 		c.RowGroupRows = DefaultRowGroupRows
 	}
 	if c.MemoryLimit == 0 {
-		c.MemoryLimit = max(DefaultMemoryLimit, 2*c.ShuffleMemory)
+		c.MemoryLimit = max(DefaultMemoryLimit, memoryFor(2*c.ShuffleMemory))
 	}
 	if c.ShuffleMemory == 0 {
-		c.ShuffleMemory = c.MemoryLimit / 2
+		c.ShuffleMemory = heapBudget(c.MemoryLimit) / 2
 	}
 	if c.Workers == 0 {
 		c.Workers = runtime.GOMAXPROCS(0)

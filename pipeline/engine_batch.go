@@ -70,8 +70,8 @@ const batchRowBytes = 8 + 8 + 8 + 2*24
 type batchReader struct {
 	enc sinks.BatchEncoder
 	// free holds decoded units' batches for the next units to be decoded
-	// into (recycle).
-	free chan *columnar.Batch
+	// into.
+	free *batchPool
 }
 
 // route is route on the columnar path: it reads unit u into a batch,
@@ -96,7 +96,7 @@ func (br *batchReader) route(ctx context.Context, e *engine, u unit) (routed, er
 	shared := &sharedUnit{batch: b, free: br.free}
 	defer func() {
 		if shared.users.Load() == 0 {
-			recycle(br.free, b)
+			br.free.put(b)
 		}
 	}()
 	if int64(b.Len) != u.rows {
@@ -212,11 +212,7 @@ func (br *batchReader) read(ctx context.Context, e *engine, u unit) (*columnar.B
 	if refuseBatch != nil && refuseBatch(u.seq) {
 		err = sources.ErrUnsupported
 	} else {
-		var reuse *columnar.Batch
-		select {
-		case reuse = <-br.free:
-		default:
-		}
+		reuse := br.free.get()
 		rr, ranged := src.(sources.RangeBatchReader)
 		if ranged && !u.whole(in) {
 			b, err = rr.ReadBatchRangeInto(ctx, u.rg, u.first, u.rows, reuse)
@@ -268,7 +264,7 @@ func (br *batchReader) encode(segs []rowSeg) (sinks.Chunk, error) {
 // not yet cut into row groups. The last use to end recycles the batch.
 type sharedUnit struct {
 	batch *columnar.Batch
-	free  chan *columnar.Batch // the batch reader's free batches
+	free  *batchPool // the batch reader's free batches
 	users atomic.Int32
 }
 
@@ -282,18 +278,7 @@ func (s *sharedUnit) use() {
 // release ends a use of s, recycling its batch after the last one.
 func (s *sharedUnit) release() {
 	if s != nil && s.users.Add(-1) == 0 {
-		recycle(s.free, s.batch)
-	}
-}
-
-// recycle keeps a unit's batch, whose rows are all copied out or encoded,
-// for the next unit a reader decodes: fresh memory for every unit costs
-// the runtime page faults and zeroing. At most one batch per worker is
-// kept.
-func recycle(free chan *columnar.Batch, b *columnar.Batch) {
-	select {
-	case free <- b:
-	default:
+		s.free.put(s.batch)
 	}
 }
 

@@ -5,7 +5,6 @@ import (
 
 	"github.com/parquet-go/parquet-go"
 
-	"github.com/splitdata/splitdata/internal/columnar"
 	"github.com/splitdata/splitdata/sinks"
 	"github.com/splitdata/splitdata/sources"
 )
@@ -45,11 +44,11 @@ type unitReader interface {
 // index rows when indexOnly, else rows. checked says every row read is
 // checked against the schema as it is read (Parquet inputs) or is valid by
 // construction (index rows), so the encoder need not check it again.
-// workers is the number of readers, which bounds the batches kept for
-// reuse.
-func newReader(enc sinks.Encoder, batches, indexOnly, checked bool, workers int) unitReader {
+// Decoded batches are kept for reuse up to poolBytes bytes (see
+// batchPool), or when that is 0 one per worker of workers.
+func newReader(enc sinks.Encoder, batches, indexOnly, checked bool, workers int, poolBytes int64) unitReader {
 	if be, ok := enc.(sinks.BatchEncoder); ok && batches {
-		return &batchReader{enc: be, free: make(chan *columnar.Batch, workers)}
+		return &batchReader{enc: be, free: newBatchPool(poolBytes, workers)}
 	}
 	r := rowReader{enc: enc, read: inputRows}
 	if indexOnly {

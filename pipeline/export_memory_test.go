@@ -20,3 +20,10 @@ func OnStreams(fn func()) (restore func()) {
 	testHookStreams = fn
 	return func() { testHookStreams = nil }
 }
+
+// HeapBudget is heapBudget: the part of a budget the engine and the Go
+// runtime's soft limit are sized from.
+func HeapBudget(memory int64) int64 { return heapBudget(memory) }
+
+// MemoryFor is memoryFor: the least budget whose heap budget is heap.
+func MemoryFor(heap int64) int64 { return memoryFor(heap) }

@@ -10,13 +10,21 @@ import (
 )
 
 // The memory budget. JobOptions.MemoryLimit (the CLI's --memory) bounds the
-// whole job, and everything the engine holds is sized from it:
+// whole process. Part of it, the reserve (memoryReserve), is left to what
+// the process holds whatever the job: the binary's pages, the runtime, the
+// cloud SDKs (about 50 MB resident at start-up). The rest, the heap budget
+// H (heapBudget), is the Go runtime's soft limit (GoMemoryLimit), and
+// everything the engine holds is sized from it:
 //
 //   - units: a row group estimated above unitBudget bytes decoded is read
 //     in units of rows below it (engine_units.go);
 //   - units in flight between the readers and the dispatcher: at most
-//     memory/4 bytes of estimated decoded rows on the columnar path,
-//     memory/8 on the row path (at least one unit);
+//     H/4 bytes of estimated decoded rows on the columnar path, H/8 on
+//     the row path (at least one unit); units are cut to half their
+//     share of it, and the other half is for batches that outlive it:
+//     decoded batches kept for reuse, at most H/8 (recycleBytes,
+//     batchPool; one per worker when streaming), and units read in
+//     place by row groups being encoded;
 //   - row-group jobs in flight between the dispatcher and the writer: as
 //     many bytes of estimated decoded rows (at least one job). The row
 //     path's encoders copy a row group's values into the Parquet
@@ -24,12 +32,12 @@ import (
 //   - output row groups: held as decoded rows where they fit, else
 //     streamed, encoded as their rows come with their pages in temporary
 //     files (outputMemory, rowgroup_stream.go);
-//   - a unit that cannot be cut and exceeds memory/2 is refused
-//     (checkUnits); a unit's estimate counts its row group's decoded
-//     dictionaries whole, which every unit of the row group holds (shared
-//     on the columnar path), so a row group whose dictionaries break
-//     memory/2 is refused too, whatever its units;
-//   - a shuffle holds or spills by ShuffleMemory, memory/2 by default, and
+//   - a unit that cannot be cut and exceeds H/2 is refused (checkUnits);
+//     a unit's estimate counts its row group's decoded dictionaries whole,
+//     which every unit of the row group holds (shared on the columnar
+//     path), so a row group whose dictionaries break H/2 is refused too,
+//     whatever its units;
+//   - a shuffle holds or spills by ShuffleMemory, H/2 by default, and
 //     the per-row state of --stratify and --ratio-by rows stays in memory
 //     up to it.
 //
@@ -41,14 +49,84 @@ import (
 // targets, not guarantees: the process's peak is measured by
 // benchmarks/memory.sh.
 
+// MemoryReserve is the most of a memory budget (JobOptions.MemoryLimit,
+// --memory) that is left to the process's baseline, which is there
+// whatever the job: the binary's pages, the runtime's own structures, the
+// cloud SDKs' state (a split of a tiny file peaks at about 55 MB RSS). A
+// budget M keeps min(M/8, MemoryReserve) back; the rest is the heap
+// budget, which the engine sizes what it holds from and which is the Go
+// runtime's soft limit. So the default, DefaultMemoryLimit (240 MiB),
+// holds 210 MiB of heap, and a split under it peaks under 300 MB (10^6
+// bytes) on the shapes of benchmarks/peers.sh.
+const MemoryReserve = 32 << 20
+
+// memoryReserve is what a budget of memory bytes keeps back for the
+// process's baseline (see MemoryReserve).
+func memoryReserve(memory int64) int64 {
+	return min(memory/8, MemoryReserve)
+}
+
+// heapBudget is the heap budget of a budget of memory bytes: what the
+// engine holds is sized from it, and it is the Go runtime's soft limit.
+// It is 0 when memory is (no budget).
+func heapBudget(memory int64) int64 {
+	if memory <= 0 {
+		return 0
+	}
+	return memory - memoryReserve(memory)
+}
+
+// memoryFor is the least budget (--memory) whose heap budget is at least
+// heap bytes: the inverse of heapBudget, which the refusals quote.
+func memoryFor(heap int64) int64 {
+	if heap <= 0 {
+		return 0
+	}
+	if heap >= 1<<61 {
+		return 1 << 62
+	}
+	m := heap + (heap+6)/7
+	if heap >= 7*MemoryReserve {
+		m = heap + MemoryReserve
+	}
+	// The rounding down of m/8 may leave a few bytes to spare: each step
+	// down takes at least 7/8 of a byte off the heap budget.
+	for range 16 {
+		if m <= 1 || heapBudget(m-1) < heap {
+			break
+		}
+		m--
+	}
+	return m
+}
+
 // unitBudget is the most estimated decoded bytes of one unit under memory
-// with workers readers: memory/4 shared by the W+1 units in flight, and
-// halved, since recycled and shared units' batches outlive their window.
+// with workers readers: H/4 of the heap budget shared by the W+1 units in
+// flight, and halved, since recycled and shared units' batches outlive
+// their window.
 func unitBudget(memory int64, workers int) int64 {
 	if memory <= 0 {
 		return 0
 	}
-	return max(memory/int64(8*(workers+1)), minUnitBudget)
+	return max(heapBudget(memory)/int64(8*(workers+1)), minUnitBudget)
+}
+
+// recycleBytes is the most bytes of decoded batches a job under memory
+// keeps for reuse (batchPool): H/8, the half of the unit window that
+// unitBudget's halving leaves to batches outliving their window. One
+// batch per worker, as before, kept at most W units of H/(8(W+1)) each;
+// counting bytes keeps more of the smaller units' batches, so fewer units
+// decode into fresh memory (on benchmarks/peers.sh's mixed and one shapes,
+// of 84 and 62 units, 59 and 40 rather than 43 and 35 reused theirs).
+// A job that streams its output row groups (outputMemory) keeps one batch
+// per worker: its memory is tight, its finished row groups take what the
+// pool would, and the pool bought it little (wide: 82 of 98 units rather
+// than 78, for a higher peak). 0 means one batch per worker.
+func recycleBytes(memory int64, streams bool) int64 {
+	if streams {
+		return 0
+	}
+	return heapBudget(memory) / 8
 }
 
 // minUnitBudget is the smallest unit budget: below it the per-unit costs
@@ -134,9 +212,9 @@ type outputShape struct {
 //     so each output holds one pending as decoded rows, and one more is
 //     being encoded (two on the row path, whose encoders copy the rows
 //     into the Parquet writer's buffers); with minMemory for the rest,
-//     they must fit in what the windows of units and jobs in flight leave:
-//     half of memory on the columnar path, three quarters on the row path
-//     (see inFlight). Measured on 2M rows of 20 strings (about 460 bytes a
+//     they must fit in what the windows of units and jobs in flight leave
+//     of the heap budget: half on the columnar path, three quarters on the
+//     row path (see inFlight). Measured on 2M rows of 20 strings (about 460 bytes a
 //     row, 58 MiB an output row group): a split under --memory 256MiB,
 //     which the windows alone leave too little, peaked at 389 MiB.
 //   - streamed (rowgroup_stream.go), when held does not fit and the
@@ -199,9 +277,9 @@ func heldNeed(o outputShape) int64 {
 }
 
 // streamNeed is the least memory a streaming job needs (see
-// outputMemory): the windows (a fraction of it), minMemory and the pages
-// of the row groups being encoded beside them, and one finished row
-// group, which holds the job window.
+// outputMemory): a budget whose heap budget holds the windows (a fraction
+// of it), minMemory and the pages of the row groups being encoded beside
+// them, and one finished row group, which holds the job window.
 func streamNeed(o outputShape) int64 {
 	group := min(o.rowGroupRows, o.rows)
 	if group <= 0 || o.encodedBytes <= 0 {
@@ -217,11 +295,12 @@ func streamNeed(o outputShape) int64 {
 	} else {
 		rest *= 2
 	}
-	return rest + group*o.encodedBytes
+	return memoryFor(rest + group*o.encodedBytes)
 }
 
 // needFor is the least memory that holds groups output row groups of
-// rowBytes bytes a row beside the windows.
+// rowBytes bytes a row beside the windows: a budget whose heap budget
+// holds them.
 func needFor(rowBytes, groups int64, o outputShape) int64 {
 	group := min(o.rowGroupRows, o.rows)
 	if group <= 0 || rowBytes <= 0 {
@@ -232,9 +311,9 @@ func needFor(rowBytes, groups int64, o outputShape) int64 {
 	}
 	need := minMemory + groups*group*rowBytes
 	if o.rowPath {
-		return need * 4 / 3
+		return memoryFor(need * 4 / 3)
 	}
-	return need * 2
+	return memoryFor(need * 2)
 }
 
 // sizeText writes n bytes in MiB, or KiB below 1 MiB.
@@ -246,12 +325,13 @@ func sizeText(n int64) string {
 }
 
 // inFlight is the bytes of units, and of row-group jobs, a job under
-// memory holds in flight (see the top of this file).
+// memory holds in flight: a quarter of the heap budget on the columnar
+// path, an eighth on the row path (see the top of this file).
 func inFlight(memory int64, batches bool) int64 {
 	if batches {
-		return memory / 4
+		return heapBudget(memory) / 4
 	}
-	return memory / 8
+	return heapBudget(memory) / 8
 }
 
 // newStreams returns what streams a job's output row groups when they do
@@ -382,14 +462,15 @@ func checkUnits(inputs []sources.Source, units []unit, memory int64) error {
 	if memory <= 0 {
 		return nil
 	}
+	half := heapBudget(memory) / 2
 	for _, u := range units {
-		if u.bytes <= memory/2 {
+		if u.bytes <= half {
 			continue
 		}
 		in := inputs[u.input]
-		if dict := dictionaryBytes(in, u); dict > 0 && u.bytes-dict <= memory/2 {
-			return fmt.Errorf("%w: %s: row group %d's dictionaries take about %s decoded, and every unit of the row group holds them: with its rows, more than half of --memory %s: use --memory %d MiB or more",
-				ErrTooLarge, in.Name(), u.rg, sizeText(dict), sizeText(memory), 2*u.bytes>>20+1)
+		if dict := dictionaryBytes(in, u); dict > 0 && u.bytes-dict <= half {
+			return fmt.Errorf("%w: %s: row group %d's dictionaries take about %s decoded, and every unit of the row group holds them: with its rows, more than half of --memory %s (less its reserve): use --memory %d MiB or more",
+				ErrTooLarge, in.Name(), u.rg, sizeText(dict), sizeText(memory), memoryFor(2*u.bytes)>>20+1)
 		}
 		what := fmt.Sprintf("unit %d", u.rg)
 		switch in.(type) {
@@ -400,8 +481,8 @@ func checkUnits(inputs []sources.Source, units []unit, memory int64) error {
 		case *sources.CSV, *sources.JSONL:
 			what = fmt.Sprintf("records %d to %d", u.start+1, u.start+u.rows)
 		}
-		return fmt.Errorf("%w: %s: %s takes about %s decoded and is read whole, more than half of --memory %s: use --memory %d MiB or more",
-			ErrTooLarge, in.Name(), what, sizeText(u.bytes), sizeText(memory), 2*u.bytes>>20+1)
+		return fmt.Errorf("%w: %s: %s takes about %s decoded and is read whole, more than half of --memory %s (less its reserve): use --memory %d MiB or more",
+			ErrTooLarge, in.Name(), what, sizeText(u.bytes), sizeText(memory), memoryFor(2*u.bytes)>>20+1)
 	}
 	return nil
 }

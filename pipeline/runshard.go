@@ -166,7 +166,7 @@ func RunShard(ctx context.Context, cfg ShardConfig) (*ShardDone, error) {
 		rowGroupRows:  p.Options.RowGroupRows,
 		workers:       cfg.Workers,
 		format:        format,
-		reader:        newReader(encoder, batches, p.Options.IndexOnly, p.Options.IndexOnly || allParquet(inputs), cfg.Workers),
+		reader:        newReader(encoder, batches, p.Options.IndexOnly, p.Options.IndexOnly || allParquet(inputs), cfg.Workers, recycleBytes(mem.limit, mem.streams != nil)),
 		kv:            kv,
 		out:           out,
 	}

@@ -168,7 +168,7 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 		// No budget was given: the default grows to what the job needs.
 		cfg.MemoryLimit = need
 		if autoShuffle {
-			cfg.ShuffleMemory = need / 2
+			cfg.ShuffleMemory = heapBudget(need) / 2
 		}
 	}
 	if err := checkMemory(cfg.MemoryLimit, shape); err != nil {
@@ -322,7 +322,7 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 		rowGroupRows:  cfg.RowGroupRows,
 		workers:       cfg.Workers,
 		format:        format,
-		reader:        newReader(encoder, batches, cfg.IndexOnly, cfg.IndexOnly || allParquet(plan.inputs), cfg.Workers),
+		reader:        newReader(encoder, batches, cfg.IndexOnly, cfg.IndexOnly || allParquet(plan.inputs), cfg.Workers, recycleBytes(cfg.MemoryLimit, streams != nil)),
 		streams:       streams,
 		kv:            kv,
 		out:           out,

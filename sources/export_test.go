@@ -34,3 +34,7 @@ func SharedDictionaries(p *Parquet) (decodes, rowGroups, held int) {
 	defer p.dicts.mu.Unlock()
 	return p.dicts.decodes, len(p.dicts.pending), len(p.dicts.entries)
 }
+
+// Reserve is reserve for byte slices: s emptied with room for n bytes,
+// and an eighth more (at most most) when s is reused but short.
+func Reserve(s []byte, n, most int64) []byte { return reserve(s, n, most) }

@@ -56,7 +56,7 @@ compressed and uncompressed sizes. --json prints the same as JSON.`,
 			return printInspect(stdout, reports)
 		},
 	}
-	cmd.Flags().StringVar(&memory, "memory", "", "memory budget of the whole process: a Parquet footer taking more than half of it decoded is refused; also the Go runtime's soft limit unless GOMEMLIMIT is set (default 256MiB)")
+	cmd.Flags().StringVar(&memory, "memory", "", "memory budget of the whole process: a Parquet footer taking more than half of it decoded is refused; less an eighth of it (at most 32MiB) for the process's baseline, also the Go runtime's soft limit unless GOMEMLIMIT is set (default 240MiB)")
 	cmd.Flags().BoolVar(&jsonOut, "json", false, "print the report as JSON")
 	f.addInputFlags(cmd.Flags())
 	return cmd

@@ -209,7 +209,7 @@ arrays), then JOB_COMPLETION_INDEX (Kubernetes Indexed Jobs).`,
 	fl.StringVar(&planPath, "plan", "", "the plan file written by splitdata plan (required)")
 	fl.IntVar(&index, "shard-index", 0, "the shard to run, from 0 (default: $SLURM_ARRAY_TASK_ID, then $JOB_COMPLETION_INDEX)")
 	fl.IntVar(&workers, "workers", 0, "goroutines reading and encoding (default: number of CPUs; at most 256); never changes the output")
-	fl.StringVar(&memory, "memory", "", "memory budget of the whole process, as for split: the shard's units, rows and row groups in flight are sized from it; also the Go runtime's soft limit unless GOMEMLIMIT is set; never changes the output (default 256MiB, raised to what the shard's output row groups need)")
+	fl.StringVar(&memory, "memory", "", "memory budget of the whole process, as for split: an eighth of it, at most 32MiB, is left to the process's baseline; the shard's units, rows and row groups in flight are sized from the rest, which is also the Go runtime's soft limit unless GOMEMLIMIT is set; never changes the output (default 240MiB, raised to what the shard's output row groups need)")
 	fl.BoolVar(&jsonOut, "json", false, "print the shard's record (row groups and hashes) as JSON")
 	step.addResultFlag(fl)
 	fl.BoolVarP(&quiet, "quiet", "q", false, "print nothing but errors (and no progress bar)")
@@ -275,7 +275,7 @@ by the merged output (plan.json is kept, the shards' outputs removed).`,
 			return printSummary(stdout, shownLocation(dir), m)
 		},
 	}
-	cmd.Flags().StringVar(&memory, "memory", "", "memory budget of the whole process: a merge holds one row group at a time, and refuses one larger than half of it; also the Go runtime's soft limit unless GOMEMLIMIT is set (default 256MiB)")
+	cmd.Flags().StringVar(&memory, "memory", "", "memory budget of the whole process: a merge holds one row group at a time, and refuses one larger than half of it; less an eighth of it (at most 32MiB) for the process's baseline, also the Go runtime's soft limit unless GOMEMLIMIT is set (default 240MiB)")
 	cmd.Flags().BoolVar(&jsonOut, "json", false, "print the manifest as JSON on stdout instead of the summary table")
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "print nothing but errors (and no progress bar)")
 	step.addFlags(cmd.Flags())
@@ -304,7 +304,8 @@ func printJSON(w io.Writer, v any) error {
 // memoryBudget parses the --memory of a command that is not a split job
 // (run-shard, merge, verify, inspect): "" is the default (0, which the
 // pipeline takes as pipeline.DefaultMemoryLimit). It sets the Go
-// runtime's soft memory limit to the budget, unless the user set one with
+// runtime's soft memory limit to the budget less its reserve for the
+// process's baseline (pipeline.MemoryReserve), unless the user set one with
 // GOMEMLIMIT, as split does (see setMemoryLimit), and returns the budget
 // and the OnBudget that moves the limit to the budget a job settles on.
 func memoryBudget(flag string) (int64, func(bytes int64), error) {

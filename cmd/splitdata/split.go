@@ -162,7 +162,7 @@ func (f *splitFlags) addCommonFlags(fl *pflag.FlagSet) {
 	fl.StringVar(&f.out, "out", "", "output directory, or bucket prefix: s3://, gs://, az:// (required)")
 	fl.Var(&f.seed, "seed", "master seed: a non-negative integer of any size, or any text (default: a fresh seed, printed and recorded)")
 	f.addSklearnFlags(fl)
-	fl.StringVar(&f.memory, "memory", "", "memory budget of the whole process: decoded input (large row groups are read a few pages at a time), row groups being encoded, a shuffle's rows (half of it; beyond, temporary files), the per-row state of --stratify and --ratio-by rows; a job that cannot fit fails at once; also the Go runtime's soft limit unless GOMEMLIMIT is set; never changes the output (default 256MiB, raised to what the job's output row groups need)")
+	fl.StringVar(&f.memory, "memory", "", "memory budget of the whole process: an eighth of it, at most 32MiB, is left to the process's baseline (binary, runtime); the rest holds decoded input (large row groups are read a few pages at a time), row groups being encoded, a shuffle's rows (half of it; beyond, temporary files), the per-row state of --stratify and --ratio-by rows, and is the Go runtime's soft limit unless GOMEMLIMIT is set; a job that cannot fit fails at once; never changes the output (default 240MiB, which peaks under 300 MB; raised to what the job's output row groups need)")
 	fl.StringVar(&f.rowIndexCol, "row-index-column", "", "add a last column of this name holding each row's global row index (int64)")
 	fl.StringVar(&f.tempDir, "temp-dir", "", "directory or bucket prefix (s3://, gs://, az://) for temporary files: a spilling shuffle's, and per-row state beyond --memory; a local one also holds streamed row groups' pages and, with --report or --card, a bucket output on its way (default: beside a local output; the system's temporary directory for a bucket output)")
 	fl.IntVar(&f.workers, "workers", 0, "goroutines reading and encoding (default: number of CPUs; at most 256); never changes the output")
@@ -396,10 +396,11 @@ func printSummary(w io.Writer, out string, m *pipeline.Manifest) error {
 }
 
 // setMemoryLimit sets the Go runtime's soft memory limit to the job's
-// budget, --memory or the default, unless the user set one with
-// GOMEMLIMIT, and returns the job's OnBudget, which moves it to the
+// heap budget (--memory or the default, less the reserve for the
+// process's baseline, pipeline.MemoryReserve), unless the user set one
+// with GOMEMLIMIT, and returns the job's OnBudget, which moves it to the
 // budget the job settles on (the default grows to what a job needs). The
-// engine sizes what it holds from the same budget
+// engine sizes what it holds from the same heap budget
 // (pipeline.JobOptions.MemoryLimit), so the live heap stays under it by
 // design and the limit only keeps the collector from letting the heap
 // idle at twice the live data. It is soft: should the live data exceed

@@ -73,7 +73,7 @@ output: the same rows; their order is not rechecked).`,
 		},
 	}
 	cmd.Flags().StringSliceVar(&inputs, "input", nil, "the split's inputs (files, directories, globs; repeat or comma-separate): also check every row's placement")
-	cmd.Flags().StringVar(&memory, "memory", "", "memory budget of the whole process: with --input, a stratified or --ratio-by rows output's per-row state stays in memory up to half of it (beyond, a temporary file); also the Go runtime's soft limit unless GOMEMLIMIT is set (default 256MiB)")
+	cmd.Flags().StringVar(&memory, "memory", "", "memory budget of the whole process: with --input, a stratified or --ratio-by rows output's per-row state stays in memory up to half of it (beyond, a temporary file); less an eighth of it (at most 32MiB) for the process's baseline, also the Go runtime's soft limit unless GOMEMLIMIT is set (default 240MiB)")
 	cmd.Flags().BoolVar(&jsonOut, "json", false, "print the report as JSON")
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "print nothing but errors")
 	return cmd
