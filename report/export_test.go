@@ -129,3 +129,12 @@ func NewBatchScan(schema *parquet.Schema) (func(r columnar.Rows) int, error) {
 		return n
 	}, nil
 }
+
+// ManyPrefixes is manyPrefixes.
+var ManyPrefixes = manyPrefixes
+
+// SparseLimit and PendCap are sparseLimit and pendCap.
+const (
+	SparseLimit = sparseLimit
+	PendCap     = pendCap
+)
