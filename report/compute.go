@@ -398,6 +398,7 @@ func Compute(ctx context.Context, opts Options) (*Report, error) {
 	}
 	defer leak.close()
 	leak.workers = opts.Workers
+	leak.narrow = sc.fastRows && len(sc.groups) == 0
 	accs := make([]*acc, len(parts))
 	for i := range accs {
 		accs[i] = sc.newAcc()

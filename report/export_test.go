@@ -129,3 +129,34 @@ func NewBatchScan(schema *parquet.Schema) (func(r columnar.Rows) int, error) {
 		return n
 	}, nil
 }
+
+// ManyPrefixes is manyPrefixes.
+var ManyPrefixes = manyPrefixes
+
+// SparseLimit and PendCap are sparseLimit and pendCap.
+const (
+	SparseLimit = sparseLimit
+	PendCap     = pendCap
+)
+
+// SetNarrow has l spill row records in the narrow form.
+func (l *leakFinder) SetNarrow(on bool) { l.narrow = on }
+
+// SetRemap renumbers the splits of l's records as they are read back.
+func (l *leakFinder) SetRemap(remap []uint16) { l.remap = remap }
+
+// RunRecords returns the runs of equal hashes, copied.
+func (l *leakFinder) RunRecords() ([][]record, error) {
+	var out [][]record
+	err := l.runs(func(run []record) { out = append(out, slices.Clone(run)) })
+	return out, err
+}
+
+// Record kinds.
+const (
+	KindRowRecord   = kindRow
+	KindGroupRecord = kindGroup
+)
+
+// Hash is the record's hash.
+func (r record) Hash() [16]byte { return r.hash }

@@ -14,7 +14,8 @@ import (
 	"unsafe"
 )
 
-// recordSize is the bytes of one leak record on disk and in memory.
+// recordSize is the bytes of one leak record in memory, and on disk but
+// in a narrow finder (see narrowRecord).
 const recordSize = 32
 
 // The partition files hold records as they are in memory: a record must
@@ -50,6 +51,39 @@ func recordBytes(recs []record) []byte {
 		return nil
 	}
 	return unsafe.Slice((*byte)(unsafe.Pointer(&recs[0])), len(recs)*recordSize)
+}
+
+// narrowSize is the bytes of a narrow leak record in a partition file.
+const narrowSize = 16
+
+// The narrow form's bounds on a record's position: its file (among all
+// output files of the report) and its row inside that file.
+const (
+	narrowRowBits = 40
+	narrowMaxFile = 1<<(64-narrowRowBits) - 1
+	narrowMaxRow  = 1<<narrowRowBits - 1
+)
+
+// narrowRecord is the form of a row's record in the partition files of
+// a narrow leak finder: the first 8 bytes of its hash (a fast hash, see
+// verify.go, whose rows sharing one are read again and compared by
+// SHA-256 anyway) and its file and row packed in one word; its split is
+// its file's (leakFinder.fileSplit), its kind a row's.
+type narrowRecord struct {
+	hash [8]byte
+	pos  uint64 // file<<narrowRowBits | row
+}
+
+var (
+	_ [narrowSize - unsafe.Sizeof(narrowRecord{})]struct{}
+	_ [unsafe.Sizeof(narrowRecord{}) - narrowSize]struct{}
+)
+
+func narrowBytes(recs []narrowRecord) []byte {
+	if len(recs) == 0 {
+		return nil
+	}
+	return unsafe.Slice((*byte)(unsafe.Pointer(&recs[0])), len(recs)*narrowSize)
 }
 
 func compareRecords(a, b record) int {
@@ -106,6 +140,13 @@ type leakFinder struct {
 	// each of sortRecords' buckets, so that reading a partition back puts
 	// each record in its bucket's place at once.
 	counts [][recordBuckets]int
+	// narrow, set before the first add, has the partition files hold
+	// narrowRecords, half the bytes to write and read back: for row
+	// records of fast hashes only (the first 8 bytes of the hash are
+	// kept, the rest read back as zeros). fileSplit holds the split of
+	// each file (-1: none yet), which the narrow form does not.
+	narrow    bool
+	fileSplit []int32
 }
 
 // recordMem is the bytes of a record in memory.
@@ -146,6 +187,9 @@ func (l *leakFinder) add(recs []record) error {
 		l.mem = append(l.mem, recs...)
 		return nil
 	}
+	if l.narrow {
+		return l.addNarrow(recs)
+	}
 	for i := range recs {
 		p := int(binary.BigEndian.Uint32(recs[i].hash[:4]) % uint32(l.parts))
 		l.counts[p][recordBucket(&recs[i])]++
@@ -154,6 +198,45 @@ func (l *leakFinder) add(recs []record) error {
 		}
 	}
 	return nil
+}
+
+// addNarrow writes recs to the partition files in the narrow form.
+func (l *leakFinder) addNarrow(recs []record) error {
+	var nr [1]narrowRecord
+	for i := range recs {
+		r := &recs[i]
+		if r.kind != kindRow {
+			return fmt.Errorf("leak check: a group's record in a finder of rows only")
+		}
+		if r.file > narrowMaxFile || r.row > narrowMaxRow {
+			return fmt.Errorf("%w: file %d row %d is past the leak check's bounds (%d files, %d rows a file)", ErrTooLarge, r.file, r.row, narrowMaxFile+1, uint64(narrowMaxRow)+1)
+		}
+		for int(r.file) >= len(l.fileSplit) {
+			l.fileSplit = append(l.fileSplit, -1)
+		}
+		switch l.fileSplit[r.file] {
+		case -1:
+			l.fileSplit[r.file] = int32(r.split)
+		case int32(r.split):
+		default:
+			return fmt.Errorf("leak check: file %d in splits %d and %d", r.file, l.fileSplit[r.file], r.split)
+		}
+		p := int(binary.BigEndian.Uint32(r.hash[:4]) % uint32(l.parts))
+		l.counts[p][recordBucket(r)]++
+		nr[0] = narrowRecord{hash: [8]byte(r.hash[:8]), pos: uint64(r.file)<<narrowRowBits | r.row}
+		if _, err := l.bufs[p].Write(narrowBytes(nr[:])); err != nil {
+			return fmt.Errorf("leak check: write temporary file: %w", err)
+		}
+	}
+	return nil
+}
+
+// diskSize is the bytes of a record in l's partition files.
+func (l *leakFinder) diskSize() int64 {
+	if l.narrow {
+		return narrowSize
+	}
+	return recordSize
 }
 
 // runs calls fn with every run of two records or more of equal (kind,
@@ -172,16 +255,19 @@ func (l *leakFinder) runs(fn func(run []record)) error {
 		if err != nil {
 			return fmt.Errorf("leak check: %w", err)
 		}
-		if size%recordSize != 0 {
+		if size%l.diskSize() != 0 {
 			return fmt.Errorf("leak check: temporary file of %d bytes, not whole records", size)
 		}
 		sizes[p] = size
 	}
 	if len(sizes) > 0 {
-		buf = make([]record, slices.Max(sizes)/recordSize)
+		buf = make([]record, slices.Max(sizes)/l.diskSize())
 	}
 	var block []record
-	if l.files != nil {
+	var narrowBlock []narrowRecord
+	if l.files != nil && l.narrow {
+		narrowBlock = make([]narrowRecord, readBlock/narrowSize)
+	} else if l.files != nil {
 		block = make([]record, readBlock/recordSize)
 	}
 	for p := range l.parts {
@@ -190,12 +276,18 @@ func (l *leakFinder) runs(fn func(run []record)) error {
 		if l.files != nil {
 			// The file holds the records as they are in memory: read a
 			// block at a time, each record put in its bucket's place.
-			recs = buf[:sizes[p]/recordSize]
+			recs = buf[:sizes[p]/l.diskSize()]
 			starts, ends = bucketBounds(&l.counts[p])
 			if ends[recordBuckets-1] != len(recs) {
 				return fmt.Errorf("leak check: temporary file of %d records, %d written", len(recs), ends[recordBuckets-1])
 			}
-			if err := l.readPartition(p, sizes[p], recs, block, &starts, &ends); err != nil {
+			var err error
+			if l.narrow {
+				err = l.readNarrow(p, sizes[p], recs, narrowBlock, &starts, &ends)
+			} else {
+				err = l.readPartition(p, sizes[p], recs, block, &starts, &ends)
+			}
+			if err != nil {
 				return err
 			}
 		} else {
@@ -245,6 +337,38 @@ func (l *leakFinder) readPartition(p int, size int64, recs, block []record, star
 				return fmt.Errorf("leak check: temporary file holds other records than written")
 			}
 			recs[next[d]] = b[i]
+			next[d]++
+		}
+		left -= len(b)
+	}
+	return nil
+}
+
+// readNarrow is readPartition for the narrow form, through block: each
+// record is made whole again, its split its file's.
+func (l *leakFinder) readNarrow(p int, size int64, recs []record, block []narrowRecord, starts, ends *[recordBuckets]int) error {
+	next := *starts
+	r := io.NewSectionReader(l.files[p], 0, size)
+	for left := len(recs); left > 0; {
+		b := block[:min(left, len(block))]
+		if _, err := io.ReadFull(r, narrowBytes(b)); err != nil {
+			return fmt.Errorf("leak check: read temporary file: %w", err)
+		}
+		for i := range b {
+			file := b[i].pos >> narrowRowBits
+			if file >= uint64(len(l.fileSplit)) || l.fileSplit[file] < 0 {
+				return fmt.Errorf("leak check: temporary file holds other records than written")
+			}
+			x := record{kind: kindRow, split: uint16(l.fileSplit[file]), file: uint32(file), row: b[i].pos & narrowMaxRow}
+			copy(x.hash[:8], b[i].hash[:])
+			if l.remap != nil {
+				x.split = l.remap[x.split]
+			}
+			d := recordBucket(&x)
+			if next[d] >= ends[d] {
+				return fmt.Errorf("leak check: temporary file holds other records than written")
+			}
+			recs[next[d]] = x
 			next[d]++
 		}
 		left -= len(b)

@@ -92,6 +92,7 @@ func (a *Attachment) Start(info pipeline.ObserveInfo) error {
 		return err
 	}
 	a.leak.workers = cmp.Or(a.opts.Workers, runtime.GOMAXPROCS(0))
+	a.leak.narrow = sc.fastRows && len(sc.groups) == 0
 	a.fileIndex = map[string]uint32{}
 	return nil
 }

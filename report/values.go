@@ -220,14 +220,7 @@ func (c *counter) see(h uint64) {
 // flush makes the HyperLogLog of the pending hashes: dense if they have
 // more than sparseLimit distinct 25-bit prefixes (see counter).
 func (c *counter) flush() {
-	prefixes := make([]uint32, len(c.pend))
-	for i, h := range c.pend {
-		prefixes[i] = uint32(h >> (64 - 25))
-	}
-	if len(prefixes) > sparseLimit {
-		slices.Sort(prefixes)
-	}
-	if len(prefixes) > sparseLimit && len(slices.Compact(prefixes)) > sparseLimit {
+	if manyPrefixes(c.pend) {
 		c.hll = hyperloglog.NewNoSparse()
 	} else {
 		c.hll = hyperloglog.New14()
