@@ -2,6 +2,7 @@ package storage
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -364,7 +365,7 @@ func (f *segFile) put(off int64, b []byte) error {
 			f.partial = append(f.partial, s.key)
 		}
 	}
-	i, _ := slices.BinarySearchFunc(segs, off, func(s segment, off int64) int { return cmpInt64(s.off, off) })
+	i, _ := slices.BinarySearchFunc(segs, off, func(s segment, off int64) int { return cmp.Compare(s.off, off) })
 	f.segs = slices.Insert(segs, i, segment{off: off, n: int64(len(b)), key: key, version: v})
 	f.size = max(f.size, end)
 	f.mu.Unlock()
@@ -374,16 +375,6 @@ func (f *segFile) put(off int64, b []byte) error {
 		}
 	}
 	return nil
-}
-
-func cmpInt64(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 func (f *segFile) Truncate(n int64) error {
