@@ -39,7 +39,7 @@ type Options struct {
 	// Group is the column whose values must not be in two splits;
 	// default: the manifest's group column.
 	Group string
-	// MemoryLimit is the budget in bytes (0: 256 MiB). Half of it holds
+	// MemoryLimit is the budget in bytes (0: DefaultMemoryLimit). Half of it holds
 	// the leak records; beyond, they are spilled to TempDir.
 	MemoryLimit int64
 	// TempDir holds the spilled leak records (default: the system's).
@@ -53,8 +53,9 @@ type Options struct {
 	reportFlag, cardFlag bool // the run writes a report, a card
 }
 
-// DefaultMemoryLimit is the budget of a report when Options leave it 0.
-const DefaultMemoryLimit = 256 << 20
+// DefaultMemoryLimit is the budget of a report when Options leave it 0:
+// a job's ([pipeline.DefaultMemoryLimit]).
+const DefaultMemoryLimit = pipeline.DefaultMemoryLimit
 
 // quantileLevels are the quantiles shown for numbers.
 var quantileLevels = []float64{0.05, 0.25, 0.5, 0.75, 0.95}

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
-	"runtime/debug"
 
 	"github.com/dustin/go-humanize"
 	"github.com/spf13/cobra"
@@ -60,10 +58,9 @@ beyond half of --memory.`,
 			if err != nil {
 				return err
 			}
-			if os.Getenv("GOMEMLIMIT") == "" {
-				// The budget is the runtime's soft limit, as for the jobs.
-				debug.SetMemoryLimit(cmp.Or(memory, int64(report.DefaultMemoryLimit)))
-			}
+			// The budget less its reserve for the process's baseline is
+			// the runtime's soft limit, as for the jobs.
+			pipeline.GoMemoryLimit(pipeline.JobOptions{MemoryLimit: cmp.Or(memory, int64(report.DefaultMemoryLimit))})
 			dir := args[0]
 			if f.card {
 				// The card rewrites README.md and the manifest: no run may
@@ -112,7 +109,7 @@ beyond half of --memory.`,
 	fl.StringVar(&f.group, "group", "", "column whose values must not be in two splits (default: the --group column of the run)")
 	fl.BoolVar(&f.jsonOut, "json", false, "print the figures as JSON on stdout (and write the page only if --out is given)")
 	fl.BoolVar(&f.card, "card", false, "also write DIR/README.md, a Hugging Face dataset card, and list it in the manifest")
-	fl.StringVar(&f.memory, "memory", "", "memory budget (default 256MiB): sketches, and the leak check's records (half; beyond, temporary files)")
+	fl.StringVar(&f.memory, "memory", "", "memory budget of the process (default 240MiB; an eighth of it, at most 32MiB, is left to the process's baseline): sketches, and the leak check's records (half; beyond, temporary files)")
 	fl.StringVar(&f.tempDir, "temp-dir", "", "directory for the leak check's temporary files (default: the system's)")
 	fl.IntVar(&f.workers, "workers", 0, "units read at once (default: number of CPUs); never changes the figures")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "print nothing but errors")
