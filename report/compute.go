@@ -14,7 +14,6 @@ import (
 
 	"github.com/parquet-go/parquet-go"
 
-	"github.com/splitdata/splitdata/internal/columnar"
 	"github.com/splitdata/splitdata/pipeline"
 	"github.com/splitdata/splitdata/sources"
 	"github.com/splitdata/splitdata/splitter"
@@ -176,110 +175,7 @@ func (r *recordPool) put(recs []record) {
 	}
 }
 
-// rowScan holds the buffers of one goroutine's scans.
-type rowScan struct {
-	buf, gbuf, lbuf []byte
-	gvals           []parquet.Value // a row's group values, in the order of scanner.groups
-	// A chunk of a batch (scanBatch): its columns, the finite numbers of
-	// one, and the ends and write positions of its rows' canonical bytes
-	// in buf.
-	chunks   []columnar.Chunk
-	nums     []float64
-	ends, at []int
-}
-
-func newRowScan() *rowScan { return &rowScan{} }
-
-// scanUnit reads unit u of src into a fresh acc, row by row.
-func (s *scanner) scanUnit(ctx context.Context, src sources.Source, u int, at place, rs *rowScan, recs *recordPool) (*acc, error) {
-	a := s.newUnitAcc(src.UnitNumRows(u), at, recs)
-	row := at.firstRow
-	err := src.ReadUnit(ctx, u, 1024, func(rows []parquet.Row) error {
-		s.scanRows(rows, a, at, row, rs)
-		row += uint64(len(rows))
-		return nil
-	})
-	return a, err
-}
-
-// scanRows adds rows, numbered from row in their file, to a.
-func (s *scanner) scanRows(rows []parquet.Row, a *acc, at place, row uint64, rs *rowScan) {
-	for _, r := range rows {
-		a.rows++
-		rs.buf = rs.buf[:0]
-		rs.gbuf = rs.gbuf[:0]
-		if len(s.groups) > 0 {
-			rs.gvals = append(rs.gvals[:0], make([]parquet.Value, len(s.groups))...)
-		}
-		for _, v := range r {
-			c := v.Column()
-			if at.leak {
-				rs.buf = appendCanonical(rs.buf, v)
-				if c < len(s.groupPos) && s.groupPos[c] >= 0 {
-					rs.gvals[s.groupPos[c]] = v
-				}
-			}
-			if c == s.label {
-				s.addLabel(a, v, rs)
-			}
-			if c >= len(a.cols) || !s.want[c] {
-				continue
-			}
-			s.addValue(&a.cols[c], c, v)
-		}
-		if at.leak {
-			if len(s.groups) > 0 {
-				rs.gbuf = s.appendGroup(rs.gbuf, rs.gvals)
-			}
-			s.addRecords(a, at, row, rs)
-		}
-		row++
-	}
-}
-
-// addLabel counts a label value.
-func (s *scanner) addLabel(a *acc, v parquet.Value, rs *rowScan) {
-	if v.IsNull() {
-		a.labelNulls++
-		return
-	}
-	rs.lbuf = appendLabel(rs.lbuf[:0], v, s.labelCol)
-	a.label.add(rs.lbuf)
-}
-
-// addValue adds a value of column c to its accumulator.
-func (s *scanner) addValue(ca *colAcc, c int, v parquet.Value) {
-	ca.values++
-	if v.IsNull() {
-		ca.nulls++
-		return
-	}
-	switch s.cols[c].kind {
-	case KindNumber, KindTime:
-		f, ok := number(v)
-		if !ok {
-			ca.nans++
-			return
-		}
-		ca.addNumber(f * s.cols[c].scale)
-	case KindBool:
-		if v.Boolean() {
-			ca.cnt.add([]byte{1})
-		} else {
-			ca.cnt.add([]byte{0})
-		}
-	default:
-		ca.cnt.add(v.ByteArray())
-	}
-}
-
-// addRecords adds the leak records of a row whose canonical bytes (and
-// its group value's) are in rs.
-func (s *scanner) addRecords(a *acc, at place, row uint64, rs *rowScan) {
-	s.addRecord(a, at, row, rs.buf, rs.gbuf)
-}
-
-// openOptions are the options output files of m are read with.
+// outputOptions are the options output files of m are read with.
 func outputOptions(m *pipeline.Manifest) sources.Options {
 	o := m.Options
 	opts := sources.Options{Format: o.Format}
