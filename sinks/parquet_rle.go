@@ -1,0 +1,137 @@
+package sinks
+
+import (
+	"encoding/binary"
+	"math/bits"
+)
+
+// This file holds the encoder of dictionary indexes of splitdata 0.7.0
+// (docs/algorithm.md, "Dictionary indexes"): the RLE/bit-packed hybrid of
+// the Parquet format, emitting an RLE run for equal indexes wherever the
+// run takes fewer bytes than packing it, not only, as parquet-go v0.32's
+// encoder does (splitdata 0.6.0's bytes), for groups of 8 equal indexes
+// aligned on the page's 8-value grid. Sorted or clustered columns (dates,
+// labels in order) repeat an index a few times in a row: flights' dates
+// take about 11 rows each, which parquet-go mostly bit-packs at 14 bits a
+// row where one 3-byte run holds them all.
+//
+// The format (apache/parquet-format Encodings.md, RLE = 3):
+//
+//	page-data := <bit width: 1 byte> <run>*
+//	run       := <rle-run> | <bit-packed-run>
+//	rle-run   := uvarint(count << 1) <value: ceil(width/8) bytes, little endian>
+//	packed    := uvarint(groups << 1 | 1) <groups*8 values, width bits each, LSB first>
+//
+// A bit-packed run holds whole groups of 8 values; only the page's last
+// may end with padding (zeros), which readers drop since the page header
+// says how many values it holds.
+
+// indexRunWidth returns the bit width of a page of dictionary indexes: that
+// of its largest index, as parquet-go writes it.
+func indexRunWidth(idx []int32) uint {
+	var m uint32
+	for _, v := range idx {
+		m |= uint32(v)
+	}
+	return uint(bits.Len32(m))
+}
+
+// runPays reports whether n equal values of width bits take fewer bytes as
+// an RLE run than bit-packed: the run's header and value, and the header
+// of the bit-packed run that may have to resume after it, against n*width
+// bits.
+func runPays(n int, width uint) bool {
+	cost := uvarintLen(uint64(n)<<1) + int(width+7)/8 + 1
+	return uint64(n)*uint64(width) > 8*uint64(cost)
+}
+
+// uvarintLen returns the length of the uvarint encoding of v.
+func uvarintLen(v uint64) int {
+	return (bits.Len64(v|1) + 6) / 7
+}
+
+// appendIndexRuns appends the RLE_DICTIONARY encoding of idx, a data
+// page's dictionary indexes (none negative), to dst and returns it: the
+// bit width of its largest index, then the hybrid runs chosen by this
+// rule, in one pass over the maximal runs of equal indexes:
+//
+//   - with width 0 (every index 0), one RLE run of all the values;
+//   - else, for a maximal run of n equal indexes, where p values wait to be
+//     bit-packed (p is 0 after an RLE run), k = (8 - p%8) % 8 of them
+//     complete the waiting values' last group of 8: when the other n-k
+//     pay as a run (runPays), the k join the waiting values, which are
+//     bit-packed, and the n-k are an RLE run; else all n wait;
+//   - the values still waiting at the end are bit-packed, the last group
+//     padded with zeros.
+//
+// A page without values is the bit width alone.
+func appendIndexRuns(dst []byte, idx []int32) []byte {
+	width := indexRunWidth(idx)
+	dst = append(dst, byte(width))
+	if len(idx) == 0 {
+		return dst
+	}
+	if width == 0 {
+		return binary.AppendUvarint(dst, uint64(len(idx))<<1)
+	}
+	lit := 0 // idx[lit:i] wait to be bit-packed
+	for i := 0; i < len(idx); {
+		v := idx[i]
+		j := i + 1
+		for j < len(idx) && idx[j] == v {
+			j++
+		}
+		k := 0
+		if p := i - lit; p%8 != 0 {
+			k = min(8-p%8, j-i)
+		}
+		if n := j - i - k; n > 0 && runPays(n, width) {
+			if i+k > lit {
+				dst = appendPackedRun(dst, idx[lit:i+k], width)
+			}
+			dst = appendRLERun(dst, n, v, width)
+			lit = j
+		}
+		i = j
+	}
+	if lit < len(idx) {
+		dst = appendPackedRun(dst, idx[lit:], width)
+	}
+	return dst
+}
+
+// appendRLERun appends an RLE run of n values v of width bits.
+func appendRLERun(dst []byte, n int, v int32, width uint) []byte {
+	dst = binary.AppendUvarint(dst, uint64(n)<<1)
+	for b := uint(0); b < width; b += 8 {
+		dst = append(dst, byte(uint32(v)>>b))
+	}
+	return dst
+}
+
+// appendPackedRun appends a bit-packed run of vals, of width bits each
+// (1 to 32), in groups of 8, the last padded with zeros.
+func appendPackedRun(dst []byte, vals []int32, width uint) []byte {
+	groups := (len(vals) + 7) / 8
+	dst = binary.AppendUvarint(dst, uint64(groups)<<1|1)
+	var acc uint64 // bits not yet appended, the oldest lowest
+	var n uint     // how many
+	for _, v := range vals {
+		acc |= uint64(uint32(v)) << n
+		n += width
+		for n >= 8 {
+			dst = append(dst, byte(acc))
+			acc >>= 8
+			n -= 8
+		}
+	}
+	// Padding values are zeros: their bits, and the partial byte's rest.
+	pad := uint(groups*8-len(vals)) * width
+	n += pad
+	for n >= 8 {
+		dst = append(dst, byte(acc))
+		acc >>= 8
+		n -= 8
+	}
+	return dst
+}

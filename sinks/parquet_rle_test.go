@@ -1,0 +1,130 @@
+package sinks_test
+
+import (
+	"bytes"
+	"encoding/binary"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/parquet-go/parquet-go/encoding/rle"
+
+	"github.com/splitdata/splitdata/sinks"
+)
+
+// repeat returns n copies of v.
+func repeat(v int32, n int) []int32 { return slices.Repeat([]int32{v}, n) }
+
+// TestIndexRuns checks the bytes of the 0.7.0 index encoder against the
+// format (apache/parquet-format Encodings.md) and the rule of
+// docs/algorithm.md, worked out by hand.
+func TestIndexRuns(t *testing.T) {
+	cases := []struct {
+		name string
+		idx  []int32
+		want []byte
+	}{
+		{"empty", nil, []byte{0}},
+		// Width 0: one RLE run, no value bytes.
+		{"zeros", repeat(0, 20), []byte{0, 20 << 1}},
+		// Width 1, 3 values: bit-packed, one group padded: 1,0,1 -> 0b101.
+		{"short", []int32{1, 0, 1}, []byte{1, 1<<1 | 1, 0b101}},
+		// Width 14: 11 equal values pay as a run (154 bits > 4 bytes): a
+		// 2-byte value, 11 << 1 = 22.
+		{"one run", repeat(10000, 11), []byte{14, 22, 0x10, 0x27}},
+		// Width 10: two runs back to back, no packing between them,
+		// whatever their alignment (4 values: 40 bits > 4 bytes).
+		{"runs", append(repeat(1000, 4), repeat(1001, 5)...), []byte{10, 8, 0xe8, 0x03, 10, 0xe9, 0x03}},
+		// 3 values (30 bits) do not pay: packed, 8 values in 10 bytes.
+		{"runs too short", append(repeat(1, 3), repeat(1000, 5)...), []byte{10, 1<<1 | 1, 1, 4, 16, 0, 0xfa, 0xe8, 0xa3, 0x8f, 0x3e, 0xfa}},
+		// Width 2: a run of 2 does not pay (4 bits against 3 bytes).
+		{"run too short", []int32{3, 3, 1, 2}, []byte{2, 1<<1 | 1, 0b01_11_11 | 0b10<<6, 0}},
+		// Width 1: 9 values wait (2 groups); 7 of the next run complete
+		// the second group, its other 40 pay as a run (40 bits > 3 bytes).
+		{"steal to fill a group", append([]int32{1, 0, 1, 0, 1, 0, 1, 0, 1}, repeat(0, 47)...),
+			[]byte{1, 2<<1 | 1, 0b01010101, 0b00000001, 40 << 1, 0}},
+		// Width 1: 24 equal values cost exactly 3 bytes as a run: packed.
+		{"run at the bar", append([]int32{1}, repeat(0, 31)...), []byte{1, 4<<1 | 1, 1, 0, 0, 0}},
+		// 25 after the 7 that fill the group do pay.
+		{"run past the bar", append([]int32{1}, repeat(0, 32)...), []byte{1, 1<<1 | 1, 1, 25 << 1, 0}},
+		// Width 32: the value takes 4 bytes.
+		{"width 32", repeat(-1, 3), []byte{32, 6, 0xff, 0xff, 0xff, 0xff}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got := sinks.AppendIndexRuns(nil, tc.idx)
+			if !bytes.Equal(got, tc.want) {
+				t.Errorf("AppendIndexRuns(%v)\n got %#v\nwant %#v", tc.idx, got, tc.want)
+			}
+			checkIndexRuns(t, tc.idx, got)
+		})
+	}
+}
+
+// checkIndexRuns decodes enc with parquet-go's decoder and checks that it
+// holds idx, followed by no more than the padding of a group.
+func checkIndexRuns(t *testing.T, idx []int32, enc []byte) {
+	t.Helper()
+	var dec rle.DictionaryEncoding
+	got, err := dec.DecodeInt32(nil, enc)
+	if err != nil {
+		t.Fatalf("decode %v: %v", idx, err)
+	}
+	if len(got) < len(idx) || len(got) > len(idx)+7 || !slices.Equal(got[:len(idx)], idx) {
+		t.Fatalf("decoded %d values %v, want %d values %v", len(got), got, len(idx), idx)
+	}
+	for _, v := range got[len(idx):] {
+		if v != 0 {
+			t.Fatalf("padding holds %d, want zeros", v)
+		}
+	}
+}
+
+// TestIndexRunsRoundTrip encodes pages of runs of random lengths and
+// widths, each read back by parquet-go's decoder, and checks that a
+// clustered column (runs of about 11 indexes, as flights' dates) takes
+// less than a third of the bytes of parquet-go's encoder.
+func TestIndexRunsRoundTrip(t *testing.T) {
+	seed := uint64(22)
+	r := rand.New(rand.NewPCG(seed, 0))
+	for range 300 {
+		width := r.IntN(33)
+		var idx []int32
+		for n := r.IntN(3000); len(idx) < n; {
+			v := int32(0)
+			if width > 0 {
+				v = int32(r.Uint32() >> (32 - width))
+			}
+			idx = append(idx, repeat(v, 1+r.IntN(1+r.IntN(40)))...)
+		}
+		checkIndexRuns(t, idx, sinks.AppendIndexRuns(nil, idx))
+	}
+
+	var idx []int32
+	for v := int32(0); len(idx) < 131072; v++ {
+		idx = append(idx, repeat(v, 6+r.IntN(11))...)
+	}
+	ours := sinks.AppendIndexRuns(nil, idx)
+	var enc rle.DictionaryEncoding
+	theirs, err := enc.EncodeInt32(nil, idx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if 3*len(ours) > len(theirs) {
+		t.Errorf("clustered indexes (seed %d): %d bytes, parquet-go's %d: want under a third", seed, len(ours), len(theirs))
+	}
+	checkIndexRuns(t, idx, ours)
+}
+
+// FuzzIndexRuns checks that any page of indexes reads back whole.
+func FuzzIndexRuns(f *testing.F) {
+	f.Add([]byte{1, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0}, uint8(3))
+	f.Add(bytes.Repeat([]byte{7, 0, 0, 0}, 40), uint8(1))
+	f.Fuzz(func(t *testing.T, raw []byte, shift uint8) {
+		idx := make([]int32, len(raw)/4)
+		for i := range idx {
+			idx[i] = int32(binary.LittleEndian.Uint32(raw[4*i:]) >> (shift % 32) & 0x7fffffff)
+		}
+		checkIndexRuns(t, idx, sinks.AppendIndexRuns(nil, idx))
+	})
+}
