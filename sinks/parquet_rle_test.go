@@ -3,12 +3,15 @@ package sinks_test
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"math/rand/v2"
 	"slices"
 	"testing"
 
+	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/encoding/rle"
 
+	"github.com/splitdata/splitdata/internal/columnar"
 	"github.com/splitdata/splitdata/sinks"
 )
 
@@ -127,4 +130,149 @@ func FuzzIndexRuns(f *testing.F) {
 		}
 		checkIndexRuns(t, idx, sinks.AppendIndexRuns(nil, idx))
 	})
+}
+
+// clusteredInput returns rows of a schema mixing columns splitdata's page
+// writer covers with columns parquet-go writes (unsigned, fixed-size,
+// nested, BOOLEAN), whose values come in runs of 1 to 30 equal values
+// (sorted dates, labels in order), with nulls in runs too: the indexes
+// of their dictionaries have runs that pay anywhere on the 8-value grid.
+func clusteredInput(n int, seed uint64) (*parquet.Schema, []parquet.Row) {
+	schema := parquet.NewSchema("clustered", parquet.Group{
+		"a_date":  parquet.Timestamp(parquet.Microsecond),
+		"b_label": parquet.Optional(parquet.String()),
+		"c_u32":   parquet.Uint(32),
+		"d_fixed": parquet.Optional(parquet.Leaf(parquet.FixedLenByteArrayType(4))),
+		"e_s": parquet.Optional(parquet.Group{
+			"code": parquet.Optional(parquet.Int(64)),
+		}),
+		"f_f64": parquet.Leaf(parquet.DoubleType),
+	})
+	r := rand.New(rand.NewPCG(seed, 7))
+	next := make([]int, 6) // per column, the row its run ends at
+	vals := make([]int, 6)
+	null := make([]bool, 6)
+	rows := make([]parquet.Row, n)
+	for i := range rows {
+		for c := range next {
+			if i == next[c] {
+				next[c] = i + 1 + r.IntN(1+r.IntN(30))
+				vals[c] += 1 + r.IntN(2)
+				null[c] = r.IntN(8) == 0
+			}
+		}
+		v := vals
+		row := parquet.Row{parquet.Int64Value(1_600_000_000_000_000 + int64(v[0])*60_000_000).Level(0, 0, 0)}
+		if null[1] {
+			row = append(row, parquet.NullValue().Level(0, 0, 1))
+		} else {
+			row = append(row, parquet.ByteArrayValue(fmt.Appendf(nil, "label-%d", v[1]%300)).Level(0, 1, 1))
+		}
+		row = append(row, parquet.Int32Value(int32(v[2]%1000)).Level(0, 0, 2))
+		if null[3] {
+			row = append(row, parquet.NullValue().Level(0, 0, 3))
+		} else {
+			row = append(row, parquet.FixedLenByteArrayValue(binary.BigEndian.AppendUint32(nil, uint32(v[3]%50))).Level(0, 1, 3))
+		}
+		switch {
+		case null[4] && v[4]%2 == 0:
+			row = append(row, parquet.NullValue().Level(0, 0, 4))
+		case null[4]:
+			row = append(row, parquet.NullValue().Level(0, 1, 4))
+		default:
+			row = append(row, parquet.Int64Value(int64(v[4]%5000)).Level(0, 2, 4))
+		}
+		row = append(row, parquet.DoubleValue(float64(v[5]%2000)/4).Level(0, 0, 5))
+		rows[i] = row
+	}
+	return schema, rows
+}
+
+// TestIndexRunsEveryPath writes clustered rows through every path that
+// encodes a row group: the page writer (a stream, and EncodeBatches
+// writing in place), parquet-go's writer given batches, rows (the row
+// path), and a stream whose pages go to files. Each writes the same
+// bytes, with the 0.7.0 runs and with AlignedIndexRuns (0.6.0's bytes,
+// which parquet-go writes as they are); the runs take fewer bytes, and
+// every file reads back as its rows.
+func TestIndexRunsEveryPath(t *testing.T) {
+	for _, n := range []int{1, 200, 5000, 20000} {
+		schema, rows := clusteredInput(n, uint64(n))
+		layout, err := columnar.LayoutOf(schema)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sizes := map[bool]int{}
+		for _, aligned := range []bool{false, true} {
+			opts := sinks.ParquetOptions{PageBufferSize: 4096, AlignedIndexRuns: aligned}
+			name := fmt.Sprintf("rows=%d/aligned=%v", n, aligned)
+			t.Run(name, func(t *testing.T) {
+				encoder := func(pageWriter bool) *sinks.RowGroupEncoder {
+					e, err := sinks.NewRowGroupEncoder(schema, opts)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if !pageWriter {
+						sinks.WithoutPageWriter(e)
+					}
+					return e
+				}
+				file := func(g *sinks.EncodedRowGroup, err error) []byte {
+					t.Helper()
+					if err != nil {
+						t.Fatal(err)
+					}
+					return writeFile(t, schema, opts, nil, []*sinks.EncodedRowGroup{g})
+				}
+				stream := func(e *sinks.RowGroupEncoder, dir string) []byte {
+					t.Helper()
+					var s *sinks.RowGroupStream
+					if dir == "" {
+						s = e.NewStream(true)
+					} else if s, err = e.NewStreamIn(true, dir); err != nil {
+						t.Fatal(err)
+					}
+					defer s.Close()
+					parts := batchesOf(t, layout, rows, rand.New(rand.NewPCG(uint64(n), 3)))
+					for _, p := range parts {
+						if err := s.WriteBatches([]columnar.Rows{p}); err != nil {
+							t.Fatal(err)
+						}
+					}
+					return file(s.Finish())
+				}
+				paths := []struct {
+					name  string
+					bytes func() []byte
+				}{
+					{"page writer stream", func() []byte { return stream(encoder(true), "") }},
+					{"page writer in place", func() []byte {
+						return file(encoder(true).EncodeBatches(batchesOf(t, layout, rows, rand.New(rand.NewPCG(uint64(n), 4)))))
+					}},
+					{"parquet-go batches", func() []byte { return stream(encoder(false), "") }},
+					{"row path", func() []byte { return file(encoder(true).Encode(&sliceReader{rows: rows})) }},
+					{"stream in files", func() []byte { return stream(encoder(true), t.TempDir()) }},
+				}
+				var want []byte
+				for k, p := range paths {
+					got := p.bytes()
+					if k == 0 {
+						want = got
+						_, groups := readBack(t, got)
+						compareRows(t, name, concat(groups), rows)
+						continue
+					}
+					if !bytes.Equal(got, want) {
+						samePages(t, got, want)
+						diffFooters(t, got, want)
+						t.Fatalf("%s wrote %d bytes, %s %d", p.name, len(got), paths[0].name, len(want))
+					}
+				}
+				sizes[aligned] = len(want)
+			})
+		}
+		if n >= 5000 && sizes[false] >= sizes[true] {
+			t.Errorf("%d rows: %d bytes with runs, %d aligned: want fewer", n, sizes[false], sizes[true])
+		}
+	}
 }
