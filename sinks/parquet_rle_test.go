@@ -162,7 +162,7 @@ func clusteredInput(n int, seed uint64) (*parquet.Schema, []parquet.Row) {
 			}
 		}
 		v := vals
-		row := parquet.Row{parquet.Int64Value(1_600_000_000_000_000 + int64(v[0])*60_000_000).Level(0, 0, 0)}
+		row := parquet.Row{parquet.Int64Value(1_600_000_000_000_000+int64(v[0])*60_000_000).Level(0, 0, 0)}
 		if null[1] {
 			row = append(row, parquet.NullValue().Level(0, 0, 1))
 		} else {
