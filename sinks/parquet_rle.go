@@ -3,6 +3,7 @@ package sinks
 import (
 	"encoding/binary"
 	"math/bits"
+	"slices"
 )
 
 // This file holds the encoder of dictionary indexes of splitdata 0.7.0
@@ -74,12 +75,21 @@ func appendIndexRuns(dst []byte, idx []int32) []byte {
 	if width == 0 {
 		return binary.AppendUvarint(dst, uint64(len(idx))<<1)
 	}
+	// The shortest run that pays: runPays is monotone in a run's length.
+	shortest := 1
+	for !runPays(shortest, width) {
+		shortest++
+	}
 	lit := 0 // idx[lit:i] wait to be bit-packed
 	for i := 0; i < len(idx); {
 		v := idx[i]
 		j := i + 1
 		for j < len(idx) && idx[j] == v {
 			j++
+		}
+		if j-i < shortest {
+			i = j
+			continue
 		}
 		k := 0
 		if p := i - lit; p%8 != 0 {
@@ -114,24 +124,22 @@ func appendRLERun(dst []byte, n int, v int32, width uint) []byte {
 func appendPackedRun(dst []byte, vals []int32, width uint) []byte {
 	groups := (len(vals) + 7) / 8
 	dst = binary.AppendUvarint(dst, uint64(groups)<<1|1)
+	dst = slices.Grow(dst, groups*int(width))
 	var acc uint64 // bits not yet appended, the oldest lowest
-	var n uint     // how many
+	var n uint     // how many, under 32 between values
 	for _, v := range vals {
 		acc |= uint64(uint32(v)) << n
-		n += width
-		for n >= 8 {
-			dst = append(dst, byte(acc))
-			acc >>= 8
-			n -= 8
+		if n += width; n >= 32 {
+			dst = binary.LittleEndian.AppendUint32(dst, uint32(acc))
+			acc >>= 32
+			n -= 32
 		}
 	}
-	// Padding values are zeros: their bits, and the partial byte's rest.
-	pad := uint(groups*8-len(vals)) * width
-	n += pad
-	for n >= 8 {
+	// Padding values are zeros: their bits, and the partial byte's rest;
+	// a group of 8 values ends on a byte.
+	for n += uint(groups*8-len(vals)) * width; n >= 8; n -= 8 {
 		dst = append(dst, byte(acc))
 		acc >>= 8
-		n -= 8
 	}
 	return dst
 }
