@@ -3,13 +3,19 @@ package sinks_test
 import (
 	"bytes"
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/encoding/rle"
+	"github.com/parquet-go/parquet-go/format"
 
 	"github.com/splitdata/splitdata/internal/columnar"
 	"github.com/splitdata/splitdata/sinks"
@@ -309,5 +315,72 @@ func BenchmarkIndexRuns(b *testing.B) {
 				dst, _ = enc.EncodeInt32(dst[:0], in.idx)
 			}
 		})
+	}
+}
+
+// TestIndexRunsDuckDB has DuckDB read clustered rows written with the
+// 0.7.0 runs, with 0.6.0's indexes and without dictionaries: every column
+// must give DuckDB the same values (checksums) in each. It runs where
+// TestDuckDBReadback does.
+func TestIndexRunsDuckDB(t *testing.T) {
+	if _, err := os.Stat(filepath.Join(duckDir, "node_modules", "@duckdb", "node-api")); err != nil {
+		t.Skip("DuckDB readback not installed (cd sinks/testdata/duckdb && npm install)")
+	}
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Skip("node is not installed")
+	}
+	schema, rows := clusteredInput(30000, 5)
+	dir := t.TempDir()
+	cases := []struct {
+		name string
+		opts sinks.ParquetOptions
+	}{
+		{"runs", sinks.ParquetOptions{}},
+		{"runs-zstd-small-pages", sinks.ParquetOptions{Compression: "zstd", PageBufferSize: 1000}},
+		{"aligned", sinks.ParquetOptions{AlignedIndexRuns: true}},
+		{"plain", sinks.ParquetOptions{Encoding: sinks.EncodingPlain}},
+	}
+	var paths []string
+	for _, tc := range cases {
+		enc, err := sinks.NewRowGroupEncoder(schema, tc.opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data := writeFile(t, schema, tc.opts, nil, encodeGroups(t, enc, splitRows(rows, 7000, 13000, 10000)))
+		if tc.name == "runs" && !slices.Contains(rawFooter(t, data).RowGroups[0].Columns[0].MetaData.Encoding, format.RLEDictionary) {
+			t.Fatal("the sorted dates are not dictionary-encoded: the test reads no runs")
+		}
+		path := filepath.Join(dir, tc.name+".parquet")
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, path)
+	}
+	cmd := exec.CommandContext(t.Context(), node, append([]string{"check.mjs"}, paths...)...)
+	cmd.Dir = duckDir
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	stdout, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("node check.mjs: %v\n%s", err, stderr.String())
+	}
+	var got duckOutput
+	if err := json.Unmarshal(stdout, &got); err != nil {
+		t.Fatalf("decode check.mjs output: %v\n%s", err, stdout)
+	}
+	if len(got.Files) != len(cases) {
+		t.Fatalf("check.mjs reported %d files, want %d", len(got.Files), len(cases))
+	}
+	want := got.Files[len(cases)-1] // plain: no indexes at all
+	for i, f := range got.Files {
+		if f.Rows != len(rows) || len(f.Columns) != len(want.Columns) {
+			t.Fatalf("%s: DuckDB read %d rows of %d columns, want %d of %d", cases[i].name, f.Rows, len(f.Columns), len(rows), len(want.Columns))
+		}
+		for c, col := range f.Columns {
+			if col != want.Columns[c] {
+				t.Errorf("%s: column %s: DuckDB reads %+v, without dictionaries %+v", cases[i].name, col.Name, col, want.Columns[c])
+			}
+		}
 	}
 }
