@@ -23,9 +23,11 @@ import (
 //	rle-run   := uvarint(count << 1) <value: ceil(width/8) bytes, little endian>
 //	packed    := uvarint(groups << 1 | 1) <groups*8 values, width bits each, LSB first>
 //
-// A bit-packed run holds whole groups of 8 values; only the page's last
-// may end with padding (zeros), which readers drop since the page header
-// says how many values it holds.
+// A bit-packed run holds whole groups of 8 values. The last values of a
+// page, fewer than 8, are RLE runs (as parquet-go writes them), not a
+// padded group: where no run pays, a page's bytes are then parquet-go's,
+// which spares re-encoding most of the pages parquet-go writes
+// (parquet_rle_chunks.go).
 
 // indexRunWidth returns the bit width of a page of dictionary indexes: that
 // of its largest index, as parquet-go writes it.
@@ -62,16 +64,14 @@ func uvarintLen(v uint64) int {
 //     complete the waiting values' last group of 8: when the other n-k
 //     pay as a run (runPays), the k join the waiting values, which are
 //     bit-packed, and the n-k are an RLE run; else all n wait;
-//   - the values still waiting at the end are bit-packed, the last group
-//     padded with zeros.
+//   - of the values still waiting at the end, the whole groups of 8 are
+//     bit-packed, and the rest (up to 7) are RLE runs of equal values.
 //
-// A page without values is the bit width alone.
+// A page without values is its bit width (0) and an empty RLE run, as
+// parquet-go writes it.
 func appendIndexRuns(dst []byte, idx []int32) []byte {
 	width := indexRunWidth(idx)
 	dst = append(dst, byte(width))
-	if len(idx) == 0 {
-		return dst
-	}
 	if width == 0 {
 		return binary.AppendUvarint(dst, uint64(len(idx))<<1)
 	}
@@ -104,8 +104,17 @@ func appendIndexRuns(dst []byte, idx []int32) []byte {
 		}
 		i = j
 	}
-	if lit < len(idx) {
-		dst = appendPackedRun(dst, idx[lit:], width)
+	tail := lit + (len(idx)-lit)/8*8
+	if tail > lit {
+		dst = appendPackedRun(dst, idx[lit:tail], width)
+	}
+	for i := tail; i < len(idx); {
+		j := i + 1
+		for j < len(idx) && idx[j] == idx[i] {
+			j++
+		}
+		dst = appendRLERun(dst, j-i, idx[i], width)
+		i = j
 	}
 	return dst
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"hash/crc32"
-	"math"
 	"math/bits"
 	"slices"
 
@@ -27,7 +26,9 @@ import (
 // unwraps the type by a type assertion. So its data pages of indexes are
 // re-encoded once written: each is decompressed, its levels kept as they
 // are, its indexes decoded and encoded again by appendIndexRuns, the page
-// compressed again and given a new header (sizes and CRC). Page
+// compressed again and given a new header (sizes and CRC). Where no run
+// pays the indexes come out as parquet-go wrote them, and a row group
+// none of whose pages change is left as it is, without a copy. Page
 // boundaries, levels, statistics and the dictionary page do not depend on
 // how indexes are encoded, so the chunk is then the page writer's, byte
 // for byte.
@@ -52,7 +53,11 @@ func (e *RowGroupEncoder) indexRuns(g *EncodedRowGroup, own []*pageWriter) error
 		return nil
 	}
 	const base = int64(len(parquetMagic))
-	t := runsTranscoder{e: e, out: make([]byte, 0, len(g.data))}
+	t := runsTranscoder{e: e}
+	if same, err := t.unchanged(g, own, base); err != nil || same {
+		return err
+	}
+	t.out = make([]byte, 0, len(g.data))
 	done := base // file offset of the old data copied so far
 	for c := range cols {
 		md := &cols[c].MetaData
@@ -155,6 +160,49 @@ func (e *RowGroupEncoder) indexRuns(g *EncodedRowGroup, own []*pageWriter) error
 	return nil
 }
 
+// unchanged reports whether every page of indexes parquet-go wrote in g
+// (columns without own[c]) is already as appendIndexRuns encodes it.
+func (t *runsTranscoder) unchanged(g *EncodedRowGroup, own []*pageWriter, base int64) (bool, error) {
+	for c := range g.meta.Columns {
+		cc := &g.meta.Columns[c]
+		md := &cc.MetaData
+		if (own != nil && own[c] != nil) || !slices.Contains(md.Encoding, format.RLEDictionary) {
+			continue
+		}
+		first := md.DataPageOffset
+		if md.DictionaryPageOffset > 0 {
+			first = min(first, md.DictionaryPageOffset)
+		}
+		if first < base || first+md.TotalCompressedSize > base+int64(len(g.data)) || md.TotalCompressedSize < 0 {
+			return false, fmt.Errorf("re-encode dictionary indexes: column chunk %d at [%d, +%d) lies outside the row group", c, first, md.TotalCompressedSize)
+		}
+		pages, err := g.chunkPages(cc, first, base)
+		if err != nil {
+			return false, fmt.Errorf("re-encode dictionary indexes of column chunk %d: %w", c, err)
+		}
+		for _, p := range pages {
+			if !indexPage(&p.header) {
+				continue
+			}
+			raw := g.data[p.off-base : p.off+p.headerLen+int64(p.header.CompressedPageSize)-base]
+			same, err := t.encode(c, md, p, raw)
+			if err != nil {
+				return false, fmt.Errorf("re-encode dictionary indexes of column chunk %d, page at byte %d: %w", c, p.off, err)
+			}
+			if !same {
+				return false, nil
+			}
+		}
+	}
+	return true, nil
+}
+
+// indexPage reports whether h is the header of a data page of
+// dictionary indexes.
+func indexPage(h *format.PageHeader) bool {
+	return h.Type == format.DataPage && h.DataPageHeader.V.Encoding == format.RLEDictionary
+}
+
 // runsTranscoder re-encodes the pages of a row group's chunks into out.
 type runsTranscoder struct {
 	e     *RowGroupEncoder
@@ -168,30 +216,65 @@ type runsTranscoder struct {
 
 // page appends page p of column c, raw its header and data, to t.out,
 // its indexes re-encoded when it is a data page of them, and returns the
-// length it appended and how much its uncompressed body grew.
+// length it appended and how much its uncompressed size (header and
+// body) grew.
 func (t *runsTranscoder) page(c int, md *format.ColumnMetaData, p page, raw []byte) (int, int64, error) {
-	h := p.header
-	if h.Type != format.DataPage || h.DataPageHeader.V.Encoding != format.RLEDictionary {
-		if h.Type == format.DataPageV2 {
-			return 0, 0, fmt.Errorf("data page v2 (want v1)")
-		}
+	if p.header.Type == format.DataPageV2 {
+		return 0, 0, fmt.Errorf("data page v2 (want v1)")
+	}
+	if !indexPage(&p.header) {
 		t.out = append(t.out, raw...)
 		return len(raw), 0, nil
 	}
+	same, err := t.encode(c, md, p, raw)
+	if err != nil {
+		return 0, 0, err
+	}
+	if same {
+		t.out = append(t.out, raw...)
+		return len(raw), 0, nil
+	}
+	page := t.body
+	if md.Codec != format.Uncompressed {
+		if t.comp, err = t.e.codec.Encode(t.comp[:0], t.body); err != nil {
+			return 0, 0, fmt.Errorf("compress: %w", err)
+		}
+		page = t.comp
+	}
+	h := p.header
+	h.UncompressedPageSize = int32(len(t.body))
+	h.CompressedPageSize = int32(len(page))
+	h.CRC = int32(crc32.ChecksumIEEE(page))
+	hb, err := thrift.Marshal(new(thrift.CompactProtocol), &h)
+	if err != nil {
+		return 0, 0, fmt.Errorf("encode header: %w", err)
+	}
+	t.out = append(t.out, hb...)
+	t.out = append(t.out, page...)
+	grew := int64(len(hb)+len(t.body)) - (p.headerLen + int64(p.header.UncompressedPageSize))
+	return len(hb) + len(page), grew, nil
+}
+
+// encode sets t.body to the uncompressed body of page p of column c, a
+// data page of indexes whose header and data are raw, with its indexes
+// encoded by appendIndexRuns, and reports whether that is the body the
+// page holds.
+func (t *runsTranscoder) encode(c int, md *format.ColumnMetaData, p page, raw []byte) (bool, error) {
+	h := &p.header
 	data := raw[p.headerLen:]
 	plain := data
 	if md.Codec != format.Uncompressed {
-		if h.UncompressedPageSize < 0 || int64(h.UncompressedPageSize) > math.MaxInt32 {
-			return 0, 0, fmt.Errorf("uncompressed size %d", h.UncompressedPageSize)
+		if h.UncompressedPageSize < 0 {
+			return false, fmt.Errorf("uncompressed size %d", h.UncompressedPageSize)
 		}
 		var err error
 		if t.plain, err = t.e.codec.Decode(t.plain[:0], data); err != nil {
-			return 0, 0, fmt.Errorf("decompress: %w", err)
+			return false, fmt.Errorf("decompress: %w", err)
 		}
 		plain = t.plain
 	}
 	if len(plain) != int(h.UncompressedPageSize) {
-		return 0, 0, fmt.Errorf("body of %d bytes, header says %d", len(plain), h.UncompressedPageSize)
+		return false, fmt.Errorf("body of %d bytes, header says %d", len(plain), h.UncompressedPageSize)
 	}
 	layout := t.e.layout[c]
 	rest := plain
@@ -208,25 +291,29 @@ func (t *runsTranscoder) page(c int, md *format.ColumnMetaData, p page, raw []by
 		return s, nil
 	}
 	values := int(h.DataPageHeader.V.NumValues)
+	if values < 0 {
+		return false, fmt.Errorf("%d values", values)
+	}
 	if layout.MaxRep > 0 {
 		if _, err := section(); err != nil {
-			return 0, 0, err
+			return false, err
 		}
 	}
 	if layout.MaxDef > 0 {
 		levels, err := section()
 		if err != nil {
-			return 0, 0, err
+			return false, err
 		}
 		dec := rle.Encoding{BitWidth: bits.Len8(uint8(layout.MaxDef))}
 		if t.defs, err = dec.DecodeLevels(t.defs[:0], levels); err != nil {
-			return 0, 0, fmt.Errorf("definition levels: %w", err)
+			return false, fmt.Errorf("definition levels: %w", err)
 		}
 		if len(t.defs) < values {
-			return 0, 0, fmt.Errorf("%d definition levels for %d values", len(t.defs), values)
+			return false, fmt.Errorf("%d definition levels for %d values", len(t.defs), values)
 		}
+		defs := t.defs[:values]
 		values = 0
-		for _, d := range t.defs[:h.DataPageHeader.V.NumValues] {
+		for _, d := range defs {
 			if int(d) == layout.MaxDef {
 				values++
 			}
@@ -235,29 +322,13 @@ func (t *runsTranscoder) page(c int, md *format.ColumnMetaData, p page, raw []by
 	var dec rle.DictionaryEncoding
 	var err error
 	if t.idx, err = dec.DecodeInt32(t.idx[:0], rest); err != nil {
-		return 0, 0, fmt.Errorf("indexes: %w", err)
+		return false, fmt.Errorf("indexes: %w", err)
 	}
 	if len(t.idx) < values {
-		return 0, 0, fmt.Errorf("%d indexes for %d values", len(t.idx), values)
+		return false, fmt.Errorf("%d indexes for %d values", len(t.idx), values)
 	}
-	t.body = append(t.body[:0], plain[:len(plain)-len(rest)]...)
+	prefix := plain[:len(plain)-len(rest)]
+	t.body = append(t.body[:0], prefix...)
 	t.body = appendIndexRuns(t.body, t.idx[:values])
-	page := t.body
-	if md.Codec != format.Uncompressed {
-		if t.comp, err = t.e.codec.Encode(t.comp[:0], t.body); err != nil {
-			return 0, 0, fmt.Errorf("compress: %w", err)
-		}
-		page = t.comp
-	}
-	h.UncompressedPageSize = int32(len(t.body))
-	h.CompressedPageSize = int32(len(page))
-	h.CRC = int32(crc32.ChecksumIEEE(page))
-	hb, err := thrift.Marshal(new(thrift.CompactProtocol), &h)
-	if err != nil {
-		return 0, 0, fmt.Errorf("encode header: %w", err)
-	}
-	t.out = append(t.out, hb...)
-	t.out = append(t.out, page...)
-	grew := int64(len(hb)+len(t.body)) - (p.headerLen + int64(len(plain)))
-	return len(hb) + len(page), grew, nil
+	return bytes.Equal(t.body[len(prefix):], rest), nil
 }

@@ -33,11 +33,13 @@ func TestIndexRuns(t *testing.T) {
 		idx  []int32
 		want []byte
 	}{
-		{"empty", nil, []byte{0}},
+		// As parquet-go writes it: width 0, an RLE run of no values.
+		{"empty", nil, []byte{0, 0}},
 		// Width 0: one RLE run, no value bytes.
 		{"zeros", repeat(0, 20), []byte{0, 20 << 1}},
-		// Width 1, 3 values: bit-packed, one group padded: 1,0,1 -> 0b101.
-		{"short", []int32{1, 0, 1}, []byte{1, 1<<1 | 1, 0b101}},
+		// Width 1, 3 values, fewer than a group: RLE runs of 1, as
+		// parquet-go writes a page's last values.
+		{"short", []int32{1, 0, 1}, []byte{1, 2, 1, 2, 0, 2, 1}},
 		// Width 14: 11 equal values pay as a run (154 bits > 4 bytes): a
 		// 2-byte value, 11 << 1 = 22.
 		{"one run", repeat(10000, 11), []byte{14, 22, 0x10, 0x27}},
@@ -46,8 +48,9 @@ func TestIndexRuns(t *testing.T) {
 		{"runs", append(repeat(1000, 4), repeat(1001, 5)...), []byte{10, 8, 0xe8, 0x03, 10, 0xe9, 0x03}},
 		// 3 values (30 bits) do not pay: packed, 8 values in 10 bytes.
 		{"runs too short", append(repeat(1, 3), repeat(1000, 5)...), []byte{10, 1<<1 | 1, 1, 4, 16, 0, 0xfa, 0xe8, 0xa3, 0x8f, 0x3e, 0xfa}},
-		// Width 2: a run of 2 does not pay (4 bits against 3 bytes).
-		{"run too short", []int32{3, 3, 1, 2}, []byte{2, 1<<1 | 1, 0b01_11_11 | 0b10<<6, 0}},
+		// Width 2: a run of 2 does not pay (4 bits against 3 bytes): 8
+		// values bit-packed, then the last 2 as runs.
+		{"run too short", []int32{3, 3, 1, 2, 0, 0, 1, 1, 2, 3}, []byte{2, 1<<1 | 1, 0b10_01_11_11, 0b01_01_00_00, 2, 2, 2, 3}},
 		// Width 1: 9 values wait (2 groups); 7 of the next run complete
 		// the second group, its other 40 pay as a run (40 bits > 3 bytes).
 		{"steal to fill a group", append([]int32{1, 0, 1, 0, 1, 0, 1, 0, 1}, repeat(0, 47)...),
@@ -85,6 +88,32 @@ func checkIndexRuns(t *testing.T, idx []int32, enc []byte) {
 	for _, v := range got[len(idx):] {
 		if v != 0 {
 			t.Fatalf("padding holds %d, want zeros", v)
+		}
+	}
+}
+
+// TestIndexRunsAsParquetGo checks that where no run pays and no group of
+// 8 equal indexes lies on the page's grid, the 0.7.0 encoder writes
+// parquet-go's bytes: high-cardinality pages of every length up to a few
+// groups, and longer ones.
+func TestIndexRunsAsParquetGo(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	var enc rle.DictionaryEncoding
+	for _, n := range append(slices.Collect(func(yield func(int) bool) {
+		for n := range 40 {
+			yield(n)
+		}
+	}), 1000, 4097, 100_000) {
+		idx := make([]int32, n)
+		for i := range idx {
+			idx[i] = int32(r.IntN(1 << 20))
+		}
+		want, err := enc.EncodeInt32(nil, idx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := sinks.AppendIndexRuns(nil, idx); !bytes.Equal(got, want) {
+			t.Errorf("%d random indexes: %d bytes, parquet-go's %d:\n got %x\nwant %x", n, len(got), len(want), got[:min(len(got), 64)], want[:min(len(want), 64)])
 		}
 	}
 }
