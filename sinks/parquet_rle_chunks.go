@@ -7,6 +7,7 @@ import (
 	"hash/crc32"
 	"math/bits"
 	"slices"
+	"sync"
 
 	"github.com/parquet-go/parquet-go/encoding/rle"
 	"github.com/parquet-go/parquet-go/encoding/thrift"
@@ -53,7 +54,18 @@ func (e *RowGroupEncoder) indexRuns(g *EncodedRowGroup, own []*pageWriter) error
 		return nil
 	}
 	const base = int64(len(parquetMagic))
-	t := runsTranscoder{e: e}
+	t, ok := transcoders.Get().(*runsTranscoder)
+	if !ok {
+		t = new(runsTranscoder)
+	}
+	t.e = e
+	defer func() {
+		// Its page scratch is kept; out is the row group's.
+		t.e, t.out = nil, nil
+		if cap(t.plain) <= maxPooledChunk {
+			transcoders.Put(t)
+		}
+	}()
 	if same, err := t.unchanged(g, own, base); err != nil || same {
 		return err
 	}
@@ -202,6 +214,11 @@ func (t *runsTranscoder) unchanged(g *EncodedRowGroup, own []*pageWriter, base i
 func indexPage(h *format.PageHeader) bool {
 	return h.Type == format.DataPage && h.DataPageHeader.V.Encoding == format.RLEDictionary
 }
+
+// transcoders holds runsTranscoders between row groups: their page
+// scratch, grown to a page's size, would be allocated anew (and faulted
+// in) for each row group.
+var transcoders sync.Pool
 
 // runsTranscoder re-encodes the pages of a row group's chunks into out.
 type runsTranscoder struct {
