@@ -19,7 +19,10 @@
 // batches, PLAIN or with a dictionary, by splitdata's own page writer with
 // parquet-go's bytes, with
 // these deliberate departures from parquet-go's own output:
-// no min/max statistics for columns whose order parquet-go gets wrong or
+// dictionary indexes with an RLE run wherever one pays, where parquet-go
+// emits runs only for aligned groups of 8 (since splitdata 0.7.0; the
+// pages of indexes parquet-go writes are re-encoded, and
+// [ParquetOptions.AlignedIndexRuns] keeps parquet-go's), no min/max statistics for columns whose order parquet-go gets wrong or
 // the format leaves undefined (DECIMAL stored as FIXED_LEN_BYTE_ARRAY or
 // BYTE_ARRAY, FLOAT16, INT96, INTERVAL) or whose bounds would be NaN, no
 // min/max in the column chunk statistics or page headers of a BYTE_ARRAY

@@ -293,6 +293,9 @@ func (e *RowGroupEncoder) finish(w fileWriter, buf *bytes.Buffer, n int64) (*Enc
 		return nil, fmt.Errorf("encode row group of %d rows: %w", n, err)
 	}
 	g.buf, g.free = buf, e.free
+	if err := e.indexRuns(g, nil); err != nil {
+		return nil, fmt.Errorf("encode row group of %d rows: %w", n, err)
+	}
 	if g.numRows != n {
 		return nil, fmt.Errorf("encode row group: wrote %d rows but the encoded group holds %d", n, g.numRows)
 	}

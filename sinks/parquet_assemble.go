@@ -178,6 +178,9 @@ func (e *RowGroupEncoder) assemble(own []*pageWriter, place func(c int, rg []byt
 	}
 	// The buffer the row group's bytes grew in, kept for the next.
 	g.buf, g.free = bytes.NewBuffer(rg), e.free
+	if err := e.indexRuns(g, own); err != nil {
+		return nil, err
+	}
 	return g, nil
 }
 

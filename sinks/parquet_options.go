@@ -142,6 +142,16 @@ type ParquetOptions struct {
 	// pay; splitdata records it as true there.
 	Dictionary bool `json:"dictionary"`
 
+	// AlignedIndexRuns writes dictionary indexes as splitdata 0.6.0 and
+	// earlier did, with parquet-go v0.32's encoder, which emits an RLE run
+	// only for groups of 8 equal indexes aligned on the page's 8-value
+	// grid. False, the default since splitdata 0.7.0, emits a run wherever
+	// one takes fewer bytes than bit-packing (docs/algorithm.md,
+	// "Dictionary indexes"): smaller files for sorted or clustered
+	// columns, the same values. It changes nothing for columns written
+	// without a dictionary.
+	AlignedIndexRuns bool `json:"aligned_index_runs,omitempty"`
+
 	// CreatedBy is written verbatim as the footer's created_by; empty means
 	// [DefaultCreatedBy]. Callers pin it (for example "splitdata version
 	// 1.2.0") so that bytes do not change with a library upgrade. It must be
@@ -224,7 +234,8 @@ func (o ParquetOptions) sameEncoding(p ParquetOptions) bool {
 		o.compressionLevel() == p.compressionLevel() &&
 		o.pageBufferSize() == p.pageBufferSize() &&
 		o.encoding() == p.encoding() &&
-		o.plainDictionary() == p.plainDictionary()
+		o.plainDictionary() == p.plainDictionary() &&
+		o.AlignedIndexRuns == p.AlignedIndexRuns
 }
 
 // codec validates the compression fields and returns a new codec for them.

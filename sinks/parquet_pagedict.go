@@ -23,7 +23,8 @@ import (
 //     NaNs of one payload are one value), byte arrays by their bytes;
 //   - a data page holds the RLE_DICTIONARY indexes of its non-null rows
 //     (one byte of bit width, the page's widest index, then the hybrid
-//     runs), and counts 4 bytes a value towards its size;
+//     runs: see encodeIndexes), and counts 4 bytes a value towards its
+//     size;
 //   - when a page is closed while the dictionary holds more than
 //     DictionaryMaxBytes (values' bytes, a byte array's length left out),
 //     the page is still written with indexes and the chunk's later pages
@@ -167,6 +168,18 @@ func (d *pageDict) insertBytes(b []byte) int32 {
 		d.slots[k] = j + 1
 	}
 	return j
+}
+
+// encodeIndexes appends the RLE_DICTIONARY encoding of the page's
+// indexes to dst and returns it: splitdata 0.7.0's runs (parquet_rle.go),
+// or parquet-go's encoder with [ParquetOptions.AlignedIndexRuns], the
+// bytes of 0.6.0. parquet-go's own chunks get the same
+// (parquet_rle_chunks.go).
+func (w *pageWriter) encodeIndexes(dst []byte) ([]byte, error) {
+	if w.aligned {
+		return w.dictEnc.EncodeInt32(dst, w.idx)
+	}
+	return appendIndexRuns(dst, w.idx), nil
 }
 
 // dictBounds returns the PLAIN encodings of the min and max values of the

@@ -133,6 +133,7 @@ type pageWriter struct {
 	enc     thrift.Encoder
 	rle     rle.Encoding
 	dictEnc rle.DictionaryEncoding
+	aligned bool // indexes as 0.6.0 wrote them (see encodeIndexes)
 
 	// The chunk so far: its pages are data[base:]. A direct writer's data
 	// is the row group's bytes, its chunk going after those of the columns
@@ -200,6 +201,7 @@ func (e *RowGroupEncoder) makePageWriter(c int, codec compress.Codec) *pageWrite
 		compressed: codec != nil && codec.CompressionCodec() != format.Uncompressed,
 		limit:      int64(int32(float64(e.opts.pageBufferSize()) * 0.98)),
 		indexer:    leaf.typ.NewColumnIndexer(e.config.ColumnIndexSizeLimit(leaf.names)),
+		aligned:    e.opts.AlignedIndexRuns,
 	}
 	switch leaf.kind {
 	case parquet.Int32, parquet.Float:
@@ -329,7 +331,7 @@ func (w *pageWriter) flush() error {
 	vals, valEncoding := w.vals, format.Plain
 	if indexed {
 		var err error
-		if w.indexes, err = w.dictEnc.EncodeInt32(w.indexes[:0], w.idx); err != nil {
+		if w.indexes, err = w.encodeIndexes(w.indexes[:0]); err != nil {
 			return fmt.Errorf("column %q: encode dictionary indexes: %w", w.path, err)
 		}
 		vals, valEncoding = w.indexes, format.RLEDictionary

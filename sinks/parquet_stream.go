@@ -356,6 +356,9 @@ func (s *RowGroupStream) Finish() (*EncodedRowGroup, error) {
 		return nil, fmt.Errorf("encode row group of %d rows: read back: %w", s.n, err)
 	}
 	g, err := s.e.parse(data)
+	if err == nil {
+		err = s.e.indexRuns(g, nil)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("encode row group of %d rows: %w", s.n, err)
 	}

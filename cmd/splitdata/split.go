@@ -51,6 +51,7 @@ type splitFlags struct {
 	level        int
 	pageSize     string
 	dictionary   bool
+	indexRuns    bool
 	jsonOut      bool
 	quiet        bool
 	order        orderFlags // --order-by, --nulls, --random-state, --train-size (order_flags.go)
@@ -174,6 +175,7 @@ func (f *splitFlags) addCommonFlags(fl *pflag.FlagSet) {
 	fl.IntVar(&f.level, "compression-level", 0, "compression level: snappy 1 (fast) or 2 (better: smaller, slower, splitdata 0.1's bytes), zstd 1-22, gzip 1-9 (0: the codec's default: snappy 1, zstd 3, gzip 6)")
 	fl.StringVar(&f.pageSize, "page-size", "", "target uncompressed size of a data page, e.g. 1MiB (default 256KiB)")
 	fl.BoolVar(&f.dictionary, "dictionary", true, "dictionary-encode each column chunk where it pays (--dictionary=false: every column PLAIN, splitdata 0.4's bytes)")
+	fl.BoolVar(&f.indexRuns, "index-runs", true, "write a dictionary's indexes with a run of equal indexes wherever one pays (--index-runs=false: parquet-go's runs of aligned groups of 8 only, splitdata 0.5 and 0.6's bytes)")
 	fl.BoolVar(&f.jsonOut, "json", false, "print the manifest as JSON on stdout instead of the summary table")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "print nothing but errors (and no progress bar)")
 	f.step.addFlags(fl)
@@ -351,6 +353,7 @@ func (f *splitFlags) config(inputs []string) (pipeline.SplitConfig, error) {
 	if !f.dictionary {
 		cfg.Parquet.Encoding, cfg.Parquet.Dictionary = sinks.EncodingPlain, false
 	}
+	cfg.Parquet.AlignedIndexRuns = !f.indexRuns
 	if f.pageSize != "" {
 		size, err := humanize.ParseBytes(f.pageSize)
 		if err != nil || size == 0 || size > math.MaxInt32 {

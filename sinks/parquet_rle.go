@@ -1,0 +1,154 @@
+package sinks
+
+import (
+	"encoding/binary"
+	"math/bits"
+	"slices"
+)
+
+// This file holds the encoder of dictionary indexes of splitdata 0.7.0
+// (docs/algorithm.md, "Dictionary indexes"): the RLE/bit-packed hybrid of
+// the Parquet format, emitting an RLE run for equal indexes wherever the
+// run takes fewer bytes than packing it, not only, as parquet-go v0.32's
+// encoder does (splitdata 0.6.0's bytes), for groups of 8 equal indexes
+// aligned on the page's 8-value grid. Sorted or clustered columns (dates,
+// labels in order) repeat an index a few times in a row: flights' dates
+// take about 11 rows each, which parquet-go mostly bit-packs at 14 bits a
+// row where one 3-byte run holds them all.
+//
+// The format (apache/parquet-format Encodings.md, RLE = 3):
+//
+//	page-data := <bit width: 1 byte> <run>*
+//	run       := <rle-run> | <bit-packed-run>
+//	rle-run   := uvarint(count << 1) <value: ceil(width/8) bytes, little endian>
+//	packed    := uvarint(groups << 1 | 1) <groups*8 values, width bits each, LSB first>
+//
+// A bit-packed run holds whole groups of 8 values. The last values of a
+// page, fewer than 8, are RLE runs (as parquet-go writes them), not a
+// padded group: where no run pays, a page's bytes are then parquet-go's,
+// which spares re-encoding most of the pages parquet-go writes
+// (parquet_rle_chunks.go).
+
+// indexRunWidth returns the bit width of a page of dictionary indexes: that
+// of its largest index, as parquet-go writes it.
+func indexRunWidth(idx []int32) uint {
+	var m uint32
+	for _, v := range idx {
+		m |= uint32(v)
+	}
+	return uint(bits.Len32(m))
+}
+
+// runPays reports whether n equal values of width bits take fewer bytes as
+// an RLE run than bit-packed: the run's header and value, and the header
+// of the bit-packed run that may have to resume after it, against n*width
+// bits.
+func runPays(n int, width uint) bool {
+	cost := uvarintLen(uint64(n)<<1) + int(width+7)/8 + 1
+	return uint64(n)*uint64(width) > 8*uint64(cost)
+}
+
+// uvarintLen returns the length of the uvarint encoding of v.
+func uvarintLen(v uint64) int {
+	return (bits.Len64(v|1) + 6) / 7
+}
+
+// appendIndexRuns appends the RLE_DICTIONARY encoding of idx, a data
+// page's dictionary indexes (none negative), to dst and returns it: the
+// bit width of its largest index, then the hybrid runs chosen by this
+// rule, in one pass over the maximal runs of equal indexes:
+//
+//   - with width 0 (every index 0), one RLE run of all the values;
+//   - else, for a maximal run of n equal indexes, where p values wait to be
+//     bit-packed (p is 0 after an RLE run), k = (8 - p%8) % 8 of them
+//     complete the waiting values' last group of 8: when the other n-k
+//     pay as a run (runPays), the k join the waiting values, which are
+//     bit-packed, and the n-k are an RLE run; else all n wait;
+//   - of the values still waiting at the end, the whole groups of 8 are
+//     bit-packed, and the rest (up to 7) are RLE runs of equal values.
+//
+// A page without values is its bit width (0) and an empty RLE run, as
+// parquet-go writes it.
+func appendIndexRuns(dst []byte, idx []int32) []byte {
+	width := indexRunWidth(idx)
+	dst = append(dst, byte(width))
+	if width == 0 {
+		return binary.AppendUvarint(dst, uint64(len(idx))<<1)
+	}
+	// The shortest run that pays: runPays is monotone in a run's length.
+	shortest := 1
+	for !runPays(shortest, width) {
+		shortest++
+	}
+	lit := 0 // idx[lit:i] wait to be bit-packed
+	for i := 0; i < len(idx); {
+		v := idx[i]
+		j := i + 1
+		for j < len(idx) && idx[j] == v {
+			j++
+		}
+		if j-i < shortest {
+			i = j
+			continue
+		}
+		k := 0
+		if p := i - lit; p%8 != 0 {
+			k = min(8-p%8, j-i)
+		}
+		if n := j - i - k; n > 0 && runPays(n, width) {
+			if i+k > lit {
+				dst = appendPackedRun(dst, idx[lit:i+k], width)
+			}
+			dst = appendRLERun(dst, n, v, width)
+			lit = j
+		}
+		i = j
+	}
+	tail := lit + (len(idx)-lit)/8*8
+	if tail > lit {
+		dst = appendPackedRun(dst, idx[lit:tail], width)
+	}
+	for i := tail; i < len(idx); {
+		j := i + 1
+		for j < len(idx) && idx[j] == idx[i] {
+			j++
+		}
+		dst = appendRLERun(dst, j-i, idx[i], width)
+		i = j
+	}
+	return dst
+}
+
+// appendRLERun appends an RLE run of n values v of width bits.
+func appendRLERun(dst []byte, n int, v int32, width uint) []byte {
+	dst = binary.AppendUvarint(dst, uint64(n)<<1)
+	for b := uint(0); b < width; b += 8 {
+		dst = append(dst, byte(uint32(v)>>b))
+	}
+	return dst
+}
+
+// appendPackedRun appends a bit-packed run of vals, of width bits each
+// (1 to 32), in groups of 8, the last padded with zeros.
+func appendPackedRun(dst []byte, vals []int32, width uint) []byte {
+	groups := (len(vals) + 7) / 8
+	dst = binary.AppendUvarint(dst, uint64(groups)<<1|1)
+	dst = slices.Grow(dst, groups*int(width))
+	var acc uint64 // bits not yet appended, the oldest lowest
+	var n uint     // how many, under 32 between values
+	for _, v := range vals {
+		acc |= uint64(uint32(v)) << n
+		if n += width; n >= 32 {
+			dst = binary.LittleEndian.AppendUint32(dst, uint32(acc))
+			acc >>= 32
+			n -= 32
+		}
+	}
+	// Padding values are zeros: their bits, and the partial byte's rest;
+	// a group of 8 values ends on a byte.
+	for n += uint(groups*8-len(vals)) * width; n >= 8; n -= 8 {
+		dst = append(dst, byte(acc))
+		acc >>= 8
+	}
+	return dst
+}

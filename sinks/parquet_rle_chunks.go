@@ -1,0 +1,351 @@
+package sinks
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"hash/crc32"
+	"math/bits"
+	"slices"
+	"sync"
+
+	"github.com/parquet-go/parquet-go/encoding/rle"
+	"github.com/parquet-go/parquet-go/encoding/thrift"
+	"github.com/parquet-go/parquet-go/format"
+)
+
+// This file gives the column chunks parquet-go writes (the row path,
+// nested and other columns the page writer does not cover, streams whose
+// pages go to files) the dictionary indexes of splitdata 0.7.0, so that
+// every path writes the same bytes for the same rows.
+//
+// parquet-go v0.32 has no hook for the index encoder: its writer replaces
+// the encoding of a dictionary-encoded column, whatever the schema says,
+// with its own RLE_DICTIONARY (rle.DictionaryEncoding, a package
+// variable), and its indexed page type calls it directly. Wrapping the
+// column's type to reach the pages breaks its fall-back to PLAIN, which
+// unwraps the type by a type assertion. So its data pages of indexes are
+// re-encoded once written: each is decompressed, its levels kept as they
+// are, its indexes decoded and encoded again by appendIndexRuns, the page
+// compressed again and given a new header (sizes and CRC). Where no run
+// pays the indexes come out as parquet-go wrote them, and a row group
+// none of whose pages change is left as it is, without a copy. Page
+// boundaries, levels, statistics and the dictionary page do not depend on
+// how indexes are encoded, so the chunk is then the page writer's, byte
+// for byte.
+
+// indexRuns re-encodes the dictionary indexes of g's column chunks that
+// parquet-go wrote, those of columns c without own[c] (own may be nil),
+// unless e writes 0.6.0's indexes ([ParquetOptions.AlignedIndexRuns]).
+// g.data is replaced, and the metadata and offset indexes follow it; its
+// buffer, when it has one, is given back to e.
+func (e *RowGroupEncoder) indexRuns(g *EncodedRowGroup, own []*pageWriter) error {
+	if e.opts.AlignedIndexRuns || g.data == nil {
+		return nil
+	}
+	cols := g.meta.Columns
+	todo := false
+	for c := range cols {
+		if (own == nil || own[c] == nil) && slices.Contains(cols[c].MetaData.Encoding, format.RLEDictionary) {
+			todo = true
+		}
+	}
+	if !todo {
+		return nil
+	}
+	const base = int64(len(parquetMagic))
+	t, ok := transcoders.Get().(*runsTranscoder)
+	if !ok {
+		t = new(runsTranscoder)
+	}
+	t.e = e
+	defer func() {
+		// Its page scratch is kept; out is the row group's.
+		t.e, t.out = nil, nil
+		if cap(t.plain) <= maxPooledChunk {
+			transcoders.Put(t)
+		}
+	}()
+	if same, err := t.unchanged(g, own, base); err != nil || same {
+		return err
+	}
+	t.out = make([]byte, 0, len(g.data))
+	done := base // file offset of the old data copied so far
+	for c := range cols {
+		md := &cols[c].MetaData
+		first := md.DataPageOffset
+		if md.DictionaryPageOffset > 0 {
+			first = min(first, md.DictionaryPageOffset)
+		}
+		end := first + md.TotalCompressedSize
+		if first < done || end > base+int64(len(g.data)) || md.TotalCompressedSize < 0 {
+			return fmt.Errorf("re-encode dictionary indexes: column chunk %d at [%d, %d) is out of order or outside the row group", c, first, end)
+		}
+		if md.BloomFilterOffset > 0 {
+			return fmt.Errorf("re-encode dictionary indexes: column chunk %d has a bloom filter", c)
+		}
+		t.out = append(t.out, g.data[done-base:first-base]...)
+		newFirst := base + int64(len(t.out))
+		if (own != nil && own[c] != nil) || !slices.Contains(md.Encoding, format.RLEDictionary) {
+			t.out = append(t.out, g.data[first-base:end-base]...)
+			shift := newFirst - first
+			md.DataPageOffset += shift
+			if md.DictionaryPageOffset > 0 {
+				md.DictionaryPageOffset += shift
+			}
+			if oi := g.offsetIndex[c]; oi != nil {
+				for k := range oi.PageLocations {
+					oi.PageLocations[k].Offset += shift
+				}
+			}
+			done = end
+			continue
+		}
+		pages, err := g.chunkPages(&cols[c], first, base)
+		if err != nil {
+			return fmt.Errorf("re-encode dictionary indexes of column chunk %d: %w", c, err)
+		}
+		moved := make(map[int64]format.PageLocation, len(pages)) // by old offset
+		var grew, grewBody int64
+		for _, p := range pages {
+			at := base + int64(len(t.out))
+			raw := g.data[p.off-base : p.off+p.headerLen+int64(p.header.CompressedPageSize)-base]
+			n, body, err := t.page(c, md, p, raw)
+			if err != nil {
+				return fmt.Errorf("re-encode dictionary indexes of column chunk %d, page at byte %d: %w", c, p.off, err)
+			}
+			moved[p.off] = format.PageLocation{Offset: at, CompressedPageSize: int32(n)}
+			grew += int64(n) - int64(len(raw))
+			grewBody += body
+		}
+		md.TotalCompressedSize += grew
+		md.TotalUncompressedSize += grewBody
+		g.meta.TotalCompressedSize += grew
+		g.meta.TotalByteSize += grewBody
+		relocate := func(off int64) (int64, error) {
+			loc, ok := moved[off]
+			if !ok {
+				return 0, fmt.Errorf("re-encode dictionary indexes of column chunk %d: no page at byte %d", c, off)
+			}
+			return loc.Offset, nil
+		}
+		if md.DataPageOffset, err = relocate(md.DataPageOffset); err != nil {
+			return err
+		}
+		if md.DictionaryPageOffset > 0 {
+			if md.DictionaryPageOffset, err = relocate(md.DictionaryPageOffset); err != nil {
+				return err
+			}
+		}
+		if oi := g.offsetIndex[c]; oi != nil {
+			for k := range oi.PageLocations {
+				loc := &oi.PageLocations[k]
+				m, ok := moved[loc.Offset]
+				if !ok {
+					return fmt.Errorf("re-encode dictionary indexes of column chunk %d: no page at byte %d", c, loc.Offset)
+				}
+				loc.Offset, loc.CompressedPageSize = m.Offset, m.CompressedPageSize
+			}
+		}
+		done = end
+	}
+	t.out = append(t.out, g.data[done-base:]...)
+	// The column indexes may point into the old buffer: moved after the
+	// data, so that the old buffer can go.
+	n := len(t.out)
+	for c, ci := range g.columnIndex {
+		if ci != nil {
+			at := len(t.out)
+			t.out = append(t.out, ci...)
+			g.columnIndex[c] = t.out[at:len(t.out):len(t.out)]
+		}
+	}
+	g.data = t.out[:n:n]
+	if g.buf != nil {
+		select {
+		case g.free <- g.buf:
+		default:
+		}
+		g.buf = bytes.NewBuffer(t.out[:0])
+	}
+	g.held = int64(cap(t.out))
+	return nil
+}
+
+// unchanged reports whether every page of indexes parquet-go wrote in g
+// (columns without own[c]) is already as appendIndexRuns encodes it.
+func (t *runsTranscoder) unchanged(g *EncodedRowGroup, own []*pageWriter, base int64) (bool, error) {
+	for c := range g.meta.Columns {
+		cc := &g.meta.Columns[c]
+		md := &cc.MetaData
+		if (own != nil && own[c] != nil) || !slices.Contains(md.Encoding, format.RLEDictionary) {
+			continue
+		}
+		first := md.DataPageOffset
+		if md.DictionaryPageOffset > 0 {
+			first = min(first, md.DictionaryPageOffset)
+		}
+		if first < base || first+md.TotalCompressedSize > base+int64(len(g.data)) || md.TotalCompressedSize < 0 {
+			return false, fmt.Errorf("re-encode dictionary indexes: column chunk %d at [%d, +%d) lies outside the row group", c, first, md.TotalCompressedSize)
+		}
+		pages, err := g.chunkPages(cc, first, base)
+		if err != nil {
+			return false, fmt.Errorf("re-encode dictionary indexes of column chunk %d: %w", c, err)
+		}
+		for _, p := range pages {
+			if !indexPage(&p.header) {
+				continue
+			}
+			raw := g.data[p.off-base : p.off+p.headerLen+int64(p.header.CompressedPageSize)-base]
+			same, err := t.encode(c, md, p, raw)
+			if err != nil {
+				return false, fmt.Errorf("re-encode dictionary indexes of column chunk %d, page at byte %d: %w", c, p.off, err)
+			}
+			if !same {
+				return false, nil
+			}
+		}
+	}
+	return true, nil
+}
+
+// indexPage reports whether h is the header of a data page of
+// dictionary indexes.
+func indexPage(h *format.PageHeader) bool {
+	return h.Type == format.DataPage && h.DataPageHeader.V.Encoding == format.RLEDictionary
+}
+
+// transcoders holds runsTranscoders between row groups: their page
+// scratch, grown to a page's size, would be allocated anew (and faulted
+// in) for each row group.
+var transcoders sync.Pool
+
+// runsTranscoder re-encodes the pages of a row group's chunks into out.
+type runsTranscoder struct {
+	e     *RowGroupEncoder
+	out   []byte
+	plain []byte  // a page's body, decompressed
+	body  []byte  // its new body
+	comp  []byte  // compressed
+	idx   []int32 // its indexes
+	defs  []byte  // its definition levels
+}
+
+// page appends page p of column c, raw its header and data, to t.out,
+// its indexes re-encoded when it is a data page of them, and returns the
+// length it appended and how much its uncompressed size (header and
+// body) grew.
+func (t *runsTranscoder) page(c int, md *format.ColumnMetaData, p page, raw []byte) (int, int64, error) {
+	if p.header.Type == format.DataPageV2 {
+		return 0, 0, fmt.Errorf("data page v2 (want v1)")
+	}
+	if !indexPage(&p.header) {
+		t.out = append(t.out, raw...)
+		return len(raw), 0, nil
+	}
+	same, err := t.encode(c, md, p, raw)
+	if err != nil {
+		return 0, 0, err
+	}
+	if same {
+		t.out = append(t.out, raw...)
+		return len(raw), 0, nil
+	}
+	page := t.body
+	if md.Codec != format.Uncompressed {
+		if t.comp, err = t.e.codec.Encode(t.comp[:0], t.body); err != nil {
+			return 0, 0, fmt.Errorf("compress: %w", err)
+		}
+		page = t.comp
+	}
+	h := p.header
+	h.UncompressedPageSize = int32(len(t.body))
+	h.CompressedPageSize = int32(len(page))
+	h.CRC = int32(crc32.ChecksumIEEE(page))
+	hb, err := thrift.Marshal(new(thrift.CompactProtocol), &h)
+	if err != nil {
+		return 0, 0, fmt.Errorf("encode header: %w", err)
+	}
+	t.out = append(t.out, hb...)
+	t.out = append(t.out, page...)
+	grew := int64(len(hb)+len(t.body)) - (p.headerLen + int64(p.header.UncompressedPageSize))
+	return len(hb) + len(page), grew, nil
+}
+
+// encode sets t.body to the uncompressed body of page p of column c, a
+// data page of indexes whose header and data are raw, with its indexes
+// encoded by appendIndexRuns, and reports whether that is the body the
+// page holds.
+func (t *runsTranscoder) encode(c int, md *format.ColumnMetaData, p page, raw []byte) (bool, error) {
+	h := &p.header
+	data := raw[p.headerLen:]
+	plain := data
+	if md.Codec != format.Uncompressed {
+		if h.UncompressedPageSize < 0 {
+			return false, fmt.Errorf("uncompressed size %d", h.UncompressedPageSize)
+		}
+		var err error
+		if t.plain, err = t.e.codec.Decode(t.plain[:0], data); err != nil {
+			return false, fmt.Errorf("decompress: %w", err)
+		}
+		plain = t.plain
+	}
+	if len(plain) != int(h.UncompressedPageSize) {
+		return false, fmt.Errorf("body of %d bytes, header says %d", len(plain), h.UncompressedPageSize)
+	}
+	layout := t.e.layout[c]
+	rest := plain
+	section := func() ([]byte, error) {
+		if len(rest) < 4 {
+			return nil, fmt.Errorf("levels cut short")
+		}
+		n := binary.LittleEndian.Uint32(rest)
+		if uint64(n) > uint64(len(rest)-4) {
+			return nil, fmt.Errorf("levels of %d bytes overrun the page", n)
+		}
+		s := rest[4 : 4+n]
+		rest = rest[4+n:]
+		return s, nil
+	}
+	values := int(h.DataPageHeader.V.NumValues)
+	if values < 0 {
+		return false, fmt.Errorf("%d values", values)
+	}
+	if layout.MaxRep > 0 {
+		if _, err := section(); err != nil {
+			return false, err
+		}
+	}
+	if layout.MaxDef > 0 {
+		levels, err := section()
+		if err != nil {
+			return false, err
+		}
+		dec := rle.Encoding{BitWidth: bits.Len8(uint8(layout.MaxDef))}
+		if t.defs, err = dec.DecodeLevels(t.defs[:0], levels); err != nil {
+			return false, fmt.Errorf("definition levels: %w", err)
+		}
+		if len(t.defs) < values {
+			return false, fmt.Errorf("%d definition levels for %d values", len(t.defs), values)
+		}
+		defs := t.defs[:values]
+		values = 0
+		for _, d := range defs {
+			if int(d) == layout.MaxDef {
+				values++
+			}
+		}
+	}
+	var dec rle.DictionaryEncoding
+	var err error
+	if t.idx, err = dec.DecodeInt32(t.idx[:0], rest); err != nil {
+		return false, fmt.Errorf("indexes: %w", err)
+	}
+	if len(t.idx) < values {
+		return false, fmt.Errorf("%d indexes for %d values", len(t.idx), values)
+	}
+	prefix := plain[:len(plain)-len(rest)]
+	t.body = append(t.body[:0], prefix...)
+	t.body = appendIndexRuns(t.body, t.idx[:values])
+	return bytes.Equal(t.body[len(prefix):], rest), nil
+}

@@ -1,0 +1,4 @@
+package sinks
+
+// AppendIndexRuns exposes appendIndexRuns to the black-box tests.
+var AppendIndexRuns = appendIndexRuns
