@@ -74,7 +74,7 @@ type RowGroupEncoder struct {
 
 	// pagers holds, per column, page writers released by earlier row
 	// groups (see newPageWriter).
-	pagers []sync.Pool
+	pagers []pagerList
 	// chunkHints holds, per column, the capacity a page writer's chunk
 	// buffer starts with: the last chunk's size and an eighth.
 	chunkHints []atomic.Int64
@@ -107,7 +107,7 @@ func NewRowGroupEncoder(schema *parquet.Schema, opts ParquetOptions) (*RowGroupE
 		return nil, fmt.Errorf("new row group encoder: %w", err)
 	}
 	e.configs = make(map[string]*parquet.WriterConfig)
-	e.pagers = make([]sync.Pool, len(leaves))
+	e.pagers = make([]pagerList, len(leaves))
 	e.chunkHints = make([]atomic.Int64, len(leaves))
 	return e, nil
 }

@@ -2,6 +2,7 @@ package sinks
 
 import (
 	"slices"
+	"sync"
 
 	"github.com/parquet-go/parquet-go/format"
 )
@@ -20,6 +21,7 @@ func (e *RowGroupEncoder) releasePageWriter(c int, w *pageWriter) {
 		e.chunkHints[c].Store(int64(len(w.data) + len(w.data)/8))
 	}
 	if cap(w.data) > maxPooledChunk {
+		e.pagers[c].drop()
 		return
 	}
 	w.defs, w.vals, w.idx, w.rows, w.chunk = w.defs[:0], w.vals[:0], w.idx[:0], 0, 0
@@ -34,13 +36,61 @@ func (e *RowGroupEncoder) releasePageWriter(c int, w *pageWriter) {
 	w.bounded, w.minValue, w.maxValue = false, w.minValue[:0], w.maxValue[:0]
 	clear(w.defHist)
 	w.pageHists = w.pageHists[:0]
-	e.pagers[c].Put(w)
+	e.pagers[c].put(w)
 }
 
 // maxPooledChunk bounds the chunk buffer of a page writer kept for the
-// next row group: pooled writers are freed by the garbage collector when
-// idle, as parquet-go's page buffers are, and larger ones are not kept.
+// next row group: larger ones are not kept.
 const maxPooledChunk = 64 << 20
+
+// pagerList holds the page writers of one column that row groups
+// released, for the next ones: at most as many as were in use at once, so
+// that idle writers never hold more than encoding held at its peak. A
+// sync.Pool, which the garbage collector empties, made the writers of a
+// run's row groups anew after each collection (under a tight memory limit,
+// every few row groups), their buffers in fresh memory the system faults
+// in page by page. It is safe for concurrent use.
+type pagerList struct {
+	mu   sync.Mutex
+	free []*pageWriter
+	out  int // writers handed out and not yet put back or dropped
+	peak int // the most handed out at once
+}
+
+// get returns a kept writer, or nil; the caller makes one then. Either
+// way the writer counts as handed out until put or dropped.
+func (l *pagerList) get() *pageWriter {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.out++
+	l.peak = max(l.peak, l.out)
+	n := len(l.free)
+	if n == 0 {
+		return nil
+	}
+	w := l.free[n-1]
+	l.free[n-1] = nil
+	l.free = l.free[:n-1]
+	return w
+}
+
+// put keeps w, handed out by get, for a later get while fewer than the
+// peak are kept.
+func (l *pagerList) put(w *pageWriter) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.out--
+	if len(l.free) < l.peak {
+		l.free = append(l.free, w)
+	}
+}
+
+// drop counts a writer handed out by get as no longer in use, not kept.
+func (l *pagerList) drop() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.out--
+}
 
 // ownChunk is a column chunk the page writer finished and placed in a row
 // group's bytes: the metadata parquet-go's writer would give it and its

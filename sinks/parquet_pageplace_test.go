@@ -2,14 +2,18 @@ package sinks_test
 
 import (
 	"bytes"
+	"fmt"
 	"hash/crc32"
 	"math/rand/v2"
+	"runtime"
 	"testing"
 
 	"github.com/klauspost/compress/s2"
 	"github.com/klauspost/compress/snappy"
+	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/encoding/thrift"
 
+	"github.com/splitdata/splitdata/internal/columnar"
 	"github.com/splitdata/splitdata/sinks"
 )
 
@@ -100,6 +104,83 @@ func TestPlacePage(t *testing.T) {
 			}
 			if inPlace != tt.inPlace {
 				t.Errorf("compressed in place: %v, want %v", inPlace, tt.inPlace)
+			}
+		})
+	}
+}
+
+// TestEncodeBatchesReusesWriters encodes row groups one after the other
+// on one encoder, releasing each, with two garbage collections between
+// them (which empty a sync.Pool): each must have the bytes parquet-go's
+// writer gives its rows, and once the encoder has warmed up a row group
+// must allocate under a quarter of its size: the row group's buffer, the
+// page writers and their buffers are those of the row groups before.
+func TestEncodeBatchesReusesWriters(t *testing.T) {
+	schema := parquet.NewSchema("m", parquet.Group{
+		"a": parquet.Optional(parquet.Int(64)),
+		"b": parquet.Optional(parquet.Leaf(parquet.DoubleType)),
+		"c": parquet.Optional(parquet.String()),
+		"d": parquet.Int(32),
+	})
+	layout, err := columnar.LayoutOf(schema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, encoding := range []string{sinks.EncodingPlain, sinks.EncodingAuto} {
+		t.Run(encoding, func(t *testing.T) {
+			opts := sinks.ParquetOptions{Encoding: encoding, PageBufferSize: 64 << 10}
+			e, err := sinks.NewRowGroupEncoder(schema, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ref, err := sinks.NewRowGroupEncoder(schema, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sinks.WithoutPageWriter(ref)
+			r := rand.New(rand.NewPCG(9, 9))
+			for k := range 4 {
+				rows := make([]parquet.Row, 50000+k*1000)
+				for i := range rows {
+					row := parquet.Row{
+						parquet.Int64Value(int64(r.Uint64())).Level(0, 1, 0),
+						parquet.DoubleValue(r.Float64()).Level(0, 1, 1),
+						parquet.ByteArrayValue(fmt.Appendf(nil, "%x", r.Uint64()%1000)).Level(0, 1, 2),
+						parquet.Int32Value(int32(i)).Level(0, 0, 3),
+					}
+					for c := range 3 {
+						if r.IntN(9) == 0 {
+							row[c] = parquet.NullValue().Level(0, 0, c)
+						}
+					}
+					rows[i] = row
+				}
+				parts := batchesOf(t, layout, rows, rand.New(rand.NewPCG(uint64(k), 1)))
+				runtime.GC()
+				runtime.GC()
+				var before, after runtime.MemStats
+				runtime.ReadMemStats(&before)
+				g, err := e.EncodeBatches(parts)
+				runtime.ReadMemStats(&after)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got := writeFile(t, schema, opts, nil, []*sinks.EncodedRowGroup{g})
+				g.Release()
+				w, err := ref.EncodeBatches(parts)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want := writeFile(t, schema, opts, nil, []*sinks.EncodedRowGroup{w})
+				if !bytes.Equal(got, want) {
+					samePages(t, got, want)
+					t.Fatalf("row group %d: page writer's file differs from parquet-go's (%d vs %d bytes)", k, len(got), len(want))
+				}
+				alloc := int64(after.TotalAlloc - before.TotalAlloc)
+				t.Logf("row group %d: %d bytes, allocated %d (%.2fx)", k, len(got), alloc, float64(alloc)/float64(len(got)))
+				if k >= 2 && encoding == sinks.EncodingPlain && alloc >= int64(len(got))/4 {
+					t.Errorf("row group %d of %d bytes allocated %d bytes, want under a quarter", k, len(got), alloc)
+				}
 			}
 		})
 	}

@@ -171,8 +171,8 @@ type pageWriter struct {
 // bytes when direct: one released by an earlier row group, whose buffers
 // have grown to a chunk's size, or a new one.
 func (e *RowGroupEncoder) newPageWriter(c int, codec compress.Codec, dict, direct bool) *pageWriter {
-	w, ok := e.pagers[c].Get().(*pageWriter)
-	if !ok {
+	w := e.pagers[c].get()
+	if w == nil {
 		w = e.makePageWriter(c, codec)
 	}
 	if w.direct = direct; direct {
