@@ -326,6 +326,7 @@ type EncodedRowGroup struct {
 	free    chan *bytes.Buffer // where Release returns buf
 
 	data        []byte          // column chunks; offsets in meta are data's in-memory file offsets
+	file        []byte          // the magic and data, when they lie one after the other; else nil
 	meta        format.RowGroup // as written in the in-memory file, page index locations cleared
 	columnIndex [][]byte        // per column, thrift-encoded ColumnIndex; nil when absent
 	offsetIndex []*format.OffsetIndex
@@ -343,7 +344,7 @@ func (g *EncodedRowGroup) Release() {
 	case g.free <- g.buf:
 	default:
 	}
-	g.buf, g.data = nil, nil
+	g.buf, g.data, g.file = nil, nil, nil
 }
 
 // NumRows returns the number of rows in g.
