@@ -53,3 +53,7 @@ func PlacedHeader(n int) format.PageHeader {
 		}),
 	}
 }
+
+// CompareBytes exposes compareBytes, the page bounds' order of byte
+// arrays.
+var CompareBytes = compareBytes

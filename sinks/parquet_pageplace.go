@@ -55,7 +55,7 @@ func (w *pageWriter) reserveLevels() {
 	if w.valsInRoom() && need <= w.head {
 		return
 	}
-	w.head = max(w.head, 2*need+64)
+	w.head = max(w.head, (2*need+64+7)&^7) // values stay 8-byte aligned
 	w.room = make([]byte, w.head, w.head+max(cap(w.vals), int(w.limit)+int(w.limit)/8))
 	w.vals = w.room[w.head:w.head]
 }
