@@ -49,7 +49,9 @@ const maxPooledChunk = 64 << 20
 // sync.Pool, which the garbage collector empties, made the writers of a
 // run's row groups anew after each collection (under a tight memory limit,
 // every few row groups), their buffers in fresh memory the system faults
-// in page by page. It is safe for concurrent use.
+// in page by page. A writer never put back nor dropped (that of a stream
+// abandoned after an error) counts as in use for good, raising the peak
+// by one. It is safe for concurrent use.
 type pagerList struct {
 	mu   sync.Mutex
 	free []*pageWriter
