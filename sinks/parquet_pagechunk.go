@@ -11,21 +11,26 @@ import (
 // written: the chunk's metadata and page index, and the writer's reuse.
 
 // releasePageWriter resets w, the page writer of column c, and keeps it
-// for the next row group unless its chunk outgrew maxPooledChunk. The
-// chunk it finished must no longer be used.
+// for the next row group, without its chunk buffer, unless its page
+// scratch outgrew maxPooledScratch. The chunk it finished must no longer
+// be used.
 func (e *RowGroupEncoder) releasePageWriter(c int, w *pageWriter) {
-	if w.direct {
-		// Its pages went to the row group's bytes, which it must not keep.
-		w.data, w.base, w.direct = nil, 0, false
-	} else {
+	if !w.direct {
 		e.chunkHints[c].Store(int64(len(w.data) + len(w.data)/8))
 	}
-	if cap(w.data) > maxPooledChunk {
+	// A direct writer's pages went to the row group's bytes, which it
+	// must not keep. A stream's chunk buffer is not kept either: streams
+	// hold a row group's chunks while they are open, within the memory
+	// budget, and kept writers would hold them idle outside it (the
+	// garbage collector freed those a sync.Pool held); the next chunk
+	// starts at the size hint instead.
+	w.data, w.base, w.direct = nil, 0, false
+	if w.scratchSize() > max(maxPooledScratch, 8*w.limit) {
 		e.pagers[c].drop()
 		return
 	}
 	w.defs, w.vals, w.idx, w.rows, w.chunk = w.defs[:0], w.vals[:0], w.idx[:0], 0, 0
-	w.data, w.numRows, w.nulls, w.uncompressed, w.unencoded, w.pages, w.dictPages = w.data[:0], 0, 0, 0, 0, 0, 0
+	w.numRows, w.nulls, w.uncompressed, w.unencoded, w.pages, w.dictPages = 0, 0, 0, 0, 0, 0
 	if w.dict != nil {
 		w.dict.reset()
 		w.keep, w.dict = w.dict, nil
@@ -39,9 +44,22 @@ func (e *RowGroupEncoder) releasePageWriter(c int, w *pageWriter) {
 	e.pagers[c].put(w)
 }
 
-// maxPooledChunk bounds the chunk buffer of a page writer kept for the
-// next row group: larger ones are not kept.
-const maxPooledChunk = 64 << 20
+// maxPooledScratch bounds the page scratch of a page writer kept for the
+// next row group, or eight times its page size when larger: a writer
+// whose pages held a huge value is not kept.
+const maxPooledScratch = 16 << 20
+
+// scratchSize returns the capacity of w's page buffers, in bytes.
+func (w *pageWriter) scratchSize() int64 {
+	n := cap(w.defs) + cap(w.vals) + cap(w.room) + cap(w.levels) + cap(w.indexes) + cap(w.body) + cap(w.comp) + 4*cap(w.idx)
+	if w.keep != nil {
+		n += cap(w.keep.vals) + 4*cap(w.keep.offs) + 4*cap(w.keep.slots)
+	}
+	if w.dict != nil {
+		n += cap(w.dict.vals) + 4*cap(w.dict.offs) + 4*cap(w.dict.slots)
+	}
+	return int64(n)
+}
 
 // pagerList holds the page writers of one column that row groups
 // released, for the next ones: at most as many as were in use at once, so
