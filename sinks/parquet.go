@@ -74,7 +74,7 @@ type RowGroupEncoder struct {
 
 	// pagers holds, per column, page writers released by earlier row
 	// groups (see newPageWriter).
-	pagers []sync.Pool
+	pagers []pagerList
 	// chunkHints holds, per column, the capacity a page writer's chunk
 	// buffer starts with: the last chunk's size and an eighth.
 	chunkHints []atomic.Int64
@@ -107,7 +107,7 @@ func NewRowGroupEncoder(schema *parquet.Schema, opts ParquetOptions) (*RowGroupE
 		return nil, fmt.Errorf("new row group encoder: %w", err)
 	}
 	e.configs = make(map[string]*parquet.WriterConfig)
-	e.pagers = make([]sync.Pool, len(leaves))
+	e.pagers = make([]pagerList, len(leaves))
 	e.chunkHints = make([]atomic.Int64, len(leaves))
 	return e, nil
 }
@@ -329,6 +329,7 @@ type EncodedRowGroup struct {
 	free    chan *bytes.Buffer // where Release returns buf
 
 	data        []byte          // column chunks; offsets in meta are data's in-memory file offsets
+	file        []byte          // the magic and data, when they lie one after the other; else nil
 	meta        format.RowGroup // as written in the in-memory file, page index locations cleared
 	columnIndex [][]byte        // per column, thrift-encoded ColumnIndex; nil when absent
 	offsetIndex []*format.OffsetIndex
@@ -346,7 +347,7 @@ func (g *EncodedRowGroup) Release() {
 	case g.free <- g.buf:
 	default:
 	}
-	g.buf, g.data = nil, nil
+	g.buf, g.data, g.file = nil, nil, nil
 }
 
 // NumRows returns the number of rows in g.

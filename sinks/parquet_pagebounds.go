@@ -27,9 +27,9 @@ func (w *pageWriter) bounds(n int) (lo, hi []byte, ok bool) {
 		for i := 4 + len(a); i < len(v); {
 			x := plainAt(v, i)
 			switch {
-			case bytes.Compare(x, a) < 0:
+			case compareBytes(x, a) < 0:
 				a = x
-			case bytes.Compare(x, b) > 0:
+			case compareBytes(x, b) > 0:
 				b = x
 			}
 			i += 4 + len(x)
@@ -96,6 +96,22 @@ func (w *pageWriter) bounds(n int) (lo, hi []byte, ok bool) {
 		}
 		return binary.LittleEndian.AppendUint64(nil, math.Float64bits(a)), binary.LittleEndian.AppendUint64(nil, math.Float64bits(b)), true
 	}
+}
+
+// compareBytes is bytes.Compare, deciding first on the bytes' first 8
+// when both have 8 that differ: on strings most comparisons against a
+// page's bounds end there, sparing the call.
+func compareBytes(x, y []byte) int {
+	if len(x) >= 8 && len(y) >= 8 {
+		p, q := binary.BigEndian.Uint64(x), binary.BigEndian.Uint64(y)
+		switch {
+		case p < q:
+			return -1
+		case p > q:
+			return +1
+		}
+	}
+	return bytes.Compare(x, y)
 }
 
 // plainAt returns the byte array whose PLAIN encoding starts at v[i:].

@@ -2,6 +2,7 @@ package sinks
 
 import (
 	"slices"
+	"sync"
 
 	"github.com/parquet-go/parquet-go/format"
 )
@@ -10,20 +11,26 @@ import (
 // written: the chunk's metadata and page index, and the writer's reuse.
 
 // releasePageWriter resets w, the page writer of column c, and keeps it
-// for the next row group unless its chunk outgrew maxPooledChunk. The
-// chunk it finished must no longer be used.
+// for the next row group, without its chunk buffer, unless its page
+// scratch outgrew maxPooledScratch. The chunk it finished must no longer
+// be used.
 func (e *RowGroupEncoder) releasePageWriter(c int, w *pageWriter) {
-	if w.direct {
-		// Its pages went to the row group's bytes, which it must not keep.
-		w.data, w.base, w.direct = nil, 0, false
-	} else {
+	if !w.direct {
 		e.chunkHints[c].Store(int64(len(w.data) + len(w.data)/8))
 	}
-	if cap(w.data) > maxPooledChunk {
+	// A direct writer's pages went to the row group's bytes, which it
+	// must not keep. A stream's chunk buffer is not kept either: streams
+	// hold a row group's chunks while they are open, within the memory
+	// budget, and kept writers would hold them idle outside it (the
+	// garbage collector freed those a sync.Pool held); the next chunk
+	// starts at the size hint instead.
+	w.data, w.base, w.direct = nil, 0, false
+	if w.scratchSize() > max(maxPooledScratch, 8*w.limit) {
+		e.pagers[c].drop()
 		return
 	}
 	w.defs, w.vals, w.idx, w.rows, w.chunk = w.defs[:0], w.vals[:0], w.idx[:0], 0, 0
-	w.data, w.numRows, w.nulls, w.uncompressed, w.unencoded, w.pages, w.dictPages = w.data[:0], 0, 0, 0, 0, 0, 0
+	w.numRows, w.nulls, w.uncompressed, w.unencoded, w.pages, w.dictPages = 0, 0, 0, 0, 0, 0
 	if w.dict != nil {
 		w.dict.reset()
 		w.keep, w.dict = w.dict, nil
@@ -34,13 +41,76 @@ func (e *RowGroupEncoder) releasePageWriter(c int, w *pageWriter) {
 	w.bounded, w.minValue, w.maxValue = false, w.minValue[:0], w.maxValue[:0]
 	clear(w.defHist)
 	w.pageHists = w.pageHists[:0]
-	e.pagers[c].Put(w)
+	e.pagers[c].put(w)
 }
 
-// maxPooledChunk bounds the chunk buffer of a page writer kept for the
-// next row group: pooled writers are freed by the garbage collector when
-// idle, as parquet-go's page buffers are, and larger ones are not kept.
-const maxPooledChunk = 64 << 20
+// maxPooledScratch bounds the page scratch of a page writer kept for the
+// next row group, or eight times its page size when larger: a writer
+// whose pages held a huge value is not kept.
+const maxPooledScratch = 16 << 20
+
+// scratchSize returns the capacity of w's page buffers, in bytes.
+func (w *pageWriter) scratchSize() int64 {
+	n := cap(w.defs) + cap(w.vals) + cap(w.room) + cap(w.levels) + cap(w.indexes) + cap(w.body) + cap(w.comp) + 4*cap(w.idx)
+	if w.keep != nil {
+		n += cap(w.keep.vals) + 4*cap(w.keep.offs) + 4*cap(w.keep.slots)
+	}
+	if w.dict != nil {
+		n += cap(w.dict.vals) + 4*cap(w.dict.offs) + 4*cap(w.dict.slots)
+	}
+	return int64(n)
+}
+
+// pagerList holds the page writers of one column that row groups
+// released, for the next ones: at most as many as were in use at once, so
+// that idle writers never hold more than encoding held at its peak. A
+// sync.Pool, which the garbage collector empties, made the writers of a
+// run's row groups anew after each collection (under a tight memory limit,
+// every few row groups), their buffers in fresh memory the system faults
+// in page by page. A writer never put back nor dropped (that of a stream
+// abandoned after an error) counts as in use for good, raising the peak
+// by one. It is safe for concurrent use.
+type pagerList struct {
+	mu   sync.Mutex
+	free []*pageWriter
+	out  int // writers handed out and not yet put back or dropped
+	peak int // the most handed out at once
+}
+
+// get returns a kept writer, or nil; the caller makes one then. Either
+// way the writer counts as handed out until put or dropped.
+func (l *pagerList) get() *pageWriter {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.out++
+	l.peak = max(l.peak, l.out)
+	n := len(l.free)
+	if n == 0 {
+		return nil
+	}
+	w := l.free[n-1]
+	l.free[n-1] = nil
+	l.free = l.free[:n-1]
+	return w
+}
+
+// put keeps w, handed out by get, for a later get while fewer than the
+// peak are kept.
+func (l *pagerList) put(w *pageWriter) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.out--
+	if len(l.free) < l.peak {
+		l.free = append(l.free, w)
+	}
+}
+
+// drop counts a writer handed out by get as no longer in use, not kept.
+func (l *pagerList) drop() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.out--
+}
 
 // ownChunk is a column chunk the page writer finished and placed in a row
 // group's bytes: the metadata parquet-go's writer would give it and its

@@ -196,9 +196,9 @@ func (w *pageWriter) dictBounds() (lo, hi []byte, ok bool) {
 		for _, j := range w.idx[1:] {
 			x := d.at(j)
 			switch {
-			case bytes.Compare(x, a) < 0:
+			case compareBytes(x, a) < 0:
 				a = x
-			case bytes.Compare(x, b) > 0:
+			case compareBytes(x, b) > 0:
 				b = x
 			}
 		}

@@ -153,7 +153,7 @@ func (g *EncodedRowGroup) trimPageStatistics(leaves []leafLayout, base int64) er
 		done = firsts[i] + (md.TotalCompressedSize - sumGrowth(grow))
 	}
 	out = append(out, g.data[done-base:]...)
-	g.data = out
+	g.data, g.file = out, nil
 	return nil
 }
 

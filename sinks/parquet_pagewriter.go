@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
-	"hash/crc32"
 	"math"
 	"math/bits"
 	"slices"
@@ -106,9 +105,15 @@ type pageWriter struct {
 	// columns), its non-null values PLAIN encoded, or with a dictionary
 	// their indexes, its row count, and the rows of the current chunk of
 	// chunkRows.
-	defs    []byte
-	vals    []byte
-	idx     []int32
+	defs []byte
+	vals []byte
+	idx  []int32
+
+	// room holds an optional column's PLAIN values at room[head:], where
+	// vals starts while no append moved it: the page's definition levels
+	// go in front of them (see prefixLevels).
+	room    []byte
+	head    int
 	rows    int
 	nonNull int
 	chunk   int
@@ -124,16 +129,21 @@ type pageWriter struct {
 	keep     *pageDict // a dictionary kept for the next chunk with one
 	dictPage []byte
 
-	// Scratch reused from page to page.
+	// Scratch reused from page to page: body and comp are used only
+	// when a page cannot be put together in place (see place).
 	levels  []byte
 	indexes []byte
 	body    []byte
 	comp    []byte
-	header  bytes.Buffer
-	enc     thrift.Encoder
-	rle     rle.Encoding
-	dictEnc rle.DictionaryEncoding
-	aligned bool // indexes as 0.6.0 wrote them (see encodeIndexes)
+
+	// The last page's body and compressed sizes, from which the next
+	// page's compressed size is guessed (see place).
+	lastBody, lastPage int64
+	header             bytes.Buffer
+	enc                thrift.Encoder
+	rle                rle.Encoding
+	dictEnc            rle.DictionaryEncoding
+	aligned            bool // indexes as 0.6.0 wrote them (see encodeIndexes)
 
 	// The chunk so far: its pages are data[base:]. A direct writer's data
 	// is the row group's bytes, its chunk going after those of the columns
@@ -162,8 +172,8 @@ type pageWriter struct {
 // bytes when direct: one released by an earlier row group, whose buffers
 // have grown to a chunk's size, or a new one.
 func (e *RowGroupEncoder) newPageWriter(c int, codec compress.Codec, dict, direct bool) *pageWriter {
-	w, ok := e.pagers[c].Get().(*pageWriter)
-	if !ok {
+	w := e.pagers[c].get()
+	if w == nil {
 		w = e.makePageWriter(c, codec)
 	}
 	if w.direct = direct; direct {
@@ -254,11 +264,7 @@ func (w *pageWriter) writeRows(r columnar.Rows, c, lo, hi int) error {
 		if w.maxDef == 0 {
 			w.nonNull += take
 		} else {
-			for _, d := range w.defs[at:] {
-				if d == w.maxDef {
-					w.nonNull++
-				}
-			}
+			w.nonNull += bytes.Count(w.defs[at:], []byte{w.maxDef})
 		}
 		w.index()
 		lo += take
@@ -342,21 +348,10 @@ func (w *pageWriter) flush() error {
 		if w.levels, err = w.rle.EncodeLevels(w.levels[:0], w.defs); err != nil {
 			return fmt.Errorf("column %q: encode definition levels: %w", w.path, err)
 		}
-		w.body = binary.LittleEndian.AppendUint32(w.body[:0], uint32(len(w.levels)))
-		w.body = append(w.body, w.levels...)
-		w.body = append(w.body, vals...)
-		body = w.body
+		body = w.prefixLevels(vals, indexed)
 	}
 	if int64(len(body)) > math.MaxInt32 {
 		return fmt.Errorf("column %q: page of %d bytes exceeds the format's limit", w.path, len(body))
-	}
-	page := body
-	if w.compressed {
-		var err error
-		if w.comp, err = w.codec.Encode(w.comp[:0], body); err != nil {
-			return fmt.Errorf("column %q: compress page: %w", w.path, err)
-		}
-		page = w.comp
 	}
 
 	var lo, hi []byte
@@ -393,8 +388,6 @@ func (w *pageWriter) flush() error {
 	h := format.PageHeader{
 		Type:                 format.DataPage,
 		UncompressedPageSize: int32(len(body)),
-		CompressedPageSize:   int32(len(page)),
-		CRC:                  int32(crc32.ChecksumIEEE(page)),
 		DataPageHeader: thrift.New(format.DataPageHeader{
 			NumValues:               int32(w.rows),
 			Encoding:                valEncoding,
@@ -403,11 +396,11 @@ func (w *pageWriter) flush() error {
 			Statistics:              st,
 		}),
 	}
-	w.header.Reset()
-	if err := w.enc.Encode(&h); err != nil {
-		return fmt.Errorf("column %q: encode page header: %w", w.path, err)
+	pos := len(w.data)
+	headerLen, pageLen, err := w.place(&h, body)
+	if err != nil {
+		return err
 	}
-	headerLen := int64(w.header.Len())
 
 	w.indexer.IndexPage(int64(w.rows), nulls, minValue, maxValue)
 	if ok {
@@ -420,21 +413,27 @@ func (w *pageWriter) flush() error {
 		w.bounded = true
 	}
 	w.locations = append(w.locations, format.PageLocation{
-		Offset:             int64(len(w.data) - w.base),
-		CompressedPageSize: int32(headerLen + int64(len(page))),
+		Offset:             int64(pos - w.base),
+		CompressedPageSize: int32(headerLen + pageLen),
 		FirstRowIndex:      w.numRows,
 	})
 	if w.maxDef > 0 {
 		at := len(w.pageHists)
 		w.pageHists = slices.Grow(w.pageHists, len(w.defHist))[:at+len(w.defHist)]
 		clear(w.pageHists[at:])
-		for _, d := range w.defs {
-			w.defHist[d]++
-			w.pageHists[at+int(d)]++
+		if w.maxDef == 1 {
+			// Levels are 0 or 1, and nonNull counts the 1s.
+			w.defHist[0] += nulls
+			w.defHist[1] += int64(nonNull)
+			w.pageHists[at] = nulls
+			w.pageHists[at+1] = int64(nonNull)
+		} else {
+			for _, d := range w.defs {
+				w.defHist[d]++
+				w.pageHists[at+int(d)]++
+			}
 		}
 	}
-	w.data = appendDoubling(w.data, w.header.Bytes())
-	w.data = appendDoubling(w.data, page)
 	w.uncompressed += headerLen + int64(len(body))
 	w.numRows += int64(w.rows)
 	w.nulls += nulls
@@ -443,6 +442,9 @@ func (w *pageWriter) flush() error {
 		w.dictPages++
 	}
 	w.defs, w.vals, w.idx, w.rows, w.nonNull = w.defs[:0], w.vals[:0], w.idx[:0], 0, 0
+	if w.maxDef > 0 && !indexed {
+		w.reserveLevels()
+	}
 	if fallback {
 		w.dict.plain = true
 	}

@@ -68,6 +68,9 @@ func (e *RowGroupEncoder) locate(g *EncodedRowGroup, data []byte, rg format.RowG
 		}
 	}
 	g.data = data[start:end]
+	if string(data[:start]) == parquetMagic {
+		g.file = data[:end]
+	}
 	g.numRows = rg.NumRows
 	g.meta = rg
 	g.columnIndex = make([][]byte, len(rg.Columns))

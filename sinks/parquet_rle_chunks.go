@@ -62,7 +62,7 @@ func (e *RowGroupEncoder) indexRuns(g *EncodedRowGroup, own []*pageWriter) error
 	defer func() {
 		// Its page scratch is kept; out is the row group's.
 		t.e, t.out = nil, nil
-		if cap(t.plain) <= maxPooledChunk {
+		if cap(t.plain) <= maxPooledScratch {
 			transcoders.Put(t)
 		}
 	}()
