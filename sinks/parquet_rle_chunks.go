@@ -160,7 +160,9 @@ func (e *RowGroupEncoder) indexRuns(g *EncodedRowGroup, own []*pageWriter) error
 			g.columnIndex[c] = t.out[at:len(t.out):len(t.out)]
 		}
 	}
-	g.data = t.out[:n:n]
+	// The magic no longer lies just before the new data (see
+	// EncodedRowGroup.file).
+	g.data, g.file = t.out[:n:n], nil
 	if g.buf != nil {
 		select {
 		case g.free <- g.buf:
