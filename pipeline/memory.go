@@ -277,10 +277,21 @@ func heldNeed(o outputShape) int64 {
 }
 
 // streamNeed is the least memory a streaming job needs (see
-// outputMemory): a budget whose heap budget holds the windows (a fraction
-// of it), minMemory and the pages of the row groups being encoded beside
-// them, and one finished row group, which holds the job window.
+// outputMemory): a budget whose heap budget holds streamHeap.
 func streamNeed(o outputShape) int64 {
+	heap := streamHeap(o)
+	if heap <= 0 || heap >= 1<<61 {
+		return heap
+	}
+	return memoryFor(heap)
+}
+
+// streamHeap is the least heap budget of a streaming job: the windows (a
+// fraction of it), minMemory and the pages of the row groups being
+// encoded beside them, and one finished row group read back whole, which
+// holds the job window. Whatever is left, up to an eighth, holds pages
+// in blocks (spoolBudget). 0 when nothing is known.
+func streamHeap(o outputShape) int64 {
 	group := min(o.rowGroupRows, o.rows)
 	if group <= 0 || o.encodedBytes <= 0 {
 		return 0
@@ -295,7 +306,7 @@ func streamNeed(o outputShape) int64 {
 	} else {
 		rest *= 2
 	}
-	return memoryFor(rest + group*o.encodedBytes)
+	return rest + group*o.encodedBytes
 }
 
 // needFor is the least memory that holds groups output row groups of
@@ -344,7 +355,7 @@ func newStreams(memory int64, o outputShape, enc sinks.Encoder, checked bool) *r
 	if testHookStreams != nil {
 		testHookStreams()
 	}
-	return &rowGroupStreams{enc: se, checked: checked, rowBytes: max(o.encodedBytes, 1)}
+	return &rowGroupStreams{enc: se, checked: checked, rowBytes: max(o.encodedBytes, 1), blocks: sinks.NewBlockPool(spoolBudget(memory, o))}
 }
 
 // testHookStreams, when set by a test, is called by every run that

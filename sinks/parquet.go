@@ -324,6 +324,7 @@ type EncodedRowGroup struct {
 	held    int64
 	buf     *bytes.Buffer      // holding data, when the encoder made it
 	free    chan *bytes.Buffer // where Release returns buf
+	pages   *spooledPages      // the column chunks, instead of data, of a streamed row group (parquet_stream_spool.go)
 
 	data        []byte          // column chunks; offsets in meta are data's in-memory file offsets
 	meta        format.RowGroup // as written in the in-memory file, page index locations cleared
@@ -336,6 +337,10 @@ type EncodedRowGroup struct {
 // group is optional (the garbage collector frees it otherwise), and a
 // no-op for one made by [RowGroupEncoder.Load].
 func (g *EncodedRowGroup) Release() {
+	if g.pages != nil {
+		g.pages.release()
+		g.pages = nil
+	}
 	if g.buf == nil {
 		return
 	}

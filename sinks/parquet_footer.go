@@ -121,7 +121,11 @@ func (w *ParquetFileWriter) Append(g *EncodedRowGroup) error {
 	// Offsets in g are those of its in-memory file, where g.data started
 	// right after the magic; shift them to where g.data starts here.
 	shift := w.w.n - int64(len(parquetMagic))
-	w.w.write(g.data)
+	if g.pages != nil {
+		g.pages.writeTo(&w.w)
+	} else {
+		w.w.write(g.data)
+	}
 	if w.w.err != nil {
 		return fmt.Errorf("append row group %d: %w", n, w.w.err)
 	}
