@@ -356,7 +356,9 @@ func (g *EncodedRowGroup) NumRows() int64 { return g.numRows }
 
 // Size returns the number of bytes g holds, for memory accounting: the
 // buffer holding its encoded column chunks, page index and metadata. It is
-// at least the number of bytes [ParquetFileWriter.Append] writes for g.
+// at least the number of bytes [ParquetFileWriter.Append] writes for g,
+// except for a row group a stream left in its blocks and temporary file
+// (see [RowGroupEncoder.NewStreamWith]): the blocks' bytes.
 func (g *EncodedRowGroup) Size() int64 { return g.held }
 
 // fileShape is what every file of one schema shares: its schema elements

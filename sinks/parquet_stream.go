@@ -26,7 +26,9 @@ import (
 //
 // A stream is for one goroutine, and takes either rows or batches, not
 // both. After an error every call returns it; a stream that is not
-// finished holds its pages until it is dropped.
+// finished holds its pages until it is dropped or closed. Where the pages
+// wait (memory, a pool's blocks, temporary files) is the constructor's
+// choice ([RowGroupEncoder.NewStream], [RowGroupEncoder.NewStreamWith]).
 type RowGroupStream struct {
 	e       *RowGroupEncoder
 	w       fileWriter // parquet-go's writer; nil until started, or when own has every column
