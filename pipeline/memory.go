@@ -219,14 +219,21 @@ type outputShape struct {
 //     which the windows alone leave too little, peaked at 389 MiB.
 //   - streamed (rowgroup_stream.go), when held does not fit and the
 //     encoder can: each output's open row group is encoded as its rows
-//     come, its pages kept in temporary files, so it holds one page per
-//     column in memory (pageBytes uncompressed); W more are being
-//     finished, as many; a finished row group is held, exactly, until it
-//     is written, and holds the job window (all of it, if larger) while
-//     it is. So the windows, minMemory and the pages, plus the one
-//     finished row group that may exceed the window, must fit.
-//     Measured on 1M rows of 20 strings (34 MiB an encoded output row
-//     group): a split under --memory 128MiB peaked at 168 MiB.
+//     come, so it holds one page per column being filled (pageBytes
+//     uncompressed); W more are being finished, as many. Its finished
+//     pages go to blocks of a pool shared by the job's streams
+//     (spoolBudget: what this leaves of the heap budget, at most H/8),
+//     and beyond it to temporary files. A finished row group whose
+//     columns are all the page writer's keeps its pages there until it
+//     is written, a block at a time; another (rows, columns parquet-go
+//     writes) is read back into one buffer of its encoded size, and
+//     holds the job window (all of it, if larger) until it is written.
+//     So the windows, minMemory and the pages, plus that one finished
+//     row group that may exceed the window, must fit (streamHeap); the
+//     blocks take what is left. Measured on the wide shape of
+//     benchmarks/peers.sh (2M rows of 20 strings, 35 MiB an encoded
+//     output row group): a split under --memory 128MiB peaked at 149 MB,
+//     under the default 240 MiB at 245 MB.
 //
 // Streaming costs speed (an output's row group is encoded by one
 // goroutine as its rows arrive, where held row groups are encoded W at a
@@ -277,10 +284,21 @@ func heldNeed(o outputShape) int64 {
 }
 
 // streamNeed is the least memory a streaming job needs (see
-// outputMemory): a budget whose heap budget holds the windows (a fraction
-// of it), minMemory and the pages of the row groups being encoded beside
-// them, and one finished row group, which holds the job window.
+// outputMemory): a budget whose heap budget holds streamHeap.
 func streamNeed(o outputShape) int64 {
+	heap := streamHeap(o)
+	if heap <= 0 || heap >= 1<<61 {
+		return heap
+	}
+	return memoryFor(heap)
+}
+
+// streamHeap is the least heap budget of a streaming job: the windows (a
+// fraction of it), minMemory and the pages of the row groups being
+// encoded beside them, and one finished row group read back whole, which
+// holds the job window. Whatever is left, up to an eighth, holds pages
+// in blocks (spoolBudget). 0 when nothing is known.
+func streamHeap(o outputShape) int64 {
 	group := min(o.rowGroupRows, o.rows)
 	if group <= 0 || o.encodedBytes <= 0 {
 		return 0
@@ -295,7 +313,7 @@ func streamNeed(o outputShape) int64 {
 	} else {
 		rest *= 2
 	}
-	return memoryFor(rest + group*o.encodedBytes)
+	return rest + group*o.encodedBytes
 }
 
 // needFor is the least memory that holds groups output row groups of
@@ -344,7 +362,7 @@ func newStreams(memory int64, o outputShape, enc sinks.Encoder, checked bool) *r
 	if testHookStreams != nil {
 		testHookStreams()
 	}
-	return &rowGroupStreams{enc: se, checked: checked, rowBytes: max(o.encodedBytes, 1)}
+	return &rowGroupStreams{enc: se, checked: checked, rowBytes: max(o.encodedBytes, 1), blocks: sinks.NewBlockPool(spoolBudget(memory, o))}
 }
 
 // testHookStreams, when set by a test, is called by every run that

@@ -25,7 +25,8 @@ type rowGroupStreams struct {
 	enc      sinks.StreamEncoder
 	checked  bool   // rows were checked when read (see newReader)
 	rowBytes int64  // estimated encoded bytes of a row
-	dir      string // where row groups keep their pages until finished; "": in memory
+	dir      string // where row groups keep their pages beyond blocks; "": in memory
+	blocks   *sinks.BlockPool
 	window   *semaphore.Weighted
 	wg       sync.WaitGroup
 }
@@ -75,7 +76,7 @@ func (st *rowGroupStreams) feed(ctx context.Context, e *engine, c *splitCutter, 
 // group's pieces are closed (close) or ctx is done.
 func (st *rowGroupStreams) start(ctx context.Context, e *engine) *groupStream {
 	gs := &groupStream{pieces: make(chan streamPiece, streamQueue), done: make(chan struct{})}
-	cs, err := st.enc.NewStream(st.checked, st.dir)
+	cs, err := st.enc.NewStream(sinks.StreamOptions{Checked: st.checked, Dir: st.dir, Blocks: st.blocks})
 	gs.err = err
 	st.wg.Go(func() {
 		defer close(gs.done)
@@ -135,3 +136,20 @@ func (st *rowGroupStreams) wait() {
 		st.wg.Wait()
 	}
 }
+
+// spoolBudget is the bytes of blocks a job under memory streaming its
+// output row groups of shape o keeps their pages in (sinks.BlockPool):
+// what the heap budget leaves beside what streamNeed counts, at most an
+// eighth of it (the batch pool's share, which a streaming job does not
+// use; see recycleBytes). Pages beyond it go to temporary files.
+func spoolBudget(memory int64, o outputShape) int64 {
+	if testSpoolBudget != 0 {
+		return max(testSpoolBudget, 0)
+	}
+	heap := heapBudget(memory)
+	return max(min(heap/8, heap-streamHeap(o)), 0)
+}
+
+// testSpoolBudget, when set by a test, replaces spoolBudget (negative:
+// none).
+var testSpoolBudget int64

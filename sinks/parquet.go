@@ -327,6 +327,7 @@ type EncodedRowGroup struct {
 	held    int64
 	buf     *bytes.Buffer      // holding data, when the encoder made it
 	free    chan *bytes.Buffer // where Release returns buf
+	pages   *spooledPages      // the column chunks, instead of data, of a streamed row group (parquet_stream_spool.go)
 
 	data        []byte          // column chunks; offsets in meta are data's in-memory file offsets
 	file        []byte          // the magic and data, when they lie one after the other; else nil
@@ -340,6 +341,10 @@ type EncodedRowGroup struct {
 // group is optional (the garbage collector frees it otherwise), and a
 // no-op for one made by [RowGroupEncoder.Load].
 func (g *EncodedRowGroup) Release() {
+	if g.pages != nil {
+		g.pages.release()
+		g.pages = nil
+	}
 	if g.buf == nil {
 		return
 	}
@@ -355,7 +360,9 @@ func (g *EncodedRowGroup) NumRows() int64 { return g.numRows }
 
 // Size returns the number of bytes g holds, for memory accounting: the
 // buffer holding its encoded column chunks, page index and metadata. It is
-// at least the number of bytes [ParquetFileWriter.Append] writes for g.
+// at least the number of bytes [ParquetFileWriter.Append] writes for g,
+// except for a row group a stream left in its blocks and temporary file
+// (see [RowGroupEncoder.NewStreamWith]): the blocks' bytes.
 func (g *EncodedRowGroup) Size() int64 { return g.held }
 
 // fileShape is what every file of one schema shares: its schema elements

@@ -117,21 +117,25 @@ func (w *ParquetFileWriter) Append(g *EncodedRowGroup) error {
 
 	// Offsets in g are those of its in-memory file, where g.data started
 	// right after the magic; shift them to where g.data starts here.
-	switch {
-	case w.w.n > 0:
-		w.w.write(g.data)
-	case g.file != nil:
+	var shift int64
+	if w.w.n == 0 && g.file != nil && g.pages == nil {
 		// The magic and the first row group in one write: a buffered
 		// writer such as a bufio.Writer takes a write larger than its
 		// buffer straight to its writer only while it holds nothing,
 		// and would copy a buffer's worth of the row group after the
-		// magic written alone.
+		// magic written alone. g.data lies where it lay in its file.
 		w.w.write(g.file)
-	default:
-		w.w.writeString(parquetMagic)
-		w.w.write(g.data)
+	} else {
+		if w.w.n == 0 {
+			w.w.writeString(parquetMagic)
+		}
+		shift = w.w.n - int64(len(parquetMagic))
+		if g.pages != nil {
+			g.pages.writeTo(&w.w)
+		} else {
+			w.w.write(g.data)
+		}
 	}
-	shift := w.w.n - int64(len(g.data)) - int64(len(parquetMagic))
 	if w.w.err != nil {
 		return fmt.Errorf("append row group %d: %w", n, w.w.err)
 	}

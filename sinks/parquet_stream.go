@@ -26,17 +26,28 @@ import (
 //
 // A stream is for one goroutine, and takes either rows or batches, not
 // both. After an error every call returns it; a stream that is not
-// finished holds its pages until it is dropped.
+// finished holds its pages until it is dropped or closed. Where the pages
+// wait (memory, a pool's blocks, temporary files) is the constructor's
+// choice ([RowGroupEncoder.NewStream], [RowGroupEncoder.NewStreamWith]).
 type RowGroupStream struct {
 	e       *RowGroupEncoder
 	w       fileWriter // parquet-go's writer; nil until started, or when own has every column
 	buf     *bytes.Buffer
 	file    *os.File // the in-memory file's stand-in, when pages are in files
 	fileBuf *bufio.Writer
-	dir     string // where pages go, with file
+	dir     string // where pages go in temporary files; "": memory
 	check   bool   // check rows against the schema (rows only)
 	n       int64
 	err     error
+
+	// spool, for a stream made by NewStreamWith or NewStreamIn, holds the
+	// pages of the columns splitdata's page writer writes, moved there
+	// after each piece (drain); long says one of them has a header whose
+	// statistics must be trimmed; scratch holds a finished column's
+	// dictionary page.
+	spool   *pageSpool
+	long    bool
+	scratch []byte
 
 	// started is set once the encodings are chosen and the writers open.
 	// Batches: own[c] is splitdata's page writer of column c, nil where
@@ -86,30 +97,48 @@ func (e *RowGroupEncoder) NewStream(checked bool) *RowGroupStream {
 	return &RowGroupStream{e: e, check: !checked}
 }
 
-// NewStreamIn is [RowGroupEncoder.NewStream] with the row group's pages
-// held in temporary files in dir instead of memory, each removed as soon
-// as it is copied: the row group then costs one page per column while
-// its rows come, and its encoded size once finished, held exactly (the
-// finished row group is written to a temporary file too, then read back
-// into a buffer of its size). The buffer is not kept for later row groups
-// when the row group is released.
+// NewStreamIn is [RowGroupEncoder.NewStreamWith] with no blocks: the
+// row group's pages are held in temporary files in dir instead of memory.
 func (e *RowGroupEncoder) NewStreamIn(checked bool, dir string) (*RowGroupStream, error) {
-	f, err := os.CreateTemp(dir, "splitdata-rowgroup-*")
-	if err != nil {
-		return nil, fmt.Errorf("encode row group: %w", err)
-	}
-	return &RowGroupStream{e: e, file: f, fileBuf: bufio.NewWriterSize(f, 1<<20), dir: dir, check: !checked}, nil
+	return e.NewStreamWith(StreamOptions{Checked: checked, Dir: dir})
 }
 
-// open starts the writer of the row group with config.
-func (s *RowGroupStream) open(config *parquet.WriterConfig) {
-	if s.file == nil {
+// NewStreamWith is [RowGroupEncoder.NewStream] with the row group's pages
+// held as opts says until it is written. The pages of the columns
+// splitdata's page writer writes (batches only) are moved after each
+// piece into opts.Blocks' blocks, as far as its budget goes, then into a
+// temporary file in opts.Dir (memory beyond the blocks without Dir); the
+// other columns' pages, and every column of rows, are written by
+// parquet-go to a temporary file in opts.Dir (memory without it), one
+// page per column in memory. A finished row group whose columns are all
+// the page writer's keeps its pages there until it is released, and is
+// written from them a block at a time; others are read back into one
+// buffer of their size. The stream, and the row group it returns, hold
+// the temporary files until they are released ([RowGroupStream.Close],
+// [EncodedRowGroup.Release]).
+func (e *RowGroupEncoder) NewStreamWith(opts StreamOptions) (*RowGroupStream, error) {
+	s := &RowGroupStream{e: e, dir: opts.Dir, check: !opts.Checked}
+	s.spool = &pageSpool{pool: opts.Blocks, dir: opts.Dir, cols: make([][]spoolSeg, len(e.leaves))}
+	return s, nil
+}
+
+// open starts parquet-go's writer of the row group with config, writing
+// to a temporary file in s.dir when it is set.
+func (s *RowGroupStream) open(config *parquet.WriterConfig) error {
+	if s.dir == "" {
 		s.w, s.buf = s.e.newWriter(config)
-		return
+		return nil
 	}
+	f, err := os.CreateTemp(s.dir, "splitdata-rowgroup-*")
+	if err != nil {
+		s.err = fmt.Errorf("encode row group: %w", err)
+		return s.err
+	}
+	s.file, s.fileBuf = f, bufio.NewWriterSize(f, 1<<20)
 	c := *config
 	c.ColumnPageBuffers = parquet.NewFileBufferPool(s.dir, "splitdata-pages-*")
 	s.w = parquet.NewWriter(s.fileBuf, &c)
+	return nil
 }
 
 // NumRows returns the number of rows given so far.
@@ -232,6 +261,11 @@ func (s *RowGroupStream) WriteBatches(parts []columnar.Rows) error {
 		if err != nil || !s.started {
 			return err
 		}
+		if s.spool != nil {
+			if err := s.drain(); err != nil { // the sample's pages
+				return err
+			}
+		}
 		parts, added = rest, 0
 		for _, part := range parts {
 			added += int64(part.NumRows())
@@ -290,6 +324,9 @@ func (s *RowGroupStream) WriteBatches(parts []columnar.Rows) error {
 	}
 	s.n += added
 	s.carryRows = int((int64(s.carryRows) + added) % chunkRows)
+	if s.spool != nil {
+		return s.drain()
+	}
 	return nil
 }
 
@@ -334,6 +371,10 @@ func (s *RowGroupStream) Finish() (*EncodedRowGroup, error) {
 		return nil, err
 	}
 	s.err = errors.New("encode row group: stream already finished")
+	if s.own != nil && s.spool != nil && s.n > 0 {
+		defer s.Close() // its temporary files; the spool goes with the row group or back
+		return s.finishSpool()
+	}
 	if s.own != nil {
 		return s.finishOwn(carry)
 	}
@@ -351,7 +392,8 @@ func (s *RowGroupStream) Finish() (*EncodedRowGroup, error) {
 	if err != nil {
 		return nil, fmt.Errorf("encode row group of %d rows: %w", s.n, err)
 	}
-	data := make([]byte, size)
+	// Read back into a buffer the row group gives back when released.
+	data := s.e.bufferFor(int(size)).AvailableBuffer()[:size]
 	if _, err := s.file.ReadAt(data, 0); err != nil {
 		return nil, fmt.Errorf("encode row group of %d rows: read back: %w", s.n, err)
 	}
@@ -362,6 +404,7 @@ func (s *RowGroupStream) Finish() (*EncodedRowGroup, error) {
 	if err != nil {
 		return nil, fmt.Errorf("encode row group of %d rows: %w", s.n, err)
 	}
+	g.buf, g.free = bytes.NewBuffer(data), s.e.free
 	if g.numRows != s.n {
 		return nil, fmt.Errorf("encode row group: wrote %d rows but the encoded group holds %d", s.n, g.numRows)
 	}
@@ -373,10 +416,13 @@ func (s *RowGroupStream) Finish() (*EncodedRowGroup, error) {
 // or are left to the directory's owner when it is not called). It is
 // safe to call more than once, and a no-op for other streams.
 func (s *RowGroupStream) Close() error {
+	err := s.releaseSpool()
 	if s.file == nil {
-		return nil
+		return err
 	}
-	err := s.file.Close()
+	if cerr := s.file.Close(); err == nil {
+		err = cerr
+	}
 	if rerr := os.Remove(s.file.Name()); err == nil {
 		err = rerr
 	}
@@ -401,19 +447,19 @@ type ChunkStream interface {
 // StreamEncoder is implemented by encoders whose chunks can be encoded a
 // piece at a time, holding encoded bytes rather than rows (Parquet).
 type StreamEncoder interface {
-	// NewStream starts a chunk; checked is as for [CheckedEncoder]. With
-	// dir, what the chunk holds until it is finished is kept in temporary
-	// files there; else in memory.
-	NewStream(checked bool, dir string) (ChunkStream, error)
+	// NewStream starts a chunk, holding what it holds until it is
+	// written as opts says: in opts.Blocks, then in temporary files in
+	// opts.Dir; in memory without either.
+	NewStream(opts StreamOptions) (ChunkStream, error)
 }
 
 // NewStream starts a Parquet row group; see [RowGroupEncoder.NewStream]
-// and [RowGroupEncoder.NewStreamIn].
-func (e parquetEncoder) NewStream(checked bool, dir string) (ChunkStream, error) {
-	if dir == "" {
-		return parquetStream{e.RowGroupEncoder.NewStream(checked)}, nil
+// and [RowGroupEncoder.NewStreamWith].
+func (e parquetEncoder) NewStream(opts StreamOptions) (ChunkStream, error) {
+	if opts.Dir == "" && opts.Blocks == nil {
+		return parquetStream{e.RowGroupEncoder.NewStream(opts.Checked)}, nil
 	}
-	s, err := e.RowGroupEncoder.NewStreamIn(checked, dir)
+	s, err := e.RowGroupEncoder.NewStreamWith(opts)
 	if err != nil {
 		return nil, err
 	}

@@ -22,8 +22,7 @@ func (s *RowGroupStream) start() error {
 		if s.batches {
 			return s.openBatches(nil)
 		}
-		s.open(s.e.config)
-		return nil
+		return s.open(s.e.config)
 	}
 	cols := make([][]parquet.Value, len(s.e.leaves))
 	if s.batches {
@@ -51,7 +50,9 @@ func (s *RowGroupStream) start() error {
 		s.err = fmt.Errorf("encode row group: %w", err)
 		return s.err
 	}
-	s.open(config)
+	if err := s.open(config); err != nil {
+		return err
+	}
 	held := s.held
 	s.held = nil
 	whole := len(held) / chunkRows * chunkRows
@@ -205,8 +206,8 @@ func cloneValues(vals []parquet.Value) {
 
 // openBatches opens the writers of a stream of batches whose columns c
 // with dict[c] are dictionary encoded (dict may be nil): splitdata's page
-// writer for the columns it covers (see RowGroupEncoder.ownColumn), when
-// the row group is held in memory, and parquet-go's for the others.
+// writer for the columns it covers (see RowGroupEncoder.ownColumn) and
+// parquet-go's for the others.
 func (s *RowGroupStream) openBatches(dict []bool) error {
 	e := s.e
 	if !e.auto && e.opts.plainDictionary() {
@@ -217,7 +218,7 @@ func (s *RowGroupStream) openBatches(dict []bool) error {
 	}
 	var own []*pageWriter
 	var mask []bool
-	if s.file == nil && !e.noPageWriter {
+	if !e.noPageWriter {
 		for c := range e.leaves {
 			if e.ownColumn(c) {
 				if own == nil {
@@ -249,7 +250,7 @@ func (s *RowGroupStream) openBatches(dict []bool) error {
 	}
 	s.own = own
 	if config != nil {
-		s.open(config)
+		return s.open(config)
 	}
 	return nil
 }
