@@ -9,7 +9,9 @@ import (
 	"math"
 	"math/bits"
 	"sync"
+	"sync/atomic"
 
+	"github.com/parquet-go/bitpack"
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/encoding/thrift"
 	"github.com/parquet-go/parquet-go/format"
@@ -42,6 +44,14 @@ import (
 // those parquet-go's pages give (TestDirectMatchesPages), and the checks
 // of page headers (checkPageHeader) are made again on each page read.
 
+// directOff, set by tests, leaves every chunk to parquet-go.
+var directOff bool
+
+// directStats counts the column chunks decoded directly, and those left
+// to parquet-go (before or while they were read), for tests and
+// benchmarks.
+var directStats struct{ direct, left atomic.Int64 }
+
 // errDecompress marks the errors of a page's decompression.
 var errDecompress = errors.New("decompressing")
 
@@ -52,8 +62,8 @@ var errNotDirect = errors.New("page left to the Parquet decoder")
 // compressed bytes, its decompressed bytes, its definition levels and
 // its dictionary indexes.
 type pageBuffers struct {
-	comp, plain, defs []byte
-	indexes           []int32
+	header, comp, plain, defs, pad []byte
+	indexes                        []int32 // dictionary indexes, or levels
 }
 
 // Page buffer pool bounds: at most maxPooledPageBuffers sets, each dropped
@@ -157,7 +167,8 @@ func (r *chunkReader) directPlan(c int, chunk parquet.ColumnChunk, col *columnar
 // to parquet-go.
 func (r *chunkReader) readDirect(ctx context.Context, c int, chunk parquet.ColumnChunk, col *columnar.Column, md *format.ColumnMetaData) (bool, error) {
 	plan, ok := r.directPlan(c, chunk, col)
-	if !ok {
+	if !ok || directOff {
+		directStats.left.Add(1)
 		return false, nil
 	}
 	defs, fixed, offsets, data := len(col.Defs), len(col.Fixed), len(col.Offsets), len(col.Bytes)
@@ -167,8 +178,10 @@ func (r *chunkReader) readDirect(ctx context.Context, c int, chunk parquet.Colum
 	if errors.Is(err, errNotDirect) {
 		col.Defs, col.Fixed, col.Offsets, col.Bytes = col.Defs[:defs], col.Fixed[:fixed], col.Offsets[:offsets], col.Bytes[:data]
 		r.dict, r.dictMax = nil, 0
+		directStats.left.Add(1)
 		return false, nil
 	}
+	directStats.direct.Add(1)
 	return true, err
 }
 
@@ -186,7 +199,7 @@ func (r *chunkReader) decodeDirect(ctx context.Context, c int, plan directChunk,
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			h, hn, err := readPageHeader(r.p.r, &compact, off, end-off)
+			h, hn, err := readPageHeaderInto(r.p.r, &compact, off, end-off, &bufs.header)
 			if err != nil {
 				return r.fail(c, fmt.Errorf("page header at byte %d: %w", off, err))
 			}
@@ -351,14 +364,17 @@ func (r *chunkReader) directData(c int, col *columnar.Column, h *format.PageHead
 	var defs []byte
 	defined := n
 	if col.MaxDef > 0 {
-		bufs.defs = sized(bufs.defs, n)
-		defs = bufs.defs
-		if err := decodeHybrid(defs, levels, bits.Len8(col.MaxDef), func(k int, x uint32) uint8 { return uint8(x) }); err != nil {
+		bufs.indexes = sized(bufs.indexes, n)
+		if err := decodeHybrid(bufs.indexes, levels, bits.Len8(col.MaxDef), &bufs.pad); err != nil {
 			return 0, fmt.Errorf("definition levels: %w", err)
 		}
+		// At most 8 bits wide: each level fits a byte.
+		bufs.defs = sized(bufs.defs, n)
+		defs = bufs.defs
 		defined = 0
-		for _, d := range defs {
-			if d == col.MaxDef {
+		for k, d := range bufs.indexes {
+			defs[k] = uint8(d)
+			if uint8(d) == col.MaxDef {
 				defined++
 			}
 		}
@@ -397,7 +413,7 @@ func (r *chunkReader) directData(c int, col *columnar.Column, h *format.PageHead
 		}
 		bufs.indexes = sized(bufs.indexes, defined)
 		indexes := bufs.indexes
-		if err := decodeHybrid(indexes, values[1:], int(values[0]), func(k int, x uint32) int32 { return int32(x) }); err != nil {
+		if err := decodeHybrid(indexes, values[1:], int(values[0]), &bufs.pad); err != nil {
 			return 0, fmt.Errorf("dictionary indexes: %w", err)
 		}
 		if !r.presized {
@@ -449,11 +465,13 @@ func definedIn(defs []byte, maxDef uint8) int {
 }
 
 // decodeHybrid fills dst with the values of src, in Parquet's
-// RLE/bit-packing hybrid encoding of width bits a value (at most 32),
-// converted by conv, and fails when src holds fewer than len(dst). Runs
-// longer than dst are cut to it: a run's declared count allocates
-// nothing.
-func decodeHybrid[T any](dst []T, src []byte, width int, conv func(k int, x uint32) T) error {
+// RLE/bit-packing hybrid encoding of width bits a value (at most 32), and
+// fails when src holds fewer than len(dst). Runs longer than dst are cut
+// to it: a run's declared count allocates nothing. Bit-packed runs are
+// unpacked by parquet-go's unpacker, which reads up to
+// bitpack.PaddingInt32 bytes past a run's end: a run ending too near the
+// end of src is unpacked from a copy in *pad.
+func decodeHybrid(dst []int32, src []byte, width int, pad *[]byte) error {
 	if width < 0 || width > 32 {
 		return fmt.Errorf("bit width %d", width)
 	}
@@ -479,9 +497,9 @@ func decodeHybrid[T any](dst []T, src []byte, width int, conv func(k int, x uint
 				return fmt.Errorf("empty run at value %d of %d", out, len(dst))
 			}
 			m := int(min(count, uint64(len(dst)-out)))
-			v := conv(out, x)
-			for i := range m {
-				dst[out+i] = v
+			run := dst[out : out+m]
+			for i := range run {
+				run[i] = int32(x)
 			}
 			out += m
 			continue
@@ -493,22 +511,25 @@ func decodeHybrid[T any](dst []T, src []byte, width int, conv func(k int, x uint
 			return fmt.Errorf("empty bit-packed run at value %d of %d", out, len(dst))
 		}
 		m := int(min(groups*8, uint64(len(dst)-out)))
-		if need := (m*width + 7) / 8; need > len(src) {
+		need := (m*width + 7) / 8
+		if need > len(src) {
 			return fmt.Errorf("bit-packed run past the end, at value %d of %d", out, len(dst))
 		}
 		nbytes := len(src)
 		if groups <= uint64(len(src)) {
 			nbytes = min(int(groups)*width, len(src)) // 8 values of width bits a group
 		}
-		packed := src[:nbytes]
-		mask := uint64(1)<<width - 1
-		for i := range m {
-			bit := i * width
-			var word uint64
-			for b := bit / 8; b < min((bit+width+7)/8+1, len(packed)); b++ {
-				word |= uint64(packed[b]) << (8 * (b - bit/8))
-			}
-			dst[out+i] = conv(out+i, uint32((word>>(bit%8))&mask))
+		run := dst[out : out+m]
+		switch {
+		case width == 0:
+			clear(run)
+		case len(src) >= need+bitpack.PaddingInt32:
+			bitpack.Unpack(run, src, uint(width))
+		default:
+			*pad = sized(*pad, need+bitpack.PaddingInt32)
+			copy(*pad, src[:need])
+			clear((*pad)[need:])
+			bitpack.Unpack(run, *pad, uint(width))
 		}
 		out += m
 		src = src[nbytes:]
