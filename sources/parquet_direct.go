@@ -30,7 +30,7 @@ import (
 //
 // For the pages most files hold, ReadBatch decodes itself: a column chunk
 // of fixed-width values (not booleans) or byte arrays, not encrypted, read
-// from a local file, whose data pages (v1 or v2) hold PLAIN or dictionary
+// through the input's ReaderAt (not a Fetcher's windows), whose data pages (v1 or v2) hold PLAIN or dictionary
 // (PLAIN_DICTIONARY, RLE_DICTIONARY) values and RLE definition levels,
 // and whose dictionary page is PLAIN. Each page is read into a buffer
 // kept from earlier pages, decompressed into another (or used as it is,
@@ -272,6 +272,7 @@ func (r *chunkReader) directDictionary(c int, col *columnar.Column, h *format.Pa
 		return nil
 	}
 	v := &h.DictionaryPageHeader.V
+	//lint:ignore SA1019 Parquet 1.0 writers (DuckDB among them) mark dictionary pages PLAIN_DICTIONARY
 	if v.Encoding != format.Plain && v.Encoding != format.PlainDictionary {
 		return errNotDirect
 	}
@@ -399,6 +400,7 @@ func (r *chunkReader) directData(c int, col *columnar.Column, h *format.PageHead
 			return 0, fmt.Errorf("%d bytes of values for %d defined rows of width %d", len(values), defined, w)
 		}
 		return int64(n), col.AppendFixed(to-from, defs, values[vfrom*w:vto*w])
+	//lint:ignore SA1019 Parquet 1.0 writers (DuckDB among them) mark dictionary-encoded pages PLAIN_DICTIONARY
 	case format.PlainDictionary, format.RLEDictionary:
 		if r.dict == nil {
 			return 0, errors.New("dictionary-encoded page without a dictionary")
