@@ -11,7 +11,6 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/parquet-go/bitpack"
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/encoding/thrift"
 	"github.com/parquet-go/parquet-go/format"
@@ -470,9 +469,9 @@ func definedIn(defs []byte, maxDef uint8) int {
 // RLE/bit-packing hybrid encoding of width bits a value (at most 32), and
 // fails when src holds fewer than len(dst). Runs longer than dst are cut
 // to it: a run's declared count allocates nothing. Bit-packed runs are
-// unpacked by parquet-go's unpacker, which reads up to
-// bitpack.PaddingInt32 bytes past a run's end: a run ending too near the
-// end of src is unpacked from a copy in *pad.
+// unpacked a 64-bit load a value (unpack), which reads up to 8 bytes past
+// a run's end: a run ending too near the end of src is unpacked from a
+// copy in *pad.
 func decodeHybrid(dst []int32, src []byte, width int, pad *[]byte) error {
 	if width < 0 || width > 32 {
 		return fmt.Errorf("bit width %d", width)
@@ -525,16 +524,34 @@ func decodeHybrid(dst []int32, src []byte, width int, pad *[]byte) error {
 		switch {
 		case width == 0:
 			clear(run)
-		case len(src) >= need+bitpack.PaddingInt32:
-			bitpack.Unpack(run, src, uint(width))
+		case len(src) >= need+unpackPadding:
+			unpack(run, src, width)
 		default:
-			*pad = sized(*pad, need+bitpack.PaddingInt32)
+			*pad = sized(*pad, need+unpackPadding)
 			copy(*pad, src[:need])
 			clear((*pad)[need:])
-			bitpack.Unpack(run, *pad, uint(width))
+			unpack(run, *pad, width)
 		}
 		out += m
 		src = src[nbytes:]
 	}
 	return nil
+}
+
+// unpackPadding is how many bytes unpack may read past the last value's.
+const unpackPadding = 8
+
+// unpack fills dst with values of width bits (1 to 32) packed least
+// significant bit first from the start of src, which holds at least
+// unpackPadding bytes past them: each value is one little-endian 64-bit
+// load at its first byte, shifted and masked (its bits start at most 7
+// bits into the load and end within 39).
+func unpack(dst []int32, src []byte, width int) {
+	mask := uint64(1)<<width - 1
+	bit := 0
+	for i := range dst {
+		word := binary.LittleEndian.Uint64(src[bit>>3:])
+		dst[i] = int32(uint32(word >> (bit & 7) & mask))
+		bit += width
+	}
 }

@@ -132,3 +132,35 @@ func TestDecodeHybrid(t *testing.T) {
 		t.Errorf("a run of 2^40 values allocated %v times", a)
 	}
 }
+
+// TestDecodeHybridWidths bit-packs 100 values of every width from 1 to 32
+// (a run of 13 groups, the last one short, as writers may end a page)
+// and decodes them back.
+func TestDecodeHybridWidths(t *testing.T) {
+	for width := 1; width <= 32; width++ {
+		want := make([]int32, 100)
+		src := []byte{13<<1 | 1}
+		var acc uint64
+		bits := 0
+		for i := range want {
+			want[i] = int32(uint32(uint64(i)*0x9E3779B97F4A7C15>>17) & uint32(1<<width-1))
+			acc |= uint64(uint32(want[i])) << bits
+			bits += width
+			for bits >= 8 {
+				src = append(src, byte(acc))
+				acc >>= 8
+				bits -= 8
+			}
+		}
+		if bits > 0 {
+			src = append(src, byte(acc))
+		}
+		got := make([]int32, len(want))
+		if err := sources.DecodeHybrid(got, src, width); err != nil {
+			t.Fatalf("width %d: %v", width, err)
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("width %d: decoded %v, want %v", width, got, want)
+		}
+	}
+}
