@@ -43,17 +43,18 @@ import (
 // per-row state up to memory/2; inspect refuses a footer above memory/2.
 // The rest is for the encoders' buffers, the decoders' pages and the
 // runtime, and is the collector's headroom: the windows and the pool take
-// 5/16 of H, so that with the output row groups the live data stays near
-// half of H. Under a soft limit, a live heap near the limit makes the
-// collector run back to back and the runtime return freed pages to the
-// system, which the next allocations fault in again: with the windows at
-// H/4 and the pool at H/8 (splitdata 0.6.0 up to this change) the live
-// heap was about 0.8 of H, and a split of benchmarks/peers.sh's mixed
-// shape took 40% more CPU under --memory 128MiB than 400MiB. Smaller
-// windows read ahead less, which measured no slower: the readers still
-// keep both cores busy. Estimates come from the footers, so these are
-// targets, not guarantees: the process's peak is measured by
-// benchmarks/memory.sh.
+// 5/16 of H, so that with the output row groups of the usual shapes the
+// live data stays near half of H. Under a soft limit, a live heap near the
+// limit makes the collector run back to back and the runtime return freed
+// pages to the system, which the next allocations fault in again: with the
+// windows at H/4 and the pool at H/8 (up to splitdata 0.6.0) the live heap
+// was about 0.8 of H, and a split of benchmarks/peers.sh's mixed shape took
+// 7.8 CPU-s and 142k page faults under --memory 128MiB against 4.1 CPU-s
+// under 400MiB (now 5.9 CPU-s and 63k faults, with direct page decoding,
+// sources/parquet_direct.go). Smaller windows read ahead less, which
+// measured no slower: the readers still keep both cores busy. Estimates
+// come from the footers, so these are targets, not guarantees: the
+// process's peak is measured by benchmarks/memory.sh.
 
 // MemoryReserve is the most of a memory budget (JobOptions.MemoryLimit,
 // --memory) that is left to the process's baseline, which is there
