@@ -19,16 +19,13 @@ import (
 //   - units: a row group estimated above unitBudget bytes decoded is read
 //     in units of rows below it (engine_units.go);
 //   - units in flight between the readers and the dispatcher: at most
-//     H/4 bytes of estimated decoded rows on the columnar path, H/8 on
-//     the row path (at least one unit); units are cut to half their
-//     share of it, and the other half is for batches that outlive it:
-//     decoded batches kept for reuse, at most H/8 (recycleBytes,
-//     batchPool; one per worker when streaming), and units read in
-//     place by row groups being encoded;
+//     H/8 bytes of estimated decoded rows (at least one unit), a unit
+//     at most an (W+1)th of it; batches outlive that window: decoded
+//     batches kept for reuse, at most H/16 (recycleBytes, batchPool; one
+//     per worker when streaming), and units read in place by row groups
+//     being encoded;
 //   - row-group jobs in flight between the dispatcher and the writer: as
-//     many bytes of estimated decoded rows (at least one job). The row
-//     path's encoders copy a row group's values into the Parquet
-//     writer's buffers, hence its smaller windows;
+//     many bytes of estimated decoded rows (at least one job);
 //   - output row groups: held as decoded rows where they fit, else
 //     streamed, encoded as their rows come with their pages in temporary
 //     files (outputMemory, rowgroup_stream.go);
@@ -44,10 +41,20 @@ import (
 // run-shard is sized as a split (shardMemory); merge holds one shard row
 // group at a time, up to memory/2 (checkGroupMemory); verify --input keeps
 // per-row state up to memory/2; inspect refuses a footer above memory/2.
-// The rest, about a quarter, is for the encoders' buffers, the decoders'
-// pages and the runtime. Estimates come from the footers, so these are
-// targets, not guarantees: the process's peak is measured by
-// benchmarks/memory.sh.
+// The rest is for the encoders' buffers, the decoders' pages and the
+// runtime, and is the collector's headroom: the windows and the pool take
+// 5/16 of H, so that with the output row groups of the usual shapes the
+// live data stays near half of H. Under a soft limit, a live heap near the
+// limit makes the collector run back to back and the runtime return freed
+// pages to the system, which the next allocations fault in again: with the
+// windows at H/4 and the pool at H/8 (up to splitdata 0.6.0) the live heap
+// was about 0.8 of H, and a split of benchmarks/peers.sh's mixed shape took
+// 7.8 CPU-s and 142k page faults under --memory 128MiB against 4.1 CPU-s
+// under 400MiB (now 5.9 CPU-s and 63k faults, with direct page decoding,
+// sources/parquet_direct.go). Smaller windows read ahead less, which
+// measured no slower: the readers still keep both cores busy. Estimates
+// come from the footers, so these are targets, not guarantees: the
+// process's peak is measured by benchmarks/memory.sh.
 
 // MemoryReserve is the most of a memory budget (JobOptions.MemoryLimit,
 // --memory) that is left to the process's baseline, which is there
@@ -101,9 +108,8 @@ func memoryFor(heap int64) int64 {
 }
 
 // unitBudget is the most estimated decoded bytes of one unit under memory
-// with workers readers: H/4 of the heap budget shared by the W+1 units in
-// flight, and halved, since recycled and shared units' batches outlive
-// their window.
+// with workers readers: the window of H/8 (inFlight) shared by the W+1
+// units in flight.
 func unitBudget(memory int64, workers int) int64 {
 	if memory <= 0 {
 		return 0
@@ -112,12 +118,12 @@ func unitBudget(memory int64, workers int) int64 {
 }
 
 // recycleBytes is the most bytes of decoded batches a job under memory
-// keeps for reuse (batchPool): H/8, the half of the unit window that
-// unitBudget's halving leaves to batches outliving their window. One
-// batch per worker, as before, kept at most W units of H/(8(W+1)) each;
-// counting bytes keeps more of the smaller units' batches, so fewer units
-// decode into fresh memory (on benchmarks/peers.sh's mixed and one shapes,
-// of 84 and 62 units, 59 and 40 rather than 43 and 35 reused theirs).
+// keeps for reuse (batchPool): H/16, half the unit window. One batch per
+// worker kept at most W units of H/(8(W+1)) each; counting bytes keeps
+// more of the smaller units' batches, so fewer units decode into fresh
+// memory. A larger pool (H/8, up to this change) kept more batches but
+// held more of the heap live, which cost more in collections and page
+// faults than the batches it saved (see the top of this file).
 // A job that streams its output row groups (outputMemory) keeps one batch
 // per worker: its memory is tight, its finished row groups take what the
 // pool would, and the pool bought it little (wide: 82 of 98 units rather
@@ -126,7 +132,7 @@ func recycleBytes(memory int64, streams bool) int64 {
 	if streams {
 		return 0
 	}
-	return heapBudget(memory) / 8
+	return heapBudget(memory) / 16
 }
 
 // minUnitBudget is the smallest unit budget: below it the per-unit costs
@@ -343,12 +349,12 @@ func sizeText(n int64) string {
 }
 
 // inFlight is the bytes of units, and of row-group jobs, a job under
-// memory holds in flight: a quarter of the heap budget on the columnar
-// path, an eighth on the row path (see the top of this file).
+// memory holds in flight: an eighth of the heap budget (see the top of
+// this file), on both paths. The columnar path's windows were a quarter
+// up to this change; the row path's encoders copy a row group's values
+// into the Parquet writer's buffers, so its windows always were an
+// eighth. batches, which path the job takes, no longer matters.
 func inFlight(memory int64, batches bool) int64 {
-	if batches {
-		return heapBudget(memory) / 4
-	}
 	return heapBudget(memory) / 8
 }
 

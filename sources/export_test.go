@@ -38,3 +38,24 @@ func SharedDictionaries(p *Parquet) (decodes, rowGroups, held int) {
 // Reserve is reserve for byte slices: s emptied with room for n bytes,
 // and an eighth more (at most most) when s is reused but short.
 func Reserve(s []byte, n, most int64) []byte { return reserve(s, n, most) }
+
+// SetDirectOff leaves every column chunk of ReadBatch to parquet-go's
+// pages when off is true, until restore is called.
+func SetDirectOff(off bool) (restore func()) {
+	old := directOff
+	directOff = off
+	return func() { directOff = old }
+}
+
+// DirectChunks returns the column chunks ReadBatch has decoded directly,
+// and those it left to parquet-go, so far.
+func DirectChunks() (direct, left int64) {
+	return directStats.direct.Load(), directStats.left.Load()
+}
+
+// DecodeHybrid decodes len(dst) values of width bits from src, in the
+// RLE/bit-packing hybrid encoding, as direct decoding does.
+func DecodeHybrid(dst []int32, src []byte, width int) error {
+	var pad []byte
+	return decodeHybrid(dst, src, width, &pad)
+}

@@ -105,8 +105,9 @@ func (p *Parquet) checkChunkPages(r io.ReaderAt, c int, m *format.ColumnMetaData
 	}
 	var values, declared int64
 	var compact thrift.CompactProtocol
+	var scratch []byte // one window for every header
 	for off := start; off < end; {
-		h, n, err := readPageHeader(r, &compact, off, end-off)
+		h, n, err := readPageHeaderInto(r, &compact, off, end-off, &scratch)
 		if err != nil {
 			return fmt.Errorf("page header at byte %d: %w", off, err)
 		}
@@ -205,8 +206,16 @@ func plainBytes(leaf rowcheck.Leaf) int64 {
 // readPageHeader decodes the page header at off, which may extend at most
 // limit bytes, and returns it with its encoded length.
 func readPageHeader(r io.ReaderAt, compact *thrift.CompactProtocol, off, limit int64) (*format.PageHeader, int64, error) {
+	var scratch []byte
+	return readPageHeaderInto(r, compact, off, limit, &scratch)
+}
+
+// readPageHeaderInto is readPageHeader reading into *scratch, which it
+// grows as needed and leaves for the next header.
+func readPageHeaderInto(r io.ReaderAt, compact *thrift.CompactProtocol, off, limit int64, scratch *[]byte) (*format.PageHeader, int64, error) {
 	for window := int64(headerWindow); ; window *= 4 {
-		buf := make([]byte, min(window, limit))
+		*scratch = sized(*scratch, int(min(window, limit)))
+		buf := *scratch
 		k, err := r.ReadAt(buf, off)
 		if k < len(buf) {
 			if err == nil {

@@ -224,6 +224,9 @@ type chunkReader struct {
 	dictMax int64            // its longest ByteArray value
 	gather  *gather          // scratch for expanding dictionary indexes
 	share   bool             // dictionaries come from p.dicts (ShareDictionaries)
+	// presized tells that the current chunk's column was presized for
+	// its dictionary's values (direct decoding).
+	presized bool
 }
 
 // page is what a decoded page offers for copying.
@@ -238,6 +241,9 @@ type page struct {
 // read appends the rows of column chunk c, whose metadata is md, to col,
 // page by page, and checks that it holds the rows the footer declares.
 func (r *chunkReader) read(ctx context.Context, c int, chunk parquet.ColumnChunk, col *columnar.Column, md *format.ColumnMetaData) error {
+	if direct, err := r.readDirect(ctx, c, chunk, col, md); direct || err != nil {
+		return err
+	}
 	var pages parquet.Pages
 	if err := guard(r.p.name, r.rg, func() error { pages = chunk.Pages(); return nil }); err != nil {
 		return r.inColumn(c, err)

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/parquet-go/parquet-go"
+
+	"github.com/splitdata/splitdata/sources"
 )
 
 // decodeBenchRow is a row of the decode benchmarks' input: the column
@@ -69,4 +71,23 @@ func BenchmarkDecodeColumns(b *testing.B) {
 	const rows = 400_000
 	p := openBench(b, writeDecodeBench(b, rows))
 	benchReadRanges(b, p, rows, 40_000, rows)
+}
+
+// BenchmarkDecodePages decodes BenchmarkDecodeColumns' row group whole
+// into a reused batch with direct page decoding and with parquet-go's
+// pages: the allocations direct decoding spares (parquet-go's page
+// buffers, from pools the collector empties, are fresh memory once a
+// cycle has run).
+func BenchmarkDecodePages(b *testing.B) {
+	const rows = 400_000
+	p := openBench(b, writeDecodeBench(b, rows))
+	for _, way := range []struct {
+		name string
+		off  bool
+	}{{"direct", false}, {"parquet-go", true}} {
+		b.Run("pages="+way.name, func(b *testing.B) {
+			defer sources.SetDirectOff(way.off)()
+			benchReadRanges(b, p, rows, rows)
+		})
+	}
 }

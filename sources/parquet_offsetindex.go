@@ -122,9 +122,10 @@ func (p *Parquet) indexedChunk(rg, c int, cc *format.ColumnChunk) (loc chunkPage
 func (p *Parquet) checkIndexedPages(r io.ReaderAt, rg, c int, loc *chunkPages, k, m int) error {
 	md := &p.file.Metadata().RowGroups[rg].Columns[c].MetaData
 	var compact thrift.CompactProtocol
+	var scratch []byte // one window for every header
 	check := func() error {
 		for off := loc.start; off < loc.dataStart; {
-			h, n, err := readPageHeader(r, &compact, off, loc.dataStart-off)
+			h, n, err := readPageHeaderInto(r, &compact, off, loc.dataStart-off, &scratch)
 			if err != nil {
 				return fmt.Errorf("page header at byte %d: %w", off, err)
 			}
@@ -138,7 +139,7 @@ func (p *Parquet) checkIndexedPages(r io.ReaderAt, rg, c int, loc *chunkPages, k
 		}
 		for j := k; j < m; j++ {
 			pg := loc.pages[j]
-			h, n, err := readPageHeader(r, &compact, pg.off, pg.size)
+			h, n, err := readPageHeaderInto(r, &compact, pg.off, pg.size, &scratch)
 			if err != nil {
 				return fmt.Errorf("page header at byte %d: %w", pg.off, err)
 			}

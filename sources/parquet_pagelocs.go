@@ -147,8 +147,9 @@ func (p *Parquet) walkChunk(compact *thrift.CompactProtocol, cc *format.ColumnCh
 	}
 	dataStart := int64(-1)
 	var row int64
+	var scratch []byte // one window for every header
 	for off := start; off < end; {
-		h, n, err := readPageHeader(p.r, compact, off, end-off)
+		h, n, err := readPageHeaderInto(p.r, compact, off, end-off, &scratch)
 		if err != nil {
 			return fmt.Errorf("page header at byte %d: %w", off, err)
 		}

@@ -279,3 +279,42 @@ func (c *Column) AppendValue(v parquet.Value) error {
 	}
 	return nil
 }
+
+// AppendPlainByteArrays appends n rows of a ByteArray column whose defined
+// rows' values are PLAIN-encoded at the start of plain, each a 4-byte
+// little-endian length and its bytes, and returns how many bytes of plain
+// they took. It is AppendByteArrays for a page's bytes as they are, with
+// no offsets made first: each value goes straight to Bytes.
+func (c *Column) AppendPlainByteArrays(n int, defs, plain []byte) (int, error) {
+	if c.Width != 0 {
+		return 0, fmt.Errorf("byte array values for a %v column", c.Kind)
+	}
+	at := len(c.Defs)
+	defined, err := c.appendDefs(n, defs)
+	if err != nil {
+		return 0, err
+	}
+	if len(c.Offsets) == 0 {
+		c.Offsets = append(c.Offsets, 0)
+	}
+	pos := 0
+	for r := range n {
+		if defined == n || c.Defs[at+r] == c.MaxDef {
+			if len(plain)-pos < 4 {
+				return 0, fmt.Errorf("byte array value %d: length past the page's %d bytes", r, len(plain))
+			}
+			size := int64(binary.LittleEndian.Uint32(plain[pos:]))
+			pos += 4
+			if size > int64(len(plain)-pos) {
+				return 0, fmt.Errorf("byte array value %d of %d bytes overruns the page's %d bytes", r, size, len(plain))
+			}
+			if int64(len(c.Bytes))+size > maxBytes {
+				return 0, ErrTooLarge
+			}
+			c.Bytes = append(c.Bytes, plain[pos:pos+int(size)]...)
+			pos += int(size)
+		}
+		c.Offsets = append(c.Offsets, uint32(len(c.Bytes)))
+	}
+	return pos, nil
+}

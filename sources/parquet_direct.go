@@ -1,0 +1,466 @@
+package sources
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"math"
+	"math/bits"
+	"sync"
+	"sync/atomic"
+
+	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/encoding/thrift"
+	"github.com/parquet-go/parquet-go/format"
+
+	"github.com/splitdata/splitdata/internal/columnar"
+)
+
+// Direct page decoding. The Parquet decoder (parquet-go) reads a page into
+// a buffer, decompresses it into a second, decodes its levels and values
+// into more (offsets for byte arrays), all from pools that the collector
+// empties at every cycle: under the soft memory limit cycles are frequent,
+// and most pages of a split were decoded into fresh memory, which the
+// runtime zeroes and the kernel faults in (a third of a split's
+// allocations on benchmarks/peers.sh's mixed shape). A batch then copies
+// the values out of those buffers.
+//
+// For the pages most files hold, ReadBatch decodes itself: a column chunk
+// of fixed-width values (not booleans) or byte arrays, not encrypted, read
+// through the input's ReaderAt (not a Fetcher's windows), whose data pages (v1 or v2) hold PLAIN or dictionary
+// (PLAIN_DICTIONARY, RLE_DICTIONARY) values and RLE definition levels,
+// and whose dictionary page is PLAIN. Each page is read into a buffer
+// kept from earlier pages, decompressed into another (or used as it is,
+// uncompressed) and its values appended from there to the batch's column:
+// fixed-width values copied, byte arrays copied from after their length
+// prefixes, dictionary indexes gathered. The buffers go back to a small
+// pool of their own (pageBuffers), bounded by count and size, which the
+// collector does not empty. Anything else, found before the chunk is
+// read or at any page, is left to parquet-go: the column is cut back to
+// where it was and read again that way. The rows, values and levels are
+// those parquet-go's pages give (TestDirectMatchesPages), and the checks
+// of page headers (checkPageHeader) are made again on each page read.
+
+// directOff, set by tests, leaves every chunk to parquet-go.
+var directOff bool
+
+// directStats counts the column chunks decoded directly, and those left
+// to parquet-go (before or while they were read), for tests and
+// benchmarks.
+var directStats struct{ direct, left atomic.Int64 }
+
+// errDecompress marks the errors of a page's decompression.
+var errDecompress = errors.New("decompressing")
+
+// errNotDirect reports a page that direct decoding leaves to parquet-go.
+var errNotDirect = errors.New("page left to the Parquet decoder")
+
+// pageBuffers are the buffers of one goroutine decoding pages: a page's
+// compressed bytes, its decompressed bytes, its definition levels and
+// its dictionary indexes.
+type pageBuffers struct {
+	header, comp, plain, defs, pad []byte
+	indexes                        []int32 // dictionary indexes, or levels
+}
+
+// Page buffer pool bounds: at most maxPooledPageBuffers sets, each dropped
+// when it holds more than maxPooledPageBytes (a page of the usual 1 MiB
+// or a few, not one of the rare huge pages up to MaxPageBytes).
+const (
+	maxPooledPageBuffers = 8
+	maxPooledPageBytes   = 16 << 20
+)
+
+// pageBufferPool keeps page buffers for the next chunks decoded. Its
+// methods may be called from several goroutines at once.
+var pageBufferPool struct {
+	mu   sync.Mutex
+	free []*pageBuffers
+}
+
+// getPageBuffers returns a set of page buffers, kept or new.
+func getPageBuffers() *pageBuffers {
+	pageBufferPool.mu.Lock()
+	defer pageBufferPool.mu.Unlock()
+	n := len(pageBufferPool.free)
+	if n == 0 {
+		return new(pageBuffers)
+	}
+	b := pageBufferPool.free[n-1]
+	pageBufferPool.free[n-1] = nil
+	pageBufferPool.free = pageBufferPool.free[:n-1]
+	return b
+}
+
+// putPageBuffers keeps b for later, unless the pool is full or b too
+// large.
+func putPageBuffers(b *pageBuffers) {
+	if b == nil || cap(b.comp)+cap(b.plain)+cap(b.defs)+4*cap(b.indexes) > maxPooledPageBytes {
+		return
+	}
+	pageBufferPool.mu.Lock()
+	defer pageBufferPool.mu.Unlock()
+	if len(pageBufferPool.free) < maxPooledPageBuffers {
+		pageBufferPool.free = append(pageBufferPool.free, b)
+	}
+}
+
+// sized returns b with length n, its own memory if it has room.
+func sized[T any](b []T, n int) []T {
+	if cap(b) >= n {
+		return b[:n]
+	}
+	return make([]T, n)
+}
+
+// directChunk is what direct decoding reads of a column chunk: the spans
+// of the file holding its pages (a dictionary page, then data pages, the
+// first of which holds row pos), and the rows [lo, hi) it keeps.
+type directChunk struct {
+	spans  []span
+	pos    int64
+	lo, hi int64
+}
+
+// directPlan returns what direct decoding reads of column chunk c, chunk,
+// or false when the chunk is left to parquet-go.
+func (r *chunkReader) directPlan(c int, chunk parquet.ColumnChunk, col *columnar.Column) (directChunk, bool) {
+	p := r.p
+	if p.fetch != nil || codecErr != nil || col.Kind == parquet.Boolean || !hostLittleEndian {
+		return directChunk{}, false
+	}
+	cc := &p.file.Metadata().RowGroups[r.rg].Columns[c]
+	if cc.CryptoMetadata.Value != nil || len(cc.EncryptedColumnMetadata) > 0 {
+		return directChunk{}, false
+	}
+	if codec := cc.MetaData.Codec; codec != format.Uncompressed {
+		if codec < 0 || int(codec) >= len(parquetCodecs) {
+			return directChunk{}, false
+		}
+		if _, ok := parquetCodecs[codec].(*cappedCodec); !ok {
+			return directChunk{}, false
+		}
+	}
+	switch ch := chunk.(type) {
+	case *parquet.FileColumnChunk:
+		start, end, _, ok := p.chunkBytes(&cc.MetaData)
+		if !ok {
+			return directChunk{}, false
+		}
+		// Every page is read, so that one past the declared rows is
+		// refused as parquet-go's pages are.
+		return directChunk{spans: []span{{start, end - start}}, lo: 0, hi: math.MaxInt64}, true
+	case *rangeChunk:
+		if ch.view == nil || ch.view.r != p.r {
+			return directChunk{}, false
+		}
+		return directChunk{spans: ch.view.spans, pos: ch.pos, lo: ch.lo, hi: ch.hi}, true
+	}
+	return directChunk{}, false
+}
+
+// readDirect appends the rows of column chunk c to col by direct
+// decoding, and reports false, with col as it was, when the chunk is left
+// to parquet-go.
+func (r *chunkReader) readDirect(ctx context.Context, c int, chunk parquet.ColumnChunk, col *columnar.Column, md *format.ColumnMetaData) (bool, error) {
+	plan, ok := r.directPlan(c, chunk, col)
+	if !ok || directOff {
+		directStats.left.Add(1)
+		return false, nil
+	}
+	defs, fixed, offsets, data := len(col.Defs), len(col.Fixed), len(col.Offsets), len(col.Bytes)
+	bufs := getPageBuffers()
+	err := r.decodeDirect(ctx, c, plan, col, md, bufs)
+	putPageBuffers(bufs)
+	if errors.Is(err, errNotDirect) {
+		col.Defs, col.Fixed, col.Offsets, col.Bytes = col.Defs[:defs], col.Fixed[:fixed], col.Offsets[:offsets], col.Bytes[:data]
+		r.dict, r.dictMax = nil, 0
+		directStats.left.Add(1)
+		return false, nil
+	}
+	directStats.direct.Add(1)
+	return true, err
+}
+
+// decodeDirect reads the pages of plan and appends their rows within
+// [plan.lo, plan.hi) to col.
+func (r *chunkReader) decodeDirect(ctx context.Context, c int, plan directChunk, col *columnar.Column, md *format.ColumnMetaData, bufs *pageBuffers) error {
+	full := &r.p.file.Metadata().RowGroups[r.rg].Columns[c].MetaData
+	r.dict, r.dictMax, r.presized = nil, 0, false
+	var compact thrift.CompactProtocol
+	pos := plan.pos
+	k := 0
+	for _, sp := range plan.spans {
+		end := sp.off + sp.n
+		for off := sp.off; off < end && pos < plan.hi; k++ {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			h, hn, err := readPageHeaderInto(r.p.r, &compact, off, end-off, &bufs.header)
+			if err != nil {
+				return r.fail(c, fmt.Errorf("page header at byte %d: %w", off, err))
+			}
+			if err := r.p.checkPageHeader(c, full, h, end-off-hn); err != nil {
+				if errors.Is(err, ErrUnsupported) {
+					return &InputError{Path: r.p.name, RowGroup: r.rg, Column: r.p.layout[c].Path, Err: fmt.Errorf("page at byte %d: %w", off, err)}
+				}
+				return r.fail(c, fmt.Errorf("page at byte %d: %w", off, err))
+			}
+			size := int(h.CompressedPageSize)
+			body := sized(bufs.comp, size)
+			bufs.comp = body
+			if n, err := r.p.r.ReadAt(body, off+hn); n < size {
+				return r.fail(c, fmt.Errorf("page at byte %d: %w", off, err))
+			}
+			if h.CRC != 0 && uint32(h.CRC) != crc32.ChecksumIEEE(body) {
+				return r.fail(c, fmt.Errorf("page at byte %d: crc32 checksum mismatch", off))
+			}
+			off += hn + int64(size)
+			var rows int64
+			switch h.Type {
+			case format.DictionaryPage:
+				err = r.directDictionary(c, col, h, body, full.Codec, bufs)
+			case format.DataPage, format.DataPageV2:
+				rows, err = r.directData(c, col, h, body, full.Codec, bufs, pos, plan, md)
+			default:
+				continue // index pages and unknown ones: parquet-go skips them too
+			}
+			if err != nil {
+				if errors.Is(err, errNotDirect) {
+					return err
+				}
+				if errors.Is(err, errDecompress) {
+					// As parquet-go names the page it failed to decompress.
+					return r.fail(c, fmt.Errorf("decoding page %d of column %q: %w", k, r.p.layout[c].Path, err))
+				}
+				return r.fail(c, fmt.Errorf("page %d: %w", k, err))
+			}
+			pos += rows
+		}
+	}
+	if n := col.Rows(); int64(n) != r.want {
+		return r.fail(c, fmt.Errorf("footer declares %d rows, found %d", r.want, n))
+	}
+	return nil
+}
+
+// decompress returns body decompressed by codec into bufs.plain, of at
+// most size bytes, or body itself when it is not compressed.
+func decompress(codec format.CompressionCodec, body []byte, size int, bufs *pageBuffers) ([]byte, error) {
+	if codec == format.Uncompressed {
+		return body, nil
+	}
+	dst := sized(bufs.plain, size)
+	bufs.plain = dst
+	if len(body) == 0 {
+		return dst[:0], nil
+	}
+	n, err := parquetCodecs[codec].(*cappedCodec).decode(dst, body)
+	if err != nil {
+		return nil, err
+	}
+	return dst[:n], nil
+}
+
+// directDictionary decodes a dictionary page, unless the chunk already has
+// its dictionary.
+func (r *chunkReader) directDictionary(c int, col *columnar.Column, h *format.PageHeader, body []byte, codec format.CompressionCodec, bufs *pageBuffers) error {
+	if r.dict != nil {
+		return nil
+	}
+	v := &h.DictionaryPageHeader.V
+	//lint:ignore SA1019 Parquet 1.0 writers (DuckDB among them) mark dictionary pages PLAIN_DICTIONARY
+	if v.Encoding != format.Plain && v.Encoding != format.PlainDictionary {
+		return errNotDirect
+	}
+	decode := func() (*columnar.Column, error) {
+		plain, err := decompress(codec, body, int(h.UncompressedPageSize), bufs)
+		if err != nil {
+			return nil, fmt.Errorf("%w dictionary page: %w", errDecompress, err)
+		}
+		dict := &columnar.Column{Type: columnar.Type{Kind: col.Kind, Width: col.Width}}
+		n := int(v.NumValues)
+		if col.Width == 0 {
+			_, err = dict.AppendPlainByteArrays(n, nil, plain)
+		} else {
+			need := int64(n) * int64(col.Width)
+			if need > int64(len(plain)) {
+				return nil, fmt.Errorf("dictionary: %d values of %d bytes in %d bytes", n, col.Width, len(plain))
+			}
+			err = dict.AppendFixed(n, nil, plain[:need])
+		}
+		if err != nil {
+			return nil, fmt.Errorf("dictionary: %w", err)
+		}
+		return dict, nil
+	}
+	var err error
+	if r.share {
+		r.dict, r.dictMax, err = r.p.dicts.get(r.rg, c, decode)
+	} else if r.dict, err = decode(); err == nil {
+		r.dictMax = longest(r.dict)
+	}
+	if err != nil {
+		r.dict = nil
+	}
+	return err
+}
+
+// directData decodes a data page holding rows [pos, pos+n) of the chunk
+// and appends those within [plan.lo, plan.hi) to col. It returns n.
+func (r *chunkReader) directData(c int, col *columnar.Column, h *format.PageHeader, body []byte, codec format.CompressionCodec, bufs *pageBuffers, pos int64, plan directChunk, md *format.ColumnMetaData) (int64, error) {
+	var n int
+	var enc format.Encoding
+	var levels, values []byte
+	if h.Type == format.DataPage {
+		v := &h.DataPageHeader.V
+		n, enc = int(v.NumValues), v.Encoding
+		if pos+int64(n) <= plan.lo {
+			return int64(n), nil // before the range: not decoded
+		}
+		if col.MaxDef > 0 && v.DefinitionLevelEncoding != format.RLE {
+			return 0, errNotDirect
+		}
+		plain, err := decompress(codec, body, int(h.UncompressedPageSize), bufs)
+		if err != nil {
+			return 0, fmt.Errorf("%w data page v1: %w", errDecompress, err)
+		}
+		values = plain
+		if col.MaxDef > 0 {
+			if len(plain) < 4 {
+				return 0, fmt.Errorf("%d bytes hold no definition levels", len(plain))
+			}
+			size := binary.LittleEndian.Uint32(plain)
+			if int64(size) > int64(len(plain)-4) {
+				return 0, fmt.Errorf("%d bytes of definition levels in a page of %d", size, len(plain))
+			}
+			levels, values = plain[4:4+size], plain[4+size:]
+		}
+	} else {
+		v := &h.DataPageHeaderV2.V
+		n, enc = int(v.NumValues), v.Encoding
+		if pos+int64(n) <= plan.lo {
+			return int64(n), nil
+		}
+		// checkPageHeader checked the levels' lengths against the page's.
+		if v.RepetitionLevelsByteLength != 0 {
+			return 0, errNotDirect
+		}
+		split := int(v.DefinitionLevelsByteLength)
+		levels = body[:split]
+		values = body[split:]
+		if !v.IsCompressed.Valid || v.IsCompressed.V {
+			var err error
+			if values, err = decompress(codec, values, int(h.UncompressedPageSize)-split, bufs); err != nil {
+				return 0, fmt.Errorf("%w data page v2: %w", errDecompress, err)
+			}
+		}
+		if col.MaxDef == 0 {
+			levels = nil
+		}
+	}
+	var defs []byte
+	defined := n
+	if col.MaxDef > 0 {
+		bufs.indexes = sized(bufs.indexes, n)
+		if err := decodeHybrid(bufs.indexes, levels, bits.Len8(col.MaxDef), &bufs.pad); err != nil {
+			return 0, fmt.Errorf("definition levels: %w", err)
+		}
+		// At most 8 bits wide: each level fits a byte.
+		bufs.defs = sized(bufs.defs, n)
+		defs = bufs.defs
+		defined = 0
+		for k, d := range bufs.indexes {
+			defs[k] = uint8(d)
+			if uint8(d) == col.MaxDef {
+				defined++
+			}
+		}
+	}
+	// The rows of the page within the range, and their values.
+	from, to := int(max(plan.lo-pos, 0)), int(min(plan.hi-pos, int64(n)))
+	if rows := int64(col.Rows()) + int64(to-from); rows > r.want {
+		return 0, fmt.Errorf("brings the column to %d rows, but the footer declares %d", rows, r.want)
+	}
+	vfrom, vto := from, to
+	if defs != nil {
+		vfrom, vto = definedIn(defs[:from], col.MaxDef), definedIn(defs[:to], col.MaxDef)
+		defs = defs[from:to]
+	}
+	switch enc {
+	case format.Plain:
+		if col.Width == 0 {
+			return int64(n), r.directByteArrays(col, to-from, defs, values, vfrom, defined)
+		}
+		w := col.Width
+		if int64(defined)*int64(w) > int64(len(values)) {
+			return 0, fmt.Errorf("%d bytes of values for %d defined rows of width %d", len(values), defined, w)
+		}
+		return int64(n), col.AppendFixed(to-from, defs, values[vfrom*w:vto*w])
+	//lint:ignore SA1019 Parquet 1.0 writers (DuckDB among them) mark dictionary-encoded pages PLAIN_DICTIONARY
+	case format.PlainDictionary, format.RLEDictionary:
+		if r.dict == nil {
+			return 0, errors.New("dictionary-encoded page without a dictionary")
+		}
+		if len(values) < 1 || values[0] > 32 {
+			return 0, fmt.Errorf("dictionary indexes of bit width %d", func() int {
+				if len(values) < 1 {
+					return -1
+				}
+				return int(values[0])
+			}())
+		}
+		bufs.indexes = sized(bufs.indexes, defined)
+		indexes := bufs.indexes
+		if err := decodeHybrid(indexes, values[1:], int(values[0]), &bufs.pad); err != nil {
+			return 0, fmt.Errorf("dictionary indexes: %w", err)
+		}
+		if !r.presized {
+			presizeIndexed(col, r.dict, r.want, md)
+			r.presized = true
+		}
+		indexes = indexes[vfrom:vto]
+		if col.Width == 0 && int64(len(col.Bytes))+int64(len(indexes))*r.dictMax > MaxColumnChunkBytes &&
+			int64(len(col.Bytes))+indexedBytes(indexes, r.dict) > MaxColumnChunkBytes {
+			return 0, errBatchTooLarge
+		}
+		return int64(n), r.gather.appendIndexed(col, to-from, defs, indexes, r.dict)
+	}
+	return 0, errNotDirect
+}
+
+// directByteArrays appends rows of a page of PLAIN byte arrays: rows
+// [from, from+rows) whose levels are defs, the first of whose values is
+// the page's vfrom-th; the page holds defined values.
+func (r *chunkReader) directByteArrays(col *columnar.Column, rows int, defs, values []byte, vfrom, defined int) error {
+	// Skip the values before the range.
+	at := 0
+	for k := range vfrom {
+		if len(values)-at < 4 {
+			return fmt.Errorf("byte array value %d: length past the page's %d bytes", k, len(values))
+		}
+		size := int64(binary.LittleEndian.Uint32(values[at:]))
+		if size > int64(len(values)-at-4) {
+			return fmt.Errorf("byte array value %d of %d bytes overruns the page's %d bytes", k, size, len(values))
+		}
+		at += 4 + int(size)
+	}
+	if int64(len(col.Bytes))+int64(len(values)-at) > MaxColumnChunkBytes {
+		return errBatchTooLarge
+	}
+	_, err := col.AppendPlainByteArrays(rows, defs, values[at:])
+	return err
+}
+
+// definedIn counts the levels of defs equal to maxDef.
+func definedIn(defs []byte, maxDef uint8) int {
+	n := 0
+	for _, d := range defs {
+		if d == maxDef {
+			n++
+		}
+	}
+	return n
+}
