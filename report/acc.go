@@ -101,7 +101,10 @@ type acc struct {
 	cols       []colAcc
 	label      *counter
 	labelNulls int64
-	recs       []record
+	// The leak check's: records (rows' SHA-256, groups'), and the fast
+	// hashes of rows (see verify.go), one per row in order.
+	recs   []record
+	hashes []uint64
 }
 
 // scanner holds what the pass needs to know about the schema.
@@ -158,7 +161,7 @@ func (s *scanner) newAcc() *acc {
 
 // reset empties a, as newAcc makes it, keeping its memory.
 func (a *acc) reset() {
-	a.rows, a.labelNulls, a.recs = 0, 0, nil
+	a.rows, a.labelNulls, a.recs, a.hashes = 0, 0, nil, nil
 	for i := range a.cols {
 		ca := &a.cols[i]
 		sk, cnt := ca.sk, ca.cnt
@@ -178,7 +181,7 @@ func (a *acc) reset() {
 // release hands back a unit's acc once merged, for newUnitAcc to reuse:
 // a unit's sketches and counters are most of what a scan allocates.
 func (s *scanner) release(a *acc) {
-	a.recs = nil
+	a.recs, a.hashes = nil, nil
 	s.units.Put(a)
 }
 

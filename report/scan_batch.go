@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"math"
+	"slices"
 	"strconv"
 
 	"github.com/parquet-go/parquet-go"
@@ -25,6 +26,7 @@ func (s *scanner) scanBatch(r columnar.Rows, a *acc, at place, rs *rowScan) {
 	ncols := len(s.cols)
 	if len(rs.chunks) != ncols {
 		rs.chunks = make([]columnar.Chunk, ncols)
+		rs.vh, rs.vhOK = make([][]uint64, ncols), make([]bool, ncols)
 	}
 	n := r.NumRows()
 	row := at.firstRow
@@ -35,6 +37,7 @@ func (s *scanner) scanBatch(r columnar.Rows, a *acc, at place, rs *rowScan) {
 				rs.chunks[c].Read(r, c, lo, hi)
 			}
 		}
+		clear(rs.vhOK)
 		a.rows += int64(hi - lo)
 		for c := range ncols {
 			if s.want[c] {
@@ -45,7 +48,12 @@ func (s *scanner) scanBatch(r columnar.Rows, a *acc, at place, rs *rowScan) {
 			s.addLabels(a, &rs.chunks[s.label], rs)
 		}
 		if at.leak {
-			s.addChunkRecords(a, at, row, hi-lo, rs)
+			if s.fastRows {
+				s.addChunkHashes(a, hi-lo, rs)
+			}
+			if !s.fastRows || len(s.groups) > 0 {
+				s.addChunkRecords(a, at, row, hi-lo, rs)
+			}
 		}
 		row += uint64(hi - lo)
 	}
@@ -184,13 +192,45 @@ func (s *scanner) addLabels(a *acc, ch *columnar.Chunk, rs *rowScan) {
 	}
 }
 
+// addChunkHashes adds the fast hashes of the n rows whose chunks are in
+// rs to a.hashes, a column at a time (see rowhash.go).
+func (s *scanner) addChunkHashes(a *acc, n int, rs *rowScan) {
+	at := len(a.hashes)
+	a.hashes = slices.Grow(a.hashes, n)[:at+n]
+	hs := a.hashes[at:]
+	for k := range hs {
+		hs[k] = rowSeed
+	}
+	for c := range rs.chunks {
+		ch := &rs.chunks[c]
+		var vh []uint64
+		if ch.Kind != parquet.Boolean && ch.Width != 8 && ch.Width != 4 || ch.Kind == parquet.FixedLenByteArray {
+			vh = rs.valueHashes(c)
+		}
+		addRowStates(hs, ch, vh)
+	}
+	if testFastRowHash != nil {
+		for k, h := range hs {
+			hs[k] = testFastRowHash(h)
+		}
+	}
+}
+
 // addChunkRecords adds the leak records of n rows whose chunks are in
-// rs, the first numbered row in its file. Their canonical bytes (each
-// value's as appendCanonical encodes it, in column order) are built
-// column by column: every row's length first, then each column writes
-// its values at every row's place in one buffer.
+// rs, the first numbered row in its file: the rows' SHA-256 unless they
+// are hashed fast, and their group values'. The canonical bytes of the
+// rows (each value's as appendCanonical encodes it, in column order) are
+// built column by column: every row's length first, then each column
+// writes its values at every row's place in one buffer.
 func (s *scanner) addChunkRecords(a *acc, at place, row uint64, n int, rs *rowScan) {
 	if n == 0 {
+		return
+	}
+	if s.fastRows {
+		for k := range n {
+			rs.gbuf = s.appendChunkGroup(rs.gbuf[:0], rs, k)
+			s.addGroupRecord(a, at, row+uint64(k), rs.gbuf)
+		}
 		return
 	}
 	ends := growInts(rs.ends, n)
@@ -378,23 +418,26 @@ func chunkValue(ch *columnar.Chunk, c, k int) parquet.Value {
 	return v.Level(0, int(ch.MaxDef), c)
 }
 
-// addRecord adds the leak records of a row whose canonical bytes are b,
-// and its group value's gb (none if empty).
+// addRecord adds the leak records of a row whose canonical bytes are b
+// (its SHA-256), and its group value's gb (none if empty).
 func (s *scanner) addRecord(a *acc, at place, row uint64, b, gb []byte) {
 	rec := record{kind: kindRow, split: at.split, file: at.file, row: row}
-	if s.fastRows {
-		rec.hash = fastRowHash(b)
-	} else {
-		sum := sha256.Sum256(b)
-		copy(rec.hash[:], sum[:16])
-	}
+	sum := sha256.Sum256(b)
+	copy(rec.hash[:], sum[:16])
 	a.recs = append(a.recs, rec)
-	if len(gb) > 0 {
-		sum := sha256.Sum256(gb)
-		rec.kind = kindGroup
-		copy(rec.hash[:], sum[:16])
-		a.recs = append(a.recs, rec)
+	s.addGroupRecord(a, at, row, gb)
+}
+
+// addGroupRecord adds the leak record of a row's group value, whose
+// canonical bytes are gb (none if empty).
+func (s *scanner) addGroupRecord(a *acc, at place, row uint64, gb []byte) {
+	if len(gb) == 0 {
+		return
 	}
+	rec := record{kind: kindGroup, split: at.split, file: at.file, row: row}
+	sum := sha256.Sum256(gb)
+	copy(rec.hash[:], sum[:16])
+	a.recs = append(a.recs, rec)
 }
 
 // uvarintLen is the length of x as a uvarint.
