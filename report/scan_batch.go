@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 
+	metro "github.com/dgryski/go-metro"
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/deprecated"
 
@@ -73,19 +74,22 @@ func (s *scanner) addChunk(ca *colAcc, c int, ch *columnar.Chunk, rs *rowScan) {
 			case ch.Null(k):
 				ca.nulls++
 			case ch.Fixed[k] != 0:
-				ca.cnt.add(boolTrue)
+				ca.cnt.addHash(boolTrueHash, boolTrue)
 			default:
-				ca.cnt.add(boolFalse)
+				ca.cnt.addHash(boolFalseHash, boolFalse)
 			}
 		}
 		return
 	default:
+		// The values' metro hashes, which the leak check's row hashes
+		// take too.
+		vh := rs.valueHashes(c)
 		for k := range ch.N {
 			if ch.Null(k) {
 				ca.nulls++
 				continue
 			}
-			ca.cnt.add(chunkBytes(ch, k))
+			ca.cnt.addHash(vh[k], chunkBytes(ch, k))
 		}
 		return
 	}
@@ -148,10 +152,13 @@ func (s *scanner) addChunk(ca *colAcc, c int, ch *columnar.Chunk, rs *rowScan) {
 	rs.nums = nums
 }
 
-// The counted keys of booleans, as addValue counts them.
+// The counted keys of booleans, as addValue counts them, and their
+// hashes.
 var (
-	boolTrue  = []byte{1}
-	boolFalse = []byte{0}
+	boolTrue      = []byte{1}
+	boolFalse     = []byte{0}
+	boolTrueHash  = metro.Hash64(boolTrue, hashSeed)
+	boolFalseHash = metro.Hash64(boolFalse, hashSeed)
 )
 
 // chunkBytes returns the bytes of row k of a byte array, fixed-length
@@ -188,6 +195,11 @@ func (s *scanner) addLabels(a *acc, ch *columnar.Chunk, rs *rowScan) {
 			b = strconv.AppendFloat(b, float64(math.Float32frombits(binary.LittleEndian.Uint32(ch.Fixed[4*k:]))), 'g', -1, 64)
 		}
 		rs.lbuf = b
+		if kind != KindBool && kind != KindNumber && kind != KindTime {
+			// The column's bytes: their hash is the column's.
+			a.label.addHash(rs.valueHashes(s.label)[k], b)
+			continue
+		}
 		a.label.add(b)
 	}
 }
