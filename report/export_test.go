@@ -1,6 +1,7 @@
 package report
 
 import (
+	"math"
 	"math/bits"
 	"slices"
 
@@ -223,4 +224,26 @@ func HashRows(schema *parquet.Schema, r *columnar.Batch) (batch, rows []uint64, 
 		rows = append(rows, rowHash(row))
 	}
 	return a.hashes, rows, nil
+}
+
+// MomentsMatch reports whether addMoments gives each column of nums the
+// moments addNumber gives it, value by value, bit for bit.
+func MomentsMatch(nums [][]float64) bool {
+	var want, got []*colAcc
+	for _, col := range nums {
+		w := &colAcc{sk: NewSketch(DefaultSketchCapacity)}
+		for _, f := range col {
+			w.addNumber(f)
+		}
+		want, got = append(want, w), append(got, &colAcc{})
+	}
+	addMoments(got, nums)
+	for j := range nums {
+		w, g := want[j], got[j]
+		if math.Float64bits(w.sum) != math.Float64bits(g.sum) || math.Float64bits(w.comp) != math.Float64bits(g.comp) ||
+			math.Float64bits(w.mean) != math.Float64bits(g.mean) || math.Float64bits(w.m2) != math.Float64bits(g.m2) || w.n != g.n {
+			return false
+		}
+	}
+	return true
 }

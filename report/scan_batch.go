@@ -28,6 +28,7 @@ func (s *scanner) scanBatch(r columnar.Rows, a *acc, at place, rs *rowScan) {
 	if len(rs.chunks) != ncols {
 		rs.chunks = make([]columnar.Chunk, ncols)
 		rs.vh, rs.vhOK = make([][]uint64, ncols), make([]bool, ncols)
+		rs.nums = make([][]float64, ncols)
 	}
 	n := r.NumRows()
 	row := at.firstRow
@@ -40,11 +41,13 @@ func (s *scanner) scanBatch(r columnar.Rows, a *acc, at place, rs *rowScan) {
 		}
 		clear(rs.vhOK)
 		a.rows += int64(hi - lo)
+		rs.numCols = rs.numCols[:0]
 		for c := range ncols {
 			if s.want[c] {
 				s.addChunk(&a.cols[c], c, &rs.chunks[c], rs)
 			}
 		}
+		s.addChunkNumbers(a, rs)
 		if s.label >= 0 {
 			s.addLabels(a, &rs.chunks[s.label], rs)
 		}
@@ -61,8 +64,8 @@ func (s *scanner) scanBatch(r columnar.Rows, a *acc, at place, rs *rowScan) {
 }
 
 // addChunk adds the values of a chunk of column c to ca, as addValue
-// adds them one by one: the finite numbers of a number column go to
-// addNumbers in row order.
+// adds them one by one: the finite numbers of a number column are put in
+// rs.nums[c], in row order, for addChunkNumbers.
 func (s *scanner) addChunk(ca *colAcc, c int, ch *columnar.Chunk, rs *rowScan) {
 	col := &s.cols[c]
 	ca.values += int64(ch.N)
@@ -93,7 +96,7 @@ func (s *scanner) addChunk(ca *colAcc, c int, ch *columnar.Chunk, rs *rowScan) {
 		}
 		return
 	}
-	nums := rs.nums[:0]
+	nums := rs.nums[c][:0]
 	scale := col.scale
 	switch ch.Kind {
 	case parquet.Int64:
@@ -148,8 +151,28 @@ func (s *scanner) addChunk(ca *colAcc, c int, ch *columnar.Chunk, rs *rowScan) {
 			nums = append(nums, f*scale)
 		}
 	}
-	ca.addNumbers(nums)
-	rs.nums = nums
+	rs.nums[c] = nums
+	rs.numCols = append(rs.numCols, c)
+}
+
+// addChunkNumbers adds the finite numbers of a chunk of each number
+// column (rs.nums, addChunk) to its accumulator in a, as addNumber adds
+// them one by one: the moments of up to maxInterleave columns at once
+// (addMoments), then the sketches.
+func (s *scanner) addChunkNumbers(a *acc, rs *rowScan) {
+	for cols := rs.numCols; len(cols) > 0; {
+		k := min(len(cols), maxInterleave)
+		var cas [maxInterleave]*colAcc
+		var nums [maxInterleave][]float64
+		for j, c := range cols[:k] {
+			cas[j], nums[j] = &a.cols[c], rs.nums[c]
+		}
+		addMoments(cas[:k], nums[:k])
+		cols = cols[k:]
+	}
+	for _, c := range rs.numCols {
+		a.cols[c].sk.addFinite(rs.nums[c])
+	}
 }
 
 // The counted keys of booleans, as addValue counts them, and their

@@ -21,8 +21,11 @@ type rowScan struct {
 	// one, and the ends and write positions of its rows' canonical bytes
 	// in buf.
 	chunks   []columnar.Chunk
-	nums     []float64
 	ends, at []int
+	// nums holds per column the finite numbers of a chunk, and numCols
+	// the number columns that have them.
+	nums    [][]float64
+	numCols []int
 	// vh holds per column the value hashes of a chunk of bytes, and
 	// vhOK whether they are the current chunk's.
 	vh   [][]uint64
