@@ -47,25 +47,55 @@ func (a *colAcc) addNumber(f float64) {
 	a.sk.Add(f)
 }
 
-// addNumbers adds fs, finite numbers, in order, as addNumber adds them
-// one by one: the moments first, then the sketch.
-func (a *colAcc) addNumbers(fs []float64) {
-	sum, comp, mean, m2, n := a.sum, a.comp, a.mean, a.m2, a.n
-	for _, f := range fs {
-		t := sum + f
-		if math.Abs(sum) >= math.Abs(f) {
-			comp += (sum - t) + f
-		} else {
-			comp += (f - t) + sum
-		}
-		sum = t
-		n++
-		d := f - mean
-		mean += d / float64(n)
-		m2 += d * (f - mean)
+// maxInterleave is the most columns addMoments interleaves.
+const maxInterleave = 8
+
+// moments are the running sums of colAcc, apart.
+type moments struct {
+	sum, comp, mean, m2 float64
+	n                   int64
+}
+
+func (m *moments) add(f float64) {
+	t := m.sum + f
+	if math.Abs(m.sum) >= math.Abs(f) {
+		m.comp += (m.sum - t) + f
+	} else {
+		m.comp += (f - t) + m.sum
 	}
-	a.sum, a.comp, a.mean, a.m2, a.n = sum, comp, mean, m2, n
-	a.sk.addFinite(fs)
+	m.sum = t
+	m.n++
+	d := f - m.mean
+	m.mean += d / float64(m.n)
+	m.m2 += d * (f - m.mean)
+}
+
+// addMoments adds nums[j], finite numbers, to the moments of cas[j] for
+// every j (at most maxInterleave), in order, as addNumber does for each
+// (its sketch aside): the same operations in the same order for each column,
+// so the same moments, but the columns' chains of dependent operations
+// (a division a number), whose latency bounds the speed of one, run side
+// by side.
+func addMoments(cas []*colAcc, nums [][]float64) {
+	var ms [maxInterleave]moments
+	k := len(cas)
+	m := len(nums[0])
+	for j, ca := range cas {
+		ms[j] = moments{ca.sum, ca.comp, ca.mean, ca.m2, ca.n}
+		m = min(m, len(nums[j]))
+	}
+	for i := range m {
+		for j := range k {
+			ms[j].add(nums[j][i])
+		}
+	}
+	for j, ca := range cas {
+		x := &ms[j]
+		for _, f := range nums[j][m:] {
+			x.add(f)
+		}
+		ca.sum, ca.comp, ca.mean, ca.m2, ca.n = x.sum, x.comp, x.mean, x.m2, x.n
+	}
 }
 
 func (a *colAcc) merge(o *colAcc) {
@@ -101,7 +131,10 @@ type acc struct {
 	cols       []colAcc
 	label      *counter
 	labelNulls int64
-	recs       []record
+	// The leak check's: records (rows' SHA-256, groups'), and the fast
+	// hashes of rows (see verify.go), one per row in order.
+	recs   []record
+	hashes []uint64
 }
 
 // scanner holds what the pass needs to know about the schema.
@@ -158,7 +191,7 @@ func (s *scanner) newAcc() *acc {
 
 // reset empties a, as newAcc makes it, keeping its memory.
 func (a *acc) reset() {
-	a.rows, a.labelNulls, a.recs = 0, 0, nil
+	a.rows, a.labelNulls, a.recs, a.hashes = 0, 0, nil, nil
 	for i := range a.cols {
 		ca := &a.cols[i]
 		sk, cnt := ca.sk, ca.cnt
@@ -178,7 +211,7 @@ func (a *acc) reset() {
 // release hands back a unit's acc once merged, for newUnitAcc to reuse:
 // a unit's sketches and counters are most of what a scan allocates.
 func (s *scanner) release(a *acc) {
-	a.recs = nil
+	a.recs, a.hashes = nil, nil
 	s.units.Put(a)
 }
 

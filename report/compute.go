@@ -125,9 +125,10 @@ type place struct {
 	leak     bool
 }
 
-// newUnitAcc returns an empty acc (new, or released) for a unit of rows rows, its leak
-// records in recs's memory if it is large enough (see recordPool).
-func (s *scanner) newUnitAcc(rows int64, at place, recs *recordPool) *acc {
+// newUnitAcc returns an empty acc (new, or released) for a unit of rows
+// rows, its leak records and hashes in bufs's memory if it is large
+// enough (see bufPool).
+func (s *scanner) newUnitAcc(rows int64, at place, bufs *leakBufs) *acc {
 	a, ok := s.units.Get().(*acc)
 	if ok {
 		a.reset()
@@ -136,42 +137,65 @@ func (s *scanner) newUnitAcc(rows int64, at place, recs *recordPool) *acc {
 	}
 	if at.leak {
 		n := int(rows)
-		if len(s.groups) > 0 {
+		switch {
+		case s.fastRows:
+			a.hashes = bufs.hashes.get(n)
+			if len(s.groups) == 0 {
+				n = 0
+			}
+		case len(s.groups) > 0:
 			n *= 2
 		}
-		a.recs = recs.get(n)
+		if n > 0 {
+			a.recs = bufs.recs.get(n)
+		}
 	}
 	return a
 }
 
-// recordPool recycles the leak records of units once they are handed to
-// the leak finder, which copies them: a unit's records are 32 bytes a row,
-// a third of what a report allocated, and fresh memory under the soft
-// limit costs collections. Buffers are made as large as the largest unit
-// yet: one too small for a unit was dropped, and units of uneven sizes
-// (a file's last row group) made most of the pool's buffers anew.
-type recordPool struct {
-	p    sync.Pool
-	most atomic.Int64 // the most records a unit asked for
+// leakBufs recycles the leak records and hashes of units.
+type leakBufs struct {
+	recs   bufPool[record]
+	hashes bufPool[uint64]
 }
 
-func (r *recordPool) get(n int) []record {
+// put hands back a's leak records and hashes, once the leak finder has
+// copied them.
+func (b *leakBufs) put(a *acc) {
+	if b != nil {
+		b.recs.put(a.recs)
+		b.hashes.put(a.hashes)
+	}
+}
+
+// bufPool recycles the leak records (or hashes) of units once they are
+// handed to the leak finder, which copies them: records are 32 bytes a
+// row, a third of what a report allocated, and fresh memory under the
+// soft limit costs collections. Buffers are made as large as the largest
+// unit yet: one too small for a unit was dropped, and units of uneven
+// sizes (a file's last row group) made most of the pool's buffers anew.
+type bufPool[T any] struct {
+	p    sync.Pool
+	most atomic.Int64 // the most a unit asked for
+}
+
+func (r *bufPool[T]) get(n int) []T {
 	if r == nil {
-		return make([]record, 0, n)
+		return make([]T, 0, n)
 	}
 	most := r.most.Load()
 	for int64(n) > most && !r.most.CompareAndSwap(most, int64(n)) {
 		most = r.most.Load()
 	}
-	if b, ok := r.p.Get().(*[]record); ok && cap(*b) >= n {
+	if b, ok := r.p.Get().(*[]T); ok && cap(*b) >= n {
 		return (*b)[:0]
 	}
-	return make([]record, 0, max(int64(n), most))
+	return make([]T, 0, max(int64(n), most))
 }
 
-func (r *recordPool) put(recs []record) {
-	if r != nil && cap(recs) > 0 {
-		r.p.Put(&recs)
+func (r *bufPool[T]) put(b []T) {
+	if r != nil && cap(b) > 0 {
+		r.p.Put(&b)
 	}
 }
 
@@ -286,16 +310,12 @@ func Compute(ctx context.Context, opts Options) (*Report, error) {
 		}
 	}
 	sc.fastRows = fastRowsFit(total, opts.MemoryLimit/2)
-	if opts.Group != "" {
-		total *= 2
-	}
-	leak, err := newLeakFinder(total, opts.MemoryLimit/2, opts.MemoryLimit/2, opts.TempDir)
+	leak, err := newLeakCheck(total, len(sc.groups) > 0, sc.fastRows, opts.MemoryLimit/2, opts.MemoryLimit/2, opts.TempDir)
 	if err != nil {
 		return nil, err
 	}
 	defer leak.close()
-	leak.workers = opts.Workers
-	leak.narrow = sc.fastRows && len(sc.groups) == 0
+	leak.setWorkers(opts.Workers)
 	accs := make([]*acc, len(parts))
 	for i := range accs {
 		accs[i] = sc.newAcc()

@@ -1,6 +1,8 @@
 package report
 
 import (
+	"math"
+	"math/bits"
 	"slices"
 
 	"github.com/parquet-go/parquet-go"
@@ -87,9 +89,9 @@ func (a *Attachment) ReadBack() bool { return a.back }
 // View returns every counted value's count.
 func (c *counter) View() map[string]int64 { return c.view() }
 
-// SetRowHash makes the scan's fast row hash h (nil: the real one) and,
-// with sha, gives every row its SHA-256 in the scan instead.
-func SetRowHash(h func([]byte) [16]byte, sha bool) {
+// SetRowHash has h applied to the scan's fast row hashes (nil: none)
+// and, with sha, gives every row its SHA-256 in the scan instead.
+func SetRowHash(h func(uint64) uint64, sha bool) {
 	testFastRowHash, testNoFastRows = h, sha
 }
 
@@ -118,13 +120,13 @@ func NewBatchScan(schema *parquet.Schema) (func(r columnar.Rows) int, error) {
 	}
 	sc.fastRows = true
 	rs := newRowScan()
-	var pool recordPool
+	var bufs leakBufs
 	at := place{leak: true}
 	return func(r columnar.Rows) int {
-		a := sc.newUnitAcc(int64(r.NumRows()), at, &pool)
+		a := sc.newUnitAcc(int64(r.NumRows()), at, &bufs)
 		sc.scanBatch(r, a, at, rs)
-		n := len(a.recs)
-		pool.put(a.recs)
+		n := len(a.recs) + len(a.hashes)
+		bufs.put(a)
 		sc.release(a)
 		return n
 	}, nil
@@ -138,9 +140,6 @@ const (
 	SparseLimit = sparseLimit
 	PendCap     = pendCap
 )
-
-// SetNarrow has l spill row records in the narrow form.
-func (l *leakFinder) SetNarrow(on bool) { l.narrow = on }
 
 // SetRemap renumbers the splits of l's records as they are read back.
 func (l *leakFinder) SetRemap(remap []uint16) { l.remap = remap }
@@ -160,3 +159,91 @@ const (
 
 // Hash is the record's hash.
 func (r record) Hash() [16]byte { return r.hash }
+
+// NewHashLogForTest returns a hash log keeping up to hold hashes in
+// memory and finding shared hashes budget hashes at a time (neither
+// raised to the least newHashLog takes).
+func NewHashLogForTest(hold, budget int, dir string) *hashLog {
+	return &hashLog{hold: max(hold, 1), budget: 8 * int64(budget), dir: dir, counts: make([]int64, logBuckets)}
+}
+
+// Add adds the hashes of rows first, first+1, ... of file.
+func (l *hashLog) Add(file uint32, split uint16, first uint64, hs []uint64) error {
+	return l.add(file, split, first, hs)
+}
+
+// Candidate is a row marked as sharing its fast hash.
+type Candidate struct {
+	File  int
+	Row   uint64
+	Split uint16
+}
+
+// Candidates returns the rows whose hash is shared, by file and row.
+func (l *hashLog) Candidates(workers int, remap []uint16) ([]Candidate, error) {
+	l.workers, l.remap = workers, remap
+	var c candidates
+	if err := l.candidates(&c); err != nil {
+		return nil, err
+	}
+	var out []Candidate
+	for f, b := range c.bits {
+		for w, x := range b {
+			for x != 0 {
+				i := uint64(bits.TrailingZeros64(x))
+				x &= x - 1
+				out = append(out, Candidate{File: f, Row: uint64(w)*64 + i, Split: c.split[f]})
+			}
+		}
+	}
+	return out, nil
+}
+
+// Spilled is the number of hashes in the log's file.
+func (l *hashLog) Spilled() int64 { return l.spilled }
+
+// Close removes the log's file.
+func (l *hashLog) Close() { l.close() }
+
+// HashRows returns the fast hashes of the rows of r, a batch of schema,
+// computed as a scan of batches does and as a scan of rows does.
+func HashRows(schema *parquet.Schema, r *columnar.Batch) (batch, rows []uint64, err error) {
+	sc, err := newScanner(schema, Options{})
+	if err != nil {
+		return nil, nil, err
+	}
+	sc.fastRows = true
+	at := place{leak: true}
+	a := sc.newUnitAcc(int64(r.Len), at, &leakBufs{})
+	sc.scanBatch(r, a, at, newRowScan())
+	for i := range r.Len {
+		row := make(parquet.Row, len(r.Cols))
+		for c := range r.Cols {
+			row[c] = r.Value(c, i)
+		}
+		rows = append(rows, rowHash(row))
+	}
+	return a.hashes, rows, nil
+}
+
+// MomentsMatch reports whether addMoments gives each column of nums the
+// moments addNumber gives it, value by value, bit for bit.
+func MomentsMatch(nums [][]float64) bool {
+	var want, got []*colAcc
+	for _, col := range nums {
+		w := &colAcc{sk: NewSketch(DefaultSketchCapacity)}
+		for _, f := range col {
+			w.addNumber(f)
+		}
+		want, got = append(want, w), append(got, &colAcc{})
+	}
+	addMoments(got, nums)
+	for j := range nums {
+		w, g := want[j], got[j]
+		if math.Float64bits(w.sum) != math.Float64bits(g.sum) || math.Float64bits(w.comp) != math.Float64bits(g.comp) ||
+			math.Float64bits(w.mean) != math.Float64bits(g.mean) || math.Float64bits(w.m2) != math.Float64bits(g.m2) || w.n != g.n {
+			return false
+		}
+	}
+	return true
+}

@@ -13,8 +13,7 @@ import (
 	"unsafe"
 )
 
-// recordSize is the bytes of one leak record in memory, and on disk but
-// in a narrow finder (see narrowRecord).
+// recordSize is the bytes of one leak record, in memory and on disk.
 const recordSize = 32
 
 // The partition files hold records as they are in memory: a record must
@@ -52,39 +51,6 @@ func recordBytes(recs []record) []byte {
 	return unsafe.Slice((*byte)(unsafe.Pointer(&recs[0])), len(recs)*recordSize)
 }
 
-// narrowSize is the bytes of a narrow leak record in a partition file.
-const narrowSize = 16
-
-// The narrow form's bounds on a record's position: its file (among all
-// output files of the report) and its row inside that file.
-const (
-	narrowRowBits = 40
-	narrowMaxFile = 1<<(64-narrowRowBits) - 1
-	narrowMaxRow  = 1<<narrowRowBits - 1
-)
-
-// narrowRecord is the form of a row's record in the partition files of
-// a narrow leak finder: the first 8 bytes of its hash (a fast hash, see
-// verify.go, whose rows sharing one are read again and compared by
-// SHA-256 anyway) and its file and row packed in one word; its split is
-// its file's (leakFinder.fileSplit), its kind a row's.
-type narrowRecord struct {
-	hash [8]byte
-	pos  uint64 // file<<narrowRowBits | row
-}
-
-var (
-	_ [narrowSize - unsafe.Sizeof(narrowRecord{})]struct{}
-	_ [unsafe.Sizeof(narrowRecord{}) - narrowSize]struct{}
-)
-
-func narrowBytes(recs []narrowRecord) []byte {
-	if len(recs) == 0 {
-		return nil
-	}
-	return unsafe.Slice((*byte)(unsafe.Pointer(&recs[0])), len(recs)*narrowSize)
-}
-
 func compareRecords(a, b record) int {
 	if c := cmp.Compare(a.kind, b.kind); c != 0 {
 		return c
@@ -116,7 +82,8 @@ var ErrTooLarge = errors.New("too many rows for the memory budget")
 // for runs of equal (kind, hash). With P = 1 the records stay in memory.
 //
 // Equal rows always meet (equal hashes go to one partition). Rows
-// hashed fast are regrouped by their SHA-256 (verifiedRuns). Unequal
+// hashed fast are not records but hashes in log (see hashLog), whose
+// shared ones are regrouped by their SHA-256 (verifiedRuns). Unequal
 // rows are taken as equal only if 128 bits of SHA-256 collide: for a
 // billion rows, a chance below 10^-20. The examples shown are read back
 // and compared value by value.
@@ -139,13 +106,8 @@ type leakFinder struct {
 	// each of sortRecords' buckets, so that reading a partition back puts
 	// each record in its bucket's place at once.
 	counts [][recordBuckets]int
-	// narrow, set before the first add, has the partition files hold
-	// narrowRecords, half the bytes to write and read back: for row
-	// records of fast hashes only (the first 8 bytes of the hash are
-	// kept, the rest read back as zeros). fileSplit holds the split of
-	// each file (-1: none yet), which the narrow form does not.
-	narrow    bool
-	fileSplit []int32
+	// log holds the fast hashes of rows (nil: rows have SHA-256 records).
+	log *hashLog
 }
 
 // recordMem is the bytes of a record in memory.
@@ -180,14 +142,68 @@ func newLeakFinder(n, budget, hold int64, dir string) (*leakFinder, error) {
 	return l, nil
 }
 
+// newLeakCheck returns the leak finder of a scan of rows rows, with
+// group records if groups, rows hashed fast (in its log) if fast: within
+// budget bytes, of which hold while the rows are scanned.
+func newLeakCheck(rows int64, groups, fast bool, budget, hold int64, dir string) (*leakFinder, error) {
+	if !fast {
+		if groups {
+			rows *= 2
+		}
+		return newLeakFinder(rows, budget, hold, dir)
+	}
+	// The log and the group records share the budget; the log keeps up
+	// to half of its share in memory, and finds shared hashes in the
+	// rest.
+	var n int64
+	logBudget, logHold := budget, hold
+	if groups {
+		n, logBudget, logHold = rows, budget/2, hold/2
+	}
+	l, err := newLeakFinder(n, budget-logBudget, hold-logHold, dir)
+	if err != nil {
+		return nil, err
+	}
+	logHold = min(logHold, logBudget/2)
+	l.log = newHashLog(logHold, logBudget-logHold, dir)
+	l.log.expect = int(min(rows, int64(l.log.hold)))
+	return l, nil
+}
+
+// setWorkers bounds the goroutines sorting records and hashes.
+func (l *leakFinder) setWorkers(n int) {
+	l.workers = n
+	if l.log != nil {
+		l.log.workers = n
+	}
+}
+
+// setRemap renumbers the splits of records and hashes as they are read
+// back (see remap).
+func (l *leakFinder) setRemap(remap []uint16) {
+	l.remap = remap
+	if l.log != nil {
+		l.log.remap = remap
+	}
+}
+
+// addHashes adds the fast hashes of rows first, first+1, ... of file (in
+// split) to the log.
+func (l *leakFinder) addHashes(file uint32, split uint16, first uint64, hs []uint64) error {
+	if len(hs) == 0 {
+		return nil
+	}
+	if l.log == nil {
+		return fmt.Errorf("leak check: fast row hashes without a log")
+	}
+	return l.log.add(file, split, first, hs)
+}
+
 func (l *leakFinder) add(recs []record) error {
 	l.n += int64(len(recs))
 	if l.files == nil {
 		l.mem = append(l.mem, recs...)
 		return nil
-	}
-	if l.narrow {
-		return l.addNarrow(recs)
 	}
 	for i := range recs {
 		p := int(binary.BigEndian.Uint32(recs[i].hash[:4]) % uint32(l.parts))
@@ -197,45 +213,6 @@ func (l *leakFinder) add(recs []record) error {
 		}
 	}
 	return nil
-}
-
-// addNarrow writes recs to the partition files in the narrow form.
-func (l *leakFinder) addNarrow(recs []record) error {
-	var nr [1]narrowRecord
-	for i := range recs {
-		r := &recs[i]
-		if r.kind != kindRow {
-			return fmt.Errorf("leak check: a group's record in a finder of rows only")
-		}
-		if r.file > narrowMaxFile || r.row > narrowMaxRow {
-			return fmt.Errorf("%w: file %d row %d is past the leak check's bounds (%d files, %d rows a file)", ErrTooLarge, r.file, r.row, narrowMaxFile+1, uint64(narrowMaxRow)+1)
-		}
-		for int(r.file) >= len(l.fileSplit) {
-			l.fileSplit = append(l.fileSplit, -1)
-		}
-		switch l.fileSplit[r.file] {
-		case -1:
-			l.fileSplit[r.file] = int32(r.split)
-		case int32(r.split):
-		default:
-			return fmt.Errorf("leak check: file %d in splits %d and %d", r.file, l.fileSplit[r.file], r.split)
-		}
-		p := int(binary.BigEndian.Uint32(r.hash[:4]) % uint32(l.parts))
-		l.counts[p][recordBucket(r)]++
-		nr[0] = narrowRecord{hash: [8]byte(r.hash[:8]), pos: uint64(r.file)<<narrowRowBits | r.row}
-		if _, err := l.bufs[p].Write(narrowBytes(nr[:])); err != nil {
-			return fmt.Errorf("leak check: write temporary file: %w", err)
-		}
-	}
-	return nil
-}
-
-// diskSize is the bytes of a record in l's partition files.
-func (l *leakFinder) diskSize() int64 {
-	if l.narrow {
-		return narrowSize
-	}
-	return recordSize
 }
 
 // runs calls fn with every run of two records or more of equal (kind,
@@ -254,19 +231,16 @@ func (l *leakFinder) runs(fn func(run []record)) error {
 		if err != nil {
 			return fmt.Errorf("leak check: %w", err)
 		}
-		if size%l.diskSize() != 0 {
+		if size%recordSize != 0 {
 			return fmt.Errorf("leak check: temporary file of %d bytes, not whole records", size)
 		}
 		sizes[p] = size
 	}
 	if len(sizes) > 0 {
-		buf = make([]record, slices.Max(sizes)/l.diskSize())
+		buf = make([]record, slices.Max(sizes)/recordSize)
 	}
 	var block []record
-	var narrowBlock []narrowRecord
-	if l.files != nil && l.narrow {
-		narrowBlock = make([]narrowRecord, readBlock/narrowSize)
-	} else if l.files != nil {
+	if l.files != nil {
 		block = make([]record, readBlock/recordSize)
 	}
 	for p := range l.parts {
@@ -275,18 +249,12 @@ func (l *leakFinder) runs(fn func(run []record)) error {
 		if l.files != nil {
 			// The file holds the records as they are in memory: read a
 			// block at a time, each record put in its bucket's place.
-			recs = buf[:sizes[p]/l.diskSize()]
+			recs = buf[:sizes[p]/recordSize]
 			starts, ends = bucketBounds(&l.counts[p])
 			if ends[recordBuckets-1] != len(recs) {
 				return fmt.Errorf("leak check: temporary file of %d records, %d written", len(recs), ends[recordBuckets-1])
 			}
-			var err error
-			if l.narrow {
-				err = l.readNarrow(p, sizes[p], recs, narrowBlock, &starts, &ends)
-			} else {
-				err = l.readPartition(p, sizes[p], recs, block, &starts, &ends)
-			}
-			if err != nil {
+			if err := l.readPartition(p, sizes[p], recs, block, &starts, &ends); err != nil {
 				return err
 			}
 		} else {
@@ -343,40 +311,11 @@ func (l *leakFinder) readPartition(p int, size int64, recs, block []record, star
 	return nil
 }
 
-// readNarrow is readPartition for the narrow form, through block: each
-// record is made whole again, its split its file's.
-func (l *leakFinder) readNarrow(p int, size int64, recs []record, block []narrowRecord, starts, ends *[recordBuckets]int) error {
-	next := *starts
-	r := io.NewSectionReader(l.files[p], 0, size)
-	for left := len(recs); left > 0; {
-		b := block[:min(left, len(block))]
-		if _, err := io.ReadFull(r, narrowBytes(b)); err != nil {
-			return fmt.Errorf("leak check: read temporary file: %w", err)
-		}
-		for i := range b {
-			file := b[i].pos >> narrowRowBits
-			if file >= uint64(len(l.fileSplit)) || l.fileSplit[file] < 0 {
-				return fmt.Errorf("leak check: temporary file holds other records than written")
-			}
-			x := record{kind: kindRow, split: uint16(l.fileSplit[file]), file: uint32(file), row: b[i].pos & narrowMaxRow}
-			copy(x.hash[:8], b[i].hash[:])
-			if l.remap != nil {
-				x.split = l.remap[x.split]
-			}
-			d := recordBucket(&x)
-			if next[d] >= ends[d] {
-				return fmt.Errorf("leak check: temporary file holds other records than written")
-			}
-			recs[next[d]] = x
-			next[d]++
-		}
-		left -= len(b)
-	}
-	return nil
-}
-
-// close removes the partition files.
+// close removes the partition files and the log's.
 func (l *leakFinder) close() {
+	if l.log != nil {
+		l.log.close()
+	}
 	for _, f := range l.files {
 		f.Close()
 	}

@@ -42,7 +42,7 @@ type Attachment struct {
 	files       []string // slash-separated, in the output
 	fileIndex   map[string]uint32
 	scans       sync.Pool // *rowScan
-	recs        recordPool
+	bufs        leakBufs
 }
 
 // NewAttachment returns the Attachment of a job writing the report
@@ -82,17 +82,12 @@ func (a *Attachment) Start(info pipeline.ObserveInfo) error {
 			a.accs[s] = sc.newAcc()
 		}
 	}
-	n := info.Rows
-	sc.fastRows = fastRowsFit(n, a.opts.MemoryLimit/4)
-	if len(sc.groups) > 0 {
-		n *= 2
-	}
-	a.leak, err = newLeakFinder(n, a.opts.MemoryLimit/4, runHold, a.opts.TempDir)
+	sc.fastRows = fastRowsFit(info.Rows, a.opts.MemoryLimit/4)
+	a.leak, err = newLeakCheck(info.Rows, len(sc.groups) > 0, sc.fastRows, a.opts.MemoryLimit/4, runHold, a.opts.TempDir)
 	if err != nil {
 		return err
 	}
-	a.leak.workers = cmp.Or(a.opts.Workers, runtime.GOMAXPROCS(0))
-	a.leak.narrow = sc.fastRows && len(sc.groups) == 0
+	a.leak.setWorkers(cmp.Or(a.opts.Workers, runtime.GOMAXPROCS(0)))
 	a.fileIndex = map[string]uint32{}
 	return nil
 }
@@ -111,7 +106,7 @@ func (a *Attachment) RowGroup(split, seq int, rows pipeline.RowGroupRows) (func(
 		n += int64(len(r))
 	}
 	at := place{split: uint16(split), leak: true}
-	x := a.sc.newUnitAcc(n, at, &a.recs)
+	x := a.sc.newUnitAcc(n, at, &a.bufs)
 	rs, _ := a.scans.Get().(*rowScan)
 	if rs == nil {
 		rs = newRowScan()
@@ -138,7 +133,10 @@ func (a *Attachment) RowGroup(split, seq int, rows pipeline.RowGroupRows) (func(
 		}
 		a.accs[split].merge(x)
 		err := a.leak.add(x.recs)
-		a.recs.put(x.recs)
+		if err == nil {
+			err = a.leak.addHashes(fi, uint16(split), uint64(first), x.hashes)
+		}
+		a.bufs.put(x)
 		a.sc.release(x)
 		return err
 	}, nil
@@ -185,7 +183,7 @@ func (a *Attachment) report(ctx context.Context, o Options) (*Report, error) {
 		byName[p.name] = i
 	}
 	accs := make([]*acc, len(parts))
-	a.leak.remap = make([]uint16, len(a.splits))
+	remap := make([]uint16, len(a.splits))
 	for s, name := range a.splits {
 		if a.accs[s] == nil {
 			continue
@@ -195,8 +193,9 @@ func (a *Attachment) report(ctx context.Context, o Options) (*Report, error) {
 			return Compute(ctx, o)
 		}
 		accs[i] = a.accs[s]
-		a.leak.remap[s] = uint16(i)
+		remap[s] = uint16(i)
 	}
+	a.leak.setRemap(remap)
 	for _, x := range accs {
 		if x == nil {
 			return Compute(ctx, o)

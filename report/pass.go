@@ -119,7 +119,7 @@ func (s *scanner) scanParts(ctx context.Context, m *pipeline.Manifest, parts []p
 		}
 		return nil
 	})
-	var recs recordPool
+	var bufs leakBufs
 	var wg sync.WaitGroup
 	wg.Add(workers)
 	for range workers {
@@ -134,12 +134,12 @@ func (s *scanner) scanParts(ctx context.Context, m *pipeline.Manifest, parts []p
 					var b *columnar.Batch
 					b, err = t.f.batch.ReadBatchInto(gctx, t.unit, reuse)
 					if err == nil {
-						a = s.newUnitAcc(int64(b.Len), t.at, &recs)
+						a = s.newUnitAcc(int64(b.Len), t.at, &bufs)
 						s.scanBatch(b, a, t.at, rs)
 						reuse = b
 					}
 				} else {
-					a, err = s.scanUnit(gctx, t.f.src, t.unit, t.at, rs, &recs)
+					a, err = s.scanUnit(gctx, t.f.src, t.unit, t.at, rs, &bufs)
 				}
 				if err != nil {
 					return err
@@ -171,7 +171,10 @@ func (s *scanner) scanParts(ctx context.Context, m *pipeline.Manifest, parts []p
 				if err := leak.add(x.a.recs); err != nil {
 					return err
 				}
-				recs.put(x.a.recs)
+				if err := leak.addHashes(x.at.file, x.at.split, x.at.firstRow, x.a.hashes); err != nil {
+					return err
+				}
+				bufs.put(x.a)
 				s.release(x.a)
 				if x.f.merged++; x.f.merged == x.f.units {
 					mu.Lock()

@@ -4,8 +4,10 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"math"
+	"slices"
 	"strconv"
 
+	metro "github.com/dgryski/go-metro"
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/deprecated"
 
@@ -25,6 +27,8 @@ func (s *scanner) scanBatch(r columnar.Rows, a *acc, at place, rs *rowScan) {
 	ncols := len(s.cols)
 	if len(rs.chunks) != ncols {
 		rs.chunks = make([]columnar.Chunk, ncols)
+		rs.vh, rs.vhOK = make([][]uint64, ncols), make([]bool, ncols)
+		rs.nums = make([][]float64, ncols)
 	}
 	n := r.NumRows()
 	row := at.firstRow
@@ -35,25 +39,33 @@ func (s *scanner) scanBatch(r columnar.Rows, a *acc, at place, rs *rowScan) {
 				rs.chunks[c].Read(r, c, lo, hi)
 			}
 		}
+		clear(rs.vhOK)
 		a.rows += int64(hi - lo)
+		rs.numCols = rs.numCols[:0]
 		for c := range ncols {
 			if s.want[c] {
 				s.addChunk(&a.cols[c], c, &rs.chunks[c], rs)
 			}
 		}
+		s.addChunkNumbers(a, rs)
 		if s.label >= 0 {
 			s.addLabels(a, &rs.chunks[s.label], rs)
 		}
 		if at.leak {
-			s.addChunkRecords(a, at, row, hi-lo, rs)
+			if s.fastRows {
+				s.addChunkHashes(a, hi-lo, rs)
+			}
+			if !s.fastRows || len(s.groups) > 0 {
+				s.addChunkRecords(a, at, row, hi-lo, rs)
+			}
 		}
 		row += uint64(hi - lo)
 	}
 }
 
 // addChunk adds the values of a chunk of column c to ca, as addValue
-// adds them one by one: the finite numbers of a number column go to
-// addNumbers in row order.
+// adds them one by one: the finite numbers of a number column are put in
+// rs.nums[c], in row order, for addChunkNumbers.
 func (s *scanner) addChunk(ca *colAcc, c int, ch *columnar.Chunk, rs *rowScan) {
 	col := &s.cols[c]
 	ca.values += int64(ch.N)
@@ -65,23 +77,26 @@ func (s *scanner) addChunk(ca *colAcc, c int, ch *columnar.Chunk, rs *rowScan) {
 			case ch.Null(k):
 				ca.nulls++
 			case ch.Fixed[k] != 0:
-				ca.cnt.add(boolTrue)
+				ca.cnt.addHash(boolTrueHash, boolTrue)
 			default:
-				ca.cnt.add(boolFalse)
+				ca.cnt.addHash(boolFalseHash, boolFalse)
 			}
 		}
 		return
 	default:
+		// The values' metro hashes, which the leak check's row hashes
+		// take too.
+		vh := rs.valueHashes(c)
 		for k := range ch.N {
 			if ch.Null(k) {
 				ca.nulls++
 				continue
 			}
-			ca.cnt.add(chunkBytes(ch, k))
+			ca.cnt.addHash(vh[k], chunkBytes(ch, k))
 		}
 		return
 	}
-	nums := rs.nums[:0]
+	nums := rs.nums[c][:0]
 	scale := col.scale
 	switch ch.Kind {
 	case parquet.Int64:
@@ -136,14 +151,37 @@ func (s *scanner) addChunk(ca *colAcc, c int, ch *columnar.Chunk, rs *rowScan) {
 			nums = append(nums, f*scale)
 		}
 	}
-	ca.addNumbers(nums)
-	rs.nums = nums
+	rs.nums[c] = nums
+	rs.numCols = append(rs.numCols, c)
 }
 
-// The counted keys of booleans, as addValue counts them.
+// addChunkNumbers adds the finite numbers of a chunk of each number
+// column (rs.nums, addChunk) to its accumulator in a, as addNumber adds
+// them one by one: the moments of up to maxInterleave columns at once
+// (addMoments), then the sketches.
+func (s *scanner) addChunkNumbers(a *acc, rs *rowScan) {
+	for cols := rs.numCols; len(cols) > 0; {
+		k := min(len(cols), maxInterleave)
+		var cas [maxInterleave]*colAcc
+		var nums [maxInterleave][]float64
+		for j, c := range cols[:k] {
+			cas[j], nums[j] = &a.cols[c], rs.nums[c]
+		}
+		addMoments(cas[:k], nums[:k])
+		cols = cols[k:]
+	}
+	for _, c := range rs.numCols {
+		a.cols[c].sk.addFinite(rs.nums[c])
+	}
+}
+
+// The counted keys of booleans, as addValue counts them, and their
+// hashes.
 var (
-	boolTrue  = []byte{1}
-	boolFalse = []byte{0}
+	boolTrue      = []byte{1}
+	boolFalse     = []byte{0}
+	boolTrueHash  = metro.Hash64(boolTrue, hashSeed)
+	boolFalseHash = metro.Hash64(boolFalse, hashSeed)
 )
 
 // chunkBytes returns the bytes of row k of a byte array, fixed-length
@@ -180,17 +218,54 @@ func (s *scanner) addLabels(a *acc, ch *columnar.Chunk, rs *rowScan) {
 			b = strconv.AppendFloat(b, float64(math.Float32frombits(binary.LittleEndian.Uint32(ch.Fixed[4*k:]))), 'g', -1, 64)
 		}
 		rs.lbuf = b
+		if kind != KindBool && kind != KindNumber && kind != KindTime {
+			// The column's bytes: their hash is the column's.
+			a.label.addHash(rs.valueHashes(s.label)[k], b)
+			continue
+		}
 		a.label.add(b)
 	}
 }
 
+// addChunkHashes adds the fast hashes of the n rows whose chunks are in
+// rs to a.hashes, a column at a time (see rowhash.go).
+func (s *scanner) addChunkHashes(a *acc, n int, rs *rowScan) {
+	at := len(a.hashes)
+	a.hashes = slices.Grow(a.hashes, n)[:at+n]
+	hs := a.hashes[at:]
+	for k := range hs {
+		hs[k] = rowSeed
+	}
+	for c := range rs.chunks {
+		ch := &rs.chunks[c]
+		var vh []uint64
+		if ch.Kind != parquet.Boolean && ch.Width != 8 && ch.Width != 4 || ch.Kind == parquet.FixedLenByteArray {
+			vh = rs.valueHashes(c)
+		}
+		addRowStates(hs, ch, vh)
+	}
+	if testFastRowHash != nil {
+		for k, h := range hs {
+			hs[k] = testFastRowHash(h)
+		}
+	}
+}
+
 // addChunkRecords adds the leak records of n rows whose chunks are in
-// rs, the first numbered row in its file. Their canonical bytes (each
-// value's as appendCanonical encodes it, in column order) are built
-// column by column: every row's length first, then each column writes
-// its values at every row's place in one buffer.
+// rs, the first numbered row in its file: the rows' SHA-256 unless they
+// are hashed fast, and their group values'. The canonical bytes of the
+// rows (each value's as appendCanonical encodes it, in column order) are
+// built column by column: every row's length first, then each column
+// writes its values at every row's place in one buffer.
 func (s *scanner) addChunkRecords(a *acc, at place, row uint64, n int, rs *rowScan) {
 	if n == 0 {
+		return
+	}
+	if s.fastRows {
+		for k := range n {
+			rs.gbuf = s.appendChunkGroup(rs.gbuf[:0], rs, k)
+			s.addGroupRecord(a, at, row+uint64(k), rs.gbuf)
+		}
 		return
 	}
 	ends := growInts(rs.ends, n)
@@ -378,23 +453,26 @@ func chunkValue(ch *columnar.Chunk, c, k int) parquet.Value {
 	return v.Level(0, int(ch.MaxDef), c)
 }
 
-// addRecord adds the leak records of a row whose canonical bytes are b,
-// and its group value's gb (none if empty).
+// addRecord adds the leak records of a row whose canonical bytes are b
+// (its SHA-256), and its group value's gb (none if empty).
 func (s *scanner) addRecord(a *acc, at place, row uint64, b, gb []byte) {
 	rec := record{kind: kindRow, split: at.split, file: at.file, row: row}
-	if s.fastRows {
-		rec.hash = fastRowHash(b)
-	} else {
-		sum := sha256.Sum256(b)
-		copy(rec.hash[:], sum[:16])
-	}
+	sum := sha256.Sum256(b)
+	copy(rec.hash[:], sum[:16])
 	a.recs = append(a.recs, rec)
-	if len(gb) > 0 {
-		sum := sha256.Sum256(gb)
-		rec.kind = kindGroup
-		copy(rec.hash[:], sum[:16])
-		a.recs = append(a.recs, rec)
+	s.addGroupRecord(a, at, row, gb)
+}
+
+// addGroupRecord adds the leak record of a row's group value, whose
+// canonical bytes are gb (none if empty).
+func (s *scanner) addGroupRecord(a *acc, at place, row uint64, gb []byte) {
+	if len(gb) == 0 {
+		return
 	}
+	rec := record{kind: kindGroup, split: at.split, file: at.file, row: row}
+	sum := sha256.Sum256(gb)
+	copy(rec.hash[:], sum[:16])
+	a.recs = append(a.recs, rec)
 }
 
 // uvarintLen is the length of x as a uvarint.

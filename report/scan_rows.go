@@ -21,14 +21,31 @@ type rowScan struct {
 	// one, and the ends and write positions of its rows' canonical bytes
 	// in buf.
 	chunks   []columnar.Chunk
-	nums     []float64
 	ends, at []int
+	// nums holds per column the finite numbers of a chunk, and numCols
+	// the number columns that have them.
+	nums    [][]float64
+	numCols []int
+	// vh holds per column the value hashes of a chunk of bytes, and
+	// vhOK whether they are the current chunk's.
+	vh   [][]uint64
+	vhOK []bool
+}
+
+// valueHashes returns the value hashes of the bytes of chunk c
+// (chunkHashes), computed once per chunk.
+func (rs *rowScan) valueHashes(c int) []uint64 {
+	if !rs.vhOK[c] {
+		rs.vh[c] = chunkHashes(rs.vh[c], &rs.chunks[c])
+		rs.vhOK[c] = true
+	}
+	return rs.vh[c]
 }
 
 func newRowScan() *rowScan { return &rowScan{} }
 
 // scanUnit reads unit u of src into a fresh acc, row by row.
-func (s *scanner) scanUnit(ctx context.Context, src sources.Source, u int, at place, rs *rowScan, recs *recordPool) (*acc, error) {
+func (s *scanner) scanUnit(ctx context.Context, src sources.Source, u int, at place, rs *rowScan, recs *leakBufs) (*acc, error) {
 	a := s.newUnitAcc(src.UnitNumRows(u), at, recs)
 	row := at.firstRow
 	err := src.ReadUnit(ctx, u, 1024, func(rows []parquet.Row) error {
@@ -50,8 +67,10 @@ func (s *scanner) scanRows(rows []parquet.Row, a *acc, at place, row uint64, rs 
 		}
 		for _, v := range r {
 			c := v.Column()
-			if at.leak {
+			if at.leak && !s.fastRows {
 				rs.buf = appendCanonical(rs.buf, v)
+			}
+			if at.leak {
 				if c < len(s.groupPos) && s.groupPos[c] >= 0 {
 					rs.gvals[s.groupPos[c]] = v
 				}
@@ -68,10 +87,27 @@ func (s *scanner) scanRows(rows []parquet.Row, a *acc, at place, row uint64, rs 
 			if len(s.groups) > 0 {
 				rs.gbuf = s.appendGroup(rs.gbuf, rs.gvals)
 			}
-			s.addRecords(a, at, row, rs)
+			if s.fastRows {
+				a.hashes = append(a.hashes, rowHash(r))
+				s.addGroupRecord(a, at, row, rs.gbuf)
+			} else {
+				s.addRecord(a, at, row, rs.buf, rs.gbuf)
+			}
 		}
 		row++
 	}
+}
+
+// rowHash is the fast hash of a row, as addChunkHashes computes it.
+func rowHash(r parquet.Row) uint64 {
+	h := uint64(rowSeed)
+	for _, v := range r {
+		h = rowState(h, valueHash(v))
+	}
+	if testFastRowHash != nil {
+		h = testFastRowHash(h)
+	}
+	return h
 }
 
 // addLabel counts a label value.
@@ -108,10 +144,4 @@ func (s *scanner) addValue(ca *colAcc, c int, v parquet.Value) {
 	default:
 		ca.cnt.add(v.ByteArray())
 	}
-}
-
-// addRecords adds the leak records of a row whose canonical bytes (and
-// its group value's) are in rs.
-func (s *scanner) addRecords(a *acc, at place, row uint64, rs *rowScan) {
-	s.addRecord(a, at, row, rs.buf, rs.gbuf)
 }

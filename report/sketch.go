@@ -77,11 +77,19 @@ func (s *Sketch) addFinite(vs []float64) {
 		l := s.levels[0]
 		k := min(len(vs), max(s.c-len(l), 1))
 		lo, hi := s.min, s.max
-		for _, v := range vs[:k] {
+		at := len(l)
+		l = slices.Grow(l, k)[:at+k]
+		dst := l[at:]
+		for i, v := range vs[:k] {
 			v += 0 // -0 + 0 = +0
-			lo = min(lo, v)
-			hi = max(hi, v)
-			l = append(l, v)
+			// Neither is a NaN, nor -0: a comparison is min and max.
+			if v < lo {
+				lo = v
+			}
+			if v > hi {
+				hi = v
+			}
+			dst[i] = v
 		}
 		s.min, s.max = lo, hi
 		s.n += int64(k)
@@ -108,9 +116,13 @@ func (s *Sketch) compact(h int) {
 		s.flip[h] = !s.flip[h]
 		// An odd count leaves its last value on level h.
 		end := len(buf) &^ 1
-		for i := off; i < end; i += 2 {
-			s.levels[h+1] = append(s.levels[h+1], buf[i])
+		up := s.levels[h+1]
+		at := len(up)
+		up = slices.Grow(up, end/2)[:at+end/2]
+		for i, j := off, at; i < end; i, j = i+2, j+1 {
+			up[j] = buf[i]
 		}
+		s.levels[h+1] = up
 		rest := buf[end:]
 		s.levels[h] = append(buf[:0], rest...)
 	}

@@ -55,19 +55,27 @@ const smallBucket = 24
 
 // bucketSort sorts vs through scratch, of the same length. The range
 // between the smallest and the largest value is cut into up to 2^11
-// buckets of equal width, a bucket per value or so: one counting pass and
-// one scatter, then each bucket is sorted alone, by insertion when small
-// (values spread over their range: nearly all), else by radixSort
-// (values gathered in a few places). A value's bucket never decreases as
-// the value grows (subtraction, multiplication by a positive number and
-// truncation are monotone), so the buckets are in order. On a level of
-// random numbers that is half of radixSort's passes over the values,
-// which made the sort most of a sketch's cost. Values with an infinity,
-// or a range too wide or too narrow for the arithmetic, are radix sorted.
+// buckets of equal width, a bucket per value or so: one pass computes
+// each value's bucket and counts them, another moves each value to its
+// bucket's place. A value's bucket never decreases as the value grows
+// (subtraction, multiplication by a positive number and truncation are
+// monotone), so the buckets are in order, and what is left is to order
+// each bucket: the large ones (values gathered in a few places) by
+// radixSort, then all the others at once by one insertion sort over the
+// whole, which moves a value only within its bucket (values spread over
+// their range: nearly all). On a level of random numbers that is half of
+// radixSort's passes over the values, which made the sort most of a
+// sketch's cost. Values with an infinity, or a range too wide or too
+// narrow for the arithmetic, are radix sorted.
 func bucketSort(vs, scratch []float64) {
 	lo, hi := vs[0], vs[0]
 	for _, v := range vs[1:] {
-		lo, hi = min(lo, v), max(hi, v)
+		if v < lo {
+			lo = v
+		}
+		if v > hi {
+			hi = v
+		}
 	}
 	if lo == hi {
 		return // one value
@@ -78,43 +86,70 @@ func bucketSort(vs, scratch []float64) {
 		radixSort(vs, scratch)
 		return
 	}
-	bucket := func(v float64) int {
-		return min(int((v-lo)*scale), nb-1)
-	}
+	// Each value's bucket is computed once, if there are no more values
+	// than a sketch level of the default capacity holds.
 	var counts [1<<maxBucketBits + 1]uint32
-	for _, v := range vs {
-		counts[bucket(v)]++
+	var idx [bucketChunk]uint16
+	if len(vs) <= bucketChunk {
+		for i, v := range vs {
+			d := min(int((v-lo)*scale), nb-1)
+			idx[i] = uint16(d)
+			counts[d]++
+		}
+	} else {
+		for _, v := range vs {
+			counts[min(int((v-lo)*scale), nb-1)]++
+		}
 	}
-	var at uint32
+	var pos uint32
+	var large []uint32 // the buckets to radix sort
 	for i, n := range counts[:nb+1] {
-		counts[i] = at
-		at += n
+		counts[i] = pos
+		pos += n
+		if n > smallBucket {
+			large = append(large, uint32(i))
+		}
 	}
 	// counts[i] is where bucket i starts; the scatter moves it to where
 	// bucket i+1 starts.
-	for _, v := range vs {
-		d := bucket(v)
-		scratch[counts[d]] = v
-		counts[d]++
-	}
-	start := uint32(0)
-	for _, end := range counts[:nb] {
-		if end-start > smallBucket {
-			// vs is free: the bucket's range of it is the radix sort's
-			// scratch.
-			radixSort(scratch[start:end], vs[start:end])
-		} else if end-start > 1 {
-			insertionSort(scratch[start:end])
+	if len(vs) <= bucketChunk {
+		for i, v := range vs {
+			d := idx[i]
+			scratch[counts[d]] = v
+			counts[d]++
 		}
-		start = end
+	} else {
+		for _, v := range vs {
+			d := min(int((v-lo)*scale), nb-1)
+			scratch[counts[d]] = v
+			counts[d]++
+		}
 	}
+	for _, b := range large {
+		start := uint32(0)
+		if b > 0 {
+			start = counts[b-1]
+		}
+		// vs is free: the bucket's range of it is the radix sort's
+		// scratch.
+		radixSort(scratch[start:counts[b]], vs[start:counts[b]])
+	}
+	insertionSort(scratch)
 	copy(vs, scratch)
 }
 
-// insertionSort sorts a few values.
+// bucketChunk is the most values whose buckets bucketSort keeps: a
+// sketch level of the default capacity.
+const bucketChunk = 1 << maxBucketBits
+
+// insertionSort sorts values each near its place: a few values, or
+// buckets of a few values in order.
 func insertionSort(vs []float64) {
 	for i := 1; i < len(vs); i++ {
 		v := vs[i]
+		if v >= vs[i-1] {
+			continue
+		}
 		j := i
 		for ; j > 0 && vs[j-1] > v; j-- {
 			vs[j] = vs[j-1]
@@ -137,19 +172,11 @@ func mergeRuns(vs, scratch []float64, bounds []int) {
 				continue
 			}
 			mid, hi := bounds[k+1], bounds[k+2]
-			i, j, o := lo, mid, lo
-			for i < mid && j < hi {
-				if src[j] < src[i] {
-					dst[o] = src[j]
-					j++
-				} else {
-					dst[o] = src[i]
-					i++
-				}
-				o++
-			}
-			o += copy(dst[o:], src[i:mid])
-			copy(dst[o:], src[j:hi])
+			o := mergeTwo(dst[lo:hi], src[lo:mid], src[mid:hi])
+			i, j := lo+o.i, mid+o.j
+			at := lo + o.i + o.j
+			at += copy(dst[at:], src[i:mid])
+			copy(dst[at:], src[j:hi])
 			next = append(next, hi)
 		}
 		bounds = next
@@ -158,6 +185,29 @@ func mergeRuns(vs, scratch []float64, bounds []int) {
 	if &src[0] != &vs[0] {
 		copy(vs, src)
 	}
+}
+
+// merged says how far mergeTwo went in each run.
+type merged struct{ i, j int }
+
+// mergeTwo merges ascending runs a and b into dst until one of them is
+// used up, taking a's value on ties, and says how far it went. It has no
+// branch on the comparison, mispredicted half the time on random values:
+// the values are compared by their floatKey and picked as bits.
+func mergeTwo(dst, a, b []float64) merged {
+	i, j := 0, 0
+	for i < len(a) && j < len(b) {
+		x, y := math.Float64bits(a[i]), math.Float64bits(b[j])
+		kx, ky := floatKey(a[i]), floatKey(b[j])
+		v, di := x, 1
+		if ky < kx {
+			v, di = y, 0
+		}
+		dst[i+j] = math.Float64frombits(v)
+		i += di
+		j += 1 - di
+	}
+	return merged{i, j}
 }
 
 // radixSort sorts vs through scratch, of the same length.

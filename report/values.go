@@ -172,8 +172,10 @@ const hashSeed = 1337
 
 func newCounter() *counter { return &counter{} }
 
-func (c *counter) add(key []byte) {
-	h := metro.Hash64(key, hashSeed)
+func (c *counter) add(key []byte) { c.addHash(metro.Hash64(key, hashSeed), key) }
+
+// addHash counts key, whose metro hash is h.
+func (c *counter) addHash(h uint64, key []byte) {
 	c.see(h)
 	if len(key) > maxValueBytes {
 		if !c.spilled() {

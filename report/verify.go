@@ -3,44 +3,31 @@ package report
 import (
 	"context"
 	"crypto/sha256"
-	"encoding/binary"
 	"fmt"
 
-	metro "github.com/dgryski/go-metro"
 	"github.com/parquet-go/parquet-go"
 
 	"github.com/splitdata/splitdata/sources"
 )
 
-// Rows are found equal in two steps. The scan gives each row's leak
-// record a fast 64-bit hash of its canonical bytes (metro64, the hash
-// the value counts already use, the rest of the record's hash zero), a
-// tenth of the cost of a SHA-256 per row; without group records, the
-// leak finder spills them in its narrow form, half the bytes. Rows whose fast hashes are shared with another row
-// are the candidates: only they are read again and given the SHA-256
-// the records of a whole scan held before, and grouped by it, so the
-// counts and the examples are those of a SHA-256 of every row, and two
-// different rows whose fast hashes collide (by chance or by design) are
-// told apart. An output without duplicates is not read again; one full
-// of duplicates is read twice.
+// Rows are found equal in two steps. The scan gives each row a fast
+// 64-bit hash of its values (see rowhash.go), a tenth of the cost of a
+// SHA-256 of its canonical bytes, kept in the leak finder's log, 8 bytes
+// a row (see hashLog). Rows whose fast hashes are shared with another row
+// are the candidates: only they are read again and given the SHA-256 the
+// records of a whole scan held before, and grouped by it, so the counts
+// and the examples are those of a SHA-256 of every row, and two different
+// rows whose fast hashes collide (by chance or by design) are told apart.
+// An output without duplicates is not read again; one full of duplicates
+// is read twice.
 //
 // The candidates are marked in a bitmap of one bit a row: when the rows
 // are too many for it to fit in an eighth of the leak check's budget,
 // every row gets its SHA-256 in the scan, as before.
 
-// testFastRowHash, set by tests, replaces fastRowHash (a constant makes
-// every row a candidate).
-var testFastRowHash func([]byte) [16]byte
-
-// fastRowHash is the scan's hash of a row's canonical bytes.
-func fastRowHash(b []byte) [16]byte {
-	var h [16]byte
-	if testFastRowHash != nil {
-		return testFastRowHash(b)
-	}
-	binary.BigEndian.PutUint64(h[:8], metro.Hash64(b, hashSeed))
-	return h
-}
+// testFastRowHash, set by tests, is applied to every fast row hash (a
+// constant makes every row a candidate).
+var testFastRowHash func(uint64) uint64
 
 // testNoFastRows, set by tests, gives every row its SHA-256 in the scan.
 var testNoFastRows bool
@@ -100,27 +87,20 @@ func anyIn(b []uint64, lo, hi uint64) bool {
 }
 
 // verifiedRuns calls fn with every run of two records or more of equal
-// (kind, hash) of leak, as leak.runs does, except that when the rows
-// carry fast hashes, their runs are first verified: the rows of every
-// run are read again from files, and fn is called with the runs of equal
-// SHA-256 among them, which are then the runs a scan hashing every row
-// with SHA-256 would have found. leak is closed before the rows are
-// read again.
+// (kind, hash) of leak, as leak.runs does, and when the rows have fast
+// hashes (leak's log), with the runs of rows whose fast hash is shared,
+// verified: those rows are read again from files, and fn is called with
+// the runs of equal SHA-256 among them, which are then the runs a scan
+// hashing every row with SHA-256 would have found. leak is closed before
+// the rows are read again.
 func verifiedRuns(ctx context.Context, sc *scanner, files []string, o sources.Options, leak *leakFinder, fn func(run []record)) error {
-	if !sc.fastRows {
-		return leak.runs(fn)
+	// Without fast hashes, the records are every row's SHA-256; with
+	// them, only the groups' (if any), the rows' being in the log.
+	if err := leak.runs(fn); err != nil || !sc.fastRows {
+		return err
 	}
 	var c candidates
-	err := leak.runs(func(run []record) {
-		if run[0].kind != kindRow {
-			fn(run)
-			return
-		}
-		for _, x := range run {
-			c.mark(x)
-		}
-	})
-	if err != nil || c.n == 0 {
+	if err := leak.log.candidates(&c); err != nil || c.n == 0 {
 		return err
 	}
 	leak.close()

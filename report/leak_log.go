@@ -1,0 +1,336 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"sort"
+	"sync"
+	"unsafe"
+)
+
+// logBucketBits is how many of a hash's top bits number its bucket in a
+// hashLog: 2^11 buckets, about 5,000 hashes each at 10M rows, so that
+// putting hashes in their buckets writes to few enough places at once to
+// stay in the cache, and a bucket's set of hashes (see sharedIn) too.
+const logBucketBits = 11
+
+const logBuckets = 1 << logBucketBits
+
+// hashLog holds the fast row hashes (see verify.go) of the rows a scan
+// sees, 8 bytes a row, in the order they are merged: which row a hash is
+// of follows from its place in the log (its sequence number) and the
+// segments added with the hashes, so no position is stored per row. The
+// first hashes go to a temporary file once they would take more than hold
+// bytes in memory, in one stream.
+//
+// candidates then marks the rows whose hash another row shares, a
+// range of buckets at a time: the hashes of the range, as many as fit in
+// the budget, are put in their buckets' places as the log is read, each
+// bucket is sorted, and the hashes found twice are looked up as the log
+// is read again (only if there are any). Equal hashes are in one bucket,
+// so every shared hash is found.
+//
+// A hashLog is for one goroutine at a time.
+type hashLog struct {
+	mem     []uint64 // the last hashes, in memory
+	hold    int      // the most hashes kept in memory
+	budget  int64    // bytes for one range of buckets
+	dir     string
+	file    *os.File // the first spilled hashes, or nil
+	spilled int64
+	counts  []int64 // per bucket
+	segs    []logSegment
+	// remap, if not nil, renumbers the segments' splits as the rows are
+	// marked (see leakFinder.remap).
+	remap []uint16
+	// workers bounds the goroutines sorting buckets (0: one).
+	workers int
+	// expect is the hashes the log expects, to size its memory at once.
+	expect int
+}
+
+// logSegment is where the rows of consecutive hashes of a log are: from
+// sequence number seq on, rows row, row+1, ... of a file.
+type logSegment struct {
+	seq   int64
+	row   uint64
+	file  uint32
+	split uint16
+}
+
+// newHashLog returns a log keeping up to hold bytes of hashes in memory
+// (beyond, the first ones in a file in dir), and finding shared hashes
+// in ranges of up to budget bytes of them.
+func newHashLog(hold, budget int64, dir string) *hashLog {
+	return &hashLog{hold: int(max(hold, 1<<20) / 8), budget: max(budget, 1<<20), dir: dir, counts: make([]int64, logBuckets)}
+}
+
+// n is the number of hashes in the log.
+func (l *hashLog) n() int64 { return l.spilled + int64(len(l.mem)) }
+
+// add appends the hashes of rows first, first+1, ... of file (in split).
+func (l *hashLog) add(file uint32, split uint16, first uint64, hs []uint64) error {
+	if len(hs) == 0 {
+		return nil
+	}
+	l.segs = append(l.segs, logSegment{seq: l.n(), row: first, file: file, split: split})
+	for _, h := range hs {
+		l.counts[h>>(64-logBucketBits)]++
+	}
+	for len(hs) > 0 {
+		if len(l.mem) == l.hold {
+			if err := l.spill(); err != nil {
+				return err
+			}
+		}
+		k := min(len(hs), l.hold-len(l.mem))
+		if len(l.mem)+k > cap(l.mem) {
+			l.mem = slices.Grow(l.mem, min(max(len(l.mem)+k, 2*cap(l.mem), l.expect), l.hold)-len(l.mem))
+		}
+		l.mem = append(l.mem, hs[:k]...)
+		hs = hs[k:]
+	}
+	return nil
+}
+
+// spill appends the hashes in memory to the log's file.
+func (l *hashLog) spill() error {
+	if l.file == nil {
+		f, err := os.CreateTemp(l.dir, "splitdata-report-*.bin")
+		if err != nil {
+			return fmt.Errorf("leak check: %w", err)
+		}
+		_ = os.Remove(f.Name()) // unlinked: gone however the run ends
+		l.file = f
+	}
+	if _, err := l.file.Write(u64Bytes(l.mem)); err != nil {
+		return fmt.Errorf("leak check: write temporary file: %w", err)
+	}
+	l.spilled += int64(len(l.mem))
+	l.mem = l.mem[:0]
+	return nil
+}
+
+// u64Bytes returns the memory of hs as bytes: the file holds hashes as
+// they are in memory, written and read back by the same process.
+func u64Bytes(hs []uint64) []byte {
+	if len(hs) == 0 {
+		return nil
+	}
+	return unsafe.Slice((*byte)(unsafe.Pointer(&hs[0])), 8*len(hs))
+}
+
+// each calls fn with the hashes of the log in order, a block at a time,
+// with the sequence number of the block's first, reading the file's
+// through block.
+func (l *hashLog) each(block []uint64, fn func(seq int64, hs []uint64)) error {
+	var seq int64
+	for seq < l.spilled {
+		b := block[:min(int64(len(block)), l.spilled-seq)]
+		if _, err := io.ReadFull(io.NewSectionReader(l.file, 8*seq, 8*int64(len(b))), u64Bytes(b)); err != nil {
+			return fmt.Errorf("leak check: read temporary file: %w", err)
+		}
+		fn(seq, b)
+		seq += int64(len(b))
+	}
+	fn(seq, l.mem)
+	return nil
+}
+
+// candidates marks in c the rows whose hash another row of the log
+// shares.
+func (l *hashLog) candidates(c *candidates) error {
+	if l.n() == 0 {
+		return nil
+	}
+	// Ranges of buckets of up to budget bytes of hashes each (a bucket
+	// larger than that alone: many copies of one row).
+	most := l.budget / 8
+	var ranges [][2]int
+	var size, largest int64
+	lo := 0
+	for b, n := range l.counts {
+		if size > 0 && size+n > most {
+			ranges = append(ranges, [2]int{lo, b})
+			largest = max(largest, size)
+			lo, size = b, 0
+		}
+		size += n
+	}
+	ranges = append(ranges, [2]int{lo, logBuckets})
+	largest = max(largest, size)
+	// One slot more, which the hashes of other ranges are written to.
+	hashes := make([]uint64, largest+1)
+	block := make([]uint64, readBlock/8)
+	starts := make([]int64, logBuckets+1)
+	next := make([]int64, logBuckets+1)
+	dups := make([]int64, logBuckets) // per bucket: how many distinct shared hashes it starts with
+	for _, r := range ranges {
+		lo, hi := r[0], r[1]
+		n := hi - lo
+		var at int64
+		for b := lo; b < hi; b++ {
+			starts[b] = at
+			at += l.counts[b]
+		}
+		starts[hi] = at
+		copy(next, starts[lo:hi])
+		next[n] = largest
+		err := l.each(block, func(_ int64, hs []uint64) {
+			for _, h := range hs {
+				// Without a branch, which half the hashes would take
+				// when the log takes two ranges: a hash of another range
+				// goes to the spare slot, and next[n] stays.
+				d := int(h>>(64-logBucketBits)) - lo
+				i, step := n, int64(0)
+				if uint(d) < uint(n) {
+					i, step = d, 1
+				}
+				p := next[i]
+				hashes[p] = h
+				next[i] = p + step
+			}
+		})
+		if err != nil {
+			return err
+		}
+		if l.findShared(hashes, starts, dups, lo, hi) == 0 {
+			continue
+		}
+		err = l.each(block, func(seq int64, hs []uint64) {
+			for i, h := range hs {
+				b := int(h >> (64 - logBucketBits))
+				if b < lo || b >= hi || dups[b] == 0 {
+					continue
+				}
+				shared := hashes[starts[b] : starts[b]+dups[b]]
+				if _, ok := slices.BinarySearch(shared, h); ok {
+					l.mark(c, seq+int64(i))
+				}
+			}
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// findShared moves the distinct hashes that each bucket b of [lo, hi)
+// of hashes (from starts[b] to starts[b+1]) holds twice or more to its
+// start, ascending (sharedIn), on up to l.workers goroutines, and sets
+// dups[b] to their number. It returns their total.
+func (l *hashLog) findShared(hashes []uint64, starts, dups []int64, lo, hi int) int64 {
+	workers := max(l.workers, 1)
+	sums := make([]int64, workers)
+	some := func(w int) {
+		var set, shared []uint64
+		for b := lo + w; b < hi; b += workers {
+			var k int
+			k, set, shared = sharedIn(hashes[starts[b]:starts[b+1]], set, shared)
+			dups[b] = int64(k)
+			sums[w] += int64(k)
+		}
+	}
+	if workers == 1 {
+		some(0)
+	} else {
+		var wg sync.WaitGroup
+		for w := range workers {
+			wg.Go(func() { some(w) })
+		}
+		wg.Wait()
+	}
+	var total int64
+	for _, n := range sums {
+		total += n
+	}
+	return total
+}
+
+// maxSetSlots bounds the hash set of sharedIn (512 KiB): a larger bucket
+// is sorted instead.
+const maxSetSlots = 1 << 16
+
+// sharedIn moves the distinct hashes that bucket holds twice or more to
+// its start, ascending, and returns their number, and the buffers set
+// and shared, grown, for the next call. The hashes go through a set
+// (open addressing, linear probing, at most half full, 0 for an empty
+// slot, so zeros are counted apart): a tenth of the cost of sorting
+// them. A bucket too large for the set is sorted.
+func sharedIn(bucket, set, shared []uint64) (int, []uint64, []uint64) {
+	if 2*len(bucket) > maxSetSlots {
+		slices.Sort(bucket)
+		k := 0
+		for i := 0; i < len(bucket); {
+			j := i + 1
+			for j < len(bucket) && bucket[j] == bucket[i] {
+				j++
+			}
+			if j-i > 1 {
+				bucket[k] = bucket[i]
+				k++
+			}
+			i = j
+		}
+		return k, set, shared
+	}
+	size := 64
+	for size < 2*len(bucket) {
+		size *= 2
+	}
+	if cap(set) < size {
+		set = make([]uint64, size, maxSetSlots)
+	}
+	t := set[:size]
+	clear(t)
+	mask := uint64(size - 1)
+	shared = shared[:0]
+	zeros := 0
+	for _, h := range bucket {
+		if h == 0 {
+			zeros++
+			continue
+		}
+		// The top bits number the bucket: the low ones are the slot.
+		i := h & mask
+		for t[i] != 0 && t[i] != h {
+			i = (i + 1) & mask
+		}
+		if t[i] == h {
+			shared = append(shared, h)
+		} else {
+			t[i] = h
+		}
+	}
+	if zeros > 1 {
+		shared = append(shared, 0)
+	}
+	if len(shared) == 0 {
+		return 0, set, shared
+	}
+	slices.Sort(shared)
+	shared = slices.Compact(shared)
+	return copy(bucket, shared), set, shared
+}
+
+// mark marks the row of the hash of sequence number seq.
+func (l *hashLog) mark(c *candidates, seq int64) {
+	i := sort.Search(len(l.segs), func(i int) bool { return l.segs[i].seq > seq }) - 1
+	s := l.segs[i]
+	split := s.split
+	if l.remap != nil {
+		split = l.remap[split]
+	}
+	c.mark(record{kind: kindRow, split: split, file: s.file, row: s.row + uint64(seq-s.seq)})
+}
+
+// close removes the log's file.
+func (l *hashLog) close() {
+	if l.file != nil {
+		l.file.Close()
+	}
+	l.file, l.mem = nil, nil
+}

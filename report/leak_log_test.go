@@ -1,0 +1,116 @@
+package report_test
+
+import (
+	"cmp"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/splitdata/splitdata/report"
+)
+
+// TestHashLog checks the rows a hash log marks as sharing their hash
+// against a count of the hashes, in memory or spilled, found in one
+// range of buckets or many, on one goroutine or several, splits
+// renumbered or not; with hashes of every bucket, zeros, and one hash
+// many rows share (a bucket larger than a range).
+func TestHashLog(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	type seg struct {
+		file  uint32
+		split uint16
+		first uint64
+		hs    []uint64
+	}
+	var segs []seg
+	count := map[uint64]int{}
+	next := map[uint32]uint64{}
+	var all []uint64
+	for range 300 {
+		file := uint32(r.IntN(9))
+		s := seg{file: file, split: uint16(file % 3), first: next[file], hs: make([]uint64, r.IntN(700))}
+		for i := range s.hs {
+			h := r.Uint64()
+			switch x := r.IntN(100); {
+			case x < 8 && len(all) > 0:
+				h = all[r.IntN(len(all))]
+			case x < 9:
+				h = 0
+			case x < 12:
+				h = 0xfeedface
+			}
+			s.hs[i] = h
+			all = append(all, h)
+			count[h]++
+		}
+		next[file] += uint64(len(s.hs))
+		segs = append(segs, s)
+	}
+	// A bucket too large for a set of hashes: sorted instead.
+	s := seg{file: 9, split: 1, hs: make([]uint64, 40000)}
+	for i := range s.hs {
+		s.hs[i] = 0xfeedface
+		if i%2 == 0 {
+			s.hs[i] += uint64(i) % 7
+		}
+		all = append(all, s.hs[i])
+		count[s.hs[i]]++
+	}
+	segs = append(segs, s)
+	remap := []uint16{2, 0, 1}
+	want := func(remapped bool) []report.Candidate {
+		var out []report.Candidate
+		for _, s := range segs {
+			for i, h := range s.hs {
+				if count[h] > 1 {
+					split := s.split
+					if remapped {
+						split = remap[split]
+					}
+					out = append(out, report.Candidate{File: int(s.file), Row: s.first + uint64(i), Split: split})
+				}
+			}
+		}
+		slices.SortFunc(out, func(a, b report.Candidate) int {
+			return cmp.Or(cmp.Compare(a.File, b.File), cmp.Compare(a.Row, b.Row))
+		})
+		return out
+	}
+	for _, tc := range []struct {
+		name          string
+		hold, budget  int
+		workers       int
+		remap         bool
+		spills, multi bool
+	}{
+		{name: "memory", hold: 1 << 20, budget: 1 << 20, workers: 1},
+		{name: "memory, 3 workers", hold: 1 << 20, budget: 1 << 20, workers: 3, remap: true},
+		{name: "spilled", hold: 1000, budget: 1 << 20, workers: 2, spills: true},
+		{name: "spilled, ranges", hold: 5000, budget: 20000, workers: 1, spills: true, multi: true, remap: true},
+		{name: "spilled, small ranges", hold: 1, budget: 1, workers: 4, spills: true, multi: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			l := report.NewHashLogForTest(tc.hold, tc.budget, t.TempDir())
+			defer l.Close()
+			for _, s := range segs {
+				if err := l.Add(s.file, s.split, s.first, s.hs); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if got := l.Spilled() > 0; got != tc.spills {
+				t.Errorf("spilled %d hashes, want some: %v", l.Spilled(), tc.spills)
+			}
+			var remap []uint16
+			if tc.remap {
+				remap = []uint16{2, 0, 1}
+			}
+			got, err := l.Candidates(tc.workers, remap)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if w := want(tc.remap); !slices.Equal(got, w) {
+				t.Errorf("%d rows marked, want %d (of %d)", len(got), len(w), len(all))
+			}
+		})
+	}
+}
