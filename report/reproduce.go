@@ -98,6 +98,9 @@ func reproduce(m *pipeline.Manifest, opts Options) string {
 		if o.Parquet.Encoding == "plain" {
 			args = append(args, "--dictionary=false")
 		}
+		if o.Parquet.AlignedIndexRuns {
+			args = append(args, "--index-runs=false")
+		}
 	case "arrow":
 		if o.Arrow != nil {
 			flag("--compression", o.Arrow.Compression)
