@@ -9,7 +9,6 @@ import (
 
 	metro "github.com/dgryski/go-metro"
 	"github.com/parquet-go/parquet-go"
-	"github.com/parquet-go/parquet-go/deprecated"
 
 	"github.com/splitdata/splitdata/internal/columnar"
 )
@@ -420,37 +419,6 @@ func (s *scanner) appendChunkGroup(b []byte, rs *rowScan, k int) []byte {
 		binary.BigEndian.PutUint32(b[at:], uint32(len(b)-at-4))
 	}
 	return b
-}
-
-// chunkValue returns row k of ch (column c) as a parquet.Value, as
-// columnar.Batch.Value makes it.
-func chunkValue(ch *columnar.Chunk, c, k int) parquet.Value {
-	if ch.Null(k) {
-		return parquet.NullValue().Level(0, int(ch.Defs[k]), c)
-	}
-	var v parquet.Value
-	switch ch.Kind {
-	case parquet.Boolean:
-		v = parquet.BooleanValue(ch.Fixed[k] != 0)
-	case parquet.Int32:
-		v = parquet.Int32Value(int32(binary.LittleEndian.Uint32(ch.Fixed[4*k:])))
-	case parquet.Int64:
-		v = parquet.Int64Value(int64(binary.LittleEndian.Uint64(ch.Fixed[8*k:])))
-	case parquet.Float:
-		v = parquet.FloatValue(math.Float32frombits(binary.LittleEndian.Uint32(ch.Fixed[4*k:])))
-	case parquet.Double:
-		v = parquet.DoubleValue(math.Float64frombits(binary.LittleEndian.Uint64(ch.Fixed[8*k:])))
-	case parquet.FixedLenByteArray:
-		v = parquet.FixedLenByteArrayValue(chunkBytes(ch, k))
-	case parquet.ByteArray:
-		v = parquet.ByteArrayValue(ch.Value(k))
-	case parquet.Int96:
-		f := ch.Fixed[12*k:]
-		v = parquet.Int96Value(deprecated.Int96{
-			binary.LittleEndian.Uint32(f), binary.LittleEndian.Uint32(f[4:]), binary.LittleEndian.Uint32(f[8:]),
-		})
-	}
-	return v.Level(0, int(ch.MaxDef), c)
 }
 
 // addRecord adds the leak records of a row whose canonical bytes are b

@@ -1,0 +1,150 @@
+package pipeline
+
+import "fmt"
+
+// How a job holds its output row groups under its memory budget: held as
+// decoded rows, or streamed (see outputMemory), and what each way needs.
+
+// outputShape is what the memory a job's output row groups take depends
+// on.
+type outputShape struct {
+	rowBytes     int64 // mean decoded bytes of a row
+	encodedBytes int64 // mean encoded bytes of a row (0: not known)
+	rowGroupRows int64
+	rows         int64 // the job's rows
+	pageBytes    int64 // uncompressed bytes of an output page
+	leaves       int   // output columns
+	outputs      int
+	workers      int
+	rowPath      bool
+	canStream    bool // the encoder encodes a row group a piece at a time
+}
+
+// outputMemory says how a job holds its output row groups under memory,
+// and the least memory that way needs (0 when nothing is known):
+//
+//   - held: an output row group is encoded once all its rows are there,
+//     so each output holds one pending as decoded rows, and one more is
+//     being encoded (two on the row path, whose encoders copy the rows
+//     into the Parquet writer's buffers); with minMemory for the rest,
+//     they must fit in what the windows of units and jobs in flight leave
+//     of the heap budget: half on the columnar path, three quarters on the
+//     row path (see inFlight). Measured on 2M rows of 20 strings (about 460 bytes a
+//     row, 58 MiB an output row group): a split under --memory 256MiB,
+//     which the windows alone leave too little, peaked at 389 MiB.
+//   - streamed (rowgroup_stream.go), when held does not fit and the
+//     encoder can: each output's open row group is encoded as its rows
+//     come, so it holds one page per column being filled (pageBytes
+//     uncompressed); W more are being finished, as many. Its finished
+//     pages go to blocks of a pool shared by the job's streams
+//     (spoolBudget: what this leaves of the heap budget, at most H/8),
+//     and beyond it to temporary files. A finished row group whose
+//     columns are all the page writer's keeps its pages there until it
+//     is written, a block at a time; another (rows, columns parquet-go
+//     writes) is read back into one buffer of its encoded size, and
+//     holds the job window (all of it, if larger) until it is written.
+//     So the windows, minMemory and the pages, plus that one finished
+//     row group that may exceed the window, must fit (streamHeap); the
+//     blocks take what is left. Measured on the wide shape of
+//     benchmarks/peers.sh (2M rows of 20 strings, 35 MiB an encoded
+//     output row group): a split under --memory 128MiB peaked at 149 MB,
+//     under the default 240 MiB at 245 MB.
+//
+// Streaming costs speed (an output's row group is encoded by one
+// goroutine as its rows arrive, where held row groups are encoded W at a
+// time), so it is used only where held row groups do not fit.
+func outputMemory(memory int64, o outputShape) (stream bool, need int64) {
+	held := heldNeed(o)
+	if memory <= 0 || held <= memory || !o.canStream || o.encodedBytes <= 0 {
+		return false, held
+	}
+	streamed := streamNeed(o)
+	if streamed < held {
+		return true, streamed
+	}
+	return false, held
+}
+
+// checkMemory refuses, before any work, a job whose output row groups
+// cannot be held under memory either way (see outputMemory). The error
+// says which --memory would do.
+func checkMemory(memory int64, o outputShape) error {
+	stream, need := outputMemory(memory, o)
+	if memory <= 0 || need <= memory {
+		return nil
+	}
+	group := min(o.rowGroupRows, o.rows)
+	if stream {
+		return fmt.Errorf("%w: --memory %s cannot hold an output row group of %d rows encoded (about %d bytes a row) and the pages of %d row groups being encoded beside the rows in flight: use --memory %d MiB or more, or fewer --row-group-rows",
+			ErrTooLarge, sizeText(memory), group, o.encodedBytes, o.outputs+o.workers, need>>20+1)
+	}
+	return fmt.Errorf("%w: --memory %s cannot hold %d output row groups of %d rows (about %d bytes a row decoded; one pending per output, one being encoded) beside the rows in flight: use --memory %d MiB or more, or fewer --row-group-rows",
+		ErrTooLarge, sizeText(memory), outputGroups(o.outputs, o.rowPath), group, o.rowBytes, need>>20+1)
+}
+
+// outputGroups is the number of output row groups a job of outputs
+// outputs holds at most (see outputMemory).
+func outputGroups(outputs int, rowPath bool) int64 {
+	if rowPath {
+		return int64(outputs) + 2
+	}
+	return int64(outputs) + 1
+}
+
+// heldNeed is the least memory that holds a job's output row groups as
+// decoded rows beside the windows of rows in flight (see outputMemory),
+// or 0 when nothing is known.
+func heldNeed(o outputShape) int64 {
+	return needFor(o.rowBytes, outputGroups(o.outputs, o.rowPath), o)
+}
+
+// streamNeed is the least memory a streaming job needs (see
+// outputMemory): a budget whose heap budget holds streamHeap.
+func streamNeed(o outputShape) int64 {
+	heap := streamHeap(o)
+	if heap <= 0 || heap >= 1<<61 {
+		return heap
+	}
+	return memoryFor(heap)
+}
+
+// streamHeap is the least heap budget of a streaming job: the windows (a
+// fraction of it), minMemory and the pages of the row groups being
+// encoded beside them, and one finished row group read back whole, which
+// holds the job window. Whatever is left, up to an eighth, holds pages
+// in blocks (spoolBudget). 0 when nothing is known.
+func streamHeap(o outputShape) int64 {
+	group := min(o.rowGroupRows, o.rows)
+	if group <= 0 || o.encodedBytes <= 0 {
+		return 0
+	}
+	if group >= (1<<56)/o.encodedBytes || o.leaves > 1<<20 {
+		return 1 << 62
+	}
+	pages := int64(o.leaves) * o.pageBytes * int64(o.outputs+o.workers)
+	rest := minMemory + pages
+	if o.rowPath {
+		rest = rest * 4 / 3
+	} else {
+		rest *= 2
+	}
+	return rest + group*o.encodedBytes
+}
+
+// needFor is the least memory that holds groups output row groups of
+// rowBytes bytes a row beside the windows: a budget whose heap budget
+// holds them.
+func needFor(rowBytes, groups int64, o outputShape) int64 {
+	group := min(o.rowGroupRows, o.rows)
+	if group <= 0 || rowBytes <= 0 {
+		return 0
+	}
+	if group >= (1<<56)/rowBytes/groups {
+		return 1 << 62
+	}
+	need := minMemory + groups*group*rowBytes
+	if o.rowPath {
+		return memoryFor(need * 4 / 3)
+	}
+	return memoryFor(need * 2)
+}
