@@ -19,16 +19,18 @@ import (
 //   - units: a row group estimated above unitBudget bytes decoded is read
 //     in units of rows below it (engine_units.go);
 //   - units in flight between the readers and the dispatcher: at most
-//     H/8 bytes of estimated decoded rows (at least one unit), a unit
-//     at most an (W+1)th of it; batches outlive that window: decoded
+//     H/6 bytes of estimated decoded rows, H/8 when the output row groups
+//     are streamed (inFlight; at least one unit), a unit at most an
+//     (W+1)th of H/8; batches outlive that window: decoded
 //     batches kept for reuse, at most H/16 (recycleBytes, batchPool; one
 //     per worker when streaming), and units read in place by row groups
 //     being encoded;
 //   - row-group jobs in flight between the dispatcher and the writer: as
 //     many bytes of estimated decoded rows (at least one job);
 //   - output row groups: held as decoded rows where they fit, else
-//     streamed, encoded as their rows come with their pages in temporary
-//     files (outputMemory, rowgroup_stream.go);
+//     streamed, encoded as their rows come with their pages in pooled
+//     blocks and beyond them temporary files (outputMemory,
+//     rowgroup_stream.go);
 //   - a unit that cannot be cut and exceeds H/2 is refused (checkUnits);
 //     a unit's estimate counts its row group's decoded dictionaries whole,
 //     which every unit of the row group holds (shared on the columnar
@@ -43,7 +45,7 @@ import (
 // per-row state up to memory/2; inspect refuses a footer above memory/2.
 // The rest is for the encoders' buffers, the decoders' pages and the
 // runtime, and is the collector's headroom: the windows and the pool take
-// 5/16 of H, so that with the output row groups of the usual shapes the
+// 19/48 of H (5/16 when streaming), so that with the output row groups of the usual shapes the
 // live data stays near half of H. Under a soft limit, a live heap near the
 // limit makes the collector run back to back and the runtime return freed
 // pages to the system, which the next allocations fault in again: with the
@@ -51,8 +53,9 @@ import (
 // was about 0.8 of H, and a split of benchmarks/peers.sh's mixed shape took
 // 7.8 CPU-s and 142k page faults under --memory 128MiB against 4.1 CPU-s
 // under 400MiB (now 5.9 CPU-s and 63k faults, with direct page decoding,
-// sources/parquet_direct.go). Smaller windows read ahead less, which
-// measured no slower: the readers still keep both cores busy. Estimates
+// sources/parquet_direct.go). Windows of H/8 read ahead too little to
+// keep both cores busy on held row groups, so those take H/6 (inFlight).
+// Estimates
 // come from the footers, so these are targets, not guarantees: the
 // process's peak is measured by benchmarks/memory.sh.
 
@@ -205,13 +208,19 @@ func sizeText(n int64) string {
 }
 
 // inFlight is the bytes of units, and of row-group jobs, a job under
-// memory holds in flight: an eighth of the heap budget (see the top of
-// this file), on both paths. The columnar path's windows were a quarter
-// up to this change; the row path's encoders copy a row group's values
-// into the Parquet writer's buffers, so its windows always were an
-// eighth. batches, which path the job takes, no longer matters.
-func inFlight(memory int64, batches bool) int64 {
-	return heapBudget(memory) / 8
+// memory holds in flight: a sixth of the heap budget each, or an eighth
+// when the job streams its output row groups (see the top of this file).
+// Up to 0.6.0 the columnar path's windows were a quarter, which kept the
+// live heap near 0.8 H. An eighth everywhere cost the held shapes their
+// overlap of reading and encoding (mixed 2.14 s against 1.94-2.04 s at a
+// sixth, many 2.2 against 1.96 s, one row group per round, idle machine),
+// while the streaming wide shape is faster at an eighth (4.5-4.9 s
+// against 5.0-5.6 s), its finished row groups taking the rest.
+func inFlight(memory int64, streaming bool) int64 {
+	if streaming {
+		return heapBudget(memory) / 8
+	}
+	return heapBudget(memory) / 6
 }
 
 // newStreams returns what streams a job's output row groups when they do

@@ -149,8 +149,8 @@ func RunShard(ctx context.Context, cfg ShardConfig) (*ShardDone, error) {
 		}
 	}
 	e := &engine{
-		unitsInFlight: inFlight(mem.limit, batches),
-		jobsInFlight:  inFlight(mem.limit, batches),
+		unitsInFlight: inFlight(mem.limit, mem.streams != nil),
+		jobsInFlight:  inFlight(mem.limit, mem.streams != nil),
 		rowBytes:      mem.rowBytes,
 		streams:       mem.streams,
 		place:         &placer{assign: assignPlace(assigner), outputs: len(names)},

@@ -306,8 +306,8 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 		}
 	}
 	e := &engine{
-		unitsInFlight: inFlight(cfg.MemoryLimit, batches),
-		jobsInFlight:  inFlight(cfg.MemoryLimit, batches),
+		unitsInFlight: inFlight(cfg.MemoryLimit, streams != nil),
+		jobsInFlight:  inFlight(cfg.MemoryLimit, streams != nil),
 		rowBytes:      rowBytes,
 		place:         &placer{assign: rows, repeat: repeat, fanout: fanout, outputs: len(names)},
 		order:         newOrderer(shuffle, partitions, len(names), cfg.ShuffleMemory, spill.files, batches, batchLayout),
