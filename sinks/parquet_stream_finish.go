@@ -52,9 +52,15 @@ func (s *RowGroupStream) finishSpool() (*EncodedRowGroup, error) {
 		placeChunk(ch, int64(start), len(dict) > 0)
 		return rg, ch, nil
 	}
-	g, err := s.e.assemble(s.own, place, sub, s.n)
+	return s.assembled(s.e.assemble(s.own, place, sub, s.n))
+}
+
+// assembled returns the row group assemble made of the stream's n rows,
+// once it has recycled the buffer of parquet-go's writer (assemble copied
+// what it keeps of it).
+func (s *RowGroupStream) assembled(g *EncodedRowGroup, err error) (*EncodedRowGroup, error) {
 	if s.buf != nil {
-		s.e.recycle(s.buf) // assemble copied what it keeps of sub
+		s.e.recycle(s.buf)
 		s.buf = nil
 	}
 	if err != nil {

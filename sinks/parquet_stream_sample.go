@@ -302,15 +302,5 @@ func (s *RowGroupStream) finishOwn(carry [][]parquet.Value) (*EncodedRowGroup, e
 		}
 	}
 	s.own, s.rest = nil, nil
-	if s.buf != nil {
-		s.e.recycle(s.buf) // assemble copied what it keeps of sub
-		s.buf = nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("encode row group of %d rows: %w", s.n, err)
-	}
-	if g.numRows != s.n {
-		return nil, fmt.Errorf("encode row group: wrote %d rows but the encoded group holds %d", s.n, g.numRows)
-	}
-	return g, nil
+	return s.assembled(g, err)
 }
