@@ -348,14 +348,7 @@ func (r *chunkReader) copyPage(c int, col *columnar.Column, pg *page, md *format
 		// it to every dictionary-encoded page; the ranges of a row
 		// group may share one copy of it (parquet_dictshare.go).
 		decode := func() (*columnar.Column, error) { return r.dictionary(c, col.Type, pg.dict) }
-		var err error
-		if r.share {
-			r.dict, r.dictMax, err = r.p.dicts.get(r.rg, c, decode)
-		} else if r.dict, err = decode(); err == nil {
-			r.dictMax = longest(r.dict)
-		}
-		if err != nil {
-			r.dict = nil
+		if err := r.useDictionary(c, decode); err != nil {
 			return err
 		}
 		presizeIndexed(col, r.dict, r.want, md)

@@ -131,3 +131,19 @@ func (s *dictShare) reset() {
 	defer s.mu.Unlock()
 	s.pending, s.entries = nil, nil
 }
+
+// useDictionary sets r's dictionary of column c: the one the ranges of its
+// row group share, decoded by the first to need it, or decoded here when
+// r does not share.
+func (r *chunkReader) useDictionary(c int, decode func() (*columnar.Column, error)) error {
+	var err error
+	if r.share {
+		r.dict, r.dictMax, err = r.p.dicts.get(r.rg, c, decode)
+	} else if r.dict, err = decode(); err == nil {
+		r.dictMax = longest(r.dict)
+	}
+	if err != nil {
+		r.dict = nil
+	}
+	return err
+}

@@ -296,16 +296,7 @@ func (r *chunkReader) directDictionary(c int, col *columnar.Column, h *format.Pa
 		}
 		return dict, nil
 	}
-	var err error
-	if r.share {
-		r.dict, r.dictMax, err = r.p.dicts.get(r.rg, c, decode)
-	} else if r.dict, err = decode(); err == nil {
-		r.dictMax = longest(r.dict)
-	}
-	if err != nil {
-		r.dict = nil
-	}
-	return err
+	return r.useDictionary(c, decode)
 }
 
 // directData decodes a data page holding rows [pos, pos+n) of the chunk
