@@ -24,33 +24,22 @@ type part struct {
 // colAcc accumulates one column of one part.
 type colAcc struct {
 	values, nulls, nans int64
-	// sum and comp are a Neumaier sum; mean and m2 Welford's running
-	// moments, for the standard deviation.
-	sum, comp, mean, m2 float64
-	n                   int64 // numbers summed
-	sk                  *Sketch
-	cnt                 *counter
+	moments
+	sk  *Sketch
+	cnt *counter
 }
 
 func (a *colAcc) addNumber(f float64) {
-	t := a.sum + f
-	if math.Abs(a.sum) >= math.Abs(f) {
-		a.comp += (a.sum - t) + f
-	} else {
-		a.comp += (f - t) + a.sum
-	}
-	a.sum = t
-	a.n++
-	d := f - a.mean
-	a.mean += d / float64(a.n)
-	a.m2 += d * (f - a.mean)
+	a.moments.add(f)
 	a.sk.Add(f)
 }
 
 // maxInterleave is the most columns addMoments interleaves.
 const maxInterleave = 8
 
-// moments are the running sums of colAcc, apart.
+// moments are a column's running sums: sum and comp a Neumaier sum, mean
+// and m2 Welford's running moments, for the standard deviation, of the n
+// numbers added.
 type moments struct {
 	sum, comp, mean, m2 float64
 	n                   int64
@@ -81,7 +70,7 @@ func addMoments(cas []*colAcc, nums [][]float64) {
 	k := len(cas)
 	m := len(nums[0])
 	for j, ca := range cas {
-		ms[j] = moments{ca.sum, ca.comp, ca.mean, ca.m2, ca.n}
+		ms[j] = ca.moments
 		m = min(m, len(nums[j]))
 	}
 	for i := range m {
@@ -94,7 +83,7 @@ func addMoments(cas []*colAcc, nums [][]float64) {
 		for _, f := range nums[j][m:] {
 			x.add(f)
 		}
-		ca.sum, ca.comp, ca.mean, ca.m2, ca.n = x.sum, x.comp, x.mean, x.m2, x.n
+		ca.moments = *x
 	}
 }
 
