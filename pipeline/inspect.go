@@ -34,8 +34,9 @@ func Inspect(ctx context.Context, inputs []string, opts sources.Options) ([]File
 
 // InspectWithMemory is [Inspect] under a memory budget in bytes (0:
 // DefaultMemoryLimit). Inspect holds one file's footer at a time; a
-// Parquet file whose decoded footer takes more than half the budget is
-// refused, naming the file and the --memory that would do. (The footer's
+// Parquet file whose decoded footer takes more than half the heap budget
+// (the budget less its reserve, see [MemoryReserve]) is refused, naming
+// the file and the --memory that would do. (The footer's
 // size is known only once it is walked, which sources.Open does before
 // decoding it, capped at sources.MaxFooterMemory.)
 func InspectWithMemory(ctx context.Context, inputs []string, opts sources.Options, memory int64) ([]FileReport, error) {
@@ -91,10 +92,10 @@ func InspectInputs(ctx context.Context, inputs []Input, opts sources.Options, me
 			KeyValue:  in.KeyValueMetadata(),
 		}
 		if p, ok := in.(*sources.Parquet); ok {
-			if fm := p.FooterMemory(); fm > memory/2 {
+			if fm := p.FooterMemory(); fm > heapBudget(memory)/2 {
 				closeIn()
-				return nil, fmt.Errorf("%w: %s: its footer takes about %s decoded, more than half of --memory %s: use --memory %d MiB or more",
-					ErrTooLarge, path, sizeText(fm), sizeText(memory), 2*fm>>20+1)
+				return nil, fmt.Errorf("%w: %s: its footer takes about %s decoded, more than half of --memory %s (less its reserve): use --memory %d MiB or more",
+					ErrTooLarge, path, sizeText(fm), sizeText(memory), memoryFor(2*fm)>>20+1)
 			}
 			r.CreatedBy, r.Columns = p.CreatedBy(), p.Columns()
 		}

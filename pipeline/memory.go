@@ -332,9 +332,9 @@ func checkGroupMemory(path string, rec FileInfo, memory int64) error {
 	if memory <= 0 {
 		memory = DefaultMemoryLimit
 	}
-	if rec.Bytes > memory/2 {
-		return fmt.Errorf("%w: %s: a row group of %d MiB is larger than half of --memory %s: use --memory %d MiB or more",
-			ErrTooLarge, path, rec.Bytes>>20, sizeText(memory), 2*rec.Bytes>>20+1)
+	if rec.Bytes > heapBudget(memory)/2 {
+		return fmt.Errorf("%w: %s: a row group of %d MiB is larger than half of --memory %s (less its reserve): use --memory %d MiB or more",
+			ErrTooLarge, path, rec.Bytes>>20, sizeText(memory), memoryFor(2*rec.Bytes)>>20+1)
 	}
 	return nil
 }

@@ -25,9 +25,9 @@ type MergeConfig struct {
 	Progress Progress `json:"-"`
 	// MemoryLimit is the merge's memory budget in bytes (0: the default,
 	// DefaultMemoryLimit). A merge holds one row group at a time, encoded,
-	// as its shard wrote it: a row group file larger than half the budget
-	// is refused before it is read, naming it and the --memory that would
-	// do.
+	// as its shard wrote it: a row group file larger than half the heap
+	// budget (the budget less its reserve, see [MemoryReserve]) is refused
+	// before it is read, naming it and the --memory that would do.
 	MemoryLimit int64 `json:"memory_limit,omitempty"`
 	// OpenObject opens the plan's first input if it is an object
 	// (planned from an [ObjectInput]); see [ShardConfig.OpenObject].

@@ -69,8 +69,8 @@ type VerifyConfig struct {
 	Sources []Input `json:"-"`
 	// MemoryLimit is the memory budget in bytes (0: DefaultMemoryLimit):
 	// with Inputs, a stratified or --ratio-by rows output keeps its
-	// per-row state in memory up to half of it, beyond in a temporary
-	// file.
+	// per-row state in memory up to half of its heap budget (the budget
+	// less its reserve, see [MemoryReserve]), beyond in a temporary file.
 	MemoryLimit int64 `json:"memory_limit,omitempty"`
 	// Progress, if not nil, receives the phases hash and, with Inputs,
 	// rows.

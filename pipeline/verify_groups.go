@@ -47,7 +47,7 @@ func verifyGroups(ctx context.Context, d outputFiles, m *Manifest, memory int64,
 	}
 	defer os.RemoveAll(tmp)
 	// Encoded files grow several times when decoded.
-	c := newContentCounter(scratch.Local(tmp), 4*bytes, max(memory/2, 1<<20), 1)
+	c := newContentCounter(scratch.Local(tmp), 4*bytes, max(heapBudget(memory)/2, 1<<20), 1)
 	defer c.close()
 	piece := c.newPiece()
 	h := splitter.NewGroupHasher(seed)

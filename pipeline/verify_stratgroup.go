@@ -16,14 +16,15 @@ import (
 // split. It also checks the manifest's record of the outcome (groups,
 // classes, each split's rows per class) against the recomputed one, so a
 // manifest whose class shares were altered fails. memory bounds the state
-// held as it bounds the job's (half of it for the per-row tables).
+// held as it bounds the job's (half of its heap budget for the per-row
+// tables).
 func verifyStratGroups(ctx context.Context, m *Manifest, p *plan, memory int64) (placeFunc, func(i int64) int, func(), error) {
 	seed, ok := new(big.Int).SetString(m.Seed, 10)
 	if !ok {
 		return nil, nil, nil, fmt.Errorf("%w: seed %q is not a decimal integer", ErrBadManifest, m.Seed)
 	}
 	place, _, info, release, err := stratGroupPlacer(ctx, m.Options.Splits, p, m.Options.Group, m.Options.Stratify, seed,
-		SplitConfig{}.withDefaults().Workers, memory/2, scratch.Local(""), noProgress{})
+		SplitConfig{}.withDefaults().Workers, heapBudget(memory)/2, scratch.Local(""), noProgress{})
 	if err != nil {
 		return nil, nil, nil, err
 	}
