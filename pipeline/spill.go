@@ -183,7 +183,7 @@ func loadRows(ctx context.Context, files *extsort.Files, s, p int) ([]parquet.Ro
 	if err != nil || run.Data == nil {
 		return nil, 0, err
 	}
-	h := shuffled{rows: make([]parquet.Row, 0, run.Rows), keys: run.Keys, index: run.Index}
+	h := shuffled{rows: make([]parquet.Row, 0, run.Rows), entries: run.Entries}
 	bytes := int64(len(run.Data)) // the rows' byte arrays point into it
 	dec := extsort.NewDecoder(run.Data)
 	for dec.More() {
@@ -212,7 +212,7 @@ func loadBatches(ctx context.Context, files *extsort.Files, s, p int, layout col
 		return nil, nil, 0, err
 	}
 	bytes := int64(len(run.Data)) + run.Rows*batchRowBytes // levels and values point into data
-	var h shuffled
+	h := shuffled{refs: make([]columnar.Ref, 0, run.Rows)}
 	for rest := run.Data; len(rest) > 0; {
 		if err := ctx.Err(); err != nil {
 			return nil, nil, 0, err
@@ -229,6 +229,6 @@ func loadBatches(ctx context.Context, files *extsort.Files, s, p int, layout col
 	if int64(len(h.refs)) != run.Rows {
 		return nil, nil, 0, fmt.Errorf("read back spill %s: %d rows, wrote %d", run.Path, len(h.refs), run.Rows)
 	}
-	h.keys, h.index = run.Keys, run.Index
+	h.entries = run.Entries
 	return h.batches, h.canonicalRefs(), bytes, nil
 }

@@ -135,14 +135,14 @@ func (fs *Files) Close() {
 	}
 }
 
-// Run is a key range read back: its rows' encoding, and the rows' keys and
-// global indices in the same order.
+// Run is a key range read back: its rows' encoding, and the rows' places
+// in canonical order, unsorted: Entries[j] is the j-th row added, its At
+// j, ready for [Sort].
 type Run struct {
-	Path  string // of the rows' file, for messages
-	Data  []byte
-	Rows  int64 // as many as were added
-	Keys  []uint64
-	Index []int64
+	Path    string // of the rows' file, for messages
+	Data    []byte
+	Rows    int64 // as many as were added
+	Entries []Entry
 }
 
 // Load reads key range p of output s back (after Finish) and removes its
@@ -169,19 +169,18 @@ func (fs *Files) Load(s, p int) (Run, error) {
 	if int64(len(kb)) < 9*f.n || int64(len(kb)) > 18*f.n {
 		return Run{}, fmt.Errorf("read back spill %s: %d bytes of keys for %d rows", f.keys.Name(), len(kb), f.n)
 	}
-	r := Run{Path: f.rows.Name(), Data: data, Rows: f.n, Keys: make([]uint64, f.n), Index: make([]int64, f.n)}
+	r := Run{Path: f.rows.Name(), Data: data, Rows: f.n, Entries: make([]Entry, f.n)}
 	var last int64
-	for j := range r.Keys {
+	for j := range r.Entries {
 		if len(kb) < 9 {
 			return Run{}, fmt.Errorf("read back spill %s: keys end at row %d of %d", f.keys.Name(), j, f.n)
 		}
-		r.Keys[j] = binary.LittleEndian.Uint64(kb)
 		d, k := binary.Varint(kb[8:])
 		if k <= 0 {
 			return Run{}, fmt.Errorf("read back spill %s: bad index at row %d", f.keys.Name(), j)
 		}
 		last += d
-		r.Index[j] = last
+		r.Entries[j] = Entry{Key: binary.LittleEndian.Uint64(kb), Index: last, At: j}
 		kb = kb[8+k:]
 	}
 	if len(kb) != 0 {
