@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
+	"slices"
 
 	"github.com/splitdata/splitdata/internal/scratch"
 )
@@ -45,7 +47,7 @@ type Files struct {
 	dir   scratch.Dir
 	files [][]*file // [output][range]
 	open  int       // files that may be written at once
-	buf   []byte    // a piece's keys being encoded
+	buf   []byte    // a piece's keys being encoded, or a range's read back
 }
 
 // NewFiles returns the spill files of outputs outputs in ranges key
@@ -146,7 +148,8 @@ type Run struct {
 }
 
 // Load reads key range p of output s back (after Finish) and removes its
-// files. An empty range is a Run of no rows and nil Data.
+// files. An empty range is a Run of no rows and nil Data. The Run is the
+// caller's: nothing of it is reused by the next Load.
 func (fs *Files) Load(s, p int) (Run, error) {
 	f := fs.files[s][p]
 	if f == nil {
@@ -161,13 +164,16 @@ func (fs *Files) Load(s, p int) (Run, error) {
 	if err != nil {
 		return Run{}, fmt.Errorf("read back spill %s: %w", f.rows.Name(), err)
 	}
-	kb, err := scratch.ReadAll(f.keys)
-	if err != nil {
-		return Run{}, fmt.Errorf("read back spill %s: %w", f.keys.Name(), err)
+	// Each row's entry takes 9 to 18 bytes; they are read into a buffer
+	// kept from range to range, since the entries are made from them.
+	size := f.keys.Size()
+	if size < 9*f.n || size > 18*f.n {
+		return Run{}, fmt.Errorf("read back spill %s: %d bytes of keys for %d rows", f.keys.Name(), size, f.n)
 	}
-	// Each row's entry takes 9 to 18 bytes.
-	if int64(len(kb)) < 9*f.n || int64(len(kb)) > 18*f.n {
-		return Run{}, fmt.Errorf("read back spill %s: %d bytes of keys for %d rows", f.keys.Name(), len(kb), f.n)
+	kb := slices.Grow(fs.buf[:0], int(size))[:size]
+	fs.buf = kb
+	if n, err := f.keys.ReadAt(kb, 0); err != nil && !(errors.Is(err, io.EOF) && n == len(kb)) {
+		return Run{}, fmt.Errorf("read back spill %s: %w", f.keys.Name(), err)
 	}
 	r := Run{Path: f.rows.Name(), Data: data, Rows: f.n, Entries: make([]Entry, f.n)}
 	var last int64
