@@ -13,20 +13,25 @@ const rowHeaderBytes = 24 + 16
 
 // shuffled is a split's rows held for ordering: all of them, with their
 // canonical-order keys. The rows are rows, or on the columnar path the
-// rows refs names among batches.
+// rows refs names among batches. Their keys and indices are keys and
+// index, or entries (a spilled partition read back: extsort.Run).
 type shuffled struct {
 	rows    []parquet.Row
 	batches []*columnar.Batch
 	refs    []columnar.Ref
 	keys    []uint64
 	index   []int64
+	entries []extsort.Entry
 }
 
 // order returns the held rows' places sorted by (key, global row index).
 func (h *shuffled) order() []extsort.Entry {
-	es := make([]extsort.Entry, len(h.keys))
-	for k := range es {
-		es[k] = extsort.Entry{Key: h.keys[k], Index: h.index[k], At: k}
+	es := h.entries
+	if es == nil {
+		es = make([]extsort.Entry, len(h.keys))
+		for k := range es {
+			es[k] = extsort.Entry{Key: h.keys[k], Index: h.index[k], At: k}
+		}
 	}
 	extsort.Sort(es)
 	return es

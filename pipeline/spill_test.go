@@ -24,7 +24,7 @@ func TestShufflePartitions(t *testing.T) {
 		{1000 * partitionTarget, 100 * partitionTarget, 3, 85, false},
 		// However large memory is, beyond inMemoryMax the rows spill.
 		{inMemoryMax, 1 << 40, 1, 1, false},
-		{inMemoryMax + 1, 1 << 40, 1, 5, false},
+		{inMemoryMax + 1, 1 << 40, 1, inMemoryMax/partitionTarget + 1, false},
 		{100 * partitionTarget, 1 << 40, 2, 100, false},
 		{1 << 40, 1 << 29, 2, 0, true}, // 1 TiB in 512 MiB would take 4096 ranges
 	} {

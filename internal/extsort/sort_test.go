@@ -5,17 +5,19 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strconv"
 	"testing"
 )
 
 // TestSort checks the radix sort against a comparison sort on keys
 // that are random, share their top bits (a spilled partition), repeat
-// (bootstrap draws, compat positions), for sizes on both sides of the
+// (bootstrap draws, compat positions), are all equal, ascending, or
+// mostly small with a few outliers, for sizes on both sides of the
 // switch, with entries in index order and not.
 func TestSort(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	for _, n := range []int{0, 1, 5, 4095, 4096, 10_000, 70_000} {
-		for _, kind := range []string{"random", "top bits shared", "repeated", "shuffled index"} {
+		for _, kind := range []string{"random", "top bits shared", "repeated", "shuffled index", "outliers", "ascending", "all equal"} {
 			es := make([]Entry, n)
 			for i := range es {
 				key := r.Uint64()
@@ -24,6 +26,15 @@ func TestSort(t *testing.T) {
 					key = 0xABCD<<48 | key>>16
 				case "repeated":
 					key = uint64(r.IntN(50)) << 40
+				case "outliers":
+					key = uint64(r.IntN(1000))
+					if i%1000 == 0 {
+						key = math.MaxUint64 - uint64(i)
+					}
+				case "ascending":
+					key = uint64(i) << 3
+				case "all equal":
+					key = 7
 				}
 				es[i] = Entry{Key: key, Index: int64(i) * 3, At: i}
 			}
@@ -58,5 +69,26 @@ func TestPartitionIsMonotoneAndCovers(t *testing.T) {
 		if Partition(math.MaxUint64, p) != p-1 {
 			t.Errorf("the largest key is not in the last of %d partitions", p)
 		}
+	}
+}
+
+// BenchmarkSort sorts a spilled partition's entries: keys uniform over
+// one of 64 key ranges, in index order, as Files.Load returns them.
+func BenchmarkSort(b *testing.B) {
+	for _, n := range []int{10_000, 100_000, 1_000_000} {
+		b.Run(strconv.Itoa(n), func(b *testing.B) {
+			r := rand.New(rand.NewPCG(3, 4))
+			src := make([]Entry, n)
+			for i := range src {
+				src[i] = Entry{Key: 5<<58 | r.Uint64()>>6, Index: int64(64 * i), At: i}
+			}
+			es := make([]Entry, n)
+			b.ReportAllocs()
+			b.SetBytes(int64(24 * n))
+			for b.Loop() {
+				copy(es, src)
+				Sort(es)
+			}
+		})
 	}
 }

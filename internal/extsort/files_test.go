@@ -1,0 +1,178 @@
+package extsort
+
+import (
+	"math"
+	"math/rand/v2"
+	"strconv"
+	"testing"
+
+	"github.com/splitdata/splitdata/internal/scratch"
+)
+
+// TestFilesRoundTrip adds pieces to the files of two outputs and three
+// key ranges and reads each range back: the rows' bytes, keys and
+// indices come back as added, whatever the indices do from row to row
+// (increase by a little or a lot, repeat, decrease, reach the ends of
+// int64), and a range never added is empty.
+func TestFilesRoundTrip(t *testing.T) {
+	tests := []struct {
+		name  string
+		index func(r *rand.Rand, i int) int64
+	}{
+		{"increasing", func(r *rand.Rand, i int) int64 { return int64(3*i + r.IntN(3)) }},
+		{"copies", func(_ *rand.Rand, i int) int64 { return int64(i / 3) }},
+		{"large steps", func(r *rand.Rand, i int) int64 { return int64(i) << 40 }},
+		{"any order", func(r *rand.Rand, _ int) int64 { return r.Int64() }},
+		{"extremes", func(_ *rand.Rand, i int) int64 { return []int64{0, math.MaxInt64, 0, math.MaxInt64 - 1, 1}[i%5] }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := rand.New(rand.NewPCG(5, 6))
+			fs := NewFiles(scratch.Local(t.TempDir()), 2, 3)
+			defer fs.Close()
+			type want struct {
+				data  []byte
+				keys  []uint64
+				index []int64
+			}
+			wants := make([][]want, 2)
+			for s := range wants {
+				wants[s] = make([]want, 3)
+			}
+			row := 0
+			for piece := range 40 {
+				s, p := piece%2, (piece/2)%2 // range 2 stays empty
+				n := r.IntN(300)
+				pc := &Piece{Data: []byte(strconv.Itoa(piece) + ";")}
+				for range n {
+					pc.Keys = append(pc.Keys, r.Uint64())
+					pc.Index = append(pc.Index, tt.index(r, row))
+					row++
+				}
+				if err := fs.Add(s, p, pc); err != nil {
+					t.Fatal(err)
+				}
+				w := &wants[s][p]
+				w.data = append(w.data, pc.Data...)
+				w.keys = append(w.keys, pc.Keys...)
+				w.index = append(w.index, pc.Index...)
+			}
+			if err := fs.Finish(); err != nil {
+				t.Fatal(err)
+			}
+			for s := range 2 {
+				for p := range 3 {
+					run, err := fs.Load(s, p)
+					if err != nil {
+						t.Fatalf("output %d range %d: %v", s, p, err)
+					}
+					w := wants[s][p]
+					ok := string(run.Data) == string(w.data) && run.Rows == int64(len(w.keys)) && len(run.Entries) == len(w.keys)
+					for j, e := range run.Entries {
+						ok = ok && e == Entry{Key: w.keys[j], Index: w.index[j], At: j}
+					}
+					if !ok {
+						t.Fatalf("output %d range %d: got %d rows, data %q; want %d rows, data %q (or keys, indices differ)",
+							s, p, run.Rows, run.Data, len(w.keys), w.data)
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestFilesDamagedKeys checks that a keys file cut short, grown, or
+// ending in an unterminated varint is an error on Load, not a panic or
+// garbage.
+func TestFilesDamagedKeys(t *testing.T) {
+	tests := []struct {
+		name   string
+		damage func(b []byte) []byte
+	}{
+		{"cut short", func(b []byte) []byte { return b[:len(b)-1] }},
+		{"half gone", func(b []byte) []byte { return b[:len(b)/2] }},
+		{"grown", func(b []byte) []byte { return append(b, 0, 0, 0) }},
+		{"grown by a row", func(b []byte) []byte { return append(b, b[:9]...) }},
+		{"unterminated varint", func(b []byte) []byte { b[len(b)-1] = 0xFF; return b }},
+		{"empty", func(b []byte) []byte { return nil }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := scratch.Local(t.TempDir())
+			fs := NewFiles(dir, 1, 1)
+			defer fs.Close()
+			pc := &Piece{Data: []byte("rows")}
+			for i := range 100 {
+				pc.Keys = append(pc.Keys, uint64(i)*7919)
+				pc.Index = append(pc.Index, int64(i)*5)
+			}
+			if err := fs.Add(0, 0, pc); err != nil {
+				t.Fatal(err)
+			}
+			if err := fs.Finish(); err != nil {
+				t.Fatal(err)
+			}
+			f := fs.files[0][0]
+			b, err := scratch.ReadAll(f.keys)
+			if err != nil {
+				t.Fatal(err)
+			}
+			damaged, err := dir.Create("damaged", scratch.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := damaged.Write(tt.damage(b)); err != nil {
+				t.Fatal(err)
+			}
+			if err := damaged.Flush(); err != nil {
+				t.Fatal(err)
+			}
+			f.keys.Close()
+			f.keys = damaged
+			if run, err := fs.Load(0, 0); err == nil {
+				t.Fatalf("damaged keys loaded without an error: %d rows", run.Rows)
+			}
+		})
+	}
+}
+
+// BenchmarkFiles adds a spilled shuffle's keys (one output, 64 key
+// ranges, pieces of a unit's rows in each) and loads them back.
+func BenchmarkFiles(b *testing.B) {
+	const units, rows, ranges = 40, 64 << 10, 64
+	r := rand.New(rand.NewPCG(7, 8))
+	pieces := make([][]*Piece, units)
+	for u := range pieces {
+		pieces[u] = make([]*Piece, ranges)
+		for p := range pieces[u] {
+			pieces[u][p] = &Piece{Data: make([]byte, 64)}
+		}
+		for i := range rows {
+			key := r.Uint64()
+			pc := pieces[u][Partition(key, ranges)]
+			pc.Keys = append(pc.Keys, key)
+			pc.Index = append(pc.Index, int64(u*rows+i))
+		}
+	}
+	b.ReportAllocs()
+	b.SetBytes(16 * units * rows)
+	for b.Loop() {
+		fs := NewFiles(scratch.Local(b.TempDir()), 1, ranges)
+		for u := range pieces {
+			for p, pc := range pieces[u] {
+				if err := fs.Add(0, p, pc); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+		if err := fs.Finish(); err != nil {
+			b.Fatal(err)
+		}
+		for p := range ranges {
+			if _, err := fs.Load(0, p); err != nil {
+				b.Fatal(err)
+			}
+		}
+		fs.Close()
+	}
+}
