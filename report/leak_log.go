@@ -8,6 +8,8 @@ import (
 	"sort"
 	"sync"
 	"unsafe"
+
+	"golang.org/x/sync/errgroup"
 )
 
 // logBucketBits is how many of a hash's top bits number its bucket in a
@@ -161,45 +163,39 @@ func (l *hashLog) candidates(c *candidates) error {
 	}
 	ranges = append(ranges, [2]int{lo, logBuckets})
 	largest = max(largest, size)
-	// One slot more, which the hashes of other ranges are written to.
-	hashes := make([]uint64, largest+1)
-	block := make([]uint64, readBlock/8)
+	// One slot more per worker, which the hashes of other buckets than
+	// its own are written to.
+	workers := max(l.workers, 1)
+	hashes := make([]uint64, largest+int64(workers))
 	starts := make([]int64, logBuckets+1)
-	next := make([]int64, logBuckets+1)
 	dups := make([]int64, logBuckets) // per bucket: how many distinct shared hashes it starts with
+	// Read buffers, one per goroutine, if the log has a file.
+	var blocks [][]uint64
+	if l.spilled > 0 {
+		blocks = make([][]uint64, workers)
+		for w := range blocks {
+			blocks[w] = make([]uint64, readBlock/8)
+		}
+	}
 	for _, r := range ranges {
 		lo, hi := r[0], r[1]
-		n := hi - lo
 		var at int64
 		for b := lo; b < hi; b++ {
 			starts[b] = at
 			at += l.counts[b]
 		}
 		starts[hi] = at
-		copy(next, starts[lo:hi])
-		next[n] = largest
-		err := l.each(block, func(_ int64, hs []uint64) {
-			for _, h := range hs {
-				// Without a branch, which half the hashes would take
-				// when the log takes two ranges: a hash of another range
-				// goes to the spare slot, and next[n] stays.
-				d := int(h>>(64-logBucketBits)) - lo
-				i, step := n, int64(0)
-				if uint(d) < uint(n) {
-					i, step = d, 1
-				}
-				p := next[i]
-				hashes[p] = h
-				next[i] = p + step
-			}
-		})
-		if err != nil {
+		if err := l.scatter(hashes, starts, lo, hi, largest, blocks); err != nil {
 			return err
 		}
 		if l.findShared(hashes, starts, dups, lo, hi) == 0 {
 			continue
 		}
-		err = l.each(block, func(seq int64, hs []uint64) {
+		var block []uint64
+		if blocks != nil {
+			block = blocks[0]
+		}
+		err := l.each(block, func(seq int64, hs []uint64) {
 			for i, h := range hs {
 				b := int(h >> (64 - logBucketBits))
 				if b < lo || b >= hi || dups[b] == 0 {
@@ -216,6 +212,65 @@ func (l *hashLog) candidates(c *candidates) error {
 		}
 	}
 	return nil
+}
+
+// scatter puts the hashes of buckets [lo, hi) of the log at their
+// buckets' places in hashes (bucket b's from starts[b] on), on up to
+// len(hashes)-spare goroutines, each reading the whole log and placing
+// the hashes of its own buckets (about as many hashes each): after a
+// run, the engine done, the scatter has the cores to itself. Slot
+// spare+w takes the hashes goroutine w does not place. blocks, if not
+// nil, holds each goroutine's buffer to read the log's file through.
+func (l *hashLog) scatter(hashes []uint64, starts []int64, lo, hi int, spare int64, blocks [][]uint64) error {
+	workers := min(int64(len(hashes))-spare, int64(hi-lo))
+	total := starts[hi]
+	one := func(w int, wlo, whi int) error {
+		var block []uint64
+		if blocks != nil {
+			block = blocks[w]
+		}
+		n := whi - wlo
+		next := make([]int64, n+1)
+		copy(next, starts[wlo:whi])
+		next[n] = spare + int64(w)
+		return l.each(block, func(_ int64, hs []uint64) {
+			for _, h := range hs {
+				// Without a branch, which most hashes would take when
+				// the log is placed by two goroutines or more, or in two
+				// ranges: a hash of another goroutine's buckets goes to
+				// the spare slot, and next[n] stays.
+				d := int(h>>(64-logBucketBits)) - wlo
+				i, step := n, int64(0)
+				if uint(d) < uint(n) {
+					i, step = d, 1
+				}
+				p := next[i]
+				hashes[p] = h
+				next[i] = p + step
+			}
+		})
+	}
+	if workers <= 1 {
+		return one(0, lo, hi)
+	}
+	// Goroutine w places buckets [bounds[w], bounds[w+1]): the first
+	// buckets that hold at least w/workers of the range's hashes.
+	bounds := make([]int, workers+1)
+	bounds[workers] = hi
+	b := lo
+	for w := int64(1); w < workers; w++ {
+		for b < hi && starts[b] < total*w/workers {
+			b++
+		}
+		bounds[w] = b
+	}
+	var g errgroup.Group
+	for w := range int(workers) {
+		if bounds[w] < bounds[w+1] {
+			g.Go(func() error { return one(w, bounds[w], bounds[w+1]) })
+		}
+	}
+	return g.Wait()
 }
 
 // findShared moves the distinct hashes that each bucket b of [lo, hi)
