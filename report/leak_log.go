@@ -8,8 +8,6 @@ import (
 	"sort"
 	"sync"
 	"unsafe"
-
-	"golang.org/x/sync/errgroup"
 )
 
 // logBucketBits is how many of a hash's top bits number its bucket in a
@@ -169,12 +167,13 @@ func (l *hashLog) candidates(c *candidates) error {
 	hashes := make([]uint64, largest+int64(workers))
 	starts := make([]int64, logBuckets+1)
 	dups := make([]int64, logBuckets) // per bucket: how many distinct shared hashes it starts with
-	// Read buffers, one per goroutine, if the log has a file.
+	// Buffers the log's file is read through, if it has one: three, so
+	// that one is read while the goroutines place the others.
 	var blocks [][]uint64
 	if l.spilled > 0 {
-		blocks = make([][]uint64, workers)
-		for w := range blocks {
-			blocks[w] = make([]uint64, readBlock/8)
+		blocks = make([][]uint64, 3)
+		for i := range blocks {
+			blocks[i] = make([]uint64, readBlock/8)
 		}
 	}
 	for _, r := range ranges {
@@ -216,24 +215,20 @@ func (l *hashLog) candidates(c *candidates) error {
 
 // scatter puts the hashes of buckets [lo, hi) of the log at their
 // buckets' places in hashes (bucket b's from starts[b] on), on up to
-// len(hashes)-spare goroutines, each reading the whole log and placing
-// the hashes of its own buckets (about as many hashes each): after a
-// run, the engine done, the scatter has the cores to itself. Slot
-// spare+w takes the hashes goroutine w does not place. blocks, if not
-// nil, holds each goroutine's buffer to read the log's file through.
+// len(hashes)-spare goroutines, each placing the hashes of its own
+// buckets (about as many hashes each): after a run, the engine done, the
+// scatter has the cores to itself. Slot spare+w takes the hashes
+// goroutine w does not place. blocks, if the log has a file, are the
+// buffers it is read through, once, each block handed to every
+// goroutine.
 func (l *hashLog) scatter(hashes []uint64, starts []int64, lo, hi int, spare int64, blocks [][]uint64) error {
 	workers := min(int64(len(hashes))-spare, int64(hi-lo))
-	total := starts[hi]
-	one := func(w int, wlo, whi int) error {
-		var block []uint64
-		if blocks != nil {
-			block = blocks[w]
-		}
+	place := func(w int, wlo, whi int) func(hs []uint64) {
 		n := whi - wlo
 		next := make([]int64, n+1)
 		copy(next, starts[wlo:whi])
 		next[n] = spare + int64(w)
-		return l.each(block, func(_ int64, hs []uint64) {
+		return func(hs []uint64) {
 			for _, h := range hs {
 				// Without a branch, which most hashes would take when
 				// the log is placed by two goroutines or more, or in two
@@ -248,29 +243,72 @@ func (l *hashLog) scatter(hashes []uint64, starts []int64, lo, hi int, spare int
 				hashes[p] = h
 				next[i] = p + step
 			}
-		})
+		}
 	}
 	if workers <= 1 {
-		return one(0, lo, hi)
+		var block []uint64
+		if blocks != nil {
+			block = blocks[0]
+		}
+		fn := place(0, lo, hi)
+		return l.each(block, func(_ int64, hs []uint64) { fn(hs) })
 	}
-	// Goroutine w places buckets [bounds[w], bounds[w+1]): the first
-	// buckets that hold at least w/workers of the range's hashes.
-	bounds := make([]int, workers+1)
-	bounds[workers] = hi
+	// Goroutine w places buckets [b, e): from the first bucket that
+	// starts at or after w/workers of the range's hashes.
+	total := starts[hi]
+	var fns []func([]uint64)
 	b := lo
-	for w := int64(1); w < workers; w++ {
-		for b < hi && starts[b] < total*w/workers {
-			b++
+	for w := range workers {
+		e := hi
+		if w+1 < workers {
+			e = b
+			for e < hi && starts[e] < total*(w+1)/workers {
+				e++
+			}
 		}
-		bounds[w] = b
-	}
-	var g errgroup.Group
-	for w := range int(workers) {
-		if bounds[w] < bounds[w+1] {
-			g.Go(func() error { return one(w, bounds[w], bounds[w+1]) })
+		if b < e {
+			fns = append(fns, place(int(w), b, e))
 		}
+		b = e
 	}
-	return g.Wait()
+	ins := make([]chan []uint64, len(fns))
+	acks := make([]chan struct{}, len(fns))
+	var wg sync.WaitGroup
+	for w, fn := range fns {
+		ins[w], acks[w] = make(chan []uint64, len(blocks)), make(chan struct{}, len(blocks))
+		wg.Go(func() {
+			for hs := range ins[w] {
+				fn(hs)
+				acks[w] <- struct{}{}
+			}
+			fn(l.mem)
+		})
+	}
+	// Block i is read into blocks[i % len(blocks)] once every goroutine
+	// is done with block i - len(blocks), the last one there.
+	var err error
+	for seq, i := int64(0), 0; seq < l.spilled; i++ {
+		if i >= len(blocks) {
+			for _, ack := range acks {
+				<-ack
+			}
+		}
+		blk := blocks[i%len(blocks)]
+		blk = blk[:min(int64(len(blk)), l.spilled-seq)]
+		if _, err = io.ReadFull(io.NewSectionReader(l.file, 8*seq, 8*int64(len(blk))), u64Bytes(blk)); err != nil {
+			err = fmt.Errorf("leak check: read temporary file: %w", err)
+			break
+		}
+		for _, in := range ins {
+			in <- blk
+		}
+		seq += int64(len(blk))
+	}
+	for _, in := range ins {
+		close(in)
+	}
+	wg.Wait()
+	return err
 }
 
 // findShared moves the distinct hashes that each bucket b of [lo, hi)
