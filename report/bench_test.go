@@ -192,32 +192,35 @@ func BenchmarkScanBatch(b *testing.B) {
 }
 
 // BenchmarkHashLog finds the shared hashes of two million distinct rows
-// in a log spilled to its file, in one range of buckets and in two, as
-// the leak check of a report inside a run does after its scan.
+// in a log spilled to its file, in one range of buckets and in two, on
+// one goroutine and on two, as the leak check of a report inside a run
+// does after its scan.
 func BenchmarkHashLog(b *testing.B) {
 	const n = 2 << 20
 	for _, ranges := range []int{1, 2} {
-		b.Run(fmt.Sprintf("ranges=%d", ranges), func(b *testing.B) {
-			l := report.NewHashLogForTest(n/8, n/ranges+n/64, b.TempDir())
-			defer l.Close()
-			rng := rand.New(rand.NewPCG(1, 2))
-			hs := make([]uint64, 1024)
-			for i := range n / len(hs) {
-				for k := range hs {
-					hs[k] = rng.Uint64()
+		for _, workers := range []int{1, 2} {
+			b.Run(fmt.Sprintf("ranges=%d/workers=%d", ranges, workers), func(b *testing.B) {
+				l := report.NewHashLogForTest(n/8, n/ranges+n/64, b.TempDir())
+				defer l.Close()
+				rng := rand.New(rand.NewPCG(1, 2))
+				hs := make([]uint64, 1024)
+				for i := range n / len(hs) {
+					for k := range hs {
+						hs[k] = rng.Uint64()
+					}
+					if err := l.Add(uint32(i%8), uint16(i%3), uint64(i/8*len(hs)), hs); err != nil {
+						b.Fatal(err)
+					}
 				}
-				if err := l.Add(uint32(i%8), uint16(i%3), uint64(i/8*len(hs)), hs); err != nil {
-					b.Fatal(err)
+				b.ReportAllocs()
+				b.SetBytes(8 * n)
+				for b.Loop() {
+					got, err := l.Candidates(workers, nil)
+					if err != nil || len(got) != 0 {
+						b.Fatal(len(got), err)
+					}
 				}
-			}
-			b.ReportAllocs()
-			b.SetBytes(8 * n)
-			for b.Loop() {
-				got, err := l.Candidates(1, nil)
-				if err != nil || len(got) != 0 {
-					b.Fatal(len(got), err)
-				}
-			}
-		})
+			})
+		}
 	}
 }

@@ -178,6 +178,17 @@ func (l *leakFinder) setWorkers(n int) {
 	}
 }
 
+// widenLog lets the log find shared hashes in ranges of up to budget
+// bytes, less those it holds in memory, when that is more than it had:
+// a report computed inside a run finds them once the job's buffers are
+// gone, with the share of --memory a report alone has, so in fewer
+// passes over the log (one at 10M rows, not two).
+func (l *leakFinder) widenLog(budget int64) {
+	if l.log != nil {
+		l.log.budget = max(l.log.budget, budget-8*int64(cap(l.log.mem)))
+	}
+}
+
 // setRemap renumbers the splits of records and hashes as they are read
 // back (see remap).
 func (l *leakFinder) setRemap(remap []uint16) {

@@ -161,45 +161,40 @@ func (l *hashLog) candidates(c *candidates) error {
 	}
 	ranges = append(ranges, [2]int{lo, logBuckets})
 	largest = max(largest, size)
-	// One slot more, which the hashes of other ranges are written to.
-	hashes := make([]uint64, largest+1)
-	block := make([]uint64, readBlock/8)
+	// One slot more per worker, which the hashes of other buckets than
+	// its own are written to.
+	workers := max(l.workers, 1)
+	hashes := make([]uint64, largest+int64(workers))
 	starts := make([]int64, logBuckets+1)
-	next := make([]int64, logBuckets+1)
 	dups := make([]int64, logBuckets) // per bucket: how many distinct shared hashes it starts with
+	// Buffers the log's file is read through, if it has one: three, so
+	// that one is read while the goroutines place the others.
+	var blocks [][]uint64
+	if l.spilled > 0 {
+		blocks = make([][]uint64, 3)
+		for i := range blocks {
+			blocks[i] = make([]uint64, readBlock/8)
+		}
+	}
 	for _, r := range ranges {
 		lo, hi := r[0], r[1]
-		n := hi - lo
 		var at int64
 		for b := lo; b < hi; b++ {
 			starts[b] = at
 			at += l.counts[b]
 		}
 		starts[hi] = at
-		copy(next, starts[lo:hi])
-		next[n] = largest
-		err := l.each(block, func(_ int64, hs []uint64) {
-			for _, h := range hs {
-				// Without a branch, which half the hashes would take
-				// when the log takes two ranges: a hash of another range
-				// goes to the spare slot, and next[n] stays.
-				d := int(h>>(64-logBucketBits)) - lo
-				i, step := n, int64(0)
-				if uint(d) < uint(n) {
-					i, step = d, 1
-				}
-				p := next[i]
-				hashes[p] = h
-				next[i] = p + step
-			}
-		})
-		if err != nil {
+		if err := l.scatter(hashes, starts, lo, hi, largest, blocks); err != nil {
 			return err
 		}
 		if l.findShared(hashes, starts, dups, lo, hi) == 0 {
 			continue
 		}
-		err = l.each(block, func(seq int64, hs []uint64) {
+		var block []uint64
+		if blocks != nil {
+			block = blocks[0]
+		}
+		err := l.each(block, func(seq int64, hs []uint64) {
 			for i, h := range hs {
 				b := int(h >> (64 - logBucketBits))
 				if b < lo || b >= hi || dups[b] == 0 {
@@ -216,6 +211,104 @@ func (l *hashLog) candidates(c *candidates) error {
 		}
 	}
 	return nil
+}
+
+// scatter puts the hashes of buckets [lo, hi) of the log at their
+// buckets' places in hashes (bucket b's from starts[b] on), on up to
+// len(hashes)-spare goroutines, each placing the hashes of its own
+// buckets (about as many hashes each): after a run, the engine done, the
+// scatter has the cores to itself. Slot spare+w takes the hashes
+// goroutine w does not place. blocks, if the log has a file, are the
+// buffers it is read through, once, each block handed to every
+// goroutine.
+func (l *hashLog) scatter(hashes []uint64, starts []int64, lo, hi int, spare int64, blocks [][]uint64) error {
+	workers := min(int64(len(hashes))-spare, int64(hi-lo))
+	place := func(w int, wlo, whi int) func(hs []uint64) {
+		n := whi - wlo
+		next := make([]int64, n+1)
+		copy(next, starts[wlo:whi])
+		next[n] = spare + int64(w)
+		return func(hs []uint64) {
+			for _, h := range hs {
+				// Without a branch, which most hashes would take when
+				// the log is placed by two goroutines or more, or in two
+				// ranges: a hash of another goroutine's buckets goes to
+				// the spare slot, and next[n] stays.
+				d := int(h>>(64-logBucketBits)) - wlo
+				i, step := n, int64(0)
+				if uint(d) < uint(n) {
+					i, step = d, 1
+				}
+				p := next[i]
+				hashes[p] = h
+				next[i] = p + step
+			}
+		}
+	}
+	if workers <= 1 {
+		var block []uint64
+		if blocks != nil {
+			block = blocks[0]
+		}
+		fn := place(0, lo, hi)
+		return l.each(block, func(_ int64, hs []uint64) { fn(hs) })
+	}
+	// Goroutine w places buckets [b, e): from the first bucket that
+	// starts at or after w/workers of the range's hashes.
+	total := starts[hi]
+	var fns []func([]uint64)
+	b := lo
+	for w := range workers {
+		e := hi
+		if w+1 < workers {
+			e = b
+			for e < hi && starts[e] < total*(w+1)/workers {
+				e++
+			}
+		}
+		if b < e {
+			fns = append(fns, place(int(w), b, e))
+		}
+		b = e
+	}
+	ins := make([]chan []uint64, len(fns))
+	acks := make([]chan struct{}, len(fns))
+	var wg sync.WaitGroup
+	for w, fn := range fns {
+		ins[w], acks[w] = make(chan []uint64, len(blocks)), make(chan struct{}, len(blocks))
+		wg.Go(func() {
+			for hs := range ins[w] {
+				fn(hs)
+				acks[w] <- struct{}{}
+			}
+			fn(l.mem)
+		})
+	}
+	// Block i is read into blocks[i % len(blocks)] once every goroutine
+	// is done with block i - len(blocks), the last one there.
+	var err error
+	for seq, i := int64(0), 0; seq < l.spilled; i++ {
+		if i >= len(blocks) {
+			for _, ack := range acks {
+				<-ack
+			}
+		}
+		blk := blocks[i%len(blocks)]
+		blk = blk[:min(int64(len(blk)), l.spilled-seq)]
+		if _, err = io.ReadFull(io.NewSectionReader(l.file, 8*seq, 8*int64(len(blk))), u64Bytes(blk)); err != nil {
+			err = fmt.Errorf("leak check: read temporary file: %w", err)
+			break
+		}
+		for _, in := range ins {
+			in <- blk
+		}
+		seq += int64(len(blk))
+	}
+	for _, in := range ins {
+		close(in)
+	}
+	wg.Wait()
+	return err
 }
 
 // findShared moves the distinct hashes that each bucket b of [lo, hi)

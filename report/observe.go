@@ -206,6 +206,13 @@ func (a *Attachment) report(ctx context.Context, o Options) (*Report, error) {
 		files[i] = filepath.Join(o.Dir, filepath.FromSlash(path.Clean(f)))
 	}
 	r := build(m, o, a.sc, parts, accs)
+	// The engine is done: the log may take a report's share of the
+	// budget, as Compute gives it (half of it, a quarter with groups).
+	share := a.opts.MemoryLimit / 2
+	if len(a.sc.groups) > 0 {
+		share /= 2
+	}
+	a.leak.widenLog(share)
 	if err := findLeaks(ctx, r, m, a.sc, parts, files, a.leak); err != nil {
 		return nil, err
 	}

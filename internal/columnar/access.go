@@ -37,6 +37,9 @@ type Chunk struct {
 	i32 []int32
 	f64 []float64
 	f32 []float32
+	// Picked rows' batches' values viewed as numbers, for the gather.
+	views8 [][]uint64
+	views4 [][]uint32
 }
 
 // Read sets ch to rows [lo, hi) of column c of r. Rows of a [*Batch] are
@@ -86,9 +89,16 @@ func (ch *Chunk) readPick(p *Pick, c, lo, hi int) {
 	t := cols[0].Type
 	ch.Column = Column{Type: t}
 	if t.MaxDef > 0 {
-		defs := ch.defs[:0]
-		for _, ref := range refs {
-			defs = append(defs, cols[ref.Batch].Defs[ref.Row])
+		defs := grow(ch.defs[:0], len(refs))[:len(refs)]
+		if len(cols) == 1 {
+			src := cols[0].Defs
+			for k, ref := range refs {
+				defs[k] = src[ref.Row]
+			}
+		} else {
+			for k, ref := range refs {
+				defs[k] = cols[ref.Batch].Defs[ref.Row]
+			}
 		}
 		ch.defs, ch.Defs = defs, defs
 	}
@@ -96,25 +106,55 @@ func (ch *Chunk) readPick(p *Pick, c, lo, hi int) {
 	case 0:
 		offsets := append(ch.offsets[:0], 0)
 		bs := ch.bytes[:0]
-		for _, ref := range refs {
-			col := cols[ref.Batch]
-			bs = append(bs, col.Bytes[col.Offsets[ref.Row]:col.Offsets[ref.Row+1]]...)
-			offsets = append(offsets, uint32(len(bs)))
+		if len(cols) == 1 {
+			src, off := cols[0].Bytes, cols[0].Offsets
+			for _, ref := range refs {
+				bs = append(bs, src[off[ref.Row]:off[ref.Row+1]]...)
+				offsets = append(offsets, uint32(len(bs)))
+			}
+		} else {
+			for _, ref := range refs {
+				col := cols[ref.Batch]
+				bs = append(bs, col.Bytes[col.Offsets[ref.Row]:col.Offsets[ref.Row+1]]...)
+				offsets = append(offsets, uint32(len(bs)))
+			}
 		}
 		ch.offsets, ch.bytes = offsets, bs
 		ch.Offsets, ch.Bytes = offsets, bs
 	case 8:
 		fixed := grow(ch.fixed[:0], 8*len(refs))[:8*len(refs)]
+		ch.fixed, ch.Fixed = fixed, fixed
+		if out, ok := view8(fixed, len(refs)); ok {
+			vs, ok := views(ch.views8[:0], cols, 8, view8)
+			if ok {
+				gatherTyped(unsafe.Slice((*uint64)(out), len(refs)), vs, refs)
+			}
+			clear(vs) // the batches are not the chunk's to keep
+			ch.views8 = vs[:0]
+			if ok {
+				break
+			}
+		}
 		for k, ref := range refs {
 			binary.LittleEndian.PutUint64(fixed[8*k:], binary.LittleEndian.Uint64(cols[ref.Batch].Fixed[8*int(ref.Row):]))
 		}
-		ch.fixed, ch.Fixed = fixed, fixed
 	case 4:
 		fixed := grow(ch.fixed[:0], 4*len(refs))[:4*len(refs)]
+		ch.fixed, ch.Fixed = fixed, fixed
+		if out, ok := view4(fixed, len(refs)); ok {
+			vs, ok := views(ch.views4[:0], cols, 4, view4)
+			if ok {
+				gatherTyped(unsafe.Slice((*uint32)(out), len(refs)), vs, refs)
+			}
+			clear(vs) // the batches are not the chunk's to keep
+			ch.views4 = vs[:0]
+			if ok {
+				break
+			}
+		}
 		for k, ref := range refs {
 			binary.LittleEndian.PutUint32(fixed[4*k:], binary.LittleEndian.Uint32(cols[ref.Batch].Fixed[4*int(ref.Row):]))
 		}
-		ch.fixed, ch.Fixed = fixed, fixed
 	default:
 		fixed := ch.fixed[:0]
 		for _, ref := range refs {
@@ -122,6 +162,37 @@ func (ch *Chunk) readPick(p *Pick, c, lo, hi int) {
 			fixed = append(fixed, cols[ref.Batch].Fixed[at:at+w]...)
 		}
 		ch.fixed, ch.Fixed = fixed, fixed
+	}
+}
+
+// views appends to dst the fixed-width values of each of cols viewed in
+// place as numbers of w bytes (view: view8 or view4), and reports
+// whether they all can be.
+func views[T uint32 | uint64](dst [][]T, cols []*Column, w int, view func([]byte, int) (unsafe.Pointer, bool)) ([][]T, bool) {
+	for _, col := range cols {
+		n := len(col.Fixed) / w
+		p, ok := view(col.Fixed, n)
+		if !ok {
+			return dst, false
+		}
+		dst = append(dst, unsafe.Slice((*T)(p), n))
+	}
+	return dst, true
+}
+
+// gatherTyped sets out[k] to the value refs[k] names among srcs: a copy
+// of a number's bytes as one load and one store, a batch's values
+// indexed directly when all are of one batch.
+func gatherTyped[T uint32 | uint64](out []T, srcs [][]T, refs []Ref) {
+	if len(srcs) == 1 {
+		src := srcs[0]
+		for k, ref := range refs {
+			out[k] = src[ref.Row]
+		}
+		return
+	}
+	for k, ref := range refs {
+		out[k] = srcs[ref.Batch][ref.Row]
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/parquet-go/parquet-go"
@@ -166,8 +167,23 @@ func TestChunkUnaligned(t *testing.T) {
 	}
 	for _, typ := range []columnar.Type{{Kind: parquet.Int64, Width: 8}, {Kind: parquet.Double, Width: 8}, {Kind: parquet.Int32, Width: 4}, {Kind: parquet.Float, Width: 4}} {
 		b := &columnar.Batch{Len: n, Cols: []columnar.Column{{Type: typ, Fixed: buf[1 : 1+typ.Width*n]}}}
-		var ch columnar.Chunk
+		var ch, picked columnar.Chunk
 		ch.Read(b, 0, 0, n)
+		// Every row picked, in order, from the batch and from an aligned
+		// copy of it: the gather views neither batch in place, or both.
+		aligned := &columnar.Batch{Len: n, Cols: []columnar.Column{{Type: typ, Fixed: slices.Clone(b.Cols[0].Fixed)}}}
+		refs := make([]columnar.Ref, 2*n)
+		for k := range n {
+			refs[k], refs[n+k] = columnar.Ref{Batch: 0, Row: int32(k)}, columnar.Ref{Batch: 1, Row: int32(k)}
+		}
+		picked.Read(columnar.NewPick([]*columnar.Batch{b, aligned}, refs), 0, 0, 2*n)
+		if !bytes.Equal(picked.Fixed, append(slices.Clone(b.Cols[0].Fixed), b.Cols[0].Fixed...)) {
+			t.Fatalf("%v: rows picked from an unaligned batch: other bytes than the batch's", typ.Kind)
+		}
+		picked.Read(columnar.NewPick([]*columnar.Batch{aligned}, refs[:n]), 0, 0, n)
+		if !bytes.Equal(picked.Fixed, b.Cols[0].Fixed) {
+			t.Fatalf("%v: rows picked from an aligned batch: other bytes than the batch's", typ.Kind)
+		}
 		for k := range n {
 			v := b.Value(0, k)
 			var ok bool
