@@ -105,7 +105,7 @@ type pageStarter interface {
 // page, and in files written with one page per column chunk (DuckDB's
 // and Polars', whose row groups of 122,880 and 272,727 rows came just
 // above the default budget) every column's only page, which cost more
-// CPU (about a tenth of benchmarks/peers.sh's mixed split) than the
+// CPU (7-9% of benchmarks/peers.sh's mixed split) than the
 // larger unit costs in memory; its estimate holds it in the window of
 // units in flight. Larger row groups are cut as above, whatever their
 // pages, so a unit's memory stays bounded by the budget however the
