@@ -99,6 +99,18 @@ type pageStarter interface {
 // (else it stays), so a unit holds at most 5/4 of its equal share; the
 // windows of units in flight weigh each unit by its own estimate.
 //
+// A row group within two budgets is cut in two only on a page start of
+// its costliest column, else read whole, as one unit of up to two
+// budgets: a cut inside a page has both units decompress and decode that
+// page, and in files written with one page per column chunk (DuckDB's
+// and Polars', whose row groups of 122,880 and 272,727 rows came just
+// above the default budget) every column's only page, which cost more
+// CPU (7-9% of benchmarks/peers.sh's mixed split) than the
+// larger unit costs in memory; its estimate holds it in the window of
+// units in flight. Larger row groups are cut as above, whatever their
+// pages, so a unit's memory stays bounded by the budget however the
+// input was written (a 5M-row page is decoded by each of its units).
+//
 // Each unit's estimate also counts its row group's decoded dictionaries
 // (dictionarySizer), whole: a unit holds them all, whatever its rows, so
 // they are left out of the cut (more units would not make them smaller)
@@ -136,6 +148,14 @@ func cutUnits(inputs []sources.Source, units []unit, budget int64, batches, shuf
 		}
 		first := u.first
 		ends := cuts(starts, u.first, u.rows, parts)
+		if parts == 2 && len(starts) > 0 && !slices.Contains(starts, ends[0]) {
+			// Within two budgets, and no page start of the costliest
+			// column near its middle: read whole (see above).
+			u.seq = len(out)
+			u.bytes += dict
+			out = append(out, u)
+			continue
+		}
 		for _, end := range ends {
 			v := unit{seq: len(out), input: u.input, rg: u.rg, start: u.start + (first - u.first), first: first, rows: end - first}
 			v.bytes = unitBytes(in, v, u.rows, rowBytes) + dict

@@ -17,11 +17,14 @@ import (
 // everything the engine holds is sized from it:
 //
 //   - units: a row group estimated above unitBudget bytes decoded is read
-//     in units of rows below it (engine_units.go);
+//     in units of rows below it (engine_units.go), but one within two
+//     budgets whose costliest column has no page start near its middle
+//     is read whole, so that no page is decompressed by two units;
 //   - units in flight between the readers and the dispatcher: at most
 //     H/6 bytes of estimated decoded rows, H/8 when the output row groups
 //     are streamed (inFlight; at least one unit), a unit at most an
-//     (W+1)th of H/8; batches outlive that window: decoded
+//     (W+1)th of H/8, or two of them (a row group read whole, above);
+//     batches outlive that window: decoded
 //     batches kept for reuse, at most H/16 (recycleBytes, batchPool; one
 //     per worker when streaming), and units read in place by row groups
 //     being encoded;

@@ -42,6 +42,24 @@ func BenchmarkReadBatchRange(b *testing.B) {
 	benchReadRanges(b, p, rows, 10_000, 100_000, rows)
 }
 
+// BenchmarkReadOnePageRowGroup decodes a 122,880-row row group written
+// with one page per column chunk, as DuckDB writes them, whole (unit=122880)
+// and in two units, as the engine cut such row groups until it read them
+// whole (pipeline/engine_units.go): each unit decompresses and decodes every
+// page whole, so two units cost about twice the decoding of one.
+func BenchmarkReadOnePageRowGroup(b *testing.B) {
+	const rows = 122_880
+	paths, err := gendata.Write(b.Context(), b.TempDir(), gendata.Config{Rows: rows, RowGroupRows: rows, Seed: 1, Workers: 1, PageBufferSize: 256 << 20})
+	if err != nil {
+		b.Fatal(err)
+	}
+	p := openBench(b, paths[0])
+	if starts, err := p.PageStarts(0); err != nil || len(starts) != 1 {
+		b.Fatalf("page starts %v (%v), want one page", starts, err)
+	}
+	benchReadRanges(b, p, rows, rows, rows/2)
+}
+
 // BenchmarkReadRowGroupRange reads the same units as rows: the path of
 // grouped jobs and of formats without a columnar encoder.
 func BenchmarkReadRowGroupRange(b *testing.B) {
