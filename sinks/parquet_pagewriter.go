@@ -149,9 +149,14 @@ type pageWriter struct {
 	// is the row group's bytes, its chunk going after those of the columns
 	// before it (see RowGroupStream.direct); another's is its own buffer,
 	// base 0.
-	direct       bool
-	data         []byte
-	base         int
+	direct bool
+	data   []byte
+	base   int
+	// moved, when set, is called after each page is written: a stream
+	// that keeps its pages in a spool moves them out of data there, so
+	// that data holds one page and is kept for the next row group (see
+	// releasePageWriter).
+	moved        func() error
 	numRows      int64
 	nulls        int64
 	uncompressed int64
@@ -447,6 +452,9 @@ func (w *pageWriter) flush() error {
 	}
 	if fallback {
 		w.dict.plain = true
+	}
+	if w.moved != nil {
+		return w.moved()
 	}
 	return nil
 }

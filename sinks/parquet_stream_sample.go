@@ -224,7 +224,14 @@ func (s *RowGroupStream) openBatches(dict []bool) error {
 				if own == nil {
 					own, mask = make([]*pageWriter, len(e.leaves)), make([]bool, len(e.leaves))
 				}
-				own[c], mask[c] = e.newPageWriter(c, e.codec, dict != nil && dict[c], s.direct), true
+				pw := e.newPageWriter(c, e.codec, dict != nil && dict[c], s.direct)
+				if s.spool != nil && !s.direct {
+					// Each page moves to the spool once written, from a
+					// buffer of a page kept from row group to row group.
+					pw.reservePage()
+					pw.moved = func() error { return s.drainColumn(c, pw) }
+				}
+				own[c], mask[c] = pw, true
 			}
 		}
 	}
