@@ -226,6 +226,9 @@ func inFlight(memory int64, streaming bool) int64 {
 // newStreams returns what streams a job's output row groups when they do
 // not fit memory held (see outputMemory), or nil.
 func newStreams(memory int64, o outputShape, enc sinks.Encoder, checked bool) *rowGroupStreams {
+	if testHookRuns != nil {
+		testHookRuns()
+	}
 	se, ok := enc.(sinks.StreamEncoder)
 	if stream, _ := outputMemory(memory, o); !stream && !testStreams || !ok {
 		return nil

@@ -153,3 +153,7 @@ func spoolBudget(memory int64, o outputShape) int64 {
 // testSpoolBudget, when set by a test, replaces spoolBudget (negative:
 // none).
 var testSpoolBudget int64
+
+// testHookRuns, when set by a test, is called by every run as it decides
+// whether to stream its row groups (newStreams).
+var testHookRuns func()
