@@ -340,3 +340,20 @@ func (s *RowGroupStream) releaseSpool() error {
 	s.spool = nil
 	return err
 }
+
+// HeldOutsidePool returns the bytes of memory g holds besides the blocks
+// of a [BlockPool], which the pool's budget counts: none for a row group
+// a stream left in pooled blocks and a temporary file, the blocks made
+// beyond a pool for one left in memory, else [EncodedRowGroup.Size].
+func (g *EncodedRowGroup) HeldOutsidePool() int64 {
+	if g.pages == nil {
+		return g.held
+	}
+	var n int64
+	for _, b := range g.pages.spool.blocks {
+		if !b.pooled {
+			n += int64(cap(b.b))
+		}
+	}
+	return n
+}
