@@ -27,11 +27,13 @@ type outputShape struct {
 //     so each output holds one pending as decoded rows, and one more is
 //     being encoded (two on the row path, whose encoders copy the rows
 //     into the Parquet writer's buffers); with minMemory for the rest,
-//     they must fit in what the windows of units and jobs in flight leave
-//     of the heap budget: half on the columnar path, three quarters on the
-//     row path (see inFlight). Measured on 2M rows of 20 strings (about 460 bytes a
-//     row, 58 MiB an output row group): a split under --memory 256MiB,
-//     which the windows alone leave too little, peaked at 389 MiB.
+//     they must fit in what the windows of units and jobs in flight (H/6
+//     each, inFlight) and the pool of decoded batches (H/16 on the
+//     columnar path, recycleBytes) leave of the heap budget: 29/48 of it
+//     on the columnar path, 2/3 on the row path (heldHeap). Measured on
+//     2M rows of 20 strings (about 460 bytes a row, 58 MiB an output row
+//     group): a split under --memory 256MiB, which the windows alone
+//     leave too little, peaked at 389 MiB.
 //   - streamed (rowgroup_stream.go), when held does not fit and the
 //     encoder can: each output's open row group is encoded as its rows
 //     come, so it holds one page per column being filled (pageBytes
@@ -142,9 +144,18 @@ func needFor(rowBytes, groups int64, o outputShape) int64 {
 	if group >= (1<<56)/rowBytes/groups {
 		return 1 << 62
 	}
-	need := minMemory + groups*group*rowBytes
-	if o.rowPath {
-		return memoryFor(need * 4 / 3)
+	return memoryFor(heldHeap(minMemory+groups*group*rowBytes, o.rowPath))
+}
+
+// heldHeap is the least heap budget H whose part the windows and the
+// batch pool leave holds need bytes: H - 2 H/6 - H/16 = 29/48 H on the
+// columnar path, H - 2 H/6 = 2/3 H on the row path, which keeps no
+// decoded batches (see inFlight and recycleBytes). The factors used up
+// to 0.7.0 (2, 4/3 on the row path) were those of earlier windows: they
+// over-counted the columnar path and under-counted the row path.
+func heldHeap(need int64, rowPath bool) int64 {
+	if rowPath {
+		return (need*3 + 1) / 2
 	}
-	return memoryFor(need * 2)
+	return (need*48 + 28) / 29
 }
