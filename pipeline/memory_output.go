@@ -1,6 +1,10 @@
 package pipeline
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/splitdata/splitdata/sinks"
+)
 
 // How a job holds its output row groups under its memory budget: held as
 // decoded rows, or streamed (see outputMemory), and what each way needs.
@@ -18,12 +22,32 @@ type outputShape struct {
 	workers      int
 	rowPath      bool
 	canStream    bool // the encoder encodes a row group a piece at a time
+	rewrites     bool // an encoded row group may be held twice while its indexes are re-encoded (rewritesIndexes)
+}
+
+// rewritesIndexes reports whether enc may re-encode the dictionary
+// indexes of a row group once written (sinks.RowGroupEncoder's
+// MayRewriteIndexes), holding its encoded bytes twice meanwhile.
+func rewritesIndexes(enc sinks.Encoder, rowPath bool) bool {
+	r, ok := enc.(interface{ MayRewriteIndexes(rows bool) bool })
+	return ok && r.MayRewriteIndexes(rowPath)
+}
+
+// encodedGroups is the encoded bytes held by n row groups of group rows
+// being finished: each once, twice where its indexes may be re-encoded.
+func encodedGroups(n, group int64, o outputShape) int64 {
+	if o.rewrites {
+		n *= 2
+	}
+	return n * group * o.encodedBytes
 }
 
 // outputMemory says how a job holds its output row groups under memory,
 // and the least memory that way needs (0 when nothing is known):
 //
-//   - held: an output row group is encoded once all its rows are there,
+//   - held: an output row group is encoded once all its rows are there
+//     (W at a time, each into a buffer of its encoded size, two while its
+//     dictionary indexes are re-encoded, where they may be),
 //     so each output holds one pending as decoded rows, and one more is
 //     being encoded (two on the row path, whose encoders copy the rows
 //     into the Parquet writer's buffers); with minMemory for the rest,
@@ -37,17 +61,21 @@ type outputShape struct {
 //   - streamed (rowgroup_stream.go), when held does not fit and the
 //     encoder can: each output's open row group is encoded as its rows
 //     come, so it holds one page per column being filled (pageBytes
-//     uncompressed); W more are being finished, as many. Its finished
+//     uncompressed; the page compressed, kept by the page writer from
+//     row group to row group, is not counted); W more are being
+//     finished, as many. Its finished
 //     pages go to blocks of a pool shared by the job's streams
 //     (spoolBudget: what this leaves of the heap budget, at most H/8),
 //     and beyond it to temporary files. A finished row group whose
 //     columns are all the page writer's keeps its pages there until it
 //     is written, a block at a time; another (rows, columns parquet-go
-//     writes) is read back into one buffer of its encoded size, and
-//     holds the job window (all of it, if larger) until it is written.
-//     So the windows, minMemory and the pages, plus that one finished
-//     row group that may exceed the window, must fit (streamHeap); the
-//     blocks take what is left. Measured on the wide shape of
+//     writes) is read back into one buffer of its encoded size (two
+//     while its dictionary indexes are re-encoded, where they may be:
+//     rewritesIndexes), and holds the job window (all of it, if larger)
+//     until it is written; one left in blocks holds none of the window
+//     (rowGroupStreams.settle). So the windows, minMemory and the pages,
+//     plus that one finished row group that may exceed the window, must
+//     fit (streamHeap); the blocks take what is left. Measured on the wide shape of
 //     benchmarks/peers.sh (2M rows of 20 strings, 35 MiB an encoded
 //     output row group): a split under --memory 128MiB peaked at 149 MB,
 //     under the default 240 MiB at 245 MB.
@@ -130,7 +158,7 @@ func streamHeap(o outputShape) int64 {
 	} else {
 		rest *= 2
 	}
-	return rest + group*o.encodedBytes
+	return rest + encodedGroups(1, group, o)
 }
 
 // needFor is the least memory that holds groups output row groups of
@@ -144,7 +172,12 @@ func needFor(rowBytes, groups int64, o outputShape) int64 {
 	if group >= (1<<56)/rowBytes/groups {
 		return 1 << 62
 	}
-	return memoryFor(heldHeap(minMemory+groups*group*rowBytes, o.rowPath))
+	need := minMemory + groups*group*rowBytes
+	if o.encodedBytes > 0 && group < (1<<56)/o.encodedBytes/int64(max(o.workers, 1)) {
+		// The W row groups being encoded, as encoded bytes.
+		need += encodedGroups(int64(max(o.workers, 1)), group, o)
+	}
+	return memoryFor(heldHeap(need, o.rowPath))
 }
 
 // heldHeap is the least heap budget H whose part the windows and the

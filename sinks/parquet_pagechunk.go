@@ -19,8 +19,9 @@ import (
 // next row group's pages go into memory already faulted in, where each
 // streamed row group used to grow a buffer per column anew (about 15 MB
 // of allocations a row group of the peers' wide shape). Its size is
-// bounded by a page's (see reservePage), and counted in the memory a
-// stream's pages take (the pipeline's streamColumnBytes). Other writers
+// bounded by a page's (see reservePage; a larger one is dropped with the
+// writer, by scratchSize), and writers are kept only up to the most in
+// use at once (pagerList). Other writers
 // keep no chunk buffer: a direct writer's pages went to the row group's
 // bytes, and another stream's chunk buffer held its whole chunk; kept
 // writers would hold those idle outside the memory budget, so the next
