@@ -25,7 +25,7 @@ func PaysDictionaryRows(kind parquet.Kind, segs []columnar.Rows, c int) bool {
 	for _, seg := range segs {
 		rows += seg.NumRows()
 	}
-	pays, _ := paysDictionaryRows(kind, segs, c, rows, nil)
+	pays, _ := paysDictionaryRows(kind, segs, c, rows, nil, make([]columnar.Chunk, len(segs)))
 	return pays
 }
 
@@ -41,3 +41,7 @@ func ValueBytes(v parquet.Value) int64 { return valueBytes(&v) }
 // AppendSample is appendSample: the rows of segs copied into a batch of
 // their own.
 var AppendSample = appendSample
+
+// DictionaryRows is e's dictionaryRows: EncodingAuto's decision for every
+// column of the sample whose rows are segs.
+func DictionaryRows(e *RowGroupEncoder, segs []columnar.Rows) []bool { return e.dictionaryRows(segs) }

@@ -54,16 +54,18 @@ func (e *RowGroupEncoder) dictionaryRows(segs []columnar.Rows) []bool {
 		rows += seg.NumRows()
 	}
 	var keys []uint64
+	chunks := make([]columnar.Chunk, len(segs))
 	for c, leaf := range e.leaves {
-		mask[c], keys = paysDictionaryRows(leaf.kind, segs, c, rows, keys)
+		mask[c], keys = paysDictionaryRows(leaf.kind, segs, c, rows, keys, chunks)
 	}
 	return mask
 }
 
 // paysDictionaryRows is paysDictionary for column c of the rows of segs
 // (rows of them in all), whose kind is kind. It reuses keys, and returns
-// them.
-func paysDictionaryRows(kind parquet.Kind, segs []columnar.Rows, c, rows int, keys []uint64) (bool, []uint64) {
+// them, and reads segs[k] into chunks[k], whose buffers picked rows are
+// gathered into from one column to the next.
+func paysDictionaryRows(kind parquet.Kind, segs []columnar.Rows, c, rows int, keys []uint64, chunks []columnar.Chunk) (bool, []uint64) {
 	var plain, dict, nonNull int64
 	var distinct int
 	switch kind {
@@ -71,12 +73,12 @@ func paysDictionaryRows(kind parquet.Kind, segs []columnar.Rows, c, rows int, ke
 		// Keys are the values' bits, as parquet.Value's Uint32 and
 		// Uint64 give them.
 		keys = keys[:0]
-		var ch columnar.Chunk
-		for _, seg := range segs {
+		for j, seg := range segs {
 			n := seg.NumRows()
 			if n == 0 {
 				continue
 			}
+			ch := &chunks[j]
 			ch.Read(seg, c, 0, n)
 			for k := range n {
 				if ch.Null(k) {
@@ -102,14 +104,14 @@ func paysDictionaryRows(kind parquet.Kind, segs []columnar.Rows, c, rows int, ke
 			prefix = 4
 		}
 		set := newByteSet(rows)
-		for _, seg := range segs {
+		for j, seg := range segs {
 			n := seg.NumRows()
 			if n == 0 {
 				continue
 			}
-			// A chunk per segment: the set keeps the values, which a
-			// chunk's next Read of picked rows would overwrite.
-			var ch columnar.Chunk
+			// A chunk per segment: the set keeps the column's values,
+			// which a chunk's next Read of picked rows overwrites.
+			ch := &chunks[j]
 			ch.Read(seg, c, 0, n)
 			w := ch.Width
 			for k := range n {
