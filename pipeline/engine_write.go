@@ -26,7 +26,9 @@ func (e *engine) encode(j rowGroupJob) (encodedJob, error) {
 	}
 	var chunk sinks.Chunk
 	if j.stream != nil {
-		chunk, err = j.stream.finish()
+		if chunk, err = j.stream.finish(); err == nil {
+			j.weight = e.streams.settle(chunk, j.weight)
+		}
 	} else {
 		chunk, err = e.reader.encode(j.segs)
 	}

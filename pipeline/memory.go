@@ -229,6 +229,9 @@ func inFlight(memory int64, streaming bool) int64 {
 // newStreams returns what streams a job's output row groups when they do
 // not fit memory held (see outputMemory), or nil.
 func newStreams(memory int64, o outputShape, enc sinks.Encoder, checked bool) *rowGroupStreams {
+	if testHookRuns != nil {
+		testHookRuns()
+	}
 	se, ok := enc.(sinks.StreamEncoder)
 	if stream, _ := outputMemory(memory, o); !stream && !testStreams || !ok {
 		return nil
@@ -304,7 +307,8 @@ func shardMemory(cfg ShardConfig, inputs []sources.FileSource, schema *parquet.S
 	}
 	_, canStream := enc.(sinks.StreamEncoder)
 	shape := outputShape{rowBytes: b.rowBytes, rowGroupRows: opts.RowGroupRows, rows: rows, outputs: splits, workers: cfg.Workers,
-		rowPath: !batches, canStream: canStream && !opts.IndexOnly, leaves: len(schema.Columns()), pageBytes: pageBytes(opts.Parquet)}
+		rowPath: !batches, canStream: canStream && !opts.IndexOnly, leaves: len(schema.Columns()), pageBytes: pageBytes(opts.Parquet),
+		rewrites: rewritesIndexes(enc, !batches)}
 	if inRows > 0 {
 		shape.encodedBytes = max(size/inRows, 1)
 	}

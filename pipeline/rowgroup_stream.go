@@ -129,6 +129,25 @@ func (gs *groupStream) finish() (sinks.Chunk, error) {
 	return gs.chunk, gs.err
 }
 
+// settle returns what a finished streamed row group, chunk, holds of the
+// job window until it is written, of weight, what its job took (its rows'
+// estimated encoded bytes), and gives the rest back: the bytes it holds
+// outside the pool's blocks (counted by spoolBudget), so nothing for one
+// whose pages stayed in blocks and a temporary file, its size for one
+// read back whole into a buffer, at most weight. A row group charged its
+// full encoded size where its pages sat in blocks or a file held the
+// window from pieces not yet encoded, which then waited for it to be
+// written.
+func (st *rowGroupStreams) settle(chunk sinks.Chunk, weight int64) int64 {
+	g, ok := chunk.(interface{ HeldOutsidePool() int64 })
+	if !ok || st.window == nil {
+		return weight
+	}
+	keep := min(max(g.HeldOutsidePool(), 0), weight)
+	st.window.Release(weight - keep)
+	return keep
+}
+
 // wait waits for every row group encoder started (they end once their
 // row group is closed or the job's context is done).
 func (st *rowGroupStreams) wait() {
@@ -153,3 +172,7 @@ func spoolBudget(memory int64, o outputShape) int64 {
 // testSpoolBudget, when set by a test, replaces spoolBudget (negative:
 // none).
 var testSpoolBudget int64
+
+// testHookRuns, when set by a test, is called by every run as it decides
+// whether to stream its row groups (newStreams).
+var testHookRuns func()

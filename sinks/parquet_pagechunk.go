@@ -11,20 +11,31 @@ import (
 // written: the chunk's metadata and page index, and the writer's reuse.
 
 // releasePageWriter resets w, the page writer of column c, and keeps it
-// for the next row group, without its chunk buffer, unless its page
-// scratch outgrew maxPooledScratch. The chunk it finished must no longer
-// be used.
+// for the next row group, unless its page scratch outgrew
+// maxPooledScratch. The chunk it finished must no longer be used.
+//
+// A writer whose pages a stream moved into its spool page by page
+// (w.moved) keeps its chunk buffer, which held one page at a time: the
+// next row group's pages go into memory already faulted in, where each
+// streamed row group used to grow a buffer per column anew (about 15 MB
+// of allocations a row group of the peers' wide shape). Its size is
+// bounded by a page's (see reservePage; a larger one is dropped with the
+// writer, by scratchSize), and writers are kept only up to the most in
+// use at once (pagerList). Other writers
+// keep no chunk buffer: a direct writer's pages went to the row group's
+// bytes, and another stream's chunk buffer held its whole chunk; kept
+// writers would hold those idle outside the memory budget, so the next
+// chunk starts at the size hint instead.
 func (e *RowGroupEncoder) releasePageWriter(c int, w *pageWriter) {
-	if !w.direct {
+	if !w.direct && w.moved == nil {
 		e.chunkHints[c].Store(int64(len(w.data) + len(w.data)/8))
 	}
-	// A direct writer's pages went to the row group's bytes, which it
-	// must not keep. A stream's chunk buffer is not kept either: streams
-	// hold a row group's chunks while they are open, within the memory
-	// budget, and kept writers would hold them idle outside it (the
-	// garbage collector freed those a sync.Pool held); the next chunk
-	// starts at the size hint instead.
-	w.data, w.base, w.direct = nil, 0, false
+	if w.moved != nil && !w.direct {
+		w.data = w.data[:0]
+	} else {
+		w.data = nil
+	}
+	w.base, w.direct, w.moved = 0, false, nil
 	if w.scratchSize() > max(maxPooledScratch, 8*w.limit) {
 		e.pagers[c].drop()
 		return
@@ -44,6 +55,29 @@ func (e *RowGroupEncoder) releasePageWriter(c int, w *pageWriter) {
 	e.pagers[c].put(w)
 }
 
+// reservePage gives w's chunk buffer room for one page compressed in
+// place (see place): a page of up to 9/8 of the page size (a page closes
+// after the chunk of rows that takes it to its limit), at the codec's
+// largest output, after a header. A stream whose pages move to its spool
+// after each page (w.moved) then compresses every page straight into the
+// buffer it keeps from row group to row group; a larger page, or a codec
+// that does not say its bound, takes the copying route.
+func (w *pageWriter) reservePage() {
+	bound := w.compressBound(int(w.limit + w.limit/8))
+	if bound < 0 {
+		return
+	}
+	if n := bound + pageHeaderRoom; cap(w.data) < n {
+		w.data = make([]byte, 0, n) // w.data is empty: the chunk is new
+	}
+}
+
+// pageHeaderRoom is the room reservePage leaves for a page's header: its
+// sizes, levels and encodings, and its statistics, whose bounds are a
+// byte array column's least and greatest values (longer ones take the
+// copying route).
+const pageHeaderRoom = 4 << 10
+
 // maxPooledScratch bounds the page scratch of a page writer kept for the
 // next row group, or eight times its page size when larger: a writer
 // whose pages held a huge value is not kept.
@@ -51,7 +85,7 @@ const maxPooledScratch = 16 << 20
 
 // scratchSize returns the capacity of w's page buffers, in bytes.
 func (w *pageWriter) scratchSize() int64 {
-	n := cap(w.defs) + cap(w.vals) + cap(w.room) + cap(w.levels) + cap(w.indexes) + cap(w.body) + cap(w.comp) + 4*cap(w.idx)
+	n := cap(w.data) + cap(w.defs) + cap(w.vals) + cap(w.room) + cap(w.levels) + cap(w.indexes) + cap(w.body) + cap(w.comp) + 4*cap(w.idx)
 	if w.keep != nil {
 		n += cap(w.keep.vals) + 4*cap(w.keep.offs) + 4*cap(w.keep.slots)
 	}

@@ -2,7 +2,6 @@ package sinks
 
 import (
 	"bytes"
-	"encoding/binary"
 	"fmt"
 	"math"
 	"math/bits"
@@ -149,9 +148,14 @@ type pageWriter struct {
 	// is the row group's bytes, its chunk going after those of the columns
 	// before it (see RowGroupStream.direct); another's is its own buffer,
 	// base 0.
-	direct       bool
-	data         []byte
-	base         int
+	direct bool
+	data   []byte
+	base   int
+	// moved, when set, is called after each page is written: a stream
+	// that keeps its pages in a spool moves them out of data there, so
+	// that data holds one page and is kept for the next row group (see
+	// releasePageWriter).
+	moved        func() error
 	numRows      int64
 	nulls        int64
 	uncompressed int64
@@ -268,43 +272,6 @@ func (w *pageWriter) writeRows(r columnar.Rows, c, lo, hi int) error {
 		}
 		w.index()
 		lo += take
-		if err := w.endChunk(take); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// writeValues writes one value per row (the sample, held as values).
-func (w *pageWriter) writeValues(vals []parquet.Value) error {
-	for len(vals) > 0 {
-		take := min(chunkRows-w.chunk, len(vals))
-		for i := range vals[:take] {
-			v := &vals[i]
-			if w.maxDef > 0 {
-				w.defs = append(w.defs, byte(v.DefinitionLevel()))
-			}
-			if v.IsNull() {
-				continue
-			}
-			w.nonNull++
-			switch w.kind {
-			case parquet.ByteArray:
-				b := v.ByteArray()
-				w.vals = binary.LittleEndian.AppendUint32(w.vals, uint32(len(b)))
-				w.vals = append(w.vals, b...)
-			case parquet.Int32:
-				w.vals = binary.LittleEndian.AppendUint32(w.vals, uint32(v.Int32()))
-			case parquet.Float:
-				w.vals = binary.LittleEndian.AppendUint32(w.vals, math.Float32bits(v.Float()))
-			case parquet.Int64:
-				w.vals = binary.LittleEndian.AppendUint64(w.vals, uint64(v.Int64()))
-			case parquet.Double:
-				w.vals = binary.LittleEndian.AppendUint64(w.vals, math.Float64bits(v.Double()))
-			}
-		}
-		w.index()
-		vals = vals[take:]
 		if err := w.endChunk(take); err != nil {
 			return err
 		}
@@ -447,6 +414,9 @@ func (w *pageWriter) flush() error {
 	}
 	if fallback {
 		w.dict.plain = true
+	}
+	if w.moved != nil {
+		return w.moved()
 	}
 	return nil
 }

@@ -80,13 +80,21 @@ type RowGroupStream struct {
 	vals      []parquet.Value
 
 	// With EncodingAuto, until w is set: the rows given so far (the rows
-	// path's held, owned; the batches path's are in carry), of which the
+	// path's held, owned; the batches path's in sampleSegs), of which the
 	// first sampled, of sampleBytes bytes, are the sample the encodings
-	// are chosen from (see sampleCut).
+	// are chosen from (see sampleCut). sampleSegs are the batches' rows
+	// of the sample, in order: a copy of those given by earlier calls
+	// (sample), then the current call's, in place; a direct stream's stay
+	// in its parts and are written at Finish. sizes and chunk are scratch
+	// of the sample's row sizes.
 	held        []parquet.Row
 	sampled     int
 	sampleBytes int64
 	sampleDone  bool
+	sampleSegs  []columnar.Rows
+	sample      *columnar.Batch
+	sizes       []int64
+	chunk       columnar.Chunk
 }
 
 // NewStream returns a stream encoding one row group with e's schema and
@@ -366,7 +374,6 @@ func (s *RowGroupStream) Finish() (*EncodedRowGroup, error) {
 	if err := s.flushRows(); err != nil {
 		return nil, err
 	}
-	carry := s.carry // a direct stream's own columns' values wait there
 	if err := s.flushBatches(); err != nil {
 		return nil, err
 	}
@@ -376,7 +383,7 @@ func (s *RowGroupStream) Finish() (*EncodedRowGroup, error) {
 		return s.finishSpool()
 	}
 	if s.own != nil {
-		return s.finishOwn(carry)
+		return s.finishOwn()
 	}
 	if s.file == nil {
 		return s.e.finish(s.w, s.buf, s.n)

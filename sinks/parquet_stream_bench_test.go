@@ -108,3 +108,74 @@ func streamParts(enc *sinks.RowGroupEncoder, opts sinks.StreamOptions, parts []c
 	}
 	return s.Finish()
 }
+
+// BenchmarkSampleDecision is EncodingAuto's decision for the sample of a
+// row group of the wide shape (4,096 rows of 20 string columns, as a pick
+// of two batches' rows): from parquet.Values cloned out of the batches,
+// as streams of batches decided up to this change ("values"), and from
+// the rows where they sit ("rows").
+func BenchmarkSampleDecision(b *testing.B) {
+	const cols, rows = 20, sinks.DictionarySampleRows
+	group := parquet.Group{}
+	for c := range cols {
+		group[fmt.Sprintf("s%02d", c)] = parquet.String()
+	}
+	schema := parquet.NewSchema("wide", group)
+	layout, err := columnar.LayoutOf(schema)
+	if err != nil {
+		b.Fatal(err)
+	}
+	enc, err := sinks.NewRowGroupEncoder(schema, sinks.ParquetOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(4, 4))
+	var srcs []*columnar.Batch
+	var size int64
+	for range 2 {
+		batch := columnar.New(layout, rows)
+		for range rows {
+			for c := range cols {
+				v := make([]byte, 16+r.IntN(16))
+				for i := range v {
+					v[i] = byte('a' + r.IntN(26))
+				}
+				size += int64(len(v))
+				if err := batch.Cols[c].AppendValue(parquet.ByteArrayValue(v).Level(0, 0, c)); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+		batch.Len = rows
+		srcs = append(srcs, batch)
+	}
+	refs := make([]columnar.Ref, rows)
+	for k := range refs {
+		refs[k] = columnar.Ref{Batch: int32(k % 2), Row: int32(r.IntN(rows))}
+	}
+	segs := []columnar.Rows{columnar.NewPick(srcs, refs)}
+	size /= 2
+	b.Run("values", func(b *testing.B) {
+		b.SetBytes(size)
+		b.ReportAllocs()
+		for b.Loop() {
+			for c := range cols {
+				vals := segs[0].AppendValues(nil, c, 0, rows)
+				for i := range vals {
+					vals[i] = vals[i].Clone()
+				}
+				decisionSink = sinks.PaysDictionary(parquet.ByteArray, vals)
+			}
+		}
+	})
+	b.Run("rows", func(b *testing.B) {
+		b.SetBytes(size)
+		b.ReportAllocs()
+		for b.Loop() {
+			decisionSink = sinks.DictionaryRows(enc, segs)[0]
+		}
+	})
+}
+
+// decisionSink keeps the benchmarks' decisions live.
+var decisionSink bool

@@ -24,27 +24,18 @@ func (s *RowGroupStream) start() error {
 		}
 		return s.open(s.e.config)
 	}
-	cols := make([][]parquet.Value, len(s.e.leaves))
 	if s.batches {
-		for c := range cols {
-			cols[c] = s.carry[c][:s.sampled]
-		}
-	} else {
-		for _, row := range s.held[:s.sampled] {
-			for _, v := range row {
-				if c := v.Column(); c >= 0 && c < len(cols) {
-					cols[c] = append(cols[c], v)
-				}
+		return s.startBatches()
+	}
+	cols := make([][]parquet.Value, len(s.e.leaves))
+	for _, row := range s.held[:s.sampled] {
+		for _, v := range row {
+			if c := v.Column(); c >= 0 && c < len(cols) {
+				cols[c] = append(cols[c], v)
 			}
 		}
 	}
 	dict := s.e.dictionaryColumns(cols)
-	if s.batches {
-		if err := s.openBatches(dict); err != nil {
-			return err
-		}
-		return s.writeCarry()
-	}
 	config, err := s.e.configFor(dict)
 	if err != nil {
 		s.err = fmt.Errorf("encode row group: %w", err)
@@ -70,36 +61,52 @@ func (s *RowGroupStream) start() error {
 	return nil
 }
 
-// writeCarry writes the whole chunks of the carried values, keeping the
-// rest (under a chunk) carried.
-func (s *RowGroupStream) writeCarry() error {
-	at := s.n - int64(s.carryRows)
-	for c, pw := range s.own {
-		if pw == nil || s.direct {
-			continue // a direct stream's wait for Finish
-		}
-		// The page writer takes partial chunks: all it was carried.
-		if err := pw.writeValues(s.carry[c]); err != nil {
-			s.err = fmt.Errorf("encode row group: column %d, rows %d to %d: %w", c, at, s.n-1, err)
-			return s.err
-		}
-		s.carry[c] = nil
+// startBatches chooses the encodings of a stream of batches from its
+// sample (s.sampleSegs), opens the writers and writes the sample's rows:
+// the page writers' columns at once (a direct stream's at Finish, from
+// s.sampleSegs), parquet-go's in whole chunks of chunkRows, the rest
+// (under a chunk) carried, as they would have been written had the
+// writers been open from the start.
+func (s *RowGroupStream) startBatches() error {
+	segs := s.sampleSegs
+	if err := s.openBatches(s.e.dictionaryRows(segs)); err != nil {
+		return err
 	}
-	whole := s.carryRows / chunkRows * chunkRows
-	if whole == 0 {
-		return nil
+	if !s.direct {
+		s.sampleSegs, s.sample = nil, nil
+		for c, pw := range s.own {
+			if pw == nil {
+				continue
+			}
+			for k, seg := range segs {
+				if err := pw.writeRows(seg, c, 0, seg.NumRows()); err != nil {
+					s.err = fmt.Errorf("encode row group: column %d, sample part %d: %w", c, k, err)
+					return s.err
+				}
+			}
+		}
 	}
+	whole := s.sampled / chunkRows * chunkRows
 	for j, cw := range s.columnWriters() {
 		c := s.pgo[j]
+		vals := s.vals[:0]
+		for _, seg := range segs {
+			vals = seg.AppendValues(vals, c, 0, seg.NumRows())
+		}
 		for lo := 0; lo < whole; lo += chunkRows {
-			if _, err := cw.WriteRowValues(s.carry[c][lo : lo+chunkRows]); err != nil {
-				s.err = fmt.Errorf("encode row group: column %d, rows %d to %d: %w", c, at+int64(lo), at+int64(lo+chunkRows-1), err)
+			if _, err := cw.WriteRowValues(vals[lo : lo+chunkRows]); err != nil {
+				s.err = fmt.Errorf("encode row group: column %d, rows %d to %d: %w", c, lo, lo+chunkRows-1, err)
 				return s.err
 			}
 		}
-		s.carry[c] = append(s.carry[c][:0], s.carry[c][whole:]...)
+		// The rows of a partial chunk wait for the next piece; their
+		// values point into the sample's batches, so they are cloned.
+		s.carry[c] = append(s.carry[c][:0], vals[whole:]...)
+		cloneValues(s.carry[c])
+		clear(vals[:cap(vals)])
+		s.vals = vals[:0]
 	}
-	s.carryRows -= whole
+	s.carryRows = s.sampled - whole
 	return nil
 }
 
@@ -131,33 +138,24 @@ func rowBytes(row parquet.Row) int64 {
 	return n
 }
 
-// sampleBatches takes the rows of parts into the sample (carry) until it
-// is complete, then starts the writer and returns the parts' rows not
-// taken; it returns nil when every row was taken.
+// sampleBatches takes the rows of parts into the sample (s.sampleSegs)
+// until it is complete, then starts the writers and returns the parts'
+// rows not taken; it returns nil when every row was taken. The sample's
+// rows are read where they are; those of a call that does not complete it
+// are copied for the next (s.sample), unless the stream is direct, whose
+// caller holds its parts until Finish.
 func (s *RowGroupStream) sampleBatches(parts []columnar.Rows) ([]columnar.Rows, error) {
+	kept := len(s.sampleSegs)
 	for k, part := range parts {
 		n := part.NumRows()
 		m := min(n, DictionarySampleRows-s.sampled)
-		base := s.carryRows
-		for c := range s.carry {
-			s.carry[c] = part.AppendValues(s.carry[c], c, 0, m)
-		}
-		take, done, bytes := sampleCut(s.sampled, s.sampleBytes, m, func(i int) int64 {
-			var b int64
-			for c := range s.carry {
-				b += valueBytes(&s.carry[c][base+i])
-			}
-			return b
-		})
-		for c := range s.carry {
-			vals := s.carry[c]
-			cloneValues(vals[base : base+take]) // may point into the batches
-			clear(vals[base+take : base+m])
-			s.carry[c] = vals[:base+take]
-		}
+		s.sizes = sampleRowBytes(s.sizes, part, m, &s.chunk)
+		take, done, bytes := sampleCut(s.sampled, s.sampleBytes, m, func(i int) int64 { return s.sizes[i] })
 		s.sampled, s.sampleBytes, s.sampleDone = s.sampled+take, bytes, done
-		s.carryRows += take
 		s.n += int64(take)
+		if take > 0 {
+			s.sampleSegs = append(s.sampleSegs, columnar.SliceRows(part, 0, take))
+		}
 		if !done {
 			continue
 		}
@@ -169,6 +167,10 @@ func (s *RowGroupStream) sampleBatches(parts []columnar.Rows) ([]columnar.Rows, 
 			rest = append(rest, columnar.SliceRows(part, take, n))
 		}
 		return append(rest, parts[k+1:]...), nil
+	}
+	if !s.direct && len(s.sampleSegs) > kept {
+		s.sample = appendSample(s.sample, s.sampleSegs[kept:])
+		s.sampleSegs = append(s.sampleSegs[:0], s.sample)
 	}
 	return nil, nil
 }
@@ -224,7 +226,14 @@ func (s *RowGroupStream) openBatches(dict []bool) error {
 				if own == nil {
 					own, mask = make([]*pageWriter, len(e.leaves)), make([]bool, len(e.leaves))
 				}
-				own[c], mask[c] = e.newPageWriter(c, e.codec, dict != nil && dict[c], s.direct), true
+				pw := e.newPageWriter(c, e.codec, dict != nil && dict[c], s.direct)
+				if s.spool != nil && !s.direct {
+					// Each page moves to the spool once written, from a
+					// buffer of a page kept from row group to row group.
+					pw.reservePage()
+					pw.moved = func() error { return s.drainColumn(c, pw) }
+				}
+				own[c], mask[c] = pw, true
 			}
 		}
 	}
@@ -266,8 +275,9 @@ func (s *RowGroupStream) columnWriters() []*parquet.ColumnWriter {
 
 // finishOwn finishes a row group some of whose columns splitdata's page
 // writer wrote, and joins them with parquet-go's. A direct stream's page
-// writers write their columns here: carry[c], then the rest of the rows.
-func (s *RowGroupStream) finishOwn(carry [][]parquet.Value) (*EncodedRowGroup, error) {
+// writers write their columns here: the sample's rows (sampleSegs), then
+// the rest of the rows.
+func (s *RowGroupStream) finishOwn() (*EncodedRowGroup, error) {
 	if s.n == 0 {
 		return &EncodedRowGroup{opts: s.e.opts, shape: s.e.shape}, nil
 	}
@@ -282,9 +292,9 @@ func (s *RowGroupStream) finishOwn(carry [][]parquet.Value) (*EncodedRowGroup, e
 		pw := s.own[c]
 		if s.direct {
 			pw.data, pw.base = rg, len(rg)
-			if c < len(carry) {
-				if err := pw.writeValues(carry[c]); err != nil {
-					return rg, nil, fmt.Errorf("column %d, rows 0 to %d: %w", c, len(carry[c])-1, err)
+			for k, seg := range s.sampleSegs {
+				if err := pw.writeRows(seg, c, 0, seg.NumRows()); err != nil {
+					return rg, nil, fmt.Errorf("column %d, sample part %d: %w", c, k, err)
 				}
 			}
 			for k, part := range s.rest {
@@ -301,6 +311,6 @@ func (s *RowGroupStream) finishOwn(carry [][]parquet.Value) (*EncodedRowGroup, e
 			s.e.releasePageWriter(c, pw) // assemble placed their chunks
 		}
 	}
-	s.own, s.rest = nil, nil
+	s.own, s.rest, s.sampleSegs, s.sample = nil, nil, nil, nil
 	return s.assembled(g, err)
 }

@@ -268,31 +268,44 @@ func (p *spooledPages) held() int64 {
 }
 
 // drain moves the pages the page writers wrote since the last drain into
-// the spool, each column's after its earlier ones. A page writer's
-// offsets count its chunk's bytes from its first page, moved or not
-// (pageWriter.base is minus the bytes moved).
+// the spool, each column's after its earlier ones (drainColumn).
 func (s *RowGroupStream) drain() error {
 	for c, pw := range s.own {
-		if pw == nil || len(pw.data) == 0 {
-			continue
-		}
-		if !s.long && pw.width == 0 {
-			long, err := longHeaders(pw.data)
-			if err != nil {
-				s.err = fmt.Errorf("encode row group: column %d: %w", c, err)
-				return s.err
+		if pw != nil {
+			if err := s.drainColumn(c, pw); err != nil {
+				return err
 			}
-			s.long = long
 		}
-		segs, err := s.spool.put(s.spool.cols[c], pw.data)
-		s.spool.cols[c] = segs
+	}
+	return nil
+}
+
+// drainColumn moves the pages page writer pw of column c wrote since the
+// last drain into the spool, after the column's earlier ones. A page
+// writer's offsets count its chunk's bytes from its first page, moved or
+// not (pageWriter.base is minus the bytes moved). The page writers of a
+// stream with a spool call it after each page (pageWriter.moved), so
+// their chunk buffers hold one page.
+func (s *RowGroupStream) drainColumn(c int, pw *pageWriter) error {
+	if len(pw.data) == 0 {
+		return nil
+	}
+	if !s.long && pw.width == 0 {
+		long, err := longHeaders(pw.data)
 		if err != nil {
-			s.err = fmt.Errorf("encode row group: %w", err)
+			s.err = fmt.Errorf("encode row group: column %d: %w", c, err)
 			return s.err
 		}
-		pw.base -= len(pw.data)
-		pw.data = pw.data[:0]
+		s.long = long
 	}
+	segs, err := s.spool.put(s.spool.cols[c], pw.data)
+	s.spool.cols[c] = segs
+	if err != nil {
+		s.err = fmt.Errorf("encode row group: %w", err)
+		return s.err
+	}
+	pw.base -= len(pw.data)
+	pw.data = pw.data[:0]
 	return nil
 }
 
@@ -326,4 +339,21 @@ func (s *RowGroupStream) releaseSpool() error {
 	err := s.spool.release()
 	s.spool = nil
 	return err
+}
+
+// HeldOutsidePool returns the bytes of memory g holds besides the blocks
+// of a [BlockPool], which the pool's budget counts: none for a row group
+// a stream left in pooled blocks and a temporary file, the blocks made
+// beyond a pool for one left in memory, else [EncodedRowGroup.Size].
+func (g *EncodedRowGroup) HeldOutsidePool() int64 {
+	if g.pages == nil {
+		return g.held
+	}
+	var n int64
+	for _, b := range g.pages.spool.blocks {
+		if !b.pooled {
+			n += int64(cap(b.b))
+		}
+	}
+	return n
 }
