@@ -322,9 +322,9 @@ func (o ParquetOptions) codec() (compress.Codec, error) {
 // one, unless o writes 0.7.0's pages ([ParquetOptions.RawDictionaryPricing]),
 // else codec. A dictionary page is written once per chunk and is small
 // next to its data pages, so the harder encoder costs little; the fast
-// one leaves sorted values (8-byte timestamps sharing their high bytes)
-// uncompressed, where the better one finds the 5 bytes each shares with
-// the one before.
+// one, which looks matches up by 6 bytes, leaves sorted 8-byte values
+// (timestamps) uncompressed, where the better one finds the 5 high bytes
+// each shares with the one before.
 func (o ParquetOptions) dictionaryCodec(codec compress.Codec) compress.Codec {
 	if s, ok := codec.(*snappyCodec); ok && !s.better && !o.RawDictionaryPricing {
 		return &snappyCodec{better: true}
