@@ -92,6 +92,9 @@ func compressing(codec compress.Codec) compress.Codec {
 // dictionary page of little use. Requiring both keeps those PLAIN, and
 // compresses only the samples whose raw sizes favour a dictionary.
 func (p *pricer) pays(kind parquet.Kind, vals []parquet.Value) bool {
+	if sampleBytes(vals) > maxPricedBytes {
+		return paysDictionary(kind, vals)
+	}
 	if !p.encode(kind, vals) {
 		return false
 	}
@@ -114,6 +117,23 @@ func (p *pricer) pays(kind parquet.Kind, vals []parquet.Value) bool {
 	}
 	dict := p.size(p.dictCodec, p.dict) + p.size(p.codec, p.body)
 	return dict < p.size(p.codec, p.plain)
+}
+
+// maxPricedBytes bounds the values of a sample priced compressed: its
+// encodings are copies of them, which a sample ending on a long value
+// (the sample ends after the row at which it reaches
+// DictionarySampleBytes, however long) would make as long. A sample
+// beyond it is priced raw only, as 0.7.0 priced every sample, without a
+// copy.
+const maxPricedBytes = 2 * DictionarySampleBytes
+
+// sampleBytes returns the bytes of the values of vals.
+func sampleBytes(vals []parquet.Value) int64 {
+	var n int64
+	for i := range vals {
+		n += valueBytes(&vals[i])
+	}
+	return n
 }
 
 // size returns the length of src compressed by codec (nil: src's).

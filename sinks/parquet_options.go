@@ -56,7 +56,8 @@ const (
 	// [DictionarySampleRows] rows or [DictionarySampleBytes] bytes), a
 	// column other than BOOLEAN is dictionary-encoded (RLE_DICTIONARY) when
 	// its distinct values plus their indexes take fewer bytes than its
-	// PLAIN values; it falls back to PLAIN for the rest of the chunk once
+	// PLAIN values, raw and, since splitdata 0.8.0, compressed too (see
+	// [ParquetOptions.RawDictionaryPricing]); it falls back to PLAIN for the rest of the chunk once
 	// its dictionary outgrows [DictionaryMaxBytes]. The decision depends
 	// only on the chunk's rows, never on timing or workers.
 	EncodingAuto = "auto"
