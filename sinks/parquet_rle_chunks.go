@@ -253,14 +253,14 @@ type runsTranscoder struct {
 // page appends page p of column c, raw its header and data, to t.out,
 // its indexes re-encoded when it is a data page of them, compressed
 // again by the dictionary codec when it is a dictionary page and that
-// codec is not the chunk's, and returns the
-// length it appended and how much its uncompressed size (header and
-// body) grew.
+// codec is not the chunk's, and returns the length it appended and how
+// much its uncompressed size (header and body) grew.
 func (t *runsTranscoder) page(c int, md *format.ColumnMetaData, p page, raw []byte) (int, int64, error) {
 	if p.header.Type == format.DataPageV2 {
 		return 0, 0, fmt.Errorf("data page v2 (want v1)")
 	}
-	codec, body := t.e.codec, t.body
+	codec := t.e.codec
+	var body []byte // the page's new body, uncompressed
 	switch {
 	case p.header.Type == format.DictionaryPage && t.e.recompressDictionaries() && md.Codec != format.Uncompressed:
 		if err := t.decompress(&p.header, raw[p.headerLen:]); err != nil {
