@@ -176,7 +176,7 @@ func (f *splitFlags) addCommonFlags(fl *pflag.FlagSet) {
 	fl.IntVar(&f.level, "compression-level", 0, "compression level: snappy 1 (fast) or 2 (better: smaller, slower, splitdata 0.1's bytes), zstd 1-22, gzip 1-9 (0: the codec's default: snappy 1, zstd 3, gzip 6)")
 	fl.StringVar(&f.pageSize, "page-size", "", "target uncompressed size of a data page, e.g. 1MiB (default 256KiB)")
 	fl.BoolVar(&f.dictionary, "dictionary", true, "dictionary-encode each column chunk where it pays (--dictionary=false: every column PLAIN, splitdata 0.4's bytes)")
-	fl.BoolVar(&f.indexRuns, "index-runs", true, "write a dictionary's indexes with a run of equal indexes wherever one pays (--index-runs=false: parquet-go's runs of aligned groups of 8 only, splitdata 0.5 and 0.6's bytes)")
+	fl.BoolVar(&f.indexRuns, "index-runs", true, "write a dictionary's indexes with a run of equal indexes wherever one pays (--index-runs=false: parquet-go's runs of aligned groups of 8 only; with --compressed-pricing=false, splitdata 0.5 and 0.6's bytes)")
 	fl.BoolVar(&f.priced, "compressed-pricing", true, "give a column chunk a dictionary only where it is smaller compressed too, and compress dictionary pages with snappy's better encoder (--compressed-pricing=false: raw sizes decide, splitdata 0.5 to 0.7's choice and 0.7's bytes)")
 	fl.BoolVar(&f.jsonOut, "json", false, "print the manifest as JSON on stdout instead of the summary table")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "print nothing but errors (and no progress bar)")
