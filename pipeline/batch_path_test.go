@@ -42,6 +42,16 @@ func TestBatchPathMatchesRowPath(t *testing.T) {
 			o.Parquet.Dictionary = true
 			return pipeline.Split(t.Context(), pipeline.SplitConfig{Inputs: []string{structs}, Out: out, Seed: "7", Splits: three, JobOptions: o})
 		}},
+		{"split-nulls-structs-0.7-pricing", func(t *testing.T, out string) (*pipeline.Manifest, error) {
+			o := opts
+			o.Parquet.RawDictionaryPricing = true
+			return pipeline.Split(t.Context(), pipeline.SplitConfig{Inputs: []string{structs}, Out: out, Seed: "7", Splits: three, JobOptions: o})
+		}},
+		{"split-3way-0.6-bytes", func(t *testing.T, out string) (*pipeline.Manifest, error) {
+			o := opts
+			o.Parquet.RawDictionaryPricing, o.Parquet.AlignedIndexRuns = true, true
+			return pipeline.Split(t.Context(), pipeline.SplitConfig{Inputs: []string{gen}, Out: out, Seed: "5", Splits: three, JobOptions: o})
+		}},
 		{"kfold-materialize", func(t *testing.T, out string) (*pipeline.Manifest, error) {
 			return pipeline.KFold(t.Context(), pipeline.KFoldConfig{Inputs: []string{gen}, Out: out, Seed: "8", K: 3, Materialize: true, JobOptions: opts})
 		}},

@@ -17,7 +17,7 @@ import (
 )
 
 // Version is the splitdata release, recorded in manifests.
-const Version = "0.7.0"
+const Version = "0.8.0"
 
 // AlgorithmVersion identifies the assignment algorithm specified in
 // docs/algorithm.md. Any change that moves a row for the same seed and

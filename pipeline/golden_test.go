@@ -32,15 +32,18 @@ var goldenInput = filepath.Join("testdata", "golden", "input")
 // holds, in which order (the assignment), and the bytes of every file (the
 // layout and the Parquet encoding). Any change to either shows up here.
 //
-// Each case is pinned four times: NAME.txt with snappy's "better" encoder
+// Each case is pinned five times: NAME.txt with snappy's "better" encoder
 // (compression level 2) and every column PLAIN, the files splitdata 0.1
 // wrote with its default options; NAME.snappy-fast.txt with snappy's fast
 // encoder and every column PLAIN (--dictionary=false), 0.2 to 0.4's
 // defaults; NAME.dictionary.txt with a dictionary per column chunk where
-// it pays and indexes as parquet-go encodes them (--index-runs=false),
-// 0.5 and 0.6's defaults; and NAME.index-runs.txt with today's defaults
-// (indexes with runs wherever they pay, since 0.7). All hold the same
-// assignment.
+// it pays by raw sizes and indexes as parquet-go encodes them
+// (--index-runs=false --compressed-pricing=false), 0.5 and 0.6's
+// defaults; NAME.index-runs.txt with indexes with runs wherever they pay
+// (--compressed-pricing=false), 0.7's defaults; and
+// NAME.compressed-pricing.txt with today's defaults (dictionaries where
+// they pay compressed too, their pages compressed by snappy's better
+// encoder, since 0.8). All hold the same assignment.
 func TestGoldenSplitBytes(t *testing.T) {
 	in := goldenInput
 	type golden struct {
@@ -50,6 +53,7 @@ func TestGoldenSplitBytes(t *testing.T) {
 		level    int
 		encoding string
 		aligned  bool // AlignedIndexRuns
+		raw      bool // RawDictionaryPricing
 	}
 	var cases []golden
 	for _, tc := range []golden{
@@ -57,12 +61,13 @@ func TestGoldenSplitBytes(t *testing.T) {
 		{name: "exact-3way", ratios: "train=0.7,valid=0.15,test=0.15"},
 		{name: "approx-80-20", ratios: "train=0.8,test=0.2", approx: true},
 	} {
-		better, fast, aligned := tc, tc, tc
+		better, fast, aligned, runs := tc, tc, tc, tc
 		better.level, better.encoding = sinks.SnappyBetter, sinks.EncodingPlain
 		fast.name, fast.encoding = tc.name+".snappy-fast", sinks.EncodingPlain
-		aligned.name, aligned.aligned = tc.name+".dictionary", true
-		tc.name += ".index-runs"
-		cases = append(cases, better, fast, aligned, tc)
+		aligned.name, aligned.aligned, aligned.raw = tc.name+".dictionary", true, true
+		runs.name, runs.raw = tc.name+".index-runs", true
+		tc.name += ".compressed-pricing"
+		cases = append(cases, better, fast, aligned, runs, tc)
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -73,7 +78,7 @@ func TestGoldenSplitBytes(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "out")
 			m := runSplit(t, pipeline.SplitConfig{
 				Inputs: []string{in}, Out: out, Seed: "42", Splits: splits, Approx: tc.approx,
-				JobOptions: pipeline.JobOptions{RowsPerFile: 1000, RowGroupRows: 256, Parquet: sinks.ParquetOptions{CompressionLevel: tc.level, Encoding: tc.encoding, AlignedIndexRuns: tc.aligned}},
+				JobOptions: pipeline.JobOptions{RowsPerFile: 1000, RowGroupRows: 256, Parquet: sinks.ParquetOptions{CompressionLevel: tc.level, Encoding: tc.encoding, AlignedIndexRuns: tc.aligned, RawDictionaryPricing: tc.raw}},
 			})
 			got := goldenHeader + assignment(t, out, m) + fingerprint(m)
 			path := filepath.Join("testdata", "golden", tc.name+".txt")

@@ -101,6 +101,9 @@ func reproduce(m *pipeline.Manifest, opts Options) string {
 		if o.Parquet.AlignedIndexRuns {
 			args = append(args, "--index-runs=false")
 		}
+		if o.Parquet.RawDictionaryPricing {
+			args = append(args, "--compressed-pricing=false")
+		}
 	case "arrow":
 		if o.Arrow != nil {
 			flag("--compression", o.Arrow.Compression)

@@ -11,8 +11,10 @@
 //
 // Which column chunks get a dictionary is decided per row group from its
 // first rows ([EncodingAuto], the default since splitdata 0.5.0; see
-// [ParquetOptions.Encoding]); [EncodingPlain] writes the PLAIN bytes of
-// splitdata 0.4 and earlier.
+// [ParquetOptions.Encoding]); since splitdata 0.8.0 the dictionary must
+// pay compressed as well as raw ([ParquetOptions.RawDictionaryPricing]
+// keeps 0.5.0 to 0.7.0's raw rule). [EncodingPlain] writes the PLAIN bytes
+// of splitdata 0.4 and earlier.
 //
 // Pages are encoded by parquet-go (see [ParquetOptions] for the fixed
 // choices), or, for the top-level numeric, string and binary columns of
@@ -22,7 +24,9 @@
 // dictionary indexes with an RLE run wherever one pays, where parquet-go
 // emits runs only for aligned groups of 8 (since splitdata 0.7.0; the
 // pages of indexes parquet-go writes are re-encoded, and
-// [ParquetOptions.AlignedIndexRuns] keeps parquet-go's), no min/max statistics for columns whose order parquet-go gets wrong or
+// [ParquetOptions.AlignedIndexRuns] keeps parquet-go's), dictionary pages
+// compressed by snappy's better encoder where the data pages take its
+// fast one (since splitdata 0.8.0; parquet-go's are compressed again), no min/max statistics for columns whose order parquet-go gets wrong or
 // the format leaves undefined (DECIMAL stored as FIXED_LEN_BYTE_ARRAY or
 // BYTE_ARRAY, FLOAT16, INT96, INTERVAL) or whose bounds would be NaN, no
 // min/max in the column chunk statistics or page headers of a BYTE_ARRAY

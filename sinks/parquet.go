@@ -69,6 +69,9 @@ type RowGroupEncoder struct {
 	mu      sync.Mutex
 	configs map[string]*parquet.WriterConfig
 
+	// dictCodec compresses dictionary pages (see dictionaryCodec).
+	dictCodec compress.Codec
+
 	// noPageWriter leaves every column to parquet-go (tests only).
 	noPageWriter bool
 
@@ -106,6 +109,7 @@ func NewRowGroupEncoder(schema *parquet.Schema, opts ParquetOptions) (*RowGroupE
 	if e.codec, err = opts.codec(); err != nil {
 		return nil, fmt.Errorf("new row group encoder: %w", err)
 	}
+	e.dictCodec = opts.dictionaryCodec(e.codec)
 	e.configs = make(map[string]*parquet.WriterConfig)
 	e.pagers = make([]pagerList, len(leaves))
 	e.chunkHints = make([]atomic.Int64, len(leaves))

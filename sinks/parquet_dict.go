@@ -185,9 +185,19 @@ func (s *byteSet) add(b []byte) bool {
 // chunk whose sample holds cols[c] for column c gets a dictionary.
 func (e *RowGroupEncoder) dictionaryColumns(cols [][]parquet.Value) []bool {
 	mask := make([]bool, len(e.leaves))
+	if e.opts.RawDictionaryPricing {
+		for c, leaf := range e.leaves {
+			if c < len(cols) {
+				mask[c] = paysDictionary(leaf.kind, cols[c])
+			}
+		}
+		return mask
+	}
+	p := e.newPricer()
+	defer p.release()
 	for c, leaf := range e.leaves {
 		if c < len(cols) {
-			mask[c] = paysDictionary(leaf.kind, cols[c])
+			mask[c] = p.pays(leaf.kind, cols[c])
 		}
 	}
 	return mask

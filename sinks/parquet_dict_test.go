@@ -15,11 +15,12 @@ import (
 	"github.com/splitdata/splitdata/sinks"
 )
 
-// TestAutoDictionaryChoice checks EncodingAuto's rule on one-column chunks:
-// a column gets a dictionary when, over the chunk's sample, its distinct
-// values plus one index per value take fewer bytes than its PLAIN values;
-// BOOLEAN columns and columns of nulls never do. Every file reads back as
-// its rows, and holds the same rows as with EncodingPlain.
+// TestAutoDictionaryChoice checks EncodingAuto's rule of 0.5.0 to 0.7.0
+// (RawDictionaryPricing) on one-column chunks: a column gets a dictionary
+// when, over the chunk's sample, its distinct values plus one index per
+// value take fewer bytes than its PLAIN values; BOOLEAN columns and
+// columns of nulls never do. Every file reads back as its rows, and holds
+// the same rows as with EncodingPlain.
 func TestAutoDictionaryChoice(t *testing.T) {
 	const n = 5000
 	text := func(i int) []byte { return fmt.Appendf(nil, "%040d", i) }
@@ -78,7 +79,7 @@ func TestAutoDictionaryChoice(t *testing.T) {
 				rows[i] = parquet.Row{v.Level(0, d, 0)}
 			}
 			var files [][]byte
-			for _, opts := range []sinks.ParquetOptions{{}, {Encoding: sinks.EncodingPlain}} {
+			for _, opts := range []sinks.ParquetOptions{{RawDictionaryPricing: true}, {Encoding: sinks.EncodingPlain}} {
 				enc, err := sinks.NewRowGroupEncoder(schema, opts)
 				if err != nil {
 					t.Fatal(err)

@@ -56,7 +56,8 @@ const (
 	// [DictionarySampleRows] rows or [DictionarySampleBytes] bytes), a
 	// column other than BOOLEAN is dictionary-encoded (RLE_DICTIONARY) when
 	// its distinct values plus their indexes take fewer bytes than its
-	// PLAIN values; it falls back to PLAIN for the rest of the chunk once
+	// PLAIN values, raw and, since splitdata 0.8.0, compressed too (see
+	// [ParquetOptions.RawDictionaryPricing]); it falls back to PLAIN for the rest of the chunk once
 	// its dictionary outgrows [DictionaryMaxBytes]. The decision depends
 	// only on the chunk's rows, never on timing or workers.
 	EncodingAuto = "auto"
@@ -152,6 +153,21 @@ type ParquetOptions struct {
 	// without a dictionary.
 	AlignedIndexRuns bool `json:"aligned_index_runs,omitempty"`
 
+	// RawDictionaryPricing chooses dictionaries ([EncodingAuto]) and
+	// compresses dictionary pages as splitdata 0.5.0 to 0.7.0 did: a
+	// column chunk gets a dictionary when its sample's distinct values and
+	// indexes take fewer bytes, uncompressed and with every index at its
+	// full bit width, than its PLAIN values, and its dictionary page is
+	// compressed as its data pages are. False, the default since
+	// splitdata 0.8.0, prices both encodings of the sample as they would
+	// be written: PLAIN values against the dictionary page and the
+	// indexes with their runs, each compressed by the chunk's codec, the
+	// dictionary page with snappy's better encoder when the data pages
+	// take the fast one ([SnappyFast]), as it is then written
+	// (docs/algorithm.md, "Dictionary pricing"). Sorted or clustered
+	// columns, whose PLAIN values the codec compresses well, stay PLAIN.
+	RawDictionaryPricing bool `json:"raw_dictionary_pricing,omitempty"`
+
 	// CreatedBy is written verbatim as the footer's created_by; empty means
 	// [DefaultCreatedBy]. Callers pin it (for example "splitdata version
 	// 1.2.0") so that bytes do not change with a library upgrade. It must be
@@ -235,7 +251,8 @@ func (o ParquetOptions) sameEncoding(p ParquetOptions) bool {
 		o.pageBufferSize() == p.pageBufferSize() &&
 		o.encoding() == p.encoding() &&
 		o.plainDictionary() == p.plainDictionary() &&
-		o.AlignedIndexRuns == p.AlignedIndexRuns
+		o.AlignedIndexRuns == p.AlignedIndexRuns &&
+		o.RawDictionaryPricing == p.RawDictionaryPricing
 }
 
 // codec validates the compression fields and returns a new codec for them.
@@ -299,6 +316,21 @@ func (o ParquetOptions) codec() (compress.Codec, error) {
 	default:
 		return nil, fmt.Errorf("%w: unknown compression %q (want snappy, zstd, gzip, lz4 or none)", ErrInvalidOptions, o.Compression)
 	}
+}
+
+// dictionaryCodec returns the codec of dictionary pages of chunks whose
+// data pages take codec: snappy's better encoder where codec is the fast
+// one, unless o writes 0.7.0's pages ([ParquetOptions.RawDictionaryPricing]),
+// else codec. A dictionary page is written once per chunk and is small
+// next to its data pages, so the harder encoder costs little; the fast
+// one, which looks matches up by 6 bytes, leaves sorted 8-byte values
+// (timestamps) uncompressed, where the better one finds the 5 high bytes
+// each shares with the one before.
+func (o ParquetOptions) dictionaryCodec(codec compress.Codec) compress.Codec {
+	if s, ok := codec.(*snappyCodec); ok && !s.better && !o.RawDictionaryPricing {
+		return &snappyCodec{better: true}
+	}
+	return codec
 }
 
 // writerConfig returns the parquet-go configuration that encodes one row

@@ -221,14 +221,16 @@ func (w *pageWriter) dictBounds() (lo, hi []byte, ok bool) {
 }
 
 // dictionaryPage returns the dictionary page of w's chunk, its header
-// and body, and counts it into the chunk's sizes and encoding stats.
+// and body, and counts it into the chunk's sizes and encoding stats. It
+// is compressed by w.dictCodec, snappy's better encoder where the data
+// pages take the fast one (since 0.8.0).
 func (w *pageWriter) dictionaryPage() ([]byte, error) {
 	d := w.dict
 	body := d.vals
 	page := body
 	if w.compressed {
 		var err error
-		if w.comp, err = w.codec.Encode(w.comp[:0], body); err != nil {
+		if w.comp, err = w.dictCodec.Encode(w.comp[:0], body); err != nil {
 			return nil, fmt.Errorf("column %q: compress dictionary page: %w", w.path, err)
 		}
 		page = w.comp

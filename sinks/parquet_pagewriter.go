@@ -124,9 +124,10 @@ type pageWriter struct {
 	scratch bool
 
 	// The chunk's dictionary, when it has one (see parquet_pagedict.go).
-	dict     *pageDict
-	keep     *pageDict // a dictionary kept for the next chunk with one
-	dictPage []byte
+	dict      *pageDict
+	keep      *pageDict // a dictionary kept for the next chunk with one
+	dictPage  []byte
+	dictCodec compress.Codec // compresses dictPage (see dictionaryCodec)
 
 	// Scratch reused from page to page: body and comp are used only
 	// when a page cannot be put together in place (see place).
@@ -217,6 +218,7 @@ func (e *RowGroupEncoder) makePageWriter(c int, codec compress.Codec) *pageWrite
 		indexer:    leaf.typ.NewColumnIndexer(e.config.ColumnIndexSizeLimit(leaf.names)),
 		aligned:    e.opts.AlignedIndexRuns,
 	}
+	w.dictCodec = e.opts.dictionaryCodec(codec)
 	switch leaf.kind {
 	case parquet.Int32, parquet.Float:
 		w.width = 4

@@ -33,14 +33,21 @@ import (
 // boundaries, levels, statistics and the dictionary page do not depend on
 // how indexes are encoded, so the chunk is then the page writer's, byte
 // for byte.
+//
+// Since splitdata 0.8.0 the dictionary pages of those chunks are
+// compressed again too, by the encoder's dictionary codec (snappy's
+// better encoder where the data pages take the fast one, see
+// ParquetOptions.dictionaryCodec), which parquet-go's writer cannot be
+// given: it compresses every page of a chunk with one codec.
 
 // indexRuns re-encodes the dictionary indexes of g's column chunks that
 // parquet-go wrote, those of columns c without own[c] (own may be nil),
-// unless e writes 0.6.0's indexes ([ParquetOptions.AlignedIndexRuns]).
-// g.data is replaced, and the metadata and offset indexes follow it; its
-// buffer, when it has one, is given back to e.
+// unless e writes 0.6.0's indexes ([ParquetOptions.AlignedIndexRuns]),
+// and compresses their dictionary pages again when e's dictionary codec
+// is not its codec. g.data is replaced, and the metadata and offset
+// indexes follow it; its buffer, when it has one, is given back to e.
 func (e *RowGroupEncoder) indexRuns(g *EncodedRowGroup, own []*pageWriter) error {
-	if e.opts.AlignedIndexRuns || g.data == nil {
+	if (e.opts.AlignedIndexRuns && !e.recompressDictionaries()) || g.data == nil {
 		return nil
 	}
 	cols := g.meta.Columns
@@ -69,7 +76,10 @@ func (e *RowGroupEncoder) indexRuns(g *EncodedRowGroup, own []*pageWriter) error
 	if same, err := t.unchanged(g, own, base); err != nil || same {
 		return err
 	}
-	t.out = make([]byte, 0, len(g.data))
+	// t.out is a file as g.data's was, the magic in front, so that file
+	// offsets are t.out's and the first row group of a file is still
+	// written in one write (EncodedRowGroup.file).
+	t.out = append(make([]byte, 0, base+int64(len(g.data))), parquetMagic...)
 	done := base // file offset of the old data copied so far
 	for c := range cols {
 		md := &cols[c].MetaData
@@ -85,7 +95,7 @@ func (e *RowGroupEncoder) indexRuns(g *EncodedRowGroup, own []*pageWriter) error
 			return fmt.Errorf("re-encode dictionary indexes: column chunk %d has a bloom filter", c)
 		}
 		t.out = append(t.out, g.data[done-base:first-base]...)
-		newFirst := base + int64(len(t.out))
+		newFirst := int64(len(t.out))
 		if (own != nil && own[c] != nil) || !slices.Contains(md.Encoding, format.RLEDictionary) {
 			t.out = append(t.out, g.data[first-base:end-base]...)
 			shift := newFirst - first
@@ -108,7 +118,7 @@ func (e *RowGroupEncoder) indexRuns(g *EncodedRowGroup, own []*pageWriter) error
 		moved := make(map[int64]format.PageLocation, len(pages)) // by old offset
 		var grew, grewBody int64
 		for _, p := range pages {
-			at := base + int64(len(t.out))
+			at := int64(len(t.out))
 			raw := g.data[p.off-base : p.off+p.headerLen+int64(p.header.CompressedPageSize)-base]
 			n, body, err := t.page(c, md, p, raw)
 			if err != nil {
@@ -160,9 +170,7 @@ func (e *RowGroupEncoder) indexRuns(g *EncodedRowGroup, own []*pageWriter) error
 			g.columnIndex[c] = t.out[at:len(t.out):len(t.out)]
 		}
 	}
-	// The magic no longer lies just before the new data (see
-	// EncodedRowGroup.file).
-	g.data, g.file = t.out[:n:n], nil
+	g.data, g.file = t.out[base:n:n], t.out[:n:n]
 	if g.buf != nil {
 		select {
 		case g.free <- g.buf:
@@ -195,7 +203,10 @@ func (t *runsTranscoder) unchanged(g *EncodedRowGroup, own []*pageWriter, base i
 			return false, fmt.Errorf("re-encode dictionary indexes of column chunk %d: %w", c, err)
 		}
 		for _, p := range pages {
-			if !indexPage(&p.header) {
+			if p.header.Type == format.DictionaryPage && t.e.recompressDictionaries() {
+				return false, nil
+			}
+			if !indexPage(&p.header) || t.e.opts.AlignedIndexRuns {
 				continue
 			}
 			raw := g.data[p.off-base : p.off+p.headerLen+int64(p.header.CompressedPageSize)-base]
@@ -209,6 +220,12 @@ func (t *runsTranscoder) unchanged(g *EncodedRowGroup, own []*pageWriter, base i
 		}
 	}
 	return true, nil
+}
+
+// recompressDictionaries reports whether the dictionary pages parquet-go
+// writes for e are compressed again, by e's dictionary codec.
+func (e *RowGroupEncoder) recompressDictionaries() bool {
+	return e.dictCodec != e.codec
 }
 
 // indexPage reports whether h is the header of a data page of
@@ -234,34 +251,46 @@ type runsTranscoder struct {
 }
 
 // page appends page p of column c, raw its header and data, to t.out,
-// its indexes re-encoded when it is a data page of them, and returns the
-// length it appended and how much its uncompressed size (header and
-// body) grew.
+// its indexes re-encoded when it is a data page of them, compressed
+// again by the dictionary codec when it is a dictionary page and that
+// codec is not the chunk's, and returns the length it appended and how
+// much its uncompressed size (header and body) grew.
 func (t *runsTranscoder) page(c int, md *format.ColumnMetaData, p page, raw []byte) (int, int64, error) {
 	if p.header.Type == format.DataPageV2 {
 		return 0, 0, fmt.Errorf("data page v2 (want v1)")
 	}
-	if !indexPage(&p.header) {
+	codec := t.e.codec
+	var body []byte // the page's new body, uncompressed
+	switch {
+	case p.header.Type == format.DictionaryPage && t.e.recompressDictionaries() && md.Codec != format.Uncompressed:
+		if err := t.decompress(&p.header, raw[p.headerLen:]); err != nil {
+			return 0, 0, err
+		}
+		codec, body = t.e.dictCodec, t.plain
+	case indexPage(&p.header) && !t.e.opts.AlignedIndexRuns:
+		same, err := t.encode(c, md, p, raw)
+		if err != nil {
+			return 0, 0, err
+		}
+		if same {
+			t.out = append(t.out, raw...)
+			return len(raw), 0, nil
+		}
+		body = t.body
+	default:
 		t.out = append(t.out, raw...)
 		return len(raw), 0, nil
 	}
-	same, err := t.encode(c, md, p, raw)
-	if err != nil {
-		return 0, 0, err
-	}
-	if same {
-		t.out = append(t.out, raw...)
-		return len(raw), 0, nil
-	}
-	page := t.body
+	page := body
 	if md.Codec != format.Uncompressed {
-		if t.comp, err = t.e.codec.Encode(t.comp[:0], t.body); err != nil {
+		var err error
+		if t.comp, err = codec.Encode(t.comp[:0], body); err != nil {
 			return 0, 0, fmt.Errorf("compress: %w", err)
 		}
 		page = t.comp
 	}
 	h := p.header
-	h.UncompressedPageSize = int32(len(t.body))
+	h.UncompressedPageSize = int32(len(body))
 	h.CompressedPageSize = int32(len(page))
 	h.CRC = int32(crc32.ChecksumIEEE(page))
 	hb, err := thrift.Marshal(new(thrift.CompactProtocol), &h)
@@ -270,7 +299,7 @@ func (t *runsTranscoder) page(c int, md *format.ColumnMetaData, p page, raw []by
 	}
 	t.out = append(t.out, hb...)
 	t.out = append(t.out, page...)
-	grew := int64(len(hb)+len(t.body)) - (p.headerLen + int64(p.header.UncompressedPageSize))
+	grew := int64(len(hb)+len(body)) - (p.headerLen + int64(p.header.UncompressedPageSize))
 	return len(hb) + len(page), grew, nil
 }
 
@@ -283,12 +312,8 @@ func (t *runsTranscoder) encode(c int, md *format.ColumnMetaData, p page, raw []
 	data := raw[p.headerLen:]
 	plain := data
 	if md.Codec != format.Uncompressed {
-		if h.UncompressedPageSize < 0 {
-			return false, fmt.Errorf("uncompressed size %d", h.UncompressedPageSize)
-		}
-		var err error
-		if t.plain, err = t.e.codec.Decode(t.plain[:0], data); err != nil {
-			return false, fmt.Errorf("decompress: %w", err)
+		if err := t.decompress(h, data); err != nil {
+			return false, err
 		}
 		plain = t.plain
 	}
@@ -350,4 +375,20 @@ func (t *runsTranscoder) encode(c int, md *format.ColumnMetaData, p page, raw []
 	t.body = append(t.body[:0], prefix...)
 	t.body = appendIndexRuns(t.body, t.idx[:values])
 	return bytes.Equal(t.body[len(prefix):], rest), nil
+}
+
+// decompress sets t.plain to data, the compressed body of a page whose
+// header is h, decompressed by the encoder's codec.
+func (t *runsTranscoder) decompress(h *format.PageHeader, data []byte) error {
+	if h.UncompressedPageSize < 0 {
+		return fmt.Errorf("uncompressed size %d", h.UncompressedPageSize)
+	}
+	var err error
+	if t.plain, err = t.e.codec.Decode(t.plain[:0], data); err != nil {
+		return fmt.Errorf("decompress: %w", err)
+	}
+	if len(t.plain) != int(h.UncompressedPageSize) {
+		return fmt.Errorf("body of %d bytes, header says %d", len(t.plain), h.UncompressedPageSize)
+	}
+	return nil
 }

@@ -228,19 +228,22 @@ func clusteredInput(n int, seed uint64) (*parquet.Schema, []parquet.Row) {
 // writing in place), parquet-go's writer given batches, rows (the row
 // path), and a stream whose pages go to files. Each writes the same
 // bytes, with the 0.7.0 runs and with AlignedIndexRuns (0.6.0's bytes,
-// which parquet-go writes as they are); the runs take fewer bytes, and
+// which parquet-go writes as they are), each with 0.8.0's dictionaries
+// (priced compressed, their pages compressed by snappy's better encoder)
+// and with RawDictionaryPricing (0.7.0's); the runs take fewer bytes, and
 // every file reads back as its rows.
 func TestIndexRunsEveryPath(t *testing.T) {
+	type variant struct{ aligned, raw bool }
 	for _, n := range []int{1, 200, 5000, 20000} {
 		schema, rows := clusteredInput(n, uint64(n))
 		layout, err := columnar.LayoutOf(schema)
 		if err != nil {
 			t.Fatal(err)
 		}
-		sizes := map[bool]int{}
-		for _, aligned := range []bool{false, true} {
-			opts := sinks.ParquetOptions{PageBufferSize: 4096, AlignedIndexRuns: aligned}
-			name := fmt.Sprintf("rows=%d/aligned=%v", n, aligned)
+		sizes := map[variant]int{}
+		for _, v := range []variant{{false, false}, {true, false}, {false, true}, {true, true}} {
+			opts := sinks.ParquetOptions{PageBufferSize: 4096, AlignedIndexRuns: v.aligned, RawDictionaryPricing: v.raw}
+			name := fmt.Sprintf("rows=%d/aligned=%v/raw=%v", n, v.aligned, v.raw)
 			t.Run(name, func(t *testing.T) {
 				encoder := func(pageWriter bool) *sinks.RowGroupEncoder {
 					e, err := sinks.NewRowGroupEncoder(schema, opts)
@@ -295,6 +298,9 @@ func TestIndexRunsEveryPath(t *testing.T) {
 						want = got
 						_, groups := readBack(t, got)
 						compareRows(t, name, concat(groups), rows)
+						if pages, better, _ := dictionaryPages(t, got); !v.raw && better != pages {
+							t.Errorf("%s: %d of %d dictionary pages compressed by the better encoder, want all", p.name, better, pages)
+						}
 						continue
 					}
 					if !bytes.Equal(got, want) {
@@ -303,11 +309,14 @@ func TestIndexRunsEveryPath(t *testing.T) {
 						t.Fatalf("%s wrote %d bytes, %s %d", p.name, len(got), paths[0].name, len(want))
 					}
 				}
-				sizes[aligned] = len(want)
+				sizes[v] = len(want)
 			})
 		}
-		if n >= 5000 && sizes[false] >= sizes[true] {
-			t.Errorf("%d rows: %d bytes with runs, %d aligned: want fewer", n, sizes[false], sizes[true])
+		t.Logf("%d rows: %v", n, sizes)
+		for _, raw := range []bool{false, true} {
+			if runs, aligned := sizes[variant{false, raw}], sizes[variant{true, raw}]; n >= 5000 && runs >= aligned {
+				t.Errorf("%d rows, raw=%t: %d bytes with runs, %d aligned: want fewer", n, raw, runs, aligned)
+			}
 		}
 	}
 }

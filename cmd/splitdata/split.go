@@ -52,6 +52,7 @@ type splitFlags struct {
 	pageSize     string
 	dictionary   bool
 	indexRuns    bool
+	priced       bool
 	jsonOut      bool
 	quiet        bool
 	order        orderFlags // --order-by, --nulls, --random-state, --train-size (order_flags.go)
@@ -175,7 +176,8 @@ func (f *splitFlags) addCommonFlags(fl *pflag.FlagSet) {
 	fl.IntVar(&f.level, "compression-level", 0, "compression level: snappy 1 (fast) or 2 (better: smaller, slower, splitdata 0.1's bytes), zstd 1-22, gzip 1-9 (0: the codec's default: snappy 1, zstd 3, gzip 6)")
 	fl.StringVar(&f.pageSize, "page-size", "", "target uncompressed size of a data page, e.g. 1MiB (default 256KiB)")
 	fl.BoolVar(&f.dictionary, "dictionary", true, "dictionary-encode each column chunk where it pays (--dictionary=false: every column PLAIN, splitdata 0.4's bytes)")
-	fl.BoolVar(&f.indexRuns, "index-runs", true, "write a dictionary's indexes with a run of equal indexes wherever one pays (--index-runs=false: parquet-go's runs of aligned groups of 8 only, splitdata 0.5 and 0.6's bytes)")
+	fl.BoolVar(&f.indexRuns, "index-runs", true, "write a dictionary's indexes with a run of equal indexes wherever one pays (--index-runs=false: parquet-go's runs of aligned groups of 8 only; with --compressed-pricing=false, splitdata 0.5 and 0.6's bytes)")
+	fl.BoolVar(&f.priced, "compressed-pricing", true, "give a column chunk a dictionary only where it is smaller compressed too, and compress dictionary pages with snappy's better encoder (--compressed-pricing=false: raw sizes decide, splitdata 0.5 to 0.7's choice and 0.7's bytes)")
 	fl.BoolVar(&f.jsonOut, "json", false, "print the manifest as JSON on stdout instead of the summary table")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "print nothing but errors (and no progress bar)")
 	f.step.addFlags(fl)
@@ -354,6 +356,7 @@ func (f *splitFlags) config(inputs []string) (pipeline.SplitConfig, error) {
 		cfg.Parquet.Encoding, cfg.Parquet.Dictionary = sinks.EncodingPlain, false
 	}
 	cfg.Parquet.AlignedIndexRuns = !f.indexRuns
+	cfg.Parquet.RawDictionaryPricing = !f.priced
 	if f.pageSize != "" {
 		size, err := humanize.ParseBytes(f.pageSize)
 		if err != nil || size == 0 || size > math.MaxInt32 {
