@@ -46,9 +46,25 @@ func sampleRowBytes(sizes []int64, r columnar.Rows, m int, ch *columnar.Chunk) [
 
 // dictionaryRows returns, per leaf column of e's schema, whether the
 // chunk whose sample is the rows of segs, in order, gets a dictionary:
-// what dictionaryColumns returns for their values.
+// what dictionaryColumns returns for their values. Raw pricing (0.5.0 to
+// 0.7.0) counts the rows where they sit; priced compressed (0.8.0), each
+// column's sample is encoded both ways from its values, one column at a
+// time, as the other paths price it.
 func (e *RowGroupEncoder) dictionaryRows(segs []columnar.Rows) []bool {
 	mask := make([]bool, len(e.leaves))
+	if !e.opts.RawDictionaryPricing {
+		p := e.newPricer()
+		defer p.release()
+		var vals []parquet.Value
+		for c, leaf := range e.leaves {
+			vals = vals[:0]
+			for _, seg := range segs {
+				vals = seg.AppendValues(vals, c, 0, seg.NumRows())
+			}
+			mask[c] = p.pays(leaf.kind, vals)
+		}
+		return mask
+	}
 	rows := 0
 	for _, seg := range segs {
 		rows += seg.NumRows()
