@@ -1,10 +1,6 @@
 package pipeline
 
-import (
-	"fmt"
-
-	"github.com/splitdata/splitdata/sinks"
-)
+import "fmt"
 
 // How a job holds its output row groups under its memory budget: held as
 // decoded rows, or streamed (see outputMemory), and what each way needs.
@@ -22,15 +18,6 @@ type outputShape struct {
 	workers      int
 	rowPath      bool
 	canStream    bool // the encoder encodes a row group a piece at a time
-	rewrites     bool // an encoded row group may be held twice while its indexes are re-encoded (rewritesIndexes); not yet counted
-}
-
-// rewritesIndexes reports whether enc may re-encode the dictionary
-// indexes of a row group once written (sinks.RowGroupEncoder's
-// MayRewriteIndexes), holding its encoded bytes twice meanwhile.
-func rewritesIndexes(enc sinks.Encoder, rowPath bool) bool {
-	r, ok := enc.(interface{ MayRewriteIndexes(rows bool) bool })
-	return ok && r.MayRewriteIndexes(rowPath)
 }
 
 // outputMemory says how a job holds its output row groups under memory,
@@ -149,9 +136,10 @@ func streamHeap(o outputShape) int64 {
 	} else {
 		rest *= 2
 	}
-	// The finished row group read back is counted once, though its
-	// indexes may be re-encoded (o.rewrites): counting it twice raised
-	// the least budget of small jobs tests run at their edge
+	// The finished row group read back is counted once, though a row
+	// group parquet-go wrote is held twice while its dictionary indexes
+	// and page are re-encoded (sinks/parquet_rle_chunks.go): counting it
+	// twice raised the least budget of small jobs tests run at their edge
 	// (dedup_content.txtar under --memory 32MiB).
 	return rest + group*o.encodedBytes
 }

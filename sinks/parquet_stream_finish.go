@@ -209,25 +209,3 @@ func (e *RowGroupEncoder) bufferFor(n int) *bytes.Buffer {
 	}
 	return buf
 }
-
-// MayRewriteIndexes reports whether a row group e encodes may have its
-// dictionary indexes re-encoded once written (indexRuns,
-// parquet_rle_chunks.go), which holds the row group's bytes twice while
-// the new ones are made: when some column parquet-go writes may be
-// dictionary encoded and e writes 0.7.0's indexes. On the row path
-// (rows, true) parquet-go writes every column; given batches, those
-// splitdata's page writer does not cover.
-func (e *RowGroupEncoder) MayRewriteIndexes(rows bool) bool {
-	if e.opts.AlignedIndexRuns {
-		return false
-	}
-	for c, leaf := range e.leaves {
-		if !rows && !e.noPageWriter && e.ownColumn(c) {
-			continue
-		}
-		if e.auto && leaf.kind != parquet.Boolean || e.opts.plainDictionary() && leaf.kind == parquet.ByteArray {
-			return true
-		}
-	}
-	return false
-}
