@@ -191,15 +191,19 @@ func (e *engine) run(ctx context.Context) ([]SplitInfo, error) {
 			return nil
 		})
 	}
+	// The readers' error is set before routedCh is closed, so the
+	// dispatcher, which sees the close, returns it rather than finding
+	// units missing before the group's context is cancelled.
+	var readErr error
 	g.Go(func() error {
-		err := readers.Wait()
+		readErr = readers.Wait()
 		close(routedCh)
-		return err
+		return readErr
 	})
 
 	g.Go(func() error {
 		defer close(jobCh)
-		return e.dispatch(ctx, routedCh, jobCh, unitWindow, jobWindow)
+		return e.dispatch(ctx, routedCh, func() error { return readErr }, jobCh, unitWindow, jobWindow)
 	})
 
 	encoders, ectx := errgroup.WithContext(ctx)
@@ -240,7 +244,8 @@ func (e *engine) run(ctx context.Context) ([]SplitInfo, error) {
 // dispatch consumes routed units strictly in unit order and hands them to
 // the orderer, whose rows the layout's cutters turn into row-group jobs,
 // so that the output layout never depends on which reader finished first.
-func (e *engine) dispatch(ctx context.Context, in <-chan routed, out chan<- rowGroupJob, unitWindow, jobWindow *semaphore.Weighted) error {
+// readErr, called once in is closed, is the readers' error.
+func (e *engine) dispatch(ctx context.Context, in <-chan routed, readErr func() error, out chan<- rowGroupJob, unitWindow, jobWindow *semaphore.Weighted) error {
 	cut := e.newCutter(ctx, out, jobWindow)
 	defer e.order.close()
 	held := make(map[int]routed)
@@ -257,6 +262,9 @@ func (e *engine) dispatch(ctx context.Context, in <-chan routed, out chan<- rowG
 				return err
 			}
 		}
+	}
+	if err := readErr(); err != nil {
+		return err
 	}
 	e.progress.ordering(e.order.held())
 	// The first rows an orderer passes on at the end are the first written:
