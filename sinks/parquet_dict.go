@@ -109,6 +109,14 @@ func paysDictionary(kind parquet.Kind, vals []parquet.Value) bool {
 	default:
 		return false
 	}
+	return rawPays(plain, dict, nonNull, distinct)
+}
+
+// rawPays is paysDictionary's rule for a sample of nonNull values taking
+// plain bytes PLAIN, of which distinct take dict bytes: the dictionary
+// page and an index per value at the bit width distinct needs take fewer
+// bytes than the values. A sample without a value is PLAIN.
+func rawPays(plain, dict, nonNull int64, distinct int) bool {
 	if nonNull == 0 {
 		return false
 	}

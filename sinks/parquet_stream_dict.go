@@ -2,7 +2,6 @@ package sinks
 
 import (
 	"encoding/binary"
-	"math/bits"
 
 	"github.com/parquet-go/parquet-go"
 
@@ -152,12 +151,7 @@ func paysDictionaryRows(kind parquet.Kind, segs []columnar.Rows, c, rows int, ke
 	default:
 		return false, keys
 	}
-	if nonNull == 0 {
-		return false, keys
-	}
-	width := int64(max(bits.Len(uint(distinct-1)), 1))
-	index := (nonNull*width + 7) / 8
-	return dict+index < plain, keys
+	return rawPays(plain, dict, nonNull, distinct), keys
 }
 
 // appendSample appends the rows of segs to dst (nil: a new batch) as
