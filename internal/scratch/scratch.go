@@ -14,6 +14,7 @@ package scratch
 
 import (
 	"bufio"
+	"fmt"
 	"io"
 )
 
@@ -83,14 +84,20 @@ func NewReader(f File, size int) *bufio.Reader {
 	return bufio.NewReaderSize(io.NewSectionReader(f, 0, f.Size()), size)
 }
 
-// ReadAll reads the whole of f (after Flush) into a new slice.
+// ReadAll reads the whole of f (after Flush) into a new slice. A file
+// that gives fewer bytes than its Size is an error naming it, even when
+// its ReadAt ends them with io.EOF: the rest of the slice would be zeros.
 func ReadAll(f File) ([]byte, error) {
 	b := make([]byte, f.Size())
 	if len(b) == 0 {
 		return b, nil
 	}
-	if _, err := f.ReadAt(b, 0); err != nil && err != io.EOF {
-		return nil, err
+	n, err := f.ReadAt(b, 0)
+	if n == len(b) && (err == nil || err == io.EOF) {
+		return b, nil
 	}
-	return b, nil
+	if err == nil || err == io.EOF {
+		err = fmt.Errorf("%s: read %d of its %d bytes: %w", f.Name(), n, len(b), io.ErrUnexpectedEOF)
+	}
+	return nil, err
 }
