@@ -124,16 +124,8 @@ func (ch *Chunk) readPick(p *Pick, c, lo, hi int) {
 	case 8:
 		fixed := grow(ch.fixed[:0], 8*len(refs))[:8*len(refs)]
 		ch.fixed, ch.Fixed = fixed, fixed
-		if out, ok := view8(fixed, len(refs)); ok {
-			vs, ok := views(ch.views8[:0], cols, 8, view8)
-			if ok {
-				gatherTyped(unsafe.Slice((*uint64)(out), len(refs)), vs, refs)
-			}
-			clear(vs) // the batches are not the chunk's to keep
-			ch.views8 = vs[:0]
-			if ok {
-				break
-			}
+		if gatherViews(&ch.views8, fixed, cols, refs, 8, view8) {
+			break
 		}
 		for k, ref := range refs {
 			binary.LittleEndian.PutUint64(fixed[8*k:], binary.LittleEndian.Uint64(cols[ref.Batch].Fixed[8*int(ref.Row):]))
@@ -141,16 +133,8 @@ func (ch *Chunk) readPick(p *Pick, c, lo, hi int) {
 	case 4:
 		fixed := grow(ch.fixed[:0], 4*len(refs))[:4*len(refs)]
 		ch.fixed, ch.Fixed = fixed, fixed
-		if out, ok := view4(fixed, len(refs)); ok {
-			vs, ok := views(ch.views4[:0], cols, 4, view4)
-			if ok {
-				gatherTyped(unsafe.Slice((*uint32)(out), len(refs)), vs, refs)
-			}
-			clear(vs) // the batches are not the chunk's to keep
-			ch.views4 = vs[:0]
-			if ok {
-				break
-			}
+		if gatherViews(&ch.views4, fixed, cols, refs, 4, view4) {
+			break
 		}
 		for k, ref := range refs {
 			binary.LittleEndian.PutUint32(fixed[4*k:], binary.LittleEndian.Uint32(cols[ref.Batch].Fixed[4*int(ref.Row):]))
@@ -178,6 +162,24 @@ func views[T uint32 | uint64](dst [][]T, cols []*Column, w int, view func([]byte
 		dst = append(dst, unsafe.Slice((*T)(p), n))
 	}
 	return dst, true
+}
+
+// gatherViews gathers the w-byte numbers refs names among cols into
+// fixed, each with one load and one store, when fixed and every column's
+// values can be viewed in place as numbers (view: view8 or view4), and
+// reports whether they could; buf holds the views between calls.
+func gatherViews[T uint32 | uint64](buf *[][]T, fixed []byte, cols []*Column, refs []Ref, w int, view func([]byte, int) (unsafe.Pointer, bool)) bool {
+	out, ok := view(fixed, len(refs))
+	if !ok {
+		return false
+	}
+	vs, ok := views((*buf)[:0], cols, w, view)
+	if ok {
+		gatherTyped(unsafe.Slice((*T)(out), len(refs)), vs, refs)
+	}
+	clear(vs) // the batches are not the chunk's to keep
+	*buf = vs[:0]
+	return ok
 }
 
 // gatherTyped sets out[k] to the value refs[k] names among srcs: a copy
