@@ -290,6 +290,39 @@ var duckProbes = []duckProbe{
 	{"h_uuid IS NULL", func(r *duckRecord) bool { return r.uuid == nil }},
 }
 
+// duckNode returns node's path where check.mjs's dependencies are
+// installed, and skips t elsewhere.
+func duckNode(t *testing.T) string {
+	t.Helper()
+	if _, err := os.Stat(filepath.Join(duckDir, "node_modules", "@duckdb", "node-api")); err != nil {
+		t.Skip("DuckDB readback not installed (cd sinks/testdata/duckdb && npm install)")
+	}
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Skip("node is not installed")
+	}
+	return node
+}
+
+// duckCheck runs check.mjs (with node) on args, files and its options,
+// and returns what it prints, failing t if DuckDB cannot read them.
+func duckCheck(t *testing.T, node string, args ...string) duckOutput {
+	t.Helper()
+	cmd := exec.CommandContext(t.Context(), node, append([]string{"check.mjs"}, args...)...)
+	cmd.Dir = duckDir
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	stdout, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("node check.mjs: %v\n%s", err, stderr.String())
+	}
+	var got duckOutput
+	if err := json.Unmarshal(stdout, &got); err != nil {
+		t.Fatalf("decode check.mjs output: %v\n%s", err, stdout)
+	}
+	return got
+}
+
 // duckOutput is what check.mjs prints.
 type duckOutput struct {
 	DuckDB string `json:"duckdb"`
@@ -312,13 +345,7 @@ type duckOutput struct {
 //
 //	cd sinks/testdata/duckdb && npm install
 func TestDuckDBReadback(t *testing.T) {
-	if _, err := os.Stat(filepath.Join(duckDir, "node_modules", "@duckdb", "node-api")); err != nil {
-		t.Skip("DuckDB readback not installed (cd sinks/testdata/duckdb && npm install)")
-	}
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Skip("node is not installed")
-	}
+	node := duckNode(t)
 	schema := duckSchema()
 	cases := []struct {
 		name  string
@@ -362,22 +389,11 @@ func TestDuckDBReadback(t *testing.T) {
 		want = append(want, recs)
 	}
 
-	args := []string{"check.mjs"}
+	var args []string
 	for _, p := range duckProbes {
 		args = append(args, "--count-where", p.sql)
 	}
-	cmd := exec.CommandContext(t.Context(), node, append(args, paths...)...)
-	cmd.Dir = duckDir
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	stdout, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("node check.mjs: %v\n%s", err, stderr.String())
-	}
-	var got duckOutput
-	if err := json.Unmarshal(stdout, &got); err != nil {
-		t.Fatalf("decode check.mjs output: %v\n%s", err, stdout)
-	}
+	got := duckCheck(t, node, append(args, paths...)...)
 	t.Logf("DuckDB %s", got.DuckDB)
 	if len(got.Files) != len(cases) {
 		t.Fatalf("check.mjs reported %d files, want %d", len(got.Files), len(cases))

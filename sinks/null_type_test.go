@@ -1,13 +1,10 @@
 package sinks_test
 
 import (
-	"encoding/json"
 	"fmt"
 	"hash/fnv"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/parquet-go/parquet-go"
@@ -56,35 +53,18 @@ func TestNullTypeColumn(t *testing.T) {
 	_, back := readBack(t, data)
 	compareRows(t, "null list", concat(back), rows)
 
-	if _, err := os.Stat(filepath.Join(duckDir, "node_modules", "@duckdb", "node-api")); err != nil {
-		t.Skip("DuckDB readback not installed (cd sinks/testdata/duckdb && npm install)")
-	}
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Skip("node is not installed")
-	}
+	node := duckNode(t)
 	path := filepath.Join(t.TempDir(), "null_list.parquet")
 	if err := os.WriteFile(path, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.CommandContext(t.Context(), node, "check.mjs", path)
-	cmd.Dir = duckDir
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	stdout, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("DuckDB cannot read the file: %v\n%s", err, stderr.String())
-	}
-	var got duckOutput
-	if err := json.Unmarshal(stdout, &got); err != nil {
-		t.Fatalf("decode check.mjs output: %v\n%s", err, stdout)
-	}
+	got := duckCheck(t, node, path)
 	h := fnv.New64a()
 	for _, tok := range tokens {
 		h.Write([]byte(tok + "\n"))
 	}
 	want := fmt.Sprintf("%016x", h.Sum64())
 	if len(got.Files) != 1 || got.Files[0].Rows != len(rows) || len(got.Files[0].Columns) != 1 || got.Files[0].Columns[0].Checksum != want {
-		t.Fatalf("DuckDB read %s, want %d rows of one column with checksum %s", stdout, len(rows), want)
+		t.Fatalf("DuckDB read %+v, want %d rows of one column with checksum %s", got.Files, len(rows), want)
 	}
 }

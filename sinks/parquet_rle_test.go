@@ -3,14 +3,11 @@ package sinks_test
 import (
 	"bytes"
 	"encoding/binary"
-	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
-	"strings"
 	"testing"
 
 	"github.com/parquet-go/parquet-go"
@@ -362,13 +359,7 @@ func BenchmarkIndexRuns(b *testing.B) {
 // (checksums) in each. It runs where
 // TestDuckDBReadback does.
 func TestIndexRunsDuckDB(t *testing.T) {
-	if _, err := os.Stat(filepath.Join(duckDir, "node_modules", "@duckdb", "node-api")); err != nil {
-		t.Skip("DuckDB readback not installed (cd sinks/testdata/duckdb && npm install)")
-	}
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Skip("node is not installed")
-	}
+	node := duckNode(t)
 	schema, rows := clusteredInput(30000, 5)
 	dir := t.TempDir()
 	cases := []struct {
@@ -400,18 +391,7 @@ func TestIndexRunsDuckDB(t *testing.T) {
 		}
 		paths = append(paths, path)
 	}
-	cmd := exec.CommandContext(t.Context(), node, append([]string{"check.mjs"}, paths...)...)
-	cmd.Dir = duckDir
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	stdout, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("node check.mjs: %v\n%s", err, stderr.String())
-	}
-	var got duckOutput
-	if err := json.Unmarshal(stdout, &got); err != nil {
-		t.Fatalf("decode check.mjs output: %v\n%s", err, stdout)
-	}
+	got := duckCheck(t, node, paths...)
 	if len(got.Files) != len(cases) {
 		t.Fatalf("check.mjs reported %d files, want %d", len(got.Files), len(cases))
 	}
