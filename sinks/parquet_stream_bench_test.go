@@ -35,20 +35,8 @@ func BenchmarkStreamWide(b *testing.B) {
 	var parts []columnar.Rows
 	var size int64
 	for lo := 0; lo < rows; lo += piece {
-		batch := columnar.New(layout, piece)
-		for range piece {
-			for c := range cols {
-				v := make([]byte, 16+r.IntN(16))
-				for i := range v {
-					v[i] = byte('a' + r.IntN(26))
-				}
-				size += int64(len(v))
-				if err := batch.Cols[c].AppendValue(parquet.ByteArrayValue(v).Level(0, 0, c)); err != nil {
-					b.Fatal(err)
-				}
-			}
-		}
-		batch.Len = piece
+		batch, n := wideBatch(b, layout, cols, piece, r)
+		size += n
 		parts = append(parts, batch)
 	}
 	for _, tc := range []string{"held", "blocks", "files", "parquet-go-files"} {
@@ -113,7 +101,9 @@ func streamParts(enc *sinks.RowGroupEncoder, opts sinks.StreamOptions, parts []c
 // row group of the wide shape (4,096 rows of 20 string columns, as a pick
 // of two batches' rows): from parquet.Values cloned out of the batches,
 // as streams of batches decided up to this change ("values"), and from
-// the rows where they sit ("rows").
+// the rows where they sit ("rows"); both by raw sizes, the rule of 0.7.0
+// and --compressed-pricing=false (0.8.0's default prices the sample's
+// values compressed, whichever way it is held).
 func BenchmarkSampleDecision(b *testing.B) {
 	const cols, rows = 20, sinks.DictionarySampleRows
 	group := parquet.Group{}
@@ -125,7 +115,7 @@ func BenchmarkSampleDecision(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	enc, err := sinks.NewRowGroupEncoder(schema, sinks.ParquetOptions{})
+	enc, err := sinks.NewRowGroupEncoder(schema, sinks.ParquetOptions{RawDictionaryPricing: true})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -133,20 +123,8 @@ func BenchmarkSampleDecision(b *testing.B) {
 	var srcs []*columnar.Batch
 	var size int64
 	for range 2 {
-		batch := columnar.New(layout, rows)
-		for range rows {
-			for c := range cols {
-				v := make([]byte, 16+r.IntN(16))
-				for i := range v {
-					v[i] = byte('a' + r.IntN(26))
-				}
-				size += int64(len(v))
-				if err := batch.Cols[c].AppendValue(parquet.ByteArrayValue(v).Level(0, 0, c)); err != nil {
-					b.Fatal(err)
-				}
-			}
-		}
-		batch.Len = rows
+		batch, n := wideBatch(b, layout, cols, rows, r)
+		size += n
 		srcs = append(srcs, batch)
 	}
 	refs := make([]columnar.Ref, rows)
@@ -179,3 +157,24 @@ func BenchmarkSampleDecision(b *testing.B) {
 
 // decisionSink keeps the benchmarks' decisions live.
 var decisionSink bool
+
+// wideBatch returns a batch of rows rows of layout's cols string columns,
+// each value 16 to 31 random letters from r, and the values' bytes.
+func wideBatch(b *testing.B, layout columnar.Layout, cols, rows int, r *rand.Rand) (*columnar.Batch, int64) {
+	batch := columnar.New(layout, rows)
+	var size int64
+	for range rows {
+		for c := range cols {
+			v := make([]byte, 16+r.IntN(16))
+			for i := range v {
+				v[i] = byte('a' + r.IntN(26))
+			}
+			size += int64(len(v))
+			if err := batch.Cols[c].AppendValue(parquet.ByteArrayValue(v).Level(0, 0, c)); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	batch.Len = rows
+	return batch, size
+}
