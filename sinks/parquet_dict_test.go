@@ -69,15 +69,7 @@ func TestAutoDictionaryChoice(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			schema := parquet.NewSchema("t", parquet.Group{"c": tc.node})
-			rows := make([]parquet.Row, n)
-			for i := range rows {
-				v := tc.v(i)
-				d := 0
-				if !v.IsNull() && tc.node.Optional() {
-					d = 1
-				}
-				rows[i] = parquet.Row{v.Level(0, d, 0)}
-			}
+			rows := oneColumnRows(tc.node, n, tc.v)
 			var files [][]byte
 			for _, opts := range []sinks.ParquetOptions{{RawDictionaryPricing: true}, {Encoding: sinks.EncodingPlain}} {
 				enc, err := sinks.NewRowGroupEncoder(schema, opts)
@@ -270,4 +262,19 @@ func paysDictionaryMaps(kind parquet.Kind, vals []parquet.Value) bool {
 	}
 	width := int64(max(bits.Len(uint(len(seen)-1)), 1))
 	return dict+(nonNull*width+7)/8 < plain
+}
+
+// oneColumnRows returns n rows of one column, node, row i holding v(i)
+// (a null where v gives one and node is optional).
+func oneColumnRows(node parquet.Node, n int, v func(int) parquet.Value) []parquet.Row {
+	rows := make([]parquet.Row, n)
+	for i := range rows {
+		val := v(i)
+		d := 0
+		if !val.IsNull() && node.Optional() {
+			d = 1
+		}
+		rows[i] = parquet.Row{val.Level(0, d, 0)}
+	}
+	return rows
 }

@@ -75,15 +75,7 @@ func TestPricedDictionaryChoice(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			schema := parquet.NewSchema("t", parquet.Group{"c": tc.node})
-			rows := make([]parquet.Row, n)
-			for i := range rows {
-				v := tc.v(i)
-				d := 0
-				if !v.IsNull() && tc.node.Optional() {
-					d = 1
-				}
-				rows[i] = parquet.Row{v.Level(0, d, 0)}
-			}
+			rows := oneColumnRows(tc.node, n, tc.v)
 			for _, opts := range []sinks.ParquetOptions{{Compression: "none"}, {}} {
 				want := tc.snappy
 				if opts.Compression == "none" {
