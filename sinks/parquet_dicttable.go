@@ -1,0 +1,247 @@
+package sinks
+
+import (
+	"bytes"
+	"encoding/binary"
+	"hash/maphash"
+	"math/rand/v2"
+	"slices"
+)
+
+// pageDict is a column chunk's dictionary: its distinct values, PLAIN
+// encoded in order of insertion, and an open-addressing table over them.
+// It is for one goroutine.
+//
+// Every value has a 64-bit key, kept in keys: a fixed-width value's bits;
+// a byte array of up to 4 bytes its PLAIN encoding (the 4-byte length,
+// then the bytes) read as a little-endian integer, which is the value
+// itself, so that equal keys are equal values; a longer byte array a
+// seeded hash of its bytes with the low byte set to 0xFF, which no short
+// key has (their low byte is the length, at most 4), its bytes compared
+// when the keys are equal. The keys decide where a value is looked for
+// (a multiplicative hash of the key and a random seed), never which
+// index it gets: indexes follow the order of first appearance.
+type pageDict struct {
+	width int      // 4 or 8, 0 for byte arrays
+	vals  []byte   // the dictionary page's body
+	offs  []uint32 // byte arrays: where each value's PLAIN encoding starts in vals
+	n     int      // distinct values
+	size  int64    // what parquet-go's Dictionary.Size reports
+	plain bool     // the chunk fell back to PLAIN: no more values enter
+
+	// slots holds 0 (empty) or 1 + a value's index; its length is a power
+	// of two at least twice n, 1 << (64 - shift).
+	slots []int32
+	keys  []uint64 // per index, the value's key
+	shift uint
+	seed  uint64
+	hseed maphash.Seed // hashes long byte arrays
+
+	// The last value looked up by a key alone (fixed-width values and
+	// short byte arrays), which sorted and clustered columns repeat.
+	lastKey uint64
+	lastIdx int32 // -1: none
+
+	seen []uint64 // dictBounds' scratch: a bit per index
+}
+
+// dictTableBits is log2 of a new dictionary's table size.
+const dictTableBits = 6
+
+// newPageDict returns an empty dictionary of values of width bytes (0:
+// byte arrays).
+func newPageDict(width int) *pageDict {
+	return &pageDict{
+		width:   width,
+		slots:   make([]int32, 1<<dictTableBits),
+		shift:   64 - dictTableBits,
+		seed:    rand.Uint64(),
+		hseed:   maphash.MakeSeed(),
+		lastIdx: -1,
+	}
+}
+
+// reset empties d, keeping its buffers.
+func (d *pageDict) reset() {
+	d.vals, d.offs, d.keys = d.vals[:0], d.offs[:0], d.keys[:0]
+	d.n, d.size, d.plain = 0, 0, false
+	d.lastIdx = -1
+	clear(d.slots)
+}
+
+// scratchSize returns the capacity of d's buffers, in bytes.
+func (d *pageDict) scratchSize() int {
+	return cap(d.vals) + 4*cap(d.offs) + 4*cap(d.slots) + 8*cap(d.keys) + 8*cap(d.seen)
+}
+
+// at returns the byte array value of index j, without its length.
+func (d *pageDict) at(j int32) []byte {
+	return plainAt(d.vals, int(d.offs[j]))
+}
+
+// slot returns where the table's probe for key starts.
+func (d *pageDict) slot(key uint64) uint64 {
+	return ((key ^ d.seed) * 0x9E3779B97F4A7C15) >> d.shift
+}
+
+// grow doubles the table, once more than half full, and places every
+// value anew.
+func (d *pageDict) grow() {
+	d.shift--
+	slots := make([]int32, 2*len(d.slots))
+	mask := uint64(len(slots) - 1)
+	for j, key := range d.keys {
+		for k := d.slot(key); ; k = (k + 1) & mask {
+			if slots[k] == 0 {
+				slots[k] = int32(j) + 1
+				break
+			}
+		}
+	}
+	d.slots = slots
+}
+
+// added counts the value just appended, of key and of size bytes, found
+// missing at slot k, and returns its index.
+func (d *pageDict) added(key uint64, k uint64, size int) int32 {
+	j := int32(d.n)
+	d.keys = append(d.keys, key)
+	d.n++
+	d.size += int64(size)
+	if 2*d.n > len(d.slots) {
+		d.grow()
+	} else {
+		d.slots[k] = j + 1
+	}
+	return j
+}
+
+// shortMask[l] keeps the PLAIN encoding of a byte array of l bytes (l at
+// most 4) of the 8 bytes read at its start.
+var shortMask = [5]uint64{
+	1<<32 - 1, 1<<40 - 1, 1<<48 - 1, 1<<56 - 1, 1<<64 - 1,
+}
+
+// appendIndexes appends to idx the index of each PLAIN encoded value of
+// vals, inserting those not in d yet, and returns idx.
+func (d *pageDict) appendIndexes(idx []int32, vals []byte) []int32 {
+	switch d.width {
+	case 8:
+		idx = slices.Grow(idx, len(vals)/8)
+		for i := 0; i+8 <= len(vals); i += 8 {
+			idx = append(idx, d.lookup(binary.LittleEndian.Uint64(vals[i:])))
+		}
+	case 4:
+		idx = slices.Grow(idx, len(vals)/4)
+		for i := 0; i+4 <= len(vals); i += 4 {
+			idx = append(idx, d.lookup(uint64(binary.LittleEndian.Uint32(vals[i:]))))
+		}
+	default:
+		for i := 0; i < len(vals); {
+			l := int(binary.LittleEndian.Uint32(vals[i:]))
+			end := i + 4 + l
+			if l <= 4 {
+				var key uint64
+				if i+8 <= len(vals) {
+					key = binary.LittleEndian.Uint64(vals[i:]) & shortMask[l]
+				} else {
+					var b [8]byte
+					copy(b[:], vals[i:end])
+					key = binary.LittleEndian.Uint64(b[:])
+				}
+				idx = append(idx, d.lookup(key))
+			} else {
+				idx = append(idx, d.lookupLong(vals[i+4:end]))
+			}
+			i = end
+		}
+	}
+	return idx
+}
+
+// lookup returns the index of the value of key, a fixed-width value or a
+// short byte array, inserting it.
+func (d *pageDict) lookup(key uint64) int32 {
+	if key == d.lastKey && d.lastIdx >= 0 {
+		return d.lastIdx
+	}
+	mask := uint64(len(d.slots) - 1)
+	k := d.slot(key)
+	for ; ; k = (k + 1) & mask {
+		j := d.slots[k]
+		if j == 0 {
+			break
+		}
+		if d.keys[j-1] == key {
+			d.lastKey, d.lastIdx = key, j-1
+			return j - 1
+		}
+	}
+	var j int32
+	switch d.width {
+	case 8:
+		d.vals = binary.LittleEndian.AppendUint64(d.vals, key)
+		j = d.added(key, k, 8)
+	case 4:
+		d.vals = binary.LittleEndian.AppendUint32(d.vals, uint32(key))
+		j = d.added(key, k, 4)
+	default:
+		l, at := int(uint32(key)), len(d.vals)
+		d.offs = append(d.offs, uint32(at))
+		d.vals = binary.LittleEndian.AppendUint64(d.vals, key)[:at+4+l]
+		j = d.added(key, k, l)
+	}
+	d.lastKey, d.lastIdx = key, j
+	return j
+}
+
+// lookupLong returns the index of the byte array b, longer than 4 bytes,
+// inserting it.
+func (d *pageDict) lookupLong(b []byte) int32 {
+	key := maphash.Bytes(d.hseed, b) | 0xFF
+	mask := uint64(len(d.slots) - 1)
+	k := d.slot(key)
+	for ; ; k = (k + 1) & mask {
+		j := d.slots[k]
+		if j == 0 {
+			break
+		}
+		if d.keys[j-1] == key && bytes.Equal(d.at(j-1), b) {
+			return j - 1
+		}
+	}
+	d.offs = append(d.offs, uint32(len(d.vals)))
+	d.vals = binary.LittleEndian.AppendUint32(d.vals, uint32(len(b)))
+	d.vals = append(d.vals, b...)
+	return d.added(key, k, len(b))
+}
+
+// byteBounds returns the least and greatest of the byte arrays of
+// indexes idx (at least one), in compareBytes' order, comparing each
+// distinct index once: distinct indexes hold distinct bytes, so the
+// bounds are those of every index in turn.
+func (d *pageDict) byteBounds(idx []int32) (lo, hi []byte) {
+	words := (d.n + 63) / 64
+	d.seen = slices.Grow(d.seen[:0], words)[:words]
+	clear(d.seen)
+	seen := d.seen
+	first := idx[0]
+	seen[first>>6] |= 1 << (first & 63)
+	lo = d.at(first)
+	hi = lo
+	for _, j := range idx[1:] {
+		w, bit := j>>6, uint64(1)<<(j&63)
+		if seen[w]&bit != 0 {
+			continue
+		}
+		seen[w] |= bit
+		x := d.at(j)
+		switch {
+		case compareBytes(x, lo) < 0:
+			lo = x
+		case compareBytes(x, hi) > 0:
+			hi = x
+		}
+	}
+	return lo, hi
+}
