@@ -128,14 +128,38 @@ func (d *pageDict) appendIndexes(idx []int32, vals []byte) []int32 {
 	switch d.width {
 	case 8:
 		idx = slices.Grow(idx, len(vals)/8)
+		key, j := d.lastKey, d.lastIdx
 		for i := 0; i+8 <= len(vals); i += 8 {
-			idx = append(idx, d.lookup(binary.LittleEndian.Uint64(vals[i:])))
+			if k := binary.LittleEndian.Uint64(vals[i:]); k != key || j < 0 {
+				// index, inlined.
+				key = k
+				s := d.slot(k)
+				if e := d.slots[s]; e != 0 && d.keys[e-1] == k {
+					j = e - 1
+				} else {
+					j = d.probe(k, s)
+				}
+			}
+			idx = append(idx, j)
 		}
+		d.lastKey, d.lastIdx = key, j
 	case 4:
 		idx = slices.Grow(idx, len(vals)/4)
+		key, j := d.lastKey, d.lastIdx
 		for i := 0; i+4 <= len(vals); i += 4 {
-			idx = append(idx, d.lookup(uint64(binary.LittleEndian.Uint32(vals[i:]))))
+			if k := uint64(binary.LittleEndian.Uint32(vals[i:])); k != key || j < 0 {
+				// index, inlined.
+				key = k
+				s := d.slot(k)
+				if e := d.slots[s]; e != 0 && d.keys[e-1] == k {
+					j = e - 1
+				} else {
+					j = d.probe(k, s)
+				}
+			}
+			idx = append(idx, j)
 		}
+		d.lastKey, d.lastIdx = key, j
 	default:
 		for i := 0; i < len(vals); {
 			l := int(binary.LittleEndian.Uint32(vals[i:]))
@@ -162,37 +186,49 @@ func (d *pageDict) appendIndexes(idx []int32, vals []byte) []int32 {
 // lookup returns the index of the value of key, a fixed-width value or a
 // short byte array, inserting it.
 func (d *pageDict) lookup(key uint64) int32 {
-	if key == d.lastKey && d.lastIdx >= 0 {
-		return d.lastIdx
+	if key != d.lastKey || d.lastIdx < 0 {
+		d.lastKey, d.lastIdx = key, d.index(key)
 	}
-	mask := uint64(len(d.slots) - 1)
+	return d.lastIdx
+}
+
+// index returns the index of the value of key, a fixed-width value or a
+// short byte array, inserting it. appendIndexes spells it out in its
+// loops of fixed-width values, where most values are found at the first
+// slot probed.
+func (d *pageDict) index(key uint64) int32 {
 	k := d.slot(key)
+	if j := d.slots[k]; j != 0 && d.keys[j-1] == key {
+		return j - 1
+	}
+	return d.probe(key, k)
+}
+
+// probe returns the index of the value of key, looked for from slot k on,
+// inserting it.
+func (d *pageDict) probe(key uint64, k uint64) int32 {
+	mask := uint64(len(d.slots) - 1)
 	for ; ; k = (k + 1) & mask {
 		j := d.slots[k]
 		if j == 0 {
 			break
 		}
 		if d.keys[j-1] == key {
-			d.lastKey, d.lastIdx = key, j-1
 			return j - 1
 		}
 	}
-	var j int32
 	switch d.width {
 	case 8:
 		d.vals = binary.LittleEndian.AppendUint64(d.vals, key)
-		j = d.added(key, k, 8)
+		return d.added(key, k, 8)
 	case 4:
 		d.vals = binary.LittleEndian.AppendUint32(d.vals, uint32(key))
-		j = d.added(key, k, 4)
-	default:
-		l, at := int(uint32(key)), len(d.vals)
-		d.offs = append(d.offs, uint32(at))
-		d.vals = binary.LittleEndian.AppendUint64(d.vals, key)[:at+4+l]
-		j = d.added(key, k, l)
+		return d.added(key, k, 4)
 	}
-	d.lastKey, d.lastIdx = key, j
-	return j
+	l, at := int(uint32(key)), len(d.vals)
+	d.offs = append(d.offs, uint32(at))
+	d.vals = binary.LittleEndian.AppendUint64(d.vals, key)[:at+4+l]
+	return d.added(key, k, l)
 }
 
 // lookupLong returns the index of the byte array b, longer than 4 bytes,

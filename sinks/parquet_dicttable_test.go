@@ -133,7 +133,7 @@ func TestPageDictIndexes(t *testing.T) {
 func BenchmarkPageDict(b *testing.B) {
 	r := rand.New(rand.NewPCG(1, 2))
 	const n = 1 << 16
-	var dates, delays []byte
+	var dates, delays, sparse []byte
 	var codes, names [][]byte
 	for i := range n {
 		dates = binary.LittleEndian.AppendUint64(dates, uint64(1e9+60*(i/11)))
@@ -141,19 +141,24 @@ func BenchmarkPageDict(b *testing.B) {
 		codes = append(codes, fmt.Appendf(nil, "%03d", r.IntN(300)))
 		names = append(names, fmt.Appendf(nil, "airport number %d", r.IntN(300)))
 	}
+	// A test split's dates: a fifth of the rows, about two per date, and
+	// a dictionary past the caches.
+	for i := range 1 << 20 {
+		sparse = binary.LittleEndian.AppendUint64(sparse, uint64(1e9+60*(i/2)))
+	}
 	for _, in := range []struct {
 		name  string
 		width int
 		vals  []byte
 	}{
-		{"dates", 8, dates}, {"delays", 8, delays},
+		{"dates", 8, dates}, {"dates/sparse", 8, sparse}, {"delays", 8, delays},
 		{"codes", 0, plainBytes(codes)}, {"names", 0, plainBytes(names)},
 	} {
 		b.Run(in.name, func(b *testing.B) {
 			b.ReportAllocs()
 			b.SetBytes(int64(len(in.vals)))
 			d := newPageDict(in.width)
-			idx := make([]int32, 0, n)
+			idx := make([]int32, 0, len(in.vals))
 			for b.Loop() {
 				d.reset()
 				idx = idx[:0]
