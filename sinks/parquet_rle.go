@@ -133,6 +133,13 @@ func appendRLERun(dst []byte, n int, v int32, width uint) []byte {
 func appendPackedRun(dst []byte, vals []int32, width uint) []byte {
 	groups := (len(vals) + 7) / 8
 	dst = binary.AppendUvarint(dst, uint64(groups)<<1|1)
+	if width <= 16 {
+		// Whole groups of 8 at a time: a group is width bytes.
+		whole := len(vals) / 8
+		dst = appendPackedGroups(dst, vals[:8*whole], width)
+		vals = vals[8*whole:]
+		groups -= whole
+	}
 	dst = slices.Grow(dst, groups*int(width))
 	var acc uint64 // bits not yet appended, the oldest lowest
 	var n uint     // how many, under 32 between values
@@ -151,4 +158,26 @@ func appendPackedRun(dst []byte, vals []int32, width uint) []byte {
 		acc >>= 8
 	}
 	return dst
+}
+
+// appendPackedGroups appends the bits of vals, whole groups of 8 values
+// of width bits each (1 to 16), as appendPackedRun packs them: each group
+// is two halves of 4 values, of 4*width bits, the second shifted past the
+// first, 8*width bits written as width bytes.
+func appendPackedGroups(dst []byte, vals []int32, width uint) []byte {
+	at := len(dst)
+	size := len(vals) / 8 * int(width)
+	// 16 bytes of room past the end: each group writes 16.
+	dst = slices.Grow(dst, size+16)[:at+size+16]
+	half := 4 * width
+	for i := 0; i+8 <= len(vals); i += 8 {
+		g := vals[i : i+8 : i+8]
+		a := uint64(uint32(g[0])) | uint64(uint32(g[1]))<<width | uint64(uint32(g[2]))<<(2*width) | uint64(uint32(g[3]))<<(3*width)
+		b := uint64(uint32(g[4])) | uint64(uint32(g[5]))<<width | uint64(uint32(g[6]))<<(2*width) | uint64(uint32(g[7]))<<(3*width)
+		out := dst[at : at+16 : at+16]
+		binary.LittleEndian.PutUint64(out, a|b<<half)
+		binary.LittleEndian.PutUint64(out[8:], b>>(64-half))
+		at += int(width)
+	}
+	return dst[:at]
 }
