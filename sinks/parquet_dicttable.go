@@ -37,8 +37,11 @@ type pageDict struct {
 	seed  uint64
 	hseed maphash.Seed // hashes long byte arrays
 
-	// The last value looked up by a key alone (fixed-width values and
-	// short byte arrays), which sorted and clustered columns repeat.
+	// The last value looked up by its key alone (fixed-width values and
+	// short byte arrays), which sorted and clustered columns repeat: the
+	// loops of appendIndexes look for a value other than it at the slot
+	// its key gives, then call probe, which goes on from there and inserts
+	// a missing value.
 	lastKey uint64
 	lastIdx int32 // -1: none
 
@@ -131,7 +134,7 @@ func (d *pageDict) appendIndexes(idx []int32, vals []byte) []int32 {
 		key, j := d.lastKey, d.lastIdx
 		for i := 0; i+8 <= len(vals); i += 8 {
 			if k := binary.LittleEndian.Uint64(vals[i:]); k != key || j < 0 {
-				// index, inlined.
+				// A value other than the last: its first slot, else probe.
 				key = k
 				s := d.slot(k)
 				if e := d.slots[s]; e != 0 && d.keys[e-1] == k {
@@ -148,7 +151,7 @@ func (d *pageDict) appendIndexes(idx []int32, vals []byte) []int32 {
 		key, j := d.lastKey, d.lastIdx
 		for i := 0; i+4 <= len(vals); i += 4 {
 			if k := uint64(binary.LittleEndian.Uint32(vals[i:])); k != key || j < 0 {
-				// index, inlined.
+				// A value other than the last: its first slot, else probe.
 				key = k
 				s := d.slot(k)
 				if e := d.slots[s]; e != 0 && d.keys[e-1] == k {
@@ -161,47 +164,38 @@ func (d *pageDict) appendIndexes(idx []int32, vals []byte) []int32 {
 		}
 		d.lastKey, d.lastIdx = key, j
 	default:
+		key, j := d.lastKey, d.lastIdx
 		for i := 0; i < len(vals); {
 			l := int(binary.LittleEndian.Uint32(vals[i:]))
 			end := i + 4 + l
-			if l <= 4 {
-				var key uint64
-				if i+8 <= len(vals) {
-					key = binary.LittleEndian.Uint64(vals[i:]) & shortMask[l]
-				} else {
-					var b [8]byte
-					copy(b[:], vals[i:end])
-					key = binary.LittleEndian.Uint64(b[:])
-				}
-				idx = append(idx, d.lookup(key))
-			} else {
+			if l > 4 {
 				idx = append(idx, d.lookupLong(vals[i+4:end]))
+				i = end
+				continue
 			}
+			var k uint64
+			if i+8 <= len(vals) {
+				k = binary.LittleEndian.Uint64(vals[i:]) & shortMask[l]
+			} else {
+				var b [8]byte
+				copy(b[:], vals[i:end])
+				k = binary.LittleEndian.Uint64(b[:])
+			}
+			if k != key || j < 0 {
+				key = k
+				s := d.slot(k)
+				if e := d.slots[s]; e != 0 && d.keys[e-1] == k {
+					j = e - 1
+				} else {
+					j = d.probe(k, s)
+				}
+			}
+			idx = append(idx, j)
 			i = end
 		}
+		d.lastKey, d.lastIdx = key, j
 	}
 	return idx
-}
-
-// lookup returns the index of the value of key, a fixed-width value or a
-// short byte array, inserting it.
-func (d *pageDict) lookup(key uint64) int32 {
-	if key != d.lastKey || d.lastIdx < 0 {
-		d.lastKey, d.lastIdx = key, d.index(key)
-	}
-	return d.lastIdx
-}
-
-// index returns the index of the value of key, a fixed-width value or a
-// short byte array, inserting it. appendIndexes spells it out in its
-// loops of fixed-width values, where most values are found at the first
-// slot probed.
-func (d *pageDict) index(key uint64) int32 {
-	k := d.slot(key)
-	if j := d.slots[k]; j != 0 && d.keys[j-1] == key {
-		return j - 1
-	}
-	return d.probe(key, k)
 }
 
 // probe returns the index of the value of key, looked for from slot k on,
