@@ -81,16 +81,12 @@ func appendIndexRuns(dst []byte, idx []int32) []byte {
 		shortest++
 	}
 	lit := 0 // idx[lit:i] wait to be bit-packed
-	for i := 0; i < len(idx); {
+	for from := 0; ; {
+		i, j, ok := nextRun(idx, from, shortest)
+		if !ok {
+			break
+		}
 		v := idx[i]
-		j := i + 1
-		for j < len(idx) && idx[j] == v {
-			j++
-		}
-		if j-i < shortest {
-			i = j
-			continue
-		}
 		k := 0
 		if p := i - lit; p%8 != 0 {
 			k = min(8-p%8, j-i)
@@ -102,7 +98,7 @@ func appendIndexRuns(dst []byte, idx []int32) []byte {
 			dst = appendRLERun(dst, n, v, width)
 			lit = j
 		}
-		i = j
+		from = j
 	}
 	tail := lit + (len(idx)-lit)/8*8
 	if tail > lit {
@@ -117,6 +113,42 @@ func appendIndexRuns(dst []byte, idx []int32) []byte {
 		i = j
 	}
 	return dst
+}
+
+// nextRun returns the first maximal run idx[i:j] of at least shortest
+// equal indexes at or after from, which starts a maximal run, or false
+// when there is none. With shortest at least 3 it looks for two equal
+// neighbours only every shortest-1 indexes, which such a run cannot
+// step over (it holds shortest-1 neighbouring pairs), and then finds the
+// run's ends.
+func nextRun(idx []int32, from, shortest int) (i, j int, ok bool) {
+	step := shortest - 1
+	if step < 2 {
+		for i = from; i < len(idx); i = j {
+			for j = i + 1; j < len(idx) && idx[j] == idx[i]; j++ {
+			}
+			if j-i >= shortest {
+				return i, j, true
+			}
+		}
+		return 0, 0, false
+	}
+	for p := from; p+1 < len(idx); {
+		if idx[p] != idx[p+1] {
+			p += step
+			continue
+		}
+		v := idx[p]
+		for i = p; i > from && idx[i-1] == v; i-- {
+		}
+		for j = p + 2; j < len(idx) && idx[j] == v; j++ {
+		}
+		if j-i >= shortest {
+			return i, j, true
+		}
+		p = j
+	}
+	return 0, 0, false
 }
 
 // appendRLERun appends an RLE run of n values v of width bits.
