@@ -87,10 +87,10 @@ const maxPooledScratch = 16 << 20
 func (w *pageWriter) scratchSize() int64 {
 	n := cap(w.data) + cap(w.defs) + cap(w.vals) + cap(w.room) + cap(w.levels) + cap(w.indexes) + cap(w.body) + cap(w.comp) + 4*cap(w.idx)
 	if w.keep != nil {
-		n += cap(w.keep.vals) + 4*cap(w.keep.offs) + 4*cap(w.keep.slots)
+		n += w.keep.scratchSize()
 	}
 	if w.dict != nil {
-		n += cap(w.dict.vals) + 4*cap(w.dict.offs) + 4*cap(w.dict.slots)
+		n += w.dict.scratchSize()
 	}
 	return int64(n)
 }

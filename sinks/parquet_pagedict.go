@@ -1,11 +1,8 @@
 package sinks
 
 import (
-	"bytes"
-	"encoding/binary"
 	"fmt"
 	"hash/crc32"
-	"hash/maphash"
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/encoding"
@@ -34,142 +31,6 @@ import (
 //     come out as they do there), and the unencoded byte array size
 //     counts only PLAIN pages, as parquet-go's does.
 
-// pageDict is a column chunk's dictionary: its distinct values, PLAIN
-// encoded in order of insertion, and an open-addressing table over them.
-// It is for one goroutine.
-type pageDict struct {
-	width int      // 4 or 8, 0 for byte arrays
-	vals  []byte   // the dictionary page's body
-	offs  []uint32 // byte arrays: where each value's PLAIN encoding starts in vals
-	n     int      // distinct values
-	size  int64    // what parquet-go's Dictionary.Size reports
-	plain bool     // the chunk fell back to PLAIN: no more values enter
-
-	// slots holds 0 (empty) or 1 + a value's index; its length is a power
-	// of two at least twice n. Values are compared, so the hash (seeded
-	// at random) decides only where they are looked for.
-	slots []int32
-	seed  maphash.Seed
-}
-
-// newPageDict returns an empty dictionary of values of width bytes (0:
-// byte arrays).
-func newPageDict(width int) *pageDict {
-	return &pageDict{width: width, slots: make([]int32, 64), seed: maphash.MakeSeed()}
-}
-
-// reset empties d, keeping its buffers.
-func (d *pageDict) reset() {
-	d.vals, d.offs = d.vals[:0], d.offs[:0]
-	d.n, d.size, d.plain = 0, 0, false
-	clear(d.slots)
-}
-
-// key returns the fixed-width value at vals[i:] as an integer.
-func (d *pageDict) key(vals []byte, i int) uint64 {
-	if d.width == 4 {
-		return uint64(binary.LittleEndian.Uint32(vals[i:]))
-	}
-	return binary.LittleEndian.Uint64(vals[i:])
-}
-
-// at returns the byte array value of index j, without its length.
-func (d *pageDict) at(j int32) []byte {
-	return plainAt(d.vals, int(d.offs[j]))
-}
-
-// grow doubles the table, once more than half full, and places every
-// value anew.
-func (d *pageDict) grow() {
-	slots := make([]int32, 2*len(d.slots))
-	mask := uint64(len(slots) - 1)
-	for j := range int32(d.n) {
-		var h uint64
-		if d.width == 0 {
-			h = maphash.Bytes(d.seed, d.at(j))
-		} else {
-			h = maphash.Comparable(d.seed, d.key(d.vals, int(j)*d.width))
-		}
-		for k := h & mask; ; k = (k + 1) & mask {
-			if slots[k] == 0 {
-				slots[k] = j + 1
-				break
-			}
-		}
-	}
-	d.slots = slots
-}
-
-// appendIndexes appends to idx the index of each PLAIN encoded value of
-// vals, inserting those not in d yet, and returns idx.
-func (d *pageDict) appendIndexes(idx []int32, vals []byte) []int32 {
-	if d.width == 0 {
-		for i := 0; i < len(vals); {
-			b := plainAt(vals, i)
-			idx = append(idx, d.insertBytes(b))
-			i += 4 + len(b)
-		}
-		return idx
-	}
-	for i := 0; i < len(vals); i += d.width {
-		idx = append(idx, d.insertFixed(vals[i:i+d.width]))
-	}
-	return idx
-}
-
-// insertFixed returns the index of the fixed-width value b, inserting it.
-func (d *pageDict) insertFixed(b []byte) int32 {
-	key := d.key(b, 0)
-	mask := uint64(len(d.slots) - 1)
-	k := maphash.Comparable(d.seed, key) & mask
-	for ; ; k = (k + 1) & mask {
-		j := d.slots[k]
-		if j == 0 {
-			break
-		}
-		if d.key(d.vals, int(j-1)*d.width) == key {
-			return j - 1
-		}
-	}
-	j := int32(d.n)
-	d.vals = append(d.vals, b...)
-	d.n++
-	d.size += int64(d.width)
-	if 2*d.n > len(d.slots) {
-		d.grow()
-	} else {
-		d.slots[k] = j + 1
-	}
-	return j
-}
-
-// insertBytes returns the index of the byte array b, inserting it.
-func (d *pageDict) insertBytes(b []byte) int32 {
-	mask := uint64(len(d.slots) - 1)
-	k := maphash.Bytes(d.seed, b) & mask
-	for ; ; k = (k + 1) & mask {
-		j := d.slots[k]
-		if j == 0 {
-			break
-		}
-		if bytes.Equal(d.at(j-1), b) {
-			return j - 1
-		}
-	}
-	j := int32(d.n)
-	d.offs = append(d.offs, uint32(len(d.vals)))
-	d.vals = binary.LittleEndian.AppendUint32(d.vals, uint32(len(b)))
-	d.vals = append(d.vals, b...)
-	d.n++
-	d.size += int64(len(b))
-	if 2*d.n > len(d.slots) {
-		d.grow()
-	} else {
-		d.slots[k] = j + 1
-	}
-	return j
-}
-
 // encodeIndexes appends the RLE_DICTIONARY encoding of the page's
 // indexes to dst and returns it: splitdata 0.7.0's runs (parquet_rle.go),
 // or parquet-go's encoder with [ParquetOptions.AlignedIndexRuns], the
@@ -191,17 +52,7 @@ func (w *pageWriter) dictBounds() (lo, hi []byte, ok bool) {
 	}
 	d := w.dict
 	if d.width == 0 {
-		a := d.at(w.idx[0])
-		b := a
-		for _, j := range w.idx[1:] {
-			x := d.at(j)
-			switch {
-			case compareBytes(x, a) < 0:
-				a = x
-			case compareBytes(x, b) > 0:
-				b = x
-			}
-		}
+		a, b := d.byteBounds(w.idx)
 		// Copies: the indexer and the chunk keep them past the page.
 		return append([]byte{}, a...), append([]byte{}, b...), true
 	}

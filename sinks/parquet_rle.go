@@ -81,16 +81,12 @@ func appendIndexRuns(dst []byte, idx []int32) []byte {
 		shortest++
 	}
 	lit := 0 // idx[lit:i] wait to be bit-packed
-	for i := 0; i < len(idx); {
+	for from := 0; ; {
+		i, j, ok := nextRun(idx, from, shortest)
+		if !ok {
+			break
+		}
 		v := idx[i]
-		j := i + 1
-		for j < len(idx) && idx[j] == v {
-			j++
-		}
-		if j-i < shortest {
-			i = j
-			continue
-		}
 		k := 0
 		if p := i - lit; p%8 != 0 {
 			k = min(8-p%8, j-i)
@@ -102,7 +98,7 @@ func appendIndexRuns(dst []byte, idx []int32) []byte {
 			dst = appendRLERun(dst, n, v, width)
 			lit = j
 		}
-		i = j
+		from = j
 	}
 	tail := lit + (len(idx)-lit)/8*8
 	if tail > lit {
@@ -119,6 +115,42 @@ func appendIndexRuns(dst []byte, idx []int32) []byte {
 	return dst
 }
 
+// nextRun returns the first maximal run idx[i:j] of at least shortest
+// equal indexes at or after from, which starts a maximal run, or false
+// when there is none. With shortest at least 3 it looks for two equal
+// neighbours only every shortest-1 indexes, which such a run cannot
+// step over (it holds shortest-1 neighbouring pairs), and then finds the
+// run's ends.
+func nextRun(idx []int32, from, shortest int) (i, j int, ok bool) {
+	step := shortest - 1
+	if step < 2 {
+		for i = from; i < len(idx); i = j {
+			for j = i + 1; j < len(idx) && idx[j] == idx[i]; j++ {
+			}
+			if j-i >= shortest {
+				return i, j, true
+			}
+		}
+		return 0, 0, false
+	}
+	for p := from; p+1 < len(idx); {
+		if idx[p] != idx[p+1] {
+			p += step
+			continue
+		}
+		v := idx[p]
+		for i = p; i > from && idx[i-1] == v; i-- {
+		}
+		for j = p + 2; j < len(idx) && idx[j] == v; j++ {
+		}
+		if j-i >= shortest {
+			return i, j, true
+		}
+		p = j
+	}
+	return 0, 0, false
+}
+
 // appendRLERun appends an RLE run of n values v of width bits.
 func appendRLERun(dst []byte, n int, v int32, width uint) []byte {
 	dst = binary.AppendUvarint(dst, uint64(n)<<1)
@@ -133,6 +165,13 @@ func appendRLERun(dst []byte, n int, v int32, width uint) []byte {
 func appendPackedRun(dst []byte, vals []int32, width uint) []byte {
 	groups := (len(vals) + 7) / 8
 	dst = binary.AppendUvarint(dst, uint64(groups)<<1|1)
+	if width <= 16 {
+		// Whole groups of 8 at a time: a group is width bytes.
+		whole := len(vals) / 8
+		dst = appendPackedGroups(dst, vals[:8*whole], width)
+		vals = vals[8*whole:]
+		groups -= whole
+	}
 	dst = slices.Grow(dst, groups*int(width))
 	var acc uint64 // bits not yet appended, the oldest lowest
 	var n uint     // how many, under 32 between values
@@ -151,4 +190,26 @@ func appendPackedRun(dst []byte, vals []int32, width uint) []byte {
 		acc >>= 8
 	}
 	return dst
+}
+
+// appendPackedGroups appends the bits of vals, whole groups of 8 values
+// of width bits each (1 to 16), as appendPackedRun packs them: each group
+// is two halves of 4 values, of 4*width bits, the second shifted past the
+// first, 8*width bits written as width bytes.
+func appendPackedGroups(dst []byte, vals []int32, width uint) []byte {
+	at := len(dst)
+	size := len(vals) / 8 * int(width)
+	// 16 bytes of room past the end: each group writes 16.
+	dst = slices.Grow(dst, size+16)[:at+size+16]
+	half := 4 * width
+	for i := 0; i+8 <= len(vals); i += 8 {
+		g := vals[i : i+8 : i+8]
+		a := uint64(uint32(g[0])) | uint64(uint32(g[1]))<<width | uint64(uint32(g[2]))<<(2*width) | uint64(uint32(g[3]))<<(3*width)
+		b := uint64(uint32(g[4])) | uint64(uint32(g[5]))<<width | uint64(uint32(g[6]))<<(2*width) | uint64(uint32(g[7]))<<(3*width)
+		out := dst[at : at+16 : at+16]
+		binary.LittleEndian.PutUint64(out, a|b<<half)
+		binary.LittleEndian.PutUint64(out[8:], b>>(64-half))
+		at += int(width)
+	}
+	return dst[:at]
 }
