@@ -151,7 +151,9 @@ func TestLeakFinderSpill(t *testing.T) {
 // that exercise every byte of the radix sort's key (both signs,
 // infinities, subnormals, repeats, runs sharing their high bytes), the
 // bucket sort's small and large buckets, and on ascending runs, which it
-// merges.
+// merges. For an even count, the values a compaction keeps from each
+// offset (halveSorted, which merges two runs straight into them) must be
+// every other value of that order.
 func TestSortFloats(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	values := map[string]func() float64{
@@ -184,6 +186,18 @@ func TestSortFloats(t *testing.T) {
 				}
 				want := slices.Clone(vs)
 				slices.Sort(want)
+				for off := range 2 {
+					if n%2 != 0 {
+						break
+					}
+					var kept []float64
+					for i := off; i < n; i += 2 {
+						kept = append(kept, want[i])
+					}
+					if got := report.HalveSorted(slices.Clone(vs), off); !slices.Equal(got, kept) {
+						t.Errorf("%s, %d runs, %d values, offset %d: kept values differ from every other sorted value", name, runs, n, off)
+					}
+				}
 				report.SortFloats(vs)
 				if !slices.Equal(vs, want) {
 					t.Errorf("%s, %d runs, %d values: order differs from slices.Sort", name, runs, n)

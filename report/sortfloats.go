@@ -19,15 +19,42 @@ const maxRuns = 8
 // of the level below, each sorted: a few ascending runs, which are
 // merged in linear time. Other input is bucket sorted (bucketSort).
 func sortFloats(vs, scratch []float64) []float64 {
+	sorted, scratch := sortView(vs, scratch)
+	if len(sorted) > 0 && &sorted[0] != &vs[0] {
+		copy(vs, sorted)
+	}
+	return scratch
+}
+
+// sortView sorts the values of vs, which holds no NaN and no -0, as
+// sortFloats does, but leaves them where the sort ends, in vs or in
+// scratch (grown from scratch, returned for the next call): sorted is
+// that place. A compaction reads every other sorted value once, so the
+// copy back to vs would be wasted.
+func sortView(vs, scratch []float64) (sorted, next []float64) {
 	if len(vs) < 64 {
 		slices.Sort(vs)
-		return scratch
+		return vs, scratch
 	}
 	if cap(scratch) < len(vs) {
 		scratch = make([]float64, len(vs))
 	}
 	scratch = scratch[:len(vs)]
-	var runs [maxRuns + 1]int // run k is vs[runs[k]:runs[k+1]]
+	runs, n := ascendingRuns(vs)
+	if n <= maxRuns {
+		return mergeRuns(vs, scratch, runs[:n+1]), scratch
+	}
+	if bucketSort(vs, scratch) {
+		return scratch, scratch
+	}
+	return vs, scratch
+}
+
+// ascendingRuns returns the bounds of the ascending runs of vs (run k
+// is vs[runs[k]:runs[k+1]]) and their number, or maxRuns+1 if there are
+// more than maxRuns.
+func ascendingRuns(vs []float64) ([maxRuns + 1]int, int) {
+	var runs [maxRuns + 1]int
 	n := 0
 	for i := 1; i < len(vs) && n < maxRuns; i++ {
 		if vs[i] < vs[i-1] {
@@ -35,14 +62,68 @@ func sortFloats(vs, scratch []float64) []float64 {
 			runs[n] = i
 		}
 	}
-	if n < maxRuns {
-		n++
-		runs[n] = len(vs)
-		mergeRuns(vs, scratch, runs[:n+1])
-		return scratch
+	if n == maxRuns {
+		return runs, maxRuns + 1
 	}
-	bucketSort(vs, scratch)
+	n++
+	runs[n] = len(vs)
+	return runs, n
+}
+
+// halveSorted puts the values of vs of sorted ranks off, off+2, off+4,
+// ... (off 0 or 1) into dst, len(vs)/2 of them, as a sketch's compaction
+// takes them once vs is sorted; len(vs) is even, and vs holds no NaN and
+// no -0. dst must have room for one value more, which may be
+// overwritten. vs is left in no particular order. It returns scratch,
+// grown, for the next call. Two ascending runs (a sketch level above the
+// first, filled by two compactions of the level below) are merged
+// straight into dst, with no copy of the merged level; the result is
+// the one of sortFloats and a strided copy, since values that compare
+// equal have the same bits.
+func halveSorted(vs, scratch, dst []float64, off int) []float64 {
+	if len(vs) >= 64 {
+		if runs, n := ascendingRuns(vs); n == 2 {
+			mid := runs[1]
+			o := mergeHalf(dst, vs[:mid], vs[mid:], off)
+			// The rest of one run follows in order.
+			k := o.i + o.j
+			for _, v := range vs[o.i:mid] {
+				dst[(k+1-off)>>1] = v
+				k++
+			}
+			for _, v := range vs[mid+o.j:] {
+				dst[(k+1-off)>>1] = v
+				k++
+			}
+			return scratch
+		}
+	}
+	sorted, scratch := sortView(vs, scratch)
+	for i, j := off, 0; i < len(sorted); i, j = i+2, j+1 {
+		dst[j] = sorted[i]
+	}
 	return scratch
+}
+
+// mergeHalf merges ascending runs a and b as mergeTwo does, until one of
+// them is used up, but writes the merged value of rank k to
+// dst[(k+1-off)/2]: the values of ranks off, off+2, ... each write last
+// to their slot, the others being overwritten, so dst ends with every
+// other merged value and no branch on the rank.
+func mergeHalf(dst, a, b []float64, off int) merged {
+	i, j := 0, 0
+	for i < len(a) && j < len(b) {
+		x, y := math.Float64bits(a[i]), math.Float64bits(b[j])
+		kx, ky := floatKey(a[i]), floatKey(b[j])
+		v, di := x, 1
+		if ky < kx {
+			v, di = y, 0
+		}
+		dst[(i+j+1-off)>>1] = math.Float64frombits(v)
+		i += di
+		j += 1 - di
+	}
+	return merged{i, j}
 }
 
 // maxBucketBits bounds the buckets of bucketSort: 2^11, as many as a
@@ -53,7 +134,8 @@ const maxBucketBits = 11
 // ones are radix sorted.
 const smallBucket = 24
 
-// bucketSort sorts vs through scratch, of the same length. The range
+// bucketSort sorts vs through scratch, of the same length, and reports
+// whether the sorted values ended in scratch rather than in vs. The range
 // between the smallest and the largest value is cut into up to 2^11
 // buckets of equal width, a bucket per value or so: one pass computes
 // each value's bucket and counts them, another moves each value to its
@@ -67,7 +149,7 @@ const smallBucket = 24
 // radixSort's passes over the values, which made the sort most of a
 // sketch's cost. Values with an infinity, or a range too wide or too
 // narrow for the arithmetic, are radix sorted.
-func bucketSort(vs, scratch []float64) {
+func bucketSort(vs, scratch []float64) bool {
 	lo, hi := vs[0], vs[0]
 	for _, v := range vs[1:] {
 		if v < lo {
@@ -78,13 +160,13 @@ func bucketSort(vs, scratch []float64) {
 		}
 	}
 	if lo == hi {
-		return // one value
+		return false // one value
 	}
 	nb := 1 << min(bits.Len(uint(len(vs)))-1, maxBucketBits)
 	scale := float64(nb) / (hi - lo)
 	if math.IsInf(scale, 0) || math.IsNaN(scale) || scale == 0 {
 		radixSort(vs, scratch)
-		return
+		return false
 	}
 	// Each value's bucket is computed once, if there are no more values
 	// than a sketch level of the default capacity holds.
@@ -135,7 +217,7 @@ func bucketSort(vs, scratch []float64) {
 		radixSort(scratch[start:counts[b]], vs[start:counts[b]])
 	}
 	insertionSort(scratch)
-	copy(vs, scratch)
+	return true
 }
 
 // bucketChunk is the most values whose buckets bucketSort keeps: a
@@ -159,8 +241,9 @@ func insertionSort(vs []float64) {
 }
 
 // mergeRuns merges the ascending runs of vs that bounds delimits, pair
-// by pair, through scratch.
-func mergeRuns(vs, scratch []float64, bounds []int) {
+// by pair, through scratch, and returns where the merged values ended:
+// vs or scratch.
+func mergeRuns(vs, scratch []float64, bounds []int) []float64 {
 	src, dst := vs, scratch
 	for len(bounds) > 2 {
 		next := bounds[:1]
@@ -182,9 +265,7 @@ func mergeRuns(vs, scratch []float64, bounds []int) {
 		bounds = next
 		src, dst = dst, src
 	}
-	if &src[0] != &vs[0] {
-		copy(vs, src)
-	}
+	return src
 }
 
 // merged says how far mergeTwo went in each run.
