@@ -207,6 +207,49 @@ func TestSortFloats(t *testing.T) {
 	}
 }
 
+// TestHalveSortedRuns checks the values a compaction keeps of two
+// ascending runs, which halveSorted merges from both ends at once, on
+// runs of unequal lengths (a merged sketch's levels), with ties between
+// and within them, and runs that do not overlap.
+func TestHalveSortedRuns(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	gens := []struct {
+		name string
+		gen  func(run, i int) float64
+	}{
+		{"ties", func(int, int) float64 { return float64(rng.IntN(7)) }},
+		{"uniform", func(int, int) float64 { return rng.Float64() }},
+		{"apart", func(run, _ int) float64 { return float64(run) + rng.Float64()/2 }},
+		{"apart, second first", func(run, _ int) float64 { return float64(1-run) + rng.Float64()/2 }},
+	}
+	for _, g := range gens {
+		for _, n := range []int{64, 66, 2048} {
+			for _, first := range []int{1, 2, 31, n / 2, n - 3, n - 1} {
+				vs := make([]float64, n)
+				for i := range vs {
+					run := 0
+					if i >= first {
+						run = 1
+					}
+					vs[i] = g.gen(run, i)
+				}
+				slices.Sort(vs[:first])
+				slices.Sort(vs[first:])
+				want := slices.Sorted(slices.Values(vs))
+				for off := range 2 {
+					var kept []float64
+					for i := off; i < n; i += 2 {
+						kept = append(kept, want[i])
+					}
+					if got := report.HalveSorted(slices.Clone(vs), off); !slices.Equal(got, kept) {
+						t.Errorf("%s, %d values, runs of %d and %d, offset %d: kept values differ", g.name, n, first, n-first, off)
+					}
+				}
+			}
+		}
+	}
+}
+
 // TestCounterMatchesMisraGries checks the counter against a plain
 // Misra-Gries summary of MaxExactValues counters on streams where a
 // decrement empties every counter (values seen once), empties some, or

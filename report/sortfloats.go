@@ -73,28 +73,16 @@ func ascendingRuns(vs []float64) ([maxRuns + 1]int, int) {
 // halveSorted puts the values of vs of sorted ranks off, off+2, off+4,
 // ... (off 0 or 1) into dst, len(vs)/2 of them, as a sketch's compaction
 // takes them once vs is sorted; len(vs) is even, and vs holds no NaN and
-// no -0. dst must have room for one value more, which may be
-// overwritten. vs is left in no particular order. It returns scratch,
-// grown, for the next call. Two ascending runs (a sketch level above the
-// first, filled by two compactions of the level below) are merged
-// straight into dst, with no copy of the merged level; the result is
+// no -0. vs is left in no particular order. It returns scratch, grown,
+// for the next call. Two ascending runs (a sketch level above the first,
+// filled by two compactions of the level below) are merged straight
+// into dst (mergeHalf), with no copy of the merged level; the result is
 // the one of sortFloats and a strided copy, since values that compare
 // equal have the same bits.
 func halveSorted(vs, scratch, dst []float64, off int) []float64 {
 	if len(vs) >= 64 {
 		if runs, n := ascendingRuns(vs); n == 2 {
-			mid := runs[1]
-			o := mergeHalf(dst, vs[:mid], vs[mid:], off)
-			// The rest of one run follows in order.
-			k := o.i + o.j
-			for _, v := range vs[o.i:mid] {
-				dst[(k+1-off)>>1] = v
-				k++
-			}
-			for _, v := range vs[mid+o.j:] {
-				dst[(k+1-off)>>1] = v
-				k++
-			}
+			mergeHalf(dst, vs[:runs[1]], vs[runs[1]:], off)
 			return scratch
 		}
 	}
@@ -105,25 +93,60 @@ func halveSorted(vs, scratch, dst []float64, off int) []float64 {
 	return scratch
 }
 
-// mergeHalf merges ascending runs a and b as mergeTwo does, until one of
-// them is used up, but writes the merged value of rank k to
-// dst[(k+1-off)/2]: the values of ranks off, off+2, ... each write last
-// to their slot, the others being overwritten, so dst ends with every
-// other merged value and no branch on the rank.
-func mergeHalf(dst, a, b []float64, off int) merged {
-	i, j := 0, 0
-	for i < len(a) && j < len(b) {
+// mergeHalf merges ascending runs a and b, neither empty, and puts the
+// merged values of ranks off, off+2, ... into dst (at index rank/2). It
+// merges from both ends at once: the front takes the smaller value (a's
+// on a tie), the back the larger (b's on a tie), so that the two take
+// the values of a stable merge from its two ends and never the same
+// one, and their chains of dependent loads and comparisons, whose
+// latency bounds a merge, run side by side. What is left between them
+// once one run's share runs out is merged one end at a time. The keep
+// test on a rank's parity alternates, so it is predicted.
+func mergeHalf(dst, a, b []float64, off int) {
+	i, j := 0, 0                 // front: next of a, of b
+	ia, jb := len(a)-1, len(b)-1 // back: last of a, of b
+	lo, hi := 0, len(a)+len(b)-1 // the ranks the front and the back take next
+	for lo < hi && i <= ia && j <= jb {
+		// The front takes rank lo.
 		x, y := math.Float64bits(a[i]), math.Float64bits(b[j])
-		kx, ky := floatKey(a[i]), floatKey(b[j])
 		v, di := x, 1
-		if ky < kx {
+		if floatKey(b[j]) < floatKey(a[i]) {
 			v, di = y, 0
 		}
-		dst[(i+j+1-off)>>1] = math.Float64frombits(v)
+		if lo&1 == off {
+			dst[lo>>1] = math.Float64frombits(v)
+		}
 		i += di
 		j += 1 - di
+		lo++
+		// The back takes rank hi. If the front just took the last
+		// value of a run's share, that value is not larger than what is
+		// left (nor, being b's, equal), so the back does not take it.
+		x, y = math.Float64bits(a[ia]), math.Float64bits(b[jb])
+		w, da := y, 0
+		if floatKey(a[ia]) > floatKey(b[jb]) {
+			w, da = x, 1
+		}
+		if hi&1 == off {
+			dst[hi>>1] = math.Float64frombits(w)
+		}
+		ia -= da
+		jb -= 1 - da
+		hi--
 	}
-	return merged{i, j}
+	// Ranks lo to hi are a[i:ia+1] and b[j:jb+1], one of them empty or
+	// both holding one value between them.
+	for ; lo <= hi; lo++ {
+		var v float64
+		if j > jb || (i <= ia && a[i] <= b[j]) {
+			v, i = a[i], i+1
+		} else {
+			v, j = b[j], j+1
+		}
+		if lo&1 == off {
+			dst[lo>>1] = v
+		}
+	}
 }
 
 // maxBucketBits bounds the buckets of bucketSort: 2^11, as many as a
