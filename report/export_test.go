@@ -55,6 +55,15 @@ func (c *counter) Distinct() (uint64, bool) { return c.distinct() }
 // SortFloats sorts vs as a sketch's compaction does.
 func SortFloats(vs []float64) { sortFloats(vs, nil) }
 
+// HalveSorted returns the values of vs (of even length) a compaction
+// keeps from offset off, as halveSorted writes them; vs is left in no
+// particular order.
+func HalveSorted(vs []float64, off int) []float64 {
+	dst := make([]float64, len(vs)/2+1)
+	halveSorted(vs, nil, dst, off)
+	return dst[:len(vs)/2]
+}
+
 // SortRecordsMatches reports whether sortRecords, on workers goroutines,
 // orders recs as a comparison sort by compareRecords does.
 func SortRecordsMatches(recs []record, workers int) bool {

@@ -31,6 +31,33 @@ func (t *hashTable) get(h uint64) (int32, bool) {
 	}
 }
 
+// find returns the slot of hash h, or, if h is not in the table, the
+// place where it would be set (-1 in an empty table): a value seen for
+// the first time is looked up and set (putAt) with one probe.
+func (t *hashTable) find(h uint64) (at int, slot int32, ok bool) {
+	if len(t.keys) == 0 {
+		return -1, 0, false
+	}
+	mask := uint64(len(t.keys) - 1)
+	i := h & mask
+	for t.vals[i] != 0 && t.keys[i] != h {
+		i = (i + 1) & mask
+	}
+	return int(i), t.vals[i] - 1, t.vals[i] != 0
+}
+
+// putAt sets the slot of hash h, which is not in the table, at the place
+// find returned for it (nothing changed since), or as put does if that
+// is -1 or the table must grow first.
+func (t *hashTable) putAt(at int, h uint64, slot int32) {
+	if at < 0 || 2*(t.n+1) > len(t.keys) {
+		t.put(h, slot)
+		return
+	}
+	t.keys[at], t.vals[at] = h, slot+1
+	t.n++
+}
+
 // put sets the slot of hash h, which is not in the table.
 func (t *hashTable) put(h uint64, slot int32) {
 	if 2*(t.n+1) > len(t.keys) {

@@ -108,16 +108,24 @@ func (s *Sketch) compact(h int) {
 			s.addLevel()
 		}
 		buf := s.levels[h]
-		s.scratch = sortFloats(buf, s.scratch)
 		off := 0
 		if s.flip[h] {
 			off = 1
 		}
 		s.flip[h] = !s.flip[h]
-		// An odd count leaves its last value on level h.
-		end := len(buf) &^ 1
 		up := s.levels[h+1]
 		at := len(up)
+		if len(buf)%2 == 0 {
+			// Room for one value more, which halveSorted may write.
+			up = slices.Grow(up, len(buf)/2+1)
+			s.scratch = halveSorted(buf, s.scratch, up[at:at+len(buf)/2+1], off)
+			s.levels[h+1] = up[:at+len(buf)/2]
+			s.levels[h] = buf[:0]
+			continue
+		}
+		s.scratch = sortFloats(buf, s.scratch)
+		// An odd count leaves its last value on level h.
+		end := len(buf) &^ 1
 		up = slices.Grow(up, end/2)[:at+end/2]
 		for i, j := off, at; i < end; i, j = i+2, j+1 {
 			up[j] = buf[i]
@@ -134,7 +142,9 @@ func (s *Sketch) addLevel() {
 	if k := len(s.spare); k > 0 {
 		l, s.spare = s.spare[k-1], s.spare[:k-1]
 	} else {
-		l = make([]float64, 0, s.c)
+		// One value more than a level holds: the room a compaction
+		// into it may write past its values (halveSorted).
+		l = make([]float64, 0, s.c+1)
 	}
 	s.levels = append(s.levels, l)
 	s.flip = append(s.flip, false)

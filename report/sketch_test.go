@@ -151,7 +151,9 @@ func TestLeakFinderSpill(t *testing.T) {
 // that exercise every byte of the radix sort's key (both signs,
 // infinities, subnormals, repeats, runs sharing their high bytes), the
 // bucket sort's small and large buckets, and on ascending runs, which it
-// merges.
+// merges. For an even count, the values a compaction keeps from each
+// offset (halveSorted, which merges two runs straight into them) must be
+// every other value of that order.
 func TestSortFloats(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	values := map[string]func() float64{
@@ -184,9 +186,64 @@ func TestSortFloats(t *testing.T) {
 				}
 				want := slices.Clone(vs)
 				slices.Sort(want)
+				for off := range 2 {
+					if n%2 != 0 {
+						break
+					}
+					var kept []float64
+					for i := off; i < n; i += 2 {
+						kept = append(kept, want[i])
+					}
+					if got := report.HalveSorted(slices.Clone(vs), off); !slices.Equal(got, kept) {
+						t.Errorf("%s, %d runs, %d values, offset %d: kept values differ from every other sorted value", name, runs, n, off)
+					}
+				}
 				report.SortFloats(vs)
 				if !slices.Equal(vs, want) {
 					t.Errorf("%s, %d runs, %d values: order differs from slices.Sort", name, runs, n)
+				}
+			}
+		}
+	}
+}
+
+// TestHalveSortedRuns checks the values a compaction keeps of two
+// ascending runs, which halveSorted merges from both ends at once, on
+// runs of unequal lengths (a merged sketch's levels), with ties between
+// and within them, and runs that do not overlap.
+func TestHalveSortedRuns(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	gens := []struct {
+		name string
+		gen  func(run, i int) float64
+	}{
+		{"ties", func(int, int) float64 { return float64(rng.IntN(7)) }},
+		{"uniform", func(int, int) float64 { return rng.Float64() }},
+		{"apart", func(run, _ int) float64 { return float64(run) + rng.Float64()/2 }},
+		{"apart, second first", func(run, _ int) float64 { return float64(1-run) + rng.Float64()/2 }},
+	}
+	for _, g := range gens {
+		for _, n := range []int{64, 66, 2048} {
+			for _, first := range []int{1, 2, 31, n / 2, n - 3, n - 1} {
+				vs := make([]float64, n)
+				for i := range vs {
+					run := 0
+					if i >= first {
+						run = 1
+					}
+					vs[i] = g.gen(run, i)
+				}
+				slices.Sort(vs[:first])
+				slices.Sort(vs[first:])
+				want := slices.Sorted(slices.Values(vs))
+				for off := range 2 {
+					var kept []float64
+					for i := off; i < n; i += 2 {
+						kept = append(kept, want[i])
+					}
+					if got := report.HalveSorted(slices.Clone(vs), off); !slices.Equal(got, kept) {
+						t.Errorf("%s, %d values, runs of %d and %d, offset %d: kept values differ", g.name, n, first, n-first, off)
+					}
 				}
 			}
 		}

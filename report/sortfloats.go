@@ -19,15 +19,42 @@ const maxRuns = 8
 // of the level below, each sorted: a few ascending runs, which are
 // merged in linear time. Other input is bucket sorted (bucketSort).
 func sortFloats(vs, scratch []float64) []float64 {
+	sorted, scratch := sortView(vs, scratch)
+	if len(sorted) > 0 && &sorted[0] != &vs[0] {
+		copy(vs, sorted)
+	}
+	return scratch
+}
+
+// sortView sorts the values of vs, which holds no NaN and no -0, as
+// sortFloats does, but leaves them where the sort ends, in vs or in
+// scratch (grown from scratch, returned for the next call): sorted is
+// that place. A compaction reads every other sorted value once, so the
+// copy back to vs would be wasted.
+func sortView(vs, scratch []float64) (sorted, next []float64) {
 	if len(vs) < 64 {
 		slices.Sort(vs)
-		return scratch
+		return vs, scratch
 	}
 	if cap(scratch) < len(vs) {
 		scratch = make([]float64, len(vs))
 	}
 	scratch = scratch[:len(vs)]
-	var runs [maxRuns + 1]int // run k is vs[runs[k]:runs[k+1]]
+	runs, n := ascendingRuns(vs)
+	if n <= maxRuns {
+		return mergeRuns(vs, scratch, runs[:n+1]), scratch
+	}
+	if bucketSort(vs, scratch) {
+		return scratch, scratch
+	}
+	return vs, scratch
+}
+
+// ascendingRuns returns the bounds of the ascending runs of vs (run k
+// is vs[runs[k]:runs[k+1]]) and their number, or maxRuns+1 if there are
+// more than maxRuns.
+func ascendingRuns(vs []float64) ([maxRuns + 1]int, int) {
+	var runs [maxRuns + 1]int
 	n := 0
 	for i := 1; i < len(vs) && n < maxRuns; i++ {
 		if vs[i] < vs[i-1] {
@@ -35,14 +62,91 @@ func sortFloats(vs, scratch []float64) []float64 {
 			runs[n] = i
 		}
 	}
-	if n < maxRuns {
-		n++
-		runs[n] = len(vs)
-		mergeRuns(vs, scratch, runs[:n+1])
-		return scratch
+	if n == maxRuns {
+		return runs, maxRuns + 1
 	}
-	bucketSort(vs, scratch)
+	n++
+	runs[n] = len(vs)
+	return runs, n
+}
+
+// halveSorted puts the values of vs of sorted ranks off, off+2, off+4,
+// ... (off 0 or 1) into dst, len(vs)/2 of them, as a sketch's compaction
+// takes them once vs is sorted; len(vs) is even, and vs holds no NaN and
+// no -0. vs is left in no particular order. It returns scratch, grown,
+// for the next call. Two ascending runs (a sketch level above the first,
+// filled by two compactions of the level below) are merged straight
+// into dst (mergeHalf), with no copy of the merged level; the result is
+// the one of sortFloats and a strided copy, since values that compare
+// equal have the same bits.
+func halveSorted(vs, scratch, dst []float64, off int) []float64 {
+	if len(vs) >= 64 {
+		if runs, n := ascendingRuns(vs); n == 2 {
+			mergeHalf(dst, vs[:runs[1]], vs[runs[1]:], off)
+			return scratch
+		}
+	}
+	sorted, scratch := sortView(vs, scratch)
+	for i, j := off, 0; i < len(sorted); i, j = i+2, j+1 {
+		dst[j] = sorted[i]
+	}
 	return scratch
+}
+
+// mergeHalf merges ascending runs a and b, neither empty, and puts the
+// merged values of ranks off, off+2, ... into dst (at index rank/2). It
+// merges from both ends at once: the front takes the smaller value (a's
+// on a tie), the back the larger (b's on a tie), so that the two take
+// the values of a stable merge from its two ends and never the same
+// one, and their chains of dependent loads and comparisons, whose
+// latency bounds a merge, run side by side. What is left between them
+// once one run's share runs out is merged one end at a time. The keep
+// test on a rank's parity alternates, so it is predicted.
+func mergeHalf(dst, a, b []float64, off int) {
+	i, j := 0, 0                 // front: next of a, of b
+	ia, jb := len(a)-1, len(b)-1 // back: last of a, of b
+	lo, hi := 0, len(a)+len(b)-1 // the ranks the front and the back take next
+	for lo < hi && i <= ia && j <= jb {
+		// The front takes rank lo.
+		x, y := math.Float64bits(a[i]), math.Float64bits(b[j])
+		v, di := x, 1
+		if floatKey(b[j]) < floatKey(a[i]) {
+			v, di = y, 0
+		}
+		if lo&1 == off {
+			dst[lo>>1] = math.Float64frombits(v)
+		}
+		i += di
+		j += 1 - di
+		lo++
+		// The back takes rank hi. If the front just took the last
+		// value of a run's share, that value is not larger than what is
+		// left (nor, being b's, equal), so the back does not take it.
+		x, y = math.Float64bits(a[ia]), math.Float64bits(b[jb])
+		w, da := y, 0
+		if floatKey(a[ia]) > floatKey(b[jb]) {
+			w, da = x, 1
+		}
+		if hi&1 == off {
+			dst[hi>>1] = math.Float64frombits(w)
+		}
+		ia -= da
+		jb -= 1 - da
+		hi--
+	}
+	// Ranks lo to hi are a[i:ia+1] and b[j:jb+1], one of them empty or
+	// both holding one value between them.
+	for ; lo <= hi; lo++ {
+		var v float64
+		if j > jb || (i <= ia && a[i] <= b[j]) {
+			v, i = a[i], i+1
+		} else {
+			v, j = b[j], j+1
+		}
+		if lo&1 == off {
+			dst[lo>>1] = v
+		}
+	}
 }
 
 // maxBucketBits bounds the buckets of bucketSort: 2^11, as many as a
@@ -53,7 +157,8 @@ const maxBucketBits = 11
 // ones are radix sorted.
 const smallBucket = 24
 
-// bucketSort sorts vs through scratch, of the same length. The range
+// bucketSort sorts vs through scratch, of the same length, and reports
+// whether the sorted values ended in scratch rather than in vs. The range
 // between the smallest and the largest value is cut into up to 2^11
 // buckets of equal width, a bucket per value or so: one pass computes
 // each value's bucket and counts them, another moves each value to its
@@ -67,7 +172,7 @@ const smallBucket = 24
 // radixSort's passes over the values, which made the sort most of a
 // sketch's cost. Values with an infinity, or a range too wide or too
 // narrow for the arithmetic, are radix sorted.
-func bucketSort(vs, scratch []float64) {
+func bucketSort(vs, scratch []float64) bool {
 	lo, hi := vs[0], vs[0]
 	for _, v := range vs[1:] {
 		if v < lo {
@@ -78,13 +183,13 @@ func bucketSort(vs, scratch []float64) {
 		}
 	}
 	if lo == hi {
-		return // one value
+		return false // one value
 	}
 	nb := 1 << min(bits.Len(uint(len(vs)))-1, maxBucketBits)
 	scale := float64(nb) / (hi - lo)
 	if math.IsInf(scale, 0) || math.IsNaN(scale) || scale == 0 {
 		radixSort(vs, scratch)
-		return
+		return false
 	}
 	// Each value's bucket is computed once, if there are no more values
 	// than a sketch level of the default capacity holds.
@@ -135,7 +240,7 @@ func bucketSort(vs, scratch []float64) {
 		radixSort(scratch[start:counts[b]], vs[start:counts[b]])
 	}
 	insertionSort(scratch)
-	copy(vs, scratch)
+	return true
 }
 
 // bucketChunk is the most values whose buckets bucketSort keeps: a
@@ -159,8 +264,9 @@ func insertionSort(vs []float64) {
 }
 
 // mergeRuns merges the ascending runs of vs that bounds delimits, pair
-// by pair, through scratch.
-func mergeRuns(vs, scratch []float64, bounds []int) {
+// by pair, through scratch, and returns where the merged values ended:
+// vs or scratch.
+func mergeRuns(vs, scratch []float64, bounds []int) []float64 {
 	src, dst := vs, scratch
 	for len(bounds) > 2 {
 		next := bounds[:1]
@@ -182,9 +288,7 @@ func mergeRuns(vs, scratch []float64, bounds []int) {
 		bounds = next
 		src, dst = dst, src
 	}
-	if &src[0] != &vs[0] {
-		copy(vs, src)
-	}
+	return src
 }
 
 // merged says how far mergeTwo went in each run.

@@ -246,12 +246,13 @@ func (c *counter) distinctSketch() *hyperloglog.Sketch {
 // addHashed adds n to the count of key (hash h), or, the counters being
 // full, takes one from every count (Misra-Gries) and drops key.
 func (c *counter) addHashed(h uint64, key []byte, n int64) {
-	if i, ok := c.tab.get(h); ok {
+	place, i, ok := c.tab.find(h)
+	if ok {
 		c.slots[i].count += n
 		return
 	}
 	if c.tab.n < MaxExactValues {
-		c.insert(h, key, n)
+		c.insertAt(place, h, key, n)
 		return
 	}
 	if !c.spilled() {
@@ -274,7 +275,12 @@ func (c *counter) addHashed(h uint64, key []byte, n int64) {
 	}
 }
 
-func (c *counter) insert(h uint64, key []byte, n int64) {
+// insert counts n of key (hash h), not yet counted, in a slot of its
+// own.
+func (c *counter) insert(h uint64, key []byte, n int64) { c.insertAt(-1, h, key, n) }
+
+// insertAt is insert, h's place in the table found (hashTable.find).
+func (c *counter) insertAt(at int, h uint64, key []byte, n int64) {
 	var i int32
 	if k := len(c.free); k > 0 {
 		i, c.free = c.free[k-1], c.free[:k-1]
@@ -289,7 +295,7 @@ func (c *counter) insert(h uint64, key []byte, n int64) {
 	}
 	sl := &c.slots[i]
 	sl.hash, sl.count, sl.value = h, n, append(sl.value[:0], key...)
-	c.tab.put(h, i)
+	c.tab.putAt(at, h, i)
 }
 
 // reset empties c, as newCounter makes it, keeping its memory.
