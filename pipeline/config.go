@@ -294,8 +294,7 @@ type JobOptions struct {
 // options (its memory budget less the reserve for the process's baseline,
 // see JobOptions.MemoryLimit), as the command line does, and returns the
 // OnBudget that moves it to the budget the job settles on (the default
-// grows to what a job needs). On Linux it also asks for transparent huge
-// pages for the heap's first heap-budget bytes (see adviseHugeHeap). If the GOMEMLIMIT environment variable is set it does nothing
+// grows to what a job needs). If the GOMEMLIMIT environment variable is set it does nothing
 // and returns nil: the user's limit stands. The engine sizes what it holds
 // from the same budget, so the live heap stays under it by design; the
 // limit only keeps the collector from letting the heap idle at twice the
@@ -312,7 +311,6 @@ func GoMemoryLimit(opts JobOptions) (onBudget func(bytes int64)) {
 		limit = max(DefaultMemoryLimit, memoryFor(2*opts.ShuffleMemory))
 	}
 	debug.SetMemoryLimit(heapBudget(limit))
-	adviseHugeHeap(heapBudget(limit))
 	return func(bytes int64) { debug.SetMemoryLimit(heapBudget(bytes)) }
 }
 
