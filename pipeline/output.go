@@ -128,7 +128,7 @@ func (d *LocalDir) Create(_ context.Context, name string) (io.WriteCloser, error
 	if err != nil {
 		return nil, err
 	}
-	return syncedFile{f}, nil
+	return newOutputFile(f), nil
 }
 
 // syncedFile is a file that Close syncs before closing.
