@@ -429,28 +429,5 @@ func objectDiff(want InputInfo, ref *objectRef, path string) []string {
 // [sources.ErrChanged]; a file that cannot be read, the error of reading
 // it.
 func identifyInputs(infos []InputInfo, local int, srcs []Input) ([]InputInfo, error) {
-	out := make([]InputInfo, len(infos))
-	local = min(local, len(infos))
-	for i := local; i < len(infos); i++ {
-		out[i] = infos[i]
-		if j := i - local; j < len(srcs) && srcs[j].object != nil {
-			out[i].Location, out[i].Version = srcs[j].object.location, srcs[j].object.version
-		}
-	}
-	// The local files are hashed on several goroutines: with many small
-	// inputs, each hashed whole, a loop was a serial phase after the rows
-	// were written.
-	err := eachInput(local, inputWorkers(local), func(i int) error {
-		in, err := planInput(infos[i])
-		if err != nil {
-			return err
-		}
-		out[i] = in.InputInfo
-		out[i].ModTime, out[i].EndsSHA256 = in.ModTime, in.EndsSHA256
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
+	return startIdentify(infos, local, srcs, 0).finish()
 }
