@@ -5,8 +5,16 @@ import (
 	"sync/atomic"
 )
 
-// inputIdentifier hashes the ends of a job's local inputs for its
-// manifest (see [identifyInputs]). Small inputs are hashed whole, so with
+// inputIdentifier adds to each input's record what identifies its
+// contents, as a plan records them: for a local file its modification
+// time and the SHA-256 of its ends; for an object (an [ObjectInput] among
+// the job's Sources, which follow the files) its location and version,
+// as its ObjectInput gives them (nothing is read). Other Sources get no
+// identity. A file whose size changed since it was opened gives an
+// [*sources.InputError] wrapping [sources.ErrChanged]; a file that cannot
+// be read, the error of reading it.
+//
+// Small inputs are hashed whole, so with
 // hundreds of them the hashing is a phase of its own: it can start in the
 // background while the engine runs, using the time a core would wait, and
 // is finished on every core once the rows are written. Which goroutine
@@ -29,8 +37,8 @@ type inputIdentifier struct {
 const identifyBackground = 1
 
 // startIdentify begins identifying infos, whose first local entries are
-// local files and the rest the job's Sources, srcs (as identifyInputs
-// takes them), on background goroutines (none: all is done by finish).
+// local files and the rest the inputs of the job's Sources, srcs, in
+// order, on background goroutines (none: finish does it all).
 func startIdentify(infos []InputInfo, local int, srcs []Input, background int) *inputIdentifier {
 	local = min(local, len(infos))
 	id := &inputIdentifier{infos: infos, out: make([]InputInfo, len(infos)), errs: make([]error, local), local: local}

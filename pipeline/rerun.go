@@ -418,16 +418,3 @@ func objectDiff(want InputInfo, ref *objectRef, path string) []string {
 	}
 	return nil
 }
-
-// identifyInputs adds to each input's record what identifies its
-// contents, as a plan records them: for a local file (the first local of
-// infos) its modification time and the SHA-256 of its ends; for an
-// object (an [ObjectInput] among srcs, the job's Sources, which follow)
-// its location and version, as its ObjectInput gives them (nothing is
-// read). Other Sources get no identity. A file whose size changed since
-// it was opened gives an [*sources.InputError] wrapping
-// [sources.ErrChanged]; a file that cannot be read, the error of reading
-// it.
-func identifyInputs(infos []InputInfo, local int, srcs []Input) ([]InputInfo, error) {
-	return startIdentify(infos, local, srcs, 0).finish()
-}
