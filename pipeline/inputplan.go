@@ -62,8 +62,14 @@ func openJobInputs(inputs []string, more []Input, opts sources.Options) (_ *plan
 		opened[i], failed[i] = values[i].open(opts)
 		if failed[i] != nil {
 			opened[i] = openedInput{}
+			return failed[i]
 		}
-		return failed[i]
+		// The size estimates the job asks for next, read here on
+		// several goroutines rather than later one file after another.
+		if s, ok := opened[i].src.(sizeReader); ok {
+			s.ReadSizes()
+		}
+		return nil
 	})
 	p := &plan{local: local}
 	defer func() {
@@ -117,6 +123,12 @@ func openJobInputs(inputs []string, more []Input, opts sources.Options) (_ *plan
 		}
 	}
 	return p, nil
+}
+
+// sizeReader is implemented by inputs that read what their size
+// estimates go by once, on request (sources.Parquet).
+type sizeReader interface {
+	ReadSizes()
 }
 
 // allParquet reports whether every input (nil entries aside) is Parquet,
