@@ -35,6 +35,17 @@ type openedInput struct {
 	closer io.Closer
 }
 
+// close releases an opened input that no plan took (nil parts are
+// skipped). It was only read, so a failed close loses nothing.
+func (o openedInput) close() {
+	if o.src != nil {
+		_ = o.src.Close()
+	}
+	if o.closer != nil {
+		_ = o.closer.Close()
+	}
+}
+
 // Name returns the input's name, as errors and manifests show it.
 func (in Input) Name() string { return in.name }
 

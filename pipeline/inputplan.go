@@ -41,6 +41,36 @@ func openJobInputs(inputs []string, more []Input, opts sources.Options) (_ *plan
 		local = paths
 	}
 	values = append(values, more...)
+	// The local files are opened on several goroutines (hundreds of small
+	// files would otherwise read their footers one after another before
+	// any work starts), then taken in order with the values of more, which
+	// are opened in turn: the first input that fails to open, or whose
+	// schema differs, is the error, as when each was opened in turn.
+	opened := make([]openedInput, len(local))
+	failed := make([]error, len(local)) // why an input did not open
+	taken := 0                          // opened[:taken] belong to p, which closes them on an error
+	defer func() {
+		if err != nil {
+			for _, o := range opened[min(taken, len(opened)):] {
+				o.close()
+			}
+		}
+	}()
+	// After a failure the goroutines stop, but every input before it was
+	// opened: the loop below meets an earlier schema mismatch first.
+	_ = eachInput(len(local), inputWorkers(len(local)), func(i int) error {
+		opened[i], failed[i] = values[i].open(opts)
+		if failed[i] != nil {
+			opened[i] = openedInput{}
+			return failed[i]
+		}
+		// The size estimates the job asks for next, read here on
+		// several goroutines rather than later one file after another.
+		if s, ok := opened[i].src.(sizeReader); ok {
+			s.ReadSizes()
+		}
+		return nil
+	})
 	p := &plan{local: local}
 	defer func() {
 		if err != nil {
@@ -48,14 +78,22 @@ func openJobInputs(inputs []string, more []Input, opts sources.Options) (_ *plan
 		}
 	}()
 	for i, v := range values {
-		if v.open == nil {
-			return nil, fmt.Errorf("%w: input %d is a zero Input", ErrUsage, i)
+		var o openedInput
+		if i < len(opened) {
+			if failed[i] != nil {
+				return nil, failed[i]
+			}
+			o = opened[i]
+			taken++
+		} else {
+			if v.open == nil {
+				return nil, fmt.Errorf("%w: input %d is a zero Input", ErrUsage, i)
+			}
+			if o, err = v.open(opts); err != nil {
+				return nil, err
+			}
 		}
 		path := v.name
-		o, err := v.open(opts)
-		if err != nil {
-			return nil, err
-		}
 		in := o.src
 		p.paths = append(p.paths, path)
 		p.inputs = append(p.inputs, in)
@@ -85,6 +123,12 @@ func openJobInputs(inputs []string, more []Input, opts sources.Options) (_ *plan
 		}
 	}
 	return p, nil
+}
+
+// sizeReader is implemented by inputs that read what their size
+// estimates go by once, on request (sources.Parquet).
+type sizeReader interface {
+	ReadSizes()
 }
 
 // allParquet reports whether every input (nil entries aside) is Parquet,

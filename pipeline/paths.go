@@ -3,6 +3,7 @@ package pipeline
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 
@@ -42,9 +43,10 @@ func checkInputsOutside(paths []string, out string) error {
 	if err != nil || !outDir.IsDir() {
 		outDir = nil // nothing there yet (or not a directory, refused elsewhere)
 	}
-	seen := map[string]bool{} // directories already compared with out
+	seen := map[string]bool{}   // directories already compared with out
+	dirs := map[string]string{} // directories resolved, for inputs side by side
 	for _, p := range paths {
-		realIn, err := resolvePath(p)
+		realIn, err := resolveInput(p, dirs)
 		if err != nil {
 			return err
 		}
@@ -74,4 +76,28 @@ func checkInputsOutside(paths []string, out string) error {
 			ErrOutputHoldsInput, p, out, how)
 	}
 	return nil
+}
+
+// resolveInput is resolvePath(p), resolving p's directory once for all
+// the inputs in it (in dirs, by absolute path): a file that is not a
+// symbolic link resolves to its name in its directory resolved. Hundreds
+// of files in one directory would otherwise each resolve every directory
+// above them.
+func resolveInput(p string, dirs map[string]string) (string, error) {
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return "", err
+	}
+	dir, base := filepath.Split(abs)
+	if st, err := os.Lstat(abs); err != nil || st.Mode()&fs.ModeSymlink != 0 || base == "" || base == "." || base == ".." {
+		return resolvePath(p)
+	}
+	realDir, ok := dirs[dir]
+	if !ok {
+		if realDir, err = resolvePath(dir); err != nil {
+			return "", err
+		}
+		dirs[dir] = realDir
+	}
+	return filepath.Join(realDir, base), nil
 }

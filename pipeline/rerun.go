@@ -418,32 +418,3 @@ func objectDiff(want InputInfo, ref *objectRef, path string) []string {
 	}
 	return nil
 }
-
-// identifyInputs adds to each input's record what identifies its
-// contents, as a plan records them: for a local file (the first local of
-// infos) its modification time and the SHA-256 of its ends; for an
-// object (an [ObjectInput] among srcs, the job's Sources, which follow)
-// its location and version, as its ObjectInput gives them (nothing is
-// read). Other Sources get no identity. A file whose size changed since
-// it was opened gives an [*sources.InputError] wrapping
-// [sources.ErrChanged]; a file that cannot be read, the error of reading
-// it.
-func identifyInputs(infos []InputInfo, local int, srcs []Input) ([]InputInfo, error) {
-	out := make([]InputInfo, len(infos))
-	for i, info := range infos {
-		if i >= local {
-			out[i] = info
-			if j := i - local; j < len(srcs) && srcs[j].object != nil {
-				out[i].Location, out[i].Version = srcs[j].object.location, srcs[j].object.version
-			}
-			continue
-		}
-		in, err := planInput(info)
-		if err != nil {
-			return nil, err
-		}
-		out[i] = in.InputInfo
-		out[i].ModTime, out[i].EndsSHA256 = in.ModTime, in.EndsSHA256
-	}
-	return out, nil
-}

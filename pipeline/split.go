@@ -334,6 +334,10 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 			return nil, err
 		}
 	}
+	// The inputs' identity, for a rerun's --if-exists skip, is hashed
+	// while the rows are written (see inputIdentifier).
+	ident := startIdentify(plan.infos(), len(plan.local), cfg.Sources, identifyBackground)
+	defer ident.abandon()
 	splits, err := e.run(ctx)
 	if err != nil {
 		return nil, err
@@ -350,8 +354,7 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 	if err := plan.checkUnchanged(); err != nil {
 		return nil, err
 	}
-	// The identity of the inputs read, for a rerun's --if-exists skip.
-	infos, err := identifyInputs(plan.infos(), len(plan.local), cfg.Sources)
+	infos, err := ident.finish()
 	if err != nil {
 		return nil, err
 	}

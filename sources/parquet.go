@@ -34,6 +34,7 @@ type Parquet struct {
 	layout  rowcheck.Layout
 	ranges  rangeCache // page locations of row groups read in ranges
 	dicts   dictShare  // dictionaries shared by the ranges of a row group
+	sizes   sizeCache  // size estimates per row group
 
 	footerMemory int64 // estimated bytes of the decoded footer
 }

@@ -1,7 +1,9 @@
 package sources
 
 import (
+	"math"
 	"slices"
+	"sync"
 
 	"github.com/parquet-go/parquet-go/encoding/thrift"
 	"github.com/parquet-go/parquet-go/format"
@@ -17,11 +19,51 @@ import (
 // uncompressed size, and the damage for the read to report.
 func (p *Parquet) DecodedBytes() int64 {
 	var total int64
-	var compact thrift.CompactProtocol
 	for i := range p.file.Metadata().RowGroups {
-		total += p.rowGroupDecodedBytes(&compact, i)
+		total += p.RowGroupDecodedBytes(i)
 	}
 	return total
+}
+
+// sizeCache holds what DecodedBytes, RowGroupDecodedBytes and
+// RowGroupDictionaryBytes found per row group: a job asks for them more
+// than once (for its memory budget, then per unit), and each answer reads
+// a page header per dictionary-encoded chunk. Two numbers per row group,
+// so its memory follows the footer's.
+type sizeCache struct {
+	mu      sync.Mutex
+	decoded []int64 // per row group, unknownSize until computed
+	dicts   []int64 // likewise
+}
+
+// unknownSize marks a size not computed yet.
+const unknownSize = math.MinInt64
+
+// cached returns (*slot)[i], computing it with compute the first time.
+func (c *sizeCache) cached(slot *[]int64, rowGroups, i int, compute func() int64) int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if *slot == nil {
+		*slot = make([]int64, rowGroups)
+		for j := range *slot {
+			(*slot)[j] = unknownSize
+		}
+	}
+	if (*slot)[i] == unknownSize {
+		(*slot)[i] = compute()
+	}
+	return (*slot)[i]
+}
+
+// ReadSizes reads now what the estimates of [Parquet.DecodedBytes],
+// [Parquet.RowGroupDecodedBytes] and [Parquet.RowGroupDictionaryBytes]
+// go by (the dictionary page headers), so that later calls read nothing:
+// a job opening many files calls it on the goroutine that opened each.
+func (p *Parquet) ReadSizes() {
+	for i := range p.file.Metadata().RowGroups {
+		p.RowGroupDecodedBytes(i)
+		p.RowGroupDictionaryBytes(i)
+	}
 }
 
 // rowGroupDecodedBytes is DecodedBytes for row group i alone.
@@ -72,8 +114,10 @@ func (p *Parquet) RowGroupDecodedBytes(i int) int64 {
 	if i < 0 || i >= len(rgs) {
 		return 0
 	}
-	var compact thrift.CompactProtocol
-	return p.rowGroupDecodedBytes(&compact, i)
+	return p.sizes.cached(&p.sizes.decoded, len(rgs), i, func() int64 {
+		var compact thrift.CompactProtocol
+		return p.rowGroupDecodedBytes(&compact, i)
+	})
 }
 
 // RowGroupDictionaryBytes estimates, on the high side, the memory the
@@ -90,14 +134,16 @@ func (p *Parquet) RowGroupDictionaryBytes(i int) int64 {
 	if i < 0 || i >= len(rgs) {
 		return 0
 	}
-	var total int64
-	var compact thrift.CompactProtocol
-	for _, cc := range rgs[i].Columns {
-		if cc.CryptoMetadata.Value == nil && len(cc.EncryptedColumnMetadata) == 0 {
-			total += p.dictionaryBytes(&compact, &cc.MetaData)
+	return p.sizes.cached(&p.sizes.dicts, len(rgs), i, func() int64 {
+		var total int64
+		var compact thrift.CompactProtocol
+		for _, cc := range rgs[i].Columns {
+			if cc.CryptoMetadata.Value == nil && len(cc.EncryptedColumnMetadata) == 0 {
+				total += p.dictionaryBytes(&compact, &cc.MetaData)
+			}
 		}
-	}
-	return total
+		return total
+	})
 }
 
 // dictionaryBytes is RowGroupDictionaryBytes for the chunk of metadata md.
