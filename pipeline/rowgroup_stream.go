@@ -149,13 +149,10 @@ func (st *rowGroupStreams) settle(chunk sinks.Chunk, weight int64) int64 {
 }
 
 // wait waits for every row group encoder started (they end once their
-// row group is closed or the job's context is done), then removes the
-// temporary files the pool kept for later row groups (a row group
-// released after this removes its own).
+// row group is closed or the job's context is done).
 func (st *rowGroupStreams) wait() {
 	if st != nil {
 		st.wg.Wait()
-		st.blocks.Close() // temporary: an error removing them is the directory owner's to clean
 	}
 }
 

@@ -1,11 +1,8 @@
 package sinks
 
 import (
-	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
-	"slices"
 	"sync"
 
 	"github.com/parquet-go/parquet-go/encoding/thrift"
@@ -29,19 +26,11 @@ const SpoolBlockBytes = 1 << 20
 // pages, so a job's streams reuse memory the runtime has already faulted
 // in rather than fresh memory. Past the budget, pages go to temporary
 // files. A BlockPool is safe for concurrent use; a nil one holds no block.
-//
-// The pool also keeps the temporary files of the row groups written
-// (until [BlockPool.Close]), for later row groups to overwrite: the
-// kernel's cached pages of a file kept are written over, where those of
-// a file removed are freed and a new file's taken afresh, with its
-// blocks reserved on disk again.
 type BlockPool struct {
-	max    int // blocks the budget holds
-	mu     sync.Mutex
-	made   int // blocks made, in use or free
-	free   [][]byte
-	files  []*os.File // kept temporary files, not in use
-	closed bool       // Close was called: files are no longer kept
+	max  int // blocks the budget holds
+	mu   sync.Mutex
+	made int // blocks made, in use or free
+	free [][]byte
 }
 
 // NewBlockPool returns a pool of at most budget bytes of blocks (rounded
@@ -76,65 +65,6 @@ func (p *BlockPool) put(b []byte) {
 	p.mu.Lock()
 	p.free = append(p.free, b[:0])
 	p.mu.Unlock()
-}
-
-// getFile returns a kept temporary file in dir, or nil when there is
-// none.
-func (p *BlockPool) getFile(dir string) *os.File {
-	if p == nil {
-		return nil
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for k := len(p.files) - 1; k >= 0; k-- {
-		if f := p.files[k]; filepath.Dir(f.Name()) == filepath.Clean(dir) {
-			p.files = slices.Delete(p.files, k, k+1)
-			return f
-		}
-	}
-	return nil
-}
-
-// putFile keeps f, a temporary file no longer in use, for getFile, and
-// reports whether it did (not after Close, nor in a nil pool).
-func (p *BlockPool) putFile(f *os.File) bool {
-	if p == nil {
-		return false
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.closed {
-		return false
-	}
-	p.files = append(p.files, f)
-	return true
-}
-
-// Close removes the temporary files the pool keeps; files given back
-// after it are removed at once. The blocks stay usable. It is safe to call
-// more than once, and on a nil pool.
-func (p *BlockPool) Close() error {
-	if p == nil {
-		return nil
-	}
-	p.mu.Lock()
-	files := p.files
-	p.files, p.closed = nil, true
-	p.mu.Unlock()
-	var err error
-	for _, f := range files {
-		err = errors.Join(err, removeTemp(f))
-	}
-	return err
-}
-
-// removeTemp closes and removes temporary file f.
-func removeTemp(f *os.File) error {
-	err := f.Close()
-	if rerr := os.Remove(f.Name()); err == nil {
-		err = rerr
-	}
-	return err
 }
 
 // Bytes returns the bytes of the blocks the pool has made, in use or
@@ -208,17 +138,13 @@ func (s *pageSpool) put(segs []spoolSeg, b []byte) ([]spoolSeg, error) {
 			continue
 		}
 		if s.file == nil {
-			if s.file = s.pool.getFile(s.dir); s.file == nil {
-				f, err := os.CreateTemp(s.dir, "splitdata-pages-*")
-				if err != nil {
-					return segs, fmt.Errorf("hold pages: %w", err)
-				}
-				s.file = f
+			f, err := os.CreateTemp(s.dir, "splitdata-pages-*")
+			if err != nil {
+				return segs, fmt.Errorf("hold pages: %w", err)
 			}
+			s.file = f
 		}
-		// At s.size, not the file's end: a kept file holds an earlier
-		// row group's bytes beyond it.
-		if _, err := s.file.WriteAt(b, s.size); err != nil {
+		if _, err := s.file.Write(b); err != nil {
 			return segs, fmt.Errorf("hold pages in %s: %w", s.file.Name(), err)
 		}
 		segs = addSeg(segs, spoolSeg{blk: -1, off: s.size, n: int64(len(b))})
@@ -264,7 +190,7 @@ func growDoubling(dst []byte, n int) []byte {
 	return grown
 }
 
-// release gives back the spool's blocks and its file (removeFile).
+// release gives back the spool's blocks and removes its file.
 func (s *pageSpool) release() error {
 	for _, b := range s.blocks {
 		if b.pooled {
@@ -275,18 +201,17 @@ func (s *pageSpool) release() error {
 	return s.removeFile()
 }
 
-// removeFile gives the spool's file, if it has one, to the pool to keep,
-// or closes and removes it.
+// removeFile closes and removes the spool's file, if it has one.
 func (s *pageSpool) removeFile() error {
-	f := s.file
-	if f == nil {
+	if s.file == nil {
 		return nil
 	}
-	s.file, s.size = nil, 0
-	if s.pool.putFile(f) {
-		return nil
+	err := s.file.Close()
+	if rerr := os.Remove(s.file.Name()); err == nil {
+		err = rerr
 	}
-	return removeTemp(f)
+	s.file = nil
+	return err
 }
 
 // spooledPages is the column chunks of a finished row group where its
@@ -332,7 +257,7 @@ func (p *spooledPages) writeTo(w *countingWriter) {
 	}
 }
 
-// release gives back the blocks and the file (pageSpool.release).
+// release gives back the blocks and removes the file.
 func (p *spooledPages) release() {
 	p.spool.release() // the file is temporary: an error removing it is the directory owner's to clean
 }

@@ -32,8 +32,7 @@ func stringsSchema() *parquet.Schema {
 // or is joined in one buffer (columns parquet-go writes, long page
 // bounds): every schema without repeated fields, pools of no block, one
 // block and room for all, with and without a directory. Once released,
-// the row group gives back every block, and its file to the pool, which
-// removes it when closed.
+// the row group gives back every block and leaves no file.
 func TestSpooledStreamMatchesEncode(t *testing.T) {
 	options := []struct {
 		name string
@@ -135,20 +134,8 @@ func TestSpooledStreamMatchesEncode(t *testing.T) {
 						}
 						g.Release()
 						if p.dir {
-							// The pool keeps the file for later row
-							// groups until it is closed.
-							kept := 0
-							if pool != nil {
-								kept = 1
-							}
-							if left := dirFiles(t, opts.Dir); left > kept {
-								t.Errorf("%d temporary files left after Release, want at most %d", left, kept)
-							}
-							if err := pool.Close(); err != nil {
-								t.Fatal(err)
-							}
 							if left := dirFiles(t, opts.Dir); left != 0 {
-								t.Errorf("%d temporary files left after the pool's Close", left)
+								t.Errorf("%d temporary files left after Release", left)
 							}
 						}
 						if pool != nil {
@@ -241,70 +228,7 @@ func TestSpooledStreamHoldsBlocks(t *testing.T) {
 		t.Fatalf("NumRows = %d, spooled %v", g.NumRows(), sinks.Spooled(g))
 	}
 	g.Release()
-	if free, made := sinks.FreeBlocks(pool); free != made || dirFiles(t, dir) != 1 {
-		t.Fatalf("after Release: %d of %d blocks free, %d files, want the one kept", free, made, dirFiles(t, dir))
-	}
-	if err := pool.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if left := dirFiles(t, dir); left != 0 {
-		t.Fatalf("after the pool's Close: %d files", left)
-	}
-}
-
-// Row groups streamed one after the other through one pool write over
-// the temporary file an earlier one left: a shorter row group, whose
-// file still holds the longer one's bytes beyond its own, and a longer
-// one write the bytes of their rows encoded at once, through one file.
-func TestSpooledStreamReusesFile(t *testing.T) {
-	schema := stringsSchema()
-	enc, err := sinks.NewRowGroupEncoder(schema, sinks.ParquetOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	layout, err := columnar.LayoutOf(schema)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool := sinks.NewBlockPool(sinks.SpoolBlockBytes)
-	dir := t.TempDir()
-	for k, n := range []int{40000, 9000, 60000} {
-		rows := newRowGen(schema, uint64(n)).rows(n)
-		want, err := enc.Encode(&sliceReader{rows: rows})
-		if err != nil {
-			t.Fatal(err)
-		}
-		wantFile := writeFile(t, schema, sinks.ParquetOptions{}, nil, []*sinks.EncodedRowGroup{want})
-		s, err := enc.NewStreamWith(sinks.StreamOptions{Checked: true, Blocks: pool, Dir: dir})
-		if err != nil {
-			t.Fatal(err)
-		}
-		r := rand.New(rand.NewPCG(uint64(n), 7))
-		for _, part := range batchesOf(t, layout, rows, r) {
-			if err := s.WriteBatches([]columnar.Rows{part}); err != nil {
-				t.Fatal(err)
-			}
-		}
-		g, err := s.Finish()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := s.Close(); err != nil {
-			t.Fatal(err)
-		}
-		if left := dirFiles(t, dir); left != 1 {
-			t.Fatalf("row group %d: %d temporary files, want 1", k, left)
-		}
-		if got := writeFile(t, schema, sinks.ParquetOptions{}, nil, []*sinks.EncodedRowGroup{g}); !bytes.Equal(got, wantFile) {
-			samePages(t, got, wantFile)
-			t.Fatalf("row group %d of %d rows through a kept file differs", k, n)
-		}
-		g.Release()
-	}
-	if err := pool.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if left := dirFiles(t, dir); left != 0 {
-		t.Fatalf("after the pool's Close: %d files", left)
+	if free, made := sinks.FreeBlocks(pool); free != made || dirFiles(t, dir) != 0 {
+		t.Fatalf("after Release: %d of %d blocks free, %d files", free, made, dirFiles(t, dir))
 	}
 }
