@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync"
 
 	"github.com/parquet-go/parquet-go"
 
@@ -46,6 +47,7 @@ type RowGroupStream struct {
 	// statistics must be trimmed; scratch holds a finished column's
 	// dictionary page.
 	spool   *pageSpool
+	spoolMu sync.Mutex // held by drainColumn: writeOwn's goroutines share the spool
 	long    bool
 	scratch []byte
 
@@ -285,15 +287,9 @@ func (s *RowGroupStream) WriteBatches(parts []columnar.Rows) error {
 	if s.direct {
 		s.rest = parts
 	}
-	for c, pw := range s.own {
-		if pw == nil || s.direct {
-			continue
-		}
-		for k, part := range parts {
-			if err := pw.writeRows(part, c, 0, part.NumRows()); err != nil {
-				s.err = fmt.Errorf("encode row group: column %d, part %d: %w", c, k, err)
-				return s.err
-			}
+	if !s.direct {
+		if err := s.writeOwn(parts, added); err != nil {
+			return err
 		}
 	}
 	first := s.n - int64(s.carryRows) // the row group row of carry's first row

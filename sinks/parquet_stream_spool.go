@@ -290,6 +290,8 @@ func (s *RowGroupStream) drainColumn(c int, pw *pageWriter) error {
 	if len(pw.data) == 0 {
 		return nil
 	}
+	s.spoolMu.Lock()
+	defer s.spoolMu.Unlock()
 	if !s.long && pw.width == 0 {
 		long, err := longHeaders(pw.data)
 		if err != nil {

@@ -232,3 +232,64 @@ func TestSpooledStreamHoldsBlocks(t *testing.T) {
 		t.Fatalf("after Release: %d of %d blocks free, %d files", free, made, dirFiles(t, dir))
 	}
 }
+
+// A stream given pieces of parallelRows rows or more writes half of its
+// page writers' columns on another goroutine (writeOwn), both halves
+// moving pages into one spool: the bytes are those of the rows encoded at
+// once, pieces large and small mixed, pages in blocks and a file.
+func TestSpooledStreamParallelColumns(t *testing.T) {
+	for _, sc := range []schemaCase{{"strings", stringsSchema()}, {"typical", typicalSchema()}} {
+		layout, err := columnar.LayoutOf(sc.schema)
+		if err != nil {
+			t.Fatal(err)
+		}
+		enc, err := sinks.NewRowGroupEncoder(sc.schema, sinks.ParquetOptions{PageBufferSize: 4096})
+		if err != nil {
+			t.Fatal(err)
+		}
+		const n = 30000
+		rows := newRowGen(sc.schema, n).rows(n)
+		want, err := enc.Encode(&sliceReader{rows: rows})
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantFile := writeFile(t, sc.schema, sinks.ParquetOptions{PageBufferSize: 4096}, nil, []*sinks.EncodedRowGroup{want})
+		s, err := enc.NewStreamWith(sinks.StreamOptions{Checked: true, Blocks: sinks.NewBlockPool(sinks.SpoolBlockBytes), Dir: t.TempDir()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := rand.New(rand.NewPCG(n, 17))
+		parts := batchesOf(t, layout, rows, r)
+		large := 0
+		for len(parts) > 0 {
+			k := min(len(parts), 1+r.IntN(16))
+			m := 0
+			for _, p := range parts[:k] {
+				m += p.NumRows()
+			}
+			if m >= 1024 {
+				large++
+			}
+			if err := s.WriteBatches(parts[:k]); err != nil {
+				t.Fatal(err)
+			}
+			parts = parts[k:]
+		}
+		if large == 0 {
+			t.Fatalf("%s: no piece of 1024 rows or more", sc.name)
+		}
+		g, err := s.Finish()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := writeFile(t, sc.schema, sinks.ParquetOptions{PageBufferSize: 4096}, nil, []*sinks.EncodedRowGroup{g})
+		if !bytes.Equal(got, wantFile) {
+			samePages(t, got, wantFile)
+			t.Fatalf("%s: streamed file differs (%d vs %d bytes)", sc.name, len(got), len(wantFile))
+		}
+		g.Release()
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
