@@ -124,6 +124,38 @@ type directChunk struct {
 	lo, hi int64
 }
 
+// directEncodings reports whether the footer of a column chunk, md, lists
+// only data page encodings that direct decoding reads. A chunk with any
+// other (DELTA_LENGTH_BYTE_ARRAY, as parquet-go writes strings, say) goes
+// to parquet-go at once: direct decoding would otherwise read and
+// decompress its first data page before leaving the chunk, and parquet-go
+// read it again. The footer only saves that work; a page whose encoding
+// it did not list still falls back (errNotDirect).
+func directEncodings(md *format.ColumnMetaData) bool {
+	if len(md.EncodingStats) > 0 {
+		for _, s := range md.EncodingStats {
+			if (s.PageType == format.DataPage || s.PageType == format.DataPageV2) && !directEncoding(s.Encoding) {
+				return false
+			}
+		}
+		return true
+	}
+	for _, e := range md.Encoding {
+		switch e {
+		case format.DeltaBinaryPacked, format.DeltaLengthByteArray, format.DeltaByteArray, format.ByteStreamSplit:
+			return false
+		}
+	}
+	return true
+}
+
+// directEncoding reports whether direct decoding reads data pages of
+// encoding e.
+func directEncoding(e format.Encoding) bool {
+	//lint:ignore SA1019 Parquet 1.0 writers (DuckDB among them) mark dictionary-encoded pages PLAIN_DICTIONARY
+	return e == format.Plain || e == format.PlainDictionary || e == format.RLEDictionary
+}
+
 // directPlan returns what direct decoding reads of column chunk c, chunk,
 // or false when the chunk is left to parquet-go.
 func (r *chunkReader) directPlan(c int, chunk parquet.ColumnChunk, col *columnar.Column) (directChunk, bool) {
@@ -133,6 +165,9 @@ func (r *chunkReader) directPlan(c int, chunk parquet.ColumnChunk, col *columnar
 	}
 	cc := &p.file.Metadata().RowGroups[r.rg].Columns[c]
 	if cc.CryptoMetadata.Value != nil || len(cc.EncryptedColumnMetadata) > 0 {
+		return directChunk{}, false
+	}
+	if !directEncodings(&cc.MetaData) {
 		return directChunk{}, false
 	}
 	if codec := cc.MetaData.Codec; codec != format.Uncompressed {
@@ -311,7 +346,7 @@ func (r *chunkReader) directData(c int, col *columnar.Column, h *format.PageHead
 		if pos+int64(n) <= plan.lo {
 			return int64(n), nil // before the range: not decoded
 		}
-		if col.MaxDef > 0 && v.DefinitionLevelEncoding != format.RLE {
+		if !directEncoding(enc) || col.MaxDef > 0 && v.DefinitionLevelEncoding != format.RLE {
 			return 0, errNotDirect
 		}
 		plain, err := decompress(codec, body, int(h.UncompressedPageSize), bufs)
@@ -336,7 +371,7 @@ func (r *chunkReader) directData(c int, col *columnar.Column, h *format.PageHead
 			return int64(n), nil
 		}
 		// checkPageHeader checked the levels' lengths against the page's.
-		if v.RepetitionLevelsByteLength != 0 {
+		if !directEncoding(enc) || v.RepetitionLevelsByteLength != 0 {
 			return 0, errNotDirect
 		}
 		split := int(v.DefinitionLevelsByteLength)
