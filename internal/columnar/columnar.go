@@ -359,7 +359,7 @@ func gatherColumn(dst *Column, srcs []*Column, refs []Ref) error {
 			src := srcs[ref.Batch]
 			total += int(src.Offsets[ref.Row+1] - src.Offsets[ref.Row])
 		}
-		if total > maxBytes {
+		if int64(total) > maxBytes {
 			return ErrTooLarge
 		}
 		dst.Offsets = make([]uint32, len(refs)+1)
