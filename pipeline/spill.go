@@ -243,3 +243,30 @@ func loadBatches(ctx context.Context, files *extsort.Files, s, p int, layout col
 	h.entries = run.Entries
 	return h.batches, h.canonicalRefs(), bytes, nil
 }
+
+// spillPieces encodes a unit's rows for a spilling shuffle: sel[bin] are
+// the rows of output bin/P in key range bin%P, with their keys and
+// indices, and spill[s][p] gets their piece (nil where no rows). All
+// pieces are made at once, column by column (columnar.AppendBinaryBins).
+// It returns the memory the pieces hold.
+func spillPieces(spill [][]*extsort.Piece, b *columnar.Batch, sel [][]int32, keys [][]uint64, index [][]int64) (int64, error) {
+	parts := len(sel) / len(spill)
+	data := make([][]byte, len(sel))
+	if err := b.AppendBinaryBins(data, sel); err != nil {
+		return 0, err
+	}
+	var bytes int64
+	for bin, d := range data {
+		if d == nil {
+			continue
+		}
+		s, p := bin/parts, bin%parts
+		if spill[s] == nil {
+			spill[s] = make([]*extsort.Piece, parts)
+		}
+		piece := &extsort.Piece{Data: d, Keys: keys[bin], Index: index[bin]}
+		spill[s][p] = piece
+		bytes += piece.Bytes()
+	}
+	return bytes, nil
+}
