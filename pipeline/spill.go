@@ -191,22 +191,24 @@ const partitionTarget = 4 << 20
 // counting allocation slack). It returns no rows for an empty partition.
 func loadRows(ctx context.Context, files *extsort.Files, s, p int) ([]parquet.Row, int64, error) {
 	run, err := files.Load(s, p)
-	if err != nil || run.Data == nil {
+	if err != nil || run.Pieces == nil {
 		return nil, 0, err
 	}
 	h := shuffled{rows: make([]parquet.Row, 0, run.Rows), entries: run.Entries}
-	bytes := int64(len(run.Data)) // the rows' byte arrays point into it
-	dec := extsort.NewDecoder(run.Data)
-	for dec.More() {
-		if err := ctx.Err(); err != nil {
-			return nil, 0, err
+	bytes := run.Bytes // the rows' byte arrays point into it
+	for _, piece := range run.Pieces {
+		dec := extsort.NewDecoder(piece)
+		for dec.More() {
+			if err := ctx.Err(); err != nil {
+				return nil, 0, err
+			}
+			row, err := dec.Row()
+			if err != nil {
+				return nil, 0, fmt.Errorf("read back spill %s: %w", run.Path, err)
+			}
+			h.rows = append(h.rows, row)
+			bytes += int64(len(row))*valueBytes + rowHeaderBytes
 		}
-		row, err := dec.Row()
-		if err != nil {
-			return nil, 0, fmt.Errorf("read back spill %s: %w", run.Path, err)
-		}
-		h.rows = append(h.rows, row)
-		bytes += int64(len(row))*valueBytes + rowHeaderBytes
 	}
 	if int64(len(h.rows)) != run.Rows {
 		return nil, 0, fmt.Errorf("read back spill %s: %d rows, wrote %d", run.Path, len(h.rows), run.Rows)
@@ -219,22 +221,24 @@ func loadRows(ctx context.Context, files *extsort.Files, s, p int) ([]parquet.Ro
 // them with their rows' canonical order and the memory they take.
 func loadBatches(ctx context.Context, files *extsort.Files, s, p int, layout columnar.Layout) ([]*columnar.Batch, []columnar.Ref, int64, error) {
 	run, err := files.Load(s, p)
-	if err != nil || run.Data == nil {
+	if err != nil || run.Pieces == nil {
 		return nil, nil, 0, err
 	}
-	bytes := int64(len(run.Data)) + run.Rows*batchRowBytes // levels and values point into data
+	bytes := run.Bytes + run.Rows*batchRowBytes // levels and values point into the run's buffer
 	h := shuffled{refs: make([]columnar.Ref, 0, run.Rows)}
-	for rest := run.Data; len(rest) > 0; {
-		if err := ctx.Err(); err != nil {
-			return nil, nil, 0, err
-		}
-		var b *columnar.Batch
-		if b, rest, err = columnar.Decode(rest, layout); err != nil {
-			return nil, nil, 0, fmt.Errorf("read back spill %s: %w", run.Path, err)
-		}
-		h.holdBatch(b, nil, nil)
-		for c := range b.Cols {
-			bytes += 4 * int64(cap(b.Cols[c].Offsets)) // copied, unlike the rest
+	for _, rest := range run.Pieces {
+		for len(rest) > 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, nil, 0, err
+			}
+			var b *columnar.Batch
+			if b, rest, err = columnar.Decode(rest, layout); err != nil {
+				return nil, nil, 0, fmt.Errorf("read back spill %s: %w", run.Path, err)
+			}
+			h.holdBatch(b, nil, nil)
+			for c := range b.Cols {
+				bytes += 4 * int64(cap(b.Cols[c].Offsets)) // copied, unlike the rest
+			}
 		}
 	}
 	if int64(len(h.refs)) != run.Rows {
