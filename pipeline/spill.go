@@ -133,8 +133,11 @@ func tempFiles(store TempStore, dir string) scratch.Dir {
 	return scratch.Local(dir)
 }
 
-// maxSpillFiles bounds the files a spilling shuffle keeps open at once (two
-// per split and partition), well below the usual limit of 1024 descriptors.
+// maxSpillFiles bounds the files a spilling shuffle keeps open at once,
+// well below the usual limit of 1024 descriptors. P is limited to half of
+// it per split, as when each split and partition took two files (a keys
+// file beside the rows' until extsort.Files put them in one), so that P
+// and the --memory a shuffle needs stay as they were.
 const maxSpillFiles = 512
 
 // shufflePartitions chooses P for a shuffle of splits splits whose rows are
