@@ -1,8 +1,8 @@
 // Package extsort orders rows by (key, global row index) in memory or
 // through temporary files: the canonical order of a shuffle. Rows too many
 // for memory are spilled by key range (Partition), each range to a file of
-// encoded rows (AppendRow, or the caller's own encoding) and a file of
-// (key, index) pairs (Files); the ranges are then read back one at a time,
+// pieces of encoded rows (AppendRow, or the caller's own encoding) with
+// their (key, index) pairs (Files); the ranges are then read back one at a time,
 // in key order, and each is sorted (Sort). It knows nothing of splits or
 // output formats.
 package extsort
