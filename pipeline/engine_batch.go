@@ -196,21 +196,19 @@ func (br *batchReader) route(ctx context.Context, e *engine, u unit) (routed, er
 			r.keys, r.index = binKeys, binIndex
 		}
 	}
+	if parts > 1 && e.indexColumn < 0 {
+		// Spilled: encoded straight from the unit's batch.
+		var err error
+		if r.bytes, err = spillPieces(r.spill, b, sel, binKeys, binIndex); err != nil {
+			return r, fmt.Errorf("%s row group %d: %w", e.inputs[u.input].Name(), u.rg, err)
+		}
+		return r, nil
+	}
 	for bin, rows := range sel {
 		if len(rows) == 0 {
 			continue
 		}
 		s, p := bin/parts, bin%parts
-		if parts > 1 && e.indexColumn < 0 {
-			// Spilled: encoded straight from the unit's batch.
-			if r.spill[s] == nil {
-				r.spill[s] = make([]*extsort.Piece, parts)
-			}
-			piece := &extsort.Piece{Data: b.AppendBinaryRows(nil, rows), Keys: binKeys[bin], Index: binIndex[bin]}
-			r.spill[s][p] = piece
-			r.bytes += piece.Bytes()
-			continue
-		}
 		if !keyed && e.indexColumn < 0 && 2*len(rows) >= b.Len {
 			r.batches[bin] = b.View(rows)
 			shared.use()

@@ -133,8 +133,11 @@ func tempFiles(store TempStore, dir string) scratch.Dir {
 	return scratch.Local(dir)
 }
 
-// maxSpillFiles bounds the files a spilling shuffle keeps open at once (two
-// per split and partition), well below the usual limit of 1024 descriptors.
+// maxSpillFiles bounds the files a spilling shuffle keeps open at once,
+// well below the usual limit of 1024 descriptors. P is limited to half of
+// it per split, as when each split and partition took two files (a keys
+// file beside the rows' until extsort.Files put them in one), so that P
+// and the --memory a shuffle needs stay as they were.
 const maxSpillFiles = 512
 
 // shufflePartitions chooses P for a shuffle of splits splits whose rows are
@@ -191,22 +194,24 @@ const partitionTarget = 4 << 20
 // counting allocation slack). It returns no rows for an empty partition.
 func loadRows(ctx context.Context, files *extsort.Files, s, p int) ([]parquet.Row, int64, error) {
 	run, err := files.Load(s, p)
-	if err != nil || run.Data == nil {
+	if err != nil || run.Pieces == nil {
 		return nil, 0, err
 	}
 	h := shuffled{rows: make([]parquet.Row, 0, run.Rows), entries: run.Entries}
-	bytes := int64(len(run.Data)) // the rows' byte arrays point into it
-	dec := extsort.NewDecoder(run.Data)
-	for dec.More() {
-		if err := ctx.Err(); err != nil {
-			return nil, 0, err
+	bytes := run.Bytes // the rows' byte arrays point into it
+	for _, piece := range run.Pieces {
+		dec := extsort.NewDecoder(piece)
+		for dec.More() {
+			if err := ctx.Err(); err != nil {
+				return nil, 0, err
+			}
+			row, err := dec.Row()
+			if err != nil {
+				return nil, 0, fmt.Errorf("read back spill %s: %w", run.Path, err)
+			}
+			h.rows = append(h.rows, row)
+			bytes += int64(len(row))*valueBytes + rowHeaderBytes
 		}
-		row, err := dec.Row()
-		if err != nil {
-			return nil, 0, fmt.Errorf("read back spill %s: %w", run.Path, err)
-		}
-		h.rows = append(h.rows, row)
-		bytes += int64(len(row))*valueBytes + rowHeaderBytes
 	}
 	if int64(len(h.rows)) != run.Rows {
 		return nil, 0, fmt.Errorf("read back spill %s: %d rows, wrote %d", run.Path, len(h.rows), run.Rows)
@@ -219,22 +224,24 @@ func loadRows(ctx context.Context, files *extsort.Files, s, p int) ([]parquet.Ro
 // them with their rows' canonical order and the memory they take.
 func loadBatches(ctx context.Context, files *extsort.Files, s, p int, layout columnar.Layout) ([]*columnar.Batch, []columnar.Ref, int64, error) {
 	run, err := files.Load(s, p)
-	if err != nil || run.Data == nil {
+	if err != nil || run.Pieces == nil {
 		return nil, nil, 0, err
 	}
-	bytes := int64(len(run.Data)) + run.Rows*batchRowBytes // levels and values point into data
+	bytes := run.Bytes + run.Rows*batchRowBytes // levels and values point into the run's buffer
 	h := shuffled{refs: make([]columnar.Ref, 0, run.Rows)}
-	for rest := run.Data; len(rest) > 0; {
-		if err := ctx.Err(); err != nil {
-			return nil, nil, 0, err
-		}
-		var b *columnar.Batch
-		if b, rest, err = columnar.Decode(rest, layout); err != nil {
-			return nil, nil, 0, fmt.Errorf("read back spill %s: %w", run.Path, err)
-		}
-		h.holdBatch(b, nil, nil)
-		for c := range b.Cols {
-			bytes += 4 * int64(cap(b.Cols[c].Offsets)) // copied, unlike the rest
+	for _, rest := range run.Pieces {
+		for len(rest) > 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, nil, 0, err
+			}
+			var b *columnar.Batch
+			if b, rest, err = columnar.Decode(rest, layout); err != nil {
+				return nil, nil, 0, fmt.Errorf("read back spill %s: %w", run.Path, err)
+			}
+			h.holdBatch(b, nil, nil)
+			for c := range b.Cols {
+				bytes += 4 * int64(cap(b.Cols[c].Offsets)) // copied, unlike the rest
+			}
 		}
 	}
 	if int64(len(h.refs)) != run.Rows {
@@ -242,4 +249,31 @@ func loadBatches(ctx context.Context, files *extsort.Files, s, p int, layout col
 	}
 	h.entries = run.Entries
 	return h.batches, h.canonicalRefs(), bytes, nil
+}
+
+// spillPieces encodes a unit's rows for a spilling shuffle: sel[bin] are
+// the rows of output bin/P in key range bin%P, with their keys and
+// indices, and spill[s][p] gets their piece (nil where no rows). All
+// pieces are made at once, column by column (columnar.AppendBinaryBins).
+// It returns the memory the pieces hold.
+func spillPieces(spill [][]*extsort.Piece, b *columnar.Batch, sel [][]int32, keys [][]uint64, index [][]int64) (int64, error) {
+	parts := len(sel) / len(spill)
+	data := make([][]byte, len(sel))
+	if err := b.AppendBinaryBins(data, sel); err != nil {
+		return 0, err
+	}
+	var bytes int64
+	for bin, d := range data {
+		if d == nil {
+			continue
+		}
+		s, p := bin/parts, bin%parts
+		if spill[s] == nil {
+			spill[s] = make([]*extsort.Piece, parts)
+		}
+		piece := &extsort.Piece{Data: d, Keys: keys[bin], Index: index[bin]}
+		spill[s][p] = piece
+		bytes += piece.Bytes()
+	}
+	return bytes, nil
 }

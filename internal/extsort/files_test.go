@@ -67,13 +67,18 @@ func TestFilesRoundTrip(t *testing.T) {
 						t.Fatalf("output %d range %d: %v", s, p, err)
 					}
 					w := wants[s][p]
-					ok := string(run.Data) == string(w.data) && run.Rows == int64(len(w.keys)) && len(run.Entries) == len(w.keys)
+					var data []byte
+					for _, piece := range run.Pieces {
+						data = append(data, piece...)
+					}
+					ok := string(data) == string(w.data) && run.Rows == int64(len(w.keys)) && len(run.Entries) == len(w.keys)
+					ok = ok && (len(w.keys) > 0) == (run.Pieces != nil)
 					for j, e := range run.Entries {
 						ok = ok && e == Entry{Key: w.keys[j], Index: w.index[j], At: j}
 					}
 					if !ok {
 						t.Fatalf("output %d range %d: got %d rows, data %q; want %d rows, data %q (or keys, indices differ)",
-							s, p, run.Rows, run.Data, len(w.keys), w.data)
+							s, p, run.Rows, data, len(w.keys), w.data)
 					}
 				}
 			}
@@ -81,10 +86,9 @@ func TestFilesRoundTrip(t *testing.T) {
 	}
 }
 
-// TestFilesDamagedKeys checks that a keys file cut short, grown, or
-// ending in an unterminated varint is an error on Load, not a panic or
-// garbage.
-func TestFilesDamagedKeys(t *testing.T) {
+// TestFilesDamaged checks that a spill file cut short, grown, or ending
+// in an unterminated varint is an error on Load, not a panic or garbage.
+func TestFilesDamaged(t *testing.T) {
 	tests := []struct {
 		name   string
 		damage func(b []byte) []byte
@@ -95,13 +99,14 @@ func TestFilesDamagedKeys(t *testing.T) {
 		{"grown by a row", func(b []byte) []byte { return append(b, b[:9]...) }},
 		{"unterminated varint", func(b []byte) []byte { b[len(b)-1] = 0xFF; return b }},
 		{"empty", func(b []byte) []byte { return nil }},
+		{"rows' size too large", func(b []byte) []byte { b[2]++; return b }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := scratch.Local(t.TempDir())
 			fs := NewFiles(dir, 1, 1)
 			defer fs.Close()
-			pc := &Piece{Data: []byte("rows")}
+			pc := &Piece{} // no rows' bytes: the file ends in keys
 			for i := range 100 {
 				pc.Keys = append(pc.Keys, uint64(i)*7919)
 				pc.Index = append(pc.Index, int64(i)*5)
@@ -113,7 +118,7 @@ func TestFilesDamagedKeys(t *testing.T) {
 				t.Fatal(err)
 			}
 			f := fs.files[0][0]
-			b, err := scratch.ReadAll(f.keys)
+			b, err := scratch.ReadAll(f.f)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -127,8 +132,8 @@ func TestFilesDamagedKeys(t *testing.T) {
 			if err := damaged.Flush(); err != nil {
 				t.Fatal(err)
 			}
-			f.keys.Close()
-			f.keys = damaged
+			f.f.Close()
+			f.f = damaged
 			if run, err := fs.Load(0, 0); err == nil {
 				t.Fatalf("damaged keys loaded without an error: %d rows", run.Rows)
 			}

@@ -1,8 +1,8 @@
 // Package extsort orders rows by (key, global row index) in memory or
 // through temporary files: the canonical order of a shuffle. Rows too many
 // for memory are spilled by key range (Partition), each range to a file of
-// encoded rows (AppendRow, or the caller's own encoding) and a file of
-// (key, index) pairs (Files); the ranges are then read back one at a time,
+// pieces of encoded rows (AppendRow, or the caller's own encoding) with
+// their (key, index) pairs (Files); the ranges are then read back one at a time,
 // in key order, and each is sorted (Sort). It knows nothing of splits or
 // output formats.
 package extsort
@@ -21,11 +21,17 @@ type Entry struct {
 	At    int
 }
 
-// Sort sorts es by (key, index). Large inputs go through a least
-// significant digit radix sort on the keys, 8 bits a pass, skipping the
-// digits all keys share (a spilled partition's top bits), after a sort by
-// index: the radix passes are stable, so equal keys stay in index order.
-// Small inputs use a comparison sort.
+// Sort sorts es by (key, index). Large inputs are sorted by index
+// first, then moved stably into buckets by the top bits of their keys'
+// offsets from the smallest key (a bucket for every two to four entries: a
+// spilled partition's keys are uniform within its range), and each bucket is sorted stably by key, so that equal keys stay
+// in index order. Small inputs use a comparison sort.
+//
+// One pass of buckets and a pass over tiny buckets took the place of a
+// least significant digit radix sort's eight passes of 8 bits (a spilled
+// partition shares only its top bits): BenchmarkSort/10000 and /100000
+// ran 43M and 269M instructions instead of 82M and 589M (cachegrind, 20
+// runs and the benchmark's set-up).
 func Sort(es []Entry) {
 	byIndex := func(a, b Entry) int { return cmp.Compare(a.Index, b.Index) }
 	if len(es) < 1<<12 {
@@ -37,30 +43,57 @@ func Sort(es []Entry) {
 	if !slices.IsSortedFunc(es, byIndex) { // held rows usually arrive in index order
 		slices.SortStableFunc(es, byIndex)
 	}
-	tmp := make([]Entry, len(es))
-	src, dst := es, tmp
-	for shift := uint(0); shift < 64; shift += 8 {
-		var count [256]int
-		for _, e := range src {
-			count[byte(e.Key>>shift)]++
-		}
-		if count[byte(src[0].Key>>shift)] == len(src) {
-			continue // every key has this digit
-		}
-		pos := 0
-		for d, c := range count {
-			count[d] = pos
-			pos += c
-		}
-		for _, e := range src {
-			d := byte(e.Key >> shift)
-			dst[count[d]] = e
-			count[d]++
-		}
-		src, dst = dst, src
+	lo, hi := es[0].Key, es[0].Key
+	for _, e := range es {
+		lo, hi = min(lo, e.Key), max(hi, e.Key)
 	}
-	if &src[0] != &es[0] {
-		copy(es, src)
+	if lo == hi {
+		return // one key: index order is the order
+	}
+	// The bucket of a key is the top digits bits of its offset from the
+	// smallest key, out of as many as the span of keys takes (a bit
+	// pattern the keys share would not do: a partition's range may cross
+	// a power of two, and its keys then fill few of the buckets).
+	digits := min(max(bits.Len(uint(len(es)))-2, 8), 20)
+	shift := max(bits.Len64(hi-lo)-digits, 0)
+	// next[d] is where bucket d's next entry goes; once they are all
+	// placed, where the bucket ends.
+	next := make([]int, 1<<digits)
+	for _, e := range es {
+		next[(e.Key-lo)>>shift]++
+	}
+	at := 0
+	for d, n := range next {
+		next[d] = at
+		at += n
+	}
+	tmp := make([]Entry, len(es))
+	for _, e := range es {
+		d := (e.Key - lo) >> shift
+		tmp[next[d]] = e
+		next[d]++
+	}
+	start := 0
+	for _, end := range next {
+		sortBucket(tmp[start:end])
+		start = end
+	}
+	copy(es, tmp)
+}
+
+// sortBucket sorts b stably by key: by insertion when it is small.
+func sortBucket(b []Entry) {
+	if len(b) > 16 {
+		slices.SortStableFunc(b, func(x, y Entry) int { return cmp.Compare(x.Key, y.Key) })
+		return
+	}
+	for i := 1; i < len(b); i++ {
+		e := b[i]
+		j := i
+		for ; j > 0 && b[j-1].Key > e.Key; j-- {
+			b[j] = b[j-1]
+		}
+		b[j] = e
 	}
 }
 

@@ -10,20 +10,23 @@ import (
 )
 
 // TestSort checks the radix sort against a comparison sort on keys
-// that are random, share their top bits (a spilled partition), repeat
+// that are random, share their top bits (a spilled partition), span a
+// power of two (a partition across one), repeat
 // (bootstrap draws, compat positions), are all equal, ascending, or
 // mostly small with a few outliers, for sizes on both sides of the
 // switch, with entries in index order and not.
 func TestSort(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	for _, n := range []int{0, 1, 5, 4095, 4096, 10_000, 70_000} {
-		for _, kind := range []string{"random", "top bits shared", "repeated", "shuffled index", "outliers", "ascending", "all equal"} {
+		for _, kind := range []string{"random", "top bits shared", "range across a power of two", "repeated", "shuffled index", "outliers", "ascending", "all equal"} {
 			es := make([]Entry, n)
 			for i := range es {
 				key := r.Uint64()
 				switch kind {
 				case "top bits shared":
 					key = 0xABCD<<48 | key>>16
+				case "range across a power of two":
+					key = 1<<60 - 1<<40 + key>>23
 				case "repeated":
 					key = uint64(r.IntN(50)) << 40
 				case "outliers":
