@@ -1,4 +1,4 @@
-//go:build linux && (amd64 || arm64 || riscv64)
+//go:build linux
 
 package pipeline
 
@@ -6,7 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 // Write-behind of output files. An output file's pages stay in the page
@@ -26,14 +27,6 @@ import (
 // writeBehindChunk is the bytes of a file written back and dropped at a
 // time.
 const writeBehindChunk = 8 << 20
-
-// Flags of sync_file_range(2) and posix_fadvise(2).
-const (
-	syncFileRangeWaitBefore = 1
-	syncFileRangeWrite      = 2
-	syncFileRangeWaitAfter  = 4
-	fadvDontNeed            = 4
-)
 
 // writeBehindFile is an output file (see syncedFile) that writes its
 // pages back as it goes and drops them from the page cache (see the top
@@ -70,31 +63,22 @@ func (w *writeBehindFile) Write(p []byte) (int, error) {
 // An error of the writeback is the file's: sync_file_range reports it
 // once, and Close's sync would no longer.
 func (w *writeBehindFile) behind() error {
-	fd := w.Fd()
-	if err := syncFileRange(fd, w.started, w.written-w.started, syncFileRangeWrite); err != nil {
-		if errors.Is(err, syscall.EINVAL) || errors.Is(err, syscall.ENOSYS) || errors.Is(err, syscall.ESPIPE) {
+	fd := int(w.Fd())
+	if err := unix.SyncFileRange(fd, w.started, w.written-w.started, unix.SYNC_FILE_RANGE_WRITE); err != nil {
+		if errors.Is(err, unix.EINVAL) || errors.Is(err, unix.ENOSYS) || errors.Is(err, unix.ESPIPE) {
 			w.off = true
 			return nil
 		}
 		return err
 	}
 	if w.started > w.dropped {
-		if err := syncFileRange(fd, w.dropped, w.started-w.dropped, syncFileRangeWaitBefore|syncFileRangeWrite|syncFileRangeWaitAfter); err != nil {
+		if err := unix.SyncFileRange(fd, w.dropped, w.started-w.dropped, unix.SYNC_FILE_RANGE_WAIT_BEFORE|unix.SYNC_FILE_RANGE_WRITE|unix.SYNC_FILE_RANGE_WAIT_AFTER); err != nil {
 			return err
 		}
 		// A hint: pages it leaves stay cached, as they would without it.
-		syscall.Syscall6(syscall.SYS_FADVISE64, fd, uintptr(w.dropped), uintptr(w.started-w.dropped), fadvDontNeed, 0, 0) //nolint:errcheck
+		_ = unix.Fadvise(fd, w.dropped, w.started-w.dropped, unix.FADV_DONTNEED)
 		w.dropped = w.started
 	}
 	w.started = w.written
-	return nil
-}
-
-// syncFileRange is sync_file_range(2) on n bytes of fd from off.
-func syncFileRange(fd uintptr, off, n int64, flags int) error {
-	_, _, errno := syscall.Syscall6(syscall.SYS_SYNC_FILE_RANGE, fd, uintptr(off), uintptr(n), uintptr(flags), 0, 0)
-	if errno != 0 {
-		return errno
-	}
 	return nil
 }
