@@ -45,7 +45,9 @@ var allowed = map[string][]string{
 		module + "/internal/columnar", module + "/internal/rowcheck", module + "/internal/filemeta"},
 	"pipeline": {"github.com/parquet-go/parquet-go", "github.com/apache/arrow-go/v18", "golang.org/x/sync",
 		module + "/prng", module + "/splitter", module + "/sources", module + "/sinks", module + "/internal/columnar",
-		module + "/internal/staging", module + "/internal/extsort", module + "/internal/scratch"},
+		module + "/internal/staging", module + "/internal/extsort", module + "/internal/scratch",
+		// sync_file_range and fadvise, for writing output files behind.
+		"golang.org/x/sys"},
 	// The image builder writes the OCI layout with the standard library.
 	"tools/ociimage": nil,
 	// report reads outputs through sources and their manifests through
