@@ -2,7 +2,6 @@ package pipeline
 
 import (
 	"sync"
-	"sync/atomic"
 )
 
 // inputIdentifier adds to each input's record what identifies its
@@ -24,12 +23,10 @@ import (
 type inputIdentifier struct {
 	infos []InputInfo
 	out   []InputInfo
-	errs  []error
 	local int
 
-	next    atomic.Int64 // the next local input to hash
-	stopped atomic.Bool  // set on an error, or when the job gives up
-	wg      sync.WaitGroup
+	q  *inputQueue // the local inputs, stopped on an error or when the job gives up
+	wg sync.WaitGroup
 }
 
 // identifyBackground is how many goroutines hash a job's inputs while its
@@ -41,7 +38,7 @@ const identifyBackground = 1
 // order, on background goroutines (none: finish does it all).
 func startIdentify(infos []InputInfo, local int, srcs []Input, background int) *inputIdentifier {
 	local = min(local, len(infos))
-	id := &inputIdentifier{infos: infos, out: make([]InputInfo, len(infos)), errs: make([]error, local), local: local}
+	id := &inputIdentifier{infos: infos, out: make([]InputInfo, len(infos)), local: local, q: newInputQueue(local)}
 	for i := local; i < len(infos); i++ {
 		id.out[i] = infos[i]
 		if j := i - local; j < len(srcs) && srcs[j].object != nil {
@@ -55,44 +52,29 @@ func startIdentify(infos []InputInfo, local int, srcs []Input, background int) *
 // spawn starts n goroutines hashing the inputs not yet taken.
 func (id *inputIdentifier) spawn(n int) {
 	for range n {
-		id.wg.Add(1)
-		go func() {
-			defer id.wg.Done()
-			id.work()
-		}()
+		id.wg.Go(func() { id.q.work(id.hash) })
 	}
 }
 
-// work hashes inputs, in order of their index, until none is left or the
-// identifier stopped. Every input before one that failed was taken
-// before it, so it is hashed too: the first error in order is found.
-func (id *inputIdentifier) work() {
-	for !id.stopped.Load() {
-		i := int(id.next.Add(1) - 1)
-		if i >= id.local {
-			return
-		}
-		in, err := planInput(id.infos[i])
-		if err != nil {
-			id.errs[i] = err
-			id.stopped.Store(true)
-			return
-		}
-		id.out[i] = in.InputInfo
-		id.out[i].ModTime, id.out[i].EndsSHA256 = in.ModTime, in.EndsSHA256
+// hash identifies local input i.
+func (id *inputIdentifier) hash(i int) error {
+	in, err := planInput(id.infos[i])
+	if err != nil {
+		return err
 	}
+	id.out[i] = in.InputInfo
+	id.out[i].ModTime, id.out[i].EndsSHA256 = in.ModTime, in.EndsSHA256
+	return nil
 }
 
 // finish hashes what is left on every core and returns the records, or
 // the error of the first input that could not be identified.
 func (id *inputIdentifier) finish() ([]InputInfo, error) {
 	id.spawn(inputWorkers(id.local) - 1)
-	id.work()
+	id.q.work(id.hash)
 	id.wg.Wait()
-	for _, err := range id.errs {
-		if err != nil {
-			return nil, err
-		}
+	if err := id.q.err(); err != nil {
+		return nil, err
 	}
 	return id.out, nil
 }
@@ -100,6 +82,6 @@ func (id *inputIdentifier) finish() ([]InputInfo, error) {
 // abandon stops the hashing and waits for the goroutines, for a job that
 // failed: no goroutine outlives it. After finish it does nothing.
 func (id *inputIdentifier) abandon() {
-	id.stopped.Store(true)
+	id.q.stop()
 	id.wg.Wait()
 }

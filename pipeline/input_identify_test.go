@@ -99,9 +99,9 @@ func TestInputIdentifierAbandon(t *testing.T) {
 	}
 	id := startIdentify(infos, len(infos), nil, 2)
 	id.abandon()
-	taken := id.next.Load()
+	taken := id.q.next.Load()
 	id.wg.Wait()
-	if id.next.Load() != taken {
+	if id.q.next.Load() != taken {
 		t.Fatalf("inputs taken after abandon returned")
 	}
 }

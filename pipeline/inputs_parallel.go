@@ -18,49 +18,61 @@ func inputWorkers(n int) int {
 	return max(min(n, runtime.GOMAXPROCS(0)), 1)
 }
 
-// eachInput calls fn(i) for every i in [0, n) on up to workers goroutines,
-// in increasing order of i as the goroutines take them. It returns the
-// error of the smallest i whose call failed. Once a call has failed the
-// goroutines soon stop taking more, but every i below a failed one has
-// been taken before it and is called: the error is the one a serial loop
-// would return.
-func eachInput(n, workers int, fn func(i int) error) error {
-	if n <= 0 {
-		return nil
-	}
-	workers = max(min(workers, n), 1)
-	if workers == 1 {
-		for i := range n {
-			if err := fn(i); err != nil {
-				return err
-			}
+// inputQueue hands the indexes [0, n) out in increasing order to the
+// goroutines that work on them and keeps each call's error. Once a call
+// has failed (or stop was called) no more indexes are handed out, but
+// every index below a failed one was handed out before it, so its call
+// is made: err is then the error a serial loop would return.
+type inputQueue struct {
+	n       int
+	next    atomic.Int64 // the next index to hand out
+	stopped atomic.Bool
+	errs    []error
+}
+
+func newInputQueue(n int) *inputQueue {
+	return &inputQueue{n: max(n, 0), errs: make([]error, max(n, 0))}
+}
+
+// work calls fn(i) for the indexes it takes until none is left or the
+// queue stopped.
+func (q *inputQueue) work(fn func(i int) error) {
+	for !q.stopped.Load() {
+		i := int(q.next.Add(1) - 1)
+		if i >= q.n {
+			return
 		}
-		return nil
+		if q.errs[i] = fn(i); q.errs[i] != nil {
+			q.stopped.Store(true)
+			return
+		}
 	}
-	errs := make([]error, n)
-	var next atomic.Int64
-	var failed atomic.Bool
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for !failed.Load() {
-				i := int(next.Add(1) - 1)
-				if i >= n {
-					return
-				}
-				if errs[i] = fn(i); errs[i] != nil {
-					failed.Store(true)
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	for _, err := range errs {
+}
+
+// stop hands out no more indexes.
+func (q *inputQueue) stop() { q.stopped.Store(true) }
+
+// err returns the error of the smallest index whose call failed. The
+// goroutines calling work must be done.
+func (q *inputQueue) err() error {
+	for _, err := range q.errs {
 		if err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// eachInput calls fn(i) for every i in [0, n) on up to workers goroutines
+// (an inputQueue) and returns the error of the smallest i whose call
+// failed, as a serial loop would.
+func eachInput(n, workers int, fn func(i int) error) error {
+	q := newInputQueue(n)
+	var wg sync.WaitGroup
+	for range max(min(workers, n), 1) - 1 {
+		wg.Go(func() { q.work(fn) })
+	}
+	q.work(fn)
+	wg.Wait()
+	return q.err()
 }
