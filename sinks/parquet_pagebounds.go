@@ -22,18 +22,7 @@ func (w *pageWriter) bounds(n int) (lo, hi []byte, ok bool) {
 	switch w.kind {
 	case parquet.ByteArray:
 		// Copies: the indexer and the chunk keep them past the page.
-		a := plainAt(v, 0)
-		b := a
-		for i := 4 + len(a); i < len(v); {
-			x := plainAt(v, i)
-			switch {
-			case compareBytes(x, a) < 0:
-				a = x
-			case compareBytes(x, b) > 0:
-				b = x
-			}
-			i += 4 + len(x)
-		}
+		a, b := byteArrayBounds(v)
 		return append([]byte{}, a...), append([]byte{}, b...), true
 	case parquet.Int32:
 		a, b := int32(binary.LittleEndian.Uint32(v)), int32(binary.LittleEndian.Uint32(v))
@@ -98,20 +87,78 @@ func (w *pageWriter) bounds(n int) (lo, hi []byte, ok bool) {
 	}
 }
 
-// compareBytes is bytes.Compare, deciding first on the bytes' first 8
-// when both have 8 that differ: on strings most comparisons against a
-// page's bounds end there, sparing the call.
-func compareBytes(x, y []byte) int {
-	if len(x) >= 8 && len(y) >= 8 {
-		p, q := binary.BigEndian.Uint64(x), binary.BigEndian.Uint64(y)
-		switch {
-		case p < q:
-			return -1
-		case p > q:
-			return +1
+// byteArrayBounds returns the least and the greatest of the PLAIN
+// encoded byte arrays v holds (at least one), the first of equal ones.
+// Each bound is kept with its prefix key, so that a value whose key lies
+// strictly between theirs, most of a page's, is passed over after two
+// integer comparisons.
+func byteArrayBounds(v []byte) (lo, hi []byte) {
+	lo = plainAt(v, 0)
+	hi = lo
+	klo := plainKey(v, 0)
+	khi := klo
+	for i := 4 + len(lo); i < len(v); {
+		n := int(binary.LittleEndian.Uint32(v[i:]))
+		var kx uint64
+		if i+12 <= len(v) {
+			kx = binary.BigEndian.Uint64(v[i+4:]) & (^uint64(0) << (8 * (8 - min(n, 8))))
+		} else {
+			kx = prefixKey(v[i+4 : i+4+n])
 		}
+		if kx <= klo || kx >= khi {
+			x := v[i+4 : i+4+n : i+4+n]
+			switch {
+			case kx < klo || kx == klo && bytes.Compare(x, lo) < 0:
+				lo, klo = x, kx
+			case kx > khi || kx == khi && bytes.Compare(x, hi) > 0:
+				hi, khi = x, kx
+			}
+		}
+		i += 4 + n
+	}
+	return lo, hi
+}
+
+// compareBytes is bytes.Compare, deciding first on the bytes' prefix
+// keys: on strings most comparisons against a page's bounds end there,
+// sparing the call.
+func compareBytes(x, y []byte) int {
+	p, q := prefixKey(x), prefixKey(y)
+	switch {
+	case p < q:
+		return -1
+	case p > q:
+		return +1
 	}
 	return bytes.Compare(x, y)
+}
+
+// prefixKey returns b's first 8 bytes as a big-endian integer, the bytes
+// past a shorter b's end as zeros. Of two byte arrays, the one with the
+// smaller key is the lesser in bytes.Compare's order: at the first byte
+// where the keys differ, either both arrays hold that byte, or the
+// shorter one ended before it and is a prefix of the other. Equal keys
+// decide nothing.
+func prefixKey(b []byte) uint64 {
+	if len(b) >= 8 {
+		return binary.BigEndian.Uint64(b)
+	}
+	var k uint64
+	for _, c := range b {
+		k = k<<8 | uint64(c)
+	}
+	return k << (8 * (8 - len(b)))
+}
+
+// plainKey returns the prefix key of the byte array whose PLAIN encoding
+// starts at v[i:]. Where v holds 8 bytes after the length, they are read
+// as one word and those past the value's end cleared.
+func plainKey(v []byte, i int) uint64 {
+	n := binary.LittleEndian.Uint32(v[i:])
+	if i+12 > len(v) {
+		return prefixKey(plainAt(v, i))
+	}
+	return binary.BigEndian.Uint64(v[i+4:]) & (^uint64(0) << (8 * (8 - min(n, 8))))
 }
 
 // plainAt returns the byte array whose PLAIN encoding starts at v[i:].

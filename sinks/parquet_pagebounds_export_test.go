@@ -1,0 +1,5 @@
+package sinks
+
+// ByteArrayBounds exposes byteArrayBounds, a page's bounds of PLAIN byte
+// arrays.
+var ByteArrayBounds = byteArrayBounds
