@@ -3,6 +3,7 @@ package sinks_test
 import (
 	"encoding/binary"
 	"io"
+	"math"
 	"math/rand/v2"
 	"strconv"
 	"syscall"
@@ -304,5 +305,35 @@ func BenchmarkByteArrayBounds(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		sinks.ByteArrayBounds(page)
+	}
+}
+
+// BenchmarkInt64Bounds finds the bounds of a 256 KiB page of random INT64
+// values, as the page writer does for every PLAIN page of such a column.
+func BenchmarkInt64Bounds(b *testing.B) {
+	r := rand.New(rand.NewPCG(8, 8))
+	page := make([]byte, 0, 256<<10)
+	for len(page) < cap(page) {
+		page = binary.LittleEndian.AppendUint64(page, r.Uint64())
+	}
+	b.SetBytes(int64(len(page)))
+	b.ReportAllocs()
+	for b.Loop() {
+		sinks.Int64Bounds(page)
+	}
+}
+
+// BenchmarkFloat64Bounds finds the bounds of a 256 KiB page of random
+// doubles, as the page writer does for every PLAIN page of such a column.
+func BenchmarkFloat64Bounds(b *testing.B) {
+	r := rand.New(rand.NewPCG(9, 9))
+	page := make([]byte, 0, 256<<10)
+	for len(page) < cap(page) {
+		page = binary.LittleEndian.AppendUint64(page, math.Float64bits(r.NormFloat64()))
+	}
+	b.SetBytes(int64(len(page)))
+	b.ReportAllocs()
+	for b.Loop() {
+		sinks.Float64Bounds(page, 0)
 	}
 }

@@ -32,11 +32,7 @@ func (w *pageWriter) bounds(n int) (lo, hi []byte, ok bool) {
 		}
 		return binary.LittleEndian.AppendUint32(nil, uint32(a)), binary.LittleEndian.AppendUint32(nil, uint32(b)), true
 	case parquet.Int64:
-		a, b := int64(binary.LittleEndian.Uint64(v)), int64(binary.LittleEndian.Uint64(v))
-		for i := 8; i < len(v); i += 8 {
-			x := int64(binary.LittleEndian.Uint64(v[i:]))
-			a, b = min(a, x), max(b, x)
-		}
+		a, b := int64Bounds(v)
 		return binary.LittleEndian.AppendUint64(nil, uint64(a)), binary.LittleEndian.AppendUint64(nil, uint64(b)), true
 	case parquet.Float:
 		i := 0
@@ -69,22 +65,94 @@ func (w *pageWriter) bounds(n int) (lo, hi []byte, ok bool) {
 		if i == len(v) {
 			return slices.Clone(v[:8]), slices.Clone(v[:8]), true
 		}
-		a := math.Float64frombits(binary.LittleEndian.Uint64(v[i:]))
-		b := a
-		for i += 8; i < len(v); i += 8 {
-			x := math.Float64frombits(binary.LittleEndian.Uint64(v[i:]))
-			if x != x {
-				continue
-			}
-			if x < a {
-				a = x
-			}
-			if x > b {
-				b = x
-			}
-		}
-		return binary.LittleEndian.AppendUint64(nil, math.Float64bits(a)), binary.LittleEndian.AppendUint64(nil, math.Float64bits(b)), true
+		a, b := float64Bounds(v, i)
+		return binary.LittleEndian.AppendUint64(nil, a), binary.LittleEndian.AppendUint64(nil, b), true
 	}
+}
+
+// int64Bounds returns the least and the greatest of the little-endian
+// int64 values v holds (at least one). Two pairs of bounds, of the even
+// and the odd values, halve the chain of conditional moves each value
+// waits on; equal integers are the same bits, so which pair found a
+// bound does not matter.
+func int64Bounds(v []byte) (lo, hi int64) {
+	lo = int64(binary.LittleEndian.Uint64(v))
+	hi, lo2, hi2 := lo, lo, lo
+	i := 8
+	for ; i+16 <= len(v); i += 16 {
+		w := v[i : i+16 : i+16]
+		x, y := int64(binary.LittleEndian.Uint64(w)), int64(binary.LittleEndian.Uint64(w[8:]))
+		lo, hi = min(lo, x), max(hi, x)
+		lo2, hi2 = min(lo2, y), max(hi2, y)
+	}
+	if i < len(v) {
+		x := int64(binary.LittleEndian.Uint64(v[i:]))
+		lo, hi = min(lo, x), max(hi, x)
+	}
+	return min(lo, lo2), max(hi, hi2)
+}
+
+// float64Bounds returns the bits of the least and the greatest of the
+// little-endian doubles v holds from v[i:], where v[i:] is not NaN, as a
+// loop in order finds them: NaNs skipped (no comparison holds for them),
+// and of equal bounds the first. Two pairs of bounds, of the even and
+// the odd values, halve the chain each value waits on. Equal doubles are
+// the same bits but for -0 and +0, so where a bound is a zero it is the
+// first zero in order, found again.
+func float64Bounds(v []byte, i int) (lo, hi uint64) {
+	a := math.Float64frombits(binary.LittleEndian.Uint64(v[i:]))
+	b, a2, b2 := a, a, a
+	for i += 8; i+16 <= len(v); i += 16 {
+		w := v[i : i+16 : i+16]
+		x := math.Float64frombits(binary.LittleEndian.Uint64(w))
+		y := math.Float64frombits(binary.LittleEndian.Uint64(w[8:]))
+		if x < a {
+			a = x
+		}
+		if x > b {
+			b = x
+		}
+		if y < a2 {
+			a2 = y
+		}
+		if y > b2 {
+			b2 = y
+		}
+	}
+	if i < len(v) {
+		x := math.Float64frombits(binary.LittleEndian.Uint64(v[i:]))
+		if x < a {
+			a = x
+		}
+		if x > b {
+			b = x
+		}
+	}
+	if a2 < a {
+		a = a2
+	}
+	if b2 > b {
+		b = b2
+	}
+	lo, hi = math.Float64bits(a), math.Float64bits(b)
+	if a == 0 {
+		lo = firstZero64(v)
+	}
+	if b == 0 {
+		hi = firstZero64(v)
+	}
+	return lo, hi
+}
+
+// firstZero64 returns the bits of the first double of v equal to zero,
+// -0 or +0; v holds one.
+func firstZero64(v []byte) uint64 {
+	for i := 0; i+8 <= len(v); i += 8 {
+		if x := binary.LittleEndian.Uint64(v[i:]); math.Float64frombits(x) == 0 {
+			return x
+		}
+	}
+	return 0
 }
 
 // byteArrayBounds returns the least and the greatest of the PLAIN
