@@ -12,7 +12,9 @@ import (
 // (an append of a few bytes is a call to memmove). An optional column's
 // value is stored whether or not its row is null, and the write position
 // moves on only past a non-null one, so the loops do not branch on nulls:
-// a batch keeps a value slot for every row, nulls included.
+// a batch keeps a value slot for every row, nulls included. The loops
+// are functions of their own, not inlined: inlined into the appends,
+// their counters lived on the stack, stored and loaded every row.
 
 // extend returns b extended by n bytes, their contents undefined, keeping
 // b's memory when its capacity holds them.
@@ -64,6 +66,8 @@ func (b *Batch) AppendFixed(defs, vals []byte, c, lo, hi int) ([]byte, []byte) {
 
 // compact8 stores the 8-byte values of src whose levels are maxDef into
 // out, which has room for all of them, and returns the bytes kept.
+//
+//go:noinline
 func compact8(out, src, levels []byte, maxDef byte) int {
 	j := 0
 	for k, d := range levels {
@@ -74,6 +78,8 @@ func compact8(out, src, levels []byte, maxDef byte) int {
 }
 
 // compact4 is compact8 for 4-byte values.
+//
+//go:noinline
 func compact4(out, src, levels []byte, maxDef byte) int {
 	j := 0
 	for k, d := range levels {
@@ -117,6 +123,8 @@ func (p *Pick) AppendFixed(defs, vals []byte, c, lo, hi int) ([]byte, []byte) {
 }
 
 // pick8 stores the 8-byte values of src's rows refs into out.
+//
+//go:noinline
 func pick8(out, src []byte, refs []Ref) {
 	for _, ref := range refs {
 		at := 8 * int(ref.Row)
@@ -126,6 +134,8 @@ func pick8(out, src []byte, refs []Ref) {
 }
 
 // pick4 is pick8 for 4-byte values.
+//
+//go:noinline
 func pick4(out, src []byte, refs []Ref) {
 	for _, ref := range refs {
 		at := 4 * int(ref.Row)
@@ -137,6 +147,8 @@ func pick4(out, src []byte, refs []Ref) {
 // pickDefs8 stores the definition levels of rows refs of an optional
 // column into levels and the 8-byte values of those whose levels are
 // maxDef into out, and returns the bytes of values kept.
+//
+//go:noinline
 func pickDefs8(out, levels, src, defs []byte, refs []Ref, maxDef byte) int {
 	j := 0
 	levels = levels[:len(refs)]
@@ -151,6 +163,8 @@ func pickDefs8(out, levels, src, defs []byte, refs []Ref, maxDef byte) int {
 }
 
 // pickDefs4 is pickDefs8 for 4-byte values.
+//
+//go:noinline
 func pickDefs4(out, levels, src, defs []byte, refs []Ref, maxDef byte) int {
 	j := 0
 	levels = levels[:len(refs)]
