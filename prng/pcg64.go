@@ -96,18 +96,76 @@ func (p *PCG64) Uint64() uint64 {
 
 // Fill sets dst[i] to the next len(dst) outputs of [PCG64.Uint64], in order.
 // It does not allocate and does not keep dst.
+//
+// A step's multiplication waits for the one before, so one stream of steps
+// runs at the multiplier's latency. Fill runs four: lane j steps through
+// the states j+1, j+5, j+9, ... of the sequence by the LCG's fourth power
+// (state*mul^4 + inc*(1+mul+mul^2+mul^3)), the same states one step at a
+// time gives, four multiplications in flight at once.
 func (p *PCG64) Fill(dst []uint64) {
 	// Keep the state in locals so that the loop runs in registers.
 	shi, slo, ihi, ilo := p.hi, p.lo, p.incHi, p.incLo
-	for i := range dst {
-		hi, lo := bits.Mul64(slo, mulLo)
-		hi += shi*mulLo + slo*mulHi
-		var c uint64
-		slo, c = bits.Add64(lo, ilo, 0)
-		shi, _ = bits.Add64(hi, ihi, c)
-		dst[i] = bits.RotateLeft64(shi^slo, -int(shi>>58))
+	i := 0
+	if len(dst) >= 16 {
+		// The lanes' increment: inc times 1+mul+mul^2+mul^3.
+		chi, clo := mul128(ihi, ilo, lanesHi, lanesLo)
+		h0, l0 := stepBy(shi, slo, mulHi, mulLo, ihi, ilo)
+		h1, l1 := stepBy(h0, l0, mulHi, mulLo, ihi, ilo)
+		h2, l2 := stepBy(h1, l1, mulHi, mulLo, ihi, ilo)
+		h3, l3 := stepBy(h2, l2, mulHi, mulLo, ihi, ilo)
+		for ; i+4 <= len(dst); i += 4 {
+			d := dst[i : i+4 : i+4]
+			d[0] = output(h0, l0)
+			d[1] = output(h1, l1)
+			d[2] = output(h2, l2)
+			d[3] = output(h3, l3)
+			shi, slo = h3, l3 // the state of the last output
+			h0, l0 = stepBy(h0, l0, mul4Hi, mul4Lo, chi, clo)
+			h1, l1 = stepBy(h1, l1, mul4Hi, mul4Lo, chi, clo)
+			h2, l2 = stepBy(h2, l2, mul4Hi, mul4Lo, chi, clo)
+			h3, l3 = stepBy(h3, l3, mul4Hi, mul4Lo, chi, clo)
+		}
+	}
+	for ; i < len(dst); i++ {
+		shi, slo = stepBy(shi, slo, mulHi, mulLo, ihi, ilo)
+		dst[i] = output(shi, slo)
 	}
 	p.hi, p.lo = shi, slo
+}
+
+// The four-step LCG of Fill: mul^4, and 1+mul+mul^2+mul^3, whose product
+// with the increment is the four steps' increment (mod 2^128).
+var (
+	mul4Hi, mul4Lo   = pow4(mulHi, mulLo)
+	lanesHi, lanesLo = geometric4(mulHi, mulLo)
+)
+
+// pow4 returns m^4 mod 2^128.
+func pow4(mhi, mlo uint64) (uint64, uint64) {
+	hi, lo := mul128(mhi, mlo, mhi, mlo)
+	return mul128(hi, lo, hi, lo)
+}
+
+// geometric4 returns 1+m+m^2+m^3 mod 2^128.
+func geometric4(mhi, mlo uint64) (uint64, uint64) {
+	sumHi, sumLo := uint64(0), uint64(1)
+	hi, lo := uint64(0), uint64(1)
+	for range 3 {
+		hi, lo = mul128(hi, lo, mhi, mlo)
+		sumHi, sumLo = add128(sumHi, sumLo, hi, lo)
+	}
+	return sumHi, sumLo
+}
+
+// stepBy returns state*m + c mod 2^128.
+func stepBy(shi, slo, mhi, mlo, chi, clo uint64) (uint64, uint64) {
+	hi, lo := mul128(shi, slo, mhi, mlo)
+	return add128(hi, lo, chi, clo)
+}
+
+// output is the XSL-RR permutation of a state, a step's output.
+func output(hi, lo uint64) uint64 {
+	return bits.RotateLeft64(hi^lo, -int(hi>>58))
 }
 
 // Uint32 returns NumPy's pcg64_next32: if a half is buffered it returns it and

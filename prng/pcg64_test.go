@@ -163,3 +163,35 @@ func TestPCG64CopyForks(t *testing.T) {
 		t.Errorf("copy diverged: %#x vs %#x", a, b)
 	}
 }
+
+// Fill gives the outputs of Uint64 one by one for every length, from
+// several seeds: the lanes of a long fill, and the single steps of its
+// remainder, continue the one stream.
+func TestPCG64FillLanes(t *testing.T) {
+	for seed := range 3 {
+		p, err := prng.NewPCG64(seed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		q := *p
+		for n := range 70 {
+			got := make([]uint64, n)
+			p.Fill(got)
+			for i := range got {
+				if want := q.Uint64(); got[i] != want {
+					t.Fatalf("seed %d, fill of %d: output %d = %#x, want %#x", seed, n, i, got[i], want)
+				}
+			}
+		}
+		long := make([]uint64, 100_003)
+		p.Fill(long)
+		for i := range long {
+			if want := q.Uint64(); long[i] != want {
+				t.Fatalf("seed %d, fill of %d: output %d = %#x, want %#x", seed, len(long), i, long[i], want)
+			}
+		}
+		if got, want := p.Uint64(), q.Uint64(); got != want {
+			t.Fatalf("seed %d: after the fills %#x, want %#x", seed, got, want)
+		}
+	}
+}

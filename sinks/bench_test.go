@@ -1,8 +1,11 @@
 package sinks_test
 
 import (
+	"encoding/binary"
 	"io"
+	"math"
 	"math/rand/v2"
+	"strconv"
 	"syscall"
 	"testing"
 	"time"
@@ -279,4 +282,58 @@ func benchEncodeBatches(b *testing.B, enc *sinks.RowGroupEncoder, parts []column
 		g.Release()
 	}
 	reportCPU(b, start)
+}
+
+// BenchmarkByteArrayBounds finds the bounds of a 1 MiB page of PLAIN
+// strings shaped like the wide table's (base-36 numbers and a suffix, one
+// in ten a short common value), as the page writer does for every PLAIN
+// page of a string column.
+func BenchmarkByteArrayBounds(b *testing.B) {
+	r := rand.New(rand.NewPCG(6, 6))
+	var page []byte
+	for len(page) < 1<<20 {
+		v := r.Uint64()
+		if v%10 == 0 {
+			v %= 50
+		}
+		s := strconv.AppendUint(nil, v, 36)
+		s = append(s, "-abcdefghijklmnop"[:(v>>8)%17]...)
+		page = binary.LittleEndian.AppendUint32(page, uint32(len(s)))
+		page = append(page, s...)
+	}
+	b.SetBytes(int64(len(page)))
+	b.ReportAllocs()
+	for b.Loop() {
+		sinks.ByteArrayBounds(page)
+	}
+}
+
+// BenchmarkInt64Bounds finds the bounds of a 256 KiB page of random INT64
+// values, as the page writer does for every PLAIN page of such a column.
+func BenchmarkInt64Bounds(b *testing.B) {
+	r := rand.New(rand.NewPCG(8, 8))
+	page := make([]byte, 0, 256<<10)
+	for len(page) < cap(page) {
+		page = binary.LittleEndian.AppendUint64(page, r.Uint64())
+	}
+	b.SetBytes(int64(len(page)))
+	b.ReportAllocs()
+	for b.Loop() {
+		sinks.Int64Bounds(page)
+	}
+}
+
+// BenchmarkFloat64Bounds finds the bounds of a 256 KiB page of random
+// doubles, as the page writer does for every PLAIN page of such a column.
+func BenchmarkFloat64Bounds(b *testing.B) {
+	r := rand.New(rand.NewPCG(9, 9))
+	page := make([]byte, 0, 256<<10)
+	for len(page) < cap(page) {
+		page = binary.LittleEndian.AppendUint64(page, math.Float64bits(r.NormFloat64()))
+	}
+	b.SetBytes(int64(len(page)))
+	b.ReportAllocs()
+	for b.Loop() {
+		sinks.Float64Bounds(page, 0)
+	}
 }

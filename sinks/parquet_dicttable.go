@@ -13,12 +13,11 @@ import (
 // It is for one goroutine.
 //
 // Every value has a 64-bit key, kept in keys: a fixed-width value's bits;
-// a byte array of up to 4 bytes its PLAIN encoding (the 4-byte length,
-// then the bytes) read as a little-endian integer, which is the value
-// itself, so that equal keys are equal values; a longer byte array a
-// seeded hash of its bytes with the low byte set to 0xFF, which no short
-// key has (their low byte is the length, at most 4), its bytes compared
-// when the keys are equal. The keys decide where a value is looked for
+// a byte array of up to 7 bytes its bytes read as a little-endian integer
+// with its length in the top byte, which is the value itself, so that
+// equal keys are equal values; a longer byte array a seeded hash of its
+// bytes with the top byte set to 0xFF, which no short key has, its bytes
+// compared when the keys are equal. The keys decide where a value is looked for
 // (a multiplicative hash of the key and a random seed), never which
 // index it gets: indexes follow the order of first appearance.
 type pageDict struct {
@@ -37,11 +36,10 @@ type pageDict struct {
 	seed  uint64
 	hseed maphash.Seed // hashes long byte arrays
 
-	// The last value looked up by its key alone (fixed-width values and
-	// short byte arrays), which sorted and clustered columns repeat: the
-	// loops of appendIndexes look for a value other than it at the slot
-	// its key gives, then call probe, which goes on from there and inserts
-	// a missing value.
+	// The last fixed-width value looked up, which sorted and clustered
+	// columns repeat: the loops of appendIndexes look for a value other
+	// than it at the slot its key gives, then call probe, which goes on
+	// from there and inserts a missing value.
 	lastKey uint64
 	lastIdx int32 // -1: none
 
@@ -119,10 +117,24 @@ func (d *pageDict) added(key uint64, k uint64, size int) int32 {
 	return j
 }
 
-// shortMask[l] keeps the PLAIN encoding of a byte array of l bytes (l at
-// most 4) of the 8 bytes read at its start.
-var shortMask = [5]uint64{
-	1<<32 - 1, 1<<40 - 1, 1<<48 - 1, 1<<56 - 1, 1<<64 - 1,
+// shortBytes is the longest byte array keyed by its bytes.
+const shortBytes = 7
+
+// longKey is set in the top byte of a long byte array's key.
+const longKey = 0xFF << 56
+
+// shortKey returns the key of the byte array of l bytes, at most
+// shortBytes, whose PLAIN encoding starts at vals[i:].
+func shortKey(vals []byte, i, l int) uint64 {
+	var k uint64
+	if i+12 <= len(vals) {
+		k = binary.LittleEndian.Uint64(vals[i+4:]) & (1<<(8*l) - 1)
+	} else {
+		var b [8]byte
+		copy(b[:], vals[i+4:i+4+l])
+		k = binary.LittleEndian.Uint64(b[:])
+	}
+	return k | uint64(l)<<56
 }
 
 // appendIndexes appends to idx the index of each PLAIN encoded value of
@@ -164,36 +176,26 @@ func (d *pageDict) appendIndexes(idx []int32, vals []byte) []int32 {
 		}
 		d.lastKey, d.lastIdx = key, j
 	default:
-		key, j := d.lastKey, d.lastIdx
+		// No last value here: on a column of a few classes in random
+		// order the check mispredicts about every other value, and a
+		// short key's first slot, in cache, costs less.
 		for i := 0; i < len(vals); {
 			l := int(binary.LittleEndian.Uint32(vals[i:]))
 			end := i + 4 + l
-			if l > 4 {
+			if l > shortBytes {
 				idx = append(idx, d.lookupLong(vals[i+4:end]))
 				i = end
 				continue
 			}
-			var k uint64
-			if i+8 <= len(vals) {
-				k = binary.LittleEndian.Uint64(vals[i:]) & shortMask[l]
-			} else {
-				var b [8]byte
-				copy(b[:], vals[i:end])
-				k = binary.LittleEndian.Uint64(b[:])
-			}
-			if k != key || j < 0 {
-				key = k
-				s := d.slot(k)
-				if e := d.slots[s]; e != 0 && d.keys[e-1] == k {
-					j = e - 1
-				} else {
-					j = d.probe(k, s)
-				}
+			k := shortKey(vals, i, l)
+			s := d.slot(k)
+			j := d.slots[s] - 1
+			if j < 0 || d.keys[j] != k {
+				j = d.probe(k, s)
 			}
 			idx = append(idx, j)
 			i = end
 		}
-		d.lastKey, d.lastIdx = key, j
 	}
 	return idx
 }
@@ -219,16 +221,18 @@ func (d *pageDict) probe(key uint64, k uint64) int32 {
 		d.vals = binary.LittleEndian.AppendUint32(d.vals, uint32(key))
 		return d.added(key, k, 4)
 	}
-	l, at := int(uint32(key)), len(d.vals)
+	l, at := int(key>>56), len(d.vals)
 	d.offs = append(d.offs, uint32(at))
+	d.vals = binary.LittleEndian.AppendUint32(d.vals, uint32(l))
 	d.vals = binary.LittleEndian.AppendUint64(d.vals, key)[:at+4+l]
 	return d.added(key, k, l)
 }
 
-// lookupLong returns the index of the byte array b, longer than 4 bytes,
+// lookupLong returns the index of the byte array b, longer than
+// shortBytes,
 // inserting it.
 func (d *pageDict) lookupLong(b []byte) int32 {
-	key := maphash.Bytes(d.hseed, b) | 0xFF
+	key := maphash.Bytes(d.hseed, b) | longKey
 	mask := uint64(len(d.slots) - 1)
 	k := d.slot(key)
 	for ; ; k = (k + 1) & mask {

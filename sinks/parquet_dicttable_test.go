@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -38,13 +39,14 @@ func refDict(keys []string) (idx []int32, order []string) {
 // TestPageDictIndexes checks pageDict's indexes, page body and size
 // against a map, for fixed-width values (including -0, 0 and NaNs of two
 // payloads, which are distinct bits) and byte arrays of every length
-// around the 4 bytes that short keys hold, fed in pieces of several
+// around the 7 bytes that short keys hold, fed in pieces of several
 // sizes so that short values sit at the end of a piece, and enough
 // distinct values that the table grows.
 func TestPageDictIndexes(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
 	words := [][]byte{{}, {0}, {0, 0}, []byte("a"), []byte("ab"), []byte("abc"), []byte("abcd"),
-		[]byte("abcde"), []byte("abcdefgh"), {'a', 'b', 'c', 0}, {0xFF, 0, 0, 0, 0}, {4, 0, 0, 0}}
+		[]byte("abcde"), []byte("abcdefgh"), {'a', 'b', 'c', 0}, {0xFF, 0, 0, 0, 0}, {4, 0, 0, 0},
+		[]byte("abcdefg"), {0, 0, 0, 0, 0, 0, 0}, {0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF}, {0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF}}
 	for i := range 700 {
 		words = append(words, fmt.Appendf(nil, "%d", i), fmt.Appendf(nil, "value-%d", i))
 	}
@@ -61,7 +63,7 @@ func TestPageDictIndexes(t *testing.T) {
 		{"double bits", 8, 500, func(int) []byte { return binary.LittleEndian.AppendUint64(nil, floats[r.IntN(len(floats))]) }},
 		{"int32", 4, 5000, func(int) []byte { return binary.LittleEndian.AppendUint32(nil, uint32(r.IntN(3000))-1500) }},
 		{"bytes", 0, 8000, func(int) []byte { return words[r.IntN(len(words))] }},
-		{"bytes short", 0, 3000, func(int) []byte { return words[r.IntN(12)] }},
+		{"bytes short", 0, 3000, func(int) []byte { return words[r.IntN(16)] }},
 	}
 	for _, tc := range cases {
 		for _, piece := range []int{1, 3, 1000} {
@@ -129,18 +131,32 @@ func TestPageDictIndexes(t *testing.T) {
 // BenchmarkPageDict indexes 64K values as the page writer hands them over
 // (a chunk of rows at a time): flights' shapes, clustered dates, random
 // delays of a few thousand values, 3-letter airport codes, and longer
-// strings; and the bounds of a page of those codes.
+// strings, and the codes sorted; the gen table's labels (four classes, one of 6 bytes); and the
+// bounds of a page of those codes.
 func BenchmarkPageDict(b *testing.B) {
 	r := rand.New(rand.NewPCG(1, 2))
 	const n = 1 << 16
 	var dates, delays, sparse []byte
-	var codes, names [][]byte
+	var codes, names, labels [][]byte
+	classes := [][]byte{[]byte("neg"), []byte("pos"), []byte("unsure"), []byte("spam")}
 	for i := range n {
 		dates = binary.LittleEndian.AppendUint64(dates, uint64(1e9+60*(i/11)))
 		delays = binary.LittleEndian.AppendUint64(delays, uint64(r.IntN(3000)))
 		codes = append(codes, fmt.Appendf(nil, "%03d", r.IntN(300)))
 		names = append(names, fmt.Appendf(nil, "airport number %d", r.IntN(300)))
+		// The gen table's label: 70, 20, 8 and 2 in 100.
+		switch p := r.IntN(100); {
+		case p < 70:
+			labels = append(labels, classes[0])
+		case p < 90:
+			labels = append(labels, classes[1])
+		case p < 98:
+			labels = append(labels, classes[2])
+		default:
+			labels = append(labels, classes[3])
+		}
 	}
+	sorted := slices.SortedFunc(slices.Values(codes), bytes.Compare)
 	// A test split's dates: a fifth of the rows, about two per date, and
 	// a dictionary past the caches.
 	for i := range 1 << 20 {
@@ -152,7 +168,8 @@ func BenchmarkPageDict(b *testing.B) {
 		vals  []byte
 	}{
 		{"dates", 8, dates}, {"dates/sparse", 8, sparse}, {"delays", 8, delays},
-		{"codes", 0, plainBytes(codes)}, {"names", 0, plainBytes(names)},
+		{"codes", 0, plainBytes(codes)}, {"codes/sorted", 0, plainBytes(sorted)},
+		{"names", 0, plainBytes(names)}, {"labels", 0, plainBytes(labels)},
 	} {
 		b.Run(in.name, func(b *testing.B) {
 			b.ReportAllocs()

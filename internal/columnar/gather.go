@@ -1,6 +1,35 @@
 package columnar
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+	"slices"
+)
+
+// The page appends below are the one copy of a value on its way from a
+// decoded batch to a page: the page writer compresses the buffers they
+// fill. Each grows its destinations once for a span of rows and stores
+// into them with small typed loops, instead of appending value by value
+// (an append of a few bytes is a call to memmove). An optional column's
+// value is stored whether or not its row is null, and the write position
+// moves on only past a non-null one, so the loops do not branch on nulls:
+// a batch keeps a value slot for every row, nulls included. The loops
+// are functions of their own, not inlined: inlined into the appends,
+// their counters lived on the stack, stored and loaded every row.
+
+// extend returns b extended by n bytes, their contents undefined, keeping
+// b's memory when its capacity holds them.
+func extend(b []byte, n int) []byte {
+	return slices.Grow(b, n)[:len(b)+n]
+}
+
+// present is 1 when definition level d is maxDef (the row holds a value),
+// else 0.
+func present(d, maxDef byte) int {
+	if d == maxDef {
+		return 1
+	}
+	return 0
+}
 
 // AppendFixed appends, for rows [lo, hi) of column c, their definition
 // levels to defs (nothing for a required column) and the Width bytes of
@@ -16,13 +45,48 @@ func (b *Batch) AppendFixed(defs, vals []byte, c, lo, hi int) ([]byte, []byte) {
 	}
 	levels := col.Defs[lo:hi]
 	defs = append(defs, levels...)
-	for k, d := range levels {
-		if d == col.MaxDef {
-			r := lo + k
-			vals = append(vals, col.Fixed[r*w:r*w+w]...)
+	at := len(vals)
+	vals = extend(vals, w*len(levels))
+	src := col.Fixed[lo*w : hi*w]
+	var n int
+	switch w {
+	case 8:
+		n = compact8(vals[at:], src, levels, col.MaxDef)
+	case 4:
+		n = compact4(vals[at:], src, levels, col.MaxDef)
+	default:
+		for k, d := range levels {
+			if d == col.MaxDef {
+				n += copy(vals[at+n:], src[w*k:w*k+w])
+			}
 		}
 	}
-	return defs, vals
+	return defs, vals[:at+n]
+}
+
+// compact8 stores the 8-byte values of src whose levels are maxDef into
+// out, which has room for all of them, and returns the bytes kept.
+//
+//go:noinline
+func compact8(out, src, levels []byte, maxDef byte) int {
+	j := 0
+	for k, d := range levels {
+		binary.LittleEndian.PutUint64(out[j:], binary.LittleEndian.Uint64(src[8*k:]))
+		j += 8 & -present(d, maxDef)
+	}
+	return j
+}
+
+// compact4 is compact8 for 4-byte values.
+//
+//go:noinline
+func compact4(out, src, levels []byte, maxDef byte) int {
+	j := 0
+	for k, d := range levels {
+		binary.LittleEndian.PutUint32(out[j:], binary.LittleEndian.Uint32(src[4*k:]))
+		j += 4 & -present(d, maxDef)
+	}
+	return j
 }
 
 // AppendFixed is [Batch.AppendFixed] for picked rows.
@@ -33,36 +97,127 @@ func (p *Pick) AppendFixed(defs, vals []byte, c, lo, hi int) ([]byte, []byte) {
 	cols, refs := p.cols[c], p.refs[lo:hi]
 	t := cols[0].Type
 	w := t.Width
+	if (w != 8 && w != 4) || len(cols) > 1 {
+		return appendFixedRefs(defs, vals, cols, refs)
+	}
+	src := cols[0].Fixed
+	at := len(vals)
+	vals = extend(vals, w*len(refs))
 	if t.MaxDef == 0 {
-		switch w {
-		case 8:
-			for _, ref := range refs {
-				at := 8 * int(ref.Row)
-				vals = append(vals, cols[ref.Batch].Fixed[at:at+8]...)
-			}
-		case 4:
-			for _, ref := range refs {
-				at := 4 * int(ref.Row)
-				vals = append(vals, cols[ref.Batch].Fixed[at:at+4]...)
-			}
-		default:
-			for _, ref := range refs {
-				at := w * int(ref.Row)
-				vals = append(vals, cols[ref.Batch].Fixed[at:at+w]...)
-			}
+		if w == 8 {
+			pick8(vals[at:], src, refs)
+		} else {
+			pick4(vals[at:], src, refs)
 		}
 		return defs, vals
 	}
+	dat := len(defs)
+	defs = extend(defs, len(refs))
+	var n int
+	if w == 8 {
+		n = pickDefs8(vals[at:], defs[dat:], src, cols[0].Defs, refs, t.MaxDef)
+	} else {
+		n = pickDefs4(vals[at:], defs[dat:], src, cols[0].Defs, refs, t.MaxDef)
+	}
+	return defs, vals[:at+n]
+}
+
+// pick8 stores the 8-byte values of src's rows refs into out.
+//
+//go:noinline
+func pick8(out, src []byte, refs []Ref) {
+	for _, ref := range refs {
+		at := 8 * int(ref.Row)
+		binary.LittleEndian.PutUint64(out, binary.LittleEndian.Uint64(src[at:at+8]))
+		out = out[8:]
+	}
+}
+
+// pick4 is pick8 for 4-byte values.
+//
+//go:noinline
+func pick4(out, src []byte, refs []Ref) {
+	for _, ref := range refs {
+		at := 4 * int(ref.Row)
+		binary.LittleEndian.PutUint32(out, binary.LittleEndian.Uint32(src[at:at+4]))
+		out = out[4:]
+	}
+}
+
+// pickDefs8 stores the definition levels of rows refs of an optional
+// column into levels and the 8-byte values of those whose levels are
+// maxDef into out, and returns the bytes of values kept.
+//
+//go:noinline
+func pickDefs8(out, levels, src, defs []byte, refs []Ref, maxDef byte) int {
+	j := 0
+	levels = levels[:len(refs)]
+	for k, ref := range refs {
+		d := defs[ref.Row]
+		levels[k] = d
+		at := 8 * int(ref.Row)
+		binary.LittleEndian.PutUint64(out[j:], binary.LittleEndian.Uint64(src[at:at+8]))
+		j += 8 & -present(d, maxDef)
+	}
+	return j
+}
+
+// pickDefs4 is pickDefs8 for 4-byte values.
+//
+//go:noinline
+func pickDefs4(out, levels, src, defs []byte, refs []Ref, maxDef byte) int {
+	j := 0
+	levels = levels[:len(refs)]
+	for k, ref := range refs {
+		d := defs[ref.Row]
+		levels[k] = d
+		at := 4 * int(ref.Row)
+		binary.LittleEndian.PutUint32(out[j:], binary.LittleEndian.Uint32(src[at:at+4]))
+		j += 4 & -present(d, maxDef)
+	}
+	return j
+}
+
+// appendFixedRefs is [Pick.AppendFixed] for rows of several batches or
+// widths other than 8 and 4: a copy per value.
+func appendFixedRefs(defs, vals []byte, cols []*Column, refs []Ref) ([]byte, []byte) {
+	t := cols[0].Type
+	w := t.Width
 	for _, ref := range refs {
 		col := cols[ref.Batch]
-		d := col.Defs[ref.Row]
-		defs = append(defs, d)
-		if d == t.MaxDef {
-			at := w * int(ref.Row)
-			vals = append(vals, col.Fixed[at:at+w]...)
+		if t.MaxDef > 0 {
+			d := col.Defs[ref.Row]
+			defs = append(defs, d)
+			if d != t.MaxDef {
+				continue
+			}
 		}
+		at := w * int(ref.Row)
+		vals = append(vals, col.Fixed[at:at+w]...)
 	}
 	return defs, vals
+}
+
+// shortPlain is the longest byte array value moved as one block of
+// shortPlain bytes, the spare ones overwritten by the next value, rather
+// than by a copy of its length: memmove branches on the length first,
+// and on a page's mixed lengths mispredicts; moves of one constant
+// length take one path. (The compiler makes the block's move a call to
+// memmove too, the two may overlap; eight word moves measured slower.)
+const shortPlain = 64
+
+// putPlain appends the PLAIN encoding of src[s:e] to vals, which has room
+// for it and shortPlain bytes more, and returns vals extended.
+func putPlain(vals, src []byte, s, e uint32) []byte {
+	n := int(e - s)
+	at := len(vals)
+	binary.LittleEndian.PutUint32(vals[at:at+4], uint32(n))
+	if n <= shortPlain && int(s)+shortPlain <= len(src) {
+		*(*[shortPlain]byte)(vals[at+4 : at+4+shortPlain]) = *(*[shortPlain]byte)(src[s:])
+	} else {
+		copy(vals[at+4:at+4+n], src[s:e])
+	}
+	return vals[:at+4+n]
 }
 
 // AppendPlain appends, for rows [lo, hi) of ByteArray column c, their
@@ -71,18 +226,36 @@ func (p *Pick) AppendFixed(defs, vals []byte, c, lo, hi int) ([]byte, []byte) {
 // little-endian length, then the bytes), and returns both extended.
 func (b *Batch) AppendPlain(defs, vals []byte, c, lo, hi int) ([]byte, []byte) {
 	col := &b.Cols[c]
-	if col.Defs != nil {
-		defs = append(defs, col.Defs[lo:hi]...)
+	if lo == hi {
+		return defs, vals
 	}
-	for r := lo; r < hi; r++ {
-		if col.Defs != nil && col.Defs[r] < col.MaxDef {
-			continue
+	offs := col.Offsets[lo : hi+1]
+	// Room for every row's value, the nulls' empty ones included, a
+	// length each and the words the last may spill.
+	need := int(offs[len(offs)-1]-offs[0]) + 4*(hi-lo) + shortPlain
+	if cap(vals)-len(vals) < need {
+		vals = slices.Grow(vals, need)
+	}
+	if col.Defs == nil {
+		return defs, plainSpan(vals, col.Bytes, offs)
+	}
+	levels := col.Defs[lo:hi]
+	defs = append(defs, levels...)
+	for r, d := range levels {
+		if d == col.MaxDef {
+			vals = putPlain(vals, col.Bytes, offs[r], offs[r+1])
 		}
-		s, e := col.Offsets[r], col.Offsets[r+1]
-		vals = binary.LittleEndian.AppendUint32(vals, e-s)
-		vals = append(vals, col.Bytes[s:e]...)
 	}
 	return defs, vals
+}
+
+// plainSpan appends the PLAIN encodings of the values offs delimits in
+// src to vals, which has room for them and shortPlain bytes more.
+func plainSpan(vals, src []byte, offs []uint32) []byte {
+	for r := range len(offs) - 1 {
+		vals = putPlain(vals, src, offs[r], offs[r+1])
+	}
+	return vals
 }
 
 // AppendPlain is [Batch.AppendPlain] for picked rows.
@@ -92,18 +265,50 @@ func (p *Pick) AppendPlain(defs, vals []byte, c, lo, hi int) ([]byte, []byte) {
 	}
 	cols, refs := p.cols[c], p.refs[lo:hi]
 	maxDef := cols[0].MaxDef
+	if maxDef > 0 {
+		at := len(defs)
+		defs = extend(defs, len(refs))
+		levels := defs[at:]
+		for k, ref := range refs {
+			levels[k] = cols[ref.Batch].Defs[ref.Row]
+		}
+	}
+	if len(cols) == 1 {
+		return defs, pickPlain(vals, cols[0], refs)
+	}
 	for _, ref := range refs {
 		col := cols[ref.Batch]
-		if maxDef > 0 {
-			d := col.Defs[ref.Row]
-			defs = append(defs, d)
-			if d < maxDef {
-				continue
-			}
+		if maxDef > 0 && col.Defs[ref.Row] < maxDef {
+			continue // null
 		}
 		s, e := col.Offsets[ref.Row], col.Offsets[ref.Row+1]
-		vals = binary.LittleEndian.AppendUint32(vals, e-s)
-		vals = append(vals, col.Bytes[s:e]...)
+		if cap(vals)-len(vals) < 4+shortPlain+int(e-s) {
+			vals = slices.Grow(vals, 4+shortPlain+int(e-s))
+		}
+		vals = putPlain(vals, col.Bytes, s, e)
 	}
 	return defs, vals
+}
+
+// pickPlain appends the PLAIN encodings of the non-null values of col's
+// rows refs to vals.
+func pickPlain(vals []byte, col *Column, refs []Ref) []byte {
+	offs, src, defs, maxDef := col.Offsets, col.Bytes, col.Defs, col.MaxDef
+	for _, ref := range refs {
+		if maxDef > 0 && defs[ref.Row] < maxDef {
+			continue // null
+		}
+		s, e := offs[ref.Row], offs[ref.Row+1]
+		if cap(vals)-len(vals) < 4+shortPlain+int(e-s) {
+			vals = growPlain(vals, int(e-s))
+		}
+		vals = putPlain(vals, src, s, e)
+	}
+	return vals
+}
+
+// growPlain returns vals with room for the PLAIN encoding of a value of n
+// bytes and shortPlain bytes more (see putPlain).
+func growPlain(vals []byte, n int) []byte {
+	return slices.Grow(vals, 4+shortPlain+n)
 }

@@ -1,0 +1,196 @@
+package columnar_test
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/parquet-go/parquet-go"
+
+	"github.com/splitdata/splitdata/internal/columnar"
+)
+
+// wantPage returns what a page writer must receive for rows of column c:
+// their definition levels (none for a required column) and their non-null
+// values, fixed-width bytes or PLAIN byte arrays, made from the rows'
+// parquet.Values.
+func wantPage(rows []parquet.Row, c int, t columnar.Type) (defs, vals []byte) {
+	for _, row := range rows {
+		v := row[c]
+		if t.MaxDef > 0 {
+			defs = append(defs, byte(v.DefinitionLevel()))
+		}
+		if v.IsNull() {
+			continue
+		}
+		if t.Kind == parquet.ByteArray {
+			vals = binary.LittleEndian.AppendUint32(vals, uint32(len(v.ByteArray())))
+		}
+		vals = append(vals, v.Bytes()...)
+	}
+	return defs, vals
+}
+
+// The page appends of a batch, of a pick from one batch and of a pick from
+// several give the bytes the rows' values make, appended after what dst
+// held, in any chunking, with room to spare in dst or none.
+func TestAppendPage(t *testing.T) {
+	layout, err := columnar.LayoutOf(testSchema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(21, 22))
+	all := randomRows(r, 300)
+	batch := batchOf(t, layout, all)
+	srcs, _, refs, want := scattered(t, 11, layout)
+	sel := randomSel(r, len(all), 140)
+	var wantSel []parquet.Row
+	for _, i := range sel {
+		wantSel = append(wantSel, all[i])
+	}
+	cases := []struct {
+		name string
+		rows columnar.Rows
+		want []parquet.Row
+	}{
+		{"batch", batch, all},
+		{"pick of one batch", columnar.PickRows(batch, sel), wantSel},
+		{"pick of several", columnar.NewPick(srcs, refs), want},
+	}
+	prefix := []byte("prefix")
+	for _, tc := range cases {
+		for c, typ := range layout {
+			if typ.Kind == parquet.Boolean || typ.MaxDef > 1 {
+				continue // not a page writer's column
+			}
+			wantDefs, wantVals := wantPage(tc.want, c, typ)
+			for _, step := range []int{1, 7, 64, len(tc.want)} {
+				for _, spare := range []bool{false, true} {
+					t.Run(fmt.Sprintf("%s/col=%d/step=%d/spare=%v", tc.name, c, step, spare), func(t *testing.T) {
+						defs := append([]byte(nil), prefix...)
+						vals := append([]byte(nil), prefix...)
+						if spare {
+							defs = append(make([]byte, 0, 1<<16), prefix...)
+							vals = append(make([]byte, 0, 1<<16), prefix...)
+						}
+						n := tc.rows.NumRows()
+						for lo := 0; lo < n; lo += step {
+							hi := min(lo+step, n)
+							if typ.Kind == parquet.ByteArray {
+								defs, vals = tc.rows.AppendPlain(defs, vals, c, lo, hi)
+							} else {
+								defs, vals = tc.rows.AppendFixed(defs, vals, c, lo, hi)
+							}
+						}
+						if !bytes.Equal(defs, append(append([]byte(nil), prefix...), wantDefs...)) {
+							t.Errorf("definition levels differ: got %d bytes, want %d", len(defs)-len(prefix), len(wantDefs))
+						}
+						if !bytes.Equal(vals, append(append([]byte(nil), prefix...), wantVals...)) {
+							t.Errorf("values differ: got %d bytes, want %d", len(vals)-len(prefix), len(wantVals))
+						}
+					})
+				}
+			}
+		}
+	}
+}
+
+// BenchmarkAppendPage appends a 131072-row batch's columns, shaped like
+// the mixed peers shape (every column optional, a tenth null; 8-byte
+// numbers, a short and a 45-byte string), to page buffers in chunks of
+// 1024 rows as the page writer does: the whole batch, and a pick of 80%
+// of its rows and of 20% (a split's shares read in place).
+func BenchmarkAppendPage(b *testing.B) {
+	const n = 1 << 17
+	r := rand.New(rand.NewPCG(3, 4))
+	cols := []struct {
+		name string
+		typ  columnar.Type
+		size int
+	}{
+		{"int64", columnar.Type{Kind: parquet.Int64, Width: 8}, 8},
+		{"int64-opt", columnar.Type{Kind: parquet.Int64, Width: 8, MaxDef: 1}, 8},
+		{"int32-opt", columnar.Type{Kind: parquet.Int32, Width: 4, MaxDef: 1}, 4},
+		{"str6-opt", columnar.Type{Kind: parquet.ByteArray, MaxDef: 1}, 6},
+		{"str45-opt", columnar.Type{Kind: parquet.ByteArray, MaxDef: 1}, 45},
+	}
+	layout := make(columnar.Layout, len(cols))
+	for c := range cols {
+		layout[c] = cols[c].typ
+	}
+	batch := columnar.New(layout, n)
+	text := make([]byte, 128)
+	for i := range text {
+		text[i] = byte('a' + r.IntN(26))
+	}
+	val := make([]byte, 8)
+	for range n {
+		for c, col := range cols {
+			dst := &batch.Cols[c]
+			var defs []byte
+			if col.typ.MaxDef > 0 {
+				defs = []byte{1}
+			}
+			null := col.typ.MaxDef > 0 && r.IntN(10) == 0
+			if null {
+				defs[0] = 0
+			}
+			var err error
+			switch {
+			case col.typ.Width == 0 && null:
+				err = dst.AppendByteArrays(1, defs, nil, []uint32{0})
+			case col.typ.Width == 0:
+				k := col.size/2 + r.IntN(col.size+1)
+				err = dst.AppendByteArrays(1, defs, text[:k], []uint32{0, uint32(k)})
+			case null:
+				err = dst.AppendFixed(1, defs, nil)
+			default:
+				binary.LittleEndian.PutUint64(val, r.Uint64())
+				err = dst.AppendFixed(1, defs, val[:col.typ.Width])
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	batch.Len = n
+	inputs := []struct {
+		name string
+		rows columnar.Rows
+	}{{"batch", batch}}
+	for _, p := range []int{80, 20} {
+		var sel []int32
+		for i := range n {
+			if r.IntN(100) < p {
+				sel = append(sel, int32(i))
+			}
+		}
+		inputs = append(inputs, struct {
+			name string
+			rows columnar.Rows
+		}{fmt.Sprintf("pick%d", p), columnar.PickRows(batch, sel)})
+	}
+	for _, in := range inputs {
+		for c, col := range cols {
+			b.Run(in.name+"/"+col.name, func(b *testing.B) {
+				b.ReportAllocs()
+				var defs, vals []byte
+				rows := in.rows.NumRows()
+				for b.Loop() {
+					defs, vals = defs[:0], vals[:0]
+					for lo := 0; lo < rows; lo += 1024 {
+						hi := min(lo+1024, rows)
+						if col.typ.Width == 0 {
+							defs, vals = in.rows.AppendPlain(defs, vals, c, lo, hi)
+						} else {
+							defs, vals = in.rows.AppendFixed(defs, vals, c, lo, hi)
+						}
+					}
+				}
+				b.SetBytes(int64(len(vals)))
+			})
+		}
+	}
+}
