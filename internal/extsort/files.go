@@ -144,7 +144,8 @@ func (fs *Files) Finish() error {
 	return nil
 }
 
-// Close removes whatever files are left, after a failure or a sort whose
+// Close removes whatever files are left: the shared file of the ranges
+// in blocks, and the ranges' own files after a failure or a sort whose
 // ranges were not all loaded.
 func (fs *Files) Close() {
 	for _, files := range fs.files {
@@ -173,8 +174,9 @@ type Run struct {
 }
 
 // Load reads key range p of output s back (after Finish) and removes its
-// file. An empty range is a Run of no rows and no Pieces. The Run is the
-// caller's: nothing of it is reused by the next Load.
+// file (a range in blocks of the shared file is dropped; the file goes
+// with Close). An empty range is a Run of no rows and no Pieces. The Run
+// is the caller's: nothing of it is reused by the next Load.
 func (fs *Files) Load(s, p int) (Run, error) {
 	f := fs.files[s][p]
 	if f == nil {
