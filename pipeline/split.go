@@ -283,7 +283,11 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 	if cfg.IndexOnly {
 		budget = 0 // no data read
 	}
-	units := cutUnits(inputs, plan.units, budget, batches, shuffle)
+	// A spilling shuffle holds none of a unit's rows once they are spilled
+	// (the pieces are the orderer's, counted there), so its units are sized
+	// as a split's: counting the held rows' bookkeeping cut mixed's
+	// one-page row groups in three, each unit decompressing every page.
+	units := cutUnits(inputs, plan.units, budget, batches, shuffle && partitions == 1)
 	if err := checkUnits(inputs, units, cfg.MemoryLimit); err != nil && !cfg.IndexOnly {
 		return nil, err
 	}

@@ -11,10 +11,14 @@ import (
 // no room past its end; pieces and sel have the same length.
 //
 // Where AppendBinaryRows reads every column for one selection before the
-// next, this goes column by column, each column's values for every
-// selection in turn: for a shuffle spilling in hundreds of key ranges
-// (selections of rows hundreds apart), one column's values stay in a
-// core's cache while they are read, where a whole batch did not.
+// next, this goes column by column. When each row is in at most one
+// selection, in increasing order (a shuffle's key ranges), a column is
+// read once, in row order, each value written to the end of its
+// selection's piece so far (scatterColumn); else each column's values are
+// read for every selection in turn. For a shuffle spilling in hundreds of
+// key ranges (selections of rows hundreds apart), reading the selections
+// one after another fetched a column's every cache line once per value
+// it holds.
 func (b *Batch) AppendBinaryBins(pieces [][]byte, sel [][]int32) error {
 	if len(pieces) != len(sel) {
 		return fmt.Errorf("columnar: %d pieces for %d selections", len(pieces), len(sel))
@@ -31,8 +35,23 @@ func (b *Batch) AppendBinaryBins(pieces [][]byte, sel [][]int32) error {
 			size[k] = 4
 		}
 	}
+	bins := binOfRows(b.Len, sel)
+	// spans[c][k] is the bytes of selection k's values of ByteArray
+	// column c, when bins is set.
+	var spans [][]int
 	for c := range b.Cols {
 		col := &b.Cols[c]
+		var span []int
+		if col.Width == 0 && bins != nil {
+			span = make([]int, len(sel))
+			off := col.Offsets
+			for r, k := range bins {
+				if k != noBin {
+					span[k] += int(off[r+1] - off[r])
+				}
+			}
+			spans = append(spans, span)
+		}
 		for k, rows := range sel {
 			n := len(rows)
 			if n == 0 {
@@ -46,6 +65,10 @@ func (b *Batch) AppendBinaryBins(pieces [][]byte, sel [][]int32) error {
 				continue
 			}
 			size[k] += 4 * n
+			if span != nil {
+				size[k] += span[k]
+				continue
+			}
 			off := col.Offsets
 			for _, r := range rows {
 				size[k] += int(off[r+1] - off[r])
@@ -70,19 +93,121 @@ func (b *Batch) AppendBinaryBins(pieces [][]byte, sel [][]int32) error {
 		pos[k] = at + 4
 		at += s
 	}
-	bins := binOfRows(b.Len, sel)
+	if bins != nil {
+		scatterColumns(buf, b, sel, bins, spans, pos)
+		return nil
+	}
 	for c := range b.Cols {
 		col := &b.Cols[c]
 		for k, rows := range sel {
 			if len(rows) > 0 {
-				pos[k] = col.appendBinaryRows(buf, pos[k], rows, bins == nil)
+				pos[k] = col.appendBinaryRows(buf, pos[k], rows)
 			}
-		}
-		if col.Width == 0 && bins != nil {
-			scatterBytes(buf, col, sel, bins, pos)
 		}
 	}
 	return nil
+}
+
+// scatterColumns writes every column of b for every selection, pos[k]
+// being where selection k's first column starts: bins[r] is row r's
+// selection, and spans the bytes of each ByteArray column's values of
+// each selection.
+func scatterColumns(buf []byte, b *Batch, sel [][]int32, bins []uint16, spans [][]int, pos []int) {
+	// Per selection: where its next level, value (or end) and ByteArray
+	// bytes go, its values' end so far, and where its bytes end.
+	defs := make([]int, len(sel))
+	vals := make([]int, len(sel))
+	data := make([]int, len(sel))
+	ends := make([]uint32, len(sel))
+	limit := make([]int, len(sel))
+	for c := range b.Cols {
+		col := &b.Cols[c]
+		var span []int
+		if col.Width == 0 {
+			span, spans = spans[0], spans[1:]
+		}
+		for k, rows := range sel {
+			n := len(rows)
+			if n == 0 {
+				continue
+			}
+			defs[k], vals[k] = pos[k], pos[k]
+			if col.MaxDef > 0 {
+				vals[k] += n
+			}
+			if col.Width > 0 {
+				pos[k] = vals[k] + col.Width*n
+				continue
+			}
+			data[k], ends[k] = vals[k]+4*n, 0
+			limit[k] = data[k] + span[k]
+			pos[k] = limit[k]
+		}
+		if col.MaxDef > 0 {
+			for r, k := range bins {
+				if k != noBin {
+					buf[defs[k]] = col.Defs[r]
+					defs[k]++
+				}
+			}
+		}
+		scatterValues(buf, col, bins, vals, data, ends, limit)
+	}
+}
+
+// scatterValues writes column col's values (or, of a ByteArray column,
+// ends and bytes) of each row to its selection's place, vals[bins[r]]
+// (and data[bins[r]], its bytes ending at limit), and moves the places
+// past them.
+func scatterValues(buf []byte, col *Column, bins []uint16, vals, data []int, ends []uint32, limit []int) {
+	switch w := col.Width; w {
+	case 0:
+		off, src := col.Offsets, col.Bytes
+		for r, k := range bins {
+			if k == noBin {
+				continue
+			}
+			lo, hi := off[r], off[r+1]
+			n := hi - lo
+			ends[k] += n
+			binary.LittleEndian.PutUint32(buf[vals[k]:], ends[k])
+			vals[k] += 4
+			at := data[k]
+			// A value's bytes end at its selection's limit; short ones
+			// move as words, the bytes past a value being overwritten by
+			// the next values.
+			copyShort(buf[at:limit[k]], src[lo:], int(n))
+			data[k] = at + int(n)
+		}
+	case 8:
+		for r, k := range bins {
+			if k != noBin {
+				binary.LittleEndian.PutUint64(buf[vals[k]:], binary.LittleEndian.Uint64(col.Fixed[8*r:]))
+				vals[k] += 8
+			}
+		}
+	case 4:
+		for r, k := range bins {
+			if k != noBin {
+				binary.LittleEndian.PutUint32(buf[vals[k]:], binary.LittleEndian.Uint32(col.Fixed[4*r:]))
+				vals[k] += 4
+			}
+		}
+	case 1:
+		for r, k := range bins {
+			if k != noBin {
+				buf[vals[k]] = col.Fixed[r]
+				vals[k]++
+			}
+		}
+	default:
+		for r, k := range bins {
+			if k != noBin {
+				copy(buf[vals[k]:vals[k]+w], col.Fixed[w*r:])
+				vals[k] += w
+			}
+		}
+	}
 }
 
 // noBin marks a row no selection holds in binOfRows.
@@ -111,43 +236,9 @@ func binOfRows(n int, sel [][]int32) []uint16 {
 	return bins
 }
 
-// scatterBytes writes a ByteArray column's values' bytes for every
-// selection, pos[k] being where selection k's end (the ends before them
-// are written), and moves pos past them: the column is read once in row
-// order, each value copied to the end of its selection's bytes, where
-// reading the values of one selection after another read them at random
-// (a column's bytes, unlike its fixed-width values, seldom fit in a
-// core's cache).
-func scatterBytes(buf []byte, col *Column, sel [][]int32, bins []uint16, pos []int) {
-	// pos[k] moves back to where selection k's bytes start.
-	limit := make([]int, len(pos))
-	off, src := col.Offsets, col.Bytes
-	for k, rows := range sel {
-		if len(rows) == 0 {
-			continue
-		}
-		limit[k] = pos[k]
-		for _, r := range rows {
-			pos[k] -= int(off[r+1] - off[r])
-		}
-	}
-	for r, k := range bins {
-		if k == noBin {
-			continue
-		}
-		lo, hi := off[r], off[r+1]
-		n := int(hi - lo)
-		at := pos[k]
-		copyShort(buf[at:limit[k]], src[lo:], n)
-		pos[k] = at + n
-	}
-}
-
 // appendBinaryRows writes the column's spill encoding of rows at
-// buf[at:], which has room for it, and returns where it ends; with
-// values false, a ByteArray column's ends are written and room left for
-// its bytes.
-func (col *Column) appendBinaryRows(buf []byte, at int, rows []int32, values bool) int {
+// buf[at:], which has room for it, and returns where it ends.
+func (col *Column) appendBinaryRows(buf []byte, at int, rows []int32) int {
 	if col.MaxDef > 0 {
 		d := buf[at : at+len(rows)]
 		for j, r := range rows {
@@ -169,9 +260,6 @@ func (col *Column) appendBinaryRows(buf []byte, at int, rows []int32, values boo
 		// where both sides have room, the bytes past a value being
 		// overwritten by the next values.
 		limit := at + int(end)
-		if !values {
-			return limit
-		}
 		for _, r := range rows {
 			lo, hi := off[r], off[r+1]
 			copyShort(buf[at:limit], src[lo:], int(hi-lo))

@@ -23,8 +23,7 @@ func (p *Piece) Bytes() int64 { return int64(cap(p.Data)) + 16*int64(cap(p.Keys)
 // bufferSize is the write buffer of each spill file.
 const bufferSize = 32 << 10
 
-// file is one output's key range in a temporary file: its pieces in the
-// order added, each as
+// file is one output's key range: its pieces in the order added, each as
 //
 //	uvarint  the size of its keys
 //	uvarint  the size of its rows' encoding
@@ -37,11 +36,16 @@ const bufferSize = 32 << 10
 // increase by about the number of ranges from row to row, a byte or two
 // where the index took eight (a tenth less to write and read back than
 // 16-byte pairs on a 7-column table), and any order of indices is still
-// kept. Keys and rows share the file so that a spill creates one file per
-// range, not two (each creation cost about 0.4 ms of system time on the
-// benchmark machine's ext4, 0.2 s of a 5M-row shuffle's 228 ranges).
+// kept. Keys and rows share the range's bytes.
+//
+// In a local directory every range is in one file, in blocks (see
+// blocks.go); elsewhere (an object store) each range has a file of its
+// own, f.
 type file struct {
 	f        scratch.File
+	blocks   []block // in Files.shared
+	pending  []byte  // appended, not yet written as a block
+	size     int64   // bytes appended, in blocks and pending
 	n        int64
 	last     int64 // the index of the last row added
 	finished bool
@@ -55,6 +59,11 @@ type Files struct {
 	files [][]*file // [output][range]
 	open  int       // files that may be written at once
 	buf   []byte    // a piece's header and keys being encoded
+	// blocks says the ranges are blocks of shared, end bytes long,
+	// created with the first piece (blocks.go).
+	blocks bool
+	shared scratch.File
+	end    int64
 }
 
 // NewFiles returns the spill files of outputs outputs in ranges key
@@ -64,7 +73,8 @@ func NewFiles(dir scratch.Dir, outputs, ranges int) *Files {
 	for s := range files {
 		files[s] = make([]*file, ranges)
 	}
-	return &Files{dir: dir, files: files, open: outputs * ranges}
+	_, local := dir.(*scratch.LocalDir)
+	return &Files{dir: dir, files: files, open: outputs * ranges, blocks: local}
 }
 
 // Add appends a piece to the file of output s, key range p.
@@ -93,11 +103,11 @@ func (fs *Files) Add(s, p int, piece *Piece) error {
 	h = binary.AppendUvarint(h, uint64(len(piece.Data)))
 	b = b[room-len(h):]
 	copy(b, h)
-	if _, err := f.f.Write(b); err != nil {
-		return fmt.Errorf("spill to %s: %w", f.f.Name(), err)
+	if err := fs.write(f, b); err != nil {
+		return fmt.Errorf("spill to %s: %w", fs.name(f), err)
 	}
-	if _, err := f.f.Write(piece.Data); err != nil {
-		return fmt.Errorf("spill to %s: %w", f.f.Name(), err)
+	if err := fs.write(f, piece.Data); err != nil {
+		return fmt.Errorf("spill to %s: %w", fs.name(f), err)
 	}
 	f.last = last
 	f.n += int64(len(piece.Keys))
@@ -105,6 +115,9 @@ func (fs *Files) Add(s, p int, piece *Piece) error {
 }
 
 func (fs *Files) create(s, p int) (*file, error) {
+	if fs.blocks {
+		return &file{}, nil
+	}
 	// Small buffers: a sort may keep hundreds of spill files open.
 	o := scratch.Options{Buffer: bufferSize, Files: fs.open}
 	f, err := fs.dir.Create(fmt.Sprintf("split%03d-part%03d", s, p), o)
@@ -123,24 +136,29 @@ func (fs *Files) Finish() error {
 			}
 			f.finished = true
 			// Flush lets the buffers go before the ranges are loaded.
-			if err := f.f.Flush(); err != nil {
-				return fmt.Errorf("spill to %s: %w", f.f.Name(), err)
+			if err := fs.flush(f); err != nil {
+				return fmt.Errorf("spill to %s: %w", fs.name(f), err)
 			}
 		}
 	}
 	return nil
 }
 
-// Close removes whatever files are left, after a failure or a sort whose
+// Close removes whatever files are left: the shared file of the ranges
+// in blocks, and the ranges' own files after a failure or a sort whose
 // ranges were not all loaded.
 func (fs *Files) Close() {
 	for _, files := range fs.files {
 		for i, f := range files {
-			if f != nil {
+			if f != nil && f.f != nil {
 				f.f.Close()
-				files[i] = nil
 			}
+			files[i] = nil
 		}
+	}
+	if fs.shared != nil {
+		fs.shared.Close()
+		fs.shared = nil
 	}
 }
 
@@ -156,24 +174,28 @@ type Run struct {
 }
 
 // Load reads key range p of output s back (after Finish) and removes its
-// file. An empty range is a Run of no rows and no Pieces. The Run is the
-// caller's: nothing of it is reused by the next Load.
+// file (a range in blocks of the shared file is dropped; the file goes
+// with Close). An empty range is a Run of no rows and no Pieces. The Run
+// is the caller's: nothing of it is reused by the next Load.
 func (fs *Files) Load(s, p int) (Run, error) {
 	f := fs.files[s][p]
 	if f == nil {
 		return Run{}, nil
 	}
+	name := fs.name(f)
 	fs.files[s][p] = nil
-	defer f.f.Close()
+	if f.f != nil {
+		defer f.f.Close()
+	}
 	// Each row's entry takes 9 to 18 bytes.
-	if f.f.Size() < 9*f.n {
-		return Run{}, fmt.Errorf("read back spill %s: %d bytes for %d rows", f.f.Name(), f.f.Size(), f.n)
+	if size := fs.size(f); size < 9*f.n {
+		return Run{}, fmt.Errorf("read back spill %s: %d bytes for %d rows", name, size, f.n)
 	}
-	data, err := scratch.ReadAll(f.f)
+	data, err := fs.read(f)
 	if err != nil {
-		return Run{}, fmt.Errorf("read back spill %s: %w", f.f.Name(), err)
+		return Run{}, fmt.Errorf("read back spill %s: %w", name, err)
 	}
-	r := Run{Path: f.f.Name(), Bytes: int64(len(data)), Rows: f.n, Entries: make([]Entry, f.n)}
+	r := Run{Path: name, Bytes: int64(len(data)), Rows: f.n, Entries: make([]Entry, f.n)}
 	var last int64
 	j := 0
 	for len(data) > 0 {
@@ -185,7 +207,7 @@ func (fs *Files) Load(s, p int) (Run, error) {
 			dn = int(min(d, uint64(len(data))))
 		}
 		if k1 <= 0 || k2 <= 0 || kn > uint64(len(data)-k1-k2) || dn > len(data)-k1-k2-int(kn) {
-			return Run{}, fmt.Errorf("read back spill %s: bad piece after row %d", f.f.Name(), j)
+			return Run{}, fmt.Errorf("read back spill %s: bad piece after row %d", name, j)
 		}
 		kb := data[k1+k2 : k1+k2+int(kn)]
 		data = data[k1+k2+int(kn):]
@@ -193,11 +215,11 @@ func (fs *Files) Load(s, p int) (Run, error) {
 		data = data[dn:]
 		for len(kb) > 0 {
 			if len(kb) < 9 || j == len(r.Entries) {
-				return Run{}, fmt.Errorf("read back spill %s: keys end inside a row, or more than %d rows", f.f.Name(), f.n)
+				return Run{}, fmt.Errorf("read back spill %s: keys end inside a row, or more than %d rows", name, f.n)
 			}
 			d, k := binary.Varint(kb[8:])
 			if k <= 0 {
-				return Run{}, fmt.Errorf("read back spill %s: bad index at row %d", f.f.Name(), j)
+				return Run{}, fmt.Errorf("read back spill %s: bad index at row %d", name, j)
 			}
 			last += d
 			r.Entries[j] = Entry{Key: binary.LittleEndian.Uint64(kb), Index: last, At: j}
@@ -206,7 +228,7 @@ func (fs *Files) Load(s, p int) (Run, error) {
 		}
 	}
 	if j != len(r.Entries) {
-		return Run{}, fmt.Errorf("read back spill %s: keys of %d rows, wrote %d", f.f.Name(), j, f.n)
+		return Run{}, fmt.Errorf("read back spill %s: keys of %d rows, wrote %d", name, j, f.n)
 	}
 	return r, nil
 }

@@ -26,63 +26,85 @@ func TestFilesRoundTrip(t *testing.T) {
 		{"extremes", func(_ *rand.Rand, i int) int64 { return []int64{0, math.MaxInt64, 0, math.MaxInt64 - 1, 1}[i%5] }},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			r := rand.New(rand.NewPCG(5, 6))
-			fs := NewFiles(scratch.Local(t.TempDir()), 2, 3)
-			defer fs.Close()
-			type want struct {
-				data  []byte
-				keys  []uint64
-				index []int64
+		for _, layout := range layouts {
+			t.Run(tt.name+"/"+layout.name, func(t *testing.T) {
+				roundTrip(t, layout.dir(t), tt.index)
+			})
+		}
+	}
+}
+
+// layouts are the two ways Files keeps its ranges: blocks of one file in
+// a local directory, a file each elsewhere.
+var layouts = []struct {
+	name string
+	dir  func(t *testing.T) scratch.Dir
+}{
+	{"blocks", func(t *testing.T) scratch.Dir { return scratch.Local(t.TempDir()) }},
+	{"files", func(t *testing.T) scratch.Dir { return otherDir{scratch.Local(t.TempDir())} }},
+}
+
+// otherDir is a Dir that is not a local directory.
+type otherDir struct{ scratch.Dir }
+
+func roundTrip(t *testing.T, dir scratch.Dir, index func(r *rand.Rand, i int) int64) {
+	r := rand.New(rand.NewPCG(5, 6))
+	fs := NewFiles(dir, 2, 3)
+	defer fs.Close()
+	type want struct {
+		data  []byte
+		keys  []uint64
+		index []int64
+	}
+	wants := make([][]want, 2)
+	for s := range wants {
+		wants[s] = make([]want, 3)
+	}
+	row := 0
+	for piece := range 40 {
+		s, p := piece%2, (piece/2)%2 // range 2 stays empty
+		n := r.IntN(300)
+		pc := &Piece{Data: []byte(strconv.Itoa(piece) + ";")}
+		if piece%7 == 3 { // more than a block, alone or after others
+			pc.Data = append(pc.Data, make([]byte, bufferSize+r.IntN(bufferSize))...)
+		}
+		for range n {
+			pc.Keys = append(pc.Keys, r.Uint64())
+			pc.Index = append(pc.Index, index(r, row))
+			row++
+		}
+		if err := fs.Add(s, p, pc); err != nil {
+			t.Fatal(err)
+		}
+		w := &wants[s][p]
+		w.data = append(w.data, pc.Data...)
+		w.keys = append(w.keys, pc.Keys...)
+		w.index = append(w.index, pc.Index...)
+	}
+	if err := fs.Finish(); err != nil {
+		t.Fatal(err)
+	}
+	for s := range 2 {
+		for p := range 3 {
+			run, err := fs.Load(s, p)
+			if err != nil {
+				t.Fatalf("output %d range %d: %v", s, p, err)
 			}
-			wants := make([][]want, 2)
-			for s := range wants {
-				wants[s] = make([]want, 3)
+			w := wants[s][p]
+			var data []byte
+			for _, piece := range run.Pieces {
+				data = append(data, piece...)
 			}
-			row := 0
-			for piece := range 40 {
-				s, p := piece%2, (piece/2)%2 // range 2 stays empty
-				n := r.IntN(300)
-				pc := &Piece{Data: []byte(strconv.Itoa(piece) + ";")}
-				for range n {
-					pc.Keys = append(pc.Keys, r.Uint64())
-					pc.Index = append(pc.Index, tt.index(r, row))
-					row++
-				}
-				if err := fs.Add(s, p, pc); err != nil {
-					t.Fatal(err)
-				}
-				w := &wants[s][p]
-				w.data = append(w.data, pc.Data...)
-				w.keys = append(w.keys, pc.Keys...)
-				w.index = append(w.index, pc.Index...)
+			ok := string(data) == string(w.data) && run.Rows == int64(len(w.keys)) && len(run.Entries) == len(w.keys)
+			ok = ok && (len(w.keys) > 0) == (run.Pieces != nil)
+			for j, e := range run.Entries {
+				ok = ok && e == Entry{Key: w.keys[j], Index: w.index[j], At: j}
 			}
-			if err := fs.Finish(); err != nil {
-				t.Fatal(err)
+			if !ok {
+				t.Fatalf("output %d range %d: got %d rows, %d bytes; want %d rows, %d bytes (or bytes, keys, indices differ)",
+					s, p, run.Rows, len(data), len(w.keys), len(w.data))
 			}
-			for s := range 2 {
-				for p := range 3 {
-					run, err := fs.Load(s, p)
-					if err != nil {
-						t.Fatalf("output %d range %d: %v", s, p, err)
-					}
-					w := wants[s][p]
-					var data []byte
-					for _, piece := range run.Pieces {
-						data = append(data, piece...)
-					}
-					ok := string(data) == string(w.data) && run.Rows == int64(len(w.keys)) && len(run.Entries) == len(w.keys)
-					ok = ok && (len(w.keys) > 0) == (run.Pieces != nil)
-					for j, e := range run.Entries {
-						ok = ok && e == Entry{Key: w.keys[j], Index: w.index[j], At: j}
-					}
-					if !ok {
-						t.Fatalf("output %d range %d: got %d rows, data %q; want %d rows, data %q (or keys, indices differ)",
-							s, p, run.Rows, data, len(w.keys), w.data)
-					}
-				}
-			}
-		})
+		}
 	}
 }
 
@@ -102,47 +124,62 @@ func TestFilesDamaged(t *testing.T) {
 		{"rows' size too large", func(b []byte) []byte { b[2]++; return b }},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			dir := scratch.Local(t.TempDir())
-			fs := NewFiles(dir, 1, 1)
-			defer fs.Close()
-			pc := &Piece{} // no rows' bytes: the file ends in keys
-			for i := range 100 {
-				pc.Keys = append(pc.Keys, uint64(i)*7919)
-				pc.Index = append(pc.Index, int64(i)*5)
-			}
-			if err := fs.Add(0, 0, pc); err != nil {
-				t.Fatal(err)
-			}
-			if err := fs.Finish(); err != nil {
-				t.Fatal(err)
-			}
-			f := fs.files[0][0]
-			b, err := scratch.ReadAll(f.f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			damaged, err := dir.Create("damaged", scratch.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := damaged.Write(tt.damage(b)); err != nil {
-				t.Fatal(err)
-			}
-			if err := damaged.Flush(); err != nil {
-				t.Fatal(err)
-			}
-			f.f.Close()
-			f.f = damaged
-			if run, err := fs.Load(0, 0); err == nil {
-				t.Fatalf("damaged keys loaded without an error: %d rows", run.Rows)
-			}
-		})
+		for _, layout := range layouts {
+			t.Run(tt.name+"/"+layout.name, func(t *testing.T) {
+				damaged(t, layout.dir(t), tt.damage)
+			})
+		}
+	}
+}
+
+func damaged(t *testing.T, dir scratch.Dir, damage func([]byte) []byte) {
+	fs := NewFiles(dir, 1, 1)
+	defer fs.Close()
+	pc := &Piece{} // no rows' bytes: the file ends in keys
+	for i := range 100 {
+		pc.Keys = append(pc.Keys, uint64(i)*7919)
+		pc.Index = append(pc.Index, int64(i)*5)
+	}
+	if err := fs.Add(0, 0, pc); err != nil {
+		t.Fatal(err)
+	}
+	if err := fs.Finish(); err != nil {
+		t.Fatal(err)
+	}
+	f := fs.files[0][0]
+	b, err := fs.read(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b = damage(b)
+	damaged, err := dir.Create("damaged", scratch.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := damaged.Write(b); err != nil {
+		t.Fatal(err)
+	}
+	if err := damaged.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if f.f != nil {
+		f.f.Close()
+		f.f = damaged
+	} else {
+		fs.shared.Close()
+		fs.shared, f.size, f.blocks = damaged, int64(len(b)), nil
+		if len(b) > 0 {
+			f.blocks = []block{{off: 0, n: int64(len(b))}}
+		}
+	}
+	if run, err := fs.Load(0, 0); err == nil {
+		t.Fatalf("damaged keys loaded without an error: %d rows", run.Rows)
 	}
 }
 
 // BenchmarkFiles adds a spilled shuffle's keys (one output, 64 key
-// ranges, pieces of a unit's rows in each) and loads them back.
+// ranges, pieces of a unit's rows in each) and loads them back, the
+// ranges in blocks of one file or in a file each.
 func BenchmarkFiles(b *testing.B) {
 	const units, rows, ranges = 40, 64 << 10, 64
 	r := rand.New(rand.NewPCG(7, 8))
@@ -159,10 +196,23 @@ func BenchmarkFiles(b *testing.B) {
 			pc.Index = append(pc.Index, int64(u*rows+i))
 		}
 	}
+	for _, layout := range []string{"blocks", "files"} {
+		b.Run(layout, func(b *testing.B) {
+			benchmarkFiles(b, pieces, layout == "files")
+		})
+	}
+}
+
+func benchmarkFiles(b *testing.B, pieces [][]*Piece, files bool) {
+	const units, rows, ranges = 40, 64 << 10, 64
 	b.ReportAllocs()
 	b.SetBytes(16 * units * rows)
 	for b.Loop() {
-		fs := NewFiles(scratch.Local(b.TempDir()), 1, ranges)
+		var dir scratch.Dir = scratch.Local(b.TempDir())
+		if files {
+			dir = otherDir{dir}
+		}
+		fs := NewFiles(dir, 1, ranges)
 		for u := range pieces {
 			for p, pc := range pieces[u] {
 				if err := fs.Add(0, p, pc); err != nil {
