@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"fmt"
+	"hash"
 	"io"
 	"sync"
 )
@@ -85,4 +86,37 @@ func (c *fileClosers) failed() error {
 func (c *fileClosers) wait() error {
 	c.wg.Wait()
 	return c.failed()
+}
+
+// hashBeside writes to w and hashes the same bytes with h, as
+// io.MultiWriter(w, h) does, but a large write's hash is taken on a
+// goroutine of its own while w copies the bytes: the writer of the output
+// files, one goroutine, hashes every byte it writes, and at the end of a
+// job its last row groups were copied and then hashed one after the other
+// while the other cores had nothing left to do. The hash takes the same
+// bytes in the same order, so its sum is the same.
+type hashBeside struct {
+	w io.Writer
+	h hash.Hash
+}
+
+// hashBesideBytes is the smallest write whose hash is taken beside it:
+// below, starting a goroutine costs more than the overlap saves.
+const hashBesideBytes = 128 << 10
+
+// Write writes p to w and to the hash, and returns w's count and error.
+func (t hashBeside) Write(p []byte) (int, error) {
+	if len(p) < hashBesideBytes {
+		n, err := t.w.Write(p)
+		t.h.Write(p[:n])
+		return n, err
+	}
+	done := make(chan struct{})
+	go func() {
+		t.h.Write(p)
+		close(done)
+	}()
+	n, err := t.w.Write(p)
+	<-done
+	return n, err
 }

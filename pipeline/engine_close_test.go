@@ -1,8 +1,12 @@
 package pipeline
 
 import (
+	"bytes"
+	"crypto/sha256"
 	"errors"
 	"fmt"
+	"hash"
+	"io"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -116,6 +120,106 @@ func TestFileClosers(t *testing.T) {
 			}
 			if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("write f%02d:", tt.want)) {
 				t.Fatalf("error %v, want the one of f%02d", err, tt.want)
+			}
+		})
+	}
+}
+
+// failAfter is a writer that takes limit bytes, then fails.
+type failAfter struct {
+	buf   []byte
+	limit int
+}
+
+func (f *failAfter) Write(p []byte) (int, error) {
+	n := min(len(p), f.limit-len(f.buf))
+	f.buf = append(f.buf, p[:n]...)
+	if n < len(p) {
+		return n, errors.New("no space left")
+	}
+	return n, nil
+}
+
+// TestHashBeside checks that hashBeside writes and hashes every byte in
+// order, for small writes and large ones hashed beside the copy, and
+// returns the writer's count and error.
+func TestHashBeside(t *testing.T) {
+	data := make([]byte, 3*hashBesideBytes+1234)
+	for i := range data {
+		data[i] = byte(i * 7)
+	}
+	tests := []struct {
+		name   string
+		writes []int // sizes, in order
+		limit  int   // bytes the writer takes before failing
+	}{
+		{name: "small", writes: []int{1, 100, 4096}, limit: len(data)},
+		{name: "large", writes: []int{hashBesideBytes, 2 * hashBesideBytes}, limit: len(data)},
+		{name: "mixed", writes: []int{10, hashBesideBytes + 5, 7, hashBesideBytes}, limit: len(data)},
+		{name: "large write fails", writes: []int{100, 2 * hashBesideBytes}, limit: hashBesideBytes},
+		{name: "small write fails", writes: []int{hashBesideBytes, 1000}, limit: hashBesideBytes + 10},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := &failAfter{limit: tt.limit}
+			h := sha256.New()
+			hb := hashBeside{w: w, h: h}
+			at := 0
+			var err error
+			for _, size := range tt.writes {
+				var n int
+				n, err = hb.Write(data[at : at+size])
+				if err == nil && n != size {
+					t.Fatalf("wrote %d of %d bytes without an error", n, size)
+				}
+				at += n
+				if err != nil {
+					break
+				}
+			}
+			failed := tt.limit < len(data) && at == tt.limit
+			if failed != (err != nil) {
+				t.Fatalf("error %v after %d bytes, limit %d", err, at, tt.limit)
+			}
+			if !bytes.Equal(w.buf, data[:at]) {
+				t.Fatalf("the writer got %d bytes, not the %d written", len(w.buf), at)
+			}
+			if err == nil {
+				want := sha256.Sum256(data[:at])
+				if got := h.Sum(nil); !bytes.Equal(got, want[:]) {
+					t.Fatalf("sum %x, want %x", got, want)
+				}
+			}
+		})
+	}
+}
+
+// copyWriter copies what it is given into a buffer, as a write into the
+// page cache does.
+type copyWriter struct{ buf []byte }
+
+func (c copyWriter) Write(p []byte) (int, error) { return copy(c.buf, p), nil }
+
+// BenchmarkHashBeside measures a writer's 1 MiB writes, copied and
+// hashed beside the copy, against io.MultiWriter's hash after it.
+func BenchmarkHashBeside(b *testing.B) {
+	p := make([]byte, 1<<20)
+	w := copyWriter{buf: make([]byte, len(p))}
+	for _, bb := range []struct {
+		name string
+		mk   func(h hash.Hash) io.Writer
+	}{
+		{"beside", func(h hash.Hash) io.Writer { return hashBeside{w: w, h: h} }},
+		{"multiwriter", func(h hash.Hash) io.Writer { return io.MultiWriter(w, h) }},
+	} {
+		b.Run(bb.name, func(b *testing.B) {
+			w := bb.mk(sha256.New())
+			b.SetBytes(int64(len(p)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := w.Write(p); err != nil {
+					b.Fatal(err)
+				}
 			}
 		})
 	}

@@ -190,7 +190,7 @@ func (e *engine) createFile(ctx context.Context, split, file int) (*fileWriter, 
 		return nil, err
 	}
 	fw := &fileWriter{rel: rel, f: f, hash: sha256.New()}
-	fw.bw = bufio.NewWriterSize(io.MultiWriter(f, fw.hash), 1<<20)
+	fw.bw = bufio.NewWriterSize(hashBeside{w: f, h: fw.hash}, 1<<20)
 	fw.cw = countingWriter{w: fw.bw}
 	fw.pw, err = e.format.NewFileWriter(&fw.cw, e.schema, e.kv)
 	if err != nil {
