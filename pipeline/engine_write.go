@@ -100,11 +100,17 @@ func (e *engine) write(ctx context.Context, in <-chan encodedJob, jobWindow *sem
 		infos[s].Name = name
 	}
 	open := make([]*fileWriter, len(e.names))
+	closers := newFileClosers()
 	defer func() {
 		for _, fw := range open {
 			if fw != nil {
 				fw.f.Close()
 			}
+		}
+		// A file that failed to close did so before anything that
+		// followed it: its error is the job's.
+		if cerr := closers.wait(); cerr != nil {
+			infos, err = nil, cerr
 		}
 	}()
 	held := make([]map[int]encodedJob, len(e.names))
@@ -150,9 +156,13 @@ func (e *engine) write(ctx context.Context, in <-chan encodedJob, jobWindow *sem
 			}
 			jobWindow.Release(j.weight)
 			if j.last {
-				info, err := e.finishFile(fw)
+				info, err := e.endFile(fw)
 				open[s] = nil
 				if err != nil {
+					fw.f.Close()
+					return nil, err
+				}
+				if err := closers.close(fw.rel, fw.f); err != nil {
 					return nil, err
 				}
 				infos[s].Files = append(infos[s].Files, info)
@@ -180,7 +190,7 @@ func (e *engine) createFile(ctx context.Context, split, file int) (*fileWriter, 
 		return nil, err
 	}
 	fw := &fileWriter{rel: rel, f: f, hash: sha256.New()}
-	fw.bw = bufio.NewWriterSize(io.MultiWriter(f, fw.hash), 1<<20)
+	fw.bw = bufio.NewWriterSize(hashBeside{w: f, h: fw.hash}, 1<<20)
 	fw.cw = countingWriter{w: fw.bw}
 	fw.pw, err = e.format.NewFileWriter(&fw.cw, e.schema, e.kv)
 	if err != nil {
@@ -190,13 +200,24 @@ func (e *engine) createFile(ctx context.Context, split, file int) (*fileWriter, 
 	return fw, nil
 }
 
+// finishFile completes fw and closes its file, which syncs a local one.
 func (e *engine) finishFile(fw *fileWriter) (FileInfo, error) {
+	info, err := e.endFile(fw)
+	if cerr := fw.f.Close(); err == nil { // a complete file: synced
+		err = cerr
+	}
+	if err != nil {
+		return FileInfo{}, fmt.Errorf("write %s: %w", fw.rel, err)
+	}
+	return info, nil
+}
+
+// endFile writes the rest of fw (its footer) to its file, which it leaves
+// open, and returns what the manifest records of it.
+func (e *engine) endFile(fw *fileWriter) (FileInfo, error) {
 	err := fw.pw.Close()
 	if err == nil {
 		err = fw.bw.Flush()
-	}
-	if cerr := fw.f.Close(); err == nil { // a complete file: synced
-		err = cerr
 	}
 	if err != nil {
 		return FileInfo{}, fmt.Errorf("write %s: %w", fw.rel, err)

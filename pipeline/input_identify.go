@@ -21,9 +21,11 @@ import (
 // own, and the error is the one of the first input, in order, that could
 // not be identified.
 type inputIdentifier struct {
-	infos []InputInfo
-	out   []InputInfo
-	local int
+	infos      []InputInfo
+	out        []InputInfo
+	local      int
+	workers    int // the most goroutines hashing at once
+	background int // of which started with the engine
 
 	q  *inputQueue // the local inputs, stopped on an error or when the job gives up
 	wg sync.WaitGroup
@@ -35,17 +37,22 @@ const identifyBackground = 1
 
 // startIdentify begins identifying infos, whose first local entries are
 // local files and the rest the inputs of the job's Sources, srcs, in
-// order, on background goroutines (none: finish does it all).
-func startIdentify(infos []InputInfo, local int, srcs []Input, background int) *inputIdentifier {
+// order, on background goroutines (none: finish does it all). At most
+// workers goroutines (0: GOMAXPROCS) hash at once, the background ones
+// included.
+func startIdentify(infos []InputInfo, local int, srcs []Input, background, workers int) *inputIdentifier {
 	local = min(local, len(infos))
-	id := &inputIdentifier{infos: infos, out: make([]InputInfo, len(infos)), local: local, q: newInputQueue(local)}
+	workers = inputWorkers(local, workers)
+	background = min(background, workers, local)
+	id := &inputIdentifier{infos: infos, out: make([]InputInfo, len(infos)), local: local,
+		workers: workers, background: background, q: newInputQueue(local)}
 	for i := local; i < len(infos); i++ {
 		id.out[i] = infos[i]
 		if j := i - local; j < len(srcs) && srcs[j].object != nil {
 			id.out[i].Location, id.out[i].Version = srcs[j].object.location, srcs[j].object.version
 		}
 	}
-	id.spawn(min(background, local))
+	id.spawn(background)
 	return id
 }
 
@@ -67,11 +74,14 @@ func (id *inputIdentifier) hash(i int) error {
 	return nil
 }
 
-// finish hashes what is left on every core and returns the records, or
-// the error of the first input that could not be identified.
+// finish hashes what is left on the identifier's workers (the background
+// goroutines, more, and the caller's while there is room) and returns the
+// records, or the error of the first input that could not be identified.
 func (id *inputIdentifier) finish() ([]InputInfo, error) {
-	id.spawn(inputWorkers(id.local) - 1)
-	id.q.work(id.hash)
+	if more := id.workers - id.background; more > 0 {
+		id.spawn(more - 1)
+		id.q.work(id.hash)
+	}
 	id.wg.Wait()
 	if err := id.q.err(); err != nil {
 		return nil, err

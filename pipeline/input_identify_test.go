@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 )
 
@@ -45,8 +46,9 @@ func TestInputIdentifier(t *testing.T) {
 		{name: "first missing wins", missing: []int{50, 12, 33}},
 	}
 	for _, tt := range tests {
-		for _, background := range []int{0, 1, 3} {
-			t.Run(fmt.Sprintf("%s/background=%d", tt.name, background), func(t *testing.T) {
+		for _, c := range []struct{ background, workers int }{{0, 0}, {1, 0}, {3, 0}, {0, 1}, {1, 1}, {3, 2}} {
+			background, workers := c.background, c.workers
+			t.Run(fmt.Sprintf("%s/background=%d/workers=%d", tt.name, background, workers), func(t *testing.T) {
 				in := append([]InputInfo(nil), infos...)
 				first := -1
 				for _, i := range tt.missing {
@@ -57,7 +59,7 @@ func TestInputIdentifier(t *testing.T) {
 				}
 				// Two more inputs that are not local files: passed through.
 				extra := []InputInfo{{Path: "value", Size: 1, Rows: 1}, {Path: "other", Size: 2, Rows: 2}}
-				id := startIdentify(append(in, extra...), n, nil, background)
+				id := startIdentify(append(in, extra...), n, nil, background, workers)
 				got, err := id.finish()
 				id.abandon() // after finish: nothing to do
 				if first >= 0 {
@@ -97,11 +99,39 @@ func TestInputIdentifierAbandon(t *testing.T) {
 		}
 		infos[i] = InputInfo{Path: p, Size: 1}
 	}
-	id := startIdentify(infos, len(infos), nil, 2)
+	id := startIdentify(infos, len(infos), nil, 2, 0)
 	id.abandon()
 	taken := id.q.next.Load()
 	id.wg.Wait()
 	if id.q.next.Load() != taken {
 		t.Fatalf("inputs taken after abandon returned")
+	}
+}
+
+// TestInputWorkers checks how many goroutines work on the inputs: never
+// more than the job's workers, nor than the inputs, and at least one.
+func TestInputWorkers(t *testing.T) {
+	procs := runtime.GOMAXPROCS(0)
+	tests := []struct {
+		n, workers, want int
+	}{
+		{n: 500, workers: 1, want: 1},
+		{n: 500, workers: 3, want: 3},
+		{n: 2, workers: 8, want: 2},
+		{n: 0, workers: 4, want: 1},
+		{n: 500, workers: 0, want: procs},
+		{n: 1, workers: 0, want: 1},
+	}
+	for _, tt := range tests {
+		if got := inputWorkers(tt.n, tt.workers); got != tt.want {
+			t.Errorf("inputWorkers(%d, %d) = %d, want %d", tt.n, tt.workers, got, tt.want)
+		}
+	}
+	// An identifier of a --workers 1 job hashes on its one background
+	// goroutine and never on the caller's as well.
+	id := startIdentify(make([]InputInfo, 10), 10, nil, identifyBackground, 1)
+	id.abandon()
+	if id.workers != 1 || id.background != 1 {
+		t.Errorf("workers 1: %d goroutines, %d in the background; want 1 and 1", id.workers, id.background)
 	}
 }

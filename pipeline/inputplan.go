@@ -26,8 +26,16 @@ type plan struct {
 }
 
 // openJobInputs opens the files the paths of inputs name, then the values
-// of more, in order. With no paths it needs at least one value.
-func openJobInputs(inputs []string, more []Input, opts sources.Options) (_ *plan, err error) {
+// of more, in order, on up to GOMAXPROCS goroutines (see
+// openJobInputsOn).
+func openJobInputs(inputs []string, more []Input, opts sources.Options) (*plan, error) {
+	return openJobInputsOn(inputs, more, opts, 0)
+}
+
+// openJobInputsOn opens the files the paths of inputs name, then the values
+// of more, in order, the files on up to workers goroutines (0: GOMAXPROCS).
+// With no paths it needs at least one value.
+func openJobInputsOn(inputs []string, more []Input, opts sources.Options, workers int) (_ *plan, err error) {
 	var values []Input
 	var local []string
 	if len(inputs) > 0 || len(more) == 0 {
@@ -58,7 +66,7 @@ func openJobInputs(inputs []string, more []Input, opts sources.Options) (_ *plan
 	}()
 	// After a failure the goroutines stop, but every input before it was
 	// opened: the loop below meets an earlier schema mismatch first.
-	_ = eachInput(len(local), inputWorkers(len(local)), func(i int) error {
+	_ = eachInput(len(local), inputWorkers(len(local), workers), func(i int) error {
 		opened[i], failed[i] = values[i].open(opts)
 		if failed[i] != nil {
 			opened[i] = openedInput{}

@@ -13,9 +13,14 @@ import (
 // the error is the one of the first input that failed, as a loop over the
 // inputs would report it.
 
-// inputWorkers is how many goroutines work on the inputs at once.
-func inputWorkers(n int) int {
-	return max(min(n, runtime.GOMAXPROCS(0)), 1)
+// inputWorkers is how many goroutines work on n inputs at once: at most
+// workers, the job's --workers (0: GOMAXPROCS), so that a job told to use
+// one goroutine opens and hashes its inputs on one too.
+func inputWorkers(n, workers int) int {
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	return max(min(n, workers), 1)
 }
 
 // inputQueue hands the indexes [0, n) out in increasing order to the

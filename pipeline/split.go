@@ -340,7 +340,7 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 	}
 	// The inputs' identity, for a rerun's --if-exists skip, is hashed
 	// while the rows are written (see inputIdentifier).
-	ident := startIdentify(plan.infos(), len(plan.local), cfg.Sources, identifyBackground)
+	ident := startIdentify(plan.infos(), len(plan.local), cfg.Sources, identifyBackground, cfg.Workers)
 	defer ident.abandon()
 	splits, err := e.run(ctx)
 	if err != nil {

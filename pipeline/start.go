@@ -54,9 +54,10 @@ func openJob(cfg SplitConfig) (seedInfo, *plan, error) {
 	return seed, p, nil
 }
 
-// openInputs opens the inputs of cfg, footers only.
+// openInputs opens the inputs of cfg, footers only, on at most cfg.Workers
+// goroutines.
 func openInputs(cfg SplitConfig) (*plan, error) {
-	return openJobInputs(cfg.Inputs, cfg.Sources, sources.Options{Format: cfg.InputFormat, CSV: cfg.CSV, JSONL: cfg.JSONL})
+	return openJobInputsOn(cfg.Inputs, cfg.Sources, sources.Options{Format: cfg.InputFormat, CSV: cfg.CSV, JSONL: cfg.JSONL}, cfg.Workers)
 }
 
 // seedInfo is a resolved master seed and where it came from.
