@@ -75,7 +75,20 @@ func addMoments(cas []*colAcc, nums [][]float64) {
 	}
 	for i := range m {
 		for j := range k {
-			ms[j].add(nums[j][i])
+			// ms[j].add(nums[j][i]), written out: add is too large to be
+			// inlined, and the call spilled the loop's registers.
+			x, f := &ms[j], nums[j][i]
+			t := x.sum + f
+			if math.Abs(x.sum) >= math.Abs(f) {
+				x.comp += (x.sum - t) + f
+			} else {
+				x.comp += (f - t) + x.sum
+			}
+			x.sum = t
+			x.n++
+			d := f - x.mean
+			x.mean += d / float64(x.n)
+			x.m2 += d * (f - x.mean)
 		}
 	}
 	for j, ca := range cas {
