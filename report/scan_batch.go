@@ -85,14 +85,7 @@ func (s *scanner) addChunk(ca *colAcc, c int, ch *columnar.Chunk, rs *rowScan) {
 	default:
 		// The values' metro hashes, which the leak check's row hashes
 		// take too.
-		vh := rs.valueHashes(c)
-		for k := range ch.N {
-			if ch.Null(k) {
-				ca.nulls++
-				continue
-			}
-			ca.cnt.addHash(vh[k], chunkBytes(ch, k))
-		}
+		ca.nulls += ca.cnt.addChunk(ch, rs.valueHashes(c))
 		return
 	}
 	nums := rs.nums[c][:0]
