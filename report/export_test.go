@@ -196,7 +196,7 @@ func (r record) Hash() [16]byte { return r.hash }
 // raised to the least newHashLog takes).
 func NewHashLogForTest(hold, budget int, dir string) *hashLog {
 	// Stripes of counts of a thousand hashes: a log of several.
-	return &hashLog{hold: max(hold, 1), budget: 8 * int64(budget), dir: dir, counts: make([]int64, logBuckets), stripe: 1000}
+	return &hashLog{hold: max(hold, 1), budget: 8 * int64(budget), dir: dir, stripe: 1000}
 }
 
 // Add adds the hashes of rows first, first+1, ... of file.

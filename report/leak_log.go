@@ -41,11 +41,10 @@ type hashLog struct {
 	dir     string
 	file    *os.File // the first spilled hashes, or nil
 	spilled int64
-	counts  []int64 // per bucket
-	// stripes counts the hashes of each bucket (as counts does) per
-	// stripe of the log: hashes stripe*k to stripe*(k+1)-1 of it. The
-	// goroutines of scatter each place a run of stripes, from where
-	// the stripes before put each bucket's next hash.
+	// stripes counts the hashes of each bucket per stripe of the log:
+	// hashes stripe*k to stripe*(k+1)-1 of it. The goroutines of scatter
+	// each place a run of stripes, from where the stripes before put
+	// each bucket's next hash.
 	stripe  int64
 	stripes [][]uint32
 	segs    []logSegment
@@ -71,7 +70,7 @@ type logSegment struct {
 // (beyond, the first ones in a file in dir), and finding shared hashes
 // in ranges of up to budget bytes of them.
 func newHashLog(hold, budget int64, dir string) *hashLog {
-	return &hashLog{hold: int(max(hold, 1<<20) / 8), budget: max(budget, 1<<20), dir: dir, counts: make([]int64, logBuckets), stripe: logStripe}
+	return &hashLog{hold: int(max(hold, 1<<20) / 8), budget: max(budget, 1<<20), dir: dir, stripe: logStripe}
 }
 
 // logStripe is the hashes of a stripe of a hashLog: 8 KiB of counts per
@@ -96,9 +95,7 @@ func (l *hashLog) add(file uint32, split uint16, first uint64, hs []uint64) erro
 		k := int(min(int64(len(rest)), (s+1)*l.stripe-seq))
 		c := l.stripes[s]
 		for _, h := range rest[:k] {
-			b := h >> (64 - logBucketBits)
-			l.counts[b]++
-			c[b]++
+			c[h>>(64-logBucketBits)]++
 		}
 		rest, seq = rest[k:], seq+int64(k)
 	}
@@ -171,10 +168,16 @@ func (l *hashLog) candidates(c *candidates) error {
 	// Ranges of buckets of up to budget bytes of hashes each (a bucket
 	// larger than that alone: many copies of one row).
 	most := l.budget / 8
+	counts := make([]int64, logBuckets) // per bucket
+	for _, c := range l.stripes {
+		for b, k := range c {
+			counts[b] += int64(k)
+		}
+	}
 	var ranges [][2]int
 	var size, largest int64
 	lo := 0
-	for b, n := range l.counts {
+	for b, n := range counts {
 		if size > 0 && size+n > most {
 			ranges = append(ranges, [2]int{lo, b})
 			largest = max(largest, size)
@@ -204,7 +207,7 @@ func (l *hashLog) candidates(c *candidates) error {
 		var at int64
 		for b := lo; b < hi; b++ {
 			starts[b] = at
-			at += l.counts[b]
+			at += counts[b]
 		}
 		starts[hi] = at
 		if err := l.scatter(hashes, starts, lo, hi, largest, blocks); err != nil {
