@@ -94,8 +94,9 @@ func (s *scanner) addChunk(ca *colAcc, c int, ch *columnar.Chunk, rs *rowScan) {
 	case parquet.Int64:
 		vals := ch.Int64s()
 		if ch.Defs == nil {
-			for _, v := range vals {
-				nums = append(nums, float64(v)*scale)
+			nums = slices.Grow(nums, len(vals))[:len(vals)]
+			for k, v := range vals {
+				nums[k] = float64(v) * scale
 			}
 			break
 		}
