@@ -241,14 +241,13 @@ func (l *hashLog) candidates(c *candidates) error {
 
 // scatter puts the hashes of buckets [lo, hi) of the log at their
 // buckets' places in hashes (bucket b's from starts[b] on, in the log's
-// order), on up to len(blocks) goroutines (one without blocks, the log
-// in memory: then on up to l.workers), each placing the hashes of a run
-// of the log's stripes from where the stripes before it put each bucket's
-// next hash (see stripes): each hash is read and placed once. Slot
-// spare+w takes the hashes of other buckets that goroutine w reads.
-// blocks, if the log has a file, are the buffers the goroutines read it
-// through, one each. After a run, the engine done, the scatter has the
-// cores to itself.
+// order), on up to l.workers goroutines (len(blocks) if the log has a
+// file), each placing the hashes of a run of the log's stripes from
+// where the stripes before it put each bucket's next hash (see
+// stripes): each hash is read and placed once. Slot spare+w takes the
+// hashes of other buckets that goroutine w reads. blocks, if the log has
+// a file, are the buffers the goroutines read it through, one each.
+// After a run, the engine done, the scatter has the cores to itself.
 func (l *hashLog) scatter(hashes []uint64, starts []int64, lo, hi int, spare int64, blocks [][]uint64) error {
 	n := hi - lo
 	workers := max(l.workers, 1)
