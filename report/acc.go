@@ -64,26 +64,56 @@ func (m *moments) add(f float64) {
 // (its sketch aside): the same operations in the same order for each column,
 // so the same moments, but the columns' chains of dependent operations
 // (a division a number), whose latency bounds the speed of one, run side
-// by side.
+// by side. Columns of unequal lengths (nulls) are added side by side up
+// to the shortest, then those with numbers left, up to the shortest of
+// them, and so on.
 func addMoments(cas []*colAcc, nums [][]float64) {
 	var ms [maxInterleave]moments
-	k := len(cas)
-	m := len(nums[0])
+	var rest [maxInterleave][]float64
 	for j, ca := range cas {
-		ms[j] = ca.moments
-		m = min(m, len(nums[j]))
+		ms[j], rest[j] = ca.moments, nums[j]
 	}
-	for i := range m {
-		for j := range k {
-			ms[j].add(nums[j][i])
+	for {
+		// The columns with numbers left, and the fewest any has.
+		var live [maxInterleave]int
+		k, m := 0, 0
+		for j := range cas {
+			if n := len(rest[j]); n > 0 {
+				if k == 0 || n < m {
+					m = n
+				}
+				live[k] = j
+				k++
+			}
+		}
+		if k == 0 {
+			break
+		}
+		for i := range m {
+			for _, j := range live[:k] {
+				// ms[j].add(rest[j][i]), written out: add is too large
+				// to be inlined, and the call spilled the loop's
+				// registers.
+				x, f := &ms[j], rest[j][i]
+				t := x.sum + f
+				if math.Abs(x.sum) >= math.Abs(f) {
+					x.comp += (x.sum - t) + f
+				} else {
+					x.comp += (f - t) + x.sum
+				}
+				x.sum = t
+				x.n++
+				d := f - x.mean
+				x.mean += d / float64(x.n)
+				x.m2 += d * (f - x.mean)
+			}
+		}
+		for _, j := range live[:k] {
+			rest[j] = rest[j][m:]
 		}
 	}
 	for j, ca := range cas {
-		x := &ms[j]
-		for _, f := range nums[j][m:] {
-			x.add(f)
-		}
-		ca.moments = *x
+		ca.moments = ms[j]
 	}
 }
 

@@ -60,8 +60,30 @@ func SortFloats(vs []float64) { sortFloats(vs, nil) }
 // particular order.
 func HalveSorted(vs []float64, off int) []float64 {
 	dst := make([]float64, len(vs)/2+1)
-	halveSorted(vs, nil, dst, off)
+	halveSorted(vs, nil, dst, off, span{})
 	return dst[:len(vs)/2]
+}
+
+// HalveSortedKnown is HalveSorted given the smallest and the largest
+// value of vs, as a sketch's first level passes them to its bucket sort.
+func HalveSortedKnown(vs []float64, off int) []float64 {
+	dst := make([]float64, len(vs)/2+1)
+	r := span{ok: len(vs) > 0}
+	if r.ok {
+		r.lo, r.hi = slices.Min(vs), slices.Max(vs)
+	}
+	halveSorted(vs, nil, dst, off, r)
+	return dst[:len(vs)/2]
+}
+
+// SketchState returns the levels of s, copied, with its count and
+// extremes: what makes two sketches the same.
+func SketchState(s *Sketch) ([][]float64, int64, float64, float64) {
+	var ls [][]float64
+	for _, l := range s.levels {
+		ls = append(ls, slices.Clone(l))
+	}
+	return ls, s.n, s.Min(), s.Max()
 }
 
 // SortRecordsMatches reports whether sortRecords, on workers goroutines,
@@ -173,7 +195,8 @@ func (r record) Hash() [16]byte { return r.hash }
 // memory and finding shared hashes budget hashes at a time (neither
 // raised to the least newHashLog takes).
 func NewHashLogForTest(hold, budget int, dir string) *hashLog {
-	return &hashLog{hold: max(hold, 1), budget: 8 * int64(budget), dir: dir, counts: make([]int64, logBuckets)}
+	// Stripes of counts of a thousand hashes: a log of several.
+	return &hashLog{hold: max(hold, 1), budget: 8 * int64(budget), dir: dir, stripe: 1000}
 }
 
 // Add adds the hashes of rows first, first+1, ... of file.

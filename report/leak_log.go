@@ -1,6 +1,7 @@
 package report
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -40,7 +41,12 @@ type hashLog struct {
 	dir     string
 	file    *os.File // the first spilled hashes, or nil
 	spilled int64
-	counts  []int64 // per bucket
+	// stripes counts the hashes of each bucket per stripe of the log:
+	// hashes stripe*k to stripe*(k+1)-1 of it. The goroutines of scatter
+	// each place a run of stripes, from where the stripes before put
+	// each bucket's next hash.
+	stripe  int64
+	stripes [][]uint32
 	segs    []logSegment
 	// remap, if not nil, renumbers the segments' splits as the rows are
 	// marked (see leakFinder.remap).
@@ -64,8 +70,12 @@ type logSegment struct {
 // (beyond, the first ones in a file in dir), and finding shared hashes
 // in ranges of up to budget bytes of them.
 func newHashLog(hold, budget int64, dir string) *hashLog {
-	return &hashLog{hold: int(max(hold, 1<<20) / 8), budget: max(budget, 1<<20), dir: dir, counts: make([]int64, logBuckets)}
+	return &hashLog{hold: int(max(hold, 1<<20) / 8), budget: max(budget, 1<<20), dir: dir, stripe: logStripe}
 }
+
+// logStripe is the hashes of a stripe of a hashLog: 8 KiB of counts per
+// 8 MiB of hashes, a thousandth.
+const logStripe = 1 << 20
 
 // n is the number of hashes in the log.
 func (l *hashLog) n() int64 { return l.spilled + int64(len(l.mem)) }
@@ -75,9 +85,19 @@ func (l *hashLog) add(file uint32, split uint16, first uint64, hs []uint64) erro
 	if len(hs) == 0 {
 		return nil
 	}
-	l.segs = append(l.segs, logSegment{seq: l.n(), row: first, file: file, split: split})
-	for _, h := range hs {
-		l.counts[h>>(64-logBucketBits)]++
+	seq := l.n()
+	l.segs = append(l.segs, logSegment{seq: seq, row: first, file: file, split: split})
+	for rest := hs; len(rest) > 0; {
+		s := seq / l.stripe
+		for int64(len(l.stripes)) <= s {
+			l.stripes = append(l.stripes, make([]uint32, logBuckets))
+		}
+		k := int(min(int64(len(rest)), (s+1)*l.stripe-seq))
+		c := l.stripes[s]
+		for _, h := range rest[:k] {
+			c[h>>(64-logBucketBits)]++
+		}
+		rest, seq = rest[k:], seq+int64(k)
 	}
 	for len(hs) > 0 {
 		if len(l.mem) == l.hold {
@@ -148,10 +168,16 @@ func (l *hashLog) candidates(c *candidates) error {
 	// Ranges of buckets of up to budget bytes of hashes each (a bucket
 	// larger than that alone: many copies of one row).
 	most := l.budget / 8
+	counts := make([]int64, logBuckets) // per bucket
+	for _, c := range l.stripes {
+		for b, k := range c {
+			counts[b] += int64(k)
+		}
+	}
 	var ranges [][2]int
 	var size, largest int64
 	lo := 0
-	for b, n := range l.counts {
+	for b, n := range counts {
 		if size > 0 && size+n > most {
 			ranges = append(ranges, [2]int{lo, b})
 			largest = max(largest, size)
@@ -167,13 +193,13 @@ func (l *hashLog) candidates(c *candidates) error {
 	hashes := make([]uint64, largest+int64(workers))
 	starts := make([]int64, logBuckets+1)
 	dups := make([]int64, logBuckets) // per bucket: how many distinct shared hashes it starts with
-	// Buffers the log's file is read through, if it has one: three, so
-	// that one is read while the goroutines place the others.
+	// Buffers the log's file is read through, if it has one: one per
+	// goroutine of scatter, 3 MiB in all.
 	var blocks [][]uint64
 	if l.spilled > 0 {
-		blocks = make([][]uint64, 3)
+		blocks = make([][]uint64, workers)
 		for i := range blocks {
-			blocks[i] = make([]uint64, readBlock/8)
+			blocks[i] = make([]uint64, max(3*readBlock/8/workers, 8<<10))
 		}
 	}
 	for _, r := range ranges {
@@ -181,7 +207,7 @@ func (l *hashLog) candidates(c *candidates) error {
 		var at int64
 		for b := lo; b < hi; b++ {
 			starts[b] = at
-			at += l.counts[b]
+			at += counts[b]
 		}
 		starts[hi] = at
 		if err := l.scatter(hashes, starts, lo, hi, largest, blocks); err != nil {
@@ -214,101 +240,83 @@ func (l *hashLog) candidates(c *candidates) error {
 }
 
 // scatter puts the hashes of buckets [lo, hi) of the log at their
-// buckets' places in hashes (bucket b's from starts[b] on), on up to
-// len(hashes)-spare goroutines, each placing the hashes of its own
-// buckets (about as many hashes each): after a run, the engine done, the
-// scatter has the cores to itself. Slot spare+w takes the hashes
-// goroutine w does not place. blocks, if the log has a file, are the
-// buffers it is read through, once, each block handed to every
-// goroutine.
+// buckets' places in hashes (bucket b's from starts[b] on, in the log's
+// order), on up to l.workers goroutines (len(blocks) if the log has a
+// file), each placing the hashes of a run of the log's stripes from
+// where the stripes before it put each bucket's next hash (see
+// stripes): each hash is read and placed once. Slot spare+w takes the
+// hashes of other buckets that goroutine w reads. blocks, if the log has
+// a file, are the buffers the goroutines read it through, one each.
+// After a run, the engine done, the scatter has the cores to itself.
 func (l *hashLog) scatter(hashes []uint64, starts []int64, lo, hi int, spare int64, blocks [][]uint64) error {
-	workers := min(int64(len(hashes))-spare, int64(hi-lo))
-	place := func(w int, wlo, whi int) func(hs []uint64) {
-		n := whi - wlo
-		next := make([]int64, n+1)
-		copy(next, starts[wlo:whi])
-		next[n] = spare + int64(w)
-		return func(hs []uint64) {
-			for _, h := range hs {
-				// Without a branch, which most hashes would take when
-				// the log is placed by two goroutines or more, or in two
-				// ranges: a hash of another goroutine's buckets goes to
-				// the spare slot, and next[n] stays.
-				d := int(h>>(64-logBucketBits)) - wlo
-				i, step := n, int64(0)
-				if uint(d) < uint(n) {
-					i, step = d, 1
-				}
-				p := next[i]
-				hashes[p] = h
-				next[i] = p + step
-			}
-		}
+	n := hi - lo
+	workers := max(l.workers, 1)
+	if blocks != nil {
+		workers = len(blocks)
 	}
-	if workers <= 1 {
+	workers = max(min(workers, len(l.stripes), int(int64(len(hashes))-spare)), 1)
+	next := starts[lo:hi:hi]
+	var wg sync.WaitGroup
+	errs := make([]error, workers)
+	for w := range workers {
+		// Goroutine w places stripes [s, e): its bucket places start
+		// where those of the stripes before it end.
+		s, e := w*len(l.stripes)/workers, (w+1)*len(l.stripes)/workers
+		at := make([]int64, n+1)
+		copy(at, next)
+		at[n] = spare + int64(w)
+		if w+1 < workers {
+			cont := make([]int64, n)
+			copy(cont, next)
+			for _, c := range l.stripes[s:e] {
+				for d, k := range c[lo:hi] {
+					cont[d] += int64(k)
+				}
+			}
+			next = cont
+		}
 		var block []uint64
 		if blocks != nil {
-			block = blocks[0]
+			block = blocks[w]
 		}
-		fn := place(0, lo, hi)
-		return l.each(block, func(_ int64, hs []uint64) { fn(hs) })
-	}
-	// Goroutine w places buckets [b, e): from the first bucket that
-	// starts at or after w/workers of the range's hashes.
-	total := starts[hi]
-	var fns []func([]uint64)
-	b := lo
-	for w := range workers {
-		e := hi
-		if w+1 < workers {
-			e = b
-			for e < hi && starts[e] < total*(w+1)/workers {
-				e++
-			}
-		}
-		if b < e {
-			fns = append(fns, place(int(w), b, e))
-		}
-		b = e
-	}
-	ins := make([]chan []uint64, len(fns))
-	acks := make([]chan struct{}, len(fns))
-	var wg sync.WaitGroup
-	for w, fn := range fns {
-		ins[w], acks[w] = make(chan []uint64, len(blocks)), make(chan struct{}, len(blocks))
+		from, to := int64(s)*l.stripe, min(int64(e)*l.stripe, l.n())
 		wg.Go(func() {
-			for hs := range ins[w] {
-				fn(hs)
-				acks[w] <- struct{}{}
-			}
-			fn(l.mem)
+			errs[w] = l.eachIn(from, to, block, func(hs []uint64) {
+				for _, h := range hs {
+					// Without a branch, which the hashes of other
+					// ranges would mispredict: a hash of another range
+					// goes to the spare slot, and at[n] stays.
+					d := int(h>>(64-logBucketBits)) - lo
+					i, step := n, int64(0)
+					if uint(d) < uint(n) {
+						i, step = d, 1
+					}
+					p := at[i]
+					hashes[p] = h
+					at[i] = p + step
+				}
+			})
 		})
 	}
-	// Block i is read into blocks[i % len(blocks)] once every goroutine
-	// is done with block i - len(blocks), the last one there.
-	var err error
-	for seq, i := int64(0), 0; seq < l.spilled; i++ {
-		if i >= len(blocks) {
-			for _, ack := range acks {
-				<-ack
-			}
-		}
-		blk := blocks[i%len(blocks)]
-		blk = blk[:min(int64(len(blk)), l.spilled-seq)]
-		if _, err = io.ReadFull(io.NewSectionReader(l.file, 8*seq, 8*int64(len(blk))), u64Bytes(blk)); err != nil {
-			err = fmt.Errorf("leak check: read temporary file: %w", err)
-			break
-		}
-		for _, in := range ins {
-			in <- blk
-		}
-		seq += int64(len(blk))
-	}
-	for _, in := range ins {
-		close(in)
-	}
 	wg.Wait()
-	return err
+	return errors.Join(errs...)
+}
+
+// eachIn calls fn with the hashes of sequence numbers [from, to) of the
+// log in order, a block at a time, reading the file's through block.
+func (l *hashLog) eachIn(from, to int64, block []uint64, fn func(hs []uint64)) error {
+	for seq := from; seq < min(to, l.spilled); {
+		b := block[:min(int64(len(block)), min(to, l.spilled)-seq)]
+		if _, err := io.ReadFull(io.NewSectionReader(l.file, 8*seq, 8*int64(len(b))), u64Bytes(b)); err != nil {
+			return fmt.Errorf("leak check: read temporary file: %w", err)
+		}
+		fn(b)
+		seq += int64(len(b))
+	}
+	if to > l.spilled {
+		fn(l.mem[max(from, l.spilled)-l.spilled : to-l.spilled])
+	}
+	return nil
 }
 
 // findShared moves the distinct hashes that each bucket b of [lo, hi)

@@ -85,14 +85,7 @@ func (s *scanner) addChunk(ca *colAcc, c int, ch *columnar.Chunk, rs *rowScan) {
 	default:
 		// The values' metro hashes, which the leak check's row hashes
 		// take too.
-		vh := rs.valueHashes(c)
-		for k := range ch.N {
-			if ch.Null(k) {
-				ca.nulls++
-				continue
-			}
-			ca.cnt.addHash(vh[k], chunkBytes(ch, k))
-		}
+		ca.nulls += ca.cnt.addChunk(ch, rs.valueHashes(c))
 		return
 	}
 	nums := rs.nums[c][:0]
@@ -101,8 +94,9 @@ func (s *scanner) addChunk(ca *colAcc, c int, ch *columnar.Chunk, rs *rowScan) {
 	case parquet.Int64:
 		vals := ch.Int64s()
 		if ch.Defs == nil {
-			for _, v := range vals {
-				nums = append(nums, float64(v)*scale)
+			nums = slices.Grow(nums, len(vals))[:len(vals)]
+			for k, v := range vals {
+				nums[k] = float64(v) * scale
 			}
 			break
 		}

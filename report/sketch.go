@@ -27,12 +27,19 @@ type Sketch struct {
 	levels [][]float64
 	flip   []bool
 	n      int64
-	min    float64
-	max    float64
+	// min and max are the extremes of the values that left level 0;
+	// lo0 and hi0 those of the values on it, which its bucket sort takes
+	// rather than looking for them (see Min).
+	min, max float64
+	lo0, hi0 float64
 	// scratch is the buffer of sortFloats; spare holds the emptied
 	// levels of a reset sketch, for its next levels.
 	scratch []float64
 	spare   [][]float64
+	// ws and cum cache what sorted returns until the next change: a
+	// report reads each sketch's quantiles and CDFs several times.
+	ws  []weighted
+	cum []int64
 }
 
 // DefaultSketchCapacity is the capacity of a sketch level (2048 values,
@@ -44,7 +51,7 @@ const DefaultSketchCapacity = 2048
 func NewSketch(c int) *Sketch {
 	c = max(c, 16)
 	c += c & 1
-	return &Sketch{c: c, min: math.Inf(1), max: math.Inf(-1)}
+	return &Sketch{c: c, min: math.Inf(1), max: math.Inf(-1), lo0: math.Inf(1), hi0: math.Inf(-1)}
 }
 
 // Add adds one value; NaNs are ignored (the caller counts them), and -0
@@ -55,9 +62,10 @@ func (s *Sketch) Add(v float64) {
 		return
 	}
 	v += 0 // -0 + 0 = +0
+	s.ws, s.cum = nil, nil
 	s.n++
-	s.min = min(s.min, v)
-	s.max = max(s.max, v)
+	s.lo0 = min(s.lo0, v)
+	s.hi0 = max(s.hi0, v)
 	if len(s.levels) == 0 {
 		s.addLevel()
 	}
@@ -70,13 +78,16 @@ func (s *Sketch) Add(v float64) {
 // addFinite adds vs, which holds no NaN, as Add adds them one by one:
 // level 0 is filled a run of values at a time, and compacted when full.
 func (s *Sketch) addFinite(vs []float64) {
+	if len(vs) > 0 {
+		s.ws, s.cum = nil, nil
+	}
 	for len(vs) > 0 {
 		if len(s.levels) == 0 {
 			s.addLevel()
 		}
 		l := s.levels[0]
 		k := min(len(vs), max(s.c-len(l), 1))
-		lo, hi := s.min, s.max
+		lo, hi := s.lo0, s.hi0
 		at := len(l)
 		l = slices.Grow(l, k)[:at+k]
 		dst := l[at:]
@@ -91,7 +102,7 @@ func (s *Sketch) addFinite(vs []float64) {
 			}
 			dst[i] = v
 		}
-		s.min, s.max = lo, hi
+		s.lo0, s.hi0 = lo, hi
 		s.n += int64(k)
 		s.levels[0] = l
 		vs = vs[k:]
@@ -115,10 +126,16 @@ func (s *Sketch) compact(h int) {
 		s.flip[h] = !s.flip[h]
 		up := s.levels[h+1]
 		at := len(up)
+		var r span
+		if h == 0 {
+			r = span{s.lo0, s.hi0, true}
+			s.min, s.max = min(s.min, s.lo0), max(s.max, s.hi0)
+			s.lo0, s.hi0 = math.Inf(1), math.Inf(-1)
+		}
 		if len(buf)%2 == 0 {
 			// Room for one value more, which halveSorted may write.
 			up = slices.Grow(up, len(buf)/2+1)
-			s.scratch = halveSorted(buf, s.scratch, up[at:at+len(buf)/2+1], off)
+			s.scratch = halveSorted(buf, s.scratch, up[at:at+len(buf)/2+1], off, r)
 			s.levels[h+1] = up[:at+len(buf)/2]
 			s.levels[h] = buf[:0]
 			continue
@@ -133,6 +150,9 @@ func (s *Sketch) compact(h int) {
 		s.levels[h+1] = up
 		rest := buf[end:]
 		s.levels[h] = append(buf[:0], rest...)
+		if h == 0 {
+			s.lo0, s.hi0 = rest[0], rest[0]
+		}
 	}
 }
 
@@ -156,7 +176,9 @@ func (s *Sketch) reset() {
 		s.spare = append(s.spare, l[:0])
 	}
 	s.levels, s.flip = s.levels[:0], s.flip[:0]
+	s.ws, s.cum = nil, nil
 	s.n, s.min, s.max = 0, math.Inf(1), math.Inf(-1)
+	s.lo0, s.hi0 = math.Inf(1), math.Inf(-1)
 }
 
 // Merge adds the values summarized by o (which must have the same
@@ -165,9 +187,11 @@ func (s *Sketch) Merge(o *Sketch) {
 	if o.n == 0 {
 		return
 	}
+	s.ws, s.cum = nil, nil
 	s.n += o.n
 	s.min = min(s.min, o.min)
 	s.max = max(s.max, o.max)
+	s.lo0, s.hi0 = min(s.lo0, o.lo0), max(s.hi0, o.hi0)
 	for h, l := range o.levels {
 		for len(s.levels) <= h {
 			s.addLevel()
@@ -185,10 +209,10 @@ func (s *Sketch) Merge(o *Sketch) {
 func (s *Sketch) Count() int64 { return s.n }
 
 // Min and Max are the exact extremes (+Inf and -Inf when empty).
-func (s *Sketch) Min() float64 { return s.min }
+func (s *Sketch) Min() float64 { return min(s.min, s.lo0) }
 
 // Max is the largest value added.
-func (s *Sketch) Max() float64 { return s.max }
+func (s *Sketch) Max() float64 { return max(s.max, s.hi0) }
 
 // Levels is the number of levels.
 func (s *Sketch) Levels() int { return len(s.levels) }
@@ -214,8 +238,13 @@ type weighted struct {
 }
 
 // sorted returns the retained values with their weights, ascending, and
-// their cumulative weights.
+// their cumulative weights, computed once until s changes; the caller
+// must not modify them. Values that compare equal may stand in any
+// order: the quantiles and CDFs read from them do not depend on it.
 func (s *Sketch) sorted() ([]weighted, []int64) {
+	if s.ws != nil {
+		return s.ws, s.cum
+	}
 	var ws []weighted
 	for h, l := range s.levels {
 		for _, v := range l {
@@ -237,6 +266,9 @@ func (s *Sketch) sorted() ([]weighted, []int64) {
 		t += x.w
 		cum[i] = t
 	}
+	if len(ws) > 0 {
+		s.ws, s.cum = ws, cum
+	}
 	return ws, cum
 }
 
@@ -256,10 +288,10 @@ func (s *Sketch) Quantiles(qs []float64) []float64 {
 	for i, q := range qs {
 		switch {
 		case q <= 0:
-			out[i] = s.min
+			out[i] = s.Min()
 			continue
 		case q >= 1:
-			out[i] = s.max
+			out[i] = s.Max()
 			continue
 		}
 		target := int64(math.Ceil(q * float64(total)))
@@ -287,7 +319,7 @@ func (s *Sketch) CDF(xs []float64) []float64 {
 		if j > 0 {
 			out[i] = float64(cum[j-1]) / total
 		}
-		if x >= s.max {
+		if x >= s.Max() {
 			out[i] = 1
 		}
 	}
@@ -296,10 +328,12 @@ func (s *Sketch) CDF(xs []float64) []float64 {
 
 // points returns the retained values, ascending, without repeats.
 func (s *Sketch) points() []float64 {
-	var ps []float64
-	for _, l := range s.levels {
-		ps = append(ps, l...)
+	ws, _ := s.sorted()
+	ps := make([]float64, 0, len(ws))
+	for i, x := range ws {
+		if i == 0 || x.v != ws[i-1].v {
+			ps = append(ps, x.v)
+		}
 	}
-	slices.Sort(ps)
-	return slices.Compact(ps)
+	return ps
 }

@@ -197,6 +197,9 @@ func TestSortFloats(t *testing.T) {
 					if got := report.HalveSorted(slices.Clone(vs), off); !slices.Equal(got, kept) {
 						t.Errorf("%s, %d runs, %d values, offset %d: kept values differ from every other sorted value", name, runs, n, off)
 					}
+					if got := report.HalveSortedKnown(slices.Clone(vs), off); !slices.Equal(got, kept) {
+						t.Errorf("%s, %d runs, %d values, offset %d, extremes given: kept values differ from every other sorted value", name, runs, n, off)
+					}
 				}
 				report.SortFloats(vs)
 				if !slices.Equal(vs, want) {
@@ -396,5 +399,74 @@ func TestReuseAfterReset(t *testing.T) {
 	wd, we := freshC.Distinct()
 	if gd != wd || ge != we || !maps.Equal(usedC.View(), freshC.View()) {
 		t.Errorf("reused counter: %d distinct (exact %v); fresh: %d (exact %v)", gd, ge, wd, we)
+	}
+}
+
+// TestSketchFillsAgree checks that a sketch filled a value at a time
+// (Add), a chunk at a time (addFinite, whose first level keeps its
+// extremes for the bucket sort), and merged from parts filled either
+// way, end in the same state: same levels, count and extremes, so the
+// same figures.
+func TestSketchFillsAgree(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	gens := map[string]func(i int) float64{
+		"uniform":   func(int) float64 { return rng.Float64() },
+		"signed":    func(int) float64 { return rng.NormFloat64() * 1e12 },
+		"ascending": func(i int) float64 { return float64(i) },
+		"falling":   func(i int) float64 { return -float64(i) / 3 },
+		"few":       func(int) float64 { return float64(rng.IntN(3)) },
+		"clustered": func(int) float64 {
+			if rng.IntN(50) == 0 {
+				return rng.NormFloat64() * 1e300
+			}
+			return 7 + float64(rng.IntN(9))/1024
+		},
+	}
+	for name, gen := range gens {
+		for _, n := range []int{0, 1, 2047, 2048, 2049, 100_003} {
+			vs := make([]float64, n)
+			for i := range vs {
+				vs[i] = gen(i)
+			}
+			one := report.NewSketch(report.DefaultSketchCapacity)
+			for _, v := range vs {
+				one.Add(v)
+			}
+			bulk := report.NewSketch(report.DefaultSketchCapacity)
+			for rest := vs; len(rest) > 0; {
+				k := min(len(rest), 1+rng.IntN(3000))
+				report.AddFinite(bulk, rest[:k])
+				rest = rest[k:]
+			}
+			wl, wn, wmin, wmax := report.SketchState(one)
+			gl, gn, gmin, gmax := report.SketchState(bulk)
+			if !slices.EqualFunc(wl, gl, slices.Equal) || wn != gn || wmin != gmin || wmax != gmax {
+				t.Errorf("%s, %d values: Add and addFinite give different sketches", name, n)
+			}
+			// Merged from parts: a's first level holds an odd count.
+			merged := make([]*report.Sketch, 2)
+			for j := range merged {
+				merged[j] = report.NewSketch(report.DefaultSketchCapacity)
+				for _, part := range [][]float64{vs[:n/3], vs[n/3:]} {
+					p := report.NewSketch(report.DefaultSketchCapacity)
+					if j == 0 {
+						for _, v := range part {
+							p.Add(v)
+						}
+					} else {
+						report.AddFinite(p, part)
+					}
+					merged[j].Merge(p)
+				}
+			}
+			wl, wn, wmin, wmax = report.SketchState(merged[0])
+			gl, gn, gmin, gmax = report.SketchState(merged[1])
+			if !slices.EqualFunc(wl, gl, slices.Equal) || wn != gn || wmin != gmin || wmax != gmax {
+				t.Errorf("%s, %d values: merges of parts filled by Add and by addFinite differ", name, n)
+			}
+			if n > 0 && (wmin != slices.Min(vs) || wmax != slices.Max(vs)) {
+				t.Errorf("%s, %d values: extremes %v, %v, want %v, %v", name, n, wmin, wmax, slices.Min(vs), slices.Max(vs))
+			}
+		}
 	}
 }

@@ -19,7 +19,7 @@ const maxRuns = 8
 // of the level below, each sorted: a few ascending runs, which are
 // merged in linear time. Other input is bucket sorted (bucketSort).
 func sortFloats(vs, scratch []float64) []float64 {
-	sorted, scratch := sortView(vs, scratch)
+	sorted, scratch := sortView(vs, scratch, span{})
 	if len(sorted) > 0 && &sorted[0] != &vs[0] {
 		copy(vs, sorted)
 	}
@@ -30,21 +30,31 @@ func sortFloats(vs, scratch []float64) []float64 {
 // sortFloats does, but leaves them where the sort ends, in vs or in
 // scratch (grown from scratch, returned for the next call): sorted is
 // that place. A compaction reads every other sorted value once, so the
-// copy back to vs would be wasted.
-func sortView(vs, scratch []float64) (sorted, next []float64) {
+// copy back to vs would be wasted. r, if known, is the smallest and the
+// largest value of vs.
+func sortView(vs, scratch []float64, r span) (sorted, next []float64) {
 	if len(vs) < 64 {
 		slices.Sort(vs)
 		return vs, scratch
+	}
+	runs, n := ascendingRuns(vs)
+	return sortRuns(vs, scratch, runs, n, r)
+}
+
+// sortRuns is sortView once the ascending runs of vs are known
+// (ascendingRuns): a sketch's compaction looks for them first.
+func sortRuns(vs, scratch []float64, runs [maxRuns + 1]int, n int, r span) (sorted, next []float64) {
+	if n == 1 {
+		return vs, scratch // sorted already
 	}
 	if cap(scratch) < len(vs) {
 		scratch = make([]float64, len(vs))
 	}
 	scratch = scratch[:len(vs)]
-	runs, n := ascendingRuns(vs)
 	if n <= maxRuns {
 		return mergeRuns(vs, scratch, runs[:n+1]), scratch
 	}
-	if bucketSort(vs, scratch) {
+	if bucketSort(vs, scratch, r) {
 		return scratch, scratch
 	}
 	return vs, scratch
@@ -78,15 +88,20 @@ func ascendingRuns(vs []float64) ([maxRuns + 1]int, int) {
 // filled by two compactions of the level below) are merged straight
 // into dst (mergeHalf), with no copy of the merged level; the result is
 // the one of sortFloats and a strided copy, since values that compare
-// equal have the same bits.
-func halveSorted(vs, scratch, dst []float64, off int) []float64 {
+// equal have the same bits. r, if known, is the smallest and the largest
+// value of vs, which the bucket sort then need not look for.
+func halveSorted(vs, scratch, dst []float64, off int, r span) []float64 {
+	var sorted []float64
 	if len(vs) >= 64 {
-		if runs, n := ascendingRuns(vs); n == 2 {
+		runs, n := ascendingRuns(vs)
+		if n == 2 {
 			mergeHalf(dst, vs[:runs[1]], vs[runs[1]:], off)
 			return scratch
 		}
+		sorted, scratch = sortRuns(vs, scratch, runs, n, r)
+	} else {
+		sorted, scratch = sortView(vs, scratch, r)
 	}
-	sorted, scratch := sortView(vs, scratch)
 	for i, j := off, 0; i < len(sorted); i, j = i+2, j+1 {
 		dst[j] = sorted[i]
 	}
@@ -149,6 +164,12 @@ func mergeHalf(dst, a, b []float64, off int) {
 	}
 }
 
+// span is the smallest and the largest of some values, if ok.
+type span struct {
+	lo, hi float64
+	ok     bool
+}
+
 // maxBucketBits bounds the buckets of bucketSort: 2^11, as many as a
 // sketch level of the default capacity holds values.
 const maxBucketBits = 11
@@ -171,15 +192,20 @@ const smallBucket = 24
 // their range: nearly all). On a level of random numbers that is half of
 // radixSort's passes over the values, which made the sort most of a
 // sketch's cost. Values with an infinity, or a range too wide or too
-// narrow for the arithmetic, are radix sorted.
-func bucketSort(vs, scratch []float64) bool {
-	lo, hi := vs[0], vs[0]
-	for _, v := range vs[1:] {
-		if v < lo {
-			lo = v
-		}
-		if v > hi {
-			hi = v
+// narrow for the arithmetic, are radix sorted. r, if known, is the
+// smallest and the largest value (a sketch's first level keeps them as
+// it is filled), else they are found first.
+func bucketSort(vs, scratch []float64, r span) bool {
+	lo, hi := r.lo, r.hi
+	if !r.ok {
+		lo, hi = vs[0], vs[0]
+		for _, v := range vs[1:] {
+			if v < lo {
+				lo = v
+			}
+			if v > hi {
+				hi = v
+			}
 		}
 	}
 	if lo == hi {

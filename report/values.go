@@ -13,6 +13,8 @@ import (
 	metro "github.com/dgryski/go-metro"
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/format"
+
+	"github.com/splitdata/splitdata/internal/columnar"
 )
 
 // Kinds of column, as the report shows them.
@@ -273,6 +275,44 @@ func (c *counter) addHashed(h uint64, key []byte, n int64) {
 	if len(c.free) > at {
 		c.reindex()
 	}
+}
+
+// addChunk counts the values of a chunk of a column of bytes (vh their
+// hashes, chunkHashes) as addHash counts them one by one, and returns the
+// number of nulls. The steps of addHash, see and addHashed are written
+// out for a value of at most maxValueBytes: one call per value is most
+// of the cost of counting a column of few values.
+func (c *counter) addChunk(ch *columnar.Chunk, vh []uint64) (nulls int64) {
+	vh = vh[:ch.N]
+	for k, h := range vh {
+		if ch.Null(k) {
+			nulls++
+			continue
+		}
+		key := chunkBytes(ch, k)
+		if len(key) > maxValueBytes {
+			c.addHash(h, key)
+			continue
+		}
+		switch {
+		case c.hll != nil:
+			c.hll.InsertHash(h)
+		case c.pend != nil:
+			if c.pend = append(c.pend, h); len(c.pend) >= pendCap {
+				c.flush()
+			}
+		}
+		place, i, ok := c.tab.find(h)
+		switch {
+		case ok:
+			c.slots[i].count++
+		case c.tab.n < MaxExactValues:
+			c.insertAt(place, h, key, 1)
+		default:
+			c.addHashed(h, key, 1)
+		}
+	}
+	return nulls
 }
 
 // insert counts n of key (hash h), not yet counted, in a slot of its
