@@ -22,9 +22,7 @@ func SetFetchWindow(n int64) (restore func()) {
 // (definition levels defs, indexes of its defined rows into dict) as the
 // columnar decoder does.
 func ExpandIndexed(col *columnar.Column, n int, defs []byte, indexes []int32, dict *columnar.Column) error {
-	g := getGather()
-	defer putGather(g)
-	return g.appendIndexed(col, n, defs, indexes, dict)
+	return appendIndexed(col, n, defs, indexes, dict)
 }
 
 // SharedDictionaries returns the dictionaries p's shared cache has

@@ -452,7 +452,7 @@ func (r *chunkReader) directData(c int, col *columnar.Column, h *format.PageHead
 			int64(len(col.Bytes))+indexedBytes(indexes, r.dict) > MaxColumnChunkBytes {
 			return 0, errBatchTooLarge
 		}
-		return int64(n), r.gather.appendIndexed(col, to-from, defs, indexes, r.dict)
+		return int64(n), appendIndexed(col, to-from, defs, indexes, r.dict)
 	}
 	return 0, errNotDirect
 }
