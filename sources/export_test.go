@@ -57,3 +57,7 @@ func DecodeHybrid(dst []int32, src []byte, width int) error {
 	var pad []byte
 	return decodeHybrid(dst, src, width, &pad)
 }
+
+// RoomFixed is roomFixed: room in col for the values of rows more rows of
+// a chunk of want rows presized with limit.
+func RoomFixed(col *columnar.Column, rows int, want, limit int64) { roomFixed(col, rows, want, limit) }

@@ -335,6 +335,7 @@ func (r *chunkReader) copyPage(c int, col *columnar.Column, pg *page, md *format
 	if rows := int64(col.Rows()) + int64(pg.n); rows > r.want {
 		return fmt.Errorf("brings the column to %d rows, but the footer declares %d", rows, r.want)
 	}
+	roomFixed(col, pg.n, r.want, presizeLimit(md))
 	if pg.dict == nil || pg.data.Kind() != encoding.Int32 {
 		if data, _ := pg.data.Data(); col.Width == 0 && int64(len(col.Bytes))+int64(len(data)) > MaxColumnChunkBytes {
 			return errBatchTooLarge

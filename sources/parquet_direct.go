@@ -410,6 +410,7 @@ func (r *chunkReader) directData(c int, col *columnar.Column, h *format.PageHead
 	if rows := int64(col.Rows()) + int64(to-from); rows > r.want {
 		return 0, fmt.Errorf("brings the column to %d rows, but the footer declares %d", rows, r.want)
 	}
+	roomFixed(col, to-from, r.want, presizeLimit(md))
 	vfrom, vto := from, to
 	if defs != nil {
 		vfrom, vto = definedIn(defs[:from], col.MaxDef), definedIn(defs[:to], col.MaxDef)
