@@ -107,12 +107,20 @@ func putPageBuffers(b *pageBuffers) {
 	}
 }
 
-// sized returns b with length n, its own memory if it has room.
+// sized returns b with length n, its own memory if it has room. A buffer
+// that falls short is replaced by one an eighth larger than n: the pages
+// of a column differ by a few bytes from one row group to the next, and
+// pooled buffers grown to each page's exact size were replaced time and
+// again (50 MB of fresh memory per split of benchmarks/peers.sh's mixed
+// shape, a page per column chunk).
 func sized[T any](b []T, n int) []T {
 	if cap(b) >= n {
 		return b[:n]
 	}
-	return make([]T, n)
+	if cap(b) == 0 {
+		return make([]T, n)
+	}
+	return make([]T, n, n+n/8)
 }
 
 // directChunk is what direct decoding reads of a column chunk: the spans
