@@ -16,16 +16,18 @@ import (
 // typed loops for 4- and 8-byte values: appending them one at a time
 // ([columnar.Column.AppendIndexed]) took a runtime call per value, and
 // gathering them into scratch first cost a copy and the scratch. Pages
-// with nulls, whose values are spread between null slots anyway, and
-// byte arrays, copied value by value either way, go through
-// AppendIndexed.
+// with nulls, whose values are spread between null slots anyway, go
+// through AppendIndexed, byte arrays through AppendIndexedBytes.
 
 // appendIndexed appends the n rows of a page whose definition levels are
 // defs and whose defined rows hold indexes into dict, to col, as
 // [columnar.Column.AppendIndexed] does.
 func appendIndexed(col *columnar.Column, n int, defs []byte, indexes []int32, dict *columnar.Column) error {
 	w := col.Width
-	if w == 0 || len(indexes) != n || dict.Kind != col.Kind || dict.Width != w {
+	if w == 0 {
+		return col.AppendIndexedBytes(n, defs, indexes, dict)
+	}
+	if len(indexes) != n || dict.Kind != col.Kind || dict.Width != w {
 		return col.AppendIndexed(n, defs, indexes, dict)
 	}
 	size := dict.Rows()

@@ -131,39 +131,6 @@ func (b *Batch) Size() int64 {
 	return n
 }
 
-// ExtendFixed appends n rows of a fixed-width column, all defined, whose
-// definition levels are defs (as the Append methods take them), and
-// returns the n*Width bytes of their value slots for the caller to fill
-// before the column is read: a decoder that gathers values (dictionary
-// indexes expanded, say) writes them in place instead of into scratch
-// memory copied after. The slots' contents are unspecified until filled.
-// A null among defs, or a level the Append methods refuse, is an error,
-// and the column is then left as it was.
-func (c *Column) ExtendFixed(n int, defs []byte) ([]byte, error) {
-	if c.Width == 0 {
-		return nil, fmt.Errorf("fixed-width values for a %v column", c.Kind)
-	}
-	at := len(c.Defs)
-	defined, err := c.appendDefs(n, defs)
-	if err != nil {
-		return nil, err
-	}
-	if defined != n {
-		c.Defs = c.Defs[:at]
-		return nil, fmt.Errorf("%d of %d rows defined where all must be", defined, n)
-	}
-	from, to := len(c.Fixed), len(c.Fixed)+n*c.Width
-	if to > cap(c.Fixed) {
-		// make rather than append: the runtime clears only memory it
-		// reuses, and the caller overwrites the slots anyway.
-		grown := make([]byte, from, max(to, 2*cap(c.Fixed)))
-		copy(grown, c.Fixed)
-		c.Fixed = grown
-	}
-	c.Fixed = c.Fixed[:to]
-	return c.Fixed[from:to:to], nil
-}
-
 // maxBytes is the most value bytes one ByteArray column of a batch holds,
 // bounded by its 32-bit offsets.
 const maxBytes = math.MaxUint32

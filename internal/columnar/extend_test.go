@@ -2,6 +2,7 @@ package columnar_test
 
 import (
 	"bytes"
+	"math/rand/v2"
 	"slices"
 	"testing"
 
@@ -79,5 +80,86 @@ func TestExtendFixed(t *testing.T) {
 				t.Fatalf("%d rows, want %d", got, 2+tc.n)
 			}
 		})
+	}
+}
+
+// TestAppendIndexedBytes expands pages of dictionary indexes into a
+// ByteArray column with AppendIndexedBytes and with AppendIndexed, page
+// after page into one column, and wants the same column: values of every
+// length around the word copies' (0 to 40 bytes, the dictionary's last
+// values too), with and without nulls, and the same refusals, which leave
+// the column as it was.
+func TestAppendIndexedBytes(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	dict := &columnar.Column{Type: columnar.Type{Kind: parquet.ByteArray}}
+	var vals []byte
+	offsets := []uint32{0}
+	for k := range 41 {
+		for range k {
+			vals = append(vals, byte('a'+r.IntN(26)))
+		}
+		offsets = append(offsets, uint32(len(vals)))
+	}
+	if err := dict.AppendByteArrays(41, nil, vals, offsets); err != nil {
+		t.Fatal(err)
+	}
+	for _, maxDef := range []byte{0, 1, 2} {
+		typ := columnar.Type{Kind: parquet.ByteArray, MaxDef: maxDef}
+		fast, slow := &columnar.Column{Type: typ}, &columnar.Column{Type: typ}
+		for page := range 30 {
+			n := r.IntN(300)
+			var defs []byte
+			defined := n
+			if maxDef > 0 {
+				defs = make([]byte, n)
+				defined = 0
+				for k := range defs {
+					defs[k] = maxDef
+					if page%2 == 1 && r.IntN(4) == 0 {
+						defs[k] = byte(r.IntN(int(maxDef)))
+					}
+					if defs[k] == maxDef {
+						defined++
+					}
+				}
+			}
+			indexes := make([]int32, defined)
+			for k := range indexes {
+				indexes[k] = int32(r.IntN(41))
+			}
+			errFast := fast.AppendIndexedBytes(n, defs, indexes, dict)
+			errSlow := slow.AppendIndexed(n, defs, indexes, dict)
+			if errFast != nil || errSlow != nil {
+				t.Fatalf("maxDef %d page %d: %v, %v", maxDef, page, errFast, errSlow)
+			}
+			if !bytes.Equal(fast.Defs, slow.Defs) || !bytes.Equal(fast.Bytes, slow.Bytes) || !slices.Equal(fast.Offsets, slow.Offsets) {
+				t.Fatalf("maxDef %d page %d: columns differ", maxDef, page)
+			}
+		}
+		held := columnar.Column{Type: typ, Defs: slices.Clone(fast.Defs), Offsets: slices.Clone(fast.Offsets), Bytes: slices.Clone(fast.Bytes)}
+		allDefs := func(n int) []byte {
+			if maxDef == 0 {
+				return nil
+			}
+			return bytes.Repeat([]byte{maxDef}, n)
+		}
+		for _, bad := range []struct {
+			name    string
+			n       int
+			defs    []byte
+			indexes []int32
+		}{
+			{"index past the dictionary", 2, allDefs(2), []int32{3, 41}},
+			{"negative index", 1, allDefs(1), []int32{-1}},
+			{"fewer indexes than rows", 3, allDefs(3), []int32{1, 2}},
+			{"level above the maximum", 1, []byte{maxDef + 1}, []int32{1}},
+		} {
+			if err := fast.AppendIndexedBytes(bad.n, bad.defs, bad.indexes, dict); err == nil {
+				t.Errorf("maxDef %d: %s: no error", maxDef, bad.name)
+			}
+			if !bytes.Equal(fast.Defs, held.Defs) || !bytes.Equal(fast.Bytes, held.Bytes) || !slices.Equal(fast.Offsets, held.Offsets) {
+				t.Fatalf("maxDef %d: %s: column changed", maxDef, bad.name)
+			}
+		}
 	}
 }
