@@ -78,30 +78,44 @@ func (c *Column) AppendIndexedBytes(n int, defs []byte, indexes []int32, dict *C
 	bs := c.Bytes[:cap(c.Bytes)]
 	o := len(c.Offsets)
 	out := c.Offsets[o : o+n]
-	pos, k := base, 0
-	for r := range out {
-		if defined != n && c.Defs[at+r] != c.MaxDef {
+	pos := base
+	if defined == n {
+		out = out[:len(indexes)]
+		for r, x := range indexes {
+			pos = copyValue(bs, pos, src, int(doff[x]), int(doff[x+1]))
 			out[r] = uint32(pos)
-			continue
 		}
-		x := indexes[k]
-		k++
-		s, e := int(doff[x]), int(doff[x+1])
-		switch l := e - s; {
-		case l <= 8 && s+8 <= len(src):
-			binary.LittleEndian.PutUint64(bs[pos:], binary.LittleEndian.Uint64(src[s:]))
-		case l <= 16 && s+16 <= len(src):
-			binary.LittleEndian.PutUint64(bs[pos:], binary.LittleEndian.Uint64(src[s:]))
-			binary.LittleEndian.PutUint64(bs[pos+8:], binary.LittleEndian.Uint64(src[s+8:]))
-		default:
-			copy(bs[pos:], src[s:e])
+	} else {
+		k := 0
+		for r, d := range c.Defs[at : at+n] {
+			if d == c.MaxDef {
+				x := indexes[k]
+				k++
+				pos = copyValue(bs, pos, src, int(doff[x]), int(doff[x+1]))
+			}
+			out[r] = uint32(pos)
 		}
-		pos += e - s
-		out[r] = uint32(pos)
 	}
 	c.Offsets = c.Offsets[:o+n]
 	c.Bytes = bs[:pos]
 	return nil
+}
+
+// copyValue copies src[s:e] to dst at pos and returns the position past
+// it. Values of up to 16 bytes are copied a word at a time, when src has
+// the words: the stores may write up to wordSlack bytes past the value,
+// which dst has room for.
+func copyValue(dst []byte, pos int, src []byte, s, e int) int {
+	switch l := e - s; {
+	case l <= 8 && s+8 <= len(src):
+		binary.LittleEndian.PutUint64(dst[pos:], binary.LittleEndian.Uint64(src[s:]))
+	case l <= 16 && s+16 <= len(src):
+		binary.LittleEndian.PutUint64(dst[pos:], binary.LittleEndian.Uint64(src[s:]))
+		binary.LittleEndian.PutUint64(dst[pos+8:], binary.LittleEndian.Uint64(src[s+8:]))
+	default:
+		copy(dst[pos:], src[s:e])
+	}
+	return pos + e - s
 }
 
 // wordSlack is the room past its values that AppendIndexedBytes keeps
