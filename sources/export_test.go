@@ -61,3 +61,10 @@ func DecodeHybrid(dst []int32, src []byte, width int) error {
 // RoomFixed is roomFixed: room in col for the values of rows more rows of
 // a chunk of want rows presized with limit.
 func RoomFixed(col *columnar.Column, rows int, want, limit int64) { roomFixed(col, rows, want, limit) }
+
+// DecodeLevels decodes len(dst) definition levels of width bits from src,
+// as the columnar decoder does, and returns how many are maxDef.
+func DecodeLevels(dst []byte, src []byte, width int, maxDef byte) (int, error) {
+	var pad []byte
+	return decodeLevels(dst, src, width, maxDef, &pad)
+}

@@ -398,19 +398,12 @@ func (r *chunkReader) directData(c int, col *columnar.Column, h *format.PageHead
 	var defs []byte
 	defined := n
 	if col.MaxDef > 0 {
-		bufs.indexes = sized(bufs.indexes, n)
-		if err := decodeHybrid(bufs.indexes, levels, bits.Len8(col.MaxDef), &bufs.pad); err != nil {
-			return 0, fmt.Errorf("definition levels: %w", err)
-		}
 		// At most 8 bits wide: each level fits a byte.
 		bufs.defs = sized(bufs.defs, n)
 		defs = bufs.defs
-		defined = 0
-		for k, d := range bufs.indexes {
-			defs[k] = uint8(d)
-			if uint8(d) == col.MaxDef {
-				defined++
-			}
+		var err error
+		if defined, err = decodeLevels(defs, levels, bits.Len8(col.MaxDef), col.MaxDef, &bufs.pad); err != nil {
+			return 0, fmt.Errorf("definition levels: %w", err)
 		}
 	}
 	// The rows of the page within the range, and their values.
