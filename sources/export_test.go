@@ -22,9 +22,7 @@ func SetFetchWindow(n int64) (restore func()) {
 // (definition levels defs, indexes of its defined rows into dict) as the
 // columnar decoder does.
 func ExpandIndexed(col *columnar.Column, n int, defs []byte, indexes []int32, dict *columnar.Column) error {
-	g := getGather()
-	defer putGather(g)
-	return g.appendIndexed(col, n, defs, indexes, dict)
+	return appendIndexed(col, n, defs, indexes, dict)
 }
 
 // SharedDictionaries returns the dictionaries p's shared cache has
@@ -58,4 +56,15 @@ func DirectChunks() (direct, left int64) {
 func DecodeHybrid(dst []int32, src []byte, width int) error {
 	var pad []byte
 	return decodeHybrid(dst, src, width, &pad)
+}
+
+// RoomFixed is roomFixed: room in col for the values of rows more rows of
+// a chunk of want rows presized with limit.
+func RoomFixed(col *columnar.Column, rows int, want, limit int64) { roomFixed(col, rows, want, limit) }
+
+// DecodeLevels decodes len(dst) definition levels of width bits from src,
+// as the columnar decoder does, and returns how many are maxDef.
+func DecodeLevels(dst []byte, src []byte, width int, maxDef byte) (int, error) {
+	var pad []byte
+	return decodeLevels(dst, src, width, maxDef, &pad)
 }

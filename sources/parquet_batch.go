@@ -141,8 +141,7 @@ func (p *Parquet) readBatch(ctx context.Context, i int, first, want int64, reuse
 		}
 		chunks = fetched
 	}
-	r := chunkReader{p: p, rg: i, want: want, gather: getGather()}
-	defer putGather(r.gather)
+	r := chunkReader{p: p, rg: i, want: want}
 	r.share = share
 	b := &columnar.Batch{Cols: make([]columnar.Column, len(layout))}
 	if reuse != nil && len(reuse.Cols) == len(layout) {
@@ -222,7 +221,6 @@ type chunkReader struct {
 	scratch []parquet.Value  // values of a page read value by value
 	dict    *columnar.Column // the current chunk's dictionary, once read
 	dictMax int64            // its longest ByteArray value
-	gather  *gather          // scratch for expanding dictionary indexes
 	share   bool             // dictionaries come from p.dicts (ShareDictionaries)
 	// presized tells that the current chunk's column was presized for
 	// its dictionary's values (direct decoding).
@@ -337,6 +335,7 @@ func (r *chunkReader) copyPage(c int, col *columnar.Column, pg *page, md *format
 	if rows := int64(col.Rows()) + int64(pg.n); rows > r.want {
 		return fmt.Errorf("brings the column to %d rows, but the footer declares %d", rows, r.want)
 	}
+	roomFixed(col, pg.n, r.want, presizeLimit(md))
 	if pg.dict == nil || pg.data.Kind() != encoding.Int32 {
 		if data, _ := pg.data.Data(); col.Width == 0 && int64(len(col.Bytes))+int64(len(data)) > MaxColumnChunkBytes {
 			return errBatchTooLarge
@@ -358,7 +357,7 @@ func (r *chunkReader) copyPage(c int, col *columnar.Column, pg *page, md *format
 		int64(len(col.Bytes))+indexedBytes(indexes, r.dict) > MaxColumnChunkBytes {
 		return errBatchTooLarge
 	}
-	return r.gather.appendIndexed(col, pg.n, pg.defs, indexes, r.dict)
+	return appendIndexed(col, pg.n, pg.defs, indexes, r.dict)
 }
 
 // appendPage appends the rows of pg, a page of plain values, to col: the

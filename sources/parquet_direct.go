@@ -107,12 +107,20 @@ func putPageBuffers(b *pageBuffers) {
 	}
 }
 
-// sized returns b with length n, its own memory if it has room.
+// sized returns b with length n, its own memory if it has room. A buffer
+// that falls short is replaced by one an eighth larger than n: the pages
+// of a column differ by a few bytes from one row group to the next, and
+// pooled buffers grown to each page's exact size were replaced time and
+// again (50 MB of fresh memory per split of benchmarks/peers.sh's mixed
+// shape, a page per column chunk).
 func sized[T any](b []T, n int) []T {
 	if cap(b) >= n {
 		return b[:n]
 	}
-	return make([]T, n)
+	if cap(b) == 0 {
+		return make([]T, n)
+	}
+	return make([]T, n, n+n/8)
 }
 
 // directChunk is what direct decoding reads of a column chunk: the spans
@@ -390,19 +398,12 @@ func (r *chunkReader) directData(c int, col *columnar.Column, h *format.PageHead
 	var defs []byte
 	defined := n
 	if col.MaxDef > 0 {
-		bufs.indexes = sized(bufs.indexes, n)
-		if err := decodeHybrid(bufs.indexes, levels, bits.Len8(col.MaxDef), &bufs.pad); err != nil {
-			return 0, fmt.Errorf("definition levels: %w", err)
-		}
 		// At most 8 bits wide: each level fits a byte.
 		bufs.defs = sized(bufs.defs, n)
 		defs = bufs.defs
-		defined = 0
-		for k, d := range bufs.indexes {
-			defs[k] = uint8(d)
-			if uint8(d) == col.MaxDef {
-				defined++
-			}
+		var err error
+		if defined, err = decodeLevels(defs, levels, bits.Len8(col.MaxDef), col.MaxDef, &bufs.pad); err != nil {
+			return 0, fmt.Errorf("definition levels: %w", err)
 		}
 	}
 	// The rows of the page within the range, and their values.
@@ -410,6 +411,7 @@ func (r *chunkReader) directData(c int, col *columnar.Column, h *format.PageHead
 	if rows := int64(col.Rows()) + int64(to-from); rows > r.want {
 		return 0, fmt.Errorf("brings the column to %d rows, but the footer declares %d", rows, r.want)
 	}
+	roomFixed(col, to-from, r.want, presizeLimit(md))
 	vfrom, vto := from, to
 	if defs != nil {
 		vfrom, vto = definedIn(defs[:from], col.MaxDef), definedIn(defs[:to], col.MaxDef)
@@ -452,7 +454,7 @@ func (r *chunkReader) directData(c int, col *columnar.Column, h *format.PageHead
 			int64(len(col.Bytes))+indexedBytes(indexes, r.dict) > MaxColumnChunkBytes {
 			return 0, errBatchTooLarge
 		}
-		return int64(n), r.gather.appendIndexed(col, to-from, defs, indexes, r.dict)
+		return int64(n), appendIndexed(col, to-from, defs, indexes, r.dict)
 	}
 	return 0, errNotDirect
 }

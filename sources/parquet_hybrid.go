@@ -15,7 +15,35 @@ import (
 // unpacked a 64-bit load a value (unpack), which reads up to 8 bytes past
 // a run's end: a run ending too near the end of src is unpacked from a
 // copy in *pad.
+//
+// It is not inlined: a generic function's instantiation called from
+// another package where it was inlined lost its escape information, and
+// pad went to the heap.
+//
+//go:noinline
 func decodeHybrid(dst []int32, src []byte, width int, pad *[]byte) error {
+	return decodeRuns(dst, src, width, pad, 0, nil)
+}
+
+// decodeLevels is decodeHybrid for definition levels (width at most 8),
+// decoded straight into bytes, and returns how many of them are maxDef:
+// a page's levels are then neither widened to 32 bits nor counted in a
+// pass of their own, and a page without nulls (one run of maxDef) is
+// counted at once.
+//
+//go:noinline
+func decodeLevels(dst []byte, src []byte, width int, maxDef byte, pad *[]byte) (int, error) {
+	if width > 8 {
+		return 0, fmt.Errorf("bit width %d", width)
+	}
+	defined := 0
+	err := decodeRuns(dst, src, width, pad, maxDef, &defined)
+	return defined, err
+}
+
+// decodeRuns is decodeHybrid into values of type T, and when matched is
+// not nil adds to it how many of the values are match.
+func decodeRuns[T int32 | uint8](dst []T, src []byte, width int, pad *[]byte, match T, matched *int) error {
 	if width < 0 || width > 32 {
 		return fmt.Errorf("bit width %d", width)
 	}
@@ -41,9 +69,9 @@ func decodeHybrid(dst []int32, src []byte, width int, pad *[]byte) error {
 				return fmt.Errorf("empty run at value %d of %d", out, len(dst))
 			}
 			m := int(min(count, uint64(len(dst)-out)))
-			run := dst[out : out+m]
-			for i := range run {
-				run[i] = int32(x)
+			fill(dst[out:out+m], T(x))
+			if matched != nil && T(x) == match {
+				*matched += m
 			}
 			out += m
 			continue
@@ -70,15 +98,44 @@ func decodeHybrid(dst []int32, src []byte, width int, pad *[]byte) error {
 		case len(src) >= need+unpackPadding:
 			unpack(run, src, width)
 		default:
-			*pad = sized(*pad, need+unpackPadding)
-			copy(*pad, src[:need])
-			clear((*pad)[need:])
-			unpack(run, *pad, width)
+			unpack(run, padded(pad, src[:need]), width)
+		}
+		if matched != nil {
+			for _, v := range run {
+				if v == match {
+					*matched++
+				}
+			}
 		}
 		out += m
 		src = src[nbytes:]
 	}
 	return nil
+}
+
+// fill sets every value of run to x: runs of definition levels cover
+// whole pages, so long ones are filled by doubling copies.
+func fill[T int32 | uint8](run []T, x T) {
+	if len(run) < 64 {
+		for i := range run {
+			run[i] = x
+		}
+		return
+	}
+	for i := range 64 {
+		run[i] = x
+	}
+	for k := 64; k < len(run); k *= 2 {
+		copy(run[k:], run[:k])
+	}
+}
+
+// padded returns a copy of src in *pad followed by unpackPadding zeros.
+func padded(pad *[]byte, src []byte) []byte {
+	*pad = sized(*pad, len(src)+unpackPadding)
+	copy(*pad, src)
+	clear((*pad)[len(src):])
+	return *pad
 }
 
 // unpackPadding is how many bytes unpack may read past the last value's.
@@ -89,12 +146,12 @@ const unpackPadding = 8
 // unpackPadding bytes past them: each value is one little-endian 64-bit
 // load at its first byte, shifted and masked (its bits start at most 7
 // bits into the load and end within 39).
-func unpack(dst []int32, src []byte, width int) {
+func unpack[T int32 | uint8](dst []T, src []byte, width int) {
 	mask := uint64(1)<<width - 1
 	bit := 0
 	for i := range dst {
 		word := binary.LittleEndian.Uint64(src[bit>>3:])
-		dst[i] = int32(uint32(word >> (bit & 7) & mask))
+		dst[i] = T(uint32(word >> (bit & 7) & mask))
 		bit += width
 	}
 }

@@ -27,7 +27,8 @@ func scaledMeta(md *format.ColumnMetaData, want, rows int64) *format.ColumnMetaD
 // presize gives col room for its rows so that appends rarely regrow: as
 // many as the footer and the chunk's metadata agree on, and value bytes as
 // many as the chunk holds uncompressed (which a plainly encoded column
-// needs at most). Both counts are untrusted, and a footer promising
+// needs at most); a fixed-width column's values get theirs at its first
+// page (roomFixed). Both counts are untrusted, and a footer promising
 // billions of rows must fail when its pages run short, not exhaust memory
 // up front: no slice gets more than presizeLimit bytes.
 //
@@ -48,9 +49,31 @@ func presize(col *columnar.Column, rows int64, md *format.ColumnMetaData) {
 		col.Fixed = nil
 		return
 	}
-	w := int64(col.Width)
-	col.Fixed = reserve(col.Fixed, min(rows, limit/w)*w, limit/w*w)
+	// Fixed-width values get their memory when the first page comes
+	// (roomFixed), from the rows it holds.
 	col.Offsets, col.Bytes = nil, nil
+}
+
+// roomFixed makes room in col, a fixed-width column of a chunk of want
+// rows presized with limit (presizeLimit), for the values of rows more
+// rows, before a page's are appended. A column short of room grows at
+// once to the chunk's values, but at most to twice its memory or limit
+// bytes, whichever is more, and at least to what the page needs: a chunk
+// of one page (as Polars and DuckDB write them) gets its exact memory,
+// where reserving limit bytes up front, as byte arrays do, left the
+// dictionary-encoded columns (whose chunks are small for their rows) to
+// outgrow it and copy their values over; a footer promising more rows
+// than the pages hold still gets no more than pages bring.
+func roomFixed(col *columnar.Column, rows int, want, limit int64) {
+	w := int64(col.Width)
+	need := int64(len(col.Fixed)) + int64(rows)*w
+	if w == 0 || need <= int64(cap(col.Fixed)) {
+		return
+	}
+	size := max(need, min(max(want, 0)*w, max(2*int64(cap(col.Fixed)), limit)))
+	grown := make([]byte, len(col.Fixed), size)
+	copy(grown, col.Fixed)
+	col.Fixed = grown
 }
 
 // reserve returns s emptied, with room for n elements: s's own memory if

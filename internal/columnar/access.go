@@ -2,7 +2,9 @@ package columnar
 
 import (
 	"encoding/binary"
+	"fmt"
 	"math"
+	"slices"
 	"unsafe"
 )
 
@@ -43,18 +45,25 @@ type Chunk struct {
 }
 
 // Read sets ch to rows [lo, hi) of column c of r. Rows of a [*Batch] are
-// read in place, picked rows are gathered. It panics if the range or c is
-// out of range, or r is neither.
-func (ch *Chunk) Read(r Rows, c, lo, hi int) {
+// read in place, picked rows are gathered. Picked byte arrays of more than
+// 4 GiB in all, which the chunk's 32-bit offsets cannot address, are an
+// error wrapping [ErrTooLarge], and ch is then an empty chunk. It panics
+// if the range or c is out of range, or r is neither.
+func (ch *Chunk) Read(r Rows, c, lo, hi int) error {
 	switch r := r.(type) {
 	case *Batch:
 		ch.readBatch(r, c, lo, hi)
+		return nil
 	case *Pick:
-		ch.readPick(r, c, lo, hi)
+		return ch.readPick(r, c, lo, hi)
 	default:
 		panic("columnar: Chunk.Read of an unknown Rows")
 	}
 }
+
+// chunkMaxBytes is the most byte array bytes a chunk gathers: maxBytes,
+// lowered by tests.
+var chunkMaxBytes int64 = maxBytes
 
 func (ch *Chunk) readBatch(b *Batch, c, lo, hi int) {
 	src := &b.Cols[c]
@@ -76,18 +85,34 @@ func (ch *Chunk) readBatch(b *Batch, c, lo, hi int) {
 	ch.Fixed = src.Fixed[lo*w : hi*w : hi*w]
 }
 
-func (ch *Chunk) readPick(p *Pick, c, lo, hi int) {
+func (ch *Chunk) readPick(p *Pick, c, lo, hi int) error {
 	ch.N = hi - lo
 	if lo == hi {
 		ch.Column = Column{}
 		if len(p.cols) > 0 {
 			ch.Type = p.cols[c][0].Type
 		}
-		return
+		return nil
 	}
 	cols, refs := p.cols[c], p.refs[lo:hi]
 	t := cols[0].Type
 	ch.Column = Column{Type: t}
+	if t.Width == 0 {
+		// The rows' bytes are counted first: more than the offsets
+		// address is refused before any is copied, and the chunk's
+		// memory grows once.
+		total := int64(0)
+		for _, ref := range refs {
+			col := cols[ref.Batch]
+			total += int64(col.Offsets[ref.Row+1] - col.Offsets[ref.Row])
+		}
+		if total > chunkMaxBytes {
+			ch.N = 0
+			return fmt.Errorf("column %d, rows [%d, %d): %d bytes: %w", c, lo, hi, total, ErrTooLarge)
+		}
+		ch.bytes = slices.Grow(ch.bytes[:0], int(total))
+		ch.offsets = slices.Grow(ch.offsets[:0], len(refs)+1)
+	}
 	if t.MaxDef > 0 {
 		defs := grow(ch.defs[:0], len(refs))[:len(refs)]
 		if len(cols) == 1 {
@@ -147,6 +172,7 @@ func (ch *Chunk) readPick(p *Pick, c, lo, hi int) {
 		}
 		ch.fixed, ch.Fixed = fixed, fixed
 	}
+	return nil
 }
 
 // views appends to dst the fixed-width values of each of cols viewed in
