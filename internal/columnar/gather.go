@@ -16,9 +16,9 @@ import (
 // are functions of their own, not inlined: inlined into the appends,
 // their counters lived on the stack, stored and loaded every row.
 
-// extend returns b extended by n bytes, their contents undefined, keeping
+// extendBy returns b extended by n bytes, their contents undefined, keeping
 // b's memory when its capacity holds them.
-func extend(b []byte, n int) []byte {
+func extendBy(b []byte, n int) []byte {
 	return slices.Grow(b, n)[:len(b)+n]
 }
 
@@ -46,7 +46,7 @@ func (b *Batch) AppendFixed(defs, vals []byte, c, lo, hi int) ([]byte, []byte) {
 	levels := col.Defs[lo:hi]
 	defs = append(defs, levels...)
 	at := len(vals)
-	vals = extend(vals, w*len(levels))
+	vals = extendBy(vals, w*len(levels))
 	src := col.Fixed[lo*w : hi*w]
 	var n int
 	switch w {
@@ -102,7 +102,7 @@ func (p *Pick) AppendFixed(defs, vals []byte, c, lo, hi int) ([]byte, []byte) {
 	}
 	src := cols[0].Fixed
 	at := len(vals)
-	vals = extend(vals, w*len(refs))
+	vals = extendBy(vals, w*len(refs))
 	if t.MaxDef == 0 {
 		if w == 8 {
 			pick8(vals[at:], src, refs)
@@ -112,7 +112,7 @@ func (p *Pick) AppendFixed(defs, vals []byte, c, lo, hi int) ([]byte, []byte) {
 		return defs, vals
 	}
 	dat := len(defs)
-	defs = extend(defs, len(refs))
+	defs = extendBy(defs, len(refs))
 	var n int
 	if w == 8 {
 		n = pickDefs8(vals[at:], defs[dat:], src, cols[0].Defs, refs, t.MaxDef)
@@ -267,7 +267,7 @@ func (p *Pick) AppendPlain(defs, vals []byte, c, lo, hi int) ([]byte, []byte) {
 	maxDef := cols[0].MaxDef
 	if maxDef > 0 {
 		at := len(defs)
-		defs = extend(defs, len(refs))
+		defs = extendBy(defs, len(refs))
 		levels := defs[at:]
 		for k, ref := range refs {
 			levels[k] = cols[ref.Batch].Defs[ref.Row]
