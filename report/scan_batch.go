@@ -21,8 +21,9 @@ const batchChunk = 1024
 // of each column at a time ([columnar.Chunk]) and walks their typed
 // values, each column's in row order, so every accumulator sees what
 // scanRows gives it for the same rows read one by one, and the figures
-// are the same.
-func (s *scanner) scanBatch(r columnar.Rows, a *acc, at place, rs *rowScan) {
+// are the same. It fails when a chunk's byte arrays are more than a
+// chunk addresses ([columnar.ErrTooLarge]).
+func (s *scanner) scanBatch(r columnar.Rows, a *acc, at place, rs *rowScan) error {
 	ncols := len(s.cols)
 	if len(rs.chunks) != ncols {
 		rs.chunks = make([]columnar.Chunk, ncols)
@@ -35,7 +36,9 @@ func (s *scanner) scanBatch(r columnar.Rows, a *acc, at place, rs *rowScan) {
 		hi := min(lo+batchChunk, n)
 		for c := range ncols {
 			if at.leak || s.want[c] || c == s.label {
-				rs.chunks[c].Read(r, c, lo, hi)
+				if err := rs.chunks[c].Read(r, c, lo, hi); err != nil {
+					return err
+				}
 			}
 		}
 		clear(rs.vhOK)
@@ -60,6 +63,7 @@ func (s *scanner) scanBatch(r columnar.Rows, a *acc, at place, rs *rowScan) {
 		}
 		row += uint64(hi - lo)
 	}
+	return nil
 }
 
 // addChunk adds the values of a chunk of column c to ca, as addValue

@@ -25,14 +25,21 @@ func PaysDictionaryRows(kind parquet.Kind, segs []columnar.Rows, c int) bool {
 	for _, seg := range segs {
 		rows += seg.NumRows()
 	}
-	pays, _ := paysDictionaryRows(kind, segs, c, rows, nil, make([]columnar.Chunk, len(segs)))
+	pays, _, err := paysDictionaryRows(kind, segs, c, rows, nil, make([]columnar.Chunk, len(segs)))
+	if err != nil {
+		panic(err) // test inputs are small
+	}
 	return pays
 }
 
 // SampleRowBytes returns the bytes of each of rows [0, m) of r as the
 // sample counts them (sampleRowBytes).
 func SampleRowBytes(r columnar.Rows, m int) []int64 {
-	return sampleRowBytes(nil, r, m, new(columnar.Chunk))
+	sizes, err := sampleRowBytes(nil, r, m, new(columnar.Chunk))
+	if err != nil {
+		panic(err) // test inputs are small
+	}
+	return sizes
 }
 
 // ValueBytes is valueBytes: the bytes of a value the sample counts.
@@ -40,8 +47,20 @@ func ValueBytes(v parquet.Value) int64 { return valueBytes(&v) }
 
 // AppendSample is appendSample: the rows of segs copied into a batch of
 // their own.
-var AppendSample = appendSample
+func AppendSample(dst *columnar.Batch, segs []columnar.Rows) *columnar.Batch {
+	b, err := appendSample(dst, segs)
+	if err != nil {
+		panic(err) // test inputs are small
+	}
+	return b
+}
 
 // DictionaryRows is e's dictionaryRows: EncodingAuto's decision for every
 // column of the sample whose rows are segs.
-func DictionaryRows(e *RowGroupEncoder, segs []columnar.Rows) []bool { return e.dictionaryRows(segs) }
+func DictionaryRows(e *RowGroupEncoder, segs []columnar.Rows) []bool {
+	mask, err := e.dictionaryRows(segs)
+	if err != nil {
+		panic(err) // test inputs are small
+	}
+	return mask
+}

@@ -2,6 +2,7 @@ package sinks
 
 import (
 	"encoding/binary"
+	"fmt"
 
 	"github.com/parquet-go/parquet-go"
 
@@ -18,14 +19,17 @@ import (
 // sampleRowBytes returns the bytes each of rows [0, m) of r holds, as
 // valueBytes counts them summed over the row's values: a non-null
 // fixed-width value its width, a byte array its length, a null nothing.
-// It reuses sizes and ch.
-func sampleRowBytes(sizes []int64, r columnar.Rows, m int, ch *columnar.Chunk) []int64 {
+// It reuses sizes and ch, and fails when a column's picked byte arrays
+// are more than a chunk addresses.
+func sampleRowBytes(sizes []int64, r columnar.Rows, m int, ch *columnar.Chunk) ([]int64, error) {
 	sizes = append(sizes[:0], make([]int64, m)...)
 	if m == 0 {
-		return sizes
+		return sizes, nil
 	}
 	for c := range r.Batches()[0].Cols {
-		ch.Read(r, c, 0, m)
+		if err := ch.Read(r, c, 0, m); err != nil {
+			return nil, fmt.Errorf("dictionary sample: %w", err)
+		}
 		if ch.Width == 0 {
 			// A null's byte array is empty.
 			for k := range sizes {
@@ -40,7 +44,7 @@ func sampleRowBytes(sizes []int64, r columnar.Rows, m int, ch *columnar.Chunk) [
 			}
 		}
 	}
-	return sizes
+	return sizes, nil
 }
 
 // dictionaryRows returns, per leaf column of e's schema, whether the
@@ -48,8 +52,9 @@ func sampleRowBytes(sizes []int64, r columnar.Rows, m int, ch *columnar.Chunk) [
 // what dictionaryColumns returns for their values. Raw pricing (0.5.0 to
 // 0.7.0) counts the rows where they sit; priced compressed (0.8.0), each
 // column's sample is encoded both ways from its values, one column at a
-// time, as the other paths price it.
-func (e *RowGroupEncoder) dictionaryRows(segs []columnar.Rows) []bool {
+// time, as the other paths price it. It fails when a column's picked
+// byte arrays are more than a chunk addresses.
+func (e *RowGroupEncoder) dictionaryRows(segs []columnar.Rows) ([]bool, error) {
 	mask := make([]bool, len(e.leaves))
 	if !e.opts.RawDictionaryPricing {
 		p := e.newPricer()
@@ -62,7 +67,7 @@ func (e *RowGroupEncoder) dictionaryRows(segs []columnar.Rows) []bool {
 			}
 			mask[c] = p.pays(leaf.kind, vals)
 		}
-		return mask
+		return mask, nil
 	}
 	rows := 0
 	for _, seg := range segs {
@@ -71,16 +76,19 @@ func (e *RowGroupEncoder) dictionaryRows(segs []columnar.Rows) []bool {
 	var keys []uint64
 	chunks := make([]columnar.Chunk, len(segs))
 	for c, leaf := range e.leaves {
-		mask[c], keys = paysDictionaryRows(leaf.kind, segs, c, rows, keys, chunks)
+		var err error
+		if mask[c], keys, err = paysDictionaryRows(leaf.kind, segs, c, rows, keys, chunks); err != nil {
+			return nil, fmt.Errorf("dictionary sample, column %d: %w", c, err)
+		}
 	}
-	return mask
+	return mask, nil
 }
 
 // paysDictionaryRows is paysDictionary for column c of the rows of segs
 // (rows of them in all), whose kind is kind. It reuses keys, and returns
 // them, and reads segs[k] into chunks[k], whose buffers picked rows are
 // gathered into from one column to the next.
-func paysDictionaryRows(kind parquet.Kind, segs []columnar.Rows, c, rows int, keys []uint64, chunks []columnar.Chunk) (bool, []uint64) {
+func paysDictionaryRows(kind parquet.Kind, segs []columnar.Rows, c, rows int, keys []uint64, chunks []columnar.Chunk) (bool, []uint64, error) {
 	var plain, dict, nonNull int64
 	var distinct int
 	switch kind {
@@ -94,7 +102,9 @@ func paysDictionaryRows(kind parquet.Kind, segs []columnar.Rows, c, rows int, ke
 				continue
 			}
 			ch := &chunks[j]
-			ch.Read(seg, c, 0, n)
+			if err := ch.Read(seg, c, 0, n); err != nil {
+				return false, keys, err
+			}
 			for k := range n {
 				if ch.Null(k) {
 					continue
@@ -127,7 +137,9 @@ func paysDictionaryRows(kind parquet.Kind, segs []columnar.Rows, c, rows int, ke
 			// A chunk per segment: the set keeps the column's values,
 			// which a chunk's next Read of picked rows overwrites.
 			ch := &chunks[j]
-			ch.Read(seg, c, 0, n)
+			if err := ch.Read(seg, c, 0, n); err != nil {
+				return false, keys, err
+			}
 			w := ch.Width
 			for k := range n {
 				if ch.Null(k) {
@@ -149,9 +161,9 @@ func paysDictionaryRows(kind parquet.Kind, segs []columnar.Rows, c, rows int, ke
 		}
 		distinct = len(set.vals)
 	default:
-		return false, keys
+		return false, keys, nil
 	}
-	return rawPays(plain, dict, nonNull, distinct), keys
+	return rawPays(plain, dict, nonNull, distinct), keys, nil
 }
 
 // appendSample appends the rows of segs to dst (nil: a new batch) as
@@ -159,7 +171,7 @@ func paysDictionaryRows(kind parquet.Kind, segs []columnar.Rows, c, rows int, ke
 // call, kept for the next, whose caller may reuse the batches they are
 // in. An optional column's definition levels are copied, or made when a
 // batch holds none (no nulls).
-func appendSample(dst *columnar.Batch, segs []columnar.Rows) *columnar.Batch {
+func appendSample(dst *columnar.Batch, segs []columnar.Rows) (*columnar.Batch, error) {
 	var ch columnar.Chunk
 	for _, seg := range segs {
 		n := seg.NumRows()
@@ -170,7 +182,9 @@ func appendSample(dst *columnar.Batch, segs []columnar.Rows) *columnar.Batch {
 			dst = &columnar.Batch{Cols: make([]columnar.Column, len(seg.Batches()[0].Cols))}
 		}
 		for c := range dst.Cols {
-			ch.Read(seg, c, 0, n)
+			if err := ch.Read(seg, c, 0, n); err != nil {
+				return nil, fmt.Errorf("dictionary sample, column %d: %w", c, err)
+			}
 			col := &dst.Cols[c]
 			col.Type = ch.Type
 			if ch.MaxDef > 0 {
@@ -198,5 +212,5 @@ func appendSample(dst *columnar.Batch, segs []columnar.Rows) *columnar.Batch {
 		}
 		dst.Len += n
 	}
-	return dst
+	return dst, nil
 }

@@ -69,7 +69,11 @@ func (s *RowGroupStream) start() error {
 // writers been open from the start.
 func (s *RowGroupStream) startBatches() error {
 	segs := s.sampleSegs
-	if err := s.openBatches(s.e.dictionaryRows(segs)); err != nil {
+	mask, err := s.e.dictionaryRows(segs)
+	if err != nil {
+		return err
+	}
+	if err := s.openBatches(mask); err != nil {
 		return err
 	}
 	if !s.direct {
@@ -149,7 +153,11 @@ func (s *RowGroupStream) sampleBatches(parts []columnar.Rows) ([]columnar.Rows, 
 	for k, part := range parts {
 		n := part.NumRows()
 		m := min(n, DictionarySampleRows-s.sampled)
-		s.sizes = sampleRowBytes(s.sizes, part, m, &s.chunk)
+		sizes, err := sampleRowBytes(s.sizes, part, m, &s.chunk)
+		if err != nil {
+			return nil, err
+		}
+		s.sizes = sizes
 		take, done, bytes := sampleCut(s.sampled, s.sampleBytes, m, func(i int) int64 { return s.sizes[i] })
 		s.sampled, s.sampleBytes, s.sampleDone = s.sampled+take, bytes, done
 		s.n += int64(take)
@@ -169,7 +177,11 @@ func (s *RowGroupStream) sampleBatches(parts []columnar.Rows) ([]columnar.Rows, 
 		return append(rest, parts[k+1:]...), nil
 	}
 	if !s.direct && len(s.sampleSegs) > kept {
-		s.sample = appendSample(s.sample, s.sampleSegs[kept:])
+		sample, err := appendSample(s.sample, s.sampleSegs[kept:])
+		if err != nil {
+			return nil, err
+		}
+		s.sample = sample
 		s.sampleSegs = append(s.sampleSegs[:0], s.sample)
 	}
 	return nil, nil
