@@ -59,3 +59,32 @@ func DecodeHybrid(dst []int32, src []byte, width int) error {
 	var pad []byte
 	return decodeHybrid(dst, src, width, &pad)
 }
+
+// DecodeDeltaInt64 decodes len(dst) integers of src, DELTA_BINARY_PACKED,
+// as direct decoding does, and returns the bytes past them.
+func DecodeDeltaInt64(dst []int64, src []byte) ([]byte, error) {
+	var pad []byte
+	return decodeDelta(dst, src, &pad)
+}
+
+// DecodeDeltaInt32 is DecodeDeltaInt64 for INT32s.
+func DecodeDeltaInt32(dst []int32, src []byte) ([]byte, error) {
+	var pad []byte
+	return decodeDelta(dst, src, &pad)
+}
+
+// AppendDeltaLengths appends to col the n rows of a page whose
+// definition levels are defs and whose defined values are src,
+// DELTA_LENGTH_BYTE_ARRAY (or DELTA_BYTE_ARRAY when prefixed), as direct
+// decoding does.
+func AppendDeltaLengths(col *columnar.Column, n int, defs, src []byte, prefixed bool) error {
+	defined := n
+	if defs != nil {
+		defined = definedIn(defs, col.MaxDef)
+	}
+	bufs := new(pageBuffers)
+	if prefixed {
+		return directDeltaBytes(col, n, defs, src, 0, defined, defined, bufs)
+	}
+	return directDeltaLengths(col, n, defs, src, 0, defined, defined, bufs)
+}

@@ -30,8 +30,10 @@ import (
 // For the pages most files hold, ReadBatch decodes itself: a column chunk
 // of fixed-width values (not booleans) or byte arrays, not encrypted, read
 // through the input's ReaderAt (not a Fetcher's windows), whose data pages (v1 or v2) hold PLAIN or dictionary
-// (PLAIN_DICTIONARY, RLE_DICTIONARY) values and RLE definition levels,
-// and whose dictionary page is PLAIN. Each page is read into a buffer
+// (PLAIN_DICTIONARY, RLE_DICTIONARY) values, or delta-encoded ones
+// (parquet_delta.go: DELTA_LENGTH_BYTE_ARRAY as parquet-go writes strings,
+// DELTA_BYTE_ARRAY, DELTA_BINARY_PACKED integers), and RLE definition
+// levels, and whose dictionary page is PLAIN. Each page is read into a buffer
 // kept from earlier pages, decompressed into another (or used as it is,
 // uncompressed) and its values appended from there to the batch's column:
 // fixed-width values copied, byte arrays copied from after their length
@@ -62,7 +64,19 @@ var errNotDirect = errors.New("page left to the Parquet decoder")
 // its dictionary indexes.
 type pageBuffers struct {
 	header, comp, plain, defs, pad []byte
-	indexes                        []int32 // dictionary indexes, or levels
+	indexes                        []int32 // dictionary indexes, levels, or delta-decoded lengths and INT32s
+	// For delta encodings (parquet_delta.go): byte array offsets, prefix
+	// lengths, INT64s, values made whole, fixed-width values.
+	offsets       []uint32
+	prefixes      []int32
+	wide          []int64
+	expand, fixed []byte
+}
+
+// size returns the bytes b holds.
+func (b *pageBuffers) size() int {
+	return cap(b.comp) + cap(b.plain) + cap(b.defs) + 4*cap(b.indexes) +
+		4*cap(b.offsets) + 4*cap(b.prefixes) + 8*cap(b.wide) + cap(b.expand) + cap(b.fixed)
 }
 
 // Page buffer pool bounds: at most maxPooledPageBuffers sets, each dropped
@@ -97,7 +111,7 @@ func getPageBuffers() *pageBuffers {
 // putPageBuffers keeps b for later, unless the pool is full or b too
 // large.
 func putPageBuffers(b *pageBuffers) {
-	if b == nil || cap(b.comp)+cap(b.plain)+cap(b.defs)+4*cap(b.indexes) > maxPooledPageBytes {
+	if b == nil || b.size() > maxPooledPageBytes {
 		return
 	}
 	pageBufferPool.mu.Lock()
@@ -125,16 +139,16 @@ type directChunk struct {
 }
 
 // directEncodings reports whether the footer of a column chunk, md, lists
-// only data page encodings that direct decoding reads. A chunk with any
-// other (DELTA_LENGTH_BYTE_ARRAY, as parquet-go writes strings, say) goes
-// to parquet-go at once: direct decoding would otherwise read and
-// decompress its first data page before leaving the chunk, and parquet-go
-// read it again. The footer only saves that work; a page whose encoding
-// it did not list still falls back (errNotDirect).
+// only data page encodings that direct decoding reads for its type. A
+// chunk with any other (BYTE_STREAM_SPLIT, say) goes to parquet-go at
+// once: direct decoding would otherwise read and decompress its first
+// data page before leaving the chunk, and parquet-go read it again. The
+// footer only saves that work; a page whose encoding it did not list
+// still falls back (errNotDirect).
 func directEncodings(md *format.ColumnMetaData) bool {
 	if len(md.EncodingStats) > 0 {
 		for _, s := range md.EncodingStats {
-			if (s.PageType == format.DataPage || s.PageType == format.DataPageV2) && !directEncoding(s.Encoding) {
+			if (s.PageType == format.DataPage || s.PageType == format.DataPageV2) && !directEncoding(s.Encoding, md.Type) {
 				return false
 			}
 		}
@@ -143,17 +157,29 @@ func directEncodings(md *format.ColumnMetaData) bool {
 	for _, e := range md.Encoding {
 		switch e {
 		case format.DeltaBinaryPacked, format.DeltaLengthByteArray, format.DeltaByteArray, format.ByteStreamSplit:
-			return false
+			if !directEncoding(e, md.Type) {
+				return false
+			}
 		}
 	}
 	return true
 }
 
 // directEncoding reports whether direct decoding reads data pages of
-// encoding e.
-func directEncoding(e format.Encoding) bool {
+// encoding e for values of type t: PLAIN and dictionary indexes for
+// every type it takes, the delta encodings (parquet_delta.go) for the
+// types writers use them for.
+func directEncoding(e format.Encoding, t format.Type) bool {
+	switch e {
 	//lint:ignore SA1019 Parquet 1.0 writers (DuckDB among them) mark dictionary-encoded pages PLAIN_DICTIONARY
-	return e == format.Plain || e == format.PlainDictionary || e == format.RLEDictionary
+	case format.Plain, format.PlainDictionary, format.RLEDictionary:
+		return true
+	case format.DeltaBinaryPacked:
+		return t == format.Int32 || t == format.Int64
+	case format.DeltaLengthByteArray, format.DeltaByteArray:
+		return t == format.ByteArray
+	}
+	return false
 }
 
 // directPlan returns what direct decoding reads of column chunk c, chunk,
@@ -346,7 +372,7 @@ func (r *chunkReader) directData(c int, col *columnar.Column, h *format.PageHead
 		if pos+int64(n) <= plan.lo {
 			return int64(n), nil // before the range: not decoded
 		}
-		if !directEncoding(enc) || col.MaxDef > 0 && v.DefinitionLevelEncoding != format.RLE {
+		if !directEncoding(enc, format.Type(col.Kind)) || col.MaxDef > 0 && v.DefinitionLevelEncoding != format.RLE {
 			return 0, errNotDirect
 		}
 		plain, err := decompress(codec, body, int(h.UncompressedPageSize), bufs)
@@ -371,7 +397,7 @@ func (r *chunkReader) directData(c int, col *columnar.Column, h *format.PageHead
 			return int64(n), nil
 		}
 		// checkPageHeader checked the levels' lengths against the page's.
-		if !directEncoding(enc) || v.RepetitionLevelsByteLength != 0 {
+		if !directEncoding(enc, format.Type(col.Kind)) || v.RepetitionLevelsByteLength != 0 {
 			return 0, errNotDirect
 		}
 		split := int(v.DefinitionLevelsByteLength)
@@ -453,6 +479,12 @@ func (r *chunkReader) directData(c int, col *columnar.Column, h *format.PageHead
 			return 0, errBatchTooLarge
 		}
 		return int64(n), r.gather.appendIndexed(col, to-from, defs, indexes, r.dict)
+	case format.DeltaLengthByteArray:
+		return int64(n), directDeltaLengths(col, to-from, defs, values, vfrom, vto, defined, bufs)
+	case format.DeltaByteArray:
+		return int64(n), directDeltaBytes(col, to-from, defs, values, vfrom, vto, defined, bufs)
+	case format.DeltaBinaryPacked:
+		return int64(n), directDeltaInts(col, to-from, defs, values, vfrom, vto, defined, bufs)
 	}
 	return 0, errNotDirect
 }
