@@ -73,16 +73,21 @@ func DecodeDeltaInt32(dst []int32, src []byte) ([]byte, error) {
 	return decodeDelta(dst, src, &pad)
 }
 
+// PageBuffers are direct decoding's buffers for one goroutine's pages.
+type PageBuffers = pageBuffers
+
 // AppendDeltaLengths appends to col the n rows of a page whose
 // definition levels are defs and whose defined values are src,
 // DELTA_LENGTH_BYTE_ARRAY (or DELTA_BYTE_ARRAY when prefixed), as direct
-// decoding does.
-func AppendDeltaLengths(col *columnar.Column, n int, defs, src []byte, prefixed bool) error {
+// decoding does, with the buffers bufs (new ones when nil).
+func AppendDeltaLengths(col *columnar.Column, n int, defs, src []byte, prefixed bool, bufs *PageBuffers) error {
 	defined := n
 	if defs != nil {
 		defined = definedIn(defs, col.MaxDef)
 	}
-	bufs := new(pageBuffers)
+	if bufs == nil {
+		bufs = new(pageBuffers)
+	}
 	if prefixed {
 		return directDeltaBytes(col, n, defs, src, 0, defined, defined, bufs)
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/parquet-go/parquet-go"
 
@@ -188,15 +189,21 @@ func deltaOffsets(offsets []uint32, lengths []int32, size int) (int, error) {
 
 // directDeltaLengths appends rows of a page of DELTA_LENGTH_BYTE_ARRAY
 // values: rows [from, from+rows) whose levels are defs, whose values are
-// the page's [vfrom, vto) of defined.
+// the page's [vfrom, vto) of defined. Rows without nulls (most pages)
+// have their offsets made straight in the column's, from the lengths, and
+// their bytes appended in one copy.
 func directDeltaLengths(col *columnar.Column, rows int, defs, values []byte, vfrom, vto, defined int, bufs *pageBuffers) error {
 	bufs.indexes = sized(bufs.indexes, defined)
-	data, err := decodeDelta(bufs.indexes, values, &bufs.pad)
+	lengths := bufs.indexes
+	data, err := decodeDelta(lengths, values, &bufs.pad)
 	if err != nil {
 		return fmt.Errorf("byte array lengths: %w", err)
 	}
+	if vto-vfrom == rows && col.Width == 0 {
+		return appendDeltaLengths(col, defs, data, lengths, vfrom, vto)
+	}
 	bufs.offsets = sized(bufs.offsets, defined+1)
-	if _, err := deltaOffsets(bufs.offsets, bufs.indexes, len(data)); err != nil {
+	if _, err := deltaOffsets(bufs.offsets, lengths, len(data)); err != nil {
 		return err
 	}
 	offsets := bufs.offsets[vfrom : vto+1]
@@ -204,6 +211,52 @@ func directDeltaLengths(col *columnar.Column, rows int, defs, values []byte, vfr
 		return errBatchTooLarge
 	}
 	return col.AppendByteArrays(rows, defs, data, offsets)
+}
+
+// appendDeltaLengths appends to col the values [vfrom, vto) of a page
+// whose values are data, end to end, of the given lengths, one a row:
+// defs (if any) are the rows' levels, every one defined.
+func appendDeltaLengths(col *columnar.Column, defs, data []byte, lengths []int32, vfrom, vto int) error {
+	var start uint64 // bytes of the values before the range
+	var neg int32
+	for _, n := range lengths[:vfrom] {
+		neg |= n
+		start += uint64(uint32(n))
+	}
+	if neg < 0 {
+		return errors.New("byte array value of negative length")
+	}
+	if len(col.Offsets) == 0 {
+		col.Offsets = append(col.Offsets, 0)
+	}
+	base := uint64(len(col.Bytes))
+	at := len(col.Offsets)
+	col.Offsets = slices.Grow(col.Offsets, vto-vfrom)[:at+vto-vfrom]
+	offsets := col.Offsets[at:]
+	end := base
+	for i, n := range lengths[vfrom:vto] {
+		neg |= n
+		end += uint64(uint32(n))
+		offsets[i] = uint32(end)
+	}
+	size := end - base
+	switch {
+	case neg < 0:
+		return errors.New("byte array value of negative length")
+	case start+size > uint64(len(data)):
+		return fmt.Errorf("byte array lengths add up to %d bytes, past the page's %d", start+size, len(data))
+	case end > MaxColumnChunkBytes:
+		col.Offsets = col.Offsets[:at]
+		return errBatchTooLarge
+	}
+	for _, d := range defs {
+		if d != col.MaxDef {
+			return fmt.Errorf("definition level %d of a defined value, the column's is %d", d, col.MaxDef)
+		}
+	}
+	col.Defs = append(col.Defs, defs...)
+	col.Bytes = append(col.Bytes, data[start:start+size]...)
+	return nil
 }
 
 // directDeltaBytes appends rows of a page of DELTA_BYTE_ARRAY values, as

@@ -52,7 +52,7 @@ func FuzzDeltaLengthByteArray(f *testing.F) {
 				}
 			}
 		}
-		if err := sources.AppendDeltaLengths(col, int(n), defs, src, prefixed); err != nil {
+		if err := sources.AppendDeltaLengths(col, int(n), defs, src, prefixed, nil); err != nil {
 			return
 		}
 		if col.Rows() != int(n) || int(col.Offsets[len(col.Offsets)-1]) != len(col.Bytes) {

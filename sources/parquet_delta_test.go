@@ -195,7 +195,7 @@ func TestAppendDeltaByteArrays(t *testing.T) {
 				if nulls {
 					col.MaxDef = 1
 				}
-				if err := sources.AppendDeltaLengths(col, n, defs, src, enc.prefixed); err != nil {
+				if err := sources.AppendDeltaLengths(col, n, defs, src, enc.prefixed, nil); err != nil {
 					t.Fatalf("%s, nulls %v, %d values: %v", enc.name, nulls, n, err)
 				}
 				if col.Rows() != n {
@@ -227,7 +227,7 @@ func TestAppendDeltaByteArrays(t *testing.T) {
 	}
 	for _, tc := range damaged {
 		col := &columnar.Column{Type: columnar.Type{Kind: parquet.ByteArray}}
-		if err := sources.AppendDeltaLengths(col, tc.n, nil, tc.src, tc.prefixed); err == nil {
+		if err := sources.AppendDeltaLengths(col, tc.n, nil, tc.src, tc.prefixed, nil); err == nil {
 			t.Errorf("%s: appended %q, want an error", tc.name, col.Bytes)
 		}
 	}
