@@ -93,3 +93,11 @@ func AppendDeltaLengths(col *columnar.Column, n int, defs, src []byte, prefixed 
 	}
 	return directDeltaLengths(col, n, defs, src, 0, defined, defined, bufs)
 }
+
+// EdgeHits returns how many times direct decoding found a page at the
+// edge of a unit decompressed by another.
+func EdgeHits() int64 {
+	edges.mu.Lock()
+	defer edges.mu.Unlock()
+	return edges.hits
+}

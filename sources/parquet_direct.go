@@ -9,6 +9,7 @@ import (
 	"math"
 	"math/bits"
 	"sync/atomic"
+	"weak"
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/encoding/thrift"
@@ -188,46 +189,11 @@ func (r *chunkReader) decodeDirect(ctx context.Context, c int, plan directChunk,
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			h, hn, err := readPageHeaderInto(r.p.r, &compact, off, end-off, &bufs.header)
+			next, rows, err := r.directPage(ctx, c, plan, col, md, full, bufs, &compact, off, end, pos, k)
 			if err != nil {
-				return r.fail(c, fmt.Errorf("page header at byte %d: %w", off, err))
+				return err
 			}
-			if err := r.p.checkPageHeader(c, full, h, end-off-hn); err != nil {
-				if errors.Is(err, ErrUnsupported) {
-					return &InputError{Path: r.p.name, RowGroup: r.rg, Column: r.p.layout[c].Path, Err: fmt.Errorf("page at byte %d: %w", off, err)}
-				}
-				return r.fail(c, fmt.Errorf("page at byte %d: %w", off, err))
-			}
-			size := int(h.CompressedPageSize)
-			body := sized(bufs.comp, size)
-			bufs.comp = body
-			if n, err := r.p.r.ReadAt(body, off+hn); n < size {
-				return r.fail(c, fmt.Errorf("page at byte %d: %w", off, err))
-			}
-			if h.CRC != 0 && uint32(h.CRC) != crc32.ChecksumIEEE(body) {
-				return r.fail(c, fmt.Errorf("page at byte %d: crc32 checksum mismatch", off))
-			}
-			off += hn + int64(size)
-			var rows int64
-			switch h.Type {
-			case format.DictionaryPage:
-				err = r.directDictionary(c, col, h, body, full.Codec, bufs)
-			case format.DataPage, format.DataPageV2:
-				rows, err = r.directData(c, col, h, body, full.Codec, bufs, pos, plan, md)
-			default:
-				continue // index pages and unknown ones: parquet-go skips them too
-			}
-			if err != nil {
-				if errors.Is(err, errNotDirect) {
-					return err
-				}
-				if errors.Is(err, errDecompress) {
-					// As parquet-go names the page it failed to decompress.
-					return r.fail(c, fmt.Errorf("decoding page %d of column %q: %w", k, r.p.layout[c].Path, err))
-				}
-				return r.fail(c, fmt.Errorf("page %d: %w", k, err))
-			}
-			pos += rows
+			off, pos = next, pos+rows
 		}
 	}
 	if n := col.Rows(); int64(n) != r.want {
@@ -236,22 +202,83 @@ func (r *chunkReader) decodeDirect(ctx context.Context, c int, plan directChunk,
 	return nil
 }
 
-// decompress returns body decompressed by codec into bufs.plain, of at
-// most size bytes, or body itself when it is not compressed.
-func decompress(codec format.CompressionCodec, body []byte, size int, bufs *pageBuffers) ([]byte, error) {
-	if codec == format.Uncompressed {
-		return body, nil
-	}
-	dst := sized(bufs.plain, size)
-	bufs.plain = dst
-	if len(body) == 0 {
-		return dst[:0], nil
-	}
-	n, err := parquetCodecs[codec].(*cappedCodec).decode(dst, body)
+// directPage decodes the page at off, of the span ending at end, page k
+// of the chunk, whose first row is pos, and returns where the next page
+// starts and the rows the page holds. A data page straddling the edge of
+// plan's rows is decompressed once for the units reading it
+// (parquet_direct_edges.go).
+func (r *chunkReader) directPage(ctx context.Context, c int, plan directChunk, col *columnar.Column, md, full *format.ColumnMetaData, bufs *pageBuffers, compact *thrift.CompactProtocol, off, end, pos int64, k int) (next, rows int64, err error) {
+	h, hn, err := readPageHeaderInto(r.p.r, compact, off, end-off, &bufs.header)
 	if err != nil {
-		return nil, err
+		return 0, 0, r.fail(c, fmt.Errorf("page header at byte %d: %w", off, err))
 	}
-	return dst[:n], nil
+	if err := r.p.checkPageHeader(c, full, h, end-off-hn); err != nil {
+		if errors.Is(err, ErrUnsupported) {
+			return 0, 0, &InputError{Path: r.p.name, RowGroup: r.rg, Column: r.p.layout[c].Path, Err: fmt.Errorf("page at byte %d: %w", off, err)}
+		}
+		return 0, 0, r.fail(c, fmt.Errorf("page at byte %d: %w", off, err))
+	}
+	size := int(h.CompressedPageSize)
+	next = off + hn + int64(size)
+	var n int64 // the page's values: rows, as nothing repeats
+	switch h.Type {
+	case format.DataPage:
+		n = int64(h.DataPageHeader.V.NumValues)
+	case format.DataPageV2:
+		n = int64(h.DataPageHeaderV2.V.NumValues)
+	}
+	codec := full.Codec
+	var body []byte
+	var keep func(levels, values []byte)
+	if n > 0 && plan.hi != math.MaxInt64 && pos < plan.hi && pos+n > plan.lo && (pos < plan.lo || pos+n > plan.hi) &&
+		h.UncompressedPageSize <= maxEdgePageBytes {
+		key := edgeKey{p: weak.Make(r.p), rg: r.rg, c: c, off: off}
+		data, claimed, err := edges.claim(ctx, key)
+		if err != nil {
+			return 0, 0, err
+		}
+		if data != nil {
+			body, codec = data, format.Uncompressed
+		}
+		if claimed {
+			kept := false
+			keep = func(levels, values []byte) { edges.put(key, levels, values); kept = true }
+			defer func() {
+				if !kept {
+					edges.drop(key)
+				}
+			}()
+		}
+	}
+	if body == nil {
+		body = sized(bufs.comp, size)
+		bufs.comp = body
+		if n, err := r.p.r.ReadAt(body, off+hn); n < size {
+			return 0, 0, r.fail(c, fmt.Errorf("page at byte %d: %w", off, err))
+		}
+		if h.CRC != 0 && uint32(h.CRC) != crc32.ChecksumIEEE(body) {
+			return 0, 0, r.fail(c, fmt.Errorf("page at byte %d: crc32 checksum mismatch", off))
+		}
+	}
+	switch h.Type {
+	case format.DictionaryPage:
+		err = r.directDictionary(c, col, h, body, codec, bufs)
+	case format.DataPage, format.DataPageV2:
+		rows, err = r.directData(c, col, h, body, codec, bufs, pos, plan, md, keep)
+	default:
+		return next, 0, nil // index pages and unknown ones: parquet-go skips them too
+	}
+	if err != nil {
+		if errors.Is(err, errNotDirect) {
+			return 0, 0, err
+		}
+		if errors.Is(err, errDecompress) {
+			// As parquet-go names the page it failed to decompress.
+			return 0, 0, r.fail(c, fmt.Errorf("decoding page %d of column %q: %w", k, r.p.layout[c].Path, err))
+		}
+		return 0, 0, r.fail(c, fmt.Errorf("page %d: %w", k, err))
+	}
+	return next, rows, nil
 }
 
 // directDictionary decodes a dictionary page, unless the chunk already has
@@ -291,7 +318,7 @@ func (r *chunkReader) directDictionary(c int, col *columnar.Column, h *format.Pa
 
 // directData decodes a data page holding rows [pos, pos+n) of the chunk
 // and appends those within [plan.lo, plan.hi) to col. It returns n.
-func (r *chunkReader) directData(c int, col *columnar.Column, h *format.PageHeader, body []byte, codec format.CompressionCodec, bufs *pageBuffers, pos int64, plan directChunk, md *format.ColumnMetaData) (int64, error) {
+func (r *chunkReader) directData(c int, col *columnar.Column, h *format.PageHeader, body []byte, codec format.CompressionCodec, bufs *pageBuffers, pos int64, plan directChunk, md *format.ColumnMetaData, keep func(levels, values []byte)) (int64, error) {
 	var n int
 	var enc format.Encoding
 	var levels, values []byte
@@ -307,6 +334,9 @@ func (r *chunkReader) directData(c int, col *columnar.Column, h *format.PageHead
 		plain, err := decompress(codec, body, int(h.UncompressedPageSize), bufs)
 		if err != nil {
 			return 0, fmt.Errorf("%w data page v1: %w", errDecompress, err)
+		}
+		if keep != nil {
+			keep(nil, plain)
 		}
 		values = plain
 		if col.MaxDef > 0 {
@@ -337,6 +367,9 @@ func (r *chunkReader) directData(c int, col *columnar.Column, h *format.PageHead
 			if values, err = decompress(codec, values, int(h.UncompressedPageSize)-split, bufs); err != nil {
 				return 0, fmt.Errorf("%w data page v2: %w", errDecompress, err)
 			}
+		}
+		if keep != nil {
+			keep(levels, values)
 		}
 		if col.MaxDef == 0 {
 			levels = nil

@@ -1,6 +1,10 @@
 package sources
 
-import "sync"
+import (
+	"sync"
+
+	"github.com/parquet-go/parquet-go/format"
+)
 
 // The page buffers of direct decoding (parquet_direct.go), kept between
 // column chunks in a pool of their own.
@@ -73,4 +77,22 @@ func sized[T any](b []T, n int) []T {
 		return b[:n]
 	}
 	return make([]T, n)
+}
+
+// decompress returns body decompressed by codec into bufs.plain, of at
+// most size bytes, or body itself when it is not compressed.
+func decompress(codec format.CompressionCodec, body []byte, size int, bufs *pageBuffers) ([]byte, error) {
+	if codec == format.Uncompressed {
+		return body, nil
+	}
+	dst := sized(bufs.plain, size)
+	bufs.plain = dst
+	if len(body) == 0 {
+		return dst[:0], nil
+	}
+	n, err := parquetCodecs[codec].(*cappedCodec).decode(dst, body)
+	if err != nil {
+		return nil, err
+	}
+	return dst[:n], nil
 }

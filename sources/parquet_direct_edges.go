@@ -1,0 +1,130 @@
+package sources
+
+import (
+	"context"
+	"sync"
+	"weak"
+)
+
+// Pages at the edges of units. The engine cuts a large row group into
+// units of rows on its costliest column's page starts; every other
+// column's pages straddle the cuts, and a column of few pages (a short
+// string column's three pages for wide's eight units a row group, in
+// benchmarks/peers.sh) has each page read by several units. Each unit read
+// its edge pages whole and decompressed them again: on wide, 870 MB read
+// and decompressed for a 541 MB file. Direct decoding now keeps the
+// decompressed bytes of a page that straddles its unit's rows here, for
+// the other units reading it. The first unit to want such a page claims
+// it and decompresses it; one wanting it meanwhile waits for it (a page's
+// decompression, at most), and one wanting it later finds it. The bytes
+// are those decompression gives, so no batch changes; entries are
+// dropped oldest first beyond maxEdgeBytes, and a page above
+// maxEdgePageBytes is not kept: the memory is bounded by these
+// constants, whatever the input. A closed input's pages go as newer
+// pages come.
+
+// Edge page bounds: the bytes kept in all, and the largest page kept.
+const (
+	maxEdgeBytes     = 16 << 20
+	maxEdgePageBytes = 2 << 20
+)
+
+// edgeKey names a page: its input (weakly: a page kept does not keep a
+// closed input's footer alive), row group, column and offset.
+type edgeKey struct {
+	p     weak.Pointer[Parquet]
+	rg, c int
+	off   int64
+}
+
+// edgePage is a page's decompressed bytes, once done is closed; nil when
+// the unit that claimed it did not decompress it.
+type edgePage struct {
+	done chan struct{}
+	data []byte
+}
+
+// edgeCache holds the edge pages. Its methods may be called from several
+// goroutines at once.
+type edgeCache struct {
+	mu    sync.Mutex
+	pages map[edgeKey]*edgePage
+	order []edgeKey // pages done, oldest first
+	bytes int
+	hits  int64 // pages found, for tests
+}
+
+// edges is the edge pages of every input read.
+var edges = edgeCache{pages: make(map[edgeKey]*edgePage)}
+
+// claim returns the decompressed bytes of page k, waiting for them while
+// another unit decompresses it, or claims it when no unit has: the
+// caller must then put or drop it. It returns neither when a claim was
+// dropped or the page is no longer kept.
+func (e *edgeCache) claim(ctx context.Context, k edgeKey) (data []byte, claimed bool, err error) {
+	e.mu.Lock()
+	pg, ok := e.pages[k]
+	if !ok {
+		e.pages[k] = &edgePage{done: make(chan struct{})}
+		e.mu.Unlock()
+		return nil, true, nil
+	}
+	e.mu.Unlock()
+	select {
+	case <-pg.done:
+	case <-ctx.Done():
+		return nil, false, ctx.Err()
+	}
+	if pg.data != nil {
+		e.mu.Lock()
+		e.hits++
+		e.mu.Unlock()
+	}
+	return pg.data, false, nil
+}
+
+// put keeps a copy of the decompressed bytes of page k, which the caller
+// claimed, made of parts end to end (a page v2's levels and values), and
+// drops the oldest pages beyond maxEdgeBytes.
+func (e *edgeCache) put(k edgeKey, parts ...[]byte) {
+	n := 0
+	for _, p := range parts {
+		n += len(p)
+	}
+	e.mu.Lock()
+	pg := e.pages[k]
+	e.mu.Unlock()
+	if n > maxEdgePageBytes {
+		e.drop(k)
+		return
+	}
+	data := make([]byte, 0, max(n, 1)) // not nil: nil marks a dropped claim
+	for _, p := range parts {
+		data = append(data, p...)
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	pg.data = data
+	close(pg.done)
+	e.order = append(e.order, k)
+	e.bytes += n
+	for e.bytes > maxEdgeBytes && len(e.order) > 0 {
+		old := e.order[0]
+		e.order = e.order[1:]
+		e.bytes -= len(e.pages[old].data)
+		delete(e.pages, old)
+	}
+	if len(e.order) == 0 {
+		e.order = nil // let the array go
+	}
+}
+
+// drop gives up the claim on page k: units waiting for it decompress it
+// themselves, as later ones do.
+func (e *edgeCache) drop(k edgeKey) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	pg := e.pages[k]
+	delete(e.pages, k)
+	close(pg.done)
+}
