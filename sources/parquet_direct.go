@@ -233,12 +233,13 @@ func (r *chunkReader) directPage(ctx context.Context, c int, plan directChunk, c
 	if n > 0 && plan.hi != math.MaxInt64 && pos < plan.hi && pos+n > plan.lo && (pos < plan.lo || pos+n > plan.hi) &&
 		h.UncompressedPageSize <= maxEdgePageBytes {
 		key := edgeKey{p: weak.Make(r.p), rg: r.rg, c: c, off: off}
-		data, claimed, err := edges.claim(ctx, key)
+		pg, claimed, err := edges.claim(ctx, key)
 		if err != nil {
 			return 0, 0, err
 		}
-		if data != nil {
-			body, codec = data, format.Uncompressed
+		if pg != nil {
+			body, codec = pg.data, format.Uncompressed
+			defer edges.release(pg)
 		}
 		if claimed {
 			kept := false

@@ -38,10 +38,14 @@ type edgeKey struct {
 }
 
 // edgePage is a page's decompressed bytes, once done is closed; nil when
-// the unit that claimed it did not decompress it.
+// the unit that claimed it did not decompress it. refs counts the units
+// decoding from data, whose memory is reused for a later page only once
+// the page is dropped and refs is zero.
 type edgePage struct {
-	done chan struct{}
-	data []byte
+	done    chan struct{}
+	data    []byte
+	refs    int
+	dropped bool
 }
 
 // edgeCache holds the edge pages. Its methods may be called from several
@@ -51,17 +55,24 @@ type edgeCache struct {
 	pages map[edgeKey]*edgePage
 	order []edgeKey // pages done, oldest first
 	bytes int
-	hits  int64 // pages found, for tests
+	free  [][]byte // memory of dropped pages, for new ones
+	freed int      // its bytes, at most maxEdgeFreeBytes
+	hits  int64    // pages found, for tests
 }
+
+// maxEdgeFreeBytes bounds the memory of dropped pages kept for new ones:
+// fresh memory for every page kept cost more page faults than the
+// decompression it saved.
+const maxEdgeFreeBytes = 8 << 20
 
 // edges is the edge pages of every input read.
 var edges = edgeCache{pages: make(map[edgeKey]*edgePage)}
 
-// claim returns the decompressed bytes of page k, waiting for them while
-// another unit decompresses it, or claims it when no unit has: the
-// caller must then put or drop it. It returns neither when a claim was
-// dropped or the page is no longer kept.
-func (e *edgeCache) claim(ctx context.Context, k edgeKey) (data []byte, claimed bool, err error) {
+// claim returns page k with its decompressed bytes, waiting for them
+// while another unit decompresses it (the caller must release it), or
+// claims it when no unit has (the caller must then put or drop it). It
+// returns neither when a claim was dropped or the page is no longer kept.
+func (e *edgeCache) claim(ctx context.Context, k edgeKey) (pg *edgePage, claimed bool, err error) {
 	e.mu.Lock()
 	pg, ok := e.pages[k]
 	if !ok {
@@ -75,12 +86,51 @@ func (e *edgeCache) claim(ctx context.Context, k edgeKey) (data []byte, claimed 
 	case <-ctx.Done():
 		return nil, false, ctx.Err()
 	}
-	if pg.data != nil {
-		e.mu.Lock()
-		e.hits++
-		e.mu.Unlock()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if pg.data == nil || pg.dropped {
+		return nil, false, nil
 	}
-	return pg.data, false, nil
+	pg.refs++
+	e.hits++
+	return pg, false, nil
+}
+
+// release ends the caller's use of pg's bytes.
+func (e *edgeCache) release(pg *edgePage) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	pg.refs--
+	if pg.refs == 0 && pg.dropped {
+		e.recycle(pg)
+	}
+}
+
+// recycle keeps the memory of pg, dropped and unused, for a new page.
+func (e *edgeCache) recycle(pg *edgePage) {
+	if e.freed+cap(pg.data) <= maxEdgeFreeBytes {
+		e.free = append(e.free, pg.data[:0])
+		e.freed += cap(pg.data)
+	}
+	pg.data = nil
+}
+
+// alloc returns memory for n bytes, kept from a dropped page if one has
+// room.
+func (e *edgeCache) alloc(n int) []byte {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for i, b := range e.free {
+		if cap(b) >= n {
+			last := len(e.free) - 1
+			e.free[i], e.free[last] = e.free[last], nil
+			e.free = e.free[:last]
+			e.freed -= cap(b)
+			return b
+		}
+	}
+	// An eighth more, so that the next pages, of about this size, fit.
+	return make([]byte, 0, max(n+n/8, 1))
 }
 
 // put keeps a copy of the decompressed bytes of page k, which the caller
@@ -91,28 +141,30 @@ func (e *edgeCache) put(k edgeKey, parts ...[]byte) {
 	for _, p := range parts {
 		n += len(p)
 	}
-	e.mu.Lock()
-	pg := e.pages[k]
-	e.mu.Unlock()
 	if n > maxEdgePageBytes {
 		e.drop(k)
 		return
 	}
-	data := make([]byte, 0, max(n, 1)) // not nil: nil marks a dropped claim
+	data := e.alloc(n) // not nil: nil marks a dropped claim
 	for _, p := range parts {
 		data = append(data, p...)
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	pg := e.pages[k]
 	pg.data = data
 	close(pg.done)
 	e.order = append(e.order, k)
 	e.bytes += n
 	for e.bytes > maxEdgeBytes && len(e.order) > 0 {
-		old := e.order[0]
+		old := e.pages[e.order[0]]
+		delete(e.pages, e.order[0])
 		e.order = e.order[1:]
-		e.bytes -= len(e.pages[old].data)
-		delete(e.pages, old)
+		e.bytes -= len(old.data)
+		old.dropped = true
+		if old.refs == 0 {
+			e.recycle(old)
+		}
 	}
 	if len(e.order) == 0 {
 		e.order = nil // let the array go
@@ -126,5 +178,6 @@ func (e *edgeCache) drop(k edgeKey) {
 	defer e.mu.Unlock()
 	pg := e.pages[k]
 	delete(e.pages, k)
+	pg.dropped = true
 	close(pg.done)
 }

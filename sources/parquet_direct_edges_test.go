@@ -29,8 +29,21 @@ func TestEdgeCacheBounds(t *testing.T) {
 			t.Fatalf("%d bytes kept, more than %d", e.bytes, maxEdgeBytes)
 		}
 	}
-	if data, claimed, _ := e.claim(t.Context(), key(39)); claimed || !bytes.Equal(data, page) {
-		t.Errorf("the newest page: claimed %v, %d bytes", claimed, len(data))
+	pg, claimed, _ := e.claim(t.Context(), key(39))
+	if claimed || pg == nil || !bytes.Equal(pg.data, page) {
+		t.Fatalf("the newest page: claimed %v, %v", claimed, pg)
+	}
+	// Dropped while in use: its memory is not reused until released.
+	for off := int64(100); off < 120; off++ {
+		e.claim(t.Context(), key(off))
+		e.put(key(off), page)
+	}
+	if !bytes.Equal(pg.data, page) {
+		t.Error("a page in use was overwritten")
+	}
+	e.release(pg)
+	if pg.data != nil || e.freed > maxEdgeFreeBytes {
+		t.Errorf("released: %d bytes still held, %d bytes free", len(pg.data), e.freed)
 	}
 	if _, claimed, _ := e.claim(t.Context(), key(0)); !claimed {
 		t.Error("the oldest page is still kept")
@@ -40,8 +53,8 @@ func TestEdgeCacheBounds(t *testing.T) {
 		t.Error("a dropped claim is still held")
 	}
 	e.put(key(0), make([]byte, maxEdgePageBytes+1))
-	if data, claimed, _ := e.claim(t.Context(), key(0)); data != nil || !claimed {
-		t.Errorf("a page above maxEdgePageBytes was kept (%d bytes)", len(data))
+	if pg, claimed, _ := e.claim(t.Context(), key(0)); pg != nil || !claimed {
+		t.Errorf("a page above maxEdgePageBytes was kept")
 	}
 }
 
