@@ -21,7 +21,9 @@ import (
 // bytes. DELTA_LENGTH_BYTE_ARRAY is the byte arrays' lengths so encoded,
 // then their bytes end to end; DELTA_BYTE_ARRAY is the lengths of the
 // prefixes each value shares with the one before, then its suffixes as
-// DELTA_LENGTH_BYTE_ARRAY.
+// DELTA_LENGTH_BYTE_ARRAY. BYTE_STREAM_SPLIT, also here, holds
+// fixed-width values byte by byte: every value's first byte, then every
+// second byte, and so on.
 //
 // Every count comes from the page's header (its values, checked against
 // MaxPageValues) or its levels, never from the encoded bytes: the
@@ -334,4 +336,25 @@ func directDeltaInts(col *columnar.Column, rows int, defs, values []byte, vfrom,
 		return errNotDirect
 	}
 	return col.AppendFixed(rows, defs, bufs.fixed)
+}
+
+// directByteStreamSplit appends rows of a page of BYTE_STREAM_SPLIT
+// values (fixed-width: the first bytes of every value, then their second
+// bytes, and so on), as directDeltaLengths does.
+func directByteStreamSplit(col *columnar.Column, rows int, defs, values []byte, vfrom, vto, defined int, bufs *pageBuffers) error {
+	w := col.Width
+	if w == 0 {
+		return errNotDirect
+	}
+	if int64(defined)*int64(w) != int64(len(values)) {
+		return fmt.Errorf("%d bytes of byte stream split values for %d defined rows of width %d", len(values), defined, w)
+	}
+	bufs.fixed = sized(bufs.fixed, (vto-vfrom)*w)
+	out := bufs.fixed
+	for b := range w {
+		for i, x := range values[b*defined+vfrom : b*defined+vto] {
+			out[i*w+b] = x
+		}
+	}
+	return col.AppendFixed(rows, defs, out)
 }

@@ -234,15 +234,18 @@ func TestAppendDeltaByteArrays(t *testing.T) {
 }
 
 // Files written by parquet-go with DELTA_LENGTH_BYTE_ARRAY and
-// DELTA_BYTE_ARRAY strings and DELTA_BINARY_PACKED integers (pages v1 and
-// v2, nulls, empty strings, small pages, ranges cutting pages) read to
-// the same batches directly and through parquet-go's pages, and their
-// chunks are decoded directly.
+// DELTA_BYTE_ARRAY strings, DELTA_BINARY_PACKED integers and
+// BYTE_STREAM_SPLIT numbers and fixed-length arrays (pages v1 and v2,
+// nulls, empty strings, small pages, ranges cutting pages) read to the
+// same batches directly and through parquet-go's pages, and their chunks
+// are decoded directly.
 func TestDeltaMatchesPages(t *testing.T) {
 	small := parquet.PageBufferSize(512)
 	lengths := encodingFor(&parquet.DeltaLengthByteArray, parquet.ByteArray)
 	prefixes := encodingFor(&parquet.DeltaByteArray, parquet.ByteArray)
 	ints := encodingFor(&parquet.DeltaBinaryPacked, parquet.Int32, parquet.Int64)
+	split := encodingFor(&parquet.ByteStreamSplit, parquet.Float, parquet.Double, parquet.FixedLenByteArray)
+	splitInts := encodingFor(&parquet.ByteStreamSplit, parquet.Int32, parquet.Int64)
 	tests := []struct {
 		name string
 		rows int
@@ -255,6 +258,8 @@ func TestDeltaMatchesPages(t *testing.T) {
 		{"prefixes v2 snappy", 2000, append([]parquet.WriterOption{parquet.Compression(&parquet.Snappy)}, prefixes...)},
 		{"all deltas v1 small pages", 1200, slices.Concat([]parquet.WriterOption{parquet.DataPageVersion(1), small}, ints, lengths)},
 		{"one row", 1, slices.Concat(ints, lengths)},
+		{"byte stream split v2 snappy small pages", 2000, slices.Concat([]parquet.WriterOption{parquet.Compression(&parquet.Snappy), small}, split, splitInts)},
+		{"byte stream split v1", 1500, slices.Concat([]parquet.WriterOption{parquet.DataPageVersion(1)}, split)},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -32,7 +32,8 @@ import (
 // through the input's ReaderAt (not a Fetcher's windows), whose data pages (v1 or v2) hold PLAIN or dictionary
 // (PLAIN_DICTIONARY, RLE_DICTIONARY) values, or delta-encoded ones
 // (parquet_delta.go: DELTA_LENGTH_BYTE_ARRAY as parquet-go writes strings,
-// DELTA_BYTE_ARRAY, DELTA_BINARY_PACKED integers), and RLE definition
+// DELTA_BYTE_ARRAY, DELTA_BINARY_PACKED integers, BYTE_STREAM_SPLIT),
+// and RLE definition
 // levels, and whose dictionary page is PLAIN. Each page is read into a buffer
 // kept from earlier pages, decompressed into another (or used as it is,
 // uncompressed) and its values appended from there to the batch's column:
@@ -70,8 +71,8 @@ type directChunk struct {
 
 // directEncodings reports whether the footer of a column chunk, md, lists
 // only data page encodings that direct decoding reads for its type. A
-// chunk with any other (BYTE_STREAM_SPLIT, say) goes to parquet-go at
-// once: direct decoding would otherwise read and decompress its first
+// chunk with any other (one it does not know, or a delta encoding of a
+// type the format defines none for) goes to parquet-go at once: direct decoding would otherwise read and decompress its first
 // data page before leaving the chunk, and parquet-go read it again. The
 // footer only saves that work; a page whose encoding it did not list
 // still falls back (errNotDirect).
@@ -97,8 +98,8 @@ func directEncodings(md *format.ColumnMetaData) bool {
 
 // directEncoding reports whether direct decoding reads data pages of
 // encoding e for values of type t: PLAIN and dictionary indexes for
-// every type it takes, the delta encodings (parquet_delta.go) for the
-// types writers use them for.
+// every type it takes, the delta encodings and BYTE_STREAM_SPLIT
+// (parquet_delta.go) for the types the format defines them for.
 func directEncoding(e format.Encoding, t format.Type) bool {
 	switch e {
 	//lint:ignore SA1019 Parquet 1.0 writers (DuckDB among them) mark dictionary-encoded pages PLAIN_DICTIONARY
@@ -108,6 +109,8 @@ func directEncoding(e format.Encoding, t format.Type) bool {
 		return t == format.Int32 || t == format.Int64
 	case format.DeltaLengthByteArray, format.DeltaByteArray:
 		return t == format.ByteArray
+	case format.ByteStreamSplit:
+		return t == format.Float || t == format.Double || t == format.Int32 || t == format.Int64 || t == format.FixedLenByteArray
 	}
 	return false
 }
@@ -448,6 +451,8 @@ func (r *chunkReader) directData(c int, col *columnar.Column, h *format.PageHead
 		return int64(n), directDeltaBytes(col, to-from, defs, values, vfrom, vto, defined, bufs)
 	case format.DeltaBinaryPacked:
 		return int64(n), directDeltaInts(col, to-from, defs, values, vfrom, vto, defined, bufs)
+	case format.ByteStreamSplit:
+		return int64(n), directByteStreamSplit(col, to-from, defs, values, vfrom, vto, defined, bufs)
 	}
 	return 0, errNotDirect
 }
