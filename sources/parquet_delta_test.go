@@ -2,6 +2,8 @@ package sources_test
 
 import (
 	"bytes"
+	"errors"
+	"hash/crc32"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -10,6 +12,8 @@ import (
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/encoding/delta"
+	"github.com/parquet-go/parquet-go/encoding/thrift"
+	"github.com/parquet-go/parquet-go/format"
 
 	"github.com/splitdata/splitdata/internal/columnar"
 	"github.com/splitdata/splitdata/sources"
@@ -295,5 +299,73 @@ func TestDeltaMatchesPages(t *testing.T) {
 				t.Errorf("%d chunks left to parquet-go for %d columns", left1-left0, cols)
 			}
 		})
+	}
+}
+
+// A damaged delta header in a page is an error naming the input, row
+// group, column and page, not a panic.
+func TestDeltaDamagedPage(t *testing.T) {
+	type row struct {
+		S string `parquet:"s"`
+	}
+	var buf bytes.Buffer
+	w := parquet.NewGenericWriter[row](&buf, parquet.DefaultEncodingFor(parquet.ByteArray, &parquet.DeltaLengthByteArray))
+	in := make([]row, 300)
+	for i := range in {
+		in[i].S = strings.Repeat("v", i%17)
+	}
+	if _, err := w.Write(in); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	data := buf.Bytes()
+	// The lengths' header: blocks of 128 values (0x80 0x01) in 4
+	// miniblocks, 300 values (0xac 0x02); blocks of 129 to 254 values
+	// are refused.
+	at := bytes.Index(data, []byte{0x80, 0x01, 0x04, 0xac, 0x02})
+	if at < 0 {
+		t.Fatal("no delta header of 300 values in the file")
+	}
+	// The page at byte 4 has a checksum: it is made again for the
+	// damaged bytes, of the same encoded length.
+	var compact thrift.CompactProtocol
+	var h format.PageHeader
+	rd := compact.NewReaderFromBytes(data[4:])
+	if err := thrift.NewDecoder(rd).Decode(&h); err != nil {
+		t.Fatal(err)
+	}
+	hn := int(rd.BytesRead())
+	body := data[4+hn : 4+hn+int(h.CompressedPageSize)]
+	if at < 4+hn || at >= 4+hn+len(body) {
+		t.Fatal("the delta header is not in the first page")
+	}
+	damaged := false
+	for b := byte(0x81); b < 0xff && !damaged; b++ {
+		data[at] = b
+		h.CRC = int32(crc32.ChecksumIEEE(body))
+		head, err := thrift.Marshal(&compact, &h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if damaged = len(head) == hn; damaged {
+			copy(data[4:], head)
+		}
+	}
+	if !damaged {
+		t.Fatal("no damaged header of the page's length")
+	}
+	p, err := sources.OpenParquet("damaged.parquet", bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = p.ReadBatchRangeInto(t.Context(), 0, 0, 300, nil)
+	var ie *sources.InputError
+	if !errors.As(err, &ie) || ie.Path != "damaged.parquet" || ie.RowGroup != 0 || !strings.Contains(err.Error(), "page 0") ||
+		!strings.Contains(err.Error(), "delta header: block of") || !errors.Is(err, sources.ErrCorrupt) {
+		t.Errorf("error %v, want one naming the input, row group, column, page and the block size", err)
+	} else {
+		t.Log(err)
 	}
 }
