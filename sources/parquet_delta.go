@@ -43,8 +43,8 @@ const deltaPadding = 16
 
 // decodeDelta fills dst with the integers of src, DELTA_BINARY_PACKED,
 // whose header must declare len(dst) values, and returns the bytes of src
-// past them. Arithmetic wraps at T's width, as writers' does. Bit widths
-// up to 64 are read for either type (the low bits kept for int32).
+// past them. Arithmetic wraps at T's width, as writers' does, whose bit
+// widths are then at most T's.
 // Miniblocks ending too near the end of src are unpacked from a copy in
 // *pad.
 func decodeDelta[T int32 | int64](dst []T, src []byte, pad *[]byte) ([]byte, error) {
@@ -80,6 +80,10 @@ func decodeDelta[T int32 | int64](dst []T, src []byte, pad *[]byte) ([]byte, err
 		return src, nil
 	}
 	per := int(block / minis) // values a miniblock
+	widest := byte(64)
+	if big := int64(1) << 40; int64(T(big)) != big {
+		widest = 32 // INT32s: writers' deltas wrap at 32 bits
+	}
 	last := T(first)
 	dst[0] = last
 	out := 1
@@ -99,7 +103,7 @@ func decodeDelta[T int32 | int64](dst []T, src []byte, pad *[]byte) ([]byte, err
 			if out == len(dst) {
 				break // the block's remaining miniblocks hold no bytes
 			}
-			if w > 64 {
+			if w > widest {
 				return nil, fmt.Errorf("delta miniblock at value %d of %d: bit width %d", out, len(dst), w)
 			}
 			m := min(per, len(dst)-out)

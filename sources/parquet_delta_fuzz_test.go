@@ -2,6 +2,7 @@ package sources_test
 
 import (
 	"bytes"
+	"slices"
 	"testing"
 
 	"github.com/parquet-go/parquet-go"
@@ -94,6 +95,37 @@ func FuzzDeltaLengthByteArray(f *testing.F) {
 		for r := range int(n) {
 			if !bytes.Equal(col.Bytes[col.Offsets[r]:col.Offsets[r+1]], data[offsets[r]:offsets[r+1]]) {
 				t.Fatalf("row %d: %q, parquet-go reads %q", r, col.Bytes[col.Offsets[r]:col.Offsets[r+1]], data[offsets[r]:offsets[r+1]])
+			}
+		}
+	})
+}
+
+// FuzzDeltaBinaryPacked decodes n INT64s and INT32s from any bytes, as
+// DELTA_BINARY_PACKED: never a panic or an allocation by a count the
+// bytes declare, and, where parquet-go's decoder reads the same count,
+// its values.
+func FuzzDeltaBinaryPacked(f *testing.F) {
+	var enc delta.BinaryPackedEncoding
+	for _, kind := range []string{"ramp", "random", "mixed"} {
+		for _, n := range []int{1, 33, 129} {
+			src, err := enc.EncodeInt64(nil, deltaInts(kind, n))
+			if err != nil {
+				f.Fatal(err)
+			}
+			f.Add(src, uint16(n))
+		}
+	}
+	f.Fuzz(func(t *testing.T, src []byte, n uint16) {
+		got := make([]int64, n)
+		if _, err := sources.DecodeDeltaInt64(got, src); err == nil {
+			if want, err := enc.DecodeInt64(nil, src); err == nil && len(want) == int(n) && !slices.Equal(got, want) {
+				t.Fatalf("decoded %v, parquet-go %v", got, want)
+			}
+		}
+		got32 := make([]int32, n)
+		if _, err := sources.DecodeDeltaInt32(got32, src); err == nil {
+			if want, err := enc.DecodeInt32(nil, src); err == nil && len(want) == int(n) && !slices.Equal(got32, want) {
+				t.Fatalf("decoded %v as INT32s, parquet-go %v", got32, want)
 			}
 		}
 	})

@@ -126,6 +126,10 @@ func TestDecodeDeltaDamaged(t *testing.T) {
 			}
 		})
 	}
+	// An INT32's deltas are at most 32 bits wide.
+	if _, err := sources.DecodeDeltaInt32(make([]int32, 2), append([]byte{0x80, 1, 4, 2, 0, 0, 33, 0, 0, 0}, make([]byte, 140)...)); err == nil {
+		t.Error("INT32 deltas of 33 bits decoded")
+	}
 	// An INT32's first value must fit.
 	if _, err := sources.DecodeDeltaInt32(make([]int32, 1), []byte{0x80, 1, 4, 1, 0x80, 0x80, 0x80, 0x80, 0x10}); err == nil {
 		t.Error("an INT32 first value of 2^31 decoded")
