@@ -2,6 +2,7 @@ package sources
 
 import (
 	"context"
+	"math/bits"
 	"sync"
 	"weak"
 )
@@ -63,7 +64,7 @@ type edgeCache struct {
 // maxEdgeFreeBytes bounds the memory of dropped pages kept for new ones:
 // fresh memory for every page kept cost more page faults than the
 // decompression it saved.
-const maxEdgeFreeBytes = 8 << 20
+const maxEdgeFreeBytes = 16 << 20
 
 // edges is the edge pages of every input read.
 var edges = edgeCache{pages: make(map[edgeKey]*edgePage)}
@@ -129,8 +130,9 @@ func (e *edgeCache) alloc(n int) []byte {
 			return b
 		}
 	}
-	// An eighth more, so that the next pages, of about this size, fit.
-	return make([]byte, 0, max(n+n/8, 1))
+	// A power of two, at least 64 KiB: pages of about this size fit
+	// in it when it is reused.
+	return make([]byte, 0, max(1<<bits.Len(uint(n-1)), 64<<10))
 }
 
 // put keeps a copy of the decompressed bytes of page k, which the caller
