@@ -9,11 +9,12 @@ import (
 
 // Pages at the edges of units. The engine cuts a large row group into
 // units of rows on its costliest column's page starts; every other
-// column's pages straddle the cuts, and a column of few pages (a short
-// string column's three pages for wide's eight units a row group, in
-// benchmarks/peers.sh) has each page read by several units. Each unit read
-// its edge pages whole and decompressed them again: on wide, 870 MB read
-// and decompressed for a 541 MB file. Direct decoding now keeps the
+// column's pages straddle the cuts, and a column of few pages (the short
+// string columns of benchmarks/peers.sh's wide shape: three pages of
+// 51,392 rows in a row group of 122,880 cut into several units) has each
+// page read by several units. Each unit read its edge pages whole and
+// decompressed them again: on wide, 871 MB read and decompressed for a
+// 541 MB file (586 MB now; one: 306 MB for 233, now 253). Direct decoding now keeps the
 // decompressed bytes of a page that straddles its unit's rows here, for
 // the other units reading it. The first unit to want such a page claims
 // it and decompresses it; one wanting it meanwhile waits for it (a page's
