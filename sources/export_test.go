@@ -68,3 +68,45 @@ func DecodeLevels(dst []byte, src []byte, width int, maxDef byte) (int, error) {
 	var pad []byte
 	return decodeLevels(dst, src, width, maxDef, &pad)
 }
+
+// DecodeDeltaInt64 decodes len(dst) integers of src, DELTA_BINARY_PACKED,
+// as direct decoding does, and returns the bytes past them.
+func DecodeDeltaInt64(dst []int64, src []byte) ([]byte, error) {
+	var pad []byte
+	return decodeDelta(dst, src, &pad)
+}
+
+// DecodeDeltaInt32 is DecodeDeltaInt64 for INT32s.
+func DecodeDeltaInt32(dst []int32, src []byte) ([]byte, error) {
+	var pad []byte
+	return decodeDelta(dst, src, &pad)
+}
+
+// PageBuffers are direct decoding's buffers for one goroutine's pages.
+type PageBuffers = pageBuffers
+
+// AppendDeltaLengths appends to col the n rows of a page whose
+// definition levels are defs and whose defined values are src,
+// DELTA_LENGTH_BYTE_ARRAY (or DELTA_BYTE_ARRAY when prefixed), as direct
+// decoding does, with the buffers bufs (new ones when nil).
+func AppendDeltaLengths(col *columnar.Column, n int, defs, src []byte, prefixed bool, bufs *PageBuffers) error {
+	defined := n
+	if defs != nil {
+		defined = definedIn(defs, col.MaxDef)
+	}
+	if bufs == nil {
+		bufs = new(pageBuffers)
+	}
+	if prefixed {
+		return directDeltaBytes(col, n, defs, src, 0, defined, defined, bufs)
+	}
+	return directDeltaLengths(col, n, defs, src, 0, defined, defined, bufs)
+}
+
+// EdgeHits returns how many times direct decoding found a page at the
+// edge of a unit decompressed by another.
+func EdgeHits() int64 {
+	edges.mu.Lock()
+	defer edges.mu.Unlock()
+	return edges.hits
+}

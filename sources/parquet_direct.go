@@ -8,8 +8,8 @@ import (
 	"hash/crc32"
 	"math"
 	"math/bits"
-	"sync"
 	"sync/atomic"
+	"weak"
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/encoding/thrift"
@@ -30,8 +30,11 @@ import (
 // For the pages most files hold, ReadBatch decodes itself: a column chunk
 // of fixed-width values (not booleans) or byte arrays, not encrypted, read
 // through the input's ReaderAt (not a Fetcher's windows), whose data pages (v1 or v2) hold PLAIN or dictionary
-// (PLAIN_DICTIONARY, RLE_DICTIONARY) values and RLE definition levels,
-// and whose dictionary page is PLAIN. Each page is read into a buffer
+// (PLAIN_DICTIONARY, RLE_DICTIONARY) values, or delta-encoded ones
+// (parquet_delta.go: DELTA_LENGTH_BYTE_ARRAY as parquet-go writes strings,
+// DELTA_BYTE_ARRAY, DELTA_BINARY_PACKED integers, BYTE_STREAM_SPLIT),
+// and RLE definition
+// levels, and whose dictionary page is PLAIN. Each page is read into a buffer
 // kept from earlier pages, decompressed into another (or used as it is,
 // uncompressed) and its values appended from there to the batch's column:
 // fixed-width values copied, byte arrays copied from after their length
@@ -57,72 +60,6 @@ var errDecompress = errors.New("decompressing")
 // errNotDirect reports a page that direct decoding leaves to parquet-go.
 var errNotDirect = errors.New("page left to the Parquet decoder")
 
-// pageBuffers are the buffers of one goroutine decoding pages: a page's
-// compressed bytes, its decompressed bytes, its definition levels and
-// its dictionary indexes.
-type pageBuffers struct {
-	header, comp, plain, defs, pad []byte
-	indexes                        []int32 // dictionary indexes, or levels
-}
-
-// Page buffer pool bounds: at most maxPooledPageBuffers sets, each dropped
-// when it holds more than maxPooledPageBytes (a page of the usual 1 MiB
-// or a few, not one of the rare huge pages up to MaxPageBytes).
-const (
-	maxPooledPageBuffers = 8
-	maxPooledPageBytes   = 16 << 20
-)
-
-// pageBufferPool keeps page buffers for the next chunks decoded. Its
-// methods may be called from several goroutines at once.
-var pageBufferPool struct {
-	mu   sync.Mutex
-	free []*pageBuffers
-}
-
-// getPageBuffers returns a set of page buffers, kept or new.
-func getPageBuffers() *pageBuffers {
-	pageBufferPool.mu.Lock()
-	defer pageBufferPool.mu.Unlock()
-	n := len(pageBufferPool.free)
-	if n == 0 {
-		return new(pageBuffers)
-	}
-	b := pageBufferPool.free[n-1]
-	pageBufferPool.free[n-1] = nil
-	pageBufferPool.free = pageBufferPool.free[:n-1]
-	return b
-}
-
-// putPageBuffers keeps b for later, unless the pool is full or b too
-// large.
-func putPageBuffers(b *pageBuffers) {
-	if b == nil || cap(b.comp)+cap(b.plain)+cap(b.defs)+4*cap(b.indexes) > maxPooledPageBytes {
-		return
-	}
-	pageBufferPool.mu.Lock()
-	defer pageBufferPool.mu.Unlock()
-	if len(pageBufferPool.free) < maxPooledPageBuffers {
-		pageBufferPool.free = append(pageBufferPool.free, b)
-	}
-}
-
-// sized returns b with length n, its own memory if it has room. A buffer
-// that falls short is replaced by one an eighth larger than n: the pages
-// of a column differ by a few bytes from one row group to the next, and
-// pooled buffers grown to each page's exact size were replaced time and
-// again (50 MB of fresh memory per split of benchmarks/peers.sh's mixed
-// shape, a page per column chunk).
-func sized[T any](b []T, n int) []T {
-	if cap(b) >= n {
-		return b[:n]
-	}
-	if cap(b) == 0 {
-		return make([]T, n)
-	}
-	return make([]T, n, n+n/8)
-}
-
 // directChunk is what direct decoding reads of a column chunk: the spans
 // of the file holding its pages (a dictionary page, then data pages, the
 // first of which holds row pos), and the rows [lo, hi) it keeps.
@@ -133,16 +70,16 @@ type directChunk struct {
 }
 
 // directEncodings reports whether the footer of a column chunk, md, lists
-// only data page encodings that direct decoding reads. A chunk with any
-// other (DELTA_LENGTH_BYTE_ARRAY, as parquet-go writes strings, say) goes
-// to parquet-go at once: direct decoding would otherwise read and
-// decompress its first data page before leaving the chunk, and parquet-go
-// read it again. The footer only saves that work; a page whose encoding
-// it did not list still falls back (errNotDirect).
+// only data page encodings that direct decoding reads for its type. A
+// chunk with any other (one it does not know, or a delta encoding of a
+// type the format defines none for) goes to parquet-go at once: direct decoding would otherwise read and decompress its first
+// data page before leaving the chunk, and parquet-go read it again. The
+// footer only saves that work; a page whose encoding it did not list
+// still falls back (errNotDirect).
 func directEncodings(md *format.ColumnMetaData) bool {
 	if len(md.EncodingStats) > 0 {
 		for _, s := range md.EncodingStats {
-			if (s.PageType == format.DataPage || s.PageType == format.DataPageV2) && !directEncoding(s.Encoding) {
+			if (s.PageType == format.DataPage || s.PageType == format.DataPageV2) && !directEncoding(s.Encoding, md.Type) {
 				return false
 			}
 		}
@@ -151,17 +88,31 @@ func directEncodings(md *format.ColumnMetaData) bool {
 	for _, e := range md.Encoding {
 		switch e {
 		case format.DeltaBinaryPacked, format.DeltaLengthByteArray, format.DeltaByteArray, format.ByteStreamSplit:
-			return false
+			if !directEncoding(e, md.Type) {
+				return false
+			}
 		}
 	}
 	return true
 }
 
 // directEncoding reports whether direct decoding reads data pages of
-// encoding e.
-func directEncoding(e format.Encoding) bool {
+// encoding e for values of type t: PLAIN and dictionary indexes for
+// every type it takes, the delta encodings and BYTE_STREAM_SPLIT
+// (parquet_delta.go) for the types the format defines them for.
+func directEncoding(e format.Encoding, t format.Type) bool {
+	switch e {
 	//lint:ignore SA1019 Parquet 1.0 writers (DuckDB among them) mark dictionary-encoded pages PLAIN_DICTIONARY
-	return e == format.Plain || e == format.PlainDictionary || e == format.RLEDictionary
+	case format.Plain, format.PlainDictionary, format.RLEDictionary:
+		return true
+	case format.DeltaBinaryPacked:
+		return t == format.Int32 || t == format.Int64
+	case format.DeltaLengthByteArray, format.DeltaByteArray:
+		return t == format.ByteArray
+	case format.ByteStreamSplit:
+		return t == format.Float || t == format.Double || t == format.Int32 || t == format.Int64 || t == format.FixedLenByteArray
+	}
+	return false
 }
 
 // directPlan returns what direct decoding reads of column chunk c, chunk,
@@ -241,46 +192,11 @@ func (r *chunkReader) decodeDirect(ctx context.Context, c int, plan directChunk,
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			h, hn, err := readPageHeaderInto(r.p.r, &compact, off, end-off, &bufs.header)
+			next, rows, err := r.directPage(ctx, c, plan, col, md, full, bufs, &compact, off, end, pos, k)
 			if err != nil {
-				return r.fail(c, fmt.Errorf("page header at byte %d: %w", off, err))
+				return err
 			}
-			if err := r.p.checkPageHeader(c, full, h, end-off-hn); err != nil {
-				if errors.Is(err, ErrUnsupported) {
-					return &InputError{Path: r.p.name, RowGroup: r.rg, Column: r.p.layout[c].Path, Err: fmt.Errorf("page at byte %d: %w", off, err)}
-				}
-				return r.fail(c, fmt.Errorf("page at byte %d: %w", off, err))
-			}
-			size := int(h.CompressedPageSize)
-			body := sized(bufs.comp, size)
-			bufs.comp = body
-			if n, err := r.p.r.ReadAt(body, off+hn); n < size {
-				return r.fail(c, fmt.Errorf("page at byte %d: %w", off, err))
-			}
-			if h.CRC != 0 && uint32(h.CRC) != crc32.ChecksumIEEE(body) {
-				return r.fail(c, fmt.Errorf("page at byte %d: crc32 checksum mismatch", off))
-			}
-			off += hn + int64(size)
-			var rows int64
-			switch h.Type {
-			case format.DictionaryPage:
-				err = r.directDictionary(c, col, h, body, full.Codec, bufs)
-			case format.DataPage, format.DataPageV2:
-				rows, err = r.directData(c, col, h, body, full.Codec, bufs, pos, plan, md)
-			default:
-				continue // index pages and unknown ones: parquet-go skips them too
-			}
-			if err != nil {
-				if errors.Is(err, errNotDirect) {
-					return err
-				}
-				if errors.Is(err, errDecompress) {
-					// As parquet-go names the page it failed to decompress.
-					return r.fail(c, fmt.Errorf("decoding page %d of column %q: %w", k, r.p.layout[c].Path, err))
-				}
-				return r.fail(c, fmt.Errorf("page %d: %w", k, err))
-			}
-			pos += rows
+			off, pos = next, pos+rows
 		}
 	}
 	if n := col.Rows(); int64(n) != r.want {
@@ -289,22 +205,84 @@ func (r *chunkReader) decodeDirect(ctx context.Context, c int, plan directChunk,
 	return nil
 }
 
-// decompress returns body decompressed by codec into bufs.plain, of at
-// most size bytes, or body itself when it is not compressed.
-func decompress(codec format.CompressionCodec, body []byte, size int, bufs *pageBuffers) ([]byte, error) {
-	if codec == format.Uncompressed {
-		return body, nil
-	}
-	dst := sized(bufs.plain, size)
-	bufs.plain = dst
-	if len(body) == 0 {
-		return dst[:0], nil
-	}
-	n, err := parquetCodecs[codec].(*cappedCodec).decode(dst, body)
+// directPage decodes the page at off, of the span ending at end, page k
+// of the chunk, whose first row is pos, and returns where the next page
+// starts and the rows the page holds. A data page straddling the edge of
+// plan's rows is decompressed once for the units reading it
+// (parquet_direct_edges.go).
+func (r *chunkReader) directPage(ctx context.Context, c int, plan directChunk, col *columnar.Column, md, full *format.ColumnMetaData, bufs *pageBuffers, compact *thrift.CompactProtocol, off, end, pos int64, k int) (next, rows int64, err error) {
+	h, hn, err := readPageHeaderInto(r.p.r, compact, off, end-off, &bufs.header)
 	if err != nil {
-		return nil, err
+		return 0, 0, r.fail(c, fmt.Errorf("page header at byte %d: %w", off, err))
 	}
-	return dst[:n], nil
+	if err := r.p.checkPageHeader(c, full, h, end-off-hn); err != nil {
+		if errors.Is(err, ErrUnsupported) {
+			return 0, 0, &InputError{Path: r.p.name, RowGroup: r.rg, Column: r.p.layout[c].Path, Err: fmt.Errorf("page at byte %d: %w", off, err)}
+		}
+		return 0, 0, r.fail(c, fmt.Errorf("page at byte %d: %w", off, err))
+	}
+	size := int(h.CompressedPageSize)
+	next = off + hn + int64(size)
+	var n int64 // the page's values: rows, as nothing repeats
+	switch h.Type {
+	case format.DataPage:
+		n = int64(h.DataPageHeader.V.NumValues)
+	case format.DataPageV2:
+		n = int64(h.DataPageHeaderV2.V.NumValues)
+	}
+	codec := full.Codec
+	var body []byte
+	var keep func(levels, values []byte)
+	if n > 0 && plan.hi != math.MaxInt64 && pos < plan.hi && pos+n > plan.lo && (pos < plan.lo || pos+n > plan.hi) &&
+		h.UncompressedPageSize <= maxEdgePageBytes {
+		key := edgeKey{p: weak.Make(r.p), rg: r.rg, c: c, off: off}
+		pg, claimed, err := edges.claim(ctx, key)
+		if err != nil {
+			return 0, 0, err
+		}
+		if pg != nil {
+			body, codec = pg.data, format.Uncompressed
+			defer edges.release(pg)
+		}
+		if claimed {
+			kept := false
+			keep = func(levels, values []byte) { edges.put(key, levels, values); kept = true }
+			defer func() {
+				if !kept {
+					edges.drop(key)
+				}
+			}()
+		}
+	}
+	if body == nil {
+		body = sized(bufs.comp, size)
+		bufs.comp = body
+		if n, err := r.p.r.ReadAt(body, off+hn); n < size {
+			return 0, 0, r.fail(c, fmt.Errorf("page at byte %d: %w", off, err))
+		}
+		if h.CRC != 0 && uint32(h.CRC) != crc32.ChecksumIEEE(body) {
+			return 0, 0, r.fail(c, fmt.Errorf("page at byte %d: crc32 checksum mismatch", off))
+		}
+	}
+	switch h.Type {
+	case format.DictionaryPage:
+		err = r.directDictionary(c, col, h, body, codec, bufs)
+	case format.DataPage, format.DataPageV2:
+		rows, err = r.directData(c, col, h, body, codec, bufs, pos, plan, md, keep)
+	default:
+		return next, 0, nil // index pages and unknown ones: parquet-go skips them too
+	}
+	if err != nil {
+		if errors.Is(err, errNotDirect) {
+			return 0, 0, err
+		}
+		if errors.Is(err, errDecompress) {
+			// As parquet-go names the page it failed to decompress.
+			return 0, 0, r.fail(c, fmt.Errorf("decoding page %d of column %q: %w", k, r.p.layout[c].Path, err))
+		}
+		return 0, 0, r.fail(c, fmt.Errorf("page %d: %w", k, err))
+	}
+	return next, rows, nil
 }
 
 // directDictionary decodes a dictionary page, unless the chunk already has
@@ -344,7 +322,7 @@ func (r *chunkReader) directDictionary(c int, col *columnar.Column, h *format.Pa
 
 // directData decodes a data page holding rows [pos, pos+n) of the chunk
 // and appends those within [plan.lo, plan.hi) to col. It returns n.
-func (r *chunkReader) directData(c int, col *columnar.Column, h *format.PageHeader, body []byte, codec format.CompressionCodec, bufs *pageBuffers, pos int64, plan directChunk, md *format.ColumnMetaData) (int64, error) {
+func (r *chunkReader) directData(c int, col *columnar.Column, h *format.PageHeader, body []byte, codec format.CompressionCodec, bufs *pageBuffers, pos int64, plan directChunk, md *format.ColumnMetaData, keep func(levels, values []byte)) (int64, error) {
 	var n int
 	var enc format.Encoding
 	var levels, values []byte
@@ -354,12 +332,15 @@ func (r *chunkReader) directData(c int, col *columnar.Column, h *format.PageHead
 		if pos+int64(n) <= plan.lo {
 			return int64(n), nil // before the range: not decoded
 		}
-		if !directEncoding(enc) || col.MaxDef > 0 && v.DefinitionLevelEncoding != format.RLE {
+		if !directEncoding(enc, format.Type(col.Kind)) || col.MaxDef > 0 && v.DefinitionLevelEncoding != format.RLE {
 			return 0, errNotDirect
 		}
 		plain, err := decompress(codec, body, int(h.UncompressedPageSize), bufs)
 		if err != nil {
 			return 0, fmt.Errorf("%w data page v1: %w", errDecompress, err)
+		}
+		if keep != nil {
+			keep(nil, plain)
 		}
 		values = plain
 		if col.MaxDef > 0 {
@@ -379,7 +360,7 @@ func (r *chunkReader) directData(c int, col *columnar.Column, h *format.PageHead
 			return int64(n), nil
 		}
 		// checkPageHeader checked the levels' lengths against the page's.
-		if !directEncoding(enc) || v.RepetitionLevelsByteLength != 0 {
+		if !directEncoding(enc, format.Type(col.Kind)) || v.RepetitionLevelsByteLength != 0 {
 			return 0, errNotDirect
 		}
 		split := int(v.DefinitionLevelsByteLength)
@@ -390,6 +371,9 @@ func (r *chunkReader) directData(c int, col *columnar.Column, h *format.PageHead
 			if values, err = decompress(codec, values, int(h.UncompressedPageSize)-split, bufs); err != nil {
 				return 0, fmt.Errorf("%w data page v2: %w", errDecompress, err)
 			}
+		}
+		if keep != nil {
+			keep(levels, values)
 		}
 		if col.MaxDef == 0 {
 			levels = nil
@@ -455,6 +439,14 @@ func (r *chunkReader) directData(c int, col *columnar.Column, h *format.PageHead
 			return 0, errBatchTooLarge
 		}
 		return int64(n), appendIndexed(col, to-from, defs, indexes, r.dict)
+	case format.DeltaLengthByteArray:
+		return int64(n), directDeltaLengths(col, to-from, defs, values, vfrom, vto, defined, bufs)
+	case format.DeltaByteArray:
+		return int64(n), directDeltaBytes(col, to-from, defs, values, vfrom, vto, defined, bufs)
+	case format.DeltaBinaryPacked:
+		return int64(n), directDeltaInts(col, to-from, defs, values, vfrom, vto, defined, bufs)
+	case format.ByteStreamSplit:
+		return int64(n), directByteStreamSplit(col, to-from, defs, values, vfrom, vto, defined, bufs)
 	}
 	return 0, errNotDirect
 }

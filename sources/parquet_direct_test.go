@@ -48,8 +48,7 @@ func sameBytes(t *testing.T, what string, a, b *columnar.Batch) {
 // Direct page decoding gives the batches parquet-go's pages give, byte for
 // byte, for every page layout it takes (PLAIN and dictionary values,
 // pages v1 and v2, with nulls or none, codecs, one or many pages, ranges
-// cutting pages), and leaves the others (booleans, delta encodings) to
-// parquet-go.
+// cutting pages), and leaves booleans to parquet-go.
 func TestDirectMatchesPages(t *testing.T) {
 	dict := encodingFor(&parquet.RLEDictionary, allKinds...)
 	small := parquet.PageBufferSize(512)

@@ -1,0 +1,106 @@
+package sources
+
+import (
+	"sync"
+
+	"github.com/parquet-go/parquet-go/format"
+)
+
+// The page buffers of direct decoding (parquet_direct.go), kept between
+// column chunks in a pool of their own.
+
+// pageBuffers are the buffers of one goroutine decoding pages: a page's
+// compressed bytes, its decompressed bytes, its definition levels and
+// its dictionary indexes.
+type pageBuffers struct {
+	header, comp, plain, defs, pad []byte
+	indexes                        []int32 // dictionary indexes, levels, or delta-decoded lengths and INT32s
+	// For delta encodings (parquet_delta.go): byte array offsets, prefix
+	// lengths, INT64s, values made whole, fixed-width values.
+	offsets       []uint32
+	prefixes      []int32
+	wide          []int64
+	expand, fixed []byte
+}
+
+// size returns the bytes b holds.
+func (b *pageBuffers) size() int {
+	return cap(b.comp) + cap(b.plain) + cap(b.defs) + 4*cap(b.indexes) +
+		4*cap(b.offsets) + 4*cap(b.prefixes) + 8*cap(b.wide) + cap(b.expand) + cap(b.fixed)
+}
+
+// Page buffer pool bounds: at most maxPooledPageBuffers sets, each dropped
+// when it holds more than maxPooledPageBytes (a page of the usual 1 MiB
+// or a few, not one of the rare huge pages up to MaxPageBytes).
+const (
+	maxPooledPageBuffers = 8
+	maxPooledPageBytes   = 16 << 20
+)
+
+// pageBufferPool keeps page buffers for the next chunks decoded. Its
+// methods may be called from several goroutines at once.
+var pageBufferPool struct {
+	mu   sync.Mutex
+	free []*pageBuffers
+}
+
+// getPageBuffers returns a set of page buffers, kept or new.
+func getPageBuffers() *pageBuffers {
+	pageBufferPool.mu.Lock()
+	defer pageBufferPool.mu.Unlock()
+	n := len(pageBufferPool.free)
+	if n == 0 {
+		return new(pageBuffers)
+	}
+	b := pageBufferPool.free[n-1]
+	pageBufferPool.free[n-1] = nil
+	pageBufferPool.free = pageBufferPool.free[:n-1]
+	return b
+}
+
+// putPageBuffers keeps b for later, unless the pool is full or b too
+// large.
+func putPageBuffers(b *pageBuffers) {
+	if b == nil || b.size() > maxPooledPageBytes {
+		return
+	}
+	pageBufferPool.mu.Lock()
+	defer pageBufferPool.mu.Unlock()
+	if len(pageBufferPool.free) < maxPooledPageBuffers {
+		pageBufferPool.free = append(pageBufferPool.free, b)
+	}
+}
+
+// sized returns b with length n, its own memory if it has room. A buffer
+// that falls short is replaced by one an eighth larger than n: the pages
+// of a column differ by a few bytes from one row group to the next, and
+// pooled buffers grown to each page's exact size were replaced time and
+// again (50 MB of fresh memory per split of benchmarks/peers.sh's mixed
+// shape, a page per column chunk).
+func sized[T any](b []T, n int) []T {
+	if cap(b) >= n {
+		return b[:n]
+	}
+	if cap(b) == 0 {
+		return make([]T, n)
+	}
+	return make([]T, n, n+n/8)
+}
+
+// decompress returns body decompressed by codec into bufs.plain, of at
+// most size bytes, or body itself when it is not compressed.
+func decompress(codec format.CompressionCodec, body []byte, size int, bufs *pageBuffers) ([]byte, error) {
+	if codec == format.Uncompressed {
+		return body, nil
+	}
+	dst := sized(bufs.plain, size)
+	bufs.plain = dst
+	if len(body) == 0 {
+		return dst[:0], nil
+	}
+	n, err := parquetCodecs[codec].(*cappedCodec).decode(dst, body)
+	if err != nil {
+		return nil, err
+	}
+	return dst[:n], nil
+}
