@@ -46,7 +46,10 @@ import (
 // run-shard is sized as a split (shardMemory); merge holds one shard row
 // group at a time, up to memory/2 (checkGroupMemory); verify --input keeps
 // per-row state up to memory/2; inspect refuses a footer above memory/2.
-// The rest is for the encoders' buffers, the decoders' pages and the
+// The rest is for the encoders' buffers, the decoders' pages (pooled
+// page buffers, and the decompressed pages at units' edges that the next
+// unit reads again: at most H/16 kept and H/16 for reuse, from the
+// runtime's soft limit, sources/parquet_direct_edges.go) and the
 // runtime, and is the collector's headroom: the windows and the pool take
 // 19/48 of H (5/16 when streaming), so that with the output row groups of the usual shapes the
 // live data stays near half of H. Under a soft limit, a live heap near the

@@ -3,6 +3,7 @@ package sources
 import (
 	"context"
 	"math/bits"
+	"runtime/debug"
 	"sync"
 	"weak"
 )
@@ -20,12 +21,12 @@ import (
 // it and decompresses it; one wanting it meanwhile waits for it (a page's
 // decompression, at most), and one wanting it later finds it. The bytes
 // are those decompression gives, so no batch changes; entries are
-// dropped oldest first beyond maxEdgeBytes, and a page above
-// maxEdgePageBytes is not kept: the memory is bounded by these
-// constants, whatever the input. A closed input's pages go as newer
-// pages come.
+// dropped oldest first beyond edgeLimit, and a page above
+// maxEdgePageBytes is not kept: the memory is bounded by these, whatever
+// the input. A closed input's pages go as newer pages come.
 
-// Edge page bounds: the bytes kept in all, and the largest page kept.
+// Edge page bounds: the most bytes kept in all (less under a soft memory
+// limit: edgeLimit), and the largest page kept.
 const (
 	maxEdgeBytes     = 16 << 20
 	maxEdgePageBytes = 2 << 20
@@ -58,7 +59,7 @@ type edgeCache struct {
 	order []edgeKey // pages done, oldest first
 	bytes int
 	free  [][]byte // memory of dropped pages, for new ones
-	freed int      // its bytes, at most maxEdgeFreeBytes
+	freed int      // its bytes, at most edgeLimit(maxEdgeFreeBytes)
 	hits  int64    // pages found, for tests
 }
 
@@ -66,6 +67,18 @@ type edgeCache struct {
 // fresh memory for every page kept cost more page faults than the
 // decompression it saved.
 const maxEdgeFreeBytes = 16 << 20
+
+// edgeLimit returns most, or a sixteenth of the Go runtime's soft memory
+// limit when that is less. The pipeline sets that limit to the heap
+// budget of --memory, so the edge pages kept, and the memory kept for
+// them, shrink with the budget instead of being a fixed cost that a
+// small --memory would not cover (default budget: 13 MiB each).
+func edgeLimit(most int) int {
+	if limit := debug.SetMemoryLimit(-1); limit/16 < int64(most) {
+		return int(max(limit/16, 0))
+	}
+	return most
+}
 
 // edges is the edge pages of every input read.
 var edges = edgeCache{pages: make(map[edgeKey]*edgePage)}
@@ -110,7 +123,7 @@ func (e *edgeCache) release(pg *edgePage) {
 
 // recycle keeps the memory of pg, dropped and unused, for a new page.
 func (e *edgeCache) recycle(pg *edgePage) {
-	if e.freed+cap(pg.data) <= maxEdgeFreeBytes {
+	if e.freed+cap(pg.data) <= edgeLimit(maxEdgeFreeBytes) {
 		e.free = append(e.free, pg.data[:0])
 		e.freed += cap(pg.data)
 	}
@@ -138,7 +151,7 @@ func (e *edgeCache) alloc(n int) []byte {
 
 // put keeps a copy of the decompressed bytes of page k, which the caller
 // claimed, made of parts end to end (a page v2's levels and values), and
-// drops the oldest pages beyond maxEdgeBytes.
+// drops the oldest pages beyond edgeLimit(maxEdgeBytes).
 func (e *edgeCache) put(k edgeKey, parts ...[]byte) {
 	n := 0
 	for _, p := range parts {
@@ -159,7 +172,7 @@ func (e *edgeCache) put(k edgeKey, parts ...[]byte) {
 	close(pg.done)
 	e.order = append(e.order, k)
 	e.bytes += n
-	for e.bytes > maxEdgeBytes && len(e.order) > 0 {
+	for most := edgeLimit(maxEdgeBytes); e.bytes > most && len(e.order) > 0; {
 		old := e.pages[e.order[0]]
 		delete(e.pages, e.order[0])
 		e.order = e.order[1:]

@@ -2,6 +2,7 @@ package sources
 
 import (
 	"bytes"
+	"runtime/debug"
 	"slices"
 	"sync"
 	"testing"
@@ -124,5 +125,30 @@ func TestEdgePagesShared(t *testing.T) {
 			}
 		}
 		restore()
+	}
+}
+
+// Under a soft memory limit (the pipeline's heap budget) the edge pages
+// kept, and the memory kept for new ones, are at most a sixteenth of it.
+func TestEdgeCacheSoftLimit(t *testing.T) {
+	const limit = 64 << 20
+	old := debug.SetMemoryLimit(limit)
+	defer debug.SetMemoryLimit(old)
+	if got := edgeLimit(maxEdgeBytes); got != limit/16 {
+		t.Fatalf("edgeLimit under a %d-byte limit: %d, want %d", limit, got, limit/16)
+	}
+	e := edgeCache{pages: make(map[edgeKey]*edgePage)}
+	p := new(Parquet)
+	key := func(off int64) edgeKey { return edgeKey{p: weak.Make(p), off: off} }
+	page := bytes.Repeat([]byte{7}, 1<<20)
+	for off := range int64(40) {
+		e.claim(t.Context(), key(off))
+		e.put(key(off), page)
+		if e.bytes > limit/16 || e.freed > limit/16 {
+			t.Fatalf("page %d: %d bytes kept, %d free, more than %d", off, e.bytes, e.freed, limit/16)
+		}
+	}
+	if e.bytes == 0 {
+		t.Error("no page kept")
 	}
 }
