@@ -242,6 +242,7 @@ func loadBatches(ctx context.Context, files *extsort.Files, s, p int, layout col
 			for c := range b.Cols {
 				bytes += 4 * int64(cap(b.Cols[c].Offsets)) // copied, unlike the rest
 			}
+			bytes += columnar.FullLevelBytes(layout, b.Len) // made for columns spilled without nulls
 		}
 	}
 	if int64(len(h.refs)) != run.Rows {

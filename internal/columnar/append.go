@@ -34,6 +34,9 @@ func (c *Column) appendDefs(n int, defs []byte) (int, error) {
 		if len(defs) != 0 && len(defs) != n {
 			return 0, fmt.Errorf("%d definition levels for %d values", len(defs), n)
 		}
+		if allAt(defs, 0) {
+			return n, nil
+		}
 		for _, d := range defs {
 			if d != 0 {
 				return 0, fmt.Errorf("definition level %d in a required column", d)
@@ -43,6 +46,11 @@ func (c *Column) appendDefs(n int, defs []byte) (int, error) {
 	}
 	if len(defs) != n {
 		return 0, fmt.Errorf("%d definition levels for %d values", len(defs), n)
+	}
+	// A page without nulls, the common case, is checked a word at a time.
+	if allAt(defs, c.MaxDef) {
+		c.Defs = append(c.Defs, defs...)
+		return n, nil
 	}
 	defined := 0
 	for _, d := range defs {

@@ -36,11 +36,16 @@ func (b *Batch) AppendBinaryBins(pieces [][]byte, sel [][]int32) error {
 		}
 	}
 	bins := binOfRows(b.Len, sel)
+	// flags[c] is column c's levels flag, the whole batch's.
+	flags := make([]byte, len(b.Cols))
 	// spans[c][k] is the bytes of selection k's values of ByteArray
 	// column c, when bins is set.
 	var spans [][]int
 	for c := range b.Cols {
 		col := &b.Cols[c]
+		if col.MaxDef > 0 {
+			flags[c] = col.levelsFlag(b.Len)
+		}
 		var span []int
 		if col.Width == 0 && bins != nil {
 			span = make([]int, len(sel))
@@ -58,7 +63,10 @@ func (b *Batch) AppendBinaryBins(pieces [][]byte, sel [][]int32) error {
 				continue
 			}
 			if col.MaxDef > 0 {
-				size[k] += n
+				size[k]++
+				if flags[c] == levelsFollow {
+					size[k] += n
+				}
 			}
 			if col.Width > 0 {
 				size[k] += col.Width * n
@@ -94,14 +102,14 @@ func (b *Batch) AppendBinaryBins(pieces [][]byte, sel [][]int32) error {
 		at += s
 	}
 	if bins != nil {
-		scatterColumns(buf, b, sel, bins, spans, pos)
+		scatterColumns(buf, b, sel, bins, spans, flags, pos)
 		return nil
 	}
 	for c := range b.Cols {
 		col := &b.Cols[c]
 		for k, rows := range sel {
 			if len(rows) > 0 {
-				pos[k] = col.appendBinaryRows(buf, pos[k], rows)
+				pos[k] = col.appendBinaryRows(buf, pos[k], rows, flags[c])
 			}
 		}
 	}
@@ -111,8 +119,8 @@ func (b *Batch) AppendBinaryBins(pieces [][]byte, sel [][]int32) error {
 // scatterColumns writes every column of b for every selection, pos[k]
 // being where selection k's first column starts: bins[r] is row r's
 // selection, and spans the bytes of each ByteArray column's values of
-// each selection.
-func scatterColumns(buf []byte, b *Batch, sel [][]int32, bins []uint16, spans [][]int, pos []int) {
+// each selection, and flags each column's levels flag.
+func scatterColumns(buf []byte, b *Batch, sel [][]int32, bins []uint16, spans [][]int, flags []byte, pos []int) {
 	// Per selection: where its next level, value (or end) and ByteArray
 	// bytes go, its values' end so far, and where its bytes end.
 	defs := make([]int, len(sel))
@@ -133,7 +141,12 @@ func scatterColumns(buf []byte, b *Batch, sel [][]int32, bins []uint16, spans []
 			}
 			defs[k], vals[k] = pos[k], pos[k]
 			if col.MaxDef > 0 {
-				vals[k] += n
+				buf[pos[k]] = flags[c]
+				defs[k]++
+				vals[k]++
+				if flags[c] == levelsFollow {
+					vals[k] += n
+				}
 			}
 			if col.Width > 0 {
 				pos[k] = vals[k] + col.Width*n
@@ -143,7 +156,7 @@ func scatterColumns(buf []byte, b *Batch, sel [][]int32, bins []uint16, spans []
 			limit[k] = data[k] + span[k]
 			pos[k] = limit[k]
 		}
-		if col.MaxDef > 0 {
+		if flags[c] == levelsFollow {
 			for r, k := range bins {
 				if k != noBin {
 					buf[defs[k]] = col.Defs[r]
@@ -237,9 +250,14 @@ func binOfRows(n int, sel [][]int32) []uint16 {
 }
 
 // appendBinaryRows writes the column's spill encoding of rows at
-// buf[at:], which has room for it, and returns where it ends.
-func (col *Column) appendBinaryRows(buf []byte, at int, rows []int32) int {
+// buf[at:], which has room for it, and returns where it ends; flag is the
+// column's levels flag.
+func (col *Column) appendBinaryRows(buf []byte, at int, rows []int32, flag byte) int {
 	if col.MaxDef > 0 {
+		buf[at] = flag
+		at++
+	}
+	if col.MaxDef > 0 && flag == levelsFollow {
 		d := buf[at : at+len(rows)]
 		for j, r := range rows {
 			d[j] = col.Defs[r]

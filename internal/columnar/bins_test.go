@@ -20,6 +20,7 @@ func TestAppendBinaryBins(t *testing.T) {
 	}
 	whole := batchOf(t, layout, randomRows(rand.New(rand.NewPCG(7, 8)), 400))
 	r := rand.New(rand.NewPCG(9, 10))
+	full := batchOf(t, layout, fullRows(t, layout, r, 200)) // levels not spilled
 	cases := []struct {
 		name       string
 		batch      *columnar.Batch
@@ -32,6 +33,8 @@ func TestAppendBinaryBins(t *testing.T) {
 		{"repeated rows", whole, 5, 700, false},
 		{"sliced batch", whole.Slice(101, 333), 9, 232, true},
 		{"no rows", whole, 4, 0, true},
+		{"no nulls", full, 37, 200, true},
+		{"no nulls, repeated rows", full, 5, 300, false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

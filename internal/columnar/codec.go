@@ -13,13 +13,51 @@ import (
 //
 //	rows uint32
 //	per column, in order:
-//	  defs     [rows]byte               when MaxDef > 0
+//	  levels   byte                     when MaxDef > 0: levelsFull or
+//	                                    levelsFollow
+//	  defs     [rows]byte               when levels is levelsFollow
 //	  fixed    [rows*Width]byte         fixed-width kinds
 //	  offsets  [rows]uint32, bytes      ByteArray: each value's end,
 //	                                    relative to the column's first
 //	                                    value, then the values' bytes
 //
-// integers little-endian.
+// integers little-endian. A column whose rows of the batch written from
+// are all at MaxDef (an optional column without nulls, the common case)
+// writes levelsFull and no levels: about a byte a row and a pass over the
+// rows less per such column, to write, scatter and read back. The flag is
+// the whole batch's, so the encodings of any selection of its rows agree
+// (AppendBinaryRows, AppendBinaryBins).
+
+// The levels flag of a column with MaxDef > 0.
+const (
+	levelsFull   byte = 0 // every row at MaxDef: no levels follow
+	levelsFollow byte = 1 // the rows' levels follow
+)
+
+// levelsFlag returns the levels flag of the column's first n rows.
+func (col *Column) levelsFlag(n int) byte {
+	if allAt(col.Defs[:n], col.MaxDef) {
+		return levelsFull
+	}
+	return levelsFollow
+}
+
+// allAt reports whether every byte of b is v, a word at a time.
+func allAt(b []byte, v byte) bool {
+	pat := uint64(v) * 0x0101010101010101
+	i := 0
+	for ; i+8 <= len(b); i += 8 {
+		if binary.LittleEndian.Uint64(b[i:]) != pat {
+			return false
+		}
+	}
+	for ; i < len(b); i++ {
+		if b[i] != v {
+			return false
+		}
+	}
+	return true
+}
 
 // AppendBinary appends the spill encoding of b to dst and returns the
 // extended slice.
@@ -28,7 +66,11 @@ func (b *Batch) AppendBinary(dst []byte) []byte {
 	for c := range b.Cols {
 		col := &b.Cols[c]
 		if col.MaxDef > 0 {
-			dst = append(dst, col.Defs[:b.Len]...)
+			flag := col.levelsFlag(b.Len)
+			dst = append(dst, flag)
+			if flag == levelsFollow {
+				dst = append(dst, col.Defs[:b.Len]...)
+			}
 		}
 		if col.Width > 0 {
 			dst = append(dst, col.Fixed[:b.Len*col.Width]...)
@@ -50,10 +92,15 @@ func (b *Batch) AppendBinary(dst []byte) []byte {
 // would return, without making it.
 func (b *Batch) AppendBinaryRows(dst []byte, sel []int32) []byte {
 	size := 4
+	flags := make([]byte, len(b.Cols))
 	for c := range b.Cols {
 		col := &b.Cols[c]
 		if col.MaxDef > 0 {
-			size += len(sel)
+			flags[c] = col.levelsFlag(b.Len)
+			size++
+			if flags[c] == levelsFollow {
+				size += len(sel)
+			}
 		}
 		if col.Width > 0 {
 			size += col.Width * len(sel)
@@ -69,8 +116,11 @@ func (b *Batch) AppendBinaryRows(dst []byte, sel []int32) []byte {
 	for c := range b.Cols {
 		col := &b.Cols[c]
 		if col.MaxDef > 0 {
-			for _, r := range sel {
-				dst = append(dst, col.Defs[r])
+			dst = append(dst, flags[c])
+			if flags[c] == levelsFollow {
+				for _, r := range sel {
+					dst = append(dst, col.Defs[r])
+				}
 			}
 		}
 		switch w := col.Width; w {
@@ -106,7 +156,9 @@ var ErrShortData = errors.New("spilled batch truncated")
 // Decode reads one batch of layout from the start of data, as AppendBinary
 // wrote it, and returns it with the rest of data. The batch's levels and
 // values refer to data, which must then not change; its offsets are
-// copied.
+// copied. The levels of columns written without them (levelsFull) are
+// made, one slice of rows bytes per distinct MaxDef shared by those
+// columns (see FullLevelBytes): the batch is read, not changed.
 func Decode(data []byte, layout Layout) (*Batch, []byte, error) {
 	if len(data) < 4 {
 		return nil, nil, ErrShortData
@@ -123,12 +175,24 @@ func Decode(data []byte, layout Layout) (*Batch, []byte, error) {
 	}
 	b := &Batch{Len: rows, Cols: make([]Column, len(layout))}
 	var err error
+	var full [][]byte // levels made for levelsFull columns, by MaxDef
 	for c, t := range layout {
 		col := &b.Cols[c]
 		col.Type = t
 		if t.MaxDef > 0 {
-			if col.Defs, err = take(rows); err != nil {
+			flag, err := take(1)
+			if err != nil {
 				return nil, nil, err
+			}
+			switch flag[0] {
+			case levelsFollow:
+				if col.Defs, err = take(rows); err != nil {
+					return nil, nil, err
+				}
+			case levelsFull:
+				col.Defs, full = fullLevels(full, rows, t.MaxDef)
+			default:
+				return nil, nil, fmt.Errorf("spilled batch: column %d: levels flag %d", c, flag[0])
 			}
 		}
 		if t.Width > 0 {
@@ -157,4 +221,34 @@ func Decode(data []byte, layout Layout) (*Batch, []byte, error) {
 		}
 	}
 	return b, data, nil
+}
+
+// fullLevels returns rows levels at maxDef, the slice of full that holds
+// them or a new one appended to full, and full.
+func fullLevels(full [][]byte, rows int, maxDef byte) ([]byte, [][]byte) {
+	for _, f := range full {
+		if f[0] == maxDef {
+			return f[:rows:rows], full
+		}
+	}
+	f := make([]byte, max(rows, 1))
+	for i := range f {
+		f[i] = maxDef
+	}
+	return f[:rows:rows], append(full, f)
+}
+
+// FullLevelBytes bounds the memory Decode makes for the levels of a batch
+// of layout with rows rows, beyond the data it refers to and its offsets:
+// rows bytes per distinct MaxDef of layout's optional columns.
+func FullLevelBytes(layout Layout, rows int) int64 {
+	var seen [256]bool
+	n := int64(0)
+	for _, t := range layout {
+		if t.MaxDef > 0 && !seen[t.MaxDef] {
+			seen[t.MaxDef] = true
+			n += int64(max(rows, 1))
+		}
+	}
+	return n
 }
