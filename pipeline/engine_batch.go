@@ -128,7 +128,9 @@ func (br *batchReader) route(ctx context.Context, e *engine, u unit) (routed, er
 	if keepKeys {
 		keys = make([]uint64, b.Len)
 	}
-	ids := make([]uint8, b.Len)
+	scratch := getScratch() // ids and sel: free once the route ends
+	defer putScratch(scratch)
+	ids := scratch.idsFor(b.Len)
 	counts := make([]int, len(sel))
 	var one [1]int
 	for lo := 0; lo < b.Len; lo += readBatch {
@@ -145,8 +147,8 @@ func (br *batchReader) route(ctx context.Context, e *engine, u unit) (routed, er
 		if err := e.place.assign.assignRows(nil, chunk, start, ids[lo:lo+k]); err != nil {
 			return r, err
 		}
-		if e.place.repeat != nil {
-			continue
+		if e.place.repeat != nil || parts == 1 {
+			continue // parts == 1: counted below, from the ids
 		}
 		for i := range k {
 			for _, s := range e.place.targets(int(ids[lo+i]), one[:]) {
@@ -158,16 +160,29 @@ func (br *batchReader) route(ctx context.Context, e *engine, u unit) (routed, er
 			}
 		}
 	}
+	var table *idTargets
+	if parts == 1 {
+		table = e.place.idTargets()
+		if e.place.repeat == nil {
+			table.countBins(ids, counts)
+		}
+	}
+	scratch.bins(sel, counts)
+	// The common split, each row once to each of its outputs, is routed
+	// here; the loop below routes the rest.
+	simple := table != nil && e.place.repeat == nil && !keyed
+	if simple {
+		table.route(ids, sel)
+	}
 	for bin, n := range counts {
 		if n > 0 {
-			sel[bin] = make([]int32, 0, n)
 			if keyed {
 				binKeys[bin] = make([]uint64, 0, n)
 				binIndex[bin] = make([]int64, 0, n)
 			}
 		}
 	}
-	for lo := 0; lo < b.Len; lo += readBatch {
+	for lo := 0; lo < b.Len && !simple; lo += readBatch {
 		k := min(readBatch, b.Len-lo)
 		start := u.start + int64(lo)
 		for i := range k {

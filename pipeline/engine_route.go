@@ -2,6 +2,8 @@ package pipeline
 
 import (
 	"context"
+	"runtime/debug"
+	"sync"
 
 	"github.com/parquet-go/parquet-go"
 
@@ -117,4 +119,131 @@ func (rr rowReader) encode(segs []rowSeg) (sinks.Chunk, error) {
 		return rr.checked.EncodeChecked(newSegmentReader(segs))
 	}
 	return rr.enc.Encode(newSegmentReader(segs))
+}
+
+// routeScratch is the memory batchReader.route needs only while it routes
+// one unit: each row's assigned id and the bins' row numbers (5 bytes a
+// row). View, Take, the index column and the spill pieces copy the row
+// numbers out, so once a route ends its scratch is reused by the next unit
+// routed, on any worker: fresh each time, it was about 15 MB a split of
+// flights-3m, faulted in and collected. Idle scratches are kept up to
+// scratchKeep bytes in all (see memory.go).
+type routeScratch struct {
+	ids []uint8
+	sel []int32
+}
+
+// scratchKeepMost is the most bytes of idle route scratch kept, when the
+// runtime's soft memory limit (the heap budget) is not smaller.
+const scratchKeepMost = 8 << 20
+
+// scratchKeep is the most bytes of idle route scratch kept: a 32nd of the
+// runtime's soft memory limit, at most scratchKeepMost.
+func scratchKeep() int64 {
+	return min(max(debug.SetMemoryLimit(-1)/32, 0), scratchKeepMost)
+}
+
+// scratches holds idle route scratch, up to scratchKeep bytes.
+var scratches struct {
+	mu    sync.Mutex
+	free  []*routeScratch
+	bytes int64
+}
+
+// size is the bytes s holds.
+func (s *routeScratch) size() int64 { return int64(cap(s.ids)) + 4*int64(cap(s.sel)) }
+
+// getScratch returns an idle route scratch, or a new empty one.
+func getScratch() *routeScratch {
+	scratches.mu.Lock()
+	defer scratches.mu.Unlock()
+	n := len(scratches.free)
+	if n == 0 {
+		return &routeScratch{}
+	}
+	s := scratches.free[n-1]
+	scratches.free[n-1] = nil
+	scratches.free = scratches.free[:n-1]
+	scratches.bytes -= s.size()
+	return s
+}
+
+// putScratch keeps s for the next route, or drops it when the scratch kept
+// would exceed scratchKeep. No slice of s may be used after.
+func putScratch(s *routeScratch) {
+	scratches.mu.Lock()
+	defer scratches.mu.Unlock()
+	if scratches.bytes+s.size() > scratchKeep() {
+		return
+	}
+	scratches.free = append(scratches.free, s)
+	scratches.bytes += s.size()
+}
+
+// idsFor returns n bytes of s for the rows' ids, their contents undefined.
+func (s *routeScratch) idsFor(n int) []uint8 {
+	if cap(s.ids) < n {
+		s.ids = make([]uint8, n)
+	}
+	return s.ids[:n]
+}
+
+// bins sets sel[bin] to an empty slice of capacity counts[bin] for each
+// counted bin, all cut from s's one buffer; a bin's appends past its count
+// move it to fresh memory and leave its neighbours alone.
+func (s *routeScratch) bins(sel [][]int32, counts []int) {
+	total := 0
+	for _, c := range counts {
+		total += c
+	}
+	if cap(s.sel) < total {
+		s.sel = make([]int32, total)
+	}
+	buf := s.sel[:total]
+	off := 0
+	for bin, c := range counts {
+		if c > 0 {
+			sel[bin] = buf[off : off : off+c]
+			off += c
+		}
+	}
+}
+
+// idTargets is each assigned id's outputs (placer.targets of the id).
+type idTargets [256][]int
+
+// idTargets returns the outputs of every id, so that routing looks them up
+// by the row's id byte instead of asking the placer per row.
+func (p *placer) idTargets() *idTargets {
+	t := new(idTargets)
+	var one [1]int
+	for id := range t {
+		t[id] = append([]int(nil), p.targets(id, one[:])...)
+	}
+	return t
+}
+
+// countBins adds to counts[s] the rows of ids that output s receives
+// once each: a histogram of the id bytes, then each id's outputs.
+func (t *idTargets) countBins(ids []uint8, counts []int) {
+	var hist [256]int
+	for _, id := range ids {
+		hist[id]++
+	}
+	for id, c := range hist {
+		if c > 0 {
+			for _, s := range t[id] {
+				counts[s] += c
+			}
+		}
+	}
+}
+
+// route appends each row i of ids to sel[s] for each of its outputs s.
+func (t *idTargets) route(ids []uint8, sel [][]int32) {
+	for i, id := range ids {
+		for _, s := range t[id] {
+			sel[s] = append(sel[s], int32(i))
+		}
+	}
 }

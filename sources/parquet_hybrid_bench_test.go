@@ -1,6 +1,8 @@
 package sources_test
 
 import (
+	"encoding/binary"
+	"fmt"
 	"testing"
 
 	"github.com/splitdata/splitdata/sources"
@@ -46,6 +48,36 @@ func BenchmarkDecodeLevels(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				if _, err := sources.DecodeLevels(dst, src, 1, 1); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkDecodeIndexes decodes a page of 20,000 dictionary indexes, all
+// in bit-packed groups (as Polars writes a column of many distinct
+// values), at a few bit widths.
+func BenchmarkDecodeIndexes(b *testing.B) {
+	const n = 20000
+	for _, width := range []int{5, 9, 13, 18} {
+		src := binary.AppendUvarint(nil, uint64(n/8)<<1|1)
+		var acc uint64
+		bits := 0
+		for i := range n {
+			acc |= uint64(uint32(i*2654435761)>>(32-width)) << bits
+			bits += width
+			for bits >= 8 {
+				src = append(src, byte(acc))
+				acc >>= 8
+				bits -= 8
+			}
+		}
+		dst := make([]int32, n)
+		b.Run(fmt.Sprintf("width %d", width), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := sources.DecodeHybrid(dst, src, width); err != nil {
 					b.Fatal(err)
 				}
 			}

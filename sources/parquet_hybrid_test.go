@@ -118,3 +118,56 @@ func TestDecodeLevels(t *testing.T) {
 		}
 	}
 }
+
+// appendPacked appends one bit-packed run of values of width bits, its
+// groups of 8 ending exactly at the last value's byte (as a page's last
+// run does, with nothing after it to pad the reads).
+func appendPacked(src []byte, values []uint32, width int) []byte {
+	src = binary.AppendUvarint(src, uint64((len(values)+7)/8)<<1|1)
+	var acc uint64
+	bits := 0
+	for _, v := range values {
+		acc |= uint64(v) << bits
+		bits += width
+		for bits >= 8 {
+			src = append(src, byte(acc))
+			acc >>= 8
+			bits -= 8
+		}
+	}
+	if bits > 0 {
+		src = append(src, byte(acc))
+	}
+	return src
+}
+
+// TestDecodeBitPacked decodes a bit-packed run at every width, of lengths
+// around a group of 8, from a source that ends at the last value's byte
+// (read in place but for the last groups) or is followed by other bytes.
+func TestDecodeBitPacked(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 7))
+	for width := 1; width <= 32; width++ {
+		for _, n := range []int{1, 7, 8, 9, 15, 16, 17, 63, 64, 65, 1000} {
+			values := make([]uint32, n)
+			for i := range values {
+				values[i] = uint32(rng.Uint64() & (1<<width - 1))
+			}
+			exact := appendPacked(nil, values, width)
+			for _, tail := range []int{0, 3, 16} {
+				src := append(append([]byte(nil), exact...), make([]byte, tail)...)
+				for i := len(exact); i < len(src); i++ {
+					src[i] = 0xff // bits past the run must not leak in
+				}
+				dst := make([]int32, n)
+				if err := sources.DecodeHybrid(dst, src, width); err != nil {
+					t.Fatalf("width %d, %d values, %d bytes after: %v", width, n, tail, err)
+				}
+				for i, v := range values {
+					if uint32(dst[i]) != v {
+						t.Fatalf("width %d, %d values, %d bytes after: value %d is %d, want %d", width, n, tail, i, dst[i], v)
+					}
+				}
+			}
+		}
+	}
+}
