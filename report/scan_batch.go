@@ -62,6 +62,11 @@ func (s *scanner) scanBatch(r columnar.Rows, a *acc, at place, rs *rowScan) {
 		}
 		row += uint64(hi - lo)
 	}
+	// The chunks wait in rs for the next batch: they must not keep this
+	// one's memory alive.
+	for c := range rs.chunks {
+		rs.chunks[c].Release()
+	}
 }
 
 // addChunk adds the values of a chunk of column c to ca, as addValue

@@ -199,6 +199,15 @@ func (ch *Chunk) readPick(p *Pick, c, lo, hi int, view bool) error {
 	return nil
 }
 
+// Release empties the chunk and drops what it refers to of batches'
+// memory (rows read in place, or viewed), so that it does not keep
+// batches alive while it waits for its next Read; it keeps its own
+// buffers.
+func (ch *Chunk) Release() {
+	ch.Column, ch.N, ch.picked = Column{}, 0, nil
+	clear(ch.pickedBuf[:cap(ch.pickedBuf)])
+}
+
 // viewPicked sets ch.picked to the bytes of each row refs names among
 // cols, in place: a null's are empty, as its offsets in its batch say.
 func (ch *Chunk) viewPicked(cols []*Column, refs []Ref) {

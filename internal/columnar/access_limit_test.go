@@ -89,3 +89,34 @@ func TestChunkReadTooLarge(t *testing.T) {
 		})
 	}
 }
+
+// TestChunkRelease views picked byte arrays, releases the chunk, and
+// checks that it then holds no view of the batches and no rows, and
+// that it reads again after.
+func TestChunkRelease(t *testing.T) {
+	layout := columnar.Layout{{Kind: parquet.ByteArray}}
+	b := columnar.New(layout, 4)
+	for _, v := range []string{"a", "bc", "def", "ghij"} {
+		if err := b.Cols[0].AppendValue(parquet.ByteArrayValue([]byte(v))); err != nil {
+			t.Fatal(err)
+		}
+		b.Len++
+	}
+	pick := columnar.NewPick([]*columnar.Batch{b}, []columnar.Ref{{Row: 3}, {Row: 1}, {Row: 2}})
+	var ch columnar.Chunk
+	ch.ReadView(pick, 0, 0, 3)
+	ch.ReadView(pick, 0, 1, 2) // a shorter read leaves older views behind
+	if got := columnar.ViewsHeld(&ch); got != 3 {
+		t.Fatalf("%d views held after two reads, want 3", got)
+	}
+	ch.Release()
+	if got := columnar.ViewsHeld(&ch); got != 0 || ch.N != 0 || ch.Bytes != nil {
+		t.Fatalf("after Release: %d views held, %d rows, bytes %q", got, ch.N, ch.Bytes)
+	}
+	ch.ReadView(pick, 0, 0, 3)
+	for k, want := range []string{"ghij", "bc", "def"} {
+		if got := string(ch.Value(k)); got != want {
+			t.Errorf("row %d after Release: %q, want %q", k, got, want)
+		}
+	}
+}
