@@ -112,9 +112,7 @@ func (a *Attachment) RowGroup(split, seq int, rows pipeline.RowGroupRows) (func(
 		rs = newRowScan()
 	}
 	for _, b := range rows.Batches {
-		if err := a.sc.scanBatch(b, x, at, rs); err != nil {
-			return nil, fmt.Errorf("report of split %d: %w", split, err)
-		}
+		a.sc.scanBatch(b, x, at, rs)
 		at.firstRow += uint64(b.NumRows())
 	}
 	for _, r := range rows.Rows {

@@ -135,7 +135,7 @@ func (s *scanner) scanParts(ctx context.Context, m *pipeline.Manifest, parts []p
 					b, err = t.f.batch.ReadBatchInto(gctx, t.unit, reuse)
 					if err == nil {
 						a = s.newUnitAcc(int64(b.Len), t.at, &bufs)
-						err = s.scanBatch(b, a, t.at, rs)
+						s.scanBatch(b, a, t.at, rs)
 						reuse = b
 					}
 				} else {

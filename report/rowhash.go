@@ -105,10 +105,9 @@ func chunkHashes(vh []uint64, ch *columnar.Chunk) []uint64 {
 	vh = growU64(vh, ch.N)
 	if ch.Width == 0 {
 		for k := range ch.N {
-			s, e := ch.Offsets[k], ch.Offsets[k+1]
 			vh[k] = 0
 			if !ch.Null(k) {
-				vh[k] = bytesHash(ch.Bytes[s:e:e])
+				vh[k] = bytesHash(ch.Value(k))
 			}
 		}
 		return vh

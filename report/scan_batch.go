@@ -21,9 +21,10 @@ const batchChunk = 1024
 // of each column at a time ([columnar.Chunk]) and walks their typed
 // values, each column's in row order, so every accumulator sees what
 // scanRows gives it for the same rows read one by one, and the figures
-// are the same. It fails when a chunk's byte arrays are more than a
-// chunk addresses ([columnar.ErrTooLarge]).
-func (s *scanner) scanBatch(r columnar.Rows, a *acc, at place, rs *rowScan) error {
+// are the same. Picked byte arrays are read where their batches hold
+// them ([columnar.Chunk.ReadView]), not copied, so the scan does not
+// fail however many bytes a chunk's rows have.
+func (s *scanner) scanBatch(r columnar.Rows, a *acc, at place, rs *rowScan) {
 	ncols := len(s.cols)
 	if len(rs.chunks) != ncols {
 		rs.chunks = make([]columnar.Chunk, ncols)
@@ -36,9 +37,7 @@ func (s *scanner) scanBatch(r columnar.Rows, a *acc, at place, rs *rowScan) erro
 		hi := min(lo+batchChunk, n)
 		for c := range ncols {
 			if at.leak || s.want[c] || c == s.label {
-				if err := rs.chunks[c].Read(r, c, lo, hi); err != nil {
-					return err
-				}
+				rs.chunks[c].ReadView(r, c, lo, hi)
 			}
 		}
 		clear(rs.vhOK)
@@ -63,7 +62,11 @@ func (s *scanner) scanBatch(r columnar.Rows, a *acc, at place, rs *rowScan) erro
 		}
 		row += uint64(hi - lo)
 	}
-	return nil
+	// The chunks wait in rs for the next batch: they must not keep this
+	// one's memory alive.
+	for c := range rs.chunks {
+		rs.chunks[c].Release()
+	}
 }
 
 // addChunk adds the values of a chunk of column c to ca, as addValue
@@ -277,7 +280,7 @@ func (s *scanner) addChunkRecords(a *acc, at place, row uint64, n int, rs *rowSc
 					ends[k] += hdr
 					continue
 				}
-				l := int(ch.Offsets[k+1] - ch.Offsets[k])
+				l := len(ch.Value(k))
 				ends[k] += hdr + uvarintLen(uint64(l)) + l
 			}
 		default:

@@ -17,7 +17,8 @@ import (
 // batch's memory, which must not change while the chunk is in use. Picked
 // rows ([*Pick]) are gathered into buffers the chunk keeps and reuses from
 // one [Chunk.Read] to the next, so reading a column chunk by chunk
-// allocates only while they grow.
+// allocates only while they grow; [Chunk.ReadView] views picked byte
+// arrays in their batches instead, for readers of [Chunk.Value] only.
 //
 // The zero value is an empty chunk, ready for Read. A Chunk is for one
 // goroutine at a time.
@@ -42,6 +43,9 @@ type Chunk struct {
 	// Picked rows' batches' values viewed as numbers, for the gather.
 	views8 [][]uint64
 	views4 [][]uint32
+	// picked is, after ReadView of picked byte arrays, each row's bytes
+	// in its batch (nil otherwise); pickedBuf keeps its memory.
+	picked, pickedBuf [][]byte
 }
 
 // Read sets ch to rows [lo, hi) of column c of r. Rows of a [*Batch] are
@@ -50,12 +54,30 @@ type Chunk struct {
 // error wrapping [ErrTooLarge], and ch is then an empty chunk. It panics
 // if the range or c is out of range, or r is neither.
 func (ch *Chunk) Read(r Rows, c, lo, hi int) error {
+	return ch.read(r, c, lo, hi, false)
+}
+
+// ReadView is [Chunk.Read] for a reader that only reads the rows' byte
+// arrays through [Chunk.Value]: picked byte arrays are not gathered but
+// viewed where their batches hold them, each row's bytes in its own
+// batch, so it neither copies them nor fails. After it, a ByteArray
+// chunk of picked rows has no Offsets or Bytes (nil); rows of a [*Batch]
+// are read as Read reads them. The views refer to the batches' memory,
+// which must not change while the chunk is in use.
+func (ch *Chunk) ReadView(r Rows, c, lo, hi int) {
+	// A view never fails: each row's bytes are addressed in its batch,
+	// whose own offsets address them.
+	_ = ch.read(r, c, lo, hi, true)
+}
+
+func (ch *Chunk) read(r Rows, c, lo, hi int, view bool) error {
+	ch.picked = nil
 	switch r := r.(type) {
 	case *Batch:
 		ch.readBatch(r, c, lo, hi)
 		return nil
 	case *Pick:
-		return ch.readPick(r, c, lo, hi)
+		return ch.readPick(r, c, lo, hi, view)
 	default:
 		panic("columnar: Chunk.Read of an unknown Rows")
 	}
@@ -85,7 +107,7 @@ func (ch *Chunk) readBatch(b *Batch, c, lo, hi int) {
 	ch.Fixed = src.Fixed[lo*w : hi*w : hi*w]
 }
 
-func (ch *Chunk) readPick(p *Pick, c, lo, hi int) error {
+func (ch *Chunk) readPick(p *Pick, c, lo, hi int, view bool) error {
 	ch.N = hi - lo
 	if lo == hi {
 		ch.Column = Column{}
@@ -97,7 +119,7 @@ func (ch *Chunk) readPick(p *Pick, c, lo, hi int) error {
 	cols, refs := p.cols[c], p.refs[lo:hi]
 	t := cols[0].Type
 	ch.Column = Column{Type: t}
-	if t.Width == 0 {
+	if t.Width == 0 && !view {
 		// The rows' bytes are counted first: more than the offsets
 		// address is refused before any is copied, and the chunk's
 		// memory grows once.
@@ -127,8 +149,10 @@ func (ch *Chunk) readPick(p *Pick, c, lo, hi int) error {
 		}
 		ch.defs, ch.Defs = defs, defs
 	}
-	switch w := t.Width; w {
-	case 0:
+	switch w := t.Width; {
+	case w == 0 && view:
+		ch.viewPicked(cols, refs)
+	case w == 0:
 		offsets := append(ch.offsets[:0], 0)
 		bs := ch.bytes[:0]
 		if len(cols) == 1 {
@@ -146,7 +170,7 @@ func (ch *Chunk) readPick(p *Pick, c, lo, hi int) error {
 		}
 		ch.offsets, ch.bytes = offsets, bs
 		ch.Offsets, ch.Bytes = offsets, bs
-	case 8:
+	case w == 8:
 		fixed := grow(ch.fixed[:0], 8*len(refs))[:8*len(refs)]
 		ch.fixed, ch.Fixed = fixed, fixed
 		if gatherViews(&ch.views8, fixed, cols, refs, 8, view8) {
@@ -155,7 +179,7 @@ func (ch *Chunk) readPick(p *Pick, c, lo, hi int) error {
 		for k, ref := range refs {
 			binary.LittleEndian.PutUint64(fixed[8*k:], binary.LittleEndian.Uint64(cols[ref.Batch].Fixed[8*int(ref.Row):]))
 		}
-	case 4:
+	case w == 4:
 		fixed := grow(ch.fixed[:0], 4*len(refs))[:4*len(refs)]
 		ch.fixed, ch.Fixed = fixed, fixed
 		if gatherViews(&ch.views4, fixed, cols, refs, 4, view4) {
@@ -173,6 +197,39 @@ func (ch *Chunk) readPick(p *Pick, c, lo, hi int) error {
 		ch.fixed, ch.Fixed = fixed, fixed
 	}
 	return nil
+}
+
+// Release empties the chunk and drops what it refers to of batches'
+// memory (rows read in place, or viewed), so that it does not keep
+// batches alive while it waits for its next Read; it keeps its own
+// buffers.
+func (ch *Chunk) Release() {
+	ch.Column, ch.N, ch.picked = Column{}, 0, nil
+	clear(ch.pickedBuf[:cap(ch.pickedBuf)])
+}
+
+// viewPicked sets ch.picked to the bytes of each row refs names among
+// cols, in place: a null's are empty, as its offsets in its batch say.
+func (ch *Chunk) viewPicked(cols []*Column, refs []Ref) {
+	vs := ch.pickedBuf[:0]
+	if cap(vs) < len(refs) {
+		vs = make([][]byte, 0, max(len(refs), 2*cap(vs)))
+	}
+	vs = vs[:len(refs)]
+	if len(cols) == 1 {
+		src, off := cols[0].Bytes, cols[0].Offsets
+		for k, ref := range refs {
+			s, e := off[ref.Row], off[ref.Row+1]
+			vs[k] = src[s:e:e]
+		}
+	} else {
+		for k, ref := range refs {
+			col := cols[ref.Batch]
+			s, e := col.Offsets[ref.Row], col.Offsets[ref.Row+1]
+			vs[k] = col.Bytes[s:e:e]
+		}
+	}
+	ch.pickedBuf, ch.picked = vs, vs
 }
 
 // views appends to dst the fixed-width values of each of cols viewed in
@@ -230,6 +287,9 @@ func (ch *Chunk) Null(k int) bool { return ch.Defs != nil && ch.Defs[k] < ch.Max
 // Value returns the bytes of row k of a ByteArray chunk (empty for a
 // null), which refer to the chunk's or its batch's memory.
 func (ch *Chunk) Value(k int) []byte {
+	if ch.picked != nil {
+		return ch.picked[k]
+	}
 	s, e := ch.Offsets[k], ch.Offsets[k+1]
 	return ch.Bytes[s:e:e]
 }

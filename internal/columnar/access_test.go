@@ -135,13 +135,24 @@ func TestChunkRead(t *testing.T) {
 		return rows.AppendValues(nil, c, k, k+1)[0]
 	}
 	chunks := make([]columnar.Chunk, len(accessLayout))
+	views := make([]columnar.Chunk, len(accessLayout))
 	for _, tc := range cases {
 		for _, size := range []int{1, 7, 1024} {
 			for lo := 0; lo < tc.rows.NumRows(); lo += size {
 				hi := min(lo+size, tc.rows.NumRows())
 				for c := range accessLayout {
+					want := func(k int) parquet.Value { return value(tc.rows, c, lo+k) }
 					chunks[c].Read(tc.rows, c, lo, hi)
-					checkChunk(t, tc.name, &chunks[c], c, lo, hi, func(k int) parquet.Value { return value(tc.rows, c, lo+k) })
+					checkChunk(t, tc.name, &chunks[c], c, lo, hi, want)
+					// Another chunk viewing the rows, and reading every
+					// other chunk of them: neither leaves the other's rows
+					// behind.
+					if lo/size%2 == 0 {
+						views[c].ReadView(tc.rows, c, lo, hi)
+					} else {
+						views[c].Read(tc.rows, c, lo, hi)
+					}
+					checkChunk(t, tc.name+", viewed", &views[c], c, lo, hi, want)
 				}
 			}
 		}
@@ -234,10 +245,12 @@ func BenchmarkChunk(b *testing.B) {
 			sel = append(sel, i)
 		}
 	}
+	pick := columnar.PickRows(batch, sel)
 	for _, tc := range []struct {
 		name string
 		rows columnar.Rows
-	}{{"batch", batch}, {"pick", columnar.PickRows(batch, sel)}} {
+		view bool // ReadView rather than Read
+	}{{"batch", batch, false}, {"pick", pick, false}, {"pick view", pick, true}} {
 		b.Run(tc.name, func(b *testing.B) {
 			b.ReportAllocs()
 			b.SetBytes(int64(tc.rows.NumRows()) * (8 + 8 + 40))
@@ -248,7 +261,11 @@ func BenchmarkChunk(b *testing.B) {
 				for lo := 0; lo < tc.rows.NumRows(); lo += 1024 {
 					hi := min(lo+1024, tc.rows.NumRows())
 					for c := range ch {
-						ch[c].Read(tc.rows, c, lo, hi)
+						if tc.view {
+							ch[c].ReadView(tc.rows, c, lo, hi)
+						} else {
+							ch[c].Read(tc.rows, c, lo, hi)
+						}
 					}
 					for _, v := range ch[0].Int64s() {
 						sum += float64(v)
