@@ -85,7 +85,7 @@ func TestVerifyStopsWhenCancelled(t *testing.T) {
 	var m map[string]any
 	must(t, json.Unmarshal(b, &m))
 	file := m["splits"].([]any)[0].(map[string]any)["files"].([]any)[0].(map[string]any)
-	file["bytes"] = huge
+	file["bytes"] = int64(huge)
 	b, err = json.Marshal(m)
 	must(t, err)
 	must(t, os.WriteFile(path, b, 0o666))

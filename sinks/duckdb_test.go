@@ -83,7 +83,7 @@ func duckRecords(start, n int) []duckRecord {
 			label: labels[r.IntN(len(labels))],
 			x:     r.Float64()*100 - 50,
 			text:  fmt.Sprintf("%-40s", fmt.Sprintf("row %d: %x", k, r.Uint64())),
-			ts:    1_700_000_000_000_000 + int64(k)*1_000_003 - int64(r.IntN(1<<40)),
+			ts:    1_700_000_000_000_000 + int64(k)*1_000_003 - r.Int64N(1<<40),
 			day:   int32(19000 + r.IntN(1000) - 500),
 			small: int16(r.IntN(1 << 16)),
 			u64:   r.Uint64(),

@@ -168,7 +168,7 @@ func randomArrowRows(rng *rand.Rand, n int) []arrowRow {
 		if !maybe() {
 			r.D64 = ptr(int32(rng.IntN(40000) - 20000))
 		}
-		r.TsS = int64(rng.IntN(1<<40)-1<<39) * 1000
+		r.TsS = (rng.Int64N(1<<40) - 1<<39) * 1000
 		if !maybe() {
 			r.TsMs = ptr(int64(rng.Uint64() >> 2))
 		}

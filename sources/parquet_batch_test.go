@@ -314,7 +314,7 @@ func wideRows(n int, seed uint64) []wideRow {
 			w.OI32 = new(int32(rng.IntN(7)))
 		}
 		if !null() {
-			w.OI64 = new(int64(rng.IntN(1 << 40)))
+			w.OI64 = new(rng.Int64N(1 << 40))
 		}
 		if !null() {
 			w.OI96 = &deprecated.Int96{uint32(r), 0, uint32(rng.IntN(5))}

@@ -65,7 +65,7 @@ func BenchmarkDecodeIndexes(b *testing.B) {
 		var acc uint64
 		bits := 0
 		for i := range n {
-			acc |= uint64(uint32(i*2654435761)>>(32-width)) << bits
+			acc |= uint64(uint32(i)*2654435761>>(32-width)) << bits
 			bits += width
 			for bits >= 8 {
 				src = append(src, byte(acc))

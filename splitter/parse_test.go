@@ -66,7 +66,14 @@ func ratios(kv ...any) []splitter.Split {
 func counts(kv ...any) []splitter.Split {
 	var s []splitter.Split
 	for k := 0; k < len(kv); k += 2 {
-		s = append(s, splitter.Split{Name: kv[k].(string), Rows: int64(kv[k+1].(int))})
+		var rows int64
+		switch v := kv[k+1].(type) {
+		case int:
+			rows = int64(v)
+		case int64: // beyond a 32-bit int
+			rows = v
+		}
+		s = append(s, splitter.Split{Name: kv[k].(string), Rows: rows})
 	}
 	return s
 }
@@ -147,7 +154,7 @@ func TestParseSizes(t *testing.T) {
 		{name: "one", in: "sample=1", want: counts("sample", 1)},
 		{name: "leading zeros", in: "a=007", want: counts("a", 7)},
 		{name: "spaces", in: " a = 5 ,b=6", want: counts("a", 5, "b", 6)},
-		{name: "max", in: "a=9223372036854775806,b=1", want: counts("a", math.MaxInt64-1, "b", 1)},
+		{name: "max", in: "a=9223372036854775806,b=1", want: counts("a", int64(math.MaxInt64-1), "b", 1)},
 
 		{name: "empty", in: "", err: `usage: sizes "": empty list`},
 		{name: "negative", in: "a=10,b=-1", err: `usage: sizes "a=10,b=-1": split "b": row count "-1" is not a positive integer`},
@@ -213,7 +220,7 @@ func TestValidateSplits(t *testing.T) {
 		{"ratio Inf", ratios("a", math.Inf(1)), `usage: split "a": ratio +Inf is not in (0, 1]`},
 		{"ratio negative", ratios("a", -0.5, "b", 1.5), `usage: split "a": ratio -0.5 is not in (0, 1]`},
 		{"ratio sum", ratios("a", 0.5, "b", 0.25), `usage: ratios sum to 0.75, not 1`},
-		{"count overflow", counts("a", math.MaxInt64, "b", 1), `usage: row counts sum to more than 9223372036854775807`},
+		{"count overflow", counts("a", int64(math.MaxInt64), "b", 1), `usage: row counts sum to more than 9223372036854775807`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

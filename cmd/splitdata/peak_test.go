@@ -41,7 +41,7 @@ func runPeak(file string) int {
 		os.Stderr.WriteString("peak: no rusage for the child\n")
 		return 125
 	}
-	if err := os.WriteFile(file, []byte(strconv.FormatInt(ru.Maxrss<<10, 10)), 0o644); err != nil { // KiB on Linux
+	if err := os.WriteFile(file, []byte(strconv.FormatInt(int64(ru.Maxrss)<<10, 10)), 0o644); err != nil { // KiB on Linux
 		os.Stderr.WriteString("peak: " + err.Error() + "\n")
 		return 125
 	}
