@@ -279,3 +279,11 @@ func MomentsMatch(nums [][]float64) bool {
 	}
 	return true
 }
+
+// NewSharedFinderForTest returns sharedIn on buffers kept from call to
+// call: it returns the distinct hashes bucket holds twice or more,
+// ascending, moved to its start.
+func NewSharedFinderForTest() func(bucket []uint64) []uint64 {
+	var f sharedFinder
+	return func(bucket []uint64) []uint64 { return bucket[:f.sharedIn(bucket)] }
+}

@@ -327,10 +327,9 @@ func (l *hashLog) findShared(hashes []uint64, starts, dups []int64, lo, hi int) 
 	workers := max(l.workers, 1)
 	sums := make([]int64, workers)
 	some := func(w int) {
-		var set, shared []uint64
+		var f sharedFinder
 		for b := lo + w; b < hi; b += workers {
-			var k int
-			k, set, shared = sharedIn(hashes[starts[b]:starts[b+1]], set, shared)
+			k := f.sharedIn(hashes[starts[b]:starts[b+1]])
 			dups[b] = int64(k)
 			sums[w] += int64(k)
 		}
@@ -349,72 +348,6 @@ func (l *hashLog) findShared(hashes []uint64, starts, dups []int64, lo, hi int) 
 		total += n
 	}
 	return total
-}
-
-// maxSetSlots bounds the hash set of sharedIn (512 KiB): a larger bucket
-// is sorted instead.
-const maxSetSlots = 1 << 16
-
-// sharedIn moves the distinct hashes that bucket holds twice or more to
-// its start, ascending, and returns their number, and the buffers set
-// and shared, grown, for the next call. The hashes go through a set
-// (open addressing, linear probing, at most half full, 0 for an empty
-// slot, so zeros are counted apart): a tenth of the cost of sorting
-// them. A bucket too large for the set is sorted.
-func sharedIn(bucket, set, shared []uint64) (int, []uint64, []uint64) {
-	if 2*len(bucket) > maxSetSlots {
-		slices.Sort(bucket)
-		k := 0
-		for i := 0; i < len(bucket); {
-			j := i + 1
-			for j < len(bucket) && bucket[j] == bucket[i] {
-				j++
-			}
-			if j-i > 1 {
-				bucket[k] = bucket[i]
-				k++
-			}
-			i = j
-		}
-		return k, set, shared
-	}
-	size := 64
-	for size < 2*len(bucket) {
-		size *= 2
-	}
-	if cap(set) < size {
-		set = make([]uint64, size, maxSetSlots)
-	}
-	t := set[:size]
-	clear(t)
-	mask := uint64(size - 1)
-	shared = shared[:0]
-	zeros := 0
-	for _, h := range bucket {
-		if h == 0 {
-			zeros++
-			continue
-		}
-		// The top bits number the bucket: the low ones are the slot.
-		i := h & mask
-		for t[i] != 0 && t[i] != h {
-			i = (i + 1) & mask
-		}
-		if t[i] == h {
-			shared = append(shared, h)
-		} else {
-			t[i] = h
-		}
-	}
-	if zeros > 1 {
-		shared = append(shared, 0)
-	}
-	if len(shared) == 0 {
-		return 0, set, shared
-	}
-	slices.Sort(shared)
-	shared = slices.Compact(shared)
-	return copy(bucket, shared), set, shared
 }
 
 // mark marks the row of the hash of sequence number seq.
