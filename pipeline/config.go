@@ -335,7 +335,7 @@ func (c SplitConfig) withDefaults() SplitConfig {
 		c.MemoryLimit = max(DefaultMemoryLimit, memoryFor(2*c.ShuffleMemory))
 	}
 	if c.ShuffleMemory == 0 {
-		c.ShuffleMemory = heapBudget(c.MemoryLimit) / 2
+		c.ShuffleMemory = shuffleShare(c.MemoryLimit, c.TempStore)
 	}
 	if c.Workers == 0 {
 		c.Workers = runtime.GOMAXPROCS(0)

@@ -117,6 +117,34 @@ func memoryFor(heap int64) int64 {
 	return m
 }
 
+// TempStoreMemory is what the write buffers of a job's TempStore
+// (JobOptions.TempStore, a bucket --temp-dir: storage.ScratchOptions.Memory)
+// may take under a budget of memory bytes (0: DefaultMemoryLimit): a
+// sixteenth of it. They hold what a spilling shuffle and the per-row
+// state beyond ShuffleMemory write on their way to the bucket, so the
+// default ShuffleMemory of a job with a TempStore leaves them out of its
+// half of the heap budget (shuffleShare).
+func TempStoreMemory(memory int64) int64 {
+	if memory <= 0 {
+		memory = DefaultMemoryLimit
+	}
+	return memory / 16
+}
+
+// shuffleShare is the default ShuffleMemory of a job under memory: half
+// its heap budget, less its TempStore's write buffers when it has one
+// (TempStoreMemory; they came on top of the budget before).
+// A budget of M keeps 7/16 M (M - M/8 over 2) for the shuffle, 3/8 M
+// beside a TempStore; a smaller share means more, smaller spill
+// partitions, never other bytes.
+func shuffleShare(memory int64, store TempStore) int64 {
+	share := heapBudget(memory) / 2
+	if store != nil {
+		share = max(share-TempStoreMemory(memory), share/2)
+	}
+	return share
+}
+
 // unitBudget is the most estimated decoded bytes of one unit under memory
 // with workers readers: the window of H/8 (inFlight) shared by the W+1
 // units in flight.
