@@ -121,12 +121,11 @@ func streamNeed(o outputShape) int64 {
 
 // streamHeap is the least heap budget of a streaming job: the windows (a
 // fraction of it), minMemory and the pages of the row groups being
-// encoded beside them, the compressed pages the page writers keep
-// (keptPages), and one finished row group read back whole, which holds
-// the job window; on the row path that row group is held twice while its
-// dictionary indexes are re-encoded (readBackHeap). Whatever is left, up
-// to an eighth, holds pages in blocks (spoolBudget). 0 when nothing is
-// known.
+// encoded beside them, and one finished row group read back whole, which
+// holds the job window; on the row path that row group is held twice
+// while its dictionary indexes are re-encoded (readBackHeap). Whatever is
+// left, up to an eighth, holds the compressed pages the page writers keep
+// (keptPages) and pages in blocks (spoolBudget). 0 when nothing is known.
 func streamHeap(o outputShape) int64 {
 	group := min(o.rowGroupRows, o.rows)
 	if group <= 0 || o.encodedBytes <= 0 {
@@ -142,7 +141,7 @@ func streamHeap(o outputShape) int64 {
 	} else {
 		rest *= 2
 	}
-	return readBackHeap(rest+keptPages(o), group*o.encodedBytes, o.rowPath)
+	return readBackHeap(rest, group*o.encodedBytes, o.rowPath)
 }
 
 // keptPages is what the page writers of a streaming job keep from piece
@@ -151,14 +150,21 @@ func streamHeap(o outputShape) int64 {
 // moves to the blocks from there), in each of the outputs' open row
 // groups and the W being finished, whose writers are pooled and reused.
 // The buffer is reserved at the compression bound of a page of 9/8 of
-// the page size (sinks' reservePage), so it is counted at 9/8 of a page,
-// the part of it that a compressible page may leave untouched besides.
-// It is counted once: it is live, but does not grow the collector's
-// garbage as the windows' rows do. The wide shape of benchmarks/peers.sh
-// (20 strings, 2 outputs, W=2) keeps 22.5 MiB, which moved its least
-// budget from 121 MiB to 147 MiB: under --memory 128MiB it peaked at
-// 136-168 MiB of RSS, above the budget.
+// the page size (sinks' reservePage), so it is counted at 9/8 of a page.
+// The pages are on their way to the blocks, so the blocks get what the
+// heap budget leaves beside streamHeap and them (spoolBudget): the wide
+// shape of benchmarks/peers.sh (20 strings, 2 outputs, W=2) keeps 22.5
+// MiB; under the default 240 MiB its blocks keep their H/8, 26 MiB, under
+// --memory 160MiB they go from 17.5 MiB to 11.75, and under 128MiB,
+// where they had 6 MiB, to none. Counting the kept pages in streamHeap
+// too would raise the wide shape's least budget from 121 MiB to 147 MiB,
+// though under 128MiB its anonymous memory peaked at 102 MiB (see the
+// top of memory.go); where the blocks cannot give them room, they take
+// the collector's headroom that streamHeap's factor of 2 leaves.
 func keptPages(o outputShape) int64 {
+	if o.leaves > 1<<20 || o.pageBytes > 1<<32 {
+		return 1 << 62
+	}
 	return int64(o.leaves) * (o.pageBytes + o.pageBytes/8) * int64(o.outputs+o.workers)
 }
 
