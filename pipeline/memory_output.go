@@ -58,8 +58,13 @@ type outputShape struct {
 //     Measured on the wide shape of benchmarks/peers.sh (2M rows of 20
 //     strings, 35 MiB an encoded output row group): a split under
 //     --memory 128MiB peaked at 136-168 MiB of RSS, under the default
-//     240 MiB at 245 MB; counting the kept pages now refuses 128 MiB
-//     (the least budget is 147 MiB).
+//     240 MiB at 245 MB; its anonymous memory under 128MiB at 102 MiB,
+//     the rest being the binary's pages (see the top of memory.go). On
+//     the row path (--group s00 on that shape) reality exceeds the plan:
+//     the collector's live heap reached 185 MB under --memory 160MiB
+//     (H = 140 MiB), anonymous memory 178-208 MiB under 100-160MiB, its
+//     row groups read back (44 MB), the rows in flight (34 MB) and
+//     parquet-go's decoded pages (29 MB) the most of it.
 //
 // Streaming costs speed (an output's row group is encoded by one
 // goroutine as its rows arrive, where held row groups are encoded W at a
