@@ -62,7 +62,7 @@ type outputShape struct {
 //     the rest being the binary's pages (see the top of memory.go). On
 //     the row path (--group s00 on that shape) reality exceeds the plan:
 //     the collector's live heap reached 185 MB under --memory 160MiB
-//     (H = 140 MiB), anonymous memory 178-208 MiB under 100-160MiB, its
+//     (H = 140 MiB), anonymous memory 178-195 MiB under 100-160MiB, its
 //     row groups read back (44 MB), the rows in flight (34 MB) and
 //     parquet-go's decoded pages (29 MB) the most of it.
 //
