@@ -299,7 +299,9 @@ type JobOptions struct {
 // from the same budget, so the live heap stays under it by design; the
 // limit only keeps the collector from letting the heap idle at twice the
 // live data. It is soft: should the live data exceed it, the process uses
-// more rather than fail.
+// more rather than fail. The limit is the process's: a process running
+// several jobs at once should set it to what they may take together
+// instead, as the last job's call sets it for all of them.
 //
 //	opts.OnBudget = pipeline.GoMemoryLimit(opts)
 func GoMemoryLimit(opts JobOptions) (onBudget func(bytes int64)) {
@@ -335,7 +337,7 @@ func (c SplitConfig) withDefaults() SplitConfig {
 		c.MemoryLimit = max(DefaultMemoryLimit, memoryFor(2*c.ShuffleMemory))
 	}
 	if c.ShuffleMemory == 0 {
-		c.ShuffleMemory = heapBudget(c.MemoryLimit) / 2
+		c.ShuffleMemory = shuffleShare(c.MemoryLimit, c.TempStore)
 	}
 	if c.Workers == 0 {
 		c.Workers = runtime.GOMAXPROCS(0)

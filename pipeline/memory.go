@@ -65,6 +65,22 @@ import (
 // Estimates
 // come from the footers, so these are targets, not guarantees: the
 // process's peak is measured by benchmarks/memory.sh.
+//
+// What the plan counts is the runtime's: under the soft limit the
+// anonymous memory of a split stays near H, peaks of 46-59 MiB under
+// --memory 64MiB and 102-114 MiB under 128MiB on benchmarks/peers.sh's
+// shapes (session 16, sampled from /proc). Its peak RSS is higher by the
+// binary's pages read from its file, about 39 MiB, which the reserve
+// (M/8 below 256 MiB) does not cover: 85-99 MiB under 64MiB, 141-153
+// MiB under 128MiB. Those pages are the kernel's to drop under a
+// cgroup's limit, the anonymous memory is not.
+//
+// The edge pages and route scratch above are the process's, shared by
+// the jobs it runs, and size themselves from its soft limit when it is
+// below their caps (16, 16 and 8 MiB). GoMemoryLimit sets that limit to
+// one job's heap budget, so a process running several jobs at once
+// should set it itself, to what all of them may take, rather than per
+// job.
 
 // MemoryReserve is the most of a memory budget (JobOptions.MemoryLimit,
 // --memory) that is left to the process's baseline, which is there
@@ -115,6 +131,34 @@ func memoryFor(heap int64) int64 {
 		m--
 	}
 	return m
+}
+
+// TempStoreMemory is what the write buffers of a job's TempStore
+// (JobOptions.TempStore, a bucket --temp-dir: storage.ScratchOptions.Memory)
+// may take under a budget of memory bytes (0: DefaultMemoryLimit): a
+// sixteenth of it. They hold what a spilling shuffle and the per-row
+// state beyond ShuffleMemory write on their way to the bucket, so the
+// default ShuffleMemory of a job with a TempStore leaves them out of its
+// half of the heap budget (shuffleShare).
+func TempStoreMemory(memory int64) int64 {
+	if memory <= 0 {
+		memory = DefaultMemoryLimit
+	}
+	return memory / 16
+}
+
+// shuffleShare is the default ShuffleMemory of a job under memory: half
+// its heap budget, less its TempStore's write buffers when it has one
+// (TempStoreMemory; they came on top of the budget before).
+// A budget of M keeps 7/16 M (M - M/8 over 2) for the shuffle, 3/8 M
+// beside a TempStore; a smaller share means more, smaller spill
+// partitions, never other bytes.
+func shuffleShare(memory int64, store TempStore) int64 {
+	share := heapBudget(memory) / 2
+	if store != nil {
+		share = max(share-TempStoreMemory(memory), share/2)
+	}
+	return share
 }
 
 // unitBudget is the most estimated decoded bytes of one unit under memory

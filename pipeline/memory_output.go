@@ -25,7 +25,8 @@ type outputShape struct {
 //
 //   - held: an output row group is encoded once all its rows are there
 //     (W at a time, each into a buffer of its encoded size, two while its
-//     dictionary indexes are re-encoded, where they may be: not counted),
+//     dictionary indexes are re-encoded, where they may be: not counted
+//     but in the headroom the factor of heldHeap leaves),
 //     so each output holds one pending as decoded rows, and one more is
 //     being encoded (two on the row path, whose encoders copy the rows
 //     into the Parquet writer's buffers); with minMemory for the rest,
@@ -39,24 +40,31 @@ type outputShape struct {
 //   - streamed (rowgroup_stream.go), when held does not fit and the
 //     encoder can: each output's open row group is encoded as its rows
 //     come, so it holds one page per column being filled (pageBytes
-//     uncompressed; the page compressed, kept by the page writer from
-//     row group to row group, is not counted); W more are being
-//     finished, as many. Its finished
+//     uncompressed) and a buffer of one compressed page per column that
+//     the page writer keeps from piece to piece and row group to row
+//     group (keptPages); W more are being finished, as many. Its finished
 //     pages go to blocks of a pool shared by the job's streams
 //     (spoolBudget: what this leaves of the heap budget, at most H/8),
 //     and beyond it to temporary files. A finished row group whose
 //     columns are all the page writer's keeps its pages there until it
 //     is written, a block at a time; another (rows, columns parquet-go
 //     writes) is read back into one buffer of its encoded size (two
-//     while its dictionary indexes are re-encoded, where they may be,
-//     not yet counted here), and holds the job window (all of it, if larger)
-//     until it is written; one left in blocks holds none of the window
-//     (rowGroupStreams.settle). So the windows, minMemory and the pages,
-//     plus that one finished row group that may exceed the window, must
-//     fit (streamHeap); the blocks take what is left. Measured on the wide shape of
-//     benchmarks/peers.sh (2M rows of 20 strings, 35 MiB an encoded
-//     output row group): a split under --memory 128MiB peaked at 149 MB,
-//     under the default 240 MiB at 245 MB.
+//     while its dictionary indexes are re-encoded: counted on the row
+//     path, readBackHeap), and holds the job window (all of it, if
+//     larger) until it is written; one left in blocks holds none of the
+//     window (rowGroupStreams.settle). So the windows, minMemory and the
+//     pages, plus that one finished row group that may exceed the
+//     window, must fit (streamHeap); the blocks take what is left.
+//     Measured on the wide shape of benchmarks/peers.sh (2M rows of 20
+//     strings, 35 MiB an encoded output row group): a split under
+//     --memory 128MiB peaked at 136-168 MiB of RSS, under the default
+//     240 MiB at 245 MB; its anonymous memory under 128MiB at 102 MiB,
+//     the rest being the binary's pages (see the top of memory.go). On
+//     the row path (--group s00 on that shape) reality exceeds the plan:
+//     the collector's live heap reached 185 MB under --memory 160MiB
+//     (H = 140 MiB), anonymous memory 178-195 MiB under 100-160MiB, its
+//     row groups read back (44 MB), the rows in flight (34 MB) and
+//     parquet-go's decoded pages (29 MB) the most of it.
 //
 // Streaming costs speed (an output's row group is encoded by one
 // goroutine as its rows arrive, where held row groups are encoded W at a
@@ -119,14 +127,16 @@ func streamNeed(o outputShape) int64 {
 // streamHeap is the least heap budget of a streaming job: the windows (a
 // fraction of it), minMemory and the pages of the row groups being
 // encoded beside them, and one finished row group read back whole, which
-// holds the job window. Whatever is left, up to an eighth, holds pages
-// in blocks (spoolBudget). 0 when nothing is known.
+// holds the job window; on the row path that row group is held twice
+// while its dictionary indexes are re-encoded (readBackHeap). Whatever is
+// left, up to an eighth, holds the compressed pages the page writers keep
+// (keptPages) and pages in blocks (spoolBudget). 0 when nothing is known.
 func streamHeap(o outputShape) int64 {
 	group := min(o.rowGroupRows, o.rows)
 	if group <= 0 || o.encodedBytes <= 0 {
 		return 0
 	}
-	if group >= (1<<56)/o.encodedBytes || o.leaves > 1<<20 {
+	if group >= (1<<56)/o.encodedBytes || o.leaves > 1<<20 || o.pageBytes > 1<<32 {
 		return 1 << 62
 	}
 	pages := int64(o.leaves) * o.pageBytes * int64(o.outputs+o.workers)
@@ -136,12 +146,51 @@ func streamHeap(o outputShape) int64 {
 	} else {
 		rest *= 2
 	}
-	// The finished row group read back is counted once, though a row
-	// group parquet-go wrote is held twice while its dictionary indexes
-	// and page are re-encoded (sinks/parquet_rle_chunks.go): counting it
-	// twice raised the least budget of small jobs tests run at their edge
-	// (dedup_content.txtar under --memory 32MiB).
-	return rest + group*o.encodedBytes
+	return readBackHeap(rest, group*o.encodedBytes, o.rowPath)
+}
+
+// keptPages is what the page writers of a streaming job keep from piece
+// to piece and row group to row group besides the page being filled: a
+// buffer for one compressed page per column (the page written last, which
+// moves to the blocks from there), in each of the outputs' open row
+// groups and the W being finished, whose writers are pooled and reused.
+// The buffer is reserved at the compression bound of a page of 9/8 of
+// the page size (sinks' reservePage), so it is counted at 9/8 of a page.
+// The pages are on their way to the blocks, so the blocks get what the
+// heap budget leaves beside streamHeap and them (spoolBudget): the wide
+// shape of benchmarks/peers.sh (20 strings, 2 outputs, W=2) keeps 22.5
+// MiB; under the default 240 MiB its blocks keep their H/8, 26 MiB, under
+// --memory 160MiB they go from 17.5 MiB to 11.75, and under 128MiB,
+// where they had 6 MiB, to none. Counting the kept pages in streamHeap
+// too would raise the wide shape's least budget from 121 MiB to 147 MiB,
+// though under 128MiB its anonymous memory peaked at 102 MiB (see the
+// top of memory.go); where the blocks cannot give them room, they take
+// the collector's headroom that streamHeap's factor of 2 leaves.
+func keptPages(o outputShape) int64 {
+	if o.leaves > 1<<20 || o.pageBytes > 1<<32 {
+		return 1 << 62
+	}
+	return int64(o.leaves) * (o.pageBytes + o.pageBytes/8) * int64(o.outputs+o.workers)
+}
+
+// readBackHeap is the least heap budget that holds base bytes beside a
+// finished row group of group bytes read back whole. The read-back row
+// group holds the job window (H/8 when streaming, inFlight), counted in
+// base's share of the windows, and is counted again on top, which covers
+// it where it exceeds the window. On the row path parquet-go writes every
+// column, so its dictionary indexes are re-encoded into a second buffer
+// of the row group's size while the first is held
+// (sinks/parquet_rle_chunks.go): the two copies fit when the row group
+// is at most H/8, else the heap budget H must hold base + 2 group less
+// the window, H >= base + 2 group - H/8, that is 8/9 of (base + 2 group).
+// (The columnar path re-encodes only where a column is parquet-go's, a
+// case the plan does not know and leaves uncounted.)
+func readBackHeap(base, group int64, twice bool) int64 {
+	heap := base + group
+	if twice && group > heap/8 {
+		heap = max(heap, (8*(base+2*group)+8)/9)
+	}
+	return heap
 }
 
 // needFor is the least memory that holds groups output row groups of

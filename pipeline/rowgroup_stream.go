@@ -158,15 +158,16 @@ func (st *rowGroupStreams) wait() {
 
 // spoolBudget is the bytes of blocks a job under memory streaming its
 // output row groups of shape o keeps their pages in (sinks.BlockPool):
-// what the heap budget leaves beside what streamNeed counts, at most an
-// eighth of it (the batch pool's share, which a streaming job does not
-// use; see recycleBytes). Pages beyond it go to temporary files.
+// what the heap budget leaves beside what streamNeed counts and the
+// pages the page writers keep (keptPages), at most an eighth of it (the
+// batch pool's share, which a streaming job does not use; see
+// recycleBytes). Pages beyond it go to temporary files.
 func spoolBudget(memory int64, o outputShape) int64 {
 	if testSpoolBudget != 0 {
 		return max(testSpoolBudget, 0)
 	}
 	heap := heapBudget(memory)
-	return max(min(heap/8, heap-streamHeap(o)), 0)
+	return max(min(heap/8, heap-streamHeap(o)-keptPages(o)), 0)
 }
 
 // testSpoolBudget, when set by a test, replaces spoolBudget (negative:

@@ -168,7 +168,7 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 		// No budget was given: the default grows to what the job needs.
 		cfg.MemoryLimit = need
 		if autoShuffle {
-			cfg.ShuffleMemory = heapBudget(need) / 2
+			cfg.ShuffleMemory = shuffleShare(need, cfg.TempStore)
 		}
 	}
 	if err := checkMemory(cfg.MemoryLimit, shape); err != nil {

@@ -244,8 +244,9 @@ func (l *locations) cleanTemp(ctx context.Context, loc storage.Location, force b
 }
 
 // scratchMemory is the write buffers of a bucket --temp-dir's files under
-// a job's memory: a sixteenth of it.
-func scratchMemory(memory int64) int64 { return memory / 16 }
+// a job's memory: what the job's plan leaves them (a sixteenth of it,
+// pipeline.TempStoreMemory).
+func scratchMemory(memory int64) int64 { return pipeline.TempStoreMemory(memory) }
 
 // localTempDir is a --temp-dir as a local directory: its path, or ""
 // (the system's temporary directory) for a bucket prefix, whose files

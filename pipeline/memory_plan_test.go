@@ -1,0 +1,112 @@
+package pipeline
+
+import (
+	"testing"
+
+	"github.com/splitdata/splitdata/sinks"
+)
+
+// planShapes are output shapes that stream their row groups under small
+// budgets: the wide shape of benchmarks/peers.sh, a narrow one, a very
+// wide one, and the row path (parquet-go writes every column) with long
+// rows, whose finished row group is read back and held twice.
+var planShapes = []struct {
+	name string
+	o    outputShape
+}{
+	{"wide", outputShape{rowBytes: 700, encodedBytes: 270, rowGroupRows: 131072, rows: 2_000_000, pageBytes: sinks.DefaultPageBufferSize, leaves: 20, outputs: 2, workers: 2, canStream: true}},
+	{"narrow", outputShape{rowBytes: 90, encodedBytes: 49, rowGroupRows: 131072, rows: 5_000_000, pageBytes: sinks.DefaultPageBufferSize, leaves: 7, outputs: 2, workers: 2, canStream: true}},
+	{"many columns", outputShape{rowBytes: 4000, encodedBytes: 1500, rowGroupRows: 8192, rows: 100_000, pageBytes: 64 << 10, leaves: 400, outputs: 3, workers: 4, canStream: true}},
+	{"row path, long rows", outputShape{rowBytes: 9000, encodedBytes: 3000, rowGroupRows: 131072, rows: 1_000_000, pageBytes: sinks.DefaultPageBufferSize, leaves: 12, outputs: 2, workers: 2, rowPath: true, canStream: true}},
+	{"row path, short rows", outputShape{rowBytes: 90, encodedBytes: 20, rowGroupRows: 10_000, rows: 1_000_000, pageBytes: sinks.DefaultPageBufferSize, leaves: 5, outputs: 2, workers: 2, rowPath: true, canStream: true}},
+}
+
+// The page writers of a streaming job keep a buffer of one compressed
+// page per column (reserved at the compression bound of 9/8 of a page) in
+// each output's open row group and the W being finished: the blocks
+// (spoolBudget) get what the heap budget leaves beside streamHeap and
+// those pages, so that the three fit in it wherever the blocks get any.
+// Dropping the kept pages from spoolBudget makes this fail.
+func TestStreamPlanCountsKeptPages(t *testing.T) {
+	for _, tc := range planShapes {
+		t.Run(tc.name, func(t *testing.T) {
+			o := tc.o
+			kept := int64(o.leaves) * int64(o.outputs+o.workers) * (o.pageBytes + o.pageBytes/8)
+			least := streamNeed(o)
+			blocked := 0
+			for _, memory := range []int64{least, least + 8<<20, least + 16<<20, least + 32<<20, 2 * least, 4 * least, 16 * least} {
+				heap := heapBudget(memory)
+				blocks := spoolBudget(memory, o)
+				if blocks > heap/8 || blocks < 0 {
+					t.Fatalf("under %d MiB: blocks of %d MiB, want at most an eighth of the heap budget", memory>>20, blocks>>20)
+				}
+				if blocks == 0 {
+					continue
+				}
+				blocked++
+				if sum := streamHeap(o) + kept + blocks; sum > heap {
+					t.Errorf("under %d MiB: streamHeap %d MiB + kept pages %d MiB + blocks %d MiB = %d MiB, more than the heap budget %d MiB",
+						memory>>20, streamHeap(o)>>20, kept>>20, blocks>>20, sum>>20, heap>>20)
+				}
+			}
+			if blocked == 0 {
+				t.Fatalf("no budget gave blocks")
+			}
+		})
+	}
+}
+
+// On the row path a finished row group is read back into a buffer of its
+// encoded size, and its dictionary indexes are re-encoded into a second
+// one while the first is held: the two fit beside the rest of the plan,
+// the job window (H/8 when streaming) that the row group holds taking
+// the first where it can. The columnar path counts the row group once.
+func TestStreamPlanHoldsReadBackTwice(t *testing.T) {
+	for _, tc := range planShapes {
+		t.Run(tc.name, func(t *testing.T) {
+			o := tc.o
+			heap := streamHeap(o)
+			group := min(o.rowGroupRows, o.rows) * o.encodedBytes
+			o.rowGroupRows, o.rows = 1, 1
+			base := streamHeap(o) - o.encodedBytes // the plan without its row group
+			copies := int64(1)
+			if tc.o.rowPath {
+				copies = 2
+			}
+			if held := base + copies*group; held > heap+inFlight(memoryFor(heap), true) {
+				t.Fatalf("streamHeap = %d MiB, job window %d MiB: %d copies of a row group of %d MiB beside %d MiB do not fit",
+					heap>>20, inFlight(memoryFor(heap), true)>>20, copies, group>>20, base>>20)
+			}
+		})
+	}
+}
+
+// The wide shape of benchmarks/peers.sh keeps 22.5 MiB of compressed
+// pages in its page writers: under --memory 128MiB its blocks give them
+// their room (none left), under 160MiB they shrink by them, and under
+// the default they keep their eighth of the heap budget; its least
+// budget does not move.
+func TestStreamPlanKeptPagesShrinkBlocks(t *testing.T) {
+	o := planShapes[0].o
+	if kept := keptPages(o); kept != 22<<20+512<<10 {
+		t.Fatalf("keptPages = %d, want 22.5 MiB", kept)
+	}
+	tests := []struct {
+		memory, blocks int64
+	}{
+		{128 << 20, 0},
+		{160 << 20, heapBudget(160<<20) - streamHeap(o) - keptPages(o)},
+		{DefaultMemoryLimit, heapBudget(DefaultMemoryLimit) / 8},
+	}
+	for _, tc := range tests {
+		if stream, need := outputMemory(tc.memory, o); !stream || need > tc.memory {
+			t.Fatalf("outputMemory(%d MiB) = %v, %d MiB, want streamed within it", tc.memory>>20, stream, need>>20)
+		}
+		if got := spoolBudget(tc.memory, o); got != tc.blocks {
+			t.Errorf("spoolBudget(%d MiB) = %d, want %d", tc.memory>>20, got, tc.blocks)
+		}
+	}
+	if h := heapBudget(160 << 20); h/8 <= h-streamHeap(o)-keptPages(o) {
+		t.Fatalf("under 160 MiB the blocks keep their eighth: the case does not shrink them")
+	}
+}
