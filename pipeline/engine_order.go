@@ -235,6 +235,19 @@ func (s *spillShuffle) finish(ctx context.Context, put putFunc) error {
 	return nil
 }
 
+// orderSpare is what the job window gains once every unit is dispatched
+// (see engine.run): the unit window's capacity for a spilling shuffle,
+// whose units then hold nothing (their rows are in the spill files) and
+// whose row groups all come after; nothing for other orderers (an
+// in-memory shuffle holds the units' rows until its row groups are
+// written).
+func (e *engine) orderSpare() int64 {
+	if _, ok := e.order.(*spillShuffle); ok {
+		return e.unitWindowSize()
+	}
+	return 0
+}
+
 func (s *spillShuffle) close()    { s.spill.Close() }
 func (*spillShuffle) held() int64 { return 0 }
 
