@@ -147,13 +147,17 @@ func (e *engine) run(ctx context.Context) ([]SplitInfo, error) {
 	// Bounded windows: at most unitWindow units are between the feeder and
 	// the in-order dispatcher, at most jobWindow row groups between the
 	// dispatcher and the in-order writer. Both are sized from options only.
-	unitWindow := semaphore.NewWeighted(e.unitWindowSize())
-	// A spilling shuffle's row groups take the unit window's share too
-	// once every unit is dispatched (dispatch releases spare then): the
-	// units then hold nothing, and with a row group's rows most of the job
-	// window, one more row group in flight lets two encode at once.
-	spare := e.orderSpare()
-	jobWindow := semaphore.NewWeighted(e.jobWindowSize() + spare)
+	// A spilling shuffle reads every unit before it cuts a row group, and
+	// cuts them once the units hold nothing: each phase takes the other's
+	// window as well (see phased). The units take the job window's share
+	// from the start; the row groups take the unit window's once every
+	// unit is dispatched (dispatch releases spare then).
+	unitSize, jobSize, spare := e.unitWindowSize(), e.jobWindowSize(), int64(0)
+	if e.phased() {
+		unitSize, spare = unitSize+jobSize, unitSize
+	}
+	unitWindow := semaphore.NewWeighted(unitSize)
+	jobWindow := semaphore.NewWeighted(jobSize + spare)
 	jobWindow.TryAcquire(spare) // empty: it cannot fail
 	if e.streams != nil {
 		e.streams.window = jobWindow
