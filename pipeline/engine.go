@@ -147,15 +147,10 @@ func (e *engine) run(ctx context.Context) ([]SplitInfo, error) {
 	// Bounded windows: at most unitWindow units are between the feeder and
 	// the in-order dispatcher, at most jobWindow row groups between the
 	// dispatcher and the in-order writer. Both are sized from options only.
-	// A spilling shuffle reads every unit before it cuts a row group, and
-	// cuts them once the units hold nothing: each phase takes the other's
-	// window as well (see phased). The units take the job window's share
-	// from the start; the row groups take the unit window's once every
-	// unit is dispatched (dispatch releases spare then).
-	unitSize, jobSize, spare := e.unitWindowSize(), e.jobWindowSize(), int64(0)
-	if e.phased() {
-		unitSize, spare = unitSize+jobSize, unitSize
-	}
+	// A spilling shuffle's units and row groups may each take the other's
+	// window too (see windows); the row groups' share of the units' is
+	// spare, released by dispatch once every unit is dispatched.
+	unitSize, jobSize, spare := e.windows()
 	unitWindow := semaphore.NewWeighted(unitSize)
 	jobWindow := semaphore.NewWeighted(jobSize + spare)
 	jobWindow.TryAcquire(spare) // empty: it cannot fail
