@@ -147,8 +147,13 @@ func (e *engine) run(ctx context.Context) ([]SplitInfo, error) {
 	// Bounded windows: at most unitWindow units are between the feeder and
 	// the in-order dispatcher, at most jobWindow row groups between the
 	// dispatcher and the in-order writer. Both are sized from options only.
-	unitWindow := semaphore.NewWeighted(e.unitWindowSize())
-	jobWindow := semaphore.NewWeighted(e.jobWindowSize())
+	// A spilling shuffle's units and row groups may each take the other's
+	// window too (see windows); the row groups' share of the units' is
+	// spare, released by dispatch once every unit is dispatched.
+	unitSize, jobSize, spare := e.windows()
+	unitWindow := semaphore.NewWeighted(unitSize)
+	jobWindow := semaphore.NewWeighted(jobSize + spare)
+	jobWindow.TryAcquire(spare) // empty: it cannot fail
 	if e.streams != nil {
 		e.streams.window = jobWindow
 		defer e.streams.wait()
@@ -203,7 +208,7 @@ func (e *engine) run(ctx context.Context) ([]SplitInfo, error) {
 
 	g.Go(func() error {
 		defer close(jobCh)
-		return e.dispatch(ctx, routedCh, func() error { return readErr }, jobCh, unitWindow, jobWindow)
+		return e.dispatch(ctx, routedCh, func() error { return readErr }, jobCh, unitWindow, jobWindow, spare)
 	})
 
 	encoders, ectx := errgroup.WithContext(ctx)
@@ -244,8 +249,10 @@ func (e *engine) run(ctx context.Context) ([]SplitInfo, error) {
 // dispatch consumes routed units strictly in unit order and hands them to
 // the orderer, whose rows the layout's cutters turn into row-group jobs,
 // so that the output layout never depends on which reader finished first.
-// readErr, called once in is closed, is the readers' error.
-func (e *engine) dispatch(ctx context.Context, in <-chan routed, readErr func() error, out chan<- rowGroupJob, unitWindow, jobWindow *semaphore.Weighted) error {
+// readErr, called once in is closed, is the readers' error. spare, held
+// of jobWindow from the start, is given back once every unit is
+// dispatched, before the orderer passes on what it holds.
+func (e *engine) dispatch(ctx context.Context, in <-chan routed, readErr func() error, out chan<- rowGroupJob, unitWindow, jobWindow *semaphore.Weighted, spare int64) error {
 	cut := e.newCutter(ctx, out, jobWindow)
 	defer e.order.close()
 	held := make(map[int]routed)
@@ -267,6 +274,7 @@ func (e *engine) dispatch(ctx context.Context, in <-chan routed, readErr func() 
 		return err
 	}
 	e.progress.ordering(e.order.held())
+	jobWindow.Release(spare) // every unit is dispatched: see run
 	// The first rows an orderer passes on at the end are the first written:
 	// a shuffle's ordering phase ends there.
 	put := func(s int, rows rowSeg) error {

@@ -235,6 +235,41 @@ func (s *spillShuffle) finish(ctx context.Context, put putFunc) error {
 	return nil
 }
 
+// windows returns the capacities of the unit and job windows (see
+// engine.run), and spare, what of the job window's is held until every
+// unit is dispatched. A spilling shuffle's units are all dispatched
+// before its first row group is cut (spillShuffle.add passes no rows
+// on), and hold nothing after (their rows are in the spill files), so
+// its units take the job window's share while they are read, and its
+// row groups the unit window's once they are all read: the two together
+// never hold more than the windows did. Only where the windows count
+// bytes and no unit or row group is charged less than its estimate (a
+// weight is at most the window): one more in flight would then hold
+// more than its share. An in-memory shuffle holds its units' rows until
+// its row groups are written.
+//
+// On the mixed shape at the default --memory a unit is about 15 MB of a
+// 36.7 MB window and a row group 25.5 MB of as much: with one window
+// each, the two readers waited for the dispatcher to spill, and one row
+// group encoded at a time.
+func (e *engine) windows() (unitSize, jobSize, spare int64) {
+	unitSize, jobSize = e.unitWindowSize(), e.jobWindowSize()
+	if _, ok := e.order.(*spillShuffle); !ok || e.unitsInFlight <= 0 || e.jobsInFlight <= 0 {
+		return unitSize, jobSize, 0
+	}
+	units := true
+	for _, u := range e.units {
+		units = units && u.bytes < e.unitsInFlight
+	}
+	if units {
+		unitSize += jobSize
+	}
+	if e.jobWeight(e.rowGroupRows) < jobSize {
+		spare = e.unitWindowSize()
+	}
+	return unitSize, jobSize, spare
+}
+
 func (s *spillShuffle) close()    { s.spill.Close() }
 func (*spillShuffle) held() int64 { return 0 }
 

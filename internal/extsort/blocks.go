@@ -10,8 +10,9 @@ import (
 // Ranges in blocks of one file. In a local directory every key range of
 // a sort is written to one shared file, in blocks: a range's appends
 // gather in its buffer of bufferSize bytes, written at the file's end
-// when full (a larger append at once), and the range remembers where its
-// blocks went; reading it back reads them in order. A spill of the mixed
+// when the next would fill it (followed by that append, as it is), and
+// the range remembers where its blocks went; reading it back reads them
+// in order. A spill of the mixed
 // shape created and removed 228 files, one per range, and each creation
 // cost about 0.4 ms of system time in ext4 (looking for an inode among
 // recently deleted ones), 0.1 s of a 5M-row shuffle on the dispatcher's
@@ -32,24 +33,24 @@ func (fs *Files) write(f *file, b []byte) error {
 		_, err := f.f.Write(b)
 		return err
 	}
-	for len(b) > 0 {
-		if len(f.pending) == 0 && len(b) >= bufferSize {
-			return fs.writeBlock(f, b)
-		}
+	if len(f.pending)+len(b) < bufferSize {
 		if f.pending == nil {
 			f.pending = make([]byte, 0, bufferSize)
 		}
-		k := min(bufferSize-len(f.pending), len(b))
-		f.pending = append(f.pending, b[:k]...)
-		b = b[k:]
-		if len(f.pending) == bufferSize {
-			if err := fs.writeBlock(f, f.pending); err != nil {
-				return err
-			}
-			f.pending = f.pending[:0]
-		}
+		f.pending = append(f.pending, b...)
+		return nil
 	}
-	return nil
+	// What would fill the buffer goes out as it is, after what the
+	// buffer holds: copying it through the buffer was 0.9% of a mixed
+	// shuffle's CPU, most pieces being larger than the buffer. The two
+	// writes make one block.
+	if len(f.pending) > 0 {
+		if err := fs.writeBlock(f, f.pending); err != nil {
+			return err
+		}
+		f.pending = f.pending[:0]
+	}
+	return fs.writeBlock(f, b)
 }
 
 // writeBlock writes b at the shared file's end as range f's next block,
