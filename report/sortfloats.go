@@ -181,21 +181,36 @@ const smallBucket = 24
 // bucketSort sorts vs through scratch, of the same length, and reports
 // whether the sorted values ended in scratch rather than in vs. The range
 // between the smallest and the largest value is cut into up to 2^11
-// buckets of equal width, a bucket per value or so: one pass computes
-// each value's bucket and counts them, another moves each value to its
-// bucket's place. A value's bucket never decreases as the value grows
-// (subtraction, multiplication by a positive number and truncation are
-// monotone), so the buckets are in order, and what is left is to order
-// each bucket: the large ones (values gathered in a few places) by
-// radixSort, then all the others at once by one insertion sort over the
-// whole, which moves a value only within its bucket (values spread over
-// their range: nearly all). On a level of random numbers that is half of
-// radixSort's passes over the values, which made the sort most of a
-// sketch's cost. Values with an infinity, or a range too wide or too
-// narrow for the arithmetic, are radix sorted. r, if known, is the
-// smallest and the largest value (a sketch's first level keeps them as
-// it is filled), else they are found first.
+// buckets of equal width, a bucket per value or so (bucketScatter), and
+// what is left is to order each bucket: the large ones were radix
+// sorted, and all the others are sorted at once by one insertion sort
+// over the whole, which moves a value only within its bucket (values
+// spread over their range: nearly all). On a level of random numbers
+// that is half of radixSort's passes over the values, which made the
+// sort most of a sketch's cost. r, if known, is the smallest and the
+// largest value (a sketch's first level keeps them as it is filled),
+// else they are found first.
 func bucketSort(vs, scratch []float64, r span) bool {
+	var ends [1<<maxBucketBits + 1]uint32
+	if bucketScatter(vs, scratch, r, &ends) == 0 {
+		return false
+	}
+	insertionSort(scratch)
+	return true
+}
+
+// bucketScatter moves the values of vs into scratch, of the same length,
+// bucket by bucket in ascending order, and returns the number of buckets
+// nb; ends[d] is then where bucket d ends in scratch, and the buckets of
+// more than smallBucket values are sorted. A value's bucket never
+// decreases as the value grows (subtraction, multiplication by a positive
+// number and truncation are monotone), so sorting each bucket sorts the
+// whole. One pass computes each value's bucket and counts them, another
+// moves each value to its bucket's place. Values with an infinity, or a
+// range too wide or too narrow for the arithmetic, are radix sorted in
+// place, as are values all equal: then it returns 0, vs sorted. r, if
+// known, is the smallest and the largest value of vs.
+func bucketScatter(vs, scratch []float64, r span, ends *[1<<maxBucketBits + 1]uint32) int {
 	lo, hi := r.lo, r.hi
 	if !r.ok {
 		lo, hi = vs[0], vs[0]
@@ -209,17 +224,17 @@ func bucketSort(vs, scratch []float64, r span) bool {
 		}
 	}
 	if lo == hi {
-		return false // one value
+		return 0 // one value
 	}
 	nb := 1 << min(bits.Len(uint(len(vs)))-1, maxBucketBits)
 	scale := float64(nb) / (hi - lo)
 	if math.IsInf(scale, 0) || math.IsNaN(scale) || scale == 0 {
 		radixSort(vs, scratch)
-		return false
+		return 0
 	}
 	// Each value's bucket is computed once, if there are no more values
 	// than a sketch level of the default capacity holds.
-	var counts [1<<maxBucketBits + 1]uint32
+	counts := ends
 	var idx [bucketChunk]uint16
 	if len(vs) <= bucketChunk {
 		for i, v := range vs {
@@ -232,14 +247,13 @@ func bucketSort(vs, scratch []float64, r span) bool {
 			counts[min(int((v-lo)*scale), nb-1)]++
 		}
 	}
-	var pos uint32
-	var large []uint32 // the buckets to radix sort
+	// The largest count says whether any bucket is to be radix sorted:
+	// a test per bucket in this loop would cost more than the loop.
+	var pos, most uint32
 	for i, n := range counts[:nb+1] {
 		counts[i] = pos
 		pos += n
-		if n > smallBucket {
-			large = append(large, uint32(i))
-		}
+		most = max(most, n)
 	}
 	// counts[i] is where bucket i starts; the scatter moves it to where
 	// bucket i+1 starts.
@@ -256,17 +270,18 @@ func bucketSort(vs, scratch []float64, r span) bool {
 			counts[d]++
 		}
 	}
-	for _, b := range large {
+	if most > smallBucket {
 		start := uint32(0)
-		if b > 0 {
-			start = counts[b-1]
+		for _, end := range counts[:nb] {
+			if end-start > smallBucket {
+				// vs is free: the bucket's range of it is the radix
+				// sort's scratch.
+				radixSort(scratch[start:end], vs[start:end])
+			}
+			start = end
 		}
-		// vs is free: the bucket's range of it is the radix sort's
-		// scratch.
-		radixSort(scratch[start:counts[b]], vs[start:counts[b]])
 	}
-	insertionSort(scratch)
-	return true
+	return nb
 }
 
 // bucketChunk is the most values whose buckets bucketSort keeps: a
