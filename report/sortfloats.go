@@ -183,9 +183,10 @@ const smallBucket = 24
 // between the smallest and the largest value is cut into up to 2^11
 // buckets of equal width, a bucket per value or so (bucketScatter), and
 // what is left is to order each bucket: the large ones were radix
-// sorted, and all the others are sorted at once by one insertion sort
-// over the whole, which moves a value only within its bucket (values
-// spread over their range: nearly all). On a level of random numbers
+// sorted, and all the others are sorted at once by a pass of bubblePass,
+// which orders every bucket of two, then one insertion sort over the
+// whole, which moves a value only within its bucket (values spread over
+// their range: nearly all). On a level of random numbers
 // that is half of radixSort's passes over the values, which made the
 // sort most of a sketch's cost. r, if known, is the smallest and the
 // largest value (a sketch's first level keeps them as it is filled),
@@ -195,8 +196,34 @@ func bucketSort(vs, scratch []float64, r span) bool {
 	if bucketScatter(vs, scratch, r, &ends) == 0 {
 		return false
 	}
+	bubblePass(scratch)
 	insertionSort(scratch)
 	return true
+}
+
+// bubblePass swaps each value of vs past the smaller ones that follow
+// it, as one pass of a bubble sort: a value at most one place too far
+// right, all a bucket of two can hold, ends in its place. It compares
+// the values' floatKeys and picks their bits with no branch, where an
+// insertion sort's test of each value is mispredicted once for each
+// bucket of two values or more out of order.
+func bubblePass(vs []float64) {
+	if len(vs) < 2 {
+		return
+	}
+	c := math.Float64bits(vs[0])
+	kc := c ^ (uint64(int64(c)>>63) | 1<<63)
+	for i := 1; i < len(vs); i++ {
+		y := math.Float64bits(vs[i])
+		ky := y ^ (uint64(int64(y)>>63) | 1<<63)
+		out, nc, nk := c, y, ky
+		if ky < kc {
+			out, nc, nk = y, c, kc
+		}
+		vs[i-1] = math.Float64frombits(out)
+		c, kc = nc, nk
+	}
+	vs[len(vs)-1] = math.Float64frombits(c)
 }
 
 // bucketScatter moves the values of vs into scratch, of the same length,
