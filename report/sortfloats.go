@@ -116,7 +116,10 @@ func halveSorted(vs, scratch, dst []float64, off int, r span) []float64 {
 // one, and their chains of dependent loads and comparisons, whose
 // latency bounds a merge, run side by side. What is left between them
 // once one run's share runs out is merged one end at a time. The keep
-// test on a rank's parity alternates, so it is predicted.
+// test on a rank's parity alternates, so it is predicted. The values are
+// compared as floats (no NaN, no -0: the order of their floatKeys), which
+// the compiler turns into a conditional move as it does for integers,
+// without the six instructions of two floatKeys a step.
 func mergeHalf(dst, a, b []float64, off int) {
 	i, j := 0, 0                 // front: next of a, of b
 	ia, jb := len(a)-1, len(b)-1 // back: last of a, of b
@@ -125,7 +128,7 @@ func mergeHalf(dst, a, b []float64, off int) {
 		// The front takes rank lo.
 		x, y := math.Float64bits(a[i]), math.Float64bits(b[j])
 		v, di := x, 1
-		if floatKey(b[j]) < floatKey(a[i]) {
+		if b[j] < a[i] {
 			v, di = y, 0
 		}
 		if lo&1 == off {
@@ -139,7 +142,7 @@ func mergeHalf(dst, a, b []float64, off int) {
 		// left (nor, being b's, equal), so the back does not take it.
 		x, y = math.Float64bits(a[ia]), math.Float64bits(b[jb])
 		w, da := y, 0
-		if floatKey(a[ia]) > floatKey(b[jb]) {
+		if a[ia] > b[jb] {
 			w, da = x, 1
 		}
 		if hi&1 == off {
