@@ -107,13 +107,17 @@ func (s *scanner) addChunk(ca *colAcc, c int, ch *columnar.Chunk, rs *rowScan) {
 			}
 			break
 		}
+		// Nulls taken out with no branch: a column's nulls fall at
+		// random rows, where a branch on each is mispredicted.
+		defs, maxDef := ch.Defs[:len(vals)], ch.MaxDef
+		buf := slices.Grow(nums, len(vals))[:len(vals)]
+		n := 0
 		for k, v := range vals {
-			if ch.Defs[k] < ch.MaxDef {
-				ca.nulls++
-				continue
-			}
-			nums = append(nums, float64(v)*scale)
+			buf[n] = float64(v) * scale
+			n += 1 - isBelow(defs[k], maxDef)
 		}
+		ca.nulls += int64(len(vals) - n)
+		nums = buf[:n]
 	case parquet.Int32:
 		vals := ch.Int32s()
 		for k, v := range vals {
@@ -125,17 +129,28 @@ func (s *scanner) addChunk(ca *colAcc, c int, ch *columnar.Chunk, rs *rowScan) {
 		}
 	case parquet.Double:
 		vals := ch.Float64s()
-		for k, f := range vals {
-			if ch.Null(k) {
-				ca.nulls++
-				continue
+		buf := slices.Grow(nums, len(vals))[:len(vals)]
+		n := 0
+		if ch.Defs == nil {
+			for _, f := range vals {
+				buf[n] = f * scale
+				n += isFinite(f)
 			}
-			if math.IsNaN(f) || math.IsInf(f, 0) {
-				ca.nans++
-				continue
-			}
-			nums = append(nums, f*scale)
+			ca.nans += int64(len(vals) - n)
+			nums = buf[:n]
+			break
 		}
+		defs, maxDef := ch.Defs[:len(vals)], ch.MaxDef
+		nulls := 0
+		for k, f := range vals {
+			buf[n] = f * scale
+			null := isBelow(defs[k], maxDef)
+			nulls += null
+			n += isFinite(f) &^ null
+		}
+		ca.nulls += int64(nulls)
+		ca.nans += int64(len(vals) - n - nulls)
+		nums = buf[:n]
 	case parquet.Float:
 		vals := ch.Float32s()
 		for k, v := range vals {
@@ -153,6 +168,19 @@ func (s *scanner) addChunk(ca *colAcc, c int, ch *columnar.Chunk, rs *rowScan) {
 	}
 	rs.nums[c] = nums
 	rs.numCols = append(rs.numCols, c)
+}
+
+// isFinite is 1 if f is neither a NaN nor an infinity (whose exponent
+// bits are all set), else 0, computed with no branch.
+func isFinite(f float64) int {
+	x := math.Float64bits(f)&(0x7ff<<52) ^ 0x7ff<<52
+	return int((x | -x) >> 63)
+}
+
+// isBelow is 1 if def < maxDef (a null), else 0, computed with no
+// branch.
+func isBelow(def, maxDef byte) int {
+	return int(uint64(int64(def)-int64(maxDef)) >> 63)
 }
 
 // addChunkNumbers adds the finite numbers of a chunk of each number
