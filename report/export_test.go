@@ -279,3 +279,9 @@ func MomentsMatch(nums [][]float64) bool {
 	}
 	return true
 }
+
+// IsFinite and IsBelow are the scan's branch-free tests.
+var (
+	IsFinite = isFinite
+	IsBelow  = isBelow
+)
