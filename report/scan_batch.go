@@ -170,19 +170,6 @@ func (s *scanner) addChunk(ca *colAcc, c int, ch *columnar.Chunk, rs *rowScan) {
 	rs.numCols = append(rs.numCols, c)
 }
 
-// isFinite is 1 if f is neither a NaN nor an infinity (whose exponent
-// bits are all set), else 0, computed with no branch.
-func isFinite(f float64) int {
-	x := math.Float64bits(f)&(0x7ff<<52) ^ 0x7ff<<52
-	return int((x | -x) >> 63)
-}
-
-// isBelow is 1 if def < maxDef (a null), else 0, computed with no
-// branch.
-func isBelow(def, maxDef byte) int {
-	return int(uint64(int64(def)-int64(maxDef)) >> 63)
-}
-
 // addChunkNumbers adds the finite numbers of a chunk of each number
 // column (rs.nums, addChunk) to its accumulator in a, as addNumber adds
 // them one by one: the moments of up to maxInterleave columns at once
