@@ -117,6 +117,19 @@ func addMoments(cas []*colAcc, nums [][]float64) {
 	}
 }
 
+// isFinite is 1 if f is neither a NaN nor an infinity (whose exponent
+// bits are all set), else 0, computed with no branch.
+func isFinite(f float64) int {
+	x := math.Float64bits(f)&(0x7ff<<52) ^ 0x7ff<<52
+	return int((x | -x) >> 63)
+}
+
+// isBelow is 1 if def < maxDef (a null), else 0, computed with no
+// branch.
+func isBelow(def, maxDef byte) int {
+	return int(uint64(int64(def)-int64(maxDef)) >> 63)
+}
+
 func (a *colAcc) merge(o *colAcc) {
 	a.values += o.values
 	a.nulls += o.nulls

@@ -287,3 +287,9 @@ func NewSharedFinderForTest() func(bucket []uint64) []uint64 {
 	var f sharedFinder
 	return func(bucket []uint64) []uint64 { return bucket[:f.sharedIn(bucket)] }
 }
+
+// IsFinite and IsBelow are the scan's branch-free tests.
+var (
+	IsFinite = isFinite
+	IsBelow  = isBelow
+)

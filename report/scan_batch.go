@@ -107,13 +107,17 @@ func (s *scanner) addChunk(ca *colAcc, c int, ch *columnar.Chunk, rs *rowScan) {
 			}
 			break
 		}
+		// Nulls taken out with no branch: a column's nulls fall at
+		// random rows, where a branch on each is mispredicted.
+		defs, maxDef := ch.Defs[:len(vals)], ch.MaxDef
+		buf := slices.Grow(nums, len(vals))[:len(vals)]
+		n := 0
 		for k, v := range vals {
-			if ch.Defs[k] < ch.MaxDef {
-				ca.nulls++
-				continue
-			}
-			nums = append(nums, float64(v)*scale)
+			buf[n] = float64(v) * scale
+			n += 1 - isBelow(defs[k], maxDef)
 		}
+		ca.nulls += int64(len(vals) - n)
+		nums = buf[:n]
 	case parquet.Int32:
 		vals := ch.Int32s()
 		for k, v := range vals {
@@ -125,17 +129,28 @@ func (s *scanner) addChunk(ca *colAcc, c int, ch *columnar.Chunk, rs *rowScan) {
 		}
 	case parquet.Double:
 		vals := ch.Float64s()
-		for k, f := range vals {
-			if ch.Null(k) {
-				ca.nulls++
-				continue
+		buf := slices.Grow(nums, len(vals))[:len(vals)]
+		n := 0
+		if ch.Defs == nil {
+			for _, f := range vals {
+				buf[n] = f * scale
+				n += isFinite(f)
 			}
-			if math.IsNaN(f) || math.IsInf(f, 0) {
-				ca.nans++
-				continue
-			}
-			nums = append(nums, f*scale)
+			ca.nans += int64(len(vals) - n)
+			nums = buf[:n]
+			break
 		}
+		defs, maxDef := ch.Defs[:len(vals)], ch.MaxDef
+		nulls := 0
+		for k, f := range vals {
+			buf[n] = f * scale
+			null := isBelow(defs[k], maxDef)
+			nulls += null
+			n += isFinite(f) &^ null
+		}
+		ca.nulls += int64(nulls)
+		ca.nans += int64(len(vals) - n - nulls)
+		nums = buf[:n]
 	case parquet.Float:
 		vals := ch.Float32s()
 		for k, v := range vals {

@@ -116,7 +116,10 @@ func halveSorted(vs, scratch, dst []float64, off int, r span) []float64 {
 // one, and their chains of dependent loads and comparisons, whose
 // latency bounds a merge, run side by side. What is left between them
 // once one run's share runs out is merged one end at a time. The keep
-// test on a rank's parity alternates, so it is predicted.
+// test on a rank's parity alternates, so it is predicted. The values are
+// compared as floats (no NaN, no -0: the order of their floatKeys), which
+// the compiler turns into a conditional move as it does for integers,
+// without the six instructions of two floatKeys a step.
 func mergeHalf(dst, a, b []float64, off int) {
 	i, j := 0, 0                 // front: next of a, of b
 	ia, jb := len(a)-1, len(b)-1 // back: last of a, of b
@@ -125,7 +128,7 @@ func mergeHalf(dst, a, b []float64, off int) {
 		// The front takes rank lo.
 		x, y := math.Float64bits(a[i]), math.Float64bits(b[j])
 		v, di := x, 1
-		if floatKey(b[j]) < floatKey(a[i]) {
+		if b[j] < a[i] {
 			v, di = y, 0
 		}
 		if lo&1 == off {
@@ -139,7 +142,7 @@ func mergeHalf(dst, a, b []float64, off int) {
 		// left (nor, being b's, equal), so the back does not take it.
 		x, y = math.Float64bits(a[ia]), math.Float64bits(b[jb])
 		w, da := y, 0
-		if floatKey(a[ia]) > floatKey(b[jb]) {
+		if a[ia] > b[jb] {
 			w, da = x, 1
 		}
 		if hi&1 == off {
@@ -181,21 +184,63 @@ const smallBucket = 24
 // bucketSort sorts vs through scratch, of the same length, and reports
 // whether the sorted values ended in scratch rather than in vs. The range
 // between the smallest and the largest value is cut into up to 2^11
-// buckets of equal width, a bucket per value or so: one pass computes
-// each value's bucket and counts them, another moves each value to its
-// bucket's place. A value's bucket never decreases as the value grows
-// (subtraction, multiplication by a positive number and truncation are
-// monotone), so the buckets are in order, and what is left is to order
-// each bucket: the large ones (values gathered in a few places) by
-// radixSort, then all the others at once by one insertion sort over the
+// buckets of equal width, a bucket per value or so (bucketScatter), and
+// what is left is to order each bucket: the large ones were radix
+// sorted, and all the others are sorted at once by a pass of bubblePass,
+// which orders every bucket of two, then one insertion sort over the
 // whole, which moves a value only within its bucket (values spread over
-// their range: nearly all). On a level of random numbers that is half of
-// radixSort's passes over the values, which made the sort most of a
-// sketch's cost. Values with an infinity, or a range too wide or too
-// narrow for the arithmetic, are radix sorted. r, if known, is the
-// smallest and the largest value (a sketch's first level keeps them as
-// it is filled), else they are found first.
+// their range: nearly all). On a level of random numbers
+// that is half of radixSort's passes over the values, which made the
+// sort most of a sketch's cost. r, if known, is the smallest and the
+// largest value (a sketch's first level keeps them as it is filled),
+// else they are found first.
 func bucketSort(vs, scratch []float64, r span) bool {
+	var ends [1<<maxBucketBits + 1]uint32
+	if bucketScatter(vs, scratch, r, &ends) == 0 {
+		return false
+	}
+	bubblePass(scratch)
+	insertionSort(scratch)
+	return true
+}
+
+// bubblePass swaps each value of vs past the smaller ones that follow
+// it, as one pass of a bubble sort: a value at most one place too far
+// right, all a bucket of two can hold, ends in its place. It compares
+// the values' floatKeys and picks their bits with no branch, where an
+// insertion sort's test of each value is mispredicted once for each
+// bucket of two values or more out of order.
+func bubblePass(vs []float64) {
+	if len(vs) < 2 {
+		return
+	}
+	c := math.Float64bits(vs[0])
+	kc := c ^ (uint64(int64(c)>>63) | 1<<63)
+	for i := 1; i < len(vs); i++ {
+		y := math.Float64bits(vs[i])
+		ky := y ^ (uint64(int64(y)>>63) | 1<<63)
+		out, nc, nk := c, y, ky
+		if ky < kc {
+			out, nc, nk = y, c, kc
+		}
+		vs[i-1] = math.Float64frombits(out)
+		c, kc = nc, nk
+	}
+	vs[len(vs)-1] = math.Float64frombits(c)
+}
+
+// bucketScatter moves the values of vs into scratch, of the same length,
+// bucket by bucket in ascending order, and returns the number of buckets
+// nb; ends[d] is then where bucket d ends in scratch, and the buckets of
+// more than smallBucket values are sorted. A value's bucket never
+// decreases as the value grows (subtraction, multiplication by a positive
+// number and truncation are monotone), so sorting each bucket sorts the
+// whole. One pass computes each value's bucket and counts them, another
+// moves each value to its bucket's place. Values with an infinity, or a
+// range too wide or too narrow for the arithmetic, are radix sorted in
+// place, as are values all equal: then it returns 0, vs sorted. r, if
+// known, is the smallest and the largest value of vs.
+func bucketScatter(vs, scratch []float64, r span, ends *[1<<maxBucketBits + 1]uint32) int {
 	lo, hi := r.lo, r.hi
 	if !r.ok {
 		lo, hi = vs[0], vs[0]
@@ -209,17 +254,17 @@ func bucketSort(vs, scratch []float64, r span) bool {
 		}
 	}
 	if lo == hi {
-		return false // one value
+		return 0 // one value
 	}
 	nb := 1 << min(bits.Len(uint(len(vs)))-1, maxBucketBits)
 	scale := float64(nb) / (hi - lo)
 	if math.IsInf(scale, 0) || math.IsNaN(scale) || scale == 0 {
 		radixSort(vs, scratch)
-		return false
+		return 0
 	}
 	// Each value's bucket is computed once, if there are no more values
 	// than a sketch level of the default capacity holds.
-	var counts [1<<maxBucketBits + 1]uint32
+	counts := ends
 	var idx [bucketChunk]uint16
 	if len(vs) <= bucketChunk {
 		for i, v := range vs {
@@ -232,14 +277,13 @@ func bucketSort(vs, scratch []float64, r span) bool {
 			counts[min(int((v-lo)*scale), nb-1)]++
 		}
 	}
-	var pos uint32
-	var large []uint32 // the buckets to radix sort
+	// The largest count says whether any bucket is to be radix sorted:
+	// a test per bucket in this loop would cost more than the loop.
+	var pos, most uint32
 	for i, n := range counts[:nb+1] {
 		counts[i] = pos
 		pos += n
-		if n > smallBucket {
-			large = append(large, uint32(i))
-		}
+		most = max(most, n)
 	}
 	// counts[i] is where bucket i starts; the scatter moves it to where
 	// bucket i+1 starts.
@@ -256,17 +300,18 @@ func bucketSort(vs, scratch []float64, r span) bool {
 			counts[d]++
 		}
 	}
-	for _, b := range large {
+	if most > smallBucket {
 		start := uint32(0)
-		if b > 0 {
-			start = counts[b-1]
+		for _, end := range counts[:nb] {
+			if end-start > smallBucket {
+				// vs is free: the bucket's range of it is the radix
+				// sort's scratch.
+				radixSort(scratch[start:end], vs[start:end])
+			}
+			start = end
 		}
-		// vs is free: the bucket's range of it is the radix sort's
-		// scratch.
-		radixSort(scratch[start:counts[b]], vs[start:counts[b]])
 	}
-	insertionSort(scratch)
-	return true
+	return nb
 }
 
 // bucketChunk is the most values whose buckets bucketSort keeps: a
