@@ -194,3 +194,40 @@ func BenchmarkAppendPage(b *testing.B) {
 		}
 	}
 }
+
+// Take copies byte arrays of every length around the block it moves
+// short values in, the last value of the batch included (whose block
+// would read past the values), from a batch and from a slice of it.
+func TestTakeByteArrays(t *testing.T) {
+	layout := columnar.Layout{{Kind: parquet.ByteArray, MaxDef: 1}, {Kind: parquet.Int64, Width: 8}}
+	r := rand.New(rand.NewPCG(3, 4))
+	var rows []parquet.Row
+	for i := range 300 {
+		n := i % 140 // 0 to 139 bytes: below, at and above 64
+		v := parquet.ByteArrayValue(bytes.Repeat([]byte{byte('a' + i%26)}, n)).Level(0, 1, 0)
+		if r.IntN(5) == 0 {
+			v = parquet.NullValue().Level(0, 0, 0)
+		}
+		rows = append(rows, parquet.Row{v, parquet.Int64Value(int64(i)).Level(0, 0, 1)})
+	}
+	b := batchOf(t, layout, rows)
+	for _, span := range [][2]int{{0, 300}, {65, 300}, {1, 299}, {7, 8}} {
+		s := b.Slice(span[0], span[1])
+		n := span[1] - span[0]
+		sels := [][]int32{randomSel(r, n, 2*n), {int32(n - 1), 0, int32(n - 1)}}
+		if n > 2 {
+			sels = append(sels, []int32{int32(n - 1), int32(n - 3)})
+		}
+		for _, sel := range sels {
+			got, err := s.Take(sel)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := make([]parquet.Row, len(sel))
+			for k, i := range sel {
+				want[k] = rows[span[0]+int(i)]
+			}
+			checkRows(t, got, want)
+		}
+	}
+}
