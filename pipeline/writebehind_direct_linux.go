@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"sync"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -25,7 +24,7 @@ import (
 // disk are the same. A file holds two buffers while it is written.
 
 // directChunk is the bytes gathered before each direct write.
-const directChunk = 2 << 20
+const directChunk = 1 << 20
 
 // directAlign is the alignment of a direct write's memory, file offset
 // and length: 4096 covers the logical block sizes of the usual disks.
@@ -40,18 +39,35 @@ type directBuffer struct {
 	n   int    // bytes of buf not yet written
 }
 
-// directBuffers recycles the buffers of closed files for the next ones.
-var directBuffers sync.Pool
+// directBuffers recycles the buffers of written chunks and closed files
+// for the next ones, up to directKept of them: a fresh buffer is page
+// faults, and a sync.Pool lets the collector drop its buffers.
+var directBuffers = make(chan *directBuffer, directKept)
+
+// directKept is how many free buffers directBuffers keeps: those of two
+// files being written.
+const directKept = 4
 
 // getDirectBuffer returns an empty buffer, a recycled one if any.
 func getDirectBuffer() *directBuffer {
-	if d, ok := directBuffers.Get().(*directBuffer); ok {
+	select {
+	case d := <-directBuffers:
 		d.n = 0
 		return d
+	default:
 	}
 	raw := make([]byte, directChunk+directAlign)
 	skip := int(-uintptr(unsafe.Pointer(unsafe.SliceData(raw))) & (directAlign - 1))
 	return &directBuffer{buf: raw[skip : skip+directChunk]}
+}
+
+// putDirectBuffer gives d back for another write, or to the collector
+// when directBuffers is full.
+func putDirectBuffer(d *directBuffer) {
+	select {
+	case directBuffers <- d:
+	default:
+	}
 }
 
 // setDirect turns O_DIRECT on or off for f's later writes. Turning it on
@@ -132,7 +148,7 @@ func (w *writeBehindFile) waitDirect() error {
 	<-fl.done
 	w.flight = nil
 	if fl.err == nil {
-		directBuffers.Put(fl.buf)
+		putDirectBuffer(fl.buf)
 		return nil
 	}
 	if !errors.Is(fl.err, unix.EINVAL) {
@@ -159,7 +175,7 @@ func (w *writeBehindFile) endDirect() error {
 	}
 	d := w.direct
 	w.direct = nil
-	defer directBuffers.Put(d)
+	defer putDirectBuffer(d)
 	written := 0
 	if whole := d.n &^ (directAlign - 1); whole > 0 {
 		n, err := w.File.Write(d.buf[:whole])
