@@ -45,9 +45,12 @@ func (b *Batch) AppendFixed(defs, vals []byte, c, lo, hi int) ([]byte, []byte) {
 	}
 	levels := col.Defs[lo:hi]
 	defs = append(defs, levels...)
+	src := col.Fixed[lo*w : hi*w]
+	if allPresent(levels, col.MaxDef) {
+		return defs, append(vals, src...)
+	}
 	at := len(vals)
 	vals = extendBy(vals, w*len(levels))
-	src := col.Fixed[lo*w : hi*w]
 	var n int
 	switch w {
 	case 8:
@@ -103,7 +106,13 @@ func (p *Pick) AppendFixed(defs, vals []byte, c, lo, hi int) ([]byte, []byte) {
 	src := cols[0].Fixed
 	at := len(vals)
 	vals = extendBy(vals, w*len(refs))
-	if t.MaxDef == 0 {
+	full := t.MaxDef > 0 && p.full != nil && p.full[c]
+	if full {
+		dat := len(defs)
+		defs = extendBy(defs, len(refs))
+		fillLevels(defs[dat:], t.MaxDef)
+	}
+	if t.MaxDef == 0 || full {
 		if w == 8 {
 			pick8(vals[at:], src, refs)
 		} else {
@@ -241,6 +250,9 @@ func (b *Batch) AppendPlain(defs, vals []byte, c, lo, hi int) ([]byte, []byte) {
 	}
 	levels := col.Defs[lo:hi]
 	defs = append(defs, levels...)
+	if allPresent(levels, col.MaxDef) {
+		return defs, plainSpan(vals, col.Bytes, offs)
+	}
 	for r, d := range levels {
 		if d == col.MaxDef {
 			vals = putPlain(vals, col.Bytes, offs[r], offs[r+1])
@@ -265,16 +277,21 @@ func (p *Pick) AppendPlain(defs, vals []byte, c, lo, hi int) ([]byte, []byte) {
 	}
 	cols, refs := p.cols[c], p.refs[lo:hi]
 	maxDef := cols[0].MaxDef
+	full := p.full != nil && p.full[c]
 	if maxDef > 0 {
 		at := len(defs)
 		defs = extendBy(defs, len(refs))
 		levels := defs[at:]
-		for k, ref := range refs {
-			levels[k] = cols[ref.Batch].Defs[ref.Row]
+		if full {
+			fillLevels(levels, maxDef)
+		} else {
+			for k, ref := range refs {
+				levels[k] = cols[ref.Batch].Defs[ref.Row]
+			}
 		}
 	}
 	if len(cols) == 1 {
-		return defs, pickPlain(vals, cols[0], refs)
+		return defs, pickPlain(vals, cols[0], refs, maxDef > 0 && !full)
 	}
 	for _, ref := range refs {
 		col := cols[ref.Batch]
@@ -291,11 +308,11 @@ func (p *Pick) AppendPlain(defs, vals []byte, c, lo, hi int) ([]byte, []byte) {
 }
 
 // pickPlain appends the PLAIN encodings of the non-null values of col's
-// rows refs to vals.
-func pickPlain(vals []byte, col *Column, refs []Ref) []byte {
+// rows refs to vals; without nulls, it reads no levels.
+func pickPlain(vals []byte, col *Column, refs []Ref, nulls bool) []byte {
 	offs, src, defs, maxDef := col.Offsets, col.Bytes, col.Defs, col.MaxDef
 	for _, ref := range refs {
-		if maxDef > 0 && defs[ref.Row] < maxDef {
+		if nulls && defs[ref.Row] < maxDef {
 			continue // null
 		}
 		s, e := offs[ref.Row], offs[ref.Row+1]
@@ -414,5 +431,35 @@ func takeBytes(out []byte, offs []uint32, src []byte, srcOffs []uint32, sel []in
 		}
 		at += n
 		offs[k+1] = at
+	}
+}
+
+// allPresent reports whether every level of levels is maxDef: a span of
+// an optional column without nulls, whose values are then copied as a
+// required column's are.
+func allPresent(levels []byte, maxDef byte) bool {
+	want := uint64(maxDef) * 0x0101010101010101
+	i := 0
+	for ; i+8 <= len(levels); i += 8 {
+		if binary.LittleEndian.Uint64(levels[i:]) != want {
+			return false
+		}
+	}
+	for ; i < len(levels); i++ {
+		if levels[i] != maxDef {
+			return false
+		}
+	}
+	return true
+}
+
+// fillLevels sets every level of levels to maxDef.
+func fillLevels(levels []byte, maxDef byte) {
+	if len(levels) == 0 {
+		return
+	}
+	levels[0] = maxDef
+	for n := 1; n < len(levels); n *= 2 {
+		copy(levels[n:], levels[:n])
 	}
 }
