@@ -23,6 +23,12 @@ import (
 // cache (posix_fadvise DONTNEED): the next writes take those warm pages
 // again, and a file holds at most two chunks of cache. The disk gets the
 // same writes as before, earlier; Close still syncs the whole file.
+//
+// Where the file system takes direct I/O (O_DIRECT), the file skips the
+// page cache altogether (see writebehind_direct_linux.go): its bytes are
+// gathered in an aligned buffer of directChunk bytes and written from
+// there, which the kernel hands to the disk without copying. Write-behind
+// is then the fallback of file systems that refuse it.
 
 // writeBehindChunk is the bytes of a file written back and dropped at a
 // time.
@@ -37,16 +43,27 @@ type writeBehindFile struct {
 	started int64 // bytes whose writeback was started
 	dropped int64 // bytes written back and dropped from the cache
 	off     bool  // the file system refused sync_file_range: plain writes
+
+	direct *directBuffer // the buffer filling while written with O_DIRECT
+	flight *directWrite  // the direct write under way, if any
 }
 
 // newOutputFile returns the writer of the output file f, which its Close
 // syncs and closes.
 func newOutputFile(f *os.File) *writeBehindFile {
-	return &writeBehindFile{syncedFile: syncedFile{f}}
+	w := &writeBehindFile{syncedFile: syncedFile{f}}
+	if useDirect && setDirect(f, true) == nil {
+		w.direct = getDirectBuffer()
+	}
+	return w
 }
 
-// Write writes p, then writes back and drops what is a chunk behind.
+// Write writes p, then writes back and drops what is a chunk behind; a
+// file written with O_DIRECT buffers p (writeDirect).
 func (w *writeBehindFile) Write(p []byte) (int, error) {
+	if w.direct != nil {
+		return w.writeDirect(p)
+	}
 	n, err := w.File.Write(p)
 	w.written += int64(n)
 	if err != nil || w.off || w.written-w.started < writeBehindChunk {

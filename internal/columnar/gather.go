@@ -45,9 +45,12 @@ func (b *Batch) AppendFixed(defs, vals []byte, c, lo, hi int) ([]byte, []byte) {
 	}
 	levels := col.Defs[lo:hi]
 	defs = append(defs, levels...)
+	src := col.Fixed[lo*w : hi*w]
+	if allPresent(levels, col.MaxDef) {
+		return defs, append(vals, src...)
+	}
 	at := len(vals)
 	vals = extendBy(vals, w*len(levels))
-	src := col.Fixed[lo*w : hi*w]
 	var n int
 	switch w {
 	case 8:
@@ -103,7 +106,13 @@ func (p *Pick) AppendFixed(defs, vals []byte, c, lo, hi int) ([]byte, []byte) {
 	src := cols[0].Fixed
 	at := len(vals)
 	vals = extendBy(vals, w*len(refs))
-	if t.MaxDef == 0 {
+	full := t.MaxDef > 0 && p.full != nil && p.full[c]
+	if full {
+		dat := len(defs)
+		defs = extendBy(defs, len(refs))
+		fillLevels(defs[dat:], t.MaxDef)
+	}
+	if t.MaxDef == 0 || full {
 		if w == 8 {
 			pick8(vals[at:], src, refs)
 		} else {
@@ -241,6 +250,9 @@ func (b *Batch) AppendPlain(defs, vals []byte, c, lo, hi int) ([]byte, []byte) {
 	}
 	levels := col.Defs[lo:hi]
 	defs = append(defs, levels...)
+	if allPresent(levels, col.MaxDef) {
+		return defs, plainSpan(vals, col.Bytes, offs)
+	}
 	for r, d := range levels {
 		if d == col.MaxDef {
 			vals = putPlain(vals, col.Bytes, offs[r], offs[r+1])
@@ -265,16 +277,21 @@ func (p *Pick) AppendPlain(defs, vals []byte, c, lo, hi int) ([]byte, []byte) {
 	}
 	cols, refs := p.cols[c], p.refs[lo:hi]
 	maxDef := cols[0].MaxDef
+	full := p.full != nil && p.full[c]
 	if maxDef > 0 {
 		at := len(defs)
 		defs = extendBy(defs, len(refs))
 		levels := defs[at:]
-		for k, ref := range refs {
-			levels[k] = cols[ref.Batch].Defs[ref.Row]
+		if full {
+			fillLevels(levels, maxDef)
+		} else {
+			for k, ref := range refs {
+				levels[k] = cols[ref.Batch].Defs[ref.Row]
+			}
 		}
 	}
 	if len(cols) == 1 {
-		return defs, pickPlain(vals, cols[0], refs)
+		return defs, pickPlain(vals, cols[0], refs, maxDef > 0 && !full)
 	}
 	for _, ref := range refs {
 		col := cols[ref.Batch]
@@ -291,11 +308,11 @@ func (p *Pick) AppendPlain(defs, vals []byte, c, lo, hi int) ([]byte, []byte) {
 }
 
 // pickPlain appends the PLAIN encodings of the non-null values of col's
-// rows refs to vals.
-func pickPlain(vals []byte, col *Column, refs []Ref) []byte {
+// rows refs to vals; without nulls, it reads no levels.
+func pickPlain(vals []byte, col *Column, refs []Ref, nulls bool) []byte {
 	offs, src, defs, maxDef := col.Offsets, col.Bytes, col.Defs, col.MaxDef
 	for _, ref := range refs {
-		if maxDef > 0 && defs[ref.Row] < maxDef {
+		if nulls && defs[ref.Row] < maxDef {
 			continue // null
 		}
 		s, e := offs[ref.Row], offs[ref.Row+1]
@@ -311,4 +328,138 @@ func pickPlain(vals []byte, col *Column, refs []Ref) []byte {
 // bytes and shortPlain bytes more (see putPlain).
 func growPlain(vals []byte, n int) []byte {
 	return slices.Grow(vals, 4+shortPlain+n)
+}
+
+// take returns b's rows sel[0], sel[1], ... as a new batch: [Gather] from
+// the one batch, with a loop per column that reads it directly rather
+// than through a Ref and a batch list per row, and byte array values
+// moved as blocks of shortPlain bytes (see putPlain) rather than a copy
+// each. It panics if an index is out of range.
+func (b *Batch) take(sel []int32) (*Batch, error) {
+	out := &Batch{Len: len(sel), Cols: make([]Column, len(b.Cols))}
+	for c := range out.Cols {
+		if err := takeColumn(&out.Cols[c], &b.Cols[c], sel); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// takeColumn sets dst to the rows sel of src.
+func takeColumn(dst, src *Column, sel []int32) error {
+	dst.Type = src.Type
+	if dst.MaxDef > 0 {
+		dst.Defs = make([]byte, len(sel))
+		takeDefs(dst.Defs, src.Defs, sel)
+	}
+	switch w := dst.Width; w {
+	case 0:
+		offs := src.Offsets
+		total := 0
+		for _, r := range sel {
+			total += int(offs[r+1] - offs[r])
+		}
+		if int64(total) > maxBytes {
+			return ErrTooLarge
+		}
+		dst.Offsets = make([]uint32, len(sel)+1)
+		bytes := make([]byte, total+shortPlain) // room for the last block
+		takeBytes(bytes, dst.Offsets, src.Bytes, offs, sel)
+		dst.Bytes = bytes[:total]
+	case 8:
+		dst.Fixed = make([]byte, 8*len(sel))
+		take8(dst.Fixed, src.Fixed, sel)
+	case 4:
+		dst.Fixed = make([]byte, 4*len(sel))
+		take4(dst.Fixed, src.Fixed, sel)
+	default:
+		dst.Fixed = make([]byte, w*len(sel))
+		for k, r := range sel {
+			copy(dst.Fixed[w*k:w*k+w], src.Fixed[w*int(r):w*int(r)+w])
+		}
+	}
+	return nil
+}
+
+// takeDefs stores the levels of rows sel into out.
+//
+//go:noinline
+func takeDefs(out, defs []byte, sel []int32) {
+	out = out[:len(sel)]
+	for k, r := range sel {
+		out[k] = defs[r]
+	}
+}
+
+// take8 stores the 8-byte values of src's rows sel into out.
+//
+//go:noinline
+func take8(out, src []byte, sel []int32) {
+	for _, r := range sel {
+		at := 8 * int(r)
+		binary.LittleEndian.PutUint64(out, binary.LittleEndian.Uint64(src[at:at+8]))
+		out = out[8:]
+	}
+}
+
+// take4 is take8 for 4-byte values.
+//
+//go:noinline
+func take4(out, src []byte, sel []int32) {
+	for _, r := range sel {
+		at := 4 * int(r)
+		binary.LittleEndian.PutUint32(out, binary.LittleEndian.Uint32(src[at:at+4]))
+		out = out[4:]
+	}
+}
+
+// takeBytes stores the values of src's rows sel, delimited by srcOffs,
+// into out, which has room for them and shortPlain bytes more, and their
+// end offsets into offs[1:].
+//
+//go:noinline
+func takeBytes(out []byte, offs []uint32, src []byte, srcOffs []uint32, sel []int32) {
+	offs = offs[:len(sel)+1]
+	at := uint32(0)
+	for k, r := range sel {
+		s, e := srcOffs[r], srcOffs[r+1]
+		n := e - s
+		if n <= shortPlain && int(s)+shortPlain <= len(src) {
+			*(*[shortPlain]byte)(out[at : at+shortPlain]) = *(*[shortPlain]byte)(src[s:])
+		} else {
+			copy(out[at:at+n], src[s:e])
+		}
+		at += n
+		offs[k+1] = at
+	}
+}
+
+// allPresent reports whether every level of levels is maxDef: a span of
+// an optional column without nulls, whose values are then copied as a
+// required column's are.
+func allPresent(levels []byte, maxDef byte) bool {
+	want := uint64(maxDef) * 0x0101010101010101
+	i := 0
+	for ; i+8 <= len(levels); i += 8 {
+		if binary.LittleEndian.Uint64(levels[i:]) != want {
+			return false
+		}
+	}
+	for ; i < len(levels); i++ {
+		if levels[i] != maxDef {
+			return false
+		}
+	}
+	return true
+}
+
+// fillLevels sets every level of levels to maxDef.
+func fillLevels(levels []byte, maxDef byte) {
+	if len(levels) == 0 {
+		return
+	}
+	levels[0] = maxDef
+	for n := 1; n < len(levels); n *= 2 {
+		copy(levels[n:], levels[:n])
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/deprecated"
 
 	"github.com/splitdata/splitdata/internal/columnar"
 )
@@ -50,6 +51,13 @@ func TestAppendPage(t *testing.T) {
 	for _, i := range sel {
 		wantSel = append(wantSel, all[i])
 	}
+	// Optional columns without a null: levels are not read per row.
+	full := presentRows(all)
+	fullBatch := batchOf(t, layout, full)
+	var wantFullSel []parquet.Row
+	for _, i := range sel {
+		wantFullSel = append(wantFullSel, full[i])
+	}
 	cases := []struct {
 		name string
 		rows columnar.Rows
@@ -58,6 +66,9 @@ func TestAppendPage(t *testing.T) {
 		{"batch", batch, all},
 		{"pick of one batch", columnar.PickRows(batch, sel), wantSel},
 		{"pick of several", columnar.NewPick(srcs, refs), want},
+		{"batch without nulls", fullBatch, full},
+		{"pick of one batch without nulls", columnar.PickRows(fullBatch, sel), wantFullSel},
+		{"slice of a pick without nulls", columnar.PickRows(fullBatch, sel).Slice(3, 100), wantFullSel[3:100]},
 	}
 	prefix := []byte("prefix")
 	for _, tc := range cases {
@@ -95,6 +106,36 @@ func TestAppendPage(t *testing.T) {
 			}
 		}
 	}
+}
+
+// presentRows returns rows with each null of a column of testSchema
+// replaced by a value at the column's maximum level.
+func presentRows(rows []parquet.Row) []parquet.Row {
+	out := make([]parquet.Row, len(rows))
+	for i, row := range rows {
+		row = row.Clone()
+		for c, v := range row {
+			if !v.IsNull() && (c != 9 || v.DefinitionLevel() == 1) {
+				continue
+			}
+			switch c {
+			case 1:
+				row[c] = parquet.Int32Value(int32(i)).Level(0, 1, c)
+			case 3:
+				row[c] = parquet.Int96Value(deprecated.Int96{uint32(i), 1, 2}).Level(0, 1, c)
+			case 5:
+				row[c] = parquet.DoubleValue(float64(i)).Level(0, 1, c)
+			case 7:
+				row[c] = parquet.FixedLenByteArrayValue(bytes.Repeat([]byte{'x'}, 20)).Level(0, 1, c)
+			case 8:
+				row[c] = parquet.ByteArrayValue([]byte("abcde")).Level(0, 2, c)
+			case 9:
+				row[c] = parquet.DoubleValue(float64(-i)).Level(0, 1, c)
+			}
+		}
+		out[i] = row
+	}
+	return out
 }
 
 // BenchmarkAppendPage appends a 131072-row batch's columns, shaped like
@@ -191,6 +232,59 @@ func BenchmarkAppendPage(b *testing.B) {
 				}
 				b.SetBytes(int64(len(vals)))
 			})
+		}
+	}
+}
+
+// Take copies byte arrays of every length around the block it moves
+// short values in, the last value of the batch included (whose block
+// would read past the values), from a batch and from a slice of it; a
+// pick of the same rows appends their PLAIN values, with nulls and
+// without.
+func TestTakeByteArrays(t *testing.T) {
+	for _, nulls := range []bool{true, false} {
+		t.Run(fmt.Sprintf("nulls=%v", nulls), func(t *testing.T) { testTakeByteArrays(t, nulls) })
+	}
+}
+
+func testTakeByteArrays(t *testing.T, nulls bool) {
+	layout := columnar.Layout{{Kind: parquet.ByteArray, MaxDef: 1}, {Kind: parquet.Int64, Width: 8}}
+	r := rand.New(rand.NewPCG(3, 4))
+	var rows []parquet.Row
+	for i := range 300 {
+		n := i % 140 // 0 to 139 bytes: below, at and above 64
+		v := parquet.ByteArrayValue(bytes.Repeat([]byte{byte('a' + i%26)}, n)).Level(0, 1, 0)
+		if nulls && r.IntN(5) == 0 {
+			v = parquet.NullValue().Level(0, 0, 0)
+		}
+		rows = append(rows, parquet.Row{v, parquet.Int64Value(int64(i)).Level(0, 0, 1)})
+	}
+	b := batchOf(t, layout, rows)
+	for _, span := range [][2]int{{0, 300}, {65, 300}, {1, 299}, {7, 8}} {
+		s := b.Slice(span[0], span[1])
+		n := span[1] - span[0]
+		sels := [][]int32{randomSel(r, n, 2*n), {int32(n - 1), 0, int32(n - 1)}}
+		if n > 2 {
+			sels = append(sels, []int32{int32(n - 1), int32(n - 3)})
+		}
+		for _, sel := range sels {
+			got, err := s.Take(sel)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := make([]parquet.Row, len(sel))
+			for k, i := range sel {
+				want[k] = rows[span[0]+int(i)]
+			}
+			checkRows(t, got, want)
+			wantDefs, wantVals := wantPage(want, 0, layout[0])
+			for _, rows := range []columnar.Rows{columnar.PickRows(s, sel), got} {
+				defs, vals := rows.AppendPlain(nil, nil, 0, 0, len(sel)/2)
+				defs, vals = rows.AppendPlain(defs, vals, 0, len(sel)/2, len(sel))
+				if !bytes.Equal(defs, wantDefs) || !bytes.Equal(vals, wantVals) {
+					t.Errorf("%T of rows %v of %v: pages differ", rows, sel, span)
+				}
+			}
 		}
 	}
 }

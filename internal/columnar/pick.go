@@ -54,6 +54,9 @@ type Pick struct {
 	srcs []*Batch
 	refs []Ref
 	cols [][]*Column // [column][batch], shared by slices
+	// full, when set (a pick from one batch), says per column that every
+	// row of the batch has a value: its levels need not be read per row.
+	full []bool
 }
 
 // NewPick returns the rows refs names among srcs, which must share a
@@ -93,7 +96,13 @@ func PickRows(b *Batch, sel []int32) *Pick {
 	for k, r := range sel {
 		refs[k] = Ref{Row: r}
 	}
-	return NewPick([]*Batch{b}, refs)
+	p := NewPick([]*Batch{b}, refs)
+	p.full = make([]bool, len(b.Cols))
+	for c := range b.Cols {
+		col := &b.Cols[c]
+		p.full[c] = col.MaxDef > 0 && allPresent(col.Defs[:b.Len], col.MaxDef)
+	}
+	return p
 }
 
 // NumRows returns the number of rows picked.
@@ -104,7 +113,7 @@ func (p *Pick) Batches() []*Batch { return p.srcs }
 
 // Slice returns rows [lo, hi) of p, sharing its batches.
 func (p *Pick) Slice(lo, hi int) *Pick {
-	return &Pick{srcs: p.srcs, refs: p.refs[lo:hi:hi], cols: p.cols}
+	return &Pick{srcs: p.srcs, refs: p.refs[lo:hi:hi], cols: p.cols, full: p.full}
 }
 
 // AppendValues appends the values of rows [lo, hi) of column c to dst, as
