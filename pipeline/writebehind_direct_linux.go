@@ -48,6 +48,27 @@ var directBuffers = make(chan *directBuffer, directKept)
 // files being written.
 const directKept = 4
 
+// directSlots bounds the files of the process written with O_DIRECT at
+// once, and so their buffers (two each, plus the directKept recycled):
+// at most 12 MiB whatever the outputs of the jobs, which the heap
+// budget's headroom takes. A file opened while every slot is taken (a
+// k-fold job's many outputs, several jobs in one process) is written
+// behind instead (writebehind_linux.go), with the same bytes.
+var directSlots = make(chan struct{}, 4)
+
+// takeDirectSlot takes a slot of directSlots if one is free.
+func takeDirectSlot() bool {
+	select {
+	case directSlots <- struct{}{}:
+		return true
+	default:
+		return false
+	}
+}
+
+// releaseDirectSlot gives back a slot taken by takeDirectSlot.
+func releaseDirectSlot() { <-directSlots }
+
 // getDirectBuffer returns an empty buffer, a recycled one if any.
 func getDirectBuffer() *directBuffer {
 	select {
@@ -68,6 +89,24 @@ func putDirectBuffer(d *directBuffer) {
 	case directBuffers <- d:
 	default:
 	}
+}
+
+// localDisk reports whether f is on a local disk file system whose
+// direct I/O is plain block I/O (ext4, XFS, Btrfs). Elsewhere a file is
+// written through the page cache even when O_DIRECT would be taken: on
+// NFS each direct write is a round trip to the server, Lustre and GPFS
+// (where Slurm jobs write) have rules of their own, FUSE file systems
+// may take the flag and ignore it, and tmpfs is memory anyway.
+func localDisk(f *os.File) bool {
+	var st unix.Statfs_t
+	if err := unix.Fstatfs(int(f.Fd()), &st); err != nil {
+		return false
+	}
+	switch uint32(st.Type) {
+	case unix.EXT4_SUPER_MAGIC, unix.XFS_SUPER_MAGIC, unix.BTRFS_SUPER_MAGIC:
+		return true
+	}
+	return false
 }
 
 // setDirect turns O_DIRECT on or off for f's later writes. Turning it on
@@ -199,6 +238,10 @@ func (w *writeBehindFile) Close() error {
 		if err != nil {
 			err = fmt.Errorf("writing %s: %w", w.Name(), err)
 		}
+	}
+	if w.slot {
+		w.slot = false
+		releaseDirectSlot()
 	}
 	if cerr := w.syncedFile.Close(); err == nil {
 		err = cerr

@@ -4,6 +4,7 @@ package pipeline
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -69,12 +70,16 @@ func TestDirectFile(t *testing.T) {
 }
 
 // TestDirectFileUsed checks that a file on the test's temporary
-// directory, where the file system takes O_DIRECT, is written directly,
+// directory, where it is a local disk that takes O_DIRECT, is written directly,
 // so that TestDirectFile exercises that path (skipped elsewhere).
 func TestDirectFileUsed(t *testing.T) {
 	f, err := os.Create(filepath.Join(t.TempDir(), "x"))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if !localDisk(f) {
+		f.Close()
+		t.Skip("not a local disk file system: written through the page cache")
 	}
 	if err := setDirect(f, true); err != nil {
 		f.Close()
@@ -97,5 +102,58 @@ func TestDirectFileUsed(t *testing.T) {
 	}
 	if _, err := w.Write(make([]byte, directChunk)); err == nil {
 		t.Error("Write to a closed file succeeded")
+	}
+}
+
+// TestDirectSlots checks that no more files are written directly at once
+// than directSlots holds, so their buffers stay bounded whatever the
+// outputs, that the others are written behind with the same bytes, and
+// that a closed file's slot goes to the next file.
+func TestDirectSlots(t *testing.T) {
+	dir := t.TempDir()
+	probe, err := os.Create(filepath.Join(dir, "probe"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	direct := localDisk(probe) && setDirect(probe, true) == nil
+	probe.Close()
+	if !direct {
+		t.Skip("no direct I/O on a local disk here")
+	}
+	data := bytes.Repeat([]byte("slot"), directChunk/2+3)
+	var files []*writeBehindFile
+	for i := range cap(directSlots) + 2 {
+		f, err := os.Create(filepath.Join(dir, fmt.Sprint(i)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := newOutputFile(f)
+		if got, want := w.direct != nil, i < cap(directSlots); got != want {
+			t.Errorf("file %d of %d open at once: written directly %v, want %v", i+1, i+1, got, want)
+		}
+		if _, err := w.Write(data); err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, w)
+	}
+	for i, w := range files {
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		got, err := os.ReadFile(filepath.Join(dir, fmt.Sprint(i)))
+		if err != nil || !bytes.Equal(got, data) {
+			t.Errorf("file %d: read back %d bytes (%v), want the %d written", i, len(got), err, len(data))
+		}
+	}
+	f, err := os.Create(filepath.Join(dir, "after"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := newOutputFile(f)
+	if w.direct == nil {
+		t.Error("a file opened after the others closed is not written directly")
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
 	}
 }

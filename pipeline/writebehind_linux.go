@@ -46,14 +46,19 @@ type writeBehindFile struct {
 
 	direct *directBuffer // the buffer filling while written with O_DIRECT
 	flight *directWrite  // the direct write under way, if any
+	slot   bool          // the file holds one of directSlots until Close
 }
 
 // newOutputFile returns the writer of the output file f, which its Close
 // syncs and closes.
 func newOutputFile(f *os.File) *writeBehindFile {
 	w := &writeBehindFile{syncedFile: syncedFile{f}}
-	if useDirect && setDirect(f, true) == nil {
-		w.direct = getDirectBuffer()
+	if useDirect && localDisk(f) && takeDirectSlot() {
+		if setDirect(f, true) != nil {
+			releaseDirectSlot()
+			return w
+		}
+		w.direct, w.slot = getDirectBuffer(), true
 	}
 	return w
 }
