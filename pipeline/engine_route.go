@@ -241,58 +241,9 @@ func (t *idTargets) countBins(ids []uint8, counts []int) {
 
 // route appends each row i of ids to sel[s] for each of its outputs s.
 func (t *idTargets) route(ids []uint8, sel [][]int32) {
-	if t.routeOnce(ids, sel) {
-		return
-	}
 	for i, id := range ids {
 		for _, s := range t[id] {
 			sel[s] = append(sel[s], int32(i))
 		}
 	}
-}
-
-// routeOnce is route when every id has at most one output (no fanout) and
-// each output's slice has room for its rows, as bins leaves them: each row
-// is stored at its output's cursor, without append's checks and the loop
-// over an id's outputs (about a third of the instructions a row). It
-// reports whether it routed ids; when not, sel is untouched.
-func (t *idTargets) routeOnce(ids []uint8, sel [][]int32) bool {
-	if len(sel) >= 256 {
-		return false
-	}
-	var out [256]uint8 // the output of each id plus one; 0: none
-	for id, ts := range t {
-		switch {
-		case len(ts) > 1 || len(ts) == 1 && ts[0] >= len(sel):
-			return false
-		case len(ts) == 1:
-			out[id] = uint8(ts[0] + 1)
-		}
-	}
-	var hist [256]int
-	for _, id := range ids {
-		hist[id]++
-	}
-	var need [257]int
-	for id, c := range hist {
-		need[out[id]] += c
-	}
-	var room [257][]int32 // room[s+1]: output s's free capacity
-	for s, b := range sel {
-		if cap(b)-len(b) < need[s+1] {
-			return false
-		}
-		room[s+1] = b[len(b) : len(b)+need[s+1]]
-	}
-	var at [257]int
-	for i, id := range ids {
-		if o := out[id]; o != 0 {
-			room[o][at[o]] = int32(i)
-			at[o]++
-		}
-	}
-	for s := range sel {
-		sel[s] = sel[s][:len(sel[s])+need[s+1]]
-	}
-	return true
 }

@@ -46,24 +46,6 @@ func TestIdTargetsRoute(t *testing.T) {
 					}
 				}
 			}
-			// Without a fanout, bins' exact room takes the cursor path;
-			// output slices without room (or a fanout) the appends, which
-			// give the same rows after the ones already there.
-			sel := make([][]int32, n)
-			scratch.bins(sel, slices.Repeat([]int{len(ids)}, n))
-			if once := table.routeOnce(ids, sel); once != (tc.place.fanout == nil) {
-				t.Errorf("routeOnce with room = %v, want %v", once, tc.place.fanout == nil)
-			}
-			short := make([][]int32, n)
-			for s := range short {
-				short[s] = []int32{-7}
-			}
-			table.route(ids, short)
-			for s := range n {
-				if w := append([]int32{-7}, want[s]...); !slices.Equal(short[s], w) {
-					t.Errorf("without room: output %d got rows %v, want %v", s, short[s], w)
-				}
-			}
 		})
 	}
 }
