@@ -398,7 +398,14 @@ func (r *chunkReader) directData(c int, col *columnar.Column, h *format.PageHead
 	roomFixed(col, to-from, r.want, presizeLimit(md))
 	vfrom, vto := from, to
 	if defs != nil {
-		vfrom, vto = definedIn(defs[:from], col.MaxDef), definedIn(defs[:to], col.MaxDef)
+		// decodeLevels counted the page's defined values: without nulls
+		// the rows are the values, and the page's end is all of them.
+		if defined != n {
+			vfrom, vto = definedIn(defs[:from], col.MaxDef), defined
+			if to != n {
+				vto = vfrom + definedIn(defs[from:to], col.MaxDef)
+			}
+		}
 		defs = defs[from:to]
 	}
 	switch enc {

@@ -145,13 +145,44 @@ const unpackPadding = 8
 // significant bit first from the start of src, which holds at least
 // unpackPadding bytes past them: each value is one little-endian 64-bit
 // load at its first byte, shifted and masked (its bits start at most 7
-// bits into the load and end within 39).
+// bits into the load and end within 39). Groups of 8 values (width bytes)
+// with 40 bytes readable from their start are unpacked in an unrolled
+// loop without bounds checks, the rest one value at a time. It is not
+// inlined: inside decodeRuns its loop kept its counters on the stack.
+//
+//go:noinline
 func unpack[T int32 | uint8](dst []T, src []byte, width int) {
 	mask := uint64(1)<<width - 1
-	bit := 0
-	for i := range dst {
+	w := uint(width)
+	// Value k of a group: byte off[k] (at most 31), shifted by sh[k].
+	var off, sh [8]uint
+	for k := range uint(8) {
+		off[k], sh[k] = k*w>>3&31, k*w&7
+	}
+	i, at := 0, uint(0)
+	for ; i+8 <= len(dst) && at+40 <= uint(len(src)); i, at = i+8, at+w {
+		g := (*[40]byte)(src[at : at+40])
+		d := (*[8]T)(dst[i : i+8])
+		d[0] = T(uint32(binary.LittleEndian.Uint64(g[0:8]) & mask))
+		d[1] = T(uint32(unpackAt(g, off[1], sh[1]) & mask))
+		d[2] = T(uint32(unpackAt(g, off[2], sh[2]) & mask))
+		d[3] = T(uint32(unpackAt(g, off[3], sh[3]) & mask))
+		d[4] = T(uint32(unpackAt(g, off[4], sh[4]) & mask))
+		d[5] = T(uint32(unpackAt(g, off[5], sh[5]) & mask))
+		d[6] = T(uint32(unpackAt(g, off[6], sh[6]) & mask))
+		d[7] = T(uint32(unpackAt(g, off[7], sh[7]) & mask))
+	}
+	bit := at * 8
+	for ; i < len(dst); i++ {
 		word := binary.LittleEndian.Uint64(src[bit>>3:])
 		dst[i] = T(uint32(word >> (bit & 7) & mask))
-		bit += width
+		bit += w
 	}
+}
+
+// unpackAt returns the 64 bits of g from byte off (at most 31) on, shifted
+// right by sh.
+func unpackAt(g *[40]byte, off, sh uint) uint64 {
+	off &= 31
+	return binary.LittleEndian.Uint64(g[off:off+8]) >> (sh & 7)
 }

@@ -66,22 +66,30 @@ func BenchmarkAssign(b *testing.B) {
 }
 
 // BenchmarkExactBoundaries measures the radix select over 10^7 rows,
-// 80/10/10, with one and two workers. SetBytes counts 8 bytes a key.
+// 80/10/10, with one and two workers, with the window pass (the default)
+// and without. SetBytes counts 8 bytes a key.
 func BenchmarkExactBoundaries(b *testing.B) {
 	const n = 10_000_000
 	gen := newGen(b, 42)
 	sizes := []int64{8_000_000, 1_000_000, 1_000_000}
-	for _, w := range []int{1, 2} {
-		b.Run(fmt.Sprintf("n=1e7/workers=%d", w), func(b *testing.B) {
-			b.ReportAllocs()
-			b.SetBytes(8 * n)
-			for b.Loop() {
-				bounds, err := splitter.ExactBoundaries(b.Context(), gen, n, sizes, w)
-				if err != nil {
-					b.Fatal(err)
+	noWindow := splitter.DefaultSelectTuning
+	noWindow.Window = 0
+	for _, tune := range []struct {
+		name string
+		tune splitter.SelectTuning
+	}{{"window", splitter.DefaultSelectTuning}, {"nowindow", noWindow}} {
+		for _, w := range []int{1, 2} {
+			b.Run(fmt.Sprintf("n=1e7/%s/workers=%d", tune.name, w), func(b *testing.B) {
+				b.ReportAllocs()
+				b.SetBytes(8 * n)
+				for b.Loop() {
+					bounds, err := splitter.ExactBoundariesTuned(b.Context(), gen, n, sizes, w, tune.tune)
+					if err != nil {
+						b.Fatal(err)
+					}
+					Sink = uint8(bounds[0].Key)
 				}
-				Sink = uint8(bounds[0].Key)
-			}
-		})
+			})
+		}
 	}
 }

@@ -39,13 +39,14 @@ const (
 // tuning holds the tuning of one search: the constants above, except in
 // tests, which shrink them to reach every path with small inputs.
 type tuning struct {
-	unit    int64 // keys a worker generates per task
-	buffer  int64 // keys a worker generates per Fill
-	direct  int64 // largest input collected without a histogram pass
-	collect int64 // largest candidate set collected after one
+	unit    int64   // keys a worker generates per task
+	buffer  int64   // keys a worker generates per Fill
+	direct  int64   // largest input collected without a histogram pass
+	collect int64   // largest candidate set collected after one
+	window  float64 // half-width of a window pass in standard deviations; 0: none
 }
 
-var defaultTuning = tuning{unit: selectUnit, buffer: selectBuffer, direct: directLimit, collect: collectLimit}
+var defaultTuning = tuning{unit: selectUnit, buffer: selectBuffer, direct: directLimit, collect: collectLimit, window: windowSigmas}
 
 // collects reports whether a pass collects the count rows whose keys start
 // with a bits-long prefix, rather than take a histogram of them.
@@ -103,11 +104,16 @@ func boundaryRanks(n int64, sizes []int64) ([]int64, error) {
 // orders them, which gives each target its row. Buckets of more than about a
 // million rows (n beyond about 7*10^10) are narrowed by another histogram
 // pass on the next 16 bits first, and inputs of up to 4096 rows are
-// collected whole at once. Each pass generates the n keys again, spread over
-// up to workers goroutines in fixed ranges; counts and candidate sets do not
-// depend on which worker saw which range, so neither does the result.
-// Memory: a 512 KiB histogram per worker, then 16 bytes per collected row,
-// about n/4096 bytes per boundary and at most 16 MiB each.
+// collected whole at once. Before all that, with up to 4 targets, one pass
+// counts the keys below a narrow window around each target's expected key
+// and collects the rows inside it, which almost always holds the target:
+// then that one pass replaces the two. Each pass generates the n keys
+// again, spread over up to workers goroutines in fixed ranges; counts and
+// candidate sets do not depend on which worker saw which range, so neither
+// does the result. Memory: 16 bytes per row in a window, about 6*sqrt(n)
+// rows per boundary and at most 4 MiB in all; then a 512 KiB histogram per
+// worker, then 16 bytes per collected row, about n/4096 bytes per boundary
+// and at most 16 MiB each.
 //
 // ExactBoundaries waits for the goroutines it starts before it returns.
 // Errors wrap [ErrUsage] for invalid arguments (negative n or sizes, sizes
@@ -137,6 +143,13 @@ func exactBoundaries(ctx context.Context, gen *prng.PCG64, n int64, sizes []int6
 	}
 
 	sel := &selector{gen: gen, n: n, workers: max(workers, 1), tune: tune}
+	if tune.window > 0 && !tune.collects(0, n) {
+		// One pass that usually finds every target (boundaries_window.go)
+		// instead of a histogram pass and a collecting pass.
+		if err := sel.windowPass(ctx, targets, tune.window); err != nil {
+			return nil, err
+		}
+	}
 	for {
 		// Every open target asks about the rows of its bucket. Targets in
 		// one bucket share a probe; all open targets have gone through the
@@ -329,13 +342,9 @@ type selector struct {
 // probes of ps. It returns ctx.Err() if ctx is cancelled before the pass
 // completes; it always waits for its goroutines.
 func (s *selector) pass(ctx context.Context, ps *probeSet) ([]probeResult, error) {
-	unit := s.tune.unit
-	units := (s.n + unit - 1) / unit
-	workers := int(min(int64(s.workers), max(units, 1)))
+	workers := s.passWorkers()
 	results := make([][]probeResult, workers)
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for w := range workers {
+	for w := range results {
 		res := make([]probeResult, len(ps.probes))
 		for k, p := range ps.probes {
 			if !p.collect {
@@ -343,27 +352,11 @@ func (s *selector) pass(ctx context.Context, ps *probeSet) ([]probeResult, error
 			}
 		}
 		results[w] = res
-		wg.Go(func() {
-			buf := make([]uint64, min(s.tune.buffer, unit))
-			for ctx.Err() == nil {
-				u := next.Add(1) - 1
-				if u >= units {
-					return
-				}
-				start := u * unit
-				end := min(start+unit, s.n)
-				g := *s.gen
-				g.Advance(uint64(start))
-				for i := start; i < end && ctx.Err() == nil; i += int64(len(buf)) {
-					keys := buf[:min(int64(len(buf)), end-i)]
-					g.Fill(keys)
-					ps.scan(keys, i, res)
-				}
-			}
-		})
 	}
-	wg.Wait()
-	if err := ctx.Err(); err != nil {
+	err := s.generate(ctx, workers, func(w int, keys []uint64, start int64) {
+		ps.scan(keys, start, results[w])
+	})
+	if err != nil {
 		return nil, err
 	}
 	// Sum histograms and merge candidates; both are independent of which
@@ -385,4 +378,45 @@ func (s *selector) pass(ctx context.Context, ps *probeSet) ([]probeResult, error
 		})
 	}
 	return out, nil
+}
+
+// passWorkers returns the number of goroutines a pass runs on.
+func (s *selector) passWorkers() int {
+	units := (s.n + s.tune.unit - 1) / s.tune.unit
+	return int(min(int64(s.workers), max(units, 1)))
+}
+
+// generate generates every key once on workers goroutines, in tasks of
+// s.tune.unit keys, and hands them to scan in runs of at most
+// s.tune.buffer keys with the worker's number (below workers) and the row
+// of the run's first key. Which worker sees which run depends on timing. It
+// returns ctx.Err() if ctx is cancelled before every key is generated; it
+// always waits for its goroutines.
+func (s *selector) generate(ctx context.Context, workers int, scan func(w int, keys []uint64, start int64)) error {
+	unit := s.tune.unit
+	units := (s.n + unit - 1) / unit
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			buf := make([]uint64, min(s.tune.buffer, unit))
+			for ctx.Err() == nil {
+				u := next.Add(1) - 1
+				if u >= units {
+					return
+				}
+				start := u * unit
+				end := min(start+unit, s.n)
+				g := *s.gen
+				g.Advance(uint64(start))
+				for i := start; i < end && ctx.Err() == nil; i += int64(len(buf)) {
+					keys := buf[:min(int64(len(buf)), end-i)]
+					g.Fill(keys)
+					scan(w, keys, i)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return ctx.Err()
 }

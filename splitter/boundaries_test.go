@@ -171,6 +171,13 @@ func TestExactBoundariesNarrowing(t *testing.T) {
 		{777, splitter.SelectTuning{Unit: 10, Buffer: 3, Direct: 0, Collect: 2}},
 		{777, splitter.SelectTuning{Unit: 10, Buffer: 30, Direct: 776, Collect: 2}},
 		{5, splitter.SelectTuning{Unit: 2, Buffer: 1, Direct: 0, Collect: 0}},
+		// Window passes: wide enough to find every target of up to 4, so
+		// narrow that most miss and the histogram passes follow, or in
+		// between.
+		{100_000, splitter.SelectTuning{Unit: 4096, Buffer: 100, Direct: 10, Collect: 1 << 20, Window: 6}},
+		{100_000, splitter.SelectTuning{Unit: 4096, Buffer: 100, Direct: 10, Collect: 1 << 20, Window: 0.01}},
+		{1_000_000, splitter.SelectTuning{Unit: 1 << 16, Buffer: 1000, Direct: 0, Collect: 4, Window: 1}},
+		{777, splitter.SelectTuning{Unit: 10, Buffer: 3, Direct: 0, Collect: 2, Window: 2}},
 		{def.Direct, def},
 		{def.Direct + 1, def},
 	}
@@ -253,7 +260,7 @@ func (c *countdownCtx) Deadline() (time.Time, bool) { return time.Time{}, false 
 
 func TestExactBoundariesCancel(t *testing.T) {
 	gen := newGen(t, 9)
-	const n = 2_000_000
+	const n = 4_000_000 // a pass makes about 250 checks, and one pass may find the boundaries
 	for _, calls := range []int64{0, 1, 5, 50, 200} {
 		for _, w := range []int{1, 3} {
 			t.Run(fmt.Sprintf("after %d checks, %d workers", calls, w), func(t *testing.T) {
