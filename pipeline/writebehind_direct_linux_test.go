@@ -29,24 +29,10 @@ func TestDirectFile(t *testing.T) {
 		{"three chunks and a bit", 3*directChunk + 5, 1<<20 + 3},
 		{"one large write", 5*directChunk + 4097, 5*directChunk + 4097},
 	} {
-		data := make([]byte, tc.size)
-		for i := range data {
-			data[i] = byte(i*7 + i>>13)
-		}
-		path := filepath.Join(dir, tc.name)
-		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-		if err != nil {
-			t.Fatal(err)
-		}
-		w := newOutputFile(f)
+		data, path := patterned(tc.size), filepath.Join(dir, tc.name)
+		w := createOutput(t, path)
 		direct := w.direct != nil
-		for rest := data; len(rest) > 0; {
-			n := min(tc.write, len(rest))
-			if k, err := w.Write(rest[:n]); err != nil || k != n {
-				t.Fatalf("%s: Write = %d, %v, want %d", tc.name, k, err, n)
-			}
-			rest = rest[n:]
-		}
+		writePieces(t, tc.name, w, data, tc.write)
 		if w.written != int64(tc.size) {
 			t.Errorf("%s: written %d of %d", tc.name, w.written, tc.size)
 		}
@@ -59,13 +45,7 @@ func TestDirectFile(t *testing.T) {
 		if w.direct != nil {
 			t.Errorf("%s: buffer kept after Close", tc.name)
 		}
-		got, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !bytes.Equal(got, data) {
-			t.Errorf("%s (direct %v): read back %d bytes, not the %d written", tc.name, direct, len(got), len(data))
-		}
+		checkReadBack(t, fmt.Sprintf("%s (direct %v)", tc.name, direct), path, data)
 	}
 }
 
