@@ -23,12 +23,6 @@ import (
 // cache (posix_fadvise DONTNEED): the next writes take those warm pages
 // again, and a file holds at most two chunks of cache. The disk gets the
 // same writes as before, earlier; Close still syncs the whole file.
-//
-// Where the file system takes direct I/O (O_DIRECT), the file skips the
-// page cache altogether (see writebehind_direct_linux.go): its bytes are
-// gathered in an aligned buffer of directChunk bytes and written from
-// there, which the kernel hands to the disk without copying. Write-behind
-// is then the fallback of file systems that refuse it.
 
 // writeBehindChunk is the bytes of a file written back and dropped at a
 // time.
@@ -43,32 +37,16 @@ type writeBehindFile struct {
 	started int64 // bytes whose writeback was started
 	dropped int64 // bytes written back and dropped from the cache
 	off     bool  // the file system refused sync_file_range: plain writes
-
-	direct *directBuffer // the buffer filling while written with O_DIRECT
-	flight *directWrite  // the direct write under way, if any
-	slot   bool          // the file holds one of directSlots until Close
 }
 
 // newOutputFile returns the writer of the output file f, which its Close
 // syncs and closes.
 func newOutputFile(f *os.File) *writeBehindFile {
-	w := &writeBehindFile{syncedFile: syncedFile{f}}
-	if useDirect && localDisk(f) && takeDirectSlot() {
-		if setDirect(f, true) != nil {
-			releaseDirectSlot()
-			return w
-		}
-		w.direct, w.slot = getDirectBuffer(), true
-	}
-	return w
+	return &writeBehindFile{syncedFile: syncedFile{f}}
 }
 
-// Write writes p, then writes back and drops what is a chunk behind; a
-// file written with O_DIRECT buffers p (writeDirect).
+// Write writes p, then writes back and drops what is a chunk behind.
 func (w *writeBehindFile) Write(p []byte) (int, error) {
-	if w.direct != nil {
-		return w.writeDirect(p)
-	}
 	n, err := w.File.Write(p)
 	w.written += int64(n)
 	if err != nil || w.off || w.written-w.started < writeBehindChunk {
