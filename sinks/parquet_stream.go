@@ -400,14 +400,22 @@ func (s *RowGroupStream) Finish() (*EncodedRowGroup, error) {
 	if _, err := s.file.ReadAt(data, 0); err != nil {
 		return nil, fmt.Errorf("encode row group of %d rows: read back: %w", s.n, err)
 	}
+	// The row group owns the buffer before its indexes are re-encoded,
+	// so that indexRuns lets it go once the row group has moved to its
+	// own copy: kept with the row group, it doubled what a finished row
+	// group waiting to be written holds, uncounted by its Size. Neither
+	// buffer goes back to the encoder's free list (g.free stays nil): kept
+	// there, up to two idle buffers of a row group's size stayed live
+	// between row groups, beyond what the memory plan counts (the read-back
+	// row group, and its copy while it is made).
 	g, err := s.e.parse(data)
 	if err == nil {
+		g.buf = bytes.NewBuffer(data)
 		err = s.e.indexRuns(g, nil)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("encode row group of %d rows: %w", s.n, err)
 	}
-	g.buf, g.free = bytes.NewBuffer(data), s.e.free
 	if g.numRows != s.n {
 		return nil, fmt.Errorf("encode row group: wrote %d rows but the encoded group holds %d", s.n, g.numRows)
 	}
