@@ -140,7 +140,7 @@ func (e *engine) newCutter(ctx context.Context, out chan<- rowGroupJob, jobWindo
 // emit sends split c's pending rows as a row group, the last of its file
 // if last.
 func (cut *cutter) emit(c *splitCutter, last bool) error {
-	j := rowGroupJob{split: c.split, seq: c.seq, file: c.file, last: last, segs: c.pending, rows: c.pendingRows, stream: c.closeStream()}
+	j := rowGroupJob{split: c.split, seq: c.seq, file: c.file, last: last, segs: c.pending, rows: c.pendingRows}
 	j.weight = cut.e.jobWeight(j.rows)
 	c.seq++
 	c.rowsInFile += c.pendingRows
@@ -152,6 +152,11 @@ func (cut *cutter) emit(c *splitCutter, last bool) error {
 	if err := cut.jobWindow.Acquire(cut.ctx, j.weight); err != nil {
 		return err
 	}
+	// A streamed row group is finished (read back and copied, on the row
+	// path) once it is closed, so it is closed only once it holds the
+	// window: closed before, it was finished beside the row group holding
+	// the window, and at the end of a run every output's last one at once.
+	j.stream = c.closeStream()
 	select {
 	case cut.out <- j:
 		return nil
