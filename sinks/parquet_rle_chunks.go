@@ -79,7 +79,14 @@ func (e *RowGroupEncoder) indexRuns(g *EncodedRowGroup, own []*pageWriter) error
 	// t.out is a file as g.data's was, the magic in front, so that file
 	// offsets are t.out's and the first row group of a file is still
 	// written in one write (EncodedRowGroup.file).
-	t.out = append(make([]byte, 0, base+int64(len(g.data))), parquetMagic...)
+	// Its capacity takes the column indexes appended after the data too:
+	// sized for the data alone, their append grew it by a quarter, a copy
+	// of the row group beside the first.
+	size := base + int64(len(g.data))
+	for _, ci := range g.columnIndex {
+		size += int64(len(ci))
+	}
+	t.out = append(make([]byte, 0, size), parquetMagic...)
 	done := base // file offset of the old data copied so far
 	for c := range cols {
 		md := &cols[c].MetaData
