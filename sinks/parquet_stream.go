@@ -395,8 +395,10 @@ func (s *RowGroupStream) Finish() (*EncodedRowGroup, error) {
 	if err != nil {
 		return nil, fmt.Errorf("encode row group of %d rows: %w", s.n, err)
 	}
-	// Read back into a buffer the row group gives back when released.
-	data := s.e.bufferFor(int(size)).AvailableBuffer()[:size]
+	// Read back into a buffer of exactly its size: it is not pooled
+	// (below), so the eighth more that bufferFor gives a buffer for the
+	// next row group would only be held.
+	data := make([]byte, size)
 	if _, err := s.file.ReadAt(data, 0); err != nil {
 		return nil, fmt.Errorf("encode row group of %d rows: read back: %w", s.n, err)
 	}
