@@ -46,7 +46,7 @@ func (b *Batch) AppendFixed(defs, vals []byte, c, lo, hi int) ([]byte, []byte) {
 	levels := col.Defs[lo:hi]
 	defs = append(defs, levels...)
 	src := col.Fixed[lo*w : hi*w]
-	if allPresent(levels, col.MaxDef) {
+	if allAt(levels, col.MaxDef) {
 		return defs, append(vals, src...)
 	}
 	at := len(vals)
@@ -250,7 +250,7 @@ func (b *Batch) AppendPlain(defs, vals []byte, c, lo, hi int) ([]byte, []byte) {
 	}
 	levels := col.Defs[lo:hi]
 	defs = append(defs, levels...)
-	if allPresent(levels, col.MaxDef) {
+	if allAt(levels, col.MaxDef) {
 		return defs, plainSpan(vals, col.Bytes, offs)
 	}
 	for r, d := range levels {
@@ -432,25 +432,6 @@ func takeBytes(out []byte, offs []uint32, src []byte, srcOffs []uint32, sel []in
 		at += n
 		offs[k+1] = at
 	}
-}
-
-// allPresent reports whether every level of levels is maxDef: a span of
-// an optional column without nulls, whose values are then copied as a
-// required column's are.
-func allPresent(levels []byte, maxDef byte) bool {
-	want := uint64(maxDef) * 0x0101010101010101
-	i := 0
-	for ; i+8 <= len(levels); i += 8 {
-		if binary.LittleEndian.Uint64(levels[i:]) != want {
-			return false
-		}
-	}
-	for ; i < len(levels); i++ {
-		if levels[i] != maxDef {
-			return false
-		}
-	}
-	return true
 }
 
 // fillLevels sets every level of levels to maxDef.

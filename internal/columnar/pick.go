@@ -100,7 +100,7 @@ func PickRows(b *Batch, sel []int32) *Pick {
 	p.full = make([]bool, len(b.Cols))
 	for c := range b.Cols {
 		col := &b.Cols[c]
-		p.full[c] = col.MaxDef > 0 && allPresent(col.Defs[:b.Len], col.MaxDef)
+		p.full[c] = col.MaxDef > 0 && allAt(col.Defs[:b.Len], col.MaxDef)
 	}
 	return p
 }
