@@ -106,7 +106,7 @@ func (p *Pick) AppendFixed(defs, vals []byte, c, lo, hi int) ([]byte, []byte) {
 	src := cols[0].Fixed
 	at := len(vals)
 	vals = extendBy(vals, w*len(refs))
-	full := t.MaxDef > 0 && p.full != nil && p.full[c]
+	full := p.noNulls(c)
 	if full {
 		dat := len(defs)
 		defs = extendBy(defs, len(refs))
@@ -277,7 +277,7 @@ func (p *Pick) AppendPlain(defs, vals []byte, c, lo, hi int) ([]byte, []byte) {
 	}
 	cols, refs := p.cols[c], p.refs[lo:hi]
 	maxDef := cols[0].MaxDef
-	full := p.full != nil && p.full[c]
+	full := p.noNulls(c)
 	if maxDef > 0 {
 		at := len(defs)
 		defs = extendBy(defs, len(refs))

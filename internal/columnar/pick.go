@@ -105,6 +105,11 @@ func PickRows(b *Batch, sel []int32) *Pick {
 	return p
 }
 
+// noNulls reports whether optional column c is known to have no null in
+// the rows p picks from (a pick from one batch), so that its levels need
+// not be read per row.
+func (p *Pick) noNulls(c int) bool { return p.full != nil && p.full[c] }
+
 // NumRows returns the number of rows picked.
 func (p *Pick) NumRows() int { return len(p.refs) }
 
