@@ -296,7 +296,8 @@ func (p *Pick) AppendPlain(defs, vals []byte, c, lo, hi int) ([]byte, []byte) {
 	if len(cols) == 1 {
 		return defs, pickPlain(vals, cols[0], refs, maxDef > 0 && !full)
 	}
-	return defs, pickPlainRefs(vals, cols, refs, maxDef > 0 && !full)
+	vals, _ = pickPlainRefs(vals, cols, refs, maxDef > 0 && !full)
+	return defs, vals
 }
 
 // pickPlain appends the PLAIN encodings of the non-null values of col's

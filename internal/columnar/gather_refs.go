@@ -1,6 +1,9 @@
 package columnar
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+	"slices"
+)
 
 // The page appends of a pick from several batches (a shuffle's partition
 // read back from its spill files, the in-memory shuffle's units): the
@@ -97,20 +100,51 @@ func pickFixed(defs, vals []byte, cols []*Column, refs []Ref, w int, maxDef byte
 	return defs, vals[:at+n]
 }
 
-// pickPlainRefs is pickPlain for rows of several batches.
+// pickBlock is how many rows pickPlainRefs looks up before it copies
+// their values.
+const pickBlock = 32
+
+// pickPlainRefs is pickPlain for rows of several batches, pickBlock rows
+// at a time: first their values' offsets are read, then the first byte of
+// each value is loaded, then the values are copied. The rows of a
+// shuffle's partition are far apart, each a cache miss on its offsets and
+// another on its bytes, the second waiting for the first; looked up in
+// passes, the misses of a block overlap, where the copy of each value (a
+// memmove call) kept the next row's lookup waiting: on a spilled shuffle
+// of the mixed shape, the samples in these appends went from about 300 to
+// 200 (perf at 999 Hz, of about 3,500). It returns the bytes loaded,
+// folded, so that their loads are kept; the caller drops them.
 //
 //go:noinline
-func pickPlainRefs(vals []byte, cols []*Column, refs []Ref, nulls bool) []byte {
-	for _, ref := range refs {
-		col := cols[ref.Batch]
-		if nulls && col.Defs[ref.Row] < col.MaxDef {
-			continue // null
+func pickPlainRefs(vals []byte, cols []*Column, refs []Ref, nulls bool) ([]byte, byte) {
+	var lo, hi [pickBlock]uint32
+	var from [pickBlock]*Column
+	var touch byte
+	for len(refs) > 0 {
+		blk := refs[:min(pickBlock, len(refs))]
+		refs = refs[len(blk):]
+		m, need := 0, 0
+		for _, ref := range blk {
+			col := cols[ref.Batch]
+			if nulls && col.Defs[ref.Row] < col.MaxDef {
+				continue // null
+			}
+			s, e := col.Offsets[ref.Row], col.Offsets[ref.Row+1]
+			lo[m], hi[m], from[m] = s, e, col
+			need += int(e - s)
+			m++
 		}
-		s, e := col.Offsets[ref.Row], col.Offsets[ref.Row+1]
-		if cap(vals)-len(vals) < 4+shortPlain+int(e-s) {
-			vals = growPlain(vals, int(e-s))
+		for i := range m {
+			if lo[i] < hi[i] {
+				touch ^= from[i].Bytes[lo[i]]
+			}
 		}
-		vals = putPlain(vals, col.Bytes, s, e)
+		if cap(vals)-len(vals) < 4*m+need+shortPlain {
+			vals = slices.Grow(vals, 4*m+need+shortPlain)
+		}
+		for i := range m {
+			vals = putPlain(vals, from[i].Bytes, lo[i], hi[i])
+		}
 	}
-	return vals
+	return vals, touch
 }

@@ -285,8 +285,8 @@ func BenchmarkAppendPage(b *testing.B) {
 // Take copies byte arrays of every length around the block it moves
 // short values in, the last value of the batch included (whose block
 // would read past the values), from a batch and from a slice of it; a
-// pick of the same rows appends their PLAIN values, with nulls and
-// without.
+// pick of the same rows, out of one batch or two, appends their PLAIN
+// values, with nulls and without.
 func TestTakeByteArrays(t *testing.T) {
 	for _, nulls := range []bool{true, false} {
 		t.Run(fmt.Sprintf("nulls=%v", nulls), func(t *testing.T) { testTakeByteArrays(t, nulls) })
@@ -324,7 +324,14 @@ func testTakeByteArrays(t *testing.T, nulls bool) {
 			}
 			checkRows(t, got, want)
 			wantDefs, wantVals := wantPage(want, 0, layout[0])
-			for _, rows := range []columnar.Rows{columnar.PickRows(s, sel), got} {
+			// The same rows out of two batches (the slice twice), more than
+			// a block of pickPlainRefs.
+			refs := make([]columnar.Ref, len(sel))
+			for k, i := range sel {
+				refs[k] = columnar.Ref{Batch: int32(k % 2), Row: i}
+			}
+			several := columnar.NewPick([]*columnar.Batch{s, s}, refs)
+			for _, rows := range []columnar.Rows{columnar.PickRows(s, sel), got, several} {
 				defs, vals := rows.AppendPlain(nil, nil, 0, 0, len(sel)/2)
 				defs, vals = rows.AppendPlain(defs, vals, 0, len(sel)/2, len(sel))
 				if !bytes.Equal(defs, wantDefs) || !bytes.Equal(vals, wantVals) {
