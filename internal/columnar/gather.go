@@ -100,8 +100,11 @@ func (p *Pick) AppendFixed(defs, vals []byte, c, lo, hi int) ([]byte, []byte) {
 	cols, refs := p.cols[c], p.refs[lo:hi]
 	t := cols[0].Type
 	w := t.Width
-	if (w != 8 && w != 4) || len(cols) > 1 {
+	if w != 8 && w != 4 {
 		return appendFixedRefs(defs, vals, cols, refs)
+	}
+	if len(cols) > 1 {
+		return pickFixed(defs, vals, cols, refs, w, t.MaxDef, p.noNulls(c))
 	}
 	src := cols[0].Fixed
 	at := len(vals)
@@ -187,8 +190,8 @@ func pickDefs4(out, levels, src, defs []byte, refs []Ref, maxDef byte) int {
 	return j
 }
 
-// appendFixedRefs is [Pick.AppendFixed] for rows of several batches or
-// widths other than 8 and 4: a copy per value.
+// appendFixedRefs is [Pick.AppendFixed] for widths other than 8 and 4: a
+// copy per value.
 func appendFixedRefs(defs, vals []byte, cols []*Column, refs []Ref) ([]byte, []byte) {
 	t := cols[0].Type
 	w := t.Width
@@ -293,17 +296,7 @@ func (p *Pick) AppendPlain(defs, vals []byte, c, lo, hi int) ([]byte, []byte) {
 	if len(cols) == 1 {
 		return defs, pickPlain(vals, cols[0], refs, maxDef > 0 && !full)
 	}
-	for _, ref := range refs {
-		col := cols[ref.Batch]
-		if maxDef > 0 && col.Defs[ref.Row] < maxDef {
-			continue // null
-		}
-		s, e := col.Offsets[ref.Row], col.Offsets[ref.Row+1]
-		if cap(vals)-len(vals) < 4+shortPlain+int(e-s) {
-			vals = slices.Grow(vals, 4+shortPlain+int(e-s))
-		}
-		vals = putPlain(vals, col.Bytes, s, e)
-	}
+	vals, _ = pickPlainRefs(vals, cols, refs, maxDef > 0 && !full)
 	return defs, vals
 }
 

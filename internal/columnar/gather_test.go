@@ -58,11 +58,42 @@ func TestAppendPage(t *testing.T) {
 	for _, i := range sel {
 		wantFullSel = append(wantFullSel, full[i])
 	}
+	// Picks of several batches without nulls, and with nulls in one only.
+	fullSrcs := []*columnar.Batch{fullBatch.Slice(0, 100), fullBatch.Slice(100, 101), fullBatch.Slice(101, 300)}
+	mixedSrcs := []*columnar.Batch{fullBatch.Slice(0, 150), batch.Slice(150, 300)}
+	var fullRefs []columnar.Ref
+	var wantFullRefs, wantMixedRefs []parquet.Row
+	for range 200 {
+		i := r.IntN(len(full))
+		switch {
+		case i < 100:
+			fullRefs = append(fullRefs, columnar.Ref{Batch: 0, Row: int32(i)})
+		case i == 100:
+			fullRefs = append(fullRefs, columnar.Ref{Batch: 1, Row: 0})
+		default:
+			fullRefs = append(fullRefs, columnar.Ref{Batch: 2, Row: int32(i - 101)})
+		}
+		wantFullRefs = append(wantFullRefs, full[i])
+	}
+	mixedRefs := make([]columnar.Ref, 0, 200)
+	for range 200 {
+		i := r.IntN(len(all))
+		if i < 150 {
+			mixedRefs = append(mixedRefs, columnar.Ref{Batch: 0, Row: int32(i)})
+			wantMixedRefs = append(wantMixedRefs, full[i])
+		} else {
+			mixedRefs = append(mixedRefs, columnar.Ref{Batch: 1, Row: int32(i - 150)})
+			wantMixedRefs = append(wantMixedRefs, all[i])
+		}
+	}
 	cases := []struct {
 		name string
 		rows columnar.Rows
 		want []parquet.Row
 	}{
+		{"pick of several without nulls", columnar.NewPick(fullSrcs, fullRefs), wantFullRefs},
+		{"slice of a pick of several without nulls", columnar.NewPick(fullSrcs, fullRefs).Slice(5, 170), wantFullRefs[5:170]},
+		{"pick of several, nulls in one", columnar.NewPick(mixedSrcs, mixedRefs), wantMixedRefs},
 		{"batch", batch, all},
 		{"pick of one batch", columnar.PickRows(batch, sel), wantSel},
 		{"pick of several", columnar.NewPick(srcs, refs), want},
@@ -141,8 +172,9 @@ func presentRows(rows []parquet.Row) []parquet.Row {
 // BenchmarkAppendPage appends a 131072-row batch's columns, shaped like
 // the mixed peers shape (every column optional, a tenth null; 8-byte
 // numbers, a short and a 45-byte string), to page buffers in chunks of
-// 1024 rows as the page writer does: the whole batch, and a pick of 80%
-// of its rows and of 20% (a split's shares read in place).
+// 1024 rows as the page writer does: the whole batch, a pick of 80% of
+// its rows and of 20% (a split's shares read in place), and all its rows
+// shuffled across 16 batches (a spilled shuffle's partition).
 func BenchmarkAppendPage(b *testing.B) {
 	const n = 1 << 17
 	r := rand.New(rand.NewPCG(3, 4))
@@ -213,6 +245,20 @@ func BenchmarkAppendPage(b *testing.B) {
 			rows columnar.Rows
 		}{fmt.Sprintf("pick%d", p), columnar.PickRows(batch, sel)})
 	}
+	// A shuffle's partition read back: every row, in random order, out of
+	// 16 batches.
+	var srcs []*columnar.Batch
+	for lo := 0; lo < n; lo += n / 16 {
+		srcs = append(srcs, batch.Slice(lo, lo+n/16))
+	}
+	refs := make([]columnar.Ref, n)
+	for k, i := range r.Perm(n) {
+		refs[k] = columnar.Ref{Batch: int32(i / (n / 16)), Row: int32(i % (n / 16))}
+	}
+	inputs = append(inputs, struct {
+		name string
+		rows columnar.Rows
+	}{"shuffle16", columnar.NewPick(srcs, refs)})
 	for _, in := range inputs {
 		for c, col := range cols {
 			b.Run(in.name+"/"+col.name, func(b *testing.B) {
@@ -239,8 +285,8 @@ func BenchmarkAppendPage(b *testing.B) {
 // Take copies byte arrays of every length around the block it moves
 // short values in, the last value of the batch included (whose block
 // would read past the values), from a batch and from a slice of it; a
-// pick of the same rows appends their PLAIN values, with nulls and
-// without.
+// pick of the same rows, out of one batch or two, appends their PLAIN
+// values, with nulls and without.
 func TestTakeByteArrays(t *testing.T) {
 	for _, nulls := range []bool{true, false} {
 		t.Run(fmt.Sprintf("nulls=%v", nulls), func(t *testing.T) { testTakeByteArrays(t, nulls) })
@@ -278,7 +324,14 @@ func testTakeByteArrays(t *testing.T, nulls bool) {
 			}
 			checkRows(t, got, want)
 			wantDefs, wantVals := wantPage(want, 0, layout[0])
-			for _, rows := range []columnar.Rows{columnar.PickRows(s, sel), got} {
+			// The same rows out of two batches (the slice twice), more than
+			// a block of pickPlainRefs.
+			refs := make([]columnar.Ref, len(sel))
+			for k, i := range sel {
+				refs[k] = columnar.Ref{Batch: int32(k % 2), Row: i}
+			}
+			several := columnar.NewPick([]*columnar.Batch{s, s}, refs)
+			for _, rows := range []columnar.Rows{columnar.PickRows(s, sel), got, several} {
 				defs, vals := rows.AppendPlain(nil, nil, 0, 0, len(sel)/2)
 				defs, vals = rows.AppendPlain(defs, vals, 0, len(sel)/2, len(sel))
 				if !bytes.Equal(defs, wantDefs) || !bytes.Equal(vals, wantVals) {

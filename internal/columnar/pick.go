@@ -54,8 +54,8 @@ type Pick struct {
 	srcs []*Batch
 	refs []Ref
 	cols [][]*Column // [column][batch], shared by slices
-	// full, when set (a pick from one batch), says per column that every
-	// row of the batch has a value: its levels need not be read per row.
+	// full says per column that every row of every batch has a value:
+	// its levels need not be read per row.
 	full []bool
 }
 
@@ -70,11 +70,16 @@ func NewPick(srcs []*Batch, refs []Ref) *Pick {
 	p := &Pick{srcs: srcs, refs: refs}
 	if len(srcs) > 0 {
 		p.cols = make([][]*Column, len(srcs[0].Cols))
+		p.full = make([]bool, len(srcs[0].Cols))
 		for c := range p.cols {
 			p.cols[c] = make([]*Column, len(srcs))
+			full := srcs[0].Cols[c].MaxDef > 0
 			for k, src := range srcs {
-				p.cols[c][k] = &src.Cols[c]
+				col := &src.Cols[c]
+				p.cols[c][k] = col
+				full = full && allAt(col.Defs[:src.Len], col.MaxDef)
 			}
+			p.full[c] = full
 		}
 	}
 	return p
@@ -96,18 +101,11 @@ func PickRows(b *Batch, sel []int32) *Pick {
 	for k, r := range sel {
 		refs[k] = Ref{Row: r}
 	}
-	p := NewPick([]*Batch{b}, refs)
-	p.full = make([]bool, len(b.Cols))
-	for c := range b.Cols {
-		col := &b.Cols[c]
-		p.full[c] = col.MaxDef > 0 && allAt(col.Defs[:b.Len], col.MaxDef)
-	}
-	return p
+	return NewPick([]*Batch{b}, refs)
 }
 
-// noNulls reports whether optional column c is known to have no null in
-// the rows p picks from (a pick from one batch), so that its levels need
-// not be read per row.
+// noNulls reports whether optional column c has no null in the rows p
+// picks from, so that its levels need not be read per row.
 func (p *Pick) noNulls(c int) bool { return p.full != nil && p.full[c] }
 
 // NumRows returns the number of rows picked.
