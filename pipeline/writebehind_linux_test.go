@@ -4,6 +4,7 @@ package pipeline
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -71,5 +72,50 @@ func TestWriteBehindClosed(t *testing.T) {
 	}
 	if _, err := w.Write(make([]byte, writeBehindChunk)); err == nil {
 		t.Error("Write to a closed file succeeded")
+	}
+}
+
+// TestWriteBehindDropError checks that an error of the writeback, met on
+// the goroutine that waits for it, is the file's: returned by the next
+// write due to start a chunk's writeback, or else by Close, which closes
+// the file all the same.
+func TestWriteBehindDropError(t *testing.T) {
+	failed := errors.New("writeback failed")
+	for _, tc := range []struct {
+		name  string
+		write int // bytes written after the failed drop, before Close
+	}{
+		{"at close", 0},
+		{"at close after a short write", 1 << 10},
+		{"at the next chunk", writeBehindChunk},
+	} {
+		f, err := os.Create(filepath.Join(t.TempDir(), "x"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := newOutputFile(f)
+		w.dropping = make(chan error, 1)
+		w.dropping <- failed
+		var werr error
+		if tc.write > 0 {
+			_, werr = w.Write(make([]byte, tc.write))
+		}
+		cerr := w.Close()
+		if tc.write >= writeBehindChunk && !w.off {
+			if !errors.Is(werr, failed) {
+				t.Errorf("%s: Write = %v, want the writeback's error", tc.name, werr)
+			}
+			if cerr != nil {
+				t.Errorf("%s: Close after the error was reported = %v", tc.name, cerr)
+			}
+		} else if werr != nil || !errors.Is(cerr, failed) {
+			t.Errorf("%s: Write = %v, Close = %v, want the writeback's error from Close", tc.name, werr, cerr)
+		}
+		if w.dropping != nil {
+			t.Errorf("%s: a drop still pending after Close", tc.name)
+		}
+		if _, err := f.Stat(); err == nil {
+			t.Errorf("%s: the file is still open after Close", tc.name)
+		}
 	}
 }
