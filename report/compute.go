@@ -324,11 +324,7 @@ func Compute(ctx context.Context, opts Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := build(m, opts, sc, parts, accs)
-	if err := findLeaks(ctx, r, m, sc, parts, files, leak); err != nil {
-		return nil, err
-	}
-	return r, nil
+	return buildWithLeaks(ctx, m, opts, sc, parts, accs, files, leak)
 }
 
 func newScanner(schema *parquet.Schema, opts Options) (*scanner, error) {

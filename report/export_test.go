@@ -3,6 +3,7 @@ package report
 import (
 	"math"
 	"math/bits"
+	"os"
 	"slices"
 
 	"github.com/parquet-go/parquet-go"
@@ -236,6 +237,14 @@ func (l *hashLog) Spilled() int64 { return l.spilled }
 
 // Close removes the log's file.
 func (l *hashLog) Close() { l.close() }
+
+// Drop lets go of the log's hashes (drop) and returns its file, which a
+// goroutine closes, or nil.
+func (l *hashLog) Drop() *os.File {
+	f := l.file
+	l.drop()
+	return f
+}
 
 // HashRows returns the fast hashes of the rows of r, a batch of schema,
 // computed as a scan of batches does and as a scan of rows does.

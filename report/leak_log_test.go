@@ -2,9 +2,13 @@ package report_test
 
 import (
 	"cmp"
+	"errors"
 	"math/rand/v2"
+	"os"
+	"runtime"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/splitdata/splitdata/report"
 )
@@ -112,5 +116,52 @@ func TestHashLog(t *testing.T) {
 				t.Errorf("%d rows marked, want %d (of %d)", len(got), len(w), len(all))
 			}
 		})
+	}
+}
+
+// TestHashLogDrop checks that a spilled log dropped after its search
+// closes its file (on a goroutine of its own) and keeps no hashes, and
+// that closing it after that is harmless.
+func TestHashLogDrop(t *testing.T) {
+	for _, spill := range []bool{false, true} {
+		hold := 1 << 20
+		if spill {
+			hold = 1 << 10
+		}
+		l := report.NewHashLogForTest(hold, 1<<20, t.TempDir())
+		hs := []uint64{1 << 60, 2 << 60, 1 << 60, 3}
+		for i := range 1000 {
+			if err := l.Add(0, 0, uint64(len(hs)*i), hs); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got := l.Spilled() > 0; got != spill {
+			t.Fatalf("spilled %v, want %v", got, spill)
+		}
+		if _, err := l.Candidates(2, nil); err != nil {
+			t.Fatal(err)
+		}
+		f := l.Drop()
+		if (f != nil) != spill {
+			t.Fatalf("file %v with spill %v", f, spill)
+		}
+		if f != nil {
+			// Wait for the goroutine closing it (a generous bound, not
+			// a timing check: only a file never closed reaches it).
+			for deadline := time.Now().Add(time.Minute); ; {
+				_, err := f.Stat()
+				if errors.Is(err, os.ErrClosed) {
+					break
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				if time.Now().After(deadline) {
+					t.Fatal("the dropped log's file is still open")
+				}
+				runtime.Gosched()
+			}
+		}
+		l.Close()
 	}
 }

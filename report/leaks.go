@@ -22,9 +22,26 @@ const maxExamples = 20
 // a leak count that cannot be trusted (never seen; see leakFinder).
 var ErrCollision = fmt.Errorf("two different rows share a 128-bit hash")
 
-// findLeaks fills r.Leakage from the leak records.
-func findLeaks(ctx context.Context, r *Report, m *pipeline.Manifest, sc *scanner, parts []part, files []string, leak *leakFinder) error {
-	l := &r.Leakage
+// buildWithLeaks returns the report of the accumulated parts (build)
+// with its leakage (findLeaks). The two read nothing the other writes,
+// so build runs beside the search for shared rows: after a run, that
+// search's serial steps (its buffer's allocation, the last buckets) leave
+// a core idle that build fills.
+func buildWithLeaks(ctx context.Context, m *pipeline.Manifest, opts Options, sc *scanner, parts []part, accs []*acc, files []string, leak *leakFinder) (*Report, error) {
+	built := make(chan *Report, 1)
+	go func() { built <- build(m, opts, sc, parts, accs) }()
+	var l Leakage
+	err := findLeaks(ctx, &l, m, sc, parts, files, leak)
+	r := <-built
+	if err != nil {
+		return nil, err
+	}
+	r.Leakage = l
+	return r, nil
+}
+
+// findLeaks fills l from the leak records.
+func findLeaks(ctx context.Context, l *Leakage, m *pipeline.Manifest, sc *scanner, parts []part, files []string, leak *leakFinder) error {
 	l.Group = sc.groupName()
 	l.Pairs, l.Examples = []LeakPair{}, []LeakExample{}
 	dups := make([]int64, len(parts))

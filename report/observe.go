@@ -205,7 +205,6 @@ func (a *Attachment) report(ctx context.Context, o Options) (*Report, error) {
 	for i, f := range a.files {
 		files[i] = filepath.Join(o.Dir, filepath.FromSlash(path.Clean(f)))
 	}
-	r := build(m, o, a.sc, parts, accs)
 	// The engine is done: the log may take a report's share of the
 	// budget, as Compute gives it (half of it, a quarter with groups).
 	share := a.opts.MemoryLimit / 2
@@ -213,10 +212,7 @@ func (a *Attachment) report(ctx context.Context, o Options) (*Report, error) {
 		share /= 2
 	}
 	a.leak.widenLog(share)
-	if err := findLeaks(ctx, r, m, a.sc, parts, files, a.leak); err != nil {
-		return nil, err
-	}
-	return r, nil
+	return buildWithLeaks(ctx, m, o, a.sc, parts, accs, files, a.leak)
 }
 
 func (s *scanner) labelName() string {

@@ -100,7 +100,9 @@ func verifiedRuns(ctx context.Context, sc *scanner, files []string, o sources.Op
 		return err
 	}
 	var c candidates
-	if err := leak.log.candidates(&c); err != nil || c.n == 0 {
+	err := leak.log.candidates(&c)
+	leak.log.drop()
+	if err != nil || c.n == 0 {
 		return err
 	}
 	leak.close()
