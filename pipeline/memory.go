@@ -208,10 +208,17 @@ func (e *engine) unitWindowSize() int64 {
 }
 
 // unitWeight is what unit u holds of the unit window: its estimated bytes
-// (at least 1, at most the whole window), or 1 when counting units.
+// (at least 1, at most the whole window), or 1 when counting units. On
+// the row path a unit's rows are copied into arenas whose last chunks
+// are partly used, so the estimate there counts that slack too
+// (arenaSlack): the arenas of the units in flight stay within the window.
 func (e *engine) unitWeight(u unit) int64 {
 	if e.unitsInFlight > 0 {
-		return min(max(u.bytes, 1), e.unitsInFlight)
+		w := u.bytes
+		if _, rows := e.reader.(rowReader); rows && e.order.parts() <= 1 {
+			w += arenaSlack(len(e.names), u.bytes)
+		}
+		return min(max(w, 1), e.unitsInFlight)
 	}
 	return 1
 }
