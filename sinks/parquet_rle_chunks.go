@@ -123,21 +123,27 @@ func (e *RowGroupEncoder) indexRuns(g *EncodedRowGroup, own []*pageWriter) error
 			return fmt.Errorf("re-encode dictionary indexes of column chunk %d: %w", c, err)
 		}
 		moved := make(map[int64]format.PageLocation, len(pages)) // by old offset
-		from := int64(len(t.side))
 		var grew, grewBody int64
 		for _, p := range pages {
-			pageAt := at + int64(len(t.side)) - from
 			raw := g.data[p.off-base : p.off+p.headerLen+int64(p.header.CompressedPageSize)-base]
+			from := len(t.side)
 			n, body, err := t.page(c, md, p, raw)
 			if err != nil {
 				return fmt.Errorf("re-encode dictionary indexes of column chunk %d, page at byte %d: %w", c, p.off, err)
 			}
-			moved[p.off] = format.PageLocation{Offset: pageAt, CompressedPageSize: int32(n)}
+			m := chunkMove{src: int64(from), dst: at, n: int64(n), side: true}
+			if len(t.side) > maxReencodedAside {
+				// Beyond the bound, only the page's new size is kept: it
+				// is re-encoded again where it is placed.
+				t.side = t.side[:from]
+				m = chunkMove{src: p.off, dst: at, n: int64(n), again: true, col: c, page: p}
+			}
+			moves = append(moves, m)
+			moved[p.off] = format.PageLocation{Offset: at, CompressedPageSize: int32(n)}
+			at += int64(n)
 			grew += int64(n) - int64(len(raw))
 			grewBody += body
 		}
-		moves = append(moves, chunkMove{src: from, dst: at, n: int64(len(t.side)) - from, side: true})
-		at += int64(len(t.side)) - from
 		md.TotalCompressedSize += grew
 		md.TotalUncompressedSize += grewBody
 		g.meta.TotalCompressedSize += grew
@@ -200,28 +206,52 @@ func (e *RowGroupEncoder) indexRuns(g *EncodedRowGroup, own []*pageWriter) error
 		out = make([]byte, at)
 		copy(out, parquetMagic)
 	}
-	src := func(m chunkMove) []byte {
-		if m.side {
-			return t.side[m.src : m.src+m.n]
+	place := func(m chunkMove) error {
+		switch {
+		case m.side:
+			copy(out[m.dst:m.dst+m.n], t.side[m.src:m.src+m.n])
+		case m.again:
+			// Its old bytes are still in place (see below).
+			p := m.page
+			raw := g.data[p.off-base : p.off+p.headerLen+int64(p.header.CompressedPageSize)-base]
+			from := len(t.side)
+			n, _, err := t.page(m.col, &cols[m.col].MetaData, p, raw)
+			if err != nil {
+				return fmt.Errorf("re-encode dictionary indexes of column chunk %d, page at byte %d: %w", m.col, p.off, err)
+			}
+			if int64(n) != m.n {
+				return fmt.Errorf("re-encode dictionary indexes of column chunk %d, page at byte %d: %d bytes, then %d", m.col, p.off, m.n, n)
+			}
+			copy(out[m.dst:m.dst+m.n], t.side[from:])
+			t.side = t.side[:from]
+		default:
+			copy(out[m.dst:m.dst+m.n], g.data[m.src-base:m.src-base+m.n])
 		}
-		return g.data[m.src-base : m.src-base+m.n]
+		return nil
 	}
-	// In place, a piece that moves back is moved before the pieces after
-	// it, one that moves on after them, and the re-encoded chunks last,
-	// so that no piece is overwritten before it has moved.
+	// In place, a piece that moves back is placed before the pieces after
+	// it, one that moves on after them, and the pages re-encoded aside
+	// last, so that no piece's old bytes are overwritten before it is
+	// placed: the new places are in the old order, so a piece moving back
+	// only covers old bytes of pieces before it, placed already, and one
+	// moving on only those of pieces after it.
 	for _, m := range moves {
 		if !m.side && m.n > 0 && m.dst <= m.src {
-			copy(out[m.dst:m.dst+m.n], src(m))
+			if err := place(m); err != nil {
+				return err
+			}
 		}
 	}
 	for k := len(moves) - 1; k >= 0; k-- {
 		if m := moves[k]; !m.side && m.n > 0 && m.dst > m.src {
-			copy(out[m.dst:m.dst+m.n], src(m))
+			if err := place(m); err != nil {
+				return err
+			}
 		}
 	}
 	for _, m := range moves {
 		if m.side {
-			copy(out[m.dst:m.dst+m.n], src(m))
+			_ = place(m)
 		}
 	}
 	n := len(out)
@@ -238,13 +268,29 @@ func (e *RowGroupEncoder) indexRuns(g *EncodedRowGroup, own []*pageWriter) error
 }
 
 // chunkMove is a piece of a row group's new file whose indexes
-// indexRuns re-encodes: n bytes from file offset src of the old data (or
-// from offset src of the re-encoded chunks, when side) to file offset dst
-// of the new.
+// indexRuns re-encodes: n bytes from file offset src of the old data, or
+// from offset src of the pages re-encoded aside (side), or page, of
+// column col, at file offset src, re-encoded again (again), to file
+// offset dst of the new.
 type chunkMove struct {
 	src, dst, n int64
-	side        bool
+	side, again bool
+	col         int
+	page        page
 }
+
+// ReencodedAsideBytes is the most bytes of pages the re-encoding of a
+// row group's dictionary indexes keeps aside, besides one page more,
+// while it moves the rest of the row group in place (maxReencodedAside),
+// for memory plans.
+const ReencodedAsideBytes = 1 << 20
+
+// maxReencodedAside bounds the pages indexRuns keeps re-encoded aside
+// while it moves the rest of a row group in place (a page more at most):
+// the pages beyond it are re-encoded twice, once for their size and once
+// where they go, so that the row group is never held twice, however many
+// of its chunks parquet-go dictionary-encoded.
+var maxReencodedAside = ReencodedAsideBytes // a variable for tests
 
 // unchanged reports whether every page of indexes parquet-go wrote in g
 // (columns without own[c]) is already as appendIndexRuns encodes it.

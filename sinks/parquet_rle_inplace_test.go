@@ -11,12 +11,17 @@ import (
 // TestIndexRunsInPlace checks that the dictionary indexes of a row group
 // that owns its buffer are re-encoded in that buffer, not into a second
 // one of the row group's size (the most the row path held at once), and
-// that in place or into a copy the bytes are those of a row group encoded
-// with the re-encoded indexes from the start.
+// that in place or into a copy, with its pages re-encoded aside or again
+// where they go, the bytes are those of a row group encoded with the
+// re-encoded indexes from the start.
 func TestIndexRunsInPlace(t *testing.T) {
 	for _, n := range []int{1, 200, 5000, 20000} {
-		for _, copied := range []bool{false, true} {
-			t.Run(fmt.Sprintf("rows=%d/copied=%v", n, copied), func(t *testing.T) {
+		for _, v := range []struct {
+			copied bool
+			aside  int // bound of the pages re-encoded aside; -1: the default
+		}{{false, -1}, {true, -1}, {false, 0}, {false, 3000}, {true, 0}} {
+			copied := v.copied
+			t.Run(fmt.Sprintf("rows=%d/copied=%v/aside=%d", n, copied, v.aside), func(t *testing.T) {
 				schema, rows := clusteredInput(n, uint64(n))
 				opts := sinks.ParquetOptions{PageBufferSize: 4096, RawDictionaryPricing: true}
 				want := func() []byte {
@@ -40,7 +45,7 @@ func TestIndexRunsInPlace(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				inPlace, err := sinks.ReencodeIndexRuns(e, g, copied)
+				inPlace, err := sinks.ReencodeIndexRuns(e, g, copied, v.aside)
 				if err != nil {
 					t.Fatal(err)
 				}
