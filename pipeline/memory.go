@@ -362,7 +362,7 @@ func shardMemory(cfg ShardConfig, inputs []sources.FileSource, schema *parquet.S
 	}
 	_, canStream := enc.(sinks.StreamEncoder)
 	shape := outputShape{rowBytes: b.rowBytes, rowGroupRows: opts.RowGroupRows, rows: rows, outputs: splits, workers: cfg.Workers,
-		rowPath: !batches, canStream: canStream && !opts.IndexOnly, leaves: len(schema.Columns()), pageBytes: pageBytes(opts.Parquet)}
+		rowPath: !batches, canStream: canStream && !opts.IndexOnly, leaves: len(schema.Columns()), byteArrays: byteArrayLeaves(schema), pageBytes: pageBytes(opts.Parquet)}
 	if inRows > 0 {
 		shape.encodedBytes = max(size/inRows, 1)
 	}
