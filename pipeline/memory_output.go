@@ -31,10 +31,11 @@ type outputShape struct {
 // and the least memory that way needs (0 when nothing is known):
 //
 //   - held: an output row group is encoded once all its rows are there
-//     (W at a time, each into a buffer of its encoded size, in which its
-//     dictionary indexes are re-encoded, where they may be, with up to
-//     sinks.ReencodedAsideBytes and a page aside: not counted but in the
-//     headroom the factor of heldHeap leaves),
+//     (W at a time, each into a buffer of its encoded size and an eighth,
+//     the encoder keeping sinks.IdleEncodeBuffers more for the next ones:
+//     encodeBuffers; its dictionary indexes are re-encoded in it, where
+//     they may be, with up to sinks.ReencodedAsideBytes and a page aside,
+//     left to the headroom the factor of heldHeap leaves),
 //     so each output holds one pending as decoded rows, and one more is
 //     being encoded (two on the row path, whose encoders copy the rows
 //     into the Parquet writer's buffers); with minMemory for the rest,
@@ -243,8 +244,29 @@ func needFor(rowBytes, groups int64, o outputShape) int64 {
 	if group >= (1<<56)/rowBytes/groups {
 		return 1 << 62
 	}
-	need := minMemory + groups*group*rowBytes
+	need := minMemory + groups*group*rowBytes + encodeBuffers(o)
 	return memoryFor(heldHeap(need, o.rowPath))
+}
+
+// encodeBuffers is what the buffers held row groups are encoded into take
+// beside their rows: one per row group being encoded (W), and those the
+// encoder keeps for the next ones (sinks.IdleEncodeBuffers), each of an
+// encoded row group and an eighth (the size hint a buffer is made at).
+// Until session 17 they were left to the headroom of heldHeap's factor:
+// on benchmarks/peers.sh's mixed shape (49 bytes a row encoded) they are
+// 27 MiB, which raise the least budget of its held split from about 124
+// to 169 MiB; its default budget still holds it, and under 64MiB it
+// streamed before as after (the five shapes' ways did not change).
+func encodeBuffers(o outputShape) int64 {
+	group := min(o.rowGroupRows, o.rows)
+	if group <= 0 || o.encodedBytes <= 0 {
+		return 0
+	}
+	if group >= (1<<52)/o.encodedBytes || o.workers > 1<<16 {
+		return 1 << 58
+	}
+	buffers := int64(max(o.workers, 1) + sinks.IdleEncodeBuffers)
+	return buffers * (group*o.encodedBytes + group*o.encodedBytes/8)
 }
 
 // heldHeap is the least heap budget H whose part the windows and the

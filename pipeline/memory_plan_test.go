@@ -137,3 +137,23 @@ func TestStreamPlanKeptPagesShrinkBlocks(t *testing.T) {
 		t.Fatalf("under 160 MiB the blocks keep their eighth: the case does not shrink them")
 	}
 }
+
+// A held job's row groups are encoded into buffers of an encoded row
+// group and an eighth, W at once, and the encoder keeps
+// sinks.IdleEncodeBuffers more for the next ones: its least budget holds
+// them beside the row groups held as decoded rows. Leaving them out of
+// heldNeed (as up to session 17) makes this fail.
+func TestHeldPlanCountsEncodeBuffers(t *testing.T) {
+	for _, tc := range planShapes {
+		t.Run(tc.name, func(t *testing.T) {
+			o := tc.o
+			group := min(o.rowGroupRows, o.rows)
+			buffers := int64(o.workers+sinks.IdleEncodeBuffers) * (group*o.encodedBytes + group*o.encodedBytes/8)
+			need := minMemory + outputGroups(o.outputs, o.rowPath)*group*o.rowBytes + buffers
+			if h := heapBudget(heldNeed(o)); h < heldHeap(need, o.rowPath) {
+				t.Errorf("heldNeed = %d MiB, heap budget %d MiB: less than the %d MiB that hold its row groups and %d MiB of encode buffers",
+					heldNeed(o)>>20, h>>20, heldHeap(need, o.rowPath)>>20, buffers>>20)
+			}
+		})
+	}
+}
