@@ -262,10 +262,15 @@ func (e *engine) dispatch(ctx context.Context, in <-chan routed, readErr func() 
 		for r, ok := held[next]; ok; r, ok = held[next] {
 			delete(held, next)
 			next++
-			unitWindow.Release(e.unitWeight(e.units[r.seq]))
 			e.progress.read(e.units[r.seq].rows)
 			e.progress.spilled(r.spilledBytes())
-			if err := e.order.add(r, cut.put); err != nil {
+			// The unit holds the unit window until the orderer has its
+			// rows: handing them on may wait for the job window (a row
+			// group to emit, a piece to stream), and released before, a
+			// unit of rows waited there beside a full window of units.
+			err := e.order.add(r, cut.put)
+			unitWindow.Release(e.unitWeight(e.units[r.seq]))
+			if err != nil {
 				return err
 			}
 		}

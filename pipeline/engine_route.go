@@ -49,8 +49,10 @@ func (rr rowReader) route(ctx context.Context, e *engine, u unit) (routed, error
 	ids := make([]uint8, readBatch)
 	// One arena per split: a split's rows then share memory with no other
 	// split's, so a row group that is written frees its rows even while a
-	// smaller split still holds rows of the same unit pending.
-	arenas := make([]rowArena, n)
+	// smaller split still holds rows of the same unit pending. Their
+	// chunks are sized from the unit's estimate, which holds the unit
+	// window (see newRowArenas and unitWeight).
+	arenas := newRowArenas(n, u.bytes)
 	next := u.start
 	read := rr.read(e, u)
 	var one [1]int

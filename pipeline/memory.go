@@ -208,10 +208,17 @@ func (e *engine) unitWindowSize() int64 {
 }
 
 // unitWeight is what unit u holds of the unit window: its estimated bytes
-// (at least 1, at most the whole window), or 1 when counting units.
+// (at least 1, at most the whole window), or 1 when counting units. On
+// the row path a unit's rows are copied into arenas whose last chunks
+// are partly used, so the estimate there counts that slack too
+// (arenaSlack): the arenas of the units in flight stay within the window.
 func (e *engine) unitWeight(u unit) int64 {
 	if e.unitsInFlight > 0 {
-		return min(max(u.bytes, 1), e.unitsInFlight)
+		w := u.bytes
+		if _, rows := e.reader.(rowReader); rows && e.order.parts() <= 1 {
+			w += arenaSlack(len(e.names), u.bytes)
+		}
+		return min(max(w, 1), e.unitsInFlight)
 	}
 	return 1
 }
@@ -355,7 +362,7 @@ func shardMemory(cfg ShardConfig, inputs []sources.FileSource, schema *parquet.S
 	}
 	_, canStream := enc.(sinks.StreamEncoder)
 	shape := outputShape{rowBytes: b.rowBytes, rowGroupRows: opts.RowGroupRows, rows: rows, outputs: splits, workers: cfg.Workers,
-		rowPath: !batches, canStream: canStream && !opts.IndexOnly, leaves: len(schema.Columns()), pageBytes: pageBytes(opts.Parquet)}
+		rowPath: !batches, canStream: canStream && !opts.IndexOnly, leaves: len(schema.Columns()), byteArrays: byteArrayLeaves(schema), pageBytes: pageBytes(opts.Parquet)}
 	if inRows > 0 {
 		shape.encodedBytes = max(size/inRows, 1)
 	}

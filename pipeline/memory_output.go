@@ -1,6 +1,12 @@
 package pipeline
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/parquet-go/parquet-go"
+
+	"github.com/splitdata/splitdata/sinks"
+)
 
 // How a job holds its output row groups under its memory budget: held as
 // decoded rows, or streamed (see outputMemory), and what each way needs.
@@ -14,6 +20,7 @@ type outputShape struct {
 	rows         int64 // the job's rows
 	pageBytes    int64 // uncompressed bytes of an output page
 	leaves       int   // output columns
+	byteArrays   int   // output columns of byte arrays (see readBackBytes)
 	outputs      int
 	workers      int
 	rowPath      bool
@@ -24,9 +31,11 @@ type outputShape struct {
 // and the least memory that way needs (0 when nothing is known):
 //
 //   - held: an output row group is encoded once all its rows are there
-//     (W at a time, each into a buffer of its encoded size, two while its
-//     dictionary indexes are re-encoded, where they may be: not counted
-//     but in the headroom the factor of heldHeap leaves),
+//     (W at a time, each into a buffer of its encoded size and an eighth,
+//     the encoder keeping sinks.IdleEncodeBuffers more for the next ones:
+//     encodeBuffers; its dictionary indexes are re-encoded in it, where
+//     they may be, with up to sinks.ReencodedAsideBytes and a page aside,
+//     left to the headroom the factor of heldHeap leaves),
 //     so each output holds one pending as decoded rows, and one more is
 //     being encoded (two on the row path, whose encoders copy the rows
 //     into the Parquet writer's buffers); with minMemory for the rest,
@@ -48,9 +57,10 @@ type outputShape struct {
 //     and beyond it to temporary files. A finished row group whose
 //     columns are all the page writer's keeps its pages there until it
 //     is written, a block at a time; another (rows, columns parquet-go
-//     writes) is read back into one buffer of its encoded size (two
-//     while its dictionary indexes are re-encoded: counted on the row
-//     path, readBackHeap), and holds the job window (all of it, if
+//     writes) is read back into one buffer of its encoded size, in
+//     which its dictionary indexes are re-encoded (counted on the row
+//     path at readBackBytes a row, with the pages kept aside meanwhile:
+//     readBackHeap), and holds the job window (all of it, if
 //     larger) until it is written; one left in blocks holds none of the
 //     window (rowGroupStreams.settle). So the windows, minMemory and the
 //     pages, plus that one finished row group that may exceed the
@@ -60,11 +70,14 @@ type outputShape struct {
 //     --memory 128MiB peaked at 136-168 MiB of RSS, under the default
 //     240 MiB at 245 MB; its anonymous memory under 128MiB at 102 MiB,
 //     the rest being the binary's pages (see the top of memory.go). On
-//     the row path (--group s00 on that shape) reality exceeds the plan:
-//     the collector's live heap reached 185 MB under --memory 160MiB
-//     (H = 140 MiB), anonymous memory 178-195 MiB under 100-160MiB, its
-//     row groups read back (44 MB), the rows in flight (34 MB) and
-//     parquet-go's decoded pages (29 MB) the most of it.
+//     the row path (--group s00 on that shape) the live heap exceeded
+//     the heap budget until session 17 (127 MB under --memory 128MiB,
+//     H = 112 MiB: the read-back row group twice, 2 x 38.8 MB, and row
+//     arenas of 30 MB); now it peaks at 90 MB there, anonymous memory at
+//     122-125 MiB (134-140 before), and at 78 MB under its least budget,
+//     107 MiB (anonymous memory 114 MiB: the collector lets the heap
+//     reach the soft limit, and a row group's 39 MB buffer comes on top
+//     at once).
 //
 // Streaming costs speed (an output's row group is encoded by one
 // goroutine as its rows arrive, where held row groups are encoded W at a
@@ -90,6 +103,10 @@ func checkMemory(memory int64, o outputShape) error {
 		return nil
 	}
 	group := min(o.rowGroupRows, o.rows)
+	if stream && o.rowPath {
+		return fmt.Errorf("%w: --memory %s cannot hold an output row group of %d rows encoded (about %d bytes a row), which the row path reads back whole from parquet-go's file to re-encode its dictionary indexes, and the pages of %d row groups being encoded beside the rows in flight: use --memory %d MiB or more, or fewer --row-group-rows",
+			ErrTooLarge, sizeText(memory), group, o.readBackBytes(), o.outputs+o.workers, need>>20+1)
+	}
 	if stream {
 		return fmt.Errorf("%w: --memory %s cannot hold an output row group of %d rows encoded (about %d bytes a row) and the pages of %d row groups being encoded beside the rows in flight: use --memory %d MiB or more, or fewer --row-group-rows",
 			ErrTooLarge, sizeText(memory), group, o.encodedBytes, o.outputs+o.workers, need>>20+1)
@@ -127,16 +144,17 @@ func streamNeed(o outputShape) int64 {
 // streamHeap is the least heap budget of a streaming job: the windows (a
 // fraction of it), minMemory and the pages of the row groups being
 // encoded beside them, and one finished row group read back whole, which
-// holds the job window; on the row path that row group is held twice
-// while its dictionary indexes are re-encoded (readBackHeap). Whatever is
-// left, up to an eighth, holds the compressed pages the page writers keep
-// (keptPages) and pages in blocks (spoolBudget). 0 when nothing is known.
+// holds the job window; on the row path that row group is counted at
+// readBackBytes a row, with the pages re-encoded aside while its
+// dictionary indexes are (readBackHeap). Whatever is left, up to an
+// eighth, holds the compressed pages the page writers keep (keptPages)
+// and pages in blocks (spoolBudget). 0 when nothing is known.
 func streamHeap(o outputShape) int64 {
 	group := min(o.rowGroupRows, o.rows)
 	if group <= 0 || o.encodedBytes <= 0 {
 		return 0
 	}
-	if group >= (1<<56)/o.encodedBytes || o.leaves > 1<<20 || o.pageBytes > 1<<32 {
+	if group >= (1<<56)/o.readBackBytes() || o.leaves > 1<<20 || o.pageBytes > 1<<32 {
 		return 1 << 62
 	}
 	pages := int64(o.leaves) * o.pageBytes * int64(o.outputs+o.workers)
@@ -146,7 +164,24 @@ func streamHeap(o outputShape) int64 {
 	} else {
 		rest *= 2
 	}
-	return readBackHeap(rest, group*o.encodedBytes, o.rowPath)
+	return readBackHeap(rest, group*o.readBackBytes(), o.pageBytes, o.rowPath)
+}
+
+// readBackBytes is the estimated bytes a row takes in a finished row
+// group read back whole: the inputs' encoded bytes a row (encodedBytes),
+// and on the row path, whose column chunks parquet-go writes, 4 more per
+// byte-array column, the length it writes before each value (PLAIN),
+// which inputs with DELTA_LENGTH_BYTE_ARRAY or DELTA_BYTE_ARRAY pages
+// store in about a byte: the wide shape of benchmarks/peers.sh (20
+// strings, 270 bytes a row in its input) read back 296 bytes a row,
+// which the plan counted at 270 (at 350 now). A bound, not a fit: for
+// an input whose lengths are PLAIN already it counts up to 4 bytes a
+// value too many.
+func (o outputShape) readBackBytes() int64 {
+	if !o.rowPath || o.encodedBytes <= 0 {
+		return o.encodedBytes
+	}
+	return o.encodedBytes + 4*int64(min(max(o.byteArrays, 0), 1<<20))
 }
 
 // keptPages is what the page writers of a streaming job keep from piece
@@ -178,17 +213,22 @@ func keptPages(o outputShape) int64 {
 // group holds the job window (H/8 when streaming, inFlight), counted in
 // base's share of the windows, and is counted again on top, which covers
 // it where it exceeds the window. On the row path parquet-go writes every
-// column, so its dictionary indexes are re-encoded into a second buffer
-// of the row group's size while the first is held
-// (sinks/parquet_rle_chunks.go): the two copies fit when the row group
-// is at most H/8, else the heap budget H must hold base + 2 group less
-// the window, H >= base + 2 group - H/8, that is 8/9 of (base + 2 group).
+// column, and its dictionary indexes are re-encoded in the read-back
+// buffer (sinks/parquet_rle_chunks.go): the re-encoded pages wait aside,
+// at most sinks.ReencodedAsideBytes and a page (of page bytes
+// uncompressed, 9/8 of it compressed at worst), while the rest moves in
+// place. Up to this change they were re-encoded into a second buffer of
+// the row group's size, counted here as H >= base + 2 group - H/8; the
+// wide shape's two 38 MB copies were the most its --group split held.
 // (The columnar path re-encodes only where a column is parquet-go's, a
-// case the plan does not know and leaves uncounted.)
-func readBackHeap(base, group int64, twice bool) int64 {
+// case the plan does not know and leaves uncounted. A row group whose
+// re-encoded pages outgrow its read-back file's page index and footer is
+// re-encoded into a copy, as before: not seen, the re-encoded runs being
+// chosen where they pay, so pages keep their size or shrink.)
+func readBackHeap(base, group, page int64, rowPath bool) int64 {
 	heap := base + group
-	if twice && group > heap/8 {
-		heap = max(heap, (8*(base+2*group)+8)/9)
+	if rowPath {
+		heap += sinks.ReencodedAsideBytes + page + page/8
 	}
 	return heap
 }
@@ -204,8 +244,29 @@ func needFor(rowBytes, groups int64, o outputShape) int64 {
 	if group >= (1<<56)/rowBytes/groups {
 		return 1 << 62
 	}
-	need := minMemory + groups*group*rowBytes
+	need := minMemory + groups*group*rowBytes + encodeBuffers(o)
 	return memoryFor(heldHeap(need, o.rowPath))
+}
+
+// encodeBuffers is what the buffers held row groups are encoded into take
+// beside their rows: one per row group being encoded (W), and those the
+// encoder keeps for the next ones (sinks.IdleEncodeBuffers), each of an
+// encoded row group and an eighth (the size hint a buffer is made at).
+// Until session 17 they were left to the headroom of heldHeap's factor:
+// on benchmarks/peers.sh's mixed shape (49 bytes a row encoded) they are
+// 27 MiB, which raise the least budget of its held split from about 124
+// to 169 MiB; its default budget still holds it, and under 64MiB it
+// streamed before as after (the five shapes' ways did not change).
+func encodeBuffers(o outputShape) int64 {
+	group := min(o.rowGroupRows, o.rows)
+	if group <= 0 || o.encodedBytes <= 0 {
+		return 0
+	}
+	if group >= (1<<52)/o.encodedBytes || o.workers > 1<<16 {
+		return 1 << 58
+	}
+	buffers := int64(max(o.workers, 1) + sinks.IdleEncodeBuffers)
+	return buffers * (group*o.encodedBytes + group*o.encodedBytes/8)
 }
 
 // heldHeap is the least heap budget H whose part the windows and the
@@ -220,4 +281,16 @@ func heldHeap(need int64, rowPath bool) int64 {
 		return (need*4 + 2) / 3
 	}
 	return (need*48 + 28) / 29
+}
+
+// byteArrayLeaves is the number of schema's leaf columns of byte arrays
+// (see readBackBytes).
+func byteArrayLeaves(schema *parquet.Schema) int {
+	n := 0
+	for _, path := range schema.Columns() {
+		if leaf, ok := schema.Lookup(path...); ok && leaf.Node.Type().Kind() == parquet.ByteArray {
+			n++
+		}
+	}
+	return n
 }

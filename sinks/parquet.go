@@ -88,7 +88,12 @@ type RowGroupEncoder struct {
 const maxConfigs = 64
 
 // freeBuffers is how many released buffers an encoder keeps.
-const freeBuffers = 2
+const freeBuffers = IdleEncodeBuffers
+
+// IdleEncodeBuffers is the most buffers of released row groups a
+// [RowGroupEncoder] keeps for the next ones it encodes, each of about a
+// row group's encoded size and an eighth, for memory plans.
+const IdleEncodeBuffers = 2
 
 // NewRowGroupEncoder returns an encoder of rows of schema with the given
 // options. The schema usually comes from an input file

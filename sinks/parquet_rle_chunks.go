@@ -44,8 +44,9 @@ import (
 // parquet-go wrote, those of columns c without own[c] (own may be nil),
 // unless e writes 0.6.0's indexes ([ParquetOptions.AlignedIndexRuns]),
 // and compresses their dictionary pages again when e's dictionary codec
-// is not its codec. g.data is replaced, and the metadata and offset
-// indexes follow it; its buffer, when it has one, is given back to e.
+// is not its codec. g.data is rewritten in its own buffer when it has
+// one that the new data fits, else replaced (and its buffer, when it has
+// one, given back to e); the metadata and offset indexes follow it.
 func (e *RowGroupEncoder) indexRuns(g *EncodedRowGroup, own []*pageWriter) error {
 	if (e.opts.AlignedIndexRuns && !e.recompressDictionaries()) || g.data == nil {
 		return nil
@@ -67,8 +68,11 @@ func (e *RowGroupEncoder) indexRuns(g *EncodedRowGroup, own []*pageWriter) error
 	}
 	t.e = e
 	defer func() {
-		// Its page scratch is kept; out is the row group's.
-		t.e, t.out = nil, nil
+		// Its page scratch is kept, and its re-encoded chunks' when small.
+		t.e = nil
+		if cap(t.side) > maxPooledScratch {
+			t.side = nil
+		}
 		if cap(t.plain) <= maxPooledScratch {
 			transcoders.Put(t)
 		}
@@ -76,18 +80,13 @@ func (e *RowGroupEncoder) indexRuns(g *EncodedRowGroup, own []*pageWriter) error
 	if same, err := t.unchanged(g, own, base); err != nil || same {
 		return err
 	}
-	// t.out is a file as g.data's was, the magic in front, so that file
-	// offsets are t.out's and the first row group of a file is still
-	// written in one write (EncodedRowGroup.file).
-	// Its capacity takes the column indexes appended after the data too:
-	// sized for the data alone, their append grew it by a quarter, a copy
-	// of the row group beside the first.
-	size := base + int64(len(g.data))
-	for _, ci := range g.columnIndex {
-		size += int64(len(ci))
-	}
-	t.out = append(make([]byte, 0, size), parquetMagic...)
-	done := base // file offset of the old data copied so far
+	// The chunks that change are re-encoded into t.side, and every other
+	// byte of g.data moves by what the chunks before it grew: moves says
+	// where each piece of the new file comes from.
+	t.side = t.side[:0]
+	var moves []chunkMove
+	at := base   // file offset of the new file's next byte
+	done := base // file offset of the old data placed so far
 	for c := range cols {
 		md := &cols[c].MetaData
 		first := md.DataPageOffset
@@ -101,11 +100,12 @@ func (e *RowGroupEncoder) indexRuns(g *EncodedRowGroup, own []*pageWriter) error
 		if md.BloomFilterOffset > 0 {
 			return fmt.Errorf("re-encode dictionary indexes: column chunk %d has a bloom filter", c)
 		}
-		t.out = append(t.out, g.data[done-base:first-base]...)
-		newFirst := int64(len(t.out))
+		moves = append(moves, chunkMove{src: done, dst: at, n: first - done})
+		at += first - done
 		if (own != nil && own[c] != nil) || !slices.Contains(md.Encoding, format.RLEDictionary) {
-			t.out = append(t.out, g.data[first-base:end-base]...)
-			shift := newFirst - first
+			moves = append(moves, chunkMove{src: first, dst: at, n: end - first})
+			shift := at - first
+			at += end - first
 			md.DataPageOffset += shift
 			if md.DictionaryPageOffset > 0 {
 				md.DictionaryPageOffset += shift
@@ -125,13 +125,22 @@ func (e *RowGroupEncoder) indexRuns(g *EncodedRowGroup, own []*pageWriter) error
 		moved := make(map[int64]format.PageLocation, len(pages)) // by old offset
 		var grew, grewBody int64
 		for _, p := range pages {
-			at := int64(len(t.out))
 			raw := g.data[p.off-base : p.off+p.headerLen+int64(p.header.CompressedPageSize)-base]
+			from := len(t.side)
 			n, body, err := t.page(c, md, p, raw)
 			if err != nil {
 				return fmt.Errorf("re-encode dictionary indexes of column chunk %d, page at byte %d: %w", c, p.off, err)
 			}
+			m := chunkMove{src: int64(from), dst: at, n: int64(n), side: true}
+			if len(t.side) > maxReencodedAside {
+				// Beyond the bound, only the page's new size is kept: it
+				// is re-encoded again where it is placed.
+				t.side = t.side[:from]
+				m = chunkMove{src: p.off, dst: at, n: int64(n), again: true, col: c, page: p}
+			}
+			moves = append(moves, m)
 			moved[p.off] = format.PageLocation{Offset: at, CompressedPageSize: int32(n)}
+			at += int64(n)
 			grew += int64(n) - int64(len(raw))
 			grewBody += body
 		}
@@ -166,28 +175,122 @@ func (e *RowGroupEncoder) indexRuns(g *EncodedRowGroup, own []*pageWriter) error
 		}
 		done = end
 	}
-	t.out = append(t.out, g.data[done-base:]...)
-	// The column indexes may point into the old buffer: moved after the
-	// data, so that the old buffer can go.
-	n := len(t.out)
+	moves = append(moves, chunkMove{src: done, dst: at, n: base + int64(len(g.data)) - done})
+	at += base + int64(len(g.data)) - done
+	// The column indexes may point into the old buffer, past the data,
+	// which the new data may cover: copied aside first.
+	var ciSize int
+	for _, ci := range g.columnIndex {
+		ciSize += len(ci)
+	}
+	cis := make([]byte, 0, ciSize)
 	for c, ci := range g.columnIndex {
 		if ci != nil {
-			at := len(t.out)
-			t.out = append(t.out, ci...)
-			g.columnIndex[c] = t.out[at:len(t.out):len(t.out)]
+			k := len(cis)
+			cis = append(cis, ci...)
+			g.columnIndex[c] = cis[k:len(cis):len(cis)]
 		}
 	}
-	g.data, g.file = t.out[base:n:n], t.out[:n:n]
-	if g.buf != nil {
+	// In place when the row group owns its buffer and the new file fits
+	// it (the old file's page index and footer leave room for pages that
+	// grew a little): else a second buffer of the row group's size was
+	// live beside the first while it was filled, the most the row path
+	// held at once (two 38 MB copies on the wide shape of
+	// benchmarks/peers.sh).
+	old := g.file
+	inPlace := g.buf != nil && old != nil && at <= int64(cap(old))
+	var out []byte
+	if inPlace {
+		out = old[:at]
+	} else {
+		out = make([]byte, at)
+		copy(out, parquetMagic)
+	}
+	place := func(m chunkMove) error {
+		switch {
+		case m.side:
+			copy(out[m.dst:m.dst+m.n], t.side[m.src:m.src+m.n])
+		case m.again:
+			// Its old bytes are still in place (see below).
+			p := m.page
+			raw := g.data[p.off-base : p.off+p.headerLen+int64(p.header.CompressedPageSize)-base]
+			from := len(t.side)
+			n, _, err := t.page(m.col, &cols[m.col].MetaData, p, raw)
+			if err != nil {
+				return fmt.Errorf("re-encode dictionary indexes of column chunk %d, page at byte %d: %w", m.col, p.off, err)
+			}
+			if int64(n) != m.n {
+				return fmt.Errorf("re-encode dictionary indexes of column chunk %d, page at byte %d: %d bytes, then %d", m.col, p.off, m.n, n)
+			}
+			copy(out[m.dst:m.dst+m.n], t.side[from:])
+			t.side = t.side[:from]
+		default:
+			copy(out[m.dst:m.dst+m.n], g.data[m.src-base:m.src-base+m.n])
+		}
+		return nil
+	}
+	// In place, a piece that moves back is placed before the pieces after
+	// it, one that moves on after them, and the pages re-encoded aside
+	// last, so that no piece's old bytes are overwritten before it is
+	// placed: the new places are in the old order, so a piece moving back
+	// only covers old bytes of pieces before it, placed already, and one
+	// moving on only those of pieces after it.
+	for _, m := range moves {
+		if !m.side && m.n > 0 && m.dst <= m.src {
+			if err := place(m); err != nil {
+				return err
+			}
+		}
+	}
+	for k := len(moves) - 1; k >= 0; k-- {
+		if m := moves[k]; !m.side && m.n > 0 && m.dst > m.src {
+			if err := place(m); err != nil {
+				return err
+			}
+		}
+	}
+	for _, m := range moves {
+		if m.side {
+			_ = place(m)
+		}
+	}
+	n := len(out)
+	g.data, g.file = out[base:n:n], out[:n:n]
+	if g.buf != nil && !inPlace {
 		select {
 		case g.free <- g.buf:
 		default:
 		}
-		g.buf = bytes.NewBuffer(t.out[:0])
+		g.buf = bytes.NewBuffer(out[:0])
 	}
-	g.held = int64(cap(t.out))
+	g.held = int64(cap(out)) + int64(cap(cis))
 	return nil
 }
+
+// chunkMove is a piece of a row group's new file whose indexes
+// indexRuns re-encodes: n bytes from file offset src of the old data, or
+// from offset src of the pages re-encoded aside (side), or page, of
+// column col, at file offset src, re-encoded again (again), to file
+// offset dst of the new.
+type chunkMove struct {
+	src, dst, n int64
+	side, again bool
+	col         int
+	page        page
+}
+
+// ReencodedAsideBytes is the most bytes of pages the re-encoding of a
+// row group's dictionary indexes keeps aside, besides one page more,
+// while it moves the rest of the row group in place (maxReencodedAside),
+// for memory plans.
+const ReencodedAsideBytes = 1 << 20
+
+// maxReencodedAside bounds the pages indexRuns keeps re-encoded aside
+// while it moves the rest of a row group in place (a page more at most):
+// the pages beyond it are re-encoded twice, once for their size and once
+// where they go, so that the row group is never held twice, however many
+// of its chunks parquet-go dictionary-encoded.
+var maxReencodedAside = ReencodedAsideBytes // a variable for tests
 
 // unchanged reports whether every page of indexes parquet-go wrote in g
 // (columns without own[c]) is already as appendIndexRuns encodes it.
@@ -249,7 +352,7 @@ var transcoders sync.Pool
 // runsTranscoder re-encodes the pages of a row group's chunks into out.
 type runsTranscoder struct {
 	e     *RowGroupEncoder
-	out   []byte
+	side  []byte  // the re-encoded chunks of a row group
 	plain []byte  // a page's body, decompressed
 	body  []byte  // its new body
 	comp  []byte  // compressed
@@ -257,7 +360,7 @@ type runsTranscoder struct {
 	defs  []byte  // its definition levels
 }
 
-// page appends page p of column c, raw its header and data, to t.out,
+// page appends page p of column c, raw its header and data, to t.side,
 // its indexes re-encoded when it is a data page of them, compressed
 // again by the dictionary codec when it is a dictionary page and that
 // codec is not the chunk's, and returns the length it appended and how
@@ -280,12 +383,12 @@ func (t *runsTranscoder) page(c int, md *format.ColumnMetaData, p page, raw []by
 			return 0, 0, err
 		}
 		if same {
-			t.out = append(t.out, raw...)
+			t.side = append(t.side, raw...)
 			return len(raw), 0, nil
 		}
 		body = t.body
 	default:
-		t.out = append(t.out, raw...)
+		t.side = append(t.side, raw...)
 		return len(raw), 0, nil
 	}
 	page := body
@@ -304,8 +407,8 @@ func (t *runsTranscoder) page(c int, md *format.ColumnMetaData, p page, raw []by
 	if err != nil {
 		return 0, 0, fmt.Errorf("encode header: %w", err)
 	}
-	t.out = append(t.out, hb...)
-	t.out = append(t.out, page...)
+	t.side = append(t.side, hb...)
+	t.side = append(t.side, page...)
 	grew := int64(len(hb)+len(body)) - (p.headerLen + int64(p.header.UncompressedPageSize))
 	return len(hb) + len(page), grew, nil
 }
