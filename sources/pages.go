@@ -48,9 +48,18 @@ const MaxPageValues = MaxPageBytes / 16
 // each page is then capped by the codecs (codec.go) at what its header
 // declares. Encrypted chunks are not walked (their headers are encrypted;
 // the decoder checks them).
+//
+// A row group whose headers passed once (here or in pageLocations, which
+// checks them as it walks them) is not read again: the units of a row group
+// cut at its pages had each header read by the cutting, and a unit of the
+// whole row group read them all again before its decoder read them a third
+// time.
 func (p *Parquet) checkPages(rg int) error {
 	md := p.file.Metadata()
 	if rg >= len(md.RowGroups) {
+		return nil
+	}
+	if p.pagesChecked(rg) {
 		return nil
 	}
 	for c := range md.RowGroups[rg].Columns {
@@ -58,17 +67,37 @@ func (p *Parquet) checkPages(rg int) error {
 			return err
 		}
 	}
+	p.markChecked(rg)
 	return nil
+}
+
+// pagesChecked tells whether row group rg's page headers all passed.
+func (p *Parquet) pagesChecked(rg int) bool {
+	return rg < len(p.checked) && p.checked[rg].Load()
+}
+
+// markChecked records that row group rg's page headers all passed.
+func (p *Parquet) markChecked(rg int) {
+	if rg < len(p.checked) {
+		p.checked[rg].Store(true)
+	}
 }
 
 // checkColumnPages checks the page headers of column c of row group rg,
 // read from r, as checkPages does.
 func (p *Parquet) checkColumnPages(r io.ReaderAt, rg, c int) error {
+	return p.checkWalkColumn(r, rg, c, nil)
+}
+
+// checkWalkColumn is checkColumnPages handing each header that passes to
+// w, when not nil: the walk for page locations (parquet_pagelocs.go)
+// takes the headers of the same read.
+func (p *Parquet) checkWalkColumn(r io.ReaderAt, rg, c int, w *pageWalk) error {
 	cc := &p.file.Metadata().RowGroups[rg].Columns[c]
 	if cc.CryptoMetadata.Value != nil || len(cc.EncryptedColumnMetadata) > 0 {
 		return nil
 	}
-	if err := p.checkChunkPages(r, c, &cc.MetaData); err != nil {
+	if err := p.checkChunkPages(r, c, &cc.MetaData, w); err != nil {
 		if !errors.Is(err, ErrUnsupported) {
 			err = fmt.Errorf("%w: %w", ErrCorrupt, err)
 		}
@@ -97,8 +126,8 @@ func (p *Parquet) chunkBytes(m *format.ColumnMetaData) (start, end, base int64, 
 }
 
 // checkChunkPages checks the page headers, read from r, of column c's
-// chunk whose metadata is m.
-func (p *Parquet) checkChunkPages(r io.ReaderAt, c int, m *format.ColumnMetaData) error {
+// chunk whose metadata is m, and hands each that passes to w, if not nil.
+func (p *Parquet) checkChunkPages(r io.ReaderAt, c int, m *format.ColumnMetaData, w *pageWalk) error {
 	start, end, _, ok := p.chunkBytes(m)
 	if !ok {
 		return fmt.Errorf("column chunk at bytes [%d, %d) lies outside the file's %d bytes of data", start, end, p.size-8)
@@ -113,6 +142,9 @@ func (p *Parquet) checkChunkPages(r io.ReaderAt, c int, m *format.ColumnMetaData
 		}
 		if err := p.checkPageHeader(c, m, h, end-off-n); err != nil {
 			return fmt.Errorf("page at byte %d: %w", off, err)
+		}
+		if w != nil {
+			w.page(off, h)
 		}
 		declared += int64(h.UncompressedPageSize)
 		if declared > m.TotalUncompressedSize {

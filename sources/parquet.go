@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"sync/atomic"
 
 	"github.com/parquet-go/parquet-go"
 
@@ -35,6 +36,9 @@ type Parquet struct {
 	ranges  rangeCache // page locations of row groups read in ranges
 	dicts   dictShare  // dictionaries shared by the ranges of a row group
 	sizes   sizeCache  // size estimates per row group
+	// checked: the row groups whose page headers all passed their check
+	// (checkPages), which need not be read again for it.
+	checked []atomic.Bool
 
 	footerMemory int64 // estimated bytes of the decoded footer
 }
@@ -116,6 +120,7 @@ func OpenParquet(name string, r io.ReaderAt, size int64) (*Parquet, error) {
 		return nil, corrupt(name, -1, fmt.Errorf("footer says %d rows but its row groups hold %d", pf.NumRows(), total))
 	}
 	p.numRows = total
+	p.checked = make([]atomic.Bool, len(p.rows))
 	if err := checkSchema(name, pf.Schema()); err != nil {
 		return nil, err
 	}

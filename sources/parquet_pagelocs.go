@@ -1,11 +1,9 @@
 package sources
 
 import (
-	"fmt"
 	"sort"
 	"sync"
 
-	"github.com/parquet-go/parquet-go/encoding/thrift"
 	"github.com/parquet-go/parquet-go/format"
 )
 
@@ -38,18 +36,21 @@ func (p *Parquet) pageLocations(rg int) ([]chunkPages, error) {
 		pages += len(loc.pages)
 	}
 	if !indexed {
-		if err := p.checkPages(rg); err != nil {
-			return nil, err
-		}
+		// The headers are checked as checkPages checks them, column by
+		// column, and the pages recorded from the same read: a chunk's
+		// walk was a second read of every header, on the goroutine that
+		// cuts the units before any is read.
 		clear(locs)
 		pages = 0
-		var compact thrift.CompactProtocol
 		for c := range meta {
-			if err := p.walkChunk(&compact, &meta[c], &locs[c]); err != nil {
-				return nil, &InputError{Path: p.name, RowGroup: rg, Column: p.layout[c].Path, Err: fmt.Errorf("%w: %w", ErrCorrupt, err)}
+			w := p.newPageWalk(&meta[c].MetaData, &locs[c])
+			if err := p.checkWalkColumn(p.r, rg, c, w); err != nil {
+				return nil, err
 			}
+			w.finish()
 			pages += len(locs[c].pages)
 		}
+		p.markChecked(rg)
 	}
 	if pages <= maxCachedPages {
 		p.ranges.put(rg, locs)
@@ -135,58 +136,65 @@ func (loc *chunkPages) pagesFor(first, count int64) (k, m int, ok bool) {
 	return k, m, k >= 0 && m > k
 }
 
-// walkChunk records the data pages of the chunk of metadata cc in loc.
-func (p *Parquet) walkChunk(compact *thrift.CompactProtocol, cc *format.ColumnChunk, loc *chunkPages) error {
-	if cc.CryptoMetadata.Value != nil || len(cc.EncryptedColumnMetadata) > 0 {
+// pageWalk records the data pages of one column chunk in loc as its
+// checked headers come (checkChunkPages), for reading ranges of the chunk
+// over a view of the pages they need. nil (no walk) when the chunk's
+// bytes are not where a page reader starts: it is then read whole.
+type pageWalk struct {
+	loc       *chunkPages
+	md        *format.ColumnMetaData
+	start     int64 // the chunk's first page
+	end       int64 // its end
+	base      int64 // where the page reader starts
+	dataStart int64 // the first data page; -1: none yet
+	row       int64 // the first row of the next data page
+}
+
+// newPageWalk returns the walk of the chunk of metadata md into loc, or nil
+// when its pages are not walked (checkPages judges the chunk; it is read
+// whole).
+func (p *Parquet) newPageWalk(md *format.ColumnMetaData, loc *chunkPages) *pageWalk {
+	start, end, base, ok := p.chunkBytes(md)
+	if !ok || base != start {
 		return nil
 	}
-	md := &cc.MetaData
-	start, end, base, ok := p.chunkBytes(md) // base: where the page reader starts
-	if !ok || base != start {
-		return nil // checkPages has judged the chunk; read it whole
+	return &pageWalk{loc: loc, md: md, start: start, end: end, base: base, dataStart: -1}
+}
+
+// page records the page at off of header h, which checkPageHeader has
+// passed: its size inside the chunk and its values not negative.
+func (w *pageWalk) page(off int64, h *format.PageHeader) {
+	var rows int64
+	switch h.Type {
+	case format.DataPage:
+		rows = int64(h.DataPageHeader.V.NumValues)
+	case format.DataPageV2:
+		rows = int64(h.DataPageHeaderV2.V.NumValues)
+	default:
+		return
 	}
-	dataStart := int64(-1)
-	var row int64
-	var scratch []byte // one window for every header
-	for off := start; off < end; {
-		h, n, err := readPageHeaderInto(p.r, compact, off, end-off, &scratch)
-		if err != nil {
-			return fmt.Errorf("page header at byte %d: %w", off, err)
-		}
-		size := int64(h.CompressedPageSize)
-		if size < 0 || off+n+size > end {
-			return fmt.Errorf("page at byte %d overruns its column chunk", off)
-		}
-		var rows int64
-		switch h.Type {
-		case format.DataPage:
-			rows = int64(h.DataPageHeader.V.NumValues)
-		case format.DataPageV2:
-			rows = int64(h.DataPageHeaderV2.V.NumValues)
-		default:
-			off += n + size
-			continue
-		}
-		if rows < 0 {
-			return fmt.Errorf("page at byte %d: %d values", off, rows)
-		}
-		if dataStart < 0 {
-			dataStart = off
-		}
-		loc.pages = append(loc.pages, pageLoc{off: off, row: row})
-		row += rows
-		off += n + size
+	if w.dataStart < 0 {
+		w.dataStart = off
 	}
+	w.loc.pages = append(w.loc.pages, pageLoc{off: off, row: w.row})
+	w.row += rows
+}
+
+// finish ends a walk whose every header has passed its check.
+func (w *pageWalk) finish() {
+	if w == nil {
+		return
+	}
+	loc, md := w.loc, w.md
 	// Polars writes a chunk's dictionary page at its data_page_offset
 	// and no dictionary_page_offset: the walk then started there, and
 	// found the pages before the first data page not to be data pages.
-	polars := md.DictionaryPageOffset == 0 && start == md.DataPageOffset && dataStart > start
-	if dataStart != md.DataPageOffset && !polars {
+	polars := md.DictionaryPageOffset == 0 && w.start == md.DataPageOffset && w.dataStart > w.start
+	if w.dataStart != md.DataPageOffset && !polars {
 		// Pages not where the footer says: the whole chunk's read
 		// reports what is wrong.
 		loc.pages = nil
-		return nil
+		return
 	}
-	loc.view, loc.base, loc.start, loc.end, loc.dataStart = true, base, start, end, dataStart
-	return nil
+	loc.view, loc.base, loc.start, loc.end, loc.dataStart = true, w.base, w.start, w.end, w.dataStart
 }
