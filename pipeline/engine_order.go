@@ -140,6 +140,7 @@ func (m *memoryShuffle) held() int64 { return m.holding }
 // order.
 type spillShuffle struct {
 	spill      *extsort.Files
+	loader     sync.WaitGroup // finish's loader, closing the spill last
 	outputs    int
 	partitions int
 	limit      int64 // bytes of one partition loaded
@@ -184,9 +185,21 @@ func (s *spillShuffle) finish(ctx context.Context, put putFunc) error {
 	}
 	lctx, cancel := context.WithCancel(ctx)
 	next := make(chan loaded)
-	var loader sync.WaitGroup
-	loader.Go(func() {
-		defer close(next)
+	s.loader.Go(func() {
+		loadedAll := false
+		defer func() {
+			close(next)
+			// The spill is of no more use once its last range is read:
+			// the loader removes it while the last partitions are cut
+			// and encoded. Closing the shared file frees its pages in
+			// the page cache (~250 MB on the mixed shape, 2% of the
+			// shuffle's CPU), which the dispatcher did after cutting the
+			// last row group, waiting there for the encoders, and which
+			// the run then waited for at its end.
+			if loadedAll {
+				_ = s.spill.Close() // see spillShuffle.close
+			}
+		}()
 		for out := range s.outputs {
 			for p := range s.partitions {
 				l := loaded{split: out}
@@ -211,12 +224,12 @@ func (s *spillShuffle) finish(ctx context.Context, put putFunc) error {
 				}
 			}
 		}
+		loadedAll = true
 	})
 	defer func() {
 		cancel()
-		for range next { // let the loader finish before the files go
+		for range next { // the loader's last load is over
 		}
-		loader.Wait()
 	}()
 	for l := range next {
 		if l.err != nil {
@@ -270,7 +283,15 @@ func (e *engine) windows() (unitSize, jobSize, spare int64) {
 	return unitSize, jobSize, spare
 }
 
-func (s *spillShuffle) close()    { s.spill.Close() }
+// close removes the spill files, once the loader is done with them (it
+// removed them itself after loading every range). The error of closing
+// an unlinked local file is of no use, and a file of its own is removed
+// by Load as its range is read: nothing is left behind that the error
+// would tell of that the spill directory's removal does not take.
+func (s *spillShuffle) close() {
+	s.loader.Wait()
+	_ = s.spill.Close()
+}
 func (*spillShuffle) held() int64 { return 0 }
 
 // spilledBytes is the bytes of the spill pieces r carries.

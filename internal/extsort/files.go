@@ -146,20 +146,28 @@ func (fs *Files) Finish() error {
 
 // Close removes whatever files are left: the shared file of the ranges
 // in blocks, and the ranges' own files after a failure or a sort whose
-// ranges were not all loaded.
-func (fs *Files) Close() {
+// ranges were not all loaded. It returns the first error of their
+// removal; a second call does nothing.
+func (fs *Files) Close() error {
+	var err error
+	keep := func(cerr error) {
+		if cerr != nil && err == nil {
+			err = fmt.Errorf("remove spill: %w", cerr)
+		}
+	}
 	for _, files := range fs.files {
 		for i, f := range files {
 			if f != nil && f.f != nil {
-				f.f.Close()
+				keep(f.f.Close())
 			}
 			files[i] = nil
 		}
 	}
 	if fs.shared != nil {
-		fs.shared.Close()
+		keep(fs.shared.Close())
 		fs.shared = nil
 	}
+	return err
 }
 
 // Run is a key range read back: its pieces' rows encodings, in the order
