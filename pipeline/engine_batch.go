@@ -214,7 +214,11 @@ func (br *batchReader) route(ctx context.Context, e *engine, u unit) (routed, er
 	if parts > 1 && e.indexColumn < 0 {
 		// Spilled: encoded straight from the unit's batch.
 		var err error
-		if r.bytes, err = spillPieces(r.spill, b, sel, binKeys, binIndex); err != nil {
+		var bufs *spillBuffers
+		if ss, ok := e.order.(*spillShuffle); ok {
+			bufs = ss.bufs
+		}
+		if r.bytes, err = spillPieces(r.spill, b, sel, binKeys, binIndex, bufs); err != nil {
 			return r, fmt.Errorf("%s row group %d: %w", e.inputs[u.input].Name(), u.rg, err)
 		}
 		return r, nil

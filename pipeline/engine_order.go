@@ -53,7 +53,7 @@ func newOrderer(shuffle bool, partitions, outputs int, limit int64, dir scratch.
 	case partitions <= 1:
 		return &memoryShuffle{hold: make([]shuffled, outputs), limit: limit, batches: batches}
 	}
-	return &spillShuffle{spill: extsort.NewFiles(dir, outputs, partitions), outputs: outputs, partitions: partitions, limit: limit, batches: batches, layout: layout}
+	return &spillShuffle{spill: extsort.NewFiles(dir, outputs, partitions), bufs: &spillBuffers{}, outputs: outputs, partitions: partitions, limit: limit, batches: batches, layout: layout}
 }
 
 // inputOrder writes each output's rows in input order, as they come.
@@ -140,6 +140,7 @@ func (m *memoryShuffle) held() int64 { return m.holding }
 // order.
 type spillShuffle struct {
 	spill      *extsort.Files
+	bufs       *spillBuffers  // the spilled pieces' buffers, for the routers
 	loader     sync.WaitGroup // finish's loader, closing the spill last
 	outputs    int
 	partitions int
@@ -151,15 +152,23 @@ type spillShuffle struct {
 func (s *spillShuffle) parts() int { return s.partitions }
 
 func (s *spillShuffle) add(r routed, _ putFunc) error {
+	var bufs [][]byte
 	for out, pieces := range r.spill {
 		for p, piece := range pieces {
 			if piece == nil {
 				continue
 			}
+			if piece.Buffer != nil {
+				bufs = append(bufs, piece.Buffer)
+			}
 			if err := s.spill.Add(out, p, piece); err != nil {
 				return err
 			}
 		}
+	}
+	// Add keeps nothing of the pieces: their buffers can take the next.
+	for _, b := range bufs {
+		s.bufs.put(b)
 	}
 	return nil
 }
@@ -168,6 +177,7 @@ func (s *spillShuffle) finish(ctx context.Context, put putFunc) error {
 	if ctx.Err() != nil {
 		return nil // the dispatcher reports it
 	}
+	s.bufs.drop() // every unit is routed
 	if err := s.spill.Finish(); err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"sync"
 
 	"github.com/parquet-go/parquet-go"
 
@@ -255,12 +256,15 @@ func loadBatches(ctx context.Context, files *extsort.Files, s, p int, layout col
 // spillPieces encodes a unit's rows for a spilling shuffle: sel[bin] are
 // the rows of output bin/P in key range bin%P, with their keys and
 // indices, and spill[s][p] gets their piece (nil where no rows). All
-// pieces are made at once, column by column (columnar.AppendBinaryBins).
-// It returns the memory the pieces hold.
-func spillPieces(spill [][]*extsort.Piece, b *columnar.Batch, sel [][]int32, keys [][]uint64, index [][]int64) (int64, error) {
+// pieces are made at once, column by column (columnar.AppendBinaryBins),
+// in a buffer of bufs when it has one large enough; the first piece
+// carries it (Piece.Buffer) for spillShuffle.add to give back. It
+// returns the memory the pieces hold.
+func spillPieces(spill [][]*extsort.Piece, b *columnar.Batch, sel [][]int32, keys [][]uint64, index [][]int64, bufs *spillBuffers) (int64, error) {
 	parts := len(sel) / len(spill)
 	data := make([][]byte, len(sel))
-	if err := b.AppendBinaryBins(data, sel); err != nil {
+	buf, err := b.AppendBinaryBinsInto(bufs.get(), data, sel)
+	if err != nil {
 		return 0, err
 	}
 	var bytes int64
@@ -272,9 +276,65 @@ func spillPieces(spill [][]*extsort.Piece, b *columnar.Batch, sel [][]int32, key
 		if spill[s] == nil {
 			spill[s] = make([]*extsort.Piece, parts)
 		}
-		piece := &extsort.Piece{Data: d, Keys: keys[bin], Index: index[bin]}
+		piece := &extsort.Piece{Data: d, Keys: keys[bin], Index: index[bin], Buffer: buf}
+		buf = nil
 		spill[s][p] = piece
 		bytes += piece.Bytes()
 	}
 	return bytes, nil
+}
+
+// spillBuffers are the buffers of spilled pieces a shuffle's dispatcher
+// is done with, for the routers to cut the next pieces from. It keeps at
+// most spillBuffersKept, and none once every unit is routed (drop): a
+// buffer is otherwise a unit's, counted with it while the unit is in
+// flight, so the free ones add at most that many units' pieces to
+// memory, whatever the input's size. A nil *spillBuffers keeps none.
+type spillBuffers struct {
+	mu   sync.Mutex
+	free [][]byte
+	done bool
+}
+
+// spillBuffersKept is as many as the readers route units at once by
+// default (two cores); a router finding none allocates.
+const spillBuffersKept = 2
+
+// get returns a free buffer, or nil.
+func (sb *spillBuffers) get() []byte {
+	if sb == nil {
+		return nil
+	}
+	sb.mu.Lock()
+	defer sb.mu.Unlock()
+	n := len(sb.free)
+	if n == 0 {
+		return nil
+	}
+	b := sb.free[n-1]
+	sb.free[n-1] = nil
+	sb.free = sb.free[:n-1]
+	return b
+}
+
+// put keeps b for a later get, unless enough are kept.
+func (sb *spillBuffers) put(b []byte) {
+	if sb == nil || b == nil {
+		return
+	}
+	sb.mu.Lock()
+	defer sb.mu.Unlock()
+	if !sb.done && len(sb.free) < spillBuffersKept {
+		sb.free = append(sb.free, b)
+	}
+}
+
+// drop lets go of the free buffers and keeps none from now on.
+func (sb *spillBuffers) drop() {
+	if sb == nil {
+		return
+	}
+	sb.mu.Lock()
+	sb.free, sb.done = nil, true
+	sb.mu.Unlock()
 }

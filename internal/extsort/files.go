@@ -15,6 +15,10 @@ type Piece struct {
 	Data  []byte
 	Keys  []uint64
 	Index []int64
+	// Buffer, on one of the pieces cut from a caller's buffer, is that
+	// buffer, for the caller to reuse once every piece of it is added:
+	// Add keeps nothing of a piece.
+	Buffer []byte
 }
 
 // Bytes is the memory a piece holds.
