@@ -318,13 +318,16 @@ func (br *batchReader) encode(segs []rowSeg) (sinks.Chunk, error) {
 	return chunk, err
 }
 
-// sharedUnit is a unit's batch that row groups read in place. It counts
-// its uses: each piece of a row group reading it, and each routed output
-// not yet cut into row groups. The last use to end recycles the batch.
+// sharedUnit is a unit's batch, or a spilled partition's buffer, that row
+// groups read in place. It counts its uses: each piece of a row group
+// reading it, and each routed output (or partition) not yet cut into row
+// groups. The last use to end recycles the batch or buffer.
 type sharedUnit struct {
-	batch *columnar.Batch
-	free  *batchPool // the batch reader's free batches
-	users atomic.Int32
+	batch    *columnar.Batch
+	free     *batchPool // the batch reader's free batches
+	data     []byte
+	dataFree *spillBuffers // where data goes back
+	users    atomic.Int32
 }
 
 // use adds a use of s; a nil s is no shared unit.
@@ -337,7 +340,10 @@ func (s *sharedUnit) use() {
 // release ends a use of s, recycling its batch after the last one.
 func (s *sharedUnit) release() {
 	if s != nil && s.users.Add(-1) == 0 {
-		s.free.put(s.batch)
+		if s.batch != nil {
+			s.free.put(s.batch)
+		}
+		s.dataFree.put(s.data)
 	}
 }
 

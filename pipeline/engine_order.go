@@ -53,7 +53,7 @@ func newOrderer(shuffle bool, partitions, outputs int, limit int64, dir scratch.
 	case partitions <= 1:
 		return &memoryShuffle{hold: make([]shuffled, outputs), limit: limit, batches: batches}
 	}
-	return &spillShuffle{spill: extsort.NewFiles(dir, outputs, partitions), bufs: &spillBuffers{}, outputs: outputs, partitions: partitions, limit: limit, batches: batches, layout: layout}
+	return &spillShuffle{spill: extsort.NewFiles(dir, outputs, partitions), bufs: &spillBuffers{keep: spillBuffersKept}, runs: &spillBuffers{keep: runBuffersKept, most: min(runBuffersBytes, limit/4)}, outputs: outputs, partitions: partitions, limit: limit, batches: batches, layout: layout}
 }
 
 // inputOrder writes each output's rows in input order, as they come.
@@ -141,6 +141,7 @@ func (m *memoryShuffle) held() int64 { return m.holding }
 type spillShuffle struct {
 	spill      *extsort.Files
 	bufs       *spillBuffers  // the spilled pieces' buffers, for the routers
+	runs       *spillBuffers  // the buffers of partitions written, for the loader
 	loader     sync.WaitGroup // finish's loader, closing the spill last
 	outputs    int
 	partitions int
@@ -191,12 +192,17 @@ func (s *spillShuffle) finish(ctx context.Context, put putFunc) error {
 		rows    []parquet.Row
 		batches []*columnar.Batch // with refs, on the columnar path
 		refs    []columnar.Ref
+		buffer  []byte // the batches' values are in, given back once written
 		err     error
 	}
 	lctx, cancel := context.WithCancel(ctx)
 	next := make(chan loaded)
 	s.loader.Go(func() {
 		loadedAll := false
+		// A partition's entries and sort scratch are of no use once it
+		// is loaded: the next partition's take them.
+		var sorter extsort.Sorter
+		var entries []extsort.Entry
 		defer func() {
 			close(next)
 			// The spill is of no more use once its last range is read:
@@ -216,7 +222,16 @@ func (s *spillShuffle) finish(ctx context.Context, put putFunc) error {
 				var bytes int64
 				var err error
 				if s.batches {
-					l.batches, l.refs, bytes, err = loadBatches(lctx, s.spill, out, p, s.layout)
+					var run extsort.Run
+					old := extsort.Run{Buffer: s.runs.get(), Entries: entries}
+					l.batches, l.refs, bytes, run, err = loadBatches(lctx, s.spill, out, p, s.layout, old, &sorter)
+					l.buffer = run.Buffer
+					if run.Buffer == nil { // an empty range
+						s.runs.put(old.Buffer)
+					}
+					if run.Entries != nil {
+						entries = run.Entries
+					}
 				} else {
 					l.rows, bytes, err = loadRows(lctx, s.spill, out, p)
 				}
@@ -246,7 +261,11 @@ func (s *spillShuffle) finish(ctx context.Context, put putFunc) error {
 			return l.err
 		}
 		if l.batches != nil {
-			if err := put(l.split, rowSeg{batch: columnar.NewPick(l.batches, l.refs)}); err != nil {
+			// The row groups read the partition's values in place: the
+			// last to be encoded gives its buffer back (sharedUnit).
+			shared := &sharedUnit{data: l.buffer, dataFree: s.runs}
+			shared.use()
+			if err := put(l.split, rowSeg{batch: columnar.NewPick(l.batches, l.refs), shared: shared}); err != nil {
 				return err
 			}
 			continue

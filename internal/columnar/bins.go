@@ -105,7 +105,9 @@ func (b *Batch) AppendBinaryBinsInto(buf []byte, pieces [][]byte, sel [][]int32)
 	case cap(buf) >= total:
 		buf = buf[:total]
 	default:
-		buf = make([]byte, total)
+		// Room for a sixteenth more: the next batch of as many rows,
+		// its strings a little longer, still fits.
+		buf = make([]byte, total, total+total/16)
 	}
 	// pos[k] is where piece k's next column starts.
 	pos := make([]int, len(sel))

@@ -183,13 +183,25 @@ type Run struct {
 	Bytes   int64    // the size of the buffer the pieces are in
 	Rows    int64    // as many as were added
 	Entries []Entry
+	// Buffer is the buffer the pieces are in, for the caller to reuse
+	// (LoadInto) once it is done with every piece.
+	Buffer []byte
 }
 
 // Load reads key range p of output s back (after Finish) and removes its
 // file (a range in blocks of the shared file is dropped; the file goes
 // with Close). An empty range is a Run of no rows and no Pieces. The Run
 // is the caller's: nothing of it is reused by the next Load.
-func (fs *Files) Load(s, p int) (Run, error) {
+func (fs *Files) Load(s, p int) (Run, error) { return fs.LoadInto(s, p, Run{}) }
+
+// LoadInto is Load reusing what of old, a Run the caller is done with,
+// has room: the range is read into old.Buffer (a range in blocks; a file
+// of its own is read into a new buffer) and its entries made in
+// old.Entries, sparing the zeroing and first-touch page faults of new
+// ones per range. They may hold anything: every byte and entry the Run
+// takes of them is written. Either may be nil, and they may come from
+// different Runs.
+func (fs *Files) LoadInto(s, p int, old Run) (Run, error) {
 	f := fs.files[s][p]
 	if f == nil {
 		return Run{}, nil
@@ -203,11 +215,15 @@ func (fs *Files) Load(s, p int) (Run, error) {
 	if size := fs.size(f); size < 9*f.n {
 		return Run{}, fmt.Errorf("read back spill %s: %d bytes for %d rows", name, size, f.n)
 	}
-	data, err := fs.read(f)
+	data, err := fs.read(f, old.Buffer)
 	if err != nil {
 		return Run{}, fmt.Errorf("read back spill %s: %w", name, err)
 	}
-	r := Run{Path: name, Bytes: int64(len(data)), Rows: f.n, Entries: make([]Entry, f.n)}
+	entries := old.Entries[:0]
+	if int64(cap(entries)) < f.n {
+		entries = make([]Entry, f.n, f.n+f.n/16)
+	}
+	r := Run{Path: name, Bytes: int64(len(data)), Rows: f.n, Entries: entries[:f.n], Buffer: data}
 	var last int64
 	j := 0
 	for len(data) > 0 {

@@ -84,9 +84,22 @@ func roundTrip(t *testing.T, dir scratch.Dir, index func(r *rand.Rand, i int) in
 	if err := fs.Finish(); err != nil {
 		t.Fatal(err)
 	}
+	// Every other range is read into a used buffer with room to spare,
+	// which a range in blocks takes.
+	_, blocks := dir.(*scratch.LocalDir)
 	for s := range 2 {
 		for p := range 3 {
-			run, err := fs.Load(s, p)
+			var buf []byte
+			if (s+p)%2 == 1 {
+				buf = make([]byte, 4*bufferSize*40)
+				for i := range buf {
+					buf[i] = 0xa5
+				}
+			}
+			run, err := fs.LoadInto(s, p, Run{Buffer: buf, Entries: make([]Entry, 7, 1000)})
+			if err == nil && blocks && buf != nil && run.Rows > 0 && &run.Buffer[0] != &buf[0] {
+				t.Fatalf("output %d range %d: read into a new buffer, not the one given", s, p)
+			}
 			if err != nil {
 				t.Fatalf("output %d range %d: %v", s, p, err)
 			}
@@ -147,7 +160,7 @@ func damaged(t *testing.T, dir scratch.Dir, damage func([]byte) []byte) {
 		t.Fatal(err)
 	}
 	f := fs.files[0][0]
-	b, err := fs.read(f)
+	b, err := fs.read(f, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
