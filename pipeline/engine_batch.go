@@ -133,6 +133,7 @@ func (br *batchReader) route(ctx context.Context, e *engine, u unit) (routed, er
 	ids := scratch.idsFor(b.Len)
 	counts := make([]int, len(sel))
 	var one [1]int
+	var table *idTargets // each id's outputs, where rows are not repeated
 	for lo := 0; lo < b.Len; lo += readBatch {
 		if err := ctx.Err(); err != nil {
 			return r, err
@@ -150,17 +151,16 @@ func (br *batchReader) route(ctx context.Context, e *engine, u unit) (routed, er
 		if e.place.repeat != nil || parts == 1 {
 			continue // parts == 1: counted below, from the ids
 		}
+		if table == nil {
+			table = e.place.idTargets()
+		}
 		for i := range k {
-			for _, s := range e.place.targets(int(ids[lo+i]), one[:]) {
-				bin := s
-				if parts > 1 {
-					bin = s*parts + extsort.Partition(chunk[i], parts)
-				}
-				counts[bin]++
+			p := extsort.Partition(chunk[i], parts)
+			for _, s := range table[ids[lo+i]] {
+				counts[s*parts+p]++
 			}
 		}
 	}
-	var table *idTargets
 	if parts == 1 {
 		table = e.place.idTargets()
 		if e.place.repeat == nil {
@@ -181,6 +181,11 @@ func (br *batchReader) route(ctx context.Context, e *engine, u unit) (routed, er
 				binIndex[bin] = make([]int64, 0, n)
 			}
 		}
+	}
+	if keyed && e.place.repeat == nil {
+		// A shuffle's rows, each once to each of its outputs.
+		routeKeyed(table, ids[:b.Len], keys, u.start, parts, sel, binKeys, binIndex)
+		simple = true
 	}
 	for lo := 0; lo < b.Len && !simple; lo += readBatch {
 		k := min(readBatch, b.Len-lo)
@@ -257,6 +262,26 @@ func (br *batchReader) route(ctx context.Context, e *engine, u unit) (routed, er
 		r.bytes += piece.Bytes()
 	}
 	return r, nil
+}
+
+// routeKeyed appends each row i of ids, of key keys[i] and global index
+// start+i, to the bins of its outputs (table) and of its key range among
+// parts, with its key and index: the loop routing any placement, for a
+// shuffle's rows that are not repeated, without asking the placer twice
+// a row (1.5% of the mixed shuffle's CPU went to route's loops).
+func routeKeyed(table *idTargets, ids []uint8, keys []uint64, start int64, parts int, sel [][]int32, binKeys [][]uint64, binIndex [][]int64) {
+	for i, id := range ids {
+		p := 0
+		if parts > 1 {
+			p = extsort.Partition(keys[i], parts)
+		}
+		for _, s := range table[id] {
+			bin := s*parts + p
+			sel[bin] = append(sel[bin], int32(i))
+			binKeys[bin] = append(binKeys[bin], keys[i])
+			binIndex[bin] = append(binIndex[bin], start+int64(i))
+		}
+	}
 }
 
 // read decodes unit u into a batch. A unit the columnar decoder cannot
