@@ -98,7 +98,7 @@ func (fs *Files) Add(s, p int, piece *Piece) error {
 	last := f.last
 	for j, key := range piece.Keys {
 		b = binary.LittleEndian.AppendUint64(b, key)
-		b = binary.AppendVarint(b, piece.Index[j]-last)
+		b = appendStep(b, piece.Index[j]-last)
 		last = piece.Index[j]
 	}
 	fs.buf = b
@@ -245,7 +245,7 @@ func (fs *Files) LoadInto(s, p int, old Run) (Run, error) {
 			if len(kb) < 9 || j == len(r.Entries) {
 				return Run{}, fmt.Errorf("read back spill %s: keys end inside a row, or more than %d rows", name, f.n)
 			}
-			d, k := binary.Varint(kb[8:])
+			d, k := step(kb[8:])
 			if k <= 0 {
 				return Run{}, fmt.Errorf("read back spill %s: bad index at row %d", name, j)
 			}
@@ -259,4 +259,36 @@ func (fs *Files) LoadInto(s, p int, old Run) (Run, error) {
 		return Run{}, fmt.Errorf("read back spill %s: keys of %d rows, wrote %d", name, j, f.n)
 	}
 	return r, nil
+}
+
+// appendStep appends d as binary.AppendVarint does, the one or two bytes
+// of the usual steps between a range's indices (about the number of
+// ranges) written at once: the loop of AppendVarint, and of Varint in
+// step, took 1.5% of a mixed shuffle's CPU.
+func appendStep(b []byte, d int64) []byte {
+	u := uint64(d<<1) ^ uint64(d>>63) // zig-zag
+	switch {
+	case u < 1<<7:
+		return append(b, byte(u))
+	case u < 1<<14:
+		return append(b, byte(u)|0x80, byte(u>>7))
+	}
+	return binary.AppendUvarint(b, u)
+}
+
+// step reads a step appendStep wrote at the start of b, as binary.Varint
+// does: the step and its length, or a length of 0 or less when b holds
+// none.
+func step(b []byte) (int64, int) {
+	var u uint64
+	var k int
+	switch {
+	case len(b) > 0 && b[0] < 0x80:
+		u, k = uint64(b[0]), 1
+	case len(b) > 1 && b[1] < 0x80:
+		u, k = uint64(b[0]&0x7f)|uint64(b[1])<<7, 2
+	default:
+		u, k = binary.Uvarint(b)
+	}
+	return int64(u>>1) ^ -int64(u&1), k
 }

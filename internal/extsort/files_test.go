@@ -1,6 +1,8 @@
 package extsort
 
 import (
+	"bytes"
+	"encoding/binary"
 	"math"
 	"math/rand/v2"
 	"strconv"
@@ -242,5 +244,37 @@ func benchmarkFiles(b *testing.B, pieces [][]*Piece, files bool) {
 			}
 		}
 		fs.Close()
+	}
+}
+
+// appendStep and step write and read what binary.AppendVarint and Varint
+// do, whatever the step, and step refuses what Varint refuses.
+func TestStep(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	steps := []int64{0, 1, -1, 63, -64, 64, -65, 228, -228, 8191, -8192, 8192, -8193, math.MaxInt64, math.MinInt64}
+	for range 1000 {
+		steps = append(steps, r.Int64N(1<<16)-1<<15, r.Int64()>>r.IntN(64))
+	}
+	for _, d := range steps {
+		got := appendStep([]byte{9}, d)
+		want := binary.AppendVarint([]byte{9}, d)
+		if !bytes.Equal(got, want) {
+			t.Fatalf("appendStep(%d) = %x, AppendVarint %x", d, got, want)
+		}
+		enc := want[1:]
+		// Cut short, whole, and followed by more bytes.
+		for end := 0; end <= len(enc)+1; end++ {
+			b := append(enc[:len(enc):len(enc)], 0x55)[:end]
+			gd, gk := step(b)
+			wd, wk := binary.Varint(b)
+			if gd != wd || gk != wk {
+				t.Fatalf("step(%x) = %d, %d; Varint %d, %d", b, gd, gk, wd, wk)
+			}
+		}
+	}
+	for _, b := range [][]byte{nil, {0x80}, {0xff, 0xff}, bytes.Repeat([]byte{0xff}, 11)} {
+		if _, k := step(b); k > 0 {
+			t.Errorf("step(%x) read %d bytes", b, k)
+		}
 	}
 }
