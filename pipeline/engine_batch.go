@@ -133,6 +133,7 @@ func (br *batchReader) route(ctx context.Context, e *engine, u unit) (routed, er
 	ids := scratch.idsFor(b.Len)
 	counts := make([]int, len(sel))
 	var one [1]int
+	var table *idTargets // each id's outputs, where rows are not repeated
 	for lo := 0; lo < b.Len; lo += readBatch {
 		if err := ctx.Err(); err != nil {
 			return r, err
@@ -150,17 +151,16 @@ func (br *batchReader) route(ctx context.Context, e *engine, u unit) (routed, er
 		if e.place.repeat != nil || parts == 1 {
 			continue // parts == 1: counted below, from the ids
 		}
+		if table == nil {
+			table = e.place.idTargets()
+		}
 		for i := range k {
-			for _, s := range e.place.targets(int(ids[lo+i]), one[:]) {
-				bin := s
-				if parts > 1 {
-					bin = s*parts + extsort.Partition(chunk[i], parts)
-				}
-				counts[bin]++
+			p := extsort.Partition(chunk[i], parts)
+			for _, s := range table[ids[lo+i]] {
+				counts[s*parts+p]++
 			}
 		}
 	}
-	var table *idTargets
 	if parts == 1 {
 		table = e.place.idTargets()
 		if e.place.repeat == nil {
@@ -181,6 +181,11 @@ func (br *batchReader) route(ctx context.Context, e *engine, u unit) (routed, er
 				binIndex[bin] = make([]int64, 0, n)
 			}
 		}
+	}
+	if keyed && e.place.repeat == nil {
+		// A shuffle's rows, each once to each of its outputs.
+		routeKeyed(table, ids[:b.Len], keys, u.start, parts, sel, binKeys, binIndex)
+		simple = true
 	}
 	for lo := 0; lo < b.Len && !simple; lo += readBatch {
 		k := min(readBatch, b.Len-lo)
@@ -214,7 +219,11 @@ func (br *batchReader) route(ctx context.Context, e *engine, u unit) (routed, er
 	if parts > 1 && e.indexColumn < 0 {
 		// Spilled: encoded straight from the unit's batch.
 		var err error
-		if r.bytes, err = spillPieces(r.spill, b, sel, binKeys, binIndex); err != nil {
+		var bufs *spillBuffers
+		if ss, ok := e.order.(*spillShuffle); ok {
+			bufs = ss.bufs
+		}
+		if r.bytes, err = spillPieces(r.spill, b, sel, binKeys, binIndex, bufs); err != nil {
 			return r, fmt.Errorf("%s row group %d: %w", e.inputs[u.input].Name(), u.rg, err)
 		}
 		return r, nil
@@ -253,6 +262,26 @@ func (br *batchReader) route(ctx context.Context, e *engine, u unit) (routed, er
 		r.bytes += piece.Bytes()
 	}
 	return r, nil
+}
+
+// routeKeyed appends each row i of ids, of key keys[i] and global index
+// start+i, to the bins of its outputs (table) and of its key range among
+// parts, with its key and index: the loop routing any placement, for a
+// shuffle's rows that are not repeated, without asking the placer twice
+// a row (1.5% of the mixed shuffle's CPU went to route's loops).
+func routeKeyed(table *idTargets, ids []uint8, keys []uint64, start int64, parts int, sel [][]int32, binKeys [][]uint64, binIndex [][]int64) {
+	for i, id := range ids {
+		p := 0
+		if parts > 1 {
+			p = extsort.Partition(keys[i], parts)
+		}
+		for _, s := range table[id] {
+			bin := s*parts + p
+			sel[bin] = append(sel[bin], int32(i))
+			binKeys[bin] = append(binKeys[bin], keys[i])
+			binIndex[bin] = append(binIndex[bin], start+int64(i))
+		}
+	}
 }
 
 // read decodes unit u into a batch. A unit the columnar decoder cannot
@@ -314,13 +343,16 @@ func (br *batchReader) encode(segs []rowSeg) (sinks.Chunk, error) {
 	return chunk, err
 }
 
-// sharedUnit is a unit's batch that row groups read in place. It counts
-// its uses: each piece of a row group reading it, and each routed output
-// not yet cut into row groups. The last use to end recycles the batch.
+// sharedUnit is a unit's batch, or a spilled partition's buffer, that row
+// groups read in place. It counts its uses: each piece of a row group
+// reading it, and each routed output (or partition) not yet cut into row
+// groups. The last use to end recycles the batch or buffer.
 type sharedUnit struct {
-	batch *columnar.Batch
-	free  *batchPool // the batch reader's free batches
-	users atomic.Int32
+	batch    *columnar.Batch
+	free     *batchPool // the batch reader's free batches
+	data     []byte
+	dataFree *spillBuffers // where data goes back
+	users    atomic.Int32
 }
 
 // use adds a use of s; a nil s is no shared unit.
@@ -333,7 +365,10 @@ func (s *sharedUnit) use() {
 // release ends a use of s, recycling its batch after the last one.
 func (s *sharedUnit) release() {
 	if s != nil && s.users.Add(-1) == 0 {
-		s.free.put(s.batch)
+		if s.batch != nil {
+			s.free.put(s.batch)
+		}
+		s.dataFree.put(s.data)
 	}
 }
 

@@ -22,6 +22,7 @@ type shuffled struct {
 	keys    []uint64
 	index   []int64
 	entries []extsort.Entry
+	sorter  *extsort.Sorter // sorts entries, when set
 }
 
 // order returns the held rows' places sorted by (key, global row index).
@@ -33,7 +34,11 @@ func (h *shuffled) order() []extsort.Entry {
 			es[k] = extsort.Entry{Key: h.keys[k], Index: h.index[k], At: k}
 		}
 	}
-	extsort.Sort(es)
+	if h.sorter != nil {
+		h.sorter.Sort(es)
+	} else {
+		extsort.Sort(es)
+	}
 	return es
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"sync"
 
 	"github.com/parquet-go/parquet-go"
 
@@ -221,22 +222,24 @@ func loadRows(ctx context.Context, files *extsort.Files, s, p int) ([]parquet.Ro
 
 // loadBatches is loadRows for the columnar path: it reads partition p of
 // output s back as the batches it was spilled in, of layout, and returns
-// them with their rows' canonical order and the memory they take.
-func loadBatches(ctx context.Context, files *extsort.Files, s, p int, layout columnar.Layout) ([]*columnar.Batch, []columnar.Ref, int64, error) {
-	run, err := files.Load(s, p)
-	if err != nil || run.Pieces == nil {
-		return nil, nil, 0, err
+// them with their rows' canonical order and the memory they take. The
+// partition is read into what of old has room (extsort.Files.LoadInto)
+// and sorted by sorter; run.Buffer is what the batches' values are in,
+// and run.Entries nothing needs once it returns.
+func loadBatches(ctx context.Context, files *extsort.Files, s, p int, layout columnar.Layout, old extsort.Run, sorter *extsort.Sorter) (_ []*columnar.Batch, _ []columnar.Ref, bytes int64, run extsort.Run, err error) {
+	if run, err = files.LoadInto(s, p, old); err != nil || run.Pieces == nil {
+		return nil, nil, 0, run, err
 	}
-	bytes := run.Bytes + run.Rows*batchRowBytes // levels and values point into the run's buffer
-	h := shuffled{refs: make([]columnar.Ref, 0, run.Rows)}
+	bytes = run.Bytes + run.Rows*batchRowBytes // levels and values point into the run's buffer
+	h := shuffled{refs: make([]columnar.Ref, 0, run.Rows), sorter: sorter}
 	for _, rest := range run.Pieces {
 		for len(rest) > 0 {
 			if err := ctx.Err(); err != nil {
-				return nil, nil, 0, err
+				return nil, nil, 0, run, err
 			}
 			var b *columnar.Batch
 			if b, rest, err = columnar.Decode(rest, layout); err != nil {
-				return nil, nil, 0, fmt.Errorf("read back spill %s: %w", run.Path, err)
+				return nil, nil, 0, run, fmt.Errorf("read back spill %s: %w", run.Path, err)
 			}
 			h.holdBatch(b, nil, nil)
 			for c := range b.Cols {
@@ -246,21 +249,24 @@ func loadBatches(ctx context.Context, files *extsort.Files, s, p int, layout col
 		}
 	}
 	if int64(len(h.refs)) != run.Rows {
-		return nil, nil, 0, fmt.Errorf("read back spill %s: %d rows, wrote %d", run.Path, len(h.refs), run.Rows)
+		return nil, nil, 0, run, fmt.Errorf("read back spill %s: %d rows, wrote %d", run.Path, len(h.refs), run.Rows)
 	}
 	h.entries = run.Entries
-	return h.batches, h.canonicalRefs(), bytes, nil
+	return h.batches, h.canonicalRefs(), bytes, run, nil
 }
 
 // spillPieces encodes a unit's rows for a spilling shuffle: sel[bin] are
 // the rows of output bin/P in key range bin%P, with their keys and
 // indices, and spill[s][p] gets their piece (nil where no rows). All
-// pieces are made at once, column by column (columnar.AppendBinaryBins).
-// It returns the memory the pieces hold.
-func spillPieces(spill [][]*extsort.Piece, b *columnar.Batch, sel [][]int32, keys [][]uint64, index [][]int64) (int64, error) {
+// pieces are made at once, column by column (columnar.AppendBinaryBins),
+// in a buffer of bufs when it has one large enough; the first piece
+// carries it (Piece.Buffer) for spillShuffle.add to give back. It
+// returns the memory the pieces hold.
+func spillPieces(spill [][]*extsort.Piece, b *columnar.Batch, sel [][]int32, keys [][]uint64, index [][]int64, bufs *spillBuffers) (int64, error) {
 	parts := len(sel) / len(spill)
 	data := make([][]byte, len(sel))
-	if err := b.AppendBinaryBins(data, sel); err != nil {
+	buf, err := b.AppendBinaryBinsInto(bufs.get(), data, sel)
+	if err != nil {
 		return 0, err
 	}
 	var bytes int64
@@ -272,9 +278,83 @@ func spillPieces(spill [][]*extsort.Piece, b *columnar.Batch, sel [][]int32, key
 		if spill[s] == nil {
 			spill[s] = make([]*extsort.Piece, parts)
 		}
-		piece := &extsort.Piece{Data: d, Keys: keys[bin], Index: index[bin]}
+		piece := &extsort.Piece{Data: d, Keys: keys[bin], Index: index[bin], Buffer: buf}
+		buf = nil
 		spill[s][p] = piece
 		bytes += piece.Bytes()
 	}
 	return bytes, nil
+}
+
+// spillBuffers are the buffers of spilled pieces a shuffle's dispatcher
+// is done with, for the routers to cut the next pieces from. It keeps at
+// most spillBuffersKept, and none once every unit is routed (drop): a
+// buffer is otherwise a unit's, counted with it while the unit is in
+// flight, so the free ones add at most that many units' pieces to
+// memory, whatever the input's size. A nil *spillBuffers keeps none.
+type spillBuffers struct {
+	mu    sync.Mutex
+	free  [][]byte
+	bytes int64 // the capacity of free
+	keep  int   // at most, in number
+	most  int64 // at most, in bytes (0: no bound but keep)
+	done  bool
+}
+
+// spillBuffersKept is as many as the readers route units at once by
+// default (two cores); a router finding none allocates.
+const spillBuffersKept = 2
+
+// runBuffersKept and runBuffersBytes bound the free buffers of
+// partitions read back (and a quarter of the shuffle's partition bound):
+// a row group, once encoded, gives back those of the partitions it read
+// at once, and the loader runs ahead of the encoders. On the mixed shape
+// (partitions of ~1.1 MB spilled, 225 read back) 4 kept were reused 98
+// times, 123 let go; 12 were reused 204 times, and the shuffle took 53k
+// to 65k page faults instead of 80k to 95k, at the same peak RSS.
+const (
+	runBuffersKept  = 12
+	runBuffersBytes = 4 * partitionTarget
+)
+
+// get returns a free buffer, or nil.
+func (sb *spillBuffers) get() []byte {
+	if sb == nil {
+		return nil
+	}
+	sb.mu.Lock()
+	defer sb.mu.Unlock()
+	n := len(sb.free)
+	if n == 0 {
+		return nil
+	}
+	b := sb.free[n-1]
+	sb.free[n-1] = nil
+	sb.free = sb.free[:n-1]
+	sb.bytes -= int64(cap(b))
+	return b
+}
+
+// put keeps b for a later get, unless enough are kept.
+func (sb *spillBuffers) put(b []byte) {
+	if sb == nil || b == nil {
+		return
+	}
+	sb.mu.Lock()
+	defer sb.mu.Unlock()
+	size := int64(cap(b))
+	if !sb.done && len(sb.free) < sb.keep && (sb.most == 0 || sb.bytes+size <= sb.most) {
+		sb.free = append(sb.free, b)
+		sb.bytes += size
+	}
+}
+
+// drop lets go of the free buffers and keeps none from now on.
+func (sb *spillBuffers) drop() {
+	if sb == nil {
+		return
+	}
+	sb.mu.Lock()
+	sb.free, sb.bytes, sb.done = nil, 0, true
+	sb.mu.Unlock()
 }

@@ -51,6 +51,25 @@ func TestAppendBinaryBins(t *testing.T) {
 			if err := tc.batch.AppendBinaryBins(pieces, sel); err != nil {
 				t.Fatal(err)
 			}
+			// Into a used buffer, too large: every byte the pieces take
+			// is written again, the same as into a new one.
+			dirty := bytes.Repeat([]byte{0xa5}, 2*tc.rows*64+64)
+			again := make([][]byte, tc.bins)
+			buf, err := tc.batch.AppendBinaryBinsInto(dirty, again, sel)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.rows > 0 && &buf[0] != &dirty[0] {
+				t.Fatal("a buffer with room was not used")
+			}
+			for k := range pieces {
+				if !bytes.Equal(pieces[k], again[k]) {
+					t.Fatalf("bin %d: in a used buffer %x, in a new one %x", k, again[k], pieces[k])
+				}
+			}
+			if small, err := tc.batch.AppendBinaryBinsInto(make([]byte, 1), again, sel); err != nil || (tc.rows > 0 && cap(small) < 2) {
+				t.Fatalf("into a buffer without room: %d bytes, %v", cap(small), err)
+			}
 			for k, p := range pieces {
 				if len(sel[k]) == 0 {
 					if p != nil {
@@ -128,6 +147,17 @@ func BenchmarkSpillPieces(b *testing.B) {
 		pieces := make([][]byte, parts)
 		for b.Loop() {
 			if err := batch.AppendBinaryBins(pieces, sel); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("bins-reused", func(b *testing.B) {
+		b.ReportAllocs()
+		pieces := make([][]byte, parts)
+		var buf []byte
+		for b.Loop() {
+			var err error
+			if buf, err = batch.AppendBinaryBinsInto(buf, pieces, sel); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -98,8 +98,9 @@ func (fs *Files) size(f *file) int64 {
 	return f.size
 }
 
-// read returns the bytes of range f (after flush), in a new slice.
-func (fs *Files) read(f *file) ([]byte, error) {
+// read returns the bytes of range f (after flush), in buf when it has
+// room for them, else in a new slice.
+func (fs *Files) read(f *file, buf []byte) ([]byte, error) {
 	if f.f != nil {
 		return scratch.ReadAll(f.f)
 	}
@@ -110,7 +111,14 @@ func (fs *Files) read(f *file) ([]byte, error) {
 	if total != f.size || len(f.pending) > 0 {
 		return nil, fmt.Errorf("%d bytes in blocks, %d appended", total, f.size)
 	}
-	data := make([]byte, total)
+	var data []byte
+	if int64(cap(buf)) >= total {
+		data = buf[:total]
+	} else {
+		// Room for a sixteenth more, for a caller reading the next
+		// range, a little larger, into it (LoadInto).
+		data = make([]byte, total, total+total/16)
+	}
 	at := int64(0)
 	for _, b := range f.blocks {
 		k, err := fs.shared.ReadAt(data[at:at+b.n], b.off)

@@ -1,6 +1,8 @@
 package extsort
 
 import (
+	"bytes"
+	"encoding/binary"
 	"math"
 	"math/rand/v2"
 	"strconv"
@@ -84,9 +86,22 @@ func roundTrip(t *testing.T, dir scratch.Dir, index func(r *rand.Rand, i int) in
 	if err := fs.Finish(); err != nil {
 		t.Fatal(err)
 	}
+	// Every other range is read into a used buffer with room to spare,
+	// which a range in blocks takes.
+	_, blocks := dir.(*scratch.LocalDir)
 	for s := range 2 {
 		for p := range 3 {
-			run, err := fs.Load(s, p)
+			var buf []byte
+			if (s+p)%2 == 1 {
+				buf = make([]byte, 4*bufferSize*40)
+				for i := range buf {
+					buf[i] = 0xa5
+				}
+			}
+			run, err := fs.LoadInto(s, p, Run{Buffer: buf, Entries: make([]Entry, 7, 1000)})
+			if err == nil && blocks && buf != nil && run.Rows > 0 && &run.Buffer[0] != &buf[0] {
+				t.Fatalf("output %d range %d: read into a new buffer, not the one given", s, p)
+			}
 			if err != nil {
 				t.Fatalf("output %d range %d: %v", s, p, err)
 			}
@@ -147,7 +162,7 @@ func damaged(t *testing.T, dir scratch.Dir, damage func([]byte) []byte) {
 		t.Fatal(err)
 	}
 	f := fs.files[0][0]
-	b, err := fs.read(f)
+	b, err := fs.read(f, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -229,5 +244,37 @@ func benchmarkFiles(b *testing.B, pieces [][]*Piece, files bool) {
 			}
 		}
 		fs.Close()
+	}
+}
+
+// appendStep and step write and read what binary.AppendVarint and Varint
+// do, whatever the step, and step refuses what Varint refuses.
+func TestStep(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	steps := []int64{0, 1, -1, 63, -64, 64, -65, 228, -228, 8191, -8192, 8192, -8193, math.MaxInt64, math.MinInt64}
+	for range 1000 {
+		steps = append(steps, r.Int64N(1<<16)-1<<15, r.Int64()>>r.IntN(64))
+	}
+	for _, d := range steps {
+		got := appendStep([]byte{9}, d)
+		want := binary.AppendVarint([]byte{9}, d)
+		if !bytes.Equal(got, want) {
+			t.Fatalf("appendStep(%d) = %x, AppendVarint %x", d, got, want)
+		}
+		enc := want[1:]
+		// Cut short, whole, and followed by more bytes.
+		for end := 0; end <= len(enc)+1; end++ {
+			b := append(enc[:len(enc):len(enc)], 0x55)[:end]
+			gd, gk := step(b)
+			wd, wk := binary.Varint(b)
+			if gd != wd || gk != wk {
+				t.Fatalf("step(%x) = %d, %d; Varint %d, %d", b, gd, gk, wd, wk)
+			}
+		}
+	}
+	for _, b := range [][]byte{nil, {0x80}, {0xff, 0xff}, bytes.Repeat([]byte{0xff}, 11)} {
+		if _, k := step(b); k > 0 {
+			t.Errorf("step(%x) read %d bytes", b, k)
+		}
 	}
 }

@@ -17,7 +17,8 @@ import (
 // switch, with entries in index order and not.
 func TestSort(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
-	for _, n := range []int{0, 1, 5, 4095, 4096, 10_000, 70_000} {
+	var sorter Sorter // reused from case to case, larger and smaller
+	for _, n := range []int{0, 1, 5, 4095, 4096, 70_000, 10_000} {
 		for _, kind := range []string{"random", "top bits shared", "range across a power of two", "repeated", "shuffled index", "outliers", "ascending", "all equal"} {
 			es := make([]Entry, n)
 			for i := range es {
@@ -48,9 +49,14 @@ func TestSort(t *testing.T) {
 			slices.SortFunc(want, func(a, b Entry) int {
 				return cmp.Or(cmp.Compare(a.Key, b.Key), cmp.Compare(a.Index, b.Index))
 			})
+			again := slices.Clone(es)
 			Sort(es)
 			if !slices.Equal(es, want) {
 				t.Fatalf("n=%d %s: radix order differs from (key, index) order", n, kind)
+			}
+			sorter.Sort(again)
+			if !slices.Equal(again, want) {
+				t.Fatalf("n=%d %s: a reused Sorter's order differs from (key, index) order", n, kind)
 			}
 		}
 	}
