@@ -73,11 +73,12 @@ type outputShape struct {
 //     the row path (--group s00 on that shape) the live heap exceeded
 //     the heap budget until session 17 (127 MB under --memory 128MiB,
 //     H = 112 MiB: the read-back row group twice, 2 x 38.8 MB, and row
-//     arenas of 30 MB); now it peaks at 90 MB there, anonymous memory at
-//     122-125 MiB (134-140 before), and at 78 MB under its least budget,
-//     107 MiB (anonymous memory 114 MiB: the collector lets the heap
-//     reach the soft limit, and a row group's 39 MB buffer comes on top
-//     at once).
+//     arenas of 30 MB); now it peaks at 90 MB there, and at 78 MB under
+//     its least budget, 107 MiB. Its anonymous memory went to 122-125 MiB
+//     (134-140 before) and 114 MiB under 107 MiB: the collector let the
+//     heap reach the soft limit, and a row group's 39 MB buffer came on
+//     top at once; read back into a buffer allocated after a collection
+//     where it would pass the limit (sinks' makeLarge), 110 and 89 MiB.
 //
 // Streaming costs speed (an output's row group is encoded by one
 // goroutine as its rows arrive, where held row groups are encoded W at a
