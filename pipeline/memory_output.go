@@ -73,11 +73,12 @@ type outputShape struct {
 //     the row path (--group s00 on that shape) the live heap exceeded
 //     the heap budget until session 17 (127 MB under --memory 128MiB,
 //     H = 112 MiB: the read-back row group twice, 2 x 38.8 MB, and row
-//     arenas of 30 MB); now it peaks at 90 MB there, anonymous memory at
-//     122-125 MiB (134-140 before), and at 78 MB under its least budget,
-//     107 MiB (anonymous memory 114 MiB: the collector lets the heap
-//     reach the soft limit, and a row group's 39 MB buffer comes on top
-//     at once).
+//     arenas of 30 MB); now it peaks at 90 MB there, and at 78 MB under
+//     its least budget, 107 MiB. Its anonymous memory went to 122-125 MiB
+//     (134-140 before) and 114 MiB under 107 MiB: the collector let the
+//     heap reach the soft limit, and a row group's 39 MB buffer came on
+//     top at once; read back into a buffer allocated after a collection
+//     where it would pass the limit (sinks' makeLarge), 110 and 89 MiB.
 //
 // Streaming costs speed (an output's row group is encoded by one
 // goroutine as its rows arrive, where held row groups are encoded W at a
@@ -185,27 +186,31 @@ func (o outputShape) readBackBytes() int64 {
 }
 
 // keptPages is what the page writers of a streaming job keep from piece
-// to piece and row group to row group besides the page being filled: a
-// buffer for one compressed page per column (the page written last, which
-// moves to the blocks from there), in each of the outputs' open row
-// groups and the W being finished, whose writers are pooled and reused.
-// The buffer is reserved at the compression bound of a page of 9/8 of
-// the page size (sinks' reservePage), so it is counted at 9/8 of a page.
-// The pages are on their way to the blocks, so the blocks get what the
-// heap budget leaves beside streamHeap and them (spoolBudget): the wide
-// shape of benchmarks/peers.sh (20 strings, 2 outputs, W=2) keeps 22.5
-// MiB; under the default 240 MiB its blocks keep their H/8, 26 MiB, under
-// --memory 160MiB they go from 17.5 MiB to 11.75, and under 128MiB,
-// where they had 6 MiB, to none. Counting the kept pages in streamHeap
-// too would raise the wide shape's least budget from 121 MiB to 147 MiB,
-// though under 128MiB its anonymous memory peaked at 102 MiB (see the
-// top of memory.go); where the blocks cannot give them room, they take
-// the collector's headroom that streamHeap's factor of 2 leaves.
+// to piece and row group to row group besides the page being filled: in
+// each of the outputs' open row groups and the W being finished, a writer
+// per column, pooled and reused, whose page scratch (the values, their
+// encoding, the encoded and the compressed page, the buffer the page
+// written last waits in before it moves to the blocks) the pool bounds
+// at sinks.PooledWriterBytes; counted at that less the page streamHeap
+// counts. The pages are on their way to the blocks, so the blocks get
+// what the heap budget leaves beside streamHeap and them (spoolBudget):
+// the wide shape of benchmarks/peers.sh (20 strings, 2 outputs, W=2)
+// keeps up to 71.25 MiB; under the default 240 MiB its blocks keep their
+// H/8, 26 MiB, under --memory 224MiB they go from 24.5 MiB to 19, and
+// under 160MiB, where they had 11.75 MiB, to none. Counting the kept
+// pages in streamHeap too would raise the wide shape's least budget from
+// 121 MiB to 209 MiB, though under 128MiB its anonymous memory peaked at
+// 102 MiB (see the top of memory.go), its writers keeping 2.33 pages
+// each; where the blocks cannot give them room, they take the
+// collector's headroom that streamHeap's factor of 2 leaves. Until
+// session 17 the writers were counted at 9/8 of a page (the compressed
+// page alone) while the pool kept a writer of up to 16 MiB: 4.34 pages
+// were measured on the mixed shape.
 func keptPages(o outputShape) int64 {
 	if o.leaves > 1<<20 || o.pageBytes > 1<<32 {
 		return 1 << 62
 	}
-	return int64(o.leaves) * (o.pageBytes + o.pageBytes/8) * int64(o.outputs+o.workers)
+	return int64(o.leaves) * (sinks.PooledWriterBytes(o.pageBytes) - o.pageBytes) * int64(o.outputs+o.workers)
 }
 
 // readBackHeap is the least heap budget that holds base bytes beside a

@@ -4,6 +4,10 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"math"
+	"runtime"
+	"runtime/debug"
+	"runtime/metrics"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -410,4 +414,37 @@ func shapeOf(config *parquet.WriterConfig) (*fileShape, error) {
 		orders:   meta.ColumnOrders,
 		key:      string(key),
 	}, nil
+}
+
+// makeLarge returns a new slice of n bytes for a row group read back
+// whole, after a collection when the memory the Go runtime holds and n
+// would exceed its soft limit (runtime/debug.SetMemoryLimit, the heap
+// budget). Allocated at once on a heap the collector has let grow to the
+// limit, the buffer came on top of the garbage: the row path's split of
+// the wide shape of benchmarks/peers.sh (--group s00) under its least
+// budget, 107 MiB, held 114 MiB of anonymous memory, 20 MiB above its
+// heap budget, where its live heap peaked at 78 MB. Collected first, the
+// garbage's pages are free, and the runtime returns them to the system
+// as the buffer takes it past the limit.
+func makeLarge(n int64) []byte {
+	if n >= largeAlloc {
+		if limit := debug.SetMemoryLimit(-1); limit < math.MaxInt64 && heldMemory()+n > limit {
+			runtime.GC()
+		}
+	}
+	return make([]byte, n)
+}
+
+// largeAlloc is the least allocation makeLarge may collect before.
+const largeAlloc = 4 << 20
+
+// heldMemory is the memory the Go runtime holds as its soft limit counts
+// it: all it mapped less the heap it released to the system.
+func heldMemory() int64 {
+	s := []metrics.Sample{{Name: "/memory/classes/total:bytes"}, {Name: "/memory/classes/heap/released:bytes"}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindUint64 || s[1].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return int64(s[0].Value.Uint64() - s[1].Value.Uint64())
 }

@@ -12,7 +12,7 @@ import (
 
 // releasePageWriter resets w, the page writer of column c, and keeps it
 // for the next row group, unless its page scratch outgrew
-// maxPooledScratch. The chunk it finished must no longer be used.
+// PooledWriterBytes. The chunk it finished must no longer be used.
 //
 // A writer whose pages a stream moved into its spool page by page
 // (w.moved) keeps its chunk buffer, which held one page at a time: the
@@ -36,7 +36,7 @@ func (e *RowGroupEncoder) releasePageWriter(c int, w *pageWriter) {
 		w.data = nil
 	}
 	w.base, w.direct, w.moved = 0, false, nil
-	if w.scratchSize() > max(maxPooledScratch, 8*w.limit) {
+	if w.scratchSize() > PooledWriterBytes(int64(e.opts.pageBufferSize())) {
 		e.pagers[c].drop()
 		return
 	}
@@ -78,10 +78,34 @@ func (w *pageWriter) reservePage() {
 // copying route).
 const pageHeaderRoom = 4 << 10
 
-// maxPooledScratch bounds the page scratch of a page writer kept for the
-// next row group, or eight times its page size when larger: a writer
-// whose pages held a huge value is not kept.
+// maxPooledScratch bounds the scratch of the pricers and re-encoders
+// kept for the next row group (parquet_dictprice.go,
+// parquet_rle_chunks.go).
 const maxPooledScratch = 16 << 20
+
+// PooledWriterBytes is the most page scratch (scratchSize) a page writer
+// of pages of pageBytes uncompressed keeps for the next row group; one
+// holding more is dropped, and the next row group makes its own. It is
+// four buffers of a page and an eighth (a page closes after the chunk of
+// rows that takes it past its size): the values, their encoding's room,
+// the encoded body, and the compressed page (or, streaming, the chunk
+// buffer reservePage keeps), and pooledWriterSlack for the levels and
+// statistics. The memory plan counts it for each writer of a streaming
+// job (pipeline's keptPages), so it must not exceed what is counted
+// there. Measured on the shapes of benchmarks/peers.sh: at most 4.34
+// pages (mixed, streamed; a PLAIN column whose four buffers are all in
+// use), wide 2.33 (a dictionary column's indexes and chunk buffer);
+// flights' first column, which holds a dictionary and falls back to
+// PLAIN, 5.33 pages, and is made anew each row group (1.4 MB). Until
+// session 17 the bound was max(16 MiB, 8 pages): a writer whose page had
+// held a value of up to 16 MiB was kept holding it, uncounted.
+func PooledWriterBytes(pageBytes int64) int64 {
+	return pageBytes*9/2 + pooledWriterSlack
+}
+
+// pooledWriterSlack is the part of PooledWriterBytes that does not
+// scale with the page size.
+const pooledWriterSlack = 16 << 10
 
 // scratchSize returns the capacity of w's page buffers, in bytes.
 func (w *pageWriter) scratchSize() int64 {

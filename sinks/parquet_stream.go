@@ -398,7 +398,7 @@ func (s *RowGroupStream) Finish() (*EncodedRowGroup, error) {
 	// Read back into a buffer of exactly its size: it is not pooled
 	// (below), so the eighth more that bufferFor gives a buffer for the
 	// next row group would only be held.
-	data := make([]byte, size)
+	data := makeLarge(size)
 	if _, err := s.file.ReadAt(data, 0); err != nil {
 		return nil, fmt.Errorf("encode row group of %d rows: read back: %w", s.n, err)
 	}

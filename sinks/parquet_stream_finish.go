@@ -205,7 +205,7 @@ func (e *RowGroupEncoder) bufferFor(n int) *bytes.Buffer {
 	e.sizeHint.Store(int64(n + n/8))
 	buf := e.buffer()
 	if buf.Cap() < n {
-		buf = bytes.NewBuffer(make([]byte, 0, n))
+		buf = bytes.NewBuffer(makeLarge(int64(n))[:0])
 	}
 	return buf
 }

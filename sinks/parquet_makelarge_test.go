@@ -1,0 +1,41 @@
+package sinks
+
+import (
+	"math"
+	"runtime"
+	"runtime/debug"
+	"testing"
+)
+
+// makeLarge collects before a large allocation only when the memory the
+// runtime holds and the allocation would exceed the soft memory limit.
+func TestMakeLargeCollectsNearTheLimit(t *testing.T) {
+	old := debug.SetMemoryLimit(-1)
+	defer debug.SetMemoryLimit(old)
+	for _, tc := range []struct {
+		name    string
+		n       int64
+		limit   func() int64
+		collect bool
+	}{
+		{"no limit", 8 << 20, func() int64 { return math.MaxInt64 }, false},
+		{"room under the limit", 8 << 20, func() int64 { return heldMemory() + 64<<20 }, false},
+		{"past the limit", 8 << 20, func() int64 { return heldMemory() + 4<<20 }, true},
+		{"small allocation past the limit", 64 << 10, func() int64 { return heldMemory() }, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			debug.SetMemoryLimit(tc.limit())
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			b := makeLarge(tc.n)
+			runtime.ReadMemStats(&after)
+			debug.SetMemoryLimit(old)
+			if int64(len(b)) != tc.n {
+				t.Fatalf("makeLarge(%d) returned %d bytes", tc.n, len(b))
+			}
+			if got := after.NumForcedGC > before.NumForcedGC; got != tc.collect {
+				t.Errorf("makeLarge(%d) collected: %v, want %v", tc.n, got, tc.collect)
+			}
+		})
+	}
+}
