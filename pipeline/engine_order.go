@@ -53,7 +53,7 @@ func newOrderer(shuffle bool, partitions, outputs int, limit int64, dir scratch.
 	case partitions <= 1:
 		return &memoryShuffle{hold: make([]shuffled, outputs), limit: limit, batches: batches}
 	}
-	return &spillShuffle{spill: extsort.NewFiles(dir, outputs, partitions), bufs: &spillBuffers{keep: spillBuffersKept}, runs: &spillBuffers{keep: runBuffersKept, most: min(runBuffersBytes, limit/4)}, outputs: outputs, partitions: partitions, limit: limit, batches: batches, layout: layout}
+	return &spillShuffle{spill: extsort.NewFiles(dir, outputs, partitions), bufs: newSpillBuffers(spillBuffersKept, 0), runs: newSpillBuffers(runBuffersKept, min(runBuffersBytes, limit/4)), outputs: outputs, partitions: partitions, limit: limit, batches: batches, layout: layout}
 }
 
 // inputOrder writes each output's rows in input order, as they come.

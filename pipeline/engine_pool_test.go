@@ -96,3 +96,52 @@ func BenchmarkRecycledRead(b *testing.B) {
 		})
 	}
 }
+
+// TestFreeListBounds checks a free list of buffers against both of its
+// bounds, a nil buffer, and drop.
+func TestFreeListBounds(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		keep       int
+		most       int64
+		puts       []int // capacities put (0: a nil buffer)
+		wantHeld   int64
+		wantCounts int
+	}{
+		{"by count", 2, 0, []int{10, 20, 30}, 30, 2},
+		{"by bytes", 0, 25, []int{10, 20, 5}, 15, 2},
+		{"both", 3, 40, []int{10, 20, 5, 1}, 35, 3},
+		{"nil not kept", 2, 0, []int{0, 10}, 10, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			l := newSpillBuffers(tc.keep, tc.most)
+			for _, c := range tc.puts {
+				var b []byte
+				if c > 0 {
+					b = make([]byte, 0, c)
+				}
+				l.put(b)
+			}
+			if got := l.held(); got != tc.wantHeld {
+				t.Fatalf("held %d bytes, want %d", got, tc.wantHeld)
+			}
+			n := 0
+			for l.get() != nil {
+				n++
+			}
+			if n != tc.wantCounts || l.held() != 0 {
+				t.Fatalf("got %d buffers back, held %d after; want %d, 0", n, l.held(), tc.wantCounts)
+			}
+			l.drop()
+			l.put(make([]byte, 1))
+			if l.get() != nil {
+				t.Fatal("a dropped list kept a buffer")
+			}
+		})
+	}
+	var none *spillBuffers
+	none.put(make([]byte, 1))
+	if none.get() != nil || none.held() != 0 {
+		t.Fatal("a nil list kept a buffer")
+	}
+}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"sync"
 
 	"github.com/parquet-go/parquet-go"
 
@@ -292,13 +291,12 @@ func spillPieces(spill [][]*extsort.Piece, b *columnar.Batch, sel [][]int32, key
 // buffer is otherwise a unit's, counted with it while the unit is in
 // flight, so the free ones add at most that many units' pieces to
 // memory, whatever the input's size. A nil *spillBuffers keeps none.
-type spillBuffers struct {
-	mu    sync.Mutex
-	free  [][]byte
-	bytes int64 // the capacity of free
-	keep  int   // at most, in number
-	most  int64 // at most, in bytes (0: no bound but keep)
-	done  bool
+type spillBuffers = freeList[[]byte]
+
+// newSpillBuffers returns a list keeping at most keep buffers of at most
+// most bytes in all (0: no bound but keep).
+func newSpillBuffers(keep int, most int64) *spillBuffers {
+	return newFreeList(keep, most, func(b []byte) int64 { return int64(cap(b)) })
 }
 
 // spillBuffersKept is as many as the readers route units at once by
@@ -316,45 +314,3 @@ const (
 	runBuffersKept  = 12
 	runBuffersBytes = 4 * partitionTarget
 )
-
-// get returns a free buffer, or nil.
-func (sb *spillBuffers) get() []byte {
-	if sb == nil {
-		return nil
-	}
-	sb.mu.Lock()
-	defer sb.mu.Unlock()
-	n := len(sb.free)
-	if n == 0 {
-		return nil
-	}
-	b := sb.free[n-1]
-	sb.free[n-1] = nil
-	sb.free = sb.free[:n-1]
-	sb.bytes -= int64(cap(b))
-	return b
-}
-
-// put keeps b for a later get, unless enough are kept.
-func (sb *spillBuffers) put(b []byte) {
-	if sb == nil || b == nil {
-		return
-	}
-	sb.mu.Lock()
-	defer sb.mu.Unlock()
-	size := int64(cap(b))
-	if !sb.done && len(sb.free) < sb.keep && (sb.most == 0 || sb.bytes+size <= sb.most) {
-		sb.free = append(sb.free, b)
-		sb.bytes += size
-	}
-}
-
-// drop lets go of the free buffers and keeps none from now on.
-func (sb *spillBuffers) drop() {
-	if sb == nil {
-		return
-	}
-	sb.mu.Lock()
-	sb.free, sb.bytes, sb.done = nil, 0, true
-	sb.mu.Unlock()
-}
