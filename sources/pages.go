@@ -150,12 +150,8 @@ func (p *Parquet) checkChunkPages(r io.ReaderAt, c int, m *format.ColumnMetaData
 		if declared > m.TotalUncompressedSize {
 			return fmt.Errorf("page at byte %d brings the pages to %d bytes uncompressed, more than the column chunk's %d", off, declared, m.TotalUncompressedSize)
 		}
-		switch h.Type {
-		case format.DataPage:
-			values += int64(h.DataPageHeader.V.NumValues)
-		case format.DataPageV2:
-			values += int64(h.DataPageHeaderV2.V.NumValues)
-		}
+		v, _ := dataPageValues(h)
+		values += v
 		off += n + int64(h.CompressedPageSize)
 	}
 	if values != m.NumValues {
@@ -266,4 +262,16 @@ func readPageHeaderInto(r io.ReaderAt, compact *thrift.CompactProtocol, off, lim
 			return nil, 0, err
 		}
 	}
+}
+
+// dataPageValues returns the values of the data page of header h, and
+// false (with 0) when h is not a data page's.
+func dataPageValues(h *format.PageHeader) (int64, bool) {
+	switch h.Type {
+	case format.DataPage:
+		return int64(h.DataPageHeader.V.NumValues), true
+	case format.DataPageV2:
+		return int64(h.DataPageHeaderV2.V.NumValues), true
+	}
+	return 0, false
 }

@@ -223,13 +223,7 @@ func (r *chunkReader) directPage(ctx context.Context, c int, plan directChunk, c
 	}
 	size := int(h.CompressedPageSize)
 	next = off + hn + int64(size)
-	var n int64 // the page's values: rows, as nothing repeats
-	switch h.Type {
-	case format.DataPage:
-		n = int64(h.DataPageHeader.V.NumValues)
-	case format.DataPageV2:
-		n = int64(h.DataPageHeaderV2.V.NumValues)
-	}
+	n, _ := dataPageValues(h) // the page's values: rows, as nothing repeats
 	codec := full.Codec
 	var body []byte
 	var keep func(levels, values []byte)

@@ -153,13 +153,8 @@ func (p *Parquet) checkIndexedPages(r io.ReaderAt, rg, c int, loc *chunkPages, k
 			if j+1 < len(loc.pages) {
 				rows = loc.pages[j+1].row - pg.row
 			}
-			var values int64
-			switch h.Type {
-			case format.DataPage:
-				values = int64(h.DataPageHeader.V.NumValues)
-			case format.DataPageV2:
-				values = int64(h.DataPageHeaderV2.V.NumValues)
-			default:
+			values, ok := dataPageValues(h)
+			if !ok {
 				return fmt.Errorf("page at byte %d is no data page, where the offset index lists one", pg.off)
 			}
 			if values != rows {

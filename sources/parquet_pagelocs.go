@@ -164,13 +164,8 @@ func (p *Parquet) newPageWalk(md *format.ColumnMetaData, loc *chunkPages) *pageW
 // page records the page at off of header h, which checkPageHeader has
 // passed: its size inside the chunk and its values not negative.
 func (w *pageWalk) page(off int64, h *format.PageHeader) {
-	var rows int64
-	switch h.Type {
-	case format.DataPage:
-		rows = int64(h.DataPageHeader.V.NumValues)
-	case format.DataPageV2:
-		rows = int64(h.DataPageHeaderV2.V.NumValues)
-	default:
+	rows, ok := dataPageValues(h)
+	if !ok {
 		return
 	}
 	if w.dataStart < 0 {
