@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"io"
 	"math"
 	"math/bits"
 	"sync/atomic"
@@ -188,6 +189,7 @@ func (r *chunkReader) decodeDirect(ctx context.Context, c int, plan directChunk,
 	k := 0
 	for _, sp := range plan.spans {
 		end := sp.off + sp.n
+		bufs.span.fill(r.p.r, sp.off, sp.n)
 		for off := sp.off; off < end && pos < plan.hi; k++ {
 			if err := ctx.Err(); err != nil {
 				return err
@@ -211,7 +213,12 @@ func (r *chunkReader) decodeDirect(ctx context.Context, c int, plan directChunk,
 // plan's rows is decompressed once for the units reading it
 // (parquet_direct_edges.go).
 func (r *chunkReader) directPage(ctx context.Context, c int, plan directChunk, col *columnar.Column, md, full *format.ColumnMetaData, bufs *pageBuffers, compact *thrift.CompactProtocol, off, end, pos int64, k int) (next, rows int64, err error) {
-	h, hn, err := readPageHeaderInto(r.p.r, compact, off, end-off, &bufs.header)
+	var src io.ReaderAt = r.p.r
+	inSpan := bufs.span.holds(off, end)
+	if inSpan {
+		src = &bufs.span
+	}
+	h, hn, err := readPageHeaderInto(src, compact, off, end-off, &bufs.header)
 	if err != nil {
 		return 0, 0, r.fail(c, fmt.Errorf("page header at byte %d: %w", off, err))
 	}
@@ -249,10 +256,15 @@ func (r *chunkReader) directPage(ctx context.Context, c int, plan directChunk, c
 		}
 	}
 	if body == nil {
-		body = sized(bufs.comp, size)
-		bufs.comp = body
-		if n, err := r.p.r.ReadAt(body, off+hn); n < size {
-			return 0, 0, r.fail(c, fmt.Errorf("page at byte %d: %w", off, err))
+		if inSpan {
+			// checkPageHeader kept the body within the span.
+			body = bufs.span.slice(off+hn, size)
+		} else {
+			body = sized(bufs.comp, size)
+			bufs.comp = body
+			if n, err := r.p.r.ReadAt(body, off+hn); n < size {
+				return 0, 0, r.fail(c, fmt.Errorf("page at byte %d: %w", off, err))
+			}
 		}
 		if h.CRC != 0 && uint32(h.CRC) != crc32.ChecksumIEEE(body) {
 			return 0, 0, r.fail(c, fmt.Errorf("page at byte %d: crc32 checksum mismatch", off))
