@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
-	"io"
 	"math"
 	"math/bits"
 	"sync/atomic"
@@ -189,7 +188,9 @@ func (r *chunkReader) decodeDirect(ctx context.Context, c int, plan directChunk,
 	k := 0
 	for _, sp := range plan.spans {
 		end := sp.off + sp.n
-		bufs.span.fill(r.p.r, sp.off, sp.n)
+		if err := r.readSpan(c, sp, full, bufs); err != nil {
+			return err
+		}
 		for off := sp.off; off < end && pos < plan.hi; k++ {
 			if err := ctx.Err(); err != nil {
 				return err
@@ -213,11 +214,7 @@ func (r *chunkReader) decodeDirect(ctx context.Context, c int, plan directChunk,
 // plan's rows is decompressed once for the units reading it
 // (parquet_direct_edges.go).
 func (r *chunkReader) directPage(ctx context.Context, c int, plan directChunk, col *columnar.Column, md, full *format.ColumnMetaData, bufs *pageBuffers, compact *thrift.CompactProtocol, off, end, pos int64, k int) (next, rows int64, err error) {
-	var src io.ReaderAt = r.p.r
-	inSpan := bufs.span.holds(off, end)
-	if inSpan {
-		src = &bufs.span
-	}
+	src, inSpan := bufs.span.source(r.p.r, off, end)
 	h, hn, err := readPageHeaderInto(src, compact, off, end-off, &bufs.header)
 	if err != nil {
 		return 0, 0, r.fail(c, fmt.Errorf("page header at byte %d: %w", off, err))

@@ -126,6 +126,15 @@ func (s *directSpan) holds(off, end int64) bool {
 	return len(s.b) > 0 && off >= s.off && off <= end && end <= s.off+int64(len(s.b))
 }
 
+// source returns s, and true, if it holds the bytes [off, end), and r
+// and false otherwise.
+func (s *directSpan) source(r io.ReaderAt, off, end int64) (io.ReaderAt, bool) {
+	if s.holds(off, end) {
+		return s, true
+	}
+	return r, false
+}
+
 // slice returns the n bytes at off, which s holds.
 func (s *directSpan) slice(off int64, n int) []byte {
 	i := off - s.off
@@ -161,4 +170,24 @@ func decompress(codec format.CompressionCodec, body []byte, size int, bufs *page
 		return nil, err
 	}
 	return dst[:n], nil
+}
+
+// readSpan reads span sp of column chunk c, of metadata m, into bufs.span
+// if it is small (directSpan.fill), and checks the chunk's page headers if
+// they have not been (chunkReader.check): from bufs.span when it holds
+// the chunk, from the file otherwise.
+func (r *chunkReader) readSpan(c int, sp span, m *format.ColumnMetaData, bufs *pageBuffers) error {
+	bufs.span.fill(r.p.r, sp.off, sp.n)
+	if !r.unchecked {
+		return nil
+	}
+	var src io.ReaderAt = r.p.r
+	if start, end, _, ok := r.p.chunkBytes(m); ok && bufs.span.holds(start, end) {
+		src = &bufs.span
+	}
+	if err := r.p.checkColumnPages(src, r.rg, c); err != nil {
+		return err
+	}
+	r.unchecked = false
+	return nil
 }
