@@ -188,7 +188,7 @@ func (r *chunkReader) decodeDirect(ctx context.Context, c int, plan directChunk,
 	k := 0
 	for _, sp := range plan.spans {
 		end := sp.off + sp.n
-		if err := r.readSpan(c, sp, full, bufs); err != nil {
+		if err := r.readSpan(c, sp, plan.hi == math.MaxInt64, full, bufs); err != nil {
 			return err
 		}
 		for off := sp.off; off < end && pos < plan.hi; k++ {

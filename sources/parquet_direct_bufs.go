@@ -173,11 +173,17 @@ func decompress(codec format.CompressionCodec, body []byte, size int, bufs *page
 }
 
 // readSpan reads span sp of column chunk c, of metadata m, into bufs.span
-// if it is small (directSpan.fill), and checks the chunk's page headers if
-// they have not been (chunkReader.check): from bufs.span when it holds
-// the chunk, from the file otherwise.
-func (r *chunkReader) readSpan(c int, sp span, m *format.ColumnMetaData, bufs *pageBuffers) error {
-	bufs.span.fill(r.p.r, sp.off, sp.n)
+// if it is small (directSpan.fill) and whole, the span of a chunk read
+// whole, and checks the chunk's page headers if they have not been
+// (chunkReader.check): from bufs.span when it holds the chunk, from the
+// file otherwise. The span of a range is read page by page: a page it
+// shares with the range before is taken decompressed from that range's
+// reader (parquet_direct_edges.go), not read again.
+func (r *chunkReader) readSpan(c int, sp span, whole bool, m *format.ColumnMetaData, bufs *pageBuffers) error {
+	bufs.span.b = bufs.span.b[:0]
+	if whole {
+		bufs.span.fill(r.p.r, sp.off, sp.n)
+	}
 	if !r.unchecked {
 		return nil
 	}
