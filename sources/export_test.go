@@ -110,3 +110,11 @@ func EdgeHits() int64 {
 	defer edges.mu.Unlock()
 	return edges.hits
 }
+
+// SetDirectSpanBytes sets the largest span direct decoding reads whole
+// (0: every page read on its own) until restore is called.
+func SetDirectSpanBytes(n int64) (restore func()) {
+	old := directSpanBytes
+	directSpanBytes = n
+	return func() { directSpanBytes = old }
+}

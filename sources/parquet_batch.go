@@ -101,15 +101,13 @@ func (p *Parquet) readBatch(ctx context.Context, i int, first, want int64, reuse
 	if share {
 		defer p.dicts.done(i) // whatever the outcome
 	}
-	if !ranged && p.fetch == nil {
-		// A range's pages are checked with its row group's page
-		// locations (rangeChunks); over a Fetcher, each chunk's are
-		// checked before it is decoded, from the bytes it is decoded
-		// from (fetchWhole).
-		if err := p.checkPages(i); err != nil {
-			return nil, err
-		}
-	}
+	// A range's pages are checked with its row group's page locations
+	// (rangeChunks); over a Fetcher, each chunk's are checked before it
+	// is decoded, from the bytes it is decoded from (fetchWhole); a whole
+	// row group's, column by column just before each is decoded
+	// (chunkReader.check), from the span direct decoding reads whole when
+	// it does: a small chunk's headers are not read from the file twice.
+	check := !ranged && p.fetch == nil && !p.pagesChecked(i)
 	if !hostLittleEndian {
 		return nil, &InputError{Path: p.name, RowGroup: i, Err: fmt.Errorf("%w: columnar decoding needs a little-endian machine", ErrUnsupported)}
 	}
@@ -142,7 +140,7 @@ func (p *Parquet) readBatch(ctx context.Context, i int, first, want int64, reuse
 		chunks = fetched
 	}
 	r := chunkReader{p: p, rg: i, want: want}
-	r.share = share
+	r.share, r.check = share, check
 	b := &columnar.Batch{Cols: make([]columnar.Column, len(layout))}
 	if reuse != nil && len(reuse.Cols) == len(layout) {
 		b, reuse.Len = reuse, 0
@@ -178,6 +176,9 @@ func (p *Parquet) readBatch(ctx context.Context, i int, first, want int64, reuse
 		if err := r.read(ctx, c, chunk, col, md); err != nil {
 			return nil, err
 		}
+	}
+	if check {
+		p.markChecked(i)
 	}
 	b.Len = int(want)
 	// The Append methods checked each level's range and each value's
@@ -225,6 +226,10 @@ type chunkReader struct {
 	// presized tells that the current chunk's column was presized for
 	// its dictionary's values (direct decoding).
 	presized bool
+	// check tells that each column chunk's page headers are checked
+	// (checkColumnPages) before it is decoded; unchecked, that the
+	// current chunk's have not been yet.
+	check, unchecked bool
 }
 
 // page is what a decoded page offers for copying.
@@ -239,8 +244,15 @@ type page struct {
 // read appends the rows of column chunk c, whose metadata is md, to col,
 // page by page, and checks that it holds the rows the footer declares.
 func (r *chunkReader) read(ctx context.Context, c int, chunk parquet.ColumnChunk, col *columnar.Column, md *format.ColumnMetaData) error {
+	r.unchecked = r.check
 	if direct, err := r.readDirect(ctx, c, chunk, col, md); direct || err != nil {
 		return err
+	}
+	if r.unchecked {
+		if err := r.p.checkColumnPages(r.p.r, r.rg, c); err != nil {
+			return err
+		}
+		r.unchecked = false
 	}
 	var pages parquet.Pages
 	if err := guard(r.p.name, r.rg, func() error { pages = chunk.Pages(); return nil }); err != nil {

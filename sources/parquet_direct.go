@@ -188,6 +188,9 @@ func (r *chunkReader) decodeDirect(ctx context.Context, c int, plan directChunk,
 	k := 0
 	for _, sp := range plan.spans {
 		end := sp.off + sp.n
+		if err := r.readSpan(c, sp, plan.hi == math.MaxInt64, full, bufs); err != nil {
+			return err
+		}
 		for off := sp.off; off < end && pos < plan.hi; k++ {
 			if err := ctx.Err(); err != nil {
 				return err
@@ -211,7 +214,8 @@ func (r *chunkReader) decodeDirect(ctx context.Context, c int, plan directChunk,
 // plan's rows is decompressed once for the units reading it
 // (parquet_direct_edges.go).
 func (r *chunkReader) directPage(ctx context.Context, c int, plan directChunk, col *columnar.Column, md, full *format.ColumnMetaData, bufs *pageBuffers, compact *thrift.CompactProtocol, off, end, pos int64, k int) (next, rows int64, err error) {
-	h, hn, err := readPageHeaderInto(r.p.r, compact, off, end-off, &bufs.header)
+	src, inSpan := bufs.span.source(r.p.r, off, end)
+	h, hn, err := readPageHeaderInto(src, compact, off, end-off, &bufs.header)
 	if err != nil {
 		return 0, 0, r.fail(c, fmt.Errorf("page header at byte %d: %w", off, err))
 	}
@@ -249,10 +253,15 @@ func (r *chunkReader) directPage(ctx context.Context, c int, plan directChunk, c
 		}
 	}
 	if body == nil {
-		body = sized(bufs.comp, size)
-		bufs.comp = body
-		if n, err := r.p.r.ReadAt(body, off+hn); n < size {
-			return 0, 0, r.fail(c, fmt.Errorf("page at byte %d: %w", off, err))
+		if inSpan {
+			// checkPageHeader kept the body within the span.
+			body = bufs.span.slice(off+hn, size)
+		} else {
+			body = sized(bufs.comp, size)
+			bufs.comp = body
+			if n, err := r.p.r.ReadAt(body, off+hn); n < size {
+				return 0, 0, r.fail(c, fmt.Errorf("page at byte %d: %w", off, err))
+			}
 		}
 		if h.CRC != 0 && uint32(h.CRC) != crc32.ChecksumIEEE(body) {
 			return 0, 0, r.fail(c, fmt.Errorf("page at byte %d: crc32 checksum mismatch", off))

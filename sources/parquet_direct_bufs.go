@@ -1,6 +1,7 @@
 package sources
 
 import (
+	"io"
 	"sync"
 
 	"github.com/parquet-go/parquet-go/format"
@@ -21,11 +22,14 @@ type pageBuffers struct {
 	prefixes      []int32
 	wide          []int64
 	expand, fixed []byte
+	// A small span of the file read whole (directSpan): its pages'
+	// headers and bodies are taken from it.
+	span directSpan
 }
 
 // size returns the bytes b holds.
 func (b *pageBuffers) size() int {
-	return cap(b.comp) + cap(b.plain) + cap(b.defs) + 4*cap(b.indexes) +
+	return cap(b.comp) + cap(b.span.b) + cap(b.plain) + cap(b.defs) + 4*cap(b.indexes) +
 		4*cap(b.offsets) + 4*cap(b.prefixes) + 8*cap(b.wide) + cap(b.expand) + cap(b.fixed)
 }
 
@@ -87,6 +91,69 @@ func sized[T any](b []T, n int) []T {
 	return make([]T, n, n+n/8)
 }
 
+// directSpanBytes is the largest span of a column chunk read whole
+// before its pages are decoded. A small chunk (the 7 columns of a 450 KB
+// file of many small inputs) is then read in one call, instead of two
+// per page (a window for its header, then its body); a larger one is read
+// page by page, as the bytes read are the same and the buffer would be
+// larger than a page. A variable for tests, which read page by page.
+var directSpanBytes int64 = 1 << 20
+
+// directSpan holds the bytes [off, off+len(b)) of a file, or none.
+type directSpan struct {
+	b   []byte
+	off int64
+}
+
+// fill reads the n bytes at off of r into s, if n is at most
+// directSpanBytes, and empties s otherwise or when the read falls short
+// (the pages are then read one by one, which report the error).
+func (s *directSpan) fill(r io.ReaderAt, off, n int64) {
+	s.b = s.b[:0]
+	if n <= 0 || n > directSpanBytes {
+		return
+	}
+	s.b = sized(s.b, int(n))
+	if k, _ := r.ReadAt(s.b, off); k < len(s.b) {
+		s.b = s.b[:0]
+		return
+	}
+	s.off = off
+}
+
+// holds reports whether s holds the bytes [off, end).
+func (s *directSpan) holds(off, end int64) bool {
+	return len(s.b) > 0 && off >= s.off && off <= end && end <= s.off+int64(len(s.b))
+}
+
+// source returns s, and true, if it holds the bytes [off, end), and r
+// and false otherwise.
+func (s *directSpan) source(r io.ReaderAt, off, end int64) (io.ReaderAt, bool) {
+	if s.holds(off, end) {
+		return s, true
+	}
+	return r, false
+}
+
+// slice returns the n bytes at off, which s holds.
+func (s *directSpan) slice(off int64, n int) []byte {
+	i := off - s.off
+	return s.b[i : i+int64(n) : i+int64(n)]
+}
+
+// ReadAt reads the bytes at off that s holds, as a file would up to the
+// end of the span (io.EOF past it).
+func (s *directSpan) ReadAt(p []byte, off int64) (int, error) {
+	if off < s.off || off >= s.off+int64(len(s.b)) {
+		return 0, io.EOF
+	}
+	n := copy(p, s.b[off-s.off:])
+	if n < len(p) {
+		return n, io.EOF
+	}
+	return n, nil
+}
+
 // decompress returns body decompressed by codec into bufs.plain, of at
 // most size bytes, or body itself when it is not compressed.
 func decompress(codec format.CompressionCodec, body []byte, size int, bufs *pageBuffers) ([]byte, error) {
@@ -103,4 +170,30 @@ func decompress(codec format.CompressionCodec, body []byte, size int, bufs *page
 		return nil, err
 	}
 	return dst[:n], nil
+}
+
+// readSpan reads span sp of column chunk c, of metadata m, into bufs.span
+// if it is small (directSpan.fill) and whole, the span of a chunk read
+// whole, and checks the chunk's page headers if they have not been
+// (chunkReader.check): from bufs.span when it holds the chunk, from the
+// file otherwise. The span of a range is read page by page: a page it
+// shares with the range before is taken decompressed from that range's
+// reader (parquet_direct_edges.go), not read again.
+func (r *chunkReader) readSpan(c int, sp span, whole bool, m *format.ColumnMetaData, bufs *pageBuffers) error {
+	bufs.span.b = bufs.span.b[:0]
+	if whole {
+		bufs.span.fill(r.p.r, sp.off, sp.n)
+	}
+	if !r.unchecked {
+		return nil
+	}
+	var src io.ReaderAt = r.p.r
+	if start, end, _, ok := r.p.chunkBytes(m); ok && bufs.span.holds(start, end) {
+		src = &bufs.span
+	}
+	if err := r.p.checkColumnPages(src, r.rg, c); err != nil {
+		return err
+	}
+	r.unchecked = false
+	return nil
 }

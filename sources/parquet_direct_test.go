@@ -66,24 +66,39 @@ func TestDirectMatchesPages(t *testing.T) {
 		{"delta v2", 1200, append(encodingFor(&parquet.DeltaBinaryPacked, parquet.Int32, parquet.Int64), small)},
 	}
 	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			data := writeWide(t, wideRows(tc.rows, 3), nil, append(tc.opts, parquet.MaxRowsPerRowGroup(int64(tc.rows)))...)
-			p, err := sources.OpenParquet(tc.name, bytes.NewReader(data), int64(len(data)))
-			if err != nil {
-				t.Fatal(err)
+		for _, perPage := range []bool{false, true} {
+			name := tc.name
+			if perPage {
+				name += ", pages read one by one"
 			}
-			n := p.UnitNumRows(0)
-			ranges := [][2]int64{{0, n}, {0, 1}, {n - 1, 1}, {1, n - 2}, {n / 3, n / 3}, {7, 193}}
-			var chunks int64
-			for _, r := range ranges {
-				a, b, k := readBothWays(t, p, 0, r[0], r[1])
-				sameBytes(t, tc.name, a, b)
-				chunks += k
-			}
-			if chunks == 0 {
-				t.Errorf("no column chunk decoded directly")
-			}
-		})
+			t.Run(name, func(t *testing.T) {
+				if perPage {
+					defer sources.SetDirectSpanBytes(0)()
+				}
+				directMatchesPages(t, tc.name, tc.rows, tc.opts)
+			})
+		}
+	}
+}
+
+// directMatchesPages is a case of TestDirectMatchesPages: rows written
+// with opts, read both ways over several ranges.
+func directMatchesPages(t *testing.T, name string, rows int, opts []parquet.WriterOption) {
+	data := writeWide(t, wideRows(rows, 3), nil, append(opts, parquet.MaxRowsPerRowGroup(int64(rows)))...)
+	p, err := sources.OpenParquet(name, bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := p.UnitNumRows(0)
+	ranges := [][2]int64{{0, n}, {0, 1}, {n - 1, 1}, {1, n - 2}, {n / 3, n / 3}, {7, 193}}
+	var chunks int64
+	for _, r := range ranges {
+		a, b, k := readBothWays(t, p, 0, r[0], r[1])
+		sameBytes(t, name, a, b)
+		chunks += k
+	}
+	if chunks == 0 {
+		t.Errorf("no column chunk decoded directly")
 	}
 }
 
