@@ -68,52 +68,35 @@ func (m *moments) add(f float64) {
 // to the shortest, then those with numbers left, up to the shortest of
 // them, and so on.
 func addMoments(cas []*colAcc, nums [][]float64) {
-	var ms [maxInterleave]moments
 	var rest [maxInterleave][]float64
-	for j, ca := range cas {
-		ms[j], rest[j] = ca.moments, nums[j]
+	for j := range cas {
+		rest[j] = nums[j]
 	}
 	for {
 		// The columns with numbers left, and the fewest any has.
-		var live [maxInterleave]int
+		var ms [maxInterleave]*moments
+		var seg [maxInterleave][]float64
 		k, m := 0, 0
 		for j := range cas {
 			if n := len(rest[j]); n > 0 {
 				if k == 0 || n < m {
 					m = n
 				}
-				live[k] = j
+				ms[k] = &cas[j].moments
 				k++
 			}
 		}
 		if k == 0 {
-			break
+			return
 		}
-		for i := range m {
-			for _, j := range live[:k] {
-				// ms[j].add(rest[j][i]), written out: add is too large
-				// to be inlined, and the call spilled the loop's
-				// registers.
-				x, f := &ms[j], rest[j][i]
-				t := x.sum + f
-				if math.Abs(x.sum) >= math.Abs(f) {
-					x.comp += (x.sum - t) + f
-				} else {
-					x.comp += (f - t) + x.sum
-				}
-				x.sum = t
-				x.n++
-				d := f - x.mean
-				x.mean += d / float64(x.n)
-				x.m2 += d * (f - x.mean)
+		k = 0
+		for j := range cas {
+			if len(rest[j]) > 0 {
+				seg[k], rest[j] = rest[j][:m], rest[j][m:]
+				k++
 			}
 		}
-		for _, j := range live[:k] {
-			rest[j] = rest[j][m:]
-		}
-	}
-	for j, ca := range cas {
-		ca.moments = ms[j]
+		addSideBySide(ms[:k], seg[:k])
 	}
 }
 
