@@ -278,7 +278,7 @@ func needFor(rowBytes, groups int64, o outputShape) int64 {
 // heldHeap's factor: the writers about 15 MB on benchmarks/peers.sh's
 // mixed shape (7 columns, W=2; 16 MiB counted), the pricers and
 // re-encoders up to 16 MiB each (8.6 MiB counted now, their bound being
-// lower); its least held budget rose from 169 to 210 MiB, within the
+// lower); its least held budget rose from 169 to 216 MiB, within the
 // default 240 MiB.
 func heldScratch(o outputShape) int64 {
 	group := min(o.rowGroupRows, o.rows)
