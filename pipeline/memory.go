@@ -39,9 +39,14 @@ import (
 //     which every unit of the row group holds (shared on the columnar
 //     path), so a row group whose dictionaries break H/2 is refused too,
 //     whatever its units;
-//   - a shuffle holds or spills by ShuffleMemory, H/2 by default, and
-//     the per-row state of --stratify and --ratio-by rows stays in memory
-//     up to it.
+//   - a shuffle holds or spills by ShuffleMemory, H/2 by default (a
+//     spilling one's two partitions held at once and its free partition
+//     buffers together, shufflePartitions), and the per-row state of
+//     --stratify and --ratio-by rows stays in memory up to it;
+//   - the encoders' pooled scratch: page writers, dictionary pricers and
+//     index re-encoders kept for the next row groups, at most as many as
+//     were in use at once, each within its bound in sinks (heldScratch,
+//     keptPages).
 //
 // run-shard is sized as a split (shardMemory); merge holds one shard row
 // group at a time, up to memory/2 (checkGroupMemory); verify --input keeps

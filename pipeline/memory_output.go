@@ -206,11 +206,19 @@ func (o outputShape) readBackBytes() int64 {
 // session 17 the writers were counted at 9/8 of a page (the compressed
 // page alone) while the pool kept a writer of up to 16 MiB: 4.34 pages
 // were measured on the mixed shape.
+//
+// Since session 18 it also counts the dictionary pricers those row
+// groups keep pooled (sinks.PooledPricerBytes each; a stream prices its
+// sample as it starts, or as it finishes when shorter) and the index
+// re-encoders of the W being finished (sinks.PooledReencoderBytes), up
+// to 16 MiB each and uncounted before; they take the blocks' room too.
 func keptPages(o outputShape) int64 {
-	if o.leaves > 1<<20 || o.pageBytes > 1<<32 {
+	if o.leaves > 1<<20 || o.pageBytes > 1<<32 || o.outputs > 1<<16 || o.workers > 1<<16 {
 		return 1 << 62
 	}
-	return int64(o.leaves) * (sinks.PooledWriterBytes(o.pageBytes) - o.pageBytes) * int64(o.outputs+o.workers)
+	groups := int64(o.outputs + o.workers)
+	writers := int64(o.leaves) * (sinks.PooledWriterBytes(o.pageBytes) - o.pageBytes) * groups
+	return writers + groups*sinks.PooledPricerBytes + int64(o.workers)*sinks.PooledReencoderBytes(o.pageBytes)
 }
 
 // readBackHeap is the least heap budget that holds base bytes beside a
@@ -249,8 +257,46 @@ func needFor(rowBytes, groups int64, o outputShape) int64 {
 	if group >= (1<<56)/rowBytes/groups {
 		return 1 << 62
 	}
-	need := minMemory + groups*group*rowBytes + encodeBuffers(o)
+	need := minMemory + groups*group*rowBytes + encodeBuffers(o) + heldScratch(o)
 	return memoryFor(heldHeap(need, o.rowPath))
+}
+
+// heldScratch is what the encoders of a held job's row groups keep from
+// row group to row group besides their buffers (encodeBuffers), for each
+// of the W row groups being encoded at once: on the columnar path a page
+// writer per column, whose page scratch its pool bounds at
+// sinks.PooledWriterBytes; and on either path a dictionary pricer and an
+// index re-encoder (sinks.PooledPricerBytes, sinks.PooledReencoderBytes).
+// Each pool keeps at most as many as were in use at once. A writer's
+// buffers grow only to the pages it wrote, none larger than its column's
+// chunk, so the writers of a row group of d bytes decoded keep at most
+// what one writer of pages of d bytes would (four and a half of them)
+// and the others' slack; a pricer's sample and a re-encoder's pages are
+// the row group's values too, counted at four times d at most. So small
+// row groups need little (tests run jobs of a few thousand rows under
+// --memory 40MiB). Until session 18 all this was left to the headroom of
+// heldHeap's factor: the writers about 15 MB on benchmarks/peers.sh's
+// mixed shape (7 columns, W=2; 16 MiB counted), the pricers and
+// re-encoders up to 16 MiB each (8.6 MiB counted now, their bound being
+// lower); its least held budget rose from 169 to 216 MiB, within the
+// default 240 MiB.
+func heldScratch(o outputShape) int64 {
+	group := min(o.rowGroupRows, o.rows)
+	if group <= 0 || o.rowBytes <= 0 {
+		return 0
+	}
+	if o.leaves > 1<<20 || o.pageBytes > 1<<32 || o.workers > 1<<16 || group >= (1<<52)/o.rowBytes {
+		return 1 << 58
+	}
+	decoded := group * o.rowBytes
+	w := int64(max(o.workers, 1))
+	n := w * min(sinks.PooledPricerBytes+sinks.PooledReencoderBytes(o.pageBytes), 4*decoded)
+	if !o.rowPath && o.leaves > 0 {
+		pages := int64(o.leaves) * sinks.PooledWriterBytes(o.pageBytes)
+		small := sinks.PooledWriterBytes(decoded) + int64(o.leaves-1)*sinks.PooledWriterBytes(0)
+		n += w * min(pages, small)
+	}
+	return n
 }
 
 // encodeBuffers is what the buffers held row groups are encoded into take

@@ -141,22 +141,27 @@ func tempFiles(store TempStore, dir string) scratch.Dir {
 const maxSpillFiles = 512
 
 // shufflePartitions chooses P for a shuffle of splits splits whose rows are
-// estimated at bytes decoded, under memory: 1 (in memory) when they fit in
-// half of it and are no more than inMemoryMax, else enough key ranges that
-// one fits in half of memory, and at least enough that one holds about
-// partitionTarget bytes, as far as the file limit allows. It fails, before
-// any work, when a partition would not fit in half of memory within
-// maxSpillFiles files.
+// estimated at bytes decoded, under memory (the shuffle's,
+// JobOptions.ShuffleMemory): 1 (in memory) when they fit in half of it
+// and are no more than inMemoryMax, else enough key ranges that the two
+// partitions the spilled shuffle holds at once fit in it beside the free
+// partition buffers it keeps (runBuffersBound), and at least enough that
+// one holds about partitionTarget bytes, as far as the file limit allows.
+// It fails, before any work, when a partition would not fit so within
+// maxSpillFiles files. More partitions change no byte of the outputs.
 func shufflePartitions(bytes, memory int64, splits int) (int, error) {
 	if memory <= 0 || bytes <= min(memory/2, inMemoryMax) {
 		return 1, nil
 	}
-	p := (2*bytes + memory - 1) / memory
+	room := memory - runBuffersBound(memory)
+	p := (2*bytes + room - 1) / room
 	limit := int64(max(1, maxSpillFiles/(2*splits)))
 	if p > limit {
-		// The shuffle has half of --memory (JobOptions.ShuffleMemory).
-		return 0, fmt.Errorf("%w: shuffling about %d MiB of decoded rows in %d key ranges needs --memory of at least %d MiB",
-			ErrTooLarge, bytes>>20, limit, (4*bytes/limit)>>20+1)
+		// The shuffle has half of the heap budget by default
+		// (shuffleShare): quote the --memory that gives it enough.
+		need := shuffleMemoryFor((bytes + limit - 1) / limit)
+		return 0, fmt.Errorf("%w: shuffling about %d MiB of decoded rows in %d key ranges needs --memory of at least %d MiB (two ranges held at once, and up to %s of free buffers for the next)",
+			ErrTooLarge, bytes>>20, limit, memoryFor(2*need)>>20+1, sizeText(runBuffersBound(need)))
 	}
 	p = min(max(p, (bytes+partitionTarget-1)/partitionTarget), limit)
 	return int(p), nil
@@ -314,3 +319,36 @@ const (
 	runBuffersKept  = 12
 	runBuffersBytes = 4 * partitionTarget
 )
+
+// runBuffersBound is the most bytes of free partition buffers a spilling
+// shuffle whose memory is limit (JobOptions.ShuffleMemory) keeps: the
+// bound newOrderer gives its list, min(runBuffersBytes, limit/4).
+// shufflePartitions leaves them room beside the two partitions held, so
+// that partitions and free buffers stay within limit together; until
+// session 18 they came on top of it.
+func runBuffersBound(limit int64) int64 {
+	return max(min(runBuffersBytes, limit/4), 0)
+}
+
+// shuffleMemoryFor is the least shuffle memory whose spilled partitions
+// may hold part bytes each (see shufflePartitions): two of them and the
+// free buffers (runBuffersBound).
+func shuffleMemoryFor(part int64) int64 {
+	if part >= 1<<60 {
+		return 1 << 62
+	}
+	// The free buffers take a quarter of it below 4 runBuffersBytes,
+	// else runBuffersBytes; the rounding of the quarter moves the least
+	// by a few bytes.
+	m := min((8*part+2)/3, 2*part+runBuffersBytes)
+	for range 8 {
+		if m <= 1 || m-1-runBuffersBound(m-1) < 2*part {
+			break
+		}
+		m--
+	}
+	for m-runBuffersBound(m) < 2*part {
+		m++
+	}
+	return m
+}

@@ -14,7 +14,8 @@ func TestShufflePartitions(t *testing.T) {
 		{100, 1000, 2, 1, false},
 		{500, 1000, 2, 1, false},
 		{501, 1000, 2, 2, false},
-		{10_000, 1000, 1, 20, false},
+		// Two partitions fit beside the free buffers' quarter: 750 bytes.
+		{10_000, 1000, 1, 27, false},
 		// Beyond half of memory, partitions of about partitionTarget bytes,
 		// as far as the file limit allows (512 files: 256 ranges for one
 		// split, 85 for three).

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/binary"
 	"hash/maphash"
-	"sync"
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/compress"
@@ -44,13 +43,14 @@ type pricer struct {
 }
 
 // pricers holds pricers between row groups, whose scratch would
-// otherwise be allocated for every chunk's decision.
-var pricers sync.Pool
+// otherwise be allocated for every chunk's decision: at most as many as
+// were in use at once, each of at most PooledPricerBytes.
+var pricers keptList[*pricer]
 
-// newPricer returns a pricer for e's chunks.
+// newPricer returns a pricer for e's chunks, which release gives back.
 func (e *RowGroupEncoder) newPricer() *pricer {
-	p, ok := pricers.Get().(*pricer)
-	if !ok {
+	p := pricers.get()
+	if p == nil {
 		p = &pricer{seed: maphash.MakeSeed()}
 	}
 	p.codec, p.dictCodec, p.aligned = compressing(e.codec), compressing(e.dictCodec), e.opts.AlignedIndexRuns
@@ -58,13 +58,19 @@ func (e *RowGroupEncoder) newPricer() *pricer {
 }
 
 // release gives p back to the pool, unless a sample of long values grew
-// its scratch beyond maxPooledScratch.
+// its scratch beyond PooledPricerBytes.
 func (p *pricer) release() {
 	p.codec, p.dictCodec = nil, nil
-	n := cap(p.plain) + cap(p.dict) + 8*cap(p.offs) + 8*cap(p.keys) + 4*cap(p.idx) + 4*cap(p.slots) + cap(p.body) + cap(p.comp)
-	if n <= maxPooledScratch {
-		pricers.Put(p)
+	if p.scratchSize() <= PooledPricerBytes {
+		pricers.put(p)
+		return
 	}
+	pricers.drop()
+}
+
+// scratchSize returns the capacity of p's buffers, in bytes.
+func (p *pricer) scratchSize() int64 {
+	return int64(cap(p.plain) + cap(p.dict) + 8*cap(p.offs) + 8*cap(p.keys) + 4*cap(p.idx) + 4*cap(p.slots) + cap(p.body) + cap(p.comp))
 }
 
 // compressing returns codec, or nil when it leaves pages uncompressed.

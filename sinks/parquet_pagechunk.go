@@ -78,10 +78,31 @@ func (w *pageWriter) reservePage() {
 // copying route).
 const pageHeaderRoom = 4 << 10
 
-// maxPooledScratch bounds the scratch of the pricers and re-encoders
-// kept for the next row group (parquet_dictprice.go,
-// parquet_rle_chunks.go).
-const maxPooledScratch = 16 << 20
+// PooledPricerBytes is the most scratch a dictionary pricer keeps for
+// the next row group (parquet_dictprice.go): the sample of a chunk's
+// first rows ends once they reach DictionarySampleBytes, so a pricer of
+// short values, the usual case (about 60 KiB for the 20 strings of
+// benchmarks/peers.sh's wide shape), is kept; one that priced long
+// distinct values (a PLAIN copy of a column's sample, its dictionary and
+// a compressed body) is made anew for each row group. Pricers are kept in
+// a keptList, at most as many as row groups priced at once: a memory
+// plan counts this for each (pipeline's heldScratch and keptPages). Until
+// session 18 pricers and re-encoders were kept up to 16 MiB each
+// (maxPooledScratch), in sync.Pools, uncounted.
+const PooledPricerBytes = DictionarySampleBytes
+
+// PooledReencoderBytes is the most scratch an index re-encoder of pages
+// of pageBytes uncompressed keeps for the next row group
+// (parquet_rle_chunks.go): the pages it re-encoded aside
+// (ReencodedAsideBytes and a page at most) and its page buffers (a page
+// decompressed, re-encoded and compressed, its indexes and levels),
+// counted at twice PooledWriterBytes. One holding more lets go of its
+// pages aside, and beyond that is let go. Re-encoders are kept in a
+// keptList, at most as many as row groups re-encoded at once, which a
+// memory plan counts.
+func PooledReencoderBytes(pageBytes int64) int64 {
+	return ReencodedAsideBytes + 2*PooledWriterBytes(pageBytes)
+}
 
 // PooledWriterBytes is the most page scratch (scratchSize) a page writer
 // of pages of pageBytes uncompressed keeps for the next row group; one
@@ -120,54 +141,69 @@ func (w *pageWriter) scratchSize() int64 {
 }
 
 // pagerList holds the page writers of one column that row groups
-// released, for the next ones: at most as many as were in use at once, so
-// that idle writers never hold more than encoding held at its peak. A
-// sync.Pool, which the garbage collector empties, made the writers of a
-// run's row groups anew after each collection (under a tight memory limit,
-// every few row groups), their buffers in fresh memory the system faults
-// in page by page. A writer never put back nor dropped (that of a stream
-// abandoned after an error) counts as in use for good, raising the peak
-// by one. It is safe for concurrent use.
-type pagerList struct {
+// released, for the next ones (see keptList).
+type pagerList = keptList[*pageWriter]
+
+// keptList holds values (page writers, pricers, re-encoders) that their
+// users released, for the next ones: at most as many as were in use at
+// once, so that idle ones never hold more than their users held at their
+// peak, and a memory plan that counts each user's scratch counts them. A
+// sync.Pool, which the garbage collector empties, made a run's page
+// writers anew after each collection (under a tight memory limit, every
+// few row groups), their buffers in fresh memory the system faults in
+// page by page; and it bounds neither how many values it keeps nor, with
+// a private slot per processor, that no more are made than are in use. A
+// value never put back nor dropped (that of a stream abandoned after an
+// error) counts as in use for good, raising the peak by one. It is safe
+// for concurrent use; its zero value is empty.
+type keptList[T any] struct {
 	mu   sync.Mutex
-	free []*pageWriter
-	out  int // writers handed out and not yet put back or dropped
+	free []T
+	out  int // values handed out and not yet put back or dropped
 	peak int // the most handed out at once
 }
 
-// get returns a kept writer, or nil; the caller makes one then. Either
-// way the writer counts as handed out until put or dropped.
-func (l *pagerList) get() *pageWriter {
+// get returns a kept value, or the zero value; the caller makes one
+// then. Either way the value counts as handed out until put or dropped.
+func (l *keptList[T]) get() T {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.out++
 	l.peak = max(l.peak, l.out)
+	var v T
 	n := len(l.free)
 	if n == 0 {
-		return nil
+		return v
 	}
-	w := l.free[n-1]
-	l.free[n-1] = nil
+	v = l.free[n-1]
+	l.free[n-1] = *new(T)
 	l.free = l.free[:n-1]
-	return w
+	return v
 }
 
-// put keeps w, handed out by get, for a later get while fewer than the
+// put keeps v, handed out by get, for a later get while fewer than the
 // peak are kept.
-func (l *pagerList) put(w *pageWriter) {
+func (l *keptList[T]) put(v T) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.out--
 	if len(l.free) < l.peak {
-		l.free = append(l.free, w)
+		l.free = append(l.free, v)
 	}
 }
 
-// drop counts a writer handed out by get as no longer in use, not kept.
-func (l *pagerList) drop() {
+// drop counts a value handed out by get as no longer in use, not kept.
+func (l *keptList[T]) drop() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.out--
+}
+
+// kept returns the number of values l keeps.
+func (l *keptList[T]) kept() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.free)
 }
 
 // ownChunk is a column chunk the page writer finished and placed in a row

@@ -56,21 +56,12 @@ func (e *RowGroupEncoder) indexRuns(g *EncodedRowGroup, own []*pageWriter) error
 		return nil
 	}
 	const base = int64(len(parquetMagic))
-	t, ok := transcoders.Get().(*runsTranscoder)
-	if !ok {
+	t := transcoders.get()
+	if t == nil {
 		t = new(runsTranscoder)
 	}
 	t.e = e
-	defer func() {
-		// Its page scratch is kept, and its re-encoded chunks' when small.
-		t.e = nil
-		if cap(t.side) > maxPooledScratch {
-			t.side = nil
-		}
-		if cap(t.plain) <= maxPooledScratch {
-			transcoders.Put(t)
-		}
-	}()
+	defer t.release()
 	if same, err := t.unchanged(g, own, base); err != nil || same {
 		return err
 	}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"hash/crc32"
 	"math/bits"
-	"sync"
 
 	"github.com/parquet-go/parquet-go/encoding/rle"
 	"github.com/parquet-go/parquet-go/encoding/thrift"
@@ -19,8 +18,31 @@ import (
 
 // transcoders holds runsTranscoders between row groups: their page
 // scratch, grown to a page's size, would be allocated anew (and faulted
-// in) for each row group.
-var transcoders sync.Pool
+// in) for each row group. It keeps at most as many as were in use at
+// once, each of at most PooledReencoderBytes (release).
+var transcoders keptList[*runsTranscoder]
+
+// release gives t back to transcoders with its page scratch, and its
+// re-encoded chunks' buffer while the two take at most
+// PooledReencoderBytes of pages of t's encoder's page size; a
+// re-encoder whose page scratch alone takes more is let go.
+func (t *runsTranscoder) release() {
+	limit := PooledReencoderBytes(int64(t.e.opts.pageBufferSize()))
+	t.e = nil
+	if t.scratchSize() > limit {
+		t.side = nil
+	}
+	if t.scratchSize() > limit {
+		transcoders.drop()
+		return
+	}
+	transcoders.put(t)
+}
+
+// scratchSize returns the capacity of t's buffers, in bytes.
+func (t *runsTranscoder) scratchSize() int64 {
+	return int64(cap(t.side) + cap(t.plain) + cap(t.body) + cap(t.comp) + 4*cap(t.idx) + cap(t.defs))
+}
 
 // runsTranscoder re-encodes the pages of a row group's chunks into out.
 type runsTranscoder struct {
