@@ -56,7 +56,10 @@ type hashLog struct {
 	dir    string
 	n      int64
 	segs   []logSegment
-	stage  [logParts][]uint64 // add's hashes, by part
+	stage  []uint64 // add's hashes, by part
+	// counts is the hashes of each bucket, those of part p from
+	// p*partBuckets on.
+	counts [logBuckets]int64
 	// remap, if not nil, renumbers the segments' splits as the rows are
 	// marked (see leakFinder.remap).
 	remap []uint16
@@ -106,10 +109,11 @@ func (l *hashLog) add(file uint32, split uint16, first uint64, hs []uint64) erro
 		return nil
 	}
 	if l.tags.hold == 0 {
-		l.tags.hold = max(l.hold, 1)
+		l.tags.hold, l.tags.expect = max(l.hold, 1), l.expect
 		for p := range l.parts {
 			l.parts[p].hold = max(l.hold/logParts, 1)
 			l.parts[p].expect = min(l.expect/logParts, l.parts[p].hold)
+			l.parts[p].counts = l.counts[p*partBuckets : (p+1)*partBuckets]
 		}
 	}
 	l.segs = append(l.segs, logSegment{seq: l.n, row: first, file: file, split: split})
@@ -118,16 +122,28 @@ func (l *hashLog) add(file uint32, split uint16, first uint64, hs []uint64) erro
 	if err != nil {
 		return err
 	}
-	for p := range l.stage {
-		l.stage[p] = l.stage[p][:0]
-	}
+	// Each hash's tag and bucket counted, then the hashes put in order
+	// of part in stage, each part's in the order they came.
+	var at [logParts + 1]int
 	for i, h := range hs {
-		p := h >> (64 - logPartBits)
+		b := h >> (64 - logBucketBits)
+		l.counts[b]++
+		p := b / partBuckets
 		tags[i] = byte(p)
-		l.stage[p] = append(l.stage[p], h)
+		at[p+1]++
+	}
+	for p := range logParts {
+		at[p+1] += at[p]
+	}
+	ends := at
+	l.stage = growU64(l.stage, len(hs))
+	for i, h := range hs {
+		p := tags[i] & (logParts - 1)
+		l.stage[at[p]] = h
+		at[p]++
 	}
 	for p := range l.parts {
-		if err := l.parts[p].add(l.dir, l.stage[p]); err != nil {
+		if err := l.parts[p].add(l.dir, l.stage[ends[p]:ends[p+1]]); err != nil {
 			return err
 		}
 	}
@@ -250,7 +266,7 @@ func (l *hashLog) forget() {
 		l.parts[p].file, l.parts[p].mem, l.parts[p].marks = nil, nil, nil
 	}
 	l.tags.file, l.tags.mem = nil, nil
-	l.stage = [logParts][]uint64{}
+	l.stage = nil
 }
 
 // tempFile returns a new temporary file in dir, already unlinked: gone
@@ -269,6 +285,7 @@ func tempFile(dir string) (*os.File, error) {
 type tagLog struct {
 	mem     []byte
 	hold    int
+	expect  int // the tags expected in memory, to size mem at once
 	file    *os.File
 	spilled int64
 }
@@ -292,7 +309,7 @@ func (t *tagLog) next(dir string, n int) ([]byte, error) {
 	}
 	at := len(t.mem)
 	if at+n > cap(t.mem) {
-		grown := make([]byte, at, max(at+n, min(2*cap(t.mem), t.hold)))
+		grown := make([]byte, at, max(at+n, min(max(2*cap(t.mem), t.expect), t.hold)))
 		copy(grown, t.mem)
 		t.mem = grown
 	}

@@ -16,7 +16,7 @@ type logPart struct {
 	expect  int      // the hashes the part expects in memory, to size mem at once
 	file    *os.File // the first spilled hashes, or nil
 	spilled int64
-	counts  [partBuckets]int64 // hashes per bucket of the part
+	counts  []int64 // hashes per bucket of the part (the log's)
 	// marks has a bit per hash of the part, in order: set for those
 	// another hash of the part equals (see findShared).
 	marks []uint64
@@ -31,9 +31,6 @@ func (p *logPart) n() int64 { return p.spilled + int64(len(p.mem)) }
 // add appends hs to the part, spilling the hashes in memory to its
 // file (created in dir) when they would be more than hold.
 func (p *logPart) add(dir string, hs []uint64) error {
-	for _, h := range hs {
-		p.counts[partBucket(h)]++
-	}
 	for len(hs) > 0 {
 		if len(p.mem) == p.hold {
 			if err := p.spill(dir); err != nil {
