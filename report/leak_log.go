@@ -34,7 +34,7 @@ const (
 // merged: which row a hash is of follows from its place in its part and
 // the tags (the place of the k-th tag p is the row of part p's k-th
 // hash), and from the segments added with the hashes, so no position is
-// stored per row. Beyond hold hashes in memory (and hold tags), the first
+// stored per row. Beyond hold hashes in memory (and hold/8 tags), the first
 // ones of each part, and the first tags, go to temporary files.
 //
 // candidates then marks the rows whose hash another row shares, a part
@@ -109,7 +109,8 @@ func (l *hashLog) add(file uint32, split uint16, first uint64, hs []uint64) erro
 		return nil
 	}
 	if l.tags.hold == 0 {
-		l.tags.hold, l.tags.expect = max(l.hold, 1), l.expect
+		l.tags.hold = max(l.hold/8, 1)
+		l.tags.expect = min(l.expect, l.tags.hold)
 		for p := range l.parts {
 			l.parts[p].hold = max(l.hold/logParts, 1)
 			l.parts[p].expect = min(l.expect/logParts, l.parts[p].hold)
@@ -122,33 +123,43 @@ func (l *hashLog) add(file uint32, split uint16, first uint64, hs []uint64) erro
 	if err != nil {
 		return err
 	}
-	// Each hash's tag and bucket counted, then the hashes put in order
-	// of part in stage, each part's in the order they came.
-	var at [logParts + 1]int
-	for i, h := range hs {
-		b := h >> (64 - logBucketBits)
-		l.counts[b]++
-		p := b / partBuckets
-		tags[i] = byte(p)
-		at[p+1]++
+	// A stretch at a time, each hash's tag and bucket counted, then the
+	// hashes put in order of part in stage (in the cache), each part's
+	// in the order they came, and added to their parts.
+	if l.stage == nil {
+		l.stage = make([]uint64, stageLen)
 	}
-	for p := range logParts {
-		at[p+1] += at[p]
-	}
-	ends := at
-	l.stage = growU64(l.stage, len(hs))
-	for i, h := range hs {
-		p := tags[i] & (logParts - 1)
-		l.stage[at[p]] = h
-		at[p]++
-	}
-	for p := range l.parts {
-		if err := l.parts[p].add(l.dir, l.stage[ends[p]:ends[p+1]]); err != nil {
-			return err
+	for len(hs) > 0 {
+		k := min(len(hs), stageLen)
+		var at [logParts + 1]int
+		for i, h := range hs[:k] {
+			b := h >> (64 - logBucketBits)
+			l.counts[b]++
+			p := b / partBuckets
+			tags[i] = byte(p)
+			at[p+1]++
 		}
+		for p := range logParts {
+			at[p+1] += at[p]
+		}
+		ends := at
+		for i, h := range hs[:k] {
+			p := tags[i] & (logParts - 1)
+			l.stage[at[p]] = h
+			at[p]++
+		}
+		for p := range l.parts {
+			if err := l.parts[p].add(l.dir, l.stage[ends[p]:ends[p+1]]); err != nil {
+				return err
+			}
+		}
+		hs, tags = hs[k:], tags[k:]
 	}
 	return nil
 }
+
+// stageLen is the hashes hashLog.add orders by part at a time (64 KiB).
+const stageLen = 8 << 10
 
 // u64Bytes returns the memory of hs as bytes: the file holds hashes as
 // they are in memory, written and read back by the same process.
