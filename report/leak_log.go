@@ -180,13 +180,20 @@ func (l *hashLog) candidates(c *candidates) error {
 	// Each goroutine places up to its share of the budget at once (a
 	// bucket larger than that alone: many copies of one row).
 	most := max(l.budget/8/int64(workers), 1)
+	// Each goroutine's buffer sized at once for the largest range of
+	// any part: not grown (and the smaller one left as garbage) from
+	// part to part.
+	var want int64
+	for p := range l.parts {
+		want = max(want, l.parts[p].largestRange(most)+1)
+	}
 	var next atomic.Int64
 	var marked atomic.Bool
 	errs := make([]error, workers)
 	var wg sync.WaitGroup
 	for w := range workers {
 		wg.Go(func() {
-			var s partSearch
+			s := partSearch{want: want}
 			for p := next.Add(1) - 1; p < logParts; p = next.Add(1) - 1 {
 				part := &l.parts[p]
 				some, err := part.findShared(&s, most)

@@ -85,6 +85,7 @@ func (p *logPart) each(block []uint64, fn func(at int64, hs []uint64)) error {
 type partSearch struct {
 	hashes []uint64 // a range of buckets' hashes, in their buckets' places
 	block  []uint64 // the buffer files are read through
+	want   int64    // the slots hashes should have for every part (see largestRange)
 	f      sharedFinder
 	starts [partBuckets + 1]int64
 	dups   [partBuckets]int // per bucket: how many distinct shared hashes it starts with
@@ -105,11 +106,7 @@ func (p *logPart) findShared(s *partSearch, most int64) (bool, error) {
 	}
 	some := false
 	for lo := 0; lo < partBuckets; {
-		hi, size := lo, int64(0)
-		for hi < partBuckets && (hi == lo || size+p.counts[hi] <= most) {
-			size += p.counts[hi]
-			hi++
-		}
+		hi, size := p.bucketRange(lo, most)
 		var at int64
 		for b := lo; b < hi; b++ {
 			s.starts[b] = at
@@ -118,7 +115,7 @@ func (p *logPart) findShared(s *partSearch, most int64) (bool, error) {
 		s.starts[hi] = at
 		// One slot more, which the hashes of other buckets go to.
 		if int64(cap(s.hashes)) < size+1 {
-			s.hashes = make([]uint64, size+1)
+			s.hashes = make([]uint64, max(size+1, s.want))
 		}
 		hashes := s.hashes[:size+1]
 		if err := p.scatter(s, hashes, lo, hi); err != nil {
@@ -155,6 +152,30 @@ func (p *logPart) findShared(s *partSearch, most int64) (bool, error) {
 		lo = hi
 	}
 	return some, nil
+}
+
+// bucketRange returns the end of the range of the part's buckets from
+// lo on that findShared places at once, up to most hashes (or one
+// bucket), and the hashes of the range.
+func (p *logPart) bucketRange(lo int, most int64) (hi int, size int64) {
+	hi = lo
+	for hi < partBuckets && (hi == lo || size+p.counts[hi] <= most) {
+		size += p.counts[hi]
+		hi++
+	}
+	return hi, size
+}
+
+// largestRange returns the hashes of the part's largest range of
+// buckets placed at once (see bucketRange).
+func (p *logPart) largestRange(most int64) int64 {
+	var largest int64
+	for lo := 0; lo < partBuckets; {
+		hi, size := p.bucketRange(lo, most)
+		largest = max(largest, size)
+		lo = hi
+	}
+	return largest
 }
 
 // scatter puts the part's hashes of buckets [lo, hi) at their buckets'
