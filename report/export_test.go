@@ -196,8 +196,7 @@ func (r record) Hash() [16]byte { return r.hash }
 // memory and finding shared hashes budget hashes at a time (neither
 // raised to the least newHashLog takes).
 func NewHashLogForTest(hold, budget int, dir string) *hashLog {
-	// Stripes of counts of a thousand hashes: a log of several.
-	return &hashLog{hold: max(hold, 1), budget: 8 * int64(budget), dir: dir, stripe: 1000}
+	return &hashLog{hold: max(hold, 1), budget: 8 * int64(budget), dir: dir}
 }
 
 // Add adds the hashes of rows first, first+1, ... of file.
@@ -233,7 +232,7 @@ func (l *hashLog) Candidates(workers int, remap []uint16) ([]Candidate, error) {
 }
 
 // Spilled is the number of hashes in the log's file.
-func (l *hashLog) Spilled() int64 { return l.spilled }
+func (l *hashLog) Spilled() int64 { return l.spilled() }
 
 // Close removes the log's file.
 func (l *hashLog) Close() { l.close() }
@@ -241,7 +240,10 @@ func (l *hashLog) Close() { l.close() }
 // Drop lets go of the log's hashes (drop) and returns its file, which a
 // goroutine closes, or nil.
 func (l *hashLog) Drop() *os.File {
-	f := l.file
+	var f *os.File
+	if fs := l.files(); len(fs) > 0 {
+		f = fs[0]
+	}
 	l.drop()
 	return f
 }

@@ -185,7 +185,7 @@ func (l *leakFinder) setWorkers(n int) {
 // passes over the log (one at 10M rows, not two).
 func (l *leakFinder) widenLog(budget int64) {
 	if l.log != nil {
-		l.log.budget = max(l.log.budget, budget-8*int64(cap(l.log.mem)))
+		l.log.budget = max(l.log.budget, budget-l.log.memBytes())
 	}
 }
 

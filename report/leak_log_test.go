@@ -165,3 +165,42 @@ func TestHashLogDrop(t *testing.T) {
 		l.Close()
 	}
 }
+
+// TestHashLogOnePart checks a log whose only shared hash is in one of
+// its parts (the others mark nothing), with a row between the two
+// copies, spilled or not, as the tags number the rows of each part.
+func TestHashLogOnePart(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		hold int
+	}{
+		{name: "memory", hold: 1 << 20},
+		{name: "spilled", hold: 64},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := rand.New(rand.NewPCG(3, 4))
+			l := report.NewHashLogForTest(tc.hold, 1<<20, t.TempDir())
+			defer l.Close()
+			hs := make([]uint64, 5000)
+			for i := range hs {
+				hs[i] = r.Uint64()
+			}
+			hs[4000] = hs[123]
+			hs[4001] = hs[123] ^ 1 // the same part, not the same hash
+			for at := 0; at < len(hs); at += 700 {
+				seg := hs[at:min(at+700, len(hs))]
+				if err := l.Add(1, 0, uint64(at), seg); err != nil {
+					t.Fatal(err)
+				}
+			}
+			got, err := l.Candidates(2, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := []report.Candidate{{File: 1, Row: 123}, {File: 1, Row: 4000}}
+			if !slices.Equal(got, want) {
+				t.Errorf("marked %v, want %v", got, want)
+			}
+		})
+	}
+}
