@@ -21,9 +21,10 @@ import (
 // An output without duplicates is not read again; one full of duplicates
 // is read twice.
 //
-// The candidates are marked in a bitmap of one bit a row: when the rows
-// are too many for it to fit in an eighth of the leak check's budget,
-// every row gets its SHA-256 in the scan, as before.
+// The candidates are marked in a bitmap of one bit a row, found through
+// the log's parts' marks, one bit a row more: when the rows are too many
+// for both to fit in an eighth of the leak check's budget, every row gets
+// its SHA-256 in the scan, as before.
 
 // testFastRowHash, set by tests, is applied to every fast row hash (a
 // constant makes every row a candidate).
@@ -32,10 +33,10 @@ var testFastRowHash func(uint64) uint64
 // testNoFastRows, set by tests, gives every row its SHA-256 in the scan.
 var testNoFastRows bool
 
-// fastRowsFit reports whether the candidates' bitmap of rows rows fits
-// in an eighth of budget.
+// fastRowsFit reports whether the candidates' bitmap of rows rows and
+// the log's marks (as many bits) fit in an eighth of budget.
 func fastRowsFit(rows, budget int64) bool {
-	return !testNoFastRows && rows/8 <= budget/8
+	return !testNoFastRows && 2*(rows/8+1) <= budget/8
 }
 
 // candidates marks rows, by file, whose fast hash another row shares.
