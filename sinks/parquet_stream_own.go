@@ -125,3 +125,21 @@ func columnBytes(parts []columnar.Rows, c int) int64 {
 	}
 	return n
 }
+
+// StableBytes reports whether every byte [ParquetFileWriter.Append] writes
+// of g lies in memory that stays unmodified until g is released, so that
+// whatever hashes the output may take them after the write returns: true
+// unless some of g's pages lie in its stream's temporary file, which is
+// read back through a reused buffer (spooledPages.writeTo). The magic a
+// file starts with, when written alone, is a copy of its own.
+func (g *EncodedRowGroup) StableBytes() bool {
+	if g.pages == nil {
+		return true
+	}
+	for _, seg := range g.pages.segs {
+		if seg.blk < 0 {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,167 @@
+package pipeline
+
+import (
+	"hash"
+	"io"
+	"sync"
+)
+
+// Hashing an output file behind its writer. The writer of the output
+// files, one goroutine for every file of a job, hashes each byte it
+// writes (the manifest records each file's SHA-256). Taken beside the
+// write (the copy into the page cache) but waited for, the hash of each
+// row group held up the writer by the time it took past the copy, some
+// 20 ms a run of the mixed shape, and with it the row groups waiting to be
+// written and the share of the job window they hold. So the bytes of a
+// chunk that stay unmodified until the chunk is released (see
+// stableChunk) are hashed on a goroutine of the file's own, in order with
+// every other byte of the file, and the chunk is released (its memory, and
+// its share of the job window) only once they are hashed: no byte is held
+// longer than the window counts it. Any other write is hashed before the
+// writer goes on: a small one is copied to be hashed in its turn, a large
+// one waits for the hashes before it and is hashed beside its write.
+
+// hashedWriterBuffer is the size of a hashedWriter's buffer of small
+// writes, as the bufio.Writer it replaces had.
+const hashedWriterBuffer = 1 << 20
+
+// hashQueueItems is how many writes and releases a file's hash goroutine
+// may have waiting; the writer waits when it has that many.
+const hashQueueItems = 16
+
+// hashCopyBytes is the largest write (or buffer of small writes) that is
+// copied to be hashed in its turn rather than wait for the hashes before
+// it. At most hashQueueItems copies wait for a file.
+const hashCopyBytes = 64 << 10
+
+// hashItem is what a file's hash goroutine is given: bytes to hash, then
+// a release to run once they and all before them are hashed.
+type hashItem struct {
+	p       []byte
+	release func()
+}
+
+// hashedWriter writes to w, buffering small writes as a bufio.Writer of
+// hashedWriterBuffer bytes does, and hashes the same bytes in the same
+// order with h (see the top of this file). Writes passed with stable set
+// must stay unmodified until released (see release). For a single
+// goroutine, the writer; its hash goroutine, when it has one, ends with
+// finish.
+type hashedWriter struct {
+	w      io.Writer
+	h      hash.Hash
+	buf    []byte
+	stable bool // the bytes written stay unmodified until release
+
+	q       chan hashItem // nil until the first item
+	pending sync.WaitGroup
+	done    chan struct{}
+}
+
+func newHashedWriter(w io.Writer, h hash.Hash) *hashedWriter {
+	return &hashedWriter{w: w, h: h}
+}
+
+// Write writes p (at once, or into the buffer), and hashes it in turn.
+func (t *hashedWriter) Write(p []byte) (int, error) {
+	if len(p) < hashedWriterBuffer-len(t.buf) {
+		if t.buf == nil {
+			t.buf = make([]byte, 0, hashedWriterBuffer)
+		}
+		t.buf = append(t.buf, p...)
+		return len(p), nil
+	}
+	if err := t.Flush(); err != nil {
+		return 0, err
+	}
+	if len(p) < hashedWriterBuffer {
+		t.buf = append(t.buf, p...)
+		return len(p), nil
+	}
+	return t.write(p, t.stable)
+}
+
+// Flush writes and hashes the buffer.
+func (t *hashedWriter) Flush() error {
+	if len(t.buf) == 0 {
+		return nil
+	}
+	_, err := t.write(t.buf, false)
+	t.buf = t.buf[:0]
+	return err
+}
+
+// write writes p to w and hashes it in turn: on the hash goroutine when p
+// is stable or small, else beside the write once the hashes before it
+// are done.
+func (t *hashedWriter) write(p []byte, stable bool) (int, error) {
+	switch {
+	case stable:
+		t.enqueue(hashItem{p: p})
+	case t.q == nil:
+		return hashBeside{w: t.w, h: t.h}.Write(p)
+	case len(p) <= hashCopyBytes:
+		t.enqueue(hashItem{p: append([]byte(nil), p...)})
+	default:
+		t.pending.Wait()
+		return hashBeside{w: t.w, h: t.h}.Write(p)
+	}
+	return t.w.Write(p)
+}
+
+// release runs f once every byte written so far is hashed, but those
+// still buffered, which are copies: at once when none waits to be.
+func (t *hashedWriter) release(f func()) {
+	if t.q == nil {
+		f()
+		return
+	}
+	t.enqueue(hashItem{release: f})
+}
+
+// enqueue hands it to the hash goroutine, started with the first item.
+func (t *hashedWriter) enqueue(it hashItem) {
+	if t.q == nil {
+		t.q = make(chan hashItem, hashQueueItems)
+		t.done = make(chan struct{})
+		go t.hashing()
+	}
+	t.pending.Add(1)
+	t.q <- it
+}
+
+// hashing hashes and releases the items in order, until finish.
+func (t *hashedWriter) hashing() {
+	defer close(t.done)
+	for it := range t.q {
+		if it.p != nil {
+			t.h.Write(it.p)
+		}
+		if it.release != nil {
+			it.release()
+		}
+		t.pending.Done()
+	}
+}
+
+// finish waits until every byte written is hashed and every release has
+// run, and ends the hash goroutine. It does not flush: bytes still
+// buffered are not written, nor hashed.
+func (t *hashedWriter) finish() {
+	if t.q != nil {
+		close(t.q)
+		<-t.done
+		t.q = nil
+	}
+}
+
+// sum flushes the buffer, waits for the hash of every byte written and
+// returns the sum.
+func (t *hashedWriter) sum() ([]byte, error) {
+	err := t.Flush()
+	t.finish()
+	if err != nil {
+		return nil, err
+	}
+	return t.h.Sum(nil), nil
+}
