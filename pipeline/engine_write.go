@@ -181,6 +181,7 @@ func (e *engine) write(ctx context.Context, in <-chan encodedJob, jobWindow *sem
 					fw.f.Close()
 					return nil, err
 				}
+				fw.hw.seal()
 				if err := closers.close(fw.rel, fw.f); err != nil {
 					fw.hw.finish()
 					return nil, err

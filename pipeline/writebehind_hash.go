@@ -144,14 +144,25 @@ func (t *hashedWriter) hashing() {
 	}
 }
 
-// finish waits until every byte written is hashed and every release has
-// run, and ends the hash goroutine. It does not flush: bytes still
-// buffered are not written, nor hashed.
-func (t *hashedWriter) finish() {
+// seal lets the buffer go, which must have been flushed, and has the hash
+// goroutine end once it has hashed every byte written and run every
+// release: a finished file whose sum is taken later keeps no buffer and
+// no goroutine. Nothing may be written after.
+func (t *hashedWriter) seal() {
+	t.buf = nil
 	if t.q != nil {
 		close(t.q)
-		<-t.done
 		t.q = nil
+	}
+}
+
+// finish seals t (see seal) and waits until every byte written is hashed
+// and every release has run. Bytes still buffered are not written, nor
+// hashed.
+func (t *hashedWriter) finish() {
+	t.seal()
+	if t.done != nil {
+		<-t.done
 	}
 }
 

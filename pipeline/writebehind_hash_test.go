@@ -125,3 +125,35 @@ func TestHashedWriterError(t *testing.T) {
 		t.Fatal("no error from a failed flush")
 	}
 }
+
+// TestHashedWriterSeal checks that a sealed writer lets its buffer go and
+// still hashes every byte written before, once finished.
+func TestHashedWriterSeal(t *testing.T) {
+	data := make([]byte, 3*hashedWriterBuffer)
+	for i := range data {
+		data[i] = byte(i * 13)
+	}
+	var out appendWriter
+	w := newHashedWriter(&out, sha256.New())
+	w.stable = true
+	w.Write(data[:2*hashedWriterBuffer])
+	w.stable = false
+	released := false
+	w.release(func() { released = true })
+	w.Write(data[2*hashedWriterBuffer:])
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	w.seal()
+	if w.buf != nil || w.q != nil {
+		t.Fatal("a sealed writer keeps its buffer or its queue")
+	}
+	w.finish()
+	if !released {
+		t.Fatal("the release did not run")
+	}
+	want := sha256.Sum256(data)
+	if got := w.h.Sum(nil); !bytes.Equal(got, want[:]) || !bytes.Equal(out.buf, data) {
+		t.Fatalf("sum %x, want %x", got, want)
+	}
+}
