@@ -124,16 +124,17 @@ func (t *hashedWriter) enqueue(it hashItem) {
 	if t.q == nil {
 		t.q = make(chan hashItem, hashQueueItems)
 		t.done = make(chan struct{})
-		go t.hashing()
+		go t.hashing(t.q, t.done)
 	}
 	t.pending.Add(1)
 	t.q <- it
 }
 
-// hashing hashes and releases the items in order, until finish.
-func (t *hashedWriter) hashing() {
-	defer close(t.done)
-	for it := range t.q {
+// hashing hashes and releases the items of q in order until q is closed
+// (seal), then closes done.
+func (t *hashedWriter) hashing(q <-chan hashItem, done chan<- struct{}) {
+	defer close(done)
+	for it := range q {
 		if it.p != nil {
 			t.h.Write(it.p)
 		}
