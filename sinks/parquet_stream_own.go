@@ -133,9 +133,9 @@ func columnBytes(parts []columnar.Rows, c int) int64 {
 // (the magic a file starts with, when written alone, is a copy of its
 // own). A streamed row group's pages are not: those in its stream's
 // temporary file are read back through a reused buffer, and those in
-// blocks of the job's BlockPool, held past their write, left the other
-// streams short of blocks (the wide peers shape then spilled 5 to 23 MB
-// more of its pages to temporary files).
+// blocks of the job's BlockPool, held past their write, would leave the
+// other streams short of blocks, which then spill their pages to
+// temporary files.
 func (g *EncodedRowGroup) StableBytes() bool {
 	return g.pages == nil
 }
