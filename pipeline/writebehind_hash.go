@@ -62,23 +62,31 @@ func newHashedWriter(w io.Writer, h hash.Hash) *hashedWriter {
 	return &hashedWriter{w: w, h: h}
 }
 
-// Write writes p (at once, or into the buffer), and hashes it in turn.
+// Write writes p and hashes it in turn, as a bufio.Writer of
+// hashedWriterBuffer bytes would write it: into the buffer, which is
+// written whenever it is full, or at once when the buffer is empty and p
+// larger than it. The same writes of the file as the bufio.Writer this
+// replaced made.
 func (t *hashedWriter) Write(p []byte) (int, error) {
-	if len(p) < hashedWriterBuffer-len(t.buf) {
-		if t.buf == nil {
-			t.buf = make([]byte, 0, hashedWriterBuffer)
+	if t.buf == nil {
+		t.buf = make([]byte, 0, hashedWriterBuffer)
+	}
+	n := 0
+	for len(p) > cap(t.buf)-len(t.buf) {
+		if len(t.buf) == 0 {
+			k, err := t.write(p, t.stable)
+			return n + k, err
 		}
-		t.buf = append(t.buf, p...)
-		return len(p), nil
+		k := cap(t.buf) - len(t.buf)
+		t.buf = append(t.buf, p[:k]...)
+		n += k
+		p = p[k:]
+		if err := t.Flush(); err != nil {
+			return n, err
+		}
 	}
-	if err := t.Flush(); err != nil {
-		return 0, err
-	}
-	if len(p) < hashedWriterBuffer {
-		t.buf = append(t.buf, p...)
-		return len(p), nil
-	}
-	return t.write(p, t.stable)
+	t.buf = append(t.buf, p...)
+	return n + len(p), nil
 }
 
 // Flush writes and hashes the buffer.

@@ -111,7 +111,7 @@ func TestHashedWriterError(t *testing.T) {
 	for _, stable := range []bool{false, true} {
 		w := newHashedWriter(&failAfter{limit: 100}, sha256.New())
 		w.stable = stable
-		_, err := w.Write(make([]byte, hashedWriterBuffer))
+		_, err := w.Write(make([]byte, hashedWriterBuffer+1))
 		w.finish()
 		if err == nil {
 			t.Fatalf("stable %v: no error from a failed write", stable)
