@@ -7,7 +7,7 @@ import (
 )
 
 // Hashing an output file behind its writer. The writer of the output
-// files, one goroutine for every file of a job, hashes each byte it
+// files, one goroutine for all the files of a job, hashes each byte it
 // writes (the manifest records each file's SHA-256). Taken beside the
 // write (the copy into the page cache) but waited for, the hash of each
 // row group held up the writer by the time it took past the copy, some
@@ -17,9 +17,10 @@ import (
 // stableChunk) are hashed on a goroutine of the file's own, in order with
 // every other byte of the file, and the chunk is released (its memory, and
 // its share of the job window) only once they are hashed: no byte is held
-// longer than the window counts it. Any other write is hashed before the
-// writer goes on: a small one is copied to be hashed in its turn, a large
-// one waits for the hashes before it and is hashed beside its write.
+// longer than the window counts it. Any other write (the buffer of small
+// writes, a streamed row group's pages) is not kept past its return: a
+// small one is copied to be hashed in its turn, a large one waits for the
+// hashes before it and is hashed beside its write, as before.
 
 // hashedWriterBuffer is the size of a hashedWriter's buffer of small
 // writes, as the bufio.Writer it replaces had.
@@ -46,7 +47,7 @@ type hashItem struct {
 // order with h (see the top of this file). Writes passed with stable set
 // must stay unmodified until released (see release). For a single
 // goroutine, the writer; its hash goroutine, when it has one, ends with
-// finish.
+// seal or finish.
 type hashedWriter struct {
 	w      io.Writer
 	h      hash.Hash
