@@ -94,7 +94,8 @@ func (c *fileClosers) wait() error {
 // files, one goroutine, hashes every byte it writes, and at the end of a
 // job its last row groups were copied and then hashed one after the other
 // while the other cores had nothing left to do. The hash takes the same
-// bytes in the same order, so its sum is the same.
+// bytes in the same order, so its sum is the same. A hashedWriter uses it
+// for the writes it cannot hash behind the writer (writebehind_hash.go).
 type hashBeside struct {
 	w io.Writer
 	h hash.Hash

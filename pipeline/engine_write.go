@@ -1,12 +1,10 @@
 package pipeline
 
 import (
-	"bufio"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"hash"
 	"io"
 
 	"github.com/parquet-go/parquet-go"
@@ -74,11 +72,17 @@ func (r *segmentReader) ReadRows(rows []parquet.Row) (int, error) {
 type fileWriter struct {
 	rel  string
 	f    io.WriteCloser
-	bw   *bufio.Writer
-	hash hash.Hash
+	hw   *hashedWriter
 	cw   countingWriter
 	pw   sinks.FileWriter
 	rows int64
+}
+
+// stableChunk reports whether every byte a file writer writes of c, when
+// it appends c, stays unmodified until c is released.
+func stableChunk(c sinks.Chunk) bool {
+	s, ok := c.(interface{ StableBytes() bool })
+	return ok && s.StableBytes()
 }
 
 type countingWriter struct {
@@ -101,10 +105,18 @@ func (e *engine) write(ctx context.Context, in <-chan encodedJob, jobWindow *sem
 	}
 	open := make([]*fileWriter, len(e.names))
 	closers := newFileClosers()
+	var sums []pendingSum
 	defer func() {
 		for _, fw := range open {
 			if fw != nil {
+				fw.hw.finish() // runs the releases waiting for the hash
 				fw.f.Close()
+			}
+		}
+		for _, p := range sums {
+			p.hw.finish()
+			if infos != nil {
+				infos[p.split].Files[p.file].SHA256 = hex.EncodeToString(p.hw.h.Sum(nil))
 			}
 		}
 		// A file that failed to close did so before anything that
@@ -140,7 +152,11 @@ func (e *engine) write(ctx context.Context, in <-chan encodedJob, jobWindow *sem
 			fw := open[s]
 			if j.chunk != nil {
 				n := fw.cw.n
-				if err := fw.pw.Append(j.chunk); err != nil {
+				stable := stableChunk(j.chunk)
+				fw.hw.stable = stable
+				err := fw.pw.Append(j.chunk)
+				fw.hw.stable = false
+				if err != nil {
 					return nil, fmt.Errorf("write %s: %w", fw.rel, err)
 				}
 				if j.observed != nil {
@@ -150,23 +166,31 @@ func (e *engine) write(ctx context.Context, in <-chan encodedJob, jobWindow *sem
 				}
 				fw.rows += j.chunk.NumRows()
 				e.progress.written(j.chunk.NumRows(), fw.cw.n-n)
-				if r, ok := j.chunk.(interface{ Release() }); ok {
-					r.Release() // written: its memory can hold the next one
-				}
 			}
-			jobWindow.Release(j.weight)
+			// Written and hashed, the chunk's memory can hold the next one.
+			release := func() { jobWindow.Release(j.weight) }
+			if r, ok := j.chunk.(interface{ Release() }); ok && j.chunk != nil {
+				release = func() { r.Release(); jobWindow.Release(j.weight) }
+			}
+			fw.hw.release(release)
 			if j.last {
 				info, err := e.endFile(fw)
 				open[s] = nil
 				if err != nil {
+					fw.hw.finish()
 					fw.f.Close()
 					return nil, err
 				}
+				fw.hw.seal()
 				if err := closers.close(fw.rel, fw.f); err != nil {
+					fw.hw.finish()
 					return nil, err
 				}
+				// The sum waits for the hash behind the writer (see
+				// hashedWriter), taken when the job's files are all written.
 				infos[s].Files = append(infos[s].Files, info)
 				infos[s].Rows += info.Rows
+				sums = append(sums, pendingSum{split: s, file: len(infos[s].Files) - 1, hw: fw.hw})
 			}
 		}
 	}
@@ -189,9 +213,8 @@ func (e *engine) createFile(ctx context.Context, split, file int) (*fileWriter, 
 	if err != nil {
 		return nil, err
 	}
-	fw := &fileWriter{rel: rel, f: f, hash: sha256.New()}
-	fw.bw = bufio.NewWriterSize(hashBeside{w: f, h: fw.hash}, 1<<20)
-	fw.cw = countingWriter{w: fw.bw}
+	fw := &fileWriter{rel: rel, f: f, hw: newHashedWriter(f, sha256.New())}
+	fw.cw = countingWriter{w: fw.hw}
 	fw.pw, err = e.format.NewFileWriter(&fw.cw, e.schema, e.kv)
 	if err != nil {
 		f.Close()
@@ -203,6 +226,10 @@ func (e *engine) createFile(ctx context.Context, split, file int) (*fileWriter, 
 // finishFile completes fw and closes its file, which syncs a local one.
 func (e *engine) finishFile(fw *fileWriter) (FileInfo, error) {
 	info, err := e.endFile(fw)
+	if err == nil {
+		fw.hw.finish()
+		info.SHA256 = hex.EncodeToString(fw.hw.h.Sum(nil))
+	}
 	if cerr := fw.f.Close(); err == nil { // a complete file: synced
 		err = cerr
 	}
@@ -213,14 +240,22 @@ func (e *engine) finishFile(fw *fileWriter) (FileInfo, error) {
 }
 
 // endFile writes the rest of fw (its footer) to its file, which it leaves
-// open, and returns what the manifest records of it.
+// open, and returns what the manifest records of it but its SHA-256, which
+// is fw.hw's sum once fw.hw is finished.
 func (e *engine) endFile(fw *fileWriter) (FileInfo, error) {
 	err := fw.pw.Close()
 	if err == nil {
-		err = fw.bw.Flush()
+		err = fw.hw.Flush()
 	}
 	if err != nil {
 		return FileInfo{}, fmt.Errorf("write %s: %w", fw.rel, err)
 	}
-	return FileInfo{Path: fw.rel, Rows: fw.rows, Bytes: fw.cw.n, SHA256: hex.EncodeToString(fw.hash.Sum(nil))}, nil
+	return FileInfo{Path: fw.rel, Rows: fw.rows, Bytes: fw.cw.n}, nil
+}
+
+// pendingSum is an output file whose SHA-256 is still being taken: file
+// file of split split in the infos the writer returns.
+type pendingSum struct {
+	split, file int
+	hw          *hashedWriter
 }

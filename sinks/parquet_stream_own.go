@@ -125,3 +125,17 @@ func columnBytes(parts []columnar.Rows, c int) int64 {
 	}
 	return n
 }
+
+// StableBytes reports whether every byte [ParquetFileWriter.Append] writes
+// of g lies in memory that stays unmodified until g is released, and may
+// be held that long, so that whatever hashes the output may take them
+// after the write returns: true when g's bytes are one buffer of its own
+// (the magic a file starts with, when written alone, is a copy of its
+// own). A streamed row group's pages are not: those in its stream's
+// temporary file are read back through a reused buffer, and those in
+// blocks of the job's BlockPool, held past their write, would leave the
+// other streams short of blocks, which then spill their pages to
+// temporary files.
+func (g *EncodedRowGroup) StableBytes() bool {
+	return g.pages == nil
+}
