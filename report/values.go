@@ -153,7 +153,6 @@ type counter struct {
 	// dense, if not nil, stands for hll: the registers of a dense
 	// sketch (values_hll.go); denseBuf is its memory, kept across resets.
 	dense, denseBuf []uint8
-	wire            []byte // a sketch's encoding, read by mergeSketch
 }
 
 // pendCap is the most hashes a counter keeps before it makes its
@@ -329,8 +328,6 @@ func (c *counter) merge(o *counter) {
 		switch {
 		case o.dense != nil:
 			c.mergeDense(o.dense)
-		case o.hll != nil && c.dense != nil:
-			c.mergeSketch(o.hll)
 		case o.hll != nil:
 			_ = c.distinctSketch().Merge(o.hll) // same precision by construction
 		case o.pend != nil:

@@ -141,27 +141,6 @@ func (c *counter) mergeDense(d []uint8) {
 	}
 }
 
-// mergeSketch adds the hashes of the package's sketch o (sparse or
-// dense) to the registers c.dense: o merged into an empty dense sketch
-// gives the registers it stands for, read from its encoding (version 2,
-// dense: an 8-byte header, then a byte a register), and each register
-// keeps the larger rank, as the package's merge into a dense sketch does.
-// Were the encoding other than that, c's registers become a sketch of the
-// package's, which o is merged into.
-func (c *counter) mergeSketch(o *hyperloglog.Sketch) {
-	x := hyperloglog.NewNoSparse()
-	_ = x.Merge(o) // same precision by construction
-	data, err := x.AppendBinary(c.wire[:0])
-	if err != nil || len(data) != 8+hllRegisters || data[1] != hllPrecision || data[3] != 0 {
-		_ = c.distinctSketch().Merge(o)
-		return
-	}
-	c.wire = data
-	for i, r := range data[8:] {
-		c.dense[i] = max(c.dense[i], r)
-	}
-}
-
 // distinctSketch returns the HyperLogLog of every value seen, once the
 // values' hashes are kept apart. Registers of the counter's own become a
 // sketch of the package's, which the counter then keeps.
