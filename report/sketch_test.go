@@ -328,19 +328,6 @@ func TestCounterDistinctMatchesSketch(t *testing.T) {
 		{"past the sparse limit merged", 90_000, 3, func(i int) string { return fmt.Sprint("v", i) }, false},
 		{"repeats past the buffer", 60_000, 2, func(i int) string { return fmt.Sprint("r", (i*7919)%5000) }, false},
 		{"sparse limit reached by merging", 40_000, 8, func(i int) string { return fmt.Sprint("v", i) }, false},
-		// A dense unit merged into a sparse sketch, and the other way.
-		{"dense into sparse", 120_000, 2, func(i int) string {
-			if i < 60_000 {
-				return fmt.Sprint("r", i%5000)
-			}
-			return fmt.Sprint("v", i)
-		}, false},
-		{"sparse into dense", 120_000, 2, func(i int) string {
-			if i < 60_000 {
-				return fmt.Sprint("v", i)
-			}
-			return fmt.Sprint("r", i%5000)
-		}, false},
 		{"small merged into full", 6000, 3, func(i int) string {
 			if i < 2000 {
 				return fmt.Sprint("v", i)

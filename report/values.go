@@ -150,9 +150,6 @@ type counter struct {
 	hll     *hyperloglog.Sketch
 	pend    []uint64
 	pendBuf []uint64 // pend's memory, kept across resets
-	// dense, if not nil, stands for hll: the registers of a dense
-	// sketch (values_hll.go); denseBuf is its memory, kept across resets.
-	dense, denseBuf []uint8
 }
 
 // pendCap is the most hashes a counter keeps before it makes its
@@ -191,6 +188,61 @@ func (c *counter) addHash(h uint64, key []byte) {
 		h = metro.Hash64(key, hashSeed)
 	}
 	c.addHashed(h, key, 1)
+}
+
+// spilled reports whether the counts may no longer hold every value:
+// then the values' hashes go to pend or hll.
+func (c *counter) spilled() bool { return c.hll != nil || c.pend != nil }
+
+// spill starts keeping the values' hashes apart, with those of the
+// counted values: to be called before the counts stop holding every
+// value (one is cut, or dropped), while they still do.
+func (c *counter) spill() {
+	if c.spilled() {
+		return
+	}
+	c.pend = c.pendBuf[:0]
+	for _, sl := range c.slots {
+		if sl.count > 0 {
+			c.pend = append(c.pend, sl.hash)
+		}
+	}
+}
+
+// see adds hash h to the values' hashes, once they are kept apart.
+func (c *counter) see(h uint64) {
+	switch {
+	case c.hll != nil:
+		c.hll.InsertHash(h)
+	case c.pend != nil:
+		if c.pend = append(c.pend, h); len(c.pend) >= pendCap {
+			c.flush()
+		}
+	}
+}
+
+// flush makes the HyperLogLog of the pending hashes: dense if they have
+// more than sparseLimit distinct 25-bit prefixes (see counter).
+func (c *counter) flush() {
+	if manyPrefixes(c.pend) {
+		c.hll = hyperloglog.NewNoSparse()
+	} else {
+		c.hll = hyperloglog.New14()
+	}
+	for _, h := range c.pend {
+		c.hll.InsertHash(h)
+	}
+	c.pendBuf, c.pend = c.pend[:0], nil
+}
+
+// distinctSketch returns the HyperLogLog of every value seen, once the
+// values' hashes are kept apart.
+func (c *counter) distinctSketch() *hyperloglog.Sketch {
+	c.spill()
+	if c.hll == nil {
+		c.flush()
+	}
+	return c.hll
 }
 
 // addHashed adds n to the count of key (hash h), or, the counters being
@@ -243,8 +295,6 @@ func (c *counter) addChunk(ch *columnar.Chunk, vh []uint64) (nulls int64) {
 			continue
 		}
 		switch {
-		case c.dense != nil:
-			denseInsert(c.dense, h)
 		case c.hll != nil:
 			c.hll.InsertHash(h)
 		case c.pend != nil:
@@ -292,7 +342,7 @@ func (c *counter) insertAt(at int, h uint64, key []byte, n int64) {
 func (c *counter) reset() {
 	c.tab.reset()
 	c.slots, c.free = c.slots[:0], c.free[:0]
-	c.slack, c.cut, c.hll, c.pend, c.dense = 0, false, nil, nil, nil
+	c.slack, c.cut, c.hll, c.pend = 0, false, nil, nil
 }
 
 // reindex rebuilds the table from the slots whose count is not 0, after
@@ -326,8 +376,6 @@ func (c *counter) merge(o *counter) {
 	if o.spilled() || c.spilled() {
 		c.spill()
 		switch {
-		case o.dense != nil:
-			c.mergeDense(o.dense)
 		case o.hll != nil:
 			_ = c.distinctSketch().Merge(o.hll) // same precision by construction
 		case o.pend != nil:
