@@ -86,9 +86,7 @@ const pageHeaderRoom = 4 << 10
 // distinct values (a PLAIN copy of a column's sample, its dictionary and
 // a compressed body) is made anew for each row group. Pricers are kept in
 // a keptList, at most as many as row groups priced at once: a memory
-// plan counts this for each (pipeline's heldScratch and keptPages). Until
-// session 18 pricers and re-encoders were kept up to 16 MiB each
-// (maxPooledScratch), in sync.Pools, uncounted.
+// plan counts this for each (pipeline's heldScratch and keptPages).
 const PooledPricerBytes = DictionarySampleBytes
 
 // PooledReencoderBytes is the most scratch an index re-encoder of pages
