@@ -42,9 +42,9 @@ type KeyBatches func(yield func(start int64, keys []uint64) bool)
 // memory does not grow with n; the counting pass takes 8 bytes per class.
 // Usually two key passes suffice, a third for very many rows in many
 // classes; every pass (the counting one too) reads the class stream once.
-// reads the class stream once. Batches are split over up to workers
-// goroutines; the counts and rows collected do not depend on which worker
-// saw which rows, nor on the batching, so neither does the result.
+// Batches are split over up to workers goroutines; the counts and rows
+// collected do not depend on which worker saw which rows, nor on the
+// batching, so neither does the result.
 //
 // Errors wrap [ErrUsage] for invalid sizes (negative, sums above a class's
 // row count, rows of unequal length, no classes, more than [MaxSplits]
