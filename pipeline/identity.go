@@ -58,7 +58,7 @@ func planInput(info InputInfo) (PlanInput, error) {
 func endsSHA256(r io.ReaderAt, size int64) (string, error) {
 	h := sha256.New()
 	buf := getHashBuffer()
-	defer putHashBuffer(buf)
+	defer hashBuffers.put(buf)
 	head := min(size, 2*IdentityBytes)
 	if size > 2*IdentityBytes {
 		head = IdentityBytes
@@ -81,47 +81,23 @@ const hashChunk = 256 << 10
 
 // hashBuffers keeps a few read buffers for the next inputs hashed, so
 // that hashing hundreds of inputs does not fault in a fresh buffer for
-// each (a sync.Pool empties at every collection). At most cap(hashBuffers)
-// are kept; goroutines hashing at once beyond that allocate their own.
-var hashBuffers = make(chan []byte, 4)
+// each (a sync.Pool empties at every collection); goroutines hashing at
+// once beyond those kept allocate their own.
+var hashBuffers = newFreeList(4, 0, func(b []byte) int64 { return int64(len(b)) })
 
 // getHashBuffer returns a buffer of hashChunk bytes.
 func getHashBuffer() []byte {
-	select {
-	case b := <-hashBuffers:
+	if b := hashBuffers.get(); b != nil {
 		return b
-	default:
-		return make([]byte, hashChunk)
 	}
-}
-
-// putHashBuffer keeps b for the next getHashBuffer, unless enough are
-// kept.
-func putHashBuffer(b []byte) {
-	select {
-	case hashBuffers <- b:
-	default:
-	}
+	return make([]byte, hashChunk)
 }
 
 // hashRange writes to h the n bytes of r from off, read through buf, or
 // those up to r's end if it comes first.
 func hashRange(h hash.Hash, r io.ReaderAt, off, n int64, buf []byte) error {
-	for n > 0 {
-		b := buf[:min(n, int64(len(buf)))]
-		k, err := r.ReadAt(b, off)
-		h.Write(b[:k])
-		off, n = off+int64(k), n-int64(k)
-		switch {
-		case err == io.EOF:
-			return nil
-		case err != nil:
-			return err
-		case k == 0:
-			return io.ErrNoProgress
-		}
-	}
-	return nil
+	_, err := io.CopyBuffer(h, io.NewSectionReader(r, off, n), buf)
+	return err
 }
 
 // check reports, as an [*sources.InputError] wrapping
