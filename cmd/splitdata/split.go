@@ -66,9 +66,10 @@ func newSplitCmd(stdout io.Writer, log *logger) *cobra.Command {
 		Use:   "split INPUT... --out DIR [flags]",
 		Short: "Split tabular files into train/test (or any) splits, reproducibly",
 		Long: `Split reads the rows of every INPUT (files of Parquet, Arrow IPC, CSV or JSON Lines;
-directories, of which it reads every file of those formats; or globs; taken in path
-order) once, assigns each row to a split and writes DIR/<split>/part-NNNNN.parquet files (--format arrow|csv: .arrow, .csv) and
-DIR/manifest.json.
+directories, of which it reads every file of those formats; or globs; taken in
+path order) once, assigns each row to a split and writes the files
+DIR/<split>/part-NNNNN.parquet (--format arrow, csv, jsonl: .arrow, .csv,
+.jsonl) and DIR/manifest.json.
 
 Row i (counting from 0 across all inputs in path order) gets the key
 numpy.random.PCG64(seed).random_raw(n)[i]. By default split sizes are exact,
@@ -78,9 +79,9 @@ split whose key range [C_(j-1)*2^64, C_j*2^64) holds its key. With --order-by
 COL the exact sizes are cut from the order of the column's values instead (ties
 by i): the first rows go to the first split, as for a split by time;
 --order-by row (or --shuffle=false) is input order, scikit-learn's
-shuffle=False. Rows keep their
-input order inside each split (--shuffle: canonical order). The output never depends on --workers or on
-how the input is divided into files and row groups.
+shuffle=False. Rows keep their input order inside each split (--shuffle:
+canonical order). The output never depends on --workers or on how the input is
+divided into files and row groups.
 
 The output appears atomically: nothing exists under DIR until the run has
 succeeded. See docs/algorithm.md for the full specification.`,
@@ -113,7 +114,7 @@ succeeded. See docs/algorithm.md for the full specification.`,
 	f.addStratifyFlag(fl)
 	f.addGroupFlags(fl, "split", "")
 	fl.StringVar(&f.ratioBy, "ratio-by", "", "with --group: what the ratios measure: groups (default; key-stable) or rows (whole groups, row totals near the sizes; not key-stable)")
-	f.addOrderFlags(fl, "splits")
+	f.addOrderFlags(fl, "splits", "the first rows go to the first split")
 	f.addTrainSizeFlag(fl)
 	f.addCardFlag(fl)
 	f.addCommonFlags(fl)
