@@ -129,7 +129,7 @@ func (f *splitFlags) addCompatFlag(fl *pflag.FlagSet) {
 
 // addStratifyFlag registers --stratify, for split, kfold and sample.
 func (f *splitFlags) addStratifyFlag(fl *pflag.FlagSet) {
-	fl.StringVar(&f.stratify, "stratify", "", "keep every class of this column (a boolean, integer or string column; null is a class) in the overall proportions, with exact totals; reads that column first, 4 bytes of memory per row; with --group (split, kfold): whole groups, each split's class shares near the overall ones, sizes near the targets (docs/algorithm.md section 17)")
+	fl.StringVar(&f.stratify, "stratify", "", "keep every class of this column (a boolean, integer or string column of at most 65536 classes; null is a class) in the overall proportions, with exact totals; reads that column first, 4 bytes of memory per row; with --group (split, kfold): whole groups, each split's class shares near the overall ones, sizes near the targets (docs/algorithm.md section 17)")
 }
 
 // addInputFlags registers the flags that say how inputs are read.
