@@ -21,9 +21,10 @@ func newInspectCmd(stdout io.Writer) *cobra.Command {
 		Use:   "inspect FILE...",
 		Short: "Show the schema, rows, row groups, compression and size of input files",
 		Long: `Inspect opens the given input files (files, directories, or globs; Parquet,
-Arrow IPC, CSV or JSON Lines, read as split reads them) and prints, for each, its format,
-rows, units (Parquet row groups, Arrow record batches, CSV chunks of 65536
-records), size and per column its type. For Parquet, only the footer is read,
+Arrow IPC, CSV or JSON Lines, read as split reads them) and prints, for each,
+its format, rows, units (Parquet row groups, Arrow record batches, CSV and
+JSON Lines chunks of at most 65536 records or about 4 MiB), size and per
+column its type. For Parquet, only the footer is read,
 and it also shows the writer and per column the compression codecs and the
 compressed and uncompressed sizes. --json prints the same as JSON.`,
 		Example: `  splitdata inspect data/

@@ -66,7 +66,7 @@ as RepeatedKFold, in DIR/repeat-r/.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.IntVar(&k, "k", 5, "number of folds, 2 or more")
+	fl.IntVar(&k, "k", 5, "number of folds, 2 to 255 (and at most the number of rows)")
 	fl.BoolVar(&materialize, "materialize", false, "write DIR/fold-j/train and DIR/fold-j/test (every other fold's rows, and fold j's) instead of DIR/fold-j; each row is written K times")
 	fl.BoolVar(&f.shuffle, "shuffle", false, "write each fold in canonical order instead of input order (--shuffle=false, scikit-learn's shuffle=False: --order-by row)")
 	fl.BoolVar(&f.indexOnly, "index-only", false, "write each fold's global row indices (one int64 column \"row\") instead of its rows")
@@ -74,7 +74,7 @@ as RepeatedKFold, in DIR/repeat-r/.`,
 	f.addStratifyFlag(fl)
 	f.addGroupFlags(fl, "fold", " (like GroupKFold)")
 	fl.StringVar(&f.ratioBy, "ratio-by", "", "with --group: groups (default: each fold 1/K of the groups, by key) or rows (folds of KFold's row counts cut at group boundaries)")
-	f.addOrderFlags(fl, "folds")
+	f.addOrderFlags(fl, "folds", "fold 0 gets the first rows")
 	addKFoldOrderFlags(fl, &kf)
 	f.addCardFlag(fl)
 	f.addCommonFlags(fl)

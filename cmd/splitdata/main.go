@@ -58,7 +58,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return code
 	}
 	attrs := []any{"exit_code", code, "error_class", errorClass(code, err)}
-	hint := hintFor(err, notes)
+	hint := hintFor(err, notes, log.command)
 	if log.format == "json" && hint != "" {
 		attrs = append(attrs, "hint", hint)
 	}
@@ -139,9 +139,13 @@ func isTransient(err error) bool {
 	return errors.As(err, &timeout) && timeout.Timeout()
 }
 
-// hintFor suggests the obvious next step for some errors.
-func hintFor(err error, notes *runNotes) string {
+// hintFor suggests the obvious next step for some errors of command (the
+// subcommand's name, "" when none ran).
+func hintFor(err error, notes *runNotes, command string) string {
 	switch {
+	case errors.Is(err, pipeline.ErrOutputExists) && command == "merge":
+		// merge has neither --overwrite nor --out: its DIR is the plan's.
+		return "to merge again, plan again; --if-exists skip accepts an output this plan already merged"
 	case errors.Is(err, pipeline.ErrOutputExists):
 		return "use --overwrite to replace it, or choose another --out"
 	case errors.Is(err, pipeline.ErrOutputDiffers):

@@ -34,9 +34,10 @@ type kfoldOrderFlags struct {
 	repeats      int
 }
 
-// addOrderFlags registers --order-by and --nulls.
-func (f *splitFlags) addOrderFlags(fl *pflag.FlagSet, what string) {
-	fl.StringVar(&f.order.orderBy, "order-by", "", "cut the "+what+" from the order of this column's values (integer, float, date or timestamp; ties by row index) instead of at random: the first rows go to the first; \"row\": input order, scikit-learn's shuffle=False (8 bytes of memory per row for a column)")
+// addOrderFlags registers --order-by and --nulls. what names what is cut
+// ("splits"), and first says where the first rows of the order go.
+func (f *splitFlags) addOrderFlags(fl *pflag.FlagSet, what, first string) {
+	fl.StringVar(&f.order.orderBy, "order-by", "", "cut the "+what+" from the order of this column's values (integer, float, date or timestamp; ties by row index) instead of at random: "+first+"; \"row\": input order, scikit-learn's shuffle=False (8 bytes of memory per row for a column)")
 	fl.StringVar(&f.order.nulls, "nulls", "", "with --order-by COL: where nulls go in the order, first or last (default last; NaN goes after +Inf, before nulls last)")
 }
 

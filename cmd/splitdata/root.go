@@ -34,9 +34,11 @@ bytes, on any machine, with any number of workers, however the input is chunked.
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		Args:          cobra.ArbitraryArgs,
+		// A mistyped command within two edits of one gets its name.
+		SuggestionsMinimumDistance: 2,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 0 {
-				return usagef("unknown command %q", args[0])
+				return unknownCommand(cmd, args[0])
 			}
 			return cmd.Help()
 		},
@@ -44,7 +46,14 @@ bytes, on any machine, with any number of workers, however the input is chunked.
 	root.SetOut(stdout)
 	root.SetErr(log.w)
 	root.PersistentFlags().Var(log, "log-format", "format of splitdata's messages on stderr: text, or json (one object per line)")
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		// "splitdata splt data/ --out o" reaches the root, which has no
+		// --out: the mistyped command is the error to report.
+		if !c.HasParent() && c.Flags().NArg() > 0 {
+			return unknownCommand(c, c.Flags().Arg(0))
+		}
+		return usageError{err}
+	})
 	root.SetHelpTemplate(root.HelpTemplate() + exitStatusHelp)
 	root.AddCommand(
 		newSplitCmd(stdout, log),
@@ -63,6 +72,15 @@ bytes, on any machine, with any number of workers, however the input is chunked.
 		newVersionCmd(stdout),
 	)
 	return root
+}
+
+// unknownCommand is the usage error for a first argument that names no
+// command of root, with the command meant when one is a near miss.
+func unknownCommand(root *cobra.Command, name string) error {
+	if s := root.SuggestionsFor(name); len(s) > 0 {
+		return usagef("unknown command %q: did you mean %q?", name, s[0])
+	}
+	return usagef("unknown command %q", name)
 }
 
 func newVersionCmd(stdout io.Writer) *cobra.Command {

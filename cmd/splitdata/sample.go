@@ -18,9 +18,10 @@ func newSampleCmd(stdout io.Writer, log *logger) *cobra.Command {
 		Use:   "sample INPUT... --out DIR (--rows K | --fraction F) [flags]",
 		Short: "Draw a reproducible uniform sample (or, with --replace, a bootstrap sample)",
 		Long: `Sample reads the rows of every INPUT (files of Parquet, Arrow IPC, CSV or JSON Lines;
-directories, of which it reads every file of those formats; or globs; taken in path order) once and writes a uniform sample without
-replacement to DIR/part-NNNNN.parquet (or .arrow, .csv): exactly the first K
-rows of canonical order (ascending (key, i), keys from
+directories, of which it reads every file of those formats; or globs; taken in
+path order) once and writes a uniform sample without replacement to
+DIR/part-NNNNN.parquet (or .arrow, .csv, .jsonl): exactly the first K rows of
+canonical order (ascending (key, i), keys from
 numpy.random.PCG64(seed)), K given by --rows or as ceil(n*F) by --fraction
 (--replace: a bootstrap sample of K draws with replacement; --stratify: every
 class of a column in proportion). Rows keep their input order (--shuffle:
@@ -70,7 +71,7 @@ how the input is divided into files and row groups.`,
 	fl.BoolVar(&f.indexOnly, "index-only", false, "write the sampled rows' global indices (one int64 column \"row\") instead of the rows")
 	f.addStratifyFlag(fl)
 	f.addGroupFlags(fl, "sample", "")
-	f.addOrderFlags(fl, "sample")
+	f.addOrderFlags(fl, "sample", "the sample is the first K rows")
 	f.addCommonFlags(fl)
 	return cmd
 }

@@ -25,9 +25,9 @@ func newPlanCmd(stdout io.Writer, log *logger) *cobra.Command {
 (no data is read), finds the exact split's thresholds once, and writes
 DIR/plan.json: the inputs with their sizes, row counts, modification times
 and hashes of their first and last MiB (run-shard and merge refuse an input
-that changed), the work units
-(row groups with their global row offsets and split counts), the thresholds,
-all options, and the units of each of the N shards.
+that changed), the work units (row groups with their global row offsets and
+split counts), the thresholds, all options, and the units of each of the N
+shards (at most 65536).
 
 Then run 'splitdata run-shard --plan DIR/plan.json --shard-index I' for every I
 from 0 to N-1, on any machines that see the inputs and DIR, in any order, and
@@ -39,8 +39,9 @@ the plan records a bucket input by its URL (with its parameters, never a
 credential) and its version (ETag or generation), and each task reads it from
 the bucket, refusing an object replaced since the plan.
 
-Sharded runs take the split options of 'splitdata split' except --shuffle and
---group, and write Parquet.`,
+Sharded runs take the split options listed below, not --shuffle, --group,
+--stratify, --order-by or --compat (their order or groups need the data's
+values), and write Parquet only (--format parquet).`,
 		Example: `  splitdata plan data/ --out splits --seed 42 --ratios train=0.8,valid=0.1,test=0.1 --shards 4
   sbatch --array=0-3 --wrap 'splitdata run-shard --plan splits/plan.json'
   splitdata merge splits

@@ -16,13 +16,15 @@ func newShuffleCmd(stdout io.Writer, log *logger) *cobra.Command {
 		Use:   "shuffle INPUT... --out DIR [flags]",
 		Short: "Write all rows in a reproducible shuffled order, at any size",
 		Long: `Shuffle reads the rows of every INPUT (files of Parquet, Arrow IPC, CSV or JSON Lines;
-directories, of which it reads every file of those formats; or globs; taken in path order) and writes all of them to DIR/part-NNNNN.parquet (or .arrow, .csv) in
-canonical order: ascending (key, i), where row i's key is
+directories, of which it reads every file of those formats; or globs; taken in
+path order) and writes all of them to DIR/part-NNNNN.parquet (or .arrow, .csv,
+.jsonl) in canonical order: ascending (key, i), where row i's key is
 numpy.random.PCG64(seed).jumped(epoch).random_raw(n)[i]. Each --epoch gives a
 different order from the same seed; epoch 0 is the order of split --shuffle.
 
-Rows that fit in --memory are ordered in memory; beyond it they spill to
-temporary files (--temp-dir) by key range. The bytes never depend on --memory,
+Rows whose decoded size fits in a quarter of --memory and in 64 MiB are ordered
+in memory; more spill to temporary files (--temp-dir) by key range, ordered
+one range at a time. The bytes never depend on --memory,
 --workers or how the input is divided into files and row groups. The output
 appears atomically, with DIR/manifest.json written last.`,
 		Example: `  splitdata shuffle data/ --out shuffled --seed 42

@@ -66,9 +66,10 @@ func newSplitCmd(stdout io.Writer, log *logger) *cobra.Command {
 		Use:   "split INPUT... --out DIR [flags]",
 		Short: "Split tabular files into train/test (or any) splits, reproducibly",
 		Long: `Split reads the rows of every INPUT (files of Parquet, Arrow IPC, CSV or JSON Lines;
-directories, of which it reads every file of those formats; or globs; taken in path
-order) once, assigns each row to a split and writes DIR/<split>/part-NNNNN.parquet files (--format arrow|csv: .arrow, .csv) and
-DIR/manifest.json.
+directories, of which it reads every file of those formats; or globs; taken in
+path order) once, assigns each row to a split and writes the files
+DIR/<split>/part-NNNNN.parquet (--format arrow, csv, jsonl: .arrow, .csv,
+.jsonl) and DIR/manifest.json.
 
 Row i (counting from 0 across all inputs in path order) gets the key
 numpy.random.PCG64(seed).random_raw(n)[i]. By default split sizes are exact,
@@ -78,9 +79,9 @@ split whose key range [C_(j-1)*2^64, C_j*2^64) holds its key. With --order-by
 COL the exact sizes are cut from the order of the column's values instead (ties
 by i): the first rows go to the first split, as for a split by time;
 --order-by row (or --shuffle=false) is input order, scikit-learn's
-shuffle=False. Rows keep their
-input order inside each split (--shuffle: canonical order). The output never depends on --workers or on
-how the input is divided into files and row groups.
+shuffle=False. Rows keep their input order inside each split (--shuffle:
+canonical order). The output never depends on --workers or on how the input is
+divided into files and row groups.
 
 The output appears atomically: nothing exists under DIR until the run has
 succeeded. See docs/algorithm.md for the full specification.`,
@@ -113,7 +114,7 @@ succeeded. See docs/algorithm.md for the full specification.`,
 	f.addStratifyFlag(fl)
 	f.addGroupFlags(fl, "split", "")
 	fl.StringVar(&f.ratioBy, "ratio-by", "", "with --group: what the ratios measure: groups (default; key-stable) or rows (whole groups, row totals near the sizes; not key-stable)")
-	f.addOrderFlags(fl, "splits")
+	f.addOrderFlags(fl, "splits", "the first rows go to the first split")
 	f.addTrainSizeFlag(fl)
 	f.addCardFlag(fl)
 	f.addCommonFlags(fl)
@@ -128,7 +129,7 @@ func (f *splitFlags) addCompatFlag(fl *pflag.FlagSet) {
 
 // addStratifyFlag registers --stratify, for split, kfold and sample.
 func (f *splitFlags) addStratifyFlag(fl *pflag.FlagSet) {
-	fl.StringVar(&f.stratify, "stratify", "", "keep every class of this column (a boolean, integer or string column; null is a class) in the overall proportions, with exact totals; reads that column first, 4 bytes of memory per row; with --group (split, kfold): whole groups, each split's class shares near the overall ones, sizes near the targets (docs/algorithm.md section 17)")
+	fl.StringVar(&f.stratify, "stratify", "", "keep every class of this column (a boolean, integer or string column of at most 65536 classes; null is a class) in the overall proportions, with exact totals; reads that column first, 4 bytes of memory per row; with --group (split, kfold): whole groups, each split's class shares near the overall ones, sizes near the targets (docs/algorithm.md section 17)")
 }
 
 // addInputFlags registers the flags that say how inputs are read.
@@ -166,7 +167,7 @@ func (f *splitFlags) addCommonFlags(fl *pflag.FlagSet) {
 	f.addSklearnFlags(fl)
 	fl.StringVar(&f.memory, "memory", "", "memory budget of the whole process: an eighth of it, at most 32MiB, is left to the process's baseline (binary, runtime); the rest holds decoded input (large row groups are read a few pages at a time), row groups being encoded, a shuffle's rows (half of it; beyond, temporary files), the per-row state of --stratify and --ratio-by rows, and is the Go runtime's soft limit unless GOMEMLIMIT is set; a job that cannot fit fails at once; never changes the output (default 240MiB, which peaks under 300 MB; raised to what the job's output row groups need)")
 	fl.StringVar(&f.rowIndexCol, "row-index-column", "", "add a last column of this name holding each row's global row index (int64)")
-	fl.StringVar(&f.tempDir, "temp-dir", "", "directory or bucket prefix (s3://, gs://, az://) for temporary files: a spilling shuffle's, and per-row state beyond --memory; a local one also holds streamed row groups' pages and, with --report or --card, a bucket output on its way (default: beside a local output; the system's temporary directory for a bucket output)")
+	fl.StringVar(&f.tempDir, "temp-dir", "", "directory or bucket prefix (s3://, gs://, az://) for temporary files: a spilling shuffle's, and per-row state beyond --memory; a local one also holds streamed row groups' pages and, with --report or --card, a bucket output on its way (default: a spilling shuffle's files and streamed pages beside a local output, per-row state in the system's temporary directory; for a bucket output, all in the system's temporary directory)")
 	fl.IntVar(&f.workers, "workers", 0, "goroutines reading and encoding (default: number of CPUs; at most 256); never changes the output")
 	fl.BoolVar(&f.overwrite, "overwrite", false, "replace an existing output directory")
 	fl.StringVar(&f.format, "format", sinks.FormatParquet, "output format: "+strings.Join(sinks.Formats(), ", ")+" (arrow: Arrow IPC file format)")

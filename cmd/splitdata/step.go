@@ -34,7 +34,7 @@ type stepFlags struct {
 // addFlags registers --result-json, --if-exists and --verify-existing.
 func (s *stepFlags) addFlags(fl *pflag.FlagSet) {
 	s.addResultFlag(fl)
-	fl.StringVar(&s.ifExists, "if-exists", ifExistsError, "when --out holds a committed output: error; overwrite (as --overwrite); or skip: exit 0 at once if its manifest records this job (same command, options, seed, splitdata version, and unchanged inputs: paths, sizes, modification times, SHA-256 of each input's first and last MiB; for bucket objects, URLs, versions and sizes), else fail naming the difference (recommended for orchestrated pipelines, whose retries rerun a step that succeeded)")
+	fl.StringVar(&s.ifExists, "if-exists", ifExistsError, "when the output (--out; merge: DIR) holds a committed output: error; overwrite (as --overwrite); or skip: exit 0 at once if its manifest records this job (same command, options, seed, splitdata version, and unchanged inputs: paths, sizes, modification times, SHA-256 of each input's first and last MiB; for bucket objects, URLs, versions and sizes), else fail naming the difference (recommended for orchestrated pipelines, whose retries rerun a step that succeeded)")
 	fl.BoolVar(&s.verifyExisting, "verify-existing", false, "with --if-exists skip: also rehash every file of the existing output against its manifest before skipping")
 }
 

@@ -28,7 +28,9 @@ and the exit status is 1 if there is any.
 With --input (the inputs of the split, as given to it), verify also reads them
 again, recomputes every row's split from the manifest's seed and options, and
 checks that each split holds exactly its rows, in input order (for a --shuffle
-output: the same rows; their order is not rechecked).`,
+output: the same rows; their order is not rechecked). Rows are checked in
+Parquet and Arrow outputs; CSV and JSON Lines keep no column types, so for
+them --input stops after the hash check with exit status 2.`,
 		Example: `  splitdata verify splits
   splitdata verify splits --input data/
   splitdata verify s3://bucket/splits --input s3://bucket/data/`,
