@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -55,6 +56,12 @@ values), and write Parquet only (--format parquet).`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if shards < 1 {
 				return usagef("--shards must be at least 1, got %d", shards)
+			}
+			if f.report {
+				// No shard sees every row, and merge only joins the
+				// shards' row groups: the report is a step of its own.
+				dir := cmp.Or(f.out, "DIR")
+				return usagef("plan writes no report (--report): after 'splitdata merge %s', run 'splitdata report %s'", dir, dir)
 			}
 			if f.step.ifExists == ifExistsSkip {
 				return usagef("plan takes --if-exists error or overwrite: a plan is rerun by running it again")
@@ -118,6 +125,8 @@ values), and write Parquet only (--format parquet).`,
 	fl.BoolVar(&f.approx, "approx", false, "assign rows independently by key range: sizes approximately proportional")
 	fl.BoolVar(&f.indexOnly, "index-only", false, "write each split's global row indices (one int64 column \"row\") instead of its rows")
 	f.addCommonFlags(fl)
+	// Registered with the split flags, refused (see RunE): not in the help.
+	_ = fl.MarkHidden("report")
 	return cmd
 }
 
