@@ -68,14 +68,14 @@ func printInspect(w io.Writer, reports []pipeline.FileReport) error {
 		if i > 0 {
 			fmt.Fprintln(w)
 		}
-		units := "row groups"
+		unit := "row group"
 		switch r.Format {
 		case "arrow":
-			units = "record batches"
+			unit = "record batch"
 		case "csv", "jsonl":
-			units = "chunks"
+			unit = "chunk"
 		}
-		fmt.Fprintf(w, "%s: %s, %d rows in %d %s, %s (%d bytes)", r.Path, r.Format, r.Rows, r.RowGroups, units, humanize.IBytes(uint64(r.Size)), r.Size)
+		fmt.Fprintf(w, "%s: %s, %s in %s, %s (%d bytes)", r.Path, r.Format, counted(r.Rows, "row"), counted(r.RowGroups, unit), humanize.IBytes(uint64(r.Size)), r.Size)
 		if r.CreatedBy != "" {
 			fmt.Fprintf(w, ", written by %q", r.CreatedBy)
 		}

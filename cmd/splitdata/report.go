@@ -101,8 +101,8 @@ beyond half of --memory.`,
 				return err
 			}
 			if !f.quiet && !f.jsonOut {
-				_, err = fmt.Fprintf(stdout, "wrote %s: %d splits, %d columns, %d drift flags, %d rows in more than one split\n",
-					f.out, len(r.Splits), len(r.Columns), len(r.Flagged), r.Leakage.Rows)
+				_, err = fmt.Fprintf(stdout, "wrote %s: %s, %s, %s, %s in more than one split\n",
+					f.out, counted(len(r.Splits), "split"), counted(len(r.Columns), "column"), counted(len(r.Flagged), "drift flag"), counted(r.Leakage.Rows, "row"))
 			}
 			return err
 		},

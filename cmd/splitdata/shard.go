@@ -111,9 +111,10 @@ values), and write Parquet only (--format parquet).`,
 				return nil
 			}
 			planPath := joinLocation(cfg.Out, pipeline.PlanName)
-			_, err = fmt.Fprintf(stdout, "planned %d rows from %d input files in %d work units as %d shards (seed %s): %s\n"+
+			_, err = fmt.Fprintf(stdout, "planned %s from %s in %s as %s (seed %s): %s\n"+
 				"next: splitdata run-shard --plan %s --shard-index I   (I = 0 to %d), then: splitdata merge %s\n",
-				p.Rows, len(p.Inputs), len(p.Units), len(p.Shards), p.Seed, planPath, planPath, len(p.Shards)-1, cfg.Out)
+				counted(p.Rows, "row"), counted(len(p.Inputs), "input file"), counted(len(p.Units), "work unit"), counted(len(p.Shards), "shard"),
+				p.Seed, planPath, planPath, len(p.Shards)-1, cfg.Out)
 			return err
 		},
 	}
@@ -211,7 +212,7 @@ arrays), then JOB_COMPLETION_INDEX (Kubernetes Indexed Jobs).`,
 			if quiet {
 				return nil
 			}
-			_, err = fmt.Fprintf(stdout, "shard %d: wrote %d row groups, %d rows\n", index, len(done.Groups), rows)
+			_, err = fmt.Fprintf(stdout, "shard %d: wrote %s, %s\n", index, counted(len(done.Groups), "row group"), counted(rows, "row"))
 			return err
 		},
 	}
