@@ -42,7 +42,8 @@ the bucket, refusing an object replaced since the plan.
 
 Sharded runs take the split options listed below, not --shuffle, --group,
 --stratify, --order-by or --compat (their order or groups need the data's
-values), and write Parquet only (--format parquet).`,
+values), and write Parquet only (--format parquet). They write no report:
+run 'splitdata report DIR' after the merge.`,
 		Example: `  splitdata plan data/ --out splits --seed 42 --ratios train=0.8,valid=0.1,test=0.1 --shards 4
   sbatch --array=0-3 --wrap 'splitdata run-shard --plan splits/plan.json'
   splitdata merge splits
