@@ -168,11 +168,12 @@ func (s SplitInfo) Bytes() int64 {
 	return n
 }
 
-// ReadManifest reads, decodes and checks the manifest in dir.
+// ReadManifest reads, decodes and checks the manifest in dir. A dir with
+// no manifest gives an error wrapping [ErrNotOutput].
 func ReadManifest(dir string) (*Manifest, error) {
 	b, err := os.ReadFile(filepath.Join(dir, ManifestName))
 	if err != nil {
-		return nil, err
+		return nil, notOutput(dir, false, err)
 	}
 	m, err := ParseManifest(b)
 	if err != nil {

@@ -148,6 +148,10 @@ func CreatePlan(ctx context.Context, cfg SplitConfig, shards int) (*Plan, error)
 	switch {
 	case shards < 1:
 		return nil, fmt.Errorf("%w: --shards must be at least 1, got %d", ErrUsage, shards)
+	case shards > MaxShards:
+		// run-shard refuses a plan of more (ReadPlan): refuse it here,
+		// before the inputs are read, rather than write one no shard runs.
+		return nil, fmt.Errorf("%w: --shards %d: a plan may have at most %d shards", ErrUsage, shards, MaxShards)
 	case cfg.Shuffle:
 		return nil, fmt.Errorf("%w: sharded runs do not support --shuffle yet", ErrUsage)
 	case cfg.Group != "" || cfg.Stratify != "" || cfg.Compat != "":

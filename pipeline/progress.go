@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 )
 
 // Progress receives the progress of a job, for a progress bar or a log: a
@@ -33,8 +34,8 @@ type ByteProgress interface {
 // The phases of a job, in the order they may come. A job goes through some
 // of them: a split through plan, count (a CSV or JSON Lines input), classes
 // (--stratify) or groups (--group with --ratio-by rows), boundaries (exact
-// splits), then split, or for a shuffle read (or spill), order and write,
-// and last commit.
+// splits), then split, or for a shuffle plan, read (or spill), order and
+// write, and last commit.
 const (
 	PhasePlan        = "plan"        // opening the inputs: footers, schemas
 	PhaseCount       = "count"       // counting a sharded plan's rows per split
@@ -59,6 +60,38 @@ const (
 func addBytes(p Progress, n int64) {
 	if bp, ok := p.(ByteProgress); ok {
 		bp.AddBytes(n)
+	}
+}
+
+// withoutPhase is a Progress that does not pass on the phase skip: the
+// rows and bytes reported in it are dropped, and the phase before it runs
+// on until the next one begins. A shuffle's one output takes every row,
+// so no boundary is drawn and its boundaries phase is not shown.
+type withoutPhase struct {
+	p        Progress
+	skip     string
+	skipping atomic.Bool // Add runs concurrently with Phase
+}
+
+// Phase implements Progress.
+func (w *withoutPhase) Phase(name string, rows int64) {
+	w.skipping.Store(name == w.skip)
+	if name != w.skip {
+		w.p.Phase(name, rows)
+	}
+}
+
+// Add implements Progress.
+func (w *withoutPhase) Add(rows int64) {
+	if !w.skipping.Load() {
+		w.p.Add(rows)
+	}
+}
+
+// AddBytes implements ByteProgress, when the Progress wrapped does.
+func (w *withoutPhase) AddBytes(n int64) {
+	if !w.skipping.Load() {
+		addBytes(w.p, n)
 	}
 }
 

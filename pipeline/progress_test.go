@@ -76,7 +76,10 @@ func TestJobPhases(t *testing.T) {
 		}, "plan boundaries read order write commit", map[string]int64{"boundaries": 2000, "read": 2000, "write": 2000}},
 		{"shuffle spilling", func(out string, p pipeline.Progress) (*pipeline.Manifest, error) {
 			return pipeline.Shuffle(t.Context(), pipeline.ShuffleConfig{Inputs: []string{goldenInput}, Out: out, Seed: "1", JobOptions: pipeline.JobOptions{Progress: p, ShuffleMemory: 32 << 10, RowGroupRows: 100}})
-		}, "plan boundaries spill order write commit", map[string]int64{"boundaries": 2000, "spill": 2000, "write": 2000}},
+		}, "plan spill order write commit", map[string]int64{"plan": 0, "spill": 2000, "write": 2000}}, // one output of every row: no boundaries
+		{"shuffle in memory", func(out string, p pipeline.Progress) (*pipeline.Manifest, error) {
+			return pipeline.Shuffle(t.Context(), pipeline.ShuffleConfig{Inputs: []string{goldenInput}, Out: out, Seed: "1", JobOptions: pipeline.JobOptions{Progress: p}})
+		}, "plan read order write commit", map[string]int64{"plan": 0, "read": 2000, "write": 2000}},
 		{"sample", func(out string, p pipeline.Progress) (*pipeline.Manifest, error) {
 			return pipeline.Sample(t.Context(), pipeline.SampleConfig{Inputs: []string{goldenInput}, Out: out, Seed: "1", Rows: 150, JobOptions: pipeline.JobOptions{Progress: p}})
 		}, "plan boundaries split commit", map[string]int64{"boundaries": 2000, "split": 150}},

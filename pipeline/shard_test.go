@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -131,14 +132,33 @@ func TestMergeNamesMissingAndDamagedShards(t *testing.T) {
 func TestShardRefusals(t *testing.T) {
 	in := genInput(t, 1_000, 1, 500)
 	dir := t.TempDir()
-	for name, cfg := range map[string]pipeline.SplitConfig{
-		"shuffle": {Shuffle: true},
-		"group":   {Group: "user_id"},
+	for _, tc := range []struct {
+		name   string
+		cfg    pipeline.SplitConfig
+		shards int
+	}{
+		{"shuffle", pipeline.SplitConfig{Shuffle: true}, 2},
+		{"group", pipeline.SplitConfig{Group: "user_id"}, 2},
+		{"no shards", pipeline.SplitConfig{}, 0},
+		// More than run-shard takes: refused before a plan is written.
+		{"more shards than a plan may have", pipeline.SplitConfig{}, pipeline.MaxShards + 1},
 	} {
-		cfg.Inputs, cfg.Out, cfg.Seed = []string{in}, filepath.Join(dir, name), "1"
-		if _, err := pipeline.CreatePlan(t.Context(), cfg, 2); !errors.Is(err, pipeline.ErrUsage) {
-			t.Errorf("%s: err = %v, want a usage error", name, err)
+		cfg := tc.cfg
+		cfg.Inputs, cfg.Out, cfg.Seed = []string{in}, filepath.Join(dir, tc.name), "1"
+		if _, err := pipeline.CreatePlan(t.Context(), cfg, tc.shards); !errors.Is(err, pipeline.ErrUsage) {
+			t.Errorf("%s: err = %v, want a usage error", tc.name, err)
 		}
+		if _, err := os.Stat(filepath.Join(cfg.Out, pipeline.PlanName)); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("%s: a plan was written (%v)", tc.name, err)
+		}
+	}
+	// The most shards a plan may have: planned, and run-shard takes the last.
+	most := filepath.Join(dir, "most")
+	if _, err := pipeline.CreatePlan(t.Context(), pipeline.SplitConfig{Inputs: []string{in}, Out: most, Seed: "1"}, pipeline.MaxShards); err != nil {
+		t.Fatalf("%d shards: %v", pipeline.MaxShards, err)
+	}
+	if _, err := pipeline.RunShard(t.Context(), pipeline.ShardConfig{Plan: filepath.Join(most, pipeline.PlanName), Index: pipeline.MaxShards - 1}); err != nil {
+		t.Errorf("shard %d of %d: %v", pipeline.MaxShards-1, pipeline.MaxShards, err)
 	}
 	out := filepath.Join(dir, "ok")
 	if _, err := pipeline.CreatePlan(t.Context(), pipeline.SplitConfig{Inputs: []string{in}, Out: out, Seed: "1"}, 2); err != nil {

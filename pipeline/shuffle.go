@@ -38,5 +38,11 @@ const ShuffleName = "shuffled"
 // on Workers, Memory or how the inputs are cut into files and row groups.
 // The output appears atomically, as for [Split].
 func Shuffle(ctx context.Context, cfg ShuffleConfig) (*Manifest, error) {
-	return run(ctx, cfg.split(), job{command: "shuffle", flat: true, epoch: cfg.Epoch})
+	sc := cfg.split()
+	if sc.Progress != nil {
+		// One output of every row: the split engine's boundaries phase
+		// has nothing to draw, and a shuffle does not show it.
+		sc.Progress = &withoutPhase{p: sc.Progress, skip: PhaseBoundaries}
+	}
+	return run(ctx, sc, job{command: "shuffle", flat: true, epoch: cfg.Epoch})
 }

@@ -277,6 +277,9 @@ func readManifestInside(d outputFiles) (*Manifest, error) {
 	name := d.name(ManifestName)
 	f, size, err := d.open(ManifestName)
 	if err != nil {
+		if nerr := notOutput(d.dir, d.fsys != nil, err); nerr != err {
+			return nil, nerr
+		}
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	defer f.Close()

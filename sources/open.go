@@ -63,12 +63,23 @@ func FormatOf(path string) (string, bool) {
 }
 
 // Open opens the input file at path in the format opts name or, without
-// one, the format of its extension. The caller must Close it.
+// one, the format of its extension. The caller must Close it. When the
+// file fails to open in that format and its bytes clearly belong to
+// another, the error says so (a Parquet file named .csv).
 func Open(path string, opts Options) (FileSource, error) {
 	format, csvOpts, err := opts.formatOf(path)
 	if err != nil {
 		return nil, err
 	}
+	src, err := open(path, format, csvOpts, opts)
+	if err != nil {
+		return nil, withFileFormatHint(err, format, path)
+	}
+	return src, nil
+}
+
+// open is [Open] of path in format.
+func open(path, format string, csvOpts CSVOptions, opts Options) (FileSource, error) {
 	switch format {
 	case FormatParquet:
 		return fileSource(OpenParquetFile(path))
@@ -88,12 +99,21 @@ func Open(path string, opts Options) (FileSource, error) {
 // the data is checked against size. The source reads r concurrently with
 // ReadAt and never closes it; it cannot tell whether the data changed
 // (CheckUnchanged returns nil), so the caller who can should check. The
-// caller must Close the source.
+// caller must Close the source. Errors are as [Open]'s.
 func OpenReaderAt(name string, r io.ReaderAt, size int64, opts Options) (FileSource, error) {
 	format, csvOpts, err := opts.formatOf(name)
 	if err != nil {
 		return nil, err
 	}
+	src, err := openReaderAt(name, r, size, format, csvOpts, opts)
+	if err != nil {
+		return nil, withFormatHint(err, format, r, size)
+	}
+	return src, nil
+}
+
+// openReaderAt is [OpenReaderAt] of r in format.
+func openReaderAt(name string, r io.ReaderAt, size int64, format string, csvOpts CSVOptions, opts Options) (FileSource, error) {
 	switch format {
 	case FormatParquet:
 		return fileSource(OpenParquet(name, r, size))

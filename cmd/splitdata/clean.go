@@ -1,9 +1,15 @@
 package main
 
 import (
+	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -68,7 +74,18 @@ temporary files of runs that were given it as their --temp-dir.`,
 			if err != nil {
 				return err
 			}
+			missing := false
 			if loc.IsLocal() {
+				var leftovers bool
+				if missing, leftovers = besideMissing(loc.Path()); missing && !leftovers {
+					// Nothing to lock or put right: taking the lock
+					// would create DIR's parent directories.
+					if quiet {
+						return nil
+					}
+					_, err := fmt.Fprintf(stdout, "nothing to clean: %s does not exist, and no run left anything beside it\n", bareURL(loc))
+					return err
+				}
 				// Opening the directory as an output locks it and puts
 				// right what an interrupted run left; aborting it
 				// releases the lock and touches nothing else.
@@ -98,6 +115,10 @@ temporary files of runs that were given it as their --temp-dir.`,
 			if quiet {
 				return nil
 			}
+			if _, err := os.Lstat(loc.Path()); missing && errors.Is(err, fs.ErrNotExist) {
+				_, err = fmt.Fprintf(stdout, "cleaned %s, which does not exist: nothing an interrupted run left remains beside it\n", bareURL(loc))
+				return err
+			}
 			_, err = fmt.Fprintf(stdout, "cleaned %s: nothing an interrupted run left remains beside it\n", bareURL(loc))
 			return err
 		},
@@ -106,4 +127,26 @@ temporary files of runs that were given it as their --temp-dir.`,
 	cmd.Flags().StringVar(&tempDir, "temp-dir", "", "also remove what killed runs left in this --temp-dir (a local directory or a bucket prefix)")
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "print nothing but errors")
 	return cmd
+}
+
+// besideMissing reports whether the local output directory dir does not
+// exist and, if so, whether anything a run leaves beside an output is
+// there: its lock (.DIR.lock), staging directories (.DIR.tmp-N) or an old
+// output set aside (.DIR.old-N), which clean must still put right.
+func besideMissing(dir string) (missing, leftovers bool) {
+	if _, err := os.Lstat(dir); !errors.Is(err, fs.ErrNotExist) {
+		return false, false
+	}
+	parent, base := filepath.Split(filepath.Clean(dir))
+	entries, err := os.ReadDir(cmp.Or(parent, "."))
+	if err != nil {
+		// No parent: nothing beside. Unreadable: let the lock say why.
+		return true, !errors.Is(err, fs.ErrNotExist)
+	}
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), "."+base+".") {
+			return true, true
+		}
+	}
+	return true, false
 }

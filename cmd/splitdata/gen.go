@@ -60,7 +60,7 @@ flags give the same bytes.`,
 				return err
 			}
 			if !quiet {
-				fmt.Fprintf(stdout, "wrote %d rows in %d files to %s\n", cfg.Rows, len(paths), out)
+				fmt.Fprintf(stdout, "wrote %s in %s to %s\n", counted(cfg.Rows, "row"), counted(len(paths), "file"), out)
 			}
 			return nil
 		},

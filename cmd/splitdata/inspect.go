@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/splitdata/splitdata/pipeline"
+	"github.com/splitdata/splitdata/sources"
 )
 
 func newInspectCmd(stdout io.Writer) *cobra.Command {
@@ -68,26 +69,49 @@ func printInspect(w io.Writer, reports []pipeline.FileReport) error {
 		if i > 0 {
 			fmt.Fprintln(w)
 		}
-		units := "row groups"
+		unit := "row group"
 		switch r.Format {
 		case "arrow":
-			units = "record batches"
+			unit = "record batch"
 		case "csv", "jsonl":
-			units = "chunks"
+			unit = "chunk"
 		}
-		fmt.Fprintf(w, "%s: %s, %d rows in %d %s, %s (%d bytes)", r.Path, r.Format, r.Rows, r.RowGroups, units, humanize.IBytes(uint64(r.Size)), r.Size)
+		fmt.Fprintf(w, "%s: %s, %s in %s, %s (%d bytes)", r.Path, r.Format, counted(r.Rows, "row"), counted(r.RowGroups, unit), humanize.IBytes(uint64(r.Size)), r.Size)
 		if r.CreatedBy != "" {
 			fmt.Fprintf(w, ", written by %q", r.CreatedBy)
 		}
 		fmt.Fprintln(w)
+		// The last cell ends the line, not a tab: no padding after it.
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "  column\ttype\tcompression\tcompressed\tuncompressed\t")
-		for _, c := range r.Columns {
-			fmt.Fprintf(tw, "  %s\t%s\t%s\t%d\t%d\t\n", c.Path, c.Type, strings.Join(c.Codecs, ","), c.CompressedBytes, c.UncompressedBytes)
+		if !hasChunks(r) {
+			fmt.Fprintln(tw, "  column\ttype")
+			for _, c := range r.Columns {
+				fmt.Fprintf(tw, "  %s\t%s\n", c.Path, c.Type)
+			}
+		} else {
+			fmt.Fprintln(tw, "  column\ttype\tcompression\tcompressed\tuncompressed")
+			for _, c := range r.Columns {
+				fmt.Fprintf(tw, "  %s\t%s\t%s\t%d\t%d\n", c.Path, c.Type, strings.Join(c.Codecs, ","), c.CompressedBytes, c.UncompressedBytes)
+			}
 		}
 		if err := tw.Flush(); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// hasChunks reports whether the file's columns have codecs and sizes to
+// show: a Parquet file's column chunks do; Arrow, CSV and JSON Lines
+// inputs report none.
+func hasChunks(r pipeline.FileReport) bool {
+	if r.Format == sources.FormatParquet {
+		return true
+	}
+	for _, c := range r.Columns {
+		if len(c.Codecs) > 0 || c.CompressedBytes != 0 || c.UncompressedBytes != 0 {
+			return true
+		}
+	}
+	return false
 }

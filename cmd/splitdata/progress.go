@@ -301,7 +301,7 @@ func (p *lineProgress) end() {
 	s := withCommand(p.log.command, words(c.name)) + " done in " + roundDuration(d).String()
 	var notes []string
 	if c.total > 0 || c.rows > 0 {
-		n := fmt.Sprintf("%d rows", c.rows)
+		n := counted(c.rows, "row")
 		if d >= rateAfter {
 			n += " (" + rate(float64(c.rows)/d.Seconds()) + " rows/s)"
 		}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -62,6 +63,11 @@ beyond half of --memory.`,
 			// the runtime's soft limit, as for the jobs.
 			pipeline.GoMemoryLimit(pipeline.JobOptions{MemoryLimit: cmp.Or(memory, int64(report.DefaultMemoryLimit))})
 			dir := args[0]
+			// An early look at the manifest, before anything is locked or
+			// read: a directory that is not an output is told so.
+			if _, err := pipeline.ReadManifest(dir); errors.Is(err, pipeline.ErrNotOutput) {
+				return fmt.Errorf("%w; report reads the output directory of split, kfold, sample, shuffle or merge", err)
+			}
 			if f.card {
 				// The card rewrites README.md and the manifest: no run may
 				// replace the output from before the figures are read until
@@ -95,8 +101,8 @@ beyond half of --memory.`,
 				return err
 			}
 			if !f.quiet && !f.jsonOut {
-				_, err = fmt.Fprintf(stdout, "wrote %s: %d splits, %d columns, %d drift flags, %d rows in more than one split\n",
-					f.out, len(r.Splits), len(r.Columns), len(r.Flagged), r.Leakage.Rows)
+				_, err = fmt.Fprintf(stdout, "wrote %s: %s, %s, %s, %s in more than one split\n",
+					f.out, counted(len(r.Splits), "split"), counted(len(r.Columns), "column"), counted(len(r.Flagged), "drift flag"), counted(r.Leakage.Rows, "row"))
 			}
 			return err
 		},

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -41,7 +42,8 @@ the bucket, refusing an object replaced since the plan.
 
 Sharded runs take the split options listed below, not --shuffle, --group,
 --stratify, --order-by or --compat (their order or groups need the data's
-values), and write Parquet only (--format parquet).`,
+values), and write Parquet only (--format parquet). They write no report:
+run 'splitdata report DIR' after the merge.`,
 		Example: `  splitdata plan data/ --out splits --seed 42 --ratios train=0.8,valid=0.1,test=0.1 --shards 4
   sbatch --array=0-3 --wrap 'splitdata run-shard --plan splits/plan.json'
   splitdata merge splits
@@ -55,6 +57,12 @@ values), and write Parquet only (--format parquet).`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if shards < 1 {
 				return usagef("--shards must be at least 1, got %d", shards)
+			}
+			if f.report {
+				// No shard sees every row, and merge only joins the
+				// shards' row groups: the report is a step of its own.
+				dir := cmp.Or(f.out, "DIR")
+				return usagef("plan writes no report (--report): after 'splitdata merge %s', run 'splitdata report %s'", dir, dir)
 			}
 			if f.step.ifExists == ifExistsSkip {
 				return usagef("plan takes --if-exists error or overwrite: a plan is rerun by running it again")
@@ -104,9 +112,10 @@ values), and write Parquet only (--format parquet).`,
 				return nil
 			}
 			planPath := joinLocation(cfg.Out, pipeline.PlanName)
-			_, err = fmt.Fprintf(stdout, "planned %d rows from %d input files in %d work units as %d shards (seed %s): %s\n"+
+			_, err = fmt.Fprintf(stdout, "planned %s from %s in %s as %s (seed %s): %s\n"+
 				"next: splitdata run-shard --plan %s --shard-index I   (I = 0 to %d), then: splitdata merge %s\n",
-				p.Rows, len(p.Inputs), len(p.Units), len(p.Shards), p.Seed, planPath, planPath, len(p.Shards)-1, cfg.Out)
+				counted(p.Rows, "row"), counted(len(p.Inputs), "input file"), counted(len(p.Units), "work unit"), counted(len(p.Shards), "shard"),
+				p.Seed, planPath, planPath, len(p.Shards)-1, cfg.Out)
 			return err
 		},
 	}
@@ -118,6 +127,8 @@ values), and write Parquet only (--format parquet).`,
 	fl.BoolVar(&f.approx, "approx", false, "assign rows independently by key range: sizes approximately proportional")
 	fl.BoolVar(&f.indexOnly, "index-only", false, "write each split's global row indices (one int64 column \"row\") instead of its rows")
 	f.addCommonFlags(fl)
+	// Registered with the split flags, refused (see RunE): not in the help.
+	_ = fl.MarkHidden("report")
 	return cmd
 }
 
@@ -202,7 +213,7 @@ arrays), then JOB_COMPLETION_INDEX (Kubernetes Indexed Jobs).`,
 			if quiet {
 				return nil
 			}
-			_, err = fmt.Fprintf(stdout, "shard %d: wrote %d row groups, %d rows\n", index, len(done.Groups), rows)
+			_, err = fmt.Fprintf(stdout, "shard %d: wrote %s, %s\n", index, counted(len(done.Groups), "row group"), counted(rows, "row"))
 			return err
 		},
 	}

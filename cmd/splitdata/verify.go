@@ -67,7 +67,7 @@ them --input stops after the hash check with exit status 2.`,
 			case quiet:
 				return nil
 			}
-			_, err = fmt.Fprintf(stdout, "verified %s: %d files, %d bytes, %d rows match the manifest\n", cfg.Dir, r.Files, r.Bytes, r.Rows)
+			_, err = fmt.Fprintf(stdout, "verified %s: %s, %s, %s match the manifest\n", cfg.Dir, counted(r.Files, "file"), counted(r.Bytes, "byte"), counted(r.Rows, "row"))
 			if err == nil && r.RowsChecked {
 				_, err = fmt.Fprintf(stdout, "verified %s: every input row is in the split the algorithm assigns it\n", cfg.Dir)
 			}
