@@ -346,3 +346,29 @@ func (h *ColumnHasher) Hashes(dst []uint64, r columnar.Rows, c int, cached bool)
 	}
 	return dst
 }
+
+// CountChunks counts the values of column c of r (byte arrays, hashes
+// their value hashes) into cnt a chunk at a time, as a scan does, and
+// returns the number of nulls.
+func CountChunks(cnt *counter, r columnar.Rows, c int, hashes []uint64) (nulls int64) {
+	var ch columnar.Chunk
+	for lo := 0; lo < r.NumRows(); lo += batchChunk {
+		hi := min(lo+batchChunk, r.NumRows())
+		ch.ReadView(r, c, lo, hi)
+		nulls += cnt.addChunk(&ch, hashes[lo:hi])
+	}
+	return nulls
+}
+
+// SketchBytes is the binary form of the counter's HyperLogLog of every
+// value seen, once its counts are not exact (nil while they are).
+func (c *counter) SketchBytes() []byte {
+	if c.exact() {
+		return nil
+	}
+	b, err := c.distinctSketch().MarshalBinary()
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
