@@ -32,6 +32,12 @@ func TestCountChunksMatchesAdd(t *testing.T) {
 		}},
 		{"repeats", func(i int) string { return fmt.Sprint("r", (i*7919)%1500) }},
 		{"long", func(i int) string { return fmt.Sprint(long, i%2000) }},
+		{"some long", func(i int) string {
+			if i%50 == 0 {
+				return fmt.Sprint(long, i%7)
+			}
+			return fmt.Sprint("c", i%9)
+		}},
 		{"many distinct", func(i int) string { return fmt.Sprint("w", i*31) }},
 	} {
 		for _, n := range []int{1000, 1025, 40_000} {
