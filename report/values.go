@@ -341,7 +341,8 @@ func (c *counter) addChunk(ch *columnar.Chunk, vh []uint64) (nulls int64) {
 // own.
 func (c *counter) insert(h uint64, key []byte, n int64) { c.insertAt(-1, h, key, n) }
 
-// insertAt is insert, h's place in the table found (hashTable.find).
+// insertAt is insert, h's place in the table found (hashTable.find):
+// the key is set there unless the table is empty or must grow first.
 func (c *counter) insertAt(at int, h uint64, key []byte, n int64) {
 	var i int32
 	if k := len(c.free); k > 0 {
