@@ -320,3 +320,55 @@ func NewMomentsAdder(k int) func(nums [][]float64) {
 	}
 	return func(nums [][]float64) { addMoments(cas, nums) }
 }
+
+// BytesHash is the value hash of a byte array.
+func BytesHash(b []byte) uint64 { return bytesHash(b) }
+
+// ColumnHasher finds the value hashes of a column of byte arrays a
+// chunk at a time, as a scan finds them: through one cache kept across
+// calls, or (uncached) one by one.
+type ColumnHasher struct {
+	hc hashCache
+	ch columnar.Chunk
+	vh []uint64
+}
+
+// Hashes appends to dst the value hashes of column c of r (0 for nulls).
+func (h *ColumnHasher) Hashes(dst []uint64, r columnar.Rows, c int, cached bool) []uint64 {
+	for lo := 0; lo < r.NumRows(); lo += batchChunk {
+		h.ch.ReadView(r, c, lo, min(lo+batchChunk, r.NumRows()))
+		if cached {
+			h.vh = chunkHashesCached(h.vh, &h.ch, &h.hc)
+		} else {
+			h.vh = chunkHashes(h.vh, &h.ch)
+		}
+		dst = append(dst, h.vh...)
+	}
+	return dst
+}
+
+// CountChunks counts the values of column c of r (byte arrays, hashes
+// their value hashes) into cnt a chunk at a time, as a scan does, and
+// returns the number of nulls.
+func CountChunks(cnt *counter, r columnar.Rows, c int, hashes []uint64) (nulls int64) {
+	var ch columnar.Chunk
+	for lo := 0; lo < r.NumRows(); lo += batchChunk {
+		hi := min(lo+batchChunk, r.NumRows())
+		ch.ReadView(r, c, lo, hi)
+		nulls += cnt.addChunk(&ch, hashes[lo:hi])
+	}
+	return nulls
+}
+
+// SketchBytes is the binary form of the counter's HyperLogLog of every
+// value seen, once its counts are not exact (nil while they are).
+func (c *counter) SketchBytes() []byte {
+	if c.exact() {
+		return nil
+	}
+	b, err := c.distinctSketch().MarshalBinary()
+	if err != nil {
+		panic(err)
+	}
+	return b
+}

@@ -37,7 +37,7 @@ func (t *hashTable) get(h uint64) (int32, bool) {
 
 // find returns the slot of hash h, or, if h is not in the table, the
 // place where it would be set (-1 in an empty table): a value seen for
-// the first time is looked up and set (putAt) with one probe.
+// the first time is looked up and set (counter.insertAt) with one probe.
 func (t *hashTable) find(h uint64) (at int, slot int32, ok bool) {
 	if len(t.keys) == 0 {
 		return -1, 0, false
@@ -48,18 +48,6 @@ func (t *hashTable) find(h uint64) (at int, slot int32, ok bool) {
 		i = (i + 1) & mask
 	}
 	return int(i), t.vals[i] - 1, t.vals[i] != 0
-}
-
-// putAt sets the slot of hash h, which is not in the table, at the place
-// find returned for it (nothing changed since), or as put does if that
-// is -1 or the table must grow first.
-func (t *hashTable) putAt(at int, h uint64, slot int32) {
-	if at < 0 || 4*(t.n+1) > len(t.keys) {
-		t.put(h, slot)
-		return
-	}
-	t.keys[at], t.vals[at] = h, slot+1
-	t.n++
 }
 
 // put sets the slot of hash h, which is not in the table.

@@ -30,6 +30,7 @@ func (s *scanner) scanBatch(r columnar.Rows, a *acc, at place, rs *rowScan) {
 		rs.chunks = make([]columnar.Chunk, ncols)
 		rs.vh, rs.vhOK = make([][]uint64, ncols), make([]bool, ncols)
 		rs.nums = make([][]float64, ncols)
+		rs.hc = make([]*hashCache, ncols)
 	}
 	n := r.NumRows()
 	row := at.firstRow

@@ -33,13 +33,24 @@ type rowScan struct {
 	// vhOK whether they are the current chunk's.
 	vh   [][]uint64
 	vhOK []bool
+	// hc holds per column of byte arrays the hashes of its recent short
+	// values (made at the column's first chunk).
+	hc []*hashCache
 }
 
 // valueHashes returns the value hashes of the bytes of chunk c
 // (chunkHashes), computed once per chunk.
 func (rs *rowScan) valueHashes(c int) []uint64 {
 	if !rs.vhOK[c] {
-		rs.vh[c] = chunkHashes(rs.vh[c], &rs.chunks[c])
+		ch := &rs.chunks[c]
+		if ch.Width != 0 {
+			rs.vh[c] = chunkHashes(rs.vh[c], ch)
+		} else {
+			if rs.hc[c] == nil {
+				rs.hc[c] = new(hashCache)
+			}
+			rs.vh[c] = chunkHashesCached(rs.vh[c], ch, rs.hc[c])
+		}
 		rs.vhOK[c] = true
 	}
 	return rs.vh[c]

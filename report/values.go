@@ -257,22 +257,44 @@ func (c *counter) addHashed(h uint64, key []byte, n int64) {
 		c.insertAt(place, h, key, n)
 		return
 	}
+	c.drop(h)
+}
+
+// drop drops a value of hash h, not counted, the counters being full:
+// every count loses one (Misra-Gries).
+func (c *counter) drop(h uint64) {
 	if !c.spilled() {
 		c.spill()
 		c.see(h)
 	}
 	c.slack++
-	at := len(c.free)
-	for i := range c.slots {
-		sl := &c.slots[i]
-		if sl.count == 0 {
+	c.decrement()
+}
+
+// decrement takes one from every count, frees the slots whose count
+// falls to 0 (in slot order) and takes them out of the table. On a
+// column of distinct values every count is 1, and every slot is freed:
+// then the table is only emptied.
+func (c *counter) decrement() {
+	slots, free := c.slots, c.free
+	at := len(free)
+	for i := range slots {
+		n := slots[i].count
+		if n == 0 {
 			continue
 		}
-		if sl.count--; sl.count == 0 {
-			c.free = append(c.free, int32(i))
+		n--
+		slots[i].count = n
+		if n == 0 {
+			free = append(free, int32(i))
 		}
 	}
-	if len(c.free) > at {
+	c.free = free
+	switch freed := len(free) - at; {
+	case freed == 0:
+	case freed == c.tab.n:
+		c.tab.reset()
+	default:
 		c.reindex()
 	}
 }
@@ -309,7 +331,7 @@ func (c *counter) addChunk(ch *columnar.Chunk, vh []uint64) (nulls int64) {
 		case c.tab.n < MaxExactValues:
 			c.insertAt(place, h, key, 1)
 		default:
-			c.addHashed(h, key, 1)
+			c.drop(h)
 		}
 	}
 	return nulls
@@ -319,11 +341,13 @@ func (c *counter) addChunk(ch *columnar.Chunk, vh []uint64) (nulls int64) {
 // own.
 func (c *counter) insert(h uint64, key []byte, n int64) { c.insertAt(-1, h, key, n) }
 
-// insertAt is insert, h's place in the table found (hashTable.find).
+// insertAt is insert, h's place in the table found (hashTable.find):
+// the key is set there unless the table is empty or must grow first.
 func (c *counter) insertAt(at int, h uint64, key []byte, n int64) {
 	var i int32
 	if k := len(c.free); k > 0 {
-		i, c.free = c.free[k-1], c.free[:k-1]
+		i = c.free[k-1]
+		c.free = c.free[:k-1]
 	} else {
 		// A reset counter's slots keep their value's memory.
 		if len(c.slots) < cap(c.slots) {
@@ -334,8 +358,21 @@ func (c *counter) insertAt(at int, h uint64, key []byte, n int64) {
 		i = int32(len(c.slots) - 1)
 	}
 	sl := &c.slots[i]
-	sl.hash, sl.count, sl.value = h, n, append(sl.value[:0], key...)
-	c.tab.putAt(at, h, i)
+	sl.hash, sl.count = h, n
+	if len(key) <= cap(sl.value) {
+		// The slot's memory holds the key: no new slice is stored.
+		sl.value = sl.value[:len(key)]
+		copy(sl.value, key)
+	} else {
+		sl.value = append(sl.value[:0], key...)
+	}
+	t := &c.tab
+	if at >= 0 && 4*(t.n+1) <= len(t.keys) {
+		t.keys[at], t.vals[at] = h, i+1
+		t.n++
+		return
+	}
+	t.put(h, i)
 }
 
 // reset empties c, as newCounter makes it, keeping its memory.
