@@ -87,22 +87,10 @@ func (s *Sketch) addFinite(vs []float64) {
 		}
 		l := s.levels[0]
 		k := min(len(vs), max(s.c-len(l), 1))
-		lo, hi := s.lo0, s.hi0
+		src := vs[:k]
 		at := len(l)
 		l = slices.Grow(l, k)[:at+k]
-		dst := l[at:]
-		for i, v := range vs[:k] {
-			v += 0 // -0 + 0 = +0
-			// Neither is a NaN, nor -0: a comparison is min and max.
-			if v < lo {
-				lo = v
-			}
-			if v > hi {
-				hi = v
-			}
-			dst[i] = v
-		}
-		s.lo0, s.hi0 = lo, hi
+		s.lo0, s.hi0 = fillRange(l[at:], src, s.lo0, s.hi0)
 		s.n += int64(k)
 		s.levels[0] = l
 		vs = vs[k:]
@@ -110,6 +98,34 @@ func (s *Sketch) addFinite(vs []float64) {
 			s.compact(0)
 		}
 	}
+}
+
+// fillRange copies src, which holds no NaN, into dst, of the same
+// length, with -0 as 0, and returns the smallest and the largest of lo,
+// hi and the values. lo > hi (nothing yet) is taken as the first value:
+// then a value below lo cannot be above hi, so one comparison settles
+// most values (one in range is neither), and the compiler keeps lo and hi
+// in registers with no moves on the common path (two independent tests
+// each made it shuffle them: 22 instructions a value, now 14).
+func fillRange(dst, src []float64, lo, hi float64) (float64, float64) {
+	if len(src) == 0 {
+		return lo, hi
+	}
+	dst = dst[:len(src)]
+	if lo > hi {
+		lo, hi = src[0]+0, src[0]+0
+	}
+	for i, v := range src {
+		v += 0 // -0 + 0 = +0
+		dst[i] = v
+		// Neither is a NaN, nor -0: a comparison is min and max.
+		if v < lo {
+			lo = v
+		} else if v > hi {
+			hi = v
+		}
+	}
+	return lo, hi
 }
 
 // compact halves level h into level h+1, and so on up while full.
