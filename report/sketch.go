@@ -26,6 +26,12 @@ type Sketch struct {
 	c      int
 	levels [][]float64
 	flip   []bool
+	// second says what runs level h (h ≥ 1) holds: 0 one ascending
+	// run (or none), k > 0 two, levels[h][:k] and levels[h][k:], -1
+	// more or not known. A level above the first is the concatenation of
+	// sorted compactions, so its compaction can merge or copy without
+	// looking for its runs (which was as many comparisons as values).
+	second []int
 	n      int64
 	// min and max are the extremes of the values that left level 0;
 	// lo0 and hi0 those of the values on it, which its bucket sort takes
@@ -142,6 +148,22 @@ func (s *Sketch) compact(h int) {
 		s.flip[h] = !s.flip[h]
 		up := s.levels[h+1]
 		at := len(up)
+		if h > 0 && len(buf)%2 == 0 && s.second[h] >= 0 {
+			// Even, in one or two known runs.
+			k := len(buf) / 2
+			up = slices.Grow(up, k)[:at+k]
+			if b := s.second[h]; b > 0 {
+				mergeHalf(up[at:], buf[:b], buf[b:], off)
+			} else {
+				for i, j := off, at; i < len(buf); i, j = i+2, j+1 {
+					up[j] = buf[i]
+				}
+			}
+			s.levels[h+1] = up
+			s.noteRun(h+1, at)
+			s.levels[h], s.second[h] = buf[:0], 0
+			continue
+		}
 		var r span
 		if h == 0 {
 			r = span{s.lo0, s.hi0, true}
@@ -153,7 +175,8 @@ func (s *Sketch) compact(h int) {
 			up = slices.Grow(up, len(buf)/2+1)
 			s.scratch = halveSorted(buf, s.scratch, up[at:at+len(buf)/2+1], off, r)
 			s.levels[h+1] = up[:at+len(buf)/2]
-			s.levels[h] = buf[:0]
+			s.noteRun(h+1, at)
+			s.levels[h], s.second[h] = buf[:0], 0
 			continue
 		}
 		s.scratch = sortFloats(buf, s.scratch)
@@ -164,11 +187,27 @@ func (s *Sketch) compact(h int) {
 			up[j] = buf[i]
 		}
 		s.levels[h+1] = up
+		s.noteRun(h+1, at)
 		rest := buf[end:]
-		s.levels[h] = append(buf[:0], rest...)
+		s.levels[h], s.second[h] = append(buf[:0], rest...), 0
 		if h == 0 {
 			s.lo0, s.hi0 = rest[0], rest[0]
 		}
+	}
+}
+
+// noteRun updates what second says of level h, whose values from at
+// on, if any, are an ascending run just appended.
+func (s *Sketch) noteRun(h, at int) {
+	l := s.levels[h]
+	switch b := s.second[h]; {
+	case at == len(l) || b < 0:
+	case at == 0 || l[at-1] <= l[at]:
+		// The run continues the last one: it stays one run or two.
+	case b == 0:
+		s.second[h] = at
+	default:
+		s.second[h] = -1
 	}
 }
 
@@ -184,6 +223,7 @@ func (s *Sketch) addLevel() {
 	}
 	s.levels = append(s.levels, l)
 	s.flip = append(s.flip, false)
+	s.second = append(s.second, 0)
 }
 
 // reset empties s, as NewSketch makes it, keeping its memory.
@@ -191,7 +231,7 @@ func (s *Sketch) reset() {
 	for _, l := range s.levels {
 		s.spare = append(s.spare, l[:0])
 	}
-	s.levels, s.flip = s.levels[:0], s.flip[:0]
+	s.levels, s.flip, s.second = s.levels[:0], s.flip[:0], s.second[:0]
 	s.ws, s.cum = nil, nil
 	s.n, s.min, s.max = 0, math.Inf(1), math.Inf(-1)
 	s.lo0, s.hi0 = math.Inf(1), math.Inf(-1)
@@ -212,7 +252,13 @@ func (s *Sketch) Merge(o *Sketch) {
 		for len(s.levels) <= h {
 			s.addLevel()
 		}
+		at := len(s.levels[h])
 		s.levels[h] = append(s.levels[h], l...)
+		if h > 0 && o.second[h] == 0 {
+			s.noteRun(h, at)
+		} else {
+			s.second[h] = -1
+		}
 	}
 	for h := 0; h < len(s.levels); h++ {
 		if len(s.levels[h]) >= s.c {
