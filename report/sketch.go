@@ -26,11 +26,13 @@ type Sketch struct {
 	c      int
 	levels [][]float64
 	flip   []bool
-	// second says what runs level h (h ≥ 1) holds: 0 one ascending
-	// run (or none), k > 0 two, levels[h][:k] and levels[h][k:], -1
-	// more or not known. A level above the first is the concatenation of
-	// sorted compactions, so its compaction can merge or copy without
-	// looking for its runs (which was as many comparisons as values).
+	// second says what runs level h holds: 0 one ascending run (or
+	// none), k > 0 two, levels[h][:k] and levels[h][k:], -1 more or not
+	// known. A level above the first is the concatenation of sorted
+	// compactions, so its compaction can merge or copy without looking
+	// for its runs (which was as many comparisons as values); the first
+	// is known to be one run while every value added was above the
+	// others (an id or a time column), else -1.
 	second []int
 	n      int64
 	// min and max are the extremes of the values that left level 0;
@@ -70,11 +72,14 @@ func (s *Sketch) Add(v float64) {
 	v += 0 // -0 + 0 = +0
 	s.ws, s.cum = nil, nil
 	s.n++
-	s.lo0 = min(s.lo0, v)
-	s.hi0 = max(s.hi0, v)
 	if len(s.levels) == 0 {
 		s.addLevel()
 	}
+	if !(v > s.hi0) {
+		s.second[0] = -1
+	}
+	s.lo0 = min(s.lo0, v)
+	s.hi0 = max(s.hi0, v)
 	s.levels[0] = append(s.levels[0], v)
 	if len(s.levels[0]) >= s.c {
 		s.compact(0)
@@ -96,7 +101,11 @@ func (s *Sketch) addFinite(vs []float64) {
 		src := vs[:k]
 		at := len(l)
 		l = slices.Grow(l, k)[:at+k]
-		s.lo0, s.hi0 = fillRange(l[at:], src, s.lo0, s.hi0)
+		var up bool
+		s.lo0, s.hi0, up = fillRange(l[at:], src, s.lo0, s.hi0)
+		if !up {
+			s.second[0] = -1
+		}
 		s.n += int64(k)
 		s.levels[0] = l
 		vs = vs[k:]
@@ -108,18 +117,21 @@ func (s *Sketch) addFinite(vs []float64) {
 
 // fillRange copies src, which holds no NaN, into dst, of the same
 // length, with -0 as 0, and returns the smallest and the largest of lo,
-// hi and the values. lo > hi (nothing yet) is taken as the first value:
+// hi and the values, and whether each value was above all before it
+// (lo and hi included). lo > hi (nothing yet) is taken as the first value:
 // then a value below lo cannot be above hi, so one comparison settles
 // most values (one in range is neither), and the compiler keeps lo and hi
 // in registers with no moves on the common path (two independent tests
 // each made it shuffle them: 22 instructions a value, now 14).
-func fillRange(dst, src []float64, lo, hi float64) (float64, float64) {
+func fillRange(dst, src []float64, lo, hi float64) (float64, float64, bool) {
 	if len(src) == 0 {
-		return lo, hi
+		return lo, hi, true
 	}
 	dst = dst[:len(src)]
+	ups := 0 // new largest values
 	if lo > hi {
 		lo, hi = src[0]+0, src[0]+0
+		ups = 1
 	}
 	for i, v := range src {
 		v += 0 // -0 + 0 = +0
@@ -129,9 +141,10 @@ func fillRange(dst, src []float64, lo, hi float64) (float64, float64) {
 			lo = v
 		} else if v > hi {
 			hi = v
+			ups++
 		}
 	}
-	return lo, hi
+	return lo, hi, ups == len(src)
 }
 
 // compact halves level h into level h+1, and so on up while full.
@@ -148,7 +161,13 @@ func (s *Sketch) compact(h int) {
 		s.flip[h] = !s.flip[h]
 		up := s.levels[h+1]
 		at := len(up)
-		if h > 0 && len(buf)%2 == 0 && s.second[h] >= 0 {
+		var r span
+		if h == 0 {
+			r = span{s.lo0, s.hi0, true}
+			s.min, s.max = min(s.min, s.lo0), max(s.max, s.hi0)
+			s.lo0, s.hi0 = math.Inf(1), math.Inf(-1)
+		}
+		if len(buf)%2 == 0 && s.second[h] >= 0 {
 			// Even, in one or two known runs.
 			k := len(buf) / 2
 			up = slices.Grow(up, k)[:at+k]
@@ -163,12 +182,6 @@ func (s *Sketch) compact(h int) {
 			s.noteRun(h+1, at)
 			s.levels[h], s.second[h] = buf[:0], 0
 			continue
-		}
-		var r span
-		if h == 0 {
-			r = span{s.lo0, s.hi0, true}
-			s.min, s.max = min(s.min, s.lo0), max(s.max, s.hi0)
-			s.lo0, s.hi0 = math.Inf(1), math.Inf(-1)
 		}
 		if len(buf)%2 == 0 {
 			// Room for one value more, which halveSorted may write.
