@@ -26,6 +26,14 @@ type Sketch struct {
 	c      int
 	levels [][]float64
 	flip   []bool
+	// second says what runs level h holds: 0 one ascending run (or
+	// none), k > 0 two, levels[h][:k] and levels[h][k:], -1 more or not
+	// known. A level above the first is the concatenation of sorted
+	// compactions, so its compaction can merge or copy without looking
+	// for its runs (which was as many comparisons as values); the first
+	// is known to be one run while every value added was above the
+	// others (an id or a time column), else -1.
+	second []int
 	n      int64
 	// min and max are the extremes of the values that left level 0;
 	// lo0 and hi0 those of the values on it, which its bucket sort takes
@@ -64,11 +72,14 @@ func (s *Sketch) Add(v float64) {
 	v += 0 // -0 + 0 = +0
 	s.ws, s.cum = nil, nil
 	s.n++
-	s.lo0 = min(s.lo0, v)
-	s.hi0 = max(s.hi0, v)
 	if len(s.levels) == 0 {
 		s.addLevel()
 	}
+	if !(v > s.hi0) {
+		s.second[0] = -1
+	}
+	s.lo0 = min(s.lo0, v)
+	s.hi0 = max(s.hi0, v)
 	s.levels[0] = append(s.levels[0], v)
 	if len(s.levels[0]) >= s.c {
 		s.compact(0)
@@ -87,22 +98,14 @@ func (s *Sketch) addFinite(vs []float64) {
 		}
 		l := s.levels[0]
 		k := min(len(vs), max(s.c-len(l), 1))
-		lo, hi := s.lo0, s.hi0
+		src := vs[:k]
 		at := len(l)
 		l = slices.Grow(l, k)[:at+k]
-		dst := l[at:]
-		for i, v := range vs[:k] {
-			v += 0 // -0 + 0 = +0
-			// Neither is a NaN, nor -0: a comparison is min and max.
-			if v < lo {
-				lo = v
-			}
-			if v > hi {
-				hi = v
-			}
-			dst[i] = v
+		var up bool
+		s.lo0, s.hi0, up = fillRange(l[at:], src, s.lo0, s.hi0)
+		if !up {
+			s.second[0] = -1
 		}
-		s.lo0, s.hi0 = lo, hi
 		s.n += int64(k)
 		s.levels[0] = l
 		vs = vs[k:]
@@ -110,6 +113,38 @@ func (s *Sketch) addFinite(vs []float64) {
 			s.compact(0)
 		}
 	}
+}
+
+// fillRange copies src, which holds no NaN, into dst, of the same
+// length, with -0 as 0, and returns the smallest and the largest of lo,
+// hi and the values, and whether each value was above all before it
+// (lo and hi included). lo > hi (nothing yet) is taken as the first value:
+// then a value below lo cannot be above hi, so one comparison settles
+// most values (one in range is neither), and the compiler keeps lo and hi
+// in registers with no moves on the common path (two independent tests
+// each made it shuffle them: 22 instructions a value, now 14).
+func fillRange(dst, src []float64, lo, hi float64) (float64, float64, bool) {
+	if len(src) == 0 {
+		return lo, hi, true
+	}
+	dst = dst[:len(src)]
+	ups := 0 // new largest values
+	if lo > hi {
+		lo, hi = src[0]+0, src[0]+0
+		ups = 1
+	}
+	for i, v := range src {
+		v += 0 // -0 + 0 = +0
+		dst[i] = v
+		// Neither is a NaN, nor -0: a comparison is min and max.
+		if v < lo {
+			lo = v
+		} else if v > hi {
+			hi = v
+			ups++
+		}
+	}
+	return lo, hi, ups == len(src)
 }
 
 // compact halves level h into level h+1, and so on up while full.
@@ -132,12 +167,29 @@ func (s *Sketch) compact(h int) {
 			s.min, s.max = min(s.min, s.lo0), max(s.max, s.hi0)
 			s.lo0, s.hi0 = math.Inf(1), math.Inf(-1)
 		}
+		if len(buf)%2 == 0 && s.second[h] >= 0 {
+			// Even, in one or two known runs.
+			k := len(buf) / 2
+			up = slices.Grow(up, k)[:at+k]
+			if b := s.second[h]; b > 0 {
+				mergeHalf(up[at:], buf[:b], buf[b:], off)
+			} else {
+				for i, j := off, at; i < len(buf); i, j = i+2, j+1 {
+					up[j] = buf[i]
+				}
+			}
+			s.levels[h+1] = up
+			s.noteRun(h+1, at)
+			s.levels[h], s.second[h] = buf[:0], 0
+			continue
+		}
 		if len(buf)%2 == 0 {
 			// Room for one value more, which halveSorted may write.
 			up = slices.Grow(up, len(buf)/2+1)
 			s.scratch = halveSorted(buf, s.scratch, up[at:at+len(buf)/2+1], off, r)
 			s.levels[h+1] = up[:at+len(buf)/2]
-			s.levels[h] = buf[:0]
+			s.noteRun(h+1, at)
+			s.levels[h], s.second[h] = buf[:0], 0
 			continue
 		}
 		s.scratch = sortFloats(buf, s.scratch)
@@ -148,11 +200,27 @@ func (s *Sketch) compact(h int) {
 			up[j] = buf[i]
 		}
 		s.levels[h+1] = up
+		s.noteRun(h+1, at)
 		rest := buf[end:]
-		s.levels[h] = append(buf[:0], rest...)
+		s.levels[h], s.second[h] = append(buf[:0], rest...), 0
 		if h == 0 {
 			s.lo0, s.hi0 = rest[0], rest[0]
 		}
+	}
+}
+
+// noteRun updates what second says of level h, whose values from at
+// on, if any, are an ascending run just appended.
+func (s *Sketch) noteRun(h, at int) {
+	l := s.levels[h]
+	switch b := s.second[h]; {
+	case at == len(l) || b < 0:
+	case at == 0 || l[at-1] <= l[at]:
+		// The run continues the last one: it stays one run or two.
+	case b == 0:
+		s.second[h] = at
+	default:
+		s.second[h] = -1
 	}
 }
 
@@ -168,6 +236,7 @@ func (s *Sketch) addLevel() {
 	}
 	s.levels = append(s.levels, l)
 	s.flip = append(s.flip, false)
+	s.second = append(s.second, 0)
 }
 
 // reset empties s, as NewSketch makes it, keeping its memory.
@@ -175,7 +244,7 @@ func (s *Sketch) reset() {
 	for _, l := range s.levels {
 		s.spare = append(s.spare, l[:0])
 	}
-	s.levels, s.flip = s.levels[:0], s.flip[:0]
+	s.levels, s.flip, s.second = s.levels[:0], s.flip[:0], s.second[:0]
 	s.ws, s.cum = nil, nil
 	s.n, s.min, s.max = 0, math.Inf(1), math.Inf(-1)
 	s.lo0, s.hi0 = math.Inf(1), math.Inf(-1)
@@ -196,7 +265,13 @@ func (s *Sketch) Merge(o *Sketch) {
 		for len(s.levels) <= h {
 			s.addLevel()
 		}
+		at := len(s.levels[h])
 		s.levels[h] = append(s.levels[h], l...)
+		if h > 0 && o.second[h] == 0 {
+			s.noteRun(h, at)
+		} else {
+			s.second[h] = -1
+		}
 	}
 	for h := 0; h < len(s.levels); h++ {
 		if len(s.levels[h]) >= s.c {
