@@ -232,7 +232,7 @@ func rowBalancedAssigner(ctx context.Context, splits []splitter.Split, p *plan, 
 	defer keys.close()
 	progress.Phase("boundaries", 0) // no rows counted: a spinner
 	var readErr error
-	upper, err := splitter.RowBalancedThresholds(ctx, keys.batches(&readErr), p.rows, splits, workers)
+	upper, err := splitter.RowBalancedThresholds(ctx, keys.batches(&readErr), p.rows, splits, workers, 0)
 	if err == nil {
 		err = readErr
 	}

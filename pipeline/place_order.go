@@ -267,7 +267,7 @@ func newOrderPlan(ctx context.Context, cfg SplitConfig, ts *splitter.TimeSeriesO
 	}
 	cfg.Progress.Phase("boundaries", 0) // no rows counted: a spinner
 	var readErr error
-	bounds, err := splitter.OrderBoundaries(ctx, keys.batches(&readErr), p.rows, sizes, cfg.Workers)
+	bounds, err := splitter.OrderBoundaries(ctx, keys.batches(&readErr), p.rows, sizes, cfg.Workers, 0)
 	if err == nil {
 		err = readErr
 	}

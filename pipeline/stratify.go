@@ -108,7 +108,7 @@ func stratifiedPlacer(ctx context.Context, command string, splits []splitter.Spl
 	}
 	progress.Phase("boundaries", 0) // no rows counted: a spinner
 	var readErr error
-	bounds, err := splitter.StratifiedBoundaries(ctx, master, ct.ids.batches(&readErr), p.rows, sizes, workers)
+	bounds, err := splitter.StratifiedBoundaries(ctx, master, ct.ids.batches(&readErr), p.rows, sizes, workers, 0)
 	if err == nil {
 		err = readErr
 	}

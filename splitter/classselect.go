@@ -17,9 +17,10 @@ import (
 // inside classes without storing keys: [StratifiedBoundaries],
 // [OrderBoundaries] and [RowBalancedThresholds] all run it.
 
-// classTuning tunes the radix select of StratifiedBoundaries and
-// RowBalancedThresholds. It changes the work and memory of a search, never
-// its result.
+// classTuning tunes the radix select of StratifiedBoundaries,
+// OrderBoundaries and RowBalancedThresholds; classTuningFor derives it
+// from a memory budget (classselect_memory.go). It changes the work and
+// memory of a search, never its result.
 type classTuning struct {
 	hist    int64 // histogram counters per pass (the leaf size is rows/hist)
 	collect int64 // rows collected per pass
@@ -89,13 +90,12 @@ type classSelector struct {
 
 // workerState is one worker's scratch for a pass.
 type workerState struct {
-	buf    []uint64
-	g      prng.PCG64
-	pos    int64 // row the generator g is at, or -1
-	counts []int64
-	hist   []int64
-	rows   []classRow
-	bad    int64 // first row with an out-of-range class, or -1
+	buf  []uint64
+	g    prng.PCG64
+	pos  int64 // row the generator g is at, or -1
+	hist []int64
+	rows []classRow
+	bad  int64 // first row with an out-of-range class, or -1
 }
 
 // stream calls fn on every row range of the stream, spread over the
@@ -184,10 +184,8 @@ func (s *classSelector) count(ctx context.Context) ([]int64, error) {
 	if s.classes == nil {
 		return []int64{s.n}, nil
 	}
-	states := s.newStates()
-	for _, ws := range states {
-		ws.counts = make([]int64, s.m)
-	}
+	// One table of counts, and no keys: the stream is counted in order.
+	counts := make([]int64, s.m)
 	m := uint32(s.m - 1)
 	// Counting needs no keys: stream the classes alone.
 	var pos int64
@@ -200,7 +198,6 @@ func (s *classSelector) count(ctx context.Context) ([]int64, error) {
 			err = fmt.Errorf("splitter: batch of rows %d to %d, want rows from %d of %d", start, start+int64(len(classes))-1, pos, s.n)
 			return false
 		}
-		counts := states[0].counts
 		for i, c := range classes {
 			if c > m {
 				err = fmt.Errorf("splitter: row %d has class %d, want 0 to %d", start+int64(i), c, m)
@@ -217,7 +214,7 @@ func (s *classSelector) count(ctx context.Context) ([]int64, error) {
 	if pos != s.n {
 		return nil, fmt.Errorf("splitter: the stream holds %d rows, want %d", pos, s.n)
 	}
-	return states[0].counts, nil
+	return counts, nil
 }
 
 // run finds every target.

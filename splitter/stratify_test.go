@@ -543,7 +543,7 @@ func TestStratifiedBoundariesErrors(t *testing.T) {
 				cancel()
 				ctx = c
 			}
-			_, err := splitter.StratifiedBoundaries(ctx, gen, tc.stream, tc.n, tc.sizes, 2)
+			_, err := splitter.StratifiedBoundaries(ctx, gen, tc.stream, tc.n, tc.sizes, 2, 0)
 			switch {
 			case err == nil:
 				t.Fatal("no error")
@@ -583,7 +583,7 @@ func BenchmarkStratifiedBoundaries(b *testing.B) {
 			b.ReportAllocs()
 			b.SetBytes(8 * n)
 			for b.Loop() {
-				if _, err := splitter.StratifiedBoundaries(b.Context(), gen, classBatches(classes, []int{1 << 16}), n, sizes, 2); err != nil {
+				if _, err := splitter.StratifiedBoundaries(b.Context(), gen, classBatches(classes, []int{1 << 16}), n, sizes, 2, 0); err != nil {
 					b.Fatal(err)
 				}
 			}
