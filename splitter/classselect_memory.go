@@ -21,9 +21,9 @@ var ErrTooLarge = errors.New("too large for the memory budget")
 // resolves so few key bits that passes, each a read of the whole stream,
 // would multiply.
 const (
-	minClassHist    = 1 << 12
-	minClassCollect = 1 << 14
-	minClassChunk   = 1 << 11
+	minClassHist    = 1 << 11
+	minClassCollect = 1 << 13
+	minClassChunk   = 1 << 10
 )
 
 // Bytes the search holds besides its histograms and collected rows.
