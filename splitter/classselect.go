@@ -31,30 +31,45 @@ var defaultClassTuning = classTuning{hist: 1 << 18, collect: 1 << 21, chunk: 1 <
 
 // classTarget is one rank being searched for in one class: the row of rank
 // rank among the count rows of the class whose keys start with the
-// bits-long prefix; below rows of the class have smaller keys.
+// bits-long prefix; below rows of the class have smaller keys. Once the
+// prefix is the whole key (bits 64), the rows sharing it are told apart by
+// index: the target's count rows then have indices in [ilo, ihi), and
+// kbelow rows of the class have smaller keys.
 type classTarget struct {
-	class  uint32
-	slot   int
-	prefix uint64
-	bits   int
-	rank   int64
-	count  int64
-	below  int64
-	found  candidate
-	first  int64 // rank of the first row with the found key, in the class
-	done   bool
+	class    uint32
+	slot     int
+	prefix   uint64
+	bits     int
+	ilo, ihi int64
+	rank     int64
+	count    int64
+	below    int64
+	kbelow   int64
+	found    candidate
+	first    int64 // rank of the first row with the found key, in the class
+	done     bool
 }
 
 // classProbe asks a pass about the rows of a class whose keys start with
 // the bits-long prefix: a histogram of their next d key bits (at offset off
-// of the pass's counters) or, with d = 0, the rows themselves.
+// of the pass's counters) or, with d = 0, the rows themselves. With bits
+// 64 it asks about the rows of that key with indices in [ilo, ihi), and
+// its histogram counts indices in ranges of iw.
 type classProbe struct {
-	class  uint32
-	prefix uint64
-	bits   int
-	d      int
-	off    int64
-	count  int64
+	class    uint32
+	prefix   uint64
+	bits     int
+	ilo, ihi int64
+	iw       int64
+	d        int
+	off      int64
+	count    int64
+}
+
+// probeOrder orders probes (and targets' probes) by class, then key, then
+// index.
+func probeOrder(ca, cb uint32, loa, lob uint64, iloa, ilob int64) int {
+	return cmp.Or(cmp.Compare(ca, cb), cmp.Compare(loa, lob), cmp.Compare(iloa, ilob))
 }
 
 // lo returns the smallest key p matches.
@@ -65,8 +80,11 @@ func (p *classProbe) lo() uint64 {
 	return p.prefix << (64 - p.bits)
 }
 
-// match reports whether key starts with p's prefix.
-func (p *classProbe) match(key uint64) bool {
+// match reports whether the row (key, index) is one of p's.
+func (p *classProbe) match(key uint64, index int64) bool {
+	if p.bits == 64 {
+		return key == p.prefix && p.ilo <= index && index < p.ihi
+	}
 	return p.bits == 0 || key>>(64-p.bits) == p.prefix
 }
 
@@ -234,24 +252,38 @@ func (s *classSelector) run(ctx context.Context, targets []classTarget) error {
 				continue
 			}
 			k, _ := slices.BinarySearchFunc(probes, tg, func(p classProbe, tg *classTarget) int {
-				return cmp.Or(cmp.Compare(p.class, tg.class), cmp.Compare(p.lo(), tg.lo()))
+				return probeOrder(p.class, tg.class, p.lo(), tg.lo(), p.ilo, tg.ilo)
 			})
 			p := &probes[k]
 			if p.d == 0 {
 				rs := rows[k]
 				r := rs[tg.rank]
-				first := tg.rank
-				for first > 0 && rs[first-1].key == r.key {
-					first--
+				first := tg.below
+				if p.bits < 64 {
+					f := tg.rank
+					for f > 0 && rs[f-1].key == r.key {
+						f--
+					}
+					first += f
+				} else {
+					first = tg.kbelow // rows of the key before ilo were counted in below
 				}
-				tg.found, tg.first, tg.done = candidate{key: r.key, index: r.index}, tg.below+first, true
+				tg.found, tg.first, tg.done = candidate{key: r.key, index: r.index}, first, true
 				continue
 			}
 			h := hist[p.off : p.off+1<<p.d]
 			for b, c := range h {
 				if tg.rank < c {
-					tg.prefix = tg.prefix<<p.d | uint64(b)
-					tg.bits += p.d
+					if p.bits == 64 {
+						tg.ilo = p.ilo + int64(b)*p.iw
+						tg.ihi = min(tg.ilo+p.iw, p.ihi)
+					} else {
+						tg.prefix = tg.prefix<<p.d | uint64(b)
+						tg.bits += p.d
+						if tg.bits == 64 { // below is final: the key's first row
+							tg.ilo, tg.ihi, tg.kbelow = 0, s.n, tg.below
+						}
+					}
 					tg.count = c
 					break
 				}
@@ -276,13 +308,15 @@ func (s *classSelector) plan(targets []classTarget) []classProbe {
 	var probes []classProbe
 	for _, tg := range targets {
 		if !tg.done {
-			probes = append(probes, classProbe{class: tg.class, prefix: tg.prefix, bits: tg.bits, count: tg.count})
+			probes = append(probes, classProbe{class: tg.class, prefix: tg.prefix, bits: tg.bits, ilo: tg.ilo, ihi: tg.ihi, count: tg.count})
 		}
 	}
 	slices.SortFunc(probes, func(a, b classProbe) int {
-		return cmp.Or(cmp.Compare(a.class, b.class), cmp.Compare(a.lo(), b.lo()), cmp.Compare(a.bits, b.bits))
+		return cmp.Or(probeOrder(a.class, b.class, a.lo(), b.lo(), a.ilo, b.ilo), cmp.Compare(a.bits, b.bits))
 	})
-	probes = slices.CompactFunc(probes, func(a, b classProbe) bool { return a.class == b.class && a.bits == b.bits && a.prefix == b.prefix })
+	probes = slices.CompactFunc(probes, func(a, b classProbe) bool {
+		return a.class == b.class && a.bits == b.bits && a.prefix == b.prefix && a.ilo == b.ilo
+	})
 	var total int64
 	for _, p := range probes {
 		total += p.count
@@ -294,13 +328,20 @@ func (s *classSelector) plan(targets []classTarget) []classProbe {
 	var collected, off int64
 	for i := range probes {
 		p := &probes[i]
-		if p.bits == 64 || p.count <= leaf && collected+p.count <= s.tune.collect {
+		// A range of one index holds one row at most.
+		if p.bits == 64 && p.ihi-p.ilo <= 1 || p.count <= leaf && collected+p.count <= s.tune.collect {
 			collected += p.count
 			continue
 		}
 		// d bits leave buckets of about leaf rows: 2^d >= count/leaf.
 		d := bits.Len64(uint64((p.count - 1) / leaf))
-		p.d = min(max(d, 1), radixBits, 64-p.bits)
+		if p.bits == 64 {
+			// Rows of one key: ranges of indices, no more than indices.
+			p.d = min(max(d, 1), radixBits, bits.Len64(uint64(p.ihi-p.ilo-1)))
+			p.iw = (p.ihi - p.ilo + 1<<p.d - 1) >> p.d
+		} else {
+			p.d = min(max(d, 1), radixBits, 64-p.bits)
+		}
 		p.off = off
 		off += 1 << p.d
 	}
@@ -377,11 +418,12 @@ func (s *classSelector) pass(ctx context.Context, probes []classProbe) ([]int64,
 				continue
 			case 1:
 			default:
-				// The last probe starting at or below key.
+				// The last probe starting at or below (key, index).
+				index := start + int64(i)
 				lo, hi := 0, len(ps)
 				for hi-lo > 1 {
 					mid := int(uint(lo+hi) >> 1)
-					if ps[mid].lo() <= key {
+					if q := &ps[mid]; q.lo() < key || q.lo() == key && q.ilo <= index {
 						lo = mid
 					} else {
 						hi = mid
@@ -390,11 +432,15 @@ func (s *classSelector) pass(ctx context.Context, probes []classProbe) ([]int64,
 				k = lo
 			}
 			p := &ps[k]
-			if !p.match(key) {
+			if !p.match(key, start+int64(i)) {
 				continue
 			}
 			if p.d == 0 {
 				ws.rows = append(ws.rows, classRow{probe: first[c] + k, key: key, index: start + int64(i)})
+				continue
+			}
+			if p.bits == 64 {
+				ws.hist[p.off+(start+int64(i)-p.ilo)/p.iw]++
 				continue
 			}
 			ws.hist[p.off+int64((key<<p.bits)>>(64-p.d))]++

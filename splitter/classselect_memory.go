@@ -31,9 +31,10 @@ const (
 	// classRowBytes is a collected row.
 	classRowBytes = int64(unsafe.Sizeof(classRow{}))
 	// targetBytes is a target rank: the target, its probe (twice, as the
-	// probes of a pass are appended), its slice of collected rows and its
+	// probes of a pass are appended), its slice of collected rows, the
+	// row a range of one index collects beyond the limit, and its
 	// boundary.
-	targetBytes = int64(unsafe.Sizeof(classTarget{})+2*unsafe.Sizeof(classProbe{})+unsafe.Sizeof([]classRow(nil))) + 16
+	targetBytes = int64(unsafe.Sizeof(classTarget{})+2*unsafe.Sizeof(classProbe{})+unsafe.Sizeof([]classRow(nil))) + classRowBytes + 16
 	// classBytes is a class: its row count, its first probe in a pass and
 	// its boundary list.
 	classBytes = 8 + 8 + 24
