@@ -36,13 +36,16 @@ type KeyBatches func(yield func(start int64, keys []uint64) bool)
 // rows of each class; each further pass regenerates the keys and takes, for
 // every class bucket that holds a target rank, a histogram of its next key
 // bits (up to 16, fewer for small classes) or, once the buckets are small
-// enough, collects their rows. memory bounds the bytes the search holds
-// at once (0 or less: no bound), whatever n: the rows one pass collects
-// (24 bytes each, at most 2^21), per worker a histogram (up to 2^19 + 2t
-// counters, t target ranks, at most classes * splits) and a task's rows,
-// and 40 bytes per class and about 250 per target. A smaller budget
-// collects fewer rows and counts fewer bits per pass, then uses fewer
-// workers, which can take more passes but never changes the result.
+// enough, collects their rows; rows sharing one key are told apart by
+// ranges of their indices the same way. memory bounds the bytes the
+// search holds at once, whatever n: the rows one pass collects (24 bytes
+// each, at most 2^21), per worker a histogram (up to 2^19 + 2t counters,
+// t target ranks, at most classes * splits) and a task's keys and rows,
+// and 40 bytes per class and 320 per target; 0 or less takes that
+// largest tuning on every worker, about 48 MiB and 4.5 MiB a worker. A
+// smaller budget collects fewer rows and counts fewer bits per pass, then
+// uses fewer workers, which can take more passes but never changes the
+// result.
 // Usually two key passes suffice, a third for very many rows in many
 // classes or a small budget; every pass (the counting one too) reads the
 // class stream once. Batches are split over up to workers goroutines; the
