@@ -80,11 +80,9 @@ func (p *classProbe) lo() uint64 {
 	return p.prefix << (64 - p.bits)
 }
 
-// match reports whether the row (key, index) is one of p's.
-func (p *classProbe) match(key uint64, index int64) bool {
-	if p.bits == 64 {
-		return key == p.prefix && p.ilo <= index && index < p.ihi
-	}
+// match reports whether key starts with p's prefix (for bits below 64;
+// pass tells a key's rows apart by index).
+func (p *classProbe) match(key uint64) bool {
 	return p.bits == 0 || key>>(64-p.bits) == p.prefix
 }
 
@@ -418,12 +416,11 @@ func (s *classSelector) pass(ctx context.Context, probes []classProbe) ([]int64,
 				continue
 			case 1:
 			default:
-				// The last probe starting at or below (key, index).
-				index := start + int64(i)
+				// The last probe starting at or below key.
 				lo, hi := 0, len(ps)
 				for hi-lo > 1 {
 					mid := int(uint(lo+hi) >> 1)
-					if q := &ps[mid]; q.lo() < key || q.lo() == key && q.ilo <= index {
+					if ps[mid].lo() <= key {
 						lo = mid
 					} else {
 						hi = mid
@@ -432,15 +429,29 @@ func (s *classSelector) pass(ctx context.Context, probes []classProbe) ([]int64,
 				k = lo
 			}
 			p := &ps[k]
-			if !p.match(key, start+int64(i)) {
+			if p.bits == 64 {
+				// A key's rows told apart by index: its probes are
+				// sorted by ilo, and k is the last of them.
+				index := start + int64(i)
+				for index < p.ilo && k > 0 && ps[k-1].bits == 64 && ps[k-1].prefix == key {
+					k--
+					p = &ps[k]
+				}
+				if key != p.prefix || index < p.ilo || index >= p.ihi {
+					continue
+				}
+				if p.d == 0 {
+					ws.rows = append(ws.rows, classRow{probe: first[c] + k, key: key, index: index})
+				} else {
+					ws.hist[p.off+(index-p.ilo)/p.iw]++
+				}
+				continue
+			}
+			if !p.match(key) {
 				continue
 			}
 			if p.d == 0 {
 				ws.rows = append(ws.rows, classRow{probe: first[c] + k, key: key, index: start + int64(i)})
-				continue
-			}
-			if p.bits == 64 {
-				ws.hist[p.off+(start+int64(i)-p.ilo)/p.iw]++
 				continue
 			}
 			ws.hist[p.off+int64((key<<p.bits)>>(64-p.d))]++
