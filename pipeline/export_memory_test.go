@@ -27,3 +27,13 @@ func HeapBudget(memory int64) int64 { return heapBudget(memory) }
 
 // MemoryFor is memoryFor: the least budget whose heap budget is heap.
 func MemoryFor(heap int64) int64 { return memoryFor(heap) }
+
+// SearchMemory is searchMemory: the budget of a boundary search beside
+// held bytes of per-row state.
+func SearchMemory(memory, held int64) int64 { return searchMemory(memory, held) }
+
+// SearchError is searchError, of a search over classes classes for
+// targets ranks.
+func SearchError(err error, memory, held int64, classes, targets int) error {
+	return searchError(err, "--stratify \"label\"", memory, held, classes, targets)
+}

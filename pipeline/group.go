@@ -222,8 +222,9 @@ func readGroupKeys(ctx context.Context, p *plan, g groupSpec, seed *big.Int, wor
 // balanced by rows (docs/algorithm.md section 14): a first pass reads the
 // group columns and keeps every row's group key (in memory up to limit
 // bytes, else in a temporary file in dir), the thresholds come from a radix
-// select over them, and the rows in no split are counted.
-func rowBalancedAssigner(ctx context.Context, splits []splitter.Split, p *plan, g groupSpec, seed *big.Int, workers int, limit int64, dir scratch.Dir, progress Progress) (keyAssigner, int64, error) {
+// select over them within what the keys leave of memory (searchMemory),
+// and the rows in no split are counted.
+func rowBalancedAssigner(ctx context.Context, splits []splitter.Split, p *plan, g groupSpec, seed *big.Int, workers int, limit, memory int64, dir scratch.Dir, progress Progress) (keyAssigner, int64, error) {
 	progress.Phase("groups", p.rows)
 	keys, err := readGroupKeys(ctx, p, g, seed, workers, limit, dir, progress)
 	if err != nil {
@@ -232,12 +233,13 @@ func rowBalancedAssigner(ctx context.Context, splits []splitter.Split, p *plan, 
 	defer keys.close()
 	progress.Phase("boundaries", 0) // no rows counted: a spinner
 	var readErr error
-	upper, err := splitter.RowBalancedThresholds(ctx, keys.batches(&readErr), p.rows, splits, workers)
+	held := tableBytes(keys)
+	upper, err := splitter.RowBalancedThresholds(ctx, keys.batches(&readErr), p.rows, splits, workers, searchMemory(memory, held))
 	if err == nil {
 		err = readErr
 	}
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, searchError(err, "--ratio-by rows", memory, held, 1, len(splits))
 	}
 	a := splitter.NewThresholdAssigner(upper)
 	var unassigned int64

@@ -1,12 +1,14 @@
 package pipeline
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/parquet-go/parquet-go"
 
 	"github.com/splitdata/splitdata/sinks"
 	"github.com/splitdata/splitdata/sources"
+	"github.com/splitdata/splitdata/splitter"
 )
 
 // The memory budget. JobOptions.MemoryLimit (the CLI's --memory) bounds the
@@ -42,7 +44,10 @@ import (
 //   - a shuffle holds or spills by ShuffleMemory, H/2 by default (a
 //     spilling one's two partitions held at once and its free partition
 //     buffers together, shufflePartitions), and the per-row state of
-//     --stratify and --ratio-by rows stays in memory up to it;
+//     --stratify, --order-by and --ratio-by rows stays in memory up to it;
+//   - beside that state, before any unit is read, the radix select of
+//     their boundaries takes half of what it leaves of H (searchMemory),
+//     the collector's headroom being the other half;
 //   - the encoders' pooled scratch: page writers, dictionary pricers and
 //     index re-encoders kept for the next row groups, at most as many as
 //     were in use at once, each within its bound in sinks (heldScratch,
@@ -440,4 +445,40 @@ func checkUnits(inputs []sources.Source, units []unit, memory int64) error {
 			ErrTooLarge, in.Name(), what, sizeText(u.bytes), sizeText(memory), memoryFor(2*u.bytes)>>20+1)
 	}
 	return nil
+}
+
+// searchMemory is the memory budget of the radix select of a job's
+// boundaries (--stratify, --order-by COL, --group with --ratio-by rows)
+// under memory, beside held bytes of per-row state and class table: half
+// of what they leave of the heap budget, the other half being the
+// collector's headroom; 0 (no bound) without a budget, and 1 byte, which
+// the search refuses, when nothing is left. Nothing else is held then: no
+// unit has been read.
+func searchMemory(memory, held int64) int64 {
+	if memory <= 0 {
+		return 0
+	}
+	return max((heapBudget(memory)-held)/2, 1)
+}
+
+// tableBytes is what a row table holds in memory: its values, or the
+// buffers of a batch read back from its file.
+func tableBytes[T uint32 | uint64](t *rowTable[T]) int64 {
+	if t.mem != nil {
+		return t.n * t.width()
+	}
+	return 2 << 16 * t.width()
+}
+
+// searchError adds to err, a search's refusal of a budget too small for
+// it (splitter.ErrTooLarge), the --memory that would do: what leaves the
+// search its least need over classes classes and targets ranks beside
+// held bytes. Other errors are returned as they are.
+func searchError(err error, what string, memory, held int64, classes, targets int) error {
+	if !errors.Is(err, splitter.ErrTooLarge) {
+		return err
+	}
+	need := memoryFor(held+2*splitter.MinSearchMemory(classes, targets))>>20 + 1
+	return fmt.Errorf("%w: %s: the search for its boundaries does not fit beside its per-row state under --memory %s (%w): use --memory %d MiB or more",
+		ErrTooLarge, what, sizeText(memory), err, need)
 }

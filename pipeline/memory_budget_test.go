@@ -81,22 +81,29 @@ func TestMergeRefusesRowGroupOverBudget(t *testing.T) {
 
 // verify --input keeps a stratified output's per-row state within half
 // its budget: under a small budget it goes to a temporary file, and the
-// check gives the same verdict.
+// check gives the same verdict. 1.5 MiB is about the least that leaves the
+// boundary search its least tuning beside the file's read buffers; 64 KiB
+// is refused, naming a --memory that would do.
 func TestVerifyUsesBudget(t *testing.T) {
-	in := genInput(t, 30_000, 2, 5_000)
+	const rows = 200_000 // 800 KB of class ids, more than half the heap budget
+	in := genInput(t, rows, 2, 25_000)
 	three, err := splitter.ParseRatios("train=0.7,valid=0.2,test=0.1")
 	if err != nil {
 		t.Fatal(err)
 	}
 	out := filepath.Join(t.TempDir(), "out")
 	runSplit(t, pipeline.SplitConfig{Inputs: []string{in}, Out: out, Seed: "8", Splits: three, Stratify: "label"})
-	for _, memory := range []int64{0, 64 << 10} {
+	_, err = pipeline.VerifyWithConfig(t.Context(), pipeline.VerifyConfig{Dir: out, Inputs: []string{in}, MemoryLimit: 64 << 10})
+	if !errors.Is(err, pipeline.ErrTooLarge) || !strings.Contains(err.Error(), "use --memory") {
+		t.Errorf("VerifyWithConfig under 64 KiB: err %v, want ErrTooLarge naming a --memory", err)
+	}
+	for _, memory := range []int64{0, 1536 << 10} {
 		t.Run(fmt.Sprint(memory), func(t *testing.T) {
 			r, err := pipeline.VerifyWithConfig(t.Context(), pipeline.VerifyConfig{Dir: out, Inputs: []string{in}, MemoryLimit: memory})
 			if err != nil {
 				t.Fatalf("VerifyWithConfig: %v (%v)", err, r.Problems)
 			}
-			if !r.RowsChecked || r.Rows != 30_000 {
+			if !r.RowsChecked || r.Rows != rows {
 				t.Fatalf("report %+v, want every row checked", r)
 			}
 		})
@@ -138,5 +145,38 @@ func TestUnitOverBudgetRefused(t *testing.T) {
 	small.MemoryLimit = 256 << 20
 	if _, err := pipeline.Split(t.Context(), pipeline.SplitConfig{Inputs: []string{batch}, Out: filepath.Join(t.TempDir(), "out"), Seed: "2", JobOptions: small}); err != nil {
 		t.Fatalf("under 256 MiB: %v", err)
+	}
+}
+
+// The boundary search of --stratify, --order-by and --ratio-by rows takes
+// half of what the per-row state leaves of the heap budget, and a refusal
+// of its budget names a --memory under which it gets what it needs.
+func TestSearchMemory(t *testing.T) {
+	for _, tc := range []struct {
+		memory, held, want int64
+	}{
+		{0, 40 << 20, 0}, // no budget, no bound
+		{240 << 20, 40 << 20, (pipeline.HeapBudget(240<<20) - 40<<20) / 2}, // the default
+		{128 << 20, 0, pipeline.HeapBudget(128<<20) / 2},                   // the state in a file
+		{64 << 20, 64 << 20, 1},                                            // nothing left
+	} {
+		if got := pipeline.SearchMemory(tc.memory, tc.held); got != tc.want {
+			t.Errorf("SearchMemory(%d, %d) = %d, want %d", tc.memory, tc.held, got, tc.want)
+		}
+	}
+	const held, classes, targets = 40 << 20, 1000, 2000
+	err := pipeline.SearchError(fmt.Errorf("search: %w", splitter.ErrTooLarge), 48<<20, held, classes, targets)
+	var mib int64
+	if !errors.Is(err, pipeline.ErrTooLarge) || !errors.Is(err, splitter.ErrTooLarge) {
+		t.Fatalf("err %v, want pipeline.ErrTooLarge and splitter.ErrTooLarge", err)
+	}
+	if _, serr := fmt.Sscanf(err.Error()[strings.Index(err.Error(), "use --memory"):], "use --memory %d MiB", &mib); serr != nil {
+		t.Fatalf("err %v: no --memory to use: %v", err, serr)
+	}
+	if got := pipeline.SearchMemory(mib<<20, held); got < splitter.MinSearchMemory(classes, targets) {
+		t.Errorf("--memory %d MiB leaves the search %d bytes, less than the %d it needs", mib, got, splitter.MinSearchMemory(classes, targets))
+	}
+	if other := errors.New("read failed"); pipeline.SearchError(other, 48<<20, held, classes, targets) != other {
+		t.Errorf("SearchError changed an error that is not a refusal of the budget")
 	}
 }

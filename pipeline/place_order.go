@@ -212,7 +212,9 @@ type orderPlan struct {
 // newOrderPlan builds the placement of a job ordered by cfg.OrderBy over
 // the plan's rows: exact sizes of the split list (or, for time-series
 // folds, the segments between the folds' edges) cut from the order of the
-// column's values, ties by row index, or from row order.
+// column's values, ties by row index, or from row order. The boundary
+// search takes what the order keys leave of cfg.MemoryLimit
+// (searchMemory).
 func newOrderPlan(ctx context.Context, cfg SplitConfig, ts *splitter.TimeSeriesOptions, p *plan) (*orderPlan, error) {
 	op := &orderPlan{release: func() {}}
 	var sizes []int64
@@ -267,13 +269,14 @@ func newOrderPlan(ctx context.Context, cfg SplitConfig, ts *splitter.TimeSeriesO
 	}
 	cfg.Progress.Phase("boundaries", 0) // no rows counted: a spinner
 	var readErr error
-	bounds, err := splitter.OrderBoundaries(ctx, keys.batches(&readErr), p.rows, sizes, cfg.Workers)
+	held := tableBytes(keys)
+	bounds, err := splitter.OrderBoundaries(ctx, keys.batches(&readErr), p.rows, sizes, cfg.Workers, searchMemory(cfg.MemoryLimit, held))
 	if err == nil {
 		err = readErr
 	}
 	if err != nil {
 		keys.close()
-		return nil, err
+		return nil, searchError(err, fmt.Sprintf("--order-by %q", cfg.OrderBy), cfg.MemoryLimit, held, 1, len(sizes))
 	}
 	a := splitter.NewExactAssigner(bounds, len(sizes))
 	op.release = keys.close

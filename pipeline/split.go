@@ -221,7 +221,7 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 		}
 	case cfg.Stratify != "":
 		var release func()
-		place, unassigned, release, err = stratifiedPlacer(ctx, jb.command, cfg.Splits, plan, cfg.Stratify, master, cfg.Workers, cfg.ShuffleMemory, tempFiles(cfg.TempStore, cfg.TempDir), cfg.Progress)
+		place, unassigned, release, err = stratifiedPlacer(ctx, jb.command, cfg.Splits, plan, cfg.Stratify, master, cfg.Workers, cfg.ShuffleMemory, cfg.MemoryLimit, tempFiles(cfg.TempStore, cfg.TempDir), cfg.Progress)
 		if release != nil {
 			defer release()
 		}
@@ -231,7 +231,7 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 			place, unassigned, duplicates = order.place, order.unassigned, order.duplicates
 		}
 	case cfg.grouped() && cfg.RatioBy == RatioByRows:
-		assign, unassigned, err = rowBalancedAssigner(ctx, cfg.Splits, plan, group, seed.value, cfg.Workers, cfg.ShuffleMemory, tempFiles(cfg.TempStore, cfg.TempDir), cfg.Progress)
+		assign, unassigned, err = rowBalancedAssigner(ctx, cfg.Splits, plan, group, seed.value, cfg.Workers, cfg.ShuffleMemory, cfg.MemoryLimit, tempFiles(cfg.TempStore, cfg.TempDir), cfg.Progress)
 	default:
 		assign, unassigned, err = newAssigner(ctx, cfg, master, plan.rows)
 	}

@@ -69,10 +69,11 @@ func columnValue(row parquet.Row, col int) parquet.Value {
 // plan's rows: per-class sizes for the command (kfold: KFold's fold sizes;
 // split and sample: the exact sizes of the split list), per-class
 // boundaries, and a place function reading each row's class from the class
-// table (in memory up to limit bytes, else in a file in dir). It returns
-// the rows in no split too, and a function that releases the table once
-// the job is done.
-func stratifiedPlacer(ctx context.Context, command string, splits []splitter.Split, p *plan, column string, master *prng.PCG64, workers int, limit int64, dir scratch.Dir, progress Progress) (placeFunc, int64, func(), error) {
+// table (in memory up to limit bytes, else in a file in dir). The
+// boundary search takes what the table leaves of memory (searchMemory).
+// It returns the rows in no split too, and a function that releases the
+// table once the job is done.
+func stratifiedPlacer(ctx context.Context, command string, splits []splitter.Split, p *plan, column string, master *prng.PCG64, workers int, limit, memory int64, dir scratch.Dir, progress Progress) (placeFunc, int64, func(), error) {
 	col, err := columnFor(p.schema, "--stratify", column)
 	if err != nil {
 		return nil, 0, nil, err
@@ -107,13 +108,17 @@ func stratifiedPlacer(ctx context.Context, command string, splits []splitter.Spl
 		return func([]uint64, int64, []uint8) error { return nil }, 0, ct.ids.close, nil
 	}
 	progress.Phase("boundaries", 0) // no rows counted: a spinner
+	held := tableBytes(ct.ids)
+	for _, name := range ct.names {
+		held += int64(len(name)) + 16
+	}
 	var readErr error
-	bounds, err := splitter.StratifiedBoundaries(ctx, master, ct.ids.batches(&readErr), p.rows, sizes, workers)
+	bounds, err := splitter.StratifiedBoundaries(ctx, master, ct.ids.batches(&readErr), p.rows, sizes, workers, searchMemory(memory, held))
 	if err == nil {
 		err = readErr
 	}
 	if err != nil {
-		return fail(err)
+		return fail(searchError(err, fmt.Sprintf("--stratify %q", column), memory, held, len(sizes), len(sizes)*len(sizes[0])))
 	}
 	a := splitter.NewStratifiedAssigner(bounds, len(splits))
 	place := func(keys []uint64, start int64, ids []uint8) error {

@@ -22,7 +22,7 @@ import (
 // time-series folds (nil otherwise) and a release function.
 func verifyOrderPlacer(ctx context.Context, m *Manifest, p *plan, memory int64) (placeFunc, [][]int, func(), error) {
 	cfg := SplitConfig{Splits: m.Options.Splits, OrderBy: m.Options.OrderBy, Nulls: m.Options.Nulls}.withDefaults()
-	cfg.ShuffleMemory = heapBudget(memory) / 2
+	cfg.MemoryLimit, cfg.ShuffleMemory = memory, heapBudget(memory)/2
 	op, err := newOrderPlan(ctx, cfg, m.Options.TimeSeries, p)
 	if err != nil {
 		return nil, nil, nil, err

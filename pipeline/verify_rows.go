@@ -206,7 +206,7 @@ func verifyPlacer(ctx context.Context, m *Manifest, master *prng.PCG64, p *plan,
 			return nil, nil, nil, err
 		}
 		seed, _ := new(big.Int).SetString(m.Seed, 10)
-		a, _, err := rowBalancedAssigner(ctx, m.Options.Splits, p, group, seed, SplitConfig{}.withDefaults().Workers, heapBudget(memory)/2, scratch.Local(""), noProgress{})
+		a, _, err := rowBalancedAssigner(ctx, m.Options.Splits, p, group, seed, SplitConfig{}.withDefaults().Workers, heapBudget(memory)/2, memory, scratch.Local(""), noProgress{})
 		if err != nil {
 			return nil, nil, nil, err
 		}
@@ -216,7 +216,7 @@ func verifyPlacer(ctx context.Context, m *Manifest, master *prng.PCG64, p *plan,
 		return verifyStratGroups(ctx, m, p, memory) // verify_stratgroup.go
 	}
 	if m.Options.Stratify != "" {
-		place, _, release, err := stratifiedPlacer(ctx, m.Command, m.Options.Splits, p, m.Options.Stratify, master, SplitConfig{}.withDefaults().Workers, heapBudget(memory)/2, scratch.Local(""), noProgress{})
+		place, _, release, err := stratifiedPlacer(ctx, m.Command, m.Options.Splits, p, m.Options.Stratify, master, SplitConfig{}.withDefaults().Workers, heapBudget(memory)/2, memory, scratch.Local(""), noProgress{})
 		return place, nil, release, err
 	}
 	if m.Options.Compat != "" {

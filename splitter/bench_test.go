@@ -93,3 +93,45 @@ func BenchmarkExactBoundaries(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkStratifiedBoundaries measures StratifiedBoundaries over 10^7
+// rows with 2 and 1000 classes (class i%m for row i, as a pipeline holding
+// the classes in memory would stream them in 64Ki-row batches) and three
+// splits, on 2 workers, with no memory budget and a small one. SetBytes
+// counts 8 bytes a row; compare with BenchmarkExactBoundaries.
+func BenchmarkStratifiedBoundaries(b *testing.B) {
+	const n = 10_000_000
+	gen := newGen(b, 42)
+	splits, err := splitter.ParseRatios("train=0.8,valid=0.1,test=0.1")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, m := range []int{2, 1000} {
+		classes := make([]uint32, n)
+		counts := make([]int64, m)
+		for i := range classes {
+			classes[i] = uint32(i % m)
+			counts[i%m]++
+		}
+		sizes, err := splitter.StratifiedSizes(counts, splits)
+		if err != nil {
+			b.Fatal(err)
+		}
+		// No budget (the largest tuning), and one that halves it 4 times.
+		for _, memory := range []int64{0, 4 << 20} {
+			name := fmt.Sprintf("classes=%d", m)
+			if memory > 0 {
+				name += fmt.Sprintf(",memory=%dMiB", memory>>20)
+			}
+			b.Run(name, func(b *testing.B) {
+				b.ReportAllocs()
+				b.SetBytes(8 * n)
+				for b.Loop() {
+					if _, err := splitter.StratifiedBoundaries(b.Context(), gen, classBatches(classes, []int{1 << 16}), n, sizes, 2, memory); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}

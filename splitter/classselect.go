@@ -17,9 +17,10 @@ import (
 // inside classes without storing keys: [StratifiedBoundaries],
 // [OrderBoundaries] and [RowBalancedThresholds] all run it.
 
-// classTuning tunes the radix select of StratifiedBoundaries and
-// RowBalancedThresholds. It changes the work and memory of a search, never
-// its result.
+// classTuning tunes the radix select of StratifiedBoundaries,
+// OrderBoundaries and RowBalancedThresholds; classTuningFor derives it
+// from a memory budget (classselect_memory.go). It changes the work and
+// memory of a search, never its result.
 type classTuning struct {
 	hist    int64 // histogram counters per pass (the leaf size is rows/hist)
 	collect int64 // rows collected per pass
@@ -30,30 +31,45 @@ var defaultClassTuning = classTuning{hist: 1 << 18, collect: 1 << 21, chunk: 1 <
 
 // classTarget is one rank being searched for in one class: the row of rank
 // rank among the count rows of the class whose keys start with the
-// bits-long prefix; below rows of the class have smaller keys.
+// bits-long prefix; below rows of the class have smaller keys. Once the
+// prefix is the whole key (bits 64), the rows sharing it are told apart by
+// index: the target's count rows then have indices in [ilo, ihi), and
+// kbelow rows of the class have smaller keys.
 type classTarget struct {
-	class  uint32
-	slot   int
-	prefix uint64
-	bits   int
-	rank   int64
-	count  int64
-	below  int64
-	found  candidate
-	first  int64 // rank of the first row with the found key, in the class
-	done   bool
+	class    uint32
+	slot     int
+	prefix   uint64
+	bits     int
+	ilo, ihi int64
+	rank     int64
+	count    int64
+	below    int64
+	kbelow   int64
+	found    candidate
+	first    int64 // rank of the first row with the found key, in the class
+	done     bool
 }
 
 // classProbe asks a pass about the rows of a class whose keys start with
 // the bits-long prefix: a histogram of their next d key bits (at offset off
-// of the pass's counters) or, with d = 0, the rows themselves.
+// of the pass's counters) or, with d = 0, the rows themselves. With bits
+// 64 it asks about the rows of that key with indices in [ilo, ihi), and
+// its histogram counts indices in ranges of iw.
 type classProbe struct {
-	class  uint32
-	prefix uint64
-	bits   int
-	d      int
-	off    int64
-	count  int64
+	class    uint32
+	prefix   uint64
+	bits     int
+	ilo, ihi int64
+	iw       int64
+	d        int
+	off      int64
+	count    int64
+}
+
+// probeOrder orders probes (and targets' probes) by class, then key, then
+// index.
+func probeOrder(ca, cb uint32, loa, lob uint64, iloa, ilob int64) int {
+	return cmp.Or(cmp.Compare(ca, cb), cmp.Compare(loa, lob), cmp.Compare(iloa, ilob))
 }
 
 // lo returns the smallest key p matches.
@@ -64,7 +80,8 @@ func (p *classProbe) lo() uint64 {
 	return p.prefix << (64 - p.bits)
 }
 
-// match reports whether key starts with p's prefix.
+// match reports whether key starts with p's prefix (for bits below 64;
+// pass tells a key's rows apart by index).
 func (p *classProbe) match(key uint64) bool {
 	return p.bits == 0 || key>>(64-p.bits) == p.prefix
 }
@@ -89,13 +106,12 @@ type classSelector struct {
 
 // workerState is one worker's scratch for a pass.
 type workerState struct {
-	buf    []uint64
-	g      prng.PCG64
-	pos    int64 // row the generator g is at, or -1
-	counts []int64
-	hist   []int64
-	rows   []classRow
-	bad    int64 // first row with an out-of-range class, or -1
+	buf  []uint64
+	g    prng.PCG64
+	pos  int64 // row the generator g is at, or -1
+	hist []int64
+	rows []classRow
+	bad  int64 // first row with an out-of-range class, or -1
 }
 
 // stream calls fn on every row range of the stream, spread over the
@@ -184,10 +200,8 @@ func (s *classSelector) count(ctx context.Context) ([]int64, error) {
 	if s.classes == nil {
 		return []int64{s.n}, nil
 	}
-	states := s.newStates()
-	for _, ws := range states {
-		ws.counts = make([]int64, s.m)
-	}
+	// One table of counts, and no keys: the stream is counted in order.
+	counts := make([]int64, s.m)
 	m := uint32(s.m - 1)
 	// Counting needs no keys: stream the classes alone.
 	var pos int64
@@ -200,7 +214,6 @@ func (s *classSelector) count(ctx context.Context) ([]int64, error) {
 			err = fmt.Errorf("splitter: batch of rows %d to %d, want rows from %d of %d", start, start+int64(len(classes))-1, pos, s.n)
 			return false
 		}
-		counts := states[0].counts
 		for i, c := range classes {
 			if c > m {
 				err = fmt.Errorf("splitter: row %d has class %d, want 0 to %d", start+int64(i), c, m)
@@ -217,7 +230,7 @@ func (s *classSelector) count(ctx context.Context) ([]int64, error) {
 	if pos != s.n {
 		return nil, fmt.Errorf("splitter: the stream holds %d rows, want %d", pos, s.n)
 	}
-	return states[0].counts, nil
+	return counts, nil
 }
 
 // run finds every target.
@@ -237,24 +250,38 @@ func (s *classSelector) run(ctx context.Context, targets []classTarget) error {
 				continue
 			}
 			k, _ := slices.BinarySearchFunc(probes, tg, func(p classProbe, tg *classTarget) int {
-				return cmp.Or(cmp.Compare(p.class, tg.class), cmp.Compare(p.lo(), tg.lo()))
+				return probeOrder(p.class, tg.class, p.lo(), tg.lo(), p.ilo, tg.ilo)
 			})
 			p := &probes[k]
 			if p.d == 0 {
 				rs := rows[k]
 				r := rs[tg.rank]
-				first := tg.rank
-				for first > 0 && rs[first-1].key == r.key {
-					first--
+				first := tg.below
+				if p.bits < 64 {
+					f := tg.rank
+					for f > 0 && rs[f-1].key == r.key {
+						f--
+					}
+					first += f
+				} else {
+					first = tg.kbelow // rows of the key before ilo were counted in below
 				}
-				tg.found, tg.first, tg.done = candidate{key: r.key, index: r.index}, tg.below+first, true
+				tg.found, tg.first, tg.done = candidate{key: r.key, index: r.index}, first, true
 				continue
 			}
 			h := hist[p.off : p.off+1<<p.d]
 			for b, c := range h {
 				if tg.rank < c {
-					tg.prefix = tg.prefix<<p.d | uint64(b)
-					tg.bits += p.d
+					if p.bits == 64 {
+						tg.ilo = p.ilo + int64(b)*p.iw
+						tg.ihi = min(tg.ilo+p.iw, p.ihi)
+					} else {
+						tg.prefix = tg.prefix<<p.d | uint64(b)
+						tg.bits += p.d
+						if tg.bits == 64 { // below is final: the key's first row
+							tg.ilo, tg.ihi, tg.kbelow = 0, s.n, tg.below
+						}
+					}
 					tg.count = c
 					break
 				}
@@ -279,13 +306,15 @@ func (s *classSelector) plan(targets []classTarget) []classProbe {
 	var probes []classProbe
 	for _, tg := range targets {
 		if !tg.done {
-			probes = append(probes, classProbe{class: tg.class, prefix: tg.prefix, bits: tg.bits, count: tg.count})
+			probes = append(probes, classProbe{class: tg.class, prefix: tg.prefix, bits: tg.bits, ilo: tg.ilo, ihi: tg.ihi, count: tg.count})
 		}
 	}
 	slices.SortFunc(probes, func(a, b classProbe) int {
-		return cmp.Or(cmp.Compare(a.class, b.class), cmp.Compare(a.lo(), b.lo()), cmp.Compare(a.bits, b.bits))
+		return cmp.Or(probeOrder(a.class, b.class, a.lo(), b.lo(), a.ilo, b.ilo), cmp.Compare(a.bits, b.bits))
 	})
-	probes = slices.CompactFunc(probes, func(a, b classProbe) bool { return a.class == b.class && a.bits == b.bits && a.prefix == b.prefix })
+	probes = slices.CompactFunc(probes, func(a, b classProbe) bool {
+		return a.class == b.class && a.bits == b.bits && a.prefix == b.prefix && a.ilo == b.ilo
+	})
 	var total int64
 	for _, p := range probes {
 		total += p.count
@@ -297,13 +326,20 @@ func (s *classSelector) plan(targets []classTarget) []classProbe {
 	var collected, off int64
 	for i := range probes {
 		p := &probes[i]
-		if p.bits == 64 || p.count <= leaf && collected+p.count <= s.tune.collect {
+		// A range of one index holds one row at most.
+		if p.bits == 64 && p.ihi-p.ilo <= 1 || p.count <= leaf && collected+p.count <= s.tune.collect {
 			collected += p.count
 			continue
 		}
 		// d bits leave buckets of about leaf rows: 2^d >= count/leaf.
 		d := bits.Len64(uint64((p.count - 1) / leaf))
-		p.d = min(max(d, 1), radixBits, 64-p.bits)
+		if p.bits == 64 {
+			// Rows of one key: ranges of indices, no more than indices.
+			p.d = min(max(d, 1), radixBits, bits.Len64(uint64(p.ihi-p.ilo-1)))
+			p.iw = (p.ihi - p.ilo + 1<<p.d - 1) >> p.d
+		} else {
+			p.d = min(max(d, 1), radixBits, 64-p.bits)
+		}
 		p.off = off
 		off += 1 << p.d
 	}
@@ -393,6 +429,24 @@ func (s *classSelector) pass(ctx context.Context, probes []classProbe) ([]int64,
 				k = lo
 			}
 			p := &ps[k]
+			if p.bits == 64 {
+				// A key's rows told apart by index: its probes are
+				// sorted by ilo, and k is the last of them.
+				index := start + int64(i)
+				for index < p.ilo && k > 0 && ps[k-1].bits == 64 && ps[k-1].prefix == key {
+					k--
+					p = &ps[k]
+				}
+				if key != p.prefix || index < p.ilo || index >= p.ihi {
+					continue
+				}
+				if p.d == 0 {
+					ws.rows = append(ws.rows, classRow{probe: first[c] + k, key: key, index: index})
+				} else {
+					ws.hist[p.off+(index-p.ilo)/p.iw]++
+				}
+				continue
+			}
 			if !p.match(key) {
 				continue
 			}

@@ -23,10 +23,10 @@ func (tu ClassTuning) internal() classTuning {
 // StratifiedBoundariesTuned is StratifiedBoundaries with the given tuning.
 // Tests shrink it to reach every path of the select with small inputs.
 func StratifiedBoundariesTuned(ctx context.Context, gen *prng.PCG64, classes ClassBatches, n int64, sizes [][]int64, workers int, tu ClassTuning) ([][]Boundary, error) {
-	return stratifiedBoundaries(ctx, gen, classes, n, sizes, workers, tu.internal())
+	return stratifiedBoundaries(ctx, gen, classes, n, sizes, workers, 0, tu.internal())
 }
 
 // RowBalancedThresholdsTuned is RowBalancedThresholds with the given tuning.
 func RowBalancedThresholdsTuned(ctx context.Context, groupKeys KeyBatches, n int64, splits []Split, workers int, tu ClassTuning) ([]uint64, error) {
-	return rowBalancedThresholds(ctx, groupKeys, n, splits, workers, tu.internal())
+	return rowBalancedThresholds(ctx, groupKeys, n, splits, workers, 0, tu.internal())
 }

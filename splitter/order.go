@@ -87,16 +87,19 @@ func OrderKeyFloat(v float64) uint64 {
 //
 // The boundaries are found without sorting or storing the keys, by the
 // radix select of [RowBalancedThresholds] over the key stream (a few passes,
-// on up to workers goroutines, with the same result for any batching and
-// worker count). Errors wrap [ErrUsage] for invalid sizes; a stream that is
-// out of order or does not hold n rows is an error too, and ctx's error is
-// returned when it is cancelled.
-func OrderBoundaries(ctx context.Context, keys KeyBatches, n int64, sizes []int64, workers int) ([]Boundary, error) {
-	return orderBoundaries(ctx, keys, n, sizes, workers, defaultClassTuning)
+// on up to workers goroutines, with the same result for any batching,
+// worker count and memory budget), within memory bytes as
+// [StratifiedBoundaries] is (one class). Errors wrap [ErrUsage] for invalid
+// sizes and [ErrTooLarge] for a memory below [MinSearchMemory](1, splits);
+// a stream that is out of order or does not hold n rows is an error too,
+// and ctx's error is returned when it is cancelled.
+func OrderBoundaries(ctx context.Context, keys KeyBatches, n int64, sizes []int64, workers int, memory int64) ([]Boundary, error) {
+	return orderBoundaries(ctx, keys, n, sizes, workers, memory, classTuning{})
 }
 
-// orderBoundaries is [OrderBoundaries] with the given tuning.
-func orderBoundaries(ctx context.Context, keys KeyBatches, n int64, sizes []int64, workers int, tune classTuning) ([]Boundary, error) {
+// orderBoundaries is [OrderBoundaries] with the given tuning, or with
+// memory's when tune is zero.
+func orderBoundaries(ctx context.Context, keys KeyBatches, n int64, sizes []int64, workers int, memory int64, tune classTuning) ([]Boundary, error) {
 	ranks, err := boundaryRanks(n, sizes)
 	if err != nil {
 		return nil, err
@@ -112,7 +115,10 @@ func orderBoundaries(ctx context.Context, keys KeyBatches, n int64, sizes []int6
 		targets = append(targets, classTarget{rank: r, count: n})
 		slots = append(slots, k)
 	}
-	sel := &classSelector{keys: keys, n: n, m: 1, workers: max(workers, 1), tune: tune}
+	sel := &classSelector{keys: keys, n: n, m: 1}
+	if sel.tune, sel.workers, err = searchTuning(memory, tune, workers, 1, len(targets)); err != nil {
+		return nil, err
+	}
 	if len(targets) == 0 {
 		// No search, but the stream must still hold n rows in order.
 		if err := sel.stream(ctx, sel.newStates(), func(*workerState, int64, []uint32, []uint64) {}); err != nil {

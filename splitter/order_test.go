@@ -134,7 +134,7 @@ func TestOrderBoundariesErrors(t *testing.T) {
 		{"short stream", 4, []int64{2, 2}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if _, err := splitter.OrderBoundaries(t.Context(), keyBatches(keys, []int{2}), tc.n, tc.sizes, 2); err == nil {
+			if _, err := splitter.OrderBoundaries(t.Context(), keyBatches(keys, []int{2}), tc.n, tc.sizes, 2, 0); err == nil {
 				t.Fatalf("OrderBoundaries(n %d, sizes %v): no error", tc.n, tc.sizes)
 			}
 		})

@@ -30,18 +30,21 @@ import (
 // move existing groups to other splits.
 //
 // groupKeys streams one group key per row ([GroupHasher]); it is read by a
-// radix select like [StratifiedBoundaries], a few passes, without sorting
-// or storing the keys, spread over up to workers goroutines, with the same
-// result for any batching and worker count. Errors wrap [ErrUsage] for an
-// invalid split list or counts beyond n; a stream that is out of order or
-// does not hold n rows is an error too, and ctx's error is returned when it
-// is cancelled.
-func RowBalancedThresholds(ctx context.Context, groupKeys KeyBatches, n int64, splits []Split, workers int) ([]uint64, error) {
-	return rowBalancedThresholds(ctx, groupKeys, n, splits, workers, defaultClassTuning)
+// radix select like [StratifiedBoundaries] (one class), a few passes,
+// without sorting or storing the keys, spread over up to workers
+// goroutines, within memory bytes (0: no bound), with the same result for
+// any batching, worker count and memory budget. Errors wrap [ErrUsage] for
+// an invalid split list or counts beyond n, and [ErrTooLarge] for a memory
+// below [MinSearchMemory](1, splits); a stream that is out of order or
+// does not hold n rows is an error too, and ctx's error is returned when
+// it is cancelled.
+func RowBalancedThresholds(ctx context.Context, groupKeys KeyBatches, n int64, splits []Split, workers int, memory int64) ([]uint64, error) {
+	return rowBalancedThresholds(ctx, groupKeys, n, splits, workers, memory, classTuning{})
 }
 
-// rowBalancedThresholds is [RowBalancedThresholds] with the given tuning.
-func rowBalancedThresholds(ctx context.Context, groupKeys KeyBatches, n int64, splits []Split, workers int, tune classTuning) ([]uint64, error) {
+// rowBalancedThresholds is [RowBalancedThresholds] with the given tuning,
+// or with memory's when tune is zero.
+func rowBalancedThresholds(ctx context.Context, groupKeys KeyBatches, n int64, splits []Split, workers int, memory int64, tune classTuning) ([]uint64, error) {
 	sizes, err := Sizes(splits, n)
 	if err != nil {
 		return nil, err
@@ -57,7 +60,10 @@ func rowBalancedThresholds(ctx context.Context, groupKeys KeyBatches, n int64, s
 		targets = append(targets, classTarget{rank: total, count: n})
 		ranks = append(ranks, total)
 	}
-	sel := &classSelector{keys: groupKeys, n: n, m: 1, workers: max(workers, 1), tune: tune}
+	sel := &classSelector{keys: groupKeys, n: n, m: 1}
+	if sel.tune, sel.workers, err = searchTuning(memory, tune, workers, 1, len(targets)); err != nil {
+		return nil, err
+	}
 	if len(targets) == 0 {
 		// No search, but the stream must still hold n rows in order.
 		if err := sel.stream(ctx, sel.newStates(), func(*workerState, int64, []uint32, []uint64) {}); err != nil {

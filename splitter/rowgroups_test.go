@@ -132,7 +132,7 @@ func TestRowBalancedErrors(t *testing.T) {
 				cancel()
 				ctx = c
 			}
-			_, err := splitter.RowBalancedThresholds(ctx, tc.stream, tc.n, tc.splits, 2)
+			_, err := splitter.RowBalancedThresholds(ctx, tc.stream, tc.n, tc.splits, 2, 0)
 			switch {
 			case err == nil:
 				t.Fatal("no error")

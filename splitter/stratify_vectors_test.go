@@ -158,7 +158,7 @@ func TestStratifiedVectors(t *testing.T) {
 			g.Fill(keys)
 			for _, workers := range []int{1, 2, 3, 8} {
 				cuts := randomCuts(rng, int(v.N))
-				got, err := splitter.StratifiedBoundaries(t.Context(), gen, classBatches(v.Classes, cuts), v.N, sizes, workers)
+				got, err := splitter.StratifiedBoundaries(t.Context(), gen, classBatches(v.Classes, cuts), v.N, sizes, workers, 0)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -209,7 +209,7 @@ func TestRowBalancedVectors(t *testing.T) {
 			}
 			wantIDs, _ := hex.DecodeString(v.IDsHex)
 			for _, workers := range []int{1, 2, 3, 8} {
-				upper, err := splitter.RowBalancedThresholds(t.Context(), keyBatches(keys, randomCuts(rng, int(v.N))), v.N, splits, workers)
+				upper, err := splitter.RowBalancedThresholds(t.Context(), keyBatches(keys, randomCuts(rng, int(v.N))), v.N, splits, workers, 0)
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -164,7 +164,7 @@ func TestOrderVectors(t *testing.T) {
 			}
 		}
 		for _, workers := range []int{1, 3} {
-			b, err := splitter.OrderBoundaries(t.Context(), keyBatches(keys, []int{7}), int64(len(keys)), c.Sizes, workers)
+			b, err := splitter.OrderBoundaries(t.Context(), keyBatches(keys, []int{7}), int64(len(keys)), c.Sizes, workers, 0)
 			if err != nil {
 				t.Fatalf("case %d: %v", ci, err)
 			}
