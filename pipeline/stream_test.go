@@ -339,8 +339,10 @@ func streamRSSRows(t *testing.T) int64 {
 }
 
 // maxStreamRSS is the peak resident memory a stream split may reach,
-// whatever the number of rows.
-const maxStreamRSS = 150 << 20
+// whatever the number of rows. The child takes 59-65 MiB under its soft
+// limit (streamRSSLimit), also beside 8 busy loops on 2 cores; keeping
+// every batch of 1M gen rows instead of discarding it peaks above 124 MiB.
+const maxStreamRSS = 112 << 20
 
 // TestSplitStreamPeakRSS runs a stream split of gen rows in a child
 // process (this test binary again) that encodes every batch as Arrow IPC
@@ -385,10 +387,10 @@ func TestSplitStreamPeakRSS(t *testing.T) {
 // streamRSSLimit is the child's soft memory limit, as the CLI sets one
 // from --memory: the peak then measures the memory the stream holds, not
 // how far garbage piles up while a starved collector marks (without a
-// limit, two CI runs under a load of about 13 on 2 cores peaked once each
-// at 150.6 and 233 MiB, where runs here take 72-94 MiB, also under a load
-// of 10). Memory the stream kept would be live and past any limit.
-const streamRSSLimit = 96 << 20
+// limit, two runs under a load of about 13 on 2 cores peaked once each at
+// 150.6 and 233 MiB, where runs here take 72-99 MiB, also under a load of
+// 10). Memory the stream kept would be live and past the limit.
+const streamRSSLimit = 48 << 20
 
 // streamRSSChild is the child of TestSplitStreamPeakRSS.
 func streamRSSChild(t *testing.T) {
