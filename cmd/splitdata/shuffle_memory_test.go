@@ -42,7 +42,7 @@ const (
 // nonHeapRSS is what the process's resident set holds beyond the memory the
 // Go runtime manages and its soft limit counts: the binary's text and data
 // pages (this test binary, run as splitdata, is larger than bin/splitdata;
-// `splitdata version` peaks at 14 MiB) and the C library's allocations.
+// `splitdata version` peaks at about 40 MiB) and the C library's allocations.
 const nonHeapRSS = 32 << 20
 
 // shuffleRSSBound is the peak RSS allowed for `splitdata shuffle --memory M
