@@ -218,19 +218,23 @@ func readGroupKeys(ctx context.Context, p *plan, g groupSpec, seed *big.Int, wor
 	return keys, nil
 }
 
-// rowBalancedAssigner builds the assigner of group keys of a grouped split
-// balanced by rows (docs/algorithm.md section 14): a first pass reads the
-// group columns and keeps every row's group key (in memory up to limit
-// bytes, else in a temporary file in dir), the thresholds come from a radix
-// select over them within what the keys leave of memory (searchMemory),
-// and the rows in no split are counted.
-func rowBalancedAssigner(ctx context.Context, splits []splitter.Split, p *plan, g groupSpec, seed *big.Int, workers int, limit, memory int64, dir scratch.Dir, progress Progress) (keyAssigner, int64, error) {
+// rowBalancedKeys is the first pass of a grouped split balanced by rows
+// (docs/algorithm.md section 14): it reads the group columns and keeps
+// every row's group key (in memory up to limit bytes, else in a temporary
+// file in dir), finds the thresholds by a radix select over them within
+// what the keys leave of memory (searchMemory), and counts the rows in no
+// split. It returns the table, which the caller closes, with the
+// threshold assigner of group keys.
+func rowBalancedKeys(ctx context.Context, splits []splitter.Split, p *plan, g groupSpec, seed *big.Int, workers int, limit, memory int64, dir scratch.Dir, progress Progress) (*rowTable[uint64], *splitter.ThresholdAssigner, int64, error) {
 	progress.Phase("groups", p.rows)
 	keys, err := readGroupKeys(ctx, p, g, seed, workers, limit, dir, progress)
 	if err != nil {
-		return nil, 0, err
+		return nil, nil, 0, err
 	}
-	defer keys.close()
+	fail := func(err error) (*rowTable[uint64], *splitter.ThresholdAssigner, int64, error) {
+		keys.close()
+		return nil, nil, 0, err
+	}
 	progress.Phase("boundaries", 0) // no rows counted: a spinner
 	var readErr error
 	held := tableBytes(keys)
@@ -239,7 +243,7 @@ func rowBalancedAssigner(ctx context.Context, splits []splitter.Split, p *plan, 
 		err = readErr
 	}
 	if err != nil {
-		return nil, 0, searchError(err, "--ratio-by rows", memory, held, 1, len(splits))
+		return fail(searchError(err, "--ratio-by rows", memory, held, 1, len(splits)))
 	}
 	a := splitter.NewThresholdAssigner(upper)
 	var unassigned int64
@@ -253,7 +257,47 @@ func rowBalancedAssigner(ctx context.Context, splits []splitter.Split, p *plan, 
 		}
 	}
 	if readErr != nil {
-		return nil, 0, readErr
+		return fail(readErr)
 	}
+	return keys, a, unassigned, nil
+}
+
+// rowBalancedAssigner is the assigner of group keys of a grouped split
+// balanced by rows (rowBalancedKeys), for callers that hash each row's
+// group again (verify): the table is closed.
+func rowBalancedAssigner(ctx context.Context, splits []splitter.Split, p *plan, g groupSpec, seed *big.Int, workers int, limit, memory int64, dir scratch.Dir, progress Progress) (keyAssigner, int64, error) {
+	keys, a, unassigned, err := rowBalancedKeys(ctx, splits, p, g, seed, workers, limit, memory, dir, progress)
+	if err != nil {
+		return nil, 0, err
+	}
+	keys.close()
 	return a, unassigned, nil
+}
+
+// rowBalancedPlacer is the placer of a grouped split balanced by rows: it
+// reads each row's group key back from rowBalancedKeys's table by its
+// global index, so the main pass hashes no group value and needs no rows
+// (it runs on the columnar path where it can). It returns a function that
+// releases the table once the job is done.
+func rowBalancedPlacer(ctx context.Context, splits []splitter.Split, p *plan, g groupSpec, seed *big.Int, workers int, limit, memory int64, dir scratch.Dir, progress Progress) (placeFunc, int64, func(), error) {
+	keys, a, unassigned, err := rowBalancedKeys(ctx, splits, p, g, seed, workers, limit, memory, dir, progress)
+	if err != nil {
+		return nil, 0, nil, err
+	}
+	return tablePlace(keys, a), unassigned, keys.close, nil
+}
+
+// tablePlace is the placeFunc of a grouped job whose group keys a first
+// pass put in keys: row start+k goes where a assigns its group's key, the
+// same key the row path hashes from the row (groupAssigner). The row's own
+// key, which orders it within its split, is left alone.
+func tablePlace(keys *rowTable[uint64], a keyAssigner) placeFunc {
+	return func(rowKeys []uint64, start int64, ids []uint8) error {
+		group, err := keys.read(start, len(rowKeys), nil)
+		if err != nil {
+			return err
+		}
+		a.Assign(group, start, ids[:len(rowKeys)])
+		return nil
+	}
 }

@@ -146,7 +146,11 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 	for i, in := range plan.inputs {
 		inputs[i] = in
 	}
-	batches := useBatches(inputs, encoder, cfg.grouped(), cfg.IndexOnly)
+	// A grouped job whose group keys a first pass puts in a table places
+	// its rows from the table (tablePlace), as a stratified job does: only
+	// the others hash each row's group values on the row path.
+	tableGroups := !stratGroups && cfg.RatioBy == RatioByRows
+	batches := useBatches(inputs, encoder, cfg.grouped() && !tableGroups, cfg.IndexOnly)
 	if cfg.OnPath != nil {
 		cfg.OnPath(batches)
 	}
@@ -231,7 +235,11 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 			place, unassigned, duplicates = order.place, order.unassigned, order.duplicates
 		}
 	case cfg.grouped() && cfg.RatioBy == RatioByRows:
-		assign, unassigned, err = rowBalancedAssigner(ctx, cfg.Splits, plan, group, seed.value, cfg.Workers, cfg.ShuffleMemory, cfg.MemoryLimit, tempFiles(cfg.TempStore, cfg.TempDir), cfg.Progress)
+		var release func()
+		place, unassigned, release, err = rowBalancedPlacer(ctx, cfg.Splits, plan, group, seed.value, cfg.Workers, cfg.ShuffleMemory, cfg.MemoryLimit, tempFiles(cfg.TempStore, cfg.TempDir), cfg.Progress)
+		if release != nil {
+			defer release()
+		}
 	default:
 		assign, unassigned, err = newAssigner(ctx, cfg, master, plan.rows)
 	}
