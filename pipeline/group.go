@@ -301,3 +301,18 @@ func tablePlace(keys *rowTable[uint64], a keyAssigner) placeFunc {
 		return nil
 	}
 }
+
+// groupPlacer is the placer of a grouped split by groups that places its
+// rows from a table of group keys: a first pass (readGroupKeys) keeps every
+// row's group key, in memory up to limit bytes, else in a temporary file
+// in dir, and the placer assigns each row by its group's key with a, read
+// back by the row's global index, as groupAssigner does from the row. It
+// returns a function that releases the table once the job is done.
+func groupPlacer(ctx context.Context, a keyAssigner, p *plan, g groupSpec, seed *big.Int, workers int, limit int64, dir scratch.Dir, progress Progress) (placeFunc, func(), error) {
+	progress.Phase("groups", p.rows)
+	keys, err := readGroupKeys(ctx, p, g, seed, workers, limit, dir, progress)
+	if err != nil {
+		return nil, nil, err
+	}
+	return tablePlace(keys, a), keys.close, nil
+}

@@ -149,7 +149,7 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 	// A grouped job whose group keys a first pass puts in a table places
 	// its rows from the table (tablePlace), as a stratified job does: only
 	// the others hash each row's group values on the row path.
-	tableGroups := !stratGroups && cfg.RatioBy == RatioByRows
+	tableGroups := !stratGroups
 	batches := useBatches(inputs, encoder, cfg.grouped() && !tableGroups, cfg.IndexOnly)
 	if cfg.OnPath != nil {
 		cfg.OnPath(batches)
@@ -242,6 +242,13 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 		}
 	default:
 		assign, unassigned, err = newAssigner(ctx, cfg, master, plan.rows)
+		if err == nil && cfg.grouped() && tableGroups {
+			var release func()
+			place, release, err = groupPlacer(ctx, assign, plan, group, seed.value, cfg.Workers, cfg.ShuffleMemory, tempFiles(cfg.TempStore, cfg.TempDir), cfg.Progress)
+			if release != nil {
+				defer release()
+			}
+		}
 	}
 	if err != nil {
 		return nil, err
