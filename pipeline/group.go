@@ -288,9 +288,9 @@ func rowBalancedPlacer(ctx context.Context, splits []splitter.Split, p *plan, g 
 }
 
 // tablePlace is the placeFunc of a grouped job whose group keys a first
-// pass put in keys: row start+k goes where a assigns its group's key, the
-// same key the row path hashes from the row (groupAssigner). The row's own
-// key, which orders it within its split, is left alone.
+// pass put in keys: row start+k goes where a assigns its group's key (the
+// hash of its group's canonical bytes, groupSpec.appendBytes). The row's
+// own key, which orders it within its split, is left alone.
 func tablePlace(keys *rowTable[uint64], a keyAssigner) placeFunc {
 	return func(rowKeys []uint64, start int64, ids []uint8) error {
 		group, err := keys.read(start, len(rowKeys), nil)
@@ -306,7 +306,7 @@ func tablePlace(keys *rowTable[uint64], a keyAssigner) placeFunc {
 // rows from a table of group keys: a first pass (readGroupKeys) keeps every
 // row's group key, in memory up to limit bytes, else in a temporary file
 // in dir, and the placer assigns each row by its group's key with a, read
-// back by the row's global index, as groupAssigner does from the row. It
+// back by the row's global index. It
 // returns a function that releases the table once the job is done.
 func groupPlacer(ctx context.Context, a keyAssigner, p *plan, g groupSpec, seed *big.Int, workers int, limit int64, dir scratch.Dir, progress Progress) (placeFunc, func(), error) {
 	progress.Phase("groups", p.rows)

@@ -11,7 +11,7 @@ import (
 // A grouped job places its rows from the group keys a first pass keeps in a
 // table, so its main pass takes the columnar path; it writes the bytes the
 // row path writes, for any workers and chunking of the input, with the
-// table in memory or in a temporary file.
+// table in memory or in a temporary file; with --stratify too.
 func TestGroupedJobsTakeColumnarPath(t *testing.T) {
 	const n = 4_000
 	three := mustRatios(t, "train=0.7,valid=0.2,test=0.1")
@@ -54,6 +54,9 @@ func TestGroupedJobsTakeColumnarPath(t *testing.T) {
 		{"split-group-shuffle-spill", func(t *testing.T, in, out string, o pipeline.JobOptions) (*pipeline.Manifest, error) {
 			o.ShuffleMemory = 256 << 10
 			return pipeline.Split(t.Context(), pipeline.SplitConfig{Inputs: []string{in}, Out: out, Seed: "25", Splits: three, Group: "user_id", Shuffle: true, JobOptions: o})
+		}},
+		{"split-stratify-group", func(t *testing.T, in, out string, o pipeline.JobOptions) (*pipeline.Manifest, error) {
+			return pipeline.Split(t.Context(), pipeline.SplitConfig{Inputs: []string{in}, Out: out, Seed: "28", Splits: three, Stratify: "label", Group: "user_id", RatioBy: pipeline.RatioByRows, JobOptions: o})
 		}},
 		{"kfold-group-materialize", func(t *testing.T, in, out string, o pipeline.JobOptions) (*pipeline.Manifest, error) {
 			return pipeline.KFold(t.Context(), pipeline.KFoldConfig{Inputs: []string{in}, Out: out, Seed: "26", K: 3, Group: "user_id", Materialize: true, JobOptions: o})

@@ -146,11 +146,11 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 	for i, in := range plan.inputs {
 		inputs[i] = in
 	}
-	// A grouped job whose group keys a first pass puts in a table places
-	// its rows from the table (tablePlace), as a stratified job does: only
-	// the others hash each row's group values on the row path.
-	tableGroups := !stratGroups
-	batches := useBatches(inputs, encoder, cfg.grouped() && !tableGroups, cfg.IndexOnly)
+	// A grouped job places its rows from the group keys a first pass puts
+	// in a table (tablePlace; place_stratgroup.go with --stratify), as a
+	// stratified job does from its classes: the main pass hashes no group
+	// value and takes the columnar path where it can.
+	batches := useBatches(inputs, encoder, cfg.IndexOnly)
 	if cfg.OnPath != nil {
 		cfg.OnPath(batches)
 	}
@@ -242,7 +242,7 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 		}
 	default:
 		assign, unassigned, err = newAssigner(ctx, cfg, master, plan.rows)
-		if err == nil && cfg.grouped() && tableGroups {
+		if err == nil && cfg.grouped() {
 			var release func()
 			place, release, err = groupPlacer(ctx, assign, plan, group, seed.value, cfg.Workers, cfg.ShuffleMemory, tempFiles(cfg.TempStore, cfg.TempDir), cfg.Progress)
 			if release != nil {
@@ -314,7 +314,7 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 	case place != nil:
 		rows = place
 	case cfg.grouped():
-		rows = newGroupAssigner(assign, group, seed.value)
+		return nil, fmt.Errorf("internal error: a grouped job without its placer")
 	default:
 		rows = assignPlace(assign)
 	}
