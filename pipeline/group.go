@@ -203,7 +203,8 @@ func readGroupKeys(ctx context.Context, p *plan, g groupSpec, seed *big.Int, wor
 		eg.Go(func() error {
 			h := splitter.NewGroupHasher(seed)
 			out := make([]uint64, u.rows)
-			err := readGroupBytes(gctx, p, u, g, func(k int, canonical []byte) { out[k] = h.Key(canonical) })
+			c := newKeyCache(h)
+			err := readGroupBytes(gctx, p, u, g, func(k int, canonical []byte) { out[k] = c.key(k, canonical) })
 			if err != nil {
 				return err
 			}
@@ -216,6 +217,51 @@ func readGroupKeys(ctx context.Context, p *plan, g groupSpec, seed *big.Int, wor
 		return nil, err
 	}
 	return keys, nil
+}
+
+// A unit's cache of group keys holds at most groupCacheEntries values of
+// at most groupCacheBytes canonical bytes each: at most about 0.5 MiB per
+// worker.
+const (
+	groupCacheEntries = 4096
+	groupCacheBytes   = 64
+)
+
+// keyCache gives the group keys of one unit's rows, in order: a value seen
+// before in the unit takes its key from the cache rather than
+// HMAC-SHA-256 again (flights' origin: 3 million rows, a few hundred
+// values). Only short values are kept, up to groupCacheEntries; once the
+// cache is full, one that served under a quarter of the rows so far is
+// dropped (ids that rarely repeat), so that their lookups cost no more.
+type keyCache struct {
+	h    *splitter.GroupHasher
+	seen map[string]uint64 // nil: dropped
+	hits int
+}
+
+func newKeyCache(h *splitter.GroupHasher) *keyCache {
+	return &keyCache{h: h, seen: make(map[string]uint64)}
+}
+
+// key returns the group key of canonical, the canonical bytes of row k of
+// the unit (rows in order from 0).
+func (c *keyCache) key(k int, canonical []byte) uint64 {
+	if c.seen == nil {
+		return c.h.Key(canonical)
+	}
+	if key, ok := c.seen[string(canonical)]; ok {
+		c.hits++
+		return key
+	}
+	key := c.h.Key(canonical)
+	switch {
+	case len(canonical) > groupCacheBytes:
+	case len(c.seen) < groupCacheEntries:
+		c.seen[string(canonical)] = key
+	case c.hits < k/4:
+		c.seen = nil
+	}
+	return key
 }
 
 // rowBalancedKeys is the first pass of a grouped split balanced by rows
