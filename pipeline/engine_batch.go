@@ -34,10 +34,10 @@ var refuseBatch func(seq int) bool
 
 // useBatches reports whether a job can take the columnar path: every input
 // decodes its units into batches and the encoder encodes them, and the job
-// is neither grouped (its keys come from a column's canonical bytes, which
-// the row path makes) nor index-only (it reads no rows).
-func useBatches(inputs []sources.Source, encoder sinks.Encoder, grouped, indexOnly bool) bool {
-	if forceRowPath || grouped || indexOnly || len(inputs) == 0 {
+// is not index-only (it reads no rows). A grouped job takes it too: its
+// rows are placed from the group keys of a first pass (tablePlace).
+func useBatches(inputs []sources.Source, encoder sinks.Encoder, indexOnly bool) bool {
+	if forceRowPath || indexOnly || len(inputs) == 0 {
 		return false
 	}
 	if _, ok := encoder.(sinks.BatchEncoder); !ok {

@@ -1,12 +1,7 @@
 package pipeline
 
 import (
-	"math/big"
-	"sync"
-
 	"github.com/parquet-go/parquet-go"
-
-	"github.com/splitdata/splitdata/splitter"
 )
 
 // The placer stage: where each row goes. An assigner says which split a row
@@ -28,9 +23,9 @@ type placer struct {
 // of row start+k, or an id past the last split for a row in none; it may
 // replace keys[k], the row's key, which orders it within its split (a
 // compatibility mode's order). rows are the rows themselves on the row
-// path, nil on the columnar path. Its implementations: placeFunc (an
-// assigner of row keys, a stratified, compatibility or bootstrap placer)
-// and groupAssigner.
+// path, nil on the columnar path. Its implementation: placeFunc (an
+// assigner of row keys; a grouped, stratified, compatibility or bootstrap
+// placer).
 type rowAssigner interface {
 	assignRows(rows []parquet.Row, keys []uint64, start int64, ids []uint8) error
 }
@@ -55,45 +50,6 @@ func assignPlace(a keyAssigner) placeFunc {
 		a.Assign(keys, start, ids)
 		return nil
 	}
-}
-
-// groupAssigner assigns each row by its group's key (--group,
-// --group-by-content), a hash of the canonical bytes of its group's
-// values, in place of its own key, which still orders it.
-type groupAssigner struct {
-	assign keyAssigner
-	group  groupSpec
-	seed   *big.Int
-	// scratch holds *groupScratch: a hasher is not safe for concurrent use.
-	scratch sync.Pool
-}
-
-type groupScratch struct {
-	hasher    *splitter.GroupHasher
-	keys      []uint64
-	canonical []byte
-}
-
-func newGroupAssigner(a keyAssigner, group groupSpec, seed *big.Int) *groupAssigner {
-	return &groupAssigner{assign: a, group: group, seed: seed}
-}
-
-func (g *groupAssigner) assignRows(rows []parquet.Row, _ []uint64, start int64, ids []uint8) error {
-	s, _ := g.scratch.Get().(*groupScratch)
-	if s == nil {
-		s = &groupScratch{hasher: splitter.NewGroupHasher(g.seed)}
-	}
-	defer g.scratch.Put(s)
-	if cap(s.keys) < len(rows) {
-		s.keys = make([]uint64, len(rows))
-	}
-	keys := s.keys[:len(rows)]
-	for i, row := range rows {
-		s.canonical = g.group.appendBytes(s.canonical[:0], row)
-		keys[i] = s.hasher.Key(s.canonical)
-	}
-	g.assign.Assign(keys, start, ids[:len(rows)])
-	return nil
 }
 
 // outputs returns the outputs that receive a row of assigned id id: none

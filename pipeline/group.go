@@ -203,7 +203,8 @@ func readGroupKeys(ctx context.Context, p *plan, g groupSpec, seed *big.Int, wor
 		eg.Go(func() error {
 			h := splitter.NewGroupHasher(seed)
 			out := make([]uint64, u.rows)
-			err := readGroupBytes(gctx, p, u, g, func(k int, canonical []byte) { out[k] = h.Key(canonical) })
+			c := newKeyCache(h)
+			err := readGroupBytes(gctx, p, u, g, func(k int, canonical []byte) { out[k] = c.key(k, canonical) })
 			if err != nil {
 				return err
 			}
@@ -218,19 +219,68 @@ func readGroupKeys(ctx context.Context, p *plan, g groupSpec, seed *big.Int, wor
 	return keys, nil
 }
 
-// rowBalancedAssigner builds the assigner of group keys of a grouped split
-// balanced by rows (docs/algorithm.md section 14): a first pass reads the
-// group columns and keeps every row's group key (in memory up to limit
-// bytes, else in a temporary file in dir), the thresholds come from a radix
-// select over them within what the keys leave of memory (searchMemory),
-// and the rows in no split are counted.
-func rowBalancedAssigner(ctx context.Context, splits []splitter.Split, p *plan, g groupSpec, seed *big.Int, workers int, limit, memory int64, dir scratch.Dir, progress Progress) (keyAssigner, int64, error) {
+// A unit's cache of group keys holds at most groupCacheEntries values of
+// at most groupCacheBytes canonical bytes each: at most about 0.5 MiB per
+// worker.
+const (
+	groupCacheEntries = 4096
+	groupCacheBytes   = 64
+)
+
+// keyCache gives the group keys of one unit's rows, in order: a value seen
+// before in the unit takes its key from the cache rather than
+// HMAC-SHA-256 again (flights' origin: 3 million rows, a few hundred
+// values). Only short values are kept, up to groupCacheEntries; once the
+// cache is full, one that served under a quarter of the rows so far is
+// dropped (ids that rarely repeat), so that their lookups cost no more.
+type keyCache struct {
+	h    *splitter.GroupHasher
+	seen map[string]uint64 // nil: dropped
+	hits int
+}
+
+func newKeyCache(h *splitter.GroupHasher) *keyCache {
+	return &keyCache{h: h, seen: make(map[string]uint64)}
+}
+
+// key returns the group key of canonical, the canonical bytes of row k of
+// the unit (rows in order from 0).
+func (c *keyCache) key(k int, canonical []byte) uint64 {
+	if c.seen == nil {
+		return c.h.Key(canonical)
+	}
+	if key, ok := c.seen[string(canonical)]; ok {
+		c.hits++
+		return key
+	}
+	key := c.h.Key(canonical)
+	switch {
+	case len(canonical) > groupCacheBytes:
+	case len(c.seen) < groupCacheEntries:
+		c.seen[string(canonical)] = key
+	case c.hits < k/4:
+		c.seen = nil
+	}
+	return key
+}
+
+// rowBalancedKeys is the first pass of a grouped split balanced by rows
+// (docs/algorithm.md section 14): it reads the group columns and keeps
+// every row's group key (in memory up to limit bytes, else in a temporary
+// file in dir), finds the thresholds by a radix select over them within
+// what the keys leave of memory (searchMemory), and counts the rows in no
+// split. It returns the table, which the caller closes, with the
+// threshold assigner of group keys.
+func rowBalancedKeys(ctx context.Context, splits []splitter.Split, p *plan, g groupSpec, seed *big.Int, workers int, limit, memory int64, dir scratch.Dir, progress Progress) (*rowTable[uint64], *splitter.ThresholdAssigner, int64, error) {
 	progress.Phase("groups", p.rows)
 	keys, err := readGroupKeys(ctx, p, g, seed, workers, limit, dir, progress)
 	if err != nil {
-		return nil, 0, err
+		return nil, nil, 0, err
 	}
-	defer keys.close()
+	fail := func(err error) (*rowTable[uint64], *splitter.ThresholdAssigner, int64, error) {
+		keys.close()
+		return nil, nil, 0, err
+	}
 	progress.Phase("boundaries", 0) // no rows counted: a spinner
 	var readErr error
 	held := tableBytes(keys)
@@ -239,7 +289,7 @@ func rowBalancedAssigner(ctx context.Context, splits []splitter.Split, p *plan, 
 		err = readErr
 	}
 	if err != nil {
-		return nil, 0, searchError(err, "--ratio-by rows", memory, held, 1, len(splits))
+		return fail(searchError(err, "--ratio-by rows", memory, held, 1, len(splits)))
 	}
 	a := splitter.NewThresholdAssigner(upper)
 	var unassigned int64
@@ -253,7 +303,62 @@ func rowBalancedAssigner(ctx context.Context, splits []splitter.Split, p *plan, 
 		}
 	}
 	if readErr != nil {
-		return nil, 0, readErr
+		return fail(readErr)
 	}
+	return keys, a, unassigned, nil
+}
+
+// rowBalancedAssigner is the assigner of group keys of a grouped split
+// balanced by rows (rowBalancedKeys), for callers that hash each row's
+// group again (verify): the table is closed.
+func rowBalancedAssigner(ctx context.Context, splits []splitter.Split, p *plan, g groupSpec, seed *big.Int, workers int, limit, memory int64, dir scratch.Dir, progress Progress) (keyAssigner, int64, error) {
+	keys, a, unassigned, err := rowBalancedKeys(ctx, splits, p, g, seed, workers, limit, memory, dir, progress)
+	if err != nil {
+		return nil, 0, err
+	}
+	keys.close()
 	return a, unassigned, nil
+}
+
+// rowBalancedPlacer is the placer of a grouped split balanced by rows: it
+// reads each row's group key back from rowBalancedKeys's table by its
+// global index, so the main pass hashes no group value and needs no rows
+// (it runs on the columnar path where it can). It returns a function that
+// releases the table once the job is done.
+func rowBalancedPlacer(ctx context.Context, splits []splitter.Split, p *plan, g groupSpec, seed *big.Int, workers int, limit, memory int64, dir scratch.Dir, progress Progress) (placeFunc, int64, func(), error) {
+	keys, a, unassigned, err := rowBalancedKeys(ctx, splits, p, g, seed, workers, limit, memory, dir, progress)
+	if err != nil {
+		return nil, 0, nil, err
+	}
+	return tablePlace(keys, a), unassigned, keys.close, nil
+}
+
+// tablePlace is the placeFunc of a grouped job whose group keys a first
+// pass put in keys: row start+k goes where a assigns its group's key (the
+// hash of its group's canonical bytes, groupSpec.appendBytes). The row's
+// own key, which orders it within its split, is left alone.
+func tablePlace(keys *rowTable[uint64], a keyAssigner) placeFunc {
+	return func(rowKeys []uint64, start int64, ids []uint8) error {
+		group, err := keys.read(start, len(rowKeys), nil)
+		if err != nil {
+			return err
+		}
+		a.Assign(group, start, ids[:len(rowKeys)])
+		return nil
+	}
+}
+
+// groupPlacer is the placer of a grouped split by groups that places its
+// rows from a table of group keys: a first pass (readGroupKeys) keeps every
+// row's group key, in memory up to limit bytes, else in a temporary file
+// in dir, and the placer assigns each row by its group's key with a, read
+// back by the row's global index. It
+// returns a function that releases the table once the job is done.
+func groupPlacer(ctx context.Context, a keyAssigner, p *plan, g groupSpec, seed *big.Int, workers int, limit int64, dir scratch.Dir, progress Progress) (placeFunc, func(), error) {
+	progress.Phase("groups", p.rows)
+	keys, err := readGroupKeys(ctx, p, g, seed, workers, limit, dir, progress)
+	if err != nil {
+		return nil, nil, err
+	}
+	return tablePlace(keys, a), keys.close, nil
 }

@@ -44,7 +44,8 @@ import (
 //   - a shuffle holds or spills by ShuffleMemory, H/2 by default (a
 //     spilling one's two partitions held at once and its free partition
 //     buffers together, shufflePartitions), and the per-row state of
-//     --stratify, --order-by and --ratio-by rows stays in memory up to it;
+//     --stratify, --order-by and --group (its rows' group keys) stays in
+//     memory up to it;
 //   - beside that state, before any unit is read, the radix select of
 //     their boundaries takes half of what it leaves of H (searchMemory),
 //     the collector's headroom being the other half;

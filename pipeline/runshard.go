@@ -129,7 +129,7 @@ func RunShard(ctx context.Context, cfg ShardConfig) (*ShardDone, error) {
 		}
 	}
 	names := splitNames(p.Options.Splits)
-	batches := useBatches(srcs, encoder, false, p.Options.IndexOnly) // sharded runs refuse --group
+	batches := useBatches(srcs, encoder, p.Options.IndexOnly)
 	mem, err := shardMemory(cfg, inputs, schema, encoder, batches, p.Options, rows, len(p.Options.Splits))
 	if err != nil {
 		return nil, err

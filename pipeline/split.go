@@ -146,7 +146,11 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 	for i, in := range plan.inputs {
 		inputs[i] = in
 	}
-	batches := useBatches(inputs, encoder, cfg.grouped(), cfg.IndexOnly)
+	// A grouped job places its rows from the group keys a first pass puts
+	// in a table (tablePlace; place_stratgroup.go with --stratify), as a
+	// stratified job does from its classes: the main pass hashes no group
+	// value and takes the columnar path where it can.
+	batches := useBatches(inputs, encoder, cfg.IndexOnly)
 	if cfg.OnPath != nil {
 		cfg.OnPath(batches)
 	}
@@ -231,9 +235,20 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 			place, unassigned, duplicates = order.place, order.unassigned, order.duplicates
 		}
 	case cfg.grouped() && cfg.RatioBy == RatioByRows:
-		assign, unassigned, err = rowBalancedAssigner(ctx, cfg.Splits, plan, group, seed.value, cfg.Workers, cfg.ShuffleMemory, cfg.MemoryLimit, tempFiles(cfg.TempStore, cfg.TempDir), cfg.Progress)
+		var release func()
+		place, unassigned, release, err = rowBalancedPlacer(ctx, cfg.Splits, plan, group, seed.value, cfg.Workers, cfg.ShuffleMemory, cfg.MemoryLimit, tempFiles(cfg.TempStore, cfg.TempDir), cfg.Progress)
+		if release != nil {
+			defer release()
+		}
 	default:
 		assign, unassigned, err = newAssigner(ctx, cfg, master, plan.rows)
+		if err == nil && cfg.grouped() {
+			var release func()
+			place, release, err = groupPlacer(ctx, assign, plan, group, seed.value, cfg.Workers, cfg.ShuffleMemory, tempFiles(cfg.TempStore, cfg.TempDir), cfg.Progress)
+			if release != nil {
+				defer release()
+			}
+		}
 	}
 	if err != nil {
 		return nil, err
@@ -299,7 +314,7 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 	case place != nil:
 		rows = place
 	case cfg.grouped():
-		rows = newGroupAssigner(assign, group, seed.value)
+		return nil, fmt.Errorf("internal error: a grouped job without its placer")
 	default:
 		rows = assignPlace(assign)
 	}
