@@ -148,7 +148,7 @@ func TestRunReportMatchesReadBack(t *testing.T) {
 	}{
 		{name: "exact", run: split(pipeline.SplitConfig{Splits: three})},
 		{name: "stratify", run: split(pipeline.SplitConfig{Splits: three, Stratify: "label"}), label: "label"},
-		{name: "group (row path)", run: split(pipeline.SplitConfig{Splits: three, Group: "group"}), group: "group"},
+		{name: "group", run: split(pipeline.SplitConfig{Splits: three, Group: "group"}), group: "group"},
 		{name: "shuffle", run: split(pipeline.SplitConfig{Splits: three, Shuffle: true})},
 		{name: "kfold materialize", run: func(ctx context.Context, out string, opts pipeline.JobOptions) (*pipeline.Manifest, error) {
 			return pipeline.KFold(ctx, pipeline.KFoldConfig{Inputs: []string{in}, Out: out, Seed: "7", K: 3, Materialize: true, JobOptions: opts})
