@@ -46,17 +46,8 @@ type moments struct {
 }
 
 func (m *moments) add(f float64) {
-	t := m.sum + f
-	if math.Abs(m.sum) >= math.Abs(f) {
-		m.comp += (m.sum - t) + f
-	} else {
-		m.comp += (f - t) + m.sum
-	}
-	m.sum = t
-	m.n++
-	d := f - m.mean
-	m.mean += d / float64(m.n)
-	m.m2 += d * (f - m.mean)
+	m.sum, m.comp = sumStep(m.sum, m.comp, f)
+	m.mean, m.m2, m.n = meanStep(m.mean, m.m2, m.n, f)
 }
 
 // addMoments adds nums[j], finite numbers, to the moments of cas[j] for
