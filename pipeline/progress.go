@@ -3,7 +3,6 @@ package pipeline
 import (
 	"context"
 	"sync"
-	"sync/atomic"
 )
 
 // Progress receives the progress of a job, for a progress bar or a log: a
@@ -60,38 +59,6 @@ const (
 func addBytes(p Progress, n int64) {
 	if bp, ok := p.(ByteProgress); ok {
 		bp.AddBytes(n)
-	}
-}
-
-// withoutPhase is a Progress that does not pass on the phase skip: the
-// rows and bytes reported in it are dropped, and the phase before it runs
-// on until the next one begins. A shuffle's one output takes every row,
-// so no boundary is drawn and its boundaries phase is not shown.
-type withoutPhase struct {
-	p        Progress
-	skip     string
-	skipping atomic.Bool // Add runs concurrently with Phase
-}
-
-// Phase implements Progress.
-func (w *withoutPhase) Phase(name string, rows int64) {
-	w.skipping.Store(name == w.skip)
-	if name != w.skip {
-		w.p.Phase(name, rows)
-	}
-}
-
-// Add implements Progress.
-func (w *withoutPhase) Add(rows int64) {
-	if !w.skipping.Load() {
-		w.p.Add(rows)
-	}
-}
-
-// AddBytes implements ByteProgress, when the Progress wrapped does.
-func (w *withoutPhase) AddBytes(n int64) {
-	if !w.skipping.Load() {
-		addBytes(w.p, n)
 	}
 }
 

@@ -38,11 +38,5 @@ const ShuffleName = "shuffled"
 // on Workers, Memory or how the inputs are cut into files and row groups.
 // The output appears atomically, as for [Split].
 func Shuffle(ctx context.Context, cfg ShuffleConfig) (*Manifest, error) {
-	sc := cfg.split()
-	if sc.Progress != nil {
-		// One output of every row: the split engine's boundaries phase
-		// has nothing to draw, and a shuffle does not show it.
-		sc.Progress = &withoutPhase{p: sc.Progress, skip: PhaseBoundaries}
-	}
-	return run(ctx, sc, job{command: "shuffle", flat: true, epoch: cfg.Epoch})
+	return run(ctx, cfg.split(), job{command: "shuffle", flat: true, epoch: cfg.Epoch})
 }

@@ -457,16 +457,27 @@ func splitNames(splits []splitter.Split) []string {
 
 // newAssigner builds the row assignment for n rows: key thresholds for
 // approximate splits, rank boundaries found by a pass over the keys for
-// exact ones. It returns the number of rows that fall in no split.
+// exact ones, whose boundaries phase shows only when there is one to draw
+// (not for a shuffle's one output of every row). It returns the number of
+// rows that fall in no split.
 func newAssigner(ctx context.Context, cfg SplitConfig, master *prng.PCG64, n int64) (*splitter.Assigner, int64, error) {
-	if !cfg.Approx {
-		cfg.Progress.Phase("boundaries", 0) // rows counted at the end: a spinner
+	draws := !cfg.Approx && drawsBoundaries(cfg.Splits, n)
+	if draws {
+		cfg.Progress.Phase(PhaseBoundaries, 0) // rows counted at the end: a spinner
 	}
 	a, unassigned, err := splitter.NewAssigner(ctx, master, cfg.Splits, n, cfg.Approx, cfg.Workers)
-	if err == nil && !cfg.Approx {
+	if err == nil && draws {
 		cfg.Progress.Add(n)
 	}
 	return a, unassigned, err
+}
+
+// drawsBoundaries reports whether exact splits of n rows have a boundary
+// inside the rows: all but one split taking every row. Splits whose sizes
+// are wrong report true: NewAssigner says what is wrong.
+func drawsBoundaries(splits []splitter.Split, n int64) bool {
+	sizes, err := splitter.Sizes(splits, n)
+	return err != nil || len(sizes) != 1 || sizes[0] != n
 }
 
 // attach runs a job's Attach on its staged output directory, where the
