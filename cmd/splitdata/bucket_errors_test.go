@@ -173,3 +173,57 @@ func TestBucketExitCodes(t *testing.T) {
 		}
 	}
 }
+
+// TestBucketCleanNothing checks that clean on a bucket prefix says, in the
+// words of a local directory's, whether there was anything to clean: a
+// prefix with no objects and nothing beside it had nothing (and is left
+// without even a lock), one with a killed run's leftovers beside it is
+// cleaned of them, and an output is cleaned.
+func TestBucketCleanNothing(t *testing.T) {
+	for _, mk := range []func(*testing.T) *bucket{s3Bucket, gcsBucket} {
+		t.Run(storeName(mk), func(t *testing.T) {
+			b := mk(t)
+			work := t.TempDir()
+			genInput(t, filepath.Join(work, "in"))
+			runCLI(t, t.Context(), exitOK, "split", filepath.Join(work, "in"), "--out", b.url("o"), "--seed", "1", "-q")
+			s := b.open(t)
+			w := s.Create(t.Context(), "a/.gone.splitdata/staging/20261206T000000Z-0/train/part-00000.parquet")
+			if err := w.Close(); err != nil {
+				t.Fatal(err)
+			}
+			bare := func(key string) string { u, _, _ := strings.Cut(b.url(key), "?"); return u }
+			before, err := s.List(t.Context(), "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			tests := []struct {
+				name, dir, want string
+				removed         int // objects the clean removes
+			}{
+				{"no such prefix", "nosuch", "nothing to clean: " + bare("nosuch") + " does not exist, and no run left anything beside it\n", 0},
+				{"nested, trailing slash", "x/y/", "nothing to clean: " + bare("x/y/") + " does not exist, and no run left anything beside it\n", 0},
+				{"prefix of an output's name", "o/train/part", "nothing to clean: " + bare("o/train/part") + " does not exist, and no run left anything beside it\n", 0},
+				{"leftovers beside", "a/gone", "cleaned " + bare("a/gone") + ", which does not exist: nothing an interrupted run left remains beside it\n", 1},
+				{"an output", "o", "cleaned " + bare("o") + ": nothing an interrupted run left remains beside it\n", 0},
+			}
+			for _, tt := range tests {
+				stdout, _ := runCLI(t, t.Context(), exitOK, "clean", b.url(tt.dir))
+				if stdout != tt.want {
+					t.Errorf("%s: clean printed %q, want %q", tt.name, stdout, tt.want)
+				}
+				after, err := s.List(t.Context(), "")
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(after) != len(before)-tt.removed {
+					t.Errorf("%s: clean left %d objects in the bucket, want %d", tt.name, len(after), len(before)-tt.removed)
+				}
+				before = after
+				stdout, _ = runCLI(t, t.Context(), exitOK, "clean", b.url(tt.dir), "-q")
+				if stdout != "" {
+					t.Errorf("%s: clean -q printed %q", tt.name, stdout)
+				}
+			}
+		})
+	}
+}
