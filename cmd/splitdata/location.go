@@ -170,6 +170,9 @@ func (l *locations) bindJob(ctx context.Context, cfg *pipeline.SplitConfig, ifEx
 	cfg.Inputs = local
 	if outLoc.IsLocal() {
 		cfg.Out = outLoc.Path()
+		if err := checkOutsideInputDirs(local, cfg.Out); err != nil {
+			return err
+		}
 	} else {
 		if err := checkObjectsOutside(objs, outLoc); err != nil {
 			return err
