@@ -3,8 +3,10 @@ package main
 import (
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/splitdata/splitdata/pipeline"
 )
@@ -52,6 +54,9 @@ bytes, on any machine, with any number of workers, however the input is chunked.
 		if !c.HasParent() && c.Flags().NArg() > 0 {
 			return unknownCommand(c, c.Flags().Arg(0))
 		}
+		if name := nearFlag(c, err); name != "" {
+			return usagef("%v (did you mean --%s?)", err, name)
+		}
 		return usageError{err}
 	})
 	root.SetHelpTemplate(root.HelpTemplate() + exitStatusHelp)
@@ -81,6 +86,51 @@ func unknownCommand(root *cobra.Command, name string) error {
 		return usagef("unknown command %q: did you mean %q?", name, s[0])
 	}
 	return usagef("unknown command %q", name)
+}
+
+// nearFlag returns, for an unknown long flag in the parse error err, the
+// flag of c it is a near miss of: within two edits ("--ratio" for
+// "--ratios"), or a start of it or started by it, from three letters
+// ("--output" for "--out"). Several: the nearest, then the first by name.
+func nearFlag(c *cobra.Command, err error) string {
+	name, ok := strings.CutPrefix(err.Error(), "unknown flag: --")
+	if !ok || name == "" {
+		return ""
+	}
+	best, bestDist := "", 3
+	c.Flags().VisitAll(func(f *pflag.Flag) {
+		if f.Hidden {
+			return
+		}
+		d := editDistance(name, f.Name)
+		if min(len(name), len(f.Name)) >= 3 && (strings.HasPrefix(f.Name, name) || strings.HasPrefix(name, f.Name)) {
+			d = min(d, 2)
+		}
+		if d < bestDist {
+			best, bestDist = f.Name, d
+		}
+	})
+	return best
+}
+
+// editDistance is the Levenshtein distance between a and b, by bytes.
+func editDistance(a, b string) int {
+	prev, cur := make([]int, len(b)+1), make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }
 
 func newVersionCmd(stdout io.Writer) *cobra.Command {
