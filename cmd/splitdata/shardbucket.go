@@ -45,10 +45,12 @@ func (l *locations) bindPlanInputs(ctx context.Context, cfg *pipeline.SplitConfi
 	if err != nil {
 		return err
 	}
-	if !out.IsLocal() {
-		if err := checkObjectsOutside(objs, out); err != nil {
+	if out.IsLocal() {
+		if err := checkOutsideInputDirs(local, out.Path()); err != nil {
 			return err
 		}
+	} else if err := checkObjectsOutside(objs, out); err != nil {
+		return err
 	}
 	cfg.Inputs = local
 	cfg.Sources = append(cfg.Sources, l.open(ctx, objs)...)
