@@ -146,6 +146,9 @@ func hintFor(err error, notes *runNotes, command string) string {
 	case errors.Is(err, pipeline.ErrOutputExists) && command == "merge":
 		// merge has neither --overwrite nor --out: its DIR is the plan's.
 		return "to merge again, plan again; --if-exists skip accepts an output this plan already merged"
+	case errors.Is(err, pipeline.ErrShards) && notes.mergeDir != "":
+		return fmt.Sprintf("run each shard named with 'splitdata run-shard --plan %s --shard-index I', then merge again",
+			joinLocation(notes.mergeDir, pipeline.PlanName))
 	case errors.Is(err, pipeline.ErrOutputExists):
 		return "use --overwrite to replace it, or choose another --out"
 	case errors.Is(err, pipeline.ErrOutputDiffers):
