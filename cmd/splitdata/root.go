@@ -1,8 +1,10 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -57,6 +59,9 @@ bytes, on any machine, with any number of workers, however the input is chunked.
 		if name := nearFlag(c, err); name != "" {
 			return usagef("%v (did you mean --%s?)", err, name)
 		}
+		if msg := badFlagValue(err); msg != "" {
+			return usagef("%s", msg)
+		}
 		return usageError{err}
 	})
 	root.SetHelpTemplate(root.HelpTemplate() + exitStatusHelp)
@@ -93,10 +98,11 @@ func unknownCommand(root *cobra.Command, name string) error {
 // "--ratios"), or a start of it or started by it, from three letters
 // ("--output" for "--out"). Several: the nearest, then the first by name.
 func nearFlag(c *cobra.Command, err error) string {
-	name, ok := strings.CutPrefix(err.Error(), "unknown flag: --")
-	if !ok || name == "" {
+	var unknown *pflag.NotExistError
+	if !errors.As(err, &unknown) || unknown.GetSpecifiedShortnames() != "" {
 		return ""
 	}
+	name := unknown.GetSpecifiedName()
 	best, bestDist := "", 3
 	c.Flags().VisitAll(func(f *pflag.Flag) {
 		if f.Hidden {
@@ -111,6 +117,37 @@ func nearFlag(c *cobra.Command, err error) string {
 		}
 	})
 	return best
+}
+
+// badFlagValue says in words what a flag's value that does not parse as
+// its type should be ("--epoch -1: want a whole number, 0 or more"), in
+// place of the parser's text ("strconv.ParseUint: parsing "-1": invalid
+// syntax"); "" for other errors.
+func badFlagValue(err error) string {
+	var bad *pflag.InvalidValueError
+	var num *strconv.NumError
+	if !errors.As(err, &bad) || !errors.As(err, &num) {
+		return ""
+	}
+	name, value := "--"+bad.GetFlag().Name, bad.GetValue()
+	typ := bad.GetFlag().Value.Type()
+	var want string
+	switch {
+	case typ == "bool":
+		return fmt.Sprintf("%s=%s: want true or false", name, value)
+	case strings.HasPrefix(typ, "uint"):
+		want = "a whole number, 0 or more"
+	case strings.HasPrefix(typ, "int"):
+		want = "a whole number"
+	case strings.HasPrefix(typ, "float"):
+		want = "a number"
+	default:
+		return ""
+	}
+	if errors.Is(num.Err, strconv.ErrRange) {
+		return fmt.Sprintf("%s %s: out of range", name, value)
+	}
+	return fmt.Sprintf("%s %s: want %s", name, value, want)
 }
 
 // editDistance is the Levenshtein distance between a and b, by bytes.
