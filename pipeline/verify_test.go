@@ -118,7 +118,7 @@ func TestVerifyWithOtherInputs(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "out")
 	runSplit(t, pipeline.SplitConfig{Inputs: []string{goldenInput}, Out: out, Seed: "1"})
 	_, err := pipeline.VerifyWithInputs(t.Context(), out, []string{filepath.Join(goldenInput, "part-00000.parquet")})
-	if !errors.Is(err, pipeline.ErrVerify) || !strings.Contains(err.Error(), "1 files given, the manifest lists 2") {
+	if !errors.Is(err, pipeline.ErrVerify) || !strings.Contains(err.Error(), "inputs: 1 given, the manifest lists 2") {
 		t.Fatalf("err = %v", err)
 	}
 }
