@@ -60,6 +60,11 @@ temporary files of runs that were given it as their --temp-dir.`,
 				if err != nil {
 					return err
 				}
+				if _, err := os.Lstat(loc.Path()); loc.IsLocal() && errors.Is(err, fs.ErrNotExist) {
+					// Unlike a missing DIR, most likely a mistyped
+					// name of a directory that does exist.
+					return fmt.Errorf("--temp-dir %s: no such directory", bareURL(loc))
+				}
 				if err := locs.cleanTemp(ctx, loc, force); err != nil {
 					return err
 				}
