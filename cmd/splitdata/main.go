@@ -54,7 +54,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	code := exitCode(ctx, err)
 	if code == exitInterrupted {
-		log.error("interrupted; temporary output removed, nothing written", "exit_code", code, "error_class", errorClass(code, err))
+		log.error(interruptedMessage(log.command), "exit_code", code, "error_class", errorClass(code, err))
 		return code
 	}
 	attrs := []any{"exit_code", code, "error_class", errorClass(code, err)}
@@ -70,6 +70,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "usage: %s\nRun '%s --help' for details.\n", cmd.UseLine(), cmd.CommandPath())
 	}
 	return code
+}
+
+// readOnlyCommands write nothing: interrupted, they have no temporary
+// output to remove.
+var readOnlyCommands = map[string]bool{"verify": true, "inspect": true, "explain": true, "version": true, "help": true}
+
+// interruptedMessage is the message of command interrupted by SIGINT or
+// SIGTERM.
+func interruptedMessage(command string) string {
+	if readOnlyCommands[command] {
+		return "interrupted"
+	}
+	return "interrupted; temporary output removed, nothing written"
 }
 
 // usageError marks errors in the command line itself.
