@@ -181,8 +181,11 @@ func besideMissing(dir string) (missing, leftovers bool) {
 
 // bucketBesideMissing is [besideMissing] for a bucket output prefix key:
 // whether no object lies under key/ and, if so, whether anything a run
-// leaves beside an output is there (the objects under .BASE.splitdata/:
-// lock, commit record, staging markers). The bucket's root always exists.
+// leaves beside an output is there: an object whose key starts with
+// .BASE. beside it, as those of a run's area .BASE.splitdata/ (lock,
+// commit record, staging markers) do. The bucket's root always exists.
+// It lists every object of an output that exists, as opening it as an
+// output does.
 func bucketBesideMissing(ctx context.Context, s *storage.Store, key string) (missing, leftovers bool, err error) {
 	key = strings.Trim(key, "/")
 	if key == "" {
