@@ -44,6 +44,12 @@ func TestBucketErrors(t *testing.T) {
 			"credentials do not go in the URL"},
 		{"plan input inside output", []string{"plan", b.url("in"), "--out", b.url(""), "--seed", "1", "--shards", "2", "--overwrite"}, exitFailure,
 			"lies inside the output s3://bkt/; choose another --out"},
+		{"output inside input prefix", []string{"split", b.url("in"), "--out", b.url("in/splits"), "--seed", "1"}, exitUsage,
+			"splitdata: --out s3://bkt/in/splits lies inside the input s3://bkt/in, so every later run on s3://bkt/in would read this output as input; choose an --out outside it\n"},
+		{"output inside input bucket", []string{"split", b.url(""), "--out", b.url("p"), "--seed", "1"}, exitUsage,
+			"--out s3://bkt/p lies inside the input s3://bkt/, so"},
+		{"plan output inside input prefix", []string{"plan", b.url("in/"), "--out", b.url("in/job"), "--seed", "1", "--shards", "2"}, exitUsage,
+			"--out s3://bkt/in/job lies inside the input s3://bkt/in/, so"},
 		{"temp-dir inside output", []string{"split", in, "--out", b.url("t"), "--seed", "1", "--temp-dir", b.url("t/tmp")}, exitUsage,
 			"--temp-dir s3://bkt/t/tmp lies inside the output s3://bkt/t; choose a prefix beside it"},
 	}
@@ -57,6 +63,11 @@ func TestBucketErrors(t *testing.T) {
 				t.Errorf("stderr shows a credential:\n%s", stderr)
 			}
 		})
+	}
+	for _, refused := range []string{"in/splits", "in/job", "p"} {
+		if left := b.objects(t, refused); len(left) != 0 {
+			t.Errorf("a refused run wrote %v under %s", slices.Sorted(maps.Keys(left)), refused)
+		}
 	}
 	// The failed runs left their outputs unlocked and empty.
 	for _, p := range []string{"p", "t"} {

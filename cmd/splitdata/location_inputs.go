@@ -86,6 +86,30 @@ func checkOutsideInputDirs(inputs []string, out string) error {
 	return nil
 }
 
+// checkOutsideInputPrefixes is [checkOutsideInputDirs] for a bucket
+// output out: it refuses out below a prefix INPUT of its bucket (the
+// bucket's root included), whose later runs would list the output's
+// objects as input. Globs cannot hold it; INPUTs that do not parse are
+// left to inputs.
+func checkOutsideInputPrefixes(args []string, out storage.Location) error {
+	outKey := strings.Trim(out.Key, "/")
+	for _, a := range args {
+		if !isBucket(a) {
+			continue
+		}
+		loc, err := storage.Parse(a)
+		if err != nil || loc.IsLocal() || strings.ContainsAny(loc.Key, `*?[\`) ||
+			loc.Scheme != out.Scheme || loc.Bucket != out.Bucket {
+			continue
+		}
+		if inKey := strings.Trim(loc.Key, "/"); inKey != outKey && insideKey(outKey, inKey) {
+			return usagef("--out %s lies inside the input %s, so every later run on %s would read this output as input; choose an --out outside it",
+				bareURL(out), bareURL(loc), bareURL(loc))
+		}
+	}
+	return nil
+}
+
 // list returns the objects one bucket INPUT names.
 func (l *locations) list(ctx context.Context, loc storage.Location, format string) ([]bucketInput, error) {
 	s, err := l.store(ctx, loc)
