@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -37,16 +38,29 @@ func (d outputFiles) name(rel string) string {
 	return filepath.Join(d.dir, filepath.FromSlash(rel))
 }
 
+// missingFile is the error of a file the manifest lists that is not in
+// the output: said in those words, not the system call's.
+type missingFile struct{}
+
+func (missingFile) Error() string        { return "missing from the output" }
+func (missingFile) Is(target error) bool { return target == fs.ErrNotExist }
+
 // open opens the regular file rel of the output and returns its size.
 func (d outputFiles) open(rel string) (readFile, int64, error) {
 	if d.fsys == nil {
 		f, st, err := openInside(d.dir, rel)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, 0, missingFile{}
+		}
 		if err != nil {
 			return nil, 0, err
 		}
 		return f, st.Size(), nil
 	}
 	f, err := d.fsys.Open(rel)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, 0, missingFile{}
+	}
 	if err != nil {
 		return nil, 0, err
 	}

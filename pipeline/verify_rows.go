@@ -42,7 +42,7 @@ func verifyRows(ctx context.Context, d outputFiles, m *Manifest, inputs []string
 	defer plan.close()
 	infos := plan.infos()
 	if len(infos) != len(m.Inputs) {
-		problem("inputs: %d files given, the manifest lists %d", len(infos), len(m.Inputs))
+		problem("inputs: %d given, the manifest lists %d", len(infos), len(m.Inputs))
 		return nil
 	}
 	for i, in := range infos {

@@ -23,6 +23,9 @@ type runNotes struct {
 	// mixedFormats is the hint for a schema mismatch when a directory input
 	// holds files of more than one format ("" when none does).
 	mixedFormats string
+	// mergeDir is the DIR merge was given, for the hint naming the
+	// run-shard command of the shards it misses.
+	mergeDir string
 }
 
 // pathFlags are the flags that name local files or directories.
@@ -64,6 +67,9 @@ func checkCommandLine(cmd *cobra.Command, args []string, log *logger, notes *run
 			v, _ := seed.Int()
 			log.info(note, "seed", v.String(), "seed_text", fl.Value.String())
 		}
+	}
+	if cmd.Name() == "merge" && len(args) == 1 {
+		notes.mergeDir = args[0]
 	}
 	if fl := cmd.Flags().Lookup("input-format"); fl != nil && fl.Value.String() == "" {
 		notes.mixedFormats = mixedFormatsHint(args)

@@ -8,8 +8,10 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -58,6 +60,11 @@ temporary files of runs that were given it as their --temp-dir.`,
 				if err != nil {
 					return err
 				}
+				if _, err := os.Lstat(loc.Path()); loc.IsLocal() && errors.Is(err, fs.ErrNotExist) {
+					// Unlike a missing DIR, most likely a mistyped
+					// name of a directory that does exist.
+					return fmt.Errorf("--temp-dir %s: no such directory", bareURL(loc))
+				}
 				if err := locs.cleanTemp(ctx, loc, force); err != nil {
 					return err
 				}
@@ -101,7 +108,15 @@ temporary files of runs that were given it as their --temp-dir.`,
 				if err != nil {
 					return err
 				}
-				opts := storage.OutputOptions{Notice: func(msg string) { pipeline.Notice(msg) }}
+				var leftovers bool
+				if missing, leftovers, err = bucketBesideMissing(ctx, s, loc.Key); err != nil {
+					return err
+				}
+				// What only the store sees (uploads left open without
+				// an object to show for them) it reports by a notice.
+				var notices atomic.Int64
+				notice := func(msg string) { notices.Add(1); pipeline.Notice(msg) }
+				opts := storage.OutputOptions{Notice: notice}
 				if force {
 					opts.LockTTL = time.Nanosecond
 				}
@@ -111,11 +126,24 @@ temporary files of runs that were given it as their --temp-dir.`,
 				if err := locs.cleanTemp(ctx, loc, force); err != nil {
 					return err
 				}
+				if missing && !leftovers && notices.Load() == 0 {
+					if quiet {
+						return nil
+					}
+					_, err := fmt.Fprintf(stdout, "nothing to clean: %s does not exist, and no run left anything beside it\n", bareURL(loc))
+					return err
+				}
+				if missing {
+					// A commit the clean finished may have published it.
+					if missing, _, err = bucketBesideMissing(ctx, s, loc.Key); err != nil {
+						return err
+					}
+				}
 			}
 			if quiet {
 				return nil
 			}
-			if _, err := os.Lstat(loc.Path()); missing && errors.Is(err, fs.ErrNotExist) {
+			if _, err := os.Lstat(loc.Path()); missing && (!loc.IsLocal() || errors.Is(err, fs.ErrNotExist)) {
 				_, err = fmt.Fprintf(stdout, "cleaned %s, which does not exist: nothing an interrupted run left remains beside it\n", bareURL(loc))
 				return err
 			}
@@ -149,4 +177,28 @@ func besideMissing(dir string) (missing, leftovers bool) {
 		}
 	}
 	return true, false
+}
+
+// bucketBesideMissing is [besideMissing] for a bucket output prefix key:
+// whether no object lies under key/ and, if so, whether anything a run
+// leaves beside an output is there: an object whose key starts with
+// .BASE. beside it, as those of a run's area .BASE.splitdata/ (lock,
+// commit record, staging markers) do. The bucket's root always exists.
+// It lists every object of an output that exists, as opening it as an
+// output does.
+func bucketBesideMissing(ctx context.Context, s *storage.Store, key string) (missing, leftovers bool, err error) {
+	key = strings.Trim(key, "/")
+	if key == "" {
+		return false, false, nil
+	}
+	in, err := s.List(ctx, key+"/")
+	if err != nil || len(in) > 0 {
+		return false, false, err
+	}
+	dir, base := path.Split(key)
+	beside, err := s.List(ctx, dir+"."+base+".")
+	if err != nil {
+		return false, false, err
+	}
+	return true, len(beside) > 0, nil
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -96,6 +97,35 @@ func TestHelpListsExitStatuses(t *testing.T) {
 	for _, class := range errorClasses {
 		if !strings.Contains(stdout.String(), class) {
 			t.Errorf("--help does not name error class %q", class)
+		}
+	}
+}
+
+// TestInterruptedMessage checks that an interrupted command that writes
+// nothing does not claim to have removed a temporary output, and that one
+// that writes does, both through run with a cancelled context.
+func TestInterruptedMessage(t *testing.T) {
+	in := filepath.Join(t.TempDir(), "in")
+	genInput(t, in)
+	out := filepath.Join(t.TempDir(), "out")
+	runCLI(t, t.Context(), exitOK, "split", in, "--out", out, "--seed", "1", "-q")
+	canceled, cancel := context.WithCancel(t.Context())
+	cancel()
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"verify", out, "--input", in}, "splitdata: interrupted\n"},
+		{[]string{"split", in, "--out", filepath.Join(t.TempDir(), "o"), "--seed", "1", "-q"}, "splitdata: interrupted; temporary output removed, nothing written\n"},
+	} {
+		_, stderr := runCLI(t, canceled, exitInterrupted, tt.args...)
+		if stderr != tt.want {
+			t.Errorf("splitdata %s interrupted: stderr %q, want %q", strings.Join(tt.args, " "), stderr, tt.want)
+		}
+	}
+	for _, c := range []string{"inspect", "explain"} {
+		if got := interruptedMessage(c); got != "interrupted" {
+			t.Errorf("%s interrupted says %q", c, got)
 		}
 	}
 }

@@ -1,15 +1,19 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"math"
 	"math/big"
 	"os"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 
 	"github.com/splitdata/splitdata/internal/gendata"
+	"github.com/splitdata/splitdata/internal/staging"
+	"github.com/splitdata/splitdata/pipeline"
 	"github.com/splitdata/splitdata/prng"
 	"github.com/splitdata/splitdata/splitter"
 )
@@ -51,7 +55,7 @@ flags give the same bytes.`,
 				view.Phase(phaseGenerate, cfg.Rows)
 				cfg.OnRows = view.Add
 			}
-			paths, err := gendata.Write(cmd.Context(), out, cfg)
+			paths, err := writeGen(cmd.Context(), out, cfg)
 			if view != nil {
 				view.AddBytes(filesBytes(paths))
 				view.finish(err == nil)
@@ -77,6 +81,41 @@ flags give the same bytes.`,
 	fl.StringVar(&out, "out", "", "output directory (required)")
 	fl.BoolVarP(&quiet, "quiet", "q", false, "print nothing but errors")
 	return cmd
+}
+
+// writeGen writes the dataset of cfg to the directory out as a job writes
+// its output: into a staging directory beside out, renamed into place once
+// every file is complete, with out's lock held. gendata.Write alone puts
+// each file in place as it completes, so an interrupted gen left the files
+// finished so far, a dataset that looked whole, and --overwrite left the
+// old files beyond the new count; now neither can happen.
+func writeGen(ctx context.Context, out string, cfg gendata.Config) ([]string, error) {
+	rules := staging.Rules{
+		Complete: []string{"part-00000.parquet"}, // every dataset's first file
+		Exists:   pipeline.ErrOutputExists,
+		Notice:   func(msg string) { pipeline.Notice(msg) },
+	}
+	lock, err := staging.LockOutput(out, rules)
+	if err != nil {
+		return nil, err
+	}
+	defer lock.Unlock()
+	dir, err := staging.New(out, cfg.Overwrite, rules)
+	if err != nil {
+		return nil, err
+	}
+	defer dir.Cleanup()
+	paths, err := gendata.Write(ctx, dir.Path("."), cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := dir.Commit(); err != nil {
+		return nil, fmt.Errorf("write %s: %w", out, err)
+	}
+	for i, p := range paths {
+		paths[i] = filepath.Join(out, filepath.Base(p))
+	}
+	return paths, nil
 }
 
 // genSeed turns --seed into gen's 64-bit seed by the rule of every command

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/splitdata/splitdata/pipeline"
+	"github.com/splitdata/splitdata/splitter"
 )
 
 func newKFoldCmd(stdout io.Writer, log *logger) *cobra.Command {
@@ -35,6 +36,9 @@ as RepeatedKFold, in DIR/repeat-r/.`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return usagef("kfold needs at least one INPUT")
+			}
+			if k < 2 || k > splitter.MaxSplits {
+				return usagef("--k %d: want 2 to %d folds", k, splitter.MaxSplits)
 			}
 			return nil
 		},

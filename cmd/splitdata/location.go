@@ -163,6 +163,11 @@ func (l *locations) bindJob(ctx context.Context, cfg *pipeline.SplitConfig, ifEx
 			cfg.TempDir, cfg.TempStore = "", d
 		}
 	}
+	if !outLoc.IsLocal() {
+		if err := checkOutsideInputPrefixes(cfg.Inputs, outLoc); err != nil {
+			return err
+		}
+	}
 	local, objs, err := l.inputs(ctx, cfg.Inputs, cfg.InputFormat)
 	if err != nil {
 		return err
@@ -170,6 +175,9 @@ func (l *locations) bindJob(ctx context.Context, cfg *pipeline.SplitConfig, ifEx
 	cfg.Inputs = local
 	if outLoc.IsLocal() {
 		cfg.Out = outLoc.Path()
+		if err := checkOutsideInputDirs(local, cfg.Out); err != nil {
+			return err
+		}
 	} else {
 		if err := checkObjectsOutside(objs, outLoc); err != nil {
 			return err

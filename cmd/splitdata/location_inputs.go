@@ -5,10 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path"
+	"path/filepath"
 	"slices"
 	"strings"
 
+	"github.com/splitdata/splitdata/internal/staging"
 	"github.com/splitdata/splitdata/pipeline"
 	"github.com/splitdata/splitdata/sources"
 	"github.com/splitdata/splitdata/storage"
@@ -54,6 +57,57 @@ func (l *locations) inputs(ctx context.Context, args []string, format string) (l
 		}
 	}
 	return local, objs, nil
+}
+
+// checkOutsideInputDirs refuses a local output directory out below a
+// directory INPUT: the run itself would go well, but every later run on
+// that INPUT would read the output's files as its own input, a larger
+// dataset without a word (and with --overwrite be refused, its output
+// holding its input). Paths are compared with their symbolic links
+// resolved; an output that is the INPUT itself is left to the output
+// checks, and INPUTs that are files or globs cannot hold it.
+func checkOutsideInputDirs(inputs []string, out string) error {
+	realOut, err := staging.ResolvePath(out)
+	if err != nil {
+		return err
+	}
+	for _, in := range inputs {
+		if st, err := os.Stat(in); err != nil || !st.IsDir() {
+			continue
+		}
+		realIn, err := staging.ResolvePath(in)
+		if err != nil {
+			return err
+		}
+		if rel, err := filepath.Rel(realIn, realOut); err == nil && rel != "." && filepath.IsLocal(rel) {
+			return usagef("--out %s lies inside the input directory %s, so every later run on %s would read this output as input; choose an --out outside it", out, in, in)
+		}
+	}
+	return nil
+}
+
+// checkOutsideInputPrefixes is [checkOutsideInputDirs] for a bucket
+// output out: it refuses out below a prefix INPUT of its bucket (the
+// bucket's root included), whose later runs would list the output's
+// objects as input. Globs cannot hold it; INPUTs that do not parse are
+// left to inputs.
+func checkOutsideInputPrefixes(args []string, out storage.Location) error {
+	outKey := strings.Trim(out.Key, "/")
+	for _, a := range args {
+		if !isBucket(a) {
+			continue
+		}
+		loc, err := storage.Parse(a)
+		if err != nil || loc.IsLocal() || strings.ContainsAny(loc.Key, `*?[\`) ||
+			loc.Scheme != out.Scheme || loc.Bucket != out.Bucket {
+			continue
+		}
+		if inKey := strings.Trim(loc.Key, "/"); inKey != outKey && insideKey(outKey, inKey) {
+			return usagef("--out %s lies inside the input %s, so every later run on %s would read this output as input; choose an --out outside it",
+				bareURL(out), bareURL(loc), bareURL(loc))
+		}
+	}
+	return nil
 }
 
 // list returns the objects one bucket INPUT names.

@@ -54,7 +54,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	code := exitCode(ctx, err)
 	if code == exitInterrupted {
-		log.error("interrupted; temporary output removed, nothing written", "exit_code", code, "error_class", errorClass(code, err))
+		log.error(interruptedMessage(log.command), "exit_code", code, "error_class", errorClass(code, err))
 		return code
 	}
 	attrs := []any{"exit_code", code, "error_class", errorClass(code, err)}
@@ -70,6 +70,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "usage: %s\nRun '%s --help' for details.\n", cmd.UseLine(), cmd.CommandPath())
 	}
 	return code
+}
+
+// readOnlyCommands write nothing: interrupted, they have no temporary
+// output to remove.
+var readOnlyCommands = map[string]bool{"verify": true, "inspect": true, "explain": true, "version": true, "help": true}
+
+// interruptedMessage is the message of command interrupted by SIGINT or
+// SIGTERM.
+func interruptedMessage(command string) string {
+	if readOnlyCommands[command] {
+		return "interrupted"
+	}
+	return "interrupted; temporary output removed, nothing written"
 }
 
 // usageError marks errors in the command line itself.
@@ -146,6 +159,9 @@ func hintFor(err error, notes *runNotes, command string) string {
 	case errors.Is(err, pipeline.ErrOutputExists) && command == "merge":
 		// merge has neither --overwrite nor --out: its DIR is the plan's.
 		return "to merge again, plan again; --if-exists skip accepts an output this plan already merged"
+	case errors.Is(err, pipeline.ErrShards) && notes.mergeDir != "":
+		return fmt.Sprintf("run each shard named with 'splitdata run-shard --plan %s --shard-index I', then merge again",
+			joinLocation(notes.mergeDir, pipeline.PlanName))
 	case errors.Is(err, pipeline.ErrOutputExists):
 		return "use --overwrite to replace it, or choose another --out"
 	case errors.Is(err, pipeline.ErrOutputDiffers):

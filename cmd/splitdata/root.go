@@ -1,10 +1,14 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"strconv"
+	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/splitdata/splitdata/pipeline"
 )
@@ -52,6 +56,12 @@ bytes, on any machine, with any number of workers, however the input is chunked.
 		if !c.HasParent() && c.Flags().NArg() > 0 {
 			return unknownCommand(c, c.Flags().Arg(0))
 		}
+		if name := nearFlag(c, err); name != "" {
+			return usagef("%v (did you mean --%s?)", err, name)
+		}
+		if msg := badFlagValue(err); msg != "" {
+			return usagef("%s", msg)
+		}
 		return usageError{err}
 	})
 	root.SetHelpTemplate(root.HelpTemplate() + exitStatusHelp)
@@ -81,6 +91,83 @@ func unknownCommand(root *cobra.Command, name string) error {
 		return usagef("unknown command %q: did you mean %q?", name, s[0])
 	}
 	return usagef("unknown command %q", name)
+}
+
+// nearFlag returns, for an unknown long flag in the parse error err, the
+// flag of c it is a near miss of: within two edits ("--ratio" for
+// "--ratios"), or a start of it or started by it, from three letters
+// ("--output" for "--out"). Several: the nearest, then the first by name.
+func nearFlag(c *cobra.Command, err error) string {
+	var unknown *pflag.NotExistError
+	if !errors.As(err, &unknown) || unknown.GetSpecifiedShortnames() != "" {
+		return ""
+	}
+	name := unknown.GetSpecifiedName()
+	best, bestDist := "", 3
+	c.Flags().VisitAll(func(f *pflag.Flag) {
+		if f.Hidden {
+			return
+		}
+		d := editDistance(name, f.Name)
+		if min(len(name), len(f.Name)) >= 3 && (strings.HasPrefix(f.Name, name) || strings.HasPrefix(name, f.Name)) {
+			d = min(d, 2)
+		}
+		if d < bestDist {
+			best, bestDist = f.Name, d
+		}
+	})
+	return best
+}
+
+// badFlagValue says in words what a flag's value that does not parse as
+// its type should be ("--epoch -1: want a whole number, 0 or more"), in
+// place of the parser's text ("strconv.ParseUint: parsing "-1": invalid
+// syntax"); "" for other errors.
+func badFlagValue(err error) string {
+	var bad *pflag.InvalidValueError
+	var num *strconv.NumError
+	if !errors.As(err, &bad) || !errors.As(err, &num) {
+		return ""
+	}
+	name, value := "--"+bad.GetFlag().Name, bad.GetValue()
+	typ := bad.GetFlag().Value.Type()
+	var want string
+	switch {
+	case typ == "bool":
+		return fmt.Sprintf("%s=%s: want true or false", name, value)
+	case strings.HasPrefix(typ, "uint"):
+		want = "a whole number, 0 or more"
+	case strings.HasPrefix(typ, "int"):
+		want = "a whole number"
+	case strings.HasPrefix(typ, "float"):
+		want = "a number"
+	default:
+		return ""
+	}
+	if errors.Is(num.Err, strconv.ErrRange) {
+		return fmt.Sprintf("%s %s: out of range", name, value)
+	}
+	return fmt.Sprintf("%s %s: want %s", name, value, want)
+}
+
+// editDistance is the Levenshtein distance between a and b, by bytes.
+func editDistance(a, b string) int {
+	prev, cur := make([]int, len(b)+1), make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }
 
 func newVersionCmd(stdout io.Writer) *cobra.Command {

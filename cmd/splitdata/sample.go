@@ -38,6 +38,12 @@ how the input is divided into files and row groups.`,
 			if (rows != 0) == (fraction != 0) {
 				return usagef("give exactly one of --rows and --fraction")
 			}
+			if rows < 0 {
+				return usagef("--rows %d: a sample size is a number of rows, at least 1", rows)
+			}
+			if fraction != 0 && !(fraction > 0 && fraction <= 1) {
+				return usagef("--fraction %v: want 0 < F <= 1", fraction)
+			}
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {

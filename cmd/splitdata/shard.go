@@ -4,10 +4,13 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
 	"os"
+	"path/filepath"
 	"strconv"
 
 	"github.com/dustin/go-humanize"
@@ -260,6 +263,11 @@ by the merged output (plan.json is kept, the shards' outputs removed).`,
 			}
 			dir := localPath(args[0])
 			bucket := isBucket(dir)
+			if !bucket {
+				if err := checkMergeDir(dir); err != nil {
+					return err
+				}
+			}
 			m, err := withBar(log, quiet, func(p pipeline.Progress) (*pipeline.Manifest, error) {
 				cfg := pipeline.MergeConfig{Dir: dir, Progress: p, MemoryLimit: budget}
 				if bucket {
@@ -292,6 +300,30 @@ by the merged output (plan.json is kept, the shards' outputs removed).`,
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "print nothing but errors (and no progress bar)")
 	step.addFlags(cmd.Flags())
 	return cmd
+}
+
+// checkMergeDir says what the local DIR given to merge is when it cannot
+// be a plan's directory: missing, a file, a finished output or a directory
+// without a plan, in the words verify uses for a DIR that is not an
+// output. A DIR holding a plan is left to merge.
+func checkMergeDir(dir string) error {
+	const next = "; merge takes the --out of 'splitdata plan INPUT... --out DIR --shards N'"
+	st, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("%s: not a plan to merge: no such directory%s", dir, next)
+	case err != nil:
+		return nil // merge says why it cannot be read
+	case !st.IsDir():
+		return fmt.Errorf("%s: not a plan to merge: a file, not a directory%s", dir, next)
+	}
+	if _, err := os.Stat(filepath.Join(dir, pipeline.PlanName)); !errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if _, err := os.Stat(filepath.Join(dir, pipeline.ManifestName)); err == nil {
+		return fmt.Errorf("%s: not a plan to merge: no %s, and its %s is a finished output (check it with splitdata verify %s)", dir, pipeline.PlanName, pipeline.ManifestName, dir)
+	}
+	return fmt.Errorf("%s: not a plan to merge: no %s in it%s", dir, pipeline.PlanName, next)
 }
 
 // withBar runs fn with its progress shown on stderr (see newProgress),

@@ -26,6 +26,14 @@ func main() {
 		log.Fatal(err) // usage errors wrap pipeline.ErrUsage, bad input *sources.InputError
 	}
 	for _, s := range m.Splits {
-		fmt.Printf("%s: %d rows in %d files\n", s.Name, s.Rows, len(s.Files))
+		fmt.Printf("%s: %s in %s\n", s.Name, counted(s.Rows, "row"), counted(int64(len(s.Files)), "file"))
 	}
+}
+
+// counted is "1 file" or "2 files".
+func counted(n int64, noun string) string {
+	if n != 1 {
+		noun += "s"
+	}
+	return fmt.Sprintf("%d %s", n, noun)
 }
