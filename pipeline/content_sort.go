@@ -131,9 +131,32 @@ func (p *contentPiece) add(key uint64, split int, b []byte) error {
 		p.recs[i].count++
 		return nil
 	}
+	return p.insert(key, b)
+}
+
+// keyOf returns the group key of b, one row's group bytes, and counts the
+// row in output 0: a value the piece holds takes its record's key, any
+// other the key hash gives it (the group hasher's HMAC-SHA-256), so that
+// the piece caches the keys of the values it counts.
+func (p *contentPiece) keyOf(hash func([]byte) uint64, b []byte) (uint64, error) {
+	if p.split != 0 { // rows of another output before: add flushes them
+		key := hash(b)
+		return key, p.add(key, 0, b)
+	}
+	if i, ok := p.index[string(b)]; ok {
+		p.recs[i].count++
+		return p.recs[i].key, nil
+	}
+	key := hash(b)
+	return key, p.insert(key, b)
+}
+
+// insert adds a record of one row of group bytes b and key key, which the
+// piece does not hold, and writes the piece out once it is full.
+func (p *contentPiece) insert(key uint64, b []byte) error {
 	s := string(b)
 	p.index[s] = len(p.recs)
-	p.recs = append(p.recs, contentRecord{key: key, count: 1, split: split}) // bytes: the map's key
+	p.recs = append(p.recs, contentRecord{key: key, count: 1, split: p.split}) // bytes: the map's key
 	p.bytes += int64(len(s)) + 2*recordOverhead
 	if p.bytes >= p.c.pieceLimit {
 		return p.flush()
