@@ -374,7 +374,12 @@ var testHookContentLoad func(bytes int64)
 // in two outputs straddle them.
 func tallyContent(recs []contentRecord, t *contentTally) {
 	slices.SortFunc(recs, func(a, b contentRecord) int {
-		return cmp.Or(cmp.Compare(a.key, b.key), bytes.Compare(a.b, b.b), cmp.Compare(a.split, b.split))
+		// cmp.Or takes its arguments evaluated: the bytes are compared
+		// only under equal keys, rarely, not at every comparison.
+		if a.key != b.key {
+			return cmp.Compare(a.key, b.key)
+		}
+		return cmp.Or(bytes.Compare(a.b, b.b), cmp.Compare(a.split, b.split))
 	})
 	for i := 0; i < len(recs); {
 		j := i
