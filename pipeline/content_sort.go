@@ -110,6 +110,7 @@ type contentPiece struct {
 	c     *contentCounter
 	index map[string]int
 	recs  []contentRecord
+	strs  []string // the bytes of recs[i], the map's key
 	bytes int64
 	split int
 	buf   []byte
@@ -156,7 +157,8 @@ func (p *contentPiece) keyOf(hash func([]byte) uint64, b []byte) (uint64, error)
 func (p *contentPiece) insert(key uint64, b []byte) error {
 	s := string(b)
 	p.index[s] = len(p.recs)
-	p.recs = append(p.recs, contentRecord{key: key, count: 1, split: p.split}) // bytes: the map's key
+	p.recs = append(p.recs, contentRecord{key: key, count: 1, split: p.split}) // bytes: strs
+	p.strs = append(p.strs, s)
 	p.bytes += int64(len(s)) + 2*recordOverhead
 	if p.bytes >= p.c.pieceLimit {
 		return p.flush()
@@ -169,13 +171,10 @@ func (p *contentPiece) flush() error {
 	if len(p.recs) == 0 {
 		return nil
 	}
-	for s, i := range p.index {
-		p.recs[i].b = []byte(s)
-	}
 	c := p.c
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for _, r := range p.recs {
+	for i, r := range p.recs {
 		d := r.key >> (64 - c.bits) // 0 when bits is 0
 		part := c.parts[d]
 		if part == nil {
@@ -185,7 +184,7 @@ func (p *contentPiece) flush() error {
 			}
 			c.parts[d] = part
 		}
-		p.buf = appendContentRecord(p.buf[:0], r)
+		p.buf = appendContentRecord(p.buf[:0], r, p.strs[i])
 		if _, err := part.f.Write(p.buf); err != nil {
 			return fmt.Errorf("content groups: write %s: %w", part.f.Name(), err)
 		}
@@ -193,7 +192,8 @@ func (p *contentPiece) flush() error {
 		part.records++
 	}
 	clear(p.index)
-	p.recs = p.recs[:0]
+	clear(p.strs)
+	p.recs, p.strs = p.recs[:0], p.strs[:0]
 	p.bytes = 0
 	return nil
 }
@@ -207,15 +207,16 @@ func (c *contentCounter) create(files int) (*contentPart, error) {
 	return &contentPart{f: f}, nil
 }
 
-// appendContentRecord appends a record as written: the key, 8 bytes
-// little-endian, then uvarints of the count, the output and the length of
-// the bytes, then the bytes.
-func appendContentRecord(b []byte, r contentRecord) []byte {
+// appendContentRecord appends a record of bytes v as written: the key, 8
+// bytes little-endian, then uvarints of the count, the output and the
+// length of the bytes, then the bytes. (A piece's bytes are the strings
+// of its map, written without a copy to a []byte first.)
+func appendContentRecord[S string | []byte](b []byte, r contentRecord, v S) []byte {
 	b = binary.LittleEndian.AppendUint64(b, r.key)
 	b = binary.AppendUvarint(b, uint64(r.count))
 	b = binary.AppendUvarint(b, uint64(r.split))
-	b = binary.AppendUvarint(b, uint64(len(r.b)))
-	return append(b, r.b...)
+	b = binary.AppendUvarint(b, uint64(len(v)))
+	return append(b, v...)
 }
 
 // errContentRecord reports a temporary file that does not read back as
@@ -338,7 +339,7 @@ func (c *contentCounter) count(part *contentPart, shift uint, t *contentTally) e
 				return err
 			}
 		}
-		buf = appendContentRecord(buf[:0], rec)
+		buf = appendContentRecord(buf[:0], rec, rec.b)
 		if _, err := subs[d].f.Write(buf); err != nil {
 			return fmt.Errorf("content groups: write %s: %w", subs[d].f.Name(), err)
 		}
