@@ -1,21 +1,17 @@
 package pipeline
 
 import (
-	"context"
 	"fmt"
-	"math/big"
 
 	"github.com/parquet-go/parquet-go"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/splitdata/splitdata/internal/scratch"
-	"github.com/splitdata/splitdata/splitter"
 )
 
 // Content groups (--group-by-content, docs/algorithm.md section 19): rows
 // with equal values form one group, placed as a --group group is, by the
-// key of its canonical bytes. A first pass counts the groups for the
-// manifest (content_sort.go).
+// key of its canonical bytes. The pass that reads each row's group key
+// also counts the groups for the manifest (contentCount, content_sort.go).
 
 // grouped reports whether the job keeps groups whole: --group or
 // --group-by-content.
@@ -53,57 +49,45 @@ func manifestGroup(schema *parquet.Schema, o ManifestOptions) (groupSpec, bool, 
 // contentPrefix names the temporary directory of a content count.
 const contentPrefix = "splitdata-content-"
 
-// countContent reads the content columns of every unit of the plan, on up
-// to workers goroutines, and counts its groups by their values, holding
-// at most about memory bytes of them, beyond in temporary files of dir: in
-// a local directory, in a directory of their own held by a lock, so that
-// the next run there removes it should this one be killed.
-func countContent(ctx context.Context, p *plan, g groupSpec, seed *big.Int, workers int, memory int64, dir scratch.Dir, progress Progress) (*ContentStats, error) {
-	progress.Phase("groups", p.rows)
+// contentCount counts a content job's groups by their values
+// (content_sort.go) during its key pass (readGroupKeys), from the bytes
+// that give each row its group key: the columns are read once. It holds
+// at most about memory bytes of them, beyond in temporary files of dir:
+// in a local directory, in a directory of its own held by a lock, so
+// that the next run there removes it should this one be killed.
+type contentCount struct {
+	c   *contentCounter
+	tmp *scratch.LocalDir // the locked directory, for a local dir
+}
+
+// newContentCount prepares the count of the plan's groups, read on up to
+// workers goroutines. The caller closes it.
+func newContentCount(p *plan, workers int, memory int64, dir scratch.Dir) (*contentCount, error) {
+	cc := &contentCount{}
 	if local, ok := dir.(*scratch.LocalDir); ok {
 		tmp, err := scratch.NewLocked(local.Path(), contentPrefix)
 		if err != nil {
 			return nil, fmt.Errorf("content groups: %w", err)
 		}
-		defer func() { _ = tmp.Remove() }()
-		dir = tmp
+		cc.tmp, dir = tmp, tmp
 	}
-	c := newContentCounter(dir, p.decodedBytes(false), memory, workers)
-	defer c.close()
-	eg, gctx := errgroup.WithContext(ctx)
-	eg.SetLimit(workers)
-	for _, u := range p.units {
-		eg.Go(func() error {
-			h := splitter.NewGroupHasher(seed)
-			piece := c.newPiece()
-			var addErr error
-			err := readGroupBytes(gctx, p, u, g, func(_ int, b []byte) {
-				if addErr == nil {
-					addErr = piece.add(h.Key(b), 0, b)
-				}
-			})
-			if err == nil {
-				err = addErr
-			}
-			if err == nil {
-				err = piece.flush()
-			}
-			if err != nil {
-				return err
-			}
-			progress.Add(u.rows)
-			return nil
-		})
+	cc.c = newContentCounter(dir, p.decodedBytes(false), memory, workers)
+	return cc, nil
+}
+
+// newPiece returns a piece for one goroutine's rows ([contentPiece.keyOf]).
+func (cc *contentCount) newPiece() *contentPiece { return cc.c.newPiece() }
+
+// finish counts the groups, once every piece is flushed.
+func (cc *contentCount) finish() (ContentStats, error) {
+	t, err := cc.c.finish()
+	return t.ContentStats, err
+}
+
+// close removes the count's files and directory.
+func (cc *contentCount) close() {
+	cc.c.close()
+	if cc.tmp != nil {
+		_ = cc.tmp.Remove()
 	}
-	if err := eg.Wait(); err != nil {
-		return nil, err
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	t, err := c.finish()
-	if err != nil {
-		return nil, err
-	}
-	return &t.ContentStats, nil
 }

@@ -110,6 +110,7 @@ type contentPiece struct {
 	c     *contentCounter
 	index map[string]int
 	recs  []contentRecord
+	strs  []string // the bytes of recs[i], the map's key
 	bytes int64
 	split int
 	buf   []byte
@@ -131,9 +132,33 @@ func (p *contentPiece) add(key uint64, split int, b []byte) error {
 		p.recs[i].count++
 		return nil
 	}
+	return p.insert(key, b)
+}
+
+// keyOf returns the group key of b, one row's group bytes, and counts the
+// row in output 0: a value the piece holds takes its record's key, any
+// other the key hash gives it (the group hasher's HMAC-SHA-256), so that
+// the piece caches the keys of the values it counts.
+func (p *contentPiece) keyOf(hash func([]byte) uint64, b []byte) (uint64, error) {
+	if p.split != 0 { // rows of another output before: add flushes them
+		key := hash(b)
+		return key, p.add(key, 0, b)
+	}
+	if i, ok := p.index[string(b)]; ok {
+		p.recs[i].count++
+		return p.recs[i].key, nil
+	}
+	key := hash(b)
+	return key, p.insert(key, b)
+}
+
+// insert adds a record of one row of group bytes b and key key, which the
+// piece does not hold, and writes the piece out once it is full.
+func (p *contentPiece) insert(key uint64, b []byte) error {
 	s := string(b)
 	p.index[s] = len(p.recs)
-	p.recs = append(p.recs, contentRecord{key: key, count: 1, split: split}) // bytes: the map's key
+	p.recs = append(p.recs, contentRecord{key: key, count: 1, split: p.split}) // bytes: strs
+	p.strs = append(p.strs, s)
 	p.bytes += int64(len(s)) + 2*recordOverhead
 	if p.bytes >= p.c.pieceLimit {
 		return p.flush()
@@ -146,13 +171,10 @@ func (p *contentPiece) flush() error {
 	if len(p.recs) == 0 {
 		return nil
 	}
-	for s, i := range p.index {
-		p.recs[i].b = []byte(s)
-	}
 	c := p.c
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for _, r := range p.recs {
+	for i, r := range p.recs {
 		d := r.key >> (64 - c.bits) // 0 when bits is 0
 		part := c.parts[d]
 		if part == nil {
@@ -162,7 +184,7 @@ func (p *contentPiece) flush() error {
 			}
 			c.parts[d] = part
 		}
-		p.buf = appendContentRecord(p.buf[:0], r)
+		p.buf = appendContentRecord(p.buf[:0], r, p.strs[i])
 		if _, err := part.f.Write(p.buf); err != nil {
 			return fmt.Errorf("content groups: write %s: %w", part.f.Name(), err)
 		}
@@ -170,7 +192,8 @@ func (p *contentPiece) flush() error {
 		part.records++
 	}
 	clear(p.index)
-	p.recs = p.recs[:0]
+	clear(p.strs)
+	p.recs, p.strs = p.recs[:0], p.strs[:0]
 	p.bytes = 0
 	return nil
 }
@@ -184,15 +207,16 @@ func (c *contentCounter) create(files int) (*contentPart, error) {
 	return &contentPart{f: f}, nil
 }
 
-// appendContentRecord appends a record as written: the key, 8 bytes
-// little-endian, then uvarints of the count, the output and the length of
-// the bytes, then the bytes.
-func appendContentRecord(b []byte, r contentRecord) []byte {
+// appendContentRecord appends a record of bytes v as written: the key, 8
+// bytes little-endian, then uvarints of the count, the output and the
+// length of the bytes, then the bytes. (A piece's bytes are the strings
+// of its map, written without a copy to a []byte first.)
+func appendContentRecord[S string | []byte](b []byte, r contentRecord, v S) []byte {
 	b = binary.LittleEndian.AppendUint64(b, r.key)
 	b = binary.AppendUvarint(b, uint64(r.count))
 	b = binary.AppendUvarint(b, uint64(r.split))
-	b = binary.AppendUvarint(b, uint64(len(r.b)))
-	return append(b, r.b...)
+	b = binary.AppendUvarint(b, uint64(len(v)))
+	return append(b, v...)
 }
 
 // errContentRecord reports a temporary file that does not read back as
@@ -315,7 +339,7 @@ func (c *contentCounter) count(part *contentPart, shift uint, t *contentTally) e
 				return err
 			}
 		}
-		buf = appendContentRecord(buf[:0], rec)
+		buf = appendContentRecord(buf[:0], rec, rec.b)
 		if _, err := subs[d].f.Write(buf); err != nil {
 			return fmt.Errorf("content groups: write %s: %w", subs[d].f.Name(), err)
 		}
@@ -351,7 +375,12 @@ var testHookContentLoad func(bytes int64)
 // in two outputs straddle them.
 func tallyContent(recs []contentRecord, t *contentTally) {
 	slices.SortFunc(recs, func(a, b contentRecord) int {
-		return cmp.Or(cmp.Compare(a.key, b.key), bytes.Compare(a.b, b.b), cmp.Compare(a.split, b.split))
+		// cmp.Or takes its arguments evaluated: the bytes are compared
+		// only under equal keys, rarely, not at every comparison.
+		if a.key != b.key {
+			return cmp.Compare(a.key, b.key)
+		}
+		return cmp.Or(bytes.Compare(a.b, b.b), cmp.Compare(a.split, b.split))
 	})
 	for i := 0; i < len(recs); {
 		j := i

@@ -165,6 +165,9 @@ func contentBytes(b []byte, v parquet.Value) []byte {
 // can read it, else from whole rows. It checks that the unit holds its
 // rows. The bytes are valid only until fn returns.
 func readGroupBytes(ctx context.Context, p *plan, u unit, g groupSpec, fn func(k int, b []byte)) error {
+	if testHookGroupRead != nil {
+		testHookGroupRead(u)
+	}
 	if len(g.cols) == 1 && !g.content {
 		return readCanonical(ctx, p, u, g.cols[0], fn)
 	}
@@ -190,12 +193,22 @@ func readGroupBytes(ctx context.Context, p *plan, u unit, g groupSpec, fn func(k
 // readGroupKeys reads the group columns of every unit of the plan (the
 // column alone where the source can) and returns every row's group key,
 // kept in memory up to limit bytes (8 per row), else in a temporary file
-// in dir; units are read on up to workers goroutines. The caller closes
-// the table.
-func readGroupKeys(ctx context.Context, p *plan, g groupSpec, seed *big.Int, workers int, limit int64, dir scratch.Dir, progress Progress) (*rowTable[uint64], error) {
+// in dir; units are read on up to workers goroutines. With content set (a
+// content job's manifest counts), the same read counts the groups by
+// their bytes (contentCount, holding up to limit bytes of them) into
+// *content. The caller closes the table.
+func readGroupKeys(ctx context.Context, p *plan, g groupSpec, seed *big.Int, workers int, limit int64, dir scratch.Dir, progress Progress, content *ContentStats) (*rowTable[uint64], error) {
 	keys, err := newRowTable[uint64](p.rows, limit, dir)
 	if err != nil {
 		return nil, err
+	}
+	var count *contentCount
+	if content != nil {
+		if count, err = newContentCount(p, workers, limit, dir); err != nil {
+			keys.close()
+			return nil, err
+		}
+		defer count.close()
 	}
 	eg, gctx := errgroup.WithContext(ctx)
 	eg.SetLimit(workers)
@@ -203,8 +216,13 @@ func readGroupKeys(ctx context.Context, p *plan, g groupSpec, seed *big.Int, wor
 		eg.Go(func() error {
 			h := splitter.NewGroupHasher(seed)
 			out := make([]uint64, u.rows)
-			c := newKeyCache(h)
-			err := readGroupBytes(gctx, p, u, g, func(k int, canonical []byte) { out[k] = c.key(k, canonical) })
+			var err error
+			if count != nil {
+				err = readContentKeys(gctx, p, u, g, h.Key, count.newPiece(), out)
+			} else {
+				c := newKeyCache(h)
+				err = readGroupBytes(gctx, p, u, g, func(k int, canonical []byte) { out[k] = c.key(k, canonical) })
+			}
 			if err != nil {
 				return err
 			}
@@ -212,12 +230,42 @@ func readGroupKeys(ctx context.Context, p *plan, g groupSpec, seed *big.Int, wor
 			return keys.write(u.start, out)
 		})
 	}
-	if err := eg.Wait(); err != nil {
+	err = eg.Wait()
+	if err == nil {
+		err = ctx.Err()
+	}
+	if err == nil && count != nil {
+		*content, err = count.finish()
+	}
+	if err != nil {
 		keys.close()
 		return nil, err
 	}
 	return keys, nil
 }
+
+// readContentKeys puts the group keys of unit u's rows in out and counts
+// the rows in piece, whose records give the keys of the values they hold,
+// hash those of the others (contentPiece.keyOf). The piece is flushed.
+func readContentKeys(ctx context.Context, p *plan, u unit, g groupSpec, hash func([]byte) uint64, piece *contentPiece, out []uint64) error {
+	var addErr error
+	err := readGroupBytes(ctx, p, u, g, func(k int, b []byte) {
+		if addErr == nil {
+			out[k], addErr = piece.keyOf(hash, b)
+		}
+	})
+	if err == nil {
+		err = addErr
+	}
+	if err == nil {
+		err = piece.flush()
+	}
+	return err
+}
+
+// testHookGroupRead, when set by a test, is called for every unit whose
+// group columns are read (readGroupBytes).
+var testHookGroupRead func(u unit)
 
 // A unit's cache of group keys holds at most groupCacheEntries values of
 // at most groupCacheBytes canonical bytes each: at most about 0.5 MiB per
@@ -269,11 +317,12 @@ func (c *keyCache) key(k int, canonical []byte) uint64 {
 // every row's group key (in memory up to limit bytes, else in a temporary
 // file in dir), finds the thresholds by a radix select over them within
 // what the keys leave of memory (searchMemory), and counts the rows in no
-// split. It returns the table, which the caller closes, with the
+// split; with content set, the read counts a content job's groups into it
+// (readGroupKeys). It returns the table, which the caller closes, with the
 // threshold assigner of group keys.
-func rowBalancedKeys(ctx context.Context, splits []splitter.Split, p *plan, g groupSpec, seed *big.Int, workers int, limit, memory int64, dir scratch.Dir, progress Progress) (*rowTable[uint64], *splitter.ThresholdAssigner, int64, error) {
+func rowBalancedKeys(ctx context.Context, splits []splitter.Split, p *plan, g groupSpec, seed *big.Int, workers int, limit, memory int64, dir scratch.Dir, progress Progress, content *ContentStats) (*rowTable[uint64], *splitter.ThresholdAssigner, int64, error) {
 	progress.Phase("groups", p.rows)
-	keys, err := readGroupKeys(ctx, p, g, seed, workers, limit, dir, progress)
+	keys, err := readGroupKeys(ctx, p, g, seed, workers, limit, dir, progress, content)
 	if err != nil {
 		return nil, nil, 0, err
 	}
@@ -312,7 +361,7 @@ func rowBalancedKeys(ctx context.Context, splits []splitter.Split, p *plan, g gr
 // balanced by rows (rowBalancedKeys), for callers that hash each row's
 // group again (verify): the table is closed.
 func rowBalancedAssigner(ctx context.Context, splits []splitter.Split, p *plan, g groupSpec, seed *big.Int, workers int, limit, memory int64, dir scratch.Dir, progress Progress) (keyAssigner, int64, error) {
-	keys, a, unassigned, err := rowBalancedKeys(ctx, splits, p, g, seed, workers, limit, memory, dir, progress)
+	keys, a, unassigned, err := rowBalancedKeys(ctx, splits, p, g, seed, workers, limit, memory, dir, progress, nil)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -323,10 +372,11 @@ func rowBalancedAssigner(ctx context.Context, splits []splitter.Split, p *plan, 
 // rowBalancedPlacer is the placer of a grouped split balanced by rows: it
 // reads each row's group key back from rowBalancedKeys's table by its
 // global index, so the main pass hashes no group value and needs no rows
-// (it runs on the columnar path where it can). It returns a function that
-// releases the table once the job is done.
-func rowBalancedPlacer(ctx context.Context, splits []splitter.Split, p *plan, g groupSpec, seed *big.Int, workers int, limit, memory int64, dir scratch.Dir, progress Progress) (placeFunc, int64, func(), error) {
-	keys, a, unassigned, err := rowBalancedKeys(ctx, splits, p, g, seed, workers, limit, memory, dir, progress)
+// (it runs on the columnar path where it can). With content set, the
+// first pass counts a content job's groups into it. It returns a function
+// that releases the table once the job is done.
+func rowBalancedPlacer(ctx context.Context, splits []splitter.Split, p *plan, g groupSpec, seed *big.Int, workers int, limit, memory int64, dir scratch.Dir, progress Progress, content *ContentStats) (placeFunc, int64, func(), error) {
+	keys, a, unassigned, err := rowBalancedKeys(ctx, splits, p, g, seed, workers, limit, memory, dir, progress, content)
 	if err != nil {
 		return nil, 0, nil, err
 	}
@@ -352,11 +402,12 @@ func tablePlace(keys *rowTable[uint64], a keyAssigner) placeFunc {
 // rows from a table of group keys: a first pass (readGroupKeys) keeps every
 // row's group key, in memory up to limit bytes, else in a temporary file
 // in dir, and the placer assigns each row by its group's key with a, read
-// back by the row's global index. It
-// returns a function that releases the table once the job is done.
-func groupPlacer(ctx context.Context, a keyAssigner, p *plan, g groupSpec, seed *big.Int, workers int, limit int64, dir scratch.Dir, progress Progress) (placeFunc, func(), error) {
+// back by the row's global index. With content set, the first pass counts
+// a content job's groups into it. It returns a function that releases the
+// table once the job is done.
+func groupPlacer(ctx context.Context, a keyAssigner, p *plan, g groupSpec, seed *big.Int, workers int, limit int64, dir scratch.Dir, progress Progress, content *ContentStats) (placeFunc, func(), error) {
 	progress.Phase("groups", p.rows)
-	keys, err := readGroupKeys(ctx, p, g, seed, workers, limit, dir, progress)
+	keys, err := readGroupKeys(ctx, p, g, seed, workers, limit, dir, progress, content)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -116,7 +116,7 @@ func stratGroupPlacer(ctx context.Context, splits []splitter.Split, p *plan, gro
 		return fail(err)
 	}
 	progress.Phase(PhaseGroups, p.rows)
-	keys, err := readGroupKeys(ctx, p, groupCol, seed, workers, limit/3, dir, progress)
+	keys, err := readGroupKeys(ctx, p, groupCol, seed, workers, limit/3, dir, progress, nil)
 	if err != nil {
 		return fail(err)
 	}

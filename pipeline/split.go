@@ -190,11 +190,9 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 	var duplicates int64
 	var unassigned int64
 	var stratGroupsInfo *StratifiedGroupsInfo
-	var content *ContentStats
+	var content *ContentStats // counted by the group key pass
 	if cfg.GroupByContent {
-		if content, err = countContent(ctx, plan, group, seed.value, cfg.Workers, cfg.ShuffleMemory, tempFiles(cfg.TempStore, cfg.TempDir), cfg.Progress); err != nil {
-			return nil, err
-		}
+		content = new(ContentStats)
 	}
 	var order *orderPlan // --order-by
 	switch {
@@ -236,7 +234,7 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 		}
 	case cfg.grouped() && cfg.RatioBy == RatioByRows:
 		var release func()
-		place, unassigned, release, err = rowBalancedPlacer(ctx, cfg.Splits, plan, group, seed.value, cfg.Workers, cfg.ShuffleMemory, cfg.MemoryLimit, tempFiles(cfg.TempStore, cfg.TempDir), cfg.Progress)
+		place, unassigned, release, err = rowBalancedPlacer(ctx, cfg.Splits, plan, group, seed.value, cfg.Workers, cfg.ShuffleMemory, cfg.MemoryLimit, tempFiles(cfg.TempStore, cfg.TempDir), cfg.Progress, content)
 		if release != nil {
 			defer release()
 		}
@@ -244,7 +242,7 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 		assign, unassigned, err = newAssigner(ctx, cfg, master, plan.rows)
 		if err == nil && cfg.grouped() {
 			var release func()
-			place, release, err = groupPlacer(ctx, assign, plan, group, seed.value, cfg.Workers, cfg.ShuffleMemory, tempFiles(cfg.TempStore, cfg.TempDir), cfg.Progress)
+			place, release, err = groupPlacer(ctx, assign, plan, group, seed.value, cfg.Workers, cfg.ShuffleMemory, tempFiles(cfg.TempStore, cfg.TempDir), cfg.Progress, content)
 			if release != nil {
 				defer release()
 			}
