@@ -45,7 +45,8 @@ import (
 //     spilling one's two partitions held at once and its free partition
 //     buffers together, shufflePartitions), and the per-row state of
 //     --stratify, --order-by and --group (its rows' group keys) stays in
-//     memory up to it;
+//     memory up to it; a job with both splits it between them, the
+//     shuffle keeping at least half (rowStateShares);
 //   - beside that state, before any unit is read, the radix select of
 //     their boundaries takes half of what it leaves of H (searchMemory),
 //     the collector's headroom being the other half;
