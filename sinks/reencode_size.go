@@ -25,16 +25,16 @@ import "github.com/parquet-go/parquet-go"
 // (PooledWriterBytes a column).
 func ReencoderBytes(enc Encoder, batches bool) int64 {
 	pe, ok := enc.(parquetEncoder)
-	if !ok || pe.RowGroupEncoder == nil || ReencodedColumns(pe.RowGroupEncoder, batches) == 0 {
+	if !ok || pe.RowGroupEncoder == nil || pe.reencodedColumns(batches) == 0 {
 		return 0
 	}
 	return PooledReencoderBytes(int64(pe.opts.pageBufferSize()))
 }
 
-// ReencodedColumns returns the number of e's leaf columns whose
+// reencodedColumns returns the number of e's leaf columns whose
 // dictionary indexes e may re-encode in a row group of rows or, with
 // batches, of columnar batches (see ReencoderBytes).
-func ReencodedColumns(e *RowGroupEncoder, batches bool) int {
+func (e *RowGroupEncoder) reencodedColumns(batches bool) int {
 	if e.opts.AlignedIndexRuns && !e.recompressDictionaries() {
 		return 0
 	}
