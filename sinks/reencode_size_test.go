@@ -2,10 +2,12 @@ package sinks_test
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/parquet-go/parquet-go"
 
+	"github.com/splitdata/splitdata/internal/columnar"
 	"github.com/splitdata/splitdata/sinks"
 )
 
@@ -95,5 +97,67 @@ func TestReencoderBytes(t *testing.T) {
 		if got := sinks.ReencoderBytes(csv, false); got != 0 {
 			t.Errorf("a CSV encoder: ReencoderBytes = %d, want 0", got)
 		}
+	}
+}
+
+// ReencoderBytes says what encoding does: a row group of batches whose
+// columns are all the page writer's uses no re-encoder, though its
+// columns take dictionaries; the same rows encoded as rows, or a column
+// the page writer leaves to parquet-go, use one.
+func TestReencoderBytesMatchesUse(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		schema  *parquet.Schema
+		batches bool
+	}{
+		{"own columns, batches", reencodeSchema(parquet.Int(64), parquet.String()), true},
+		{"own columns, rows", reencodeSchema(parquet.Int(64), parquet.String()), false},
+		{"an unsigned column, batches", reencodeSchema(parquet.Int(64), parquet.Uint(64)), true},
+		{"a boolean column, batches", reencodeSchema(parquet.Int(64), parquet.Leaf(parquet.BooleanType)), true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f, err := sinks.Parquet(sinks.ParquetOptions{}).NewEncoder(tc.schema)
+			if err != nil {
+				t.Fatal(err)
+			}
+			enc, err := sinks.NewRowGroupEncoder(tc.schema, sinks.ParquetOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Few distinct values: dictionaries pay for every column.
+			rows := make([]parquet.Row, 5000)
+			for i := range rows {
+				v := int64(i % 7)
+				var second parquet.Value
+				switch tc.schema.Fields()[1].Type().Kind() {
+				case parquet.ByteArray:
+					second = parquet.ByteArrayValue(fmt.Appendf(nil, "value %d", v))
+				case parquet.Boolean:
+					second = parquet.BooleanValue(v%2 == 0)
+				default:
+					second = parquet.Int64Value(v * 1000)
+				}
+				rows[i] = parquet.Row{parquet.Int64Value(v).Level(0, 0, 0), second.Level(0, 0, 1)}
+			}
+			sinks.TranscodersKept()
+			var g *sinks.EncodedRowGroup
+			if tc.batches {
+				layout, err := columnar.LayoutOf(tc.schema)
+				if err != nil {
+					t.Fatal(err)
+				}
+				g, err = enc.EncodeBatches(batchesOf(t, layout, rows, rand.New(rand.NewPCG(1, 2))))
+				if err != nil {
+					t.Fatal(err)
+				}
+			} else if g, err = enc.Encode(&sliceReader{rows: rows}); err != nil {
+				t.Fatal(err)
+			}
+			g.Release()
+			used := sinks.TranscodersKept() > 0
+			if counted := sinks.ReencoderBytes(f, tc.batches) > 0; counted != used {
+				t.Errorf("ReencoderBytes counts a re-encoder: %v; one was used: %v", counted, used)
+			}
+		})
 	}
 }
