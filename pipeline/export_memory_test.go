@@ -37,3 +37,22 @@ func SearchMemory(memory, held int64) int64 { return searchMemory(memory, held) 
 func SearchError(err error, memory, held int64, classes, targets int) error {
 	return searchError(err, "--stratify \"label\"", memory, held, classes, targets)
 }
+
+// OnShares calls fn with the shares of every split's shuffle memory
+// between its per-row state and its shuffle (rowStateShares) until the
+// returned function restores the default.
+func OnShares(fn func(state, shuffle int64)) (restore func()) {
+	testHookShares = fn
+	return func() { testHookShares = nil }
+}
+
+// RowStateShares is rowStateShares.
+func RowStateShares(limit, bytes int64, splits int, shuffles, keepsState bool) (state, shuffle int64) {
+	return rowStateShares(limit, bytes, splits, shuffles, keepsState)
+}
+
+// ShufflePartitions is shufflePartitions: the key ranges of a shuffle of
+// bytes decoded under memory.
+func ShufflePartitions(bytes, memory int64, splits int) (int, error) {
+	return shufflePartitions(bytes, memory, splits)
+}

@@ -45,7 +45,8 @@ import (
 //     spilling one's two partitions held at once and its free partition
 //     buffers together, shufflePartitions), and the per-row state of
 //     --stratify, --order-by and --group (its rows' group keys) stays in
-//     memory up to it;
+//     memory up to it; a job with both splits it between them, the
+//     shuffle keeping at least half (rowStateShares);
 //   - beside that state, before any unit is read, the radix select of
 //     their boundaries takes half of what it leaves of H (searchMemory),
 //     the collector's headroom being the other half;
@@ -373,7 +374,8 @@ func shardMemory(cfg ShardConfig, inputs []sources.FileSource, schema *parquet.S
 	}
 	_, canStream := enc.(sinks.StreamEncoder)
 	shape := outputShape{rowBytes: b.rowBytes, rowGroupRows: opts.RowGroupRows, rows: rows, outputs: splits, workers: cfg.Workers,
-		rowPath: !batches, canStream: canStream && !opts.IndexOnly, leaves: len(schema.Columns()), byteArrays: byteArrayLeaves(schema), pageBytes: pageBytes(opts.Parquet)}
+		rowPath: !batches, canStream: canStream && !opts.IndexOnly, leaves: len(schema.Columns()), byteArrays: byteArrayLeaves(schema), pageBytes: pageBytes(opts.Parquet),
+		reencoder: sinks.ReencoderBytes(enc, batches)}
 	if inRows > 0 {
 		shape.encodedBytes = max(size/inRows, 1)
 	}

@@ -24,7 +24,8 @@ type outputShape struct {
 	outputs      int
 	workers      int
 	rowPath      bool
-	canStream    bool // the encoder encodes a row group a piece at a time
+	canStream    bool  // the encoder encodes a row group a piece at a time
+	reencoder    int64 // an index re-encoder's pooled scratch (sinks.ReencoderBytes)
 }
 
 // outputMemory says how a job holds its output row groups under memory,
@@ -212,13 +213,16 @@ func (o outputShape) readBackBytes() int64 {
 // sample as it starts, or as it finishes when shorter) and the index
 // re-encoders of the W being finished (sinks.PooledReencoderBytes), up
 // to 16 MiB each and uncounted before; they take the blocks' room too.
+// Since session 20 a re-encoder is counted only where the schema has a
+// column it may re-encode (o.reencoder, sinks.ReencoderBytes): none of a
+// batch job whose columns are all the page writer's.
 func keptPages(o outputShape) int64 {
 	if o.leaves > 1<<20 || o.pageBytes > 1<<32 || o.outputs > 1<<16 || o.workers > 1<<16 {
 		return 1 << 62
 	}
 	groups := int64(o.outputs + o.workers)
 	writers := int64(o.leaves) * (sinks.PooledWriterBytes(o.pageBytes) - o.pageBytes) * groups
-	return writers + groups*sinks.PooledPricerBytes + int64(o.workers)*sinks.PooledReencoderBytes(o.pageBytes)
+	return writers + groups*sinks.PooledPricerBytes + int64(o.workers)*o.reencoder
 }
 
 // readBackHeap is the least heap budget that holds base bytes beside a
@@ -272,7 +276,9 @@ func needFor(rowBytes, groups int64, o outputShape) int64 {
 // chunk, so the writers of a row group of d bytes decoded keep at most
 // what one writer of pages of d bytes would (four and a half of them)
 // and the others' slack; a pricer's sample and a re-encoder's pages are
-// the row group's values too, counted at four times d at most. So small
+// the row group's values too, counted at four times d at most (the
+// re-encoder only where the schema has a column it may re-encode,
+// o.reencoder, since session 20). So small
 // row groups need little (tests run jobs of a few thousand rows under
 // --memory 40MiB). Until session 18 all this was left to the headroom of
 // heldHeap's factor: the writers about 15 MB on benchmarks/peers.sh's
@@ -290,7 +296,7 @@ func heldScratch(o outputShape) int64 {
 	}
 	decoded := group * o.rowBytes
 	w := int64(max(o.workers, 1))
-	n := w * min(sinks.PooledPricerBytes+sinks.PooledReencoderBytes(o.pageBytes), 4*decoded)
+	n := w * min(sinks.PooledPricerBytes+o.reencoder, 4*decoded)
 	if !o.rowPath && o.leaves > 0 {
 		pages := int64(o.leaves) * sinks.PooledWriterBytes(o.pageBytes)
 		small := sinks.PooledWriterBytes(decoded) + int64(o.leaves-1)*sinks.PooledWriterBytes(0)

@@ -16,10 +16,10 @@ var planShapes = []struct {
 }{
 	{"wide", outputShape{rowBytes: 700, encodedBytes: 270, rowGroupRows: 131072, rows: 2_000_000, pageBytes: sinks.DefaultPageBufferSize, leaves: 20, outputs: 2, workers: 2, canStream: true}},
 	{"narrow", outputShape{rowBytes: 90, encodedBytes: 49, rowGroupRows: 131072, rows: 5_000_000, pageBytes: sinks.DefaultPageBufferSize, leaves: 7, outputs: 2, workers: 2, canStream: true}},
-	{"many columns", outputShape{rowBytes: 4000, encodedBytes: 1500, rowGroupRows: 8192, rows: 100_000, pageBytes: 64 << 10, leaves: 400, outputs: 3, workers: 4, canStream: true}},
-	{"row path, long rows", outputShape{rowBytes: 9000, encodedBytes: 3000, rowGroupRows: 131072, rows: 1_000_000, pageBytes: sinks.DefaultPageBufferSize, leaves: 12, outputs: 2, workers: 2, rowPath: true, canStream: true}},
-	{"row path, short rows", outputShape{rowBytes: 90, encodedBytes: 20, rowGroupRows: 10_000, rows: 1_000_000, pageBytes: sinks.DefaultPageBufferSize, leaves: 5, outputs: 2, workers: 2, rowPath: true, canStream: true}},
-	{"row path, strings", outputShape{rowBytes: 870, encodedBytes: 270, rowGroupRows: 131072, rows: 2_000_000, pageBytes: sinks.DefaultPageBufferSize, leaves: 20, byteArrays: 20, outputs: 2, workers: 2, rowPath: true, canStream: true}},
+	{"many columns", outputShape{rowBytes: 4000, encodedBytes: 1500, rowGroupRows: 8192, rows: 100_000, pageBytes: 64 << 10, leaves: 400, outputs: 3, workers: 4, canStream: true, reencoder: sinks.PooledReencoderBytes(64 << 10)}},
+	{"row path, long rows", outputShape{rowBytes: 9000, encodedBytes: 3000, rowGroupRows: 131072, rows: 1_000_000, pageBytes: sinks.DefaultPageBufferSize, leaves: 12, outputs: 2, workers: 2, rowPath: true, canStream: true, reencoder: sinks.PooledReencoderBytes(sinks.DefaultPageBufferSize)}},
+	{"row path, short rows", outputShape{rowBytes: 90, encodedBytes: 20, rowGroupRows: 10_000, rows: 1_000_000, pageBytes: sinks.DefaultPageBufferSize, leaves: 5, outputs: 2, workers: 2, rowPath: true, canStream: true, reencoder: sinks.PooledReencoderBytes(sinks.DefaultPageBufferSize)}},
+	{"row path, strings", outputShape{rowBytes: 870, encodedBytes: 270, rowGroupRows: 131072, rows: 2_000_000, pageBytes: sinks.DefaultPageBufferSize, leaves: 20, byteArrays: 20, outputs: 2, workers: 2, rowPath: true, canStream: true, reencoder: sinks.PooledReencoderBytes(sinks.DefaultPageBufferSize)}},
 }
 
 // The page writers of a streaming job keep a buffer of one compressed
@@ -110,17 +110,19 @@ func TestStreamPlanRowPathWide(t *testing.T) {
 
 // The wide shape of benchmarks/peers.sh keeps up to 71.25 MiB in its
 // page writers (sinks.PooledWriterBytes each, less the page being
-// filled), and 10.56 MiB in the pricers of its 4 row groups and the
-// re-encoders of the 2 being finished (81.8125 MiB): under --memory
+// filled), and 4 MiB in the pricers of its 4 row groups (75.25 MiB; its
+// columns are all the page writer's, so since session 20 no re-encoder
+// of the 2 being finished is counted, 6.5625 MiB more before): under --memory
 // 128MiB and 160MiB its blocks give them their room (none left), under
-// 224MiB and the default they shrink by them (under the default from
-// their eighth of the heap budget, 26.25 MiB, to 22.4 since session 18,
-// which counts the pricers and re-encoders); its least budget does not
-// move.
+// 224MiB they shrink by them (under the default from
+// their eighth of the heap budget, 26.25 MiB, to 22.4 in session 18,
+// which counted the pricers and re-encoders, and back to their eighth
+// since session 20, which counts no re-encoder); its least budget does
+// not move.
 func TestStreamPlanKeptPagesShrinkBlocks(t *testing.T) {
 	o := planShapes[0].o
-	if kept := keptPages(o); kept != 81<<20+832<<10 {
-		t.Fatalf("keptPages = %d, want 81.8125 MiB", kept)
+	if kept := keptPages(o); kept != 75<<20+256<<10 {
+		t.Fatalf("keptPages = %d, want 75.25 MiB", kept)
 	}
 	tests := []struct {
 		memory, blocks int64
@@ -128,7 +130,7 @@ func TestStreamPlanKeptPagesShrinkBlocks(t *testing.T) {
 		{128 << 20, 0},
 		{160 << 20, 0},
 		{224 << 20, heapBudget(224<<20) - streamHeap(o) - keptPages(o)},
-		{DefaultMemoryLimit, 22<<20 + 448<<10},
+		{DefaultMemoryLimit, heapBudget(DefaultMemoryLimit) / 8},
 	}
 	for _, tc := range tests {
 		if stream, need := outputMemory(tc.memory, o); !stream || need > tc.memory {

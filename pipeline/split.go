@@ -167,7 +167,7 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 	_, canStream := encoder.(sinks.StreamEncoder)
 	shape := outputShape{rowBytes: rowBytes, encodedBytes: plan.encodedRowBytes(), rowGroupRows: cfg.RowGroupRows, rows: plan.rows,
 		outputs: outputs, workers: cfg.Workers, rowPath: !batches, canStream: canStream && !cfg.IndexOnly,
-		leaves: len(schema.Columns()), byteArrays: byteArrayLeaves(schema), pageBytes: pageBytes(cfg.Parquet)}
+		leaves: len(schema.Columns()), byteArrays: byteArrayLeaves(schema), pageBytes: pageBytes(cfg.Parquet), reencoder: sinks.ReencoderBytes(encoder, batches)}
 	if _, need := outputMemory(DefaultMemoryLimit, shape); autoMemory && need > cfg.MemoryLimit {
 		// No budget was given: the default grows to what the job needs.
 		cfg.MemoryLimit = need
@@ -191,6 +191,15 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 	var unassigned int64
 	var stratGroupsInfo *StratifiedGroupsInfo
 	var content *ContentStats // counted by the group key pass
+	// A compatibility mode writes each split in its library's order: the
+	// shuffle machinery orders rows by the keys its placer gives.
+	shuffle := cfg.Shuffle || cfg.Compat != ""
+	shuffleBytes := plan.decodedBytes(batches)
+	if cfg.IndexOnly {
+		shuffleBytes = plan.rows * (valueBytes + rowHeaderBytes)
+	}
+	keepsState := cfg.grouped() || cfg.Stratify != "" || (cfg.OrderBy != "" && cfg.OrderBy != OrderByRow)
+	stateMemory, shuffleMemory := rowStateShares(cfg.ShuffleMemory, shuffleBytes, len(cfg.Splits), shuffle && cfg.Compat == "", keepsState)
 	if cfg.GroupByContent {
 		content = new(ContentStats)
 	}
@@ -217,24 +226,26 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 		unassigned, duplicates = plan.rows-draws.distinct(), int64(len(draws))-draws.distinct()
 	case stratGroups:
 		var release func()
-		place, unassigned, stratGroupsInfo, release, err = stratGroupPlacer(ctx, cfg.Splits, plan, cfg.Group, cfg.Stratify, seed.value, cfg.Workers, cfg.ShuffleMemory, tempFiles(cfg.TempStore, cfg.TempDir), cfg.Progress)
+		place, unassigned, stratGroupsInfo, release, err = stratGroupPlacer(ctx, cfg.Splits, plan, cfg.Group, cfg.Stratify, seed.value, cfg.Workers, stateMemory, tempFiles(cfg.TempStore, cfg.TempDir), cfg.Progress)
 		if release != nil {
 			defer release()
 		}
 	case cfg.Stratify != "":
 		var release func()
-		place, unassigned, release, err = stratifiedPlacer(ctx, jb.command, cfg.Splits, plan, cfg.Stratify, master, cfg.Workers, cfg.ShuffleMemory, cfg.MemoryLimit, tempFiles(cfg.TempStore, cfg.TempDir), cfg.Progress)
+		place, unassigned, release, err = stratifiedPlacer(ctx, jb.command, cfg.Splits, plan, cfg.Stratify, master, cfg.Workers, stateMemory, cfg.MemoryLimit, tempFiles(cfg.TempStore, cfg.TempDir), cfg.Progress)
 		if release != nil {
 			defer release()
 		}
 	case cfg.OrderBy != "":
-		if order, err = newOrderPlan(ctx, cfg, jb.timeSeries, plan); err == nil {
+		ordered := cfg
+		ordered.ShuffleMemory = stateMemory
+		if order, err = newOrderPlan(ctx, ordered, jb.timeSeries, plan); err == nil {
 			defer order.release()
 			place, unassigned, duplicates = order.place, order.unassigned, order.duplicates
 		}
 	case cfg.grouped() && cfg.RatioBy == RatioByRows:
 		var release func()
-		place, unassigned, release, err = rowBalancedPlacer(ctx, cfg.Splits, plan, group, seed.value, cfg.Workers, cfg.ShuffleMemory, cfg.MemoryLimit, tempFiles(cfg.TempStore, cfg.TempDir), cfg.Progress, content)
+		place, unassigned, release, err = rowBalancedPlacer(ctx, cfg.Splits, plan, group, seed.value, cfg.Workers, stateMemory, cfg.MemoryLimit, tempFiles(cfg.TempStore, cfg.TempDir), cfg.Progress, content)
 		if release != nil {
 			defer release()
 		}
@@ -242,7 +253,7 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 		assign, unassigned, err = newAssigner(ctx, cfg, master, plan.rows)
 		if err == nil && cfg.grouped() {
 			var release func()
-			place, release, err = groupPlacer(ctx, assign, plan, group, seed.value, cfg.Workers, cfg.ShuffleMemory, tempFiles(cfg.TempStore, cfg.TempDir), cfg.Progress, content)
+			place, release, err = groupPlacer(ctx, assign, plan, group, seed.value, cfg.Workers, stateMemory, tempFiles(cfg.TempStore, cfg.TempDir), cfg.Progress, content)
 			if release != nil {
 				defer release()
 			}
@@ -260,10 +271,6 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 	if order != nil && order.names != nil {
 		names, fanout = order.names, order.fanout
 	}
-	// A compatibility mode writes each split in its library's order: the
-	// shuffle machinery orders rows by the keys its placer gives.
-	shuffle := cfg.Shuffle || cfg.Compat != ""
-
 	// A local directory's staging directory is made before any pass over
 	// the rows, so that an output that cannot be written fails first.
 	if err := prepare(out); err != nil {
@@ -271,11 +278,7 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 	}
 	partitions := 1
 	if shuffle {
-		bytes := plan.decodedBytes(batches)
-		if cfg.IndexOnly {
-			bytes = plan.rows * (valueBytes + rowHeaderBytes)
-		}
-		partitions, err = shufflePartitions(bytes, cfg.ShuffleMemory, len(cfg.Splits))
+		partitions, err = shufflePartitions(shuffleBytes, shuffleMemory, len(cfg.Splits))
 		if err != nil {
 			return nil, err
 		}
@@ -327,7 +330,7 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 		jobsInFlight:  inFlight(cfg.MemoryLimit, streams != nil),
 		rowBytes:      rowBytes,
 		place:         &placer{assign: rows, repeat: repeat, fanout: fanout, outputs: len(names)},
-		order:         newOrderer(shuffle, partitions, len(names), cfg.ShuffleMemory, spill.files, batches, batchLayout),
+		order:         newOrderer(shuffle, partitions, len(names), shuffleMemory, spill.files, batches, batchLayout),
 		layout:        wholeJob{names: names, flat: jb.flat, ext: format.Ext()},
 		inputs:        inputs,
 		units:         units,

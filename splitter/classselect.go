@@ -27,7 +27,15 @@ type classTuning struct {
 	chunk   int64 // rows per worker task
 }
 
-var defaultClassTuning = classTuning{hist: 1 << 18, collect: 1 << 21, chunk: 1 << 14}
+// defaultClassTuning is the largest tuning, which a budget scales down.
+// Up to session 19 it collected 2^21 rows a pass (48 MiB), so a search
+// over fewer rows (wide --stratify s00, 2M) collected all of them in its
+// first pass, and a large tie of keys (flights --order-by delay) was
+// collected whole, both then sorted on one goroutine; with 2^18 they go
+// to histogram passes on every worker. Boundary phase 0.65-0.95 s and
+// 0.36-0.89 s then, 0.05-0.35 s and 0.10-0.21 s now, others the same
+// (session 20); two key passes do while targets x rows < about 2^34.
+var defaultClassTuning = classTuning{hist: 1 << 18, collect: 1 << 18, chunk: 1 << 14}
 
 // classTarget is one rank being searched for in one class: the row of rank
 // rank among the count rows of the class whose keys start with the

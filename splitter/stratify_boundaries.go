@@ -39,10 +39,10 @@ type KeyBatches func(yield func(start int64, keys []uint64) bool)
 // enough, collects their rows; rows sharing one key are told apart by
 // ranges of their indices the same way. memory bounds the bytes the
 // search holds at once, whatever n: the rows one pass collects (24 bytes
-// each, at most 2^21), per worker a histogram (up to 2^19 + 2t counters,
+// each, at most 2^18), per worker a histogram (up to 2^19 + 2t counters,
 // t target ranks, at most classes * splits) and a task's keys and rows,
 // and 40 bytes per class and 320 per target; 0 or less takes that
-// largest tuning on every worker, about 48 MiB and 4.5 MiB a worker. A
+// largest tuning on every worker, about 6 MiB and 4.5 MiB a worker. A
 // smaller budget collects fewer rows and counts fewer bits per pass, then
 // uses fewer workers, which can take more passes but never changes the
 // result.
