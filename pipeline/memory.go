@@ -269,8 +269,11 @@ var testHookUnits func(n int)
 // runtime, the readers' pages and a unit.
 const minMemory = 16 << 20
 
-// sizeText writes n bytes in MiB, or KiB below 1 MiB.
+// sizeText writes n bytes in MiB, KiB below 1 MiB, or bytes below 1 KiB.
 func sizeText(n int64) string {
+	if n < 1<<10 {
+		return fmt.Sprintf("%d bytes", n)
+	}
 	if n < 1<<20 {
 		return fmt.Sprintf("%d KiB", n>>10)
 	}

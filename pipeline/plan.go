@@ -287,6 +287,16 @@ func ReadPlan(path string) (*Plan, []byte, error) {
 	return p, data, nil
 }
 
+// isManifest reports whether data is a JSON object with a manifest's
+// "command" and "splits" fields, which a plan does not have.
+func isManifest(data []byte) bool {
+	var m struct {
+		Command *string         `json:"command"`
+		Splits  json.RawMessage `json:"splits"`
+	}
+	return json.Unmarshal(data, &m) == nil && m.Command != nil && m.Splits != nil
+}
+
 // ParsePlan decodes a plan and checks that it is consistent: known fields
 // only, the tool's plan and algorithm versions, units covering the rows in
 // order with counts that add up, shards in range, valid boundaries.
@@ -295,6 +305,9 @@ func ParsePlan(data []byte) (*Plan, error) {
 	dec.DisallowUnknownFields()
 	var p Plan
 	if err := dec.Decode(&p); err != nil {
+		if isManifest(data) {
+			return nil, errors.New("invalid plan: this is a run's manifest.json, not a plan: give the plan.json that splitdata plan wrote in its --out")
+		}
 		return nil, fmt.Errorf("invalid plan: %w", err)
 	}
 	if dec.More() {
