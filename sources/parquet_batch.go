@@ -254,6 +254,9 @@ func (r *chunkReader) read(ctx context.Context, c int, chunk parquet.ColumnChunk
 		}
 		r.unchecked = false
 	}
+	if err := r.p.checkDeltaPages(r.p.r, r.rg, c); err != nil {
+		return err
+	}
 	var pages parquet.Pages
 	if err := guard(r.p.name, r.rg, func() error { pages = chunk.Pages(); return nil }); err != nil {
 		return r.inColumn(c, err)
