@@ -2,6 +2,7 @@ package sources_test
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"flag"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/encoding"
 	"github.com/parquet-go/parquet-go/format"
 
 	"github.com/splitdata/splitdata/sources"
@@ -48,6 +50,36 @@ func plainInts(codec format.CompressionCodec) func(t *testing.T) []byte {
 	return func(t *testing.T) []byte {
 		return int64s(t, 2000, 2000, parquet.PageBufferSize(4096), parquet.Compression(parquet.LookupCompressionCodec(codec)))
 	}
+}
+
+// deltaStringFile is 100 strings in one data page v2 of enc, uncompressed.
+func deltaStringFile(enc encoding.Encoding) func(t *testing.T) []byte {
+	return func(t *testing.T) []byte {
+		rows := make([]parquet.Row, 100)
+		for i := range rows {
+			rows[i] = parquet.Row{parquet.ByteArrayValue([]byte(fmt.Sprint("value ", i))).Level(0, 0, 0)}
+		}
+		return writeOneColumn(t, parquet.Encoded(parquet.String(), enc), rows)
+	}
+}
+
+// deltaRun is a DELTA_BINARY_PACKED run of n integers all equal to v, in
+// one block of 128 of zero-width miniblocks.
+func deltaRun(n int, v int64) []byte {
+	b := binary.AppendUvarint(nil, 128)
+	b = binary.AppendUvarint(b, 4)
+	b = binary.AppendUvarint(b, uint64(n))
+	b = binary.AppendVarint(b, v)
+	b = binary.AppendVarint(b, 0) // the block's minimum delta
+	return append(b, 0, 0, 0, 0)  // its miniblocks' bit widths
+}
+
+// withPayload makes the first data page of f hold payload.
+func withPayload(t *testing.T, f *pageFile, payload []byte) {
+	pg := firstData(t, f)
+	pg.payload = payload
+	pg.h.UncompressedPageSize = int32(len(payload))
+	f.md.RowGroups[0].Columns[0].MetaData.TotalUncompressedSize = int64(len(payload))
 }
 
 func firstData(t *testing.T, f *pageFile) *filePage {
@@ -105,6 +137,25 @@ func hostileChunks() []hostileChunk {
 		{name: "chunk-negative-uncompressed", data: dictInts(2), want: sources.ErrCorrupt, inErr: "column chunk of -1 bytes uncompressed", open: true,
 			edit: func(t *testing.T, f *pageFile) { meta(f).TotalUncompressedSize = -1 }},
 	}
+	chunks = append(chunks,
+		// A few bytes claiming 100 GiB of strings: parquet-go sized its
+		// buffer by their sum (FuzzReadBatch/ad5c7839e4ce649c).
+		hostileChunk{name: "dlba-lengths-100g", data: deltaStringFile(&parquet.DeltaLengthByteArray), want: sources.ErrCorrupt,
+			inErr: "byte array lengths add up to 107374182400 bytes, past the page's 8",
+			edit: func(t *testing.T, f *pageFile) {
+				withPayload(t, f, append(deltaRun(100, 1<<30), "8 bytes."...))
+			}},
+		hostileChunk{name: "dba-prefixes-100g", data: deltaStringFile(&parquet.DeltaByteArray), want: sources.ErrCorrupt,
+			inErr: "byte array value 0: prefix of 1073741824 bytes, the value before has 0",
+			edit: func(t *testing.T, f *pageFile) {
+				withPayload(t, f, append(append(deltaRun(100, 1<<30), deltaRun(100, 0)...), "8 bytes."...))
+			}},
+		hostileChunk{name: "dba-suffixes-100g", data: deltaStringFile(&parquet.DeltaByteArray), want: sources.ErrCorrupt,
+			inErr: "byte array lengths add up to 107374182400 bytes, past the page's 8",
+			edit: func(t *testing.T, f *pageFile) {
+				withPayload(t, f, append(append(deltaRun(100, 0), deltaRun(100, 1<<30)...), "8 bytes."...))
+			}},
+	)
 	for _, codec := range []format.CompressionCodec{format.Snappy, format.Gzip, format.Zstd, format.Lz4Raw, format.Brotli} {
 		name := strings.ToLower(codec.String())
 		chunks = append(chunks,
