@@ -35,7 +35,7 @@ func (p *Parquet) ReadColumn(ctx context.Context, i, col, batch int, fn func(val
 	if col < 0 || col >= len(chunks) {
 		return fmt.Errorf("%s: column %d out of range [0,%d)", p.name, col, len(chunks))
 	}
-	if err := p.checkDeltaPages(p.r, i, col); err != nil {
+	if err := p.checkDecoderPages(p.r, i, col, nil); err != nil {
 		return err
 	}
 	want := p.rows[i]

@@ -63,6 +63,18 @@ func deltaStringFile(enc encoding.Encoding) func(t *testing.T) []byte {
 	}
 }
 
+// optionalInts is 100 defined optional int64s in one uncompressed page of
+// version.
+func optionalInts(version int) func(t *testing.T) []byte {
+	return func(t *testing.T) []byte {
+		rows := make([]parquet.Row, 100)
+		for i := range rows {
+			rows[i] = parquet.Row{parquet.Int64Value(int64(i)).Level(0, 1, 0)}
+		}
+		return writeOneColumn(t, parquet.Optional(parquet.Leaf(parquet.Int64Type)), rows, parquet.DataPageVersion(version))
+	}
+}
+
 // deltaRun is a DELTA_BINARY_PACKED run of n integers all equal to v, in
 // one block of 128 of zero-width miniblocks.
 func deltaRun(n int, v int64) []byte {
@@ -156,6 +168,27 @@ func hostileChunks() []hostileChunk {
 				withPayload(t, f, append(append(deltaRun(100, 0), deltaRun(100, 1<<30)...), "8 bytes."...))
 			}},
 	)
+	// 8 bytes of levels declaring 2^31 of them: parquet-go decoded
+	// them all (FuzzReadBatch/82018bddf2fca39e).
+	levelRun := func(version int) hostileChunk {
+		return hostileChunk{name: fmt.Sprintf("levels-2g-v%d", version), data: optionalInts(version), want: sources.ErrCorrupt,
+			inErr: "more than a page may hold (MaxPageValues)",
+			edit: func(t *testing.T, f *pageFile) {
+				pg := firstData(t, f)
+				run := append(binary.AppendUvarint(nil, 1<<32), 1) // 2^31 ones
+				n := 100
+				var payload []byte
+				if version == 1 {
+					payload = binary.LittleEndian.AppendUint32(nil, uint32(len(run)))
+					payload = append(append(payload, run...), make([]byte, 8*n)...)
+				} else {
+					payload = append(run, make([]byte, 8*n)...)
+					pg.h.DataPageHeaderV2.V.DefinitionLevelsByteLength = int32(len(run))
+				}
+				withPayload(t, f, payload)
+			}}
+	}
+	chunks = append(chunks, levelRun(1), levelRun(2))
 	for _, codec := range []format.CompressionCodec{format.Snappy, format.Gzip, format.Zstd, format.Lz4Raw, format.Brotli} {
 		name := strings.ToLower(codec.String())
 		chunks = append(chunks,

@@ -254,7 +254,8 @@ func (r *chunkReader) read(ctx context.Context, c int, chunk parquet.ColumnChunk
 		}
 		r.unchecked = false
 	}
-	if err := r.p.checkDeltaPages(r.p.r, r.rg, c); err != nil {
+	src, spans := r.p.checkSource(chunk)
+	if err := r.p.checkDecoderPages(src, r.rg, c, spans); err != nil {
 		return err
 	}
 	var pages parquet.Pages
