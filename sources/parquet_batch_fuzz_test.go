@@ -51,7 +51,7 @@ var seedLeaves = []seedLeaf{
 		func(r int) parquet.Value { return parquet.BooleanValue(r%3 == 0) }},
 }
 
-var seedCodecs = []compress.Codec{&parquet.Uncompressed, &parquet.Snappy, &parquet.Zstd, &parquet.Gzip}
+var seedCodecs = []compress.Codec{&parquet.Uncompressed, &parquet.Snappy, &parquet.Zstd, &parquet.Gzip, &parquet.Lz4Raw, &parquet.Brotli}
 
 // columnarSeed returns a small file of two columns of leaf in enc, "a"
 // optional (every third row null) and "b" required, compressed by codec,
