@@ -101,7 +101,11 @@ func (p *Parquet) checkDecoderPage(r io.ReaderAt, c int, m *format.ColumnMetaDat
 	dict := enc == format.RLEDictionary || enc == format.PlainDictionary
 	delta := m.Type == format.ByteArray && (enc == format.DeltaLengthByteArray || enc == format.DeltaByteArray)
 	bools := m.Type == format.Boolean && enc == format.RLE
-	if !levels && !dict && !delta && !bools {
+	// PLAIN booleans: parquet-go reads the bits of the defined values
+	// from a pooled buffer whether or not the page holds them, so a page
+	// short of them read earlier pages' bits (FuzzReadBatch/d6f83b7ca6990444).
+	plainBools := m.Type == format.Boolean && enc == format.Plain
+	if !levels && !dict && !delta && !bools && !plainBools {
 		return nil
 	}
 	body := sized(bufs.comp, int(h.CompressedPageSize))
@@ -110,7 +114,7 @@ func (p *Parquet) checkDecoderPage(r io.ReaderAt, c int, m *format.ColumnMetaDat
 		return fmt.Errorf("reading the page: %w", err)
 	}
 	codec := m.Codec
-	var values []byte
+	var values, defLevels []byte
 	if h.Type == format.DataPage {
 		plain, err := decompress(codec, body, int(h.UncompressedPageSize), bufs)
 		if err != nil {
@@ -128,6 +132,7 @@ func (p *Parquet) checkDecoderPage(r io.ReaderAt, c int, m *format.ColumnMetaDat
 			if err := checkRuns("levels", plain[4:4+size], bits.Len(uint(max))); err != nil {
 				return err
 			}
+			defLevels = plain[4 : 4+size] // the second section, if two
 			plain = plain[4+size:]
 		}
 		values = plain
@@ -141,9 +146,10 @@ func (p *Parquet) checkDecoderPage(r io.ReaderAt, c int, m *format.ColumnMetaDat
 		if err := checkRuns("definition levels", def, bits.Len(uint(leaf.MaxDef))); err != nil {
 			return err
 		}
-		if !dict && !delta && !bools {
+		if !dict && !delta && !bools && !plainBools {
 			return nil
 		}
+		defLevels = def
 		values = body[v.RepetitionLevelsByteLength+v.DefinitionLevelsByteLength:]
 		if !v.IsCompressed.Valid || v.IsCompressed.V {
 			var err error
@@ -154,6 +160,19 @@ func (p *Parquet) checkDecoderPage(r io.ReaderAt, c int, m *format.ColumnMetaDat
 		}
 	}
 	switch {
+	case plainBools:
+		defined := int(most)
+		if leaf.MaxDef > 0 {
+			bufs.defs = sized(bufs.defs, int(most))
+			var err error
+			if defined, err = decodeLevels(bufs.defs, defLevels, bits.Len(uint(leaf.MaxDef)), byte(leaf.MaxDef), &bufs.pad); err != nil {
+				return fmt.Errorf("definition levels: %w", err)
+			}
+		}
+		if int64(len(values))*8 < int64(defined) {
+			return fmt.Errorf("%d booleans in %d bytes", defined, len(values))
+		}
+		return nil
 	case dict:
 		if len(values) == 0 {
 			return nil // a page of nulls
