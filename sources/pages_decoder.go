@@ -99,13 +99,17 @@ func (p *Parquet) checkDecoderPage(r io.ReaderAt, c int, m *format.ColumnMetaDat
 	levels := leaf.MaxRep > 0 || leaf.MaxDef > 0
 	//lint:ignore SA1019 Parquet 1.0 writers mark dictionary-encoded pages PLAIN_DICTIONARY
 	dict := enc == format.RLEDictionary || enc == format.PlainDictionary
-	delta := m.Type == format.ByteArray && (enc == format.DeltaLengthByteArray || enc == format.DeltaByteArray)
+	delta := enc == format.DeltaLengthByteArray || enc == format.DeltaByteArray
+	// DELTA_BINARY_PACKED: parquet-go sizes its values by the count the
+	// header declares (1 GiB for a FIXED_LEN_BYTE_ARRAY page's prefix
+	// lengths, FuzzReadBatch/93513a2a9311ccf4).
+	deltaInts := enc == format.DeltaBinaryPacked
 	bools := m.Type == format.Boolean && enc == format.RLE
 	// PLAIN booleans: parquet-go reads the bits of the defined values
 	// from a pooled buffer whether or not the page holds them, so a page
 	// short of them read earlier pages' bits (FuzzReadBatch/d6f83b7ca6990444).
 	plainBools := m.Type == format.Boolean && enc == format.Plain
-	if !levels && !dict && !delta && !bools && !plainBools {
+	if !levels && !dict && !delta && !deltaInts && !bools && !plainBools {
 		return nil
 	}
 	body := sized(bufs.comp, int(h.CompressedPageSize))
@@ -146,7 +150,7 @@ func (p *Parquet) checkDecoderPage(r io.ReaderAt, c int, m *format.ColumnMetaDat
 		if err := checkRuns("definition levels", def, bits.Len(uint(leaf.MaxDef))); err != nil {
 			return err
 		}
-		if !dict && !delta && !bools && !plainBools {
+		if !dict && !delta && !deltaInts && !bools && !plainBools {
 			return nil
 		}
 		defLevels = def
@@ -183,6 +187,11 @@ func (p *Parquet) checkDecoderPage(r io.ReaderAt, c int, m *format.ColumnMetaDat
 			return nil // parquet-go refuses it before decoding
 		}
 		return checkRuns("booleans", values[4:4+binary.LittleEndian.Uint32(values)], 1)
+	case deltaInts:
+		if count, ok := deltaCount(values); ok && count > uint64(most) {
+			return fmt.Errorf("delta header declares %d values in a page of %d", count, most)
+		}
+		return nil
 	case !delta:
 		return nil
 	}
@@ -231,15 +240,9 @@ func deltaLengths(src []byte, most int64, buf *[]int32, bufs *pageBuffers) ([]in
 	if len(src) == 0 {
 		return nil, src, nil // a page of nulls
 	}
-	// The header: block size, miniblocks a block, value count.
-	rest := src
-	var count uint64
-	for range 3 {
-		v, n := binary.Uvarint(rest)
-		if n <= 0 {
-			return nil, nil, errors.New("delta header unreadable")
-		}
-		count, rest = v, rest[n:]
+	count, ok := deltaCount(src)
+	if !ok {
+		return nil, nil, errors.New("delta header unreadable")
 	}
 	if count > uint64(most) {
 		return nil, nil, fmt.Errorf("delta header declares %d values in a page of %d", count, most)
@@ -283,4 +286,19 @@ func runsDeclared(src []byte, width int) uint64 {
 		src = src[skip:]
 	}
 	return min(n, MaxPageValues+1)
+}
+
+// deltaCount returns the value count a DELTA_BINARY_PACKED header at the
+// start of src declares (its third number), and false if it does not
+// read.
+func deltaCount(src []byte) (uint64, bool) {
+	var count uint64
+	for range 3 {
+		v, n := binary.Uvarint(src)
+		if n <= 0 {
+			return 0, false
+		}
+		count, src = v, src[n:]
+	}
+	return count, true
 }
