@@ -225,6 +225,12 @@ func (p *Parquet) checkDecoderPage(r io.ReaderAt, c int, m *format.ColumnMetaDat
 			return fmt.Errorf("byte array value %d: prefix of %d bytes, the value before has %d", k, n, prev)
 		}
 		prev = int64(n) + int64(suffixes[k])
+		// parquet-go's FIXED_LEN_BYTE_ARRAY decoder trusts the lengths:
+		// a value of another width took bytes of a pooled buffer
+		// (FuzzReadBatch/f6cbaca158c237c2).
+		if m.Type == format.FixedLenByteArray && prev != int64(leaf.Length) {
+			return fmt.Errorf("byte array value %d of %d bytes in a column of %d", k, prev, leaf.Length)
+		}
 		if total += prev; total > MaxColumnChunkBytes {
 			return fmt.Errorf("%w: byte arrays of more than %d bytes in a page", ErrUnsupported, int64(MaxColumnChunkBytes))
 		}
