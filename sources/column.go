@@ -35,6 +35,9 @@ func (p *Parquet) ReadColumn(ctx context.Context, i, col, batch int, fn func(val
 	if col < 0 || col >= len(chunks) {
 		return fmt.Errorf("%s: column %d out of range [0,%d)", p.name, col, len(chunks))
 	}
+	if err := p.checkDecoderPages(p.r, i, col, nil); err != nil {
+		return err
+	}
 	want := p.rows[i]
 	var pages parquet.Pages
 	if err := guard(p.name, i, func() error { pages = chunks[col].Pages(); return nil }); err != nil {

@@ -195,6 +195,11 @@ func (p *Parquet) checkPageHeader(c int, m *format.ColumnMetaData, h *format.Pag
 		if v.NumNulls < 0 || int64(v.NumNulls) > n {
 			return fmt.Errorf("%d nulls among %d values", v.NumNulls, n)
 		}
+		// Every row holds one value at least (a null or empty list
+		// holds its level).
+		if v.NumRows < 0 || int64(v.NumRows) > n {
+			return fmt.Errorf("%d rows in a page of %d values", v.NumRows, n)
+		}
 	case format.DictionaryPage:
 		if !h.DictionaryPageHeader.Valid {
 			return errors.New("dictionary page without its header")

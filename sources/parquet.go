@@ -164,7 +164,10 @@ func (p *Parquet) checkChunks() error {
 			if err := p.checkCodec(i, c, cc.MetaData.Codec); err != nil {
 				return err
 			}
-			if size := cc.MetaData.TotalUncompressedSize; size > MaxColumnChunkBytes || size < 0 {
+			if size := cc.MetaData.TotalUncompressedSize; size < 0 {
+				return &InputError{Path: p.name, RowGroup: i, Column: shortColumn(leaf.Path), Err: fmt.Errorf("%w: column chunk of %d bytes uncompressed",
+					ErrCorrupt, size)}
+			} else if size > MaxColumnChunkBytes {
 				return &InputError{Path: p.name, RowGroup: i, Column: shortColumn(leaf.Path), Err: fmt.Errorf("%w: column chunk of %d bytes uncompressed; row groups are decoded in memory and chunks above %d bytes are refused",
 					ErrUnsupported, size, int64(MaxColumnChunkBytes))}
 			}

@@ -254,6 +254,10 @@ func (r *chunkReader) read(ctx context.Context, c int, chunk parquet.ColumnChunk
 		}
 		r.unchecked = false
 	}
+	src, spans := r.p.checkSource(chunk)
+	if err := r.p.checkDecoderPages(src, r.rg, c, spans); err != nil {
+		return err
+	}
 	var pages parquet.Pages
 	if err := guard(r.p.name, r.rg, func() error { pages = chunk.Pages(); return nil }); err != nil {
 		return r.inColumn(c, err)

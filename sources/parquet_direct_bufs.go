@@ -1,6 +1,7 @@
 package sources
 
 import (
+	"fmt"
 	"io"
 	"sync"
 
@@ -154,8 +155,10 @@ func (s *directSpan) ReadAt(p []byte, off int64) (int, error) {
 	return n, nil
 }
 
-// decompress returns body decompressed by codec into bufs.plain, of at
-// most size bytes, or body itself when it is not compressed.
+// decompress returns body decompressed by codec into bufs.plain, which
+// must give exactly size bytes, or body itself when it is not compressed.
+// The codec is given a slice of size bytes and no more capacity: zstd's
+// cap limit is the capacity, and a pooled buffer's may exceed size.
 func decompress(codec format.CompressionCodec, body []byte, size int, bufs *pageBuffers) ([]byte, error) {
 	if codec == format.Uncompressed {
 		return body, nil
@@ -165,9 +168,12 @@ func decompress(codec format.CompressionCodec, body []byte, size int, bufs *page
 	if len(body) == 0 {
 		return dst[:0], nil
 	}
-	n, err := parquetCodecs[codec].(*cappedCodec).decode(dst, body)
+	n, err := parquetCodecs[codec].(*cappedCodec).decode(dst[:size:size], body)
 	if err != nil {
 		return nil, err
+	}
+	if n != size {
+		return nil, fmt.Errorf("%s data decompresses to %d bytes, the page declares %d", codec, n, size)
 	}
 	return dst[:n], nil
 }

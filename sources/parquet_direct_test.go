@@ -103,9 +103,9 @@ func directMatchesPages(t *testing.T, name string, rows int, opts []parquet.Writ
 }
 
 // TestDecodeHybrid decodes runs of the RLE/bit-packing hybrid encoding:
-// values as encoded, a run longer than wanted cut without allocating by
-// its count, a last bit-packed group ended short, and damaged runs
-// refused.
+// values as encoded, a run longer than wanted cut, runs declaring more
+// than MaxPageValues refused without allocating by their count, a last
+// bit-packed group ended short, and damaged runs refused.
 func TestDecodeHybrid(t *testing.T) {
 	tests := []struct {
 		name  string
@@ -116,7 +116,10 @@ func TestDecodeHybrid(t *testing.T) {
 	}{
 		{"run", []byte{5 << 1, 3}, 2, 5, []int32{3, 3, 3, 3, 3}},
 		{"run then packed", []byte{2 << 1, 1, 1<<1 | 1, 0b10001000, 0b11000110, 0b11111010}, 3, 10, []int32{1, 1, 0, 1, 2, 3, 4, 5, 6, 7}},
-		{"run of 2^40 cut", []byte{0x80, 0x80, 0x80, 0x80, 0x80, 0x40, 9}, 4, 3, []int32{9, 9, 9}},
+		{"run longer than wanted cut", []byte{60 << 1, 9}, 4, 3, []int32{9, 9, 9}},
+		// More than a page may hold: parquet-go would allocate it.
+		{"run of 2^40", []byte{0x80, 0x80, 0x80, 0x80, 0x80, 0x40, 9}, 4, 3, nil},
+		{"runs past the values of 2^40", []byte{3 << 1, 9, 0x80, 0x80, 0x80, 0x80, 0x80, 0x40, 9}, 4, 3, nil},
 		{"wide run", []byte{2 << 1, 0x78, 0x56, 0x34, 0x12}, 32, 2, []int32{0x12345678, 0x12345678}},
 		{"short last group", []byte{1<<1 | 1, 7, 8, 9}, 8, 3, []int32{7, 8, 9}},
 		{"packed past the end", []byte{1<<1 | 1, 7, 8}, 8, 3, nil},

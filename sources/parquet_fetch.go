@@ -238,3 +238,25 @@ func prefetch(chunk parquet.ColumnChunk) {
 		}
 	}
 }
+
+// checkSource returns the reader the pages of chunk are checked through
+// before parquet-go reads them (checkDecoderPages), and the spans it reads
+// (nil: the whole chunk): its window's checker when it is read through
+// one, so that the bytes the check reads are fetched once, else p's
+// reader; a range's pages only.
+func (p *Parquet) checkSource(chunk parquet.ColumnChunk) (io.ReaderAt, []span) {
+	switch c := chunk.(type) {
+	case *fetchChunk:
+		if c.w != nil {
+			return c.w.checker(), nil
+		}
+	case *rangeChunk:
+		if c.view != nil {
+			if w, ok := c.view.r.(*window); ok {
+				return w.checker(), c.view.spans
+			}
+			return c.view.r, c.view.spans
+		}
+	}
+	return p.r, nil
+}

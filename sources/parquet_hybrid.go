@@ -49,6 +49,7 @@ func decodeRuns[T int32 | uint8](dst []T, src []byte, width int, pad *[]byte, ma
 	}
 	bytesPer := (width + 7) / 8
 	out := 0
+	var declared uint64 // values the runs declare, past dst included
 	for out < len(dst) {
 		header, k := binary.Uvarint(src)
 		if k <= 0 {
@@ -68,6 +69,9 @@ func decodeRuns[T int32 | uint8](dst []T, src []byte, width int, pad *[]byte, ma
 			if count == 0 {
 				return fmt.Errorf("empty run at value %d of %d", out, len(dst))
 			}
+			if declared += min(count, MaxPageValues+1); declared > MaxPageValues {
+				return errRunsDeclare
+			}
 			m := int(min(count, uint64(len(dst)-out)))
 			fill(dst[out:out+m], T(x))
 			if matched != nil && T(x) == match {
@@ -81,6 +85,9 @@ func decodeRuns[T int32 | uint8](dst []T, src []byte, width int, pad *[]byte, ma
 		groups := header >> 1
 		if groups == 0 {
 			return fmt.Errorf("empty bit-packed run at value %d of %d", out, len(dst))
+		}
+		if declared += min(groups, MaxPageValues) * 8; declared > MaxPageValues {
+			return errRunsDeclare
 		}
 		m := int(min(groups*8, uint64(len(dst)-out)))
 		need := (m*width + 7) / 8
@@ -110,8 +117,17 @@ func decodeRuns[T int32 | uint8](dst []T, src []byte, width int, pad *[]byte, ma
 		out += m
 		src = src[nbytes:]
 	}
+	// Runs past the values: parquet-go decodes them too
+	// (pages_decoder.go), so a page it would refuse is refused here.
+	if len(src) > 0 && declared+runsDeclared(src, width) > MaxPageValues {
+		return errRunsDeclare
+	}
 	return nil
 }
+
+// errRunsDeclare is the error of hybrid-encoded runs declaring more
+// values than a page may hold, however few the page uses.
+var errRunsDeclare = fmt.Errorf("runs declare more than %d values, more than a page may hold (MaxPageValues)", MaxPageValues)
 
 // fill sets every value of run to x: runs of definition levels cover
 // whole pages, so long ones are filled by doubling copies.

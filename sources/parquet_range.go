@@ -373,6 +373,17 @@ func (s *spanReader) ReadAt(b []byte, off int64) (int, error) {
 // the schema and that there are exactly want of them. [Parquet.ReadRowGroup]
 // is the whole row group: first 0 and want its rows.
 func (p *Parquet) readRows(ctx context.Context, i int, rg parquet.RowGroup, first, want int64, batch int, fn func(rows []parquet.Row) error) error {
+	chunks := rg.ColumnChunks()
+	for c := range p.layout {
+		var src io.ReaderAt = p.r
+		var spans []span
+		if c < len(chunks) {
+			src, spans = p.checkSource(chunks[c])
+		}
+		if err := p.checkDecoderPages(src, i, c, spans); err != nil {
+			return err
+		}
+	}
 	buf := make([]parquet.Row, batch)
 	var rows parquet.Rows
 	if err := guard(p.name, i, func() error { rows = rg.Rows(); return nil }); err != nil {
