@@ -393,6 +393,11 @@ func (r *chunkReader) directData(c int, col *columnar.Column, h *format.PageHead
 			return 0, fmt.Errorf("definition levels: %w", err)
 		}
 	}
+	// parquet-go's rows read as many values as a v2 header says are not
+	// null: a count the levels contradict is damage, refused as there.
+	if h.Type == format.DataPageV2 && int(h.DataPageHeaderV2.V.NumNulls) != n-defined {
+		return 0, fmt.Errorf("the page header counts %d nulls, its definition levels %d", h.DataPageHeaderV2.V.NumNulls, n-defined)
+	}
 	// The rows of the page within the range, and their values.
 	from, to := int(max(plan.lo-pos, 0)), int(min(plan.hi-pos, int64(n)))
 	if rows := int64(col.Rows()) + int64(to-from); rows > r.want {
@@ -482,15 +487,4 @@ func (r *chunkReader) directByteArrays(col *columnar.Column, rows int, defs, val
 	}
 	_, err := col.AppendPlainByteArrays(rows, defs, values[at:])
 	return err
-}
-
-// definedIn counts the levels of defs equal to maxDef.
-func definedIn(defs []byte, maxDef uint8) int {
-	n := 0
-	for _, d := range defs {
-		if d == maxDef {
-			n++
-		}
-	}
-	return n
 }

@@ -202,3 +202,14 @@ func unpackAt(g *[40]byte, off, sh uint) uint64 {
 	off &= 31
 	return binary.LittleEndian.Uint64(g[off:off+8]) >> (sh & 7)
 }
+
+// definedIn counts the levels of defs equal to maxDef.
+func definedIn(defs []byte, maxDef uint8) int {
+	n := 0
+	for _, d := range defs {
+		if d == maxDef {
+			n++
+		}
+	}
+	return n
+}
