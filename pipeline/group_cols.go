@@ -60,3 +60,31 @@ func (g groupSpec) appendColumns(b []byte, values [][]parquet.Value, r int) []by
 // testHookGroupColumns, when set by a test, is called with every unit
 // whose group columns are read alone, and the columns read.
 var testHookGroupColumns func(u unit, cols []int)
+
+// readUnitGroups passes the canonical bytes of the group of every row of
+// unit u of in to fn, in row order: from the group's columns alone where
+// in can read them (a Parquet file, ColumnsReader), else from whole rows.
+// The bytes are valid only until fn returns.
+func readUnitGroups(ctx context.Context, in sources.Source, u int, g groupSpec, fn func(b []byte) error) error {
+	var buf []byte
+	if cr, ok := in.(sources.ColumnsReader); ok {
+		return cr.ReadColumns(ctx, u, g.cols, readBatch, func(values [][]parquet.Value) error {
+			for r := range values[0] {
+				buf = g.appendColumns(buf[:0], values, r)
+				if err := fn(buf); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	return in.ReadUnit(ctx, u, readBatch, func(rows []parquet.Row) error {
+		for _, row := range rows {
+			buf = g.appendBytes(buf[:0], row)
+			if err := fn(buf); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}

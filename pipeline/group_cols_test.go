@@ -226,3 +226,36 @@ func count(s []int, x int) int {
 	}
 	return n
 }
+
+// TestUnitGroupsMatchRows checks that verify's read of a file's group
+// bytes (readUnitGroups) gives, from the columns alone, the bytes of its
+// rows read whole, and that fn's error ends the read.
+func TestUnitGroupsMatchRows(t *testing.T) {
+	p := groupColsInput(t)
+	for i, s := range groupColsSpecs {
+		t.Run(fmt.Sprintf("%+v", s), func(t *testing.T) {
+			g := groupColsSpec(t, p, i)
+			for _, u := range p.units {
+				in := p.inputs[u.input]
+				var got, want []string
+				if err := readUnitGroups(t.Context(), in, u.rg, g, func(b []byte) error { got = append(got, string(b)); return nil }); err != nil {
+					t.Fatal(err)
+				}
+				if err := readUnitGroups(t.Context(), rowsSource{in}, u.rg, g, func(b []byte) error { want = append(want, string(b)); return nil }); err != nil {
+					t.Fatal(err)
+				}
+				if int64(len(want)) != u.rows || !slices.Equal(got, want) {
+					t.Fatalf("input %d row group %d: %d rows from the columns, %d from whole rows, of %d, or bytes differ", u.input, u.rg, len(got), len(want), u.rows)
+				}
+			}
+			stop := fmt.Errorf("stop")
+			for _, in := range []sources.Source{p.inputs[0], rowsSource{p.inputs[0]}} {
+				n := 0
+				err := readUnitGroups(t.Context(), in, 0, g, func([]byte) error { n++; return stop })
+				if err != stop || n != 1 {
+					t.Fatalf("%T: error %v after %d rows, want %v after 1", in, err, n, stop)
+				}
+			}
+		})
+	}
+}
