@@ -41,8 +41,8 @@ func (p *Parquet) ReadColumns(ctx context.Context, i int, cols []int, batch int,
 	if i < 0 || i >= len(p.rows) {
 		return fmt.Errorf("%s: row group %d out of range [0,%d)", p.name, i, len(p.rows))
 	}
-	if batch <= 0 {
-		return fmt.Errorf("%s: batch of %d rows", p.name, batch)
+	if batch <= 0 || len(cols) == 0 {
+		return fmt.Errorf("%s: read of %d columns in batches of %d rows", p.name, len(cols), batch)
 	}
 	if err := p.checkPages(i); err != nil {
 		return err

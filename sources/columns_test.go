@@ -109,8 +109,8 @@ func TestReadColumnsMatchesRows(t *testing.T) {
 }
 
 // TestReadColumnsRefuses checks the calls ReadColumns refuses: a column or
-// row group out of range, a batch of no rows; and that fn's error ends the
-// read.
+// row group out of range, a batch of no rows, no column; and that fn's
+// error ends the read.
 func TestReadColumnsRefuses(t *testing.T) {
 	p := columnsFile(t)
 	stop := fmt.Errorf("stop")
@@ -127,6 +127,7 @@ func TestReadColumnsRefuses(t *testing.T) {
 		{"negative column", 0, []int{-1}, 10, none, nil},
 		{"row group out of range", 99, []int{0}, 10, none, nil},
 		{"no batch", 0, []int{0}, 0, none, nil},
+		{"no column", 0, nil, 10, none, nil},
 		{"fn fails", 1, []int{1, 2}, 10, func([][]parquet.Value) error { return stop }, stop},
 	}
 	for _, tt := range tests {
