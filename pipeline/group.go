@@ -161,15 +161,19 @@ func contentBytes(b []byte, v parquet.Value) []byte {
 }
 
 // readGroupBytes passes the canonical bytes of the group of every row k of
-// unit u to fn, in row order: from the one column alone where the source
-// can read it, else from whole rows. It checks that the unit holds its
-// rows. The bytes are valid only until fn returns.
+// unit u to fn, in row order: from the group's columns alone where the
+// source can read them (readGroupColumns), else from whole rows. It
+// checks that the unit holds its rows. The bytes are valid only until fn
+// returns.
 func readGroupBytes(ctx context.Context, p *plan, u unit, g groupSpec, fn func(k int, b []byte)) error {
 	if testHookGroupRead != nil {
 		testHookGroupRead(u)
 	}
 	if len(g.cols) == 1 && !g.content {
 		return readCanonical(ctx, p, u, g.cols[0], fn)
+	}
+	if cr, ok := p.inputs[u.input].(sources.ColumnsReader); ok && u.whole(p.inputs[u.input]) {
+		return readGroupColumns(ctx, p, u, g, cr, fn)
 	}
 	k := 0
 	var buf []byte

@@ -53,7 +53,6 @@ func verifyGroups(ctx context.Context, d outputFiles, m *Manifest, memory int64,
 	h := splitter.NewGroupHasher(seed)
 	var g groupSpec
 	var haveSpec bool
-	var buf []byte
 	for _, s := range outputs {
 		for _, f := range m.Splits[s].Files {
 			in, closeIn, err := d.openSource(m.Options, f.Path)
@@ -69,14 +68,8 @@ func verifyGroups(ctx context.Context, d outputFiles, m *Manifest, memory int64,
 				haveSpec = true
 			}
 			for u := range in.NumUnits() {
-				err = in.ReadUnit(ctx, u, readBatch, func(rows []parquet.Row) error {
-					for _, row := range rows {
-						buf = g.appendBytes(buf[:0], row)
-						if err := piece.add(h.Key(buf), s, buf); err != nil {
-							return err
-						}
-					}
-					return nil
+				err = readUnitGroups(ctx, in, u, g, func(b []byte) error {
+					return piece.add(h.Key(b), s, b)
 				})
 				if err != nil {
 					break
