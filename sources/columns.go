@@ -62,6 +62,9 @@ func (p *Parquet) ReadColumns(ctx context.Context, i int, cols []int, batch int,
 			return fmt.Errorf("%s: column %d out of range [0,%d)", p.name, col, len(chunks))
 		}
 		cur[k].col = col
+		if err := p.checkDecoderPages(p.r, i, col, nil); err != nil {
+			return err
+		}
 		if err := guard(p.name, i, func() error { cur[k].pages = chunks[col].Pages(); return nil }); err != nil {
 			return err
 		}

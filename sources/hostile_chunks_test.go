@@ -207,7 +207,7 @@ func hostileChunks() []hostileChunk {
 // TestHostileChunks reads files whose page headers or column chunk
 // metadata lie about counts and sizes, with every codec's data bigger and
 // smaller than its page declares: each read (rows, a batch, a batch over
-// a Fetcher) refuses the file with an InputError naming the file, the row
+// a Fetcher, the columns in lockstep) refuses the file with an InputError naming the file, the row
 // group and the column, having allocated little.
 func TestHostileChunks(t *testing.T) {
 	for _, tc := range hostileChunks() {

@@ -121,10 +121,10 @@ func int64s(t *testing.T, n, mod int, opts ...parquet.WriterOption) []byte {
 	return writeOneColumn(t, node, rows, opts...)
 }
 
-// readEachWay reads row group 0 of data with ReadRowGroup, ReadBatch and
-// ReadBatch over a Fetcher, and returns their errors and the bytes each
-// allocated.
-func readEachWay(t *testing.T, name string, data []byte) (errs [3]error, allocs [3]uint64) {
+// readEachWay reads row group 0 of data with ReadRowGroup, ReadBatch,
+// ReadBatch over a Fetcher and ReadColumns of column 0, and returns their
+// errors and the bytes each allocated.
+func readEachWay(t *testing.T, name string, data []byte) (errs [4]error, allocs [4]uint64) {
 	t.Helper()
 	p, err := sources.OpenParquet(name, bytes.NewReader(data), int64(len(data)))
 	if err != nil {
@@ -140,6 +140,10 @@ func readEachWay(t *testing.T, name string, data []byte) (errs [3]error, allocs 
 		func() error { _, err := readAllRows(t.Context(), p, 0); return err },
 		func() error { _, err := p.ReadBatch(t.Context(), 0); return err },
 		func() error { _, err := fp.ReadBatch(t.Context(), 0); return err },
+		// The fourth is the lockstep read of a group key pass.
+		func() error {
+			return p.ReadColumns(t.Context(), 0, []int{0}, 1024, func([][]parquet.Value) error { return nil })
+		},
 	} {
 		runtime.ReadMemStats(&before)
 		errs[i] = read()
