@@ -161,18 +161,27 @@ func nullsName(nulls string) string {
 // whole rows. It checks that the unit holds one value per row. A value is
 // valid only until fn returns.
 func readValues(ctx context.Context, p *plan, u unit, col int, fn func(k int, v parquet.Value)) error {
+	return readUnitValues(ctx, p.inputs[u.input], p.paths[u.input], u.rg, u.rows, col, fn)
+}
+
+// readUnitValues passes the value of column col in every row k of unit i
+// of src, which holds rows rows, to fn, in row order: from the column alone
+// where src can (a [sources.ColumnReader]), else from whole rows. It
+// checks that the unit holds one value per row; path names src in errors.
+// A value is valid only until fn returns.
+func readUnitValues(ctx context.Context, src sources.FileSource, path string, i int, rows int64, col int, fn func(k int, v parquet.Value)) error {
 	k := 0
 	add := func(v parquet.Value) error {
-		if int64(k) == u.rows {
-			return &sources.InputError{Path: p.paths[u.input], RowGroup: u.rg, Err: fmt.Errorf("%w: more values than rows", sources.ErrCorrupt)}
+		if int64(k) == rows {
+			return &sources.InputError{Path: path, RowGroup: i, Err: fmt.Errorf("%w: more values than rows", sources.ErrCorrupt)}
 		}
 		fn(k, v)
 		k++
 		return nil
 	}
 	var err error
-	if cr, ok := p.inputs[u.input].(sources.ColumnReader); ok {
-		err = cr.ReadColumn(ctx, u.rg, col, readBatch, func(values []parquet.Value) error {
+	if cr, ok := src.(sources.ColumnReader); ok {
+		err = cr.ReadColumn(ctx, i, col, readBatch, func(values []parquet.Value) error {
 			for _, v := range values {
 				if err := add(v); err != nil {
 					return err
@@ -181,7 +190,7 @@ func readValues(ctx context.Context, p *plan, u unit, col int, fn func(k int, v 
 			return nil
 		})
 	} else {
-		err = p.inputs[u.input].ReadUnit(ctx, u.rg, readBatch, func(rows []parquet.Row) error {
+		err = src.ReadUnit(ctx, i, readBatch, func(rows []parquet.Row) error {
 			for _, row := range rows {
 				if err := add(columnValue(row, col)); err != nil {
 					return err
@@ -190,8 +199,8 @@ func readValues(ctx context.Context, p *plan, u unit, col int, fn func(k int, v 
 			return nil
 		})
 	}
-	if err == nil && int64(k) != u.rows {
-		err = &sources.InputError{Path: p.paths[u.input], RowGroup: u.rg, Err: fmt.Errorf("%w: %d values for %d rows", sources.ErrCorrupt, k, u.rows)}
+	if err == nil && int64(k) != rows {
+		err = &sources.InputError{Path: path, RowGroup: i, Err: fmt.Errorf("%w: %d values for %d rows", sources.ErrCorrupt, k, rows)}
 	}
 	return err
 }

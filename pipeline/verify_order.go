@@ -7,6 +7,7 @@ import (
 
 	"github.com/parquet-go/parquet-go"
 
+	"github.com/splitdata/splitdata/sources"
 	"github.com/splitdata/splitdata/splitter"
 )
 
@@ -69,13 +70,9 @@ func checkTimeOrder(ctx context.Context, d outputFiles, m *Manifest, problem fun
 	if m.Options.OrderBy == "" || m.Options.OrderBy == OrderByRow {
 		return nil
 	}
-	type span struct {
-		lo, hi uint64
-		rows   int64
-	}
-	spans := make([]span, len(m.Splits))
+	spans := make([]orderSpan, len(m.Splits))
 	for s, info := range m.Splits {
-		sp := span{lo: ^uint64(0)}
+		sp := orderSpan{lo: ^uint64(0)}
 		for _, f := range info.Files {
 			src, closeSrc, err := d.openSource(m.Options, f.Path)
 			if err != nil {
@@ -86,23 +83,7 @@ func checkTimeOrder(ctx context.Context, d outputFiles, m *Manifest, problem fun
 				closeSrc()
 				return fmt.Errorf("%w: %s: %w", ErrBadManifest, f.Path, err)
 			}
-			nullKey := splitter.NullOrderKey(m.Options.Nulls)
-			for u := range src.NumUnits() {
-				err = src.ReadUnit(ctx, u, readBatch, func(rows []parquet.Row) error {
-					for _, row := range rows {
-						key := nullKey
-						if v := columnValue(row, col); !v.IsNull() {
-							key = kind.key(v)
-						}
-						sp.lo, sp.hi = min(sp.lo, key), max(sp.hi, key)
-						sp.rows++
-					}
-					return nil
-				})
-				if err != nil {
-					break
-				}
-			}
+			err = sp.add(ctx, src, col, kind, splitter.NullOrderKey(m.Options.Nulls))
 			closeSrc()
 			if err != nil {
 				return err
@@ -130,6 +111,33 @@ func checkTimeOrder(ctx context.Context, d outputFiles, m *Manifest, problem fun
 			before(last, s)
 		}
 		last = s
+	}
+	return nil
+}
+
+// orderSpan is the smallest and the largest order key of the rows of an
+// output, and their count.
+type orderSpan struct {
+	lo, hi uint64
+	rows   int64
+}
+
+// add widens s by the order keys of column col, of kind, in every row of
+// src, a null's key being nullKey. It reads the column alone where src can,
+// else whole rows.
+func (s *orderSpan) add(ctx context.Context, src sources.FileSource, col int, kind orderKind, nullKey uint64) error {
+	for u := range src.NumUnits() {
+		err := readUnitValues(ctx, src, src.Name(), u, src.UnitNumRows(u), col, func(_ int, v parquet.Value) {
+			key := nullKey
+			if !v.IsNull() {
+				key = kind.key(v)
+			}
+			s.lo, s.hi = min(s.lo, key), max(s.hi, key)
+			s.rows++
+		})
+		if err != nil {
+			return err
+		}
 	}
 	return nil
 }

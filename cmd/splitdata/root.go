@@ -93,16 +93,24 @@ func unknownCommand(root *cobra.Command, name string) error {
 	return usagef("unknown command %q", name)
 }
 
-// nearFlag returns, for an unknown long flag in the parse error err, the
-// flag of c it is a near miss of: within two edits ("--ratio" for
-// "--ratios"), or a start of it or started by it, from three letters
-// ("--output" for "--out"). Several: the nearest, then the first by name.
+// nearFlag returns, for an unknown flag in the parse error err, the flag
+// of c it stands for: the name another tool gives it ("--random_state",
+// "--n-splits", "-o"; aliasFlag, shortAlias), else, for a long flag, the
+// flag it is a near miss of: within two edits ("--ratio" for "--ratios"),
+// or a start of it or started by it, from three letters ("--row" for
+// "--rows"). Several near misses: the nearest, then the first by name.
 func nearFlag(c *cobra.Command, err error) string {
 	var unknown *pflag.NotExistError
-	if !errors.As(err, &unknown) || unknown.GetSpecifiedShortnames() != "" {
+	if !errors.As(err, &unknown) {
 		return ""
 	}
 	name := unknown.GetSpecifiedName()
+	if group := unknown.GetSpecifiedShortnames(); group != "" {
+		return shortAlias(c, name, group)
+	}
+	if alias := aliasFlag(c, name); alias != "" {
+		return alias
+	}
 	best, bestDist := "", 3
 	c.Flags().VisitAll(func(f *pflag.Flag) {
 		if f.Hidden {
