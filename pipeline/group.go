@@ -180,7 +180,7 @@ func readGroupBytes(ctx context.Context, p *plan, u unit, g groupSpec, fn func(k
 	err := p.inputs[u.input].ReadUnit(ctx, u.rg, readBatch, func(rows []parquet.Row) error {
 		for _, row := range rows {
 			if int64(k) == u.rows {
-				return fmt.Errorf("%s: row group %d: more rows than its footer says", p.paths[u.input], u.rg)
+				return unitRowsError(p, u, -1)
 			}
 			buf = g.appendBytes(buf[:0], row)
 			fn(k, buf)
@@ -189,7 +189,7 @@ func readGroupBytes(ctx context.Context, p *plan, u unit, g groupSpec, fn func(k
 		return nil
 	})
 	if err == nil && int64(k) != u.rows {
-		err = &sources.InputError{Path: p.paths[u.input], RowGroup: u.rg, Err: fmt.Errorf("%w: %d rows, its footer says %d", sources.ErrCorrupt, k, u.rows)}
+		err = unitRowsError(p, u, k)
 	}
 	return err
 }

@@ -26,7 +26,7 @@ func readGroupColumns(ctx context.Context, p *plan, u unit, g groupSpec, cr sour
 	err := cr.ReadColumns(ctx, u.rg, g.cols, readBatch, func(values [][]parquet.Value) error {
 		n := len(values[0])
 		if int64(k+n) > u.rows {
-			return &sources.InputError{Path: p.paths[u.input], RowGroup: u.rg, Err: fmt.Errorf("%w: more rows than its footer says", sources.ErrCorrupt)}
+			return unitRowsError(p, u, -1)
 		}
 		for r := range n {
 			buf = g.appendColumns(buf[:0], values, r)
@@ -36,7 +36,7 @@ func readGroupColumns(ctx context.Context, p *plan, u unit, g groupSpec, cr sour
 		return nil
 	})
 	if err == nil && int64(k) != u.rows {
-		err = &sources.InputError{Path: p.paths[u.input], RowGroup: u.rg, Err: fmt.Errorf("%w: %d rows, its footer says %d", sources.ErrCorrupt, k, u.rows)}
+		err = unitRowsError(p, u, k)
 	}
 	return err
 }
@@ -87,4 +87,15 @@ func readUnitGroups(ctx context.Context, in sources.Source, u int, g groupSpec, 
 		}
 		return nil
 	})
+}
+
+// unitRowsError is the error of a unit whose row group gave k rows where
+// the footer says u.rows (k < 0: more than that, found as they came), an
+// InputError naming the file and row group whichever way it was read.
+func unitRowsError(p *plan, u unit, k int) error {
+	err := fmt.Errorf("%w: more rows than its footer says", sources.ErrCorrupt)
+	if k >= 0 {
+		err = fmt.Errorf("%w: %d rows, its footer says %d", sources.ErrCorrupt, k, u.rows)
+	}
+	return &sources.InputError{Path: p.paths[u.input], RowGroup: u.rg, Err: err}
 }
