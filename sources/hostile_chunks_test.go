@@ -29,6 +29,9 @@ type hostileChunk struct {
 	edit  func(t *testing.T, f *pageFile)
 	want  error
 	inErr string
+	// orErr, if set, may stand for inErr on the reads through
+	// parquet-go's pages, whose check may find the lie first.
+	orErr string
 	open  bool // refused by OpenParquet
 	// lenient: parquet-go's page reader, which reads the file as rows
 	// and over a Fetcher, takes data decompressing short of the declared
@@ -198,7 +201,8 @@ func hostileChunks() []hostileChunk {
 					meta(f).TotalUncompressedSize += 1000
 				}},
 			hostileChunk{name: name + "-size-too-small", data: plainInts(codec), want: sources.ErrCorrupt, inErr: "past the page's declared size of 2048 bytes",
-				edit: func(t *testing.T, f *pageFile) { firstData(t, f).h.UncompressedPageSize /= 2 }},
+				orErr: "512 values of 8 bytes in 2048 bytes",
+				edit:  func(t *testing.T, f *pageFile) { firstData(t, f).h.UncompressedPageSize /= 2 }},
 		)
 	}
 	return chunks
@@ -247,7 +251,8 @@ func checkChunkError(t *testing.T, what string, err error, name string, tc hosti
 	t.Helper()
 	var ie *sources.InputError
 	if !errors.As(err, &ie) || !errors.Is(err, tc.want) || ie.Path != name || ie.RowGroup != 0 ||
-		ie.Column != "v" && !strings.Contains(err.Error(), `column "v"`) || !strings.Contains(err.Error(), tc.inErr) {
+		ie.Column != "v" && !strings.Contains(err.Error(), `column "v"`) ||
+		!strings.Contains(err.Error(), tc.inErr) && (tc.orErr == "" || !strings.Contains(err.Error(), tc.orErr)) {
 		t.Errorf("%s: err = %v, want an InputError wrapping %v naming row group 0, column v, saying %q", what, err, tc.want, tc.inErr)
 	}
 }

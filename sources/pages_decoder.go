@@ -114,6 +114,25 @@ func (p *Parquet) checkDecoderPage(r io.ReaderAt, c int, m *format.ColumnMetaDat
 	// from a pooled buffer whether or not the page holds them, so a page
 	// short of them read earlier pages' bits (FuzzReadBatch/d6f83b7ca6990444).
 	plainBools := m.Type == format.Boolean && enc == format.Plain
+	// PLAIN fixed-width values likewise: a page short of its defined
+	// values' bytes read a pooled buffer's (FuzzReadBatch/76ac8e57d04001dd,
+	// a value that changed from run to run). Without levels every value
+	// is defined, and the header's size says whether they are there.
+	var width int64
+	if enc == format.Plain && m.Type != format.ByteArray {
+		width = plainBytes(leaf)
+	}
+	if width > 0 && !levels {
+		size := int64(h.UncompressedPageSize)
+		if h.Type == format.DataPageV2 {
+			size -= int64(h.DataPageHeaderV2.V.RepetitionLevelsByteLength) + int64(h.DataPageHeaderV2.V.DefinitionLevelsByteLength)
+		}
+		if size < most*width {
+			return fmt.Errorf("%d values of %d bytes in %d bytes", most, width, size)
+		}
+		return nil
+	}
+	plainFixed := width > 0
 	if !levels && !dict && !delta && !deltaInts && !bools && !plainBools {
 		return nil
 	}
@@ -155,7 +174,7 @@ func (p *Parquet) checkDecoderPage(r io.ReaderAt, c int, m *format.ColumnMetaDat
 		if err := checkRuns("definition levels", def, bits.Len(uint(leaf.MaxDef))); err != nil {
 			return err
 		}
-		if !dict && !delta && !deltaInts && !bools && !plainBools {
+		if !dict && !delta && !deltaInts && !bools && !plainBools && !plainFixed {
 			return nil
 		}
 		defLevels = def
@@ -169,7 +188,7 @@ func (p *Parquet) checkDecoderPage(r io.ReaderAt, c int, m *format.ColumnMetaDat
 		}
 	}
 	switch {
-	case plainBools:
+	case plainBools, plainFixed:
 		defined := int(most)
 		if leaf.MaxDef > 0 {
 			bufs.defs = sized(bufs.defs, int(most))
@@ -178,8 +197,11 @@ func (p *Parquet) checkDecoderPage(r io.ReaderAt, c int, m *format.ColumnMetaDat
 				return fmt.Errorf("definition levels: %w", err)
 			}
 		}
-		if int64(len(values))*8 < int64(defined) {
+		if plainBools && int64(len(values))*8 < int64(defined) {
 			return fmt.Errorf("%d booleans in %d bytes", defined, len(values))
+		}
+		if plainFixed && int64(len(values)) < int64(defined)*width {
+			return fmt.Errorf("%d values of %d bytes in %d bytes", defined, width, len(values))
 		}
 		return nil
 	case dict:

@@ -261,6 +261,7 @@ func FuzzReadBatch(f *testing.F) {
 		}
 		for rg := range p.NumRowGroups() {
 			compareLenient(t, p, rg)
+			compareLockstep(t, p, rg)
 		}
 		readUnits(t, p)
 		// Over a Fetcher, as from a bucket, every page goes through
@@ -375,5 +376,44 @@ func compareBatches(t *testing.T, rg, first int, got, want *columnar.Batch) {
 				t.Fatalf("row group %d, row %d, column %d: %v, want %v", rg, first+r, c, g, w)
 			}
 		}
+	}
+}
+
+// compareLockstep reads every column of row group rg in lockstep
+// (ReadColumns, the group key pass's read): it may refuse the row group
+// only with an InputError naming the file and row group, and must read
+// what parquet-go's rows hold when they read.
+func compareLockstep(t *testing.T, p *sources.Parquet, rg int) {
+	t.Helper()
+	cols := make([]int, len(p.Columns()))
+	for c := range cols {
+		cols[c] = c
+	}
+	rows, rowErr := readAllRows(t.Context(), p, rg)
+	k := 0
+	err := p.ReadColumns(t.Context(), rg, cols, 7, func(values [][]parquet.Value) error {
+		for r := range values[0] {
+			for c := range values {
+				if rowErr != nil || k >= len(rows) {
+					continue
+				}
+				a, b := rows[k][c], values[c][r]
+				if a.IsNull() != b.IsNull() || !a.IsNull() && !parquet.Equal(a, b) {
+					t.Fatalf("row group %d, row %d, column %d: ReadColumns read %v, the row holds %v", rg, k, c, b, a)
+				}
+			}
+			k++
+		}
+		return nil
+	})
+	if err != nil {
+		var ie *sources.InputError
+		if !errors.As(err, &ie) || ie.Path != p.Name() || ie.RowGroup != rg {
+			t.Fatalf("row group %d: ReadColumns error %v is not an InputError naming the file and row group", rg, err)
+		}
+		return
+	}
+	if rowErr == nil && k != len(rows) {
+		t.Fatalf("row group %d: ReadColumns read %d rows, the rows are %d", rg, k, len(rows))
 	}
 }
