@@ -29,9 +29,10 @@ import (
 // all (as the direct decoder's), delta byte array lengths must decode and
 // fit as the direct decoder requires (and make FIXED_LEN_BYTE_ARRAY
 // values of their width), a DELTA_BINARY_PACKED header may declare no
-// more values than its page, and PLAIN booleans must have a bit for each
-// defined value (parquet-go otherwise reads stale bits of a pooled
-// buffer). Pages of required columns in other encodings (PLAIN but
+// more values than its page, and PLAIN booleans and fixed-width values
+// must have the bits or bytes of each defined value (parquet-go otherwise
+// reads stale bits of a pooled buffer; a required column's page size says
+// so from its header). Pages of required columns in other encodings (PLAIN but
 // booleans, BYTE_STREAM_SPLIT) have only their headers read; the others
 // are read, and decompressed, twice: about 10% more CPU on the row path
 // of the mixed shape.
