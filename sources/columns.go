@@ -61,6 +61,9 @@ func (p *Parquet) ReadColumns(ctx context.Context, i int, cols []int, batch int,
 		if col < 0 || col >= len(chunks) {
 			return fmt.Errorf("%s: column %d out of range [0,%d)", p.name, col, len(chunks))
 		}
+		if p.layout[col].MaxRep > 0 {
+			return fmt.Errorf("%s: column %q is repeated: its values are not one a row", p.name, p.layout[col].Path)
+		}
 		cur[k].col = col
 		if err := p.checkDecoderPages(p.r, i, col, nil); err != nil {
 			return err

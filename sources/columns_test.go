@@ -142,3 +142,34 @@ func TestReadColumnsRefuses(t *testing.T) {
 		})
 	}
 }
+
+// TestReadColumnsRefusesRepeated checks that a repeated column, whose
+// values are not one a row in general, is refused rather than read out of
+// step, even where its counts agree with the rows.
+func TestReadColumnsRefusesRepeated(t *testing.T) {
+	type listRow struct {
+		A int32   `parquet:"a"`
+		L []int32 `parquet:"l,list"`
+	}
+	var buf bytes.Buffer
+	w := parquet.NewGenericWriter[listRow](&buf)
+	// One element a row: as many values as rows, which the counts alone
+	// would let through.
+	if _, err := w.Write([]listRow{{A: 1, L: []int32{1}}, {A: 2, L: []int32{2}}, {A: 3, L: []int32{4}}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	p, err := sources.OpenParquet("list.parquet", bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	none := func([][]parquet.Value) error { return nil }
+	if err := p.ReadColumns(t.Context(), 0, []int{0}, 10, none); err != nil {
+		t.Fatalf("the flat column: %v", err)
+	}
+	if err := p.ReadColumns(t.Context(), 0, []int{0, 1}, 10, none); err == nil {
+		t.Fatal("read the repeated column in lockstep")
+	}
+}
