@@ -7,6 +7,7 @@ import (
 	"io"
 	"math/bits"
 
+	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/encoding/thrift"
 	"github.com/parquet-go/parquet-go/format"
 )
@@ -101,6 +102,8 @@ func (p *Parquet) checkDecoderPage(r io.ReaderAt, c int, m *format.ColumnMetaDat
 	default:
 		return nil
 	}
+	// The schema's type, not the chunk metadata's, which may lie: it is
+	// the schema's that parquet-go decodes by.
 	leaf := p.layout[c]
 	levels := leaf.MaxRep > 0 || leaf.MaxDef > 0
 	//lint:ignore SA1019 Parquet 1.0 writers mark dictionary-encoded pages PLAIN_DICTIONARY
@@ -110,17 +113,17 @@ func (p *Parquet) checkDecoderPage(r io.ReaderAt, c int, m *format.ColumnMetaDat
 	// header declares (1 GiB for a FIXED_LEN_BYTE_ARRAY page's prefix
 	// lengths, FuzzReadBatch/93513a2a9311ccf4).
 	deltaInts := enc == format.DeltaBinaryPacked
-	bools := m.Type == format.Boolean && enc == format.RLE
+	bools := leaf.Kind == parquet.Boolean && enc == format.RLE
 	// PLAIN booleans: parquet-go reads the bits of the defined values
 	// from a pooled buffer whether or not the page holds them, so a page
 	// short of them read earlier pages' bits (FuzzReadBatch/d6f83b7ca6990444).
-	plainBools := m.Type == format.Boolean && enc == format.Plain
+	plainBools := leaf.Kind == parquet.Boolean && enc == format.Plain
 	// PLAIN fixed-width values likewise: a page short of its defined
 	// values' bytes read a pooled buffer's (FuzzReadBatch/76ac8e57d04001dd,
 	// a value that changed from run to run). Without levels every value
 	// is defined, and the header's size says whether they are there.
 	var width int64
-	if enc == format.Plain && m.Type != format.ByteArray {
+	if enc == format.Plain && leaf.Kind != parquet.ByteArray {
 		width = plainBytes(leaf)
 	}
 	if width > 0 && !levels {
@@ -188,15 +191,23 @@ func (p *Parquet) checkDecoderPage(r io.ReaderAt, c int, m *format.ColumnMetaDat
 			}
 		}
 	}
+	// defined counts the page's defined values from its levels.
+	defined := func() (int, error) {
+		if leaf.MaxDef == 0 {
+			return int(most), nil
+		}
+		bufs.defs = sized(bufs.defs, int(most))
+		n, err := decodeLevels(bufs.defs, defLevels, bits.Len(uint(leaf.MaxDef)), byte(leaf.MaxDef), &bufs.pad)
+		if err != nil {
+			return 0, fmt.Errorf("definition levels: %w", err)
+		}
+		return n, nil
+	}
 	switch {
 	case plainBools, plainFixed:
-		defined := int(most)
-		if leaf.MaxDef > 0 {
-			bufs.defs = sized(bufs.defs, int(most))
-			var err error
-			if defined, err = decodeLevels(bufs.defs, defLevels, bits.Len(uint(leaf.MaxDef)), byte(leaf.MaxDef), &bufs.pad); err != nil {
-				return fmt.Errorf("definition levels: %w", err)
-			}
+		defined, err := defined()
+		if err != nil {
+			return err
 		}
 		if plainBools && int64(len(values))*8 < int64(defined) {
 			return fmt.Errorf("%d booleans in %d bytes", defined, len(values))
@@ -214,7 +225,20 @@ func (p *Parquet) checkDecoderPage(r io.ReaderAt, c int, m *format.ColumnMetaDat
 		if len(values) < 4 || int64(binary.LittleEndian.Uint32(values)) > int64(len(values)-4) {
 			return nil // parquet-go refuses it before decoding
 		}
-		return checkRuns("booleans", values[4:4+binary.LittleEndian.Uint32(values)], 1)
+		runs := values[4 : 4+binary.LittleEndian.Uint32(values)]
+		if err := checkRuns("booleans", runs, 1); err != nil {
+			return err
+		}
+		// As PLAIN ones, RLE booleans short of the defined values were
+		// read from a pooled buffer (FuzzReadBatch/a5701ba82e0ffc26).
+		defined, err := defined()
+		if err != nil {
+			return err
+		}
+		if n := runsDeclared(runs, 1); n < uint64(defined) {
+			return fmt.Errorf("%d booleans in runs of %d", defined, n)
+		}
+		return nil
 	case deltaInts:
 		if count, ok := deltaCount(values); ok && count > uint64(most) {
 			return fmt.Errorf("delta header declares %d values in a page of %d", count, most)
@@ -256,7 +280,7 @@ func (p *Parquet) checkDecoderPage(r io.ReaderAt, c int, m *format.ColumnMetaDat
 		// parquet-go's FIXED_LEN_BYTE_ARRAY decoder trusts the lengths:
 		// a value of another width took bytes of a pooled buffer
 		// (FuzzReadBatch/f6cbaca158c237c2).
-		if m.Type == format.FixedLenByteArray && prev != int64(leaf.Length) {
+		if leaf.Kind == parquet.FixedLenByteArray && prev != int64(leaf.Length) {
 			return fmt.Errorf("byte array value %d of %d bytes in a column of %d", k, prev, leaf.Length)
 		}
 		if total += prev; total > MaxColumnChunkBytes {
