@@ -163,25 +163,14 @@ func (l *locations) bindJob(ctx context.Context, cfg *pipeline.SplitConfig, ifEx
 			cfg.TempDir, cfg.TempStore = "", d
 		}
 	}
-	if !outLoc.IsLocal() {
-		if err := checkOutsideInputPrefixes(cfg.Inputs, outLoc); err != nil {
-			return err
-		}
-	}
-	local, objs, err := l.inputs(ctx, cfg.Inputs, cfg.InputFormat)
+	local, objs, err := l.inputsOutside(ctx, cfg.Inputs, cfg.InputFormat, outLoc)
 	if err != nil {
 		return err
 	}
 	cfg.Inputs = local
 	if outLoc.IsLocal() {
 		cfg.Out = outLoc.Path()
-		if err := checkOutsideInputDirs(local, cfg.Out); err != nil {
-			return err
-		}
 	} else {
-		if err := checkObjectsOutside(objs, outLoc); err != nil {
-			return err
-		}
 		out, err := l.output(ctx, outLoc, cfg.Overwrite)
 		if ifExists == ifExistsSkip && errors.Is(err, pipeline.ErrOutputExists) {
 			out, cfg.OutputFS, err = l.committedOutput(ctx, outLoc, err)

@@ -59,6 +59,30 @@ func (l *locations) inputs(ctx context.Context, args []string, format string) (l
 	return local, objs, nil
 }
 
+// inputsOutside lists the INPUTs args (inputs) and refuses an output out
+// that lies inside a directory or prefix INPUT (checkOutsideInputDirs,
+// checkOutsideInputPrefixes) or among its objects (checkObjectsOutside).
+// A bucket output is checked against its prefixes before they are listed.
+func (l *locations) inputsOutside(ctx context.Context, args []string, format string, out storage.Location) (local []string, objs []bucketInput, err error) {
+	if !out.IsLocal() {
+		if err := checkOutsideInputPrefixes(args, out); err != nil {
+			return nil, nil, err
+		}
+	}
+	if local, objs, err = l.inputs(ctx, args, format); err != nil {
+		return nil, nil, err
+	}
+	if out.IsLocal() {
+		err = checkOutsideInputDirs(local, out.Path())
+	} else {
+		err = checkObjectsOutside(objs, out)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	return local, objs, nil
+}
+
 // checkOutsideInputDirs refuses a local output directory out below a
 // directory INPUT: the run itself would go well, but every later run on
 // that INPUT would read the output's files as its own input, a larger

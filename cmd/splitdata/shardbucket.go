@@ -41,20 +41,8 @@ func shardTemp() (dir string, remove func(), err error) {
 // and bucket objects (cfg.Sources, which the plan records by URL and
 // version); out is the plan's --out.
 func (l *locations) bindPlanInputs(ctx context.Context, cfg *pipeline.SplitConfig, out storage.Location) error {
-	if !out.IsLocal() {
-		if err := checkOutsideInputPrefixes(cfg.Inputs, out); err != nil {
-			return err
-		}
-	}
-	local, objs, err := l.inputs(ctx, cfg.Inputs, cfg.InputFormat)
+	local, objs, err := l.inputsOutside(ctx, cfg.Inputs, cfg.InputFormat, out)
 	if err != nil {
-		return err
-	}
-	if out.IsLocal() {
-		if err := checkOutsideInputDirs(local, out.Path()); err != nil {
-			return err
-		}
-	} else if err := checkObjectsOutside(objs, out); err != nil {
 		return err
 	}
 	cfg.Inputs = local
