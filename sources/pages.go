@@ -174,6 +174,11 @@ func (p *Parquet) checkPageHeader(c int, m *format.ColumnMetaData, h *format.Pag
 		return fmt.Errorf("%d bytes uncompressed, more than the whole column chunk's %d", usize, m.TotalUncompressedSize)
 	case usize > MaxPageBytes:
 		return fmt.Errorf("%w: %d bytes uncompressed; pages above %d bytes are refused (MaxPageBytes)", ErrUnsupported, usize, MaxPageBytes)
+	case m.Codec == format.Uncompressed && size != usize:
+		// Both sizes are the page's bytes; the decoders read by one or the
+		// other, so a page that disagrees would read differently on each
+		// path (FuzzReadBatch/64510c9a2732fb7c).
+		return fmt.Errorf("uncompressed page of %d bytes declares %d bytes uncompressed", size, usize)
 	}
 	var n int64
 	switch h.Type {
@@ -191,6 +196,9 @@ func (p *Parquet) checkPageHeader(c int, m *format.ColumnMetaData, h *format.Pag
 		levels := int64(v.RepetitionLevelsByteLength) + int64(v.DefinitionLevelsByteLength)
 		if v.RepetitionLevelsByteLength < 0 || v.DefinitionLevelsByteLength < 0 || levels > min(size, usize) {
 			return fmt.Errorf("%d bytes of levels in a page of %d bytes (%d compressed)", levels, usize, size)
+		}
+		if v.IsCompressed.Valid && !v.IsCompressed.V && size != usize {
+			return fmt.Errorf("page of %d bytes marked uncompressed declares %d bytes uncompressed", size, usize)
 		}
 		if v.NumNulls < 0 || int64(v.NumNulls) > n {
 			return fmt.Errorf("%d nulls among %d values", v.NumNulls, n)

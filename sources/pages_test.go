@@ -198,6 +198,20 @@ func TestPageHeaderChecks(t *testing.T) {
 			data: int64s(t, 100, 100), edit: func(f *pageFile) {
 				f.pages[0].h.DataPageHeaderV2.V.DefinitionLevelsByteLength = 1 << 20
 			}},
+		{name: "uncompressed page's two sizes disagree", want: sources.ErrCorrupt, inErr: "uncompressed page of 800 bytes declares 792 bytes uncompressed",
+			data: int64s(t, 100, 100), edit: func(f *pageFile) {
+				f.pages[0].h.UncompressedPageSize -= 8
+			}},
+		{name: "uncompressed v1 page's two sizes disagree", want: sources.ErrCorrupt, inErr: "uncompressed page of 800 bytes declares 808 bytes uncompressed",
+			data: int64s(t, 100, 100, parquet.DataPageVersion(1)), edit: func(f *pageFile) {
+				f.pages[0].h.UncompressedPageSize += 8
+			}},
+		{name: "v2 page marked uncompressed with two sizes", want: sources.ErrCorrupt, inErr: "page of 800 bytes marked uncompressed declares 792 bytes uncompressed",
+			data: int64s(t, 100, 100), edit: func(f *pageFile) {
+				f.md.RowGroups[0].Columns[0].MetaData.Codec = format.Snappy
+				f.pages[0].h.DataPageHeaderV2.V.IsCompressed = thrift.New(false)
+				f.pages[0].h.UncompressedPageSize -= 8
+			}},
 		{name: "more nulls than values", want: sources.ErrCorrupt, inErr: "101 nulls among 100 values",
 			data: int64s(t, 100, 100), edit: func(f *pageFile) {
 				f.pages[0].h.DataPageHeaderV2.V.NumNulls = 101
