@@ -220,7 +220,22 @@ func (p *Parquet) checkDecoderPage(r io.ReaderAt, c int, m *format.ColumnMetaDat
 		if len(values) == 0 {
 			return nil // a page of nulls
 		}
-		return checkRuns("dictionary indexes", values[1:], int(values[0]))
+		if err := checkRuns("dictionary indexes", values[1:], int(values[0])); err != nil {
+			return err
+		}
+		// Runs short of the defined values: parquet-go read the rest
+		// from a pooled buffer, other values on each read path
+		// (FuzzReadBatch/2b047eb7eed4afde). Decoded as direct decoding
+		// decodes them, so both refuse the same pages.
+		defined, err := defined()
+		if err != nil {
+			return err
+		}
+		bufs.indexes = sized(bufs.indexes, defined)
+		if err := decodeHybrid(bufs.indexes, values[1:], int(values[0]), &bufs.pad); err != nil {
+			return fmt.Errorf("dictionary indexes: %w", err)
+		}
+		return nil
 	case bools:
 		if len(values) < 4 || int64(binary.LittleEndian.Uint32(values)) > int64(len(values)-4) {
 			return nil // parquet-go refuses it before decoding
