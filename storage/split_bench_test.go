@@ -46,6 +46,10 @@ import (
 //	                      both (default), read (objects to a local
 //	                      directory) or write (local files to objects)
 //	SPLITDATA_BENCH_S3_CPUPROFILE  a file for the server's CPU profile
+//	SPLITDATA_BENCH_INPUT a directory of Parquet files to split instead
+//	                      of generated rows (the peers shapes, written
+//	                      by DuckDB or Polars); ROWS and FILES are then
+//	                      ignored
 //
 // benchmarks/storage.sh runs it and writes the results file.
 const (
@@ -172,8 +176,12 @@ func setupBench(ctx context.Context) error {
 		e.temp = true
 	}
 	in := filepath.Join(e.dir, fmt.Sprintf("gen-%d-%d", rows, files))
+	given := os.Getenv("SPLITDATA_BENCH_INPUT")
+	if given != "" {
+		in = given
+	}
 	stamp := filepath.Join(in, ".complete")
-	if _, err := os.Stat(stamp); err != nil {
+	if _, err := os.Stat(stamp); err != nil && given == "" {
 		os.RemoveAll(in)
 		if _, err := gendata.Write(ctx, in, gendata.Config{Rows: rows, Files: int(files), Seed: 1}); err != nil {
 			return err
