@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"io"
 	"math"
 	"math/bits"
 	"sync/atomic"
@@ -29,7 +30,8 @@ import (
 //
 // For the pages most files hold, ReadBatch decodes itself: a column chunk
 // of fixed-width values (not booleans) or byte arrays, not encrypted, read
-// through the input's ReaderAt (not a Fetcher's windows), whose data pages (v1 or v2) hold PLAIN or dictionary
+// through the input's ReaderAt or, over a [Fetcher], through the chunk's
+// window (parquet_fetch.go), whose data pages (v1 or v2) hold PLAIN or dictionary
 // (PLAIN_DICTIONARY, RLE_DICTIONARY) values, or delta-encoded ones
 // (parquet_delta.go: DELTA_LENGTH_BYTE_ARRAY as parquet-go writes strings,
 // DELTA_BYTE_ARRAY, DELTA_BINARY_PACKED integers, BYTE_STREAM_SPLIT),
@@ -62,8 +64,11 @@ var errNotDirect = errors.New("page left to the Parquet decoder")
 
 // directChunk is what direct decoding reads of a column chunk: the spans
 // of the file holding its pages (a dictionary page, then data pages, the
-// first of which holds row pos), and the rows [lo, hi) it keeps.
+// first of which holds row pos), read through r at their offsets in the
+// file (the input's reader, or over a Fetcher the chunk's window), and
+// the rows [lo, hi) it keeps.
 type directChunk struct {
+	r      io.ReaderAt
 	spans  []span
 	pos    int64
 	lo, hi int64
@@ -119,7 +124,7 @@ func directEncoding(e format.Encoding, t format.Type) bool {
 // or false when the chunk is left to parquet-go.
 func (r *chunkReader) directPlan(c int, chunk parquet.ColumnChunk, col *columnar.Column) (directChunk, bool) {
 	p := r.p
-	if p.fetch != nil || codecErr != nil || col.Kind == parquet.Boolean || !hostLittleEndian {
+	if codecErr != nil || col.Kind == parquet.Boolean || !hostLittleEndian {
 		return directChunk{}, false
 	}
 	cc := &p.file.Metadata().RowGroups[r.rg].Columns[c]
@@ -145,12 +150,22 @@ func (r *chunkReader) directPlan(c int, chunk parquet.ColumnChunk, col *columnar
 		}
 		// Every page is read, so that one past the declared rows is
 		// refused as parquet-go's pages are.
-		return directChunk{spans: []span{{start, end - start}}, lo: 0, hi: math.MaxInt64}, true
-	case *rangeChunk:
-		if ch.view == nil || ch.view.r != p.r {
+		return directChunk{r: p.r, spans: []span{{start, end - start}}, lo: 0, hi: math.MaxInt64}, true
+	case *fetchChunk:
+		// Over a Fetcher: through the window its headers were checked
+		// from (prepare), which holds the chunk's span.
+		if ch.w == nil || len(ch.w.spans) != 1 {
 			return directChunk{}, false
 		}
-		return directChunk{spans: ch.view.spans, pos: ch.pos, lo: ch.lo, hi: ch.hi}, true
+		return directChunk{r: ch.w, spans: ch.w.spans, lo: 0, hi: math.MaxInt64}, true
+	case *rangeChunk:
+		// The view's spans are the file's, and its reader (the input's,
+		// or a window of those spans over a Fetcher) reads them at
+		// their offsets in the file.
+		if ch.view == nil {
+			return directChunk{}, false
+		}
+		return directChunk{r: ch.view.r, spans: ch.view.spans, pos: ch.pos, lo: ch.lo, hi: ch.hi}, true
 	}
 	return directChunk{}, false
 }
@@ -188,7 +203,7 @@ func (r *chunkReader) decodeDirect(ctx context.Context, c int, plan directChunk,
 	k := 0
 	for _, sp := range plan.spans {
 		end := sp.off + sp.n
-		if err := r.readSpan(c, sp, plan.hi == math.MaxInt64, full, bufs); err != nil {
+		if err := r.readSpan(c, plan.r, sp, plan.hi == math.MaxInt64, full, bufs); err != nil {
 			return err
 		}
 		for off := sp.off; off < end && pos < plan.hi; k++ {
@@ -214,7 +229,7 @@ func (r *chunkReader) decodeDirect(ctx context.Context, c int, plan directChunk,
 // plan's rows is decompressed once for the units reading it
 // (parquet_direct_edges.go).
 func (r *chunkReader) directPage(ctx context.Context, c int, plan directChunk, col *columnar.Column, md, full *format.ColumnMetaData, bufs *pageBuffers, compact *thrift.CompactProtocol, off, end, pos int64, k int) (next, rows int64, err error) {
-	src, inSpan := bufs.span.source(r.p.r, off, end)
+	src, inSpan := bufs.span.source(plan.r, off, end)
 	h, hn, err := readPageHeaderInto(src, compact, off, end-off, &bufs.header)
 	if err != nil {
 		return 0, 0, r.fail(c, fmt.Errorf("page header at byte %d: %w", off, err))
@@ -259,7 +274,7 @@ func (r *chunkReader) directPage(ctx context.Context, c int, plan directChunk, c
 		} else {
 			body = sized(bufs.comp, size)
 			bufs.comp = body
-			if n, err := r.p.r.ReadAt(body, off+hn); n < size {
+			if n, err := plan.r.ReadAt(body, off+hn); n < size {
 				return 0, 0, r.fail(c, fmt.Errorf("page at byte %d: %w", off, err))
 			}
 		}

@@ -39,7 +39,9 @@ func (f *fetcher) FetchAt(p []byte, off int64) (int, error) {
 // whole row groups and ranges, with the column chunks' bytes fetched once
 // each and nothing else of them read: for windows larger than the chunks
 // and for windows smaller than a page, which refill as the decoder moves
-// on and leave the headers' checks to requests of their own.
+// on and leave the headers' checks to requests of their own. The chunks
+// decoded directly from a local file (all but the booleans) are decoded
+// directly through their windows.
 func TestFetcherReads(t *testing.T) {
 	const rows = 3000
 	dict := encodingFor(&parquet.RLEDictionary, allKinds...)
@@ -69,11 +71,12 @@ func TestFetcherReads(t *testing.T) {
 			readBefore := f.read.Load()
 			var reuse *columnar.Batch
 			for i := range p.NumRowGroups() {
-				want, err := plain.ReadBatch(t.Context(), i)
-				if err != nil {
-					t.Fatal(err)
+				var want, got *columnar.Batch
+				same := sameDirect(t, func() (err error) { want, err = plain.ReadBatch(t.Context(), i); return err },
+					func() (err error) { got, err = p.ReadBatchInto(t.Context(), i, reuse); return err })
+				if !same {
+					t.Errorf("row group %d: not decoded directly as from a local file", i)
 				}
-				got, err := p.ReadBatchInto(t.Context(), i, reuse)
 				if err != nil {
 					t.Fatalf("row group %d: %v", i, err)
 				}
@@ -90,13 +93,11 @@ func TestFetcherReads(t *testing.T) {
 			}
 			for i := range p.NumRowGroups() {
 				for _, r := range [][2]int64{{0, 1}, {1, 998}, {333, 334}, {999, 1}} {
-					want, err := plain.ReadBatchRangeInto(t.Context(), i, r[0], r[1], nil)
-					if err != nil {
-						t.Fatal(err)
-					}
-					got, err := p.ReadBatchRangeInto(t.Context(), i, r[0], r[1], nil)
-					if err != nil {
-						t.Fatalf("row group %d rows [%d, %d): %v", i, r[0], r[0]+r[1], err)
+					var want, got *columnar.Batch
+					same := sameDirect(t, func() (err error) { want, err = plain.ReadBatchRangeInto(t.Context(), i, r[0], r[1], nil); return err },
+						func() (err error) { got, err = p.ReadBatchRangeInto(t.Context(), i, r[0], r[1], nil); return err })
+					if !same {
+						t.Errorf("row group %d rows [%d, %d): not decoded directly as from a local file", i, r[0], r[0]+r[1])
 					}
 					sameBatch(t, want, got)
 				}
@@ -104,6 +105,23 @@ func TestFetcherReads(t *testing.T) {
 			t.Logf("window %d: %d bytes fetched in %d requests, %d read in %d, file of %d", window, f.fetched.Load(), f.fetches.Load(), f.read.Load(), f.reads.Load(), len(data))
 		})
 	}
+}
+
+// sameDirect runs local then fetched, each a read of the same batch, and
+// reports whether they decoded as many chunks directly and left as many
+// to parquet-go, some directly.
+func sameDirect(t *testing.T, local, fetched func() error) bool {
+	t.Helper()
+	d0, l0 := sources.DirectChunks()
+	if err := local(); err != nil {
+		t.Fatal(err)
+	}
+	d1, l1 := sources.DirectChunks()
+	if err := fetched(); err != nil {
+		t.Fatal(err)
+	}
+	d2, l2 := sources.DirectChunks()
+	return d1 > d0 && d2-d1 == d1-d0 && l2-l1 == l1-l0
 }
 
 // sameBatch fails unless a and b hold the same columns.
