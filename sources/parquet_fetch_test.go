@@ -40,12 +40,37 @@ func (f *fetcher) FetchAt(p []byte, off int64) (int, error) {
 // each and nothing else of them read: for windows larger than the chunks
 // and for windows smaller than a page, which refill as the decoder moves
 // on and leave the headers' checks to requests of their own. The chunks
-// decoded directly from a local file (all but the booleans) are decoded
-// directly through their windows.
+// decoded directly from a local file (all but booleans and
+// FIXED_LEN_BYTE_ARRAYs in DELTA_BYTE_ARRAY) are decoded directly
+// through their windows: dictionary, plain and delta encodings, data pages
+// v1 and v2.
 func TestFetcherReads(t *testing.T) {
-	const rows = 3000
-	dict := encodingFor(&parquet.RLEDictionary, allKinds...)
-	data := writeWide(t, wideRows(rows, 4), nil, append(dict, parquet.PageBufferSize(1024), parquet.MaxRowsPerRowGroup(1000))...)
+	small := parquet.PageBufferSize(1024)
+	files := []struct {
+		name string
+		opts []parquet.WriterOption
+	}{
+		{"dictionary v2", append(encodingFor(&parquet.RLEDictionary, allKinds...), small)},
+		{"dictionary v1 zstd", append(encodingFor(&parquet.RLEDictionary, allKinds...), small, parquet.DataPageVersion(1), parquet.Compression(&parquet.Zstd))},
+		{"plain v1 snappy", []parquet.WriterOption{small, parquet.DataPageVersion(1), parquet.Compression(&parquet.Snappy)}},
+		{"delta v2", append(append(append(
+			encodingFor(&parquet.DeltaBinaryPacked, parquet.Int32, parquet.Int64),
+			encodingFor(&parquet.DeltaLengthByteArray, parquet.ByteArray)...),
+			encodingFor(&parquet.ByteStreamSplit, parquet.Float, parquet.Double)...), small)},
+		{"delta byte arrays v1", append(encodingFor(&parquet.DeltaByteArray, parquet.ByteArray, parquet.FixedLenByteArray), small, parquet.DataPageVersion(1))},
+	}
+	for _, file := range files {
+		t.Run(file.name, func(t *testing.T) {
+			data := writeWide(t, wideRows(3000, 4), nil, append(file.opts, parquet.MaxRowsPerRowGroup(1000))...)
+			for _, window := range []int64{sources.FetchWindow, 2048, 700} {
+				t.Run("window "+itoa(int(window)), func(t *testing.T) { fetcherReads(t, data, window) })
+			}
+		})
+	}
+}
+
+// fetcherReads is TestFetcherReads for one file and window.
+func fetcherReads(t *testing.T, data []byte, window int64) {
 	plain, err := sources.OpenParquet("plain", bytes.NewReader(data), int64(len(data)))
 	if err != nil {
 		t.Fatal(err)
@@ -60,51 +85,47 @@ func TestFetcherReads(t *testing.T) {
 			chunkBytes += cc.MetaData.TotalCompressedSize
 		}
 	}
-	for _, window := range []int64{sources.FetchWindow, 700} {
-		t.Run("window "+itoa(int(window)), func(t *testing.T) {
-			defer sources.SetFetchWindow(window)()
-			f := newFetcher(data)
-			p, err := sources.OpenParquet("fetched", f, int64(len(data)))
-			if err != nil {
-				t.Fatal(err)
-			}
-			readBefore := f.read.Load()
-			var reuse *columnar.Batch
-			for i := range p.NumRowGroups() {
-				var want, got *columnar.Batch
-				same := sameDirect(t, func() (err error) { want, err = plain.ReadBatch(t.Context(), i); return err },
-					func() (err error) { got, err = p.ReadBatchInto(t.Context(), i, reuse); return err })
-				if !same {
-					t.Errorf("row group %d: not decoded directly as from a local file", i)
-				}
-				if err != nil {
-					t.Fatalf("row group %d: %v", i, err)
-				}
-				sameBatch(t, want, got)
-				reuse = got
-			}
-			if window == sources.FetchWindow {
-				if got := f.fetched.Load(); got != chunkBytes {
-					t.Errorf("fetched %d bytes for column chunks of %d", got, chunkBytes)
-				}
-				if got := f.read.Load() - readBefore; got != 0 {
-					t.Errorf("read %d bytes besides the fetches", got)
-				}
-			}
-			for i := range p.NumRowGroups() {
-				for _, r := range [][2]int64{{0, 1}, {1, 998}, {333, 334}, {999, 1}} {
-					var want, got *columnar.Batch
-					same := sameDirect(t, func() (err error) { want, err = plain.ReadBatchRangeInto(t.Context(), i, r[0], r[1], nil); return err },
-						func() (err error) { got, err = p.ReadBatchRangeInto(t.Context(), i, r[0], r[1], nil); return err })
-					if !same {
-						t.Errorf("row group %d rows [%d, %d): not decoded directly as from a local file", i, r[0], r[0]+r[1])
-					}
-					sameBatch(t, want, got)
-				}
-			}
-			t.Logf("window %d: %d bytes fetched in %d requests, %d read in %d, file of %d", window, f.fetched.Load(), f.fetches.Load(), f.read.Load(), f.reads.Load(), len(data))
-		})
+	defer sources.SetFetchWindow(window)()
+	f := newFetcher(data)
+	p, err := sources.OpenParquet("fetched", f, int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
 	}
+	if p.NumRowGroups() < 3 {
+		t.Fatalf("%d row groups, want 3", p.NumRowGroups())
+	}
+	readBefore := f.read.Load()
+	var reuse *columnar.Batch
+	for i := range p.NumRowGroups() {
+		var want, got *columnar.Batch
+		same := sameDirect(t, func() (err error) { want, err = plain.ReadBatch(t.Context(), i); return err },
+			func() (err error) { got, err = p.ReadBatchInto(t.Context(), i, reuse); return err })
+		if !same {
+			t.Errorf("row group %d: not decoded directly as from a local file", i)
+		}
+		sameBatch(t, want, got)
+		reuse = got
+	}
+	if window == sources.FetchWindow {
+		if got := f.fetched.Load(); got != chunkBytes {
+			t.Errorf("fetched %d bytes for column chunks of %d", got, chunkBytes)
+		}
+		if got := f.read.Load() - readBefore; got != 0 {
+			t.Errorf("read %d bytes besides the fetches", got)
+		}
+	}
+	for i := range p.NumRowGroups() {
+		for _, r := range [][2]int64{{0, 1}, {1, 998}, {333, 334}, {999, 1}} {
+			var want, got *columnar.Batch
+			same := sameDirect(t, func() (err error) { want, err = plain.ReadBatchRangeInto(t.Context(), i, r[0], r[1], nil); return err },
+				func() (err error) { got, err = p.ReadBatchRangeInto(t.Context(), i, r[0], r[1], nil); return err })
+			if !same {
+				t.Errorf("row group %d rows [%d, %d): not decoded directly as from a local file", i, r[0], r[0]+r[1])
+			}
+			sameBatch(t, want, got)
+		}
+	}
+	t.Logf("window %d: %d bytes fetched in %d requests, %d read in %d, file of %d", window, f.fetched.Load(), f.fetches.Load(), f.read.Load(), f.reads.Load(), len(data))
 }
 
 // sameDirect runs local then fetched, each a read of the same batch, and
