@@ -271,7 +271,12 @@ func (r *chunkReader) directPage(ctx context.Context, c int, plan directChunk, c
 		if inSpan {
 			// checkPageHeader kept the body within the span.
 			body = bufs.span.slice(off+hn, size)
-		} else {
+		} else if w, windowed := plan.r.(*window); windowed {
+			if b, ok := w.bytes(off+hn, size); ok {
+				body = b // the window's own, used before it is read again
+			}
+		}
+		if body == nil && !inSpan {
 			body = sized(bufs.comp, size)
 			bufs.comp = body
 			if n, err := plan.r.ReadAt(body, off+hn); n < size {

@@ -187,7 +187,9 @@ func decompress(codec format.CompressionCodec, body []byte, size int, bufs *page
 // reader (parquet_direct_edges.go), not read again.
 func (r *chunkReader) readSpan(c int, src io.ReaderAt, sp span, whole bool, m *format.ColumnMetaData, bufs *pageBuffers) error {
 	bufs.span.b = bufs.span.b[:0]
-	if whole {
+	if _, windowed := src.(*window); whole && !windowed {
+		// A window holds the span's bytes already: its pages are
+		// taken from there (window.bytes).
 		bufs.span.fill(src, sp.off, sp.n)
 	}
 	if !r.unchecked {

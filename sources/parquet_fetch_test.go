@@ -3,6 +3,7 @@ package sources_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"sync/atomic"
 	"testing"
@@ -199,4 +200,78 @@ func (f *cutFetcher) FetchAt(p []byte, off int64) (int, error) {
 		return 0, io.ErrUnexpectedEOF
 	}
 	return f.fetcher.FetchAt(p, off)
+}
+
+// largeRow is a row of TestFetcherLargeChunk's file.
+type largeRow struct {
+	I int64  `parquet:"i"`
+	S string `parquet:"s"`
+}
+
+// A column chunk larger than its window is read through it as it is
+// refilled, its page headers checked first by requests of their own: each
+// page's body is fetched once, with the bytes of its header checked (up
+// to 4 KiB) besides. Decoded by parquet-go, the pages that
+// checkDecoderPages checks were fetched twice.
+func TestFetcherLargeChunk(t *testing.T) {
+	rows := make([]largeRow, 60000)
+	for r := range rows {
+		rows[r] = largeRow{I: int64(r) * 7919, S: fmt.Sprintf("value %d of a column larger than its window", r*31)}
+	}
+	var buf bytes.Buffer
+	w := parquet.NewGenericWriter[largeRow](&buf, parquet.PageBufferSize(32<<10), parquet.Compression(&parquet.Uncompressed))
+	if _, err := w.Write(rows); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	data := buf.Bytes()
+	const window = 128 << 10
+	pf, err := parquet.OpenFile(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var chunkBytes, pages int64
+	for c, cc := range pf.Metadata().RowGroups[0].Columns {
+		if cc.MetaData.TotalCompressedSize <= window {
+			t.Fatalf("chunk of %d bytes, want more than the window's %d", cc.MetaData.TotalCompressedSize, window)
+		}
+		chunkBytes += cc.MetaData.TotalCompressedSize
+		index, err := pf.RowGroups()[0].ColumnChunks()[c].OffsetIndex()
+		if err != nil {
+			t.Fatal(err)
+		}
+		pages += int64(index.NumPages())
+	}
+	plain, err := sources.OpenParquet("plain", bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := plain.ReadBatch(t.Context(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sources.SetFetchWindow(window)()
+	for _, direct := range []bool{true, false} {
+		t.Run(fmt.Sprint("direct ", direct), func(t *testing.T) {
+			defer sources.SetDirectOff(!direct)()
+			f := newFetcher(data)
+			p, err := sources.OpenParquet("fetched", f, int64(len(data)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			fetched, fetches := f.fetched.Load(), f.fetches.Load()
+			got, err := p.ReadBatch(t.Context(), 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sameBatch(t, want, got)
+			fetched, fetches = f.fetched.Load()-fetched, f.fetches.Load()-fetches
+			t.Logf("chunks of %d bytes in %d pages: fetched %d bytes (%.2fx) in %d requests", chunkBytes, pages, fetched, float64(fetched)/float64(chunkBytes), fetches)
+			if most := chunkBytes + pages*4<<10; direct && fetched > most {
+				t.Errorf("fetched %d bytes, more than the chunks' %d and 4 KiB per page header", fetched, chunkBytes)
+			}
+		})
+	}
 }
