@@ -13,6 +13,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"runtime/pprof"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -323,6 +324,20 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
+// localSums are the SHA-256 of the outputs of the last local split.
+var localSums []string
+
+// outputSums returns the SHA-256 of the files of m's splits, in order.
+func outputSums(m *pipeline.Manifest) []string {
+	var sums []string
+	for _, sp := range m.Splits {
+		for _, f := range sp.Files {
+			sums = append(sums, f.SHA256)
+		}
+	}
+	return sums
+}
+
 // BenchmarkSplitStore times one 80/20 split (exact, the CLI's memory
 // bounds) of the generated input, local files to a local directory
 // ("local") and objects to objects on the loopback S3 server ("s3"),
@@ -365,10 +380,12 @@ func BenchmarkSplitStore(b *testing.B) {
 			cfg := config()
 			cfg.Inputs = benchEnv.paths
 			cfg.Out = out
-			if _, err := pipeline.Split(b.Context(), cfg); err != nil {
+			m, err := pipeline.Split(b.Context(), cfg)
+			if err != nil {
 				b.Fatal(err)
 			}
 			b.StopTimer()
+			localSums = outputSums(m)
 			cpu += cpuTime() - c0
 			p, err := peakRSS()
 			if err != nil {
@@ -420,10 +437,16 @@ func BenchmarkSplitStore(b *testing.B) {
 			switch mode := os.Getenv("SPLITDATA_BENCH_S3"); mode {
 			case "read":
 				cfg.Out = filepath.Join(benchEnv.dir, fmt.Sprintf("out-read-%d", run))
-				if _, err := pipeline.Split(b.Context(), cfg); err != nil {
+				m, err := pipeline.Split(b.Context(), cfg)
+				if err != nil {
 					b.Fatal(err)
 				}
 				b.StopTimer()
+				// The same split of the same bytes, from objects: the
+				// same output bytes.
+				if got := outputSums(m); localSums != nil && !slices.Equal(got, localSums) {
+					b.Fatalf("outputs read from objects differ from those read from local files: SHA-256 %v, want %v", got, localSums)
+				}
 				if err := os.RemoveAll(cfg.Out); err != nil {
 					b.Fatal(err)
 				}
@@ -436,8 +459,12 @@ func BenchmarkSplitStore(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				if _, err := pipeline.SplitTo(b.Context(), cfg, out); err != nil {
+				m, err := pipeline.SplitTo(b.Context(), cfg, out)
+				if err != nil {
 					b.Fatal(err)
+				}
+				if got := outputSums(m); localSums != nil && !slices.Equal(got, localSums) {
+					b.Fatalf("outputs written to objects differ from those written locally: SHA-256 %v, want %v", got, localSums)
 				}
 			default:
 				b.Fatalf("SPLITDATA_BENCH_S3=%q: want both, read or write", mode)
