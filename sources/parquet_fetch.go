@@ -163,12 +163,16 @@ func (w *window) fill(s int, off int64) error {
 		data = make([]byte, size)
 	}
 	kept := copy(data, held) // held overlaps data's tail: copy moves it
+	if int64(kept) >= size {
+		b.off, b.data = off, data[:size]
+		return nil
+	}
 	k, err := w.f.FetchAt(data[kept:size], off+int64(kept))
 	b.off, b.data = off, data[:kept+k]
 	switch {
-	case k == 0 && err == nil && int64(kept) < size:
+	case k == 0 && err == nil:
 		return io.ErrUnexpectedEOF
-	case k == 0 && int64(kept) < size || (err != nil && err != io.EOF):
+	case k == 0 || (err != nil && err != io.EOF):
 		return err
 	}
 	return nil
