@@ -24,8 +24,8 @@ import (
 // by FuzzReadBatch, and the runtime does not survive a failed allocation.
 // The direct decoder checks these itself (parquet_hybrid.go,
 // parquet_delta.go). Every read through parquet-go's pages (rows, single
-// columns, batches over a Fetcher or of pages direct decoding leaves)
-// first has its chunks' pages checked by checkDecoderPages: the runs of
+// columns, batches of pages direct decoding leaves, from a file or over a
+// Fetcher) first has its chunks' pages checked by checkDecoderPages: the runs of
 // each hybrid-encoded section may declare at most MaxPageValues values in
 // all (as the direct decoder's), delta byte array lengths must decode and
 // fit as the direct decoder requires (and make FIXED_LEN_BYTE_ARRAY

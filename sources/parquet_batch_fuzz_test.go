@@ -228,6 +228,15 @@ func TestColumnarSeeds(t *testing.T) {
 				t.Errorf("%d chunks decoded directly, want some: %v", after-direct, wantDirect)
 			}
 			readUnits(t, p)
+			// FuzzReadBatch's reads over a Fetcher decode as many chunks
+			// directly, through the windows.
+			for _, window := range []int64{sources.FetchWindow, 100} {
+				before, _ := sources.DirectChunks()
+				fetchedBatches(t, p, data, window)
+				if got, _ := sources.DirectChunks(); (got > before) != (after > direct) {
+					t.Errorf("window %d: %d chunks decoded directly over a Fetcher, from a ReaderAt %d", window, got-before, after-direct)
+				}
+			}
 		})
 	}
 }
@@ -264,26 +273,42 @@ func FuzzReadBatch(f *testing.F) {
 			compareLockstep(t, p, rg)
 		}
 		readUnits(t, p)
-		// Over a Fetcher, as from a bucket, every page goes through
-		// parquet-go's reader and the fetch windows.
-		fp, err := sources.OpenParquet("fuzz.parquet", newFetcher(b), int64(len(b)))
-		if err != nil {
-			t.Fatalf("opens as a ReaderAt, not over a Fetcher: %v", err)
-		}
-		for rg := range fp.NumRowGroups() {
-			got, err := fp.ReadBatch(t.Context(), rg)
-			var ie *sources.InputError
-			if err != nil && !errors.As(err, &ie) {
-				t.Fatalf("row group %d over a Fetcher: error is not an InputError: %v", rg, err)
-			}
-			if want, werr := p.ReadBatch(t.Context(), rg); err == nil && werr == nil {
-				if got.Len != want.Len {
-					t.Fatalf("row group %d: %d rows over a Fetcher, %d from a ReaderAt", rg, got.Len, want.Len)
-				}
-				compareBatches(t, rg, 0, got, want)
-			}
+		// Over a Fetcher, as from a bucket, the pages are read through
+		// the fetch windows and decoded directly as a local file's: in
+		// windows holding whole chunks, and in windows smaller than a
+		// page, refilled as the decoder moves on, the headers checked
+		// by requests of their own.
+		for _, window := range []int64{sources.FetchWindow, 100} {
+			fetchedBatches(t, p, b, window)
 		}
 	})
+}
+
+// fetchedBatches reads the row groups of p, whose file is b, over a
+// Fetcher with windows of at most window bytes, whole and as units: a
+// row group may be refused only with an InputError, and must hold what p
+// reads when both read.
+func fetchedBatches(t *testing.T, p *sources.Parquet, b []byte, window int64) {
+	t.Helper()
+	defer sources.SetFetchWindow(window)()
+	fp, err := sources.OpenParquet("fuzz.parquet", newFetcher(b), int64(len(b)))
+	if err != nil {
+		t.Fatalf("opens as a ReaderAt, not over a Fetcher: %v", err)
+	}
+	for rg := range fp.NumRowGroups() {
+		got, err := fp.ReadBatch(t.Context(), rg)
+		var ie *sources.InputError
+		if err != nil && !errors.As(err, &ie) {
+			t.Fatalf("row group %d over a Fetcher (window %d): error is not an InputError: %v", rg, window, err)
+		}
+		if want, werr := p.ReadBatch(t.Context(), rg); err == nil && werr == nil {
+			if got.Len != want.Len {
+				t.Fatalf("row group %d: %d rows over a Fetcher (window %d), %d from a ReaderAt", rg, got.Len, window, want.Len)
+			}
+			compareBatches(t, rg, 0, got, want)
+		}
+	}
+	readUnits(t, fp)
 }
 
 // compareLenient is compareRowGroup but for two things a batch may read

@@ -29,7 +29,8 @@ import (
 //
 // For the pages most files hold, ReadBatch decodes itself: a column chunk
 // of fixed-width values (not booleans) or byte arrays, not encrypted, read
-// through the input's ReaderAt (not a Fetcher's windows), whose data pages (v1 or v2) hold PLAIN or dictionary
+// through the input's ReaderAt or, over a [Fetcher], through the chunk's
+// window (parquet_fetch.go), whose data pages (v1 or v2) hold PLAIN or dictionary
 // (PLAIN_DICTIONARY, RLE_DICTIONARY) values, or delta-encoded ones
 // (parquet_delta.go: DELTA_LENGTH_BYTE_ARRAY as parquet-go writes strings,
 // DELTA_BYTE_ARRAY, DELTA_BINARY_PACKED integers, BYTE_STREAM_SPLIT),
@@ -59,101 +60,6 @@ var errDecompress = errors.New("decompressing")
 
 // errNotDirect reports a page that direct decoding leaves to parquet-go.
 var errNotDirect = errors.New("page left to the Parquet decoder")
-
-// directChunk is what direct decoding reads of a column chunk: the spans
-// of the file holding its pages (a dictionary page, then data pages, the
-// first of which holds row pos), and the rows [lo, hi) it keeps.
-type directChunk struct {
-	spans  []span
-	pos    int64
-	lo, hi int64
-}
-
-// directEncodings reports whether the footer of a column chunk, md, lists
-// only data page encodings that direct decoding reads for its type. A
-// chunk with any other (one it does not know, or a delta encoding of a
-// type the format defines none for) goes to parquet-go at once: direct decoding would otherwise read and decompress its first
-// data page before leaving the chunk, and parquet-go read it again. The
-// footer only saves that work; a page whose encoding it did not list
-// still falls back (errNotDirect).
-func directEncodings(md *format.ColumnMetaData) bool {
-	if len(md.EncodingStats) > 0 {
-		for _, s := range md.EncodingStats {
-			if (s.PageType == format.DataPage || s.PageType == format.DataPageV2) && !directEncoding(s.Encoding, md.Type) {
-				return false
-			}
-		}
-		return true
-	}
-	for _, e := range md.Encoding {
-		switch e {
-		case format.DeltaBinaryPacked, format.DeltaLengthByteArray, format.DeltaByteArray, format.ByteStreamSplit:
-			if !directEncoding(e, md.Type) {
-				return false
-			}
-		}
-	}
-	return true
-}
-
-// directEncoding reports whether direct decoding reads data pages of
-// encoding e for values of type t: PLAIN and dictionary indexes for
-// every type it takes, the delta encodings and BYTE_STREAM_SPLIT
-// (parquet_delta.go) for the types the format defines them for.
-func directEncoding(e format.Encoding, t format.Type) bool {
-	switch e {
-	//lint:ignore SA1019 Parquet 1.0 writers (DuckDB among them) mark dictionary-encoded pages PLAIN_DICTIONARY
-	case format.Plain, format.PlainDictionary, format.RLEDictionary:
-		return true
-	case format.DeltaBinaryPacked:
-		return t == format.Int32 || t == format.Int64
-	case format.DeltaLengthByteArray, format.DeltaByteArray:
-		return t == format.ByteArray
-	case format.ByteStreamSplit:
-		return t == format.Float || t == format.Double || t == format.Int32 || t == format.Int64 || t == format.FixedLenByteArray
-	}
-	return false
-}
-
-// directPlan returns what direct decoding reads of column chunk c, chunk,
-// or false when the chunk is left to parquet-go.
-func (r *chunkReader) directPlan(c int, chunk parquet.ColumnChunk, col *columnar.Column) (directChunk, bool) {
-	p := r.p
-	if p.fetch != nil || codecErr != nil || col.Kind == parquet.Boolean || !hostLittleEndian {
-		return directChunk{}, false
-	}
-	cc := &p.file.Metadata().RowGroups[r.rg].Columns[c]
-	if cc.CryptoMetadata.Value != nil || len(cc.EncryptedColumnMetadata) > 0 {
-		return directChunk{}, false
-	}
-	if !directEncodings(&cc.MetaData) {
-		return directChunk{}, false
-	}
-	if codec := cc.MetaData.Codec; codec != format.Uncompressed {
-		if codec < 0 || int(codec) >= len(parquetCodecs) {
-			return directChunk{}, false
-		}
-		if _, ok := parquetCodecs[codec].(*cappedCodec); !ok {
-			return directChunk{}, false
-		}
-	}
-	switch ch := chunk.(type) {
-	case *parquet.FileColumnChunk:
-		start, end, _, ok := p.chunkBytes(&cc.MetaData)
-		if !ok {
-			return directChunk{}, false
-		}
-		// Every page is read, so that one past the declared rows is
-		// refused as parquet-go's pages are.
-		return directChunk{spans: []span{{start, end - start}}, lo: 0, hi: math.MaxInt64}, true
-	case *rangeChunk:
-		if ch.view == nil || ch.view.r != p.r {
-			return directChunk{}, false
-		}
-		return directChunk{spans: ch.view.spans, pos: ch.pos, lo: ch.lo, hi: ch.hi}, true
-	}
-	return directChunk{}, false
-}
 
 // readDirect appends the rows of column chunk c to col by direct
 // decoding, and reports false, with col as it was, when the chunk is left
@@ -188,7 +94,7 @@ func (r *chunkReader) decodeDirect(ctx context.Context, c int, plan directChunk,
 	k := 0
 	for _, sp := range plan.spans {
 		end := sp.off + sp.n
-		if err := r.readSpan(c, sp, plan.hi == math.MaxInt64, full, bufs); err != nil {
+		if err := r.readSpan(c, plan.r, sp, plan.hi == math.MaxInt64, full, bufs); err != nil {
 			return err
 		}
 		for off := sp.off; off < end && pos < plan.hi; k++ {
@@ -214,7 +120,7 @@ func (r *chunkReader) decodeDirect(ctx context.Context, c int, plan directChunk,
 // plan's rows is decompressed once for the units reading it
 // (parquet_direct_edges.go).
 func (r *chunkReader) directPage(ctx context.Context, c int, plan directChunk, col *columnar.Column, md, full *format.ColumnMetaData, bufs *pageBuffers, compact *thrift.CompactProtocol, off, end, pos int64, k int) (next, rows int64, err error) {
-	src, inSpan := bufs.span.source(r.p.r, off, end)
+	src, inSpan := bufs.span.source(plan.r, off, end)
 	h, hn, err := readPageHeaderInto(src, compact, off, end-off, &bufs.header)
 	if err != nil {
 		return 0, 0, r.fail(c, fmt.Errorf("page header at byte %d: %w", off, err))
@@ -256,10 +162,15 @@ func (r *chunkReader) directPage(ctx context.Context, c int, plan directChunk, c
 		if inSpan {
 			// checkPageHeader kept the body within the span.
 			body = bufs.span.slice(off+hn, size)
-		} else {
+		} else if w, windowed := plan.r.(*window); windowed {
+			if b, ok := w.bytes(off+hn, size); ok {
+				body = b // the window's own, used before it is read again
+			}
+		}
+		if body == nil && !inSpan {
 			body = sized(bufs.comp, size)
 			bufs.comp = body
-			if n, err := r.p.r.ReadAt(body, off+hn); n < size {
+			if n, err := plan.r.ReadAt(body, off+hn); n < size {
 				return 0, 0, r.fail(c, fmt.Errorf("page at byte %d: %w", off, err))
 			}
 		}

@@ -178,26 +178,29 @@ func decompress(codec format.CompressionCodec, body []byte, size int, bufs *page
 	return dst[:n], nil
 }
 
-// readSpan reads span sp of column chunk c, of metadata m, into bufs.span
-// if it is small (directSpan.fill) and whole, the span of a chunk read
-// whole, and checks the chunk's page headers if they have not been
+// readSpan reads span sp of column chunk c, of metadata m, from src into
+// bufs.span if it is small (directSpan.fill) and whole, the span of a
+// chunk read whole, and checks the chunk's page headers if they have not been
 // (chunkReader.check): from bufs.span when it holds the chunk, from the
 // file otherwise. The span of a range is read page by page: a page it
 // shares with the range before is taken decompressed from that range's
 // reader (parquet_direct_edges.go), not read again.
-func (r *chunkReader) readSpan(c int, sp span, whole bool, m *format.ColumnMetaData, bufs *pageBuffers) error {
+func (r *chunkReader) readSpan(c int, src io.ReaderAt, sp span, whole bool, m *format.ColumnMetaData, bufs *pageBuffers) error {
 	bufs.span.b = bufs.span.b[:0]
-	if whole {
-		bufs.span.fill(r.p.r, sp.off, sp.n)
+	if _, windowed := src.(*window); whole && !windowed {
+		// A window holds the span's bytes already: its pages are
+		// taken from there (window.bytes).
+		bufs.span.fill(src, sp.off, sp.n)
 	}
 	if !r.unchecked {
 		return nil
 	}
-	var src io.ReaderAt = r.p.r
+	// Only a chunk of the input's reader is unchecked (readBatch).
+	var check io.ReaderAt = r.p.r
 	if start, end, _, ok := r.p.chunkBytes(m); ok && bufs.span.holds(start, end) {
-		src = &bufs.span
+		check = &bufs.span
 	}
-	if err := r.p.checkColumnPages(src, r.rg, c); err != nil {
+	if err := r.p.checkColumnPages(check, r.rg, c); err != nil {
 		return err
 	}
 	r.unchecked = false

@@ -46,10 +46,13 @@ type span struct{ off, n int64 }
 
 // window reads the bytes of spans of a file through a Fetcher. A read in a
 // span is served from the span's buffer, which is refilled from where the
-// read falls with at most limit bytes, never past the span's end; a read
-// outside the spans, or of limit bytes or more, is fetched on its own. The
-// decoder's reads of a column chunk move forward, so each byte of the
-// spans is fetched once, and a window holds at most limit bytes per span.
+// read falls with at most limit bytes, never past the span's end, when it
+// does not hold the read: the bytes it holds from there on are kept, and
+// only those after fetched. A read outside the spans, or of limit bytes
+// or more, is fetched on its own. The decoder's reads of a column chunk
+// move forward, so each byte of the spans is fetched once (a page
+// header's read running past the buffer does not drop the start of the
+// page's body), and a window holds at most limit bytes per span.
 type window struct {
 	f       Fetcher
 	limit   int64
@@ -63,6 +66,11 @@ type window struct {
 type windowBuf struct {
 	off  int64
 	data []byte
+}
+
+// holds reports whether b holds the n bytes at off.
+func (b *windowBuf) holds(off, n int64) bool {
+	return off >= b.off && off+n <= b.off+int64(len(b.data))
 }
 
 func newWindow(f Fetcher, limit int64, spans ...span) *window {
@@ -105,7 +113,7 @@ func (w *window) ReadAt(p []byte, off int64) (int, error) {
 			return n + k, err
 		}
 		b := &w.bufs[s]
-		if at < b.off || at >= b.off+int64(len(b.data)) {
+		if !b.holds(at, min(int64(len(p)-n), w.spans[s].off+w.spans[s].n-at)) {
 			if err := w.fill(s, at); err != nil {
 				return n, err
 			}
@@ -115,15 +123,52 @@ func (w *window) ReadAt(p []byte, off int64) (int, error) {
 	return n, nil
 }
 
-// fill fetches span s's bytes from off, as many as limit allows.
+// bytes returns the n bytes at off from the buffer of the span holding
+// them, without copying them: valid until w is read again. A buffer not
+// holding them is refilled from off first, as ReadAt would; ok is false
+// when the bytes lie outside one span or are limit bytes or more (ReadAt
+// fetches them on their own).
+func (w *window) bytes(off int64, n int) (b []byte, ok bool) {
+	if w.pending != nil {
+		<-w.pending
+		w.pending = nil
+	}
+	s := w.spanOf(off)
+	end := off + int64(n)
+	if s < 0 || int64(n) >= w.limit || end > w.spans[s].off+w.spans[s].n {
+		return nil, false
+	}
+	buf := &w.bufs[s]
+	if !buf.holds(off, int64(n)) {
+		if err := w.fill(s, off); err != nil || !buf.holds(off, int64(n)) {
+			return nil, false // ReadAt fetches them again and reports it
+		}
+	}
+	i, j := off-buf.off, end-buf.off
+	return buf.data[i:j:j], true
+}
+
+// fill makes span s's buffer hold its bytes from off, as many as limit
+// allows: those it holds from off on are moved to its start, and the rest
+// fetched.
 func (w *window) fill(s int, off int64) error {
 	b := &w.bufs[s]
 	size := min(w.spans[s].off+w.spans[s].n-off, w.limit)
-	if int64(cap(b.data)) < size {
-		b.data = make([]byte, size)
+	var held []byte
+	if off >= b.off && off < b.off+int64(len(b.data)) {
+		held = b.data[off-b.off:]
 	}
-	k, err := w.f.FetchAt(b.data[:size], off)
-	b.off, b.data = off, b.data[:k]
+	data := b.data[:cap(b.data)]
+	if int64(cap(data)) < size {
+		data = make([]byte, size)
+	}
+	kept := copy(data, held) // held overlaps data's tail: copy moves it
+	if int64(kept) >= size {
+		b.off, b.data = off, data[:size]
+		return nil
+	}
+	k, err := w.f.FetchAt(data[kept:size], off+int64(kept))
+	b.off, b.data = off, data[:kept+k]
 	switch {
 	case k == 0 && err == nil:
 		return io.ErrUnexpectedEOF
@@ -146,21 +191,38 @@ func (w *window) spanOf(off int64) int {
 // checker returns the reader the page headers of w's spans are checked
 // through before their pages are decoded: w itself when each span fits in
 // its buffer, so that the decoder then reads the bytes the check fetched;
-// else the Fetcher, a request per header, so that the check does not
-// fetch the whole spans that the decoder fetches again.
+// else a windowPeek, so that the check does not fetch the whole spans
+// that the decoder fetches again: the headers in the buffers (filled
+// from the spans' starts by prefetch, which the decoder reads first) are
+// read from there, the others by a request each.
 func (w *window) checker() io.ReaderAt {
 	for _, s := range w.spans {
 		if s.n > w.limit {
-			return fetchReader{w.f}
+			return windowPeek{w}
 		}
 	}
 	return w
 }
 
-// fetchReader reads through a Fetcher's FetchAt.
-type fetchReader struct{ f Fetcher }
+// windowPeek reads the bytes a window's buffers hold from them, and others
+// through the window's Fetcher by a request of their own, leaving the
+// buffers as they are.
+type windowPeek struct{ w *window }
 
-func (r fetchReader) ReadAt(p []byte, off int64) (int, error) { return r.f.FetchAt(p, off) }
+func (r windowPeek) ReadAt(p []byte, off int64) (int, error) {
+	w := r.w
+	if w.pending != nil {
+		<-w.pending
+		w.pending = nil
+	}
+	if s := w.spanOf(off); s >= 0 {
+		b := &w.bufs[s]
+		if off >= b.off && off+int64(len(p)) <= b.off+int64(len(b.data)) {
+			return copy(p, b.data[off-b.off:]), nil
+		}
+	}
+	return w.f.FetchAt(p, off)
+}
 
 // fetchChunk is a whole column chunk read over a Fetcher: through a
 // window, when it has one, rather than the file's reader. prepare checks

@@ -3,6 +3,7 @@ package sources_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"sync/atomic"
 	"testing"
@@ -39,11 +40,38 @@ func (f *fetcher) FetchAt(p []byte, off int64) (int, error) {
 // whole row groups and ranges, with the column chunks' bytes fetched once
 // each and nothing else of them read: for windows larger than the chunks
 // and for windows smaller than a page, which refill as the decoder moves
-// on and leave the headers' checks to requests of their own.
+// on and leave the headers' checks to requests of their own. The chunks
+// decoded directly from a local file (all but booleans and
+// FIXED_LEN_BYTE_ARRAYs in DELTA_BYTE_ARRAY) are decoded directly
+// through their windows: dictionary, plain and delta encodings, data pages
+// v1 and v2.
 func TestFetcherReads(t *testing.T) {
-	const rows = 3000
-	dict := encodingFor(&parquet.RLEDictionary, allKinds...)
-	data := writeWide(t, wideRows(rows, 4), nil, append(dict, parquet.PageBufferSize(1024), parquet.MaxRowsPerRowGroup(1000))...)
+	small := parquet.PageBufferSize(1024)
+	files := []struct {
+		name string
+		opts []parquet.WriterOption
+	}{
+		{"dictionary v2", append(encodingFor(&parquet.RLEDictionary, allKinds...), small)},
+		{"dictionary v1 zstd", append(encodingFor(&parquet.RLEDictionary, allKinds...), small, parquet.DataPageVersion(1), parquet.Compression(&parquet.Zstd))},
+		{"plain v1 snappy", []parquet.WriterOption{small, parquet.DataPageVersion(1), parquet.Compression(&parquet.Snappy)}},
+		{"delta v2", append(append(append(
+			encodingFor(&parquet.DeltaBinaryPacked, parquet.Int32, parquet.Int64),
+			encodingFor(&parquet.DeltaLengthByteArray, parquet.ByteArray)...),
+			encodingFor(&parquet.ByteStreamSplit, parquet.Float, parquet.Double)...), small)},
+		{"delta byte arrays v1", append(encodingFor(&parquet.DeltaByteArray, parquet.ByteArray, parquet.FixedLenByteArray), small, parquet.DataPageVersion(1))},
+	}
+	for _, file := range files {
+		t.Run(file.name, func(t *testing.T) {
+			data := writeWide(t, wideRows(3000, 4), nil, append(file.opts, parquet.MaxRowsPerRowGroup(1000))...)
+			for _, window := range []int64{sources.FetchWindow, 2048, 700} {
+				t.Run("window "+itoa(int(window)), func(t *testing.T) { fetcherReads(t, data, window) })
+			}
+		})
+	}
+}
+
+// fetcherReads is TestFetcherReads for one file and window.
+func fetcherReads(t *testing.T, data []byte, window int64) {
 	plain, err := sources.OpenParquet("plain", bytes.NewReader(data), int64(len(data)))
 	if err != nil {
 		t.Fatal(err)
@@ -58,52 +86,64 @@ func TestFetcherReads(t *testing.T) {
 			chunkBytes += cc.MetaData.TotalCompressedSize
 		}
 	}
-	for _, window := range []int64{sources.FetchWindow, 700} {
-		t.Run("window "+itoa(int(window)), func(t *testing.T) {
-			defer sources.SetFetchWindow(window)()
-			f := newFetcher(data)
-			p, err := sources.OpenParquet("fetched", f, int64(len(data)))
-			if err != nil {
-				t.Fatal(err)
-			}
-			readBefore := f.read.Load()
-			var reuse *columnar.Batch
-			for i := range p.NumRowGroups() {
-				want, err := plain.ReadBatch(t.Context(), i)
-				if err != nil {
-					t.Fatal(err)
-				}
-				got, err := p.ReadBatchInto(t.Context(), i, reuse)
-				if err != nil {
-					t.Fatalf("row group %d: %v", i, err)
-				}
-				sameBatch(t, want, got)
-				reuse = got
-			}
-			if window == sources.FetchWindow {
-				if got := f.fetched.Load(); got != chunkBytes {
-					t.Errorf("fetched %d bytes for column chunks of %d", got, chunkBytes)
-				}
-				if got := f.read.Load() - readBefore; got != 0 {
-					t.Errorf("read %d bytes besides the fetches", got)
-				}
-			}
-			for i := range p.NumRowGroups() {
-				for _, r := range [][2]int64{{0, 1}, {1, 998}, {333, 334}, {999, 1}} {
-					want, err := plain.ReadBatchRangeInto(t.Context(), i, r[0], r[1], nil)
-					if err != nil {
-						t.Fatal(err)
-					}
-					got, err := p.ReadBatchRangeInto(t.Context(), i, r[0], r[1], nil)
-					if err != nil {
-						t.Fatalf("row group %d rows [%d, %d): %v", i, r[0], r[0]+r[1], err)
-					}
-					sameBatch(t, want, got)
-				}
-			}
-			t.Logf("window %d: %d bytes fetched in %d requests, %d read in %d, file of %d", window, f.fetched.Load(), f.fetches.Load(), f.read.Load(), f.reads.Load(), len(data))
-		})
+	defer sources.SetFetchWindow(window)()
+	f := newFetcher(data)
+	p, err := sources.OpenParquet("fetched", f, int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
 	}
+	if p.NumRowGroups() < 3 {
+		t.Fatalf("%d row groups, want 3", p.NumRowGroups())
+	}
+	readBefore := f.read.Load()
+	var reuse *columnar.Batch
+	for i := range p.NumRowGroups() {
+		var want, got *columnar.Batch
+		same := sameDirect(t, func() (err error) { want, err = plain.ReadBatch(t.Context(), i); return err },
+			func() (err error) { got, err = p.ReadBatchInto(t.Context(), i, reuse); return err })
+		if !same {
+			t.Errorf("row group %d: not decoded directly as from a local file", i)
+		}
+		sameBatch(t, want, got)
+		reuse = got
+	}
+	if window == sources.FetchWindow {
+		if got := f.fetched.Load(); got != chunkBytes {
+			t.Errorf("fetched %d bytes for column chunks of %d", got, chunkBytes)
+		}
+		if got := f.read.Load() - readBefore; got != 0 {
+			t.Errorf("read %d bytes besides the fetches", got)
+		}
+	}
+	for i := range p.NumRowGroups() {
+		for _, r := range [][2]int64{{0, 1}, {1, 998}, {333, 334}, {999, 1}} {
+			var want, got *columnar.Batch
+			same := sameDirect(t, func() (err error) { want, err = plain.ReadBatchRangeInto(t.Context(), i, r[0], r[1], nil); return err },
+				func() (err error) { got, err = p.ReadBatchRangeInto(t.Context(), i, r[0], r[1], nil); return err })
+			if !same {
+				t.Errorf("row group %d rows [%d, %d): not decoded directly as from a local file", i, r[0], r[0]+r[1])
+			}
+			sameBatch(t, want, got)
+		}
+	}
+	t.Logf("window %d: %d bytes fetched in %d requests, %d read in %d, file of %d", window, f.fetched.Load(), f.fetches.Load(), f.read.Load(), f.reads.Load(), len(data))
+}
+
+// sameDirect runs local then fetched, each a read of the same batch, and
+// reports whether they decoded as many chunks directly and left as many
+// to parquet-go, some directly.
+func sameDirect(t *testing.T, local, fetched func() error) bool {
+	t.Helper()
+	d0, l0 := sources.DirectChunks()
+	if err := local(); err != nil {
+		t.Fatal(err)
+	}
+	d1, l1 := sources.DirectChunks()
+	if err := fetched(); err != nil {
+		t.Fatal(err)
+	}
+	d2, l2 := sources.DirectChunks()
+	return d1 > d0 && d2-d1 == d1-d0 && l2-l1 == l1-l0
 }
 
 // sameBatch fails unless a and b hold the same columns.
@@ -160,4 +200,78 @@ func (f *cutFetcher) FetchAt(p []byte, off int64) (int, error) {
 		return 0, io.ErrUnexpectedEOF
 	}
 	return f.fetcher.FetchAt(p, off)
+}
+
+// largeRow is a row of TestFetcherLargeChunk's file.
+type largeRow struct {
+	I int64  `parquet:"i"`
+	S string `parquet:"s"`
+}
+
+// A column chunk larger than its window is read through it as it is
+// refilled, its page headers checked first by requests of their own: each
+// page's body is fetched once, with the bytes of its header checked (up
+// to 4 KiB) besides. Decoded by parquet-go, the pages that
+// checkDecoderPages checks were fetched twice.
+func TestFetcherLargeChunk(t *testing.T) {
+	rows := make([]largeRow, 60000)
+	for r := range rows {
+		rows[r] = largeRow{I: int64(r) * 7919, S: fmt.Sprintf("value %d of a column larger than its window", r*31)}
+	}
+	var buf bytes.Buffer
+	w := parquet.NewGenericWriter[largeRow](&buf, parquet.PageBufferSize(32<<10), parquet.Compression(&parquet.Uncompressed))
+	if _, err := w.Write(rows); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	data := buf.Bytes()
+	const window = 128 << 10
+	pf, err := parquet.OpenFile(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var chunkBytes, pages int64
+	for c, cc := range pf.Metadata().RowGroups[0].Columns {
+		if cc.MetaData.TotalCompressedSize <= window {
+			t.Fatalf("chunk of %d bytes, want more than the window's %d", cc.MetaData.TotalCompressedSize, window)
+		}
+		chunkBytes += cc.MetaData.TotalCompressedSize
+		index, err := pf.RowGroups()[0].ColumnChunks()[c].OffsetIndex()
+		if err != nil {
+			t.Fatal(err)
+		}
+		pages += int64(index.NumPages())
+	}
+	plain, err := sources.OpenParquet("plain", bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := plain.ReadBatch(t.Context(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sources.SetFetchWindow(window)()
+	for _, direct := range []bool{true, false} {
+		t.Run(fmt.Sprint("direct ", direct), func(t *testing.T) {
+			defer sources.SetDirectOff(!direct)()
+			f := newFetcher(data)
+			p, err := sources.OpenParquet("fetched", f, int64(len(data)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			fetched, fetches := f.fetched.Load(), f.fetches.Load()
+			got, err := p.ReadBatch(t.Context(), 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sameBatch(t, want, got)
+			fetched, fetches = f.fetched.Load()-fetched, f.fetches.Load()-fetches
+			t.Logf("chunks of %d bytes in %d pages: fetched %d bytes (%.2fx) in %d requests", chunkBytes, pages, fetched, float64(fetched)/float64(chunkBytes), fetches)
+			if most := chunkBytes + pages*4<<10; direct && fetched > most {
+				t.Errorf("fetched %d bytes, more than the chunks' %d and 4 KiB per page header", fetched, chunkBytes)
+			}
+		})
+	}
 }

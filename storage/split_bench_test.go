@@ -11,8 +11,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"runtime/debug"
 	"runtime/pprof"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -46,6 +46,10 @@ import (
 //	                      both (default), read (objects to a local
 //	                      directory) or write (local files to objects)
 //	SPLITDATA_BENCH_S3_CPUPROFILE  a file for the server's CPU profile
+//	SPLITDATA_BENCH_INPUT a directory of Parquet files to split instead
+//	                      of generated rows (the peers shapes, written
+//	                      by DuckDB or Polars); ROWS and FILES are then
+//	                      ignored
 //
 // benchmarks/storage.sh runs it and writes the results file.
 const (
@@ -172,8 +176,12 @@ func setupBench(ctx context.Context) error {
 		e.temp = true
 	}
 	in := filepath.Join(e.dir, fmt.Sprintf("gen-%d-%d", rows, files))
+	given := os.Getenv("SPLITDATA_BENCH_INPUT")
+	if given != "" {
+		in = given
+	}
 	stamp := filepath.Join(in, ".complete")
-	if _, err := os.Stat(stamp); err != nil {
+	if _, err := os.Stat(stamp); err != nil && given == "" {
 		os.RemoveAll(in)
 		if _, err := gendata.Write(ctx, in, gendata.Config{Rows: rows, Files: int(files), Seed: 1}); err != nil {
 			return err
@@ -243,76 +251,18 @@ func setupBench(ctx context.Context) error {
 	return nil
 }
 
-// benchIsolateEnv keeps the machine's AWS configuration out of the
-// benchmark, as the tests' fixtures do.
-func benchIsolateEnv(b *testing.B) {
-	dir := b.TempDir()
-	for k, v := range map[string]string{
-		"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_SESSION_TOKEN": "", "AWS_PROFILE": "",
-		"AWS_REGION": "", "AWS_DEFAULT_REGION": "", "AWS_ENDPOINT_URL": "", "AWS_ENDPOINT_URL_S3": "",
-		"AWS_CONFIG_FILE": filepath.Join(dir, "config"), "AWS_SHARED_CREDENTIALS_FILE": filepath.Join(dir, "credentials"),
-		"AWS_EC2_METADATA_DISABLED": "true",
-	} {
-		b.Setenv(k, v)
-	}
-}
+// localSums are the SHA-256 of the outputs of the last local split.
+var localSums []string
 
-// resetPeakRSS makes the kernel's peak RSS of this process (VmHWM) its
-// current RSS, after the collector has returned what it can: what
-// peakRSS reports next is the peak of what ran in between.
-func resetPeakRSS() error {
-	runtime.GC()
-	debug.FreeOSMemory()
-	return os.WriteFile("/proc/self/clear_refs", []byte("5"), 0)
-}
-
-// peakRSS returns VmHWM of this process in bytes.
-func peakRSS() (int64, error) {
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0, err
-	}
-	for line := range strings.SplitSeq(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
-			return kb << 10, err
+// outputSums returns the SHA-256 of the files of m's splits, in order.
+func outputSums(m *pipeline.Manifest) []string {
+	var sums []string
+	for _, sp := range m.Splits {
+		for _, f := range sp.Files {
+			sums = append(sums, f.SHA256)
 		}
 	}
-	return 0, fmt.Errorf("no VmHWM in /proc/self/status")
-}
-
-// serverCPU is the user and system CPU time the server process used so
-// far, from /proc (in the kernel's USER_HZ ticks, 100 a second).
-func serverCPU() (time.Duration, error) {
-	if benchEnv.srv == nil || benchEnv.srv.Process == nil {
-		return 0, nil
-	}
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", benchEnv.srv.Process.Pid))
-	if err != nil {
-		return 0, err
-	}
-	// Fields after the command (in parentheses): state is the 3rd
-	// field, utime and stime the 14th and 15th.
-	i := strings.LastIndexByte(string(b), ')')
-	f := strings.Fields(string(b[i+1:]))
-	if len(f) < 13 {
-		return 0, fmt.Errorf("short /proc stat of the server: %q", b)
-	}
-	u, err1 := strconv.ParseInt(f[11], 10, 64)
-	k, err2 := strconv.ParseInt(f[12], 10, 64)
-	if err1 != nil || err2 != nil {
-		return 0, fmt.Errorf("/proc stat of the server: %q", b)
-	}
-	return time.Duration(u+k) * (time.Second / 100), nil
-}
-
-// cpuTime is the user and system CPU time this process used so far.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	return sums
 }
 
 // BenchmarkSplitStore times one 80/20 split (exact, the CLI's memory
@@ -357,10 +307,12 @@ func BenchmarkSplitStore(b *testing.B) {
 			cfg := config()
 			cfg.Inputs = benchEnv.paths
 			cfg.Out = out
-			if _, err := pipeline.Split(b.Context(), cfg); err != nil {
+			m, err := pipeline.Split(b.Context(), cfg)
+			if err != nil {
 				b.Fatal(err)
 			}
 			b.StopTimer()
+			localSums = outputSums(m)
 			cpu += cpuTime() - c0
 			p, err := peakRSS()
 			if err != nil {
@@ -412,10 +364,16 @@ func BenchmarkSplitStore(b *testing.B) {
 			switch mode := os.Getenv("SPLITDATA_BENCH_S3"); mode {
 			case "read":
 				cfg.Out = filepath.Join(benchEnv.dir, fmt.Sprintf("out-read-%d", run))
-				if _, err := pipeline.Split(b.Context(), cfg); err != nil {
+				m, err := pipeline.Split(b.Context(), cfg)
+				if err != nil {
 					b.Fatal(err)
 				}
 				b.StopTimer()
+				// The same split of the same bytes, from objects: the
+				// same output bytes.
+				if got := outputSums(m); localSums != nil && !slices.Equal(got, localSums) {
+					b.Fatalf("outputs read from objects differ from those read from local files: SHA-256 %v, want %v", got, localSums)
+				}
 				if err := os.RemoveAll(cfg.Out); err != nil {
 					b.Fatal(err)
 				}
@@ -428,8 +386,12 @@ func BenchmarkSplitStore(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				if _, err := pipeline.SplitTo(b.Context(), cfg, out); err != nil {
+				m, err := pipeline.SplitTo(b.Context(), cfg, out)
+				if err != nil {
 					b.Fatal(err)
+				}
+				if got := outputSums(m); localSums != nil && !slices.Equal(got, localSums) {
+					b.Fatalf("outputs written to objects differ from those written locally: SHA-256 %v, want %v", got, localSums)
 				}
 			default:
 				b.Fatalf("SPLITDATA_BENCH_S3=%q: want both, read or write", mode)
