@@ -62,6 +62,11 @@ type Arrow struct {
 
 	// views counts the variadic buffer counts each batch must state.
 	views schemaViews
+
+	// shared holds the decoded record batches that ranges of them read
+	// (ReadBatchRangeInto), under shareMu.
+	shareMu sync.Mutex
+	shared  map[int]*sharedRecord
 }
 
 // section is a byte range of the input.
@@ -124,7 +129,7 @@ func OpenArrow(name string, r io.ReaderAt, size int64, opts ...ArrowOption) (*Ar
 // known unit, count record batches rather than row groups.
 func batchUnit(name string, err error) error {
 	var ie *InputError
-	if errors.As(err, &ie) && ie.Path == name && ie.RowGroup >= 0 {
+	if errors.As(err, &ie) && ie.Path == name && ie.RowGroup >= 0 && ie.Unit != UnitRecordBatch {
 		ie.Unit = UnitRecordBatch
 	}
 	return err
@@ -202,6 +207,7 @@ func (a *Arrow) CheckUnchanged() error { return a.stamp.check() }
 
 // Close releases the input.
 func (a *Arrow) Close() error {
+	a.dropShared()
 	if a.file != nil {
 		a.file.Close()
 		a.file = nil
