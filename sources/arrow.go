@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/endian"
 	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/parquet-go/parquet-go"
@@ -63,10 +64,12 @@ type Arrow struct {
 	// views counts the variadic buffer counts each batch must state.
 	views schemaViews
 
-	// shared holds the decoded record batches that ranges of them read
-	// (ReadBatchRangeInto), under shareMu.
-	shareMu sync.Mutex
-	shared  map[int]*sharedRecord
+	// arrowSchema is the input's Arrow schema; plainSchema tells that its
+	// record batches may be read by ranges (arrow_direct.go): a schema of
+	// the machine's byte order, without lists, maps, dictionaries or
+	// views.
+	arrowSchema *arrow.Schema
+	plainSchema bool
 }
 
 // section is a byte range of the input.
@@ -168,6 +171,11 @@ func openArrow(name string, r io.ReaderAt, size int64, opts ...ArrowOption) (*Ar
 		return nil, &InputError{Path: name, RowGroup: -1, Err: tooManyColumns(a.leaves)}
 	}
 	a.layout = rowcheck.New(a.schema)
+	a.arrowSchema = schema
+	a.plainSchema = schema.Endianness() == endian.NativeEndian
+	for _, f := range schema.Fields() {
+		a.plainSchema = a.plainSchema && plainType(f.Type)
+	}
 	md := schema.Metadata()
 	for i, k := range md.Keys() {
 		a.kv = append(a.kv, KeyValue{Key: k, Value: md.Values()[i]})
@@ -207,7 +215,6 @@ func (a *Arrow) CheckUnchanged() error { return a.stamp.check() }
 
 // Close releases the input.
 func (a *Arrow) Close() error {
-	a.dropShared()
 	if a.file != nil {
 		a.file.Close()
 		a.file = nil

@@ -65,9 +65,10 @@ func (a *Arrow) ReadBatchInto(ctx context.Context, i int, reuse *columnar.Batch)
 
 // ReadBatchRangeInto is [Arrow.ReadBatchInto] for rows [first,
 // first+count) of record batch i: the batch holds the rows at those places
-// of ReadBatch's batch. The record batch is decoded once for the ranges
-// that read it (see arrow_share.go). A range outside the record batch is
-// an error.
+// of ReadBatch's batch. When [Arrow.ReadsRanges] reports so for batch i,
+// only the bytes of those rows are read, and the memory taken is that of
+// the range; else the whole batch is decoded, as ReadBatch decodes it. A
+// range outside the record batch is an error.
 func (a *Arrow) ReadBatchRangeInto(ctx context.Context, i int, first, count int64, reuse *columnar.Batch) (*columnar.Batch, error) {
 	if i < 0 || i >= len(a.batches) {
 		return nil, fmt.Errorf("%s: record batch %d out of range [0,%d)", a.name, i, len(a.batches))
@@ -100,16 +101,16 @@ func (a *Arrow) fillBatch(ctx context.Context, i int, first, count int64, reuse 
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	rec, done, err := a.record(i, first, count)
+	rec, at, err := a.record(i, first, count)
 	if err != nil {
 		return nil, err
 	}
-	defer done()
+	defer rec.Release()
 	b := &columnar.Batch{Cols: make([]columnar.Column, len(layout))}
 	if reuse != nil && len(reuse.Cols) == len(layout) {
 		b, reuse.Len = reuse, 0
 	}
-	f := arrowFill{a: a, rg: i, b: b, lo: int(first), n: int(count)}
+	f := arrowFill{a: a, rg: i, b: b, lo: int(at), n: int(count)}
 	for c := range layout {
 		col := &b.Cols[c]
 		if col.Type != layout[c] {
@@ -143,6 +144,29 @@ func (a *Arrow) fillBatch(ctx context.Context, i int, first, count int64, reuse 
 		return nil, corrupt(a.name, i, err)
 	}
 	return b, nil
+}
+
+// record returns the record batch holding rows [first, first+count) of
+// record batch i, decoded and checked, and the row where they start in it:
+// the rows alone, read from the buffers holding them, for a range of a
+// batch that can be read so (arrow_direct.go); else the whole batch,
+// decoded. The caller releases it.
+func (a *Arrow) record(i int, first, count int64) (arrow.RecordBatch, int64, error) {
+	if first != 0 || count != a.batches[i].rows {
+		rec, err := a.rangeRecord(i, first, count)
+		if !errors.Is(err, errNotPlain) {
+			return rec, 0, err
+		}
+	}
+	rec, err := a.decode(i)
+	if err != nil {
+		return nil, 0, err
+	}
+	if err := a.checkRecord(i, rec); err != nil {
+		rec.Release()
+		return nil, 0, err
+	}
+	return rec, first, nil
 }
 
 // checkRecord checks decoded record batch i against its header and the

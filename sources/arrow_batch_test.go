@@ -19,14 +19,19 @@ import (
 )
 
 // flatArrow returns rec without its list and map columns, whose schema
-// batches cannot hold.
-func flatArrow(rec arrow.RecordBatch) arrow.RecordBatch {
+// batches cannot hold, and, if plain, without its dictionary and view
+// columns, which ranges are not read from.
+func flatArrow(rec arrow.RecordBatch, plain bool) arrow.RecordBatch {
 	var fields []arrow.Field
 	var cols []arrow.Array
 	for k, f := range rec.Schema().Fields() {
 		switch f.Type.(type) {
 		case *arrow.ListType, *arrow.LargeListType, *arrow.MapType:
 			continue
+		case *arrow.DictionaryType, *arrow.StringViewType, *arrow.BinaryViewType:
+			if plain {
+				continue
+			}
 		}
 		fields = append(fields, f)
 		cols = append(cols, rec.Column(k))
@@ -71,33 +76,46 @@ func untidyArrow(mem memory.Allocator) arrow.RecordBatch {
 	return array.NewRecordBatch(schema, []arrow.Array{str, ints, dict, st}, 4)
 }
 
+// arrowBatchInput is an Arrow input and whether ranges of its record
+// batches are read from their buffers (Arrow.ReadsRanges).
+type arrowBatchInput struct {
+	data   []byte
+	ranged bool
+}
+
 // arrowBatchInputs writes the flat test record, whole and sliced into
 // record batches (an empty one among them), in both formats and every
-// body compression, and the untidy record.
-func arrowBatchInputs(t *testing.T) map[string][]byte {
+// body compression, with and without its dictionary and view columns, and
+// the untidy record, with and without its dictionary.
+func arrowBatchInputs(t *testing.T) map[string]arrowBatchInput {
 	mem := memory.NewGoAllocator()
 	rng := rand.New(rand.NewPCG(7, 9))
 	full := arrowRecord(t, mem, randomArrowRows(rng, 300))
 	defer full.Release()
-	rec := flatArrow(full)
-	defer rec.Release()
-	var parts []arrow.RecordBatch
-	for _, p := range [][2]int64{{0, 120}, {120, 120}, {120, 300}} {
-		parts = append(parts, rec.NewSlice(p[0], p[1]))
-	}
 	untidy := untidyArrow(mem)
 	defer untidy.Release()
-	inputs := map[string][]byte{}
-	codecs := map[string][]ipc.Option{"plain": nil, "lz4": {ipc.WithLZ4()}, "zstd": {ipc.WithZstd()}}
-	for name, opts := range codecs {
-		for _, stream := range []bool{false, true} {
-			kind := fmt.Sprintf("%s-stream=%v", name, stream)
-			inputs["types-"+kind] = writeArrow(t, mem, stream, rec.Schema(), parts, opts...)
-			inputs["untidy-"+kind] = writeArrow(t, mem, stream, untidy.Schema(), []arrow.RecordBatch{untidy}, opts...)
+	inputs := map[string]arrowBatchInput{}
+	codecs := map[string][]ipc.Option{"none": nil, "lz4": {ipc.WithLZ4()}, "zstd": {ipc.WithZstd()}}
+	for _, plain := range []bool{false, true} {
+		rec := flatArrow(full, plain)
+		defer rec.Release()
+		var parts []arrow.RecordBatch
+		for _, p := range [][2]int64{{0, 120}, {120, 120}, {120, 300}} {
+			parts = append(parts, rec.NewSlice(p[0], p[1]))
 		}
-	}
-	for _, p := range parts {
-		p.Release()
+		odd := flatArrow(untidy, plain)
+		defer odd.Release()
+		for name, opts := range codecs {
+			for _, stream := range []bool{false, true} {
+				kind := fmt.Sprintf("%s-stream=%v-plain=%v", name, stream, plain)
+				ranged := plain && opts == nil
+				inputs["types-"+kind] = arrowBatchInput{writeArrow(t, mem, stream, rec.Schema(), parts, opts...), ranged}
+				inputs["untidy-"+kind] = arrowBatchInput{writeArrow(t, mem, stream, odd.Schema(), []arrow.RecordBatch{odd}, opts...), ranged}
+			}
+		}
+		for _, p := range parts {
+			p.Release()
+		}
 	}
 	return inputs
 }
@@ -124,8 +142,10 @@ func sameValues(a, b parquet.Row) bool {
 // bodies, both formats, and batches reused across reads.
 func TestArrowBatchMatchesRows(t *testing.T) {
 	ctx := context.Background()
-	for name, data := range arrowBatchInputs(t) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for name, in := range arrowBatchInputs(t) {
 		t.Run(name, func(t *testing.T) {
+			data := in.data
 			a, err := sources.OpenArrow("t.arrow", bytes.NewReader(data), int64(len(data)))
 			if err != nil {
 				t.Fatal(err)
@@ -146,6 +166,9 @@ func TestArrowBatchMatchesRows(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
+				if got := a.ReadsRanges(i); got != in.ranged {
+					t.Fatalf("record batch %d: ReadsRanges %v, want %v", i, got, in.ranged)
+				}
 				b, err := a.ReadBatchInto(ctx, i, reuse)
 				if err != nil {
 					t.Fatal(err)
@@ -153,9 +176,11 @@ func TestArrowBatchMatchesRows(t *testing.T) {
 				checkBatchRows(t, b, want, 0)
 				reuse = b
 				n := int64(len(want))
-				for _, r := range [][2]int64{{0, n / 3}, {n / 3, n - n/3}, {n - 1, 1}, {n / 2, 0}} {
-					if r[0] < 0 || r[1] < 0 || r[0]+r[1] > n {
-						continue
+				for k := range 20 {
+					r := [2]int64{0, n}
+					if k > 0 && n > 0 {
+						r[0] = rng.Int64N(n)
+						r[1] = rng.Int64N(n - r[0] + 1)
 					}
 					rb, err := a.ReadBatchRangeInto(ctx, i, r[0], r[1], nil)
 					if err != nil {
