@@ -18,6 +18,12 @@ import (
 // null's value slot is zero, or empty for a ByteArray. Each value is the
 // one n's converter makes.
 func (f *arrowFill) values(n *arrowNode, col *columnar.Column, arr arrow.Array, defs []byte) error {
+	if f.n == 0 {
+		// No row to read: an empty array's buffers may be empty too.
+		col.Fixed, col.Bytes = col.Fixed[:0], col.Bytes[:0]
+		col.Offsets = append(col.Offsets[:0], 0)
+		return nil
+	}
 	if !n.dict {
 		var done bool
 		var err error

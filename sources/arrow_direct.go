@@ -62,6 +62,14 @@ func (a *Arrow) plainBatch(i int) (*plainBatch, error) {
 	if !a.plainSchema || !hostLittleEndian {
 		return nil, errNotPlain
 	}
+	pb, err := a.plainBuffers(i)
+	if err != nil && !errors.Is(err, errNotPlain) {
+		return nil, corrupt(a.name, i, err)
+	}
+	return pb, err
+}
+
+func (a *Arrow) plainBuffers(i int) (*plainBatch, error) {
 	b := a.batches[i]
 	meta, err := a.readMeta(b.msg.off, b.meta)
 	if err != nil {
@@ -85,6 +93,17 @@ func (a *Arrow) plainBatch(i int) (*plainBatch, error) {
 	}
 	if pb.bufs, pb.nBufs, err = rb.vector(2, bufferBytes); err != nil {
 		return nil, fmt.Errorf("buffers: %w", err)
+	}
+	// Every field node and buffer must be as the rows need them; else
+	// the batch is read whole, as ReadUnit reads it, which is as lenient
+	// or strict as arrow-go (it reads field nodes past the end of their
+	// vector, and struct fields longer than the struct).
+	r := rangeReader{a: a, pb: pb, rows: b.rows, e: b.rows, dry: true}
+	for _, f := range a.arrowSchema.Fields() {
+		r.pathForErr = f.Name
+		if _, err := r.array(f.Type); err != nil {
+			return nil, fmt.Errorf("%w: column %s: %w", errNotPlain, r.pathForErr, err)
+		}
 	}
 	return pb, nil
 }
@@ -119,6 +138,9 @@ type rangeReader struct {
 	s, e       int64
 	node, buf  int // next field node and buffer
 	pathForErr string
+	// dry makes the reader check the field nodes and buffers of the
+	// whole batch without reading a byte of them.
+	dry bool
 }
 
 // rangeRecord reads rows [first, first+count) of record batch i from its
@@ -192,6 +214,9 @@ func (r *rangeReader) buffer(lo, hi, need int64) (*memory.Buffer, error) {
 	if lo < 0 || hi < lo || hi > size {
 		return nil, fmt.Errorf("bytes [%d, %d) outside buffer %d of %d bytes", lo, hi, k, size)
 	}
+	if r.dry {
+		return nil, nil
+	}
 	data := make([]byte, hi-lo)
 	if _, err := r.a.r.ReadAt(data, r.pb.body+off+lo); err != nil {
 		return nil, fmt.Errorf("read buffer %d: %w", k, err)
@@ -217,6 +242,9 @@ func (r *rangeReader) array(t arrow.DataType) (arrow.ArrayData, error) {
 			return nil, err
 		}
 	} else {
+		if r.buf >= r.pb.nBufs {
+			return nil, fmt.Errorf("%d buffers for more arrays", r.pb.nBufs)
+		}
 		r.buf++ // arrow-go ignores the bitmap of an array without nulls
 	}
 	bufs := []*memory.Buffer{validity}
@@ -261,6 +289,9 @@ func (r *rangeReader) array(t arrow.DataType) (arrow.ArrayData, error) {
 	default:
 		return nil, fmt.Errorf("internal error: %s read by ranges", t)
 	}
+	if r.dry {
+		return nil, nil
+	}
 	d := array.NewData(t, int(n), bufs, children, array.UnknownNullCount, 0)
 	for _, c := range children {
 		c.Release()
@@ -273,7 +304,11 @@ func (r *rangeReader) array(t arrow.DataType) (arrow.ArrayData, error) {
 // byte read.
 func (r *rangeReader) byteArrays(w int64) (*memory.Buffer, *memory.Buffer, error) {
 	offs, err := r.buffer(r.s*w, (r.e+1)*w, (r.rows+1)*w)
-	if err != nil {
+	if err != nil || r.dry {
+		if r.dry && r.buf >= r.pb.nBufs {
+			err = fmt.Errorf("%d buffers for more arrays", r.pb.nBufs)
+		}
+		r.buf++ // the data, whose size the offsets bound
 		return nil, nil, err
 	}
 	b := offs.Bytes()
