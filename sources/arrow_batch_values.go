@@ -70,7 +70,8 @@ func (f *arrowFill) fixed(col *columnar.Column, arr arrow.Array, defs []byte) (b
 	off := arr.Data().Offset()
 	_, boolean := arr.(*array.Boolean)
 	raw := rawWidth(arr)
-	if boolean && col.Kind != parquet.Boolean || !boolean && raw != w || raw == 0 && !boolean || len(bufs) < 2 {
+	plain := boolean && col.Kind == parquet.Boolean || !boolean && raw > 0 && raw == w
+	if !plain || len(bufs) < 2 {
 		return false, nil
 	}
 	var data []byte
@@ -96,11 +97,9 @@ func (f *arrowFill) fixed(col *columnar.Column, arr arrow.Array, defs []byte) (b
 		}
 		copy(col.Fixed, data[start:])
 	}
-	if defs != nil {
-		for k, d := range defs {
-			if d < col.MaxDef {
-				clear(col.Fixed[k*w : k*w+w])
-			}
+	for k, d := range defs {
+		if d < col.MaxDef {
+			clear(col.Fixed[k*w : k*w+w])
 		}
 	}
 	return true, nil
