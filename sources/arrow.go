@@ -65,8 +65,10 @@ type Arrow struct {
 	views schemaViews
 
 	// arrowSchema is the input's Arrow schema; plainSchema tells that its
-	// record batches may be read by ranges (arrow_direct.go): a schema of
-	// the machine's byte order, without lists, maps, dictionaries or
+	// record batches may be read by ranges (arrow_direct.go): a schema
+	// whose buffers are little-endian, as the machine's are (told from the
+	// schema's flatbuffer: arrow-go reports the schema of data it swaps
+	// as of the machine's order), without lists, maps, dictionaries or
 	// views.
 	arrowSchema *arrow.Schema
 	plainSchema bool
@@ -172,7 +174,7 @@ func openArrow(name string, r io.ReaderAt, size int64, opts ...ArrowOption) (*Ar
 	}
 	a.layout = rowcheck.New(a.schema)
 	a.arrowSchema = schema
-	a.plainSchema = schema.Endianness() == endian.NativeEndian
+	a.plainSchema = !a.views.bigEndian && endian.NativeEndian == endian.LittleEndian
 	for _, f := range schema.Fields() {
 		a.plainSchema = a.plainSchema && plainType(f.Type)
 	}

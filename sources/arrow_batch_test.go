@@ -5,11 +5,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/bits"
 	"math/rand/v2"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/endian"
 	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/parquet-go/parquet-go"
@@ -246,5 +248,44 @@ func TestArrowBatchRefused(t *testing.T) {
 	rowErr := a.ReadUnit(context.Background(), 0, 10, func([]parquet.Row) error { return nil })
 	if !errors.Is(rowErr, sources.ErrCorrupt) {
 		t.Fatalf("ReadUnit: %v, want corruption", rowErr)
+	}
+}
+
+// TestArrowBatchBigEndian checks that a record batch of big-endian
+// buffers, which arrow-go swaps as it decodes them (and then reports the
+// schema as little-endian), is not read by ranges of its raw bytes, and
+// that its ranges hold ReadUnit's values.
+func TestArrowBatchBigEndian(t *testing.T) {
+	mem := memory.NewGoAllocator()
+	want := []int64{1, -2, 1 << 40, 7, 9, 11, 13, 15, 17, 19}
+	swapped := make([]int64, len(want))
+	for k, v := range want {
+		swapped[k] = int64(bits.ReverseBytes64(uint64(v)))
+	}
+	b := array.NewInt64Builder(mem)
+	b.AppendValues(swapped, nil)
+	arr := b.NewInt64Array()
+	schema := arrow.NewSchemaWithEndian([]arrow.Field{{Name: "v", Type: arrow.PrimitiveTypes.Int64}}, nil, endian.BigEndian)
+	rec := array.NewRecordBatch(schema, []arrow.Array{arr}, int64(arr.Len()))
+	defer rec.Release()
+	for _, stream := range []bool{false, true} {
+		data := writeArrow(t, mem, stream, schema, []arrow.RecordBatch{rec})
+		a, err := sources.OpenArrow("be.arrow", bytes.NewReader(data), int64(len(data)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer a.Close()
+		if a.ReadsRanges(0) {
+			t.Errorf("stream %v: a big-endian record batch is read by ranges", stream)
+		}
+		got, err := a.ReadBatchRangeInto(context.Background(), 0, 3, 5, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for r := range got.Len {
+			if v := got.Value(0, r).Int64(); v != want[3+r] {
+				t.Fatalf("stream %v: row %d = %d, want %d", stream, 3+r, v, want[3+r])
+			}
+		}
 	}
 }

@@ -324,7 +324,15 @@ func (r *rangeReader) byteArrays(w int64) (*memory.Buffer, *memory.Buffer, error
 	if lo < 0 || hi < lo {
 		return nil, nil, fmt.Errorf("string offsets [%d, %d) of rows [%d, %d)", lo, hi, r.s, r.e)
 	}
-	data, err := r.buffer(lo, hi, 0)
+	var data *memory.Buffer
+	if hi > lo {
+		data, err = r.buffer(lo, hi, 0)
+	} else {
+		// No byte to read: where empty values point is not checked,
+		// as arrow-go does not check it for a buffer of no bytes.
+		r.buf++
+		data = memory.NewBufferBytes(nil)
+	}
 	if err != nil {
 		return nil, nil, err
 	}
