@@ -14,8 +14,10 @@ import (
 
 // Arrow record batches as columnar batches, the fast path for Arrow inputs
 // of a schema without lists or maps. A record batch is decoded and checked
-// as ReadUnit decodes and checks it (arrow_read.go), then its arrays are
-// copied column by column into a [columnar.Batch]: fixed-width values whose
+// as ReadUnit decodes and checks it (arrow_read.go), or, for a range of the
+// rows of an uncompressed batch of plain columns, only the bytes of those
+// rows are read and checked the same way (arrow_direct.go); then the arrays
+// are copied column by column into a [columnar.Batch]: fixed-width values whose
 // Arrow and Parquet forms are the same bytes as one copy, validity bitmaps
 // (of the field and of every struct above it) as definition levels, string
 // and binary offsets and data as the column's offsets and bytes. Every other
