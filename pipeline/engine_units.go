@@ -131,7 +131,7 @@ func cutUnits(inputs []sources.Source, units []unit, budget int64, batches, shuf
 			dict = dictionaryBytes(in, u)
 		}
 		parts := int64(1)
-		if budget > 0 && u.bytes > budget && canReadRanges(in, batches) {
+		if budget > 0 && u.bytes > budget && canReadRanges(in, batches) && readsRanges(in, u.rg) {
 			parts = min((u.bytes+budget-1)/budget, u.rows)
 		}
 		if parts <= 1 {
@@ -216,6 +216,22 @@ func nearestStart(starts []int64, at int64) int64 {
 		return starts[k-1]
 	}
 	return starts[k]
+}
+
+// rangeChooser is implemented by inputs that read parts of some of their
+// units only (sources.Arrow: record batches whose rows' bytes can be told
+// apart); the others are read whole.
+type rangeChooser interface {
+	ReadsRanges(unit int) bool
+}
+
+// readsRanges reports whether in reads parts of unit rg, given that it
+// reads parts of units (canReadRanges).
+func readsRanges(in sources.Source, rg int) bool {
+	if rc, ok := in.(rangeChooser); ok {
+		return rc.ReadsRanges(rg)
+	}
+	return true
 }
 
 // canReadRanges reports whether in reads parts of its units on the job's

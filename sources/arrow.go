@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/endian"
 	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/parquet-go/parquet-go"
@@ -62,6 +63,15 @@ type Arrow struct {
 
 	// views counts the variadic buffer counts each batch must state.
 	views schemaViews
+
+	// arrowSchema is the input's Arrow schema; plainSchema tells that its
+	// record batches may be read by ranges (arrow_direct.go): a schema
+	// whose buffers are little-endian, as the machine's are (told from the
+	// schema's flatbuffer: arrow-go reports the schema of data it swaps
+	// as of the machine's order), without lists, maps, dictionaries or
+	// views.
+	arrowSchema *arrow.Schema
+	plainSchema bool
 }
 
 // section is a byte range of the input.
@@ -124,7 +134,7 @@ func OpenArrow(name string, r io.ReaderAt, size int64, opts ...ArrowOption) (*Ar
 // known unit, count record batches rather than row groups.
 func batchUnit(name string, err error) error {
 	var ie *InputError
-	if errors.As(err, &ie) && ie.Path == name && ie.RowGroup >= 0 {
+	if errors.As(err, &ie) && ie.Path == name && ie.RowGroup >= 0 && ie.Unit != UnitRecordBatch {
 		ie.Unit = UnitRecordBatch
 	}
 	return err
@@ -163,6 +173,11 @@ func openArrow(name string, r io.ReaderAt, size int64, opts ...ArrowOption) (*Ar
 		return nil, &InputError{Path: name, RowGroup: -1, Err: tooManyColumns(a.leaves)}
 	}
 	a.layout = rowcheck.New(a.schema)
+	a.arrowSchema = schema
+	a.plainSchema = !a.views.bigEndian && endian.NativeEndian == endian.LittleEndian
+	for _, f := range schema.Fields() {
+		a.plainSchema = a.plainSchema && plainType(f.Type)
+	}
 	md := schema.Metadata()
 	for i, k := range md.Keys() {
 		a.kv = append(a.kv, KeyValue{Key: k, Value: md.Values()[i]})

@@ -139,7 +139,13 @@ func checkSchemaFB(s fbTable) (schemaViews, error) {
 		return v, err
 	}
 	budget := len(s.buf) / 8 // every field table takes more bytes than this
-	var err error
+	p, err := s.field(0, 2)
+	if err != nil {
+		return v, err
+	}
+	if p >= 0 {
+		v.bigEndian = binary.LittleEndian.Uint16(s.buf[p:]) != 0
+	}
 	v.record, err = checkFieldsFB(s, 1, 0, &budget, v.dicts)
 	return v, err
 }
@@ -151,6 +157,10 @@ func checkSchemaFB(s fbTable) (schemaViews, error) {
 type schemaViews struct {
 	record int           // in a record batch
 	dicts  map[int64]int // in the dictionary batch of each dictionary id
+	// bigEndian tells that the schema declares its buffers big-endian
+	// (not little-endian): arrow-go swaps their bytes as it decodes them,
+	// and then reports the schema as of the machine's byte order.
+	bigEndian bool
 }
 
 // Field types of Schema.fbs that have variadic buffers.
