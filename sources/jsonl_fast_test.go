@@ -1,0 +1,79 @@
+package sources
+
+import (
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"testing"
+	"unicode/utf8"
+)
+
+// fastPairs spells the pairs splitObject cuts line into, as
+// parseLine's callback sees them, and whether it took the line.
+func fastPairs(line []byte) ([]string, bool) {
+	pairs, ok := splitObject(line, nil)
+	var out []string
+	for _, p := range pairs {
+		var v any
+		switch p.kind {
+		case jsonTrue:
+			v = true
+		case jsonFalse:
+			v = false
+		case jsonNumber:
+			v = json.Number(p.text)
+		case jsonString:
+			v = string(p.text)
+		}
+		out = append(out, fmt.Sprintf("%q=%#v", p.key, v))
+	}
+	return out, ok
+}
+
+// refPairs spells the pairs parseLine, over encoding/json, reads.
+func refPairs(line []byte) ([]string, error) {
+	var out []string
+	err := (&JSONL{}).parseLine(line, func(key string, tok any) error {
+		out = append(out, fmt.Sprintf("%q=%#v", key, tok))
+		return nil
+	})
+	return out, err
+}
+
+var jsonSeeds = []string{
+	`{"a":1,"b":"x","c":true,"d":false,"e":null}`, ` { "a" : -0.5e+3 , "b":"é" } ` + "\r", `{}`, ` {} `,
+	`{"a":01}`, `{"a":1.}`, `{"a":.5}`, `{"a":-}`, `{"a":1e}`, `{"a":"\u00e9"}`, `{"a":"x\ty"}`,
+	`{"a":tru}`, `{"a":truex}`, `{"a":[1]}`, `{"a":{}}`, `{"a":1,}`, `{,}`, `{"a":1}x`, `{"a":1}{}`,
+	`[1]`, `1`, `"a"`, `{"a" 1}`, `{"a":1 "b":2}`, `{"a":"b`, `{"a":1`, `{a:1}`, `{"a":1,"a":2}`,
+	`{"a":nul}`, `{"a":1E400}`, `{"a":-0}`, `{"a":123456789012345678901234567890}`,
+}
+
+func TestJSONLSplitObject(t *testing.T) {
+	for _, s := range jsonSeeds {
+		compareSplitObject(t, []byte(s))
+	}
+}
+
+// compareSplitObject fails unless a line of valid UTF-8 that splitObject
+// takes is read by parseLine without error to the same pairs.
+func compareSplitObject(t *testing.T, line []byte) {
+	t.Helper()
+	got, ok := fastPairs(line)
+	if !ok || !utf8.Valid(line) { // the batch path checks UTF-8 first, as parseLine does
+		return // parseLine reads it, whatever it is
+	}
+	want, err := refPairs(line)
+	if err != nil || !reflect.DeepEqual(got, want) {
+		t.Fatalf("line %q: splitObject gives %q, parseLine %q, %v", line, got, want, err)
+	}
+}
+
+// FuzzJSONLSplit compares splitObject with encoding/json on any line.
+func FuzzJSONLSplit(f *testing.F) {
+	for _, s := range jsonSeeds {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, line []byte) {
+		compareSplitObject(t, line)
+	})
+}
