@@ -15,10 +15,9 @@ import (
 )
 
 // The columnar path of JSON Lines inputs: each record's values go
-// straight into the columns of a [columnar.Batch]. Records splitObject
-// reads are cut in place; the others are read by parseLine, as the row
-// path reads every record. The values, the errors and their order are
-// those of [JSONL.ReadUnit].
+// straight into the columns of a [columnar.Batch]. Records are read as
+// the row path reads them (eachPair); the values, the errors and their
+// order are those of [JSONL.ReadUnit].
 
 var _ BatchReader = (*JSONL)(nil)
 
@@ -70,13 +69,6 @@ func (j *JSONL) ReadBatchInto(ctx context.Context, i int, reuse *columnar.Batch)
 		set[c] = true
 		return j.appendValue(&b.Cols[c], c, p)
 	}
-	slow := func(key string, tok any) error {
-		p, err := pairOf(tok)
-		if err != nil {
-			return err
-		}
-		return add([]byte(key), p)
-	}
 	var got int64
 	lineNo := u.line - 1
 	for {
@@ -100,20 +92,8 @@ func (j *JSONL) ReadBatchInto(ctx context.Context, i int, reuse *columnar.Batch)
 			}
 		}
 		clear(set)
-		var ok bool
-		if utf8.Valid(line) {
-			pairs, ok = splitObject(line, pairs[:0])
-		}
-		if ok {
-			for _, p := range pairs {
-				if err := add(p.key, p); err != nil {
-					return nil, j.lineError(i, lineNo, &keyError{string(p.key), err})
-				}
-			}
-		} else {
-			if err := j.parseLine(line, slow); err != nil {
-				return nil, j.lineError(i, lineNo, err)
-			}
+		if err := j.eachPair(line, &pairs, add); err != nil {
+			return nil, j.lineError(i, lineNo, err)
 		}
 		for c, ok := range set {
 			if ok {
@@ -133,6 +113,32 @@ func (j *JSONL) ReadBatchInto(ctx context.Context, i int, reuse *columnar.Batch)
 		return nil, err
 	}
 	return b, nil
+}
+
+// eachPair calls fn with each key and value of line, in order, as
+// parseLine calls its callback, and returns its errors as parseLine does:
+// a line splitObject takes (pairs holds its pairs) is cut in place,
+// parseLine reads the others. fn must not keep the key or the value's
+// text.
+func (j *JSONL) eachPair(line []byte, pairs *[]jsonPair, fn func(key []byte, p jsonPair) error) error {
+	if utf8.Valid(line) {
+		var ok bool
+		if *pairs, ok = splitObject(line, (*pairs)[:0]); ok {
+			for _, p := range *pairs {
+				if err := fn(p.key, p); err != nil {
+					return &keyError{string(p.key), err}
+				}
+			}
+			return nil
+		}
+	}
+	return j.parseLine(line, func(key string, tok any) error {
+		p, err := pairOf(tok)
+		if err != nil {
+			return err
+		}
+		return fn([]byte(key), p)
+	})
 }
 
 // pairOf returns the value parseLine read as a pair's value.

@@ -6,8 +6,8 @@ package sources
 // else (escapes, nesting, any syntax it does not know to be valid), which
 // parseLine, over encoding/json, then reads: what splitObject accepts is
 // valid JSON that encoding/json reads to the same keys and values, in the
-// same order, so the two differ only in speed (the batch path uses it, the
-// row path does not, and FuzzJSONL compares them).
+// same order (FuzzJSONLSplit compares them), so the two differ only in
+// speed. Both read paths take records through eachPair.
 
 // jsonKind is the kind of a scalar JSON value.
 type jsonKind uint8

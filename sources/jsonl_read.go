@@ -24,6 +24,7 @@ func (j *JSONL) ReadUnit(ctx context.Context, i, batch int, fn func(rows []parqu
 	ncols := len(j.cols)
 	b := newTextBatch(batch, ncols)
 	set := make([]bool, ncols)
+	var pairs []jsonPair
 	var got int64
 	lineNo := u.line - 1
 	for {
@@ -43,10 +44,10 @@ func (j *JSONL) ReadUnit(ctx context.Context, i, batch int, fn func(rows []parqu
 		}
 		row := b.row()
 		clear(set)
-		err = j.parseLine(line, func(key string, tok any) error {
-			c, ok := j.index[key]
+		err = j.eachPair(line, &pairs, func(key []byte, tok jsonPair) error {
+			c, ok := j.index[string(key)]
 			if !ok {
-				return j.unknownKey(key)
+				return j.unknownKey(string(key))
 			}
 			if set[c] {
 				return fmt.Errorf("%w: key appears twice in the record", ErrCorrupt)
