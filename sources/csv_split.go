@@ -9,12 +9,13 @@ import (
 	"unsafe"
 )
 
-// The record splitter of CSV inputs. Most records of most files hold no
-// quote: such a record is one line, cut at its delimiters in place in the
-// read buffer, its fields handed out as strings over that buffer, with no
-// copy and no allocation. A record holding a quote (or every record, for
-// a delimiter of more than one byte) is handed whole to encoding/csv,
-// which reads quoted fields: the splitter finds where it ends (the first
+// The record splitter of CSV inputs. Most records of most files are one
+// line whose fields hold no quote, quoted or not: such a record is cut at
+// its delimiters in place in the read buffer, its fields handed out as
+// strings over that buffer, with no copy and no allocation. Any other
+// record (a doubled quote, a line break in a quoted field, a malformed
+// field; or every record, for a delimiter of more than one byte) is
+// handed whole to encoding/csv: the splitter finds where it ends (the first
 // line break after an even number of quotes, which is where encoding/csv
 // ends a record it reads without error, and past any error it finds) and
 // feeds exactly those bytes to one encoding/csv reader kept for the
@@ -122,25 +123,18 @@ func (s *csvSplitter) Read() ([]string, error) {
 			s.line++
 			continue // a blank line
 		}
-		if s.slowly || bytes.IndexByte(content, '"') >= 0 {
+		if s.slowly {
+			return s.readQuoted(start, limit)
+		}
+		s.fields, s.cols = s.fields[:0], s.cols[:0]
+		if bytes.IndexByte(content, '"') < 0 {
+			s.cutPlain(content)
+		} else if !s.cutQuoted(content) {
 			return s.readQuoted(start, limit)
 		}
 		s.fromQuoted = false
 		s.line++
 		s.recLine = s.line
-		s.fields, s.cols = s.fields[:0], s.cols[:0]
-		col := 1
-		for {
-			s.cols = append(s.cols, col)
-			i := bytes.IndexByte(content, s.comma)
-			if i < 0 {
-				s.fields = append(s.fields, unsafe.String(unsafe.SliceData(content), len(content)))
-				break
-			}
-			s.fields = append(s.fields, unsafe.String(unsafe.SliceData(content), i))
-			content = content[i+1:]
-			col += i + 1
-		}
 		s.lo = end
 		if err := s.countFields(); err != nil {
 			return s.fields, err
@@ -149,6 +143,67 @@ func (s *csvSplitter) Read() ([]string, error) {
 			return nil, &recordTooLong{off: s.base + start}
 		}
 		return s.fields, nil
+	}
+}
+
+// cutPlain cuts line, a record's line holding no quote, at its
+// delimiters.
+func (s *csvSplitter) cutPlain(line []byte) {
+	col := 1
+	for {
+		s.cols = append(s.cols, col)
+		i := bytes.IndexByte(line, s.comma)
+		if i < 0 {
+			s.fields = append(s.fields, unsafe.String(unsafe.SliceData(line), len(line)))
+			return
+		}
+		s.fields = append(s.fields, unsafe.String(unsafe.SliceData(line), i))
+		line = line[i+1:]
+		col += i + 1
+	}
+}
+
+// cutQuoted cuts line, a record's line holding quotes, into its fields
+// when every quote opens or closes a field that ends on the line and
+// holds no quote ("a","b c",d); it returns false, leaving the fields to
+// encoding/csv, for anything else: a doubled quote, a field going on to
+// the next line, a quote inside an unquoted field, text after a closing
+// quote.
+func (s *csvSplitter) cutQuoted(line []byte) bool {
+	col := 1
+	for {
+		s.cols = append(s.cols, col)
+		if len(line) > 0 && line[0] == '"' {
+			i := bytes.IndexByte(line[1:], '"')
+			if i < 0 {
+				return false
+			}
+			field, after := line[1:1+i], line[2+i:]
+			s.fields = append(s.fields, unsafe.String(unsafe.SliceData(field), len(field)))
+			if len(after) == 0 {
+				return true
+			}
+			if after[0] != s.comma {
+				return false
+			}
+			line = after[1:]
+			col += i + 3
+			continue
+		}
+		i := bytes.IndexByte(line, s.comma)
+		field := line
+		if i >= 0 {
+			field = line[:i]
+		}
+		if bytes.IndexByte(field, '"') >= 0 {
+			return false
+		}
+		s.fields = append(s.fields, unsafe.String(unsafe.SliceData(field), len(field)))
+		if i < 0 {
+			return true
+		}
+		line = line[i+1:]
+		col += i + 1
 	}
 }
 

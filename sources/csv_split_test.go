@@ -86,7 +86,7 @@ var splitSeeds = []string{
 	"a,b\n1,x\n2,y\n", "a,b\r\n\"x,\"\"y\"\"\",1.5\r\n\"multi\nline\",\r\n",
 	"\n\r\n\na\n\r", "a\r\r\nb\r", "a,\"b\"c\n", "a,b\"c\n", "\"unterminated\nx\n",
 	"a,b\n1\n", "\"\"\n\"a\"\"\"\n", "x\n\"a\nb\"\n\n\"c\",d\ne,f", "a;b\n1;2\n", "é€x€y\n\"€\"€z\n",
-	"a\rb,c\n", "\"a\"\r\n\"b\r\nc\"\r\n", "\r", "", "\"", "\n\"\n", "a,\"\n\"\"\n\",b\nc,d,e\n",
+	"a\rb,c\n", "\"a\",\"b c\",d\n\"\",x,\"\"\n", "\"a\",\n\"a\"\r\n\"a\"\r", "\"a\"\r\r\n", "\"a\"b,c\n", "a,\"b\"\"c\"\n", "\"a,b\"\"\n", "x,\"y\n", "\"a\"\r\n\"b\r\nc\"\r\n", "\r", "", "\"", "\n\"\n", "a,\"\n\"\"\n\",b\nc,d,e\n",
 }
 
 func TestCSVSplit(t *testing.T) {
