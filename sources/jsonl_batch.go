@@ -58,8 +58,9 @@ func (j *JSONL) ReadBatchInto(ctx context.Context, i int, reuse *columnar.Batch)
 	lr := j.newLineReader(u.offset, end)
 	set := make([]bool, len(j.cols))
 	var pairs []jsonPair
+	next := 0
 	add := func(key []byte, p jsonPair) error {
-		c, ok := j.index[string(key)]
+		c, ok := j.column(key, &next)
 		if !ok {
 			return j.unknownKey(string(key))
 		}
@@ -92,6 +93,7 @@ func (j *JSONL) ReadBatchInto(ctx context.Context, i int, reuse *columnar.Batch)
 			}
 		}
 		clear(set)
+		next = 0
 		if err := j.eachPair(line, &pairs, add); err != nil {
 			return nil, j.lineError(i, lineNo, err)
 		}
@@ -139,6 +141,21 @@ func (j *JSONL) eachPair(line []byte, pairs *[]jsonPair, fn func(key []byte, p j
 		}
 		return fn([]byte(key), p)
 	})
+}
+
+// column returns the index of the column named key, trying *next
+// first, and sets *next to the column after it: records mostly hold
+// their keys in the order of the columns.
+func (j *JSONL) column(key []byte, next *int) (int, bool) {
+	c := *next
+	if c >= len(j.cols) || j.cols[c].Name != string(key) {
+		var ok bool
+		if c, ok = j.index[string(key)]; !ok {
+			return 0, false
+		}
+	}
+	*next = c + 1
+	return c, true
 }
 
 // pairOf returns the value parseLine read as a pair's value.
@@ -194,10 +211,12 @@ func (j *JSONL) appendValue(col *columnar.Column, c int, p jsonPair) error {
 	case jsonNumber:
 		switch typ {
 		case CSVInt64:
-			if numberKind(json.Number(text)) != kindInt {
+			// A JSON number is an int64 (numberKind) exactly when
+			// ParseInt reads it.
+			n, err := strconv.ParseInt(text, 10, 64)
+			if err != nil {
 				return j.typeError(c, text, "")
 			}
-			n, _ := strconv.ParseInt(text, 10, 64)
 			col.Fixed = binary.LittleEndian.AppendUint64(col.Fixed, uint64(n))
 		case CSVDouble:
 			f, err := strconv.ParseFloat(text, 64)

@@ -25,6 +25,7 @@ func (j *JSONL) ReadUnit(ctx context.Context, i, batch int, fn func(rows []parqu
 	b := newTextBatch(batch, ncols)
 	set := make([]bool, ncols)
 	var pairs []jsonPair
+	next := 0
 	var got int64
 	lineNo := u.line - 1
 	for {
@@ -44,8 +45,9 @@ func (j *JSONL) ReadUnit(ctx context.Context, i, batch int, fn func(rows []parqu
 		}
 		row := b.row()
 		clear(set)
+		next = 0
 		err = j.eachPair(line, &pairs, func(key []byte, tok jsonPair) error {
-			c, ok := j.index[string(key)]
+			c, ok := j.column(key, &next)
 			if !ok {
 				return j.unknownKey(string(key))
 			}

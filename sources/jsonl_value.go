@@ -1,7 +1,6 @@
 package sources
 
 import (
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"unsafe"
@@ -45,10 +44,12 @@ func (j *JSONL) value(c int, tok jsonPair, arena *[]byte) (parquet.Value, error)
 	case jsonNumber:
 		switch col.Type {
 		case CSVInt64:
-			if numberKind(json.Number(text)) != kindInt {
+			// A JSON number is an int64 (numberKind) exactly when
+			// ParseInt reads it.
+			n, err := strconv.ParseInt(text, 10, 64)
+			if err != nil {
 				return parquet.Value{}, j.typeError(c, text, "")
 			}
-			n, _ := strconv.ParseInt(text, 10, 64)
 			v = parquet.Int64Value(n)
 		case CSVDouble:
 			f, err := strconv.ParseFloat(text, 64)
