@@ -4,8 +4,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/splitdata/splitdata/internal/columnar"
 )
 
 // fastPairs spells the pairs splitObject cuts line into, as
@@ -76,4 +79,32 @@ func FuzzJSONLSplit(f *testing.F) {
 	f.Fuzz(func(t *testing.T, line []byte) {
 		compareSplitObject(t, line)
 	})
+}
+
+// BenchmarkJSONLBatch opens and reads into batches a file of typical
+// records, one in ten with an escape (read by parseLine).
+func BenchmarkJSONLBatch(b *testing.B) {
+	var sb strings.Builder
+	for i := range 100000 {
+		text := "some text"
+		if i%10 == 0 {
+			text = `say \"hi\"`
+		}
+		fmt.Fprintf(&sb, `{"id":%d,"user":%d,"label":"label%d","score":%g,"extra":null,"text":"%s %d","ok":true}`+"\n", i, i%977, i%13, float64(i)/7, text, i)
+	}
+	data := sb.String()
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	var reuse *columnar.Batch
+	for b.Loop() {
+		j, err := openJSONLString(data, JSONLOptions{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		for i := range j.NumUnits() {
+			if reuse, err = j.ReadBatchInto(b.Context(), i, reuse); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
 }
