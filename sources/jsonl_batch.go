@@ -57,7 +57,7 @@ func (j *JSONL) ReadBatchInto(ctx context.Context, i int, reuse *columnar.Batch)
 	b := batchFor(layout, int(u.rows), reuse)
 	lr := j.newLineReader(u.offset, end)
 	set := make([]bool, len(j.cols))
-	var pairs []jsonPair
+	var st jsonLine
 	next := 0
 	add := func(key []byte, p jsonPair) error {
 		c, ok := j.column(key, &next)
@@ -94,7 +94,7 @@ func (j *JSONL) ReadBatchInto(ctx context.Context, i int, reuse *columnar.Batch)
 		}
 		clear(set)
 		next = 0
-		if err := j.eachPair(line, &pairs, add); err != nil {
+		if err := j.eachPair(line, &st, add); err != nil {
 			return nil, j.lineError(i, lineNo, err)
 		}
 		for c, ok := range set {
@@ -119,20 +119,17 @@ func (j *JSONL) ReadBatchInto(ctx context.Context, i int, reuse *columnar.Batch)
 
 // eachPair calls fn with each key and value of line, in order, as
 // parseLine calls its callback, and returns its errors as parseLine does:
-// a line splitObject takes (pairs holds its pairs) is cut in place,
+// a line splitObject takes (st holds its pairs) is cut in place,
 // parseLine reads the others. fn must not keep the key or the value's
 // text.
-func (j *JSONL) eachPair(line []byte, pairs *[]jsonPair, fn func(key []byte, p jsonPair) error) error {
-	if utf8.Valid(line) {
-		var ok bool
-		if *pairs, ok = splitObject(line, (*pairs)[:0]); ok {
-			for _, p := range *pairs {
-				if err := fn(p.key, p); err != nil {
-					return &keyError{string(p.key), err}
-				}
+func (j *JSONL) eachPair(line []byte, st *jsonLine, fn func(key []byte, p jsonPair) error) error {
+	if utf8.Valid(line) && splitObject(line, st) {
+		for _, p := range st.pairs {
+			if err := fn(p.key, p); err != nil {
+				return &keyError{string(p.key), err}
 			}
-			return nil
 		}
+		return nil
 	}
 	return j.parseLine(line, func(key string, tok any) error {
 		p, err := pairOf(tok)

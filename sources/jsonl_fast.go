@@ -1,9 +1,16 @@
 package sources
 
+import (
+	"unicode"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
 // A fast reader of the JSON Lines records most files hold: one object of
-// scalar values whose strings hold no escape. splitObject cuts such a
-// line into its pairs in place, with no allocation, and declines anything
-// else (escapes, nesting, any syntax it does not know to be valid), which
+// scalar values. splitObject cuts such a line into its pairs in place,
+// with no allocation (strings with escapes are decoded, as encoding/json
+// decodes them, into a buffer kept from line to line), and declines
+// anything else (nesting, any syntax it does not know to be valid), which
 // parseLine, over encoding/json, then reads: what splitObject accepts is
 // valid JSON that encoding/json reads to the same keys and values, in the
 // same order (FuzzJSONLSplit compares them), so the two differ only in
@@ -27,36 +34,43 @@ type jsonPair struct {
 	kind      jsonKind
 }
 
-// splitObject appends the pairs of line to pairs when line is one JSON
-// object of scalar values, with spaces around its tokens at most, whose
-// keys and strings hold no backslash and no control character; ok is
-// false for any other line.
-func splitObject(line []byte, pairs []jsonPair) (_ []jsonPair, ok bool) {
+// jsonLine is the pairs splitObject cut a line into, and the decoded
+// text of its strings that held escapes.
+type jsonLine struct {
+	pairs []jsonPair
+	buf   []byte
+}
+
+// splitObject sets st to the pairs of line and reports true when line is
+// one JSON object of scalar values, with JSON whitespace around its
+// tokens at most; for any other line it reports false.
+func splitObject(line []byte, st *jsonLine) (ok bool) {
+	st.pairs, st.buf = st.pairs[:0], st.buf[:0]
 	i := skipSpace(line, 0)
 	if i == len(line) || line[i] != '{' {
-		return pairs, false
+		return false
 	}
 	i = skipSpace(line, i+1)
 	if i < len(line) && line[i] == '}' {
-		return pairs, skipSpace(line, i+1) == len(line)
+		return skipSpace(line, i+1) == len(line)
 	}
 	for {
 		var p jsonPair
-		if p.key, i, ok = plainString(line, i); !ok {
-			return pairs, false
+		if p.key, i, ok = st.text(line, i); !ok {
+			return false
 		}
 		i = skipSpace(line, i)
 		if i == len(line) || line[i] != ':' {
-			return pairs, false
+			return false
 		}
 		i = skipSpace(line, i+1)
 		if i == len(line) {
-			return pairs, false
+			return false
 		}
 		switch c := line[i]; {
 		case c == '"':
 			p.kind = jsonString
-			p.text, i, ok = plainString(line, i)
+			p.text, i, ok = st.text(line, i)
 		case c == 't':
 			p.kind, i, ok = jsonTrue, i+4, hasAt(line, i, "true")
 		case c == 'f':
@@ -69,23 +83,23 @@ func splitObject(line []byte, pairs []jsonPair) (_ []jsonPair, ok bool) {
 			i, ok = number(line, i)
 			p.text = line[start:i]
 		default:
-			return pairs, false
+			return false
 		}
 		if !ok {
-			return pairs, false
+			return false
 		}
-		pairs = append(pairs, p)
+		st.pairs = append(st.pairs, p)
 		i = skipSpace(line, i)
 		if i == len(line) {
-			return pairs, false
+			return false
 		}
 		switch line[i] {
 		case ',':
 			i = skipSpace(line, i+1)
 		case '}':
-			return pairs, skipSpace(line, i+1) == len(line)
+			return skipSpace(line, i+1) == len(line)
 		default:
-			return pairs, false
+			return false
 		}
 	}
 }
@@ -104,22 +118,100 @@ func hasAt(line []byte, i int, word string) bool {
 	return len(line)-i >= len(word) && string(line[i:i+len(word)]) == word
 }
 
-// plainString returns the content of the string starting with the quote
-// at i and the index after its closing quote; ok is false when there is
-// no string there, or it holds a backslash or a control character.
-func plainString(line []byte, i int) (_ []byte, end int, ok bool) {
+// text returns the content of the string starting with the quote at i,
+// its escapes decoded as encoding/json decodes them (into st.buf), and
+// the index after its closing quote; ok is false when there is no valid
+// string there.
+func (st *jsonLine) text(line []byte, i int) (_ []byte, end int, ok bool) {
 	if i == len(line) || line[i] != '"' {
 		return nil, i, false
 	}
-	for j := i + 1; j < len(line); j++ {
+	j := i + 1
+	for ; j < len(line) && line[j] != '\\'; j++ {
 		switch c := line[j]; {
 		case c == '"':
 			return line[i+1 : j], j + 1, true
-		case c == '\\' || c < 0x20:
+		case c < 0x20:
 			return nil, j, false
 		}
 	}
-	return nil, len(line), false
+	start := len(st.buf)
+	st.buf = append(st.buf, line[i+1:j]...)
+	for j < len(line) {
+		c := line[j]
+		switch {
+		case c == '"':
+			return st.buf[start:len(st.buf):len(st.buf)], j + 1, true
+		case c < 0x20:
+			return nil, j, false
+		case c != '\\':
+			st.buf = append(st.buf, c)
+			j++
+			continue
+		case j+1 == len(line):
+			return nil, j, false
+		}
+		switch e := line[j+1]; e {
+		case '"', '\\', '/':
+			st.buf = append(st.buf, e)
+		case 'b':
+			st.buf = append(st.buf, '\b')
+		case 'f':
+			st.buf = append(st.buf, '\f')
+		case 'n':
+			st.buf = append(st.buf, '\n')
+		case 'r':
+			st.buf = append(st.buf, '\r')
+		case 't':
+			st.buf = append(st.buf, '\t')
+		case 'u':
+			r, ok := hex4(line, j+2)
+			if !ok {
+				return nil, j, false
+			}
+			j += 4
+			if utf16.IsSurrogate(r) {
+				// A pair, else U+FFFD for this half alone.
+				first := r
+				r = unicode.ReplacementChar
+				if j+3 < len(line) && line[j+2] == '\\' && line[j+3] == 'u' {
+					if r2, ok := hex4(line, j+4); ok {
+						if d := utf16.DecodeRune(first, r2); d != unicode.ReplacementChar {
+							r = d
+							j += 6
+						}
+					}
+				}
+			}
+			st.buf = utf8.AppendRune(st.buf, r)
+		default:
+			return nil, j, false
+		}
+		j += 2
+	}
+	return nil, j, false
+}
+
+// hex4 returns the rune of the four hex digits at i.
+func hex4(line []byte, i int) (rune, bool) {
+	if len(line)-i < 4 {
+		return 0, false
+	}
+	var r rune
+	for _, c := range line[i : i+4] {
+		switch {
+		case '0' <= c && c <= '9':
+			c -= '0'
+		case 'a' <= c && c <= 'f':
+			c -= 'a' - 10
+		case 'A' <= c && c <= 'F':
+			c -= 'A' - 10
+		default:
+			return 0, false
+		}
+		r = r<<4 | rune(c)
+	}
+	return r, true
 }
 
 // number returns the index after the JSON number starting at i: an

@@ -14,9 +14,10 @@ import (
 // fastPairs spells the pairs splitObject cuts line into, as
 // parseLine's callback sees them, and whether it took the line.
 func fastPairs(line []byte) ([]string, bool) {
-	pairs, ok := splitObject(line, nil)
+	var st jsonLine
+	ok := splitObject(line, &st)
 	var out []string
-	for _, p := range pairs {
+	for _, p := range st.pairs {
 		var v any
 		switch p.kind {
 		case jsonTrue:
@@ -48,6 +49,9 @@ var jsonSeeds = []string{
 	`{"a":01}`, `{"a":1.}`, `{"a":.5}`, `{"a":-}`, `{"a":1e}`, `{"a":"\u00e9"}`, `{"a":"x\ty"}`,
 	`{"a":tru}`, `{"a":truex}`, `{"a":[1]}`, `{"a":{}}`, `{"a":1,}`, `{,}`, `{"a":1}x`, `{"a":1}{}`,
 	`[1]`, `1`, `"a"`, `{"a" 1}`, `{"a":1 "b":2}`, `{"a":"b`, `{"a":1`, `{a:1}`, `{"a":1,"a":2}`,
+	`{"a\"b":"c\\d\/e\b\f\n\r\t"}`, `{"a":"\u00e9\u20AC\ud83d\ude00"}`, `{"a":"\ud83d"}`, `{"a":"\ud83dx"}`,
+	`{"a":"\ude00\ud83d"}`, `{"a":"\ud83d\u0041"}`, `{"a":"\ud83d\u00"}`, `{"a":"\u00g0"}`, `{"a":"\x"}`, `{"a":"\'"}`,
+	`{"a":"x\"}`, `{"a":"x\`, `{"a":"\u0000"}`, "{\"a\":\"\\u00e9\x01\"}", `{"é":"\"é\""}`,
 	`{"a":nul}`, `{"a":1E400}`, `{"a":-0}`, `{"a":123456789012345678901234567890}`,
 }
 

@@ -24,7 +24,7 @@ func (j *JSONL) ReadUnit(ctx context.Context, i, batch int, fn func(rows []parqu
 	ncols := len(j.cols)
 	b := newTextBatch(batch, ncols)
 	set := make([]bool, ncols)
-	var pairs []jsonPair
+	var st jsonLine
 	next := 0
 	var got int64
 	lineNo := u.line - 1
@@ -46,7 +46,7 @@ func (j *JSONL) ReadUnit(ctx context.Context, i, batch int, fn func(rows []parqu
 		row := b.row()
 		clear(set)
 		next = 0
-		err = j.eachPair(line, &pairs, func(key []byte, tok jsonPair) error {
+		err = j.eachPair(line, &st, func(key []byte, tok jsonPair) error {
 			c, ok := j.column(key, &next)
 			if !ok {
 				return j.unknownKey(string(key))
