@@ -1,12 +1,13 @@
 package sources
 
 import (
-	"bufio"
 	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -149,21 +150,10 @@ func OpenCSV(name string, r io.ReaderAt, size int64, opts CSVOptions) (*CSV, err
 	return c, nil
 }
 
-// csvReader reads the records of a range of a CSV file, none longer than
-// [MaxRecordBytes].
-type csvReader struct {
-	*csv.Reader
-	lim  *recordLimit
-	base int64 // offset of the range in the file
-}
-
-// newReader returns a CSV reader of the n bytes at offset off.
-func (c *CSV) newReader(off, n int64) *csvReader {
-	lim := &recordLimit{r: io.NewSectionReader(c.r, off, n), slack: csvBufferSize}
-	cr := csv.NewReader(bufio.NewReaderSize(lim, csvBufferSize))
-	cr.Comma = c.opts.Delimiter
-	cr.ReuseRecord = true
-	return &csvReader{Reader: cr, lim: lim, base: off}
+// newReader returns a reader of the records in the n bytes at offset off
+// (see [csvSplitter]).
+func (c *CSV) newReader(off, n int64) *csvSplitter {
+	return newSplitter(io.NewSectionReader(c.r, off, n), off, c.opts.Delimiter)
 }
 
 // recordTooLong is the error of a record, starting at byte off of the
@@ -173,17 +163,6 @@ type recordTooLong struct{ off int64 }
 func (e *recordTooLong) Error() string { return recordTooLongError().Error() }
 
 func (e *recordTooLong) Unwrap() error { return recordTooLongError() }
-
-// Read reads the next record; see [csv.Reader.Read].
-func (r *csvReader) Read() ([]string, error) {
-	start := r.InputOffset()
-	r.lim.next(start)
-	rec, err := r.Reader.Read()
-	if err != nil && r.lim.failed || err == nil && r.InputOffset()-start > maxRecordBytes {
-		return nil, &recordTooLong{off: r.base + start}
-	}
-	return rec, err
-}
 
 // tooLongError reports the record of e, naming the line it starts on
 // (blank lines before it skipped).
@@ -224,6 +203,10 @@ func (c *CSV) scan() error {
 		}
 		if len(rec) > MaxColumns {
 			return &InputError{Path: c.name, RowGroup: -1, Line: 1, Err: fmt.Errorf("header record: %w", tooManyColumns(len(rec)))}
+		}
+		rec = slices.Clone(rec)
+		for i := range rec {
+			rec[i] = strings.Clone(rec[i]) // the splitter's fields are borrowed
 		}
 		if err := c.setHeader(rec); err != nil {
 			return err

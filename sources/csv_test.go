@@ -666,12 +666,7 @@ func TestCSVTimestampValues(t *testing.T) {
 
 // BenchmarkCSV opens and reads a file of typical rows.
 func BenchmarkCSV(b *testing.B) {
-	var sb strings.Builder
-	sb.WriteString("id,user,label,score,extra,text,ok\n")
-	for i := range 100000 {
-		fmt.Fprintf(&sb, "%d,%d,label%d,%g,,\"some text, %d\",true\n", i, i%977, i%13, float64(i)/7, i)
-	}
-	data := sb.String()
+	data := benchCSVData()
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
 	for b.Loop() {

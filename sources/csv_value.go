@@ -24,7 +24,7 @@ func (c *CSV) value(j int, field string, arena *[]byte) (parquet.Value, error) {
 	}
 	if field == c.opts.Null {
 		if col.Required {
-			return parquet.Value{}, fmt.Errorf("%w: null (%s) in a required column", ErrCorrupt, describeNull(c.opts.Null))
+			return parquet.Value{}, c.requiredNull()
 		}
 		return parquet.NullValue().Level(0, 0, j), nil
 	}
@@ -32,7 +32,7 @@ func (c *CSV) value(j int, field string, arena *[]byte) (parquet.Value, error) {
 	switch col.Type {
 	case CSVString:
 		if !utf8.ValidString(field) {
-			return parquet.Value{}, fmt.Errorf("%w: invalid UTF-8 in a string column (Parquet strings must be UTF-8)", ErrUnsupported)
+			return parquet.Value{}, errStringUTF8()
 		}
 		n := len(*arena)
 		*arena = append(*arena, field...)
@@ -74,6 +74,17 @@ func (c *CSV) value(j int, field string, arena *[]byte) (parquet.Value, error) {
 		return parquet.Value{}, fmt.Errorf("column of unknown type %v", col.Type)
 	}
 	return v.Level(0, def, j), nil
+}
+
+// requiredNull is the error of a null field in a required column.
+func (c *CSV) requiredNull() error {
+	return fmt.Errorf("%w: null (%s) in a required column", ErrCorrupt, describeNull(c.opts.Null))
+}
+
+// errStringUTF8 is the error of a field of a string column that is not
+// valid UTF-8.
+func errStringUTF8() error {
+	return fmt.Errorf("%w: invalid UTF-8 in a string column (Parquet strings must be UTF-8)", ErrUnsupported)
 }
 
 // describeNull names the null text in messages.

@@ -24,6 +24,8 @@ func (j *JSONL) ReadUnit(ctx context.Context, i, batch int, fn func(rows []parqu
 	ncols := len(j.cols)
 	b := newTextBatch(batch, ncols)
 	set := make([]bool, ncols)
+	var st jsonLine
+	next := 0
 	var got int64
 	lineNo := u.line - 1
 	for {
@@ -43,10 +45,11 @@ func (j *JSONL) ReadUnit(ctx context.Context, i, batch int, fn func(rows []parqu
 		}
 		row := b.row()
 		clear(set)
-		err = j.parseLine(line, func(key string, tok any) error {
-			c, ok := j.index[key]
+		next = 0
+		err = j.eachPair(line, &st, func(key []byte, tok jsonPair) error {
+			c, ok := j.column(key, &next)
 			if !ok {
-				return j.unknownKey(key)
+				return j.unknownKey(string(key))
 			}
 			if set[c] {
 				return fmt.Errorf("%w: key appears twice in the record", ErrCorrupt)

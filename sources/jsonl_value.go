@@ -1,9 +1,9 @@
 package sources
 
 import (
-	"encoding/json"
 	"fmt"
 	"strconv"
+	"unsafe"
 
 	"github.com/parquet-go/parquet-go"
 )
@@ -22,65 +22,67 @@ func (j *JSONL) unknownKey(key string) error {
 
 // value converts tok, the JSON value of column c, to its value. String
 // bytes are appended to arena, which the value then references.
-func (j *JSONL) value(c int, tok any, arena *[]byte) (parquet.Value, error) {
+func (j *JSONL) value(c int, tok jsonPair, arena *[]byte) (parquet.Value, error) {
 	col := j.cols[c]
 	def := 1
 	if col.Required {
 		def = 0
 	}
-	if tok == nil {
+	text := unsafe.String(unsafe.SliceData(tok.text), len(tok.text)) // used before tok.text changes
+	var v parquet.Value
+	switch tok.kind {
+	case jsonNull:
 		if col.Required {
 			return parquet.Value{}, fmt.Errorf("%w: null in a required column", ErrCorrupt)
 		}
 		return parquet.NullValue().Level(0, 0, c), nil
-	}
-	var v parquet.Value
-	switch t := tok.(type) {
-	case bool:
+	case jsonTrue, jsonFalse:
 		if col.Type != CSVBool {
-			return parquet.Value{}, j.typeError(c, strconv.FormatBool(t), "")
+			return parquet.Value{}, j.typeError(c, strconv.FormatBool(tok.kind == jsonTrue), "")
 		}
-		v = parquet.BooleanValue(t)
-	case json.Number:
+		v = parquet.BooleanValue(tok.kind == jsonTrue)
+	case jsonNumber:
 		switch col.Type {
 		case CSVInt64:
-			if numberKind(t) != kindInt {
-				return parquet.Value{}, j.typeError(c, string(t), "")
+			// A JSON number is an int64 (numberKind) exactly when
+			// ParseInt reads it.
+			n, err := strconv.ParseInt(text, 10, 64)
+			if err != nil {
+				return parquet.Value{}, j.typeError(c, text, "")
 			}
-			n, _ := strconv.ParseInt(string(t), 10, 64)
 			v = parquet.Int64Value(n)
 		case CSVDouble:
-			f, err := strconv.ParseFloat(string(t), 64)
+			f, err := strconv.ParseFloat(text, 64)
 			if err != nil {
-				return parquet.Value{}, j.typeError(c, string(t), "out of range")
+				return parquet.Value{}, j.typeError(c, text, "out of range")
 			}
 			v = parquet.DoubleValue(f)
 		default:
-			return parquet.Value{}, j.typeError(c, string(t), "")
+			return parquet.Value{}, j.typeError(c, text, "")
 		}
-	case string:
+	case jsonString:
 		switch col.Type {
 		case CSVString:
 			n := len(*arena)
-			*arena = append(*arena, t...)
+			*arena = append(*arena, text...)
 			v = parquet.ByteArrayValue((*arena)[n:len(*arena):len(*arena)])
 		case CSVDate:
-			d, err := parseCSVDate(t)
+			d, err := parseCSVDate(text)
 			if err != nil {
-				return parquet.Value{}, j.typeError(c, strconv.Quote(t), "want YYYY-MM-DD")
+				return parquet.Value{}, j.typeError(c, strconv.Quote(text), "want YYYY-MM-DD")
 			}
 			v = parquet.Int32Value(d)
 		case CSVTimestamp:
-			ts, err := parseCSVTimestamp(t)
+			ts, err := parseCSVTimestamp(text)
 			if err != nil {
-				return parquet.Value{}, j.typeError(c, strconv.Quote(t), err.Error())
+				return parquet.Value{}, j.typeError(c, strconv.Quote(text), err.Error())
 			}
 			v = parquet.Int64Value(ts)
 		default:
-			return parquet.Value{}, j.typeError(c, strconv.Quote(t), "")
+			return parquet.Value{}, j.typeError(c, strconv.Quote(text), "")
 		}
 	default:
-		return parquet.Value{}, fmt.Errorf("unexpected JSON token %T", tok)
+		return parquet.Value{}, fmt.Errorf("unexpected JSON value kind %d", tok.kind)
 	}
 	return v.Level(0, def, c), nil
 }

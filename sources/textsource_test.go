@@ -65,9 +65,11 @@ func readAllText(t testing.TB, src Source, batch int) ([][]string, error) {
 			return nil
 		})
 		if err != nil {
+			checkBatchPath(t, src)
 			return out, err
 		}
 	}
+	checkBatchPath(t, src)
 	return out, nil
 }
 
