@@ -141,8 +141,11 @@ func streamNeed(o outputShape) int64 {
 // (4367 bytes a row, 572 MB an output row group of 131072 rows) needed
 // 1210 MiB, the default budget rose to it and the split peaked at 1.09
 // GB of RSS; it needs 665 MiB now (its 300 columns' pages, 4 row groups
-// of them, doubled), and peaks at 606 MB under the default, 622 MB under
-// --memory 665MiB, 231 MB under --memory 240MiB --page-size 64KiB.
+// of them, doubled), and peaks at 603-606 MB under the default, 618-622
+// MB under --memory 665MiB, 223-231 MB under --memory 240MiB --page-size
+// 64KiB. The wide shape of benchmarks/peers.sh needs 83 MiB (121 before),
+// and peaks there at 101 MB; the kept pages (keptPages), which its blocks
+// cannot give room under that budget, take the collector's headroom.
 func streamHeap(o outputShape) int64 {
 	group := min(o.rowGroupRows, o.rows)
 	if group <= 0 || o.encodedBytes <= 0 {
