@@ -378,7 +378,7 @@ func shardMemory(cfg ShardConfig, inputs []sources.FileSource, schema *parquet.S
 	_, canStream := enc.(sinks.StreamEncoder)
 	shape := outputShape{rowBytes: b.rowBytes, rowGroupRows: opts.RowGroupRows, rows: rows, outputs: splits, workers: cfg.Workers,
 		rowPath: !batches, canStream: canStream && !opts.IndexOnly, leaves: len(schema.Columns()), byteArrays: byteArrayLeaves(schema), pageBytes: pageBytes(opts.Parquet),
-		reencoder: sinks.ReencoderBytes(enc, batches)}
+		reencoder: sinks.ReencoderBytes(enc, batches), noReadBack: !sinks.StreamReadsBack(enc, batches)}
 	if inRows > 0 {
 		shape.encodedBytes = max(size/inRows, 1)
 	}

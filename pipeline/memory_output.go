@@ -1,8 +1,6 @@
 package pipeline
 
 import (
-	"fmt"
-
 	"github.com/parquet-go/parquet-go"
 
 	"github.com/splitdata/splitdata/sinks"
@@ -25,6 +23,7 @@ type outputShape struct {
 	workers      int
 	rowPath      bool
 	canStream    bool  // the encoder encodes a row group a piece at a time
+	noReadBack   bool  // no finished streamed row group is read back whole (!sinks.StreamReadsBack)
 	reencoder    int64 // an index re-encoder's pooled scratch (sinks.ReencoderBytes)
 }
 
@@ -64,7 +63,8 @@ type outputShape struct {
 //     readBackHeap), and holds the job window (all of it, if
 //     larger) until it is written; one left in blocks holds none of the
 //     window (rowGroupStreams.settle). So the windows, minMemory and the
-//     pages, plus that one finished row group that may exceed the
+//     pages, plus, where the schema has a column parquet-go writes or on
+//     the row path, that one finished row group that may exceed the
 //     window, must fit (streamHeap); the blocks take what is left.
 //     Measured on the wide shape of benchmarks/peers.sh (2M rows of 20
 //     strings, 35 MiB an encoded output row group): a split under
@@ -96,27 +96,6 @@ func outputMemory(memory int64, o outputShape) (stream bool, need int64) {
 	return false, held
 }
 
-// checkMemory refuses, before any work, a job whose output row groups
-// cannot be held under memory either way (see outputMemory). The error
-// says which --memory would do.
-func checkMemory(memory int64, o outputShape) error {
-	stream, need := outputMemory(memory, o)
-	if memory <= 0 || need <= memory {
-		return nil
-	}
-	group := min(o.rowGroupRows, o.rows)
-	if stream && o.rowPath {
-		return fmt.Errorf("%w: --memory %s cannot hold an output row group of %d rows encoded (about %d bytes a row), which the row path reads back whole from parquet-go's file to re-encode its dictionary indexes, and the pages of %d row groups being encoded beside the rows in flight: use --memory %d MiB or more, or fewer --row-group-rows",
-			ErrTooLarge, sizeText(memory), group, o.readBackBytes(), o.outputs+o.workers, need>>20+1)
-	}
-	if stream {
-		return fmt.Errorf("%w: --memory %s cannot hold an output row group of %d rows encoded (about %d bytes a row) and the pages of %d row groups being encoded beside the rows in flight: use --memory %d MiB or more, or fewer --row-group-rows",
-			ErrTooLarge, sizeText(memory), group, o.encodedBytes, o.outputs+o.workers, need>>20+1)
-	}
-	return fmt.Errorf("%w: --memory %s cannot hold %d output row groups of %d rows (about %d bytes a row decoded; one pending per output, one being encoded) beside the rows in flight: use --memory %d MiB or more, or fewer --row-group-rows",
-		ErrTooLarge, sizeText(memory), outputGroups(o.outputs, o.rowPath), group, o.rowBytes, need>>20+1)
-}
-
 // outputGroups is the number of output row groups a job of outputs
 // outputs holds at most (see outputMemory).
 func outputGroups(outputs int, rowPath bool) int64 {
@@ -145,12 +124,28 @@ func streamNeed(o outputShape) int64 {
 
 // streamHeap is the least heap budget of a streaming job: the windows (a
 // fraction of it), minMemory and the pages of the row groups being
-// encoded beside them, and one finished row group read back whole, which
-// holds the job window; on the row path that row group is counted at
-// readBackBytes a row, with the pages re-encoded aside while its
-// dictionary indexes are (readBackHeap). Whatever is left, up to an
-// eighth, holds the compressed pages the page writers keep (keptPages)
-// and pages in blocks (spoolBudget). 0 when nothing is known.
+// encoded beside them, and, where one can be (sinks.StreamReadsBack; not
+// o.noReadBack), one finished row group read back whole, which holds the
+// job window; on the row path that row group is counted at readBackBytes
+// a row, with the pages re-encoded aside while its dictionary indexes are
+// (readBackHeap). Whatever is left, up to an eighth, holds the compressed
+// pages the page writers keep (keptPages) and pages in blocks
+// (spoolBudget). 0 when nothing is known.
+//
+// A finished row group whose columns are all the page writer's stays in
+// the blocks and a temporary file and holds none of the window
+// (rowGroupStreams.settle), whatever its values (the page writer leaves
+// long page bounds out as it writes): up to session 20 it was counted
+// too, which made the least budget of wide rows grow with the row group,
+// not the page size. `splitdata gen --rows 300000 --string-columns 300`
+// (4367 bytes a row, 572 MB an output row group of 131072 rows) needed
+// 1210 MiB, the default budget rose to it and the split peaked at 1.09
+// GB of RSS; it needs 665 MiB now (its 300 columns' pages, 4 row groups
+// of them, doubled), and peaks at 603-606 MB under the default, 618-622
+// MB under --memory 665MiB, 223-231 MB under --memory 240MiB --page-size
+// 64KiB. The wide shape of benchmarks/peers.sh needs 83 MiB (121 before),
+// and peaks there at 101 MB; the kept pages (keptPages), which its blocks
+// cannot give room under that budget, take the collector's headroom.
 func streamHeap(o outputShape) int64 {
 	group := min(o.rowGroupRows, o.rows)
 	if group <= 0 || o.encodedBytes <= 0 {
@@ -165,6 +160,9 @@ func streamHeap(o outputShape) int64 {
 		rest = rest * 4 / 3
 	} else {
 		rest *= 2
+	}
+	if o.noReadBack {
+		return rest
 	}
 	return readBackHeap(rest, group*o.readBackBytes(), o.pageBytes, o.rowPath)
 }

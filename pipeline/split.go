@@ -167,7 +167,8 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 	_, canStream := encoder.(sinks.StreamEncoder)
 	shape := outputShape{rowBytes: rowBytes, encodedBytes: plan.encodedRowBytes(), rowGroupRows: cfg.RowGroupRows, rows: plan.rows,
 		outputs: outputs, workers: cfg.Workers, rowPath: !batches, canStream: canStream && !cfg.IndexOnly,
-		leaves: len(schema.Columns()), byteArrays: byteArrayLeaves(schema), pageBytes: pageBytes(cfg.Parquet), reencoder: sinks.ReencoderBytes(encoder, batches)}
+		leaves: len(schema.Columns()), byteArrays: byteArrayLeaves(schema), pageBytes: pageBytes(cfg.Parquet), reencoder: sinks.ReencoderBytes(encoder, batches),
+		noReadBack: !sinks.StreamReadsBack(encoder, batches)}
 	if _, need := outputMemory(DefaultMemoryLimit, shape); autoMemory && need > cfg.MemoryLimit {
 		// No budget was given: the default grows to what the job needs.
 		cfg.MemoryLimit = need

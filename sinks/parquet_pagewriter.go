@@ -354,6 +354,14 @@ func (w *pageWriter) flush() error {
 			st.Min, st.Max, st.MinValue, st.MaxValue = nil, nil, nil, nil
 		}
 	}
+	if w.width == 0 && longBounds(&st) {
+		// Left out here as trimPageStatistics would leave them out of the
+		// finished row group, the same bytes: a streamed row group whose
+		// pages all are the page writer's is then never joined in one
+		// buffer to trim them (see StreamReadsBack). The column index and
+		// the chunk's bounds keep them, as they did.
+		st.Min, st.Max, st.MinValue, st.MaxValue = nil, nil, nil, nil
+	}
 	h := format.PageHeader{
 		Type:                 format.DataPage,
 		UncompressedPageSize: int32(len(body)),
