@@ -1,9 +1,7 @@
 package sources
 
 import (
-	"encoding/binary"
 	"fmt"
-	"math"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -233,41 +231,14 @@ func (f *arrowFill) convert(n *arrowNode, col *columnar.Column, arr arrow.Array,
 }
 
 // appendArrowValue appends v's value, of col's kind, to col's values (not
-// its levels).
+// its levels). A column's byte arrays past MaxColumnChunkBytes are
+// errBatchTooLarge, as in Parquet's batches.
 func appendArrowValue(col *columnar.Column, v parquet.Value) error {
-	if v.Kind() != col.Kind {
-		return fmt.Errorf("internal error: %v value in a %v column", v.Kind(), col.Kind)
+	if col.Kind == parquet.ByteArray && int64(len(col.Bytes))+int64(len(v.ByteArray())) > MaxColumnChunkBytes {
+		return errBatchTooLarge
 	}
-	switch col.Kind {
-	case parquet.Boolean:
-		b := byte(0)
-		if v.Boolean() {
-			b = 1
-		}
-		col.Fixed = append(col.Fixed, b)
-	case parquet.Int32:
-		col.Fixed = binary.LittleEndian.AppendUint32(col.Fixed, uint32(v.Int32()))
-	case parquet.Int64:
-		col.Fixed = binary.LittleEndian.AppendUint64(col.Fixed, uint64(v.Int64()))
-	case parquet.Float:
-		col.Fixed = binary.LittleEndian.AppendUint32(col.Fixed, math.Float32bits(v.Float()))
-	case parquet.Double:
-		col.Fixed = binary.LittleEndian.AppendUint64(col.Fixed, math.Float64bits(v.Double()))
-	case parquet.FixedLenByteArray:
-		b := v.ByteArray()
-		if len(b) != col.Width {
-			return fmt.Errorf("%w: fixed-length value of %d bytes in a column of width %d", ErrCorrupt, len(b), col.Width)
-		}
-		col.Fixed = append(col.Fixed, b...)
-	case parquet.ByteArray:
-		b := v.ByteArray()
-		if int64(len(col.Bytes))+int64(len(b)) > MaxColumnChunkBytes {
-			return errBatchTooLarge
-		}
-		col.Bytes = append(col.Bytes, b...)
-		col.Offsets = append(col.Offsets, uint32(len(col.Bytes)))
-	default:
-		return fmt.Errorf("internal error: no Arrow value of kind %v", col.Kind)
+	if err := col.AppendDefined(v); err != nil {
+		return fmt.Errorf("%w: %w", ErrCorrupt, err)
 	}
 	return nil
 }

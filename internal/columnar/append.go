@@ -245,6 +245,12 @@ func (c *Column) AppendValue(v parquet.Value) error {
 		}
 		return nil
 	}
+	return c.AppendDefined(v)
+}
+
+// AppendDefined appends v, a defined value of the column's kind, to the
+// column's values and not to its levels, which the caller appends.
+func (c *Column) AppendDefined(v parquet.Value) error {
 	if v.Kind() != c.Kind {
 		return fmt.Errorf("%v value in a %v column", v.Kind(), c.Kind)
 	}
