@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
-	"io"
 	"math"
 	"slices"
 	"strconv"
@@ -63,41 +62,14 @@ func (c *CSV) ReadBatchInto(ctx context.Context, i int, reuse *columnar.Batch) (
 	if err != nil {
 		return nil, err
 	}
-	u, end := c.units[i], c.unitEnd(i)
-	b := batchFor(layout, int(u.rows), reuse)
-	cr := c.newReader(u.offset, end-u.offset)
-	ncols := len(c.cols)
-	cr.FieldsPerRecord = ncols
-
-	var got int64
-	delta := u.line - 1 // file line minus reader line; exact from the first record on
-	for {
-		rec, err := cr.Read()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, c.readError(i, delta, err, ncols)
-		}
-		if got == 0 {
-			first, _ := cr.FieldPos(0)
-			delta = u.line - int64(first)
-		}
-		if got++; got > u.rows {
-			return nil, c.tooManyRecords(i, u.line)
-		}
-		if got%csvBatchCheck == 0 {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
-		}
-		for j, field := range rec {
-			if err := c.appendField(&b.Cols[j], j, field); err != nil {
-				line, _ := cr.FieldPos(j)
-				return nil, &InputError{Path: c.name, RowGroup: i, Line: int64(line) + delta, Column: c.cols[j].Name, Err: err}
-			}
-		}
+	b := batchFor(layout, int(c.units[i].rows), reuse)
+	put := func(j int, field string) error { return c.appendField(&b.Cols[j], j, field) }
+	got, err := c.eachRecord(ctx, i, put, func(func() int64) error {
 		b.Len++
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err

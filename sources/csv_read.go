@@ -3,7 +3,6 @@ package sources
 import (
 	"context"
 	"fmt"
-	"io"
 
 	"github.com/parquet-go/parquet-go"
 )
@@ -20,45 +19,24 @@ func (c *CSV) ReadUnit(ctx context.Context, i, batch int, fn func(rows []parquet
 	if err := c.checkUnit(i); err != nil {
 		return err
 	}
-	u, end := c.units[i], c.unitEnd(i)
-	cr := c.newReader(u.offset, end-u.offset)
-	ncols := len(c.cols)
-	cr.FieldsPerRecord = ncols
-
-	b := newTextBatch(batch, ncols)
-	var got int64
-	delta := u.line - 1 // file line minus reader line; exact from the first record on
-	for {
-		rec, err := cr.Read()
-		if err == io.EOF {
-			break
+	b := newTextBatch(batch, len(c.cols))
+	var row parquet.Row
+	put := func(j int, field string) error {
+		if j == 0 {
+			row = b.row()
 		}
-		if err != nil {
-			return c.readError(i, delta, err, ncols)
-		}
-		if got == 0 {
-			first, _ := cr.FieldPos(0)
-			delta = u.line - int64(first)
-		}
-		if got++; got > u.rows {
-			return c.tooManyRecords(i, u.line)
-		}
-		row := b.row()
-		for j, field := range rec {
-			v, err := c.value(j, field, &b.arena)
-			if err != nil {
-				line, _ := cr.FieldPos(j)
-				return &InputError{Path: c.name, RowGroup: i, Line: int64(line) + delta, Column: c.cols[j].Name, Err: err}
-			}
-			row[j] = v
-		}
+		v, err := c.value(j, field, &b.arena)
+		row[j] = v
+		return err
+	}
+	got, err := c.eachRecord(ctx, i, put, func(line func() int64) error {
 		if err := c.layout.Check(row); err != nil {
-			line, _ := cr.FieldPos(0)
-			return &InputError{Path: c.name, RowGroup: i, Line: int64(line) + delta, Err: fmt.Errorf("%w: %w", ErrCorrupt, err)}
+			return &InputError{Path: c.name, RowGroup: i, Line: line(), Err: fmt.Errorf("%w: %w", ErrCorrupt, err)}
 		}
-		if err := b.add(ctx, fn); err != nil {
-			return err
-		}
+		return b.add(ctx, fn)
+	})
+	if err != nil {
+		return err
 	}
 	if err := b.flush(ctx, fn); err != nil {
 		return err

@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
-	"io"
 	"math"
 	"strconv"
 	"unicode/utf8"
@@ -53,60 +52,15 @@ func (j *JSONL) ReadBatchInto(ctx context.Context, i int, reuse *columnar.Batch)
 	if err != nil {
 		return nil, err
 	}
-	u, end := j.units[i], j.unitEnd(i)
-	b := batchFor(layout, int(u.rows), reuse)
-	lr := j.newLineReader(u.offset, end)
-	set := make([]bool, len(j.cols))
-	var st jsonLine
-	next := 0
-	add := func(key []byte, p jsonPair) error {
-		c, ok := j.column(key, &next)
-		if !ok {
-			return j.unknownKey(string(key))
-		}
-		if set[c] {
-			return fmt.Errorf("%w: key appears twice in the record", ErrCorrupt)
-		}
-		set[c] = true
-		return j.appendValue(&b.Cols[c], c, p)
-	}
-	var got int64
-	lineNo := u.line - 1
-	for {
-		line, _, err := lr.next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, &InputError{Path: j.name, RowGroup: i, Line: lineNo + 1, Err: readError(err)}
-		}
-		lineNo++
-		if blank(line) {
-			continue
-		}
-		if got++; got > u.rows {
-			return nil, j.tooManyRecords(i, lineNo)
-		}
-		if got%csvBatchCheck == 0 {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
-		}
-		clear(set)
-		next = 0
-		if err := j.eachPair(line, &st, add); err != nil {
-			return nil, j.lineError(i, lineNo, err)
-		}
-		for c, ok := range set {
-			if ok {
-				continue
-			}
-			if j.cols[c].Required {
-				return nil, &InputError{Path: j.name, RowGroup: i, Line: lineNo, Column: j.cols[c].Name, Err: fmt.Errorf("%w: key missing in a required column", ErrCorrupt)}
-			}
-			appendNull(&b.Cols[c])
-		}
+	b := batchFor(layout, int(j.units[i].rows), reuse)
+	put := func(c int, p jsonPair) error { return j.appendValue(&b.Cols[c], c, p) }
+	missing := func(c int) { appendNull(&b.Cols[c]) }
+	got, err := j.eachRecord(ctx, i, put, missing, func(int64) error {
 		b.Len++
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err

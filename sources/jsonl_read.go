@@ -3,7 +3,6 @@ package sources
 import (
 	"context"
 	"fmt"
-	"io"
 
 	"github.com/parquet-go/parquet-go"
 )
@@ -19,64 +18,32 @@ func (j *JSONL) ReadUnit(ctx context.Context, i, batch int, fn func(rows []parqu
 	if err := j.checkUnit(i); err != nil {
 		return err
 	}
-	u, end := j.units[i], j.unitEnd(i)
-	lr := j.newLineReader(u.offset, end)
-	ncols := len(j.cols)
-	b := newTextBatch(batch, ncols)
-	set := make([]bool, ncols)
-	var st jsonLine
-	next := 0
-	var got int64
-	lineNo := u.line - 1
-	for {
-		line, _, err := lr.next()
-		if err == io.EOF {
-			break
+	b := newTextBatch(batch, len(j.cols))
+	var row parquet.Row // the record's, from its first value on
+	put := func(c int, p jsonPair) error {
+		if row == nil {
+			row = b.row()
 		}
-		if err != nil {
-			return &InputError{Path: j.name, RowGroup: i, Line: lineNo + 1, Err: readError(err)}
+		v, err := j.value(c, p, &b.arena)
+		row[c] = v
+		return err
+	}
+	missing := func(c int) {
+		if row == nil {
+			row = b.row()
 		}
-		lineNo++
-		if blank(line) {
-			continue
+		row[c] = parquet.NullValue().Level(0, 0, c)
+	}
+	got, err := j.eachRecord(ctx, i, put, missing, func(line int64) error {
+		r := row
+		row = nil
+		if err := j.layout.Check(r); err != nil {
+			return &InputError{Path: j.name, RowGroup: i, Line: line, Err: fmt.Errorf("%w: %w", ErrCorrupt, err)}
 		}
-		if got++; got > u.rows {
-			return j.tooManyRecords(i, lineNo)
-		}
-		row := b.row()
-		clear(set)
-		next = 0
-		err = j.eachPair(line, &st, func(key []byte, tok jsonPair) error {
-			c, ok := j.column(key, &next)
-			if !ok {
-				return j.unknownKey(string(key))
-			}
-			if set[c] {
-				return fmt.Errorf("%w: key appears twice in the record", ErrCorrupt)
-			}
-			set[c] = true
-			v, err := j.value(c, tok, &b.arena)
-			row[c] = v
-			return err
-		})
-		if err != nil {
-			return j.lineError(i, lineNo, err)
-		}
-		for c, ok := range set {
-			if ok {
-				continue
-			}
-			if j.cols[c].Required {
-				return &InputError{Path: j.name, RowGroup: i, Line: lineNo, Column: j.cols[c].Name, Err: fmt.Errorf("%w: key missing in a required column", ErrCorrupt)}
-			}
-			row[c] = parquet.NullValue().Level(0, 0, c)
-		}
-		if err := j.layout.Check(row); err != nil {
-			return &InputError{Path: j.name, RowGroup: i, Line: lineNo, Err: fmt.Errorf("%w: %w", ErrCorrupt, err)}
-		}
-		if err := b.add(ctx, fn); err != nil {
-			return err
-		}
+		return b.add(ctx, fn)
+	})
+	if err != nil {
+		return err
 	}
 	if err := b.flush(ctx, fn); err != nil {
 		return err
