@@ -51,27 +51,15 @@ func (c *CSV) ReadUnit(ctx context.Context, i, batch int, fn func(rows []parquet
 // --stratify and --group skip converting the others. A field that does
 // not fit its column's type is reported as by [CSV.ReadUnit].
 func (c *CSV) ReadColumns(ctx context.Context, i int, cols []int, batch int, fn func(values [][]parquet.Value) error) error {
-	if err := c.checkUnit(i); err != nil {
-		return err
-	}
-	tc, err := newTextColumns(c.name, len(c.cols), cols, batch)
-	if err != nil {
-		return err
-	}
-	put := func(j int, field string) (err error) {
-		if tc.want[j] {
-			tc.row[j], err = c.value(j, field, &tc.arena)
+	return c.readColumns(ctx, i, len(c.cols), cols, batch, fn, func(tc *textColumns) (int64, error) {
+		put := func(j int, field string) (err error) {
+			if tc.want[j] {
+				tc.row[j], err = c.value(j, field, &tc.arena)
+			}
+			return err
 		}
-		return err
-	}
-	got, err := c.eachRecord(ctx, i, put, func(func() int64) error { return tc.add(ctx, fn) })
-	if err != nil {
-		return err
-	}
-	if err := tc.flush(ctx, fn); err != nil {
-		return err
-	}
-	return c.checkRecords(i, got)
+		return c.eachRecord(ctx, i, put, func(func() int64) error { return tc.add(ctx, fn) })
+	})
 }
 
 // ReadColumn reads column col of unit i; see [ColumnReader] and

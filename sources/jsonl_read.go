@@ -58,28 +58,16 @@ func (j *JSONL) ReadUnit(ctx context.Context, i, batch int, fn func(rows []parqu
 // of --stratify and --group skip converting the others. A value that does
 // not fit its column is reported as by [JSONL.ReadUnit].
 func (j *JSONL) ReadColumns(ctx context.Context, i int, cols []int, batch int, fn func(values [][]parquet.Value) error) error {
-	if err := j.checkUnit(i); err != nil {
-		return err
-	}
-	tc, err := newTextColumns(j.name, len(j.cols), cols, batch)
-	if err != nil {
-		return err
-	}
-	put := func(c int, p jsonPair) (err error) {
-		if tc.want[c] {
-			tc.row[c], err = j.value(c, p, &tc.arena)
+	return j.readColumns(ctx, i, len(j.cols), cols, batch, fn, func(tc *textColumns) (int64, error) {
+		put := func(c int, p jsonPair) (err error) {
+			if tc.want[c] {
+				tc.row[c], err = j.value(c, p, &tc.arena)
+			}
+			return err
 		}
-		return err
-	}
-	missing := func(c int) { tc.row[c] = parquet.NullValue().Level(0, 0, c) }
-	got, err := j.eachRecord(ctx, i, put, missing, func(int64) error { return tc.add(ctx, fn) })
-	if err != nil {
-		return err
-	}
-	if err := tc.flush(ctx, fn); err != nil {
-		return err
-	}
-	return j.checkRecords(i, got)
+		missing := func(c int) { tc.row[c] = parquet.NullValue().Level(0, 0, c) }
+		return j.eachRecord(ctx, i, put, missing, func(int64) error { return tc.add(ctx, fn) })
+	})
 }
 
 // ReadColumn reads column col of unit i; see [ColumnReader] and

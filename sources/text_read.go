@@ -98,6 +98,28 @@ func (b *textBatch) flush(ctx context.Context, fn func(rows []parquet.Row) error
 	return nil
 }
 
+// readColumns is ReadColumns of unit i of a file of ncols columns: each
+// reads the unit's records, putting the values of the columns asked for
+// into tc.row and calling tc.add after each record, and returns the
+// records read.
+func (t *textFile) readColumns(ctx context.Context, i, ncols int, cols []int, batch int, fn func(values [][]parquet.Value) error, each func(tc *textColumns) (int64, error)) error {
+	if err := t.checkUnit(i); err != nil {
+		return err
+	}
+	tc, err := newTextColumns(t.name, ncols, cols, batch)
+	if err != nil {
+		return err
+	}
+	got, err := each(tc)
+	if err != nil {
+		return err
+	}
+	if err := tc.flush(ctx, fn); err != nil {
+		return err
+	}
+	return t.checkRecords(i, got)
+}
+
 // textColumns is the values of some columns of a unit's records being
 // read (ReadColumns of CSV and JSON Lines), handed to the caller's fn up
 // to batch rows at a time: the record's values go to row (only those of
