@@ -179,7 +179,7 @@ func (a *Arrow) readFields(i int, want []bool) (arrs []arrow.Array, err error) {
 	}
 	rows := a.batches[i].rows
 	r := rangeReader{a: a, pb: pb, rows: rows, e: rows}
-	defer r.inf.close()
+	defer func() { r.inf.close() }() // r.inf is made when first needed
 	arrs = make([]arrow.Array, len(a.nodes))
 	defer func() {
 		if err != nil {
