@@ -13,8 +13,10 @@ import (
 // readGroupColumns passes the canonical bytes of the group of every row k
 // of unit u to fn, in row order, from the group's columns alone, read in
 // lockstep batches of readBatch rows (cr.ReadColumns): the other columns
-// are neither decompressed nor decoded. It holds a batch of values and a
-// page per group column, however many rows the unit has. The bytes are
+// are neither decompressed nor decoded (Parquet, Arrow) or converted (CSV,
+// JSON Lines). It holds a batch of values and a page (Arrow: the group
+// fields' buffers of a record batch) per group column, however many rows
+// the unit has. The bytes are
 // those of groupSpec.appendBytes on the unit's whole rows, and are valid
 // only until fn returns.
 func readGroupColumns(ctx context.Context, p *plan, u unit, g groupSpec, cr sources.ColumnsReader, fn func(k int, b []byte)) error {
@@ -63,7 +65,8 @@ var testHookGroupColumns func(u unit, cols []int)
 
 // readUnitGroups passes the canonical bytes of the group of every row of
 // unit u of in to fn, in row order: from the group's columns alone where
-// in can read them (a Parquet file, ColumnsReader), else from whole rows.
+// in can read them (a ColumnsReader: every input format), else from whole
+// rows.
 // The bytes are valid only until fn returns.
 func readUnitGroups(ctx context.Context, in sources.Source, u int, g groupSpec, fn func(b []byte) error) error {
 	var buf []byte

@@ -258,18 +258,8 @@ func TestArrowBatchRefused(t *testing.T) {
 func TestArrowBatchBigEndian(t *testing.T) {
 	mem := memory.NewGoAllocator()
 	want := []int64{1, -2, 1 << 40, 7, 9, 11, 13, 15, 17, 19}
-	swapped := make([]int64, len(want))
-	for k, v := range want {
-		swapped[k] = int64(bits.ReverseBytes64(uint64(v)))
-	}
-	b := array.NewInt64Builder(mem)
-	b.AppendValues(swapped, nil)
-	arr := b.NewInt64Array()
-	schema := arrow.NewSchemaWithEndian([]arrow.Field{{Name: "v", Type: arrow.PrimitiveTypes.Int64}}, nil, endian.BigEndian)
-	rec := array.NewRecordBatch(schema, []arrow.Array{arr}, int64(arr.Len()))
-	defer rec.Release()
 	for _, stream := range []bool{false, true} {
-		data := writeArrow(t, mem, stream, schema, []arrow.RecordBatch{rec})
+		data := bigEndianArrow(t, mem, stream, want, nil)
 		a, err := sources.OpenArrow("be.arrow", bytes.NewReader(data), int64(len(data)))
 		if err != nil {
 			t.Fatal(err)
@@ -288,4 +278,23 @@ func TestArrowBatchBigEndian(t *testing.T) {
 			}
 		}
 	}
+}
+
+// bigEndianArrow writes one record batch of a nullable int64 column "v"
+// of values (valid: which are not null; nil: all) as big-endian buffers,
+// which arrow-go swaps as it decodes them.
+func bigEndianArrow(t *testing.T, mem memory.Allocator, stream bool, values []int64, valid []bool) []byte {
+	swapped := make([]int64, len(values))
+	for k, v := range values {
+		swapped[k] = int64(bits.ReverseBytes64(uint64(v)))
+	}
+	b := array.NewInt64Builder(mem)
+	defer b.Release()
+	b.AppendValues(swapped, valid)
+	arr := b.NewInt64Array()
+	defer arr.Release()
+	schema := arrow.NewSchemaWithEndian([]arrow.Field{{Name: "v", Type: arrow.PrimitiveTypes.Int64, Nullable: true}}, nil, endian.BigEndian)
+	rec := array.NewRecordBatch(schema, []arrow.Array{arr}, int64(arr.Len()))
+	defer rec.Release()
+	return writeArrow(t, mem, stream, schema, []arrow.RecordBatch{rec})
 }

@@ -24,7 +24,10 @@ import (
 // validates a decoded batch; they are then copied into the batch as a
 // decoded batch's are. Such a batch is cut into units by rows
 // (ReadsRanges), each unit holding its rows only; other batches are read
-// whole, as the row path reads them.
+// whole, as the row path reads them. Key passes read whole batches this
+// way too, the buffers of the columns they need only (arrow_columns.go),
+// compressed bodies included: each of those buffers is decompressed as
+// arrow-go decompresses it, the others are neither read nor decompressed.
 
 // Sizes of the flatbuffer structs of a record batch's header.
 const (
@@ -41,6 +44,7 @@ type plainBatch struct {
 	nodes, bufs   int   // positions of the vectors in meta
 	nNodes, nBufs int
 	meta          []byte
+	codec         int // body compression codec; -1: none
 }
 
 // ReadsRanges reports whether record batch i is read by ranges of rows
@@ -51,25 +55,27 @@ func (a *Arrow) ReadsRanges(i int) bool {
 	if i < 0 || i >= len(a.batches) {
 		return false
 	}
-	_, err := a.plainBatch(i)
+	_, err := a.plainBatch(i, false)
 	return err == nil
 }
 
 // plainBatch reads and checks the header of record batch i, and returns
 // where its buffers lie, or an error wrapping errNotPlain when the batch
-// cannot be read by ranges.
-func (a *Arrow) plainBatch(i int) (*plainBatch, error) {
+// cannot be read by ranges, or, with compressed, whole from the buffers
+// of some of its columns: a compressed body is plain then, and the sizes
+// of its buffers are checked as they are decompressed (rangeReader.buffer).
+func (a *Arrow) plainBatch(i int, compressed bool) (*plainBatch, error) {
 	if !a.plainSchema || !hostLittleEndian {
 		return nil, errNotPlain
 	}
-	pb, err := a.plainBuffers(i)
+	pb, err := a.plainBuffers(i, compressed)
 	if err != nil && !errors.Is(err, errNotPlain) {
 		return nil, corrupt(a.name, i, err)
 	}
 	return pb, err
 }
 
-func (a *Arrow) plainBuffers(i int) (*plainBatch, error) {
+func (a *Arrow) plainBuffers(i int, compressed bool) (*plainBatch, error) {
 	b := a.batches[i]
 	meta, err := a.readMeta(b.msg.off, b.meta)
 	if err != nil {
@@ -82,12 +88,23 @@ func (a *Arrow) plainBuffers(i int) (*plainBatch, error) {
 	if err != nil {
 		return nil, err
 	}
+	pb := &plainBatch{body: b.msg.off + b.meta, meta: rb.buf, codec: -1}
 	if p, err := rb.field(3, 4); err != nil {
 		return nil, err
 	} else if p >= 0 {
-		return nil, fmt.Errorf("%w: compressed body", errNotPlain)
+		if !compressed {
+			return nil, fmt.Errorf("%w: compressed body", errNotPlain)
+		}
+		bc, err := rb.table(3)
+		if err != nil {
+			return nil, err
+		}
+		c, err := bc.uint8(0) // checkBody accepted it
+		if err != nil {
+			return nil, err
+		}
+		pb.codec = int(c)
 	}
-	pb := &plainBatch{body: b.msg.off + b.meta, meta: rb.buf}
 	if pb.nodes, pb.nNodes, err = rb.vector(1, fieldNodeBytes); err != nil {
 		return nil, fmt.Errorf("nodes: %w", err)
 	}
@@ -139,8 +156,10 @@ type rangeReader struct {
 	node, buf  int // next field node and buffer
 	pathForErr string
 	// dry makes the reader check the field nodes and buffers of the
-	// whole batch without reading a byte of them.
+	// whole batch without reading a byte of them (in a compressed body,
+	// only that they exist: their sizes are known once decompressed).
 	dry bool
+	inf *inflater // decompresses the buffers of a compressed body
 }
 
 // rangeRecord reads rows [first, first+count) of record batch i from its
@@ -148,7 +167,7 @@ type rangeReader struct {
 // arrays start at row first&^7 and are sliced to the range, validated.
 // The caller releases it.
 func (a *Arrow) rangeRecord(i int, first, count int64) (arrow.RecordBatch, error) {
-	pb, err := a.plainBatch(i)
+	pb, err := a.plainBatch(i, false)
 	if err != nil {
 		return nil, err
 	}
@@ -208,6 +227,12 @@ func (r *rangeReader) buffer(lo, hi, need int64) (*memory.Buffer, error) {
 	p := r.pb.meta[r.pb.bufs+bufferBytes*k:]
 	off, size := int64(binary.LittleEndian.Uint64(p)), int64(binary.LittleEndian.Uint64(p[8:]))
 	// checkBody placed the buffer inside the body.
+	if r.pb.codec >= 0 {
+		if r.dry {
+			return nil, nil
+		}
+		return r.inflated(k, off, size, lo, hi, need)
+	}
 	if size < need {
 		return nil, fmt.Errorf("buffer %d of %d bytes, %d needed", k, size, need)
 	}

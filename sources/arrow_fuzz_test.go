@@ -175,6 +175,58 @@ func fuzzArrowInput(t *testing.T, data []byte) {
 		if layoutErr == nil {
 			fuzzArrowBatch(t, a, i, rows, err)
 		}
+		fuzzArrowColumns(t, a, i, rows, err)
+	}
+}
+
+// fuzzArrowColumns reads the non-repeated columns of record batch i of a
+// together, and the first and last alone, and compares the values with
+// rows, what ReadUnit read of it, or with rowErr, its error: where the
+// rows read, every column reads to their values; else a column may read
+// (the damage may lie in another) or give an *InputError.
+func fuzzArrowColumns(t *testing.T, a *Arrow, i int, rows []parquet.Row, rowErr error) {
+	var flat []int
+	for c, l := range a.layout {
+		if l.MaxRep == 0 {
+			flat = append(flat, c)
+		}
+	}
+	if len(flat) == 0 {
+		return
+	}
+	for _, cols := range [][]int{flat, flat[:1], flat[len(flat)-1:]} {
+		r := 0
+		err := a.ReadColumns(context.Background(), i, cols, 4, func(values [][]parquet.Value) error {
+			for k := range values[0] {
+				for c, col := range cols {
+					if rowErr != nil || r >= len(rows) {
+						continue
+					}
+					want := parquet.NullValue()
+					for _, v := range rows[r] {
+						if v.Column() == col {
+							want = v
+						}
+					}
+					got := values[c][k]
+					if got.IsNull() != want.IsNull() || got.DefinitionLevel() != want.DefinitionLevel() ||
+						got.RepetitionLevel() != want.RepetitionLevel() || got.Column() != want.Column() || !parquet.Equal(got, want) {
+						t.Fatalf("record batch %d, row %d, column %d: got %v, want %v", i, r, col, got, want)
+					}
+				}
+				r++
+			}
+			return nil
+		})
+		switch {
+		case err != nil:
+			checkArrowError(t, err)
+			if rowErr == nil {
+				t.Fatalf("record batch %d: rows read, columns %v refused: %v", i, cols, err)
+			}
+		case int64(r) != a.UnitNumRows(i):
+			t.Fatalf("record batch %d: columns %v: %d rows, header says %d", i, cols, r, a.UnitNumRows(i))
+		}
 	}
 }
 

@@ -20,7 +20,7 @@ type ColumnReader interface {
 // ReadColumn reads column col of row group i; see [ColumnReader]. It is
 // ReadColumns of the one column.
 func (p *Parquet) ReadColumn(ctx context.Context, i, col, batch int, fn func(values []parquet.Value) error) error {
-	return p.ReadColumns(ctx, i, []int{col}, batch, func(values [][]parquet.Value) error { return fn(values[0]) })
+	return readColumn(ctx, p, i, col, batch, fn)
 }
 
 var _ ColumnReader = (*Parquet)(nil)

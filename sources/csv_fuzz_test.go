@@ -187,6 +187,7 @@ func readFuzzed(t *testing.T, src FileSource) ([][]string, error) {
 		t.Fatalf("units hold %d rows, NumRows %d", total, src.NumRows())
 	}
 	rows, err := readAllText(t, src, 3)
+	checkColumnsPath(t, src, rows, err)
 	if err != nil {
 		checkInputError(t, err)
 		return nil, err

@@ -43,3 +43,32 @@ func (c *CSV) ReadUnit(ctx context.Context, i, batch int, fn func(rows []parquet
 	}
 	return c.checkRecords(i, got)
 }
+
+// ReadColumns reads columns cols of unit i; see [ColumnsReader]. Every
+// record is still parsed, to find where the next one starts, and checked
+// to hold a field per column, but only the fields of cols are converted
+// (and checked against their columns' types): the key passes of
+// --stratify and --group skip converting the others. A field that does
+// not fit its column's type is reported as by [CSV.ReadUnit].
+func (c *CSV) ReadColumns(ctx context.Context, i int, cols []int, batch int, fn func(values [][]parquet.Value) error) error {
+	return c.readColumns(ctx, i, len(c.cols), cols, batch, fn, func(tc *textColumns) (int64, error) {
+		put := func(j int, field string) (err error) {
+			if tc.want[j] {
+				tc.row[j], err = c.value(j, field, &tc.arena)
+			}
+			return err
+		}
+		return c.eachRecord(ctx, i, put, func(func() int64) error { return tc.add(ctx, fn) })
+	})
+}
+
+// ReadColumn reads column col of unit i; see [ColumnReader] and
+// [CSV.ReadColumns].
+func (c *CSV) ReadColumn(ctx context.Context, i, col, batch int, fn func(values []parquet.Value) error) error {
+	return readColumn(ctx, c, i, col, batch, fn)
+}
+
+var (
+	_ ColumnReader  = (*CSV)(nil)
+	_ ColumnsReader = (*CSV)(nil)
+)

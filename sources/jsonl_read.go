@@ -50,3 +50,33 @@ func (j *JSONL) ReadUnit(ctx context.Context, i, batch int, fn func(rows []parqu
 	}
 	return j.checkRecords(i, got)
 }
+
+// ReadColumns reads columns cols of unit i; see [ColumnsReader]. Every
+// record is still parsed, to find where the next one starts and check
+// that it is a record of the schema, but only the values of cols are
+// converted (and checked against their columns' types): the key passes
+// of --stratify and --group skip converting the others. A value that does
+// not fit its column is reported as by [JSONL.ReadUnit].
+func (j *JSONL) ReadColumns(ctx context.Context, i int, cols []int, batch int, fn func(values [][]parquet.Value) error) error {
+	return j.readColumns(ctx, i, len(j.cols), cols, batch, fn, func(tc *textColumns) (int64, error) {
+		put := func(c int, p jsonPair) (err error) {
+			if tc.want[c] {
+				tc.row[c], err = j.value(c, p, &tc.arena)
+			}
+			return err
+		}
+		missing := func(c int) { tc.row[c] = parquet.NullValue().Level(0, 0, c) }
+		return j.eachRecord(ctx, i, put, missing, func(int64) error { return tc.add(ctx, fn) })
+	})
+}
+
+// ReadColumn reads column col of unit i; see [ColumnReader] and
+// [JSONL.ReadColumns].
+func (j *JSONL) ReadColumn(ctx context.Context, i, col, batch int, fn func(values []parquet.Value) error) error {
+	return readColumn(ctx, j, i, col, batch, fn)
+}
+
+var (
+	_ ColumnReader  = (*JSONL)(nil)
+	_ ColumnsReader = (*JSONL)(nil)
+)

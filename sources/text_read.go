@@ -97,3 +97,89 @@ func (b *textBatch) flush(ctx context.Context, fn func(rows []parquet.Row) error
 	b.k, b.arena = 0, b.arena[:0]
 	return nil
 }
+
+// readColumns is ReadColumns of unit i of a file of ncols columns: each
+// reads the unit's records, putting the values of the columns asked for
+// into tc.row and calling tc.add after each record, and returns the
+// records read.
+func (t *textFile) readColumns(ctx context.Context, i, ncols int, cols []int, batch int, fn func(values [][]parquet.Value) error, each func(tc *textColumns) (int64, error)) error {
+	if err := t.checkUnit(i); err != nil {
+		return err
+	}
+	tc, err := newTextColumns(t.name, ncols, cols, batch)
+	if err != nil {
+		return err
+	}
+	got, err := each(tc)
+	if err != nil {
+		return err
+	}
+	if err := tc.flush(ctx, fn); err != nil {
+		return err
+	}
+	return t.checkRecords(i, got)
+}
+
+// textColumns is the values of some columns of a unit's records being
+// read (ReadColumns of CSV and JSON Lines), handed to the caller's fn up
+// to batch rows at a time: the record's values go to row (only those of
+// the columns in want need be set), add copies those of cols. The values
+// and the bytes in arena are reused from batch to batch: fn borrows them
+// until it returns. It is for one goroutine.
+type textColumns struct {
+	cols  []int
+	want  []bool            // by column: in cols
+	row   []parquet.Value   // the current record's values, by column
+	out   [][]parquet.Value // [k]: the batch's values of column cols[k]
+	arena []byte            // string bytes of the current batch's values
+	batch int
+}
+
+// newTextColumns returns the reader of columns cols, in batches of batch
+// rows, of a file of ncols columns, named name in errors.
+func newTextColumns(name string, ncols int, cols []int, batch int) (*textColumns, error) {
+	if batch <= 0 || len(cols) == 0 {
+		return nil, fmt.Errorf("%s: read of %d columns in batches of %d rows", name, len(cols), batch)
+	}
+	t := &textColumns{cols: cols, want: make([]bool, ncols), row: make([]parquet.Value, ncols),
+		out: make([][]parquet.Value, len(cols)), batch: batch}
+	for k, col := range cols {
+		if col < 0 || col >= ncols {
+			return nil, fmt.Errorf("%s: column %d out of range [0,%d)", name, col, ncols)
+		}
+		t.want[col] = true
+		t.out[k] = make([]parquet.Value, 0, batch)
+	}
+	return t, nil
+}
+
+// add appends the record's values of cols to the batch and, when it is
+// full, hands it to fn (unless ctx is done).
+func (t *textColumns) add(ctx context.Context, fn func(values [][]parquet.Value) error) error {
+	for k, col := range t.cols {
+		t.out[k] = append(t.out[k], t.row[col])
+	}
+	if len(t.out[0]) < t.batch {
+		return nil
+	}
+	return t.flush(ctx, fn)
+}
+
+// flush hands the values not yet handed out to fn (unless ctx is done)
+// and starts the next batch.
+func (t *textColumns) flush(ctx context.Context, fn func(values [][]parquet.Value) error) error {
+	if len(t.out[0]) == 0 {
+		return nil
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := fn(t.out); err != nil {
+		return err
+	}
+	for k := range t.out {
+		t.out[k] = t.out[k][:0]
+	}
+	t.arena = t.arena[:0]
+	return nil
+}
