@@ -27,6 +27,13 @@ import (
 // encodes to estimate text rows' encoded bytes.
 const textSampleUnits = 3
 
+// textSampleBytes is the most values' bytes decoded of a unit the plan
+// samples: twice sources.TextUnitBytes, which only a unit of one long
+// record passes. Such a unit is left out: read and encoded before the
+// job, it took several times its record beside the job's budget (a
+// 60 MiB record: peak RSS 425 -> 738 MB).
+const textSampleBytes = 2 * sources.TextUnitBytes
+
 // isText reports whether in is a CSV or JSON Lines input.
 func isText(in sources.FileSource) bool {
 	switch in.(type) {
@@ -75,7 +82,8 @@ func (p *plan) encodedRowBytesOf(ctx context.Context, format sinks.Format, batch
 // as a row group of format's, and returns the largest ratio of encoded
 // bytes to decoded value bytes (fixed-width values and strings' bytes, as
 // DecodedBytes counts them); false when in reads no batches, format
-// encodes none, or a unit fails to read or encode.
+// encodes none, a unit fails to read or encode, or every unit is above
+// textSampleBytes.
 func textEncodedRatio(ctx context.Context, in sources.FileSource, format sinks.Format) (float64, bool) {
 	br, ok := in.(sources.BatchReader)
 	n := in.NumUnits()
@@ -91,11 +99,13 @@ func textEncodedRatio(ctx context.Context, in sources.FileSource, format sinks.F
 		return 0, false
 	}
 	units := []int{0, n / 2, n - 1}[:min(n, textSampleUnits)]
-	ratio := 0.0
+	sized, _ := in.(rowGroupSizer)
+	ratio, sampled := 0.0, false
 	for k, u := range units {
-		if k > 0 && u == units[k-1] {
+		if k > 0 && u == units[k-1] || sized != nil && sized.RowGroupDecodedBytes(u) > textSampleBytes {
 			continue
 		}
+		sampled = true
 		b, err := br.ReadBatch(ctx, u)
 		if err != nil {
 			return 0, false
@@ -114,7 +124,7 @@ func textEncodedRatio(ctx context.Context, in sources.FileSource, format sinks.F
 			r.Release()
 		}
 	}
-	return ratio, true
+	return ratio, sampled
 }
 
 // batchValueBytes is the bytes of b's values: fixed-width slots and

@@ -197,19 +197,28 @@ func (t *textFile) countField(i, n int) {
 // the file's size (used up to session 22) counted a JSON Lines row of
 // benchmarks' gen shape at 176 bytes, where its batch holds 121.
 func (t *textFile) DecodedBytes() int64 {
-	var fixed, str int64
-	for i, c := range t.cols {
+	var fixed int64
+	for _, c := range t.cols {
 		switch c.Type {
 		case CSVString:
-			if i < len(t.strBytes) {
-				str += t.strBytes[i]
-			}
 		case CSVDate:
 			fixed += 4
 		case CSVBool:
 			fixed++
 		default:
 			fixed += 8
+		}
+	}
+	return fixed*t.numRows + t.stringBytes()
+}
+
+// stringBytes estimates the bytes of t's string values (see
+// DecodedBytes): at most the file's size.
+func (t *textFile) stringBytes() int64 {
+	var str int64
+	for i, c := range t.cols {
+		if c.Type == CSVString && i < len(t.strBytes) {
+			str += t.strBytes[i]
 		}
 	}
 	switch {
@@ -219,7 +228,26 @@ func (t *textFile) DecodedBytes() int64 {
 		// A sample: its string bytes per byte of text, scaled.
 		str = int64(float64(str) * float64(t.size) / float64(t.strText))
 	}
-	return fixed*t.numRows + min(str, t.size)
+	return min(str, t.size)
+}
+
+// RowGroupDecodedBytes estimates the bytes unit i's values take decoded:
+// its records' fixed-width slots and its share of the file's string bytes
+// ([textFile.DecodedBytes]) by its share of the file's text, so that a
+// unit holding one long record counts that record, not an even share by
+// rows.
+func (t *textFile) RowGroupDecodedBytes(i int) int64 {
+	total := t.DecodedBytes()
+	fixed := int64(0)
+	if t.numRows > 0 {
+		fixed = (total - min(total, t.stringBytes())) / t.numRows
+	}
+	text := t.unitEnd(i) - t.units[i].offset
+	str := int64(0)
+	if t.size > 0 {
+		str = int64(float64(t.stringBytes()) * float64(text) / float64(t.size))
+	}
+	return fixed*t.units[i].rows + str
 }
 
 // finish derives the schema and its row checker from the columns.

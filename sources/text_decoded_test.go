@@ -98,3 +98,37 @@ func TestJSONLDecodedBytes(t *testing.T) {
 		})
 	}
 }
+
+// A unit holding one long record counts that record: units' estimates
+// share the string bytes by their text, not evenly by rows (up to session
+// 22 a 60 MiB record's unit was counted at a share by rows, and the
+// refusal named the wrong records).
+func TestTextUnitDecodedBytes(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("id,s\n")
+	for i := range 200 {
+		fmt.Fprintf(&b, "%d,v%d\n", i, i)
+	}
+	long := strings.Repeat("x", 1<<20)
+	fmt.Fprintf(&b, "200,%s\n", long)
+	for i := 201; i < 400; i++ {
+		fmt.Fprintf(&b, "%d,v%d\n", i, i)
+	}
+	withUnitRows(t, 100)
+	c, err := openCSVString(b.String(), CSVOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum int64
+	for i := range c.NumUnits() {
+		got := c.RowGroupDecodedBytes(i)
+		sum += got
+		holds := c.units[i].offset <= int64(strings.Index(b.String(), long)) && int64(strings.Index(b.String(), long)) < c.unitEnd(i)
+		if holds && got < int64(len(long))*99/100 || !holds && got > 100*24 {
+			t.Errorf("unit %d (long record: %v) counted at %d bytes", i, holds, got)
+		}
+	}
+	if d := c.DecodedBytes(); sum < d-2*int64(c.NumUnits()) || sum > d {
+		t.Errorf("units sum to %d, DecodedBytes = %d", sum, d)
+	}
+}
