@@ -37,7 +37,8 @@ type rowGroupSizer interface {
 
 // unitBytes estimates the memory of unit u decoded: its share of its row
 // group's values, plus rowBytes per row. Inputs that give no estimate
-// count their size in proportion to the unit's rows.
+// per unit count their values (inputValueBytes) in proportion to the
+// unit's rows.
 func unitBytes(in sources.Source, u unit, rgRows, rowBytes int64) int64 {
 	var values int64
 	switch s := in.(type) {
@@ -45,7 +46,7 @@ func unitBytes(in sources.Source, u unit, rgRows, rowBytes int64) int64 {
 		values = s.RowGroupDecodedBytes(u.rg)
 	case sources.FileSource:
 		if n := s.NumRows(); n > 0 {
-			values = int64(float64(s.Size()) * float64(rgRows) / float64(n))
+			values = int64(float64(inputValueBytes(s)) * float64(rgRows) / float64(n))
 		}
 	}
 	if rgRows > 0 && u.rows < rgRows {

@@ -156,20 +156,32 @@ func isCSV(in sources.FileSource) bool {
 	return ok
 }
 
+// decodedSizer is implemented by inputs that estimate their values'
+// bytes decoded (sources.Parquet: uncompressed column bytes, dictionaries
+// expanded; CSV and JSON Lines: fixed widths and strings' bytes).
+type decodedSizer interface {
+	DecodedBytes() int64
+}
+
+// inputValueBytes estimates the bytes in's values take decoded: its
+// DecodedBytes where it gives them (decodedSizer), else its size (Arrow
+// IPC, whose buffers are about its values).
+func inputValueBytes(in sources.FileSource) int64 {
+	if d, ok := in.(decodedSizer); ok {
+		return d.DecodedBytes()
+	}
+	return in.Size()
+}
+
 // decodedBytes estimates the memory the inputs' rows take decoded: their
-// values (for Parquet, sources.Parquet.DecodedBytes: uncompressed column
-// bytes, dictionaries expanded) plus, per row, a parquet.Value per leaf and
+// values (inputValueBytes) plus, per row, a parquet.Value per leaf and
 // a row header (the row path) or an offset per leaf and the shuffle's
 // bookkeeping (the columnar path, batches).
 func (p *plan) decodedBytes(batches bool) int64 {
 	var total int64
 	for _, in := range p.inputs {
 		leaves := int64(len(in.Schema().Columns()))
-		if pq, ok := in.(*sources.Parquet); ok {
-			total += pq.DecodedBytes()
-		} else {
-			total += in.Size() // text and Arrow inputs: about their size
-		}
+		total += inputValueBytes(in)
 		if batches {
 			// Columns hold the values about as Parquet's plain encoding
 			// does (uncompressed bytes), plus a ByteArray's offsets.
@@ -190,11 +202,7 @@ func (p *plan) rowBytes(batches, shuffle bool) int64 {
 	var values, leaves int64
 	for _, in := range p.inputs {
 		leaves = int64(len(in.Schema().Columns()))
-		if pq, ok := in.(*sources.Parquet); ok {
-			values += pq.DecodedBytes()
-		} else {
-			values += in.Size()
-		}
+		values += inputValueBytes(in)
 	}
 	return values/p.rows + unitRowBytes(leaves, batches, shuffle)
 }

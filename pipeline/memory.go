@@ -363,11 +363,7 @@ func shardMemory(cfg ShardConfig, inputs []sources.FileSource, schema *parquet.S
 		}
 		inRows += in.NumRows()
 		size += in.Size()
-		if pq, ok := in.(*sources.Parquet); ok {
-			values += pq.DecodedBytes()
-		} else {
-			values += in.Size()
-		}
+		values += inputValueBytes(in)
 	}
 	if inRows > 0 {
 		b.rowBytes = values/inRows + unitRowBytes(int64(len(schema.Columns())), batches, false)

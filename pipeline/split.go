@@ -165,7 +165,7 @@ func run(ctx context.Context, cfg SplitConfig, jb job) (*Manifest, error) {
 		rowBytes = valueBytes + rowHeaderBytes // rows of one index
 	}
 	_, canStream := encoder.(sinks.StreamEncoder)
-	shape := outputShape{rowBytes: rowBytes, encodedBytes: plan.encodedRowBytes(), rowGroupRows: cfg.RowGroupRows, rows: plan.rows,
+	shape := outputShape{rowBytes: rowBytes, encodedBytes: plan.encodedRowBytesOf(ctx, format, batches && !cfg.IndexOnly), rowGroupRows: cfg.RowGroupRows, rows: plan.rows,
 		outputs: outputs, workers: cfg.Workers, rowPath: !batches, canStream: canStream && !cfg.IndexOnly,
 		leaves: len(schema.Columns()), byteArrays: byteArrayLeaves(schema), pageBytes: pageBytes(cfg.Parquet), reencoder: sinks.ReencoderBytes(encoder, batches),
 		noReadBack: !sinks.StreamReadsBack(encoder, batches)}

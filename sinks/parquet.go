@@ -378,6 +378,18 @@ func (g *EncodedRowGroup) NumRows() int64 { return g.numRows }
 // (see [RowGroupEncoder.NewStreamWith]): the blocks' bytes.
 func (g *EncodedRowGroup) Size() int64 { return g.held }
 
+// EncodedBytes returns the bytes of g's column chunks as encoded
+// (compressed pages, dictionary pages included): what g's rows take in a
+// file, without its page index and metadata, and without the slack of
+// the buffer holding them that [EncodedRowGroup.Size] counts.
+func (g *EncodedRowGroup) EncodedBytes() int64 {
+	var n int64
+	for i := range g.meta.Columns {
+		n += g.meta.Columns[i].MetaData.TotalCompressedSize
+	}
+	return n
+}
+
 // fileShape is what every file of one schema shares: its schema elements
 // and column orders as parquet-go writes them, and their encoding, used to
 // check that a row group is appended to a file of its own schema.

@@ -72,6 +72,12 @@ type Arrow struct {
 	// views.
 	arrowSchema *arrow.Schema
 	plainSchema bool
+
+	// sizes holds each record batch's buffers' bytes decoded and their
+	// total, read once on request (arrow_size.go).
+	sizesOnce sync.Once
+	sizes     []int64
+	sizesSum  int64
 }
 
 // section is a byte range of the input.

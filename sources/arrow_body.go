@@ -61,22 +61,9 @@ func (a *Arrow) checkBody(meta []byte, off, n int64) error {
 	if err != nil {
 		return fmt.Errorf("buffers: %w", err)
 	}
-	codec := -1
-	if p, err := rb.field(3, 4); err != nil {
-		return fmt.Errorf("compression: %w", err)
-	} else if p >= 0 {
-		bc, err := rb.table(3)
-		if err != nil {
-			return fmt.Errorf("compression: %w", err)
-		}
-		c, err := bc.uint8(0)
-		if err != nil {
-			return fmt.Errorf("compression: %w", err)
-		}
-		if c != codecLZ4Frame && c != codecZSTD {
-			return fmt.Errorf("%w: body compression codec %d", ErrUnsupported, c)
-		}
-		codec = int(c)
+	codec, err := bodyCodec(rb)
+	if err != nil {
+		return err
 	}
 	var total int64
 	for k := range count {
@@ -121,6 +108,30 @@ func (a *Arrow) checkBody(meta []byte, off, n int64) error {
 		}
 	}
 	return nil
+}
+
+// bodyCodec returns the body compression codec of record batch table rb,
+// -1 when its body is not compressed.
+func bodyCodec(rb fbTable) (int, error) {
+	p, err := rb.field(3, 4)
+	if err != nil {
+		return 0, fmt.Errorf("compression: %w", err)
+	}
+	if p < 0 {
+		return -1, nil
+	}
+	bc, err := rb.table(3)
+	if err != nil {
+		return 0, fmt.Errorf("compression: %w", err)
+	}
+	c, err := bc.uint8(0)
+	if err != nil {
+		return 0, fmt.Errorf("compression: %w", err)
+	}
+	if c != codecLZ4Frame && c != codecZSTD {
+		return 0, fmt.Errorf("%w: body compression codec %d", ErrUnsupported, c)
+	}
+	return int(c), nil
 }
 
 // batchTable returns the RecordBatch table of a record batch message or

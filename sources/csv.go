@@ -239,8 +239,11 @@ func (c *CSV) scan() error {
 		}
 		line, _ := cr.FieldPos(0)
 		cost := textValueBytes * int64(len(rec)+1)
-		for _, f := range rec {
+		for i, f := range rec {
 			cost += int64(len(f))
+			if f != c.opts.Null {
+				c.countField(i, len(f))
+			}
 		}
 		c.addRecord(off, int64(line), csvUnitRows, cost)
 		if infer != nil && (c.inferN < 0 || sampled < c.inferN) {
@@ -259,6 +262,7 @@ func (c *CSV) scan() error {
 		c.cols[i].Type = infer[i].typ()
 	}
 	c.inferN = sampled
+	c.strText = c.size // every field counted
 	return nil
 }
 

@@ -222,6 +222,7 @@ func (j *JSONL) scan() error {
 			continue
 		}
 		sampled++
+		j.strText += n
 		seen = seen[:0]
 		err = j.parseLine(line, func(key string, v any) error {
 			i, ok := index[key]
@@ -244,6 +245,9 @@ func (j *JSONL) scan() error {
 				return fmt.Errorf("%w: key appears twice in the record", ErrCorrupt)
 			}
 			seen[i] = true
+			if s, ok := v.(string); ok {
+				j.countField(i, len(s))
+			}
 			return infer[i].add(v, lineNo)
 		})
 		if err != nil {

@@ -105,6 +105,12 @@ type textFile struct {
 	layout  rowcheck.Layout
 	units   []textUnit
 	numRows int64
+	// strBytes and strText are what DecodedBytes is estimated from: per
+	// column, the bytes its values take decoded as strings, and the
+	// bytes of text those values were measured in (the file's size, or
+	// the sample's lines; 0: not measured); see textFile.DecodedBytes.
+	strBytes []int64
+	strText  int64
 }
 
 // textUnit is a range of records of a text input: the records starting at
@@ -164,6 +170,84 @@ func (t *textFile) addRecord(off, line int64, unitRows int, cost int64) {
 	u.rows++
 	u.cost += cost
 	t.numRows++
+}
+
+// countField adds n bytes of decoded text to column i's string bytes
+// (see DecodedBytes).
+func (t *textFile) countField(i, n int) {
+	for len(t.strBytes) <= i {
+		t.strBytes = append(t.strBytes, 0)
+	}
+	t.strBytes[i] += int64(n)
+}
+
+// DecodedBytes estimates the bytes t's values take decoded into columns:
+// for each fixed-width column (bool, int64, double, date, timestamp) its
+// width for every record, nulls included (a batch keeps a zeroed slot for
+// a null), and for each string column its values' bytes. Levels and
+// string offsets are left to the caller, which counts them per column, as
+// it does for Parquet inputs ([Parquet.DecodedBytes]).
+//
+// A CSV input's string bytes are counted exactly, by the scan at open
+// (every field's text after unquoting). A JSON Lines scan parses only the
+// inference sample, so its string columns are counted at the sample's
+// bytes per byte of line, scaled to the file; with a given schema, at the
+// file's size, which no string decoded from it can exceed. Text takes
+// more room than these values for numbers and keys, so an estimate from
+// the file's size (used up to session 22) counted a JSON Lines row of
+// benchmarks' gen shape at 176 bytes, where its batch holds 121.
+func (t *textFile) DecodedBytes() int64 {
+	var fixed int64
+	for _, c := range t.cols {
+		switch c.Type {
+		case CSVString:
+		case CSVDate:
+			fixed += 4
+		case CSVBool:
+			fixed++
+		default:
+			fixed += 8
+		}
+	}
+	return fixed*t.numRows + t.stringBytes()
+}
+
+// stringBytes estimates the bytes of t's string values (see
+// DecodedBytes): at most the file's size.
+func (t *textFile) stringBytes() int64 {
+	var str int64
+	for i, c := range t.cols {
+		if c.Type == CSVString && i < len(t.strBytes) {
+			str += t.strBytes[i]
+		}
+	}
+	switch {
+	case t.strText <= 0:
+		str = t.size // not measured
+	case t.strText < t.size:
+		// A sample: its string bytes per byte of text, scaled.
+		str = int64(float64(str) * float64(t.size) / float64(t.strText))
+	}
+	return min(str, t.size)
+}
+
+// RowGroupDecodedBytes estimates the bytes unit i's values take decoded:
+// its records' fixed-width slots and its share of the file's string bytes
+// ([textFile.DecodedBytes]) by its share of the file's text, so that a
+// unit holding one long record counts that record, not an even share by
+// rows.
+func (t *textFile) RowGroupDecodedBytes(i int) int64 {
+	total := t.DecodedBytes()
+	fixed := int64(0)
+	if t.numRows > 0 {
+		fixed = (total - min(total, t.stringBytes())) / t.numRows
+	}
+	text := t.unitEnd(i) - t.units[i].offset
+	str := int64(0)
+	if t.size > 0 {
+		str = int64(float64(t.stringBytes()) * float64(text) / float64(t.size))
+	}
+	return fixed*t.units[i].rows + str
 }
 
 // finish derives the schema and its row checker from the columns.
