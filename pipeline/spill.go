@@ -375,6 +375,9 @@ func (s *spillShuffle) buffers() *spillBuffers {
 // units' buffers were in flight at once on the mixed shape (5M rows, 41
 // units of 11.5 MB of pieces): keeping 2 (until session 22), the routers
 // allocated 9 to 14 of them, faulted in page by page; keeping 4, 6 to 8.
+// freeBufferBytes bounds them too: at the default --memory its quarter
+// holds two of mixed's piece buffers (and three key buffers); a half,
+// holding four, took no less CPU (benchmarks/README.md).
 const spillBuffersKept = 4
 
 // freeBufferBytes is the most bytes of free piece buffers (a quarter of
