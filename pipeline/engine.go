@@ -49,6 +49,7 @@ type routed struct {
 	keys    [][]uint64
 	index   [][]int64
 	spill   [][]*extsort.Piece // [split][partition], when the shuffle spills
+	keyBufs keyBuffers         // what keys and index (or spill's keys) are cut from, on the columnar path
 	bytes   int64              // the rows' content in memory (see rowArena.content)
 }
 

@@ -124,12 +124,13 @@ func (br *batchReader) route(ctx context.Context, e *engine, u unit) (routed, er
 	// The keys (which assignRows may replace) are kept for the second
 	// pass where the bins need them.
 	keepKeys := keyed || parts > 1
-	keys := make([]uint64, readBatch)
-	if keepKeys {
-		keys = make([]uint64, b.Len)
-	}
-	scratch := getScratch() // ids and sel: free once the route ends
+	scratch := getScratch() // ids, sel and keys: free once the route ends
 	defer putScratch(scratch)
+	nkeys := min(readBatch, b.Len)
+	if keepKeys {
+		nkeys = b.Len
+	}
+	keys := scratch.keysFor(nkeys)
 	ids := scratch.idsFor(b.Len)
 	counts := make([]int, len(sel))
 	var one [1]int
@@ -174,13 +175,10 @@ func (br *batchReader) route(ctx context.Context, e *engine, u unit) (routed, er
 	if simple {
 		table.route(ids, sel)
 	}
-	for bin, n := range counts {
-		if n > 0 {
-			if keyed {
-				binKeys[bin] = make([]uint64, 0, n)
-				binIndex[bin] = make([]int64, 0, n)
-			}
-		}
+	var spilled *spillShuffle
+	if keyed {
+		spilled, _ = e.order.(*spillShuffle)
+		r.keyBufs = keyBins(spilled.keyBuffers(), binKeys, binIndex, counts)
 	}
 	if keyed && e.place.repeat == nil {
 		// A shuffle's rows, each once to each of its outputs.
@@ -219,11 +217,7 @@ func (br *batchReader) route(ctx context.Context, e *engine, u unit) (routed, er
 	if parts > 1 && e.indexColumn < 0 {
 		// Spilled: encoded straight from the unit's batch.
 		var err error
-		var bufs *spillBuffers
-		if ss, ok := e.order.(*spillShuffle); ok {
-			bufs = ss.bufs
-		}
-		if r.bytes, err = spillPieces(r.spill, b, sel, binKeys, binIndex, bufs); err != nil {
+		if r.bytes, err = spillPieces(r.spill, b, sel, binKeys, binIndex, spilled.buffers()); err != nil {
 			return r, fmt.Errorf("%s row group %d: %w", e.inputs[u.input].Name(), u.rg, err)
 		}
 		return r, nil

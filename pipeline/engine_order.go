@@ -53,7 +53,8 @@ func newOrderer(shuffle bool, partitions, outputs int, limit int64, dir scratch.
 	case partitions <= 1:
 		return &memoryShuffle{hold: make([]shuffled, outputs), limit: limit, batches: batches}
 	}
-	return &spillShuffle{spill: extsort.NewFiles(dir, outputs, partitions), bufs: newSpillBuffers(spillBuffersKept, 0), runs: newSpillBuffers(runBuffersKept, min(runBuffersBytes, limit/4)), outputs: outputs, partitions: partitions, limit: limit, batches: batches, layout: layout}
+	pieceBytes, keyBytes := freeBufferBytes(limit)
+	return &spillShuffle{spill: extsort.NewFiles(dir, outputs, partitions), bufs: newSpillBuffers(spillBuffersKept, pieceBytes), keys: newFreeList(spillBuffersKept, keyBytes, keyBuffers.bytes), runs: newSpillBuffers(runBuffersKept, min(runBuffersBytes, limit/4)), outputs: outputs, partitions: partitions, limit: limit, batches: batches, layout: layout}
 }
 
 // inputOrder writes each output's rows in input order, as they come.
@@ -141,6 +142,7 @@ func (m *memoryShuffle) held() int64 { return m.holding }
 type spillShuffle struct {
 	spill      *extsort.Files
 	bufs       *spillBuffers  // the spilled pieces' buffers, for the routers
+	keys       *keyLists      // the spilled pieces' keys' buffers, likewise
 	runs       *spillBuffers  // the buffers of partitions written, for the loader
 	loader     sync.WaitGroup // finish's loader, closing the spill last
 	outputs    int
@@ -171,6 +173,7 @@ func (s *spillShuffle) add(r routed, _ putFunc) error {
 	for _, b := range bufs {
 		s.bufs.put(b)
 	}
+	s.keys.put(r.keyBufs)
 	return nil
 }
 
@@ -179,6 +182,7 @@ func (s *spillShuffle) finish(ctx context.Context, put putFunc) error {
 		return nil // the dispatcher reports it
 	}
 	s.bufs.drop() // every unit is routed
+	s.keys.drop()
 	if err := s.spill.Finish(); err != nil {
 		return err
 	}

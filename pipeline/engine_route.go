@@ -125,14 +125,16 @@ func (rr rowReader) encode(segs []rowSeg) (sinks.Chunk, error) {
 
 // routeScratch is the memory batchReader.route needs only while it routes
 // one unit: each row's assigned id and the bins' row numbers (5 bytes a
-// row). View, Take, the index column and the spill pieces copy the row
-// numbers out, so once a route ends its scratch is reused by the next unit
-// routed, on any worker: fresh each time, it was about 15 MB a split of
-// flights-3m, faulted in and collected. Idle scratches are kept up to
-// scratchKeep bytes in all (see memory.go).
+// row), and a shuffle's keys (8 more). View, Take, the index column and
+// the spill pieces copy the row numbers out, and the bins the keys, so
+// once a route ends its scratch is reused by the next unit routed, on any
+// worker: fresh each time, it was about 15 MB a split of flights-3m, and
+// the keys 40 MB of a 5M-row shuffle, faulted in and collected. Idle
+// scratches are kept up to scratchKeep bytes in all (see memory.go).
 type routeScratch struct {
-	ids []uint8
-	sel []int32
+	ids  []uint8
+	sel  []int32
+	keys []uint64
 }
 
 // scratchKeepMost is the most bytes of idle route scratch kept, when the
@@ -153,7 +155,9 @@ var scratches struct {
 }
 
 // size is the bytes s holds.
-func (s *routeScratch) size() int64 { return int64(cap(s.ids)) + 4*int64(cap(s.sel)) }
+func (s *routeScratch) size() int64 {
+	return int64(cap(s.ids)) + 4*int64(cap(s.sel)) + 8*int64(cap(s.keys))
+}
 
 // getScratch returns an idle route scratch, or a new empty one.
 func getScratch() *routeScratch {
@@ -188,6 +192,14 @@ func (s *routeScratch) idsFor(n int) []uint8 {
 		s.ids = make([]uint8, n)
 	}
 	return s.ids[:n]
+}
+
+// keysFor returns n keys of s, their contents undefined.
+func (s *routeScratch) keysFor(n int) []uint64 {
+	if cap(s.keys) < n {
+		s.keys = make([]uint64, n)
+	}
+	return s.keys[:n]
 }
 
 // bins sets sel[bin] to an empty slice of capacity counts[bin] for each

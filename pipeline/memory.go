@@ -62,7 +62,7 @@ import (
 // page buffers, and the decompressed pages at units' edges that the next
 // unit reads again: at most H/16 kept and H/16 for reuse, from the
 // runtime's soft limit, sources/parquet_direct_edges.go), the columnar
-// routes' idle scratch (5 bytes a row of a unit, at most H/32 and 8 MiB
+// routes' idle scratch (5 bytes a row of a unit, 13 when shuffling, at most H/32 and 8 MiB
 // kept, engine_route.go) and the runtime, and is the collector's headroom: the windows and the pool take
 // 19/48 of H (5/16 when streaming), so that with the output row groups of the usual shapes the
 // live data stays near half of H. Under a soft limit, a live heap near the

@@ -292,10 +292,12 @@ func spillPieces(spill [][]*extsort.Piece, b *columnar.Batch, sel [][]int32, key
 
 // spillBuffers are the buffers of spilled pieces a shuffle's dispatcher
 // is done with, for the routers to cut the next pieces from. It keeps at
-// most spillBuffersKept, and none once every unit is routed (drop): a
+// most spillBuffersKept, of at most a quarter of the shuffle's memory in
+// all (freeBufferBytes), and none once every unit is routed (drop): a
 // buffer is otherwise a unit's, counted with it while the unit is in
-// flight, so the free ones add at most that many units' pieces to
-// memory, whatever the input's size. A nil *spillBuffers keeps none.
+// flight, and the shuffle's memory holds nothing else until every unit
+// is routed (its partitions are read back after), so the free ones take
+// room that is idle while they exist. A nil *spillBuffers keeps none.
 type spillBuffers = freeList[[]byte]
 
 // newSpillBuffers returns a list keeping at most keep buffers of at most
@@ -304,9 +306,86 @@ func newSpillBuffers(keep int, most int64) *spillBuffers {
 	return newFreeList(keep, most, func(b []byte) int64 { return int64(cap(b)) })
 }
 
-// spillBuffersKept is as many as the readers route units at once by
-// default (two cores); a router finding none allocates.
-const spillBuffersKept = 2
+// keyBuffers are a unit's rows' keys and global indices, each bin's cut
+// from one buffer of each: what the spill pieces carry (Piece.Keys and
+// Index), given back once the pieces are written. Made fresh for every
+// unit, in as many slices as bins, they took about 80 MB of a 5M-row
+// shuffle, faulted in and collected.
+type keyBuffers struct {
+	keys  []uint64
+	index []int64
+}
+
+// bytes is the memory k holds.
+func (k keyBuffers) bytes() int64 { return 8*int64(cap(k.keys)) + 8*int64(cap(k.index)) }
+
+// keyLists are the key buffers of units written to the spill, for the
+// routers to cut the next bins from; bounded as spillBuffers are, to a
+// quarter of their bytes (keys take 16 bytes a row, pieces about 100 on
+// the mixed shape).
+type keyLists = freeList[keyBuffers]
+
+// keyBins sets binKeys[bin] and binIndex[bin] to empty slices of capacity
+// counts[bin] for each counted bin, cut from buffers of l when it has
+// them large enough, else from new ones, which it returns for the caller
+// to give back to l once nothing reads the bins. A bin's appends past its
+// count move it to fresh memory and leave its neighbours alone.
+func keyBins(l *keyLists, binKeys [][]uint64, binIndex [][]int64, counts []int) keyBuffers {
+	total := 0
+	for _, c := range counts {
+		total += c
+	}
+	k := l.get()
+	if cap(k.keys) < total || cap(k.index) < total {
+		// Room for a sixteenth more, for the next unit's larger bins.
+		k = keyBuffers{keys: make([]uint64, total, total+total/16), index: make([]int64, total, total+total/16)}
+	}
+	off := 0
+	for bin, c := range counts {
+		if c > 0 {
+			binKeys[bin] = k.keys[off : off : off+c]
+			binIndex[bin] = k.index[off : off : off+c]
+			off += c
+		}
+	}
+	return k
+}
+
+// keyBuffers returns the shuffle's free key buffers; nil (none kept) for
+// a nil s.
+func (s *spillShuffle) keyBuffers() *keyLists {
+	if s == nil {
+		return nil
+	}
+	return s.keys
+}
+
+// buffers returns the shuffle's free piece buffers; nil (none kept) for a
+// nil s.
+func (s *spillShuffle) buffers() *spillBuffers {
+	if s == nil {
+		return nil
+	}
+	return s.bufs
+}
+
+// spillBuffersKept is how many free piece buffers (and key buffers) a
+// spilling shuffle keeps; a router finding none allocates. The routers
+// run ahead of the dispatcher, which writes the spill, so that up to six
+// units' buffers were in flight at once on the mixed shape (5M rows, 41
+// units of 11.5 MB of pieces): keeping 2 (until session 22), the routers
+// allocated 9 to 14 of them, faulted in page by page; keeping 4, 6 to 8.
+// freeBufferBytes bounds them too: at the default --memory its quarter
+// holds two of mixed's piece buffers (and three key buffers); a half,
+// holding four, took no less CPU (benchmarks/README.md).
+const spillBuffersKept = 4
+
+// freeBufferBytes is the most bytes of free piece buffers (a quarter of
+// limit) and of free key buffers (a sixteenth) a spilling shuffle whose
+// memory is limit keeps while its units are read.
+func freeBufferBytes(limit int64) (pieces, keys int64) {
+	return max(limit/4, 1), max(limit/16, 1)
+}
 
 // runBuffersKept and runBuffersBytes bound the free buffers of
 // partitions read back (and a quarter of the shuffle's partition bound):

@@ -41,3 +41,59 @@ func TestShufflePartitions(t *testing.T) {
 		}
 	}
 }
+
+// TestKeyBins checks that a unit's key and index bins are cut from one
+// buffer each, the list's when large enough, without overlapping, and
+// that a bin appended past its count leaves its neighbours alone.
+func TestKeyBins(t *testing.T) {
+	small := keyBuffers{keys: make([]uint64, 3), index: make([]int64, 3)}
+	large := keyBuffers{keys: make([]uint64, 64), index: make([]int64, 64)}
+	for _, tc := range []struct {
+		name   string
+		free   *keyBuffers // in the list, if any
+		counts []int
+		reused bool
+	}{
+		{"no list", nil, []int{2, 0, 3}, false},
+		{"too small", &small, []int{2, 0, 3}, false},
+		{"large enough", &large, []int{2, 0, 3}, true},
+		{"no rows", &large, []int{0, 0}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var list *keyLists
+			if tc.free != nil {
+				list = newFreeList(4, 0, keyBuffers.bytes)
+				list.put(*tc.free)
+			}
+			binKeys := make([][]uint64, len(tc.counts))
+			binIndex := make([][]int64, len(tc.counts))
+			got := keyBins(list, binKeys, binIndex, tc.counts)
+			if reused := tc.free != nil && len(got.keys) > 0 && &got.keys[0] == &tc.free.keys[0]; reused != tc.reused {
+				t.Errorf("reused the list's buffers: %v, want %v", reused, tc.reused)
+			}
+			for bin, c := range tc.counts {
+				if len(binKeys[bin]) != 0 || cap(binKeys[bin]) != c || cap(binIndex[bin]) != c {
+					t.Errorf("bin %d: len %d, caps %d and %d, want 0, %d", bin, len(binKeys[bin]), cap(binKeys[bin]), cap(binIndex[bin]), c)
+				}
+			}
+			// Fill every bin, the first one past its count.
+			for bin, c := range tc.counts {
+				n := c
+				if bin == 0 && c > 0 {
+					n++
+				}
+				for j := range n {
+					binKeys[bin] = append(binKeys[bin], uint64(100*bin+j))
+					binIndex[bin] = append(binIndex[bin], int64(100*bin+j))
+				}
+			}
+			for bin, c := range tc.counts {
+				for j := range c {
+					if binKeys[bin][j] != uint64(100*bin+j) || binIndex[bin][j] != int64(100*bin+j) {
+						t.Errorf("bin %d row %d: key %d, index %d, want %d", bin, j, binKeys[bin][j], binIndex[bin][j], 100*bin+j)
+					}
+				}
+			}
+		})
+	}
+}
