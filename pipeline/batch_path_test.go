@@ -9,6 +9,7 @@ import (
 
 	"github.com/splitdata/splitdata/internal/testinput"
 	"github.com/splitdata/splitdata/pipeline"
+	"github.com/splitdata/splitdata/sinks"
 	"github.com/splitdata/splitdata/splitter"
 )
 
@@ -21,7 +22,17 @@ func TestBatchPathMatchesRowPath(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	opts := pipeline.JobOptions{RowsPerFile: 1000, RowGroupRows: 300, Workers: 3}
+	var columnar []bool // what each run's OnPath said
+	opts := pipeline.JobOptions{RowsPerFile: 1000, RowGroupRows: 300, Workers: 3, OnPath: func(c bool) { columnar = append(columnar, c) }}
+	// The other output formats, from Parquet and from JSON Lines and
+	// Arrow inputs holding the same rows.
+	format := func(f string) pipeline.JobOptions {
+		o := opts
+		o.Format = f
+		return o
+	}
+	jsonl := convertInput(t, gen, "jsonl")
+	arrow := convertInput(t, gen, "arrow")
 	jobs := []struct {
 		name string
 		run  func(t *testing.T, out string) (*pipeline.Manifest, error)
@@ -78,6 +89,36 @@ func TestBatchPathMatchesRowPath(t *testing.T) {
 		{"kfold-compat-sklearn", func(t *testing.T, out string) (*pipeline.Manifest, error) {
 			return pipeline.KFold(t.Context(), pipeline.KFoldConfig{Inputs: []string{gen}, Out: out, Seed: "12", K: 4, Compat: "sklearn", Shuffle: true, JobOptions: opts})
 		}},
+		{"split-3way-csv", func(t *testing.T, out string) (*pipeline.Manifest, error) {
+			o := format("csv")
+			o.CSVOut = sinks.CSVWriteOptions{Delimiter: ';', Null: "NA"}
+			return pipeline.Split(t.Context(), pipeline.SplitConfig{Inputs: []string{gen}, Out: out, Seed: "5", Splits: three, JobOptions: o})
+		}},
+		{"split-stratify-jsonl", func(t *testing.T, out string) (*pipeline.Manifest, error) {
+			return pipeline.Split(t.Context(), pipeline.SplitConfig{Inputs: []string{gen}, Out: out, Seed: "6", Splits: three, Stratify: "label", JobOptions: format("jsonl")})
+		}},
+		{"split-3way-arrow-row-index", func(t *testing.T, out string) (*pipeline.Manifest, error) {
+			o := format("arrow")
+			o.RowIndexColumn = "row"
+			return pipeline.Split(t.Context(), pipeline.SplitConfig{Inputs: []string{gen}, Out: out, Seed: "5", Splits: three, JobOptions: o})
+		}},
+		{"split-nulls-structs-arrow", func(t *testing.T, out string) (*pipeline.Manifest, error) {
+			return pipeline.Split(t.Context(), pipeline.SplitConfig{Inputs: []string{structs}, Out: out, Seed: "7", Splits: three, JobOptions: format("arrow")})
+		}},
+		{"shuffle-spill-csv", func(t *testing.T, out string) (*pipeline.Manifest, error) {
+			o := format("csv")
+			o.ShuffleMemory = 256 << 10
+			return pipeline.Shuffle(t.Context(), pipeline.ShuffleConfig{Inputs: []string{gen}, Out: out, Seed: "11", JobOptions: o})
+		}},
+		{"sample-replace-jsonl", func(t *testing.T, out string) (*pipeline.Manifest, error) {
+			return pipeline.Sample(t.Context(), pipeline.SampleConfig{Inputs: []string{gen}, Out: out, Seed: "9", Rows: 2500, Replace: true, JobOptions: format("jsonl")})
+		}},
+		{"kfold-materialize-arrow-from-jsonl", func(t *testing.T, out string) (*pipeline.Manifest, error) {
+			return pipeline.KFold(t.Context(), pipeline.KFoldConfig{Inputs: []string{jsonl}, Out: out, Seed: "8", K: 3, Materialize: true, JobOptions: format("arrow")})
+		}},
+		{"split-csv-from-arrow", func(t *testing.T, out string) (*pipeline.Manifest, error) {
+			return pipeline.Split(t.Context(), pipeline.SplitConfig{Inputs: []string{arrow}, Out: out, Seed: "5", Splits: three, JobOptions: format("csv")})
+		}},
 	}
 	for _, job := range jobs {
 		t.Run(job.name, func(t *testing.T) {
@@ -94,10 +135,14 @@ func TestBatchPathMatchesRowPath(t *testing.T) {
 			fingerprints := make([]string, len(paths))
 			for k, p := range paths {
 				restore := p.set()
+				columnar = nil
 				m, err := job.run(t, filepath.Join(t.TempDir(), "out"))
 				restore()
 				if err != nil {
 					t.Fatalf("%s: %v", p.name, err)
+				}
+				if want := k != 1; len(columnar) != 1 || columnar[0] != want {
+					t.Fatalf("%s: the job said columnar %v, want [%v]", p.name, columnar, want)
 				}
 				fingerprints[k] = fingerprint(m)
 				if k > 0 && fingerprints[k] != fingerprints[0] {
@@ -106,11 +151,27 @@ func TestBatchPathMatchesRowPath(t *testing.T) {
 			}
 		})
 	}
-	for _, in := range []string{gen, structs} {
+	for _, in := range []string{gen, structs, jsonl, arrow} {
 		if ok, err := pipeline.UsesBatches(in); err != nil || !ok {
 			t.Fatalf("the columnar path does not read %s (%v): the test compared the row path with itself", in, err)
 		}
 	}
+}
+
+// convertInput writes the rows of in, in order, as one file of format f
+// (a split of them all) and returns its directory.
+func convertInput(t *testing.T, in, f string) string {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), f)
+	all, err := splitter.ParseRatios("all=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pipeline.Split(t.Context(), pipeline.SplitConfig{Inputs: []string{in}, Out: out, Seed: "1", Splits: all,
+		JobOptions: pipeline.JobOptions{Format: f, RowsPerFile: 1 << 20}}); err != nil {
+		t.Fatal(err)
+	}
+	return filepath.Join(out, "all")
 }
 
 // structInput writes a file of 2,500 rows of optional values and an

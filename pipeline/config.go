@@ -273,8 +273,8 @@ type JobOptions struct {
 	// or the default raised to the job's need when MemoryLimit is 0.
 	OnBudget func(bytes int64) `json:"-"`
 	// OnPath, if not nil, is called once the job is planned, before any
-	// row is read, with whether it takes the columnar path (Parquet inputs
-	// without repeated fields to Parquet output; see docs/architecture.md),
+	// row is read, with whether it takes the columnar path (inputs of a
+	// schema without repeated fields; see docs/architecture.md),
 	// whose decoded rows take about a third of the row path's memory. The
 	// command line sizes the Go runtime's soft memory limit with it.
 	OnPath func(columnar bool) `json:"-"`

@@ -16,11 +16,12 @@ import (
 )
 
 // The columnar path. When every input decodes its units column by column
-// (Parquet inputs of a schema without repeated fields) and the output
-// format encodes such batches (Parquet), a unit is read into one
-// columnar.Batch, each split's rows are read in place or gathered out of it
-// (batchReader.route), and the encoders hand the columns to the Parquet writer
-// directly. The rows, their order and the output bytes are those of the
+// (inputs of a schema without repeated fields) and the output format
+// encodes such batches (every format: Parquet, Arrow, CSV, JSON Lines), a
+// unit is read into one columnar.Batch, each split's rows are read in place
+// or gathered out of it (batchReader.route), and the encoders read the
+// columns where they are: the Parquet one hands them to its page writers
+// directly, the others format them (sinks.BatchEncoder). The rows, their order and the output bytes are those of the
 // row path: only the representation differs (tested by running both).
 
 // forceRowPath makes every engine use the row path; tests set it to

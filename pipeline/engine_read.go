@@ -20,8 +20,8 @@ import (
 //   - index rows: nothing is read; a unit's rows are {row: i}, its global
 //     row indices (--index-only);
 //   - columnar batches (engine_batch.go): units are decoded, routed and
-//     encoded column by column (Parquet to Parquet without repeated
-//     fields).
+//     encoded column by column (schemas without repeated fields, from
+//     and to every format).
 //
 // The reader is chosen once, where the engine is built (newReader); the
 // engine calls it and never asks which it is. Every reader gives the same

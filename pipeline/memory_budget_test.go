@@ -127,13 +127,14 @@ func TestInspectUsesBudget(t *testing.T) {
 	}
 }
 
-// A unit that cannot be cut (an Arrow record batch on the row path, here
-// for Arrow output, is read whole) and takes more than half of --memory
-// decoded is refused before any work, naming the file and the record
-// batch; under a budget that holds it the same job runs. On the columnar
-// path (Parquet output) the same record batch, uncompressed, is cut into
-// units read from the bytes of their rows (sources.Arrow.ReadsRanges): it
-// runs under the small budget, to the bytes it gives read whole.
+// A unit that cannot be cut (an Arrow record batch on the row path) and
+// takes more than half of --memory decoded is refused before any work,
+// naming the file and the record batch; under a budget that holds it the
+// same job runs. On the columnar path (any output format since Arrow, CSV
+// and JSON Lines encode batches) the same record batch, uncompressed, is
+// cut into units read from the bytes of their rows
+// (sources.Arrow.ReadsRanges): it runs under the small budget, to the
+// bytes it gives read whole.
 func TestUnitOverBudgetRefused(t *testing.T) {
 	in := genInput(t, 200_000, 1, 200_000)
 	arrowDir := filepath.Join(t.TempDir(), "arrow")
@@ -142,32 +143,33 @@ func TestUnitOverBudgetRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	batch := filepath.Join(arrowDir, "part-00000.arrow")
-	split := func(format string, memory int64) (string, error) {
+	split := func(format string, memory int64, rowPath bool) (string, error) {
+		defer pipeline.SetRowPath(rowPath)()
 		out := filepath.Join(t.TempDir(), "out")
 		o := pipeline.JobOptions{RowGroupRows: 1000, MemoryLimit: memory, Format: format}
 		_, err := pipeline.Split(t.Context(), pipeline.SplitConfig{Inputs: []string{batch}, Out: out, Seed: "2", JobOptions: o})
 		return out, err
 	}
-	_, err := split("arrow", 40<<20)
+	_, err := split("arrow", 40<<20, true)
 	if !errors.Is(err, pipeline.ErrTooLarge) || !strings.Contains(err.Error(), "part-00000.arrow: record batch 0") || !strings.Contains(err.Error(), "use --memory") {
 		t.Fatalf("err = %v, want ErrTooLarge naming the file and record batch 0", err)
 	}
-	if _, err := split("arrow", 256<<20); err != nil {
-		t.Fatalf("under 256 MiB: %v", err)
-	}
-	cut, err := split("parquet", 40<<20)
-	if err != nil {
-		t.Fatalf("columnar path, under 40 MiB: %v", err)
-	}
-	whole, err := split("parquet", 256<<20)
-	if err != nil {
-		t.Fatalf("columnar path, under 256 MiB: %v", err)
-	}
-	for _, name := range []string{"train/part-00000.parquet", "test/part-00000.parquet"} {
-		a, errA := os.ReadFile(filepath.Join(whole, name))
-		b, errB := os.ReadFile(filepath.Join(cut, name))
-		if errA != nil || errB != nil || !bytes.Equal(a, b) {
-			t.Fatalf("%s: the record batch cut into units wrote other bytes (%v, %v)", name, errA, errB)
+	for _, format := range []string{"arrow", "parquet"} {
+		whole, err := split(format, 256<<20, true)
+		if err != nil {
+			t.Fatalf("%s, row path, under 256 MiB: %v", format, err)
+		}
+		cut, err := split(format, 40<<20, false)
+		if err != nil {
+			t.Fatalf("%s, columnar path, under 40 MiB: %v", format, err)
+		}
+		for _, name := range []string{"train/part-00000.", "test/part-00000."} {
+			name += format
+			a, errA := os.ReadFile(filepath.Join(whole, name))
+			b, errB := os.ReadFile(filepath.Join(cut, name))
+			if errA != nil || errB != nil || !bytes.Equal(a, b) {
+				t.Fatalf("%s: the record batch cut into units wrote other bytes (%v, %v)", name, errA, errB)
+			}
 		}
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/parquet-go/parquet-go"
 
+	"github.com/splitdata/splitdata/internal/columnar"
 	"github.com/splitdata/splitdata/internal/rowcheck"
 )
 
@@ -76,6 +77,7 @@ type arrowEncoder struct {
 	nodes  []*asmNode
 	layout rowcheck.Layout
 	leaves int
+	cols   batchCols
 }
 
 func (f arrowFormat) NewEncoder(schema *parquet.Schema) (Encoder, error) {
@@ -86,7 +88,7 @@ func (f arrowFormat) NewEncoder(schema *parquet.Schema) (Encoder, error) {
 	if err != nil {
 		return nil, fmt.Errorf("arrow encoder: %w", err)
 	}
-	return &arrowEncoder{schema: s, nodes: nodes, layout: rowcheck.New(schema), leaves: len(schema.Columns())}, nil
+	return &arrowEncoder{schema: s, nodes: nodes, layout: rowcheck.New(schema), leaves: len(schema.Columns()), cols: newBatchCols(schema)}, nil
 }
 
 // Encode reads rows until io.EOF and converts them to one record batch.
@@ -96,13 +98,33 @@ func (e *arrowEncoder) Encode(rows parquet.RowReader) (Chunk, error) {
 	if rows == nil {
 		return nil, errors.New("encode record batch: row reader is nil")
 	}
+	return e.encode(func(take func([]parquet.Row, int64) error) error {
+		_, err := drainRows("encode record batch", rows, rowBuffer(), take)
+		return err
+	}, true)
+}
+
+// EncodeBatches converts the rows of parts, in order, to one record batch:
+// the record batch Encode makes of the same rows (see [batchCols.drain]).
+func (e *arrowEncoder) EncodeBatches(parts []columnar.Rows) (Chunk, error) {
+	return e.encode(func(take func([]parquet.Row, int64) error) error {
+		_, err := e.cols.drain("encode record batch", parts, take)
+		return err
+	}, false)
+}
+
+// encode makes a record batch of the rows drain hands its take function,
+// checking each row against the schema first when check.
+func (e *arrowEncoder) encode(drain func(take func([]parquet.Row, int64) error) error, check bool) (Chunk, error) {
 	mem := memory.NewGoAllocator()
 	b := array.NewRecordBuilder(mem, e.schema)
 	defer b.Release()
 	a := assembler{pos: make([]int, e.leaves), ends: make([]int, e.leaves)}
-	_, err := drainRows("encode record batch", rows, rowBuffer(), eachRow("encode record batch", func(row parquet.Row) error {
-		if err := e.layout.Check(row); err != nil {
-			return err
+	err := drain(eachRow("encode record batch", func(row parquet.Row) error {
+		if check {
+			if err := e.layout.Check(row); err != nil {
+				return err
+			}
 		}
 		a.start(row)
 		for i, node := range e.nodes {

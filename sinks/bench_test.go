@@ -337,3 +337,51 @@ func BenchmarkFloat64Bounds(b *testing.B) {
 		sinks.Float64Bounds(page, 0)
 	}
 }
+
+// BenchmarkTextEncode encodes one 128K-row chunk of the typical table as
+// Arrow, CSV and JSON Lines, from rows ("rows", Encode, as the row path
+// hands them over) and from a pick of 80% of a batch's rows
+// ("pick", EncodeBatches, as a split's columnar path reads them).
+func BenchmarkTextEncode(b *testing.B) {
+	schema := typicalSchema()
+	layout, err := columnar.LayoutOf(schema)
+	if err != nil {
+		b.Fatal(err)
+	}
+	all := typicalRows(0, benchRows*5/4)
+	r := rand.New(rand.NewPCG(2, 2))
+	sel := make([]int32, 0, benchRows)
+	for i := range len(all) {
+		if len(sel) < benchRows && r.IntN(5) != 0 {
+			sel = append(sel, int32(i))
+		}
+	}
+	pick := columnar.PickRows(batchOf(b, layout, all), sel)
+	rows := make([]parquet.Row, len(sel))
+	for k, i := range sel {
+		rows[k] = all[i]
+	}
+	for _, tf := range textFormats() {
+		enc, err := tf.f.NewEncoder(schema)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, way := range []struct {
+			name   string
+			encode func() (sinks.Chunk, error)
+		}{
+			{"rows", func() (sinks.Chunk, error) { return enc.Encode(&sliceReader{rows: rows}) }},
+			{"pick", func() (sinks.Chunk, error) { return enc.(sinks.BatchEncoder).EncodeBatches([]columnar.Rows{pick}) }},
+		} {
+			b.Run(tf.name+"-"+way.name, func(b *testing.B) {
+				b.SetBytes(rawSize(rows))
+				b.ReportAllocs()
+				for b.Loop() {
+					if _, err := way.encode(); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}

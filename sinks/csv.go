@@ -16,6 +16,7 @@ import (
 	"github.com/parquet-go/parquet-go/deprecated"
 	"github.com/parquet-go/parquet-go/format"
 
+	"github.com/splitdata/splitdata/internal/columnar"
 	"github.com/splitdata/splitdata/internal/rowcheck"
 )
 
@@ -77,7 +78,7 @@ func (f csvFormat) NewEncoder(schema *parquet.Schema) (Encoder, error) {
 	if err != nil {
 		return nil, fmt.Errorf("new csv encoder: %w", err)
 	}
-	return &csvEncoder{l}, nil
+	return &csvEncoder{layout: l, cols: newBatchCols(schema)}, nil
 }
 
 func (f csvFormat) NewFileWriter(w io.Writer, schema *parquet.Schema, _ []KeyValue) (FileWriter, error) {
@@ -196,7 +197,10 @@ func (l *csvLayout) appendRow(dst, scratch []byte, row parquet.Row) ([]byte, []b
 
 // csvEncoder encodes rows as CSV records. It is immutable and safe for
 // concurrent use.
-type csvEncoder struct{ layout *csvLayout }
+type csvEncoder struct {
+	layout *csvLayout
+	cols   batchCols
+}
 
 // Encode reads rows until io.EOF and returns their records as a chunk.
 func (e *csvEncoder) Encode(rows parquet.RowReader) (Chunk, error) {
@@ -204,20 +208,37 @@ func (e *csvEncoder) Encode(rows parquet.RowReader) (Chunk, error) {
 		return nil, errors.New("encode csv: row reader is nil")
 	}
 	c := &csvChunk{layout: e.layout}
+	if _, err := drainRows("encode csv", rows, rowBuffer(), e.take(c, true)); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// EncodeBatches encodes the rows of parts, in order, as one chunk: the
+// bytes Encode writes for the same rows (see [batchCols.drain]).
+func (e *csvEncoder) EncodeBatches(parts []columnar.Rows) (Chunk, error) {
+	c := &csvChunk{layout: e.layout}
+	if _, err := e.cols.drain("encode csv", parts, e.take(c, false)); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// take returns the function appending rows' records to c, checking each
+// row against the schema first when check.
+func (e *csvEncoder) take(c *csvChunk, check bool) func(rows []parquet.Row, n int64) error {
 	var scratch []byte
-	_, err := drainRows("encode csv", rows, rowBuffer(), eachRow("encode csv", func(row parquet.Row) error {
-		if err := e.layout.rows.Check(row); err != nil {
-			return err
+	return eachRow("encode csv", func(row parquet.Row) error {
+		if check {
+			if err := e.layout.rows.Check(row); err != nil {
+				return err
+			}
 		}
 		var err error
 		c.data, scratch, err = e.layout.appendRow(c.data, scratch, row)
 		c.rows++
 		return err
-	}))
-	if err != nil {
-		return nil, err
-	}
-	return c, nil
+	})
 }
 
 // csvChunk is encoded CSV records.

@@ -13,6 +13,7 @@ import (
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/format"
 
+	"github.com/splitdata/splitdata/internal/columnar"
 	"github.com/splitdata/splitdata/internal/rowcheck"
 )
 
@@ -46,7 +47,7 @@ func (jsonlFormat) NewEncoder(schema *parquet.Schema) (Encoder, error) {
 	if err != nil {
 		return nil, fmt.Errorf("new jsonl encoder: %w", err)
 	}
-	return &jsonlEncoder{l}, nil
+	return &jsonlEncoder{layout: l, cols: newBatchCols(schema)}, nil
 }
 
 func (jsonlFormat) NewFileWriter(w io.Writer, schema *parquet.Schema, _ []KeyValue) (FileWriter, error) {
@@ -227,7 +228,10 @@ func appendJSONString(dst []byte, s string) []byte {
 
 // jsonlEncoder encodes rows as JSON Lines. It is immutable and safe for
 // concurrent use.
-type jsonlEncoder struct{ layout *jsonlLayout }
+type jsonlEncoder struct {
+	layout *jsonlLayout
+	cols   batchCols
+}
 
 // Encode reads rows until io.EOF and returns their lines as a chunk.
 func (e *jsonlEncoder) Encode(rows parquet.RowReader) (Chunk, error) {
@@ -235,19 +239,36 @@ func (e *jsonlEncoder) Encode(rows parquet.RowReader) (Chunk, error) {
 		return nil, errors.New("encode jsonl: row reader is nil")
 	}
 	c := &jsonlChunk{layout: e.layout}
-	_, err := drainRows("encode jsonl", rows, rowBuffer(), eachRow("encode jsonl", func(row parquet.Row) error {
-		if err := e.layout.rows.Check(row); err != nil {
-			return err
+	if _, err := drainRows("encode jsonl", rows, rowBuffer(), e.take(c, true)); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// EncodeBatches encodes the rows of parts, in order, as one chunk: the
+// bytes Encode writes for the same rows (see [batchCols.drain]).
+func (e *jsonlEncoder) EncodeBatches(parts []columnar.Rows) (Chunk, error) {
+	c := &jsonlChunk{layout: e.layout}
+	if _, err := e.cols.drain("encode jsonl", parts, e.take(c, false)); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// take returns the function appending rows' lines to c, checking each
+// row against the schema first when check.
+func (e *jsonlEncoder) take(c *jsonlChunk, check bool) func(rows []parquet.Row, n int64) error {
+	return eachRow("encode jsonl", func(row parquet.Row) error {
+		if check {
+			if err := e.layout.rows.Check(row); err != nil {
+				return err
+			}
 		}
 		var err error
 		c.data, err = e.layout.appendRow(c.data, row)
 		c.rows++
 		return err
-	}))
-	if err != nil {
-		return nil, err
-	}
-	return c, nil
+	})
 }
 
 // jsonlChunk is encoded JSON Lines.

@@ -124,13 +124,10 @@ func TestEncodeBatchesMatchesEncode(t *testing.T) {
 	}
 }
 
-// A batch whose columns are not the encoder's schema's is refused.
+// A batch whose columns are not the encoder's schema's is refused, by the
+// encoder of every format.
 func TestEncodeBatchesRefusesOtherLayouts(t *testing.T) {
 	schema := parquet.NewSchema("t", parquet.Group{"a": parquet.Int(64), "b": parquet.Optional(parquet.String())})
-	enc, err := sinks.NewRowGroupEncoder(schema, sinks.ParquetOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
 	good, err := columnar.LayoutOf(schema)
 	if err != nil {
 		t.Fatal(err)
@@ -145,14 +142,25 @@ func TestEncodeBatchesRefusesOtherLayouts(t *testing.T) {
 		{"required for optional", columnar.Layout{good[0], {Kind: parquet.ByteArray}}, 0},
 		{"rows disagree", good, 3},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			b := columnar.New(tt.layout, 0)
-			b.Len = tt.len
-			if _, err := enc.EncodeBatches([]columnar.Rows{b}); err == nil {
-				t.Fatal("EncodeBatches accepted a batch of another layout")
-			}
-		})
+	formats := append(textFormats(), namedFormat{"parquet", sinks.Parquet(sinks.ParquetOptions{})})
+	for _, tf := range formats {
+		enc, err := tf.f.NewEncoder(schema)
+		if err != nil {
+			t.Fatal(err)
+		}
+		be, ok := enc.(sinks.BatchEncoder)
+		if !ok {
+			t.Fatalf("the %s encoder is not a BatchEncoder", tf.name)
+		}
+		for _, tt := range tests {
+			t.Run(tf.name+"/"+tt.name, func(t *testing.T) {
+				b := columnar.New(tt.layout, 0)
+				b.Len = tt.len
+				if _, err := be.EncodeBatches([]columnar.Rows{b}); err == nil {
+					t.Fatal("EncodeBatches accepted a batch of another layout")
+				}
+			})
+		}
 	}
 }
 
