@@ -158,14 +158,15 @@ func isCSV(in sources.FileSource) bool {
 
 // decodedSizer is implemented by inputs that estimate their values'
 // bytes decoded (sources.Parquet: uncompressed column bytes, dictionaries
-// expanded; CSV and JSON Lines: fixed widths and strings' bytes).
+// expanded; Arrow IPC: its buffers' sizes decompressed; CSV and JSON
+// Lines: fixed widths and strings' bytes).
 type decodedSizer interface {
 	DecodedBytes() int64
 }
 
 // inputValueBytes estimates the bytes in's values take decoded: its
-// DecodedBytes where it gives them (decodedSizer), else its size (Arrow
-// IPC, whose buffers are about its values).
+// DecodedBytes where it gives them (decodedSizer: Parquet, Arrow IPC, CSV
+// and JSON Lines), else its size.
 func inputValueBytes(in sources.FileSource) int64 {
 	if d, ok := in.(decodedSizer); ok {
 		return d.DecodedBytes()
