@@ -27,17 +27,6 @@ var _ BatchReader = (*CSV)(nil)
 // at its context, as ReadUnit looks once per batch of rows it hands out.
 const csvBatchCheck = 4096
 
-// Layout returns the columnar layout of c's schema: one column per CSV
-// column, of its type's Parquet kind, optional unless the schema makes it
-// required. Every CSV schema has one.
-func (c *CSV) Layout() (columnar.Layout, error) {
-	layout, err := columnar.LayoutOf(c.schema)
-	if err != nil {
-		return nil, &InputError{Path: c.name, RowGroup: -1, Err: fmt.Errorf("%w: %w", ErrUnsupported, err)}
-	}
-	return layout, nil
-}
-
 // ReadBatch parses the records of unit i into a new columnar batch owned
 // by the caller. The batch holds the rows [CSV.ReadUnit] yields, in the
 // same order, with the same values and definition levels, and a unit read

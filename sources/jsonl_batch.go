@@ -20,16 +20,6 @@ import (
 
 var _ BatchReader = (*JSONL)(nil)
 
-// Layout returns the columnar layout of j's schema: one column per
-// column of the table. Every JSON Lines schema has one.
-func (j *JSONL) Layout() (columnar.Layout, error) {
-	layout, err := columnar.LayoutOf(j.schema)
-	if err != nil {
-		return nil, &InputError{Path: j.name, RowGroup: -1, Err: fmt.Errorf("%w: %w", ErrUnsupported, err)}
-	}
-	return layout, nil
-}
-
 // ReadBatch parses the records of unit i into a new columnar batch owned
 // by the caller, with the rows, values and levels [JSONL.ReadUnit] yields
 // and, for a unit read with an error, ReadUnit's error. The batch takes a

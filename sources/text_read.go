@@ -6,6 +6,8 @@ import (
 	"io"
 
 	"github.com/parquet-go/parquet-go"
+
+	"github.com/splitdata/splitdata/internal/columnar"
 )
 
 // What reading CSV and JSON Lines share: the byte order mark skipped at
@@ -182,4 +184,15 @@ func (t *textColumns) flush(ctx context.Context, fn func(values [][]parquet.Valu
 	}
 	t.arena = t.arena[:0]
 	return nil
+}
+
+// Layout returns the columnar layout of t's schema: one column per column
+// of the table, of its type's Parquet kind, optional unless the schema
+// makes it required. Every CSV and JSON Lines schema has one.
+func (t *textFile) Layout() (columnar.Layout, error) {
+	layout, err := columnar.LayoutOf(t.schema)
+	if err != nil {
+		return nil, &InputError{Path: t.name, RowGroup: -1, Err: fmt.Errorf("%w: %w", ErrUnsupported, err)}
+	}
+	return layout, nil
 }
